@@ -1,0 +1,112 @@
+# gglab — one non-recursive Makefile.
+#   make run       install missing Debian packages, build, run experiments/lr_sweep.lua
+#   make test      same set-up, then every test (ends with "N passed, N failed")
+#   make sanitize  ASan+UBSan build under build/san/, running every test
+#   make bench     timing (never part of make test)
+#   make install PREFIX=/usr/local, make clean
+
+PREFIX  ?= /usr/local
+BUILD   := build
+SAN     := $(BUILD)/san
+
+# Debian packages the build and tests need (platform.md); `deps` installs the missing ones.
+DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wwrite-strings -Wdouble-promotion -Wundef
+# No -ffast-math/-Ofast: IEEE semantics are what make results reproducible and PyTorch-exact.
+OPT      := -O2 -ftree-vectorize -fvect-cost-model=cheap
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+CFLAGS   := -std=c11 $(WARN) -fPIC -MMD -MP
+LDLIBS   := -lcsv -lm
+
+CORE_SRC  := $(wildcard core/*.c)
+GLUE_SRC  := $(filter-out lua/main.c lua/embed.c,$(wildcard lua/*.c))
+LUA_MODS  := $(wildcard lua/gglab/*.lua)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_NAMES := $(notdir $(TEST_SRC:.c=))
+
+.PHONY: all run test sanitize bench install clean deps
+all: $(BUILD)/gglab $(BUILD)/gglab.so
+
+# ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "gglab: missing Debian packages:$$missing"; \
+	    echo "gglab: install them with: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	  echo "gglab: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
+	    apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null; } || \
+	  { echo "gglab: apt-get install$$missing failed"; exit 1; }; \
+	fi
+
+# ---- build rules, instantiated for the normal and the sanitizer build ----
+# $(1) build dir, $(2) extra compiler flags
+define BUILD_RULES
+$(1)/core/%.o: core/%.c Makefile | deps
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+$(1)/lua/%.o: lua/%.c Makefile | deps
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
+$(1)/gen/luasrc.o: $(1)/gen/luasrc.c Makefile
+	$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
+$(1)/gen/luasrc.c: $$(LUA_MODS) $(BUILD)/embed
+	@mkdir -p $$(@D)
+	$(BUILD)/embed $$@ $$(foreach f,$$(LUA_MODS),gglab.$$(basename $$(notdir $$f))=$$f)
+$(1)/libgglabcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
+	$$(AR) rcs $$@ $$^
+$(1)/gglab: $(1)/lua/main.o $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a
+	$$(CC) $(2) -o $$@ $$^ $$(LUA_LIBS) $$(LDLIBS) -Wl,-E
+$(1)/gglab.so: $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a
+	$$(CC) $(2) -shared -o $$@ $$^ $$(LDLIBS)
+$(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a -lm -o $$@
+$(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
+endef
+$(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
+$(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
+
+$(BUILD)/embed: lua/embed.c Makefile
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+.PHONY: $(BUILD)/tests-all $(SAN)/tests-all
+
+# ---- the two README commands ----
+run: all
+	./$(BUILD)/gglab run experiments/lr_sweep.lua
+
+test: $(BUILD)/tests-all
+	@sh tests/run.sh $(BUILD)
+
+sanitize: $(SAN)/tests-all
+	@SANITIZE=1 sh tests/run.sh $(SAN)
+
+bench: all $(BUILD)/tests/bench_step
+	@sh tests/bench/run.sh $(BUILD)
+
+$(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab
+	install -m 755 $(BUILD)/gglab $(DESTDIR)$(PREFIX)/bin/gglab
+	install -m 755 $(BUILD)/gglab.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/gglab.so
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/gglab/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

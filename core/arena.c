@@ -1,0 +1,51 @@
+/* core/arena.c — bump allocator (see arena.h). */
+#include "arena.h"
+
+#include <stdint.h>
+
+#include "mem.h"
+
+#define ALIGN 64
+
+size_t gg_arena_bytes_for(size_t nfloats)
+{
+    size_t b = nfloats * sizeof(float);
+    return (b + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err)
+{
+    if (bytes <= a->cap)
+        return GG_OK;
+    gg_arena_free(a);
+    void *raw = gg_malloc(1, bytes + ALIGN);
+    if (!raw)
+        return gg_err_set(err, GG_ENOMEM, "out of memory reserving %zu bytes of scratch", bytes);
+    uintptr_t p = ((uintptr_t)raw + ALIGN - 1) / ALIGN * ALIGN;
+    a->raw = raw;
+    a->base = (char *)p;
+    a->cap = bytes;
+    a->used = 0;
+    return GG_OK;
+}
+
+float *gg_arena_floats(gg_arena *a, size_t n)
+{
+    size_t b = gg_arena_bytes_for(n);
+    if (b > a->cap - a->used)
+        return NULL;
+    float *p = (float *)(void *)(a->base + a->used);
+    a->used += b;
+    return p;
+}
+
+void gg_arena_reset(gg_arena *a)
+{
+    a->used = 0;
+}
+
+void gg_arena_free(gg_arena *a)
+{
+    gg_free(a->raw);
+    *a = (gg_arena){0};
+}

@@ -1,0 +1,166 @@
+/* core/data.c — datasets and generators (see data.h). */
+#include "data.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mem.h"
+
+struct gg_dataset {
+    size_t n, d, k, classes;
+    gg_tensor X;  /* (n,d) */
+    gg_tensor Y;  /* (n,k) */
+};
+
+gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t classes,
+                         gg_err *err)
+{
+    *out = NULL;
+    if (n == 0 || d == 0 || k == 0)
+        return gg_err_set(err, GG_EINVAL, "dataset dimensions must be >= 1, got n=%zu, features=%zu, targets=%zu",
+                          n, d, k);
+    gg_dataset *ds = gg_calloc(1, sizeof *ds);
+    if (!ds)
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating a dataset");
+    gg_status st;
+    if ((st = gg_tensor_new(&ds->X, n, d, err)) || (st = gg_tensor_new(&ds->Y, n, k, err))) {
+        gg_dataset_free(ds);
+        return st;
+    }
+    ds->n = n;
+    ds->d = d;
+    ds->k = k;
+    ds->classes = classes;
+    *out = ds;
+    return GG_OK;
+}
+
+void gg_dataset_free(gg_dataset *ds)
+{
+    if (!ds)
+        return;
+    gg_tensor_free(&ds->X);
+    gg_tensor_free(&ds->Y);
+    gg_free(ds);
+}
+
+gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *c, gg_rng *rng,
+                             gg_err *err)
+{
+    *out = NULL;
+    if (!(c->noise >= 0.0) || !isfinite(c->noise))
+        return gg_err_set(err, GG_EINVAL, "noise must be a non-negative number, got %g", c->noise);
+    if (!isfinite(c->scale) || !isfinite(c->bias))
+        return gg_err_set(err, GG_EINVAL, "scale and bias must be finite, got %g and %g",
+                          c->scale, c->bias);
+    gg_dataset *ds;
+    gg_status st = gg_dataset_new(&ds, c->n, c->features, c->outputs, 0, err);
+    if (st)
+        return st;
+    float *w = gg_malloc(c->features * c->outputs, sizeof *w);
+    if (!w) {
+        gg_dataset_free(ds);
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating regression weights");
+    }
+    const size_t n = c->n, d = c->features, k = c->outputs;
+    float *X = ds->X.data, *Y = ds->Y.data;
+    for (size_t i = 0; i < n * d; i++) {
+        double u = c->x == GG_X_UNIFORM ? gg_rng_uniform(rng) : gg_rng_normal(rng);
+        X[i] = (float)(u * c->scale);
+    }
+    for (size_t i = 0; i < d * k; i++)
+        w[i] = c->w ? c->w[i] : (float)gg_rng_normal(rng);
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < k; j++) {
+            double s = c->bias;
+            for (size_t i = 0; i < d; i++)
+                s += (double)X[r * d + i] * (double)w[i * k + j];
+            Y[r * k + j] = (float)(s + c->noise * gg_rng_normal(rng));
+        }
+    gg_free(w);
+    *out = ds;
+    return GG_OK;
+}
+
+gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *c, gg_rng *rng, gg_err *err)
+{
+    *out = NULL;
+    if (c->classes < 2)
+        return gg_err_set(err, GG_EINVAL, "classes must be >= 2, got %zu", c->classes);
+    if (!(c->spread > 0.0) || !isfinite(c->spread))
+        return gg_err_set(err, GG_EINVAL, "spread must be a positive number, got %g", c->spread);
+    if (!(c->separation >= 0.0) || !isfinite(c->separation))
+        return gg_err_set(err, GG_EINVAL, "separation must be a non-negative number, got %g",
+                          c->separation);
+    gg_status st = gg_tensor_check_size(c->classes, c->features, "class centres", err);
+    if (st)
+        return st;
+    gg_dataset *ds;
+    if ((st = gg_dataset_new(&ds, c->n, c->features, 1, c->classes, err)))
+        return st;
+    const size_t d = c->features;
+    double *centre = gg_malloc(c->classes * d, sizeof *centre);
+    if (!centre) {
+        gg_dataset_free(ds);
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating class centres");
+    }
+    for (size_t i = 0; i < c->classes * d; i++)
+        centre[i] = c->separation * gg_rng_normal(rng);
+    for (size_t r = 0; r < c->n; r++) {
+        size_t y = r % c->classes;
+        for (size_t i = 0; i < d; i++)
+            ds->X.data[r * d + i] = (float)(centre[y * d + i] + c->spread * gg_rng_normal(rng));
+        ds->Y.data[r] = (float)y;
+    }
+    gg_free(centre);
+    *out = ds;
+    return GG_OK;
+}
+
+gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
+                           gg_dataset **train, gg_dataset **val, gg_err *err)
+{
+    *train = *val = NULL;
+    if (!(val_frac > 0.0 && val_frac < 1.0))
+        return gg_err_set(err, GG_EINVAL, "validation fraction must be in (0, 1), got %g", val_frac);
+    size_t nv = (size_t)floor((double)ds->n * val_frac), nt = ds->n - nv;
+    if (nv == 0 || nt == 0)
+        return gg_err_set(err, GG_EINVAL,
+                          "validation fraction %g of %zu rows leaves an empty split", val_frac, ds->n);
+    size_t *idx = gg_malloc(ds->n, sizeof *idx);
+    if (!idx)
+        return gg_err_set(err, GG_ENOMEM, "out of memory splitting %zu rows", ds->n);
+    if (rng)
+        gg_rng_permutation(rng, idx, ds->n);
+    else
+        for (size_t i = 0; i < ds->n; i++)
+            idx[i] = i;
+    gg_status st;
+    if ((st = gg_dataset_new(train, nt, ds->d, ds->k, ds->classes, err)) ||
+        (st = gg_dataset_new(val, nv, ds->d, ds->k, ds->classes, err))) {
+        gg_dataset_free(*train);
+        *train = NULL;
+        gg_free(idx);
+        return st;
+    }
+    gg_dataset_gather(ds, idx, nt, (*train)->X.data, (*train)->Y.data);
+    gg_dataset_gather(ds, idx + nt, nv, (*val)->X.data, (*val)->Y.data);
+    gg_free(idx);
+    return GG_OK;
+}
+
+void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float *x, float *y)
+{
+    const size_t d = ds->d, k = ds->k;
+    for (size_t r = 0; r < B; r++) {
+        memcpy(x + r * d, ds->X.data + idx[r] * d, d * sizeof(float));
+        memcpy(y + r * k, ds->Y.data + idx[r] * k, k * sizeof(float));
+    }
+}
+
+size_t gg_dataset_n(const gg_dataset *ds) { return ds->n; }
+size_t gg_dataset_d(const gg_dataset *ds) { return ds->d; }
+size_t gg_dataset_k(const gg_dataset *ds) { return ds->k; }
+size_t gg_dataset_classes(const gg_dataset *ds) { return ds->classes; }
+gg_tensor gg_dataset_x(gg_dataset *ds) { return gg_tensor_view(ds->X.data, ds->n, ds->d); }
+gg_tensor gg_dataset_y(gg_dataset *ds) { return gg_tensor_view(ds->Y.data, ds->n, ds->k); }

@@ -1,0 +1,76 @@
+/* core/data.h — in-memory datasets and the synthetic generators.
+ * A dataset is n rows of features X (n,d) and targets Y (n,k): regression targets, or for
+ * classification one column of class indices 0..classes-1 stored as floats. Every random
+ * draw takes an explicit gg_rng. */
+#ifndef GG_DATA_H
+#define GG_DATA_H
+
+#include <stddef.h>
+
+#include "rng.h"
+#include "status.h"
+#include "tensor.h"
+
+typedef struct gg_dataset gg_dataset;
+
+typedef enum gg_xdist {
+    GG_X_NORMAL,   /* features ~ N(0,1) */
+    GG_X_UNIFORM   /* features ~ U(0,1) */
+} gg_xdist;
+
+typedef struct gg_regression_cfg {
+    size_t n;          /* rows, e.g. 1000 */
+    size_t features;   /* d, e.g. 10 */
+    size_t outputs;    /* k, e.g. 1 */
+    gg_xdist x;        /* feature distribution before scaling */
+    double scale;      /* features are multiplied by this (10 reproduces rand()*10) */
+    double noise;      /* std of the additive N(0, noise^2) target noise, >= 0 */
+    const float *w;    /* true weights (features,outputs) row-major, or NULL: drawn N(0,1) */
+    double bias;       /* added to every target */
+} gg_regression_cfg;
+
+typedef struct gg_blobs_cfg {
+    size_t n;          /* rows; labels cycle 0,1,..,classes-1 so classes are balanced */
+    size_t features;   /* d */
+    size_t classes;    /* >= 2 */
+    double spread;     /* std of points around their class centre, > 0, e.g. 1 */
+    double separation; /* std of the class centres around 0, >= 0, e.g. 3 */
+} gg_blobs_cfg;
+
+/* New dataset of zeros: n rows, d features, k target columns, classes (0 = regression).
+ * GG_EINVAL on zero or oversized dimensions, GG_ENOMEM. */
+gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t classes,
+                         gg_err *err);
+
+/* Free; NULL is a no-op. */
+void gg_dataset_free(gg_dataset *ds);
+
+/* y = (x*scale) W + bias + noise, x drawn row by row, then W (if drawn), then noise. */
+gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *cfg, gg_rng *rng,
+                             gg_err *err);
+
+/* Gaussian blobs: centres drawn first (class by class), then each row's offsets. */
+gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *cfg, gg_rng *rng, gg_err *err);
+
+/* Split into train (first) and validation (last val_frac of the rows, rounded down, at
+ * least 1 row each). With rng the rows are permuted first; with NULL the order is kept
+ * (Keras validation_split). GG_EINVAL if val_frac is not in (0,1) or a side would be empty. */
+gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
+                           gg_dataset **train, gg_dataset **val, gg_err *err);
+
+/* Copy rows idx[0..B) into x (B,d) and y (B,k). Indices must be < n. */
+void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float *x, float *y);
+
+/* ---- queries ---- */
+
+/* Rows, features, target columns, classes (0 for regression). */
+size_t gg_dataset_n(const gg_dataset *ds);
+size_t gg_dataset_d(const gg_dataset *ds);
+size_t gg_dataset_k(const gg_dataset *ds);
+size_t gg_dataset_classes(const gg_dataset *ds);
+
+/* Views of X (n,d) and Y (n,k), owned by the dataset (writable for loaders). */
+gg_tensor gg_dataset_x(gg_dataset *ds);
+gg_tensor gg_dataset_y(gg_dataset *ds);
+
+#endif

@@ -1,0 +1,22 @@
+/* core/gglab.h — umbrella header of the gglab numerical core (C11, float32, no Lua).
+ * Conventions: fallible calls return gg_status and fill a caller-owned gg_err; the caller
+ * of a _new owns the result and calls _free (NULL-safe); every random draw takes a gg_rng. */
+#ifndef GG_GGLAB_H
+#define GG_GGLAB_H
+
+#include "act.h"     /* activations: relu, sigmoid, tanh */
+#include "arena.h"   /* bump allocator for scratch */
+#include "data.h"    /* datasets, generators, splits */
+#include "linear.h"  /* fully connected kernels */
+#include "loss.h"    /* mse, cross-entropy, bce-with-logits */
+#include "mem.h"     /* gg_malloc/gg_free */
+#include "model.h"   /* sequential MLP over flat buffers */
+#include "optim.h"   /* sgd, adam */
+#include "rng.h"     /* xoshiro256** streams */
+#include "status.h"  /* gg_status, gg_err */
+#include "tensor.h"  /* 2-D float32 tensors */
+#include "train.h"   /* epoch loop, evaluation */
+
+#define GG_VERSION "0.1.0"
+
+#endif

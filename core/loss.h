@@ -1,0 +1,43 @@
+/* core/loss.h — loss functions: value and gradient w.r.t. the prediction in one pass.
+ * Matches torch.nn.MSELoss, CrossEntropyLoss (class indices) and BCEWithLogitsLoss with
+ * reduction 'mean' (divide by the element count; by the batch size for cross-entropy) or
+ * 'sum'. The value is accumulated in double in index order and rounded to float32 once,
+ * so it overflows to inf exactly where a float32 loss would. */
+#ifndef GG_LOSS_H
+#define GG_LOSS_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+typedef enum gg_loss_kind {
+    GG_LOSS_MSE,            /* pred (B,k), target (B,k) */
+    GG_LOSS_CROSS_ENTROPY,  /* pred logits (B,C), target (B,1) class indices 0..C-1 */
+    GG_LOSS_BCE_LOGITS      /* pred logits (B,k), target (B,k) in [0,1] */
+} gg_loss_kind;
+
+typedef enum gg_reduction {
+    GG_REDUCE_MEAN,
+    GG_REDUCE_SUM
+} gg_reduction;
+
+/* Name ("mse", "cross_entropy", "bce_with_logits"); NULL for an unknown value. */
+const char *gg_loss_name(gg_loss_kind k);
+
+/* Parse a loss name into *k; 0 on success, -1 if unknown. */
+int gg_loss_parse(const char *name, gg_loss_kind *k);
+
+/* Columns the target must have for a prediction with pred_cols columns. */
+size_t gg_loss_target_cols(gg_loss_kind k, size_t pred_cols);
+
+/* Validate targets before a kernel call: class indices integral and in [0,C) for
+ * cross-entropy, values in [0,1] for BCE, finite for MSE. GG_EINVAL naming row and value. */
+gg_status gg_loss_check_targets(gg_loss_kind k, const float *target, size_t B,
+                                size_t pred_cols, gg_err *err);
+
+/* Loss value for pred (B,k) against target; when dpred is non-NULL it receives
+ * d loss / d pred (B,k), overwritten. Targets must have passed gg_loss_check_targets. */
+float gg_loss_forward(gg_loss_kind kind, gg_reduction red, float *dpred, const float *pred,
+                      const float *target, size_t B, size_t k);
+
+#endif

@@ -1,0 +1,81 @@
+/* core/optim.h — optimizers over a flat parameter buffer: torch.optim.SGD and Adam (1.13).
+ *
+ * Two layers: the pure step kernels (config read-only, state separate, grad never written,
+ * so gradient diagnostics stay valid) and gg_optim, an owning object that validates a
+ * config once and keeps the state buffers for n parameters. Element-wise float32
+ * arithmetic follows the order of PyTorch's single-tensor CPU path; scalars that PyTorch
+ * computes in Python floats (bias corrections) are computed in double. */
+#ifndef GG_OPTIM_H
+#define GG_OPTIM_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+typedef enum gg_optim_kind {
+    GG_OPTIM_SGD,
+    GG_OPTIM_ADAM
+} gg_optim_kind;
+
+typedef struct gg_sgd_cfg {
+    double lr;            /* > 0, e.g. 0.01 */
+    double momentum;      /* >= 0; 0 disables the buffer */
+    double dampening;     /* >= 0; applied from the second step on */
+    double weight_decay;  /* >= 0; L2 folded into a copy of the gradient */
+    int nesterov;         /* 1 requires momentum > 0 and dampening == 0 */
+} gg_sgd_cfg;
+
+typedef struct gg_adam_cfg {
+    double lr;            /* > 0, default 1e-3 */
+    double beta1, beta2;  /* in [0, 1), defaults 0.9, 0.999 */
+    double eps;           /* >= 0, default 1e-8 (added after dividing by sqrt(bc2)) */
+    double weight_decay;  /* >= 0; L2 folded into a copy of the gradient */
+    int amsgrad;          /* 1 keeps the running max of v */
+} gg_adam_cfg;
+
+/* Defaults as in PyTorch (SGD has no default lr in torch; ours is 0.01). */
+gg_sgd_cfg gg_sgd_defaults(void);
+gg_adam_cfg gg_adam_defaults(void);
+
+/* Check a config; GG_EINVAL naming the first bad field and its value. */
+gg_status gg_sgd_check(const gg_sgd_cfg *c, gg_err *err);
+gg_status gg_adam_check(const gg_adam_cfg *c, gg_err *err);
+
+/* One SGD step on n parameters. buf (n floats) is the momentum buffer; *started is 0
+ * before the first step (the buffer is then initialised to the gradient, undampened). */
+void gg_sgd_step(const gg_sgd_cfg *c, float *buf, int *started, float *p, const float *g,
+                 size_t n);
+
+/* One Adam step number t (>= 1) on n parameters; m, v, vmax (vmax only if amsgrad) hold
+ * n floats each, zero before the first step. */
+void gg_adam_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax, float *p,
+                  const float *g, size_t n);
+
+/* ---- owning optimizer object ---- */
+
+typedef struct gg_optim gg_optim;
+
+/* New optimizer of the given kind for n parameters; cfg points to a gg_sgd_cfg or
+ * gg_adam_cfg, copied. GG_EINVAL on a bad config, GG_ENOMEM on failure. */
+gg_status gg_optim_new(gg_optim **out, gg_optim_kind kind, const void *cfg, size_t n,
+                       gg_err *err);
+
+/* Free; NULL is a no-op. */
+void gg_optim_free(gg_optim *o);
+
+/* Apply one step to p (n floats) from g (n floats, read only). */
+void gg_optim_step(gg_optim *o, float *p, const float *g);
+
+/* Current learning rate, and setting it (schedulers); set rejects lr <= 0 or non-finite. */
+double gg_optim_lr(const gg_optim *o);
+gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err);
+
+/* Kind, parameter count and steps taken so far. */
+gg_optim_kind gg_optim_kind_of(const gg_optim *o);
+size_t gg_optim_size(const gg_optim *o);
+long gg_optim_steps(const gg_optim *o);
+
+/* Clear the state (buffers and step count) as a fresh optimizer would have it. */
+void gg_optim_reset(gg_optim *o);
+
+#endif

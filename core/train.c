@@ -1,0 +1,120 @@
+/* core/train.c — epoch loop and evaluation (see train.h). */
+#include "train.h"
+
+#include <math.h>
+
+#include "mem.h"
+
+size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n)
+{
+    return cfg->drop_last ? n / cfg->batch_size : (n + cfg->batch_size - 1) / cfg->batch_size;
+}
+
+gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_optim *o,
+                         const gg_dataset *ds, gg_err *err)
+{
+    size_t n = gg_dataset_n(ds), d = gg_dataset_d(ds), k = gg_dataset_k(ds);
+    if (cfg->batch_size == 0)
+        return gg_err_set(err, GG_EINVAL, "batch_size must be >= 1, got 0");
+    if (cfg->drop_last && cfg->batch_size > n)
+        return gg_err_set(err, GG_EINVAL, "batch_size %zu with drop_last leaves no batch of %zu rows",
+                          cfg->batch_size, n);
+    if (d != gg_model_in(m))
+        return gg_err_set(err, GG_ESHAPE, "data has %zu features but the model takes %zu inputs",
+                          d, gg_model_in(m));
+    if (o && gg_optim_size(o) != gg_model_nparams(m))
+        return gg_err_set(err, GG_EINVAL, "optimizer was built for %zu parameters, model has %zu",
+                          gg_optim_size(o), gg_model_nparams(m));
+    size_t want = gg_loss_target_cols(cfg->loss, gg_model_out(m));
+    if (k != want)
+        return gg_err_set(err, GG_ESHAPE, "loss %s needs %zu target column(s) for %zu model outputs, data has %zu",
+                          gg_loss_name(cfg->loss), want, gg_model_out(m), k);
+    if (cfg->loss == GG_LOSS_CROSS_ENTROPY && gg_model_out(m) < 2)
+        return gg_err_set(err, GG_ESHAPE, "cross_entropy needs >= 2 model outputs (one per class), got %zu",
+                          gg_model_out(m));
+    gg_tensor Y = gg_dataset_y((gg_dataset *)ds);
+    return gg_loss_check_targets(cfg->loss, Y.data, n, gg_model_out(m), err);
+}
+
+gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
+                         gg_epoch_result *res, gg_err *err)
+{
+    *res = (gg_epoch_result){0};
+    const size_t n = gg_dataset_n(ds), bs = cfg->batch_size, k = gg_dataset_k(ds);
+    const size_t out = gg_model_out(m), steps = gg_train_steps_per_epoch(cfg, n);
+    gg_status st = gg_model_reserve(m, bs < n ? bs : n, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(n, sizeof *idx);
+    float *y = gg_malloc(bs < n ? bs : n, k * sizeof *y);
+    if (!idx || !y) {
+        gg_free(idx);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for an epoch over %zu rows", n);
+    }
+    if (cfg->shuffle)
+        gg_rng_permutation(rng, idx, n);
+    else
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    double weighted = 0.0;
+    size_t seen = 0;
+    for (size_t s = 0; s < steps; s++) {
+        size_t B = n - s * bs < bs ? n - s * bs : bs;
+        gg_dataset_gather(ds, idx + s * bs, B, gg_model_input(m, B), y);
+        gg_model_zero_grad(m);
+        const float *pred = gg_model_run(m, B);
+        float *dout = gg_model_dout(m);
+        float l = gg_loss_forward(cfg->loss, cfg->reduction, dout, pred, y, B, out);
+        if (step_losses)
+            step_losses[s] = l;
+        res->steps = s + 1;
+        weighted += (double)l * (double)B;
+        seen += B;
+        if (!isfinite(l)) {
+            res->diverged = 1;
+            break;
+        }
+        gg_model_backward(m, dout);
+        gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
+    }
+    res->mean_loss = seen ? weighted / (double)seen : (double)NAN;
+    gg_free(idx);
+    gg_free(y);
+    return GG_OK;
+}
+
+gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size_t chunk,
+                      double *out, gg_err *err)
+{
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
+    if (chunk == 0)
+        chunk = 256;
+    if (chunk > n)
+        chunk = n;
+    gg_status st = gg_model_reserve(m, chunk, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(chunk, sizeof *idx);
+    float *y = gg_malloc(chunk, k * sizeof *y);
+    if (!idx || !y) {
+        gg_free(idx);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
+    }
+    double total = 0.0;
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t B = n - start < chunk ? n - start : chunk;
+        for (size_t r = 0; r < B; r++)
+            idx[r] = start + r;
+        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
+        const float *pred = gg_model_run(m, B);
+        total += (double)gg_loss_forward(loss, GG_REDUCE_SUM, NULL, pred, y, B, mo);
+    }
+    size_t count = loss == GG_LOSS_CROSS_ENTROPY ? n : n * mo;
+    *out = (double)(float)(total / (double)count);
+    gg_free(idx);
+    gg_free(y);
+    return GG_OK;
+}

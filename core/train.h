@@ -1,0 +1,49 @@
+/* core/train.h — the mini-batch training loop, so a whole epoch runs in C.
+ * Each step does what a PyTorch loop does, in the same order: zero_grad, forward, loss,
+ * backward, optimizer step. An epoch stops at the first non-finite loss (divergence). */
+#ifndef GG_TRAIN_H
+#define GG_TRAIN_H
+
+#include <stddef.h>
+
+#include "data.h"
+#include "loss.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+#include "status.h"
+
+typedef struct gg_train_cfg {
+    gg_loss_kind loss;      /* e.g. GG_LOSS_MSE */
+    gg_reduction reduction; /* GG_REDUCE_MEAN like PyTorch's default */
+    size_t batch_size;      /* >= 1; the last batch of an epoch may be smaller */
+    int shuffle;            /* 1: a fresh permutation from rng each epoch (DataLoader shuffle=True) */
+    int drop_last;          /* 1: skip a final partial batch */
+} gg_train_cfg;
+
+typedef struct gg_epoch_result {
+    size_t steps;      /* optimizer steps taken (including a diverging one) */
+    int diverged;      /* 1 if a loss was NaN or +-inf; the epoch stopped there */
+    double mean_loss;  /* batch-size-weighted mean of the step losses (Keras's epoch loss) */
+} gg_epoch_result;
+
+/* Number of steps one epoch takes over n rows. */
+size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n);
+
+/* Check a config against a model and a dataset (widths, targets for the loss, batch size).
+ * GG_EINVAL/GG_ESHAPE with a message naming the mismatch. */
+gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_optim *o,
+                         const gg_dataset *ds, gg_err *err);
+
+/* One epoch. step_losses (capacity gg_train_steps_per_epoch floats, or NULL) receives each
+ * step's loss. rng is used only when shuffling. GG_ENOMEM if scratch cannot be had. */
+gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
+                         gg_epoch_result *res, gg_err *err);
+
+/* Loss of the model over the whole dataset in chunks of chunk rows (no gradients), with the
+ * mean taken over all rows (or elements), as a full-batch evaluation would give. */
+gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size_t chunk,
+                      double *out, gg_err *err);
+
+#endif

@@ -1,0 +1,92 @@
+--[[ lua/gglab/experiment.lua — gg.experiment{}: validate an experiment declaration.
+
+  experiment{ name = "mlp_lr", sweep = <sweep or table of axes>, run = function(p, run) end,
+              description = "...", seed = 0 }
+  returns a new table with the same fields (sweep always a sweep object, seed defaulting
+  to 0) marked with a metatable, so the CLI can tell an experiment from any other value. ]]
+
+local gg = require "gglab"
+local sweep = require "gglab.sweep"
+local store = require "gglab.store"
+
+local M = {}
+
+local Experiment = {}
+Experiment.__name = "gglab.Experiment"
+
+local ALLOWED = { "description", "name", "run", "seed", "sweep" }
+local NAME_PATTERN = "^[%w][%w_.-]*$"
+local MAX_NAME = 64
+
+-- Raises at the caller of gg.experiment; only M.experiment calls it (helpers return messages).
+local function fail(msg)
+  error("gg.experiment: " .. msg, 3)
+end
+
+local function describe(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "number" then return gg.fmt_number(v) end
+  return type(v)
+end
+
+-- Returns an error message for the first unknown key, or nil.
+local function check_keys(spec)
+  local allowed = {}
+  for _, k in ipairs(ALLOWED) do allowed[k] = true end
+  for k in pairs(spec) do
+    if not allowed[k] then
+      return string.format("unknown key %s (allowed: %s)", describe(k), table.concat(ALLOWED, ", "))
+    end
+  end
+end
+
+-- Parameters become runs.csv columns next to the result columns, so they must not collide;
+-- `seed` feeds sweep.run_seed, so it must be an integer. Returns an error message or nil.
+local function check_params(s)
+  local reserved = { run_id = true }
+  for _, col in ipairs(store.RESULT_COLUMNS) do reserved[col] = true end
+  for _, name in ipairs(s:names()) do
+    if reserved[name] then
+      return string.format("sweep parameter '%s' clashes with a runs.csv column", name)
+    end
+  end
+  for _, p in s:iter() do
+    if p.seed ~= nil and not (type(p.seed) == "number" and math.tointeger(p.seed)) then
+      return "sweep parameter 'seed' must be an integer, got " .. describe(p.seed)
+    end
+  end
+end
+
+function M.experiment(spec)
+  if type(spec) ~= "table" then fail("argument must be a table, got " .. type(spec)) end
+  local bad = check_keys(spec)
+  if bad then fail(bad) end
+  local name = spec.name
+  if type(name) ~= "string" or #name > MAX_NAME or not name:match(NAME_PATTERN) then
+    fail(string.format("name must be a string of at most %d letters, digits, '_', '.' or '-' "
+      .. "starting with a letter or digit, got %s", MAX_NAME, describe(name)))
+  end
+  if type(spec.run) ~= "function" then fail("run must be a function, got " .. describe(spec.run)) end
+  local seed = spec.seed == nil and 0 or type(spec.seed) == "number" and math.tointeger(spec.seed)
+  if not seed then fail("seed must be an integer, got " .. describe(spec.seed)) end
+  if spec.description ~= nil and type(spec.description) ~= "string" then
+    fail("description must be a string, got " .. describe(spec.description))
+  end
+  local s = spec.sweep
+  if type(s) == "table" and not sweep.is_sweep(s) then
+    s = sweep.from_axes("gg.experiment: sweep", s, 3)
+  elseif not sweep.is_sweep(s) then
+    fail("sweep must be a sweep or a table of axes, got " .. describe(s))
+  end
+  if #s == 0 then fail("sweep must not be empty, got 0 points") end
+  bad = check_params(s)
+  if bad then fail(bad) end
+  return setmetatable({ name = name, sweep = s, run = spec.run, description = spec.description,
+    seed = seed }, Experiment)
+end
+
+function M.is_experiment(x)
+  return getmetatable(x) == Experiment
+end
+
+return M

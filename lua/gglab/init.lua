@@ -1,0 +1,17 @@
+--[[ lua/gglab/init.lua — wires the pure-Lua API into the gg table built by the C module
+  (lua/lgglab.c). After this, `gg` is the whole public API: gg.tensor, gg.nn, gg.loss,
+  gg.optim, gg.data, gg.train, gg.grid, gg.experiment, ... (docs/lua-api.md). ]]
+local gg = require "gglab"
+local sweep = require "gglab.sweep"
+local nn = require "gglab.nn"
+
+gg.grid, gg.zip = sweep.grid, sweep.zip
+gg.logspace, gg.linspace, gg.seeds = sweep.logspace, sweep.linspace, sweep.seeds
+gg.experiment = require("gglab.experiment").experiment
+gg.train = require("gglab.train").train
+
+-- gg.nn.sequential comes from C; the layer constructors and mlp from gglab.nn.
+gg.nn.linear, gg.nn.relu, gg.nn.sigmoid, gg.nn.tanh = nn.linear, nn.relu, nn.sigmoid, nn.tanh
+gg.nn.mlp = nn.mlp
+
+return gg

@@ -1,0 +1,274 @@
+--[[ lua/gglab/runner.lua — run every point of an experiment and record the results.
+
+  run(exp, opts) drives the sweep sequentially. The unit of work is
+  run_point(exp, point, index, ctx): it executes one point and leaves its per-run files
+  in the store, touching nothing shared, so a parallel engine can call it in forked
+  workers and have the parent combine the files.
+
+  The run function is called as exp.run(p, run) with p a copy of the point and `run` a
+  context: run.id, run.seed, run.index, run.params (another copy of the point),
+  run:log(...), run:diverged(...).
+  Outcome of a point:
+    ok        the function returned;
+    diverged  a training loss ("loss", "epoch_loss") was logged as NaN or +-inf, or the
+              code called run:diverged(step, reason); the run stops there;
+    failed    the function raised an error; its first line goes to runs.csv, the full
+              traceback to runs/<id>.err. The sweep goes on in all cases. ]]
+
+local gg = require "gglab"
+local sweep = require "gglab.sweep"
+local store = require "gglab.store"
+
+local M = {}
+
+-- Raised (as the error object) to stop a diverged run; the runner catches it.
+-- Code that wraps run:log in pcall must re-raise it unchanged.
+M.DIVERGED = setmetatable({}, { __name = "gglab.Diverged", __tostring = function() return "run diverged" end })
+
+-- Training losses in order of preference for final_loss / min_loss / steps.
+local LOSS_METRICS = { "loss", "epoch_loss" }
+local IS_TRAIN_LOSS = { loss = true, epoch_loss = true }
+
+local Run = {}
+Run.__index = Run
+Run.__name = "gglab.Run"
+
+-- ---- helpers ----
+
+local function copy(point)
+  local c = {}
+  for k, v in pairs(point) do c[k] = v end
+  return c
+end
+
+local function is_finite(x)
+  return x == x and x ~= math.huge and x ~= -math.huge
+end
+
+local function describe(v)
+  if type(v) == "number" then return gg.fmt_number(v) end
+  if type(v) == "string" then return string.format("%q", v) end
+  return type(v)
+end
+
+local function to_integer(v)
+  return type(v) == "number" and math.tointeger(v) or nil
+end
+
+local function first_line(s)
+  return s:match("^[^\n]*")
+end
+
+-- Wall times are kept to the microsecond: finer digits are noise and clutter the CSV.
+local function round_us(seconds)
+  return math.floor(seconds * 1e6 + 0.5) / 1e6
+end
+
+-- ---- the run context ----
+
+local function new_run(id, seed, index, params, files)
+  return setmetatable({ id = id, seed = seed, index = index, params = params,
+    _files = files, _metrics = {} }, Run)
+end
+
+--[[ run:log(metric, value, step, epoch): append a curve row. step is an integer, epoch an
+  integer or nil. Keeps per metric the last value, min (ignoring NaN), count and last step.
+  A non-finite training loss marks the run diverged at `step` and stops it. ]]
+function Run:log(metric, value, step, epoch)
+  if type(metric) ~= "string" or metric == "" then
+    error("run:log: metric must be a non-empty string, got " .. describe(metric), 2)
+  end
+  if type(value) ~= "number" then error("run:log: value must be a number, got " .. describe(value), 2) end
+  local istep = to_integer(step)
+  if not istep then error("run:log: step must be an integer, got " .. describe(step), 2) end
+  local iepoch = to_integer(epoch)
+  if epoch ~= nil and not iepoch then
+    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
+  end
+  self._files:curve(istep, iepoch, metric, value)
+  local m = self._metrics[metric]
+  if not m then
+    m = { count = 0 }
+    self._metrics[metric] = m
+  end
+  m.last, m.count, m.last_step = value, m.count + 1, istep
+  if value == value and (m.min == nil or value < m.min) then m.min = value end
+  if IS_TRAIN_LOSS[metric] and not is_finite(value) then
+    self:diverged(istep, metric .. " is " .. gg.fmt_number(value))
+  end
+end
+
+-- run:diverged(step, reason): mark the run diverged at step and stop it (raises M.DIVERGED).
+function Run:diverged(step, reason)
+  local istep = to_integer(step)
+  if not istep then error("run:diverged: step must be an integer, got " .. describe(step), 2) end
+  if reason ~= nil and type(reason) ~= "string" then
+    error("run:diverged: reason must be a string or nil, got " .. describe(reason), 2)
+  end
+  if not self._diverged_step then
+    self._diverged_step, self._reason = istep, reason or "diverged"
+  end
+  error(M.DIVERGED, 0)
+end
+
+-- ---- one point ----
+
+local function traceback_handler(e)
+  if e == M.DIVERGED then return e end
+  return debug.traceback(tostring(e), 2)
+end
+
+-- Fills the loss columns of record from the run's metric summaries.
+local function summarize_metrics(record, metrics)
+  local loss
+  for _, name in ipairs(LOSS_METRICS) do
+    loss = loss or metrics[name]
+  end
+  record.final_loss = loss and loss.last
+  record.min_loss = loss and loss.min
+  record.steps = loss and loss.last_step or 0
+  record.final_val_loss = metrics.val_loss and metrics.val_loss.last
+end
+
+--[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
+  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object).
+  The record has run_id, params (the point), index, the store.RESULT_COLUMNS fields
+  (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
+function M.run_point(exp, point, index, ctx)
+  local id = sweep.run_id(point)
+  local seed = sweep.run_seed(exp.seed, point)
+  local files = ctx.store:begin_run(id)
+  local p = copy(point)
+  local run = new_run(id, seed, index, copy(point), files)
+  -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
+  -- that names no seed of its own come from this run's stream, whatever ran before.
+  gg.manual_seed(seed)
+  local t0 = gg.clock()
+  local ok, err = xpcall(exp.run, traceback_handler, p, run)
+  local wall = gg.clock() - t0
+  local record = { run_id = id, params = point, index = index, run_seed = seed,
+    wall_s = round_us(wall) }
+  local traceback
+  if not ok and err ~= M.DIVERGED then
+    record.status, record.error, traceback = "failed", first_line(err), err
+  elseif run._diverged_step or err == M.DIVERGED then
+    record.status, record.diverged_step, record.reason = "diverged", run._diverged_step, run._reason
+  else
+    record.status = "ok"
+  end
+  summarize_metrics(record, run._metrics)
+  files:finish(record, traceback)
+  return record
+end
+
+-- ---- reporting ----
+
+-- "lr=0.1 optimizer=adam seed=2": parameters sorted by name.
+local function format_params(point)
+  local names = {}
+  for k in pairs(point) do names[#names + 1] = k end
+  table.sort(names)
+  for i, k in ipairs(names) do
+    local v = point[k]
+    names[i] = k .. "=" .. (type(v) == "number" and gg.fmt_number(v) or tostring(v))
+  end
+  return table.concat(names, " ")
+end
+
+local function format_loss(x)
+  if x == nil then return "-" end
+  if not is_finite(x) then return gg.fmt_number(x) end
+  return string.format("%.4g", x)
+end
+
+local function outcome(record)
+  if record.status == "failed" then return record.error end
+  if record.status == "diverged" then
+    return string.format("diverged at step %s: %s", tostring(record.diverged_step), record.reason or "diverged")
+  end
+  return nil
+end
+
+-- "[ 12/180] ok       lr=0.1 optimizer=adam seed=2  loss 0.0123  0.02s"
+function M.progress_line(record, total)
+  local width = #tostring(total)
+  local line = string.format("[%" .. width .. "d/%d] %-8s %s  loss %s  %.2fs", record.index, total,
+    record.status, format_params(record.params), format_loss(record.final_loss), record.wall_s)
+  local extra = outcome(record)
+  return extra and (line .. "  " .. extra .. "\n") or (line .. "\n")
+end
+
+local MAX_LISTED = 10
+
+-- Summary paragraph: counts, time, where the files are, and the runs that did not finish ok.
+function M.summary(result)
+  local c = result.counts
+  local lines = { string.format("%d runs of '%s' in %.2fs: %d ok, %d diverged, %d failed.",
+    result.points, result.name, result.wall_s, c.ok, c.diverged, c.failed) }
+  local listed = 0
+  for _, r in ipairs(result.records) do
+    if r.status ~= "ok" then
+      listed = listed + 1
+      if listed <= MAX_LISTED then
+        lines[#lines + 1] = string.format("  %-8s %s %s  %s", r.status, r.run_id, format_params(r.params), outcome(r))
+      end
+    end
+  end
+  if listed > MAX_LISTED then
+    lines[#lines + 1] = string.format("  ... and %d more (see runs.csv)", listed - MAX_LISTED)
+  end
+  lines[#lines + 1] = string.format("Results in %s/: %s, %s, %s.", result.out,
+    store.RUNS_FILE, store.CURVES_FILE, store.MANIFEST_FILE)
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- ---- the sweep ----
+
+-- Run ids of the points in order; two points hashing alike would share files.
+local function plan_ids(points)
+  local ids, seen = {}, {}
+  for i, p in ipairs(points) do
+    local id = sweep.run_id(p)
+    if seen[id] then
+      error(string.format("run id collision: points %s and %s both hash to %s",
+        sweep.canonical(points[seen[id]]), sweep.canonical(p), id), 0)
+    end
+    ids[i], seen[id] = id, i
+  end
+  return ids
+end
+
+--[[ run(exp, opts) -> result, or nil, msg when the output directory is unusable.
+  opts: out (default "results/<name>"), quiet (no progress lines), script and argv (for
+  the manifest), stdout/stderr (objects with :write, default io.stdout/io.stderr).
+  Starts fresh: stale per-run files in <out>/runs are removed first. Progress goes to
+  stderr, one line per finished run; the summary goes to stdout.
+  result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s }. ]]
+function M.run(exp, opts)
+  opts = opts or {}
+  local stdout, stderr = opts.stdout or io.stdout, opts.stderr or io.stderr
+  local out = opts.out or ("results/" .. exp.name)
+  local st, msg = store.open(out, { fresh = true })
+  if not st then return nil, msg end
+  local points = exp.sweep:points()
+  local ids = plan_ids(points)
+  local ctx = { store = st }
+  local result = { name = exp.name, out = out, points = #points, records = {},
+    counts = { ok = 0, diverged = 0, failed = 0 } }
+  local t0 = gg.clock()
+  for i, point in ipairs(points) do
+    local record = M.run_point(exp, point, i, ctx)
+    result.records[i] = record
+    result.counts[record.status] = result.counts[record.status] + 1
+    if not opts.quiet then stderr:write(M.progress_line(record, #points)) end
+  end
+  result.wall_s = round_us(gg.clock() - t0)
+  st:combine(ids, exp.sweep:names())
+  st:write_manifest { name = exp.name, description = exp.description, seed = exp.seed,
+    script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
+    wall_s = result.wall_s }
+  stdout:write(M.summary(result))
+  return result
+end
+
+return M

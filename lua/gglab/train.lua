@@ -1,0 +1,105 @@
+--[[ lua/gglab/train.lua — gg.train{...}: the high-level training loop.
+  Each epoch is one C call (gg.train_epoch: zero_grad, forward, loss, backward, step per
+  mini-batch, stopping at a non-finite loss), so Lua only sees per-epoch results. With
+  log = run (the runner's context) every step's loss and each epoch's mean (and the
+  validation loss) become curves; a NaN/inf loss then stops the run as `diverged`. ]]
+local gg = require "gglab"
+
+local M = {}
+
+local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
+  "drop_last", "val", "log", "log_every", "seed", "rng" }
+local ALLOWED = {}
+for _, k in ipairs(KEYS) do ALLOWED[k] = true end
+
+local function describe(v)
+  if type(v) == "string" then return "'" .. v .. "'" end
+  if type(v) == "number" then return gg.fmt_number(v) end
+  if v == nil then return "nil" end
+  local mt = getmetatable(v)
+  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
+end
+
+local function fail(msg) error("gg.train: " .. msg, 3) end
+
+local function is_a(v, name)
+  local mt = getmetatable(v)
+  return type(mt) == "table" and mt.__name == name
+end
+
+local function check_int(opts, key, default, min)
+  local v = opts[key]
+  if v == nil then return default end
+  if math.type(v) ~= "integer" or v < min then
+    fail(string.format("%s must be an integer >= %d, got %s", key, min, describe(v)))
+  end
+  return v
+end
+
+local function check(opts)
+  if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
+  for k in pairs(opts) do
+    if not ALLOWED[k] then
+      fail(string.format("unknown option '%s' (allowed: %s)", tostring(k), table.concat(KEYS, ", ")))
+    end
+  end
+  if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
+  if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
+  if not is_a(opts.optimizer, "gglab.Optim") then
+    fail("optimizer must be a gglab.Optim (gg.optim.sgd/adam), got " .. describe(opts.optimizer))
+  end
+  if opts.val ~= nil and not is_a(opts.val, "gglab.Dataset") then
+    fail("val must be a gglab.Dataset, got " .. describe(opts.val))
+  end
+  if opts.log ~= nil and (type(opts.log) ~= "table" or type(opts.log.log) ~= "function") then
+    fail("log must be the run context passed to the run function, got " .. describe(opts.log))
+  end
+  if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
+end
+
+--[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
+  drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=} → history
+  history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
+  diverged=bool, diverged_step=N|nil}. ]]
+function M.train(opts)
+  check(opts)
+  local epochs = check_int(opts, "epochs", 1, 1)
+  local log_every = check_int(opts, "log_every", 1, 1)
+  local epoch_opts = {
+    loss = opts.loss or "mse", batch_size = opts.batch_size or 32, shuffle = opts.shuffle,
+    drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,
+  }
+  if epoch_opts.seed ~= nil then
+    -- One stream for the whole training, not a fresh copy of the same stream each epoch.
+    epoch_opts.rng, epoch_opts.seed = gg.rng(epoch_opts.seed), nil
+  end
+  local run = opts.log
+  local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
+  local step = 0
+  for epoch = 1, epochs do
+    local losses, diverged, mean = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
+    for i = 1, #losses do
+      step = step + 1
+      local l = losses[i]
+      hist.loss[step] = l
+      if run and (step % log_every == 0 or i == #losses or l ~= l) then
+        run:log("loss", l, step, epoch)   -- raises the runner's divergence signal on NaN/inf
+      end
+    end
+    hist.steps = step
+    if diverged then
+      hist.diverged, hist.diverged_step = true, step
+      break
+    end
+    hist.epoch_loss[epoch] = mean
+    if run then run:log("epoch_loss", mean, step, epoch) end
+    if opts.val then
+      local v = gg.evaluate(opts.model, opts.val, { loss = epoch_opts.loss })
+      hist.val_loss[epoch] = v
+      if run then run:log("val_loss", v, step, epoch) end
+    end
+  end
+  return hist
+end
+
+return M

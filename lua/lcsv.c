@@ -1,0 +1,259 @@
+/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path) and gg.csv.read(path), and
+ * gg.fmt_number, the one number format of every file gglab writes (shortest text that
+ * reads back as the same double, so CSVs are exact and byte-stable). */
+#include "lgglab.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lg_csvw {
+    FILE *fp;  /* NULL once closed */
+} lg_csvw;
+
+/* Shortest %g text that reads back as x: a value that is exactly a float32 (every loss
+ * and parameter gglab computes) gets the shortest text that reads back as that float
+ * (6-9 digits, "79.625336"); any other double the shortest of 15-17 digits.
+ * "nan", "inf", "-inf" for the non-finite. */
+static const char *fmt_double(char *buf, size_t n, double x)
+{
+    if (isnan(x))
+        return "nan";
+    if (isinf(x))
+        return x > 0 ? "inf" : "-inf";
+    float f = (float)x;
+    if ((double)f == x) {
+        for (int prec = 6; prec <= 9; prec++) {
+            snprintf(buf, n, "%.*g", prec, x);
+            if (strtof(buf, NULL) == f)
+                return buf;
+        }
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
+static const char *fmt_value(lua_State *L, int idx, char *buf, size_t n)
+{
+    if (lua_isinteger(L, idx)) {
+        snprintf(buf, n, LUA_INTEGER_FMT, lua_tointeger(L, idx));
+        return buf;
+    }
+    return fmt_double(buf, n, lua_tonumber(L, idx));
+}
+
+static int csv_fmt_number(lua_State *L)
+{
+    char buf[64];
+    luaL_checknumber(L, 1);
+    lua_pushstring(L, fmt_value(L, 1, buf, sizeof buf));
+    return 1;
+}
+
+static lg_csvw *check_writer(lua_State *L)
+{
+    lg_csvw *w = luaL_checkudata(L, 1, GG_CSVW_MT);
+    if (!w->fp)
+        luaL_error(L, "attempt to use a closed gglab.CsvWriter");
+    return w;
+}
+
+/* gg.csv.writer(path) → writer | nil, msg */
+static int csv_writer(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lg_csvw *w = lua_newuserdatauv(L, sizeof *w, 0);
+    w->fp = NULL;
+    luaL_setmetatable(L, GG_CSVW_MT);
+    w->fp = fopen(path, "wb");
+    if (!w->fp) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    return 1;
+}
+
+static int needs_quotes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            return 1;
+    return len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
+}
+
+/* w:row(list [, n]): fields 1..n (default list.n or #list); nil/gg.NULL → empty field */
+static int writer_row(lua_State *L)
+{
+    lg_csvw *w = check_writer(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n;
+    if (!lua_isnoneornil(L, 3))
+        n = luaL_checkinteger(L, 3);
+    else if (lua_getfield(L, 2, "n") == LUA_TNUMBER)
+        n = lua_tointeger(L, -1);
+    else
+        n = luaL_len(L, 2);
+    lua_settop(L, 2);
+    char buf[64];
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (i > 1)
+            fputc(',', w->fp);
+        int t = lua_geti(L, 2, i);
+        if (t == LUA_TNUMBER) {
+            fputs(fmt_value(L, -1, buf, sizeof buf), w->fp);
+        } else if (t == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, -1, &len);
+            if (needs_quotes(s, len))
+                csv_fwrite(w->fp, s, len);
+            else
+                fwrite(s, 1, len, w->fp);
+        } else if (t == LUA_TBOOLEAN) {
+            fputs(lua_toboolean(L, -1) ? "true" : "false", w->fp);
+        } else if (t != LUA_TNIL && !(t == LUA_TLIGHTUSERDATA && !lua_touserdata(L, -1))) {
+            return luaL_error(L, "gglab.CsvWriter:row: field %I must be a string, number or boolean, got %s",
+                              i, lg_describe(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    fputc('\n', w->fp);
+    return 0;
+}
+
+/* w:close() → true | nil, msg (reports write errors such as a full disk) */
+static int writer_close(lua_State *L)
+{
+    lg_csvw *w = luaL_checkudata(L, 1, GG_CSVW_MT);
+    if (!w->fp) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    int bad = ferror(w->fp);
+    bad |= fclose(w->fp) != 0;
+    w->fp = NULL;
+    if (bad) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "write error: %s", strerror(errno));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int writer_gc(lua_State *L)
+{
+    lg_csvw *w = luaL_checkudata(L, 1, GG_CSVW_MT);
+    if (w->fp)
+        fclose(w->fp);
+    w->fp = NULL;
+    return 0;
+}
+
+/* ---- reading ---- */
+
+typedef struct reader {
+    lua_State *L;
+    int rows;        /* stack index of the rows table */
+    lua_Integer nrow, nfield;
+} reader;
+
+static void on_field(void *s, size_t len, void *data)
+{
+    reader *r = data;
+    if (r->nfield == 0) {
+        lua_newtable(r->L);                        /* stack: ... rows row */
+        lua_pushvalue(r->L, -1);
+        lua_rawseti(r->L, r->rows, ++r->nrow);
+    }
+    lua_pushlstring(r->L, s ? s : "", s ? len : 0);
+    lua_rawseti(r->L, -2, ++r->nfield);
+}
+
+static void on_record(int c, void *data)
+{
+    (void)c;
+    reader *r = data;
+    if (r->nfield > 0)
+        lua_pop(r->L, 1);                          /* stack: ... rows */
+    r->nfield = 0;
+}
+
+/* gg.csv.read(path) → header, rows | nil, msg. For small files: everything is in memory. */
+static int csv_read(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    struct csv_parser p;
+    csv_init(&p, CSV_APPEND_NULL);
+    lua_newtable(L);                               /* stack: path rows */
+    reader r = {L, lua_gettop(L), 0, 0};
+    char buf[8192];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        bad = csv_parse(&p, buf, n, on_field, on_record, &r) != n;
+    if (!bad)
+        csv_fini(&p, on_field, on_record, &r);
+    int ioerr = ferror(fp);
+    fclose(fp);
+    const char *msg = bad ? csv_strerror(csv_error(&p)) : "read error";
+    csv_free(&p);
+    lua_settop(L, r.rows);
+    if (bad || ioerr) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", path, msg);
+        return 2;
+    }
+    if (r.nrow == 0) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: empty file", path);
+        return 2;
+    }
+    lua_geti(L, r.rows, 1);                        /* stack: path rows header */
+    lua_newtable(L);                               /* stack: path rows header body */
+    for (lua_Integer i = 2; i <= r.nrow; i++) {
+        lua_geti(L, r.rows, i);
+        lua_rawseti(L, -2, i - 1);
+    }
+    return 2;
+}
+
+static const luaL_Reg writer_methods[] = {
+    {"row", writer_row}, {"close", writer_close}, {NULL, NULL},
+};
+
+static const luaL_Reg writer_meta[] = {
+    {"__gc", writer_gc}, {"__close", writer_gc}, {"__index", NULL}, {NULL, NULL},
+};
+
+static const luaL_Reg csv_funcs[] = {
+    {"writer", csv_writer}, {"read", csv_read}, {NULL, NULL},
+};
+
+void lg_open_csv(lua_State *L)
+{
+    luaL_newmetatable(L, GG_CSVW_MT);     /* stack: gg mt */
+    luaL_setfuncs(L, writer_meta, 0);
+    luaL_newlib(L, writer_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, csv_funcs);            /* stack: gg csv */
+    lua_setfield(L, -2, "csv");
+    lua_pushcfunction(L, csv_fmt_number);
+    lua_setfield(L, -2, "fmt_number");
+    lua_pushlightuserdata(L, NULL);
+    lua_setfield(L, -2, "NULL");
+}

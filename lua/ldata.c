@@ -1,0 +1,201 @@
+/* lua/ldata.c — gglab.Dataset and the generators gg.data.regression/classification,
+ * plus gg.data.from_tensors for hand-made data (the seed write-ups' tiny examples). */
+#include "lgglab.h"
+
+#include <string.h>
+
+gg_dataset *lg_dataset_check(lua_State *L, int idx)
+{
+    gg_dataset **p = luaL_checkudata(L, idx, GG_DATASET_MT);
+    if (!*p)
+        luaL_error(L, "attempt to use a closed gglab.Dataset");
+    return *p;
+}
+
+gg_dataset **lg_dataset_push(lua_State *L)
+{
+    gg_dataset **p = lua_newuserdatauv(L, sizeof *p, 0);
+    *p = NULL;
+    luaL_setmetatable(L, GG_DATASET_MT);
+    return p;
+}
+
+static size_t opt_size(lua_State *L, const char *f, const char *key, lua_Integer def)
+{
+    return (size_t)lg_opt_int(L, 1, f, key, def, 1, (lua_Integer)GG_TENSOR_MAX_NUMEL);
+}
+
+/* gg.data.regression{n=, features=, outputs=1, noise=0.1, x="normal", scale=1, w=, bias=0, seed=|rng=} */
+static int data_regression(lua_State *L)
+{
+    static const char *const allowed[] = {"n", "features", "outputs", "noise", "x", "scale",
+                                          "w", "bias", "seed", "rng", NULL};
+    static const char *const xd[] = {"normal", "uniform", NULL};
+    const char *f = "gg.data.regression";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lg_opts_check(L, 1, f, allowed);
+    gg_regression_cfg c = {0};
+    c.n = opt_size(L, f, "n", 1000);
+    c.features = opt_size(L, f, "features", 10);
+    c.outputs = opt_size(L, f, "outputs", 1);
+    c.noise = lg_opt_nonneg(L, 1, f, "noise", 0.1);
+    c.x = lg_opt_enum(L, 1, f, "x", "normal", xd) ? GG_X_UNIFORM : GG_X_NORMAL;
+    c.scale = lg_opt_number(L, 1, f, "scale", 1.0);
+    c.bias = lg_opt_number(L, 1, f, "bias", 0.0);
+    float *w = NULL;
+    if (lua_getfield(L, 1, "w") != LUA_TNIL) {               /* stack: opts w */
+        size_t want = c.features * c.outputs;
+        if (!lua_istable(L, -1) || (size_t)luaL_len(L, -1) != want)
+            return luaL_error(L, "%s: w must be a list of features*outputs = %d numbers, got %s",
+                              f, (int)want, lg_describe(L, -1));
+        w = lua_newuserdatauv(L, want * sizeof *w, 0);       /* stack: opts w buf */
+        for (size_t i = 0; i < want; i++) {
+            lua_geti(L, -2, (lua_Integer)i + 1);
+            int ok;
+            w[i] = (float)lua_tonumberx(L, -1, &ok);
+            if (!ok)
+                return luaL_error(L, "%s: w[%d] must be a number, got %s", f, (int)i + 1,
+                                  lg_describe(L, -1));
+            lua_pop(L, 1);
+        }
+    }
+    c.w = w;
+    gg_rng *r = lg_rng_for(L, 1, f);                         /* stack: ... rng */
+    gg_dataset **p = lg_dataset_push(L);                     /* stack: ... rng ds */
+    gg_err err;
+    if (gg_data_regression(p, &c, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* gg.data.classification{n=, features=, classes=2, spread=1, separation=3, seed=|rng=} */
+static int data_classification(lua_State *L)
+{
+    static const char *const allowed[] = {"n", "features", "classes", "spread", "separation",
+                                          "seed", "rng", NULL};
+    const char *f = "gg.data.classification";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lg_opts_check(L, 1, f, allowed);
+    gg_blobs_cfg c = {0};
+    c.n = opt_size(L, f, "n", 1000);
+    c.features = opt_size(L, f, "features", 10);
+    c.classes = (size_t)lg_opt_int(L, 1, f, "classes", 2, 2, 1 << 20);
+    c.spread = lg_opt_positive(L, 1, f, "spread", 1.0);
+    c.separation = lg_opt_nonneg(L, 1, f, "separation", 3.0);
+    gg_rng *r = lg_rng_for(L, 1, f);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_data_blobs(p, &c, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* gg.data.from_tensors(x, y, {classes=0}) → dataset holding copies of x (n,d) and y (n,k) */
+static int data_from_tensors(lua_State *L)
+{
+    static const char *const allowed[] = {"classes", NULL};
+    const char *f = "gg.data.from_tensors";
+    gg_tensor *x = lg_tensor_check(L, 1), *y = lg_tensor_check(L, 2);
+    lg_opts_check(L, 3, f, allowed);
+    lua_Integer classes = lg_opt_int(L, 3, f, "classes", 0, 0, 1 << 20);
+    if (x->rows != y->rows)
+        return luaL_error(L, "%s: x has %d rows but y has %d", f, (int)x->rows, (int)y->rows);
+    if (classes == 1 || (classes > 1 && y->cols != 1))
+        return luaL_error(L, "%s: classes must be 0 (regression) or >= 2 with a one-column y", f);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_dataset_new(p, x->rows, x->cols, y->cols, (size_t)classes, &err))
+        return lg_fail(L, f, &err);
+    memcpy(gg_dataset_x(*p).data, x->data, x->rows * x->cols * sizeof(float));
+    memcpy(gg_dataset_y(*p).data, y->data, y->rows * y->cols * sizeof(float));
+    return 1;
+}
+
+/* ds:split(val_frac, {shuffle=true, seed=|rng=}) → train, val */
+static int dataset_split(lua_State *L)
+{
+    static const char *const allowed[] = {"shuffle", "seed", "rng", NULL};
+    const char *f = "gglab.Dataset:split";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    double frac = luaL_checknumber(L, 2);
+    lg_opts_check(L, 3, f, allowed);
+    int shuffle = lg_opt_bool(L, 3, f, "shuffle", 1);
+    gg_rng *r = lg_rng_for(L, 3, f);                         /* stack: ds frac opts rng */
+    gg_dataset **tr = lg_dataset_push(L), **va = lg_dataset_push(L);
+    gg_err err;
+    if (gg_dataset_split(ds, frac, shuffle ? r : NULL, tr, va, &err))
+        return lg_fail(L, f, &err);
+    return 2;
+}
+
+static int push_copy(lua_State *L, gg_tensor src)
+{
+    gg_tensor *t = lg_tensor_push(L, src.rows, src.cols, "gglab.Dataset");
+    memcpy(t->data, src.data, src.rows * src.cols * sizeof(float));
+    return 1;
+}
+
+static int dataset_x(lua_State *L) { return push_copy(L, gg_dataset_x(lg_dataset_check(L, 1))); }
+static int dataset_y(lua_State *L) { return push_copy(L, gg_dataset_y(lg_dataset_check(L, 1))); }
+
+static int dataset_size(lua_State *L, size_t (*q)(const gg_dataset *))
+{
+    lua_pushinteger(L, (lua_Integer)q(lg_dataset_check(L, 1)));
+    return 1;
+}
+
+static int dataset_n(lua_State *L) { return dataset_size(L, gg_dataset_n); }
+static int dataset_features(lua_State *L) { return dataset_size(L, gg_dataset_d); }
+static int dataset_targets(lua_State *L) { return dataset_size(L, gg_dataset_k); }
+static int dataset_classes(lua_State *L) { return dataset_size(L, gg_dataset_classes); }
+
+static int dataset_tostring(lua_State *L)
+{
+    gg_dataset **p = luaL_checkudata(L, 1, GG_DATASET_MT);
+    if (!*p)
+        lua_pushliteral(L, "gglab.Dataset(closed)");
+    else if (gg_dataset_classes(*p))
+        lua_pushfstring(L, "gglab.Dataset(%d rows, %d features, %d classes)", (int)gg_dataset_n(*p),
+                        (int)gg_dataset_d(*p), (int)gg_dataset_classes(*p));
+    else
+        lua_pushfstring(L, "gglab.Dataset(%d rows, %d features, %d targets)", (int)gg_dataset_n(*p),
+                        (int)gg_dataset_d(*p), (int)gg_dataset_k(*p));
+    return 1;
+}
+
+static int dataset_gc(lua_State *L)
+{
+    gg_dataset **p = luaL_checkudata(L, 1, GG_DATASET_MT);
+    gg_dataset_free(*p);
+    *p = NULL;
+    return 0;
+}
+
+static const luaL_Reg dataset_methods[] = {
+    {"split", dataset_split}, {"x", dataset_x},             {"y", dataset_y},
+    {"n", dataset_n},         {"features", dataset_features}, {"targets", dataset_targets},
+    {"classes", dataset_classes}, {NULL, NULL},
+};
+
+static const luaL_Reg dataset_meta[] = {
+    {"__gc", dataset_gc}, {"__close", dataset_gc}, {"__tostring", dataset_tostring},
+    {"__index", NULL},    {NULL, NULL},
+};
+
+static const luaL_Reg data_funcs[] = {
+    {"regression", data_regression},
+    {"classification", data_classification},
+    {"from_tensors", data_from_tensors},
+    {NULL, NULL},
+};
+
+void lg_open_data(lua_State *L)
+{
+    luaL_newmetatable(L, GG_DATASET_MT);  /* stack: gg mt */
+    luaL_setfuncs(L, dataset_meta, 0);
+    luaL_newlib(L, dataset_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, data_funcs);           /* stack: gg data */
+    lua_setfield(L, -2, "data");
+}

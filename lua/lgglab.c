@@ -1,0 +1,52 @@
+/* lua/lgglab.c — luaopen_gglab: builds the `gg` table from the C bindings, then loads the
+ * pure-Lua modules embedded at build time (package.preload["gglab.<name>"]) and runs
+ * gglab.init, which adds the Lua-level API (sweeps, experiments, gg.train). The same
+ * opener serves `require "gglab"` from plain lua5.4 and the gglab executable. */
+#include "lgglab.h"
+
+#include <lualib.h>
+
+int luaopen_gglab(lua_State *L);
+
+/* preload loader: upvalue 1 = index into lg_luasrcs */
+static int load_embedded(lua_State *L)
+{
+    const lg_luasrc *s = &lg_luasrcs[lua_tointeger(L, lua_upvalueindex(1))];
+    if (luaL_loadbuffer(L, s->src, s->len, s->chunk) != LUA_OK)
+        return lua_error(L);
+    lua_pushstring(L, s->name);                 /* stack: name? chunk name */
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+int luaopen_gglab(lua_State *L)
+{
+    lua_newtable(L);                            /* stack: gg */
+    lg_open_tensor(L);
+    lg_open_rng(L);
+    lg_open_nn(L);
+    lg_open_loss(L);
+    lg_open_optim(L);
+    lg_open_data(L);
+    lg_open_train(L);
+    lg_open_csv(L);
+    lg_open_sys(L);
+    lua_pushliteral(L, GG_VERSION);
+    lua_setfield(L, -2, "version");
+    // Publish gg before the Lua modules run, so their `require "gglab"` finds it.
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);   /* stack: gg loaded */
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "gglab");
+    lua_pop(L, 1);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);  /* stack: gg preload */
+    for (int i = 0; lg_luasrcs[i].name; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, load_embedded, 1);
+        lua_setfield(L, -2, lg_luasrcs[i].name);
+    }
+    lua_pop(L, 1);                              /* stack: gg */
+    lua_getglobal(L, "require");                /* stack: gg require */
+    lua_pushliteral(L, "gglab.init");
+    lua_call(L, 1, 0);                          /* stack: gg */
+    return 1;
+}

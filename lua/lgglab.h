@@ -1,0 +1,90 @@
+/* lua/lgglab.h — shared declarations of the Lua binding (glue only: argument checks,
+ * userdata wrappers, status → error). Metatable names are defined once here. */
+#ifndef GG_LGGLAB_H
+#define GG_LGGLAB_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../core/gglab.h"
+
+#define GG_TENSOR_MT  "gglab.Tensor"
+#define GG_MODEL_MT   "gglab.Model"
+#define GG_OPTIM_MT   "gglab.Optim"
+#define GG_LOSS_MT    "gglab.Loss"
+#define GG_DATASET_MT "gglab.Dataset"
+#define GG_RNG_MT     "gglab.Rng"
+#define GG_CSVW_MT    "gglab.CsvWriter"
+
+/* ---- userdata payloads ---- */
+
+typedef struct lg_model {
+    gg_model *m;       /* NULL once closed */
+    unsigned long gen; /* forward-pass counter: a Loss remembers the pass it came from */
+} lg_model;
+
+/* ---- option tables (lopts.c) ---- */
+
+/* Raise "<fname>: unknown option 'k' (allowed: a, b, c)" if the table at idx has a string
+ * key not in the NULL-terminated list; non-string keys are rejected too. */
+void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[]);
+
+/* Fields of an option table at idx (absent/nil → def). Errors name fname and the key:
+ * "gg.optim.sgd: lr must be a positive number, got -1". */
+double lg_opt_number(lua_State *L, int idx, const char *fname, const char *key, double def);
+double lg_opt_positive(lua_State *L, int idx, const char *fname, const char *key, double def);
+double lg_opt_nonneg(lua_State *L, int idx, const char *fname, const char *key, double def);
+lua_Integer lg_opt_int(lua_State *L, int idx, const char *fname, const char *key,
+                       lua_Integer def, lua_Integer min, lua_Integer max);
+int lg_opt_bool(lua_State *L, int idx, const char *fname, const char *key, int def);
+const char *lg_opt_string(lua_State *L, int idx, const char *fname, const char *key,
+                          const char *def);
+/* A string option restricted to a NULL-terminated list; returns its index. */
+int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const char *def,
+                const char *const names[]);
+
+/* Describe the value at idx for messages: "-1", "'abc'", "a table", "nil". */
+const char *lg_describe(lua_State *L, int idx);
+
+/* Raise "<fname>: <err.msg>" from a failed core call. */
+int lg_fail(lua_State *L, const char *fname, const gg_err *err);
+
+/* ---- objects shared between modules ---- */
+
+/* New tensor userdata of rows x cols (zeroed), pushed; returns its struct. */
+gg_tensor *lg_tensor_push(lua_State *L, size_t rows, size_t cols, const char *fname);
+gg_tensor *lg_tensor_check(lua_State *L, int idx);
+
+lg_model *lg_model_check(lua_State *L, int idx);  /* open model or error */
+gg_optim *lg_optim_check(lua_State *L, int idx);
+gg_dataset *lg_dataset_check(lua_State *L, int idx);
+/* Push a dataset userdata owning ds (ds may be NULL only transiently). */
+gg_dataset **lg_dataset_push(lua_State *L);
+
+/* The generator an API call should use: option 'seed' (a fresh stream), else option 'rng'
+ * (a gglab.Rng), else the state's default generator. Always pushes that generator's
+ * userdata (keeping it alive for the call). opts may be 0 for "no option table". */
+gg_rng *lg_rng_for(lua_State *L, int opts, const char *fname);
+gg_rng *lg_rng_check(lua_State *L, int idx);
+
+/* ---- module openers: each adds its functions/subtables to the table on top ---- */
+void lg_open_tensor(lua_State *L);
+void lg_open_rng(lua_State *L);
+void lg_open_nn(lua_State *L);
+void lg_open_loss(lua_State *L);
+void lg_open_optim(lua_State *L);
+void lg_open_data(lua_State *L);
+void lg_open_train(lua_State *L);
+void lg_open_csv(lua_State *L);
+void lg_open_sys(lua_State *L);
+
+/* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
+typedef struct lg_luasrc {
+    const char *name;   /* module name, e.g. "gglab.sweep" */
+    const char *chunk;  /* chunk name for messages, e.g. "@lua/gglab/sweep.lua" */
+    const char *src;
+    size_t len;
+} lg_luasrc;
+extern const lg_luasrc lg_luasrcs[];  /* terminated by a {NULL} entry */
+
+#endif

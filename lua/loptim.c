@@ -1,0 +1,167 @@
+/* lua/loptim.c — gglab.Optim: gg.optim.sgd(model, opts) and gg.optim.adam(model, opts).
+ * The optimizer keeps its model alive (user value 1); opt:step() updates the model's flat
+ * parameters from its gradients. Options and defaults follow torch.optim (1.13). */
+#include "lgglab.h"
+
+typedef struct lg_optim {
+    gg_optim *o;  /* NULL once closed */
+} lg_optim;
+
+gg_optim *lg_optim_check(lua_State *L, int idx)
+{
+    lg_optim *lo = luaL_checkudata(L, idx, GG_OPTIM_MT);
+    if (!lo->o)
+        luaL_error(L, "attempt to use a closed gglab.Optim");
+    return lo->o;
+}
+
+static int push_optim(lua_State *L, gg_optim_kind kind, const void *cfg, const char *fname)
+{
+    lg_model *lm = lg_model_check(L, 1);
+    lg_optim *lo = lua_newuserdatauv(L, sizeof *lo, 1);  /* stack: model opts optim */
+    lo->o = NULL;
+    luaL_setmetatable(L, GG_OPTIM_MT);
+    gg_err err;
+    if (gg_optim_new(&lo->o, kind, cfg, gg_model_nparams(lm->m), &err))
+        return lg_fail(L, fname, &err);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static int optim_sgd(lua_State *L)
+{
+    static const char *const allowed[] = {"lr", "momentum", "dampening", "weight_decay",
+                                          "nesterov", NULL};
+    const char *f = "gg.optim.sgd";
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_sgd_cfg c = gg_sgd_defaults();
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.momentum = lg_opt_nonneg(L, 2, f, "momentum", 0.0);
+    c.dampening = lg_opt_nonneg(L, 2, f, "dampening", 0.0);
+    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", 0.0);
+    c.nesterov = lg_opt_bool(L, 2, f, "nesterov", 0);
+    return push_optim(L, GG_OPTIM_SGD, &c, f);
+}
+
+static int optim_adam(lua_State *L)
+{
+    static const char *const allowed[] = {"lr", "betas", "eps", "weight_decay", "amsgrad", NULL};
+    const char *f = "gg.optim.adam";
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_adam_cfg c = gg_adam_defaults();
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
+    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", 0.0);
+    c.amsgrad = lg_opt_bool(L, 2, f, "amsgrad", 0);
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "betas") != LUA_TNIL) {  /* stack: ... betas */
+        if (!lua_istable(L, -1) || luaL_len(L, -1) != 2)
+            return luaL_error(L, "%s: betas must be a list of two numbers in [0, 1), got %s", f,
+                              lg_describe(L, -1));
+        lua_geti(L, -1, 1);
+        lua_geti(L, -2, 2);                                  /* stack: ... betas b1 b2 */
+        if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
+            return luaL_error(L, "%s: betas must be a list of two numbers in [0, 1)", f);
+        c.beta1 = lua_tonumber(L, -2);
+        c.beta2 = lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_settop(L, 2);
+    return push_optim(L, GG_OPTIM_ADAM, &c, f);
+}
+
+/* opt:step(): one update of the model's parameters from its gradients */
+static int optim_step(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    lua_getiuservalue(L, 1, 1);                               /* stack: opt model */
+    lg_model *lm = lg_model_check(L, -1);
+    gg_optim_step(o, gg_model_params(lm->m), gg_model_grads(lm->m));
+    return 0;
+}
+
+/* opt:zero_grad(): zero the model's gradients (same as model:zero_grad()) */
+static int optim_zero_grad(lua_State *L)
+{
+    lg_optim_check(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    gg_model_zero_grad(lg_model_check(L, -1)->m);
+    return 0;
+}
+
+static int optim_lr(lua_State *L)
+{
+    lua_pushnumber(L, gg_optim_lr(lg_optim_check(L, 1)));
+    return 1;
+}
+
+static int optim_set_lr(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    gg_err err;
+    if (gg_optim_set_lr(o, luaL_checknumber(L, 2), &err))
+        return lg_fail(L, "gglab.Optim:set_lr", &err);
+    return 0;
+}
+
+static int optim_steps(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gg_optim_steps(lg_optim_check(L, 1)));
+    return 1;
+}
+
+/* opt:model() → the model it updates */
+static int optim_model(lua_State *L)
+{
+    lg_optim_check(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int optim_tostring(lua_State *L)
+{
+    lg_optim *lo = luaL_checkudata(L, 1, GG_OPTIM_MT);
+    if (!lo->o)
+        lua_pushliteral(L, "gglab.Optim(closed)");
+    else
+        lua_pushfstring(L, "gglab.Optim(%s, lr=%f)",
+                        gg_optim_kind_of(lo->o) == GG_OPTIM_SGD ? "sgd" : "adam",
+                        (lua_Number)gg_optim_lr(lo->o));
+    return 1;
+}
+
+static int optim_gc(lua_State *L)
+{
+    lg_optim *lo = luaL_checkudata(L, 1, GG_OPTIM_MT);
+    gg_optim_free(lo->o);
+    lo->o = NULL;
+    return 0;
+}
+
+static const luaL_Reg optim_methods[] = {
+    {"step", optim_step},   {"zero_grad", optim_zero_grad}, {"lr", optim_lr},
+    {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
+    {NULL, NULL},
+};
+
+static const luaL_Reg optim_meta[] = {
+    {"__gc", optim_gc}, {"__close", optim_gc}, {"__tostring", optim_tostring},
+    {"__index", NULL},  {NULL, NULL},
+};
+
+static const luaL_Reg optim_funcs[] = {
+    {"sgd", optim_sgd}, {"adam", optim_adam}, {NULL, NULL},
+};
+
+void lg_open_optim(lua_State *L)
+{
+    luaL_newmetatable(L, GG_OPTIM_MT);    /* stack: gg mt */
+    luaL_setfuncs(L, optim_meta, 0);
+    luaL_newlib(L, optim_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, optim_funcs);          /* stack: gg optim */
+    lua_setfield(L, -2, "optim");
+}

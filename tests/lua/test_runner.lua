@@ -1,0 +1,266 @@
+-- tests/lua/test_runner.lua — runner, run context, store layout, manifest, json.
+
+local T = require "check"
+local gg = require "gglab"
+local sweep = require "gglab.sweep"
+local experiment = require "gglab.experiment"
+local runner = require "gglab.runner"
+local store = require "gglab.store"
+local json = require "gglab.json"
+
+-- ---- helpers ----
+
+local base = os.tmpname()
+os.remove(base)
+assert(gg.fs.mkdir(base))
+
+local function sink()
+  local buf = {}
+  return {
+    write = function(self, ...)
+      for _, s in ipairs { ... } do buf[#buf + 1] = tostring(s) end
+      return self
+    end,
+    text = function() return table.concat(buf) end,
+  }
+end
+
+local function read_all(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- runs.csv rows as tables column name -> string
+local function read_records(path)
+  local header, rows = assert(gg.csv.read(path))
+  local out = {}
+  for i, row in ipairs(rows) do
+    out[i] = {}
+    for j, name in ipairs(header) do out[i][name] = row[j] end
+  end
+  return header, out
+end
+
+-- ---- a sweep with every outcome ----
+
+local seen_runs = {}
+
+local function run_fn(p, run)
+  seen_runs[#seen_runs + 1] = { id = run.id, seed = run.seed, index = run.index, params = run.params, p = p }
+  p.lr = -1 -- must not leak into the recorded point
+  local lr = run.params.lr
+  if p.mode == "boom" then error("boom at lr " .. gg.fmt_number(run.params.lr)) end
+  if p.mode == "badlog" then run:log("loss", 1) end
+  for step = 1, 4 do
+    local loss = lr / step
+    if p.mode == "nan" and step == 3 then loss = 0 / 0 end
+    run:log("loss", loss, step, (step - 1) // 2 + 1)
+    if p.mode == "manual" and step == 2 then run:diverged(2, "grad norm exploded") end
+  end
+  run:log("val_loss", 0.5, 4)
+end
+
+local exp = experiment.experiment {
+  name = "demo",
+  description = "every outcome",
+  sweep = sweep.grid { lr = { 0.01, 0.1 } } + sweep.grid { lr = 1, mode = "nan" }
+    + sweep.grid { lr = 2, mode = "boom" } + sweep.grid { lr = 3, mode = "manual" }
+    + sweep.grid { lr = 4, mode = "badlog" },
+  run = run_fn,
+}
+
+local out = base .. "/demo"
+local err_stream, out_stream = sink(), sink()
+local result = runner.run(exp, { out = out, stderr = err_stream, stdout = out_stream,
+  script = "tests/lua/test_runner.lua", argv = { "gglab", "run", "x.lua" } })
+
+T.eq("counts", result.counts, { ok = 2, diverged = 2, failed = 2 })
+T.eq("result points", result.points, 6)
+
+-- ---- the run context ----
+
+T.eq("run fn called per point", #seen_runs, 6)
+T.eq("run.index", seen_runs[3].index, 3)
+T.eq("run.id", seen_runs[3].id, sweep.run_id { lr = 1, mode = "nan" })
+T.eq("run.seed", seen_runs[3].seed, sweep.run_seed(0, { lr = 1, mode = "nan" }))
+T.eq("run.params is the point", seen_runs[1].params, { lr = 0.01 })
+T.ok("run.params is not p", seen_runs[1].params ~= seen_runs[1].p)
+
+-- ---- runs.csv ----
+
+local header, recs = read_records(out .. "/runs.csv")
+T.eq("runs.csv columns", header, { "run_id", "lr", "mode", "run_seed", "status", "final_loss", "min_loss",
+  "final_val_loss", "steps", "diverged_step", "error", "wall_s" })
+T.eq("runs.csv one row per point", #recs, 6)
+T.eq("runs.csv sweep order", { recs[1].lr, recs[2].lr, recs[3].lr, recs[6].lr }, { "0.01", "0.1", "1", "4" })
+
+local r1 = recs[1]
+T.eq("ok run id", r1.run_id, sweep.run_id { lr = 0.01 })
+T.eq("ok run point not mutated by run fn", r1.lr, "0.01")
+T.eq("ok missing param empty", r1.mode, "")
+T.eq("ok run_seed", r1.run_seed, gg.fmt_number(sweep.run_seed(0, { lr = 0.01 })))
+T.eq("ok fields", { r1.status, r1.final_loss, r1.min_loss, r1.final_val_loss, r1.steps, r1.diverged_step, r1.error },
+  { "ok", "0.0025", "0.0025", "0.5", "4", "", "" })
+T.ok("ok wall_s is a number", tonumber(r1.wall_s) and tonumber(r1.wall_s) >= 0)
+
+local r3 = recs[3]
+T.eq("nan run diverged", { r3.status, r3.final_loss, r3.min_loss, r3.final_val_loss, r3.steps, r3.diverged_step, r3.error },
+  { "diverged", "nan", "0.5", "", "3", "3", "" })
+
+local r4 = recs[4]
+T.eq("boom run failed", { r4.status, r4.final_loss, r4.steps, r4.diverged_step }, { "failed", "", "0", "" })
+T.ok("boom error first line", r4.error:match("test_runner%.lua:%d+: boom at lr 2$"))
+
+local r5 = recs[5]
+T.eq("run:diverged marks diverged", { r5.status, r5.diverged_step, r5.steps, r5.final_loss }, { "diverged", "2", "2", "1.5" })
+
+local r6 = recs[6]
+T.eq("bad run:log fails the run", r6.status, "failed")
+T.ok("bad run:log message names the parameter",
+  r6.error:match("test_runner%.lua:%d+: run:log: step must be an integer, got nil$"))
+
+-- ---- curves.csv ----
+
+local curves = read_all(out .. "/curves.csv")
+T.eq("curves header", curves:match("^[^\n]*"), "run_id,step,epoch,metric,value")
+local cheader, crows = gg.csv.read(out .. "/curves.csv")
+T.eq("curves header fields", cheader, store.CURVE_COLUMNS)
+T.eq("curves row count", #crows, 5 + 5 + 3 + 0 + 2 + 0)
+T.eq("curves first row", crows[1], { r1.run_id, "1", "1", "loss", "0.01" })
+T.eq("curves epoch empty when nil", crows[5], { r1.run_id, "4", "", "val_loss", "0.5" })
+T.eq("curves grouped by run", { crows[6][1], crows[11][1], crows[13][1], crows[14][1] },
+  { recs[2].run_id, r3.run_id, r3.run_id, r5.run_id })
+T.eq("curves nan written", crows[13][5], "nan")
+
+-- ---- per-run files ----
+
+do
+  local names = assert(gg.fs.listdir(out .. "/runs"))
+  local tmp = 0
+  for _, n in ipairs(names) do if n:match("%.tmp$") then tmp = tmp + 1 end end
+  T.eq("no tmp files left", tmp, 0)
+  T.eq("per-run file count", #names, 6 * 2 + 2)
+  for _, r in ipairs(recs) do
+    T.ok("curve file " .. r.run_id, gg.fs.exists(out .. "/runs/" .. r.run_id .. ".csv"))
+    T.ok("row file " .. r.run_id, gg.fs.exists(out .. "/runs/" .. r.run_id .. ".row.csv"))
+    T.eq("err file iff failed " .. r.run_id, gg.fs.exists(out .. "/runs/" .. r.run_id .. ".err"), r.status == "failed")
+  end
+  local err_text = read_all(out .. "/runs/" .. r4.run_id .. ".err")
+  T.ok("err file has traceback", err_text:match("boom at lr 2") and err_text:match("stack traceback"))
+  local rh, rrows = gg.csv.read(out .. "/runs/" .. r1.run_id .. ".row.csv")
+  T.eq("row file has the point's own columns", rh, { "run_id", "lr", "run_seed", "status", "final_loss", "min_loss",
+    "final_val_loss", "steps", "diverged_step", "error", "wall_s" })
+  T.eq("row file one row", #rrows, 1)
+end
+
+-- ---- manifest ----
+
+do
+  local m = read_all(out .. "/manifest.json")
+  T.ok("manifest name", m:match('"name": "demo"'))
+  T.ok("manifest description", m:match('"description": "every outcome"'))
+  T.ok("manifest points", m:match('"points": 6'))
+  T.ok("manifest counts", m:match('"counts": {\n    "diverged": 2,\n    "failed": 2,\n    "ok": 2\n  }'))
+  T.ok("manifest argv", m:match('"argv": %[\n    "gglab",\n    "run",\n    "x.lua"\n  %]'))
+  T.ok("manifest script", m:match('"script": "tests/lua/test_runner.lua"'))
+  T.ok("manifest sha256", m:match('"script_sha256": "' .. gg.sha256_file("tests/lua/test_runner.lua") .. '"'))
+  T.ok("manifest git commit field", m:match('"git_commit": null') or m:match('"git_commit": "%x+"'))
+  T.ok("manifest version", m:match('"gglab_version": "' .. gg.version:gsub("%p", "%%%0") .. '"'))
+  T.ok("manifest date", m:match('"date": "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ"'))
+  T.ok("manifest host", m:match('"host": "[^"]+"'))
+  T.ok("manifest files", m:match('"runs": "runs.csv"') and m:match('"curves": "curves.csv"'))
+end
+
+-- ---- progress and summary ----
+
+do
+  local lines = {}
+  for line in err_stream:text():gmatch("[^\n]+") do lines[#lines + 1] = line end
+  T.eq("one progress line per run", #lines, 6)
+  T.ok("progress ok line", lines[1]:match("^%[1/6%] ok       lr=0%.01  loss 0%.0025  %d+%.%d%ds$"))
+  T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=nan  loss nan  .*diverged at step 3: loss is nan$"))
+  T.ok("progress failed line", lines[4]:match("^%[4/6%] failed   lr=2 mode=boom  loss %-  .*boom at lr 2$"))
+  local s = out_stream:text()
+  T.ok("summary counts", s:match("6 runs of 'demo' in [%d.]+s: 2 ok, 2 diverged, 2 failed%."))
+  T.ok("summary lists failed run", s:match("failed   " .. r4.run_id .. " lr=2 mode=boom"))
+  T.ok("summary names files", s:match("Results in " .. out:gsub("%p", "%%%0") .. "/: runs%.csv, curves%.csv, manifest%.json%."))
+end
+
+-- ---- quiet, rerun, stale files ----
+
+do
+  local stale = out .. "/runs/0123456789abcdef.row.csv"
+  local keep = out .. "/runs/notes.txt"
+  for _, path in ipairs { stale, keep, out .. "/runs/0123456789abcdef.csv.tmp" } do
+    local f = assert(io.open(path, "w"))
+    f:write("x\n")
+    f:close()
+  end
+  local small = experiment.experiment { name = "demo", sweep = { lr = { 0.5 } },
+    run = function(_, run) run:log("loss", 1.0, 1) end }
+  local e2 = sink()
+  local res = runner.run(small, { out = out, quiet = true, stderr = e2, stdout = sink() })
+  T.eq("rerun counts", res.counts, { ok = 1, diverged = 0, failed = 0 })
+  T.eq("quiet prints no progress", e2:text(), "")
+  T.ok("rerun removed stale row file", not gg.fs.exists(stale))
+  T.ok("rerun removed stale tmp file", not gg.fs.exists(out .. "/runs/0123456789abcdef.csv.tmp"))
+  T.ok("rerun removed previous run files", not gg.fs.exists(out .. "/runs/" .. r1.run_id .. ".csv"))
+  T.ok("rerun kept unrelated file", gg.fs.exists(keep))
+  local _, rows = read_records(out .. "/runs.csv")
+  T.eq("rerun runs.csv rows", #rows, 1)
+  T.eq("rerun runs.csv has no stale columns", (gg.csv.read(out .. "/runs.csv"))[3], "run_seed")
+end
+
+-- ---- output path errors ----
+
+do
+  local file = base .. "/a_file"
+  local f = assert(io.open(file, "w"))
+  f:close()
+  local res, msg = runner.run(exp, { out = file, stdout = sink(), stderr = sink() })
+  T.eq("output path is a file", res, nil)
+  T.eq("output path message", msg, "output path '" .. file .. "' exists and is not a directory")
+  res, msg = runner.run(exp, { out = file .. "/sub", stdout = sink(), stderr = sink() })
+  T.ok("uncreatable output path", res == nil and msg:match("^cannot create output directory '"))
+end
+
+-- ---- experiment validation ----
+
+local function run_nothing() end
+T.raises("experiment unknown key", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing, lr = 1 } end,
+  'gg.experiment: unknown key "lr" %(allowed: description, name, run, seed, sweep%)')
+T.raises("experiment bad name", function() experiment.experiment { name = "../x", sweep = { a = 1 }, run = run_nothing } end,
+  'gg.experiment: name must be .*, got "../x"')
+T.raises("experiment leading dot", function() experiment.experiment { name = ".x", sweep = { a = 1 }, run = run_nothing } end,
+  "gg.experiment: name must be")
+T.raises("experiment long name", function() experiment.experiment { name = ("a"):rep(65), sweep = { a = 1 }, run = run_nothing } end,
+  "gg.experiment: name must be a string of at most 64")
+T.raises("experiment run not function", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = 3 } end,
+  "gg.experiment: run must be a function, got 3")
+T.raises("experiment empty sweep", function()
+  experiment.experiment { name = "x", sweep = sweep.grid { a = 1 }:filter(function() return false end), run = run_nothing }
+end, "gg.experiment: sweep must not be empty, got 0 points")
+T.raises("experiment axes errors named", function() experiment.experiment { name = "x", sweep = { a = {} }, run = run_nothing } end,
+  "test_runner%.lua:%d+: gg%.experiment: sweep: axis 'a' must be a value or a non%-empty list, got empty table")
+T.raises("experiment reserved parameter", function() experiment.experiment { name = "x", sweep = { status = 1 }, run = run_nothing } end,
+  "gg.experiment: sweep parameter 'status' clashes with a runs.csv column")
+T.raises("experiment non-integer seed param", function() experiment.experiment { name = "x", sweep = { seed = 0.5 }, run = run_nothing } end,
+  "gg.experiment: sweep parameter 'seed' must be an integer, got 0.5")
+T.raises("experiment seed", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing, seed = "1" } end,
+  'gg.experiment: seed must be an integer, got "1"')
+T.ok("experiment marked", experiment.is_experiment(experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing }))
+T.ok("plain table is not an experiment", not experiment.is_experiment { name = "x" })
+
+-- ---- json ----
+
+T.eq("json sorted keys", json.encode { b = 1, a = { true, false }, c = json.null },
+  '{\n  "a": [\n    true,\n    false\n  ],\n  "b": 1,\n  "c": null\n}\n')
+T.eq("json escapes", json.encode { 'a"b\\c\n\1' }, '[\n  "a\\"b\\\\c\\n\\u0001"\n]\n')
+T.eq("json numbers", json.encode { 0.1, 3, 0 / 0, 1 / 0 }, "[\n  0.1,\n  3,\n  null,\n  null\n]\n")
+T.eq("json empty table", json.encode {}, "[]\n")
+T.raises("json bad key", function() json.encode { [true] = 1 } end, "json.encode: object keys must be strings, got boolean")
+
+os.execute("rm -rf '" .. base .. "'")
+T.done()
