@@ -1,8 +1,9 @@
 /* core/act.c — activations (see act.h). Formulas match PyTorch 1.13 CPU float32. */
 #include "act.h"
 
-#include <math.h>
 #include <string.h>
+
+#include "detmath.h"
 
 static const char *const names[] = {"relu", "sigmoid", "tanh"};
 
@@ -30,11 +31,11 @@ void gg_act_forward(gg_act a, float *y, const float *x, size_t n)
         break;
     case GG_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            y[i] = 1.0f / (1.0f + expf(-x[i]));
+            y[i] = gg_sigmoidf(x[i]);
         break;
     case GG_ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            y[i] = tanhf(x[i]);
+            y[i] = gg_tanhf(x[i]);
         break;
     }
 }

@@ -7,6 +7,7 @@
 #include "act.h"     /* activations: relu, sigmoid, tanh */
 #include "arena.h"   /* bump allocator for scratch */
 #include "data.h"    /* datasets, generators, splits */
+#include "detmath.h" /* deterministic exp/log/tanh/cos */
 #include "linear.h"  /* fully connected kernels */
 #include "loss.h"    /* mse, cross-entropy, bce-with-logits */
 #include "mem.h"     /* gg_malloc/gg_free */

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "detmath.h"
+
 static const char *const names[] = {"mse", "cross_entropy", "bce_with_logits"};
 
 const char *gg_loss_name(gg_loss_kind k)
@@ -80,13 +82,13 @@ static float cross_entropy(float *dpred, const float *pred, const float *target,
             m = z[c] > m ? z[c] : m;
         float sum = 0.0f;
         for (size_t c = 0; c < C; c++)
-            sum += expf(z[c] - m);
-        float logsum = logf(sum);
+            sum += gg_expf(z[c] - m);
+        float logsum = gg_logf(sum);
         s += (double)(logsum - (z[y] - m));
         if (dpred) {
             float *g = dpred + r * C;
             for (size_t c = 0; c < C; c++)
-                g[c] = expf((z[c] - m) - logsum) * scale;
+                g[c] = gg_expf((z[c] - m) - logsum) * scale;
             g[y] -= scale;
         }
     }
@@ -100,10 +102,10 @@ static float bce_logits(float *dpred, const float *pred, const float *target, si
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float x = pred[i], y = target[i];
-        float l = (1.0f - y) * x + log1pf(expf(-fabsf(x))) + fmaxf(-x, 0.0f);
+        float l = (1.0f - y) * x + gg_log1pf(gg_expf(-fabsf(x))) + fmaxf(-x, 0.0f);
         s += (double)l;
         if (dpred)
-            dpred[i] = (1.0f / (1.0f + expf(-x)) - y) * scale;
+            dpred[i] = (gg_sigmoidf(x) - y) * scale;
     }
     return (float)(s * (double)scale);
 }

@@ -85,7 +85,7 @@ gg_status gg_model_new(gg_model **out, const gg_layer_spec *specs, size_t n, gg_
             l->out = specs[i].out;
             l->w_off = np;
             size_t add = specs[i].out * specs[i].in + specs[i].out;
-            if (np > GG_TENSOR_MAX_NUMEL - add) {
+            if (add > GG_TENSOR_MAX_NUMEL || np > GG_TENSOR_MAX_NUMEL - add) {
                 gg_model_free(m);
                 return gg_err_set(err, GG_EINVAL, "model has more than %zu parameters",
                                   (size_t)GG_TENSOR_MAX_NUMEL);
@@ -188,8 +188,7 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     size_t bytes = gg_arena_bytes_for(B * m->in) + gg_arena_bytes_for(B * m->out) +
                    2 * gg_arena_bytes_for(B * m->maxw);
     for (size_t i = 0; i < m->nlayers; i++)
-        if (m->layers[i].spec.kind == GG_LAYER_LINEAR)
-            bytes += gg_arena_bytes_for(B * m->layers[i].out);
+        bytes += gg_arena_bytes_for(B * m->layers[i].out);  // upper bound: in-place acts need none
     if ((st = gg_arena_reserve(&m->arena, bytes, err)))
         return st;
     gg_arena_reset(&m->arena);
@@ -200,7 +199,12 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     float *prev = m->x;
     for (size_t i = 0; i < m->nlayers; i++) {
         layer *l = &m->layers[i];
-        l->y = l->spec.kind == GG_LAYER_LINEAR ? gg_arena_floats(&m->arena, B * l->out) : prev;
+        // An activation right after a Linear runs in place (the Linear's backward needs
+        // only its input); after another activation it needs its own buffer, because the
+        // earlier one's backward reads its own output.
+        int in_place = l->spec.kind == GG_LAYER_ACT && i > 0 &&
+                       m->layers[i - 1].spec.kind == GG_LAYER_LINEAR;
+        l->y = in_place ? prev : gg_arena_floats(&m->arena, B * l->out);
         prev = l->y;
     }
     m->cap = B;

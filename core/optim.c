@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "detmath.h"
+
 #include "mem.h"
 
 gg_sgd_cfg gg_sgd_defaults(void)
@@ -81,8 +83,8 @@ void gg_sgd_step(const gg_sgd_cfg *c, float *buf, int *started, float *p, const 
 void gg_adam_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax, float *p,
                   const float *g, size_t n)
 {
-    const double bc1 = 1.0 - pow(c->beta1, (double)t);
-    const double bc2 = 1.0 - pow(c->beta2, (double)t);
+    const double bc1 = 1.0 - gg_powi(c->beta1, t);
+    const double bc2 = 1.0 - gg_powi(c->beta2, t);
     const float neg_step = (float)-(c->lr / bc1);
     const float bc2_sqrt = (float)sqrt(bc2);
     const float b1 = (float)c->beta1, b2 = (float)c->beta2;

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "detmath.h"
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -58,7 +60,7 @@ double gg_rng_normal(gg_rng *r)
     // 1 - u lies in (0, 1], so the log is finite.
     double u1 = 1.0 - gg_rng_uniform(r);
     double u2 = gg_rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return sqrt(-2.0 * gg_log(u1)) * gg_cos2pi(u2);  // sqrt is exact IEEE
 }
 
 void gg_rng_permutation(gg_rng *r, size_t *idx, size_t n)

@@ -7,9 +7,10 @@
 
 #include "status.h"
 
-/* Largest element count accepted for one tensor (2^34 floats = 64 GiB): anything larger
- * is a user mistake (a layer of 10^12 units), rejected before allocating. */
-#define GG_TENSOR_MAX_NUMEL ((size_t)1 << 34)
+/* Largest element count accepted for one tensor or model (2^31 floats = 8 GiB): anything
+ * larger is a user mistake for a small-model tool (a layer of 10^12 units), rejected
+ * before allocating rather than left to the OS's overcommit. */
+#define GG_TENSOR_MAX_NUMEL ((size_t)1 << 31)
 
 typedef struct gg_tensor {
     size_t rows;  /* e.g. batch size */

@@ -1,0 +1,168 @@
+/* core/detmath.c — deterministic elementary functions (see detmath.h).
+ * Polynomials are truncated Taylor series on small reduced ranges; the bounds on the
+ * first omitted term are noted next to each. */
+#include "detmath.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static const double LN2_HI = 6.93147180369123816490e-01;  /* ln 2, high part: k*LN2_HI exact */
+static const double LN2_LO = 1.90821492927058770002e-10;  /* ln 2 - LN2_HI */
+static const double INV_LN2 = 1.44269504088896338700e+00;
+
+/* 2^k for -1022 <= k <= 1023, built from its bits (exact). */
+static double pow2i(int k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* p * 2^k for any k, exact unless the result is subnormal (then correctly rounded). */
+static double scale2(double p, int k)
+{
+    while (k > 1023) {
+        p *= pow2i(1023);
+        k -= 1023;
+    }
+    while (k < -1022) {
+        p *= pow2i(-1022);
+        k += 1022;
+    }
+    return p * pow2i(k);
+}
+
+double gg_exp(double x)
+{
+    if (x != x)
+        return x;
+    if (x > 709.8)
+        return INFINITY;
+    if (x < -745.2)
+        return 0.0;
+    double kd = floor(x * INV_LN2 + 0.5);
+    double r = (x - kd * LN2_HI) - kd * LN2_LO;  // |r| <= 0.3466
+    // Taylor to r^14: first omitted term 0.3466^15/15! < 1.1e-19.
+    double p = 1.0 / 87178291200.0;
+    static const double inv_fact[] = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+        1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
+        1.0 / 6.0, 1.0 / 2.0, 1.0, 1.0};
+    for (unsigned i = 0; i < sizeof inv_fact / sizeof inv_fact[0]; i++)
+        p = p * r + inv_fact[i];
+    return scale2(p, (int)kd);
+}
+
+double gg_log(double x)
+{
+    if (x != x || x < 0.0)
+        return NAN;
+    if (x == 0.0)
+        return -INFINITY;
+    if (isinf(x))
+        return x;
+    int e = 0;
+    if (x < 0x1p-1022) {  // subnormal: scale into the normal range first
+        x *= 0x1p54;
+        e = -54;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    e += (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;  // mantissa in [1, 2)
+    double m;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e += 1;
+    }
+    // log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716, z = s^2 <= 0.02944.
+    double s = (m - 1.0) / (m + 1.0), z = s * s;
+    // Series through z^11/23: first omitted term z^12/25 < 1e-19.
+    double p = 1.0 / 23.0;
+    for (int k = 10; k >= 0; k--)
+        p = p * z + 1.0 / (double)(2 * k + 1);
+    double logm = 2.0 * s * p;
+    return (double)e * LN2_HI + ((double)e * LN2_LO + logm);
+}
+
+double gg_cos2pi(double u)
+{
+    // cos(2 pi u) = cos(q pi/2 + r) with q = round(4u) and |r| <= pi/4.
+    static const double cosc[10] = {1.0, -1.0 / 2.0, 1.0 / 24.0, -1.0 / 720.0, 1.0 / 40320.0,
+                                    -1.0 / 3628800.0, 1.0 / 479001600.0,
+                                    -1.0 / 87178291200.0, 1.0 / 20922789888000.0,
+                                    -1.0 / 6402373705728000.0};
+    static const double sinc[10] = {1.0, -1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0,
+                                    1.0 / 362880.0, -1.0 / 39916800.0, 1.0 / 6227020800.0,
+                                    -1.0 / 1307674368000.0, 1.0 / 355687428096000.0,
+                                    -1.0 / 121645100408832000.0};
+    double y = 4.0 * u;                        // exact
+    double q = floor(y + 0.5);
+    double r = (y - q) * 1.5707963267948966;   // y - q is exact
+    double z = r * r;
+    int quadrant = (int)q & 3;
+    const double *c = (quadrant & 1) ? sinc : cosc;
+    // Series in z to z^9: first omitted terms (pi/4)^20/20!, (pi/4)^21/21! < 1e-20.
+    double p = c[9];
+    for (int i = 8; i >= 0; i--)
+        p = p * z + c[i];
+    if (quadrant & 1)
+        p *= r;                                // sin r
+    // q = 0: cos r; 1: -sin r; 2: -cos r; 3: sin r.
+    return (quadrant == 1 || quadrant == 2) ? -p : p;
+}
+
+double gg_powi(double x, long n)
+{
+    double result = 1.0;
+    while (n > 0) {
+        if (n & 1)
+            result *= x;
+        x *= x;
+        n >>= 1;
+    }
+    return result;
+}
+
+float gg_expf(float x)
+{
+    return (float)gg_exp((double)x);
+}
+
+float gg_logf(float x)
+{
+    return (float)gg_log((double)x);
+}
+
+float gg_tanhf(float x)
+{
+    double a = fabs((double)x);
+    if (a < 1e-4)           // tanh x = x - x^3/3: the cubic is below float resolution
+        return x;
+    if (a > 10.0)
+        return x > 0 ? 1.0f : -1.0f;
+    double t = gg_exp(-2.0 * a);
+    double r = (1.0 - t) / (1.0 + t);
+    return (float)(x > 0 ? r : -r);
+}
+
+float gg_log1pf(float x)
+{
+    double d = (double)x;
+    if (fabs(d) < 1e-3) {
+        // log(1+d) = d - d^2/2 + d^3/3 - ...: through d^6, omitted term < 1.5e-22.
+        double p = -1.0 / 6.0;
+        for (int k = 5; k >= 1; k--)
+            p = p * d + ((k & 1) ? 1.0 : -1.0) / (double)k;
+        return (float)(d * p);
+    }
+    return (float)gg_log(1.0 + d);
+}
+
+float gg_sigmoidf(float x)
+{
+    return 1.0f / (1.0f + gg_expf(-x));  // torch's float formula, with a deterministic exp
+}

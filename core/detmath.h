@@ -1,0 +1,30 @@
+/* core/detmath.h — deterministic elementary functions.
+ *
+ * glibc picks exp/log/cos/pow implementations at run time by CPU feature (FMA, AVX2),
+ * and the variants differ in the last bit: the same binary wrote different curves under
+ * valgrind (no FMA) than natively. These functions use only IEEE +, -, *, / and exact
+ * bit operations in a fixed order, so every x86-64 (and every build) gets the same bits.
+ * The float versions evaluate in double and round once: error < 1 ulp of float. */
+#ifndef GG_DETMATH_H
+#define GG_DETMATH_H
+
+/* e^x in double; relative error ~1e-16; overflow → inf, underflow → 0. */
+double gg_exp(double x);
+
+/* Natural log in double; x < 0 or NaN → NaN, 0 → -inf. */
+double gg_log(double x);
+
+/* cos(2*pi*u) for u in [0, 1) (Box-Muller), absolute error ~1e-16. */
+double gg_cos2pi(double u);
+
+/* x^n for an integer n >= 0 by repeated squaring (Adam's bias corrections). */
+double gg_powi(double x, long n);
+
+/* float versions: expf, logf, tanhf, log1pf, and the logistic sigmoid 1/(1+e^-x). */
+float gg_expf(float x);
+float gg_logf(float x);
+float gg_tanhf(float x);
+float gg_log1pf(float x);
+float gg_sigmoidf(float x);
+
+#endif
