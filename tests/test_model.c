@@ -15,6 +15,7 @@
 #include "loss.h"
 #include "model.h"
 #include "rng.h"
+#include "tensor.h"
 
 #define LIN(i, o) {GG_LAYER_LINEAR, (i), (o), GG_ACT_RELU}
 #define ACT(a) {GG_LAYER_ACT, 0, 0, (a)}
@@ -270,12 +271,14 @@ static void test_specs(void)
     CHECK_EQ("10^12-unit hidden layer is GG_EINVAL", gg_model_new(&m, huge2, 3, &err), GG_EINVAL);
     const gg_layer_spec ovf[] = {LIN((size_t)1 << 40, (size_t)1 << 40)};
     CHECK_EQ("weight count overflowing size_t is GG_EINVAL", gg_model_new(&m, ovf, 1, &err), GG_EINVAL);
-    // Total parameters over the 2^34 limit across two layers.
-    const gg_layer_spec tot[] = {LIN(1, (size_t)1 << 33), LIN((size_t)1 << 33, 1)};
-    CHECK_EQ("2^34+ parameters over two layers is GG_EINVAL", status_in_child(tot, 2), GG_EINVAL);
-    // One layer whose weight fits (1.5e10 <= 2^34) but weight + bias (2e10) does not.
-    const gg_layer_spec wb[] = {LIN(3, (size_t)5000000000ULL)};
-    CHECK_EQ("3 -> 5e9 layer (2e10 parameters > 2^34) is GG_EINVAL without allocating",
+    // Every tensor fits the GG_TENSOR_MAX_NUMEL limit but the model's total does not:
+    // across two layers, and within one layer where the weight fits but weight + bias does
+    // not. Run in a child: a core that misses this would try to allocate gigabytes.
+    const size_t lim = GG_TENSOR_MAX_NUMEL;
+    const gg_layer_spec tot[] = {LIN(1, lim / 2), LIN(lim / 2, 1)};
+    CHECK_EQ("parameters over the limit across two layers is GG_EINVAL", status_in_child(tot, 2), GG_EINVAL);
+    const gg_layer_spec wb[] = {LIN(3, lim / 3)};
+    CHECK_EQ("3 -> limit/3 layer (weight fits, weight + bias does not) is GG_EINVAL",
              status_in_child(wb, 1), GG_EINVAL);
 }
 

@@ -1,0 +1,72 @@
+-- tests/lua/test_determinism.lua — the default experiment end to end through the gglab
+-- executable: byte-identical results when re-run and when glibc is made to pick its
+-- non-FMA code paths (what another x86-64 CPU would run), and the divergence boundary
+-- that experiments/lr_sweep.lua exists to show.
+
+local T = require "check"
+local gg = require "gglab"
+
+local GGLAB = os.getenv("GGLAB") or "build/gglab"
+local tmp = os.tmpname()
+os.remove(tmp)
+
+local function run(out, env)
+  local cmd = string.format("%s %s run -q --out %s experiments/lr_sweep.lua >/dev/null 2>&1",
+    env or "", GGLAB, out)
+  return os.execute(cmd)
+end
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- runs.csv without its last column (wall_s, the one legitimately varying value)
+local function runs_without_wall(dir)
+  local lines = {}
+  for line in io.lines(dir .. "/runs.csv") do lines[#lines + 1] = line:gsub(",[^,]*$", "") end
+  return table.concat(lines, "\n")
+end
+
+T.ok("first run succeeds", run(tmp .. "/a"))
+T.ok("second run succeeds", run(tmp .. "/b"))
+T.ok("run with glibc's FMA/AVX2 paths disabled succeeds",
+  run(tmp .. "/c", "GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA,-AVX2,-AVX512F"))
+local curves = slurp(tmp .. "/a/curves.csv")
+T.ok("curves.csv is not trivially small", #curves > 100000)
+T.ok("curves.csv identical on re-run", curves == slurp(tmp .. "/b/curves.csv"))
+T.ok("curves.csv identical without FMA/AVX2 libm paths", curves == slurp(tmp .. "/c/curves.csv"))
+T.eq("runs.csv identical on re-run (but wall_s)", runs_without_wall(tmp .. "/b"), runs_without_wall(tmp .. "/a"))
+T.eq("runs.csv identical without FMA (but wall_s)", runs_without_wall(tmp .. "/c"), runs_without_wall(tmp .. "/a"))
+
+-- The boundary: linear regression with plain SGD converges at small lr, diverges at large.
+local header, rows = gg.csv.read(tmp .. "/a/runs.csv")
+local col = {}
+for i, name in ipairs(header) do col[name] = i end
+T.eq("216 points", #rows, 216)
+local ok_low, div_high, n_low, n_high, adam_div = 0, 0, 0, 0, 0
+for _, r in ipairs(rows) do
+  local lr, opt, task, status = tonumber(r[col.lr]), r[col.optimizer], r[col.task], r[col.status]
+  if task == "linreg" and opt ~= "adam" then
+    if lr <= 0.011 then
+      n_low = n_low + 1
+      ok_low = ok_low + (status == "ok" and 1 or 0)
+    elseif lr >= 0.18 then
+      n_high = n_high + 1
+      div_high = div_high + (status == "diverged" and 1 or 0)
+      T.ok("diverged run has a diverged_step", tonumber(r[col.diverged_step]) ~= nil)
+      T.eq("diverged run's final loss is non-finite", r[col.final_loss], "inf")
+    end
+  end
+  if task == "linreg" and opt == "adam" and status == "diverged" then adam_div = adam_div + 1 end
+end
+T.eq("linreg SGD/momentum with lr <= 0.011: all ok", ok_low, n_low)
+T.ok("there are low-lr points", n_low >= 24)
+T.eq("linreg SGD/momentum with lr >= 0.18: all diverged", div_high, n_high)
+T.ok("there are high-lr points", n_high >= 24)
+T.eq("Adam never overflows on linreg (steps bounded by lr)", adam_div, 0)
+
+os.execute("rm -rf " .. tmp)
+T.done()
