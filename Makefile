@@ -6,6 +6,15 @@
 #   make install PREFIX=/usr/local, make clean
 
 PREFIX  ?= /usr/local
+# V=1 shows full compiler command lines.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
 BUILD   := build
 SAN     := $(BUILD)/san
 
@@ -54,24 +63,32 @@ deps:
 define BUILD_RULES
 $(1)/core/%.o: core/%.c Makefile | deps
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
 $(1)/lua/%.o: lua/%.c Makefile | deps
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
 $(1)/gen/luasrc.o: $(1)/gen/luasrc.c Makefile
-	$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
 $(1)/gen/luasrc.c: $$(LUA_MODS) $(BUILD)/embed
 	@mkdir -p $$(@D)
-	$(BUILD)/embed $$@ $$(foreach f,$$(LUA_MODS),gglab.$$(basename $$(notdir $$f))=$$f)
+	$$(say) EMBED $$@
+	$$(Q)$(BUILD)/embed $$@ $$(foreach f,$$(LUA_MODS),gglab.$$(basename $$(notdir $$f))=$$f)
 $(1)/libgglabcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
-	$$(AR) rcs $$@ $$^
+	$$(say) AR $$@
+	$$(Q)$$(AR) rcs $$@ $$^
 $(1)/gglab: $(1)/lua/main.o $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a
-	$$(CC) $(2) -o $$@ $$^ $$(LUA_LIBS) $$(LDLIBS) -Wl,-E
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LUA_LIBS) $$(LDLIBS) -Wl,-E
 $(1)/gglab.so: $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a
-	$$(CC) $(2) -shared -o $$@ $$^ $$(LDLIBS)
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $(2) -shared -o $$@ $$^ $$(LDLIBS)
 $(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a -lm -o $$@
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a -lm -o $$@
 $(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
@@ -79,7 +96,8 @@ $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
 
 $(BUILD)/embed: lua/embed.c Makefile
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 .PHONY: $(BUILD)/tests-all $(SAN)/tests-all
 
@@ -98,7 +116,8 @@ bench: all $(BUILD)/tests/bench_step
 
 $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab
