@@ -64,9 +64,12 @@ gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *c, gg_rn
     }
     const size_t n = c->n, d = c->features, k = c->outputs;
     float *X = ds->X.data, *Y = ds->Y.data;
+    const float fscale = (float)c->scale;
     for (size_t i = 0; i < n * d; i++) {
-        double u = c->x == GG_X_UNIFORM ? gg_rng_uniform(rng) : gg_rng_normal(rng);
-        X[i] = (float)(u * c->scale);
+        if (c->x == GG_X_UNIFORM)  // torch.rand(...) * scale in float32: never reaches scale
+            X[i] = gg_rng_uniformf(rng) * fscale;
+        else
+            X[i] = (float)gg_rng_normal(rng) * fscale;
     }
     for (size_t i = 0; i < d * k; i++)
         w[i] = c->w ? c->w[i] : (float)gg_rng_normal(rng);
@@ -123,7 +126,8 @@ gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
     *train = *val = NULL;
     if (!(val_frac > 0.0 && val_frac < 1.0))
         return gg_err_set(err, GG_EINVAL, "validation fraction must be in (0, 1), got %g", val_frac);
-    size_t nv = (size_t)floor((double)ds->n * val_frac), nt = ds->n - nv;
+    // Keras: split_at = int(n * (1 - validation_split)); validation gets the rest.
+    size_t nt = (size_t)floor((double)ds->n * (1.0 - val_frac)), nv = ds->n - nt;
     if (nv == 0 || nt == 0)
         return gg_err_set(err, GG_EINVAL,
                           "validation fraction %g of %zu rows leaves an empty split", val_frac, ds->n);

@@ -52,8 +52,8 @@ gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *cfg, gg_
 /* Gaussian blobs: centres drawn first (class by class), then each row's offsets. */
 gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *cfg, gg_rng *rng, gg_err *err);
 
-/* Split into train (first) and validation (last val_frac of the rows, rounded down, at
- * least 1 row each). With rng the rows are permuted first; with NULL the order is kept
+/* Split into train (the first floor(n*(1-val_frac)) rows, as Keras's validation_split
+ * computes it) and validation (the rest); each side needs at least 1 row. With rng the rows are permuted first; with NULL the order is kept
  * (Keras validation_split). GG_EINVAL if val_frac is not in (0,1) or a side would be empty. */
 gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
                            gg_dataset **train, gg_dataset **val, gg_err *err);

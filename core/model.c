@@ -237,6 +237,8 @@ const float *gg_model_run(gg_model *m, size_t B)
 
 gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **y, gg_err *err)
 {
+    if (B == 0)
+        return gg_err_set(err, GG_EINVAL, "batch must have >= 1 rows, got 0");
     gg_status st = gg_model_reserve(m, B, err);
     if (st)
         return st;

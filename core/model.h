@@ -73,7 +73,8 @@ float *gg_model_input(gg_model *m, size_t B);
  * (B, out), valid until the next forward. */
 const float *gg_model_run(gg_model *m, size_t B);
 
-/* Forward pass copying x (B, in) into the input buffer first; reserves as needed. */
+/* Forward pass copying x (B, in) into the input buffer first; reserves as needed.
+ * GG_EINVAL for B == 0. */
 gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **y, gg_err *err);
 
 /* Backward pass for the last forward: dy (B, out) is d loss / d output; parameter

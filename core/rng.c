@@ -44,6 +44,11 @@ double gg_rng_uniform(gg_rng *r)
     return (double)(gg_rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
+float gg_rng_uniformf(gg_rng *r)
+{
+    return (float)(gg_rng_u64(r) >> 40) * 0x1.0p-24f;
+}
+
 uint64_t gg_rng_below(gg_rng *r, uint64_t n)
 {
     // Reject the top partial copy of [0, n) so every residue is equally likely.

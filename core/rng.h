@@ -23,6 +23,9 @@ uint64_t gg_rng_u64(gg_rng *r);
 /* Uniform double in [0, 1) with 53 random bits. */
 double gg_rng_uniform(gg_rng *r);
 
+/* Uniform float in [0, 1) with 24 random bits (the float32 grid torch.rand draws from). */
+float gg_rng_uniformf(gg_rng *r);
+
 /* Uniform integer in [0, n); n must be >= 1. Unbiased (rejection sampling). */
 uint64_t gg_rng_below(gg_rng *r, uint64_t n);
 

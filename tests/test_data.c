@@ -117,6 +117,23 @@ static void test_regression(void)
     }
     gg_dataset_free(ds);
 
+    // Edge: seed 34689742's first uniform is 0.99999995362850491 (found by search); u * 10
+    // rounds to 10.0f in float, outside [0, 10). torch.rand() * 10 in float32 stays below 10
+    // (its largest value is 9.99999905), so the scaled feature must too.
+    c = (gg_regression_cfg){.n = 1, .features = 1, .outputs = 1, .x = GG_X_UNIFORM, .scale = 10.0,
+                            .noise = 0.0, .w = NULL, .bias = 0.0};
+    gg_rng edge;
+    gg_rng_seed(&edge, 34689742);
+    CHECK("the edge seed still gives u > 1 - 5e-8", gg_rng_uniform(&edge) > 1.0 - 5e-8);
+    ds = regression(c, 34689742);
+    if (ds) {
+        char name[96];
+        snprintf(name, sizeof name, "uniform x * 10 < 10 even for u = 1 - 4.6e-8 (got %.9g)",
+                 (double)gg_dataset_x(ds).data[0]);
+        CHECK(name, gg_dataset_x(ds).data[0] < 10.0f);
+    }
+    gg_dataset_free(ds);
+
     // Errors.
     gg_err err;
     gg_rng r;
@@ -259,23 +276,23 @@ static void test_split(void)
     if (!ds)
         return;
 
-    // No rng: order kept, validation = the last floor(n * frac) rows.
+    // No rng: order kept, train = the first floor(n * (1 - frac)) rows (Keras), val = the rest.
     CHECK_EQ("split 10 rows at 0.25", gg_dataset_split(ds, 0.25, NULL, &tr, &va, &err), GG_OK);
     if (tr && va) {
-        CHECK_EQ("val rows = floor(2.5) = 2", gg_dataset_n(va), 2);
-        CHECK_EQ("train rows = 8", gg_dataset_n(tr), 8);
+        CHECK_EQ("train rows = floor(7.5) = 7", gg_dataset_n(tr), 7);
+        CHECK_EQ("val rows = 3", gg_dataset_n(va), 3);
         int order = 1;
-        for (size_t r = 0; r < 8; r++)
+        for (size_t r = 0; r < 7; r++)
             order &= gg_dataset_x(tr).data[2 * r] == (float)r && gg_dataset_x(tr).data[2 * r + 1] == -(float)r &&
                      gg_dataset_y(tr).data[r] == 10.0f * (float)r;
-        for (size_t r = 0; r < 2; r++)
-            order &= gg_dataset_x(va).data[2 * r] == (float)(8 + r) && gg_dataset_y(va).data[r] == 10.0f * (float)(8 + r);
+        for (size_t r = 0; r < 3; r++)
+            order &= gg_dataset_x(va).data[2 * r] == (float)(7 + r) && gg_dataset_y(va).data[r] == 10.0f * (float)(7 + r);
         CHECK("split without rng: train = first rows, val = last rows, in order", order);
         CHECK("split keeps d and k", gg_dataset_d(va) == 2 && gg_dataset_k(va) == 1);
     }
     gg_dataset_free(tr), gg_dataset_free(va);
 
-    static const struct { double f; size_t nv; } sizes[] = {{0.3, 3}, {0.1, 1}, {0.19, 1}, {0.5, 5}, {0.99, 9}};
+    static const struct { double f; size_t nv; } sizes[] = {{0.3, 3}, {0.1, 1}, {0.19, 2}, {0.5, 5}, {0.85, 9}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         char name[64];
         snprintf(name, sizeof name, "split 10 rows at %g: val rows", sizes[i].f);
@@ -324,8 +341,10 @@ static void test_split(void)
     CHECK_EQ("split fraction 1 is GG_EINVAL", gg_dataset_split(ds, 1.0, NULL, &tr, &va, &err), GG_EINVAL);
     CHECK_EQ("split fraction -0.1 is GG_EINVAL", gg_dataset_split(ds, -0.1, NULL, &tr, &va, &err), GG_EINVAL);
     CHECK_EQ("split fraction NaN is GG_EINVAL", gg_dataset_split(ds, NAN, NULL, &tr, &va, &err), GG_EINVAL);
-    CHECK_EQ("split leaving 0 validation rows is GG_EINVAL", gg_dataset_split(ds, 0.05, NULL, &tr, &va, &err), GG_EINVAL);
+    CHECK_EQ("split leaving 0 validation rows is GG_EINVAL", gg_dataset_split(ds, 1e-17, NULL, &tr, &va, &err), GG_EINVAL);
     CHECK_CONTAINS("empty split message", err.msg, "empty");
+    CHECK_EQ("split leaving 0 training rows is GG_EINVAL", gg_dataset_split(ds, 0.99, NULL, &tr, &va, &err), GG_EINVAL);
+    CHECK_CONTAINS("empty train split message", err.msg, "empty");
     gg_dataset *one = numbered(1, 0);
     if (one)
         CHECK_EQ("split of 1 row is GG_EINVAL", gg_dataset_split(one, 0.5, NULL, &tr, &va, &err), GG_EINVAL);

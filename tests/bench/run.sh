@@ -36,12 +36,22 @@ fi
 echo "timing is noisy (shared machine): min and median of 7 reps x 2000 fresh batches; GFLOP/s at the min, matmul FLOPs fwd 2*B*sum(in*out) + bwd 2x fwd"
 
 status=0
+one=$(mktemp)
+trap 'rm -f "$out" "$one"' EXIT
+show() {  # append one bench's lines to $out and print them; remember a failure
+    rc=$1
+    cat "$one"
+    cat "$one" >>"$out"
+    [ "$rc" -eq 0 ] || status=1
+}
 r=1
 while [ "$r" -le "$rounds" ]; do
-    $pin "$build/tests/bench_step" | tee -a "$out" || status=1
+    $pin "$build/tests/bench_step" >"$one"
+    show $?
     if [ -n "$py" ]; then
         OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-            $pin "$py" "$here/bench_torch.py" | tee -a "$out" || status=1
+            $pin "$py" "$here/bench_torch.py" >"$one"
+        show $?
     else
         break # without torch one gglab round is enough
     fi
