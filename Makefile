@@ -17,6 +17,7 @@ say = @printf '  %-6s %s\n'
 endif
 BUILD   := build
 SAN     := $(BUILD)/san
+GENERIC := $(BUILD)/generic
 
 # Debian packages the build and tests need (platform.md); `deps` installs the missing ones.
 DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
@@ -25,10 +26,15 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wwrite-strings -Wdouble-promotion -Wundef
 # No -ffast-math/-Ofast: IEEE semantics are what make results reproducible and PyTorch-exact.
 OPT      := -O2 -ftree-vectorize -fvect-cost-model=cheap
-SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+            -DGG_NO_CLONES
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
-CFLAGS   := -std=c11 $(WARN) -fPIC -MMD -MP
+# -fno-math-errno only stops sqrtf from setting errno (results are identical), which lets
+# the optimizer loops vectorize.
+# -Wno-psabi: core/simd.h's static inline helpers pass 32-byte vectors; they are always
+# inlined, never called across an ABI boundary.
+CFLAGS   := -std=c11 $(WARN) -Wno-psabi -fno-math-errno -fPIC -MMD -MP
 LDLIBS   := -lcsv -lm
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -93,6 +99,8 @@ $(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
 $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
+# Baseline-only kernels (no AVX clones): tests require it to write the same files.
+$(eval $(call BUILD_RULES,$(GENERIC),$(OPT) -DGG_NO_CLONES))
 
 $(BUILD)/embed: lua/embed.c Makefile
 	@mkdir -p $(@D)
@@ -105,7 +113,7 @@ $(BUILD)/embed: lua/embed.c Makefile
 run: all
 	./$(BUILD)/gglab run experiments/lr_sweep.lua
 
-test: $(BUILD)/tests-all
+test: $(BUILD)/tests-all $(GENERIC)/gglab
 	@sh tests/run.sh $(BUILD)
 
 sanitize: $(SAN)/tests-all

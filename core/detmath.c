@@ -127,14 +127,66 @@ double gg_powi(double x, long n)
     return result;
 }
 
+/* 1.5 * 2^52: adding and subtracting it rounds a double of magnitude < 2^51 to the nearest
+ * integer (ties to even) using only IEEE additions — no floor(), no libm call. */
+static const double ROUND_SHIFT = 0x1.8p52;
+
 float gg_expf(float x)
 {
-    return (float)gg_exp((double)x);
+    double xd = (double)x;
+    if (!(xd > -104.0))                       // NaN, or below the smallest subnormal float
+        return xd != xd ? x : 0.0f;
+    if (xd > 89.0)
+        return INFINITY;
+    double kd = (xd * INV_LN2 + ROUND_SHIFT) - ROUND_SHIFT;
+    double r = (xd - kd * LN2_HI) - kd * LN2_LO;  // |r| <= 0.347
+    // Taylor to r^10: first omitted term 0.347^11/11! < 2.3e-13, far below float resolution.
+    double p = 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    return (float)(p * pow2i((int)kd));       // |kd| <= 151: 2^kd is a normal double
 }
 
 float gg_logf(float x)
 {
-    return (float)gg_log((double)x);
+    if (!(x > 0.0f))
+        return x == 0.0f ? -INFINITY : NAN;
+    if (isinf(x))
+        return x;
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    int e = (int)(u >> 23) - 127;
+    if ((u >> 23) == 0) {                     // subnormal: renormalise through double
+        double d = (double)x * 0x1p30;
+        return (float)(gg_log(d) - 30.0 * 0.6931471805599453);
+    }
+    u = (u & 0x007fffffu) | 0x3f800000u;      // mantissa in [1, 2)
+    float mf;
+    memcpy(&mf, &u, sizeof mf);
+    double m = (double)mf;
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e += 1;
+    }
+    double s = (m - 1.0) / (m + 1.0), z = s * s;
+    // atanh series through z^7/15: first omitted term 0.02944^8/17 < 3.4e-14.
+    double p = 1.0 / 15.0;
+    p = p * z + 1.0 / 13.0;
+    p = p * z + 1.0 / 11.0;
+    p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0;
+    p = p * z + 1.0 / 5.0;
+    p = p * z + 1.0 / 3.0;
+    p = p * z + 1.0;
+    return (float)((double)e * 0.6931471805599453 + 2.0 * s * p);
 }
 
 float gg_tanhf(float x)

@@ -1,38 +1,61 @@
-/* core/linear.c — fully connected layer (see linear.h). */
+/* core/linear.c — fully connected layer (see linear.h).
+ *
+ * Summation orders (fixed, independent of the instruction set):
+ * - forward: y[r,o] = sum8(x[r,:] . W[o,:]) + b[o], where sum8 adds element i into lane
+ *   i % 8 in index order and combines the lanes with gg_v8_sum;
+ * - dW[o,i] += dy[0,o] x[0,i] + dy[1,o] x[1,i] + ... in row order, onto the old value;
+ * - db[o]   += dy[0,o] + dy[1,o] + ... in row order;
+ * - dx[r,i]  = dy[r,0] W[0,i] + dy[r,1] W[1,i] + ... in output order. */
 #include "linear.h"
 
-/* Eight-lane vector type from GCC's vector extensions: the compiler maps it to two SSE
- * registers on baseline x86-64 and one AVX register where enabled; lane-wise arithmetic
- * has the same rounding either way (no FMA contraction under -std=c11). */
-typedef float v8f __attribute__((vector_size(32), aligned(4)));
+#include "simd.h"
 
-/* Dot product with a fixed order: element i is summed into lane i % 8 in index order,
- * then the lanes are combined as ((0+4)+(2+6)) + ((1+5)+(3+7)). */
-static float dot8(const float *a, const float *b, size_t n)
+/* Accumulate x . w for the n8 = n/8*8 leading elements into lanes, then the tail into
+ * lanes 0.. in order: the sum8 order described above. */
+static inline v8f dot_lanes(const float *x, const float *w, size_t n)
 {
     v8f acc = {0};
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f va, vb;
-        __builtin_memcpy(&va, a + i, sizeof va);
-        __builtin_memcpy(&vb, b + i, sizeof vb);
-        acc += va * vb;
-    }
-    float lane[8];
-    __builtin_memcpy(lane, &acc, sizeof lane);
+    for (; i + 8 <= n; i += 8)
+        acc += gg_v8_load(x + i) * gg_v8_load(w + i);
     for (size_t k = 0; i < n; i++, k++)
-        lane[k] += a[i] * b[i];
-    return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+        acc[k] += x[i] * w[i];
+    return acc;
 }
 
+GG_KERNEL
 void gg_linear_forward(float *y, const float *x, const float *W, const float *b,
                        size_t B, size_t in, size_t out)
 {
+    const size_t n8 = in / 8 * 8;
     for (size_t r = 0; r < B; r++) {
         const float *xr = x + r * in;
         float *yr = y + r * out;
-        for (size_t o = 0; o < out; o++)
-            yr[o] = dot8(xr, W + o * in, in) + b[o];
+        size_t o = 0;
+        // Four outputs per pass over x: one load of x feeds four accumulators.
+        for (; o + 4 <= out; o += 4) {
+            const float *w0 = W + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+            v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            for (size_t i = 0; i < n8; i += 8) {
+                v8f xv = gg_v8_load(xr + i);
+                a0 += xv * gg_v8_load(w0 + i);
+                a1 += xv * gg_v8_load(w1 + i);
+                a2 += xv * gg_v8_load(w2 + i);
+                a3 += xv * gg_v8_load(w3 + i);
+            }
+            for (size_t i = n8, k = 0; i < in; i++, k++) {
+                a0[k] += xr[i] * w0[i];
+                a1[k] += xr[i] * w1[i];
+                a2[k] += xr[i] * w2[i];
+                a3[k] += xr[i] * w3[i];
+            }
+            yr[o] = gg_v8_sum(a0) + b[o];
+            yr[o + 1] = gg_v8_sum(a1) + b[o + 1];
+            yr[o + 2] = gg_v8_sum(a2) + b[o + 2];
+            yr[o + 3] = gg_v8_sum(a3) + b[o + 3];
+        }
+        for (; o < out; o++)
+            yr[o] = gg_v8_sum(dot_lanes(xr, W + o * in, in)) + b[o];
     }
 }
 
@@ -48,34 +71,91 @@ void gg_linear_forward_naive(float *y, const float *x, const float *W, const flo
         }
 }
 
+/* dW[o..o+K) for one 8-column block at i: K independent accumulator chains share each
+ * load of x. */
+#define DW_BLOCK 8
+
+GG_KERNEL
 void gg_linear_backward(float *dx, float *dW, float *db, const float *dy, const float *x,
                         const float *W, size_t B, size_t in, size_t out)
 {
-    // dW[o,:] += dy[r,o] * x[r,:], summed over r in order: contiguous axpy rows.
+    const size_t n8 = in / 8 * 8;
     for (size_t o = 0; o < out; o++) {
-        float *dWo = dW + o * in;
         float dbo = db[o];
-        for (size_t r = 0; r < B; r++) {
-            float g = dy[r * out + o];
-            const float *xr = x + r * in;
-            for (size_t i = 0; i < in; i++)
-                dWo[i] += g * xr[i];
-            dbo += g;
-        }
+        for (size_t r = 0; r < B; r++)
+            dbo += dy[r * out + o];
         db[o] = dbo;
     }
-    if (!dx)
-        return;
-    // dx[r,:] = sum_o dy[r,o] * W[o,:], summed over o in order.
-    for (size_t r = 0; r < B; r++) {
-        float *dxr = dx + r * in;
-        for (size_t i = 0; i < in; i++)
-            dxr[i] = 0.0f;
-        for (size_t o = 0; o < out; o++) {
-            float g = dy[r * out + o];
-            const float *Wo = W + o * in;
-            for (size_t i = 0; i < in; i++)
-                dxr[i] += g * Wo[i];
+    size_t o = 0;
+    for (; o + DW_BLOCK <= out; o += DW_BLOCK) {
+        for (size_t i = 0; i < n8; i += 8) {
+            v8f acc[DW_BLOCK];
+#pragma GCC unroll 8
+            for (size_t k = 0; k < DW_BLOCK; k++)
+                acc[k] = gg_v8_load(dW + (o + k) * in + i);
+            for (size_t r = 0; r < B; r++) {
+                v8f xv = gg_v8_load(x + r * in + i);
+                const float *g = dy + r * out + o;
+#pragma GCC unroll 8
+                for (size_t k = 0; k < DW_BLOCK; k++)
+                    acc[k] += g[k] * xv;
+            }
+#pragma GCC unroll 8
+            for (size_t k = 0; k < DW_BLOCK; k++)
+                gg_v8_store(dW + (o + k) * in + i, acc[k]);
         }
     }
+    for (; o < out; o++) {
+        float *dWo = dW + o * in;
+        for (size_t i = 0; i < n8; i += 8) {
+            v8f acc = gg_v8_load(dWo + i);
+            for (size_t r = 0; r < B; r++)
+                acc += dy[r * out + o] * gg_v8_load(x + r * in + i);
+            gg_v8_store(dWo + i, acc);
+        }
+    }
+    for (size_t oo = 0; oo < out; oo++)       // columns past the last 8-block
+        for (size_t i = n8; i < in; i++) {
+            float acc = dW[oo * in + i];
+            for (size_t r = 0; r < B; r++)
+                acc += dy[r * out + oo] * x[r * in + i];
+            dW[oo * in + i] = acc;
+        }
+    if (!dx)
+        return;
+    // dx rows in blocks of four: four chains share each load of W.
+    size_t r = 0;
+    for (; r + 4 <= B; r += 4) {
+        const float *g0 = dy + r * out, *g1 = g0 + out, *g2 = g1 + out, *g3 = g2 + out;
+        for (size_t i = 0; i < n8; i += 8) {
+            v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            for (size_t oo = 0; oo < out; oo++) {
+                v8f w = gg_v8_load(W + oo * in + i);
+                a0 += g0[oo] * w;
+                a1 += g1[oo] * w;
+                a2 += g2[oo] * w;
+                a3 += g3[oo] * w;
+            }
+            gg_v8_store(dx + r * in + i, a0);
+            gg_v8_store(dx + (r + 1) * in + i, a1);
+            gg_v8_store(dx + (r + 2) * in + i, a2);
+            gg_v8_store(dx + (r + 3) * in + i, a3);
+        }
+    }
+    for (; r < B; r++) {
+        const float *g = dy + r * out;
+        for (size_t i = 0; i < n8; i += 8) {
+            v8f acc = {0};
+            for (size_t oo = 0; oo < out; oo++)
+                acc += g[oo] * gg_v8_load(W + oo * in + i);
+            gg_v8_store(dx + r * in + i, acc);
+        }
+    }
+    for (size_t rr = 0; rr < B; rr++)         // columns past the last 8-block
+        for (size_t i = n8; i < in; i++) {
+            float acc = 0.0f;
+            for (size_t oo = 0; oo < out; oo++)
+                acc += dy[rr * out + oo] * W[oo * in + i];
+            dx[rr * in + i] = acc;
+        }
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detmath.h"
+#include "simd.h"
 
 #include "mem.h"
 
@@ -60,26 +61,73 @@ gg_status gg_adam_check(const gg_adam_cfg *c, gg_err *err)
     return GG_OK;
 }
 
+/* SGD element loop for one combination of options; the flags are compile-time constants
+ * at each call site below, so every variant is a branch-free loop that vectorizes. */
+static inline void sgd_loop(float *restrict p, float *restrict buf, const float *restrict g,
+                            size_t n, float wd, float mu, float keep, float neg_lr, int first,
+                            int use_wd, int use_mu, int nesterov)
+{
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i];
+        if (use_wd)
+            d = d + wd * p[i];                          // d_p.add(param, alpha=wd)
+        if (use_mu) {
+            float b = first ? d : buf[i] * mu + keep * d; // clone on step 1, then mul_/add_
+            buf[i] = b;
+            d = nesterov ? d + mu * b : b;
+        }
+        p[i] = p[i] + neg_lr * d;                       // param.add_(d_p, alpha=-lr)
+    }
+}
+
+GG_KERNEL
 void gg_sgd_step(const gg_sgd_cfg *c, float *buf, int *started, float *p, const float *g,
                  size_t n)
 {
     const float wd = (float)c->weight_decay, mu = (float)c->momentum;
     const float keep = (float)(1.0 - c->dampening), neg_lr = (float)-c->lr;
-    const int first = !*started;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i];
-        if (wd != 0.0f)
-            d = d + wd * p[i];           // d_p.add(param, alpha=wd)
-        if (mu != 0.0f) {
-            float b = first ? d : buf[i] * mu + keep * d;  // clone on step 1, then mul_/add_
-            buf[i] = b;
-            d = c->nesterov ? d + mu * b : b;
-        }
-        p[i] = p[i] + neg_lr * d;        // param.add_(d_p, alpha=-lr)
+    const int first = !*started, use_wd = wd != 0.0f;
+    if (mu == 0.0f) {
+        if (use_wd)
+            sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, first, 1, 0, 0);
+        else
+            sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, first, 0, 0, 0);
+    } else if (c->nesterov) {
+        sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, first, use_wd, 1, 1);
+    } else if (first) {
+        sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, 1, use_wd, 1, 0);
+    } else if (use_wd) {
+        sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, 0, 1, 1, 0);
+    } else {
+        sgd_loop(p, buf, g, n, wd, mu, keep, neg_lr, 0, 0, 1, 0);
     }
     *started = 1;
 }
 
+/* Adam element loop; use_wd and amsgrad are constants at each call site (see sgd_loop). */
+static inline void adam_loop(float *restrict p, float *restrict m, float *restrict v,
+                             float *restrict vmax, const float *restrict g, size_t n,
+                             float b1, float b2, float a1, float a2, float eps, float wd,
+                             float neg_step, float bc2_sqrt, int use_wd, int amsgrad)
+{
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i];
+        if (use_wd)
+            d = d + wd * p[i];
+        float mi = m[i] * b1 + a1 * d;           // exp_avg.mul_(b1).add_(g, alpha=1-b1)
+        float vi = v[i] * b2 + a2 * d * d;       // exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2)
+        m[i] = mi;
+        v[i] = vi;
+        if (amsgrad) {
+            vi = vmax[i] > vi ? vmax[i] : vi;
+            vmax[i] = vi;
+        }
+        float denom = __builtin_sqrtf(vi) / bc2_sqrt + eps;
+        p[i] = p[i] + neg_step * mi / denom;     // param.addcdiv_(m, denom, value=-step_size)
+    }
+}
+
+GG_KERNEL
 void gg_adam_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax, float *p,
                   const float *g, size_t n)
 {
@@ -90,20 +138,12 @@ void gg_adam_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax,
     const float b1 = (float)c->beta1, b2 = (float)c->beta2;
     const float a1 = (float)(1.0 - c->beta1), a2 = (float)(1.0 - c->beta2);
     const float eps = (float)c->eps, wd = (float)c->weight_decay;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i];
-        if (wd != 0.0f)
-            d = d + wd * p[i];
-        m[i] = m[i] * b1 + a1 * d;             // exp_avg.mul_(b1).add_(g, alpha=1-b1)
-        v[i] = v[i] * b2 + a2 * d * d;         // exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2)
-        float s = v[i];
-        if (vmax) {
-            vmax[i] = vmax[i] > s ? vmax[i] : s;
-            s = vmax[i];
-        }
-        float denom = sqrtf(s) / bc2_sqrt + eps;
-        p[i] = p[i] + neg_step * m[i] / denom; // param.addcdiv_(m, denom, value=-step_size)
-    }
+    if (wd == 0.0f && !vmax)
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, 0, 0);
+    else if (!vmax)
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, 1, 0);
+    else
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, wd != 0.0f, 1);
 }
 
 /* ---- owning object ---- */

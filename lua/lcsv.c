@@ -5,7 +5,6 @@
 
 #include <csv.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,46 +13,12 @@ typedef struct lg_csvw {
     FILE *fp;  /* NULL once closed */
 } lg_csvw;
 
-/* Shortest %g text that reads back as x: a value that is exactly a float32 (every loss
- * and parameter gglab computes) gets the shortest text that reads back as that float
- * (6-9 digits, "79.625336"); any other double the shortest of 15-17 digits.
- * "nan", "inf", "-inf" for the non-finite. */
-static const char *fmt_double(char *buf, size_t n, double x)
-{
-    if (isnan(x))
-        return "nan";
-    if (isinf(x))
-        return x > 0 ? "inf" : "-inf";
-    float f = (float)x;
-    if ((double)f == x) {
-        for (int prec = 6; prec <= 9; prec++) {
-            snprintf(buf, n, "%.*g", prec, x);
-            if (strtof(buf, NULL) == f)
-                return buf;
-        }
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
-    return buf;
-}
-
-static const char *fmt_value(lua_State *L, int idx, char *buf, size_t n)
-{
-    if (lua_isinteger(L, idx)) {
-        snprintf(buf, n, LUA_INTEGER_FMT, lua_tointeger(L, idx));
-        return buf;
-    }
-    return fmt_double(buf, n, lua_tonumber(L, idx));
-}
-
+/* gg.fmt_number(x [, exact]): see lg_fmt_number; exact = true for canonical forms. */
 static int csv_fmt_number(lua_State *L)
 {
     char buf[64];
     luaL_checknumber(L, 1);
-    lua_pushstring(L, fmt_value(L, 1, buf, sizeof buf));
+    lua_pushstring(L, lg_fmt_number(L, 1, lua_toboolean(L, 2), buf));
     return 1;
 }
 
@@ -108,7 +73,7 @@ static int writer_row(lua_State *L)
             fputc(',', w->fp);
         int t = lua_geti(L, 2, i);
         if (t == LUA_TNUMBER) {
-            fputs(fmt_value(L, -1, buf, sizeof buf), w->fp);
+            fputs(lg_fmt_number(L, -1, 0, buf), w->fp);
         } else if (t == LUA_TSTRING) {
             size_t len;
             const char *s = lua_tolstring(L, -1, &len);

@@ -78,7 +78,7 @@ static int loss_backward(lua_State *L)
     if (lm->gen != ls->gen)
         return luaL_error(L, "gglab.Loss:backward: the model has run forward again since this loss was computed");
     lua_getiuservalue(L, 1, 2);                              /* stack: loss model grad */
-    gg_tensor *g = lua_touserdata(L, -1);
+    gg_tensor *g = lg_tensor_check(L, -1);                   // the user may have closed it
     gg_model_backward(lm->m, g->data);
     return 0;
 }

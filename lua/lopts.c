@@ -3,13 +3,48 @@
 #include "lgglab.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf)
+{
+    const size_t n = 64;
+    if (lua_isinteger(L, idx)) {
+        snprintf(buf, n, LUA_INTEGER_FMT, lua_tointeger(L, idx));
+        return buf;
+    }
+    double x = lua_tonumber(L, idx);
+    if (isnan(x))
+        return "nan";
+    if (isinf(x))
+        return x > 0 ? "inf" : "-inf";
+    if (x == floor(x) && fabs(x) < 0x1p63) {
+        snprintf(buf, n, "%.0f", x);
+        return buf;
+    }
+    float f = (float)x;
+    if (!exact && (double)f == x) {
+        for (int prec = 6; prec <= 9; prec++) {
+            snprintf(buf, n, "%.*g", prec, x);
+            if (strtof(buf, NULL) == f)
+                return buf;
+        }
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
 
 const char *lg_describe(lua_State *L, int idx)
 {
+    char buf[64];
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
-        return lua_pushfstring(L, "%s", luaL_tolstring(L, idx, NULL));
+        return lua_pushstring(L, lg_fmt_number(L, idx, 0, buf));
     case LUA_TSTRING:
         return lua_pushfstring(L, "'%s'", lua_tostring(L, idx));
     case LUA_TNIL:
@@ -58,48 +93,42 @@ static int getfield(lua_State *L, int idx, const char *key)
     return lua_getfield(L, idx, key);
 }
 
+enum { ANY_FINITE, POSITIVE, NONNEG };
+
+/* Field key as a number checked against rule; the message shows the value as given. */
 static double number_field(lua_State *L, int idx, const char *fname, const char *key,
-                           double def, int *present, const char *what)
+                           double def, int rule)
 {
+    static const char *const what[] = {"a finite number", "a positive number",
+                                       "a non-negative number"};
     idx = idx ? lua_absindex(L, idx) : 0;
-    int t = getfield(L, idx, key);
-    *present = t != LUA_TNIL;
-    if (!*present) {
+    int t = getfield(L, idx, key);                 /* stack: ... value */
+    if (t == LUA_TNIL) {
         lua_pop(L, 1);
         return def;
     }
-    if (t != LUA_TNUMBER)
-        luaL_error(L, "%s: %s must be %s, got %s", fname, key, what, lg_describe(L, -1));
     double v = lua_tonumber(L, -1);
+    int ok = t == LUA_TNUMBER && isfinite(v) &&
+             (rule == ANY_FINITE || (rule == POSITIVE ? v > 0.0 : v >= 0.0));
+    if (!ok)
+        luaL_error(L, "%s: %s must be %s, got %s", fname, key, what[rule], lg_describe(L, -1));
     lua_pop(L, 1);
     return v;
 }
 
 double lg_opt_number(lua_State *L, int idx, const char *fname, const char *key, double def)
 {
-    int present;
-    double v = number_field(L, idx, fname, key, def, &present, "a finite number");
-    if (present && !isfinite(v))
-        luaL_error(L, "%s: %s must be a finite number, got %f", fname, key, (lua_Number)v);
-    return v;
+    return number_field(L, idx, fname, key, def, ANY_FINITE);
 }
 
 double lg_opt_positive(lua_State *L, int idx, const char *fname, const char *key, double def)
 {
-    int present;
-    double v = number_field(L, idx, fname, key, def, &present, "a positive number");
-    if (present && (!(v > 0.0) || !isfinite(v)))
-        luaL_error(L, "%s: %s must be a positive number, got %f", fname, key, (lua_Number)v);
-    return v;
+    return number_field(L, idx, fname, key, def, POSITIVE);
 }
 
 double lg_opt_nonneg(lua_State *L, int idx, const char *fname, const char *key, double def)
 {
-    int present;
-    double v = number_field(L, idx, fname, key, def, &present, "a non-negative number");
-    if (present && (!(v >= 0.0) || !isfinite(v)))
-        luaL_error(L, "%s: %s must be a non-negative number, got %f", fname, key, (lua_Number)v);
-    return v;
+    return number_field(L, idx, fname, key, def, NONNEG);
 }
 
 lua_Integer lg_opt_int(lua_State *L, int idx, const char *fname, const char *key,

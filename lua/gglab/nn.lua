@@ -15,15 +15,18 @@ local function describe(v)
   return tostring(v == nil and "nil" or "a " .. type(v))
 end
 
+-- A width as an integer (8.0 is accepted as 8); level 3 blames the caller's caller.
 local function check_width(fname, what, v)
-  if math.type(v) ~= "integer" or v < 1 then
+  local n = math.type(v) and math.tointeger(v)
+  if not n or n < 1 then
     error(string.format("%s: %s must be a positive integer, got %s", fname, what, describe(v)), 3)
   end
+  return n
 end
 
 function M.linear(n_in, n_out)
-  check_width("gg.nn.linear", "in_features", n_in)
-  check_width("gg.nn.linear", "out_features", n_out)
+  n_in = check_width("gg.nn.linear", "in_features", n_in)
+  n_out = check_width("gg.nn.linear", "out_features", n_out)
   return { kind = "linear", ["in"] = n_in, out = n_out }
 end
 
@@ -48,7 +51,17 @@ function M.mlp(spec)
   end
   local n = #spec
   if n < 2 then error(f .. ": needs at least two widths {in, out}, got " .. n, 2) end
-  for i = 1, n do check_width(f, "width " .. i, spec[i]) end
+  local widths = {}
+  for i = 1, n do widths[i] = check_width(f, "width " .. i, spec[i]) end
+  local seed = spec.seed
+  if seed ~= nil and not (math.type(seed) and math.tointeger(seed) and seed >= 0) then
+    error(f .. ": seed must be a non-negative integer, got " .. describe(seed), 2)
+  end
+  local rng = spec.rng
+  local mt = rng ~= nil and getmetatable(rng)
+  if rng ~= nil and not (type(mt) == "table" and mt.__name == "gglab.Rng") then
+    error(f .. ": rng must be a gglab.Rng (gg.rng(seed)), got " .. describe(rng), 2)
+  end
   local act = spec.activation or "relu"
   if not ACTIVATIONS[act] then
     error(f .. ": activation must be one of 'relu', 'sigmoid', 'tanh', got " .. describe(act), 2)
@@ -60,11 +73,11 @@ function M.mlp(spec)
   end
   local layers = {}
   for i = 1, n - 1 do
-    layers[#layers + 1] = M.linear(spec[i], spec[i + 1])
+    layers[#layers + 1] = { kind = "linear", ["in"] = widths[i], out = widths[i + 1] }
     if i < n - 1 then layers[#layers + 1] = { kind = act } end
   end
   if out_act then layers[#layers + 1] = { kind = out_act } end
-  return gg.nn.sequential(layers, { seed = spec.seed, rng = spec.rng })
+  return gg.nn.sequential(layers, { seed = seed and math.tointeger(seed), rng = rng })
 end
 
 return M

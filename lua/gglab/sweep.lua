@@ -104,7 +104,7 @@ function M.canonical(point)
   for _, k in ipairs(sorted_keys(point)) do
     local v = point[k]
     local s
-    if type(v) == "number" then s = gg.fmt_number(v)
+    if type(v) == "number" then s = gg.fmt_number(v, true)  -- exact: distinct doubles, distinct ids
     elseif type(v) == "string" then s = escape(v)
     elseif type(v) == "boolean" then s = tostring(v)
     else error(string.format("sweep.canonical: value of '%s' must be a number, string or boolean, got %s",

@@ -20,7 +20,10 @@ local function describe(v)
   return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
 end
 
-local function fail(msg) error("gg.train: " .. msg, 3) end
+-- Called from helpers of M.train: level 4 blames the line that called gg.train.
+local function fail(msg) error("gg.train: " .. msg, 4) end
+
+local LOSSES = { mse = true, cross_entropy = true, bce_with_logits = true }
 
 local function is_a(v, name)
   local mt = getmetatable(v)
@@ -55,6 +58,14 @@ local function check(opts)
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
   if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
+  if opts.loss ~= nil and not LOSSES[opts.loss] then
+    fail("loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', got " .. describe(opts.loss))
+  end
+  for _, k in ipairs { "shuffle", "drop_last" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+      fail(k .. " must be a boolean, got " .. describe(opts[k]))
+    end
+  end
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
@@ -65,8 +76,9 @@ function M.train(opts)
   check(opts)
   local epochs = check_int(opts, "epochs", 1, 1)
   local log_every = check_int(opts, "log_every", 1, 1)
+  local batch_size = check_int(opts, "batch_size", 32, 1)
   local epoch_opts = {
-    loss = opts.loss or "mse", batch_size = opts.batch_size or 32, shuffle = opts.shuffle,
+    loss = opts.loss or "mse", batch_size = batch_size, shuffle = opts.shuffle,
     drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,
   }
   if epoch_opts.seed ~= nil then

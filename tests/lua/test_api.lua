@@ -32,6 +32,9 @@ local function lit(s) return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")) end
 
 local function raises_text(name, fn, text) T.raises(name, fn, lit(text)) end
 
+-- The core's element limit per tensor (GG_TENSOR_MAX_NUMEL), read from its own message.
+local LIMIT = math.tointeger(tonumber(select(2, pcall(gg.tensor, 1 << 20, 1 << 20)):match("limit (%d+)")))
+
 local function is_finite(x) return x == x and x ~= math.huge and x ~= -math.huge end
 
 -- Rows first..last of a (n, c) Lua matrix as a tensor.
@@ -366,15 +369,17 @@ do
   local m2 = gg.nn.sequential { gg.nn.linear(1, 1) }
   m2:load_parameters { gg.tensor { { 1 } }, gg.tensor { { 0 } } }
   local o2 = gg.optim.sgd(m2, { lr = 0.1, momentum = 0.9, weight_decay = 0.5 })
-  local p, buf = 1.0, nil
+  local w1, b1, bw, bb = 1.0, 0.0, nil, nil
   for step = 1, 2 do
     o2:zero_grad()
     gg.loss.mse(m2:forward(gg.tensor { 1 }), gg.tensor { 0 }, { reduction = "sum" }):backward()
-    local g = 2 * p + 0.5 * p                 -- d/dw (w*1)^2 + weight decay
-    buf = buf and 0.9 * buf + g or g          -- torch: first step buf = g
-    p = p - 0.1 * buf
+    local pred = w1 + b1                          -- loss (w*1 + b)^2
+    local gw, gb = 2 * pred + 0.5 * w1, 2 * pred + 0.5 * b1   -- + weight decay
+    bw, bb = bw and 0.9 * bw + gw or gw, bb and 0.9 * bb + gb or gb   -- torch: first buf = grad
+    w1, b1 = w1 - 0.1 * bw, b1 - 0.1 * bb
     o2:step()
-    T.near("momentum step " .. step, m2:parameters()[1]:get(1, 1), p, 1e-6)
+    T.near("momentum step " .. step .. " W", m2:parameters()[1]:get(1, 1), w1, 1e-6)
+    T.near("momentum step " .. step .. " b", m2:parameters()[2]:get(1, 1), b1, 1e-6)
   end
 
   -- Adam, first step: m̂ = g, v̂ = g², update = -lr g / (|g| + eps).
@@ -419,11 +424,14 @@ do
   T.eq("split shuffle=false keeps order (train first)", tr:x():totable(), { X[1], X[2], X[3] })
   T.eq("split shuffle=false: val is the tail", va:x():totable(), { X[4], X[5], X[6] })
   local t2, v2 = ds:split(0.34, { seed = 1 })
-  T.eq("split rounds the validation rows down", { t2:n(), v2:n() }, { 4, 2 })
+  T.eq("split: train gets floor(n*(1-f)), val the rest (Keras)", { t2:n(), v2:n() }, { 3, 3 })
+  local t4, v4 = ds:split(0.3, { seed = 1 })
+  T.eq("split 0.3 of 6", { t4:n(), v4:n() }, { 4, 2 })
   local t3 = ds:split(0.34, { seed = 1 })
   T.eq("split seed reproducible", t3:x():totable(), t2:x():totable())
-  raises_text("split empty side", function() ds:split(0.1) end,
-    "gglab.Dataset:split: validation fraction 0.1 of 6 rows leaves an empty split")
+  T.ok("split shuffles with a seed", t2:x():get(1, 1) ~= X[1][1] or t2:x():get(2, 1) ~= X[2][1])
+  raises_text("split empty side", function() ds:split(0.9) end,
+    "gglab.Dataset:split: validation fraction 0.9 of 6 rows leaves an empty split")
   raises_text("split fraction range", function() ds:split(1) end,
     "gglab.Dataset:split: validation fraction must be in (0, 1), got 1")
 
@@ -625,13 +633,18 @@ do
     "gg.nn.sequential: layer 2 has kind 'gelu'; allowed: linear, relu, sigmoid, tanh")
   raises_text("sequential empty", function() gg.nn.sequential {} end, "gg.nn.sequential: expected 1..256 layers, got 0")
   -- Huge layers fail with an error, before any allocation.
-  raises_text("huge layer (10^12 is a float)", function() return gg.nn.sequential { gg.nn.linear(1, 10 ^ 12) } end,
-    "gg.nn.linear: out_features must be a positive integer")
+  raises_text("huge layer (10^12 as a float)", function() return gg.nn.sequential { gg.nn.linear(1, 10 ^ 12) } end,
+    "gg.nn.sequential: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
+  raises_text("non-integral width", function() gg.nn.linear(2, 2.5) end,
+    "gg.nn.linear: out_features must be a positive integer, got 2.5")
+  T.eq("integral float width accepted", gg.nn.linear(2, 2 ^ 3).out, 8)
   raises_text("huge layer (integer)", function() return gg.nn.sequential { gg.nn.linear(1, math.tointeger(10 ^ 12)) } end,
-    "gg.nn.sequential: linear weight of 1000000000000 x 1 elements is too large (limit 17179869184)")
-  raises_text("model over the parameter limit", function()
-    return gg.nn.sequential { gg.nn.linear(1, 1 << 33), gg.nn.linear(1 << 33, 1) } end,
-    "gg.nn.sequential: model has more than 17179869184 parameters")
+    "gg.nn.sequential: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
+  raises_text("one layer over the parameter limit", function() return gg.nn.sequential { gg.nn.linear(1, LIMIT) } end,
+    "gg.nn.sequential: model has more than " .. LIMIT .. " parameters")
+  raises_text("layers summing over the parameter limit", function()
+    return gg.nn.sequential { gg.nn.linear(1, LIMIT // 2), gg.nn.linear(LIMIT // 2, 1) } end,
+    "gg.nn.sequential: model has more than " .. LIMIT .. " parameters")
 
   raises_text("train missing optimizer", function() gg.train { model = m, data = ds } end,
     "gg.train: optimizer must be a gglab.Optim (gg.optim.sgd/adam), got nil")
@@ -653,7 +666,7 @@ do
     "target row 1 must be a class index in 0..2, got")
 
   raises_text("regression n=0", function() gg.data.regression { n = 0 } end,
-    "gg.data.regression: n must be an integer in [1, 17179869184], got 0")
+    "gg.data.regression: n must be an integer in [1, " .. LIMIT .. "], got 0")
   raises_text("regression unknown option", function() gg.data.regression { rows = 5 } end,
     "gg.data.regression: unknown option 'rows' (allowed: n, features, outputs, noise, x, scale, w, bias, seed, rng)")
   raises_text("regression x", function() gg.data.regression { n = 5, x = "cauchy" } end,

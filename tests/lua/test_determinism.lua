@@ -1,7 +1,8 @@
 -- tests/lua/test_determinism.lua — the default experiment end to end through the gglab
--- executable: byte-identical results when re-run and when glibc is made to pick its
--- non-FMA code paths (what another x86-64 CPU would run), and the divergence boundary
--- that experiments/lr_sweep.lua exists to show.
+-- executable: byte-identical results when re-run, when glibc is made to pick its non-FMA
+-- code paths, and from the build whose kernels have no AVX clones (GGLAB_GENERIC; what
+-- another x86-64 CPU would run), and the divergence boundary that
+-- experiments/lr_sweep.lua exists to show.
 
 local T = require "check"
 local gg = require "gglab"
@@ -34,10 +35,20 @@ T.ok("first run succeeds", run(tmp .. "/a"))
 T.ok("second run succeeds", run(tmp .. "/b"))
 T.ok("run with glibc's FMA/AVX2 paths disabled succeeds",
   run(tmp .. "/c", "GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA,-AVX2,-AVX512F"))
+local generic = os.getenv("GGLAB_GENERIC")
+if generic and generic ~= "" then
+  GGLAB = generic
+  T.ok("run with the baseline-only (no AVX clones) build succeeds", run(tmp .. "/d"))
+end
 local curves = slurp(tmp .. "/a/curves.csv")
 T.ok("curves.csv is not trivially small", #curves > 100000)
 T.ok("curves.csv identical on re-run", curves == slurp(tmp .. "/b/curves.csv"))
 T.ok("curves.csv identical without FMA/AVX2 libm paths", curves == slurp(tmp .. "/c/curves.csv"))
+if generic and generic ~= "" then
+  T.ok("curves.csv identical from the baseline-only build", curves == slurp(tmp .. "/d/curves.csv"))
+  T.eq("runs.csv identical from the baseline-only build (but wall_s)", runs_without_wall(tmp .. "/d"),
+    runs_without_wall(tmp .. "/a"))
+end
 T.eq("runs.csv identical on re-run (but wall_s)", runs_without_wall(tmp .. "/b"), runs_without_wall(tmp .. "/a"))
 T.eq("runs.csv identical without FMA (but wall_s)", runs_without_wall(tmp .. "/c"), runs_without_wall(tmp .. "/a"))
 
