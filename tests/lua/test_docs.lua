@@ -1,6 +1,6 @@
 -- tests/lua/test_docs.lua — every ```lua block of the documentation runs.
 --
--- Blocks come from docs/lua-api.md (required) and docs/guide.md, docs/cli.md (if present).
+-- Blocks come from docs/lua-api.md and README.md (required) and docs/guide.md, docs/cli.md (if present).
 -- Each block is loaded as its own chunk, named "=docs/<file>:LINE" after the line of its
 -- opening fence, in a fresh environment (globals read through to _G, writes stay local,
 -- print discarded) with the default generator reseeded as in a new process. A block passes
@@ -10,7 +10,8 @@
 local T = require "check"
 local gg = require "gglab"
 
-local FILES = { { path = "docs/lua-api.md", required = true }, { path = "docs/guide.md" }, { path = "docs/cli.md" } }
+local FILES = { { path = "docs/lua-api.md", required = true }, { path = "docs/guide.md" }, { path = "docs/cli.md" },
+  { path = "README.md", required = true } }
 
 -- blocks(path) -> list of {line = fence line, lang = "lua"|..., src = text}, or nil, msg.
 local function blocks(path)
