@@ -43,7 +43,7 @@ LUA_MODS  := $(wildcard lua/gglab/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
-.PHONY: all run test sanitize bench install clean deps
+.PHONY: all run test sanitize bench install clean deps fixtures
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -126,6 +126,13 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+
+# PyTorch parity fixtures (never part of make test): needs Debian's python3-torch.
+PYTHON_TORCH ?= /usr/bin/python3
+fixtures:
+	@$(PYTHON_TORCH) -c 'import torch' 2>/dev/null || \
+	  { echo "make fixtures needs python3-torch: apt-get install python3-torch"; exit 1; }
+	@for g in tests/parity/gen_*.py; do echo "  GEN    $$g"; $(PYTHON_TORCH) $$g || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab

@@ -232,6 +232,27 @@ gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err)
     return GG_OK;
 }
 
+double gg_optim_momentum(const gg_optim *o)
+{
+    return o->kind == GG_OPTIM_SGD ? o->cfg.sgd.momentum : o->cfg.adam.beta1;
+}
+
+gg_status gg_optim_set_momentum(gg_optim *o, double m, gg_err *err)
+{
+    if (!(m >= 0.0 && m < 1.0))
+        return gg_err_set(err, GG_EINVAL, "momentum must be in [0, 1), got %g", m);
+    if (o->kind == GG_OPTIM_SGD) {
+        if ((m == 0.0) != (o->cfg.sgd.momentum == 0.0))
+            return gg_err_set(err, GG_EINVAL,
+                              "momentum cannot change between 0 and non-zero (got %g, was %g)",
+                              m, o->cfg.sgd.momentum);
+        o->cfg.sgd.momentum = m;
+    } else {
+        o->cfg.adam.beta1 = m;
+    }
+    return GG_OK;
+}
+
 gg_optim_kind gg_optim_kind_of(const gg_optim *o)
 {
     return o->kind;

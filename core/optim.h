@@ -70,6 +70,12 @@ void gg_optim_step(gg_optim *o, float *p, const float *g);
 double gg_optim_lr(const gg_optim *o);
 gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err);
 
+/* The momentum a one-cycle schedule cycles: SGD's momentum, Adam's beta1 (torch's
+ * OneCycleLR uses betas[0] when the optimizer has betas). set rejects values outside
+ * [0, 1) and, for SGD, a change from or to 0 (the momentum buffer exists or not). */
+double gg_optim_momentum(const gg_optim *o);
+gg_status gg_optim_set_momentum(gg_optim *o, double m, gg_err *err);
+
 /* Kind, parameter count and steps taken so far. */
 gg_optim_kind gg_optim_kind_of(const gg_optim *o);
 size_t gg_optim_size(const gg_optim *o);

@@ -36,33 +36,19 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     return gg_loss_check_targets(cfg->loss, Y.data, n, gg_model_out(m), err);
 }
 
-gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
-                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
-                         gg_epoch_result *res, gg_err *err)
+/* The steps of one pass over given batches (see gg_train_batches); y is scratch for the
+ * largest batch's targets, the model already reserved for it. */
+static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg_train_cfg *cfg,
+                        const size_t *idx, const size_t *counts, size_t nsteps, float *y,
+                        float *step_losses, gg_epoch_result *res)
 {
-    *res = (gg_epoch_result){0};
-    const size_t n = gg_dataset_n(ds), bs = cfg->batch_size, k = gg_dataset_k(ds);
-    const size_t out = gg_model_out(m), steps = gg_train_steps_per_epoch(cfg, n);
-    gg_status st = gg_model_reserve(m, bs < n ? bs : n, err);
-    if (st)
-        return st;
-    size_t *idx = gg_malloc(n, sizeof *idx);
-    float *y = gg_malloc(bs < n ? bs : n, k * sizeof *y);
-    if (!idx || !y) {
-        gg_free(idx);
-        gg_free(y);
-        return gg_err_set(err, GG_ENOMEM, "out of memory for an epoch over %zu rows", n);
-    }
-    if (cfg->shuffle)
-        gg_rng_permutation(rng, idx, n);
-    else
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
+    const size_t out = gg_model_out(m);
     double weighted = 0.0;
     size_t seen = 0;
-    for (size_t s = 0; s < steps; s++) {
-        size_t B = n - s * bs < bs ? n - s * bs : bs;
-        gg_dataset_gather(ds, idx + s * bs, B, gg_model_input(m, B), y);
+    for (size_t s = 0; s < nsteps; s++) {
+        size_t B = counts[s];
+        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
+        idx += B;
         gg_model_zero_grad(m);
         const float *pred = gg_model_run(m, B);
         float *dout = gg_model_dout(m);
@@ -80,7 +66,57 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
     }
     res->mean_loss = seen ? weighted / (double)seen : (double)NAN;
+}
+
+gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                           const gg_train_cfg *cfg, const size_t *idx, const size_t *counts,
+                           size_t nsteps, float *step_losses, gg_epoch_result *res,
+                           gg_err *err)
+{
+    *res = (gg_epoch_result){0};
+    size_t maxb = 1;
+    for (size_t s = 0; s < nsteps; s++)
+        maxb = counts[s] > maxb ? counts[s] : maxb;
+    gg_status st = gg_model_reserve(m, maxb, err);
+    if (st)
+        return st;
+    float *y = gg_malloc(maxb, gg_dataset_k(ds) * sizeof *y);
+    if (!y)
+        return gg_err_set(err, GG_ENOMEM, "out of memory for a batch of %zu rows", maxb);
+    run_batches(m, o, ds, cfg, idx, counts, nsteps, y, step_losses, res);
+    gg_free(y);
+    return GG_OK;
+}
+
+gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
+                         gg_epoch_result *res, gg_err *err)
+{
+    *res = (gg_epoch_result){0};
+    const size_t n = gg_dataset_n(ds), bs = cfg->batch_size < n ? cfg->batch_size : n;
+    const size_t steps = gg_train_steps_per_epoch(cfg, n);
+    gg_status st = gg_model_reserve(m, bs, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(n, sizeof *idx);
+    size_t *counts = gg_malloc(steps ? steps : 1, sizeof *counts);
+    float *y = gg_malloc(bs, gg_dataset_k(ds) * sizeof *y);
+    if (!idx || !counts || !y) {
+        gg_free(idx);
+        gg_free(counts);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for an epoch over %zu rows", n);
+    }
+    if (cfg->shuffle)
+        gg_rng_permutation(rng, idx, n);
+    else
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    for (size_t s = 0; s < steps; s++)
+        counts[s] = n - s * bs < bs ? n - s * bs : bs;
+    run_batches(m, o, ds, cfg, idx, counts, steps, y, step_losses, res);
     gg_free(idx);
+    gg_free(counts);
     gg_free(y);
     return GG_OK;
 }

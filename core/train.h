@@ -41,6 +41,15 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
                          const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
                          gg_epoch_result *res, gg_err *err);
 
+/* Train on explicit batches: step s uses rows idx[off_s .. off_s + counts[s]) where off_s
+ * is the sum of the earlier counts (0-based rows, validated by the caller: each < n, each
+ * count >= 1). Like gg_train_epoch otherwise; cfg->batch_size must be >= the largest count
+ * and shuffle/drop_last are ignored. */
+gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                           const gg_train_cfg *cfg, const size_t *idx, const size_t *counts,
+                           size_t nsteps, float *step_losses, gg_epoch_result *res,
+                           gg_err *err);
+
 /* Loss of the model over the whole dataset in chunks of chunk rows (no gradients), with the
  * mean taken over all rows (or elements), as a full-batch evaluation would give. */
 gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size_t chunk,

@@ -106,6 +106,21 @@ static int optim_set_lr(lua_State *L)
     return 0;
 }
 
+static int optim_momentum(lua_State *L)
+{
+    lua_pushnumber(L, gg_optim_momentum(lg_optim_check(L, 1)));
+    return 1;
+}
+
+static int optim_set_momentum(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    gg_err err;
+    if (gg_optim_set_momentum(o, luaL_checknumber(L, 2), &err))
+        return lg_fail(L, "gglab.Optim:set_momentum", &err);
+    return 0;
+}
+
 static int optim_steps(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gg_optim_steps(lg_optim_check(L, 1)));
@@ -143,6 +158,7 @@ static int optim_gc(lua_State *L)
 static const luaL_Reg optim_methods[] = {
     {"step", optim_step},   {"zero_grad", optim_zero_grad}, {"lr", optim_lr},
     {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
+    {"momentum", optim_momentum}, {"set_momentum", optim_set_momentum},
     {NULL, NULL},
 };
 

@@ -6,12 +6,54 @@
 
 static const char *const loss_names[] = {"mse", "cross_entropy", "bce_with_logits", NULL};
 
+/* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
+ * at opts into two new userdata buffers left on the stack: rows (0-based) and counts.
+ * Returns the number of batches; *total gets the number of rows. */
+static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts,
+                         const char *f)
+{
+    lua_getfield(L, opts, "order");                          /* stack: ... order */
+    int ord = lua_gettop(L);
+    if (!lua_istable(L, ord) || luaL_len(L, ord) < 1)
+        luaL_error(L, "%s: order must be a non-empty list of batches (lists of row numbers), got %s",
+                   f, lg_describe(L, ord));
+    size_t nb = (size_t)luaL_len(L, ord), total = 0;
+    for (size_t s = 1; s <= nb; s++) {
+        if (lua_geti(L, ord, (lua_Integer)s) != LUA_TTABLE || luaL_len(L, -1) < 1)
+            luaL_error(L, "%s: order[%d] must be a non-empty list of row numbers", f, (int)s);
+        total += (size_t)luaL_len(L, -1);
+        lua_pop(L, 1);
+    }
+    *counts = lua_newuserdatauv(L, nb * sizeof **counts, 0); /* stack: ... order counts */
+    *idx = lua_newuserdatauv(L, total * sizeof **idx, 0);    /* stack: ... order counts idx */
+    size_t k = 0;
+    for (size_t s = 1; s <= nb; s++) {
+        lua_geti(L, ord, (lua_Integer)s);                    /* stack: ... batch */
+        size_t len = (size_t)luaL_len(L, -1);
+        (*counts)[s - 1] = len;
+        for (size_t j = 1; j <= len; j++) {
+            lua_geti(L, -1, (lua_Integer)j);
+            int isint = 0;
+            lua_Integer row = lua_tointegerx(L, -1, &isint);
+            if (!isint || row < 1 || (size_t)row > n)
+                luaL_error(L, "%s: order[%d][%d] must be a row number in 1..%d, got %s", f, (int)s,
+                           (int)j, (int)n, lg_describe(L, -1));
+            (*idx)[k++] = (size_t)row - 1;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return nb;
+}
+
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
- *                reduction="mean", seed=|rng=}) → step_losses, diverged, mean_loss */
+ *                reduction="mean", seed=|rng=, order=}) → step_losses, diverged, mean_loss
+ * With order (a list of batches of 1-based rows) those batches run in that order instead
+ * of batch_size/shuffle/drop_last: how a run replays a given data order exactly. */
 static int train_epoch(lua_State *L)
 {
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
-                                          "reduction", "seed", "rng", NULL};
+                                          "reduction", "seed", "rng", "order", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -32,12 +74,23 @@ static int train_epoch(lua_State *L)
     gg_err err;
     if (gg_train_check(&c, lm->m, o, ds, &err))
         return lg_fail(L, f, &err);
-    gg_rng *r = lg_rng_for(L, 4, f);                         /* stack: ... rng */
-    size_t steps = gg_train_steps_per_epoch(&c, gg_dataset_n(ds));
-    float *losses = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0);  /* ... rng buf */
     gg_epoch_result res;
-    if (gg_train_epoch(lm->m, o, ds, &c, r, losses, &res, &err))
-        return lg_fail(L, f, &err);
+    float *losses;
+    if (lua_getfield(L, 4, "order") != LUA_TNIL) {
+        lua_pop(L, 1);
+        size_t *idx, *counts;
+        size_t nb = read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);
+        losses = lua_newuserdatauv(L, nb * sizeof(float), 0);
+        if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, losses, &res, &err))
+            return lg_fail(L, f, &err);
+    } else {
+        lua_pop(L, 1);
+        gg_rng *r = lg_rng_for(L, 4, f);                     /* stack: ... rng */
+        size_t steps = gg_train_steps_per_epoch(&c, gg_dataset_n(ds));
+        losses = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0);
+        if (gg_train_epoch(lm->m, o, ds, &c, r, losses, &res, &err))
+            return lg_fail(L, f, &err);
+    }
     lm->gen++;  // earlier forward outputs no longer match the model's saved activations
     lua_createtable(L, (int)res.steps, 0);                   /* ... rng buf list */
     for (size_t s = 0; s < res.steps; s++) {

@@ -8,7 +8,7 @@ local gg = require "gglab"
 local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
-  "drop_last", "val", "log", "log_every", "seed", "rng" }
+  "drop_last", "val", "log", "log_every", "seed", "rng", "order" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -69,7 +69,9 @@ local function check(opts)
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
-  drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=} → history
+  drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil} → history
+  order: a list of batches (lists of 1-based row numbers) replayed as each epoch instead
+  of batch_size/shuffle/drop_last — to follow another framework's data order exactly.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
   diverged=bool, diverged_step=N|nil}. ]]
 function M.train(opts)
@@ -79,7 +81,7 @@ function M.train(opts)
   local batch_size = check_int(opts, "batch_size", 32, 1)
   local epoch_opts = {
     loss = opts.loss or "mse", batch_size = batch_size, shuffle = opts.shuffle,
-    drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,
+    drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng, order = opts.order,
   }
   if epoch_opts.seed ~= nil then
     -- One stream for the whole training, not a fresh copy of the same stream each epoch.
