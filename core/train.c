@@ -25,15 +25,15 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (o && gg_optim_size(o) != gg_model_nparams(m))
         return gg_err_set(err, GG_EINVAL, "optimizer was built for %zu parameters, model has %zu",
                           gg_optim_size(o), gg_model_nparams(m));
-    size_t want = gg_loss_target_cols(cfg->loss, gg_model_out(m));
+    size_t want = gg_loss_target_cols(&cfg->loss, gg_model_out(m));
     if (k != want)
         return gg_err_set(err, GG_ESHAPE, "loss %s needs %zu target column(s) for %zu model outputs, data has %zu",
-                          gg_loss_name(cfg->loss), want, gg_model_out(m), k);
-    if (cfg->loss == GG_LOSS_CROSS_ENTROPY && gg_model_out(m) < 2)
-        return gg_err_set(err, GG_ESHAPE, "cross_entropy needs >= 2 model outputs (one per class), got %zu",
-                          gg_model_out(m));
+                          gg_loss_name(cfg->loss.kind), want, gg_model_out(m), k);
+    gg_status st = gg_loss_check(&cfg->loss, gg_model_out(m), err);
+    if (st)
+        return st;
     gg_tensor Y = gg_dataset_y((gg_dataset *)ds);
-    return gg_loss_check_targets(cfg->loss, Y.data, n, gg_model_out(m), err);
+    return gg_loss_check_targets(&cfg->loss, Y.data, n, gg_model_out(m), err);
 }
 
 /* The steps of one pass over given batches (see gg_train_batches); y is scratch for the
@@ -52,7 +52,7 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
         gg_model_zero_grad(m);
         const float *pred = gg_model_run(m, B);
         float *dout = gg_model_dout(m);
-        float l = gg_loss_forward(cfg->loss, cfg->reduction, dout, pred, y, B, out);
+        float l = gg_loss_forward(&cfg->loss, dout, pred, y, B, out);
         if (step_losses)
             step_losses[s] = l;
         res->steps = s + 1;
@@ -121,8 +121,8 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
     return GG_OK;
 }
 
-gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size_t chunk,
-                      double *out, gg_err *err)
+gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
+                      size_t chunk, double *out, gg_err *err)
 {
     const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
     if (chunk == 0)
@@ -139,17 +139,16 @@ gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size
         gg_free(y);
         return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
     }
-    double total = 0.0;
+    double total = 0.0, denom = 0.0;
     for (size_t start = 0; start < n; start += chunk) {
         size_t B = n - start < chunk ? n - start : chunk;
         for (size_t r = 0; r < B; r++)
             idx[r] = start + r;
         gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
         const float *pred = gg_model_run(m, B);
-        total += (double)gg_loss_forward(loss, GG_REDUCE_SUM, NULL, pred, y, B, mo);
+        gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
     }
-    size_t count = loss == GG_LOSS_CROSS_ENTROPY ? n : n * mo;
-    *out = (double)(float)(total / (double)count);
+    *out = loss->reduction == GG_REDUCE_SUM ? (double)(float)total : (double)(float)(total / denom);
     gg_free(idx);
     gg_free(y);
     return GG_OK;

@@ -14,8 +14,7 @@
 #include "status.h"
 
 typedef struct gg_train_cfg {
-    gg_loss_kind loss;      /* e.g. GG_LOSS_MSE */
-    gg_reduction reduction; /* GG_REDUCE_MEAN like PyTorch's default */
+    gg_loss_cfg loss;       /* e.g. gg_loss_defaults(GG_LOSS_MSE); pointers borrowed */
     size_t batch_size;      /* >= 1; the last batch of an epoch may be smaller */
     int shuffle;            /* 1: a fresh permutation from rng each epoch (DataLoader shuffle=True) */
     int drop_last;          /* 1: skip a final partial batch */
@@ -52,7 +51,7 @@ gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
 
 /* Loss of the model over the whole dataset in chunks of chunk rows (no gradients), with the
  * mean taken over all rows (or elements), as a full-batch evaluation would give. */
-gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, gg_loss_kind loss, size_t chunk,
-                      double *out, gg_err *err);
+gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
+                      size_t chunk, double *out, gg_err *err);
 
 #endif

@@ -65,6 +65,18 @@ gg_tensor *lg_tensor_check(lua_State *L, int idx);
 lg_model *lg_model_check(lua_State *L, int idx);  /* open model or error */
 gg_optim *lg_optim_check(lua_State *L, int idx);
 gg_dataset *lg_dataset_check(lua_State *L, int idx);
+/* Loss options of kind at table idx (0: none) into *c: reduction and the kind's options
+ * (weight, label_smoothing, ignore_index for cross-entropy). A weight list is copied into
+ * a userdata pushed on the stack (one value pushed in all cases; keep it until the call
+ * ends). cols: prediction columns, to size-check weights. */
+void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind, size_t cols,
+                     gg_loss_cfg *c);
+
+/* A loss given as a name ("mse") or a table {"cross_entropy", weight=..., ...} at idx
+ * (nil → def) into *c; pushes one value like lg_loss_options. */
+void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
+                  gg_loss_cfg *c);
+
 /* Push a dataset userdata owning ds (ds may be NULL only transiently). */
 gg_dataset **lg_dataset_push(lua_State *L);
 

@@ -4,8 +4,6 @@
 
 #include "../core/mem.h"
 
-static const char *const loss_names[] = {"mse", "cross_entropy", "bce_with_logits", NULL};
-
 /* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
  * at opts into two new userdata buffers left on the stack: rows (0-based) and counts.
  * Returns the number of batches; *total gets the number of rows. */
@@ -62,11 +60,15 @@ static int train_epoch(lua_State *L)
     luaL_checktype(L, 4, LUA_TTABLE);
     lg_opts_check(L, 4, f, allowed);
     gg_train_cfg c = {0};
-    c.loss = (gg_loss_kind)lg_opt_enum(L, 4, f, "loss", "mse", loss_names);
+    lua_getfield(L, 4, "loss");                              /* stack: m o ds opts loss */
+    lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);  /* ... loss weight */
+    lua_remove(L, -2);                                       /* stack: m o ds opts weight */
     c.batch_size = (size_t)lg_opt_int(L, 4, f, "batch_size", 32, 1, (lua_Integer)GG_TENSOR_MAX_NUMEL);
     c.shuffle = lg_opt_bool(L, 4, f, "shuffle", 1);
     c.drop_last = lg_opt_bool(L, 4, f, "drop_last", 0);
-    c.reduction = (gg_reduction)lg_opt_enum(L, 4, f, "reduction", "mean", reds);
+    if (lua_getfield(L, 4, "reduction") != LUA_TNIL)         // the older spelling
+        c.loss.reduction = (gg_reduction)lg_opt_enum(L, 4, f, "reduction", "mean", reds);
+    lua_pop(L, 1);
     lua_getiuservalue(L, 2, 1);                              /* stack: m o ds opts omodel */
     if (lua_touserdata(L, -1) != (void *)lm)
         return luaL_error(L, "%s: the optimizer was built for another model", f);
@@ -111,10 +113,14 @@ static int train_evaluate(lua_State *L)
     gg_dataset *ds = lg_dataset_check(L, 2);
     lg_opts_check(L, 3, f, allowed);
     gg_train_cfg c = {.batch_size = 1};
-    c.loss = (gg_loss_kind)lg_opt_enum(L, 3, f, "loss", "mse", loss_names);
+    if (lua_istable(L, 3))
+        lua_getfield(L, 3, "loss");                          /* stack: m ds opts loss */
+    else
+        lua_pushnil(L);
+    lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);
     gg_err err;
     double v;
-    if (gg_train_check(&c, lm->m, NULL, ds, &err) || gg_evaluate(lm->m, ds, c.loss, 256, &v, &err))
+    if (gg_train_check(&c, lm->m, NULL, ds, &err) || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
         return lg_fail(L, f, &err);
     lm->gen++;
     lua_pushnumber(L, v);

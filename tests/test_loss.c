@@ -9,6 +9,9 @@
 #include "loss.h"
 #include "rng.h"
 
+/* A loss config for the tests: kind and reduction, PyTorch's other defaults. */
+#define LC(k, r) (&(gg_loss_cfg){.kind = (k), .reduction = (r), .ignore_index = -100})
+
 /* ---- double references (torch formulas) ---- */
 
 static double ref_loss(gg_loss_kind kind, gg_reduction red, const double *pred,
@@ -75,21 +78,21 @@ static void test_hand_values(void)
     float g[6];
     // MSE: diffs 1, 0, -2, 0.5 -> squares sum 5.25.
     const float mp[4] = {1, 2, 3, 4}, mt[4] = {0, 2, 5, 3.5f};
-    CHECK("mse sum = 5.25", gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_SUM, g, mp, mt, 2, 2) == 5.25f);
+    CHECK("mse sum = 5.25", gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_SUM), g, mp, mt, 2, 2) == 5.25f);
     CHECK("mse sum grad = 2d", g[0] == 2.0f && g[1] == 0.0f && g[2] == -4.0f && g[3] == 1.0f);
-    CHECK("mse mean = 1.3125", gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, g, mp, mt, 2, 2) == 1.3125f);
+    CHECK("mse mean = 1.3125", gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), g, mp, mt, 2, 2) == 1.3125f);
     CHECK("mse mean grad = 2d/4", g[0] == 0.5f && g[1] == 0.0f && g[2] == -1.0f && g[3] == 0.25f);
-    CHECK("mse without dpred", gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, NULL, mp, mt, 2, 2) == 1.3125f);
+    CHECK("mse without dpred", gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), NULL, mp, mt, 2, 2) == 1.3125f);
 
     // Cross-entropy: row 0 logits (1,2,3) class 2 -> log(1 + e^-1 + e^-2) = 0.40760596444437994;
     // row 1 logits (1,1,1) class 0 -> log 3 = 1.0986122886681098.
     const float cp[6] = {1, 2, 3, 1, 1, 1}, ct[2] = {2, 0};
     double l0 = log(1.0 + exp(-1.0) + exp(-2.0)), l1 = log(3.0);
     CHECK_NEAR("hand value log(1+e^-1+e^-2)", l0, 0.40760596444437994, 1e-15);
-    CHECK_REL("cross_entropy sum", gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM, g, cp, ct, 2, 3),
+    CHECK_REL("cross_entropy sum", gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM), g, cp, ct, 2, 3),
               1.5062182531124897, 1e-6);
     CHECK_REL("cross_entropy mean (divides by B, not B*C)",
-              gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN, g, cp, ct, 2, 3), (l0 + l1) / 2.0, 1e-6);
+              gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), g, cp, ct, 2, 3), (l0 + l1) / 2.0, 1e-6);
     // mean grad row 1 = (1/3 - 1, 1/3, 1/3) / 2
     CHECK_NEAR("cross_entropy mean grad [1,0]", g[3], (1.0 / 3.0 - 1.0) / 2.0, 1e-7);
     CHECK_NEAR("cross_entropy mean grad [1,1]", g[4], 1.0 / 6.0, 1e-7);
@@ -102,11 +105,11 @@ static void test_hand_values(void)
     const float bp[3] = {0, 2, -1}, bt[3] = {1, 0, 0.5f};
     double b0 = log(2.0), b1 = 2.0 + log1p(exp(-2.0)), b2 = 0.5 + log1p(exp(-1.0));
     CHECK_NEAR("hand value 2 + log(1+e^-2)", b1, 2.1269280110429727, 1e-15);
-    CHECK_REL("bce_with_logits sum", gg_loss_forward(GG_LOSS_BCE_LOGITS, GG_REDUCE_SUM, g, bp, bt, 3, 1),
+    CHECK_REL("bce_with_logits sum", gg_loss_forward(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_SUM), g, bp, bt, 3, 1),
               b0 + b1 + b2, 1e-6);
     CHECK_NEAR("bce sum grad x=0,y=1: sigmoid(0)-1", g[0], -0.5, 1e-7);
     CHECK_NEAR("bce sum grad x=2,y=0: sigmoid(2)", g[1], 0.8807970779778823, 1e-7);
-    CHECK_REL("bce_with_logits mean", gg_loss_forward(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN, g, bp, bt, 1, 3),
+    CHECK_REL("bce_with_logits mean", gg_loss_forward(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), g, bp, bt, 1, 3),
               (b0 + b1 + b2) / 3.0, 1e-6);
     CHECK_NEAR("bce mean grad x=-1,y=.5", g[2], (1.0 / (1.0 + exp(1.0)) - 0.5) / 3.0, 1e-7);
 }
@@ -137,7 +140,7 @@ static void test_fd(void)
             to_double(pd, pred, B * K);
             for (int i = 0; i < B * K; i++)
                 g[i] = 1e30f;  // dpred is overwritten
-            float L = gg_loss_forward(kind, red, g, pred, target, B, K);
+            float L = gg_loss_forward(LC(kind, red), g, pred, target, B, K);
             double Ld = ref_loss(kind, red, pd, target, B, K);
             ref_grad(kind, red, gd, pd, target, B, K);
             char name[128];
@@ -145,7 +148,7 @@ static void test_fd(void)
             snprintf(name, sizeof name, "%s %s value vs double reference", gg_loss_name(kind), rn);
             CHECK_REL(name, L, Ld, 1e-6);
             snprintf(name, sizeof name, "%s %s value without dpred is identical", gg_loss_name(kind), rn);
-            CHECK(name, gg_loss_forward(kind, red, NULL, pred, target, B, K) == L);
+            CHECK(name, gg_loss_forward(LC(kind, red), NULL, pred, target, B, K) == L);
 
             // Gradient errors are measured relative to |g| + the reduction's scale: near-1
             // softmax probabilities make p - 1 lose relative (not absolute) precision.
@@ -167,10 +170,10 @@ static void test_fd(void)
                 float pp[B * K];
                 memcpy(pp, pred, sizeof pred);
                 pp[i] = (float)((double)pred[i] + 1e-2);
-                double Lpf = (double)gg_loss_forward(kind, red, NULL, pp, target, B, K);
+                double Lpf = (double)gg_loss_forward(LC(kind, red), NULL, pp, target, B, K);
                 double xp = (double)pp[i];
                 pp[i] = (float)((double)pred[i] - 1e-2);
-                double Lmf = (double)gg_loss_forward(kind, red, NULL, pp, target, B, K);
+                double Lmf = (double)gg_loss_forward(LC(kind, red), NULL, pp, target, B, K);
                 double numf = (Lpf - Lmf) / (xp - (double)pp[i]);
                 worst_loose = fmax(worst_loose, fabs((double)g[i] - numf) / (sc + fabs(numf)));
             }
@@ -192,7 +195,7 @@ static void test_stability(void)
     float g[6];
     // Logits around 1000: exp would overflow without the max shift.
     const float cp[6] = {1000, 0, -1000, 1000, 1000, 999}, ct0[2] = {0, 1}, ct1[2] = {1, 2};
-    float L = gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM, g, cp, ct0, 2, 3);
+    float L = gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM), g, cp, ct0, 2, 3);
     // row 0 class 0: ~0; row 1 (1000,1000,999) class 1: log(2 + e^-1).
     CHECK("cross_entropy with logits 1000 is finite", isfinite(L));
     CHECK_REL("cross_entropy with logits 1000 value", L, log(2.0 + exp(-1.0)), 1e-6);
@@ -201,7 +204,7 @@ static void test_stability(void)
         fin &= isfinite(g[i]);
     CHECK("cross_entropy gradient finite at logits 1000", fin);
     CHECK_NEAR("cross_entropy grad at sure class is 0", g[0], 0.0, 1e-30);
-    L = gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN, g, cp, ct1, 2, 3);
+    L = gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), g, cp, ct1, 2, 3);
     // row 0 class 1: 1000; row 1 class 2: 1 + log(2 + e^-1).
     CHECK_REL("cross_entropy wrong class at logit gap 1000", L, (1000.0 + 1.0 + log(2.0 + exp(-1.0))) / 2.0, 1e-6);
 
@@ -209,20 +212,20 @@ static void test_stability(void)
     // (SoftMaxKernel.cpp, pytorch issue 11752), so the loss stays log 2 and the gradient
     // (-0.5, 0.5) however large the logits are.
     const float hp[2] = {1e7f, 1e7f}, ht[1] = {0};
-    L = gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM, g, hp, ht, 1, 2);
+    L = gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_SUM), g, hp, ht, 1, 2);
     CHECK_REL("cross_entropy at logits (1e7, 1e7) = log 2", L, log(2.0), 1e-6);
     CHECK_NEAR("cross_entropy grad at logits (1e7, 1e7) [0]", g[0], -0.5, 1e-6);
     CHECK_NEAR("cross_entropy grad at logits (1e7, 1e7) [1]", g[1], 0.5, 1e-6);
 
     // BCE at x = +-100: loss is either ~0 or 100, never inf/NaN.
     const float bp[4] = {100, -100, 100, -100}, bt[4] = {1, 0, 0, 1};
-    L = gg_loss_forward(GG_LOSS_BCE_LOGITS, GG_REDUCE_SUM, g, bp, bt, 4, 1);
+    L = gg_loss_forward(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_SUM), g, bp, bt, 4, 1);
     CHECK("bce_with_logits at +-100 is finite", isfinite(L));
     CHECK_REL("bce_with_logits at +-100 = 200", L, 200.0, 1e-6);
     CHECK("bce grads at +-100 are finite and exact",
           g[0] == 0.0f && g[1] == 0.0f && g[2] == 1.0f && g[3] == -1.0f);
     const float big[2] = {1e30f, -1e30f}, bt2[2] = {0.5f, 0.5f};
-    L = gg_loss_forward(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN, g, big, bt2, 2, 1);
+    L = gg_loss_forward(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), g, big, bt2, 2, 1);
     CHECK("bce_with_logits at +-1e30 is finite", isfinite(L));
     CHECK_REL("bce_with_logits at +-1e30 value", L, 0.5e30, 1e-6);
 }
@@ -235,47 +238,47 @@ static void test_check_targets(void)
     // 4 rows; the bad value sits in the third row (messages count rows from 1, like layers).
     float ce[4] = {0, 2, 3, 1};
     memset(&err, 0, sizeof err);
-    CHECK_EQ("ce class index == C rejected", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_EINVAL);
+    CHECK_EQ("ce class index == C rejected", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_EINVAL);
     CHECK_EQ("err.code filled", err.code, GG_EINVAL);
     CHECK_CONTAINS("ce out of range message names the row", err.msg, "row 3");
     CHECK_CONTAINS("ce out of range message names the value", err.msg, "got 3");
     ce[2] = 1.5f;
-    CHECK_EQ("ce non-integer rejected", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_EINVAL);
+    CHECK_EQ("ce non-integer rejected", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_EINVAL);
     CHECK_CONTAINS("ce non-integer message names the row", err.msg, "row 3");
     CHECK_CONTAINS("ce non-integer message names the value", err.msg, "1.5");
     ce[2] = -1.0f;
-    CHECK_EQ("ce negative rejected", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_EINVAL);
+    CHECK_EQ("ce negative rejected", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_EINVAL);
     ce[2] = NAN;
-    CHECK_EQ("ce NaN rejected", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_EINVAL);
+    CHECK_EQ("ce NaN rejected", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_EINVAL);
     ce[2] = INFINITY;
-    CHECK_EQ("ce inf rejected", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_EINVAL);
+    CHECK_EQ("ce inf rejected", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_EINVAL);
     ce[2] = 2.0f;
-    CHECK_EQ("ce valid accepted", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, &err), GG_OK);
-    CHECK_EQ("ce valid accepted with err NULL", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, NULL), GG_OK);
+    CHECK_EQ("ce valid accepted", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, &err), GG_OK);
+    CHECK_EQ("ce valid accepted with err NULL", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, NULL), GG_OK);
     ce[0] = 9.0f;
-    CHECK_EQ("ce invalid with err NULL", gg_loss_check_targets(GG_LOSS_CROSS_ENTROPY, ce, 4, 3, NULL), GG_EINVAL);
+    CHECK_EQ("ce invalid with err NULL", gg_loss_check_targets(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), ce, 4, 3, NULL), GG_EINVAL);
 
     // BCE: (3 rows, 2 cols); 1.5 at row 2.
     float bt[6] = {0, 1, 0.25f, 1.5f, 1, 0};
-    CHECK_EQ("bce target 1.5 rejected", gg_loss_check_targets(GG_LOSS_BCE_LOGITS, bt, 3, 2, &err), GG_EINVAL);
+    CHECK_EQ("bce target 1.5 rejected", gg_loss_check_targets(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), bt, 3, 2, &err), GG_EINVAL);
     CHECK_CONTAINS("bce message names the row", err.msg, "row 2");
     CHECK_CONTAINS("bce message names the value", err.msg, "1.5");
     bt[3] = -0.1f;
-    CHECK_EQ("bce target -0.1 rejected", gg_loss_check_targets(GG_LOSS_BCE_LOGITS, bt, 3, 2, &err), GG_EINVAL);
+    CHECK_EQ("bce target -0.1 rejected", gg_loss_check_targets(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), bt, 3, 2, &err), GG_EINVAL);
     bt[3] = NAN;
-    CHECK_EQ("bce target NaN rejected", gg_loss_check_targets(GG_LOSS_BCE_LOGITS, bt, 3, 2, &err), GG_EINVAL);
+    CHECK_EQ("bce target NaN rejected", gg_loss_check_targets(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), bt, 3, 2, &err), GG_EINVAL);
     bt[3] = 1.0f;
-    CHECK_EQ("bce targets in [0,1] accepted", gg_loss_check_targets(GG_LOSS_BCE_LOGITS, bt, 3, 2, &err), GG_OK);
+    CHECK_EQ("bce targets in [0,1] accepted", gg_loss_check_targets(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), bt, 3, 2, &err), GG_OK);
 
     // MSE: NaN and inf rejected, anything finite accepted.
     float mt[4] = {-1e30f, 0, NAN, 5};
-    CHECK_EQ("mse NaN rejected", gg_loss_check_targets(GG_LOSS_MSE, mt, 4, 1, &err), GG_EINVAL);
+    CHECK_EQ("mse NaN rejected", gg_loss_check_targets(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), mt, 4, 1, &err), GG_EINVAL);
     CHECK_CONTAINS("mse message names the row", err.msg, "row 3");
     CHECK_CONTAINS("mse message names the value", err.msg, "nan");
     mt[2] = -INFINITY;
-    CHECK_EQ("mse -inf rejected", gg_loss_check_targets(GG_LOSS_MSE, mt, 4, 1, &err), GG_EINVAL);
+    CHECK_EQ("mse -inf rejected", gg_loss_check_targets(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), mt, 4, 1, &err), GG_EINVAL);
     mt[2] = 3e38f;
-    CHECK_EQ("mse finite accepted", gg_loss_check_targets(GG_LOSS_MSE, mt, 4, 1, &err), GG_OK);
+    CHECK_EQ("mse finite accepted", gg_loss_check_targets(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), mt, 4, 1, &err), GG_OK);
 }
 
 static void test_names(void)
@@ -292,9 +295,9 @@ static void test_names(void)
     CHECK_EQ("unknown loss name", gg_loss_parse("nll", &k), -1);
     CHECK_EQ("unknown loss name leaves *k", k, GG_LOSS_MSE);
     CHECK("unknown loss value has no name", gg_loss_name((gg_loss_kind)3) == NULL);
-    CHECK_EQ("target cols mse", gg_loss_target_cols(GG_LOSS_MSE, 4), 4);
-    CHECK_EQ("target cols bce", gg_loss_target_cols(GG_LOSS_BCE_LOGITS, 3), 3);
-    CHECK_EQ("target cols cross_entropy", gg_loss_target_cols(GG_LOSS_CROSS_ENTROPY, 10), 1);
+    CHECK_EQ("target cols mse", gg_loss_target_cols(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 4), 4);
+    CHECK_EQ("target cols bce", gg_loss_target_cols(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), 3), 3);
+    CHECK_EQ("target cols cross_entropy", gg_loss_target_cols(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), 10), 1);
 }
 
 int main(void)

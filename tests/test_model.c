@@ -17,6 +17,9 @@
 #include "rng.h"
 #include "tensor.h"
 
+/* A loss config for the tests: kind and reduction, PyTorch's other defaults. */
+#define LC(k, r) (&(gg_loss_cfg){.kind = (k), .reduction = (r), .ignore_index = -100})
+
 #define LIN(i, o) {GG_LAYER_LINEAR, (i), (o), GG_ACT_RELU}
 #define ACT(a) {GG_LAYER_ACT, 0, 0, (a)}
 
@@ -110,7 +113,7 @@ static void gradcheck(const char *what, const gg_layer_spec *spec, size_t nspec,
     float dy[B * 8], dy_copy[B * 8];
     gg_model_zero_grad(m);
     CHECK_EQ("forward ok", gg_model_forward(m, x, B, &y, &err), GG_OK);
-    float L = gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, dy, y, t, B, out);
+    float L = gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), dy, y, t, B, out);
     memcpy(dy_copy, dy, sizeof dy);
     gg_model_backward(m, dy);
     CHECK("backward does not write the caller's dy", memcmp(dy, dy_copy, sizeof dy) == 0);
@@ -148,11 +151,11 @@ static void gradcheck(const char *what, const gg_layer_spec *spec, size_t nspec,
         P[k] = (float)((double)pk + 1e-3);
         double hp = (double)P[k];
         gg_model_forward(m, x, B, &y, &err);
-        double Lpf = (double)gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, NULL, y, t, B, out);
+        double Lpf = (double)gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), NULL, y, t, B, out);
         P[k] = (float)((double)pk - 1e-3);
         double hm = (double)P[k];
         gg_model_forward(m, x, B, &y, &err);
-        double Lmf = (double)gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, NULL, y, t, B, out);
+        double Lmf = (double)gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), NULL, y, t, B, out);
         P[k] = pk;
         numf[k] = (Lpf - Lmf) / (hp - hm);
     }

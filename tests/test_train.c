@@ -15,6 +15,9 @@
 #include "rng.h"
 #include "train.h"
 
+/* A loss config for the tests: kind and reduction, PyTorch's other defaults. */
+#define LC(k, r) (&(gg_loss_cfg){.kind = (k), .reduction = (r), .ignore_index = -100})
+
 #define LIN(i, o) {GG_LAYER_LINEAR, (i), (o), GG_ACT_RELU}
 #define ACT(a) {GG_LAYER_ACT, 0, 0, (a)}
 
@@ -82,7 +85,7 @@ static void test_check(void)
         CHECK("fixtures build", 0);
         return;
     }
-    gg_train_cfg c = {.loss = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .batch_size = 8, .shuffle = 1};
+    gg_train_cfg c = {.loss = {.kind = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 8, .shuffle = 1};
 
     CHECK_EQ("valid mse config", gg_train_check(&c, m, o, t2, &err), GG_OK);
     CHECK_EQ("valid without optimizer", gg_train_check(&c, m, NULL, t2, &err), GG_OK);
@@ -93,14 +96,14 @@ static void test_check(void)
     CHECK_EQ("mse with 1 target column for 2 outputs is GG_ESHAPE", gg_train_check(&c, m, o, b3, &err), GG_ESHAPE);
     CHECK_CONTAINS("target column message", err.msg, "target column");
 
-    c.loss = GG_LOSS_CROSS_ENTROPY;
+    c.loss.kind = GG_LOSS_CROSS_ENTROPY;
     CHECK_EQ("cross_entropy with classes 0..1 for 2 outputs", gg_train_check(&c, m, o, b3, &err), GG_OK);
     CHECK_EQ("cross_entropy with 2 target columns is GG_ESHAPE", gg_train_check(&c, m, o, t2, &err), GG_ESHAPE);
     CHECK_CONTAINS("cross_entropy target columns message", err.msg, "cross_entropy");
     CHECK_EQ("cross_entropy class 4 for 2 outputs is GG_EINVAL", gg_train_check(&c, m, o, b3c5, &err), GG_EINVAL);
     CHECK_CONTAINS("class out of range message names the row", err.msg, "row");
 
-    c.loss = GG_LOSS_MSE;
+    c.loss.kind = GG_LOSS_MSE;
     c.batch_size = 0;
     CHECK_EQ("batch_size 0 is GG_EINVAL", gg_train_check(&c, m, o, t2, &err), GG_EINVAL);
     CHECK_CONTAINS("batch_size message", err.msg, "batch_size");
@@ -119,7 +122,7 @@ static void test_check(void)
     const gg_layer_spec one_out[] = {LIN(3, 1)};
     gg_model *m1 = build(one_out, 1, 2);
     gg_dataset *b3k = blobs(20, 3, 2, 4);
-    c.loss = GG_LOSS_CROSS_ENTROPY;
+    c.loss.kind = GG_LOSS_CROSS_ENTROPY;
     if (m1 && b3k)
         CHECK_EQ("cross_entropy with 1 model output is GG_ESHAPE", gg_train_check(&c, m1, NULL, b3k, &err), GG_ESHAPE);
     gg_model_free(m1), gg_model_free(m2), gg_dataset_free(b3k);
@@ -138,13 +141,13 @@ static void test_learns(void)
         CHECK("fixtures build", 0);
         return;
     }
-    gg_train_cfg c = {.loss = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .batch_size = 32, .shuffle = 1};
+    gg_train_cfg c = {.loss = {.kind = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 32, .shuffle = 1};
     gg_err err;
     gg_rng r;
     gg_rng_seed(&r, 13);
     double before, after, first = 0.0, last = 0.0;
     CHECK_EQ("train config valid", gg_train_check(&c, m, o, ds, &err), GG_OK);
-    CHECK_EQ("evaluate before", gg_evaluate(m, ds, GG_LOSS_MSE, 64, &before, &err), GG_OK);
+    CHECK_EQ("evaluate before", gg_evaluate(m, ds, LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 64, &before, &err), GG_OK);
     float losses[8];
     int ok = 1, finite = 1;
     for (int e = 0; e < 40; e++) {
@@ -158,7 +161,7 @@ static void test_learns(void)
     }
     CHECK("40 epochs ran 8 steps each without divergence", ok && finite);
     CHECK_EQ("optimizer counted 320 steps", gg_optim_steps(o), 320);
-    CHECK_EQ("evaluate after", gg_evaluate(m, ds, GG_LOSS_MSE, 64, &after, &err), GG_OK);
+    CHECK_EQ("evaluate after", gg_evaluate(m, ds, LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 64, &after, &err), GG_OK);
     char name[128];
     snprintf(name, sizeof name, "loss falls by > 100x over 40 epochs (%.4g -> %.4g)", before, after);
     CHECK(name, after < before / 100.0);
@@ -179,7 +182,7 @@ static void test_diverges(void)
         CHECK("fixtures build", 0);
         return;
     }
-    gg_train_cfg c = {.loss = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .batch_size = 100, .shuffle = 0};
+    gg_train_cfg c = {.loss = {.kind = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 100, .shuffle = 0};
     gg_err err;
     gg_epoch_result res = {0};
     float loss[1] = {0};
@@ -205,7 +208,7 @@ static void test_diverges(void)
 
 static void test_steps_and_mean(void)
 {
-    gg_train_cfg c = {.loss = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .batch_size = 32};
+    gg_train_cfg c = {.loss = {.kind = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 32};
     CHECK_EQ("100 rows, batch 32: 4 steps", gg_train_steps_per_epoch(&c, 100), 4);
     CHECK_EQ("96 rows, batch 32: 3 steps", gg_train_steps_per_epoch(&c, 96), 3);
     CHECK_EQ("5 rows, batch 32: 1 step", gg_train_steps_per_epoch(&c, 5), 1);
@@ -263,7 +266,7 @@ static void test_step_order(void)
         CHECK("fixtures build", 0);
         return;
     }
-    gg_train_cfg c = {.loss = GG_LOSS_CROSS_ENTROPY, .reduction = GG_REDUCE_MEAN, .batch_size = 16};
+    gg_train_cfg c = {.loss = {.kind = GG_LOSS_CROSS_ENTROPY, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 16};
     float la[4], lb[4];
     gg_epoch_result res;
     CHECK_EQ("epoch runs", gg_train_epoch(a, oa, ds, &c, NULL, la, &res, &err), GG_OK);
@@ -274,7 +277,7 @@ static void test_step_order(void)
         const float *y;
         gg_model_zero_grad(b);
         gg_model_forward(b, X + st * 16 * 3, B, &y, &err);
-        lb[st] = gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN, dy, y, Y + st * 16, B, 2);
+        lb[st] = gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), dy, y, Y + st * 16, B, 2);
         gg_model_backward(b, dy);
         gg_optim_step(ob, gg_model_params(b), gg_model_grads(b));
     }
@@ -303,19 +306,19 @@ static void test_evaluate(void)
     }
     const float *y;
     gg_model_forward(m, gg_dataset_x(ds).data, 300, &y, &err);
-    double direct = (double)gg_loss_forward(GG_LOSS_MSE, GG_REDUCE_MEAN, NULL, y, gg_dataset_y(ds).data, 300, 2);
+    double direct = (double)gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), NULL, y, gg_dataset_y(ds).data, 300, 2);
     static const size_t chunks[] = {64, 7, 300, 1000, 0, 1};
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
         double ev = -1.0;
         char name[96];
         snprintf(name, sizeof name, "evaluate mse, chunk %zu = full-batch loss", chunks[i]);
-        CHECK_EQ("evaluate ok", gg_evaluate(m, ds, GG_LOSS_MSE, chunks[i], &ev, &err), GG_OK);
+        CHECK_EQ("evaluate ok", gg_evaluate(m, ds, LC(GG_LOSS_MSE, GG_REDUCE_MEAN), chunks[i], &ev, &err), GG_OK);
         CHECK_REL(name, ev, direct, 1e-6);
     }
     const float *P = gg_model_params(m);
     float before = P[0];
     double ev;
-    gg_evaluate(m, ds, GG_LOSS_MSE, 64, &ev, &err);
+    gg_evaluate(m, ds, LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 64, &ev, &err);
     CHECK("evaluate leaves parameters alone", P[0] == before);
     gg_model_free(m), gg_dataset_free(ds);
 
@@ -325,8 +328,8 @@ static void test_evaluate(void)
     ds = blobs(130, 3, 4, 54);
     if (m && ds) {
         gg_model_forward(m, gg_dataset_x(ds).data, 130, &y, &err);
-        direct = (double)gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN, NULL, y, gg_dataset_y(ds).data, 130, 4);
-        CHECK_EQ("evaluate ce ok", gg_evaluate(m, ds, GG_LOSS_CROSS_ENTROPY, 50, &ev, &err), GG_OK);
+        direct = (double)gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), NULL, y, gg_dataset_y(ds).data, 130, 4);
+        CHECK_EQ("evaluate ce ok", gg_evaluate(m, ds, LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), 50, &ev, &err), GG_OK);
         CHECK_REL("evaluate cross_entropy, chunk 50 = full-batch loss", ev, direct, 1e-6);
     }
     gg_model_free(m), gg_dataset_free(ds);
@@ -343,7 +346,7 @@ static float *train_run(uint64_t shuffle_seed, size_t *np)
     gg_err err;
     float *out = NULL;
     if (m && ds && gg_optim_new(&o, GG_OPTIM_ADAM, &ac, gg_model_nparams(m), &err) == GG_OK) {
-        gg_train_cfg c = {.loss = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .batch_size = 16, .shuffle = 1};
+        gg_train_cfg c = {.loss = {.kind = GG_LOSS_MSE, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 16, .shuffle = 1};
         gg_rng r;
         gg_rng_seed(&r, shuffle_seed);
         gg_epoch_result res;

@@ -58,8 +58,10 @@ local function check(opts)
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
   if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
-  if opts.loss ~= nil and not LOSSES[opts.loss] then
-    fail("loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', got " .. describe(opts.loss))
+  local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
+  if opts.loss ~= nil and not LOSSES[lname] then
+    fail("loss must be one of 'mse', 'cross_entropy', 'bce_with_logits' (or {name, options...}), got "
+      .. describe(opts.loss))
   end
   for _, k in ipairs { "shuffle", "drop_last" } do
     if opts[k] ~= nil and type(opts[k]) ~= "boolean" then

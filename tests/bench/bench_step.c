@@ -24,6 +24,9 @@
 
 #include "gglab.h"
 
+/* A loss config for the tests: kind and reduction, PyTorch's other defaults. */
+#define LC(k, r) (&(gg_loss_cfg){.kind = (k), .reduction = (r), .ignore_index = -100})
+
 #define BATCH 10
 #define DEFAULT_REPS 7
 #define DEFAULT_STEPS 2000
@@ -81,7 +84,7 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
         memcpy(gg_model_input(m, BATCH), X + s * BATCH * in, BATCH * in * sizeof(float));
         const float *pred = gg_model_run(m, BATCH);
         float *dout = gg_model_dout(m);
-        sum += (double)gg_loss_forward(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN, dout, pred,
+        sum += (double)gg_loss_forward(LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN), dout, pred,
                                        Y + s * BATCH, BATCH, out);
         gg_model_backward(m, dout);
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));

@@ -294,7 +294,7 @@ do
   raises_text("ce fractional target", function() gg.loss.cross_entropy(gg.tensor { { 1, 2 } }, gg.tensor { 0.5 }) end,
     "gg.loss.cross_entropy: target row 1 must be a class index in 0..1, got 0.5")
   raises_text("ce one column", function() gg.loss.cross_entropy(gg.tensor { 0.5 }, gg.tensor { 0 }) end,
-    "gg.loss.cross_entropy: prediction needs >= 2 columns (one logit per class), got 1")
+    "gg.loss.cross_entropy: cross_entropy needs >= 2 prediction columns (one per class), got 1")
   raises_text("bce target range", function() gg.loss.bce_with_logits(gg.tensor { 0.5 }, gg.tensor { 2 }) end,
     "gg.loss.bce_with_logits: target row 1 must be in [0, 1], got 2")
   raises_text("mse target shape", function() gg.loss.mse(gg.tensor { 0.5 }, gg.tensor { { 1, 2 } }) end,
@@ -659,7 +659,7 @@ do
     gg.train { model = m, data = gg.data.regression { n = 4, features = 3 }, optimizer = gg.optim.sgd(m) } end,
     "data has 3 features but the model takes 2 inputs")
   raises_text("train loss name", function() gg.train { model = m, data = ds, optimizer = gg.optim.sgd(m), loss = "hinge" } end,
-    "loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', got 'hinge'")
+    "loss must be one of 'mse', 'cross_entropy', 'bce_with_logits' (or {name, options...}), got 'hinge'")
   local mc = gg.nn.mlp { 2, 3 }
   raises_text("train cross_entropy on regression targets", function()
     gg.train { model = mc, data = ds, optimizer = gg.optim.sgd(mc), loss = "cross_entropy" } end,
