@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "clip.h"
 #include "mem.h"
 
 size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n)
@@ -19,6 +20,18 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (cfg->drop_last && cfg->batch_size > n)
         return gg_err_set(err, GG_EINVAL, "batch_size %zu with drop_last leaves no batch of %zu rows",
                           cfg->batch_size, n);
+    if (!(cfg->l1 >= 0.0) || !(cfg->l2 >= 0.0) || isinf(cfg->l1) || isinf(cfg->l2))
+        return gg_err_set(err, GG_EINVAL, "l1 and l2 must be non-negative numbers, got %g and %g",
+                          cfg->l1, cfg->l2);
+    if (cfg->clip_norm != 0.0) {
+        gg_status cs = gg_clip_check(cfg->clip_norm,
+                                     cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0, err);
+        if (cs)
+            return cs;
+    }
+    if (!(cfg->clip_value >= 0.0) || isinf(cfg->clip_value))
+        return gg_err_set(err, GG_EINVAL, "clip_value must be a non-negative number, got %g",
+                          cfg->clip_value);
     if (d != gg_model_in(m))
         return gg_err_set(err, GG_ESHAPE, "data has %zu features but the model takes %zu inputs",
                           d, gg_model_in(m));
@@ -40,9 +53,10 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
  * largest batch's targets, the model already reserved for it. */
 static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg_train_cfg *cfg,
                         const size_t *idx, const size_t *counts, size_t nsteps, float *y,
-                        float *step_losses, gg_epoch_result *res)
+                        const gg_step_log *log, gg_epoch_result *res)
 {
     const size_t out = gg_model_out(m);
+    const double norm_type = cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
     double weighted = 0.0;
     size_t seen = 0;
     for (size_t s = 0; s < nsteps; s++) {
@@ -53,8 +67,13 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
         const float *pred = gg_model_run(m, B);
         float *dout = gg_model_dout(m);
         float l = gg_loss_forward(&cfg->loss, dout, pred, y, B, out);
-        if (step_losses)
-            step_losses[s] = l;
+        if (isfinite(l)) {
+            gg_model_backward(m, dout);
+            if (cfg->l1 != 0.0 || cfg->l2 != 0.0)
+                l += gg_penalty(m, cfg->l1, cfg->l2, 1);
+        }
+        if (log && log->loss)
+            log->loss[s] = l;
         res->steps = s + 1;
         weighted += (double)l * (double)B;
         seen += B;
@@ -62,7 +81,15 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
             res->diverged = 1;
             break;
         }
-        gg_model_backward(m, dout);
+        if (cfg->clip_norm > 0.0) {
+            float norm = gg_clip_grad_norm(m, cfg->clip_norm, norm_type);
+            if (log && log->grad_norm)
+                log->grad_norm[s] = norm;
+        } else if (log && log->grad_norm) {
+            log->grad_norm[s] = gg_grad_norm(m, 2.0);
+        }
+        if (cfg->clip_value > 0.0)
+            gg_clip_grad_value(m, (float)cfg->clip_value);
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
     }
     res->mean_loss = seen ? weighted / (double)seen : (double)NAN;
@@ -70,7 +97,7 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
 
 gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
                            const gg_train_cfg *cfg, const size_t *idx, const size_t *counts,
-                           size_t nsteps, float *step_losses, gg_epoch_result *res,
+                           size_t nsteps, const gg_step_log *log, gg_epoch_result *res,
                            gg_err *err)
 {
     *res = (gg_epoch_result){0};
@@ -83,13 +110,13 @@ gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
     float *y = gg_malloc(maxb, gg_dataset_k(ds) * sizeof *y);
     if (!y)
         return gg_err_set(err, GG_ENOMEM, "out of memory for a batch of %zu rows", maxb);
-    run_batches(m, o, ds, cfg, idx, counts, nsteps, y, step_losses, res);
+    run_batches(m, o, ds, cfg, idx, counts, nsteps, y, log, res);
     gg_free(y);
     return GG_OK;
 }
 
 gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
-                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
+                         const gg_train_cfg *cfg, gg_rng *rng, const gg_step_log *log,
                          gg_epoch_result *res, gg_err *err)
 {
     *res = (gg_epoch_result){0};
@@ -114,7 +141,7 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
             idx[i] = i;
     for (size_t s = 0; s < steps; s++)
         counts[s] = n - s * bs < bs ? n - s * bs : bs;
-    run_batches(m, o, ds, cfg, idx, counts, steps, y, step_losses, res);
+    run_batches(m, o, ds, cfg, idx, counts, steps, y, log, res);
     gg_free(idx);
     gg_free(counts);
     gg_free(y);

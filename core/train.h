@@ -18,7 +18,17 @@ typedef struct gg_train_cfg {
     size_t batch_size;      /* >= 1; the last batch of an epoch may be smaller */
     int shuffle;            /* 1: a fresh permutation from rng each epoch (DataLoader shuffle=True) */
     int drop_last;          /* 1: skip a final partial batch */
+    double l1, l2;          /* >= 0: penalty l1*sum|w| + l2*sum w^2 added to each step's loss */
+    double clip_norm;       /* > 0: clip_grad_norm_ to this after backward; 0 = off */
+    double clip_norm_type;  /* its p (2 when 0); may be +inf */
+    double clip_value;      /* > 0: clip_grad_value_ to this (after clip_norm); 0 = off */
 } gg_train_cfg;
+
+/* Optional per-step outputs of a training call (each NULL or one float per step). */
+typedef struct gg_step_log {
+    float *loss;       /* the step's loss (penalty included), before its update */
+    float *grad_norm;  /* the total 2-norm (clip_norm_type-norm when clipping) before clipping */
+} gg_step_log;
 
 typedef struct gg_epoch_result {
     size_t steps;      /* optimizer steps taken (including a diverging one) */
@@ -34,10 +44,11 @@ size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n);
 gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_optim *o,
                          const gg_dataset *ds, gg_err *err);
 
-/* One epoch. step_losses (capacity gg_train_steps_per_epoch floats, or NULL) receives each
- * step's loss. rng is used only when shuffling. GG_ENOMEM if scratch cannot be had. */
+/* One epoch. log (or NULL) receives per-step values, arrays of gg_train_steps_per_epoch
+ * floats. Each step: zero_grad, forward, loss, backward, penalty, clipping, optimizer step.
+ * rng is used only when shuffling. GG_ENOMEM if scratch cannot be had. */
 gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
-                         const gg_train_cfg *cfg, gg_rng *rng, float *step_losses,
+                         const gg_train_cfg *cfg, gg_rng *rng, const gg_step_log *log,
                          gg_epoch_result *res, gg_err *err);
 
 /* Train on explicit batches: step s uses rows idx[off_s .. off_s + counts[s]) where off_s
@@ -46,7 +57,7 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
  * and shuffle/drop_last are ignored. */
 gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
                            const gg_train_cfg *cfg, const size_t *idx, const size_t *counts,
-                           size_t nsteps, float *step_losses, gg_epoch_result *res,
+                           size_t nsteps, const gg_step_log *log, gg_epoch_result *res,
                            gg_err *err);
 
 /* Loss of the model over the whole dataset in chunks of chunk rows (no gradients), with the

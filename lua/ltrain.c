@@ -45,13 +45,17 @@ static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t 
 }
 
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
- *                reduction="mean", seed=|rng=, order=}) → step_losses, diverged, mean_loss
+ *                reduction="mean", seed=|rng=, order=, l1=0, l2=0, clip_norm=0,
+ *                clip_norm_type=2, clip_value=0, grad_norms=false})
+ *   → step_losses, diverged, mean_loss [, step_grad_norms]
  * With order (a list of batches of 1-based rows) those batches run in that order instead
  * of batch_size/shuffle/drop_last: how a run replays a given data order exactly. */
 static int train_epoch(lua_State *L)
 {
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
-                                          "reduction", "seed", "rng", "order", NULL};
+                                          "reduction", "seed", "rng", "order", "l1", "l2",
+                                          "clip_norm", "clip_norm_type", "clip_value",
+                                          "grad_norms", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -69,6 +73,19 @@ static int train_epoch(lua_State *L)
     if (lua_getfield(L, 4, "reduction") != LUA_TNIL)         // the older spelling
         c.loss.reduction = (gg_reduction)lg_opt_enum(L, 4, f, "reduction", "mean", reds);
     lua_pop(L, 1);
+    c.l1 = lg_opt_nonneg(L, 4, f, "l1", 0.0);
+    c.l2 = lg_opt_nonneg(L, 4, f, "l2", 0.0);
+    c.clip_norm = lg_opt_nonneg(L, 4, f, "clip_norm", 0.0);
+    c.clip_value = lg_opt_nonneg(L, 4, f, "clip_value", 0.0);
+    c.clip_norm_type = 2.0;
+    if (lua_getfield(L, 4, "clip_norm_type") != LUA_TNIL) {  // may be math.huge
+        if (!lua_isnumber(L, -1) || !(lua_tonumber(L, -1) > 0.0))
+            return luaL_error(L, "%s: clip_norm_type must be a positive number or math.huge, got %s",
+                              f, lg_describe(L, -1));
+        c.clip_norm_type = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    int want_norms = lg_opt_bool(L, 4, f, "grad_norms", 0);
     lua_getiuservalue(L, 2, 1);                              /* stack: m o ds opts omodel */
     if (lua_touserdata(L, -1) != (void *)lm)
         return luaL_error(L, "%s: the optimizer was built for another model", f);
@@ -77,31 +94,42 @@ static int train_epoch(lua_State *L)
     if (gg_train_check(&c, lm->m, o, ds, &err))
         return lg_fail(L, f, &err);
     gg_epoch_result res;
-    float *losses;
+    gg_step_log log = {0};
     if (lua_getfield(L, 4, "order") != LUA_TNIL) {
         lua_pop(L, 1);
         size_t *idx, *counts;
         size_t nb = read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);
-        losses = lua_newuserdatauv(L, nb * sizeof(float), 0);
-        if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, losses, &res, &err))
+        log.loss = lua_newuserdatauv(L, nb * sizeof(float), 0);
+        log.grad_norm = want_norms ? lua_newuserdatauv(L, nb * sizeof(float), 0) : NULL;
+        if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, &log, &res, &err))
             return lg_fail(L, f, &err);
     } else {
         lua_pop(L, 1);
         gg_rng *r = lg_rng_for(L, 4, f);                     /* stack: ... rng */
         size_t steps = gg_train_steps_per_epoch(&c, gg_dataset_n(ds));
-        losses = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0);
-        if (gg_train_epoch(lm->m, o, ds, &c, r, losses, &res, &err))
+        log.loss = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0);
+        log.grad_norm = want_norms ? lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0) : NULL;
+        if (gg_train_epoch(lm->m, o, ds, &c, r, &log, &res, &err))
             return lg_fail(L, f, &err);
     }
     lm->gen++;  // earlier forward outputs no longer match the model's saved activations
-    lua_createtable(L, (int)res.steps, 0);                   /* ... rng buf list */
+    lua_createtable(L, (int)res.steps, 0);                   /* ... bufs list */
     for (size_t s = 0; s < res.steps; s++) {
-        lua_pushnumber(L, (lua_Number)losses[s]);
+        lua_pushnumber(L, (lua_Number)log.loss[s]);
         lua_rawseti(L, -2, (lua_Integer)s + 1);
     }
     lua_pushboolean(L, res.diverged);
     lua_pushnumber(L, res.mean_loss);
-    return 3;
+    if (!want_norms)
+        return 3;
+    // A diverged step stops before clipping: it has no norm.
+    size_t nn = res.diverged ? res.steps - 1 : res.steps;
+    lua_createtable(L, (int)nn, 0);
+    for (size_t s = 0; s < nn; s++) {
+        lua_pushnumber(L, (lua_Number)log.grad_norm[s]);
+        lua_rawseti(L, -2, (lua_Integer)s + 1);
+    }
+    return 4;
 }
 
 /* gg.evaluate(model, data, {loss=}) → mean loss over all rows, no gradients */

@@ -152,7 +152,7 @@ static void test_learns(void)
     int ok = 1, finite = 1;
     for (int e = 0; e < 40; e++) {
         gg_epoch_result res;
-        ok &= gg_train_epoch(m, o, ds, &c, &r, losses, &res, &err) == GG_OK;
+        ok &= gg_train_epoch(m, o, ds, &c, &r, &(gg_step_log){.loss = losses}, &res, &err) == GG_OK;
         ok &= res.steps == 8 && !res.diverged;
         finite &= isfinite(res.mean_loss);
         if (e == 0)
@@ -189,7 +189,7 @@ static void test_diverges(void)
     int epoch = 0, prev_finite = 1;
     for (epoch = 1; epoch <= 100; epoch++) {
         loss[0] = 0.0f;
-        if (gg_train_epoch(m, o, ds, &c, NULL, loss, &res, &err) != GG_OK)
+        if (gg_train_epoch(m, o, ds, &c, NULL, &(gg_step_log){.loss = loss}, &res, &err) != GG_OK)
             break;
         if (res.diverged)
             break;
@@ -233,7 +233,7 @@ static void test_steps_and_mean(void)
         gg_rng_seed(&r, 33);
         float losses[5] = {-1, -1, -1, -1, -1};
         gg_epoch_result res;
-        CHECK_EQ("epoch runs", gg_train_epoch(m, o, ds, &c, &r, losses, &res, &err), GG_OK);
+        CHECK_EQ("epoch runs", gg_train_epoch(m, o, ds, &c, &r, &(gg_step_log){.loss = losses}, &res, &err), GG_OK);
         size_t want = drop ? 3 : 4;
         CHECK_EQ(drop ? "drop_last: 3 steps taken" : "no drop_last: 4 steps taken", res.steps, want);
         CHECK_EQ("optimizer stepped once per batch", gg_optim_steps(o), (long)want);
@@ -269,7 +269,7 @@ static void test_step_order(void)
     gg_train_cfg c = {.loss = {.kind = GG_LOSS_CROSS_ENTROPY, .reduction = GG_REDUCE_MEAN, .ignore_index = -100}, .batch_size = 16};
     float la[4], lb[4];
     gg_epoch_result res;
-    CHECK_EQ("epoch runs", gg_train_epoch(a, oa, ds, &c, NULL, la, &res, &err), GG_OK);
+    CHECK_EQ("epoch runs", gg_train_epoch(a, oa, ds, &c, NULL, &(gg_step_log){.loss = la}, &res, &err), GG_OK);
     const float *X = gg_dataset_x(ds).data, *Y = gg_dataset_y(ds).data;
     float dy[16 * 2];
     for (size_t st = 0; st < 4; st++) {

@@ -8,7 +8,8 @@ local gg = require "gglab"
 local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
-  "drop_last", "val", "log", "log_every", "seed", "rng", "order" }
+  "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
+  "clip_norm_type", "clip_value", "log_grad_norm" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -71,7 +72,12 @@ local function check(opts)
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
-  drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil} → history
+  drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
+  clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false} → history
+  l1/l2 add l1*sum|w| + l2*sum w^2 over all parameters to every step's loss (and its
+  gradient); clip_norm/clip_value clip the gradients after backward (clip_grad_norm_ then
+  clip_grad_value_). With log, the pre-clip gradient norm is logged as "grad_norm" when
+  clipping by norm or when log_grad_norm is true.
   order: a list of batches (lists of 1-based row numbers) replayed as each epoch instead
   of batch_size/shuffle/drop_last — to follow another framework's data order exactly.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
@@ -84,6 +90,9 @@ function M.train(opts)
   local epoch_opts = {
     loss = opts.loss or "mse", batch_size = batch_size, shuffle = opts.shuffle,
     drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng, order = opts.order,
+    l1 = opts.l1, l2 = opts.l2, clip_norm = opts.clip_norm, clip_norm_type = opts.clip_norm_type,
+    clip_value = opts.clip_value,
+    grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
   }
   if epoch_opts.seed ~= nil then
     -- One stream for the whole training, not a fresh copy of the same stream each epoch.
@@ -93,12 +102,14 @@ function M.train(opts)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local step = 0
   for epoch = 1, epochs do
-    local losses, diverged, mean = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
+    local losses, diverged, mean, norms = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
     for i = 1, #losses do
       step = step + 1
       local l = losses[i]
       hist.loss[step] = l
-      if run and (step % log_every == 0 or i == #losses or l ~= l) then
+      local logged = run and (step % log_every == 0 or i == #losses or l ~= l)
+      if logged and norms and norms[i] then run:log("grad_norm", norms[i], step, epoch) end
+      if logged then
         run:log("loss", l, step, epoch)   -- raises the runner's divergence signal on NaN/inf
       end
     end
