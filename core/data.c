@@ -162,6 +162,71 @@ void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float 
     }
 }
 
+gg_status gg_scaler_fit(gg_scaler *s, gg_scaler_kind kind, const gg_dataset *ds, gg_err *err)
+{
+    const size_t n = ds->n, d = ds->d;
+    *s = (gg_scaler){.kind = kind, .d = d};
+    s->shift = gg_calloc(d, sizeof *s->shift);
+    s->scale = gg_calloc(d, sizeof *s->scale);
+    if (!s->shift || !s->scale) {
+        gg_scaler_free(s);
+        return gg_err_set(err, GG_ENOMEM, "out of memory fitting a scaler on %zu features", d);
+    }
+    const float *X = ds->X.data;
+    for (size_t j = 0; j < d; j++) {
+        double a = 0.0, b = 0.0;
+        if (kind == GG_SCALE_STANDARD) {
+            for (size_t r = 0; r < n; r++)
+                a += (double)X[r * d + j];
+            a /= (double)n;
+            for (size_t r = 0; r < n; r++) {
+                double dv = (double)X[r * d + j] - a;
+                b += dv * dv;
+            }
+            b = sqrt(b / (double)n);
+        } else {
+            a = b = (double)X[j];
+            for (size_t r = 1; r < n; r++) {
+                double v = (double)X[r * d + j];
+                a = v < a ? v : a;
+                b = v > b ? v : b;
+            }
+            b -= a;
+        }
+        s->shift[j] = a;
+        s->scale[j] = b == 0.0 ? 1.0 : b;
+    }
+    return GG_OK;
+}
+
+gg_status gg_scaler_apply(const gg_scaler *s, const gg_dataset *ds, gg_dataset **out,
+                          gg_err *err)
+{
+    *out = NULL;
+    if (ds->d != s->d)
+        return gg_err_set(err, GG_ESHAPE, "scaler was fitted on %zu features, data has %zu",
+                          s->d, ds->d);
+    gg_dataset *o;
+    gg_status st = gg_dataset_new(&o, ds->n, ds->d, ds->k, ds->classes, err);
+    if (st)
+        return st;
+    for (size_t r = 0; r < ds->n; r++)
+        for (size_t j = 0; j < ds->d; j++) {
+            size_t i = r * ds->d + j;
+            o->X.data[i] = (float)(((double)ds->X.data[i] - s->shift[j]) / s->scale[j]);
+        }
+    memcpy(o->Y.data, ds->Y.data, ds->n * ds->k * sizeof(float));
+    *out = o;
+    return GG_OK;
+}
+
+void gg_scaler_free(gg_scaler *s)
+{
+    gg_free(s->shift);
+    gg_free(s->scale);
+    *s = (gg_scaler){0};
+}
+
 size_t gg_dataset_n(const gg_dataset *ds) { return ds->n; }
 size_t gg_dataset_d(const gg_dataset *ds) { return ds->d; }
 size_t gg_dataset_k(const gg_dataset *ds) { return ds->k; }

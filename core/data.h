@@ -61,6 +61,31 @@ gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
 /* Copy rows idx[0..B) into x (B,d) and y (B,k). Indices must be < n. */
 void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float *x, float *y);
 
+/* ---- feature scaling, fitted on one dataset (the training split) ---- */
+
+typedef enum gg_scaler_kind {
+    GG_SCALE_STANDARD,  /* sklearn StandardScaler: (x - mean) / std, population std (ddof 0) */
+    GG_SCALE_MINMAX     /* sklearn MinMaxScaler((0, 1)): (x - min) / (max - min) */
+} gg_scaler_kind;
+
+typedef struct gg_scaler {
+    gg_scaler_kind kind;
+    size_t d;      /* features */
+    double *shift; /* per feature: mean or min */
+    double *scale; /* per feature: std or max - min; 1 where that is 0 (sklearn's rule) */
+} gg_scaler;
+
+/* Fit a scaler to the features of ds (statistics in double, rows in order). GG_ENOMEM. */
+gg_status gg_scaler_fit(gg_scaler *s, gg_scaler_kind kind, const gg_dataset *ds, gg_err *err);
+
+/* New dataset with features (x - shift) / scale (double, rounded to float once) and the
+ * same targets. GG_ESHAPE when the feature count differs from the fitted one. */
+gg_status gg_scaler_apply(const gg_scaler *s, const gg_dataset *ds, gg_dataset **out,
+                          gg_err *err);
+
+/* Release the scaler's arrays; a zeroed scaler is a no-op. */
+void gg_scaler_free(gg_scaler *s);
+
 /* ---- queries ---- */
 
 /* Rows, features, target columns, classes (0 for regression). */

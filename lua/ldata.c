@@ -171,6 +171,92 @@ static int dataset_gc(lua_State *L)
     return 0;
 }
 
+/* ---- scalers ---- */
+
+static gg_scaler *check_scaler(lua_State *L, int idx)
+{
+    gg_scaler *s = luaL_checkudata(L, idx, GG_SCALER_MT);
+    if (!s->shift)
+        luaL_error(L, "attempt to use a closed gglab.Scaler");
+    return s;
+}
+
+static int scaler_fit(lua_State *L, gg_scaler_kind kind, const char *f)
+{
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    gg_scaler *s = lua_newuserdatauv(L, sizeof *s, 0);
+    *s = (gg_scaler){0};
+    luaL_setmetatable(L, GG_SCALER_MT);
+    gg_err err;
+    if (gg_scaler_fit(s, kind, ds, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* gg.data.standard_scaler(train) / gg.data.minmax_scaler(train) → scaler fitted on train */
+static int data_standard_scaler(lua_State *L)
+{
+    return scaler_fit(L, GG_SCALE_STANDARD, "gg.data.standard_scaler");
+}
+
+static int data_minmax_scaler(lua_State *L)
+{
+    return scaler_fit(L, GG_SCALE_MINMAX, "gg.data.minmax_scaler");
+}
+
+/* scaler:transform(ds) → new dataset with scaled features */
+static int scaler_transform(lua_State *L)
+{
+    gg_scaler *s = check_scaler(L, 1);
+    gg_dataset *ds = lg_dataset_check(L, 2);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_scaler_apply(s, ds, p, &err))
+        return lg_fail(L, "gglab.Scaler:transform", &err);
+    return 1;
+}
+
+/* scaler:params() → {shift = {...}, scale = {...}} (mean/std or min/range per feature) */
+static int scaler_params(lua_State *L)
+{
+    gg_scaler *s = check_scaler(L, 1);
+    lua_createtable(L, 0, 2);
+    const double *arr[2] = {s->shift, s->scale};
+    const char *names[2] = {"shift", "scale"};
+    for (int a = 0; a < 2; a++) {
+        lua_createtable(L, (int)s->d, 0);
+        for (size_t j = 0; j < s->d; j++) {
+            lua_pushnumber(L, arr[a][j]);
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_setfield(L, -2, names[a]);
+    }
+    return 1;
+}
+
+static int scaler_tostring(lua_State *L)
+{
+    gg_scaler *s = luaL_checkudata(L, 1, GG_SCALER_MT);
+    lua_pushfstring(L, "gglab.Scaler(%s, %d features)",
+                    s->kind == GG_SCALE_STANDARD ? "standard" : "minmax", (int)s->d);
+    return 1;
+}
+
+static int scaler_gc(lua_State *L)
+{
+    gg_scaler_free(luaL_checkudata(L, 1, GG_SCALER_MT));
+    return 0;
+}
+
+static const luaL_Reg scaler_methods[] = {
+    {"transform", scaler_transform}, {"params", scaler_params}, {NULL, NULL},
+};
+
+static const luaL_Reg scaler_meta[] = {
+    {"__gc", scaler_gc}, {"__close", scaler_gc}, {"__tostring", scaler_tostring},
+    {"__index", NULL},   {NULL, NULL},
+};
+
 static const luaL_Reg dataset_methods[] = {
     {"split", dataset_split}, {"x", dataset_x},             {"y", dataset_y},
     {"n", dataset_n},         {"features", dataset_features}, {"targets", dataset_targets},
@@ -186,6 +272,8 @@ static const luaL_Reg data_funcs[] = {
     {"regression", data_regression},
     {"classification", data_classification},
     {"from_tensors", data_from_tensors},
+    {"standard_scaler", data_standard_scaler},
+    {"minmax_scaler", data_minmax_scaler},
     {NULL, NULL},
 };
 
@@ -194,6 +282,11 @@ void lg_open_data(lua_State *L)
     luaL_newmetatable(L, GG_DATASET_MT);  /* stack: gg mt */
     luaL_setfuncs(L, dataset_meta, 0);
     luaL_newlib(L, dataset_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, GG_SCALER_MT);   /* stack: gg mt */
+    luaL_setfuncs(L, scaler_meta, 0);
+    luaL_newlib(L, scaler_methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     luaL_newlib(L, data_funcs);           /* stack: gg data */

@@ -15,6 +15,7 @@
 #define GG_DATASET_MT "gglab.Dataset"
 #define GG_RNG_MT     "gglab.Rng"
 #define GG_CSVW_MT    "gglab.CsvWriter"
+#define GG_SCALER_MT  "gglab.Scaler"
 
 /* ---- userdata payloads ---- */
 

@@ -388,6 +388,64 @@ static void test_new_gather(void)
     CHECK_EQ("dataset_new 2^35 elements is GG_EINVAL", gg_dataset_new(&ds, (size_t)1 << 35, 1, 1, 0, &err), GG_EINVAL);
 }
 
+/* Scalers on a 4x3 dataset: column 0 = 1,2,3,4; column 1 constant 5; column 2 = -2,0,0,2. */
+static void test_scalers(void)
+{
+    gg_err err;
+    gg_dataset *ds = NULL;
+    if (gg_dataset_new(&ds, 4, 3, 1, 0, &err))
+        return;
+    const float x[12] = {1, 5, -2, 2, 5, 0, 3, 5, 0, 4, 5, 2};
+    memcpy(gg_dataset_x(ds).data, x, sizeof x);
+    for (int r = 0; r < 4; r++)
+        gg_dataset_y(ds).data[r] = (float)(10 * r);
+
+    gg_scaler s;
+    CHECK_EQ("standard fit", gg_scaler_fit(&s, GG_SCALE_STANDARD, ds, &err), GG_OK);
+    CHECK_NEAR("mean of 1..4", s.shift[0], 2.5, 1e-15);
+    CHECK_NEAR("population std of 1..4 = sqrt(1.25)", s.scale[0], sqrt(1.25), 1e-15);
+    CHECK("constant column: scale 1 (sklearn)", s.shift[1] == 5.0 && s.scale[1] == 1.0);
+    CHECK_NEAR("std of -2,0,0,2 = sqrt(2)", s.scale[2], sqrt(2.0), 1e-15);
+    gg_dataset *t = NULL;
+    CHECK_EQ("standard apply", gg_scaler_apply(&s, ds, &t, &err), GG_OK);
+    if (t) {
+        const float *tx = gg_dataset_x(t).data;
+        CHECK_NEAR("(1 - 2.5)/sqrt(1.25)", tx[0], (1 - 2.5) / sqrt(1.25), 1e-7);
+        CHECK("constant column becomes 0", tx[1] == 0.0f && tx[4] == 0.0f);
+        double m = 0, v = 0;
+        for (int r = 0; r < 4; r++)
+            m += (double)tx[r * 3 + 2];
+        for (int r = 0; r < 4; r++)
+            v += ((double)tx[r * 3 + 2] - m / 4) * ((double)tx[r * 3 + 2] - m / 4);
+        CHECK_NEAR("scaled column mean 0", m / 4, 0.0, 1e-7);
+        CHECK_NEAR("scaled column variance 1", v / 4, 1.0, 1e-6);
+        CHECK("targets copied", gg_dataset_y(t).data[3] == 30.0f);
+        CHECK("source untouched", gg_dataset_x(ds).data[0] == 1.0f);
+    }
+    gg_dataset_free(t);
+    gg_scaler_free(&s);
+
+    CHECK_EQ("minmax fit", gg_scaler_fit(&s, GG_SCALE_MINMAX, ds, &err), GG_OK);
+    CHECK("min and range of 1..4", s.shift[0] == 1.0 && s.scale[0] == 3.0);
+    CHECK("constant column range 1", s.scale[1] == 1.0);
+    CHECK_EQ("minmax apply", gg_scaler_apply(&s, ds, &t, &err), GG_OK);
+    if (t) {
+        const float *tx = gg_dataset_x(t).data;
+        CHECK("minmax maps to [0, 1]", tx[0] == 0.0f && tx[9] == 1.0f && tx[2] == 0.0f && tx[11] == 1.0f);
+        CHECK_NEAR("minmax middle", tx[3], 1.0 / 3.0, 1e-7);
+    }
+    gg_dataset_free(t);
+    gg_dataset *other = NULL;
+    if (gg_dataset_new(&other, 2, 2, 1, 0, &err) == GG_OK) {
+        CHECK_EQ("apply to other width is GG_ESHAPE", gg_scaler_apply(&s, other, &t, &err), GG_ESHAPE);
+        CHECK_CONTAINS("message names both widths", err.msg, "3 features, data has 2");
+    }
+    gg_dataset_free(other);
+    gg_scaler_free(&s);
+    gg_scaler_free(&s);  // twice: a zeroed scaler is a no-op
+    gg_dataset_free(ds);
+}
+
 int main(void)
 {
     test_regression();
@@ -395,5 +453,6 @@ int main(void)
     test_determinism();
     test_split();
     test_new_gather();
+    test_scalers();
     return CHECK_DONE();
 }
