@@ -9,7 +9,7 @@ local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
-  "clip_norm_type", "clip_value", "log_grad_norm" }
+  "clip_norm_type", "clip_value", "log_grad_norm", "validation_split" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -59,6 +59,13 @@ local function check(opts)
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
   if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
+  local vs = opts.validation_split
+  if vs ~= nil then
+    if type(vs) ~= "number" or not (vs > 0 and vs < 1) then
+      fail("validation_split must be a number in (0, 1), got " .. describe(vs))
+    end
+    if opts.val ~= nil then fail("give either val or validation_split, not both") end
+  end
   local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
   if opts.loss ~= nil and not LOSSES[lname] then
     fail("loss must be one of 'mse', 'cross_entropy', 'bce_with_logits' (or {name, options...}), got "
@@ -73,7 +80,10 @@ end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
-  clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false} → history
+  clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false,
+  validation_split=nil} → history
+  validation_split = f holds out the last fraction f of data's rows (Keras's rule: the
+  split happens before shuffling) and evaluates them after every epoch as val_loss.
   l1/l2 add l1*sum|w| + l2*sum w^2 over all parameters to every step's loss (and its
   gradient); clip_norm/clip_value clip the gradients after backward (clip_grad_norm_ then
   clip_grad_value_). With log, the pre-clip gradient norm is logged as "grad_norm" when
@@ -84,6 +94,14 @@ end
   diverged=bool, diverged_step=N|nil}. ]]
 function M.train(opts)
   check(opts)
+  if opts.validation_split then
+    -- Keras: the last fraction of the rows, taken before any shuffling, validates.
+    local train, val = opts.data:split(opts.validation_split, { shuffle = false })
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    copy.data, copy.val, copy.validation_split = train, val, nil
+    opts = copy
+  end
   local epochs = check_int(opts, "epochs", 1, 1)
   local log_every = check_int(opts, "log_every", 1, 1)
   local batch_size = check_int(opts, "batch_size", 32, 1)
