@@ -1,5 +1,8 @@
-/* core/optim.c — SGD and Adam (see optim.h). Reference: torch/optim/sgd.py and adam.py,
- * PyTorch 1.13, _single_tensor_sgd / _single_tensor_adam. */
+/* core/optim.c — SGD, Adam, AdamW, RMSprop, Adagrad and Keras Adam (see optim.h).
+ * Reference: torch/optim/{sgd,adam,adamw,rmsprop,adagrad}.py, PyTorch 1.13, the
+ * _single_tensor_* functions; Keras Adam follows docs/semantics.md. Each loop comment
+ * names the torch call it mirrors; CPU kernels compute addcmul as self + (value*t1)*t2
+ * and addcdiv as self + (value*t1)/t2, with value cast to float. */
 #include "optim.h"
 
 #include <math.h>
@@ -18,6 +21,27 @@ gg_sgd_cfg gg_sgd_defaults(void)
 gg_adam_cfg gg_adam_defaults(void)
 {
     return (gg_adam_cfg){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+}
+
+gg_adam_cfg gg_adamw_defaults(void)
+{
+    return (gg_adam_cfg){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+                         .weight_decay = 1e-2};
+}
+
+gg_rmsprop_cfg gg_rmsprop_defaults(void)
+{
+    return (gg_rmsprop_cfg){.lr = 1e-2, .alpha = 0.99, .eps = 1e-8};
+}
+
+gg_adagrad_cfg gg_adagrad_defaults(void)
+{
+    return (gg_adagrad_cfg){.lr = 1e-2, .eps = 1e-10};
+}
+
+gg_keras_adam_cfg gg_keras_adam_defaults(void)
+{
+    return (gg_keras_adam_cfg){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-7};
 }
 
 static gg_status check_nonneg(double v, const char *name, gg_err *err)
@@ -48,16 +72,51 @@ gg_status gg_sgd_check(const gg_sgd_cfg *c, gg_err *err)
     return GG_OK;
 }
 
+static gg_status check_unit(double v, const char *name, gg_err *err)
+{
+    if (!(v >= 0.0 && v < 1.0))
+        return gg_err_set(err, GG_EINVAL, "%s must be in [0, 1), got %g", name, v);
+    return GG_OK;
+}
+
 gg_status gg_adam_check(const gg_adam_cfg *c, gg_err *err)
 {
     gg_status st;
     if ((st = check_lr(c->lr, err)) || (st = check_nonneg(c->eps, "eps", err)) ||
-        (st = check_nonneg(c->weight_decay, "weight_decay", err)))
+        (st = check_nonneg(c->weight_decay, "weight_decay", err)) ||
+        (st = check_unit(c->beta1, "betas[1]", err)) || (st = check_unit(c->beta2, "betas[2]", err)))
         return st;
-    if (!(c->beta1 >= 0.0 && c->beta1 < 1.0))
-        return gg_err_set(err, GG_EINVAL, "betas[1] must be in [0, 1), got %g", c->beta1);
-    if (!(c->beta2 >= 0.0 && c->beta2 < 1.0))
-        return gg_err_set(err, GG_EINVAL, "betas[2] must be in [0, 1), got %g", c->beta2);
+    return GG_OK;
+}
+
+gg_status gg_rmsprop_check(const gg_rmsprop_cfg *c, gg_err *err)
+{
+    gg_status st;
+    if ((st = check_lr(c->lr, err)) || (st = check_unit(c->alpha, "alpha", err)) ||
+        (st = check_nonneg(c->eps, "eps", err)) ||
+        (st = check_nonneg(c->weight_decay, "weight_decay", err)) ||
+        (st = check_nonneg(c->momentum, "momentum", err)))
+        return st;
+    return GG_OK;
+}
+
+gg_status gg_adagrad_check(const gg_adagrad_cfg *c, gg_err *err)
+{
+    gg_status st;
+    if ((st = check_lr(c->lr, err)) || (st = check_nonneg(c->lr_decay, "lr_decay", err)) ||
+        (st = check_nonneg(c->weight_decay, "weight_decay", err)) ||
+        (st = check_nonneg(c->initial_accumulator_value, "initial_accumulator_value", err)) ||
+        (st = check_nonneg(c->eps, "eps", err)))
+        return st;
+    return GG_OK;
+}
+
+gg_status gg_keras_adam_check(const gg_keras_adam_cfg *c, gg_err *err)
+{
+    gg_status st;
+    if ((st = check_lr(c->lr, err)) || (st = check_nonneg(c->eps, "eps", err)) ||
+        (st = check_unit(c->beta1, "betas[1]", err)) || (st = check_unit(c->beta2, "betas[2]", err)))
+        return st;
     return GG_OK;
 }
 
@@ -104,16 +163,22 @@ void gg_sgd_step(const gg_sgd_cfg *c, float *buf, int *started, float *p, const 
     *started = 1;
 }
 
-/* Adam element loop; use_wd and amsgrad are constants at each call site (see sgd_loop). */
+/* The Adam family's element loop. use_wd (L2 into d), decay (AdamW's p *= shrink first),
+ * amsgrad and keras (no division by sqrt(bc2): eps before bias correction, folded into
+ * neg_step) are constants at each call site (see sgd_loop). */
 static inline void adam_loop(float *restrict p, float *restrict m, float *restrict v,
                              float *restrict vmax, const float *restrict g, size_t n,
                              float b1, float b2, float a1, float a2, float eps, float wd,
-                             float neg_step, float bc2_sqrt, int use_wd, int amsgrad)
+                             float shrink, float neg_step, float bc2_sqrt, int use_wd,
+                             int decay, int amsgrad, int keras)
 {
     for (size_t i = 0; i < n; i++) {
         float d = g[i];
+        float pi = p[i];
         if (use_wd)
-            d = d + wd * p[i];
+            d = d + wd * pi;                     // grad.add(param, alpha=wd)
+        if (decay)
+            pi = pi * shrink;                    // AdamW: param.mul_(1 - lr*wd)
         float mi = m[i] * b1 + a1 * d;           // exp_avg.mul_(b1).add_(g, alpha=1-b1)
         float vi = v[i] * b2 + a2 * d * d;       // exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2)
         m[i] = mi;
@@ -122,8 +187,9 @@ static inline void adam_loop(float *restrict p, float *restrict m, float *restri
             vi = vmax[i] > vi ? vmax[i] : vi;
             vmax[i] = vi;
         }
-        float denom = __builtin_sqrtf(vi) / bc2_sqrt + eps;
-        p[i] = p[i] + neg_step * mi / denom;     // param.addcdiv_(m, denom, value=-step_size)
+        float denom = keras ? __builtin_sqrtf(vi) + eps            // Keras: sqrt(v) + eps
+                            : __builtin_sqrtf(vi) / bc2_sqrt + eps; // (sqrt / sqrt(bc2)).add_(eps)
+        p[i] = pi + neg_step * mi / denom;       // param.addcdiv_(m, denom, value=-step_size)
     }
 }
 
@@ -139,11 +205,128 @@ void gg_adam_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax,
     const float a1 = (float)(1.0 - c->beta1), a2 = (float)(1.0 - c->beta2);
     const float eps = (float)c->eps, wd = (float)c->weight_decay;
     if (wd == 0.0f && !vmax)
-        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, 0, 0);
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, 1.0f, neg_step, bc2_sqrt, 0, 0, 0, 0);
     else if (!vmax)
-        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, 1, 0);
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, 1.0f, neg_step, bc2_sqrt, 1, 0, 0, 0);
     else
-        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, neg_step, bc2_sqrt, wd != 0.0f, 1);
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, wd, 1.0f, neg_step, bc2_sqrt,
+                  wd != 0.0f, 0, 1, 0);
+}
+
+/* torch.optim.AdamW (1.13): the shrink factor 1 - lr*wd is a Python float; mul_ rounds it
+ * to float. With wd = 0 it is 1, and multiplying by 1 is exact, so there is no wd branch. */
+GG_KERNEL
+void gg_adamw_step(const gg_adam_cfg *c, long t, float *m, float *v, float *vmax, float *p,
+                   const float *g, size_t n)
+{
+    const double bc1 = 1.0 - gg_powi(c->beta1, t);
+    const double bc2 = 1.0 - gg_powi(c->beta2, t);
+    const float neg_step = (float)-(c->lr / bc1);
+    const float bc2_sqrt = (float)sqrt(bc2);
+    const float b1 = (float)c->beta1, b2 = (float)c->beta2;
+    const float a1 = (float)(1.0 - c->beta1), a2 = (float)(1.0 - c->beta2);
+    const float eps = (float)c->eps, shrink = (float)(1.0 - c->lr * c->weight_decay);
+    if (vmax)
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, 0.0f, shrink, neg_step, bc2_sqrt, 0, 1, 1, 0);
+    else
+        adam_loop(p, m, v, vmax, g, n, b1, b2, a1, a2, eps, 0.0f, shrink, neg_step, bc2_sqrt, 0, 1, 0, 0);
+}
+
+/* Keras 2 Adam: alpha_t = lr*sqrt(1 - b2^t)/(1 - b1^t) in double, then
+ * p + (-alpha_t * m)/(sqrt(v) + eps), the same float order as Adam's addcdiv. */
+GG_KERNEL
+void gg_keras_adam_step(const gg_keras_adam_cfg *c, long t, float *m, float *v, float *p,
+                        const float *g, size_t n)
+{
+    const double bc1 = 1.0 - gg_powi(c->beta1, t);
+    const double bc2 = 1.0 - gg_powi(c->beta2, t);
+    const float neg_step = (float)-(c->lr * sqrt(bc2) / bc1);
+    const float b1 = (float)c->beta1, b2 = (float)c->beta2;
+    const float a1 = (float)(1.0 - c->beta1), a2 = (float)(1.0 - c->beta2);
+    adam_loop(p, m, v, NULL, g, n, b1, b2, a1, a2, (float)c->eps, 0.0f, 1.0f, neg_step, 1.0f,
+              0, 0, 0, 1);
+}
+
+/* ---- RMSprop ---- */
+
+/* RMSprop element loop; use_wd, centered and use_mu are constants at each call site. */
+static inline void rmsprop_loop(float *restrict p, float *restrict sq, float *restrict gavg,
+                                float *restrict buf, const float *restrict g, size_t n,
+                                float alpha, float a1, float eps, float wd, float mu,
+                                float neg_lr, int use_wd, int centered, int use_mu)
+{
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i];
+        if (use_wd)
+            d = d + wd * p[i];                     // grad.add(param, alpha=wd)
+        float s = sq[i] * alpha + a1 * d * d;      // square_avg.mul_(alpha).addcmul_(g, g, 1-alpha)
+        sq[i] = s;
+        float avg;
+        if (centered) {
+            float ga = gavg[i] * alpha + a1 * d;   // grad_avg.mul_(alpha).add_(g, alpha=1-alpha)
+            gavg[i] = ga;
+            avg = __builtin_sqrtf(s - ga * ga);    // square_avg.addcmul(ga, ga, value=-1).sqrt_()
+        } else {
+            avg = __builtin_sqrtf(s);              // square_avg.sqrt()
+        }
+        avg = avg + eps;                           // .add_(eps)
+        if (use_mu) {
+            float b = buf[i] * mu + d / avg;       // buf.mul_(mu).addcdiv_(g, avg)
+            buf[i] = b;
+            p[i] = p[i] + neg_lr * b;              // param.add_(buf, alpha=-lr)
+        } else {
+            p[i] = p[i] + neg_lr * d / avg;        // param.addcdiv_(g, avg, value=-lr)
+        }
+    }
+}
+
+/* torch.optim.RMSprop (1.13), _single_tensor_rmsprop. */
+GG_KERNEL
+void gg_rmsprop_step(const gg_rmsprop_cfg *c, float *sq, float *gavg, float *buf, float *p,
+                     const float *g, size_t n)
+{
+    const float alpha = (float)c->alpha, a1 = (float)(1.0 - c->alpha), eps = (float)c->eps;
+    const float wd = (float)c->weight_decay, mu = (float)c->momentum, neg_lr = (float)-c->lr;
+    const int use_wd = c->weight_decay != 0.0, use_mu = c->momentum > 0.0;
+    switch (use_wd | (c->centered ? 2 : 0) | (use_mu ? 4 : 0)) {
+    case 0: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 0, 0, 0); break;
+    case 1: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 1, 0, 0); break;
+    case 2: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 0, 1, 0); break;
+    case 3: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 1, 1, 0); break;
+    case 4: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 0, 0, 1); break;
+    case 5: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 1, 0, 1); break;
+    case 6: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 0, 1, 1); break;
+    default: rmsprop_loop(p, sq, gavg, buf, g, n, alpha, a1, eps, wd, mu, neg_lr, 1, 1, 1); break;
+    }
+}
+
+/* ---- Adagrad ---- */
+
+static inline void adagrad_loop(float *restrict p, float *restrict sum, const float *restrict g,
+                                size_t n, float eps, float wd, float neg_clr, int use_wd)
+{
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i];
+        if (use_wd)
+            d = d + wd * p[i];                     // grad.add(param, alpha=wd)
+        float s = sum[i] + d * d;                  // state_sum.addcmul_(g, g, value=1)
+        sum[i] = s;
+        float std = __builtin_sqrtf(s) + eps;      // state_sum.sqrt().add_(eps)
+        p[i] = p[i] + neg_clr * d / std;           // param.addcdiv_(g, std, value=-clr)
+    }
+}
+
+/* torch.optim.Adagrad (1.13), _single_tensor_adagrad (dense gradients); clr in double. */
+GG_KERNEL
+void gg_adagrad_step(const gg_adagrad_cfg *c, long t, float *sum, float *p, const float *g,
+                     size_t n)
+{
+    const double clr = c->lr / (1.0 + (double)(t - 1) * c->lr_decay);
+    const float eps = (float)c->eps, wd = (float)c->weight_decay, neg_clr = (float)-clr;
+    if (c->weight_decay != 0.0)
+        adagrad_loop(p, sum, g, n, eps, wd, neg_clr, 1);
+    else
+        adagrad_loop(p, sum, g, n, eps, wd, neg_clr, 0);
 }
 
 /* ---- owning object ---- */
@@ -152,21 +335,74 @@ struct gg_optim {
     gg_optim_kind kind;
     union {
         gg_sgd_cfg sgd;
-        gg_adam_cfg adam;
+        gg_adam_cfg adam;        /* Adam and AdamW */
+        gg_rmsprop_cfg rmsprop;
+        gg_adagrad_cfg adagrad;
+        gg_keras_adam_cfg keras;
     } cfg;
     size_t n;       /* parameter count */
     long t;         /* steps taken */
     int started;    /* SGD: momentum buffer initialised */
-    float *s1;      /* SGD momentum buffer, or Adam m */
-    float *s2;      /* Adam v */
-    float *s3;      /* Adam vmax (amsgrad only) */
+    float *s1;      /* SGD momentum buffer; Adam family m; RMSprop square avg; Adagrad sum */
+    float *s2;      /* Adam family v; RMSprop grad avg (centered only) */
+    float *s3;      /* Adam/AdamW vmax (amsgrad only); RMSprop momentum buffer (momentum > 0) */
 };
+
+static gg_status check_kind(gg_optim_kind kind, const void *cfg, gg_err *err)
+{
+    switch (kind) {
+    case GG_OPTIM_SGD: return gg_sgd_check(cfg, err);
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW: return gg_adam_check(cfg, err);
+    case GG_OPTIM_RMSPROP: return gg_rmsprop_check(cfg, err);
+    case GG_OPTIM_ADAGRAD: return gg_adagrad_check(cfg, err);
+    case GG_OPTIM_KERAS_ADAM: return gg_keras_adam_check(cfg, err);
+    }
+    return gg_err_set(err, GG_EINVAL, "unknown optimizer kind %d", (int)kind);
+}
+
+/* Which state buffers the configured kind needs (s1, s2, s3 as in struct gg_optim). */
+static void state_needs(const gg_optim *o, int need[3])
+{
+    need[0] = need[1] = need[2] = 0;
+    switch (o->kind) {
+    case GG_OPTIM_SGD:
+        need[0] = o->cfg.sgd.momentum != 0.0;
+        break;
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW:
+        need[0] = need[1] = 1;
+        need[2] = o->cfg.adam.amsgrad != 0;
+        break;
+    case GG_OPTIM_RMSPROP:
+        need[0] = 1;
+        need[1] = o->cfg.rmsprop.centered != 0;
+        need[2] = o->cfg.rmsprop.momentum != 0.0;
+        break;
+    case GG_OPTIM_ADAGRAD:
+        need[0] = 1;
+        break;
+    case GG_OPTIM_KERAS_ADAM:
+        need[0] = need[1] = 1;
+        break;
+    }
+}
+
+/* Adagrad's sum starts at initial_accumulator_value (torch.full_like, so a float). */
+static void fill_initial(gg_optim *o)
+{
+    if (o->kind != GG_OPTIM_ADAGRAD)
+        return;
+    const float v0 = (float)o->cfg.adagrad.initial_accumulator_value;
+    for (size_t i = 0; i < o->n; i++)
+        o->s1[i] = v0;
+}
 
 gg_status gg_optim_new(gg_optim **out, gg_optim_kind kind, const void *cfg, size_t n,
                        gg_err *err)
 {
     *out = NULL;
-    gg_status st = kind == GG_OPTIM_SGD ? gg_sgd_check(cfg, err) : gg_adam_check(cfg, err);
+    gg_status st = check_kind(kind, cfg, err);
     if (st)
         return st;
     gg_optim *o = gg_calloc(1, sizeof *o);
@@ -174,26 +410,26 @@ gg_status gg_optim_new(gg_optim **out, gg_optim_kind kind, const void *cfg, size
         return gg_err_set(err, GG_ENOMEM, "out of memory allocating an optimizer");
     o->kind = kind;
     o->n = n;
-    if (kind == GG_OPTIM_SGD) {
-        o->cfg.sgd = *(const gg_sgd_cfg *)cfg;
-        if (o->cfg.sgd.momentum != 0.0)
-            o->s1 = gg_calloc(n, sizeof(float));
-        if (o->cfg.sgd.momentum != 0.0 && !o->s1)
-            goto oom;
-    } else {
-        o->cfg.adam = *(const gg_adam_cfg *)cfg;
-        o->s1 = gg_calloc(n, sizeof(float));
-        o->s2 = gg_calloc(n, sizeof(float));
-        if (!o->s1 || !o->s2)
-            goto oom;
-        if (o->cfg.adam.amsgrad && !(o->s3 = gg_calloc(n, sizeof(float))))
-            goto oom;
+    switch (kind) {
+    case GG_OPTIM_SGD: o->cfg.sgd = *(const gg_sgd_cfg *)cfg; break;
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW: o->cfg.adam = *(const gg_adam_cfg *)cfg; break;
+    case GG_OPTIM_RMSPROP: o->cfg.rmsprop = *(const gg_rmsprop_cfg *)cfg; break;
+    case GG_OPTIM_ADAGRAD: o->cfg.adagrad = *(const gg_adagrad_cfg *)cfg; break;
+    case GG_OPTIM_KERAS_ADAM: o->cfg.keras = *(const gg_keras_adam_cfg *)cfg; break;
     }
+    int need[3];
+    state_needs(o, need);
+    if ((need[0] && !(o->s1 = gg_calloc(n, sizeof(float)))) ||
+        (need[1] && !(o->s2 = gg_calloc(n, sizeof(float)))) ||
+        (need[2] && !(o->s3 = gg_calloc(n, sizeof(float))))) {
+        gg_optim_free(o);
+        return gg_err_set(err, GG_ENOMEM,
+                          "out of memory allocating optimizer state for %zu parameters", n);
+    }
+    fill_initial(o);
     *out = o;
     return GG_OK;
-oom:
-    gg_optim_free(o);
-    return gg_err_set(err, GG_ENOMEM, "out of memory allocating optimizer state for %zu parameters", n);
 }
 
 void gg_optim_free(gg_optim *o)
@@ -209,15 +445,59 @@ void gg_optim_free(gg_optim *o)
 void gg_optim_step(gg_optim *o, float *p, const float *g)
 {
     o->t++;
-    if (o->kind == GG_OPTIM_SGD)
+    switch (o->kind) {
+    case GG_OPTIM_SGD:
         gg_sgd_step(&o->cfg.sgd, o->s1, &o->started, p, g, o->n);
-    else
+        break;
+    case GG_OPTIM_ADAM:
         gg_adam_step(&o->cfg.adam, o->t, o->s1, o->s2, o->s3, p, g, o->n);
+        break;
+    case GG_OPTIM_ADAMW:
+        gg_adamw_step(&o->cfg.adam, o->t, o->s1, o->s2, o->s3, p, g, o->n);
+        break;
+    case GG_OPTIM_RMSPROP:
+        gg_rmsprop_step(&o->cfg.rmsprop, o->s1, o->s2, o->s3, p, g, o->n);
+        break;
+    case GG_OPTIM_ADAGRAD:
+        gg_adagrad_step(&o->cfg.adagrad, o->t, o->s1, p, g, o->n);
+        break;
+    case GG_OPTIM_KERAS_ADAM:
+        gg_keras_adam_step(&o->cfg.keras, o->t, o->s1, o->s2, p, g, o->n);
+        break;
+    }
+}
+
+/* The lr field of the configured kind (every config has one). */
+static double *lr_of(gg_optim *o)
+{
+    switch (o->kind) {
+    case GG_OPTIM_SGD: return &o->cfg.sgd.lr;
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW: return &o->cfg.adam.lr;
+    case GG_OPTIM_RMSPROP: return &o->cfg.rmsprop.lr;
+    case GG_OPTIM_ADAGRAD: return &o->cfg.adagrad.lr;
+    case GG_OPTIM_KERAS_ADAM: return &o->cfg.keras.lr;
+    }
+    return &o->cfg.sgd.lr;  // unreachable: the kind was checked by gg_optim_new
+}
+
+/* The field set_momentum changes, or NULL (Adagrad). */
+static double *momentum_of(gg_optim *o)
+{
+    switch (o->kind) {
+    case GG_OPTIM_SGD: return &o->cfg.sgd.momentum;
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW: return &o->cfg.adam.beta1;
+    case GG_OPTIM_RMSPROP: return &o->cfg.rmsprop.momentum;
+    case GG_OPTIM_KERAS_ADAM: return &o->cfg.keras.beta1;
+    case GG_OPTIM_ADAGRAD: break;
+    }
+    return NULL;
 }
 
 double gg_optim_lr(const gg_optim *o)
 {
-    return o->kind == GG_OPTIM_SGD ? o->cfg.sgd.lr : o->cfg.adam.lr;
+    return *lr_of((gg_optim *)o);
 }
 
 gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err)
@@ -225,37 +505,55 @@ gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err)
     gg_status st = check_lr(lr, err);
     if (st)
         return st;
-    if (o->kind == GG_OPTIM_SGD)
-        o->cfg.sgd.lr = lr;
-    else
-        o->cfg.adam.lr = lr;
+    *lr_of(o) = lr;
     return GG_OK;
+}
+
+int gg_optim_has_momentum(const gg_optim *o)
+{
+    return momentum_of((gg_optim *)o) != NULL;
 }
 
 double gg_optim_momentum(const gg_optim *o)
 {
-    return o->kind == GG_OPTIM_SGD ? o->cfg.sgd.momentum : o->cfg.adam.beta1;
+    const double *m = momentum_of((gg_optim *)o);
+    return m ? *m : 0.0;
 }
 
 gg_status gg_optim_set_momentum(gg_optim *o, double m, gg_err *err)
 {
+    double *field = momentum_of(o);
+    if (!field)
+        return gg_err_set(err, GG_EINVAL, "%s has no momentum to set (got %g)",
+                          gg_optim_kind_name(o->kind), m);
     if (!(m >= 0.0 && m < 1.0))
         return gg_err_set(err, GG_EINVAL, "momentum must be in [0, 1), got %g", m);
-    if (o->kind == GG_OPTIM_SGD) {
-        if ((m == 0.0) != (o->cfg.sgd.momentum == 0.0))
-            return gg_err_set(err, GG_EINVAL,
-                              "momentum cannot change between 0 and non-zero (got %g, was %g)",
-                              m, o->cfg.sgd.momentum);
-        o->cfg.sgd.momentum = m;
-    } else {
-        o->cfg.adam.beta1 = m;
-    }
+    // SGD and RMSprop keep a momentum buffer only when momentum is non-zero (as torch,
+    // whose state has no buffer to start using later).
+    if ((o->kind == GG_OPTIM_SGD || o->kind == GG_OPTIM_RMSPROP) && (m == 0.0) != (*field == 0.0))
+        return gg_err_set(err, GG_EINVAL,
+                          "momentum cannot change between 0 and non-zero (got %g, was %g)", m,
+                          *field);
+    *field = m;
     return GG_OK;
 }
 
 gg_optim_kind gg_optim_kind_of(const gg_optim *o)
 {
     return o->kind;
+}
+
+const char *gg_optim_kind_name(gg_optim_kind kind)
+{
+    switch (kind) {
+    case GG_OPTIM_SGD: return "sgd";
+    case GG_OPTIM_ADAM: return "adam";
+    case GG_OPTIM_ADAMW: return "adamw";
+    case GG_OPTIM_RMSPROP: return "rmsprop";
+    case GG_OPTIM_ADAGRAD: return "adagrad";
+    case GG_OPTIM_KERAS_ADAM: return "keras_adam";
+    }
+    return "?";
 }
 
 size_t gg_optim_size(const gg_optim *o)
@@ -279,4 +577,5 @@ void gg_optim_reset(gg_optim *o)
         memset(o->s2, 0, bytes);
     if (o->s3)
         memset(o->s3, 0, bytes);
+    fill_initial(o);
 }

@@ -1,6 +1,7 @@
-/* lua/loptim.c — gglab.Optim: gg.optim.sgd(model, opts) and gg.optim.adam(model, opts).
- * The optimizer keeps its model alive (user value 1); opt:step() updates the model's flat
- * parameters from its gradients. Options and defaults follow torch.optim (1.13). */
+/* lua/loptim.c — gglab.Optim: gg.optim.{sgd,adam,adamw,rmsprop,adagrad,keras_adam}(model,
+ * opts). The optimizer keeps its model alive (user value 1); opt:step() updates the model's
+ * flat parameters from its gradients. Options, names and defaults follow torch.optim (1.13);
+ * keras_adam takes the same names (betas, eps) with Keras 2's defaults. */
 #include "lgglab.h"
 
 typedef struct lg_optim {
@@ -45,31 +46,94 @@ static int optim_sgd(lua_State *L)
     return push_optim(L, GG_OPTIM_SGD, &c, f);
 }
 
-static int optim_adam(lua_State *L)
+/* Option betas = {b1, b2} of the table at 2, if present, into *b1, *b2. Range errors
+ * come from the core check ("betas[2] must be in [0, 1), got 1"). */
+static void opt_betas(lua_State *L, const char *f, double *b1, double *b2)
 {
-    static const char *const allowed[] = {"lr", "betas", "eps", "weight_decay", "amsgrad", NULL};
-    const char *f = "gg.optim.adam";
-    lg_model_check(L, 1);
-    lg_opts_check(L, 2, f, allowed);
-    gg_adam_cfg c = gg_adam_defaults();
-    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
-    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
-    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", 0.0);
-    c.amsgrad = lg_opt_bool(L, 2, f, "amsgrad", 0);
     if (lua_istable(L, 2) && lua_getfield(L, 2, "betas") != LUA_TNIL) {  /* stack: ... betas */
         if (!lua_istable(L, -1) || luaL_len(L, -1) != 2)
-            return luaL_error(L, "%s: betas must be a list of two numbers in [0, 1), got %s", f,
-                              lg_describe(L, -1));
+            luaL_error(L, "%s: betas must be a list of two numbers in [0, 1), got %s", f,
+                       lg_describe(L, -1));
         lua_geti(L, -1, 1);
         lua_geti(L, -2, 2);                                  /* stack: ... betas b1 b2 */
         if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
-            return luaL_error(L, "%s: betas must be a list of two numbers in [0, 1)", f);
-        c.beta1 = lua_tonumber(L, -2);
-        c.beta2 = lua_tonumber(L, -1);
+            luaL_error(L, "%s: betas must be a list of two numbers in [0, 1)", f);
+        *b1 = lua_tonumber(L, -2);
+        *b2 = lua_tonumber(L, -1);
         lua_pop(L, 2);
     }
     lua_settop(L, 2);
-    return push_optim(L, GG_OPTIM_ADAM, &c, f);
+}
+
+/* Adam and AdamW: the same options; AdamW's weight_decay is decoupled (default 1e-2). */
+static int adam_like(lua_State *L, const char *f, gg_optim_kind kind, gg_adam_cfg c)
+{
+    static const char *const allowed[] = {"lr", "betas", "eps", "weight_decay", "amsgrad", NULL};
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
+    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", c.weight_decay);
+    c.amsgrad = lg_opt_bool(L, 2, f, "amsgrad", 0);
+    opt_betas(L, f, &c.beta1, &c.beta2);
+    return push_optim(L, kind, &c, f);
+}
+
+static int optim_adam(lua_State *L)
+{
+    return adam_like(L, "gg.optim.adam", GG_OPTIM_ADAM, gg_adam_defaults());
+}
+
+static int optim_adamw(lua_State *L)
+{
+    return adam_like(L, "gg.optim.adamw", GG_OPTIM_ADAMW, gg_adamw_defaults());
+}
+
+static int optim_rmsprop(lua_State *L)
+{
+    static const char *const allowed[] = {"lr", "alpha", "eps", "weight_decay", "momentum",
+                                          "centered", NULL};
+    const char *f = "gg.optim.rmsprop";
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_rmsprop_cfg c = gg_rmsprop_defaults();
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.alpha = lg_opt_number(L, 2, f, "alpha", c.alpha);  // range checked by the core
+    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
+    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", c.weight_decay);
+    c.momentum = lg_opt_nonneg(L, 2, f, "momentum", c.momentum);
+    c.centered = lg_opt_bool(L, 2, f, "centered", 0);
+    return push_optim(L, GG_OPTIM_RMSPROP, &c, f);
+}
+
+static int optim_adagrad(lua_State *L)
+{
+    static const char *const allowed[] = {"lr", "lr_decay", "weight_decay",
+                                          "initial_accumulator_value", "eps", NULL};
+    const char *f = "gg.optim.adagrad";
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_adagrad_cfg c = gg_adagrad_defaults();
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.lr_decay = lg_opt_nonneg(L, 2, f, "lr_decay", c.lr_decay);
+    c.weight_decay = lg_opt_nonneg(L, 2, f, "weight_decay", c.weight_decay);
+    c.initial_accumulator_value =
+        lg_opt_nonneg(L, 2, f, "initial_accumulator_value", c.initial_accumulator_value);
+    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
+    return push_optim(L, GG_OPTIM_ADAGRAD, &c, f);
+}
+
+static int optim_keras_adam(lua_State *L)
+{
+    static const char *const allowed[] = {"lr", "betas", "eps", NULL};
+    const char *f = "gg.optim.keras_adam";
+    lg_model_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_keras_adam_cfg c = gg_keras_adam_defaults();
+    c.lr = lg_opt_positive(L, 2, f, "lr", c.lr);
+    c.eps = lg_opt_nonneg(L, 2, f, "eps", c.eps);
+    opt_betas(L, f, &c.beta1, &c.beta2);
+    return push_optim(L, GG_OPTIM_KERAS_ADAM, &c, f);
 }
 
 /* opt:step(): one update of the model's parameters from its gradients */
@@ -106,9 +170,14 @@ static int optim_set_lr(lua_State *L)
     return 0;
 }
 
+/* opt:momentum() → SGD/RMSprop momentum, beta1 of the Adam family, nil for Adagrad */
 static int optim_momentum(lua_State *L)
 {
-    lua_pushnumber(L, gg_optim_momentum(lg_optim_check(L, 1)));
+    gg_optim *o = lg_optim_check(L, 1);
+    if (gg_optim_has_momentum(o))
+        lua_pushnumber(L, gg_optim_momentum(o));
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -141,8 +210,7 @@ static int optim_tostring(lua_State *L)
     if (!lo->o)
         lua_pushliteral(L, "gglab.Optim(closed)");
     else
-        lua_pushfstring(L, "gglab.Optim(%s, lr=%f)",
-                        gg_optim_kind_of(lo->o) == GG_OPTIM_SGD ? "sgd" : "adam",
+        lua_pushfstring(L, "gglab.Optim(%s, lr=%f)", gg_optim_kind_name(gg_optim_kind_of(lo->o)),
                         (lua_Number)gg_optim_lr(lo->o));
     return 1;
 }
@@ -168,7 +236,9 @@ static const luaL_Reg optim_meta[] = {
 };
 
 static const luaL_Reg optim_funcs[] = {
-    {"sgd", optim_sgd}, {"adam", optim_adam}, {NULL, NULL},
+    {"sgd", optim_sgd},         {"adam", optim_adam},       {"adamw", optim_adamw},
+    {"rmsprop", optim_rmsprop}, {"adagrad", optim_adagrad}, {"keras_adam", optim_keras_adam},
+    {NULL, NULL},
 };
 
 void lg_open_optim(lua_State *L)

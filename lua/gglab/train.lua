@@ -50,7 +50,7 @@ local function check(opts)
   if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
   if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
   if not is_a(opts.optimizer, "gglab.Optim") then
-    fail("optimizer must be a gglab.Optim (gg.optim.sgd/adam), got " .. describe(opts.optimizer))
+    fail("optimizer must be a gglab.Optim (gg.optim.sgd, adam, adamw, rmsprop, adagrad, keras_adam), got " .. describe(opts.optimizer))
   end
   if opts.val ~= nil and not is_a(opts.val, "gglab.Dataset") then
     fail("val must be a gglab.Dataset, got " .. describe(opts.val))
