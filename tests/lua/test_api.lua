@@ -647,7 +647,7 @@ do
     "gg.nn.sequential: model has more than " .. LIMIT .. " parameters")
 
   raises_text("train missing optimizer", function() gg.train { model = m, data = ds } end,
-    "gg.train: optimizer must be a gglab.Optim (gg.optim.sgd/adam), got nil")
+    "gg.train: optimizer must be a gglab.Optim (gg.optim.sgd, adam, adamw, rmsprop, adagrad, keras_adam), got nil")
   raises_text("train unknown option", function() gg.train { model = m, data = ds, optimizer = gg.optim.sgd(m), epoch = 2 } end,
     "gg.train: unknown option 'epoch' (allowed: model, data, loss, optimizer, batch_size, epochs, ")
   raises_text("train epochs", function() gg.train { model = m, data = ds, optimizer = gg.optim.sgd(m), epochs = 0 } end,
