@@ -4,8 +4,9 @@
 #ifndef GG_GGLAB_H
 #define GG_GGLAB_H
 
-#include "act.h"     /* activations: relu, sigmoid, tanh */
+#include "act.h"     /* activations */
 #include "arena.h"   /* bump allocator for scratch */
+#include "clip.h"    /* gradient clipping, L1/L2 penalties */
 #include "data.h"    /* datasets, generators, splits */
 #include "detmath.h" /* deterministic exp/log/tanh/cos */
 #include "linear.h"  /* fully connected kernels */
@@ -14,6 +15,7 @@
 #include "model.h"   /* sequential MLP over flat buffers */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
+#include "sched.h"   /* learning-rate schedulers */
 #include "status.h"  /* gg_status, gg_err */
 #include "tensor.h"  /* 2-D float32 tensors */
 #include "train.h"   /* epoch loop, evaluation */

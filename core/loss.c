@@ -1,4 +1,6 @@
-/* core/loss.c — losses (see loss.h). */
+/* core/loss.c — losses (see loss.h). Every kernel follows the element-wise formula of
+ * PyTorch 1.13's CPU kernel (aten/src/ATen/native/Loss.cpp, LossNLL.cpp,
+ * BinaryOpsKernel.cpp, PointwiseOpsKernel.cpp) in float32, with detmath's exp/log. */
 #include "loss.h"
 
 #include <math.h>
@@ -6,7 +8,8 @@
 
 #include "detmath.h"
 
-static const char *const names[] = {"mse", "cross_entropy", "bce_with_logits"};
+static const char *const names[] = {"mse", "cross_entropy", "bce_with_logits", "l1",
+                                     "smooth_l1", "huber", "bce", "nll"};
 
 const char *gg_loss_name(gg_loss_kind k)
 {
@@ -25,21 +28,48 @@ int gg_loss_parse(const char *name, gg_loss_kind *k)
 
 gg_loss_cfg gg_loss_defaults(gg_loss_kind kind)
 {
-    return (gg_loss_cfg){.kind = kind, .reduction = GG_REDUCE_MEAN, .ignore_index = -100};
+    return (gg_loss_cfg){.kind = kind, .reduction = GG_REDUCE_MEAN, .ignore_index = -100,
+                         .beta = 1.0f, .delta = 1.0f};
+}
+
+/* Targets are class indices (one column). */
+static int by_class(gg_loss_kind k)
+{
+    return k == GG_LOSS_CROSS_ENTROPY || k == GG_LOSS_NLL;
 }
 
 size_t gg_loss_target_cols(const gg_loss_cfg *c, size_t pred_cols)
 {
-    return c->kind == GG_LOSS_CROSS_ENTROPY ? 1 : pred_cols;
+    return by_class(c->kind) ? 1 : pred_cols;
+}
+
+/* ---- validation ---- */
+
+static gg_status check_list(const char *what, const float *w, size_t n, gg_err *err)
+{
+    for (size_t j = 0; w && j < n; j++)
+        if (!(w[j] >= 0.0f) || !isfinite(w[j]))
+            return gg_err_set(err, GG_EINVAL, "%s[%zu] must be a non-negative number, got %g",
+                              what, j + 1, (double)w[j]);
+    return GG_OK;
 }
 
 gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err)
 {
-    if (!gg_loss_name(c->kind))
+    const char *name = gg_loss_name(c->kind);
+    if (!name)
         return gg_err_set(err, GG_EINVAL, "unknown loss kind %d", (int)c->kind);
     if (c->reduction != GG_REDUCE_MEAN && c->reduction != GG_REDUCE_SUM)
         return gg_err_set(err, GG_EINVAL, "reduction must be 'mean' or 'sum'");
-    if (c->kind == GG_LOSS_CROSS_ENTROPY) {
+    const gg_loss_kind k = c->kind;
+    if (c->weight && !(by_class(k) || k == GG_LOSS_BCE || k == GG_LOSS_BCE_LOGITS))
+        return gg_err_set(err, GG_EINVAL, "weight is not an option of %s", name);
+    if (c->pos_weight && k != GG_LOSS_BCE_LOGITS)
+        return gg_err_set(err, GG_EINVAL, "pos_weight is not an option of %s", name);
+    if (c->label_smoothing != 0.0f && k != GG_LOSS_CROSS_ENTROPY)
+        return gg_err_set(err, GG_EINVAL, "label_smoothing is not an option of %s", name);
+    switch (k) {
+    case GG_LOSS_CROSS_ENTROPY:
         if (pred_cols < 2)
             return gg_err_set(err, GG_ESHAPE,
                               "cross_entropy needs >= 2 prediction columns (one per class), got %zu",
@@ -47,12 +77,28 @@ gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err)
         if (!(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f))
             return gg_err_set(err, GG_EINVAL, "label_smoothing must be in [0, 1), got %g",
                               (double)c->label_smoothing);
-        for (size_t j = 0; c->weight && j < pred_cols; j++)
-            if (!(c->weight[j] >= 0.0f) || !isfinite(c->weight[j]))
-                return gg_err_set(err, GG_EINVAL, "weight[%zu] must be a non-negative number, got %g",
-                                  j + 1, (double)c->weight[j]);
+        break;
+    case GG_LOSS_NLL:
+        if (pred_cols < 1)
+            return gg_err_set(err, GG_ESHAPE, "nll needs >= 1 prediction column (one per class), got 0");
+        break;
+    case GG_LOSS_SMOOTH_L1:
+        // torch: "smooth_l1_loss does not support negative values for beta."
+        if (!(c->beta >= 0.0f) || !isfinite(c->beta))
+            return gg_err_set(err, GG_EINVAL, "beta must be a non-negative number, got %g",
+                              (double)c->beta);
+        break;
+    case GG_LOSS_HUBER:
+        // torch: "huber_loss does not support non-positive values for delta."
+        if (!(c->delta > 0.0f) || !isfinite(c->delta))
+            return gg_err_set(err, GG_EINVAL, "delta must be a positive number, got %g",
+                              (double)c->delta);
+        break;
+    default:
+        break;
     }
-    return GG_OK;
+    gg_status st = check_list("weight", c->weight, pred_cols, err);
+    return st ? st : check_list("pos_weight", c->pos_weight, pred_cols, err);
 }
 
 gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_t B,
@@ -64,10 +110,14 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
         size_t row = i / tc + 1;
         switch (c->kind) {
         case GG_LOSS_MSE:
+        case GG_LOSS_L1:
+        case GG_LOSS_SMOOTH_L1:
+        case GG_LOSS_HUBER:
             if (!isfinite(t))
                 return gg_err_set(err, GG_EINVAL, "target row %zu is not finite (%g)", row, (double)t);
             break;
         case GG_LOSS_CROSS_ENTROPY:
+        case GG_LOSS_NLL:
             if (t == (float)c->ignore_index)
                 break;
             if (!(t >= 0.0f) || t != floorf(t) || t >= (float)pred_cols)
@@ -76,6 +126,9 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
                                   row, pred_cols - 1, (double)t);
             break;
         case GG_LOSS_BCE_LOGITS:
+        case GG_LOSS_BCE:
+            // torch 1.13 checks only bce's input; targets outside [0,1] have no meaning
+            // as probabilities for either loss, so both reject them.
             if (!(t >= 0.0f && t <= 1.0f))
                 return gg_err_set(err, GG_EINVAL, "target row %zu must be in [0, 1], got %g",
                                   row, (double)t);
@@ -85,10 +138,26 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
     return GG_OK;
 }
 
-/* Each kernel returns the summed loss (double, index order) and the mean's divisor, and
- * writes the gradient of (sum * gscale) when g is non-NULL; gscale is 1/divisor for 'mean'
- * (computed by the caller once the divisor is known, hence the two passes for weighted
- * cross-entropy), 1 for 'sum'. */
+gg_status gg_loss_check_pred(const gg_loss_cfg *c, const float *pred, size_t B, size_t k,
+                             gg_err *err)
+{
+    if (c->kind != GG_LOSS_BCE)
+        return GG_OK;
+    // torch: TORCH_CHECK((input_val >= 0) && (input_val <= 1), "all elements of input
+    // should be between 0 and 1"), which NaN fails too.
+    for (size_t i = 0; i < B * k; i++)
+        if (!(pred[i] >= 0.0f && pred[i] <= 1.0f))
+            return gg_err_set(err, GG_EINVAL,
+                              "prediction row %zu column %zu must be a probability in [0, 1], got %g",
+                              i / k + 1, i % k + 1, (double)pred[i]);
+    return GG_OK;
+}
+
+/* ---- kernels ----
+ * Each returns the summed loss (double, index order) and writes the gradient of
+ * (sum * gscale) when g is non-NULL; gscale is 1/divisor for 'mean' (computed by the
+ * caller once the divisor is known, hence the two passes for weighted cross-entropy and
+ * nll), 1 for 'sum'. torch's backward kernels take the same norm as a float32 scalar. */
 
 static double mse(float *g, const float *pred, const float *target, size_t n, float gscale)
 {
@@ -102,8 +171,115 @@ static double mse(float *g, const float *pred, const float *target, size_t n, fl
     return s;
 }
 
-/* Rows whose target is not ignored weigh w[y] (1 without weights): the 'mean' divisor. */
-static double ce_divisor(const gg_loss_cfg *c, const float *target, size_t B)
+/* torch 1.13 l1_loss is (pred - target).abs() reduced: the gradient is sgn(d) (0 at d = 0). */
+static double l1(float *g, const float *pred, const float *target, size_t n, float gscale)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float d = pred[i] - target[i];
+        s += (double)fabsf(d);
+        if (g)
+            g[i] = (d > 0.0f ? gscale : d < 0.0f ? -gscale : d == 0.0f ? 0.0f : d);
+    }
+    return s;
+}
+
+/* smooth_l1_kernel: z < beta ? 0.5 z^2 / beta : z - 0.5 beta (beta = 0: z, never 0/0).
+ * Backward (smooth_l1_backward_cpu_kernel): d <= -beta → -norm, d >= beta → norm, else
+ * norm d / beta; so with beta = 0 the gradient at d = 0 is -norm, as in torch. */
+static double smooth_l1(float *g, const float *pred, const float *target, size_t n,
+                        float beta, float gscale)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float d = pred[i] - target[i], z = fabsf(d);
+        s += (double)(z < beta ? 0.5f * z * z / beta : z - 0.5f * beta);
+        if (g)
+            g[i] = d <= -beta ? -gscale : d >= beta ? gscale : gscale * d / beta;
+    }
+    return s;
+}
+
+/* huber_kernel: z < delta ? 0.5 z^2 : delta (z - 0.5 delta). Backward: d <= -delta →
+ * -norm delta, d >= delta → norm delta, else norm d. */
+static double huber(float *g, const float *pred, const float *target, size_t n,
+                    float delta, float gscale)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float d = pred[i] - target[i], z = fabsf(d);
+        s += (double)(z < delta ? 0.5f * z * z : delta * (z - 0.5f * delta));
+        if (g)
+            g[i] = d <= -delta ? -gscale * delta : d >= delta ? gscale * delta : gscale * d;
+    }
+    return s;
+}
+
+/* std::max(v, -100.f) as torch writes it: NaN passes through. */
+static float clamp_log(float v)
+{
+    return v < -100.0f ? -100.0f : v;
+}
+
+/* binary_cross_entropy_out_cpu: (y - 1) max(log(1 - p), -100) - y max(log p, -100),
+ * times weight. torch 1.13 takes log(1 - p), not log1p(-p) (p = 1e-8, y = 0 gives 0).
+ * Backward: (p - y) / max((1 - p) p, 1e-12), times weight, divided by n for 'mean'. */
+static double bce(float *g, const float *w, const float *pred, const float *target, size_t B,
+                  size_t k, float gscale)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < B * k; i++) {
+        float p = pred[i], y = target[i];
+        float l = (y - 1.0f) * clamp_log(gg_logf(1.0f - p)) - y * clamp_log(gg_logf(p));
+        if (w)
+            l *= w[i % k];
+        s += (double)l;
+        if (g) {
+            float den = (1.0f - p) * p;
+            float d = (p - y) / (den < 1e-12f ? 1e-12f : den);
+            if (w)
+                d *= w[i % k];
+            g[i] = d * gscale;
+        }
+    }
+    return s;
+}
+
+/* Stable form (1-y)x + lw (log(1+e^-|x|) + max(-x,0)), lw = 1 + (pw-1) y, as torch's
+ * binary_cross_entropy_with_logits; times weight. Backward (…_with_logits_backward):
+ * ((pw y + 1 - y) sigmoid(x) - pw y) w, or (sigmoid(x) - y) w without pos_weight. */
+static double bce_logits(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
+                         size_t B, size_t k, float gscale)
+{
+    const float *w = c->weight, *pw = c->pos_weight;
+    double s = 0.0;
+    for (size_t i = 0; i < B * k; i++) {
+        float x = pred[i], y = target[i];
+        float a = gg_log1pf(gg_expf(-fabsf(x))), b = fmaxf(-x, 0.0f);
+        float l = pw ? (1.0f - y) * x + ((pw[i % k] - 1.0f) * y + 1.0f) * (a + b)
+                     : (1.0f - y) * x + a + b;
+        if (w)
+            l *= w[i % k];
+        s += (double)l;
+        if (g) {
+            float d;
+            if (pw) {
+                float t = pw[i % k] * y;
+                d = (t + 1.0f - y) * gg_sigmoidf(x) - t;
+            } else {
+                d = gg_sigmoidf(x) - y;
+            }
+            if (w)
+                d *= w[i % k];
+            g[i] = d * gscale;
+        }
+    }
+    return s;
+}
+
+/* Rows whose target is not ignored weigh w[y] (1 without weights): the 'mean' divisor of
+ * cross-entropy and nll. */
+static double class_divisor(const gg_loss_cfg *c, const float *target, size_t B)
 {
     double d = 0.0;
     for (size_t r = 0; r < B; r++) {
@@ -167,36 +343,50 @@ static double cross_entropy(const gg_loss_cfg *c, float *g, const float *pred,
     return s;
 }
 
-/* Stable form (1-y)x + log(1+e^-|x|) + max(-x,0), as torch's binary_cross_entropy_with_logits. */
-static double bce_logits(float *g, const float *pred, const float *target, size_t n,
-                         float gscale)
+/* nll_loss_out_frame: loss_r = -w_y z_y for rows not ignored; backward puts -w_y * norm
+ * at the target and 0 elsewhere. */
+static double nll(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
+                  size_t B, size_t C, float gscale)
 {
+    const float *w = c->weight;
     double s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float x = pred[i], y = target[i];
-        float l = (1.0f - y) * x + gg_log1pf(gg_expf(-fabsf(x))) + fmaxf(-x, 0.0f);
-        s += (double)l;
-        if (g)
-            g[i] = (gg_sigmoidf(x) - y) * gscale;
+    for (size_t r = 0; r < B; r++) {
+        float *gr = g ? g + r * C : NULL;
+        for (size_t j = 0; gr && j < C; j++)
+            gr[j] = 0.0f;
+        if (target[r] == (float)c->ignore_index)
+            continue;
+        size_t y = (size_t)target[r];
+        float wy = w ? w[y] : 1.0f;
+        s -= (double)(pred[r * C + y] * wy);
+        if (gr)
+            gr[y] = -wy * gscale;
     }
     return s;
 }
 
-/* Summed loss and its mean divisor; the gradient (if g) of sum * gscale. */
+/* Summed loss; the gradient (if g) of sum * gscale. */
 static double kernel(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
                      size_t B, size_t k, float gscale)
 {
     switch (c->kind) {
     case GG_LOSS_MSE:           return mse(g, pred, target, B * k, gscale);
     case GG_LOSS_CROSS_ENTROPY: return cross_entropy(c, g, pred, target, B, k, gscale);
-    case GG_LOSS_BCE_LOGITS:    return bce_logits(g, pred, target, B * k, gscale);
+    case GG_LOSS_BCE_LOGITS:    return bce_logits(c, g, pred, target, B, k, gscale);
+    case GG_LOSS_L1:            return l1(g, pred, target, B * k, gscale);
+    case GG_LOSS_SMOOTH_L1:     return smooth_l1(g, pred, target, B * k, c->beta, gscale);
+    case GG_LOSS_HUBER:         return huber(g, pred, target, B * k, c->delta, gscale);
+    case GG_LOSS_BCE:           return bce(g, c->weight, pred, target, B, k, gscale);
+    case GG_LOSS_NLL:           return nll(c, g, pred, target, B, k, gscale);
     }
     return (double)NAN;
 }
 
+/* The 'mean' divisor: summed target weights for class losses; the element count
+ * otherwise (bce weights scale elements but, as in torch, do not change it). */
 static double divisor(const gg_loss_cfg *c, const float *target, size_t B, size_t k)
 {
-    return c->kind == GG_LOSS_CROSS_ENTROPY ? ce_divisor(c, target, B) : (double)(B * k);
+    return by_class(c->kind) ? class_divisor(c, target, B) : (double)(B * k);
 }
 
 float gg_loss_forward(const gg_loss_cfg *c, float *dpred, const float *pred,

@@ -502,9 +502,10 @@ double gg_optim_lr(const gg_optim *o)
 
 gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err)
 {
-    gg_status st = check_lr(lr, err);
-    if (st)
-        return st;
+    // Schedulers reach 0 (cosine at T_max, plateau with factor 0) and, like torch's
+    // one-cycle past its last step, even below: only non-finite values are refused.
+    if (!isfinite(lr))
+        return gg_err_set(err, GG_EINVAL, "lr must be a finite number, got %g", lr);
     *lr_of(o) = lr;
     return GG_OK;
 }

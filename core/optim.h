@@ -124,7 +124,8 @@ void gg_optim_free(gg_optim *o);
 /* Apply one step to p (n floats) from g (n floats, read only). */
 void gg_optim_step(gg_optim *o, float *p, const float *g);
 
-/* Current learning rate, and setting it (schedulers); set rejects lr <= 0 or non-finite. */
+/* Current learning rate, and setting it (schedulers). Constructors require lr > 0, but
+ * set accepts any finite value: schedules reach 0 and torch allows it. */
 double gg_optim_lr(const gg_optim *o);
 gg_status gg_optim_set_lr(gg_optim *o, double lr, gg_err *err);
 

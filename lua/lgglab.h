@@ -16,6 +16,7 @@
 #define GG_RNG_MT     "gglab.Rng"
 #define GG_CSVW_MT    "gglab.CsvWriter"
 #define GG_SCALER_MT  "gglab.Scaler"
+#define GG_SCHED_MT   "gglab.Sched"
 
 /* ---- userdata payloads ---- */
 
@@ -67,9 +68,9 @@ lg_model *lg_model_check(lua_State *L, int idx);  /* open model or error */
 gg_optim *lg_optim_check(lua_State *L, int idx);
 gg_dataset *lg_dataset_check(lua_State *L, int idx);
 /* Loss options of kind at table idx (0: none) into *c: reduction and the kind's options
- * (weight, label_smoothing, ignore_index for cross-entropy). A weight list is copied into
- * a userdata pushed on the stack (one value pushed in all cases; keep it until the call
- * ends). cols: prediction columns, to size-check weights. */
+ * (see core/loss.h). weight and pos_weight lists are copied into one userdata pushed on
+ * the stack (one value pushed in all cases; keep it until the call ends). cols:
+ * prediction columns, to size-check them. */
 void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind, size_t cols,
                      gg_loss_cfg *c);
 
@@ -86,6 +87,13 @@ gg_dataset **lg_dataset_push(lua_State *L);
  * userdata (keeping it alive for the call). opts may be 0 for "no option table". */
 gg_rng *lg_rng_for(lua_State *L, int opts, const char *fname);
 gg_rng *lg_rng_check(lua_State *L, int idx);
+
+/* Schedulers (lsched.c): the open scheduler at idx; its core object (NULL for the
+ * Lua-only lambda/sequential kinds); one step of any kind (metric: plateau only; raises). */
+typedef struct lg_sched lg_sched;
+lg_sched *lg_sched_check(lua_State *L, int idx);
+gg_sched *lg_sched_native(lua_State *L, int idx);
+void lg_sched_step(lua_State *L, int idx, double metric);
 
 /* ---- module openers: each adds its functions/subtables to the table on top ---- */
 void lg_open_tensor(lua_State *L);

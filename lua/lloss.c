@@ -1,4 +1,6 @@
-/* lua/lloss.c — gglab.Loss: gg.loss.mse/cross_entropy/bce_with_logits(pred, target, opts).
+/* lua/lloss.c — gglab.Loss: gg.loss.<name>(pred, target, opts) for mse, cross_entropy,
+ * bce_with_logits, l1, smooth_l1, huber, bce and nll (core/loss.h), and the option parsing
+ * gg.train/gg.evaluate share (lg_loss_spec: "huber" or {"huber", delta = 2}).
  * A Loss holds its value and d loss / d pred; when pred came from model:forward,
  * loss:backward() sends that gradient into the model (like PyTorch's loss.backward()). */
 #include "lgglab.h"
@@ -11,13 +13,73 @@ typedef struct lg_loss {
 } lg_loss;
 /* user values: 1 = model userdata or nil, 2 = gradient tensor (B, k) */
 
-static const char *const loss_names[] = {"mse", "cross_entropy", "bce_with_logits", NULL};
+/* Option keys each kind takes, indexed by gg_loss_kind (PyTorch's constructor names). */
+static const char *const keys_plain[] = {"reduction", NULL};
+static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", "ignore_index", NULL};
+static const char *const keys_bce_logits[] = {"reduction", "weight", "pos_weight", NULL};
+static const char *const keys_smooth_l1[] = {"reduction", "beta", NULL};
+static const char *const keys_huber[] = {"reduction", "delta", NULL};
+static const char *const keys_bce[] = {"reduction", "weight", NULL};
+static const char *const keys_nll[] = {"reduction", "weight", "ignore_index", NULL};
+static const char *const *const loss_keys[] = {
+    [GG_LOSS_MSE] = keys_plain,         [GG_LOSS_CROSS_ENTROPY] = keys_ce,
+    [GG_LOSS_BCE_LOGITS] = keys_bce_logits, [GG_LOSS_L1] = keys_plain,
+    [GG_LOSS_SMOOTH_L1] = keys_smooth_l1, [GG_LOSS_HUBER] = keys_huber,
+    [GG_LOSS_BCE] = keys_bce,           [GG_LOSS_NLL] = keys_nll,
+};
+
+static int takes(gg_loss_kind kind, const char *key)
+{
+    for (const char *const *k = loss_keys[kind]; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* Is option key of the table at idx given (and the kind takes it)? */
+static int given(lua_State *L, int idx, gg_loss_kind kind, const char *key)
+{
+    if (!takes(kind, key))
+        return 0;
+    int t = lua_getfield(L, idx, key);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
+}
+
+/* Copy option key (a list or tensor of exactly n numbers) into dst. Value ranges are
+ * gg_loss_check's job. per: what one number stands for ("class", "column"). */
+static void read_list(lua_State *L, int idx, const char *fname, const char *key, const char *per,
+                      size_t n, float *dst)
+{
+    lua_getfield(L, idx, key);                             /* stack: ... list */
+    gg_tensor *t = luaL_testudata(L, -1, GG_TENSOR_MT);
+    int ok = t ? t->data != NULL : lua_istable(L, -1);
+    size_t got = !ok ? 0 : t ? t->rows * t->cols : (size_t)luaL_len(L, -1);
+    if (!ok)
+        luaL_error(L, "%s: %s must be a list (or tensor) of %d numbers, one per %s, got %s", fname,
+                   key, (int)n, per, t ? "a closed tensor" : lg_describe(L, -1));
+    if (got != n)
+        luaL_error(L, "%s: %s must be a list (or tensor) of %d numbers, one per %s, got %d %s",
+                   fname, key, (int)n, per, (int)got, got == 1 ? "number" : "numbers");
+    for (size_t j = 0; j < n; j++) {
+        if (t) {
+            dst[j] = t->data[j];
+            continue;
+        }
+        lua_geti(L, -1, (lua_Integer)j + 1);               /* stack: ... list v */
+        int isnum;
+        dst[j] = (float)lua_tonumberx(L, -1, &isnum);
+        if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
+            luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, key, (int)j + 1,
+                       lg_describe(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);                                         /* stack: ... */
+}
 
 void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind, size_t cols,
                      gg_loss_cfg *c)
 {
-    static const char *const plain[] = {"reduction", NULL};
-    static const char *const ce[] = {"reduction", "weight", "label_smoothing", "ignore_index", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     *c = gg_loss_defaults(kind);
     if (idx == 0 || lua_isnoneornil(L, idx)) {
@@ -25,35 +87,32 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
         return;
     }
     idx = lua_absindex(L, idx);
-    lg_opts_check(L, idx, fname, kind == GG_LOSS_CROSS_ENTROPY ? ce : plain);
+    lg_opts_check(L, idx, fname, loss_keys[kind]);
     c->reduction = (gg_reduction)lg_opt_enum(L, idx, fname, "reduction", "mean", reds);
-    if (kind == GG_LOSS_CROSS_ENTROPY) {
+    if (takes(kind, "label_smoothing"))
         c->label_smoothing = (float)lg_opt_number(L, idx, fname, "label_smoothing", 0.0);
+    if (takes(kind, "ignore_index"))
         c->ignore_index = (long)lg_opt_int(L, idx, fname, "ignore_index", -100, -(1LL << 31), 1LL << 31);
-    }
-    if (lua_getfield(L, idx, "weight") == LUA_TNIL)       /* stack: ... weight */
+    if (takes(kind, "beta"))
+        c->beta = (float)lg_opt_nonneg(L, idx, fname, "beta", 1.0);
+    if (takes(kind, "delta"))
+        c->delta = (float)lg_opt_positive(L, idx, fname, "delta", 1.0);
+    int has_w = given(L, idx, kind, "weight"), has_pw = given(L, idx, kind, "pos_weight");
+    if (!has_w && !has_pw) {
+        lua_pushnil(L);
         return;
-    gg_tensor *t = luaL_testudata(L, -1, GG_TENSOR_MT);
-    size_t n = t && t->data ? t->rows * t->cols : lua_istable(L, -1) ? (size_t)luaL_len(L, -1) : 0;
-    if (n != cols)
-        luaL_error(L, "%s: weight must be a list (or tensor) of %d numbers, one per class, got %s",
-                   fname, (int)cols, lg_describe(L, -1));
-    float *w = lua_newuserdatauv(L, n * sizeof *w, 0);     /* stack: ... weight buf */
-    for (size_t j = 0; j < n; j++) {
-        if (t) {
-            w[j] = t->data[j];
-            continue;
-        }
-        lua_geti(L, -2, (lua_Integer)j + 1);
-        int ok;
-        w[j] = (float)lua_tonumberx(L, -1, &ok);
-        if (!ok)
-            luaL_error(L, "%s: weight[%d] must be a number, got %s", fname, (int)j + 1,
-                       lg_describe(L, -1));
-        lua_pop(L, 1);
     }
-    lua_remove(L, -2);                                     /* stack: ... buf */
-    c->weight = w;
+    // One userdata holds both lists: weight at [0, cols), pos_weight at [cols, 2 cols).
+    float *buf = lua_newuserdatauv(L, 2 * cols * sizeof *buf, 0);  /* stack: ... buf */
+    const char *per = kind == GG_LOSS_CROSS_ENTROPY || kind == GG_LOSS_NLL ? "class" : "column";
+    if (has_w) {
+        read_list(L, idx, fname, "weight", per, cols, buf);
+        c->weight = buf;
+    }
+    if (has_pw) {
+        read_list(L, idx, fname, "pos_weight", per, cols, buf + cols);
+        c->pos_weight = buf + cols;
+    }
 }
 
 void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
@@ -83,21 +142,26 @@ void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, siz
         }
         opts = lua_gettop(L);
     } else if (!lua_isnoneornil(L, idx)) {
-        name = lua_tostring(L, idx);
         if (lua_type(L, idx) != LUA_TSTRING)
             luaL_error(L, "%s: loss must be a name or {name, options...}, got %s", fname,
                        lg_describe(L, idx));
+        name = lua_tostring(L, idx);
     }
-    int kind = -1;
-    for (int i = 0; loss_names[i]; i++)
-        if (strcmp(name, loss_names[i]) == 0)
-            kind = i;
-    if (kind < 0)
-        luaL_error(L, "%s: loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', got '%s'",
-                   fname, name);
-    lg_loss_options(L, opts, fname, (gg_loss_kind)kind, cols, c);
+    gg_loss_kind kind;
+    if (gg_loss_parse(name, &kind)) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; gg_loss_name((gg_loss_kind)i); i++) {
+            luaL_addstring(&b, i ? ", '" : "'");
+            luaL_addstring(&b, gg_loss_name((gg_loss_kind)i));
+            luaL_addchar(&b, '\'');
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "%s: loss must be one of %s, got '%s'", fname, lua_tostring(L, -1), name);
+    }
+    lg_loss_options(L, opts, fname, kind, cols, c);
     if (opts)
-        lua_remove(L, opts);  // the options table; the pushed weight (or nil) stays
+        lua_remove(L, opts);  // the options table; the pushed lists (or nil) stay
 }
 
 static int loss_compute(lua_State *L, gg_loss_kind kind, const char *fname)
@@ -114,7 +178,8 @@ static int loss_compute(lua_State *L, gg_loss_kind kind, const char *fname)
         return luaL_error(L, "%s: target must be %dx%d for a %dx%d prediction, got %dx%d", fname,
                           (int)pred->rows, (int)tc, (int)pred->rows, (int)pred->cols,
                           (int)target->rows, (int)target->cols);
-    if (gg_loss_check_targets(&c, target->data, target->rows, pred->cols, &err))
+    if (gg_loss_check_targets(&c, target->data, target->rows, pred->cols, &err) ||
+        gg_loss_check_pred(&c, pred->data, pred->rows, pred->cols, &err))
         return lg_fail(L, fname, &err);
     lg_loss *ls = lua_newuserdatauv(L, sizeof *ls, 2);       /* stack: ... w loss */
     *ls = (lg_loss){0};
@@ -136,7 +201,12 @@ static int loss_compute(lua_State *L, gg_loss_kind kind, const char *fname)
 
 static int loss_mse(lua_State *L) { return loss_compute(L, GG_LOSS_MSE, "gg.loss.mse"); }
 static int loss_ce(lua_State *L) { return loss_compute(L, GG_LOSS_CROSS_ENTROPY, "gg.loss.cross_entropy"); }
-static int loss_bce(lua_State *L) { return loss_compute(L, GG_LOSS_BCE_LOGITS, "gg.loss.bce_with_logits"); }
+static int loss_bce_logits(lua_State *L) { return loss_compute(L, GG_LOSS_BCE_LOGITS, "gg.loss.bce_with_logits"); }
+static int loss_l1(lua_State *L) { return loss_compute(L, GG_LOSS_L1, "gg.loss.l1"); }
+static int loss_smooth_l1(lua_State *L) { return loss_compute(L, GG_LOSS_SMOOTH_L1, "gg.loss.smooth_l1"); }
+static int loss_huber(lua_State *L) { return loss_compute(L, GG_LOSS_HUBER, "gg.loss.huber"); }
+static int loss_bce(lua_State *L) { return loss_compute(L, GG_LOSS_BCE, "gg.loss.bce"); }
+static int loss_nll(lua_State *L) { return loss_compute(L, GG_LOSS_NLL, "gg.loss.nll"); }
 
 static lg_loss *check_loss(lua_State *L)
 {
@@ -182,7 +252,9 @@ static const luaL_Reg loss_methods[] = {
 };
 
 static const luaL_Reg loss_funcs[] = {
-    {"mse", loss_mse}, {"cross_entropy", loss_ce}, {"bce_with_logits", loss_bce}, {NULL, NULL},
+    {"mse", loss_mse},       {"cross_entropy", loss_ce}, {"bce_with_logits", loss_bce_logits},
+    {"l1", loss_l1},         {"smooth_l1", loss_smooth_l1}, {"huber", loss_huber},
+    {"bce", loss_bce},       {"nll", loss_nll},          {NULL, NULL},
 };
 
 void lg_open_loss(lua_State *L)

@@ -1,7 +1,597 @@
-/* lua/lsched.c — gg.sched: learning-rate schedulers (issue 4; being written). */
+/* lua/lsched.c — gglab.Sched: gg.sched.step_lr(opt, opts) and the other learning-rate
+ * schedulers of torch.optim.lr_scheduler (1.13). A scheduler keeps its optimizer alive
+ * (user value 1). Constructing one performs torch's initial step (sets the optimizer's lr
+ * for step 0); sched:step() (sched:step(metric) for reduce_lr_on_plateau) goes after
+ * opt:step(). Three variants share the type: native (core/sched.h), lambda_lr (user value
+ * 2 = the Lua function) and sequential_lr (user value 2 = its list of schedulers).
+ *
+ * torch's base lr is the param group's 'initial_lr', set by the first scheduler attached
+ * to an optimizer (setdefault) and overwritten by OneCycleLR; later schedulers and
+ * SequentialLR read it. It lives in a registry table with weak keys, per optimizer. */
 #include "lgglab.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../core/sched.h"
+
+
+#define INITIAL_LR_KEY "gglab.sched.initial_lr"
+
+enum { NATIVE, LAMBDA, SEQUENTIAL };
+
+struct lg_sched {
+    int variant;       /* NATIVE, LAMBDA, SEQUENTIAL */
+    int open;          /* 0 until constructed, and once closed */
+    gg_sched *s;       /* NATIVE */
+    const char *name;  /* "step_lr", ... (static) */
+    long epoch;        /* LAMBDA, SEQUENTIAL: last_epoch */
+    double base_lr;    /* LAMBDA */
+    double last_lr;    /* LAMBDA, SEQUENTIAL */
+    long *milestones;  /* SEQUENTIAL (gg_malloc) */
+    size_t nmil;
+};
+
+
+lg_sched *lg_sched_check(lua_State *L, int idx)
+{
+    lg_sched *ls = luaL_checkudata(L, idx, GG_SCHED_MT);
+    if (!ls->open)
+        luaL_error(L, "attempt to use a closed gglab.Sched");
+    return ls;
+}
+
+/* The core scheduler of a native gglab.Sched at idx, or NULL (lambda_lr, sequential_lr). */
+gg_sched *lg_sched_native(lua_State *L, int idx)
+{
+    lg_sched *ls = lg_sched_check(L, idx);
+    return ls->variant == NATIVE ? ls->s : NULL;
+}
+
+/* ---- initial_lr per optimizer ---- */
+
+/* Push the weak-keyed table optimizer → initial_lr. */
+static void push_initial_table(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, INITIAL_LR_KEY) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);                       /* stack: t */
+    lua_newtable(L);                       /* stack: t mt */
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, INITIAL_LR_KEY);
+}
+
+/* initial_lr of the optimizer at opt, or def if none is recorded. */
+static double get_initial_lr(lua_State *L, int opt, double def)
+{
+    opt = lua_absindex(L, opt);
+    push_initial_table(L);
+    lua_pushvalue(L, opt);
+    if (lua_rawget(L, -2) == LUA_TNUMBER)  /* stack: t v */
+        def = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+    return def;
+}
+
+/* Record initial_lr (overwrite, or only when absent: torch's setdefault). */
+static void set_initial_lr(lua_State *L, int opt, double lr, int overwrite)
+{
+    opt = lua_absindex(L, opt);
+    push_initial_table(L);                 /* stack: t */
+    lua_pushvalue(L, opt);
+    int present = lua_rawget(L, -2) == LUA_TNUMBER;
+    lua_pop(L, 1);
+    if (overwrite || !present) {
+        lua_pushvalue(L, opt);
+        lua_pushnumber(L, lr);             /* stack: t opt lr */
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+/* ---- options ---- */
+
+/* Integer option (absent → def; required → error). Range is checked by core/sched.c. */
+static long opt_integer(lua_State *L, const char *f, const char *key, long def, int required,
+                        const char *what)
+{
+    int t = lua_istable(L, 2) ? lua_getfield(L, 2, key) : (lua_pushnil(L), LUA_TNIL);
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        if (required)
+            luaL_error(L, "%s: %s is required (%s)", f, key, what);
+        return def;
+    }
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (t != LUA_TNUMBER || !isint || v < -(lua_Integer)2147483647 || v > 2147483647)
+        luaL_error(L, "%s: %s must be %s, got %s", f, key, what, lg_describe(L, -1));
+    lua_pop(L, 1);
+    return (long)v;
+}
+
+static void require_field(lua_State *L, const char *f, const char *key, const char *what)
+{
+    if (!lua_istable(L, 2) || lua_getfield(L, 2, key) == LUA_TNIL)
+        luaL_error(L, "%s: %s is required (%s)", f, key, what);
+    lua_pop(L, 1);
+}
+
+/* ---- native constructors ---- */
+
+/* Build the native scheduler: stack 1 = optimizer, 2 = options (checked into *c). */
+static int push_native(lua_State *L, const char *f, const gg_sched_cfg *c)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: opt opts ... sched */
+    memset(ls, 0, sizeof *ls);
+    ls->variant = NATIVE;
+    ls->name = gg_sched_kind_name(c->kind);
+    luaL_setmetatable(L, GG_SCHED_MT);
+    double lr0 = gg_optim_lr(o);
+    double base = get_initial_lr(L, 1, lr0);
+    gg_err err;
+    if (gg_sched_new(&ls->s, c, o, base, &err))
+        return lg_fail(L, f, &err);
+    ls->open = 1;
+    if (c->kind == GG_SCHED_ONE_CYCLE)
+        set_initial_lr(L, 1, c->one_cycle.max_lr / c->one_cycle.div_factor, 1);
+    else if (c->kind != GG_SCHED_PLATEAU)
+        set_initial_lr(L, 1, lr0, 0);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static void begin(lua_State *L, const char *f, const char *const allowed[])
+{
+    lg_optim_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+}
+
+static int sched_step_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"step_size", "gamma", NULL};
+    const char *f = "gg.sched.step_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_STEP);
+    c.step.step_size = opt_integer(L, f, "step_size", 0, 1, "a positive integer");
+    c.step.gamma = lg_opt_positive(L, 2, f, "gamma", c.step.gamma);
+    return push_native(L, f, &c);
+}
+
+static int sched_multistep_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"milestones", "gamma", NULL};
+    const char *f = "gg.sched.multistep_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_MULTISTEP);
+    c.multistep.gamma = lg_opt_positive(L, 2, f, "gamma", c.multistep.gamma);
+    require_field(L, f, "milestones", "a list of non-negative integers");
+    lua_getfield(L, 2, "milestones");                     /* stack: opt opts ms */
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "%s: milestones must be a list of non-negative integers, got %s", f,
+                          lg_describe(L, -1));
+    size_t n = (size_t)luaL_len(L, -1);
+    long *ms = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ms, 0);  /* stack: ... ms buf */
+    for (size_t i = 0; i < n; i++) {
+        lua_geti(L, -2, (lua_Integer)i + 1);
+        int isint = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < 0 || v > 2147483647)
+            return luaL_error(L, "%s: milestones must be a list of non-negative integers, got %s "
+                              "at %d", f, lg_describe(L, -1), (int)i + 1);
+        ms[i] = (long)v;
+        lua_pop(L, 1);
+    }
+    c.multistep.milestones = ms;
+    c.multistep.n_milestones = n;
+    return push_native(L, f, &c);                        // copies the milestones
+}
+
+static int sched_exponential_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"gamma", NULL};
+    const char *f = "gg.sched.exponential_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_EXPONENTIAL);
+    require_field(L, f, "gamma", "a positive number");
+    c.exponential.gamma = lg_opt_positive(L, 2, f, "gamma", 0.0);
+    return push_native(L, f, &c);
+}
+
+static int sched_cosine_annealing_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"T_max", "eta_min", NULL};
+    const char *f = "gg.sched.cosine_annealing_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_COSINE);
+    c.cosine.T_max = opt_integer(L, f, "T_max", 0, 1, "a positive integer");
+    c.cosine.eta_min = lg_opt_nonneg(L, 2, f, "eta_min", 0.0);
+    return push_native(L, f, &c);
+}
+
+static int sched_cosine_annealing_warm_restarts(lua_State *L)
+{
+    static const char *const allowed[] = {"T_0", "T_mult", "eta_min", NULL};
+    const char *f = "gg.sched.cosine_annealing_warm_restarts";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_COSINE_RESTARTS);
+    c.restarts.T_0 = opt_integer(L, f, "T_0", 0, 1, "a positive integer");
+    c.restarts.T_mult = opt_integer(L, f, "T_mult", 1, 0, "an integer >= 1");
+    c.restarts.eta_min = lg_opt_nonneg(L, 2, f, "eta_min", 0.0);
+    return push_native(L, f, &c);
+}
+
+static int sched_reduce_lr_on_plateau(lua_State *L)
+{
+    static const char *const allowed[] = {"mode", "factor", "patience", "threshold",
+                                          "threshold_mode", "cooldown", "min_lr", "eps", NULL};
+    static const char *const modes[] = {"min", "max", NULL};
+    static const char *const tmodes[] = {"rel", "abs", NULL};
+    const char *f = "gg.sched.reduce_lr_on_plateau";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_PLATEAU);
+    gg_plateau_cfg *p = &c.plateau;
+    p->mode_max = lg_opt_enum(L, 2, f, "mode", "min", modes);
+    p->factor = lg_opt_nonneg(L, 2, f, "factor", p->factor);
+    p->patience = opt_integer(L, f, "patience", p->patience, 0, "a non-negative integer");
+    p->threshold = lg_opt_nonneg(L, 2, f, "threshold", p->threshold);
+    p->threshold_abs = lg_opt_enum(L, 2, f, "threshold_mode", "rel", tmodes);
+    p->cooldown = opt_integer(L, f, "cooldown", p->cooldown, 0, "a non-negative integer");
+    p->min_lr = lg_opt_nonneg(L, 2, f, "min_lr", p->min_lr);
+    p->eps = lg_opt_nonneg(L, 2, f, "eps", p->eps);
+    return push_native(L, f, &c);
+}
+
+static int sched_one_cycle_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"max_lr", "total_steps", "pct_start",
+                                          "anneal_strategy", "cycle_momentum", "base_momentum",
+                                          "max_momentum", "div_factor", "final_div_factor",
+                                          "three_phase", NULL};
+    static const char *const anneal[] = {"cos", "linear", NULL};
+    const char *f = "gg.sched.one_cycle_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_ONE_CYCLE);
+    gg_one_cycle_cfg *o = &c.one_cycle;
+    require_field(L, f, "max_lr", "a positive number");
+    o->max_lr = lg_opt_positive(L, 2, f, "max_lr", 0.0);
+    o->total_steps = opt_integer(L, f, "total_steps", 0, 1, "a positive integer");
+    o->pct_start = lg_opt_nonneg(L, 2, f, "pct_start", o->pct_start);
+    o->anneal_linear = lg_opt_enum(L, 2, f, "anneal_strategy", "cos", anneal);
+    o->cycle_momentum = lg_opt_bool(L, 2, f, "cycle_momentum", o->cycle_momentum);
+    o->base_momentum = lg_opt_nonneg(L, 2, f, "base_momentum", o->base_momentum);
+    o->max_momentum = lg_opt_nonneg(L, 2, f, "max_momentum", o->max_momentum);
+    o->div_factor = lg_opt_positive(L, 2, f, "div_factor", o->div_factor);
+    o->final_div_factor = lg_opt_positive(L, 2, f, "final_div_factor", o->final_div_factor);
+    o->three_phase = lg_opt_bool(L, 2, f, "three_phase", 0);
+    return push_native(L, f, &c);
+}
+
+static int sched_linear_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"start_factor", "end_factor", "total_iters", NULL};
+    const char *f = "gg.sched.linear_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_LINEAR);
+    c.linear.start_factor = lg_opt_number(L, 2, f, "start_factor", c.linear.start_factor);
+    c.linear.end_factor = lg_opt_number(L, 2, f, "end_factor", c.linear.end_factor);
+    c.linear.total_iters = opt_integer(L, f, "total_iters", c.linear.total_iters, 0,
+                                       "a positive integer");
+    return push_native(L, f, &c);
+}
+
+static int sched_constant_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"factor", "total_iters", NULL};
+    const char *f = "gg.sched.constant_lr";
+    begin(L, f, allowed);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_CONSTANT);
+    c.constant.factor = lg_opt_number(L, 2, f, "factor", c.constant.factor);
+    c.constant.total_iters = opt_integer(L, f, "total_iters", c.constant.total_iters, 0,
+                                         "a non-negative integer");
+    return push_native(L, f, &c);
+}
+
+/* ---- lambda_lr ---- */
+
+/* Set the optimizer (user value 1 of the sched at idx) to base * fn(epoch); raises. */
+static double lambda_apply(lua_State *L, int idx, lg_sched *ls, long epoch, const char *f)
+{
+    idx = lua_absindex(L, idx);
+    lua_getiuservalue(L, idx, 2);                         /* stack: ... fn */
+    lua_pushinteger(L, epoch);
+    lua_call(L, 1, 1);                                    /* stack: ... factor */
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        luaL_error(L, "%s: the function must return a number, got %s (epoch %d)", f,
+                   lg_describe(L, -1), (int)epoch);
+    double lr = ls->base_lr * lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    lua_getiuservalue(L, idx, 1);                         /* stack: ... opt */
+    gg_optim *o = lg_optim_check(L, -1);
+    lua_pop(L, 1);
+    gg_err err;
+    if (gg_optim_set_lr(o, lr, &err))
+        luaL_error(L, "%s: at epoch %d: %s", f, (int)epoch, err.msg);
+    return lr;
+}
+
+static int sched_lambda_lr(lua_State *L)
+{
+    const char *f = "gg.sched.lambda_lr";
+    gg_optim *o = lg_optim_check(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: opt fn sched */
+    memset(ls, 0, sizeof *ls);
+    ls->variant = LAMBDA;
+    ls->name = "lambda_lr";
+    luaL_setmetatable(L, GG_SCHED_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, 3, 1);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 3, 2);
+    double lr0 = gg_optim_lr(o);
+    ls->base_lr = get_initial_lr(L, 1, lr0);
+    ls->last_lr = lambda_apply(L, 3, ls, 0, f);
+    ls->epoch = 0;
+    ls->open = 1;
+    set_initial_lr(L, 1, lr0, 0);
+    return 1;
+}
+
+/* ---- stepping any variant ---- */
+
+static void step_any(lua_State *L, int idx, double metric, const char *f);
+
+/* step(0) (SequentialLR at a milestone) or the initial step again (reinit). */
+static void restart_any(lua_State *L, int idx, int reinit, const char *f)
+{
+    lg_sched *ls = lg_sched_check(L, idx);
+    if (ls->variant == LAMBDA) {  // no closed form: get_lr() at epoch 0 either way
+        ls->last_lr = lambda_apply(L, idx, ls, 0, f);
+        ls->epoch = 0;
+        return;
+    }
+    lua_getiuservalue(L, idx, 1);
+    gg_optim *o = lg_optim_check(L, -1);
+    lua_pop(L, 1);
+    gg_err err;
+    if (reinit ? gg_sched_reinit_on(ls->s, o, &err) : gg_sched_restart_on(ls->s, o, &err))
+        luaL_error(L, "%s: %s", f, err.msg);
+}
+
+static double last_lr_of(lua_State *L, int idx)
+{
+    lg_sched *ls = lg_sched_check(L, idx);
+    return ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr;
+}
+
+/* SequentialLR.step (1.13): the scheduler whose milestone range holds the new epoch steps;
+ * at its milestone it is stepped with step(0), which restarts it from the base lr. */
+static void sequential_step(lua_State *L, int idx, lg_sched *ls, const char *f)
+{
+    idx = lua_absindex(L, idx);
+    long e = ls->epoch + 1;
+    size_t k = 0;  // bisect_right(milestones, e)
+    while (k < ls->nmil && ls->milestones[k] <= e)
+        k++;
+    lua_getiuservalue(L, idx, 2);                         /* stack: ... list */
+    lua_geti(L, -1, (lua_Integer)k + 1);                  /* stack: ... list child */
+    if (k > 0 && ls->milestones[k - 1] == e)
+        restart_any(L, -1, 0, f);
+    else
+        step_any(L, -1, 0.0, f);
+    ls->last_lr = last_lr_of(L, -1);
+    ls->epoch = e;
+    lua_pop(L, 2);
+}
+
+static void step_any(lua_State *L, int idx, double metric, const char *f)
+{
+    lg_sched *ls = lg_sched_check(L, idx);
+    if (ls->variant == LAMBDA) {
+        ls->last_lr = lambda_apply(L, idx, ls, ls->epoch + 1, f);
+        ls->epoch++;
+    } else if (ls->variant == SEQUENTIAL) {
+        sequential_step(L, idx, ls, f);
+    } else {
+        lua_getiuservalue(L, idx, 1);
+        gg_optim *o = lg_optim_check(L, -1);
+        lua_pop(L, 1);
+        gg_err err;
+        if (gg_sched_step(ls->s, o, metric, &err))
+            luaL_error(L, "%s: %s", f, err.msg);
+    }
+}
+
+void lg_sched_step(lua_State *L, int idx, double metric)
+{
+    step_any(L, idx, metric, "gglab.Sched:step");
+}
+
+/* ---- sequential_lr ---- */
+
+static int sched_sequential_lr(lua_State *L)
+{
+    static const char *const allowed[] = {"schedulers", "milestones", NULL};
+    const char *f = "gg.sched.sequential_lr";
+    gg_optim *o = lg_optim_check(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    lua_settop(L, 2);
+    require_field(L, f, "schedulers", "a list of gglab.Sched on the same optimizer");
+    require_field(L, f, "milestones", "a list of increasing positive integers");
+    lua_getfield(L, 2, "schedulers");                     /* stack: opt opts scheds */
+    lua_getfield(L, 2, "milestones");                     /* stack: opt opts scheds ms */
+    if (!lua_istable(L, 3) || luaL_len(L, 3) < 1)
+        return luaL_error(L, "%s: schedulers must be a non-empty list of gglab.Sched, got %s", f,
+                          lg_describe(L, 3));
+    lua_Integer n = luaL_len(L, 3);
+    if (!lua_istable(L, 4) || luaL_len(L, 4) != n - 1)
+        return luaL_error(L, "%s: milestones must be a list of %d integers (one fewer than "
+                          "schedulers), got %s", f, (int)(n - 1), lg_describe(L, 4));
+    lua_newtable(L);                                      /* stack: ... children */
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 3, i);                                /* stack: ... children s */
+        lg_sched *c = luaL_testudata(L, -1, GG_SCHED_MT);
+        if (!c || !c->open)
+            return luaL_error(L, "%s: schedulers[%d] must be an open gglab.Sched, got %s", f,
+                              (int)i, lg_describe(L, -1));
+        if (c->variant == SEQUENTIAL ||
+            (c->variant == NATIVE && gg_sched_kind_of(c->s) == GG_SCHED_PLATEAU))
+            return luaL_error(L, "%s: schedulers[%d] is a %s, which sequential_lr cannot hold",
+                              f, (int)i, c->variant == SEQUENTIAL ? "sequential_lr" : c->name);
+        lua_getiuservalue(L, -1, 1);
+        if (!lua_rawequal(L, -1, 1))
+            return luaL_error(L, "%s: schedulers[%d] belongs to another optimizer", f, (int)i);
+        lua_pop(L, 1);
+        lua_rawseti(L, -2, i);
+    }
+    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: ... children sched */
+    memset(ls, 0, sizeof *ls);
+    ls->variant = SEQUENTIAL;
+    ls->name = "sequential_lr";
+    luaL_setmetatable(L, GG_SCHED_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, -2);
+    lua_setiuservalue(L, -2, 2);
+    if (n > 1 && !(ls->milestones = gg_malloc((size_t)n - 1, sizeof *ls->milestones)))
+        return luaL_error(L, "%s: out of memory", f);
+    for (lua_Integer i = 1; i < n; i++) {
+        lua_geti(L, 4, i);
+        int isint = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        long prev = i > 1 ? ls->milestones[i - 2] : 1;
+        if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < prev || v > 2147483647)
+            return luaL_error(L, "%s: milestones must be non-decreasing positive integers, got "
+                              "%s at %d", f, lg_describe(L, -1), (int)i);
+        ls->milestones[i - 1] = (long)v;
+        ls->nmil = (size_t)i;
+        lua_pop(L, 1);
+    }
+    ls->open = 1;
+    // Reset the lr to initial_lr and redo the first scheduler's initial step.
+    gg_err err;
+    if (gg_optim_set_lr(o, get_initial_lr(L, 1, gg_optim_lr(o)), &err))
+        return lg_fail(L, f, &err);
+    lua_geti(L, -2, 1);                                   /* stack: ... children sched s1 */
+    restart_any(L, -1, 1, f);
+    ls->last_lr = last_lr_of(L, -1);
+    ls->epoch = 0;
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* ---- methods ---- */
+
+/* sched:step() / sched:step(metric) (reduce_lr_on_plateau) */
+static int sched_step(lua_State *L)
+{
+    lg_sched *ls = lg_sched_check(L, 1);
+    int plateau = ls->variant == NATIVE && gg_sched_kind_of(ls->s) == GG_SCHED_PLATEAU;
+    double metric = 0.0;
+    if (plateau)
+        metric = luaL_checknumber(L, 2);
+    else if (!lua_isnone(L, 2))
+        return luaL_error(L, "gglab.Sched:step: %s takes no argument (only "
+                          "reduce_lr_on_plateau takes a metric)", ls->name);
+    step_any(L, 1, metric, "gglab.Sched:step");
+    return 0;
+}
+
+static int sched_get_last_lr(lua_State *L)
+{
+    lg_sched *ls = lg_sched_check(L, 1);
+    lua_pushnumber(L, ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr);
+    return 1;
+}
+
+static int sched_last_epoch(lua_State *L)
+{
+    lg_sched *ls = lg_sched_check(L, 1);
+    lua_pushinteger(L, ls->variant == NATIVE ? gg_sched_epoch(ls->s) : ls->epoch);
+    return 1;
+}
+
+static int sched_optimizer(lua_State *L)
+{
+    lg_sched_check(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int sched_kind(lua_State *L)
+{
+    lua_pushstring(L, lg_sched_check(L, 1)->name);
+    return 1;
+}
+
+static int sched_tostring(lua_State *L)
+{
+    lg_sched *ls = luaL_checkudata(L, 1, GG_SCHED_MT);
+    if (!ls->open) {
+        lua_pushliteral(L, "gglab.Sched(closed)");
+        return 1;
+    }
+    char buf[64];
+    lua_pushnumber(L, ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr);
+    const char *lr = lg_fmt_number(L, -1, 0, buf);
+    long e = ls->variant == NATIVE ? gg_sched_epoch(ls->s) : ls->epoch;
+    lua_pushfstring(L, "gglab.Sched(%s, epoch=%d, lr=%s)", ls->name, (int)e, lr);
+    return 1;
+}
+
+static int sched_gc(lua_State *L)
+{
+    lg_sched *ls = luaL_checkudata(L, 1, GG_SCHED_MT);
+    gg_sched_free(ls->s);
+    gg_free(ls->milestones);
+    ls->s = NULL;
+    ls->milestones = NULL;
+    ls->nmil = 0;
+    ls->open = 0;
+    return 0;
+}
+
+static const luaL_Reg sched_methods[] = {
+    {"step", sched_step},           {"get_last_lr", sched_get_last_lr},
+    {"last_epoch", sched_last_epoch}, {"optimizer", sched_optimizer},
+    {"kind", sched_kind},           {NULL, NULL},
+};
+
+static const luaL_Reg sched_meta[] = {
+    {"__gc", sched_gc}, {"__close", sched_gc}, {"__tostring", sched_tostring},
+    {"__index", NULL},  {NULL, NULL},
+};
+
+static const luaL_Reg sched_funcs[] = {
+    {"step_lr", sched_step_lr},
+    {"multistep_lr", sched_multistep_lr},
+    {"exponential_lr", sched_exponential_lr},
+    {"cosine_annealing_lr", sched_cosine_annealing_lr},
+    {"cosine_annealing_warm_restarts", sched_cosine_annealing_warm_restarts},
+    {"reduce_lr_on_plateau", sched_reduce_lr_on_plateau},
+    {"one_cycle_lr", sched_one_cycle_lr},
+    {"linear_lr", sched_linear_lr},
+    {"constant_lr", sched_constant_lr},
+    {"lambda_lr", sched_lambda_lr},
+    {"sequential_lr", sched_sequential_lr},
+    {NULL, NULL},
+};
 
 void lg_open_sched(lua_State *L)
 {
-    (void)L;
+    luaL_newmetatable(L, GG_SCHED_MT);    /* stack: gg mt */
+    luaL_setfuncs(L, sched_meta, 0);
+    luaL_newlib(L, sched_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, sched_funcs);          /* stack: gg sched */
+    lua_setfield(L, -2, "sched");
 }

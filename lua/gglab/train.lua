@@ -24,7 +24,8 @@ end
 -- Called from helpers of M.train: level 4 blames the line that called gg.train.
 local function fail(msg) error("gg.train: " .. msg, 4) end
 
-local LOSSES = { mse = true, cross_entropy = true, bce_with_logits = true }
+local LOSSES = { mse = true, l1 = true, smooth_l1 = true, huber = true, bce = true,
+  bce_with_logits = true, cross_entropy = true, nll = true }
 
 local function is_a(v, name)
   local mt = getmetatable(v)
@@ -68,7 +69,8 @@ local function check(opts)
   end
   local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
   if opts.loss ~= nil and not LOSSES[lname] then
-    fail("loss must be one of 'mse', 'cross_entropy', 'bce_with_logits' (or {name, options...}), got "
+    fail("loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
+      .. "'cross_entropy', 'nll' (or {name, options...}), got "
       .. describe(opts.loss))
   end
   for _, k in ipairs { "shuffle", "drop_last" } do
