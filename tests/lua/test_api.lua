@@ -615,7 +615,8 @@ do
     "gg.optim.adam: betas must be a list of two numbers in [0, 1), got 0.9")
   raises_text("option keys must be names", function() gg.optim.sgd(m, { 0.1 }) end,
     "gg.optim.sgd: option keys must be names, got 1")
-  raises_text("set_lr", function() gg.optim.sgd(m):set_lr(0) end, "gglab.Optim:set_lr: lr must be a positive number, got 0")
+  raises_text("set_lr", function() gg.optim.sgd(m):set_lr(math.huge) end, "gglab.Optim:set_lr: lr must be a finite number, got inf")
+  T.ok("set_lr 0 is allowed (schedules reach it)", pcall(function() gg.optim.sgd(m):set_lr(0) end))
 
   raises_text("mlp bad activation", function() gg.nn.mlp { 2, 3, 1, activation = "gelu" } end,
     "gg.nn.mlp: activation must be one of 'relu', 'sigmoid', 'tanh', got 'gelu'")
