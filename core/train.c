@@ -51,9 +51,10 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
 
 /* The steps of one pass over given batches (see gg_train_batches); y is scratch for the
  * largest batch's targets, the model already reserved for it. */
-static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg_train_cfg *cfg,
-                        const size_t *idx, const size_t *counts, size_t nsteps, float *y,
-                        const gg_step_log *log, gg_epoch_result *res)
+static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
+                             const gg_train_cfg *cfg, const size_t *idx, const size_t *counts,
+                             size_t nsteps, float *y, const gg_step_log *log,
+                             gg_epoch_result *res, gg_err *err)
 {
     const size_t out = gg_model_out(m);
     const double norm_type = cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
@@ -74,6 +75,8 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
         }
         if (log && log->loss)
             log->loss[s] = l;
+        if (log && log->lr)
+            log->lr[s] = gg_optim_lr(o);
         res->steps = s + 1;
         weighted += (double)l * (double)B;
         seen += B;
@@ -91,8 +94,30 @@ static void run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds, const gg
         if (cfg->clip_value > 0.0)
             gg_clip_grad_value(m, (float)cfg->clip_value);
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
+        if (cfg->sched) {
+            gg_status st = gg_sched_step(cfg->sched, o, (double)NAN, err);
+            if (st) {
+                res->mean_loss = weighted / (double)seen;
+                return st;
+            }
+        }
     }
     res->mean_loss = seen ? weighted / (double)seen : (double)NAN;
+    return GG_OK;
+}
+
+size_t gg_train_plan(const gg_train_cfg *cfg, size_t n, gg_rng *rng, size_t *idx, size_t *counts)
+{
+    const size_t bs = cfg->batch_size < n ? cfg->batch_size : n;
+    const size_t steps = gg_train_steps_per_epoch(cfg, n);
+    if (cfg->shuffle)
+        gg_rng_permutation(rng, idx, n);
+    else
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    for (size_t s = 0; s < steps; s++)
+        counts[s] = n - s * bs < bs ? n - s * bs : bs;
+    return steps;
 }
 
 gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
@@ -110,9 +135,9 @@ gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
     float *y = gg_malloc(maxb, gg_dataset_k(ds) * sizeof *y);
     if (!y)
         return gg_err_set(err, GG_ENOMEM, "out of memory for a batch of %zu rows", maxb);
-    run_batches(m, o, ds, cfg, idx, counts, nsteps, y, log, res);
+    st = run_batches(m, o, ds, cfg, idx, counts, nsteps, y, log, res, err);
     gg_free(y);
-    return GG_OK;
+    return st;
 }
 
 gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
@@ -134,18 +159,12 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
         gg_free(y);
         return gg_err_set(err, GG_ENOMEM, "out of memory for an epoch over %zu rows", n);
     }
-    if (cfg->shuffle)
-        gg_rng_permutation(rng, idx, n);
-    else
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-    for (size_t s = 0; s < steps; s++)
-        counts[s] = n - s * bs < bs ? n - s * bs : bs;
-    run_batches(m, o, ds, cfg, idx, counts, steps, y, log, res);
+    gg_train_plan(cfg, n, rng, idx, counts);
+    st = run_batches(m, o, ds, cfg, idx, counts, steps, y, log, res, err);
     gg_free(idx);
     gg_free(counts);
     gg_free(y);
-    return GG_OK;
+    return st;
 }
 
 gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,

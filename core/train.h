@@ -11,6 +11,7 @@
 #include "model.h"
 #include "optim.h"
 #include "rng.h"
+#include "sched.h"
 #include "status.h"
 
 typedef struct gg_train_cfg {
@@ -22,12 +23,14 @@ typedef struct gg_train_cfg {
     double clip_norm;       /* > 0: clip_grad_norm_ to this after backward; 0 = off */
     double clip_norm_type;  /* its p (2 when 0); may be +inf */
     double clip_value;      /* > 0: clip_grad_value_ to this (after clip_norm); 0 = off */
+    gg_sched *sched;        /* borrowed, or NULL: stepped after every optimizer step */
 } gg_train_cfg;
 
 /* Optional per-step outputs of a training call (each NULL or one float per step). */
 typedef struct gg_step_log {
     float *loss;       /* the step's loss (penalty included), before its update */
     float *grad_norm;  /* the total 2-norm (clip_norm_type-norm when clipping) before clipping */
+    double *lr;        /* the learning rate the step used */
 } gg_step_log;
 
 typedef struct gg_epoch_result {
@@ -45,11 +48,17 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
                          const gg_dataset *ds, gg_err *err);
 
 /* One epoch. log (or NULL) receives per-step values, arrays of gg_train_steps_per_epoch
- * floats. Each step: zero_grad, forward, loss, backward, penalty, clipping, optimizer step.
- * rng is used only when shuffling. GG_ENOMEM if scratch cannot be had. */
+ * floats. Each step: zero_grad, forward, loss, backward, penalty, clipping, optimizer
+ * step, scheduler step. rng is used only when shuffling. GG_ENOMEM if scratch cannot be
+ * had; a scheduler's error (one-cycle stepped past its end) stops the epoch with it. */
 gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
                          const gg_train_cfg *cfg, gg_rng *rng, const gg_step_log *log,
                          gg_epoch_result *res, gg_err *err);
+
+/* The batches gg_train_epoch runs: idx (n rows, 0-based) gets the epoch's row order (a
+ * permutation from rng when shuffling, else 0..n-1) and counts (gg_train_steps_per_epoch
+ * entries) the batch sizes. Returns the number of batches. */
+size_t gg_train_plan(const gg_train_cfg *cfg, size_t n, gg_rng *rng, size_t *idx, size_t *counts);
 
 /* Train on explicit batches: step s uses rows idx[off_s .. off_s + counts[s]) where off_s
  * is the sum of the earlier counts (0-based rows, validated by the caller: each < n, each

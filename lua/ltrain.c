@@ -2,6 +2,8 @@
  * loop never returns to Lua (gg.train in lua/gglab/train.lua is built on these). */
 #include "lgglab.h"
 
+#include <math.h>
+
 #include "../core/mem.h"
 
 /* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
@@ -44,18 +46,31 @@ static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t 
     return nb;
 }
 
+/* Push a list of the first n values of a float or double array. */
+static void push_list(lua_State *L, const float *f, const double *d, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t s = 0; s < n; s++) {
+        lua_pushnumber(L, f ? (lua_Number)f[s] : (lua_Number)d[s]);
+        lua_rawseti(L, -2, (lua_Integer)s + 1);
+    }
+}
+
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
  *                reduction="mean", seed=|rng=, order=, l1=0, l2=0, clip_norm=0,
- *                clip_norm_type=2, clip_value=0, grad_norms=false})
- *   → step_losses, diverged, mean_loss [, step_grad_norms]
- * With order (a list of batches of 1-based rows) those batches run in that order instead
- * of batch_size/shuffle/drop_last: how a run replays a given data order exactly. */
+ *                clip_norm_type=2, clip_value=0, scheduler=, grad_norms=false, lrs=false})
+ *   → step_losses, diverged, mean_loss [, info]
+ * info = {grad_norm = {...}, lr = {...}} when grad_norms / lrs ask for them. With order (a
+ * list of batches of 1-based rows) those batches run in that order instead of
+ * batch_size/shuffle/drop_last: how a run replays a given data order exactly. A scheduler
+ * is stepped after every optimizer step (in C, or batch by batch for the Lua-only
+ * lambda/sequential kinds). */
 static int train_epoch(lua_State *L)
 {
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
                                           "reduction", "seed", "rng", "order", "l1", "l2",
                                           "clip_norm", "clip_norm_type", "clip_value",
-                                          "grad_norms", NULL};
+                                          "scheduler", "grad_norms", "lrs", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -86,48 +101,85 @@ static int train_epoch(lua_State *L)
     }
     lua_pop(L, 1);
     int want_norms = lg_opt_bool(L, 4, f, "grad_norms", 0);
-    lua_getiuservalue(L, 2, 1);                              /* stack: m o ds opts omodel */
+    int want_lrs = lg_opt_bool(L, 4, f, "lrs", 0);
+    int sched = 0;                                           // stack index of a Lua-only scheduler
+    if (lua_getfield(L, 4, "scheduler") != LUA_TNIL) {       /* stack: ... sched */
+        if (!luaL_testudata(L, -1, GG_SCHED_MT))
+            return luaL_error(L, "%s: scheduler must be a gglab.Sched (gg.sched.*), got %s", f,
+                              lg_describe(L, -1));
+        lua_getfield(L, -1, "optimizer");                    /* ... sched method */
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 1);                                   /* ... sched its_optimizer */
+        if (lua_touserdata(L, -1) != lua_touserdata(L, 2))
+            return luaL_error(L, "%s: the scheduler was built for another optimizer", f);
+        lua_pop(L, 1);
+        c.sched = lg_sched_native(L, -1);
+        if (!c.sched)
+            sched = lua_gettop(L);                           // keep it for batch-by-batch steps
+    }
+    lua_getiuservalue(L, 2, 1);                              /* stack: ... omodel */
     if (lua_touserdata(L, -1) != (void *)lm)
         return luaL_error(L, "%s: the optimizer was built for another model", f);
     lua_pop(L, 1);
     gg_err err;
     if (gg_train_check(&c, lm->m, o, ds, &err))
         return lg_fail(L, f, &err);
-    gg_epoch_result res;
-    gg_step_log log = {0};
+
+    // The epoch's batches: given by order, or planned exactly as gg_train_epoch would.
+    size_t *idx, *counts, nb;
     if (lua_getfield(L, 4, "order") != LUA_TNIL) {
         lua_pop(L, 1);
-        size_t *idx, *counts;
-        size_t nb = read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);
-        log.loss = lua_newuserdatauv(L, nb * sizeof(float), 0);
-        log.grad_norm = want_norms ? lua_newuserdatauv(L, nb * sizeof(float), 0) : NULL;
+        nb = read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);  /* ... counts idx */
+    } else {
+        lua_pop(L, 1);
+        size_t n = gg_dataset_n(ds), steps = gg_train_steps_per_epoch(&c, n);
+        gg_rng *r = c.shuffle ? lg_rng_for(L, 4, f) : NULL;  /* ... [rng] */
+        counts = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
+        idx = lua_newuserdatauv(L, n * sizeof *idx, 0);
+        nb = gg_train_plan(&c, n, r, idx, counts);
+    }
+    gg_step_log log = {0};
+    log.loss = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0);
+    log.grad_norm = want_norms ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0) : NULL;
+    log.lr = want_lrs ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(double), 0) : NULL;
+    gg_epoch_result res = {0};
+    if (!sched) {
         if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, &log, &res, &err))
             return lg_fail(L, f, &err);
     } else {
-        lua_pop(L, 1);
-        gg_rng *r = lg_rng_for(L, 4, f);                     /* stack: ... rng */
-        size_t steps = gg_train_steps_per_epoch(&c, gg_dataset_n(ds));
-        log.loss = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0);
-        log.grad_norm = want_norms ? lua_newuserdatauv(L, (steps ? steps : 1) * sizeof(float), 0) : NULL;
-        if (gg_train_epoch(lm->m, o, ds, &c, r, &log, &res, &err))
-            return lg_fail(L, f, &err);
+        // One batch per C call, the scheduler stepped from Lua in between.
+        double weighted = 0.0;
+        size_t seen = 0, off = 0;
+        for (size_t s = 0; s < nb && !res.diverged; s++) {
+            gg_step_log one = {log.loss + s, log.grad_norm ? log.grad_norm + s : NULL,
+                               log.lr ? log.lr + s : NULL};
+            gg_epoch_result r1;
+            if (gg_train_batches(lm->m, o, ds, &c, idx + off, counts + s, 1, &one, &r1, &err))
+                return lg_fail(L, f, &err);
+            res.steps = s + 1;
+            res.diverged = r1.diverged;
+            weighted += r1.mean_loss * (double)counts[s];
+            seen += counts[s];
+            off += counts[s];
+            if (!r1.diverged)
+                lg_sched_step(L, sched, (double)NAN);
+        }
+        res.mean_loss = seen ? weighted / (double)seen : (double)NAN;
     }
     lm->gen++;  // earlier forward outputs no longer match the model's saved activations
-    lua_createtable(L, (int)res.steps, 0);                   /* ... bufs list */
-    for (size_t s = 0; s < res.steps; s++) {
-        lua_pushnumber(L, (lua_Number)log.loss[s]);
-        lua_rawseti(L, -2, (lua_Integer)s + 1);
-    }
+    push_list(L, log.loss, NULL, res.steps);
     lua_pushboolean(L, res.diverged);
     lua_pushnumber(L, res.mean_loss);
-    if (!want_norms)
+    if (!want_norms && !want_lrs)
         return 3;
-    // A diverged step stops before clipping: it has no norm.
-    size_t nn = res.diverged ? res.steps - 1 : res.steps;
-    lua_createtable(L, (int)nn, 0);
-    for (size_t s = 0; s < nn; s++) {
-        lua_pushnumber(L, (lua_Number)log.grad_norm[s]);
-        lua_rawseti(L, -2, (lua_Integer)s + 1);
+    lua_createtable(L, 0, 2);
+    if (want_norms) {  // a diverged step stops before clipping: it has no norm
+        push_list(L, log.grad_norm, NULL, res.diverged ? res.steps - 1 : res.steps);
+        lua_setfield(L, -2, "grad_norm");
+    }
+    if (want_lrs) {
+        push_list(L, NULL, log.lr, res.steps);
+        lua_setfield(L, -2, "lr");
     }
     return 4;
 }

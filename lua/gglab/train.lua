@@ -9,7 +9,8 @@ local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
-  "clip_norm_type", "clip_value", "log_grad_norm", "validation_split" }
+  "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
+  "scheduler_step" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -60,6 +61,16 @@ local function check(opts)
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
   if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
+  if opts.scheduler ~= nil then
+    if not is_a(opts.scheduler, "gglab.Sched") then
+      fail("scheduler must be a gglab.Sched (gg.sched.*), got " .. describe(opts.scheduler))
+    end
+    if opts.scheduler:optimizer() ~= opts.optimizer then fail("scheduler was built for another optimizer") end
+  end
+  local ss = opts.scheduler_step
+  if ss ~= nil and ss ~= "epoch" and ss ~= "step" then
+    fail("scheduler_step must be 'epoch' or 'step', got " .. describe(ss))
+  end
   local vs = opts.validation_split
   if vs ~= nil then
     if type(vs) ~= "number" or not (vs > 0 and vs < 1) then
@@ -83,7 +94,10 @@ end
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
   clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false,
-  validation_split=nil} → history
+  validation_split=nil, scheduler=nil, scheduler_step="epoch"} → history
+  scheduler (gg.sched.*) is stepped after every epoch (scheduler_step = "epoch"; a
+  reduce_lr_on_plateau gets the epoch's val_loss, else its epoch_loss) or after every
+  optimizer step ("step", e.g. one_cycle_lr); with log, each logged step's lr is logged.
   validation_split = f holds out the last fraction f of data's rows (Keras's rule: the
   split happens before shuffling) and evaluates them after every epoch as val_loss.
   l1/l2 add l1*sum|w| + l2*sum w^2 over all parameters to every step's loss (and its
@@ -113,7 +127,11 @@ function M.train(opts)
     l1 = opts.l1, l2 = opts.l2, clip_norm = opts.clip_norm, clip_norm_type = opts.clip_norm_type,
     clip_value = opts.clip_value,
     grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
+    lrs = (opts.log ~= nil and opts.scheduler ~= nil) or nil,
+    scheduler = opts.scheduler_step == "step" and opts.scheduler or nil,
   }
+  local per_epoch = opts.scheduler ~= nil and opts.scheduler_step ~= "step" and opts.scheduler or nil
+  local plateau = per_epoch and per_epoch:kind() == "reduce_lr_on_plateau"
   if epoch_opts.seed ~= nil then
     -- One stream for the whole training, not a fresh copy of the same stream each epoch.
     epoch_opts.rng, epoch_opts.seed = gg.rng(epoch_opts.seed), nil
@@ -122,13 +140,15 @@ function M.train(opts)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local step = 0
   for epoch = 1, epochs do
-    local losses, diverged, mean, norms = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
+    local losses, diverged, mean, info = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
+    local norms, lrs = info and info.grad_norm, info and info.lr
     for i = 1, #losses do
       step = step + 1
       local l = losses[i]
       hist.loss[step] = l
       local logged = run and (step % log_every == 0 or i == #losses or l ~= l)
       if logged and norms and norms[i] then run:log("grad_norm", norms[i], step, epoch) end
+      if logged and lrs then run:log("lr", lrs[i], step, epoch) end
       if logged then
         run:log("loss", l, step, epoch)   -- raises the runner's divergence signal on NaN/inf
       end
@@ -144,6 +164,11 @@ function M.train(opts)
       local v = gg.evaluate(opts.model, opts.val, { loss = epoch_opts.loss })
       hist.val_loss[epoch] = v
       if run then run:log("val_loss", v, step, epoch) end
+    end
+    if plateau then
+      per_epoch:step(hist.val_loss[epoch] or mean)   -- ReduceLROnPlateau watches val loss if any
+    elseif per_epoch then
+      per_epoch:step()
     end
   end
   return hist

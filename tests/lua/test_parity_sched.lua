@@ -89,6 +89,27 @@ local function replay_training(fx)
     if fx.extra.per == "batch" or s % 8 == 0 then sched:step() end
   end
   P.check_run(T, fx, losses, lrs, model, "sched/" .. fx.name)
+
+  -- The same through gg.train's scheduler option: per optimizer step for per-batch
+  -- schedules, else per epoch (an epoch being 8 batches of the fixture's order).
+  local model2 = P.model(fx)
+  local opt2 = make_opt(model2, c.optimizer, c.lr, extra)
+  local sched2 = build(opt2, fx.extra.spec)
+  local data = gg.data.from_tensors(P.tensor(fx.x), P.tensor(fx.y))
+  local got_l, got_lr = {}, {}
+  local run = { log = function(_, metric, v, step)
+    if metric == "loss" then got_l[step] = v elseif metric == "lr" then got_lr[step] = v end
+  end }
+  local per_batch = fx.extra.per == "batch"
+  local epochs = per_batch and 1 or #fx.batches // 8
+  for e = 1, epochs do
+    local order = per_batch and fx.batches or table.move(fx.batches, 8 * (e - 1) + 1, 8 * e, 1, {})
+    local offset = per_batch and 0 or 8 * (e - 1)
+    local sub_run = { log = function(self, metric, v, step) run.log(self, metric, v, step + offset) end }
+    gg.train { model = model2, data = data, loss = c.loss, optimizer = opt2, order = order,
+      scheduler = sched2, scheduler_step = per_batch and "step" or "epoch", log = sub_run }
+  end
+  P.check_run(T, fx, got_l, got_lr, model2, "sched/" .. fx.name .. " (gg.train)")
 end
 
 local names = P.list("sched")
