@@ -43,7 +43,7 @@ LUA_MODS  := $(wildcard lua/gglab/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
-.PHONY: all run test sanitize bench install clean deps fixtures
+.PHONY: all run test sanitize bench install clean deps fixtures fixtures-check
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -133,6 +133,12 @@ fixtures:
 	@$(PYTHON_TORCH) -c 'import torch' 2>/dev/null || \
 	  { echo "make fixtures needs python3-torch: apt-get install python3-torch"; exit 1; }
 	@for g in tests/parity/gen_*.py; do echo "  GEN    $$g"; $(PYTHON_TORCH) $$g || exit 1; done
+
+# Regenerate every fixture and require the committed files to come out byte for byte.
+fixtures-check: fixtures
+	@git diff --exit-code --stat -- tests/parity/fixtures && \
+	  test -z "$$(git status --porcelain -- tests/parity/fixtures)" && \
+	  echo "fixtures: regenerated files are identical to the committed ones"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab
