@@ -4,11 +4,12 @@
 #ifndef GG_GGLAB_H
 #define GG_GGLAB_H
 
-#include "act.h"     /* activations */
+#include "act.h"     /* activations: relu, leaky_relu, sigmoid, tanh, gelu, elu, silu, softplus, identity */
 #include "arena.h"   /* bump allocator for scratch */
 #include "clip.h"    /* gradient clipping, L1/L2 penalties */
 #include "data.h"    /* datasets, generators, splits */
-#include "detmath.h" /* deterministic exp/log/tanh/cos */
+#include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
+#include "init.h"    /* parameter initialisation schemes */
 #include "linear.h"  /* fully connected kernels */
 #include "loss.h"    /* mse, cross-entropy, bce-with-logits */
 #include "mem.h"     /* gg_malloc/gg_free */

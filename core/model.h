@@ -1,16 +1,29 @@
-/* core/model.h — a sequential MLP: Linear layers and activations over one flat parameter
- * buffer and one gradient buffer with the same layout (llm.c). Parameters are stored in
- * PyTorch's order and layout: for each Linear, weight (out,in) row-major, then bias (out).
+/* core/model.h — a sequential model: Linear, activation, BatchNorm1d and Dropout layers
+ * over one flat parameter buffer and one gradient buffer with the same layout (llm.c).
+ * Parameters are stored in PyTorch's order and layout: for each Linear, weight (out,in)
+ * row-major, then bias (out); for each affine BatchNorm1d, weight (gamma) then bias (beta).
+ * Non-trainable state (BatchNorm running_mean and running_var) lives in a separate flat
+ * buffer, PyTorch's "buffers".
  *
- * Scratch (the batch input, every layer's output and two gradient buffers) comes from the
- * model's arena, reserved for the largest batch seen: no malloc in forward or backward.
- * The output pointer of a forward pass stays valid until the next forward. */
+ * Like torch.nn.Module a model is in training mode after construction; gg_model_set_training
+ * switches it (BatchNorm: batch vs running statistics; Dropout: masks vs identity).
+ * Dropout draws from a generator the model owns (seeded by gg_model_init from the init
+ * stream; gg_model_seed_dropout reseeds it): one uniform per element, row-major, per
+ * training forward; an element is kept when u < 1 - p.
+ *
+ * Scratch (the batch input, layer outputs, BatchNorm statistics, Dropout masks and two
+ * gradient buffers) comes from the model's arena, reserved for the largest batch seen: no
+ * malloc in forward or backward. Activations whose backward needs only their output run in
+ * place over a Linear's output; the others keep their input. The output pointer of a
+ * forward pass stays valid until the next forward. */
 #ifndef GG_MODEL_H
 #define GG_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "act.h"
+#include "init.h"
 #include "rng.h"
 #include "status.h"
 
@@ -19,27 +32,68 @@
 
 typedef enum gg_layer_kind {
     GG_LAYER_LINEAR,
-    GG_LAYER_ACT
+    GG_LAYER_ACT,
+    GG_LAYER_BATCHNORM,  /* BatchNorm1d over (B, in) */
+    GG_LAYER_DROPOUT
 } gg_layer_kind;
 
+/* A layer by kind and widths; gg_model_new gives every layer PyTorch's default options. */
 typedef struct gg_layer_spec {
     gg_layer_kind kind;
-    size_t in, out;  /* Linear: in and out features; ignored for activations */
+    size_t in, out;  /* Linear: in and out features; BatchNorm1d: in = num_features;
+                      * others: ignored (the width of the previous layer) */
     gg_act act;      /* GG_LAYER_ACT only */
 } gg_layer_spec;
 
+/* A layer with all its options (gg_model_new_cfg). The first four fields are those of
+ * gg_layer_spec; gg_layer_defaults fills the rest with PyTorch's defaults. */
+typedef struct gg_layer_cfg {
+    gg_layer_kind kind;
+    size_t in, out;
+    gg_act act;
+    gg_act_param ap;         /* GG_LAYER_ACT: parameters (gg_act_defaults) */
+    gg_init init;            /* Linear: initialisation (PyTorch's default) */
+    double p;                /* Dropout: drop probability in [0, 1) (0.5) */
+    double eps;              /* BatchNorm1d: > 0 (1e-5) */
+    double momentum;         /* BatchNorm1d: in [0, 1] (0.1) */
+    int affine;              /* BatchNorm1d: learnable gamma and beta (1) */
+    int track_running_stats; /* BatchNorm1d: keep running stats (1); without, evaluation
+                              * mode normalises with batch statistics too */
+} gg_layer_cfg;
+
 typedef struct gg_model gg_model;
 
-/* Build a model from n layer specs; consecutive Linear sizes must chain. Parameters are
- * zero until gg_model_init_default. GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
+/* The configuration of spec s with PyTorch's defaults for everything else. */
+gg_layer_cfg gg_layer_defaults(gg_layer_spec s);
+
+/* Build a model from n layer configurations; the first layer must be Linear and widths
+ * must chain. Linear parameters are zero until gg_model_init; BatchNorm gamma = 1,
+ * beta = 0, running mean 0 and variance 1. GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
+gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *cfgs, size_t n, gg_err *err);
+
+/* gg_model_new_cfg with gg_layer_defaults of each spec. */
 gg_status gg_model_new(gg_model **out, const gg_layer_spec *specs, size_t n, gg_err *err);
 
 /* Free; NULL is a no-op. */
 void gg_model_free(gg_model *m);
 
-/* PyTorch's default Linear init: for each Linear in order, W then b ~ U(-1/sqrt(in), 1/sqrt(in)),
- * drawn row-major from rng. */
+/* Initialise every layer, in layer order, from rng: each Linear draws W row-major then b
+ * (gg_init_fill) with its spec's init, or with *all if all is non-NULL; each BatchNorm
+ * resets gamma = 1, beta = 0 and its running stats (mean 0, var 1). Then, only if the
+ * model has Dropout layers, one more gg_rng_u64 draw seeds the dropout generator. all
+ * must pass gg_init_check. */
+void gg_model_init(gg_model *m, const gg_init *all, gg_rng *rng);
+
+/* gg_model_init(m, NULL, rng); with default specs, PyTorch's nn.Linear init: W then b ~
+ * U(-1/sqrt(in), 1/sqrt(in)) per Linear. */
 void gg_model_init_default(gg_model *m, gg_rng *rng);
+
+/* Reseed the dropout generator (model:seed_dropout). */
+void gg_model_seed_dropout(gg_model *m, uint64_t seed);
+
+/* Training (1, the initial mode) or evaluation (0) mode; the query returns the mode. */
+void gg_model_set_training(gg_model *m, int training);
+int gg_model_training(const gg_model *m);
 
 /* ---- queries ---- */
 
@@ -49,17 +103,26 @@ size_t gg_model_in(const gg_model *m);
 size_t gg_model_out(const gg_model *m);
 size_t gg_model_nparams(const gg_model *m);
 
-/* Spec of layer i (< layers). */
+/* Spec and full configuration of layer i (< layers), widths filled in. */
 gg_layer_spec gg_model_layer(const gg_model *m, size_t i);
+gg_layer_cfg gg_model_layer_cfg(const gg_model *m, size_t i);
 
 /* Flat parameter and gradient buffers (nparams floats each), owned by the model. */
 float *gg_model_params(gg_model *m);
 float *gg_model_grads(gg_model *m);
 
-/* Number of parameter tensors (2 per Linear) and the offset/shape of tensor k in the flat
- * buffer (bias tensors are shape (1,out)). */
+/* Number of parameter tensors (2 per Linear and per affine BatchNorm) and the offset/shape
+ * of tensor k in the flat buffer (bias, gamma and beta tensors are shape (1,n)). */
 size_t gg_model_ntensors(const gg_model *m);
 void gg_model_tensor_info(const gg_model *m, size_t k, size_t *offset, size_t *rows, size_t *cols);
+
+/* Non-trainable buffers: per BatchNorm with running stats, running_mean then running_var,
+ * each (1,n), in layer order. Count of floats, the flat buffer (owned by the model), the
+ * number of buffer tensors and the offset/shape of tensor k. */
+size_t gg_model_nbuffers(const gg_model *m);
+float *gg_model_buffers(gg_model *m);
+size_t gg_model_nbuffer_tensors(const gg_model *m);
+void gg_model_buffer_info(const gg_model *m, size_t k, size_t *offset, size_t *rows, size_t *cols);
 
 /* ---- operations ---- */
 
@@ -74,11 +137,13 @@ float *gg_model_input(gg_model *m, size_t B);
 const float *gg_model_run(gg_model *m, size_t B);
 
 /* Forward pass copying x (B, in) into the input buffer first; reserves as needed.
- * GG_EINVAL for B == 0. */
+ * GG_EINVAL for B == 0, and for B == 1 in training mode when the model has a BatchNorm
+ * (PyTorch: "Expected more than 1 value per channel when training"; gg_model_run leaves
+ * the running statistics alone for such a batch). */
 gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **y, gg_err *err);
 
-/* Backward pass for the last forward: dy (B, out) is d loss / d output; parameter
- * gradients accumulate into the gradient buffer. */
+/* Backward pass for the last forward (in the mode that forward ran in): dy (B, out) is
+ * d loss / d output; parameter gradients accumulate into the gradient buffer. */
 void gg_model_backward(gg_model *m, const float *dy);
 
 /* Set every gradient to zero (PyTorch 1.13 zero_grad(set_to_none=False)). */
@@ -90,5 +155,12 @@ float *gg_model_dout(gg_model *m);
 
 /* Batch size of the last forward (0 before any). */
 size_t gg_model_batch(const gg_model *m);
+
+/* Test hook for parity with other frameworks' dropout masks: the next training forward
+ * of Dropout layer `layer` (0-based layer index) with batch B uses keep (B * width values,
+ * 1 keep / 0 drop, row-major) instead of drawing; the generator is not advanced. keep is
+ * copied. GG_EINVAL if layer is not a Dropout or a value is not 0/1; GG_ENOMEM. */
+gg_status gg_model_dropout_mask(gg_model *m, size_t layer, const float *keep, size_t B,
+                                gg_err *err);
 
 #endif

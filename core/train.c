@@ -6,6 +6,14 @@
 #include "clip.h"
 #include "mem.h"
 
+static int has_batchnorm(const gg_model *m)
+{
+    for (size_t i = 0; i < gg_model_layers(m); i++)
+        if (gg_model_layer(m, i).kind == GG_LAYER_BATCHNORM)
+            return 1;
+    return 0;
+}
+
 size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n)
 {
     return cfg->drop_last ? n / cfg->batch_size : (n + cfg->batch_size - 1) / cfg->batch_size;
@@ -32,6 +40,13 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (!(cfg->clip_value >= 0.0) || isinf(cfg->clip_value))
         return gg_err_set(err, GG_EINVAL, "clip_value must be a non-negative number, got %g",
                           cfg->clip_value);
+    if (gg_model_training(m) && has_batchnorm(m)) {
+        size_t bs = cfg->batch_size < n ? cfg->batch_size : n;
+        if (bs == 1 || (!cfg->drop_last && n % bs == 1))
+            return gg_err_set(err, GG_EINVAL,
+                              "a batch of 1 row with BatchNorm in training mode (batch_size %zu over %zu rows); "
+                              "change batch_size or set drop_last", cfg->batch_size, n);
+    }
     if (d != gg_model_in(m))
         return gg_err_set(err, GG_ESHAPE, "data has %zu features but the model takes %zu inputs",
                           d, gg_model_in(m));
@@ -186,6 +201,8 @@ gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss
         return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
     }
     double total = 0.0, denom = 0.0;
+    const int was_training = gg_model_training(m);
+    gg_model_set_training(m, 0);  // evaluation: running BatchNorm stats, no dropout
     for (size_t start = 0; start < n; start += chunk) {
         size_t B = n - start < chunk ? n - start : chunk;
         for (size_t r = 0; r < B; r++)
@@ -194,6 +211,7 @@ gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss
         const float *pred = gg_model_run(m, B);
         gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
     }
+    gg_model_set_training(m, was_training);
     *out = loss->reduction == GG_REDUCE_SUM ? (double)(float)total : (double)(float)(total / denom);
     gg_free(idx);
     gg_free(y);

@@ -1,10 +1,12 @@
 /* lua/lnn.c — gglab.Model: gg.nn.sequential{specs...} and the model's methods.
  * Layer specs are plain tables built in Lua (gg.nn.linear(10, 32) → {kind="linear",
- * ["in"]=10, out=32}; gg.nn.relu() → {kind="relu"}). A forward output tensor records its
+ * ["in"]=10, out=32}; gg.nn.relu() → {kind="relu"}; gg.nn.dropout(0.2) → {kind="dropout",
+ * p=0.2}); parse_spec is the one place that reads and checks them. A forward output tensor records its
  * model and pass number in its user value so that a loss computed from it can run
  * backward, and refuses to when the model has run forward again since. */
 #include "lgglab.h"
 
+#include <stdio.h>
 #include <string.h>
 
 lg_model *lg_model_check(lua_State *L, int idx)
@@ -15,24 +17,240 @@ lg_model *lg_model_check(lua_State *L, int idx)
     return lm;
 }
 
-static lua_Integer spec_size(lua_State *L, int spec, lua_Integer i, const char *key)
+/* ---- layer specs ---- */
+
+/* Spec kinds sequential accepts: linear, batchnorm1d, dropout and the activations (GELU's
+ * tanh form is kind "gelu" with approximate = "tanh"). */
+static const char *const spec_kinds =
+    "linear, relu, sigmoid, tanh, leaky_relu, gelu, elu, silu, softplus, identity, "
+    "batchnorm1d, dropout";
+
+static const char *const init_keys[] = {"gain", "a", "b", "mode", "nonlinearity", "mean", "std",
+                                        "value", "scale", "bias_init", "bias_value", NULL};
+
+static lua_Integer spec_size(lua_State *L, int spec, const char *fname, const char *key)
 {
     lua_getfield(L, spec, key);
     int isint = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (!isint || v < 1)
-        luaL_error(L, "gg.nn.sequential: layer %I: %s must be a positive integer, got %s", i, key,
-                   lg_describe(L, -1));
+        luaL_error(L, "%s: %s must be a positive integer, got %s", fname, key, lg_describe(L, -1));
     lua_pop(L, 1);
     return v;
 }
 
-/* gg.nn.sequential(layers, opts) → model with PyTorch default init from opts.seed/rng or
- * the default generator. */
+static int has_field(lua_State *L, int idx, const char *key)
+{
+    if (idx == 0)
+        return 0;
+    int t = lua_getfield(L, idx, key);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
+}
+
+/* Which init options apply to an init kind (bias options and scale apply to all). */
+static int init_key_applies(gg_init_kind k, const char *key)
+{
+    if (!strcmp(key, "scale") || !strcmp(key, "bias_init") || !strcmp(key, "bias_value"))
+        return 1;
+    switch (k) {
+    case GG_INIT_XAVIER_UNIFORM:
+    case GG_INIT_XAVIER_NORMAL:
+        return !strcmp(key, "gain") || !strcmp(key, "nonlinearity") || !strcmp(key, "a");
+    case GG_INIT_KAIMING_UNIFORM:
+    case GG_INIT_KAIMING_NORMAL:
+        return !strcmp(key, "a") || !strcmp(key, "mode") || !strcmp(key, "nonlinearity");
+    case GG_INIT_CONSTANT:
+        return !strcmp(key, "value");
+    case GG_INIT_NORMAL:
+        return !strcmp(key, "mean") || !strcmp(key, "std");
+    case GG_INIT_UNIFORM:
+        return !strcmp(key, "a") || !strcmp(key, "b");
+    default:
+        return 0;
+    }
+}
+
+/* An init named name with options from the table at idx (0: none) into *out, with
+ * torch.nn.init's defaults for what is absent. */
+static void parse_init(lua_State *L, int idx, const char *fname, const char *name, gg_init *out)
+{
+    static const char *const modes[] = {"fan_in", "fan_out", NULL};
+    static const char *const nonlins[] = {"leaky_relu", "linear", "sigmoid", "tanh", "relu", "selu", NULL};
+    static const char *const biases[] = {"default", "zeros", "constant", NULL};
+    gg_init_kind k;
+    if (gg_init_parse(name, &k))
+        luaL_error(L, "%s: init must be one of 'default', 'xavier_uniform', 'xavier_normal', "
+                      "'kaiming_uniform', 'kaiming_normal', 'zeros', 'constant', 'normal', "
+                      "'uniform', 'glorot_uniform', got '%s'", fname, name);
+    for (int i = 0; init_keys[i]; i++)
+        if (has_field(L, idx, init_keys[i]) && !init_key_applies(k, init_keys[i]))
+            luaL_error(L, "%s: option '%s' does not apply to init '%s'", fname, init_keys[i], name);
+    gg_init in = gg_init_for(k);
+    in.nonlinearity = (gg_nonlin)lg_opt_enum(L, idx, fname, "nonlinearity", "leaky_relu", nonlins);
+    if (k == GG_INIT_UNIFORM) {
+        in.a = lg_opt_number(L, idx, fname, "a", 0.0);
+        in.b = lg_opt_number(L, idx, fname, "b", 1.0);
+        if (!(in.a <= in.b))
+            luaL_error(L, "%s: uniform needs a <= b, got a = %f, b = %f", fname, in.a, in.b);
+    } else if (k == GG_INIT_XAVIER_UNIFORM || k == GG_INIT_XAVIER_NORMAL) {
+        // gain: given, else calculate_gain(nonlinearity, a) when a nonlinearity is named.
+        double slope = lg_opt_number(L, idx, fname, "a", 0.01);
+        double g = has_field(L, idx, "nonlinearity") ? gg_init_gain(in.nonlinearity, slope) : 1.0;
+        in.gain = lg_opt_nonneg(L, idx, fname, "gain", g);
+    } else {
+        in.a = lg_opt_number(L, idx, fname, "a", 0.0);
+    }
+    in.fan_out = lg_opt_enum(L, idx, fname, "mode", "fan_in", modes);
+    in.mean = lg_opt_number(L, idx, fname, "mean", 0.0);
+    in.std = lg_opt_nonneg(L, idx, fname, "std", 1.0);
+    in.value = lg_opt_number(L, idx, fname, "value", 0.0);
+    in.scale = lg_opt_positive(L, idx, fname, "scale", 1.0);
+    in.bias = (gg_bias_init)lg_opt_enum(L, idx, fname, "bias_init", "default", biases);
+    if (has_field(L, idx, "bias_value") && in.bias != GG_BIAS_CONSTANT)
+        luaL_error(L, "%s: bias_value needs bias_init = 'constant'", fname);
+    in.bias_value = lg_opt_number(L, idx, fname, "bias_value", 0.0);
+    *out = in;
+}
+
+/* An init option at idx: a name ("xavier_uniform") or a table {"xavier_uniform", gain=...}. */
+static void parse_init_value(lua_State *L, int idx, const char *fname, gg_init *out)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        parse_init(L, 0, fname, lua_tostring(L, idx), out);
+        return;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE || lua_geti(L, idx, 1) != LUA_TSTRING)
+        luaL_error(L, "%s: init must be a name or a table {name, options...}, got %s", fname,
+                   lg_describe(L, idx));
+    const char *name = lua_tostring(L, -1);                  /* stack: ... name */
+    lua_createtable(L, 0, 8);                                /* stack: ... name opts */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {                               /* ... name opts k v */
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            lua_pushvalue(L, -2);                            /* ... name opts k v k */
+            lua_insert(L, -2);                               /* ... name opts k k v */
+            lua_rawset(L, -4);                               /* ... name opts k */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    static const char *const allowed[] = {"gain", "a", "b", "mode", "nonlinearity", "mean",
+                                          "std", "value", "scale", "bias_init", "bias_value", NULL};
+    lg_opts_check(L, -1, fname, allowed);
+    parse_init(L, lua_gettop(L), fname, name, out);
+    lua_pop(L, 2);
+}
+
+/* Parse the layer spec table at idx into *s; errors start with fname. */
+static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s)
+{
+    static const char *const lin_keys[] = {"kind", "in", "out", "init", "gain", "a", "b", "mode",
+                                           "nonlinearity", "mean", "std", "value", "scale",
+                                           "bias_init", "bias_value", NULL};
+    static const char *const bn_keys[] = {"kind", "in", "out", "num_features", "eps", "momentum",
+                                          "affine", "track_running_stats", NULL};
+    static const char *const drop_keys[] = {"kind", "in", "out", "p", NULL};
+    static const char *const plain_keys[] = {"kind", "in", "out", NULL};
+    static const char *const leaky_keys[] = {"kind", "in", "out", "negative_slope", NULL};
+    static const char *const gelu_keys[] = {"kind", "in", "out", "approximate", NULL};
+    static const char *const elu_keys[] = {"kind", "in", "out", "alpha", NULL};
+    static const char *const sp_keys[] = {"kind", "in", "out", "beta", "threshold", NULL};
+    static const char *const approx[] = {"none", "tanh", NULL};
+    idx = lua_absindex(L, idx);
+    *s = (gg_layer_cfg){0};
+    lua_getfield(L, idx, "kind");                            /* stack: ... kind */
+    const char *k = lua_tostring(L, -1);
+    gg_act a;
+    if (!k || lua_type(L, -1) != LUA_TSTRING ||
+        (strcmp(k, "linear") && strcmp(k, "batchnorm1d") && strcmp(k, "dropout") &&
+         (gg_act_parse(k, &a) || a == GG_ACT_GELU_TANH)))
+        luaL_error(L, "%s has kind %s; allowed: %s", fname, lg_describe(L, -1), spec_kinds);
+    lua_pop(L, 1);
+    if (!strcmp(k, "linear")) {
+        lg_opts_check(L, idx, fname, lin_keys);
+        s->kind = GG_LAYER_LINEAR;
+        s->in = (size_t)spec_size(L, idx, fname, "in");
+        s->out = (size_t)spec_size(L, idx, fname, "out");
+        parse_init(L, idx, fname, lg_opt_string(L, idx, fname, "init", "default"), &s->init);
+    } else if (!strcmp(k, "batchnorm1d")) {
+        lg_opts_check(L, idx, fname, bn_keys);
+        s->kind = GG_LAYER_BATCHNORM;
+        s->in = s->out = (size_t)spec_size(L, idx, fname, "num_features");
+        s->eps = lg_opt_positive(L, idx, fname, "eps", 1e-5);
+        s->momentum = lg_opt_nonneg(L, idx, fname, "momentum", 0.1);
+        if (s->momentum > 1.0)
+            luaL_error(L, "%s: momentum must be in [0, 1], got %f", fname, s->momentum);
+        s->affine = lg_opt_bool(L, idx, fname, "affine", 1);
+        s->track_running_stats = lg_opt_bool(L, idx, fname, "track_running_stats", 1);
+    } else if (!strcmp(k, "dropout")) {
+        lg_opts_check(L, idx, fname, drop_keys);
+        s->kind = GG_LAYER_DROPOUT;
+        lua_getfield(L, idx, "p");
+        s->p = lua_isnil(L, -1) ? 0.5 : lua_tonumber(L, -1);
+        if (!lua_isnil(L, -1) && (lua_type(L, -1) != LUA_TNUMBER || !(s->p >= 0.0 && s->p < 1.0)))
+            luaL_error(L, "%s: p must be in [0, 1), got %s", fname, lg_describe(L, -1));
+        lua_pop(L, 1);
+    } else {
+        s->kind = GG_LAYER_ACT;
+        s->act = a;
+        s->ap = gg_act_defaults(a);
+        switch (a) {
+        case GG_ACT_LEAKY_RELU:
+            lg_opts_check(L, idx, fname, leaky_keys);
+            s->ap.alpha = (float)lg_opt_number(L, idx, fname, "negative_slope", 0.01);
+            break;
+        case GG_ACT_GELU:
+            lg_opts_check(L, idx, fname, gelu_keys);
+            if (lg_opt_enum(L, idx, fname, "approximate", "none", approx))
+                s->act = GG_ACT_GELU_TANH;
+            break;
+        case GG_ACT_ELU:
+            lg_opts_check(L, idx, fname, elu_keys);
+            s->ap.alpha = (float)lg_opt_number(L, idx, fname, "alpha", 1.0);
+            break;
+        case GG_ACT_SOFTPLUS:
+            lg_opts_check(L, idx, fname, sp_keys);
+            s->ap.beta = (float)lg_opt_positive(L, idx, fname, "beta", 1.0);
+            s->ap.threshold = (float)lg_opt_number(L, idx, fname, "threshold", 20.0);
+            if (!(s->ap.beta > 0.0f))
+                luaL_error(L, "%s: beta must be a positive number, got %f", fname, (double)s->ap.beta);
+            break;
+        default:
+            lg_opts_check(L, idx, fname, plain_keys);
+            break;
+        }
+    }
+}
+
+/* gg.nn.check_layer(spec [, fname]) → spec: raise the error sequential would for it,
+ * prefixed by fname (default "gg.nn.check_layer"). The Lua constructors use it. */
+static int nn_check_layer(lua_State *L)
+{
+    const char *fname = luaL_optstring(L, 2, "gg.nn.check_layer");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    gg_layer_cfg s;
+    parse_spec(L, 1, fname, &s);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* gg.nn.calculate_gain(nonlinearity [, param]) → torch.nn.init.calculate_gain */
+static int nn_calculate_gain(lua_State *L)
+{
+    static const char *const nonlins[] = {"leaky_relu", "linear", "sigmoid", "tanh", "relu", "selu", NULL};
+    int n = luaL_checkoption(L, 1, NULL, nonlins);
+    double a = luaL_optnumber(L, 2, 0.01);
+    lua_pushnumber(L, gg_init_gain((gg_nonlin)n, a));
+    return 1;
+}
+
+/* gg.nn.sequential(layers, opts) → model initialised from opts.seed/rng or the default
+ * generator (each linear's init, PyTorch's default unless the spec names another). */
 static int nn_sequential(lua_State *L)
 {
     static const char *const allowed[] = {"seed", "rng", NULL};
-    static const char *const kinds[] = {"linear", "relu", "sigmoid", "tanh", NULL};
     const char *fname = "gg.nn.sequential";
     luaL_checktype(L, 1, LUA_TTABLE);
     lg_opts_check(L, 2, fname, allowed);
@@ -42,40 +260,21 @@ static int nn_sequential(lua_State *L)
     lg_model *lm = lua_newuserdatauv(L, sizeof *lm, 0);  /* stack: layers opts model */
     *lm = (lg_model){0};
     luaL_setmetatable(L, GG_MODEL_MT);
-    gg_layer_spec *specs = lua_newuserdatauv(L, (size_t)n * sizeof *specs, 0);  /* ... model specs */
+    gg_layer_cfg *specs = lua_newuserdatauv(L, (size_t)n * sizeof *specs, 0);  /* ... model specs */
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_geti(L, 1, i) != LUA_TTABLE)                 /* ... model specs spec */
             return luaL_error(L, "%s: layer %I must be a layer table (gg.nn.linear(...), gg.nn.relu(), ...), got %s",
                               fname, i, lg_describe(L, -1));
-        int spec = lua_gettop(L);
-        lua_getfield(L, spec, "kind");                       /* ... spec kind */
-        const char *k = lua_tostring(L, -1);
-        int kind = -1;
-        for (int j = 0; k && kinds[j]; j++)
-            if (strcmp(k, kinds[j]) == 0)
-                kind = j;
-        if (kind < 0)
-            return luaL_error(L, "%s: layer %I has kind %s; allowed: linear, relu, sigmoid, tanh",
-                              fname, i, lg_describe(L, -1));
-        lua_pop(L, 1);
-        gg_layer_spec *s = &specs[i - 1];
-        *s = (gg_layer_spec){0};
-        if (kind == 0) {
-            s->kind = GG_LAYER_LINEAR;
-            s->in = (size_t)spec_size(L, spec, i, "in");
-            s->out = (size_t)spec_size(L, spec, i, "out");
-        } else {
-            s->kind = GG_LAYER_ACT;
-            gg_act_parse(kinds[kind], &s->act);
-        }
-        lua_pop(L, 1);                                       /* ... model specs */
+        const char *lname = lua_pushfstring(L, "%s: layer %I", fname, i);  /* ... spec lname */
+        parse_spec(L, -2, lname, &specs[i - 1]);
+        lua_pop(L, 2);                                       /* ... model specs */
     }
     gg_err err;
-    if (gg_model_new(&lm->m, specs, (size_t)n, &err))
+    if (gg_model_new_cfg(&lm->m, specs, (size_t)n, &err))
         return lg_fail(L, fname, &err);
     lua_pop(L, 1);                                           /* stack: layers opts model */
     gg_rng *r = lg_rng_for(L, 2, fname);                     /* stack: ... model rng */
-    gg_model_init_default(lm->m, r);
+    gg_model_init(lm->m, NULL, r);
     lua_pop(L, 1);
     return 1;
 }
@@ -126,15 +325,17 @@ static int model_zero_grad(lua_State *L)
     return 0;
 }
 
-/* Push a list of tensor copies of the flat buffer buf, in PyTorch parameter order. */
-static int push_tensor_list(lua_State *L, gg_model *m, const float *buf)
+typedef void (*info_fn)(const gg_model *, size_t, size_t *, size_t *, size_t *);
+
+/* Push a list of tensor copies of the flat buffer buf: nt tensors laid out by info. */
+static int push_tensor_list(lua_State *L, gg_model *m, const float *buf, size_t nt, info_fn info,
+                            const char *fname)
 {
-    size_t nt = gg_model_ntensors(m);
     lua_createtable(L, (int)nt, 0);                          /* stack: ... list */
     for (size_t k = 0; k < nt; k++) {
         size_t off, r, c;
-        gg_model_tensor_info(m, k, &off, &r, &c);
-        gg_tensor *t = lg_tensor_push(L, r, c, "gglab.Model:parameters");
+        info(m, k, &off, &r, &c);
+        gg_tensor *t = lg_tensor_push(L, r, c, fname);
         memcpy(t->data, buf + off, r * c * sizeof(float));
         lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
@@ -144,52 +345,143 @@ static int push_tensor_list(lua_State *L, gg_model *m, const float *buf)
 static int model_parameters(lua_State *L)
 {
     gg_model *m = lg_model_check(L, 1)->m;
-    return push_tensor_list(L, m, gg_model_params(m));
+    return push_tensor_list(L, m, gg_model_params(m), gg_model_ntensors(m), gg_model_tensor_info,
+                            "gglab.Model:parameters");
 }
 
 static int model_grads(lua_State *L)
 {
     gg_model *m = lg_model_check(L, 1)->m;
-    return push_tensor_list(L, m, gg_model_grads(m));
+    return push_tensor_list(L, m, gg_model_grads(m), gg_model_ntensors(m), gg_model_tensor_info,
+                            "gglab.Model:grads");
+}
+
+/* model:buffers() → {running_mean1, running_var1, ...} per BatchNorm with running stats */
+static int model_buffers(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    return push_tensor_list(L, m, gg_model_buffers(m), gg_model_nbuffer_tensors(m),
+                            gg_model_buffer_info, "gglab.Model:buffers");
+}
+
+/* Copy the list of tensors at index 2 into buf (nt tensors laid out by info), after
+ * checking every shape. */
+static void load_tensor_list(lua_State *L, gg_model *m, float *buf, size_t nt, info_fn info,
+                             const char *fname)
+{
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if ((size_t)luaL_len(L, 2) != nt)
+        luaL_error(L, "%s: expected %d tensors, got %d", fname, (int)nt, (int)luaL_len(L, 2));
+    for (size_t k = 0; k < nt; k++) {   // check every shape before writing anything
+        size_t off, r, c;
+        info(m, k, &off, &r, &c);
+        lua_geti(L, 2, (lua_Integer)k + 1);
+        gg_tensor *t = luaL_testudata(L, -1, GG_TENSOR_MT);
+        if (!t || !t->data || t->rows != r || t->cols != c)
+            luaL_error(L, "%s: tensor %d must be a %dx%d gglab.Tensor", fname, (int)k + 1, (int)r,
+                       (int)c);
+        lua_pop(L, 1);
+    }
+    for (size_t k = 0; k < nt; k++) {
+        size_t off, r, c;
+        info(m, k, &off, &r, &c);
+        lua_geti(L, 2, (lua_Integer)k + 1);
+        gg_tensor *t = lua_touserdata(L, -1);
+        memcpy(buf + off, t->data, r * c * sizeof(float));
+        lua_pop(L, 1);
+    }
 }
 
 /* model:load_parameters(list of tensors in parameters() order and shapes) */
 static int model_load_parameters(lua_State *L)
 {
     gg_model *m = lg_model_check(L, 1)->m;
-    luaL_checktype(L, 2, LUA_TTABLE);
-    size_t nt = gg_model_ntensors(m);
-    if ((size_t)luaL_len(L, 2) != nt)
-        return luaL_error(L, "gglab.Model:load_parameters: expected %d tensors, got %d", (int)nt,
-                          (int)luaL_len(L, 2));
-    for (size_t k = 0; k < nt; k++) {   // check every shape before writing anything
-        size_t off, r, c;
-        gg_model_tensor_info(m, k, &off, &r, &c);
-        lua_geti(L, 2, (lua_Integer)k + 1);
-        gg_tensor *t = luaL_testudata(L, -1, GG_TENSOR_MT);
-        if (!t || !t->data || t->rows != r || t->cols != c)
-            return luaL_error(L, "gglab.Model:load_parameters: tensor %d must be a %dx%d gglab.Tensor",
-                              (int)k + 1, (int)r, (int)c);
-        lua_pop(L, 1);
-    }
-    for (size_t k = 0; k < nt; k++) {
-        size_t off, r, c;
-        gg_model_tensor_info(m, k, &off, &r, &c);
-        lua_geti(L, 2, (lua_Integer)k + 1);
-        gg_tensor *t = lua_touserdata(L, -1);
-        memcpy(gg_model_params(m) + off, t->data, r * c * sizeof(float));
-        lua_pop(L, 1);
-    }
+    load_tensor_list(L, m, gg_model_params(m), gg_model_ntensors(m), gg_model_tensor_info,
+                     "gglab.Model:load_parameters");
     return 0;
 }
 
-/* model:reset{seed=|rng=}: redo PyTorch's default init */
+/* model:load_buffers(list of tensors in buffers() order and shapes) */
+static int model_load_buffers(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    load_tensor_list(L, m, gg_model_buffers(m), gg_model_nbuffer_tensors(m), gg_model_buffer_info,
+                     "gglab.Model:load_buffers");
+    return 0;
+}
+
+/* model:reset{seed=|rng=, init=}: redo the initialisation (each linear's own init, or
+ * init = name | {name, options...} for every linear) */
 static int model_reset(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", "rng", NULL};
+    static const char *const allowed[] = {"seed", "rng", "init", NULL};
+    const char *fname = "gglab.Model:reset";
     gg_model *m = lg_model_check(L, 1)->m;
-    lg_opts_check(L, 2, "gglab.Model:reset", allowed);
-    gg_model_init_default(m, lg_rng_for(L, 2, "gglab.Model:reset"));
+    lg_opts_check(L, 2, fname, allowed);
+    gg_init all, *use = NULL;
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "init") != LUA_TNIL) {  /* stack: model opts init */
+        parse_init_value(L, -1, fname, &all);
+        use = &all;
+    }
+    lua_settop(L, 2);
+    gg_model_init(m, use, lg_rng_for(L, 2, fname));
+    return 0;
+}
+
+/* model:train([mode]) / model:eval() → model; model:training() → boolean */
+static int model_train(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    gg_model_set_training(m, lua_isnoneornil(L, 2) ? 1 : lua_toboolean(L, 2));
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int model_eval(lua_State *L)
+{
+    gg_model_set_training(lg_model_check(L, 1)->m, 0);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int model_training(lua_State *L)
+{
+    lua_pushboolean(L, gg_model_training(lg_model_check(L, 1)->m));
+    return 1;
+}
+
+/* model:seed_dropout(seed): reseed the dropout generator */
+static int model_seed_dropout(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    int isint = 0;
+    lua_Integer s = lua_tointegerx(L, 2, &isint);
+    if (!isint || s < 0)
+        return luaL_error(L, "gglab.Model:seed_dropout: seed must be a non-negative integer, got %s",
+                          lg_describe(L, 2));
+    gg_model_seed_dropout(m, (uint64_t)s);
+    return 0;
+}
+
+/* model:dropout_mask(layer, keep): the next training forward of dropout layer `layer`
+ * (1-based) uses keep (B x width of 0/1) instead of drawing — a test hook for replaying
+ * another framework's masks. */
+static int model_dropout_mask(lua_State *L)
+{
+    const char *fname = "gglab.Model:dropout_mask";
+    gg_model *m = lg_model_check(L, 1)->m;
+    lua_Integer i = luaL_checkinteger(L, 2);
+    gg_tensor *keep = lg_tensor_check(L, 3);
+    if (i < 1 || (size_t)i > gg_model_layers(m) ||
+        gg_model_layer(m, (size_t)i - 1).kind != GG_LAYER_DROPOUT)
+        return luaL_error(L, "%s: layer %I is not a dropout layer", fname, i);
+    gg_layer_spec s = gg_model_layer(m, (size_t)i - 1);
+    if (keep->cols != s.out)
+        return luaL_error(L, "%s: mask has %d columns, the layer has %d", fname, (int)keep->cols,
+                          (int)s.out);
+    gg_err err;
+    if (gg_model_dropout_mask(m, (size_t)i - 1, keep->data, keep->rows, &err))
+        return lg_fail(L, fname, &err);
     return 0;
 }
 
@@ -199,6 +491,100 @@ static int model_nparams(lua_State *L)
     return 1;
 }
 
+static void set_number(lua_State *L, const char *key, double v)
+{
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, key);
+}
+
+/* Fill the table on top with the init fields of a linear spec (only a non-default init). */
+static void push_init_fields(lua_State *L, const gg_init *in)
+{
+    gg_init_kind k = in->kind;
+    if (k != GG_INIT_DEFAULT) {
+        lua_pushstring(L, gg_init_name(k));
+        lua_setfield(L, -2, "init");
+    }
+    if (k == GG_INIT_XAVIER_UNIFORM || k == GG_INIT_XAVIER_NORMAL)
+        set_number(L, "gain", in->gain);
+    if (k == GG_INIT_KAIMING_UNIFORM || k == GG_INIT_KAIMING_NORMAL) {
+        set_number(L, "a", in->a);
+        lua_pushstring(L, in->fan_out ? "fan_out" : "fan_in");
+        lua_setfield(L, -2, "mode");
+        lua_pushstring(L, gg_nonlin_name(in->nonlinearity));
+        lua_setfield(L, -2, "nonlinearity");
+    }
+    if (k == GG_INIT_CONSTANT)
+        set_number(L, "value", in->value);
+    if (k == GG_INIT_NORMAL)
+        set_number(L, "mean", in->mean), set_number(L, "std", in->std);
+    if (k == GG_INIT_UNIFORM)
+        set_number(L, "a", in->a), set_number(L, "b", in->b);
+    if (in->scale != 0.0 && in->scale != 1.0)
+        set_number(L, "scale", in->scale);
+    if (in->bias != GG_BIAS_DEFAULT) {
+        lua_pushstring(L, gg_bias_init_name(in->bias));
+        lua_setfield(L, -2, "bias_init");
+    }
+    if (in->bias == GG_BIAS_CONSTANT)
+        set_number(L, "bias_value", in->bias_value);
+}
+
+/* Push the spec table of layer s: what gg.nn.sequential accepts, widths filled in. */
+static void push_spec(lua_State *L, const gg_layer_cfg *s)
+{
+    lua_createtable(L, 0, 4);
+    switch (s->kind) {
+    case GG_LAYER_LINEAR:
+        lua_pushliteral(L, "linear");
+        break;
+    case GG_LAYER_BATCHNORM:
+        lua_pushliteral(L, "batchnorm1d");
+        break;
+    case GG_LAYER_DROPOUT:
+        lua_pushliteral(L, "dropout");
+        break;
+    case GG_LAYER_ACT:
+        lua_pushstring(L, s->act == GG_ACT_GELU_TANH ? "gelu" : gg_act_name(s->act));
+        break;
+    }
+    lua_setfield(L, -2, "kind");
+    lua_pushinteger(L, (lua_Integer)s->in);
+    lua_setfield(L, -2, "in");
+    lua_pushinteger(L, (lua_Integer)s->out);
+    lua_setfield(L, -2, "out");
+    switch (s->kind) {
+    case GG_LAYER_LINEAR:
+        push_init_fields(L, &s->init);
+        break;
+    case GG_LAYER_BATCHNORM:
+        lua_pushinteger(L, (lua_Integer)s->in);
+        lua_setfield(L, -2, "num_features");
+        set_number(L, "eps", s->eps);
+        set_number(L, "momentum", s->momentum);
+        lua_pushboolean(L, s->affine);
+        lua_setfield(L, -2, "affine");
+        lua_pushboolean(L, s->track_running_stats);
+        lua_setfield(L, -2, "track_running_stats");
+        break;
+    case GG_LAYER_DROPOUT:
+        set_number(L, "p", s->p);
+        break;
+    case GG_LAYER_ACT:
+        if (s->act == GG_ACT_LEAKY_RELU)
+            set_number(L, "negative_slope", (double)s->ap.alpha);
+        if (s->act == GG_ACT_ELU)
+            set_number(L, "alpha", (double)s->ap.alpha);
+        if (s->act == GG_ACT_SOFTPLUS)
+            set_number(L, "beta", (double)s->ap.beta), set_number(L, "threshold", (double)s->ap.threshold);
+        if (s->act == GG_ACT_GELU || s->act == GG_ACT_GELU_TANH) {
+            lua_pushstring(L, s->act == GG_ACT_GELU ? "none" : "tanh");
+            lua_setfield(L, -2, "approximate");
+        }
+        break;
+    }
+}
+
 /* model:layers() → list of spec tables with widths filled in */
 static int model_layers(lua_State *L)
 {
@@ -206,17 +592,21 @@ static int model_layers(lua_State *L)
     size_t n = gg_model_layers(m);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        gg_layer_spec s = gg_model_layer(m, i);
-        lua_createtable(L, 0, 3);
-        lua_pushstring(L, s.kind == GG_LAYER_LINEAR ? "linear" : gg_act_name(s.act));
-        lua_setfield(L, -2, "kind");
-        lua_pushinteger(L, (lua_Integer)s.in);
-        lua_setfield(L, -2, "in");
-        lua_pushinteger(L, (lua_Integer)s.out);
-        lua_setfield(L, -2, "out");
+        gg_layer_cfg s = gg_model_layer_cfg(m, i);
+        push_spec(L, &s);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
+}
+
+/* Append number v to b in gglab's number format (float-exact values shortest). */
+static void add_number(lua_State *L, luaL_Buffer *b, double v)
+{
+    char buf[64];
+    lua_pushnumber(L, v);
+    const char *txt = lg_fmt_number(L, -1, 0, buf);
+    lua_pop(L, 1);
+    luaL_addstring(b, txt);
 }
 
 static int model_tostring(lua_State *L)
@@ -230,15 +620,42 @@ static int model_tostring(lua_State *L)
     luaL_buffinit(L, &b);
     luaL_addstring(&b, "gglab.Model(");
     size_t n = gg_model_layers(lm->m);
+    char num[32];
     for (size_t i = 0; i < n; i++) {
-        gg_layer_spec s = gg_model_layer(lm->m, i);
+        gg_layer_cfg s = gg_model_layer_cfg(lm->m, i);
         if (i)
             luaL_addstring(&b, " ");
-        if (s.kind == GG_LAYER_LINEAR)
-            lua_pushfstring(L, "linear(%d->%d)", (int)s.in, (int)s.out);
-        else
-            lua_pushstring(L, gg_act_name(s.act));
-        luaL_addvalue(&b);
+        switch (s.kind) {
+        case GG_LAYER_LINEAR:
+            snprintf(num, sizeof num, "linear(%d->%d)", (int)s.in, (int)s.out);
+            luaL_addstring(&b, num);
+            break;
+        case GG_LAYER_BATCHNORM:
+            snprintf(num, sizeof num, "batchnorm1d(%d)", (int)s.in);
+            luaL_addstring(&b, num);
+            break;
+        case GG_LAYER_DROPOUT:
+            luaL_addstring(&b, "dropout(");
+            add_number(L, &b, s.p);
+            luaL_addstring(&b, ")");
+            break;
+        case GG_LAYER_ACT:
+            if (s.act == GG_ACT_GELU_TANH) {
+                luaL_addstring(&b, "gelu(tanh)");
+                break;
+            }
+            luaL_addstring(&b, gg_act_name(s.act));
+            if (s.act == GG_ACT_LEAKY_RELU || s.act == GG_ACT_ELU || s.act == GG_ACT_SOFTPLUS) {
+                luaL_addstring(&b, "(");
+                add_number(L, &b, (double)(s.act == GG_ACT_SOFTPLUS ? s.ap.beta : s.ap.alpha));
+                if (s.act == GG_ACT_SOFTPLUS) {
+                    luaL_addstring(&b, ", ");
+                    add_number(L, &b, (double)s.ap.threshold);
+                }
+                luaL_addstring(&b, ")");
+            }
+            break;
+        }
     }
     lua_pushfstring(L, "; %d params)", (int)gg_model_nparams(lm->m));
     luaL_addvalue(&b);
@@ -255,11 +672,15 @@ static int model_gc(lua_State *L)
 }
 
 static const luaL_Reg model_methods[] = {
-    {"forward", model_forward},       {"backward", model_backward},
-    {"zero_grad", model_zero_grad},   {"parameters", model_parameters},
-    {"grads", model_grads},           {"load_parameters", model_load_parameters},
-    {"reset", model_reset},           {"nparams", model_nparams},
-    {"layers", model_layers},         {NULL, NULL},
+    {"forward", model_forward},         {"backward", model_backward},
+    {"zero_grad", model_zero_grad},     {"parameters", model_parameters},
+    {"grads", model_grads},             {"load_parameters", model_load_parameters},
+    {"buffers", model_buffers},         {"load_buffers", model_load_buffers},
+    {"reset", model_reset},             {"nparams", model_nparams},
+    {"layers", model_layers},           {"train", model_train},
+    {"eval", model_eval},               {"training", model_training},
+    {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
+    {NULL, NULL},
 };
 
 static const luaL_Reg model_meta[] = {
@@ -277,5 +698,9 @@ void lg_open_nn(lua_State *L)
     lua_newtable(L);                      /* stack: gg nn */
     lua_pushcfunction(L, nn_sequential);
     lua_setfield(L, -2, "sequential");
+    lua_pushcfunction(L, nn_check_layer);
+    lua_setfield(L, -2, "check_layer");
+    lua_pushcfunction(L, nn_calculate_gain);
+    lua_setfield(L, -2, "calculate_gain");
     lua_setfield(L, -2, "nn");            /* stack: gg */
 }

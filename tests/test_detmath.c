@@ -40,6 +40,13 @@ static uint32_t bits(float f)
     return u;
 }
 
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
 int main(void)
 {
     // Accuracy against libm evaluated in double and rounded once.
@@ -89,7 +96,61 @@ int main(void)
     CHECK("tanhf is odd", gg_tanhf(-0.7f) == -gg_tanhf(0.7f));
     CHECK("cos2pi(0) = 1, (0.25) = 0, (0.5) = -1", gg_cos2pi(0.0) == 1.0 && gg_cos2pi(0.25) == 0.0 && gg_cos2pi(0.5) == -1.0);
 
+    // erf family (GELU): erff within 1 float ulp of libm's erf rounded once, over a dense
+    // sweep of [-6, 6] (every 2^-16) and near 0; erfc relative error in double.
+    double werf = 0.0;
+    for (int i = -6 * 65536; i <= 6 * 65536; i++) {
+        float x = (float)i / 65536.0f;
+        double u = ulps(gg_erff(x), (float)erf((double)x));
+        werf = u > werf ? u : werf;
+    }
+    CHECK_NEAR("erff within 1 ulp on [-6, 6] (786433 points)", werf, 0.0, 1.0);
+    CHECK("erff within 1 ulp near 0", max_ulps(gg_erff, erf, -1e-3f, 1e-3f, 20000) <= 1.0);
+    CHECK("erff within 1 ulp on [-10, 10]", max_ulps(gg_erff, erf, -10.0f, 10.0f, 200000) <= 1.0);
+    worst = 0.0;
+    for (int i = -60000; i <= 260000; i++) {
+        double x = i * 1e-4;
+        double r = fabs(gg_erfc(x) - erfc(x)) / erfc(x);
+        worst = r > worst ? r : worst;
+    }
+    CHECK_NEAR("erfc relative error on [-6, 26]", worst, 0.0, 1e-11);
+    worst = 0.0;
+    for (int i = -70000; i <= 70000; i++) {
+        double x = i * 1e-4;
+        double d = fabs(gg_erf(x) - erf(x));
+        worst = d > worst ? d : worst;
+    }
+    CHECK_NEAR("erf absolute error on [-7, 7]", worst, 0.0, 4e-15);
+    worst = 0.0;
+    for (int i = -100000; i <= 100000; i++) {
+        double x = i * 5e-6 + (i % 7) * 1e-9;
+        double r = fabs(gg_expm1(x) - expm1(x)) / fmax(fabs(expm1(x)), 1e-300);
+        worst = r > worst ? r : worst;
+        x = i * 1e-4;
+        r = fabs(gg_expm1(x) - expm1(x)) / fmax(fabs(expm1(x)), 1e-300);
+        worst = r > worst ? r : worst;
+    }
+    CHECK_NEAR("expm1 relative error on [-10, 10] and near 0", worst, 0.0, 2e-15);
+    worst = 0.0;
+    for (int i = -99999; i <= 200000; i++) {
+        double x = i * 1e-5;
+        double r = fabs(gg_log1p(x) - log1p(x)) / fmax(fabs(log1p(x)), 1e-300);
+        worst = r > worst ? r : worst;
+    }
+    CHECK_NEAR("log1p relative error on (-1, 2]", worst, 0.0, 2e-15);
+    CHECK("log1p of tiny x is x", gg_log1p(1e-20) == 1e-20);
+    CHECK("erf(0) = 0, erf(+-inf) = +-1, erfc(-inf) = 2, erfc(inf) = 0",
+          gg_erf(0.0) == 0.0 && gg_erf(INFINITY) == 1.0 && gg_erf(-INFINITY) == -1.0 &&
+              gg_erfc(-INFINITY) == 2.0 && gg_erfc(INFINITY) == 0.0);
+    CHECK("erf is odd", gg_erf(-0.3) == -gg_erf(0.3) && gg_erf(-3.3) == -gg_erf(3.3));
+    CHECK("erf and erfc of nan are nan", isnan(gg_erf(NAN)) && isnan(gg_erfc(NAN)));
+
     // Pinned bit patterns: a build that changes these changes every curve gglab writes.
+    CHECK_EQ_U64("erff(0.5) bits", bits(gg_erff(0.5f)), 0x3f053f7bu);
+    CHECK_EQ_U64("erff(-1.75) bits", bits(gg_erff(-1.75f)), 0xbf7c9684u);
+    CHECK_EQ_U64("erfc(3) bits", dbits(gg_erfc(3.0)), 0x3ef729df6503422bULL);
+    CHECK_EQ_U64("expm1(1e-3) bits", dbits(gg_expm1(1e-3)), 0x3f506466dfb8cf3aULL);
+    CHECK_EQ_U64("log1p(0.25) bits", dbits(gg_log1p(0.25)), 0x3fcc8ff7c79a9a21ULL);
     CHECK_EQ_U64("expf(1) bits", bits(gg_expf(1.0f)), 0x402df854u);
     CHECK_EQ_U64("logf(10) bits", bits(gg_logf(10.0f)), 0x40135d8eu);
     CHECK_EQ_U64("tanhf(0.5) bits", bits(gg_tanhf(0.5f)), 0x3eec9a9fu);

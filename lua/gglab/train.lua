@@ -136,6 +136,7 @@ function M.train(opts)
     -- One stream for the whole training, not a fresh copy of the same stream each epoch.
     epoch_opts.rng, epoch_opts.seed = gg.rng(epoch_opts.seed), nil
   end
+  opts.model:train()  -- like a PyTorch loop's model.train(); gg.evaluate switches to eval itself
   local run = opts.log
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local step = 0

@@ -217,7 +217,7 @@ do
   model:reset { seed = 7 }
   T.eq("reset{seed=7} = built with seed 7", flat(model), a)
   raises_text("reset unknown option", function() model:reset { sed = 1 } end,
-    "gglab.Model:reset: unknown option 'sed' (allowed: seed, rng)")
+    "gglab.Model:reset: unknown option 'sed' (allowed: seed, rng, init)")
 
   local closed
   do
@@ -618,10 +618,10 @@ do
   raises_text("set_lr", function() gg.optim.sgd(m):set_lr(math.huge) end, "gglab.Optim:set_lr: lr must be a finite number, got inf")
   T.ok("set_lr 0 is allowed (schedules reach it)", pcall(function() gg.optim.sgd(m):set_lr(0) end))
 
-  raises_text("mlp bad activation", function() gg.nn.mlp { 2, 3, 1, activation = "gelu" } end,
-    "gg.nn.mlp: activation must be one of 'relu', 'sigmoid', 'tanh', got 'gelu'")
+  raises_text("mlp bad activation", function() gg.nn.mlp { 2, 3, 1, activation = "swish" } end,
+    "gg.nn.mlp: activation must be one of 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'gelu', 'elu', 'silu', 'softplus', 'identity' or an activation spec, got 'swish'")
   raises_text("mlp unknown option", function() gg.nn.mlp { 2, 1, act = "relu" } end,
-    "gg.nn.mlp: unknown option 'act' (allowed: activation, output_activation, seed, rng)")
+    "gg.nn.mlp: unknown option 'act' (allowed: activation, output_activation, batchnorm, dropout, init, seed, rng)")
   raises_text("mlp one width", function() gg.nn.mlp { 2 } end, "gg.nn.mlp: needs at least two widths {in, out}, got 1")
   raises_text("linear zero width", function() gg.nn.linear(0, 1) end,
     "gg.nn.linear: in_features must be a positive integer, got 0")
@@ -630,8 +630,8 @@ do
     "gg.nn.sequential: layer 3: linear expects 4 inputs but the previous layer gives 3")
   raises_text("sequential first layer", function() gg.nn.sequential { gg.nn.relu(), gg.nn.linear(2, 1) } end,
     "gg.nn.sequential: layer 1 must be linear (it fixes the input width)")
-  raises_text("sequential unknown kind", function() gg.nn.sequential { gg.nn.linear(2, 2), { kind = "gelu" } } end,
-    "gg.nn.sequential: layer 2 has kind 'gelu'; allowed: linear, relu, sigmoid, tanh")
+  raises_text("sequential unknown kind", function() gg.nn.sequential { gg.nn.linear(2, 2), { kind = "swish" } } end,
+    "gg.nn.sequential: layer 2 has kind 'swish'; allowed: linear, relu, sigmoid, tanh, leaky_relu, gelu, elu, silu, softplus, identity, batchnorm1d, dropout")
   raises_text("sequential empty", function() gg.nn.sequential {} end, "gg.nn.sequential: expected 1..256 layers, got 0")
   -- Huge layers fail with an error, before any allocation.
   raises_text("huge layer (10^12 as a float)", function() return gg.nn.sequential { gg.nn.linear(1, 10 ^ 12) } end,

@@ -75,15 +75,38 @@ def write(area, name, table):
 
 
 def layer_specs(model):
-    """gg.nn.sequential specs for a torch.nn.Sequential of Linear and activations."""
-    names = {torch.nn.ReLU: "relu", torch.nn.Sigmoid: "sigmoid", torch.nn.Tanh: "tanh"}
+    """gg.nn.sequential specs for a torch.nn.Sequential of Linear, activations, BatchNorm1d
+    and Dropout (parameterised layers carry their options under PyTorch's names)."""
+    names = {torch.nn.ReLU: "relu", torch.nn.Sigmoid: "sigmoid", torch.nn.Tanh: "tanh",
+             torch.nn.SiLU: "silu", torch.nn.Identity: "identity"}
     specs = []
     for m in model:
         if isinstance(m, torch.nn.Linear):
             specs.append({"kind": "linear", "in": m.in_features, "out": m.out_features})
+        elif isinstance(m, torch.nn.LeakyReLU):
+            specs.append({"kind": "leaky_relu", "negative_slope": m.negative_slope})
+        elif isinstance(m, torch.nn.GELU):
+            specs.append({"kind": "gelu", "approximate": m.approximate})
+        elif isinstance(m, torch.nn.ELU):
+            specs.append({"kind": "elu", "alpha": m.alpha})
+        elif isinstance(m, torch.nn.Softplus):
+            specs.append({"kind": "softplus", "beta": m.beta, "threshold": m.threshold})
+        elif isinstance(m, torch.nn.BatchNorm1d):
+            specs.append({"kind": "batchnorm1d", "num_features": m.num_features, "eps": m.eps,
+                          "momentum": m.momentum, "affine": m.affine,
+                          "track_running_stats": m.track_running_stats})
+        elif isinstance(m, torch.nn.Dropout):
+            specs.append({"kind": "dropout", "p": m.p})
         else:
             specs.append({"kind": names[type(m)]})
     return specs
+
+
+def buffers(model):
+    """Non-trainable buffers in gg's model:buffers() order: running_mean, running_var per
+    BatchNorm1d (num_batches_tracked is left out), as (1, n) rows."""
+    return [b.detach().clone().reshape(1, -1) for name, b in model.named_buffers()
+            if not name.endswith("num_batches_tracked")]
 
 
 def params(model):
