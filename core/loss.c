@@ -66,6 +66,8 @@ gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err)
         return gg_err_set(err, GG_EINVAL, "weight is not an option of %s", name);
     if (c->pos_weight && k != GG_LOSS_BCE_LOGITS)
         return gg_err_set(err, GG_EINVAL, "pos_weight is not an option of %s", name);
+    if (c->keras && k != GG_LOSS_BCE)
+        return gg_err_set(err, GG_EINVAL, "keras is not an option of %s", name);
     if (c->label_smoothing != 0.0f && k != GG_LOSS_CROSS_ENTROPY)
         return gg_err_set(err, GG_EINVAL, "label_smoothing is not an option of %s", name);
     switch (k) {
@@ -245,6 +247,32 @@ static double bce(float *g, const float *w, const float *pred, const float *targ
     return s;
 }
 
+/* Keras 2 backend.binary_crossentropy (from probabilities), float32, epsilon 1e-7:
+ * p <- clip(p, eps, 1 - eps); loss = -(y log(p + eps) + (1 - y) log(1 - p + eps)).
+ * The gradient flows only where clip_by_value passed p through. */
+static double bce_keras(float *g, const float *w, const float *pred, const float *target,
+                        size_t B, size_t k, float gscale)
+{
+    const float eps = 1e-7f;
+    double s = 0.0;
+    for (size_t i = 0; i < B * k; i++) {
+        float p0 = pred[i], y = target[i];
+        float p = p0 < eps ? eps : p0 > 1.0f - eps ? 1.0f - eps : p0;
+        float l = -(y * gg_logf(p + eps) + (1.0f - y) * gg_logf(1.0f - p + eps));
+        if (w)
+            l *= w[i % k];
+        s += (double)l;
+        if (g) {
+            float d = (p0 < eps || p0 > 1.0f - eps) ? 0.0f
+                                                    : -(y / (p + eps)) + (1.0f - y) / (1.0f - p + eps);
+            if (w)
+                d *= w[i % k];
+            g[i] = d * gscale;
+        }
+    }
+    return s;
+}
+
 /* Stable form (1-y)x + lw (log(1+e^-|x|) + max(-x,0)), lw = 1 + (pw-1) y, as torch's
  * binary_cross_entropy_with_logits; times weight. Backward (…_with_logits_backward):
  * ((pw y + 1 - y) sigmoid(x) - pw y) w, or (sigmoid(x) - y) w without pos_weight. */
@@ -376,7 +404,9 @@ static double kernel(const gg_loss_cfg *c, float *g, const float *pred, const fl
     case GG_LOSS_L1:            return l1(g, pred, target, B * k, gscale);
     case GG_LOSS_SMOOTH_L1:     return smooth_l1(g, pred, target, B * k, c->beta, gscale);
     case GG_LOSS_HUBER:         return huber(g, pred, target, B * k, c->delta, gscale);
-    case GG_LOSS_BCE:           return bce(g, c->weight, pred, target, B, k, gscale);
+    case GG_LOSS_BCE:
+        return c->keras ? bce_keras(g, c->weight, pred, target, B, k, gscale)
+                        : bce(g, c->weight, pred, target, B, k, gscale);
     case GG_LOSS_NLL:           return nll(c, g, pred, target, B, k, gscale);
     }
     return (double)NAN;

@@ -49,6 +49,9 @@ typedef struct gg_loss_cfg {
     float beta;               /* smooth_l1: finite >= 0, default 1; 0 gives the L1 value (and
                                * torch's gradient -1 at d = 0, from its d <= -beta branch) */
     float delta;              /* huber: finite > 0, default 1 */
+    int keras;                /* bce: 1 gives Keras's binary_crossentropy on probabilities —
+                               * p clipped to [1e-7, 1 - 1e-7], then -(y log(p + 1e-7) +
+                               * (1 - y) log(1 - p + 1e-7)), no gradient where clipped */
 } gg_loss_cfg;
 
 /* Defaults of a loss kind, as PyTorch's constructor gives them. */

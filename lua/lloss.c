@@ -19,7 +19,7 @@ static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", 
 static const char *const keys_bce_logits[] = {"reduction", "weight", "pos_weight", NULL};
 static const char *const keys_smooth_l1[] = {"reduction", "beta", NULL};
 static const char *const keys_huber[] = {"reduction", "delta", NULL};
-static const char *const keys_bce[] = {"reduction", "weight", NULL};
+static const char *const keys_bce[] = {"reduction", "weight", "keras", NULL};
 static const char *const keys_nll[] = {"reduction", "weight", "ignore_index", NULL};
 static const char *const *const loss_keys[] = {
     [GG_LOSS_MSE] = keys_plain,         [GG_LOSS_CROSS_ENTROPY] = keys_ce,
@@ -97,6 +97,8 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
         c->beta = (float)lg_opt_nonneg(L, idx, fname, "beta", 1.0);
     if (takes(kind, "delta"))
         c->delta = (float)lg_opt_positive(L, idx, fname, "delta", 1.0);
+    if (takes(kind, "keras"))
+        c->keras = lg_opt_bool(L, idx, fname, "keras", 0);
     int has_w = given(L, idx, kind, "weight"), has_pw = given(L, idx, kind, "pos_weight");
     if (!has_w && !has_pw) {
         lua_pushnil(L);

@@ -119,8 +119,8 @@ function M.dropout(p)
 end
 
 local MLP_KEYS = { activation = true, output_activation = true, seed = true, rng = true,
-  batchnorm = true, dropout = true, init = true }
-local MLP_KEY_LIST = "activation, output_activation, batchnorm, dropout, init, seed, rng"
+  batchnorm = true, dropout = true, init = true, keras = true }
+local MLP_KEY_LIST = "activation, output_activation, batchnorm, dropout, init, keras, seed, rng"
 
 -- An activation option: a name from ACTIVATIONS or a spec table (gg.nn.leaky_relu(0.2)).
 local function activation_spec(f, key, v)
@@ -134,9 +134,10 @@ local function activation_spec(f, key, v)
 end
 
 --[[ gg.nn.mlp{w0, w1, ..., wn, activation="relu", output_activation=nil, batchnorm=false,
-  dropout=nil, init=nil, seed=, rng=}:
+  dropout=nil, init=nil, keras=false, seed=, rng=}:
   Linear(w0,w1) [BatchNorm1d] act [Dropout] ... Linear(w(n-1), wn) [output_activation].
-  init: a name or {name, options...} given to every linear (see gg.nn.linear). ]]
+  init: a name or {name, options...} given to every linear (see gg.nn.linear).
+  keras = true: Keras Dense defaults — glorot_uniform kernels, zero biases (unless init). ]]
 function M.mlp(spec)
   local f = "gg.nn.mlp"
   if type(spec) ~= "table" then
@@ -181,9 +182,14 @@ function M.mlp(spec)
   if p ~= nil and not (type(p) == "number" and p >= 0 and p < 1) then
     error(f .. ": dropout must be in [0, 1), got " .. describe(p), 2)
   end
+  if spec.keras ~= nil and type(spec.keras) ~= "boolean" then
+    error(f .. ": keras must be a boolean, got " .. describe(spec.keras), 2)
+  end
   -- init: a name, or a table {name, key = value...}; copied into every linear spec.
   local init = {}
-  if type(spec.init) == "string" then
+  if spec.keras and spec.init == nil then
+    init.init = "glorot_uniform"
+  elseif type(spec.init) == "string" then
     init.init = spec.init
   elseif type(spec.init) == "table" then
     for k, v in pairs(spec.init) do

@@ -27,7 +27,7 @@ M.DIVERGED = setmetatable({}, { __name = "gglab.Diverged", __tostring = function
 
 -- Training losses in order of preference for final_loss / min_loss / steps.
 local LOSS_METRICS = { "loss", "epoch_loss" }
-local IS_TRAIN_LOSS = { loss = true, epoch_loss = true }
+local IS_TRAIN_LOSS = { loss = true, epoch_loss = true, batch_loss = true }  -- batch_loss: keras mode
 
 local Run = {}
 Run.__index = Run

@@ -10,7 +10,7 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step" }
+  "scheduler_step", "keras" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -20,6 +20,19 @@ local function describe(v)
   if v == nil then return "nil" end
   local mt = getmetatable(v)
   return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
+end
+
+-- The loss gg.train_epoch gets: with keras, "bce" is Keras's clipped binary_crossentropy.
+local function keras_loss(opts)
+  local l = opts.loss or "mse"
+  if opts.keras and (l == "bce" or (type(l) == "table" and l[1] == "bce" and l.keras == nil)) then
+    if type(l) == "string" then return { "bce", keras = true } end
+    local copy = {}
+    for k, v in pairs(l) do copy[k] = v end
+    copy.keras = true
+    return copy
+  end
+  return l
 end
 
 -- Called from helpers of M.train: level 4 blames the line that called gg.train.
@@ -71,6 +84,13 @@ local function check(opts)
   if ss ~= nil and ss ~= "epoch" and ss ~= "step" then
     fail("scheduler_step must be 'epoch' or 'step', got " .. describe(ss))
   end
+  if opts.keras ~= nil and type(opts.keras) ~= "boolean" then
+    fail("keras must be a boolean, got " .. describe(opts.keras))
+  end
+  local order = opts.order
+  if order ~= nil and type(order) ~= "table" and type(order) ~= "function" then
+    fail("order must be a list of batches or a function(epoch) returning one, got " .. describe(order))
+  end
   local vs = opts.validation_split
   if vs ~= nil then
     if type(vs) ~= "number" or not (vs > 0 and vs < 1) then
@@ -95,6 +115,11 @@ end
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
   clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false,
   validation_split=nil, scheduler=nil, scheduler_step="epoch"} → history
+  order may also be a function(epoch) returning that epoch's batches.
+  keras = true: Keras's model.fit conventions — the logged "loss" is each epoch's running
+  (batch-size-weighted) mean and per-batch losses are "batch_loss"; "bce" is Keras's
+  clipped binary_crossentropy; batch 32 and reshuffling are gg.train's defaults anyway
+  (pair with gg.optim.keras_adam, gg.nn.mlp{keras=true} and validation_split).
   scheduler (gg.sched.*) is stepped after every epoch (scheduler_step = "epoch"; a
   reduce_lr_on_plateau gets the epoch's val_loss, else its epoch_loss) or after every
   optimizer step ("step", e.g. one_cycle_lr); with log, each logged step's lr is logged.
@@ -122,9 +147,10 @@ function M.train(opts)
   local log_every = check_int(opts, "log_every", 1, 1)
   local batch_size = check_int(opts, "batch_size", 32, 1)
   local epoch_opts = {
-    loss = opts.loss or "mse", batch_size = batch_size, shuffle = opts.shuffle,
-    drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng, order = opts.order,
-    l1 = opts.l1, l2 = opts.l2, clip_norm = opts.clip_norm, clip_norm_type = opts.clip_norm_type,
+    batch_size = batch_size, shuffle = opts.shuffle,
+    drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,
+    loss = keras_loss(opts), l1 = opts.l1, l2 = opts.l2, clip_norm = opts.clip_norm,
+    clip_norm_type = opts.clip_norm_type,
     clip_value = opts.clip_value,
     grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
     lrs = (opts.log ~= nil and opts.scheduler ~= nil) or nil,
@@ -141,6 +167,11 @@ function M.train(opts)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local step = 0
   for epoch = 1, epochs do
+    if type(opts.order) == "function" then
+      epoch_opts.order = opts.order(epoch)
+    else
+      epoch_opts.order = opts.order
+    end
     local losses, diverged, mean, info = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
     local norms, lrs = info and info.grad_norm, info and info.lr
     for i = 1, #losses do
@@ -151,7 +182,8 @@ function M.train(opts)
       if logged and norms and norms[i] then run:log("grad_norm", norms[i], step, epoch) end
       if logged and lrs then run:log("lr", lrs[i], step, epoch) end
       if logged then
-        run:log("loss", l, step, epoch)   -- raises the runner's divergence signal on NaN/inf
+        -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
+        run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
       end
     end
     hist.steps = step
@@ -160,7 +192,7 @@ function M.train(opts)
       break
     end
     hist.epoch_loss[epoch] = mean
-    if run then run:log("epoch_loss", mean, step, epoch) end
+    if run then run:log(opts.keras and "loss" or "epoch_loss", mean, step, epoch) end
     if opts.val then
       local v = gg.evaluate(opts.model, opts.val, { loss = epoch_opts.loss })
       hist.val_loss[epoch] = v

@@ -621,7 +621,7 @@ do
   raises_text("mlp bad activation", function() gg.nn.mlp { 2, 3, 1, activation = "swish" } end,
     "gg.nn.mlp: activation must be one of 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'gelu', 'elu', 'silu', 'softplus', 'identity' or an activation spec, got 'swish'")
   raises_text("mlp unknown option", function() gg.nn.mlp { 2, 1, act = "relu" } end,
-    "gg.nn.mlp: unknown option 'act' (allowed: activation, output_activation, batchnorm, dropout, init, seed, rng)")
+    "gg.nn.mlp: unknown option 'act' (allowed: activation, output_activation, batchnorm, dropout, init, keras, seed, rng)")
   raises_text("mlp one width", function() gg.nn.mlp { 2 } end, "gg.nn.mlp: needs at least two widths {in, out}, got 1")
   raises_text("linear zero width", function() gg.nn.linear(0, 1) end,
     "gg.nn.linear: in_features must be a positive integer, got 0")

@@ -164,7 +164,7 @@ T.near("gg.evaluate nll with weight and ignore_index",
 raises("spec option checked", function() gg.evaluate(m, ds, { loss = { "huber", delta = -1 } }) end,
   "gg.evaluate: delta must be a positive number, got -1")
 raises("spec unknown key", function() gg.evaluate(m, ds, { loss = { "bce", pos_weight = { 1, 1 } } }) end,
-  "gg.evaluate: unknown option 'pos_weight' (allowed: reduction, weight)")
+  "gg.evaluate: unknown option 'pos_weight' (allowed: reduction, weight, keras)")
 raises("spec weight sized by the model's outputs", function() gg.evaluate(m, ds, { loss = { "bce", weight = { 1 } } }) end,
   "gg.evaluate: weight must be a list (or tensor) of 2 numbers, one per column, got 1 number")
 raises("spec unknown name lists every loss", function() gg.evaluate(m, ds, { loss = "hinge" }) end,
