@@ -127,11 +127,12 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
 
-# PyTorch parity fixtures (never part of make test): needs Debian's python3-torch.
+# PyTorch/sklearn parity fixtures (never part of make test): need Debian's python3-torch
+# and python3-sklearn.
 PYTHON_TORCH ?= /usr/bin/python3
 fixtures:
-	@$(PYTHON_TORCH) -c 'import torch' 2>/dev/null || \
-	  { echo "make fixtures needs python3-torch: apt-get install python3-torch"; exit 1; }
+	@$(PYTHON_TORCH) -c 'import torch, sklearn' 2>/dev/null || \
+	  { echo "make fixtures needs: apt-get install python3-torch python3-sklearn"; exit 1; }
 	@for g in tests/parity/gen_*.py; do echo "  GEN    $$g"; $(PYTHON_TORCH) $$g || exit 1; done
 
 # Regenerate every fixture and require the committed files to come out byte for byte.
