@@ -19,8 +19,11 @@ BUILD   := build
 SAN     := $(BUILD)/san
 GENERIC := $(BUILD)/generic
 
-# Debian packages the build and tests need (platform.md); `deps` installs the missing ones.
+# Debian packages the build needs (platform.md); `deps` installs the missing ones.
 DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
+# Only for make test: a real single-node Slurm (tests/lua/test_slurm.lua). Installed when
+# root; otherwise that test skips itself and says so.
+TEST_PKGS := slurm-wlm munge
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wdouble-promotion -Wundef
@@ -43,7 +46,7 @@ LUA_MODS  := $(wildcard lua/gglab/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
-.PHONY: all run test sanitize bench install clean deps fixtures fixtures-check
+.PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -57,6 +60,22 @@ deps:
 	    echo "gglab: install them with: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	  echo "gglab: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
+	    apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null; } || \
+	  { echo "gglab: apt-get install$$missing failed"; exit 1; }; \
+	fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "gglab: the Slurm test will be skipped (not root; missing:$$missing)"; exit 0; \
+	  fi; \
+	  echo "gglab: installing$$missing (for the Slurm test)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
@@ -113,10 +132,10 @@ $(BUILD)/embed: lua/embed.c Makefile
 run: all
 	./$(BUILD)/gglab run experiments/lr_sweep.lua
 
-test: $(BUILD)/tests-all $(GENERIC)/gglab
+test: test-deps $(BUILD)/tests-all $(GENERIC)/gglab
 	@sh tests/run.sh $(BUILD)
 
-sanitize: $(SAN)/tests-all
+sanitize: test-deps $(SAN)/tests-all
 	@SANITIZE=1 sh tests/run.sh $(SAN)
 
 bench: all $(BUILD)/tests/bench_step

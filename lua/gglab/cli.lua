@@ -7,59 +7,214 @@
   A sweep whose points diverged or failed still exits 0: exploring a grid is expected to
   hit bad corners, and the sweep did produce complete results. Those runs are listed in
   the summary and have status diverged/failed in runs.csv, which is what scripts should check.
-  Subcommands live in the COMMANDS dispatch table (list, merge, report, doctor go there). ]]
+  Subcommands live in the COMMANDS dispatch table: run, list, merge, slurm (report and
+  doctor go there too). Usage errors print "gglab <command>: <msg> (see gglab <command>
+  --help)"; a bad option value prints "gglab <command>: bad --opt 'value': expected ...".
+  parse_run_args is exported for tests. ]]
 
 local gg = require "gglab"
 local experiment = require "gglab.experiment"
 local runner = require "gglab.runner"
+local overrides = require "gglab.overrides"
+local merge = require "gglab.merge"
+local sweep = require "gglab.sweep"
 
 local M = {}
 
-local RUN_HELP = [[
-usage: gglab run FILE [--out DIR] [-q|--quiet]
+local RUN_HELP = [==[
+usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
+                      [--timeout SECONDS] [--memory SIZE] [--shard K/N]
+                      [--set NAME=VALUE[,VALUE...]]...
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
-point of its sweep in order and writes DIR/runs.csv, DIR/curves.csv,
-DIR/manifest.json and the per-run files in DIR/runs/.
+point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
+and the per-run files in DIR/runs/.
 
 options:
-  -o, --out DIR   output directory (default results/<experiment name>)
-  -q, --quiet     no progress lines on stderr
-  -h, --help      show this help
+  -o, --out DIR        output directory (default results/<experiment name>)
+  -q, --quiet          no progress on stderr
+  -v, --verbose        a progress line per finished run
+  -j, --jobs N         run N points at a time in worker processes (N >= 1)
+  --resume             keep the finished runs already in DIR, run the others
+  --rerun-failed       like --resume, but also run again the points that failed
+                       (the two exclude each other)
+  --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
+  --memory SIZE        memory limit per run: bytes, or with K, M, G, T (512M, 2G)
+  --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
+  --set NAME=V[,V...]  replace parameter NAME by the listed values in every point,
+                       or add it when the sweep has no NAME (repeatable; see
+                       docs/cli.md: numbers, true/false, else strings; 'a,b' quoted)
+  -h, --help           show this help
 
 Exit status is 0 when every point was run, even if some diverged or failed
 (they are listed in the summary and in runs.csv), 1 on a usage or script error.
-]]
+]==]
 
--- ---- gglab run ----
+local LIST_HELP = [==[
+usage: gglab list FILE [--set NAME=VALUE[,VALUE...]]... [--shard K/N]
 
--- Parses run's arguments -> opts or nil, usage message (or "help").
-local function parse_run_args(args)
-  local opts = {}
+Prints the points of the experiment FILE would run, after --set, one per
+line: position in the sweep, run id, canonical parameters (sorted by name).
+The first line counts them. With --shard K/N only shard K's points are listed.
+
+options:
+  --set NAME=V[,V...]  as for gglab run
+  --shard K/N          list only shard K of N (1 <= K <= N)
+  -h, --help           show this help
+]==]
+
+local MERGE_HELP = [==[
+usage: gglab merge OUT DIR... [--partial] [-q|--quiet]
+
+Combines the result directories DIR... of the shards of one sweep (gglab run
+--shard K/N) into OUT: runs.csv, curves.csv, manifest.json and runs/, the same
+files a single run of the whole sweep writes. Stores of different experiments
+(name, script SHA-256, seed or list of run ids differ) are refused. When a run
+is in none of the DIRs, the others are still merged and the exit status is 1.
+
+options:
+  --partial     exit 0 even when runs are missing (they are still reported)
+  -q, --quiet   no summary on stdout
+  -h, --help    show this help
+]==]
+
+-- ---- option parsing ----
+
+-- Option values: each check returns the parsed value, or nil when the text is bad.
+local function positive_integer(s)
+  local n = s:match("^%d+$") and math.tointeger(tonumber(s))
+  return n and n >= 1 and n or nil
+end
+
+local function positive_seconds(s)
+  local x = s:match("^[+]?%.?%d") and not s:find("[xX]") and tonumber(s)
+  return x and x > 0 and x < math.huge and x or nil
+end
+
+local SIZE_UNITS = { [""] = 1, b = 1 }
+for i, u in ipairs { "k", "m", "g", "t" } do
+  SIZE_UNITS[u], SIZE_UNITS[u .. "b"], SIZE_UNITS[u .. "ib"] = 1 << (10 * i), 1 << (10 * i), 1 << (10 * i)
+end
+
+-- "1048576", "512M", "2G", "1.5g", "64KiB", "2GB" -> bytes (an integer >= 1), or nil.
+-- Units are powers of 1024, as for ulimit and Slurm's --mem.
+local function memory_size(s)
+  local num, unit = s:match("^(%d+%.?%d*)(%a*)$")
+  local mult = num and SIZE_UNITS[unit:lower()]
+  if not mult then return nil end
+  local bytes = math.floor(tonumber(num) * mult)
+  if bytes < 1 or bytes >= 2 ^ 62 then return nil end
+  return math.tointeger(bytes)
+end
+
+local function shard_spec(s)
+  local k, n = s:match("^(%d+)/(%d+)$")
+  k, n = k and math.tointeger(tonumber(k)), n and math.tointeger(tonumber(n))
+  if not (k and n and k >= 1 and k <= n) then return nil end
+  return { k = k, n = n }
+end
+
+--[[ Option table: long name -> { short =, key = opts field, arg = what the value is (nil for
+  a flag), parse = value check, expect = the "expected ..." text of a bad value, multi =
+  collect every occurrence in a list }. ]]
+local OPTIONS = {
+  ["--out"] = { short = "-o", key = "out", arg = "a directory" },
+  ["--quiet"] = { short = "-q", key = "quiet" },
+  ["--verbose"] = { short = "-v", key = "verbose" },
+  ["--jobs"] = { short = "-j", key = "jobs", arg = "a number", parse = positive_integer,
+    expect = "an integer >= 1" },
+  ["--resume"] = { key = "resume" },
+  ["--rerun-failed"] = { key = "rerun_failed" },
+  ["--timeout"] = { key = "timeout", arg = "a number of seconds", parse = positive_seconds,
+    expect = "a number of seconds > 0" },
+  ["--memory"] = { key = "memory", arg = "a size", parse = memory_size,
+    expect = "a size in bytes like 1048576, 512M or 2G" },
+  ["--shard"] = { key = "shard", arg = "K/N", parse = shard_spec, expect = "K/N with 1 <= K <= N" },
+  ["--set"] = { key = "set", arg = "name=value", multi = true },
+  ["--partial"] = { key = "partial" },
+}
+
+--[[ parse_args(args, allowed, positional) -> opts, or nil, msg [, plain].
+  allowed: list of the long options the command takes; positional: max number of
+  positional arguments (collected in opts.args). "-h"/"--help" -> nil, "help". plain = true
+  marks a bad option value, whose message names the argument and the expected form and
+  needs no pointer to --help. ]]
+local function parse_args(args, allowed, positional)
+  local by_long, by_short = {}, {}
+  for _, long in ipairs(allowed) do
+    local o = OPTIONS[long]
+    by_long[long] = o
+    if o.short then by_short[o.short] = long end
+  end
+  local opts = { args = {} }
   local i = 1
   while i <= #args do
     local a = args[i]
-    if a == "-h" or a == "--help" then
-      return nil, "help"
-    elseif a == "-q" or a == "--quiet" then
-      opts.quiet = true
-    elseif a == "-o" or a == "--out" then
-      i = i + 1
-      opts.out = args[i]
-      if opts.out == nil or opts.out == "" then return nil, "option '" .. a .. "' needs a directory" end
-    elseif a:match("^%-%-out=") then
-      opts.out = a:sub(#"--out=" + 1)
-      if opts.out == "" then return nil, "option '--out' needs a directory" end
+    local long, value
+    if a == "-h" or a == "--help" then return nil, "help" end
+    if a:match("^%-%-[^=]+=") then
+      long, value = a:match("^(%-%-[^=]+)=(.*)$")
+    elseif a:match("^%-%-.") then
+      long = a
     elseif a:match("^%-.") then
-      return nil, "unknown option '" .. a .. "'"
-    elseif opts.file then
+      local short = a:sub(1, 2)
+      long = by_short[short]
+      if long and #a > 2 then value = a:sub(3) end  -- -j4
+      if not long then long = a end
+    end
+    if long then
+      local o = by_long[long]
+      if not o or (value and not o.arg) then return nil, "unknown option '" .. a .. "'" end
+      if o.arg then
+        if value == nil then
+          i = i + 1
+          value = args[i]
+        end
+        if value == nil or value == "" then return nil, string.format("option '%s' needs %s", long, o.arg) end
+        local v = value
+        if o.parse then
+          v = o.parse(value)
+          if v == nil then return nil, string.format("bad %s '%s': expected %s", long, value, o.expect), true end
+        end
+        if o.multi then
+          opts[o.key] = opts[o.key] or {}
+          table.insert(opts[o.key], v)
+        else
+          opts[o.key] = v
+        end
+      else
+        opts[o.key] = true
+      end
+    elseif #opts.args >= positional then
       return nil, "unexpected argument '" .. a .. "'"
     else
-      opts.file = a
+      opts.args[#opts.args + 1] = a
     end
     i = i + 1
   end
+  if opts.set then
+    local spec, msg = overrides.parse(opts.set)
+    if not spec then return nil, msg, true end
+    opts.overrides = spec
+  end
+  return opts
+end
+
+local RUN_OPTIONS = { "--out", "--quiet", "--verbose", "--jobs", "--resume", "--rerun-failed", "--timeout", "--memory",
+  "--shard", "--set" }
+
+--[[ parse_run_args(args) -> opts, or nil, msg [, plain] (msg "help" for -h/--help).
+  opts: file, out, quiet, verbose, jobs (integer >= 1), resume, rerun_failed,
+  timeout (seconds > 0), memory (bytes), shard ({k, n}), set (the --set strings) and
+  overrides (their parsed form, see gglab.overrides). ]]
+function M.parse_run_args(args)
+  local opts, msg, plain = parse_args(args, RUN_OPTIONS, 1)
+  if not opts then return nil, msg, plain end
+  opts.file, opts.args = opts.args[1], nil
   if not opts.file then return nil, "missing experiment FILE" end
+  if opts.resume and opts.rerun_failed then
+    return nil, "options '--resume' and '--rerun-failed' exclude each other"
+  end
   return opts
 end
 
@@ -83,23 +238,47 @@ local function load_experiment(file)
   return exp
 end
 
-local function cmd_run(args, out, argv)
-  local opts, why = parse_run_args(args)
-  if why == "help" then
-    out.stdout:write(RUN_HELP)
+-- Applies opts.overrides (--set) to the experiment -> a new experiment, or nil, msg.
+local function with_overrides(exp, spec)
+  if not spec then return exp end
+  local s = overrides.apply(exp.sweep, spec)
+  -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
+  local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
+    description = exp.description, seed = exp.seed })
+  if not ok then
+    return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
+  end
+  return new
+end
+
+-- Reports a parse failure of `gglab <cmd>` -> exit code.
+local function usage_error(out, cmd, help, msg, plain)
+  if msg == "help" then
+    out.stdout:write(help)
     return 0
   end
-  if not opts then
-    out.stderr:write("gglab run: ", why, " (see gglab run --help)\n")
-    return 1
+  if plain then
+    out.stderr:write("gglab ", cmd, ": ", msg, "\n")
+  else
+    out.stderr:write("gglab ", cmd, ": ", msg, " (see gglab ", cmd, " --help)\n")
   end
+  return 1
+end
+
+local function cmd_run(args, out, argv)
+  local opts, why, plain = M.parse_run_args(args)
+  if not opts then return usage_error(out, "run", RUN_HELP, why, plain) end
   local exp, err = load_experiment(opts.file)
+  if exp then exp, err = with_overrides(exp, opts.overrides) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")
     return 1
   end
-  local result, msg = runner.run(exp, { out = opts.out, quiet = opts.quiet, script = opts.file,
-    argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr })
+  local result, msg = runner.run(exp, { out = opts.out, quiet = opts.quiet, verbose = opts.verbose,
+    script = opts.file,
+    argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
+    jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, timeout = opts.timeout,
+    memory = opts.memory, shard = opts.shard, set = opts.set })
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
     return 1
@@ -107,25 +286,101 @@ local function cmd_run(args, out, argv)
   return 0
 end
 
+-- ---- gglab list ----
+
+local function cmd_list(args, out)
+  local opts, why, plain = parse_args(args, { "--set", "--shard" }, 1)
+  if opts and not opts.args[1] then opts, why = nil, "missing experiment FILE" end
+  if not opts then return usage_error(out, "list", LIST_HELP, why, plain) end
+  local exp, err = load_experiment(opts.args[1])
+  if exp then exp, err = with_overrides(exp, opts.overrides) end
+  if not exp then
+    out.stderr:write("gglab: ", err, "\n")
+    return 1
+  end
+  local total = #exp.sweep
+  local shard = opts.shard or { k = 1, n = 1 }
+  local entries = exp.sweep:shard(shard.k, shard.n)
+  if opts.shard then
+    out.stdout:write(string.format("%d of %d points of '%s' (shard %d/%d)\n", #entries, total, exp.name,
+      shard.k, shard.n))
+  else
+    out.stdout:write(string.format("%d points of '%s'\n", total, exp.name))
+  end
+  local width = #tostring(total)
+  for _, e in ipairs(entries) do
+    out.stdout:write(string.format("%" .. width .. "d  %s  %s\n", e.index, sweep.run_id(e.point),
+      sweep.canonical(e.point)))
+  end
+  return 0
+end
+
+-- ---- gglab merge ----
+
+local MAX_MISSING_LISTED = 10
+
+local function cmd_merge(args, out, argv)
+  local opts, why, plain = parse_args(args, { "--partial", "--quiet" }, math.huge)
+  if opts and #opts.args < 2 then
+    opts, why = nil, #opts.args == 0 and "missing OUT and DIR" or "missing DIR (at least one shard store)"
+  end
+  if not opts then return usage_error(out, "merge", MERGE_HELP, why, plain) end
+  local dirs = { table.unpack(opts.args, 2) }
+  local result, err = merge.merge(opts.args[1], dirs, { argv = { "gglab", table.unpack(argv) } })
+  if not result then
+    out.stderr:write("gglab merge: ", err, "\n")
+    return 1
+  end
+  local c = result.counts
+  if not opts.quiet then
+    out.stdout:write(string.format("merged %d of %d runs of '%s' from %d director%s into %s/: "
+      .. "%d ok, %d diverged, %d failed.\n", result.present, result.points, result.name, #dirs,
+      #dirs == 1 and "y" or "ies", result.out, c.ok or 0, c.diverged or 0, c.failed or 0))
+  end
+  local missing = result.missing
+  if #missing > 0 then
+    out.stderr:write(string.format("gglab merge: %d of %d runs are missing from every DIR:\n", #missing,
+      result.points))
+    for i = 1, math.min(#missing, MAX_MISSING_LISTED) do out.stderr:write("  ", missing[i], "\n") end
+    if #missing > MAX_MISSING_LISTED then
+      out.stderr:write(string.format("  ... and %d more\n", #missing - MAX_MISSING_LISTED))
+    end
+    return opts.partial and 0 or 1
+  end
+  return 0
+end
+
+-- ---- gglab slurm ----
+
+-- Lives in lua/gglab/slurm.lua (M.main(args, out, argv) -> exit code) when built in.
+local function cmd_slurm(args, out, argv)
+  if not package.preload["gglab.slurm"] and not package.loaded["gglab.slurm"] then
+    out.stderr:write("gglab slurm: not available in this build\n")
+    return 1
+  end
+  return require("gglab.slurm").main(args, out, argv)
+end
+
 -- ---- dispatch ----
 
 local COMMANDS = {
   run = { main = cmd_run, usage = "run FILE", summary = "run every point of an experiment script" },
+  list = { main = cmd_list, usage = "list FILE", summary = "print the points (run ids, parameters) of a sweep" },
+  merge = { main = cmd_merge, usage = "merge OUT DIR...", summary = "combine shard result directories into one" },
+  slurm = { main = cmd_slurm, usage = "slurm FILE", summary = "submit a sweep as a Slurm job array" },
 }
+local COMMAND_ORDER = { "run", "list", "merge", "slurm" }
 
 local function help_text()
-  local names = {}
-  for name in pairs(COMMANDS) do names[#names + 1] = name end
-  table.sort(names)
   local lines = { "usage: gglab <command> [options]", "",
     "Runs the hyper-parameter sweep declared by a Lua experiment script.", "", "commands:" }
-  for _, name in ipairs(names) do
-    lines[#lines + 1] = string.format("  %-14s %s", COMMANDS[name].usage, COMMANDS[name].summary)
+  for _, name in ipairs(COMMAND_ORDER) do
+    lines[#lines + 1] = string.format("  %-18s %s", COMMANDS[name].usage, COMMANDS[name].summary)
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = "options:"
-  lines[#lines + 1] = "  -h, --help     show this help"
-  lines[#lines + 1] = "  --version      print the version"
+  lines[#lines + 1] = "  -h, --help         show this help"
+  lines[#lines + 1] = "  --version          print the version"
   lines[#lines + 1] = ""
   lines[#lines + 1] = "Run 'gglab <command> --help' for a command's options."
   return table.concat(lines, "\n") .. "\n"

@@ -7,6 +7,8 @@ local nn = require "gglab.nn"
 
 gg.grid, gg.zip = sweep.grid, sweep.zip
 gg.logspace, gg.linspace, gg.seeds = sweep.logspace, sweep.linspace, sweep.seeds
+gg.random, gg.choice, gg.randint = sweep.random, sweep.choice, sweep.randint
+gg.uniform, gg.loguniform = sweep.uniform, sweep.loguniform
 gg.experiment = require("gglab.experiment").experiment
 gg.train = require("gglab.train").train
 

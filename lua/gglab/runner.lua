@@ -18,6 +18,7 @@
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
+local json = require "gglab.json"
 
 local M = {}
 
@@ -152,7 +153,9 @@ function M.run_point(exp, point, index, ctx)
   if not ok and err ~= M.DIVERGED then
     record.status, record.error, traceback = "failed", first_line(err), err
   elseif run._diverged_step or err == M.DIVERGED then
-    record.status, record.diverged_step, record.reason = "diverged", run._diverged_step, run._reason
+    -- The reason ("loss is nan") goes to the error column: readable after the fact.
+    record.status, record.diverged_step = "diverged", run._diverged_step
+    record.reason, record.error = run._reason, run._reason
   else
     record.status = "ok"
   end
@@ -184,7 +187,8 @@ end
 local function outcome(record)
   if record.status == "failed" then return record.error end
   if record.status == "diverged" then
-    return string.format("diverged at step %s: %s", tostring(record.diverged_step), record.reason or "diverged")
+    return string.format("diverged at step %s: %s", tostring(record.diverged_step),
+      record.reason or record.error or "diverged")
   end
   return nil
 end
@@ -238,36 +242,194 @@ local function plan_ids(points)
   return ids
 end
 
+-- Which points this invocation owns: all, or with shard {k, n} those whose 1-based sweep
+-- position i has (i - 1) % n == k - 1 — deterministic, balanced, independent of timing.
+local function in_shard(i, shard)
+  return not shard or (i - 1) % shard.n == shard.k - 1
+end
+
+-- Progress display: a redrawn bar on a terminal, a plain line every few seconds on a pipe,
+-- nothing with quiet. Per-run lines only when asked (verbose) or when a run fails.
+local Progress = {}
+Progress.__index = Progress
+
+local function new_progress(stderr, total, quiet, tty)
+  return setmetatable({ out = stderr, total = total, quiet = quiet, tty = tty, t0 = gg.clock(),
+    last = -math.huge, done = 0, counts = { ok = 0, diverged = 0, failed = 0 }, running = 0 }, Progress)
+end
+
+function Progress:line()
+  local el = gg.clock() - self.t0
+  local eta = self.done > 0 and el / self.done * (self.total - self.done) or nil
+  local c = self.counts
+  return string.format("%d/%d done, %d running, %d failed, %d diverged, %.1fs elapsed%s",
+    self.done, self.total, self.running, c.failed, c.diverged, el,
+    eta and string.format(", ETA %.1fs", eta) or "")
+end
+
+function Progress:show(force)
+  if self.quiet then return end
+  local now = gg.clock()
+  if self.tty then
+    if force or now - self.last >= 0.1 then
+      local width = 24
+      local fill = self.total > 0 and math.floor(width * self.done / self.total) or width
+      self.out:write(string.format("\r[%s%s] %s\27[K", string.rep("#", fill), string.rep(".", width - fill),
+        self:line()))
+      self.last = now
+    end
+  elseif force or now - self.last >= 3 then
+    self.out:write(self:line() .. "\n")
+    self.last = now
+  end
+end
+
+function Progress:record(rec)
+  self.done = self.done + 1
+  self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
+  if not self.quiet and (self.verbose or rec.status == "failed") then
+    -- A failure is worth a line of its own, above the bar.
+    if self.tty then self.out:write("\r\27[K") end
+    self.out:write(M.progress_line(rec, self.total))
+  end
+  self:show(false)
+end
+
+function Progress:finish()
+  if self.quiet then return end
+  self:show(true)
+  if self.tty then self.out:write("\n") end
+end
+
+-- A failed record written by the parent for a run whose worker died, timed out or ran
+-- out of memory (the run itself could not write one).
+local function write_failure(st, exp, point, index, id, reason)
+  local seed = sweep.run_seed(exp.seed, point)
+  local rec = { run_id = id, params = point, index = index, run_seed = seed, status = "failed",
+    error = reason, steps = 0, wall_s = 0 }
+  st:begin_run(id):finish(rec, reason .. "\n")
+  return rec
+end
+
 --[[ run(exp, opts) -> result, or nil, msg when the output directory is unusable.
-  opts: out (default "results/<name>"), quiet (no progress lines), script and argv (for
-  the manifest), stdout/stderr (objects with :write, default io.stdout/io.stderr).
-  Starts fresh: stale per-run files in <out>/runs are removed first. Progress goes to
-  stderr, one line per finished run; the summary goes to stdout.
-  result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s }. ]]
+  opts: out (default "results/<name>"); quiet; verbose (a line per finished run); script
+  and argv (manifest); stdout/stderr (objects with :write); jobs (worker processes,
+  default the number of cores; 0 runs in this process without isolation); timeout
+  (seconds per run); memory (bytes of address space per worker); shard = {k, n};
+  resume (skip runs that have finished, whatever their status); rerun_failed (skip
+  finished runs except failed ones); tty (force the progress style; default: stderr is a
+  terminal). Without resume/rerun_failed the store starts fresh.
+  Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
+  combined files from them, and returns result.interrupted = true.
+  result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s,
+  skipped, interrupted }. ]]
 function M.run(exp, opts)
   opts = opts or {}
   local stdout, stderr = opts.stdout or io.stdout, opts.stderr or io.stderr
   local out = opts.out or ("results/" .. exp.name)
-  local st, msg = store.open(out, { fresh = true })
+  local continuing = opts.resume or opts.rerun_failed
+  local st, msg = store.open(out, { fresh = not continuing })
   if not st then return nil, msg end
   local points = exp.sweep:points()
   local ids = plan_ids(points)
-  local ctx = { store = st }
-  local result = { name = exp.name, out = out, points = #points, records = {},
-    counts = { ok = 0, diverged = 0, failed = 0 } }
-  local t0 = gg.clock()
+  local names = exp.sweep:names()
+  local finished = continuing and st:finished() or {}
+
+  -- This invocation's work, in sweep order.
+  local mine, tasks = {}, {}
   for i, point in ipairs(points) do
-    local record = M.run_point(exp, point, i, ctx)
-    result.records[i] = record
-    result.counts[record.status] = result.counts[record.status] + 1
-    if not opts.quiet then stderr:write(M.progress_line(record, #points)) end
+    if in_shard(i, opts.shard) then
+      mine[#mine + 1] = i
+      local status = finished[ids[i]]
+      if not (status and (opts.resume or status ~= "failed")) then
+        tasks[#tasks + 1] = { index = i, id = ids[i] }
+      end
+    end
   end
+
+  local result = { name = exp.name, out = out, points = #mine, records = {},
+    counts = { ok = 0, diverged = 0, failed = 0 }, skipped = #mine - #tasks }
+  local tty = opts.tty
+  if tty == nil then tty = gg.proc ~= nil and gg.proc.isatty ~= nil and gg.proc.isatty(2) or false end
+  local progress = new_progress(stderr, #mine, opts.quiet, tty)
+  progress.verbose = opts.verbose
+  for _, i in ipairs(mine) do
+    if finished[ids[i]] and not (opts.rerun_failed and finished[ids[i]] == "failed") then
+      progress:record(st:read_record(ids[i], points[i]))
+    end
+  end
+  local ctx = { store = st }
+  local t0 = gg.clock()
+  local function done(task, rec)
+    rec.index = task.index
+    result.records[task.index] = rec
+    progress:record(rec)
+  end
+  local jobs = opts.jobs
+  if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
+  if jobs == 0 or not gg.proc then
+    for _, task in ipairs(tasks) do
+      done(task, M.run_point(exp, points[task.index], task.index, ctx))
+    end
+  else
+    local pool = require "gglab.pool"
+    local stats = pool.run(tasks, {
+      jobs = jobs, timeout = opts.timeout, memory = opts.memory,
+      work = function(task)
+        io.stdout:setvbuf("no")
+        M.run_point(exp, points[task.index], task.index, ctx)
+      end,
+      on_done = function(task, outcome)
+        local rec = outcome.ok and st:read_record(task.id, points[task.index])
+        if not rec then
+          rec = write_failure(st, exp, points[task.index], task.index, task.id,
+            outcome.reason or "the worker ended without writing a result")
+        end
+        done(task, rec)
+      end,
+      on_tick = function(running)
+        progress.running = running
+        progress:show(false)
+      end,
+    })
+    result.interrupted = stats.interrupted
+  end
+  progress.running = 0
+  progress:finish()
   result.wall_s = round_us(gg.clock() - t0)
-  st:combine(ids, exp.sweep:names())
+
+  -- The combined files hold every finished run of this store, in sweep order.
+  local present = {}
+  local now_done = st:finished()
+  for i in ipairs(points) do
+    local status = now_done[ids[i]]
+    if status then
+      present[#present + 1] = ids[i]
+      if in_shard(i, opts.shard) and not result.records[i] then result.records[i] = st:read_record(ids[i], points[i]) end
+    end
+  end
+  result.counts = { ok = 0, diverged = 0, failed = 0 }
+  local list = {}
+  for _, i in ipairs(mine) do
+    local r = result.records[i]
+    if r then
+      r.index = i
+      result.counts[r.status] = result.counts[r.status] + 1
+      list[#list + 1] = r
+    end
+  end
+  result.records = list
+  st:combine(present, names)
   st:write_manifest { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
-    wall_s = result.wall_s }
+    wall_s = result.wall_s, run_ids = ids, param_names = names,
+    shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
+    complete = #present == #points }
   stdout:write(M.summary(result))
+  if result.interrupted then
+    stdout:write(string.format("Interrupted: %d of %d runs finished; run again with --resume to complete.\n",
+      #list, #mine))
+  end
   return result
 end
 

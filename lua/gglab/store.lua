@@ -26,6 +26,8 @@ M.MANIFEST_FILE = "manifest.json"
 M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
   "steps", "diverged_step", "error", "wall_s" }
 M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
+M.RESULT_COLUMNS_SET = {}
+for _, c in ipairs(M.RESULT_COLUMNS) do M.RESULT_COLUMNS_SET[c] = true end
 
 -- Per-run file suffixes this store creates; a fresh run removes exactly these.
 local RUN_SUFFIXES = { ".csv", ".row.csv", ".err" }
@@ -157,6 +159,43 @@ function RunFiles:finish(record, traceback)
   commit(path .. ".tmp", path)
 end
 
+-- ---- reading back ----
+
+local NUMERIC = { run_seed = true, final_loss = true, min_loss = true, final_val_loss = true,
+  steps = true, diverged_step = true, wall_s = true }
+
+--[[ read_record(id, params) -> the record of a finished run from its .row.csv, or nil when
+  the run has no row file. Result columns come back typed (numbers), parameters as given
+  by params (the point) — the row file's text would lose their types. ]]
+function Store:read_record(id, params)
+  local path = self:run_path(id, ".row.csv")
+  if not gg.fs.exists(path) then return nil end
+  local header, rows = gg.csv.read(path)
+  if not header or not rows[1] then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
+  local rec = { run_id = id, params = params }
+  for i, name in ipairs(header) do
+    local v = rows[1][i]
+    if v == "" then v = nil end
+    if NUMERIC[name] and v then v = tonumber(v) end
+    if name ~= "run_id" and (M.RESULT_COLUMNS_SET[name]) then rec[name] = v end
+  end
+  return rec
+end
+
+--[[ finished() -> { [run_id] = status } for every run with a complete .row.csv — what
+  --resume trusts (the row file is renamed into place last, after the run's other files). ]]
+function Store:finished()
+  local done = {}
+  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
+    local id = name:match("^(%x+)%.row%.csv$")
+    if id and #id == 16 then
+      local rec = self:read_record(id, {})
+      done[id] = rec and rec.status
+    end
+  end
+  return done
+end
+
 -- ---- combining ----
 
 local function combine_runs(self, ids, param_names)
@@ -199,7 +238,8 @@ local function combine_curves(self, ids)
 end
 
 -- combine(ids, param_names): rebuilds runs.csv and curves.csv from the per-run files of
--- ids (in that order); param_names is the sorted union of parameter names.
+-- ids (in that order: the sweep's order, restricted to runs that finished); param_names is
+-- the sorted union of parameter names.
 function Store:combine(ids, param_names)
   combine_runs(self, ids, param_names)
   combine_curves(self, ids)
@@ -230,11 +270,13 @@ function Store:write_manifest(info)
   m.gglab_version = gg.version
   m.date = os.date("!%Y-%m-%dT%H:%M:%SZ")
   m.host = gg.hostname()
-  m.script_sha256 = json.null
-  m.git_commit = json.null
-  if info.script then
-    m.script_sha256 = gg.sha256_file(info.script) or json.null
-    m.git_commit = git_commit(info.script:match("^(.*)/[^/]*$") or ".") or json.null
+  -- Hash and commit of the script, unless the caller already knows them (a merge copies
+  -- them from the shards, which may have run where the script path differs).
+  if info.script_sha256 == nil then
+    m.script_sha256 = info.script and gg.sha256_file(info.script) or json.null
+  end
+  if info.git_commit == nil then
+    m.git_commit = info.script and git_commit(info.script:match("^(.*)/[^/]*$") or ".") or json.null
   end
   m.files = { runs = M.RUNS_FILE, curves = M.CURVES_FILE, run_dir = M.RUN_DIR }
   write_text(self.dir .. "/" .. M.MANIFEST_FILE, json.encode(m))

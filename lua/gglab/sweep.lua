@@ -8,7 +8,9 @@
     grid: axis names sorted alphabetically, the LAST name varies fastest
           (like itertools.product over the sorted names);
     zip:  the i-th value of every axis forms point i;
-    s1 + s2: the points of s1, then those of s2.
+    s1 + s2: the points of s1, then those of s2;
+    s1 * s2: for each point of s1 in order, each point of s2 in order (s2 varies fastest);
+    random: point i is the i-th distinct draw (see M.random).
   Two points with the same canonical form are the same run; a sweep never holds both.
   Values are identified by their text, so the string "0.1" and the number 0.1 are the
   same value (they are indistinguishable in runs.csv anyway). ]]
@@ -21,6 +23,12 @@ local Sweep = {}
 Sweep.__index = Sweep
 Sweep.__name = "gglab.Sweep"
 
+-- Samplers (gg.uniform, ...) are the axis specs of gg.random only.
+local Sampler = {}
+Sampler.__index = Sampler
+Sampler.__name = "gglab.Sampler"
+Sampler.__tostring = function(s) return "gglab.Sampler(" .. s.desc .. ")" end
+
 local NAME_PATTERN = "^[%a_][%w_]*$"
 
 -- ---- helpers ----
@@ -29,6 +37,7 @@ local function describe(v)
   if type(v) == "string" then return string.format("%q", v) end
   if type(v) == "number" then return gg.fmt_number(v) end
   if type(v) == "table" and getmetatable(v) == Sweep then return "sweep" end
+  if type(v) == "table" and getmetatable(v) == Sampler then return v.desc end
   return type(v)
 end
 
@@ -68,6 +77,10 @@ local function axis_values(fname, name, spec, level)
     error(string.format("%s: axis names must be identifiers, got %s", fname, describe(name)), level)
   end
   if is_value(spec) then return { spec } end
+  if getmetatable(spec) == Sampler then
+    error(string.format("%s: axis '%s' is a sampler (%s); samplers are for gg.random", fname, name, spec.desc),
+      level)
+  end
   if type(spec) ~= "table" or not is_list(spec) then
     local got = type(spec) == "table" and (next(spec) == nil and "empty table" or "table with non-list keys")
       or type(spec)
@@ -171,6 +184,34 @@ local function new_sweep(fname, points, level)
     seen[c] = true
   end
   return setmetatable({ _points = points }, Sweep)
+end
+
+--[[ from_points(points [, fname]) -> sweep of copies of the given points, in order. Each
+  point must be a table of identifier -> number, string or boolean; duplicates raise
+  "<fname>: duplicate point ..." (fname defaults to "sweep.from_points"). ]]
+function M.from_points(points, fname)
+  fname = fname or "sweep.from_points"
+  if type(points) ~= "table" then
+    error(string.format("%s: points must be a list of tables, got %s", fname, describe(points)), 2)
+  end
+  local out = {}
+  for i, p in ipairs(points) do
+    if type(p) ~= "table" then
+      error(string.format("%s: point %d must be a table, got %s", fname, i, describe(p)), 2)
+    end
+    for k, v in pairs(p) do
+      if type(k) ~= "string" or not k:match(NAME_PATTERN) then
+        error(string.format("%s: parameter names must be identifiers, got %s", fname, describe(k)), 2)
+      end
+      if not is_value(v) then
+        error(string.format("%s: parameter '%s' must be a number, string or boolean, got %s", fname, k,
+          type(v)), 2)
+      end
+    end
+    out[i] = copy(p)
+  end
+  local s = new_sweep(fname, out, 3)
+  return s
 end
 
 local function build_grid(fname, axes, level)
@@ -291,6 +332,184 @@ function M.seeds(n)
   return out
 end
 
+-- ---- random search ----
+
+--[[ Deterministic log and exp from +, -, *, / only. libm's log/exp may differ in the last
+  bit between CPUs and libm builds (design.md, "Determinism"); a sampled learning rate is a
+  parameter value, hence part of the run id, so it must be the same double on every
+  machine that expands the sweep (shards of one sweep run on different hosts). Accuracy is
+  a few ulps, which is irrelevant for sampling; what matters is that Lua performs each
+  operation as one IEEE double operation, with no contraction or extended precision. ]]
+local LN2_HI, LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+
+-- 2^k for integer k in the normal range, built from its bits (exact, no libm).
+local function pow2(k)
+  return (string.unpack("<d", string.pack("<i8", (k + 1023) << 52)))
+end
+
+local function det_log(x)  -- x > 0, finite
+  local e = 0
+  local bits = string.unpack("<i8", string.pack("<d", x))
+  if (bits >> 52) & 0x7ff == 0 then  -- subnormal: scale into the normal range first
+    x, e = x * pow2(54), -54
+    bits = string.unpack("<i8", string.pack("<d", x))
+  end
+  local k = ((bits >> 52) & 0x7ff) - 1023
+  local m = x / pow2(k)              -- exact: m in [1, 2)
+  e = e + k
+  if m > 1.4142135623730951 then m, e = m / 2, e + 1 end
+  -- log(m) = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.172: the odd series converges fast.
+  local s = (m - 1) / (m + 1)
+  local s2 = s * s
+  local sum = 0.0
+  for i = 21, 3, -2 do sum = (sum + 1 / i) * s2 end
+  return e * LN2_HI + (e * LN2_LO + 2 * s * (1 + sum))
+end
+
+local function det_exp(y)  -- |y| < 700
+  local k = math.floor(y / (LN2_HI + LN2_LO) + 0.5)
+  local r = (y - k * LN2_HI) - k * LN2_LO  -- |r| <= 0.35
+  local sum = 1.0
+  for i = 17, 1, -1 do sum = 1 + sum * r / i end
+  local h = k // 2                          -- two factors keep each power of two normal
+  return sum * pow2(h) * pow2(k - h)
+end
+
+M._det_log, M._det_exp = det_log, det_exp  -- for tests
+
+local function new_sampler(desc, draw)
+  return setmetatable({ desc = desc, draw = draw }, Sampler)
+end
+
+function M.is_sampler(x)
+  return getmetatable(x) == Sampler
+end
+
+-- Message for a bad sampler range (a, b must be finite with a < b), or nil.
+local function range_error(fname, a, b)
+  for _, arg in ipairs { { "a", a }, { "b", b } } do
+    local x = arg[2]
+    if type(x) ~= "number" or x ~= x or x == math.huge or x == -math.huge then
+      return string.format("%s: %s must be a finite number, got %s", fname, arg[1], describe(x))
+    end
+  end
+  if not (a < b) then
+    return string.format("%s: a must be < b, got a=%s, b=%s", fname, describe(a), describe(b))
+  end
+end
+
+-- uniform(a, b): a + (b - a) u, u uniform in [0, 1) (53 bits); values in [a, b].
+function M.uniform(a, b)
+  local bad = range_error("gg.uniform", a, b)
+  if bad then error(bad, 2) end
+  return new_sampler(string.format("uniform(%s, %s)", describe(a), describe(b)), function(r)
+    local v = a + (b - a) * r:uniform()
+    return v > b and b or v
+  end)
+end
+
+-- loguniform(a, b), 0 < a < b: exp(log a + (log b - log a) u); values in [a, b].
+function M.loguniform(a, b)
+  local bad = range_error("gg.loguniform", a, b)
+  if bad then error(bad, 2) end
+  if a <= 0 then error("gg.loguniform: a must be > 0, got " .. describe(a), 2) end
+  local la, lb = det_log(a), det_log(b)
+  return new_sampler(string.format("loguniform(%s, %s)", describe(a), describe(b)), function(r)
+    local v = det_exp(la + (lb - la) * r:uniform())
+    return v < a and a or v > b and b or v
+  end)
+end
+
+-- randint(a, b): integers a..b inclusive, each equally likely.
+function M.randint(a, b)
+  local ia = type(a) == "number" and math.tointeger(a)
+  local ib = type(b) == "number" and math.tointeger(b)
+  if not ia then error("gg.randint: a must be an integer, got " .. describe(a), 2) end
+  if not ib then error("gg.randint: b must be an integer, got " .. describe(b), 2) end
+  if ia > ib or ib - ia >= 1 << 62 then
+    error(string.format("gg.randint: need a <= b (and b - a < 2^62), got a=%d, b=%d", ia, ib), 2)
+  end
+  return new_sampler(string.format("randint(%d, %d)", ia, ib), function(r)
+    return ia + r:integer(ib - ia + 1) - 1
+  end)
+end
+
+-- choice{v1, v2, ...}: one of the values, each equally likely.
+function M.choice(values)
+  if type(values) ~= "table" or getmetatable(values) ~= nil or not is_list(values) then
+    local got = type(values) == "table" and next(values) == nil and "empty table" or describe(values)
+    error("gg.choice: values must be a non-empty list, got " .. got, 2)
+  end
+  local list = {}
+  for i, v in ipairs(values) do
+    if not is_value(v) then
+      error(string.format("gg.choice: values must be numbers, strings or booleans, got %s at index %d",
+        type(v), i), 2)
+    end
+    list[i] = v
+  end
+  return new_sampler(string.format("choice of %d", #list), function(r) return list[r:integer(#list)] end)
+end
+
+-- Most draws random{} makes, per requested point, before giving up on distinct points.
+local MAX_DRAWS_PER_POINT = 100
+
+--[[ random{n =, seed = 0, name = spec, ...}: n distinct points drawn from one stream
+  gg.rng(seed). spec is a sampler (gg.uniform, gg.loguniform, gg.randint, gg.choice), a
+  list (same as gg.choice of it) or a value (a constant, which draws nothing). For each
+  point the axes draw in sorted name order, so the points depend only on seed and the specs.
+  A point equal to an earlier one is discarded and drawn again; random raises when it
+  cannot find n distinct points within 100 n draws. `n` and `seed` are not axes: for a seed
+  parameter multiply, random{...} * grid{seed = seeds(3)}. ]]
+function M.random(spec)
+  if type(spec) ~= "table" or getmetatable(spec) ~= nil then
+    error("gg.random: argument must be a table {n =, seed =, name = sampler, ...}, got " .. describe(spec), 2)
+  end
+  local n = type(spec.n) == "number" and math.tointeger(spec.n)
+  if not n or n < 1 then error("gg.random: n must be an integer >= 1, got " .. describe(spec.n), 2) end
+  local seed = spec.seed == nil and 0 or type(spec.seed) == "number" and math.tointeger(spec.seed)
+  if not seed or seed < 0 then
+    error("gg.random: seed is the sampler's seed and must be an integer >= 0, got " .. describe(spec.seed)
+      .. " (for a seed parameter use gg.random{...} * gg.grid{seed = gg.seeds(k)})", 2)
+  end
+  local names, draws = {}, {}
+  for _, name in ipairs(sorted_keys(spec)) do
+    if name ~= "n" and name ~= "seed" then
+      local v = spec[name]
+      if getmetatable(v) == Sampler then
+        draws[#names + 1] = v.draw
+      else
+        local list = axis_values("gg.random", name, v, 3)
+        if #list == 1 and type(v) ~= "table" then
+          draws[#names + 1] = function() return v end
+        else
+          draws[#names + 1] = function(r) return list[r:integer(#list)] end
+        end
+      end
+      names[#names + 1] = name
+    end
+  end
+  if #names == 0 then error("gg.random: name at least one axis besides n and seed", 2) end
+  local r = gg.rng(seed)
+  local points, seen, tries = {}, {}, 0
+  while #points < n do
+    tries = tries + 1
+    if tries > MAX_DRAWS_PER_POINT * n then
+      error(string.format("gg.random: found only %d distinct points in %d draws, n = %d "
+        .. "(the axes have too few combinations)", #points, tries - 1, n), 2)
+    end
+    local p = {}
+    for i, name in ipairs(names) do p[name] = draws[i](r) end
+    local c = M.canonical(p)
+    if not seen[c] then
+      seen[c] = true
+      points[#points + 1] = p
+    end
+  end
+  local s = new_sweep("gg.random", points, 3)
+  return s
+end
+
 -- ---- sweep methods ----
 
 function M.is_sweep(x)
@@ -307,6 +526,37 @@ Sweep.__add = function(a, b)
   for _, p in ipairs(a._points) do points[#points + 1] = copy(p) end
   for _, p in ipairs(b._points) do points[#points + 1] = copy(p) end
   local s = new_sweep("sweep +", points, 3)
+  return s
+end
+
+-- A sweep, or a plain table of axes (taken as grid of it), for the operands of `*`.
+local function as_sweep(x, side)
+  if getmetatable(x) == Sweep then return x end
+  if type(x) == "table" and getmetatable(x) == nil then
+    local s = build_grid("sweep *", x, 4)
+    return s
+  end
+  error(string.format("sweep *: %s operand must be a sweep or a table of axes, got %s", side, describe(x)), 3)
+end
+
+-- s1 * s2: every point of s1 joined with every point of s2, s2 varying fastest. The two
+-- must not share a parameter. Either operand may be a table of axes (a grid).
+Sweep.__mul = function(a, b)
+  a, b = as_sweep(a, "left"), as_sweep(b, "right")
+  local points = {}
+  for _, p in ipairs(a._points) do
+    for _, q in ipairs(b._points) do
+      local c = copy(p)
+      for k, v in pairs(q) do
+        if c[k] ~= nil then
+          error(string.format("sweep *: parameter '%s' is in both operands", k), 2)
+        end
+        c[k] = v
+      end
+      points[#points + 1] = c
+    end
+  end
+  local s = new_sweep("sweep *", points, 3)
   return s
 end
 
@@ -330,6 +580,24 @@ function Sweep:iter()
     local p = self._points[i]
     if p then return i, copy(p) end
   end
+end
+
+--[[ Sharding: shard k of n (1 <= k <= n) holds the points at sweep positions
+  k, k + n, k + 2n, ... (round robin, so costly corners of a grid spread over the shards).
+  shard_of(index, n) -> the shard (1..n) of the point at position index. ]]
+function M.shard_of(index, n)
+  return (index - 1) % n + 1
+end
+
+-- s:shard(k, n) -> list of {index =, point =} of shard k of n, index = position in s.
+function Sweep:shard(k, n)
+  local ik, in_ = math.tointeger(k), math.tointeger(n)
+  if not (ik and in_ and ik >= 1 and ik <= in_) then
+    error(string.format("sweep:shard: need integers 1 <= k <= n, got k=%s, n=%s", describe(k), describe(n)), 2)
+  end
+  local out = {}
+  for i = ik, #self._points, in_ do out[#out + 1] = { index = i, point = copy(self._points[i]) } end
+  return out
 end
 
 -- s:names() -> sorted union of the parameter names over all points.

@@ -58,6 +58,30 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 
+# ---- sweeps through the gglab executable (whole process: start, runs, CSVs, manifest) ----
+tmpd=$(mktemp -d)
+trap 'rm -f "$out" "$one"; rm -rf "$tmpd"' EXIT
+best() {  # best wall time in seconds of 3 runs of a command
+    b=
+    for _ in 1 2 3; do
+        t0=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || { echo "bench command failed: $*" >&2; status=1; }
+        t1=$(date +%s.%N)
+        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+        if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
+    done
+    echo "$b"
+}
+e1=$(best $build/gglab run -q -j 1 --out "$tmpd/e" "$here/sweep_empty.lua")
+awk -v e="$e1" 'BEGIN { printf "gglab sweep_empty 100 runs -j1: %.1f ms total, %.3f ms per run\n", e * 1000, e * 10 }'
+m1=$(best $build/gglab run -q -j 1 --out "$tmpd/m1" "$here/sweep_mlp.lua")
+m2=$(best $build/gglab run -q -j 2 --out "$tmpd/m2" "$here/sweep_mlp.lua")
+awk -v a="$m1" -v b="$m2" 'BEGIN { printf "gglab sweep_mlp 200 runs: -j1 %.3f s, -j2 %.3f s, speed-up %.2fx\n", a, b, a / b }'
+if [ -n "$py" ]; then
+    tt=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $pin "$py" "$here/sweep_torch.py" | sed -n 's/.*: \([0-9.]*\) s/\1/p')
+    awk -v t="$tt" -v a="$m1" -v b="$m2" 'BEGIN { printf "torch sweep_mlp 200 runs (plain loop, 1 thread): %.3f s; gglab -j1 is %.1fx faster, -j2 %.1fx\n", t, t / a, t / b }'
+fi
+
 if [ -z "$py" ]; then
     echo "python3-torch not installed: skipping the PyTorch comparison (apt-get install python3-torch)"
     exit $status

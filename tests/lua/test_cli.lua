@@ -30,6 +30,8 @@ else
   local sweep = require "gglab.sweep"
   gg.grid, gg.zip, gg.logspace, gg.linspace, gg.seeds = sweep.grid, sweep.zip, sweep.logspace, sweep.linspace,
     sweep.seeds
+  gg.random, gg.uniform, gg.loguniform, gg.randint, gg.choice = sweep.random, sweep.uniform, sweep.loguniform,
+    sweep.randint, sweep.choice
   gg.experiment = require("gglab.experiment").experiment
   local cli = require "gglab.cli"
   function run(args)
@@ -116,6 +118,12 @@ do
   T.eq("--help exit", code, 0)
   T.ok("--help usage", out:match("usage: gglab <command>"))
   T.ok("--help lists run", out:match("\n  run FILE"))
+  T.ok("--help lists list", out:match("\n  list FILE "))
+  T.ok("--help lists merge", out:match("\n  merge OUT DIR%.%.%. "))
+  T.ok("--help lists slurm", out:match("\n  slurm FILE "))
+  T.ok("--help order", out:find("  run FILE", 1, true) < out:find("  list FILE", 1, true)
+    and out:find("  list FILE", 1, true) < out:find("  merge OUT", 1, true)
+    and out:find("  merge OUT", 1, true) < out:find("  slurm FILE", 1, true))
 
   out, code = run { "--version" }
   T.eq("--version exit", code, 0)
@@ -182,7 +190,7 @@ end
 
 do
   local out_dir = dir .. "/res"
-  local out, code = run { "run", good, "--out", out_dir }
+  local out, code = run { "run", good, "-v", "--out", out_dir }
   T.eq("run exit", code, 0)
   T.ok("run progress line", out:match("%[1/2%] ok       lr=0%.1 seed=1  loss 0%.03333  "))
   T.ok("run summary", out:match("2 runs of 'clitest' in [%d.]+s: 2 ok, 0 diverged, 0 failed%."))
@@ -203,6 +211,138 @@ do
   T.eq("diverged and failed points still exit 0", code, 0)
   T.ok("summary lists diverged", out:match("1 diverged, 1 failed") and out:match("diverged at step 7: loss is nan"))
   T.ok("summary lists failed", out:match("partly%.lua:6: bad lr"))
+end
+
+-- ---- gglab run: option parsing (cli.parse_run_args, in-process in both modes) ----
+
+do
+  require "gglab"
+  local cli = require "gglab.cli"
+  local p = cli.parse_run_args
+  local opts = assert(p { "x.lua", "-j", "4", "--resume", "--timeout", "2.5", "--memory", "512M", "--shard", "2/3",
+    "--set", "lr=0.1,0.2", "--set=opt=adam", "-q", "--out", "o", "-v" })
+  T.eq("run opts", { opts.file, opts.jobs, opts.resume, opts.rerun_failed, opts.timeout, opts.memory, opts.shard,
+    opts.set, opts.quiet, opts.out, opts.verbose },
+    { "x.lua", 4, true, nil, 2.5, 512 * 1024 * 1024, { k = 2, n = 3 }, { "lr=0.1,0.2", "opt=adam" }, true, "o", true })
+  T.eq("run opts overrides parsed", opts.overrides, {
+    { name = "lr", values = { 0.1, 0.2 }, arg = "lr=0.1,0.2" }, { name = "opt", values = { "adam" }, arg = "opt=adam" } })
+  T.eq("-jN and --jobs=N", { p { "x", "-j8" }.jobs, p { "x", "--jobs=2" }.jobs, p { "x", "--jobs", "1" }.jobs }, { 8, 2, 1 })
+  T.eq("jobs default nil", p { "x" }.jobs, nil)
+  T.eq("--rerun-failed", { p { "x", "--rerun-failed" }.rerun_failed, p { "x", "--rerun-failed" }.resume }, { true, nil })
+  local sizes = {}
+  for _, s in ipairs { "1048576", "512M", "2G", "64k", "1.5G", "2GB", "3MiB", "1T", "100b" } do
+    sizes[#sizes + 1] = p { "x", "--memory", s }.memory
+  end
+  T.eq("--memory sizes", sizes, { 1048576, 512 << 20, 2 << 30, 64 << 10, 3 << 29, 2 << 30, 3 << 20, 1 << 40, 100 })
+  T.eq("--memory is an integer", math.type(p { "x", "--memory", "1.5K" }.memory), "integer")
+  T.eq("--timeout integer text", p { "x", "--timeout", "30" }.timeout, 30)
+  T.eq("--shard 1/1", p { "x", "--shard=1/1" }.shard, { k = 1, n = 1 })
+
+  local function err(args)
+    local o, msg, plain = p(args)
+    return o == nil and { msg, plain or false } or "parsed"
+  end
+  T.eq("-j 0", err { "x", "-j", "0" }, { "bad --jobs '0': expected an integer >= 1", true })
+  T.eq("--jobs 1.5", err { "x", "--jobs", "1.5" }, { "bad --jobs '1.5': expected an integer >= 1", true })
+  T.eq("--jobs -2", err { "x", "--jobs=-2" }, { "bad --jobs '-2': expected an integer >= 1", true })
+  T.eq("-j missing", err { "x", "-j" }, { "option '--jobs' needs a number", false })
+  T.eq("--timeout 0", err { "x", "--timeout", "0" }, { "bad --timeout '0': expected a number of seconds > 0", true })
+  T.eq("--timeout inf", err { "x", "--timeout", "inf" }, { "bad --timeout 'inf': expected a number of seconds > 0", true })
+  T.eq("--timeout abc", err { "x", "--timeout", "abc" }, { "bad --timeout 'abc': expected a number of seconds > 0", true })
+  T.eq("--memory 5X", err { "x", "--memory", "5X" },
+    { "bad --memory '5X': expected a size in bytes like 1048576, 512M or 2G", true })
+  T.eq("--memory 0", err { "x", "--memory", "0" },
+    { "bad --memory '0': expected a size in bytes like 1048576, 512M or 2G", true })
+  T.eq("--memory -1G", err { "x", "--memory=-1G" },
+    { "bad --memory '-1G': expected a size in bytes like 1048576, 512M or 2G", true })
+  T.eq("--shard 3/2", err { "x", "--shard", "3/2" }, { "bad --shard '3/2': expected K/N with 1 <= K <= N", true })
+  T.eq("--shard 0/2", err { "x", "--shard", "0/2" }, { "bad --shard '0/2': expected K/N with 1 <= K <= N", true })
+  T.eq("--shard 1", err { "x", "--shard", "1" }, { "bad --shard '1': expected K/N with 1 <= K <= N", true })
+  T.eq("--shard missing", err { "x", "--shard" }, { "option '--shard' needs K/N", false })
+  T.eq("--set bad", err { "x", "--set", "lr" }, { "bad --set 'lr': expected name=value[,value...]", true })
+  T.eq("--set empty", err { "x", "--set", "lr=" }, { "bad --set 'lr=': expected name=value[,value...]", true })
+  T.eq("--set missing", err { "x", "--set" }, { "option '--set' needs name=value", false })
+  T.eq("--resume=x", err { "x", "--resume=x" }, { "unknown option '--resume=x'", false })
+  T.eq("-x unknown", err { "x", "-x" }, { "unknown option '-x'", false })
+  T.eq("--partial is not a run option", err { "x", "--partial" }, { "unknown option '--partial'", false })
+  T.eq("--resume with --rerun-failed", err { "x", "--resume", "--rerun-failed" },
+    { "options '--resume' and '--rerun-failed' exclude each other", false })
+  T.eq("two files", err { "x", "y" }, { "unexpected argument 'y'", false })
+  T.eq("help", err { "x", "-h" }, { "help", false })
+end
+
+-- ---- gglab run / list: messages through the command line ----
+
+do
+  local out, code = run { "run", good, "--shard", "3/2" }
+  T.eq("bad --shard exit", code, 1)
+  T.eq("bad --shard message", out, "gglab run: bad --shard '3/2': expected K/N with 1 <= K <= N\n")
+  out, code = run { "run", good, "-j", "0" }
+  T.eq("bad -j message", { out, code }, { "gglab run: bad --jobs '0': expected an integer >= 1\n", 1 })
+  out, code = run { "run", good, "--set", "lr" }
+  T.eq("bad --set message", { out, code }, { "gglab run: bad --set 'lr': expected name=value[,value...]\n", 1 })
+  out, code = run { "run", good, "--timeout" }
+  T.eq("--timeout without value", out, "gglab run: option '--timeout' needs a number of seconds (see gglab run --help)\n")
+  out = run { "run", "--help" }
+  for _, opt in ipairs { "%-j, %-%-jobs N", "%-%-resume", "%-%-rerun%-failed", "%-%-timeout SECONDS", "%-%-memory SIZE",
+    "%-%-shard K/N", "%-%-set NAME=V", "%-v, %-%-verbose" } do
+    T.ok("run --help mentions " .. opt, out:match("\n  " .. opt))
+  end
+
+  -- --set reaches the sweep that runs
+  local out_dir = dir .. "/set"
+  out, code = run { "run", good, "-q", "--out", out_dir, "--set", "lr=0.5,0.25,0.125", "--set", "tag='a,b'" }
+  T.eq("run --set exit", code, 0)
+  T.ok("run --set summary", out:match("3 runs of 'clitest'"))
+  T.eq("run --set runs.csv header", io.lines(out_dir .. "/runs.csv")(),
+    "run_id,lr,seed,tag,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s")
+  local rows = {}
+  for line in io.lines(out_dir .. "/runs.csv") do rows[#rows + 1] = line:match("^%x+,([^,]+,[^,]+,\"[^\"]*\")") end
+  T.eq("run --set values", rows, { '0.5,1,"a,b"', '0.25,1,"a,b"', '0.125,1,"a,b"' })
+  out, code = run { "run", good, "-q", "--out", out_dir, "--set", "status=1" }
+  T.eq("--set onto a reserved name", { out, code },
+    { "gglab: after --set: sweep parameter 'status' clashes with a runs.csv column\n", 1 })
+end
+
+do
+  local grid = write_file("listme.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "listme",
+  sweep = gg.zip { lr = { 0.1, 0.2 }, wd = { 0, 0.5 } } * gg.grid { seed = gg.seeds(2) }
+    + gg.random { n = 1, seed = 4, lr = gg.loguniform(1e-3, 1), opt = gg.choice { "a b" } },
+  run = function() end,
+}
+]])
+  local out, code = run { "list", grid }
+  T.eq("list exit", code, 0)
+  local lines = {}
+  for line in out:gmatch("[^\n]*\n") do lines[#lines + 1] = line end
+  T.eq("list header", lines[1], "5 points of 'listme'\n")
+  T.ok("list line", lines[2]:match("^1  %x+  lr=0%.1;seed=1;wd=0\n$"))
+  T.eq("list count", #lines, 6)
+  T.ok("list random line", lines[6]:match("^5  %x+  lr=0%.%d+;opt=a b\n$"))
+  -- the run ids are those the runner uses
+  require "gglab"
+  local sweep = require "gglab.sweep"
+  T.eq("list run id", lines[3]:match("^2  (%x+)  "), sweep.run_id { lr = 0.1, seed = 2, wd = 0 })
+
+  out, code = run { "list", grid, "--shard", "2/2" }
+  T.eq("list --shard", { out:match("^[^\n]*"), code }, { "2 of 5 points of 'listme' (shard 2/2)", 0 })
+  T.ok("list --shard keeps sweep positions", out:match("\n2  %x+  lr=0%.1;seed=2;wd=0\n4  %x+  lr=0%.2;seed=2;wd=0%.5\n$"))
+  out, code = run { "list", grid, "--set", "seed=7", "--set", "wd=1" }
+  T.eq("list --set", { out:match("^[^\n]*"), code }, { "3 points of 'listme'", 0 })
+  T.ok("list --set lines", out:match("\n1  %x+  lr=0%.1;seed=7;wd=1\n2  %x+  lr=0%.2;seed=7;wd=1\n3  %x+  lr=0%.%d+;opt=a b;seed=7;wd=1\n$"))
+  out, code = run { "list", grid, "--set", "lr=inf" }
+  T.eq("list bad --set", { out, code }, { "gglab list: bad --set 'lr=inf': 'inf' is not a finite number (quote it for a string)\n", 1 })
+  out, code = run { "list" }
+  T.eq("list without FILE", { out, code }, { "gglab list: missing experiment FILE (see gglab list --help)\n", 1 })
+  out, code = run { "list", grid, "-j", "2" }
+  T.eq("list rejects run options", { out, code }, { "gglab list: unknown option '-j' (see gglab list --help)\n", 1 })
+  out, code = run { "list", "--help" }
+  T.ok("list --help", code == 0 and out:match("^usage: gglab list FILE"))
+  out, code = run { "list", syntax }
+  T.eq("list script error exit", code, 1)
 end
 
 os.execute("rm -rf " .. shell_quote(dir))

@@ -73,7 +73,8 @@ local exp = experiment.experiment {
 
 local out = base .. "/demo"
 local err_stream, out_stream = sink(), sink()
-local result = runner.run(exp, { out = out, stderr = err_stream, stdout = out_stream,
+local result = runner.run(exp, { out = out, stderr = err_stream, stdout = out_stream, verbose = true,
+  tty = false, jobs = 0,
   script = "tests/lua/test_runner.lua", argv = { "gglab", "run", "x.lua" } })
 
 T.eq("counts", result.counts, { ok = 2, diverged = 2, failed = 2 })
@@ -107,7 +108,7 @@ T.ok("ok wall_s is a number", tonumber(r1.wall_s) and tonumber(r1.wall_s) >= 0)
 
 local r3 = recs[3]
 T.eq("nan run diverged", { r3.status, r3.final_loss, r3.min_loss, r3.final_val_loss, r3.steps, r3.diverged_step, r3.error },
-  { "diverged", "nan", "0.5", "", "3", "3", "" })
+  { "diverged", "nan", "0.5", "", "3", "3", "loss is nan" })
 
 local r4 = recs[4]
 T.eq("boom run failed", { r4.status, r4.final_loss, r4.steps, r4.diverged_step }, { "failed", "", "0", "" })
@@ -177,7 +178,9 @@ end
 
 do
   local lines = {}
-  for line in err_stream:text():gmatch("[^\n]+") do lines[#lines + 1] = line end
+  for line in err_stream:text():gmatch("[^\n]+") do
+    if line:match("^%[") then lines[#lines + 1] = line end  -- run lines (verbose); the rest is status
+  end
   T.eq("one progress line per run", #lines, 6)
   T.ok("progress ok line", lines[1]:match("^%[1/6%] ok       lr=0%.01  loss 0%.0025  %d+%.%d%ds$"))
   T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=nan  loss nan  .*diverged at step 3: loss is nan$"))

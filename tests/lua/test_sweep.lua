@@ -1,7 +1,7 @@
 -- tests/lua/test_sweep.lua — the sweep language, canonical form, run ids and seeds.
 
 local T = require "check"
-require "gglab"  -- registers the embedded gglab.* modules
+local gg = require "gglab"  -- registers the embedded gglab.* modules
 local sweep = require "gglab.sweep"
 
 local function canon_list(s)
@@ -147,5 +147,147 @@ T.raises("grid bad axis name", function() sweep.grid { ["learning rate"] = 1 } e
   "gg.grid: axis names must be identifiers, got \"learning rate\"")
 T.raises("grid function axis", function() sweep.grid { lr = print } end,
   "gg.grid: axis 'lr' must be a value or a non%-empty list, got function")
+
+-- ---- random search ----
+
+do
+  local spec = function()
+    return { n = 50, seed = 7, lr = sweep.loguniform(1e-4, 1), wd = sweep.uniform(0, 0.1),
+      bs = sweep.randint(8, 10), opt = sweep.choice { "sgd", "adam" }, act = { "relu", "tanh" }, fixed = 3 }
+  end
+  local a, b = sweep.random(spec()), sweep.random(spec())
+  T.eq("random size", #a, 50)
+  T.eq("random is deterministic", canon_list(a), canon_list(b))
+  T.eq("random names", a:names(), { "act", "bs", "fixed", "lr", "opt", "wd" })
+  local s2 = spec()
+  s2.seed = 8
+  T.ok("random seed changes the points", canon_list(sweep.random(s2))[1] ~= canon_list(a)[1])
+  local d = spec()
+  d.seed = nil
+  T.eq("random default seed is 0", canon_list(sweep.random(d)), (function()
+    local e = spec()
+    e.seed = 0
+    return canon_list(sweep.random(e))
+  end)())
+
+  -- Pinned: axes draw in sorted name order from gg.rng(seed).
+  local r = gg.rng(3)
+  local want_x = 2 + 3 * r:uniform()
+  local want_y = ({ "p", "q", "r" })[r:integer(3)]
+  local first = sweep.random { n = 1, seed = 3, y = { "p", "q", "r" }, x = sweep.uniform(2, 5) }:points()[1]
+  T.eq("random draws sorted names from gg.rng(seed)", first, { x = want_x, y = want_y })
+
+  local lo, hi, ints, seen_bs, opts = math.huge, -math.huge, true, {}, {}
+  local big = sweep.random { n = 2000, lr = sweep.loguniform(1e-4, 1), bs = sweep.randint(8, 10),
+    opt = sweep.choice { "sgd", "adam" } }
+  local decades = { 0, 0, 0, 0 }
+  for _, p in big:iter() do
+    lo, hi = math.min(lo, p.lr), math.max(hi, p.lr)
+    local dec = math.floor(-math.log(p.lr, 10)) + 1
+    decades[dec] = (decades[dec] or 0) + 1
+    ints = ints and math.type(p.bs) == "integer"
+    seen_bs[p.bs] = (seen_bs[p.bs] or 0) + 1
+    opts[p.opt] = (opts[p.opt] or 0) + 1
+  end
+  T.ok("loguniform within [a, b]", lo >= 1e-4 and hi <= 1)
+  local flat = true
+  for i = 1, 4 do flat = flat and decades[i] > 400 and decades[i] < 600 end
+  T.ok("loguniform: about 500 per decade", flat)
+  T.ok("randint integers", ints)
+  T.ok("randint inclusive range", seen_bs[8] and seen_bs[9] and seen_bs[10] and seen_bs[7] == nil and seen_bs[11] == nil)
+  T.ok("randint roughly even", seen_bs[8] > 550 and seen_bs[10] > 550)
+  T.ok("choice roughly even", opts.sgd > 900 and opts.adam > 900)
+  local u = sweep.random { n = 1000, x = sweep.uniform(-1, 1) }
+  local sum, ok_range = 0, true
+  for _, p in u:iter() do
+    sum = sum + p.x
+    ok_range = ok_range and p.x >= -1 and p.x <= 1
+  end
+  T.ok("uniform within [a, b]", ok_range)
+  T.near("uniform mean", sum / 1000, 0, 0.06)
+
+  -- Discrete spaces: duplicates are drawn again, so all combinations appear once.
+  local all = sweep.random { n = 6, a = { 1, 2, 3 }, b = sweep.choice { true, false } }
+  T.eq("random distinct points fill a small space", #all, 6)
+  T.raises("random space too small", function() sweep.random { n = 7, a = { 1, 2, 3 }, b = { true, false } } end,
+    "gg.random: found only 6 distinct points in 700 draws, n = 7")
+
+  -- det log/exp agree with libm to a couple of ulps.
+  local worst = 0
+  for i = -300, 300 do
+    local x = 1.37 * 10 ^ (i / 10)
+    worst = math.max(worst, math.abs(sweep._det_log(x) - math.log(x)) / math.max(1, math.abs(math.log(x))))
+    local y = i / 5
+    worst = math.max(worst, math.abs(sweep._det_exp(y) - math.exp(y)) / math.exp(y))
+  end
+  T.ok("det log/exp within 1e-15 relative", worst < 1e-15)
+  T.eq("loguniform pinned", sweep.canonical(sweep.random { n = 1, lr = sweep.loguniform(1e-3, 1) }:points()[1]),
+    "lr=" .. gg.fmt_number(sweep._det_exp(sweep._det_log(1e-3) + (0 - sweep._det_log(1e-3)) * gg.rng(0):uniform()), true))
+end
+
+T.raises("random n missing", function() sweep.random { lr = sweep.uniform(0, 1) } end,
+  "gg.random: n must be an integer >= 1, got nil")
+T.raises("random n not integer", function() sweep.random { n = 2.5, lr = 1 } end,
+  "gg.random: n must be an integer >= 1, got 2.5")
+T.raises("random bad seed", function() sweep.random { n = 2, seed = { 1, 2 }, lr = sweep.uniform(0, 1) } end,
+  "gg.random: seed is the sampler's seed and must be an integer >= 0, got table")
+T.raises("random no axes", function() sweep.random { n = 2 } end, "gg.random: name at least one axis besides n and seed")
+T.raises("random not a table", function() sweep.random(3) end, "gg.random: argument must be a table")
+T.raises("random bad axis", function() sweep.random { n = 2, lr = {} } end,
+  "gg.random: axis 'lr' must be a value or a non%-empty list, got empty table")
+T.raises("random error at caller", function() sweep.random { n = 0, lr = 1 } end, "^.-test_sweep%.lua:%d+: gg%.random")
+T.raises("uniform a >= b", function() sweep.uniform(1, 1) end, "gg.uniform: a must be < b, got a=1, b=1")
+T.raises("uniform non-finite", function() sweep.uniform(0, 1 / 0) end, "gg.uniform: b must be a finite number, got inf")
+T.raises("uniform error at caller", function() sweep.uniform("x", 1) end,
+  "^.-test_sweep%.lua:%d+: gg%.uniform: a must be a finite number, got \"x\"")
+T.raises("loguniform a <= 0", function() sweep.loguniform(0, 1) end, "gg.loguniform: a must be > 0, got 0")
+T.raises("loguniform a > b", function() sweep.loguniform(1, 0.1) end, "gg.loguniform: a must be < b, got a=1, b=0.1")
+T.raises("randint a > b", function() sweep.randint(3, 2) end, "gg.randint: need a <= b")
+T.raises("randint non-integer", function() sweep.randint(1.5, 2) end, "gg.randint: a must be an integer, got 1.5")
+T.raises("choice empty", function() sweep.choice {} end, "gg.choice: values must be a non%-empty list, got empty table")
+T.raises("choice bad value", function() sweep.choice { 1, {} } end,
+  "gg.choice: values must be numbers, strings or booleans, got table at index 2")
+T.raises("sampler in a grid", function() sweep.grid { lr = sweep.uniform(0, 1) } end,
+  "gg.grid: axis 'lr' is a sampler %(uniform%(0, 1%)%); samplers are for gg.random")
+T.ok("is_sampler", sweep.is_sampler(sweep.choice { 1 }) and not sweep.is_sampler({}))
+T.eq("sampler tostring", tostring(sweep.randint(1, 6)), "gglab.Sampler(randint(1, 6))")
+
+-- ---- product ----
+
+do
+  local z = sweep.zip { lr = { 0.1, 0.2 }, warmup = { 10, 20 } }
+  local s = z * sweep.grid { seed = sweep.seeds(2) }
+  T.eq("product order: right operand fastest", canon_list(s), {
+    "lr=0.1;seed=1;warmup=10", "lr=0.1;seed=2;warmup=10", "lr=0.2;seed=1;warmup=20", "lr=0.2;seed=2;warmup=20" })
+  T.eq("product with a table of axes", canon_list(z * { seed = sweep.seeds(2) }), canon_list(s))
+  T.eq("table of axes on the left", canon_list({ seed = 1 } * z), { "lr=0.1;seed=1;warmup=10", "lr=0.2;seed=1;warmup=20" })
+  T.eq("product size", #(sweep.random { n = 3, lr = sweep.uniform(0, 1) } * sweep.grid { seed = sweep.seeds(4) }), 12)
+  T.raises("product shared name", function() local _ = z * sweep.grid { lr = 1 } end,
+    "sweep %*: parameter 'lr' is in both operands")
+  T.raises("product non-sweep", function() local _ = z * 3 end,
+    "sweep %*: right operand must be a sweep or a table of axes, got 3")
+  T.eq("product then concat", #(z * sweep.grid { seed = 1 } + sweep.grid { lr = 1 }), 3)
+end
+
+-- ---- shards, from_points ----
+
+do
+  local s = sweep.grid { a = sweep.seeds(7) }
+  local got = {}
+  for _, e in ipairs(s:shard(2, 3)) do got[#got + 1] = e.index .. ":" .. e.point.a end
+  T.eq("shard 2/3 is round robin", got, { "2:2", "5:5" })
+  local n = 0
+  for k = 1, 3 do n = n + #s:shard(k, 3) end
+  T.eq("shards partition the sweep", n, 7)
+  T.eq("shard 1/1 is everything", #s:shard(1, 1), 7)
+  T.eq("shard_of", { sweep.shard_of(1, 3), sweep.shard_of(3, 3), sweep.shard_of(4, 3) }, { 1, 3, 1 })
+  T.raises("shard k > n", function() s:shard(4, 3) end, "sweep:shard: need integers 1 <= k <= n, got k=4, n=3")
+  local f = sweep.from_points { { lr = 1 }, { lr = 2, wd = 0 } }
+  T.eq("from_points", canon_list(f), { "lr=1", "lr=2;wd=0" })
+  T.raises("from_points duplicate", function() sweep.from_points { { lr = 1 }, { lr = 1.0 } } end,
+    "sweep.from_points: duplicate point lr=1")
+  T.raises("from_points bad value", function() sweep.from_points { { lr = {} } } end,
+    "sweep.from_points: parameter 'lr' must be a number, string or boolean, got table")
+end
 
 T.done()
