@@ -107,6 +107,7 @@ void lg_open_csv(lua_State *L);
 void lg_open_sys(lua_State *L);
 void lg_open_sched(lua_State *L);
 void lg_open_clip(lua_State *L);
+void lg_open_proc(lua_State *L);
 
 /* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
 typedef struct lg_luasrc {

@@ -283,7 +283,9 @@ local function cmd_run(args, out, argv)
     out.stderr:write("gglab: ", msg, "\n")
     return 1
   end
-  return 0
+  -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
+  -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.
+  return result.interrupted and 130 or 0
 end
 
 -- ---- gglab list ----

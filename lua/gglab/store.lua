@@ -112,7 +112,14 @@ function M.open(dir, opts)
     return nil, string.format("cannot create output directory '%s': %s", dir, tostring(msg))
   end
   local self = setmetatable({ dir = dir, run_dir = run_dir }, Store)
-  if opts and opts.fresh then clear_stale(self) end
+  if opts and opts.fresh then
+    clear_stale(self)
+  else
+    -- A .tmp file is an unfinished write (a run killed mid-way): never part of the store.
+    for _, name in ipairs(assert(gg.fs.listdir(run_dir))) do
+      if name:match("%.tmp$") and is_run_file(name) then check(name, gg.fs.remove(run_dir .. "/" .. name)) end
+    end
+  end
   return self
 end
 
