@@ -218,25 +218,6 @@ function M.parse_run_args(args)
   return opts
 end
 
--- Loads and runs the script -> experiment, or nil, message.
-local function load_experiment(file)
-  if not gg.fs.exists(file) then return nil, "no such file '" .. file .. "'" end
-  if gg.fs.isdir(file) then return nil, "'" .. file .. "' is a directory, expected a Lua script" end
-  local chunk, err = loadfile(file)
-  if not chunk then return nil, err end
-  local ok, exp = pcall(chunk)
-  if not ok then
-    -- `return gg.experiment{...}` is a tail call: the script's frame is gone when the
-    -- error is raised, so the message has no file:line. Name the file at least.
-    local msg = tostring(exp)
-    if not msg:match("^[^\n]-:%d+: ") then msg = file .. ": " .. msg end
-    return nil, msg
-  end
-  if not experiment.is_experiment(exp) then
-    return nil, file .. " did not return gg.experiment{...}, got " .. type(exp)
-  end
-  return exp
-end
 
 -- Applies opts.overrides (--set) to the experiment -> a new experiment, or nil, msg.
 local function with_overrides(exp, spec)
@@ -268,7 +249,7 @@ end
 local function cmd_run(args, out, argv)
   local opts, why, plain = M.parse_run_args(args)
   if not opts then return usage_error(out, "run", RUN_HELP, why, plain) end
-  local exp, err = load_experiment(opts.file)
+  local exp, err = experiment.load(opts.file)
   if exp then exp, err = with_overrides(exp, opts.overrides) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")
@@ -294,7 +275,7 @@ local function cmd_list(args, out)
   local opts, why, plain = parse_args(args, { "--set", "--shard" }, 1)
   if opts and not opts.args[1] then opts, why = nil, "missing experiment FILE" end
   if not opts then return usage_error(out, "list", LIST_HELP, why, plain) end
-  local exp, err = load_experiment(opts.args[1])
+  local exp, err = experiment.load(opts.args[1])
   if exp then exp, err = with_overrides(exp, opts.overrides) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")

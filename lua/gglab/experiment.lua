@@ -85,6 +85,27 @@ function M.experiment(spec)
     seed = seed }, Experiment)
 end
 
+--[[ load(file) -> experiment, or nil, message: runs the script FILE, which must return
+  gg.experiment{...} (what gglab run, list and slurm all do first). ]]
+function M.load(file)
+  if not gg.fs.exists(file) then return nil, "no such file '" .. file .. "'" end
+  if gg.fs.isdir(file) then return nil, "'" .. file .. "' is a directory, expected a Lua script" end
+  local chunk, err = loadfile(file)
+  if not chunk then return nil, err end
+  local ok, exp = pcall(chunk)
+  if not ok then
+    -- `return gg.experiment{...}` is a tail call: the script's frame is gone when the
+    -- error is raised, so the message has no file:line. Name the file at least.
+    local msg = tostring(exp)
+    if not msg:match("^[^\n]-:%d+: ") then msg = file .. ": " .. msg end
+    return nil, msg
+  end
+  if not M.is_experiment(exp) then
+    return nil, file .. " did not return gg.experiment{...}, got " .. type(exp)
+  end
+  return exp
+end
+
 function M.is_experiment(x)
   return getmetatable(x) == Experiment
 end

@@ -70,23 +70,6 @@ local function running_executable()
   return shell_output("readlink /proc/$PPID/exe")
 end
 
--- Loads FILE the way `gglab run` does -> experiment, or nil, message.
-local function load_experiment(file)
-  if not gg.fs.exists(file) then return nil, "no such file '" .. file .. "'" end
-  if gg.fs.isdir(file) then return nil, "'" .. file .. "' is a directory, expected a Lua script" end
-  local chunk, err = loadfile(file)
-  if not chunk then return nil, err end
-  local ok, exp = pcall(chunk)
-  if not ok then
-    local msg = tostring(exp)
-    if not msg:match("^[^\n]-:%d+: ") then msg = file .. ": " .. msg end
-    return nil, msg
-  end
-  if not experiment.is_experiment(exp) then
-    return nil, file .. " did not return gg.experiment{...}, got " .. type(exp)
-  end
-  return exp
-end
 
 -- ---- arguments ----
 
@@ -250,7 +233,7 @@ function M.main(args, streams)
     stderr:write("gglab slurm: ", why, " (see gglab slurm --help)\n")
     return 1
   end
-  local exp, err = load_experiment(opts.file)
+  local exp, err = experiment.load(opts.file)
   if not exp then
     stderr:write("gglab: ", err, "\n")
     return 1

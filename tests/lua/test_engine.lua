@@ -116,7 +116,7 @@ return gg.experiment {
     if p.mode == "segv" then gg.proc.kill(gg.proc.getpid(), "SEGV") end
     if p.mode == "raise" then error("deliberate") end
     if p.mode == "hang" then while true do end end
-    if p.mode == "oom" then local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end end
+    if p.mode == "oom" then local t = {} for i = 1, 1e6 do t[i] = string.rep("x", 1 << 24) .. i end end
     run:log("loss", 1.0, 1)
   end,
 }
