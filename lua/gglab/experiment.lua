@@ -6,6 +6,7 @@
   to 0) marked with a metatable, so the CLI can tell an experiment from any other value. ]]
 
 local gg = require "gglab"
+local describe = require("gglab.util").describe
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
 
@@ -21,12 +22,6 @@ local MAX_NAME = 64
 -- Raises at the caller of gg.experiment; only M.experiment calls it (helpers return messages).
 local function fail(msg)
   error("gg.experiment: " .. msg, 3)
-end
-
-local function describe(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  return type(v)
 end
 
 -- Returns an error message for the first unknown key, or nil.

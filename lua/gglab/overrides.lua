@@ -18,6 +18,7 @@
   s:derive are not recomputed and s:filter is not re-applied. ]]
 
 local sweep = require "gglab.sweep"
+local copy = require("gglab.util").copy
 
 local M = {}
 
@@ -116,12 +117,6 @@ function M.parse(args)
     spec[#spec + 1], by_name[name] = o, o
   end
   return spec
-end
-
-local function copy(point)
-  local c = {}
-  for k, v in pairs(point) do c[k] = v end
-  return c
 end
 
 -- apply(s, spec) -> a new sweep with the overrides of spec (from parse) applied.

@@ -49,6 +49,7 @@
   limit, and no child is left unreaped. ]]
 
 local gg = require "gglab"
+local describe = require("gglab.util").describe
 
 local proc = gg.proc
 
@@ -68,12 +69,6 @@ local STOP_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
 
 local function fail(msg)
   error("gglab.pool.run: " .. msg, 3)
-end
-
-local function describe(v)
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
 end
 
 local function first_line(s)

@@ -19,6 +19,8 @@ local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
 local json = require "gglab.json"
+local util = require "gglab.util"
+local copy, is_finite, describe = util.copy, util.is_finite, util.describe
 
 local M = {}
 
@@ -35,22 +37,6 @@ Run.__index = Run
 Run.__name = "gglab.Run"
 
 -- ---- helpers ----
-
-local function copy(point)
-  local c = {}
-  for k, v in pairs(point) do c[k] = v end
-  return c
-end
-
-local function is_finite(x)
-  return x == x and x ~= math.huge and x ~= -math.huge
-end
-
-local function describe(v)
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
-end
 
 local function to_integer(v)
   return type(v) == "number" and math.tointeger(v) or nil

@@ -14,6 +14,8 @@
 
 local gg = require "gglab"
 local json = require "gglab.json"
+local util = require "gglab.util"
+local sorted_keys = util.sorted_keys
 
 local M = {}
 
@@ -65,13 +67,6 @@ function M.columns(param_names)
   for _, name in ipairs(param_names) do cols[#cols + 1] = name end
   for _, name in ipairs(M.RESULT_COLUMNS) do cols[#cols + 1] = name end
   return cols
-end
-
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
 end
 
 local function is_run_file(name)

@@ -16,6 +16,8 @@
   same value (they are indistinguishable in runs.csv anyway). ]]
 
 local gg = require "gglab"
+local util = require "gglab.util"
+local copy, sorted_keys = util.copy, util.sorted_keys
 
 local M = {}
 
@@ -44,19 +46,6 @@ end
 local function is_value(v)
   local t = type(v)
   return t == "number" or t == "string" or t == "boolean"
-end
-
-local function copy(point)
-  local c = {}
-  for k, v in pairs(point) do c[k] = v end
-  return c
-end
-
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
 end
 
 -- True when t is a proper sequence 1..n with n >= 1.

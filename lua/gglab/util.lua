@@ -1,0 +1,33 @@
+--[[ lua/gglab/util.lua — small table and message helpers shared by the runner modules. ]]
+local gg = require "gglab"
+
+local M = {}
+
+-- Shallow copy of a table (a point: name -> value).
+function M.copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- The keys of t, sorted.
+function M.sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+-- Neither NaN nor an infinity.
+function M.is_finite(x)
+  return x == x and x ~= math.huge and x ~= -math.huge
+end
+
+-- A value as error messages show it: "0.1", "\"adam\"", or its type.
+function M.describe(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "number" then return gg.fmt_number(v) end
+  return type(v)
+end
+
+return M
