@@ -61,9 +61,10 @@ done
 # ---- sweeps through the gglab executable (whole process: start, runs, CSVs, manifest) ----
 tmpd=$(mktemp -d)
 trap 'rm -f "$out" "$one"; rm -rf "$tmpd"' EXIT
-best() {  # best wall time in seconds of 3 runs of a command
+best() {  # best wall time in seconds of 5 runs of a command, each into a fresh $tmpd/out
     b=
-    for _ in 1 2 3; do
+    for _ in 1 2 3 4 5; do
+        rm -rf "$tmpd/out"
         t0=$(date +%s.%N)
         "$@" >/dev/null 2>&1 || { echo "bench command failed: $*" >&2; status=1; }
         t1=$(date +%s.%N)
@@ -72,10 +73,10 @@ best() {  # best wall time in seconds of 3 runs of a command
     done
     echo "$b"
 }
-e1=$(best $build/gglab run -q -j 1 --out "$tmpd/e" "$here/sweep_empty.lua")
+e1=$(best $build/gglab run -q -j 1 --out "$tmpd/out" "$here/sweep_empty.lua")
 awk -v e="$e1" 'BEGIN { printf "gglab sweep_empty 100 runs -j1: %.1f ms total, %.3f ms per run\n", e * 1000, e * 10 }'
-m1=$(best $build/gglab run -q -j 1 --out "$tmpd/m1" "$here/sweep_mlp.lua")
-m2=$(best $build/gglab run -q -j 2 --out "$tmpd/m2" "$here/sweep_mlp.lua")
+m1=$(best $build/gglab run -q -j 1 --out "$tmpd/out" "$here/sweep_mlp.lua")
+m2=$(best $build/gglab run -q -j 2 --out "$tmpd/out" "$here/sweep_mlp.lua")
 awk -v a="$m1" -v b="$m2" 'BEGIN { printf "gglab sweep_mlp 200 runs: -j1 %.3f s, -j2 %.3f s, speed-up %.2fx\n", a, b, a / b }'
 if [ -n "$py" ]; then
     tt=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $pin "$py" "$here/sweep_torch.py" | sed -n 's/.*: \([0-9.]*\) s/\1/p')
