@@ -214,7 +214,7 @@ static void gradcheck_model(const char *what, gg_model *m, uint64_t seed)
     float L = gg_loss_forward(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), dy, y, t, B, out);
     memcpy(dy_copy, dy, sizeof dy);
     gg_model_backward(m, dy);
-    CHECK("backward does not write the caller's dy", memcmp(dy, dy_copy, sizeof dy) == 0);
+    CHECK("backward does not write the caller's dy", memcmp(dy, dy_copy, B * out * sizeof *dy) == 0);
     float *G = malloc(np * sizeof *G);
     memcpy(G, gg_model_grads(m), np * sizeof *G);
 

@@ -34,7 +34,8 @@ options:
   -o, --out DIR        output directory (default results/<experiment name>)
   -q, --quiet          no progress on stderr
   -v, --verbose        a progress line per finished run
-  -j, --jobs N         run N points at a time in worker processes (N >= 1)
+  -j, --jobs N         run N points at a time in worker processes (default: the
+                       number of cores; 0 runs them in this process, unisolated)
   --resume             keep the finished runs already in DIR, run the others
   --rerun-failed       like --resume, but also run again the points that failed
                        (the two exclude each other)
@@ -81,9 +82,9 @@ options:
 -- ---- option parsing ----
 
 -- Option values: each check returns the parsed value, or nil when the text is bad.
-local function positive_integer(s)
+local function nonneg_integer(s)
   local n = s:match("^%d+$") and math.tointeger(tonumber(s))
-  return n and n >= 1 and n or nil
+  return n and n >= 0 and n or nil
 end
 
 local function positive_seconds(s)
@@ -121,8 +122,8 @@ local OPTIONS = {
   ["--out"] = { short = "-o", key = "out", arg = "a directory" },
   ["--quiet"] = { short = "-q", key = "quiet" },
   ["--verbose"] = { short = "-v", key = "verbose" },
-  ["--jobs"] = { short = "-j", key = "jobs", arg = "a number", parse = positive_integer,
-    expect = "an integer >= 1" },
+  ["--jobs"] = { short = "-j", key = "jobs", arg = "a number", parse = nonneg_integer,
+    expect = "an integer >= 0" },
   ["--resume"] = { key = "resume" },
   ["--rerun-failed"] = { key = "rerun_failed" },
   ["--timeout"] = { key = "timeout", arg = "a number of seconds", parse = positive_seconds,
@@ -204,7 +205,7 @@ local RUN_OPTIONS = { "--out", "--quiet", "--verbose", "--jobs", "--resume", "--
   "--shard", "--set" }
 
 --[[ parse_run_args(args) -> opts, or nil, msg [, plain] (msg "help" for -h/--help).
-  opts: file, out, quiet, verbose, jobs (integer >= 1), resume, rerun_failed,
+  opts: file, out, quiet, verbose, jobs (integer >= 0), resume, rerun_failed,
   timeout (seconds > 0), memory (bytes), shard ({k, n}), set (the --set strings) and
   overrides (their parsed form, see gglab.overrides). ]]
 function M.parse_run_args(args)
