@@ -4,8 +4,6 @@
 
 #include <math.h>
 
-#include "../core/mem.h"
-
 /* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
  * at opts into two new userdata buffers left on the stack: rows (0-based) and counts.
  * Returns the number of batches; *total gets the number of rows. */
