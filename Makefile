@@ -113,7 +113,7 @@ $(1)/gglab.so: $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a
 $(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
 	@mkdir -p $$(@D)
 	$$(say) CC $$@
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a -lm -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a $$(LDLIBS) -o $$@
 $(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))

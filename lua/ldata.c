@@ -1,8 +1,11 @@
 /* lua/ldata.c — gglab.Dataset and the generators gg.data.regression/classification,
- * plus gg.data.from_tensors for hand-made data (the seed write-ups' tiny examples). */
+ * plus gg.data.from_tensors for hand-made data (the seed write-ups' tiny examples) and
+ * gg.data.csv (core/csvload.h). */
 #include "lgglab.h"
 
 #include <string.h>
+
+#include "../core/csvload.h"
 
 gg_dataset *lg_dataset_check(lua_State *L, int idx)
 {
@@ -111,6 +114,87 @@ static int data_from_tensors(lua_State *L)
     return 1;
 }
 
+/* Push a list of the n strings v. */
+static void push_strings(lua_State *L, char *const *v, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* gg.data.csv(path, {header=true, target=name|index, features={names}, classify=false})
+ * → dataset, info {rows, columns, features, target, labels} | nil, msg (file or contents) */
+static int data_csv(lua_State *L)
+{
+    static const char *const allowed[] = {"header", "target", "features", "classify", NULL};
+    const char *f = "gg.data.csv";
+    const char *path = luaL_checkstring(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    gg_csv_opts o = {.target_index = -1};
+    o.header = lg_opt_bool(L, 2, f, "header", 1);
+    o.classify = lg_opt_bool(L, 2, f, "classify", 0);
+    int t = lua_isnoneornil(L, 2) ? LUA_TNIL : lua_getfield(L, 2, "target");  /* stack: path opts target? */
+    if (t == LUA_TSTRING)
+        o.target = lua_tostring(L, -1);  // the option table keeps the string alive
+    else if (t != LUA_TNIL) {
+        lua_Integer i = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
+        if (i < 1 || i > (lua_Integer)GG_TENSOR_MAX_NUMEL)
+            return luaL_error(L, "%s: target must be a column name or a 1-based column index, got %s",
+                              f, lg_describe(L, -1));
+        o.target_index = (long)i - 1;
+    }
+    if (t != LUA_TNIL)
+        lua_pop(L, 1);                                     /* stack: path opts */
+    if (!lua_isnoneornil(L, 2) && lua_getfield(L, 2, "features") != LUA_TNIL) {
+        if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)    /* stack: path opts features */
+            return luaL_error(L, "%s: features must be a non-empty list of column names, got %s",
+                              f, lg_describe(L, -1));
+        lua_Integer n = luaL_len(L, -1);
+        const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+        for (lua_Integer i = 1; i <= n; i++) {             /* stack: path opts features names */
+            if (lua_geti(L, -2, i) != LUA_TSTRING)
+                return luaL_error(L, "%s: features[%d] must be a column name, got %s", f, (int)i,
+                                  lg_describe(L, -1));
+            names[i - 1] = lua_tostring(L, -1);            // kept alive by the features table
+            lua_pop(L, 1);
+        }
+        o.features = names;
+        o.nfeatures = (size_t)n;
+        if (!o.header)
+            return luaL_error(L, "%s: features by name need header = true", f);
+    }
+    if (o.target && !o.header)
+        return luaL_error(L, "%s: a target by name needs header = true", f);
+    gg_dataset **p = lg_dataset_push(L);                   /* stack: ... ds */
+    gg_csv_info info;
+    gg_err err;
+    gg_status st = gg_csv_load(p, path, &o, &info, &err);
+    if (st == GG_EIO || st == GG_EPARSE) {
+        luaL_pushfail(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    if (st)
+        return lg_fail(L, f, &err);
+    lua_createtable(L, 0, 5);                              /* stack: ... ds info */
+    lua_pushinteger(L, (lua_Integer)info.rows);
+    lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, (lua_Integer)info.columns);
+    lua_setfield(L, -2, "columns");
+    push_strings(L, info.features, info.nfeatures);
+    lua_setfield(L, -2, "features");
+    lua_pushstring(L, info.target);
+    lua_setfield(L, -2, "target");
+    if (info.labels) {
+        push_strings(L, info.labels, info.nlabels);
+        lua_setfield(L, -2, "labels");
+    }
+    gg_csv_info_free(&info);  // a Lua memory error while building the table leaks it (not in a userdata)
+    return 2;
+}
+
 /* ds:split(val_frac, {shuffle=true, seed=|rng=}) → train, val */
 static int dataset_split(lua_State *L)
 {
@@ -126,6 +210,23 @@ static int dataset_split(lua_State *L)
     if (gg_dataset_split(ds, frac, shuffle ? r : NULL, tr, va, &err))
         return lg_fail(L, f, &err);
     return 2;
+}
+
+/* ds:class_weights() → {w1, ..., wC}: n / (classes * count_c), 0 for an empty class */
+static int dataset_class_weights(lua_State *L)
+{
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    size_t C = gg_dataset_classes(ds);
+    float *w = lua_newuserdatauv(L, (C ? C : 1) * sizeof *w, 0);
+    gg_err err;
+    if (gg_dataset_class_weights(ds, w, &err))
+        return lg_fail(L, "gglab.Dataset:class_weights", &err);
+    lua_createtable(L, (int)C, 0);
+    for (size_t c = 0; c < C; c++) {
+        lua_pushnumber(L, (lua_Number)w[c]);
+        lua_rawseti(L, -2, (lua_Integer)c + 1);
+    }
+    return 1;
 }
 
 static int push_copy(lua_State *L, gg_tensor src)
@@ -260,7 +361,7 @@ static const luaL_Reg scaler_meta[] = {
 static const luaL_Reg dataset_methods[] = {
     {"split", dataset_split}, {"x", dataset_x},             {"y", dataset_y},
     {"n", dataset_n},         {"features", dataset_features}, {"targets", dataset_targets},
-    {"classes", dataset_classes}, {NULL, NULL},
+    {"classes", dataset_classes}, {"class_weights", dataset_class_weights}, {NULL, NULL},
 };
 
 static const luaL_Reg dataset_meta[] = {
@@ -272,6 +373,7 @@ static const luaL_Reg data_funcs[] = {
     {"regression", data_regression},
     {"classification", data_classification},
     {"from_tensors", data_from_tensors},
+    {"csv", data_csv},
     {"standard_scaler", data_standard_scaler},
     {"minmax_scaler", data_minmax_scaler},
     {NULL, NULL},
