@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../core/corrupt.h"
 #include "../core/csvload.h"
 
 gg_dataset *lg_dataset_check(lua_State *L, int idx)
@@ -358,10 +359,120 @@ static const luaL_Reg scaler_meta[] = {
     {"__index", NULL},   {NULL, NULL},
 };
 
+/* ---- corruption (core/corrupt.h): each returns a new dataset ---- */
+
+/* ds:flip_labels{rate =, class = nil, seed = | rng =} → new dataset, labels changed */
+static int dataset_flip_labels(lua_State *L)
+{
+    static const char *const allowed[] = {"rate", "class", "seed", "rng", NULL};
+    const char *f = "gglab.Dataset:flip_labels";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lg_opts_check(L, 2, f, allowed);
+    double rate = lg_opt_nonneg(L, 2, f, "rate", 0.1);
+    long to = (long)lg_opt_int(L, 2, f, "class", -1, -1, 1 << 20);
+    gg_rng *r = lg_rng_for(L, 2, f);
+    gg_dataset **p = lg_dataset_push(L);
+    size_t changed;
+    gg_err err;
+    if (gg_corrupt_labels(p, ds, rate, to, r, &changed, &err))
+        return lg_fail(L, f, &err);
+    lua_pushinteger(L, (lua_Integer)changed);
+    return 2;
+}
+
+/* ds:add_outliers{fraction =, magnitude =, targets = false, seed = | rng =} → new dataset */
+static int dataset_add_outliers(lua_State *L)
+{
+    static const char *const allowed[] = {"fraction", "magnitude", "targets", "seed", "rng", NULL};
+    const char *f = "gglab.Dataset:add_outliers";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lg_opts_check(L, 2, f, allowed);
+    double frac = lg_opt_nonneg(L, 2, f, "fraction", 0.01);
+    double mag = lg_opt_number(L, 2, f, "magnitude", 10.0);
+    int targets = lg_opt_bool(L, 2, f, "targets", 0);
+    gg_rng *r = lg_rng_for(L, 2, f);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_corrupt_outliers(p, ds, frac, mag, targets, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* ds:scale_features{columns = {1-based...}, factor =} → new dataset */
+static int dataset_scale_features(lua_State *L)
+{
+    static const char *const allowed[] = {"columns", "factor", NULL};
+    const char *f = "gglab.Dataset:scale_features";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lg_opts_check(L, 2, f, allowed);
+    double factor = lg_opt_number(L, 2, f, "factor", 1000.0);
+    if (lua_getfield(L, 2, "columns") != LUA_TTABLE)         /* stack: ds opts cols */
+        return luaL_error(L, "%s: columns must be a list of 1-based feature numbers, got %s", f,
+                          lg_describe(L, -1));
+    size_t nc = (size_t)luaL_len(L, -1);
+    size_t *cols = lua_newuserdatauv(L, (nc ? nc : 1) * sizeof *cols, 0);  /* ... cols buf */
+    for (size_t i = 0; i < nc; i++) {
+        lua_geti(L, -2, (lua_Integer)i + 1);
+        int isint = 0;
+        lua_Integer c = lua_tointegerx(L, -1, &isint);
+        if (!isint || c < 1)
+            return luaL_error(L, "%s: columns[%d] must be a feature number >= 1, got %s", f,
+                              (int)i + 1, lg_describe(L, -1));
+        cols[i] = (size_t)c - 1;
+        lua_pop(L, 1);
+    }
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_corrupt_scale(p, ds, cols, nc, factor, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* ds:imbalance{class =, ratio =, seed = | rng =} → new dataset (class subsampled) */
+static int dataset_imbalance(lua_State *L)
+{
+    static const char *const allowed[] = {"class", "ratio", "seed", "rng", NULL};
+    const char *f = "gglab.Dataset:imbalance";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lg_opts_check(L, 2, f, allowed);
+    lua_Integer cls = lg_opt_int(L, 2, f, "class", 0, 0, 1 << 20);
+    double ratio = lg_opt_positive(L, 2, f, "ratio", 0.1);
+    gg_rng *r = lg_rng_for(L, 2, f);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_corrupt_imbalance(p, ds, (size_t)cls, ratio, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* ds:add_noise{std =, seed = | rng =} → new dataset with N(0, std^2) added to features */
+static int dataset_add_noise(lua_State *L)
+{
+    static const char *const allowed[] = {"std", "seed", "rng", NULL};
+    const char *f = "gglab.Dataset:add_noise";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lg_opts_check(L, 2, f, allowed);
+    double sd = lg_opt_nonneg(L, 2, f, "std", 0.1);
+    gg_rng *r = lg_rng_for(L, 2, f);
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_corrupt_noise(p, ds, sd, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
 static const luaL_Reg dataset_methods[] = {
     {"split", dataset_split}, {"x", dataset_x},             {"y", dataset_y},
     {"n", dataset_n},         {"features", dataset_features}, {"targets", dataset_targets},
-    {"classes", dataset_classes}, {"class_weights", dataset_class_weights}, {NULL, NULL},
+    {"classes", dataset_classes}, {"class_weights", dataset_class_weights},
+    {"flip_labels", dataset_flip_labels}, {"add_outliers", dataset_add_outliers},
+    {"scale_features", dataset_scale_features}, {"imbalance", dataset_imbalance},
+    {"add_noise", dataset_add_noise}, {NULL, NULL},
 };
 
 static const luaL_Reg dataset_meta[] = {
