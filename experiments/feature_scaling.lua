@@ -8,7 +8,9 @@
   Compare runs.csv's final_loss / status by `scaled` at equal lr and seed (paired).
   Measured (median validation loss over seeds): raw features reach 0.31 at best
   (lr 5.6e-4) and are stuck near 0.65 from lr 3e-3 up — no run diverges, the loss just
-  stops improving; standardised features reach 0.14 at lr 0.018 and 0.10 at lr 0.1.
+  stops improving; standardised features reach 0.14 at lr 0.018 and 0.10 at lr 0.1. The
+  claims below check both: the paired log-loss difference at lr >= 0.017 is -1.77
+  [-1.98, -1.57] (holds), and "unscaled features make SGD diverge" does not hold (0/25).
 
   Run: gglab run experiments/feature_scaling.lua ]]
 local gg = require "gglab"
@@ -30,4 +32,17 @@ return gg.experiment {
     gg.train { model = model, data = train, val = val, loss = "cross_entropy", batch_size = 32,
       epochs = 20, optimizer = gg.optim.sgd(model, { lr = p.lr }), log = run }
   end,
+  claims = {
+    { "standardising lowers the validation loss at lr >= 0.017 (paired by lr and seed)",
+      check = function(R)
+        local d = R:paired("final_val_loss", { scaled = true, lr = gg.at_least(0.017) },
+          { scaled = false, lr = gg.at_least(0.017) }, { "lr", "seed" }, math.log)
+        return d.hi < 0, "log " .. d.text
+      end },
+    { "unscaled features make SGD diverge (a seed write-up's claim)",
+      check = function(R)
+        local f = R:fraction(function(r) return r.status == "diverged" end, { scaled = false })
+        return f.lo > 0, "diverged " .. f.text
+      end },
+  },
 }

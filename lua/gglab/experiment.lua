@@ -15,7 +15,7 @@ local M = {}
 local Experiment = {}
 Experiment.__name = "gglab.Experiment"
 
-local ALLOWED = { "description", "name", "run", "seed", "sweep" }
+local ALLOWED = { "claims", "description", "name", "run", "seed", "sweep" }
 local NAME_PATTERN = "^[%w][%w_.-]*$"
 local MAX_NAME = 64
 
@@ -67,6 +67,15 @@ function M.experiment(spec)
   if spec.description ~= nil and type(spec.description) ~= "string" then
     fail("description must be a string, got " .. describe(spec.description))
   end
+  local claims = spec.claims
+  if claims ~= nil then
+    if type(claims) ~= "table" then fail("claims must be a list of {text, check = function(R)}, got " .. describe(claims)) end
+    for i, c in ipairs(claims) do
+      if type(c) ~= "table" or type(c[1]) ~= "string" or type(c.check) ~= "function" then
+        fail(string.format("claims[%d] must be {text, check = function(R) ... end}", i))
+      end
+    end
+  end
   local s = spec.sweep
   if type(s) == "table" and not sweep.is_sweep(s) then
     s = sweep.from_axes("gg.experiment: sweep", s, 3)
@@ -77,7 +86,7 @@ function M.experiment(spec)
   bad = check_params(s)
   if bad then fail(bad) end
   return setmetatable({ name = name, sweep = s, run = spec.run, description = spec.description,
-    seed = seed }, Experiment)
+    seed = seed, claims = claims }, Experiment)
 end
 
 --[[ load(file) -> experiment, or nil, message: runs the script FILE, which must return

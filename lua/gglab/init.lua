@@ -10,6 +10,8 @@ gg.logspace, gg.linspace, gg.seeds = sweep.logspace, sweep.linspace, sweep.seeds
 gg.random, gg.choice, gg.randint = sweep.random, sweep.choice, sweep.randint
 gg.uniform, gg.loguniform = sweep.uniform, sweep.loguniform
 gg.experiment = require("gglab.experiment").experiment
+local claims = require "gglab.claims"
+gg.at_least, gg.at_most, gg.one_of = claims.at_least, claims.at_most, claims.one_of
 gg.train = require("gglab.train").train
 
 -- gg.nn.sequential comes from C; the layer constructors and mlp from gglab.nn.

@@ -406,12 +406,17 @@ function M.run(exp, opts)
   end
   result.records = list
   st:combine(present, names)
+  -- Claims are judged on a complete sweep only (an interrupted or sharded one is partial).
+  if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard then
+    result.verdicts = require("gglab.claims").check(exp.claims, list)
+  end
   st:write_manifest { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
     wall_s = result.wall_s, run_ids = ids, param_names = names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
-    complete = #present == #points }
+    complete = #present == #points, claims = result.verdicts }
   stdout:write(M.summary(result))
+  if result.verdicts then stdout:write(require("gglab.claims").format(result.verdicts)) end
   if result.interrupted then
     stdout:write(string.format("Interrupted: %d of %d runs finished; run again with --resume to complete.\n",
       #list, #mine))

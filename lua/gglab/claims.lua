@@ -1,0 +1,170 @@
+--[[ lua/gglab/claims.lua — claims an experiment makes about its own results, checked
+  after the runs with interval estimates, and printed as verdicts.
+
+  An experiment lists claims = { {text, check = function(R) ... end}, ... }. After the
+  sweep, each check gets a results object R over the finished runs and returns
+  holds (boolean), detail (a string of the numbers it used). R's helpers compute the usual
+  statistics with 95 % intervals, so a check reads like the claim:
+
+    { "SGD with lr >= 1 diverges in most runs", check = function(R)
+        local f = R:fraction(function(r) return r.status == "diverged" end,
+                             { optimizer = "sgd", lr = R.at_least(1) })
+        return f.lo >= 0.5, f.text end }
+
+  where = {name = value | predicate}: a run matches when each named parameter equals the
+  value (numbers compared exactly) or the predicate returns true for it. ]]
+local M = {}
+
+local R = {}
+R.__index = R
+
+-- ---- predicates for where ----
+
+function M.at_least(x) return function(v) return type(v) == "number" and v >= x end end
+function M.at_most(x) return function(v) return type(v) == "number" and v <= x end end
+function M.one_of(list)
+  local set = {}
+  for _, v in ipairs(list) do set[v] = true end
+  return function(v) return set[v] == true end
+end
+R.at_least, R.at_most, R.one_of = M.at_least, M.at_most, M.one_of
+
+local function matches(rec, where)
+  for k, want in pairs(where or {}) do
+    local v = rec.params[k]
+    if type(want) == "function" then
+      if not want(v) then return false end
+    elseif v ~= want then
+      return false
+    end
+  end
+  return true
+end
+
+-- results(records) -> R over the finished runs (each with params and result fields).
+function M.results(records)
+  return setmetatable({ records = records }, R)
+end
+
+-- R:select(where) -> list of matching records, in sweep order.
+function R:select(where)
+  local out = {}
+  for _, r in ipairs(self.records) do
+    if matches(r, where) then out[#out + 1] = r end
+  end
+  return out
+end
+
+-- Wilson score interval of k successes out of n at 95 %.
+local function wilson(k, n)
+  if n == 0 then return 0, 1 end
+  local z, p = 1.959963984540054, k / n
+  local d = 1 + z * z / n
+  local c = (p + z * z / (2 * n)) / d
+  local h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+  -- At k = 0 (k = n) the bound is exactly 0 (1); rounding would leave ~1e-17 instead.
+  return k == 0 and 0 or math.max(0, c - h), k == n and 1 or math.min(1, c + h)
+end
+
+--[[ R:fraction(pred, where) -> {value, lo, hi, k, n, text}: the share of matching runs for
+  which pred(record) holds, with its Wilson 95 % interval. ]]
+function R:fraction(pred, where)
+  local runs, k = self:select(where), 0
+  for _, r in ipairs(runs) do
+    if pred(r) then k = k + 1 end
+  end
+  local n = #runs
+  local lo, hi = wilson(k, n)
+  local v = n > 0 and k / n or 0
+  return { value = v, lo = lo, hi = hi, k = k, n = n,
+    text = string.format("%d/%d = %.0f%% [%.0f%%, %.0f%%]", k, n, 100 * v, 100 * lo, 100 * hi) }
+end
+
+-- Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (normal beyond).
+local T975 = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
+  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+  2.060, 2.056, 2.052, 2.048, 2.045, 2.042 }
+
+local function mean_ci(xs)
+  local n = #xs
+  if n == 0 then return 0 / 0, 0 / 0, 0 / 0 end
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  local m = s / n
+  if n == 1 then return m, m, m end
+  local v = 0
+  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
+  local se = math.sqrt(v / (n - 1) / n)
+  local t = T975[n - 1] or 1.959963984540054
+  return m, m - t * se, m + t * se
+end
+
+local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
+
+--[[ R:mean(metric, where [, transform]) -> {value, lo, hi, n, text}: mean ± 95 % t-interval
+  of a result column (final_loss, final_val_loss, min_loss, steps, ...) over the matching
+  runs that have a finite value; transform (e.g. math.log) applies first. ]]
+function R:mean(metric, where, transform)
+  local xs = {}
+  for _, r in ipairs(self:select(where)) do
+    local v = r[metric]
+    if finite(v) then xs[#xs + 1] = transform and transform(v) or v end
+  end
+  local m, lo, hi = mean_ci(xs)
+  return { value = m, lo = lo, hi = hi, n = #xs,
+    text = string.format("%s mean %.4g [%.4g, %.4g] over %d runs", metric, m, lo, hi, #xs) }
+end
+
+--[[ R:paired(metric, a, b, by [, transform]) -> {value, lo, hi, n, text}: the mean
+  difference transform(a) - transform(b) of a metric between runs that match where a and
+  where b and agree on every parameter in `by` (e.g. {"seed", "lr"}): a paired comparison,
+  as the runner's seeds pair runs that differ only in the compared parameter. ]]
+function R:paired(metric, a, b, by, transform)
+  local key = function(r)
+    local parts = {}
+    for i, k in ipairs(by) do parts[i] = tostring(r.params[k]) end
+    return table.concat(parts, "\0")
+  end
+  local bs = {}
+  for _, r in ipairs(self:select(b)) do bs[key(r)] = r end
+  local ds = {}
+  for _, r in ipairs(self:select(a)) do
+    local o = bs[key(r)]
+    if o and finite(r[metric]) and finite(o[metric]) then
+      local x, y = r[metric], o[metric]
+      if transform then x, y = transform(x), transform(y) end
+      ds[#ds + 1] = x - y
+    end
+  end
+  local m, lo, hi = mean_ci(ds)
+  return { value = m, lo = lo, hi = hi, n = #ds,
+    text = string.format("paired difference of %s %.4g [%.4g, %.4g] over %d pairs", metric, m, lo, hi, #ds) }
+end
+
+--[[ check(claims, records) -> list of {text, holds = true|false|nil, detail}: runs every
+  claim's check; an error inside a check is reported as its detail (holds = nil). ]]
+function M.check(claims, records)
+  local Rs = M.results(records)
+  local out = {}
+  for i, c in ipairs(claims or {}) do
+    local ok, holds, detail = pcall(c.check, Rs)
+    if ok then
+      out[i] = { text = c[1], holds = holds and true or false, detail = detail or "" }
+    else
+      out[i] = { text = c[1], holds = nil, detail = "the check failed: " .. tostring(holds) }
+    end
+  end
+  return out
+end
+
+-- Verdict lines for the terminal.
+function M.format(verdicts)
+  local lines = {}
+  for _, v in ipairs(verdicts) do
+    local word = v.holds == true and "HOLDS" or v.holds == false and "DOES NOT HOLD" or "UNDECIDED"
+    lines[#lines + 1] = string.format("claim: %s — %s (%s)", v.text, word, v.detail)
+  end
+  return table.concat(lines, "\n") .. (#lines > 0 and "\n" or "")
+end
+
+return M

@@ -1,0 +1,82 @@
+-- tests/lua/test_claims.lua — claims and their statistics: Wilson and t intervals against
+-- known values, paired differences, where-predicates, verdicts, a failing check, and the
+-- verdicts written to the manifest by a real run.
+
+local T = require "check"
+local gg = require "gglab"
+local claims = require "gglab.claims"
+local runner = require "gglab.runner"
+local experiment = require "gglab.experiment"
+
+local function rec(params, fields)
+  local r = { params = params }
+  for k, v in pairs(fields) do r[k] = v end
+  return r
+end
+
+local recs = {}
+for seed = 1, 10 do
+  recs[#recs + 1] = rec({ a = "x", seed = seed }, { status = seed <= 3 and "diverged" or "ok", final_loss = seed })
+  recs[#recs + 1] = rec({ a = "y", seed = seed }, { status = "ok", final_loss = seed + 2 })
+end
+local R = claims.results(recs)
+
+local f = R:fraction(function(r) return r.status == "diverged" end, { a = "x" })
+T.eq("fraction counts", { f.k, f.n }, { 3, 10 })
+-- Wilson 95 % for 3/10: [0.1078, 0.6032] (standard tables).
+T.near("wilson lo", f.lo, 0.1078, 5e-4)
+T.near("wilson hi", f.hi, 0.6032, 5e-4)
+local none = R:fraction(function(r) return r.status == "diverged" end, { a = "y" })
+T.eq("0/10: lower bound exactly 0", none.lo, 0)
+T.eq("all: upper bound exactly 1", R:fraction(function() return true end, { a = "y" }).hi, 1)
+
+local m = R:mean("final_loss", { a = "x" })
+-- 1..10: mean 5.5, sd 3.02765, se 0.957427, t(9) 2.262 -> +- 2.1657
+T.near("mean", m.value, 5.5, 1e-12)
+T.near("t interval lo", m.lo, 5.5 - 2.262 * 0.9574271, 1e-6)
+T.eq("n", m.n, 10)
+local d = R:paired("final_loss", { a = "y" }, { a = "x" }, { "seed" })
+T.near("paired difference", d.value, 2, 1e-12)
+T.near("zero-variance pairs: interval collapses", d.hi - d.lo, 0, 1e-12)
+T.eq("pairs", d.n, 10)
+T.eq("at_least", #R:select { seed = gg.at_least(8) }, 6)
+T.eq("one_of", #R:select { a = gg.one_of { "y" }, seed = gg.at_most(2) }, 2)
+
+local v = claims.check({
+  { "holds", check = function(Rs) return #Rs:select {} == 20, "20 runs" end },
+  { "fails", check = function() return false, "no" end },
+  { "breaks", check = function() error("oops") end },
+}, recs)
+T.eq("verdicts", { v[1].holds, v[2].holds, v[3].holds }, { true, false, nil })
+T.ok("broken check explains itself", v[3].detail:find("oops", 1, true) ~= nil)
+local text = claims.format(v)
+T.ok("format", text:find("claim: holds — HOLDS (20 runs)", 1, true) and text:find("DOES NOT HOLD", 1, true)
+  and text:find("UNDECIDED", 1, true))
+
+T.raises("claims must be well formed", function()
+  experiment.experiment { name = "c", sweep = { a = { 1 } }, run = function() end, claims = { { check = 1 } } }
+end, "claims%[1%] must be")
+
+-- A real run: verdicts in stdout and the manifest.
+local out = os.tmpname()
+os.remove(out)
+local exp = experiment.experiment { name = "claimed", sweep = gg.grid { lr = { 0.001, 10 }, seed = gg.seeds(3) },
+  run = function(p, run)
+    local data = gg.data.regression { n = 50, features = 1, x = "uniform", scale = 10, seed = run.seed }
+    local model = gg.nn.sequential { gg.nn.linear(1, 1) }
+    gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = p.lr }),
+      batch_size = 50, epochs = 30, log = run }
+  end,
+  claims = { { "lr 10 diverges", check = function(Rs)
+    local fr = Rs:fraction(function(r) return r.status == "diverged" end, { lr = 10 })
+    return fr.k == fr.n, fr.text end } } }
+local so = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }
+local res = runner.run(exp, { out = out, jobs = 0, quiet = true, stdout = so, stderr = so })
+T.eq("verdict computed", res.verdicts and res.verdicts[1].holds, true)
+T.ok("verdict printed", table.concat(so.t):find("claim: lr 10 diverges — HOLDS (3/3", 1, true) ~= nil)
+local f2 = io.open(out .. "/manifest.json")
+local mj = f2:read("a")
+f2:close()
+T.ok("verdict in the manifest", mj:find('"holds": true', 1, true) ~= nil)
+os.execute("rm -rf '" .. out .. "'")
+T.done()
