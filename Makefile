@@ -46,7 +46,7 @@ LUA_MODS  := $(wildcard lua/gglab/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
-.PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check
+.PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -159,6 +159,13 @@ fixtures-check: fixtures
 	@git diff --exit-code --stat -- tests/parity/fixtures && \
 	  test -z "$$(git status --porcelain -- tests/parity/fixtures)" && \
 	  echo "fixtures: regenerated files are identical to the committed ones"
+
+# docs/findings.md from real runs: every experiment script, then their verdicts.
+findings: all
+	@for f in experiments/*.lua; do n=$$(basename $$f .lua); echo "  RUN    $$f"; \
+	  ./$(BUILD)/gglab run -q --out results/findings/$$n $$f >/dev/null || exit 1; done
+	@./$(BUILD)/gglab findings --out docs/findings.md $$(ls -d results/findings/*) && \
+	  echo "  WROTE  docs/findings.md"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab

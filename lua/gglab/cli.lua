@@ -345,15 +345,22 @@ local function cmd_slurm(args, out, argv)
   return require("gglab.slurm").main(args, out, argv)
 end
 
+-- ---- gglab findings ----
+
+local function cmd_findings(args, out)
+  return require("gglab.findings").main(args, out)
+end
+
 -- ---- dispatch ----
 
 local COMMANDS = {
   run = { main = cmd_run, usage = "run FILE", summary = "run every point of an experiment script" },
   list = { main = cmd_list, usage = "list FILE", summary = "print the points (run ids, parameters) of a sweep" },
   merge = { main = cmd_merge, usage = "merge OUT DIR...", summary = "combine shard result directories into one" },
-  slurm = { main = cmd_slurm, usage = "slurm FILE", summary = "submit a sweep as a Slurm job array" },
+  slurm = { main = cmd_slurm, usage = "slurm FILE", summary = "write a Slurm job array that runs a sweep in shards" },
+  findings = { main = cmd_findings, usage = "findings DIR...", summary = "claims and verdicts of finished experiments, as Markdown" },
 }
-local COMMAND_ORDER = { "run", "list", "merge", "slurm" }
+local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings" }
 
 local function help_text()
   local lines = { "usage: gglab <command> [options]", "",

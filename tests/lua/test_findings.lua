@@ -1,0 +1,40 @@
+-- tests/lua/test_findings.lua — gglab findings turns result directories into Markdown:
+-- one section per experiment with its verdict table; incomplete or missing stores are
+-- reported and make the exit status 1.
+
+local T = require "check"
+local gg = require "gglab"
+local json = require "gglab.json"
+local findings = require "gglab.findings"
+
+local tmp = os.tmpname()
+os.remove(tmp)
+gg.fs.mkdir(tmp .. "/a")
+gg.fs.mkdir(tmp .. "/b")
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+write(tmp .. "/a/manifest.json", json.encode {
+  name = "demo", description = "a | b", script = "x.lua", script_sha256 = "abcdef0123456789",
+  points = 4, counts = { ok = 3, diverged = 1, failed = 0 }, gglab_version = "0.1.0", complete = true,
+  claims = { { text = "it diverges", holds = true, detail = "diverged 1/1" },
+             { text = "it fits", holds = false, detail = "0/3" } } })
+write(tmp .. "/b/manifest.json", json.encode { name = "partial", complete = false })
+
+local text, problems = findings.render { tmp .. "/a", tmp .. "/b", tmp .. "/missing" }
+T.ok("section per experiment", text:find("## demo", 1, true) ~= nil)
+T.ok("pipes escaped", text:find("a \\| b", 1, true) ~= nil)
+T.ok("holds row", text:find("| it diverges | **holds** | diverged 1/1 |", 1, true) ~= nil)
+T.ok("does not hold row", text:find("| it fits | **does not hold** | 0/3 |", 1, true) ~= nil)
+T.ok("counts and hash", text:find("4 runs: 3 ok, 1 diverged, 0 failed", 1, true) and text:find("`abcdef012345`", 1, true))
+T.eq("incomplete and missing reported", #problems, 2)
+T.ok("incomplete skipped", not text:find("## partial", 1, true))
+
+local sink = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }
+T.eq("exit 1 with problems", findings.main({ tmp .. "/a", tmp .. "/b" }, { stdout = sink, stderr = sink }), 1)
+T.eq("exit 0 when all fine", findings.main({ tmp .. "/a", "--out", tmp .. "/f.md" }, { stdout = sink, stderr = sink }), 0)
+T.ok("--out writes the file", gg.fs.exists(tmp .. "/f.md"))
+os.execute("rm -rf '" .. tmp .. "'")
+T.done()
