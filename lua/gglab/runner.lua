@@ -326,8 +326,11 @@ function M.run(exp, opts)
   for i, point in ipairs(points) do
     if in_shard(i, opts.shard) then
       mine[#mine + 1] = i
-      local status = finished[ids[i]]
-      if not (status and (opts.resume or status ~= "failed")) then
+      local prev = finished[ids[i]]
+      if prev and (opts.resume or prev.status ~= "failed") then
+        prev.params, prev.index = point, i
+      else
+        finished[ids[i]] = nil  -- to be run (again)
         tasks[#tasks + 1] = { index = i, id = ids[i] }
       end
     end
@@ -340,8 +343,10 @@ function M.run(exp, opts)
   local progress = new_progress(stderr, #mine, opts.quiet, tty)
   progress.verbose = opts.verbose
   for _, i in ipairs(mine) do
-    if finished[ids[i]] and not (opts.rerun_failed and finished[ids[i]] == "failed") then
-      progress:record(st:read_record(ids[i], points[i]))
+    local prev = finished[ids[i]]
+    if prev then
+      result.records[i] = prev
+      progress:record(prev)
     end
   end
   local ctx = { store = st }
@@ -349,6 +354,7 @@ function M.run(exp, opts)
   local function done(task, rec)
     rec.index = task.index
     result.records[task.index] = rec
+    finished[task.id] = rec
     progress:record(rec)
   end
   local jobs = opts.jobs
@@ -384,15 +390,22 @@ function M.run(exp, opts)
   progress:finish()
   result.wall_s = round_us(gg.clock() - t0)
 
-  -- The combined files hold every finished run of this store, in sweep order.
-  local present = {}
-  local now_done = st:finished()
-  for i in ipairs(points) do
-    local status = now_done[ids[i]]
-    if status then
-      present[#present + 1] = ids[i]
-      if in_shard(i, opts.shard) and not result.records[i] then result.records[i] = st:read_record(ids[i], points[i]) end
+  -- The combined files hold every finished run of this store, in sweep order: those found
+  -- at the start plus those this invocation completed. Only after an interruption is the
+  -- store scanned again — a worker stopped mid-way may still have finished its run.
+  if result.interrupted then
+    finished = st:finished()
+    for _, i in ipairs(mine) do
+      local rec = finished[ids[i]]
+      if rec and not result.records[i] then
+        rec.params = points[i]
+        result.records[i] = rec
+      end
     end
+  end
+  local present = {}
+  for i in ipairs(points) do
+    if finished[ids[i]] then present[#present + 1] = ids[i] end
   end
   result.counts = { ok = 0, diverged = 0, failed = 0 }
   local list = {}

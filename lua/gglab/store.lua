@@ -184,16 +184,14 @@ function Store:read_record(id, params)
   return rec
 end
 
---[[ finished() -> { [run_id] = status } for every run with a complete .row.csv — what
-  --resume trusts (the row file is renamed into place last, after the run's other files). ]]
+--[[ finished() -> { [run_id] = record } for every run with a complete .row.csv — what
+  --resume trusts (the row file is renamed into place last, after the run's other files).
+  The records have no params (set them from the point when needed). ]]
 function Store:finished()
   local done = {}
   for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
     local id = name:match("^(%x+)%.row%.csv$")
-    if id and #id == 16 then
-      local rec = self:read_record(id, {})
-      done[id] = rec and rec.status
-    end
+    if id and #id == 16 then done[id] = self:read_record(id, nil) end
   end
   return done
 end
