@@ -12,13 +12,7 @@ local json = require "gglab.json"
 
 local M = {}
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("gglab.util").read_file
 
 local function md(s)  -- escape table-breaking characters
   return (tostring(s):gsub("|", "\\|"):gsub("\n", " "))

@@ -25,13 +25,7 @@ local BLOCK = 65536
 
 -- ---- reading a shard ----
 
-local function read_text(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_text = require("gglab.util").read_file
 
 local function is_string_list(t)
   if type(t) ~= "table" then return false end

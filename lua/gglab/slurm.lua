@@ -44,11 +44,7 @@ jobs, e.g. -- --partition=short --time=00:30:00 --cpus-per-task=4
 
 -- ---- helpers ----
 
--- POSIX shell single-quoting; words made only of safe characters stay bare.
-function M.quote(s)
-  if s ~= "" and not s:find("[^%w%%+,./:=@_-]") then return s end
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+M.quote = require("gglab.util").shell_quote
 
 local function shell_output(cmd)
   local p = io.popen(cmd .. " 2>/dev/null")

@@ -15,7 +15,7 @@
 local gg = require "gglab"
 local json = require "gglab.json"
 local util = require "gglab.util"
-local sorted_keys = util.sorted_keys
+local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 
 local M = {}
 
@@ -246,10 +246,6 @@ function Store:combine(ids, param_names)
 end
 
 -- ---- manifest ----
-
-local function shell_quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
 -- Commit of the git checkout holding dir, or nil (not a checkout, no commits, no git).
 local function git_commit(dir)

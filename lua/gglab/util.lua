@@ -30,4 +30,19 @@ function M.describe(v)
   return type(v)
 end
 
+-- POSIX shell single-quoting; words made only of safe characters stay bare.
+function M.shell_quote(s)
+  if s ~= "" and not s:find("[^%w%%+,./:=@_-]") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- The whole file at path -> text, or nil, message.
+function M.read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 return M
