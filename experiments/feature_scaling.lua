@@ -33,13 +33,13 @@ return gg.experiment {
       epochs = 20, optimizer = gg.optim.sgd(model, { lr = p.lr }), log = run }
   end,
   claims = {
-    { "standardising lowers the validation loss at lr >= 0.017 (paired by lr and seed)",
+    { "standardising lowers the validation loss at lr >= 0.017 (paired by lr and seed)", folklore = "scaling",
       check = function(R)
         local d = R:paired("final_val_loss", { scaled = true, lr = gg.at_least(0.017) },
           { scaled = false, lr = gg.at_least(0.017) }, { "lr", "seed" }, math.log)
         return d.hi < 0, "log " .. d.text
       end },
-    { "unscaled features make SGD diverge (a seed write-up's claim)",
+    { "unscaled features make SGD diverge (a seed write-up's claim)", folklore = "scaling",
       check = function(R)
         local f = R:fraction(function(r) return r.status == "diverged" end, { scaled = false })
         return f.lo > 0, "diverged " .. f.text

@@ -27,13 +27,13 @@ return gg.experiment {
       epochs = 30, optimizer = gg.optim.adam(model, { lr = 1e-3 }), log = run }
   end,
   claims = {
-    { "label noise does not make the training loss diverge", check = function(R)
+    { "label noise does not make the training loss diverge", folklore = "label_noise", check = function(R)
       local f = R:fraction(function(r) return r.status == "diverged" end, {})
       return f.k == 0, "diverged " .. f.text end },
-    { "the final training loss grows with the noise rate (clean vs 30 %, paired)", check = function(R)
+    { "the final training loss grows with the noise rate (clean vs 30 %, paired)", folklore = "label_noise", check = function(R)
       local d = R:paired("final_loss", { noise = 0.3 }, { noise = 0 }, { "seed" }, math.log)
       return d.lo > 0, "log " .. d.text end },
-    { "30 % noisy training labels raise the validation loss on clean labels (paired)",
+    { "30 % noisy training labels raise the validation loss on clean labels (paired)", folklore = "label_noise",
       check = function(R)
         local d = R:paired("final_val_loss", { noise = 0.3 }, { noise = 0 }, { "seed" }, math.log)
         return d.lo > 0, "log " .. d.text end },

@@ -52,18 +52,18 @@ return gg.experiment {
   },
   run = function(p, run) TASKS[p.task](p, run) end,
   claims = {
-    { "linear regression: SGD and SGD+momentum with lr >= 0.18 diverge (seed write-up 1: lr = 1.0 explodes)",
+    { "linear regression: SGD and SGD+momentum with lr >= 0.18 diverge (seed write-up 1: lr = 1.0 explodes)", folklore = "high_lr",
       check = function(R)
         local f = R:fraction(function(r) return r.status == "diverged" end,
           { task = "linreg", optimizer = gg.one_of { "sgd", "momentum" }, lr = gg.at_least(0.18) })
         return f.lo >= 0.8, "diverged " .. f.text
       end },
-    { "linear regression: every optimizer converges at lr <= 0.011",
+    { "linear regression: every optimizer converges at lr <= 0.011", folklore = "low_lr",
       check = function(R)
         local f = R:fraction(function(r) return r.status == "ok" end, { task = "linreg", lr = gg.at_most(0.011) })
         return f.value == 1, "ok " .. f.text
       end },
-    { "Adam never overflows on linear regression, even at lr = 3 (its step is bounded by lr)",
+    { "Adam never overflows on linear regression, even at lr = 3 (its step is bounded by lr)", folklore = "optimizer",
       check = function(R)
         local f = R:fraction(function(r) return r.status == "diverged" end, { task = "linreg", optimizer = "adam" })
         return f.k == 0, "diverged " .. f.text

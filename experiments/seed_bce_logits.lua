@@ -28,7 +28,7 @@ return gg.experiment {
       batch_size = 100, epochs = 100, optimizer = gg.optim.adam(model, { lr = p.lr }), log = run }
   end,
   claims = {
-    { "raw logits with BCEWithLogitsLoss are numerically unstable (the write-up's claim)",
+    { "raw logits with BCEWithLogitsLoss are numerically unstable (the write-up's claim)", folklore = "logits",
       check = function(R)
         local f = R:fraction(function(r) return r.status ~= "ok" end, { head = "logits" })
         return f.lo > 0, "diverged or failed " .. f.text end },
@@ -36,7 +36,7 @@ return gg.experiment {
       local d = R:paired("final_loss", { head = "logits", lr = 0.001 }, { head = "sigmoid", lr = 0.001 },
         { "seed" }, math.log)
       return d.lo > -0.01 and d.hi < 0.01, "log " .. d.text end },
-    { "at lr 10 it is sigmoid + BCELoss that breaks down, not the logits form", check = function(R)
+    { "at lr 10 it is sigmoid + BCELoss that breaks down, not the logits form", folklore = "logits", check = function(R)
       local d = R:paired("final_loss", { head = "sigmoid", lr = 10 }, { head = "logits", lr = 10 },
         { "seed" }, math.log)
       return d.lo > math.log(5), "log " .. d.text end },

@@ -24,15 +24,15 @@ return gg.experiment {
       clip_norm = p.clip and 1.0 or nil, log_grad_norm = true, log = run }
   end,
   claims = {
-    { "gradients do not explode here: SGD does not diverge even without clipping (tanh saturates)",
+    { "gradients do not explode here: SGD does not diverge even without clipping (tanh saturates)", folklore = "exploding",
       check = function(R)
         local f = R:fraction(function(r) return r.status == "diverged" end, { optimizer = "sgd", clip = false })
         return f.k == 0, "diverged " .. f.text end },
-    { "so clipping at 1.0 only slows SGD down (higher final loss, paired by seed)", check = function(R)
+    { "so clipping at 1.0 only slows SGD down (higher final loss, paired by seed)", folklore = "exploding", check = function(R)
       local d = R:paired("final_loss", { optimizer = "sgd", clip = true }, { optimizer = "sgd", clip = false },
         { "seed" }, math.log)
       return d.lo > 0, "log " .. d.text end },
-    { "with Adam (the write-up's optimizer) clipping lowers the final loss", check = function(R)
+    { "with Adam (the write-up's optimizer) clipping lowers the final loss", folklore = "exploding", check = function(R)
       local d = R:paired("final_loss", { optimizer = "adam", clip = true }, { optimizer = "adam", clip = false },
         { "seed" }, math.log)
       return d.hi < 0, "log " .. d.text end },

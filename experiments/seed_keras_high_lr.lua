@@ -27,11 +27,11 @@ return gg.experiment {
       optimizer = gg.optim.keras_adam(model, { lr = p.lr }), log = run }
   end,
   claims = {
-    { "Adam at lr = 10 ends far worse than at lr = 0.001 (the write-up: 'likely to explode')",
+    { "Adam at lr = 10 ends far worse than at lr = 0.001 (the write-up: 'likely to explode')", folklore = "high_lr",
       check = function(R)
         local d = R:paired("final_loss", { lr = 10 }, { lr = 0.001 }, { "seed" }, math.log)
         return d.lo > math.log(10), "log " .. d.text end },
-    { "... and its loss actually overflows to inf/NaN", check = function(R)
+    { "... and its loss actually overflows to inf/NaN", folklore = "high_lr", check = function(R)
       local f = R:fraction(function(r) return r.status == "diverged" end, { lr = 10 })
       return f.lo >= 0.5, "diverged " .. f.text end },
     { "lr = 0.001 trains: the final epoch loss is below 0.2", check = function(R)

@@ -28,14 +28,14 @@ return gg.experiment {
       shuffle = false, optimizer = gg.optim.sgd(model, { lr = 0.01 }), log = run }
   end,
   claims = {
-    { "with the outlier, MSE + SGD(0.01) blows up (the write-up's claim)", check = function(R)
+    { "with the outlier, MSE + SGD(0.01) blows up (the write-up's claim)", folklore = "outliers", check = function(R)
       local f = R:fraction(function(r) return r.status == "diverged" end, { outlier = true, loss = "mse" })
       return f.lo >= 0.8, "diverged " .. f.text end },
     { "without it, the same setup trains (final loss < 0.25 after 100 epochs)", check = function(R)
       local f = R:fraction(function(r) return r.status == "ok" and r.final_loss < 0.25 end,
         { outlier = false, loss = "mse" })
       return f.lo >= 0.8, f.text end },
-    { "Huber loss keeps the outlier run from overflowing", check = function(R)
+    { "Huber loss keeps the outlier run from overflowing", folklore = "outliers", check = function(R)
       local f = R:fraction(function(r) return r.status ~= "diverged" end, { outlier = true, loss = "huber" })
       return f.lo >= 0.8, "not diverged " .. f.text end },
     { "... but Huber does not fit it either (final loss > 10)", check = function(R)

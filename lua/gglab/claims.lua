@@ -153,6 +153,9 @@ function M.check(claims, records)
     else
       out[i] = { text = c[1], holds = nil, detail = "the check failed: " .. tostring(holds) }
     end
+    if c.folklore ~= nil then
+      out[i].folklore = type(c.folklore) == "string" and { c.folklore } or c.folklore
+    end
   end
   return out
 end

@@ -74,6 +74,15 @@ function M.experiment(spec)
       if type(c) ~= "table" or type(c[1]) ~= "string" or type(c.check) ~= "function" then
         fail(string.format("claims[%d] must be {text, check = function(R) ... end}", i))
       end
+      for k in pairs(c) do
+        if k ~= 1 and k ~= "check" and k ~= "folklore" then
+          fail(string.format("claims[%d]: unknown field '%s' (allowed: check, folklore)", i, tostring(k)))
+        end
+      end
+      if c.folklore ~= nil then
+        local ok, msg = require("gglab.folklore").ids(c.folklore)
+        if not ok then fail(string.format("claims[%d].folklore %s", i, msg)) end
+      end
     end
   end
   local s = spec.sweep

@@ -56,6 +56,20 @@ T.ok("format", text:find("claim: holds — HOLDS (20 runs)", 1, true) and text:f
 T.raises("claims must be well formed", function()
   experiment.experiment { name = "c", sweep = { a = { 1 } }, run = function() end, claims = { { check = 1 } } }
 end, "claims%[1%] must be")
+T.raises("unknown claim fields are named", function()
+  experiment.experiment { name = "c", sweep = { a = { 1 } }, run = function() end,
+    claims = { { "x", check = function() end, folklor = "high_lr" } } }
+end, "claims%[1%]: unknown field 'folklor' %(allowed: check, folklore%)")
+T.raises("folklore ids are checked against the catalogue", function()
+  experiment.experiment { name = "c", sweep = { a = { 1 } }, run = function() end,
+    claims = { { "x", check = function() end, folklore = { "high_lr", "hig_lr" } } } }
+end, "claims%[1%]%.folklore unknown folklore id 'hig_lr' %(known: high_lr, low_lr,")
+T.raises("folklore must be an id or a list", function()
+  experiment.experiment { name = "c", sweep = { a = { 1 } }, run = function() end,
+    claims = { { "x", check = function() end, folklore = 3 } } }
+end, "claims%[1%]%.folklore must be a folklore id or a list of them, got number")
+local tagged = claims.check({ { "t", folklore = "outliers", check = function() return true end } }, {})
+T.eq("the verdict carries its folklore ids", tagged[1].folklore[1], "outliers")
 
 -- A real run: verdicts in stdout and the manifest.
 local out = os.tmpname()
@@ -67,7 +81,7 @@ local exp = experiment.experiment { name = "claimed", sweep = gg.grid { lr = { 0
     gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = p.lr }),
       batch_size = 50, epochs = 30, log = run }
   end,
-  claims = { { "lr 10 diverges", check = function(Rs)
+  claims = { { "lr 10 diverges", folklore = "high_lr", check = function(Rs)
     local fr = Rs:fraction(function(r) return r.status == "diverged" end, { lr = 10 })
     return fr.k == fr.n, fr.text end } } }
 local so = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }
@@ -78,5 +92,6 @@ local f2 = io.open(out .. "/manifest.json")
 local mj = f2:read("a")
 f2:close()
 T.ok("verdict in the manifest", mj:find('"holds": true', 1, true) ~= nil)
+T.ok("folklore ids in the manifest", mj:find('"folklore": %[%s*"high_lr"%s*%]') ~= nil)
 os.execute("rm -rf '" .. out .. "'")
 T.done()

@@ -19,7 +19,7 @@ end
 write(tmp .. "/a/manifest.json", json.encode {
   name = "demo", description = "a | b", script = "x.lua", script_sha256 = "abcdef0123456789",
   points = 4, counts = { ok = 3, diverged = 1, failed = 0 }, gglab_version = "0.1.0", complete = true,
-  claims = { { text = "it diverges", holds = true, detail = "diverged 1/1" },
+  claims = { { text = "it diverges", holds = true, detail = "diverged 1/1", folklore = { "high_lr", "momentum" } },
              { text = "it fits", holds = false, detail = "0/3" } } })
 write(tmp .. "/b/manifest.json", json.encode { name = "partial", complete = false })
 
@@ -30,6 +30,13 @@ T.ok("holds row", text:find("| it diverges | **holds** | diverged 1/1 |", 1, tru
 T.ok("does not hold row", text:find("| it fits | **does not hold** | 0/3 |", 1, true) ~= nil)
 T.ok("counts and hash", text:find("4 runs: 3 ok, 1 diverged, 0 failed", 1, true) and text:find("`abcdef012345`", 1, true))
 T.eq("incomplete and missing reported", #problems, 2)
+T.ok("folklore index row for a tested entry", text:find("| A too-high learning rate makes the loss rise and explode. | "
+  .. "000 ex. 1, 001, 002 ex. 1, 003 ex. 1 | [demo](#demo): it diverges — **holds** |", 1, true) ~= nil)
+T.ok("an entry tested by nothing says so", text:find("| Raw logits (no final sigmoid) with BCEWithLogitsLoss are "
+  .. "numerically unstable. | 000 ex. 3 | _not tested_ |", 1, true) ~= nil)
+local catalogue = require("gglab.folklore").list
+local _, _, missing = findings.render { tmp .. "/a" }
+T.eq("untested entries returned", #missing, #catalogue - 2)
 T.ok("incomplete skipped", not text:find("## partial", 1, true))
 
 local sink = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }

@@ -1,0 +1,73 @@
+--[[ lua/gglab/folklore.lua — the catalogue of folklore claims about a rising training
+  loss, as made by the four seed write-ups (../shared/seeds/: 000 "loss increase
+  exponentially", 001 "why is my training loss increasing", 002 "loss increases
+  exponentially after the first step", 003 "is epoch loss increasing").
+
+  An experiment's claim names the folklore it tests with `folklore = "id"` (or a list of
+  ids); `gglab findings` then opens docs/findings.md with one row per entry below: the
+  experiments and claims that test it and their verdicts, or "not tested" — so a
+  catalogue entry nobody measures shows up. Ids are fixed; add new ones at the end. ]]
+
+local M = {}
+
+M.list = {
+  { id = "high_lr", sources = "000 ex. 1, 001, 002 ex. 1, 003 ex. 1",
+    text = "A too-high learning rate makes the loss rise and explode." },
+  { id = "low_lr", sources = "001",
+    text = "A too-low learning rate stalls progress but does not make the loss rise." },
+  { id = "small_batch", sources = "000, 001, 003",
+    text = "Too-small mini-batches make training unstable and the loss rise; very large ones converge slowly." },
+  { id = "optimizer", sources = "000, 001",
+    text = "An inappropriate optimizer causes divergence; Adam is robust, RMSprop is the alternative when Adam fails." },
+  { id = "momentum", sources = "002",
+    text = "Too-high momentum overshoots and makes the loss rise." },
+  { id = "outliers", sources = "000 ex. 2, 001, 002, 003",
+    text = "A few huge outliers dominate the loss and prevent convergence." },
+  { id = "scaling", sources = "000, 001 ex. 2, 002 ex. 3",
+    text = "Unscaled features dominate the gradients and make training diverge; standardising fixes it." },
+  { id = "logits", sources = "000 ex. 3",
+    text = "Raw logits (no final sigmoid) with BCEWithLogitsLoss are numerically unstable." },
+  { id = "saturation", sources = "000, 002 ex. 2, 003",
+    text = "Saturating activations (sigmoid, tanh) kill the gradients and hinder learning; ReLU remedies it." },
+  { id = "exploding", sources = "000, 001 ex. 3, 002, 003 ex. 3",
+    text = "Deep networks suffer exploding gradients that make the loss rise; gradient clipping prevents it." },
+  { id = "lr_drop", sources = "001 ex. 1",
+    text = "Cutting the learning rate by 10x whenever the loss rises prevents divergence." },
+  { id = "schedule", sources = "003, 001",
+    text = "Learning-rate schedules (step, exponential, cosine) keep a too-high learning rate from making the loss rise." },
+  { id = "regularization", sources = "001, 002",
+    text = "Overly strong L1/L2 regularisation raises the training loss." },
+  { id = "label_noise", sources = "003 ex. 2, 000, 001",
+    text = "Noisy labels keep the loss from approaching zero and can make it rise." },
+  { id = "imbalance", sources = "003",
+    text = "Class imbalance without class weights makes the loss rise." },
+  { id = "overfitting", sources = "001, 002",
+    text = "Overfitting lowers the training loss while the validation loss rises; too much capacity is to blame." },
+  { id = "batchnorm", sources = "003, 002",
+    text = "Batch normalisation makes deep networks train smoothly." },
+}
+
+M.by_id = {}
+for i, e in ipairs(M.list) do
+  e.index = i
+  M.by_id[e.id] = e
+end
+
+--[[ ids(v) -> list of ids, or nil, message: a claim's `folklore` field (an id or a list
+  of ids) checked against the catalogue. ]]
+function M.ids(v)
+  local list = type(v) == "string" and { v } or v
+  if type(list) ~= "table" or #list == 0 then
+    return nil, "must be a folklore id or a list of them, got " .. type(v)
+  end
+  for _, id in ipairs(list) do
+    if not M.by_id[id] then
+      local known = {}
+      for _, e in ipairs(M.list) do known[#known + 1] = e.id end
+      return nil, string.format("unknown folklore id '%s' (known: %s)", tostring(id), table.concat(known, ", "))
+    end
+  end
+  return list
+end
+
+return M
