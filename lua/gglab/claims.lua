@@ -41,9 +41,31 @@ local function matches(rec, where)
   return true
 end
 
--- results(records) -> R over the finished runs (each with params and result fields).
-function M.results(records)
-  return setmetatable({ records = records }, R)
+--[[ results(records [, curves]) -> R over the finished runs (each with params and result
+  fields). curves(run_id) -> list of {step, epoch, metric, value} rows of one run, used by
+  R:curve (the runner passes a reader of the store's per-run files). ]]
+function M.results(records, curves)
+  return setmetatable({ records = records, curves = curves, cache = {} }, R)
+end
+
+--[[ R:curve(r, metric) -> values, steps: the curve `metric` of run r (a record from
+  R:select), values in logging order with their steps; empty lists when the run logged no
+  such metric. Lets a claim look at what runs.csv does not summarise (the last lr, the
+  largest gradient norm, the first epoch's loss). ]]
+function R:curve(r, metric)
+  if not self.curves then error("R:curve: no curves available for these results", 2) end
+  local rows = self.cache[r.run_id]
+  if not rows then
+    rows = self.curves(r.run_id) or {}
+    self.cache = { [r.run_id] = rows }   -- one run at a time: checks walk runs in order
+  end
+  local values, steps = {}, {}
+  for _, row in ipairs(rows) do
+    if row.metric == metric then
+      values[#values + 1], steps[#steps + 1] = row.value, row.step
+    end
+  end
+  return values, steps
 end
 
 -- R:select(where) -> list of matching records, in sweep order.
@@ -141,10 +163,11 @@ function R:paired(metric, a, b, by, transform)
     text = string.format("paired difference of %s %.4g [%.4g, %.4g] over %d pairs", metric, m, lo, hi, #ds) }
 end
 
---[[ check(claims, records) -> list of {text, holds = true|false|nil, detail}: runs every
-  claim's check; an error inside a check is reported as its detail (holds = nil). ]]
-function M.check(claims, records)
-  local Rs = M.results(records)
+--[[ check(claims, records [, curves]) -> list of {text, holds = true|false|nil, detail}:
+  runs every claim's check; an error inside a check is reported as its detail (holds =
+  nil). curves as for results(). ]]
+function M.check(claims, records, curves)
+  local Rs = M.results(records, curves)
   local out = {}
   for i, c in ipairs(claims or {}) do
     local ok, holds, detail = pcall(c.check, Rs)

@@ -421,7 +421,7 @@ function M.run(exp, opts)
   st:combine(present, names)
   -- Claims are judged on a complete sweep only (an interrupted or sharded one is partial).
   if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard then
-    result.verdicts = require("gglab.claims").check(exp.claims, list)
+    result.verdicts = require("gglab.claims").check(exp.claims, list, function(id) return st:read_curve(id) end)
   end
   st:write_manifest { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #points, counts = result.counts,

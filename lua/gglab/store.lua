@@ -178,10 +178,25 @@ function Store:read_record(id, params)
   for i, name in ipairs(header) do
     local v = rows[1][i]
     if v == "" then v = nil end
-    if NUMERIC[name] and v then v = tonumber(v) end
+    if NUMERIC[name] and v then v = util.parse_number(v) end
     if name ~= "run_id" and (M.RESULT_COLUMNS_SET[name]) then rec[name] = v end
   end
   return rec
+end
+
+--[[ read_curve(id) -> list of {step, epoch, metric, value} rows of run id's curve file
+  (numbers typed; empty when the run logged nothing or has no file). ]]
+function Store:read_curve(id)
+  local path = self:run_path(id, ".csv")
+  if not gg.fs.exists(path) then return {} end
+  local header, rows = gg.csv.read(path)
+  if not header then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
+  local out = {}
+  for i, row in ipairs(rows) do
+    out[i] = { step = util.parse_number(row[2]), epoch = util.parse_number(row[3]), metric = row[4],
+      value = util.parse_number(row[5]) }
+  end
+  return out
 end
 
 --[[ finished() -> { [run_id] = record } for every run with a complete .row.csv — what

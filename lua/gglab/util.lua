@@ -23,6 +23,15 @@ function M.is_finite(x)
   return x == x and x ~= math.huge and x ~= -math.huge
 end
 
+-- A number as gg.fmt_number writes it (including "inf", "-inf", "nan") -> number, or nil.
+function M.parse_number(s)
+  local x = tonumber(s)
+  if x then return x end
+  if s == "inf" then return math.huge elseif s == "-inf" then return -math.huge end
+  if s == "nan" or s == "-nan" then return 0 / 0 end
+  return nil
+end
+
 -- A value as error messages show it: "0.1", "\"adam\"", or its type.
 function M.describe(v)
   if type(v) == "string" then return string.format("%q", v) end

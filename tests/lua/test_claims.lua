@@ -94,4 +94,25 @@ f2:close()
 T.ok("verdict in the manifest", mj:find('"holds": true', 1, true) ~= nil)
 T.ok("folklore ids in the manifest", mj:find('"folklore": %[%s*"high_lr"%s*%]') ~= nil)
 os.execute("rm -rf '" .. out .. "'")
+
+-- In worker processes (-j 1) a diverged run's loss comes back as inf, not nil, and
+-- R:curve reads what the runs logged beyond runs.csv.
+local seen = {}
+exp.claims = { { "curves are readable", check = function(Rs)
+  for _, r in ipairs(Rs:select {}) do
+    local losses, steps = Rs:curve(r, "epoch_loss")
+    seen[#seen + 1] = { lr = r.params.lr, final = r.final_loss, n = #losses, last_step = steps[#steps],
+      last = losses[#losses], none = #Rs:curve(r, "no_such_metric") }
+  end
+  return true, "" end } }
+res = runner.run(exp, { out = out, jobs = 1, quiet = true, stdout = so, stderr = so })
+T.eq("check ran over every run", #seen, 6)
+T.eq("diverged final loss is inf at -j 1", seen[4].final, math.huge)
+T.eq("a converging run logged an epoch loss per epoch", seen[1].n, 30)
+T.eq("its last step", seen[1].last_step, 30)
+T.eq("curve value = final loss", seen[1].last, seen[1].final)
+T.eq("unknown metric -> empty", seen[1].none, 0)
+T.raises("R:curve needs curves", function() claims.results({}):curve({ run_id = "x" }, "loss") end,
+  "no curves available")
+os.execute("rm -rf '" .. out .. "'")
 T.done()
