@@ -383,7 +383,7 @@ function M.heatmap_panel(spec)
   local nx, ny = #spec.xcats, math.max(1, #spec.ycats)
   local longest = 0
   for _, l in ipairs(spec.ycats) do longest = math.max(longest, #l) end
-  local ml = spec.ylabel and math.min(140, 26 + 6.5 * longest) or 12
+  local ml = spec.ylabel and math.min(140, ceil(26 + 6.5 * longest)) or 12
   local cw = math.max(22, math.min(64, floor(560 / nx)))
   local ch = math.max(18, math.min(34, floor(320 / ny)))
   local rotate = false

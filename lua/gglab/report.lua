@@ -652,7 +652,9 @@ local function curve_figures(data, plan, agg, counter)
           bits[#bits + 1] = plan.x_param and "✕: a run diverged at that value (drawn at the top)."
             or "✕: a run diverged at that " .. esc(plan.x) .. " (drawn at the top)."
         end
-        bits[#bits + 1] = "The y range follows the runs that did not diverge; diverging curves leave through the top."
+        if any_marker then
+          bits[#bits + 1] = "The y range follows the groups without a diverged run; diverging curves leave through the top."
+        end
         figures[#figures + 1] = {
           title = metric .. (fig.label ~= "" and (", " .. fig.label) or ""),
           html = table.concat({ '<figure class="curves" id="fig' .. n .. '">',
