@@ -48,7 +48,7 @@ svg text { font-family: system-ui, "DejaVu Sans", sans-serif; }
 .cell { stroke: #fff; stroke-width: 1; }
 .legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12.5px; margin: 2px 0 6px; }
 .legend i { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 5px; }
-.legend .x { color: var(--div); font-weight: 700; font-style: normal; }
+.legend i.x { width: auto; height: auto; color: var(--div); font-weight: 700; font-style: normal; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { border-bottom: 1px solid #e6e6e6; padding: 3px 8px; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } th { background: #f6f6f6; position: sticky; top: 0; white-space: nowrap; }
