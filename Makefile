@@ -1,8 +1,10 @@
 # gglab — one non-recursive Makefile.
 #   make run       install missing Debian packages, build, run experiments/lr_sweep.lua
+#                  and write its report (results/lr_sweep/report.html)
 #   make test      same set-up, then every test (ends with "N passed, N failed")
 #   make sanitize  ASan+UBSan build under build/san/, running every test
 #   make bench     timing (never part of make test)
+#   make report-screenshot  docs/report.png from the lr_sweep report (needs chromium)
 #   make install PREFIX=/usr/local, make clean
 
 PREFIX  ?= /usr/local

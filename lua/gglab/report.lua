@@ -1053,15 +1053,19 @@ function M.summary(dir, opts)
   end
   local rows = M.best(data, plan)
   local gnames = concat(plan.rest, plan.facet)
-  local width = 0
-  for _, b in ipairs(rows) do width = math.max(width, utf8.len(b.group) or #b.group) end
-  local function pad(s) return s .. string.rep(" ", width - (utf8.len(s) or #s)) end
+  local width, bwidth = 0, 0
+  for _, b in ipairs(rows) do
+    width = math.max(width, utf8.len(b.group) or #b.group)
+    if b.best then bwidth = math.max(bwidth, utf8.len(b.best) or #b.best) end
+  end
+  local function pad(s, w) return s .. string.rep(" ", (w or width) - (utf8.len(s) or #s)) end
   lines[#lines + 1] = ""
   lines[#lines + 1] = string.format("Best configuration per %s (lowest median %s, no diverged or failed run):",
     #gnames > 0 and cross_text(gnames) or "sweep", plan.score)
   for _, b in ipairs(rows) do
     if b.best then
-      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group), b.best, plan.score,
+      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group), pad(b.best, bwidth),
+        plan.score,
         plot.fmt(b.median, 4), plot.fmt(b.lo, 3), plot.fmt(b.hi, 3), b.n, b.n == 1 and "" or "s")
     else
       lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs", pad(b.group))
