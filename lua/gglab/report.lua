@@ -97,30 +97,6 @@ function M.split_csv(line)
   end
 end
 
---[[ csv_rows(path) -> iterator over the rows of a CSV file as field lists (the header
-  included), reading one line at a time; or nil, msg. ]]
-local function csv_rows(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local lines = f:lines()
-  return function()
-    local line = lines()
-    while line do
-      line = line:gsub("\r$", "")
-      local fields = M.split_csv(line)
-      if fields then return fields end
-      local more = lines()
-      if not more then
-        f:close()
-        return nil
-      end
-      line = line .. "\n" .. more
-    end
-    f:close()
-    return nil
-  end
-end
-
 -- Orders the distinct raw values of a parameter column; decides its kind.
 local function describe_param(name, raw_values)
   local seen, values = {}, {}
@@ -385,114 +361,165 @@ end
 
 -- ---- curves ----
 
---[[ aggregate(data, plan) -> agg: curves.csv streamed once into
-  agg.series[metric][group key][x] = accumulator (plot.acc_*), where the group key is
-  that of (rest, facet, colour) and x is the step, the epoch or the run's value of the x
-  parameter. Per run and metric, the last value logged at an x counts; non-finite values
-  are left out of the means (that run stopped there) and the first x at which a run
-  logged one is kept in agg.nonfinite_x[run id]. agg.metrics lists the metrics found. ]]
+--[[ aggregate(data, plan) -> agg: curves.csv streamed once into one accumulator per
+  (metric, group, x), where the group is the run's combination of (rest, facet, colour)
+  values and x the step, the epoch or the run's value of the x parameter. Per run and
+  metric, the last value logged at an x counts; non-finite values are left out of the
+  means (that run stopped there) and the first x at which a run logged one is kept in
+  agg.nonfinite_x[run id]. agg.metrics lists the metrics found.
+  Accumulators are stored by column (agg.series[metric][group key] = {slot = x -> i,
+  x, n, mean, m2, min, max}): a long curve costs a few numbers per point, not a table.
+  series_points(col, band) turns one into sorted points; series_acc(col, x) gives the
+  accumulator at x in plot.acc_* form. ]]
+local function col_new() return { slot = {}, x = {}, n = {}, mean = {}, m2 = {}, min = {}, max = {} } end
+
+local function col_add(c, x, v)  -- plot.acc_add, by column
+  local i = c.slot[x]
+  if not i then
+    i = #c.x + 1
+    c.slot[x], c.x[i], c.n[i], c.mean[i], c.m2[i], c.min[i], c.max[i] = i, x, 1, v, 0, v, v
+    return
+  end
+  local n = c.n[i] + 1
+  local d = v - c.mean[i]
+  local mean = c.mean[i] + d / n
+  c.n[i], c.mean[i], c.m2[i] = n, mean, c.m2[i] + d * (v - mean)
+  if v < c.min[i] then c.min[i] = v end
+  if v > c.max[i] then c.max[i] = v end
+end
+
+function M.series_acc(c, x)
+  local i = c and c.slot[x]
+  if not i then return nil end
+  return { n = c.n[i], mean = c.mean[i], m2 = c.m2[i], min = c.min[i], max = c.max[i] }
+end
+
+function M.series_points(c, band)
+  local order = {}
+  for i = 1, #c.x do order[i] = i end
+  table.sort(order, function(p, q) return c.x[p] < c.x[q] end)
+  local points = {}
+  for k, i in ipairs(order) do
+    local m, l, h = plot.acc_band(M.series_acc(c, c.x[i]), band)
+    points[k] = { x = c.x[i], y = m, lo = l, hi = h }
+  end
+  return points
+end
+
+local CURVES_HEADER = "run_id,step,epoch,metric,value"
+
 function M.aggregate(data, plan)
   local agg = { series = {}, metrics = {}, nonfinite_x = {}, last_x = {}, rows = 0 }
-  local path = data.dir .. "/curves.csv"
-  if not gg.fs.exists(path) then return agg end
-  local rows = csv_rows(path)
-  if not rows then return agg end
-  local header = rows()
-  if not header then return agg end
+  local f = io.open(data.dir .. "/curves.csv", "rb")
+  if not f then return agg end
+  local lines = f:lines()
+  local header_line = lines()
+  if not header_line then
+    f:close()
+    return agg
+  end
+  header_line = header_line:gsub("\r$", "")
   local col = {}
-  for i, h in ipairs(header) do col[h] = i end
+  for i, h in ipairs(M.split_csv(header_line) or {}) do col[h] = i end
   local ci, cs, ce, cm, cv = col.run_id, col.step, col.epoch, col.metric, col.value
-  if not (ci and cs and ce and cm and cv) then return agg end
+  if not (ci and cs and ce and cm and cv) then
+    f:close()
+    return agg
+  end
+  -- gglab writes exactly this header; then a line without quotes splits with one match.
+  local standard = header_line == CURVES_HEADER
+  local use_epoch = plan.x == "epoch"
   local gnames = concat(plan.rest, plan.facet, plan.color and { plan.color } or {})
-  local group_key = {}
-  for _, r in ipairs(data.runs) do group_key[r.id] = key_of(data, r, gnames) end
-  local seen_metric = {}
-  local series = agg.series
-  local xcol = plan.x == "epoch" and ce or cs
+  local group_key, run_x = {}, {}
+  local xp = plan.x_param and data.param[plan.x_param]
+  for _, r in ipairs(data.runs) do
+    group_key[r.id] = key_of(data, r, gnames)
+    if xp then run_x[r.id] = xp.kind == "number" and num(r.p[xp.name]) or xp.index[r.p[xp.name]] end
+  end
+  local series, metrics, seen_metric = agg.series, agg.metrics, {}
+  local nonfinite_x, last_x = agg.nonfinite_x, agg.last_x
 
-  local function add(metric, gk, x, v)
+  local function column(metric, gk)
     local bym = series[metric]
     if not bym then
       bym = {}
       series[metric] = bym
     end
-    local byx = bym[gk]
-    if not byx then
-      byx = {}
-      bym[gk] = byx
+    local c = bym[gk]
+    if not c then
+      c = col_new()
+      bym[gk] = c
     end
-    local a = byx[x]
-    if not a then
-      a = plot.acc_new()
-      byx[x] = a
-    end
-    plot.acc_add(a, v)
+    return c
   end
 
-  local cur_id, cur_gk, cur_run, pending = nil, nil, nil, {}
+  -- The current run's last (x, value) per metric, added when x moves on or the run ends.
+  local cur_id, cur_gk, pend_x, pend_v, nrows = nil, nil, {}, {}, 0
   local function flush()
     if cur_gk then
       local names = {}
-      for m in pairs(pending) do names[#names + 1] = m end
+      for m in pairs(pend_x) do names[#names + 1] = m end
       table.sort(names)
       for _, m in ipairs(names) do
-        local p = pending[m]
-        if finite(p.v) then add(m, cur_gk, p.x, p.v) end
+        local v = pend_v[m]
+        if finite(v) then col_add(column(m, cur_gk), pend_x[m], v) end
       end
     end
-    pending = {}
-  end
-  local x_of_run
-  if plan.x_param then
-    local xp = data.param[plan.x_param]
-    x_of_run = function(r)
-      return xp.kind == "number" and num(r.p[plan.x_param]) or xp.index[r.p[plan.x_param]]
-    end
+    pend_x, pend_v = {}, {}
   end
 
-  for f in rows do
-    local id, metric = f[ci], f[cm]
+  local line = lines()
+  while line do
+    local id, step, epoch, metric, value
+    if standard and not line:find('"', 1, true) then
+      id, step, epoch, metric, value = line:match("^([^,]*),([^,]*),([^,]*),([^,]*),([^,\r]*)")
+    else
+      local fields = M.split_csv((line:gsub("\r$", "")))
+      while not fields do  -- a quoted field spans lines
+        local more = lines()
+        if not more then break end
+        line = line .. "\n" .. more
+        fields = M.split_csv((line:gsub("\r$", "")))
+      end
+      if fields then id, step, epoch, metric, value = fields[ci], fields[cs], fields[ce], fields[cm], fields[cv] end
+    end
     if id and metric then
-      agg.rows = agg.rows + 1
+      nrows = nrows + 1
       if not seen_metric[metric] then
         seen_metric[metric] = true
-        agg.metrics[#agg.metrics + 1] = metric
+        metrics[#metrics + 1] = metric
       end
       if id ~= cur_id then
         flush()
-        cur_id, cur_gk, cur_run = id, group_key[id], data.by_id[id]
+        cur_id, cur_gk = id, group_key[id]
       end
-      local v = num(f[cv])
-      if cur_gk and v then
+      local v = cur_gk and num(value)
+      if v then
         local x
-        if plan.x_param then
-          x = x_of_run(cur_run)
-        else
-          x = num(f[xcol])
-        end
+        if xp then x = run_x[id] else x = num(use_epoch and epoch or step) end
         if x then
-          if not finite(v) and not agg.nonfinite_x[id] then
-            agg.nonfinite_x[id] = plan.x_param and x or num(f[xcol])
+          if v ~= v or v == math.huge or v == -math.huge then
+            if not nonfinite_x[id] then nonfinite_x[id] = x end
           end
-          if not plan.x_param then agg.last_x[id] = x end
-          local p = pending[metric]
-          if p and p.x ~= x then
-            if finite(p.v) then add(metric, cur_gk, p.x, p.v) end
+          if not xp then last_x[id] = x end
+          local px = pend_x[metric]
+          if px ~= nil and px ~= x then
+            local pv = pend_v[metric]
+            if finite(pv) then col_add(column(metric, cur_gk), px, pv) end
           end
-          if p then
-            p.x, p.v = x, v
-          else
-            pending[metric] = { x = x, v = v }
-          end
+          pend_x[metric], pend_v[metric] = x, v
         end
       end
     end
+    line = lines()
   end
+  f:close()
   flush()
-  table.sort(agg.metrics, function(a, b)
-    local oa, ob = METRIC_ORDER[a] or 99, METRIC_ORDER[b] or 99
-    if oa ~= ob then return oa < ob end
-    return a < b
+  agg.rows = nrows
+  table.sort(metrics, function(p, q)
+    local op, oq = METRIC_ORDER[p] or 99, METRIC_ORDER[q] or 99
+    if op ~= oq then return op < oq end
+    return p < q
   end)
   return agg
 end
@@ -576,21 +603,13 @@ local function curve_figures(data, plan, agg, counter)
         local ncurves = 0
         for _, cg in ipairs(groups(data, plan.color and { plan.color } or {}, panel.runs)) do
           local gk = key_of(data, cg.first, concat(plan.rest, plan.facet, plan.color and { plan.color } or {}))
-          local byx = bym[gk]
+          local c = bym[gk]
           local diverged = false
           for _, r in ipairs(cg.runs) do
             if r.status == "diverged" then diverged = true end
           end
-          if byx then
-            local xs = {}
-            for x in pairs(byx) do xs[#xs + 1] = x end
-            table.sort(xs)
-            local points = {}
-            for _, x in ipairs(xs) do
-              local m, l, h = plot.acc_band(byx[x], plan.band)
-              points[#points + 1] = { x = x, y = m, lo = l, hi = h }
-            end
-            points = plot.downsample(points, plan.max_points)
+          if c then
+            local points = plot.downsample(M.series_points(c, plan.band), plan.max_points)
             for _, p in ipairs(points) do
               extend(all_range, p.y)
               if not diverged then extend(clean_range, p.y) end
@@ -785,16 +804,12 @@ end
   with diverged runs. "no divergence" when none did. ]]
 function M.boundary(data, plan, runs)
   local axis = plan.x_param or plan.color
-  local any = false
+  local diverged = 0
   for _, r in ipairs(runs) do
-    if r.status == "diverged" then any = true end
+    if r.status == "diverged" then diverged = diverged + 1 end
   end
-  if not any then return "no divergence" end
-  if not axis then return string.format("%d of %d runs diverged", (function()
-    local k = 0
-    for _, r in ipairs(runs) do if r.status == "diverged" then k = k + 1 end end
-    return k
-  end)(), #runs) end
+  if diverged == 0 then return "no divergence" end
+  if not axis then return string.format("%d of %d runs diverged", diverged, #runs) end
   local p = data.param[axis]
   local at = groups(data, { axis }, runs)
   local stats = {}

@@ -207,12 +207,13 @@ plan = assert(report.plan(data, {}))
 local agg = report.aggregate(data, plan)
 T.eq("metrics found, loss first", agg.metrics, { "loss", "val_loss" })
 local gk = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["0.1"])
-local acc = agg.series.loss[gk][2]
+local acc = report.series_acc(agg.series.loss[gk], 2)
 m, l, h, n = plot.acc_band(acc, "minmax")
 T.near("mean over seeds", m, 0.3, 1e-12)
 T.eq("band over seeds", { l, h, n }, { 0.2, 0.4, 2 })
 local gd = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["1"])
-T.eq("non-finite values are left out", agg.series.loss[gd][3].n, 1)
+T.eq("non-finite values are left out", report.series_acc(agg.series.loss[gd], 3).n, 1)
+T.eq("points sorted by x", #report.series_points(agg.series.loss[gk], "minmax"), 5)
 T.eq("first non-finite step kept", agg.nonfinite_x[string.format("%016x", 10)], 3)
 
 -- The page.
