@@ -1,8 +1,10 @@
 # gglab — one non-recursive Makefile.
 #   make run       install missing Debian packages, build, run experiments/lr_sweep.lua
+#                  and write its report (results/lr_sweep/report.html)
 #   make test      same set-up, then every test (ends with "N passed, N failed")
 #   make sanitize  ASan+UBSan build under build/san/, running every test
 #   make bench     timing (never part of make test)
+#   make report-screenshot  docs/report.png from the lr_sweep report (needs chromium)
 #   make install PREFIX=/usr/local, make clean
 
 PREFIX  ?= /usr/local
@@ -21,9 +23,10 @@ GENERIC := $(BUILD)/generic
 
 # Debian packages the build needs (platform.md); `deps` installs the missing ones.
 DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
-# Only for make test: a real single-node Slurm (tests/lua/test_slurm.lua). Installed when
-# root; otherwise that test skips itself and says so.
-TEST_PKGS := slurm-wlm munge
+# Only for make test: a real single-node Slurm (tests/lua/test_slurm.lua) and a headless
+# browser (tests/lua/test_report_browser.lua). Installed when root; otherwise those tests
+# skip themselves and say so.
+TEST_PKGS := slurm-wlm munge chromium
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wdouble-promotion -Wundef
@@ -46,7 +49,8 @@ LUA_MODS  := $(wildcard lua/gglab/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
-.PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings
+.PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings \
+        report-screenshot
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -73,9 +77,9 @@ test-deps: deps
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "gglab: the Slurm test will be skipped (not root; missing:$$missing)"; exit 0; \
+	    echo "gglab: the Slurm and browser tests will be skipped (not root; missing:$$missing)"; exit 0; \
 	  fi; \
-	  echo "gglab: installing$$missing (for the Slurm test)"; \
+	  echo "gglab: installing$$missing (for the Slurm and browser tests)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
@@ -130,7 +134,7 @@ $(BUILD)/embed: lua/embed.c Makefile
 
 # ---- the two README commands ----
 run: all
-	./$(BUILD)/gglab run experiments/lr_sweep.lua
+	./$(BUILD)/gglab run experiments/lr_sweep.lua --report
 
 test: test-deps $(BUILD)/tests-all $(GENERIC)/gglab
 	@sh tests/run.sh $(BUILD)
@@ -166,6 +170,17 @@ findings: all
 	  ./$(BUILD)/gglab run -q --out results/findings/$$n $$f >/dev/null || exit 1; done
 	@./$(BUILD)/gglab findings --out docs/findings.md $$(ls -d results/findings/*) && \
 	  echo "  WROTE  docs/findings.md"
+
+# docs/report.png: the top of the lr_sweep report as headless chromium renders it (offline
+# flags from platform.md); needs chromium (make test-deps installs it as root).
+report-screenshot: all
+	@command -v chromium >/dev/null || { echo "make report-screenshot needs: apt-get install chromium"; exit 1; }
+	@./$(BUILD)/gglab run -q --out $(BUILD)/report-shot experiments/lr_sweep.lua --report >/dev/null
+	@p=$$(mktemp -d) && timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$$p \
+	  --hide-scrollbars --screenshot=$(CURDIR)/docs/report.png --window-size=1280,1500 \
+	  file://$(CURDIR)/$(BUILD)/report-shot/report.html >/dev/null 2>&1; s=$$?; rm -rf $$p; \
+	  [ $$s = 0 ] && echo "  WROTE  docs/report.png"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab

@@ -45,6 +45,7 @@ options:
   --set NAME=V[,V...]  replace parameter NAME by the listed values in every point,
                        or add it when the sweep has no NAME (repeatable; see
                        docs/cli.md: numbers, true/false, else strings; 'a,b' quoted)
+  --report             then write DIR/report.html (gglab report) and print its path
   -h, --help           show this help
 
 Exit status is 0 when every point was run, even if some diverged or failed
@@ -133,6 +134,7 @@ local OPTIONS = {
   ["--shard"] = { key = "shard", arg = "K/N", parse = shard_spec, expect = "K/N with 1 <= K <= N" },
   ["--set"] = { key = "set", arg = "name=value", multi = true },
   ["--partial"] = { key = "partial" },
+  ["--report"] = { key = "report" },
 }
 
 --[[ parse_args(args, allowed, positional) -> opts, or nil, msg [, plain].
@@ -202,7 +204,7 @@ local function parse_args(args, allowed, positional)
 end
 
 local RUN_OPTIONS = { "--out", "--quiet", "--verbose", "--jobs", "--resume", "--rerun-failed", "--timeout", "--memory",
-  "--shard", "--set" }
+  "--shard", "--set", "--report" }
 
 --[[ parse_run_args(args) -> opts, or nil, msg [, plain] (msg "help" for -h/--help).
   opts: file, out, quiet, verbose, jobs (integer >= 0), resume, rerun_failed,
@@ -264,6 +266,14 @@ local function cmd_run(args, out, argv)
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
     return 1
+  end
+  if opts.report and not result.interrupted then
+    local path, info = require("gglab.report").write(result.out)
+    if not path then
+      out.stderr:write("gglab run: --report: ", info, "\n")
+      return 1
+    end
+    out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures, (info.bytes + 512) // 1024))
   end
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
   -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.
@@ -351,6 +361,12 @@ local function cmd_findings(args, out)
   return require("gglab.findings").main(args, out)
 end
 
+-- ---- gglab report ----
+
+local function cmd_report(args, out)
+  return require("gglab.report").main(args, out)
+end
+
 -- ---- dispatch ----
 
 local COMMANDS = {
@@ -359,8 +375,9 @@ local COMMANDS = {
   merge = { main = cmd_merge, usage = "merge OUT DIR...", summary = "combine shard result directories into one" },
   slurm = { main = cmd_slurm, usage = "slurm FILE", summary = "write a Slurm job array that runs a sweep in shards" },
   findings = { main = cmd_findings, usage = "findings DIR...", summary = "claims and verdicts of finished experiments, as Markdown" },
+  report = { main = cmd_report, usage = "report DIR", summary = "write DIR/report.html: curves, heatmap, runs (--text: a summary)" },
 }
-local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings" }
+local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report" }
 
 local function help_text()
   local lines = { "usage: gglab <command> [options]", "",

@@ -1,0 +1,323 @@
+-- tests/lua/test_report.lua — gglab report: the layout code (axis ranges, log ticks, bands,
+-- downsampling, escaping) and the report of a small results directory written here by hand
+-- (axis choice, option checks, figures, escaping of script-supplied strings, determinism,
+-- odd directories). The page in a real browser: test_report_browser.lua.
+
+local T = require "check"
+local gg = require "gglab"
+local json = require "gglab.json"
+local plot = require "gglab.plot"
+local html = require "gglab.html"
+local report = require "gglab.report"
+
+-- ---- axis ranges and ticks ----
+
+local lo, hi, step = plot.nice_range(0.13, 9.7)
+T.eq("nice range 0.13..9.7", { lo, hi, step }, { 0.0, 10.0, 2.0 })
+lo, hi, step = plot.nice_range(1, 250)
+T.eq("nice range 1..250", { lo, hi, step }, { 0.0, 250.0, 50.0 })
+lo, hi, step = plot.nice_range(-3.2, 0.7)
+T.eq("nice range across zero", { lo, hi, step }, { -4.0, 1.0, 1.0 })
+lo, hi = plot.nice_range(5, 5)
+T.ok("single value gets a range around it", lo < 5 and hi > 5)
+T.raises("nice range rejects inf", function() plot.nice_range(0, math.huge) end, "must be finite")
+
+local labels = {}
+for _, t in ipairs(plot.linear_ticks(0, 1, 0.2)) do labels[#labels + 1] = t.label end
+T.eq("linear tick labels share decimals", labels, { "0.0", "0.2", "0.4", "0.6", "0.8", "1.0" })
+labels = {}
+for _, t in ipairs(plot.linear_ticks(0, 250, 50)) do labels[#labels + 1] = t.label end
+T.eq("integer ticks", labels, { "0", "50", "100", "150", "200", "250" })
+T.eq("tick at exact zero", plot.linear_ticks(-0.3, 0.3, 0.1)[4].label, "0.0")
+
+local a, b, ticks = plot.log_ticks(0.013, 870)
+T.eq("log range widened to decades", { a, b }, { 0.01, 1000.0 })
+labels = {}
+for _, t in ipairs(ticks) do labels[#labels + 1] = t.label end
+T.eq("log ticks at decades", labels, { "0.01", "0.1", "1", "10", "100", "1000" })
+a, b, ticks = plot.log_ticks(2, 30)
+labels = {}
+for _, t in ipairs(ticks) do labels[#labels + 1] = t.label end
+T.eq("two decades get 2 and 5 ticks", labels, { "1", "2", "5", "10", "20", "50", "100" })
+a, b, ticks = plot.log_ticks(1e-8, 1e30)
+local decades_only = true
+for _, t in ipairs(ticks) do
+  local e = math.log(t.v, 10)
+  if math.abs(e - math.floor(e + 0.5)) > 1e-9 then decades_only = false end
+end
+T.ok("38 decades: at most 7 labelled decades", #ticks <= 7 and decades_only)
+T.eq("big decade labels", ticks[#ticks].label:match("^1e%d+$") ~= nil, true)
+a, b = plot.log_ticks(5, 5)
+T.eq("a single value spans one decade", { a, b }, { 1.0, 10.0 })
+T.raises("log ticks need positive values", function() plot.log_ticks(0, 1) end, "0 < lo")
+T.ok("log wanted for 0.01..100", plot.wants_log(0.01, 100))
+T.ok("no log for 1..40", not plot.wants_log(1, 40))
+T.ok("no log with zero", not plot.wants_log(0, 100))
+local ax = plot.axis(0.01, 100, true)
+T.near("log axis position of 1 is the middle", plot.axis_pos(ax, 1), 0.5, 1e-12)
+T.eq("non-positive on a log axis", plot.axis_pos(ax, 0), -math.huge)
+T.eq("fmt", { plot.fmt(0.00025527660955237236), plot.fmt(1.5e-5), plot.fmt(3e20), plot.fmt(1 / 0), plot.fmt(0) },
+  { "0.000255", "1.5e-5", "3e20", "inf", "0" })
+
+-- ---- bands over seeds ----
+
+local m, l, h, n = plot.band({ 1, 2, 3 }, "minmax")
+T.eq("min-max band", { m, l, h, n }, { 2.0, 1, 3, 3 })
+m, l, h = plot.band({ 1, 2, 3 }, "ci95")
+T.near("t band low", l, 2 - 4.303 * math.sqrt(1 / 3), 1e-12)
+T.near("t band high", h, 2 + 4.303 * math.sqrt(1 / 3), 1e-12)
+m, l, h = plot.band({ 10, 12, 11, 13, 9, 10, 12, 11, 10, 12 }, "ci95")
+-- mean 11, sample sd sqrt(1.5555...) over 10 values, t(0.975, 9) = 2.262
+T.near("t band, n = 10", h - m, 2.262 * math.sqrt(14 / 9 / 10), 1e-12)
+m, l, h, n = plot.band({ 7 }, "ci95")
+T.eq("one seed: no band", { m, l, h, n }, { 7.0, 7.0, 7.0, 1 })
+m, l, h, n = plot.band({}, "minmax")
+T.ok("no value: nan and n = 0", m ~= m and n == 0)
+m = plot.band({ 1e30, 1e30 + 1e15, 1e30 - 1e15 }, "minmax")
+T.near("large values keep their mean", m / 1e30, 1, 1e-12)
+T.eq("median odd", plot.median { 3, 1, 2 }, 2)
+T.eq("median even", plot.median { 4, 1, 3, 2 }, 2.5)
+T.eq("median of nothing", plot.median {}, nil)
+
+-- ---- downsampling ----
+
+local pts = {}
+for i = 1, 10000 do pts[i] = { x = i, y = math.sin(i / 50) } end
+pts[4321].y, pts[777].y = 5, -7
+local ds = plot.downsample(pts, 400)
+T.ok("downsampled to <= 400", #ds <= 400 and #ds >= 300)
+T.ok("keeps the first and last", ds[1] == pts[1] and ds[#ds] == pts[10000])
+local has_max, has_min, ordered = false, false, true
+for i, p in ipairs(ds) do
+  if p.y == 5 then has_max = true end
+  if p.y == -7 then has_min = true end
+  if i > 1 and p.x <= ds[i - 1].x then ordered = false end
+end
+T.ok("spike and dip survive", has_max and has_min)
+T.ok("order kept", ordered)
+T.ok("short lines untouched", plot.downsample({ pts[1], pts[2] }, 400)[2] == pts[2])
+
+-- ---- escaping and colours ----
+
+T.eq("escape", html.escape([[<script>alert("x&y's")</script>]]),
+  "&lt;script&gt;alert(&quot;x&amp;y&#39;s&quot;)&lt;/script&gt;")
+T.eq("escape non-strings", html.escape(12), "12")
+T.eq("ramp ends", { plot.ramp(0), plot.ramp(1), plot.ramp(-3) }, { "#440154", "#fde725", "#440154" })
+T.eq("ordered colours run along the ramp", plot.colors(2, true)[1], "#440154")
+T.eq("categorical colours repeat after 10", plot.colors(11, false)[11], plot.colors(1, false)[1])
+
+-- ---- CSV reading ----
+
+T.eq("split plain", report.split_csv("a,1,,x"), { "a", "1", "", "x" })
+T.eq("split quoted", report.split_csv('a,"b,c","say ""hi""",'), { "a", "b,c", 'say "hi"', "" })
+T.eq("open quote asks for the next line", report.split_csv('a,"b'), nil)
+T.eq("quoted newline", report.split_csv('a,"b\nc",d'), { "a", "b\nc", "d" })
+T.ok("inf and nan", report.num("inf") == math.huge and report.num("-inf") == -math.huge and report.num("nan") ~= report.num("nan"))
+T.eq("not a number", report.num("adam"), nil)
+
+-- ---- a results directory written by hand ----
+
+local tmp = os.tmpname()
+os.remove(tmp)
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+local EVIL = "<script>document.body.setAttribute('data-pwned','1')</script>"
+
+--[[ make_dir(name, spec) writes runs.csv, curves.csv and manifest.json for a grid of
+  lr (3) x opt (2: "sgd" and EVIL) x seed (2): loss and val_loss for steps 1..5
+  (loss = lr * step * seed), one run diverged at step 3 (lr = 1, sgd, seed 2), one
+  failed (lr = 0.01, EVIL, seed 1) with an HTML-looking error. spec.steps changes the
+  number of steps. ]]
+local function make_dir(name, spec)
+  spec = spec or {}
+  local dir = tmp .. "/" .. name
+  gg.fs.mkdir(dir)
+  local runs = { "run_id,lr,opt,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s" }
+  local curves = { "run_id,step,epoch,metric,value" }
+  local k, steps = 0, spec.steps or 5
+  for _, lr in ipairs { "0.01", "0.1", "1" } do
+    for _, opt in ipairs { "sgd", EVIL } do
+      for seed = 1, 2 do
+        k = k + 1
+        local id = string.format("%016x", k)
+        local status, err, dstep = "ok", "", ""
+        if lr == "1" and opt == "sgd" and seed == 2 then status, err, dstep = "diverged", "loss is inf", "3" end
+        if lr == "0.01" and opt == EVIL and seed == 1 then status, err = "failed", "<img src=x onerror=alert(1)> boom" end
+        local last
+        if status ~= "failed" then
+          for s = 1, steps do
+            local v = tonumber(lr) * s * seed
+            if status == "diverged" and s >= 3 then v = math.huge end
+            curves[#curves + 1] = string.format("%s,%d,%d,loss,%s", id, s, s, gg.fmt_number(v))
+            curves[#curves + 1] = string.format("%s,%d,%d,val_loss,%s", id, s, s, gg.fmt_number(v / 2))
+            last = v
+            if v == math.huge then break end
+          end
+        end
+        local q = opt:find("[,\"]") and ('"' .. opt:gsub('"', '""') .. '"') or opt
+        runs[#runs + 1] = table.concat({ id, lr, q, seed, 100 + seed, status, last and gg.fmt_number(last) or "",
+          "", "", steps, dstep, err, "0.001" }, ",")
+      end
+    end
+  end
+  write(dir .. "/runs.csv", table.concat(runs, "\n") .. "\n")
+  if not spec.no_curves then write(dir .. "/curves.csv", table.concat(curves, "\n") .. "\n") end
+  write(dir .. "/manifest.json", json.encode { name = "demo<b>", description = "a & b <i>", script = "x.lua",
+    script_sha256 = "ab12", gglab_version = "0.1.0", git_commit = json.null, argv = { "gglab", "run", "x.lua" },
+    date = "2026-01-02T03:04:05Z", host = "h", points = 12, complete = true,
+    claims = { { text = "lr <= 0.1 is <stable>", holds = true, detail = "6/6" } } })
+  return dir
+end
+local dir = make_dir("demo")
+
+local data = assert(report.load(dir))
+T.eq("params and kinds", { data.params[1].name, data.params[1].kind, data.params[2].kind, data.params[3].kind },
+  { "lr", "number", "string", "number" })
+T.eq("numeric values sorted", data.param.lr.values, { "0.01", "0.1", "1" })
+T.eq("counts", data.counts, { ok = 10, diverged = 1, failed = 1 })
+
+local plan = assert(report.plan(data, {}))
+T.eq("auto: colour is the parameter with most values", plan.color, "lr")
+T.eq("auto: the others are panels", plan.facet, { "opt" })
+T.eq("auto: seed is averaged", plan.rest, {})
+T.eq("auto: heatmap axes", plan.heatmap, { "lr", "opt" })
+plan = assert(report.plan(data, { color = "opt", facet = "none" }))
+T.eq("override colour; no facet splits figures", { plan.color, #plan.facet, plan.rest[1] }, { "opt", 0, "lr" })
+plan = assert(report.plan(data, { x = "lr" }))
+T.eq("x parameter: colour is the next one", { plan.x_param, plan.color }, { "lr", "opt" })
+
+local function plan_err(opts)
+  local p, msg = report.plan(data, opts)
+  return p == nil and msg or "(no error)"
+end
+T.eq("bad --x", plan_err { x = "time" }, "bad --x 'time': expected step, epoch or a parameter: lr, opt, seed")
+T.eq("bad --color", plan_err { color = "momentum" }, "bad --color 'momentum': expected a parameter: lr, opt, seed")
+T.eq("--facet repeats --color", plan_err { color = "opt", facet = { "opt" } },
+  "bad --facet 'opt': expected a parameter other than the --color one")
+T.eq("bad --band", plan_err { band = "sd" }, "bad --band 'sd': expected one of minmax, ci95")
+T.eq("bad --score", plan_err { score = "loss" }, "bad --score 'loss': expected one of final_loss, min_loss, final_val_loss")
+T.eq("bad --heatmap", plan_err { heatmap = { "lr", "lr" } },
+  "bad --heatmap 'lr,lr': expected one or two different parameters A[,B] of: lr, opt, seed")
+
+-- Aggregation: group (opt = sgd, lr = 0.1) at step 2: seeds give 0.2 and 0.4.
+plan = assert(report.plan(data, {}))
+local agg = report.aggregate(data, plan)
+T.eq("metrics found, loss first", agg.metrics, { "loss", "val_loss" })
+local gk = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["0.1"])
+local acc = report.series_acc(agg.series.loss[gk], 2)
+m, l, h, n = plot.acc_band(acc, "minmax")
+T.near("mean over seeds", m, 0.3, 1e-12)
+T.eq("band over seeds", { l, h, n }, { 0.2, 0.4, 2 })
+local gd = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["1"])
+T.eq("non-finite values are left out", report.series_acc(agg.series.loss[gd], 3).n, 1)
+T.eq("points sorted by x", #report.series_points(agg.series.loss[gk], "minmax"), 5)
+T.eq("first non-finite step kept", agg.nonfinite_x[string.format("%016x", 10)], 3)
+
+-- The page.
+local page, info = assert(report.render(dir, {}))
+local function count(s, pat)
+  local c = 0
+  for _ in s:gmatch(pat) do c = c + 1 end
+  return c
+end
+T.eq("figures: one per metric and the heatmap", { info.figures, count(page, "<figure") }, { 3, 3 })
+T.eq("panels: 2 per metric figure, 1 heatmap", info.panels, 5)
+T.ok("no raw script from a parameter", not page:find("<script>document", 1, true))
+T.ok("parameter shown as text", page:find("&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;", 1, true) ~= nil)
+T.ok("error escaped", page:find("&lt;img src=x onerror=alert(1)&gt; boom", 1, true) and not page:find("<img", 1, true))
+T.ok("manifest strings escaped", page:find("<h1>demo&lt;b&gt;</h1>", 1, true) and page:find("a &amp; b &lt;i&gt;", 1, true))
+T.ok("claim escaped", page:find("lr &lt;= 0.1 is &lt;stable&gt;", 1, true) ~= nil)
+T.eq("only our own script", count(page, "<script>"), 1)
+T.ok("diverged run marked", page:find('class="div"', 1, true) ~= nil)
+T.ok("no external resources", not page:find("https?://") and not page:find("src=\"", 1, true))
+T.ok("sortable table", page:find('<table class="sortable">', 1, true) ~= nil)
+T.ok("failed reason listed", page:find("1 run failed", 1, true) ~= nil)
+T.ok("band named", page:find("min–max over seeds", 1, true) ~= nil)
+local page2 = report.render(dir, {})
+T.ok("deterministic", page == page2)
+T.ok("t-interval band labelled", (report.render(dir, { band = "ci95" })):find("95 % t-interval", 1, true) ~= nil)
+local _, msg = report.render(dir, { metric = { "accuracy" } })
+T.eq("unknown metric lists the present ones",
+  msg, "bad --metric 'accuracy': expected a metric in " .. dir .. "/curves.csv: loss, val_loss")
+page, info = assert(report.render(dir, { metric = { "val_loss" }, x = "epoch", facet = "none" }))
+T.eq("one metric, figures split by opt", info.figures, 3)
+page, info = assert(report.render(dir, { x = "lr" }))
+T.eq("x = parameter: final value per metric", info.figures, 3)
+
+-- Best configuration and divergence boundary.
+local best = report.best(data, assert(report.plan(data, {})))
+T.eq("best per opt (string values sorted)", { #best, best[1].group, best[2].group }, { 2, "opt=" .. EVIL, "opt=sgd" })
+T.eq("best of sgd", best[2].best, "lr=0.01")
+T.eq("boundary", best[2].boundary, "stable up to lr=0.1; first divergence at lr=1 (1/2 runs)")
+T.eq("no divergence", best[1].boundary, "no divergence")
+T.eq("failed configuration skipped", best[1].best, "lr=0.1")
+
+-- Long curves are downsampled: 5000 steps -> at most 400 points a line.
+local long = make_dir("long", { steps = 5000 })
+page = assert(report.render(long, { metric = { "loss" } }))
+local most = 0
+for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.max(most, count(d, "L") + 1) end
+T.ok("lines have <= 400 points", most > 100 and most <= 400)
+T.ok("long report stays small", #page < 400000)
+
+-- The command: files, exit codes, messages.
+local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
+local function run(args)
+  sink.t = {}
+  local code = report.main(args, { stdout = sink, stderr = sink })
+  return code, table.concat(sink.t)
+end
+local code, text = run { dir }
+T.eq("writes DIR/report.html", { code, gg.fs.exists(dir .. "/report.html") }, { 0, true })
+T.ok("prints the path", text:find("Report: " .. dir .. "/report.html", 1, true) ~= nil)
+local first = io.open(dir .. "/report.html"):read("a")
+run { dir }
+T.ok("same inputs, byte-identical file", io.open(dir .. "/report.html"):read("a") == first)
+code = run { dir, "--out", tmp .. "/elsewhere.html", "-q" }
+T.eq("--out", { code, gg.fs.exists(tmp .. "/elsewhere.html") }, { 0, true })
+code, text = run { dir, "--text" }
+T.eq("--text exits 0", code, 0)
+T.ok("--text: best, boundary, failed", text:find("Best configuration per opt", 1, true)
+  and text:find("first divergence at lr=1", 1, true) and text:find("Failed runs: 1", 1, true)
+  and text:find("boom", 1, true))
+code, text = run { tmp .. "/nope" }
+T.eq("missing directory", { code, text }, { 1, "gglab report: no such results directory '" .. tmp .. "/nope'\n" })
+gg.fs.mkdir(tmp .. "/empty")
+code, text = run { tmp .. "/empty" }
+T.ok("missing runs.csv", code == 1 and text:find("has no runs.csv", 1, true))
+code, text = run { dir, "--band=sd" }
+T.eq("bad option value", { code, text }, { 1, "gglab report: bad --band 'sd': expected one of minmax, ci95\n" })
+code, text = run { dir, "--colour", "lr" }
+T.eq("unknown option", { code, text }, { 1, "gglab report: unknown option '--colour' (see gglab report --help)\n" })
+code, text = run {}
+T.eq("no DIR", code, 1)
+code, text = run { "--help" }
+T.ok("help", code == 0 and text:find("usage: gglab report DIR", 1, true))
+
+-- Odd directories: no curves, no manifest, a single run, every run failed.
+local bare = make_dir("bare", { no_curves = true })
+os.remove(bare .. "/manifest.json")
+page, info = assert(report.render(bare, {}))
+T.eq("no curves: only the heatmap", info.figures, 1)
+T.ok("no manifest noted", page:find("No manifest.json", 1, true) ~= nil)
+gg.fs.mkdir(tmp .. "/one")
+write(tmp .. "/one/runs.csv", "run_id,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s\n"
+  .. "00000000000000aa,1,ok,0.5,0.5,,2,,,0.1\n")
+write(tmp .. "/one/curves.csv", "run_id,step,epoch,metric,value\n00000000000000aa,1,1,loss,1\n00000000000000aa,2,1,loss,0.5\n")
+page, info = assert(report.render(tmp .. "/one", {}))
+T.eq("one run, no parameters: one figure", info.figures, 1)
+T.ok("one run: summary", (report.summary(tmp .. "/one", {})):find("the only configuration", 1, true))
+gg.fs.mkdir(tmp .. "/failed")
+write(tmp .. "/failed/runs.csv", "run_id,flag,name,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,"
+  .. "diverged_step,error,wall_s\n"
+  .. "01,true,a,1,1,failed,,,,0,,x,0\n02,false,a,1,1,failed,,,,0,,\"y, z\",0\n03,true,b,1,1,failed,,,,0,,x,0\n")
+page, info = assert(report.render(tmp .. "/failed", {}))
+T.eq("all failed: a hatched heatmap only", info.figures, 1)
+T.ok("all failed: reasons", page:find("y, z", 1, true) and page:find("3 runs failed", 1, true))
+T.eq("booleans sorted false first", report.load(tmp .. "/failed").param.flag.values, { "false", "true" })
+
+os.execute("rm -rf '" .. tmp .. "'")
+T.done()
