@@ -24,7 +24,7 @@ local M = {}
 local RUN_HELP = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
                       [--timeout SECONDS] [--memory SIZE] [--shard K/N]
-                      [--set NAME=VALUE[,VALUE...]]...
+                      [--set NAME=VALUE[,VALUE...]]... [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
 point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
@@ -46,6 +46,10 @@ options:
                        or add it when the sweep has no NAME (repeatable; see
                        docs/cli.md: numbers, true/false, else strings; 'a,b' quoted)
   --report             then write DIR/report.html (gglab report) and print its path
+  --symptoms           then run the published symptom detectors (AUTOTRAINER,
+                       DeepDiagnosis, UMLAUT, DeepLocalize) over every run's curves,
+                       print which rules fired and write DIR/symptoms.csv
+                       (docs/symptoms.md)
   -h, --help           show this help
 
 Exit status is 0 when every point was run, even if some diverged or failed
@@ -135,6 +139,7 @@ local OPTIONS = {
   ["--set"] = { key = "set", arg = "name=value", multi = true },
   ["--partial"] = { key = "partial" },
   ["--report"] = { key = "report" },
+  ["--symptoms"] = { key = "symptoms" },
 }
 
 --[[ parse_args(args, allowed, positional) -> opts, or nil, msg [, plain].
@@ -204,7 +209,7 @@ local function parse_args(args, allowed, positional)
 end
 
 local RUN_OPTIONS = { "--out", "--quiet", "--verbose", "--jobs", "--resume", "--rerun-failed", "--timeout", "--memory",
-  "--shard", "--set", "--report" }
+  "--shard", "--set", "--report", "--symptoms" }
 
 --[[ parse_run_args(args) -> opts, or nil, msg [, plain] (msg "help" for -h/--help).
   opts: file, out, quiet, verbose, jobs (integer >= 0), resume, rerun_failed,
@@ -274,6 +279,9 @@ local function cmd_run(args, out, argv)
       return 1
     end
     out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures, (info.bytes + 512) // 1024))
+  end
+  if opts.symptoms and not result.interrupted then
+    require("gglab.symptoms").report(result.out, result.records, out.stdout)
   end
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
   -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.

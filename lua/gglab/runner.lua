@@ -7,7 +7,7 @@
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
-  run:log(...), run:diverged(...).
+  run:log(...), run:diverged(...), run:meta{...}.
   Outcome of a point:
     ok        the function returned;
     diverged  a training loss ("loss", "epoch_loss") was logged as NaN or +-inf, or the
@@ -96,6 +96,18 @@ function Run:diverged(step, reason)
     self._diverged_step, self._reason = istep, reason or "diverged"
   end
   error(M.DIVERGED, 0)
+end
+
+--[[ run:meta(t): what the run declares about its configuration, for gglab.symptoms
+  (epochs, lr, optimizer, loss, task, activations, output_activation, dropout, ...; see
+  docs/symptoms.md). Repeated calls merge; the result goes to runs/<id>.meta.json. ]]
+function Run:meta(t)
+  if type(t) ~= "table" then error("run:meta: expected a table, got " .. describe(t), 2) end
+  local merged = copy(self._meta or {})
+  for k, v in pairs(t) do merged[k] = v end
+  require("gglab.symptoms").check_meta(merged, "run:meta")
+  self._meta = merged
+  self._files:meta(merged)
 end
 
 -- ---- one point ----

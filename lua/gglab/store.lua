@@ -4,9 +4,11 @@
     <out>/runs/<run_id>.csv       curve rows of one run (header run_id,step,epoch,metric,value)
     <out>/runs/<run_id>.err       full traceback, failed runs only
     <out>/runs/<run_id>.row.csv   header + the run's result record
+    <out>/runs/<run_id>.meta.json what the run declared about itself (run:meta), if anything
     <out>/runs.csv                all result records, sweep order   (rebuilt by combine)
     <out>/curves.csv              all curve rows, sweep order       (rebuilt by combine)
     <out>/manifest.json           provenance and counts             (write_manifest)
+    <out>/symptoms.csv            gglab run --symptoms (gglab.symptoms); removed by a fresh run
   Every file is written to <file>.tmp and renamed into place, so a file that exists is
   complete. A run's .row.csv is renamed last: its presence means the run is finished.
   Per-run files are only ever written by the run that owns them, so forked workers can
@@ -23,6 +25,7 @@ M.RUN_DIR = "runs"
 M.RUNS_FILE = "runs.csv"
 M.CURVES_FILE = "curves.csv"
 M.MANIFEST_FILE = "manifest.json"
+M.SYMPTOMS_FILE = "symptoms.csv"
 
 -- runs.csv is run_id, then the parameter names (sorted), then these, wall_s last.
 M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
@@ -32,7 +35,7 @@ M.RESULT_COLUMNS_SET = {}
 for _, c in ipairs(M.RESULT_COLUMNS) do M.RESULT_COLUMNS_SET[c] = true end
 
 -- Per-run file suffixes this store creates; a fresh run removes exactly these.
-local RUN_SUFFIXES = { ".csv", ".row.csv", ".err" }
+local RUN_SUFFIXES = { ".csv", ".row.csv", ".err", ".meta.json" }
 
 local Store = {}
 Store.__index = Store
@@ -86,7 +89,7 @@ local function clear_stale(self)
     local path = self.run_dir .. "/" .. name
     if is_run_file(name) then check(path, gg.fs.remove(path)) end
   end
-  for _, name in ipairs { M.RUNS_FILE, M.CURVES_FILE, M.MANIFEST_FILE } do
+  for _, name in ipairs { M.RUNS_FILE, M.CURVES_FILE, M.MANIFEST_FILE, M.SYMPTOMS_FILE } do
     for _, path in ipairs { self.dir .. "/" .. name, self.dir .. "/" .. name .. ".tmp" } do
       if gg.fs.exists(path) then check(path, gg.fs.remove(path)) end
     end
@@ -137,6 +140,11 @@ function RunFiles:curve(step, epoch, metric, value)
   self.w:row { self.id, step, epoch == nil and gg.NULL or epoch, metric, value }
 end
 
+-- meta(t): (re)writes <id>.meta.json with the table t (JSON-encodable: what run:meta got).
+function RunFiles:meta(t)
+  write_text(self.store:run_path(self.id, ".meta.json"), json.encode(t))
+end
+
 --[[ finish(record, traceback): commits the curve file, the .err file (when traceback is
   given) and last the .row.csv. record has the RESULT_COLUMNS fields (nil = empty),
   run_id, and params (the point); the row file has the point's own parameter columns. ]]
@@ -184,10 +192,9 @@ function Store:read_record(id, params)
   return rec
 end
 
---[[ read_curve(id) -> list of {step, epoch, metric, value} rows of run id's curve file
-  (numbers typed; empty when the run logged nothing or has no file). ]]
-function Store:read_curve(id)
-  local path = self:run_path(id, ".csv")
+--[[ read_curve_file(path) -> list of {step, epoch, metric, value} rows of a per-run curve
+  file (numbers typed; empty when the file does not exist). ]]
+function M.read_curve_file(path)
   if not gg.fs.exists(path) then return {} end
   local header, rows = gg.csv.read(path)
   if not header then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
@@ -197,6 +204,20 @@ function Store:read_curve(id)
       value = util.parse_number(row[5]) }
   end
   return out
+end
+
+-- read_curve(id) -> the rows of run id's curve file (read_curve_file).
+function Store:read_curve(id)
+  return M.read_curve_file(self:run_path(id, ".csv"))
+end
+
+-- read_meta_file(path) -> the table a run declared with run:meta, or nil when it has none.
+function M.read_meta_file(path)
+  if not gg.fs.exists(path) then return nil end
+  local text, err = util.read_file(path)
+  local t, msg = text and json.decode(text)
+  if type(t) ~= "table" then error(string.format("cannot read '%s': %s", path, tostring(msg or err)), 0) end
+  return t
 end
 
 --[[ finished() -> { [run_id] = record } for every run with a complete .row.csv — what
