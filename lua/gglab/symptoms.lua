@@ -707,13 +707,14 @@ local function dd_numerical(ctx)
     local step = ctx.v.epoch_end[e]
     if f and step >= f.step then break end
     if ctx.v:value_at("zero_grad_frac", step) == 1 then
-      return dd_fix(ctx, "numerical", { step = step, epoch = e, detail = "zero_grad_frac = 1: every gradient entry is 0" })
+      return dd_fix(ctx, "numerical", { step = step, epoch = e,
+        detail = "zero_grad_frac = 1: every gradient entry is 0" })
     end
   end
   return f
 end
 
-local function dd_unchanged(names_of, what)
+local function dd_unchanged(names_of)
   return dd_epochs("unchanged", every_n(DD.window), function(ctx, e)
     if e < DD.window then return nil end
     for _, name in ipairs(names_of(ctx)) do
@@ -726,9 +727,10 @@ local function dd_unchanged(names_of, what)
   end)
 end
 
-local function dd_stuck(name, n, chain, per_epoch_name)
+-- A per-epoch metric (metric_of(ctx) names it) identical over the n epochs ending at e.
+local function dd_stuck(metric_of, n, chain)
   return dd_epochs(chain, every_n(n), function(ctx, e)
-    local metric = per_epoch_name and per_epoch_name(ctx) or name
+    local metric = metric_of(ctx)
     local w = e >= n and ctx.v:window(metric, e - n + 1, e, true)
     if w and all_equal(w) then
       return string.format("%s %s identical over epochs %d-%d", metric, fmt(w[1]), e - n + 1, e)
@@ -759,13 +761,14 @@ local DEEPDIAGNOSIS = {
   { id = "invalid_loss", needs = { { "loss", "batch_loss", "epoch_loss" } },
     check = dd_nonfinite("invalid", function(ctx) return { ctx.v:step_loss_name(), ctx.v:epoch_loss_name() } end) },
   { id = "loss_not_decreasing", needs = { { "epoch_loss" } },
-    check = dd_stuck(nil, DD.window, "stalled", function(ctx) return ctx.v:epoch_loss_name() end) },
+    check = dd_stuck(function(ctx) return ctx.v:epoch_loss_name() end, DD.window, "stalled") },
   { id = "invalid_accuracy", needs = { { "acc" } }, check = dd_epochs("invalid", each_epoch, function(ctx, e)
     local a = ctx.v:by_epoch("acc")[e]
     if a and (not is_finite(a) or a == 0) then return "acc = " .. fmt(a) end
     return nil
   end) },
-  { id = "accuracy_not_increasing", needs = { { "acc" } }, check = dd_stuck("acc", DD.acc_window, "stalled") },
+  { id = "accuracy_not_increasing", needs = { { "acc" } },
+    check = dd_stuck(function() return "acc" end, DD.acc_window, "stalled") },
   { id = "numerical_error", needs = { { "nonfinite", "grad_norm", "zero_grad_frac" } }, check = dd_numerical },
   { id = "vanishing", needs = { { "mean_abs_update" } }, check = dd_epochs("vanishing", each_epoch, function(ctx, e)
     local u = ctx.v:value_at("mean_abs_update", ctx.v.epoch_end[e])
@@ -972,7 +975,8 @@ local function check_opts(opts, fname)
   for k, v in pairs(DEFAULTS) do o[k] = v end
   for k, v in pairs(opts) do
     if DEFAULTS[k] == nil then
-      error(string.format("%s: unknown option '%s' (allowed: %s)", fname, tostring(k), table.concat(OPTION_KEYS, ", ")), 3)
+      error(string.format("%s: unknown option '%s' (allowed: %s)", fname, tostring(k),
+        table.concat(OPTION_KEYS, ", ")), 3)
     end
     o[k] = v
   end
@@ -1245,5 +1249,4 @@ function M.report(dir, records, stdout, opts)
   return analyses
 end
 
-M.fmt = fmt
 return M
