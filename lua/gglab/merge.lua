@@ -185,6 +185,7 @@ function M.merge(out, dirs, opts)
     local src, dst = sources[id], run_dir .. "/" .. id
     copy_file(src .. ".csv", dst .. ".csv")
     if gg.fs.exists(src .. ".err") then copy_file(src .. ".err", dst .. ".err") end
+    if gg.fs.exists(src .. ".meta.json") then copy_file(src .. ".meta.json", dst .. ".meta.json") end
     copy_file(src .. ".row.csv", dst .. ".row.csv")
     local status = row_status(dst .. ".row.csv")
     counts[status] = (counts[status] or 0) + 1

@@ -662,6 +662,15 @@ do
     { "input_dtype", "lr" } })
   local _, derived2 = S.derive_meta(trace, nil, {})
   T.eq("derive_meta without run:meta: epochs from the trace", derived2, { "epochs", "input_dtype" })
+  -- shards merged by gglab merge keep each run's META
+  local runner = require "gglab.runner"
+  for k = 1, 2 do
+    runner.run(exp, { out = tmp .. "/shard" .. k, quiet = true, jobs = 0, shard = { k = k, n = 2 },
+      stdout = { write = function() end } })
+  end
+  assert(require("gglab.merge").merge(tmp .. "/merged", { tmp .. "/shard1", tmp .. "/shard2" }, {}))
+  local mt, mm = S.trace_from_dir(tmp .. "/merged", result.records[4].run_id)
+  T.eq("merge keeps runs/<id>.meta.json", { mt ~= nil, mm and mm.output_activation }, { true, "none" })
   -- run:meta misuse
   local bad = gg.experiment { name = "badmeta", sweep = gg.grid { x = { 1 } }, run = function(_, run)
     run:meta { epochs = "ten" } end }
