@@ -1063,12 +1063,12 @@ end
 --[[ analyze_dir(dir, records [, opts]) -> list of {record, meta, derived, results =
   {[tool] = detect(...)}, diagnosis = {[tool] = cause or false}} for the runs (records
   with run_id, params, status: the runner's result.records) of the results directory dir;
-  runs without a curve file are skipped. ]]
+  runs that logged nothing (no curve file, or an empty one: failed at once) are skipped. ]]
 function M.analyze_dir(dir, records, opts)
   local out = {}
   for _, r in ipairs(records) do
     local trace, declared = M.trace_from_dir(dir, r.run_id)
-    if trace then
+    if trace and next(trace) then
       local meta, derived = M.derive_meta(trace, declared, r.params)
       local a = { record = r, meta = meta, derived = derived, declared = declared ~= nil, results = {},
         diagnosis = {} }
@@ -1222,7 +1222,8 @@ function M.format(analyses, csv_path)
       any = any or line ~= nil
       tl[#tl + 1] = string.format("  %-14s %s", tool, line or "-")
     end
-    local head = string.format("%s  [%d runs: %s]", g.key, #g.runs, status_counts(g.runs))
+    local head = string.format("%s  [%d run%s: %s]", g.key, #g.runs, #g.runs == 1 and "" or "s",
+      status_counts(g.runs))
     if any then
       lines[#lines + 1] = head
       for _, l in ipairs(tl) do lines[#lines + 1] = l end

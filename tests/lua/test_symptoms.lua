@@ -680,6 +680,50 @@ do
     r.records[1].error:find("run:meta: meta.epochs must be an integer >= 1, got \"ten\"", 1, true))
 end
 
+-- ---- with gg.train's diagnostics (when this build has them) ----
+
+-- The metric names the rules read must be the ones gg.train{diagnostics = {...}} logs:
+-- on a real classification run every AUTOTRAINER, DeepLocalize and UMLAUT rule applies,
+-- DeepDiagnosis lacks only saturation (no sigmoid/tanh units), and a diverging lr fires
+-- the NaN rules at the runner's diverged step.
+if pcall(require, "gglab.diagnostics") then
+  local exp = gg.experiment {
+    name = "sym_diag",
+    sweep = gg.grid { lr = { 0.05, 1e4 } },
+    run = function(p, run)
+      local data = gg.data.classification { n = 256, features = 4, classes = 3, seed = 7 }
+      local train, val = data:split(0.25, { seed = 7 })
+      local model = gg.nn.mlp { 4, 16, 3, activation = "relu" }
+      run:meta { epochs = 10, loss = "cross_entropy", task = "classification", activations = { "relu" },
+        output_activation = "none", dropout = {} }
+      gg.train { model = model, data = train, val = val, loss = "cross_entropy", epochs = 10, batch_size = 32,
+        optimizer = gg.optim.sgd(model, { lr = p.lr }), log = run, diagnostics = { every = 2 } }
+    end,
+  }
+  local out = tmp .. "/diag"
+  local result = require("gglab.runner").run(exp, { out = out, quiet = true, jobs = 0,
+    stdout = { write = function() end } })
+  local ok_run, bad_run = result.records[1], result.records[2]
+  local trace, m = S.trace_from_dir(out, ok_run.run_id)
+  m = S.derive_meta(trace, m, ok_run.params)
+  local missing = {}
+  for _, tool in ipairs(S.TOOLS) do
+    for _, x in ipairs(S.detect(tool, trace, m).not_applicable) do missing[#missing + 1] = tool .. "." .. x.rule end
+  end
+  T.eq("diagnostics: every rule applies but saturation", missing, { "deepdiagnosis.saturation" })
+  for _, tool in ipairs { "autotrainer", "deepdiagnosis", "deeplocalize" } do
+    T.eq("diagnostics: nothing fires on the healthy run in " .. tool, #S.detect(tool, trace, m).firings, 0)
+  end
+  T.eq("diagnostics: the lr 1e4 run diverged", bad_run.status, "diverged")
+  local bt = S.trace_from_dir(out, bad_run.run_id)
+  local f = firing("deeplocalize", bt, m, "invalid_loss")
+  T.eq("diagnostics: DeepLocalize at the diverged step", f and f.step, bad_run.diverged_step)
+  local cause = S.diagnose("autotrainer", bt, m)
+  T.eq("diagnostics: AUTOTRAINER on the diverging run", cause, "exploding_gradients")
+else
+  print("skipped: this build's gg.train has no diagnostics (the real-metrics checks)")
+end
+
 -- ---- gglab run --symptoms ----
 
 do
