@@ -227,8 +227,10 @@ local function with_overrides(exp, spec)
   if not spec then return exp end
   local s = overrides.apply(exp.sweep, spec)
   -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
+  -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
+  -- removed then sees no runs, and says so in its numbers).
   local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
-    description = exp.description, seed = exp.seed })
+    description = exp.description, seed = exp.seed, claims = exp.claims })
   if not ok then
     return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
   end
