@@ -140,6 +140,15 @@ local OPTIONS = {
   ["--partial"] = { key = "partial" },
   ["--report"] = { key = "report" },
   ["--symptoms"] = { key = "symptoms" },
+  ["--seeds"] = { key = "seeds", arg = "a number", parse = function(v)
+    local n = nonneg_integer(v)
+    return n and n >= 2 and n or nil end, expect = "an integer >= 2" },
+  ["--seed-offset"] = { key = "seed_offset", arg = "a number", parse = nonneg_integer, expect = "an integer >= 0" },
+  ["--all"] = { key = "all" },
+  ["--margin"] = { key = "margin", arg = "a factor", parse = function(v)
+    local x = v:match("^[+]?%d*%.?%d+$") and tonumber(v)
+    return x and x >= 1 and x or nil end, expect = "a number >= 1" },
+  ["--no-second-step"] = { key = "no_second_step" },
 }
 
 --[[ parse_args(args, allowed, positional) -> opts, or nil, msg [, plain].
@@ -232,8 +241,10 @@ local function with_overrides(exp, spec)
   if not spec then return exp end
   local s = overrides.apply(exp.sweep, spec)
   -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
+  -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
+  -- removed then sees no runs, and says so in its numbers).
   local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
-    description = exp.description, seed = exp.seed })
+    description = exp.description, seed = exp.seed, claims = exp.claims })
   if not ok then
     return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
   end
@@ -375,6 +386,71 @@ local function cmd_report(args, out)
   return require("gglab.report").main(args, out)
 end
 
+-- ---- gglab doctor ----
+
+local DOCTOR_HELP = [==[
+usage: gglab doctor FILE [--set NAME=VALUE[,VALUE...]]... [--seeds N] [--seed-offset K]
+                         [--all] [-j N] [--out DIR] [--margin X] [--no-second-step]
+
+Why does this configuration's loss go up? Trains the configuration of FILE (one
+point of its sweep, after --set; its `seed` parameter is replaced by the doctor's
+seeds) unchanged and with each single change of the doctor's panel (lr / 10,
+clipping, standardised features, Huber loss, ...) on the same seeds, and names
+the cause whose fix measurably restores training. See docs/doctor.md.
+
+options:
+  --set NAME=V[,V...]  as for gglab run: pick the configuration
+  --seeds N            seeds per change (default 10; at least 2)
+  --seed-offset K      use seeds K+1..K+N (a disjoint set to check a verdict)
+  --all                diagnose every configuration of the sweep in turn
+  -j, --jobs N         worker processes (default: the number of cores)
+  -o, --out DIR        output directory (default results/<name>/doctor)
+  --margin X           a fix "helps" when at least X times better (default 1.5)
+  --no-second-step     do not look for a second, interacting cause
+  --timeout SECONDS    stop a training run after SECONDS (it fails)
+  -q, --quiet          only the verdict lines
+  -h, --help           show this help
+]==]
+
+local DOCTOR_OPTIONS = { "--set", "--seeds", "--seed-offset", "--all", "--jobs", "--out", "--margin",
+  "--no-second-step", "--timeout", "--quiet" }
+
+local function cmd_doctor(args, out)
+  local opts, why, plain = parse_args(args, DOCTOR_OPTIONS, 1)
+  if opts and not opts.args[1] then opts, why = nil, "missing experiment FILE" end
+  if not opts then return usage_error(out, "doctor", DOCTOR_HELP, why, plain) end
+  local exp, err = experiment.load(opts.args[1])
+  if exp then exp, err = with_overrides(exp, opts.overrides) end
+  if not exp then
+    out.stderr:write("gglab: ", err, "\n")
+    return 1
+  end
+  local doctor = require "gglab.doctor"
+  local configs = doctor.configurations(exp)
+  if #configs > 1 and not opts.all then
+    out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one with "
+      .. "--set or diagnose each with --all\n", exp.name, #configs, table.concat(doctor.varying(configs), ", ")))
+    return 1
+  end
+  local n, offset = opts.seeds or 10, opts.seed_offset or 0
+  local seeds = {}
+  for i = 1, n do seeds[i] = offset + i end
+  local base = opts.out or ("results/" .. exp.name .. "/doctor")
+  for k, point in ipairs(configs) do
+    local dir = #configs > 1 and string.format("%s/%d", base, k) or base
+    local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
+      margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout, stderr = out.stderr })
+    doctor.write_csv(report, dir .. "/doctor.csv")
+    if opts.quiet then
+      out.stdout:write(doctor.summary(report))
+    else
+      out.stdout:write(doctor.text(report))
+      out.stdout:write("Wrote ", dir, "/doctor.csv\n")
+    end
+  end
+  return 0
+end
+
 -- ---- dispatch ----
 
 local COMMANDS = {
@@ -384,8 +460,9 @@ local COMMANDS = {
   slurm = { main = cmd_slurm, usage = "slurm FILE", summary = "write a Slurm job array that runs a sweep in shards" },
   findings = { main = cmd_findings, usage = "findings DIR...", summary = "claims and verdicts of finished experiments, as Markdown" },
   report = { main = cmd_report, usage = "report DIR", summary = "write DIR/report.html: curves, heatmap, runs (--text: a summary)" },
+  doctor = { main = cmd_doctor, usage = "doctor FILE", summary = "find why a configuration's loss goes up, by running the fixes" },
 }
-local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report" }
+local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report", "doctor" }
 
 local function help_text()
   local lines = { "usage: gglab <command> [options]", "",

@@ -28,8 +28,6 @@ local M = {}
 -- Code that wraps run:log in pcall must re-raise it unchanged.
 M.DIVERGED = setmetatable({}, { __name = "gglab.Diverged", __tostring = function() return "run diverged" end })
 
--- Training losses in order of preference for final_loss / min_loss / steps.
-local LOSS_METRICS = { "loss", "epoch_loss" }
 local IS_TRAIN_LOSS = { loss = true, epoch_loss = true, batch_loss = true }  -- batch_loss: keras mode
 
 local Run = {}
@@ -117,15 +115,20 @@ local function traceback_handler(e)
   return debug.traceback(tostring(e), 2)
 end
 
--- Fills the loss columns of record from the run's metric summaries.
+-- Fills the loss columns of record from the run's metric summaries. final_loss/min_loss
+-- come from the epoch losses when the run logged them (the last step's loss would be one
+-- mini-batch, maybe a short remainder batch, so not comparable across batch sizes), else
+-- from the step losses; a non-finite last step loss (divergence) is the final loss.
 local function summarize_metrics(record, metrics)
-  local loss
-  for _, name in ipairs(LOSS_METRICS) do
-    loss = loss or metrics[name]
-  end
+  local step, epoch = metrics.loss, metrics.epoch_loss
+  local loss = epoch or step
+  if step and not util.is_finite(step.last) then loss = step end
   record.final_loss = loss and loss.last
-  record.min_loss = loss and loss.min
-  record.steps = loss and loss.last_step or 0
+  record.min_loss = loss and (epoch or loss).min
+  local last = 0
+  if step then last = step.last_step end
+  if epoch and epoch.last_step > last then last = epoch.last_step end
+  record.steps = last
   record.final_val_loss = metrics.val_loss and metrics.val_loss.last
 end
 

@@ -10,7 +10,7 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras" }
+  "scheduler_step", "keras", "early_stopping" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -109,6 +109,31 @@ local function check(opts)
       fail(k .. " must be a boolean, got " .. describe(opts[k]))
     end
   end
+  local es = opts.early_stopping
+  if es ~= nil then
+    if type(es) ~= "table" then
+      fail("early_stopping must be a table {patience =, min_delta =, restore_best =}, got " .. describe(es))
+    end
+    for key in pairs(es) do
+      if key ~= "patience" and key ~= "min_delta" and key ~= "restore_best" then
+        fail(string.format("early_stopping: unknown option '%s' (allowed: patience, min_delta, restore_best)",
+          tostring(key)))
+      end
+    end
+    if es.patience ~= nil and (math.type(es.patience) ~= "integer" or es.patience < 1) then
+      fail("early_stopping.patience must be an integer >= 1, got " .. describe(es.patience))
+    end
+    local md = es.min_delta
+    if md ~= nil and (type(md) ~= "number" or not (md >= 0) or md == math.huge) then
+      fail("early_stopping.min_delta must be a finite number >= 0, got " .. describe(es.min_delta))
+    end
+    if es.restore_best ~= nil and type(es.restore_best) ~= "boolean" then
+      fail("early_stopping.restore_best must be a boolean, got " .. describe(es.restore_best))
+    end
+    if opts.val == nil and opts.validation_split == nil then
+      fail("early_stopping watches the validation loss: give val or validation_split")
+    end
+  end
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
@@ -131,8 +156,11 @@ end
   clipping by norm or when log_grad_norm is true.
   order: a list of batches (lists of 1-based row numbers) replayed as each epoch instead
   of batch_size/shuffle/drop_last — to follow another framework's data order exactly.
+  early_stopping = {patience = 5, min_delta = 0, restore_best = true} (needs validation):
+  stop once the validation loss has not improved by more than min_delta for patience
+  epochs, then load the parameters (and BatchNorm buffers) of the best epoch.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
-  diverged=bool, diverged_step=N|nil}. ]]
+  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, stopped_epoch=N|nil}. ]]
 function M.train(opts)
   check(opts)
   if opts.validation_split then
@@ -166,6 +194,8 @@ function M.train(opts)
   local run = opts.log
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local step = 0
+  local es = opts.early_stopping
+  local best, best_params, best_buffers, waited = math.huge, nil, nil, 0
   for epoch = 1, epochs do
     if type(opts.order) == "function" then
       epoch_opts.order = opts.order(epoch)
@@ -198,11 +228,30 @@ function M.train(opts)
       hist.val_loss[epoch] = v
       if run then run:log("val_loss", v, step, epoch) end
     end
+    local stop = false
+    if es then
+      local v = hist.val_loss[epoch]
+      if v < best - (es.min_delta or 0) then
+        best, hist.best_epoch, waited = v, epoch, 0
+        if es.restore_best ~= false then best_params, best_buffers = opts.model:parameters(), opts.model:buffers() end
+      else
+        waited = waited + 1
+        stop = waited >= (es.patience or 5)
+      end
+    end
     if plateau then
       per_epoch:step(hist.val_loss[epoch] or mean)   -- ReduceLROnPlateau watches val loss if any
     elseif per_epoch then
       per_epoch:step()
     end
+    if stop then
+      hist.stopped_epoch = epoch
+      break
+    end
+  end
+  if best_params and hist.best_epoch ~= #hist.epoch_loss then
+    opts.model:load_parameters(best_params)
+    if #best_buffers > 0 then opts.model:load_buffers(best_buffers) end
   end
   return hist
 end

@@ -748,4 +748,38 @@ do
   T.ok("version", type(gg.version) == "string" and gg.version:match("^%d+%.%d+%.%d+$") ~= nil)
 end
 
+
+do -- early stopping: stops after `patience` epochs without a better val loss, restores the best
+  local all = gg.data.regression { n = 40, features = 3, noise = 1, seed = 4 }
+  local train, val = all:split(0.5, { seed = 4 })
+  local function fit(es, epochs)
+    local m = gg.nn.mlp { 3, 64, 64, 1, seed = 4 }
+    local h = gg.train { model = m, data = train, val = val, optimizer = gg.optim.adam(m, { lr = 0.01 }),
+      batch_size = 4, epochs = epochs, early_stopping = es, seed = 1 }
+    return h, gg.evaluate(m, val, { loss = "mse" })
+  end
+  local full = fit(nil, 60)
+  local best_epoch, best = 1, math.huge
+  for e, v in ipairs(full.val_loss) do if v < best then best, best_epoch = v, e end end
+  T.ok("the long run overfits (its val loss rises after its best epoch)", best_epoch < 55 and full.val_loss[60] > best)
+  local h, v = fit({ patience = 5 }, 60)
+  T.eq("best epoch found", h.best_epoch, best_epoch)
+  T.eq("stops patience epochs later", h.stopped_epoch, best_epoch + 5)
+  T.eq("trained no further", #h.epoch_loss, best_epoch + 5)
+  T.eq("same curve up to there", h.val_loss[best_epoch], full.val_loss[best_epoch])
+  T.eq("best parameters restored", v, best)
+  local h2, v2 = fit({ patience = 5, restore_best = false }, 60)
+  T.eq("without restore: the last epoch's parameters", v2, h2.val_loss[#h2.val_loss])
+  local m = gg.nn.mlp { 3, 4, 1 }
+  local base = { model = m, data = train, optimizer = gg.optim.sgd(m) }
+  local function with(k, v) local o = {} for a, b in pairs(base) do o[a] = b end o[k] = v return o end
+  raises_text("early stopping needs validation", function() gg.train(with("early_stopping", {})) end,
+    "gg.train: early_stopping watches the validation loss: give val or validation_split")
+  raises_text("early stopping options", function()
+    gg.train(with("early_stopping", { patiense = 2 }))
+  end, "gg.train: early_stopping: unknown option 'patiense' (allowed: patience, min_delta, restore_best)")
+  raises_text("patience", function() gg.train(with("early_stopping", { patience = 0 })) end,
+    "gg.train: early_stopping.patience must be an integer >= 1, got 0")
+end
+
 T.done()

@@ -112,6 +112,46 @@ T.eq("a converging run logged an epoch loss per epoch", seen[1].n, 30)
 T.eq("its last step", seen[1].last_step, 30)
 T.eq("curve value = final loss", seen[1].last, seen[1].final)
 T.eq("unknown metric -> empty", seen[1].none, 0)
+-- final_loss / min_loss summarise the epoch losses when a run logs them, not the last
+-- (possibly short) mini-batch.
+local mb = experiment.experiment { name = "minibatch", sweep = { seed = { 1 } },
+  run = function(_, run)
+    local data = gg.data.regression { n = 55, features = 2, seed = run.seed }
+    local model = gg.nn.mlp { 2, 4, 1 }
+    gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.05 }),
+      batch_size = 10, epochs = 5, log = run }
+  end,
+  claims = { { "epoch summaries", check = function(Rs)
+    local r = Rs:select {}[1]
+    local ep, steps = Rs:curve(r, "epoch_loss")
+    local min = math.huge
+    for _, v in ipairs(ep) do min = math.min(min, v) end
+    seen.mb = { final = r.final_loss, last = ep[#ep], min = r.min_loss, emin = min, steps = r.steps,
+      last_step = steps[#steps], batch = Rs:curve(r, "loss")[30] }
+    return true, "" end } } }
+runner.run(mb, { out = out .. "-mb", jobs = 1, quiet = true, stdout = so, stderr = so })
+T.eq("final_loss is the last epoch loss", seen.mb.final, seen.mb.last)
+T.eq("min_loss is the lowest epoch loss", seen.mb.min, seen.mb.emin)
+T.eq("steps counts every step", seen.mb.steps, 30)
+T.ok("not the last (5-row) batch's loss", seen.mb.batch ~= seen.mb.final)
+os.execute("rm -rf '" .. out .. "-mb'")
+
+-- gglab run --set keeps the claims and judges them on the overridden sweep.
+local script = os.tmpname()
+local sf = assert(io.open(script, "w"))
+sf:write([[local gg = require "gglab"
+return gg.experiment { name = "setclaims", sweep = { a = { 1, 2 } }, run = function() end,
+  claims = { { "two points", check = function(R) local n = #R:select {} return n == 2, n .. " runs" end } } }
+]])
+sf:close()
+local p = io.popen(string.format("%s run -q --out %s-set --set a=5,6,7 %s 2>&1", os.getenv("GGLAB") or "build/gglab",
+  out, script))
+local said = p:read("a")
+p:close()
+T.ok("claims judged after --set", said:find("claim: two points — DOES NOT HOLD (3 runs)", 1, true) ~= nil)
+os.remove(script)
+os.execute("rm -rf '" .. out .. "-set'")
+
 T.raises("R:curve needs curves", function() claims.results({}):curve({ run_id = "x" }, "loss") end,
   "no curves available")
 os.execute("rm -rf '" .. out .. "'")

@@ -1,0 +1,458 @@
+--[[ lua/gglab/doctor.lua — `gglab doctor`: why does this configuration's loss go up?
+  Answered by intervention, not by rules: the configuration is trained over seeds as it
+  is and with each single change of a panel (gglab.panel), on the same seeds, and the
+  causes are ranked by the measured effect of their fixes.
+
+  1. Probe: run the experiment's run function up to its gg.train call, to see what it
+     trains (gglab.intervene.probe); fixes that do not apply are listed with the reason.
+  2. Run "none" (unchanged) and every applicable fix over the seeds (the runner: worker
+     processes, per-run files under <out>/runs/). Every run logs `doctor_outcome`: the
+     run's own loss, as configured before any fix, on its validation data (training data
+     without one) after training — one scale for all fixes.
+  3. Symptoms of the unchanged runs: diverging (non-finite loss in >= 25 % of seeds),
+     training loss rising (last epoch > 1.1 x its minimum in >= half), validation loss
+     rising while the training loss falls (>= half).
+  4. Effect of a fix: per seed, the difference in log outcome against the unchanged run
+     of that seed (a diverged run counts as 100 x its loss before training); the median
+     difference, a percentile
+     bootstrap 95 % interval (2000 resamples, fixed seed) and a two-sided bootstrap p-value,
+     Holm-adjusted across the panel. A fix "helps" when its adjusted p < 0.05 and its
+     median difference is below -log(margin) (default margin 1.5x).
+  5. Verdict: no symptom and no fix that helps -> "no problem found". Otherwise the best
+     helping fix names the dominant cause; the next fix of another cause is named too when
+     the two are indistinguishable (their paired difference is not significant). A problem
+     with no helping fix has "no single dominant cause". When the best fix leaves a
+     symptom, every other applicable fix is combined with it (second step) and a combination
+     that helps against the best fix alone names two interacting causes.
+  Output: the printed diagnosis and <out>/doctor.csv. ]]
+local gg = require "gglab"
+local intervene = require "gglab.intervene"
+local panel_mod = require "gglab.panel"
+local runner = require "gglab.runner"
+local store = require "gglab.store"
+local util = require "gglab.util"
+
+local M = {}
+
+M.BOOTSTRAP = 2000
+M.ALPHA = 0.05
+M.DIVERGED_FACTOR = 100
+
+-- ---- statistics ----
+
+local function sorted(xs)
+  local c = {}
+  for i, x in ipairs(xs) do c[i] = x end
+  table.sort(c)
+  return c
+end
+
+-- Median of a list (infinities allowed); nil for an empty list.
+function M.median(xs)
+  local n = #xs
+  if n == 0 then return nil end
+  local c = sorted(xs)
+  if n % 2 == 1 then return c[(n + 1) // 2] end
+  local a, b = c[n // 2], c[n // 2 + 1]
+  if a == b then return a end
+  return (a + b) / 2
+end
+
+--[[ bootstrap(ds, seed) -> {median, lo, hi, p, n}: percentile bootstrap of the median of
+  the paired differences ds, and the two-sided p-value of "median = 0" (the share of
+  resampled medians on the far side of 0, doubled, with the +1 correction). ]]
+function M.bootstrap(ds, seed)
+  local n = #ds
+  if n == 0 then return { n = 0, p = 1 } end
+  local r = gg.rng(seed or 1)
+  local meds, below, above = {}, 0, 0
+  local sample = {}
+  for b = 1, M.BOOTSTRAP do
+    for i = 1, n do sample[i] = ds[r:integer(n)] end
+    local m = M.median(sample)
+    meds[b] = m
+    if m <= 0 then below = below + 1 end
+    if m >= 0 then above = above + 1 end
+  end
+  table.sort(meds, function(x, y) return x < y or (x ~= x and y == y) end)
+  local lo = meds[math.max(1, math.floor(0.025 * M.BOOTSTRAP + 0.5))]
+  local hi = meds[math.min(M.BOOTSTRAP, math.floor(0.975 * M.BOOTSTRAP + 0.5))]
+  local p = math.min(1, 2 * (math.min(below, above) + 1) / (M.BOOTSTRAP + 1))
+  return { median = M.median(ds), lo = lo, hi = hi, p = p, n = n }
+end
+
+-- Holm's step-down adjustment of a list of p-values (same order back).
+function M.holm(ps)
+  local m = #ps
+  local idx = {}
+  for i = 1, m do idx[i] = i end
+  table.sort(idx, function(a, b) return ps[a] < ps[b] or (ps[a] == ps[b] and a < b) end)
+  local adj, running = {}, 0
+  for rank, i in ipairs(idx) do
+    running = math.max(running, math.min(1, (m - rank + 1) * ps[i]))
+    adj[i] = running
+  end
+  return adj
+end
+
+-- ---- runs ----
+
+-- One seed's result: y = log outcome (+inf when diverged), curves for the symptoms.
+local function collect(st, records)
+  local out = {}
+  for _, r in ipairs(records) do
+    local rows = st:read_curve(r.run_id)
+    local c = {}
+    for _, row in ipairs(rows) do
+      local list = c[row.metric] or {}
+      list[#list + 1] = row.value
+      c[row.metric] = list
+    end
+    -- A diverged run counts as DIVERGED_FACTOR x its loss before training (+inf when that
+    -- is unknown), so fixes that all avoid divergence still differ by their outcomes.
+    local init = c.doctor_init and c.doctor_init[1]
+    local bad = (init and util.is_finite(init)) and math.log(math.max(init, 1e-12) * M.DIVERGED_FACTOR) or math.huge
+    local y
+    if r.status == "diverged" then
+      y = bad
+    elseif r.status == "ok" then
+      local o = c.doctor_outcome and c.doctor_outcome[#c.doctor_outcome] or r.final_val_loss or r.final_loss
+      if o == nil then y = nil
+      elseif not util.is_finite(o) then y = bad
+      else y = math.log(math.max(o, 1e-12)) end
+    end
+    out[#out + 1] = { fix = r.params.fix, seed = r.params.seed, status = r.status, y = y, curves = c,
+      outcome = c.doctor_outcome and c.doctor_outcome[#c.doctor_outcome], error = r.error }
+  end
+  return out
+end
+
+local function rises(list, factor)
+  if not list or #list < 2 then return false end
+  local min = math.huge
+  for _, v in ipairs(list) do if v == v then min = math.min(min, v) end end
+  local last = list[#list]
+  return last == last and last > factor * min
+end
+
+--[[ symptoms(results) -> {diverged = k, rising = k, val_rising = k, n = n, list = {...}}:
+  the problem signs of a set of runs (one per seed). ]]
+function M.symptoms(results)
+  local s = { diverged = 0, rising = 0, val_rising = 0, n = #results }
+  for _, r in ipairs(results) do
+    if r.status == "diverged" then
+      s.diverged = s.diverged + 1
+    elseif r.status == "ok" then
+      local train = r.curves.epoch_loss or r.curves.loss
+      if rises(train, 1.1) then s.rising = s.rising + 1 end
+      local val = r.curves.val_loss
+      if val and rises(val, 1.1) and train and #train >= 2 and train[#train] < train[1] then
+        s.val_rising = s.val_rising + 1
+      end
+    end
+  end
+  s.list = {}
+  if s.n > 0 and s.diverged >= 0.25 * s.n then
+    s.list[#s.list + 1] = string.format("diverges in %d/%d seeds", s.diverged, s.n)
+  end
+  if s.n > 0 and s.rising >= 0.5 * s.n then
+    s.list[#s.list + 1] = string.format("training loss rising at the end in %d/%d seeds", s.rising, s.n)
+  end
+  if s.n > 0 and s.val_rising >= 0.5 * s.n then
+    s.list[#s.list + 1] = string.format("validation loss rising while the training loss falls in %d/%d seeds",
+      s.val_rising, s.n)
+  end
+  return s
+end
+
+-- Paired differences y_a - y_b by seed (both +inf: 0; a failed run drops the pair).
+local function paired(a, b)
+  local by = {}
+  for _, r in ipairs(b) do by[r.seed] = r end
+  local ds = {}
+  for _, r in ipairs(a) do
+    local o = by[r.seed]
+    if o and r.y and o.y then
+      if r.y == math.huge and o.y == math.huge then ds[#ds + 1] = 0 else ds[#ds + 1] = r.y - o.y end
+    end
+  end
+  return ds
+end
+
+local function fmt(x)
+  if x == nil then return "-" end
+  if x == math.huge then return "inf" elseif x == -math.huge then return "-inf" end
+  return string.format("%.3g", x)
+end
+
+-- ---- the procedure ----
+
+local function group(results)
+  local g = {}
+  for _, r in ipairs(results) do
+    g[r.fix] = g[r.fix] or {}
+    table.insert(g[r.fix], r)
+  end
+  return g
+end
+
+-- Runs fixes x seeds on the point through the runner; returns the per-fix results.
+local function run_panel(exp, point, fixes, opts, out)
+  local names = { "none" }
+  local by_name = {}
+  for _, f in ipairs(fixes) do
+    names[#names + 1] = f.name
+    by_name[f.name] = f
+  end
+  local base = util.copy(point)
+  local dexp = gg.experiment {
+    name = exp.name, seed = exp.seed,
+    sweep = gg.grid { fix = names, seed = opts.seeds },
+    run = function(p, run)
+      local pt = util.copy(base)
+      pt.seed = p.seed
+      local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end }
+      return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx, function() return exp.run(pt, run) end)
+    end,
+  }
+  local sink = { write = function() end }
+  local res, msg = runner.run(dexp, { out = out, jobs = opts.jobs, quiet = true, stdout = sink,
+    stderr = opts.stderr or io.stderr, timeout = opts.timeout })
+  if not res then error(msg, 0) end
+  local st = assert(store.open(out, { fresh = false }))
+  return group(collect(st, res.records)), #res.records, res.wall_s or 0
+end
+
+local function effects(groups, fixes, baseline, seed)
+  local rows, ps = {}, {}
+  for i, f in ipairs(fixes) do
+    local mine = groups[f.name] or {}
+    local ds = paired(mine, baseline)
+    local b = M.bootstrap(ds, seed + i)
+    local div = 0
+    for _, r in ipairs(mine) do if r.status == "diverged" then div = div + 1 end end
+    local outs = {}
+    for _, r in ipairs(mine) do if r.outcome then outs[#outs + 1] = r.outcome end end
+    rows[i] = { fix = f, effect = b, diverged = div, n = #mine, outcome = M.median(outs),
+      symptoms = M.symptoms(mine) }
+    ps[i] = b.p
+  end
+  local adj = M.holm(ps)
+  for i, row in ipairs(rows) do row.p_adj = adj[i] end
+  return rows
+end
+
+local function helps(row, margin)
+  local e = row.effect
+  return e.n > 0 and row.p_adj < M.ALPHA and e.median ~= nil and e.median < -math.log(margin)
+end
+
+--[[ diagnose(exp, point, opts) -> report table (also printed by M.print):
+  opts: seeds (list of seed values), jobs, out (directory), margin (1.5), panel (list of
+  fixes; default gglab.panel.default()), second_step (true), stderr. ]]
+function M.diagnose(exp, point, opts)
+  local t0 = gg.clock()
+  local margin = opts.margin or 1.5
+  local seen = intervene.probe(exp, point)
+  local all = opts.panel or panel_mod.default()
+  local fixes, skipped = {}, {}
+  for i, f in ipairs(all) do
+    panel_mod.check(f, i)
+    local ok, why = true, nil
+    if f.applies then ok, why = f.applies(seen) end
+    if ok then fixes[#fixes + 1] = f else skipped[#skipped + 1] = { fix = f, why = why } end
+  end
+  local groups, runs, _ = run_panel(exp, point, fixes, opts, opts.out .. "/panel")
+  local baseline = groups.none or {}
+  local base_symptoms = M.symptoms(baseline)
+  local seed = 12345
+  local rows = effects(groups, fixes, baseline, seed)
+  table.sort(rows, function(a, b)
+    local x, y = a.effect.median or math.huge, b.effect.median or math.huge
+    if x ~= y then return x < y end
+    return a.fix.name < b.fix.name
+  end)
+  local report = { point = point, seeds = opts.seeds, symptoms = base_symptoms, rows = rows, skipped = skipped,
+    margin = margin, seen = seen }
+  local base_outs = {}
+  for _, r in ipairs(baseline) do if r.outcome then base_outs[#base_outs + 1] = r.outcome end end
+  report.baseline_outcome = M.median(base_outs)
+  local helping = {}
+  for _, row in ipairs(rows) do if helps(row, margin) then helping[#helping + 1] = row end end
+  -- A fix that leaves no symptom beats one that only improves the outcome.
+  table.sort(helping, function(a, b)
+    local ra, rb = #a.symptoms.list == 0, #b.symptoms.list == 0
+    if ra ~= rb then return ra end
+    if a.effect.median ~= b.effect.median then return a.effect.median < b.effect.median end
+    return a.fix.name < b.fix.name
+  end)
+  if #base_symptoms.list == 0 and #helping == 0 then
+    report.verdict = "no problem found"
+  elseif #helping == 0 then
+    report.verdict = "no single dominant cause"
+  else
+    local best = helping[1]
+    report.causes = { best.fix.cause }
+    report.best = best
+    for _, row in ipairs(helping) do
+      if row.fix.cause ~= best.fix.cause and (#row.symptoms.list == 0) == (#best.symptoms.list == 0) then
+        local d = M.bootstrap(paired(groups[row.fix.name], groups[best.fix.name]), seed + 999)
+        if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA then
+          report.causes[2] = row.fix.cause
+          report.tied = row
+        end
+        break
+      end
+    end
+    -- Second step: the best fix leaves a symptom -> is a second change needed too?
+    if opts.second_step ~= false and #best.symptoms.list > 0 and #fixes > 1 then
+      local combos = {}
+      for _, f in ipairs(fixes) do
+        if f.cause ~= best.fix.cause then combos[#combos + 1] = panel_mod.combine(best.fix, f) end
+      end
+      local g2, runs2 = run_panel(exp, point, combos, opts, opts.out .. "/second")
+      runs = runs + runs2
+      local rows2 = effects(g2, combos, groups[best.fix.name], seed + 5000)
+      table.sort(rows2, function(a, b)
+        local x, y = a.effect.median or math.huge, b.effect.median or math.huge
+        if x ~= y then return x < y end
+        return a.fix.name < b.fix.name
+      end)
+      report.second = rows2
+      local top = rows2[1]
+      if top and helps(top, 1) and #top.symptoms.list == 0 then
+        for _, f in ipairs(fixes) do
+          if best.fix.name .. "+" .. f.name == top.fix.name then
+            report.causes = { best.fix.cause, f.cause }
+            report.interacting = top
+          end
+        end
+      end
+    end
+    local names = {}
+    for i, c in ipairs(report.causes) do names[i] = panel_mod.CAUSES[c] or c end
+    report.verdict = (report.interacting and "two interacting causes: " or #names == 2
+      and "two causes, indistinguishable: " or "dominant cause: ") .. table.concat(names, " + ")
+  end
+  report.runs, report.wall_s = runs, gg.clock() - t0
+  return report
+end
+
+-- ---- configurations ----
+
+--[[ configurations(exp) -> list of points: the sweep's distinct configurations (points
+  that differ in something other than `seed`), each the first such point. ]]
+function M.configurations(exp)
+  local sweep = require "gglab.sweep"
+  local seen, list = {}, {}
+  for _, p in ipairs(exp.sweep:points()) do
+    local c = util.copy(p)
+    c.seed = nil
+    local key = sweep.canonical(c)
+    if not seen[key] then
+      seen[key] = true
+      list[#list + 1] = p
+    end
+  end
+  return list
+end
+
+-- The parameter names whose values differ between configurations.
+function M.varying(configs)
+  local values, names = {}, {}
+  for _, p in ipairs(configs) do
+    for k, v in pairs(p) do
+      if k ~= "seed" then
+        values[k] = values[k] or {}
+        values[k][tostring(v)] = true
+      end
+    end
+  end
+  for _, k in ipairs(util.sorted_keys(values)) do
+    local n = 0
+    for _ in pairs(values[k]) do n = n + 1 end
+    if n > 1 then names[#names + 1] = k end
+  end
+  return names
+end
+
+-- ---- output ----
+
+-- One line: the configuration and the verdict (gglab doctor -q).
+function M.summary(report)
+  local parts = {}
+  for _, k in ipairs(util.sorted_keys(report.point)) do
+    if k ~= "seed" then parts[#parts + 1] = k .. "=" .. tostring(report.point[k]) end
+  end
+  return string.format("%s: %s (%d runs, %.1f s)\n", #parts > 0 and table.concat(parts, ", ") or "configuration",
+    report.verdict, report.runs, report.wall_s)
+end
+
+local function effect_text(row)
+  local e = row.effect
+  return string.format("%s [%s, %s]", fmt(e.median), fmt(e.lo), fmt(e.hi))
+end
+
+--[[ text(report) -> the terminal diagnosis. ]]
+function M.text(report)
+  local L = {}
+  local n = #report.seeds
+  local parts = {}
+  for _, k in ipairs(util.sorted_keys(report.point)) do
+    if k ~= "seed" then parts[#parts + 1] = k .. "=" .. util.describe(report.point[k]):gsub('^"(.*)"$', "%1") end
+  end
+  L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")
+  L[#L + 1] = string.format("unchanged over %d seeds: outcome (median) %s; %s", n,
+    report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
+    #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ") or "no divergence, no rising loss")
+  L[#L + 1] = "verdict: " .. report.verdict
+  local b = report.best
+  if b then
+    L[#L + 1] = string.format("  %s: converges in %d/%d seeds, outcome %s, median change in log outcome %s",
+      b.fix.text, b.n - b.diverged, b.n, fmt(b.outcome), effect_text(b))
+    if report.tied then
+      L[#L + 1] = string.format("  %s: as good (median change %s)", report.tied.fix.text, effect_text(report.tied))
+    end
+    if report.interacting then
+      L[#L + 1] = string.format("  then %s: median change against the first fix alone %s, no symptom left",
+        report.interacting.fix.text, effect_text(report.interacting))
+    end
+  end
+  L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
+    .. "Holm-adjusted p; helps = p < 0.05 and at least %.3gx better):", report.margin)
+  for _, row in ipairs(report.rows) do
+    L[#L + 1] = string.format("  %-14s %-26s %-28s p %-7s diverged %2d/%-2d %s%s", row.fix.name, row.fix.cause,
+      effect_text(row), fmt(row.p_adj), row.diverged, row.n, helps(row, report.margin) and "helps" or "",
+      #row.symptoms.list > 0 and (helps(row, report.margin) and ", but " or "") .. table.concat(row.symptoms.list, "; ")
+        or "")
+  end
+  for _, s in ipairs(report.skipped) do
+    L[#L + 1] = string.format("  %-14s not applicable: %s", s.fix.name, s.why or "")
+  end
+  L[#L + 1] = string.format("%d training runs, %.1f s", report.runs, report.wall_s)
+  return table.concat(L, "\n") .. "\n"
+end
+
+--[[ write_csv(report, path): doctor.csv, one row per fix (and per second-step combination). ]]
+function M.write_csv(report, path)
+  local rows = { { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds", "diverged",
+    "helps" } }
+  local function add(step, row)
+    local e = row.effect
+    rows[#rows + 1] = { step, row.fix.name, row.fix.cause, row.outcome or gg.NULL, e.median or gg.NULL,
+      e.lo or gg.NULL, e.hi or gg.NULL, row.p_adj, row.n, row.diverged, tostring(helps(row, report.margin)) }
+  end
+  for _, row in ipairs(report.rows) do add(1, row) end
+  for _, row in ipairs(report.second or {}) do add(2, row) end
+  for _, s in ipairs(report.skipped) do
+    rows[#rows + 1] = { 1, s.fix.name, s.fix.cause, gg.NULL, gg.NULL, gg.NULL, gg.NULL, gg.NULL, 0, 0,
+      "not applicable: " .. (s.why or "") }
+  end
+  local w, err = gg.csv.writer(path)
+  if not w then error(string.format("cannot write '%s': %s", path, tostring(err)), 0) end
+  for _, r in ipairs(rows) do w:row(r, 11) end
+  local ok, cerr = w:close()
+  if not ok then error(string.format("cannot write '%s': %s", path, tostring(cerr)), 0) end
+end
+
+return M

@@ -1,0 +1,176 @@
+--[[ lua/gglab/intervene.lua — single changes to an unmodified experiment, for gglab doctor.
+
+  An experiment's run function builds its model, optimizer and training call through
+  gg.nn.sequential (gg.nn.mlp calls it), gg.optim.<kind> and gg.train. While a run executes
+  under M.run, those four entry points are wrapped:
+    - observe: each call is recorded in `seen` (what the run uses: optimizers with lr and
+      momentum, layer kinds, loss, batch size, data statistics, validation);
+    - change: a fix (a table of hooks, see gglab.panel) rewrites the call's arguments —
+      layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
+      lr_scale = number, train = function(opts, seen) -> opts;
+    - outcome: after each gg.train call the model is evaluated with the run's ORIGINAL loss
+      (before any fix changed it) on its validation data, or on its training data without
+      one, and logged as `doctor_outcome` (and `doctor_init` before training), so runs with
+      different fixes are compared on one scale.
+  The originals are restored when the run returns or raises (errors pass through
+  unchanged, so the runner still sees its divergence signal). Nothing here is global: the
+  wrappers live only for the duration of one M.run call, in the process running it.
+
+  M.probe(exp, point) runs the experiment's run function in this process with gg.train
+  replaced by a recorder that stops the run right there: what the run would train, without
+  training it (scripts that train by hand run in full). ]]
+local gg = require "gglab"
+
+local M = {}
+
+M.OPTIMIZERS = { "sgd", "adam", "adamw", "rmsprop", "adagrad", "keras_adam" }
+
+-- Raised by the probe's gg.train to stop a run once its configuration is known.
+M.PROBED = setmetatable({}, { __name = "gglab.Probed", __tostring = function() return "probe done" end })
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  return c
+end
+M.copy = copy
+
+-- The loss name of a gg.train loss option ("mse" by default).
+function M.loss_name(loss)
+  if loss == nil then return "mse" end
+  return type(loss) == "table" and loss[1] or loss
+end
+
+-- Column means and standard deviations of a dataset's features.
+local function feature_stats(ds)
+  local x = ds:x():totable()
+  local n, d = #x, #x[1]
+  local mean, sd = {}, {}
+  for j = 1, d do
+    local s = 0
+    for i = 1, n do s = s + x[i][j] end
+    mean[j] = s / n
+    local v = 0
+    for i = 1, n do v = v + (x[i][j] - mean[j]) ^ 2 end
+    sd[j] = math.sqrt(v / math.max(n - 1, 1))
+  end
+  return mean, sd
+end
+
+-- What gg.train is given, as the panel needs it to decide which fixes apply.
+local function describe_train(opts)
+  local t = { loss = M.loss_name(opts.loss), loss_opts = type(opts.loss) == "table" and copy(opts.loss) or nil,
+    batch_size = opts.batch_size or 32, epochs = opts.epochs or 1, n = opts.data:n(),
+    features = opts.data:features(), classes = opts.data:classes(), l1 = opts.l1 or 0, l2 = opts.l2 or 0,
+    clip = opts.clip_norm ~= nil or opts.clip_value ~= nil, scheduler = opts.scheduler ~= nil,
+    val = opts.val ~= nil or opts.validation_split ~= nil, early_stopping = opts.early_stopping ~= nil,
+    order = opts.order ~= nil, keras = opts.keras == true }
+  t.feature_mean, t.feature_sd = feature_stats(opts.data)
+  if t.classes > 1 then t.class_weights = opts.data:class_weights() end
+  return t
+end
+
+-- The model's layer kinds in order, and whether any linear has an explicit init.
+local function describe_layers(specs)
+  local kinds, init, widths = {}, false, {}
+  for i, s in ipairs(specs) do
+    kinds[i] = s.kind
+    if s.kind == "linear" then
+      widths[#widths + 1] = s.out
+      for k in pairs(s) do
+        if k ~= "kind" and k ~= "in" and k ~= "out" then init = true end
+      end
+    end
+  end
+  return { kinds = kinds, init = init, widths = widths }
+end
+
+-- Whether layer i of specs is followed by a linear layer (a hidden activation).
+function M.is_hidden(specs, i)
+  for j = i + 1, #specs do
+    if specs[j].kind == "linear" then return true end
+  end
+  return false
+end
+
+-- The validation and training sets gg.train would use (validation_split as it splits).
+local function eval_sets(opts)
+  if opts.validation_split then
+    local train, val = opts.data:split(opts.validation_split, { shuffle = false })
+    return train, val
+  end
+  return opts.data, opts.val
+end
+
+--[[ run(fix, ctx, fn) -> fn's results: calls fn() with the entry points wrapped.
+  fix: a panel entry (hooks) or nil for the unchanged configuration. ctx: { seen = table
+  filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
+  probe = true to stop at the first gg.train }. ]]
+function M.run(fix, ctx, fn)
+  fix = fix or {}
+  local seen = ctx.seen or {}
+  seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}
+  local saved = { train = gg.train, sequential = gg.nn.sequential, optim = {} }
+
+  gg.nn.sequential = function(specs, opts)
+    local list = specs
+    if type(specs) == "table" then
+      seen.models[#seen.models + 1] = describe_layers(specs)
+      if fix.layers then list = fix.layers(specs) end
+    end
+    return saved.sequential(list, opts)
+  end
+  for _, kind in ipairs(M.OPTIMIZERS) do
+    local orig = gg.optim[kind]
+    saved.optim[kind] = orig
+    gg.optim[kind] = function(model, opts)
+      local o = opts
+      if fix.optim and (opts == nil or type(opts) == "table") then o = fix.optim(kind, copy(opts)) end
+      local opt = orig(model, o)
+      if fix.lr_scale then opt:set_lr(opt:lr() * fix.lr_scale) end
+      local mom = type(opts) == "table" and opts.momentum or 0
+      seen.optimizers[#seen.optimizers + 1] = { kind = kind, lr = opt:lr() / (fix.lr_scale or 1),
+        momentum = type(mom) == "number" and mom or 0,
+        weight_decay = type(opts) == "table" and opts.weight_decay or 0 }
+      return opt
+    end
+  end
+  gg.train = function(opts)
+    if type(opts) ~= "table" or opts.data == nil or opts.model == nil then return saved.train(opts) end
+    local info = describe_train(opts)
+    seen.trains[#seen.trains + 1] = info
+    if ctx.probe then error(M.PROBED, 0) end
+    local loss = opts.loss or "mse"
+    local o = fix.train and fix.train(copy(opts), info) or opts
+    -- The outcome: the original loss on the (possibly transformed) validation or training data.
+    local train_set, val_set = eval_sets(o)
+    local target = val_set or train_set
+    local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
+    if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    local hist = saved.train(o)
+    if ctx.log then ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    return hist
+  end
+
+  local function restore()
+    gg.train, gg.nn.sequential = saved.train, saved.sequential
+    for kind, f in pairs(saved.optim) do gg.optim[kind] = f end
+  end
+  local res = table.pack(pcall(fn))
+  restore()
+  if not res[1] then error(res[2], 0) end
+  return table.unpack(res, 2, res.n)
+end
+
+--[[ probe(exp, point) -> seen: the configuration the point's run would train (see the
+  header); raises the run's own error if it fails before reaching gg.train. ]]
+function M.probe(exp, point)
+  local seen = {}
+  local run = { id = "probe", seed = 1, index = 1, params = copy(point),
+    log = function() end, diverged = function() error(M.PROBED, 0) end }
+  local ok, err = pcall(M.run, nil, { seen = seen, probe = true }, function() return exp.run(copy(point), run) end)
+  if not ok and err ~= M.PROBED then error(err, 0) end
+  return seen
+end
+
+return M
