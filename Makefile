@@ -118,7 +118,20 @@ $(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
 	@mkdir -p $$(@D)
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a $$(LDLIBS) -o $$@
-$(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
+# test_oom and the Lua out-of-memory suite link tests/failmem.c instead of core/mem.c
+# (link-time substitution: the archive's mem.o is then never pulled in; see core/mem.h).
+$(1)/tests/test_oom: tests/test_oom.c tests/failmem.c tests/failmem.h $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) -Icore tests/test_oom.c tests/failmem.c \
+	  $(1)/libgglabcore.a $$(LDLIBS) -o $$@
+$(1)/tests/gglab_failmem.so: tests/failmem.c tests/lfailmem.c tests/failmem.h $$(GLUE_SRC:%.c=$(1)/%.o) \
+                             $(1)/gen/luasrc.o $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) $$(LUA_CFLAGS) -shared -o $$@ tests/failmem.c \
+	  tests/lfailmem.c $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a $$(LDLIBS)
+$(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%) $(1)/tests/gglab_failmem.so
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
 $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))

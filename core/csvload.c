@@ -535,6 +535,12 @@ nomem:
     return l->st;
 }
 
+/* libcsv's field buffer goes through gg_realloc/gg_free like every other allocation. */
+static void *csv_realloc(void *p, size_t n)
+{
+    return gg_realloc(p, n, 1);
+}
+
 /* Read the file through libcsv into l; 0 or the status set. */
 static gg_status read_file(loader *l, FILE *fp)
 {
@@ -543,6 +549,8 @@ static gg_status read_file(loader *l, FILE *fp)
         oom(l);
         return l->st;
     }
+    csv_set_realloc_func(&p, csv_realloc);
+    csv_set_free_func(&p, gg_free);
     unsigned char *buf = gg_malloc(CHUNK, 1);
     if (!buf) {
         csv_free(&p);
