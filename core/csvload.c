@@ -237,11 +237,11 @@ static gg_status resolve(loader *l)
     const gg_csv_opts *o = l->o;
     l->resolved = 1;
     l->ncols = l->nfirst;
-    char a[32], b[32];
     if (!o->target) {
         if (o->target_index == -1)
             l->tcol = l->ncols - 1;
         else if (o->target_index < 0 || (size_t)o->target_index >= l->ncols) {
+            char a[32], b[32];
             snprintf(a, sizeof a, "%ld", o->target_index + 1);
             snprintf(b, sizeof b, "%zu", l->ncols);
             return fail(l, GG_EPARSE, "%s: target column %s is out of range (the file has %s columns)",
@@ -618,7 +618,13 @@ gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
             encode_labels(&l, y, &tmp.labels, &tmp.nlabels);
     }
     gg_dataset *ds = NULL;
-    if (!l.st && (l.st = gg_dataset_new(&ds, l.rows, l.d, 1, tmp.nlabels, err)) == GG_OK) {
+    gg_err inner;
+    if (!l.st && gg_dataset_new(&ds, l.rows, l.d, 1, tmp.nlabels, &inner)) {
+        if (inner.code == GG_ENOMEM)
+            oom(&l);
+        else  // every message starts with the path
+            l.st = gg_err_set(err, inner.code, "%s: %s", path, inner.msg);
+    } else if (!l.st) {
         memcpy(gg_dataset_x(ds).data, l.x, l.rows * l.d * sizeof *l.x);
         memcpy(gg_dataset_y(ds).data, y, l.rows * sizeof *y);
     }

@@ -1,6 +1,6 @@
 /* tests/test_oom.c — out of memory inside the core, SQLite style: every allocation of a
  * model build, an optimizer and a scheduler, a dataset load (CSV, generators, split,
- * scaler) and a training epoch is made to fail in turn, first persistently (that call
+ * scaler, corruptions) and a training epoch is made to fail in turn, first persistently (that call
  * and every later one) and then alone (only that call). Each attempt must return
  * GG_ENOMEM with an "out of memory" message (or GG_OK when a lone failure was retried,
  * as libcsv does), hand back no object, leak nothing (failmem's live-block count returns
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "corrupt.h"
 #include "csvload.h"
 #include "data.h"
 #include "failmem.h"
@@ -233,6 +234,31 @@ static gg_status op_generators(void *ctx, gg_err *err)
     return st;
 }
 
+static gg_status op_corrupt(void *ctx, gg_err *err)
+{
+    const gg_dataset *ds = ctx;
+    gg_rng r;
+    gg_rng_seed(&r, 4);
+    gg_dataset *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+    size_t changed;
+    static const size_t cols[] = {1};
+    gg_status st = NOTHING_BACK(gg_corrupt_labels(&a, ds, 0.3, -1, &r, &changed, err), a);
+    if (!st)
+        st = NOTHING_BACK(gg_corrupt_outliers(&b, ds, 0.2, 5.0, 0, &r, err), b);
+    if (!st)
+        st = NOTHING_BACK(gg_corrupt_scale(&c, ds, cols, 1, 1000.0, err), c);
+    if (!st)
+        st = NOTHING_BACK(gg_corrupt_imbalance(&d, ds, 1, 0.5, &r, err), d);
+    if (!st)
+        st = NOTHING_BACK(gg_corrupt_noise(&e, ds, 0.1, &r, err), e);
+    gg_dataset_free(a);
+    gg_dataset_free(b);
+    gg_dataset_free(c);
+    gg_dataset_free(d);
+    gg_dataset_free(e);
+    return st;
+}
+
 /* ---- training ---- */
 
 typedef struct train_ctx {
@@ -431,6 +457,9 @@ int main(void)
     gg_dataset *ds = NULL;
     gg_err err;
     if (CHECK("training data", gg_data_blobs(&ds, &bc, &r, &err) == GG_OK)) {
+        scenario corrupt = {"corruptions (labels, outliers, scale, imbalance, noise)", NULL,
+                            op_corrupt, NULL, NULL};
+        sweep(&corrupt, ds);
         train_case("training epoch", 0, 0, ds);
         train_case("training epoch growing the scratch", 0, 1, ds);
         train_case("training on explicit batches", 1, 1, ds);
