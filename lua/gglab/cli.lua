@@ -283,6 +283,11 @@ local function cmd_run(args, out, argv)
     out.stderr:write("gglab: ", msg, "\n")
     return 1
   end
+  -- A write error (full disk) stopped the sweep; what was saved is intact (runner.run).
+  if result.store_error then
+    out.stderr:write("gglab: ", result.store_error, "\n")
+    return 1
+  end
   if opts.report and not result.interrupted then
     local path, info = require("gglab.report").write(result.out)
     if not path then
