@@ -94,13 +94,20 @@ static void free_strs(char **v, size_t n)
     gg_free(v);
 }
 
-/* Cell text for a message, cut to SHOW bytes with "..." (buf needs SHOW + 4). */
+/* Cell text for a message: at most SHOW bytes of it, then "..." if cut; control bytes
+ * (a NUL, a tab) shown as \xNN so the message says what the cell holds. buf needs
+ * 4 * SHOW + 4 bytes. */
 static const char *shown(const char *s, size_t len, char *buf)
 {
-    if (len <= SHOW)
-        return s;
-    memcpy(buf, s, SHOW);
-    strcpy(buf + SHOW, "...");
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < SHOW; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
+    }
+    strcpy(buf + o, len > SHOW ? "..." : "");
     return buf;
 }
 
@@ -289,7 +296,7 @@ static void cell_error(loader *l, size_t col, const char *fmt, const char *s, si
 {
     if (l->pending)
         return;
-    char name[64], buf[SHOW + 4];
+    char name[64], buf[4 * SHOW + 4];
     char where[96];
     snprintf(where, sizeof where, "row %zu, %s", l->record + 1, colname(l, col, name));
     gg_err_set(&l->cell, GG_EPARSE, fmt, l->path, where, shown(s, len, buf));
