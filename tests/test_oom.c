@@ -1,12 +1,12 @@
 /* tests/test_oom.c — out of memory inside the core, SQLite style: every allocation of a
  * model build, an optimizer and a scheduler, a dataset load (CSV, generators, split,
- * scaler, corruptions) and a training epoch is made to fail in turn, first persistently (that call
- * and every later one) and then alone (only that call). Each attempt must return
- * GG_ENOMEM with an "out of memory" message (or GG_OK when a lone failure was retried,
- * as libcsv does), hand back no object, leak nothing (failmem's live-block count returns
- * to where it was; ASan checks the same under make sanitize) and leave the objects it
- * was given as they were: a training epoch that failed changed no parameter, and the
- * model trains afterwards to the same bits as one that never saw a failure.
+ * scaler, corruptions) and a training epoch is made to fail in turn, first persistently
+ * (that call and every later one) and then alone (only that call). Each attempt must
+ * return GG_ENOMEM with an "out of memory" message (or GG_OK when a lone failure was
+ * retried, as libcsv does), hand back no object, leak nothing (failmem's live-block
+ * count returns to where it was; ASan checks the same under make sanitize) and leave the
+ * objects it was given as they were: a training epoch that failed changed no parameter,
+ * and the model trains afterwards to the same bits as one that never saw a failure.
  *
  * Linked with tests/failmem.c instead of core/mem.c (see core/mem.h). */
 #include <stdio.h>
