@@ -198,7 +198,13 @@ static int train_evaluate(lua_State *L)
     lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);
     gg_err err;
     double v;
-    if (gg_train_check(&c, lm->m, NULL, ds, &err) || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
+    /* Checked as gg_evaluate runs it, in eval mode: a batch of 1 row is fine for BatchNorm
+     * then, whatever mode the model is in now (training, inside gg.train). */
+    int training = gg_model_training(lm->m);
+    gg_model_set_training(lm->m, 0);
+    gg_status st = gg_train_check(&c, lm->m, NULL, ds, &err);
+    gg_model_set_training(lm->m, training);
+    if (st || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
         return lg_fail(L, f, &err);
     lm->gen++;
     lua_pushnumber(L, v);

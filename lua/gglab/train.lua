@@ -10,7 +10,7 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras", "early_stopping" }
+  "scheduler_step", "keras", "early_stopping", "val_loss" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -97,6 +97,11 @@ local function check(opts)
       fail("validation_split must be a number in (0, 1), got " .. describe(vs))
     end
     if opts.val ~= nil then fail("give either val or validation_split, not both") end
+  end
+  local vname = type(opts.val_loss) == "table" and opts.val_loss[1] or opts.val_loss
+  if opts.val_loss ~= nil and not LOSSES[vname] then
+    fail("val_loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
+      .. "'cross_entropy', 'nll' (or {name, options...}), got " .. describe(opts.val_loss))
   end
   local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
   if opts.loss ~= nil and not LOSSES[lname] then
@@ -224,7 +229,7 @@ function M.train(opts)
     hist.epoch_loss[epoch] = mean
     if run then run:log(opts.keras and "loss" or "epoch_loss", mean, step, epoch) end
     if opts.val then
-      local v = gg.evaluate(opts.model, opts.val, { loss = epoch_opts.loss })
+      local v = gg.evaluate(opts.model, opts.val, { loss = opts.val_loss or epoch_opts.loss })
       hist.val_loss[epoch] = v
       if run then run:log("val_loss", v, step, epoch) end
     end
