@@ -400,7 +400,7 @@ the cause whose fix measurably restores training. See docs/doctor.md.
 
 options:
   --set NAME=V[,V...]  as for gglab run: pick the configuration
-  --seeds N            seeds per change (default 10; at least 2)
+  --seeds N            seeds per change (default 20; at least 2)
   --seed-offset K      use seeds K+1..K+N (a disjoint set to check a verdict)
   --all                diagnose every configuration of the sweep in turn
   -j, --jobs N         worker processes (default: the number of cores)
@@ -432,7 +432,7 @@ local function cmd_doctor(args, out)
       .. "--set or diagnose each with --all\n", exp.name, #configs, table.concat(doctor.varying(configs), ", ")))
     return 1
   end
-  local n, offset = opts.seeds or 10, opts.seed_offset or 0
+  local n, offset = opts.seeds or 20, opts.seed_offset or 0
   local seeds = {}
   for i = 1, n do seeds[i] = offset + i end
   local base = opts.out or ("results/" .. exp.name .. "/doctor")

@@ -11,7 +11,8 @@
      without one) after training — one scale for all fixes.
   3. Symptoms of the unchanged runs: diverging (non-finite loss in >= 25 % of seeds),
      training loss rising (last epoch > 1.1 x its minimum in >= half), validation loss
-     rising while the training loss falls (>= half).
+     rising while the training loss falls (last > 1.5 x its minimum, >= half). A run that
+     restored its best epoch (early stopping) is read up to that epoch.
   4. Effect of a fix: per seed, the difference in log outcome against the unchanged run
      of that seed (a diverged run counts as 100 x its loss before training); the median
      difference, a percentile
@@ -19,11 +20,14 @@
      Holm-adjusted across the panel. A fix "helps" when its adjusted p < 0.05 and its
      median difference is below -log(margin) (default margin 1.5x).
   5. Verdict: no symptom and no fix that helps -> "no problem found". Otherwise the best
-     helping fix names the dominant cause; the next fix of another cause is named too when
-     the two are indistinguishable (their paired difference is not significant). A problem
-     with no helping fix has "no single dominant cause". When the best fix leaves a
-     symptom, every other applicable fix is combined with it (second step) and a combination
-     that helps against the best fix alone names two interacting causes.
+     helping fix names the dominant cause: one that leaves no symptom, unless another
+     helping fix beats it by the margin (paired, significant); the next fix of another cause
+     is named too when the two are indistinguishable (their paired difference is not
+     significant). A problem with no helping fix has "no single dominant cause". When the
+     best fix leaves a symptom, or a fix of another cause helps on its own too, every other
+     applicable fix is combined with it (second step); the best combination that leaves no
+     symptom and helps against the best fix alone (any amount after a symptom, else by the
+     margin) names two interacting causes.
   Output: the printed diagnosis and <out>/doctor.csv. ]]
 local gg = require "gglab"
 local intervene = require "gglab.intervene"
@@ -37,6 +41,11 @@ local M = {}
 M.BOOTSTRAP = 2000
 M.ALPHA = 0.05
 M.DIVERGED_FACTOR = 100
+-- A curve "rises" when its last value is above RISE x its minimum. The validation loss
+-- needs the margin a fix must beat (1.5x): on a small validation set a healthy run's loss
+-- drifts by more than 10 % (one row of 45 changes it), which is no problem any fix solves.
+M.RISE = 1.1
+M.VAL_RISE = 1.5
 
 -- ---- statistics ----
 
@@ -135,6 +144,12 @@ local function rises(list, factor)
   return last == last and last > factor * min
 end
 
+-- The first n entries of list (all of it when n is nil).
+local function upto(list, n)
+  if not list or not n or n >= #list then return list end
+  return table.move(list, 1, n, 1, {})
+end
+
 --[[ symptoms(results) -> {diverged = k, rising = k, val_rising = k, n = n, list = {...}}:
   the problem signs of a set of runs (one per seed). ]]
 function M.symptoms(results)
@@ -143,10 +158,12 @@ function M.symptoms(results)
     if r.status == "diverged" then
       s.diverged = s.diverged + 1
     elseif r.status == "ok" then
-      local train = r.curves.epoch_loss or r.curves.loss
-      if rises(train, 1.1) then s.rising = s.rising + 1 end
-      local val = r.curves.val_loss
-      if val and rises(val, 1.1) and train and #train >= 2 and train[#train] < train[1] then
+      -- A run that restored its best epoch (early stopping) ends with that epoch's model.
+      local best = r.curves.doctor_best_epoch and r.curves.doctor_best_epoch[#r.curves.doctor_best_epoch]
+      local train = r.curves.epoch_loss and upto(r.curves.epoch_loss, best) or r.curves.loss
+      if rises(train, M.RISE) then s.rising = s.rising + 1 end
+      local val = upto(r.curves.val_loss, best)
+      if val and rises(val, M.VAL_RISE) and train and #train >= 2 and train[#train] < train[1] then
         s.val_rising = s.val_rising + 1
       end
     end
@@ -286,6 +303,24 @@ function M.diagnose(exp, point, opts)
     if a.effect.median ~= b.effect.median then return a.effect.median < b.effect.median end
     return a.fix.name < b.fix.name
   end)
+  -- ... unless another helping fix is better still, by the margin and significantly (paired):
+  -- then the clean fix only hides the problem less well (e.g. clipping a bad initialisation),
+  -- and the better fix, with the second step, names the causes.
+  if #helping > 1 and #helping[1].symptoms.list == 0 then
+    local strongest = helping[1]
+    for _, row in ipairs(helping) do
+      if row.effect.median < strongest.effect.median then strongest = row end
+    end
+    if strongest ~= helping[1] then
+      local d = M.bootstrap(paired(groups[strongest.fix.name], groups[helping[1].fix.name]), seed + 777)
+      if d.p < M.ALPHA and d.median ~= nil and d.median < -math.log(margin) then
+        for i, row in ipairs(helping) do
+          if row == strongest then table.remove(helping, i) break end
+        end
+        table.insert(helping, 1, strongest)
+      end
+    end
+  end
   if #base_symptoms.list == 0 and #helping == 0 then
     report.verdict = "no problem found"
   elseif #helping == 0 then
@@ -305,7 +340,14 @@ function M.diagnose(exp, point, opts)
       end
     end
     -- Second step: the best fix leaves a symptom -> is a second change needed too?
-    if opts.second_step ~= false and #best.symptoms.list > 0 and #fixes > 1 then
+    -- ... or a fix of another cause helps on its own too: is that cause still there once the
+    -- best fix is in (then the combination must beat the best fix alone by the margin)?
+    local residual = #best.symptoms.list > 0
+    local other = false
+    for _, row in ipairs(helping) do
+      if row.fix.cause ~= best.fix.cause then other = true end
+    end
+    if opts.second_step ~= false and (residual or other) and #fixes > 1 then
       local combos = {}
       for _, f in ipairs(fixes) do
         if f.cause ~= best.fix.cause then combos[#combos + 1] = panel_mod.combine(best.fix, f) end
@@ -319,12 +361,17 @@ function M.diagnose(exp, point, opts)
         return a.fix.name < b.fix.name
       end)
       report.second = rows2
-      local top = rows2[1]
-      if top and helps(top, 1) and #top.symptoms.list == 0 then
+      -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
+      local top
+      for _, row in ipairs(rows2) do
+        if helps(row, residual and 1 or margin) and #row.symptoms.list == 0 then top = row break end
+      end
+      if top then
         for _, f in ipairs(fixes) do
           if best.fix.name .. "+" .. f.name == top.fix.name then
             report.causes = { best.fix.cause, f.cause }
             report.interacting = top
+            report.tied = nil   -- the verdict names the interacting pair, not the tie
           end
         end
       end

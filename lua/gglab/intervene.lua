@@ -148,7 +148,15 @@ function M.run(fix, ctx, fn)
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
     local hist = saved.train(o)
-    if ctx.log then ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    if ctx.log then
+      ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
+      -- Early stopping that restored its best epoch: the model is that epoch's, so the
+      -- symptoms read the curves only up to it (gglab.doctor.symptoms).
+      local es = o.early_stopping
+      if type(hist) == "table" and hist.best_epoch and type(es) == "table" and es.restore_best ~= false then
+        ctx.log("doctor_best_epoch", hist.best_epoch)
+      end
+    end
     return hist
   end
 
