@@ -150,7 +150,7 @@ static int train_epoch(lua_State *L)
         size_t seen = 0, off = 0;
         for (size_t s = 0; s < nb && !res.diverged; s++) {
             gg_step_log one = {log.loss + s, log.grad_norm ? log.grad_norm + s : NULL,
-                               log.lr ? log.lr + s : NULL};
+                               log.lr ? log.lr + s : NULL, log.diag};
             gg_epoch_result r1;
             if (gg_train_batches(lm->m, o, ds, &c, idx + off, counts + s, 1, &one, &r1, &err))
                 return lg_fail(L, f, &err);

@@ -1,0 +1,578 @@
+/* core/diag.c — training diagnostics and the sharpness estimate (see diag.h). */
+#include "diag.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "act.h"
+#include "clip.h"
+#include "mem.h"
+
+/* First power-iteration vector: a fixed stream, so estimates are reproducible. */
+#define START_SEED 0x5eed5eedULL
+
+/* One Linear layer's weight matrix in the flat buffers. */
+typedef struct lin_info {
+    size_t off;  /* offset of W (out, in) */
+    size_t n;    /* out * in */
+} lin_info;
+
+struct gg_diag {
+    gg_diag_cfg cfg;
+    size_t np;            /* model parameters */
+    size_t nbuf;          /* model buffers (BatchNorm running statistics) */
+    size_t nlin;          /* Linear layers */
+    lin_info *lin;        /* nlin */
+    float sig_hi, sig_lo; /* sigmoid(+-5) and tanh(+-5) as the model's kernels round them: an */
+    float tanh_hi, tanh_lo; /* output beyond them had a pre-activation beyond +-5 */
+    long t;               /* steps counted by gg_diag_after_backward */
+    int active;           /* the current step is recorded */
+    int grad_nonfinite;   /* the current step's gradients had a NaN/inf */
+    double correct, total; /* accuracy counts since gg_diag_begin */
+    int classify;         /* the loss of the current run is a classification loss */
+    /* parameter-sized scratch */
+    float *w0;            /* parameters before the step / before the sharpness probes */
+    float *gsave;         /* gradients saved around the sharpness probes */
+    float *gplus;         /* gradient at w + eps d */
+    float *P;             /* optimizer preconditioner */
+    float *ps;            /* P^-1/2 (0 where P <= 0) */
+    float *x;             /* power-iteration vector, kept as the next warm start */
+    int have_x;
+    float *bufsave;       /* BatchNorm running statistics (nbuf) */
+    /* the fixed sharpness batch */
+    size_t *rows;
+    float *y;
+    size_t nrows, rows_cap, y_cap;
+    /* records */
+    gg_diag_record *recs;
+    float *rec_floats;    /* 3 * nlin per record */
+    size_t nrec, rec_cap;
+};
+
+gg_diag_cfg gg_diag_defaults(void)
+{
+    return (gg_diag_cfg){.every = 1, .sharpness_every = 0, .sharpness_rows = 0,
+                         .sharpness_iters = 20, .sharpness_tol = 1e-3};
+}
+
+static gg_status check_cfg(const gg_diag_cfg *c, gg_err *err)
+{
+    if (c->every == 0)
+        return gg_err_set(err, GG_EINVAL, "every must be >= 1, got 0");
+    if (c->sharpness_iters < 1)
+        return gg_err_set(err, GG_EINVAL, "sharpness_iters must be >= 1, got %d", c->sharpness_iters);
+    if (!(c->sharpness_tol >= 0.0) || isinf(c->sharpness_tol))
+        return gg_err_set(err, GG_EINVAL, "sharpness_tol must be a non-negative number, got %g",
+                          c->sharpness_tol);
+    return GG_OK;
+}
+
+/* f(5) and f(-5) as act's forward kernel computes them. */
+static void act_bounds(gg_act a, float *hi, float *lo)
+{
+    const float x[2] = {GG_DIAG_SATURATION, -GG_DIAG_SATURATION};
+    float y[2];
+    gg_act_forward(a, NULL, y, x, 2);
+    *hi = y[0];
+    *lo = y[1];
+}
+
+gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, gg_err *err)
+{
+    *out = NULL;
+    gg_status st = check_cfg(cfg, err);
+    if (st)
+        return st;
+    gg_diag *d = gg_calloc(1, sizeof *d);
+    if (!d)
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating diagnostics");
+    d->cfg = *cfg;
+    d->np = gg_model_nparams(m);
+    d->nbuf = gg_model_nbuffers(m);
+    const size_t nl = gg_model_layers(m);
+    for (size_t i = 0; i < nl; i++)
+        d->nlin += gg_model_layer(m, i).kind == GG_LAYER_LINEAR;
+    d->lin = gg_calloc(d->nlin, sizeof *d->lin);
+    d->w0 = gg_malloc(d->np, sizeof(float));
+    d->gsave = gg_malloc(d->np, sizeof(float));
+    d->gplus = gg_malloc(d->np, sizeof(float));
+    d->P = gg_malloc(d->np, sizeof(float));
+    d->ps = gg_malloc(d->np, sizeof(float));
+    d->x = gg_malloc(d->np, sizeof(float));
+    d->bufsave = gg_malloc(d->nbuf, sizeof(float));
+    if (!d->lin || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
+        gg_diag_free(d);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", d->np);
+    }
+    // Linear weights: tensor k of the model is W when its layer is Linear (tensors come in
+    // pairs per Linear and per affine BatchNorm, in layer order).
+    size_t k = 0, j = 0;
+    for (size_t i = 0; i < nl; i++) {
+        gg_layer_cfg c = gg_model_layer_cfg(m, i);
+        if (c.kind == GG_LAYER_LINEAR) {
+            size_t off, rows, cols;
+            gg_model_tensor_info(m, k, &off, &rows, &cols);
+            d->lin[j++] = (lin_info){off, rows * cols};
+            k += 2;
+        } else if (c.kind == GG_LAYER_BATCHNORM && c.affine) {
+            k += 2;
+        }
+    }
+    act_bounds(GG_ACT_SIGMOID, &d->sig_hi, &d->sig_lo);
+    act_bounds(GG_ACT_TANH, &d->tanh_hi, &d->tanh_lo);
+    *out = d;
+    return GG_OK;
+}
+
+void gg_diag_free(gg_diag *d)
+{
+    if (!d)
+        return;
+    gg_free(d->lin);
+    gg_free(d->w0);
+    gg_free(d->gsave);
+    gg_free(d->gplus);
+    gg_free(d->P);
+    gg_free(d->ps);
+    gg_free(d->x);
+    gg_free(d->bufsave);
+    gg_free(d->rows);
+    gg_free(d->y);
+    gg_free(d->recs);
+    gg_free(d->rec_floats);
+    gg_free(d);
+}
+
+size_t gg_diag_linear_layers(const gg_diag *d) { return d->nlin; }
+size_t gg_diag_nrecords(const gg_diag *d) { return d->nrec; }
+const gg_diag_record *gg_diag_record_at(const gg_diag *d, size_t i) { return &d->recs[i]; }
+
+int gg_diag_train_accuracy(const gg_diag *d, double *acc)
+{
+    if (!d->classify || d->total == 0.0)
+        return 0;
+    *acc = d->correct / d->total;
+    return 1;
+}
+
+/* ---- the fixed sharpness batch ---- */
+
+/* Rows floor(j n / rows), j < rows, and their target buffer; reserves the model. */
+static gg_status prepare_batch(gg_diag *d, gg_model *m, const gg_dataset *ds, gg_err *err)
+{
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds);
+    size_t rows = d->cfg.sharpness_rows == 0 || d->cfg.sharpness_rows > n ? n : d->cfg.sharpness_rows;
+    if (rows > d->rows_cap) {
+        gg_free(d->rows);
+        d->rows_cap = 0;
+        if (!(d->rows = gg_malloc(rows, sizeof *d->rows)))
+            return gg_err_set(err, GG_ENOMEM, "out of memory for a sharpness batch of %zu rows", rows);
+        d->rows_cap = rows;
+    }
+    size_t ny;
+    if (gg_mul_overflow(rows, k, &ny))
+        return gg_err_set(err, GG_ENOMEM, "sharpness batch of %zu rows x %zu targets is too large", rows, k);
+    if (ny > d->y_cap) {
+        gg_free(d->y);
+        d->y_cap = 0;
+        if (!(d->y = gg_malloc(ny, sizeof *d->y)))
+            return gg_err_set(err, GG_ENOMEM, "out of memory for a sharpness batch of %zu rows", rows);
+        d->y_cap = ny;
+    }
+    for (size_t j = 0; j < rows; j++)
+        d->rows[j] = (size_t)(((unsigned long long)j * n) / rows);  // n, rows < 2^31
+    d->nrows = rows;
+    return gg_model_reserve(m, rows, err);
+}
+
+gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_train_cfg *cfg,
+                        size_t nsteps, gg_err *err)
+{
+    d->nrec = 0;
+    d->active = 0;
+    d->correct = d->total = 0.0;
+    d->classify = gg_diag_is_classification(cfg->loss.kind);
+    // Steps t+1 .. t+nsteps hold at most this many multiples of every and of sharpness_every.
+    size_t want = nsteps / d->cfg.every + 1;
+    if (d->cfg.sharpness_every)
+        want += nsteps / d->cfg.sharpness_every + 1;
+    want = want < nsteps ? want : nsteps;
+    if (want > d->rec_cap) {
+        size_t nf;
+        gg_free(d->recs);
+        gg_free(d->rec_floats);
+        d->rec_cap = 0;
+        d->recs = gg_malloc(want, sizeof *d->recs);
+        d->rec_floats = gg_mul_overflow(want, 3 * d->nlin, &nf) ? NULL : gg_malloc(nf, sizeof(float));
+        if (!d->recs || !d->rec_floats)
+            return gg_err_set(err, GG_ENOMEM, "out of memory for %zu diagnostics records", want);
+        d->rec_cap = want;
+    }
+    if (d->cfg.sharpness_every)
+        return prepare_batch(d, m, ds, err);
+    return GG_OK;
+}
+
+/* ---- helpers over flat arrays (double sums in index order) ---- */
+
+static double sumsq(const float *a, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * (double)a[i];
+    return s;
+}
+
+static int any_nonfinite(const float *a, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= !isfinite(a[i]);
+    return bad;
+}
+
+/* Saturation and ReLU statistics from the activations cached for backward. */
+static void act_stats(const gg_diag *d, const gg_model *m, gg_diag_record *r)
+{
+    const size_t B = gg_model_batch(m), nl = gg_model_layers(m);
+    double sat = 0.0, sat_n = 0.0, zero = 0.0, relu_n = 0.0, dead = 0.0, units = 0.0;
+    for (size_t i = 0; i < nl; i++) {
+        gg_layer_spec s = gg_model_layer(m, i);
+        if (s.kind != GG_LAYER_ACT)
+            continue;
+        const float *y = gg_model_layer_output(m, i);
+        const size_t w = s.out, cnt = B * w;
+        if (s.act == GG_ACT_SIGMOID || s.act == GG_ACT_TANH) {
+            const float hi = s.act == GG_ACT_SIGMOID ? d->sig_hi : d->tanh_hi;
+            const float lo = s.act == GG_ACT_SIGMOID ? d->sig_lo : d->tanh_lo;
+            for (size_t k = 0; k < cnt; k++)
+                sat += y[k] > hi || y[k] < lo;
+            sat_n += (double)cnt;
+        } else if (s.act == GG_ACT_RELU) {
+            for (size_t k = 0; k < cnt; k++)
+                zero += y[k] <= 0.0f;
+            for (size_t j = 0; j < w; j++) {
+                int alive = 0;
+                for (size_t b = 0; b < B && !alive; b++)
+                    alive = !(y[b * w + j] <= 0.0f);
+                dead += !alive;
+            }
+            relu_n += (double)cnt;
+            units += (double)w;
+        }
+    }
+    r->saturated_frac = sat_n > 0.0 ? (float)(sat / sat_n) : NAN;
+    r->relu_zero_frac = relu_n > 0.0 ? (float)(zero / relu_n) : NAN;
+    r->dead_relu_frac = units > 0.0 ? (float)(dead / units) : NAN;
+}
+
+/* ---- hooks ---- */
+
+static double norm_type_of(const gg_train_cfg *cfg)
+{
+    return cfg->clip_norm > 0.0 && cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
+}
+
+void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, const float *y,
+                            size_t B)
+{
+    d->t++;
+    if (d->classify)
+        gg_diag_accuracy_count(&cfg->loss, gg_model_layer_output(m, gg_model_layers(m) - 1), y,
+                               B, gg_model_out(m), &d->correct, &d->total);
+    const size_t K = d->cfg.sharpness_every;
+    d->active = d->t % (long)d->cfg.every == 0 || (K && d->t % (long)K == 0);
+    if (!d->active)
+        return;
+    if (d->nrec == d->rec_cap) {  // no gg_diag_begin for this many steps: nothing to record into
+        d->active = 0;
+        return;
+    }
+    gg_diag_record *r = &d->recs[d->nrec];
+    float *lf = d->rec_floats + d->nrec * 3 * d->nlin;
+    *r = (gg_diag_record){.step = d->t, .layer_grad_norm = lf, .layer_update_ratio = lf + d->nlin,
+                          .layer_weight_var = lf + 2 * d->nlin};
+    const float *g = gg_model_grads(m);
+    r->grad_norm = gg_grad_norm(m, norm_type_of(cfg));
+    for (size_t l = 0; l < d->nlin; l++)
+        lf[l] = (float)sqrt(sumsq(g + d->lin[l].off, d->lin[l].n));
+    r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
+    size_t zeros = 0;
+    for (size_t i = 0; i < d->np; i++)
+        zeros += g[i] == 0.0f;
+    r->zero_grad_frac = (float)((double)zeros / (double)d->np);
+    d->grad_nonfinite = any_nonfinite(g, d->np);
+    act_stats(d, m, r);
+    memcpy(d->w0, gg_model_params(m), d->np * sizeof(float));
+}
+
+/* Mean of lr_t / P over the parameters with P > 0. */
+static float mean_step(const float *P, size_t n, double lr)
+{
+    double s = 0.0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (P[i] > 0.0f) {
+            s += lr / (double)P[i];
+            k++;
+        }
+    }
+    return k ? (float)(s / (double)k) : NAN;
+}
+
+static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                          const gg_train_cfg *cfg, double lr, gg_sharpness *out);
+
+void gg_diag_after_step(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                        const gg_train_cfg *cfg)
+{
+    if (!d->active)
+        return;
+    d->active = 0;
+    gg_diag_record *r = &d->recs[d->nrec++];
+    float *lf = d->rec_floats + (d->nrec - 1) * 3 * d->nlin;
+    const float *w = gg_model_params(m);
+    r->grad_norm_clipped = gg_grad_norm(m, norm_type_of(cfg));  // the optimizer never writes grads
+    double abs_sum = 0.0, count = 0.0;
+    float max_ratio = NAN;
+    for (size_t l = 0; l < d->nlin; l++) {
+        const size_t off = d->lin[l].off, n = d->lin[l].n;
+        double dw2 = 0.0, w2 = 0.0, mean = 0.0, var = 0.0;
+        for (size_t i = off; i < off + n; i++) {
+            double dw = (double)w[i] - (double)d->w0[i];
+            dw2 += dw * dw;
+            w2 += (double)d->w0[i] * (double)d->w0[i];
+            abs_sum += fabs(dw);
+            mean += (double)w[i];
+        }
+        mean /= (double)n;
+        for (size_t i = off; i < off + n; i++)
+            var += ((double)w[i] - mean) * ((double)w[i] - mean);
+        float ratio = (float)(sqrt(dw2) / sqrt(w2));
+        lf[d->nlin + l] = ratio;
+        lf[2 * d->nlin + l] = (float)(var / (double)n);
+        max_ratio = fmaxf(max_ratio, ratio);  // fmaxf ignores a NaN operand
+        count += (double)n;
+    }
+    r->update_ratio = max_ratio;
+    r->mean_abs_update = count > 0.0 ? (float)(abs_sum / count) : NAN;
+    r->nonfinite = d->grad_nonfinite || any_nonfinite(w, d->np) ? 1.0f : 0.0f;
+    const double lr = gg_optim_precond(o, d->P);
+    r->eff_lr = mean_step(d->P, d->np, lr);
+    const size_t K = d->cfg.sharpness_every;
+    if (K && r->step % (long)K == 0) {
+        r->has_sharpness = 1;
+        sharpness_run(d, m, o, ds, cfg, lr, &r->sharpness);
+    }
+}
+
+/* ---- sharpness ---- */
+
+/* Loss and gradient of the training loss on the fixed batch at the current parameters,
+ * with the dropout masks of saved (the same for every probe). Gradients replace the
+ * model's. */
+static float batch_grad(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_train_cfg *cfg,
+                        const gg_rng *drop)
+{
+    const size_t B = d->nrows;
+    *gg_model_dropout_rng(m) = *drop;
+    gg_dataset_gather(ds, d->rows, B, gg_model_input(m, B), d->y);
+    gg_model_zero_grad(m);
+    const float *pred = gg_model_run(m, B);
+    float *dout = gg_model_dout(m);
+    float l = gg_loss_forward(&cfg->loss, dout, pred, d->y, B, gg_model_out(m));
+    if (isfinite(l)) {
+        gg_model_backward(m, dout);
+        if (cfg->l1 != 0.0 || cfg->l2 != 0.0)
+            l += gg_penalty(m, cfg->l1, cfg->l2, 1);
+    }
+    return l;
+}
+
+/* The probe point w0 + s * dir, rounded to float as it is stored. */
+static float probe(float w0, double s, float dir)
+{
+    return (float)((double)w0 + s * (double)dir);
+}
+
+/* Power iteration on A = P^-1/2 H P^-1/2 with the preconditioner already in d->P. For a
+ * unit vector x, the direction in parameter space is u = P^-1/2 x; the gradients at the
+ * stored points w+ = fl(w0 + e u) and w- = fl(w0 - e u) give y = g(w+) - g(w-) ~ H delta
+ * with delta = w+ - w- (exact in double, so the rounding of w0 +- e u costs nothing).
+ * With x' = P^1/2 delta / 2e ~ x, the Rayleigh quotient of A at x' is
+ * delta.y / delta.P delta, and the next vector is P^-1/2 y, normalised. e is
+ * cbrt(FLT_EPSILON) (1 + ||w0||) / ||u||: a relative step of ~5e-3 balances the
+ * central difference's O(e^2) truncation against float32 gradient rounding O(eps/e);
+ * on a quadratic the truncation term is exactly 0 (docs/diagnostics.md). */
+static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                          const gg_train_cfg *cfg, double lr, gg_sharpness *out)
+{
+    const size_t n = d->np;
+    float *w = gg_model_params(m), *g = gg_model_grads(m);
+    const gg_rng drop = *gg_model_dropout_rng(m);
+    memcpy(d->w0, w, n * sizeof(float));
+    memcpy(d->gsave, g, n * sizeof(float));
+    if (d->nbuf)
+        memcpy(d->bufsave, gg_model_buffers(m), d->nbuf * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        d->ps[i] = d->P[i] > 0.0f ? (float)(1.0 / sqrt((double)d->P[i])) : 0.0f;
+    if (!d->have_x) {
+        gg_rng r;
+        gg_rng_seed(&r, START_SEED);
+        for (size_t i = 0; i < n; i++)
+            d->x[i] = (float)gg_rng_normal(&r);
+        d->have_x = 1;
+    }
+    const double wnorm = sqrt(sumsq(d->w0, n));
+    double lam = (double)NAN, prev = (double)NAN;
+    int it = 0;
+    while (it < d->cfg.sharpness_iters) {
+        it++;
+        double unorm = 0.0;
+        for (size_t i = 0; i < n; i++)
+            unorm += (double)(d->ps[i] * d->x[i]) * (double)(d->ps[i] * d->x[i]);
+        unorm = sqrt(unorm);
+        if (!(unorm > 0.0) || !isfinite(unorm)) {
+            lam = unorm == 0.0 ? 0.0 : (double)NAN;
+            break;
+        }
+        const double e = cbrt((double)FLT_EPSILON) * (1.0 + wnorm) / unorm;
+        for (size_t i = 0; i < n; i++)
+            w[i] = probe(d->w0[i], e, d->ps[i] * d->x[i]);
+        batch_grad(d, m, ds, cfg, &drop);
+        memcpy(d->gplus, g, n * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            w[i] = probe(d->w0[i], -e, d->ps[i] * d->x[i]);
+        batch_grad(d, m, ds, cfg, &drop);
+        double num = 0.0, den = 0.0, xn = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const float u = d->ps[i] * d->x[i];
+            const double delta = (double)probe(d->w0[i], e, u) - (double)probe(d->w0[i], -e, u);
+            const double yi = (double)d->gplus[i] - (double)g[i];
+            num += delta * yi;
+            den += delta * delta * (double)d->P[i];
+        }
+        lam = num / den;
+        for (size_t i = 0; i < n; i++) {
+            d->x[i] = (float)((double)d->ps[i] * ((double)d->gplus[i] - (double)g[i]));
+            xn += (double)d->x[i] * (double)d->x[i];
+        }
+        xn = sqrt(xn);
+        if (!(xn > 0.0) || !isfinite(xn) || !isfinite(lam)) {
+            d->have_x = 0;  // start afresh next time
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            d->x[i] = (float)((double)d->x[i] / xn);
+        if (it > 1 && fabs(lam - prev) <= d->cfg.sharpness_tol * fabs(lam))
+            break;
+        prev = lam;
+    }
+    memcpy(w, d->w0, n * sizeof(float));
+    memcpy(g, d->gsave, n * sizeof(float));
+    if (d->nbuf)
+        memcpy(gg_model_buffers(m), d->bufsave, d->nbuf * sizeof(float));
+    *gg_model_dropout_rng(m) = drop;
+    out->value = lam;
+    out->limit = o ? gg_optim_stability(o) / lr : (double)NAN;
+    out->iters = it;
+}
+
+gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                            const gg_train_cfg *cfg, gg_sharpness *out, gg_err *err)
+{
+    gg_status st = gg_train_check(cfg, m, o, ds, err);
+    if (st || (st = prepare_batch(d, m, ds, err)))
+        return st;
+    double lr = (double)NAN;
+    if (o) {
+        lr = gg_optim_precond(o, d->P);
+    } else {
+        for (size_t i = 0; i < d->np; i++)
+            d->P[i] = 1.0f;
+    }
+    sharpness_run(d, m, o, ds, cfg, lr, out);
+    return GG_OK;
+}
+
+/* ---- accuracy and ranges ---- */
+
+int gg_diag_is_classification(gg_loss_kind kind)
+{
+    return kind == GG_LOSS_CROSS_ENTROPY || kind == GG_LOSS_NLL || kind == GG_LOSS_BCE ||
+           kind == GG_LOSS_BCE_LOGITS;
+}
+
+void gg_diag_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y,
+                            size_t B, size_t k, double *correct, double *total)
+{
+    if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL) {
+        for (size_t b = 0; b < B; b++) {
+            if ((long)y[b] == loss->ignore_index)
+                continue;
+            const float *row = pred + b * k;
+            size_t best = 0;
+            for (size_t c = 1; c < k; c++)
+                best = row[c] > row[best] ? c : best;
+            *correct += (double)((size_t)y[b] == best);
+            *total += 1.0;
+        }
+        return;
+    }
+    const float cut = loss->kind == GG_LOSS_BCE ? 0.5f : 0.0f;
+    for (size_t i = 0; i < B * k; i++)
+        *correct += (double)((pred[i] > cut) == (y[i] > 0.5f));
+    *total += (double)(B * k);
+}
+
+gg_status gg_diag_accuracy(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
+                           size_t chunk, double *out, gg_err *err)
+{
+    if (!gg_diag_is_classification(loss->kind))
+        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
+                          gg_loss_name(loss->kind));
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
+    if (chunk == 0)
+        chunk = 256;
+    if (chunk > n)
+        chunk = n;
+    gg_status st = gg_model_reserve(m, chunk, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(chunk, sizeof *idx);
+    float *y = gg_malloc(chunk, k * sizeof *y);
+    if (!idx || !y) {
+        gg_free(idx);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
+    }
+    double correct = 0.0, total = 0.0;
+    const int was_training = gg_model_training(m);
+    gg_model_set_training(m, 0);
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t B = n - start < chunk ? n - start : chunk;
+        for (size_t r = 0; r < B; r++)
+            idx[r] = start + r;
+        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
+        gg_diag_accuracy_count(loss, gg_model_run(m, B), y, B, mo, &correct, &total);
+    }
+    gg_model_set_training(m, was_training);
+    gg_free(idx);
+    gg_free(y);
+    *out = total > 0.0 ? correct / total : (double)NAN;
+    return GG_OK;
+}
+
+void gg_diag_range(const float *x, size_t n, float *lo, float *hi)
+{
+    float a = x[0], b = x[0];
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        nan |= x[i] != x[i];
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = nan ? (float)NAN : a;
+    *hi = nan ? (float)NAN : b;
+}
