@@ -482,7 +482,12 @@ static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_d
 gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
                             const gg_train_cfg *cfg, gg_sharpness *out, gg_err *err)
 {
-    gg_status st = gg_train_check(cfg, m, o, ds, err);
+    // Checked as one full batch of the fixed rows (a 1-row batch with BatchNorm is refused).
+    const size_t n = gg_dataset_n(ds), want = d->cfg.sharpness_rows;
+    gg_train_cfg c = *cfg;
+    c.batch_size = want == 0 || want > n ? n : want;
+    c.shuffle = c.drop_last = 0;
+    gg_status st = gg_train_check(&c, m, o, ds, err);
     if (st || (st = prepare_batch(d, m, ds, err)))
         return st;
     double lr = (double)NAN;
