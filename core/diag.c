@@ -12,9 +12,16 @@
 /* First power-iteration vector: a fixed stream, so estimates are reproducible. */
 #define START_SEED 0x5eed5eedULL
 
-/* One Linear layer's weight matrix in the flat buffers. */
+/* One parameter tensor in the flat buffers. */
+typedef struct tensor_info {
+    size_t off;  /* offset */
+    size_t n;    /* elements */
+    long lin;    /* the Linear layer (0-based) whose W this is, or -1 */
+} tensor_info;
+
+/* One Linear layer's weight matrix W (out, in). */
 typedef struct lin_info {
-    size_t off;  /* offset of W (out, in) */
+    size_t off;  /* offset of W */
     size_t n;    /* out * in */
 } lin_info;
 
@@ -24,6 +31,8 @@ struct gg_diag {
     size_t nbuf;          /* model buffers (BatchNorm running statistics) */
     size_t nlin;          /* Linear layers */
     lin_info *lin;        /* nlin */
+    size_t nt;            /* parameter tensors */
+    tensor_info *tens;    /* nt */
     float sig_hi, sig_lo; /* sigmoid(+-5) and tanh(+-5) as the model's kernels round them: an */
     float tanh_hi, tanh_lo; /* output beyond them had a pre-activation beyond +-5 */
     long t;               /* steps counted by gg_diag_after_backward */
@@ -94,6 +103,8 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     for (size_t i = 0; i < nl; i++)
         d->nlin += gg_model_layer(m, i).kind == GG_LAYER_LINEAR;
     d->lin = gg_calloc(d->nlin, sizeof *d->lin);
+    d->nt = gg_model_ntensors(m);
+    d->tens = gg_calloc(d->nt, sizeof *d->tens);
     d->w0 = gg_malloc(d->np, sizeof(float));
     d->gsave = gg_malloc(d->np, sizeof(float));
     d->gplus = gg_malloc(d->np, sizeof(float));
@@ -101,9 +112,14 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     d->ps = gg_malloc(d->np, sizeof(float));
     d->x = gg_malloc(d->np, sizeof(float));
     d->bufsave = gg_malloc(d->nbuf, sizeof(float));
-    if (!d->lin || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
+    if (!d->lin || !d->tens || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
         gg_diag_free(d);
         return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", d->np);
+    }
+    for (size_t k = 0; k < d->nt; k++) {
+        size_t off, rows, cols;
+        gg_model_tensor_info(m, k, &off, &rows, &cols);
+        d->tens[k] = (tensor_info){off, rows * cols, -1};
     }
     // Linear weights: tensor k of the model is W when its layer is Linear (tensors come in
     // pairs per Linear and per affine BatchNorm, in layer order).
@@ -111,9 +127,8 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     for (size_t i = 0; i < nl; i++) {
         gg_layer_cfg c = gg_model_layer_cfg(m, i);
         if (c.kind == GG_LAYER_LINEAR) {
-            size_t off, rows, cols;
-            gg_model_tensor_info(m, k, &off, &rows, &cols);
-            d->lin[j++] = (lin_info){off, rows * cols};
+            d->tens[k].lin = (long)j;
+            d->lin[j++] = (lin_info){d->tens[k].off, d->tens[k].n};
             k += 2;
         } else if (c.kind == GG_LAYER_BATCHNORM && c.affine) {
             k += 2;
@@ -130,6 +145,7 @@ void gg_diag_free(gg_diag *d)
     if (!d)
         return;
     gg_free(d->lin);
+    gg_free(d->tens);
     gg_free(d->w0);
     gg_free(d->gsave);
     gg_free(d->gplus);
@@ -214,14 +230,36 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
     return GG_OK;
 }
 
-/* ---- helpers over flat arrays (double sums in index order) ---- */
+/* ---- helpers over flat arrays ----
+ * Sums run in double over four lanes (element i into lane i mod 4, the lanes added as
+ * (0 + 1) + (2 + 3)): a fixed order, so results are reproducible, and four independent
+ * chains instead of one latency-bound chain. */
 
 static double sumsq(const float *a, size_t n)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)a[i] * (double)a[i];
-    return s;
+    double l[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            l[k] += (double)a[i + k] * (double)a[i + k];
+    for (; i < n; i++)
+        l[0] += (double)a[i] * (double)a[i];
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+/* Sum of squares of a gradient tensor; counts its exact zeros into *zeros and sets *bad
+ * when an entry is NaN or +-inf. */
+static double grad_stats(const float *g, size_t n, size_t *zeros, int *bad)
+{
+    size_t z = 0;
+    int b = 0;
+    for (size_t i = 0; i < n; i++) {
+        z += g[i] == 0.0f;
+        b |= !isfinite(g[i]);
+    }
+    *zeros += z;
+    *bad |= b;
+    return sumsq(g, n);
 }
 
 static int any_nonfinite(const float *a, size_t n)
@@ -230,6 +268,55 @@ static int any_nonfinite(const float *a, size_t n)
     for (size_t i = 0; i < n; i++)
         bad |= !isfinite(a[i]);
     return bad;
+}
+
+/* Over one Linear's weights before (w0) and after (w) the step: s[0] = sum dw^2,
+ * s[1] = sum w0^2, s[2] = sum |dw|, s[3] = sum (w - c), s[4] = sum (w - c)^2 with the
+ * shift c = w[0] (keeps the one-pass variance exact enough when the mean is large).
+ * Lanes as sumsq, unrolled so the accumulators stay in registers. */
+static void update_stats(const float *w, const float *w0, size_t n, double s[5])
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    size_t i = 0;
+#define UPD(lane, j)                                              \
+    do {                                                          \
+        const double dw = (double)w[j] - (double)w0[j];           \
+        a##lane += dw * dw;                                       \
+        b##lane += (double)w0[j] * (double)w0[j];                 \
+        c##lane += fabs(dw);                                      \
+    } while (0)
+    for (; i + 4 <= n; i += 4) {
+        UPD(0, i);
+        UPD(1, i + 1);
+        UPD(2, i + 2);
+        UPD(3, i + 3);
+    }
+    for (; i < n; i++)
+        UPD(0, i);
+#undef UPD
+    s[0] = (a0 + a1) + (a2 + a3);
+    s[1] = (b0 + b1) + (b2 + b3);
+    s[2] = (c0 + c1) + (c2 + c3);
+    const double c = n ? (double)w[0] : 0.0;
+    a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0;
+#define VAR(lane, j)                                              \
+    do {                                                          \
+        const double v = (double)w[j] - c;                        \
+        a##lane += v;                                             \
+        b##lane += v * v;                                         \
+    } while (0)
+    for (i = 0; i + 4 <= n; i += 4) {
+        VAR(0, i);
+        VAR(1, i + 1);
+        VAR(2, i + 2);
+        VAR(3, i + 3);
+    }
+    for (; i < n; i++)
+        VAR(0, i);
+#undef VAR
+    s[3] = (a0 + a1) + (a2 + a3);
+    s[4] = (b0 + b1) + (b2 + b3);
 }
 
 /* Saturation and ReLU statistics from the activations cached for backward. */
@@ -293,32 +380,47 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
     float *lf = d->rec_floats + d->nrec * 3 * d->nlin;
     *r = (gg_diag_record){.step = d->t, .layer_grad_norm = lf, .layer_update_ratio = lf + d->nlin,
                           .layer_weight_var = lf + 2 * d->nlin};
+    // One pass over the gradients: per-tensor sums of squares give the total 2-norm (as
+    // gg_grad_norm: each tensor's norm rounded to float, then the norm of those) and the
+    // per-layer norms; zeros and non-finite entries are counted on the way.
     const float *g = gg_model_grads(m);
-    r->grad_norm = gg_grad_norm(m, norm_type_of(cfg));
-    for (size_t l = 0; l < d->nlin; l++)
-        lf[l] = (float)sqrt(sumsq(g + d->lin[l].off, d->lin[l].n));
-    r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
+    const double p = norm_type_of(cfg);
+    double total = 0.0;
     size_t zeros = 0;
-    for (size_t i = 0; i < d->np; i++)
-        zeros += g[i] == 0.0f;
+    int bad = 0;
+    for (size_t k = 0; k < d->nt; k++) {
+        const float tn = (float)sqrt(grad_stats(g + d->tens[k].off, d->tens[k].n, &zeros, &bad));
+        total += (double)tn * (double)tn;
+        if (d->tens[k].lin >= 0)
+            lf[d->tens[k].lin] = tn;
+    }
+    r->grad_norm = p == 2.0 ? (float)sqrt(total) : gg_grad_norm(m, p);
+    r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
     r->zero_grad_frac = (float)((double)zeros / (double)d->np);
-    d->grad_nonfinite = any_nonfinite(g, d->np);
+    d->grad_nonfinite = bad;
     act_stats(d, m, r);
     memcpy(d->w0, gg_model_params(m), d->np * sizeof(float));
 }
 
-/* Mean of lr_t / P over the parameters with P > 0. */
+/* Mean of lr_t / P over the parameters with P > 0: 1/P in float (a diagnostic needs no
+ * more), summed in double over lanes as sumsq. */
 static float mean_step(const float *P, size_t n, double lr)
 {
-    double s = 0.0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (P[i] > 0.0f) {
-            s += lr / (double)P[i];
-            k++;
-        }
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    size_t k = 0, i = 0;
+#define INV(j) (P[j] > 0.0f ? 1.0f / P[j] : 0.0f)
+    for (; i + 4 <= n; i += 4) {
+        l0 += (double)INV(i);
+        l1 += (double)INV(i + 1);
+        l2 += (double)INV(i + 2);
+        l3 += (double)INV(i + 3);
     }
-    return k ? (float)(s / (double)k) : NAN;
+    for (; i < n; i++)
+        l0 += (double)INV(i);
+#undef INV
+    for (i = 0; i < n; i++)
+        k += P[i] > 0.0f;
+    return k ? (float)(lr * ((l0 + l1) + (l2 + l3)) / (double)k) : NAN;
 }
 
 static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
@@ -333,26 +435,21 @@ void gg_diag_after_step(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dat
     gg_diag_record *r = &d->recs[d->nrec++];
     float *lf = d->rec_floats + (d->nrec - 1) * 3 * d->nlin;
     const float *w = gg_model_params(m);
-    r->grad_norm_clipped = gg_grad_norm(m, norm_type_of(cfg));  // the optimizer never writes grads
+    // The optimizer never writes the gradients: they are still the clipped ones.
+    const int clipped = cfg->clip_norm > 0.0 || cfg->clip_value > 0.0;
+    r->grad_norm_clipped = clipped ? gg_grad_norm(m, norm_type_of(cfg)) : r->grad_norm;
     double abs_sum = 0.0, count = 0.0;
     float max_ratio = NAN;
     for (size_t l = 0; l < d->nlin; l++) {
         const size_t off = d->lin[l].off, n = d->lin[l].n;
-        double dw2 = 0.0, w2 = 0.0, mean = 0.0, var = 0.0;
-        for (size_t i = off; i < off + n; i++) {
-            double dw = (double)w[i] - (double)d->w0[i];
-            dw2 += dw * dw;
-            w2 += (double)d->w0[i] * (double)d->w0[i];
-            abs_sum += fabs(dw);
-            mean += (double)w[i];
-        }
-        mean /= (double)n;
-        for (size_t i = off; i < off + n; i++)
-            var += ((double)w[i] - mean) * ((double)w[i] - mean);
-        float ratio = (float)(sqrt(dw2) / sqrt(w2));
+        double st[5];
+        update_stats(w + off, d->w0 + off, n, st);
+        const double mean = st[3] / (double)n;
+        const float ratio = (float)(sqrt(st[0]) / sqrt(st[1]));
         lf[d->nlin + l] = ratio;
-        lf[2 * d->nlin + l] = (float)(var / (double)n);
+        lf[2 * d->nlin + l] = (float)(st[4] / (double)n - mean * mean);
         max_ratio = fmaxf(max_ratio, ratio);  // fmaxf ignores a NaN operand
+        abs_sum += st[2];
         count += (double)n;
     }
     r->update_ratio = max_ratio;

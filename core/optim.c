@@ -642,8 +642,10 @@ double gg_optim_precond(const gg_optim *o, float *P)
         const float *v = o->cfg.adam.amsgrad ? o->s3 : o->s2;
         const float bc2_sqrt = (float)sqrt(1.0 - gg_powi(o->cfg.adam.beta2, o->t));
         const float eps = (float)o->cfg.adam.eps;
-        for (size_t i = 0; i < n; i++)
-            P[i] = v[i] == 0.0f ? 0.0f : sqrtf(v[i]) / bc2_sqrt + eps;  // Adam's denom
+        for (size_t i = 0; i < n; i++) {
+            const float den = sqrtf(v[i]) / bc2_sqrt + eps;  // Adam's denom
+            P[i] = v[i] == 0.0f ? 0.0f : den;
+        }
         return lr;
     }
     case GG_OPTIM_KERAS_ADAM: {
