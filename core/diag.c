@@ -537,11 +537,16 @@ static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_d
         const double e = cbrt((double)FLT_EPSILON) * (1.0 + wnorm) / unorm;
         for (size_t i = 0; i < n; i++)
             w[i] = probe(d->w0[i], e, d->ps[i] * d->x[i]);
-        batch_grad(d, m, ds, cfg, &drop);
+        const float lp = batch_grad(d, m, ds, cfg, &drop);
         memcpy(d->gplus, g, n * sizeof(float));
         for (size_t i = 0; i < n; i++)
             w[i] = probe(d->w0[i], -e, d->ps[i] * d->x[i]);
-        batch_grad(d, m, ds, cfg, &drop);
+        const float lm = batch_grad(d, m, ds, cfg, &drop);
+        if (!isfinite(lp) || !isfinite(lm)) {  // no gradient at a probe: no estimate
+            lam = (double)NAN;
+            d->have_x = 0;
+            break;
+        }
         double num = 0.0, den = 0.0, xn = 0.0;
         for (size_t i = 0; i < n; i++) {
             const float u = d->ps[i] * d->x[i];

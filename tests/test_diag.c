@@ -461,6 +461,14 @@ static void test_sharpness_linear(void)
     CHECK_EQ("subsampled sharpness runs", gg_diag_sharpness(d, m, NULL, ds, &c, &sh, &err), GG_OK);
     CHECK_REL("fixed batch = every 3rd row", sh.value, slam, 1e-4);
     gg_dataset_free(sub);
+    // Parameters so large that the loss overflows at the probes: no estimate (NaN), and
+    // the model is still left as it was.
+    for (size_t i = 0; i < np; i++)
+        gg_model_params(m)[i] = 1e20f;
+    memcpy(wsave, gg_model_params(m), sizeof wsave);
+    CHECK_EQ("overflowing sharpness runs", gg_diag_sharpness(d, m, NULL, ds, &c, &sh, &err), GG_OK);
+    CHECK("overflow: NaN", isnan(sh.value));
+    CHECK("overflow: parameters restored", memcmp(wsave, gg_model_params(m), sizeof wsave) == 0);
     gg_diag_free(d);
     gg_optim_free(o);
     gg_model_free(m);
