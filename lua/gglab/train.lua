@@ -160,6 +160,8 @@ end
   clipping by norm or when log_grad_norm is true.
   order: a list of batches (lists of 1-based row numbers) replayed as each epoch instead
   of batch_size/shuffle/drop_last — to follow another framework's data order exactly.
+  diagnostics = {every=, sharpness_every=, ...}: gradient, update, activation and sharpness
+  curves computed in the C loop (lua/gglab/diagnostics.lua), also in history.diagnostics.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
   diverged=bool, diverged_step=N|nil}. ]]
 function M.train(opts)
