@@ -202,6 +202,118 @@ local function fmt(x)
   return string.format("%.3g", x)
 end
 
+-- ---- evidence: what the unchanged runs' diagnostics say ----
+
+local function finite_values(list)
+  local out = {}
+  for _, v in ipairs(list or {}) do if util.is_finite(v) then out[#out + 1] = v end end
+  return out
+end
+
+local function max_of(list)
+  local m
+  for _, v in ipairs(finite_values(list)) do if not m or v > m then m = v end end
+  return m
+end
+
+local function last_of(list)
+  local f = finite_values(list)
+  return f[#f]
+end
+
+--[[ evidence(results) -> list of {cause, text}: the diagnostics signals of the unchanged
+  runs (medians over seeds) that point to a cause, with the published rule of thumb they
+  are read against. Evidence, not the verdict: the verdict comes from the fixes. ]]
+function M.evidence(results)
+  local function med(f)
+    local xs = {}
+    for _, r in ipairs(results) do
+      local v = f(r.curves)
+      if v ~= nil and v == v then xs[#xs + 1] = v end
+    end
+    return M.median(xs), #xs
+  end
+  local out = {}
+  local function add(cause, text) out[#out + 1] = { cause = cause, text = text } end
+  local ur = med(function(c) return max_of(c.update_ratio) end)
+  if ur and ur > 1e-1 then
+    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3", fmt(ur)))
+  end
+  local sh = med(function(c)
+    local s, l = c.sharpness, c.sharpness_limit
+    if not s or not l then return nil end
+    local m
+    for i = 1, math.min(#s, #l) do
+      if util.is_finite(s[i]) and util.is_finite(l[i]) and l[i] > 0 then m = math.max(m or 0, s[i] / l[i]) end
+    end
+    return m
+  end)
+  if sh and sh > 1.5 then
+    add("lr_too_high", string.format("sharpness %s x the stability limit (2/lr for SGD)", fmt(sh)))
+  end
+  local sat = med(function(c) return last_of(c.saturated_frac) end)
+  if sat and sat > 0.5 then
+    add("saturation", string.format("%s%% of sigmoid/tanh units saturated (beyond +-5; DeepDiagnosis flags > 50%%)",
+      fmt(100 * sat)))
+  end
+  local dead = med(function(c) return last_of(c.dead_relu_frac) end)
+  if dead and dead > 0.5 then
+    add("dead_relu", string.format("%s%% of ReLU units dead on a whole batch", fmt(100 * dead)))
+  end
+  local zg = med(function(c) return last_of(c.zero_grad_frac) end)
+  if zg and zg >= 0.7 then
+    add("dead_relu", string.format("%s%% of gradient entries exactly 0 (AUTOTRAINER flags >= 70%%)", fmt(100 * zg)))
+  end
+  local growth = med(function(c)
+    local g = finite_values(c.grad_norm)
+    if #g < 2 or g[1] <= 0 then return nil end
+    return max_of(g) / g[1]
+  end)
+  if growth and growth > 100 then
+    add("exploding_gradients", string.format("gradient norm grows to %s x its first value", fmt(growth)))
+  end
+  local ratio = med(function(c) return last_of(c.grad_ratio) end)
+  if ratio and ratio > 70 then
+    add("exploding_gradients", string.format("first/last layer gradient ratio %s (AUTOTRAINER: > 70)", fmt(ratio)))
+  elseif ratio and ratio < 1e-3 then
+    add("saturation", string.format("first/last layer gradient ratio %s (AUTOTRAINER vanishing: < 1e-3)", fmt(ratio)))
+  end
+  local span = med(function(c)
+    local lo, hi = c.input_min and c.input_min[1], c.input_max and c.input_max[1]
+    if not lo or not hi then return nil end
+    return math.max(math.abs(lo), math.abs(hi))
+  end)
+  if span and span > 10 then
+    add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])", fmt(span)))
+  end
+  local wv = med(function(c)
+    local m
+    for k, list in pairs(c) do
+      if k:match("^weight_var_l%d+$") then
+        local v = list[1]
+        if v and util.is_finite(v) then m = math.max(m or 0, v) end
+      end
+    end
+    return m
+  end)
+  if wv and wv > 10 then
+    add("bad_init", string.format("initial weight variance up to %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
+  elseif wv and wv < 1e-5 then
+    add("bad_init", string.format("initial weight variance %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
+  end
+  local spikes = med(function(c)
+    local f = finite_values(c.loss_spike)
+    if #f == 0 then return nil end
+    local k = 0
+    for _, v in ipairs(f) do k = k + v end
+    return k / #f
+  end)
+  if spikes and spikes > 0.1 then
+    add("lr_too_high", string.format("loss spikes in %s%% of the recorded steps", fmt(100 * spikes)))
+  end
+  return out
+end
+
 -- ---- the procedure ----
 
 local function group(results)
@@ -228,7 +340,8 @@ local function run_panel(exp, point, fixes, opts, out)
     run = function(p, run)
       local pt = util.copy(base)
       pt.seed = p.seed
-      local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end }
+      local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end,
+        diagnostics = p.fix == "none" and opts.diagnostics ~= false }
       return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx, function() return exp.run(pt, run) end)
     end,
   }
@@ -282,6 +395,7 @@ function M.diagnose(exp, point, opts)
   local groups, runs, _ = run_panel(exp, point, fixes, opts, opts.out .. "/panel")
   local baseline = groups.none or {}
   local base_symptoms = M.symptoms(baseline)
+  local evidence = M.evidence(baseline)
   local seed = 12345
   local rows = effects(groups, fixes, baseline, seed)
   table.sort(rows, function(a, b)
@@ -290,7 +404,7 @@ function M.diagnose(exp, point, opts)
     return a.fix.name < b.fix.name
   end)
   local report = { point = point, seeds = opts.seeds, symptoms = base_symptoms, rows = rows, skipped = skipped,
-    margin = margin, seen = seen }
+    margin = margin, seen = seen, evidence = evidence }
   local base_outs = {}
   for _, r in ipairs(baseline) do if r.outcome then base_outs[#base_outs + 1] = r.outcome end end
   report.baseline_outcome = M.median(base_outs)
@@ -464,6 +578,18 @@ function M.text(report)
       L[#L + 1] = string.format("  then %s: median change against the first fix alone %s, no symptom left",
         report.interacting.fix.text, effect_text(report.interacting))
     end
+  end
+  if report.evidence and #report.evidence > 0 then
+    local named = {}
+    for _, c in ipairs(report.causes or {}) do named[c] = true end
+    local agree, other = {}, {}
+    for _, e in ipairs(report.evidence) do
+      if named[e.cause] then agree[#agree + 1] = e.text else other[#other + 1] = e.text .. " (" .. e.cause .. ")" end
+    end
+    if #agree > 0 then L[#L + 1] = "  diagnostics that agree: " .. table.concat(agree, "; ") end
+    if #other > 0 then L[#L + 1] = "  other diagnostics: " .. table.concat(other, "; ") end
+  elseif report.evidence then
+    L[#L + 1] = "  diagnostics: no signal beyond the published thresholds"
   end
   L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
     .. "Holm-adjusted p; helps = p < 0.05 and at least %.3gx better):", report.margin)

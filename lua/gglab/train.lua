@@ -170,6 +170,35 @@ local function check(opts)
   if opts.diagnostics ~= nil then check_diagnostics(opts.diagnostics) end
 end
 
+local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true }
+local ACTIVATION_KINDS = { relu = true, sigmoid = true, tanh = true, leaky_relu = true, gelu = true, elu = true,
+  silu = true, softplus = true, identity = true }
+
+--[[ What a run trains, for the symptom detectors (run:meta, gglab.symptoms): declared once
+  per gg.train call when the run context takes it; fields the script declared itself win. ]]
+local function declare_meta(run, opts, loss)
+  if type(run) ~= "table" or type(run.meta) ~= "function" then return end
+  local layers = opts.model:layers()
+  local acts, drop, out_act = {}, {}, "none"
+  local last_linear = 0
+  for i, l in ipairs(layers) do if l.kind == "linear" then last_linear = i end end
+  for i, l in ipairs(layers) do
+    if ACTIVATION_KINDS[l.kind] then
+      if i < last_linear then acts[#acts + 1] = l.kind else out_act = l.kind end
+    elseif l.kind == "dropout" then
+      drop[#drop + 1] = l.p
+    end
+  end
+  local name = type(loss) == "table" and loss[1] or loss or "mse"
+  local meta = { epochs = opts.epochs or 1, lr = opts.optimizer:lr(),
+    optimizer = tostring(opts.optimizer):match("^gglab%.Optim%((%w+)") or "unknown", loss = name,
+    task = CLASSIFY[name] and "classification" or "regression", activations = acts,
+    output_activation = out_act, dropout = drop, input_dtype = "float" }
+  local mine = run._meta or {}
+  for k in pairs(mine) do meta[k] = nil end
+  if next(meta) then run:meta(meta) end
+end
+
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
   clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false,
@@ -228,6 +257,7 @@ function M.train(opts)
   end
   opts.model:train()  -- like a PyTorch loop's model.train(); gg.evaluate switches to eval itself
   local run = opts.log
+  declare_meta(run, opts, opts.loss)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   local diag = diagnostics.start(opts, epoch_opts.loss, run, hist)
   epoch_opts.diagnostics = diag and diag.diag
