@@ -502,6 +502,25 @@ do
     batch_too_small = true, outliers = true })[r.cause])
 end
 
+do -- evidence: diagnostics signals of the unchanged runs, read against the published thresholds
+  local D = require "gglab.doctor"
+  local function run(c) return { status = "ok", curves = c } end
+  local ev = D.evidence {
+    run { update_ratio = { 0.01, 0.5 }, sharpness = { 10, 40 }, sharpness_limit = { 20, 20 }, saturated_frac = { 0.2, 0.8 },
+      grad_norm = { 1, 500 }, input_min = { -50 }, input_max = { 3 } },
+    run { update_ratio = { 0.02, 0.3 }, sharpness = { 10, 50 }, sharpness_limit = { 20, 20 }, saturated_frac = { 0.9 },
+      grad_norm = { 2, 4000 }, input_min = { -1 }, input_max = { 20 } },
+  }
+  local by = {}
+  for _, e in ipairs(ev) do by[e.cause] = (by[e.cause] or "") .. e.text .. "|" end
+  T.ok("evidence: update ratio (median of the runs' maxima 0.4)", (by.lr_too_high or ""):find("update/weight ratio up to 0.4 ", 1, true) ~= nil)
+  T.ok("evidence: sharpness 2.25 x the limit", (by.lr_too_high or ""):find("sharpness 2.25 x", 1, true) ~= nil)
+  T.ok("evidence: saturation 85 %", (by.saturation or ""):find("85% of sigmoid/tanh units", 1, true) ~= nil)
+  T.ok("evidence: gradient growth 1250x", (by.exploding_gradients or ""):find("grows to 1.25e+03 x", 1, true) ~= nil)
+  T.ok("evidence: inputs up to 35", (by.unscaled_features or ""):find("input values up to 35 ", 1, true) ~= nil)
+  T.eq("evidence: quiet runs say nothing", #D.evidence { run { update_ratio = { 1e-3 }, saturated_frac = { 0.1 } } }, 0)
+end
+
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then
   print("evaluation skipped (GGLAB_DOCTOR_EVAL=0)")
   T.done()
