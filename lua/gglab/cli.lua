@@ -441,11 +441,12 @@ local function cmd_doctor(args, out)
     local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
       margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout, stderr = out.stderr })
     doctor.write_csv(report, dir .. "/doctor.csv")
+    doctor.write_text(report, dir .. "/doctor.txt")
     if opts.quiet then
       out.stdout:write(doctor.summary(report))
     else
       out.stdout:write(doctor.text(report))
-      out.stdout:write("Wrote ", dir, "/doctor.csv\n")
+      out.stdout:write("Wrote ", dir, "/doctor.csv and doctor.txt (gglab report shows it)\n")
     end
   end
   return 0

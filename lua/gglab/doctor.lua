@@ -606,6 +606,14 @@ function M.text(report)
   return table.concat(L, "\n") .. "\n"
 end
 
+--[[ write_text(report, path): the printed diagnosis, for gglab report's Doctor section. ]]
+function M.write_text(report, path)
+  local f, err = io.open(path, "w")
+  if not f then error(string.format("cannot write '%s': %s", path, tostring(err)), 0) end
+  f:write(M.text(report))
+  f:close()
+end
+
 --[[ write_csv(report, path): doctor.csv, one row per fix (and per second-step combination). ]]
 function M.write_csv(report, path)
   local rows = { { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds", "diverged",
