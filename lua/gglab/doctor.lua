@@ -23,11 +23,11 @@
      helping fix names the dominant cause: one that leaves no symptom, unless another
      helping fix beats it by the margin (paired, significant); the next fix of another cause
      is named too when the two are indistinguishable (their paired difference is not
-     significant). A problem with no helping fix has "no single dominant cause". When the
+     significant and its upper bound is within the margin: equivalent, not just unproven). A problem with no helping fix has "no single dominant cause". When the
      best fix leaves a symptom, or a fix of another cause helps on its own too, every other
      applicable fix is combined with it (second step); the best combination that leaves no
-     symptom and helps against the best fix alone (any amount after a symptom, else by the
-     margin) names two interacting causes.
+     symptom and helps against the best fix alone by the margin names two interacting
+     causes.
   Output: the printed diagnosis and <out>/doctor.csv. ]]
 local gg = require "gglab"
 local intervene = require "gglab.intervene"
@@ -446,7 +446,7 @@ function M.diagnose(exp, point, opts)
     for _, row in ipairs(helping) do
       if row.fix.cause ~= best.fix.cause and (#row.symptoms.list == 0) == (#best.symptoms.list == 0) then
         local d = M.bootstrap(paired(groups[row.fix.name], groups[best.fix.name]), seed + 999)
-        if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA then
+        if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA and d.hi < math.log(margin) then
           report.causes[2] = row.fix.cause
           report.tied = row
         end
@@ -478,7 +478,7 @@ function M.diagnose(exp, point, opts)
       -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
       local top
       for _, row in ipairs(rows2) do
-        if helps(row, residual and 1 or margin) and #row.symptoms.list == 0 then top = row break end
+        if helps(row, margin) and #row.symptoms.list == 0 then top = row break end
       end
       if top then
         for _, f in ipairs(fixes) do

@@ -548,15 +548,10 @@ for _, row in ipairs(res.rows) do
     T.eq(row.name .. ": no problem found, seed set A", row.a.verdict, "no problem found")
     T.eq(row.name .. ": no problem found, seed set B", row.b.verdict, "no problem found")
   end
-  -- The dominant cause must not depend on the seeds; the full verdict (a second cause,
-  -- named when it is only just significant) is counted below.
-  T.ok(string.format("%s: the same dominant cause on the disjoint seeds (A: %s; B: %s)", row.name,
-    row.a.verdict, row.b.verdict), E.same_dominant(row.a, row.b))
+  -- (two indistinguishable causes may come in either order: eval.same)
+  T.ok(string.format("%s: the same verdict on the disjoint seed set (A: %s; B: %s)", row.name,
+    row.a.verdict, row.b.verdict), E.same(row.a, row.b))
 end
-local same = 0
-for _, row in ipairs(res.rows) do if E.same(row.a, row.b) then same = same + 1 end end
-T.ok(string.format("the whole verdict is the same on both seed sets in >= 90%% of configurations (%d/%d)", same,
-  #res.rows), same >= 0.9 * #res.rows)
 T.ok(string.format("the doctor beats the random fix (%d vs %d right, %.1f expected, of %d)", t.doctor_a.broken,
   t.random.broken, t.random.expected_broken, t.broken),
   t.doctor_a.broken > t.random.broken and t.doctor_a.broken > t.random.expected_broken)
