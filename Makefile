@@ -27,6 +27,9 @@ DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
 # browser (tests/lua/test_report_browser.lua). Installed when root; otherwise those tests
 # skip themselves and say so.
 TEST_PKGS := slurm-wlm munge chromium
+# Also for make test (docs/reliability.md): libFuzzer harnesses (clang), cppcheck, and a
+# valgrind pass over the C tests; each is skipped, saying so, when its tool is missing.
+TEST_PKGS += clang libclang-rt-14-dev cppcheck valgrind
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wdouble-promotion -Wundef
@@ -77,9 +80,9 @@ test-deps: deps
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "gglab: the Slurm and browser tests will be skipped (not root; missing:$$missing)"; exit 0; \
+	    echo "gglab: the tests needing them will be skipped (not root; missing:$$missing)"; exit 0; \
 	  fi; \
-	  echo "gglab: installing$$missing (for the Slurm and browser tests)"; \
+	  echo "gglab: installing$$missing (for the Slurm, browser, fuzzing and lint tests)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
@@ -118,7 +121,20 @@ $(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
 	@mkdir -p $$(@D)
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a $$(LDLIBS) -o $$@
-$(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%)
+# test_oom and the Lua out-of-memory suite link tests/failmem.c instead of core/mem.c
+# (link-time substitution: the archive's mem.o is then never pulled in; see core/mem.h).
+$(1)/tests/test_oom: tests/test_oom.c tests/failmem.c tests/failmem.h $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) -Icore tests/test_oom.c tests/failmem.c \
+	  $(1)/libgglabcore.a $$(LDLIBS) -o $$@
+$(1)/tests/gglab_failmem.so: tests/failmem.c tests/lfailmem.c tests/failmem.h $$(GLUE_SRC:%.c=$(1)/%.o) \
+                             $(1)/gen/luasrc.o $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) $$(LUA_CFLAGS) -shared -o $$@ tests/failmem.c \
+	  tests/lfailmem.c $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a $$(LDLIBS)
+$(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%) $(1)/tests/gglab_failmem.so
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
 $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
@@ -136,7 +152,7 @@ $(BUILD)/embed: lua/embed.c Makefile
 run: all
 	./$(BUILD)/gglab run experiments/lr_sweep.lua --report
 
-test: test-deps $(BUILD)/tests-all $(GENERIC)/gglab
+test: test-deps $(BUILD)/tests-all $(GENERIC)/gglab fuzz-build
 	@sh tests/run.sh $(BUILD)
 
 sanitize: test-deps $(SAN)/tests-all
@@ -149,6 +165,50 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+
+# ---- fuzzing (libFuzzer; clang from Debian) ----
+# Harnesses in tests/fuzz/, built with clang's fuzzer, ASan and UBSan runtimes; the code
+# under test is compiled into them instrumented (the CSV loader) or reached through the
+# embedded Lua modules (--set parsing). make test replays every seed and regression input
+# and fuzzes each harness for FUZZ_SECONDS (tests/fuzz/run.sh); make fuzz runs longer.
+CLANG        ?= clang
+FUZZ         := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_TIME    ?= 600
+FUZZ_FLAGS   := -std=c11 $(WARN) -fno-math-errno -DGG_NO_CLONES -g -O1 \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CSV_SRC := core/csvload.c core/data.c core/tensor.c core/status.c
+FUZZ_BINS    := $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_overrides
+# Prints a note and builds nothing when clang or its libFuzzer runtime is missing.
+have_fuzzer = command -v $(CLANG) >/dev/null 2>&1 && \
+	test -e "$$($(CLANG) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-x86_64.a" || \
+	{ echo "gglab: $@ not built (needs clang and libclang-rt-14-dev)"; exit 0; }
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ)/fuzz_csv: tests/fuzz/fuzz_csv.c tests/failmem.c tests/failmem.h $(FUZZ_CSV_SRC) \
+                  $(BUILD)/libgglabcore.a Makefile | test-deps
+	@$(have_fuzzer); mkdir -p $(@D); printf '  %-6s %s\n' FUZZCC $@; \
+	$(CLANG) $(FUZZ_FLAGS) -Icore tests/fuzz/fuzz_csv.c tests/failmem.c $(FUZZ_CSV_SRC) \
+	  $(BUILD)/libgglabcore.a $(LDLIBS) -o $@
+$(FUZZ)/fuzz_overrides: tests/fuzz/fuzz_overrides.c $(GLUE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/luasrc.o \
+                        $(BUILD)/libgglabcore.a Makefile | test-deps
+	@$(have_fuzzer); mkdir -p $(@D); printf '  %-6s %s\n' FUZZCC $@; \
+	$(CLANG) $(FUZZ_FLAGS) $(LUA_CFLAGS) tests/fuzz/fuzz_overrides.c $(GLUE_SRC:%.c=$(BUILD)/%.o) \
+	  $(BUILD)/gen/luasrc.o $(BUILD)/libgglabcore.a $(LUA_LIBS) $(LDLIBS) -o $@
+
+# make fuzz [FUZZ_TIME=seconds per harness]: the corpora grow in build/fuzz/corpus/; a crash
+# is written to build/fuzz/artifacts/ (copy it into tests/fuzz/<name>_regressions/).
+fuzz: fuzz-build
+	@for f in $(FUZZ_BINS); do [ -x $$f ] || exit 1; \
+	  FUZZ_LOG=- sh tests/fuzz/run.sh $$f $(FUZZ_TIME) || exit 1; done
+
+# cppcheck over core/ and lua/ (configuration and reasons in tests/lint.sh); make test runs
+# it too, with a valgrind pass over the C tests (tests/valgrind.sh).
+.PHONY: lint
+lint:
+	@sh tests/lint.sh
 
 # PyTorch/sklearn parity fixtures (never part of make test): need Debian's python3-torch
 # and python3-sklearn.

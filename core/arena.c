@@ -17,10 +17,12 @@ gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err)
 {
     if (bytes <= a->cap)
         return GG_OK;
-    gg_arena_free(a);
-    void *raw = gg_malloc(1, bytes + ALIGN);
+    // The old block is released only once the new one exists: on failure the arena, and
+    // the pointers its owner carved from it, stay valid.
+    void *raw = bytes <= SIZE_MAX - ALIGN ? gg_malloc(1, bytes + ALIGN) : NULL;
     if (!raw)
         return gg_err_set(err, GG_ENOMEM, "out of memory reserving %zu bytes of scratch", bytes);
+    gg_arena_free(a);
     uintptr_t p = ((uintptr_t)raw + ALIGN - 1) / ALIGN * ALIGN;
     a->raw = raw;
     a->base = (char *)p;

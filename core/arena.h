@@ -15,7 +15,8 @@ typedef struct gg_arena {
     size_t used;  /* bytes handed out since the last reset */
 } gg_arena;
 
-/* Ensure cap >= bytes, discarding contents if it must grow. GG_ENOMEM on failure. */
+/* Ensure cap >= bytes, discarding contents if it must grow. GG_ENOMEM on failure, with
+ * the arena (and what was carved from it) unchanged. */
 gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err);
 
 /* Carve n floats (64-byte aligned); NULL if the reserve was too small (a caller bug). */

@@ -94,13 +94,20 @@ static void free_strs(char **v, size_t n)
     gg_free(v);
 }
 
-/* Cell text for a message, cut to SHOW bytes with "..." (buf needs SHOW + 4). */
+/* Cell text for a message: at most SHOW bytes of it, then "..." if cut; control bytes
+ * (a NUL, a tab) shown as \xNN so the message says what the cell holds. buf needs
+ * 4 * SHOW + 4 bytes. */
 static const char *shown(const char *s, size_t len, char *buf)
 {
-    if (len <= SHOW)
-        return s;
-    memcpy(buf, s, SHOW);
-    strcpy(buf + SHOW, "...");
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < SHOW; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
+    }
+    strcpy(buf + o, len > SHOW ? "..." : "");
     return buf;
 }
 
@@ -237,11 +244,11 @@ static gg_status resolve(loader *l)
     const gg_csv_opts *o = l->o;
     l->resolved = 1;
     l->ncols = l->nfirst;
-    char a[32], b[32];
     if (!o->target) {
         if (o->target_index == -1)
             l->tcol = l->ncols - 1;
         else if (o->target_index < 0 || (size_t)o->target_index >= l->ncols) {
+            char a[32], b[32];
             snprintf(a, sizeof a, "%ld", o->target_index + 1);
             snprintf(b, sizeof b, "%zu", l->ncols);
             return fail(l, GG_EPARSE, "%s: target column %s is out of range (the file has %s columns)",
@@ -289,7 +296,7 @@ static void cell_error(loader *l, size_t col, const char *fmt, const char *s, si
 {
     if (l->pending)
         return;
-    char name[64], buf[SHOW + 4];
+    char name[64], buf[4 * SHOW + 4];
     char where[96];
     snprintf(where, sizeof where, "row %zu, %s", l->record + 1, colname(l, col, name));
     gg_err_set(&l->cell, GG_EPARSE, fmt, l->path, where, shown(s, len, buf));
@@ -535,6 +542,12 @@ nomem:
     return l->st;
 }
 
+/* libcsv's field buffer goes through gg_realloc/gg_free like every other allocation. */
+static void *csv_realloc(void *p, size_t n)
+{
+    return gg_realloc(p, n, 1);
+}
+
 /* Read the file through libcsv into l; 0 or the status set. */
 static gg_status read_file(loader *l, FILE *fp)
 {
@@ -543,6 +556,8 @@ static gg_status read_file(loader *l, FILE *fp)
         oom(l);
         return l->st;
     }
+    csv_set_realloc_func(&p, csv_realloc);
+    csv_set_free_func(&p, gg_free);
     unsigned char *buf = gg_malloc(CHUNK, 1);
     if (!buf) {
         csv_free(&p);
@@ -610,7 +625,13 @@ gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
             encode_labels(&l, y, &tmp.labels, &tmp.nlabels);
     }
     gg_dataset *ds = NULL;
-    if (!l.st && (l.st = gg_dataset_new(&ds, l.rows, l.d, 1, tmp.nlabels, err)) == GG_OK) {
+    gg_err inner;
+    if (!l.st && gg_dataset_new(&ds, l.rows, l.d, 1, tmp.nlabels, &inner)) {
+        if (inner.code == GG_ENOMEM)
+            oom(&l);
+        else  // every message starts with the path
+            l.st = gg_err_set(err, inner.code, "%s: %s", path, inner.msg);
+    } else if (!l.st) {
         memcpy(gg_dataset_x(ds).data, l.x, l.rows * l.d * sizeof *l.x);
         memcpy(gg_dataset_y(ds).data, y, l.rows * sizeof *y);
     }

@@ -1,16 +1,9 @@
-/* core/mem.c — allocation wrappers (see mem.h). */
+/* core/mem.c — allocation wrappers (see mem.h). This file must define exactly the four
+ * allocation functions of mem.h and nothing else: tests/failmem.c replaces it at link
+ * time. */
 #include "mem.h"
 
-#include <stdint.h>
 #include <stdlib.h>
-
-int gg_mul_overflow(size_t a, size_t b, size_t *out)
-{
-    if (a != 0 && b > SIZE_MAX / a)
-        return 1;
-    *out = a * b;
-    return 0;
-}
 
 void *gg_malloc(size_t n, size_t size)
 {
@@ -26,6 +19,14 @@ void *gg_calloc(size_t n, size_t size)
     if (gg_mul_overflow(n, size, &bytes))
         return NULL;
     return calloc(bytes ? bytes : 1, 1);
+}
+
+void *gg_realloc(void *p, size_t n, size_t size)
+{
+    size_t bytes;
+    if (gg_mul_overflow(n, size, &bytes))
+        return NULL;
+    return realloc(p, bytes ? bytes : 1);
 }
 
 void gg_free(void *p)

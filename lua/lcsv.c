@@ -11,6 +11,7 @@
 
 typedef struct lg_csvw {
     FILE *fp;  /* NULL once closed */
+    int err;   /* errno of the first failed write (a full disk shows up mid-file), or 0 */
 } lg_csvw;
 
 /* gg.fmt_number(x [, exact]): see lg_fmt_number; exact = true for canonical forms. */
@@ -36,6 +37,7 @@ static int csv_writer(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     lg_csvw *w = lua_newuserdatauv(L, sizeof *w, 0);
     w->fp = NULL;
+    w->err = 0;
     luaL_setmetatable(L, GG_CSVW_MT);
     w->fp = fopen(path, "wb");
     if (!w->fp) {
@@ -68,6 +70,7 @@ static int writer_row(lua_State *L)
         n = luaL_len(L, 2);
     lua_settop(L, 2);
     char buf[64];
+    errno = 0;
     for (lua_Integer i = 1; i <= n; i++) {
         if (i > 1)
             fputc(',', w->fp);
@@ -90,6 +93,8 @@ static int writer_row(lua_State *L)
         lua_pop(L, 1);
     }
     fputc('\n', w->fp);
+    if (ferror(w->fp) && !w->err)  // stdio keeps the failed flush's errno
+        w->err = errno ? errno : EIO;
     return 0;
 }
 
@@ -101,12 +106,16 @@ static int writer_close(lua_State *L)
         lua_pushboolean(L, 1);
         return 1;
     }
-    int bad = ferror(w->fp);
-    bad |= fclose(w->fp) != 0;
+    int bad = ferror(w->fp), saved = w->err;
+    errno = 0;
+    if (fclose(w->fp) != 0) {
+        bad = 1;
+        saved = saved ? saved : errno;
+    }
     w->fp = NULL;
     if (bad) {
         luaL_pushfail(L);
-        lua_pushfstring(L, "write error: %s", strerror(errno));
+        lua_pushfstring(L, "write error: %s", strerror(saved ? saved : EIO));
         return 2;
     }
     lua_pushboolean(L, 1);

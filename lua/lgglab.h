@@ -29,7 +29,8 @@ typedef struct lg_model {
 /* ---- option tables (lopts.c) ---- */
 
 /* Raise "<fname>: unknown option 'k' (allowed: a, b, c)" if the table at idx has a string
- * key not in the NULL-terminated list; non-string keys are rejected too. */
+ * key not in the NULL-terminated list, plus "; did you mean 'b'?" for a near name (the
+ * rule of util.suggest); non-string keys are rejected too. */
 void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[]);
 
 /* Fields of an option table at idx (absent/nil → def). Errors name fname and the key:

@@ -2,6 +2,7 @@
  * message, so all API functions word their errors the same way. */
 #include "lgglab.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,64 @@ const char *lg_describe(lua_State *L, int idx)
     }
 }
 
+/* Edit distance of a and b ignoring ASCII case (optimal string alignment: insert, delete,
+ * substitute, swap neighbours); names longer than 63 bytes count as far from everything. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 64 };
+    size_t m = strlen(a), n = strlen(b), row[3][MAX];  // rows i-2, i-1, i (mod 3)
+    if (m >= MAX || n >= MAX)
+        return (size_t)-1;
+    for (size_t j = 0; j <= n; j++)
+        row[0][j] = j;
+    for (size_t i = 1; i <= m; i++) {
+        size_t *cur = row[i % 3], *prev = row[(i - 1) % 3], *prev2 = row[(i + 1) % 3];
+        cur[0] = i;
+        for (size_t j = 1; j <= n; j++) {
+            int ai = tolower((unsigned char)a[i - 1]), bj = tolower((unsigned char)b[j - 1]);
+            size_t d = prev[j - 1] + (ai != bj);
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == bj && prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
+        }
+    }
+    return row[m % 3][n];
+}
+
+/* The allowed name k was probably meant to be, or NULL: the rule of util.suggest in
+ * lua/gglab/util.lua (nearest within max(1, len/3) edits, else the only one k begins). */
+static const char *suggest(const char *k, const char *const allowed[])
+{
+    size_t len = strlen(k), limit = len >= 2 ? (len / 3 > 1 ? len / 3 : 1) : 0;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (int i = 0; allowed[i]; i++) {
+        size_t d = edit_distance(k, allowed[i]);
+        if (d < best_d && strcmp(k, allowed[i]) != 0) {
+            best = allowed[i];
+            best_d = d;
+        }
+    }
+    if (best || len < 3)
+        return best;
+    for (int i = 0; allowed[i]; i++) {
+        size_t j = 0;
+        while (j < len && allowed[i][j] && tolower((unsigned char)k[j]) == tolower((unsigned char)allowed[i][j]))
+            j++;
+        if (j == len) {
+            if (best)
+                return NULL;
+            best = allowed[i];
+        }
+    }
+    return best;
+}
+
 void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[])
 {
     idx = lua_absindex(L, idx);
@@ -77,8 +136,16 @@ void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const a
                     luaL_addstring(&b, ", ");
                 luaL_addstring(&b, allowed[i]);
             }
+            const char *guess = suggest(k, allowed);
+            if (guess) {
+                luaL_addstring(&b, "); did you mean '");
+                luaL_addstring(&b, guess);
+                luaL_addstring(&b, "'?");
+            } else {
+                luaL_addchar(&b, ')');
+            }
             luaL_pushresult(&b);
-            luaL_error(L, "%s: unknown option '%s' (allowed: %s)", fname, k, lua_tostring(L, -1));
+            luaL_error(L, "%s: unknown option '%s' (allowed: %s", fname, k, lua_tostring(L, -1));
         }
     }
 }

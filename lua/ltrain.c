@@ -49,6 +49,7 @@ static void push_list(lua_State *L, const float *f, const double *d, size_t n)
 {
     lua_createtable(L, (int)n, 0);
     for (size_t s = 0; s < n; s++) {
+        // cppcheck-suppress nullPointer ; every caller passes exactly one of f and d
         lua_pushnumber(L, f ? (lua_Number)f[s] : (lua_Number)d[s]);
         lua_rawseti(L, -2, (lua_Integer)s + 1);
     }

@@ -38,6 +38,20 @@ for t in "$build"/tests/test_*; do
     run_suite "$(basename "$t")" "$t"
 done
 
+# libFuzzer harnesses, when clang could build them: replay the seeds and regressions,
+# then fuzz each for FUZZ_SECONDS (default 20; 0 replays only). tests/fuzz/run.sh.
+for t in "$build"/fuzz/fuzz_*; do
+    [ -x "$t" ] || continue
+    run_suite "$(basename "$t")" sh tests/fuzz/run.sh "$t" "${FUZZ_SECONDS:-20}"
+done
+
+# cppcheck over core/ and lua/, and the C tests under valgrind (not in a sanitizer build,
+# whose binaries valgrind cannot run). Each skips itself without its tool.
+if [ -z "$SANITIZE" ]; then
+    run_suite cppcheck sh tests/lint.sh
+    run_suite valgrind sh tests/valgrind.sh "$build"
+fi
+
 # A build with baseline-only kernels, when there is one, for cross-build determinism.
 generic=
 [ -x build/generic/gglab ] && generic=build/generic/gglab

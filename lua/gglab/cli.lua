@@ -18,6 +18,7 @@ local runner = require "gglab.runner"
 local overrides = require "gglab.overrides"
 local merge = require "gglab.merge"
 local sweep = require "gglab.sweep"
+local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
 
@@ -181,7 +182,10 @@ local function parse_args(args, allowed, positional)
     end
     if long then
       local o = by_long[long]
-      if not o or (value and not o.arg) then return nil, "unknown option '" .. a .. "'" end
+      if o and value and not o.arg then return nil, string.format("option '%s' takes no value, got '%s'", long, a) end
+      if not o then
+        return nil, "unknown option '" .. a .. "'" .. (long:match("^%-%-") and did_you_mean(long, allowed) or "")
+      end
       if o.arg then
         if value == nil then
           i = i + 1
@@ -237,8 +241,20 @@ end
 
 
 -- Applies opts.overrides (--set) to the experiment -> a new experiment, or nil, msg.
-local function with_overrides(exp, spec)
+-- A --set name that is not a parameter of the sweep adds an axis; when it looks like a
+-- typo of one that is, a note says so on out.stderr.
+local function with_overrides(exp, spec, out)
   if not spec then return exp end
+  local names = exp.sweep:names()
+  for _, o in ipairs(spec) do
+    local known = false
+    for _, n in ipairs(names) do known = known or n == o.name end
+    local guess = not known and did_you_mean(o.name, names) or ""
+    if guess ~= "" and out then
+      out.stderr:write(string.format("gglab: note: --set '%s' is not a parameter of the sweep, so it adds "
+        .. "an axis%s\n", o.name, guess))
+    end
+  end
   local s = overrides.apply(exp.sweep, spec)
   -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
   -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
@@ -269,7 +285,7 @@ local function cmd_run(args, out, argv)
   local opts, why, plain = M.parse_run_args(args)
   if not opts then return usage_error(out, "run", RUN_HELP, why, plain) end
   local exp, err = experiment.load(opts.file)
-  if exp then exp, err = with_overrides(exp, opts.overrides) end
+  if exp then exp, err = with_overrides(exp, opts.overrides, out) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")
     return 1
@@ -281,6 +297,11 @@ local function cmd_run(args, out, argv)
     memory = opts.memory, shard = opts.shard, set = opts.set })
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
+    return 1
+  end
+  -- A write error (full disk) stopped the sweep; what was saved is intact (runner.run).
+  if result.store_error then
+    out.stderr:write("gglab: ", result.store_error, "\n")
     return 1
   end
   if opts.report and not result.interrupted then
@@ -306,7 +327,7 @@ local function cmd_list(args, out)
   if opts and not opts.args[1] then opts, why = nil, "missing experiment FILE" end
   if not opts then return usage_error(out, "list", LIST_HELP, why, plain) end
   local exp, err = experiment.load(opts.args[1])
-  if exp then exp, err = with_overrides(exp, opts.overrides) end
+  if exp then exp, err = with_overrides(exp, opts.overrides, out) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")
     return 1
@@ -420,7 +441,7 @@ local function cmd_doctor(args, out)
   if opts and not opts.args[1] then opts, why = nil, "missing experiment FILE" end
   if not opts then return usage_error(out, "doctor", DOCTOR_HELP, why, plain) end
   local exp, err = experiment.load(opts.args[1])
-  if exp then exp, err = with_overrides(exp, opts.overrides) end
+  if exp then exp, err = with_overrides(exp, opts.overrides, out) end
   if not exp then
     out.stderr:write("gglab: ", err, "\n")
     return 1
@@ -497,7 +518,8 @@ function M.main(argv, streams)
   local command = COMMANDS[cmd]
   if not command then
     local what = cmd:match("^%-") and "unknown option" or "unknown command"
-    out.stderr:write(string.format("gglab: %s '%s' (see gglab --help)\n", what, cmd))
+    local guess = cmd:match("^%-") and did_you_mean(cmd, { "--help", "--version" }) or did_you_mean(cmd, COMMAND_ORDER)
+    out.stderr:write(string.format("gglab: %s '%s'%s (see gglab --help)\n", what, cmd, guess))
     return 1
   end
   -- Failures after validation (e.g. a disk error while writing results) raise plain

@@ -6,7 +6,8 @@
   to 0) marked with a metatable, so the CLI can tell an experiment from any other value. ]]
 
 local gg = require "gglab"
-local describe = require("gglab.util").describe
+local util = require "gglab.util"
+local describe = util.describe
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
 
@@ -30,7 +31,8 @@ local function check_keys(spec)
   for _, k in ipairs(ALLOWED) do allowed[k] = true end
   for k in pairs(spec) do
     if not allowed[k] then
-      return string.format("unknown key %s (allowed: %s)", describe(k), table.concat(ALLOWED, ", "))
+      return string.format("unknown key %s (allowed: %s)%s", describe(k), table.concat(ALLOWED, ", "),
+        util.did_you_mean(k, ALLOWED))
     end
   end
 end

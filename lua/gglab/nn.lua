@@ -5,6 +5,7 @@
   errors name the constructor. gg.nn.mlp{10, 32, 1, activation="relu"} builds
   Linear(10,32) → ReLU → Linear(32,1), initialised from the default generator (or seed=/rng=). ]]
 local gg = require "gglab"
+local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
 
@@ -38,8 +39,8 @@ local function merge(fname, spec, opts, allowed)
   for _, k in ipairs(allowed) do ok[k] = true end
   for k, v in pairs(opts) do
     if not ok[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)", fname, tostring(k),
-        table.concat(allowed, ", ")), 3)
+      error(string.format("%s: unknown option '%s' (allowed: %s)%s", fname, tostring(k),
+        table.concat(allowed, ", "), did_you_mean(k, allowed)), 3)
     end
     spec[k] = v
   end
@@ -122,6 +123,12 @@ local MLP_KEYS = { activation = true, output_activation = true, seed = true, rng
   batchnorm = true, dropout = true, init = true, keras = true }
 local MLP_KEY_LIST = "activation, output_activation, batchnorm, dropout, init, keras, seed, rng"
 
+local function split_list(text)
+  local out = {}
+  for w in text:gmatch("[^, ]+") do out[#out + 1] = w end
+  return out
+end
+
 -- An activation option: a name from ACTIVATIONS or a spec table (gg.nn.leaky_relu(0.2)).
 local function activation_spec(f, key, v)
   if type(v) == "table" and ACTIVATIONS[v.kind] then
@@ -145,7 +152,8 @@ function M.mlp(spec)
   end
   for k in pairs(spec) do
     if math.type(k) ~= "integer" and not MLP_KEYS[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)", f, tostring(k), MLP_KEY_LIST), 2)
+      error(string.format("%s: unknown option '%s' (allowed: %s)%s", f, tostring(k), MLP_KEY_LIST,
+        did_you_mean(k, split_list(MLP_KEY_LIST))), 2)
     end
   end
   local n = #spec

@@ -15,7 +15,9 @@
   expanded with every listed value in the listed order (the set parameter varies fastest).
   So a name in the sweep has its values replaced, a name not in it becomes a new axis, and
   every point ends up with the name. Points are taken as expanded: parameters computed by
-  s:derive are not recomputed and s:filter is not re-applied. ]]
+  s:derive are not recomputed and s:filter is not re-applied. An --set that would make the
+  sweep larger than sweep.MAX_POINTS (a million points) raises "--set <name>: the sweep
+  would have N points, more than the limit of 1000000". ]]
 
 local sweep = require "gglab.sweep"
 local copy = require("gglab.util").copy
@@ -133,6 +135,11 @@ function M.apply(s, spec)
         seen[c] = true
         rest[#rest + 1] = p
       end
+    end
+    local n = #rest * #o.values
+    if n > sweep.MAX_POINTS then
+      error(string.format("--set %s: the sweep would have %d points, more than the limit of %d", o.name, n,
+        sweep.MAX_POINTS), 0)
     end
     points = {}
     for _, p in ipairs(rest) do

@@ -222,8 +222,10 @@ function M.summary(result)
   if listed > MAX_LISTED then
     lines[#lines + 1] = string.format("  ... and %d more (see runs.csv)", listed - MAX_LISTED)
   end
-  lines[#lines + 1] = string.format("Results in %s/: %s, %s, %s.", result.out,
-    store.RUNS_FILE, store.CURVES_FILE, store.MANIFEST_FILE)
+  if not result.unsaved then
+    lines[#lines + 1] = string.format("Results in %s/: %s, %s, %s.", result.out,
+      store.RUNS_FILE, store.CURVES_FILE, store.MANIFEST_FILE)
+  end
   return table.concat(lines, "\n") .. "\n"
 end
 
@@ -323,7 +325,9 @@ end
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
   result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s,
-  skipped, interrupted }. ]]
+  skipped, interrupted, store_error }. store_error: the first write error of the store
+  ("cannot write '<path>': No space left on device"); the sweep stopped there, the run it
+  hit is failed with it, and the runs saved before are intact. ]]
 function M.run(exp, opts)
   opts = opts or {}
   local stdout, stderr = opts.stdout or io.stdout, opts.stderr or io.stderr
@@ -372,15 +376,36 @@ function M.run(exp, opts)
     finished[task.id] = rec
     progress:record(rec)
   end
+  -- A write error of the store (a full disk, an I/O error) fails the run it hit, with the
+  -- OS's reason, and stops the sweep: no new run starts, runs in flight are stopped, and
+  -- every run saved before stays as it is (--resume completes the sweep later). The failed
+  -- record goes to disk if it can, and is kept in memory (the summary) in any case.
+  local function failure(task, reason)
+    local point = points[task.index]
+    local ok, rec = pcall(write_failure, st, exp, point, task.index, task.id, reason)
+    if ok then return rec end
+    if not store.is_write_error(rec) then error(rec, 0) end
+    result.store_error = result.store_error or rec
+    return { run_id = task.id, params = point, index = task.index, status = "failed", error = reason,
+      run_seed = sweep.run_seed(exp.seed, point), steps = 0, wall_s = 0, unsaved = true }
+  end
+  local STOP = {}  -- raised by on_done to end pool.run after a store write error
   local jobs = opts.jobs
   if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
   if jobs == 0 or not gg.proc then
     for _, task in ipairs(tasks) do
-      done(task, M.run_point(exp, points[task.index], task.index, ctx))
+      local ok, rec = pcall(M.run_point, exp, points[task.index], task.index, ctx)
+      if not ok then
+        if not store.is_write_error(rec) then error(rec, 0) end
+        result.store_error = result.store_error or rec
+        rec = failure(task, rec)
+      end
+      done(task, rec)
+      if result.store_error then break end
     end
   else
     local pool = require "gglab.pool"
-    local stats = pool.run(tasks, {
+    local ok, stats = pcall(pool.run, tasks, {
       jobs = jobs, timeout = opts.timeout, memory = opts.memory,
       work = function(task)
         io.stdout:setvbuf("no")
@@ -389,17 +414,29 @@ function M.run(exp, opts)
       on_done = function(task, outcome)
         local rec = outcome.ok and st:read_record(task.id, points[task.index])
         if not rec then
-          rec = write_failure(st, exp, points[task.index], task.index, task.id,
-            outcome.reason or "the worker ended without writing a result")
+          local reason = outcome.reason or "the worker ended without writing a result"
+          local write_error = reason:match("^error: (cannot write '.*)$")
+          if write_error then
+            reason = write_error
+            result.store_error = result.store_error or write_error
+          end
+          rec = failure(task, reason)
         end
         done(task, rec)
+        if result.store_error then error(STOP, 0) end
       end,
       on_tick = function(running)
         progress.running = running
         progress:show(false)
       end,
     })
-    result.interrupted = stats.interrupted
+    if not ok and stats ~= STOP then error(stats, 0) end
+    result.interrupted = ok and stats.interrupted
+    -- Stopped by a write error: the runs in flight were killed; drop their partial files.
+    if not ok then
+      result.stopped = true
+      pcall(st.remove_partial, st)
+    end
   end
   progress.running = 0
   progress:finish()
@@ -407,8 +444,9 @@ function M.run(exp, opts)
 
   -- The combined files hold every finished run of this store, in sweep order: those found
   -- at the start plus those this invocation completed. Only after an interruption is the
-  -- store scanned again — a worker stopped mid-way may still have finished its run.
-  if result.interrupted then
+  -- store scanned again — a worker stopped mid-way may still have finished its run. (So
+  -- after a stop for a write error.)
+  if result.interrupted or result.stopped then
     finished = st:finished()
     for _, i in ipairs(mine) do
       local rec = finished[ids[i]]
@@ -420,7 +458,8 @@ function M.run(exp, opts)
   end
   local present = {}
   for i in ipairs(points) do
-    if finished[ids[i]] then present[#present + 1] = ids[i] end
+    local rec = finished[ids[i]]
+    if rec and not rec.unsaved then present[#present + 1] = ids[i] end
   end
   result.counts = { ok = 0, diverged = 0, failed = 0 }
   local list = {}
@@ -433,21 +472,38 @@ function M.run(exp, opts)
     end
   end
   result.records = list
-  st:combine(present, names)
+  -- After a write error the combined files are still attempted (the disk may have room
+  -- again); if they cannot be written either, the previous ones stay as they were.
+  local function store_step(fn, ...)
+    local ok, err = pcall(fn, ...)
+    if ok then return true end
+    if not store.is_write_error(err) then error(err, 0) end
+    result.store_error = result.store_error or err
+    result.unsaved = true
+    return false
+  end
+  store_step(st.combine, st, present, names)
   -- Claims are judged on a complete sweep only (an interrupted or sharded one is partial).
-  if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard then
+  if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard and not result.store_error then
     result.verdicts = require("gglab.claims").check(exp.claims, list, function(id) return st:read_curve(id) end)
   end
-  st:write_manifest { name = exp.name, description = exp.description, seed = exp.seed,
-    script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
-    wall_s = result.wall_s, run_ids = ids, param_names = names,
-    shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
-    complete = #present == #points, claims = result.verdicts }
+  if not result.unsaved then
+    store_step(st.write_manifest, st, { name = exp.name, description = exp.description, seed = exp.seed,
+      script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
+      wall_s = result.wall_s, run_ids = ids, param_names = names,
+      shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
+      complete = #present == #points, claims = result.verdicts })
+  end
   stdout:write(M.summary(result))
   if result.verdicts then stdout:write(require("gglab.claims").format(result.verdicts)) end
   if result.interrupted then
     stdout:write(string.format("Interrupted: %d of %d runs finished; run again with --resume to complete.\n",
       #list, #mine))
+  end
+  if result.store_error then
+    stdout:write(string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. Once the "
+      .. "disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
+      .. "the failed runs).\n", result.store_error, #list, #mine, out, store.RUN_DIR))
   end
   return result
 end

@@ -12,7 +12,13 @@
   Every file is written to <file>.tmp and renamed into place, so a file that exists is
   complete. A run's .row.csv is renamed last: its presence means the run is finished.
   Per-run files are only ever written by the run that owns them, so forked workers can
-  share one store. I/O failures raise an error "cannot write '<path>': <reason>". ]]
+  share one store. I/O failures raise an error "cannot write '<path>': <reason>" (the OS's
+  reason, e.g. "No space left on device"; M.is_write_error recognises them) and remove
+  the partial .tmp file.
+
+  Fault injection for tests (docs/reliability.md): with GGLAB_TEST_FAIL_WRITE=<text> in
+  the environment, closing any file whose final path contains <text> fails as on a full
+  disk ("No space left on device"). ]]
 
 local gg = require "gglab"
 local json = require "gglab.json"
@@ -52,15 +58,38 @@ local function check(path, ok, msg)
   return ok
 end
 
+-- is_write_error(msg) -> true for the errors this module raises when a write fails.
+function M.is_write_error(msg)
+  return type(msg) == "string" and msg:match("^cannot write '") ~= nil
+end
+
+local FAIL_WRITE = os.getenv("GGLAB_TEST_FAIL_WRITE")
+if FAIL_WRITE == "" then FAIL_WRITE = nil end
+
+--[[ closed(path, tmp, ok, msg): the result of closing tmp, the file that becomes path.
+  On failure (or an injected one) removes tmp and raises "cannot write '<path>': <reason>";
+  the OS's reason comes without the writer's "write error: " prefix. ]]
+local function closed(path, tmp, ok, msg)
+  if ok and FAIL_WRITE and path:find(FAIL_WRITE, 1, true) then
+    ok, msg = nil, "No space left on device"
+  end
+  if not ok then
+    os.remove(tmp)
+    msg = tostring(msg):gsub("^write error: ", "")
+    check(path, nil, msg)
+  end
+end
+
 local function commit(tmp, path)
   check(path, gg.fs.rename(tmp, path))
 end
 
 local function write_text(path, text)
   local tmp = path .. ".tmp"
-  local f = check(tmp, io.open(tmp, "wb"))
-  check(tmp, f:write(text))
-  check(tmp, f:close())
+  local f = check(path, io.open(tmp, "wb"))
+  local ok, msg = f:write(text)
+  local cok, cmsg = f:close()
+  closed(path, tmp, ok and cok, msg or cmsg)
   commit(tmp, path)
 end
 
@@ -113,12 +142,17 @@ function M.open(dir, opts)
   if opts and opts.fresh then
     clear_stale(self)
   else
-    -- A .tmp file is an unfinished write (a run killed mid-way): never part of the store.
-    for _, name in ipairs(assert(gg.fs.listdir(run_dir))) do
-      if name:match("%.tmp$") and is_run_file(name) then check(name, gg.fs.remove(run_dir .. "/" .. name)) end
-    end
+    self:remove_partial()
   end
   return self
+end
+
+-- remove_partial(): removes the .tmp files of runs (unfinished writes of runs killed
+-- mid-way: never part of the store). Only while no worker writes to the store.
+function Store:remove_partial()
+  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
+    if name:match("%.tmp$") and is_run_file(name) then check(name, gg.fs.remove(self.run_dir .. "/" .. name)) end
+  end
 end
 
 function Store:run_path(id, suffix)
@@ -130,7 +164,7 @@ end
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
 function Store:begin_run(id)
   local tmp = self:run_path(id, ".csv.tmp")
-  local w = check(tmp, gg.csv.writer(tmp))
+  local w = check(self:run_path(id, ".csv"), gg.csv.writer(tmp))
   w:row(M.CURVE_COLUMNS)
   return setmetatable({ store = self, id = id, w = w, tmp = tmp }, RunFiles)
 end
@@ -150,7 +184,7 @@ end
   run_id, and params (the point); the row file has the point's own parameter columns. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
-  check(self.tmp, self.w:close())
+  closed(st:run_path(self.id, ".csv"), self.tmp, self.w:close())
   commit(self.tmp, st:run_path(self.id, ".csv"))
   if traceback then write_text(st:run_path(self.id, ".err"), traceback) end
   local names = sorted_keys(record.params)
@@ -165,7 +199,7 @@ function RunFiles:finish(record, traceback)
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
   w:row(values)
-  check(path, w:close())
+  closed(path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
 end
 
@@ -242,7 +276,11 @@ local function combine_runs(self, ids, param_names)
   for _, id in ipairs(ids) do
     local row_path = self:run_path(id, ".row.csv")
     local header, rows = gg.csv.read(row_path)
-    if not header then error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0) end
+    if not header then
+      w:close()
+      os.remove(path .. ".tmp")
+      error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0)
+    end
     local by_name = {}
     for i, name in ipairs(header) do by_name[name] = rows[1][i] end
     local values = {}
@@ -252,25 +290,36 @@ local function combine_runs(self, ids, param_names)
     end
     w:row(values)
   end
-  check(path, w:close())
+  closed(path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
 end
 
 -- Streams the per-run curve files: the first file's header, then every file's body.
 local function combine_curves(self, ids)
   local path = self.dir .. "/" .. M.CURVES_FILE
-  local out = check(path, io.open(path .. ".tmp", "wb"))
+  local tmp = path .. ".tmp"
+  local out = check(path, io.open(tmp, "wb"))
+  local ok, msg = true, nil
   for i, id in ipairs(ids) do
     local src = self:run_path(id, ".csv")
     local f, err = io.open(src, "rb")
-    if not f then error(string.format("cannot read '%s': %s", src, err), 0) end
+    if not f then
+      out:close()
+      os.remove(tmp)
+      error(string.format("cannot read '%s': %s", src, err), 0)
+    end
     local header = f:read("L")
-    if i == 1 and header then out:write(header) end
-    for block in f:lines(65536) do check(path, out:write(block)) end
+    if i == 1 and header then ok, msg = out:write(header) end
+    for block in f:lines(65536) do
+      if not ok then break end
+      ok, msg = out:write(block)
+    end
     f:close()
+    if not ok then break end
   end
-  check(path, out:close())
-  commit(path .. ".tmp", path)
+  local cok, cmsg = out:close()
+  closed(path, tmp, ok and cok, msg or cmsg)
+  commit(tmp, path)
 end
 
 -- combine(ids, param_names): rebuilds runs.csv and curves.csv from the per-run files of

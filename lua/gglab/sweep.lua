@@ -33,6 +33,21 @@ Sampler.__tostring = function(s) return "gglab.Sampler(" .. s.desc .. ")" end
 
 local NAME_PATTERN = "^[%a_][%w_]*$"
 
+-- Most points a sweep (and values a range) may have. A million runs is far beyond what a
+-- sweep of small trainings needs; checking before expanding turns a typo such as
+-- gg.linspace(0, 1, 1e9) into an error instead of minutes of allocation.
+M.MAX_POINTS = 1000000
+
+-- Raises "<fname>: the sweep would have N points, more than the limit of 1000000" when
+-- count (a number, maybe a float product) exceeds M.MAX_POINTS; level as seen from here.
+local function check_size(fname, count, level)
+  if count > M.MAX_POINTS then
+    error(string.format("%s: the sweep would have %s points, more than the limit of %d", fname,
+      count >= 2 ^ 63 and string.format("%.3g", count) or string.format("%d", math.floor(count)),
+      M.MAX_POINTS), level)
+  end
+end
+
 -- ---- helpers ----
 
 local function describe(v)
@@ -206,8 +221,12 @@ end
 local function build_grid(fname, axes, level)
   check_axes_table(fname, axes, level + 1)
   local names = sorted_keys(axes)
-  local values = {}
-  for i, name in ipairs(names) do values[i] = axis_values(fname, name, axes[name], level + 1) end
+  local values, count = {}, 1.0
+  for i, name in ipairs(names) do
+    values[i] = axis_values(fname, name, axes[name], level + 1)
+    count = count * #values[i]
+  end
+  check_size(fname, count, level + 1)
   -- Odometer over the sorted names; the last one turns fastest.
   local points = { {} }
   for i, name in ipairs(names) do
@@ -271,6 +290,9 @@ local function check_count(fname, n)
   local k = type(n) == "number" and math.tointeger(n)
   if not k or k < 1 then
     error(string.format("%s: n must be an integer >= 1, got %s", fname, describe(n)), 3)
+  end
+  if k > M.MAX_POINTS then
+    error(string.format("%s: n must be at most %d (a sweep's limit), got %s", fname, M.MAX_POINTS, describe(n)), 3)
   end
   return k
 end
@@ -456,6 +478,9 @@ function M.random(spec)
   end
   local n = type(spec.n) == "number" and math.tointeger(spec.n)
   if not n or n < 1 then error("gg.random: n must be an integer >= 1, got " .. describe(spec.n), 2) end
+  if n > M.MAX_POINTS then
+    error(string.format("gg.random: n must be at most %d (a sweep's limit), got %s", M.MAX_POINTS, describe(n)), 2)
+  end
   local seed = spec.seed == nil and 0 or type(spec.seed) == "number" and math.tointeger(spec.seed)
   if not seed or seed < 0 then
     error("gg.random: seed is the sampler's seed and must be an integer >= 0, got " .. describe(spec.seed)
@@ -511,6 +536,7 @@ Sweep.__len = function(s) return #s._points end
 Sweep.__add = function(a, b)
   if getmetatable(a) ~= Sweep then error("sweep +: left operand must be a sweep, got " .. describe(a), 2) end
   if getmetatable(b) ~= Sweep then error("sweep +: right operand must be a sweep, got " .. describe(b), 2) end
+  check_size("sweep +", #a._points + #b._points, 3)
   local points = {}
   for _, p in ipairs(a._points) do points[#points + 1] = copy(p) end
   for _, p in ipairs(b._points) do points[#points + 1] = copy(p) end
@@ -532,6 +558,7 @@ end
 -- must not share a parameter. Either operand may be a table of axes (a grid).
 Sweep.__mul = function(a, b)
   a, b = as_sweep(a, "left"), as_sweep(b, "right")
+  check_size("sweep *", #a._points * 1.0 * #b._points, 3)
   local points = {}
   for _, p in ipairs(a._points) do
     for _, q in ipairs(b._points) do

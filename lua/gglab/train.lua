@@ -5,6 +5,7 @@
   validation loss) become curves; a NaN/inf loss then stops the run as `diverged`. ]]
 local gg = require "gglab"
 local diagnostics = require "gglab.diagnostics"
+local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
 
@@ -87,7 +88,8 @@ local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
   for k in pairs(opts) do
     if not ALLOWED[k] then
-      fail(string.format("unknown option '%s' (allowed: %s)", tostring(k), table.concat(KEYS, ", ")))
+      fail(string.format("unknown option '%s' (allowed: %s)%s", tostring(k), table.concat(KEYS, ", "),
+        did_you_mean(k, KEYS)))
     end
   end
   if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
@@ -149,8 +151,8 @@ local function check(opts)
     end
     for key in pairs(es) do
       if key ~= "patience" and key ~= "min_delta" and key ~= "restore_best" then
-        fail(string.format("early_stopping: unknown option '%s' (allowed: patience, min_delta, restore_best)",
-          tostring(key)))
+        fail(string.format("early_stopping: unknown option '%s' (allowed: patience, min_delta, restore_best)%s",
+          tostring(key), did_you_mean(key, { "patience", "min_delta", "restore_best" })))
       end
     end
     if es.patience ~= nil and (math.type(es.patience) ~= "integer" or es.patience < 1) then

@@ -39,6 +39,56 @@ function M.describe(v)
   return type(v)
 end
 
+-- Edit distance of a and b (optimal string alignment: insertions, deletions,
+-- substitutions and swaps of neighbours, each 1), ignoring case.
+local function distance(a, b)
+  a, b = a:lower(), b:lower()
+  local prev2, prev, cur = {}, {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        d = math.min(d, prev2[j - 2] + 1)
+      end
+      cur[j] = d
+    end
+    prev2, prev = prev, cur
+  end
+  return prev[#b]
+end
+
+--[[ suggest(word, candidates) -> the candidate word was probably meant to be, or nil:
+  the nearest by edit distance (ignoring case) if that is at most max(1, #word // 3)
+  (0 for a one-character word), the first in candidates' order on a tie; otherwise the only candidate that starts with
+  word, when word has 3 or more characters. lua/lopts.c (lg_opts_check) applies the same
+  rule to the options of the C functions. ]]
+function M.suggest(word, candidates)
+  if type(word) ~= "string" then return nil end
+  local best, best_d = nil, (#word >= 2 and math.max(1, #word // 3) or 0) + 1
+  for _, c in ipairs(candidates) do
+    local d = distance(word, c)
+    if d < best_d and c ~= word then best, best_d = c, d end
+  end
+  if best or #word < 3 then return best end
+  local lower, found = word:lower(), nil
+  for _, c in ipairs(candidates) do
+    if c:lower():sub(1, #word) == lower then
+      if found then return nil end
+      found = c
+    end
+  end
+  return found
+end
+
+-- "; did you mean 'x'?" for suggest(word, candidates), or "".
+function M.did_you_mean(word, candidates)
+  local s = M.suggest(word, candidates)
+  return s and string.format("; did you mean '%s'?", s) or ""
+end
+
 -- POSIX shell single-quoting; words made only of safe characters stay bare.
 function M.shell_quote(s)
   if s ~= "" and not s:find("[^%w%%+,./:=@_-]") then return s end

@@ -139,6 +139,12 @@ do
 
   out, code = run { "--frob" }
   T.eq("unknown top-level option", out, "gglab: unknown option '--frob' (see gglab --help)\n")
+
+  out, code = run { "rnu" }
+  T.eq("unknown command: did you mean", { out, code }, { "gglab: unknown command 'rnu'; did you mean 'run'? (see gglab --help)\n", 1 })
+  out = run { "--verison" }
+  T.eq("unknown top-level option: did you mean", out,
+    "gglab: unknown option '--verison'; did you mean '--version'? (see gglab --help)\n")
 end
 
 -- ---- gglab run: usage and script errors ----
@@ -262,7 +268,10 @@ do
   T.eq("--set bad", err { "x", "--set", "lr" }, { "bad --set 'lr': expected name=value[,value...]", true })
   T.eq("--set empty", err { "x", "--set", "lr=" }, { "bad --set 'lr=': expected name=value[,value...]", true })
   T.eq("--set missing", err { "x", "--set" }, { "option '--set' needs name=value", false })
-  T.eq("--resume=x", err { "x", "--resume=x" }, { "unknown option '--resume=x'", false })
+  T.eq("--resume=x", err { "x", "--resume=x" }, { "option '--resume' takes no value, got '--resume=x'", false })
+  T.eq("--resum: did you mean", err { "x", "--resum" }, { "unknown option '--resum'; did you mean '--resume'?", false })
+  T.eq("--Jobs: did you mean (case)", err { "x", "--Jobs", "2" }, { "unknown option '--Jobs'; did you mean '--jobs'?", false })
+  T.eq("--reprot: did you mean (swap)", err { "x", "--reprot" }, { "unknown option '--reprot'; did you mean '--report'?", false })
   T.eq("-x unknown", err { "x", "-x" }, { "unknown option '-x'", false })
   T.eq("--partial is not a run option", err { "x", "--partial" }, { "unknown option '--partial'", false })
   T.eq("--resume with --rerun-failed", err { "x", "--resume", "--rerun-failed" },
