@@ -53,7 +53,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
 .PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings \
-        report-screenshot
+        report-screenshot doctor-table
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -230,6 +230,10 @@ findings: all
 	  ./$(BUILD)/gglab run -q --out results/findings/$$n $$f >/dev/null || exit 1; done
 	@./$(BUILD)/gglab findings --out docs/findings.md $$(ls -d results/findings/*) && \
 	  echo "  WROTE  docs/findings.md"
+
+# docs/doctor.md's evaluation table, from real doctor runs on tests/doctor/configs.lua.
+doctor-table: all
+	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua --write docs/doctor.md
 
 # docs/report.png: the top of the lr_sweep report as headless chromium renders it (offline
 # flags from platform.md); needs chromium (make test-deps installs it as root).

@@ -11,6 +11,7 @@
 #include "csvload.h" /* CSV datasets (libcsv), class weights */
 #include "data.h"    /* datasets, generators, splits */
 #include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
+#include "diag.h"    /* training diagnostics, sharpness, accuracy */
 #include "init.h"    /* parameter initialisation schemes */
 #include "linear.h"  /* fully connected kernels */
 #include "loss.h"    /* mse, cross-entropy, bce-with-logits */

@@ -269,6 +269,8 @@ size_t gg_model_nbuffers(const gg_model *m) { return m->nbufs; }
 float *gg_model_buffers(gg_model *m) { return m->bufs; }
 float *gg_model_dout(gg_model *m) { return m->dout; }
 size_t gg_model_batch(const gg_model *m) { return m->B; }
+const float *gg_model_layer_output(const gg_model *m, size_t i) { return m->layers[i].y; }
+gg_rng *gg_model_dropout_rng(gg_model *m) { return &m->drop_rng; }
 
 gg_layer_cfg gg_model_layer_cfg(const gg_model *m, size_t i)
 {

@@ -156,6 +156,15 @@ float *gg_model_dout(gg_model *m);
 /* Batch size of the last forward (0 before any). */
 size_t gg_model_batch(const gg_model *m);
 
+/* Output (B, out of layer i) of layer i in the last forward, as backward reads it; NULL
+ * before any reserve. An output-only activation runs in place over the previous layer's
+ * buffer, so that layer's pointer then shows the activation's output. Diagnostics only. */
+const float *gg_model_layer_output(const gg_model *m, size_t i);
+
+/* The dropout generator: diagnostics save and restore it around extra forward passes so
+ * that they leave training's masks unchanged. */
+gg_rng *gg_model_dropout_rng(gg_model *m);
+
 /* Test hook for parity with other frameworks' dropout masks: the next training forward
  * of Dropout layer `layer` (0-based layer index) with batch B uses keep (B * width values,
  * 1 keep / 0 drop, row-major) instead of drawing; the generator is not advanced. keep is

@@ -580,3 +580,124 @@ void gg_optim_reset(gg_optim *o)
         memset(o->s3, 0, bytes);
     fill_initial(o);
 }
+
+gg_status gg_optim_clone(gg_optim **out, const gg_optim *src, gg_err *err)
+{
+    // Not through gg_optim_new: a schedule may have set lr to 0, which its check refuses.
+    *out = NULL;
+    gg_optim *o = gg_calloc(1, sizeof *o);
+    if (!o)
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating an optimizer");
+    o->kind = src->kind;
+    o->cfg = src->cfg;
+    o->n = src->n;
+    if ((src->s1 && !(o->s1 = gg_malloc(o->n, sizeof(float)))) ||
+        (src->s2 && !(o->s2 = gg_malloc(o->n, sizeof(float)))) ||
+        (src->s3 && !(o->s3 = gg_malloc(o->n, sizeof(float))))) {
+        gg_optim_free(o);
+        return gg_err_set(err, GG_ENOMEM,
+                          "out of memory allocating optimizer state for %zu parameters", o->n);
+    }
+    gg_optim_load_state(o, src, err);  // cannot fail: same kind, size and buffers
+    *out = o;
+    return GG_OK;
+}
+
+gg_status gg_optim_load_state(gg_optim *dst, const gg_optim *src, gg_err *err)
+{
+    if (dst->kind != src->kind || dst->n != src->n)
+        return gg_err_set(err, GG_EINVAL, "state of %s over %zu parameters cannot load into %s over %zu",
+                          gg_optim_kind_name(src->kind), src->n, gg_optim_kind_name(dst->kind), dst->n);
+    // Momentum switching between 0 and non-zero, amsgrad and centered decide which buffers exist.
+    if (!dst->s1 != !src->s1 || !dst->s2 != !src->s2 || !dst->s3 != !src->s3)
+        return gg_err_set(err, GG_EINVAL, "%s state buffers differ (momentum, amsgrad or centered)",
+                          gg_optim_kind_name(src->kind));
+    const size_t bytes = src->n * sizeof(float);
+    dst->cfg = src->cfg;
+    dst->t = src->t;
+    dst->started = src->started;
+    if (src->s1)
+        memcpy(dst->s1, src->s1, bytes);
+    if (src->s2)
+        memcpy(dst->s2, src->s2, bytes);
+    if (src->s3)
+        memcpy(dst->s3, src->s3, bytes);
+    return GG_OK;
+}
+
+/* ---- diagnostics ---- */
+
+double gg_optim_precond(const gg_optim *o, float *P)
+{
+    const size_t n = o->n;
+    const double lr = gg_optim_lr(o);
+    if (o->t == 0 || o->kind == GG_OPTIM_SGD) {
+        for (size_t i = 0; i < n; i++)
+            P[i] = 1.0f;
+        return lr;
+    }
+    switch (o->kind) {
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW: {
+        const float *v = o->cfg.adam.amsgrad ? o->s3 : o->s2;
+        const float bc2_sqrt = (float)sqrt(1.0 - gg_powi(o->cfg.adam.beta2, o->t));
+        const float eps = (float)o->cfg.adam.eps;
+        for (size_t i = 0; i < n; i++) {
+            const float den = sqrtf(v[i]) / bc2_sqrt + eps;  // Adam's denom
+            P[i] = v[i] == 0.0f ? 0.0f : den;
+        }
+        return lr;
+    }
+    case GG_OPTIM_KERAS_ADAM: {
+        const double bc2_sqrt = sqrt(1.0 - gg_powi(o->cfg.keras.beta2, o->t));
+        const float eps = (float)o->cfg.keras.eps;
+        for (size_t i = 0; i < n; i++)
+            P[i] = o->s2[i] == 0.0f ? 0.0f : (float)((double)(sqrtf(o->s2[i]) + eps) / bc2_sqrt);
+        return lr;
+    }
+    case GG_OPTIM_RMSPROP: {
+        const float eps = (float)o->cfg.rmsprop.eps;
+        for (size_t i = 0; i < n; i++) {
+            float s = o->s1[i];
+            if (o->s2)
+                s = s - o->s2[i] * o->s2[i];
+            P[i] = o->s1[i] == 0.0f ? 0.0f : sqrtf(s) + eps;
+        }
+        return lr;
+    }
+    case GG_OPTIM_ADAGRAD: {
+        const float eps = (float)o->cfg.adagrad.eps;
+        for (size_t i = 0; i < n; i++)
+            P[i] = o->s1[i] == 0.0f ? 0.0f : sqrtf(o->s1[i]) + eps;
+        return lr / (1.0 + (double)(o->t - 1) * o->cfg.adagrad.lr_decay);
+    }
+    case GG_OPTIM_SGD:
+        break;
+    }
+    return lr;
+}
+
+double gg_optim_stability(const gg_optim *o)
+{
+    switch (o->kind) {
+    case GG_OPTIM_SGD: {
+        const double mu = o->cfg.sgd.momentum;
+        if (mu == 0.0)
+            return 2.0;
+        if (o->cfg.sgd.nesterov)
+            return (2.0 + 2.0 * mu) / (1.0 + 2.0 * mu);
+        const double keep = 1.0 - o->cfg.sgd.dampening;  // the share of g entering the buffer
+        return keep > 0.0 ? (2.0 + 2.0 * mu) / keep : (double)INFINITY;
+    }
+    case GG_OPTIM_RMSPROP:
+        return 2.0 + 2.0 * o->cfg.rmsprop.momentum;
+    case GG_OPTIM_ADAGRAD:
+        return 2.0;
+    case GG_OPTIM_ADAM:
+    case GG_OPTIM_ADAMW:
+        return (2.0 + 2.0 * o->cfg.adam.beta1) / (1.0 - o->cfg.adam.beta1);
+    case GG_OPTIM_KERAS_ADAM:
+        return (2.0 + 2.0 * o->cfg.keras.beta1) / (1.0 - o->cfg.keras.beta1);
+    }
+    return 2.0;
+}

@@ -148,4 +148,33 @@ long gg_optim_steps(const gg_optim *o);
 /* Clear the state (buffers and step count) as a fresh optimizer would have it. */
 void gg_optim_reset(gg_optim *o);
 
+/* A new optimizer with src's kind, config and state (a snapshot, e.g. for an lr range
+ * test that must leave the optimizer as it found it). GG_ENOMEM. */
+gg_status gg_optim_clone(gg_optim **out, const gg_optim *src, gg_err *err);
+
+/* Copy src's config and state into dst (restoring a clone). GG_EINVAL naming both when
+ * the kind, the parameter count or the state buffers differ. */
+gg_status gg_optim_load_state(gg_optim *dst, const gg_optim *src, gg_err *err);
+
+/* ---- diagnostics (core/diag.h) ---- */
+
+/* The diagonal preconditioner of the current state: writes P (n floats) and returns the
+ * step's scalar lr_t so that the last step moved p[i] by -lr_t * u[i] / P[i], u being the
+ * gradient after the kind's momentum/averaging (SGD's buffer, Adam's m / (1 - beta1^t)).
+ * P = 1 for SGD; sqrt(v / (1 - beta2^t)) + eps for Adam and AdamW (vmax with amsgrad);
+ * (sqrt(v) + eps) / sqrt(1 - beta2^t) for Keras Adam; sqrt(s) + eps (centered:
+ * sqrt(s - g_avg^2) + eps) for RMSprop; sqrt(sum) + eps for Adagrad, whose lr_t is
+ * lr / (1 + (t - 1) lr_decay). A parameter whose squared-gradient accumulator is still
+ * exactly 0 (it never had a gradient) gets P = 0: it has no step size and diagnostics
+ * skip it. Before the first step P = 1 and lr_t = lr for every kind. */
+double gg_optim_precond(const gg_optim *o, float *P);
+
+/* The stability constant c of the kind's update on a quadratic whose preconditioned
+ * curvature (top eigenvalue of P^-1/2 H P^-1/2) is s: the iteration is stable iff
+ * lr_t * s < c. c = 2 without momentum (SGD, RMSprop, Adagrad), 2 (1 + mu) / (1 - d) for
+ * heavy-ball momentum mu with dampening d (SGD, RMSprop: d = 0), that divided by
+ * 1 + 2 mu for Nesterov, and (2 + 2 beta1) / (1 - beta1) for the Adam family (38 for
+ * beta1 = 0.9; Cohen et al. 2022). */
+double gg_optim_stability(const gg_optim *o);
+
 #endif

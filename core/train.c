@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "clip.h"
+#include "diag.h"
 #include "mem.h"
 
 static int has_batchnorm(const gg_model *m)
@@ -64,6 +65,22 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     return gg_loss_check_targets(&cfg->loss, Y.data, n, gg_model_out(m), err);
 }
 
+/* Clipping (logging the pre-clip norm of step s) and the optimizer step. */
+static void clip_and_step(gg_model *m, gg_optim *o, const gg_train_cfg *cfg, double norm_type,
+                          const gg_step_log *log, size_t s)
+{
+    if (cfg->clip_norm > 0.0) {
+        float norm = gg_clip_grad_norm(m, cfg->clip_norm, norm_type);
+        if (log && log->grad_norm)
+            log->grad_norm[s] = norm;
+    } else if (log && log->grad_norm) {
+        log->grad_norm[s] = gg_grad_norm(m, 2.0);
+    }
+    if (cfg->clip_value > 0.0)
+        gg_clip_grad_value(m, (float)cfg->clip_value);
+    gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
+}
+
 /* The steps of one pass over given batches (see gg_train_batches); y is scratch for the
  * largest batch's targets, the model already reserved for it. */
 static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
@@ -73,6 +90,7 @@ static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
 {
     const size_t out = gg_model_out(m);
     const double norm_type = cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
+    gg_diag *dg = log ? log->diag : NULL;
     double weighted = 0.0;
     size_t seen = 0;
     for (size_t s = 0; s < nsteps; s++) {
@@ -99,16 +117,13 @@ static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
             res->diverged = 1;
             break;
         }
-        if (cfg->clip_norm > 0.0) {
-            float norm = gg_clip_grad_norm(m, cfg->clip_norm, norm_type);
-            if (log && log->grad_norm)
-                log->grad_norm[s] = norm;
-        } else if (log && log->grad_norm) {
-            log->grad_norm[s] = gg_grad_norm(m, 2.0);
+        if (dg) {  // the one test diagnostics cost when off
+            gg_diag_after_backward(dg, m, cfg, y, B);
+            clip_and_step(m, o, cfg, norm_type, log, s);
+            gg_diag_after_step(dg, m, o, ds, cfg);
+        } else {
+            clip_and_step(m, o, cfg, norm_type, log, s);
         }
-        if (cfg->clip_value > 0.0)
-            gg_clip_grad_value(m, (float)cfg->clip_value);
-        gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
         if (cfg->sched) {
             gg_status st = gg_sched_step(cfg->sched, o, (double)NAN, err);
             if (st) {

@@ -26,11 +26,14 @@ typedef struct gg_train_cfg {
     gg_sched *sched;        /* borrowed, or NULL: stepped after every optimizer step */
 } gg_train_cfg;
 
+typedef struct gg_diag gg_diag;  /* core/diag.h */
+
 /* Optional per-step outputs of a training call (each NULL or one float per step). */
 typedef struct gg_step_log {
     float *loss;       /* the step's loss (penalty included), before its update */
     float *grad_norm;  /* the total 2-norm (clip_norm_type-norm when clipping) before clipping */
     double *lr;        /* the learning rate the step used */
+    gg_diag *diag;     /* diagnostics hooks (gg_diag_begin first), or NULL: off */
 } gg_step_log;
 
 typedef struct gg_epoch_result {

@@ -17,6 +17,7 @@
 #define GG_CSVW_MT    "gglab.CsvWriter"
 #define GG_SCALER_MT  "gglab.Scaler"
 #define GG_SCHED_MT   "gglab.Sched"
+#define GG_DIAG_MT    "gglab.Diag"
 
 /* ---- userdata payloads ---- */
 
@@ -96,6 +97,11 @@ lg_sched *lg_sched_check(lua_State *L, int idx);
 gg_sched *lg_sched_native(lua_State *L, int idx);
 void lg_sched_step(lua_State *L, int idx, double metric);
 
+/* Diagnostics (ldiag.c): the open gglab.Diag at idx; push the list of its records (one
+ * table per recorded step, fields as docs/lua-api.md "Diagnostics"). */
+gg_diag *lg_diag_check(lua_State *L, int idx);
+void lg_diag_push_records(lua_State *L, const gg_diag *d);
+
 /* ---- module openers: each adds its functions/subtables to the table on top ---- */
 void lg_open_tensor(lua_State *L);
 void lg_open_rng(lua_State *L);
@@ -109,6 +115,7 @@ void lg_open_sys(lua_State *L);
 void lg_open_sched(lua_State *L);
 void lg_open_clip(lua_State *L);
 void lg_open_proc(lua_State *L);
+void lg_open_diag(lua_State *L);
 
 /* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
 typedef struct lg_luasrc {

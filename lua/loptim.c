@@ -204,6 +204,34 @@ static int optim_model(lua_State *L)
     return 1;
 }
 
+/* opt:clone() → a new gglab.Optim of the same model with this one's config and state (a
+ * snapshot: opt:load_state(snapshot) puts it back) */
+static int optim_clone(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    lg_optim *lo = lua_newuserdatauv(L, sizeof *lo, 1);  /* stack: opt clone */
+    lo->o = NULL;
+    luaL_setmetatable(L, GG_OPTIM_MT);
+    gg_err err;
+    if (gg_optim_clone(&lo->o, o, &err))
+        return lg_fail(L, "gglab.Optim:clone", &err);
+    lua_getiuservalue(L, 1, 1);                            /* stack: opt clone model */
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+/* opt:load_state(other): copy other's config and state (same kind, model size and
+ * buffers, e.g. a clone) into opt */
+static int optim_load_state(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    gg_optim *src = lg_optim_check(L, 2);
+    gg_err err;
+    if (gg_optim_load_state(o, src, &err))
+        return lg_fail(L, "gglab.Optim:load_state", &err);
+    return 0;
+}
+
 static int optim_tostring(lua_State *L)
 {
     lg_optim *lo = luaL_checkudata(L, 1, GG_OPTIM_MT);
@@ -227,6 +255,7 @@ static const luaL_Reg optim_methods[] = {
     {"step", optim_step},   {"zero_grad", optim_zero_grad}, {"lr", optim_lr},
     {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
     {"momentum", optim_momentum}, {"set_momentum", optim_set_momentum},
+    {"clone", optim_clone},   {"load_state", optim_load_state},
     {NULL, NULL},
 };
 

@@ -57,9 +57,12 @@ static void push_list(lua_State *L, const float *f, const double *d, size_t n)
 
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
  *                reduction="mean", seed=|rng=, order=, l1=0, l2=0, clip_norm=0,
- *                clip_norm_type=2, clip_value=0, scheduler=, grad_norms=false, lrs=false})
+ *                clip_norm_type=2, clip_value=0, scheduler=, grad_norms=false, lrs=false,
+ *                diagnostics=})
  *   → step_losses, diverged, mean_loss [, info]
- * info = {grad_norm = {...}, lr = {...}} when grad_norms / lrs ask for them. With order (a
+ * info = {grad_norm = {...}, lr = {...}} when grad_norms / lrs ask for them; with
+ * diagnostics (a gglab.Diag of model) also info.diagnostics (its records) and info.acc
+ * (the running training accuracy, classification losses only). With order (a
  * list of batches of 1-based rows) those batches run in that order instead of
  * batch_size/shuffle/drop_last: how a run replays a given data order exactly. A scheduler
  * is stepped after every optimizer step (in C, or batch by batch for the Lua-only
@@ -69,7 +72,7 @@ static int train_epoch(lua_State *L)
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
                                           "reduction", "seed", "rng", "order", "l1", "l2",
                                           "clip_norm", "clip_norm_type", "clip_value",
-                                          "scheduler", "grad_norms", "lrs", NULL};
+                                          "scheduler", "grad_norms", "lrs", "diagnostics", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -101,6 +104,18 @@ static int train_epoch(lua_State *L)
     lua_pop(L, 1);
     int want_norms = lg_opt_bool(L, 4, f, "grad_norms", 0);
     int want_lrs = lg_opt_bool(L, 4, f, "lrs", 0);
+    gg_diag *dg = NULL;
+    if (lua_getfield(L, 4, "diagnostics") != LUA_TNIL) {     /* stack: ... diag */
+        if (!luaL_testudata(L, -1, GG_DIAG_MT))
+            return luaL_error(L, "%s: diagnostics must be a gglab.Diag (gg.diag.new), got %s", f,
+                              lg_describe(L, -1));
+        dg = lg_diag_check(L, -1);
+        lua_getiuservalue(L, -1, 1);                         /* ... diag dmodel */
+        if (lua_touserdata(L, -1) != (void *)lm)
+            return luaL_error(L, "%s: the diagnostics were made for another model", f);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     int sched = 0;                                           // stack index of a Lua-only scheduler
     if (lua_getfield(L, 4, "scheduler") != LUA_TNIL) {       /* stack: ... sched */
         if (!luaL_testudata(L, -1, GG_SCHED_MT))
@@ -137,7 +152,9 @@ static int train_epoch(lua_State *L)
         idx = lua_newuserdatauv(L, n * sizeof *idx, 0);
         nb = gg_train_plan(&c, n, r, idx, counts);
     }
-    gg_step_log log = {0};
+    if (dg && gg_diag_begin(dg, lm->m, ds, &c, nb, &err))
+        return lg_fail(L, f, &err);
+    gg_step_log log = {.diag = dg};
     log.loss = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0);
     log.grad_norm = want_norms ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0) : NULL;
     log.lr = want_lrs ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(double), 0) : NULL;
@@ -151,7 +168,7 @@ static int train_epoch(lua_State *L)
         size_t seen = 0, off = 0;
         for (size_t s = 0; s < nb && !res.diverged; s++) {
             gg_step_log one = {log.loss + s, log.grad_norm ? log.grad_norm + s : NULL,
-                               log.lr ? log.lr + s : NULL};
+                               log.lr ? log.lr + s : NULL, log.diag};
             gg_epoch_result r1;
             if (gg_train_batches(lm->m, o, ds, &c, idx + off, counts + s, 1, &one, &r1, &err))
                 return lg_fail(L, f, &err);
@@ -169,9 +186,9 @@ static int train_epoch(lua_State *L)
     push_list(L, log.loss, NULL, res.steps);
     lua_pushboolean(L, res.diverged);
     lua_pushnumber(L, res.mean_loss);
-    if (!want_norms && !want_lrs)
+    if (!want_norms && !want_lrs && !dg)
         return 3;
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 4);
     if (want_norms) {  // a diverged step stops before clipping: it has no norm
         push_list(L, log.grad_norm, NULL, res.diverged ? res.steps - 1 : res.steps);
         lua_setfield(L, -2, "grad_norm");
@@ -179,6 +196,15 @@ static int train_epoch(lua_State *L)
     if (want_lrs) {
         push_list(L, NULL, log.lr, res.steps);
         lua_setfield(L, -2, "lr");
+    }
+    if (dg) {
+        double acc;
+        lg_diag_push_records(L, dg);
+        lua_setfield(L, -2, "diagnostics");
+        if (gg_diag_train_accuracy(dg, &acc)) {
+            lua_pushnumber(L, acc);
+            lua_setfield(L, -2, "acc");
+        }
     }
     return 4;
 }
@@ -199,7 +225,13 @@ static int train_evaluate(lua_State *L)
     lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);
     gg_err err;
     double v;
-    if (gg_train_check(&c, lm->m, NULL, ds, &err) || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
+    /* Checked as gg_evaluate runs it, in eval mode: a batch of 1 row is fine for BatchNorm
+     * then, whatever mode the model is in now (training, inside gg.train). */
+    int training = gg_model_training(lm->m);
+    gg_model_set_training(lm->m, 0);
+    gg_status st = gg_train_check(&c, lm->m, NULL, ds, &err);
+    gg_model_set_training(lm->m, training);
+    if (st || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
         return lg_fail(L, f, &err);
     lm->gen++;
     lua_pushnumber(L, v);

@@ -15,6 +15,11 @@
   value (numbers compared exactly) or the predicate returns true for it. ]]
 local M = {}
 
+-- The runs.csv result columns a record carries; other metric names are looked up in the
+-- run's curves.
+M.COLUMNS = { run_seed = true, final_loss = true, min_loss = true, final_val_loss = true, steps = true,
+  diverged_step = true, wall_s = true }
+
 local R = {}
 R.__index = R
 
@@ -123,13 +128,22 @@ end
 
 local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
 
+--[[ R:value(r, metric) -> a result column of run r (final_loss, final_val_loss, ...), or
+  else the last value of a curve the run logged under that name (nil when neither). ]]
+function R:value(r, metric)
+  if M.COLUMNS[metric] or not self.curves then return r[metric] end
+  local values = self:curve(r, metric)
+  return values[#values]
+end
+
 --[[ R:mean(metric, where [, transform]) -> {value, lo, hi, n, text}: mean ± 95 % t-interval
-  of a result column (final_loss, final_val_loss, min_loss, steps, ...) over the matching
-  runs that have a finite value; transform (e.g. math.log) applies first. ]]
+  of a result column (final_loss, final_val_loss, min_loss, steps, ...), or of the last
+  value of a logged curve (R:value), over the matching runs that have a finite value;
+  transform (e.g. math.log) applies first. ]]
 function R:mean(metric, where, transform)
   local xs = {}
   for _, r in ipairs(self:select(where)) do
-    local v = r[metric]
+    local v = self:value(r, metric)
     if finite(v) then xs[#xs + 1] = transform and transform(v) or v end
   end
   local m, lo, hi = mean_ci(xs)
@@ -140,7 +154,8 @@ end
 --[[ R:paired(metric, a, b, by [, transform]) -> {value, lo, hi, n, text}: the mean
   difference transform(a) - transform(b) of a metric between runs that match where a and
   where b and agree on every parameter in `by` (e.g. {"seed", "lr"}): a paired comparison,
-  as the runner's seeds pair runs that differ only in the compared parameter. ]]
+  as the runner's seeds pair runs that differ only in the compared parameter. Pairs where
+  either run has no finite value (a diverged run) are left out and counted in `dropped`. ]]
 function R:paired(metric, a, b, by, transform)
   local key = function(r)
     local parts = {}
@@ -149,18 +164,21 @@ function R:paired(metric, a, b, by, transform)
   end
   local bs = {}
   for _, r in ipairs(self:select(b)) do bs[key(r)] = r end
-  local ds = {}
+  local ds, dropped = {}, 0
   for _, r in ipairs(self:select(a)) do
     local o = bs[key(r)]
-    if o and finite(r[metric]) and finite(o[metric]) then
-      local x, y = r[metric], o[metric]
+    local x, y = self:value(r, metric), o and self:value(o, metric)
+    if o and finite(x) and finite(y) then
       if transform then x, y = transform(x), transform(y) end
       ds[#ds + 1] = x - y
+    elseif o then
+      dropped = dropped + 1
     end
   end
   local m, lo, hi = mean_ci(ds)
-  return { value = m, lo = lo, hi = hi, n = #ds,
-    text = string.format("paired difference of %s %.4g [%.4g, %.4g] over %d pairs", metric, m, lo, hi, #ds) }
+  return { value = m, lo = lo, hi = hi, n = #ds, dropped = dropped,
+    text = string.format("paired difference of %s %.4g [%.4g, %.4g] over %d pairs%s", metric, m, lo, hi, #ds,
+      dropped > 0 and string.format(" (%d left out: no finite value, e.g. diverged)", dropped) or "") }
 end
 
 --[[ check(claims, records [, curves]) -> list of {text, holds = true|false|nil, detail}:

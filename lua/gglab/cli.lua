@@ -421,7 +421,7 @@ the cause whose fix measurably restores training. See docs/doctor.md.
 
 options:
   --set NAME=V[,V...]  as for gglab run: pick the configuration
-  --seeds N            seeds per change (default 10; at least 2)
+  --seeds N            seeds per change (default 20; at least 2)
   --seed-offset K      use seeds K+1..K+N (a disjoint set to check a verdict)
   --all                diagnose every configuration of the sweep in turn
   -j, --jobs N         worker processes (default: the number of cores)
@@ -453,7 +453,7 @@ local function cmd_doctor(args, out)
       .. "--set or diagnose each with --all\n", exp.name, #configs, table.concat(doctor.varying(configs), ", ")))
     return 1
   end
-  local n, offset = opts.seeds or 10, opts.seed_offset or 0
+  local n, offset = opts.seeds or 20, opts.seed_offset or 0
   local seeds = {}
   for i = 1, n do seeds[i] = offset + i end
   local base = opts.out or ("results/" .. exp.name .. "/doctor")
@@ -462,11 +462,12 @@ local function cmd_doctor(args, out)
     local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
       margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout, stderr = out.stderr })
     doctor.write_csv(report, dir .. "/doctor.csv")
+    doctor.write_text(report, dir .. "/doctor.txt")
     if opts.quiet then
       out.stdout:write(doctor.summary(report))
     else
       out.stdout:write(doctor.text(report))
-      out.stdout:write("Wrote ", dir, "/doctor.csv\n")
+      out.stdout:write("Wrote ", dir, "/doctor.csv and doctor.txt (gglab report shows it)\n")
     end
   end
   return 0

@@ -11,7 +11,8 @@
      without one) after training — one scale for all fixes.
   3. Symptoms of the unchanged runs: diverging (non-finite loss in >= 25 % of seeds),
      training loss rising (last epoch > 1.1 x its minimum in >= half), validation loss
-     rising while the training loss falls (>= half).
+     rising while the training loss falls (last > 1.5 x its minimum, >= half). A run that
+     restored its best epoch (early stopping) is read up to that epoch.
   4. Effect of a fix: per seed, the difference in log outcome against the unchanged run
      of that seed (a diverged run counts as 100 x its loss before training); the median
      difference, a percentile
@@ -19,11 +20,14 @@
      Holm-adjusted across the panel. A fix "helps" when its adjusted p < 0.05 and its
      median difference is below -log(margin) (default margin 1.5x).
   5. Verdict: no symptom and no fix that helps -> "no problem found". Otherwise the best
-     helping fix names the dominant cause; the next fix of another cause is named too when
-     the two are indistinguishable (their paired difference is not significant). A problem
-     with no helping fix has "no single dominant cause". When the best fix leaves a
-     symptom, every other applicable fix is combined with it (second step) and a combination
-     that helps against the best fix alone names two interacting causes.
+     helping fix names the dominant cause: one that leaves no symptom, unless another
+     helping fix beats it by the margin (paired, significant); the next fix of another cause
+     is named too when the two are indistinguishable (their paired difference is not
+     significant and its upper bound is within the margin: equivalent, not just unproven). A problem with no helping fix has "no single dominant cause". When the
+     best fix leaves a symptom, or a fix of another cause helps on its own too, every other
+     applicable fix is combined with it (second step); the best combination that leaves no
+     symptom and helps against the best fix alone by the margin names two interacting
+     causes.
   Output: the printed diagnosis and <out>/doctor.csv. ]]
 local gg = require "gglab"
 local intervene = require "gglab.intervene"
@@ -37,6 +41,11 @@ local M = {}
 M.BOOTSTRAP = 2000
 M.ALPHA = 0.05
 M.DIVERGED_FACTOR = 100
+-- A curve "rises" when its last value is above RISE x its minimum. The validation loss
+-- needs the margin a fix must beat (1.5x): on a small validation set a healthy run's loss
+-- drifts by more than 10 % (one row of 45 changes it), which is no problem any fix solves.
+M.RISE = 1.1
+M.VAL_RISE = 1.5
 
 -- ---- statistics ----
 
@@ -135,6 +144,12 @@ local function rises(list, factor)
   return last == last and last > factor * min
 end
 
+-- The first n entries of list (all of it when n is nil).
+local function upto(list, n)
+  if not list or not n or n >= #list then return list end
+  return table.move(list, 1, n, 1, {})
+end
+
 --[[ symptoms(results) -> {diverged = k, rising = k, val_rising = k, n = n, list = {...}}:
   the problem signs of a set of runs (one per seed). ]]
 function M.symptoms(results)
@@ -143,10 +158,12 @@ function M.symptoms(results)
     if r.status == "diverged" then
       s.diverged = s.diverged + 1
     elseif r.status == "ok" then
-      local train = r.curves.epoch_loss or r.curves.loss
-      if rises(train, 1.1) then s.rising = s.rising + 1 end
-      local val = r.curves.val_loss
-      if val and rises(val, 1.1) and train and #train >= 2 and train[#train] < train[1] then
+      -- A run that restored its best epoch (early stopping) ends with that epoch's model.
+      local best = r.curves.doctor_best_epoch and r.curves.doctor_best_epoch[#r.curves.doctor_best_epoch]
+      local train = r.curves.epoch_loss and upto(r.curves.epoch_loss, best) or r.curves.loss
+      if rises(train, M.RISE) then s.rising = s.rising + 1 end
+      local val = upto(r.curves.val_loss, best)
+      if val and rises(val, M.VAL_RISE) and train and #train >= 2 and train[#train] < train[1] then
         s.val_rising = s.val_rising + 1
       end
     end
@@ -185,6 +202,118 @@ local function fmt(x)
   return string.format("%.3g", x)
 end
 
+-- ---- evidence: what the unchanged runs' diagnostics say ----
+
+local function finite_values(list)
+  local out = {}
+  for _, v in ipairs(list or {}) do if util.is_finite(v) then out[#out + 1] = v end end
+  return out
+end
+
+local function max_of(list)
+  local m
+  for _, v in ipairs(finite_values(list)) do if not m or v > m then m = v end end
+  return m
+end
+
+local function last_of(list)
+  local f = finite_values(list)
+  return f[#f]
+end
+
+--[[ evidence(results) -> list of {cause, text}: the diagnostics signals of the unchanged
+  runs (medians over seeds) that point to a cause, with the published rule of thumb they
+  are read against. Evidence, not the verdict: the verdict comes from the fixes. ]]
+function M.evidence(results)
+  local function med(f)
+    local xs = {}
+    for _, r in ipairs(results) do
+      local v = f(r.curves)
+      if v ~= nil and v == v then xs[#xs + 1] = v end
+    end
+    return M.median(xs), #xs
+  end
+  local out = {}
+  local function add(cause, text) out[#out + 1] = { cause = cause, text = text } end
+  local ur = med(function(c) return max_of(c.update_ratio) end)
+  if ur and ur > 1e-1 then
+    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3", fmt(ur)))
+  end
+  local sh = med(function(c)
+    local s, l = c.sharpness, c.sharpness_limit
+    if not s or not l then return nil end
+    local m
+    for i = 1, math.min(#s, #l) do
+      if util.is_finite(s[i]) and util.is_finite(l[i]) and l[i] > 0 then m = math.max(m or 0, s[i] / l[i]) end
+    end
+    return m
+  end)
+  if sh and sh > 1.5 then
+    add("lr_too_high", string.format("sharpness %s x the stability limit (2/lr for SGD)", fmt(sh)))
+  end
+  local sat = med(function(c) return last_of(c.saturated_frac) end)
+  if sat and sat > 0.5 then
+    add("saturation", string.format("%s%% of sigmoid/tanh units saturated (beyond +-5; DeepDiagnosis flags > 50%%)",
+      fmt(100 * sat)))
+  end
+  local dead = med(function(c) return last_of(c.dead_relu_frac) end)
+  if dead and dead > 0.5 then
+    add("dead_relu", string.format("%s%% of ReLU units dead on a whole batch", fmt(100 * dead)))
+  end
+  local zg = med(function(c) return last_of(c.zero_grad_frac) end)
+  if zg and zg >= 0.7 then
+    add("dead_relu", string.format("%s%% of gradient entries exactly 0 (AUTOTRAINER flags >= 70%%)", fmt(100 * zg)))
+  end
+  local growth = med(function(c)
+    local g = finite_values(c.grad_norm)
+    if #g < 2 or g[1] <= 0 then return nil end
+    return max_of(g) / g[1]
+  end)
+  if growth and growth > 100 then
+    add("exploding_gradients", string.format("gradient norm grows to %s x its first value", fmt(growth)))
+  end
+  local ratio = med(function(c) return last_of(c.grad_ratio) end)
+  if ratio and ratio > 70 then
+    add("exploding_gradients", string.format("first/last layer gradient ratio %s (AUTOTRAINER: > 70)", fmt(ratio)))
+  elseif ratio and ratio < 1e-3 then
+    add("saturation", string.format("first/last layer gradient ratio %s (AUTOTRAINER vanishing: < 1e-3)", fmt(ratio)))
+  end
+  local span = med(function(c)
+    local lo, hi = c.input_min and c.input_min[1], c.input_max and c.input_max[1]
+    if not lo or not hi then return nil end
+    return math.max(math.abs(lo), math.abs(hi))
+  end)
+  if span and span > 10 then
+    add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])", fmt(span)))
+  end
+  local wv = med(function(c)
+    local m
+    for k, list in pairs(c) do
+      if k:match("^weight_var_l%d+$") then
+        local v = list[1]
+        if v and util.is_finite(v) then m = math.max(m or 0, v) end
+      end
+    end
+    return m
+  end)
+  if wv and wv > 10 then
+    add("bad_init", string.format("initial weight variance up to %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
+  elseif wv and wv < 1e-5 then
+    add("bad_init", string.format("initial weight variance %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
+  end
+  local spikes = med(function(c)
+    local f = finite_values(c.loss_spike)
+    if #f == 0 then return nil end
+    local k = 0
+    for _, v in ipairs(f) do k = k + v end
+    return k / #f
+  end)
+  if spikes and spikes > 0.1 then
+    add("lr_too_high", string.format("loss spikes in %s%% of the recorded steps", fmt(100 * spikes)))
+  end
+  return out
+end
+
 -- ---- the procedure ----
 
 local function group(results)
@@ -211,7 +340,8 @@ local function run_panel(exp, point, fixes, opts, out)
     run = function(p, run)
       local pt = util.copy(base)
       pt.seed = p.seed
-      local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end }
+      local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end,
+        diagnostics = p.fix == "none" and opts.diagnostics ~= false }
       return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx, function() return exp.run(pt, run) end)
     end,
   }
@@ -265,6 +395,7 @@ function M.diagnose(exp, point, opts)
   local groups, runs, _ = run_panel(exp, point, fixes, opts, opts.out .. "/panel")
   local baseline = groups.none or {}
   local base_symptoms = M.symptoms(baseline)
+  local evidence = M.evidence(baseline)
   local seed = 12345
   local rows = effects(groups, fixes, baseline, seed)
   table.sort(rows, function(a, b)
@@ -273,7 +404,7 @@ function M.diagnose(exp, point, opts)
     return a.fix.name < b.fix.name
   end)
   local report = { point = point, seeds = opts.seeds, symptoms = base_symptoms, rows = rows, skipped = skipped,
-    margin = margin, seen = seen }
+    margin = margin, seen = seen, evidence = evidence }
   local base_outs = {}
   for _, r in ipairs(baseline) do if r.outcome then base_outs[#base_outs + 1] = r.outcome end end
   report.baseline_outcome = M.median(base_outs)
@@ -286,6 +417,24 @@ function M.diagnose(exp, point, opts)
     if a.effect.median ~= b.effect.median then return a.effect.median < b.effect.median end
     return a.fix.name < b.fix.name
   end)
+  -- ... unless another helping fix is better still, by the margin and significantly (paired):
+  -- then the clean fix only hides the problem less well (e.g. clipping a bad initialisation),
+  -- and the better fix, with the second step, names the causes.
+  if #helping > 1 and #helping[1].symptoms.list == 0 then
+    local strongest = helping[1]
+    for _, row in ipairs(helping) do
+      if row.effect.median < strongest.effect.median then strongest = row end
+    end
+    if strongest ~= helping[1] then
+      local d = M.bootstrap(paired(groups[strongest.fix.name], groups[helping[1].fix.name]), seed + 777)
+      if d.p < M.ALPHA and d.median ~= nil and d.median < -math.log(margin) then
+        for i, row in ipairs(helping) do
+          if row == strongest then table.remove(helping, i) break end
+        end
+        table.insert(helping, 1, strongest)
+      end
+    end
+  end
   if #base_symptoms.list == 0 and #helping == 0 then
     report.verdict = "no problem found"
   elseif #helping == 0 then
@@ -297,7 +446,7 @@ function M.diagnose(exp, point, opts)
     for _, row in ipairs(helping) do
       if row.fix.cause ~= best.fix.cause and (#row.symptoms.list == 0) == (#best.symptoms.list == 0) then
         local d = M.bootstrap(paired(groups[row.fix.name], groups[best.fix.name]), seed + 999)
-        if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA then
+        if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA and d.hi < math.log(margin) then
           report.causes[2] = row.fix.cause
           report.tied = row
         end
@@ -305,7 +454,14 @@ function M.diagnose(exp, point, opts)
       end
     end
     -- Second step: the best fix leaves a symptom -> is a second change needed too?
-    if opts.second_step ~= false and #best.symptoms.list > 0 and #fixes > 1 then
+    -- ... or a fix of another cause helps on its own too: is that cause still there once the
+    -- best fix is in (then the combination must beat the best fix alone by the margin)?
+    local residual = #best.symptoms.list > 0
+    local other = false
+    for _, row in ipairs(helping) do
+      if row.fix.cause ~= best.fix.cause then other = true end
+    end
+    if opts.second_step ~= false and (residual or other) and #fixes > 1 then
       local combos = {}
       for _, f in ipairs(fixes) do
         if f.cause ~= best.fix.cause then combos[#combos + 1] = panel_mod.combine(best.fix, f) end
@@ -319,12 +475,17 @@ function M.diagnose(exp, point, opts)
         return a.fix.name < b.fix.name
       end)
       report.second = rows2
-      local top = rows2[1]
-      if top and helps(top, 1) and #top.symptoms.list == 0 then
+      -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
+      local top
+      for _, row in ipairs(rows2) do
+        if helps(row, margin) and #row.symptoms.list == 0 then top = row break end
+      end
+      if top then
         for _, f in ipairs(fixes) do
           if best.fix.name .. "+" .. f.name == top.fix.name then
             report.causes = { best.fix.cause, f.cause }
             report.interacting = top
+            report.tied = nil   -- the verdict names the interacting pair, not the tie
           end
         end
       end
@@ -418,6 +579,18 @@ function M.text(report)
         report.interacting.fix.text, effect_text(report.interacting))
     end
   end
+  if report.evidence and #report.evidence > 0 then
+    local named = {}
+    for _, c in ipairs(report.causes or {}) do named[c] = true end
+    local agree, other = {}, {}
+    for _, e in ipairs(report.evidence) do
+      if named[e.cause] then agree[#agree + 1] = e.text else other[#other + 1] = e.text .. " (" .. e.cause .. ")" end
+    end
+    if #agree > 0 then L[#L + 1] = "  diagnostics that agree: " .. table.concat(agree, "; ") end
+    if #other > 0 then L[#L + 1] = "  other diagnostics: " .. table.concat(other, "; ") end
+  elseif report.evidence then
+    L[#L + 1] = "  diagnostics: no signal beyond the published thresholds"
+  end
   L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
     .. "Holm-adjusted p; helps = p < 0.05 and at least %.3gx better):", report.margin)
   for _, row in ipairs(report.rows) do
@@ -431,6 +604,14 @@ function M.text(report)
   end
   L[#L + 1] = string.format("%d training runs, %.1f s", report.runs, report.wall_s)
   return table.concat(L, "\n") .. "\n"
+end
+
+--[[ write_text(report, path): the printed diagnosis, for gglab report's Doctor section. ]]
+function M.write_text(report, path)
+  local f, err = io.open(path, "w")
+  if not f then error(string.format("cannot write '%s': %s", path, tostring(err)), 0) end
+  f:write(M.text(report))
+  f:close()
 end
 
 --[[ write_csv(report, path): doctor.csv, one row per fix (and per second-step combination). ]]

@@ -53,6 +53,7 @@ table { border-collapse: collapse; font-size: 13px; }
 th, td { border-bottom: 1px solid #e6e6e6; padding: 3px 8px; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } th { background: #f6f6f6; position: sticky; top: 0; white-space: nowrap; }
 table.sortable th { cursor: pointer; user-select: none; }
+pre.doctor { font: 12px/1.35 monospace; white-space: pre; overflow-x: auto; background: #f6f6f6; padding: 8px; }
 table.sortable th::after { content: " \2195"; color: #bbb; font-size: 11px; }
 table.sortable th[aria-sort=ascending]::after { content: " \25B2"; color: #333; }
 table.sortable th[aria-sort=descending]::after { content: " \25BC"; color: #333; }

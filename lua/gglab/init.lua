@@ -13,6 +13,8 @@ gg.experiment = require("gglab.experiment").experiment
 local claims = require "gglab.claims"
 gg.at_least, gg.at_most, gg.one_of = claims.at_least, claims.at_most, claims.one_of
 gg.train = require("gglab.train").train
+gg.lr_find = require("gglab.lr_find").lr_find
+gg.stable_lr = require("gglab.stable_lr").stable_lr
 
 -- gg.nn.sequential comes from C; the layer constructors and mlp from gglab.nn.
 gg.nn.linear, gg.nn.relu, gg.nn.sigmoid, gg.nn.tanh = nn.linear, nn.relu, nn.sigmoid, nn.tanh

@@ -105,7 +105,8 @@ end
 --[[ run(fix, ctx, fn) -> fn's results: calls fn() with the entry points wrapped.
   fix: a panel entry (hooks) or nil for the unchanged configuration. ctx: { seen = table
   filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
-  probe = true to stop at the first gg.train }. ]]
+  probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
+  diagnostics on (logged to the run, when the script passes log = run) }. ]]
 function M.run(fix, ctx, fn)
   fix = fix or {}
   local seen = ctx.seen or {}
@@ -142,13 +143,28 @@ function M.run(fix, ctx, fn)
     if ctx.probe then error(M.PROBED, 0) end
     local loss = opts.loss or "mse"
     local o = fix.train and fix.train(copy(opts), info) or opts
+    if ctx.diagnostics and o.diagnostics == nil and o.log ~= nil then
+      -- Evidence for the doctor: about 100 records and 10 sharpness estimates per run.
+      local steps = info.epochs * math.max(1, math.ceil(info.n / math.max(1, info.batch_size)))
+      if o == opts then o = copy(opts) end
+      o.diagnostics = { every = math.max(1, steps // 100), sharpness_every = math.max(1, steps // 10),
+        sharpness_batch = 256, sharpness_iters = 10 }
+    end
     -- The outcome: the original loss on the (possibly transformed) validation or training data.
     local train_set, val_set = eval_sets(o)
     local target = val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
     local hist = saved.train(o)
-    if ctx.log then ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    if ctx.log then
+      ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
+      -- Early stopping that restored its best epoch: the model is that epoch's, so the
+      -- symptoms read the curves only up to it (gglab.doctor.symptoms).
+      local es = o.early_stopping
+      if type(hist) == "table" and hist.best_epoch and type(es) == "table" and es.restore_best ~= false then
+        ctx.log("doctor_best_epoch", hist.best_epoch)
+      end
+    end
     return hist
   end
 

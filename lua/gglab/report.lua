@@ -966,6 +966,31 @@ local function best_html(data, plan)
       { label = "divergence" } }, rows) }, "\n")
 end
 
+-- The diagnoses `gglab doctor` wrote under DIR/doctor (doctor.txt, or one per
+-- configuration in DIR/doctor/<k>/ with --all), as preformatted sections; "" when none.
+local function doctor_html(dir)
+  local found = {}
+  local base = dir .. "/doctor"
+  local text = util.read_file(base .. "/doctor.txt")
+  if text then found[#found + 1] = text end
+  if gg.fs.isdir(base) then
+    local subs = {}
+    for _, name in ipairs(gg.fs.listdir(base) or {}) do
+      if name:match("^%d+$") then subs[#subs + 1] = tonumber(name) end
+    end
+    table.sort(subs)
+    for _, k in ipairs(subs) do
+      local t = util.read_file(base .. "/" .. k .. "/doctor.txt")
+      if t then found[#found + 1] = t end
+    end
+  end
+  if #found == 0 then return "" end
+  local parts = { "<h2>Doctor</h2>", '<p class="muted">What <code>gglab doctor</code> found (docs/doctor.md): '
+    .. "the verdict, the fixes of its panel with their effects, and the diagnostics evidence.</p>" }
+  for _, t in ipairs(found) do parts[#parts + 1] = '<pre class="doctor">' .. esc(t) .. "</pre>" end
+  return table.concat(parts, "\n")
+end
+
 local function counts_text(data)
   local c = data.counts
   local extra = {}
@@ -1036,6 +1061,8 @@ function M.render(dir, opts)
     body[#body + 1] = heatmap_figure(data, plan, counter).html
   end
   body[#body + 1] = best_html(data, plan)
+  local doc = doctor_html(dir)
+  if doc ~= "" then body[#body + 1] = doc end
   body[#body + 1] = failed_html(data)
   body[#body + 1] = "<h2>All runs</h2>\n<p class=\"muted\">Click a column header to sort.</p>"
   body[#body + 1] = '<div class="tablewrap">' .. runs_table_html(data) .. "</div>"

@@ -4,6 +4,7 @@
   log = run (the runner's context) every step's loss and each epoch's mean (and the
   validation loss) become curves; a NaN/inf loss then stops the run as `diverged`. ]]
 local gg = require "gglab"
+local diagnostics = require "gglab.diagnostics"
 local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
@@ -11,7 +12,7 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras", "early_stopping" }
+  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics" }
 local ALLOWED = {}
 for _, k in ipairs(KEYS) do ALLOWED[k] = true end
 
@@ -54,6 +55,33 @@ local function check_int(opts, key, default, min)
     fail(string.format("%s must be an integer >= %d, got %s", key, min, describe(v)))
   end
   return v
+end
+
+-- diagnostics = {...}: keys, and for each the smallest integer (or number) it may be.
+local DIAG_KEYS = { "every", "sharpness_every", "sharpness_batch", "sharpness_iters",
+  "sharpness_tol", "spike_k", "spike_window" }
+local DIAG_INT_MIN = { every = 1, sharpness_every = 0, sharpness_batch = 0, sharpness_iters = 1,
+  spike_window = 3 }
+
+local function check_diagnostics(dg)
+  if type(dg) ~= "table" then
+    fail("diagnostics must be a table {every = n, sharpness_every = k, ...}, got " .. describe(dg))
+  end
+  for k, v in pairs(dg) do
+    local min = DIAG_INT_MIN[k]
+    if min then
+      if math.type(v) ~= "integer" or v < min then
+        fail(string.format("diagnostics.%s must be an integer >= %d, got %s", k, min, describe(v)))
+      end
+    elseif k == "sharpness_tol" or k == "spike_k" then
+      if type(v) ~= "number" or not (v >= 0) or v == math.huge then
+        fail(string.format("diagnostics.%s must be a non-negative number, got %s", k, describe(v)))
+      end
+    else
+      fail(string.format("unknown diagnostics option '%s' (allowed: %s)", tostring(k),
+        table.concat(DIAG_KEYS, ", ")))
+    end
+  end
 end
 
 local function check(opts)
@@ -100,6 +128,11 @@ local function check(opts)
     end
     if opts.val ~= nil then fail("give either val or validation_split, not both") end
   end
+  local vname = type(opts.val_loss) == "table" and opts.val_loss[1] or opts.val_loss
+  if opts.val_loss ~= nil and not LOSSES[vname] then
+    fail("val_loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
+      .. "'cross_entropy', 'nll' (or {name, options...}), got " .. describe(opts.val_loss))
+  end
   local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
   if opts.loss ~= nil and not LOSSES[lname] then
     fail("loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
@@ -136,6 +169,36 @@ local function check(opts)
       fail("early_stopping watches the validation loss: give val or validation_split")
     end
   end
+  if opts.diagnostics ~= nil then check_diagnostics(opts.diagnostics) end
+end
+
+local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true }
+local ACTIVATION_KINDS = { relu = true, sigmoid = true, tanh = true, leaky_relu = true, gelu = true, elu = true,
+  silu = true, softplus = true, identity = true }
+
+--[[ What a run trains, for the symptom detectors (run:meta, gglab.symptoms): declared once
+  per gg.train call when the run context takes it; fields the script declared itself win. ]]
+local function declare_meta(run, opts, loss)
+  if type(run) ~= "table" or type(run.meta) ~= "function" then return end
+  local layers = opts.model:layers()
+  local acts, drop, out_act = {}, {}, "none"
+  local last_linear = 0
+  for i, l in ipairs(layers) do if l.kind == "linear" then last_linear = i end end
+  for i, l in ipairs(layers) do
+    if ACTIVATION_KINDS[l.kind] then
+      if i < last_linear then acts[#acts + 1] = l.kind else out_act = l.kind end
+    elseif l.kind == "dropout" then
+      drop[#drop + 1] = l.p
+    end
+  end
+  local name = type(loss) == "table" and loss[1] or loss or "mse"
+  local meta = { epochs = opts.epochs or 1, lr = opts.optimizer:lr(),
+    optimizer = tostring(opts.optimizer):match("^gglab%.Optim%((%w+)") or "unknown", loss = name,
+    task = CLASSIFY[name] and "classification" or "regression", activations = acts,
+    output_activation = out_act, dropout = drop, input_dtype = "float" }
+  local mine = run._meta or {}
+  for k in pairs(mine) do meta[k] = nil end
+  if next(meta) then run:meta(meta) end
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
@@ -161,6 +224,8 @@ end
   early_stopping = {patience = 5, min_delta = 0, restore_best = true} (needs validation):
   stop once the validation loss has not improved by more than min_delta for patience
   epochs, then load the parameters (and BatchNorm buffers) of the best epoch.
+  diagnostics = {every=, sharpness_every=, ...}: gradient, update, activation and sharpness
+  curves computed in the C loop (lua/gglab/diagnostics.lua), also in history.diagnostics.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
   diverged=bool, diverged_step=N|nil, best_epoch=N|nil, stopped_epoch=N|nil}. ]]
 function M.train(opts)
@@ -194,7 +259,10 @@ function M.train(opts)
   end
   opts.model:train()  -- like a PyTorch loop's model.train(); gg.evaluate switches to eval itself
   local run = opts.log
+  declare_meta(run, opts, opts.loss)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
+  local diag = diagnostics.start(opts, epoch_opts.loss, run, hist)
+  epoch_opts.diagnostics = diag and diag.diag
   local step = 0
   local es = opts.early_stopping
   local best, best_params, best_buffers, waited = math.huge, nil, nil, 0
@@ -206,17 +274,20 @@ function M.train(opts)
     end
     local losses, diverged, mean, info = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
     local norms, lrs = info and info.grad_norm, info and info.lr
+    if diag then diag:epoch_begin(info) end
     for i = 1, #losses do
       step = step + 1
       local l = losses[i]
       hist.loss[step] = l
       local logged = run and (step % log_every == 0 or i == #losses or l ~= l)
-      if logged and norms and norms[i] then run:log("grad_norm", norms[i], step, epoch) end
+      local norm_logged = logged and norms and norms[i]
+      if norm_logged then run:log("grad_norm", norms[i], step, epoch) end
       if logged and lrs then run:log("lr", lrs[i], step, epoch) end
       if logged then
         -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
         run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
       end
+      if diag then diag:step(step, epoch, norm_logged) end
     end
     hist.steps = step
     if diverged then
@@ -226,7 +297,7 @@ function M.train(opts)
     hist.epoch_loss[epoch] = mean
     if run then run:log(opts.keras and "loss" or "epoch_loss", mean, step, epoch) end
     if opts.val then
-      local v = gg.evaluate(opts.model, opts.val, { loss = epoch_opts.loss })
+      local v = gg.evaluate(opts.model, opts.val, { loss = opts.val_loss or epoch_opts.loss })
       hist.val_loss[epoch] = v
       if run then run:log("val_loss", v, step, epoch) end
     end
@@ -241,6 +312,7 @@ function M.train(opts)
         stop = waited >= (es.patience or 5)
       end
     end
+    if diag then diag:epoch_end(info, step, epoch, opts.val) end
     if plateau then
       per_epoch:step(hist.val_loss[epoch] or mean)   -- ReduceLROnPlateau watches val loss if any
     elseif per_epoch then

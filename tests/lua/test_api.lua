@@ -782,4 +782,19 @@ do -- early stopping: stops after `patience` epochs without a better val loss, r
     "gg.train: early_stopping.patience must be an integer >= 1, got 0")
 end
 
+
+do -- validation of a BatchNorm model inside gg.train (eval mode, any batch), and val_loss
+  local all = gg.data.classification { n = 64, features = 4, classes = 3, seed = 2 }
+  local tr, va = all:split(0.25, { seed = 2 })
+  local m = gg.nn.mlp { 4, 8, 3, batchnorm = true, seed = 2 }
+  local h = gg.train { model = m, data = tr, val = va, loss = { "cross_entropy", weight = { 1, 2, 3 } },
+    val_loss = "cross_entropy", optimizer = gg.optim.sgd(m, { lr = 0.1 }), batch_size = 8, epochs = 2 }
+  T.eq("val losses of a BatchNorm model", #h.val_loss, 2)
+  T.ok("the model is back in training mode", m:training())
+  T.eq("val_loss is the unweighted loss", h.val_loss[2], gg.evaluate(m, va, { loss = "cross_entropy" }))
+  raises_text("val_loss is checked", function()
+    gg.train { model = m, data = tr, val = va, val_loss = "hinge", optimizer = gg.optim.sgd(m) }
+  end, "gg.train: val_loss must be one of 'mse'")
+end
+
 T.done()

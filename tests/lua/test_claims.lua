@@ -104,6 +104,9 @@ exp.claims = { { "curves are readable", check = function(Rs)
     seen[#seen + 1] = { lr = r.params.lr, final = r.final_loss, n = #losses, last_step = steps[#steps],
       last = losses[#losses], none = #Rs:curve(r, "no_such_metric") }
   end
+  seen.mean = Rs:mean("epoch_loss", { lr = 0.001 })
+  seen.value = Rs:value(Rs:select { lr = 0.001 }[1], "epoch_loss")
+  seen.pair = Rs:paired("final_loss", { lr = 10 }, { lr = 0.001 }, { "seed" })
   return true, "" end } }
 res = runner.run(exp, { out = out, jobs = 1, quiet = true, stdout = so, stderr = so })
 T.eq("check ran over every run", #seen, 6)
@@ -112,6 +115,10 @@ T.eq("a converging run logged an epoch loss per epoch", seen[1].n, 30)
 T.eq("its last step", seen[1].last_step, 30)
 T.eq("curve value = final loss", seen[1].last, seen[1].final)
 T.eq("unknown metric -> empty", seen[1].none, 0)
+T.eq("R:value reads a logged curve's last value", seen.value, seen[1].last)
+T.eq("R:mean over a logged curve", seen.mean.n, 3)
+T.eq("diverged pairs are counted as dropped", { seen.pair.n, seen.pair.dropped }, { 0, 3 })
+T.ok("and named", seen.pair.text:find("(3 left out: no finite value, e.g. diverged)", 1, true) ~= nil)
 -- final_loss / min_loss summarise the epoch losses when a run logs them, not the last
 -- (possibly short) mini-batch.
 local mb = experiment.experiment { name = "minibatch", sweep = { seed = { 1 } },

@@ -27,5 +27,30 @@ for _, name in ipairs(gg.fs.listdir("experiments")) do
   end
 end
 T.ok("experiments found", n >= 3)
+
+-- Every statement in the folklore catalogue is tested by at least one claim of some
+-- experiment (docs/findings.md maps each one to its verdicts).
+local tested = {}
+for _, name in ipairs(gg.fs.listdir("experiments")) do
+  if name:match("%.lua$") then
+    local exp = assert(require("gglab.experiment").load("experiments/" .. name))
+    for _, c in ipairs(exp.claims or {}) do
+      for _, id in ipairs(type(c.folklore) == "string" and { c.folklore } or c.folklore or {}) do
+        tested[id] = true
+      end
+    end
+  end
+end
+local guide = assert(require("gglab.util").read_file("docs/guide.md"))
+for _, name in ipairs(gg.fs.listdir("experiments")) do
+  local file = name:match("^(.+)%.lua$")
+  if file then
+    T.ok(name .. " is listed in docs/guide.md's experiment library",
+      guide:find("(../experiments/" .. name .. ")", 1, true) ~= nil)
+  end
+end
+for _, e in ipairs(require("gglab.folklore").list) do
+  T.ok("folklore '" .. e.id .. "' is tested by an experiment claim", tested[e.id])
+end
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

@@ -646,8 +646,11 @@ do
   T.eq("trace_from_dir: steps", trace and { trace.loss.steps[1], trace.loss.steps[24] }, { 1, 24 })
   T.eq("trace_from_dir: epochs", trace and { trace.epoch_loss.epochs[1], trace.epoch_loss.epochs[6] }, { 1, 6 })
   T.eq("trace_from_dir: grad_norm and val_loss", trace and { #trace.grad_norm.values, #trace.val_loss.values }, { 24, 6 })
+  -- the script's run:meta calls, completed by gg.train with what it alone knows (lr,
+  -- optimizer, dtype); the script's own fields are kept as declared
   T.eq("trace_from_dir: run:meta merged and read back", m, { epochs = 6, loss = "mse", task = "regression",
-    activations = { "relu" }, output_activation = "none", dropout = {} })
+    activations = { "relu" }, output_activation = "none", dropout = {}, lr = 0.01, optimizer = "sgd",
+    input_dtype = "float" })
   local st = require("gglab.store").open(out)
   T.eq("trace_from_rows(read_curve) is trace_from_dir", S.trace_from_rows(st:read_curve(ok_run.run_id)), trace)
   T.eq("trace_from_dir: a run without files", select(2, S.trace_from_dir(out, "0123456789abcdef")),
@@ -658,7 +661,10 @@ do
     T.eq("real ok run: nothing fires in " .. tool, #r.firings, 0)
   end
   local dm, derived = S.derive_meta(trace, m, ok_run.params)
-  T.eq("derive_meta: lr from the parameters, dtype float", { dm.lr, dm.input_dtype, derived }, { 0.01, "float",
+  T.eq("derive_meta: nothing left to derive once gg.train declared its META", { dm.lr, dm.input_dtype, derived },
+    { 0.01, "float", {} })
+  local dm2, derived3 = S.derive_meta(trace, { epochs = 6 }, ok_run.params)
+  T.eq("derive_meta: lr from the parameters, dtype float", { dm2.lr, dm2.input_dtype, derived3 }, { 0.01, "float",
     { "input_dtype", "lr" } })
   local _, derived2 = S.derive_meta(trace, nil, {})
   T.eq("derive_meta without run:meta: epochs from the trace", derived2, { "epochs", "input_dtype" })

@@ -1,0 +1,685 @@
+/* core/diag.c — training diagnostics and the sharpness estimate (see diag.h). */
+#include "diag.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "act.h"
+#include "clip.h"
+#include "mem.h"
+
+/* First power-iteration vector: a fixed stream, so estimates are reproducible. */
+#define START_SEED 0x5eed5eedULL
+
+/* One parameter tensor in the flat buffers. */
+typedef struct tensor_info {
+    size_t off;  /* offset */
+    size_t n;    /* elements */
+    long lin;    /* the Linear layer (0-based) whose W this is, or -1 */
+} tensor_info;
+
+/* One Linear layer's weight matrix W (out, in). */
+typedef struct lin_info {
+    size_t off;  /* offset of W */
+    size_t n;    /* out * in */
+} lin_info;
+
+struct gg_diag {
+    gg_diag_cfg cfg;
+    size_t np;            /* model parameters */
+    size_t nbuf;          /* model buffers (BatchNorm running statistics) */
+    size_t nlin;          /* Linear layers */
+    lin_info *lin;        /* nlin */
+    size_t nt;            /* parameter tensors */
+    tensor_info *tens;    /* nt */
+    float sig_hi, sig_lo; /* sigmoid(+-5) and tanh(+-5) as the model's kernels round them: an */
+    float tanh_hi, tanh_lo; /* output beyond them had a pre-activation beyond +-5 */
+    long t;               /* steps counted by gg_diag_after_backward */
+    int active;           /* the current step is recorded */
+    int grad_nonfinite;   /* the current step's gradients had a NaN/inf */
+    double correct, total; /* accuracy counts since gg_diag_begin */
+    int classify;         /* the loss of the current run is a classification loss */
+    /* parameter-sized scratch */
+    float *w0;            /* parameters before the step / before the sharpness probes */
+    float *gsave;         /* gradients saved around the sharpness probes */
+    float *gplus;         /* gradient at w + eps d */
+    float *P;             /* optimizer preconditioner */
+    float *ps;            /* P^-1/2 (0 where P <= 0) */
+    float *x;             /* power-iteration vector, kept as the next warm start */
+    int have_x;
+    float *bufsave;       /* BatchNorm running statistics (nbuf) */
+    /* the fixed sharpness batch */
+    size_t *rows;
+    float *y;
+    size_t nrows, rows_cap, y_cap;
+    /* records */
+    gg_diag_record *recs;
+    float *rec_floats;    /* 3 * nlin per record */
+    size_t nrec, rec_cap;
+};
+
+gg_diag_cfg gg_diag_defaults(void)
+{
+    return (gg_diag_cfg){.every = 1, .sharpness_every = 0, .sharpness_rows = 0,
+                         .sharpness_iters = 20, .sharpness_tol = 1e-3};
+}
+
+static gg_status check_cfg(const gg_diag_cfg *c, gg_err *err)
+{
+    if (c->every == 0)
+        return gg_err_set(err, GG_EINVAL, "every must be >= 1, got 0");
+    if (c->sharpness_iters < 1)
+        return gg_err_set(err, GG_EINVAL, "sharpness_iters must be >= 1, got %d", c->sharpness_iters);
+    if (!(c->sharpness_tol >= 0.0) || isinf(c->sharpness_tol))
+        return gg_err_set(err, GG_EINVAL, "sharpness_tol must be a non-negative number, got %g",
+                          c->sharpness_tol);
+    return GG_OK;
+}
+
+/* f(5) and f(-5) as act's forward kernel computes them. */
+static void act_bounds(gg_act a, float *hi, float *lo)
+{
+    const float x[2] = {GG_DIAG_SATURATION, -GG_DIAG_SATURATION};
+    float y[2];
+    gg_act_forward(a, NULL, y, x, 2);
+    *hi = y[0];
+    *lo = y[1];
+}
+
+gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, gg_err *err)
+{
+    *out = NULL;
+    gg_status st = check_cfg(cfg, err);
+    if (st)
+        return st;
+    gg_diag *d = gg_calloc(1, sizeof *d);
+    if (!d)
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating diagnostics");
+    d->cfg = *cfg;
+    d->np = gg_model_nparams(m);
+    d->nbuf = gg_model_nbuffers(m);
+    const size_t nl = gg_model_layers(m);
+    for (size_t i = 0; i < nl; i++)
+        d->nlin += gg_model_layer(m, i).kind == GG_LAYER_LINEAR;
+    d->lin = gg_calloc(d->nlin, sizeof *d->lin);
+    d->nt = gg_model_ntensors(m);
+    d->tens = gg_calloc(d->nt, sizeof *d->tens);
+    d->w0 = gg_malloc(d->np, sizeof(float));
+    d->gsave = gg_malloc(d->np, sizeof(float));
+    d->gplus = gg_malloc(d->np, sizeof(float));
+    d->P = gg_malloc(d->np, sizeof(float));
+    d->ps = gg_malloc(d->np, sizeof(float));
+    d->x = gg_malloc(d->np, sizeof(float));
+    d->bufsave = gg_malloc(d->nbuf, sizeof(float));
+    if (!d->lin || !d->tens || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
+        gg_diag_free(d);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", d->np);
+    }
+    for (size_t k = 0; k < d->nt; k++) {
+        size_t off, rows, cols;
+        gg_model_tensor_info(m, k, &off, &rows, &cols);
+        d->tens[k] = (tensor_info){off, rows * cols, -1};
+    }
+    // Linear weights: tensor k of the model is W when its layer is Linear (tensors come in
+    // pairs per Linear and per affine BatchNorm, in layer order).
+    size_t k = 0, j = 0;
+    for (size_t i = 0; i < nl; i++) {
+        gg_layer_cfg c = gg_model_layer_cfg(m, i);
+        if (c.kind == GG_LAYER_LINEAR) {
+            d->tens[k].lin = (long)j;
+            d->lin[j++] = (lin_info){d->tens[k].off, d->tens[k].n};
+            k += 2;
+        } else if (c.kind == GG_LAYER_BATCHNORM && c.affine) {
+            k += 2;
+        }
+    }
+    act_bounds(GG_ACT_SIGMOID, &d->sig_hi, &d->sig_lo);
+    act_bounds(GG_ACT_TANH, &d->tanh_hi, &d->tanh_lo);
+    *out = d;
+    return GG_OK;
+}
+
+void gg_diag_free(gg_diag *d)
+{
+    if (!d)
+        return;
+    gg_free(d->lin);
+    gg_free(d->tens);
+    gg_free(d->w0);
+    gg_free(d->gsave);
+    gg_free(d->gplus);
+    gg_free(d->P);
+    gg_free(d->ps);
+    gg_free(d->x);
+    gg_free(d->bufsave);
+    gg_free(d->rows);
+    gg_free(d->y);
+    gg_free(d->recs);
+    gg_free(d->rec_floats);
+    gg_free(d);
+}
+
+size_t gg_diag_linear_layers(const gg_diag *d) { return d->nlin; }
+size_t gg_diag_nrecords(const gg_diag *d) { return d->nrec; }
+const gg_diag_record *gg_diag_record_at(const gg_diag *d, size_t i) { return &d->recs[i]; }
+
+int gg_diag_train_accuracy(const gg_diag *d, double *acc)
+{
+    if (!d->classify || d->total == 0.0)
+        return 0;
+    *acc = d->correct / d->total;
+    return 1;
+}
+
+/* ---- the fixed sharpness batch ---- */
+
+/* Rows floor(j n / rows), j < rows, and their target buffer; reserves the model. */
+static gg_status prepare_batch(gg_diag *d, gg_model *m, const gg_dataset *ds, gg_err *err)
+{
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds);
+    size_t rows = d->cfg.sharpness_rows == 0 || d->cfg.sharpness_rows > n ? n : d->cfg.sharpness_rows;
+    if (rows > d->rows_cap) {
+        gg_free(d->rows);
+        d->rows_cap = 0;
+        if (!(d->rows = gg_malloc(rows, sizeof *d->rows)))
+            return gg_err_set(err, GG_ENOMEM, "out of memory for a sharpness batch of %zu rows", rows);
+        d->rows_cap = rows;
+    }
+    size_t ny;
+    if (gg_mul_overflow(rows, k, &ny))
+        return gg_err_set(err, GG_ENOMEM, "sharpness batch of %zu rows x %zu targets is too large", rows, k);
+    if (ny > d->y_cap) {
+        gg_free(d->y);
+        d->y_cap = 0;
+        if (!(d->y = gg_malloc(ny, sizeof *d->y)))
+            return gg_err_set(err, GG_ENOMEM, "out of memory for a sharpness batch of %zu rows", rows);
+        d->y_cap = ny;
+    }
+    for (size_t j = 0; j < rows; j++)
+        d->rows[j] = (size_t)(((unsigned long long)j * n) / rows);  // n, rows < 2^31
+    d->nrows = rows;
+    return gg_model_reserve(m, rows, err);
+}
+
+gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_train_cfg *cfg,
+                        size_t nsteps, gg_err *err)
+{
+    d->nrec = 0;
+    d->active = 0;
+    d->correct = d->total = 0.0;
+    d->classify = gg_diag_is_classification(cfg->loss.kind);
+    // Steps t+1 .. t+nsteps hold at most this many multiples of every and of sharpness_every.
+    size_t want = nsteps / d->cfg.every + 1;
+    if (d->cfg.sharpness_every)
+        want += nsteps / d->cfg.sharpness_every + 1;
+    want = want < nsteps ? want : nsteps;
+    if (want > d->rec_cap) {
+        size_t nf;
+        gg_free(d->recs);
+        gg_free(d->rec_floats);
+        d->rec_cap = 0;
+        d->recs = gg_malloc(want, sizeof *d->recs);
+        d->rec_floats = gg_mul_overflow(want, 3 * d->nlin, &nf) ? NULL : gg_malloc(nf, sizeof(float));
+        if (!d->recs || !d->rec_floats)
+            return gg_err_set(err, GG_ENOMEM, "out of memory for %zu diagnostics records", want);
+        d->rec_cap = want;
+    }
+    if (d->cfg.sharpness_every)
+        return prepare_batch(d, m, ds, err);
+    return GG_OK;
+}
+
+/* ---- helpers over flat arrays ----
+ * Sums run in double over four lanes (element i into lane i mod 4, the lanes added as
+ * (0 + 1) + (2 + 3)): a fixed order, so results are reproducible, and four independent
+ * chains instead of one latency-bound chain. */
+
+static double sumsq(const float *a, size_t n)
+{
+    double l[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            l[k] += (double)a[i + k] * (double)a[i + k];
+    for (; i < n; i++)
+        l[0] += (double)a[i] * (double)a[i];
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+/* Sum of squares of a gradient tensor; counts its exact zeros into *zeros and sets *bad
+ * when an entry is NaN or +-inf. */
+static double grad_stats(const float *g, size_t n, size_t *zeros, int *bad)
+{
+    size_t z = 0;
+    int b = 0;
+    for (size_t i = 0; i < n; i++) {
+        z += g[i] == 0.0f;
+        b |= !isfinite(g[i]);
+    }
+    *zeros += z;
+    *bad |= b;
+    return sumsq(g, n);
+}
+
+static int any_nonfinite(const float *a, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= !isfinite(a[i]);
+    return bad;
+}
+
+/* Over one Linear's weights before (w0) and after (w) the step: s[0] = sum dw^2,
+ * s[1] = sum w0^2, s[2] = sum |dw|, s[3] = sum (w - c), s[4] = sum (w - c)^2 with the
+ * shift c = w[0] (keeps the one-pass variance exact enough when the mean is large).
+ * Lanes as sumsq, unrolled so the accumulators stay in registers. */
+static void update_stats(const float *w, const float *w0, size_t n, double s[5])
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    size_t i = 0;
+#define UPD(lane, j)                                              \
+    do {                                                          \
+        const double dw = (double)w[j] - (double)w0[j];           \
+        a##lane += dw * dw;                                       \
+        b##lane += (double)w0[j] * (double)w0[j];                 \
+        c##lane += fabs(dw);                                      \
+    } while (0)
+    for (; i + 4 <= n; i += 4) {
+        UPD(0, i);
+        UPD(1, i + 1);
+        UPD(2, i + 2);
+        UPD(3, i + 3);
+    }
+    for (; i < n; i++)
+        UPD(0, i);
+#undef UPD
+    s[0] = (a0 + a1) + (a2 + a3);
+    s[1] = (b0 + b1) + (b2 + b3);
+    s[2] = (c0 + c1) + (c2 + c3);
+    const double c = n ? (double)w[0] : 0.0;
+    a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0;
+#define VAR(lane, j)                                              \
+    do {                                                          \
+        const double v = (double)w[j] - c;                        \
+        a##lane += v;                                             \
+        b##lane += v * v;                                         \
+    } while (0)
+    for (i = 0; i + 4 <= n; i += 4) {
+        VAR(0, i);
+        VAR(1, i + 1);
+        VAR(2, i + 2);
+        VAR(3, i + 3);
+    }
+    for (; i < n; i++)
+        VAR(0, i);
+#undef VAR
+    s[3] = (a0 + a1) + (a2 + a3);
+    s[4] = (b0 + b1) + (b2 + b3);
+}
+
+/* Saturation and ReLU statistics from the activations cached for backward. */
+static void act_stats(const gg_diag *d, const gg_model *m, gg_diag_record *r)
+{
+    const size_t B = gg_model_batch(m), nl = gg_model_layers(m);
+    double sat = 0.0, sat_n = 0.0, zero = 0.0, relu_n = 0.0, dead = 0.0, units = 0.0;
+    for (size_t i = 0; i < nl; i++) {
+        gg_layer_spec s = gg_model_layer(m, i);
+        if (s.kind != GG_LAYER_ACT)
+            continue;
+        const float *y = gg_model_layer_output(m, i);
+        const size_t w = s.out, cnt = B * w;
+        if (s.act == GG_ACT_SIGMOID || s.act == GG_ACT_TANH) {
+            const float hi = s.act == GG_ACT_SIGMOID ? d->sig_hi : d->tanh_hi;
+            const float lo = s.act == GG_ACT_SIGMOID ? d->sig_lo : d->tanh_lo;
+            for (size_t k = 0; k < cnt; k++)
+                sat += y[k] > hi || y[k] < lo;
+            sat_n += (double)cnt;
+        } else if (s.act == GG_ACT_RELU) {
+            for (size_t k = 0; k < cnt; k++)
+                zero += y[k] <= 0.0f;
+            for (size_t j = 0; j < w; j++) {
+                int alive = 0;
+                for (size_t b = 0; b < B && !alive; b++)
+                    alive = !(y[b * w + j] <= 0.0f);
+                dead += !alive;
+            }
+            relu_n += (double)cnt;
+            units += (double)w;
+        }
+    }
+    r->saturated_frac = sat_n > 0.0 ? (float)(sat / sat_n) : NAN;
+    r->relu_zero_frac = relu_n > 0.0 ? (float)(zero / relu_n) : NAN;
+    r->dead_relu_frac = units > 0.0 ? (float)(dead / units) : NAN;
+}
+
+/* ---- hooks ---- */
+
+static double norm_type_of(const gg_train_cfg *cfg)
+{
+    return cfg->clip_norm > 0.0 && cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
+}
+
+void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, const float *y,
+                            size_t B)
+{
+    d->t++;
+    if (d->classify)
+        gg_diag_accuracy_count(&cfg->loss, gg_model_layer_output(m, gg_model_layers(m) - 1), y,
+                               B, gg_model_out(m), &d->correct, &d->total);
+    const size_t K = d->cfg.sharpness_every;
+    d->active = d->t % (long)d->cfg.every == 0 || (K && d->t % (long)K == 0);
+    if (!d->active)
+        return;
+    if (d->nrec == d->rec_cap) {  // no gg_diag_begin for this many steps: nothing to record into
+        d->active = 0;
+        return;
+    }
+    gg_diag_record *r = &d->recs[d->nrec];
+    float *lf = d->rec_floats + d->nrec * 3 * d->nlin;
+    *r = (gg_diag_record){.step = d->t, .layer_grad_norm = lf, .layer_update_ratio = lf + d->nlin,
+                          .layer_weight_var = lf + 2 * d->nlin};
+    // One pass over the gradients: per-tensor sums of squares give the total 2-norm (as
+    // gg_grad_norm: each tensor's norm rounded to float, then the norm of those) and the
+    // per-layer norms; zeros and non-finite entries are counted on the way.
+    const float *g = gg_model_grads(m);
+    const double p = norm_type_of(cfg);
+    double total = 0.0;
+    size_t zeros = 0;
+    int bad = 0;
+    for (size_t k = 0; k < d->nt; k++) {
+        const float tn = (float)sqrt(grad_stats(g + d->tens[k].off, d->tens[k].n, &zeros, &bad));
+        total += (double)tn * (double)tn;
+        if (d->tens[k].lin >= 0)
+            lf[d->tens[k].lin] = tn;
+    }
+    r->grad_norm = p == 2.0 ? (float)sqrt(total) : gg_grad_norm(m, p);
+    r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
+    r->zero_grad_frac = (float)((double)zeros / (double)d->np);
+    d->grad_nonfinite = bad;
+    act_stats(d, m, r);
+    memcpy(d->w0, gg_model_params(m), d->np * sizeof(float));
+}
+
+/* Mean of lr_t / P over the parameters with P > 0: 1/P in float (a diagnostic needs no
+ * more), summed in double over lanes as sumsq. */
+static float mean_step(const float *P, size_t n, double lr)
+{
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    size_t k = 0, i = 0;
+#define INV(j) (P[j] > 0.0f ? 1.0f / P[j] : 0.0f)
+    for (; i + 4 <= n; i += 4) {
+        l0 += (double)INV(i);
+        l1 += (double)INV(i + 1);
+        l2 += (double)INV(i + 2);
+        l3 += (double)INV(i + 3);
+    }
+    for (; i < n; i++)
+        l0 += (double)INV(i);
+#undef INV
+    for (i = 0; i < n; i++)
+        k += P[i] > 0.0f;
+    return k ? (float)(lr * ((l0 + l1) + (l2 + l3)) / (double)k) : NAN;
+}
+
+static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                          const gg_train_cfg *cfg, double lr, gg_sharpness *out);
+
+void gg_diag_after_step(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                        const gg_train_cfg *cfg)
+{
+    if (!d->active)
+        return;
+    d->active = 0;
+    gg_diag_record *r = &d->recs[d->nrec++];
+    float *lf = d->rec_floats + (d->nrec - 1) * 3 * d->nlin;
+    const float *w = gg_model_params(m);
+    // The optimizer never writes the gradients: they are still the clipped ones.
+    const int clipped = cfg->clip_norm > 0.0 || cfg->clip_value > 0.0;
+    r->grad_norm_clipped = clipped ? gg_grad_norm(m, norm_type_of(cfg)) : r->grad_norm;
+    double abs_sum = 0.0, count = 0.0;
+    float max_ratio = NAN;
+    for (size_t l = 0; l < d->nlin; l++) {
+        const size_t off = d->lin[l].off, n = d->lin[l].n;
+        double st[5];
+        update_stats(w + off, d->w0 + off, n, st);
+        const double mean = st[3] / (double)n;
+        const float ratio = (float)(sqrt(st[0]) / sqrt(st[1]));
+        lf[d->nlin + l] = ratio;
+        lf[2 * d->nlin + l] = (float)(st[4] / (double)n - mean * mean);
+        max_ratio = fmaxf(max_ratio, ratio);  // fmaxf ignores a NaN operand
+        abs_sum += st[2];
+        count += (double)n;
+    }
+    r->update_ratio = max_ratio;
+    r->mean_abs_update = count > 0.0 ? (float)(abs_sum / count) : NAN;
+    r->nonfinite = d->grad_nonfinite || any_nonfinite(w, d->np) ? 1.0f : 0.0f;
+    const double lr = gg_optim_precond(o, d->P);
+    r->eff_lr = mean_step(d->P, d->np, lr);
+    const size_t K = d->cfg.sharpness_every;
+    if (K && r->step % (long)K == 0) {
+        r->has_sharpness = 1;
+        sharpness_run(d, m, o, ds, cfg, lr, &r->sharpness);
+    }
+}
+
+/* ---- sharpness ---- */
+
+/* Loss and gradient of the training loss on the fixed batch at the current parameters,
+ * with the dropout masks of saved (the same for every probe). Gradients replace the
+ * model's. */
+static float batch_grad(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_train_cfg *cfg,
+                        const gg_rng *drop)
+{
+    const size_t B = d->nrows;
+    *gg_model_dropout_rng(m) = *drop;
+    gg_dataset_gather(ds, d->rows, B, gg_model_input(m, B), d->y);
+    gg_model_zero_grad(m);
+    const float *pred = gg_model_run(m, B);
+    float *dout = gg_model_dout(m);
+    float l = gg_loss_forward(&cfg->loss, dout, pred, d->y, B, gg_model_out(m));
+    if (isfinite(l)) {
+        gg_model_backward(m, dout);
+        if (cfg->l1 != 0.0 || cfg->l2 != 0.0)
+            l += gg_penalty(m, cfg->l1, cfg->l2, 1);
+    }
+    return l;
+}
+
+/* The probe point w0 + s * dir, rounded to float as it is stored. */
+static float probe(float w0, double s, float dir)
+{
+    return (float)((double)w0 + s * (double)dir);
+}
+
+/* Power iteration on A = P^-1/2 H P^-1/2 with the preconditioner already in d->P. For a
+ * unit vector x, the direction in parameter space is u = P^-1/2 x; the gradients at the
+ * stored points w+ = fl(w0 + e u) and w- = fl(w0 - e u) give y = g(w+) - g(w-) ~ H delta
+ * with delta = w+ - w- (exact in double, so the rounding of w0 +- e u costs nothing).
+ * With x' = P^1/2 delta / 2e ~ x, the Rayleigh quotient of A at x' is
+ * delta.y / delta.P delta, and the next vector is P^-1/2 y, normalised. e is
+ * cbrt(FLT_EPSILON) (1 + ||w0||) / ||u||: a relative step of ~5e-3 balances the
+ * central difference's O(e^2) truncation against float32 gradient rounding O(eps/e);
+ * on a quadratic the truncation term is exactly 0 (docs/diagnostics.md). */
+static void sharpness_run(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                          const gg_train_cfg *cfg, double lr, gg_sharpness *out)
+{
+    const size_t n = d->np;
+    float *w = gg_model_params(m), *g = gg_model_grads(m);
+    const gg_rng drop = *gg_model_dropout_rng(m);
+    memcpy(d->w0, w, n * sizeof(float));
+    memcpy(d->gsave, g, n * sizeof(float));
+    if (d->nbuf)
+        memcpy(d->bufsave, gg_model_buffers(m), d->nbuf * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        d->ps[i] = d->P[i] > 0.0f ? (float)(1.0 / sqrt((double)d->P[i])) : 0.0f;
+    if (!d->have_x) {
+        gg_rng r;
+        gg_rng_seed(&r, START_SEED);
+        for (size_t i = 0; i < n; i++)
+            d->x[i] = (float)gg_rng_normal(&r);
+        d->have_x = 1;
+    }
+    const double wnorm = sqrt(sumsq(d->w0, n));
+    double lam = (double)NAN, prev = (double)NAN;
+    int it = 0;
+    while (it < d->cfg.sharpness_iters) {
+        it++;
+        double unorm = 0.0;
+        for (size_t i = 0; i < n; i++)
+            unorm += (double)(d->ps[i] * d->x[i]) * (double)(d->ps[i] * d->x[i]);
+        unorm = sqrt(unorm);
+        if (!(unorm > 0.0) || !isfinite(unorm)) {
+            lam = unorm == 0.0 ? 0.0 : (double)NAN;
+            break;
+        }
+        const double e = cbrt((double)FLT_EPSILON) * (1.0 + wnorm) / unorm;
+        for (size_t i = 0; i < n; i++)
+            w[i] = probe(d->w0[i], e, d->ps[i] * d->x[i]);
+        const float lp = batch_grad(d, m, ds, cfg, &drop);
+        memcpy(d->gplus, g, n * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            w[i] = probe(d->w0[i], -e, d->ps[i] * d->x[i]);
+        const float lm = batch_grad(d, m, ds, cfg, &drop);
+        if (!isfinite(lp) || !isfinite(lm)) {  // no gradient at a probe: no estimate
+            lam = (double)NAN;
+            d->have_x = 0;
+            break;
+        }
+        double num = 0.0, den = 0.0, xn = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const float u = d->ps[i] * d->x[i];
+            const double delta = (double)probe(d->w0[i], e, u) - (double)probe(d->w0[i], -e, u);
+            const double yi = (double)d->gplus[i] - (double)g[i];
+            num += delta * yi;
+            den += delta * delta * (double)d->P[i];
+        }
+        lam = num / den;
+        for (size_t i = 0; i < n; i++) {
+            d->x[i] = (float)((double)d->ps[i] * ((double)d->gplus[i] - (double)g[i]));
+            xn += (double)d->x[i] * (double)d->x[i];
+        }
+        xn = sqrt(xn);
+        if (!(xn > 0.0) || !isfinite(xn) || !isfinite(lam)) {
+            d->have_x = 0;  // start afresh next time
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            d->x[i] = (float)((double)d->x[i] / xn);
+        if (it > 1 && fabs(lam - prev) <= d->cfg.sharpness_tol * fabs(lam))
+            break;
+        prev = lam;
+    }
+    memcpy(w, d->w0, n * sizeof(float));
+    memcpy(g, d->gsave, n * sizeof(float));
+    if (d->nbuf)
+        memcpy(gg_model_buffers(m), d->bufsave, d->nbuf * sizeof(float));
+    *gg_model_dropout_rng(m) = drop;
+    out->value = lam;
+    out->limit = o ? gg_optim_stability(o) / lr : (double)NAN;
+    out->iters = it;
+}
+
+gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                            const gg_train_cfg *cfg, gg_sharpness *out, gg_err *err)
+{
+    // Checked as one full batch of the fixed rows (a 1-row batch with BatchNorm is refused).
+    const size_t n = gg_dataset_n(ds), want = d->cfg.sharpness_rows;
+    gg_train_cfg c = *cfg;
+    c.batch_size = want == 0 || want > n ? n : want;
+    c.shuffle = c.drop_last = 0;
+    gg_status st = gg_train_check(&c, m, o, ds, err);
+    if (st || (st = prepare_batch(d, m, ds, err)))
+        return st;
+    double lr = (double)NAN;
+    if (o) {
+        lr = gg_optim_precond(o, d->P);
+    } else {
+        for (size_t i = 0; i < d->np; i++)
+            d->P[i] = 1.0f;
+    }
+    sharpness_run(d, m, o, ds, cfg, lr, out);
+    return GG_OK;
+}
+
+/* ---- accuracy and ranges ---- */
+
+int gg_diag_is_classification(gg_loss_kind kind)
+{
+    return kind == GG_LOSS_CROSS_ENTROPY || kind == GG_LOSS_NLL || kind == GG_LOSS_BCE ||
+           kind == GG_LOSS_BCE_LOGITS;
+}
+
+void gg_diag_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y,
+                            size_t B, size_t k, double *correct, double *total)
+{
+    if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL) {
+        for (size_t b = 0; b < B; b++) {
+            if ((long)y[b] == loss->ignore_index)
+                continue;
+            const float *row = pred + b * k;
+            size_t best = 0;
+            for (size_t c = 1; c < k; c++)
+                best = row[c] > row[best] ? c : best;
+            *correct += (double)((size_t)y[b] == best);
+            *total += 1.0;
+        }
+        return;
+    }
+    const float cut = loss->kind == GG_LOSS_BCE ? 0.5f : 0.0f;
+    for (size_t i = 0; i < B * k; i++)
+        *correct += (double)((pred[i] > cut) == (y[i] > 0.5f));
+    *total += (double)(B * k);
+}
+
+gg_status gg_diag_accuracy(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
+                           size_t chunk, double *out, gg_err *err)
+{
+    if (!gg_diag_is_classification(loss->kind))
+        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
+                          gg_loss_name(loss->kind));
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
+    if (chunk == 0)
+        chunk = 256;
+    if (chunk > n)
+        chunk = n;
+    gg_status st = gg_model_reserve(m, chunk, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(chunk, sizeof *idx);
+    float *y = gg_malloc(chunk, k * sizeof *y);
+    if (!idx || !y) {
+        gg_free(idx);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
+    }
+    double correct = 0.0, total = 0.0;
+    const int was_training = gg_model_training(m);
+    gg_model_set_training(m, 0);
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t B = n - start < chunk ? n - start : chunk;
+        for (size_t r = 0; r < B; r++)
+            idx[r] = start + r;
+        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
+        gg_diag_accuracy_count(loss, gg_model_run(m, B), y, B, mo, &correct, &total);
+    }
+    gg_model_set_training(m, was_training);
+    gg_free(idx);
+    gg_free(y);
+    *out = total > 0.0 ? correct / total : (double)NAN;
+    return GG_OK;
+}
+
+void gg_diag_range(const float *x, size_t n, float *lo, float *hi)
+{
+    float a = x[0], b = x[0];
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        nan |= x[i] != x[i];
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = nan ? (float)NAN : a;
+    *hi = nan ? (float)NAN : b;
+}
