@@ -113,8 +113,9 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     d->x = gg_malloc(d->np, sizeof(float));
     d->bufsave = gg_malloc(d->nbuf, sizeof(float));
     if (!d->lin || !d->tens || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
+        const size_t np = d->np;  // d is gone after the free
         gg_diag_free(d);
-        return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", d->np);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", np);
     }
     for (size_t k = 0; k < d->nt; k++) {
         size_t off, rows, cols;

@@ -594,9 +594,9 @@ gg_status gg_optim_clone(gg_optim **out, const gg_optim *src, gg_err *err)
     if ((src->s1 && !(o->s1 = gg_malloc(o->n, sizeof(float)))) ||
         (src->s2 && !(o->s2 = gg_malloc(o->n, sizeof(float)))) ||
         (src->s3 && !(o->s3 = gg_malloc(o->n, sizeof(float))))) {
-        gg_optim_free(o);
+        gg_optim_free(o);  // src->n: o is gone
         return gg_err_set(err, GG_ENOMEM,
-                          "out of memory allocating optimizer state for %zu parameters", o->n);
+                          "out of memory allocating optimizer state for %zu parameters", src->n);
     }
     gg_optim_load_state(o, src, err);  // cannot fail: same kind, size and buffers
     *out = o;

@@ -1,7 +1,8 @@
 /* tests/test_oom.c — out of memory inside the core, SQLite style: every allocation of a
  * model build, an optimizer and a scheduler, a dataset load (CSV, generators, split,
- * scaler, corruptions) and a training epoch is made to fail in turn, first persistently
- * (that call and every later one) and then alone (only that call). Each attempt must
+ * scaler, corruptions), a training epoch (also with diagnostics) and a sharpness
+ * estimate is made to fail in turn, first persistently (that call and every later one)
+ * and then alone (only that call). Each attempt must
  * return GG_ENOMEM with an "out of memory" message (or GG_OK when a lone failure was
  * retried, as libcsv does), hand back no object, leak nothing (failmem's live-block
  * count returns to where it was; ASan checks the same under make sanitize) and leave the
@@ -17,6 +18,7 @@
 #include "corrupt.h"
 #include "csvload.h"
 #include "data.h"
+#include "diag.h"
 #include "failmem.h"
 #include "loss.h"
 #include "model.h"
@@ -262,7 +264,8 @@ static gg_status op_corrupt(void *ctx, gg_err *err)
 /* ---- training ---- */
 
 typedef struct train_ctx {
-    int which;       // 0 epoch, 1 explicit batches, 2 evaluate
+    int which;       // 0 epoch, 1 explicit batches, 2 evaluate, 3 epoch with diagnostics,
+                     // 4 optimizer clone, sharpness and accuracy
     int prereserve;  // run a batch of 2 first, so the call must grow the scratch
     gg_dataset *ds;  // borrowed
     gg_model *m;     // setup .. teardown
@@ -335,7 +338,35 @@ static gg_status op_train(void *ctx, gg_err *err)
         static const size_t counts[] = {5, 7};
         return gg_train_batches(t->m, t->o, t->ds, &cfg, idx, counts, 2, &log, &res, err);
     }
-    return gg_evaluate(t->m, t->ds, &cfg.loss, 7, &t->loss, err);
+    if (t->which == 2)
+        return gg_evaluate(t->m, t->ds, &cfg.loss, 7, &t->loss, err);
+    // Diagnostics: all their allocation is in gg_diag_new and gg_diag_begin, before any step.
+    gg_diag_cfg dc = gg_diag_defaults();
+    dc.sharpness_every = 1;
+    dc.sharpness_rows = 6;
+    dc.sharpness_iters = 3;
+    gg_diag *d = NULL;
+    gg_optim *copy = NULL;
+    gg_status st = NOTHING_BACK(gg_diag_new(&d, t->m, &dc, err), d);
+    if (!st && t->which == 3) {
+        if (!(st = gg_diag_begin(d, t->m, t->ds, &cfg, gg_train_steps_per_epoch(&cfg, gg_dataset_n(t->ds)), err))) {
+            log.diag = d;
+            st = gg_train_epoch(t->m, t->o, t->ds, &cfg, &r, &log, &res, err);
+        }
+    }
+    if (!st && t->which == 4) {
+        gg_sharpness sh;
+        double acc;
+        st = NOTHING_BACK(gg_optim_clone(&copy, t->o, err), copy);
+        if (!st)
+            st = gg_diag_sharpness(d, t->m, copy, t->ds, &cfg, &sh, err);
+        if (!st)
+            st = gg_diag_accuracy(t->m, t->ds, &cfg.loss, 5, &acc, err);
+        t->loss = st ? 0.0 : sh.value + acc;
+    }
+    gg_optim_free(copy);
+    gg_diag_free(d);
+    return st;
 }
 
 /* After a failure: parameters untouched, the small batch reserved before still runs, and
@@ -359,7 +390,7 @@ static int train_check(void *ctx, gg_status st)
             return 0;
     }
     double loss = t->loss;
-    if (t->which == 2)
+    if (t->which == 2 || t->which == 4)
         return t->want == NULL || (float)loss == t->want[0];
     return t->want == NULL || memcmp(gg_model_params(t->m), t->want, t->np * sizeof *t->want) == 0;
 }
@@ -374,8 +405,8 @@ static void train_case(const char *name, int which, int prereserve, gg_dataset *
     train_setup(&t);
     CHECK(name, op_train(&t, &err) == GG_OK && t.np <= 1000);
     memcpy(want, gg_model_params(t.m), t.np * sizeof *want);
-    if (which == 2)
-        want[0] = (float)t.loss;  // evaluate: compare the loss (a float32 value) instead
+    if (which == 2 || which == 4)
+        want[0] = (float)t.loss;  // compare the loss (sharpness + accuracy) instead
     train_teardown(&t);
     t.want = want;
     scenario sc = {name, train_setup, op_train, train_check, train_teardown};
@@ -464,6 +495,8 @@ int main(void)
         train_case("training epoch growing the scratch", 0, 1, ds);
         train_case("training on explicit batches", 1, 1, ds);
         train_case("evaluation", 2, 1, ds);
+        train_case("training epoch with diagnostics and sharpness", 3, 0, ds);
+        train_case("optimizer clone, sharpness, accuracy", 4, 1, ds);
     }
     gg_dataset_free(ds);
 

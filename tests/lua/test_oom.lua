@@ -2,7 +2,8 @@
 -- module of build/tests/gglab_failmem.so (the glue and the core linked with
 -- tests/failmem.c instead of core/mem.c), every core allocation of building a model, an
 -- optimizer and a scheduler, loading a CSV file, generating and splitting data, and a
--- training call (gg.train with validation, a scheduler and clipping) is made to fail in
+-- training call (gg.train with validation, a scheduler and clipping; with diagnostics
+-- and sharpness) is made to fail in
 -- turn. Each attempt must raise an error saying "out of memory" that names the function,
 -- free every core block once the garbage is collected, and leave the Lua state usable:
 -- the same code runs again and gives the same numbers as before any failure.
@@ -148,6 +149,18 @@ end
 local ref_train = train()
 local trained = sweep("gg.train", train)
 T.eq("gg.train after the failures: same losses and parameters", trained, ref_train)
+
+-- gg.train with diagnostics and sharpness (gg.diag: its buffers, the fixed batch).
+local function train_diag()
+  local data = gg.data.classification { n = 40, features = 3, classes = 2, seed = 5 }
+  local model = gg.nn.mlp { 3, 6, 2, seed = 5 }
+  local hist = gg.train { model = model, data = data, loss = "cross_entropy", optimizer = gg.optim.adam(model),
+    batch_size = 10, epochs = 1, seed = 5, diagnostics = { every = 2, sharpness_every = 2, sharpness_iters = 3 } }
+  return { hist.loss, hist.diagnostics.sharpness, params_of(model) }
+end
+local ref_diag = train_diag()
+T.eq("gg.train with diagnostics after the failures: same numbers", sweep("gg.train with diagnostics", train_diag),
+  ref_diag)
 
 -- A model that already exists stays usable after a failed call grows its scratch.
 do
