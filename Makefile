@@ -4,6 +4,7 @@
 #   make test      same set-up, then every test (ends with "N passed, N failed")
 #   make sanitize  ASan+UBSan build under build/san/, running every test
 #   make bench     timing (never part of make test)
+#   make fuzz, lint, soak, load   reliability runs (docs/reliability.md)
 #   make report-screenshot  docs/report.png from the lr_sweep report (needs chromium)
 #   make install PREFIX=/usr/local, make clean
 
@@ -203,6 +204,15 @@ $(FUZZ)/fuzz_overrides: tests/fuzz/fuzz_overrides.c $(GLUE_SRC:%.c=$(BUILD)/%.o)
 fuzz: fuzz-build
 	@for f in $(FUZZ_BINS); do [ -x $$f ] || exit 1; \
 	  FUZZ_LOG=- sh tests/fuzz/run.sh $$f $(FUZZ_TIME) || exit 1; done
+
+# Long reliability runs, never part of make test (docs/reliability.md): make soak kills a
+# sweep's parent with SIGKILL at 20 random moments (SOAK_KILLS, SOAK_SEED), resuming after
+# each; make load runs a 20,000-run sweep (LOAD_RUNS). Each ends with "N passed, N failed".
+.PHONY: soak load
+soak: all
+	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/soak/kill.lua
+load: all
+	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/soak/load.lua
 
 # cppcheck over core/ and lua/ (configuration and reasons in tests/lint.sh); make test runs
 # it too, with a valgrind pass over the C tests (tests/valgrind.sh).
