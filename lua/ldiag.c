@@ -228,23 +228,16 @@ static int diag_input_range(lua_State *L)
  * predicted right in evaluation mode; the loss names how outputs are read */
 static int diag_accuracy_of(lua_State *L)
 {
-    static const char *const allowed[] = {"loss", NULL};
     const char *f = "gg.accuracy";
-    lg_model *lm = lg_model_check(L, 1);
-    gg_dataset *ds = lg_dataset_check(L, 2);
-    lg_opts_check(L, 3, f, allowed);
-    gg_train_cfg c = {.batch_size = 1};
-    if (lua_istable(L, 3))
-        lua_getfield(L, 3, "loss");                          /* stack: m ds opts loss */
-    else
-        lua_pushnil(L);
-    lg_loss_spec(L, -1, f, "cross_entropy", gg_model_out(lm->m), &c.loss);
-    if (!gg_diag_is_classification(c.loss.kind))
+    gg_dataset *ds;
+    gg_loss_cfg loss;
+    lg_model *lm = lg_eval_args(L, f, "cross_entropy", &ds, &loss);
+    if (!gg_diag_is_classification(loss.kind))
         return luaL_error(L, "%s: loss must be one of 'cross_entropy', 'nll', 'bce', 'bce_with_logits', got '%s'",
-                          f, gg_loss_name(c.loss.kind));
+                          f, gg_loss_name(loss.kind));
     gg_err err;
     double acc;
-    if (gg_train_check(&c, lm->m, NULL, ds, &err) || gg_diag_accuracy(lm->m, ds, &c.loss, 256, &acc, &err))
+    if (gg_diag_accuracy(lm->m, ds, &loss, 256, &acc, &err))
         return lg_fail(L, f, &err);
     lm->gen++;
     lua_pushnumber(L, acc);

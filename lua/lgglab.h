@@ -81,6 +81,12 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
 void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
                   gg_loss_cfg *c);
 
+/* The arguments of an evaluation call f(model, data [, {loss=}]) at 1..3: the model, the
+ * dataset and the loss (def when absent) into *loss, checked against each other as the
+ * evaluation runs them, in eval mode (a 1-row batch is fine for BatchNorm then). Raises
+ * naming f on a mismatch; pushes one value like lg_loss_spec. */
+lg_model *lg_eval_args(lua_State *L, const char *f, const char *def, gg_dataset **ds, gg_loss_cfg *loss);
+
 /* Push a dataset userdata owning ds (ds may be NULL only transiently). */
 gg_dataset **lg_dataset_push(lua_State *L);
 

@@ -209,29 +209,39 @@ static int train_epoch(lua_State *L)
     return 4;
 }
 
-/* gg.evaluate(model, data, {loss=}) → mean loss over all rows, no gradients */
-static int train_evaluate(lua_State *L)
+lg_model *lg_eval_args(lua_State *L, const char *f, const char *def, gg_dataset **ds, gg_loss_cfg *loss)
 {
     static const char *const allowed[] = {"loss", NULL};
-    const char *f = "gg.evaluate";
     lg_model *lm = lg_model_check(L, 1);
-    gg_dataset *ds = lg_dataset_check(L, 2);
+    *ds = lg_dataset_check(L, 2);
     lg_opts_check(L, 3, f, allowed);
     gg_train_cfg c = {.batch_size = 1};
     if (lua_istable(L, 3))
         lua_getfield(L, 3, "loss");                          /* stack: m ds opts loss */
     else
         lua_pushnil(L);
-    lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);
+    lg_loss_spec(L, -1, f, def, gg_model_out(lm->m), &c.loss);
     gg_err err;
-    double v;
-    /* Checked as gg_evaluate runs it, in eval mode: a batch of 1 row is fine for BatchNorm
-     * then, whatever mode the model is in now (training, inside gg.train). */
     int training = gg_model_training(lm->m);
     gg_model_set_training(lm->m, 0);
-    gg_status st = gg_train_check(&c, lm->m, NULL, ds, &err);
+    gg_status st = gg_train_check(&c, lm->m, NULL, *ds, &err);
     gg_model_set_training(lm->m, training);
-    if (st || gg_evaluate(lm->m, ds, &c.loss, 256, &v, &err))
+    if (st)
+        lg_fail(L, f, &err);
+    *loss = c.loss;
+    return lm;
+}
+
+/* gg.evaluate(model, data, {loss=}) → mean loss over all rows, no gradients */
+static int train_evaluate(lua_State *L)
+{
+    const char *f = "gg.evaluate";
+    gg_dataset *ds;
+    gg_loss_cfg loss;
+    lg_model *lm = lg_eval_args(L, f, "mse", &ds, &loss);
+    gg_err err;
+    double v;
+    if (gg_evaluate(lm->m, ds, &loss, 256, &v, &err))
         return lg_fail(L, f, &err);
     lm->gen++;
     lua_pushnumber(L, v);
