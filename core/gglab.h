@@ -13,6 +13,7 @@
 #include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
 #include "diag.h"    /* training diagnostics, sharpness, accuracy */
 #include "init.h"    /* parameter initialisation schemes */
+#include "isa.h"     /* instruction-set paths of the FMA kernels */
 #include "linear.h"  /* fully connected kernels */
 #include "loss.h"    /* mse, cross-entropy, bce-with-logits */
 #include "mem.h"     /* gg_malloc/gg_free */

@@ -36,6 +36,8 @@ struct gg_model {
     int training;        /* current mode */
     int fwd_training;    /* mode of the last forward (backward follows it) */
     int has_dropout, has_bn;
+    gg_isa isa;          /* Linear kernel path (isa.h); bit-identical results on each */
+    size_t lin_in;       /* widest Linear input, for the forward's scratch */
     gg_rng drop_rng;     /* dropout masks */
     gg_arena arena;      /* scratch for batches up to cap rows */
     size_t cap;          /* batch rows reserved (0 = nothing yet) */
@@ -43,6 +45,7 @@ struct gg_model {
     float *x;            /* input buffer (cap,in) */
     float *dout;         /* loss gradient buffer (cap,out) */
     float *g[2];         /* backward ping-pong buffers (cap,maxw) */
+    float *xt;           /* Linear forward scratch, gg_linear_scratch(cap, lin_in) floats */
 };
 
 /* Whether a layer's backward reads its own output (then nothing may overwrite it). */
@@ -174,6 +177,11 @@ gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *specs, size_t n, 
     }
     m->nlayers = n;
     m->training = m->fwd_training = 1;
+    if ((st = gg_isa_from_env(&m->isa, err))) {
+        gg_free(m->layers);
+        gg_free(m);
+        return st;
+    }
     size_t width = specs[0].in, np = 0, nb = 0;
     m->in = m->maxw = width;
     for (size_t i = 0; i < n; i++) {
@@ -185,6 +193,8 @@ gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *specs, size_t n, 
         if (specs[i].kind == GG_LAYER_LINEAR) {
             l->out = specs[i].out;
             add = specs[i].out * specs[i].in + specs[i].out;
+            if (specs[i].in > m->lin_in)
+                m->lin_in = specs[i].in;
         } else if (specs[i].kind == GG_LAYER_BATCHNORM) {
             add = specs[i].affine ? 2 * width : 0;
             l->buf_off = nb;
@@ -269,6 +279,16 @@ size_t gg_model_nbuffers(const gg_model *m) { return m->nbufs; }
 float *gg_model_buffers(gg_model *m) { return m->bufs; }
 float *gg_model_dout(gg_model *m) { return m->dout; }
 size_t gg_model_batch(const gg_model *m) { return m->B; }
+gg_isa gg_model_isa(const gg_model *m) { return m->isa; }
+
+gg_status gg_model_set_isa(gg_model *m, gg_isa isa, gg_err *err)
+{
+    if (!gg_isa_supported(isa))
+        return gg_err_set(err, GG_EINVAL, "instruction set %s is not supported here (best: %s)",
+                          gg_isa_name(isa), gg_isa_name(gg_isa_best()));
+    m->isa = isa;
+    return GG_OK;
+}
 const float *gg_model_layer_output(const gg_model *m, size_t i) { return m->layers[i].y; }
 gg_rng *gg_model_dropout_rng(gg_model *m) { return &m->drop_rng; }
 
@@ -357,7 +377,8 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     if (st)
         return st;
     size_t bytes = gg_arena_bytes_for(B * m->in) + gg_arena_bytes_for(B * m->out) +
-                   2 * gg_arena_bytes_for(B * m->maxw);
+                   2 * gg_arena_bytes_for(B * m->maxw) +
+                   gg_arena_bytes_for(gg_linear_scratch(B, m->lin_in));
     for (size_t i = 0; i < m->nlayers; i++) {
         const layer *l = &m->layers[i];
         bytes += l->in_place ? 0 : gg_arena_bytes_for(B * l->out);
@@ -373,6 +394,7 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     m->dout = gg_arena_floats(&m->arena, B * m->out);
     m->g[0] = gg_arena_floats(&m->arena, B * m->maxw);
     m->g[1] = gg_arena_floats(&m->arena, B * m->maxw);
+    m->xt = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->lin_in));
     float *prev = m->x;
     for (size_t i = 0; i < m->nlayers; i++) {
         layer *l = &m->layers[i];
@@ -531,6 +553,17 @@ gg_status gg_model_dropout_mask(gg_model *m, size_t layer_i, const float *keep, 
 
 /* ---- forward and backward ---- */
 
+static int is_relu(const layer *l)
+{
+    return l->spec.kind == GG_LAYER_ACT && l->spec.act == GG_ACT_RELU;
+}
+
+/* Whether layer i (Linear) is followed by a ReLU writing over its output. */
+static int fused_relu(const gg_model *m, size_t i)
+{
+    return i + 1 < m->nlayers && is_relu(&m->layers[i + 1]) && m->layers[i + 1].in_place;
+}
+
 const float *gg_model_run(gg_model *m, size_t B)
 {
     const float *x = m->x;
@@ -540,7 +573,12 @@ const float *gg_model_run(gg_model *m, size_t B)
         switch (l->spec.kind) {
         case GG_LAYER_LINEAR: {
             const float *W = m->params + l->w_off;
-            gg_linear_forward(l->y, x, W, W + l->in * l->out, B, l->in, l->out);
+            // A ReLU writing over this output is fused into the kernel's epilogue.
+            const int relu = fused_relu(m, i);
+            gg_linear_forward(m->isa, l->y, x, W, W + l->in * l->out, B, l->in, l->out, relu,
+                              m->xt);
+            if (relu)  // the ReLU's output is this buffer: x = l->y below is the same
+                l = &m->layers[++i];
             break;
         }
         case GG_LAYER_ACT:
@@ -584,8 +622,13 @@ void gg_model_backward(gg_model *m, const float *dy)
         if (l->spec.kind == GG_LAYER_LINEAR) {
             float *W = m->params + l->w_off, *dW = m->grads + l->w_off;
             float *dx = i ? (g == m->g[0] ? m->g[1] : m->g[0]) : NULL;
-            gg_linear_backward(dx, dW, dW + l->in * l->out, g, x, W, B, l->in, l->out);
+            // A ReLU below this layer is fused: dx is masked by its output, and skipped.
+            const float *mask = i && is_relu(&m->layers[i - 1]) ? m->layers[i - 1].y : NULL;
+            gg_linear_backward(m->isa, dx, dW, dW + l->in * l->out, g, x, W, mask, B, l->in,
+                               l->out);
             g = dx;
+            if (mask)
+                i--;
             continue;
         }
         // Element-wise layers write in place when g is already scratch; the caller's dy is

@@ -24,6 +24,7 @@
 
 #include "act.h"
 #include "init.h"
+#include "isa.h"
 #include "rng.h"
 #include "status.h"
 
@@ -155,6 +156,14 @@ float *gg_model_dout(gg_model *m);
 
 /* Batch size of the last forward (0 before any). */
 size_t gg_model_batch(const gg_model *m);
+
+/* Instruction set of the model's Linear kernels: chosen at gg_model_new from GGLAB_ISA
+ * (isa.h; a bad value fails the build of the model with GG_EINVAL). Every path gives the
+ * same bits; only speed differs. */
+gg_isa gg_model_isa(const gg_model *m);
+
+/* Switch the Linear kernels to isa; GG_EINVAL when this CPU or build lacks it. */
+gg_status gg_model_set_isa(gg_model *m, gg_isa isa, gg_err *err);
 
 /* Output (B, out of layer i) of layer i in the last forward, as backward reads it; NULL
  * before any reserve. An output-only activation runs in place over the previous layer's

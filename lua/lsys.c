@@ -161,6 +161,19 @@ static int sys_sha256_file(lua_State *L)
     return 1;
 }
 
+/* gg.isa() -> name of the instruction-set path new models use ("avx512", "avx2",
+ * "generic"): the best this CPU supports, or what GGLAB_ISA names. Raises the error of a
+ * bad GGLAB_ISA (the command line checks it before starting a sweep). */
+static int sys_isa(lua_State *L)
+{
+    gg_isa isa;
+    gg_err err;
+    if (gg_isa_from_env(&isa, &err))
+        return luaL_error(L, "%s", err.msg);
+    lua_pushstring(L, gg_isa_name(isa));
+    return 1;
+}
+
 static const luaL_Reg fs_funcs[] = {
     {"mkdir", fs_mkdir},   {"rename", fs_rename}, {"remove", fs_remove},
     {"listdir", fs_listdir}, {"exists", fs_exists}, {"isdir", fs_isdir},
@@ -169,7 +182,7 @@ static const luaL_Reg fs_funcs[] = {
 
 static const luaL_Reg sys_funcs[] = {
     {"clock", sys_clock}, {"hostname", sys_hostname}, {"sha256_file", sys_sha256_file},
-    {NULL, NULL},
+    {"isa", sys_isa},     {NULL, NULL},
 };
 
 void lg_open_sys(lua_State *L)

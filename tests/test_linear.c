@@ -1,5 +1,6 @@
-/* tests/test_linear.c — Linear kernels: optimised forward vs its naive twin and a double
- * reference, the documented summation order bit for bit, and central finite-difference
+/* tests/test_linear.c — Linear kernels: every instruction-set path (isa.h) against the fma
+ * sequences linear.h documents, bit for bit, and against a double reference; GGLAB_ISA's
+ * parser; central finite-difference
  * gradient checks of dx, dW, db (objective L = sum(c * y), so dL/dy = c). Two FD checks:
  * a tight one against a double-precision copy of the forward (h = 1e-6), and a loose one
  * through the float32 kernel itself (h = 1e-2). Also the accumulate/overwrite contract. */
@@ -33,71 +34,191 @@ static void fwd_double(double *y, const float *x, const float *W, const float *b
         }
 }
 
-/* The order linear.c documents: element i into lane i % 8 in index order, then
- * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), then + b. */
-/* core/linear.c's documented forward order: elements below n8 = n/8*8 into lane i % 8,
- * lanes combined as ((0+4)+(2+6)) + ((1+5)+(3+7)), then the tail in order, then b. */
-static float documented_order(const float *a, const float *w, size_t n, float b)
+/* linear.h's documented forward, spelled out independently of core/linear.c. */
+static float documented_forward(const float *x, const float *w, size_t n, float b, int relu)
 {
-    float lane[8] = {0};
-    size_t n8 = n / 8 * 8;
-    for (size_t i = 0; i < n8; i++)
-        lane[i % 8] += a[i] * w[i];
-    float s = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
-    for (size_t i = n8; i < n; i++)
-        s += a[i] * w[i];
-    return s + b;
+    float s = 0.0f;
+    for (size_t k = 0; k < n; k++)
+        s = fmaf(x[k], w[k], s);
+    s += b;
+    return relu && !(s > 0.0f) ? 0.0f : s;
 }
 
-static const size_t Bs[] = {1, 3, 7};
-static const size_t ins[] = {1, 3, 5, 7, 8, 9, 13, 16, 17, 31, 64, 100};
-static const size_t outs[] = {1, 2, 4, 9, 8, 17};
+/* Same bits, or both NaN (a NaN's payload is not part of the contract). */
+static int same_bits(float a, float b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static const size_t Bs[] = {1, 3, 7, 10, 16, 17, 33, 64};
+static const size_t ins[] = {1, 3, 7, 8, 9, 16, 17, 31, 50, 100};
+static const size_t outs[] = {1, 2, 5, 8, 12, 13, 25};
+#define NSHAPES (sizeof Bs / sizeof Bs[0] * (sizeof ins / sizeof ins[0]) * (sizeof outs / sizeof outs[0]))
+
+static void forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
+                    size_t B, size_t in, size_t out, int relu)
+{
+    float *scratch = malloc(gg_linear_scratch(B, in) * sizeof *scratch + 1);
+    gg_linear_forward(isa, y, x, W, b, B, in, out, relu, scratch);
+    free(scratch);
+}
 
 static void test_forward(void)
 {
     gg_rng r;
     gg_rng_seed(&r, 1);
-    double worst_naive = 0.0, worst_ref = 0.0;
-    int order_ok = 1, cases = 0;
-    for (size_t a = 0; a < sizeof Bs / sizeof Bs[0]; a++)
-        for (size_t c = 0; c < sizeof ins / sizeof ins[0]; c++)
-            for (size_t e = 0; e < sizeof outs / sizeof outs[0]; e++) {
-                size_t B = Bs[a], in = ins[c], out = outs[e];
-                float *x = randv(&r, B * in, 1.0), *W = randv(&r, out * in, 0.5);
-                float *b = randv(&r, out, 0.5);
-                float *y = malloc(B * out * sizeof *y), *yn = malloc(B * out * sizeof *yn);
-                double *yd = malloc(B * out * sizeof *yd);
-                gg_linear_forward(y, x, W, b, B, in, out);
-                gg_linear_forward_naive(yn, x, W, b, B, in, out);
-                fwd_double(yd, x, W, b, B, in, out);
-                for (size_t rr = 0; rr < B; rr++)
-                    for (size_t o = 0; o < out; o++) {
-                        // Relative to the magnitude of the terms summed (cancellation-proof).
-                        double mag = fabs((double)b[o]);
-                        for (size_t i = 0; i < in; i++)
-                            mag += fabs((double)x[rr * in + i] * (double)W[o * in + i]);
-                        size_t k = rr * out + o;
-                        worst_naive = fmax(worst_naive, fabs((double)y[k] - (double)yn[k]) / mag);
-                        worst_ref = fmax(worst_ref, fabs((double)y[k] - yd[k]) / mag);
-                        order_ok &= y[k] == documented_order(x + rr * in, W + o * in, in, b[o]);
-                    }
-                cases++;
-                free(x), free(W), free(b), free(y), free(yn), free(yd);
-            }
-    CHECK_EQ("forward shapes tested", cases, 3 * 12 * 6);
-    CHECK_NEAR("forward vs naive twin (relative to sum |x w|)", worst_naive, 0.0, 1e-5);
-    CHECK_NEAR("forward vs double reference (relative to sum |x w|)", worst_ref, 0.0, 1e-5);
-    CHECK("forward follows the documented summation order bit for bit", order_ok);
+    for (int isa = 0; isa < GG_ISA_COUNT; isa++) {
+        if (!gg_isa_supported((gg_isa)isa)) {
+            printf("skip: the %s path (not supported on this CPU or build)\n", gg_isa_name((gg_isa)isa));
+            continue;
+        }
+        double worst_ref = 0.0;
+        int order_ok = 1, cases = 0;
+        for (size_t a = 0; a < sizeof Bs / sizeof Bs[0]; a++)
+            for (size_t c = 0; c < sizeof ins / sizeof ins[0]; c++)
+                for (size_t e = 0; e < sizeof outs / sizeof outs[0]; e++) {
+                    size_t B = Bs[a], in = ins[c], out = outs[e];
+                    int relu = (int)((a + c + e) % 2);
+                    float *x = randv(&r, B * in, 1.0), *W = randv(&r, out * in, 0.5);
+                    float *b = randv(&r, out, 0.5);
+                    if (cases % 5 == 0)  // specials: they must travel the same chains
+                        x[0] = cases % 10 ? INFINITY : NAN;
+                    float *y = malloc(B * out * sizeof *y);
+                    double *yd = malloc(B * out * sizeof *yd);
+                    forward((gg_isa)isa, y, x, W, b, B, in, out, relu);
+                    fwd_double(yd, x, W, b, B, in, out);
+                    for (size_t rr = 0; rr < B; rr++)
+                        for (size_t o = 0; o < out; o++) {
+                            size_t k = rr * out + o;
+                            order_ok &= same_bits(y[k], documented_forward(x + rr * in, W + o * in, in, b[o], relu));
+                            if (!isfinite(yd[k]))
+                                continue;
+                            // Relative to the magnitude of the terms summed (cancellation-proof).
+                            double mag = fabs((double)b[o]);
+                            for (size_t i = 0; i < in; i++)
+                                mag += fabs((double)x[rr * in + i] * (double)W[o * in + i]);
+                            double want = relu && yd[k] <= 0.0 ? 0.0 : yd[k];
+                            if (!(relu && fabs(yd[k]) < 1e-5 * mag))  // sign of a near-zero may differ
+                                worst_ref = fmax(worst_ref, fabs((double)y[k] - want) / mag);
+                        }
+                    cases++;
+                    free(x), free(W), free(b), free(y), free(yd);
+                }
+        char name[128];
+        snprintf(name, sizeof name, "%s forward: shapes tested", gg_isa_name((gg_isa)isa));
+        CHECK_EQ(name, cases, NSHAPES);
+        snprintf(name, sizeof name, "%s forward vs double reference (relative to sum |x w|)", gg_isa_name((gg_isa)isa));
+        CHECK_NEAR(name, worst_ref, 0.0, 1e-5);
+        snprintf(name, sizeof name, "%s forward is linear.h's fma sequence bit for bit (relu, NaN, inf included)",
+                 gg_isa_name((gg_isa)isa));
+        CHECK(name, order_ok);
 
-    // Exact small case: x = [1 2 3], W = [[1 0 -1],[0.5 0.5 0.5]], b = [10, -1].
-    const float x[3] = {1, 2, 3}, W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, b[2] = {10, -1};
-    float y[2], yn[2];
-    gg_linear_forward(y, x, W, b, 1, 3, 2);
-    gg_linear_forward_naive(yn, x, W, b, 1, 3, 2);
-    CHECK("exact forward y0 = 8", y[0] == 8.0f);
-    CHECK("exact forward y1 = 2", y[1] == 2.0f);
-    CHECK("exact naive y0 = 8", yn[0] == 8.0f);
-    CHECK("exact naive y1 = 2", yn[1] == 2.0f);
+        // Exact small case: x = [1 2 3], W = [[1 0 -1],[0.5 0.5 0.5]], b = [10, -1].
+        const float x[3] = {1, 2, 3}, W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, b[2] = {10, -1};
+        const float bneg[2] = {-10, -4};
+        float y[2], yr[2];
+        forward((gg_isa)isa, y, x, W, b, 1, 3, 2, 0);
+        forward((gg_isa)isa, yr, x, W, bneg, 1, 3, 2, 1);
+        snprintf(name, sizeof name, "%s exact forward y = (8, 2); relu(-12, -1) = (0, 0)", gg_isa_name((gg_isa)isa));
+        CHECK(name, y[0] == 8.0f && y[1] == 2.0f && yr[0] == 0.0f && yr[1] == 0.0f);
+    }
+}
+
+/* linear.h's documented backward, spelled out independently of core/linear.c. */
+static void documented_backward(float *dx, float *dW, float *db, const float *dy, const float *x,
+                                const float *W, const float *mask, size_t B, size_t in, size_t out)
+{
+    for (size_t o = 0; o < out; o++) {
+        for (size_t r = 0; r < B; r++)
+            db[o] += dy[r * out + o];
+        for (size_t k = 0; k < in; k++)
+            for (size_t r = 0; r < B; r++)
+                dW[o * in + k] = fmaf(dy[r * out + o], x[r * in + k], dW[o * in + k]);
+    }
+    for (size_t r = 0; dx && r < B; r++)
+        for (size_t k = 0; k < in; k++) {
+            float s = 0.0f;
+            for (size_t o = 0; o < out; o++)
+                s = fmaf(dy[r * out + o], W[o * in + k], s);
+            dx[r * in + k] = mask && !(mask[r * in + k] > 0.0f) ? 0.0f : s;
+        }
+}
+
+static int all_same(const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!same_bits(a[i], b[i]))
+            return 0;
+    return 1;
+}
+
+/* Every path against the documented sequences, over the forward's shapes, with and
+ * without a ReLU mask (NaN, zero and negative entries) and without dx. */
+static void test_backward_paths(void)
+{
+    gg_rng r;
+    gg_rng_seed(&r, 4);
+    for (int isa = 0; isa < GG_ISA_COUNT; isa++) {
+        if (!gg_isa_supported((gg_isa)isa))
+            continue;
+        int ok_dx = 1, ok_dw = 1, ok_db = 1, cases = 0;
+        for (size_t a = 0; a < sizeof Bs / sizeof Bs[0]; a++)
+            for (size_t c = 0; c < sizeof ins / sizeof ins[0]; c++)
+                for (size_t e = 0; e < sizeof outs / sizeof outs[0]; e++) {
+                    size_t B = Bs[a], in = ins[c], out = outs[e];
+                    int variant = (int)((a + c + e) % 3);  // 0 plain, 1 masked, 2 no dx
+                    float *x = randv(&r, B * in, 1.0), *W = randv(&r, out * in, 0.5);
+                    float *dy = randv(&r, B * out, 1.0), *mask = randv(&r, B * in, 1.0);
+                    mask[0] = NAN;
+                    if (B * in > 1)
+                        mask[1] = 0.0f;
+                    float *dW = randv(&r, out * in, 0.1), *db = randv(&r, out, 0.1);
+                    float *dWr = malloc(out * in * sizeof *dWr), *dbr = malloc(out * sizeof *dbr);
+                    memcpy(dWr, dW, out * in * sizeof *dWr);
+                    memcpy(dbr, db, out * sizeof *dbr);
+                    float *dx = malloc(B * in * sizeof *dx), *dxr = malloc(B * in * sizeof *dxr);
+                    for (size_t i = 0; i < B * in; i++)
+                        dx[i] = dxr[i] = 1e30f;
+                    const float *m = variant == 1 ? mask : NULL;
+                    float *dxp = variant == 2 ? NULL : dx;
+                    gg_linear_backward((gg_isa)isa, dxp, dW, db, dy, x, W, m, B, in, out);
+                    documented_backward(variant == 2 ? NULL : dxr, dWr, dbr, dy, x, W, m, B, in, out);
+                    ok_dx &= all_same(dx, dxr, B * in);
+                    ok_dw &= all_same(dW, dWr, out * in);
+                    ok_db &= all_same(db, dbr, out);
+                    cases++;
+                    free(x), free(W), free(dy), free(mask), free(dW), free(db), free(dWr), free(dbr);
+                    free(dx), free(dxr);
+                }
+        char name[128];
+        snprintf(name, sizeof name, "%s backward: shapes tested", gg_isa_name((gg_isa)isa));
+        CHECK_EQ(name, cases, NSHAPES);
+        snprintf(name, sizeof name, "%s dx is linear.h's fma sequence bit for bit (masked, unmasked)", gg_isa_name((gg_isa)isa));
+        CHECK(name, ok_dx);
+        snprintf(name, sizeof name, "%s dW is linear.h's fma sequence bit for bit", gg_isa_name((gg_isa)isa));
+        CHECK(name, ok_dw);
+        snprintf(name, sizeof name, "%s db is the documented row-order sum bit for bit", gg_isa_name((gg_isa)isa));
+        CHECK(name, ok_db);
+    }
+}
+
+/* GGLAB_ISA's parser: names, auto, and the errors. */
+static void test_isa(void)
+{
+    gg_isa isa;
+    gg_err err;
+    CHECK("generic is always supported", gg_isa_supported(GG_ISA_GENERIC));
+    CHECK("auto = best", gg_isa_parse("auto", &isa, &err) == GG_OK && isa == gg_isa_best());
+    CHECK("unset = best", gg_isa_parse(NULL, &isa, &err) == GG_OK && isa == gg_isa_best());
+    CHECK("generic parses", gg_isa_parse("generic", &isa, &err) == GG_OK && isa == GG_ISA_GENERIC);
+    CHECK("unknown name fails", gg_isa_parse("sse9", &isa, &err) == GG_EINVAL);
+    CHECK_CONTAINS("the error names the value", err.msg, "GGLAB_ISA=sse9");
+    CHECK_CONTAINS("the error lists the allowed values", err.msg, "allowed: auto, generic");
+    CHECK("names", !strcmp(gg_isa_name(GG_ISA_AVX512), "avx512") && !strcmp(gg_isa_name(GG_ISA_AVX2), "avx2"));
+    if (!gg_isa_supported(GG_ISA_AVX512)) {
+        CHECK("an unsupported path fails", gg_isa_parse("avx512", &isa, &err) == GG_EINVAL);
+        CHECK_CONTAINS("and says so", err.msg, "has no avx512 path");
+    }
 }
 
 /* L = sum c * y with a double-precision forward. */
@@ -122,7 +243,7 @@ static double loss_float(const float *x, const float *W, const float *b, const f
                          size_t B, size_t in, size_t out)
 {
     float *y = malloc(B * out * sizeof *y);
-    gg_linear_forward(y, x, W, b, B, in, out);
+    forward(gg_isa_best(), y, x, W, b, B, in, out, 0);
     double L = 0.0;
     for (size_t k = 0; k < B * out; k++)
         L += (double)c[k] * (double)y[k];
@@ -177,7 +298,7 @@ static void test_backward_fd(void)
         float *b = randv(&r, out, 0.5), *c = randv(&r, B * out, 1.0);
         float *dx = calloc(B * in, sizeof *dx), *dW = calloc(out * in, sizeof *dW);
         float *db = calloc(out, sizeof *db);
-        gg_linear_backward(dx, dW, db, c, x, W, B, in, out);
+        gg_linear_backward(gg_isa_best(), dx, dW, db, c, x, W, NULL, B, in, out);
         const char *what[3] = {"dx", "dW", "db"};
         const float *g[3] = {dx, dW, db};
         for (int k = 0; k < 3; k++) {
@@ -213,9 +334,9 @@ static void test_accumulate(void)
 
     for (size_t i = 0; i < B * in; i++)
         dx1[i] = dx2[i] = 1e30f;  // garbage: dx is overwritten
-    gg_linear_backward(dx1, dW1, db1, dy, x, W, B, in, out);
-    gg_linear_backward(dx2, dW2, db2, dy, x, W, B, in, out);
-    gg_linear_backward(dx2, dW2, db2, dy, x, W, B, in, out);
+    gg_linear_backward(gg_isa_best(), dx1, dW1, db1, dy, x, W, NULL, B, in, out);
+    gg_linear_backward(gg_isa_best(), dx2, dW2, db2, dy, x, W, NULL, B, in, out);
+    gg_linear_backward(gg_isa_best(), dx2, dW2, db2, dy, x, W, NULL, B, in, out);
     CHECK("dx is overwritten: two calls equal one", memcmp(dx1, dx2, B * in * sizeof(float)) == 0);
     double worst = 0.0;
     for (size_t i = 0; i < out * in; i++)
@@ -233,7 +354,7 @@ static void test_accumulate(void)
         dW3[i] = 1.0f;
     for (size_t o = 0; o < out; o++)
         db3[o] = -2.0f;
-    gg_linear_backward(NULL, dW3, db3, dy, x, W, B, in, out);
+    gg_linear_backward(gg_isa_best(), NULL, dW3, db3, dy, x, W, NULL, B, in, out);
     worst = 0.0;
     for (size_t i = 0; i < out * in; i++)
         worst = fmax(worst, fabs((double)dW3[i] - (1.0 + (double)dW1[i])));
@@ -244,7 +365,7 @@ static void test_accumulate(void)
     // dx NULL gives the same dW/db as with dx.
     memset(dW3, 0, out * in * sizeof(float));
     memset(db3, 0, out * sizeof(float));
-    gg_linear_backward(NULL, dW3, db3, dy, x, W, B, in, out);
+    gg_linear_backward(gg_isa_best(), NULL, dW3, db3, dy, x, W, NULL, B, in, out);
     CHECK("dx NULL: dW identical", memcmp(dW3, dW1, out * in * sizeof(float)) == 0);
     CHECK("dx NULL: db identical", memcmp(db3, db1, out * sizeof(float)) == 0);
 
@@ -255,7 +376,7 @@ static void test_accumulate(void)
     // Exact small case: B=2, in=2, out=1; dy = [1, 2], x = [[1,2],[3,4]], W = [[5,6]].
     const float xs[4] = {1, 2, 3, 4}, Ws[2] = {5, 6}, dys[2] = {1, 2};
     float dxs[4], dWs[2] = {0, 0}, dbs[1] = {0};
-    gg_linear_backward(dxs, dWs, dbs, dys, xs, Ws, 2, 2, 1);
+    gg_linear_backward(gg_isa_best(), dxs, dWs, dbs, dys, xs, Ws, NULL, 2, 2, 1);
     CHECK("exact dW = dy^T x", dWs[0] == 7.0f && dWs[1] == 10.0f);
     CHECK("exact db = sum dy", dbs[0] == 3.0f);
     CHECK("exact dx = dy W", dxs[0] == 5.0f && dxs[1] == 6.0f && dxs[2] == 10.0f && dxs[3] == 12.0f);
@@ -266,7 +387,9 @@ static void test_accumulate(void)
 
 int main(void)
 {
+    test_isa();
     test_forward();
+    test_backward_paths();
     test_backward_fd();
     test_accumulate();
     return CHECK_DONE();

@@ -284,6 +284,11 @@ end
 local function cmd_run(args, out, argv)
   local opts, why, plain = M.parse_run_args(args)
   if not opts then return usage_error(out, "run", RUN_HELP, why, plain) end
+  local isa_ok, isa_err = pcall(gg.isa)  -- a bad GGLAB_ISA would fail every run
+  if not isa_ok then
+    out.stderr:write("gglab: ", tostring(isa_err):gsub("^.-:%d+: ", ""), "\n")
+    return 2
+  end
   local exp, err = experiment.load(opts.file)
   if exp then exp, err = with_overrides(exp, opts.overrides, out) end
   if not exp then

@@ -11,9 +11,11 @@ local GGLAB = os.getenv("GGLAB") or "build/gglab"
 local tmp = os.tmpname()
 os.remove(tmp)
 
-local function run(out, env)
+local BASE = GGLAB  -- the normal build (GGLAB becomes the baseline-only build below)
+
+local function run(out, env, exe)
   local cmd = string.format("%s %s run -q --out %s experiments/lr_sweep.lua >/dev/null 2>&1",
-    env or "", GGLAB, out)
+    env or "", exe or GGLAB, out)
   return os.execute(cmd)
 end
 
@@ -40,7 +42,34 @@ if generic and generic ~= "" then
   GGLAB = generic
   T.ok("run with the baseline-only (no AVX clones) build succeeds", run(tmp .. "/d"))
 end
+-- Each instruction-set path of the FMA kernels, forced with GGLAB_ISA (core/isa.h): the
+-- same files bit for bit, so shards run on different CPUs merge into one machine's files.
+local isas = {}
+for _, isa in ipairs { "generic", "avx2", "avx512" } do
+  local ok = os.execute(string.format("GGLAB_ISA=%s lua5.4 -e 'require(\"gglab\").isa()' >/dev/null 2>&1", isa))
+  if ok then
+    isas[#isas + 1] = isa
+    T.ok("run with GGLAB_ISA=" .. isa .. " succeeds", run(tmp .. "/isa_" .. isa, "GGLAB_ISA=" .. isa, BASE))
+  else
+    print("skip: GGLAB_ISA=" .. isa .. " (this CPU or build has no such path)")
+  end
+end
+T.ok("at least the generic path is tested", #isas >= 1 and isas[1] == "generic")
 local curves = slurp(tmp .. "/a/curves.csv")
+for _, isa in ipairs(isas) do
+  T.ok("curves.csv identical with GGLAB_ISA=" .. isa, curves == slurp(tmp .. "/isa_" .. isa .. "/curves.csv"))
+  T.eq("runs.csv identical with GGLAB_ISA=" .. isa .. " (but wall_s)", runs_without_wall(tmp .. "/isa_" .. isa),
+    runs_without_wall(tmp .. "/a"))
+end
+-- A bad value stops the command before any run, naming the variable and the choices.
+local p = io.popen(string.format("GGLAB_ISA=sse9 %s run -q --out %s/bad experiments/lr_sweep.lua 2>&1; echo rc=$?",
+  BASE, tmp))
+local out = p:read("a")
+p:close()
+T.ok("GGLAB_ISA=sse9: exit status 2", out:find("rc=2", 1, true) ~= nil)
+T.ok("GGLAB_ISA=sse9: error names the value and the choices",
+  out:find("GGLAB_ISA=sse9 is not an instruction set (allowed: auto, generic", 1, true) ~= nil)
+T.ok("GGLAB_ISA=sse9: nothing written", not gg.fs.exists(tmp .. "/bad/runs.csv"))
 T.ok("curves.csv is not trivially small", #curves > 100000)
 T.ok("curves.csv identical on re-run", curves == slurp(tmp .. "/b/curves.csv"))
 T.ok("curves.csv identical without FMA/AVX2 libm paths", curves == slurp(tmp .. "/c/curves.csv"))

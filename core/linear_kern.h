@@ -1,0 +1,260 @@
+/* core/linear_kern.h — the Linear kernels for one vector width, included by
+ * linear_avx2.c and linear_avx512.c (never on its own). They compute exactly the fma
+ * sequences linear.h defines (and linear.c's portable path spells out): vectors run over
+ * an index that is not summed, so each lane is one sequential chain and the vector width
+ * cannot change a bit. The including file defines:
+ *   VW             lanes per vector;            vf  the vector type
+ *   V_LOAD(p)      VW floats;                   V_LOADN(p, n)  the first n, zeros after
+ *   V_STORE(p, v)  VW floats;                   V_STOREN(p, v, n)  the first n lanes
+ *   V_SET1(x), V_ZERO(), V_ADD(a, b)
+ *   V_FMA(a, b, c) a*b + c rounded once, per lane
+ *   V_MASKPOS(v, m) per lane m > 0 ? v : 0 (a NaN in m gives 0)
+ *   F_MR           outputs per forward tile (rows per tile: 2 VW, or VW at the end)
+ *   B_NV           vectors per backward tile (4 rows or outputs by B_NV vectors)
+ *   SFX(name)      name##_<isa>
+ * Tile shapes are chosen so the accumulators, the loaded operands and one broadcast fit
+ * the register file (16 on AVX2, 32 on AVX-512) with enough independent chains to hide
+ * the FMA latency. */
+
+#define AI static inline __attribute__((always_inline))
+#define B_MR 4
+
+/* ---- forward: y^T tiles of F_MR outputs by nv*VW rows over a transposed, zero-padded x ---- */
+
+AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *restrict W,
+                      const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
+                      size_t rb, size_t o0, const int mr, const int nv, int relu)
+{
+    vf acc[F_MR][2];
+#pragma GCC unroll 16
+    for (int j = 0; j < mr; j++) {
+        acc[j][0] = V_ZERO();
+        acc[j][1] = V_ZERO();
+    }
+    const float *w = W + o0 * in;
+    const float *xp = xt + rb;
+    for (size_t k = 0; k < in; k++, xp += Bp) {
+        vf x0 = V_LOAD(xp);
+        vf x1 = nv > 1 ? V_LOAD(xp + VW) : x0;
+#pragma GCC unroll 16
+        for (int j = 0; j < mr; j++) {
+            vf wj = V_SET1(w[(size_t)j * in + k]);
+            acc[j][0] = V_FMA(wj, x0, acc[j][0]);
+            if (nv > 1)
+                acc[j][1] = V_FMA(wj, x1, acc[j][1]);
+        }
+    }
+    float tmp[F_MR][2 * VW] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+    for (int j = 0; j < mr; j++) {
+        V_STORE(tmp[j], acc[j][0]);
+        if (nv > 1)
+            V_STORE(tmp[j] + VW, acc[j][1]);
+    }
+    const size_t nr = B - rb < (size_t)nv * VW ? B - rb : (size_t)nv * VW;
+    for (size_t r = 0; r < nr; r++) {
+        float *yr = y + (rb + r) * out + o0;
+        for (int j = 0; j < mr; j++) {
+            float s = tmp[j][r] + b[o0 + j];
+            yr[j] = relu && !(s > 0.0f) ? 0.0f : s;
+        }
+    }
+}
+
+#define FWD_CASE(n)                                                                     \
+    case n:                                                                             \
+        if (nv > 1)                                                                     \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu);              \
+        else                                                                            \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu);              \
+        break;
+
+/* All outputs for the rows rb .. rb + nv*VW - 1. */
+static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const float *restrict W,
+                          const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
+                          size_t rb, int nv, int relu)
+{
+    size_t o = 0;
+    for (; o + F_MR <= out; o += F_MR) {
+        if (nv > 1)
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 2, relu);
+        else
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 1, relu);
+    }
+    switch (out - o) {
+        FWD_CASE(1) FWD_CASE(2) FWD_CASE(3) FWD_CASE(4) FWD_CASE(5)
+#if F_MR > 6
+        FWD_CASE(6) FWD_CASE(7)
+#endif
+#if F_MR > 8
+        FWD_CASE(8) FWD_CASE(9) FWD_CASE(10) FWD_CASE(11)
+#endif
+    default:
+        break;
+    }
+}
+
+void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const float *b,
+                            size_t B, size_t in, size_t out, int relu, float *scratch)
+{
+    const size_t Bp = (B + VW - 1) / VW * VW;
+    float *xt = scratch;
+    for (size_t k = 0; k < in; k++) {  // xt (in, Bp) = x^T, rows past B zero
+        float *d = xt + k * Bp;
+        for (size_t r = 0; r < B; r++)
+            d[r] = x[r * in + k];
+        for (size_t r = B; r < Bp; r++)
+            d[r] = 0.0f;
+    }
+    size_t rb = 0;
+    for (; rb + 2 * VW <= Bp; rb += 2 * VW)
+        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 2, relu);
+    for (; rb < Bp; rb += VW)
+        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 1, relu);
+}
+
+/* ---- backward ---- */
+
+/* dx rows r0 .. r0+mr-1, columns k0 .. k0 + (nv-1)*VW + ln - 1: chains over o. */
+AI void SFX(dx_tile)(float *dx, const float *restrict dy, const float *restrict W,
+                     const float *mask, size_t in, size_t out, size_t r0, size_t k0,
+                     const int mr, const int nv, size_t ln)
+{
+    vf acc[B_MR][B_NV];
+#pragma GCC unroll 4
+    for (int q = 0; q < mr; q++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[q][v] = V_ZERO();
+    const float *wp = W + k0;
+    const float *dp = dy + r0 * out;
+    for (size_t o = 0; o < out; o++, wp += in) {
+        vf wv[B_NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv - 1; v++)
+            wv[v] = V_LOAD(wp + v * VW);
+        wv[nv - 1] = V_LOADN(wp + (nv - 1) * VW, ln);
+#pragma GCC unroll 4
+        for (int q = 0; q < mr; q++) {
+            vf d = V_SET1(dp[(size_t)q * out + o]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[q][v] = V_FMA(d, wv[v], acc[q][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < mr; q++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            const size_t at = (r0 + q) * in + k0 + (size_t)v * VW;
+            const size_t n = v == nv - 1 ? ln : VW;
+            vf a = acc[q][v];
+            if (mask)
+                a = V_MASKPOS(a, V_LOADN(mask + at, n));
+            if (n == VW)
+                V_STORE(dx + at, a);
+            else
+                V_STOREN(dx + at, a, n);
+        }
+}
+
+/* dW rows o0 .. o0+mr-1, columns as dx_tile: chains over r from the old value. */
+AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *restrict x,
+                     size_t B, size_t in, size_t out, size_t o0, size_t k0, const int mr,
+                     const int nv, size_t ln)
+{
+    vf acc[B_MR][B_NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < mr; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[j][v] = V_LOADN(dW + (o0 + j) * in + k0 + (size_t)v * VW, v == nv - 1 ? ln : VW);
+    const float *xp = x + k0;
+    const float *dp = dy + o0;
+    for (size_t r = 0; r < B; r++, xp += in, dp += out) {
+        vf xv[B_NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv - 1; v++)
+            xv[v] = V_LOAD(xp + v * VW);
+        xv[nv - 1] = V_LOADN(xp + (nv - 1) * VW, ln);
+#pragma GCC unroll 4
+        for (int j = 0; j < mr; j++) {
+            vf d = V_SET1(dp[j]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[j][v] = V_FMA(d, xv[v], acc[j][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < mr; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            float *dst = dW + (o0 + j) * in + k0 + (size_t)v * VW;
+            if (v < nv - 1 || ln == VW)
+                V_STORE(dst, acc[j][v]);
+            else
+                V_STOREN(dst, acc[j][v], ln);
+        }
+}
+
+/* One tile of mr (1..B_MR, a constant after the switch) by nv (1..B_NV) vectors. */
+#define TILE_NV(T, mr, ...)                                                             \
+    switch (nv) {                                                                       \
+    case 1: T(__VA_ARGS__, mr, 1, ln); break;                                           \
+    case 2: T(__VA_ARGS__, mr, 2, ln); break;                                           \
+    default: T(__VA_ARGS__, mr, B_NV, ln); break;                                       \
+    }
+#define TILE(T, ...)                                                                    \
+    switch (mr) {                                                                       \
+    case 1: TILE_NV(T, 1, __VA_ARGS__) break;                                           \
+    case 2: TILE_NV(T, 2, __VA_ARGS__) break;                                           \
+    case 3: TILE_NV(T, 3, __VA_ARGS__) break;                                           \
+    default: TILE_NV(T, B_MR, __VA_ARGS__) break;                                       \
+    }
+
+static void SFX(dx_any)(float *dx, const float *dy, const float *W, const float *mask,
+                        size_t in, size_t out, size_t r0, size_t k0, int mr, int nv, size_t ln)
+{
+    TILE(SFX(dx_tile), dx, dy, W, mask, in, out, r0, k0)
+}
+
+static void SFX(dw_any)(float *dW, const float *dy, const float *x, size_t B, size_t in,
+                        size_t out, size_t o0, size_t k0, int mr, int nv, size_t ln)
+{
+    TILE(SFX(dw_tile), dW, dy, x, B, in, out, o0, k0)
+}
+
+void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, const float *x,
+                             const float *W, const float *mask, size_t B, size_t in, size_t out)
+{
+    for (size_t o0 = 0; o0 < out; o0 += VW) {  // db: chains over r, vectors over o
+        const size_t n = out - o0 < VW ? out - o0 : VW;
+        vf s = V_LOADN(db + o0, n);
+        for (size_t r = 0; r < B; r++)
+            s = V_ADD(s, V_LOADN(dy + r * out + o0, n));
+        V_STOREN(db + o0, s, n);
+    }
+    const size_t nvec = (in + VW - 1) / VW;
+    for (size_t kv = 0; kv < nvec; kv += B_NV) {
+        const int nv = (int)(nvec - kv < B_NV ? nvec - kv : B_NV);
+        const size_t k0 = kv * VW;
+        const size_t left = in - (k0 + (size_t)(nv - 1) * VW);  // lanes of the tile's last vector
+        const size_t ln = left < VW ? left : VW;
+        for (size_t o0 = 0; o0 < out; o0 += B_MR) {
+            const int mr = (int)(out - o0 < B_MR ? out - o0 : B_MR);
+            SFX(dw_any)(dW, dy, x, B, in, out, o0, k0, mr, nv, ln);
+        }
+        if (!dx)
+            continue;
+        for (size_t r0 = 0; r0 < B; r0 += B_MR) {
+            const int mr = (int)(B - r0 < B_MR ? B - r0 : B_MR);
+            SFX(dx_any)(dx, dy, W, mask, in, out, r0, k0, mr, nv, ln);
+        }
+    }
+}
+
+#undef AI
+#undef B_MR
+#undef FWD_CASE
+#undef TILE_NV
+#undef TILE
