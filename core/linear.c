@@ -11,9 +11,10 @@ size_t gg_linear_scratch(size_t B, size_t in)
 }
 
 void gg_linear_forward_generic(float *y, const float *x, const float *W, const float *b,
-                               size_t B, size_t in, size_t out, int relu, float *scratch)
+                               size_t B, size_t in, size_t out, int relu, float *xt,
+                               int xt_ready, float *yt)
 {
-    (void)scratch;
+    (void)xt, (void)xt_ready, (void)yt;
     for (size_t r = 0; r < B; r++)
         for (size_t o = 0; o < out; o++) {
             float s = 0.0f;
@@ -51,20 +52,26 @@ void gg_linear_backward_generic(float *dx, float *dW, float *db, const float *dy
         }
 }
 
+int gg_linear_transposes(gg_isa isa)
+{
+    return isa == GG_ISA_AVX2 || isa == GG_ISA_AVX512;
+}
+
 void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
-                       size_t B, size_t in, size_t out, int relu, float *scratch)
+                       size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
+                       float *yt)
 {
     switch (isa) {
 #if defined(__x86_64__) && !defined(GG_NO_CLONES)
     case GG_ISA_AVX512:
-        gg_linear_forward_avx512(y, x, W, b, B, in, out, relu, scratch);
+        gg_linear_forward_avx512(y, x, W, b, B, in, out, relu, xt, xt_ready, yt);
         return;
     case GG_ISA_AVX2:
-        gg_linear_forward_avx2(y, x, W, b, B, in, out, relu, scratch);
+        gg_linear_forward_avx2(y, x, W, b, B, in, out, relu, xt, xt_ready, yt);
         return;
 #endif
     default:
-        gg_linear_forward_generic(y, x, W, b, B, in, out, relu, scratch);
+        gg_linear_forward_generic(y, x, W, b, B, in, out, relu, xt, xt_ready, yt);
     }
 }
 

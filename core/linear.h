@@ -24,10 +24,17 @@
 /* Floats of scratch gg_linear_forward needs for B rows of in inputs (any ISA). */
 size_t gg_linear_scratch(size_t B, size_t in);
 
-/* y (B,out) = x (B,in) W^T (out,in) + b (out), then ReLU when relu != 0. scratch holds
- * gg_linear_scratch(B, in) floats; y must not overlap x or scratch. */
+/* y (B,out) = x (B,in) W^T (out,in) + b (out), then ReLU when relu != 0. xt holds
+ * gg_linear_scratch(B, in) floats: the vector paths put x transposed there, unless
+ * xt_ready says it already holds that (the yt of the layer before, same ISA and B). yt,
+ * when not NULL, gets y transposed in the same layout (gg_linear_scratch(B, out) floats)
+ * on the vector paths, for the next layer. No buffer may overlap another. */
 void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
-                       size_t B, size_t in, size_t out, int relu, float *scratch);
+                       size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
+                       float *yt);
+
+/* Whether gg_linear_forward on isa fills yt (the portable path does not: it reads x). */
+int gg_linear_transposes(gg_isa isa);
 
 /* dW (out,in) += dy^T x; db (out) += column sums of dy (B,out); dx (B,in) = dy W, masked
  * by mask (B,in) when mask is not NULL, skipped when dx is NULL (first layer). dx may
@@ -40,16 +47,19 @@ void gg_linear_backward(gg_isa isa, float *dx, float *dW, float *db, const float
  * ones exist only on x86-64 builds without GG_NO_CLONES; call them only when
  * gg_isa_supported says so. */
 void gg_linear_forward_generic(float *y, const float *x, const float *W, const float *b,
-                               size_t B, size_t in, size_t out, int relu, float *scratch);
+                               size_t B, size_t in, size_t out, int relu, float *xt,
+                               int xt_ready, float *yt);
 void gg_linear_backward_generic(float *dx, float *dW, float *db, const float *dy,
                                 const float *x, const float *W, const float *mask, size_t B,
                                 size_t in, size_t out);
 void gg_linear_forward_avx2(float *y, const float *x, const float *W, const float *b,
-                            size_t B, size_t in, size_t out, int relu, float *scratch);
+                            size_t B, size_t in, size_t out, int relu, float *xt,
+                            int xt_ready, float *yt);
 void gg_linear_backward_avx2(float *dx, float *dW, float *db, const float *dy, const float *x,
                              const float *W, const float *mask, size_t B, size_t in, size_t out);
 void gg_linear_forward_avx512(float *y, const float *x, const float *W, const float *b,
-                              size_t B, size_t in, size_t out, int relu, float *scratch);
+                              size_t B, size_t in, size_t out, int relu, float *xt,
+                              int xt_ready, float *yt);
 void gg_linear_backward_avx512(float *dx, float *dW, float *db, const float *dy,
                                const float *x, const float *W, const float *mask, size_t B,
                                size_t in, size_t out);

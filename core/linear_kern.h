@@ -23,7 +23,8 @@
 
 AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *restrict W,
                       const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
-                      size_t rb, size_t o0, const int mr, const int nv, int relu)
+                      size_t rb, size_t o0, const int mr, const int nv, int relu,
+                      float *restrict yt)
 {
     vf acc[F_MR][2];
 #pragma GCC unroll 16
@@ -44,42 +45,48 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *
                 acc[j][1] = V_FMA(wj, x1, acc[j][1]);
         }
     }
+    // Epilogue: bias and ReLU per vector, y^T rows to yt (the next layer's transposed
+    // input) when asked, then y row by row from a transposed copy.
     float tmp[F_MR][2 * VW] __attribute__((aligned(64)));
 #pragma GCC unroll 16
-    for (int j = 0; j < mr; j++) {
-        V_STORE(tmp[j], acc[j][0]);
-        if (nv > 1)
-            V_STORE(tmp[j] + VW, acc[j][1]);
-    }
+    for (int j = 0; j < mr; j++)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) {
+            vf s = V_ADD(acc[j][v], V_SET1(b[o0 + j]));
+            if (relu)
+                s = V_MASKPOS(s, s);
+            V_STORE(tmp[j] + v * VW, s);
+            if (yt)
+                V_STORE(yt + (o0 + j) * Bp + rb + v * VW, s);
+        }
     const size_t nr = B - rb < (size_t)nv * VW ? B - rb : (size_t)nv * VW;
     for (size_t r = 0; r < nr; r++) {
         float *yr = y + (rb + r) * out + o0;
-        for (int j = 0; j < mr; j++) {
-            float s = tmp[j][r] + b[o0 + j];
-            yr[j] = relu && !(s > 0.0f) ? 0.0f : s;
-        }
+#pragma GCC unroll 16
+        for (int j = 0; j < mr; j++)
+            yr[j] = tmp[j][r];
     }
 }
 
 #define FWD_CASE(n)                                                                     \
     case n:                                                                             \
         if (nv > 1)                                                                     \
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu);              \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu, yt);              \
         else                                                                            \
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu);              \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu, yt);              \
         break;
 
 /* All outputs for the rows rb .. rb + nv*VW - 1. */
 static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const float *restrict W,
                           const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
-                          size_t rb, int nv, int relu)
+                          size_t rb, int nv, int relu, float *restrict yt)
 {
     size_t o = 0;
     for (; o + F_MR <= out; o += F_MR) {
         if (nv > 1)
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 2, relu);
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 2, relu, yt);
         else
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 1, relu);
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 1, relu, yt);
     }
     switch (out - o) {
         FWD_CASE(1) FWD_CASE(2) FWD_CASE(3) FWD_CASE(4) FWD_CASE(5)
@@ -95,11 +102,11 @@ static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const flo
 }
 
 void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const float *b,
-                            size_t B, size_t in, size_t out, int relu, float *scratch)
+                            size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
+                            float *yt)
 {
     const size_t Bp = (B + VW - 1) / VW * VW;
-    float *xt = scratch;
-    for (size_t k = 0; k < in; k++) {  // xt (in, Bp) = x^T, rows past B zero
+    for (size_t k = 0; !xt_ready && k < in; k++) {  // xt (in, Bp) = x^T, rows past B zero
         float *d = xt + k * Bp;
         for (size_t r = 0; r < B; r++)
             d[r] = x[r * in + k];
@@ -108,9 +115,9 @@ void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const floa
     }
     size_t rb = 0;
     for (; rb + 2 * VW <= Bp; rb += 2 * VW)
-        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 2, relu);
+        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 2, relu, yt);
     for (; rb < Bp; rb += VW)
-        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 1, relu);
+        SFX(fwd_rows)(y, xt, W, b, B, Bp, in, out, rb, 1, relu, yt);
 }
 
 /* ---- backward ---- */

@@ -37,7 +37,6 @@ struct gg_model {
     int fwd_training;    /* mode of the last forward (backward follows it) */
     int has_dropout, has_bn;
     gg_isa isa;          /* Linear kernel path (isa.h); bit-identical results on each */
-    size_t lin_in;       /* widest Linear input, for the forward's scratch */
     gg_rng drop_rng;     /* dropout masks */
     gg_arena arena;      /* scratch for batches up to cap rows */
     size_t cap;          /* batch rows reserved (0 = nothing yet) */
@@ -45,7 +44,7 @@ struct gg_model {
     float *x;            /* input buffer (cap,in) */
     float *dout;         /* loss gradient buffer (cap,out) */
     float *g[2];         /* backward ping-pong buffers (cap,maxw) */
-    float *xt;           /* Linear forward scratch, gg_linear_scratch(cap, lin_in) floats */
+    float *xt[2];        /* Linear forward: transposed inputs, gg_linear_scratch(cap, maxw) each */
 };
 
 /* Whether a layer's backward reads its own output (then nothing may overwrite it). */
@@ -193,8 +192,6 @@ gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *specs, size_t n, 
         if (specs[i].kind == GG_LAYER_LINEAR) {
             l->out = specs[i].out;
             add = specs[i].out * specs[i].in + specs[i].out;
-            if (specs[i].in > m->lin_in)
-                m->lin_in = specs[i].in;
         } else if (specs[i].kind == GG_LAYER_BATCHNORM) {
             add = specs[i].affine ? 2 * width : 0;
             l->buf_off = nb;
@@ -378,7 +375,7 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
         return st;
     size_t bytes = gg_arena_bytes_for(B * m->in) + gg_arena_bytes_for(B * m->out) +
                    2 * gg_arena_bytes_for(B * m->maxw) +
-                   gg_arena_bytes_for(gg_linear_scratch(B, m->lin_in));
+                   2 * gg_arena_bytes_for(gg_linear_scratch(B, m->maxw));
     for (size_t i = 0; i < m->nlayers; i++) {
         const layer *l = &m->layers[i];
         bytes += l->in_place ? 0 : gg_arena_bytes_for(B * l->out);
@@ -394,7 +391,8 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     m->dout = gg_arena_floats(&m->arena, B * m->out);
     m->g[0] = gg_arena_floats(&m->arena, B * m->maxw);
     m->g[1] = gg_arena_floats(&m->arena, B * m->maxw);
-    m->xt = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->lin_in));
+    m->xt[0] = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->maxw));
+    m->xt[1] = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->maxw));
     float *prev = m->x;
     for (size_t i = 0; i < m->nlayers; i++) {
         layer *l = &m->layers[i];
@@ -568,15 +566,24 @@ const float *gg_model_run(gg_model *m, size_t B)
 {
     const float *x = m->x;
     m->fwd_training = m->training;
+    int cur = 0, ready = 0;  // m->xt[cur] already holds x transposed (a Linear's yt)
     for (size_t i = 0; i < m->nlayers; i++) {
         layer *l = &m->layers[i];
+        if (l->spec.kind != GG_LAYER_LINEAR)
+            ready = 0;
         switch (l->spec.kind) {
         case GG_LAYER_LINEAR: {
             const float *W = m->params + l->w_off;
-            // A ReLU writing over this output is fused into the kernel's epilogue.
+            // A ReLU writing over this output is fused into the kernel's epilogue; a Linear
+            // right after gets this one's output already transposed.
             const int relu = fused_relu(m, i);
+            const size_t next = i + 1 + (size_t)relu;
+            const int chain = gg_linear_transposes(m->isa) && next < m->nlayers &&
+                              m->layers[next].spec.kind == GG_LAYER_LINEAR;
             gg_linear_forward(m->isa, l->y, x, W, W + l->in * l->out, B, l->in, l->out, relu,
-                              m->xt);
+                              m->xt[cur], ready, chain ? m->xt[1 - cur] : NULL);
+            cur = chain ? 1 - cur : cur;
+            ready = chain;
             if (relu)  // the ReLU's output is this buffer: x = l->y below is the same
                 l = &m->layers[++i];
             break;

@@ -55,12 +55,27 @@ static const size_t ins[] = {1, 3, 7, 8, 9, 16, 17, 31, 50, 100};
 static const size_t outs[] = {1, 2, 5, 8, 12, 13, 25};
 #define NSHAPES (sizeof Bs / sizeof Bs[0] * (sizeof ins / sizeof ins[0]) * (sizeof outs / sizeof outs[0]))
 
+static int yt_ok = 1;
+
 static void forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
                     size_t B, size_t in, size_t out, int relu)
 {
-    float *scratch = malloc(gg_linear_scratch(B, in) * sizeof *scratch + 1);
-    gg_linear_forward(isa, y, x, W, b, B, in, out, relu, scratch);
-    free(scratch);
+    float *xt = malloc(gg_linear_scratch(B, in) * sizeof *xt + 1);
+    float *yt = malloc(gg_linear_scratch(B, out) * sizeof *yt + 1);
+    float *y2 = malloc(B * out * sizeof *y2), *y3 = malloc(B * out * sizeof *y3);
+    gg_linear_forward(isa, y, x, W, b, B, in, out, relu, xt, 0, NULL);
+    // The same with yt asked for, then again from the x^T the first call left in xt.
+    gg_linear_forward(isa, y2, x, W, b, B, in, out, relu, xt, 0, yt);
+    gg_linear_forward(isa, y3, x, W, b, B, in, out, relu, xt, gg_linear_transposes(isa), NULL);
+    int same = memcmp(y, y2, B * out * sizeof *y) == 0 && memcmp(y, y3, B * out * sizeof *y) == 0;
+    if (gg_linear_transposes(isa)) {  // yt is y transposed, rows padded to a multiple of the width
+        size_t Bp = gg_linear_scratch(B, 1) >= B ? (isa == GG_ISA_AVX512 ? (B + 15) / 16 * 16 : (B + 7) / 8 * 8) : B;
+        for (size_t r = 0; r < B; r++)
+            for (size_t o = 0; o < out; o++)
+                same &= memcmp(&yt[o * Bp + r], &y[r * out + o], sizeof *y) == 0;
+    }
+    yt_ok &= same;
+    free(xt), free(yt), free(y2), free(y3);
 }
 
 static void test_forward(void)
@@ -112,6 +127,8 @@ static void test_forward(void)
         snprintf(name, sizeof name, "%s forward is linear.h's fma sequence bit for bit (relu, NaN, inf included)",
                  gg_isa_name((gg_isa)isa));
         CHECK(name, order_ok);
+        snprintf(name, sizeof name, "%s forward: yt = y transposed; from a ready x^T the same y", gg_isa_name((gg_isa)isa));
+        CHECK(name, yt_ok);
 
         // Exact small case: x = [1 2 3], W = [[1 0 -1],[0.5 0.5 0.5]], b = [10, -1].
         const float x[3] = {1, 2, 3}, W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, b[2] = {10, -1};

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "detmath.h"
 #include "optim.h"
+#include "simd.h"
 
 enum { N = 5, STEPS = 3 };
 
@@ -1355,8 +1356,61 @@ static void test_set_momentum(void)
     }
 }
 
+/* Mismatches of gg_div_by against a / b over every float mantissa of a in the binade
+ * [2^e, 2^(e+1)). GG_KERNEL: the clone for this CPU, so its fma is one instruction. */
+GG_KERNEL
+static long div_by_mismatches(float b, int e)
+{
+    const float rb = 1.0f / b, scale = ldexpf(1.0f, e);
+    long bad = 0;
+    for (uint32_t m = 0; m < (1u << 23); m++) {
+        uint32_t u = 0x3f800000u | m;
+        float a;
+        memcpy(&a, &u, sizeof a);
+        a *= scale;
+        float q = a / b, r = gg_div_by(a, b, rb);
+        bad += memcmp(&q, &r, sizeof q) != 0;
+    }
+    return bad;
+}
+
+/* Adam divides sqrt(v) by sqrt(1 - beta2^t) through gg_div_by (core/simd.h): it must give
+ * the quotient division gives, for every a of the smallest binade Adam can meet, of [1, 2)
+ * (all others are these scaled by a power of two, exactly) and of the largest, and b
+ * from real bias corrections, the interval's ends and awkward mantissas. */
+static void test_div_by(void)
+{
+    float bs[16];
+    int n = 0;
+    const long ts[] = {1, 2, 3, 10, 1000};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        bs[n++] = (float)sqrt(1.0 - gg_powi(0.999, ts[i]));
+    bs[n++] = (float)sqrt(1.0 - 0.99);
+    bs[n++] = 1.0f;
+    bs[n++] = 0x1p-60f;
+    bs[n++] = nextafterf(1.0f, 0.0f);          // mantissa all ones
+    bs[n++] = 0.75f;
+    bs[n++] = 0x1.000002p-1f;                  // 1/b just below a power of two
+    bs[n++] = 0x1.6a09e6p-1f;                  // ~ 1/sqrt(2)
+    long bad = 0, checked = 0;
+    const int binades[] = {-75, 0, 63};
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof binades / sizeof binades[0]; k++) {
+            bad += div_by_mismatches(bs[i], binades[k]);
+            checked += 1L << 23;
+        }
+    CHECK_EQ("gg_div_by checked 12 divisors x 3 binades x 2^23 mantissas", checked, 12L * 3 * (1L << 23));
+    CHECK_EQ("gg_div_by equals IEEE division on all of them", bad, 0);
+    const float b = bs[0], rb = 1.0f / b;
+    float inf = INFINITY, nan = NAN;
+    CHECK("gg_div_by: 0 / b = +0", gg_div_by(0.0f, b, rb) == 0.0f && !signbit(gg_div_by(0.0f, b, rb)));
+    CHECK("gg_div_by: inf / b = inf", gg_div_by(inf, b, rb) == inf);
+    CHECK("gg_div_by: NaN / b = NaN", isnan(gg_div_by(nan, b, rb)));
+}
+
 int main(void)
 {
+    test_div_by();
     test_sgd();
     test_adam();
     test_adamw();
