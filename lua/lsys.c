@@ -174,6 +174,38 @@ static int sys_isa(lua_State *L)
     return 1;
 }
 
+/* MXCSR bits: flush-to-zero (subnormal results become 0) and denormals-are-zero
+ * (subnormal inputs read as 0), the pair torch.set_flush_denormal and TensorFlow set. */
+#define FTZ_DAZ 0x8040u
+
+/* gg.set_flush_denormal(on) -> supported: like torch.set_flush_denormal, for this process
+ * (the runner resets it before every run from the experiment's flush_denormal). false,
+ * changing nothing, where the CPU has no such mode. */
+static int sys_set_flush_denormal(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TBOOLEAN);
+#if defined(__x86_64__)
+    unsigned csr = __builtin_ia32_stmxcsr();
+    csr = lua_toboolean(L, 1) ? csr | FTZ_DAZ : csr & ~FTZ_DAZ;
+    __builtin_ia32_ldmxcsr(csr);
+    lua_pushboolean(L, 1);
+#else
+    lua_pushboolean(L, 0);
+#endif
+    return 1;
+}
+
+/* gg.flush_denormal() -> whether subnormals are flushed to zero now. */
+static int sys_flush_denormal(lua_State *L)
+{
+#if defined(__x86_64__)
+    lua_pushboolean(L, (__builtin_ia32_stmxcsr() & FTZ_DAZ) == FTZ_DAZ);
+#else
+    lua_pushboolean(L, 0);
+#endif
+    return 1;
+}
+
 static const luaL_Reg fs_funcs[] = {
     {"mkdir", fs_mkdir},   {"rename", fs_rename}, {"remove", fs_remove},
     {"listdir", fs_listdir}, {"exists", fs_exists}, {"isdir", fs_isdir},
@@ -182,7 +214,8 @@ static const luaL_Reg fs_funcs[] = {
 
 static const luaL_Reg sys_funcs[] = {
     {"clock", sys_clock}, {"hostname", sys_hostname}, {"sha256_file", sys_sha256_file},
-    {"isa", sys_isa},     {NULL, NULL},
+    {"isa", sys_isa},     {"set_flush_denormal", sys_set_flush_denormal},
+    {"flush_denormal", sys_flush_denormal}, {NULL, NULL},
 };
 
 void lg_open_sys(lua_State *L)

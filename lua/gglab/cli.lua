@@ -260,7 +260,7 @@ local function with_overrides(exp, spec, out)
   -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
   -- removed then sees no runs, and says so in its numbers).
   local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
-    description = exp.description, seed = exp.seed, claims = exp.claims })
+    description = exp.description, seed = exp.seed, claims = exp.claims, flush_denormal = exp.flush_denormal })
   if not ok then
     return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
   end

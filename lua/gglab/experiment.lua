@@ -1,9 +1,11 @@
 --[[ lua/gglab/experiment.lua — gg.experiment{}: validate an experiment declaration.
 
   experiment{ name = "mlp_lr", sweep = <sweep or table of axes>, run = function(p, run) end,
-              description = "...", seed = 0 }
+              description = "...", seed = 0, flush_denormal = false }
   returns a new table with the same fields (sweep always a sweep object, seed defaulting
-  to 0) marked with a metatable, so the CLI can tell an experiment from any other value. ]]
+  to 0) marked with a metatable, so the CLI can tell an experiment from any other value.
+  flush_denormal = true runs every point with subnormal floats flushed to zero
+  (gg.set_flush_denormal; IEEE subnormals, PyTorch's default, otherwise). ]]
 
 local gg = require "gglab"
 local util = require "gglab.util"
@@ -16,7 +18,7 @@ local M = {}
 local Experiment = {}
 Experiment.__name = "gglab.Experiment"
 
-local ALLOWED = { "claims", "description", "name", "run", "seed", "sweep" }
+local ALLOWED = { "claims", "description", "flush_denormal", "name", "run", "seed", "sweep" }
 local NAME_PATTERN = "^[%w][%w_.-]*$"
 local MAX_NAME = 64
 
@@ -69,6 +71,9 @@ function M.experiment(spec)
   if spec.description ~= nil and type(spec.description) ~= "string" then
     fail("description must be a string, got " .. describe(spec.description))
   end
+  if spec.flush_denormal ~= nil and type(spec.flush_denormal) ~= "boolean" then
+    fail("flush_denormal must be true or false, got " .. describe(spec.flush_denormal))
+  end
   local claims = spec.claims
   if claims ~= nil then
     if type(claims) ~= "table" then fail("claims must be a list of {text, check = function(R)}, got " .. describe(claims)) end
@@ -97,7 +102,7 @@ function M.experiment(spec)
   bad = check_params(s)
   if bad then fail(bad) end
   return setmetatable({ name = name, sweep = s, run = spec.run, description = spec.description,
-    seed = seed, claims = claims }, Experiment)
+    seed = seed, claims = claims, flush_denormal = spec.flush_denormal == true }, Experiment)
 end
 
 --[[ load(file) -> experiment, or nil, message: runs the script FILE, which must return

@@ -145,6 +145,8 @@ function M.run_point(exp, point, index, ctx)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
+  -- Subnormal handling is per process: reset it, so no run inherits a previous one's.
+  gg.set_flush_denormal(exp.flush_denormal == true)
   local t0 = gg.clock()
   local ok, err = xpcall(exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
@@ -490,6 +492,7 @@ function M.run(exp, opts)
   if not result.unsaved then
     store_step(st.write_manifest, st, { name = exp.name, description = exp.description, seed = exp.seed,
       script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
+      flush_denormal = exp.flush_denormal == true,
       wall_s = result.wall_s, run_ids = ids, param_names = names,
       shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
       complete = #present == #points, claims = result.verdicts })
