@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "simd.h"
+
 static const double LN2_HI = 6.93147180369123816490e-01;  /* ln 2, high part: k*LN2_HI exact */
 static const double LN2_LO = 1.90821492927058770002e-10;  /* ln 2 - LN2_HI */
 static const double INV_LN2 = 1.44269504088896338700e+00;
@@ -309,4 +311,135 @@ double gg_erfc(double x)
 float gg_erff(float x)
 {
     return (float)gg_erf((double)x);
+}
+
+/* ---- gg_expf and gg_logf over arrays: eight lanes of the scalar code ---- */
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8l __attribute__((vector_size(64)));
+typedef int v8i __attribute__((vector_size(32)));
+
+/* The helpers below are always inlined: they pass 64-byte vectors, which must never cross
+ * a call between the baseline code and an AVX-512 clone (the two pass them differently). */
+
+static inline __attribute__((always_inline)) v8d v8d_splat(double a)
+{
+    return (v8d){a, a, a, a, a, a, a, a};
+}
+
+static inline __attribute__((always_inline)) v8i v8f_bits(v8f a)
+{
+    v8i b;
+    memcpy(&b, &a, sizeof b);
+    return b;
+}
+
+static inline __attribute__((always_inline)) v8f v8f_from_bits(v8i b)
+{
+    v8f a;
+    memcpy(&a, &b, sizeof a);
+    return a;
+}
+
+/* Lanes of a where mask is all ones, of b where it is zero. */
+static inline __attribute__((always_inline)) v8f v8f_select(v8i mask, v8f a, v8f b)
+{
+    return v8f_from_bits((v8f_bits(a) & mask) | (v8f_bits(b) & ~mask));
+}
+
+/* gg_expf per lane: the same double operations in the same order, so the same bits. */
+static inline __attribute__((always_inline)) v8f expf8(v8f xf)
+{
+    v8d xd = __builtin_convertvector(xf, v8d);
+    v8d kd = (xd * INV_LN2 + ROUND_SHIFT) - ROUND_SHIFT;
+    v8d r = (xd - kd * LN2_HI) - kd * LN2_LO;
+    v8d p = v8d_splat(1.0 / 3628800.0);
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // 2^kd from its bits; lanes out of range give garbage here and are replaced below.
+    v8l k = __builtin_convertvector(kd, v8l);
+    k = (k + 1023) << 52;
+    v8d two_k;
+    memcpy(&two_k, &k, sizeof two_k);
+    v8f y = __builtin_convertvector(p * two_k, v8f);
+    const v8i low = ~(xf > -104.0f), nan = xf != xf, high = xf > 89.0f;
+    y = v8f_select(high, (v8f){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+                               INFINITY, INFINITY}, y);
+    y = v8f_select(low, v8f_select(nan, xf, (v8f){0}), y);
+    return y;
+}
+
+GG_KERNEL
+void gg_expf_n(float *y, const float *x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        gg_v8_store(y + i, expf8(gg_v8_load(x + i)));
+    if (i < n) {  // the tail as one padded vector
+        float t[8] = {0};
+        memcpy(t, x + i, (n - i) * sizeof *t);
+        gg_v8_store(t, expf8(gg_v8_load(t)));
+        memcpy(y + i, t, (n - i) * sizeof *t);
+    }
+}
+
+/* gg_logf per lane for positive normal finite x (the caller checks), same operations. */
+static inline __attribute__((always_inline)) v8f logf8(v8f x)
+{
+    v8i u = v8f_bits(x);
+    v8i e = (u >> 23) - 127;
+    v8f mf = v8f_from_bits((u & 0x007fffff) | 0x3f800000);
+    v8d m = __builtin_convertvector(mf, v8d);
+    v8d ed = __builtin_convertvector(e, v8d);
+    v8l big = m > 1.4142135623730951;
+    v8d half = m * 0.5, one = ed + 1.0;
+    v8l mb, hb, eb, ob;
+    memcpy(&mb, &m, sizeof mb), memcpy(&hb, &half, sizeof hb);
+    memcpy(&eb, &ed, sizeof eb), memcpy(&ob, &one, sizeof ob);
+    mb = (hb & big) | (mb & ~big);
+    eb = (ob & big) | (eb & ~big);
+    memcpy(&m, &mb, sizeof m), memcpy(&ed, &eb, sizeof ed);
+    v8d s = (m - 1.0) / (m + 1.0), z = s * s;
+    v8d p = v8d_splat(1.0 / 15.0);
+    p = p * z + 1.0 / 13.0;
+    p = p * z + 1.0 / 11.0;
+    p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0;
+    p = p * z + 1.0 / 5.0;
+    p = p * z + 1.0 / 3.0;
+    p = p * z + 1.0;
+    return __builtin_convertvector(ed * 0.6931471805599453 + 2.0 * s * p, v8f);
+}
+
+GG_KERNEL
+void gg_logf_n(float *y, const float *x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f v = gg_v8_load(x + i);
+        v8i normal = (v >= 0x1p-126f) & (v <= 0x1.fffffep127f);  // NaN fails both
+        int all = 1;
+        for (int k = 0; k < 8; k++)
+            all &= normal[k] != 0;
+        if (all) {
+            gg_v8_store(y + i, logf8(v));
+        } else {
+            for (int k = 0; k < 8; k++)
+                y[i + k] = gg_logf(x[i + k]);
+        }
+    }
+    if (i < n) {  // the tail as one padded vector (padding 1: a normal float)
+        float t[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+        memcpy(t, x + i, (n - i) * sizeof *t);
+        gg_logf_n(t, t, 8);
+        memcpy(y + i, t, (n - i) * sizeof *t);
+    }
 }

@@ -8,6 +8,8 @@
 #ifndef GG_DETMATH_H
 #define GG_DETMATH_H
 
+#include <stddef.h>
+
 /* e^x in double; relative error ~1e-16; overflow → inf, underflow → 0. */
 double gg_exp(double x);
 
@@ -26,6 +28,11 @@ float gg_logf(float x);
 float gg_tanhf(float x);
 float gg_log1pf(float x);
 float gg_sigmoidf(float x);
+
+/* y[i] = gg_expf(x[i]) and gg_logf(x[i]) for i < n, bit for bit, eight at a time (the
+ * same double operations per lane). y may equal x. */
+void gg_expf_n(float *y, const float *x, size_t n);
+void gg_logf_n(float *y, const float *x, size_t n);
 
 /* e^x - 1 and log(1 + x) (x >= -1) in double, accurate near 0 where gg_exp(x) - 1 and
  * gg_log(1 + x) cancel; relative error a few double ulps. */

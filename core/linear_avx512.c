@@ -23,6 +23,7 @@ typedef __m512 vf;
 #define V_MASKPOS(v, m) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((m), _mm512_setzero_ps(), _CMP_GT_OQ), (v))
 #define F_MR 12
 #define B_NV 3
+#define B_MR 6
 #define SFX(name) name##_avx512
 #include "linear_kern.h"
 

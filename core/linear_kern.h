@@ -17,7 +17,22 @@
  * the FMA latency. */
 
 #define AI static inline __attribute__((always_inline))
+#ifndef B_MR
 #define B_MR 4
+#endif
+
+/* Tile sizes that split n into ceil(n/max) nearly equal parts: part i of t has
+ * n/t + (i < n%t) elements (10 rows by at most 6: 5 + 5, not 6 + 4), so no tile is left
+ * with one or two latency-bound chains. */
+static inline size_t SFX(part_count)(size_t n, size_t max)
+{
+    return (n + max - 1) / max;
+}
+
+static inline size_t SFX(part_size)(size_t n, size_t t, size_t i)
+{
+    return n / t + (i < n % t);
+}
 
 /* ---- forward: y^T tiles of F_MR outputs by nv*VW rows over a transposed, zero-padded x ---- */
 
@@ -76,28 +91,26 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *
             SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu, yt);              \
         break;
 
-/* All outputs for the rows rb .. rb + nv*VW - 1. */
+/* All outputs for the rows rb .. rb + nv*VW - 1, in balanced tiles of at most F_MR. */
 static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const float *restrict W,
                           const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
                           size_t rb, int nv, int relu, float *restrict yt)
 {
-    size_t o = 0;
-    for (; o + F_MR <= out; o += F_MR) {
-        if (nv > 1)
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 2, relu, yt);
-        else
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, F_MR, 1, relu, yt);
-    }
-    switch (out - o) {
-        FWD_CASE(1) FWD_CASE(2) FWD_CASE(3) FWD_CASE(4) FWD_CASE(5)
+    const size_t t = SFX(part_count)(out, F_MR);
+    for (size_t i = 0, o = 0; i < t; i++) {
+        const size_t mr = SFX(part_size)(out, t, i);
+        switch (mr) {
+            FWD_CASE(1) FWD_CASE(2) FWD_CASE(3) FWD_CASE(4) FWD_CASE(5) FWD_CASE(6)
 #if F_MR > 6
-        FWD_CASE(6) FWD_CASE(7)
+            FWD_CASE(7) FWD_CASE(8)
 #endif
 #if F_MR > 8
-        FWD_CASE(8) FWD_CASE(9) FWD_CASE(10) FWD_CASE(11)
+            FWD_CASE(9) FWD_CASE(10) FWD_CASE(11) FWD_CASE(12)
 #endif
-    default:
-        break;
+        default:
+            break;
+        }
+        o += mr;
     }
 }
 
@@ -128,30 +141,30 @@ AI void SFX(dx_tile)(float *dx, const float *restrict dy, const float *restrict 
                      const int mr, const int nv, size_t ln)
 {
     vf acc[B_MR][B_NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int q = 0; q < mr; q++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
             acc[q][v] = V_ZERO();
     const float *wp = W + k0;
     const float *dp = dy + r0 * out;
     for (size_t o = 0; o < out; o++, wp += in) {
         vf wv[B_NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv - 1; v++)
             wv[v] = V_LOAD(wp + v * VW);
         wv[nv - 1] = V_LOADN(wp + (nv - 1) * VW, ln);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int q = 0; q < mr; q++) {
             vf d = V_SET1(dp[(size_t)q * out + o]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int v = 0; v < nv; v++)
                 acc[q][v] = V_FMA(d, wv[v], acc[q][v]);
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int q = 0; q < mr; q++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
             const size_t at = (r0 + q) * in + k0 + (size_t)v * VW;
             const size_t n = v == nv - 1 ? ln : VW;
@@ -171,30 +184,30 @@ AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *
                      const int nv, size_t ln)
 {
     vf acc[B_MR][B_NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < mr; j++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
             acc[j][v] = V_LOADN(dW + (o0 + j) * in + k0 + (size_t)v * VW, v == nv - 1 ? ln : VW);
     const float *xp = x + k0;
     const float *dp = dy + o0;
     for (size_t r = 0; r < B; r++, xp += in, dp += out) {
         vf xv[B_NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv - 1; v++)
             xv[v] = V_LOAD(xp + v * VW);
         xv[nv - 1] = V_LOADN(xp + (nv - 1) * VW, ln);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int j = 0; j < mr; j++) {
             vf d = V_SET1(dp[j]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int v = 0; v < nv; v++)
                 acc[j][v] = V_FMA(d, xv[v], acc[j][v]);
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < mr; j++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
             float *dst = dW + (o0 + j) * in + k0 + (size_t)v * VW;
             if (v < nv - 1 || ln == VW)
@@ -211,11 +224,19 @@ AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *
     case 2: T(__VA_ARGS__, mr, 2, ln); break;                                           \
     default: T(__VA_ARGS__, mr, B_NV, ln); break;                                       \
     }
+#if B_MR == 6
+#define TILE_MORE(T, ...)                                                               \
+    case 4: TILE_NV(T, 4, __VA_ARGS__) break;                                           \
+    case 5: TILE_NV(T, 5, __VA_ARGS__) break;
+#else
+#define TILE_MORE(T, ...)
+#endif
 #define TILE(T, ...)                                                                    \
     switch (mr) {                                                                       \
     case 1: TILE_NV(T, 1, __VA_ARGS__) break;                                           \
     case 2: TILE_NV(T, 2, __VA_ARGS__) break;                                           \
     case 3: TILE_NV(T, 3, __VA_ARGS__) break;                                           \
+    TILE_MORE(T, __VA_ARGS__)                                                           \
     default: TILE_NV(T, B_MR, __VA_ARGS__) break;                                       \
     }
 
@@ -241,22 +262,25 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
             s = V_ADD(s, V_LOADN(dy + r * out + o0, n));
         V_STOREN(db + o0, s, n);
     }
-    const size_t nvec = (in + VW - 1) / VW;
-    for (size_t kv = 0; kv < nvec; kv += B_NV) {
-        const int nv = (int)(nvec - kv < B_NV ? nvec - kv : B_NV);
+    // Balanced tiles: vectors of k by at most B_NV, outputs (dW) or rows (dx) by at most B_MR.
+    const size_t nvec = (in + VW - 1) / VW, tk = SFX(part_count)(nvec, B_NV);
+    const size_t to = SFX(part_count)(out, B_MR), tr = SFX(part_count)(B, B_MR);
+    for (size_t ik = 0, kv = 0; ik < tk; ik++) {
+        const int nv = (int)SFX(part_size)(nvec, tk, ik);
         const size_t k0 = kv * VW;
         const size_t left = in - (k0 + (size_t)(nv - 1) * VW);  // lanes of the tile's last vector
         const size_t ln = left < VW ? left : VW;
-        for (size_t o0 = 0; o0 < out; o0 += B_MR) {
-            const int mr = (int)(out - o0 < B_MR ? out - o0 : B_MR);
+        for (size_t io = 0, o0 = 0; io < to; io++) {
+            const int mr = (int)SFX(part_size)(out, to, io);
             SFX(dw_any)(dW, dy, x, B, in, out, o0, k0, mr, nv, ln);
+            o0 += (size_t)mr;
         }
-        if (!dx)
-            continue;
-        for (size_t r0 = 0; r0 < B; r0 += B_MR) {
-            const int mr = (int)(B - r0 < B_MR ? B - r0 : B_MR);
+        for (size_t ir = 0, r0 = 0; dx && ir < tr; ir++) {
+            const int mr = (int)SFX(part_size)(B, tr, ir);
             SFX(dx_any)(dx, dy, W, mask, in, out, r0, k0, mr, nv, ln);
+            r0 += (size_t)mr;
         }
+        kv += (size_t)nv;
     }
 }
 
@@ -265,3 +289,4 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
 #undef FWD_CASE
 #undef TILE_NV
 #undef TILE
+#undef TILE_MORE

@@ -322,9 +322,9 @@ static double class_divisor(const gg_loss_cfg *c, const float *target, size_t B)
  * logits lose no precision to the max being added back. With label smoothing eps and
  * weights w: loss_r = -(1-eps) w_y l_y - (eps/C) sum_c w_c l_c (torch 1.13). */
 /* cross_entropy without label smoothing and with a gradient, the training case: the
- * same operations in the same order per element, arranged in passes over up to 64 rows
- * so that the exponentials and logarithms of different rows are independent calls the
- * CPU overlaps (row by row, each waited for the one before). */
+ * same operations in the same order per element, arranged in passes over up to 64 rows so
+ * that the exponentials and logarithms run eight at a time (gg_expf_n, gg_logf_n). The
+ * gradient rows hold the intermediate values. */
 static double cross_entropy_rows(const gg_loss_cfg *c, float *g, const float *pred,
                                  const float *target, size_t B, size_t C, float gscale)
 {
@@ -334,40 +334,43 @@ static double cross_entropy_rows(const gg_loss_cfg *c, float *g, const float *pr
     float mx[64], ls[64];
     for (size_t r0 = 0, n; r0 < B; r0 += n) {
         n = B - r0 > 64 ? 64 : B - r0;
+        const float *z0 = pred + r0 * C;
+        float *g0 = g + r0 * C;
         for (size_t q = 0; q < n; q++) {
-            const float *z = pred + (r0 + q) * C;
+            const float *z = z0 + q * C;
             float m = z[0];
             for (size_t j = 1; j < C; j++)
                 m = z[j] > m ? z[j] : m;
             mx[q] = m;
-        }
-        for (size_t q = 0; q < n; q++)  // exponentials, parked in the gradient rows
             for (size_t j = 0; j < C; j++)
-                g[(r0 + q) * C + j] = gg_expf(pred[(r0 + q) * C + j] - mx[q]);
+                g0[q * C + j] = z[j] - m;
+        }
+        gg_expf_n(g0, g0, n * C);
         for (size_t q = 0; q < n; q++) {
-            const float *e = g + (r0 + q) * C;
             float sum = 0.0f;
             for (size_t j = 0; j < C; j++)
-                sum += e[j];
+                sum += g0[q * C + j];
             ls[q] = sum;
         }
+        gg_logf_n(ls, ls, n);
         for (size_t q = 0; q < n; q++)
-            ls[q] = gg_logf(ls[q]);
+            for (size_t j = 0; j < C; j++)
+                g0[q * C + j] = (z0[q * C + j] - mx[q]) - ls[q];
+        gg_expf_n(g0, g0, n * C);  // the softmax p
         for (size_t q = 0; q < n; q++) {
             const size_t r = r0 + q;
-            const float *z = pred + r * C;
-            float *gr = g + r * C;
+            const float *z = z0 + q * C;
+            float *gr = g0 + q * C;
             if (target[r] == (float)c->ignore_index) {
                 for (size_t j = 0; j < C; j++)
                     gr[j] = 0.0f;
                 continue;
             }
             const size_t y = (size_t)target[r];
-            const float m = mx[q], logsum = ls[q], wy = w ? w[y] : 1.0f;
-            s += (double)(wy * (logsum - (z[y] - m)));
+            const float wy = w ? w[y] : 1.0f;
+            s += (double)(wy * (ls[q] - (z[y] - mx[q])));
             for (size_t j = 0; j < C; j++) {
-                float p = gg_expf((z[j] - m) - logsum);
-                float d = keep * wy * p;
+                float d = keep * wy * gr[j];
                 gr[j] = d * gscale;
             }
             gr[y] -= keep * wy * gscale;
