@@ -65,11 +65,17 @@ gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *c, gg_rn
     const size_t n = c->n, d = c->features, k = c->outputs;
     float *X = ds->X.data, *Y = ds->Y.data;
     const float fscale = (float)c->scale;
-    for (size_t i = 0; i < n * d; i++) {
-        if (c->x == GG_X_UNIFORM)  // torch.rand(...) * scale in float32: never reaches scale
+    if (c->x == GG_X_UNIFORM) {
+        for (size_t i = 0; i < n * d; i++)  // torch.rand(...) * scale in float32: never reaches scale
             X[i] = gg_rng_uniformf(rng) * fscale;
-        else
-            X[i] = (float)gg_rng_normal(rng) * fscale;
+    } else {
+        double z[256];
+        for (size_t i0 = 0, m; i0 < n * d; i0 += m) {
+            m = n * d - i0 < 256 ? n * d - i0 : 256;
+            gg_rng_normal_fill(rng, z, m);
+            for (size_t i = 0; i < m; i++)
+                X[i0 + i] = (float)z[i] * fscale;
+        }
     }
     for (size_t i = 0; i < d * k; i++)
         w[i] = c->w ? c->w[i] : (float)gg_rng_normal(rng);
@@ -109,12 +115,21 @@ gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *c, gg_rng *rng, gg
     }
     for (size_t i = 0; i < c->classes * d; i++)
         centre[i] = c->separation * gg_rng_normal(rng);
-    for (size_t r = 0; r < c->n; r++) {
-        size_t y = r % c->classes;
-        for (size_t i = 0; i < d; i++)
-            ds->X.data[r * d + i] = (float)(centre[y * d + i] + c->spread * gg_rng_normal(rng));
-        ds->Y.data[r] = (float)y;
+    double z[256];  // the rows' normals in draw order, a chunk at a time
+    size_t y = 0, i = 0;  // class and feature of element k
+    for (size_t k0 = 0, m; k0 < c->n * d; k0 += m) {
+        m = c->n * d - k0 < 256 ? c->n * d - k0 : 256;
+        gg_rng_normal_fill(rng, z, m);
+        for (size_t k = k0; k < k0 + m; k++) {
+            ds->X.data[k] = (float)(centre[y * d + i] + c->spread * z[k - k0]);
+            if (++i == d) {
+                i = 0;
+                y = y + 1 == c->classes ? 0 : y + 1;
+            }
+        }
     }
+    for (size_t r = 0; r < c->n; r++)
+        ds->Y.data[r] = (float)(r % c->classes);
     gg_free(centre);
     *out = ds;
     return GG_OK;

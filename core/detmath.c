@@ -443,3 +443,126 @@ void gg_logf_n(float *y, const float *x, size_t n)
         memcpy(y + i, t, (n - i) * sizeof *t);
     }
 }
+
+/* ---- gg_log and gg_cos2pi over arrays (the Box-Muller normals): eight lanes ---- */
+
+/* gg_log per lane for x in [2^-1022, DBL_MAX] (the caller checks): the same operations. */
+static inline __attribute__((always_inline)) v8d log8(v8d x)
+{
+    v8l bits;
+    memcpy(&bits, &x, sizeof bits);
+    v8l e = ((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;
+    v8d m;
+    memcpy(&m, &bits, sizeof m);
+    v8l big = m > 1.4142135623730951;
+    v8d half = m * 0.5;
+    v8l mb, hb;
+    memcpy(&mb, &m, sizeof mb), memcpy(&hb, &half, sizeof hb);
+    mb = (hb & big) | (mb & ~big);
+    memcpy(&m, &mb, sizeof m);
+    e = e - big;  // big lanes are -1: e + 1
+    v8d ed = __builtin_convertvector(e, v8d);
+    v8d s = (m - 1.0) / (m + 1.0), z = s * s;
+    v8d p = v8d_splat(1.0 / 23.0);
+    p = p * z + 1.0 / 21.0;
+    p = p * z + 1.0 / 19.0;
+    p = p * z + 1.0 / 17.0;
+    p = p * z + 1.0 / 15.0;
+    p = p * z + 1.0 / 13.0;
+    p = p * z + 1.0 / 11.0;
+    p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0;
+    p = p * z + 1.0 / 5.0;
+    p = p * z + 1.0 / 3.0;
+    p = p * z + 1.0;
+    v8d logm = 2.0 * s * p;
+    return ed * LN2_HI + (ed * LN2_LO + logm);
+}
+
+GG_KERNEL
+void gg_log_n(double *y, const double *x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8d v;
+        memcpy(&v, x + i, sizeof v);
+        v8l ok = (v >= 0x1p-1022) & (v <= 0x1.fffffffffffffp1023);  // NaN fails both
+        int all = 1;
+        for (int k = 0; k < 8; k++)
+            all &= ok[k] != 0;
+        if (all) {
+            v = log8(v);
+            memcpy(y + i, &v, sizeof v);
+        } else {
+            for (int k = 0; k < 8; k++)
+                y[i + k] = gg_log(x[i + k]);
+        }
+    }
+    for (; i < n; i++)
+        y[i] = gg_log(x[i]);
+}
+
+/* gg_cos2pi per lane for u in [0, 1) (the caller checks): both series, then each lane
+ * takes the one its quadrant uses; the operations on that path are the scalar ones. */
+static inline __attribute__((always_inline)) v8d cos2pi8(v8d u)
+{
+    v8d y = 4.0 * u;
+    v8d q = __builtin_convertvector(__builtin_convertvector(y + 0.5, v8l), v8d);  // floor: y + 0.5 > 0
+    v8d r = (y - q) * 1.5707963267948966;
+    v8d z = r * r;
+    v8l quadrant = __builtin_convertvector(q, v8l) & 3;
+    v8d pc = v8d_splat(-1.0 / 6402373705728000.0);
+    pc = pc * z + 1.0 / 20922789888000.0;
+    pc = pc * z + -1.0 / 87178291200.0;
+    pc = pc * z + 1.0 / 479001600.0;
+    pc = pc * z + -1.0 / 3628800.0;
+    pc = pc * z + 1.0 / 40320.0;
+    pc = pc * z + -1.0 / 720.0;
+    pc = pc * z + 1.0 / 24.0;
+    pc = pc * z + -1.0 / 2.0;
+    pc = pc * z + 1.0;
+    v8d ps = v8d_splat(-1.0 / 121645100408832000.0);
+    ps = ps * z + 1.0 / 355687428096000.0;
+    ps = ps * z + -1.0 / 1307674368000.0;
+    ps = ps * z + 1.0 / 6227020800.0;
+    ps = ps * z + -1.0 / 39916800.0;
+    ps = ps * z + 1.0 / 362880.0;
+    ps = ps * z + -1.0 / 5040.0;
+    ps = ps * z + 1.0 / 120.0;
+    ps = ps * z + -1.0 / 6.0;
+    ps = ps * z + 1.0;
+    ps = ps * r;
+    v8l odd = (quadrant & 1) != 0, neg = (quadrant == 1) | (quadrant == 2);
+    v8l cb, sb;
+    memcpy(&cb, &pc, sizeof cb), memcpy(&sb, &ps, sizeof sb);
+    v8l pb = (sb & odd) | (cb & ~odd);
+    pb ^= neg & (v8l){INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,
+                      INT64_MIN, INT64_MIN};  // -p: flip the sign bit, as negation does
+    v8d p;
+    memcpy(&p, &pb, sizeof p);
+    return p;
+}
+
+GG_KERNEL
+void gg_cos2pi_n(double *y, const double *u, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8d v;
+        memcpy(&v, u + i, sizeof v);
+        v8l ok = (v >= 0.0) & (v < 1.0);
+        int all = 1;
+        for (int k = 0; k < 8; k++)
+            all &= ok[k] != 0;
+        if (all) {
+            v = cos2pi8(v);
+            memcpy(y + i, &v, sizeof v);
+        } else {
+            for (int k = 0; k < 8; k++)
+                y[i + k] = gg_cos2pi(u[i + k]);
+        }
+    }
+    for (; i < n; i++)
+        y[i] = gg_cos2pi(u[i]);
+}

@@ -34,6 +34,10 @@ float gg_sigmoidf(float x);
 void gg_expf_n(float *y, const float *x, size_t n);
 void gg_logf_n(float *y, const float *x, size_t n);
 
+/* y[i] = gg_log(x[i]) and gg_cos2pi(u[i]) for i < n, bit for bit, eight at a time. */
+void gg_log_n(double *y, const double *x, size_t n);
+void gg_cos2pi_n(double *y, const double *u, size_t n);
+
 /* e^x - 1 and log(1 + x) (x >= -1) in double, accurate near 0 where gg_exp(x) - 1 and
  * gg_log(1 + x) cancel; relative error a few double ulps. */
 double gg_expm1(double x);

@@ -68,6 +68,22 @@ double gg_rng_normal(gg_rng *r)
     return sqrt(-2.0 * gg_log(u1)) * gg_cos2pi(u2);  // sqrt is exact IEEE
 }
 
+void gg_rng_normal_fill(gg_rng *r, double *out, size_t n)
+{
+    double u1[64], u2[64];
+    for (size_t i0 = 0; i0 < n; i0 += 64) {
+        const size_t m = n - i0 < 64 ? n - i0 : 64;
+        for (size_t i = 0; i < m; i++) {  // gg_rng_normal's draw order: u1, then u2
+            u1[i] = 1.0 - gg_rng_uniform(r);
+            u2[i] = gg_rng_uniform(r);
+        }
+        gg_log_n(u1, u1, m);
+        gg_cos2pi_n(u2, u2, m);
+        for (size_t i = 0; i < m; i++)
+            out[i0 + i] = sqrt(-2.0 * u1[i]) * u2[i];
+    }
+}
+
 void gg_rng_permutation(gg_rng *r, size_t *idx, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -32,6 +32,11 @@ uint64_t gg_rng_below(gg_rng *r, uint64_t n);
 /* Standard normal N(0,1) by Box-Muller on two uniforms (no cached spare). */
 double gg_rng_normal(gg_rng *r);
 
+/* out[0..n-1] = n successive gg_rng_normal draws: the same bits and the same stream
+ * position after, about five times faster (the uniforms are drawn first, then the logs
+ * and cosines eight at a time). */
+void gg_rng_normal_fill(gg_rng *r, double *out, size_t n);
+
 /* Fill idx[0..n) with a uniformly random permutation of 0..n-1 (Fisher-Yates). */
 void gg_rng_permutation(gg_rng *r, size_t *idx, size_t n);
 

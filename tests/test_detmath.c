@@ -70,8 +70,58 @@ static long array_mismatches(void (*vec)(float *, const float *, size_t), float 
     return bad;
 }
 
+/* gg_log_n and gg_cos2pi_n against the scalar functions: every double step of 2^-40 in
+ * (0, 1] for the log (Box-Muller's range) plus spread bit patterns (negative, subnormal,
+ * NaN, inf fall back to the scalar code), and every step of 2^-40 in [0, 1) for cos2pi. */
+static long double_mismatches(void (*vec)(double *, const double *, size_t), double (*scalar)(double),
+                              int spread)
+{
+    enum { N = 4099 };
+    static double x[N], y[N];
+    long bad = 0;
+    uint64_t k = spread ? 0 : 1;
+    const uint64_t end = spread ? (1ULL << 40) : (1ULL << 40) + 1;  // 2^40 steps, or patterns
+    while (k < end) {
+        size_t cnt = 0;
+        for (; cnt < N && k < end; cnt++, k += spread ? 0x10001ULL : 61) {
+            if (spread) {
+                uint64_t b = k * 0x9E3779B97F4A7C15ULL;  // spread over all 2^64 patterns
+                memcpy(&x[cnt], &b, sizeof b);
+            } else {
+                x[cnt] = ldexp((double)k, -40);
+            }
+        }
+        vec(y, x, cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            double want = scalar(x[i]);
+            bad += memcmp(&want, &y[i], sizeof want) != 0 && !(want != want && y[i] != y[i]);
+        }
+        if (!spread && k > (1ULL << 30) && k < (1ULL << 40) - (1ULL << 30))
+            k += (1ULL << 34) + 12345;  // sample the middle, walk both ends closely
+    }
+    return bad;
+}
+
+static double cos2pi_in_range(double u)
+{
+    return gg_cos2pi(u >= 1.0 ? 0.0 : u);
+}
+
+static void cos2pi_n_in_range(double *y, const double *u, size_t n)
+{
+    static double t[4099];
+    for (size_t i = 0; i < n; i++)
+        t[i] = u[i] >= 1.0 ? 0.0 : u[i];
+    gg_cos2pi_n(y, t, n);
+}
+
 int main(void)
 {
+    CHECK_EQ("gg_log_n is gg_log bit for bit on (0, 1]", double_mismatches(gg_log_n, gg_log, 0), 0);
+    CHECK_EQ("gg_log_n is gg_log bit for bit on spread patterns (specials included)",
+             double_mismatches(gg_log_n, gg_log, 1), 0);
+    CHECK_EQ("gg_cos2pi_n is gg_cos2pi bit for bit on [0, 1)",
+             double_mismatches(cos2pi_n_in_range, cos2pi_in_range, 0), 0);
     CHECK_EQ("gg_expf_n is gg_expf bit for bit (70M floats, NaN and inf included)",
              array_mismatches(gg_expf_n, gg_expf), 0);
     CHECK_EQ("gg_logf_n is gg_logf bit for bit (70M floats, negative, zero, subnormal, NaN included)",

@@ -303,8 +303,31 @@ static void test_permutation(void)
     CHECK_NEAR("all 24 permutations of 4 equally likely (5 se)", worst, 0, 156);
 }
 
+/* gg_rng_normal_fill: the same bits as successive gg_rng_normal draws, for lengths around
+ * its chunk and vector sizes, and the stream left at the same position. */
+static void test_normal_fill(void)
+{
+    static const size_t lens[] = {0, 1, 7, 8, 9, 63, 64, 65, 200, 1000};
+    int same = 1, pos = 1;
+    double out[1000];
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        gg_rng a, b;
+        gg_rng_seed(&a, 77 + k);
+        gg_rng_seed(&b, 77 + k);
+        gg_rng_normal_fill(&a, out, lens[k]);
+        for (size_t i = 0; i < lens[k]; i++) {
+            double z = gg_rng_normal(&b);
+            same &= memcmp(&z, &out[i], sizeof z) == 0;
+        }
+        pos &= gg_rng_u64(&a) == gg_rng_u64(&b);
+    }
+    CHECK("gg_rng_normal_fill equals successive gg_rng_normal draws bit for bit", same);
+    CHECK("gg_rng_normal_fill leaves the stream where the draws would", pos);
+}
+
 int main(void)
 {
+    test_normal_fill();
     test_reference_vectors();
     test_pinned();
     test_same_seed();
