@@ -71,8 +71,8 @@ double gg_rng_normal(gg_rng *r)
 void gg_rng_normal_fill(gg_rng *r, double *out, size_t n)
 {
     double u1[64], u2[64];
-    for (size_t i0 = 0; i0 < n; i0 += 64) {
-        const size_t m = n - i0 < 64 ? n - i0 : 64;
+    for (size_t i0 = 0, m; i0 < n; i0 += m) {
+        m = n - i0 > 64 ? 64 : n - i0;
         for (size_t i = 0; i < m; i++) {  // gg_rng_normal's draw order: u1, then u2
             u1[i] = 1.0 - gg_rng_uniform(r);
             u2[i] = gg_rng_uniform(r);
