@@ -139,8 +139,9 @@ $(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%) $(1)/test
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
 $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
-# Baseline-only kernels (no AVX clones): tests require it to write the same files.
-$(eval $(call BUILD_RULES,$(GENERIC),$(OPT) -DGG_NO_CLONES))
+# Baseline-only kernels (no AVX clones, portable Linear path): tests require it to write
+# the same files.
+$(eval $(call BUILD_RULES,$(GENERIC),$(OPT) -DGG_NO_CLONES -DGG_NO_ISA_PATHS))
 
 $(BUILD)/embed: lua/embed.c Makefile
 	@mkdir -p $(@D)
@@ -176,7 +177,7 @@ CLANG        ?= clang
 FUZZ         := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 20
 FUZZ_TIME    ?= 600
-FUZZ_FLAGS   := -std=c11 $(WARN) -fno-math-errno -DGG_NO_CLONES -g -O1 \
+FUZZ_FLAGS   := -std=c11 $(WARN) -fno-math-errno -DGG_NO_CLONES -DGG_NO_ISA_PATHS -g -O1 \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CSV_SRC := core/csvload.c core/data.c core/tensor.c core/status.c
 FUZZ_BINS    := $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_overrides

@@ -16,7 +16,7 @@ int gg_isa_supported(gg_isa isa)
     switch (isa) {
     case GG_ISA_GENERIC:
         return 1;
-#if defined(__x86_64__) && !defined(GG_NO_CLONES)
+#if GG_HAVE_ISA_PATHS
     case GG_ISA_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case GG_ISA_AVX512:

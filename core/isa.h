@@ -10,6 +10,15 @@
 
 #include "status.h"
 
+/* Whether the AVX2 and AVX-512 paths are built: x86-64 with GCC (they use its target
+ * pragmas), unless -DGG_NO_ISA_PATHS asks for the portable code only (build/generic,
+ * the clang fuzzing build). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GG_NO_ISA_PATHS)
+#define GG_HAVE_ISA_PATHS 1
+#else
+#define GG_HAVE_ISA_PATHS 0
+#endif
+
 typedef enum gg_isa {
     GG_ISA_GENERIC = 0,  /* portable C (fmaf from libm) */
     GG_ISA_AVX2,         /* AVX2 + FMA, 8 lanes */

@@ -62,7 +62,7 @@ void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, con
                        float *yt)
 {
     switch (isa) {
-#if defined(__x86_64__) && !defined(GG_NO_CLONES)
+#if GG_HAVE_ISA_PATHS
     case GG_ISA_AVX512:
         gg_linear_forward_avx512(y, x, W, b, B, in, out, relu, xt, xt_ready, yt);
         return;
@@ -80,7 +80,7 @@ void gg_linear_backward(gg_isa isa, float *dx, float *dW, float *db, const float
                         size_t out)
 {
     switch (isa) {
-#if defined(__x86_64__) && !defined(GG_NO_CLONES)
+#if GG_HAVE_ISA_PATHS
     case GG_ISA_AVX512:
         gg_linear_backward_avx512(dx, dW, db, dy, x, W, mask, B, in, out);
         return;

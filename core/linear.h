@@ -44,7 +44,7 @@ void gg_linear_backward(gg_isa isa, float *dx, float *dW, float *db, const float
                         size_t out);
 
 /* The paths, for linear.c's dispatch and the tests (same contracts as above). The AVX
- * ones exist only on x86-64 builds without GG_NO_CLONES; call them only when
+ * ones exist only where GG_HAVE_ISA_PATHS (isa.h); call them only when
  * gg_isa_supported says so. */
 void gg_linear_forward_generic(float *y, const float *x, const float *W, const float *b,
                                size_t B, size_t in, size_t out, int relu, float *xt,

@@ -1,9 +1,9 @@
 /* core/linear_avx2.c — the Linear kernels with 8-lane AVX2+FMA vectors (linear_kern.h);
  * compiled for AVX2 whatever the build flags, called only when the CPU has it (isa.h).
- * Empty on other targets and in GG_NO_CLONES builds. */
+ * Empty where isa.h says GG_HAVE_ISA_PATHS is 0. */
 #include "linear.h"
 
-#if defined(__x86_64__) && !defined(GG_NO_CLONES)
+#if GG_HAVE_ISA_PATHS
 #include <immintrin.h>
 #include <stdint.h>
 

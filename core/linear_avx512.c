@@ -1,9 +1,9 @@
 /* core/linear_avx512.c — the Linear kernels with 16-lane AVX-512F vectors
  * (linear_kern.h); compiled for AVX-512 whatever the build flags, called only when the
- * CPU has it (isa.h). Empty on other targets and in GG_NO_CLONES builds. */
+ * CPU has it (isa.h). Empty where isa.h says GG_HAVE_ISA_PATHS is 0. */
 #include "linear.h"
 
-#if defined(__x86_64__) && !defined(GG_NO_CLONES)
+#if GG_HAVE_ISA_PATHS
 #include <immintrin.h>
 
 #pragma GCC push_options
