@@ -3,7 +3,8 @@
 #                  and write its report (results/lr_sweep/report.html)
 #   make test      same set-up, then every test (ends with "N passed, N failed")
 #   make sanitize  ASan+UBSan build under build/san/, running every test
-#   make bench     timing (never part of make test)
+#   make bench     timing against PyTorch and libtorch (never part of make test);
+#                  make bench-docs then refreshes docs/bench.csv and docs/performance.svg
 #   make fuzz, lint, soak, load   reliability runs (docs/reliability.md)
 #   make report-screenshot  docs/report.png from the lr_sweep report (needs chromium)
 #   make install PREFIX=/usr/local, make clean
@@ -160,13 +161,38 @@ test: test-deps $(BUILD)/tests-all $(GENERIC)/gglab fuzz-build
 sanitize: test-deps $(SAN)/tests-all
 	@SANITIZE=1 sh tests/run.sh $(SAN)
 
-bench: all $(BUILD)/tests/bench_step
+# make bench (docs/performance.md): gglab, PyTorch and libtorch side by side in one run;
+# build/bench/bench.csv and a table of issue 11's targets. make bench-docs then copies
+# the CSV to docs/bench.csv and redraws docs/performance.svg from it.
+BENCH_BINS := $(BUILD)/tests/bench_step $(BUILD)/bench/bench_peak $(BUILD)/bench/peak_rss
+LIBTORCH_INC := /usr/include/torch/csrc/api/include
+bench: all $(BENCH_BINS) bench-libtorch
 	@sh tests/bench/run.sh $(BUILD)
 
 $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+$(BUILD)/bench/%: tests/bench/%.c Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) -std=c11 $(WARN) -O2 $< -o $@
+
+# The libtorch peer, only when Debian's libtorch-dev is installed (a note otherwise).
+.PHONY: bench-libtorch bench-docs
+bench-libtorch:
+	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
+	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch; \
+	else echo "gglab: libtorch-dev not installed: the bench has no libtorch column"; fi
+$(BUILD)/bench/bench_libtorch: tests/bench/bench_libtorch.cpp Makefile
+	@mkdir -p $(@D)
+	$(say) CXX $@
+	$(Q)$(CXX) -std=c++17 -O2 -w -I$(LIBTORCH_INC) $< -o $@ -ltorch -ltorch_cpu -lc10
+
+bench-docs:
+	@test -f $(BUILD)/bench/bench.csv || { echo "make bench-docs needs a make bench run first"; exit 1; }
+	@cp $(BUILD)/bench/bench.csv docs/bench.csv
+	@lua5.4 tests/bench/roofline.lua docs/bench.csv docs/performance.svg && echo "  WROTE  docs/bench.csv docs/performance.svg"
 
 # ---- fuzzing (libFuzzer; clang from Debian) ----
 # Harnesses in tests/fuzz/, built with clang's fuzzer, ASan and UBSan runtimes; the code
@@ -208,12 +234,13 @@ fuzz: fuzz-build
 
 # Long reliability runs, never part of make test (docs/reliability.md): make soak kills a
 # sweep's parent with SIGKILL at 20 random moments (SOAK_KILLS, SOAK_SEED), resuming after
-# each; make load runs a 20,000-run sweep (LOAD_RUNS). Each ends with "N passed, N failed".
+# each; make load runs tests/lua/test_load.lua alone (make test runs it too; LOAD_RUNS sets
+# the sweep's size, 20,000 by default). Each ends with "N passed, N failed".
 .PHONY: soak load
 soak: all
 	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/soak/kill.lua
 load: all
-	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/soak/load.lua
+	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/lua/test_load.lua
 
 # cppcheck over core/ and lua/ (configuration and reasons in tests/lint.sh); make test runs
 # it too, with a valgrind pass over the C tests (tests/valgrind.sh).

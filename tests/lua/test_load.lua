@@ -1,0 +1,151 @@
+-- tests/lua/test_load.lua — load (docs/reliability.md, part of make test; make load runs it
+-- alone, LOAD_RUNS sets the sweep's size):
+-- - a sweep of LOAD_RUNS (20,000) tiny runs at -j 2: every run ok, runs.csv and curves.csv
+--   complete and in sweep order, the manifest complete, the parent's peak RSS <= 64 MiB;
+-- - --resume of the finished store: ready and done within 1 s, nothing changed;
+-- - the same sweep as 8 shards, then gglab merge of the 8 folders within 5 s, giving the
+--   unsharded run's runs.csv (but wall_s) and curves.csv byte for byte;
+-- - one run logging 10^6 curve rows: all of them in curves.csv, the parent's peak RSS
+--   <= 64 MiB (the curves stream to disk, never held whole).
+-- Peak RSS is the VmHWM of the gglab process, polled from /proc while it runs.
+
+local T = require "check"
+local gg = require "gglab"
+
+local GGLAB = os.getenv("GGLAB") or "build/gglab"
+local N = math.tointeger(tonumber(os.getenv("LOAD_RUNS") or "20000"))
+local MiB = 1024
+local tmp = os.tmpname()
+os.remove(tmp)
+gg.fs.mkdir(tmp)
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+-- Runs `gglab ARGS` in the background, polling its VmHWM every 20 ms -> ok, wall s, peak kB.
+local function timed(args)
+  local t0 = gg.clock()
+  local p = io.popen(string.format([=[
+%s %s >/dev/null 2>%s/err & pid=$!
+peak=0
+while kill -0 $pid 2>/dev/null; do
+  kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$pid/status 2>/dev/null)
+  [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
+  sleep 0.02
+done
+wait $pid; echo "rc=$? peak=$peak"]=], GGLAB, args, tmp))
+  local out = p:read("a")
+  p:close()
+  local wall = gg.clock() - t0
+  local rc, peak = out:match("rc=(%d+) peak=(%d+)")
+  return rc == "0", wall, tonumber(peak)
+end
+
+-- runs.csv without its last column, wall_s (the one value that legitimately varies)
+local function without_wall(text)
+  return (text:gsub(",[^,\n]*\n", "\n"))
+end
+
+local exp = tmp .. "/load.lua"
+write(exp, string.format([[
+local gg = require "gglab"
+return gg.experiment {
+  name = "load",
+  sweep = gg.grid { a = gg.seeds(%d), b = gg.seeds(100) },
+  run = function(p, run)
+    local data = gg.data.regression { n = 16, features = 2, seed = run.seed }
+    local model = gg.nn.mlp { 2, 4, 1 }
+    gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.01 }), batch_size = 8,
+      epochs = 1, log = run }
+  end,
+}
+]], N // 100))
+
+-- 1. the sweep
+local dir = tmp .. "/out"
+local ok, wall, peak = timed("run -q -j 2 --out " .. dir .. " " .. exp)
+print(string.format("load: %d runs in %.1f s (%.2f ms a run at -j 2), parent peak RSS %.1f MiB", N, wall,
+  wall / N * 1000, (peak or 0) / MiB))
+T.ok("the sweep completes", ok)
+T.ok("the parent's peak RSS was measured", peak and peak > 0)
+T.ok("the parent's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+local lines, ok_runs, order = 0, 0, true
+local prev
+for line in io.lines(dir .. "/runs.csv") do
+  lines = lines + 1
+  if lines > 1 then
+    local a, b = line:match("^%x+,(%d+),(%d+),")
+    local key = tonumber(a) * 1000 + tonumber(b)
+    if prev and key <= prev then order = false end
+    prev = key
+    if line:match(",ok,") then ok_runs = ok_runs + 1 end
+  end
+end
+T.eq("runs.csv has every run", lines - 1, N)
+T.eq("every run ok", ok_runs, N)
+T.ok("runs.csv in sweep order", order)
+local curves = 0
+for _ in io.lines(dir .. "/curves.csv") do curves = curves + 1 end
+T.ok("curves.csv has a row per logged step", curves > N)
+T.ok("manifest complete", (slurp(dir .. "/manifest.json") or ""):match('"complete": true') ~= nil)
+
+-- 2. --resume of the finished store
+local runs_before, curves_before = slurp(dir .. "/runs.csv"), slurp(dir .. "/curves.csv")
+ok, wall = timed("run -q -j 2 --resume --out " .. dir .. " " .. exp)
+print(string.format("load: --resume of the finished store in %.2f s", wall))
+T.ok("--resume of a finished store succeeds", ok)
+T.ok("--resume is done within 1 s", wall <= 1.0)
+T.eq("--resume changes no result (but wall_s)", without_wall(slurp(dir .. "/runs.csv")), without_wall(runs_before))
+
+-- 3. eight shards and a merge
+local shard_dirs = {}
+local shards_ok = true
+for k = 1, 8 do
+  shard_dirs[k] = string.format("%s/shard%d", tmp, k)
+  shards_ok = timed(string.format("run -q -j 2 --shard %d/8 --out %s %s", k, shard_dirs[k], exp)) and shards_ok
+end
+T.ok("the 8 shards run", shards_ok)
+local merged = tmp .. "/merged"
+ok, wall, peak = timed("merge -q " .. merged .. " " .. table.concat(shard_dirs, " "))
+print(string.format("load: merge of 8 shards (%d runs) in %.2f s, peak RSS %.1f MiB", N, wall, (peak or 0) / MiB))
+T.ok("gglab merge succeeds", ok)
+T.ok("the merge takes <= 5 s", wall <= 5.0)
+T.ok("the merge's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+T.ok("merged curves.csv = the unsharded run's, byte for byte", slurp(merged .. "/curves.csv") == curves_before)
+T.ok("merged runs.csv = the unsharded run's (but wall_s)",
+  without_wall(slurp(merged .. "/runs.csv") or "") == without_wall(runs_before))
+
+-- 4. one run with 10^6 curve rows
+local ROWS = 1000000
+local big = tmp .. "/big.lua"
+write(big, string.format([[
+local gg = require "gglab"
+return gg.experiment {
+  name = "big", sweep = { x = { 1 } },
+  run = function(p, run)
+    for step = 1, %d do run:log("loss", 1 / step, step) end
+  end,
+}
+]], ROWS))
+local bigdir = tmp .. "/bigout"
+ok, wall, peak = timed("run -q -j 1 --out " .. bigdir .. " " .. big)
+print(string.format("load: one run of %d curve rows in %.1f s, parent peak RSS %.1f MiB", ROWS, wall, (peak or 0) / MiB))
+T.ok("the 10^6-row run completes", ok)
+T.ok("its parent's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+local n = 0
+for _ in io.lines(bigdir .. "/curves.csv") do n = n + 1 end
+T.eq("curves.csv has every row (and the header)", n, ROWS + 1)
+
+os.execute("rm -rf '" .. tmp .. "'")
+T.done()
