@@ -31,7 +31,7 @@ DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
 TEST_PKGS := slurm-wlm munge chromium
 # Also for make test (docs/reliability.md): libFuzzer harnesses (clang), cppcheck, and a
 # valgrind pass over the C tests; each is skipped, saying so, when its tool is missing.
-TEST_PKGS += clang libclang-rt-14-dev cppcheck valgrind
+TEST_PKGS += clang libclang-rt-14-dev cppcheck clang-tidy valgrind
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wdouble-promotion -Wundef
@@ -242,7 +242,7 @@ soak: all
 load: all
 	@LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" GGLAB=$(BUILD)/gglab lua5.4 tests/lua/test_load.lua
 
-# cppcheck over core/ and lua/ (configuration and reasons in tests/lint.sh); make test runs
+# cppcheck and clang-tidy over core/ and lua/ (reasons in tests/lint.sh, .clang-tidy); make test runs
 # it too, with a valgrind pass over the C tests (tests/valgrind.sh).
 .PHONY: lint
 lint:

@@ -25,7 +25,7 @@ gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err)
     gg_arena_free(a);
     uintptr_t p = ((uintptr_t)raw + ALIGN - 1) / ALIGN * ALIGN;
     a->raw = raw;
-    a->base = (char *)p;
+    a->base = (char *)p;  // NOLINT(performance-no-int-to-ptr): aligning a malloc block
     a->cap = bytes;
     a->used = 0;
     return GG_OK;

@@ -181,7 +181,7 @@ gg_status gg_corrupt_imbalance(gg_dataset **out, const gg_dataset *ds, size_t cl
         if ((size_t)Y[r] != cls)
             kept[r] = 1;
         else
-            kept[r] = perm[j++] < keep;
+            kept[r] = (char)(perm[j++] < keep);
     }
     gg_free(perm);
     size_t m = n - count + keep;

@@ -315,7 +315,7 @@ gg_status gg_sched_init(const gg_sched_cfg *c, gg_sched_state *s, double base_lr
     case GG_SCHED_ONE_CYCLE: {  // group['initial_lr'] = max_lr / div_factor
         n.base_lr = c->one_cycle.max_lr / c->one_cycle.div_factor;
         n.momentum = c->one_cycle.max_momentum;
-        double m;
+        double m = 0.0;  // set by one_cycle_at on success
         gg_status st = one_cycle_at(&c->one_cycle, 0, &n.lr, &m, err);
         if (st)
             return st;
@@ -401,7 +401,7 @@ gg_status gg_sched_next(const gg_sched_cfg *c, gg_sched_state *s, double lr, dou
         break;
     }
     case GG_SCHED_ONE_CYCLE: {
-        double m;
+        double m = 0.0;  // set by one_cycle_at on success
         gg_status st = one_cycle_at(&c->one_cycle, e, &n.lr, &m, err);
         if (st)
             return st;
@@ -452,7 +452,7 @@ gg_status gg_sched_restart(const gg_sched_cfg *c, gg_sched_state *s, gg_err *err
     case GG_SCHED_PLATEAU:
         return gg_err_set(err, GG_EINVAL, "reduce_lr_on_plateau cannot be restarted");
     case GG_SCHED_ONE_CYCLE: {  // no closed form: get_lr() at last_epoch 0
-        double m;
+        double m = 0.0;  // set by one_cycle_at on success
         gg_status st = one_cycle_at(&c->one_cycle, 0, &n.lr, &m, err);
         if (st)
             return st;

@@ -18,7 +18,7 @@ gg_dataset *lg_dataset_check(lua_State *L, int idx)
 
 gg_dataset **lg_dataset_push(lua_State *L)
 {
-    gg_dataset **p = lua_newuserdatauv(L, sizeof *p, 0);
+    gg_dataset **p = lua_newuserdatauv(L, sizeof *p, 0);  // NOLINT(bugprone-sizeof-expression): holds a pointer
     *p = NULL;
     luaL_setmetatable(L, GG_DATASET_MT);
     return p;

@@ -164,7 +164,7 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
     const char *k = lua_tostring(L, -1);
     gg_act a;
     if (!k || lua_type(L, -1) != LUA_TSTRING ||
-        (strcmp(k, "linear") && strcmp(k, "batchnorm1d") && strcmp(k, "dropout") &&
+        (strcmp(k, "linear") != 0 && strcmp(k, "batchnorm1d") != 0 && strcmp(k, "dropout") != 0 &&
          (gg_act_parse(k, &a) || a == GG_ACT_GELU_TANH)))
         luaL_error(L, "%s has kind %s; allowed: %s", fname, lg_describe(L, -1), spec_kinds);
     lua_pop(L, 1);

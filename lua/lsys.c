@@ -155,7 +155,7 @@ static int sys_sha256_file(lua_State *L)
     unsigned char dig[32];
     char hex[65];
     gg_sha256_final(&s, dig);
-    for (int i = 0; i < 32; i++)
+    for (size_t i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", dig[i]);
     lua_pushstring(L, hex);
     return 1;

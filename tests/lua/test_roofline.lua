@@ -8,15 +8,15 @@ local roofline = require "roofline"
 local tmp = os.tmpname()
 local f = assert(io.open(tmp, "w"))
 f:write([[
-workload,impl,batch,min,median,unit,gflops,pct_peak,flop_per_byte,isa
-mlp_10_50_100_2,gglab,10,7.5,7.6,us/step,45.6,38.1,1.62,avx512
-mlp_10_50_100_2,torch,10,464,465,us/step,0.74,,1.62,
-mlp_10_50_100_2,libtorch,10,276,277,us/step,1.24,,1.62,
-mlp_784_512_512_10,gglab,128,3346,3400,us/step,153.5,128,20.5,avx512
-sweep_seed100,gglab,,0.22,0.23,s,,,,
-rss_worker,gglab,,6300,6300,kB,,,,
-weird<name>,gglab,1,1,1,us/step,2,,3,
-peak,cpu,,119.8,119.8,GFLOP/s,,,,
+workload,impl,variant,batch,min,median,unit,gflops,pct_peak,flop_per_byte,isa
+mlp_10_50_100_2,gglab,,10,7.5,7.6,us/step,45.6,38.1,1.62,avx512
+mlp_10_50_100_2,torch,,10,464,465,us/step,0.74,,1.62,
+mlp_10_50_100_2,libtorch,,10,276,277,us/step,1.24,,1.62,
+mlp_784_512_512_10,gglab,,128,3346,3400,us/step,153.5,128,20.5,avx512
+sweep_seed100,gglab,j1,,0.22,0.23,s,,,,
+rss_worker,gglab,,,6300,6300,kB,,,,
+weird<name>,gglab,,1,1,1,us/step,2,,3,
+peak,cpu,,,119.8,119.8,GFLOP/s,,,,
 ]])
 f:close()
 local rows = roofline.read(tmp)
