@@ -125,6 +125,13 @@ static void push_strings(lua_State *L, char *const *v, size_t n)
     }
 }
 
+/* __gc of the gg_csv_info holder of gg.data.csv (empty after a normal return). */
+static int csv_info_gc(lua_State *L)
+{
+    gg_csv_info_free(lua_touserdata(L, 1));
+    return 0;
+}
+
 /* gg.data.csv(path, {header=true, target=name|index, features={names}, classify=false})
  * → dataset, info {rows, columns, features, target, labels} | nil, msg (file or contents) */
 static int data_csv(lua_State *L)
@@ -169,9 +176,18 @@ static int data_csv(lua_State *L)
     if (o.target && !o.header)
         return luaL_error(L, "%s: a target by name needs header = true", f);
     gg_dataset **p = lg_dataset_push(L);                   /* stack: ... ds */
-    gg_csv_info info;
+    // The info lives in a userdata whose __gc frees it, pushed before the load: a Lua
+    // memory error while the info table is built then leaks nothing (liolib's pattern).
+    gg_csv_info *info = lua_newuserdatauv(L, sizeof *info, 0);
+    *info = (gg_csv_info){0};
+    if (luaL_newmetatable(L, "gglab.CsvInfo")) {
+        lua_pushcfunction(L, csv_info_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);                               /* stack: ... ds holder */
+    lua_insert(L, -2);                                     /* stack: ... holder ds */
     gg_err err;
-    gg_status st = gg_csv_load(p, path, &o, &info, &err);
+    gg_status st = gg_csv_load(p, path, &o, info, &err);
     if (st == GG_EIO || st == GG_EPARSE) {
         luaL_pushfail(L);
         lua_pushstring(L, err.msg);
@@ -179,20 +195,20 @@ static int data_csv(lua_State *L)
     }
     if (st)
         return lg_fail(L, f, &err);
-    lua_createtable(L, 0, 5);                              /* stack: ... ds info */
-    lua_pushinteger(L, (lua_Integer)info.rows);
+    lua_createtable(L, 0, 5);                              /* stack: ... holder ds info */
+    lua_pushinteger(L, (lua_Integer)info->rows);
     lua_setfield(L, -2, "rows");
-    lua_pushinteger(L, (lua_Integer)info.columns);
+    lua_pushinteger(L, (lua_Integer)info->columns);
     lua_setfield(L, -2, "columns");
-    push_strings(L, info.features, info.nfeatures);
+    push_strings(L, info->features, info->nfeatures);
     lua_setfield(L, -2, "features");
-    lua_pushstring(L, info.target);
+    lua_pushstring(L, info->target);
     lua_setfield(L, -2, "target");
-    if (info.labels) {
-        push_strings(L, info.labels, info.nlabels);
+    if (info->labels) {
+        push_strings(L, info->labels, info->nlabels);
         lua_setfield(L, -2, "labels");
     }
-    gg_csv_info_free(&info);  // a Lua memory error while building the table leaks it (not in a userdata)
+    gg_csv_info_free(info);  // now; the holder's __gc then finds it empty
     return 2;
 }
 
