@@ -136,6 +136,14 @@ $(1)/tests/gglab_failmem.so: tests/failmem.c tests/lfailmem.c tests/failmem.h $$
 	$$(say) LINK $$@
 	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) $$(LUA_CFLAGS) -shared -o $$@ tests/failmem.c \
 	  tests/lfailmem.c $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a $$(LDLIBS)
+# test_lua_oom: a Lua state with a failing allocator over the glue, core blocks counted
+# by tests/failmem.c.
+$(1)/tests/test_lua_oom: tests/test_lua_oom.c tests/failmem.c tests/failmem.h $$(GLUE_SRC:%.c=$(1)/%.o) \
+                         $(1)/gen/luasrc.o $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) $$(LUA_CFLAGS) -Icore -Itests tests/test_lua_oom.c tests/failmem.c \
+	  $$(GLUE_SRC:%.c=$(1)/%.o) $(1)/gen/luasrc.o $(1)/libgglabcore.a $$(LUA_LIBS) $$(LDLIBS) -Wl,-E -o $$@
 $(1)/tests-all: $(1)/gglab $(1)/gglab.so $$(TEST_NAMES:%=$(1)/tests/%) $(1)/tests/gglab_failmem.so
 endef
 $(eval $(call BUILD_RULES,$(BUILD),$(OPT)))
