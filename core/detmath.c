@@ -481,29 +481,6 @@ static inline __attribute__((always_inline)) v8d log8(v8d x)
     return ed * LN2_HI + (ed * LN2_LO + logm);
 }
 
-GG_KERNEL
-void gg_log_n(double *y, const double *x, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8d v;
-        memcpy(&v, x + i, sizeof v);
-        v8l ok = (v >= 0x1p-1022) & (v <= 0x1.fffffffffffffp1023);  // NaN fails both
-        int all = 1;
-        for (int k = 0; k < 8; k++)
-            all &= ok[k] != 0;
-        if (all) {
-            v = log8(v);
-            memcpy(y + i, &v, sizeof v);
-        } else {
-            for (int k = 0; k < 8; k++)
-                y[i + k] = gg_log(x[i + k]);
-        }
-    }
-    for (; i < n; i++)
-        y[i] = gg_log(x[i]);
-}
-
 /* gg_cos2pi per lane for u in [0, 1) (the caller checks): both series, then each lane
  * takes the one its quadrant uses; the operations on that path are the scalar ones. */
 static inline __attribute__((always_inline)) v8d cos2pi8(v8d u)
@@ -545,25 +522,33 @@ static inline __attribute__((always_inline)) v8d cos2pi8(v8d u)
     return p;
 }
 
-GG_KERNEL
-void gg_cos2pi_n(double *y, const double *u, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8d v;
-        memcpy(&v, u + i, sizeof v);
-        v8l ok = (v >= 0.0) & (v < 1.0);
-        int all = 1;
-        for (int k = 0; k < 8; k++)
-            all &= ok[k] != 0;
-        if (all) {
-            v = cos2pi8(v);
-            memcpy(y + i, &v, sizeof v);
-        } else {
-            for (int k = 0; k < 8; k++)
-                y[i + k] = gg_cos2pi(u[i + k]);
-        }
+/* Defines name(y, x, n): y[i] = scalar(x[i]) for i < n, eight at a time through lanes()
+ * where the vector's lanes all satisfy ok(v) (a v8l mask), by the scalar code otherwise. */
+#define DOUBLE_ARRAY_FN(name, scalar, lanes, ok)                                        \
+    GG_KERNEL                                                                           \
+    void name(double *y, const double *x, size_t n)                                     \
+    {                                                                                   \
+        size_t i = 0;                                                                   \
+        for (; i + 8 <= n; i += 8) {                                                    \
+            v8d v;                                                                      \
+            memcpy(&v, x + i, sizeof v);                                                \
+            v8l mask = ok(v);                                                           \
+            int all = 1;                                                                \
+            for (int k = 0; k < 8; k++)                                                 \
+                all &= mask[k] != 0;                                                    \
+            if (all) {                                                                  \
+                v = lanes(v);                                                           \
+                memcpy(y + i, &v, sizeof v);                                            \
+            } else {                                                                    \
+                for (int k = 0; k < 8; k++)                                             \
+                    y[i + k] = scalar(x[i + k]);                                        \
+            }                                                                           \
+        }                                                                               \
+        for (; i < n; i++)                                                              \
+            y[i] = scalar(x[i]);                                                        \
     }
-    for (; i < n; i++)
-        y[i] = gg_cos2pi(u[i]);
-}
+
+#define LOG_OK(v) (((v) >= 0x1p-1022) & ((v) <= 0x1.fffffffffffffp1023))  /* NaN fails both */
+#define COS2PI_OK(v) (((v) >= 0.0) & ((v) < 1.0))
+DOUBLE_ARRAY_FN(gg_log_n, gg_log, log8, LOG_OK)
+DOUBLE_ARRAY_FN(gg_cos2pi_n, gg_cos2pi, cos2pi8, COS2PI_OK)
