@@ -38,7 +38,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 # No -ffast-math/-Ofast: IEEE semantics are what make results reproducible and PyTorch-exact.
 OPT      := -O2 -ftree-vectorize -fvect-cost-model=cheap
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-            -DGG_NO_CLONES
+            -DGG_NO_CLONES -DGG_DEBUG
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 # -fno-math-errno only stops sqrtf from setting errno (results are identical), which lets

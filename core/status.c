@@ -28,3 +28,15 @@ gg_status gg_err_set(gg_err *err, gg_status code, const char *fmt, ...)
     }
     return code;
 }
+
+#ifdef GG_DEBUG
+#include <stdlib.h>
+
+#include "assert.h"
+
+_Noreturn void gg_assert_fail(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "gglab core bug: GG_ASSERT(%s) failed at %s:%d\n", cond, file, line);
+    abort();
+}
+#endif

@@ -12,6 +12,10 @@
  * before allocating rather than left to the OS's overcommit. */
 #define GG_TENSOR_MAX_NUMEL ((size_t)1 << 31)
 
+/* Most dimensions an N-D tensor may have (the batch included): NCHW images need 4,
+ * attention's (B, heads, L, L) scores 4; 6 leaves room. */
+#define GG_MAX_DIMS 6
+
 typedef struct gg_tensor {
     size_t rows;  /* e.g. batch size */
     size_t cols;  /* e.g. features */
