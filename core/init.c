@@ -113,7 +113,12 @@ static double sym_uniform(gg_rng *rng, double bound)
 
 void gg_init_fill(const gg_init *init, float *W, float *b, size_t in, size_t out, gg_rng *rng)
 {
-    const size_t nw = in * out;
+    gg_init_fill_fans(init, W, in * out, b, out, in, out, rng);
+}
+
+void gg_init_fill_fans(const gg_init *init, float *W, size_t nw, float *b, size_t nb,
+                       size_t in, size_t out, gg_rng *rng)
+{
     const double fan_in = (double)in, fan_out = (double)out;
     const double scale = init->scale == 0.0 ? 1.0 : init->scale;
     double bound = 0.0, std = 0.0;
@@ -159,7 +164,7 @@ void gg_init_fill(const gg_init *init, float *W, float *b, size_t in, size_t out
     gg_bias_init bi = init->bias;
     if (bi == GG_BIAS_DEFAULT && init->kind == GG_INIT_GLOROT_UNIFORM)
         bi = GG_BIAS_ZEROS;
-    for (size_t k = 0; k < out; k++)
+    for (size_t k = 0; k < nb; k++)
         b[k] = bi == GG_BIAS_DEFAULT ? (float)sym_uniform(rng, 1.0 / sqrt(fan_in))
                : bi == GG_BIAS_CONSTANT ? (float)init->bias_value : 0.0f;
 }

@@ -94,4 +94,10 @@ gg_status gg_init_check(const gg_init *in, gg_err *err);
 /* Fill W (out,in) row-major, then b (out), from rng according to init. */
 void gg_init_fill(const gg_init *init, float *W, float *b, size_t in, size_t out, gg_rng *rng);
 
+/* The same for any weight shape: nw weights then nb biases (b may be NULL when nb == 0),
+ * with torch's fans of the weight (conv: fan_in = in/groups * kernel elements, fan_out =
+ * out * kernel elements); the default bias bound is 1/sqrt(fan_in). */
+void gg_init_fill_fans(const gg_init *init, float *W, size_t nw, float *b, size_t nb,
+                       size_t fan_in, size_t fan_out, gg_rng *rng);
+
 #endif

@@ -1,7 +1,6 @@
 /* core/isa.c — instruction-set choice for the FMA kernels (see isa.h). */
 #include "isa.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const names[GG_ISA_COUNT] = {"generic", "avx2", "avx512"};
@@ -61,7 +60,3 @@ gg_status gg_isa_parse(const char *value, gg_isa *isa, gg_err *err)
                       value, allowed);
 }
 
-gg_status gg_isa_from_env(gg_isa *isa, gg_err *err)
-{
-    return gg_isa_parse(getenv("GGLAB_ISA"), isa, err);
-}

@@ -4,7 +4,8 @@
  * linear_avx512.c), all computing the same fixed sequence of fused multiply-adds, so every
  * path gives bit-identical results and the choice only changes speed. The choice is made
  * per model (gg_model_set_isa), never in a global: by default the best the CPU supports,
- * or what the environment variable GGLAB_ISA names (generic, avx2, avx512 or auto). */
+ * or what the caller chooses (the Lua host reads the environment variable GGLAB_ISA:
+ * generic, avx2, avx512 or auto; the core never reads the environment). */
 #ifndef GG_ISA_H
 #define GG_ISA_H
 
@@ -39,8 +40,5 @@ gg_isa gg_isa_best(void);
 /* Parse a GGLAB_ISA value: NULL, "" or "auto" give gg_isa_best(); otherwise a name that
  * must be supported. GG_EINVAL names the value and the allowed ones. */
 gg_status gg_isa_parse(const char *value, gg_isa *isa, gg_err *err);
-
-/* gg_isa_parse of the environment variable GGLAB_ISA. */
-gg_status gg_isa_from_env(gg_isa *isa, gg_err *err);
 
 #endif

@@ -1,58 +1,31 @@
-/* core/model.c — sequential model over flat buffers (see model.h). */
+/* core/model.c — a compiled graph: memory plan, forward, backward (see model.h, graph.h).
+ *
+ * Compilation walks the graph once and decides everything the step needs, so the step
+ * itself is a loop over nodes calling the kind's kernel (exec.c) with no allocation:
+ *   - liveness: nodes the output does not depend on are dropped;
+ *   - aliasing: a view shares its input's buffers; a ReLU whose input is a Linear with no
+ *     other consumer is applied in that Linear's epilogue and shares its buffers (the
+ *     fusion of the former sequential MLP, kept bit for bit);
+ *   - gradient accumulation without zeroing: in backward order, the first consumer to
+ *     produce an input's gradient writes it and later ones add (mn.acc); parameter
+ *     gradients always accumulate into the flat gradient buffer (zeroing is explicit);
+ *   - chaining: a Linear feeding only another Linear hands it its output transposed (the
+ *     vector paths read x transposed).
+ * Buffers come from the model's arena, reserved for the largest batch seen. */
 #include "model.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "arena.h"
+#include "assert.h"
+#include "graph_impl.h"
 #include "linear.h"
 #include "mem.h"
 #include "tensor.h"
 
-typedef struct layer {
-    gg_layer_cfg spec;
-    size_t in, out;   /* widths; equal except for Linear */
-    size_t w_off;     /* Linear: offset of W (out,in), b follows; affine BatchNorm: gamma, beta follows */
-    size_t buf_off;   /* BatchNorm with running stats: running_mean, running_var follows */
-    int in_place;     /* output written over the input buffer */
-    float *y;         /* output (B,out) in the arena */
-    float *mean;      /* BatchNorm: mean and 1/std used by the last forward (out each) */
-    float *invstd;
-    float *mask;      /* Dropout: 0 or 1/(1-p) per element of the last training forward */
-    float *pending;   /* Dropout: keep mask for the next forward (gg_model_dropout_mask) */
-    size_t pending_B;
-} layer;
+/* ---- the sequential constructors (the former MLP API) ---- */
 
-struct gg_model {
-    size_t nlayers;
-    layer *layers;
-    size_t in, out;      /* model input and output widths */
-    size_t maxw;         /* widest activation, for the gradient ping-pong buffers */
-    size_t nparams;
-    float *params;       /* flat parameters */
-    float *grads;        /* flat gradients, same layout */
-    size_t nbufs;
-    float *bufs;         /* BatchNorm running statistics */
-    int training;        /* current mode */
-    int fwd_training;    /* mode of the last forward (backward follows it) */
-    int has_dropout, has_bn;
-    gg_isa isa;          /* Linear kernel path (isa.h); bit-identical results on each */
-    gg_rng drop_rng;     /* dropout masks */
-    gg_arena arena;      /* scratch for batches up to cap rows */
-    size_t cap;          /* batch rows reserved (0 = nothing yet) */
-    size_t B;            /* batch rows of the last forward */
-    float *x;            /* input buffer (cap,in) */
-    float *dout;         /* loss gradient buffer (cap,out) */
-    float *g[2];         /* backward ping-pong buffers (cap,maxw) */
-    float *xt[2];        /* Linear forward: transposed inputs, gg_linear_scratch(cap, maxw) each */
-};
-
-/* Whether a layer's backward reads its own output (then nothing may overwrite it). */
-static int reads_output(const gg_layer_cfg *s)
-{
-    return s->kind == GG_LAYER_ACT && !gg_act_needs_input(s->act, &s->ap);
-}
-
+/* The former layer-list checks, with their messages (tests and users know them). */
 static gg_status check_specs(const gg_layer_cfg *specs, size_t n, gg_err *err)
 {
     if (n == 0 || n > GG_MODEL_MAX_LAYERS)
@@ -110,40 +83,13 @@ static gg_status check_specs(const gg_layer_cfg *specs, size_t n, gg_err *err)
     return GG_OK;
 }
 
-/* Reset BatchNorm layers: gamma 1, beta 0, running mean 0 and variance 1. */
-static void reset_batchnorms(gg_model *m)
-{
-    for (size_t i = 0; i < m->nlayers; i++) {
-        const layer *l = &m->layers[i];
-        if (l->spec.kind != GG_LAYER_BATCHNORM)
-            continue;
-        for (size_t j = 0; j < l->out; j++) {
-            if (l->spec.affine) {
-                m->params[l->w_off + j] = 1.0f;
-                m->params[l->w_off + l->out + j] = 0.0f;
-            }
-            if (l->spec.track_running_stats) {
-                m->bufs[l->buf_off + j] = 0.0f;
-                m->bufs[l->buf_off + l->out + j] = 1.0f;
-            }
-        }
-    }
-}
-
 gg_layer_cfg gg_layer_defaults(gg_layer_spec s)
 {
-    gg_layer_cfg c = {0};
-    c.kind = s.kind;
+    gg_layer_cfg c = gg_layer_defaults_of(s.kind);
     c.in = s.in;
     c.out = s.out;
     c.act = s.act;
     c.ap = gg_act_defaults(s.act);
-    c.init = gg_init_for(GG_INIT_DEFAULT);
-    c.p = 0.5;
-    c.eps = 1e-5;
-    c.momentum = 0.1;
-    c.affine = 1;
-    c.track_running_stats = 1;
     return c;
 }
 
@@ -169,90 +115,300 @@ gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *specs, size_t n, 
     gg_status st = check_specs(specs, n, err);
     if (st)
         return st;
-    gg_model *m = gg_calloc(1, sizeof *m);
-    if (!m || !(m->layers = gg_calloc(n, sizeof *m->layers))) {
-        gg_free(m);
-        return gg_err_set(err, GG_ENOMEM, "out of memory allocating a model");
-    }
-    m->nlayers = n;
-    m->training = m->fwd_training = 1;
-    if ((st = gg_isa_from_env(&m->isa, err))) {
-        gg_free(m->layers);
-        gg_free(m);
+    gg_graph *g;
+    if ((st = gg_graph_new(&g, err)))
         return st;
-    }
-    size_t width = specs[0].in, np = 0, nb = 0;
-    m->in = m->maxw = width;
+    gg_shape s = {.ndim = 1, .dim = {specs[0].in}};
+    int x;
+    if ((st = gg_graph_input(g, &s, &x, err)))
+        goto fail;
     for (size_t i = 0; i < n; i++) {
-        layer *l = &m->layers[i];
-        l->spec = specs[i];
-        l->in = width;
-        l->out = width;
-        size_t add = 0;
-        if (specs[i].kind == GG_LAYER_LINEAR) {
-            l->out = specs[i].out;
-            add = specs[i].out * specs[i].in + specs[i].out;
-        } else if (specs[i].kind == GG_LAYER_BATCHNORM) {
-            add = specs[i].affine ? 2 * width : 0;
-            l->buf_off = nb;
-            nb += specs[i].track_running_stats ? 2 * width : 0;
-            m->has_bn = 1;
-        } else if (specs[i].kind == GG_LAYER_DROPOUT) {
+        gg_layer_cfg c = specs[i];
+        if (c.kind == GG_LAYER_BATCHNORM)
+            c.spatial = 1;
+        if ((st = gg_graph_layer(g, &c, &x, 1, &x, err)))
+            goto fail;
+    }
+    if ((st = gg_model_compile(out, g, x, err)))
+        goto fail;
+    return GG_OK;
+fail:
+    gg_graph_free(g);
+    return st;
+}
+
+/* ---- compilation ---- */
+
+static int is_leaf(gg_layer_kind k)
+{
+    return k == GG_LAYER_INPUT || k == GG_LAYER_PARAM || k == GG_LAYER_CONST;
+}
+
+static int is_relu(const gg_gnode *n)
+{
+    return n->cfg.kind == GG_LAYER_ACT && n->cfg.act == GG_ACT_RELU;
+}
+
+/* Reset every norm's gamma to 1 and beta to 0, and the running stats to mean 0, var 1. */
+static void reset_norms(gg_model *m)
+{
+    const gg_graph *g = m->g;
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *n = &g->nodes[i];
+        gg_layer_kind k = n->cfg.kind;
+        if (k != GG_LAYER_BATCHNORM && k != GG_LAYER_LAYERNORM && k != GG_LAYER_GROUPNORM)
+            continue;
+        for (int s = 1; s < n->nin; s++) {  // gamma (role 0) and beta (role 1) params
+            const gg_gnode *p = &g->nodes[n->in[s]];
+            if (p->owner != (int)i)
+                continue;
+            float v = p->role == 0 ? 1.0f : 0.0f;
+            for (size_t j = 0; j < p->numel; j++)
+                m->params[p->p_off + j] = v;
+        }
+        for (size_t j = 0; j < n->b_n / 2; j++) {
+            m->bufs[n->b_off + j] = 0.0f;
+            m->bufs[n->b_off + n->b_n / 2 + j] = 1.0f;
+        }
+    }
+}
+
+/* Decide liveness, aliasing, fusion and accumulation (see the file comment). */
+static gg_status plan(gg_model *m, gg_err *err)
+{
+    const gg_graph *g = m->g;
+    const int n = (int)g->n, out = m->output;
+    gg_mnode *mn = m->mn;
+    mn[out].live = 1;
+    for (int i = out; i >= 0; i--)
+        if (mn[i].live)
+            for (int s = 0; s < g->nodes[i].nin; s++)
+                mn[g->nodes[i].in[s]].live = 1;
+    for (int i = 0; i < n; i++) {
+        mn[i].root = i;
+        mn[i].yt_to = -1;
+        if (!mn[i].live || is_leaf(g->nodes[i].cfg.kind))
+            continue;
+        for (int s = 0; s < g->nodes[i].nin; s++)
+            mn[g->nodes[i].in[s]].consumers++;
+    }
+    for (int i = 0; i < n; i++) {
+        const gg_gnode *nd = &g->nodes[i];
+        if (!mn[i].live || is_leaf(nd->cfg.kind))
+            continue;
+        if (nd->cfg.kind == GG_LAYER_VIEW) {
+            mn[i].root = mn[nd->in[0]].root;
+            mn[i].skip_fwd = mn[i].skip_bwd = 1;
+        } else if (is_relu(nd)) {
+            const int l = nd->in[0];
+            if (g->nodes[l].cfg.kind == GG_LAYER_LINEAR && mn[l].consumers == 1 && mn[l].root == l) {
+                mn[l].fuse_relu = 1;
+                mn[i].root = l;
+                mn[i].skip_fwd = 1;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {  // masks and transposed hand-offs between Linears
+        const gg_gnode *nd = &g->nodes[i];
+        if (!mn[i].live || nd->cfg.kind != GG_LAYER_LINEAR)
+            continue;
+        const gg_gnode *x = &g->nodes[nd->in[0]];
+        const int xi = nd->in[0];
+        if (is_relu(x) && mn[xi].skip_fwd && mn[xi].consumers == 1) {
+            mn[i].mask_in = 1;
+            mn[xi].skip_bwd = 1;
+        }
+        // Producer: the Linear behind x (x itself, or the Linear x is a fused ReLU of),
+        // when this node is the only reader of that buffer and both see rows = B.
+        const int p = mn[xi].root;
+        const int single = p == xi ? mn[p].consumers == 1
+                                   : mn[p].consumers == 1 && mn[xi].consumers == 1 && is_relu(x);
+        if (single && g->nodes[p].cfg.kind == GG_LAYER_LINEAR && g->nodes[p].batched &&
+            g->nodes[p].shape.ndim == 2 && nd->batched)
+            mn[p].yt_to = i;
+    }
+    // Gradient accumulation: first writer in backward order writes, later ones add.
+    unsigned char *touched = gg_calloc((size_t)n, 1);
+    if (!touched)
+        return gg_err_set(err, GG_ENOMEM, "out of memory compiling a model of %d nodes", n);
+    for (int i = 0; i < n; i++)
+        touched[i] = g->nodes[i].cfg.kind == GG_LAYER_PARAM;
+    touched[mn[out].root] = 1;  // the caller's gradient of the output comes first
+    for (int i = out; i >= 0; i--) {
+        const gg_gnode *nd = &g->nodes[i];
+        if (!mn[i].live || is_leaf(nd->cfg.kind) || !nd->req || mn[i].skip_bwd ||
+            mn[i].root != i)
+            continue;
+        for (int s = 0; s < nd->nin; s++) {
+            const int in = nd->in[s];
+            if (!g->nodes[in].req) {
+                mn[i].acc[s] = -1;
+                continue;
+            }
+            const int r = mn[in].root;
+            mn[i].acc[s] = touched[r];
+            touched[r] = 1;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        mn[i].zero_dy = mn[i].live && !is_leaf(g->nodes[i].cfg.kind) && g->nodes[i].req &&
+                        mn[i].root == i && !touched[i];
+    gg_free(touched);
+    return GG_OK;
+}
+
+gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err)
+{
+    *out = NULL;
+    if (output < 0 || (size_t)output >= g->n || is_leaf(g->nodes[output].cfg.kind))
+        return gg_err_set(err, GG_EINVAL, "the model's output must be a layer node, got node %d",
+                          output);
+    gg_model *m = gg_calloc(1, sizeof *m);
+    if (!m)
+        return gg_err_set(err, GG_ENOMEM, "out of memory allocating a model");
+    m->g = g;
+    m->output = output;
+    m->training = m->fwd_training = 1;
+    m->isa = gg_isa_best();
+    m->nparams = g->nparams;
+    m->nbufs = g->nbufs;
+    m->mn = gg_calloc(g->n, sizeof *m->mn);
+    m->layer_node = gg_calloc(g->nlayers ? (size_t)g->nlayers : 1, sizeof *m->layer_node);
+    size_t nt = 0;
+    for (size_t i = 0; i < g->n; i++)
+        nt += g->nodes[i].cfg.kind == GG_LAYER_PARAM;
+    m->tensor_node = gg_calloc(nt ? nt : 1, sizeof *m->tensor_node);
+    m->params = gg_calloc(m->nparams ? m->nparams : 1, sizeof(float));
+    m->grads = gg_calloc(m->nparams ? m->nparams : 1, sizeof(float));
+    m->bufs = gg_calloc(m->nbufs ? m->nbufs : 1, sizeof(float));
+    gg_status st = GG_OK;
+    if (!m->mn || !m->layer_node || !m->tensor_node || !m->params || !m->grads || !m->bufs) {
+        st = gg_err_set(err, GG_ENOMEM, "out of memory allocating %zu parameters", m->nparams);
+        goto fail;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *nd = &g->nodes[i];
+        switch (nd->cfg.kind) {
+        case GG_LAYER_INPUT:
+            if (m->ninputs == GG_NODE_MAX_IN) {
+                st = gg_err_set(err, GG_EINVAL, "a model may have at most %d inputs", GG_NODE_MAX_IN);
+                goto fail;
+            }
+            m->inputs[m->ninputs++] = (int)i;
+            break;
+        case GG_LAYER_PARAM:
+            m->tensor_node[m->ntensors++] = (int)i;
+            break;
+        case GG_LAYER_CONST:
+            break;
+        default:
+            m->layer_node[m->nlayers++] = (int)i;
+            break;
+        }
+    }
+    for (size_t i = 0; i < g->n; i++)
+        if (!gg_exec_supported(&g->nodes[i])) {
+            st = gg_err_set(err, GG_EINVAL, "layer %d: %s is not supported yet", g->nodes[i].layer,
+                            gg_layer_name(&g->nodes[i].cfg));
+            goto fail;
+        }
+    if (m->ninputs == 0) {
+        st = gg_err_set(err, GG_EINVAL, "the model has no input");
+        goto fail;
+    }
+    if ((st = plan(m, err)))
+        goto fail;
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *nd = &g->nodes[i];
+        gg_mnode *mn = &m->mn[i];
+        if (nd->cfg.kind == GG_LAYER_PARAM) {
+            mn->y = m->params + nd->p_off;
+            mn->dy = m->grads + nd->p_off;
+        } else if (nd->cfg.kind == GG_LAYER_CONST) {
+            mn->y = nd->value;
+        }
+        if (!mn->live)
+            continue;
+        if (nd->cfg.kind == GG_LAYER_DROPOUT)
             m->has_dropout = 1;
+        if (nd->cfg.kind == GG_LAYER_BATCHNORM) {
+            size_t sp = nd->numel / nd->shape.dim[1];
+            if (!m->bn_min_spatial || sp < m->bn_min_spatial)
+                m->bn_min_spatial = sp;
         }
-        l->w_off = np;
-        if (add > GG_TENSOR_MAX_NUMEL || np > GG_TENSOR_MAX_NUMEL - add) {
-            gg_model_free(m);
-            return gg_err_set(err, GG_EINVAL, "model has more than %zu parameters",
-                              (size_t)GG_TENSOR_MAX_NUMEL);
+        if (nd->cfg.kind == GG_LAYER_LINEAR) {
+            const gg_gnode *x = &g->nodes[nd->in[0]];
+            const size_t in = nd->cfg.in;
+            mn->rows = x->numel / in;  // matrix rows per batch row (all rows if unbatched)
         }
-        np += add;
-        // An output-only activation runs in place unless the previous layer's backward
-        // reads its own output (an output-only activation itself).
-        l->in_place = i > 0 && reads_output(&specs[i]) && !reads_output(&specs[i - 1]);
-        width = l->out;
-        if (width > m->maxw)
-            m->maxw = width;
     }
-    m->out = width;
-    m->nparams = np;
-    m->nbufs = nb;
-    m->params = gg_calloc(np, sizeof(float));
-    m->grads = gg_calloc(np, sizeof(float));
-    m->bufs = gg_calloc(nb ? nb : 1, sizeof(float));
-    if (!m->params || !m->grads || !m->bufs) {
-        gg_model_free(m);
-        return gg_err_set(err, GG_ENOMEM, "out of memory allocating %zu parameters", np);
-    }
-    reset_batchnorms(m);
+    reset_norms(m);
     *out = m;
     return GG_OK;
+fail:
+    m->g = NULL;  // the caller keeps the graph
+    gg_model_free(m);
+    return st;
 }
 
 void gg_model_free(gg_model *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; m->layers && i < m->nlayers; i++)
-        gg_free(m->layers[i].pending);
+    if (m->mn && m->g)
+        for (size_t i = 0; i < m->g->n; i++)
+            gg_free(m->mn[i].pending);
+    gg_graph_free(m->g);
     gg_arena_free(&m->arena);
+    gg_free(m->mn);
+    gg_free(m->layer_node);
+    gg_free(m->tensor_node);
     gg_free(m->params);
     gg_free(m->grads);
     gg_free(m->bufs);
-    gg_free(m->layers);
     gg_free(m);
+}
+
+/* ---- initialisation ---- */
+
+/* torch's _calculate_fan_in_and_fan_out of a parameter shape. */
+static void fans(const gg_shape *s, size_t *fan_in, size_t *fan_out)
+{
+    if (s->ndim < 2) {
+        *fan_in = *fan_out = s->ndim ? s->dim[0] : 1;
+        return;
+    }
+    size_t rf = 1;
+    for (int i = 2; i < s->ndim; i++)
+        rf *= s->dim[i];
+    *fan_in = s->dim[1] * rf;
+    *fan_out = s->dim[0] * rf;
 }
 
 void gg_model_init(gg_model *m, const gg_init *all, gg_rng *rng)
 {
-    for (size_t i = 0; i < m->nlayers; i++) {
-        const layer *l = &m->layers[i];
-        if (l->spec.kind != GG_LAYER_LINEAR)
-            continue;
-        float *W = m->params + l->w_off;
-        gg_init_fill(all ? all : &l->spec.init, W, W + l->in * l->out, l->in, l->out, rng);
+    const gg_graph *g = m->g;
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *nd = &g->nodes[i];
+        if (nd->cfg.kind == GG_LAYER_LINEAR || nd->cfg.kind == GG_LAYER_CONV) {
+            // Weight then bias from one stream, as gg_init_fill draws them.
+            const gg_gnode *w = &g->nodes[nd->in[1]];
+            const gg_gnode *b = nd->cfg.bias ? &g->nodes[nd->in[2]] : NULL;
+            if (w->owner != (int)i)
+                continue;
+            size_t fi, fo;
+            fans(&w->shape, &fi, &fo);
+            gg_init_fill_fans(all ? all : &nd->cfg.init, m->params + w->p_off, w->numel,
+                              b && b->owner == (int)i ? m->params + b->p_off : NULL,
+                              b ? b->numel : 0, fi, fo, rng);
+        } else if (nd->cfg.kind == GG_LAYER_PARAM && nd->owner < 0) {
+            size_t fi, fo;
+            fans(&nd->shape, &fi, &fo);
+            gg_init_fill_fans(all ? all : &nd->cfg.init, m->params + nd->p_off, nd->numel, NULL, 0,
+                              fi, fo, rng);
+        }
     }
-    reset_batchnorms(m);
+    reset_norms(m);
     if (m->has_dropout)
         gg_rng_seed(&m->drop_rng, gg_rng_u64(rng));
 }
@@ -262,21 +418,28 @@ void gg_model_init_default(gg_model *m, gg_rng *rng)
     gg_model_init(m, NULL, rng);
 }
 
+/* ---- queries ---- */
+
 void gg_model_seed_dropout(gg_model *m, uint64_t seed) { gg_rng_seed(&m->drop_rng, seed); }
 void gg_model_set_training(gg_model *m, int training) { m->training = training != 0; }
 int gg_model_training(const gg_model *m) { return m->training; }
-
-size_t gg_model_layers(const gg_model *m) { return m->nlayers; }
-size_t gg_model_in(const gg_model *m) { return m->in; }
-size_t gg_model_out(const gg_model *m) { return m->out; }
+size_t gg_model_layers(const gg_model *m) { return (size_t)m->nlayers; }
+size_t gg_model_in(const gg_model *m) { return m->g->nodes[m->inputs[0]].numel; }
+size_t gg_model_out(const gg_model *m) { return m->g->nodes[m->output].numel; }
 size_t gg_model_nparams(const gg_model *m) { return m->nparams; }
 float *gg_model_params(gg_model *m) { return m->params; }
 float *gg_model_grads(gg_model *m) { return m->grads; }
 size_t gg_model_nbuffers(const gg_model *m) { return m->nbufs; }
 float *gg_model_buffers(gg_model *m) { return m->bufs; }
-float *gg_model_dout(gg_model *m) { return m->dout; }
+float *gg_model_dout(gg_model *m) { return m->mn[m->mn[m->output].root].dy; }
 size_t gg_model_batch(const gg_model *m) { return m->B; }
 gg_isa gg_model_isa(const gg_model *m) { return m->isa; }
+gg_rng *gg_model_dropout_rng(gg_model *m) { return &m->drop_rng; }
+const gg_graph *gg_model_graph(const gg_model *m) { return m->g; }
+int gg_model_layer_node(const gg_model *m, size_t i) { return m->layer_node[i]; }
+int gg_model_output_node(const gg_model *m) { return m->output; }
+int gg_model_ninputs(const gg_model *m) { return m->ninputs; }
+int gg_model_output_batched(const gg_model *m) { return m->g->nodes[m->output].batched; }
 
 gg_status gg_model_set_isa(gg_model *m, gg_isa isa, gg_err *err)
 {
@@ -286,14 +449,42 @@ gg_status gg_model_set_isa(gg_model *m, gg_isa isa, gg_err *err)
     m->isa = isa;
     return GG_OK;
 }
-const float *gg_model_layer_output(const gg_model *m, size_t i) { return m->layers[i].y; }
-gg_rng *gg_model_dropout_rng(gg_model *m) { return &m->drop_rng; }
+
+const float *gg_model_node_output(const gg_model *m, int node)
+{
+    if (node < 0 || (size_t)node >= m->g->n || !m->mn[node].live)
+        return NULL;
+    return m->mn[m->mn[node].root].y;
+}
+
+const float *gg_model_layer_output(const gg_model *m, size_t i)
+{
+    return gg_model_node_output(m, m->layer_node[i]);
+}
+
+/* The per-sample shape (batch dropped) of node i. */
+static gg_shape sample_shape(const gg_gnode *n)
+{
+    gg_shape s = n->shape;
+    if (n->batched) {
+        for (int i = 0; i + 1 < s.ndim; i++)
+            s.dim[i] = s.dim[i + 1];
+        s.ndim--;
+    }
+    return s;
+}
+
+gg_shape gg_model_input_shape(const gg_model *m) { return sample_shape(&m->g->nodes[m->inputs[0]]); }
+gg_shape gg_model_output_shape(const gg_model *m) { return sample_shape(&m->g->nodes[m->output]); }
 
 gg_layer_cfg gg_model_layer_cfg(const gg_model *m, size_t i)
 {
-    gg_layer_cfg c = m->layers[i].spec;
-    c.in = m->layers[i].in;
-    c.out = m->layers[i].out;
+    const gg_gnode *n = &m->g->nodes[m->layer_node[i]];
+    gg_layer_cfg c = n->cfg;
+    if (c.kind != GG_LAYER_LINEAR && c.kind != GG_LAYER_CONV) {
+        c.in = m->g->nodes[n->in[0]].numel;  // widths as the sequential API reported them
+        c.out = n->numel;
+    }
     return c;
 }
 
@@ -303,108 +494,164 @@ gg_layer_spec gg_model_layer(const gg_model *m, size_t i)
     return (gg_layer_spec){c.kind, c.in, c.out, c.act};
 }
 
-/* Number of parameter tensors of a layer (2: W and b, or gamma and beta). */
-static size_t layer_tensors(const layer *l)
-{
-    return l->spec.kind == GG_LAYER_LINEAR || (l->spec.kind == GG_LAYER_BATCHNORM && l->spec.affine)
-               ? 2 : 0;
-}
-
-size_t gg_model_ntensors(const gg_model *m)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < m->nlayers; i++)
-        k += layer_tensors(&m->layers[i]);
-    return k;
-}
+size_t gg_model_ntensors(const gg_model *m) { return m->ntensors; }
 
 void gg_model_tensor_info(const gg_model *m, size_t k, size_t *offset, size_t *rows, size_t *cols)
 {
-    for (size_t i = 0; i < m->nlayers; i++) {
-        const layer *l = &m->layers[i];
-        if (!layer_tensors(l))
-            continue;
-        if (k < 2) {
-            if (l->spec.kind == GG_LAYER_LINEAR) {
-                *offset = l->w_off + (k ? l->in * l->out : 0);
-                *rows = k ? 1 : l->out;
-                *cols = k ? l->out : l->in;
-            } else {
-                *offset = l->w_off + k * l->out;
-                *rows = 1;
-                *cols = l->out;
-            }
-            return;
-        }
-        k -= 2;
+    if (k >= m->ntensors) {
+        *offset = *rows = *cols = 0;
+        return;
     }
-    *offset = *rows = *cols = 0;
+    const gg_gnode *p = &m->g->nodes[m->tensor_node[k]];
+    *offset = p->p_off;
+    // 2-D view: a vector is (1, n); a matrix (rows, cols); higher ranks (dim0, the rest).
+    if (p->shape.ndim <= 1) {
+        *rows = 1;
+        *cols = p->numel;
+    } else {
+        *rows = p->shape.dim[0];
+        *cols = p->numel / p->shape.dim[0];
+    }
+}
+
+gg_shape gg_model_tensor_shape(const gg_model *m, size_t k)
+{
+    return m->g->nodes[m->tensor_node[k]].shape;
+}
+
+int gg_model_tensor_node(const gg_model *m, size_t k) { return m->tensor_node[k]; }
+
+int gg_model_tensor_trainable(const gg_model *m, size_t k)
+{
+    return m->g->nodes[m->tensor_node[k]].cfg.trainable;
+}
+
+size_t gg_model_ntrainable(const gg_model *m)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < m->ntensors; k++)
+        if (gg_model_tensor_trainable(m, k))
+            n += m->g->nodes[m->tensor_node[k]].numel;
+    return n;
+}
+
+/* BatchNorm layers with running statistics, in node order. */
+static int bn_tracked(const gg_gnode *n)
+{
+    return n->cfg.kind == GG_LAYER_BATCHNORM && n->cfg.track_running_stats;
 }
 
 size_t gg_model_nbuffer_tensors(const gg_model *m)
 {
     size_t k = 0;
-    for (size_t i = 0; i < m->nlayers; i++)
-        k += m->layers[i].spec.kind == GG_LAYER_BATCHNORM && m->layers[i].spec.track_running_stats ? 2 : 0;
+    for (size_t i = 0; i < m->g->n; i++)
+        k += bn_tracked(&m->g->nodes[i]) ? 2 : 0;
     return k;
 }
 
 void gg_model_buffer_info(const gg_model *m, size_t k, size_t *offset, size_t *rows, size_t *cols)
 {
-    for (size_t i = 0; i < m->nlayers; i++) {
-        const layer *l = &m->layers[i];
-        if (l->spec.kind != GG_LAYER_BATCHNORM || !l->spec.track_running_stats)
+    for (size_t i = 0; i < m->g->n; i++) {
+        const gg_gnode *n = &m->g->nodes[i];
+        if (!bn_tracked(n))
             continue;
         if (k < 2) {
-            *offset = l->buf_off + k * l->out;
+            *offset = n->b_off + k * (n->b_n / 2);
             *rows = 1;
-            *cols = l->out;
+            *cols = n->b_n / 2;
             return;
         }
         k -= 2;
     }
     *offset = *rows = *cols = 0;
+}
+
+/* ---- memory ---- */
+
+/* Floats of node i's output (and of its gradient) for batch B. */
+static size_t node_floats(const gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = &m->g->nodes[i];
+    return n->batched ? B * n->numel : n->numel;
+}
+
+/* Bytes of everything reserve carves, for batch B (one walk, mirrored by carve()). */
+static size_t plan_bytes(const gg_model *m, size_t B)
+{
+    const gg_graph *g = m->g;
+    size_t bytes = 0, tmp = 1, wide = 1, dummy = 1;
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *n = &g->nodes[i];
+        const gg_mnode *mn = &m->mn[i];
+        if (!mn->live || n->cfg.kind == GG_LAYER_PARAM || n->cfg.kind == GG_LAYER_CONST)
+            continue;
+        const size_t f = node_floats(m, (int)i, B);
+        if (mn->root == (int)i) {
+            bytes += gg_arena_bytes_for(f);
+            if (n->req || (int)i == m->output)
+                bytes += gg_arena_bytes_for(f);
+        }
+        tmp = f > tmp ? f : tmp;
+        bytes += gg_arena_bytes_for(gg_exec_aux(m, (int)i, B));
+        if (n->cfg.kind == GG_LAYER_LINEAR) {
+            bytes += gg_arena_bytes_for(gg_linear_scratch(B * mn->rows, n->cfg.in));
+            wide = n->cfg.out > wide ? n->cfg.out : wide;
+            size_t d = n->cfg.out + (n->cfg.frozen ? n->cfg.in * n->cfg.out : 0);
+            dummy = d > dummy ? d : dummy;
+        }
+    }
+    bytes += gg_arena_bytes_for(tmp) + gg_arena_bytes_for(wide) + gg_arena_bytes_for(dummy);
+    return bytes;
 }
 
 gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
 {
     if (B <= m->cap)
         return GG_OK;
-    gg_status st = gg_tensor_check_size(B, m->maxw, "batch", err);
+    const gg_graph *g = m->g;
+    size_t widest = 1;
+    for (size_t i = 0; i < g->n; i++)
+        if (m->mn[i].live && g->nodes[i].batched)
+            widest = g->nodes[i].numel > widest ? g->nodes[i].numel : widest;
+    gg_status st = gg_tensor_check_size(B, widest, "batch", err);
     if (st)
         return st;
-    size_t bytes = gg_arena_bytes_for(B * m->in) + gg_arena_bytes_for(B * m->out) +
-                   2 * gg_arena_bytes_for(B * m->maxw) +
-                   2 * gg_arena_bytes_for(gg_linear_scratch(B, m->maxw));
-    for (size_t i = 0; i < m->nlayers; i++) {
-        const layer *l = &m->layers[i];
-        bytes += l->in_place ? 0 : gg_arena_bytes_for(B * l->out);
-        if (l->spec.kind == GG_LAYER_BATCHNORM)
-            bytes += 2 * gg_arena_bytes_for(l->out);
-        if (l->spec.kind == GG_LAYER_DROPOUT)
-            bytes += gg_arena_bytes_for(B * l->out);
-    }
-    if ((st = gg_arena_reserve(&m->arena, bytes, err)))
+    if ((st = gg_arena_reserve(&m->arena, plan_bytes(m, B), err)))
         return st;
     gg_arena_reset(&m->arena);
-    m->x = gg_arena_floats(&m->arena, B * m->in);
-    m->dout = gg_arena_floats(&m->arena, B * m->out);
-    m->g[0] = gg_arena_floats(&m->arena, B * m->maxw);
-    m->g[1] = gg_arena_floats(&m->arena, B * m->maxw);
-    m->xt[0] = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->maxw));
-    m->xt[1] = gg_arena_floats(&m->arena, gg_linear_scratch(B, m->maxw));
-    float *prev = m->x;
-    for (size_t i = 0; i < m->nlayers; i++) {
-        layer *l = &m->layers[i];
-        l->y = l->in_place ? prev : gg_arena_floats(&m->arena, B * l->out);
-        if (l->spec.kind == GG_LAYER_BATCHNORM) {
-            l->mean = gg_arena_floats(&m->arena, l->out);
-            l->invstd = gg_arena_floats(&m->arena, l->out);
+    size_t tmp = 1, wide = 1, dummy = 1;
+    for (size_t i = 0; i < g->n; i++) {
+        const gg_gnode *n = &g->nodes[i];
+        gg_mnode *mn = &m->mn[i];
+        if (!mn->live || n->cfg.kind == GG_LAYER_PARAM || n->cfg.kind == GG_LAYER_CONST)
+            continue;
+        const size_t f = node_floats(m, (int)i, B);
+        if (mn->root == (int)i) {
+            mn->y = gg_arena_floats(&m->arena, f);
+            mn->dy = n->req || (int)i == m->output ? gg_arena_floats(&m->arena, f) : NULL;
         }
-        if (l->spec.kind == GG_LAYER_DROPOUT)
-            l->mask = gg_arena_floats(&m->arena, B * l->out);
-        prev = l->y;
+        tmp = f > tmp ? f : tmp;
+        size_t aux = gg_exec_aux(m, (int)i, B);
+        mn->aux = aux ? gg_arena_floats(&m->arena, aux) : NULL;
+        mn->idx = (int32_t *)mn->aux;
+        if (n->cfg.kind == GG_LAYER_LINEAR) {
+            mn->xt = gg_arena_floats(&m->arena, gg_linear_scratch(B * mn->rows, n->cfg.in));
+            wide = n->cfg.out > wide ? n->cfg.out : wide;
+            size_t d = n->cfg.out + (n->cfg.frozen ? n->cfg.in * n->cfg.out : 0);
+            dummy = d > dummy ? d : dummy;
+        }
     }
+    m->tmp = gg_arena_floats(&m->arena, tmp);
+    m->zeros = gg_arena_floats(&m->arena, wide);
+    m->dummy = gg_arena_floats(&m->arena, dummy);
+    m->dummy_n = dummy;
+    GG_ASSERT(m->dummy != NULL);  // plan_bytes and this walk carve the same blocks
+    memset(m->zeros, 0, wide * sizeof(float));
+    for (size_t i = 0; i < g->n; i++)  // aliases take their root's buffers
+        if (m->mn[i].live && m->mn[i].root != (int)i) {
+            m->mn[i].y = m->mn[m->mn[i].root].y;
+            m->mn[i].dy = m->mn[m->mn[i].root].dy;
+        }
     m->cap = B;
     m->B = 0;
     return GG_OK;
@@ -413,208 +660,45 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
 float *gg_model_input(gg_model *m, size_t B)
 {
     (void)B;
-    return m->x;
+    GG_ASSERT(B <= m->cap);
+    return m->mn[m->inputs[0]].y;
 }
 
-/* ---- BatchNorm1d and Dropout kernels ---- */
-
-/* BatchNorm1d forward, as PyTorch's CPU kernel (batch_norm_kernel.cpp): per feature, the
- * batch mean is summed in double in row order and rounded to float; squared deviations
- * (float) are summed in double; invstd = 1/sqrt(var_sum/B + eps) in double. The running
- * update (momentum m, unbiased variance var_sum/(B-1)) is in double. Then
- * y = x * alpha + beta with alpha = invstd * gamma, beta' = beta - mean * alpha in float. */
-static void bn_forward(gg_model *m, layer *l, const float *x, size_t B)
+float *gg_model_input_at(gg_model *m, int k, size_t B)
 {
-    const size_t n = l->out;
-    const gg_layer_cfg *s = &l->spec;
-    const float *gamma = s->affine ? m->params + l->w_off : NULL;
-    float *rm = s->track_running_stats ? m->bufs + l->buf_off : NULL;
-    const int batch_stats = m->training || !s->track_running_stats;
-    for (size_t j = 0; j < n; j++) {
-        float mean, invstd;
-        if (batch_stats) {
-            double sum = 0.0;
-            for (size_t r = 0; r < B; r++)
-                sum += (double)x[r * n + j];
-            mean = (float)(sum / (double)B);
-            double vs = 0.0;
-            for (size_t r = 0; r < B; r++) {
-                float d = x[r * n + j] - mean;
-                vs += (double)(d * d);
-            }
-            float var_sum = (float)vs;
-            invstd = (float)(1.0 / sqrt((double)var_sum / (double)B + s->eps));
-            if (m->training && rm && B > 1) {
-                double mom = s->momentum;
-                rm[j] = (float)(mom * (double)mean + (1.0 - mom) * (double)rm[j]);
-                double unbiased = (double)var_sum / (double)(B - 1);
-                rm[n + j] = (float)(mom * unbiased + (1.0 - mom) * (double)rm[n + j]);
-            }
-        } else {
-            mean = rm[j];
-            invstd = 1.0f / sqrtf(rm[n + j] + (float)s->eps);
-        }
-        l->mean[j] = mean;
-        l->invstd[j] = invstd;
-    }
-    for (size_t j = 0; j < n; j++) {
-        float alpha = gamma ? l->invstd[j] * gamma[j] : l->invstd[j];
-        float beta = (gamma ? gamma[n + j] : 0.0f) - l->mean[j] * alpha;
-        for (size_t r = 0; r < B; r++)
-            l->y[r * n + j] = x[r * n + j] * alpha + beta;
-    }
-}
-
-/* BatchNorm1d backward (PyTorch's CPU kernel): per feature sum = sum dy and
- * dotp = sum (x - mean) dy in double, row order; training: k = dotp invstd^2 / B,
- * dx = (dy - sum/B - (x - mean) k) invstd gamma; evaluation: dx = dy invstd gamma.
- * dgamma += dotp invstd, dbeta += sum. dx may alias dy. */
-static void bn_backward(gg_model *m, const layer *l, float *dx, const float *dy, const float *x,
-                        size_t B)
-{
-    const size_t n = l->out;
-    const float *gamma = l->spec.affine ? m->params + l->w_off : NULL;
-    float *dgamma = l->spec.affine ? m->grads + l->w_off : NULL;
-    const int batch_stats = m->fwd_training || !l->spec.track_running_stats;
-    for (size_t j = 0; j < n; j++) {
-        const float mean = l->mean[j], invstd = l->invstd[j], w = gamma ? gamma[j] : 1.0f;
-        double sum = 0.0, dotp = 0.0;
-        for (size_t r = 0; r < B; r++) {
-            sum += (double)dy[r * n + j];
-            dotp += (double)((x[r * n + j] - mean) * dy[r * n + j]);
-        }
-        if (dx && batch_stats) {
-            float k = (float)dotp * invstd * invstd / (float)B;
-            float grad_mean = (float)(sum / (double)B);
-            for (size_t r = 0; r < B; r++) {
-                float d = (x[r * n + j] - mean) * k;
-                dx[r * n + j] = (dy[r * n + j] - grad_mean - d) * invstd * w;
-            }
-        } else if (dx) {
-            for (size_t r = 0; r < B; r++)
-                dx[r * n + j] = dy[r * n + j] * invstd * w;
-        }
-        if (dgamma) {
-            dgamma[j] += (float)(dotp * (double)invstd);
-            dgamma[n + j] += (float)sum;
-        }
-    }
-}
-
-/* Dropout forward (torch _dropout_impl): training with p > 0 keeps an element when a
- * uniform draw u < 1 - p and scales kept ones by 1/(1-p) (in float, as noise.div_(1-p));
- * otherwise the identity without draws. */
-static void dropout_forward(gg_model *m, layer *l, const float *x, size_t B)
-{
-    const size_t cnt = B * l->out;
-    const double p = l->spec.p;
-    if (!m->training || p == 0.0) {
-        if (l->y != x)
-            memcpy(l->y, x, cnt * sizeof *x);
-        return;
-    }
-    const float scale = 1.0f / (float)(1.0 - p);
-    const float *keep = l->pending && l->pending_B == B ? l->pending : NULL;
-    for (size_t k = 0; k < cnt; k++) {
-        int kept = keep ? keep[k] != 0.0f : gg_rng_uniform(&m->drop_rng) < 1.0 - p;
-        l->mask[k] = kept ? scale : 0.0f;
-        l->y[k] = x[k] * l->mask[k];
-    }
-    gg_free(l->pending);
-    l->pending = NULL;
-}
-
-gg_status gg_model_dropout_mask(gg_model *m, size_t layer_i, const float *keep, size_t B,
-                                gg_err *err)
-{
-    if (layer_i >= m->nlayers || m->layers[layer_i].spec.kind != GG_LAYER_DROPOUT)
-        return gg_err_set(err, GG_EINVAL, "layer %zu is not a dropout layer", layer_i + 1);
-    layer *l = &m->layers[layer_i];
-    if (B == 0)
-        return gg_err_set(err, GG_EINVAL, "mask must have >= 1 rows, got 0");
-    gg_status st = gg_tensor_check_size(B, l->out, "dropout mask", err);
-    if (st)
-        return st;
-    for (size_t k = 0; k < B * l->out; k++)
-        if (keep[k] != 0.0f && keep[k] != 1.0f)
-            return gg_err_set(err, GG_EINVAL, "mask values must be 0 or 1, got %g at %zu",
-                              (double)keep[k], k + 1);
-    float *copy = gg_malloc(B * l->out, sizeof *copy);
-    if (!copy)
-        return gg_err_set(err, GG_ENOMEM, "out of memory for a %zu x %zu mask", B, l->out);
-    memcpy(copy, keep, B * l->out * sizeof *copy);
-    gg_free(l->pending);
-    l->pending = copy;
-    l->pending_B = B;
-    return GG_OK;
+    (void)B;
+    GG_ASSERT(k >= 0 && k < m->ninputs && B <= m->cap);
+    return m->mn[m->inputs[k]].y;
 }
 
 /* ---- forward and backward ---- */
 
-static int is_relu(const layer *l)
-{
-    return l->spec.kind == GG_LAYER_ACT && l->spec.act == GG_ACT_RELU;
-}
-
-/* Whether layer i (Linear) is followed by a ReLU writing over its output. */
-static int fused_relu(const gg_model *m, size_t i)
-{
-    return i + 1 < m->nlayers && is_relu(&m->layers[i + 1]) && m->layers[i + 1].in_place;
-}
-
 const float *gg_model_run(gg_model *m, size_t B)
 {
-    const float *x = m->x;
+    GG_ASSERT(B >= 1 && B <= m->cap);
     m->fwd_training = m->training;
-    int cur = 0, ready = 0;  // m->xt[cur] already holds x transposed (a Linear's yt)
-    for (size_t i = 0; i < m->nlayers; i++) {
-        layer *l = &m->layers[i];
-        if (l->spec.kind != GG_LAYER_LINEAR)
-            ready = 0;
-        switch (l->spec.kind) {
-        case GG_LAYER_LINEAR: {
-            const float *W = m->params + l->w_off;
-            // A ReLU writing over this output is fused into the kernel's epilogue; a Linear
-            // right after gets this one's output already transposed.
-            const int relu = fused_relu(m, i);
-            const size_t next = i + 1 + (size_t)relu;
-            const int chain = gg_linear_transposes(m->isa) && next < m->nlayers &&
-                              m->layers[next].spec.kind == GG_LAYER_LINEAR;
-            gg_linear_forward(m->isa, l->y, x, W, W + l->in * l->out, B, l->in, l->out, relu,
-                              m->xt[cur], ready, chain ? m->xt[1 - cur] : NULL);
-            cur = chain ? 1 - cur : cur;
-            ready = chain;
-            if (relu)  // the ReLU's output is this buffer: x = l->y below is the same
-                l = &m->layers[++i];
-            break;
-        }
-        case GG_LAYER_ACT:
-            gg_act_forward(l->spec.act, &l->spec.ap, l->y, x, B * l->out);
-            break;
-        case GG_LAYER_BATCHNORM:
-            bn_forward(m, l, x, B);
-            break;
-        case GG_LAYER_DROPOUT:
-            dropout_forward(m, l, x, B);
-            break;
-        }
-        x = l->y;
+    const int n = m->output + 1;
+    for (int i = 0; i < n; i++) {
+        gg_mnode *mn = &m->mn[i];
+        if (!mn->live || mn->skip_fwd || is_leaf(m->g->nodes[i].cfg.kind))
+            continue;
+        gg_exec_forward(m, i, B);
     }
     m->B = B;
-    return x;
+    return m->mn[m->mn[m->output].root].y;
 }
 
 gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **y, gg_err *err)
 {
     if (B == 0)
         return gg_err_set(err, GG_EINVAL, "batch must have >= 1 rows, got 0");
-    if (B == 1 && m->training && m->has_bn)
+    if (B * m->bn_min_spatial == 1 && m->training)
         return gg_err_set(err, GG_EINVAL,
                           "batchnorm1d needs more than 1 row per batch in training mode, got 1");
     gg_status st = gg_model_reserve(m, B, err);
     if (st)
         return st;
-    memcpy(m->x, x, B * m->in * sizeof(float));
+    memcpy(m->mn[m->inputs[0]].y, x, B * gg_model_in(m) * sizeof(float));
     *y = gg_model_run(m, B);
     return GG_OK;
 }
@@ -622,49 +706,51 @@ gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **
 void gg_model_backward(gg_model *m, const float *dy)
 {
     const size_t B = m->B;
-    const float *g = dy;
-    for (size_t i = m->nlayers; i-- > 0;) {
-        const layer *l = &m->layers[i];
-        const float *x = i ? m->layers[i - 1].y : m->x;
-        if (l->spec.kind == GG_LAYER_LINEAR) {
-            float *W = m->params + l->w_off, *dW = m->grads + l->w_off;
-            float *dx = i ? (g == m->g[0] ? m->g[1] : m->g[0]) : NULL;
-            // A ReLU below this layer is fused: dx is masked by its output, and skipped.
-            const float *mask = i && is_relu(&m->layers[i - 1]) ? m->layers[i - 1].y : NULL;
-            gg_linear_backward(m->isa, dx, dW, dW + l->in * l->out, g, x, W, mask, B, l->in,
-                               l->out);
-            g = dx;
-            if (mask)
-                i--;
+    GG_ASSERT(B >= 1);
+    gg_mnode *o = &m->mn[m->mn[m->output].root];
+    if (dy != o->dy)
+        memcpy(o->dy, dy, node_floats(m, m->output, B) * sizeof(float));
+    for (int i = 0; i <= m->output; i++)
+        if (m->mn[i].zero_dy && m->mn[i].root != m->mn[m->output].root)
+            memset(m->mn[i].dy, 0, node_floats(m, i, B) * sizeof(float));
+    for (int i = m->output; i >= 0; i--) {
+        const gg_mnode *mn = &m->mn[i];
+        const gg_gnode *n = &m->g->nodes[i];
+        if (!mn->live || mn->skip_bwd || !n->req || is_leaf(n->cfg.kind))
             continue;
-        }
-        // Element-wise layers write in place when g is already scratch; the caller's dy is
-        // never written.
-        float *dst = (g == m->g[1]) ? m->g[1] : m->g[0];
-        const size_t cnt = B * l->out;
-        switch (l->spec.kind) {
-        case GG_LAYER_ACT:
-            gg_act_backward(l->spec.act, &l->spec.ap, dst, g,
-                            gg_act_needs_input(l->spec.act, &l->spec.ap) ? x : NULL, l->y, cnt);
-            break;
-        case GG_LAYER_BATCHNORM:
-            bn_backward(m, l, dst, g, x, B);
-            break;
-        case GG_LAYER_DROPOUT:
-            if (m->fwd_training && l->spec.p != 0.0)
-                for (size_t k = 0; k < cnt; k++)
-                    dst[k] = g[k] * l->mask[k];
-            else if (dst != g)
-                memcpy(dst, g, cnt * sizeof *dst);
-            break;
-        default:
-            break;
-        }
-        g = dst;
+        gg_exec_backward(m, i, B);
     }
 }
 
 void gg_model_zero_grad(gg_model *m)
 {
     memset(m->grads, 0, m->nparams * sizeof(float));
+}
+
+gg_status gg_model_dropout_mask(gg_model *m, size_t layer_i, const float *keep, size_t B,
+                                gg_err *err)
+{
+    if (layer_i >= (size_t)m->nlayers ||
+        m->g->nodes[m->layer_node[layer_i]].cfg.kind != GG_LAYER_DROPOUT)
+        return gg_err_set(err, GG_EINVAL, "layer %zu is not a dropout layer", layer_i + 1);
+    const int i = m->layer_node[layer_i];
+    gg_mnode *mn = &m->mn[i];
+    const size_t w = m->g->nodes[i].numel;
+    if (B == 0)
+        return gg_err_set(err, GG_EINVAL, "mask must have >= 1 rows, got 0");
+    gg_status st = gg_tensor_check_size(B, w, "dropout mask", err);
+    if (st)
+        return st;
+    for (size_t k = 0; k < B * w; k++)
+        if (keep[k] != 0.0f && keep[k] != 1.0f)
+            return gg_err_set(err, GG_EINVAL, "mask values must be 0 or 1, got %g at %zu",
+                              (double)keep[k], k + 1);
+    float *copy = gg_malloc(B * w, sizeof *copy);
+    if (!copy)
+        return gg_err_set(err, GG_ENOMEM, "out of memory for a %zu x %zu mask", B, w);
+    memcpy(copy, keep, B * w * sizeof *copy);
+    gg_free(mn->pending);
+    mn->pending = copy;
+    mn->pending_B = B;
+    return GG_OK;
 }

@@ -23,20 +23,14 @@
 #include <stdint.h>
 
 #include "act.h"
+#include "graph.h"
 #include "init.h"
 #include "isa.h"
 #include "rng.h"
 #include "status.h"
 
-/* Largest number of layers a model may have. */
+/* Largest number of layers a sequential model may have (gg_model_new_cfg). */
 #define GG_MODEL_MAX_LAYERS 256
-
-typedef enum gg_layer_kind {
-    GG_LAYER_LINEAR,
-    GG_LAYER_ACT,
-    GG_LAYER_BATCHNORM,  /* BatchNorm1d over (B, in) */
-    GG_LAYER_DROPOUT
-} gg_layer_kind;
 
 /* A layer by kind and widths; gg_model_new gives every layer PyTorch's default options. */
 typedef struct gg_layer_spec {
@@ -46,30 +40,23 @@ typedef struct gg_layer_spec {
     gg_act act;      /* GG_LAYER_ACT only */
 } gg_layer_spec;
 
-/* A layer with all its options (gg_model_new_cfg). The first four fields are those of
- * gg_layer_spec; gg_layer_defaults fills the rest with PyTorch's defaults. */
-typedef struct gg_layer_cfg {
-    gg_layer_kind kind;
-    size_t in, out;
-    gg_act act;
-    gg_act_param ap;         /* GG_LAYER_ACT: parameters (gg_act_defaults) */
-    gg_init init;            /* Linear: initialisation (PyTorch's default) */
-    double p;                /* Dropout: drop probability in [0, 1) (0.5) */
-    double eps;              /* BatchNorm1d: > 0 (1e-5) */
-    double momentum;         /* BatchNorm1d: in [0, 1] (0.1) */
-    int affine;              /* BatchNorm1d: learnable gamma and beta (1) */
-    int track_running_stats; /* BatchNorm1d: keep running stats (1); without, evaluation
-                              * mode normalises with batch statistics too */
-} gg_layer_cfg;
-
 typedef struct gg_model gg_model;
 
 /* The configuration of spec s with PyTorch's defaults for everything else. */
 gg_layer_cfg gg_layer_defaults(gg_layer_spec s);
 
-/* Build a model from n layer configurations; the first layer must be Linear and widths
- * must chain. Linear parameters are zero until gg_model_init; BatchNorm gamma = 1,
- * beta = 0, running mean 0 and variance 1. GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
+/* Compile graph g (graph.h) into a model computing node `output` from g's input nodes (in
+ * creation order). Takes ownership of g on success (freed with the model); on failure g
+ * stays the caller's. Nodes the output does not depend on are dropped. Parameters are
+ * zero until gg_model_init; norms start at gamma = 1, beta = 0, running mean 0 and variance
+ * 1. The Linear/conv kernels use gg_isa_best() until gg_model_set_isa. GG_EINVAL (an output
+ * that is a leaf), GG_ENOMEM. */
+gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err);
+
+/* Build a sequential model from n layer configurations (Linear, activations, BatchNorm1d,
+ * Dropout; every kind gg_graph_layer takes with one input); the first layer must be Linear
+ * (it fixes the input width) and widths must chain. As gg_model_compile otherwise.
+ * GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
 gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *cfgs, size_t n, gg_err *err);
 
 /* gg_model_new_cfg with gg_layer_defaults of each spec. */
@@ -157,9 +144,9 @@ float *gg_model_dout(gg_model *m);
 /* Batch size of the last forward (0 before any). */
 size_t gg_model_batch(const gg_model *m);
 
-/* Instruction set of the model's Linear kernels: chosen at gg_model_new from GGLAB_ISA
- * (isa.h; a bad value fails the build of the model with GG_EINVAL). Every path gives the
- * same bits; only speed differs. */
+/* Instruction set of the model's Linear and conv kernels: gg_isa_best() at construction;
+ * the caller chooses another with gg_model_set_isa (the Lua host from GGLAB_ISA). Every
+ * path gives the same bits; only speed differs. */
 gg_isa gg_model_isa(const gg_model *m);
 
 /* Switch the Linear kernels to isa; GG_EINVAL when this CPU or build lacks it. */
@@ -180,5 +167,38 @@ gg_rng *gg_model_dropout_rng(gg_model *m);
  * copied. GG_EINVAL if layer is not a Dropout or a value is not 0/1; GG_ENOMEM. */
 gg_status gg_model_dropout_mask(gg_model *m, size_t layer, const float *keep, size_t B,
                                 gg_err *err);
+
+/* ---- graph view (any model; sequential ones too) ---- */
+
+/* The model's graph (nodes, shapes, cfgs: graph.h queries), owned by the model. */
+const gg_graph *gg_model_graph(const gg_model *m);
+
+/* Node of layer i (0-based among non-leaf nodes, creation order) and of the output. */
+int gg_model_layer_node(const gg_model *m, size_t i);
+int gg_model_output_node(const gg_model *m);
+
+/* Output of node `node` in the last forward (its batch rows as that forward ran), NULL
+ * before any reserve or for a node the output does not depend on. A ReLU fused into a
+ * Linear and a view share their input's buffer. Diagnostics only. */
+const float *gg_model_node_output(const gg_model *m, int node);
+
+/* Number of input nodes; the input buffer k (< ninputs) for the next gg_model_run, B
+ * reserved. gg_model_input is input 0. */
+int gg_model_ninputs(const gg_model *m);
+float *gg_model_input_at(gg_model *m, int k, size_t B);
+
+/* Per-sample shapes (without the batch) of input 0 and of the output; for an unbatched
+ * output (a loss graph's scalar) the whole shape. */
+gg_shape gg_model_input_shape(const gg_model *m);
+gg_shape gg_model_output_shape(const gg_model *m);
+int gg_model_output_batched(const gg_model *m);
+
+/* Full shape of parameter tensor k, its param node, and whether it is trainable. */
+gg_shape gg_model_tensor_shape(const gg_model *m, size_t k);
+int gg_model_tensor_node(const gg_model *m, size_t k);
+int gg_model_tensor_trainable(const gg_model *m, size_t k);
+
+/* Number of trainable parameter floats (frozen tensors excluded). */
+size_t gg_model_ntrainable(const gg_model *m);
 
 #endif

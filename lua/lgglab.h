@@ -57,6 +57,11 @@ const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
 /* Describe the value at idx for messages: "-1", "'abc'", "a table", "nil". */
 const char *lg_describe(lua_State *L, int idx);
 
+/* The instruction-set path GGLAB_ISA names (gg_isa_parse of the environment variable; unset
+ * or "auto": the best supported). The core never reads the environment: models get it from
+ * here (lsys.c). */
+gg_status lg_isa_from_env(gg_isa *isa, gg_err *err);
+
 /* Raise "<fname>: <err.msg>" from a failed core call. */
 int lg_fail(lua_State *L, const char *fname, const gg_err *err);
 

@@ -159,7 +159,7 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
     static const char *const sp_keys[] = {"kind", "in", "out", "beta", "threshold", NULL};
     static const char *const approx[] = {"none", "tanh", NULL};
     idx = lua_absindex(L, idx);
-    *s = (gg_layer_cfg){0};
+    *s = gg_layer_defaults_of(GG_LAYER_LINEAR);
     lua_getfield(L, idx, "kind");                            /* stack: ... kind */
     const char *k = lua_tostring(L, -1);
     gg_act a;
@@ -270,7 +270,12 @@ static int nn_sequential(lua_State *L)
         lua_pop(L, 2);                                       /* ... model specs */
     }
     gg_err err;
+    gg_isa isa;
+    if (lg_isa_from_env(&isa, &err))
+        return luaL_error(L, "%s: %s", fname, err.msg);
     if (gg_model_new_cfg(&lm->m, specs, (size_t)n, &err))
+        return lg_fail(L, fname, &err);
+    if (gg_model_set_isa(lm->m, isa, &err))
         return lg_fail(L, fname, &err);
     lua_pop(L, 1);                                           /* stack: layers opts model */
     gg_rng *r = lg_rng_for(L, 2, fname);                     /* stack: ... model rng */
@@ -547,6 +552,9 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
     case GG_LAYER_ACT:
         lua_pushstring(L, s->act == GG_ACT_GELU_TANH ? "gelu" : gg_act_name(s->act));
         break;
+    default:
+        lua_pushstring(L, gg_layer_name(s));
+        break;
     }
     lua_setfield(L, -2, "kind");
     lua_pushinteger(L, (lua_Integer)s->in);
@@ -581,6 +589,8 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
             lua_pushstring(L, s->act == GG_ACT_GELU ? "none" : "tanh");
             lua_setfield(L, -2, "approximate");
         }
+        break;
+    default:
         break;
     }
 }
@@ -654,6 +664,9 @@ static int model_tostring(lua_State *L)
                 }
                 luaL_addstring(&b, ")");
             }
+            break;
+        default:
+            luaL_addstring(&b, gg_layer_name(&s));
             break;
         }
     }

@@ -161,6 +161,11 @@ static int sys_sha256_file(lua_State *L)
     return 1;
 }
 
+gg_status lg_isa_from_env(gg_isa *isa, gg_err *err)
+{
+    return gg_isa_parse(getenv("GGLAB_ISA"), isa, err);
+}
+
 /* gg.isa() -> name of the instruction-set path new models use ("avx512", "avx2",
  * "generic"): the best this CPU supports, or what GGLAB_ISA names. Raises the error of a
  * bad GGLAB_ISA (the command line checks it before starting a sweep). */
@@ -168,7 +173,7 @@ static int sys_isa(lua_State *L)
 {
     gg_isa isa;
     gg_err err;
-    if (gg_isa_from_env(&isa, &err))
+    if (lg_isa_from_env(&isa, &err))
         return luaL_error(L, "%s", err.msg);
     lua_pushstring(L, gg_isa_name(isa));
     return 1;
