@@ -77,6 +77,18 @@ static gg_status check_cfg(const gg_diag_cfg *c, gg_err *err)
     return GG_OK;
 }
 
+/* Whether parameter tensor k is the weight of a Linear or conv layer (the tensors the
+ * per-layer records follow, in model order). */
+static int is_weight(const gg_model *m, size_t k)
+{
+    int role;
+    int owner = gg_model_tensor_owner(m, k, &role);
+    if (owner < 0 || role != 0)
+        return 0;
+    gg_layer_kind kind = gg_graph_cfg(gg_model_graph(m), owner)->kind;
+    return kind == GG_LAYER_LINEAR || kind == GG_LAYER_CONV;
+}
+
 /* f(5) and f(-5) as act's forward kernel computes them. */
 static void act_bounds(gg_act a, float *hi, float *lo)
 {
@@ -99,9 +111,8 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     d->cfg = *cfg;
     d->np = gg_model_nparams(m);
     d->nbuf = gg_model_nbuffers(m);
-    const size_t nl = gg_model_layers(m);
-    for (size_t i = 0; i < nl; i++)
-        d->nlin += gg_model_layer(m, i).kind == GG_LAYER_LINEAR;
+    for (size_t k = 0; k < gg_model_ntensors(m); k++)
+        d->nlin += is_weight(m, k);
     d->lin = gg_calloc(d->nlin, sizeof *d->lin);
     d->nt = gg_model_ntensors(m);
     d->tens = gg_calloc(d->nt, sizeof *d->tens);
@@ -122,19 +133,12 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
         gg_model_tensor_info(m, k, &off, &rows, &cols);
         d->tens[k] = (tensor_info){off, rows * cols, -1};
     }
-    // Linear weights: tensor k of the model is W when its layer is Linear (tensors come in
-    // pairs per Linear and per affine BatchNorm, in layer order).
-    size_t k = 0, j = 0;
-    for (size_t i = 0; i < nl; i++) {
-        gg_layer_cfg c = gg_model_layer_cfg(m, i);
-        if (c.kind == GG_LAYER_LINEAR) {
+    // Weights of Linear and conv layers, in model order.
+    for (size_t k = 0, j = 0; k < d->nt; k++)
+        if (is_weight(m, k)) {
             d->tens[k].lin = (long)j;
             d->lin[j++] = (lin_info){d->tens[k].off, d->tens[k].n};
-            k += 2;
-        } else if (c.kind == GG_LAYER_BATCHNORM && c.affine) {
-            k += 2;
         }
-    }
     act_bounds(GG_ACT_SIGMOID, &d->sig_hi, &d->sig_lo);
     act_bounds(GG_ACT_TANH, &d->tanh_hi, &d->tanh_lo);
     *out = d;
@@ -367,7 +371,7 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
 {
     d->t++;
     if (d->classify)
-        gg_diag_accuracy_count(&cfg->loss, gg_model_layer_output(m, gg_model_layers(m) - 1), y,
+        gg_diag_accuracy_count(&cfg->loss, gg_model_node_output(m, gg_model_output_node(m)), y,
                                B, gg_model_out(m), &d->correct, &d->total);
     const size_t K = d->cfg.sharpness_every;
     d->active = d->t % (long)d->cfg.every == 0 || (K && d->t % (long)K == 0);

@@ -12,6 +12,7 @@
 #include "graph_impl.h"
 #include "linear.h"
 #include "mem.h"
+#include "norm.h"
 
 /* ---- buffers ---- */
 
@@ -127,102 +128,124 @@ static void act_backward(gg_model *m, int i, size_t B)
     finish_dx(m, i, 0, cnt);
 }
 
-/* ---- BatchNorm (B, C) ---- */
+/* ---- norms (norm.h) ---- */
 
-/* BatchNorm1d forward, as PyTorch's CPU kernel (batch_norm_kernel.cpp): per feature, the
- * batch mean is summed in double in row order and rounded to float; squared deviations
- * (float) are summed in double; invstd = 1/sqrt(var_sum/B + eps) in double. The running
- * update (momentum m, unbiased variance var_sum/(B-1)) is in double. Then
- * y = x * alpha + beta with alpha = invstd * gamma, beta' = beta - mean * alpha in float.
- * aux holds mean (C) then invstd (C). */
+/* (B, C, S) of a node's input: channels on dim 1, S the rest per sample. */
+static void bcs(const gg_gnode *x, size_t *C, size_t *S)
+{
+    *C = x->shape.dim[1];
+    *S = x->numel / *C;
+}
+
+/* aux: mean (C) then invstd (C). */
 static void bn_forward(gg_model *m, int i, size_t B)
 {
     const gg_gnode *nd = node(m, i);
-    const gg_layer_cfg *s = &nd->cfg;
-    gg_mnode *mn = &m->mn[i];
-    const size_t n = nd->shape.dim[1];
-    const float *x = in_y(m, i, 0);
-    const float *gamma = s->affine ? in_y(m, i, 1) : NULL;
-    const float *beta = s->affine ? in_y(m, i, 2) : NULL;
-    float *rm = s->track_running_stats ? m->bufs + nd->b_off : NULL;
-    float *mean = mn->aux, *invstd = mn->aux + n;
-    const int batch_stats = m->training || !s->track_running_stats;
-    for (size_t j = 0; j < n; j++) {
-        float mu, is;
-        if (batch_stats) {
-            double sum = 0.0;
-            for (size_t r = 0; r < B; r++)
-                sum += (double)x[r * n + j];
-            mu = (float)(sum / (double)B);
-            double vs = 0.0;
-            for (size_t r = 0; r < B; r++) {
-                float d = x[r * n + j] - mu;
-                vs += (double)(d * d);
-            }
-            float var_sum = (float)vs;
-            is = (float)(1.0 / sqrt((double)var_sum / (double)B + s->eps));
-            if (m->training && rm && B > 1) {
-                double mom = s->momentum;
-                rm[j] = (float)(mom * (double)mu + (1.0 - mom) * (double)rm[j]);
-                double unbiased = (double)var_sum / (double)(B - 1);
-                rm[n + j] = (float)(mom * unbiased + (1.0 - mom) * (double)rm[n + j]);
-            }
-        } else {
-            mu = rm[j];
-            is = 1.0f / sqrtf(rm[n + j] + (float)s->eps);
-        }
-        mean[j] = mu;
-        invstd[j] = is;
-    }
-    for (size_t j = 0; j < n; j++) {
-        float alpha = gamma ? invstd[j] * gamma[j] : invstd[j];
-        float b = (beta ? beta[j] : 0.0f) - mean[j] * alpha;
-        for (size_t r = 0; r < B; r++)
-            mn->y[r * n + j] = x[r * n + j] * alpha + b;
-    }
+    const gg_layer_cfg *c = &nd->cfg;
+    size_t C, S;
+    bcs(nd, &C, &S);
+    float *rm = c->track_running_stats ? m->bufs + nd->b_off : NULL;
+    gg_batchnorm_forward(m->mn[i].y, m->mn[i].aux, m->mn[i].aux + C, rm, rm ? rm + C : NULL,
+                         in_y(m, i, 0), c->affine ? in_y(m, i, 1) : NULL,
+                         c->affine ? in_y(m, i, 2) : NULL, B, C, S, m->training, c->eps,
+                         c->momentum);
 }
 
-/* BatchNorm1d backward (PyTorch's CPU kernel): per feature sum = sum dy and
- * dotp = sum (x - mean) dy in double, row order; training: k = dotp invstd^2 / B,
- * dx = (dy - sum/B - (x - mean) k) invstd gamma; evaluation: dx = dy invstd gamma.
- * dgamma += dotp invstd, dbeta += sum. */
 static void bn_backward(gg_model *m, int i, size_t B)
 {
     const gg_gnode *nd = node(m, i);
-    const gg_layer_cfg *s = &nd->cfg;
-    const gg_mnode *mn = &m->mn[i];
-    const size_t n = nd->shape.dim[1];
-    const float *x = in_y(m, i, 0), *dy = mn->dy;
-    const float *gamma = s->affine ? in_y(m, i, 1) : NULL;
-    float *dgamma = s->affine ? in_dy(m, i, 1) : NULL;
-    float *dbeta = s->affine ? in_dy(m, i, 2) : NULL;
-    const float *mean = mn->aux, *invstd = mn->aux + n;
+    const gg_layer_cfg *c = &nd->cfg;
+    size_t C, S;
+    bcs(nd, &C, &S);
     float *dx = dx_target(m, i, 0);
-    const int batch_stats = m->fwd_training || !s->track_running_stats;
-    for (size_t j = 0; j < n; j++) {
-        const float mu = mean[j], is = invstd[j], w = gamma ? gamma[j] : 1.0f;
-        double sum = 0.0, dotp = 0.0;
-        for (size_t r = 0; r < B; r++) {
-            sum += (double)dy[r * n + j];
-            dotp += (double)((x[r * n + j] - mu) * dy[r * n + j]);
-        }
-        if (dx && batch_stats) {
-            float k = (float)dotp * is * is / (float)B;
-            float grad_mean = (float)(sum / (double)B);
-            for (size_t r = 0; r < B; r++) {
-                float d = (x[r * n + j] - mu) * k;
-                dx[r * n + j] = (dy[r * n + j] - grad_mean - d) * is * w;
-            }
-        } else if (dx) {
-            for (size_t r = 0; r < B; r++)
-                dx[r * n + j] = dy[r * n + j] * is * w;
-        }
-        if (dgamma)
-            dgamma[j] += (float)(dotp * (double)is);
-        if (dbeta)
-            dbeta[j] += (float)sum;
-    }
-    finish_dx(m, i, 0, B * n);
+    gg_batchnorm_backward(dx, 0, c->affine ? in_dy(m, i, 1) : NULL,
+                          c->affine ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
+                          m->mn[i].aux, m->mn[i].aux + C, c->affine ? in_y(m, i, 1) : NULL, B,
+                          C, S, m->fwd_training || !c->track_running_stats);
+    finish_dx(m, i, 0, B * nd->numel);
+}
+
+/* LayerNorm over the last D = prod(normalized_shape) elements; aux: mean (R), rstd (R). */
+static void ln_sizes(const gg_model *m, int i, size_t B, size_t *R, size_t *D)
+{
+    const gg_gnode *nd = node(m, i);
+    *D = gg_shape_sample_numel(&nd->cfg.shape, 0);
+    *R = count(m, i, B) / *D;
+}
+
+static void ln_forward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    size_t R, D;
+    ln_sizes(m, i, B, &R, &D);
+    gg_layernorm_forward(m->mn[i].y, m->mn[i].aux, m->mn[i].aux + R, in_y(m, i, 0),
+                         c->affine ? in_y(m, i, 1) : NULL, c->affine ? in_y(m, i, 2) : NULL, R, D,
+                         c->eps);
+}
+
+static void ln_backward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    size_t R, D;
+    ln_sizes(m, i, B, &R, &D);
+    gg_layernorm_backward(dx_target(m, i, 0), 0, c->affine ? in_dy(m, i, 1) : NULL,
+                          c->affine ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
+                          m->mn[i].aux, m->mn[i].aux + R, c->affine ? in_y(m, i, 1) : NULL, R, D);
+    finish_dx(m, i, 0, R * D);
+}
+
+/* GroupNorm; aux: mean (B*G), rstd (B*G). */
+static void gn_forward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *nd = node(m, i);
+    const gg_layer_cfg *c = &nd->cfg;
+    size_t C, S;
+    bcs(nd, &C, &S);
+    gg_groupnorm_forward(m->mn[i].y, m->mn[i].aux, m->mn[i].aux + B * c->groups, in_y(m, i, 0),
+                         c->affine ? in_y(m, i, 1) : NULL, c->affine ? in_y(m, i, 2) : NULL, B, C,
+                         S, c->groups, c->eps);
+}
+
+static void gn_backward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *nd = node(m, i);
+    const gg_layer_cfg *c = &nd->cfg;
+    size_t C, S;
+    bcs(nd, &C, &S);
+    gg_groupnorm_backward(dx_target(m, i, 0), 0, c->affine ? in_dy(m, i, 1) : NULL,
+                          c->affine ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
+                          m->mn[i].aux, m->mn[i].aux + B * c->groups,
+                          c->affine ? in_y(m, i, 1) : NULL, B, C, S, c->groups);
+    finish_dx(m, i, 0, B * nd->numel);
+}
+
+/* Softmax / LogSoftmax over cfg.dim: (outer, n, inner). */
+static void sm_sizes(const gg_model *m, int i, size_t B, size_t *outer, size_t *n, size_t *inner)
+{
+    const gg_gnode *nd = node(m, i);
+    const int d = nd->cfg.dim;
+    *n = nd->shape.dim[d];
+    *inner = 1;
+    for (int k = d + 1; k < nd->shape.ndim; k++)
+        *inner *= nd->shape.dim[k];
+    *outer = count(m, i, B) / (*n * *inner);
+}
+
+static void sm_forward(gg_model *m, int i, size_t B)
+{
+    size_t o, n, in;
+    sm_sizes(m, i, B, &o, &n, &in);
+    gg_softmax_forward(m->mn[i].y, in_y(m, i, 0), o, n, in, node(m, i)->cfg.log);
+}
+
+static void sm_backward(gg_model *m, int i, size_t B)
+{
+    size_t o, n, in;
+    sm_sizes(m, i, B, &o, &n, &in);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_softmax_backward(dx, m->mn[i].acc[0], m->mn[i].dy, m->mn[i].y, o, n, in,
+                            node(m, i)->cfg.log);
 }
 
 /* ---- Dropout ---- */
@@ -275,6 +298,10 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
     switch (n->cfg.kind) {
     case GG_LAYER_BATCHNORM:
         return 2 * n->shape.dim[1];
+    case GG_LAYER_LAYERNORM:
+        return 2 * (count(m, i, B) / gg_shape_sample_numel(&n->cfg.shape, 0));
+    case GG_LAYER_GROUPNORM:
+        return 2 * B * n->cfg.groups;
     case GG_LAYER_DROPOUT:
         return count(m, i, B);
     default:
@@ -293,7 +320,10 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_CONST:
         return 1;
     case GG_LAYER_BATCHNORM:
-        return n->shape.ndim == 2;
+    case GG_LAYER_LAYERNORM:
+    case GG_LAYER_GROUPNORM:
+    case GG_LAYER_SOFTMAX:
+        return 1;
     case GG_LAYER_DROPOUT:
         return !n->cfg.channel_wise;
     default:
@@ -307,6 +337,9 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_LINEAR: linear_forward(m, i, B); break;
     case GG_LAYER_ACT: act_forward(m, i, B); break;
     case GG_LAYER_BATCHNORM: bn_forward(m, i, B); break;
+    case GG_LAYER_LAYERNORM: ln_forward(m, i, B); break;
+    case GG_LAYER_GROUPNORM: gn_forward(m, i, B); break;
+    case GG_LAYER_SOFTMAX: sm_forward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
@@ -318,6 +351,9 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_LINEAR: linear_backward(m, i, B); break;
     case GG_LAYER_ACT: act_backward(m, i, B); break;
     case GG_LAYER_BATCHNORM: bn_backward(m, i, B); break;
+    case GG_LAYER_LAYERNORM: ln_backward(m, i, B); break;
+    case GG_LAYER_GROUPNORM: gn_backward(m, i, B); break;
+    case GG_LAYER_SOFTMAX: sm_backward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }

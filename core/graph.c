@@ -328,6 +328,9 @@ static gg_status infer_linear(ctx *k, gg_err *err)
     if (last != c->in)
         return FAIL(GG_ESHAPE, "%s expects %zu inputs but the previous layer gives %zu", k->pre,
                     c->in, last);
+    gg_status st = gg_tensor_check_size(c->out, c->in, "linear weight", err);
+    if (st)
+        return st;
     k->s = x->shape;
     k->s.dim[k->s.ndim - 1] = c->out;
     k->batched = x->batched;
@@ -956,11 +959,10 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         if (ps->ndim == 0)
             continue;
         int pn;
-        gg_err sub;
-        if ((st = add_param(g, ps, NULL, !c.frozen, &pn, &sub))) {
+        if ((st = add_param(g, ps, NULL, !c.frozen, &pn, err))) {
             g->n = n0;  // drop the params this layer added
             g->nparams = np0;
-            return gg_err_set(err, st, "%s %s", k.pre, sub.msg);
+            return st;
         }
         g->nodes[pn].role = r;
         in[nin + nparams++] = pn;

@@ -9,7 +9,8 @@ static const char *const kind_names[GG_INIT_COUNT] = {
     "constant", "normal", "uniform", "glorot_uniform"};
 static const char *const nonlin_names[GG_NONLIN_COUNT] = {
     "leaky_relu", "linear", "sigmoid", "tanh", "relu", "selu"};
-static const char *const bias_names[GG_BIAS_COUNT] = {"default", "zeros", "constant"};
+static const char *const bias_names[GG_BIAS_COUNT] = {"default", "zeros", "constant", "normal",
+                                                       "uniform"};
 
 static int parse(const char *const *names, int n, const char *name)
 {
@@ -91,7 +92,9 @@ gg_status gg_init_check(const gg_init *in, gg_err *err)
         return gg_err_set(err, GG_EINVAL, "unknown bias init %d", (int)in->bias);
     const struct { const char *name; double v; } f[] = {
         {"gain", in->gain}, {"a", in->a}, {"b", in->b}, {"mean", in->mean}, {"std", in->std},
-        {"value", in->value}, {"scale", in->scale}, {"bias_value", in->bias_value}};
+        {"value", in->value}, {"scale", in->scale}, {"bias_value", in->bias_value},
+        {"bias_mean", in->bias_mean}, {"bias_std", in->bias_std}, {"bias_a", in->bias_a},
+        {"bias_b", in->bias_b}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (!isfinite(f[i].v))
             return gg_err_set(err, GG_EINVAL, "%s must be a finite number, got %g", f[i].name, f[i].v);
@@ -99,6 +102,11 @@ gg_status gg_init_check(const gg_init *in, gg_err *err)
         return gg_err_set(err, GG_EINVAL, "std must be >= 0, got %g", in->std);
     if (in->scale < 0.0)
         return gg_err_set(err, GG_EINVAL, "scale must be >= 0, got %g", in->scale);
+    if (in->bias_std < 0.0)
+        return gg_err_set(err, GG_EINVAL, "bias_std must be >= 0, got %g", in->bias_std);
+    if (in->bias == GG_BIAS_UNIFORM && !(in->bias_a <= in->bias_b))
+        return gg_err_set(err, GG_EINVAL, "bias uniform needs bias_a <= bias_b, got %g and %g",
+                          in->bias_a, in->bias_b);
     if (in->kind == GG_INIT_UNIFORM && !(in->a <= in->b))
         return gg_err_set(err, GG_EINVAL, "uniform needs a <= b, got a = %g, b = %g", in->a, in->b);
     return GG_OK;
@@ -164,7 +172,15 @@ void gg_init_fill_fans(const gg_init *init, float *W, size_t nw, float *b, size_
     gg_bias_init bi = init->bias;
     if (bi == GG_BIAS_DEFAULT && init->kind == GG_INIT_GLOROT_UNIFORM)
         bi = GG_BIAS_ZEROS;
-    for (size_t k = 0; k < nb; k++)
-        b[k] = bi == GG_BIAS_DEFAULT ? (float)sym_uniform(rng, 1.0 / sqrt(fan_in))
-               : bi == GG_BIAS_CONSTANT ? (float)init->bias_value : 0.0f;
+    for (size_t k = 0; k < nb; k++) {
+        switch (bi) {
+        case GG_BIAS_DEFAULT: b[k] = (float)sym_uniform(rng, 1.0 / sqrt(fan_in)); break;
+        case GG_BIAS_CONSTANT: b[k] = (float)init->bias_value; break;
+        case GG_BIAS_NORMAL: b[k] = (float)(init->bias_mean + init->bias_std * gg_rng_normal(rng)); break;
+        case GG_BIAS_UNIFORM:
+            b[k] = (float)(init->bias_a + (init->bias_b - init->bias_a) * gg_rng_uniform(rng));
+            break;
+        default: b[k] = 0.0f; break;
+        }
+    }
 }

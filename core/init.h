@@ -50,9 +50,11 @@ typedef enum gg_nonlin {
 typedef enum gg_bias_init {
     GG_BIAS_DEFAULT,       /* U(-1/sqrt(in), 1/sqrt(in)); zeros for glorot_uniform */
     GG_BIAS_ZEROS,
-    GG_BIAS_CONSTANT       /* bias_value */
+    GG_BIAS_CONSTANT,      /* bias_value */
+    GG_BIAS_NORMAL,        /* N(bias_mean, bias_std^2) */
+    GG_BIAS_UNIFORM        /* U(bias_a, bias_b) */
 } gg_bias_init;
-#define GG_BIAS_COUNT 3
+#define GG_BIAS_COUNT 5
 
 /* An all-zero gg_init is PyTorch's default with scale 1 (scale 0 reads as 1). */
 typedef struct gg_init {
@@ -67,10 +69,12 @@ typedef struct gg_init {
     double scale;          /* factor on the drawn weights; 0 means 1 */
     gg_bias_init bias;
     double bias_value;     /* bias = GG_BIAS_CONSTANT */
+    double bias_mean, bias_std; /* bias = GG_BIAS_NORMAL */
+    double bias_a, bias_b;      /* bias = GG_BIAS_UNIFORM */
 } gg_init;
 
 /* Names: "default", "xavier_uniform", ... (kinds); "leaky_relu", "linear", ... (nonlins);
- * "default", "zeros", "constant" (bias). NULL for an unknown value. */
+ * "default", "zeros", "constant", "normal", "uniform" (bias). NULL for an unknown value. */
 const char *gg_init_name(gg_init_kind k);
 const char *gg_nonlin_name(gg_nonlin n);
 const char *gg_bias_init_name(gg_bias_init b);

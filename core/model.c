@@ -526,6 +526,13 @@ int gg_model_tensor_trainable(const gg_model *m, size_t k)
     return m->g->nodes[m->tensor_node[k]].cfg.trainable;
 }
 
+int gg_model_tensor_owner(const gg_model *m, size_t k, int *role)
+{
+    const gg_gnode *p = &m->g->nodes[m->tensor_node[k]];
+    *role = p->role;
+    return p->owner;
+}
+
 size_t gg_model_ntrainable(const gg_model *m)
 {
     size_t n = 0;

@@ -25,6 +25,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_tensor(L);
     lg_open_rng(L);
     lg_open_nn(L);
+    lg_open_graph(L);
     lg_open_loss(L);
     lg_open_optim(L);
     lg_open_data(L);

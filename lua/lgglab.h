@@ -18,6 +18,7 @@
 #define GG_SCALER_MT  "gglab.Scaler"
 #define GG_SCHED_MT   "gglab.Sched"
 #define GG_DIAG_MT    "gglab.Diag"
+#define GG_GRAPH_MT   "gglab.Graph"
 
 /* ---- userdata payloads ---- */
 
@@ -72,6 +73,10 @@ gg_tensor *lg_tensor_push(lua_State *L, size_t rows, size_t cols, const char *fn
 gg_tensor *lg_tensor_check(lua_State *L, int idx);
 
 lg_model *lg_model_check(lua_State *L, int idx);  /* open model or error */
+/* Push a new, empty (NULL) model userdata with its metatable; returns its payload. */
+lg_model *lg_model_push(lua_State *L);
+/* An init option at idx: a name or {name, options...} (lgraph.c). */
+void lg_parse_init_value(lua_State *L, int idx, const char *fname, gg_init *out);
 gg_optim *lg_optim_check(lua_State *L, int idx);
 gg_dataset *lg_dataset_check(lua_State *L, int idx);
 /* Loss options of kind at table idx (0: none) into *c: reduction and the kind's options
@@ -117,6 +122,7 @@ void lg_diag_push_records(lua_State *L, const gg_diag *d);
 void lg_open_tensor(lua_State *L);
 void lg_open_rng(lua_State *L);
 void lg_open_nn(lua_State *L);
+void lg_open_graph(lua_State *L);
 void lg_open_loss(lua_State *L);
 void lg_open_optim(lua_State *L);
 void lg_open_data(lua_State *L);

@@ -16,8 +16,10 @@ gg.train = require("gglab.train").train
 gg.lr_find = require("gglab.lr_find").lr_find
 gg.stable_lr = require("gglab.stable_lr").stable_lr
 
--- gg.nn.sequential comes from C; the layer constructors and mlp from gglab.nn.
+-- The layer constructors, gg.nn.sequential and mlp come from gglab.nn (which registers them
+-- all in gg.nn); gg.op from gglab.graph.
 gg.nn.linear, gg.nn.relu, gg.nn.sigmoid, gg.nn.tanh = nn.linear, nn.relu, nn.sigmoid, nn.tanh
-gg.nn.mlp = nn.mlp
+gg.nn.mlp, gg.nn.sequential = nn.mlp, nn.sequential
+gg.op = require("gglab.graph").op
 
 return gg

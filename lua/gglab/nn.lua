@@ -1,10 +1,15 @@
---[[ lua/gglab/nn.lua — layer specs and model builders on top of gg.nn.sequential (C).
+--[[ lua/gglab/nn.lua — layer specs and model builders (PyTorch's names).
   A layer spec is a plain table: gg.nn.linear(10, 32) → {kind="linear", ["in"]=10, out=32},
-  gg.nn.relu() → {kind="relu"}, gg.nn.dropout(0.2) → {kind="dropout", p=0.2}. Every
-  constructor checks its spec with gg.nn.check_layer (the parser gg.nn.sequential uses), so
-  errors name the constructor. gg.nn.mlp{10, 32, 1, activation="relu"} builds
-  Linear(10,32) → ReLU → Linear(32,1), initialised from the default generator (or seed=/rng=). ]]
+  gg.nn.conv2d(1, 6, 3, {padding = 1}), gg.nn.relu() → {kind="relu"}. Every constructor
+  checks its spec with gg.nn.check_layer (the parser gglab.Graph:layer uses, lua/lgraph.c),
+  so errors name the constructor. Composition: gg.nn.sequential{...} (a model, or nested: a
+  list of specs), gg.nn.residual{...} (x + f(x)), gg.nn.custom(function(x, nn) ... end) (a
+  layer written with symbolic tensors, lua/gglab/graph.lua). gg.nn.sequential builds the
+  graph and compiles it into a gglab.Model, initialised from the default generator (or
+  seed=/rng=). gg.nn.mlp{10, 32, 1, activation="relu"} builds Linear(10,32) → ReLU →
+  Linear(32,1). ]]
 local gg = require "gglab"
+local graph = require "gglab.graph"
 local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
@@ -49,29 +54,119 @@ end
 
 -- gg.nn.check_layer(spec, fname), with the error blamed on the constructor's caller.
 -- level: as error's, counted from check's caller (default 2: the constructor's caller).
+-- The spec gets the Spec metatable: calling it on a symbolic tensor applies it.
 local function check(spec, fname, level)
   local ok, err = pcall(gg.nn.check_layer, spec, fname)
   if not ok then error(err, (level or 2) + 1) end
-  return spec
+  return setmetatable(spec, graph.Spec)
 end
 
 local INIT_KEYS = { "init", "gain", "a", "b", "mode", "nonlinearity", "mean", "std", "value",
-  "scale", "bias_init", "bias_value" }
+  "scale", "bias_init", "bias_value", "bias_mean", "bias_std", "bias_a", "bias_b" }
+local function with(list, ...)
+  local out = { table.unpack(list) }
+  for _, k in ipairs { ... } do out[#out + 1] = k end
+  return out
+end
 
---[[ gg.nn.linear(in, out [, {init=, gain=, a=, b=, mode=, nonlinearity=, mean=, std=, value=,
-  scale=, bias_init=, bias_value=}]) ]]
+--[[ gg.nn.linear(in, out [, {bias = true, requires_grad = true, init=, gain=, a=, b=, mode=,
+  nonlinearity=, mean=, std=, value=, scale=, bias_init=, bias_value=, bias_mean=, bias_std=,
+  bias_a=, bias_b=}]) ]]
 function M.linear(n_in, n_out, opts)
   local f = "gg.nn.linear"
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
-  return check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts, INIT_KEYS), f)
+  return check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
+    with(INIT_KEYS, "bias", "requires_grad")), f)
 end
 
-function M.relu() return { kind = "relu" } end
-function M.sigmoid() return { kind = "sigmoid" } end
-function M.tanh() return { kind = "tanh" } end
-function M.silu() return { kind = "silu" } end
-function M.identity() return { kind = "identity" } end
+-- gg.nn.conv1d / conv2d(in_channels, out_channels, kernel_size [, {stride = 1, padding = 0 |
+-- 'same' | 'valid' | {h, w}, dilation = 1, groups = 1, bias = true, requires_grad = true,
+-- init = ... (PyTorch's default: kaiming_uniform(a = sqrt 5)), bias_init = ...}])
+local function conv(kind)
+  local f = "gg.nn." .. kind
+  return function(cin, cout, k, opts)
+    cin = check_width(f, "in_channels", cin)
+    cout = check_width(f, "out_channels", cout)
+    return check(merge(f, { kind = kind, ["in"] = cin, out = cout, kernel_size = k }, opts,
+      with(INIT_KEYS, "stride", "padding", "dilation", "groups", "bias", "requires_grad")), f)
+  end
+end
+M.conv1d, M.conv2d = conv("conv1d"), conv("conv2d")
+
+-- gg.nn.maxpool1d/2d(kernel_size [, {stride = kernel_size, padding = 0, dilation = 1,
+-- ceil_mode = false}]); gg.nn.avgpool1d/2d(kernel_size [, {stride, padding, ceil_mode,
+-- count_include_pad = true}])
+local function pool(kind, keys)
+  local f = "gg.nn." .. kind
+  return function(k, opts)
+    return check(merge(f, { kind = kind, kernel_size = k }, opts, keys), f)
+  end
+end
+M.maxpool1d = pool("maxpool1d", { "stride", "padding", "dilation", "ceil_mode" })
+M.maxpool2d = pool("maxpool2d", { "stride", "padding", "dilation", "ceil_mode" })
+M.avgpool1d = pool("avgpool1d", { "stride", "padding", "ceil_mode", "count_include_pad" })
+M.avgpool2d = pool("avgpool2d", { "stride", "padding", "ceil_mode", "count_include_pad" })
+
+-- gg.nn.adaptive_avgpool1d/2d(output_size = 1): 1 (or {1, 1}) is global average pooling.
+function M.adaptive_avgpool1d(n)
+  return check({ kind = "adaptive_avgpool1d", output_size = n or 1 }, "gg.nn.adaptive_avgpool1d")
+end
+function M.adaptive_avgpool2d(n)
+  return check({ kind = "adaptive_avgpool2d", output_size = n or 1 }, "gg.nn.adaptive_avgpool2d")
+end
+
+-- gg.nn.flatten(start_dim = 1, end_dim = -1); gg.nn.reshape{...}: the per-sample shape (one
+-- entry may be -1), the batch kept, like Keras's Reshape.
+function M.flatten(start_dim, end_dim)
+  return check({ kind = "flatten", start_dim = start_dim, end_dim = end_dim }, "gg.nn.flatten")
+end
+function M.reshape(shape)
+  return check({ kind = "reshape", shape = shape }, "gg.nn.reshape")
+end
+
+-- gg.nn.softmax(dim), gg.nn.log_softmax(dim): dim as PyTorch's (without one, torch's
+-- implicit choice: 1 for 2-d and 4-d inputs).
+function M.softmax(dim) return check({ kind = "softmax", dim = dim }, "gg.nn.softmax") end
+function M.log_softmax(dim) return check({ kind = "log_softmax", dim = dim }, "gg.nn.log_softmax") end
+
+-- gg.nn.batchnorm2d(num_features [, {eps, momentum, affine, track_running_stats}])
+function M.batchnorm2d(n, opts)
+  local f = "gg.nn.batchnorm2d"
+  n = check_width(f, "num_features", n)
+  return check(merge(f, { kind = "batchnorm2d", num_features = n }, opts,
+    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" }), f)
+end
+
+-- gg.nn.layernorm(normalized_shape [, {eps = 1e-5, elementwise_affine = true}])
+function M.layernorm(shape, opts)
+  local f = "gg.nn.layernorm"
+  return check(merge(f, { kind = "layernorm", normalized_shape = shape }, opts,
+    { "eps", "elementwise_affine", "requires_grad" }), f)
+end
+
+-- gg.nn.groupnorm(num_groups, num_channels [, {eps = 1e-5, affine = true}])
+function M.groupnorm(groups, channels, opts)
+  local f = "gg.nn.groupnorm"
+  return check(merge(f, { kind = "groupnorm", num_groups = check_width(f, "num_groups", groups),
+    num_channels = check_width(f, "num_channels", channels) }, opts, { "eps", "affine", "requires_grad" }), f)
+end
+
+-- gg.nn.dropout1d(p = 0.5), gg.nn.dropout2d(p = 0.5): whole channels.
+function M.dropout1d(p)
+  if p == nil then p = 0.5 end
+  return check({ kind = "dropout1d", p = p }, "gg.nn.dropout1d")
+end
+function M.dropout2d(p)
+  if p == nil then p = 0.5 end
+  return check({ kind = "dropout2d", p = p }, "gg.nn.dropout2d")
+end
+
+function M.relu() return setmetatable({ kind = "relu" }, graph.Spec) end
+function M.sigmoid() return setmetatable({ kind = "sigmoid" }, graph.Spec) end
+function M.tanh() return setmetatable({ kind = "tanh" }, graph.Spec) end
+function M.silu() return setmetatable({ kind = "silu" }, graph.Spec) end
+function M.identity() return setmetatable({ kind = "identity" }, graph.Spec) end
 
 function M.leaky_relu(negative_slope)
   if negative_slope == nil then negative_slope = 0.01 end
@@ -105,7 +200,7 @@ function M.batchnorm1d(n, opts)
   local f = "gg.nn.batchnorm1d"
   n = check_width(f, "num_features", n)
   local spec = merge(f, { kind = "batchnorm1d", num_features = n }, opts,
-    { "eps", "momentum", "affine", "track_running_stats" })
+    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" })
   if spec.eps == nil then spec.eps = 1e-5 end
   if spec.momentum == nil then spec.momentum = 0.1 end
   if spec.affine == nil then spec.affine = true end
@@ -219,7 +314,132 @@ function M.mlp(spec)
     end
   end
   if out_act then layers[#layers + 1] = out_act end
-  return gg.nn.sequential(layers, { seed = seed and math.tointeger(seed), rng = rng })
+  return M.sequential(layers, { seed = seed and math.tointeger(seed), rng = rng })
+end
+
+-- ---- composition ----
+
+local function layer_list(f, layers, level)
+  if type(layers) ~= "table" or getmetatable(layers) == graph.Spec then
+    error(string.format("%s: expected a list of layers, got %s", f, graph.describe(layers)), level)
+  end
+  for k in pairs(layers) do
+    if math.type(k) ~= "integer" then
+      error(string.format("%s: expected a list of layers, got a key '%s'", f, tostring(k)), level)
+    end
+  end
+  return layers
+end
+
+--[[ gg.nn.residual{ layers... [, projection = {layers...} | spec] [, activation = spec] }:
+  x + f(x) (f the layers in order); with projection, proj(x) + f(x) (a 1x1 conv when the
+  shapes differ, as ResNet's downsampling shortcut); activation is applied after the sum
+  (ResNet's BasicBlock ends with a ReLU there). Nests: a residual's layers may be
+  residuals, lists or gg.nn.block{...}. ]]
+function M.residual(spec)
+  local f = "gg.nn.residual"
+  if type(spec) ~= "table" then error(f .. ": expected {layers..., projection = ..., activation = ...}, got " .. graph.describe(spec), 2) end
+  local body = {}
+  for k, v in pairs(spec) do
+    if math.type(k) == "integer" then body[k] = v
+    elseif k ~= "projection" and k ~= "activation" then
+      error(string.format("%s: unknown option '%s' (allowed: projection, activation)", f, tostring(k)), 2)
+    end
+  end
+  if #body == 0 then error(f .. ": needs at least one layer", 2) end
+  local proj = spec.projection
+  if proj ~= nil and getmetatable(proj) == graph.Spec then proj = { proj } end
+  if proj ~= nil then layer_list(f .. ": projection", proj, 3) end
+  return setmetatable({ kind = "residual", body = body, projection = proj, activation = spec.activation }, graph.Spec)
+end
+
+-- gg.nn.block{layers...}: a list of layers as one layer (nn.Sequential nested in another).
+function M.block(layers)
+  return setmetatable({ kind = "sequential", layers = layer_list("gg.nn.block", layers, 3) }, graph.Spec)
+end
+
+--[[ gg.nn.custom(function(x, nn) ... return y end [, {name = "..."}]): a layer written with
+  symbolic tensors (lua/gglab/graph.lua). The function runs once, when the model is built;
+  nn.param{shape = {...}, init = ..., requires_grad = true} creates a learnable tensor (init
+  a name or {name, options}, as gg.nn.linear's; default PyTorch's kaiming_uniform(a=sqrt 5)
+  fans), nn.const(shape, values) a constant; built-in layers apply to symbolic tensors by
+  calling them: gg.nn.linear(4, 8)(x). ]]
+function M.custom(fn, opts)
+  if type(fn) ~= "function" then error("gg.nn.custom: expected a function(x, nn), got " .. graph.describe(fn), 2) end
+  local name
+  if opts ~= nil then
+    if type(opts) ~= "table" then error("gg.nn.custom: options must be a table, got " .. graph.describe(opts), 2) end
+    for k in pairs(opts) do
+      if k ~= "name" then error(string.format("gg.nn.custom: unknown option '%s' (allowed: name)", tostring(k)), 2) end
+    end
+    name = opts.name
+  end
+  return setmetatable({ kind = "custom", fn = fn, name = name }, graph.Spec)
+end
+
+local SEQ_KEYS = { seed = true, rng = true, input = true, init = true }
+
+-- The per-sample input shape: opts.input, else the first layer's input width (a Linear).
+local function input_shape(f, layers, input)
+  if input ~= nil then
+    if math.type(input) and input >= 1 then return { input } end
+    if type(input) == "table" and #input >= 1 then return input end
+    error(f .. ": input must be a size or a per-sample shape {channels, height, width}, got " .. graph.describe(input), 3)
+  end
+  local first = layers[1]
+  while type(first) == "table" and (first.kind == "sequential" or first.kind == "residual" or (first.kind == nil and #first > 0)) do
+    first = first.layers and first.layers[1] or first.body and first.body[1] or first[1]
+  end
+  if type(first) == "userdata" and graph.model_specs[first] then
+    return graph.model_specs[first].input
+  end
+  if type(first) == "table" and first.kind == "linear" and math.type(first["in"]) then
+    return { first["in"] }
+  end
+  local kind = type(first) == "table" and first.kind
+  error(f .. ": layer 1 must be linear (it fixes the input width)"
+    .. (kind and kind ~= "linear" and ("; a model starting with " .. tostring(kind)
+      .. " needs input = {per-sample shape}, e.g. input = {1, 8, 8}") or ""), 3)
+end
+
+--[[ gg.nn.sequential({layers...} [, {input = {C, H, W}, seed =, rng =, init =}]) -> model.
+  Builds the graph of the layers applied in order to an input of the given per-sample
+  shape (default: the first Linear's in_features), compiles it and initialises every
+  parameter in order (each layer's own init; init = ... for every weight). ]]
+function M.sequential(layers, opts)
+  local f = "gg.nn.sequential"
+  if type(layers) ~= "table" then error(f .. ": expected a list of layers, got " .. graph.describe(layers), 2) end
+  local n = #layers
+  if n < 1 or n > 256 then error(string.format("%s: expected 1..256 layers, got %d", f, n), 2) end
+  opts = opts or {}
+  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. graph.describe(opts), 2) end
+  for k in pairs(opts) do
+    if not SEQ_KEYS[k] then
+      local allowed = { "input", "seed", "rng", "init" }
+      error(string.format("%s: unknown option '%s' (allowed: %s)%s", f, tostring(k),
+        table.concat(allowed, ", "), did_you_mean(k, allowed)), 2)
+    end
+  end
+  for i = 1, n do
+    local l = layers[i]
+    if type(l) ~= "table" and not (type(l) == "userdata" and graph.model_specs[l]) then
+      error(string.format("%s: layer %d must be a layer table (gg.nn.linear(...), gg.nn.relu(), ...), got %s",
+        f, i, graph.describe(l)), 2)
+    end
+  end
+  local shape = input_shape(f, layers, opts.input)
+  local ok, model = pcall(function()
+    local b = gg.graph()
+    local x = graph.wrap(b, b:input(shape))
+    for i = 1, n do x = graph.apply(layers[i], x, f, i) end
+    return b:compile(x.node, { seed = opts.seed, rng = opts.rng, init = opts.init, where = f })
+  end)
+  if not ok then error((tostring(model):gsub("^[^:\n]*:%d+: ", "")), 2) end
+  local copy = {}
+  for i = 1, n do copy[i] = layers[i] end
+  copy.input = shape
+  graph.model_specs[model] = copy
+  return model
 end
 
 -- Register every constructor in gg.nn (lua/gglab/init.lua wires linear, relu, sigmoid, tanh

@@ -635,17 +635,17 @@ do
   raises_text("sequential empty", function() gg.nn.sequential {} end, "gg.nn.sequential: expected 1..256 layers, got 0")
   -- Huge layers fail with an error, before any allocation.
   raises_text("huge layer (10^12 as a float)", function() return gg.nn.sequential { gg.nn.linear(1, 10 ^ 12) } end,
-    "gg.nn.sequential: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
+    "gg.nn.sequential: layer 1: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
   raises_text("non-integral width", function() gg.nn.linear(2, 2.5) end,
     "gg.nn.linear: out_features must be a positive integer, got 2.5")
   T.eq("integral float width accepted", gg.nn.linear(2, 2 ^ 3).out, 8)
   raises_text("huge layer (integer)", function() return gg.nn.sequential { gg.nn.linear(1, math.tointeger(10 ^ 12)) } end,
-    "gg.nn.sequential: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
+    "gg.nn.sequential: layer 1: linear weight of 1000000000000 x 1 elements is too large (limit " .. LIMIT .. ")")
   raises_text("one layer over the parameter limit", function() return gg.nn.sequential { gg.nn.linear(1, LIMIT) } end,
-    "gg.nn.sequential: model has more than " .. LIMIT .. " parameters")
+    "gg.nn.sequential: layer 1: model has more than " .. LIMIT .. " parameters")
   raises_text("layers summing over the parameter limit", function()
     return gg.nn.sequential { gg.nn.linear(1, LIMIT // 2), gg.nn.linear(LIMIT // 2, 1) } end,
-    "gg.nn.sequential: model has more than " .. LIMIT .. " parameters")
+    "gg.nn.sequential: layer 2: model has more than " .. LIMIT .. " parameters")
 
   raises_text("train missing optimizer", function() gg.train { model = m, data = ds } end,
     "gg.train: optimizer must be a gglab.Optim (gg.optim.sgd, adam, adamw, rmsprop, adagrad, keras_adam), got nil")
