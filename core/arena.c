@@ -48,6 +48,8 @@ void gg_arena_reset(gg_arena *a)
 
 void gg_arena_free(gg_arena *a)
 {
+    if (!a)
+        return;
     gg_free(a->raw);
     *a = (gg_arena){0};
 }

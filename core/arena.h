@@ -28,7 +28,7 @@ size_t gg_arena_bytes_for(size_t nfloats);
 /* Forget all allocations; memory stays reserved. */
 void gg_arena_reset(gg_arena *a);
 
-/* Release the block; the arena is empty and reusable afterwards. */
+/* Release the block; the arena is empty and reusable afterwards. NULL is a no-op. */
 void gg_arena_free(gg_arena *a);
 
 #endif

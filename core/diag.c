@@ -7,6 +7,7 @@
 
 #include "act.h"
 #include "clip.h"
+#include "eval.h"
 #include "mem.h"
 
 /* First power-iteration vector: a fixed stream, so estimates are reproducible. */
@@ -180,7 +181,8 @@ int gg_diag_train_accuracy(const gg_diag *d, double *acc)
 /* ---- the fixed sharpness batch ---- */
 
 /* Rows floor(j n / rows), j < rows, and their target buffer; reserves the model. */
-static gg_status prepare_batch(gg_diag *d, gg_model *m, const gg_dataset *ds, gg_err *err)
+static gg_status prepare_batch(gg_diag *d, gg_model *m, const gg_dataset *ds,
+                               const gg_train_cfg *cfg, gg_err *err)
 {
     const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds);
     size_t rows = d->cfg.sharpness_rows == 0 || d->cfg.sharpness_rows > n ? n : d->cfg.sharpness_rows;
@@ -204,7 +206,8 @@ static gg_status prepare_batch(gg_diag *d, gg_model *m, const gg_dataset *ds, gg
     for (size_t j = 0; j < rows; j++)
         d->rows[j] = (size_t)(((unsigned long long)j * n) / rows);  // n, rows < 2^31
     d->nrows = rows;
-    return gg_model_reserve(m, rows, err);
+    gg_status st = gg_model_reserve(m, rows, err);
+    return st ? st : gg_loss_reserve(&cfg->loss, rows, err);
 }
 
 gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_train_cfg *cfg,
@@ -213,7 +216,7 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
     d->nrec = 0;
     d->active = 0;
     d->correct = d->total = 0.0;
-    d->classify = gg_diag_is_classification(cfg->loss.kind);
+    d->classify = gg_loss_is_classification(cfg->loss.kind);
     // Steps t+1 .. t+nsteps hold at most this many multiples of every and of sharpness_every.
     size_t want = nsteps / d->cfg.every + 1;
     if (d->cfg.sharpness_every)
@@ -231,7 +234,7 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
         d->rec_cap = want;
     }
     if (d->cfg.sharpness_every)
-        return prepare_batch(d, m, ds, err);
+        return prepare_batch(d, m, ds, cfg, err);
     return GG_OK;
 }
 
@@ -361,6 +364,24 @@ static void act_stats(const gg_diag *d, const gg_model *m, gg_diag_record *r)
 
 /* ---- hooks ---- */
 
+static void hook_after_backward(void *ctx, gg_model *m, const gg_train_cfg *cfg, const float *y,
+                                size_t B)
+{
+    gg_diag_after_backward(ctx, m, cfg, y, B);
+}
+
+static void hook_after_step(void *ctx, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                            const gg_train_cfg *cfg)
+{
+    gg_diag_after_step(ctx, m, o, ds, cfg);
+}
+
+gg_train_hooks gg_diag_hooks(gg_diag *d)
+{
+    return (gg_train_hooks){.ctx = d, .after_backward = hook_after_backward,
+                            .after_step = hook_after_step};
+}
+
 static double norm_type_of(const gg_train_cfg *cfg)
 {
     return cfg->clip_norm > 0.0 && cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
@@ -371,7 +392,7 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
 {
     d->t++;
     if (d->classify)
-        gg_diag_accuracy_count(&cfg->loss, gg_model_node_output(m, gg_model_output_node(m)), y,
+        gg_accuracy_count(&cfg->loss, gg_model_node_output(m, gg_model_output_node(m)), y,
                                B, gg_model_out(m), &d->correct, &d->total);
     const size_t K = d->cfg.sharpness_every;
     d->active = d->t % (long)d->cfg.every == 0 || (K && d->t % (long)K == 0);
@@ -595,7 +616,7 @@ gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg
     c.batch_size = want == 0 || want > n ? n : want;
     c.shuffle = c.drop_last = 0;
     gg_status st = gg_train_check(&c, m, o, ds, err);
-    if (st || (st = prepare_batch(d, m, ds, err)))
+    if (st || (st = prepare_batch(d, m, ds, cfg, err)))
         return st;
     double lr = (double)NAN;
     if (o) {
@@ -610,70 +631,13 @@ gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg
 
 /* ---- accuracy and ranges ---- */
 
-int gg_diag_is_classification(gg_loss_kind kind)
-{
-    return kind == GG_LOSS_CROSS_ENTROPY || kind == GG_LOSS_NLL || kind == GG_LOSS_BCE ||
-           kind == GG_LOSS_BCE_LOGITS;
-}
-
-void gg_diag_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y,
-                            size_t B, size_t k, double *correct, double *total)
-{
-    if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL) {
-        for (size_t b = 0; b < B; b++) {
-            if ((long)y[b] == loss->ignore_index)
-                continue;
-            const float *row = pred + b * k;
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                best = row[c] > row[best] ? c : best;
-            *correct += (double)((size_t)y[b] == best);
-            *total += 1.0;
-        }
-        return;
-    }
-    const float cut = loss->kind == GG_LOSS_BCE ? 0.5f : 0.0f;
-    for (size_t i = 0; i < B * k; i++)
-        *correct += (double)((pred[i] > cut) == (y[i] > 0.5f));
-    *total += (double)(B * k);
-}
-
 gg_status gg_diag_accuracy(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
                            size_t chunk, double *out, gg_err *err)
 {
-    if (!gg_diag_is_classification(loss->kind))
-        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
-                          gg_loss_name(loss->kind));
-    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
-    if (chunk == 0)
-        chunk = 256;
-    if (chunk > n)
-        chunk = n;
-    gg_status st = gg_model_reserve(m, chunk, err);
-    if (st)
-        return st;
-    size_t *idx = gg_malloc(chunk, sizeof *idx);
-    float *y = gg_malloc(chunk, k * sizeof *y);
-    if (!idx || !y) {
-        gg_free(idx);
-        gg_free(y);
-        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
-    }
-    double correct = 0.0, total = 0.0;
-    const int was_training = gg_model_training(m);
-    gg_model_set_training(m, 0);
-    for (size_t start = 0; start < n; start += chunk) {
-        size_t B = n - start < chunk ? n - start : chunk;
-        for (size_t r = 0; r < B; r++)
-            idx[r] = start + r;
-        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
-        gg_diag_accuracy_count(loss, gg_model_run(m, B), y, B, mo, &correct, &total);
-    }
-    gg_model_set_training(m, was_training);
-    gg_free(idx);
-    gg_free(y);
-    *out = total > 0.0 ? correct / total : (double)NAN;
-    return GG_OK;
+    gg_eval_result r;
+    gg_status st = gg_eval(m, ds, loss, chunk, 0, 1, &r, err);
+    *out = r.accuracy;
+    return st;
 }
 
 void gg_diag_range(const float *x, size_t n, float *lo, float *hi)

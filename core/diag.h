@@ -7,8 +7,9 @@
  * A gg_diag belongs to one model and owns every scratch buffer it uses (a parameter
  * snapshot, the preconditioner, the power-iteration vectors, the fixed sharpness batch,
  * the records), sized by gg_diag_new and gg_diag_begin; the per-step hooks never allocate.
- * The training loop (core/train.c) calls the hooks when gg_step_log.diag is set; with it
- * NULL the loop pays one pointer test per step. Sums run in double in a fixed order, so
+ * The training loop (core/train.c) calls the hooks through the observer interface of
+ * train.h (gg_diag_hooks gives it; gg_step_log.hooks); with none the loop pays one pointer
+ * test per step. Sums run in double in a fixed order, so
  * records are bit-reproducible. The hooks and gg_diag_sharpness restore everything they
  * perturb (parameters, gradients, BatchNorm running statistics, the dropout generator):
  * training with diagnostics on follows the same trajectory as with them off. */
@@ -22,6 +23,7 @@
 #include "model.h"
 #include "optim.h"
 #include "status.h"
+#include "eval.h"
 #include "train.h"
 
 /* Pre-activations beyond +-GG_DIAG_SATURATION count as saturated (DeepDiagnosis). */
@@ -95,6 +97,9 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
 
 /* ---- hooks (core/train.c): after backward and penalty, before clipping; after the step ---- */
 
+/* The observer the training loop calls (train.h), with d as its context. */
+gg_train_hooks gg_diag_hooks(gg_diag *d);
+
 /* Counts the step, adds the batch's correct predictions to the accuracy counts (y: the
  * batch targets (B, k)) and, on a recorded step, reads the gradients, the cached
  * activations and snapshots the parameters. */
@@ -125,16 +130,6 @@ int gg_diag_train_accuracy(const gg_diag *d, double *acc);
  * from gg_train_check. */
 gg_status gg_diag_sharpness(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dataset *ds,
                             const gg_train_cfg *cfg, gg_sharpness *out, gg_err *err);
-
-/* 1 for the losses whose predictions are classes (cross_entropy, nll, bce,
- * bce_with_logits), else 0. */
-int gg_diag_is_classification(gg_loss_kind kind);
-
-/* Adds to *correct and *total the batch's correct predictions: cross_entropy/nll: argmax
- * of the row (first on ties) equals the class (rows with ignore_index skipped); bce:
- * (p > 0.5) == (y > 0.5) per element; bce_with_logits: (x > 0) == (y > 0.5). pred (B, k). */
-void gg_diag_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y,
-                            size_t B, size_t k, double *correct, double *total);
 
 /* Accuracy of the model over ds in evaluation mode (chunks of chunk rows; 0 = 256), the
  * mode restored after. GG_EINVAL for a non-classification loss, GG_ENOMEM. */

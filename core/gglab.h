@@ -11,18 +11,21 @@
 #include "csvload.h" /* CSV datasets (libcsv), class weights */
 #include "data.h"    /* datasets, generators, splits */
 #include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
-#include "diag.h"    /* training diagnostics, sharpness, accuracy */
+#include "diag.h"    /* training diagnostics, sharpness */
+#include "eval.h"    /* one evaluation pass: loss and accuracy */
+#include "graph.h"   /* the static graph models are built from */
 #include "init.h"    /* parameter initialisation schemes */
 #include "isa.h"     /* instruction-set paths of the FMA kernels */
 #include "linear.h"  /* fully connected kernels */
 #include "loss.h"    /* mse, cross-entropy, bce-with-logits */
 #include "mem.h"     /* gg_malloc/gg_free */
-#include "model.h"   /* sequential MLP over flat buffers */
+#include "model.h"   /* a compiled graph over flat buffers; sequential MLPs */
+#include "norm.h"    /* BatchNorm, LayerNorm, GroupNorm, softmax kernels */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
 #include "sched.h"   /* learning-rate schedulers */
 #include "status.h"  /* gg_status, gg_err */
-#include "tensor.h"  /* 2-D float32 tensors */
+#include "tensor.h"  /* float32 tensors */
 #include "train.h"   /* epoch loop, evaluation */
 
 #define GG_VERSION "0.1.0"

@@ -194,7 +194,8 @@ static gg_status check_dims(const gg_shape *s, int batched, const char *what, gg
     return GG_OK;
 }
 
-gg_status gg_graph_input(gg_graph *g, const gg_shape *sample, int *node, gg_err *err)
+gg_status gg_graph_input(gg_graph *g, const gg_shape *sample, int requires_grad, int *node,
+                         gg_err *err)
 {
     if (sample->ndim < 0 || sample->ndim >= GG_MAX_DIMS)
         return gg_err_set(err, GG_EINVAL, "an input sample must have 0..%d dimensions, got %d",
@@ -213,6 +214,8 @@ gg_status gg_graph_input(gg_graph *g, const gg_shape *sample, int *node, gg_err 
     n->shape = s;
     n->batched = 1;
     n->numel = gg_shape_sample_numel(&s, 1);
+    n->req = requires_grad != 0;
+    n->cfg.trainable = requires_grad != 0;
     *node = (int)g->n++;
     return GG_OK;
 }

@@ -160,8 +160,10 @@ void gg_graph_free(gg_graph *g);
 gg_layer_cfg gg_layer_defaults_of(gg_layer_kind kind);
 
 /* A batched input of per-sample shape `sample` (0..GG_MAX_DIMS-1 dims; the node's shape is
- * (B, sample...)). GG_EINVAL on a zero or oversized dimension. */
-gg_status gg_graph_input(gg_graph *g, const gg_shape *sample, int *node, gg_err *err);
+ * (B, sample...)); with requires_grad, backward computes its gradient (a custom loss's
+ * prediction input). GG_EINVAL on a zero or oversized dimension. */
+gg_status gg_graph_input(gg_graph *g, const gg_shape *sample, int requires_grad, int *node,
+                         gg_err *err);
 
 /* A free parameter (for user-defined layers) of shape s, initialised by init with PyTorch's
  * fan rules for that shape (fan_in = dim[1] * receptive field, fan_out = dim[0] * receptive

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "detmath.h"
+#include "model.h"
 
 static const char *const names[] = {"mse", "cross_entropy", "bce_with_logits", "l1",
-                                     "smooth_l1", "huber", "bce", "nll"};
+                                     "smooth_l1", "huber", "bce", "nll",
+                                     "categorical_crossentropy"};
 
 const char *gg_loss_name(gg_loss_kind k)
 {
@@ -35,12 +37,37 @@ gg_loss_cfg gg_loss_defaults(gg_loss_kind kind)
 /* Targets are class indices (one column). */
 static int by_class(gg_loss_kind k)
 {
-    return k == GG_LOSS_CROSS_ENTROPY || k == GG_LOSS_NLL;
+    return k == GG_LOSS_CROSS_ENTROPY || k == GG_LOSS_NLL || k == GG_LOSS_KERAS_CCE;
 }
 
 size_t gg_loss_target_cols(const gg_loss_cfg *c, size_t pred_cols)
 {
+    if (c->custom)
+        return gg_model_input_numel(c->custom, 1);
     return by_class(c->kind) ? 1 : pred_cols;
+}
+
+/* ---- a loss graph (c->custom): inputs prediction and target, a scalar output ---- */
+
+gg_status gg_loss_reserve(const gg_loss_cfg *c, size_t B, gg_err *err)
+{
+    return c->custom ? gg_model_reserve(c->custom, B, err) : GG_OK;
+}
+
+/* The graph's value for the batch and, with g, its gradient d value / d pred. */
+static float custom_forward(gg_model *m, float *g, const float *pred, const float *target,
+                            size_t B, size_t k)
+{
+    memcpy(gg_model_input_at(m, 0, B), pred, B * k * sizeof *pred);
+    memcpy(gg_model_input_at(m, 1, B), target, B * gg_model_input_numel(m, 1) * sizeof *target);
+    const float v = gg_model_run(m, B)[0];
+    if (g) {
+        const float one = 1.0f;
+        gg_model_zero_grad(m);
+        gg_model_backward(m, &one);
+        memcpy(g, gg_model_input_grad(m, 0), B * k * sizeof *g);
+    }
+    return v;
 }
 
 /* ---- validation ---- */
@@ -56,6 +83,16 @@ static gg_status check_list(const char *what, const float *w, size_t n, gg_err *
 
 gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err)
 {
+    if (c->custom) {
+        const gg_model *m = c->custom;
+        if (gg_model_ninputs(m) != 2 || gg_model_output_batched(m) ||
+            gg_model_output_shape(m).ndim != 0)
+            return gg_err_set(err, GG_EINVAL, "a custom loss takes (prediction, target) and returns a scalar");
+        if (gg_model_input_numel(m, 0) != pred_cols)
+            return gg_err_set(err, GG_ESHAPE, "the custom loss takes predictions of %zu values, the model gives %zu",
+                              gg_model_input_numel(m, 0), pred_cols);
+        return GG_OK;
+    }
     const char *name = gg_loss_name(c->kind);
     if (!name)
         return gg_err_set(err, GG_EINVAL, "unknown loss kind %d", (int)c->kind);
@@ -107,6 +144,13 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
                                 size_t pred_cols, gg_err *err)
 {
     size_t tc = gg_loss_target_cols(c, pred_cols);
+    if (c->custom) {
+        for (size_t i = 0; i < B * tc; i++)
+            if (!isfinite(target[i]))
+                return gg_err_set(err, GG_EINVAL, "target row %zu is not finite (%g)", i / tc + 1,
+                                  (double)target[i]);
+        return GG_OK;
+    }
     for (size_t i = 0; i < B * tc; i++) {
         float t = target[i];
         size_t row = i / tc + 1;
@@ -120,7 +164,8 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
             break;
         case GG_LOSS_CROSS_ENTROPY:
         case GG_LOSS_NLL:
-            if (t == (float)c->ignore_index)
+        case GG_LOSS_KERAS_CCE:
+            if (t == (float)c->ignore_index && c->kind != GG_LOSS_KERAS_CCE)
                 break;
             if (!(t >= 0.0f) || t != floorf(t) || t >= (float)pred_cols)
                 return gg_err_set(err, GG_EINVAL,
@@ -453,6 +498,37 @@ static double nll(const gg_loss_cfg *c, float *g, const float *pred, const float
     return s;
 }
 
+/* Keras's categorical_crossentropy on probabilities (from_logits = False), targets as
+ * class indices (the one-hot row they stand for): per row q = p / sum p (float division,
+ * the sum in float in column order), q clipped to [1e-7, 1 - 1e-7], loss -log q_y. The
+ * gradient follows TensorFlow's: none where q_y was clipped, else
+ * d/dp_j = -(1/q_y) (delta_jy - q_y) / sum p. */
+static double keras_cce(float *g, const float *pred, const float *target, size_t B, size_t C,
+                        float gscale)
+{
+    const float eps = 1e-7f;
+    double s = 0.0;
+    for (size_t r = 0; r < B; r++) {
+        const float *p = pred + r * C;
+        const size_t y = (size_t)target[r];
+        float sum = 0.0f;
+        for (size_t j = 0; j < C; j++)
+            sum += p[j];
+        const float q = p[y] / sum;
+        const float qc = q < eps ? eps : q > 1.0f - eps ? 1.0f - eps : q;
+        s -= (double)gg_logf(qc);
+        if (!g)
+            continue;
+        float *gr = g + r * C;
+        const int clipped = !(q >= eps && q <= 1.0f - eps);
+        for (size_t j = 0; j < C; j++) {
+            const float dq = ((j == y ? 1.0f : 0.0f) - q) / sum;
+            gr[j] = clipped ? 0.0f : -(1.0f / q) * dq * gscale;
+        }
+    }
+    return s;
+}
+
 /* Summed loss; the gradient (if g) of sum * gscale. */
 static double kernel(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
                      size_t B, size_t k, float gscale)
@@ -468,6 +544,7 @@ static double kernel(const gg_loss_cfg *c, float *g, const float *pred, const fl
         return c->keras ? bce_keras(g, c->weight, pred, target, B, k, gscale)
                         : bce(g, c->weight, pred, target, B, k, gscale);
     case GG_LOSS_NLL:           return nll(c, g, pred, target, B, k, gscale);
+    case GG_LOSS_KERAS_CCE:     return keras_cce(g, pred, target, B, k, gscale);
     }
     return (double)NAN;
 }
@@ -482,6 +559,8 @@ static double divisor(const gg_loss_cfg *c, const float *target, size_t B, size_
 float gg_loss_forward(const gg_loss_cfg *c, float *dpred, const float *pred,
                       const float *target, size_t B, size_t k)
 {
+    if (c->custom)
+        return custom_forward(c->custom, dpred, pred, target, B, k);
     if (c->reduction == GG_REDUCE_SUM)
         return (float)kernel(c, dpred, pred, target, B, k, 1.0f);
     // The value is sum/divisor in double; the gradient uses the float32 scale, as torch
@@ -495,6 +574,11 @@ float gg_loss_forward(const gg_loss_cfg *c, float *dpred, const float *pred,
 void gg_loss_accumulate(const gg_loss_cfg *c, const float *pred, const float *target,
                         size_t B, size_t k, double *sum, double *denom)
 {
+    if (c->custom) {  // a custom loss is taken as a mean over the batch rows
+        *sum += (double)custom_forward(c->custom, NULL, pred, target, B, k) * (double)B;
+        *denom += (double)B;
+        return;
+    }
     *sum += kernel(c, NULL, pred, target, B, k, 1.0f);
     *denom += divisor(c, target, B, k);
 }

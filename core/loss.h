@@ -22,8 +22,13 @@ typedef enum gg_loss_kind {
     GG_LOSS_SMOOTH_L1,      /* pred (B,k), target (B,k): 0.5 d^2/beta if |d| < beta, else |d| - beta/2 */
     GG_LOSS_HUBER,          /* pred (B,k), target (B,k): 0.5 d^2 if |d| < delta, else delta (|d| - delta/2) */
     GG_LOSS_BCE,            /* pred probabilities (B,k) in [0,1], target (B,k) in [0,1] */
-    GG_LOSS_NLL             /* pred log-probabilities (B,C), target (B,1) class indices */
+    GG_LOSS_NLL,            /* pred log-probabilities (B,C), target (B,1) class indices */
+    GG_LOSS_KERAS_CCE       /* Keras categorical_crossentropy: pred probabilities (B,C),
+                             * renormalised per row and clipped to [1e-7, 1-1e-7], target
+                             * (B,1) class indices; -log q_y */
 } gg_loss_kind;
+
+typedef struct gg_model gg_model;  /* model.h: a custom loss is a compiled graph */
 
 typedef enum gg_reduction {
     GG_REDUCE_MEAN,
@@ -49,6 +54,12 @@ typedef struct gg_loss_cfg {
     float beta;               /* smooth_l1: finite >= 0, default 1; 0 gives the L1 value (and
                                * torch's gradient -1 at d = 0, from its d <= -beta branch) */
     float delta;              /* huber: finite > 0, default 1 */
+    gg_model *custom;         /* NULL (default), or a loss graph (model.h) with inputs prediction
+                               * (B, k) — created requiring its gradient — and target (B, t) and
+                               * a scalar output; then the kind and options above are ignored,
+                               * the value is the graph's output and the gradient its input
+                               * gradient; evaluation in chunks takes it as a mean over rows.
+                               * Borrowed; gg_loss_reserve it for the batch first. */
     int keras;                /* bce: 1 gives Keras's binary_crossentropy on probabilities —
                                * p clipped to [1e-7, 1 - 1e-7], then -(y log(p + 1e-7) +
                                * (1 - y) log(1 - p + 1e-7)), no gradient where clipped */
@@ -58,7 +69,7 @@ typedef struct gg_loss_cfg {
 gg_loss_cfg gg_loss_defaults(gg_loss_kind kind);
 
 /* Name ("mse", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber", "bce",
- * "nll"); NULL for an unknown value. */
+ * "nll", "categorical_crossentropy"); NULL for an unknown value. */
 const char *gg_loss_name(gg_loss_kind k);
 
 /* Parse a loss name into *k; 0 on success, -1 if unknown (*k unchanged). */
@@ -83,6 +94,10 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
  * pred (B,k). GG_EINVAL naming the 1-based row, column and the value. */
 gg_status gg_loss_check_pred(const gg_loss_cfg *c, const float *pred, size_t B, size_t k,
                              gg_err *err);
+
+/* Make room in a custom loss graph for batches of B rows (a no-op for built-in kinds).
+ * GG_ENOMEM. */
+gg_status gg_loss_reserve(const gg_loss_cfg *c, size_t B, gg_err *err);
 
 /* Loss value for pred (B,k) against target; when dpred is non-NULL it receives
  * d loss / d pred (B,k), overwritten. Config and targets must have passed the checks;

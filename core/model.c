@@ -120,7 +120,7 @@ gg_status gg_model_new_cfg(gg_model **out, const gg_layer_cfg *specs, size_t n, 
         return st;
     gg_shape s = {.ndim = 1, .dim = {specs[0].in}};
     int x;
-    if ((st = gg_graph_input(g, &s, &x, err)))
+    if ((st = gg_graph_input(g, &s, 0, &x, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         gg_layer_cfg c = specs[i];
@@ -250,9 +250,11 @@ static gg_status plan(gg_model *m, gg_err *err)
             touched[r] = 1;
         }
     }
-    for (int i = 0; i < n; i++)
-        mn[i].zero_dy = mn[i].live && !is_leaf(g->nodes[i].cfg.kind) && g->nodes[i].req &&
+    for (int i = 0; i < n; i++) {
+        const gg_layer_kind k = g->nodes[i].cfg.kind;
+        mn[i].zero_dy = mn[i].live && (!is_leaf(k) || k == GG_LAYER_INPUT) && g->nodes[i].req &&
                         mn[i].root == i && !touched[i];
+    }
     gg_free(touched);
     return GG_OK;
 }
@@ -440,6 +442,8 @@ int gg_model_layer_node(const gg_model *m, size_t i) { return m->layer_node[i]; 
 int gg_model_output_node(const gg_model *m) { return m->output; }
 int gg_model_ninputs(const gg_model *m) { return m->ninputs; }
 int gg_model_output_batched(const gg_model *m) { return m->g->nodes[m->output].batched; }
+size_t gg_model_input_numel(const gg_model *m, int k) { return m->g->nodes[m->inputs[k]].numel; }
+const float *gg_model_input_grad(const gg_model *m, int k) { return m->mn[m->inputs[k]].dy; }
 
 gg_status gg_model_set_isa(gg_model *m, gg_isa isa, gg_err *err)
 {
@@ -539,6 +543,24 @@ size_t gg_model_ntrainable(const gg_model *m)
     for (size_t k = 0; k < m->ntensors; k++)
         if (gg_model_tensor_trainable(m, k))
             n += m->g->nodes[m->tensor_node[k]].numel;
+    return n;
+}
+
+size_t gg_model_trainable_ranges(const gg_model *m, size_t *ranges)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < m->ntensors; k++) {
+        const gg_gnode *p = &m->g->nodes[m->tensor_node[k]];
+        if (!p->cfg.trainable)
+            continue;
+        if (n && ranges[2 * n - 2] + ranges[2 * n - 1] == p->p_off) {
+            ranges[2 * n - 1] += p->numel;
+        } else {
+            ranges[2 * n] = p->p_off;
+            ranges[2 * n + 1] = p->numel;
+            n++;
+        }
+    }
     return n;
 }
 

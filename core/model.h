@@ -187,6 +187,11 @@ const float *gg_model_node_output(const gg_model *m, int node);
 int gg_model_ninputs(const gg_model *m);
 float *gg_model_input_at(gg_model *m, int k, size_t B);
 
+/* Elements per sample of input k; the gradient of input k after backward (B * numel
+ * floats), for an input created requiring it (gg_graph_input), else NULL. */
+size_t gg_model_input_numel(const gg_model *m, int k);
+const float *gg_model_input_grad(const gg_model *m, int k);
+
 /* Per-sample shapes (without the batch) of input 0 and of the output; for an unbatched
  * output (a loss graph's scalar) the whole shape. */
 gg_shape gg_model_input_shape(const gg_model *m);
@@ -204,5 +209,10 @@ int gg_model_tensor_owner(const gg_model *m, size_t k, int *role);
 
 /* Number of trainable parameter floats (frozen tensors excluded). */
 size_t gg_model_ntrainable(const gg_model *m);
+
+/* The trainable parameters as (offset, length) pairs of adjacent trainable tensors merged,
+ * into ranges (room for 2 * gg_model_ntensors pairs); returns the number of pairs (for
+ * gg_optim_set_ranges). */
+size_t gg_model_trainable_ranges(const gg_model *m, size_t *ranges);
 
 #endif

@@ -363,6 +363,8 @@ struct gg_optim {
     float *s1;      /* SGD momentum buffer; Adam family m; RMSprop square avg; Adagrad sum */
     float *s2;      /* Adam family v; RMSprop grad avg (centered only) */
     float *s3;      /* Adam/AdamW vmax (amsgrad only); RMSprop momentum buffer (momentum > 0) */
+    size_t nseg;    /* 0: every parameter; else the trainable ranges below */
+    size_t *seg;    /* nseg (offset, length) pairs, ascending, within n */
 };
 
 static gg_status check_kind(gg_optim_kind kind, const void *cfg, gg_err *err)
@@ -456,32 +458,76 @@ void gg_optim_free(gg_optim *o)
     gg_free(o->s1);
     gg_free(o->s2);
     gg_free(o->s3);
+    gg_free(o->seg);
     gg_free(o);
+}
+
+/* One step over parameters [off, off + n) of the flat buffers. */
+static void step_range(gg_optim *o, float *p, const float *g, size_t off, size_t n, int *started)
+{
+    float *s1 = o->s1 ? o->s1 + off : NULL, *s2 = o->s2 ? o->s2 + off : NULL;
+    float *s3 = o->s3 ? o->s3 + off : NULL;
+    p += off;
+    g += off;
+    switch (o->kind) {
+    case GG_OPTIM_SGD:
+        gg_sgd_step(&o->cfg.sgd, s1, started, p, g, n);
+        break;
+    case GG_OPTIM_ADAM:
+        gg_adam_step(&o->cfg.adam, o->t, s1, s2, s3, p, g, n);
+        break;
+    case GG_OPTIM_ADAMW:
+        gg_adamw_step(&o->cfg.adam, o->t, s1, s2, s3, p, g, n);
+        break;
+    case GG_OPTIM_RMSPROP:
+        gg_rmsprop_step(&o->cfg.rmsprop, s1, s2, s3, p, g, n);
+        break;
+    case GG_OPTIM_ADAGRAD:
+        gg_adagrad_step(&o->cfg.adagrad, o->t, s1, p, g, n);
+        break;
+    case GG_OPTIM_KERAS_ADAM:
+        gg_keras_adam_step(&o->cfg.keras, o->t, s1, s2, p, g, n);
+        break;
+    }
 }
 
 void gg_optim_step(gg_optim *o, float *p, const float *g)
 {
     o->t++;
-    switch (o->kind) {
-    case GG_OPTIM_SGD:
-        gg_sgd_step(&o->cfg.sgd, o->s1, &o->started, p, g, o->n);
-        break;
-    case GG_OPTIM_ADAM:
-        gg_adam_step(&o->cfg.adam, o->t, o->s1, o->s2, o->s3, p, g, o->n);
-        break;
-    case GG_OPTIM_ADAMW:
-        gg_adamw_step(&o->cfg.adam, o->t, o->s1, o->s2, o->s3, p, g, o->n);
-        break;
-    case GG_OPTIM_RMSPROP:
-        gg_rmsprop_step(&o->cfg.rmsprop, o->s1, o->s2, o->s3, p, g, o->n);
-        break;
-    case GG_OPTIM_ADAGRAD:
-        gg_adagrad_step(&o->cfg.adagrad, o->t, o->s1, p, g, o->n);
-        break;
-    case GG_OPTIM_KERAS_ADAM:
-        gg_keras_adam_step(&o->cfg.keras, o->t, o->s1, o->s2, p, g, o->n);
-        break;
+    if (!o->nseg) {
+        step_range(o, p, g, 0, o->n, &o->started);
+        return;
     }
+    // Every range starts from the same "started" state; the step is element-wise, so
+    // splitting it into ranges changes no result.
+    int started = o->started;
+    for (size_t i = 0; i < o->nseg; i++) {
+        int st = o->started;
+        step_range(o, p, g, o->seg[2 * i], o->seg[2 * i + 1], &st);
+        started = st;
+    }
+    o->started = started;
+}
+
+gg_status gg_optim_set_ranges(gg_optim *o, const size_t *ranges, size_t nranges, gg_err *err)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < nranges; i++) {
+        size_t off = ranges[2 * i], len = ranges[2 * i + 1];
+        if (off < end || len > o->n || off > o->n - len)
+            return gg_err_set(err, GG_EINVAL, "range %zu (%zu, %zu) is out of order or beyond %zu parameters",
+                              i + 1, off, len, o->n);
+        end = off + len;
+    }
+    size_t *copy = NULL;
+    if (nranges && !(copy = gg_malloc(2 * nranges, sizeof *copy)))
+        return gg_err_set(err, GG_ENOMEM, "out of memory for %zu parameter ranges", nranges);
+    if (nranges)
+        memcpy(copy, ranges, 2 * nranges * sizeof *copy);
+    gg_free(o->seg);
+    o->seg = copy;
+    o->nseg = nranges;
+    return GG_OK;
 }
 
 /* The lr field of the configured kind (every config has one). */
@@ -616,6 +662,10 @@ gg_status gg_optim_clone(gg_optim **out, const gg_optim *src, gg_err *err)
                           "out of memory allocating optimizer state for %zu parameters", src->n);
     }
     gg_optim_load_state(o, src, err);  // cannot fail: same kind, size and buffers
+    if (src->nseg && gg_optim_set_ranges(o, src->seg, src->nseg, err)) {
+        gg_optim_free(o);
+        return GG_ENOMEM;
+    }
     *out = o;
     return GG_OK;
 }

@@ -124,6 +124,12 @@ void gg_optim_free(gg_optim *o);
 /* Apply one step to p (n floats) from g (n floats, read only). */
 void gg_optim_step(gg_optim *o, float *p, const float *g);
 
+/* Restrict the steps to nranges (offset, length) pairs of ranges[] (ascending, disjoint,
+ * within n): parameters outside them (frozen, requires_grad = False) are never touched, as
+ * torch skips parameters without a gradient (no weight decay, no state). nranges 0 restores
+ * every parameter. GG_EINVAL on a bad range, GG_ENOMEM. */
+gg_status gg_optim_set_ranges(gg_optim *o, const size_t *ranges, size_t nranges, gg_err *err);
+
 /* Current learning rate, and setting it (schedulers). Constructors require lr > 0, but
  * set accepts any finite value: schedules reach 0 and torch allows it. */
 double gg_optim_lr(const gg_optim *o);

@@ -32,6 +32,8 @@ gg_tensor gg_tensor_view(float *data, size_t rows, size_t cols)
 
 void gg_tensor_free(gg_tensor *t)
 {
+    if (!t)
+        return;
     if (t->owned)
         gg_free(t->data);
     *t = (gg_tensor){0};

@@ -29,7 +29,8 @@ gg_status gg_tensor_new(gg_tensor *t, size_t rows, size_t cols, gg_err *err);
 /* Borrowed view of rows x cols floats at data; nothing to free. */
 gg_tensor gg_tensor_view(float *data, size_t rows, size_t cols);
 
-/* Release an owned tensor's data and zero the struct; safe on a view or a zeroed struct. */
+/* Release an owned tensor's data and zero the struct; safe on a view or a zeroed struct;
+ * NULL is a no-op. */
 void gg_tensor_free(gg_tensor *t);
 
 /* Number of elements. */

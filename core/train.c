@@ -4,15 +4,26 @@
 #include <math.h>
 
 #include "clip.h"
-#include "diag.h"
+#include "eval.h"
 #include "mem.h"
 
-static int has_batchnorm(const gg_model *m)
+/* The smallest number of values per channel a batch row gives any batch-statistics
+ * BatchNorm of m (0: none); training needs more than one per channel per batch. */
+static size_t bn_values_per_row(const gg_model *m)
 {
-    for (size_t i = 0; i < gg_model_layers(m); i++)
-        if (gg_model_layer(m, i).kind == GG_LAYER_BATCHNORM)
-            return 1;
-    return 0;
+    const gg_graph *g = gg_model_graph(m);
+    size_t best = 0;
+    for (size_t i = 0; i < gg_model_layers(m); i++) {
+        const int node = gg_model_layer_node(m, i);
+        if (gg_graph_cfg(g, node)->kind != GG_LAYER_BATCHNORM)
+            continue;
+        gg_shape s = gg_graph_shape(g, node);
+        size_t per = 1;
+        for (int d = 2; d < s.ndim; d++)
+            per *= s.dim[d];
+        best = !best || per < best ? per : best;
+    }
+    return best;
 }
 
 size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n)
@@ -41,7 +52,7 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (!(cfg->clip_value >= 0.0) || isinf(cfg->clip_value))
         return gg_err_set(err, GG_EINVAL, "clip_value must be a non-negative number, got %g",
                           cfg->clip_value);
-    if (gg_model_training(m) && has_batchnorm(m)) {
+    if (gg_model_training(m) && bn_values_per_row(m) == 1) {
         size_t bs = cfg->batch_size < n ? cfg->batch_size : n;
         if (bs == 1 || (!cfg->drop_last && n % bs == 1))
             return gg_err_set(err, GG_EINVAL,
@@ -90,7 +101,7 @@ static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
 {
     const size_t out = gg_model_out(m);
     const double norm_type = cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
-    gg_diag *dg = log ? log->diag : NULL;
+    const gg_train_hooks *hk = log ? log->hooks : NULL;
     double weighted = 0.0;
     size_t seen = 0;
     for (size_t s = 0; s < nsteps; s++) {
@@ -117,10 +128,10 @@ static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
             res->diverged = 1;
             break;
         }
-        if (dg) {  // the one test diagnostics cost when off
-            gg_diag_after_backward(dg, m, cfg, y, B);
+        if (hk) {  // the one test an observer costs when there is none
+            hk->after_backward(hk->ctx, m, cfg, y, B);
             clip_and_step(m, o, cfg, norm_type, log, s);
-            gg_diag_after_step(dg, m, o, ds, cfg);
+            hk->after_step(hk->ctx, m, o, ds, cfg);
         } else {
             clip_and_step(m, o, cfg, norm_type, log, s);
         }
@@ -160,6 +171,8 @@ gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
     for (size_t s = 0; s < nsteps; s++)
         maxb = counts[s] > maxb ? counts[s] : maxb;
     gg_status st = gg_model_reserve(m, maxb, err);
+    if (!st)
+        st = gg_loss_reserve(&cfg->loss, maxb, err);
     if (st)
         return st;
     float *y = gg_malloc(maxb, gg_dataset_k(ds) * sizeof *y);
@@ -178,6 +191,8 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
     const size_t n = gg_dataset_n(ds), bs = cfg->batch_size < n ? cfg->batch_size : n;
     const size_t steps = gg_train_steps_per_epoch(cfg, n);
     gg_status st = gg_model_reserve(m, bs, err);
+    if (!st)
+        st = gg_loss_reserve(&cfg->loss, bs, err);
     if (st)
         return st;
     size_t *idx = gg_malloc(n, sizeof *idx);
@@ -200,35 +215,8 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
 gg_status gg_evaluate(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
                       size_t chunk, double *out, gg_err *err)
 {
-    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
-    if (chunk == 0)
-        chunk = 256;
-    if (chunk > n)
-        chunk = n;
-    gg_status st = gg_model_reserve(m, chunk, err);
-    if (st)
-        return st;
-    size_t *idx = gg_malloc(chunk, sizeof *idx);
-    float *y = gg_malloc(chunk, k * sizeof *y);
-    if (!idx || !y) {
-        gg_free(idx);
-        gg_free(y);
-        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
-    }
-    double total = 0.0, denom = 0.0;
-    const int was_training = gg_model_training(m);
-    gg_model_set_training(m, 0);  // evaluation: running BatchNorm stats, no dropout
-    for (size_t start = 0; start < n; start += chunk) {
-        size_t B = n - start < chunk ? n - start : chunk;
-        for (size_t r = 0; r < B; r++)
-            idx[r] = start + r;
-        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
-        const float *pred = gg_model_run(m, B);
-        gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
-    }
-    gg_model_set_training(m, was_training);
-    *out = loss->reduction == GG_REDUCE_SUM ? (double)(float)total : (double)(float)(total / denom);
-    gg_free(idx);
-    gg_free(y);
-    return GG_OK;
+    gg_eval_result r;
+    gg_status st = gg_eval(m, ds, loss, chunk, 1, 0, &r, err);
+    *out = r.loss;
+    return st;
 }

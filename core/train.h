@@ -26,14 +26,23 @@ typedef struct gg_train_cfg {
     gg_sched *sched;        /* borrowed, or NULL: stepped after every optimizer step */
 } gg_train_cfg;
 
-typedef struct gg_diag gg_diag;  /* core/diag.h */
+/* An observer of the training loop: called on every step, after backward and the L1/L2
+ * penalty (before clipping), and after the optimizer step. core/diag.c implements it
+ * (gg_diag_hooks); the loop knows nothing of what an observer does with the model. */
+typedef struct gg_train_hooks {
+    void *ctx;
+    void (*after_backward)(void *ctx, gg_model *m, const gg_train_cfg *cfg, const float *y,
+                           size_t B);  /* y: the batch's targets (B, k) */
+    void (*after_step)(void *ctx, gg_model *m, const gg_optim *o, const gg_dataset *ds,
+                       const gg_train_cfg *cfg);
+} gg_train_hooks;
 
 /* Optional per-step outputs of a training call (each NULL or one float per step). */
 typedef struct gg_step_log {
     float *loss;       /* the step's loss (penalty included), before its update */
     float *grad_norm;  /* the total 2-norm (clip_norm_type-norm when clipping) before clipping */
     double *lr;        /* the learning rate the step used */
-    gg_diag *diag;     /* diagnostics hooks (gg_diag_begin first), or NULL: off */
+    const gg_train_hooks *hooks;  /* an observer (diagnostics: gg_diag_hooks), or NULL: off */
 } gg_step_log;
 
 typedef struct gg_epoch_result {

@@ -232,7 +232,7 @@ static int diag_accuracy_of(lua_State *L)
     gg_dataset *ds;
     gg_loss_cfg loss;
     lg_model *lm = lg_eval_args(L, f, "cross_entropy", &ds, &loss);
-    if (!gg_diag_is_classification(loss.kind))
+    if (!gg_loss_is_classification(loss.kind))
         return luaL_error(L, "%s: loss must be one of 'cross_entropy', 'nll', 'bce', 'bce_with_logits', got '%s'",
                           f, gg_loss_name(loss.kind));
     gg_err err;

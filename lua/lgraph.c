@@ -593,16 +593,21 @@ static int check_node(lua_State *L, lg_graph *lg, int idx, const char *fname)
     return (int)n;
 }
 
-/* g:input(shape) -> node: a batched input with that per-sample shape ({} for scalars). */
+/* g:input(shape [, {requires_grad = false}]) -> node: a batched input with that per-sample
+ * shape ({} for scalars). */
 static int graph_input(lua_State *L)
 {
+    static const char *const allowed[] = {"requires_grad", NULL};
     const char *fname = "gglab.Graph:input";
     lg_graph *lg = graph_check(L, 1);
     gg_shape s = {0};
-    shape_list(L, 2, fname, "shape", 0, &s);
+    if (!(lua_istable(L, 2) && luaL_len(L, 2) == 0))
+        shape_list(L, 2, fname, "shape", 0, &s);
+    lg_opts_check(L, 3, fname, allowed);
+    int rg = lg_opt_bool(L, 3, fname, "requires_grad", 0);
     int node;
     gg_err err;
-    if (gg_graph_input(lg->g, &s, &node, &err))
+    if (gg_graph_input(lg->g, &s, rg, &node, &err))
         return lg_fail(L, fname, &err);
     lua_pushinteger(L, node);
     return 1;

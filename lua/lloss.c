@@ -123,6 +123,15 @@ void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, siz
     idx = lua_absindex(L, idx);
     const char *name = def;
     int opts = 0;
+    lg_model *custom = luaL_testudata(L, idx, GG_MODEL_MT);
+    if (custom) {  // a loss graph built by gg.train from a Lua function (gglab.train)
+        if (!custom->m)
+            luaL_error(L, "%s: the loss model is closed", fname);
+        *c = gg_loss_defaults(GG_LOSS_MSE);
+        c->custom = custom->m;
+        lua_pushvalue(L, idx);  // the one value pushed: keeps the loss graph alive
+        return;
+    }
     if (lua_istable(L, idx)) {
         lua_geti(L, idx, 1);                                   /* stack: ... name */
         name = lua_tostring(L, -1);

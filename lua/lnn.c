@@ -231,6 +231,28 @@ static int model_dropout_mask(lua_State *L)
     return 0;
 }
 
+/* Push a per-sample shape as a list. */
+static int push_shape(lua_State *L, gg_shape s)
+{
+    lua_createtable(L, s.ndim, 0);
+    for (int i = 0; i < s.ndim; i++) {
+        lua_pushinteger(L, (lua_Integer)s.dim[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* model:input_shape() / model:output_shape() -> per-sample shapes ({1, 8, 8}, {10}) */
+static int model_input_shape(lua_State *L)
+{
+    return push_shape(L, gg_model_input_shape(lg_model_check(L, 1)->m));
+}
+
+static int model_output_shape(lua_State *L)
+{
+    return push_shape(L, gg_model_output_shape(lg_model_check(L, 1)->m));
+}
+
 static int model_nparams(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gg_model_nparams(lg_model_check(L, 1)->m));
@@ -434,6 +456,7 @@ static const luaL_Reg model_methods[] = {
     {"layers", model_layers},           {"train", model_train},
     {"eval", model_eval},               {"training", model_training},
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
+    {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
     {NULL, NULL},
 };
 

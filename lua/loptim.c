@@ -25,6 +25,13 @@ static int push_optim(lua_State *L, gg_optim_kind kind, const void *cfg, const c
     gg_err err;
     if (gg_optim_new(&lo->o, kind, cfg, gg_model_nparams(lm->m), &err))
         return lg_fail(L, fname, &err);
+    if (gg_model_ntrainable(lm->m) != gg_model_nparams(lm->m)) {  // frozen tensors: skip them
+        size_t *r = lua_newuserdatauv(L, 2 * gg_model_ntensors(lm->m) * sizeof *r, 0);
+        size_t nr = gg_model_trainable_ranges(lm->m, r);
+        if (gg_optim_set_ranges(lo->o, r, nr, &err))
+            return lg_fail(L, fname, &err);
+        lua_pop(L, 1);
+    }
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
     return 1;

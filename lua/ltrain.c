@@ -154,7 +154,8 @@ static int train_epoch(lua_State *L)
     }
     if (dg && gg_diag_begin(dg, lm->m, ds, &c, nb, &err))
         return lg_fail(L, f, &err);
-    gg_step_log log = {.diag = dg};
+    gg_train_hooks hooks = dg ? gg_diag_hooks(dg) : (gg_train_hooks){0};
+    gg_step_log log = {.hooks = dg ? &hooks : NULL};
     log.loss = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0);
     log.grad_norm = want_norms ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0) : NULL;
     log.lr = want_lrs ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(double), 0) : NULL;
@@ -168,7 +169,7 @@ static int train_epoch(lua_State *L)
         size_t seen = 0, off = 0;
         for (size_t s = 0; s < nb && !res.diverged; s++) {
             gg_step_log one = {log.loss + s, log.grad_norm ? log.grad_norm + s : NULL,
-                               log.lr ? log.lr + s : NULL, log.diag};
+                               log.lr ? log.lr + s : NULL, log.hooks};
             gg_epoch_result r1;
             if (gg_train_batches(lm->m, o, ds, &c, idx + off, counts + s, 1, &one, &r1, &err))
                 return lg_fail(L, f, &err);

@@ -84,8 +84,9 @@ static gg_status one_step(gg_model *m, gg_optim *o, gg_dataset *ds, const gg_tra
     gg_err err;
     gg_epoch_result res;
     gg_status st = gg_diag_begin(d, m, ds, c, 1, &err);
+    gg_train_hooks hk = gg_diag_hooks(d);
     if (!st)
-        st = gg_train_batches(m, o, ds, c, idx, &n, 1, &(gg_step_log){.loss = loss, .diag = d}, &res, &err);
+        st = gg_train_batches(m, o, ds, c, idx, &n, 1, &(gg_step_log){.loss = loss, .hooks = &hk}, &res, &err);
     if (st)
         printf("one_step: %s\n", err.msg);
     return st;
@@ -249,22 +250,22 @@ static void test_accuracy(void)
     const float logits[] = {1, 3, 2, 5, 0, 0, 2, 2, 1, 0, 0, 9};
     const float cls[] = {1, 0, 0, -100};  // row 3 ties: the first maximum (class 0) wins
     double c = 0, t = 0;
-    gg_diag_accuracy_count(&ce, logits, cls, 4, 3, &c, &t);
+    gg_accuracy_count(&ce, logits, cls, 4, 3, &c, &t);
     CHECK_NEAR("ce correct", c, 3, 0);
     CHECK_NEAR("ce total (ignore_index skipped)", t, 3, 0);
     gg_loss_cfg bce = LC(GG_LOSS_BCE), bl = LC(GG_LOSS_BCE_LOGITS);
     const float p[] = {0.9f, 0.2f, 0.5f, 0.7f}, y[] = {1, 0, 1, 0};
     c = t = 0;
-    gg_diag_accuracy_count(&bce, p, y, 2, 2, &c, &t);
+    gg_accuracy_count(&bce, p, y, 2, 2, &c, &t);
     CHECK_NEAR("bce: p > 0.5 (0.5 is class 0)", c, 2, 0);
     CHECK_NEAR("bce total", t, 4, 0);
     const float z[] = {2, -1, 0, 3};
     c = t = 0;
-    gg_diag_accuracy_count(&bl, z, y, 4, 1, &c, &t);
+    gg_accuracy_count(&bl, z, y, 4, 1, &c, &t);
     CHECK_NEAR("bce_with_logits: x > 0", c, 2, 0);
-    CHECK("classification kinds", gg_diag_is_classification(GG_LOSS_NLL) &&
-                                      gg_diag_is_classification(GG_LOSS_BCE_LOGITS) &&
-                                      !gg_diag_is_classification(GG_LOSS_HUBER));
+    CHECK("classification kinds", gg_loss_is_classification(GG_LOSS_NLL) &&
+                                      gg_loss_is_classification(GG_LOSS_BCE_LOGITS) &&
+                                      !gg_loss_is_classification(GG_LOSS_HUBER));
 
     // Over a dataset: a 1-input model whose logits are (0, x) predicts class 1 iff x > 0.
     const gg_layer_spec s[] = {LIN(1, 2)};
@@ -290,7 +291,8 @@ static void test_accuracy(void)
     gg_rng_seed(&r, 1);
     gg_epoch_result res;
     CHECK_EQ("begin", gg_diag_begin(d, m, ds, &tc, 2, &err), GG_OK);
-    CHECK_EQ("epoch", gg_train_epoch(m, o, ds, &tc, &r, &(gg_step_log){.diag = d}, &res, &err), GG_OK);
+    gg_train_hooks hk = gg_diag_hooks(d);
+    CHECK_EQ("epoch", gg_train_epoch(m, o, ds, &tc, &r, &(gg_step_log){.hooks = &hk}, &res, &err), GG_OK);
     CHECK("train accuracy", gg_diag_train_accuracy(d, &acc));
     CHECK_NEAR("train accuracy 3/5 (tiny lr)", acc, 0.6, 1e-15);
     gg_diag_free(d);
@@ -505,7 +507,8 @@ static void test_no_perturbation(void)
             gg_epoch_result res;
             if (d)
                 gg_diag_begin(d, m, ds, &c, 5, &err);
-            gg_train_epoch(m, o, ds, &c, &r, &(gg_step_log){.loss = loss[with] + 5 * e, .diag = d},
+            gg_train_hooks hk = d ? gg_diag_hooks(d) : (gg_train_hooks){0};
+            gg_train_epoch(m, o, ds, &c, &r, &(gg_step_log){.loss = loss[with] + 5 * e, .hooks = d ? &hk : NULL},
                            &res, &err);
             if (d) {
                 recs += (long)gg_diag_nrecords(d);

@@ -350,7 +350,8 @@ static gg_status op_train(void *ctx, gg_err *err)
     gg_status st = NOTHING_BACK(gg_diag_new(&d, t->m, &dc, err), d);
     if (!st && t->which == 3) {
         if (!(st = gg_diag_begin(d, t->m, t->ds, &cfg, gg_train_steps_per_epoch(&cfg, gg_dataset_n(t->ds)), err))) {
-            log.diag = d;
+            gg_train_hooks hk = gg_diag_hooks(d);
+            log.hooks = &hk;
             st = gg_train_epoch(t->m, t->o, t->ds, &cfg, &r, &log, &res, err);
         }
     }

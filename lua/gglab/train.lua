@@ -5,6 +5,7 @@
   validation loss) become curves; a NaN/inf loss then stops the run as `diverged`. ]]
 local gg = require "gglab"
 local diagnostics = require "gglab.diagnostics"
+local graph = require "gglab.graph"
 local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
@@ -41,7 +42,9 @@ end
 local function fail(msg) error("gg.train: " .. msg, 4) end
 
 local LOSSES = { mse = true, l1 = true, smooth_l1 = true, huber = true, bce = true,
-  bce_with_logits = true, cross_entropy = true, nll = true }
+  bce_with_logits = true, cross_entropy = true, nll = true, categorical_crossentropy = true }
+local LOSS_LIST = "'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', 'cross_entropy', "
+  .. "'nll', 'categorical_crossentropy' (or {name, options...}, or a function(pred, target))"
 
 local function is_a(v, name)
   local mt = getmetatable(v)
@@ -129,15 +132,12 @@ local function check(opts)
     if opts.val ~= nil then fail("give either val or validation_split, not both") end
   end
   local vname = type(opts.val_loss) == "table" and opts.val_loss[1] or opts.val_loss
-  if opts.val_loss ~= nil and not LOSSES[vname] then
-    fail("val_loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
-      .. "'cross_entropy', 'nll' (or {name, options...}), got " .. describe(opts.val_loss))
+  if opts.val_loss ~= nil and not LOSSES[vname] and type(opts.val_loss) ~= "function" then
+    fail("val_loss must be one of " .. LOSS_LIST .. ", got " .. describe(opts.val_loss))
   end
   local lname = type(opts.loss) == "table" and opts.loss[1] or opts.loss
-  if opts.loss ~= nil and not LOSSES[lname] then
-    fail("loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', "
-      .. "'cross_entropy', 'nll' (or {name, options...}), got "
-      .. describe(opts.loss))
+  if opts.loss ~= nil and not LOSSES[lname] and type(opts.loss) ~= "function" then
+    fail("loss must be one of " .. LOSS_LIST .. ", got " .. describe(opts.loss))
   end
   for _, k in ipairs { "shuffle", "drop_last" } do
     if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
@@ -191,7 +191,8 @@ local function declare_meta(run, opts, loss)
       drop[#drop + 1] = l.p
     end
   end
-  local name = type(loss) == "table" and loss[1] or loss or "mse"
+  local name = type(loss) == "table" and loss[1] or type(loss) == "string" and loss
+    or loss ~= nil and "custom" or "mse"
   local meta = { epochs = opts.epochs or 1, lr = opts.optimizer:lr(),
     optimizer = tostring(opts.optimizer):match("^gglab%.Optim%((%w+)") or "unknown", loss = name,
     task = CLASSIFY[name] and "classification" or "regression", activations = acts,
@@ -199,6 +200,25 @@ local function declare_meta(run, opts, loss)
   local mine = run._meta or {}
   for k in pairs(mine) do meta[k] = nil end
   if next(meta) then run:meta(meta) end
+end
+
+--[[ A loss written as a Lua function(pred, target) of symbolic tensors (lua/gglab/graph.lua),
+  built once into a loss graph: pred is (B, model outputs...), target (B, data targets); it
+  must return a scalar (reduce it: :mean(), :sum()). The graph runs in C every step. ]]
+local function custom_loss(fn, model, data, key)
+  local b = gg.graph()
+  local p = graph.wrap(b, b:input(model:output_shape(), { requires_grad = true }))
+  local t = graph.wrap(b, b:input({ data:targets() }))
+  local ok, y = pcall(fn, p, t)
+  if not ok then error(y, 0) end
+  if not graph.is_sym(y) or y.b ~= b then
+    fail(key .. " function must return a symbolic tensor (e.g. ((pred - target)^2):mean()), got " .. describe(y))
+  end
+  if #y:shape() ~= 0 then
+    fail(string.format("%s function must return a scalar, got shape {%s}: reduce it with :mean() or :sum()",
+      key, table.concat(y:shape(), ", ")))
+  end
+  return b:compile(y.node, { where = "gg.train: " .. key })
 end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
@@ -236,6 +256,13 @@ function M.train(opts)
     local copy = {}
     for k, v in pairs(opts) do copy[k] = v end
     copy.data, copy.val, copy.validation_split = train, val, nil
+    opts = copy
+  end
+  if type(opts.loss) == "function" or type(opts.val_loss) == "function" then
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    if type(opts.loss) == "function" then copy.loss = custom_loss(opts.loss, opts.model, opts.data, "loss") end
+    if type(opts.val_loss) == "function" then copy.val_loss = custom_loss(opts.val_loss, opts.model, opts.data, "val_loss") end
     opts = copy
   end
   local epochs = check_int(opts, "epochs", 1, 1)

@@ -1,0 +1,84 @@
+/* core/eval.c — the evaluation pass (see eval.h). */
+#include "eval.h"
+
+#include <math.h>
+
+#include "mem.h"
+
+int gg_loss_is_classification(gg_loss_kind kind)
+{
+    return kind == GG_LOSS_CROSS_ENTROPY || kind == GG_LOSS_NLL || kind == GG_LOSS_BCE ||
+           kind == GG_LOSS_BCE_LOGITS || kind == GG_LOSS_KERAS_CCE;
+}
+
+void gg_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y, size_t B,
+                       size_t k, double *correct, double *total)
+{
+    if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL ||
+        loss->kind == GG_LOSS_KERAS_CCE) {
+        for (size_t b = 0; b < B; b++) {
+            if ((long)y[b] == loss->ignore_index)
+                continue;
+            const float *row = pred + b * k;
+            size_t best = 0;
+            for (size_t c = 1; c < k; c++)
+                best = row[c] > row[best] ? c : best;
+            *correct += (double)((size_t)y[b] == best);
+            *total += 1.0;
+        }
+        return;
+    }
+    const float cut = loss->kind == GG_LOSS_BCE ? 0.5f : 0.0f;
+    for (size_t i = 0; i < B * k; i++)
+        *correct += (double)((pred[i] > cut) == (y[i] > 0.5f));
+    *total += (double)(B * k);
+}
+
+gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, size_t chunk,
+                  int want_loss, int want_accuracy, gg_eval_result *out, gg_err *err)
+{
+    out->loss = out->accuracy = (double)NAN;
+    if (want_accuracy && !gg_loss_is_classification(loss->kind))
+        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
+                          gg_loss_name(loss->kind));
+    const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
+    if (chunk == 0)
+        chunk = 256;
+    if (chunk > n)
+        chunk = n;
+    gg_status st = gg_model_reserve(m, chunk, err);
+    if (!st && want_loss)
+        st = gg_loss_reserve(loss, chunk, err);
+    if (st)
+        return st;
+    size_t *idx = gg_malloc(chunk, sizeof *idx);
+    float *y = gg_malloc(chunk, k * sizeof *y);
+    if (!idx || !y) {
+        gg_free(idx);
+        gg_free(y);
+        return gg_err_set(err, GG_ENOMEM, "out of memory evaluating %zu rows", n);
+    }
+    double total = 0.0, denom = 0.0, correct = 0.0, seen = 0.0;
+    const int was_training = gg_model_training(m);
+    gg_model_set_training(m, 0);  // evaluation: running BatchNorm stats, no dropout
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t B = n - start < chunk ? n - start : chunk;
+        for (size_t r = 0; r < B; r++)
+            idx[r] = start + r;
+        gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
+        const float *pred = gg_model_run(m, B);
+        if (want_loss)
+            gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
+        if (want_accuracy)
+            gg_accuracy_count(loss, pred, y, B, mo, &correct, &seen);
+    }
+    gg_model_set_training(m, was_training);
+    gg_free(idx);
+    gg_free(y);
+    if (want_loss)
+        out->loss = loss->reduction == GG_REDUCE_SUM ? (double)(float)total
+                                                     : (double)(float)(total / denom);
+    if (want_accuracy)
+        out->accuracy = seen > 0.0 ? correct / seen : (double)NAN;
+    return GG_OK;
+}
