@@ -1,30 +1,33 @@
 /* core/conv.c — convolution and pooling (see conv.h for the definitions): shape checks,
- * the chunked im2col / col2im drivers around the Linear kernels and the dW kernel, the
- * portable dW kernel, and the pools.
+ * the chunked drivers around the implicit-GEMM kernels, the portable kernels, and the
+ * pools.
  *
- * Layouts per chunk of n rows and group g (Bp = n rounded up to the vector width; 1 on
- * the portable path):
- *   forward, vector paths:  col (Kg, Bp) = X^T (im2col) -> Linear forward into yt
- *                           (Og, Bp) -> y (NCHW runs are rows of yt)
- *   forward, portable:      col (n, Kg) = X -> Linear forward into (n, Og) -> y
- *   backward:               dyt (Og, Bp) = dy^T (copied runs of dy), dyr (n, ld) = dy;
- *                           dW, db: pt (Kg, Bp) = X^T, then the dW kernel into dwt (Kg, ld)
- *                           = dW^T kept across chunks (ld = Og rounded up to 16);
- *                           dx: D = dy W through the Linear forward with W^T (Kg, Og) as
- *                           its weight: into (Kg, Bp) from dyt (vector paths) or into
- *                           (n, Kg) from dyr (portable), then col2im.
- * Linear's forward chain s = fma(x[r,k], W[o,k], s) from 0 is exactly D's chain over o
- * when x = dy and W = W^T (no bias), so D costs no kernel of its own. */
+ * Implicit GEMM. Stride sh splits the zero-padded input rows into sh phases (row
+ * u*sh + a lives in phase a at row u), likewise columns; in the phase planes every patch
+ * value k = (c, ky, kx) of output (oy, ox) sits at (oy + ky*dh/sh, ox + kx*dw/sw) of plane
+ * (c, ky*dh%sh, kx*dw%sw). With the planes stored as rows of width Wf = ow + QB and the
+ * outputs numbered v = (sample*H + oy)*Wf + ox ("virtual rows"; the columns ow .. Wf-1
+ * and the last QA plane rows are computed and dropped), X[v,k] = src[off[k] + v]: a
+ * constant offset per k. The GEMM kernel (gg_conv_gemm_*) then runs the Linear forward's
+ * register tiles over v with an offset table instead of an im2col copy. The dx pass is
+ * the same kernel on phase planes of dy (a transposed convolution per input phase), and
+ * the dW kernel reads the forward's planes over the valid rows only.
+ *
+ * Chunks: a chunk is a few whole samples, or a band of output rows of one sample (input
+ * phase rows for dx), sized from gg_conv_shape.chunk. Each plane region holds the
+ * chunk's rows plus a zeroed tail, so the vector kernels may read a few rows past the
+ * end. Offsets are stored as uint32 in float slots of the scratch (through memcpy). */
 #include "conv.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "linear.h"
+#include "simd.h"
 
 /* Scratch of one chunk: about 1 MiB of floats. */
 #define CHUNK_FLOATS ((size_t)1 << 18)
-/* Largest element count of any tensor or index product (indices fit int32/ptrdiff_t). */
+/* Largest element count of any tensor or index product (indices fit int32/uint32). */
 #define MAX_ELEMS ((size_t)1 << 31)
 
 static size_t round_up(size_t n, size_t m)
@@ -35,6 +38,16 @@ static size_t round_up(size_t n, size_t m)
 static size_t min_sz(size_t a, size_t b)
 {
     return a < b ? a : b;
+}
+
+static size_t max_sz(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
 }
 
 /* ---- checks ---- */
@@ -52,7 +65,7 @@ static size_t mul3_cap(size_t a, size_t b, size_t c)
     return mul_cap(mul_cap(a, b), c);
 }
 
-/* Output size along one axis, or 0 with err set when the kernel does not fit. */
+/* Output size along one axis, or an error when the kernel does not fit. */
 static gg_status conv_axis(const char *axis, size_t in, size_t k, size_t st, size_t p0,
                            size_t p1, size_t d, size_t *out, gg_err *err)
 {
@@ -69,12 +82,19 @@ static gg_status conv_axis(const char *axis, size_t in, size_t k, size_t st, siz
     return GG_OK;
 }
 
-/* Rows per chunk for a group of Kg patch values and Og outputs (see CHUNK_FLOATS). */
-static size_t auto_chunk(size_t Kg, size_t Og)
+/* Output positions per chunk keeping the forward's planes and outputs near CHUNK_FLOATS. */
+static size_t auto_chunk(const gg_conv_shape *s)
 {
-    const size_t per_row = Kg + Og + round_up(Og, 16);
-    size_t R = CHUNK_FLOATS / per_row / 32 * 32;
-    return R < 32 ? 32 : R;
+    const size_t Cg = s->cin / s->groups, Og = s->cout / s->groups;
+    const size_t QA = (s->kh - 1) * s->dh / s->sh, QB = (s->kw - 1) * s->dw / s->sw;
+    // Floats per output row of ow positions: Cg*sh*sw phase rows of the input, one row of
+    // outputs per channel (virtual width ow + QB), dy rows for dW; the halo rows of a plane
+    // are spread over its oh rows.
+    const size_t width = s->ow + QB;
+    const size_t per_row = (Cg * s->sh * s->sw + Og) * width * (s->oh + QA) / s->oh +
+                           s->ow * round_up(Og, 16);
+    const size_t rows = max_sz(1, CHUNK_FLOATS / max_sz(per_row, 1));
+    return rows * s->ow;
 }
 
 gg_status gg_conv_check(gg_conv_shape *s, gg_err *err)
@@ -117,14 +137,20 @@ gg_status gg_conv_check(gg_conv_shape *s, gg_err *err)
         st = conv_axis("width", s->iw, s->kw, s->sw, s->pw0, s->pw1, s->dw, &s->ow, err);
     if (st != GG_OK)
         return st;
+    // Every per-sample buffer, plane (padded and split into phases) and weight stays below
+    // 2^31 elements, so offsets and indices fit 32 bits.
     const size_t Kg = mul3_cap(s->cin / s->groups, s->kh, s->kw);
+    const size_t ph = mul_cap(s->oh + (s->kh - 1) * s->dh / s->sh + 1, s->ow + s->kw * s->dw / s->sw + 1);
+    const size_t pd = mul_cap(s->ih / s->sh + (s->kh - 1) * s->dh / s->sh + 2,
+                              s->iw / s->sw + (s->kw - 1) * s->dw / s->sw + 2);
     if (mul3_cap(s->cin, s->ih, s->iw) > MAX_ELEMS || mul3_cap(s->cout, s->oh, s->ow) > MAX_ELEMS ||
-        mul_cap(s->cout, Kg) > MAX_ELEMS || mul_cap(Kg, s->oh * s->ow) > MAX_ELEMS)
+        mul_cap(s->cout, Kg) > MAX_ELEMS || mul3_cap(ph, s->sh * s->sw, s->cin) > MAX_ELEMS / 4 ||
+        mul3_cap(pd, s->sh * s->sw, s->cout) > MAX_ELEMS / 4)
         return gg_err_set(err, GG_ENOMEM, "convolution %zux%zux%zu -> %zux%zux%zu with kernel "
                           "%zux%zu is too large (a per-sample size exceeds 2^31 elements)",
                           s->cin, s->ih, s->iw, s->cout, s->oh, s->ow, s->kh, s->kw);
     if (s->chunk == 0)
-        s->chunk = auto_chunk(Kg, s->cout / s->groups);
+        s->chunk = auto_chunk(s);
     if (err) {
         err->code = GG_OK;
         err->msg[0] = '\0';
@@ -132,15 +158,60 @@ gg_status gg_conv_check(gg_conv_shape *s, gg_err *err)
     return GG_OK;
 }
 
-/* ---- the plan of one call: sizes and scratch offsets ---- */
+/* ---- the plan of a call: geometry, chunks and scratch offsets ---- */
+
+/* The input phase a of one axis in the dx pass: rows iy = u*st + a - p0 for u in
+ * [u0, u0 + n) (n may be 0), and its taps t with t*d = a (mod st). */
+static void axis_phase(size_t a, size_t st, size_t p0, size_t in, size_t k, size_t d,
+                       size_t *u0, size_t *n, size_t *nt)
+{
+    const size_t lo = p0 >= a ? ceil_div(p0 - a, st) : 0;
+    const size_t hi = in + p0 > a ? ceil_div(in + p0 - a, st) : 0;
+    *u0 = lo;
+    *n = hi > lo ? hi - lo : 0;
+    if (!nt)  // taps not wanted
+        return;
+    *nt = 0;
+    for (size_t t = 0; t < k; t++)
+        *nt += t * d % st == a;
+}
 
 typedef struct plan {
-    size_t G, Cg, Og, Kg;  /* groups, channels per group, patch length */
-    size_t P, rows;        /* output positions per sample, and in the batch */
-    size_t R;              /* rows per chunk */
-    size_t ld;             /* row stride of dyr and dwt: Og rounded up to 16 */
-    size_t dwt, wt, dyt, dyr, col, total;  /* scratch offsets and size, in floats */
+    size_t G, Cg, Og, Kg, P;  /* groups, channels per group, patch length, positions */
+    size_t QA, QB;            /* plane halo rows / columns: ((k-1)*d) / stride */
+    size_t ld;                /* row stride of dyr and dwt: Og rounded up to 16 */
+    size_t Wf;                /* forward plane width ow + QB */
+    size_t nbf, bandf;        /* forward chunk: samples, output rows per sample */
+    size_t regf, ldf;         /* floats per forward plane region; GEMM output row stride */
+    size_t pa, pe;            /* dx phases per axis that hold input: min(stride, in + p0) */
+    size_t u0, du, nu;        /* dx phase rows: smallest start, spread of starts, most rows */
+    size_t v0, dv, nv;        /* the same for columns */
+    size_t Wd;                /* dx plane width nv + dv + QB */
+    size_t nbd, bandd;        /* dx chunk: samples, phase rows per sample */
+    size_t regd, ldd;         /* floats per dx plane region; GEMM output row stride */
+    size_t dwt, wt, off, src, out, dyr, total;  /* scratch offsets and size, in floats */
 } plan;
+
+/* Samples and rows per chunk for `chunk` positions, per_sample = rows*cols positions. */
+static void chunk_split(size_t chunk, size_t rows, size_t cols, size_t B, size_t *nb,
+                        size_t *band)
+{
+    const size_t per_sample = max_sz(rows * cols, 1);
+    if (chunk >= per_sample) {
+        *nb = max_sz(1, min_sz(B, chunk / per_sample));
+        *band = rows;
+    } else {
+        *nb = 1;
+        *band = min_sz(rows, max_sz(1, chunk / max_sz(cols, 1)));
+    }
+}
+
+/* Floats of a region of nb planes of H x W and the tail the vector kernels may read past
+ * the last virtual row (their last vector and the largest offset's column part). */
+static size_t region(size_t nb, size_t H, size_t W, size_t extra)
+{
+    return round_up(nb * H * W + extra + 16, 16);
+}
 
 static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
 {
@@ -149,19 +220,40 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     pl->Og = s->cout / s->groups;
     pl->Kg = pl->Cg * s->kh * s->kw;
     pl->P = s->oh * s->ow;
-    pl->rows = B * pl->P;
-    size_t chunk = s->chunk ? s->chunk : auto_chunk(pl->Kg, pl->Og);
-    pl->R = min_sz(chunk, pl->rows);
-    if (pl->R == 0)
-        pl->R = 1;
+    pl->QA = (s->kh - 1) * s->dh / s->sh;
+    pl->QB = (s->kw - 1) * s->dw / s->sw;
     pl->ld = round_up(pl->Og, 16);
-    const size_t Rp = round_up(pl->R, 16);
+    pl->Wf = s->ow + pl->QB;
+    const size_t chunk = s->chunk ? s->chunk : auto_chunk(s), Bc = max_sz(B, 1);
+    chunk_split(chunk, s->oh, s->ow, Bc, &pl->nbf, &pl->bandf);
+    const size_t Hf = pl->bandf + pl->QA;
+    pl->regf = region(pl->nbf, Hf, pl->Wf, pl->QB);
+    pl->ldf = round_up((pl->nbf - 1) * Hf * pl->Wf + pl->bandf * pl->Wf, 16);
+    // dx: phases beyond in + p0 hold no input. Starts u0(a) fall as a grows.
+    pl->pa = min_sz(s->sh, s->ih + s->ph0);
+    pl->pe = min_sz(s->sw, s->iw + s->pw0);
+    size_t u_hi, v_hi;
+    axis_phase(0, s->sh, s->ph0, s->ih, 0, 1, &u_hi, &pl->nu, NULL);
+    axis_phase(pl->pa - 1, s->sh, s->ph0, s->ih, 0, 1, &pl->u0, &pl->nu, NULL);
+    pl->du = u_hi - pl->u0;
+    axis_phase(0, s->sw, s->pw0, s->iw, 0, 1, &v_hi, &pl->nv, NULL);
+    axis_phase(pl->pe - 1, s->sw, s->pw0, s->iw, 0, 1, &pl->v0, &pl->nv, NULL);
+    pl->dv = v_hi - pl->v0;
+    pl->nu = ceil_div(s->ih, s->sh);  // the most rows (columns) any phase has
+    pl->nv = ceil_div(s->iw, s->sw);
+    pl->Wd = pl->nv + pl->dv + pl->QB;
+    chunk_split(chunk, pl->nu, pl->nv, Bc, &pl->nbd, &pl->bandd);
+    const size_t Hd = pl->bandd + pl->QA + pl->du;
+    pl->regd = region(pl->nbd, Hd, pl->Wd, pl->dv + pl->QB);
+    pl->ldd = round_up((pl->nbd - 1) * Hd * pl->Wd + pl->bandd * pl->Wd, 16);
+    const size_t nph = s->sh * s->sw;
     pl->dwt = 0;
     pl->wt = pl->dwt + pl->G * pl->Kg * pl->ld;
-    pl->dyt = pl->wt + round_up(pl->G * pl->Kg * pl->Og, 16);
-    pl->dyr = pl->dyt + pl->Og * Rp;
-    pl->col = pl->dyr + Rp * pl->ld;
-    pl->total = pl->col + pl->Kg * Rp;
+    pl->off = pl->wt + round_up(pl->G * pl->Kg * pl->Og, 16);
+    pl->src = pl->off + round_up(max_sz(pl->Kg, pl->Og * s->kh * s->kw), 16);
+    pl->out = pl->src + max_sz(pl->Cg * nph * pl->regf, pl->Og * pl->regd);
+    pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd);
+    pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld;
 }
 
 size_t gg_conv_scratch(const gg_conv_shape *s, size_t B)
@@ -171,206 +263,229 @@ size_t gg_conv_scratch(const gg_conv_shape *s, size_t B)
     return pl.total;
 }
 
-/* Lanes of the vector path (1: the portable path, whose Linear kernel reads rows). */
-static size_t lanes(gg_isa isa)
+static void off_put(float *tab, size_t i, size_t v)
 {
-    if (!GG_HAVE_ISA_PATHS)
-        return 1;
-    return isa == GG_ISA_AVX512 ? 16 : isa == GG_ISA_AVX2 ? 8 : 1;
+    const uint32_t u = (uint32_t)v;
+    memcpy(tab + i, &u, sizeof u);
 }
 
-static gg_isa effective(gg_isa isa)
+static size_t off_get(const float *tab, size_t i)
 {
-    return lanes(isa) == 1 ? GG_ISA_GENERIC : isa;
+    uint32_t u;
+    memcpy(&u, tab + i, sizeof u);
+    return u;
 }
 
-/* ---- runs: the rows of a chunk as pieces of one output row ---- */
+/* ---- the portable kernels (the definitions; conv_kern.h vectorises them) ---- */
 
-typedef struct runs {
-    size_t b, oy, ox;  /* output position of the next run */
-    size_t pos, n;     /* its offset in the chunk; rows in the chunk */
-} runs;
-
-static void runs_start(runs *it, const gg_conv_shape *s, size_t r0, size_t n)
+void gg_conv_gemm_generic(float *yt, size_t ldy, const float *src, const float *off,
+                          const float *W, const float *b, size_t V, size_t in, size_t out)
 {
-    const size_t P = s->oh * s->ow, p = r0 % P;
-    it->b = r0 / P;
-    it->oy = p / s->ow;
-    it->ox = p % s->ow;
-    it->pos = 0;
-    it->n = n;
-}
-
-/* The next run: rows pos .. pos+len-1 of the chunk are (b, oy, ox .. ox+len-1). */
-static int runs_next(runs *it, const gg_conv_shape *s, size_t *b, size_t *oy, size_t *ox,
-                     size_t *len, size_t *pos)
-{
-    if (it->pos >= it->n)
-        return 0;
-    *b = it->b;
-    *oy = it->oy;
-    *ox = it->ox;
-    *pos = it->pos;
-    *len = min_sz(s->ow - it->ox, it->n - it->pos);
-    it->pos += *len;
-    it->ox = 0;
-    if (++it->oy == s->oh) {
-        it->oy = 0;
-        it->b++;
+    for (size_t o = 0; o < out; o++) {
+        float *y = yt + o * ldy;
+        for (size_t v = 0; v < V; v++)
+            y[v] = 0.0f;
+        for (size_t k = 0; k < in; k++) {  // each y[v] is one chain over k
+            const float w = W[o * in + k], *x = src + off_get(off, k);
+            for (size_t v = 0; v < V; v++)
+                y[v] = fmaf(w, x[v], y[v]);
+        }
+        for (size_t v = 0; b && v < V; v++)
+            y[v] = y[v] + b[o];
     }
-    return 1;
 }
 
-/* Output columns ox whose ix = ox*st + off lies in [0, in): [*lo, *hi) within [0, out). */
-static void valid_cols(ptrdiff_t off, size_t st, size_t in, size_t out, size_t *lo, size_t *hi)
+void gg_conv_dw_generic(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
+                        const float *off, size_t K, size_t O, size_t nb, size_t rows,
+                        size_t cols, size_t plane, size_t width)
 {
-    size_t a = off >= 0 ? 0 : ((size_t)(-off) + st - 1) / st;
-    size_t e = (ptrdiff_t)in - off > 0 ? ((size_t)((ptrdiff_t)in - off) + st - 1) / st : 0;
-    e = min_sz(e, out);
-    a = min_sz(a, e);
-    *lo = a;
-    *hi = e;
+    const size_t R = nb * rows * cols;
+    for (size_t o = 0; db && o < O; o++) {
+        float s = db[o];
+        for (size_t r = 0; r < R; r++)
+            s += dyr[r * ld + o];
+        db[o] = s;
+    }
+    for (size_t k = 0; dwt && k < K; k++) {  // each dwt element's chain runs over r in order
+        float *w = dwt + k * ld;
+        const float *p = src + off_get(off, k);
+        const float *d = dyr;
+        for (size_t j = 0; j < nb; j++)
+            for (size_t u = 0; u < rows; u++)
+                for (size_t c = 0; c < cols; c++, d += ld) {
+                    const float xv = p[j * plane + u * width + c];
+                    for (size_t o = 0; o < O; o++)
+                        w[o] = fmaf(d[o], xv, w[o]);
+                }
+    }
 }
 
-/* ---- im2col and col2im ---- */
-
-/* X[r0 + i, k] of group g for i < n into col[i*rs + k*ks]. */
-static void im2col(float *restrict col, size_t rs, size_t ks, const float *restrict x,
-                   const gg_conv_shape *s, size_t g, size_t r0, size_t n)
+static int vector_path(gg_isa isa)
 {
-    const size_t Cg = s->cin / s->groups, plane = s->ih * s->iw;
-    for (size_t c = 0; c < Cg; c++)
-        for (size_t ky = 0; ky < s->kh; ky++)
-            for (size_t kx = 0; kx < s->kw; kx++) {
-                const size_t k = (c * s->kh + ky) * s->kw + kx;
-                const ptrdiff_t offy = (ptrdiff_t)(ky * s->dh) - (ptrdiff_t)s->ph0;
-                const ptrdiff_t offx = (ptrdiff_t)(kx * s->dw) - (ptrdiff_t)s->pw0;
-                size_t lo, hi;
-                valid_cols(offx, s->sw, s->iw, s->ow, &lo, &hi);
-                runs it;
-                runs_start(&it, s, r0, n);
-                size_t b, oy, ox, len, pos;
-                while (runs_next(&it, s, &b, &oy, &ox, &len, &pos)) {
-                    float *d = col + pos * rs + k * ks;
-                    const ptrdiff_t iy = (ptrdiff_t)(oy * s->sh) + offy;
-                    // Columns [a, f) of the run read the input, the rest padding.
-                    const size_t e = ox + len;
-                    size_t a = lo > ox ? min_sz(lo, e) : ox, f = hi < e ? hi : e;
-                    const int inside = iy >= 0 && iy < (ptrdiff_t)s->ih && f > a;
-                    if (!inside)
-                        a = f = e;
-                    const float *xr = inside ? x + (b * s->cin + g * Cg + c) * plane +
-                                                   (size_t)iy * s->iw
-                                             : x;
-                    if (rs == 1) {
-                        memset(d, 0, (a - ox) * sizeof *d);
-                        if (s->sw == 1 && f > a)
-                            memcpy(d + (a - ox), xr + (ptrdiff_t)a + offx, (f - a) * sizeof *d);
-                        else
-                            for (size_t q = a; q < f; q++)
-                                d[q - ox] = xr[(ptrdiff_t)(q * s->sw) + offx];
-                        memset(d + (f - ox), 0, (e - f) * sizeof *d);
-                    } else {
-                        for (size_t q = ox; q < a; q++)
-                            d[(q - ox) * rs] = 0.0f;
-                        for (size_t q = a; q < f; q++)
-                            d[(q - ox) * rs] = xr[(ptrdiff_t)(q * s->sw) + offx];
-                        for (size_t q = f; q < e; q++)
-                            d[(q - ox) * rs] = 0.0f;
+    return GG_HAVE_ISA_PATHS && (isa == GG_ISA_AVX2 || isa == GG_ISA_AVX512);
+}
+
+static void gemm(gg_isa isa, float *yt, size_t ldy, const float *src, const float *off,
+                 const float *W, const float *b, size_t V, size_t in, size_t out)
+{
+    switch (vector_path(isa) ? isa : GG_ISA_GENERIC) {
+#if GG_HAVE_ISA_PATHS
+    case GG_ISA_AVX512:
+        gg_conv_gemm_avx512(yt, ldy, src, off, W, b, V, in, out);
+        return;
+    case GG_ISA_AVX2:
+        gg_conv_gemm_avx2(yt, ldy, src, off, W, b, V, in, out);
+        return;
+#endif
+    default:
+        gg_conv_gemm_generic(yt, ldy, src, off, W, b, V, in, out);
+    }
+}
+
+static void dw_kernel(gg_isa isa, float *dwt, float *db, const float *dyr, size_t ld,
+                      const float *src, const float *off, size_t K, size_t O, size_t nb,
+                      size_t rows, size_t cols, size_t plane, size_t width)
+{
+    switch (vector_path(isa) ? isa : GG_ISA_GENERIC) {
+#if GG_HAVE_ISA_PATHS
+    case GG_ISA_AVX512:
+        gg_conv_dw_avx512(dwt, db, dyr, ld, src, off, K, O, nb, rows, cols, plane, width);
+        return;
+    case GG_ISA_AVX2:
+        gg_conv_dw_avx2(dwt, db, dyr, ld, src, off, K, O, nb, rows, cols, plane, width);
+        return;
+#endif
+    default:
+        gg_conv_dw_generic(dwt, db, dyr, ld, src, off, K, O, nb, rows, cols, plane, width);
+    }
+}
+
+/* ---- short copies ---- */
+
+typedef float v4f __attribute__((vector_size(16), aligned(4)));
+
+/* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
+ * copy loops into memcpy calls that cost more than such a row, so up to 16 floats move as
+ * two overlapping vectors (all loads before the stores), without a loop. */
+static inline void copy_floats(float *restrict d, const float *restrict s, size_t n)
+{
+    if (n > 16) {
+        memcpy(d, s, n * sizeof *d);
+    } else if (n >= 8) {
+        const v8f a = gg_v8_load(s), b = gg_v8_load(s + n - 8);
+        gg_v8_store(d, a);
+        gg_v8_store(d + n - 8, b);
+    } else if (n >= 4) {
+        v4f a, b;
+        memcpy(&a, s, sizeof a);
+        memcpy(&b, s + n - 4, sizeof b);
+        memcpy(d, &a, sizeof a);
+        memcpy(d + n - 4, &b, sizeof b);
+    } else {
+        if (n > 0)
+            d[0] = s[0];
+        if (n > 1)
+            d[1] = s[1];
+        if (n > 2)
+            d[2] = s[2];
+    }
+}
+
+/* d[0..n) = 0, as copy_floats. */
+static inline void zero_floats(float *d, size_t n)
+{
+    if (n > 16) {
+        memset(d, 0, n * sizeof *d);
+    } else if (n >= 8) {
+        const v8f z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        gg_v8_store(d, z);
+        gg_v8_store(d + n - 8, z);
+    } else if (n >= 4) {
+        const v4f z = {0.0f, 0.0f, 0.0f, 0.0f};
+        memcpy(d, &z, sizeof z);
+        memcpy(d + n - 4, &z, sizeof z);
+    } else {
+        if (n > 0)
+            d[0] = 0.0f;
+        if (n > 1)
+            d[1] = 0.0f;
+        if (n > 2)
+            d[2] = 0.0f;
+    }
+}
+
+/* ---- planes ---- */
+
+/* The columns v of a plane row of width W that read a source row of n: v*st + c0 in
+ * [0, n) for v in [*a, *e). */
+static void plane_cols(size_t W, size_t n, size_t st, ptrdiff_t c0, size_t *a, size_t *e)
+{
+    size_t lo = c0 >= 0 ? 0 : ceil_div((size_t)(-c0), st);
+    size_t hi = (ptrdiff_t)n - c0 > 0 ? ceil_div((size_t)((ptrdiff_t)n - c0), st) : 0;
+    hi = min_sz(hi, W);
+    *a = min_sz(lo, hi);
+    *e = hi;
+}
+
+/* One plane row: d[v] = xr[v*st + c0] for v in [a, e), 0 elsewhere in [0, W); xr == NULL:
+ * all zero (a row of padding). */
+static void plane_row(float *restrict d, size_t W, const float *restrict xr, size_t st,
+                      ptrdiff_t c0, size_t a, size_t e)
+{
+    if (!xr || a >= e) {
+        zero_floats(d, W);
+        return;
+    }
+    zero_floats(d, a);
+    if (st == 1) {
+        copy_floats(d + a, xr + (ptrdiff_t)a + c0, e - a);
+    } else {
+        const float *xs = xr + (ptrdiff_t)(a * st) + c0;
+        for (size_t v = 0; v < e - a; v++)
+            d[a + v] = xs[v * st];
+    }
+    zero_floats(d + e, W - e);
+}
+
+/* The forward's phase planes of group g for samples b0 .. b0+nb-1, output rows
+ * oy0 .. oy0+rows-1: plane (c, a, e) row u is padded input row (oy0 + u)*sh + a, column v
+ * padded column v*sw + e; rows + QA rows of Wf per sample, then a zero tail. */
+static void forward_planes(float *src, const float *x, const gg_conv_shape *s, const plan *pl,
+                           size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
+{
+    const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
+    for (size_t e = 0; e < s->sw; e++) {
+        const ptrdiff_t c0 = (ptrdiff_t)e - (ptrdiff_t)s->pw0;
+        size_t va, ve;
+        plane_cols(W, s->iw, s->sw, c0, &va, &ve);
+        for (size_t c = 0; c < pl->Cg; c++)
+            for (size_t a = 0; a < s->sh; a++) {
+                float *d = src + ((c * s->sh + a) * s->sw + e) * pl->regf;
+                for (size_t j = 0; j < nb; j++) {
+                    const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
+                    ptrdiff_t iy = (ptrdiff_t)(oy0 * s->sh + a) - (ptrdiff_t)s->ph0;
+                    for (size_t u = 0; u < H; u++, iy += (ptrdiff_t)s->sh) {
+                        const int in = iy >= 0 && iy < (ptrdiff_t)s->ih;
+                        plane_row(d + j * plane + u * W, W, in ? xc + (size_t)iy * s->iw : NULL,
+                                  s->sw, c0, va, ve);
                     }
                 }
+                memset(d + nb * plane, 0, (pl->regf - nb * plane) * sizeof *d);
             }
-}
-
-/* dx += D[r0 + i, k] (col[i*rs + k*ks]) over the chunk, each input element's terms in
- * increasing r: k runs with ky and kx descending (a larger ky reads the element from an
- * earlier output row, a larger kx from an earlier column), runs in increasing r. */
-static void col2im(float *restrict dx, const float *restrict col, size_t rs, size_t ks,
-                   const gg_conv_shape *s, size_t g, size_t r0, size_t n)
-{
-    const size_t Cg = s->cin / s->groups, plane = s->ih * s->iw;
-    for (size_t c = 0; c < Cg; c++)
-        for (size_t ky = s->kh; ky-- > 0;)
-            for (size_t kx = s->kw; kx-- > 0;) {
-                const size_t k = (c * s->kh + ky) * s->kw + kx;
-                const ptrdiff_t offy = (ptrdiff_t)(ky * s->dh) - (ptrdiff_t)s->ph0;
-                const ptrdiff_t offx = (ptrdiff_t)(kx * s->dw) - (ptrdiff_t)s->pw0;
-                size_t lo, hi;
-                valid_cols(offx, s->sw, s->iw, s->ow, &lo, &hi);
-                runs it;
-                runs_start(&it, s, r0, n);
-                size_t b, oy, ox, len, pos;
-                while (runs_next(&it, s, &b, &oy, &ox, &len, &pos)) {
-                    const ptrdiff_t iy = (ptrdiff_t)(oy * s->sh) + offy;
-                    if (iy < 0 || iy >= (ptrdiff_t)s->ih)
-                        continue;
-                    const size_t e = ox + len;
-                    const size_t a = lo > ox ? lo : ox, f = hi < e ? hi : e;
-                    if (f <= a)
-                        continue;
-                    const float *d = col + pos * rs + k * ks;
-                    float *xr = dx + (b * s->cin + g * Cg + c) * plane + (size_t)iy * s->iw;
-                    if (rs == 1 && s->sw == 1) {
-                        float *xa = xr + (ptrdiff_t)a + offx;
-                        const float *da = d + (a - ox);
-                        for (size_t q = 0; q < f - a; q++)
-                            xa[q] += da[q];
-                    } else {
-                        for (size_t q = a; q < f; q++)
-                            xr[(ptrdiff_t)(q * s->sw) + offx] += d[(q - ox) * rs];
-                    }
-                }
-            }
-}
-
-/* ---- dy in and y out: runs of one sample's positions ---- */
-
-/* dyt[j*Bp + i] = dy[b, g*Og + j, p] for the chunk's rows i = (b, p); rows n .. Bp-1 zero. */
-static void gather_dy(float *restrict dyt, size_t Bp, const float *restrict dy,
-                      const gg_conv_shape *s, const plan *pl, size_t g, size_t r0, size_t n)
-{
-    for (size_t j = 0; j < pl->Og; j++) {
-        float *d = dyt + j * Bp;
-        for (size_t i = 0; i < n;) {
-            const size_t r = r0 + i, b = r / pl->P, p = r % pl->P, len = min_sz(pl->P - p, n - i);
-            memcpy(d + i, dy + (b * s->cout + g * pl->Og + j) * pl->P + p, len * sizeof *d);
-            i += len;
-        }
-        memset(d + n, 0, (Bp - n) * sizeof *d);
     }
 }
 
-/* y[b, g*Og + j, p] = src[i*rs + j*os] for the chunk's rows i = (b, p). */
-static void scatter_y(float *restrict y, const float *restrict src, size_t rs, size_t os,
-                      const gg_conv_shape *s, const plan *pl, size_t g, size_t r0, size_t n)
+/* The forward's offset table: X[v, k] = src[off[k] + v]. */
+static void forward_offsets(float *off, const gg_conv_shape *s, const plan *pl)
 {
-    for (size_t j = 0; j < pl->Og; j++)
-        for (size_t i = 0; i < n;) {
-            const size_t r = r0 + i, b = r / pl->P, p = r % pl->P, len = min_sz(pl->P - p, n - i);
-            float *d = y + (b * s->cout + g * pl->Og + j) * pl->P + p;
-            const float *sp = src + i * rs + j * os;
-            if (rs == 1)
-                memcpy(d, sp, len * sizeof *d);
-            else
-                for (size_t q = 0; q < len; q++)
-                    d[q] = sp[q * rs];
-            i += len;
+    for (size_t ky = 0; ky < s->kh; ky++)
+        for (size_t kx = 0; kx < s->kw; kx++) {
+            const size_t ya = ky * s->dh, xa = kx * s->dw;
+            const size_t ra = ya % s->sh, rb = xa % s->sw, qa = ya / s->sh, qb = xa / s->sw;
+            for (size_t c = 0; c < pl->Cg; c++)
+                off_put(off, (c * s->kh + ky) * s->kw + kx,
+                        ((c * s->sh + ra) * s->sw + rb) * pl->regf + qa * pl->Wf + qb);
         }
-}
-
-/* dyr (n, ld) = dyt (Og, Bp) transposed, columns Og .. ld-1 zero. */
-static void transpose_dy(float *restrict dyr, size_t ld, const float *restrict dyt, size_t Bp,
-                         size_t Og, size_t n)
-{
-    for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16-row blocks: dyt rows stay in L1
-        const size_t i1 = min_sz(i0 + 16, n);
-        for (size_t i = i0; i < i1; i++) {
-            for (size_t j = 0; j < Og; j++)
-                dyr[i * ld + j] = dyt[j * Bp + i];
-            for (size_t j = Og; j < ld; j++)
-                dyr[i * ld + j] = 0.0f;
-        }
-    }
 }
 
 /* ---- forward ---- */
@@ -380,24 +495,24 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 {
     plan pl;
     plan_make(&pl, s, B);
-    isa = effective(isa);
-    const size_t vw = lanes(isa);
-    float *col = scratch + pl.col, *out = scratch + pl.dyt;
-    for (size_t r0 = 0; r0 < pl.rows; r0 += pl.R) {
-        const size_t n = min_sz(pl.R, pl.rows - r0), Bp = round_up(n, vw);
-        for (size_t g = 0; g < pl.G; g++) {
-            const float *Wg = W + g * pl.Og * pl.Kg, *bg = b ? b + g * pl.Og : NULL;
-            if (vw > 1) {
-                im2col(col, 1, Bp, x, s, g, r0, n);
-                for (size_t k = 0; Bp > n && k < pl.Kg; k++)
-                    memset(col + k * Bp + n, 0, (Bp - n) * sizeof *col);
-                gg_linear_forward(isa, NULL, NULL, Wg, bg, n, pl.Kg, pl.Og, 0, col, 1, out);
-                scatter_y(y, out, 1, Bp, s, &pl, g, r0, n);
-            } else {
-                im2col(col, pl.Kg, 1, x, s, g, r0, n);
-                gg_linear_forward(GG_ISA_GENERIC, out, col, Wg, bg, n, pl.Kg, pl.Og, 0, NULL, 0,
-                                  NULL);
-                scatter_y(y, out, pl.Og, 1, s, &pl, g, r0, n);
+    float *off = scratch + pl.off, *src = scratch + pl.src, *out = scratch + pl.out;
+    forward_offsets(off, s, &pl);
+    for (size_t b0 = 0; b0 < B; b0 += pl.nbf) {
+        const size_t nb = min_sz(pl.nbf, B - b0);
+        for (size_t oy0 = 0; oy0 < s->oh; oy0 += pl.bandf) {
+            const size_t rows = min_sz(pl.bandf, s->oh - oy0), H = rows + pl.QA;
+            const size_t plane = H * pl.Wf, V = (nb - 1) * plane + rows * pl.Wf;
+            for (size_t g = 0; g < pl.G; g++) {
+                forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
+                gemm(isa, out, pl.ldf, src, off, W + g * pl.Og * pl.Kg, b ? b + g * pl.Og : NULL,
+                     V, pl.Kg, pl.Og);
+                for (size_t o = 0; o < pl.Og; o++)
+                    for (size_t j = 0; j < nb; j++) {
+                        float *yr = y + ((b0 + j) * s->cout + g * pl.Og + o) * pl.P + oy0 * s->ow;
+                        const float *sr = out + o * pl.ldf + j * plane;
+                        for (size_t u = 0; u < rows; u++)
+                            copy_floats(yr + u * s->ow, sr + u * pl.Wf, s->ow);
+                    }
             }
         }
     }
@@ -405,40 +520,113 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 
 /* ---- backward ---- */
 
-void gg_conv_dw_generic(float *dwt, float *db, const float *dyr, size_t ld, const float *pt,
-                        size_t Rp, size_t R, size_t K, size_t O)
+/* dyr (nb*rows*ow, ld) = dy of group g at the chunk's positions in order (samples, rows,
+ * columns); columns Og .. ld-1 zero. */
+static void gather_dyr(float *restrict dyr, const float *restrict dy, const gg_conv_shape *s,
+                       const plan *pl, size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
-    for (size_t o = 0; db && o < O; o++) {
-        float s = db[o];
-        for (size_t r = 0; r < R; r++)
-            s += dyr[r * ld + o];
-        db[o] = s;
-    }
-    for (size_t k = 0; dwt && k < K; k++) {  // each dwt element's chain runs over r in order
-        float *w = dwt + k * ld;
-        const float *p = pt + k * Rp;
-        for (size_t r = 0; r < R; r++) {
-            const float *d = dyr + r * ld;
-            for (size_t o = 0; o < O; o++)
-                w[o] = fmaf(d[o], p[r], w[o]);
+    const size_t n = rows * s->ow, ld = pl->ld;
+    for (size_t j = 0; j < nb; j++) {
+        float *dj = dyr + j * n * ld;
+        const float *sj = dy + ((b0 + j) * s->cout + g * pl->Og) * pl->P + oy0 * s->ow;
+        for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16 destination rows at a time stay in L1
+            const size_t i1 = min_sz(i0 + 16, n);
+            for (size_t o = 0; o < pl->Og; o++)
+                for (size_t i = i0; i < i1; i++)
+                    dj[i * ld + o] = sj[o * pl->P + i];
+            for (size_t i = i0; i < i1; i++)
+                zero_floats(dj + i * ld + pl->Og, ld - pl->Og);
         }
     }
 }
 
-static void dw_kernel(gg_isa isa, float *dwt, float *db, const float *dyr, size_t ld,
-                      const float *pt, size_t Rp, size_t R, size_t K, size_t O)
+/* The dx pass, input phase (a, e): rows iy = (u0 + i)*sh + a - ph0 for i < nu, columns
+ * ix = (v0 + j)*sw + e - pw0 for j < nv, and nt = nty*ntx taps. */
+typedef struct phase {
+    size_t a, e, u0, nu, v0, nv, nty, ntx;
+} phase;
+
+static phase phase_of(const gg_conv_shape *s, size_t a, size_t e)
 {
-    switch (isa) {
-#if GG_HAVE_ISA_PATHS
-    case GG_ISA_AVX512:
-        gg_conv_dw_avx512(dwt, db, dyr, ld, pt, Rp, R, K, O);
-        return;
-    case GG_ISA_AVX2:
-        gg_conv_dw_avx2(dwt, db, dyr, ld, pt, Rp, R, K, O);
-        return;
-#endif
-    default:
-        gg_conv_dw_generic(dwt, db, dyr, ld, pt, Rp, R, K, O);
+    phase ph = {a, e, 0, 0, 0, 0, 0, 0};
+    axis_phase(a, s->sh, s->ph0, s->ih, s->kh, s->dh, &ph.u0, &ph.nu, &ph.nty);
+    axis_phase(e, s->sw, s->pw0, s->iw, s->kw, s->dw, &ph.v0, &ph.nv, &ph.ntx);
+    return ph;
+}
+
+/* The dx weights of every group and phase: block (g, phase) is (Cg, Og*nt) with
+ * W'[ci, o*nt + t] = W[g*Og + o, ci, ky_t, kx_t], the phase's taps t in row-major order. */
+static void dx_weights(float *wt, const float *W, const gg_conv_shape *s, const plan *pl)
+{
+    float *d = wt;
+    const size_t kk = s->kh * s->kw;
+    for (size_t g = 0; g < pl->G; g++)
+        for (size_t a = 0; a < pl->pa; a++)
+            for (size_t e = 0; e < pl->pe; e++) {
+                const phase ph = phase_of(s, a, e);
+                const size_t nt = ph.nty * ph.ntx, in = pl->Og * nt;
+                size_t t = 0;
+                for (size_t ky = 0; ky < s->kh; ky++) {
+                    if (ky * s->dh % s->sh != a)
+                        continue;
+                    for (size_t kx = 0; kx < s->kw; kx++) {
+                        if (kx * s->dw % s->sw != e)
+                            continue;
+                        for (size_t ci = 0; ci < pl->Cg; ci++)
+                            for (size_t o = 0; o < pl->Og; o++)
+                                d[ci * in + o * nt + t] =
+                                    W[((g * pl->Og + o) * pl->Cg + ci) * kk + ky * s->kw + kx];
+                        t++;
+                    }
+                }
+                d += pl->Cg * in;
+            }
+}
+
+/* The dx offsets of phase ph, at off: term (o, t) of virtual row v (phase row i, column j)
+ * is dy row u0 + i - qy, column v0 + j - qx (qy = (ky*dh - a)/sh, qx likewise), which the
+ * shared dy planes (dx_planes) hold at v + (u0 - pl.u0 + QA - qy)*Wd + (v0 - pl.v0 + QB - qx). */
+static void dx_offsets(float *off, const gg_conv_shape *s, const plan *pl, const phase *ph)
+{
+    const size_t nt = ph->nty * ph->ntx;
+    size_t t = 0;
+    for (size_t ky = 0; ky < s->kh; ky++) {
+        if (ky * s->dh % s->sh != ph->a)
+            continue;
+        for (size_t kx = 0; kx < s->kw; kx++) {
+            if (kx * s->dw % s->sw != ph->e)
+                continue;
+            const size_t qy = (ky * s->dh - ph->a) / s->sh, qx = (kx * s->dw - ph->e) / s->sw;
+            const size_t base = (ph->u0 - pl->u0 + pl->QA - qy) * pl->Wd + (ph->v0 - pl->v0 + pl->QB - qx);
+            for (size_t o = 0; o < pl->Og; o++)
+                off_put(off, o * nt + t, o * pl->regd + base);
+            t++;
+        }
+    }
+}
+
+/* The dy planes of group g, samples b0 .. b0+nb-1, for the phase rows i0 .. i0+rows-1 of
+ * every phase: plane o row r is dy row pl.u0 + i0 + r - QA, column c is dy column
+ * pl.v0 + c - QB (0 outside dy); rows + QA + du rows of Wd per sample, then a zero tail. */
+static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const plan *pl,
+                      size_t g, size_t b0, size_t nb, size_t i0, size_t rows)
+{
+    const size_t H = rows + pl->QA + pl->du, W = pl->Wd, plane = H * W;
+    const ptrdiff_t c0 = (ptrdiff_t)pl->v0 - (ptrdiff_t)pl->QB;
+    size_t va, ve;
+    plane_cols(W, s->ow, 1, c0, &va, &ve);
+    for (size_t o = 0; o < pl->Og; o++) {
+        float *d = src + o * pl->regd;
+        for (size_t j = 0; j < nb; j++) {
+            const float *dc = dy + ((b0 + j) * s->cout + g * pl->Og + o) * pl->P;
+            ptrdiff_t oy = (ptrdiff_t)(pl->u0 + i0) - (ptrdiff_t)pl->QA;
+            for (size_t r = 0; r < H; r++, oy++) {
+                const int in = oy >= 0 && oy < (ptrdiff_t)s->oh;
+                plane_row(d + j * plane + r * W, W, in ? dc + (size_t)oy * s->ow : NULL, 1, c0,
+                          va, ve);
+            }
+        }
+        memset(d + nb * plane, 0, (pl->regd - nb * plane) * sizeof *d);
     }
 }
 
@@ -448,57 +636,96 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
 {
     plan pl;
     plan_make(&pl, s, B);
-    isa = effective(isa);
-    const size_t vw = lanes(isa);
-    const size_t ld = vw > 1 ? pl.ld : pl.Og;  // the portable Linear reads dyr as (n, Og)
-    float *dwt = scratch + pl.dwt, *wt = scratch + pl.wt, *dyt = scratch + pl.dyt;
-    float *dyr = scratch + pl.dyr, *col = scratch + pl.col;
-    if (dx && !acc)
-        memset(dx, 0, B * s->cin * s->ih * s->iw * sizeof *dx);
-    for (size_t g = 0; g < pl.G; g++) {  // dwt = dW^T (Kg, ld), wt = W^T (Kg, Og) per group
-        const size_t base = g * pl.Og * pl.Kg;
-        for (size_t k = 0; dW && k < pl.Kg; k++) {
-            float *d = dwt + g * pl.Kg * ld + k * ld;
-            for (size_t j = 0; j < pl.Og; j++)
-                d[j] = dW[base + j * pl.Kg + k];
-            for (size_t j = pl.Og; j < ld; j++)
-                d[j] = 0.0f;
-        }
-        for (size_t k = 0; dx && k < pl.Kg; k++)
-            for (size_t j = 0; j < pl.Og; j++)
-                wt[base + k * pl.Og + j] = W[base + j * pl.Kg + k];
-    }
-    const int want_dyr = dW || db || (dx && vw == 1);
-    for (size_t r0 = 0; r0 < pl.rows; r0 += pl.R) {
-        const size_t n = min_sz(pl.R, pl.rows - r0), Bp = round_up(n, vw);
-        for (size_t g = 0; g < pl.G; g++) {
-            gather_dy(dyt, Bp, dy, s, &pl, g, r0, n);
-            if (want_dyr)
-                transpose_dy(dyr, ld, dyt, Bp, pl.Og, n);
-            if (dW || db) {
-                if (dW)
-                    im2col(col, 1, Bp, x, s, g, r0, n);
-                dw_kernel(isa, dW ? dwt + g * pl.Kg * ld : NULL, db ? db + g * pl.Og : NULL, dyr,
-                          ld, col, Bp, n, pl.Kg, pl.Og);
+    float *dwt = scratch + pl.dwt, *wt = scratch + pl.wt, *off = scratch + pl.off;
+    float *src = scratch + pl.src, *out = scratch + pl.out, *dyr = scratch + pl.dyr;
+    const size_t ld = pl.ld;
+    // dW and db: chains over the rows in order, through dwt = dW^T (Kg, ld) per group.
+    if (dW || db) {
+        for (size_t g = 0; dW && g < pl.G; g++)
+            for (size_t k = 0; k < pl.Kg; k++) {
+                float *d = dwt + (g * pl.Kg + k) * ld;
+                for (size_t j = 0; j < pl.Og; j++)
+                    d[j] = dW[(g * pl.Og + j) * pl.Kg + k];
+                zero_floats(d + pl.Og, ld - pl.Og);
             }
-            if (!dx)
-                continue;
-            const float *wtg = wt + g * pl.Og * pl.Kg;
-            if (vw > 1) {
-                gg_linear_forward(isa, NULL, NULL, wtg, NULL, n, pl.Og, pl.Kg, 0, dyt, 1, col);
-                col2im(dx, col, 1, Bp, s, g, r0, n);
-            } else {
-                gg_linear_forward(GG_ISA_GENERIC, col, dyr, wtg, NULL, n, pl.Og, pl.Kg, 0, NULL,
-                                  0, NULL);
-                col2im(dx, col, pl.Kg, 1, s, g, r0, n);
+        forward_offsets(off, s, &pl);
+        for (size_t b0 = 0; b0 < B; b0 += pl.nbf) {
+            const size_t nb = min_sz(pl.nbf, B - b0);
+            for (size_t oy0 = 0; oy0 < s->oh; oy0 += pl.bandf) {
+                const size_t rows = min_sz(pl.bandf, s->oh - oy0), H = rows + pl.QA;
+                for (size_t g = 0; g < pl.G; g++) {
+                    if (dW)
+                        forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
+                    gather_dyr(dyr, dy, s, &pl, g, b0, nb, oy0, rows);
+                    dw_kernel(isa, dW ? dwt + g * pl.Kg * ld : NULL, db ? db + g * pl.Og : NULL,
+                              dyr, ld, src, off, dW ? pl.Kg : 0, pl.Og, nb, rows, s->ow,
+                              H * pl.Wf, pl.Wf);
+                }
             }
         }
+        for (size_t g = 0; dW && g < pl.G; g++)
+            for (size_t k = 0; k < pl.Kg; k++)
+                for (size_t j = 0; j < pl.Og; j++)
+                    dW[(g * pl.Og + j) * pl.Kg + k] = dwt[(g * pl.Kg + k) * ld + j];
     }
-    for (size_t g = 0; dW && g < pl.G; g++) {
-        const size_t base = g * pl.Og * pl.Kg;
-        for (size_t k = 0; k < pl.Kg; k++)
-            for (size_t j = 0; j < pl.Og; j++)
-                dW[base + j * pl.Kg + k] = dwt[g * pl.Kg * ld + k * ld + j];
+    if (!dx)
+        return;
+    // dx: per input phase, the transposed convolution as one GEMM chain per element, over
+    // dy planes shared by the phases. Offsets of all phases, one after another, at off.
+    dx_weights(wt, W, s, &pl);
+    {
+        float *o = off;
+        for (size_t a = 0; a < pl.pa; a++)
+            for (size_t e = 0; e < pl.pe; e++) {
+                const phase ph = phase_of(s, a, e);
+                dx_offsets(o, s, &pl, &ph);
+                o += pl.Og * ph.nty * ph.ntx;
+            }
+    }
+    for (size_t b0 = 0; b0 < B; b0 += pl.nbd) {
+        const size_t nb = min_sz(pl.nbd, B - b0);
+        for (size_t i0 = 0; i0 < pl.nu; i0 += pl.bandd) {
+            const size_t band = min_sz(pl.bandd, pl.nu - i0);
+            const size_t plane = (band + pl.QA + pl.du) * pl.Wd;
+            const float *wg = wt;
+            for (size_t g = 0; g < pl.G; g++) {
+                dx_planes(src, dy, s, &pl, g, b0, nb, i0, band);
+                const float *op = off;
+                for (size_t a = 0; a < pl.pa; a++)
+                    for (size_t e = 0; e < pl.pe; e++) {
+                        const phase ph = phase_of(s, a, e);
+                        const size_t in = pl.Og * ph.nty * ph.ntx;
+                        const float *wp = wg, *offp = op;
+                        wg += pl.Cg * in;
+                        op += in;
+                        if (ph.nv == 0 || ph.nu <= i0)
+                            continue;
+                        const size_t rows = min_sz(band, ph.nu - i0);
+                        const size_t V = (nb - 1) * plane + rows * pl.Wd;
+                        gemm(isa, out, pl.ldd, src, offp, wp, NULL, V, in, pl.Cg);
+                        for (size_t ci = 0; ci < pl.Cg; ci++)
+                            for (size_t j = 0; j < nb; j++) {
+                                float *dc = dx + ((b0 + j) * s->cin + g * pl.Cg + ci) * s->ih * s->iw;
+                                for (size_t i = 0; i < rows; i++) {
+                                    const size_t iy = (ph.u0 + i0 + i) * s->sh + a - s->ph0;
+                                    const float *sr = out + ci * pl.ldd + j * plane + i * pl.Wd;
+                                    float *dr = dc + iy * s->iw + (ph.v0 * s->sw + e - s->pw0);
+                                    if (s->sw == 1 && !acc)
+                                        copy_floats(dr, sr, ph.nv);
+                                    else if (s->sw == 1)
+                                        for (size_t v = 0; v < ph.nv; v++)
+                                            dr[v] += sr[v];
+                                    else if (!acc)
+                                        for (size_t v = 0; v < ph.nv; v++)
+                                            dr[v * s->sw] = sr[v];
+                                    else
+                                        for (size_t v = 0; v < ph.nv; v++)
+                                            dr[v * s->sw] += sr[v];
+                                }
+                            }
+                    }
+            }
+        }
     }
 }
 

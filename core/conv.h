@@ -13,22 +13,26 @@
  * Linear weight (cout, Kg)). The rows r of the problem are the output positions in order
  * r = (b*oh + oy)*ow + ox. The patch value of row r is
  *   X[r,k] = x[b, g*Cg + c, oy*sh - ph0 + ky*dh, ox*sw - pw0 + kx*dw]   (0 in the padding)
- * and the conv is the Linear layer y = X W^T + b (core/linear.h) row by row, so:
+ * and the conv is the Linear layer y = X W^T + b (core/linear.h) row by row:
  * - forward   y[b,o,oy,ox] = s + bias[o] (s alone without a bias), s = 0 then
  *             s = fma(X[r,k], W[o,k], s) for k = 0..Kg-1: padding zeros take part;
  * - dW[o,k]  += dy X: s = dW[o,k], then s = fma(dy[r,o], X[r,k], s) for r = 0, 1, ... over
  *             the whole batch (samples, then positions), onto the old value;
  * - db[o]    += s = db[o], then s = s + dy[r,o] for r in the same order;
- * - dx        through the column gradient D[r,k] = s, s = 0 then s = fma(dy[r,o], W[o,k], s)
- *             for the Og outputs o of the group in order; then
- *             dx[b,ci,iy,ix] = v + D[r1,k1] + D[r2,k2] + ... (added one at a time), with v
- *             the old value (acc = 1) or 0 (acc = 0), over the (r, k) whose patch value is
- *             that input element, in increasing r (within one r there is at most one k).
- * The vector paths (isa.h) vectorise over indices that are not summed, so every path
- * gives the same bits; the batch is processed in chunks of `chunk` rows (im2col scratch of
- * about 1 MiB), and since every chain above runs in r order across chunks (dW and db
- * through their stored values, dx through its running value), no result depends on the
- * chunk size. The ISA never changes a result, only its speed.
+ * - dx        the transposed convolution as one chain per input element: S = 0, then
+ *             S = fma(dy[b,o,oy,ox], W[o,ci,ky,kx], S) for the outputs o of ci's group in
+ *             order and, within o, the kernel taps (ky, kx) in row-major order that can
+ *             read the element: ky*dh = iy + ph0 (mod sh), kx*dw = ix + pw0 (mod sw), with
+ *             oy = (iy + ph0 - ky*dh)/sh, ox = (ix + pw0 - kx*dw)/sw; a dy position outside
+ *             the output (oy or ox < 0 or past the end) is 0 and takes part. Then
+ *             dx = S (acc = 0) or dx + S (acc = 1: the finished gradient added once, as
+ *             PyTorch's autograd adds a contribution).
+ * The vector paths (isa.h) vectorise over indices that are not summed (output positions
+ * in the forward and dx, output channels in dW), so every path gives the same bits. The
+ * batch is processed in chunks of about `chunk` positions (whole samples, or bands of rows
+ * of one sample); dW and db continue their chains through their stored values and every
+ * other chain lies inside one chunk, so no result depends on the chunk size. The ISA never
+ * changes a result, only its speed.
  *
  * ---- pooling ----
  * MaxPool (scan of PyTorch's cpu_max_pool): per output, the window positions
@@ -39,8 +43,8 @@
  * [oy*sh - ph, oy*sh - ph + kh) clipped at ih + ph, pool = its area, then clipped to the
  * input; y = 0 + (s / divisor) with s = 0 then s += x row by row over the clipped window,
  * divisor = pool (count_include_pad) or the clipped area; an empty window gives 0.
- * Backward of both (as PyTorch's kernels): dx = v (old value or 0, as for the conv) then,
- * for the outputs in order (plane by plane, oy then ox), dx[argmax] += dy (max) or
+ * Backward of both (as PyTorch's kernels): dx = v (the old value with acc = 1, else 0)
+ * then, for the outputs in order (plane by plane, oy then ox), dx[argmax] += dy (max) or
  * dx[i] += dy / divisor for each i of the clipped window (avg), one add at a time.
  * AdaptiveAvgPool: windows [floor(i*in/out), ceil((i+1)*in/out)) per axis, y = s / kh / kw
  * (two divisions, as PyTorch) with s summed row by row from 0; backward adds dy / kh / kw
@@ -48,9 +52,9 @@
  * x.mean((-2,-1)), whose sum is vectorised (last bits may differ); gglab keeps the row
  * order and divides once by the area (mean's divisor) for that case.
  *
- * With acc = 1 the terms are added onto the caller's value one by one; PyTorch's autograd
- * instead adds the finished gradient (old + (t1 + t2 + ...)): the same bits except where
- * several terms meet one element (overlapping windows, kernels with stride < size). */
+ * With acc = 1 the pools add their terms onto the caller's value one by one; PyTorch's
+ * autograd adds the finished gradient (old + (t1 + t2 + ...)): the same bits except where
+ * several terms meet one element (overlapping windows). */
 #ifndef GG_CONV_H
 #define GG_CONV_H
 
@@ -72,7 +76,8 @@ typedef struct gg_conv_shape {
                                  * before = total/2, after = total - before) */
     size_t dh, dw;              /* dilation >= 1 */
     size_t oh, ow;              /* output size: filled by gg_conv_check */
-    size_t chunk;               /* rows (output positions) per chunk of work; 0: chosen by
+    size_t chunk;               /* output positions per chunk of work (whole samples when at
+                                 * least a sample's, else bands of rows); 0: chosen by
                                  * gg_conv_check (about 1 MiB of scratch). Results never
                                  * depend on it; gg_conv_scratch does. */
 } gg_conv_shape;
@@ -145,16 +150,31 @@ void gg_adaptive_avg_pool_forward(float *y, const float *x, size_t B, size_t c, 
 void gg_adaptive_avg_pool_backward(float *dx, int acc, const float *dy, size_t B, size_t c,
                                    size_t ih, size_t iw, size_t oh, size_t ow);
 
-/* ---- the paths of the dW/db kernel, for conv.c's dispatch and the tests ----
- * dwt (K, ld) += and db (O) += over the rows r < R of dyr (R, ld) and pt (K, Rp):
- * dwt[k*ld + o] = fma(dyr[r*ld + o], pt[k*Rp + r], ...) and db[o] += dyr[r*ld + o], chains
- * in r order, for o < O. dwt or db may be NULL (skipped). The AVX paths need ld a multiple
- * of 16 with zeros in dyr's columns O .. ld-1, and exist only where GG_HAVE_ISA_PATHS. */
-void gg_conv_dw_generic(float *dwt, float *db, const float *dyr, size_t ld, const float *pt,
-                        size_t Rp, size_t R, size_t K, size_t O);
-void gg_conv_dw_avx2(float *dwt, float *db, const float *dyr, size_t ld, const float *pt,
-                     size_t Rp, size_t R, size_t K, size_t O);
-void gg_conv_dw_avx512(float *dwt, float *db, const float *dyr, size_t ld, const float *pt,
-                       size_t Rp, size_t R, size_t K, size_t O);
+/* ---- the kernel paths, for conv.c's dispatch and the tests ----
+ * Both read "planes" src at a table of offsets off (uint32 values stored in float slots,
+ * through memcpy): row k of the implicit matrix is src + off[k].
+ * gemm: yt[o*ldy + v] = s + b[o] (s without b), s = 0 then s = fma(W[o*in + k],
+ *   src[off[k] + v], s) for k < in, for o < out and v < V (the AVX paths also write
+ *   v < V rounded up to their width and may read src that far).
+ * dw: dwt[k*ld + o] = fma(dyr[r*ld + o], src[off[k] + j*plane + u*width + c], ...) and
+ *   db[o] += dyr[r*ld + o], chains over the rows r = (j*rows + u)*cols + c in order, for
+ *   k < K, o < O (j < nb, u < rows, c < cols); dwt or db may be NULL. The AVX paths need ld
+ *   a multiple of 16 and zeros in dyr's columns O .. ld-1.
+ * The AVX ones exist only where GG_HAVE_ISA_PATHS (isa.h). */
+void gg_conv_gemm_generic(float *yt, size_t ldy, const float *src, const float *off,
+                          const float *W, const float *b, size_t V, size_t in, size_t out);
+void gg_conv_gemm_avx2(float *yt, size_t ldy, const float *src, const float *off,
+                       const float *W, const float *b, size_t V, size_t in, size_t out);
+void gg_conv_gemm_avx512(float *yt, size_t ldy, const float *src, const float *off,
+                         const float *W, const float *b, size_t V, size_t in, size_t out);
+void gg_conv_dw_generic(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
+                        const float *off, size_t K, size_t O, size_t nb, size_t rows,
+                        size_t cols, size_t plane, size_t width);
+void gg_conv_dw_avx2(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
+                     const float *off, size_t K, size_t O, size_t nb, size_t rows, size_t cols,
+                     size_t plane, size_t width);
+void gg_conv_dw_avx512(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
+                       const float *off, size_t K, size_t O, size_t nb, size_t rows,
+                       size_t cols, size_t plane, size_t width);
 
 #endif

@@ -98,40 +98,47 @@ static void twin_forward(float *y, const float *x, const float *W, const float *
                 }
 }
 
-/* conv.h's backward spelled out, row by row: db and dW chains over r = (b, oy, ox) in order;
- * dx gets each D[r,k] (a chain over the group's outputs from 0) as r increases. */
+/* conv.h's backward spelled out: db and dW chains over r = (b, oy, ox) in order; dx one
+ * chain per input element over the group's outputs, then the taps that can read it. */
 static void twin_backward(float *dx, int acc, float *dW, float *db, const float *dy,
                           const float *x, const float *W, const gg_conv_shape *s, size_t B)
 {
-    const size_t Og = s->cout / s->groups, Kg = (s->cin / s->groups) * s->kh * s->kw;
+    const size_t Cg = s->cin / s->groups, Og = s->cout / s->groups, Kg = Cg * s->kh * s->kw;
     const size_t P = s->oh * s->ow;
-    if (dx && !acc)
-        memset(dx, 0, xsize(s, B) * sizeof *dx);
     for (size_t n = 0; n < B; n++)
-        for (size_t oy = 0; oy < s->oh; oy++)
-            for (size_t ox = 0; ox < s->ow; ox++) {
-                const size_t p = oy * s->ow + ox;
-                for (size_t o = 0; o < s->cout; o++) {
-                    const float d = dy[(n * s->cout + o) * P + p];
-                    if (db)
-                        db[o] += d;
-                    for (size_t k = 0; dW && k < Kg; k++) {
-                        const long i = patch_index(s, n, o, oy, ox, k);
-                        dW[o * Kg + k] = fmaf(d, i < 0 ? 0.0f : x[i], dW[o * Kg + k]);
-                    }
+        for (size_t p = 0; p < P; p++)
+            for (size_t o = 0; o < s->cout; o++) {
+                const float d = dy[(n * s->cout + o) * P + p];
+                if (db)
+                    db[o] += d;
+                for (size_t k = 0; dW && k < Kg; k++) {
+                    const long i = patch_index(s, n, o, p / s->ow, p % s->ow, k);
+                    dW[o * Kg + k] = fmaf(d, i < 0 ? 0.0f : x[i], dW[o * Kg + k]);
                 }
-                for (size_t g = 0; dx && g < s->groups; g++)
-                    for (size_t k = 0; k < Kg; k++) {
-                        float D = 0.0f;
-                        for (size_t j = 0; j < Og; j++) {
-                            const size_t o = g * Og + j;
-                            D = fmaf(dy[(n * s->cout + o) * P + p], W[o * Kg + k], D);
-                        }
-                        const long i = patch_index(s, n, g * Og, oy, ox, k);
-                        if (i >= 0)
-                            dx[i] += D;
-                    }
             }
+    for (size_t n = 0; dx && n < B; n++)
+        for (size_t ci = 0; ci < s->cin; ci++)
+            for (size_t iy = 0; iy < s->ih; iy++)
+                for (size_t ix = 0; ix < s->iw; ix++) {
+                    const size_t g = ci / Cg, c = ci % Cg;
+                    float S = 0.0f;
+                    for (size_t j = 0; j < Og; j++)
+                        for (size_t ky = 0; ky < s->kh; ky++)
+                            for (size_t kx = 0; kx < s->kw; kx++) {
+                                const long a = (long)(iy + s->ph0) - (long)(ky * s->dh);
+                                const long e = (long)(ix + s->pw0) - (long)(kx * s->dw);
+                                if (((a % (long)s->sh) + (long)s->sh) % (long)s->sh ||
+                                    ((e % (long)s->sw) + (long)s->sw) % (long)s->sw)
+                                    continue;  // this tap never reads the element
+                                const long oy = a / (long)s->sh, ox = e / (long)s->sw;
+                                const size_t o = g * Og + j;
+                                const int in = oy >= 0 && oy < (long)s->oh && ox >= 0 && ox < (long)s->ow;
+                                const float d = in ? dy[(n * s->cout + o) * P + (size_t)oy * s->ow + (size_t)ox] : 0.0f;
+                                S = fmaf(d, W[o * Kg + (c * s->kh + ky) * s->kw + kx], S);
+                            }
+                    float *t = dx + ((n * s->cin + ci) * s->ih + iy) * s->iw + ix;
+                    *t = acc ? *t + S : S;
+                }
 }
 
 /* The direct convolution in double, with optional perturbations of x, W, b. Also returns
@@ -351,7 +358,7 @@ static void test_batch_split(void)
 {
     gg_rng r;
     gg_rng_seed(&r, 12);
-    gg_conv_shape s = mk(8, 5, 1, 60, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+    gg_conv_shape s = mk(64, 5, 1, 60, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
     const size_t B = 3, nx = xsize(&s, B), ny = ysize(&s, B), nw = wsize(&s);
     CHECK("the automatic chunk is smaller than a sample here", s.chunk < s.oh * s.ow);
     float *x = randv(&r, nx, 1.0), *W = randv(&r, nw, 0.5), *b = randv(&r, s.cout, 0.5);
