@@ -20,7 +20,8 @@ void gg_linear_forward_generic(float *y, const float *x, const float *W, const f
             float s = 0.0f;
             for (size_t k = 0; k < in; k++)
                 s = fmaf(x[r * in + k], W[o * in + k], s);
-            s += b[o];
+            if (b)
+                s += b[o];
             y[r * out + o] = relu && !(s > 0.0f) ? 0.0f : s;
         }
 }

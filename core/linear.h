@@ -5,7 +5,8 @@
  * Every result is defined as a fixed sequence of fused multiply-adds (fma(a, b, c) =
  * a*b + c rounded once), the same on every path, so the portable, AVX2 and AVX-512 paths
  * (isa.h) give bit-identical results:
- * - forward   y[r,o]  = (s + b[o]) with s = 0, then s = fma(x[r,k], W[o,k], s) for k = 0..in-1;
+ * - forward   y[r,o]  = (s + b[o]) with s = 0, then s = fma(x[r,k], W[o,k], s) for k = 0..in-1
+ *             (y = s without a bias);
  *             with relu, y = y > 0 ? y : 0 (torch.relu's threshold; NaN gives 0);
  * - dx[r,k]   = s with s = 0, then s = fma(dy[r,o], W[o,k], s) for o = 0..out-1;
  *             with a mask m, dx = m[r,k] > 0 ? dx : 0 (the backward of a ReLU whose output
@@ -26,9 +27,11 @@ size_t gg_linear_scratch(size_t B, size_t in);
 
 /* y (B,out) = x (B,in) W^T (out,in) + b (out), then ReLU when relu != 0. xt holds
  * gg_linear_scratch(B, in) floats: the vector paths put x transposed there, unless
- * xt_ready says it already holds that (the yt of the layer before, same ISA and B). yt,
- * when not NULL, gets y transposed in the same layout (gg_linear_scratch(B, out) floats)
- * on the vector paths, for the next layer. No buffer may overlap another. */
+ * xt_ready says it already holds that (the yt of the layer before, same ISA and B; x is
+ * then not read and may be NULL). yt, when not NULL, gets y transposed in the same layout
+ * (gg_linear_scratch(B, out) floats) on the vector paths, for the next layer; y may then
+ * be NULL if only yt is wanted (only where gg_linear_transposes(isa)). b == NULL: no bias
+ * (y = s). No buffer may overlap another. */
 void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
                        size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
                        float *yt);

@@ -60,20 +60,23 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *
                 acc[j][1] = V_FMA(wj, x1, acc[j][1]);
         }
     }
-    // Epilogue: bias and ReLU per vector, y^T rows to yt (the next layer's transposed
-    // input) when asked, then y row by row from a transposed copy.
+    // Epilogue: bias (if any) and ReLU per vector, y^T rows to yt (the next layer's
+    // transposed input) when asked, then y (if wanted) row by row from a transposed copy.
     float tmp[F_MR][2 * VW] __attribute__((aligned(64)));
 #pragma GCC unroll 16
     for (int j = 0; j < mr; j++)
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) {
-            vf s = V_ADD(acc[j][v], V_SET1(b[o0 + j]));
+            vf s = b ? V_ADD(acc[j][v], V_SET1(b[o0 + j])) : acc[j][v];
             if (relu)
                 s = V_MASKPOS(s, s);
-            V_STORE(tmp[j] + v * VW, s);
+            if (y)
+                V_STORE(tmp[j] + v * VW, s);
             if (yt)
                 V_STORE(yt + (o0 + j) * Bp + rb + v * VW, s);
         }
+    if (!y)
+        return;
     const size_t nr = B - rb < (size_t)nv * VW ? B - rb : (size_t)nv * VW;
     for (size_t r = 0; r < nr; r++) {
         float *yr = y + (rb + r) * out + o0;
