@@ -10,6 +10,7 @@
 
 #include "assert.h"
 #include "graph_impl.h"
+#include "conv.h"
 #include "linear.h"
 #include "mem.h"
 #include "norm.h"
@@ -248,6 +249,106 @@ static void sm_backward(gg_model *m, int i, size_t B)
                             node(m, i)->cfg.log);
 }
 
+/* ---- conv and pools (conv.h) ---- */
+
+/* Height and width of a (B, C, H, W) or (B, C, L) shape (H = 1 for 1-d). */
+static void hw(const gg_gnode *n, size_t *h, size_t *w)
+{
+    *h = n->shape.ndim == 4 ? n->shape.dim[2] : 1;
+    *w = n->shape.dim[n->shape.ndim - 1];
+}
+
+static gg_conv_shape conv_shape(const gg_model *m, int i)
+{
+    const gg_gnode *n = node(m, i), *x = node(m, n->in[0]);
+    const gg_layer_cfg *c = &n->cfg;
+    gg_conv_shape s = {.cin = c->in, .cout = c->out, .groups = c->groups,
+                       .kh = c->kernel[0], .kw = c->kernel[1], .sh = c->stride[0],
+                       .sw = c->stride[1], .ph0 = c->pad0[0], .ph1 = c->pad1[0],
+                       .pw0 = c->pad0[1], .pw1 = c->pad1[1], .dh = c->dilation[0],
+                       .dw = c->dilation[1]};
+    hw(x, &s.ih, &s.iw);
+    gg_err err;
+    gg_status st = gg_conv_check(&s, &err);  // validated when the node was built
+    GG_ASSERT(st == GG_OK);
+    (void)st;
+    return s;
+}
+
+static void conv_forward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_conv_shape s = conv_shape(m, i);
+    gg_conv_forward(m->isa, m->mn[i].y, in_y(m, i, 0), in_y(m, i, 1),
+                    n->cfg.bias ? in_y(m, i, 2) : NULL, m->scratch, &s, B);
+}
+
+static void conv_backward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_conv_shape s = conv_shape(m, i);
+    float *dx = in_dy(m, i, 0);
+    gg_conv_backward(m->isa, dx, dx ? m->mn[i].acc[0] : 0, in_dy(m, i, 1),
+                     n->cfg.bias ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
+                     in_y(m, i, 1), m->scratch, &s, B);
+}
+
+static gg_pool_shape pool_shape(const gg_model *m, int i)
+{
+    const gg_gnode *n = node(m, i), *x = node(m, n->in[0]);
+    const gg_layer_cfg *c = &n->cfg;
+    gg_pool_shape s = {.kind = c->pool_max ? GG_POOL_MAX : GG_POOL_AVG, .c = x->shape.dim[1],
+                       .kh = c->kernel[0], .kw = c->kernel[1], .sh = c->stride[0],
+                       .sw = c->stride[1], .ph = c->pad0[0], .pw = c->pad0[1],
+                       .dh = c->dilation[0], .dw = c->dilation[1], .ceil_mode = c->ceil_mode,
+                       .count_include_pad = c->count_include_pad};
+    hw(x, &s.ih, &s.iw);
+    gg_err err;
+    gg_status st = gg_pool_check(&s, &err);
+    GG_ASSERT(st == GG_OK);
+    (void)st;
+    return s;
+}
+
+static void pool_forward(gg_model *m, int i, size_t B)
+{
+    gg_pool_shape s = pool_shape(m, i);
+    gg_pool_forward(m->mn[i].y, s.kind == GG_POOL_MAX ? m->mn[i].idx : NULL, in_y(m, i, 0), &s, B);
+}
+
+static void pool_backward(gg_model *m, int i, size_t B)
+{
+    gg_pool_shape s = pool_shape(m, i);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_pool_backward(dx, m->mn[i].acc[0], m->mn[i].dy, m->mn[i].idx, &s, B);
+}
+
+static void apool_sizes(const gg_model *m, int i, size_t *c, size_t *ih, size_t *iw, size_t *oh,
+                        size_t *ow)
+{
+    const gg_gnode *n = node(m, i), *x = node(m, n->in[0]);
+    *c = x->shape.dim[1];
+    hw(x, ih, iw);
+    hw(n, oh, ow);
+}
+
+static void apool_forward(gg_model *m, int i, size_t B)
+{
+    size_t c, ih, iw, oh, ow;
+    apool_sizes(m, i, &c, &ih, &iw, &oh, &ow);
+    gg_adaptive_avg_pool_forward(m->mn[i].y, in_y(m, i, 0), B, c, ih, iw, oh, ow);
+}
+
+static void apool_backward(gg_model *m, int i, size_t B)
+{
+    size_t c, ih, iw, oh, ow;
+    apool_sizes(m, i, &c, &ih, &iw, &oh, &ow);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_adaptive_avg_pool_backward(dx, m->mn[i].acc[0], m->mn[i].dy, B, c, ih, iw, oh, ow);
+}
+
 /* ---- Dropout ---- */
 
 /* torch _dropout_impl: training with p > 0 keeps an element when a uniform draw u < 1 - p
@@ -304,9 +405,22 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
         return 2 * B * n->cfg.groups;
     case GG_LAYER_DROPOUT:
         return count(m, i, B);
+    case GG_LAYER_POOL: {
+        gg_pool_shape ps = pool_shape(m, i);
+        return gg_pool_index_scratch(&ps, B);  // int32 slots, one float each
+    }
     default:
         return 0;
     }
+}
+
+size_t gg_exec_scratch(const gg_model *m, int i, size_t B)
+{
+    if (node(m, i)->cfg.kind == GG_LAYER_CONV) {
+        gg_conv_shape cs = conv_shape(m, i);
+        return gg_conv_scratch(&cs, B);
+    }
+    return 0;
 }
 
 int gg_exec_supported(const gg_gnode *n)
@@ -323,6 +437,9 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_LAYERNORM:
     case GG_LAYER_GROUPNORM:
     case GG_LAYER_SOFTMAX:
+    case GG_LAYER_CONV:
+    case GG_LAYER_POOL:
+    case GG_LAYER_ADAPTIVE_AVG_POOL:
         return 1;
     case GG_LAYER_DROPOUT:
         return !n->cfg.channel_wise;
@@ -340,6 +457,9 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_LAYERNORM: ln_forward(m, i, B); break;
     case GG_LAYER_GROUPNORM: gn_forward(m, i, B); break;
     case GG_LAYER_SOFTMAX: sm_forward(m, i, B); break;
+    case GG_LAYER_CONV: conv_forward(m, i, B); break;
+    case GG_LAYER_POOL: pool_forward(m, i, B); break;
+    case GG_LAYER_ADAPTIVE_AVG_POOL: apool_forward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
@@ -354,6 +474,9 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_LAYERNORM: ln_backward(m, i, B); break;
     case GG_LAYER_GROUPNORM: gn_backward(m, i, B); break;
     case GG_LAYER_SOFTMAX: sm_backward(m, i, B); break;
+    case GG_LAYER_CONV: conv_backward(m, i, B); break;
+    case GG_LAYER_POOL: pool_backward(m, i, B); break;
+    case GG_LAYER_ADAPTIVE_AVG_POOL: apool_backward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }

@@ -95,6 +95,7 @@ struct gg_model {
     size_t cap, B;             /* batch rows reserved; of the last forward */
     float *tmp;                /* scratch of the largest node output, for accumulating adds */
     float *zeros;              /* zeros of the widest layer output (a missing bias) */
+    float *scratch;            /* shared kernel scratch (conv im2col), the largest need */
     float *dummy;              /* gradient sink for frozen Linear weights and missing biases */
     size_t dummy_n;
 };
@@ -109,5 +110,8 @@ int gg_exec_supported(const gg_gnode *n);
 
 /* Floats of per-node saved state (mn.aux) a node of this graph needs for batch B. */
 size_t gg_exec_aux(const gg_model *m, int i, size_t B);
+
+/* Floats of the model's shared scratch (m->scratch) node i's kernels need for batch B. */
+size_t gg_exec_scratch(const gg_model *m, int i, size_t B);
 
 #endif

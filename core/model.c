@@ -608,13 +608,15 @@ static size_t node_floats(const gg_model *m, int i, size_t B)
 static size_t plan_bytes(const gg_model *m, size_t B)
 {
     const gg_graph *g = m->g;
-    size_t bytes = 0, tmp = 1, wide = 1, dummy = 1;
+    size_t bytes = 0, tmp = 1, wide = 1, dummy = 1, scratch = 1;
     for (size_t i = 0; i < g->n; i++) {
         const gg_gnode *n = &g->nodes[i];
         const gg_mnode *mn = &m->mn[i];
         if (!mn->live || n->cfg.kind == GG_LAYER_PARAM || n->cfg.kind == GG_LAYER_CONST)
             continue;
         const size_t f = node_floats(m, (int)i, B);
+        const size_t sc = gg_exec_scratch(m, (int)i, B);
+        scratch = sc > scratch ? sc : scratch;
         if (mn->root == (int)i) {
             bytes += gg_arena_bytes_for(f);
             if (n->req || (int)i == m->output)
@@ -629,7 +631,8 @@ static size_t plan_bytes(const gg_model *m, size_t B)
             dummy = d > dummy ? d : dummy;
         }
     }
-    bytes += gg_arena_bytes_for(tmp) + gg_arena_bytes_for(wide) + gg_arena_bytes_for(dummy);
+    bytes += gg_arena_bytes_for(tmp) + gg_arena_bytes_for(wide) + gg_arena_bytes_for(dummy) +
+             gg_arena_bytes_for(scratch);
     return bytes;
 }
 
@@ -648,13 +651,15 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     if ((st = gg_arena_reserve(&m->arena, plan_bytes(m, B), err)))
         return st;
     gg_arena_reset(&m->arena);
-    size_t tmp = 1, wide = 1, dummy = 1;
+    size_t tmp = 1, wide = 1, dummy = 1, scratch = 1;
     for (size_t i = 0; i < g->n; i++) {
         const gg_gnode *n = &g->nodes[i];
         gg_mnode *mn = &m->mn[i];
         if (!mn->live || n->cfg.kind == GG_LAYER_PARAM || n->cfg.kind == GG_LAYER_CONST)
             continue;
         const size_t f = node_floats(m, (int)i, B);
+        const size_t sc = gg_exec_scratch(m, (int)i, B);
+        scratch = sc > scratch ? sc : scratch;
         if (mn->root == (int)i) {
             mn->y = gg_arena_floats(&m->arena, f);
             mn->dy = n->req || (int)i == m->output ? gg_arena_floats(&m->arena, f) : NULL;
@@ -674,7 +679,8 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
     m->zeros = gg_arena_floats(&m->arena, wide);
     m->dummy = gg_arena_floats(&m->arena, dummy);
     m->dummy_n = dummy;
-    GG_ASSERT(m->dummy != NULL);  // plan_bytes and this walk carve the same blocks
+    m->scratch = gg_arena_floats(&m->arena, scratch);
+    GG_ASSERT(m->scratch != NULL);  // plan_bytes and this walk carve the same blocks
     memset(m->zeros, 0, wide * sizeof(float));
     for (size_t i = 0; i < g->n; i++)  // aliases take their root's buffers
         if (m->mn[i].live && m->mn[i].root != (int)i) {
