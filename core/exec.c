@@ -426,13 +426,14 @@ size_t gg_exec_scratch(const gg_model *m, int i, size_t B)
 int gg_exec_supported(const gg_gnode *n)
 {
     switch (n->cfg.kind) {
+    case GG_LAYER_DROPOUT:
+        return !n->cfg.channel_wise;
     case GG_LAYER_LINEAR:
     case GG_LAYER_ACT:
     case GG_LAYER_VIEW:
     case GG_LAYER_INPUT:
     case GG_LAYER_PARAM:
     case GG_LAYER_CONST:
-        return 1;
     case GG_LAYER_BATCHNORM:
     case GG_LAYER_LAYERNORM:
     case GG_LAYER_GROUPNORM:
@@ -441,8 +442,6 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_POOL:
     case GG_LAYER_ADAPTIVE_AVG_POOL:
         return 1;
-    case GG_LAYER_DROPOUT:
-        return !n->cfg.channel_wise;
     default:
         return 0;
     }

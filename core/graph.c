@@ -961,7 +961,7 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         const gg_shape *ps = r ? &bs : &ws;
         if (ps->ndim == 0)
             continue;
-        int pn;
+        int pn = 0;
         if ((st = add_param(g, ps, NULL, !c.frozen, &pn, err))) {
             g->n = n0;  // drop the params this layer added
             g->nparams = np0;

@@ -204,7 +204,7 @@ static void opt_pair(lua_State *L, int idx, const char *fname, const char *key, 
             cnt = -1;
         }
     }
-    if (cnt != n && !(t != LUA_TTABLE && cnt == n))
+    if (cnt != n)
         luaL_error(L, "%s: %s must be an integer >= %d%s, got %s", fname, key, (int)lo,
                    n == 2 ? " or a list of 2" : "", lg_describe(L, -1));
     lua_pop(L, 1);
