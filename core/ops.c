@@ -80,6 +80,7 @@ gg_status gg_dims_check(const gg_dims *s, const char *what, gg_err *err)
 gg_status gg_ops_dim(int *out, int dim, int ndim, int scalar_ok, gg_err *err)
 {
     int n = ndim == 0 && scalar_ok ? 1 : ndim;
+    *out = 0;
     if (n == 0 || dim < -n || dim >= n)
         return gg_err_set(err, GG_EINVAL, "dim %d out of range for a %d-d tensor", dim, ndim);
     *out = dim < 0 ? dim + n : dim;
@@ -95,8 +96,10 @@ static int broadcast2(gg_dims *y, const gg_dims *a, const gg_dims *b)
     for (int k = 0; k < r.n; k++) {
         int ja = k - (r.n - a->n), jb = k - (r.n - b->n);
         size_t sa = ja >= 0 ? a->d[ja] : 1, sb = jb >= 0 ? b->d[jb] : 1;
-        if (sa != sb && sa != 1 && sb != 1)
+        if (sa != sb && sa != 1 && sb != 1) {
+            *y = r;  // partial; never used
             return 0;
+        }
         r.d[k] = sa == 1 ? sb : sa;
     }
     *y = r;
@@ -557,10 +560,10 @@ static inline float gb_min(float g, float a, float b)
     do {                                                                                  \
         if (acc)                                                                          \
             for (size_t i = 0; i < n; i++)                                                \
-                t[i] += EXPR;                                                             \
+                t[i] += (EXPR);                                                           \
         else                                                                              \
             for (size_t i = 0; i < n; i++)                                                \
-                t[i] = EXPR;                                                              \
+                t[i] = (EXPR);                                                            \
     } while (0)
 
 /* t[i] (=, or += when acc) G(dy[i], a[i sa], b[i sb]) for i < n. */
@@ -615,9 +618,10 @@ void gg_ops_binary_forward(gg_ops_binop op, float *y, const float *a, const floa
                            const gg_dims *as, const gg_dims *bs)
 {
     gg_dims ys;
-    int ok = broadcast2(&ys, as, bs);
-    GG_ASSERT(ok && (unsigned)op < GG_OPS_BINOP_COUNT);
-    (void)ok;
+    if (!broadcast2(&ys, as, bs) || (unsigned)op >= GG_OPS_BINOP_COUNT) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     size_t n = gg_dims_numel(&ys);
     if (n == 0)
         return;
@@ -638,9 +642,10 @@ void gg_ops_binary_backward(gg_ops_binop op, float *da, float *db, const float *
                             const gg_dims *bs, int acc_a, int acc_b, float *scratch)
 {
     gg_dims ys;
-    int ok = broadcast2(&ys, as, bs);
-    GG_ASSERT(ok && (unsigned)op < GG_OPS_BINOP_COUNT);
-    (void)ok;
+    if (!broadcast2(&ys, as, bs) || (unsigned)op >= GG_OPS_BINOP_COUNT) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     size_t n = gg_dims_numel(&ys);
     bcast it;
     const gg_dims *ops[3] = {&ys, as, bs};
@@ -841,10 +846,10 @@ static inline float sgnf(float x)
     do {                                                                                  \
         if (acc)                                                                          \
             for (size_t i = 0; i < n; i++)                                                \
-                dx[i] += EXPR;                                                            \
+                dx[i] += (EXPR);                                                          \
         else                                                                              \
             for (size_t i = 0; i < n; i++)                                                \
-                dx[i] = EXPR;                                                             \
+                dx[i] = (EXPR);                                                           \
     } while (0)
 
 void gg_ops_unary_backward(gg_ops_unop op, const gg_ops_uparam *p, float *dx, const float *dy,
@@ -939,7 +944,11 @@ gg_status gg_ops_where_shape(gg_dims *y, const gg_dims *cs, const gg_dims *as,
 static int broadcast3(gg_dims *y, const gg_dims *cs, const gg_dims *as, const gg_dims *bs)
 {
     gg_dims ab;
-    return broadcast2(&ab, as, bs) && broadcast2(y, cs, &ab);
+    if (!broadcast2(&ab, as, bs)) {
+        *y = ab;  // partial; never used
+        return 0;
+    }
+    return broadcast2(y, cs, &ab);
 }
 
 size_t gg_ops_where_scratch(const gg_dims *cs, const gg_dims *as, const gg_dims *bs)
@@ -955,9 +964,10 @@ void gg_ops_where_forward(float *y, const float *cond, const float *a, const flo
                           const gg_dims *cs, const gg_dims *as, const gg_dims *bs)
 {
     gg_dims ys;
-    int ok = broadcast3(&ys, cs, as, bs);
-    GG_ASSERT(ok);
-    (void)ok;
+    if (!broadcast3(&ys, cs, as, bs)) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     size_t n = gg_dims_numel(&ys);
     if (n == 0)
         return;
@@ -1017,9 +1027,10 @@ void gg_ops_where_backward(float *da, float *db, const float *dy, const float *c
                            int acc_b, float *scratch)
 {
     gg_dims ys;
-    int ok = broadcast3(&ys, cs, as, bs);
-    GG_ASSERT(ok);
-    (void)ok;
+    if (!broadcast3(&ys, cs, as, bs)) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     if (da)
         select_grad(da, dy, cond, &ys, cs, as, 1, acc_a, scratch);
     if (db)
@@ -1030,9 +1041,10 @@ void gg_ops_masked_fill_forward(float *y, const float *x, const float *mask, con
                                 const gg_dims *ms, float value)
 {
     gg_dims ys;
-    int ok = broadcast2(&ys, xs, ms);
-    GG_ASSERT(ok);
-    (void)ok;
+    if (!broadcast2(&ys, xs, ms)) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     size_t n = gg_dims_numel(&ys);
     if (n == 0)
         return;
@@ -1056,9 +1068,10 @@ void gg_ops_masked_fill_backward(float *dx, const float *dy, const float *mask,
                                  float *scratch)
 {
     gg_dims ys;
-    int ok = broadcast2(&ys, xs, ms);
-    GG_ASSERT(ok);
-    (void)ok;
+    if (!broadcast2(&ys, xs, ms)) {
+        GG_ASSERT(0);  // the shape function rejects these shapes
+        return;
+    }
     if (dx)
         select_grad(dx, dy, mask, &ys, ms, xs, 0, acc, scratch);
 }
@@ -1079,7 +1092,7 @@ gg_status gg_ops_permute_shape(gg_dims *y, int *perm_out, const gg_dims *x, cons
     memset(&r, 0, sizeof r);
     r.n = x->n;
     for (int i = 0; i < nperm; i++) {
-        int d;
+        int d = 0;
         st = gg_ops_dim(&d, perm[i], x->n, 0, err);
         if (st != GG_OK)
             return st;
@@ -1097,7 +1110,7 @@ gg_status gg_ops_transpose_perm(int *perm, int ndim, int d0, int d1, gg_err *err
     if (ndim < 0 || ndim > GG_MAX_DIMS)
         return gg_err_set(err, GG_EINVAL, "transpose: %d dims, expected 0 to %d", ndim,
                           GG_MAX_DIMS);
-    int a, b;
+    int a = 0, b = 0;
     gg_status st = gg_ops_dim(&a, d0, ndim, 1, err);
     if (st == GG_OK)
         st = gg_ops_dim(&b, d1, ndim, 1, err);
@@ -1161,21 +1174,22 @@ gg_status gg_ops_concat_shape(gg_dims *y, int *dim_out, const gg_dims *xs, int n
         if (xs[i].n == 0)
             return gg_err_set(err, GG_ESHAPE, "concat: input %d is 0-d", i);
     }
-    int d;
+    int d = 0;
     gg_status st = gg_ops_dim(&d, dim, xs[0].n, 0, err);
     if (st != GG_OK)
         return st;
     gg_dims r = xs[0];
     for (int i = 1; i < nx; i++) {
-        char s0[GG_DIMS_STRLEN], si[GG_DIMS_STRLEN];
         int bad = xs[i].n != r.n;
         for (int k = 0; k < r.n && !bad; k++)
             bad = k != d && xs[i].d[k] != xs[0].d[k];
-        if (bad)
+        if (bad) {
+            char s0[GG_DIMS_STRLEN], si[GG_DIMS_STRLEN];
             return gg_err_set(err, GG_ESHAPE,
                               "concat along dim %d: input %d %s does not match input 0 %s", d,
                               i, gg_dims_format(si, sizeof si, &xs[i]),
                               gg_dims_format(s0, sizeof s0, &xs[0]));
+        }
         r.d[d] += xs[i].d[d];
     }
     st = gg_dims_check(&r, "concat result", err);
@@ -1248,7 +1262,7 @@ gg_status gg_ops_slice_shape(gg_dims *y, int *dim_out, size_t *start_out, size_t
         return st;
     if (x->n == 0)
         return gg_err_set(err, GG_EINVAL, "cannot slice a 0-d tensor");
-    int d;
+    int d = 0;
     st = gg_ops_dim(&d, dim, x->n, 0, err);
     if (st != GG_OK)
         return st;

@@ -208,12 +208,14 @@ void gg_ops_max_forward(float *y, uint32_t *idx, const float *x, size_t outer, s
 void gg_ops_min_forward(float *y, uint32_t *idx, const float *x, size_t outer, size_t n,
                         size_t inner);
 
-/* Backward of max/min with indices (torch.max(x, dim)): dx = dy at idx, 0 elsewhere. */
+/* Backward of max/min with indices (torch.max(x, dim)): dx = dy at idx, 0 elsewhere
+ * (acc = 1: dy added at idx, the rest untouched). */
 void gg_ops_argext_backward(float *dx, const float *dy, const uint32_t *idx, size_t outer,
                             size_t n, size_t inner, int acc);
 
 /* Backward of max/min without indices (torch.max(x), amax, amin): dy split evenly over the
- * ties, dx = dy / count where x == y (where isnan(x) when y is NaN), 0 elsewhere. */
+ * ties, dx = dy / count where x == y (where isnan(x) when y is NaN), 0 elsewhere (acc = 1:
+ * added where x == y only). torch's amax/amin differ only for NaN (they give NaN). */
 void gg_ops_amax_backward(float *dx, const float *dy, const float *x, const float *y,
                           size_t outer, size_t n, size_t inner, int acc);
 

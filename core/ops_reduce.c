@@ -31,7 +31,7 @@ gg_status gg_ops_reduce_shape(gg_dims *y, size_t *outer, size_t *n, size_t *inne
         *y = r;
         return GG_OK;
     }
-    int d;
+    int d = 0;
     st = gg_ops_dim(&d, dim, x->n, 1, err);
     if (st != GG_OK)
         return st;
@@ -176,7 +176,9 @@ static void reduce_sum(float *y, const float *x, const size_t *size, const int *
         size_t yo = 0;
         do {
             for (size_t c0 = 0; c0 < K; c0 += CH) {
-                size_t w = K - c0 < CH ? K - c0 : CH;
+                size_t w = K - c0;
+                if (w > CH)
+                    w = CH;
                 for (size_t c = 0; c < w; c++)
                     s[c] = -0.0;
                 odo_reset(&ro);
