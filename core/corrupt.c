@@ -2,26 +2,12 @@
 #include "corrupt.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "mem.h"
 
 size_t gg_corrupt_count(double rate, size_t n)
 {
     return (size_t)floor(rate * (double)n + 0.5);
-}
-
-/* A copy of ds into *out (same shape, classes, values). */
-static gg_status copy_of(gg_dataset **out, const gg_dataset *ds, gg_err *err)
-{
-    gg_dataset *src = (gg_dataset *)ds;
-    size_t n = gg_dataset_n(ds), d = gg_dataset_d(ds), k = gg_dataset_k(ds);
-    gg_status st = gg_dataset_new(out, n, d, k, gg_dataset_classes(ds), err);
-    if (st)
-        return st;
-    memcpy(gg_dataset_x(*out).data, gg_dataset_x(src).data, n * d * sizeof(float));
-    memcpy(gg_dataset_y(*out).data, gg_dataset_y(src).data, n * k * sizeof(float));
-    return GG_OK;
 }
 
 static gg_status check_rate(double r, const char *name, gg_err *err)
@@ -56,7 +42,7 @@ gg_status gg_corrupt_labels(gg_dataset **out, const gg_dataset *ds, double rate,
         return st;
     if (to_class >= (long)C)
         return gg_err_set(err, GG_EINVAL, "class must be in 0..%zu, got %ld", C - 1, to_class);
-    if ((st = copy_of(out, ds, err)))
+    if ((st = gg_dataset_copy(out, ds, err)))
         return st;
     float *y = gg_dataset_y(*out).data;
     size_t *idx = choose(n, rng, err);
@@ -95,7 +81,7 @@ gg_status gg_corrupt_outliers(gg_dataset **out, const gg_dataset *ds, double fra
         return gg_err_set(err, GG_EINVAL, "magnitude must be a finite number, got %g", magnitude);
     if (targets && gg_dataset_classes(ds))
         return gg_err_set(err, GG_EINVAL, "target outliers need a regression dataset");
-    if ((st = copy_of(out, ds, err)))
+    if ((st = gg_dataset_copy(out, ds, err)))
         return st;
     gg_tensor T = targets ? gg_dataset_y(*out) : gg_dataset_x(*out);
     const size_t n = T.rows, c = T.cols;
@@ -138,7 +124,7 @@ gg_status gg_corrupt_scale(gg_dataset **out, const gg_dataset *ds, const size_t 
     for (size_t i = 0; i < ncols; i++)
         if (cols[i] >= d)
             return gg_err_set(err, GG_EINVAL, "column %zu is out of range (%zu features)", cols[i] + 1, d);
-    gg_status st = copy_of(out, ds, err);
+    gg_status st = gg_dataset_copy(out, ds, err);
     if (st)
         return st;
     float *X = gg_dataset_x(*out).data;
@@ -155,15 +141,14 @@ gg_status gg_corrupt_imbalance(gg_dataset **out, const gg_dataset *ds, size_t cl
 {
     *out = NULL;
     const size_t C = gg_dataset_classes(ds), n = gg_dataset_n(ds);
-    const size_t d = gg_dataset_d(ds), k = gg_dataset_k(ds);
     if (C < 2)
         return gg_err_set(err, GG_EINVAL, "class imbalance needs a classification dataset");
     if (cls >= C)
         return gg_err_set(err, GG_EINVAL, "class must be in 0..%zu, got %zu", C - 1, cls);
     if (!(ratio > 0.0 && ratio <= 1.0))
         return gg_err_set(err, GG_EINVAL, "ratio must be in (0, 1], got %g", ratio);
-    gg_dataset *src = (gg_dataset *)ds;
-    const float *Y = gg_dataset_y(src).data, *X = gg_dataset_x(src).data;
+    // gg_dataset_y only hands out a view; nothing is written through it here
+    const float *Y = gg_dataset_y((gg_dataset *)ds).data;
     size_t count = 0;
     for (size_t r = 0; r < n; r++)
         count += (size_t)Y[r] == cls;
@@ -172,34 +157,19 @@ gg_status gg_corrupt_imbalance(gg_dataset **out, const gg_dataset *ds, size_t cl
         keep = 1;
     // Rank the class's rows by a random permutation; keep those ranked below `keep`.
     size_t *perm = choose(count ? count : 1, rng, err);
-    char *kept = perm ? gg_calloc(n, 1) : NULL;
-    if (!kept) {
+    size_t *rows = perm ? gg_malloc(n, sizeof *rows) : NULL;  // the kept rows, in order
+    if (!rows) {
         gg_free(perm);
         return gg_err_set(err, GG_ENOMEM, "out of memory subsampling class %zu", cls);
     }
-    for (size_t r = 0, j = 0; r < n; r++) {
-        if ((size_t)Y[r] != cls)
-            kept[r] = 1;
-        else
-            kept[r] = (char)(perm[j++] < keep);
-    }
+    size_t m = 0;
+    for (size_t r = 0, j = 0; r < n; r++)
+        if ((size_t)Y[r] != cls || perm[j++] < keep)
+            rows[m++] = r;
     gg_free(perm);
-    size_t m = n - count + keep;
-    gg_status st = gg_dataset_new(out, m, d, k, C, err);
-    if (st) {
-        gg_free(kept);
-        return st;
-    }
-    float *ox = gg_dataset_x(*out).data, *oy = gg_dataset_y(*out).data;
-    for (size_t r = 0, o = 0; r < n; r++) {
-        if (!kept[r])
-            continue;
-        memcpy(ox + o * d, X + r * d, d * sizeof(float));
-        memcpy(oy + o * k, Y + r * k, k * sizeof(float));
-        o++;
-    }
-    gg_free(kept);
-    return GG_OK;
+    gg_status st = gg_dataset_subset(out, ds, rows, m, err);
+    gg_free(rows);
+    return st;
 }
 
 gg_status gg_corrupt_noise(gg_dataset **out, const gg_dataset *ds, double std, gg_rng *rng,
@@ -208,7 +178,7 @@ gg_status gg_corrupt_noise(gg_dataset **out, const gg_dataset *ds, double std, g
     *out = NULL;
     if (!(std >= 0.0) || !isfinite(std))
         return gg_err_set(err, GG_EINVAL, "std must be a non-negative number, got %g", std);
-    gg_status st = copy_of(out, ds, err);
+    gg_status st = gg_dataset_copy(out, ds, err);
     if (st)
         return st;
     gg_tensor X = gg_dataset_x(*out);

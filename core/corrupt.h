@@ -1,8 +1,9 @@
 /* core/corrupt.h — seeded data corruption operators: the "bad data" causes of a rising
  * loss (noisy labels, outliers, unscaled features, class imbalance, feature noise) as
- * sweepable parameters. Each returns a NEW dataset (the input is left unchanged) and
- * touches an exact, documented number of rows chosen by the given generator, so a rate
- * of 0.1 on 150 rows corrupts exactly 15 of them, whatever the seed. */
+ * sweepable parameters. Each returns a NEW dataset (the input is left unchanged) with the
+ * input's classes and sample shape, and touches an exact, documented number of rows
+ * chosen by the given generator, so a rate of 0.1 on 150 rows corrupts exactly 15 of
+ * them, whatever the seed. */
 #ifndef GG_CORRUPT_H
 #define GG_CORRUPT_H
 

@@ -605,6 +605,12 @@ gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
         return gg_err_set(err, GG_EINVAL, "features must name at least one column, got none");
     if (!o->header && (o->target || o->features))
         return gg_err_set(err, GG_EINVAL, "%s: columns chosen by name need header = 1", path);
+    if (o->shape && (o->shape_ndim < 1 || o->shape_ndim > GG_DATASET_MAX_DIMS))
+        return gg_err_set(err, GG_EINVAL, "a sample shape has 1 to %d dims, got %d",
+                          GG_DATASET_MAX_DIMS, o->shape_ndim);
+    for (int i = 0; o->shape && i < o->shape_ndim; i++)
+        if (o->shape[i] == 0)
+            return gg_err_set(err, GG_EINVAL, "sample shape dim %d must be >= 1, got 0", i + 1);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return gg_err_set(err, GG_EIO, "%s: %s", path, strerror(errno));
@@ -634,6 +640,9 @@ gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
     } else if (!l.st) {
         memcpy(gg_dataset_x(ds).data, l.x, l.rows * l.d * sizeof *l.x);
         memcpy(gg_dataset_y(ds).data, y, l.rows * sizeof *y);
+        // The options were checked above, so only the product can be wrong: the file's.
+        if (o->shape && gg_dataset_set_shape(ds, o->shape_ndim, o->shape, &inner))
+            l.st = gg_err_set(err, GG_EPARSE, "%s: %s", path, inner.msg);
     }
     if (y != l.y)
         gg_free(y);

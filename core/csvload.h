@@ -11,7 +11,8 @@
  *   iris.csv: row 3, column 'a': nan is not a finite number
  *   iris.csv: is empty
  *   iris.csv: has a header but no data rows
- *   iris.csv: column 'x' not found (columns: a, b, c) */
+ *   iris.csv: column 'x' not found (columns: a, b, c)
+ *   iris.csv: shape (1,2,3) has 6 values per sample, the dataset has 4 features */
 #ifndef GG_CSVLOAD_H
 #define GG_CSVLOAD_H
 
@@ -29,6 +30,9 @@ typedef struct gg_csv_opts {
     size_t nfeatures;
     int classify;                /* 1: the target holds class labels, mapped to 0..C-1;
                                     0: numeric regression target */
+    const size_t *shape;         /* shape_ndim dims of one sample, e.g. {1, 8, 8}: their
+                                    product must be the feature count; NULL = flat (d) */
+    int shape_ndim;
 } gg_csv_opts;
 
 /* What was loaded. Every string is owned by the info. */
@@ -52,9 +56,12 @@ typedef struct gg_csv_info {
  * code-point order for UTF-8), like sklearn's LabelEncoder — and class c is the c-th
  * label; at least 2 distinct labels are required. A UTF-8 BOM at the start is skipped;
  * LF, CRLF and CR line ends, quoted fields (RFC 4180, strict) and any line length are
- * accepted. info may be NULL; on failure *out is NULL and info is zeroed. Returns GG_EIO
- * (open/read errors, with strerror), GG_EPARSE (any problem with the file's contents or
- * the columns asked for), GG_EINVAL (inconsistent options), GG_ENOMEM. */
+ * accepted. With a shape, each row becomes a sample of that shape (gg_dataset_set_shape).
+ * info may be NULL; on failure *out is NULL and info is zeroed. Returns GG_EIO (open/read
+ * errors, with strerror), GG_EPARSE (any problem with the file's contents or the columns
+ * asked for, a shape whose product is not the feature count included), GG_EINVAL
+ * (inconsistent options: a shape of 0 or more than GG_DATASET_MAX_DIMS dims or with a
+ * dim of 0), GG_ENOMEM. */
 gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
                       gg_csv_info *info, gg_err *err);
 

@@ -2,15 +2,26 @@
 #include "data.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mem.h"
 
 struct gg_dataset {
     size_t n, d, k, classes;
-    gg_tensor X;  /* (n,d) */
-    gg_tensor Y;  /* (n,k) */
+    int ndim;                          /* dims of one sample, 1..GG_DATASET_MAX_DIMS */
+    size_t shape[GG_DATASET_MAX_DIMS]; /* their product is d; (d) unless set */
+    gg_tensor X;                       /* (n,d) */
+    gg_tensor Y;                       /* (n,k) */
 };
+
+/* The sample shape of src onto dst (same d; derived datasets keep it). */
+static void keep_shape(gg_dataset *dst, const gg_dataset *src)
+{
+    dst->ndim = src->ndim;
+    memcpy(dst->shape, src->shape, sizeof dst->shape);
+}
 
 gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t classes,
                          gg_err *err)
@@ -31,7 +42,77 @@ gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t 
     ds->d = d;
     ds->k = k;
     ds->classes = classes;
+    ds->ndim = 1;
+    ds->shape[0] = d;
     *out = ds;
+    return GG_OK;
+}
+
+gg_status gg_dataset_copy(gg_dataset **out, const gg_dataset *ds, gg_err *err)
+{
+    gg_status st = gg_dataset_new(out, ds->n, ds->d, ds->k, ds->classes, err);
+    if (st)
+        return st;
+    memcpy((*out)->X.data, ds->X.data, ds->n * ds->d * sizeof(float));
+    memcpy((*out)->Y.data, ds->Y.data, ds->n * ds->k * sizeof(float));
+    keep_shape(*out, ds);
+    return GG_OK;
+}
+
+gg_status gg_dataset_subset(gg_dataset **out, const gg_dataset *ds, const size_t *idx, size_t m,
+                            gg_err *err)
+{
+    *out = NULL;
+    if (m == 0)
+        return gg_err_set(err, GG_EINVAL, "a subset needs at least 1 row, got 0");
+    for (size_t i = 0; i < m; i++)
+        if (idx[i] >= ds->n)
+            return gg_err_set(err, GG_EINVAL, "row index %zu is out of range (%zu rows)", idx[i],
+                              ds->n);
+    gg_status st = gg_dataset_new(out, m, ds->d, ds->k, ds->classes, err);
+    if (st)
+        return st;
+    gg_dataset_gather(ds, idx, m, (*out)->X.data, (*out)->Y.data);
+    keep_shape(*out, ds);
+    return GG_OK;
+}
+
+/* "(1,28,28)" into buf (cap bytes, truncated if it must be). */
+static void shape_text(char *buf, size_t cap, int ndim, const size_t *dims)
+{
+    size_t used = 0;
+    for (int i = 0; i < ndim && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%zu", i ? "," : "(", dims[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (used < cap)
+        snprintf(buf + used, cap - used, ")");
+}
+
+gg_status gg_dataset_set_shape(gg_dataset *ds, int ndim, const size_t *dims, gg_err *err)
+{
+    if (ndim < 1 || ndim > GG_DATASET_MAX_DIMS)
+        return gg_err_set(err, GG_EINVAL, "a sample shape has 1 to %d dims, got %d",
+                          GG_DATASET_MAX_DIMS, ndim);
+    size_t prod = 1;  // saturates at SIZE_MAX: never equal to d then, as d < 2^31
+    for (int i = 0; i < ndim; i++) {
+        if (dims[i] == 0)
+            return gg_err_set(err, GG_EINVAL, "sample shape dim %d must be >= 1, got 0", i + 1);
+        if (gg_mul_overflow(prod, dims[i], &prod))
+            prod = SIZE_MAX;
+    }
+    if (prod != ds->d) {
+        char txt[96];
+        shape_text(txt, sizeof txt, ndim, dims);
+        if (prod == SIZE_MAX)
+            return gg_err_set(err, GG_ESHAPE, "shape %s has too many values per sample, the dataset has %zu features",
+                              txt, ds->d);
+        return gg_err_set(err, GG_ESHAPE, "shape %s has %zu values per sample, the dataset has %zu features",
+                          txt, prod, ds->d);
+    }
+    ds->ndim = ndim;
+    memset(ds->shape, 0, sizeof ds->shape);
+    memcpy(ds->shape, dims, (size_t)ndim * sizeof *dims);
     return GG_OK;
 }
 
@@ -164,6 +245,8 @@ gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
     }
     gg_dataset_gather(ds, idx, nt, (*train)->X.data, (*train)->Y.data);
     gg_dataset_gather(ds, idx + nt, nv, (*val)->X.data, (*val)->Y.data);
+    keep_shape(*train, ds);
+    keep_shape(*val, ds);
     gg_free(idx);
     return GG_OK;
 }
@@ -231,6 +314,7 @@ gg_status gg_scaler_apply(const gg_scaler *s, const gg_dataset *ds, gg_dataset *
             o->X.data[i] = (float)(((double)ds->X.data[i] - s->shift[j]) / s->scale[j]);
         }
     memcpy(o->Y.data, ds->Y.data, ds->n * ds->k * sizeof(float));
+    keep_shape(o, ds);
     *out = o;
     return GG_OK;
 }
@@ -246,5 +330,12 @@ size_t gg_dataset_n(const gg_dataset *ds) { return ds->n; }
 size_t gg_dataset_d(const gg_dataset *ds) { return ds->d; }
 size_t gg_dataset_k(const gg_dataset *ds) { return ds->k; }
 size_t gg_dataset_classes(const gg_dataset *ds) { return ds->classes; }
+
+int gg_dataset_shape(const gg_dataset *ds, size_t *dims)
+{
+    if (dims)
+        memcpy(dims, ds->shape, (size_t)ds->ndim * sizeof *dims);
+    return ds->ndim;
+}
 gg_tensor gg_dataset_x(gg_dataset *ds) { return gg_tensor_view(ds->X.data, ds->n, ds->d); }
 gg_tensor gg_dataset_y(gg_dataset *ds) { return gg_tensor_view(ds->Y.data, ds->n, ds->k); }

@@ -1,7 +1,14 @@
 /* core/data.h — in-memory datasets and the synthetic generators.
  * A dataset is n rows of features X (n,d) and targets Y (n,k): regression targets, or for
  * classification one column of class indices 0..classes-1 stored as floats. Every random
- * draw takes an explicit gg_rng. */
+ * draw takes an explicit gg_rng.
+ *
+ * Each dataset also carries the shape of one sample: 1 to GG_DATASET_MAX_DIMS dims whose
+ * product is d, (d) by default (a flat vector), (C,H,W) for images. It only describes the
+ * row: a (C,H,W) sample is still one contiguous row of d = C*H*W floats in NCHW order, so
+ * gather and every row operation ignore it. Every function here and in corrupt.h that
+ * derives a dataset from another (split, scaler apply, copy, subset, corruptions) gives
+ * the result the source's sample shape. */
 #ifndef GG_DATA_H
 #define GG_DATA_H
 
@@ -12,6 +19,10 @@
 #include "tensor.h"
 
 typedef struct gg_dataset gg_dataset;
+
+/* Most dims of one sample's shape: (C,H,W) images need 3; with the batch dim a batch has
+ * at most 5 <= GG_MAX_DIMS (tensor.h). */
+#define GG_DATASET_MAX_DIMS 4
 
 typedef enum gg_xdist {
     GG_X_NORMAL,   /* features ~ N(0,1) */
@@ -37,13 +48,27 @@ typedef struct gg_blobs_cfg {
     double separation; /* std of the class centres around 0, >= 0, e.g. 3 */
 } gg_blobs_cfg;
 
-/* New dataset of zeros: n rows, d features, k target columns, classes (0 = regression).
- * GG_EINVAL on zero or oversized dimensions, GG_ENOMEM. */
+/* New dataset of zeros: n rows, d features, k target columns, classes (0 = regression),
+ * sample shape (d). GG_EINVAL on zero or oversized dimensions, GG_ENOMEM. */
 gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t classes,
                          gg_err *err);
 
+/* New dataset equal to ds (values, classes, sample shape). GG_ENOMEM. */
+gg_status gg_dataset_copy(gg_dataset **out, const gg_dataset *ds, gg_err *err);
+
+/* New dataset of the rows idx[0..m) of ds, in that order (an index may repeat), with ds's
+ * classes and sample shape. GG_EINVAL for m = 0 or an index >= n (naming it), GG_ENOMEM. */
+gg_status gg_dataset_subset(gg_dataset **out, const gg_dataset *ds, const size_t *idx, size_t m,
+                            gg_err *err);
+
 /* Free; NULL is a no-op. */
 void gg_dataset_free(gg_dataset *ds);
+
+/* Set the shape of one sample to dims[0..ndim). GG_EINVAL for ndim outside
+ * 1..GG_DATASET_MAX_DIMS or a dim of 0; GG_ESHAPE when the product is not d ("shape
+ * (1,28,28) has 784 values per sample, the dataset has 64 features"). On failure the
+ * shape is unchanged. */
+gg_status gg_dataset_set_shape(gg_dataset *ds, int ndim, const size_t *dims, gg_err *err);
 
 /* y = (x*scale) W + bias + noise, x drawn row by row, then W (if drawn), then noise. */
 gg_status gg_data_regression(gg_dataset **out, const gg_regression_cfg *cfg, gg_rng *rng,
@@ -93,6 +118,10 @@ size_t gg_dataset_n(const gg_dataset *ds);
 size_t gg_dataset_d(const gg_dataset *ds);
 size_t gg_dataset_k(const gg_dataset *ds);
 size_t gg_dataset_classes(const gg_dataset *ds);
+
+/* The sample shape: writes ndim dims to dims (room for GG_DATASET_MAX_DIMS; NULL to only
+ * count them) and returns ndim, 1..GG_DATASET_MAX_DIMS. Their product is d. */
+int gg_dataset_shape(const gg_dataset *ds, size_t *dims);
 
 /* Views of X (n,d) and Y (n,k), owned by the dataset (writable for loaders). */
 gg_tensor gg_dataset_x(gg_dataset *ds);

@@ -1,12 +1,13 @@
-/* lua/ldata.c — gglab.Dataset and the generators gg.data.regression/classification,
- * plus gg.data.from_tensors for hand-made data (the seed write-ups' tiny examples) and
- * gg.data.csv (core/csvload.h). */
+/* lua/ldata.c — gglab.Dataset and the generators gg.data.regression/classification/
+ * images, plus gg.data.from_tensors for hand-made data (the seed write-ups' tiny
+ * examples), gg.data.csv (core/csvload.h) and gg.data.digits. */
 #include "lgglab.h"
 
 #include <string.h>
 
 #include "../core/corrupt.h"
 #include "../core/csvload.h"
+#include "../core/images.h"
 
 gg_dataset *lg_dataset_check(lua_State *L, int idx)
 {
@@ -27,6 +28,28 @@ gg_dataset **lg_dataset_push(lua_State *L)
 static size_t opt_size(lua_State *L, const char *f, const char *key, lua_Integer def)
 {
     return (size_t)lg_opt_int(L, 1, f, key, def, 1, (lua_Integer)GG_TENSOR_MAX_NUMEL);
+}
+
+/* The sample shape at idx (a list of 1..GG_DATASET_MAX_DIMS integers >= 1) into dims;
+ * returns ndim. Raises "<f>: <what> must be a list of 1 to 4 integers >= 1, got ...". */
+static int check_shape(lua_State *L, int idx, const char *f, const char *what, size_t *dims)
+{
+    lua_Integer n = lua_istable(L, idx) ? luaL_len(L, idx) : 0;
+    if (n < 1 || n > GG_DATASET_MAX_DIMS)
+        luaL_error(L, "%s: %s must be a list of 1 to %d integers >= 1, got %s", f, what,
+                   GG_DATASET_MAX_DIMS, lua_istable(L, idx) ? lua_pushfstring(L, "%d values", (int)n)
+                                                            : lg_describe(L, idx));
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);                                 /* stack: ... dim */
+        int isint = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        if (!isint || v < 1 || v > (lua_Integer)GG_TENSOR_MAX_NUMEL)
+            luaL_error(L, "%s: %s[%d] must be an integer >= 1, got %s", f, what, (int)i,
+                       lg_describe(L, -1));
+        dims[i - 1] = (size_t)v;
+        lua_pop(L, 1);
+    }
+    return (int)n;
 }
 
 /* gg.data.regression{n=, features=, outputs=1, noise=0.1, x="normal", scale=1, w=, bias=0, seed=|rng=} */
@@ -94,6 +117,35 @@ static int data_classification(lua_State *L)
     return 1;
 }
 
+/* gg.data.images{n=1000, size=16, height=, width=, channels=1, classes=4, kind="shapes",
+ * noise=0.1, seed=|rng=} → dataset of (channels, height, width) images (core/images.h) */
+static int data_images(lua_State *L)
+{
+    static const char *const allowed[] = {"n", "size", "height", "width", "channels", "classes",
+                                          "kind", "noise", "seed", "rng", NULL};
+    static const char *const kinds[] = {"shapes", "bars", "textures", NULL};
+    static const gg_images_kind kind_of[] = {GG_IMAGES_SHAPES, GG_IMAGES_BARS, GG_IMAGES_TEXTURES};
+    const char *f = "gg.data.images";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lg_opts_check(L, 1, f, allowed);
+    const lua_Integer side_max = 1 << 16;
+    gg_images_cfg c = {0};
+    c.n = opt_size(L, f, "n", 1000);
+    lua_Integer size = lg_opt_int(L, 1, f, "size", 16, GG_IMAGES_MIN_SIDE, side_max);
+    c.height = (size_t)lg_opt_int(L, 1, f, "height", size, GG_IMAGES_MIN_SIDE, side_max);
+    c.width = (size_t)lg_opt_int(L, 1, f, "width", size, GG_IMAGES_MIN_SIDE, side_max);
+    c.channels = (size_t)lg_opt_int(L, 1, f, "channels", 1, 1, side_max);
+    c.classes = (size_t)lg_opt_int(L, 1, f, "classes", 4, 2, 1 << 20);
+    c.kind = kind_of[lg_opt_enum(L, 1, f, "kind", "shapes", kinds)];
+    c.noise = lg_opt_nonneg(L, 1, f, "noise", 0.1);
+    gg_rng *r = lg_rng_for(L, 1, f);                         /* stack: opts rng */
+    gg_dataset **p = lg_dataset_push(L);                     /* stack: opts rng ds */
+    gg_err err;
+    if (gg_data_images(p, &c, r, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
 /* gg.data.from_tensors(x, y, {classes=0}) → dataset holding copies of x (n,d) and y (n,k) */
 static int data_from_tensors(lua_State *L)
 {
@@ -132,11 +184,51 @@ static int csv_info_gc(lua_State *L)
     return 0;
 }
 
-/* gg.data.csv(path, {header=true, target=name|index, features={names}, classify=false})
- * → dataset, info {rows, columns, features, target, labels} | nil, msg (file or contents) */
+/* Load path with o and push dataset, info {rows, columns, features, target, labels}
+ * (GG_OK); on failure push nothing and return the status, err filled. */
+static gg_status csv_push(lua_State *L, const char *path, const gg_csv_opts *o, gg_err *err)
+{
+    gg_dataset **p = lg_dataset_push(L);                   /* stack: ... ds */
+    // The info lives in a userdata whose __gc frees it, pushed before the load: a Lua
+    // memory error while the info table is built then leaks nothing (liolib's pattern).
+    gg_csv_info *info = lua_newuserdatauv(L, sizeof *info, 0);
+    *info = (gg_csv_info){0};
+    if (luaL_newmetatable(L, "gglab.CsvInfo")) {
+        lua_pushcfunction(L, csv_info_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);                               /* stack: ... ds holder */
+    lua_insert(L, -2);                                     /* stack: ... holder ds */
+    gg_status st = gg_csv_load(p, path, o, info, err);
+    if (st) {
+        lua_pop(L, 2);                                     /* stack: ... */
+        return st;
+    }
+    lua_createtable(L, 0, 5);                              /* stack: ... holder ds info */
+    lua_pushinteger(L, (lua_Integer)info->rows);
+    lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, (lua_Integer)info->columns);
+    lua_setfield(L, -2, "columns");
+    push_strings(L, info->features, info->nfeatures);
+    lua_setfield(L, -2, "features");
+    lua_pushstring(L, info->target);
+    lua_setfield(L, -2, "target");
+    if (info->labels) {
+        push_strings(L, info->labels, info->nlabels);
+        lua_setfield(L, -2, "labels");
+    }
+    gg_csv_info_free(info);  // now; the holder's __gc then finds it empty
+    lua_rotate(L, -3, -1);                                 /* stack: ... ds info holder */
+    lua_pop(L, 1);                                         /* stack: ... ds info */
+    return GG_OK;
+}
+
+/* gg.data.csv(path, {header=true, target=name|index, features={names}, classify=false,
+ * shape={dims}}) → dataset, info {rows, columns, features, target, labels}
+ * | nil, msg (file or contents, a shape that does not fit the features included) */
 static int data_csv(lua_State *L)
 {
-    static const char *const allowed[] = {"header", "target", "features", "classify", NULL};
+    static const char *const allowed[] = {"header", "target", "features", "classify", "shape", NULL};
     const char *f = "gg.data.csv";
     const char *path = luaL_checkstring(L, 1);
     lg_opts_check(L, 2, f, allowed);
@@ -155,6 +247,14 @@ static int data_csv(lua_State *L)
     }
     if (t != LUA_TNIL)
         lua_pop(L, 1);                                     /* stack: path opts */
+    size_t shape[GG_DATASET_MAX_DIMS];
+    if (!lua_isnoneornil(L, 2)) {
+        if (lua_getfield(L, 2, "shape") != LUA_TNIL) {     /* stack: path opts shape */
+            o.shape_ndim = check_shape(L, -1, f, "shape", shape);
+            o.shape = shape;
+        }
+        lua_pop(L, 1);                                     /* stack: path opts */
+    }
     if (!lua_isnoneornil(L, 2) && lua_getfield(L, 2, "features") != LUA_TNIL) {
         if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)    /* stack: path opts features */
             return luaL_error(L, "%s: features must be a non-empty list of column names, got %s",
@@ -175,19 +275,8 @@ static int data_csv(lua_State *L)
     }
     if (o.target && !o.header)
         return luaL_error(L, "%s: a target by name needs header = true", f);
-    gg_dataset **p = lg_dataset_push(L);                   /* stack: ... ds */
-    // The info lives in a userdata whose __gc frees it, pushed before the load: a Lua
-    // memory error while the info table is built then leaks nothing (liolib's pattern).
-    gg_csv_info *info = lua_newuserdatauv(L, sizeof *info, 0);
-    *info = (gg_csv_info){0};
-    if (luaL_newmetatable(L, "gglab.CsvInfo")) {
-        lua_pushcfunction(L, csv_info_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);                               /* stack: ... ds holder */
-    lua_insert(L, -2);                                     /* stack: ... holder ds */
     gg_err err;
-    gg_status st = gg_csv_load(p, path, &o, info, &err);
+    gg_status st = csv_push(L, path, &o, &err);            /* stack: ... ds info */
     if (st == GG_EIO || st == GG_EPARSE) {
         luaL_pushfail(L);
         lua_pushstring(L, err.msg);
@@ -195,20 +284,135 @@ static int data_csv(lua_State *L)
     }
     if (st)
         return lg_fail(L, f, &err);
-    lua_createtable(L, 0, 5);                              /* stack: ... holder ds info */
-    lua_pushinteger(L, (lua_Integer)info->rows);
-    lua_setfield(L, -2, "rows");
-    lua_pushinteger(L, (lua_Integer)info->columns);
-    lua_setfield(L, -2, "columns");
-    push_strings(L, info->features, info->nfeatures);
-    lua_setfield(L, -2, "features");
-    lua_pushstring(L, info->target);
-    lua_setfield(L, -2, "target");
-    if (info->labels) {
-        push_strings(L, info->labels, info->nlabels);
-        lua_setfield(L, -2, "labels");
+    return 2;
+}
+
+/* Push "<root>experiments/data/digits.csv" for the repository root guessed from file,
+ * a file one directory below it (build/gglab.so, build/gglab): the path without its
+ * last two components ("/x/build/gglab.so" → "/x/", "build/gglab" → "", "gglab.so" →
+ * "../"). */
+static void push_digits_near(lua_State *L, const char *file)
+{
+    const char *slash = strrchr(file, '/'), *up = NULL;
+    for (const char *c = file; slash && c < slash; c++)
+        up = *c == '/' ? c : up;                           // the last '/' before slash
+    if (up) {
+        lua_pushlstring(L, file, (size_t)(up - file + 1));
+        lua_pushliteral(L, "experiments/data/digits.csv");
+        lua_concat(L, 2);
+    } else
+        lua_pushstring(L, slash ? "experiments/data/digits.csv" : "../experiments/data/digits.csv");
+}
+
+/* Append the string on top to the list at idx unless it is already there; pops it. */
+static void add_unique(lua_State *L, int idx)
+{
+    lua_Integer n = luaL_len(L, idx);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        int same = lua_rawequal(L, -1, -2);
+        lua_pop(L, 1);
+        if (same) {
+            lua_pop(L, 1);
+            return;
+        }
     }
-    gg_csv_info_free(info);  // now; the holder's __gc then finds it empty
+    lua_rawseti(L, idx, n + 1);
+}
+
+/* Push the list of places digits.csv is looked for, in order (docs/lua-api.md). */
+static void push_digits_candidates(lua_State *L)
+{
+    lua_newtable(L);                                       /* stack: ... list */
+    int list = lua_gettop(L);
+    lua_pushliteral(L, "experiments/data/digits.csv");
+    add_unique(L, list);
+    // Where the gglab module was found: build/gglab.so in a checkout.
+    if (lua_getglobal(L, "package") == LUA_TTABLE &&       /* stack: ... list package */
+        lua_getfield(L, -1, "searchpath") == LUA_TFUNCTION) {  /* ... list package searchpath */
+        lua_pushliteral(L, "gglab");
+        lua_getfield(L, -3, "cpath");                      /* ... package searchpath "gglab" cpath */
+        if (lua_type(L, -1) == LUA_TSTRING && lua_pcall(L, 2, 1, 0) == LUA_OK &&
+            lua_type(L, -1) == LUA_TSTRING) {              /* ... list package file */
+            push_digits_near(L, lua_tostring(L, -1));
+            add_unique(L, list);
+        }
+    }
+    lua_settop(L, list);                                   /* stack: ... list */
+    // The gglab program itself (arg[0] = .../build/gglab), whose modules are built in.
+    if (lua_getglobal(L, "arg") == LUA_TTABLE && lua_geti(L, -1, 0) == LUA_TSTRING) {
+        const char *a0 = lua_tostring(L, -1), *base = strrchr(a0, '/');
+        if (strcmp(base ? base + 1 : a0, "gglab") == 0) {  /* stack: ... list arg arg0 */
+            push_digits_near(L, a0);
+            add_unique(L, list);
+        }
+    }
+    lua_settop(L, list);                                   /* stack: ... list */
+}
+
+/* gg.data.digits{image=false, scale=1, path=} → dataset, info | nil, msg: the 1797 8x8
+ * digits of experiments/data/digits.csv, features (64) or with image = true (1,8,8);
+ * pixels 0..16 times scale. Without path the file is looked for as described in
+ * docs/lua-api.md (push_digits_candidates). */
+static int data_digits(lua_State *L)
+{
+    static const char *const allowed[] = {"image", "scale", "path", NULL};
+    static const size_t image_shape[3] = {1, 8, 8};
+    const char *f = "gg.data.digits";
+    lg_opts_check(L, 1, f, allowed);
+    int image = lg_opt_bool(L, 1, f, "image", 0);
+    double scale = lg_opt_positive(L, 1, f, "scale", 1.0);
+    const char *path = lg_opt_string(L, 1, f, "path", NULL);
+    gg_csv_opts o = {.header = 1, .target = "target", .target_index = -1, .classify = 1,
+                     .shape = image ? image_shape : NULL, .shape_ndim = 3};
+    lua_settop(L, 1);
+    if (path) {
+        lua_newtable(L);
+        lua_pushstring(L, path);
+        lua_rawseti(L, -2, 1);
+    } else {
+        push_digits_candidates(L);                         /* stack: opts list */
+    }
+    gg_err err;
+    gg_status st = GG_EIO;
+    luaL_Buffer tried;
+    luaL_buffinit(L, &tried);                              /* stack: opts list buffer? */
+    for (lua_Integer i = 1; st == GG_EIO && i <= luaL_len(L, 2); i++) {
+        lua_geti(L, 2, i);                                 /* stack: opts list buffer? path */
+        const char *cand = lua_tostring(L, -1);            // kept by the list
+        lua_pop(L, 1);
+        st = csv_push(L, cand, &o, &err);                  /* stack: ... [ds info] */
+        if (st == GG_EIO) {
+            if (i > 1)
+                luaL_addstring(&tried, "; ");
+            luaL_addstring(&tried, err.msg);
+        }
+    }
+    if (st == GG_EIO && !path) {
+        luaL_pushresult(&tried);                           /* stack: opts list tried */
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: digits.csv not found (%s); pass path = '.../digits.csv'", f, lua_tostring(L, -2));
+        return 2;
+    }
+    if (st == GG_EIO || st == GG_EPARSE) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", f, err.msg);
+        return 2;
+    }
+    if (st)
+        return lg_fail(L, f, &err);
+    if (scale != 1.0) {                                    /* stack: ... ds info */
+        gg_dataset *src = lg_dataset_check(L, -2);
+        size_t d = gg_dataset_d(src);
+        size_t *cols = lua_newuserdatauv(L, d * sizeof *cols, 0);  /* ... ds info cols */
+        for (size_t j = 0; j < d; j++)
+            cols[j] = j;
+        gg_dataset **q = lg_dataset_push(L);               /* stack: ... ds info cols scaled */
+        if (gg_corrupt_scale(q, src, cols, d, scale, &err))
+            return lg_fail(L, f, &err);
+        lua_replace(L, -4);                                /* stack: ... scaled info cols */
+        lua_pop(L, 1);                                     /* stack: ... scaled info */
+    }
     return 2;
 }
 
@@ -267,17 +471,112 @@ static int dataset_features(lua_State *L) { return dataset_size(L, gg_dataset_d)
 static int dataset_targets(lua_State *L) { return dataset_size(L, gg_dataset_k); }
 static int dataset_classes(lua_State *L) { return dataset_size(L, gg_dataset_classes); }
 
+/* ds:shape() → {d} or the sample shape, e.g. {1, 8, 8} */
+static int dataset_shape(lua_State *L)
+{
+    size_t dims[GG_DATASET_MAX_DIMS];
+    int nd = gg_dataset_shape(lg_dataset_check(L, 1), dims);
+    lua_createtable(L, nd, 0);
+    for (int i = 0; i < nd; i++) {
+        lua_pushinteger(L, (lua_Integer)dims[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* ds:reshape{dims} or ds:reshape(d1, d2, ...) → a copy of ds whose samples have that shape */
+static int dataset_reshape(lua_State *L)
+{
+    const char *f = "gglab.Dataset:reshape";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    size_t dims[GG_DATASET_MAX_DIMS];
+    int nd;
+    if (lua_istable(L, 2)) {
+        nd = check_shape(L, 2, f, "shape", dims);
+    } else {
+        nd = lua_gettop(L) - 1;
+        if (nd < 1 || nd > GG_DATASET_MAX_DIMS)
+            return luaL_error(L, "%s: shape must be a list of 1 to %d integers >= 1, got %d values",
+                              f, GG_DATASET_MAX_DIMS, nd);
+        for (int i = 0; i < nd; i++) {
+            int isint = 0;
+            lua_Integer v = lua_tointegerx(L, i + 2, &isint);
+            if (!isint || v < 1 || v > (lua_Integer)GG_TENSOR_MAX_NUMEL)
+                return luaL_error(L, "%s: shape[%d] must be an integer >= 1, got %s", f, i + 1,
+                                  lg_describe(L, i + 2));
+            dims[i] = (size_t)v;
+        }
+    }
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_dataset_copy(p, ds, &err) || gg_dataset_set_shape(*p, nd, dims, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
+/* ds:subset(i [, j]) → rows i..j (1-based, inclusive; j defaults to i), or
+ * ds:subset{i1, i2, ...} → those rows in that order; same classes and sample shape */
+static int dataset_subset(lua_State *L)
+{
+    const char *f = "gglab.Dataset:subset";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    const lua_Integer n = (lua_Integer)gg_dataset_n(ds);
+    size_t m, *idx;
+    if (lua_istable(L, 2)) {
+        lua_Integer len = luaL_len(L, 2);
+        if (len < 1)
+            return luaL_error(L, "%s: the list of rows is empty", f);
+        m = (size_t)len;
+        idx = lua_newuserdatauv(L, m * sizeof *idx, 0);     /* stack: ds rows idx */
+        for (size_t i = 0; i < m; i++) {
+            lua_geti(L, 2, (lua_Integer)i + 1);
+            int isint = 0;
+            lua_Integer r = lua_tointegerx(L, -1, &isint);
+            if (!isint || r < 1 || r > n)
+                return luaL_error(L, "%s: rows[%d] must be a row number in 1..%d, got %s", f,
+                                  (int)i + 1, (int)n, lg_describe(L, -1));
+            idx[i] = (size_t)r - 1;
+            lua_pop(L, 1);
+        }
+    } else {
+        lua_Integer i = luaL_checkinteger(L, 2), j = luaL_optinteger(L, 3, i);
+        if (i < 1 || j < i || j > n)
+            return luaL_error(L, "%s: rows %I..%I are not a range within 1..%I", f, i, j, n);
+        m = (size_t)(j - i + 1);
+        idx = lua_newuserdatauv(L, m * sizeof *idx, 0);
+        for (size_t r = 0; r < m; r++)
+            idx[r] = (size_t)(i - 1) + r;
+    }
+    gg_dataset **p = lg_dataset_push(L);
+    gg_err err;
+    if (gg_dataset_subset(p, ds, idx, m, &err))
+        return lg_fail(L, f, &err);
+    return 1;
+}
+
 static int dataset_tostring(lua_State *L)
 {
     gg_dataset **p = luaL_checkudata(L, 1, GG_DATASET_MT);
-    if (!*p)
+    if (!*p) {
         lua_pushliteral(L, "gglab.Dataset(closed)");
-    else if (gg_dataset_classes(*p))
-        lua_pushfstring(L, "gglab.Dataset(%d rows, %d features, %d classes)", (int)gg_dataset_n(*p),
-                        (int)gg_dataset_d(*p), (int)gg_dataset_classes(*p));
+        return 1;
+    }
+    size_t dims[GG_DATASET_MAX_DIMS];
+    int nd = gg_dataset_shape(*p, dims);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "gglab.Dataset(%d rows, ", (int)gg_dataset_n(*p));
+    luaL_addvalue(&b);
+    for (int i = 0; i < nd; i++) {  // image datasets show their sample shape: 1x8x8
+        lua_pushfstring(L, i ? "x%d" : "%d", (int)dims[i]);
+        luaL_addvalue(&b);
+    }
+    if (gg_dataset_classes(*p))
+        lua_pushfstring(L, " features, %d classes)", (int)gg_dataset_classes(*p));
     else
-        lua_pushfstring(L, "gglab.Dataset(%d rows, %d features, %d targets)", (int)gg_dataset_n(*p),
-                        (int)gg_dataset_d(*p), (int)gg_dataset_k(*p));
+        lua_pushfstring(L, " features, %d targets)", (int)gg_dataset_k(*p));
+    luaL_addvalue(&b);
+    luaL_pushresult(&b);
     return 1;
 }
 
@@ -486,6 +785,7 @@ static const luaL_Reg dataset_methods[] = {
     {"split", dataset_split}, {"x", dataset_x},             {"y", dataset_y},
     {"n", dataset_n},         {"features", dataset_features}, {"targets", dataset_targets},
     {"classes", dataset_classes}, {"class_weights", dataset_class_weights},
+    {"shape", dataset_shape}, {"reshape", dataset_reshape}, {"subset", dataset_subset},
     {"flip_labels", dataset_flip_labels}, {"add_outliers", dataset_add_outliers},
     {"scale_features", dataset_scale_features}, {"imbalance", dataset_imbalance},
     {"add_noise", dataset_add_noise}, {NULL, NULL},
@@ -499,6 +799,8 @@ static const luaL_Reg dataset_meta[] = {
 static const luaL_Reg data_funcs[] = {
     {"regression", data_regression},
     {"classification", data_classification},
+    {"images", data_images},
+    {"digits", data_digits},
     {"from_tensors", data_from_tensors},
     {"csv", data_csv},
     {"standard_scaler", data_standard_scaler},

@@ -1,5 +1,6 @@
 /* tests/test_corrupt.c — the corruption operators change exactly the asked number of rows
- * by exactly the asked amount, with the given seed, and leave their input alone. */
+ * by exactly the asked amount, with the given seed, and leave their input alone; every
+ * one keeps the input's sample shape. */
 #include <math.h>
 #include <string.h>
 
@@ -133,6 +134,28 @@ int main(void)
     CHECK_NEAR("noise std", sqrt(s2 / 450), 0.5, 0.1);
     gg_dataset_free(out);
     CHECK_EQ("negative std rejected", gg_corrupt_noise(&out, ds, -1.0, &rng, &err), GG_EINVAL);
+
+    // Each operator's result has the input's sample shape, (3,1,1) here.
+    const size_t chw[3] = {3, 1, 1};
+    size_t got[GG_DATASET_MAX_DIMS];
+    CHECK_EQ("set shape", gg_dataset_set_shape(ds, 3, chw, &err), GG_OK);
+    CHECK_EQ("set shape (regression)", gg_dataset_set_shape(reg, 3, chw, &err), GG_OK);
+    gg_dataset *outs[6] = {NULL};
+    gg_rng_seed(&rng, 8);
+    CHECK_EQ("labels (shaped)", gg_corrupt_labels(&outs[0], ds, 0.1, -1, &rng, &changed, &err), GG_OK);
+    CHECK_EQ("outliers (shaped)", gg_corrupt_outliers(&outs[1], ds, 0.1, 3.0, 0, &rng, &err), GG_OK);
+    CHECK_EQ("target outliers (shaped)", gg_corrupt_outliers(&outs[2], reg, 0.1, 3.0, 1, &rng, &err), GG_OK);
+    CHECK_EQ("scale (shaped)", gg_corrupt_scale(&outs[3], ds, cols, 1, 2.0, &err), GG_OK);
+    CHECK_EQ("imbalance (shaped)", gg_corrupt_imbalance(&outs[4], ds, 0, 0.5, &rng, &err), GG_OK);
+    CHECK_EQ("noise (shaped)", gg_corrupt_noise(&outs[5], ds, 0.1, &rng, &err), GG_OK);
+    static const char *const names[6] = {"labels keep the shape", "outliers keep the shape",
+                                         "target outliers keep the shape", "scale keeps the shape",
+                                         "imbalance keeps the shape", "noise keeps the shape"};
+    for (int i = 0; i < 6; i++) {
+        int ok = outs[i] && gg_dataset_shape(outs[i], got) == 3 && memcmp(got, chw, sizeof chw) == 0;
+        CHECK(names[i], ok);
+        gg_dataset_free(outs[i]);
+    }
 
     gg_dataset_free(reg);
     gg_dataset_free(ds);

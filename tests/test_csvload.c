@@ -1,7 +1,7 @@
 /* tests/test_csvload.c — CSV loading: header and column choice by name or index, class
  * labels (strings sorted byte-wise, numbers numerically), BOM, CRLF, quoted fields, a
  * 5000-column line, every error message (with file, row and column), and class weights
- * against hand-computed values. Fixtures live in tests/data (run from the repository
+ * against hand-computed values, and the sample shape option. Fixtures live in tests/data (run from the repository
  * root, as make test does); the byte-exact ones are written to temporary files here. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -301,6 +301,40 @@ static void test_errors(void)
                  ": row 2 has 2 fields, expected 3");
 }
 
+static void test_shape(void)
+{
+    // 4 features per row become (1,2,2) samples; the rows are unchanged.
+    const char *csv = "a,b,c,d,y\n1,2,3,4,u\n5,6,7,8,v\n";
+    const size_t chw[3] = {1, 2, 2};
+    gg_csv_opts o = {.header = 1, .target_index = -1, .classify = 1, .shape = chw, .shape_ndim = 3};
+    gg_dataset *ds = NULL;
+    gg_err err;
+    CHECK_EQ("shape: loads", load(&ds, write_tmp(csv, strlen(csv)), o, NULL, &err), GG_OK);
+    if (ds) {
+        size_t got[GG_DATASET_MAX_DIMS];
+        CHECK_EQ("shape: ndim", gg_dataset_shape(ds, got), 3);
+        CHECK("shape: dims", got[0] == 1 && got[1] == 2 && got[2] == 2);
+        CHECK("shape: row values", X(ds, 1, 0) == 5.0f && X(ds, 1, 3) == 8.0f && Y(ds, 1) == 1.0f);
+        gg_dataset_free(ds);
+    }
+    o.shape = NULL;
+    CHECK_EQ("no shape: loads", load(&ds, write_tmp(csv, strlen(csv)), o, NULL, &err), GG_OK);
+    if (ds) {
+        size_t got[GG_DATASET_MAX_DIMS];
+        CHECK("no shape: flat (4)", gg_dataset_shape(ds, got) == 1 && got[0] == 4);
+        gg_dataset_free(ds);
+    }
+    const size_t big[3] = {1, 28, 28}, zero[2] = {2, 0};
+    o = (gg_csv_opts){.header = 1, .target = "species", .classify = 1, .shape = big, .shape_ndim = 3};
+    expect_error("shape does not fit", DATA "csv_small.csv", o, GG_EPARSE,
+                 "tests/data/csv_small.csv: shape (1,28,28) has 784 values per sample, the dataset has 2 features");
+    o.shape_ndim = 5;
+    expect_error("shape of 5 dims", DATA "csv_small.csv", o, GG_EINVAL, "a sample shape has 1 to 4 dims, got 5");
+    o.shape = zero;
+    o.shape_ndim = 2;
+    expect_error("shape dim 0", DATA "csv_small.csv", o, GG_EINVAL, "sample shape dim 2 must be >= 1, got 0");
+}
+
 static void test_class_weights(void)
 {
     // 10 rows: class 0 ×6, class 1 ×3, class 2 ×0, class 3 ×1
@@ -329,6 +363,7 @@ int main(void)
     test_numeric_labels_and_columns();
     test_format();
     test_errors();
+    test_shape();
     test_class_weights();
     if (tmp_path[0])
         remove(tmp_path);

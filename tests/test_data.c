@@ -1,6 +1,7 @@
 /* tests/test_data.c — datasets: regression and blob generators (values, draw order,
  * statistics, errors), determinism, split sizes and order (Keras validation_split keeps
- * the last rows), gather and the dataset queries. */
+ * the last rows), gather and the dataset queries, copies and subsets, and the sample
+ * shape (errors, and kept by every derived dataset of data.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -446,8 +447,104 @@ static void test_scalers(void)
     gg_dataset_free(ds);
 }
 
+/* 1 when ds has sample shape dims[0..nd). */
+static int has_shape(const gg_dataset *ds, int nd, const size_t *dims)
+{
+    size_t got[GG_DATASET_MAX_DIMS] = {0};
+    return ds && gg_dataset_shape(ds, got) == nd && memcmp(got, dims, (size_t)nd * sizeof *dims) == 0;
+}
+
+static void test_shape(void)
+{
+    gg_err err;
+    gg_dataset *ds = NULL;
+    CHECK_EQ("new", gg_dataset_new(&ds, 10, 12, 1, 3, &err), GG_OK);
+    if (!ds)
+        return;
+    float *X = gg_dataset_x(ds).data, *Y = gg_dataset_y(ds).data;
+    for (size_t i = 0; i < 120; i++)
+        X[i] = (float)i;
+    for (size_t r = 0; r < 10; r++)
+        Y[r] = (float)(r % 3);
+    const size_t flat[1] = {12}, chw[3] = {3, 2, 2};
+    CHECK("default shape is (d)", has_shape(ds, 1, flat));
+    CHECK_EQ("shape count only", gg_dataset_shape(ds, NULL), 1);
+
+    // Errors leave the shape alone and name both sizes.
+    const size_t wrong[3] = {1, 28, 28}, zero[2] = {0, 12}, five[5] = {1, 1, 1, 1, 12};
+    CHECK_EQ("product differs", gg_dataset_set_shape(ds, 3, wrong, &err), GG_ESHAPE);
+    CHECK_CONTAINS("product message", err.msg,
+                   "shape (1,28,28) has 784 values per sample, the dataset has 12 features");
+    CHECK_EQ("dim 0", gg_dataset_set_shape(ds, 2, zero, &err), GG_EINVAL);
+    CHECK_CONTAINS("dim 0 message", err.msg, "sample shape dim 1 must be >= 1, got 0");
+    CHECK_EQ("5 dims", gg_dataset_set_shape(ds, 5, five, &err), GG_EINVAL);
+    CHECK_CONTAINS("5 dims message", err.msg, "a sample shape has 1 to 4 dims, got 5");
+    CHECK_EQ("0 dims", gg_dataset_set_shape(ds, 0, five, &err), GG_EINVAL);
+    const size_t huge[4] = {(size_t)1 << 40, (size_t)1 << 40, 1, 1};
+    CHECK_EQ("overflowing product", gg_dataset_set_shape(ds, 4, huge, &err), GG_ESHAPE);
+    CHECK_CONTAINS("overflow message", err.msg, "too many values per sample, the dataset has 12 features");
+    CHECK("failures keep (d)", has_shape(ds, 1, flat));
+    CHECK_EQ("(3,2,2)", gg_dataset_set_shape(ds, 3, chw, &err), GG_OK);
+    CHECK("set", has_shape(ds, 3, chw));
+    const size_t four[4] = {1, 3, 2, 2};
+    CHECK_EQ("4 dims", gg_dataset_set_shape(ds, 4, four, &err), GG_OK);
+    CHECK("4 dims set", has_shape(ds, 4, four));
+    CHECK_EQ("back to (3,2,2)", gg_dataset_set_shape(ds, 3, chw, &err), GG_OK);
+    CHECK("4 -> 3 dims: no stale dim", has_shape(ds, 3, chw));
+
+    // Every derived dataset keeps the shape; rows stay contiguous, so values are unchanged.
+    gg_dataset *cp = NULL, *sub = NULL, *tr = NULL, *va = NULL, *sc = NULL;
+    CHECK_EQ("copy", gg_dataset_copy(&cp, ds, &err), GG_OK);
+    CHECK("copy keeps shape", has_shape(cp, 3, chw));
+    CHECK("copy keeps values", cp && memcmp(gg_dataset_x(cp).data, X, 120 * sizeof(float)) == 0 &&
+                                   memcmp(gg_dataset_y(cp).data, Y, 10 * sizeof(float)) == 0 &&
+                                   gg_dataset_classes(cp) == 3);
+    const size_t idx[4] = {9, 0, 9, 4};
+    CHECK_EQ("subset", gg_dataset_subset(&sub, ds, idx, 4, &err), GG_OK);
+    CHECK("subset keeps shape", has_shape(sub, 3, chw));
+    CHECK("subset rows in order, repeats allowed",
+          sub && gg_dataset_n(sub) == 4 && gg_dataset_x(sub).data[0] == 108.0f &&
+              gg_dataset_x(sub).data[12] == 0.0f && gg_dataset_x(sub).data[24] == 108.0f &&
+              gg_dataset_x(sub).data[36] == 48.0f && gg_dataset_y(sub).data[3] == 1.0f &&
+              gg_dataset_classes(sub) == 3);
+    gg_dataset *none = cp;
+    const size_t out_of_range[2] = {1, 10};
+    CHECK_EQ("subset index out of range", gg_dataset_subset(&none, ds, out_of_range, 2, &err), GG_EINVAL);
+    CHECK_CONTAINS("subset message", err.msg, "row index 10 is out of range (10 rows)");
+    CHECK("no dataset on failure", none == NULL);
+    CHECK_EQ("empty subset", gg_dataset_subset(&none, ds, idx, 0, &err), GG_EINVAL);
+    CHECK_CONTAINS("empty subset message", err.msg, "a subset needs at least 1 row, got 0");
+    gg_rng r;
+    gg_rng_seed(&r, 3);
+    CHECK_EQ("split", gg_dataset_split(ds, 0.3, &r, &tr, &va, &err), GG_OK);
+    CHECK("split keeps shape", has_shape(tr, 3, chw) && has_shape(va, 3, chw));
+    gg_scaler s = {0};
+    CHECK_EQ("fit", gg_scaler_fit(&s, GG_SCALE_MINMAX, ds, &err), GG_OK);
+    CHECK_EQ("apply", gg_scaler_apply(&s, va, &sc, &err), GG_OK);
+    CHECK("scaler apply keeps shape", has_shape(sc, 3, chw));
+    gg_scaler_free(&s);
+    const size_t twelve[2] = {3, 4};
+    CHECK_EQ("reshape a copy", gg_dataset_set_shape(cp, 2, twelve, &err), GG_OK);
+    CHECK("the source keeps its own", has_shape(ds, 3, chw) && has_shape(cp, 2, twelve));
+    gg_dataset_free(cp);
+    gg_dataset_free(sub);
+    gg_dataset_free(tr);
+    gg_dataset_free(va);
+    gg_dataset_free(sc);
+    gg_dataset_free(ds);
+
+    // Generated datasets are flat: (features).
+    gg_blobs_cfg b = {.n = 6, .features = 5, .classes = 2, .spread = 1.0, .separation = 1.0};
+    const size_t five1[1] = {5};
+    gg_rng_seed(&r, 1);
+    CHECK_EQ("blobs", gg_data_blobs(&ds, &b, &r, &err), GG_OK);
+    CHECK("blobs are flat", has_shape(ds, 1, five1));
+    gg_dataset_free(ds);
+}
+
 int main(void)
 {
+    test_shape();
     test_regression();
     test_blobs();
     test_determinism();

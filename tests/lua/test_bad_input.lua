@@ -82,7 +82,7 @@ for _, case in ipairs {
   { "scheduler", function() gg.sched.step_lr(gg.optim.sgd(m), { step_size = 1, gama = 0.5 }) end,
     "gg.sched.step_lr: unknown option 'gama' (allowed: step_size, gamma); did you mean 'gamma'?" },
   { "csv", function() gg.data.csv("x.csv", { tagret = "y" }) end,
-    "gg.data.csv: unknown option 'tagret' (allowed: header, target, features, classify); did you mean 'target'?" },
+    "gg.data.csv: unknown option 'tagret' (allowed: header, target, features, classify, shape); did you mean 'target'?" },
   { "mlp", function() gg.nn.mlp { 2, 1, activaton = "relu" } end,
     "gg.nn.mlp: unknown option 'activaton' (allowed: activation, output_activation, batchnorm, dropout, init, keras, "
       .. "seed, rng); did you mean 'activation'?" },

@@ -116,7 +116,7 @@ fails("malformed quotes", "row 2: malformed quoted field", write("a,y\n\"1\"x,2\
 
 -- ---- misuse raises ----
 raises_text("unknown option", function() gg.data.csv("x.csv", { tagret = "y" }) end,
-            "gg.data.csv: unknown option 'tagret' (allowed: header, target, features, classify)")
+            "gg.data.csv: unknown option 'tagret' (allowed: header, target, features, classify, shape)")
 raises_text("target type", function() gg.data.csv("x.csv", { target = 0 }) end,
             "gg.data.csv: target must be a column name or a 1-based column index, got 0")
 raises_text("target float", function() gg.data.csv("x.csv", { target = 1.5 }) end,
