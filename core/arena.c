@@ -41,6 +41,16 @@ float *gg_arena_floats(gg_arena *a, size_t n)
     return p;
 }
 
+int32_t *gg_arena_i32(gg_arena *a, size_t n)
+{
+    size_t b = gg_arena_bytes_for(n);  // int32 and float have the same size
+    if (b > a->cap - a->used)
+        return NULL;
+    int32_t *p = (int32_t *)(void *)(a->base + a->used);
+    a->used += b;
+    return p;
+}
+
 void gg_arena_reset(gg_arena *a)
 {
     a->used = 0;

@@ -5,6 +5,7 @@
 #define GG_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "status.h"
 
@@ -21,6 +22,9 @@ gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err);
 
 /* Carve n floats (64-byte aligned); NULL if the reserve was too small (a caller bug). */
 float *gg_arena_floats(gg_arena *a, size_t n);
+
+/* Carve n int32 slots (64-byte aligned; the same room as n floats); NULL if too small. */
+int32_t *gg_arena_i32(gg_arena *a, size_t n);
 
 /* Bytes a sequence of float blocks of the given sizes needs, alignment included. */
 size_t gg_arena_bytes_for(size_t nfloats);

@@ -405,13 +405,18 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
         return 2 * B * n->cfg.groups;
     case GG_LAYER_DROPOUT:
         return count(m, i, B);
-    case GG_LAYER_POOL: {
-        gg_pool_shape ps = pool_shape(m, i);
-        return gg_pool_index_scratch(&ps, B);  // int32 slots, one float each
-    }
     default:
         return 0;
     }
+}
+
+size_t gg_exec_idx(const gg_model *m, int i, size_t B)
+{
+    if (node(m, i)->cfg.kind == GG_LAYER_POOL) {
+        gg_pool_shape ps = pool_shape(m, i);
+        return gg_pool_index_scratch(&ps, B);
+    }
+    return 0;
 }
 
 size_t gg_exec_scratch(const gg_model *m, int i, size_t B)

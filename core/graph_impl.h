@@ -111,6 +111,9 @@ int gg_exec_supported(const gg_gnode *n);
 /* Floats of per-node saved state (mn.aux) a node of this graph needs for batch B. */
 size_t gg_exec_aux(const gg_model *m, int i, size_t B);
 
+/* int32 slots of per-node saved indices (mn.idx: max pool argmax) for batch B. */
+size_t gg_exec_idx(const gg_model *m, int i, size_t B);
+
 /* Floats of the model's shared scratch (m->scratch) node i's kernels need for batch B. */
 size_t gg_exec_scratch(const gg_model *m, int i, size_t B);
 

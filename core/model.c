@@ -624,6 +624,7 @@ static size_t plan_bytes(const gg_model *m, size_t B)
         }
         tmp = f > tmp ? f : tmp;
         bytes += gg_arena_bytes_for(gg_exec_aux(m, (int)i, B));
+        bytes += gg_arena_bytes_for(gg_exec_idx(m, (int)i, B));
         if (n->cfg.kind == GG_LAYER_LINEAR) {
             bytes += gg_arena_bytes_for(gg_linear_scratch(B * mn->rows, n->cfg.in));
             wide = n->cfg.out > wide ? n->cfg.out : wide;
@@ -667,7 +668,8 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err)
         tmp = f > tmp ? f : tmp;
         size_t aux = gg_exec_aux(m, (int)i, B);
         mn->aux = aux ? gg_arena_floats(&m->arena, aux) : NULL;
-        mn->idx = (int32_t *)mn->aux;
+        size_t nidx = gg_exec_idx(m, (int)i, B);
+        mn->idx = nidx ? gg_arena_i32(&m->arena, nidx) : NULL;
         if (n->cfg.kind == GG_LAYER_LINEAR) {
             mn->xt = gg_arena_floats(&m->arena, gg_linear_scratch(B * mn->rows, n->cfg.in));
             wide = n->cfg.out > wide ? n->cfg.out : wide;
