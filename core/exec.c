@@ -12,8 +12,10 @@
 #include "graph_impl.h"
 #include "conv.h"
 #include "linear.h"
+#include "loss.h"
 #include "mem.h"
 #include "norm.h"
+#include "ops.h"
 
 /* ---- buffers ---- */
 
@@ -349,6 +351,214 @@ static void apool_backward(gg_model *m, int i, size_t B)
         gg_adaptive_avg_pool_backward(dx, m->mn[i].acc[0], m->mn[i].dy, B, c, ih, iw, oh, ow);
 }
 
+/* ---- primitive ops (ops.h) ---- */
+
+/* Full shape of input slot s (or of the node itself, s < 0) with the batch as B. */
+static gg_dims dims_of(const gg_model *m, int i, int s, size_t B)
+{
+    const gg_gnode *n = s < 0 ? node(m, i) : node(m, node(m, i)->in[s]);
+    gg_dims d = {.n = n->shape.ndim};
+    for (int k = 0; k < d.n; k++)
+        d.d[k] = n->batched && k == 0 ? B : n->shape.dim[k];
+    return d;
+}
+
+static void binary_forward(gg_model *m, int i, size_t B)
+{
+    gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+    gg_ops_binary_forward((gg_ops_binop)node(m, i)->cfg.op, m->mn[i].y, in_y(m, i, 0),
+                          in_y(m, i, 1), &as, &bs);
+}
+
+static void binary_backward(gg_model *m, int i, size_t B)
+{
+    gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+    const gg_mnode *mn = &m->mn[i];
+    gg_ops_binary_backward((gg_ops_binop)node(m, i)->cfg.op, in_dy(m, i, 0), in_dy(m, i, 1),
+                           mn->dy, in_y(m, i, 0), in_y(m, i, 1), &as, &bs, mn->acc[0] == 1,
+                           mn->acc[1] == 1, m->scratch);
+}
+
+static gg_ops_uparam uparam(const gg_layer_cfg *c)
+{
+    return (gg_ops_uparam){.c = c->scalar, .lo = isnan(c->scalar) ? -INFINITY : (float)c->scalar,
+                           .hi = isnan(c->scalar2) ? INFINITY : (float)c->scalar2};
+}
+
+static void unary_forward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    gg_ops_uparam p = uparam(c);
+    gg_ops_unary_forward((gg_ops_unop)c->op, &p, m->mn[i].y, in_y(m, i, 0), count(m, i, B));
+}
+
+static void unary_backward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    gg_ops_uparam p = uparam(c);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_ops_unary_backward((gg_ops_unop)c->op, &p, dx, m->mn[i].dy, in_y(m, i, 0), m->mn[i].y,
+                              count(m, i, B), m->mn[i].acc[0] == 1);
+}
+
+/* The (outer, n, inner) view of a reduction node's input. */
+static void reduce_view(const gg_model *m, int i, size_t B, size_t *o, size_t *n, size_t *in)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    gg_dims x = dims_of(m, i, 0, B), y;
+    gg_err err;
+    gg_status st = gg_ops_reduce_shape(&y, o, n, in, &x, c->all_dims ? GG_OPS_DIM_ALL : c->dim,
+                                       c->keepdim, 0, &err);
+    GG_ASSERT(st == GG_OK);
+    (void)st;
+}
+
+static void reduce_forward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    size_t o, n, in;
+    reduce_view(m, i, B, &o, &n, &in);
+    float *y = m->mn[i].y;
+    const float *x = in_y(m, i, 0);
+    uint32_t *idx = (uint32_t *)(void *)m->mn[i].idx;
+    switch (c->op) {
+    case GG_RED_SUM: gg_ops_sum_forward(y, x, o, n, in); break;
+    case GG_RED_MEAN: gg_ops_mean_forward(y, x, o, n, in); break;
+    case GG_RED_MAX: gg_ops_max_forward(y, idx, x, o, n, in); break;
+    case GG_RED_MIN: gg_ops_min_forward(y, idx, x, o, n, in); break;
+    default: gg_ops_logsumexp_forward(y, x, o, n, in); break;
+    }
+}
+
+static void reduce_backward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    size_t o, n, in;
+    reduce_view(m, i, B, &o, &n, &in);
+    float *dx = in_dy(m, i, 0);
+    if (!dx)
+        return;
+    const int acc = m->mn[i].acc[0] == 1;
+    const float *dy = m->mn[i].dy;
+    const uint32_t *idx = (const uint32_t *)(const void *)m->mn[i].idx;
+    switch (c->op) {
+    case GG_RED_SUM: gg_ops_sum_backward(dx, dy, o, n, in, acc); break;
+    case GG_RED_MEAN: gg_ops_mean_backward(dx, dy, o, n, in, acc); break;
+    case GG_RED_MAX:
+    case GG_RED_MIN: gg_ops_argext_backward(dx, dy, idx, o, n, in, acc); break;
+    default: gg_ops_logsumexp_backward(dx, dy, in_y(m, i, 0), m->mn[i].y, o, n, in, acc); break;
+    }
+}
+
+static void matmul_forward(gg_model *m, int i, size_t B)
+{
+    gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+    gg_ops_matmul_forward(m->mn[i].y, in_y(m, i, 0), in_y(m, i, 1), &as, &bs);
+}
+
+static void matmul_backward(gg_model *m, int i, size_t B)
+{
+    gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+    const gg_mnode *mn = &m->mn[i];
+    gg_ops_matmul_backward(in_dy(m, i, 0), in_dy(m, i, 1), mn->dy, in_y(m, i, 0), in_y(m, i, 1),
+                           &as, &bs, mn->acc[0] == 1, mn->acc[1] == 1, m->scratch);
+}
+
+static void permute_forward(gg_model *m, int i, size_t B)
+{
+    gg_dims xs = dims_of(m, i, 0, B);
+    gg_ops_permute_forward(m->mn[i].y, in_y(m, i, 0), &xs, node(m, i)->cfg.perm);
+}
+
+static void permute_backward(gg_model *m, int i, size_t B)
+{
+    gg_dims xs = dims_of(m, i, 0, B);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_ops_permute_backward(dx, m->mn[i].dy, &xs, node(m, i)->cfg.perm, m->mn[i].acc[0] == 1);
+}
+
+static void concat_forward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_dims xs[GG_NODE_MAX_IN];
+    const float *x[GG_NODE_MAX_IN];
+    for (int s = 0; s < n->nin; s++) {
+        xs[s] = dims_of(m, i, s, B);
+        x[s] = in_y(m, i, s);
+    }
+    gg_ops_concat_forward(m->mn[i].y, x, xs, n->nin, n->cfg.dim);
+}
+
+static void concat_backward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_dims xs[GG_NODE_MAX_IN];
+    float *dx[GG_NODE_MAX_IN];
+    int acc[GG_NODE_MAX_IN];
+    for (int s = 0; s < n->nin; s++) {
+        xs[s] = dims_of(m, i, s, B);
+        dx[s] = in_dy(m, i, s);
+        acc[s] = m->mn[i].acc[s] == 1;
+    }
+    gg_ops_concat_backward(dx, m->mn[i].dy, xs, n->nin, n->cfg.dim, acc);
+}
+
+static void slice_forward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_dims xs = dims_of(m, i, 0, B);
+    gg_ops_slice_forward(m->mn[i].y, in_y(m, i, 0), &xs, n->cfg.dim, (size_t)n->cfg.start,
+                         n->shape.dim[n->cfg.dim], (size_t)n->cfg.step);
+}
+
+static void slice_backward(gg_model *m, int i, size_t B)
+{
+    const gg_gnode *n = node(m, i);
+    gg_dims xs = dims_of(m, i, 0, B);
+    float *dx = in_dy(m, i, 0);
+    if (dx)
+        gg_ops_slice_backward(dx, m->mn[i].dy, &xs, n->cfg.dim, (size_t)n->cfg.start,
+                              n->shape.dim[n->cfg.dim], (size_t)n->cfg.step, m->mn[i].acc[0] == 1);
+}
+
+static void where_forward(gg_model *m, int i, size_t B)
+{
+    gg_dims cs = dims_of(m, i, 0, B), as = dims_of(m, i, 1, B), bs = dims_of(m, i, 2, B);
+    gg_ops_where_forward(m->mn[i].y, in_y(m, i, 0), in_y(m, i, 1), in_y(m, i, 2), &cs, &as, &bs);
+}
+
+static void where_backward(gg_model *m, int i, size_t B)
+{
+    gg_dims cs = dims_of(m, i, 0, B), as = dims_of(m, i, 1, B), bs = dims_of(m, i, 2, B);
+    const gg_mnode *mn = &m->mn[i];
+    gg_ops_where_backward(in_dy(m, i, 1), in_dy(m, i, 2), mn->dy, in_y(m, i, 0), &cs, &as, &bs,
+                          mn->acc[1] == 1, mn->acc[2] == 1, m->scratch);
+}
+
+/* A built-in loss of (pred (B, k), target (B, t)) as a scalar node. */
+static void loss_forward(gg_model *m, int i, size_t B)
+{
+    const gg_loss_cfg c = gg_loss_defaults((gg_loss_kind)node(m, i)->cfg.loss);
+    const size_t k = node(m, node(m, i)->in[0])->numel;
+    m->mn[i].y[0] = gg_loss_forward(&c, NULL, in_y(m, i, 0), in_y(m, i, 1), B, k);
+}
+
+static void loss_backward(gg_model *m, int i, size_t B)
+{
+    float *dx = dx_target(m, i, 0);
+    if (!dx)
+        return;
+    const gg_loss_cfg c = gg_loss_defaults((gg_loss_kind)node(m, i)->cfg.loss);
+    const size_t k = node(m, node(m, i)->in[0])->numel;
+    gg_loss_forward(&c, dx, in_y(m, i, 0), in_y(m, i, 1), B, k);
+    const float g = m->mn[i].dy[0];
+    for (size_t j = 0; j < B * k; j++)
+        dx[j] *= g;
+    finish_dx(m, i, 0, B * k);
+}
+
 /* ---- Dropout ---- */
 
 /* torch _dropout_impl: training with p > 0 keeps an element when a uniform draw u < 1 - p
@@ -366,6 +576,17 @@ static void dropout_forward(gg_model *m, int i, size_t B)
         return;
     }
     const float scale = 1.0f / (float)(1.0 - p);
+    if (nd->cfg.channel_wise) {  // Dropout1d/2d: one draw per (sample, channel), row-major
+        const size_t C = nd->shape.dim[1], S = nd->numel / C;
+        for (size_t bc = 0; bc < B * C; bc++) {
+            const float v = gg_rng_uniform(&m->drop_rng) < 1.0 - p ? scale : 0.0f;
+            for (size_t j = 0; j < S; j++) {
+                mn->aux[bc * S + j] = v;
+                mn->y[bc * S + j] = x[bc * S + j] * v;
+            }
+        }
+        return;
+    }
     const float *keep = mn->pending && mn->pending_B == B ? mn->pending : NULL;
     for (size_t k = 0; k < cnt; k++) {
         int kept = keep ? keep[k] != 0.0f : gg_rng_uniform(&m->drop_rng) < 1.0 - p;
@@ -412,27 +633,43 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
 
 size_t gg_exec_idx(const gg_model *m, int i, size_t B)
 {
-    if (node(m, i)->cfg.kind == GG_LAYER_POOL) {
+    const gg_gnode *n = node(m, i);
+    if (n->cfg.kind == GG_LAYER_POOL) {
         gg_pool_shape ps = pool_shape(m, i);
         return gg_pool_index_scratch(&ps, B);
     }
+    if (n->cfg.kind == GG_LAYER_REDUCE && (n->cfg.op == GG_RED_MAX || n->cfg.op == GG_RED_MIN))
+        return count(m, i, B);
     return 0;
 }
 
 size_t gg_exec_scratch(const gg_model *m, int i, size_t B)
 {
-    if (node(m, i)->cfg.kind == GG_LAYER_CONV) {
+    switch (node(m, i)->cfg.kind) {
+    case GG_LAYER_CONV: {
         gg_conv_shape cs = conv_shape(m, i);
         return gg_conv_scratch(&cs, B);
     }
-    return 0;
+    case GG_LAYER_BINARY: {
+        gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+        return gg_ops_binary_scratch(&as, &bs);
+    }
+    case GG_LAYER_MATMUL: {
+        gg_dims as = dims_of(m, i, 0, B), bs = dims_of(m, i, 1, B);
+        return gg_ops_matmul_scratch(&as, &bs);
+    }
+    case GG_LAYER_WHERE: {
+        gg_dims cs = dims_of(m, i, 0, B), as = dims_of(m, i, 1, B), bs = dims_of(m, i, 2, B);
+        return gg_ops_where_scratch(&cs, &as, &bs);
+    }
+    default:
+        return 0;
+    }
 }
 
 int gg_exec_supported(const gg_gnode *n)
 {
     switch (n->cfg.kind) {
-    case GG_LAYER_DROPOUT:
-        return !n->cfg.channel_wise;
     case GG_LAYER_LINEAR:
     case GG_LAYER_ACT:
     case GG_LAYER_VIEW:
@@ -446,6 +683,16 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_CONV:
     case GG_LAYER_POOL:
     case GG_LAYER_ADAPTIVE_AVG_POOL:
+    case GG_LAYER_DROPOUT:
+    case GG_LAYER_BINARY:
+    case GG_LAYER_UNARY:
+    case GG_LAYER_REDUCE:
+    case GG_LAYER_MATMUL:
+    case GG_LAYER_PERMUTE:
+    case GG_LAYER_CONCAT:
+    case GG_LAYER_SLICE:
+    case GG_LAYER_WHERE:
+    case GG_LAYER_LOSS:
         return 1;
     default:
         return 0;
@@ -464,6 +711,15 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_CONV: conv_forward(m, i, B); break;
     case GG_LAYER_POOL: pool_forward(m, i, B); break;
     case GG_LAYER_ADAPTIVE_AVG_POOL: apool_forward(m, i, B); break;
+    case GG_LAYER_BINARY: binary_forward(m, i, B); break;
+    case GG_LAYER_UNARY: unary_forward(m, i, B); break;
+    case GG_LAYER_REDUCE: reduce_forward(m, i, B); break;
+    case GG_LAYER_MATMUL: matmul_forward(m, i, B); break;
+    case GG_LAYER_PERMUTE: permute_forward(m, i, B); break;
+    case GG_LAYER_CONCAT: concat_forward(m, i, B); break;
+    case GG_LAYER_SLICE: slice_forward(m, i, B); break;
+    case GG_LAYER_WHERE: where_forward(m, i, B); break;
+    case GG_LAYER_LOSS: loss_forward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
@@ -481,6 +737,15 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_CONV: conv_backward(m, i, B); break;
     case GG_LAYER_POOL: pool_backward(m, i, B); break;
     case GG_LAYER_ADAPTIVE_AVG_POOL: apool_backward(m, i, B); break;
+    case GG_LAYER_BINARY: binary_backward(m, i, B); break;
+    case GG_LAYER_UNARY: unary_backward(m, i, B); break;
+    case GG_LAYER_REDUCE: reduce_backward(m, i, B); break;
+    case GG_LAYER_MATMUL: matmul_backward(m, i, B); break;
+    case GG_LAYER_PERMUTE: permute_backward(m, i, B); break;
+    case GG_LAYER_CONCAT: concat_backward(m, i, B); break;
+    case GG_LAYER_SLICE: slice_backward(m, i, B); break;
+    case GG_LAYER_WHERE: where_backward(m, i, B); break;
+    case GG_LAYER_LOSS: loss_backward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }

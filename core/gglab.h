@@ -21,6 +21,7 @@
 #include "mem.h"     /* gg_malloc/gg_free */
 #include "model.h"   /* a compiled graph over flat buffers; sequential MLPs */
 #include "norm.h"    /* BatchNorm, LayerNorm, GroupNorm, softmax kernels */
+#include "ops.h"     /* primitive N-D ops: broadcasting, reductions, matmul, layout */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
 #include "sched.h"   /* learning-rate schedulers */

@@ -9,6 +9,7 @@
 #include "graph_impl.h"
 #include "loss.h"
 #include "mem.h"
+#include "ops.h"
 
 /* ---- shapes ---- */
 
@@ -62,9 +63,6 @@ const char *gg_layer_kind_name(gg_layer_kind k)
 
 const char *gg_layer_name(const gg_layer_cfg *c)
 {
-    static const char *const bin[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"};
-    static const char *const un[] = {"neg", "exp", "log", "sqrt", "rsqrt", "abs", "square",
-                                     "reciprocal", "add", "mul", "rsub", "rdiv", "pow", "clamp"};
     static const char *const red[] = {"sum", "mean", "max", "min", "logsumexp"};
     const int two = c->spatial == 2;
     switch (c->kind) {
@@ -83,9 +81,9 @@ const char *gg_layer_name(const gg_layer_cfg *c)
     case GG_LAYER_SOFTMAX:
         return c->log ? "log_softmax" : "softmax";
     case GG_LAYER_BINARY:
-        return (unsigned)c->op < 7 ? bin[c->op] : "?";
+        return gg_ops_binop_name((gg_ops_binop)c->op) ? gg_ops_binop_name((gg_ops_binop)c->op) : "?";
     case GG_LAYER_UNARY:
-        return (unsigned)c->op < 14 ? un[c->op] : "?";
+        return gg_ops_unop_name((gg_ops_unop)c->op) ? gg_ops_unop_name((gg_ops_unop)c->op) : "?";
     case GG_LAYER_REDUCE:
         return (unsigned)c->op < 5 ? red[c->op] : "?";
     case GG_LAYER_LOSS:
@@ -656,15 +654,21 @@ bad: {
 
 static gg_status infer_binary(ctx *k, gg_err *err)
 {
-    if ((unsigned)k->c->op > GG_BIN_MINIMUM)
+    if ((unsigned)k->c->op >= GG_OPS_BINOP_COUNT)
         return FAIL(GG_EINVAL, "%s has an unknown operator %d", k->pre, k->c->op);
     return broadcast(k, 2, err);
 }
 
 static gg_status infer_unary(ctx *k, gg_err *err)
 {
-    if ((unsigned)k->c->op > GG_UN_CLAMP)
+    if ((unsigned)k->c->op >= GG_OPS_UNOP_COUNT)
         return FAIL(GG_EINVAL, "%s has an unknown operator %d", k->pre, k->c->op);
+    gg_ops_uparam up = {.c = k->c->scalar,
+                        .lo = isnan(k->c->scalar) ? -INFINITY : (float)k->c->scalar,
+                        .hi = isnan(k->c->scalar2) ? INFINITY : (float)k->c->scalar2};
+    gg_err sub;
+    if (gg_ops_unary_check((gg_ops_unop)k->c->op, &up, &sub))
+        return FAIL(GG_EINVAL, "%s %s", k->pre, sub.msg);
     return infer_same(k, err);
 }
 

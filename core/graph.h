@@ -73,22 +73,9 @@ typedef enum gg_layer_kind {
 
 #define GG_LAYER_KIND_COUNT 23
 
-/* GG_LAYER_BINARY operators. */
-typedef enum gg_binary_op {
-    GG_BIN_ADD, GG_BIN_SUB, GG_BIN_MUL, GG_BIN_DIV, GG_BIN_POW, GG_BIN_MAXIMUM, GG_BIN_MINIMUM
-} gg_binary_op;
-
-/* GG_LAYER_UNARY operators (c = cfg.scalar, c2 = cfg.scalar2). */
-typedef enum gg_unary_op {
-    GG_UN_NEG, GG_UN_EXP, GG_UN_LOG, GG_UN_SQRT, GG_UN_RSQRT, GG_UN_ABS, GG_UN_SQUARE,
-    GG_UN_RECIPROCAL,
-    GG_UN_ADD_SCALAR,   /* x + c */
-    GG_UN_MUL_SCALAR,   /* x * c */
-    GG_UN_RSUB_SCALAR,  /* c - x */
-    GG_UN_RDIV_SCALAR,  /* c / x */
-    GG_UN_POW_SCALAR,   /* x ^ c */
-    GG_UN_CLAMP         /* min(max(x, c), c2); NaN bounds mean none */
-} gg_unary_op;
+/* GG_LAYER_BINARY's cfg.op is a gg_ops_binop and GG_LAYER_UNARY's a gg_ops_unop (ops.h:
+ * the kernels and their gradients); the unary scalar is cfg.scalar, clamp's bounds
+ * cfg.scalar (min) and cfg.scalar2 (max), NaN for none. */
 
 /* GG_LAYER_REDUCE operators. */
 typedef enum gg_reduce_op {

@@ -275,10 +275,6 @@ static const char *const spec_kinds =
     "adaptive_avgpool1d, adaptive_avgpool2d, batchnorm2d, layernorm, groupnorm, dropout1d, "
     "dropout2d, softmax, log_softmax, flatten, reshape";
 
-static const char *const bin_ops[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", NULL};
-static const char *const un_ops[] = {"neg", "exp", "log", "sqrt", "rsqrt", "abs", "square",
-                                     "reciprocal", "add_scalar", "mul_scalar", "rsub_scalar",
-                                     "rdiv_scalar", "pow_scalar", "clamp", NULL};
 static const char *const red_ops[] = {"sum", "mean", "max", "min", "logsumexp", NULL};
 
 static int find(const char *const list[], const char *k)
@@ -288,6 +284,18 @@ static int find(const char *const list[], const char *k)
             return i;
     return -1;
 }
+
+/* The index of name among the ops' binary (unary) operator names, -1 if none. */
+static int find_op(const char *(*name)(int), int count, const char *k)
+{
+    for (int i = 0; i < count; i++)
+        if (name(i) && !strcmp(name(i), k))
+            return i;
+    return -1;
+}
+
+static const char *bin_name(int i) { return gg_ops_binop_name((gg_ops_binop)i); }
+static const char *un_name(int i) { return gg_ops_unop_name((gg_ops_unop)i); }
 
 #define KEYS(...) ((const char *const[]){"kind", __VA_ARGS__, NULL})
 
@@ -478,16 +486,16 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
             lg_opts_check(L, idx, fname, KEYS("in", "out"));
             break;
         }
-    } else if ((op = find(bin_ops, k)) >= 0) {
+    } else if ((op = find_op(bin_name, GG_OPS_BINOP_COUNT, k)) >= 0) {
         lg_opts_check(L, idx, fname, KEYS("op"));
         *s = gg_layer_defaults_of(GG_LAYER_BINARY);
         s->op = op;
-    } else if ((op = find(un_ops, k)) >= 0) {
+    } else if ((op = find_op(un_name, GG_OPS_UNOP_COUNT, k)) >= 0) {
         lg_opts_check(L, idx, fname, KEYS("scalar", "min", "max"));
         *s = gg_layer_defaults_of(GG_LAYER_UNARY);
         s->op = op;
-        s->scalar = lg_opt_number(L, idx, fname, op == GG_UN_CLAMP ? "min" : "scalar",
-                                  op == GG_UN_CLAMP ? (double)NAN : 0.0);
+        s->scalar = lg_opt_number(L, idx, fname, op == GG_OPS_CLAMP ? "min" : "scalar",
+                                  op == GG_OPS_CLAMP ? (double)NAN : 0.0);
         s->scalar2 = lg_opt_number(L, idx, fname, "max", (double)NAN);
     } else if ((op = find(red_ops, k)) >= 0) {
         lg_opts_check(L, idx, fname, KEYS("dim", "keepdim"));

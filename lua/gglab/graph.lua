@@ -87,7 +87,7 @@ local function binary(op, a, b, level)
     if op == "add" then return wrap(bld, node(bld, "gg.op.add", { kind = "add_scalar", scalar = b }, a)) end
     if op == "sub" then return wrap(bld, node(bld, "gg.op.sub", { kind = "add_scalar", scalar = -b }, a)) end
     if op == "mul" then return wrap(bld, node(bld, "gg.op.mul", { kind = "mul_scalar", scalar = b }, a)) end
-    if op == "div" then return wrap(bld, node(bld, "gg.op.div", { kind = "mul_scalar", scalar = 1 / b }, a)) end
+    if op == "div" then return wrap(bld, node(bld, "gg.op.div", { kind = "div_scalar", scalar = b }, a)) end
     if op == "pow" then return wrap(bld, node(bld, "gg.op.pow", { kind = "pow_scalar", scalar = b }, a)) end
     b = const_of(bld, b)
   elseif B and not A then
@@ -257,6 +257,17 @@ function apply(spec, x, where, pos)
     local y = apply_list(spec.body, x, where)
     local s = x
     if spec.projection then s = apply_list(spec.projection, x, where) end
+    local ys, ss = y:shape(), s:shape()
+    if table.concat(ys, ",") ~= table.concat(ss, ",") then
+      local function show(t)
+        local o = {}
+        for i, d in ipairs(t) do o[i] = d == -1 and "B" or tostring(d) end
+        return "(" .. table.concat(o, ", ") .. ")"
+      end
+      error(string.format("%s: residual: the layers give %s but the shortcut %s; %s", where, show(ys),
+        show(ss), spec.projection and "make the projection match" or
+        "add projection = {...} (e.g. a 1x1 conv or a linear) to map the input"), 0)
+    end
     local out = wrap(x.b, node(x.b, where, { kind = "add" }, y, s))
     if spec.activation then out = apply(spec.activation, out, where) end
     return out
