@@ -7,6 +7,7 @@
 #include "act.h"     /* activations: relu, leaky_relu, sigmoid, tanh, gelu, elu, silu, softplus, identity */
 #include "arena.h"   /* bump allocator for scratch */
 #include "clip.h"    /* gradient clipping, L1/L2 penalties */
+#include "conv.h"    /* convolution and pooling kernels */
 #include "corrupt.h" /* label noise, outliers, scaling, imbalance, feature noise */
 #include "csvload.h" /* CSV datasets (libcsv), class weights */
 #include "data.h"    /* datasets, generators, splits */
