@@ -709,7 +709,42 @@ static void test_names(void)
     gg_loss_kind k = GG_LOSS_MSE;
     CHECK_EQ("unknown loss name", gg_loss_parse("hinge", &k), -1);
     CHECK_EQ("unknown loss name leaves *k", k, GG_LOSS_MSE);
-    CHECK("unknown loss value has no name", gg_loss_name((gg_loss_kind)8) == NULL);
+    CHECK("unknown loss value has no name", gg_loss_name((gg_loss_kind)9) == NULL);
+    CHECK("keras categorical_crossentropy is kind 8",
+          GG_LOSS_KERAS_CCE == 8 && strcmp(gg_loss_name(GG_LOSS_KERAS_CCE), "categorical_crossentropy") == 0);
+    {
+        // Keras: p / sum p, clipped to [1e-7, 1 - 1e-7], -log p_y; mean over rows.
+        const float p[6] = {0.2f, 0.3f, 0.5f, 2.0f, 0.0f, 2.0f};  // row 2 sums to 4
+        const float y[2] = {2, 1};                                  // row 2's class has p = 0
+        float g[6];
+        gg_loss_cfg c = gg_loss_defaults(GG_LOSS_KERAS_CCE);
+        float v = gg_loss_forward(&c, g, p, y, 2, 3);
+        double want = (-log(0.5) - log(1e-7)) / 2.0;
+        CHECK_REL("keras cce value (a clipped row)", v, want, 1e-6);
+        CHECK("keras cce: no gradient through a clipped probability", g[3] == 0.0f && g[4] == 0.0f && g[5] == 0.0f);
+        // Row 1 unclipped: d/dp_j = -(1/q)(delta - q)/s * (1/2), s = 1, q = 0.5.
+        CHECK_REL("keras cce gradient, the class", g[2], -(1.0 / 0.5) * (1 - 0.5) / 2, 1e-6);
+        CHECK_REL("keras cce gradient, another class", g[0], -(1.0 / 0.5) * (0 - 0.5) / 2, 1e-6);
+        // Central differences in double of the float loss, unclipped inputs.
+        float q[6] = {0.4f, 1.1f, 0.7f, 0.3f, 0.9f, 1.6f};
+        const float t[2] = {1, 0};
+        gg_loss_forward(&c, g, q, t, 2, 3);
+        double worst = 0.0;
+        for (int i = 0; i < 6; i++) {
+            float q0 = q[i];
+            q[i] = q0 + 1e-3f;
+            double lp = gg_loss_forward(&c, NULL, q, t, 2, 3), hp = (double)q[i] - (double)q0;
+            q[i] = q0 - 1e-3f;
+            double lm = gg_loss_forward(&c, NULL, q, t, 2, 3), hm = (double)q0 - (double)q[i];
+            q[i] = q0;
+            worst = fmax(worst, fabs((lp - lm) / (hp + hm) - (double)g[i]));
+        }
+        CHECK("keras cce gradient against finite differences", worst < 1e-3);
+        CHECK_EQ("keras cce targets are class indices", gg_loss_target_cols(&c, 3), 1);
+        gg_err e;
+        const float bad[1] = {3};
+        CHECK("keras cce rejects a class out of range", gg_loss_check_targets(&c, bad, 1, 3, &e) == GG_EINVAL);
+    }
     CHECK_EQ("target cols mse", gg_loss_target_cols(LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 4), 4);
     CHECK_EQ("target cols bce_with_logits", gg_loss_target_cols(LC(GG_LOSS_BCE_LOGITS, GG_REDUCE_MEAN), 3), 3);
     CHECK_EQ("target cols bce", gg_loss_target_cols(LC(GG_LOSS_BCE, GG_REDUCE_MEAN), 3), 3);
