@@ -242,6 +242,20 @@ static int push_shape(lua_State *L, gg_shape s)
     return 1;
 }
 
+/* model:parameter_shapes() -> {{6, 1, 3, 3}, {6}, ...}: each parameter tensor's full shape,
+ * in parameters() order (parameters() gives them as (dim0, rest) matrices). */
+static int model_parameter_shapes(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    const size_t n = gg_model_ntensors(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        push_shape(L, gg_model_tensor_shape(m, k));
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    return 1;
+}
+
 /* model:input_shape() / model:output_shape() -> per-sample shapes ({1, 8, 8}, {10}) */
 static int model_input_shape(lua_State *L)
 {
@@ -404,7 +418,37 @@ static int model_tostring(lua_State *L)
             luaL_addstring(&b, num);
             break;
         case GG_LAYER_BATCHNORM:
-            snprintf(num, sizeof num, "batchnorm1d(%d)", (int)s.in);
+            snprintf(num, sizeof num, "%s(%d)", gg_layer_name(&s), (int)s.in);
+            luaL_addstring(&b, num);
+            break;
+        case GG_LAYER_CONV:
+            snprintf(num, sizeof num, "%s(%d->%d, k%d", gg_layer_name(&s), (int)s.in, (int)s.out,
+                     (int)s.kernel[1]);
+            luaL_addstring(&b, num);
+            if (s.stride[1] != 1) {
+                snprintf(num, sizeof num, ", s%d", (int)s.stride[1]);
+                luaL_addstring(&b, num);
+            }
+            if (s.pad0[1] || s.pad1[1]) {
+                snprintf(num, sizeof num, ", p%d", (int)s.pad0[1]);
+                luaL_addstring(&b, num);
+            }
+            if (s.groups != 1) {
+                snprintf(num, sizeof num, ", g%d", (int)s.groups);
+                luaL_addstring(&b, num);
+            }
+            luaL_addstring(&b, ")");
+            break;
+        case GG_LAYER_POOL:
+            snprintf(num, sizeof num, "%s(%d)", gg_layer_name(&s), (int)s.kernel[1]);
+            luaL_addstring(&b, num);
+            break;
+        case GG_LAYER_GROUPNORM:
+            snprintf(num, sizeof num, "groupnorm(%d, %d)", (int)s.groups, (int)s.in);
+            luaL_addstring(&b, num);
+            break;
+        case GG_LAYER_VIEW:
+            snprintf(num, sizeof num, "view(%d)", (int)s.out);
             luaL_addstring(&b, num);
             break;
         case GG_LAYER_DROPOUT:
@@ -457,6 +501,7 @@ static const luaL_Reg model_methods[] = {
     {"eval", model_eval},               {"training", model_training},
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
+    {"parameter_shapes", model_parameter_shapes},
     {NULL, NULL},
 };
 
