@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "assert.h"
 #include "mem.h"
 
 #define ALIGN 64
@@ -34,6 +35,7 @@ gg_status gg_arena_reserve(gg_arena *a, size_t bytes, gg_err *err)
 float *gg_arena_floats(gg_arena *a, size_t n)
 {
     size_t b = gg_arena_bytes_for(n);
+    GG_ASSERT(b <= a->cap - a->used);  // reserve sized every block carved from it
     if (b > a->cap - a->used)
         return NULL;
     float *p = (float *)(void *)(a->base + a->used);
@@ -44,6 +46,7 @@ float *gg_arena_floats(gg_arena *a, size_t n)
 int32_t *gg_arena_i32(gg_arena *a, size_t n)
 {
     size_t b = gg_arena_bytes_for(n);  // int32 and float have the same size
+    GG_ASSERT(b <= a->cap - a->used);
     if (b > a->cap - a->used)
         return NULL;
     int32_t *p = (int32_t *)(void *)(a->base + a->used);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assert.h"
 #include "mem.h"
 
 struct gg_dataset {
@@ -255,6 +256,7 @@ void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float 
 {
     const size_t d = ds->d, k = ds->k;
     for (size_t r = 0; r < B; r++) {
+        GG_ASSERT(idx[r] < ds->n);  // batches index rows the caller validated
         memcpy(x + r * d, ds->X.data + idx[r] * d, d * sizeof(float));
         memcpy(y + r * k, ds->Y.data + idx[r] * k, k * sizeof(float));
     }
@@ -321,6 +323,8 @@ gg_status gg_scaler_apply(const gg_scaler *s, const gg_dataset *ds, gg_dataset *
 
 void gg_scaler_free(gg_scaler *s)
 {
+    if (!s)
+        return;
     gg_free(s->shift);
     gg_free(s->scale);
     *s = (gg_scaler){0};

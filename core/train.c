@@ -2,6 +2,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "clip.h"
 #include "eval.h"
@@ -62,6 +63,23 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (d != gg_model_in(m))
         return gg_err_set(err, GG_ESHAPE, "data has %zu features but the model takes %zu inputs",
                           d, gg_model_in(m));
+    // Same count, other shape (NHWC images into an NCHW model): refuse; flat rows are fine.
+    size_t dims[GG_DATASET_MAX_DIMS];
+    const int nd = gg_dataset_shape(ds, dims);
+    const gg_shape ms = gg_model_input_shape(m);
+    int same = nd == ms.ndim;
+    for (int i = 0; same && i < nd; i++)
+        same = dims[i] == ms.dim[i];
+    if (nd > 1 && !same) {
+        char a[64], b[64];
+        size_t at = 0, bt = 0;
+        for (int i = 0; i < nd && at < sizeof a; i++)
+            at += (size_t)snprintf(a + at, sizeof a - at, i ? "x%zu" : "%zu", dims[i]);
+        for (int i = 0; i < ms.ndim && bt < sizeof b; i++)
+            bt += (size_t)snprintf(b + bt, sizeof b - bt, i ? "x%zu" : "%zu", ms.dim[i]);
+        return gg_err_set(err, GG_ESHAPE, "data samples have shape %s but the model takes %s",
+                          a, ms.ndim ? b : "scalars");
+    }
     if (o && gg_optim_size(o) != gg_model_nparams(m))
         return gg_err_set(err, GG_EINVAL, "optimizer was built for %zu parameters, model has %zu",
                           gg_optim_size(o), gg_model_nparams(m));

@@ -299,7 +299,10 @@ function M.train(opts)
     else
       epoch_opts.order = opts.order
     end
-    local losses, diverged, mean, info = gg.train_epoch(opts.model, opts.optimizer, opts.data, epoch_opts)
+    local ok, losses, diverged, mean, info = pcall(gg.train_epoch, opts.model, opts.optimizer, opts.data, epoch_opts)
+    if not ok then  -- blame the line that called gg.train, not this file
+      error("gg.train: " .. tostring(losses):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_epoch: ", ""), 2)
+    end
     local norms, lrs = info and info.grad_norm, info and info.lr
     if diag then diag:epoch_begin(info) end
     for i = 1, #losses do

@@ -660,7 +660,7 @@ do
     gg.train { model = m, data = gg.data.regression { n = 4, features = 3 }, optimizer = gg.optim.sgd(m) } end,
     "data has 3 features but the model takes 2 inputs")
   raises_text("train loss name", function() gg.train { model = m, data = ds, optimizer = gg.optim.sgd(m), loss = "hinge" } end,
-    "loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', 'cross_entropy', 'nll' (or {name, options...}), got 'hinge'")
+    "loss must be one of 'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', 'cross_entropy', 'nll', 'categorical_crossentropy' (or {name, options...}, or a function(pred, target)), got 'hinge'")
   local mc = gg.nn.mlp { 2, 3 }
   raises_text("train cross_entropy on regression targets", function()
     gg.train { model = mc, data = ds, optimizer = gg.optim.sgd(mc), loss = "cross_entropy" } end,
