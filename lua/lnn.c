@@ -320,12 +320,6 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
     case GG_LAYER_LINEAR:
         lua_pushliteral(L, "linear");
         break;
-    case GG_LAYER_BATCHNORM:
-        lua_pushliteral(L, "batchnorm1d");
-        break;
-    case GG_LAYER_DROPOUT:
-        lua_pushliteral(L, "dropout");
-        break;
     case GG_LAYER_ACT:
         lua_pushstring(L, s->act == GG_ACT_GELU_TANH ? "gelu" : gg_act_name(s->act));
         break;
@@ -334,12 +328,41 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
         break;
     }
     lua_setfield(L, -2, "kind");
+    if (s->kind == GG_LAYER_CONV || s->kind == GG_LAYER_POOL) {  // as the constructors take them
+        const int two = s->spatial == 2;
+        const struct { const char *key; const size_t *v; } f[] = {
+            {"kernel_size", s->kernel}, {"stride", s->stride}, {"padding", s->pad0},
+            {"dilation", s->dilation}};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            lua_createtable(L, two ? 2 : 1, 0);
+            for (int d = two ? 0 : 1; d < 2; d++) {
+                lua_pushinteger(L, (lua_Integer)f[k].v[d]);
+                lua_rawseti(L, -2, d - (two ? 0 : 1) + 1);
+            }
+            lua_setfield(L, -2, f[k].key);
+        }
+        if (s->kind == GG_LAYER_CONV) {
+            lua_pushinteger(L, (lua_Integer)s->groups);
+            lua_setfield(L, -2, "groups");
+            lua_pushboolean(L, s->bias);
+            lua_setfield(L, -2, "bias");
+        }
+    }
+    if (s->kind == GG_LAYER_DROPOUT || s->kind == GG_LAYER_LINEAR || s->kind == GG_LAYER_CONV) {
+        if (s->kind != GG_LAYER_DROPOUT && s->frozen) {
+            lua_pushboolean(L, 0);
+            lua_setfield(L, -2, "requires_grad");
+        }
+    }
     lua_pushinteger(L, (lua_Integer)s->in);
     lua_setfield(L, -2, "in");
     lua_pushinteger(L, (lua_Integer)s->out);
     lua_setfield(L, -2, "out");
     switch (s->kind) {
     case GG_LAYER_LINEAR:
+        push_init_fields(L, &s->init);
+        break;
+    case GG_LAYER_CONV:
         push_init_fields(L, &s->init);
         break;
     case GG_LAYER_BATCHNORM:
