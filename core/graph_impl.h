@@ -80,6 +80,9 @@ struct gg_model {
     int *layer_node;           /* layer i (0-based, creation order) -> node */
     int nlayers;
     int *tensor_node;          /* parameter tensor k -> param node */
+    int *fwd, *bwd, *zero;     /* the step's schedule: nodes to run forward (in order), backward
+                                * (in reverse order), gradients to zero first */
+    int nfwd, nbwd, nzero;
     size_t ntensors;
     size_t nparams;
     float *params, *grads;     /* flat, PyTorch's order */

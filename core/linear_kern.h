@@ -39,8 +39,10 @@ static inline size_t SFX(part_size)(size_t n, size_t t, size_t i)
 AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *restrict W,
                       const float *restrict b, size_t B, size_t Bp, size_t in, size_t out,
                       size_t rb, size_t o0, const int mr, const int nv, int relu,
-                      float *restrict yt)
+                      float *restrict yt, const int full)
 {
+    // full (a constant after inlining): b and y are both given, the MLP's case, compiled
+    // without the tests the optional bias and output need.
     vf acc[F_MR][2];
 #pragma GCC unroll 16
     for (int j = 0; j < mr; j++) {
@@ -67,15 +69,15 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *
     for (int j = 0; j < mr; j++)
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) {
-            vf s = b ? V_ADD(acc[j][v], V_SET1(b[o0 + j])) : acc[j][v];
+            vf s = full || b ? V_ADD(acc[j][v], V_SET1(b[o0 + j])) : acc[j][v];
             if (relu)
                 s = V_MASKPOS(s, s);
-            if (y)
+            if (full || y)
                 V_STORE(tmp[j] + v * VW, s);
             if (yt)
                 V_STORE(yt + (o0 + j) * Bp + rb + v * VW, s);
         }
-    if (!y)
+    if (!full && !y)
         return;
     const size_t nr = B - rb < (size_t)nv * VW ? B - rb : (size_t)nv * VW;
     for (size_t r = 0; r < nr; r++) {
@@ -88,10 +90,14 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict xt, const float *
 
 #define FWD_CASE(n)                                                                     \
     case n:                                                                             \
-        if (nv > 1)                                                                     \
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu, yt);              \
+        if (nv > 1 && full)                                                             \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu, yt, 1);           \
+        else if (nv > 1)                                                                \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 2, relu, yt, 0);           \
+        else if (full)                                                                  \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu, yt, 1);           \
         else                                                                            \
-            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu, yt);              \
+            SFX(fwd_tile)(y, xt, W, b, B, Bp, in, out, rb, o, n, 1, relu, yt, 0);           \
         break;
 
 /* All outputs for the rows rb .. rb + nv*VW - 1, in balanced tiles of at most F_MR. */
@@ -100,6 +106,7 @@ static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const flo
                           size_t rb, int nv, int relu, float *restrict yt)
 {
     const size_t t = SFX(part_count)(out, F_MR);
+    const int full = b && y;
     for (size_t i = 0, o = 0; i < t; i++) {
         const size_t mr = SFX(part_size)(out, t, i);
         switch (mr) {

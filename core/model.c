@@ -280,11 +280,15 @@ gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err)
     for (size_t i = 0; i < g->n; i++)
         nt += g->nodes[i].cfg.kind == GG_LAYER_PARAM;
     m->tensor_node = gg_calloc(nt ? nt : 1, sizeof *m->tensor_node);
+    m->fwd = gg_calloc(g->n, sizeof *m->fwd);
+    m->bwd = gg_calloc(g->n, sizeof *m->bwd);
+    m->zero = gg_calloc(g->n, sizeof *m->zero);
     m->params = gg_calloc(m->nparams ? m->nparams : 1, sizeof(float));
     m->grads = gg_calloc(m->nparams ? m->nparams : 1, sizeof(float));
     m->bufs = gg_calloc(m->nbufs ? m->nbufs : 1, sizeof(float));
     gg_status st = GG_OK;
-    if (!m->mn || !m->layer_node || !m->tensor_node || !m->params || !m->grads || !m->bufs) {
+    if (!m->mn || !m->layer_node || !m->tensor_node || !m->params || !m->grads || !m->bufs ||
+        !m->fwd || !m->bwd || !m->zero) {
         st = gg_err_set(err, GG_ENOMEM, "out of memory allocating %zu parameters", m->nparams);
         goto fail;
     }
@@ -344,6 +348,26 @@ gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err)
             mn->rows = x->numel / in;  // matrix rows per batch row (all rows if unbatched)
         }
     }
+    // The step's schedule, so forward and backward are loops over short lists.
+    for (int i = 0; i <= output; i++) {
+        const gg_mnode *mn = &m->mn[i];
+        const gg_gnode *nd = &g->nodes[i];
+        if (!mn->live || is_leaf(nd->cfg.kind))
+            continue;
+        if (!mn->skip_fwd)
+            m->fwd[m->nfwd++] = i;
+        if (mn->zero_dy && mn->root != m->mn[output].root)
+            m->zero[m->nzero++] = i;
+    }
+    for (int i = 0; i < (int)g->n; i++)  // inputs requiring a gradient may need zeroing too
+        if (g->nodes[i].cfg.kind == GG_LAYER_INPUT && m->mn[i].zero_dy)
+            m->zero[m->nzero++] = i;
+    for (int i = output; i >= 0; i--) {
+        const gg_mnode *mn = &m->mn[i];
+        const gg_gnode *nd = &g->nodes[i];
+        if (mn->live && !mn->skip_bwd && nd->req && !is_leaf(nd->cfg.kind))
+            m->bwd[m->nbwd++] = i;
+    }
     reset_norms(m);
     *out = m;
     return GG_OK;
@@ -365,6 +389,9 @@ void gg_model_free(gg_model *m)
     gg_free(m->mn);
     gg_free(m->layer_node);
     gg_free(m->tensor_node);
+    gg_free(m->fwd);
+    gg_free(m->bwd);
+    gg_free(m->zero);
     gg_free(m->params);
     gg_free(m->grads);
     gg_free(m->bufs);
@@ -715,13 +742,8 @@ const float *gg_model_run(gg_model *m, size_t B)
 {
     GG_ASSERT(B >= 1 && B <= m->cap);
     m->fwd_training = m->training;
-    const int n = m->output + 1;
-    for (int i = 0; i < n; i++) {
-        gg_mnode *mn = &m->mn[i];
-        if (!mn->live || mn->skip_fwd || is_leaf(m->g->nodes[i].cfg.kind))
-            continue;
-        gg_exec_forward(m, i, B);
-    }
+    for (int k = 0; k < m->nfwd; k++)
+        gg_exec_forward(m, m->fwd[k], B);
     m->B = B;
     return m->mn[m->mn[m->output].root].y;
 }
@@ -748,16 +770,10 @@ void gg_model_backward(gg_model *m, const float *dy)
     gg_mnode *o = &m->mn[m->mn[m->output].root];
     if (dy != o->dy)
         memcpy(o->dy, dy, node_floats(m, m->output, B) * sizeof(float));
-    for (int i = 0; i <= m->output; i++)
-        if (m->mn[i].zero_dy && m->mn[i].root != m->mn[m->output].root)
-            memset(m->mn[i].dy, 0, node_floats(m, i, B) * sizeof(float));
-    for (int i = m->output; i >= 0; i--) {
-        const gg_mnode *mn = &m->mn[i];
-        const gg_gnode *n = &m->g->nodes[i];
-        if (!mn->live || mn->skip_bwd || !n->req || is_leaf(n->cfg.kind))
-            continue;
-        gg_exec_backward(m, i, B);
-    }
+    for (int k = 0; k < m->nzero; k++)
+        memset(m->mn[m->zero[k]].dy, 0, node_floats(m, m->zero[k], B) * sizeof(float));
+    for (int k = 0; k < m->nbwd; k++)
+        gg_exec_backward(m, m->bwd[k], B);
 }
 
 void gg_model_zero_grad(gg_model *m)
