@@ -314,7 +314,7 @@ function M.mlp(spec)
     end
   end
   if out_act then layers[#layers + 1] = out_act end
-  return M.sequential(layers, { seed = seed and math.tointeger(seed), rng = rng })
+  return gg.nn.sequential(layers, { seed = seed and math.tointeger(seed), rng = rng })
 end
 
 -- ---- composition ----
