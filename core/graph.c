@@ -326,6 +326,12 @@ static gg_status infer_linear(ctx *k, gg_err *err)
     if (x->shape.ndim < 1 || (x->batched && x->shape.ndim < 2))
         return FAIL(GG_ESHAPE, "%s needs an input with a feature dimension", k->pre);
     size_t last = x->shape.dim[x->shape.ndim - 1];
+    if (last != c->in && x->batched && x->shape.ndim > 2) {
+        char b[96];
+        return FAIL(GG_ESHAPE, "%s expects %zu inputs on its last dim but the previous layer gives %s%s",
+                    k->pre, c->in, shape_str(&x->shape, 1, b, sizeof b),
+                    x->numel == c->in ? "; flatten it first (gg.nn.flatten())" : "");
+    }
     if (last != c->in)
         return FAIL(GG_ESHAPE, "%s expects %zu inputs but the previous layer gives %zu", k->pre,
                     c->in, last);

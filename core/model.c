@@ -180,6 +180,9 @@ static gg_status plan(gg_model *m, gg_err *err)
     const int n = (int)g->n, out = m->output;
     gg_mnode *mn = m->mn;
     mn[out].live = 1;
+    for (int i = 0; i < n; i++)  // every input gets its buffers, used or not
+        mn[i].live = g->nodes[i].cfg.kind == GG_LAYER_INPUT;
+    mn[out].live = 1;
     for (int i = out; i >= 0; i--)
         if (mn[i].live)
             for (int s = 0; s < g->nodes[i].nin; s++)

@@ -63,14 +63,15 @@ gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_op
     if (d != gg_model_in(m))
         return gg_err_set(err, GG_ESHAPE, "data has %zu features but the model takes %zu inputs",
                           d, gg_model_in(m));
-    // Same count, other shape (NHWC images into an NCHW model): refuse; flat rows are fine.
+    // Same count, other shape (NHWC images into an NCHW model): refuse. A model taking flat
+    // rows (an MLP) takes any sample shape, and flat rows go into any model.
     size_t dims[GG_DATASET_MAX_DIMS];
     const int nd = gg_dataset_shape(ds, dims);
     const gg_shape ms = gg_model_input_shape(m);
     int same = nd == ms.ndim;
     for (int i = 0; same && i < nd; i++)
         same = dims[i] == ms.dim[i];
-    if (nd > 1 && !same) {
+    if (nd > 1 && ms.ndim > 1 && !same) {
         char a[64], b[64];
         size_t at = 0, bt = 0;
         for (int i = 0; i < nd && at < sizeof a; i++)

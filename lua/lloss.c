@@ -26,6 +26,7 @@ static const char *const *const loss_keys[] = {
     [GG_LOSS_BCE_LOGITS] = keys_bce_logits, [GG_LOSS_L1] = keys_plain,
     [GG_LOSS_SMOOTH_L1] = keys_smooth_l1, [GG_LOSS_HUBER] = keys_huber,
     [GG_LOSS_BCE] = keys_bce,           [GG_LOSS_NLL] = keys_nll,
+    [GG_LOSS_KERAS_CCE] = keys_plain,
 };
 
 static int takes(gg_loss_kind kind, const char *key)

@@ -31,6 +31,8 @@ static int model_forward(lua_State *L)
     lg_model *lm = lg_model_check(L, 1);
     gg_tensor *x = lg_tensor_check(L, 2);
     size_t in = gg_model_in(lm->m), out = gg_model_out(lm->m);
+    if (!gg_model_output_batched(lm->m))
+        return luaL_error(L, "gglab.Model:forward: the model's output has no batch dimension (a loss graph)");
     if (x->cols != in)
         return luaL_error(L, "gglab.Model:forward: input has %d columns, the model takes %d",
                           (int)x->cols, (int)in);
@@ -475,7 +477,8 @@ static int model_tostring(lua_State *L)
             luaL_addstring(&b, num);
             break;
         case GG_LAYER_DROPOUT:
-            luaL_addstring(&b, "dropout(");
+            luaL_addstring(&b, gg_layer_name(&s));
+            luaL_addstring(&b, "(");
             add_number(L, &b, s.p);
             luaL_addstring(&b, ")");
             break;

@@ -143,7 +143,7 @@ local function unary(name, kind, extra)
   end
 end
 
-for _, k in ipairs { "exp", "log", "sqrt", "rsqrt", "abs", "square", "reciprocal", "neg" } do
+for _, k in ipairs { "exp", "log", "sqrt", "rsqrt", "abs", "square", "reciprocal", "neg", "sin", "cos" } do
   Sym[k] = unary(k, k)
 end
 for _, k in ipairs { "relu", "sigmoid", "tanh", "silu", "identity" } do
@@ -191,7 +191,7 @@ function Sym.minimum(a, b) return call(2, function() return binary("minimum", a,
 -- gg.op: the same operations as functions (gg.op.matmul(a, b), gg.op.concat({a, b}, 1), ...).
 local op = {}
 M.op = op
-for _, k in ipairs { "exp", "log", "sqrt", "rsqrt", "abs", "square", "reciprocal", "neg", "relu",
+for _, k in ipairs { "exp", "log", "sqrt", "rsqrt", "abs", "square", "reciprocal", "neg", "sin", "cos", "relu",
   "sigmoid", "tanh", "silu", "softmax", "log_softmax", "sum", "mean", "max", "min", "logsumexp",
   "reshape", "view", "flatten", "permute", "transpose", "slice", "clamp", "gelu", "pow" } do
   op[k] = function(x, ...)

@@ -70,15 +70,19 @@ local function describe_train(opts)
   return t
 end
 
--- The model's layer kinds in order, and whether any linear has an explicit init.
+-- Options of linear and conv specs that are structure, not initialisation.
+M.STRUCTURE = { kind = true, ["in"] = true, out = true, bias = true, requires_grad = true,
+  kernel_size = true, stride = true, padding = true, dilation = true, groups = true }
+
+-- The model's layer kinds in order, and whether any linear or conv has an explicit init.
 local function describe_layers(specs)
   local kinds, init, widths = {}, false, {}
   for i, s in ipairs(specs) do
-    kinds[i] = s.kind
-    if s.kind == "linear" then
-      widths[#widths + 1] = s.out
+    kinds[i] = type(s) == "table" and s.kind or "model"
+    if type(s) == "table" and (s.kind == "linear" or s.kind == "conv1d" or s.kind == "conv2d") then
+      if s.kind == "linear" then widths[#widths + 1] = s.out end
       for k in pairs(s) do
-        if k ~= "kind" and k ~= "in" and k ~= "out" then init = true end
+        if not M.STRUCTURE[k] then init = true end
       end
     end
   end

@@ -432,6 +432,11 @@ function M.sequential(layers, opts)
     local b = gg.graph()
     local x = graph.wrap(b, b:input(shape))
     for i = 1, n do x = graph.apply(layers[i], x, f, i) end
+    local s, batched = b:shape(x.node)
+    if not batched then
+      error(string.format("%s: the model's output (shape {%s}) has lost the batch dimension "
+        .. "(a reduction over dim 0?); a model maps each sample to an output", f, table.concat(s, ", ")), 0)
+    end
     return b:compile(x.node, { seed = opts.seed, rng = opts.rng, init = opts.init, where = f })
   end)
   if not ok then error((tostring(model):gsub("^[^:\n]*:%d+: ", "")), 2) end

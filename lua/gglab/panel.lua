@@ -198,7 +198,12 @@ function M.default()
       hooks = { layers = function(specs)
         local out = {}
         for i, s in ipairs(specs) do
-          out[i] = s.kind == "linear" and { kind = "linear", ["in"] = s["in"], out = s.out } or s
+          out[i] = s
+          if type(s) == "table" and (s.kind == "linear" or s.kind == "conv1d" or s.kind == "conv2d") then
+            local c = {}
+            for k, v in pairs(s) do if intervene.STRUCTURE[k] then c[k] = v end end
+            out[i] = setmetatable(c, getmetatable(s))
+          end
         end
         return out end },
       applies = function(seen)
