@@ -138,9 +138,9 @@ end
 -- ---- absurd sizes fail at once, before allocating ----
 for _, case in ipairs {
   { function() gg.nn.mlp { 10, 1e12, 1 } end,
-    "gg.nn.sequential: linear weight of 1000000000000 x 10 elements is too large (limit 2147483648)" },
+    "gg.nn.sequential: layer 1: linear weight of 1000000000000 x 10 elements is too large (limit 2147483648)" },
   { function() gg.nn.sequential { gg.nn.linear(100000, 100000) } end,
-    "gg.nn.sequential: linear weight of 100000 x 100000 elements is too large (limit 2147483648)" },
+    "gg.nn.sequential: layer 1: linear weight of 100000 x 100000 elements is too large (limit 2147483648)" },
   { function() gg.tensor(1e6, 1e6) end, "gg.tensor: tensor of 1000000 x 1000000 elements is too large (limit 2147483648)" },
   { function() gg.data.regression { n = 1e12, features = 3 } end,
     "gg.data.regression: n must be an integer in [1, 2147483648], got 1000000000000" },
