@@ -13,6 +13,19 @@ gg.experiment = require("gglab.experiment").experiment
 local claims = require "gglab.claims"
 gg.at_least, gg.at_most, gg.one_of = claims.at_least, claims.at_most, claims.one_of
 gg.train = require("gglab.train").train
+-- gg.evaluate (C) takes a loss written as a Lua function too: built into a loss graph here.
+do
+  local c_evaluate, custom_loss = gg.evaluate, require("gglab.train").custom_loss
+  gg.evaluate = function(model, data, opts)
+    if type(opts) == "table" and type(opts.loss) == "function" then
+      local copy = {}
+      for k, v in pairs(opts) do copy[k] = v end
+      copy.loss = custom_loss(opts.loss, model, data, "loss", "gg.evaluate")
+      return c_evaluate(model, data, copy)
+    end
+    return c_evaluate(model, data, opts)
+  end
+end
 gg.lr_find = require("gglab.lr_find").lr_find
 gg.stable_lr = require("gglab.stable_lr").stable_lr
 

@@ -205,21 +205,24 @@ end
 --[[ A loss written as a Lua function(pred, target) of symbolic tensors (lua/gglab/graph.lua),
   built once into a loss graph: pred is (B, model outputs...), target (B, data targets); it
   must return a scalar (reduce it: :mean(), :sum()). The graph runs in C every step. ]]
-local function custom_loss(fn, model, data, key)
+local function custom_loss(fn, model, data, key, where)
   local b = gg.graph()
   local p = graph.wrap(b, b:input(model:output_shape(), { requires_grad = true }))
   local t = graph.wrap(b, b:input({ data:targets() }))
   local ok, y = pcall(fn, p, t)
   if not ok then error(y, 0) end
+  where = where or "gg.train"
   if not graph.is_sym(y) or y.b ~= b then
-    fail(key .. " function must return a symbolic tensor (e.g. ((pred - target)^2):mean()), got " .. describe(y))
+    error(string.format("%s: %s function must return a symbolic tensor (e.g. ((pred - target)^2):mean()), got %s",
+      where, key, describe(y)), 3)
   end
   if #y:shape() ~= 0 then
-    fail(string.format("%s function must return a scalar, got shape {%s}: reduce it with :mean() or :sum()",
-      key, table.concat(y:shape(), ", ")))
+    error(string.format("%s: %s function must return a scalar, got shape {%s}: reduce it with :mean() or :sum()",
+      where, key, table.concat(y:shape(), ", ")), 3)
   end
-  return b:compile(y.node, { where = "gg.train: " .. key })
+  return b:compile(y.node, { where = where .. ": " .. key })
 end
+M.custom_loss = custom_loss
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
