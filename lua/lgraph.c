@@ -394,7 +394,7 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
         s->ceil_mode = lg_opt_bool(L, idx, fname, "ceil_mode", 0);
         s->count_include_pad = lg_opt_bool(L, idx, fname, "count_include_pad", 1);
     } else if (!strcmp(k, "adaptive_avgpool1d") || !strcmp(k, "adaptive_avgpool2d")) {
-        const int n = k[17] == '2' ? 2 : 1;
+        const int n = k[16] == '2' ? 2 : 1;
         lg_opts_check(L, idx, fname, KEYS("output_size"));
         *s = gg_layer_defaults_of(GG_LAYER_ADAPTIVE_AVG_POOL);
         s->spatial = n;
