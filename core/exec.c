@@ -535,12 +535,6 @@ static void where_backward(gg_model *m, int i, size_t B)
     const gg_mnode *mn = &m->mn[i];
     gg_ops_where_backward(in_dy(m, i, 1), in_dy(m, i, 2), mn->dy, in_y(m, i, 0), &cs, &as, &bs,
                           mn->acc[1] == 1, mn->acc[2] == 1, m->scratch);
-    // The condition gets no gradient (torch: a bool tensor). When it is computed from
-    // something that needs one (where(h:relu(), a, b)), its gradient buffer still expects
-    // this node's contribution: as its first writer, write the zeros.
-    float *dc = in_dy(m, i, 0);
-    if (dc && mn->acc[0] != 1)
-        memset(dc, 0, count(m, node(m, i)->in[0], B) * sizeof *dc);
 }
 
 /* A built-in loss of (pred (B, k), target (B, t)) as a scalar node. */

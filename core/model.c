@@ -173,6 +173,12 @@ static void reset_norms(gg_model *m)
     }
 }
 
+/* Input slots no gradient flows into: where's condition, a loss node's target. */
+static int nondiff(const gg_gnode *n, int slot)
+{
+    return (n->cfg.kind == GG_LAYER_WHERE && slot == 0) || (n->cfg.kind == GG_LAYER_LOSS && slot == 1);
+}
+
 /* Decide liveness, aliasing, fusion and accumulation (see the file comment). */
 static gg_status plan(gg_model *m, gg_err *err)
 {
@@ -244,7 +250,7 @@ static gg_status plan(gg_model *m, gg_err *err)
             continue;
         for (int s = 0; s < nd->nin; s++) {
             const int in = nd->in[s];
-            if (!g->nodes[in].req) {
+            if (!g->nodes[in].req || nondiff(nd, s)) {  // a gradient nobody needs or defines
                 mn[i].acc[s] = -1;
                 continue;
             }

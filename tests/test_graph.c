@@ -443,6 +443,47 @@ static void test_isa_bits(void)
     }
 }
 
+/* where(cond, a, b) with cond computed from parameters: no gradient flows into cond, and
+ * the layer feeding only cond gets exactly zero (its gradient buffer is zeroed, never
+ * left uninitialised). */
+static void test_where_cond(void)
+{
+    gg_graph *g;
+    gg_err err;
+    gg_graph_new(&g, &err);
+    int x;
+    gg_shape s = S1(4);
+    gg_graph_input(g, &s, 0, &x, &err);
+    int c = add(g, LIN(4, 4), x, -1);          // feeds only the condition
+    c = add(g, ACTC(GG_ACT_RELU), c, -1);
+    int a = add(g, LIN(4, 4), x, -1);
+    gg_layer_cfg half = L(GG_LAYER_UNARY);
+    half.op = GG_OPS_MUL_SCALAR;
+    half.scalar = 0.5;
+    int b = add(g, half, a, -1);
+    int in3[3] = {c, a, b}, w;
+    gg_layer_cfg wc = L(GG_LAYER_WHERE);
+    gg_graph_layer(g, &wc, in3, 3, &w, &err);
+    gg_model *m = compile(g, w, 2);
+    float xin[12], dy[12];
+    fill(xin, 12, 1, 1.0f);
+    fill(dy, 12, 2, 1.0f);
+    const float *y;
+    for (int rep = 0; rep < 2; rep++) {  // twice: stale memory would show the second time
+        gg_model_zero_grad(m);
+        gg_model_forward(m, xin, 3, &y, &err);
+        gg_model_backward(m, dy);
+    }
+    int zero = 1, some = 0;
+    for (size_t i = 0; i < 20; i++)
+        zero &= gg_model_grads(m)[i] == 0.0f;
+    for (size_t i = 20; i < 40; i++)
+        some |= gg_model_grads(m)[i] != 0.0f;
+    CHECK("where: no gradient reaches the layer computing the condition", zero);
+    CHECK("where: the selected branch gets its gradient", some);
+    gg_model_free(m);
+}
+
 /* conv -> max pool (overlapping windows) -> backward equals the kernels chained by hand. */
 static void test_maxpool_chain(void)
 {
@@ -507,7 +548,8 @@ static void test_errors(void)
     CHECK_CONTAINS("same message", err.msg, "padding='same' needs stride 1");
     gg_layer_cfg l = LIN(5, 2);
     CHECK("linear on the wrong width", gg_graph_layer(g, &l, &x, 1, &out, &err) == GG_ESHAPE);
-    CHECK_CONTAINS("linear message", err.msg, "linear expects 5 inputs but the previous layer gives 8");
+    CHECK_CONTAINS("linear message", err.msg,
+                   "linear expects 5 inputs on its last dim but the previous layer gives (B, 3, 8, 8)");
     gg_layer_cfg v = L(GG_LAYER_VIEW);
     v.shape = (gg_shape){.ndim = 2, .dim = {GG_BATCH, 100}};
     CHECK("a view of the wrong size", gg_graph_layer(g, &v, &x, 1, &out, &err) == GG_ESHAPE);
@@ -569,6 +611,7 @@ int main(void)
     test_frozen();
     test_isa_bits();
     test_maxpool_chain();
+    test_where_cond();
     test_errors();
     test_dropout2d();
     return CHECK_DONE();
