@@ -21,9 +21,11 @@ do
       local copy = {}
       for k, v in pairs(opts) do copy[k] = v end
       copy.loss = custom_loss(opts.loss, model, data, "loss", "gg.evaluate")
-      return c_evaluate(model, data, copy)
+      opts = copy
     end
-    return c_evaluate(model, data, opts)
+    local ok, v = pcall(c_evaluate, model, data, opts)
+    if not ok then error((tostring(v):gsub("^[^:\n]*:%d+: ", "")), 2) end  -- the caller's line
+    return v
   end
 end
 gg.lr_find = require("gglab.lr_find").lr_find

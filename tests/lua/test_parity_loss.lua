@@ -168,7 +168,7 @@ raises("spec unknown key", function() gg.evaluate(m, ds, { loss = { "bce", pos_w
 raises("spec weight sized by the model's outputs", function() gg.evaluate(m, ds, { loss = { "bce", weight = { 1 } } }) end,
   "gg.evaluate: weight must be a list (or tensor) of 2 numbers, one per column, got 1 number")
 raises("spec unknown name lists every loss", function() gg.evaluate(m, ds, { loss = "hinge" }) end,
-  "gg.evaluate: loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', 'l1', 'smooth_l1', 'huber', 'bce', 'nll', got 'hinge'")
+  "gg.evaluate: loss must be one of 'mse', 'cross_entropy', 'bce_with_logits', 'l1', 'smooth_l1', 'huber', 'bce', 'nll', 'categorical_crossentropy', got 'hinge'")
 
 P.report()
 T.done()
