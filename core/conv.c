@@ -252,7 +252,7 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     pl->off = pl->wt + round_up(pl->G * pl->Kg * pl->Og, 16);
     pl->src = pl->off + round_up(max_sz(pl->Kg, pl->Og * s->kh * s->kw), 16);
     pl->out = pl->src + max_sz(pl->Cg * nph * pl->regf, pl->Og * pl->regd);
-    pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd);
+    pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd * (s->sw == 2 ? 2 : 1));
     pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld;
 }
 
@@ -363,14 +363,22 @@ static void dw_kernel(gg_isa isa, float *dwt, float *db, const float *dyr, size_
 /* ---- short copies ---- */
 
 typedef float v4f __attribute__((vector_size(16), aligned(4)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
- * copy loops into memcpy calls that cost more than such a row, so up to 16 floats move as
- * two overlapping vectors (all loads before the stores), without a loop. */
+ * copy loops into memcpy calls that cost more than such a row, so up to 32 floats move as
+ * overlapping vectors from both ends (all loads before the stores), without a loop. */
 static inline void copy_floats(float *restrict d, const float *restrict s, size_t n)
 {
-    if (n > 16) {
+    if (n > 32) {
         memcpy(d, s, n * sizeof *d);
+    } else if (n > 16) {
+        const v8f a = gg_v8_load(s), b = gg_v8_load(s + 8);
+        const v8f c = gg_v8_load(s + n - 16), e = gg_v8_load(s + n - 8);
+        gg_v8_store(d, a);
+        gg_v8_store(d + 8, b);
+        gg_v8_store(d + n - 16, c);
+        gg_v8_store(d + n - 8, e);
     } else if (n >= 8) {
         const v8f a = gg_v8_load(s), b = gg_v8_load(s + n - 8);
         gg_v8_store(d, a);
@@ -394,16 +402,21 @@ static inline void copy_floats(float *restrict d, const float *restrict s, size_
 /* d[0..n) = 0, as copy_floats. */
 static inline void zero_floats(float *d, size_t n)
 {
-    if (n > 16) {
+    const v8f z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    if (n > 32) {
         memset(d, 0, n * sizeof *d);
+    } else if (n > 16) {
+        gg_v8_store(d, z);
+        gg_v8_store(d + 8, z);
+        gg_v8_store(d + n - 16, z);
+        gg_v8_store(d + n - 8, z);
     } else if (n >= 8) {
-        const v8f z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
         gg_v8_store(d, z);
         gg_v8_store(d + n - 8, z);
     } else if (n >= 4) {
-        const v4f z = {0.0f, 0.0f, 0.0f, 0.0f};
-        memcpy(d, &z, sizeof z);
-        memcpy(d + n - 4, &z, sizeof z);
+        const v4f z4 = {0.0f, 0.0f, 0.0f, 0.0f};
+        memcpy(d, &z4, sizeof z4);
+        memcpy(d + n - 4, &z4, sizeof z4);
     } else {
         if (n > 0)
             d[0] = 0.0f;
@@ -447,6 +460,52 @@ static void plane_row(float *restrict d, size_t W, const float *restrict xr, siz
     zero_floats(d + e, W - e);
 }
 
+/* Row u of the column phases e = 0 .. sw-1 of one plane row set, from input row xr (NULL:
+ * padding): d + e*regf gets xr[v*sw + e - pw0] where that is inside the row, 0 elsewhere in
+ * [0, W). Stride 1 copies (va, ve: the columns that read the row). Stride 2 splits
+ * 8 inputs into 4 even and 4 odd columns per step over [va, ve), where all 8 lie inside the
+ * row (the last step may overlap the one before), and goes element by element outside.
+ * Larger strides go column by column. */
+static void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
+                       const gg_conv_shape *s, size_t va, size_t ve)
+{
+    const size_t sw = s->sw;
+    if (!xr) {
+        for (size_t e = 0; e < sw; e++)
+            zero_floats(d + e * regf, W);
+    } else if (sw == 1) {
+        zero_floats(d, va);
+        copy_floats(d + va, xr + (ptrdiff_t)va - (ptrdiff_t)s->pw0, ve - va);
+        zero_floats(d + ve, W - ve);
+    } else if (sw == 2) {
+        float *d0 = d, *d1 = d + regf;
+        const ptrdiff_t c0 = -(ptrdiff_t)s->pw0, n = (ptrdiff_t)s->iw;
+        for (size_t h = 0; h < 2; h++)  // the columns before va, then from ve on
+            for (size_t v = h ? ve : 0; v < (h ? W : va); v++) {
+                const ptrdiff_t i = (ptrdiff_t)(2 * v) + c0;
+                d0[v] = i >= 0 && i < n ? xr[i] : 0.0f;
+                d1[v] = i + 1 >= 0 && i + 1 < n ? xr[i + 1] : 0.0f;
+            }
+        for (size_t v = va; v < ve; v += 4) {
+            const size_t u = v + 4 <= ve ? v : ve - 4;  // a last step overlapping the previous
+            const float *xs = xr + (ptrdiff_t)(2 * u) + c0;
+            v4f lo, hi;
+            memcpy(&lo, xs, sizeof lo);
+            memcpy(&hi, xs + 4, sizeof hi);
+            const v4f ev = __builtin_shuffle(lo, hi, (v4i){0, 2, 4, 6});
+            const v4f od = __builtin_shuffle(lo, hi, (v4i){1, 3, 5, 7});
+            memcpy(d0 + u, &ev, sizeof ev);
+            memcpy(d1 + u, &od, sizeof od);
+        }
+    } else {
+        for (size_t e = 0; e < sw; e++) {
+            size_t a, f;
+            plane_cols(W, s->iw, sw, (ptrdiff_t)e - (ptrdiff_t)s->pw0, &a, &f);
+            plane_row(d + e * regf, W, xr, sw, (ptrdiff_t)e - (ptrdiff_t)s->pw0, a, f);
+        }
+    }
+}
+
 /* The forward's phase planes of group g for samples b0 .. b0+nb-1, output rows
  * oy0 .. oy0+rows-1: plane (c, a, e) row u is padded input row (oy0 + u)*sh + a, column v
  * padded column v*sw + e; rows + QA rows of Wf per sample, then a zero tail. */
@@ -454,25 +513,30 @@ static void forward_planes(float *src, const float *x, const gg_conv_shape *s, c
                            size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
     const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
-    for (size_t e = 0; e < s->sw; e++) {
-        const ptrdiff_t c0 = (ptrdiff_t)e - (ptrdiff_t)s->pw0;
-        size_t va, ve;
-        plane_cols(W, s->iw, s->sw, c0, &va, &ve);
-        for (size_t c = 0; c < pl->Cg; c++)
-            for (size_t a = 0; a < s->sh; a++) {
-                float *d = src + ((c * s->sh + a) * s->sw + e) * pl->regf;
-                for (size_t j = 0; j < nb; j++) {
-                    const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
-                    ptrdiff_t iy = (ptrdiff_t)(oy0 * s->sh + a) - (ptrdiff_t)s->ph0;
-                    for (size_t u = 0; u < H; u++, iy += (ptrdiff_t)s->sh) {
-                        const int in = iy >= 0 && iy < (ptrdiff_t)s->ih;
-                        plane_row(d + j * plane + u * W, W, in ? xc + (size_t)iy * s->iw : NULL,
-                                  s->sw, c0, va, ve);
-                    }
-                }
-                memset(d + nb * plane, 0, (pl->regf - nb * plane) * sizeof *d);
-            }
+    size_t va = 0, ve = 0;
+    if (s->sw == 1) {
+        plane_cols(W, s->iw, 1, -(ptrdiff_t)s->pw0, &va, &ve);
+    } else if (s->sw == 2) {  // columns v with 0 <= 2v - pw0 and 2v - pw0 + 8 <= iw
+        va = ceil_div(s->pw0, 2);
+        ve = s->iw + s->pw0 >= 8 ? min_sz((s->iw + s->pw0 - 8) / 2 + 4, W) : 0;
+        if (ve < va + 4)
+            va = ve = 0;  // no vector step: every column element by element
     }
+    for (size_t c = 0; c < pl->Cg; c++)
+        for (size_t a = 0; a < s->sh; a++) {
+            float *d = src + (c * s->sh + a) * s->sw * pl->regf;
+            for (size_t j = 0; j < nb; j++) {
+                const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
+                ptrdiff_t iy = (ptrdiff_t)(oy0 * s->sh + a) - (ptrdiff_t)s->ph0;
+                for (size_t u = 0; u < H; u++, iy += (ptrdiff_t)s->sh) {
+                    const int in = iy >= 0 && iy < (ptrdiff_t)s->ih;
+                    phase_rows(d + j * plane + u * W, pl->regf, W,
+                               in ? xc + (size_t)iy * s->iw : NULL, s, va, ve);
+                }
+            }
+            for (size_t e = 0; e < s->sw; e++)
+                memset(d + e * pl->regf + nb * plane, 0, (pl->regf - nb * plane) * sizeof *d);
+        }
 }
 
 /* The forward's offset table: X[v, k] = src[off[k] + v]. */
@@ -520,22 +584,40 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 
 /* ---- backward ---- */
 
+void gg_conv_rows_generic(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                          size_t n)
+{
+    for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16 destination rows at a time stay in L1
+        const size_t i1 = min_sz(i0 + 16, n);
+        for (size_t o = 0; o < O; o++)
+            for (size_t i = i0; i < i1; i++)
+                dyr[i * ld + o] = src[o * stride + i];
+        for (size_t i = i0; i < i1; i++)
+            for (size_t o = O; o < ld; o++)
+                dyr[i * ld + o] = 0.0f;
+    }
+}
+
 /* dyr (nb*rows*ow, ld) = dy of group g at the chunk's positions in order (samples, rows,
  * columns); columns Og .. ld-1 zero. */
-static void gather_dyr(float *restrict dyr, const float *restrict dy, const gg_conv_shape *s,
+static void gather_dyr(gg_isa isa, float *dyr, const float *dy, const gg_conv_shape *s,
                        const plan *pl, size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
-    const size_t n = rows * s->ow, ld = pl->ld;
+    const size_t n = rows * s->ow;
     for (size_t j = 0; j < nb; j++) {
-        float *dj = dyr + j * n * ld;
+        float *dj = dyr + j * n * pl->ld;
         const float *sj = dy + ((b0 + j) * s->cout + g * pl->Og) * pl->P + oy0 * s->ow;
-        for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16 destination rows at a time stay in L1
-            const size_t i1 = min_sz(i0 + 16, n);
-            for (size_t o = 0; o < pl->Og; o++)
-                for (size_t i = i0; i < i1; i++)
-                    dj[i * ld + o] = sj[o * pl->P + i];
-            for (size_t i = i0; i < i1; i++)
-                zero_floats(dj + i * ld + pl->Og, ld - pl->Og);
+        switch (vector_path(isa) ? isa : GG_ISA_GENERIC) {
+#if GG_HAVE_ISA_PATHS
+        case GG_ISA_AVX512:
+            gg_conv_rows_avx512(dj, pl->ld, sj, pl->P, pl->Og, n);
+            break;
+        case GG_ISA_AVX2:
+            gg_conv_rows_avx2(dj, pl->ld, sj, pl->P, pl->Og, n);
+            break;
+#endif
+        default:
+            gg_conv_rows_generic(dj, pl->ld, sj, pl->P, pl->Og, n);
         }
     }
 }
@@ -630,6 +712,81 @@ static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const
     }
 }
 
+/* dx = S or dx + S for the rows i0 .. i0+rows-1 of phase ph from the GEMM output
+ * (Cg, ldd): S of (ci, sample j, row i, column v) at ci*ldd + j*plane + i*Wd + v. */
+static void dx_store(float *dx, int acc, const float *out, const gg_conv_shape *s,
+                     const plan *pl, const phase *ph, size_t g, size_t b0, size_t nb,
+                     size_t i0, size_t rows, size_t plane)
+{
+    for (size_t ci = 0; ci < pl->Cg; ci++)
+        for (size_t j = 0; j < nb; j++) {
+            float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
+            for (size_t i = 0; i < rows; i++) {
+                const size_t iy = (ph->u0 + i0 + i) * s->sh + ph->a - s->ph0;
+                const float *sr = out + ci * pl->ldd + j * plane + i * pl->Wd;
+                float *dr = dc + iy * s->iw + (ph->v0 * s->sw + ph->e - s->pw0);
+                if (s->sw == 1 && !acc)
+                    copy_floats(dr, sr, ph->nv);
+                else if (s->sw == 1)
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v] += sr[v];
+                else if (!acc)
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v * s->sw] = sr[v];
+                else
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v * s->sw] += sr[v];
+            }
+        }
+}
+
+/* Stride 2 across: dx rows of phase ph[0].a from the GEMM outputs of its column phases 0
+ * (out0) and 1 (out1), interleaved: column ix belongs to phase e = (ix + pw0) % 2 at
+ * column (ix + pw0)/2 - v0(e) of that phase's output. */
+static void dx_store_pair(float *dx, int acc, const float *out0, const float *out1,
+                          const gg_conv_shape *s, const plan *pl, const phase *ph, size_t g,
+                          size_t b0, size_t nb, size_t i0, size_t rows, size_t plane)
+{
+    const size_t first = s->pw0 & 1;  // ix = 0 belongs to phase 1 when pw0 is odd
+    const size_t h = (first + s->pw0) / 2, np = (s->iw - first) / 2;
+    for (size_t ci = 0; ci < pl->Cg; ci++)
+        for (size_t j = 0; j < nb; j++) {
+            float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
+            for (size_t i = 0; i < rows; i++) {
+                const size_t iy = (ph[0].u0 + i0 + i) * 2 + ph[0].a - s->ph0;
+                const size_t at = ci * pl->ldd + j * plane + i * pl->Wd;
+                const float *q0 = out0 + at + h - ph[0].v0, *q1 = out1 + at + h - ph[1].v0;
+                float *dr = dc + iy * s->iw;
+                if (first)
+                    dr[0] = acc ? dr[0] + q1[-1] : q1[-1];
+                float *d = dr + first;
+                size_t t = 0;
+                for (; t + 4 <= np; t += 4) {
+                    v4f a, b;
+                    memcpy(&a, q0 + t, sizeof a);
+                    memcpy(&b, q1 + t, sizeof b);
+                    v4f lo = __builtin_shuffle(a, b, (v4i){0, 4, 1, 5});
+                    v4f hi = __builtin_shuffle(a, b, (v4i){2, 6, 3, 7});
+                    if (acc) {
+                        v4f c, e;
+                        memcpy(&c, d + 2 * t, sizeof c);
+                        memcpy(&e, d + 2 * t + 4, sizeof e);
+                        lo = c + lo;
+                        hi = e + hi;
+                    }
+                    memcpy(d + 2 * t, &lo, sizeof lo);
+                    memcpy(d + 2 * t + 4, &hi, sizeof hi);
+                }
+                for (; t < np; t++) {
+                    d[2 * t] = acc ? d[2 * t] + q0[t] : q0[t];
+                    d[2 * t + 1] = acc ? d[2 * t + 1] + q1[t] : q1[t];
+                }
+                if ((s->iw - first) & 1)  // a last column of phase 0
+                    d[2 * np] = acc ? d[2 * np] + q0[np] : q0[np];
+            }
+        }
+}
+
 void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, const float *dy,
                       const float *x, const float *W, float *scratch, const gg_conv_shape *s,
                       size_t B)
@@ -656,7 +813,7 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                 for (size_t g = 0; g < pl.G; g++) {
                     if (dW)
                         forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
-                    gather_dyr(dyr, dy, s, &pl, g, b0, nb, oy0, rows);
+                    gather_dyr(isa, dyr, dy, s, &pl, g, b0, nb, oy0, rows);
                     dw_kernel(isa, dW ? dwt + g * pl.Kg * ld : NULL, db ? db + g * pl.Og : NULL,
                               dyr, ld, src, off, dW ? pl.Kg : 0, pl.Og, nb, rows, s->ow,
                               H * pl.Wf, pl.Wf);
@@ -682,6 +839,8 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                 o += pl.Og * ph.nty * ph.ntx;
             }
     }
+    // Stride 2 across: both column phases of a row phase, then whole dx rows interleaved.
+    const int pair = s->sw == 2 && pl.pe == 2 && phase_of(s, 0, 0).nv && phase_of(s, 0, 1).nv;
     for (size_t b0 = 0; b0 < B; b0 += pl.nbd) {
         const size_t nb = min_sz(pl.nbd, B - b0);
         for (size_t i0 = 0; i0 < pl.nu; i0 += pl.bandd) {
@@ -691,39 +850,29 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
             for (size_t g = 0; g < pl.G; g++) {
                 dx_planes(src, dy, s, &pl, g, b0, nb, i0, band);
                 const float *op = off;
-                for (size_t a = 0; a < pl.pa; a++)
+                for (size_t a = 0; a < pl.pa; a++) {
+                    phase ph[2];
                     for (size_t e = 0; e < pl.pe; e++) {
-                        const phase ph = phase_of(s, a, e);
-                        const size_t in = pl.Og * ph.nty * ph.ntx;
+                        const phase p1 = phase_of(s, a, e);
+                        const size_t in = pl.Og * p1.nty * p1.ntx;
                         const float *wp = wg, *offp = op;
                         wg += pl.Cg * in;
                         op += in;
-                        if (ph.nv == 0 || ph.nu <= i0)
+                        if (pair)
+                            ph[e] = p1;
+                        if (p1.nu <= i0 || p1.nv == 0)
                             continue;
-                        const size_t rows = min_sz(band, ph.nu - i0);
+                        const size_t rows = min_sz(band, p1.nu - i0);
                         const size_t V = (nb - 1) * plane + rows * pl.Wd;
-                        gemm(isa, out, pl.ldd, src, offp, wp, NULL, V, in, pl.Cg);
-                        for (size_t ci = 0; ci < pl.Cg; ci++)
-                            for (size_t j = 0; j < nb; j++) {
-                                float *dc = dx + ((b0 + j) * s->cin + g * pl.Cg + ci) * s->ih * s->iw;
-                                for (size_t i = 0; i < rows; i++) {
-                                    const size_t iy = (ph.u0 + i0 + i) * s->sh + a - s->ph0;
-                                    const float *sr = out + ci * pl.ldd + j * plane + i * pl.Wd;
-                                    float *dr = dc + iy * s->iw + (ph.v0 * s->sw + e - s->pw0);
-                                    if (s->sw == 1 && !acc)
-                                        copy_floats(dr, sr, ph.nv);
-                                    else if (s->sw == 1)
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v] += sr[v];
-                                    else if (!acc)
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v * s->sw] = sr[v];
-                                    else
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v * s->sw] += sr[v];
-                                }
-                            }
+                        float *o = out + (pair ? e * pl.Cg * pl.ldd : 0);
+                        gemm(isa, o, pl.ldd, src, offp, wp, NULL, V, in, pl.Cg);
+                        if (!pair)
+                            dx_store(dx, acc, o, s, &pl, &p1, g, b0, nb, i0, rows, plane);
                     }
+                    if (pair && ph[0].nu > i0)  // (both column phases have columns)
+                        dx_store_pair(dx, acc, out, out + pl.Cg * pl.ldd, s, &pl, ph, g, b0, nb,
+                                      i0, min_sz(band, ph[0].nu - i0), plane);
+                }
             }
         }
     }

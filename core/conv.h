@@ -160,6 +160,8 @@ void gg_adaptive_avg_pool_backward(float *dx, int acc, const float *dy, size_t B
  *   db[o] += dyr[r*ld + o], chains over the rows r = (j*rows + u)*cols + c in order, for
  *   k < K, o < O (j < nb, u < rows, c < cols); dwt or db may be NULL. The AVX paths need ld
  *   a multiple of 16 and zeros in dyr's columns O .. ld-1.
+ * rows: dyr[i*ld + o] = src[o*stride + i] for o < O, 0 for O <= o < ld, for i < n (dy
+ *   transposed into dw's layout; ld a multiple of 16).
  * The AVX ones exist only where GG_HAVE_ISA_PATHS (isa.h). */
 void gg_conv_gemm_generic(float *yt, size_t ldy, const float *src, const float *off,
                           const float *W, const float *b, size_t V, size_t in, size_t out);
@@ -176,5 +178,11 @@ void gg_conv_dw_avx2(float *dwt, float *db, const float *dyr, size_t ld, const f
 void gg_conv_dw_avx512(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
                        const float *off, size_t K, size_t O, size_t nb, size_t rows,
                        size_t cols, size_t plane, size_t width);
+void gg_conv_rows_generic(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                          size_t n);
+void gg_conv_rows_avx2(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                       size_t n);
+void gg_conv_rows_avx512(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                         size_t n);
 
 #endif

@@ -215,6 +215,10 @@ static const tcase cases[] = {
     {{6, 9, 3, 10, 3, 2, 3, 3, 1, 0, 1, 1, 1, 1, 2}, 3, "groups 3, kernel 2x3, stride 3x1"},
     {{2, 7, 1, 3, 40, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1}, 1, "wide rows, batch 1"},
     {{20, 10, 2, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 2, "groups 2, 10 channels each"},
+    {{3, 4, 1, 11, 10, 2, 2, 4, 3, 1, 0, 2, 1, 1, 1}, 2, "stride 4x3 > kernel: input phases no tap reads"},
+    {{2, 3, 1, 9, 9, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2}, 2, "stride 2 with dilation 2"},
+    {{2, 2, 1, 5, 6, 1, 2, 1000, 7, 0, 0, 0, 1, 1, 1}, 3, "stride 1000x7"},
+    {{5, 7, 1, 10, 9, 3, 3, 2, 2, 0, 1, 1, 0, 1, 1}, 2, "stride 2, asymmetric padding, odd sizes"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
