@@ -228,7 +228,8 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     chunk_split(chunk, s->oh, s->ow, Bc, &pl->nbf, &pl->bandf);
     const size_t Hf = pl->bandf + pl->QA;
     pl->regf = region(pl->nbf, Hf, pl->Wf, pl->QB);
-    pl->ldf = round_up((pl->nbf - 1) * Hf * pl->Wf + pl->bandf * pl->Wf, 16);
+    // (+16: gemm_samples's last call may round its sample's rows up to a vector)
+    pl->ldf = round_up((pl->nbf - 1) * Hf * pl->Wf + pl->bandf * pl->Wf, 16) + 16;
     // dx: phases beyond in + p0 hold no input. Starts u0(a) fall as a grows.
     pl->pa = min_sz(s->sh, s->ih + s->ph0);
     pl->pe = min_sz(s->sw, s->iw + s->pw0);
@@ -245,7 +246,7 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     chunk_split(chunk, pl->nu, pl->nv, Bc, &pl->nbd, &pl->bandd);
     const size_t Hd = pl->bandd + pl->QA + pl->du;
     pl->regd = region(pl->nbd, Hd, pl->Wd, pl->dv + pl->QB);
-    pl->ldd = round_up((pl->nbd - 1) * Hd * pl->Wd + pl->bandd * pl->Wd, 16);
+    pl->ldd = round_up((pl->nbd - 1) * Hd * pl->Wd + pl->bandd * pl->Wd, 16) + 16;
     const size_t nph = s->sh * s->sw;
     pl->dwt = 0;
     pl->wt = pl->dwt + pl->G * pl->Kg * pl->ld;
@@ -360,10 +361,33 @@ static void dw_kernel(gg_isa isa, float *dwt, float *db, const float *dyr, size_
     }
 }
 
+/* The GEMM over nb samples of planes `plane` floats apart, rows*W valid virtual rows each:
+ * one call over all of them (computing each sample's halo rows too), or one per sample when
+ * that computes at least 5% fewer rows and each call keeps 64 or more (fewer would leave
+ * mostly single-vector tiles). Same results either way. */
+static void gemm_samples(gg_isa isa, float *yt, size_t ldy, const float *src, const float *off,
+                         const float *W, const float *b, size_t nb, size_t plane, size_t rows,
+                         size_t width, size_t in, size_t out)
+{
+    const size_t one = rows * width, all = (nb - 1) * plane + one;
+    if (nb > 1 && one >= 64 && 20 * nb * round_up(one, 16) <= 19 * round_up(all, 16))
+        for (size_t j = 0; j < nb; j++)  // (a call may write past its sample: the next one follows)
+            gemm(isa, yt + j * plane, ldy, src + j * plane, off, W, b, one, in, out);
+    else
+        gemm(isa, yt, ldy, src, off, W, b, all, in, out);
+}
+
 /* ---- short copies ---- */
 
 typedef float v4f __attribute__((vector_size(16), aligned(4)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* Lanes i, j, k, l of the 8 lanes of a then b (GCC's and clang's spellings). */
+#if defined(__clang__)
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector((a), (b), i, j, k, l)
+#else
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle((a), (b), (v4i){i, j, k, l})
+#endif
 
 /* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
  * copy loops into memcpy calls that cost more than such a row, so up to 32 floats move as
@@ -462,10 +486,11 @@ static void plane_row(float *restrict d, size_t W, const float *restrict xr, siz
 
 /* Row u of the column phases e = 0 .. sw-1 of one plane row set, from input row xr (NULL:
  * padding): d + e*regf gets xr[v*sw + e - pw0] where that is inside the row, 0 elsewhere in
- * [0, W). Stride 1 copies (va, ve: the columns that read the row). Stride 2 splits
- * 8 inputs into 4 even and 4 odd columns per step over [va, ve), where all 8 lie inside the
- * row (the last step may overlap the one before), and goes element by element outside.
- * Larger strides go column by column. */
+ * [0, W). Stride 1 copies (va, ve: the columns that read the row). Stride 2 splits the row
+ * into its even and odd columns, 4 pairs per step: x[2t] is column t + pw0/2 of phase
+ * pw0 % 2, x[2t + 1] column t + (pw0 + 1 - e)/2 of the other phase e; then the columns no
+ * input lands on are zeroed. Its stores may run past W (at most 8 floats): into the next
+ * row or the region's tail, which are written after. Larger strides go column by column. */
 static void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
                        const gg_conv_shape *s, size_t va, size_t ve)
 {
@@ -478,25 +503,34 @@ static void phase_rows(float *restrict d, size_t regf, size_t W, const float *re
         copy_floats(d + va, xr + (ptrdiff_t)va - (ptrdiff_t)s->pw0, ve - va);
         zero_floats(d + ve, W - ve);
     } else if (sw == 2) {
-        float *d0 = d, *d1 = d + regf;
-        const ptrdiff_t c0 = -(ptrdiff_t)s->pw0, n = (ptrdiff_t)s->iw;
-        for (size_t h = 0; h < 2; h++)  // the columns before va, then from ve on
-            for (size_t v = h ? ve : 0; v < (h ? W : va); v++) {
-                const ptrdiff_t i = (ptrdiff_t)(2 * v) + c0;
-                d0[v] = i >= 0 && i < n ? xr[i] : 0.0f;
-                d1[v] = i + 1 >= 0 && i + 1 < n ? xr[i + 1] : 0.0f;
-            }
-        for (size_t v = va; v < ve; v += 4) {
-            const size_t u = v + 4 <= ve ? v : ve - 4;  // a last step overlapping the previous
-            const float *xs = xr + (ptrdiff_t)(2 * u) + c0;
+        const size_t ee = s->pw0 & 1, eo = ee ^ 1;  // the phases of the even and odd inputs
+        float *de = d + ee * regf + s->pw0 / 2, *dd = d + eo * regf + (s->pw0 + 1 - eo) / 2;
+        const size_t np = s->iw / 2, ne = s->iw - np;  // pairs; even inputs
+        size_t t = 0;
+        for (; np >= 4 && t < np; t += 4) {
+            const size_t q = t + 4 <= np ? t : np - 4;  // a last step overlapping the previous
             v4f lo, hi;
-            memcpy(&lo, xs, sizeof lo);
-            memcpy(&hi, xs + 4, sizeof hi);
-            const v4f ev = __builtin_shuffle(lo, hi, (v4i){0, 2, 4, 6});
-            const v4f od = __builtin_shuffle(lo, hi, (v4i){1, 3, 5, 7});
-            memcpy(d0 + u, &ev, sizeof ev);
-            memcpy(d1 + u, &od, sizeof od);
+            memcpy(&lo, xr + 2 * q, sizeof lo);
+            memcpy(&hi, xr + 2 * q + 4, sizeof hi);
+            const v4f ev = SHUFFLE4(lo, hi, 0, 2, 4, 6);
+            const v4f od = SHUFFLE4(lo, hi, 1, 3, 5, 7);
+            memcpy(de + q, &ev, sizeof ev);
+            memcpy(dd + q, &od, sizeof od);
         }
+        for (t = np >= 4 ? np : 0; t < np; t++) {
+            de[t] = xr[2 * t];
+            dd[t] = xr[2 * t + 1];
+        }
+        if (ne > np)
+            de[np] = xr[2 * np];
+        // Columns before the first and after the last input of each phase: padding.
+        const size_t ce = s->pw0 / 2, co = (s->pw0 + 1 - eo) / 2;
+        zero_floats(d + ee * regf, min_sz(ce, W));
+        if (ce + ne < W)
+            zero_floats(d + ee * regf + ce + ne, W - ce - ne);
+        zero_floats(d + eo * regf, min_sz(co, W));
+        if (co + np < W)
+            zero_floats(d + eo * regf + co + np, W - co - np);
     } else {
         for (size_t e = 0; e < sw; e++) {
             size_t a, f;
@@ -514,14 +548,8 @@ static void forward_planes(float *src, const float *x, const gg_conv_shape *s, c
 {
     const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
     size_t va = 0, ve = 0;
-    if (s->sw == 1) {
+    if (s->sw == 1)
         plane_cols(W, s->iw, 1, -(ptrdiff_t)s->pw0, &va, &ve);
-    } else if (s->sw == 2) {  // columns v with 0 <= 2v - pw0 and 2v - pw0 + 8 <= iw
-        va = ceil_div(s->pw0, 2);
-        ve = s->iw + s->pw0 >= 8 ? min_sz((s->iw + s->pw0 - 8) / 2 + 4, W) : 0;
-        if (ve < va + 4)
-            va = ve = 0;  // no vector step: every column element by element
-    }
     for (size_t c = 0; c < pl->Cg; c++)
         for (size_t a = 0; a < s->sh; a++) {
             float *d = src + (c * s->sh + a) * s->sw * pl->regf;
@@ -565,11 +593,11 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
         const size_t nb = min_sz(pl.nbf, B - b0);
         for (size_t oy0 = 0; oy0 < s->oh; oy0 += pl.bandf) {
             const size_t rows = min_sz(pl.bandf, s->oh - oy0), H = rows + pl.QA;
-            const size_t plane = H * pl.Wf, V = (nb - 1) * plane + rows * pl.Wf;
+            const size_t plane = H * pl.Wf;
             for (size_t g = 0; g < pl.G; g++) {
                 forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
-                gemm(isa, out, pl.ldf, src, off, W + g * pl.Og * pl.Kg, b ? b + g * pl.Og : NULL,
-                     V, pl.Kg, pl.Og);
+                gemm_samples(isa, out, pl.ldf, src, off, W + g * pl.Og * pl.Kg,
+                             b ? b + g * pl.Og : NULL, nb, plane, rows, pl.Wf, pl.Kg, pl.Og);
                 for (size_t o = 0; o < pl.Og; o++)
                     for (size_t j = 0; j < nb; j++) {
                         float *yr = y + ((b0 + j) * s->cout + g * pl.Og + o) * pl.P + oy0 * s->ow;
@@ -765,8 +793,8 @@ static void dx_store_pair(float *dx, int acc, const float *out0, const float *ou
                     v4f a, b;
                     memcpy(&a, q0 + t, sizeof a);
                     memcpy(&b, q1 + t, sizeof b);
-                    v4f lo = __builtin_shuffle(a, b, (v4i){0, 4, 1, 5});
-                    v4f hi = __builtin_shuffle(a, b, (v4i){2, 6, 3, 7});
+                    v4f lo = SHUFFLE4(a, b, 0, 4, 1, 5);
+                    v4f hi = SHUFFLE4(a, b, 2, 6, 3, 7);
                     if (acc) {
                         v4f c, e;
                         memcpy(&c, d + 2 * t, sizeof c);
@@ -851,7 +879,7 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                 dx_planes(src, dy, s, &pl, g, b0, nb, i0, band);
                 const float *op = off;
                 for (size_t a = 0; a < pl.pa; a++) {
-                    phase ph[2];
+                    phase ph[2] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}};
                     for (size_t e = 0; e < pl.pe; e++) {
                         const phase p1 = phase_of(s, a, e);
                         const size_t in = pl.Og * p1.nty * p1.ntx;
@@ -863,9 +891,9 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                         if (p1.nu <= i0 || p1.nv == 0)
                             continue;
                         const size_t rows = min_sz(band, p1.nu - i0);
-                        const size_t V = (nb - 1) * plane + rows * pl.Wd;
                         float *o = out + (pair ? e * pl.Cg * pl.ldd : 0);
-                        gemm(isa, o, pl.ldd, src, offp, wp, NULL, V, in, pl.Cg);
+                        gemm_samples(isa, o, pl.ldd, src, offp, wp, NULL, nb, plane, rows, pl.Wd,
+                                     in, pl.Cg);
                         if (!pair)
                             dx_store(dx, acc, o, s, &pl, &p1, g, b0, nb, i0, rows, plane);
                     }
