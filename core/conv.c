@@ -9,9 +9,10 @@
  * outputs numbered v = (sample*H + oy)*Wf + ox ("virtual rows"; the columns ow .. Wf-1
  * and the last QA plane rows are computed and dropped), X[v,k] = src[off[k] + v]: a
  * constant offset per k. The GEMM kernel (gg_conv_gemm_*) then runs the Linear forward's
- * register tiles over v with an offset table instead of an im2col copy. The dx pass is
- * the same kernel on phase planes of dy (a transposed convolution per input phase), and
- * the dW kernel reads the forward's planes over the valid rows only.
+ * register tiles over v with an offset table instead of an im2col copy (per sample when
+ * the halo rows between samples would cost more). The dx pass is the same kernel per input
+ * phase over one zero-padded frame of dy shared by the phases (a transposed convolution),
+ * and the dW kernel reads the forward's planes over the valid rows only.
  *
  * Chunks: a chunk is a few whole samples, or a band of output rows of one sample (input
  * phase rows for dx), sized from gg_conv_shape.chunk. Each plane region holds the

@@ -13,13 +13,15 @@
  * Linear weight (cout, Kg)). The rows r of the problem are the output positions in order
  * r = (b*oh + oy)*ow + ox. The patch value of row r is
  *   X[r,k] = x[b, g*Cg + c, oy*sh - ph0 + ky*dh, ox*sw - pw0 + kx*dw]   (0 in the padding)
- * and the conv is the Linear layer y = X W^T + b (core/linear.h) row by row:
+ * The forward, dW and db are those of the Linear layer y = X W^T + b (core/linear.h) over
+ * these rows; dx is the transposed convolution as one chain per element:
  * - forward   y[b,o,oy,ox] = s + bias[o] (s alone without a bias), s = 0 then
  *             s = fma(X[r,k], W[o,k], s) for k = 0..Kg-1: padding zeros take part;
  * - dW[o,k]  += dy X: s = dW[o,k], then s = fma(dy[r,o], X[r,k], s) for r = 0, 1, ... over
- *             the whole batch (samples, then positions), onto the old value;
+ *             the whole batch (samples, then positions), onto the old value (padding
+ *             zeros take part);
  * - db[o]    += s = db[o], then s = s + dy[r,o] for r in the same order;
- * - dx        the transposed convolution as one chain per input element: S = 0, then
+ * - dx[b,ci,iy,ix]: S = 0, then
  *             S = fma(dy[b,o,oy,ox], W[o,ci,ky,kx], S) for the outputs o of ci's group in
  *             order and, within o, the kernel taps (ky, kx) in row-major order that can
  *             read the element: ky*dh = iy + ph0 (mod sh), kx*dw = ix + pw0 (mod sw), with
@@ -32,7 +34,8 @@
  * batch is processed in chunks of about `chunk` positions (whole samples, or bands of rows
  * of one sample); dW and db continue their chains through their stored values and every
  * other chain lies inside one chunk, so no result depends on the chunk size. The ISA never
- * changes a result, only its speed.
+ * changes a result, only its speed. (How: an implicit GEMM over zero-padded stride-phase
+ * copies of the input, see conv.c.)
  *
  * ---- pooling ----
  * MaxPool (scan of PyTorch's cpu_max_pool): per output, the window positions
