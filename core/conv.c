@@ -9,9 +9,10 @@
  * outputs numbered v = (sample*H + oy)*Wf + ox ("virtual rows"; the columns ow .. Wf-1
  * and the last QA plane rows are computed and dropped), X[v,k] = src[off[k] + v]: a
  * constant offset per k. The GEMM kernel (gg_conv_gemm_*) then runs the Linear forward's
- * register tiles over v with an offset table instead of an im2col copy. The dx pass is
- * the same kernel on phase planes of dy (a transposed convolution per input phase), and
- * the dW kernel reads the forward's planes over the valid rows only.
+ * register tiles over v with an offset table instead of an im2col copy (per sample when
+ * the halo rows between samples would cost more). The dx pass is the same kernel per input
+ * phase over one zero-padded frame of dy shared by the phases (a transposed convolution),
+ * and the dW kernel reads the forward's planes over the valid rows only.
  *
  * Chunks: a chunk is a few whole samples, or a band of output rows of one sample (input
  * phase rows for dx), sized from gg_conv_shape.chunk. Each plane region holds the
@@ -228,7 +229,8 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     chunk_split(chunk, s->oh, s->ow, Bc, &pl->nbf, &pl->bandf);
     const size_t Hf = pl->bandf + pl->QA;
     pl->regf = region(pl->nbf, Hf, pl->Wf, pl->QB);
-    pl->ldf = round_up((pl->nbf - 1) * Hf * pl->Wf + pl->bandf * pl->Wf, 16);
+    // (+16: gemm_samples's last call may round its sample's rows up to a vector)
+    pl->ldf = round_up((pl->nbf - 1) * Hf * pl->Wf + pl->bandf * pl->Wf, 16) + 16;
     // dx: phases beyond in + p0 hold no input. Starts u0(a) fall as a grows.
     pl->pa = min_sz(s->sh, s->ih + s->ph0);
     pl->pe = min_sz(s->sw, s->iw + s->pw0);
@@ -245,14 +247,14 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     chunk_split(chunk, pl->nu, pl->nv, Bc, &pl->nbd, &pl->bandd);
     const size_t Hd = pl->bandd + pl->QA + pl->du;
     pl->regd = region(pl->nbd, Hd, pl->Wd, pl->dv + pl->QB);
-    pl->ldd = round_up((pl->nbd - 1) * Hd * pl->Wd + pl->bandd * pl->Wd, 16);
+    pl->ldd = round_up((pl->nbd - 1) * Hd * pl->Wd + pl->bandd * pl->Wd, 16) + 16;
     const size_t nph = s->sh * s->sw;
     pl->dwt = 0;
     pl->wt = pl->dwt + pl->G * pl->Kg * pl->ld;
     pl->off = pl->wt + round_up(pl->G * pl->Kg * pl->Og, 16);
     pl->src = pl->off + round_up(max_sz(pl->Kg, pl->Og * s->kh * s->kw), 16);
     pl->out = pl->src + max_sz(pl->Cg * nph * pl->regf, pl->Og * pl->regd);
-    pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd);
+    pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd * (s->sw == 2 ? 2 : 1));
     pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld;
 }
 
@@ -360,17 +362,48 @@ static void dw_kernel(gg_isa isa, float *dwt, float *db, const float *dyr, size_
     }
 }
 
+/* The GEMM over nb samples of planes `plane` floats apart, rows*W valid virtual rows each:
+ * one call over all of them (computing each sample's halo rows too), or one per sample when
+ * that computes at least 5% fewer rows and each call keeps 64 or more (fewer would leave
+ * mostly single-vector tiles). Same results either way. */
+static void gemm_samples(gg_isa isa, float *yt, size_t ldy, const float *src, const float *off,
+                         const float *W, const float *b, size_t nb, size_t plane, size_t rows,
+                         size_t width, size_t in, size_t out)
+{
+    const size_t one = rows * width, all = (nb - 1) * plane + one;
+    if (nb > 1 && one >= 64 && 20 * nb * round_up(one, 16) <= 19 * round_up(all, 16))
+        for (size_t j = 0; j < nb; j++)  // (a call may write past its sample: the next one follows)
+            gemm(isa, yt + j * plane, ldy, src + j * plane, off, W, b, one, in, out);
+    else
+        gemm(isa, yt, ldy, src, off, W, b, all, in, out);
+}
+
 /* ---- short copies ---- */
 
 typedef float v4f __attribute__((vector_size(16), aligned(4)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* Lanes i, j, k, l of the 8 lanes of a then b (GCC's and clang's spellings). */
+#if defined(__clang__)
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector((a), (b), i, j, k, l)
+#else
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle((a), (b), (v4i){i, j, k, l})
+#endif
 
 /* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
- * copy loops into memcpy calls that cost more than such a row, so up to 16 floats move as
- * two overlapping vectors (all loads before the stores), without a loop. */
+ * copy loops into memcpy calls that cost more than such a row, so up to 32 floats move as
+ * overlapping vectors from both ends (all loads before the stores), without a loop. */
 static inline void copy_floats(float *restrict d, const float *restrict s, size_t n)
 {
-    if (n > 16) {
+    if (n > 32) {
         memcpy(d, s, n * sizeof *d);
+    } else if (n > 16) {
+        const v8f a = gg_v8_load(s), b = gg_v8_load(s + 8);
+        const v8f c = gg_v8_load(s + n - 16), e = gg_v8_load(s + n - 8);
+        gg_v8_store(d, a);
+        gg_v8_store(d + 8, b);
+        gg_v8_store(d + n - 16, c);
+        gg_v8_store(d + n - 8, e);
     } else if (n >= 8) {
         const v8f a = gg_v8_load(s), b = gg_v8_load(s + n - 8);
         gg_v8_store(d, a);
@@ -394,16 +427,21 @@ static inline void copy_floats(float *restrict d, const float *restrict s, size_
 /* d[0..n) = 0, as copy_floats. */
 static inline void zero_floats(float *d, size_t n)
 {
-    if (n > 16) {
+    const v8f z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    if (n > 32) {
         memset(d, 0, n * sizeof *d);
+    } else if (n > 16) {
+        gg_v8_store(d, z);
+        gg_v8_store(d + 8, z);
+        gg_v8_store(d + n - 16, z);
+        gg_v8_store(d + n - 8, z);
     } else if (n >= 8) {
-        const v8f z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
         gg_v8_store(d, z);
         gg_v8_store(d + n - 8, z);
     } else if (n >= 4) {
-        const v4f z = {0.0f, 0.0f, 0.0f, 0.0f};
-        memcpy(d, &z, sizeof z);
-        memcpy(d + n - 4, &z, sizeof z);
+        const v4f z4 = {0.0f, 0.0f, 0.0f, 0.0f};
+        memcpy(d, &z4, sizeof z4);
+        memcpy(d + n - 4, &z4, sizeof z4);
     } else {
         if (n > 0)
             d[0] = 0.0f;
@@ -447,6 +485,62 @@ static void plane_row(float *restrict d, size_t W, const float *restrict xr, siz
     zero_floats(d + e, W - e);
 }
 
+/* Row u of the column phases e = 0 .. sw-1 of one plane row set, from input row xr (NULL:
+ * padding): d + e*regf gets xr[v*sw + e - pw0] where that is inside the row, 0 elsewhere in
+ * [0, W). Stride 1 copies (va, ve: the columns that read the row). Stride 2 splits the row
+ * into its even and odd columns, 4 pairs per step: x[2t] is column t + pw0/2 of phase
+ * pw0 % 2, x[2t + 1] column t + (pw0 + 1 - e)/2 of the other phase e; then the columns no
+ * input lands on are zeroed. Its stores may run past W (at most 8 floats): into the next
+ * row or the region's tail, which are written after. Larger strides go column by column. */
+static void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
+                       const gg_conv_shape *s, size_t va, size_t ve)
+{
+    const size_t sw = s->sw;
+    if (!xr) {
+        for (size_t e = 0; e < sw; e++)
+            zero_floats(d + e * regf, W);
+    } else if (sw == 1) {
+        zero_floats(d, va);
+        copy_floats(d + va, xr + (ptrdiff_t)va - (ptrdiff_t)s->pw0, ve - va);
+        zero_floats(d + ve, W - ve);
+    } else if (sw == 2) {
+        const size_t ee = s->pw0 & 1, eo = ee ^ 1;  // the phases of the even and odd inputs
+        float *de = d + ee * regf + s->pw0 / 2, *dd = d + eo * regf + (s->pw0 + 1 - eo) / 2;
+        const size_t np = s->iw / 2, ne = s->iw - np;  // pairs; even inputs
+        size_t t = 0;
+        for (; np >= 4 && t < np; t += 4) {
+            const size_t q = t + 4 <= np ? t : np - 4;  // a last step overlapping the previous
+            v4f lo, hi;
+            memcpy(&lo, xr + 2 * q, sizeof lo);
+            memcpy(&hi, xr + 2 * q + 4, sizeof hi);
+            const v4f ev = SHUFFLE4(lo, hi, 0, 2, 4, 6);
+            const v4f od = SHUFFLE4(lo, hi, 1, 3, 5, 7);
+            memcpy(de + q, &ev, sizeof ev);
+            memcpy(dd + q, &od, sizeof od);
+        }
+        for (t = np >= 4 ? np : 0; t < np; t++) {
+            de[t] = xr[2 * t];
+            dd[t] = xr[2 * t + 1];
+        }
+        if (ne > np)
+            de[np] = xr[2 * np];
+        // Columns before the first and after the last input of each phase: padding.
+        const size_t ce = s->pw0 / 2, co = (s->pw0 + 1 - eo) / 2;
+        zero_floats(d + ee * regf, min_sz(ce, W));
+        if (ce + ne < W)
+            zero_floats(d + ee * regf + ce + ne, W - ce - ne);
+        zero_floats(d + eo * regf, min_sz(co, W));
+        if (co + np < W)
+            zero_floats(d + eo * regf + co + np, W - co - np);
+    } else {
+        for (size_t e = 0; e < sw; e++) {
+            size_t a, f;
+            plane_cols(W, s->iw, sw, (ptrdiff_t)e - (ptrdiff_t)s->pw0, &a, &f);
+            plane_row(d + e * regf, W, xr, sw, (ptrdiff_t)e - (ptrdiff_t)s->pw0, a, f);
+        }
+    }
+}
+
 /* The forward's phase planes of group g for samples b0 .. b0+nb-1, output rows
  * oy0 .. oy0+rows-1: plane (c, a, e) row u is padded input row (oy0 + u)*sh + a, column v
  * padded column v*sw + e; rows + QA rows of Wf per sample, then a zero tail. */
@@ -454,25 +548,24 @@ static void forward_planes(float *src, const float *x, const gg_conv_shape *s, c
                            size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
     const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
-    for (size_t e = 0; e < s->sw; e++) {
-        const ptrdiff_t c0 = (ptrdiff_t)e - (ptrdiff_t)s->pw0;
-        size_t va, ve;
-        plane_cols(W, s->iw, s->sw, c0, &va, &ve);
-        for (size_t c = 0; c < pl->Cg; c++)
-            for (size_t a = 0; a < s->sh; a++) {
-                float *d = src + ((c * s->sh + a) * s->sw + e) * pl->regf;
-                for (size_t j = 0; j < nb; j++) {
-                    const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
-                    ptrdiff_t iy = (ptrdiff_t)(oy0 * s->sh + a) - (ptrdiff_t)s->ph0;
-                    for (size_t u = 0; u < H; u++, iy += (ptrdiff_t)s->sh) {
-                        const int in = iy >= 0 && iy < (ptrdiff_t)s->ih;
-                        plane_row(d + j * plane + u * W, W, in ? xc + (size_t)iy * s->iw : NULL,
-                                  s->sw, c0, va, ve);
-                    }
+    size_t va = 0, ve = 0;
+    if (s->sw == 1)
+        plane_cols(W, s->iw, 1, -(ptrdiff_t)s->pw0, &va, &ve);
+    for (size_t c = 0; c < pl->Cg; c++)
+        for (size_t a = 0; a < s->sh; a++) {
+            float *d = src + (c * s->sh + a) * s->sw * pl->regf;
+            for (size_t j = 0; j < nb; j++) {
+                const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
+                ptrdiff_t iy = (ptrdiff_t)(oy0 * s->sh + a) - (ptrdiff_t)s->ph0;
+                for (size_t u = 0; u < H; u++, iy += (ptrdiff_t)s->sh) {
+                    const int in = iy >= 0 && iy < (ptrdiff_t)s->ih;
+                    phase_rows(d + j * plane + u * W, pl->regf, W,
+                               in ? xc + (size_t)iy * s->iw : NULL, s, va, ve);
                 }
-                memset(d + nb * plane, 0, (pl->regf - nb * plane) * sizeof *d);
             }
-    }
+            for (size_t e = 0; e < s->sw; e++)
+                memset(d + e * pl->regf + nb * plane, 0, (pl->regf - nb * plane) * sizeof *d);
+        }
 }
 
 /* The forward's offset table: X[v, k] = src[off[k] + v]. */
@@ -501,11 +594,11 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
         const size_t nb = min_sz(pl.nbf, B - b0);
         for (size_t oy0 = 0; oy0 < s->oh; oy0 += pl.bandf) {
             const size_t rows = min_sz(pl.bandf, s->oh - oy0), H = rows + pl.QA;
-            const size_t plane = H * pl.Wf, V = (nb - 1) * plane + rows * pl.Wf;
+            const size_t plane = H * pl.Wf;
             for (size_t g = 0; g < pl.G; g++) {
                 forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
-                gemm(isa, out, pl.ldf, src, off, W + g * pl.Og * pl.Kg, b ? b + g * pl.Og : NULL,
-                     V, pl.Kg, pl.Og);
+                gemm_samples(isa, out, pl.ldf, src, off, W + g * pl.Og * pl.Kg,
+                             b ? b + g * pl.Og : NULL, nb, plane, rows, pl.Wf, pl.Kg, pl.Og);
                 for (size_t o = 0; o < pl.Og; o++)
                     for (size_t j = 0; j < nb; j++) {
                         float *yr = y + ((b0 + j) * s->cout + g * pl.Og + o) * pl.P + oy0 * s->ow;
@@ -520,22 +613,40 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 
 /* ---- backward ---- */
 
+void gg_conv_rows_generic(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                          size_t n)
+{
+    for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16 destination rows at a time stay in L1
+        const size_t i1 = min_sz(i0 + 16, n);
+        for (size_t o = 0; o < O; o++)
+            for (size_t i = i0; i < i1; i++)
+                dyr[i * ld + o] = src[o * stride + i];
+        for (size_t i = i0; i < i1; i++)
+            for (size_t o = O; o < ld; o++)
+                dyr[i * ld + o] = 0.0f;
+    }
+}
+
 /* dyr (nb*rows*ow, ld) = dy of group g at the chunk's positions in order (samples, rows,
  * columns); columns Og .. ld-1 zero. */
-static void gather_dyr(float *restrict dyr, const float *restrict dy, const gg_conv_shape *s,
+static void gather_dyr(gg_isa isa, float *dyr, const float *dy, const gg_conv_shape *s,
                        const plan *pl, size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
-    const size_t n = rows * s->ow, ld = pl->ld;
+    const size_t n = rows * s->ow;
     for (size_t j = 0; j < nb; j++) {
-        float *dj = dyr + j * n * ld;
+        float *dj = dyr + j * n * pl->ld;
         const float *sj = dy + ((b0 + j) * s->cout + g * pl->Og) * pl->P + oy0 * s->ow;
-        for (size_t i0 = 0; i0 < n; i0 += 16) {  // 16 destination rows at a time stay in L1
-            const size_t i1 = min_sz(i0 + 16, n);
-            for (size_t o = 0; o < pl->Og; o++)
-                for (size_t i = i0; i < i1; i++)
-                    dj[i * ld + o] = sj[o * pl->P + i];
-            for (size_t i = i0; i < i1; i++)
-                zero_floats(dj + i * ld + pl->Og, ld - pl->Og);
+        switch (vector_path(isa) ? isa : GG_ISA_GENERIC) {
+#if GG_HAVE_ISA_PATHS
+        case GG_ISA_AVX512:
+            gg_conv_rows_avx512(dj, pl->ld, sj, pl->P, pl->Og, n);
+            break;
+        case GG_ISA_AVX2:
+            gg_conv_rows_avx2(dj, pl->ld, sj, pl->P, pl->Og, n);
+            break;
+#endif
+        default:
+            gg_conv_rows_generic(dj, pl->ld, sj, pl->P, pl->Og, n);
         }
     }
 }
@@ -630,6 +741,81 @@ static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const
     }
 }
 
+/* dx = S or dx + S for the rows i0 .. i0+rows-1 of phase ph from the GEMM output
+ * (Cg, ldd): S of (ci, sample j, row i, column v) at ci*ldd + j*plane + i*Wd + v. */
+static void dx_store(float *dx, int acc, const float *out, const gg_conv_shape *s,
+                     const plan *pl, const phase *ph, size_t g, size_t b0, size_t nb,
+                     size_t i0, size_t rows, size_t plane)
+{
+    for (size_t ci = 0; ci < pl->Cg; ci++)
+        for (size_t j = 0; j < nb; j++) {
+            float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
+            for (size_t i = 0; i < rows; i++) {
+                const size_t iy = (ph->u0 + i0 + i) * s->sh + ph->a - s->ph0;
+                const float *sr = out + ci * pl->ldd + j * plane + i * pl->Wd;
+                float *dr = dc + iy * s->iw + (ph->v0 * s->sw + ph->e - s->pw0);
+                if (s->sw == 1 && !acc)
+                    copy_floats(dr, sr, ph->nv);
+                else if (s->sw == 1)
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v] += sr[v];
+                else if (!acc)
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v * s->sw] = sr[v];
+                else
+                    for (size_t v = 0; v < ph->nv; v++)
+                        dr[v * s->sw] += sr[v];
+            }
+        }
+}
+
+/* Stride 2 across: dx rows of phase ph[0].a from the GEMM outputs of its column phases 0
+ * (out0) and 1 (out1), interleaved: column ix belongs to phase e = (ix + pw0) % 2 at
+ * column (ix + pw0)/2 - v0(e) of that phase's output. */
+static void dx_store_pair(float *dx, int acc, const float *out0, const float *out1,
+                          const gg_conv_shape *s, const plan *pl, const phase *ph, size_t g,
+                          size_t b0, size_t nb, size_t i0, size_t rows, size_t plane)
+{
+    const size_t first = s->pw0 & 1;  // ix = 0 belongs to phase 1 when pw0 is odd
+    const size_t h = (first + s->pw0) / 2, np = (s->iw - first) / 2;
+    for (size_t ci = 0; ci < pl->Cg; ci++)
+        for (size_t j = 0; j < nb; j++) {
+            float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
+            for (size_t i = 0; i < rows; i++) {
+                const size_t iy = (ph[0].u0 + i0 + i) * 2 + ph[0].a - s->ph0;
+                const size_t at = ci * pl->ldd + j * plane + i * pl->Wd;
+                const float *q0 = out0 + at + h - ph[0].v0, *q1 = out1 + at + h - ph[1].v0;
+                float *dr = dc + iy * s->iw;
+                if (first)
+                    dr[0] = acc ? dr[0] + q1[-1] : q1[-1];
+                float *d = dr + first;
+                size_t t = 0;
+                for (; t + 4 <= np; t += 4) {
+                    v4f a, b;
+                    memcpy(&a, q0 + t, sizeof a);
+                    memcpy(&b, q1 + t, sizeof b);
+                    v4f lo = SHUFFLE4(a, b, 0, 4, 1, 5);
+                    v4f hi = SHUFFLE4(a, b, 2, 6, 3, 7);
+                    if (acc) {
+                        v4f c, e;
+                        memcpy(&c, d + 2 * t, sizeof c);
+                        memcpy(&e, d + 2 * t + 4, sizeof e);
+                        lo = c + lo;
+                        hi = e + hi;
+                    }
+                    memcpy(d + 2 * t, &lo, sizeof lo);
+                    memcpy(d + 2 * t + 4, &hi, sizeof hi);
+                }
+                for (; t < np; t++) {
+                    d[2 * t] = acc ? d[2 * t] + q0[t] : q0[t];
+                    d[2 * t + 1] = acc ? d[2 * t + 1] + q1[t] : q1[t];
+                }
+                if ((s->iw - first) & 1)  // a last column of phase 0
+                    d[2 * np] = acc ? d[2 * np] + q0[np] : q0[np];
+            }
+        }
+}
+
 void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, const float *dy,
                       const float *x, const float *W, float *scratch, const gg_conv_shape *s,
                       size_t B)
@@ -656,7 +842,7 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                 for (size_t g = 0; g < pl.G; g++) {
                     if (dW)
                         forward_planes(src, x, s, &pl, g, b0, nb, oy0, rows);
-                    gather_dyr(dyr, dy, s, &pl, g, b0, nb, oy0, rows);
+                    gather_dyr(isa, dyr, dy, s, &pl, g, b0, nb, oy0, rows);
                     dw_kernel(isa, dW ? dwt + g * pl.Kg * ld : NULL, db ? db + g * pl.Og : NULL,
                               dyr, ld, src, off, dW ? pl.Kg : 0, pl.Og, nb, rows, s->ow,
                               H * pl.Wf, pl.Wf);
@@ -682,6 +868,8 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
                 o += pl.Og * ph.nty * ph.ntx;
             }
     }
+    // Stride 2 across: both column phases of a row phase, then whole dx rows interleaved.
+    const int pair = s->sw == 2 && pl.pe == 2 && phase_of(s, 0, 0).nv && phase_of(s, 0, 1).nv;
     for (size_t b0 = 0; b0 < B; b0 += pl.nbd) {
         const size_t nb = min_sz(pl.nbd, B - b0);
         for (size_t i0 = 0; i0 < pl.nu; i0 += pl.bandd) {
@@ -691,39 +879,29 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
             for (size_t g = 0; g < pl.G; g++) {
                 dx_planes(src, dy, s, &pl, g, b0, nb, i0, band);
                 const float *op = off;
-                for (size_t a = 0; a < pl.pa; a++)
+                for (size_t a = 0; a < pl.pa; a++) {
+                    phase ph[2] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}};
                     for (size_t e = 0; e < pl.pe; e++) {
-                        const phase ph = phase_of(s, a, e);
-                        const size_t in = pl.Og * ph.nty * ph.ntx;
+                        const phase p1 = phase_of(s, a, e);
+                        const size_t in = pl.Og * p1.nty * p1.ntx;
                         const float *wp = wg, *offp = op;
                         wg += pl.Cg * in;
                         op += in;
-                        if (ph.nv == 0 || ph.nu <= i0)
+                        if (pair)
+                            ph[e] = p1;
+                        if (p1.nu <= i0 || p1.nv == 0)
                             continue;
-                        const size_t rows = min_sz(band, ph.nu - i0);
-                        const size_t V = (nb - 1) * plane + rows * pl.Wd;
-                        gemm(isa, out, pl.ldd, src, offp, wp, NULL, V, in, pl.Cg);
-                        for (size_t ci = 0; ci < pl.Cg; ci++)
-                            for (size_t j = 0; j < nb; j++) {
-                                float *dc = dx + ((b0 + j) * s->cin + g * pl.Cg + ci) * s->ih * s->iw;
-                                for (size_t i = 0; i < rows; i++) {
-                                    const size_t iy = (ph.u0 + i0 + i) * s->sh + a - s->ph0;
-                                    const float *sr = out + ci * pl.ldd + j * plane + i * pl.Wd;
-                                    float *dr = dc + iy * s->iw + (ph.v0 * s->sw + e - s->pw0);
-                                    if (s->sw == 1 && !acc)
-                                        copy_floats(dr, sr, ph.nv);
-                                    else if (s->sw == 1)
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v] += sr[v];
-                                    else if (!acc)
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v * s->sw] = sr[v];
-                                    else
-                                        for (size_t v = 0; v < ph.nv; v++)
-                                            dr[v * s->sw] += sr[v];
-                                }
-                            }
+                        const size_t rows = min_sz(band, p1.nu - i0);
+                        float *o = out + (pair ? e * pl.Cg * pl.ldd : 0);
+                        gemm_samples(isa, o, pl.ldd, src, offp, wp, NULL, nb, plane, rows, pl.Wd,
+                                     in, pl.Cg);
+                        if (!pair)
+                            dx_store(dx, acc, o, s, &pl, &p1, g, b0, nb, i0, rows, plane);
                     }
+                    if (pair && ph[0].nu > i0)  // (both column phases have columns)
+                        dx_store_pair(dx, acc, out, out + pl.Cg * pl.ldd, s, &pl, ph, g, b0, nb,
+                                      i0, min_sz(band, ph[0].nu - i0), plane);
+                }
             }
         }
     }

@@ -13,13 +13,15 @@
  * Linear weight (cout, Kg)). The rows r of the problem are the output positions in order
  * r = (b*oh + oy)*ow + ox. The patch value of row r is
  *   X[r,k] = x[b, g*Cg + c, oy*sh - ph0 + ky*dh, ox*sw - pw0 + kx*dw]   (0 in the padding)
- * and the conv is the Linear layer y = X W^T + b (core/linear.h) row by row:
+ * The forward, dW and db are those of the Linear layer y = X W^T + b (core/linear.h) over
+ * these rows; dx is the transposed convolution as one chain per element:
  * - forward   y[b,o,oy,ox] = s + bias[o] (s alone without a bias), s = 0 then
  *             s = fma(X[r,k], W[o,k], s) for k = 0..Kg-1: padding zeros take part;
  * - dW[o,k]  += dy X: s = dW[o,k], then s = fma(dy[r,o], X[r,k], s) for r = 0, 1, ... over
- *             the whole batch (samples, then positions), onto the old value;
+ *             the whole batch (samples, then positions), onto the old value (padding
+ *             zeros take part);
  * - db[o]    += s = db[o], then s = s + dy[r,o] for r in the same order;
- * - dx        the transposed convolution as one chain per input element: S = 0, then
+ * - dx[b,ci,iy,ix]: S = 0, then
  *             S = fma(dy[b,o,oy,ox], W[o,ci,ky,kx], S) for the outputs o of ci's group in
  *             order and, within o, the kernel taps (ky, kx) in row-major order that can
  *             read the element: ky*dh = iy + ph0 (mod sh), kx*dw = ix + pw0 (mod sw), with
@@ -32,7 +34,8 @@
  * batch is processed in chunks of about `chunk` positions (whole samples, or bands of rows
  * of one sample); dW and db continue their chains through their stored values and every
  * other chain lies inside one chunk, so no result depends on the chunk size. The ISA never
- * changes a result, only its speed.
+ * changes a result, only its speed. (How: an implicit GEMM over zero-padded stride-phase
+ * copies of the input, see conv.c.)
  *
  * ---- pooling ----
  * MaxPool (scan of PyTorch's cpu_max_pool): per output, the window positions
@@ -160,6 +163,8 @@ void gg_adaptive_avg_pool_backward(float *dx, int acc, const float *dy, size_t B
  *   db[o] += dyr[r*ld + o], chains over the rows r = (j*rows + u)*cols + c in order, for
  *   k < K, o < O (j < nb, u < rows, c < cols); dwt or db may be NULL. The AVX paths need ld
  *   a multiple of 16 and zeros in dyr's columns O .. ld-1.
+ * rows: dyr[i*ld + o] = src[o*stride + i] for o < O, 0 for O <= o < ld, for i < n (dy
+ *   transposed into dw's layout; ld a multiple of 16).
  * The AVX ones exist only where GG_HAVE_ISA_PATHS (isa.h). */
 void gg_conv_gemm_generic(float *yt, size_t ldy, const float *src, const float *off,
                           const float *W, const float *b, size_t V, size_t in, size_t out);
@@ -176,5 +181,11 @@ void gg_conv_dw_avx2(float *dwt, float *db, const float *dyr, size_t ld, const f
 void gg_conv_dw_avx512(float *dwt, float *db, const float *dyr, size_t ld, const float *src,
                        const float *off, size_t K, size_t O, size_t nb, size_t rows,
                        size_t cols, size_t plane, size_t width);
+void gg_conv_rows_generic(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                          size_t n);
+void gg_conv_rows_avx2(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                       size_t n);
+void gg_conv_rows_avx512(float *dyr, size_t ld, const float *src, size_t stride, size_t O,
+                         size_t n);
 
 #endif

@@ -9,6 +9,7 @@
  *   GM_TILES_nv the GEMM's switch cases GM_CASE(1, nv) .. GM_CASE(GM_MR(nv), nv)
  *   DW_NV       most output vectors per dW tile (2 or 4); DW_MR(nv)  most k per tile
  *   DW_TILES_nv the dW switch cases DW_CASE(1, nv) .. DW_CASE(DW_MR(nv), nv)
+ *   GM_MRMAX, DW_MRMAX  the largest GM_MR(nv), DW_MR(nv)
  * (the cases written with the CASES_4/8/12/16 helpers below). Tile shapes keep the
  * accumulators, the loaded operands and one broadcast in the register file. */
 
@@ -45,7 +46,7 @@ AI void SFX(gm_tile)(float *restrict yt, size_t ldy, const float *restrict src,
                      const float *restrict b, size_t in, size_t rb, size_t o0, const int mr,
                      const int nv)
 {
-    vf acc[GM_MR(1)][GM_NV];
+    vf acc[GM_MRMAX][GM_NV];
 #pragma GCC unroll 16
     for (int j = 0; j < mr; j++)
 #pragma GCC unroll 4
@@ -142,8 +143,8 @@ AI void SFX(dw_tile)(float *restrict dwt, size_t ld, const float *restrict dyr,
                      size_t cols, size_t plane, size_t width, size_t q0, size_t q1,
                      size_t k0, size_t o0, const int mr, const int nv)
 {
-    vf acc[DW_MR(1)][DW_NV];
-    size_t po[DW_MR(1)];
+    vf acc[DW_MRMAX][DW_NV];
+    size_t po[DW_MRMAX];
 #pragma GCC unroll 16
     for (int j = 0; j < mr; j++) {
         po[j] = SFX(off_at)(off, k0 + (size_t)j);

@@ -215,6 +215,10 @@ static const tcase cases[] = {
     {{6, 9, 3, 10, 3, 2, 3, 3, 1, 0, 1, 1, 1, 1, 2}, 3, "groups 3, kernel 2x3, stride 3x1"},
     {{2, 7, 1, 3, 40, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1}, 1, "wide rows, batch 1"},
     {{20, 10, 2, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 2, "groups 2, 10 channels each"},
+    {{3, 4, 1, 11, 10, 2, 2, 4, 3, 1, 0, 2, 1, 1, 1}, 2, "stride 4x3 > kernel: input phases no tap reads"},
+    {{2, 3, 1, 9, 9, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2}, 2, "stride 2 with dilation 2"},
+    {{2, 2, 1, 5, 6, 1, 2, 1000, 7, 0, 0, 0, 1, 1, 1}, 3, "stride 1000x7"},
+    {{5, 7, 1, 10, 9, 3, 3, 2, 2, 0, 1, 1, 0, 1, 1}, 2, "stride 2, asymmetric padding, odd sizes"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -351,16 +355,14 @@ static void test_paths(void)
     CHECK_NEAR("dW vs double (relative to sum |dy x|)", worst_dw, 0.0, 1e-5);
 }
 
-/* The batch in one call vs one sample per call: y and dx per sample, dW and db accumulated
- * call after call (their chains run over samples in order), bit for bit, on a shape where
- * the automatic chunk splits samples. */
-static void test_batch_split(void)
+/* test_batch_split's comparison for one chunk size (0: automatic). */
+static void batch_split(size_t chunk)
 {
     gg_rng r;
     gg_rng_seed(&r, 12);
-    gg_conv_shape s = mk(64, 5, 1, 60, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+    gg_conv_shape s = mk(3, 5, 1, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);  // 99 positions
+    s.chunk = chunk ? chunk : s.chunk;
     const size_t B = 3, nx = xsize(&s, B), ny = ysize(&s, B), nw = wsize(&s);
-    CHECK("the automatic chunk is smaller than a sample here", s.chunk < s.oh * s.ow);
     float *x = randv(&r, nx, 1.0), *W = randv(&r, nw, 0.5), *b = randv(&r, s.cout, 0.5);
     float *dy = randv(&r, ny, 1.0);
     int ok = 1;
@@ -382,8 +384,23 @@ static void test_batch_split(void)
               all_same(db, db1, s.cout);
         free(y), free(y1), free(dx), free(dx1), free(dW), free(dW1), free(db), free(db1);
     }
-    CHECK("batch of 3 = 3 calls of 1 (y, dx, dW, db bit for bit, every path)", ok);
+    char name[96];
+    snprintf(name, sizeof name, "batch of 3 = 3 calls of 1 (y, dx, dW, db bit for bit, every path), chunk %zu", chunk);
+    CHECK(name, ok);
     free(x), free(W), free(b), free(dy);
+}
+
+/* The batch in one call vs one sample per call: y and dx per sample, dW and db accumulated
+ * call after call (their chains run over samples in order), bit for bit, with chunks of a
+ * few samples, of one, and of bands of rows; and the automatic chunk of a large layer is a
+ * band (a sample would exceed the scratch budget). */
+static void test_batch_split(void)
+{
+    gg_conv_shape big = mk(64, 5, 1, 60, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+    CHECK("the automatic chunk of a large layer is smaller than a sample", big.chunk < big.oh * big.ow);
+    static const size_t chunks[] = {0, 50, 150, 400};
+    for (size_t q = 0; q < sizeof chunks / sizeof chunks[0]; q++)
+        batch_split(chunks[q]);
 }
 
 /* Central differences in double (h = 1e-6 on a double forward) for dx, dW, db. */
