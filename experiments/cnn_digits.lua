@@ -20,7 +20,7 @@
   - Without BatchNorm, depth slows training: at lr <= 0.1, three blocks end with ~4x the
     training loss of one block (log ratio 1.44 [1.18, 1.71]); at lr 0.01 they are still
     at chance after 4 epochs. With BatchNorm the three-block loss is ~11x lower (log
-    -2.44 [-3.13, -1.75]) and no clear different from one block's (log 0.11 [-0.37, 0.59]).
+    -2.44 [-3.13, -1.75]) and not clearly different from one block's (log 0.11 [-0.37, 0.59]).
 
   Run: gglab run experiments/cnn_digits.lua ]]
 local gg = require "gglab"
@@ -103,7 +103,7 @@ return gg.experiment {
             acc.text)
       end },
     { "without BatchNorm, depth slows training: at lr <= 0.1, 3 conv blocks end with a higher training loss "
-      .. "than 1 block (paired by lr and seed; log; lower bound > 0)", folklore = "saturation",
+      .. "than 1 block (paired by lr and seed; log; lower bound > 0)",
       check = function(R)
         local d = R:paired("final_loss", { depth = 3, batchnorm = false, lr = gg.at_most(0.1) },
           { depth = 1, batchnorm = false, lr = gg.at_most(0.1) }, { "lr", "seed" }, math.log)
