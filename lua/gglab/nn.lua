@@ -55,6 +55,8 @@ end
 -- gg.nn.check_layer(spec, fname), with the error blamed on the constructor's caller.
 -- level: as error's, counted from check's caller (default 2: the constructor's caller).
 -- The spec gets the Spec metatable: calling it on a symbolic tensor applies it.
+-- Callers write `return (check(...))`: a tail call would drop their frame from the
+-- stack, and the level would then blame the line one call further out.
 local function check(spec, fname, level)
   local ok, err = pcall(gg.nn.check_layer, spec, fname)
   if not ok then error(err, (level or 2) + 1) end
@@ -76,8 +78,8 @@ function M.linear(n_in, n_out, opts)
   local f = "gg.nn.linear"
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
-  return check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
-    with(INIT_KEYS, "bias", "requires_grad")), f)
+  return (check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
+    with(INIT_KEYS, "bias", "requires_grad")), f))
 end
 
 -- gg.nn.conv1d / conv2d(in_channels, out_channels, kernel_size [, {stride = 1, padding = 0 |
@@ -88,8 +90,8 @@ local function conv(kind)
   return function(cin, cout, k, opts)
     cin = check_width(f, "in_channels", cin)
     cout = check_width(f, "out_channels", cout)
-    return check(merge(f, { kind = kind, ["in"] = cin, out = cout, kernel_size = k }, opts,
-      with(INIT_KEYS, "stride", "padding", "dilation", "groups", "bias", "requires_grad")), f)
+    return (check(merge(f, { kind = kind, ["in"] = cin, out = cout, kernel_size = k }, opts,
+      with(INIT_KEYS, "stride", "padding", "dilation", "groups", "bias", "requires_grad")), f))
   end
 end
 M.conv1d, M.conv2d = conv("conv1d"), conv("conv2d")
@@ -100,7 +102,7 @@ M.conv1d, M.conv2d = conv("conv1d"), conv("conv2d")
 local function pool(kind, keys)
   local f = "gg.nn." .. kind
   return function(k, opts)
-    return check(merge(f, { kind = kind, kernel_size = k }, opts, keys), f)
+    return (check(merge(f, { kind = kind, kernel_size = k }, opts, keys), f))
   end
 end
 M.maxpool1d = pool("maxpool1d", { "stride", "padding", "dilation", "ceil_mode" })
@@ -110,56 +112,56 @@ M.avgpool2d = pool("avgpool2d", { "stride", "padding", "ceil_mode", "count_inclu
 
 -- gg.nn.adaptive_avgpool1d/2d(output_size = 1): 1 (or {1, 1}) is global average pooling.
 function M.adaptive_avgpool1d(n)
-  return check({ kind = "adaptive_avgpool1d", output_size = n or 1 }, "gg.nn.adaptive_avgpool1d")
+  return (check({ kind = "adaptive_avgpool1d", output_size = n or 1 }, "gg.nn.adaptive_avgpool1d"))
 end
 function M.adaptive_avgpool2d(n)
-  return check({ kind = "adaptive_avgpool2d", output_size = n or 1 }, "gg.nn.adaptive_avgpool2d")
+  return (check({ kind = "adaptive_avgpool2d", output_size = n or 1 }, "gg.nn.adaptive_avgpool2d"))
 end
 
 -- gg.nn.flatten(start_dim = 1, end_dim = -1); gg.nn.reshape{...}: the per-sample shape (one
 -- entry may be -1), the batch kept, like Keras's Reshape.
 function M.flatten(start_dim, end_dim)
-  return check({ kind = "flatten", start_dim = start_dim, end_dim = end_dim }, "gg.nn.flatten")
+  return (check({ kind = "flatten", start_dim = start_dim, end_dim = end_dim }, "gg.nn.flatten"))
 end
 function M.reshape(shape)
-  return check({ kind = "reshape", shape = shape }, "gg.nn.reshape")
+  return (check({ kind = "reshape", shape = shape }, "gg.nn.reshape"))
 end
 
 -- gg.nn.softmax(dim), gg.nn.log_softmax(dim): dim as PyTorch's (without one, torch's
 -- implicit choice: 1 for 2-d and 4-d inputs).
-function M.softmax(dim) return check({ kind = "softmax", dim = dim }, "gg.nn.softmax") end
-function M.log_softmax(dim) return check({ kind = "log_softmax", dim = dim }, "gg.nn.log_softmax") end
+function M.softmax(dim) return (check({ kind = "softmax", dim = dim }, "gg.nn.softmax")) end
+function M.log_softmax(dim) return (check({ kind = "log_softmax", dim = dim }, "gg.nn.log_softmax")) end
 
 -- gg.nn.batchnorm2d(num_features [, {eps, momentum, affine, track_running_stats}])
 function M.batchnorm2d(n, opts)
   local f = "gg.nn.batchnorm2d"
   n = check_width(f, "num_features", n)
-  return check(merge(f, { kind = "batchnorm2d", num_features = n }, opts,
-    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" }), f)
+  return (check(merge(f, { kind = "batchnorm2d", num_features = n }, opts,
+    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" }), f))
 end
 
 -- gg.nn.layernorm(normalized_shape [, {eps = 1e-5, elementwise_affine = true}])
 function M.layernorm(shape, opts)
   local f = "gg.nn.layernorm"
-  return check(merge(f, { kind = "layernorm", normalized_shape = shape }, opts,
-    { "eps", "elementwise_affine", "requires_grad" }), f)
+  return (check(merge(f, { kind = "layernorm", normalized_shape = shape }, opts,
+    { "eps", "elementwise_affine", "requires_grad" }), f))
 end
 
 -- gg.nn.groupnorm(num_groups, num_channels [, {eps = 1e-5, affine = true}])
 function M.groupnorm(groups, channels, opts)
   local f = "gg.nn.groupnorm"
-  return check(merge(f, { kind = "groupnorm", num_groups = check_width(f, "num_groups", groups),
-    num_channels = check_width(f, "num_channels", channels) }, opts, { "eps", "affine", "requires_grad" }), f)
+  return (check(merge(f, { kind = "groupnorm", num_groups = check_width(f, "num_groups", groups),
+    num_channels = check_width(f, "num_channels", channels) }, opts, { "eps", "affine", "requires_grad" }), f))
 end
 
 -- gg.nn.dropout1d(p = 0.5), gg.nn.dropout2d(p = 0.5): whole channels.
 function M.dropout1d(p)
   if p == nil then p = 0.5 end
-  return check({ kind = "dropout1d", p = p }, "gg.nn.dropout1d")
+  return (check({ kind = "dropout1d", p = p }, "gg.nn.dropout1d"))
 end
 function M.dropout2d(p)
   if p == nil then p = 0.5 end
-  return check({ kind = "dropout2d", p = p }, "gg.nn.dropout2d")
+  return (check({ kind = "dropout2d", p = p }, "gg.nn.dropout2d"))
 end
 
 function M.relu() return setmetatable({ kind = "relu" }, graph.Spec) end
@@ -170,12 +172,12 @@ function M.identity() return setmetatable({ kind = "identity" }, graph.Spec) end
 
 function M.leaky_relu(negative_slope)
   if negative_slope == nil then negative_slope = 0.01 end
-  return check({ kind = "leaky_relu", negative_slope = negative_slope }, "gg.nn.leaky_relu")
+  return (check({ kind = "leaky_relu", negative_slope = negative_slope }, "gg.nn.leaky_relu"))
 end
 
 function M.elu(alpha)
   if alpha == nil then alpha = 1.0 end
-  return check({ kind = "elu", alpha = alpha }, "gg.nn.elu")
+  return (check({ kind = "elu", alpha = alpha }, "gg.nn.elu"))
 end
 
 -- gg.nn.gelu{approximate="none"|"tanh"}
@@ -183,7 +185,7 @@ function M.gelu(opts)
   local f = "gg.nn.gelu"
   local spec = merge(f, { kind = "gelu" }, opts, { "approximate" })
   spec.approximate = spec.approximate or "none"
-  return check(spec, f)
+  return (check(spec, f))
 end
 
 -- gg.nn.softplus{beta=1, threshold=20}
@@ -192,7 +194,7 @@ function M.softplus(opts)
   local spec = merge(f, { kind = "softplus" }, opts, { "beta", "threshold" })
   spec.beta = spec.beta or 1.0
   spec.threshold = spec.threshold or 20.0
-  return check(spec, f)
+  return (check(spec, f))
 end
 
 -- gg.nn.batchnorm1d(num_features, {eps=1e-5, momentum=0.1, affine=true, track_running_stats=true})
@@ -205,13 +207,13 @@ function M.batchnorm1d(n, opts)
   if spec.momentum == nil then spec.momentum = 0.1 end
   if spec.affine == nil then spec.affine = true end
   if spec.track_running_stats == nil then spec.track_running_stats = true end
-  return check(spec, f)
+  return (check(spec, f))
 end
 
 -- gg.nn.dropout(p = 0.5)
 function M.dropout(p)
   if p == nil then p = 0.5 end
-  return check({ kind = "dropout", p = p }, "gg.nn.dropout")
+  return (check({ kind = "dropout", p = p }, "gg.nn.dropout"))
 end
 
 local MLP_KEYS = { activation = true, output_activation = true, seed = true, rng = true,
@@ -229,7 +231,7 @@ local function activation_spec(f, key, v)
   if type(v) == "table" and ACTIVATIONS[v.kind] then
     local copy = {}
     for k, x in pairs(v) do copy[k] = x end
-    return check(copy, f .. ": " .. key, 3)
+    return (check(copy, f .. ": " .. key, 3))
   end
   if ACTIVATIONS[v] then return M[v]() end
   return nil

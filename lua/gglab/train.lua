@@ -103,6 +103,17 @@ local function check(opts)
   if opts.val ~= nil and not is_a(opts.val, "gglab.Dataset") then
     fail("val must be a gglab.Dataset, got " .. describe(opts.val))
   end
+  -- Rows must hold one sample of the model's input each; checked here so that the error
+  -- points at the gg.train call, not at a line inside it (gg.train_epoch checks it too).
+  local width, shape = 1, opts.model:input_shape()
+  for _, d in ipairs(shape) do width = width * d end
+  for _, key in ipairs { "data", "val" } do
+    local n = opts[key] and opts[key]:features()
+    if n and n ~= width then
+      fail(string.format("%s has %d features but the model takes %d inputs (per-sample shape {%s})", key, n, width,
+        table.concat(shape, ", ")))
+    end
+  end
   if opts.log ~= nil and (type(opts.log) ~= "table" or type(opts.log.log) ~= "function") then
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end

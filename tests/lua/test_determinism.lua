@@ -2,7 +2,11 @@
 -- executable: byte-identical results when re-run, when glibc is made to pick its non-FMA
 -- code paths, and from the build whose kernels have no AVX clones (GGLAB_GENERIC; what
 -- another x86-64 CPU would run), and the divergence boundary that
--- experiments/lr_sweep.lua exists to show.
+-- experiments/lr_sweep.lua exists to show. Then the same for a sweep of a CNN using
+-- every graph-core layer kind a model of images needs (conv, pooling, BatchNorm2d,
+-- residual blocks with and without a projection, Dropout2d, a custom layer with its own
+-- parameter): byte-identical files on every GGLAB_ISA path, -j 1 vs -j 2, three shards +
+-- gglab merge vs the whole sweep, and --resume after the parent was killed mid-sweep.
 
 local T = require "check"
 local gg = require "gglab"
@@ -107,6 +111,110 @@ T.ok("there are low-lr points", n_low >= 24)
 T.eq("linreg SGD/momentum with lr >= 0.18: all diverged", div_high, n_high)
 T.ok("there are high-lr points", n_high >= 24)
 T.eq("Adam never overflows on linreg (steps bounded by lr)", adam_div, 0)
+
+-- ---- The CNN layers: the same guarantees for a sweep of conv/pool/BatchNorm2d/residual/
+-- Dropout2d/custom-layer models (12 runs of 36 steps on 240 digits images). The run at
+-- position GG_TEST_KILL_AT kills the gglab parent with SIGKILL (the workers die with it),
+-- so the interruption lands at the same point of the sweep however fast the machine is.
+local cnn = tmp .. "/cnn.lua"
+gg.fs.mkdir(tmp)
+do
+  local f = assert(io.open(cnn, "w"))
+  f:write([[
+local gg = require "gglab"
+local DIGITS = assert(gg.data.digits { image = true, scale = 1 / 16 }):subset(1, 240)
+local KILL_AT = tonumber(os.getenv("GG_TEST_KILL_AT") or "")
+-- A custom layer with a learnable per-channel gate: x * sigmoid(w) + 0.1 relu(x).
+local function gate(c)
+  return gg.nn.custom(function(x, nn)
+    local w = nn.param { shape = { 1, c, 1, 1 }, init = { "constant", value = 0.5 } }
+    return x * w:sigmoid() + x:relu() * 0.1
+  end, { name = "gate" })
+end
+return gg.experiment {
+  name = "cnn_determinism",
+  sweep = gg.grid { lr = { 0.03, 0.3 }, momentum = { 0, 0.9 }, seed = gg.seeds(3) },
+  run = function(p, run)
+    if run.index == KILL_AT then
+      gg.proc.kill(gg.proc.getppid(), "KILL")
+      for _ = 1, 600 do os.execute("sleep 0.05") end  -- until PDEATHSIG ends this worker
+      error("the parent survived SIGKILL")
+    end
+    local train, val = DIGITS:split(0.25, { seed = run.seed })
+    local model = gg.nn.sequential({
+      gg.nn.conv2d(1, 6, 3, { padding = "same", bias = false }), gg.nn.batchnorm2d(6), gg.nn.relu(),
+      gg.nn.residual { gg.nn.conv2d(6, 6, 3, { padding = 1 }), gg.nn.batchnorm2d(6), gg.nn.relu(),
+        gg.nn.conv2d(6, 6, 3, { padding = 1 }), activation = gg.nn.relu() },
+      gg.nn.maxpool2d(2), gg.nn.dropout2d(0.2),
+      gg.nn.residual { gg.nn.conv2d(6, 8, 3, { padding = 1, stride = 2 }), gg.nn.relu(),
+        projection = { gg.nn.conv2d(6, 8, 1, { stride = 2 }) } },
+      gate(8), gg.nn.avgpool2d(2), gg.nn.flatten(), gg.nn.linear(8, 10),
+    }, { input = { 1, 8, 8 } })
+    gg.train { model = model, data = train, val = val, loss = "cross_entropy", batch_size = 16, epochs = 3,
+      optimizer = gg.optim.sgd(model, { lr = p.lr, momentum = p.momentum }), log = run, log_grad_norm = true }
+    run:log("val_acc", gg.accuracy(model, val), 36)
+  end,
+}
+]])
+  f:close()
+end
+
+local function run_cnn(out, args, env, exe)
+  return os.execute(string.format("%s %s run -q %s --out %s %s >/dev/null 2>&1", env or "", exe or BASE,
+    args or "", out, cnn))
+end
+
+T.ok("CNN sweep: -j 1 succeeds", run_cnn(tmp .. "/cnn_j1", "-j 1"))
+local cnn_curves, cnn_runs = slurp(tmp .. "/cnn_j1/curves.csv"), runs_without_wall(tmp .. "/cnn_j1")
+T.eq("CNN sweep: 12 runs, all ok", select(2, cnn_runs:gsub(",ok,", "")), 12)
+T.ok("CNN sweep: curves.csv has every step's loss and gradient norm", select(2, cnn_curves:gsub("\n", "")) > 12 * 36 * 2)
+local function same_as_cnn(what, dir)
+  T.ok("CNN sweep: curves.csv identical " .. what, slurp(dir .. "/curves.csv") == cnn_curves)
+  T.eq("CNN sweep: runs.csv identical " .. what .. " (but wall_s)", runs_without_wall(dir), cnn_runs)
+end
+T.ok("CNN sweep: -j 2 succeeds", run_cnn(tmp .. "/cnn_j2", "-j 2"))
+same_as_cnn("with -j 2", tmp .. "/cnn_j2")
+for _, isa in ipairs(isas) do
+  T.ok("CNN sweep: GGLAB_ISA=" .. isa .. " succeeds", run_cnn(tmp .. "/cnn_" .. isa, "-j 2", "GGLAB_ISA=" .. isa))
+  same_as_cnn("with GGLAB_ISA=" .. isa, tmp .. "/cnn_" .. isa)
+end
+T.ok("CNN sweep: glibc's FMA/AVX2 paths disabled succeeds",
+  run_cnn(tmp .. "/cnn_nofma", "-j 2", "GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA,-AVX2,-AVX512F"))
+same_as_cnn("without FMA/AVX2 libm paths", tmp .. "/cnn_nofma")
+if generic and generic ~= "" then
+  T.ok("CNN sweep: the baseline-only build succeeds", run_cnn(tmp .. "/cnn_generic", "-j 2", nil, generic))
+  same_as_cnn("from the baseline-only build", tmp .. "/cnn_generic")
+end
+
+-- Three shards, each on another instruction-set path (as on three different CPUs), merged.
+local shard_dirs = {}
+for k = 1, 3 do
+  local isa = isas[(k - 1) % #isas + 1]
+  shard_dirs[k] = string.format("%s/cnn_shard%d", tmp, k)
+  T.ok(string.format("CNN sweep: shard %d/3 (GGLAB_ISA=%s) succeeds", k, isa),
+    run_cnn(shard_dirs[k], string.format("-j %d --shard %d/3", k == 2 and 1 or 2, k), "GGLAB_ISA=" .. isa))
+end
+T.ok("CNN sweep: gglab merge of the 3 shards succeeds", os.execute(string.format("%s merge -q %s/cnn_merged %s >/dev/null 2>&1",
+  BASE, tmp, table.concat(shard_dirs, " "))))
+same_as_cnn("from 3 shards + merge", tmp .. "/cnn_merged")
+
+-- Killed mid-sweep (SIGKILL of the parent at run 7 of 12), then --resume.
+local killed = tmp .. "/cnn_killed"
+T.ok("CNN sweep: killed at run 7 (nonzero exit)", not run_cnn(killed, "-j 2", "GG_TEST_KILL_AT=7"))
+local n_done = 0
+for _, name in ipairs(gg.fs.listdir(killed .. "/runs") or {}) do
+  if name:match("^%x+%.row%.csv$") then n_done = n_done + 1 end
+end
+print(string.format("CNN sweep: %d of 12 runs were finished when run 7 killed the parent", n_done))
+-- Runs 1..5 were handed out before run 7, and at most one other run is in flight at -j 2.
+T.ok("CNN sweep: the kill left some, not all, runs done", n_done >= 5 and n_done < 12)
+T.ok("CNN sweep: --resume of the killed store succeeds", run_cnn(killed, "-j 2 --resume"))
+same_as_cnn("after kill -9 and --resume", killed)
+local left = {}
+for _, name in ipairs(gg.fs.listdir(killed .. "/runs") or {}) do
+  if name:match("%.tmp$") then left[#left + 1] = name end
+end
+T.eq("CNN sweep: no temp file left after --resume", left, {})
 
 os.execute("rm -rf " .. tmp)
 T.done()
