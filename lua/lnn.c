@@ -362,8 +362,6 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
     lua_setfield(L, -2, "out");
     switch (s->kind) {
     case GG_LAYER_LINEAR:
-        push_init_fields(L, &s->init);
-        break;
     case GG_LAYER_CONV:
         push_init_fields(L, &s->init);
         break;
