@@ -18,13 +18,15 @@
  *
  * Conv layers: each distinct conv shape of the two models (with its batch, and with dx only
  * where the model computes it: not for the first conv) is timed alone, gg_conv_forward and
- * gg_conv_backward on random data, best of CONV_REPS loops of ~CONV_SECONDS, hot caches.
+ * gg_conv_backward on random data, best of CONV_REPS loops of ~CONV_SECONDS of the process's
+ * CPU time (not counting preemption on a loaded machine), hot caches.
  *
  * Usage: bench_cnn [reps]   (default 7). BENCH_ONLY=lenet|resnet (one step), steps (both
  * steps), conv (the conv layers alone) runs a part.
  * Output (the peers' format for the steps, so report.lua pairs them):
  *   gglab <name> model: params P, buffers U, conv+linear MACs/sample M, FLOP/step F
  *   gglab <name> bs<B> sgd: min X us/step, median Y us/step, Z GFLOP/s, isa <isa>
+ *   gglab <name> bs<B> sgd cpu: min X us/step, median Y us/step   (the process's CPU time)
  *   gglab conv <name>.<layer> <desc> bs<B> x<count>: fwd X us, bwd Y us, Z GFLOP/s
  *   gglab convsum <name>: T us/step in conv layers (fwd+bwd, timed alone), Z GFLOP/s
  * FLOP/step counts conv and Linear layers only: forward 2*MACs, backward twice that (as the
@@ -41,8 +43,8 @@
 #include "gglab.h"
 
 #define DEFAULT_REPS 7
-#define CONV_REPS 5
-#define CONV_SECONDS 0.03
+#define CONV_REPS 7
+#define CONV_SECONDS 0.02
 #define MAX_CONVS 16
 
 /* A loss config: kind and reduction, PyTorch's other defaults. */
@@ -70,10 +72,27 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
 }
 
+/* The process's CPU time in microseconds (without the time other processes took the core
+ * away on a loaded machine). */
+static double cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Sorts t[0..n) and gives its min and median. */
+static void min_median(double *t, size_t n, double *min, double *med)
+{
+    qsort(t, n, sizeof *t, cmp_double);
+    *min = t[0];
+    *med = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
 static void die(const char *what, const gg_err *err)
@@ -244,9 +263,9 @@ typedef struct workload {
 } workload;
 
 /* One timed rep from the initial parameters and buffers: steps SGD steps over pool rows
- * [0, steps*B). Returns us/step. */
+ * [0, steps*B). Returns us/step in wall time, and in CPU time in *cpu. */
 static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, size_t B,
-                      size_t steps, double *loss_sum)
+                      size_t steps, double *loss_sum, double *cpu)
 {
     const size_t in = gg_model_in(m), out = gg_model_out(m);
     gg_rng rng;
@@ -254,7 +273,7 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
     gg_model_init_default(m, &rng);  // also resets BatchNorm's running statistics
     gg_optim_reset(o);
     double sum = 0.0;
-    double t0 = now_us();
+    double c0 = cpu_us(), t0 = now_us();
     for (size_t s = 0; s < steps; s++) {
         gg_model_zero_grad(m);
         memcpy(gg_model_input(m, B), X + s * B * in, B * in * sizeof(float));
@@ -265,8 +284,9 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
         gg_model_backward(m, dout);
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
     }
-    double t1 = now_us();
+    double t1 = now_us(), c1 = cpu_us();
     *loss_sum += sum;
+    *cpu = (c1 - c0) / (double)steps;
     return (t1 - t0) / (double)steps;
 }
 
@@ -318,24 +338,24 @@ static void bench_convs(const char *model, const builder *b, size_t B, gg_isa is
         // Calibrate one loop of forward + backward to ~CONV_SECONDS.
         size_t iters = 1;
         for (;;) {
-            double t0 = now_us();
+            double t0 = cpu_us();
             for (size_t it = 0; it < iters; it++) {
                 gg_conv_forward(isa, y, x, W, bp, scratch, &s, B);
                 gg_conv_backward(isa, dxp, 0, dW, dbp, dy, x, W, scratch, &s, B);
             }
-            if (now_us() - t0 > CONV_SECONDS * 1e6 || iters > (1u << 20))
+            if (cpu_us() - t0 > CONV_SECONDS * 1e6 || iters > (1u << 20))
                 break;
             iters *= 2;
         }
         double best_f = 1e30, best_b = 1e30;
         for (int rep = 0; rep < CONV_REPS; rep++) {
-            double t0 = now_us();
+            double t0 = cpu_us();
             for (size_t it = 0; it < iters; it++)
                 gg_conv_forward(isa, y, x, W, bp, scratch, &s, B);
-            double t1 = now_us();
+            double t1 = cpu_us();
             for (size_t it = 0; it < iters; it++)
                 gg_conv_backward(isa, dxp, 0, dW, dbp, dy, x, W, scratch, &s, B);
-            double t2 = now_us();
+            double t2 = cpu_us();
             if ((t1 - t0) / (double)iters < best_f)
                 best_f = (t1 - t0) / (double)iters;
             if ((t2 - t1) / (double)iters < best_b)
@@ -354,7 +374,7 @@ static void bench_convs(const char *model, const builder *b, size_t B, gg_isa is
         free(x), free(dx), free(y), free(dy), free(W), free(dW), free(bias), free(db);
         free(scratch);
     }
-    printf("gglab convsum %s: %.2f us/step in conv layers (fwd+bwd, timed alone), %.2f GFLOP/s\n",
+    printf("gglab convsum %s: %.2f us/step in conv layers (fwd+bwd, timed alone, CPU time), %.2f GFLOP/s\n",
            model, total_us, total_flop / (total_us * 1e3));
     fflush(stdout);
 }
@@ -393,15 +413,17 @@ static void bench(const workload *w, size_t reps, int steps_on, int convs_on)
             Y[k] = (float)(label > 9 ? 9 : label);
         }
         double loss_sum = 0.0;
-        double *t = xmalloc(reps * sizeof *t);
-        run_rep(m, o, X, Y, B, w->steps, &loss_sum);  // warm-up: caches, page faults, clocks
+        double *t = xmalloc(2 * reps * sizeof *t), *c = t + reps;
+        run_rep(m, o, X, Y, B, w->steps, &loss_sum, c);  // warm-up: caches, page faults, clocks
         for (size_t r = 0; r < reps; r++)
-            t[r] = run_rep(m, o, X, Y, B, w->steps, &loss_sum);
-        qsort(t, reps, sizeof *t, cmp_double);
-        const double min = t[0];
-        const double med = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+            t[r] = run_rep(m, o, X, Y, B, w->steps, &loss_sum, &c[r]);
+        double min, med, cmin, cmed;
+        min_median(t, reps, &min, &med);
+        min_median(c, reps, &cmin, &cmed);
         printf("gglab %s bs%zu sgd: min %.2f us/step, median %.2f us/step, %.2f GFLOP/s, isa %s\n",
                w->name, B, min, med, flops / (min * 1e3), gg_isa_name(gg_model_isa(m)));
+        printf("gglab %s bs%zu sgd cpu: min %.2f us/step, median %.2f us/step\n", w->name, B, cmin,
+               cmed);
         fflush(stdout);
         if (!(loss_sum == loss_sum))
             fprintf(stderr, "bench_cnn: %s: loss is NaN\n", w->name);

@@ -42,6 +42,15 @@ for line in io.lines(raw_path) do
     r.min = math.min(r.min, tonumber(mn))
     r.medians[#r.medians + 1] = tonumber(md)
   end
+  local cimpl, cname, cbatch, cmn, cmd = line:match("^(%S+) (%S+) bs(%d+) %a+ cpu: min ([%d.]+) us/step, median ([%d.]+) us/step")
+  if cimpl then
+    local r = steps[cimpl .. " " .. cname .. " " .. cbatch]
+    if r then
+      r.cpu_min = math.min(r.cpu_min or math.huge, tonumber(cmn))
+      r.cpu_medians = r.cpu_medians or {}
+      r.cpu_medians[#r.cpu_medians + 1] = tonumber(cmd)
+    end
+  end
   local mimpl, mname, np, nb, macs, fl = line:match(
     "^(%S+) (%S+) model: params (%d+), buffers (%d+), conv%+linear MACs/sample (%d+), FLOP/step (%d+)")
   if mimpl then
@@ -87,11 +96,15 @@ for line in io.lines(raw_path) do
 end
 
 -- the median of the rounds' medians
+local function median(m)
+  table.sort(m)
+  local n = #m
+  return n % 2 == 1 and m[(n + 1) // 2] or (m[n // 2] + m[n // 2 + 1]) / 2
+end
 for _, r in pairs(steps) do
-  table.sort(r.medians)
-  local m, n = r.medians, #r.medians
-  r.median = n % 2 == 1 and m[(n + 1) // 2] or (m[n // 2] + m[n // 2 + 1]) / 2
-  r.rounds = n
+  r.median = median(r.medians)
+  r.rounds = #r.medians
+  if r.cpu_medians then r.cpu_median = median(r.cpu_medians) end
 end
 
 -- the roof: the highest peak measured in this run (bench_peak runs more than once)
@@ -125,11 +138,12 @@ end
 if peak then add { workload = "peak", impl = "cpu", min = peak, median = peak, unit = "GFLOP/s" } end
 
 local f = assert(io.open(csv_path, "w"))
-f:write("workload,impl,variant,batch,min,median,unit,gflops,pct_peak,flop_per_byte,isa\n")
+f:write("workload,impl,variant,batch,min,median,unit,gflops,pct_peak,flop_per_byte,isa,cpu_min,cpu_median\n")
 local function num(x, fmt) return x and string.format(fmt or "%.6g", x) or "" end
 for _, r in ipairs(rows) do
   f:write(table.concat({ r.workload, r.impl, r.variant or "", num(r.batch, "%d"), num(r.min), num(r.median), r.unit,
-    num(r.gflops, "%.2f"), num(r.pct_peak, "%.1f"), num(r.flop_per_byte, "%.3f"), r.isa or "" }, ","), "\n")
+    num(r.gflops, "%.2f"), num(r.pct_peak, "%.1f"), num(r.flop_per_byte, "%.3f"), r.isa or "", num(r.cpu_min),
+    num(r.cpu_median) }, ","), "\n")
 end
 f:close()
 
@@ -144,6 +158,16 @@ local lines = {}
 local function out(s) lines[#lines + 1] = s end
 local function ratio(a, b) return (a and b) and string.format("%.1fx", a / b) or "-" end
 local function verdict(ok) return ok and "PASS" or "MISS" end
+-- the same step in CPU time (the benches' "cpu" lines): gglab min;median, the peers' mins,
+-- the ratios, and whether the ratio target holds in CPU time too (need: x libtorch)
+local function cpu_line(g, t, l, sc, need)
+  if not g or not g.cpu_min then return end
+  local function f(x) return x and x.cpu_min and string.format(sc == 1 and "%.1f" or "%.1f", x.cpu_min * sc) or "-" end
+  local tc, lc = t and t.cpu_min, l and l.cpu_min
+  out(string.format("%-34s %7.2f;%6.2f %14s %14s %6s %6s  %-30s %s", "  CPU time", g.cpu_min * sc, g.cpu_median * sc,
+    f(t), f(l), ratio(tc, g.cpu_min), ratio(lc, g.cpu_min), need and string.format("(cpu: >= %.2gx libtorch)", need) or "",
+    need and verdict(lc ~= nil and lc / g.cpu_min >= need) or ""))
+end
 
 out(string.format("%-34s %14s %14s %14s %14s  %-30s %s", "workload (min; median)", "gglab", "PyTorch", "libtorch",
   "ratios", "target", ""))
@@ -168,6 +192,7 @@ for _, w in ipairs(STEPS) do
       ratio(l and l.min, g.min), w[5], verdict(ok)))
     out(string.format("%-34s %14s", "", string.format("%.1f GFLOP/s%s", g.gflops,
       g.pct_peak and string.format(", %.0f%% of peak", g.pct_peak) or "")))
+    cpu_line(g, t, l, 1)
   end
 end
 -- the MLP steps against the base commit's build, measured alternately in this run
@@ -177,11 +202,16 @@ for _, w in ipairs(STEPS) do
   if g and b then
     if base_rows == 0 then
       out(string.format("MLP steps, this build vs the base build (%s), interleaved %d rounds:", base_desc or "?", g.rounds))
+      out(string.format("%-34s %14s %14s %14s", "", "this build", "base build", "difference"))
     end
     base_rows = base_rows + 1
     local d = 100 * (g.min / b.min - 1)
     out(string.format("%-34s %7.2f;%6.2f %7.2f;%6.2f %+13.1f%%  %-30s %s", "  " .. w[2] .. " (us)", g.min, g.median, b.min,
       b.median, d, "<= base (min)", verdict(g.min <= b.min)))
+    if g.cpu_min and b.cpu_min then
+      out(string.format("%-34s %7.2f;%6.2f %7.2f;%6.2f %+13.1f%%  %-30s %s", "    CPU time", g.cpu_min, g.cpu_median,
+        b.cpu_min, b.cpu_median, 100 * (g.cpu_min / b.cpu_min - 1), "(cpu: <= base)", verdict(g.cpu_min <= b.cpu_min)))
+    end
   end
 end
 
@@ -205,6 +235,7 @@ for _, w in ipairs(CNN) do
     out(string.format("%-34s %14s %14s %14s", "", string.format("%.1f GFLOP/s%s", g.gflops,
       g.pct_peak and string.format(", %.0f%% of peak", g.pct_peak) or ""),
       t and string.format("%.1f GFLOP/s", t.gflops or 0) or "", l and string.format("%.1f GFLOP/s", l.gflops or 0) or ""))
+    cpu_line(g, t, l, sc, w[3])
     -- the same model everywhere: parameter and buffer counts as each implementation printed them
     local gm = models["gglab " .. w[1]]
     local desc = {}
@@ -222,8 +253,10 @@ for _, w in ipairs(CNN) do
       g.rounds))
     local cs = get("convsum:" .. w[1], "gglab")
     if cs then
-      out(string.format("%-34s %.0f us/step (%.0f%% of gglab's step), %.1f GFLOP/s%s", "  conv layers timed alone",
-        cs.min, 100 * cs.min / g.min, cs.gflops, peak and string.format(", %.0f%% of peak", 100 * cs.gflops / peak) or ""))
+      local step = g.cpu_min or g.min
+      out(string.format("%-34s %.0f us/step of CPU time (%.0f%% of gglab's step in CPU time), %.1f GFLOP/s%s",
+        "  conv layers timed alone", cs.min, 100 * cs.min / step, cs.gflops,
+        peak and string.format(", %.0f%% of peak", 100 * cs.gflops / peak) or ""))
     end
   end
 end
@@ -234,6 +267,7 @@ for _, r in ipairs(rows) do
     if nconv == 0 then
       out(string.format("%-46s %9s %9s %9s %8s  (each conv layer alone, fwd + bwd)", "conv layer (shape, batch, count)",
         "fwd us", "bwd us", "GFLOP/s", "% peak"))
+      out("  (CPU time, best of 7 loops, hot caches; GFLOP/s counts forward, dW and dx where the model needs it)")
     end
     nconv = nconv + 1
     out(string.format("  %-44s %9.1f %9.1f %9.1f %8s", string.format("%s.%s %s bs%d x%d", r.model, r.layer, r.variant,
