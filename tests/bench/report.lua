@@ -4,7 +4,7 @@
 -- error (a benchmark is a measurement); a missing gglab figure is, and so is a CNN whose
 -- parameter count differs between gglab and a peer (not the same model).
 --
--- A step workload measured in several rounds (run.sh's A B A B interleaving) becomes one
+-- A step workload measured in several rounds (run.sh's interleaving) becomes one
 -- row: min = the least of the rounds' mins, median = the median of their medians.
 --
 -- bench.csv columns: workload, impl (gglab, gglab_base: the BENCH_BASE commit's build,
@@ -13,9 +13,11 @@
 -- kB, GFLOP/s), gflops (at the min), pct_peak, flop_per_byte (the roofline's x: matmul
 -- FLOPs per step over an estimate of the bytes a step moves: every parameter read twice and
 -- its gradient written and read, the optimizer's state read and written, each activation
--- written and read twice; MLPs only), isa. Conv layers are rows "conv:<model>.<layer>"
--- (min = forward + backward of that layer alone, us/call) and "convsum:<model>" (the sum
--- over the model's conv layers, us/step).
+-- written and read twice; MLPs only), isa, cpu_min and cpu_median (the step in the process's
+-- CPU time, which leaves out the time other processes held the core on a loaded machine;
+-- the table prints a CPU-time line and verdict under each step). Conv layers are rows
+-- "conv:<model>.<layer>" (min = forward + backward of that layer alone, us/call) and
+-- "convsum:<model>" (the sum over the model's conv layers, us/step).
 local raw_path, csv_path = arg[1], arg[2]
 assert(raw_path and csv_path, "usage: report.lua RAW CSV")
 
