@@ -171,13 +171,41 @@ sanitize: test-deps $(SAN)/tests-all
 
 # make bench (docs/performance.md): gglab, PyTorch and libtorch side by side in one run;
 # build/bench/bench.csv and a table of issue 11's targets. make bench-docs then copies
-# the CSV to docs/bench.csv and redraws docs/performance.svg from it.
-BENCH_BINS := $(BUILD)/tests/bench_step $(BUILD)/bench/bench_peak $(BUILD)/bench/peak_rss
+# the CSV to docs/bench.csv and redraws docs/performance.svg from it. bench-deps installs
+# OpenBLAS (as root; a loud note otherwise): Debian's torch runs on libblas.so.3, which is
+# the slow reference BLAS without it (platform.md). BENCH_BASE=<commit> (default in
+# tests/bench/run.sh; empty: none) builds that commit's bench_step too, for old-vs-new MLP
+# figures in the same run.
+BENCH_BINS := $(BUILD)/tests/bench_step $(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_peak \
+              $(BUILD)/bench/peak_rss
+BENCH_PKGS := libopenblas0-serial
 LIBTORCH_INC := /usr/include/torch/csrc/api/include
-bench: all $(BENCH_BINS) bench-libtorch
+bench: all $(BENCH_BINS) bench-libtorch bench-deps
 	@sh tests/bench/run.sh $(BUILD)
 
+bench-deps:
+	@missing=""; for p in $(BENCH_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "gglab: NOTE: the PyTorch/libtorch peers will run on the slow reference BLAS (not root; missing:$$missing)"; \
+	    echo "gglab: install it with: sudo apt-get install -y$$missing"; exit 0; \
+	  fi; \
+	  echo "gglab: installing$$missing (the peers' BLAS)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
+	    apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null; } || \
+	  echo "gglab: NOTE: apt-get install$$missing failed: the peers run on the reference BLAS"; \
+	fi
+
 $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
+# Benches over the core library (the others in tests/bench are standalone programs).
+$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
@@ -186,13 +214,13 @@ $(BUILD)/bench/%: tests/bench/%.c Makefile
 	$(say) CC $@
 	$(Q)$(CC) -std=c11 $(WARN) -O2 $< -o $@
 
-# The libtorch peer, only when Debian's libtorch-dev is installed (a note otherwise).
-.PHONY: bench-libtorch bench-docs
+# The libtorch peers, only when Debian's libtorch-dev is installed (a note otherwise).
+.PHONY: bench-libtorch bench-docs bench-deps
 bench-libtorch:
 	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
-	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch; \
+	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch; \
 	else echo "gglab: libtorch-dev not installed: the bench has no libtorch column"; fi
-$(BUILD)/bench/bench_libtorch: tests/bench/bench_libtorch.cpp Makefile
+$(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
 	@mkdir -p $(@D)
 	$(say) CXX $@
 	$(Q)$(CXX) -std=c++17 -O2 -w -I$(LIBTORCH_INC) $< -o $@ -ltorch -ltorch_cpu -lc10

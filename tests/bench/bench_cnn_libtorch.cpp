@@ -13,6 +13,7 @@
 // Prints per workload
 //   libtorch <name> model: params P, buffers U, conv+linear MACs/sample M, FLOP/step F
 //   libtorch <name> bs<B> sgd: min X us/step, median Y us/step
+//   libtorch <name> bs<B> sgd cpu: min X us/step, median Y us/step  (the process's CPU time)
 // (F = 3 * 2 * B * M: forward 2*MACs, backward twice that, conv and Linear layers only.)
 // Usage: bench_cnn_libtorch [reps] (default 7)
 #include <torch/torch.h>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 namespace nn = torch::nn;
@@ -30,6 +32,21 @@ static double now_us()
     return std::chrono::duration<double, std::micro>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+// the process's CPU time in microseconds, all threads (not the time other processes took the core)
+static double cpu_us()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
+static void min_median(std::vector<double> &t, double *min, double *med)
+{
+    std::sort(t.begin(), t.end());
+    *min = t[0];
+    *med = t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]);
 }
 
 static nn::Conv2d conv(int64_t cin, int64_t cout, int64_t k, int64_t stride, int64_t pad, bool bias)
@@ -143,7 +160,7 @@ static void bench(const Workload &w, int reps)
     const int64_t macs = w.macs(), flops = 3 * 2 * w.batch * macs;
     std::printf("libtorch %s model: params %lld, buffers %lld, conv+linear MACs/sample %lld, FLOP/step %lld\n",
                 w.name, (long long)nparams, (long long)nbuffers, (long long)macs, (long long)flops);
-    std::vector<double> t;
+    std::vector<double> t, c;
     for (int r = 0; r <= reps; r++) {
         {
             torch::NoGradGuard ng;
@@ -155,7 +172,7 @@ static void bench(const Workload &w, int reps)
                 bs[i].copy_(init_b[i]);
         }
         torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(w.lr).momentum(0.9));
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int64_t s = 0; s < w.steps; s++) {
             auto xb = X.narrow(0, s * w.batch, w.batch);
             auto yb = Y.narrow(0, s * w.batch, w.batch);
@@ -164,14 +181,19 @@ static void bench(const Workload &w, int reps)
             loss.backward();
             opt.step();
         }
-        double us = (now_us() - t0) / (double)w.steps;
-        if (r)  // rep 0 is the warm-up
+        double us = (now_us() - t0) / (double)w.steps, cus = (cpu_us() - c0) / (double)w.steps;
+        if (r) {  // rep 0 is the warm-up
             t.push_back(us);
+            c.push_back(cus);
+        }
     }
-    std::sort(t.begin(), t.end());
-    double med = t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]);
+    double min, med, cmin, cmed;
+    min_median(t, &min, &med);
+    min_median(c, &cmin, &cmed);
     std::printf("libtorch %s bs%lld sgd: min %.2f us/step, median %.2f us/step\n", w.name,
-                (long long)w.batch, t[0], med);
+                (long long)w.batch, min, med);
+    std::printf("libtorch %s bs%lld sgd cpu: min %.2f us/step, median %.2f us/step\n", w.name,
+                (long long)w.batch, cmin, cmed);
     std::fflush(stdout);
 }
 

@@ -13,6 +13,7 @@ labels (each rep uses every batch once); every rep restarts from the same initia
 parameters and BatchNorm buffers with a new optimizer; one warm-up rep. Prints per workload
   torch <name> model: params P, buffers U, conv+linear MACs/sample M, FLOP/step F
   torch <name> bs<B> sgd: min X us/step, median Y us/step, Z GFLOP/s
+  torch <name> bs<B> sgd cpu: min X us/step, median Y us/step   (the process's CPU time, all threads)
 FLOP/step counts conv and Linear layers only: forward 2*MACs, backward twice the forward
 (dx and dW), so F = 3 * 2 * B * M, even where no dx is computed (the first conv); GFLOP/s
 at the min. BatchNorm, ReLU, pooling, the loss and SGD are not counted.
@@ -106,7 +107,7 @@ def bench(name, make, shape, batch, steps, lr, reps):
     def rep():
         model.load_state_dict(state)
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for s in range(steps):
             xb = X[s * batch:(s + 1) * batch]
             yb = Y[s * batch:(s + 1) * batch]
@@ -114,12 +115,16 @@ def bench(name, make, shape, batch, steps, lr, reps):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
-        return (time.perf_counter() - t0) * 1e6 / steps
+        t1, c1 = time.perf_counter(), time.process_time()
+        return (t1 - t0) * 1e6 / steps, (c1 - c0) * 1e6 / steps
 
     rep()  # warm-up
-    t = sorted(rep() for _ in range(reps))
+    tc = [rep() for _ in range(reps)]
+    t, c = sorted(x[0] for x in tc), sorted(x[1] for x in tc)
     print(f"torch {name} bs{batch} sgd: min {t[0]:.2f} us/step, "
           f"median {statistics.median(t):.2f} us/step, {flops / (t[0] * 1e3):.2f} GFLOP/s",
+          flush=True)
+    print(f"torch {name} bs{batch} sgd cpu: min {c[0]:.2f} us/step, median {statistics.median(c):.2f} us/step",
           flush=True)
 
 

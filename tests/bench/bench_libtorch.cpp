@@ -4,6 +4,7 @@
 // Per workload: fresh batches walked sequentially (each rep uses every row once), every rep
 // from the same initial parameters and a new optimizer, one warm-up rep; prints
 //   libtorch <name> bs<B> <opt>: min X us/step, median Y us/step
+//   libtorch <name> bs<B> <opt> cpu: min X us/step, median Y us/step  (the process's CPU time)
 // Then the sweep: 100 runs x 100 steps of the seed MLP (Adam, lrs log-spaced, fresh data
 // per run), as a plain loop reading each step's loss as a logging loop would:
 //   libtorch sweep_seed100: min X s, median Y s
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 static double now_us()
@@ -22,6 +24,21 @@ static double now_us()
     return std::chrono::duration<double, std::micro>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+// the process's CPU time in microseconds, all threads (not the time other processes took the core)
+static double cpu_us()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
+static void min_median(std::vector<double> &t, double *min, double *med)
+{
+    std::sort(t.begin(), t.end());
+    *min = t[0];
+    *med = t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]);
 }
 
 static torch::nn::Sequential make_mlp(const std::vector<int64_t> &sizes)
@@ -53,7 +70,7 @@ static void bench(const Workload &w, int reps)
     std::vector<torch::Tensor> init;
     for (auto &p : model->parameters())
         init.push_back(p.detach().clone());
-    std::vector<double> t;
+    std::vector<double> t, c;
     for (int r = 0; r <= reps; r++) {
         {
             torch::NoGradGuard ng;
@@ -67,7 +84,7 @@ static void bench(const Workload &w, int reps)
         else
             opt = std::make_unique<torch::optim::SGD>(model->parameters(),
                                                        torch::optim::SGDOptions(0.01).momentum(0.9));
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int64_t s = 0; s < w.steps; s++) {
             auto xb = X.narrow(0, s * w.batch, w.batch);
             auto yb = Y.narrow(0, s * w.batch, w.batch);
@@ -76,14 +93,19 @@ static void bench(const Workload &w, int reps)
             loss.backward();
             opt->step();
         }
-        double us = (now_us() - t0) / (double)w.steps;
-        if (r)  // rep 0 is the warm-up
+        double us = (now_us() - t0) / (double)w.steps, cus = (cpu_us() - c0) / (double)w.steps;
+        if (r) {  // rep 0 is the warm-up
             t.push_back(us);
+            c.push_back(cus);
+        }
     }
-    std::sort(t.begin(), t.end());
-    double med = t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]);
+    double min, med, cmin, cmed;
+    min_median(t, &min, &med);
+    min_median(c, &cmin, &cmed);
     std::printf("libtorch %s bs%lld %s: min %.2f us/step, median %.2f us/step\n", w.name,
-                (long long)w.batch, w.adam ? "adam" : "sgd", t[0], med);
+                (long long)w.batch, w.adam ? "adam" : "sgd", min, med);
+    std::printf("libtorch %s bs%lld %s cpu: min %.2f us/step, median %.2f us/step\n", w.name,
+                (long long)w.batch, w.adam ? "adam" : "sgd", cmin, cmed);
     std::fflush(stdout);
 }
 

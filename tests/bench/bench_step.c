@@ -14,8 +14,11 @@
  *
  * Usage: bench_step [reps [steps]]   (default 7 reps; 2000 steps for the small workloads,
  * fewer for the large ones so the pool stays under 100 MB; steps scales them all).
- * Output, one line per workload (isa: the Linear kernel path, GGLAB_ISA):
+ * Output, two lines per workload (isa: the Linear kernel path, GGLAB_ISA):
  *   gglab <name> bs<B> <opt>: min X us/step, median Y us/step, Z GFLOP/s, isa <name>
+ *   gglab <name> bs<B> <opt> cpu: min X us/step, median Y us/step
+ * the first in wall-clock time, the second in the process's CPU time (CLOCK_PROCESS_CPUTIME_ID:
+ * without the time other processes took the core away on a loaded machine).
  * GFLOP/s is at the min and counts matmul FLOPs only: forward 2*B*sum(in*out) and backward
  * twice that (dW and dx, counted even for the first layer, which has no dx). */
 #define _POSIX_C_SOURCE 200809L
@@ -75,10 +78,26 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
 }
 
+/* The process's CPU time in microseconds. */
+static double cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Sorts t[0..n) and gives its min and median. */
+static void min_median(double *t, size_t n, double *min, double *med)
+{
+    qsort(t, n, sizeof *t, cmp_double);
+    *min = t[0];
+    *med = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
 static void die(const char *what, const gg_err *err)
@@ -88,9 +107,9 @@ static void die(const char *what, const gg_err *err)
 }
 
 /* One timed rep: from the initial parameters, steps optimizer steps over pool rows
- * [0, steps*B). Returns us/step. */
+ * [0, steps*B). Returns us/step in wall time, and in CPU time in *cpu. */
 static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, size_t B,
-                      size_t steps, double *loss_sum)
+                      size_t steps, double *loss_sum, double *cpu)
 {
     const size_t in = gg_model_in(m), out = gg_model_out(m);
     gg_rng rng;
@@ -98,7 +117,7 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
     gg_model_init_default(m, &rng);
     gg_optim_reset(o);
     double sum = 0.0;
-    double t0 = now_us();
+    double c0 = cpu_us(), t0 = now_us();
     for (size_t s = 0; s < steps; s++) {
         gg_model_zero_grad(m);
         memcpy(gg_model_input(m, B), X + s * B * in, B * in * sizeof(float));
@@ -109,8 +128,9 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
         gg_model_backward(m, dout);
         gg_optim_step(o, gg_model_params(m), gg_model_grads(m));
     }
-    double t1 = now_us();
+    double t1 = now_us(), c1 = cpu_us();
     *loss_sum += sum;
+    *cpu = (c1 - c0) / (double)steps;
     return (t1 - t0) / (double)steps;
 }
 
@@ -175,20 +195,22 @@ static void bench(const workload *w, size_t reps, size_t steps_arg)
     const double flops = 3.0 * flops_fwd; // forward + backward (2x forward)
 
     double loss_sum = 0.0;
-    double *t = malloc(reps * sizeof *t);
+    double *t = malloc(2 * reps * sizeof *t), *c = t + reps;
     if (!t) {
         fprintf(stderr, "bench_step: out of memory\n");
         exit(1);
     }
-    run_rep(m, o, X, Y, B, steps, &loss_sum); // warm-up: caches, page faults, CPU clocks
+    run_rep(m, o, X, Y, B, steps, &loss_sum, c); // warm-up: caches, page faults, CPU clocks
     for (size_t r = 0; r < reps; r++)
-        t[r] = run_rep(m, o, X, Y, B, steps, &loss_sum);
-    qsort(t, reps, sizeof *t, cmp_double);
-    double min = t[0];
-    double med = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+        t[r] = run_rep(m, o, X, Y, B, steps, &loss_sum, &c[r]);
+    double min, med, cmin, cmed;
+    min_median(t, reps, &min, &med);
+    min_median(c, reps, &cmin, &cmed);
     printf("gglab %s bs%zu %s: min %.2f us/step, median %.2f us/step, %.2f GFLOP/s, isa %s\n",
            w->name, B, w->adam ? "adam" : "sgd", min, med, flops / (min * 1e3),
            gg_isa_name(gg_model_isa(m)));
+    printf("gglab %s bs%zu %s cpu: min %.2f us/step, median %.2f us/step\n", w->name, B,
+           w->adam ? "adam" : "sgd", cmin, cmed);
     fflush(stdout);
     if (!(loss_sum == loss_sum))
         fprintf(stderr, "bench_step: %s: loss is NaN\n", w->name);

@@ -6,6 +6,7 @@ larger MLPs), on fresh batches sliced sequentially from a pool (each rep uses ev
 once); every rep restarts from the same initial parameters with a new optimizer; one
 warm-up rep. Prints per workload:
   torch <name> bs<B> <opt>: min X us/step, median Y us/step, Z GFLOP/s
+  torch <name> bs<B> <opt> cpu: min X us/step, median Y us/step   (the process's CPU time, all threads)
 GFLOP/s as in bench_step.c: matmul FLOPs only, forward 2*B*sum(in*out), backward twice that.
 
 Then the sweep of tests/bench/sweep_seed100.lua: 100 runs (10 lrs log-spaced in
@@ -60,7 +61,7 @@ def bench(name, sizes, batch, steps, kind, reps):
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         else:
             opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for s in range(steps):
             xb = X[s * batch:(s + 1) * batch]
             yb = Y[s * batch:(s + 1) * batch]
@@ -68,12 +69,16 @@ def bench(name, sizes, batch, steps, kind, reps):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
-        return (time.perf_counter() - t0) * 1e6 / steps
+        t1, c1 = time.perf_counter(), time.process_time()
+        return (t1 - t0) * 1e6 / steps, (c1 - c0) * 1e6 / steps
 
     rep()  # warm-up
-    t = sorted(rep() for _ in range(reps))
+    tc = [rep() for _ in range(reps)]
+    t, c = sorted(x[0] for x in tc), sorted(x[1] for x in tc)
     print(f"torch {name} bs{batch} {kind}: min {t[0]:.2f} us/step, "
           f"median {statistics.median(t):.2f} us/step, {flops / (t[0] * 1e3):.2f} GFLOP/s",
+          flush=True)
+    print(f"torch {name} bs{batch} {kind} cpu: min {c[0]:.2f} us/step, median {statistics.median(c):.2f} us/step",
           flush=True)
 
 
