@@ -112,7 +112,7 @@ Sym.__add, Sym.__sub, Sym.__mul, Sym.__div, Sym.__pow =
   binop("add"), binop("sub"), binop("mul"), binop("div"), binop("pow")
 
 function Sym.__unm(a)
-  return call(2, function() return wrap(a.b, node(a.b, "gg.op.neg", { kind = "neg" }, a)) end)
+  return (call(2, function() return wrap(a.b, node(a.b, "gg.op.neg", { kind = "neg" }, a)) end))
 end
 
 function Sym.__tostring(x)
@@ -139,7 +139,7 @@ local function unary(name, kind, extra)
   return function(x, ...)
     local spec = { kind = kind }
     if extra then extra(spec, ...) end
-    return call(2, function() return wrap(x.b, node(x.b, "gglab.Sym:" .. name, spec, x)) end)
+    return (call(2, function() return wrap(x.b, node(x.b, "gglab.Sym:" .. name, spec, x)) end))
   end
 end
 
@@ -177,16 +177,16 @@ function Sym.transpose(x, d0, d1)
       describe(d0), describe(d1), n), 2)
   end
   dims[a + 1], dims[c + 1] = c, a
-  return call(2, function() return wrap(x.b, node(x.b, "gglab.Sym:transpose", { kind = "permute", dims = dims }, x)) end)
+  return (call(2, function() return wrap(x.b, node(x.b, "gglab.Sym:transpose", { kind = "permute", dims = dims }, x)) end))
 end
 Sym.slice = unary("slice", "slice", function(s, dim, start, stop, step)
   s.dim, s.start, s.stop, s.step = dim, start, stop, step
 end)
 function Sym.matmul(a, b)
-  return call(2, function() return binary("matmul", a, b, 0) end)
+  return (call(2, function() return binary("matmul", a, b, 0) end))
 end
-function Sym.maximum(a, b) return call(2, function() return binary("maximum", a, b, 0) end) end
-function Sym.minimum(a, b) return call(2, function() return binary("minimum", a, b, 0) end) end
+function Sym.maximum(a, b) return (call(2, function() return binary("maximum", a, b, 0) end)) end
+function Sym.minimum(a, b) return (call(2, function() return binary("minimum", a, b, 0) end)) end
 
 -- gg.op: the same operations as functions (gg.op.matmul(a, b), gg.op.concat({a, b}, 1), ...).
 local op = {}
@@ -211,7 +211,7 @@ function op.concat(list, dim)
     error("gg.op.concat: expected a list of symbolic tensors, got " .. describe(list), 2)
   end
   local b = list[1].b
-  return call(2, function() return wrap(b, node(b, "gg.op.concat", { kind = "concat", dim = dim or 0 }, table.unpack(list))) end)
+  return (call(2, function() return wrap(b, node(b, "gg.op.concat", { kind = "concat", dim = dim or 0 }, table.unpack(list))) end))
 end
 function op.where(cond, a, b)
   if not is_sym(cond) then error("gg.op.where: cond must be a symbolic tensor, got " .. describe(cond), 2) end
@@ -222,16 +222,19 @@ function op.where(cond, a, b)
     error("gg.op.where: operands must be symbolic tensors or numbers, got " .. describe(v), 3)
   end
   local A, B = operand(a), operand(b)
-  return call(2, function() return wrap(bld, node(bld, "gg.op.where", { kind = "where" }, cond, A, B)) end)
+  return (call(2, function() return wrap(bld, node(bld, "gg.op.where", { kind = "where" }, cond, A, B)) end))
 end
 
 -- ---- applying specs ----
 
 local apply
 
--- A list of specs (or Models), applied in order.
-local function apply_list(list, x, where, first)
-  for i, s in ipairs(list) do x = apply(s, x, where, (first or 0) + i) end
+-- The position of entry i of a list whose own position is path ("6", "6.2", ...).
+local function at(path, i) return path and (path .. "." .. i) or tostring(i) end
+
+-- A list of specs (or Models), applied in order; path: the list's position, nil at the top.
+local function apply_list(list, x, where, path)
+  for i, s in ipairs(list) do x = apply(s, x, where, at(path, i)) end
   return x
 end
 
@@ -239,24 +242,40 @@ end
 -- structure is copied; the new model is initialised afresh).
 M.model_specs = setmetatable({}, { __mode = "k" })
 
---[[ apply(spec, x, where, pos) -> Sym: spec applied to the Sym x. where names the API call
-  for messages ("gg.nn.sequential"), pos the spec's position in its list. ]]
-function apply(spec, x, where, pos)
-  local name = where .. (pos and (": layer " .. pos) or "")
+local function quote(s) return (s:gsub("%p", "%%%0")) end
+
+-- Errors from inside a custom layer keep the user's file:line (an op's line); a custom
+-- layer's name is added.
+local function in_custom(spec, name, f, ...)
+  local ok, r = pcall(f, ...)
+  if ok then return r end
+  local msg = tostring(r)
+  if spec.name and not msg:find("custom layer '", 1, true) then
+    msg = msg:gsub("^(.-: )", "%1custom layer '" .. spec.name .. "': ", 1)
+  end
+  error(msg, 0)
+end
+
+--[[ apply(spec, x, where, path) -> Sym: spec applied to the Sym x. where names the API call
+  for messages ("gg.nn.sequential"), path the spec's position in the user's lists: "3" for
+  the third layer, "6.2" for the second layer inside the sixth (a residual or block). Errors
+  name that position ("gg.nn.sequential: layer 6.2: conv2d expects 8 input channels ..."). ]]
+function apply(spec, x, where, path)
+  local name = where .. (path and (": layer " .. path) or "")
   if type(spec) == "userdata" and M.model_specs[spec] then
-    return apply_list(M.model_specs[spec], x, where)
+    return apply_list(M.model_specs[spec], x, where, path)
   end
   if type(spec) ~= "table" then
     error(string.format("%s must be a layer (gg.nn.linear(...), gg.nn.relu(), ...), got %s", name,
       describe(spec)), 0)
   end
   local kind = spec.kind
-  if kind == nil and #spec > 0 then return apply_list(spec, x, where) end
-  if kind == "sequential" then return apply_list(spec.layers, x, where) end
+  if kind == nil and #spec > 0 then return apply_list(spec, x, where, path) end
+  if kind == "sequential" then return apply_list(spec.layers, x, where, path) end
   if kind == "residual" then
-    local y = apply_list(spec.body, x, where)
+    local y = apply_list(spec.body, x, where, path)
     local s = x
-    if spec.projection then s = apply_list(spec.projection, x, where) end
+    if spec.projection then s = apply_list(spec.projection, x, where, path and (path .. ".projection") or "projection") end
     local ys, ss = y:shape(), s:shape()
     if table.concat(ys, ",") ~= table.concat(ss, ",") then
       local function show(t)
@@ -264,12 +283,12 @@ function apply(spec, x, where, pos)
         for i, d in ipairs(t) do o[i] = d == -1 and "B" or tostring(d) end
         return "(" .. table.concat(o, ", ") .. ")"
       end
-      error(string.format("%s: residual: the layers give %s but the shortcut %s; %s", where, show(ys),
+      error(string.format("%s: residual: the layers give %s but the shortcut %s; %s", name, show(ys),
         show(ss), spec.projection and "make the projection match" or
         "add projection = {...} (e.g. a 1x1 conv or a linear) to map the input"), 0)
     end
     local out = wrap(x.b, node(x.b, where, { kind = "add" }, y, s))
-    if spec.activation then out = apply(spec.activation, out, where) end
+    if spec.activation then out = apply(spec.activation, out, where, path and (path .. ".activation")) end
     return out
   end
   if kind == "custom" then
@@ -277,23 +296,28 @@ function apply(spec, x, where, pos)
       param = function(p) return wrap(x.b, M.param(x.b, p, 3)) end,
       const = function(shape, values) return wrap(x.b, x.b:const(shape, values)) end,
     }
-    local y = spec.fn(x, ctx)
+    local y = in_custom(spec, name, spec.fn, x, ctx)
     if not is_sym(y) or y.b ~= x.b then
       error(string.format("%s: custom layer%s must return a symbolic tensor, got %s", name,
         spec.name and (" '" .. spec.name .. "'") or "", describe(y)), 0)
     end
     return y
   end
-  -- A built-in layer: parse errors name the spec's position, core errors the node.
+  -- A built-in layer: errors name the spec's position in the user's lists.
   local copy = {}
   for k, v in pairs(spec) do copy[k] = v end
   copy._where = where
   local ok, r = pcall(x.b.layer, x.b, copy, x.node)
   if not ok then
     local msg = strip(r)
-    -- Option errors come as "<where>: <option problem>" (the spec itself); add the position.
-    if pos and not msg:find("^" .. where:gsub("%p", "%%%0") .. ": layer %d+:") then
-      msg = msg:gsub("^" .. where:gsub("%p", "%%%0"), name, 1)
+    if path then
+      -- The core's "layer N: " counts graph nodes; the user knows the spec's position.
+      local rest = msg:match("^" .. quote(where) .. ": layer %d+: (.*)$")
+      if rest then
+        msg = name .. ": " .. rest
+      else  -- option errors come as "<where>: <problem>"
+        msg = msg:gsub("^" .. quote(where), name, 1)
+      end
     end
     error(msg, 0)
   end
@@ -307,7 +331,7 @@ function M.Spec.__call(spec, x, ...)
     error("a layer can be applied to a symbolic tensor only (inside gg.nn.custom or a loss), got "
       .. describe(x), 2)
   end
-  return call(2, apply, spec, x, "gg.nn." .. tostring(spec.kind))
+  return (call(2, apply, spec, x, "gg.nn." .. tostring(spec.kind)))
 end
 
 --[[ M.param(b, {shape = {...}, init = ..., requires_grad = true}) -> node ]]

@@ -441,7 +441,14 @@ function M.sequential(layers, opts)
     end
     return b:compile(x.node, { seed = opts.seed, rng = opts.rng, init = opts.init, where = f })
   end)
-  if not ok then error((tostring(model):gsub("^[^:\n]*:%d+: ", "")), 2) end
+  if not ok then
+    local msg = tostring(model)
+    local file = msg:match("^([^:\n]*):%d+: ")
+    if file and not file:find("gglab/", 1, true) and file ~= "[C]" then
+      error(msg, 0)  -- raised in the user's own code (a custom layer's op): keep its line
+    end
+    error((msg:gsub("^[^:\n]*:%d+: ", "")), 2)
+  end
   local copy = {}
   for i = 1, n do copy[i] = layers[i] end
   copy.input = shape

@@ -152,7 +152,7 @@ end, "gg.nn.sequential: layer 3: linear expects 100 inputs but the previous laye
 raises("residual shape mismatch", function()
   line = here() gg.nn.sequential({ gg.nn.conv2d(1, 4, 3, { padding = 1 }),
     gg.nn.residual { gg.nn.conv2d(4, 8, 3, { padding = 1 }) } }, { input = { 1, 8, 8 } })
-end, "gg.nn.sequential: residual: the layers give (B, 8, 8, 8) but the shortcut (B, 4, 8, 8); add projection = {...}")
+end, "gg.nn.sequential: layer 2: residual: the layers give (B, 8, 8, 8) but the shortcut (B, 4, 8, 8); add projection = {...}")
 raises("residual projection mismatch", function()
   line = here() gg.nn.sequential({ gg.nn.conv2d(1, 4, 3, { padding = 1 }),
     gg.nn.residual { gg.nn.conv2d(4, 8, 3, { padding = 1 }), projection = { gg.nn.conv2d(4, 8, 1, { stride = 2 }) } } },
@@ -195,7 +195,8 @@ raises("custom op: concat out of range", function()
   line = here() gg.nn.sequential({ gg.nn.custom(function(x) return gg.op.concat({ x, x }, 9) end) }, { input = { 1, 8, 8 } })
 end, "gg.op.concat: layer 1: concat dim 9 is out of range for a 4-d input")
 raises("custom op: a parameter that does not broadcast", function()
-  line = here() gg.nn.sequential({ gg.nn.conv2d(1, 4, 3), gg.nn.custom(function(x, nn)
+  -- the error points at the op's own line inside the custom layer
+  line = here() + 1 gg.nn.sequential({ gg.nn.conv2d(1, 4, 3), gg.nn.custom(function(x, nn)
     return x * nn.param { shape = { 5 } } end) }, { input = { 1, 8, 8 } })
 end, "gg.op.mul: layer 2: mul cannot broadcast (B, 4, 6, 6) with (5)")
 raises("custom layer returning a number", function()
