@@ -560,7 +560,10 @@ function M.text(report)
   local n = #report.seeds
   local parts = {}
   for _, k in ipairs(util.sorted_keys(report.point)) do
-    if k ~= "seed" then parts[#parts + 1] = k .. "=" .. util.describe(report.point[k]):gsub('^"(.*)"$', "%1") end
+    local v = report.point[k]
+    if k ~= "seed" then
+      parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v) or (util.describe(v):gsub('^"(.*)"$', "%1")))
+    end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")
   L[#L + 1] = string.format("unchanged over %d seeds: outcome (median) %s; %s", n,
