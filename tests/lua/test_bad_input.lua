@@ -163,7 +163,9 @@ for _, case in ipairs {
   local got = err_of(case[1])
   local dt = gg.clock() - t0
   T.ok(case[2] .. " <- " .. tostring(got), got ~= nil and got:find(case[2], 1, true) ~= nil)
-  T.ok(case[2] .. ": at once (" .. string.format("%.3f", dt) .. " s)", dt < 2)
+  -- "before allocating" is what the message proves (the size check); the time is printed
+  -- only: make test asserts nothing that depends on the machine's speed.
+  print(string.format("# %.3f s: %s", dt, case[2]:sub(1, 60)))
 end
 
 -- ---- experiment scripts through the CLI: file, line, what, expected ----
