@@ -67,20 +67,18 @@ static void axpb(float *y, const float *x, float a, float b, size_t n)
 
 /* ---- BatchNorm ---- */
 
-/* Every channel's sums are one sequential chain (norm.h); channels are processed in
- * blocks only so that chains overlap (a chain of dependent double additions runs at one
- * addition per latency, ~4 cycles), which leaves each result as it is one at a time:
- * - S > 1: 4 channels (scalar code, 4 chains over 4 contiguous planes), then singles;
- * - S = 1: up to BN_COLS channels, vectorised over the channel index (x[b, c0..] is a
- *   contiguous row), one accumulator per channel on the stack. */
-enum { BN_COLS = 64 };
+/* S = 1: every channel's sums are one sequential chain over b (norm.h); up to BN_COLS
+ * channels run side by side, vectorised over the channel index (x[b, c0..] is a contiguous
+ * row), one accumulator per channel on the stack: each result is as it is alone.
+ * S > 1: one channel at a time, its sums in BN_LANES lanes (norm.h), the lanes a vector
+ * of doubles (two AVX-512 registers per sum, four AVX2 or eight SSE2 ones: enough
+ * independent additions to hide their latency). */
+enum { BN_COLS = 64, BN_LANES = 16 };
 
 /* Channel-block size at c0. */
 static size_t bn_block(size_t c0, size_t C, size_t S)
 {
-    if (S == 1)
-        return at_most(C - c0, BN_COLS);
-    return C - c0 >= 4 ? 4 : 1;
+    return S == 1 ? at_most(C - c0, BN_COLS) : 1;
 }
 
 GG_KERNEL
@@ -110,6 +108,100 @@ static void bwd_row(double *restrict s, double *restrict dp, const float *restri
     }
 }
 
+/* The lanes combined by halving: a[j] += a[j + h] for h = 8, 4, 2, 1 (norm.h). */
+static double lanes_total(double a[BN_LANES])
+{
+    for (size_t h = BN_LANES / 2; h >= 1; h /= 2)
+        for (size_t j = 0; j < h; j++)
+            a[j] += a[j + h];
+    return a[0];
+}
+
+/* The last r < BN_LANES values of a plane, p[0..r), copied into t[0..r), zeros after
+ * (the lane loops then read BN_LANES values and add -0.0, the exact identity, in the
+ * lanes past r). */
+static void lanes_tail(float t[BN_LANES], const float *p, size_t r)
+{
+    memset(t, 0, BN_LANES * sizeof *t);
+    memcpy(t, p, r * sizeof *t);
+}
+
+/* Sum of one channel's B planes of S values, consecutive planes stride apart, in the
+ * lanes of norm.h. */
+GG_KERNEL
+static double chan_sum(const float *x, size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++)
+                a[j] += (double)p[i + j];
+        if (r) {
+            float t[BN_LANES];
+            lanes_tail(t, p + full, r);
+            for (size_t j = 0; j < BN_LANES; j++)
+                a[j] += j < r ? (double)t[j] : -0.0;
+        }
+    }
+    return lanes_total(a);
+}
+
+/* Sum of the float squares (x - m)^2 over one channel, in double, in its lanes. */
+GG_KERNEL
+static double chan_sqdev(const float *x, float m, size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                float d = p[i + j] - m;
+                a[j] += (double)(d * d);
+            }
+        if (r) {
+            float t[BN_LANES];
+            lanes_tail(t, p + full, r);
+            for (size_t j = 0; j < BN_LANES; j++) {
+                float d = t[j] - m;
+                a[j] += j < r ? (double)(d * d) : -0.0;
+            }
+        }
+    }
+    return lanes_total(a);
+}
+
+/* The backward's sums over one channel, in its lanes: *sum = sum dy and
+ * *dotp = sum (x - m)*dy (the product in float, as torch), in double. */
+GG_KERNEL
+static void chan_bwd(double *sum, double *dotp, const float *dy, const float *x, float m,
+                     size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0}, d[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride, *g = dy + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                a[j] += (double)g[i + j];
+                d[j] += (double)((p[i + j] - m) * g[i + j]);
+            }
+        if (r) {
+            float tp[BN_LANES], tg[BN_LANES];
+            lanes_tail(tp, p + full, r);
+            lanes_tail(tg, g + full, r);
+            for (size_t j = 0; j < BN_LANES; j++) {
+                a[j] += j < r ? (double)tg[j] : -0.0;
+                d[j] += j < r ? (double)((tp[j] - m) * tg[j]) : -0.0;
+            }
+        }
+    }
+    *sum = lanes_total(a);
+    *dotp = lanes_total(d);
+}
+
 /* s[q] = sum of x over channel c0+q, q < nc (see bn_block). */
 static void block_sum(double *s, const float *x, size_t c0, size_t nc, size_t B, size_t C,
                       size_t S)
@@ -120,24 +212,8 @@ static void block_sum(double *s, const float *x, size_t c0, size_t nc, size_t B,
         memset(s, 0, nc * sizeof *s);
         for (size_t b = 0; b < B; b++)
             sum_row(s, xc + b * cs, nc);
-    } else if (nc == 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)p[i];
-                s1 += (double)p[S + i];
-                s2 += (double)p[2 * S + i];
-                s3 += (double)p[3 * S + i];
-            }
-        }
-        s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
     } else {
-        double s0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++)
-                s0 += (double)xc[b * cs + i];
-        s[0] = s0;
+        s[0] = chan_sum(xc, B, S, cs);
     }
 }
 
@@ -151,28 +227,8 @@ static void block_sqdev(double *v, const float *x, const float *m, size_t c0, si
         memset(v, 0, nc * sizeof *v);
         for (size_t b = 0; b < B; b++)
             sqdev_row(v, xc + b * cs, m, nc);
-    } else if (nc == 4) {
-        double v0 = 0.0, v1 = 0.0, v2 = 0.0, v3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                float d0 = p[i] - m[0], d1 = p[S + i] - m[1];
-                float d2 = p[2 * S + i] - m[2], d3 = p[3 * S + i] - m[3];
-                v0 += (double)(d0 * d0);
-                v1 += (double)(d1 * d1);
-                v2 += (double)(d2 * d2);
-                v3 += (double)(d3 * d3);
-            }
-        }
-        v[0] = v0, v[1] = v1, v[2] = v2, v[3] = v3;
     } else {
-        double v0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++) {
-                float d = xc[b * cs + i] - m[0];
-                v0 += (double)(d * d);
-            }
-        v[0] = v0;
+        v[0] = chan_sqdev(xc, m[0], B, S, cs);
     }
 }
 
@@ -188,32 +244,8 @@ static void block_bwd(double *sum, double *dotp, const float *dy, const float *x
         memset(dotp, 0, nc * sizeof *dotp);
         for (size_t b = 0; b < B; b++)
             bwd_row(sum, dotp, gc + b * cs, xc + b * cs, m, nc);
-    } else if (nc == 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs, *g = gc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)g[i];
-                s1 += (double)g[S + i];
-                s2 += (double)g[2 * S + i];
-                s3 += (double)g[3 * S + i];
-                d0 += (double)((p[i] - m[0]) * g[i]);
-                d1 += (double)((p[S + i] - m[1]) * g[S + i]);
-                d2 += (double)((p[2 * S + i] - m[2]) * g[2 * S + i]);
-                d3 += (double)((p[3 * S + i] - m[3]) * g[3 * S + i]);
-            }
-        }
-        sum[0] = s0, sum[1] = s1, sum[2] = s2, sum[3] = s3;
-        dotp[0] = d0, dotp[1] = d1, dotp[2] = d2, dotp[3] = d3;
     } else {
-        double s0 = 0.0, d0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)gc[b * cs + i];
-                d0 += (double)((xc[b * cs + i] - m[0]) * gc[b * cs + i]);
-            }
-        sum[0] = s0;
-        dotp[0] = d0;
+        chan_bwd(sum, dotp, gc, xc, m[0], B, S, cs);
     }
 }
 
