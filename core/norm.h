@@ -28,13 +28,14 @@
  *   ulp-level differences.)
  * - LayerNorm, per row, and GroupNorm, per (b, g) over its D*S contiguous values
  *   (D = C/G channels): mean_d = sum x / n, then var = sum ((double)x - mean_d)^2 / n,
- *   both in index order (torch: a float Welford pass with vector lanes).
+ *   each in the 16 lanes above over the contiguous vector (value i in lane i mod 16,
+ *   combined by halving) (torch: a float Welford pass with vector lanes).
  *   LayerNorm backward per row: db = sum dy*gamma and dc = sum dy*gamma*(x - mean)
- *   (products in double), index order; dgamma[j], dbeta[j]: over rows in row order.
- *   GroupNorm backward: per plane (b, c), P_db = sum_s dy and P_dot = sum_s dy*(x - mean);
- *   per (b, g), sdb = sum gamma_c*P_db and sdot = sum gamma_c*P_dot over the group's
- *   channels in order; dgamma[c] from sum_b P_dot*rstd and dbeta[c] from sum_b P_db, in
- *   sample order.
+ *   (products in double), in lanes over j; dgamma[j], dbeta[j]: over rows in row order.
+ *   GroupNorm backward: per plane (b, c), P_db = sum_s dy and P_dot = sum_s dy*(x - mean),
+ *   in lanes over s; per (b, g), sdb = sum gamma_c*P_db and sdot = sum gamma_c*P_dot over
+ *   the group's channels in order; dgamma[c] from sum_b P_dot*rstd and dbeta[c] from
+ *   sum_b P_db, in sample order.
  * - Softmax, per (outer, inner), over the n values of the dim in index order (the max is
  *   exact and needs no order).
  * PyTorch sums in float with vector lanes for LayerNorm, GroupNorm, softmax and the
