@@ -1,9 +1,9 @@
 /* core/norm.c — BatchNorm, LayerNorm, GroupNorm, Softmax/LogSoftmax (see norm.h).
  * Formulas follow PyTorch 1.13's CPU kernels (aten/src/ATen/native/cpu/
  * batch_norm_kernel.cpp, layer_norm_kernel.cpp, group_norm_kernel.cpp, SoftMaxKernel.cpp;
- * native/Normalization.cpp for the running statistics). Reductions are sequential chains
- * in double (norm.h); the element-wise loops are GG_KERNEL plain C over a contiguous
- * index, so every clone gives the same bits. */
+ * native/Normalization.cpp for the running statistics). Reductions are in double, in
+ * the fixed lanes or chains of norm.h, and the element-wise loops are GG_KERNEL plain C
+ * over a contiguous index, so every clone gives the same bits. */
 #include "norm.h"
 
 #include <math.h>
@@ -67,20 +67,18 @@ static void axpb(float *y, const float *x, float a, float b, size_t n)
 
 /* ---- BatchNorm ---- */
 
-/* Every channel's sums are one sequential chain (norm.h); channels are processed in
- * blocks only so that chains overlap (a chain of dependent double additions runs at one
- * addition per latency, ~4 cycles), which leaves each result as it is one at a time:
- * - S > 1: 4 channels (scalar code, 4 chains over 4 contiguous planes), then singles;
- * - S = 1: up to BN_COLS channels, vectorised over the channel index (x[b, c0..] is a
- *   contiguous row), one accumulator per channel on the stack. */
-enum { BN_COLS = 64 };
+/* S = 1: every channel's sums are one sequential chain over b (norm.h); up to BN_COLS
+ * channels run side by side, vectorised over the channel index (x[b, c0..] is a contiguous
+ * row), one accumulator per channel on the stack: each result is as it is alone.
+ * S > 1: one channel at a time, its sums in BN_LANES lanes (norm.h), the lanes a vector
+ * of doubles (two AVX-512 registers per sum, four AVX2 or eight SSE2 ones: enough
+ * independent additions to hide their latency). */
+enum { BN_COLS = 64, BN_LANES = 16 };
 
 /* Channel-block size at c0. */
 static size_t bn_block(size_t c0, size_t C, size_t S)
 {
-    if (S == 1)
-        return at_most(C - c0, BN_COLS);
-    return C - c0 >= 4 ? 4 : 1;
+    return S == 1 ? at_most(C - c0, BN_COLS) : 1;
 }
 
 GG_KERNEL
@@ -110,6 +108,100 @@ static void bwd_row(double *restrict s, double *restrict dp, const float *restri
     }
 }
 
+/* The lanes combined by halving: a[j] += a[j + h] for h = 8, 4, 2, 1 (norm.h). */
+static double lanes_total(double a[BN_LANES])
+{
+    for (size_t h = BN_LANES / 2; h >= 1; h /= 2)
+        for (size_t j = 0; j < h; j++)
+            a[j] += a[j + h];
+    return a[0];
+}
+
+/* The last r < BN_LANES values of a plane, p[0..r), copied into t[0..r), zeros after
+ * (the lane loops then read BN_LANES values and add -0.0, the exact identity, in the
+ * lanes past r). */
+static void lanes_tail(float t[BN_LANES], const float *p, size_t r)
+{
+    memset(t, 0, BN_LANES * sizeof *t);
+    memcpy(t, p, r * sizeof *t);
+}
+
+/* Sum of one channel's B planes of S values, consecutive planes stride apart, in the
+ * lanes of norm.h. */
+GG_KERNEL
+static double chan_sum(const float *x, size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++)
+                a[j] += (double)p[i + j];
+        if (r) {
+            float t[BN_LANES];
+            lanes_tail(t, p + full, r);
+            for (size_t j = 0; j < BN_LANES; j++)
+                a[j] += j < r ? (double)t[j] : -0.0;
+        }
+    }
+    return lanes_total(a);
+}
+
+/* Sum of the float squares (x - m)^2 over one channel, in double, in its lanes. */
+GG_KERNEL
+static double chan_sqdev(const float *x, float m, size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                float d = p[i + j] - m;
+                a[j] += (double)(d * d);
+            }
+        if (r) {
+            float t[BN_LANES];
+            lanes_tail(t, p + full, r);
+            for (size_t j = 0; j < BN_LANES; j++) {
+                float d = t[j] - m;
+                a[j] += j < r ? (double)(d * d) : -0.0;
+            }
+        }
+    }
+    return lanes_total(a);
+}
+
+/* The backward's sums over one channel, in its lanes: *sum = sum dy and
+ * *dotp = sum (x - m)*dy (the product in float, as torch), in double. */
+GG_KERNEL
+static void chan_bwd(double *sum, double *dotp, const float *dy, const float *x, float m,
+                     size_t B, size_t S, size_t stride)
+{
+    double a[BN_LANES] = {0.0}, d[BN_LANES] = {0.0};
+    const size_t r = S % BN_LANES, full = S - r;
+    for (size_t b = 0; b < B; b++) {
+        const float *p = x + b * stride, *g = dy + b * stride;
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                a[j] += (double)g[i + j];
+                d[j] += (double)((p[i + j] - m) * g[i + j]);
+            }
+        if (r) {
+            float tp[BN_LANES], tg[BN_LANES];
+            lanes_tail(tp, p + full, r);
+            lanes_tail(tg, g + full, r);
+            for (size_t j = 0; j < BN_LANES; j++) {
+                a[j] += j < r ? (double)tg[j] : -0.0;
+                d[j] += j < r ? (double)((tp[j] - m) * tg[j]) : -0.0;
+            }
+        }
+    }
+    *sum = lanes_total(a);
+    *dotp = lanes_total(d);
+}
+
 /* s[q] = sum of x over channel c0+q, q < nc (see bn_block). */
 static void block_sum(double *s, const float *x, size_t c0, size_t nc, size_t B, size_t C,
                       size_t S)
@@ -120,24 +212,8 @@ static void block_sum(double *s, const float *x, size_t c0, size_t nc, size_t B,
         memset(s, 0, nc * sizeof *s);
         for (size_t b = 0; b < B; b++)
             sum_row(s, xc + b * cs, nc);
-    } else if (nc == 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)p[i];
-                s1 += (double)p[S + i];
-                s2 += (double)p[2 * S + i];
-                s3 += (double)p[3 * S + i];
-            }
-        }
-        s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
     } else {
-        double s0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++)
-                s0 += (double)xc[b * cs + i];
-        s[0] = s0;
+        s[0] = chan_sum(xc, B, S, cs);
     }
 }
 
@@ -151,28 +227,8 @@ static void block_sqdev(double *v, const float *x, const float *m, size_t c0, si
         memset(v, 0, nc * sizeof *v);
         for (size_t b = 0; b < B; b++)
             sqdev_row(v, xc + b * cs, m, nc);
-    } else if (nc == 4) {
-        double v0 = 0.0, v1 = 0.0, v2 = 0.0, v3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                float d0 = p[i] - m[0], d1 = p[S + i] - m[1];
-                float d2 = p[2 * S + i] - m[2], d3 = p[3 * S + i] - m[3];
-                v0 += (double)(d0 * d0);
-                v1 += (double)(d1 * d1);
-                v2 += (double)(d2 * d2);
-                v3 += (double)(d3 * d3);
-            }
-        }
-        v[0] = v0, v[1] = v1, v[2] = v2, v[3] = v3;
     } else {
-        double v0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++) {
-                float d = xc[b * cs + i] - m[0];
-                v0 += (double)(d * d);
-            }
-        v[0] = v0;
+        v[0] = chan_sqdev(xc, m[0], B, S, cs);
     }
 }
 
@@ -188,32 +244,8 @@ static void block_bwd(double *sum, double *dotp, const float *dy, const float *x
         memset(dotp, 0, nc * sizeof *dotp);
         for (size_t b = 0; b < B; b++)
             bwd_row(sum, dotp, gc + b * cs, xc + b * cs, m, nc);
-    } else if (nc == 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
-        for (size_t b = 0; b < B; b++) {
-            const float *p = xc + b * cs, *g = gc + b * cs;
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)g[i];
-                s1 += (double)g[S + i];
-                s2 += (double)g[2 * S + i];
-                s3 += (double)g[3 * S + i];
-                d0 += (double)((p[i] - m[0]) * g[i]);
-                d1 += (double)((p[S + i] - m[1]) * g[S + i]);
-                d2 += (double)((p[2 * S + i] - m[2]) * g[2 * S + i]);
-                d3 += (double)((p[3 * S + i] - m[3]) * g[3 * S + i]);
-            }
-        }
-        sum[0] = s0, sum[1] = s1, sum[2] = s2, sum[3] = s3;
-        dotp[0] = d0, dotp[1] = d1, dotp[2] = d2, dotp[3] = d3;
     } else {
-        double s0 = 0.0, d0 = 0.0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < S; i++) {
-                s0 += (double)gc[b * cs + i];
-                d0 += (double)((xc[b * cs + i] - m[0]) * gc[b * cs + i]);
-            }
-        sum[0] = s0;
-        dotp[0] = d0;
+        chan_bwd(sum, dotp, gc, xc, m[0], B, S, cs);
     }
 }
 
@@ -397,7 +429,7 @@ void gg_batchnorm_backward(float *dx, int acc, float *dgamma, float *dbeta, cons
     }
 }
 
-/* ---- four independent sums at a time (LayerNorm, GroupNorm, softmax) ----
+/* ---- four independent sums at a time (softmax) ----
  * Each sum is one sequential chain in double over its vector, in index order. A chain of
  * dependent additions runs at one addition per latency (~4 cycles), so these helpers run
  * four chains side by side over four vectors; each result is the same as alone. A block
@@ -417,21 +449,6 @@ static void sum4(double s[4], const float *const v[4], size_t n)
     s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
 }
 
-/* s[q] = sum of ((double)v[q][i] - m[q])^2. */
-static void sqdev4(double s[4], const float *const v[4], const double m[4], size_t n)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double d0 = (double)v[0][i] - m[0], d1 = (double)v[1][i] - m[1];
-        double d2 = (double)v[2][i] - m[2], d3 = (double)v[3][i] - m[3];
-        s0 += d0 * d0;
-        s1 += d1 * d1;
-        s2 += d2 * d2;
-        s3 += d3 * d3;
-    }
-    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
-}
-
 /* s[q] = sum of (double)a[q][i] * (double)b[q][i] (exact products). */
 static void dot4(double s[4], const float *const a[4], const float *const b[4], size_t n)
 {
@@ -445,29 +462,6 @@ static void dot4(double s[4], const float *const a[4], const float *const b[4], 
     s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
 }
 
-/* With t = (double)dy[q][i] * g[i] (g NULL: 1; exact): sb[q] = sum t and
- * sd[q] = sum t * ((double)x[q][i] - m[q]). */
-static void bwd4(double sb[4], double sd[4], const float *const dy[4], const float *const x[4],
-                 const float *g, const double m[4], size_t n)
-{
-    double b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0, d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double w = g ? (double)g[i] : 1.0;
-        const double t0 = (double)dy[0][i] * w, t1 = (double)dy[1][i] * w;
-        const double t2 = (double)dy[2][i] * w, t3 = (double)dy[3][i] * w;
-        b0 += t0;
-        b1 += t1;
-        b2 += t2;
-        b3 += t3;
-        d0 += t0 * ((double)x[0][i] - m[0]);
-        d1 += t1 * ((double)x[1][i] - m[1]);
-        d2 += t2 * ((double)x[2][i] - m[2]);
-        d3 += t3 * ((double)x[3][i] - m[3]);
-    }
-    sb[0] = b0, sb[1] = b1, sb[2] = b2, sb[3] = b3;
-    sd[0] = d0, sd[1] = d1, sd[2] = d2, sd[3] = d3;
-}
-
 /* Pointers to the nq <= 4 vectors base, base + stride, ..., the last one repeated. */
 static void block4(const float *v[4], const float *base, size_t stride, size_t nq)
 {
@@ -475,19 +469,78 @@ static void block4(const float *v[4], const float *base, size_t stride, size_t n
         v[q] = base + (q < nq ? q : nq - 1) * stride;
 }
 
-/* Mean (float) and rstd = 1/sqrtf(var + eps) (float) of each of 4 vectors of n values:
- * mean_d = sum/n, var = (float)(sum (x - mean_d)^2 / n), mean = (float)mean_d. */
-static void moments4(float mean[4], float rstd[4], const float *const v[4], size_t n, float eps)
+/* ---- sums over a contiguous vector in BatchNorm's lanes (LayerNorm, GroupNorm) ----
+ * Value i of the vector goes to lane i mod BN_LANES, the lanes combined by halving
+ * (norm.h): chan_sum with one plane, and the two below. */
+
+/* Sum of ((double)x[i] - m)^2 over x[0..n), in lanes. */
+GG_KERNEL
+static double vec_sqdev(const float *x, double m, size_t n)
 {
-    double s[4], m[4], ss[4];
-    sum4(s, v, n);
-    for (size_t q = 0; q < 4; q++)
-        m[q] = s[q] / (double)n;
-    sqdev4(ss, v, m, n);
-    for (size_t q = 0; q < 4; q++) {
-        mean[q] = (float)m[q];
-        rstd[q] = 1.0f / sqrtf((float)(ss[q] / (double)n) + eps);
+    double a[BN_LANES] = {0.0};
+    const size_t r = n % BN_LANES, full = n - r;
+    for (size_t i = 0; i < full; i += BN_LANES)
+        for (size_t j = 0; j < BN_LANES; j++) {
+            double d = (double)x[i + j] - m;
+            a[j] += d * d;
+        }
+    if (r) {
+        float t[BN_LANES];
+        lanes_tail(t, x + full, r);
+        for (size_t j = 0; j < BN_LANES; j++) {
+            double d = (double)t[j] - m;
+            a[j] += j < r ? d * d : -0.0;
+        }
     }
+    return lanes_total(a);
+}
+
+/* With t = (double)dy[i] * g[i] (g NULL: 1; exact): *sb = sum t and
+ * *sd = sum t * ((double)x[i] - m), over i < n, in lanes. */
+GG_KERNEL
+static void vec_bwd(double *sb, double *sd, const float *dy, const float *x, const float *g,
+                    double m, size_t n)
+{
+    double a[BN_LANES] = {0.0}, d[BN_LANES] = {0.0};
+    const size_t r = n % BN_LANES, full = n - r;
+    if (g)
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                const double t = (double)dy[i + j] * (double)g[i + j];
+                a[j] += t;
+                d[j] += t * ((double)x[i + j] - m);
+            }
+    else
+        for (size_t i = 0; i < full; i += BN_LANES)
+            for (size_t j = 0; j < BN_LANES; j++) {
+                const double t = (double)dy[i + j];
+                a[j] += t;
+                d[j] += t * ((double)x[i + j] - m);
+            }
+    if (r) {
+        float tdy[BN_LANES], tx[BN_LANES], tg[BN_LANES];
+        lanes_tail(tdy, dy + full, r);
+        lanes_tail(tx, x + full, r);
+        if (g)
+            lanes_tail(tg, g + full, r);
+        for (size_t j = 0; j < BN_LANES; j++) {
+            const double t = (double)tdy[j] * (g ? (double)tg[j] : 1.0);
+            a[j] += j < r ? t : -0.0;
+            d[j] += j < r ? t * ((double)tx[j] - m) : -0.0;
+        }
+    }
+    *sb = lanes_total(a);
+    *sd = lanes_total(d);
+}
+
+/* Mean (float) and rstd = 1/sqrtf(var + eps) (float) of x[0..n): mean_d = sum/n,
+ * var = (float)(sum (x - mean_d)^2 / n), mean = (float)mean_d. */
+static void moments(float *mean, float *rstd, const float *x, size_t n, float eps)
+{
+    const double m = chan_sum(x, 1, n, 0) / (double)n;
+    const double ss = vec_sqdev(x, m, n);
+    *mean = (float)m;
+    *rstd = 1.0f / sqrtf((float)(ss / (double)n) + eps);
 }
 
 /* ---- LayerNorm ---- */
@@ -511,20 +564,14 @@ static void ln_apply(float *y, const float *x, float scale, float bias, const fl
 void gg_layernorm_forward(float *y, float *save_mean, float *save_rstd, const float *x,
                           const float *gamma, const float *beta, size_t R, size_t D, double eps)
 {
-    for (size_t r0 = 0; r0 < R; r0 += 4) {
-        const size_t nq = at_most(R - r0, 4);
-        const float *v[4];
-        float mean[4], rstd[4];
-        block4(v, x + r0 * D, D, nq);
-        moments4(mean, rstd, v, D, (float)eps);
-        for (size_t q = 0; q < nq; q++) {
-            const size_t r = r0 + q;
-            ln_apply(y + r * D, x + r * D, rstd[q], -rstd[q] * mean[q], gamma, beta, D);
-            if (save_mean)
-                save_mean[r] = mean[q];
-            if (save_rstd)
-                save_rstd[r] = rstd[q];
-        }
+    for (size_t r = 0; r < R; r++) {
+        float mean, rstd;
+        moments(&mean, &rstd, x + r * D, D, (float)eps);
+        ln_apply(y + r * D, x + r * D, rstd, -rstd * mean, gamma, beta, D);
+        if (save_mean)
+            save_mean[r] = mean;
+        if (save_rstd)
+            save_rstd[r] = rstd;
     }
 }
 
@@ -591,24 +638,15 @@ void gg_layernorm_backward(float *dx, int acc, float *dgamma, float *dbeta, cons
     }
     if (!dx)
         return;
-    for (size_t r0 = 0; r0 < R; r0 += 4) {
-        const size_t nq = at_most(R - r0, 4);
-        const float *vdy[4], *vx[4];
-        double m[4], db[4], dc[4];
-        block4(vdy, dy + r0 * D, D, nq);
-        block4(vx, x + r0 * D, D, nq);
-        for (size_t q = 0; q < 4; q++)
-            m[q] = (double)save_mean[r0 + (q < nq ? q : nq - 1)];
-        bwd4(db, dc, vdy, vx, gamma, m, D);
-        for (size_t q = 0; q < nq; q++) {
-            const size_t r = r0 + q;
-            const double a = (double)save_rstd[r];
-            // torch: b = (db*mean - ds)*a^3/D with ds - db*mean = dc; c = -b*mean - db*a/D.
-            double b = -dc[q] * a * a * a / (double)D;
-            double c = -b * m[q] - db[q] * a / (double)D;
-            ln_dx(dx + r * D, acc, dy + r * D, x + r * D, gamma, save_rstd[r], (float)b,
-                  (float)c, D);
-        }
+    for (size_t r = 0; r < R; r++) {
+        const double m = (double)save_mean[r], a = (double)save_rstd[r];
+        double db, dc;
+        vec_bwd(&db, &dc, dy + r * D, x + r * D, gamma, m, D);
+        // torch: b = (db*mean - ds)*a^3/D with ds - db*mean = dc; c = -b*mean - db*a/D.
+        const double b = -dc * a * a * a / (double)D;
+        const double c = -b * m - db * a / (double)D;
+        ln_dx(dx + r * D, acc, dy + r * D, x + r * D, gamma, save_rstd[r], (float)b, (float)c,
+              D);
     }
 }
 
@@ -627,31 +665,25 @@ void gg_groupnorm_forward(float *y, float *save_mean, float *save_rstd, const fl
                           size_t G, double eps)
 {
     const size_t D = C / G, n = D * S, BG = B * G;
-    for (size_t q0 = 0; q0 < BG; q0 += 4) {
-        const size_t nq = at_most(BG - q0, 4);
-        const float *v[4];
-        float mean[4], rstd[4];
-        block4(v, x + q0 * n, n, nq);
-        moments4(mean, rstd, v, n, (float)eps);
-        for (size_t q = 0; q < nq; q++) {
-            const size_t bg = q0 + q;
-            const float *xg = x + bg * n;
-            float *yg = y + bg * n;
-            if (!gamma && !beta) {
-                gn_center(yg, xg, mean[q], rstd[q], n);
-            } else {
-                const size_t c0 = (bg % G) * D;
-                for (size_t k = 0; k < D; k++) {
-                    const float scale = rstd[q] * (gamma ? gamma[c0 + k] : 1.0f);
-                    const float bias = -scale * mean[q] + (beta ? beta[c0 + k] : 0.0f);
-                    axpb(yg + k * S, xg + k * S, scale, bias, S);  // torch: scale*x + bias
-                }
+    for (size_t bg = 0; bg < BG; bg++) {
+        const float *xg = x + bg * n;
+        float *yg = y + bg * n;
+        float mean, rstd;
+        moments(&mean, &rstd, xg, n, (float)eps);
+        if (!gamma && !beta) {
+            gn_center(yg, xg, mean, rstd, n);
+        } else {
+            const size_t c0 = (bg % G) * D;
+            for (size_t k = 0; k < D; k++) {
+                const float scale = rstd * (gamma ? gamma[c0 + k] : 1.0f);
+                const float bias = -scale * mean + (beta ? beta[c0 + k] : 0.0f);
+                axpb(yg + k * S, xg + k * S, scale, bias, S);  // torch: scale*x + bias
             }
-            if (save_mean)
-                save_mean[bg] = mean[q];
-            if (save_rstd)
-                save_rstd[bg] = rstd[q];
         }
+        if (save_mean)
+            save_mean[bg] = mean;
+        if (save_rstd)
+            save_rstd[bg] = rstd;
     }
 }
 
@@ -674,23 +706,16 @@ void gg_groupnorm_backward(float *dx, int acc, float *dgamma, float *dbeta, cons
 {
     const size_t D = C / G, n = D * S;
     // Parameter gradients first, so that dx may then overwrite dy: per channel, its planes
-    // (b = 0..B-1, 4 at a time) give P_db and P_dot, summed over b in order.
+    // (b = 0..B-1) give P_db and P_dot, summed over b in order.
     for (size_t c = 0; (dgamma || dbeta) && c < C; c++) {
         const size_t g = c / D;
         double sg = 0.0, sb = 0.0;
-        for (size_t b0 = 0; b0 < B; b0 += 4) {
-            const size_t nq = at_most(B - b0, 4);
-            const float *vdy[4], *vx[4];
-            double m[4], pdb[4], pdot[4];
-            block4(vdy, dy + (b0 * C + c) * S, C * S, nq);
-            block4(vx, x + (b0 * C + c) * S, C * S, nq);
-            for (size_t q = 0; q < 4; q++)
-                m[q] = (double)save_mean[(b0 + (q < nq ? q : nq - 1)) * G + g];
-            bwd4(pdb, pdot, vdy, vx, NULL, m, S);
-            for (size_t q = 0; q < nq; q++) {
-                sg += pdot[q] * (double)save_rstd[(b0 + q) * G + g];
-                sb += pdb[q];
-            }
+        for (size_t b = 0; b < B; b++) {
+            const size_t off = (b * C + c) * S;
+            double pdb, pdot;
+            vec_bwd(&pdb, &pdot, dy + off, x + off, NULL, (double)save_mean[b * G + g], S);
+            sg += pdot * (double)save_rstd[b * G + g];
+            sb += pdb;
         }
         if (dgamma)
             dgamma[c] += (float)sg;
@@ -702,20 +727,13 @@ void gg_groupnorm_backward(float *dx, int acc, float *dgamma, float *dbeta, cons
     for (size_t bg = 0; bg < B * G; bg++) {
         const size_t c0 = (bg % G) * D, off = bg * n;
         const double mean = (double)save_mean[bg], r = (double)save_rstd[bg];
-        const double m[4] = {mean, mean, mean, mean};
         double sdb = 0.0, sdot = 0.0;
-        for (size_t k0 = 0; k0 < D; k0 += 4) {  // the group's planes, 4 at a time
-            const size_t nq = at_most(D - k0, 4);
-            const float *vdy[4], *vx[4];
-            double pdb[4], pdot[4];
-            block4(vdy, dy + off + k0 * S, S, nq);
-            block4(vx, x + off + k0 * S, S, nq);
-            bwd4(pdb, pdot, vdy, vx, NULL, m, S);
-            for (size_t q = 0; q < nq; q++) {
-                const double g = gamma ? (double)gamma[c0 + k0 + q] : 1.0;
-                sdb += g * pdb[q];
-                sdot += g * pdot[q];
-            }
+        for (size_t k = 0; k < D; k++) {  // the group's planes in order
+            double pdb, pdot;
+            vec_bwd(&pdb, &pdot, dy + off + k * S, x + off + k * S, NULL, mean, S);
+            const double g = gamma ? (double)gamma[c0 + k] : 1.0;
+            sdb += g * pdb;
+            sdot += g * pdot;
         }
         // torch: c2 = (db*mean - ds)*rstd^3/n with ds - db*mean = sdot.
         const double c2 = -sdot * r * r * r / (double)n;

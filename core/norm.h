@@ -12,26 +12,30 @@
  * skips it. Parameter gradients dgamma/dbeta ACCUMULATE (+=) and may be NULL (frozen or
  * absent); each gets one float addition per call, of a sum formed in double.
  *
- * Summation orders. Every sum is one sequential chain in double, so results are
- * bit-identical on every CPU and build (the vector loops run over indices not summed;
- * independent chains may run side by side, which changes no result):
- * - BatchNorm, per channel c, over its n = B*S values in sample-major then spatial order
- *   (b = 0..B-1, then s = 0..S-1), the order of PyTorch's contiguous forward kernel
- *   (batch_norm_kernel.cpp), so mean and var_sum match torch's bit for bit:
+ * Summation orders. Every sum is formed in double in a fixed order, so results are
+ * bit-identical on every CPU and build (vector loops run over lanes whose order the code
+ * fixes; independent sums may run side by side, which changes no result):
+ * - BatchNorm, per channel c, over its n = B*S values in 16 lanes: value (b, s) goes to
+ *   lane s mod 16, each lane a sequential chain from +0 over its values in sample-major
+ *   then spatial order (b = 0..B-1, then s), and the lanes are combined by halving:
+ *   l[j] += l[j + h] for h = 8, 4, 2, 1 (j < h), the sum being l[0]. For S = 1 this is one
+ *   chain over b (the other lanes stay +0, and a chain from +0 is never -0, so adding
+ *   them changes nothing): core/model.c's BatchNorm1d formulas, kept bit for bit.
  *   mean = (float)(sum x / n); var_sum = (float)(sum (double)((x - mean)^2 in float));
  *   invstd = (float)(1 / sqrt(var_sum / n + eps)) in double. Backward: sum = sum dy and
- *   dotp = sum (double)((x - mean) * dy in float), same order. These are core/model.c's
- *   BatchNorm1d formulas, kept bit for bit for S = 1 (see the forward for the ulp-level
- *   differences from torch).
+ *   dotp = sum (double)((x - mean) * dy in float), same order. (PyTorch sums the forward
+ *   in one chain and the backward in float vector lanes; see the forward for the
+ *   ulp-level differences.)
  * - LayerNorm, per row, and GroupNorm, per (b, g) over its D*S contiguous values
  *   (D = C/G channels): mean_d = sum x / n, then var = sum ((double)x - mean_d)^2 / n,
- *   both in index order (torch: a float Welford pass with vector lanes).
+ *   each in the 16 lanes above over the contiguous vector (value i in lane i mod 16,
+ *   combined by halving) (torch: a float Welford pass with vector lanes).
  *   LayerNorm backward per row: db = sum dy*gamma and dc = sum dy*gamma*(x - mean)
- *   (products in double), index order; dgamma[j], dbeta[j]: over rows in row order.
- *   GroupNorm backward: per plane (b, c), P_db = sum_s dy and P_dot = sum_s dy*(x - mean);
- *   per (b, g), sdb = sum gamma_c*P_db and sdot = sum gamma_c*P_dot over the group's
- *   channels in order; dgamma[c] from sum_b P_dot*rstd and dbeta[c] from sum_b P_db, in
- *   sample order.
+ *   (products in double), in lanes over j; dgamma[j], dbeta[j]: over rows in row order.
+ *   GroupNorm backward: per plane (b, c), P_db = sum_s dy and P_dot = sum_s dy*(x - mean),
+ *   in lanes over s; per (b, g), sdb = sum gamma_c*P_db and sdot = sum gamma_c*P_dot over
+ *   the group's channels in order; dgamma[c] from sum_b P_dot*rstd and dbeta[c] from
+ *   sum_b P_db, in sample order.
  * - Softmax, per (outer, inner), over the n values of the dim in index order (the max is
  *   exact and needs no order).
  * PyTorch sums in float with vector lanes for LayerNorm, GroupNorm, softmax and the

@@ -220,6 +220,18 @@ static void test_bn_s1_twin(gg_rng *rng)
 
 /* ---- naive twins: norm.h's formulas one element at a time ---- */
 
+/* BatchNorm's lanes (norm.h): value (b, s) of a channel goes to lane s mod NL; the lanes
+ * are then combined by halving, l[j] += l[j + h] for h = NL/2, ..., 1. */
+enum { NL = 16 };
+
+static double lanes_halve(double l[NL])
+{
+    for (size_t h = NL / 2; h >= 1; h /= 2)
+        for (size_t j = 0; j < h; j++)
+            l[j] += l[j + h];
+    return l[0];
+}
+
 static void naive_bn_forward(float *y, float *sm, float *si, float *rm, float *rv,
                              const float *x, const float *g, const float *bt, size_t B,
                              size_t C, size_t S, int training, double eps, double mom)
@@ -228,18 +240,17 @@ static void naive_bn_forward(float *y, float *sm, float *si, float *rm, float *r
     for (size_t c = 0; c < C; c++) {
         float mean, invstd;
         if (training || !rm) {
-            double s = 0.0;
+            double ls[NL] = {0.0}, lv[NL] = {0.0};
             for (size_t b = 0; b < B; b++)
                 for (size_t i = 0; i < S; i++)
-                    s += (double)x[(b * C + c) * S + i];
-            mean = (float)(s / (double)n);
-            double v = 0.0;
+                    ls[i % NL] += (double)x[(b * C + c) * S + i];
+            mean = (float)(lanes_halve(ls) / (double)n);
             for (size_t b = 0; b < B; b++)
                 for (size_t i = 0; i < S; i++) {
                     float d = x[(b * C + c) * S + i] - mean;
-                    v += (double)(d * d);
+                    lv[i % NL] += (double)(d * d);
                 }
-            float vs = (float)v;
+            float vs = (float)lanes_halve(lv);
             invstd = (float)(1.0 / sqrt((double)vs / (double)n + eps));
             if (training && rm && n > 1) {
                 rm[c] = (float)(mom * (double)mean + (1.0 - mom) * (double)rm[c]);
@@ -266,13 +277,14 @@ static void naive_bn_backward(float *dx, float *dg, float *db, const float *dy, 
     const size_t n = B * S;
     for (size_t c = 0; c < C; c++) {
         const float mean = sm[c], invstd = si[c], w = g ? g[c] : 1.0f;
-        double sum = 0.0, dotp = 0.0;
+        double ls[NL] = {0.0}, ld[NL] = {0.0};
         for (size_t b = 0; b < B; b++)
             for (size_t i = 0; i < S; i++) {
                 const size_t k = (b * C + c) * S + i;
-                sum += (double)dy[k];
-                dotp += (double)((x[k] - mean) * dy[k]);
+                ls[i % NL] += (double)dy[k];
+                ld[i % NL] += (double)((x[k] - mean) * dy[k]);
             }
+        const double sum = lanes_halve(ls), dotp = lanes_halve(ld);
         float kk = (float)dotp * invstd * invstd / (float)n, gm = (float)(sum / (double)n);
         for (size_t b = 0; b < B; b++)
             for (size_t i = 0; i < S; i++) {
@@ -292,12 +304,13 @@ static void naive_bn_backward(float *dx, float *dg, float *db, const float *dy, 
 /* Mean and rstd as norm.h defines them for LayerNorm and GroupNorm. */
 static void naive_moments(const float *x, size_t n, double eps, float *mean, float *rstd)
 {
-    double s = 0.0, v = 0.0;
+    double ls[NL] = {0.0}, lv[NL] = {0.0};
     for (size_t i = 0; i < n; i++)
-        s += (double)x[i];
-    double m = s / (double)n;
+        ls[i % NL] += (double)x[i];
+    double m = lanes_halve(ls) / (double)n;
     for (size_t i = 0; i < n; i++)
-        v += ((double)x[i] - m) * ((double)x[i] - m);
+        lv[i % NL] += ((double)x[i] - m) * ((double)x[i] - m);
+    double v = lanes_halve(lv);
     *mean = (float)m;
     *rstd = 1.0f / sqrtf((float)(v / (double)n) + (float)eps);
 }
@@ -329,12 +342,13 @@ static void naive_ln_backward(float *dx, float *dg, float *db, const float *dy, 
             db[j] += (float)sb;
     }
     for (size_t r = 0; dx && r < R; r++) {
-        double bsum = 0.0, csum = 0.0, a = (double)sr[r], m = (double)sm[r];
+        double lb[NL] = {0.0}, lc[NL] = {0.0}, a = (double)sr[r], m = (double)sm[r];
         for (size_t j = 0; j < D; j++) {
             double t = (double)dy[r * D + j] * (g ? (double)g[j] : 1.0);
-            bsum += t;
-            csum += t * ((double)x[r * D + j] - m);
+            lb[j % NL] += t;
+            lc[j % NL] += t * ((double)x[r * D + j] - m);
         }
+        double bsum = lanes_halve(lb), csum = lanes_halve(lc);
         double bb = -csum * a * a * a / (double)D, cc = -bb * m - bsum * a / (double)D;
         for (size_t j = 0; j < D; j++)
             dx[r * D + j] = sr[r] * dy[r * D + j] * (g ? g[j] : 1.0f) + (float)bb * x[r * D + j] +
@@ -369,11 +383,12 @@ static void naive_gn_forward(float *y, float *sm, float *sr, const float *x, con
 static void naive_plane(const float *dy, const float *x, double m, size_t S, double *pdb,
                         double *pdot)
 {
-    *pdb = 0.0, *pdot = 0.0;
+    double lb[NL] = {0.0}, ld[NL] = {0.0};
     for (size_t i = 0; i < S; i++) {
-        *pdb += (double)dy[i];
-        *pdot += (double)dy[i] * ((double)x[i] - m);
+        lb[i % NL] += (double)dy[i];
+        ld[i % NL] += (double)dy[i] * ((double)x[i] - m);
     }
+    *pdb = lanes_halve(lb), *pdot = lanes_halve(ld);
 }
 
 static void naive_gn_backward(float *dx, float *dg, float *db, const float *dy, const float *x,
@@ -461,15 +476,21 @@ static void naive_softmax_backward(float *dx, const float *dy, const float *y, s
 static uint64_t hash_bn = 0xcbf29ce484222325ULL, hash_ln = 0xcbf29ce484222325ULL,
                 hash_gn = 0xcbf29ce484222325ULL, hash_sm = 0xcbf29ce484222325ULL;
 
-static void test_bn_twin(gg_rng *rng)
+static void test_bn_twin(gg_rng *rng0)
 {
+    // The shapes after the first 13 (planes across the 16 lanes) draw from their own
+    // generator, leaving the other twin tests' data (and pinned hashes) as they were.
+    gg_rng extra;
+    gg_rng_seed(&extra, 16);
     static const size_t shapes[][3] = {{2, 1, 1},  {1, 1, 2},  {3, 1, 5},   {2, 3, 2},
                                        {4, 5, 3},  {2, 7, 9},  {5, 4, 16},  {3, 9, 17},
                                        {32, 6, 8}, {2, 64, 1}, {3, 67, 1}, {1, 5, 64},
-                                       {8, 13, 33}};
+                                       {8, 13, 33}, {3, 2, 15}, {2, 3, 31}, {4, 2, 32},
+                                       {3, 2, 48}, {2, 2, 1024}};
     int ok = 1;
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
         for (int mode = 0; mode < 8; mode++) {
+            gg_rng *rng = si < 13 ? rng0 : &extra;
             const size_t B = shapes[si][0], C = shapes[si][1], S = shapes[si][2], N = B * C * S;
             const int training = mode & 1, affine = (mode >> 1) & 1, track = (mode >> 2) & 1;
             float *x = randv(rng, N, 1.5, -0.5), *dy = randv(rng, N, 1.0, 0.1);
@@ -502,7 +523,7 @@ static void test_bn_twin(gg_rng *rng)
             free(y1), free(y2), free(sm1), free(si1), free(sm2), free(si2), free(dx1), free(dx2);
             free(dg1), free(dg2), free(db1), free(db2);
         }
-    CHECK("batchnorm == naive twin bit for bit (13 shapes x 8 modes)", ok);
+    CHECK("batchnorm == naive twin bit for bit (18 shapes x 8 modes)", ok);
 }
 
 static void test_ln_twin(gg_rng *rng)
@@ -599,7 +620,73 @@ static void test_softmax_twin(gg_rng *rng)
     CHECK("softmax/log_softmax == naive twin bit for bit (13 shapes x 2)", ok);
 }
 
-#define PIN_BN 0x600b2e0ade4d58e4ULL
+/* Data whose sums depend on their order: in every plane, every 5th value is 1e15, -1e15
+ * in turn (as many of each), the others O(1), so each sum loses low bits that depend on the order and the float mean
+ * differs between one sequential chain and norm.h's lanes (checked). All three kernels
+ * against their twins, bit for bit, on this data. */
+static float *spiky(gg_rng *r, size_t n, size_t S)
+{
+    float *v = randv(r, n, 1.0, 0.25);
+    for (size_t i = 0; i < n; i++)
+        if (i % S % 5 == 0 && i % S < S - S % 10)  // 1e15 at s = 0, 10, ...; -1e15 at 5, 15, ...
+            v[i] = (i % S / 5) % 2 ? -1e15f : 1e15f;
+    return v;
+}
+
+static void test_order_sensitive(gg_rng *rng)
+{
+    const size_t B = 3, C = 4, S = 37, N = B * C * S, G = 2;
+    float *x = spiky(rng, N, S), *dy = spiky(rng, N, S);
+    float *g = randv(rng, C * S, 1.0, 1.0), *bt = randv(rng, C * S, 1.0, 0.0);
+    // The lanes and one chain differ on channel 0's values.
+    double l[NL] = {0.0}, chain = 0.0;
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < S; i++) {
+            l[i % NL] += (double)x[b * C * S + i];
+            chain += (double)x[b * C * S + i];
+        }
+    const float lmean = (float)(lanes_halve(l) / (double)(B * S));
+    CHECK("order-sensitive data: the mean of the lanes != that of one chain",
+          lmean != (float)(chain / (double)(B * S)));
+    float *y1 = zerov(N), *y2 = zerov(N), *dx1 = zerov(N), *dx2 = zerov(N);
+    float *m1 = zerov(N), *r1 = zerov(N), *m2 = zerov(N), *r2 = zerov(N);
+    float *dg1 = zerov(C * S), *dg2 = zerov(C * S), *db1 = zerov(C * S), *db2 = zerov(C * S);
+    naive_bn_forward(y1, m1, r1, NULL, NULL, x, g, bt, B, C, S, 1, 1e-5, 0.1);
+    gg_batchnorm_forward(y2, m2, r2, NULL, NULL, x, g, bt, B, C, S, 1, 1e-5, 0.1);
+    naive_bn_backward(dx1, dg1, db1, dy, x, m1, r1, g, B, C, S, 1);
+    gg_batchnorm_backward(dx2, 0, dg2, db2, dy, x, m2, r2, g, B, C, S, 1);
+    CHECK_SAME("order-sensitive batchnorm y", y1, y2, N);
+    CHECK_SAME("order-sensitive batchnorm mean", m1, m2, C);
+    CHECK_SAME("order-sensitive batchnorm dx", dx1, dx2, N);
+    CHECK_SAME("order-sensitive batchnorm dgamma", dg1, dg2, C);
+    CHECK_SAME("order-sensitive batchnorm dbeta", db1, db2, C);
+    memset(dg1, 0, C * S * sizeof *dg1), memset(dg2, 0, C * S * sizeof *dg2);
+    memset(db1, 0, C * S * sizeof *db1), memset(db2, 0, C * S * sizeof *db2);
+    naive_ln_forward(y1, m1, r1, x, g, bt, B, C * S, 1e-5);
+    gg_layernorm_forward(y2, m2, r2, x, g, bt, B, C * S, 1e-5);
+    naive_ln_backward(dx1, dg1, db1, dy, x, m1, r1, g, B, C * S);
+    gg_layernorm_backward(dx2, 0, dg2, db2, dy, x, m2, r2, g, B, C * S);
+    CHECK_SAME("order-sensitive layernorm y", y1, y2, N);
+    CHECK_SAME("order-sensitive layernorm mean", m1, m2, B);
+    CHECK_SAME("order-sensitive layernorm dx", dx1, dx2, N);
+    CHECK_SAME("order-sensitive layernorm dgamma", dg1, dg2, C * S);
+    memset(dg1, 0, C * S * sizeof *dg1), memset(dg2, 0, C * S * sizeof *dg2);
+    memset(db1, 0, C * S * sizeof *db1), memset(db2, 0, C * S * sizeof *db2);
+    naive_gn_forward(y1, m1, r1, x, g, bt, B, C, S, G, 1e-5);
+    gg_groupnorm_forward(y2, m2, r2, x, g, bt, B, C, S, G, 1e-5);
+    naive_gn_backward(dx1, dg1, db1, dy, x, m1, r1, g, B, C, S, G);
+    gg_groupnorm_backward(dx2, 0, dg2, db2, dy, x, m2, r2, g, B, C, S, G);
+    CHECK_SAME("order-sensitive groupnorm y", y1, y2, N);
+    CHECK_SAME("order-sensitive groupnorm mean", m1, m2, B * G);
+    CHECK_SAME("order-sensitive groupnorm dx", dx1, dx2, N);
+    CHECK_SAME("order-sensitive groupnorm dgamma", dg1, dg2, C);
+    CHECK_SAME("order-sensitive groupnorm dbeta", db1, db2, C);
+    hash_bn = fnv(hash_bn, y2, N);
+    free(x), free(dy), free(g), free(bt), free(y1), free(y2), free(dx1), free(dx2), free(m1);
+    free(r1), free(m2), free(r2), free(dg1), free(dg2), free(db1), free(db2);
+}
+
+#define PIN_BN 0xdf2aa393836d7b58ULL
 #define PIN_LN 0xea4d95ee1db3405cULL
 #define PIN_GN 0x2050f345483444fbULL
 #define PIN_SM 0xf15988acda54edf4ULL
@@ -1307,6 +1394,11 @@ int main(void)
     test_ln_twin(&rng);
     test_gn_twin(&rng);
     test_softmax_twin(&rng);
+    {
+        gg_rng r2;
+        gg_rng_seed(&r2, 37);
+        test_order_sensitive(&r2);
+    }
     test_pinned_hashes();
     test_finite_differences(&rng);
     test_running_stats();
