@@ -255,7 +255,16 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     pl->src = pl->off + round_up(max_sz(pl->Kg, pl->Og * s->kh * s->kw), 16);
     pl->out = pl->src + max_sz(pl->Cg * nph * pl->regf, pl->Og * pl->regd);
     pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd * (s->sw == 2 ? 2 : 1));
-    pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld;
+    pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld + 15;  // (+15: align_scratch)
+}
+
+/* The scratch from its first 64-byte boundary: every region starts at a multiple of 16
+ * floats from there, so the kernels' full-vector loads and stores of dyr, dwt and their
+ * outputs do not straddle cache lines. */
+static float *align_scratch(float *scratch)
+{
+    const size_t mis = (size_t)((uintptr_t)scratch / sizeof *scratch % 16);
+    return scratch + (16 - mis) % 16;
 }
 
 size_t gg_conv_scratch(const gg_conv_shape *s, size_t B)
@@ -588,6 +597,7 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 {
     plan pl;
     plan_make(&pl, s, B);
+    scratch = align_scratch(scratch);
     float *off = scratch + pl.off, *src = scratch + pl.src, *out = scratch + pl.out;
     forward_offsets(off, s, &pl);
     for (size_t b0 = 0; b0 < B; b0 += pl.nbf) {
@@ -822,6 +832,7 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
 {
     plan pl;
     plan_make(&pl, s, B);
+    scratch = align_scratch(scratch);
     float *dwt = scratch + pl.dwt, *wt = scratch + pl.wt, *off = scratch + pl.off;
     float *src = scratch + pl.src, *out = scratch + pl.out, *dyr = scratch + pl.dyr;
     const size_t ld = pl.ld;
@@ -1007,6 +1018,63 @@ static float avg_divisor(const gg_pool_shape *s, ptrdiff_t h0, ptrdiff_t h1, ptr
     return s->count_include_pad ? (float)(ph * pw) : (float)((h1 - h0) * (w1 - w0));
 }
 
+/* One step of the max pool's scan: v at i wins when v > m or v is NaN. Without a branch
+ * (random data mispredicts it half the time): the winner is chosen by an all-ones or zero
+ * mask over the bits, which keeps every value (NaN payloads, -0.0) exactly. */
+static inline void max_step(float *m, ptrdiff_t *mi, float v, ptrdiff_t i)
+{
+    const int take = (v > *m) | (v != v);
+    const uint32_t mask = (uint32_t)0 - (uint32_t)take;
+    uint32_t a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, m, sizeof b);
+    b = (a & mask) | (b & ~mask);
+    memcpy(m, &b, sizeof b);
+    const size_t im = (size_t)0 - (size_t)take;
+    *mi = (ptrdiff_t)(((size_t)i & im) | ((size_t)*mi & ~im));
+}
+
+/* The max pool of one plane (argmax NULL: no indices). The window of 2x2, stride 2, no
+ * padding or dilation (the common one) reads its four values directly. */
+static void max_pool_plane(float *yp, int32_t *ap, const float *xp, const gg_pool_shape *s)
+{
+    const ptrdiff_t iw = (ptrdiff_t)s->iw;
+    const int two = s->kh == 2 && s->kw == 2 && s->sh == 2 && s->sw == 2 && s->ph == 0 &&
+                    s->pw == 0 && s->dh == 1 && s->dw == 1 && 2 * s->oh <= s->ih &&
+                    2 * s->ow <= s->iw;
+    for (size_t oy = 0; oy < s->oh; oy++) {
+        ptrdiff_t h0, h1;
+        max_window(oy, s->sh, s->ph, s->kh, s->dh, s->ih, &h0, &h1);
+        for (size_t ox = 0; ox < s->ow; ox++) {
+            float m = -INFINITY;
+            ptrdiff_t mi;
+            if (two) {
+                const ptrdiff_t i = h0 * iw + 2 * (ptrdiff_t)ox;
+                // The scan's "later wins when greater or NaN" is associative, so the rows
+                // are scanned apart and then joined (the first step always takes the value
+                // or keeps -inf at i).
+                float m1 = xp[i + iw];
+                ptrdiff_t mi1 = i + iw;
+                m = xp[i];
+                mi = i;
+                max_step(&m, &mi, xp[i + 1], i + 1);
+                max_step(&m1, &mi1, xp[i + iw + 1], i + iw + 1);
+                max_step(&m, &mi, m1, mi1);
+            } else {
+                ptrdiff_t w0, w1;
+                max_window(ox, s->sw, s->pw, s->kw, s->dw, s->iw, &w0, &w1);
+                mi = h0 * iw + w0;
+                for (ptrdiff_t h = h0; h < h1; h += (ptrdiff_t)s->dh)
+                    for (ptrdiff_t w = w0; w < w1; w += (ptrdiff_t)s->dw)
+                        max_step(&m, &mi, xp[h * iw + w], h * iw + w);
+            }
+            yp[oy * s->ow + ox] = m;
+            if (ap)
+                ap[oy * s->ow + ox] = (int32_t)mi;
+        }
+    }
+}
+
 void gg_pool_forward(float *y, int32_t *argmax, const float *x, const gg_pool_shape *s,
                      size_t B)
 {
@@ -1014,28 +1082,14 @@ void gg_pool_forward(float *y, int32_t *argmax, const float *x, const gg_pool_sh
     for (size_t pi = 0; pi < planes; pi++) {
         const float *xp = x + pi * in;
         float *yp = y + pi * on;
-        int32_t *ap = argmax ? argmax + pi * on : NULL;
+        if (s->kind == GG_POOL_MAX) {
+            max_pool_plane(yp, argmax ? argmax + pi * on : NULL, xp, s);
+            continue;
+        }
         for (size_t oy = 0; oy < s->oh; oy++)
             for (size_t ox = 0; ox < s->ow; ox++) {
                 ptrdiff_t h0, h1, w0, w1;
-                if (s->kind == GG_POOL_MAX) {
-                    max_window(oy, s->sh, s->ph, s->kh, s->dh, s->ih, &h0, &h1);
-                    max_window(ox, s->sw, s->pw, s->kw, s->dw, s->iw, &w0, &w1);
-                    float m = -INFINITY;
-                    ptrdiff_t mi = h0 * (ptrdiff_t)s->iw + w0;
-                    for (ptrdiff_t h = h0; h < h1; h += (ptrdiff_t)s->dh)
-                        for (ptrdiff_t w = w0; w < w1; w += (ptrdiff_t)s->dw) {
-                            const ptrdiff_t i = h * (ptrdiff_t)s->iw + w;
-                            const float v = xp[i];
-                            if (v > m || isnan(v)) {
-                                m = v;
-                                mi = i;
-                            }
-                        }
-                    yp[oy * s->ow + ox] = m;
-                    if (ap)
-                        ap[oy * s->ow + ox] = (int32_t)mi;
-                } else {
+                {
                     ptrdiff_t ph, pw;
                     avg_window(oy, s->sh, s->ph, s->kh, s->ih, &h0, &h1, &ph);
                     avg_window(ox, s->sw, s->pw, s->kw, s->iw, &w0, &w1, &pw);
