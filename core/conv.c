@@ -398,6 +398,12 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 #else
 #define SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle((a), (b), (v4i){i, j, k, l})
 #endif
+typedef int32_t v8i __attribute__((vector_size(32)));
+#if defined(__clang__)
+#define SHUFFLE8(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
+#else
+#define SHUFFLE8(a, b, ...) __builtin_shuffle((a), (b), (v8i){__VA_ARGS__})
+#endif
 
 /* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
  * copy loops into memcpy calls that cost more than such a row, so up to 32 floats move as
@@ -501,7 +507,7 @@ static void plane_row(float *restrict d, size_t W, const float *restrict xr, siz
  * pw0 % 2, x[2t + 1] column t + (pw0 + 1 - e)/2 of the other phase e; then the columns no
  * input lands on are zeroed. Its stores may run past W (at most 8 floats): into the next
  * row or the region's tail, which are written after. Larger strides go column by column. */
-static void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
+static inline __attribute__((always_inline)) void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
                        const gg_conv_shape *s, size_t va, size_t ve)
 {
     const size_t sw = s->sw;
@@ -517,6 +523,12 @@ static void phase_rows(float *restrict d, size_t regf, size_t W, const float *re
         float *de = d + ee * regf + s->pw0 / 2, *dd = d + eo * regf + (s->pw0 + 1 - eo) / 2;
         const size_t np = s->iw / 2, ne = s->iw - np;  // pairs; even inputs
         size_t t = 0;
+        for (; np >= 8 && t < np; t += 8) {  // 8 pairs a step (one AVX register of each)
+            const size_t q = t + 8 <= np ? t : np - 8;
+            const v8f lo = gg_v8_load(xr + 2 * q), hi = gg_v8_load(xr + 2 * q + 8);
+            gg_v8_store(de + q, SHUFFLE8(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14));
+            gg_v8_store(dd + q, SHUFFLE8(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15));
+        }
         for (; np >= 4 && t < np; t += 4) {
             const size_t q = t + 4 <= np ? t : np - 4;  // a last step overlapping the previous
             v4f lo, hi;
@@ -550,10 +562,19 @@ static void phase_rows(float *restrict d, size_t regf, size_t W, const float *re
     }
 }
 
+/* Whether some tap t < k of dilation d reads phase a of stride st: t*d = a (mod st). */
+static int tap_phase(size_t k, size_t d, size_t st, size_t a)
+{
+    for (size_t t = 0; t < k; t++)
+        if (t * d % st == a)
+            return 1;
+    return 0;
+}
+
 /* The forward's phase planes of group g for samples b0 .. b0+nb-1, output rows
  * oy0 .. oy0+rows-1: plane (c, a, e) row u is padded input row (oy0 + u)*sh + a, column v
  * padded column v*sw + e; rows + QA rows of Wf per sample, then a zero tail. */
-static void forward_planes(float *src, const float *x, const gg_conv_shape *s, const plan *pl,
+GG_KERNEL static void forward_planes(float *src, const float *x, const gg_conv_shape *s, const plan *pl,
                            size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
     const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
@@ -562,6 +583,8 @@ static void forward_planes(float *src, const float *x, const gg_conv_shape *s, c
         plane_cols(W, s->iw, 1, -(ptrdiff_t)s->pw0, &va, &ve);
     for (size_t c = 0; c < pl->Cg; c++)
         for (size_t a = 0; a < s->sh; a++) {
+            if (!tap_phase(s->kh, s->dh, s->sh, a))
+                continue;  // no offset reads this row phase (a 1x1 kernel with stride 2)
             float *d = src + (c * s->sh + a) * s->sw * pl->regf;
             for (size_t j = 0; j < nb; j++) {
                 const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
@@ -729,7 +752,7 @@ static void dx_offsets(float *off, const gg_conv_shape *s, const plan *pl, const
 /* The dy planes of group g, samples b0 .. b0+nb-1, for the phase rows i0 .. i0+rows-1 of
  * every phase: plane o row r is dy row pl.u0 + i0 + r - QA, column c is dy column
  * pl.v0 + c - QB (0 outside dy); rows + QA + du rows of Wd per sample, then a zero tail. */
-static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const plan *pl,
+GG_KERNEL static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const plan *pl,
                       size_t g, size_t b0, size_t nb, size_t i0, size_t rows)
 {
     const size_t H = rows + pl->QA + pl->du, W = pl->Wd, plane = H * W;
