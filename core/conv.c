@@ -815,7 +815,7 @@ static void dx_store_pair(float *dx, int acc, const float *out0, const float *ou
         for (size_t j = 0; j < nb; j++) {
             float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
             for (size_t i = 0; i < rows; i++) {
-                const size_t iy = (ph[0].u0 + i0 + i) * 2 + ph[0].a - s->ph0;
+                const size_t iy = (ph[0].u0 + i0 + i) * s->sh + ph[0].a - s->ph0;
                 const size_t at = ci * pl->ldd + j * plane + i * pl->Wd;
                 const float *q0 = out0 + at + h - ph[0].v0, *q1 = out1 + at + h - ph[1].v0;
                 float *dr = dc + iy * s->iw;

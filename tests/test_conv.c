@@ -219,6 +219,8 @@ static const tcase cases[] = {
     {{2, 3, 1, 9, 9, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2}, 2, "stride 2 with dilation 2"},
     {{2, 2, 1, 5, 6, 1, 2, 1000, 7, 0, 0, 0, 1, 1, 1}, 3, "stride 1000x7"},
     {{5, 7, 1, 10, 9, 3, 3, 2, 2, 0, 1, 1, 0, 1, 1}, 2, "stride 2, asymmetric padding, odd sizes"},
+    {{2, 2, 1, 9, 8, 3, 3, 1, 2, 0, 0, 0, 0, 2, 1}, 2, "stride 1x2, dilation 2x1 (paired dx rows)"},
+    {{3, 4, 1, 10, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1}, 2, "stride 3x2, odd width"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
