@@ -255,7 +255,16 @@ static void plan_make(plan *pl, const gg_conv_shape *s, size_t B)
     pl->src = pl->off + round_up(max_sz(pl->Kg, pl->Og * s->kh * s->kw), 16);
     pl->out = pl->src + max_sz(pl->Cg * nph * pl->regf, pl->Og * pl->regd);
     pl->dyr = pl->out + max_sz(pl->Og * pl->ldf, pl->Cg * pl->ldd * (s->sw == 2 ? 2 : 1));
-    pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld;
+    pl->total = pl->dyr + pl->nbf * pl->bandf * s->ow * pl->ld + 15;  // (+15: align_scratch)
+}
+
+/* The scratch from its first 64-byte boundary: every region starts at a multiple of 16
+ * floats from there, so the kernels' full-vector loads and stores of dyr, dwt and their
+ * outputs do not straddle cache lines. */
+static float *align_scratch(float *scratch)
+{
+    const size_t mis = (size_t)((uintptr_t)scratch / sizeof *scratch % 16);
+    return scratch + (16 - mis) % 16;
 }
 
 size_t gg_conv_scratch(const gg_conv_shape *s, size_t B)
@@ -389,6 +398,12 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 #else
 #define SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle((a), (b), (v4i){i, j, k, l})
 #endif
+typedef int32_t v8i __attribute__((vector_size(32)));
+#if defined(__clang__)
+#define SHUFFLE8(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
+#else
+#define SHUFFLE8(a, b, ...) __builtin_shuffle((a), (b), (v8i){__VA_ARGS__})
+#endif
 
 /* d[0..n) = s[0..n). The planes' rows are short (a few to a few dozen floats) and GCC turns
  * copy loops into memcpy calls that cost more than such a row, so up to 32 floats move as
@@ -492,7 +507,7 @@ static void plane_row(float *restrict d, size_t W, const float *restrict xr, siz
  * pw0 % 2, x[2t + 1] column t + (pw0 + 1 - e)/2 of the other phase e; then the columns no
  * input lands on are zeroed. Its stores may run past W (at most 8 floats): into the next
  * row or the region's tail, which are written after. Larger strides go column by column. */
-static void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
+static inline __attribute__((always_inline)) void phase_rows(float *restrict d, size_t regf, size_t W, const float *restrict xr,
                        const gg_conv_shape *s, size_t va, size_t ve)
 {
     const size_t sw = s->sw;
@@ -508,6 +523,12 @@ static void phase_rows(float *restrict d, size_t regf, size_t W, const float *re
         float *de = d + ee * regf + s->pw0 / 2, *dd = d + eo * regf + (s->pw0 + 1 - eo) / 2;
         const size_t np = s->iw / 2, ne = s->iw - np;  // pairs; even inputs
         size_t t = 0;
+        for (; np >= 8 && t < np; t += 8) {  // 8 pairs a step (one AVX register of each)
+            const size_t q = t + 8 <= np ? t : np - 8;
+            const v8f lo = gg_v8_load(xr + 2 * q), hi = gg_v8_load(xr + 2 * q + 8);
+            gg_v8_store(de + q, SHUFFLE8(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14));
+            gg_v8_store(dd + q, SHUFFLE8(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15));
+        }
         for (; np >= 4 && t < np; t += 4) {
             const size_t q = t + 4 <= np ? t : np - 4;  // a last step overlapping the previous
             v4f lo, hi;
@@ -541,10 +562,19 @@ static void phase_rows(float *restrict d, size_t regf, size_t W, const float *re
     }
 }
 
+/* Whether some tap t < k of dilation d reads phase a of stride st: t*d = a (mod st). */
+static int tap_phase(size_t k, size_t d, size_t st, size_t a)
+{
+    for (size_t t = 0; t < k; t++)
+        if (t * d % st == a)
+            return 1;
+    return 0;
+}
+
 /* The forward's phase planes of group g for samples b0 .. b0+nb-1, output rows
  * oy0 .. oy0+rows-1: plane (c, a, e) row u is padded input row (oy0 + u)*sh + a, column v
  * padded column v*sw + e; rows + QA rows of Wf per sample, then a zero tail. */
-static void forward_planes(float *src, const float *x, const gg_conv_shape *s, const plan *pl,
+GG_KERNEL static void forward_planes(float *src, const float *x, const gg_conv_shape *s, const plan *pl,
                            size_t g, size_t b0, size_t nb, size_t oy0, size_t rows)
 {
     const size_t H = rows + pl->QA, W = pl->Wf, plane = H * W;
@@ -553,6 +583,8 @@ static void forward_planes(float *src, const float *x, const gg_conv_shape *s, c
         plane_cols(W, s->iw, 1, -(ptrdiff_t)s->pw0, &va, &ve);
     for (size_t c = 0; c < pl->Cg; c++)
         for (size_t a = 0; a < s->sh; a++) {
+            if (!tap_phase(s->kh, s->dh, s->sh, a))
+                continue;  // no offset reads this row phase (a 1x1 kernel with stride 2)
             float *d = src + (c * s->sh + a) * s->sw * pl->regf;
             for (size_t j = 0; j < nb; j++) {
                 const float *xc = x + ((b0 + j) * s->cin + g * pl->Cg + c) * s->ih * s->iw;
@@ -588,6 +620,7 @@ void gg_conv_forward(gg_isa isa, float *y, const float *x, const float *W, const
 {
     plan pl;
     plan_make(&pl, s, B);
+    scratch = align_scratch(scratch);
     float *off = scratch + pl.off, *src = scratch + pl.src, *out = scratch + pl.out;
     forward_offsets(off, s, &pl);
     for (size_t b0 = 0; b0 < B; b0 += pl.nbf) {
@@ -719,7 +752,7 @@ static void dx_offsets(float *off, const gg_conv_shape *s, const plan *pl, const
 /* The dy planes of group g, samples b0 .. b0+nb-1, for the phase rows i0 .. i0+rows-1 of
  * every phase: plane o row r is dy row pl.u0 + i0 + r - QA, column c is dy column
  * pl.v0 + c - QB (0 outside dy); rows + QA + du rows of Wd per sample, then a zero tail. */
-static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const plan *pl,
+GG_KERNEL static void dx_planes(float *src, const float *dy, const gg_conv_shape *s, const plan *pl,
                       size_t g, size_t b0, size_t nb, size_t i0, size_t rows)
 {
     const size_t H = rows + pl->QA + pl->du, W = pl->Wd, plane = H * W;
@@ -782,7 +815,7 @@ static void dx_store_pair(float *dx, int acc, const float *out0, const float *ou
         for (size_t j = 0; j < nb; j++) {
             float *dc = dx + ((b0 + j) * s->cin + g * pl->Cg + ci) * s->ih * s->iw;
             for (size_t i = 0; i < rows; i++) {
-                const size_t iy = (ph[0].u0 + i0 + i) * 2 + ph[0].a - s->ph0;
+                const size_t iy = (ph[0].u0 + i0 + i) * s->sh + ph[0].a - s->ph0;
                 const size_t at = ci * pl->ldd + j * plane + i * pl->Wd;
                 const float *q0 = out0 + at + h - ph[0].v0, *q1 = out1 + at + h - ph[1].v0;
                 float *dr = dc + iy * s->iw;
@@ -822,6 +855,7 @@ void gg_conv_backward(gg_isa isa, float *dx, int acc, float *dW, float *db, cons
 {
     plan pl;
     plan_make(&pl, s, B);
+    scratch = align_scratch(scratch);
     float *dwt = scratch + pl.dwt, *wt = scratch + pl.wt, *off = scratch + pl.off;
     float *src = scratch + pl.src, *out = scratch + pl.out, *dyr = scratch + pl.dyr;
     const size_t ld = pl.ld;
@@ -1007,6 +1041,63 @@ static float avg_divisor(const gg_pool_shape *s, ptrdiff_t h0, ptrdiff_t h1, ptr
     return s->count_include_pad ? (float)(ph * pw) : (float)((h1 - h0) * (w1 - w0));
 }
 
+/* One step of the max pool's scan: v at i wins when v > m or v is NaN. Without a branch
+ * (random data mispredicts it half the time): the winner is chosen by an all-ones or zero
+ * mask over the bits, which keeps every value (NaN payloads, -0.0) exactly. */
+static inline void max_step(float *m, ptrdiff_t *mi, float v, ptrdiff_t i)
+{
+    const int take = (v > *m) | (v != v);
+    const uint32_t mask = (uint32_t)0 - (uint32_t)take;
+    uint32_t a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, m, sizeof b);
+    b = (a & mask) | (b & ~mask);
+    memcpy(m, &b, sizeof b);
+    const size_t im = (size_t)0 - (size_t)take;
+    *mi = (ptrdiff_t)(((size_t)i & im) | ((size_t)*mi & ~im));
+}
+
+/* The max pool of one plane (argmax NULL: no indices). The window of 2x2, stride 2, no
+ * padding or dilation (the common one) reads its four values directly. */
+static void max_pool_plane(float *yp, int32_t *ap, const float *xp, const gg_pool_shape *s)
+{
+    const ptrdiff_t iw = (ptrdiff_t)s->iw;
+    const int two = s->kh == 2 && s->kw == 2 && s->sh == 2 && s->sw == 2 && s->ph == 0 &&
+                    s->pw == 0 && s->dh == 1 && s->dw == 1 && 2 * s->oh <= s->ih &&
+                    2 * s->ow <= s->iw;
+    for (size_t oy = 0; oy < s->oh; oy++) {
+        ptrdiff_t h0, h1;
+        max_window(oy, s->sh, s->ph, s->kh, s->dh, s->ih, &h0, &h1);
+        for (size_t ox = 0; ox < s->ow; ox++) {
+            float m = -INFINITY;
+            ptrdiff_t mi;
+            if (two) {
+                const ptrdiff_t i = h0 * iw + 2 * (ptrdiff_t)ox;
+                // The scan's "later wins when greater or NaN" is associative, so the rows
+                // are scanned apart and then joined (the first step always takes the value
+                // or keeps -inf at i).
+                float m1 = xp[i + iw];
+                ptrdiff_t mi1 = i + iw;
+                m = xp[i];
+                mi = i;
+                max_step(&m, &mi, xp[i + 1], i + 1);
+                max_step(&m1, &mi1, xp[i + iw + 1], i + iw + 1);
+                max_step(&m, &mi, m1, mi1);
+            } else {
+                ptrdiff_t w0, w1;
+                max_window(ox, s->sw, s->pw, s->kw, s->dw, s->iw, &w0, &w1);
+                mi = h0 * iw + w0;
+                for (ptrdiff_t h = h0; h < h1; h += (ptrdiff_t)s->dh)
+                    for (ptrdiff_t w = w0; w < w1; w += (ptrdiff_t)s->dw)
+                        max_step(&m, &mi, xp[h * iw + w], h * iw + w);
+            }
+            yp[oy * s->ow + ox] = m;
+            if (ap)
+                ap[oy * s->ow + ox] = (int32_t)mi;
+        }
+    }
+}
+
 void gg_pool_forward(float *y, int32_t *argmax, const float *x, const gg_pool_shape *s,
                      size_t B)
 {
@@ -1014,28 +1105,14 @@ void gg_pool_forward(float *y, int32_t *argmax, const float *x, const gg_pool_sh
     for (size_t pi = 0; pi < planes; pi++) {
         const float *xp = x + pi * in;
         float *yp = y + pi * on;
-        int32_t *ap = argmax ? argmax + pi * on : NULL;
+        if (s->kind == GG_POOL_MAX) {
+            max_pool_plane(yp, argmax ? argmax + pi * on : NULL, xp, s);
+            continue;
+        }
         for (size_t oy = 0; oy < s->oh; oy++)
             for (size_t ox = 0; ox < s->ow; ox++) {
                 ptrdiff_t h0, h1, w0, w1;
-                if (s->kind == GG_POOL_MAX) {
-                    max_window(oy, s->sh, s->ph, s->kh, s->dh, s->ih, &h0, &h1);
-                    max_window(ox, s->sw, s->pw, s->kw, s->dw, s->iw, &w0, &w1);
-                    float m = -INFINITY;
-                    ptrdiff_t mi = h0 * (ptrdiff_t)s->iw + w0;
-                    for (ptrdiff_t h = h0; h < h1; h += (ptrdiff_t)s->dh)
-                        for (ptrdiff_t w = w0; w < w1; w += (ptrdiff_t)s->dw) {
-                            const ptrdiff_t i = h * (ptrdiff_t)s->iw + w;
-                            const float v = xp[i];
-                            if (v > m || isnan(v)) {
-                                m = v;
-                                mi = i;
-                            }
-                        }
-                    yp[oy * s->ow + ox] = m;
-                    if (ap)
-                        ap[oy * s->ow + ox] = (int32_t)mi;
-                } else {
+                {
                     ptrdiff_t ph, pw;
                     avg_window(oy, s->sh, s->ph, s->kh, s->ih, &h0, &h1, &ph);
                     avg_window(ox, s->sw, s->pw, s->kw, s->iw, &w0, &w1, &pw);

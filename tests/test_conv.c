@@ -219,6 +219,8 @@ static const tcase cases[] = {
     {{2, 3, 1, 9, 9, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2}, 2, "stride 2 with dilation 2"},
     {{2, 2, 1, 5, 6, 1, 2, 1000, 7, 0, 0, 0, 1, 1, 1}, 3, "stride 1000x7"},
     {{5, 7, 1, 10, 9, 3, 3, 2, 2, 0, 1, 1, 0, 1, 1}, 2, "stride 2, asymmetric padding, odd sizes"},
+    {{2, 2, 1, 9, 8, 3, 3, 1, 2, 0, 0, 0, 0, 2, 1}, 2, "stride 1x2, dilation 2x1 (paired dx rows)"},
+    {{3, 4, 1, 10, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1}, 2, "stride 3x2, odd width"},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -619,6 +621,79 @@ static void test_pool_values(void)
           a2.oh == 2 && y4[0] == 0.25f && y4[1] == 0.5f && y4[2] == 0.5f && y4[3] == 1.0f);
 }
 
+/* The naive twin of the max pool forward: conv.h's scan, one window position at a time
+ * (the kernel joins the rows of a 2x2 window and selects without branches). */
+static void naive_max_pool(float *y, int32_t *am, const float *x, const gg_pool_shape *s, size_t B)
+{
+    for (size_t pi = 0; pi < B * s->c; pi++)
+        for (size_t oy = 0; oy < s->oh; oy++)
+            for (size_t ox = 0; ox < s->ow; ox++) {
+                float m = -INFINITY;
+                long mi = -1;
+                for (size_t j = 0; j < s->kh; j++)
+                    for (size_t i = 0; i < s->kw; i++) {
+                        const long iy = (long)(oy * s->sh + j * s->dh) - (long)s->ph;
+                        const long ix = (long)(ox * s->sw + i * s->dw) - (long)s->pw;
+                        if (iy < 0 || ix < 0 || iy >= (long)s->ih || ix >= (long)s->iw)
+                            continue;
+                        const long at = iy * (long)s->iw + ix;
+                        if (mi < 0)
+                            mi = at;
+                        const float v = x[pi * s->ih * s->iw + (size_t)at];
+                        if (v > m || isnan(v)) {
+                            m = v;
+                            mi = at;
+                        }
+                    }
+                y[(pi * s->oh + oy) * s->ow + ox] = m;
+                am[(pi * s->oh + oy) * s->ow + ox] = (int32_t)mi;
+            }
+}
+
+/* Max pool against the naive scan, bit for bit (NaN payloads included) with the argmax, on
+ * values full of ties, NaNs of distinct payloads, infinities and signed zeros. */
+static void test_pool_twin(void)
+{
+    static const size_t shapes[][11] = {
+        // c, ih, iw, kh, kw, sh, sw, ph, pw, dh, ceil
+        {3, 8, 8, 2, 2, 2, 2, 0, 0, 1, 0}, {2, 7, 9, 2, 2, 2, 2, 0, 0, 1, 1},
+        {2, 7, 9, 2, 2, 2, 2, 1, 1, 1, 0}, {2, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1},
+        {1, 8, 8, 3, 2, 1, 2, 1, 1, 2, 0}, {2, 5, 6, 2, 2, 1, 1, 0, 0, 1, 0},
+    };
+    gg_rng r;
+    gg_rng_seed(&r, 41);
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const size_t *q = shapes[t];
+        gg_pool_shape s = pmk(GG_POOL_MAX, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8],
+                              q[9], q[9], (int)q[10], 1);
+        const size_t B = 3, nx = B * s.c * s.ih * s.iw, ny = B * s.c * s.oh * s.ow;
+        float *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), *yn = malloc(ny * sizeof *yn);
+        int32_t *am = malloc(ny * sizeof *am), *an = malloc(ny * sizeof *an);
+        for (size_t i = 0; i < nx; i++) {
+            const uint64_t u = gg_rng_u64(&r) % 16;
+            uint32_t nan = 0x7fc00000u | (uint32_t)i;  // a NaN whose payload is its position
+            float v = (float)(u % 4) - 1.5f;           // few distinct values: many ties
+            if (u == 4)
+                memcpy(&v, &nan, sizeof v);
+            else if (u == 5)
+                v = -INFINITY;
+            else if (u == 6)
+                v = INFINITY;
+            else if (u == 7)
+                v = -0.0f;
+            else if (u == 8)
+                v = 0.0f;
+            x[i] = v;
+        }
+        gg_pool_forward(y, am, x, &s, B);
+        naive_max_pool(yn, an, x, &s, B);
+        char name[96];
+        snprintf(name, sizeof name, "max pool twin %zu: same bits and argmax", t);
+        CHECK(name, memcmp(y, yn, ny * sizeof *y) == 0 && memcmp(am, an, ny * sizeof *am) == 0);
+        free(x), free(y), free(yn), free(am), free(an);
+    }
+}
+
 static void test_pool_backward(void)
 {
     // Max: overlapping windows (kernel 3, stride 1) route several outputs to one input.
@@ -783,6 +858,7 @@ int main(void)
     test_batch_split();
     test_fd();
     test_pool_values();
+    test_pool_twin();
     test_pool_backward();
     test_pool_fd();
     test_adaptive();

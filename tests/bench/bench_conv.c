@@ -1,8 +1,8 @@
 /* tests/bench/bench_conv.c — GFLOP/s of the convolution kernels (core/conv.h) on the best
- * ISA, forward + backward (dx, dW, db), for four layer shapes of small image networks.
- * Usage: bench_conv [isa [reps]]. Not part of make test; build by hand:
+ * ISA, forward + backward (dx, dW, db), for the conv layers of bench_cnn.c's lenet and resnet.
+ * Usage: bench_conv [isa [reps [case]]]. Not part of make test; build by hand:
  *   gcc -std=c11 -O2 -Icore tests/bench/bench_conv.c build/libgglabcore.a -lm -o build/bench_conv
- * FLOPs count the three products only: 2*B*oh*ow*cout*(cin/groups)*kh*kw each for the
+ * FLOPs count the products computed: 2*B*oh*ow*cout*(cin/groups)*kh*kw each for the
  * forward, dW and dx. Best of 9 (or argv[2]) repetitions of loops of ~0.05 s, each next to a run of 12
  * independent FMA chains on the same ISA (tests/bench/bench_peak.c's method): the "% of
  * peak" compares the best of both, so a busy sibling vCPU (which halves the FMA rate)
@@ -86,6 +86,7 @@ static float *randv(gg_rng *r, size_t n)
 typedef struct bcase {
     const char *name;
     size_t cin, cout, hw, k, stride, pad, B;
+    int bias, dx;  /* the layer has a bias; its dx is computed (not the model's first) */
 } bcase;
 
 static void bench(gg_isa isa, const bcase *c, int reps)
@@ -105,39 +106,47 @@ static void bench(gg_isa isa, const bcase *c, int reps)
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
     float *dW = calloc(nw, sizeof *dW), *db = calloc(s.cout, sizeof *db);
     float *scratch = malloc(gg_conv_scratch(&s, B) * sizeof *scratch);
+    const float *bp = c->bias ? b : NULL;
+    float *dbp = c->bias ? db : NULL, *dxp = c->dx ? dx : NULL;
     const double flop = 2.0 * (double)B * (double)(s.oh * s.ow) * (double)nw;
     // Calibrate the loop to ~0.05 s, then best of reps, each next to a peak measurement.
     size_t iters = 1;
     for (;;) {
         double t0 = now_s();
         for (size_t i = 0; i < iters; i++) {
-            gg_conv_forward(isa, y, x, W, b, scratch, &s, B);
-            gg_conv_backward(isa, dx, 0, dW, db, dy, x, W, scratch, &s, B);
+            gg_conv_forward(isa, y, x, W, bp, scratch, &s, B);
+            gg_conv_backward(isa, dxp, 0, dW, dbp, dy, x, W, scratch, &s, B);
         }
         if (now_s() - t0 > 0.05 || iters > (1u << 24))
             break;
         iters *= 2;
     }
-    double best_f = 1e30, best_b = 1e30, best_p = 0.0;
+    double best_f = 1e30, best_b = 1e30, best_w = 1e30, best_p = 0.0;
     for (int rep = 0; rep < reps; rep++) {
         double p = peak(isa);
         if (p > best_p)
             best_p = p;
         double t0 = now_s();
         for (size_t i = 0; i < iters; i++)
-            gg_conv_forward(isa, y, x, W, b, scratch, &s, B);
+            gg_conv_forward(isa, y, x, W, bp, scratch, &s, B);
         double t1 = now_s();
         for (size_t i = 0; i < iters; i++)
-            gg_conv_backward(isa, dx, 0, dW, db, dy, x, W, scratch, &s, B);
+            gg_conv_backward(isa, dxp, 0, dW, dbp, dy, x, W, scratch, &s, B);
         double t2 = now_s();
+        for (size_t i = 0; i < iters; i++)
+            gg_conv_backward(isa, NULL, 0, dW, dbp, dy, x, W, scratch, &s, B);
+        double t3 = now_s();
+        if ((t3 - t2) / (double)iters < best_w)
+            best_w = (t3 - t2) / (double)iters;
         if ((t1 - t0) / (double)iters < best_f)
             best_f = (t1 - t0) / (double)iters;
         if ((t2 - t1) / (double)iters < best_b)
             best_b = (t2 - t1) / (double)iters;
     }
-    const double g = 3.0 * flop / (best_f + best_b) * 1e-9;
-    printf("%-38s fwd %7.1f us %5.1f GF/s | bwd %7.1f us %5.1f GF/s | fwd+bwd %5.1f GF/s",
-           c->name, best_f * 1e6, flop / best_f * 1e-9, best_b * 1e6, 2.0 * flop / best_b * 1e-9, g);
+    const double nb = c->dx ? 2.0 : 1.0, g = (1.0 + nb) * flop / (best_f + best_b) * 1e-9;
+    printf("%-44s fwd %7.1f us %5.1f GF/s | bwd %7.1f us %5.1f GF/s (dW %7.1f us) | fwd+bwd %5.1f "
+           "GF/s", c->name, best_f * 1e6, flop / best_f * 1e-9, best_b * 1e6,
+           nb * flop / best_b * 1e-9, best_w * 1e6, g);
     if (best_p > 0.0)
         printf(" = %2.0f%% of %.0f", 100.0 * g / best_p, best_p);
     printf("\n");
@@ -147,10 +156,16 @@ static void bench(gg_isa isa, const bcase *c, int reps)
 int main(int argc, char **argv)
 {
     static const bcase cases[] = {
-        {"(a) 1->6 3x3 pad 1, 8x8, B 64", 1, 6, 8, 3, 1, 1, 64},
-        {"(b) 6->16 3x3 pad 1, 4x4, B 64", 6, 16, 4, 3, 1, 1, 64},
-        {"(c) 16->16 3x3 pad 1, 32x32, B 32", 16, 16, 32, 3, 1, 1, 32},
-        {"(d) 32->64 3x3 stride 2 pad 1, 16x16, B 32", 32, 64, 16, 3, 2, 1, 32},
+        {"lenet 1->6 3x3 p1, 8x8, B 64, no dx", 1, 6, 8, 3, 1, 1, 64, 1, 0},
+        {"lenet 6->16 3x3 p1, 4x4, B 64", 6, 16, 4, 3, 1, 1, 64, 1, 1},
+        {"resnet 3->16 3x3 p1, 32x32, B 32, no dx", 3, 16, 32, 3, 1, 1, 32, 0, 0},
+        {"resnet 16->16 3x3 p1, 32x32, B 32 (x2)", 16, 16, 32, 3, 1, 1, 32, 0, 1},
+        {"resnet 16->32 3x3 s2 p1, 32x32, B 32", 16, 32, 32, 3, 2, 1, 32, 0, 1},
+        {"resnet 32->32 3x3 p1, 16x16, B 32 (x3)", 32, 32, 16, 3, 1, 1, 32, 0, 1},
+        {"resnet 16->32 1x1 s2, 32x32, B 32", 16, 32, 32, 1, 2, 0, 32, 0, 1},
+        {"resnet 32->64 3x3 s2 p1, 16x16, B 32", 32, 64, 16, 3, 2, 1, 32, 0, 1},
+        {"resnet 64->64 3x3 p1, 8x8, B 32", 64, 64, 8, 3, 1, 1, 32, 0, 1},
+        {"resnet 32->64 1x1 s2, 16x16, B 32", 32, 64, 16, 1, 2, 0, 32, 0, 1},
     };
     gg_isa isa = gg_isa_best();
     gg_err err;
@@ -160,7 +175,9 @@ int main(int argc, char **argv)
     }
     const int reps = argc > 2 && atoi(argv[2]) > 0 ? atoi(argv[2]) : 9;
     printf("isa: %s\n", gg_isa_name(isa));
+    const char *only = argc > 3 ? argv[3] : NULL;  // a case number, or all
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        bench(isa, &cases[i], reps);
+        if (!only || (size_t)atoi(only) == i)
+            bench(isa, &cases[i], reps);
     return 0;
 }
