@@ -290,12 +290,6 @@ static void conv_backward(gg_model *m, int i, size_t B)
     const gg_gnode *n = node(m, i);
     gg_conv_shape s = conv_shape(m, i);
     float *dx = in_dy(m, i, 0);
-    // Input elements no output reads (a stride skipping columns, a span short of the edge)
-    // get no term from the kernel: written as zeros here when this is the first writer.
-    const int gaps = s.sh > 1 || s.sw > 1 || (s.oh - 1) * s.sh + (s.kh - 1) * s.dh + 1 < s.ih + s.ph0 + s.ph1 ||
-                     (s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1 < s.iw + s.pw0 + s.pw1;
-    if (dx && m->mn[i].acc[0] == 0 && gaps)
-        memset(dx, 0, count(m, n->in[0], B) * sizeof *dx);
     gg_conv_backward(m->isa, dx, dx ? m->mn[i].acc[0] : 0, in_dy(m, i, 1),
                      n->cfg.bias ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
                      in_y(m, i, 1), m->scratch, &s, B);
