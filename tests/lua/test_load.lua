@@ -19,6 +19,10 @@ local gg = require "gglab"
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
 local N = math.tointeger(tonumber(os.getenv("LOAD_RUNS") or "20000"))
 local MiB = 1024
+-- Under ASan (make sanitize) the allocator's quarantine and shadow memory inflate the RSS
+-- by hundreds of MiB: the memory bound is asserted on the shipped build only.
+local RSS_LIMIT = os.getenv("SANITIZE") and math.huge or 64 * MiB
+if os.getenv("SANITIZE") then print("# sanitizer build: peak RSS printed, not bounded") end
 local tmp = os.tmpname()
 os.remove(tmp)
 gg.fs.mkdir(tmp)
@@ -90,7 +94,7 @@ print(string.format("load: %d runs in %.1f s (%.2f ms a run at -j 2), parent pea
   wall / N * 1000, (peak or 0) / MiB))
 T.ok("the sweep completes", ok)
 T.ok("the parent's peak RSS was measured", peak and peak > 0)
-T.ok("the parent's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+T.ok("the parent's peak RSS <= 64 MiB", peak and peak <= RSS_LIMIT)
 local lines, ok_runs, order = 0, 0, true
 local prev
 for line in io.lines(dir .. "/runs.csv") do
@@ -161,7 +165,7 @@ print(string.format("load: merge of 8 shards (%d runs) in %.2f s (information, n
   wall, (peak or 0) / MiB))
 T.ok("gglab merge succeeds", ok)
 T.ok("the merge's peak RSS was measured", peak and peak > 0)
-T.ok("the merge's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+T.ok("the merge's peak RSS <= 64 MiB", peak and peak <= RSS_LIMIT)
 T.ok("merged curves.csv = the unsharded run's, byte for byte", slurp(merged .. "/curves.csv") == curves_before)
 T.ok("merged runs.csv = the unsharded run's (but wall_s)",
   without_wall(slurp(merged .. "/runs.csv") or "") == without_wall(runs_before))
@@ -182,7 +186,7 @@ local bigdir = tmp .. "/bigout"
 ok, wall, peak = timed("run -q -j 1 --out " .. bigdir .. " " .. big)
 print(string.format("load: one run of %d curve rows in %.1f s, parent peak RSS %.1f MiB", ROWS, wall, (peak or 0) / MiB))
 T.ok("the 10^6-row run completes", ok)
-T.ok("its parent's peak RSS <= 64 MiB", peak and peak <= 64 * MiB)
+T.ok("its parent's peak RSS <= 64 MiB", peak and peak <= RSS_LIMIT)
 local n = 0
 for _ in io.lines(bigdir .. "/curves.csv") do n = n + 1 end
 T.eq("curves.csv has every row (and the header)", n, ROWS + 1)
