@@ -351,13 +351,20 @@ static size_t conv_out(size_t in, size_t p0, size_t p1, size_t d, size_t kk, siz
     return padded < span ? 0 : (padded - span) / s + 1;
 }
 
+/* A conv or pool input: 1-d (B, C, L) or 2-d (B, C, H, W) as cfg.spatial says. */
+static gg_status need_spatial(ctx *k, gg_err *err)
+{
+    const int sp = k->c->spatial;
+    if (sp != 1 && sp != 2)
+        return FAIL(GG_EINVAL, "%s spatial must be 1 or 2, got %d", k->pre, sp);
+    return need_batched(k, sp + 2, sp + 2, sp == 2 ? "(B, C, H, W)" : "(B, C, L)", err);
+}
+
 static gg_status infer_conv(ctx *k, gg_err *err)
 {
     gg_layer_cfg *c = k->c;
     const int sp = c->spatial;
-    if (sp != 1 && sp != 2)
-        return FAIL(GG_EINVAL, "%s spatial must be 1 or 2, got %d", k->pre, sp);
-    gg_status st = need_batched(k, sp + 2, sp + 2, sp == 2 ? "(B, C, H, W)" : "(B, C, L)", err);
+    gg_status st = need_spatial(k, err);
     if (st)
         return st;
     const gg_gnode *x = k->x[0];
@@ -412,9 +419,7 @@ static gg_status infer_pool(ctx *k, gg_err *err)
 {
     gg_layer_cfg *c = k->c;
     const int sp = c->spatial;
-    if (sp != 1 && sp != 2)
-        return FAIL(GG_EINVAL, "%s spatial must be 1 or 2, got %d", k->pre, sp);
-    gg_status st = need_batched(k, sp + 2, sp + 2, sp == 2 ? "(B, C, H, W)" : "(B, C, L)", err);
+    gg_status st = need_spatial(k, err);
     if (st)
         return st;
     const gg_gnode *x = k->x[0];
@@ -448,9 +453,7 @@ static gg_status infer_adaptive(ctx *k, gg_err *err)
 {
     gg_layer_cfg *c = k->c;
     const int sp = c->spatial;
-    if (sp != 1 && sp != 2)
-        return FAIL(GG_EINVAL, "%s spatial must be 1 or 2, got %d", k->pre, sp);
-    gg_status st = need_batched(k, sp + 2, sp + 2, sp == 2 ? "(B, C, H, W)" : "(B, C, L)", err);
+    gg_status st = need_spatial(k, err);
     if (st)
         return st;
     k->s = k->x[0]->shape;
