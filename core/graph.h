@@ -129,6 +129,11 @@ typedef struct gg_layer_cfg {
     int trainable;           /* param: 1 learnable, 0 frozen */
     const float *value;      /* const: the values (numel of shape), copied at creation */
     int loss;                /* GG_LAYER_LOSS: a gg_loss_kind */
+    int shared_params;       /* layers with parameters: they are given, not created — after
+                              * the data input, the inputs are the weight then the bias (when
+                              * the layer has one) as existing param nodes of the shapes the
+                              * layer would create; their creators initialise them (weight
+                              * tying, or torch's registration order) (0) */
 } gg_layer_cfg;
 
 typedef struct gg_graph gg_graph;
@@ -164,7 +169,8 @@ gg_status gg_graph_const(gg_graph *g, const gg_shape *s, const float *values, in
 
 /* Apply the layer or op cfg to the nin input nodes (most take 1; binary, matmul 2; where 3;
  * concat 1..GG_NODE_MAX_IN; loss 2: prediction and target). Layers with parameters create
- * their param nodes first (weight, then bias). Checks every option and shape;
+ * their param nodes first (weight, then bias), or with cfg->shared_params take them as
+ * the inputs after the data input. Checks every option and shape;
  * GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
 gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs, int nin,
                          int *node, gg_err *err);
