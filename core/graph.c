@@ -151,6 +151,12 @@ gg_shape gg_graph_shape(const gg_graph *g, int i) { return g->nodes[i].shape; }
 int gg_graph_batched(const gg_graph *g, int i) { return g->nodes[i].batched; }
 const gg_layer_cfg *gg_graph_cfg(const gg_graph *g, int i) { return &g->nodes[i].cfg; }
 
+int gg_graph_input_of(const gg_graph *g, int node, int slot)
+{
+    const gg_gnode *n = &g->nodes[node];
+    return slot >= 0 && slot < n->nin ? n->in[slot] : -1;
+}
+
 /* Append a node (zeroed but for cfg); NULL and GG_ENOMEM/GG_EINVAL on failure. */
 static gg_gnode *push_node(gg_graph *g, const gg_layer_cfg *cfg, gg_err *err)
 {

@@ -187,6 +187,10 @@ int gg_graph_batched(const gg_graph *g, int node);
 /* The configuration node i was built with (kind LEAF kinds included). */
 const gg_layer_cfg *gg_graph_cfg(const gg_graph *g, int node);
 
+/* The node feeding input slot `slot` (0-based; a layer's parameters follow its data
+ * inputs) of node, or -1 when there is no such slot. */
+int gg_graph_input_of(const gg_graph *g, int node, int slot);
+
 /* Name of a kind ("linear", "conv2d" needs the cfg: see gg_layer_name). */
 const char *gg_layer_kind_name(gg_layer_kind k);
 

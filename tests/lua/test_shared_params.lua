@@ -93,6 +93,21 @@ m:load_parameters { pp[3], pp[4], pp[1], pp[2] }
 T.eq("given-param model = the plain model with permuted parameters, bit for bit",
   values { m:forward(x) }, values { plain:forward(x) })
 
+-- ---- diagnostics: a given weight is a layer's weight, counted once when tied ----
+
+do
+  local curves = {}
+  local run = { log = function(_, metric, value, step)
+    curves[metric] = curves[metric] or {}
+    curves[metric][step] = value
+  end }
+  local data = gg.data.regression { n = 32, features = 4, outputs = 4, seed = 2 }
+  gg.train { model = tied, data = data, optimizer = gg.optim.sgd(tied, { lr = 0.01 }), batch_size = 16,
+    epochs = 1, seed = 1, log = run, diagnostics = { every = 1 } }
+  T.ok("tied: diagnostics follow the shared weight as one layer (grad_norm_l1, no _l2)",
+    curves.grad_norm_l1 ~= nil and curves.grad_norm_l1[1] > 0 and curves.grad_norm_l2 == nil)
+end
+
 -- ---- errors ----
 
 local function err_of(fn)
