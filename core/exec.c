@@ -626,6 +626,8 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
         return 2 * B * n->cfg.groups;
     case GG_LAYER_DROPOUT:
         return count(m, i, B);
+    case GG_LAYER_ATTENTION:
+        return gg_attention_exec_aux(m, i, B);
     default:
         return 0;
     }
@@ -662,6 +664,8 @@ size_t gg_exec_scratch(const gg_model *m, int i, size_t B)
         gg_dims cs = dims_of(m, i, 0, B), as = dims_of(m, i, 1, B), bs = dims_of(m, i, 2, B);
         return gg_ops_where_scratch(&cs, &as, &bs);
     }
+    case GG_LAYER_ATTENTION:
+        return gg_attention_exec_scratch(m, i);
     default:
         return 0;
     }
@@ -693,6 +697,7 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_SLICE:
     case GG_LAYER_WHERE:
     case GG_LAYER_LOSS:
+    case GG_LAYER_ATTENTION:
         return 1;
     default:
         return 0;
@@ -721,6 +726,7 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_WHERE: where_forward(m, i, B); break;
     case GG_LAYER_LOSS: loss_forward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
+    case GG_LAYER_ATTENTION: gg_attention_exec_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
 }
@@ -747,6 +753,7 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_WHERE: where_backward(m, i, B); break;
     case GG_LAYER_LOSS: loss_backward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
+    case GG_LAYER_ATTENTION: gg_attention_exec_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }
 }

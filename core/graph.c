@@ -54,6 +54,7 @@ static const char *const kind_names[GG_LAYER_KIND_COUNT] = {
     "linear", "activation", "batchnorm", "dropout", "input", "parameter", "constant", "conv",
     "pool", "adaptive_avg_pool", "layernorm", "groupnorm", "softmax", "view", "binary",
     "unary", "reduce", "matmul", "permute", "concat", "slice", "where", "loss",
+    "embedding", "attention", "rnn",
 };
 
 const char *gg_layer_kind_name(gg_layer_kind k)
@@ -123,6 +124,11 @@ gg_layer_cfg gg_layer_defaults_of(gg_layer_kind kind)
         c.perm[i] = i;
     if (kind == GG_LAYER_POOL)
         c.stride[0] = c.stride[1] = 0;  // torch: stride=None means the kernel size
+    c.heads = 1;
+    if (kind == GG_LAYER_ATTENTION) {  // no dropout, scale 1/sqrt(head dim)
+        c.p = 0.0;
+        c.scalar = (double)NAN;
+    }
     return c;
 }
 
@@ -877,6 +883,9 @@ static void arity(gg_layer_kind kind, int *lo, int *hi)
     case GG_LAYER_CONCAT:
         *hi = GG_NODE_MAX_IN;
         break;
+    case GG_LAYER_ATTENTION:
+        *hi = 5;
+        break;
     default:
         break;
     }
@@ -1006,6 +1015,10 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     case GG_LAYER_SLICE: st = infer_slice(&k, err); break;
     case GG_LAYER_WHERE: st = broadcast(&k, 3, err); break;
     case GG_LAYER_LOSS: st = infer_loss(&k, err); break;
+    case GG_LAYER_ATTENTION:
+        st = gg_attention_infer(k.x, nin, &c, &k.s, k.pre, err);
+        k.batched = 1;
+        break;
     default: st = gg_err_set(err, GG_EINVAL, "%s is not supported", k.pre); break;
     }
     if (st)

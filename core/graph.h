@@ -68,10 +68,15 @@ typedef enum gg_layer_kind {
     GG_LAYER_CONCAT,     /* inputs joined along a dim */
     GG_LAYER_SLICE,      /* start:stop:step along a dim */
     GG_LAYER_WHERE,      /* cond != 0 ? a : b with broadcasting */
-    GG_LAYER_LOSS        /* a built-in loss of (pred, target) as a scalar node (loss.h) */
+    GG_LAYER_LOSS,       /* a built-in loss of (pred, target) as a scalar node (loss.h) */
+    GG_LAYER_EMBEDDING = 23, /* (reserved: branch embed) */
+    GG_LAYER_ATTENTION = 24, /* scaled-dot-product attention (attention.h); inputs q, k, v
+                              * (or one packed (B, L, 3E) with attn_packed), then the masks
+                              * attn_masks names */
+    GG_LAYER_RNN = 25        /* (reserved: branch rnn) */
 } gg_layer_kind;
 
-#define GG_LAYER_KIND_COUNT 23
+#define GG_LAYER_KIND_COUNT 26
 
 /* GG_LAYER_BINARY's cfg.op is a gg_ops_binop and GG_LAYER_UNARY's a gg_ops_unop (ops.h:
  * the kernels and their gradients); the unary scalar is cfg.scalar, clamp's bounds
@@ -134,7 +139,18 @@ typedef struct gg_layer_cfg {
                               * the layer has one) as existing param nodes of the shapes the
                               * layer would create; their creators initialise them (weight
                               * tying, or torch's registration order) (0) */
+    size_t heads;            /* attention: number of heads (1) */
+    int causal;              /* attention: key j > query i is masked (0) */
+    int attn_packed;         /* attention: one input (B, L, 3E) holding q, k, v (0) */
+    int attn_masks;          /* attention: GG_ATTN_KEY_PADDING | GG_ATTN_MASK, the optional
+                              * inputs after q, k, v in that order (0); dropout is cfg.p
+                              * (0), the scale cfg.scalar (NaN: 1/sqrt(head dim)) */
 } gg_layer_cfg;
+
+/* GG_LAYER_ATTENTION's optional inputs: a key padding mask (B, Lk), nonzero = ignore that
+ * key (torch's bool key_padding_mask), and an additive float attn_mask (Lq, Lk). */
+#define GG_ATTN_KEY_PADDING 1
+#define GG_ATTN_MASK 2
 
 typedef struct gg_graph gg_graph;
 

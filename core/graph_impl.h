@@ -120,4 +120,16 @@ size_t gg_exec_idx(const gg_model *m, int i, size_t B);
 /* Floats of the model's shared scratch (m->scratch) node i's kernels need for batch B. */
 size_t gg_exec_scratch(const gg_model *m, int i, size_t B);
 
+/* GG_LAYER_ATTENTION (attention.c): shape inference of a node with inputs x[0..nin) (pre
+ * names it in errors), the inputs it takes, whether input slot s gets no gradient (the
+ * masks), and the model adapters exec.c dispatches to. */
+gg_status gg_attention_infer(const gg_gnode *const *x, int nin, const gg_layer_cfg *c,
+                             gg_shape *out, const char *pre, gg_err *err);
+int gg_attention_inputs(const gg_layer_cfg *c);
+int gg_attention_nondiff(const gg_layer_cfg *c, int slot);
+size_t gg_attention_exec_aux(const gg_model *m, int i, size_t B);
+size_t gg_attention_exec_scratch(const gg_model *m, int i);
+void gg_attention_exec_forward(gg_model *m, int i, size_t B);
+void gg_attention_exec_backward(gg_model *m, int i, size_t B);
+
 #endif

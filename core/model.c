@@ -176,7 +176,8 @@ static void reset_norms(gg_model *m)
 /* Input slots no gradient flows into: where's condition, a loss node's target. */
 static int nondiff(const gg_gnode *n, int slot)
 {
-    return (n->cfg.kind == GG_LAYER_WHERE && slot == 0) || (n->cfg.kind == GG_LAYER_LOSS && slot == 1);
+    return (n->cfg.kind == GG_LAYER_WHERE && slot == 0) || (n->cfg.kind == GG_LAYER_LOSS && slot == 1) ||
+           (n->cfg.kind == GG_LAYER_ATTENTION && gg_attention_nondiff(&n->cfg, slot));
 }
 
 /* Decide liveness, aliasing, fusion and accumulation (see the file comment). */
@@ -344,7 +345,7 @@ gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err)
         }
         if (!mn->live)
             continue;
-        if (nd->cfg.kind == GG_LAYER_DROPOUT)
+        if (nd->cfg.kind == GG_LAYER_DROPOUT || (nd->cfg.kind == GG_LAYER_ATTENTION && nd->cfg.p > 0.0))
             m->has_dropout = 1;
         if (nd->cfg.kind == GG_LAYER_BATCHNORM) {
             size_t sp = nd->numel / nd->shape.dim[1];
