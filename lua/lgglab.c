@@ -3,6 +3,7 @@
  * gglab.init, which adds the Lua-level API (sweeps, experiments, gg.train). The same
  * opener serves `require "gglab"` from plain lua5.4 and the gglab executable. */
 #include "lgglab.h"
+#include "lattention.h"
 
 #include <lualib.h>
 
@@ -36,6 +37,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_clip(L);
     lg_open_proc(L);
     lg_open_diag(L);
+    lg_open_attention(L);
     lua_pushliteral(L, GG_VERSION);
     lua_setfield(L, -2, "version");
     // Publish gg before the Lua modules run, so their `require "gglab"` finds it.

@@ -11,6 +11,7 @@
  *   g:compile(output [, {seed =, rng =}]) -> model (the graph is consumed)
  * Nodes are integers (0-based, the core's indices). */
 #include "lgglab.h"
+#include "lattention.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -550,6 +551,8 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
         if (gg_loss_parse(ln, &lk))
             luaL_error(L, "%s: unknown loss '%s'", fname, ln);
         s->loss = (int)lk;
+    } else if (!strcmp(k, "attention")) {
+        lg_attention_spec(L, idx, fname, s);
     } else {
         luaL_error(L, "%s has kind '%s'; allowed: %s", fname, k, spec_kinds);
     }
