@@ -205,7 +205,7 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
 # Benches over the core library (the others in tests/bench are standalone programs).
-$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
+$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv $(BUILD)/bench/bench_attn: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
@@ -220,10 +220,20 @@ bench-libtorch:
 	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
 	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch; \
 	else echo "gglab: libtorch-dev not installed: the bench has no libtorch column"; fi
-$(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
+$(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch $(BUILD)/bench/bench_seq_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
 	@mkdir -p $(@D)
 	$(say) CXX $@
 	$(Q)$(CXX) -std=c++17 -O2 -w -I$(LIBTORCH_INC) $< -o $@ -ltorch -ltorch_cpu -lc10
+
+# The transformer step (tests/bench/bench_attn.c) beside its libtorch peer, one thread each
+# (OPENBLAS_CORETYPE as platform.md says for CPUs OpenBLAS 0.3.21 does not know).
+.PHONY: bench-attn
+bench-attn: $(BUILD)/bench/bench_attn
+	@$(BUILD)/bench/bench_attn
+	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
+	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_seq_libtorch && \
+	  OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_seq_libtorch; \
+	else echo "gglab: libtorch-dev not installed: no libtorch column"; fi
 
 bench-docs:
 	@test -f $(BUILD)/bench/bench.csv || { echo "make bench-docs needs a make bench run first"; exit 1; }

@@ -16,6 +16,7 @@
 #include "graph_impl.h"
 #include "norm.h"
 #include "ops.h"
+#include "simd.h"
 
 gg_status gg_attention_check(const gg_attn_shape *s, gg_err *err)
 {
@@ -43,35 +44,38 @@ size_t gg_attention_aux(const gg_attn_shape *s, size_t B)
 /* Scratch blocks, in floats: see carve(). */
 size_t gg_attention_scratch(const gg_attn_shape *s)
 {
-    const size_t Lq = s->Lq, Lk = s->Lk, D = s->D, Dv = s->Dv;
+    const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
     const size_t mm = Lk * Dv > D * Lk ? Lk * Dv : D * Lk;
-    return 2 * Lq * D + 2 * D * Lk + 2 * Lk * Dv + 3 * Lq * Lk + Lq * Dv + mm + 8 * Lk;
+    return 2 * H * (Lq * D + D * Lk + Lk * Dv) + H * Lq * Dv + 3 * Lq * Lk + mm + 8 * Lk + 2 * Lq;
 }
 
 typedef struct blocks {
-    float *qs, *kt, *vh;     /* Qs (Lq, D), K^T (D, Lk), V (Lk, Dv) */
-    float *pd, *o;           /* dropped P (Lq, Lk); O or dO (Lq, Dv) */
+    float *qs, *kt, *vh;     /* per head: Qs (Lq, D), K^T (D, Lk), V (Lk, Dv) */
+    float *o;                /* per head: O or dO (Lq, Dv) */
+    float *dqs, *dkt, *dvh;  /* per head: (Lq, D), (D, Lk), (Lk, Dv) */
+    float *pd;               /* dropped P (Lq, Lk) */
     float *dpd, *ds;         /* dPd then dP (Lq, Lk), dS (Lq, Lk) */
-    float *dqs, *dkt, *dvh;  /* (Lq, D), (D, Lk), (Lk, Dv) */
     float *mm;               /* matmul backward's transpose */
     float *rx, *re;          /* softmax: 4 rows of S - m and of e */
+    double *ls;              /* per row of a head: the softmax sum, then its log */
 } blocks;
 
 static blocks carve(const gg_attn_shape *s, float *scratch)
 {
-    const size_t Lq = s->Lq, Lk = s->Lk, D = s->D, Dv = s->Dv;
+    const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
     blocks b;
     float *p = scratch;
-    b.qs = p, p += Lq * D;
-    b.kt = p, p += D * Lk;
-    b.vh = p, p += Lk * Dv;
+    b.ls = (double *)(void *)p, p += 2 * Lq;  // first: the scratch is 8-byte aligned
+    b.qs = p, p += H * Lq * D;
+    b.kt = p, p += H * D * Lk;
+    b.vh = p, p += H * Lk * Dv;
+    b.o = p, p += H * Lq * Dv;
+    b.dqs = p, p += H * Lq * D;
+    b.dkt = p, p += H * D * Lk;
+    b.dvh = p, p += H * Lk * Dv;
     b.pd = p, p += Lq * Lk;
-    b.o = p, p += Lq * Dv;
     b.dpd = p, p += Lq * Lk;
     b.ds = p, p += Lq * Lk;
-    b.dqs = p, p += Lq * D;
-    b.dkt = p, p += D * Lk;
-    b.dvh = p, p += Lk * Dv;
     b.mm = p, p += Lk * Dv > D * Lk ? Lk * Dv : D * Lk;
     b.rx = p, p += 4 * Lk;
     b.re = p, p += 4 * Lk;
@@ -79,22 +83,32 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     return b;
 }
 
-/* Copy head h of sample b into Qs (scaled), K^T and V. */
-static void load_head(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
-                      const float *v, size_t b, size_t h)
+/* Copy sample b into per-head blocks — Qs (scaled), K^T, V — reading each row once, in
+ * order. */
+static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
+                        const float *v, size_t b)
 {
-    const size_t Lq = s->Lq, Lk = s->Lk, D = s->D, Dv = s->Dv;
-    const float *qb = q + b * Lq * s->q_stride + h * D;
-    const float *kb = k + b * Lk * s->k_stride + h * D;
-    const float *vb = v + b * Lk * s->v_stride + h * Dv;
-    for (size_t i = 0; i < Lq; i++)
-        for (size_t d = 0; d < D; d++)
-            w->qs[i * D + d] = qb[i * s->q_stride + d] * s->scale;
-    for (size_t j = 0; j < Lk; j++)
-        for (size_t d = 0; d < D; d++)
-            w->kt[d * Lk + j] = kb[j * s->k_stride + d];
-    for (size_t j = 0; j < Lk; j++)
-        memcpy(w->vh + j * Dv, vb + j * s->v_stride, Dv * sizeof *w->vh);
+    const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
+    const float sc = s->scale;
+    for (size_t i = 0; i < Lq; i++) {
+        const float *row = q + (b * Lq + i) * s->q_stride;
+        for (size_t h = 0; h < H; h++) {
+            float *dst = w->qs + (h * Lq + i) * D;
+            for (size_t d = 0; d < D; d++)
+                dst[d] = row[h * D + d] * sc;
+        }
+    }
+    for (size_t j = 0; j < Lk; j++) {
+        const float *row = k + (b * Lk + j) * s->k_stride;
+        for (size_t h = 0; h < H; h++) {
+            float *dst = w->kt + h * D * Lk + j;
+            for (size_t d = 0; d < D; d++)
+                dst[d * Lk] = row[h * D + d];
+        }
+        const float *vrow = v + (b * Lk + j) * s->v_stride;
+        for (size_t h = 0; h < H; h++)
+            memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
+    }
 }
 
 static gg_dims dims2(size_t r, size_t c)
@@ -103,31 +117,82 @@ static gg_dims dims2(size_t r, size_t c)
     return gg_dims_make(2, d);
 }
 
-/* Softmax of nq <= 4 rows of S (in place into P), norm.h's operations; the four rows' sums
- * run side by side (each one sequential chain in index order). Adds each live row's
- * entropy to *ent and counts it in *rows. */
-static void softmax_rows(float *P, size_t nq, size_t n, float *rx, float *re, double *ent,
-                         size_t *rows)
+/* Mask row i of S in place — keys j >= keep (causal: i + 1) and padded keys (pad[j] != 0)
+ * become -inf — and return the row's max, NaN if any is NaN (eight running maxima: a max
+ * is exact, so the order changes nothing but the sign of a zero maximum, which x - m does
+ * not see). */
+GG_KERNEL
+static float mask_row(float *row, const float *pad, size_t n, size_t keep)
+{
+    for (size_t j = keep; j < n; j++)
+        row[j] = -INFINITY;
+    if (pad)
+        for (size_t j = 0; j < keep; j++)
+            row[j] = pad[j] != 0.0f ? -INFINITY : row[j];
+    float m8[8];
+    for (size_t l = 0; l < 8; l++)
+        m8[l] = row[0];
+    size_t j = 0;
+    for (; j + 8 <= keep; j += 8)
+        for (size_t l = 0; l < 8; l++)
+            m8[l] = (row[j + l] > m8[l] || row[j + l] != row[j + l]) ? row[j + l] : m8[l];
+    float m = m8[0];
+    for (size_t l = 1; l < 8; l++)
+        m = (m8[l] > m || m8[l] != m8[l]) ? m8[l] : m;
+    for (; j < keep; j++)
+        m = (row[j] > m || row[j] != row[j]) ? row[j] : m;
+    return m;
+}
+
+/* row += amask row (over all n: a causal row's -inf tail stays -inf), then the max of its
+ * first keep entries as mask_row's. */
+GG_KERNEL
+static float add_mask_row(float *row, const float *am, size_t n, size_t keep)
+{
+    for (size_t j = 0; j < n; j++)
+        row[j] += am[j];
+    return mask_row(row, NULL, keep, keep);
+}
+
+/* x = row - m. */
+GG_KERNEL
+static void sub_row(float *x, const float *row, float m, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        x[j] = row[j] - m;
+}
+
+/* y = (float)(e * r) in double. */
+GG_KERNEL
+static void scale_row(float *y, const float *e, double r, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = (float)((double)e[j] * r);
+}
+
+/* Softmax of nq <= 4 rows of S (in place into P) whose maxima are m[] and whose entries
+ * from keep[] on are masked, norm.h's operations; the four rows' sums run side by side
+ * (each one sequential chain in index order; a masked entry's e is 0, so leaving it out
+ * changes no sum). Entropy parts: sums[q] gets s, *t_sum the sum over live rows of
+ * sum_j e_j (S_j - m) / s; dead rows (every key masked) get s = 0 and P = 0. */
+static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq, size_t n,
+                         float *rx, float *re, double *sums, double *t_sum)
 {
     double s[4] = {0.0, 0.0, 0.0, 0.0}, t[4] = {0.0, 0.0, 0.0, 0.0};
-    float m[4];
+    size_t kmax = 0;
     for (size_t q = 0; q < nq; q++) {
-        const float *x = P + q * n;
-        float mx = x[0];
-        for (size_t j = 1; j < n; j++)
-            mx = (x[j] > mx || x[j] != x[j]) ? x[j] : mx;
-        m[q] = mx;
-        for (size_t j = 0; j < n; j++)
-            rx[q * n + j] = x[j] - mx;
-        gg_expf_n(re + q * n, rx + q * n, n);
+        sub_row(rx + q * n, P + q * n, m[q], keep[q]);
+        gg_expf_n(re + q * n, rx + q * n, keep[q]);
+        for (size_t j = keep[q]; j < n; j++)
+            re[q * n + j] = 0.0f, rx[q * n + j] = 0.0f;
+        kmax = keep[q] > kmax ? keep[q] : kmax;
     }
-    for (size_t q = nq; q < 4; q++)  // idle lanes repeat row 0 (no effect on the others)
-        m[q] = m[0];
+    // idle lanes repeat row 0 (their sums are not used)
     const float *e0 = re, *e1 = re + (nq > 1) * n, *e2 = re + (nq > 2) * 2 * n,
                 *e3 = re + (nq > 3) * 3 * n;
     const float *x0 = rx, *x1 = rx + (nq > 1) * n, *x2 = rx + (nq > 2) * 2 * n,
                 *x3 = rx + (nq > 3) * 3 * n;
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < kmax; j++) {
         s[0] += (double)e0[j];
         s[1] += (double)e1[j];
         s[2] += (double)e2[j];
@@ -139,16 +204,15 @@ static void softmax_rows(float *P, size_t nq, size_t n, float *rx, float *re, do
     }
     for (size_t q = 0; q < nq; q++) {
         float *y = P + q * n;
-        const float *e = re + q * n;
         if (m[q] == -INFINITY) {  // every key masked: P = 0 (torch 1.13: NaN)
             memset(y, 0, n * sizeof *y);
+            sums[q] = 0.0;
             continue;
         }
         const double r = 1.0 / s[q];
-        for (size_t j = 0; j < n; j++)
-            y[j] = (float)((double)e[j] * r);
-        *ent += gg_log(s[q]) - t[q] * r;
-        (*rows)++;
+        scale_row(y, re + q * n, r, n);
+        sums[q] = s[q];
+        *t_sum += t[q] * r;
     }
 }
 
@@ -165,26 +229,38 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
     float maxl = -INFINITY;
     double ent = 0.0;
     size_t rows = 0;
-    for (size_t b = 0; b < B; b++)
+    for (size_t b = 0; b < B; b++) {
+        load_sample(s, &w, q, k, v, b);
+        const float *pad = kpm ? kpm + b * Lk : NULL;
         for (size_t h = 0; h < H; h++) {
             float *P = aux + (b * H + h) * Lq * Lk;
-            load_head(s, &w, q, k, v, b, h);
-            gg_ops_matmul_forward(P, w.qs, w.kt, &qd, &ktd);
-            const float *pad = kpm ? kpm + b * Lk : NULL;
-            for (size_t i = 0; i < Lq; i++) {
-                float *row = P + i * Lk;
-                for (size_t j = 0; j < Lk; j++) {
-                    if ((pad && pad[j] != 0.0f) || (s->causal && j > i))
-                        row[j] = -INFINITY;
-                    else
-                        maxl = row[j] > maxl ? row[j] : maxl;
+            gg_ops_matmul_forward(P, w.qs + h * Lq * D, w.kt + h * D * Lk, &qd, &ktd);
+            double tsum = 0.0;
+            for (size_t i0 = 0; i0 < Lq; i0 += 4) {
+                const size_t nq = Lq - i0 < 4 ? Lq - i0 : 4;
+                float m[4];
+                size_t keep[4];
+                for (size_t r = 0; r < nq; r++) {
+                    const size_t i = i0 + r;
+                    float *row = P + i * Lk;
+                    keep[r] = s->causal && i + 1 < Lk ? i + 1 : Lk;
+                    m[r] = mask_row(row, pad, Lk, keep[r]);
+                    maxl = m[r] > maxl || m[r] != m[r] ? m[r] : maxl;
+                    if (amask)
+                        m[r] = add_mask_row(row, amask + i * Lk, Lk, keep[r]);
                 }
-                if (amask)
-                    for (size_t j = 0; j < Lk; j++)
-                        row[j] += amask[i * Lk + j];
+                softmax_rows(P + i0 * Lk, m, keep, nq, Lk, w.rx, w.re, w.ls + i0, &tsum);
             }
-            for (size_t i = 0; i < Lq; i += 4)
-                softmax_rows(P + i * Lk, Lq - i < 4 ? Lq - i : 4, Lk, w.rx, w.re, &ent, &rows);
+            // entropy: sum over live rows of log s - t/s (the logs eight at a time)
+            size_t live = 0;
+            for (size_t i = 0; i < Lq; i++)
+                if (w.ls[i] > 0.0)
+                    w.ls[live++] = w.ls[i];
+            gg_log_n(w.ls + Lq, w.ls, live);
+            for (size_t i = 0; i < live; i++)
+                ent += w.ls[Lq + i];
+            ent -= tsum;
+            rows += live;
             const float *pd = P;
             if (drop) {
                 float *mask = aux + B * H * Lq * Lk + (b * H + h) * Lq * Lk;
@@ -194,31 +270,29 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
                 }
                 pd = w.pd;
             }
-            gg_ops_matmul_forward(w.o, pd, w.vh, &pdd, &vd);
-            float *yb = y + b * Lq * E + h * Dv;
-            for (size_t i = 0; i < Lq; i++)
-                memcpy(yb + i * E, w.o + i * Dv, Dv * sizeof *yb);
+            gg_ops_matmul_forward(w.o + h * Lq * Dv, pd, w.vh + h * Lk * Dv, &pdd, &vd);
         }
+        for (size_t i = 0; i < Lq; i++) {
+            float *yrow = y + (b * Lq + i) * E;
+            for (size_t h = 0; h < H; h++)
+                memcpy(yrow + h * Dv, w.o + (h * Lq + i) * Dv, Dv * sizeof *yrow);
+        }
+    }
     if (stats) {
         stats->max_logit = maxl;
         stats->entropy = rows ? (float)(ent / (double)rows) : NAN;
     }
 }
 
-/* dst (rows of n, stride apart) = or += src (rows, n contiguous) * mul. */
-static void put(float *dst, size_t stride, int acc, const float *src, size_t rows, size_t n,
-                float mul)
+/* dst (n floats) = or += src * mul. */
+static void put(float *dst, int acc, const float *src, size_t n, float mul)
 {
-    for (size_t r = 0; r < rows; r++) {
-        float *d = dst + r * stride;
-        const float *x = src + r * n;
-        if (acc)
-            for (size_t c = 0; c < n; c++)
-                d[c] += x[c] * mul;
-        else
-            for (size_t c = 0; c < n; c++)
-                d[c] = x[c] * mul;
-    }
+    if (acc)
+        for (size_t c = 0; c < n; c++)
+            dst[c] += src[c] * mul;
+    else
+        for (size_t c = 0; c < n; c++)
+            dst[c] = src[c] * mul;
 }
 
 void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_q, float *dk,
@@ -229,44 +303,60 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
     const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv, E = H * Dv;
     blocks w = carve(s, scratch);
     const gg_dims qd = dims2(Lq, D), ktd = dims2(D, Lk), pdd = dims2(Lq, Lk), vd = dims2(Lk, Dv);
-    for (size_t b = 0; b < B; b++)
+    const int need_s = dq || dk;
+    for (size_t b = 0; b < B; b++) {
+        load_sample(s, &w, q, k, v, b);
+        for (size_t i = 0; i < Lq; i++) {
+            const float *row = dy + (b * Lq + i) * E;
+            for (size_t h = 0; h < H; h++)
+                memcpy(w.o + (h * Lq + i) * Dv, row + h * Dv, Dv * sizeof *row);
+        }
         for (size_t h = 0; h < H; h++) {
             const float *P = aux + (b * H + h) * Lq * Lk;
             const float *mask = dropped ? aux + B * H * Lq * Lk + (b * H + h) * Lq * Lk : NULL;
-            load_head(s, &w, q, k, v, b, h);
-            const float *dyb = dy + b * Lq * E + h * Dv;
-            for (size_t i = 0; i < Lq; i++)
-                memcpy(w.o + i * Dv, dyb + i * E, Dv * sizeof *w.o);
             const float *pd = P;
             if (mask) {
                 for (size_t j = 0; j < Lq * Lk; j++)
                     w.pd[j] = P[j] * mask[j];
                 pd = w.pd;
             }
-            const int need_s = dq || dk;
-            gg_ops_matmul_backward(need_s ? w.dpd : NULL, dv ? w.dvh : NULL, w.o, pd, w.vh, &pdd,
-                                   &vd, 0, 0, w.mm);
-            if (need_s) {
-                if (mask)
-                    for (size_t j = 0; j < Lq * Lk; j++)
-                        w.dpd[j] *= mask[j];
-                gg_softmax_backward(w.ds, 0, w.dpd, P, Lq, Lk, 1, 0);
-                gg_ops_matmul_backward(dq ? w.dqs : NULL, dk ? w.dkt : NULL, w.ds, w.qs, w.kt, &qd,
-                                       &ktd, 0, 0, w.mm);
-            }
-            if (dq)
-                put(dq + b * Lq * s->q_stride + h * D, s->q_stride, acc_q, w.dqs, Lq, D, s->scale);
-            if (dk) {
-                float *dkb = dk + b * Lk * s->k_stride + h * D;
-                for (size_t j = 0; j < Lk; j++)
-                    for (size_t d = 0; d < D; d++) {
-                        const float g = w.dkt[d * Lk + j];
-                        dkb[j * s->k_stride + d] = acc_k ? dkb[j * s->k_stride + d] + g : g;
-                    }
-            }
-            if (dv)
-                put(dv + b * Lk * s->v_stride + h * Dv, s->v_stride, acc_v, w.dvh, Lk, Dv, 1.0f);
+            gg_ops_matmul_backward(need_s ? w.dpd : NULL, dv ? w.dvh + h * Lk * Dv : NULL,
+                                   w.o + h * Lq * Dv, pd, w.vh + h * Lk * Dv, &pdd, &vd, 0, 0, w.mm);
+            if (!need_s)
+                continue;
+            if (mask)
+                for (size_t j = 0; j < Lq * Lk; j++)
+                    w.dpd[j] *= mask[j];
+            gg_softmax_backward(w.ds, 0, w.dpd, P, Lq, Lk, 1, 0);
+            gg_ops_matmul_backward(dq ? w.dqs + h * Lq * D : NULL, dk ? w.dkt + h * D * Lk : NULL,
+                                   w.ds, w.qs + h * Lq * D, w.kt + h * D * Lk, &qd, &ktd, 0, 0, w.mm);
         }
+        if (dq)
+            for (size_t i = 0; i < Lq; i++) {
+                float *row = dq + (b * Lq + i) * s->q_stride;
+                for (size_t h = 0; h < H; h++)
+                    put(row + h * D, acc_q, w.dqs + (h * Lq + i) * D, D, s->scale);
+            }
+        if (dk)
+            for (size_t j = 0; j < Lk; j++) {
+                float *row = dk + (b * Lk + j) * s->k_stride;
+                for (size_t h = 0; h < H; h++) {
+                    const float *src = w.dkt + h * D * Lk + j;
+                    if (acc_k)
+                        for (size_t d = 0; d < D; d++)
+                            row[h * D + d] += src[d * Lk];
+                    else
+                        for (size_t d = 0; d < D; d++)
+                            row[h * D + d] = src[d * Lk];
+                }
+            }
+        if (dv)
+            for (size_t j = 0; j < Lk; j++) {
+                float *row = dv + (b * Lk + j) * s->v_stride;
+                for (size_t h = 0; h < H; h++)
+                    put(row + h * Dv, acc_v, w.dvh + (h * Lk + j) * Dv, Dv, 1.0f);
+            }
+    }
 }
 
 /* ---- graph glue (GG_LAYER_ATTENTION) ---- */

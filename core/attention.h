@@ -65,7 +65,8 @@ gg_status gg_attention_check(const gg_attn_shape *s, gg_err *err);
  * when p > 0. */
 size_t gg_attention_aux(const gg_attn_shape *s, size_t B);
 
-/* Floats of scratch gg_attention_forward / _backward need (independent of B). */
+/* Floats of scratch gg_attention_forward / _backward need (independent of B); the scratch
+ * must be 8-byte aligned (malloc's, the model arena's). */
 size_t gg_attention_scratch(const gg_attn_shape *s);
 
 /* Forward of B samples: y (B, Lq, H*Dv) from q, k, v (pointers to sample 0's first
@@ -82,8 +83,8 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
 /* Backward for the forward whose aux is given (dropped: whether that forward drew a
  * dropout mask): from dy (B, Lq, H*Dv), writes (acc 0) or adds (acc 1) dq, dk, dv (each
  * may be NULL: not needed), laid out as q, k, v. dq, dk, dv may be the same buffer (packed
- * q/k/v, or self-attention on one tensor): each head's columns are handled in the order
- * dq, dk, dv. */
+ * q/k/v, or self-attention on one tensor): per sample, dq is written (or added) first,
+ * then dk, then dv. */
 void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_q, float *dk,
                            int acc_k, float *dv, int acc_v, const float *dy, const float *aux,
                            int dropped, const float *q, const float *k, const float *v,
