@@ -117,15 +117,14 @@ static gg_dims dims2(size_t r, size_t c)
     return gg_dims_make(2, d);
 }
 
-/* Mask row i of S in place — keys j >= keep (causal: i + 1) and padded keys (pad[j] != 0)
- * become -inf — and return the row's max, NaN if any is NaN (eight running maxima: a max
- * is exact, so the order changes nothing but the sign of a zero maximum, which x - m does
- * not see). */
+/* Mask row i of S in place — padded keys (pad[j] != 0) become -inf; keys j >= keep (causal:
+ * i + 1) are not read again, softmax_rows writes their P = 0 — and return the max of
+ * row[0..keep), NaN if any is NaN (eight running maxima: a max is exact, so the order
+ * changes nothing but the sign of a zero maximum, which x - m does not see). */
 GG_KERNEL
 static float mask_row(float *row, const float *pad, size_t n, size_t keep)
 {
-    for (size_t j = keep; j < n; j++)
-        row[j] = -INFINITY;
+    (void)n;
     if (pad)
         for (size_t j = 0; j < keep; j++)
             row[j] = pad[j] != 0.0f ? -INFINITY : row[j];
@@ -144,12 +143,11 @@ static float mask_row(float *row, const float *pad, size_t n, size_t keep)
     return m;
 }
 
-/* row += amask row (over all n: a causal row's -inf tail stays -inf), then the max of its
- * first keep entries as mask_row's. */
+/* row[0..keep) += the amask row, then its max as mask_row's. */
 GG_KERNEL
-static float add_mask_row(float *row, const float *am, size_t n, size_t keep)
+static float add_mask_row(float *row, const float *am, size_t keep)
 {
-    for (size_t j = 0; j < n; j++)
+    for (size_t j = 0; j < keep; j++)
         row[j] += am[j];
     return mask_row(row, NULL, keep, keep);
 }
@@ -247,7 +245,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
                     m[r] = mask_row(row, pad, Lk, keep[r]);
                     maxl = m[r] > maxl || m[r] != m[r] ? m[r] : maxl;
                     if (amask)
-                        m[r] = add_mask_row(row, amask + i * Lk, Lk, keep[r]);
+                        m[r] = add_mask_row(row, amask + i * Lk, keep[r]);
                 }
                 softmax_rows(P + i0 * Lk, m, keep, nq, Lk, w.rx, w.re, w.ls + i0, &tsum);
             }

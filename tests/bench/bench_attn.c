@@ -15,7 +15,8 @@
  * Two variants: the feed-forward activation ReLU (nn.TransformerEncoderLayer's default) and
  * GELU (exact erf; GPT's).
  *
- * Usage: bench_attn [reps [relu|gelu]] (default 7, both). Output per variant <name>
+ * Usage: bench_attn [reps [relu|gelu|kernel]] (default 7, both variants; kernel: the kernel
+ * alone, ten times, for profiling). Output per variant <name>
  * (gpt2l_relu, gpt2l_gelu):
  *   gglab <name> model: params P, linear+attention MACs/sample M, FLOP/step F
  *   gglab <name> bs16 adam: min X us/step, median Y us/step, Z GFLOP/s, isa <isa>
@@ -187,7 +188,7 @@ static double run_rep(gg_model *m, gg_optim *o, const float *X, const float *Y, 
     return (t1 - t0) / (double)steps;
 }
 
-/* The attention kernel alone on one layer's shapes, best of 7 loops of 20 calls. */
+/* The attention kernel alone on one layer's shapes, best of 7 loops of 20 calls (CPU time). */
 static void bench_kernel(void)
 {
     gg_attn_shape s = {.Lq = T, .Lk = T, .H = H, .D = D / H, .Dv = D / H, .q_stride = 3 * D,
@@ -204,15 +205,15 @@ static void bench_kernel(void)
     for (size_t i = 0; i < ny; i++)
         dy[i] = (float)gg_rng_normal(&r);
     double bf = 1e30, bb = 1e30;
-    for (int rep = 0; rep < 7; rep++) {
-        double t0 = now_us();
+    for (int rep = 0; rep < 7; rep++) {  // the process's CPU time: robust on a loaded machine
+        double t0 = cpu_us();
         for (int k = 0; k < 20; k++)
             gg_attention_forward(&s, BATCH, y, aux, x, x + D, x + 2 * D, NULL, NULL, NULL, scr, NULL);
-        double t1 = now_us();
+        double t1 = cpu_us();
         for (int k = 0; k < 20; k++)
             gg_attention_backward(&s, BATCH, dx, 0, dx + D, 0, dx + 2 * D, 0, dy, aux, 0, x, x + D,
                                   x + 2 * D, scr);
-        double t2 = now_us();
+        double t2 = cpu_us();
         bf = (t1 - t0) / 20 < bf ? (t1 - t0) / 20 : bf;
         bb = (t2 - t1) / 20 < bb ? (t2 - t1) / 20 : bb;
     }
@@ -282,6 +283,11 @@ int main(int argc, char **argv)
     if (reps < 1)
         reps = 1;
     const char *only = argc > 2 ? argv[2] : "";
+    if (!strcmp(only, "kernel")) {
+        for (int k = 0; k < 10; k++)
+            bench_kernel();
+        return 0;
+    }
     if (strcmp(only, "gelu")) {
         ACT = GG_ACT_RELU;
         bench(reps, "gpt2l_relu");
