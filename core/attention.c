@@ -1,10 +1,12 @@
 /* core/attention.c — fused scaled-dot-product attention (see attention.h), and its graph
  * glue: shape inference for GG_LAYER_ATTENTION nodes and the model adapters exec.c calls.
  *
- * Each (sample, head) is copied into contiguous blocks (Qs = scale*Q, K^T, V), the products
- * run on ops.h's fixed-order matmul kernels, the softmax is norm.h's order (and its
- * backward is norm.h's), so nothing here is vector code of its own: the GG_KERNEL clones
- * of those kernels give the same bits on every ISA. */
+ * Each sample is copied once into per-head contiguous blocks (Qs = scale*Q, K^T, V, and
+ * for backward K and V^T). The products are ops.h matmul's fma chains (each element one
+ * chain from 0 in increasing index order), written here with row ranges so a causal
+ * mask's zero terms are skipped — about half the work of a causal layer; the softmax and
+ * its backward are norm.h's operations. The kernels vectorise only over an index that is
+ * not summed, so the GG_KERNEL clones (simd.h) give the same bits on every ISA. */
 #include "attention.h"
 
 #include <math.h>
@@ -14,8 +16,6 @@
 #include "assert.h"
 #include "detmath.h"
 #include "graph_impl.h"
-#include "norm.h"
-#include "ops.h"
 #include "simd.h"
 
 gg_status gg_attention_check(const gg_attn_shape *s, gg_err *err)
@@ -45,19 +45,21 @@ size_t gg_attention_aux(const gg_attn_shape *s, size_t B)
 size_t gg_attention_scratch(const gg_attn_shape *s)
 {
     const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
-    const size_t mm = Lk * Dv > D * Lk ? Lk * Dv : D * Lk;
-    return 2 * H * (Lq * D + D * Lk + Lk * Dv) + H * Lq * Dv + 3 * Lq * Lk + mm + 8 * Lk + 2 * Lq;
+    return 4 * Lq + 4 * (Lq + Lk) + H * (Lq * D + 2 * D * Lk + 2 * Lk * Dv + Lq * Dv) +
+           H * (Lq * D + Lk * D + Lk * Dv) + 3 * Lq * Lk + 8 * Lk;
 }
 
 typedef struct blocks {
-    float *qs, *kt, *vh;     /* per head: Qs (Lq, D), K^T (D, Lk), V (Lk, Dv) */
+    double *ls;              /* 2 Lq: per row of a head the softmax sum, then the logs */
+    size_t *q_lo, *q_hi;     /* per query: its keys [0, keep) */
+    size_t *k_lo, *k_hi;     /* per key: its queries [first, Lq) */
+    float *qs, *kt, *kh;     /* per head: Qs (Lq, D), K^T (D, Lk), K (Lk, D) */
+    float *vh, *vt;          /* per head: V (Lk, Dv), V^T (Dv, Lk) */
     float *o;                /* per head: O or dO (Lq, Dv) */
-    float *dqs, *dkt, *dvh;  /* per head: (Lq, D), (D, Lk), (Lk, Dv) */
+    float *dqs, *dkh, *dvh;  /* per head: (Lq, D), (Lk, D), (Lk, Dv) */
     float *pd;               /* dropped P (Lq, Lk) */
     float *dpd, *ds;         /* dPd then dP (Lq, Lk), dS (Lq, Lk) */
-    float *mm;               /* matmul backward's transpose */
     float *rx, *re;          /* softmax: 4 rows of S - m and of e */
-    double *ls;              /* per row of a head: the softmax sum, then its log */
 } blocks;
 
 static blocks carve(const gg_attn_shape *s, float *scratch)
@@ -65,28 +67,36 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
     blocks b;
     float *p = scratch;
-    b.ls = (double *)(void *)p, p += 2 * Lq;  // first: the scratch is 8-byte aligned
+    b.ls = (double *)(void *)p, p += 4 * Lq;  // 2 Lq doubles, first: the scratch is 8-byte aligned
+    size_t *ix = (size_t *)(void *)p;
+    p += 4 * (Lq + Lk);  // room for 2 (Lq + Lk) size_t of up to 8 bytes
+    b.q_lo = ix, b.q_hi = ix + Lq, b.k_lo = ix + 2 * Lq, b.k_hi = ix + 2 * Lq + Lk;
     b.qs = p, p += H * Lq * D;
     b.kt = p, p += H * D * Lk;
+    b.kh = p, p += H * Lk * D;
     b.vh = p, p += H * Lk * Dv;
+    b.vt = p, p += H * Dv * Lk;
     b.o = p, p += H * Lq * Dv;
     b.dqs = p, p += H * Lq * D;
-    b.dkt = p, p += H * D * Lk;
+    b.dkh = p, p += H * Lk * D;
     b.dvh = p, p += H * Lk * Dv;
     b.pd = p, p += Lq * Lk;
     b.dpd = p, p += Lq * Lk;
     b.ds = p, p += Lq * Lk;
-    b.mm = p, p += Lk * Dv > D * Lk ? Lk * Dv : D * Lk;
     b.rx = p, p += 4 * Lk;
     b.re = p, p += 4 * Lk;
     GG_ASSERT((size_t)(p - scratch) == gg_attention_scratch(s));
+    for (size_t i = 0; i < Lq; i++)
+        b.q_lo[i] = 0, b.q_hi[i] = s->causal && i + 1 < Lk ? i + 1 : Lk;
+    for (size_t j = 0; j < Lk; j++)
+        b.k_lo[j] = !s->causal ? 0 : j < Lq ? j : Lq, b.k_hi[j] = Lq;
     return b;
 }
 
-/* Copy sample b into per-head blocks — Qs (scaled), K^T, V — reading each row once, in
- * order. */
+/* Copy sample b into per-head blocks — Qs (scaled), K^T, V, and for backward K and V^T —
+ * reading each row once, in order. */
 static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
-                        const float *v, size_t b)
+                        const float *v, size_t b, int backward)
 {
     const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv;
     const float sc = s->scale;
@@ -104,18 +114,196 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
             float *dst = w->kt + h * D * Lk + j;
             for (size_t d = 0; d < D; d++)
                 dst[d * Lk] = row[h * D + d];
+            if (backward)
+                memcpy(w->kh + (h * Lk + j) * D, row + h * D, D * sizeof *row);
         }
         const float *vrow = v + (b * Lk + j) * s->v_stride;
-        for (size_t h = 0; h < H; h++)
+        for (size_t h = 0; h < H; h++) {
             memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
+            if (backward) {
+                float *dst = w->vt + h * Dv * Lk + j;
+                for (size_t d = 0; d < Dv; d++)
+                    dst[d * Lk] = vrow[h * Dv + d];
+            }
+        }
     }
 }
 
-static gg_dims dims2(size_t r, size_t c)
+/* Keys query i attends to: [0, keep(i)). */
+static size_t keep_of(const gg_attn_shape *s, size_t i)
 {
-    const size_t d[2] = {r, c};
-    return gg_dims_make(2, d);
+    return s->causal && i + 1 < s->Lk ? i + 1 : s->Lk;
 }
+
+/* ---- the products: ops.h matmul's fma chains over the entries the masks keep ----
+ * Every output element is one fmaf chain from 0 over its terms in increasing order, as
+ * ops.h's matmul; the causal mask's zero terms are left out (for finite operands that
+ * changes no bit: fma(0, v, s) = s for s != -0, and a chain from +0 never is -0).
+ * FMA is one instruction in the clones and glibc's correctly rounded fmaf in the baseline. */
+#define FMA(a, b, c) __builtin_fmaf((a), (b), (c))
+
+/* Columns rows_vec keeps in registers at a time. */
+enum { PANEL = 16 };
+
+/* y[r, 0..n) for r in [r0, r1): y[r, c] = chain over k < K of a[r, k] * b[k, c] (a rows K
+ * apart, b and y rows ldb and ldy apart). Four rows share each load of b, four steps of k
+ * run per load and store of y; the c loop vectorises. */
+GG_KERNEL
+static void mm_rows(float *restrict y, size_t ldy, const float *restrict a, const float *restrict b,
+                    size_t ldb, size_t r0, size_t r1, size_t K, size_t n)
+{
+    size_t r = r0;
+    for (; r + 4 <= r1; r += 4) {
+        float *restrict y0 = y + r * ldy, *restrict y1 = y0 + ldy, *restrict y2 = y1 + ldy,
+                        *restrict y3 = y2 + ldy;
+        const float *a0 = a + r * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
+        for (size_t c = 0; c < n; c++)
+            y0[c] = y1[c] = y2[c] = y3[c] = 0.0f;
+        size_t k = 0;
+        for (; k + 4 <= K; k += 4) {
+            const float *restrict b0 = b + k * ldb, *restrict b1 = b0 + ldb,
+                                  *restrict b2 = b1 + ldb, *restrict b3 = b2 + ldb;
+            const float p0 = a0[k], p1 = a0[k + 1], p2 = a0[k + 2], p3 = a0[k + 3];
+            const float q0 = a1[k], q1 = a1[k + 1], q2 = a1[k + 2], q3 = a1[k + 3];
+            const float u0 = a2[k], u1 = a2[k + 1], u2 = a2[k + 2], u3 = a2[k + 3];
+            const float s0 = a3[k], s1 = a3[k + 1], s2 = a3[k + 2], s3 = a3[k + 3];
+            for (size_t c = 0; c < n; c++) {
+                const float c0 = b0[c], c1 = b1[c], c2 = b2[c], c3 = b3[c];
+                y0[c] = FMA(p3, c3, FMA(p2, c2, FMA(p1, c1, FMA(p0, c0, y0[c]))));
+                y1[c] = FMA(q3, c3, FMA(q2, c2, FMA(q1, c1, FMA(q0, c0, y1[c]))));
+                y2[c] = FMA(u3, c3, FMA(u2, c2, FMA(u1, c1, FMA(u0, c0, y2[c]))));
+                y3[c] = FMA(s3, c3, FMA(s2, c2, FMA(s1, c1, FMA(s0, c0, y3[c]))));
+            }
+        }
+        for (; k < K; k++) {
+            const float *restrict br = b + k * ldb;
+            const float p0 = a0[k], q0 = a1[k], u0 = a2[k], s0 = a3[k];
+            for (size_t c = 0; c < n; c++) {
+                y0[c] = FMA(p0, br[c], y0[c]);
+                y1[c] = FMA(q0, br[c], y1[c]);
+                y2[c] = FMA(u0, br[c], y2[c]);
+                y3[c] = FMA(s0, br[c], y3[c]);
+            }
+        }
+    }
+    for (; r < r1; r++) {
+        float *restrict yr = y + r * ldy;
+        const float *ar = a + r * K;
+        for (size_t c = 0; c < n; c++)
+            yr[c] = 0.0f;
+        for (size_t k = 0; k < K; k++) {
+            const float *restrict br = b + k * ldb;
+            const float p0 = ar[k];
+            for (size_t c = 0; c < n; c++)
+                yr[c] = FMA(p0, br[c], yr[c]);
+        }
+    }
+}
+
+/* y = a b^T-like products with a row-dependent column count: y[r, c] for c < keep(r) (r a
+ * query), chain over k < K of a[r, k] * b[k, c]; row blocks of four compute up to their
+ * last row's count (the extra entries are masked, never read). */
+static void mm_prefix(const gg_attn_shape *s, float *y, const float *a, const float *b, size_t K)
+{
+    const size_t Lq = s->Lq, Lk = s->Lk;
+    size_t r = 0;
+    for (; r + 4 <= Lq; r += 4)
+        mm_rows(y, Lk, a, b, Lk, r, r + 4, K, keep_of(s, r + 3));
+    for (; r < Lq; r++)
+        mm_rows(y, Lk, a, b, Lk, r, r + 1, K, keep_of(s, r));
+}
+
+/* y[r, 0..W) for r < R: chain over t in [lo(r), hi(r)) of coef(r, t) * src[t, 0..W), coef
+ * (r, t) = coef[r * cr + t * ct]; lo, hi give each row's range (rows: queries with hi =
+ * keep, or keys with lo = first). Four rows at a time: each row's own terms before the
+ * block's common range, the common range together (four t per load and store of y), then
+ * each row's own terms after it — every row's chain in increasing t. */
+GG_KERNEL
+static void rows_vec(float *restrict y, size_t R, size_t W, const float *coef, size_t cr,
+                     size_t ct, const float *restrict src, const size_t *lo, const size_t *hi)
+{
+    for (size_t r0 = 0; r0 < R; r0 += 4) {
+        const size_t nr = R - r0 < 4 ? R - r0 : 4;
+        size_t L = 0, U = (size_t)-1;
+        for (size_t q = 0; q < nr; q++) {
+            L = lo[r0 + q] > L ? lo[r0 + q] : L;
+            U = hi[r0 + q] < U ? hi[r0 + q] : U;
+        }
+        if (U < L)
+            U = L;
+        for (size_t q = 0; q < nr; q++) {  // zero, then each row's terms before L
+            float *restrict yr = y + (r0 + q) * W;
+            for (size_t w = 0; w < W; w++)
+                yr[w] = 0.0f;
+            const size_t e = hi[r0 + q] < L ? hi[r0 + q] : L;
+            for (size_t t = lo[r0 + q]; t < e; t++) {
+                const float c0 = coef[(r0 + q) * cr + t * ct];
+                const float *restrict st = src + t * W;
+                for (size_t w = 0; w < W; w++)
+                    yr[w] = FMA(c0, st[w], yr[w]);
+            }
+        }
+        if (nr == 4) {
+            const float *k0 = coef + r0 * cr, *k1 = k0 + cr, *k2 = k1 + cr, *k3 = k2 + cr;
+            size_t w0 = 0;
+            for (; w0 + PANEL <= W; w0 += PANEL) {  // PANEL columns in registers over all t
+                float a0[PANEL], a1[PANEL], a2[PANEL], a3[PANEL];
+                float *restrict y0 = y + r0 * W + w0, *restrict y1 = y0 + W, *restrict y2 = y1 + W,
+                                *restrict y3 = y2 + W;
+                for (size_t w = 0; w < PANEL; w++)
+                    a0[w] = y0[w], a1[w] = y1[w], a2[w] = y2[w], a3[w] = y3[w];
+                for (size_t t = L; t < U; t++) {
+                    const float *restrict st = src + t * W + w0;
+                    const float p0 = k0[t * ct], q0 = k1[t * ct], u0 = k2[t * ct], v0 = k3[t * ct];
+                    for (size_t w = 0; w < PANEL; w++) {
+                        a0[w] = FMA(p0, st[w], a0[w]);
+                        a1[w] = FMA(q0, st[w], a1[w]);
+                        a2[w] = FMA(u0, st[w], a2[w]);
+                        a3[w] = FMA(v0, st[w], a3[w]);
+                    }
+                }
+                for (size_t w = 0; w < PANEL; w++)
+                    y0[w] = a0[w], y1[w] = a1[w], y2[w] = a2[w], y3[w] = a3[w];
+            }
+            if (w0 < W) {  // the remaining columns through memory
+                float *restrict y0 = y + r0 * W, *restrict y1 = y0 + W, *restrict y2 = y1 + W,
+                                *restrict y3 = y2 + W;
+                for (size_t t = L; t < U; t++) {
+                    const float *restrict sa = src + t * W;
+                    const float p0 = k0[t * ct], q0 = k1[t * ct], u0 = k2[t * ct], v0 = k3[t * ct];
+                    for (size_t w = w0; w < W; w++) {
+                        y0[w] = FMA(p0, sa[w], y0[w]);
+                        y1[w] = FMA(q0, sa[w], y1[w]);
+                        y2[w] = FMA(u0, sa[w], y2[w]);
+                        y3[w] = FMA(v0, sa[w], y3[w]);
+                    }
+                }
+            }
+        } else {
+            for (size_t q = 0; q < nr; q++) {
+                float *restrict yr = y + (r0 + q) * W;
+                for (size_t t = L; t < U; t++) {
+                    const float c0 = coef[(r0 + q) * cr + t * ct];
+                    const float *restrict st = src + t * W;
+                    for (size_t w = 0; w < W; w++)
+                        yr[w] = FMA(c0, st[w], yr[w]);
+                }
+            }
+        }
+        for (size_t q = 0; q < nr; q++) {  // each row's terms from U on
+            float *restrict yr = y + (r0 + q) * W;
+            const size_t b0 = lo[r0 + q] > U ? lo[r0 + q] : U;
+            for (size_t t = b0; t < hi[r0 + q]; t++) {
+                const float c0 = coef[(r0 + q) * cr + t * ct];
+                const float *restrict st = src + t * W;
+                for (size_t w = 0; w < W; w++)
+                    yr[w] = FMA(c0, st[w], yr[w]);
+            }
+        }
+    }
+}
+
+#undef FMA
 
 /* Mask row i of S in place — padded keys (pad[j] != 0) become -inf; keys j >= keep (causal:
  * i + 1) are not read again, softmax_rows writes their P = 0 — and return the max of
@@ -223,31 +411,28 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
     const int drop = rng && s->p > 0.0;
     const float keep_scale = drop ? 1.0f / (float)(1.0 - s->p) : 1.0f;
     blocks w = carve(s, scratch);
-    const gg_dims qd = dims2(Lq, D), ktd = dims2(D, Lk), pdd = dims2(Lq, Lk), vd = dims2(Lk, Dv);
     float maxl = -INFINITY;
     double ent = 0.0;
     size_t rows = 0;
     for (size_t b = 0; b < B; b++) {
-        load_sample(s, &w, q, k, v, b);
+        load_sample(s, &w, q, k, v, b, 0);
         const float *pad = kpm ? kpm + b * Lk : NULL;
         for (size_t h = 0; h < H; h++) {
             float *P = aux + (b * H + h) * Lq * Lk;
-            gg_ops_matmul_forward(P, w.qs + h * Lq * D, w.kt + h * D * Lk, &qd, &ktd);
+            mm_prefix(s, P, w.qs + h * Lq * D, w.kt + h * D * Lk, D);
             double tsum = 0.0;
             for (size_t i0 = 0; i0 < Lq; i0 += 4) {
                 const size_t nq = Lq - i0 < 4 ? Lq - i0 : 4;
                 float m[4];
-                size_t keep[4];
                 for (size_t r = 0; r < nq; r++) {
                     const size_t i = i0 + r;
                     float *row = P + i * Lk;
-                    keep[r] = s->causal && i + 1 < Lk ? i + 1 : Lk;
-                    m[r] = mask_row(row, pad, Lk, keep[r]);
+                    m[r] = mask_row(row, pad, Lk, w.q_hi[i]);
                     maxl = m[r] > maxl || m[r] != m[r] ? m[r] : maxl;
                     if (amask)
-                        m[r] = add_mask_row(row, amask + i * Lk, keep[r]);
+                        m[r] = add_mask_row(row, amask + i * Lk, w.q_hi[i]);
                 }
-                softmax_rows(P + i0 * Lk, m, keep, nq, Lk, w.rx, w.re, w.ls + i0, &tsum);
+                softmax_rows(P + i0 * Lk, m, w.q_hi + i0, nq, Lk, w.rx, w.re, w.ls + i0, &tsum);
             }
             // entropy: sum over live rows of log s - t/s (the logs eight at a time)
             size_t live = 0;
@@ -268,7 +453,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
                 }
                 pd = w.pd;
             }
-            gg_ops_matmul_forward(w.o + h * Lq * Dv, pd, w.vh + h * Lk * Dv, &pdd, &vd);
+            rows_vec(w.o + h * Lq * Dv, Lq, Dv, pd, Lk, 1, w.vh + h * Lk * Dv, w.q_lo, w.q_hi);
         }
         for (size_t i = 0; i < Lq; i++) {
             float *yrow = y + (b * Lq + i) * E;
@@ -280,6 +465,35 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
         stats->max_logit = maxl;
         stats->entropy = rows ? (float)(ent / (double)rows) : NAN;
     }
+}
+
+/* dS = P (dP - t) over each row's keys [0, keep), t = (float) sum dP P in double in index
+ * order (norm.h's softmax backward); four rows' sums side by side. */
+GG_KERNEL
+static void ds_row(float *ds, const float *dp, const float *P, float t, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        ds[j] = (dp[j] - t) * P[j];
+}
+
+static void ds_rows(float *ds, const float *dp, const float *P, const size_t *keep, size_t nq,
+                    size_t n)
+{
+    double t[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t kmax = 0;
+    for (size_t q = 0; q < nq; q++)
+        kmax = keep[q] > kmax ? keep[q] : kmax;
+    const float *d0 = dp, *d1 = dp + (nq > 1) * n, *d2 = dp + (nq > 2) * 2 * n, *d3 = dp + (nq > 3) * 3 * n;
+    const float *p0 = P, *p1 = P + (nq > 1) * n, *p2 = P + (nq > 2) * 2 * n, *p3 = P + (nq > 3) * 3 * n;
+    const size_t k0 = keep[0], k1 = keep[nq > 1], k2 = keep[(nq > 2) * 2], k3 = keep[(nq > 3) * 3];
+    for (size_t j = 0; j < kmax; j++) {
+        t[0] += j < k0 ? (double)d0[j] * (double)p0[j] : 0.0;
+        t[1] += j < k1 ? (double)d1[j] * (double)p1[j] : 0.0;
+        t[2] += j < k2 ? (double)d2[j] * (double)p2[j] : 0.0;
+        t[3] += j < k3 ? (double)d3[j] * (double)p3[j] : 0.0;
+    }
+    for (size_t q = 0; q < nq; q++)
+        ds_row(ds + q * n, dp + q * n, P + q * n, (float)t[q], keep[q]);
 }
 
 /* dst (n floats) = or += src * mul. */
@@ -300,10 +514,9 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
 {
     const size_t Lq = s->Lq, Lk = s->Lk, H = s->H, D = s->D, Dv = s->Dv, E = H * Dv;
     blocks w = carve(s, scratch);
-    const gg_dims qd = dims2(Lq, D), ktd = dims2(D, Lk), pdd = dims2(Lq, Lk), vd = dims2(Lk, Dv);
     const int need_s = dq || dk;
     for (size_t b = 0; b < B; b++) {
-        load_sample(s, &w, q, k, v, b);
+        load_sample(s, &w, q, k, v, b, 1);
         for (size_t i = 0; i < Lq; i++) {
             const float *row = dy + (b * Lq + i) * E;
             for (size_t h = 0; h < H; h++)
@@ -312,22 +525,30 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
         for (size_t h = 0; h < H; h++) {
             const float *P = aux + (b * H + h) * Lq * Lk;
             const float *mask = dropped ? aux + B * H * Lq * Lk + (b * H + h) * Lq * Lk : NULL;
+            const float *dO = w.o + h * Lq * Dv;
             const float *pd = P;
             if (mask) {
                 for (size_t j = 0; j < Lq * Lk; j++)
                     w.pd[j] = P[j] * mask[j];
                 pd = w.pd;
             }
-            gg_ops_matmul_backward(need_s ? w.dpd : NULL, dv ? w.dvh + h * Lk * Dv : NULL,
-                                   w.o + h * Lq * Dv, pd, w.vh + h * Lk * Dv, &pdd, &vd, 0, 0, w.mm);
+            if (dv)  // dV = Pd^T dO: per key j, over the queries that see it
+                rows_vec(w.dvh + h * Lk * Dv, Lk, Dv, pd, 1, Lk, dO, w.k_lo, w.k_hi);
             if (!need_s)
                 continue;
-            if (mask)
-                for (size_t j = 0; j < Lq * Lk; j++)
-                    w.dpd[j] *= mask[j];
-            gg_softmax_backward(w.ds, 0, w.dpd, P, Lq, Lk, 1, 0);
-            gg_ops_matmul_backward(dq ? w.dqs + h * Lq * D : NULL, dk ? w.dkt + h * D * Lk : NULL,
-                                   w.ds, w.qs + h * Lq * D, w.kt + h * D * Lk, &qd, &ktd, 0, 0, w.mm);
+            mm_prefix(s, w.dpd, dO, w.vt + h * Dv * Lk, Dv);  // dPd = dO V^T
+            for (size_t i0 = 0; i0 < Lq; i0 += 4) {
+                const size_t nq = Lq - i0 < 4 ? Lq - i0 : 4;
+                if (mask)
+                    for (size_t i = i0; i < i0 + nq; i++)
+                        for (size_t j = 0; j < w.q_hi[i]; j++)
+                            w.dpd[i * Lk + j] *= mask[i * Lk + j];
+                ds_rows(w.ds + i0 * Lk, w.dpd + i0 * Lk, P + i0 * Lk, w.q_hi + i0, nq, Lk);
+            }
+            if (dq)  // dQs = dS K
+                rows_vec(w.dqs + h * Lq * D, Lq, D, w.ds, Lk, 1, w.kh + h * Lk * D, w.q_lo, w.q_hi);
+            if (dk)  // dK = dS^T Qs
+                rows_vec(w.dkh + h * Lk * D, Lk, D, w.ds, 1, Lk, w.qs + h * Lq * D, w.k_lo, w.k_hi);
         }
         if (dq)
             for (size_t i = 0; i < Lq; i++) {
@@ -338,15 +559,8 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
         if (dk)
             for (size_t j = 0; j < Lk; j++) {
                 float *row = dk + (b * Lk + j) * s->k_stride;
-                for (size_t h = 0; h < H; h++) {
-                    const float *src = w.dkt + h * D * Lk + j;
-                    if (acc_k)
-                        for (size_t d = 0; d < D; d++)
-                            row[h * D + d] += src[d * Lk];
-                    else
-                        for (size_t d = 0; d < D; d++)
-                            row[h * D + d] = src[d * Lk];
-                }
+                for (size_t h = 0; h < H; h++)
+                    put(row + h * D, acc_k, w.dkh + (h * Lk + j) * D, D, 1.0f);
             }
         if (dv)
             for (size_t j = 0; j < Lk; j++) {
