@@ -316,18 +316,23 @@ static float mask_row(float *row, const float *pad, size_t n, size_t keep)
     if (pad)
         for (size_t j = 0; j < keep; j++)
             row[j] = pad[j] != 0.0f ? -INFINITY : row[j];
+    if (keep < 8) {
+        float m = row[0];
+        for (size_t j = 1; j < keep; j++)
+            m = (row[j] > m || row[j] != row[j]) ? row[j] : m;
+        return m;
+    }
     float m8[8];
     for (size_t l = 0; l < 8; l++)
-        m8[l] = row[0];
-    size_t j = 0;
-    for (; j + 8 <= keep; j += 8)
+        m8[l] = row[l];
+    for (size_t j = 8; j < keep; j += 8) {  // the last block overlaps: a max may see twice
+        const float *x = row + (j + 8 <= keep ? j : keep - 8);
         for (size_t l = 0; l < 8; l++)
-            m8[l] = (row[j + l] > m8[l] || row[j + l] != row[j + l]) ? row[j + l] : m8[l];
+            m8[l] = (x[l] > m8[l] || x[l] != x[l]) ? x[l] : m8[l];
+    }
     float m = m8[0];
     for (size_t l = 1; l < 8; l++)
         m = (m8[l] > m || m8[l] != m8[l]) ? m8[l] : m;
-    for (; j < keep; j++)
-        m = (row[j] > m || row[j] != row[j]) ? row[j] : m;
     return m;
 }
 
@@ -346,6 +351,14 @@ static void sub_row(float *x, const float *row, float m, size_t n)
 {
     for (size_t j = 0; j < n; j++)
         x[j] = row[j] - m;
+}
+
+/* x = 0 where e = 0 (a masked key's x is -inf; e x must be 0 there, not NaN). */
+GG_KERNEL
+static void zero_dead(float *x, const float *e, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        x[j] = e[j] != 0.0f ? x[j] : 0.0f;
 }
 
 /* y = (float)(e * r) in double. */
@@ -369,6 +382,7 @@ static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq
     for (size_t q = 0; q < nq; q++) {
         sub_row(rx + q * n, P + q * n, m[q], keep[q]);
         gg_expf_n(re + q * n, rx + q * n, keep[q]);
+        zero_dead(rx + q * n, re + q * n, keep[q]);
         for (size_t j = keep[q]; j < n; j++)
             re[q * n + j] = 0.0f, rx[q * n + j] = 0.0f;
         kmax = keep[q] > kmax ? keep[q] : kmax;
@@ -383,10 +397,10 @@ static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq
         s[1] += (double)e1[j];
         s[2] += (double)e2[j];
         s[3] += (double)e3[j];
-        t[0] += e0[j] != 0.0f ? (double)e0[j] * (double)x0[j] : 0.0;
-        t[1] += e1[j] != 0.0f ? (double)e1[j] * (double)x1[j] : 0.0;
-        t[2] += e2[j] != 0.0f ? (double)e2[j] * (double)x2[j] : 0.0;
-        t[3] += e3[j] != 0.0f ? (double)e3[j] * (double)x3[j] : 0.0;
+        t[0] += (double)e0[j] * (double)x0[j];
+        t[1] += (double)e1[j] * (double)x1[j];
+        t[2] += (double)e2[j] * (double)x2[j];
+        t[3] += (double)e3[j] * (double)x3[j];
     }
     for (size_t q = 0; q < nq; q++) {
         float *y = P + q * n;

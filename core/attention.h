@@ -14,15 +14,19 @@
  * 0 (what later torch versions give for fully masked rows), and such a row is left out of
  * the entropy statistic.
  *
- * Fixed order (bit-identical on every ISA and batch split; the kernels reuse ops.h matmul
- * and norm.h softmax backward and keep their orders):
- *   S[i,j]: one fmaf chain over d = 0..D-1 from 0 (ops.h matmul), of Qs = (float)(q*scale).
+ * Fixed order (bit-identical on every ISA and batch split): every product element is one
+ * fmaf chain from 0 over its terms in increasing index order, as ops.h's matmul, over the
+ * keys a causal mask keeps (query i: keys j < keep(i) = min(i + 1, Lk); the masked terms
+ * are zeros, so for finite values leaving them out changes no bit, and values at causally
+ * masked positions cannot reach an output; padded keys stay in the chains with P = 0):
+ *   S[i,j] = chain over d of Qs[i,d] K[j,d], Qs = (float)(q * scale);
  *   softmax row: m = max (exact), e_j = gg_expf(S_j - m), s = sum e_j in double in index
- *     order, P_j = (float)(e_j * (1/s)) in double (norm.h's softmax).
- *   O[i,d]: one fmaf chain over j = 0..Lk-1 from 0.
- *   backward: dV = Pd^T dO and dPd = dO V^T (ops.h matmul backward: chains over i resp. d);
- *     dP = dPd * mask; dS = P (dP - t), t = (float) sum_j dP_j P_j in double (norm.h
- *     softmax backward); dQ = scale * (dS K) (chains over j), dK = dS^T Qs (chains over i).
+ *     order, P_j = (float)(e_j * (1/s)) in double (norm.h's softmax);
+ *   O[i,d] = chain over j of Pd[i,j] V[j,d];
+ *   backward: dV[j,d] = chain over i of Pd[i,j] dO[i,d]; dPd[i,j] = chain over d of
+ *     dO[i,d] V[j,d]; dP = dPd * mask; dS = P (dP - t), t = (float) sum_j dP_j P_j in
+ *     double (norm.h's softmax backward); dQ = scale * (chain over j of dS[i,j] K[j,d]);
+ *     dK[j,d] = chain over i of dS[i,j] Qs[i,d].
  *
  * Statistics of each forward (cheap: one compare and one product-sum per logit):
  *   max_logit — the largest scaled logit S[i,j] = scale q_i.k_j over the entries the key
