@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "act.h"
+#include "attention.h"
 #include "clip.h"
 #include "eval.h"
 #include "mem.h"
@@ -32,6 +33,8 @@ struct gg_diag {
     size_t nbuf;          /* model buffers (BatchNorm running statistics) */
     size_t nlin;          /* Linear layers */
     lin_info *lin;        /* nlin */
+    size_t nattn;         /* attention layers */
+    size_t *attn;         /* nattn: their layer indices */
     size_t nt;            /* parameter tensors */
     tensor_info *tens;    /* nt */
     float sig_hi, sig_lo; /* sigmoid(+-5) and tanh(+-5) as the model's kernels round them: an */
@@ -56,7 +59,7 @@ struct gg_diag {
     size_t nrows, rows_cap, y_cap;
     /* records */
     gg_diag_record *recs;
-    float *rec_floats;    /* 3 * nlin per record */
+    float *rec_floats;    /* 3 * nlin + 2 * nattn per record */
     size_t nrec, rec_cap;
 };
 
@@ -126,6 +129,12 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     for (size_t k = 0; k < gg_model_ntensors(m); k++)
         d->nlin += is_weight(m, k);
     d->lin = gg_calloc(d->nlin, sizeof *d->lin);
+    for (size_t l = 0; l < gg_model_layers(m); l++)
+        d->nattn += gg_model_layer_cfg(m, l).kind == GG_LAYER_ATTENTION;
+    d->attn = gg_calloc(d->nattn ? d->nattn : 1, sizeof *d->attn);
+    for (size_t l = 0, a = 0; l < gg_model_layers(m) && d->attn; l++)
+        if (gg_model_layer_cfg(m, l).kind == GG_LAYER_ATTENTION)
+            d->attn[a++] = l;
     d->nt = gg_model_ntensors(m);
     d->tens = gg_calloc(d->nt, sizeof *d->tens);
     d->w0 = gg_malloc(d->np, sizeof(float));
@@ -135,7 +144,7 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
     d->ps = gg_malloc(d->np, sizeof(float));
     d->x = gg_malloc(d->np, sizeof(float));
     d->bufsave = gg_malloc(d->nbuf, sizeof(float));
-    if (!d->lin || !d->tens || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
+    if (!d->lin || !d->attn || !d->tens || !d->w0 || !d->gsave || !d->gplus || !d->P || !d->ps || !d->x || !d->bufsave) {
         const size_t np = d->np;  // d is gone after the free
         gg_diag_free(d);
         return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics over %zu parameters", np);
@@ -162,6 +171,7 @@ void gg_diag_free(gg_diag *d)
     if (!d)
         return;
     gg_free(d->lin);
+    gg_free(d->attn);
     gg_free(d->tens);
     gg_free(d->w0);
     gg_free(d->gsave);
@@ -178,6 +188,7 @@ void gg_diag_free(gg_diag *d)
 }
 
 size_t gg_diag_linear_layers(const gg_diag *d) { return d->nlin; }
+size_t gg_diag_attention_layers(const gg_diag *d) { return d->nattn; }
 size_t gg_diag_nrecords(const gg_diag *d) { return d->nrec; }
 const gg_diag_record *gg_diag_record_at(const gg_diag *d, size_t i) { return &d->recs[i]; }
 
@@ -239,7 +250,7 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
         gg_free(d->rec_floats);
         d->rec_cap = 0;
         d->recs = gg_malloc(want, sizeof *d->recs);
-        d->rec_floats = gg_mul_overflow(want, 3 * d->nlin, &nf) ? NULL : gg_malloc(nf, sizeof(float));
+        d->rec_floats = gg_mul_overflow(want, 3 * d->nlin + 2 * d->nattn, &nf) ? NULL : gg_malloc(nf, sizeof(float));
         if (!d->recs || !d->rec_floats)
             return gg_err_set(err, GG_ENOMEM, "out of memory for %zu diagnostics records", want);
         d->rec_cap = want;
@@ -414,9 +425,16 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
         return;
     }
     gg_diag_record *r = &d->recs[d->nrec];
-    float *lf = d->rec_floats + d->nrec * 3 * d->nlin;
+    float *lf = d->rec_floats + d->nrec * (3 * d->nlin + 2 * d->nattn);
     *r = (gg_diag_record){.step = d->t, .layer_grad_norm = lf, .layer_update_ratio = lf + d->nlin,
-                          .layer_weight_var = lf + 2 * d->nlin};
+                          .layer_weight_var = lf + 2 * d->nlin,
+                          .layer_attn_max_logit = lf + 3 * d->nlin,
+                          .layer_attn_entropy = lf + 3 * d->nlin + d->nattn};
+    for (size_t a = 0; a < d->nattn; a++) {  // the statistics of this step's forward
+        float *mx = lf + 3 * d->nlin + a, *ent = mx + d->nattn;
+        if (gg_model_attention_stats(m, d->attn[a], mx, ent, NULL))
+            *mx = *ent = NAN;
+    }
     // One pass over the gradients: per-tensor sums of squares give the total 2-norm (as
     // gg_grad_norm: each tensor's norm rounded to float, then the norm of those) and the
     // per-layer norms; zeros and non-finite entries are counted on the way.
@@ -470,7 +488,7 @@ void gg_diag_after_step(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dat
         return;
     d->active = 0;
     gg_diag_record *r = &d->recs[d->nrec++];
-    float *lf = d->rec_floats + (d->nrec - 1) * 3 * d->nlin;
+    float *lf = d->rec_floats + (d->nrec - 1) * (3 * d->nlin + 2 * d->nattn);
     const float *w = gg_model_params(m);
     // The optimizer never writes the gradients: they are still the clipped ones.
     const int clipped = cfg->clip_norm > 0.0 || cfg->clip_value > 0.0;

@@ -71,6 +71,10 @@ typedef struct gg_diag_record {
     const float *layer_grad_norm;    /* per Linear layer (model order): ||dL/dW||, pre-clip */
     const float *layer_update_ratio; /* ||dW|| / ||W_before|| */
     const float *layer_weight_var;   /* population variance of W after the step */
+    const float *layer_attn_max_logit; /* per attention layer (model order): the largest
+                                        * attention logit of this step's forward
+                                        * (gg_model_attention_stats) */
+    const float *layer_attn_entropy;   /* and its mean attention entropy */
 } gg_diag_record;
 
 typedef struct gg_diag gg_diag;
@@ -87,6 +91,9 @@ void gg_diag_free(gg_diag *d);
 
 /* Number of Linear layers (the length of each per-layer record array). */
 size_t gg_diag_linear_layers(const gg_diag *d);
+
+/* Number of attention layers (the length of the layer_attn_* record arrays). */
+size_t gg_diag_attention_layers(const gg_diag *d);
 
 /* Prepare for up to nsteps training steps over ds with cfg: clears the records and the
  * accuracy counts, makes room for the records those steps can produce and, with

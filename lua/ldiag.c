@@ -76,7 +76,7 @@ static void set_list(lua_State *L, const char *name, const float *a, size_t n)
 
 void lg_diag_push_records(lua_State *L, const gg_diag *d)
 {
-    const size_t n = gg_diag_nrecords(d), nl = gg_diag_linear_layers(d);
+    const size_t n = gg_diag_nrecords(d), nl = gg_diag_linear_layers(d), na = gg_diag_attention_layers(d);
     lua_createtable(L, (int)n, 0);                           /* stack: list */
     for (size_t i = 0; i < n; i++) {
         const gg_diag_record *r = gg_diag_record_at(d, i);
@@ -113,6 +113,8 @@ void lg_diag_push_records(lua_State *L, const gg_diag *d)
         set_list(L, "grad_norm_l", r->layer_grad_norm, nl);
         set_list(L, "update_ratio_l", r->layer_update_ratio, nl);
         set_list(L, "weight_var_l", r->layer_weight_var, nl);
+        set_list(L, "attn_max_logit_l", r->layer_attn_max_logit, na);
+        set_list(L, "attn_entropy_l", r->layer_attn_entropy, na);
         lua_rawseti(L, -2, (lua_Integer)i + 1);              /* stack: list */
     }
 }

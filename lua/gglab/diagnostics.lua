@@ -7,11 +7,13 @@
     every N-th step   grad_norm, grad_norm_clipped, grad_norm_l<i>, grad_ratio,
                       update_ratio_l<i>, update_ratio, mean_abs_update, weight_var_l<i>,
                       eff_lr, saturated_frac*, relu_zero_frac*, dead_relu_frac*,
-                      zero_grad_frac, nonfinite, loss_spike
+                      zero_grad_frac, nonfinite, loss_spike, attn_max_logit_<a>*,
+                      attn_entropy_<a>*
     every K-th step   sharpness, sharpness_limit
     each epoch        acc, val_acc (classification losses; val_acc with validation data)
 
-  (* only when the model has such units). <i> counts Linear layers from 1 in model order.
+  (* only when the model has such units). <i> counts Linear layers from 1 in model order,
+  <a> attention layers.
   Every value also goes into history.diagnostics[name] = {steps = {...}, values = {...}}.
   docs/diagnostics.md defines each metric and the published rule that reads it. ]]
 local gg = require "gglab"
@@ -110,6 +112,8 @@ function State:step(step, epoch, grad_norm_logged)
     self:emit("update_ratio", r.update_ratio, step, epoch)
     self:emit("mean_abs_update", r.mean_abs_update, step, epoch)
     per_layer(self, "weight_var_l", r.weight_var_l, step, epoch)
+    per_layer(self, "attn_max_logit_", r.attn_max_logit_l, step, epoch)
+    per_layer(self, "attn_entropy_", r.attn_entropy_l, step, epoch)
     self:emit("eff_lr", r.eff_lr, step, epoch)
     if r.saturated_frac then self:emit("saturated_frac", r.saturated_frac, step, epoch) end
     if r.relu_zero_frac then
