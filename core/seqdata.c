@@ -376,7 +376,7 @@ static void window_ids(const tokens *tk, size_t o, size_t L, uint32_t *ids)
     for (size_t skip = o % CHECK_EVERY; skip; skip--)
         at += utf8_len(tk->text[at]);
     for (size_t t = 0; t <= L; t++) {
-        uint32_t cp;
+        uint32_t cp = 0;  // the scan validated the text: the decode succeeds
         at += utf8_decode(tk->text + at, tk->len - at, &cp);
         ids[t] = (uint32_t)char_id(tk->map, cp);
     }
