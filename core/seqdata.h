@@ -110,7 +110,8 @@ gg_status gg_data_modular(gg_dataset **train, gg_dataset **val, const gg_modular
 
 /* A synthetic sequence task (see the header comment). GG_EINVAL naming the parameter for
  * n or length 0, a vocab outside 2..GG_SEQ_MAX_VOCAB, parity with vocab != 2, recall with
- * an even or too short length or too few keys; GG_ENOMEM (also for n * length too big). */
+ * an even or too short length or too few keys, or n * length above GG_TENSOR_MAX_NUMEL;
+ * GG_ENOMEM. */
 gg_status gg_data_sequence(gg_dataset **out, const gg_sequence_cfg *cfg, gg_rng *rng,
                            gg_err *err);
 
@@ -118,7 +119,8 @@ gg_status gg_data_sequence(gg_dataset **out, const gg_sequence_cfg *cfg, gg_rng 
  * comment). GG_EIO naming the path (cannot open or read it); GG_EPARSE for invalid UTF-8
  * at level char (naming the byte offset); GG_EINVAL for context 0, a split outside
  * (0, 1), an unknown level, or a part shorter than context + 1 tokens (naming the part
- * and both counts); GG_ENOMEM. Messages start with the path. On failure both are NULL. */
+ * and both counts) or more windows than a tensor holds; GG_ENOMEM. Messages start with
+ * the path. On failure both are NULL. */
 gg_status gg_data_text(gg_dataset **train, gg_dataset **val, const char *path,
                        const gg_text_cfg *cfg, gg_rng *rng, gg_err *err);
 
