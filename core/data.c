@@ -9,8 +9,18 @@
 #include "assert.h"
 #include "mem.h"
 
+/* The code point table of a character-level token dataset, shared (read-only) by the
+ * datasets derived from it and freed with the last one. */
+typedef struct charset {
+    size_t refs;     /* datasets holding it */
+    uint32_t cp[];   /* vocab code points, ascending */
+} charset;
+
 struct gg_dataset {
     size_t n, d, k, classes;
+    gg_token_kind tokens;              /* GG_TOKENS_NONE unless seqdata.c marked it */
+    size_t vocab;                      /* token ids are 0..vocab-1; 0 for NONE */
+    charset *chars;                    /* GG_TOKENS_CHARS: the ids' code points; else NULL */
     int ndim;                          /* dims of one sample, 1..GG_DATASET_MAX_DIMS */
     size_t shape[GG_DATASET_MAX_DIMS]; /* their product is d; (d) unless set */
     gg_tensor X;                       /* (n,d) */
@@ -22,6 +32,23 @@ static void keep_shape(gg_dataset *dst, const gg_dataset *src)
 {
     dst->ndim = src->ndim;
     memcpy(dst->shape, src->shape, sizeof dst->shape);
+}
+
+static void charset_release(charset *c)
+{
+    if (c && --c->refs == 0)
+        gg_free(c);
+}
+
+/* The token marking of src onto dst (derived by row selection: the ids stay ids). */
+static void keep_tokens(gg_dataset *dst, const gg_dataset *src)
+{
+    charset_release(dst->chars);
+    dst->tokens = src->tokens;
+    dst->vocab = src->vocab;
+    dst->chars = src->chars;
+    if (dst->chars)
+        dst->chars->refs++;
 }
 
 gg_status gg_dataset_new(gg_dataset **out, size_t n, size_t d, size_t k, size_t classes,
@@ -57,6 +84,7 @@ gg_status gg_dataset_copy(gg_dataset **out, const gg_dataset *ds, gg_err *err)
     memcpy((*out)->X.data, ds->X.data, ds->n * ds->d * sizeof(float));
     memcpy((*out)->Y.data, ds->Y.data, ds->n * ds->k * sizeof(float));
     keep_shape(*out, ds);
+    keep_tokens(*out, ds);
     return GG_OK;
 }
 
@@ -75,6 +103,7 @@ gg_status gg_dataset_subset(gg_dataset **out, const gg_dataset *ds, const size_t
         return st;
     gg_dataset_gather(ds, idx, m, (*out)->X.data, (*out)->Y.data);
     keep_shape(*out, ds);
+    keep_tokens(*out, ds);
     return GG_OK;
 }
 
@@ -123,6 +152,7 @@ void gg_dataset_free(gg_dataset *ds)
         return;
     gg_tensor_free(&ds->X);
     gg_tensor_free(&ds->Y);
+    charset_release(ds->chars);
     gg_free(ds);
 }
 
@@ -248,6 +278,8 @@ gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
     gg_dataset_gather(ds, idx + nt, nv, (*val)->X.data, (*val)->Y.data);
     keep_shape(*train, ds);
     keep_shape(*val, ds);
+    keep_tokens(*train, ds);
+    keep_tokens(*val, ds);
     gg_free(idx);
     return GG_OK;
 }
@@ -328,6 +360,44 @@ void gg_scaler_free(gg_scaler *s)
     gg_free(s->shift);
     gg_free(s->scale);
     *s = (gg_scaler){0};
+}
+
+gg_status gg_dataset_set_tokens(gg_dataset *ds, gg_token_kind kind, size_t vocab,
+                                const uint32_t *chars, gg_err *err)
+{
+    if (kind != GG_TOKENS_NONE && kind != GG_TOKENS_IDS && kind != GG_TOKENS_BYTES &&
+        kind != GG_TOKENS_CHARS)
+        return gg_err_set(err, GG_EINVAL, "unknown token kind %d", (int)kind);
+    if ((kind == GG_TOKENS_NONE) != (vocab == 0))
+        return gg_err_set(err, GG_EINVAL, "a token vocabulary must be >= 1 (0 only to unmark), got %zu",
+                          vocab);
+    if (kind == GG_TOKENS_BYTES && vocab != 256)
+        return gg_err_set(err, GG_EINVAL, "byte tokens have a vocabulary of 256, got %zu", vocab);
+    if ((kind == GG_TOKENS_CHARS) != (chars != NULL))
+        return gg_err_set(err, GG_EINVAL, "a code point table goes with character tokens only");
+    charset *c = NULL;
+    if (chars) {
+        size_t bytes;
+        if (gg_mul_overflow(vocab, sizeof *chars, &bytes) || bytes > SIZE_MAX - sizeof *c ||
+            !(c = gg_malloc(1, sizeof *c + bytes)))
+            return gg_err_set(err, GG_ENOMEM, "out of memory for a table of %zu characters", vocab);
+        c->refs = 1;
+        memcpy(c->cp, chars, bytes);
+    }
+    charset_release(ds->chars);
+    ds->tokens = kind;
+    ds->vocab = vocab;
+    ds->chars = c;
+    return GG_OK;
+}
+
+gg_token_kind gg_dataset_tokens(const gg_dataset *ds, size_t *vocab, const uint32_t **chars)
+{
+    if (vocab)
+        *vocab = ds->vocab;
+    if (chars)
+        *chars = ds->chars ? ds->chars->cp : NULL;
+    return ds->tokens;
 }
 
 size_t gg_dataset_n(const gg_dataset *ds) { return ds->n; }

@@ -13,6 +13,7 @@
 #define GG_DATA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rng.h"
 #include "status.h"
@@ -23,6 +24,15 @@ typedef struct gg_dataset gg_dataset;
 /* Most dims of one sample's shape: (C,H,W) images need 3; with the batch dim a batch has
  * at most 5 <= GG_MAX_DIMS (tensor.h). */
 #define GG_DATASET_MAX_DIMS 4
+
+/* What the features of a token dataset (core/seqdata.h) are: ids 0..vocab-1 stored as
+ * floats, and how ids turn back into text. */
+typedef enum gg_token_kind {
+    GG_TOKENS_NONE,  /* not token data (every other dataset) */
+    GG_TOKENS_IDS,   /* ids without a text form: modular arithmetic, synthetic sequences, CSV */
+    GG_TOKENS_BYTES, /* byte-level text: id i is the byte i (vocab 256) */
+    GG_TOKENS_CHARS  /* character-level text: id i is the i-th of a table of code points */
+} gg_token_kind;
 
 typedef enum gg_xdist {
     GG_X_NORMAL,   /* features ~ N(0,1) */
@@ -110,6 +120,21 @@ gg_status gg_scaler_apply(const gg_scaler *s, const gg_dataset *ds, gg_dataset *
 
 /* Release the scaler's arrays; a zeroed scaler is a no-op. */
 void gg_scaler_free(gg_scaler *s);
+
+/* ---- token data ---- */
+
+/* Mark ds as token data of that kind: features are ids 0..vocab-1 (not checked here; see
+ * gg_tokens_check in seqdata.h). GG_TOKENS_CHARS copies chars[0..vocab), the code point of
+ * each id; the other kinds take chars = NULL; GG_TOKENS_NONE (vocab 0) unmarks. Datasets
+ * derived by copy, subset and split (so the corruptions and reshape too) share the marking;
+ * scaler outputs do not. GG_EINVAL for a vocab of 0 with a kind, a BYTES vocab other than
+ * 256, chars given or missing against the kind; GG_ENOMEM. On failure ds is unchanged. */
+gg_status gg_dataset_set_tokens(gg_dataset *ds, gg_token_kind kind, size_t vocab,
+                                const uint32_t *chars, gg_err *err);
+
+/* The token kind of ds; *vocab (if not NULL) gets the vocabulary size (0 for NONE), *chars
+ * (if not NULL) the code point table of GG_TOKENS_CHARS, else NULL (owned by ds). */
+gg_token_kind gg_dataset_tokens(const gg_dataset *ds, size_t *vocab, const uint32_t **chars);
 
 /* ---- queries ---- */
 

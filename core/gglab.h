@@ -26,6 +26,7 @@
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
 #include "sched.h"   /* learning-rate schedulers */
+#include "seqdata.h" /* token datasets: modular arithmetic, sequence tasks, text */
 #include "status.h"  /* gg_status, gg_err */
 #include "tensor.h"  /* float32 tensors */
 #include "train.h"   /* epoch loop, evaluation */

@@ -30,6 +30,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_loss(L);
     lg_open_optim(L);
     lg_open_data(L);
+    lg_open_seqdata(L);
     lg_open_train(L);
     lg_open_csv(L);
     lg_open_sys(L);

@@ -25,6 +25,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "sched.h"
+#include "seqdata.h"
 #include "train.h"
 
 /* One scenario: op runs with failmem armed; setup, check and teardown (each optional)
@@ -233,6 +234,50 @@ static gg_status op_generators(void *ctx, gg_err *err)
     gg_dataset_free(tr);
     gg_dataset_free(blobs);
     gg_dataset_free(reg);
+    return st;
+}
+
+/* Token datasets (core/seqdata.h): ctx is the path of a UTF-8 text file longer than the
+ * file reader's first buffer, so it grows. */
+static gg_status op_seqdata(void *ctx, gg_err *err)
+{
+    gg_rng r;
+    gg_rng_seed(&r, 5);
+    gg_dataset *tr = NULL, *va = NULL, *seq = NULL, *ctr = NULL, *cva = NULL, *sub = NULL,
+               *a = NULL, *b = NULL;
+    gg_modular_cfg mc = {.p = 7, .op = GG_MOD_DIV, .train_fraction = 0.5};
+    gg_status st = gg_data_modular(&tr, &va, &mc, &r, err);
+    st = NOTHING_BACK(st, tr || va);
+    if (!st) {
+        gg_sequence_cfg sc = {.task = GG_SEQ_RECALL, .n = 20, .length = 7, .vocab = 10};
+        st = NOTHING_BACK(gg_data_sequence(&seq, &sc, &r, err), seq);
+    }
+    if (!st)
+        st = gg_tokens_check(seq, 0, err);
+    if (!st) {
+        gg_text_cfg tc = {.context = 16, .split = 0.9, .level = GG_TEXT_CHAR, .n = 30, .val_n = 5};
+        st = NOTHING_BACK(gg_data_text(&ctr, &cva, ctx, &tc, &r, err), ctr || cva);
+    }
+    if (!st) {
+        size_t rows[2] = {3, 1};
+        st = NOTHING_BACK(gg_dataset_subset(&sub, ctr, rows, 2, err), sub);
+    }
+    if (!st) {
+        st = gg_dataset_split(cva, 0.4, &r, &a, &b, err);
+        st = NOTHING_BACK(st, a || b);
+    }
+    if (!st) {
+        static const uint32_t cp[3] = {'a', 0xE9, 0x1F600};
+        st = gg_dataset_set_tokens(seq, GG_TOKENS_CHARS, 3, cp, err);
+    }
+    gg_dataset_free(b);
+    gg_dataset_free(a);
+    gg_dataset_free(sub);
+    gg_dataset_free(cva);
+    gg_dataset_free(ctr);
+    gg_dataset_free(seq);
+    gg_dataset_free(va);
+    gg_dataset_free(tr);
     return st;
 }
 
@@ -482,6 +527,18 @@ int main(void)
     csv_cases();
     scenario gens = {"generators, split, scaler, class weights", NULL, op_generators, NULL, NULL};
     sweep(&gens, NULL);
+    static char text[80 * 1024];  // beyond the reader's first 64 KB
+    size_t tlen = 0;
+    while (tlen + 16 < sizeof text)
+        tlen += (size_t)snprintf(text + tlen, sizeof text - tlen, "h\xC3\xA9llo %d \xE2\x82\xAC\n", (int)tlen % 97);
+    char *textpath = write_tmp(text, tlen);
+    if (CHECK("temp text file", textpath)) {
+        scenario seqd = {"token datasets (modular, sequence, text, subset, split)", NULL, op_seqdata,
+                         NULL, NULL};
+        CHECK("token datasets allocate", sweep(&seqd, textpath) >= 15);
+        remove(textpath);
+        free(textpath);
+    }
 
     gg_rng r;
     gg_rng_seed(&r, 9);

@@ -135,6 +135,18 @@ sweep("generators, split, scaler", function()
   return r ~= nil
 end)
 
+write(tmp, string.rep("h\xC3\xA9llo w\xC3\xB6rld \xE2\x82\xAC ", 40))
+local function tokens()
+  local tr, va = gg.data.modular { p = 7, op = "/", seed = 1 }
+  local s = gg.data.sequence { task = "sort", n = 20, seed = 1 }:as_tokens()
+  local ttr, tva = gg.data.text { file = tmp, context = 8, level = "char", seed = 1 }
+  assert(ttr, tva)
+  local sub = ttr:subset(2)
+  return { tr:x():totable(), va:y():totable(), s:vocab(), sub:decode(sub:x()), { tva:vocab() } }
+end
+local ref_tokens = tokens()
+T.eq("token datasets after the failures: same data", sweep("token datasets", tokens), ref_tokens)
+
 -- ---- training ----
 local function train()
   local data = gg.data.classification { n = 60, features = 4, classes = 3, seed = 4 }
