@@ -307,8 +307,10 @@ static void rows_vec(float *restrict y, size_t R, size_t W, const float *coef, s
 
 /* Mask row i of S in place — padded keys (pad[j] != 0) become -inf; keys j >= keep (causal:
  * i + 1) are not read again, softmax_rows writes their P = 0 — and return the max of
- * row[0..keep), NaN if any is NaN (eight running maxima: a max is exact, so the order
- * changes nothing but the sign of a zero maximum, which x - m does not see). */
+ * row[0..keep) over its non-NaN entries (a NaN logit makes its row's P NaN whatever the
+ * max; a max is exact, so the order changes nothing but the sign of a zero maximum, which
+ * x - m does not see): eight running maxima, the last block overlapping, reduced as a
+ * tree. */
 GG_KERNEL
 static float mask_row(float *row, const float *pad, size_t n, size_t keep)
 {
@@ -317,9 +319,9 @@ static float mask_row(float *row, const float *pad, size_t n, size_t keep)
         for (size_t j = 0; j < keep; j++)
             row[j] = pad[j] != 0.0f ? -INFINITY : row[j];
     if (keep < 8) {
-        float m = row[0];
-        for (size_t j = 1; j < keep; j++)
-            m = (row[j] > m || row[j] != row[j]) ? row[j] : m;
+        float m = -INFINITY;
+        for (size_t j = 0; j < keep; j++)
+            m = row[j] > m ? row[j] : m;
         return m;
     }
     float m8[8];
@@ -328,12 +330,12 @@ static float mask_row(float *row, const float *pad, size_t n, size_t keep)
     for (size_t j = 8; j < keep; j += 8) {  // the last block overlaps: a max may see twice
         const float *x = row + (j + 8 <= keep ? j : keep - 8);
         for (size_t l = 0; l < 8; l++)
-            m8[l] = (x[l] > m8[l] || x[l] != x[l]) ? x[l] : m8[l];
+            m8[l] = x[l] > m8[l] ? x[l] : m8[l];
     }
-    float m = m8[0];
-    for (size_t l = 1; l < 8; l++)
-        m = (m8[l] > m || m8[l] != m8[l]) ? m8[l] : m;
-    return m;
+    for (size_t h = 4; h >= 1; h /= 2)
+        for (size_t l = 0; l < h; l++)
+            m8[l] = m8[l + h] > m8[l] ? m8[l + h] : m8[l];
+    return m8[0];
 }
 
 /* row[0..keep) += the amask row, then its max as mask_row's. */
@@ -379,19 +381,22 @@ static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq
 {
     double s[4] = {0.0, 0.0, 0.0, 0.0}, t[4] = {0.0, 0.0, 0.0, 0.0};
     size_t kmax = 0;
-    for (size_t q = 0; q < nq; q++) {
-        sub_row(rx + q * n, P + q * n, m[q], keep[q]);
-        gg_expf_n(re + q * n, rx + q * n, keep[q]);
-        zero_dead(rx + q * n, re + q * n, keep[q]);
-        for (size_t j = keep[q]; j < n; j++)
-            re[q * n + j] = 0.0f, rx[q * n + j] = 0.0f;
+    for (size_t q = 0; q < nq; q++)
         kmax = keep[q] > kmax ? keep[q] : kmax;
+    // The rows kmax apart, so one call computes every exp (a causal block's rows differ by
+    // at most 3 keys: the padding, -inf, gives e = 0).
+    for (size_t q = 0; q < nq; q++) {
+        sub_row(rx + q * kmax, P + q * n, m[q], keep[q]);
+        for (size_t j = keep[q]; j < kmax; j++)
+            rx[q * kmax + j] = -INFINITY;
     }
+    gg_expf_n(re, rx, nq * kmax);
+    zero_dead(rx, re, nq * kmax);
     // idle lanes repeat row 0 (their sums are not used)
-    const float *e0 = re, *e1 = re + (nq > 1) * n, *e2 = re + (nq > 2) * 2 * n,
-                *e3 = re + (nq > 3) * 3 * n;
-    const float *x0 = rx, *x1 = rx + (nq > 1) * n, *x2 = rx + (nq > 2) * 2 * n,
-                *x3 = rx + (nq > 3) * 3 * n;
+    const float *e0 = re, *e1 = re + (nq > 1) * kmax, *e2 = re + (nq > 2) * 2 * kmax,
+                *e3 = re + (nq > 3) * 3 * kmax;
+    const float *x0 = rx, *x1 = rx + (nq > 1) * kmax, *x2 = rx + (nq > 2) * 2 * kmax,
+                *x3 = rx + (nq > 3) * 3 * kmax;
     for (size_t j = 0; j < kmax; j++) {
         s[0] += (double)e0[j];
         s[1] += (double)e1[j];
@@ -404,13 +409,19 @@ static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq
     }
     for (size_t q = 0; q < nq; q++) {
         float *y = P + q * n;
-        if (m[q] == -INFINITY) {  // every key masked: P = 0 (torch 1.13: NaN)
-            memset(y, 0, n * sizeof *y);
-            sums[q] = 0.0;
+        if (m[q] == -INFINITY) {  // every key masked: P = 0 (torch 1.13: NaN) — unless
+            int nan = 0;          // the max was -inf for want of non-NaN logits
+            for (size_t j = 0; j < keep[q]; j++)
+                nan |= y[j] != y[j];
+            for (size_t j = 0; j < n; j++)
+                y[j] = nan ? NAN : 0.0f;
+            sums[q] = nan ? (double)NAN : 0.0;
             continue;
         }
         const double r = 1.0 / s[q];
-        scale_row(y, re + q * n, r, n);
+        scale_row(y, re + q * kmax, r, keep[q]);
+        if (keep[q] < n)
+            memset(y + keep[q], 0, (n - keep[q]) * sizeof *y);
         sums[q] = s[q];
         *t_sum += t[q] * r;
     }
@@ -442,7 +453,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
                     const size_t i = i0 + r;
                     float *row = P + i * Lk;
                     m[r] = mask_row(row, pad, Lk, w.q_hi[i]);
-                    maxl = m[r] > maxl || m[r] != m[r] ? m[r] : maxl;
+                    maxl = m[r] > maxl ? m[r] : maxl;
                     if (amask)
                         m[r] = add_mask_row(row, amask + i * Lk, w.q_hi[i]);
                 }
@@ -451,7 +462,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
             // entropy: sum over live rows of log s - t/s (the logs eight at a time)
             size_t live = 0;
             for (size_t i = 0; i < Lq; i++)
-                if (w.ls[i] > 0.0)
+                if (w.ls[i] != 0.0)  // dead rows have 0; NaN rows count (and poison it)
                     w.ls[live++] = w.ls[i];
             gg_log_n(w.ls + Lq, w.ls, live);
             for (size_t i = 0; i < live; i++)

@@ -561,6 +561,19 @@ static void test_masks(void)
     gg_attention_forward(&s1, 1, y0, aux, t.q, t.k, t.v, kp1, NULL, NULL, scr, &st);
     CHECK("causal + padded key 0: finite output", all_finite(y0, row * c.Lq));
     CHECK("causal + padded key 0: entropy finite", isfinite(st.entropy));
+    // a NaN logit is not a mask: its row's output is NaN (also with every other key masked)
+    for (size_t j = 0; j < c.Lk; j++)
+        kp1[j] = j == 0 ? 0.0f : 1.0f;
+    s1.causal = 0;
+    const float q0 = t.q[0];
+    t.q[0] = NAN;
+    gg_attention_forward(&s1, 1, y0, aux, t.q, t.k, t.v, kp1, NULL, NULL, scr, &st);
+    int nan_row = 1;
+    for (size_t j = 0; j < c.Dv; j++)
+        nan_row &= isnan(y0[j]);
+    CHECK("a NaN query: its output is NaN, not the masked-row zeros", nan_row);
+    CHECK("a NaN query: entropy NaN", isnan(st.entropy));
+    t.q[0] = q0;
     free(dy);
     free(dq);
     free(dk);
