@@ -84,8 +84,8 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     b.dpd = p, p += Lq * Lk;
     b.ds = p, p += Lq * Lk;
     b.rx = p, p += 4 * Lk;
-    b.re = p, p += 4 * Lk;
-    GG_ASSERT((size_t)(p - scratch) == gg_attention_scratch(s));
+    b.re = p;
+    GG_ASSERT((size_t)(p + 4 * Lk - scratch) == gg_attention_scratch(s));
     for (size_t i = 0; i < Lq; i++)
         b.q_lo[i] = 0, b.q_hi[i] = s->causal && i + 1 < Lk ? i + 1 : Lk;
     for (size_t j = 0; j < Lk; j++)
@@ -223,7 +223,7 @@ static void rows_vec(float *restrict y, size_t R, size_t W, const float *coef, s
                      size_t ct, const float *restrict src, const size_t *lo, const size_t *hi)
 {
     for (size_t r0 = 0; r0 < R; r0 += 4) {
-        const size_t nr = R - r0 < 4 ? R - r0 : 4;
+        const size_t nr = r0 + 4 <= R ? 4 : R - r0;
         size_t L = 0, U = (size_t)-1;
         for (size_t q = 0; q < nr; q++) {
             L = lo[r0 + q] > L ? lo[r0 + q] : L;
@@ -304,6 +304,13 @@ static void rows_vec(float *restrict y, size_t R, size_t W, const float *coef, s
 }
 
 #undef FMA
+
+/* Row q of a block of nq rows stride apart; idle lanes (q >= nq) repeat row 0, so four
+ * side-by-side sums can always run (their results are not used). */
+static const float *lane(const float *base, size_t stride, size_t nq, size_t q)
+{
+    return base + (q < nq ? q : 0) * stride;
+}
 
 /* Mask row i of S in place — padded keys (pad[j] != 0) become -inf; keys j >= keep (causal:
  * i + 1) are not read again, softmax_rows writes their P = 0 — and return the max of
@@ -392,11 +399,10 @@ static void softmax_rows(float *P, const float *m, const size_t *keep, size_t nq
     }
     gg_expf_n(re, rx, nq * kmax);
     zero_dead(rx, re, nq * kmax);
-    // idle lanes repeat row 0 (their sums are not used)
-    const float *e0 = re, *e1 = re + (nq > 1) * kmax, *e2 = re + (nq > 2) * 2 * kmax,
-                *e3 = re + (nq > 3) * 3 * kmax;
-    const float *x0 = rx, *x1 = rx + (nq > 1) * kmax, *x2 = rx + (nq > 2) * 2 * kmax,
-                *x3 = rx + (nq > 3) * 3 * kmax;
+    const float *e0 = lane(re, kmax, nq, 0), *e1 = lane(re, kmax, nq, 1),
+                *e2 = lane(re, kmax, nq, 2), *e3 = lane(re, kmax, nq, 3);
+    const float *x0 = lane(rx, kmax, nq, 0), *x1 = lane(rx, kmax, nq, 1),
+                *x2 = lane(rx, kmax, nq, 2), *x3 = lane(rx, kmax, nq, 3);
     for (size_t j = 0; j < kmax; j++) {
         s[0] += (double)e0[j];
         s[1] += (double)e1[j];
@@ -447,7 +453,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
             mm_prefix(s, P, w.qs + h * Lq * D, w.kt + h * D * Lk, D);
             double tsum = 0.0;
             for (size_t i0 = 0; i0 < Lq; i0 += 4) {
-                const size_t nq = Lq - i0 < 4 ? Lq - i0 : 4;
+                const size_t nq = i0 + 4 <= Lq ? 4 : Lq - i0;
                 float m[4];
                 for (size_t r = 0; r < nq; r++) {
                     const size_t i = i0 + r;
@@ -508,9 +514,12 @@ static void ds_rows(float *ds, const float *dp, const float *P, const size_t *ke
     size_t kmax = 0;
     for (size_t q = 0; q < nq; q++)
         kmax = keep[q] > kmax ? keep[q] : kmax;
-    const float *d0 = dp, *d1 = dp + (nq > 1) * n, *d2 = dp + (nq > 2) * 2 * n, *d3 = dp + (nq > 3) * 3 * n;
-    const float *p0 = P, *p1 = P + (nq > 1) * n, *p2 = P + (nq > 2) * 2 * n, *p3 = P + (nq > 3) * 3 * n;
-    const size_t k0 = keep[0], k1 = keep[nq > 1], k2 = keep[(nq > 2) * 2], k3 = keep[(nq > 3) * 3];
+    const float *d0 = lane(dp, n, nq, 0), *d1 = lane(dp, n, nq, 1), *d2 = lane(dp, n, nq, 2),
+                *d3 = lane(dp, n, nq, 3);
+    const float *p0 = lane(P, n, nq, 0), *p1 = lane(P, n, nq, 1), *p2 = lane(P, n, nq, 2),
+                *p3 = lane(P, n, nq, 3);
+    const size_t k0 = keep[0], k1 = keep[nq > 1 ? 1 : 0], k2 = keep[nq > 2 ? 2 : 0],
+                 k3 = keep[nq > 3 ? 3 : 0];
     for (size_t j = 0; j < kmax; j++) {
         t[0] += j < k0 ? (double)d0[j] * (double)p0[j] : 0.0;
         t[1] += j < k1 ? (double)d1[j] * (double)p1[j] : 0.0;
@@ -563,7 +572,7 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
                 continue;
             mm_prefix(s, w.dpd, dO, w.vt + h * Dv * Lk, Dv);  // dPd = dO V^T
             for (size_t i0 = 0; i0 < Lq; i0 += 4) {
-                const size_t nq = Lq - i0 < 4 ? Lq - i0 : 4;
+                const size_t nq = i0 + 4 <= Lq ? 4 : Lq - i0;
                 if (mask)
                     for (size_t i = i0; i < i0 + nq; i++)
                         for (size_t j = 0; j < w.q_hi[i]; j++)
@@ -631,7 +640,7 @@ static const char *dims_str(const gg_gnode *x, char *buf, size_t cap)
 gg_status gg_attention_infer(const gg_gnode *const *x, int nin, const gg_layer_cfg *c,
                              gg_shape *out, const char *pre, gg_err *err)
 {
-    char a[96], b2[96];
+    char a[96];
     if (c->attn_masks & ~(GG_ATTN_KEY_PADDING | GG_ATTN_MASK))
         return gg_err_set(err, GG_EINVAL, "%s has unknown mask flags %d", pre, c->attn_masks);
     const int want = gg_attention_inputs(c);
@@ -660,6 +669,7 @@ gg_status gg_attention_infer(const gg_gnode *const *x, int nin, const gg_layer_c
             return gg_err_set(err, GG_ESHAPE, "%s packed qkv width %zu is not 3 * embed_dim", pre, w);
         E = Ev = w / 3;
     } else {
+        char b2[96];
         Lq = x[0]->shape.dim[1];
         Lk = x[1]->shape.dim[1];
         E = x[0]->shape.dim[2];
@@ -673,7 +683,7 @@ gg_status gg_attention_infer(const gg_gnode *const *x, int nin, const gg_layer_c
     }
     if (E % c->heads || Ev % c->heads)
         return gg_err_set(err, GG_EINVAL, "%s embed_dim %zu%s must be divisible by num_heads %zu",
-                          pre, E % c->heads ? E : Ev, E % c->heads ? "" : " (value)", c->heads);
+                          pre, (E % c->heads) ? E : Ev, (E % c->heads) ? "" : " (value)", c->heads);
     if (c->attn_masks & GG_ATTN_KEY_PADDING) {
         const gg_gnode *m = x[slot_of(c, GG_ATTN_KEY_PADDING)];
         if (!m->batched || m->shape.ndim != 2 || m->shape.dim[1] != Lk)
