@@ -229,12 +229,13 @@ static gg_status plan(gg_model *m, gg_err *err)
             mn[xi].skip_bwd = 1;
         }
         // Producer: the Linear behind x (x itself, or the Linear x is a fused ReLU of),
-        // when this node is the only reader of that buffer and both see rows = B.
+        // when this node is the only reader of that buffer; both see the same rows (B, or
+        // B times the leading dims of a (B, L, ...) sequence: a transformer's FF block).
         const int p = mn[xi].root;
         const int single = p == xi ? mn[p].consumers == 1
                                    : mn[p].consumers == 1 && mn[xi].consumers == 1 && is_relu(x);
         if (single && g->nodes[p].cfg.kind == GG_LAYER_LINEAR && g->nodes[p].batched &&
-            g->nodes[p].shape.ndim == 2 && nd->batched)
+            nd->batched)
             mn[p].yt_to = i;
     }
     // Gradient accumulation: first writer in backward order writes, later ones add.
