@@ -15,7 +15,8 @@ typedef struct lg_loss {
 
 /* Option keys each kind takes, indexed by gg_loss_kind (PyTorch's constructor names). */
 static const char *const keys_plain[] = {"reduction", NULL};
-static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", "ignore_index", NULL};
+static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", "ignore_index",
+                                      "z_loss", NULL};
 static const char *const keys_bce_logits[] = {"reduction", "weight", "pos_weight", NULL};
 static const char *const keys_smooth_l1[] = {"reduction", "beta", NULL};
 static const char *const keys_huber[] = {"reduction", "delta", NULL};
@@ -92,6 +93,8 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
     c->reduction = (gg_reduction)lg_opt_enum(L, idx, fname, "reduction", "mean", reds);
     if (takes(kind, "label_smoothing"))
         c->label_smoothing = (float)lg_opt_number(L, idx, fname, "label_smoothing", 0.0);
+    if (takes(kind, "z_loss"))
+        c->z_loss = (float)lg_opt_nonneg(L, idx, fname, "z_loss", 0.0);
     if (takes(kind, "ignore_index"))
         c->ignore_index = (long)lg_opt_int(L, idx, fname, "ignore_index", -100, -(1LL << 31), 1LL << 31);
     if (takes(kind, "beta"))
@@ -118,9 +121,11 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
     }
 }
 
-void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
+void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, const gg_model *m,
                   gg_loss_cfg *c)
 {
+    const size_t cols = gg_model_out(m);
+    const gg_shape os = gg_model_output_shape(m);
     idx = lua_absindex(L, idx);
     const char *name = def;
     int opts = 0;
@@ -171,7 +176,10 @@ void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, siz
         luaL_pushresult(&b);
         luaL_error(L, "%s: loss must be one of %s, got '%s'", fname, lua_tostring(L, -1), name);
     }
-    lg_loss_options(L, opts, fname, kind, cols, c);
+    // Over positions, class weights are per class (V), not per output column.
+    const size_t classes = gg_loss_classes(kind, os.dim, os.ndim);
+    lg_loss_options(L, opts, fname, kind, classes ? classes : cols, c);
+    c->classes = classes;
     if (opts)
         lua_remove(L, opts);  // the options table; the pushed lists (or nil) stay
 }
