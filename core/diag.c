@@ -79,15 +79,26 @@ static gg_status check_cfg(const gg_diag_cfg *c, gg_err *err)
 }
 
 /* Whether parameter tensor k is the weight of a Linear or conv layer (the tensors the
- * per-layer records follow, in model order). */
+ * per-layer records follow, in model order): created by one as its weight, or given to one
+ * as its weight (a tied or pre-created parameter; counted once however many layers use it). */
 static int is_weight(const gg_model *m, size_t k)
 {
     int role;
     int owner = gg_model_tensor_owner(m, k, &role);
-    if (owner < 0 || role != 0)
-        return 0;
-    gg_layer_kind kind = gg_graph_cfg(gg_model_graph(m), owner)->kind;
-    return kind == GG_LAYER_LINEAR || kind == GG_LAYER_CONV;
+    const gg_graph *g = gg_model_graph(m);
+    if (owner >= 0) {
+        gg_layer_kind kind = gg_graph_cfg(g, owner)->kind;
+        return role == 0 && (kind == GG_LAYER_LINEAR || kind == GG_LAYER_CONV);
+    }
+    const int p = gg_model_tensor_node(m, k);
+    const size_t n = gg_graph_nodes(g);
+    for (size_t i = (size_t)p + 1; i < n; i++) {
+        const gg_layer_cfg *c = gg_graph_cfg(g, (int)i);
+        if ((c->kind == GG_LAYER_LINEAR || c->kind == GG_LAYER_CONV) && c->shared_params &&
+            gg_graph_input_of(g, (int)i, 1) == p)
+            return 1;
+    }
+    return 0;
 }
 
 /* f(5) and f(-5) as act's forward kernel computes them. */

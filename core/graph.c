@@ -154,6 +154,12 @@ gg_shape gg_graph_shape(const gg_graph *g, int i) { return g->nodes[i].shape; }
 int gg_graph_batched(const gg_graph *g, int i) { return g->nodes[i].batched; }
 const gg_layer_cfg *gg_graph_cfg(const gg_graph *g, int i) { return &g->nodes[i].cfg; }
 
+int gg_graph_input_of(const gg_graph *g, int node, int slot)
+{
+    const gg_gnode *n = &g->nodes[node];
+    return slot >= 0 && slot < n->nin ? n->in[slot] : -1;
+}
+
 /* Append a node (zeroed but for cfg); NULL and GG_ENOMEM/GG_EINVAL on failure. */
 static gg_gnode *push_node(gg_graph *g, const gg_layer_cfg *cfg, gg_err *err)
 {
@@ -925,6 +931,33 @@ static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w,
     }
 }
 
+/* The `given` inputs after the data input must be param nodes of shapes ws (then bs). */
+static gg_status check_given(const gg_graph *g, const int *inputs, int nin, int given,
+                             const gg_shape *ws, const gg_shape *bs, const char *pre, gg_err *err)
+{
+    if (nin != 1 + given)
+        return gg_err_set(err, GG_EINVAL, "%s with shared parameters takes its input and %d "
+                          "parameter%s, got %d inputs", pre, given, given > 1 ? "s" : "", nin);
+    for (int r = 0; r < given; r++) {
+        const gg_gnode *p = &g->nodes[inputs[1 + r]];
+        const gg_shape *want = r == 0 && ws->ndim ? ws : bs;
+        const char *what = want == ws ? "weight" : "bias";
+        char a[96], b[96];
+        shape_str(want, 0, a, sizeof a);
+        if (p->cfg.kind != GG_LAYER_PARAM)
+            return gg_err_set(err, GG_EINVAL, "%s: the given %s must be a parameter, got a %s output",
+                              pre, what, gg_layer_name(&p->cfg));
+        int same = p->shape.ndim == want->ndim;
+        for (int i = 0; same && i < want->ndim; i++)
+            same = p->shape.dim[i] == want->dim[i];
+        shape_str(&p->shape, 0, b, sizeof b);
+        if (!same)
+            return gg_err_set(err, GG_ESHAPE, "%s: the given %s has shape %s, the layer needs %s",
+                              pre, what, b, a);
+    }
+    return GG_OK;
+}
+
 gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs, int nin,
                          int *node, gg_err *err)
 {
@@ -935,19 +968,35 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     k.c = &c;
     k.nin = nin;
     const int pos = g->nlayers + 1;
+    gg_status st0;
     snprintf(k.pre, sizeof k.pre, "layer %d: %s", pos, gg_layer_name(&c));
     if ((unsigned)c.kind >= GG_LAYER_KIND_COUNT || c.kind == GG_LAYER_INPUT ||
         c.kind == GG_LAYER_PARAM || c.kind == GG_LAYER_CONST)
         return gg_err_set(err, GG_EINVAL, "layer %d has an unknown kind", pos);
     int lo, hi;
     arity(c.kind, &lo, &hi);
-    if (nin < lo || nin > hi)
-        return gg_err_set(err, GG_EINVAL, "%s takes %d..%d inputs, got %d", k.pre, lo, hi, nin);
-    for (int i = 0; i < nin; i++) {
+    for (int i = 0; i < nin; i++)
         if (inputs[i] < 0 || (size_t)inputs[i] >= g->n)
             return gg_err_set(err, GG_EINVAL, "%s input %d is not a node of this graph", k.pre, i + 1);
-        k.x[i] = &g->nodes[inputs[i]];
+    // Given parameters ride after the data input: count them off before the arity check.
+    int given = 0;
+    gg_shape ws, bs;
+    if (c.shared_params) {
+        if (nin < 1)
+            return gg_err_set(err, GG_EINVAL, "%s takes %d..%d inputs, got %d", k.pre, lo, hi, nin);
+        layer_params(&c, &g->nodes[inputs[0]].shape, &ws, &bs);
+        given = (ws.ndim > 0) + (bs.ndim > 0);
+        if (!given)
+            return gg_err_set(err, GG_EINVAL, "%s has no parameters to share", k.pre);
+        if ((st0 = check_given(g, inputs, nin, given, &ws, &bs, k.pre, err)))
+            return st0;
+        nin -= given;
+        k.nin = nin;
     }
+    if (nin < lo || nin > hi)
+        return gg_err_set(err, GG_EINVAL, "%s takes %d..%d inputs, got %d", k.pre, lo, hi, nin);
+    for (int i = 0; i < nin; i++)
+        k.x[i] = &g->nodes[inputs[i]];
     gg_status st;
     switch (c.kind) {
     case GG_LAYER_LINEAR: st = infer_linear(&k, err); break;
@@ -977,14 +1026,15 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         return st;
     if ((st = check_dims(&k.s, k.batched, k.pre, err)))
         return st;
-    // Parameters first (PyTorch's order: weight, bias), initialised later by this node.
-    gg_shape ws, bs;
-    layer_params(&c, &k.x[0]->shape, &ws, &bs);
+    // Parameters first (PyTorch's order: weight, bias), initialised later by this node —
+    // unless they were given (their creators initialise them).
     int in[GG_NODE_MAX_IN];
-    memcpy(in, inputs, (size_t)nin * sizeof *in);
+    memcpy(in, inputs, (size_t)(nin + given) * sizeof *in);
     const size_t n0 = g->n, np0 = g->nparams;
-    int nparams = 0;
-    for (int r = 0; r < 2; r++) {
+    int nparams = given;
+    if (!given)
+        layer_params(&c, &k.x[0]->shape, &ws, &bs);
+    for (int r = 0; r < 2 && !given; r++) {
         const gg_shape *ps = r ? &bs : &ws;
         if (ps->ndim == 0)
             continue;
@@ -1024,7 +1074,7 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         n->b_n = 2 * c.in;
         g->nbufs += n->b_n;
     }
-    for (int i = nin; i < n->nin; i++)
+    for (int i = nin; i < n->nin && !given; i++)
         g->nodes[n->in[i]].owner = (int)g->n;
     *node = (int)g->n++;
     g->nlayers++;

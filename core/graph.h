@@ -139,6 +139,11 @@ typedef struct gg_layer_cfg {
     int loss;                /* GG_LAYER_LOSS: a gg_loss_kind */
     long padding_idx;        /* embedding: the row kept at zero that gets no gradient
                               * (negative counts from the end), or GG_PADDING_NONE */
+    int shared_params;       /* layers with parameters: they are given, not created — after
+                              * the data input, the inputs are the weight then the bias (when
+                              * the layer has one) as existing param nodes of the shapes the
+                              * layer would create; their creators initialise them (weight
+                              * tying, or torch's registration order) (0) */
 } gg_layer_cfg;
 
 typedef struct gg_graph gg_graph;
@@ -174,7 +179,8 @@ gg_status gg_graph_const(gg_graph *g, const gg_shape *s, const float *values, in
 
 /* Apply the layer or op cfg to the nin input nodes (most take 1; binary, matmul 2; where 3;
  * concat 1..GG_NODE_MAX_IN; loss 2: prediction and target). Layers with parameters create
- * their param nodes first (weight, then bias). Checks every option and shape;
+ * their param nodes first (weight, then bias), or with cfg->shared_params take them as
+ * the inputs after the data input. Checks every option and shape;
  * GG_EINVAL/GG_ESHAPE naming the layer, GG_ENOMEM. */
 gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs, int nin,
                          int *node, gg_err *err);
@@ -190,6 +196,10 @@ int gg_graph_batched(const gg_graph *g, int node);
 
 /* The configuration node i was built with (kind LEAF kinds included). */
 const gg_layer_cfg *gg_graph_cfg(const gg_graph *g, int node);
+
+/* The node feeding input slot `slot` (0-based; a layer's parameters follow its data
+ * inputs) of node, or -1 when there is no such slot. */
+int gg_graph_input_of(const gg_graph *g, int node, int slot);
 
 /* Name of a kind ("linear", "conv2d" needs the cfg: see gg_layer_name). */
 const char *gg_layer_kind_name(gg_layer_kind k);

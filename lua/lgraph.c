@@ -740,6 +740,10 @@ static int graph_layer(lua_State *L)
     lua_getfield(L, 2, "_where");
     const char *where = lua_isstring(L, -1) ? lua_tostring(L, -1) : "gglab.Graph:layer";
     lua_pop(L, 1);
+    // "_shared": the inputs after the first are the layer's given weight and bias params.
+    lua_getfield(L, 2, "_shared");
+    const int shared = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     if (nin < 1 || nin > GG_NODE_MAX_IN)
         return luaL_error(L, "%s: expected 1..%d input nodes, got %d", where, GG_NODE_MAX_IN, nin);
     int in[GG_NODE_MAX_IN];
@@ -750,7 +754,8 @@ static int graph_layer(lua_State *L)
     lua_createtable(L, 0, 8);                                /* stack: ... copy */
     lua_pushnil(L);
     while (lua_next(L, 2)) {                                 /* ... copy k v */
-        if (lua_type(L, -2) == LUA_TSTRING && !strcmp(lua_tostring(L, -2), "_where")) {
+        if (lua_type(L, -2) == LUA_TSTRING && (!strcmp(lua_tostring(L, -2), "_where") ||
+                                               !strcmp(lua_tostring(L, -2), "_shared"))) {
             lua_pop(L, 1);
             continue;
         }
@@ -761,6 +766,7 @@ static int graph_layer(lua_State *L)
     gg_layer_cfg c;
     parse_spec(L, -1, where, &c, xs.ndim);
     lua_pop(L, 1);
+    c.shared_params = shared;
     const int batched = gg_graph_batched(lg->g, in[0]);
     if (c.kind == GG_LAYER_VIEW && c.all_dims) {  // flatten
         gg_shape o;

@@ -307,7 +307,28 @@ function apply(spec, x, where, path)
   local copy = {}
   for k, v in pairs(spec) do copy[k] = v end
   copy._where = where
-  local ok, r = pcall(x.b.layer, x.b, copy, x.node)
+  -- Given parameters (weight = p, bias = p: param Syms, e.g. a tied embedding's weight):
+  -- passed after the input, in PyTorch's order; the layer creates none.
+  local given = {}
+  if copy.weight ~= nil or is_sym(copy.bias) then
+    local w, bias = copy.weight, copy.bias
+    copy.weight = nil
+    if not is_sym(w) or w.b ~= x.b then
+      error(string.format("%s: weight must be a parameter of this model (nn.param{...} in a custom layer), got %s",
+        name, describe(w)), 0)
+    end
+    given[1] = w.node
+    if is_sym(bias) then
+      if bias.b ~= x.b then error(name .. ": bias is a parameter of another model", 0) end
+      given[2] = bias.node
+      copy.bias = nil
+      if kind == "linear" or kind == "conv1d" or kind == "conv2d" then copy.bias = true end
+    elseif bias ~= false and (kind == "linear" or kind == "conv1d" or kind == "conv2d") then
+      error(name .. ": with a given weight, give the bias too (bias = <parameter>) or bias = false", 0)
+    end
+    copy._shared = true
+  end
+  local ok, r = pcall(x.b.layer, x.b, copy, x.node, table.unpack(given))
   if not ok then
     local msg = strip(r)
     if path then

@@ -58,7 +58,14 @@ end
 -- Callers write `return (check(...))`: a tail call would drop their frame from the
 -- stack, and the level would then blame the line one call further out.
 local function check(spec, fname, level)
-  local ok, err = pcall(gg.nn.check_layer, spec, fname)
+  local checked = spec
+  if spec.weight ~= nil or graph.is_sym(spec.bias) then  -- given params: checked when applied
+    checked = {}
+    for k, v in pairs(spec) do checked[k] = v end
+    checked.weight = nil
+    if graph.is_sym(checked.bias) then checked.bias = nil end
+  end
+  local ok, err = pcall(gg.nn.check_layer, checked, fname)
   if not ok then error(err, (level or 2) + 1) end
   return setmetatable(spec, graph.Spec)
 end
@@ -79,7 +86,7 @@ function M.linear(n_in, n_out, opts)
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
   return (check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
-    with(INIT_KEYS, "bias", "requires_grad")), f))
+    with(INIT_KEYS, "bias", "requires_grad", "weight")), f))
 end
 
 -- gg.nn.conv1d / conv2d(in_channels, out_channels, kernel_size [, {stride = 1, padding = 0 |
@@ -91,7 +98,7 @@ local function conv(kind)
     cin = check_width(f, "in_channels", cin)
     cout = check_width(f, "out_channels", cout)
     return (check(merge(f, { kind = kind, ["in"] = cin, out = cout, kernel_size = k }, opts,
-      with(INIT_KEYS, "stride", "padding", "dilation", "groups", "bias", "requires_grad")), f))
+      with(INIT_KEYS, "stride", "padding", "dilation", "groups", "bias", "requires_grad", "weight")), f))
   end
 end
 M.conv1d, M.conv2d = conv("conv1d"), conv("conv2d")
@@ -137,21 +144,21 @@ function M.batchnorm2d(n, opts)
   local f = "gg.nn.batchnorm2d"
   n = check_width(f, "num_features", n)
   return (check(merge(f, { kind = "batchnorm2d", num_features = n }, opts,
-    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" }), f))
+    { "eps", "momentum", "affine", "track_running_stats", "requires_grad", "weight", "bias" }), f))
 end
 
 -- gg.nn.layernorm(normalized_shape [, {eps = 1e-5, elementwise_affine = true}])
 function M.layernorm(shape, opts)
   local f = "gg.nn.layernorm"
   return (check(merge(f, { kind = "layernorm", normalized_shape = shape }, opts,
-    { "eps", "elementwise_affine", "requires_grad" }), f))
+    { "eps", "elementwise_affine", "requires_grad", "weight", "bias" }), f))
 end
 
 -- gg.nn.groupnorm(num_groups, num_channels [, {eps = 1e-5, affine = true}])
 function M.groupnorm(groups, channels, opts)
   local f = "gg.nn.groupnorm"
   return (check(merge(f, { kind = "groupnorm", num_groups = check_width(f, "num_groups", groups),
-    num_channels = check_width(f, "num_channels", channels) }, opts, { "eps", "affine", "requires_grad" }), f))
+    num_channels = check_width(f, "num_channels", channels) }, opts, { "eps", "affine", "requires_grad", "weight", "bias" }), f))
 end
 
 -- gg.nn.dropout1d(p = 0.5), gg.nn.dropout2d(p = 0.5): whole channels.
@@ -202,7 +209,7 @@ function M.batchnorm1d(n, opts)
   local f = "gg.nn.batchnorm1d"
   n = check_width(f, "num_features", n)
   local spec = merge(f, { kind = "batchnorm1d", num_features = n }, opts,
-    { "eps", "momentum", "affine", "track_running_stats", "requires_grad" })
+    { "eps", "momentum", "affine", "track_running_stats", "requires_grad", "weight", "bias" })
   if spec.eps == nil then spec.eps = 1e-5 end
   if spec.momentum == nil then spec.momentum = 0.1 end
   if spec.affine == nil then spec.affine = true end
