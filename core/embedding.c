@@ -98,9 +98,13 @@ gg_status gg_embedding_bad_index(gg_err *err, int layer, float value, size_t V, 
             snprintf(where + at, sizeof where - at, ")");
     }
     const int integral = isfinite(value) && floorf(value) == value;
-    return gg_err_set(err, GG_EINVAL, "layer %d (embedding): index %.9g%s %s 0..%zu", layer,
-                      (double)value, where, integral ? "is outside" : "is not an integer in",
-                      V - 1);
+    char v[32];
+    if (isnan(value))
+        snprintf(v, sizeof v, "nan");  // not "-nan"
+    else
+        snprintf(v, sizeof v, "%.9g", (double)value);
+    return gg_err_set(err, GG_EINVAL, "layer %d (embedding): index %s%s %s 0..%zu", layer, v,
+                      where, integral ? "is outside" : "is not an integer in", V - 1);
 }
 
 void gg_sinusoidal_table(float *pe, size_t L, size_t E)

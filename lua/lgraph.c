@@ -9,6 +9,7 @@
  *   g:layer(spec, a [, b, ...]) -> node   g:param{shape = {..}, init = .., requires_grad = ..}
  *   g:const(shape, values) -> node        g:shape(node) -> {-1, 6, 8, 8}, batched
  *   g:compile(output [, {seed =, rng =}]) -> model (the graph is consumed)
+ *   g:input_of(node, slot) -> the node feeding that input slot (a layer's weight: slot 1)
  * Nodes are integers (0-based, the core's indices). */
 #include "lgglab.h"
 
@@ -824,6 +825,19 @@ static int graph_kind(lua_State *L)
     return 1;
 }
 
+/* g:input_of(node, slot) -> the node feeding input slot `slot` (0-based; a layer's weight
+ * is slot 1), or nil */
+static int graph_input_of(lua_State *L)
+{
+    lg_graph *lg = graph_check(L, 1);
+    int n = check_node(L, lg, 2, "gglab.Graph:input_of");
+    int in = gg_graph_input_of(lg->g, n, (int)luaL_checkinteger(L, 3));
+    if (in < 0)
+        return 0;
+    lua_pushinteger(L, in);
+    return 1;
+}
+
 static int graph_nodes(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gg_graph_nodes(graph_check(L, 1)->g));
@@ -884,7 +898,8 @@ static int graph_tostring(lua_State *L)
 static const luaL_Reg graph_methods[] = {
     {"input", graph_input}, {"param", graph_param}, {"const", graph_const},
     {"layer", graph_layer}, {"shape", graph_shape}, {"kind", graph_kind},
-    {"nodes", graph_nodes}, {"compile", graph_compile}, {NULL, NULL},
+    {"nodes", graph_nodes}, {"compile", graph_compile}, {"input_of", graph_input_of},
+    {NULL, NULL},
 };
 
 static const luaL_Reg graph_meta[] = {
