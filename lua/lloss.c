@@ -228,6 +228,14 @@ static int loss_huber(lua_State *L) { return loss_compute(L, GG_LOSS_HUBER, "gg.
 static int loss_bce(lua_State *L) { return loss_compute(L, GG_LOSS_BCE, "gg.loss.bce"); }
 static int loss_nll(lua_State *L) { return loss_compute(L, GG_LOSS_NLL, "gg.loss.nll"); }
 
+/* gg.loss.perplexity(loss) → exp(loss), with the core's exp (the same bits on every CPU:
+ * gg.train logs it as a curve) */
+static int loss_perplexity(lua_State *L)
+{
+    lua_pushnumber(L, gg_exp(luaL_checknumber(L, 1)));
+    return 1;
+}
+
 static lg_loss *check_loss(lua_State *L)
 {
     return luaL_checkudata(L, 1, GG_LOSS_MT);
@@ -274,7 +282,8 @@ static const luaL_Reg loss_methods[] = {
 static const luaL_Reg loss_funcs[] = {
     {"mse", loss_mse},       {"cross_entropy", loss_ce}, {"bce_with_logits", loss_bce_logits},
     {"l1", loss_l1},         {"smooth_l1", loss_smooth_l1}, {"huber", loss_huber},
-    {"bce", loss_bce},       {"nll", loss_nll},          {NULL, NULL},
+    {"bce", loss_bce},       {"nll", loss_nll},          {"perplexity", loss_perplexity},
+    {NULL, NULL},
 };
 
 void lg_open_loss(lua_State *L)
