@@ -85,6 +85,9 @@ function M.linear(n_in, n_out, opts)
   local f = "gg.nn.linear"
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
+  if type(opts) == "table" and opts.tie ~= nil and getmetatable(opts.tie) ~= graph.Spec then
+    error(f .. ": tie must be a layer (the gg.nn.embedding whose weight to share), got " .. graph.describe(opts.tie), 2)
+  end
   return (check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
     with(INIT_KEYS, "bias", "requires_grad", "weight", "tie")), f))
 end
@@ -122,7 +125,7 @@ local function positional_input(f, x, context, dim)
     error(string.format("%s expects a (B, L, %d) input, got (%s)", f, dim, table.concat(t, ", ")), 0)
   end
   if s[2] > context then
-    error(string.format("%s: the input has %d positions, more than the context of %d", f, s[2], context), 0)
+    error(string.format("%s gets an input of %d positions, more than its context of %d", f, s[2], context), 0)
   end
   return s[2]
 end

@@ -182,5 +182,45 @@ do
   P.check_run(T, fx, losses, nil, m)
 end
 
+-- ---- the Lua API's errors ----
+
+T.raises("max_norm refused", function() gg.nn.embedding(10, 4, { max_norm = 1 }) end,
+  "gg.nn.embedding: max_norm is not supported")
+T.raises("unknown option with a suggestion", function() gg.nn.embedding(10, 4, { padding = 1 }) end,
+  "unknown option 'padding'.*did you mean 'padding_idx'")
+T.raises("padding_idx out of range", function()
+  gg.nn.sequential({ gg.nn.embedding(10, 4, { padding_idx = -11 }) }, { input = { 3 } })
+end, "layer 1: embedding padding_idx must be within num_embeddings %(10%), got %-11")
+T.raises("tie must be a layer", function() gg.nn.linear(3, 3, { tie = 5, bias = false }) end,
+  "gg.nn.linear: tie must be a layer")
+T.raises("tie before the embedding is applied", function()
+  local e = gg.nn.embedding(10, 4)
+  gg.nn.sequential({ gg.nn.linear(3, 3, { tie = e, bias = false }) })
+end, "tie: the embedding layer must be applied before this one")
+T.raises("tie with the wrong shape", function()
+  local e = gg.nn.embedding(10, 4)
+  gg.nn.sequential({ e, gg.nn.linear(4, 9, { tie = e, bias = false }) }, { input = { 3 } })
+end, "the given weight has shape %(10, 4%), the layer needs %(9, 4%)")
+T.raises("positions beyond the context", function()
+  gg.nn.sequential({ gg.nn.embedding(10, 4), gg.nn.positional_embedding(2, 4) }, { input = { 3 } })
+end, "gets an input of 3 positions, more than its context of 2")
+T.raises("sinusoidal: the last dim must be E", function()
+  gg.nn.sequential({ gg.nn.embedding(10, 4), gg.nn.sinusoidal_encoding(8, 5) }, { input = { 3 } })
+end, "expects a %(B, L, 5%) input, got %(B, 3, 4%)")
+T.raises("z_loss must be >= 0", function()
+  gg.loss.cross_entropy(gg.tensor { { 1, 2 } }, gg.tensor { 1 }, { z_loss = -1 })
+end, "z_loss must be a non%-negative number")
+do  -- bad ids through gg.train and gg.evaluate: the dataset row, at the caller's line
+  local m = gg.nn.sequential({ gg.nn.embedding(5, 2) }, { input = { 3 } })
+  local x = gg.tensor(4, 3)
+  x:set(4, 3, 5)
+  local data = gg.data.from_tensors(x, gg.tensor(4, 6))
+  T.raises("gg.train names the dataset row", function()
+    gg.train { model = m, data = data, loss = "mse", optimizer = gg.optim.sgd(m, { lr = 0.1 }), shuffle = true, seed = 2 }
+  end, "^[^\n]*test_parity_seq.lua:%d+: gg.train: layer 1 %(embedding%): index 5 at sample 4, position 3 is outside 0..4$")
+  T.raises("gg.evaluate too", function() gg.evaluate(m, data, { loss = "mse" }) end,
+    "gg.evaluate: layer 1 %(embedding%): index 5 at sample 4, position 3 is outside 0..4")
+end
+
 P.report()
 T.done()
