@@ -87,8 +87,7 @@ gg_status gg_embedding_bad_index(gg_err *err, int layer, float value, size_t V, 
     if (sample)
         at += (size_t)snprintf(where + at, sizeof where - at, " at sample %zu", sample);
     if (npos == 1) {
-        at += (size_t)snprintf(where + at, sizeof where - at, "%s position %zu",
-                               sample ? "," : " at", pos[0]);
+        snprintf(where + at, sizeof where - at, "%s position %zu", sample ? "," : " at", pos[0]);
     } else if (npos > 1) {
         at += (size_t)snprintf(where + at, sizeof where - at, "%s position (",
                                sample ? "," : " at");
