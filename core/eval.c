@@ -16,6 +16,10 @@ void gg_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *
 {
     if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL ||
         loss->kind == GG_LOSS_KERAS_CCE) {
+        if (loss->classes && !loss->custom && k % loss->classes == 0) {  // one row a position
+            B *= k / loss->classes;
+            k = loss->classes;
+        }
         for (size_t b = 0; b < B; b++) {
             if ((long)y[b] == loss->ignore_index)
                 continue;
@@ -34,9 +38,20 @@ void gg_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *
     *total += (double)(B * k);
 }
 
-gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, size_t chunk,
+gg_loss_cfg gg_loss_for_model(const gg_loss_cfg *c, const gg_model *m)
+{
+    gg_loss_cfg r = *c;
+    if (!r.classes && !r.custom) {
+        const gg_shape s = gg_model_output_shape(m);
+        r.classes = gg_loss_classes(r.kind, s.dim, s.ndim);
+    }
+    return r;
+}
+
+gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in, size_t chunk,
                   int want_loss, int want_accuracy, gg_eval_result *out, gg_err *err)
 {
+    const gg_loss_cfg lc = gg_loss_for_model(loss_in, m), *loss = &lc;
     out->loss = out->accuracy = (double)NAN;
     if (want_accuracy && !gg_loss_is_classification(loss->kind))
         return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
@@ -67,6 +82,8 @@ gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, si
             idx[r] = start + r;
         gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
         const float *pred = gg_model_run(m, B);
+        if ((st = gg_model_run_check(m, idx, err)))
+            break;
         if (want_loss)
             gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
         if (want_accuracy)
@@ -75,6 +92,8 @@ gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, si
     gg_model_set_training(m, was_training);
     gg_free(idx);
     gg_free(y);
+    if (st)
+        return st;
     if (want_loss)
         out->loss = loss->reduction == GG_REDUCE_SUM ? (double)(float)total
                                                      : (double)(float)(total / denom);

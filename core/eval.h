@@ -29,9 +29,15 @@ gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, si
 int gg_loss_is_classification(gg_loss_kind kind);
 
 /* Adds to *correct and *total the batch's correct predictions: cross_entropy/nll/keras cce:
- * argmax of the row (first on ties) equals the class (rows with ignore_index skipped); bce:
- * (p > 0.5) == (y > 0.5) per element; bce_with_logits: (x > 0) == (y > 0.5). pred (B, k). */
+ * argmax of the row (first on ties) equals the class (rows with ignore_index skipped; with
+ * loss->classes set every position is a row); bce: (p > 0.5) == (y > 0.5) per element;
+ * bce_with_logits: (x > 0) == (y > 0.5). pred (B, k). */
 void gg_accuracy_count(const gg_loss_cfg *loss, const float *pred, const float *y, size_t B,
                        size_t k, double *correct, double *total);
+
+/* The loss m's output asks for: *c with classes taken from a (B, ..., V) output
+ * (gg_loss_classes) when c leaves it 0 — how training and evaluation apply a class-index
+ * loss to every position of a sequence model. */
+gg_loss_cfg gg_loss_for_model(const gg_loss_cfg *c, const gg_model *m);
 
 #endif

@@ -11,6 +11,7 @@
 #include "assert.h"
 #include "graph_impl.h"
 #include "conv.h"
+#include "embedding.h"
 #include "linear.h"
 #include "loss.h"
 #include "mem.h"
@@ -559,6 +560,30 @@ static void loss_backward(gg_model *m, int i, size_t B)
     finish_dx(m, i, 0, B * k);
 }
 
+/* ---- Embedding (embedding.h) ---- */
+
+static void embedding_forward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    const size_t n = count(m, node(m, i)->in[0], B);
+    const float *ids = in_y(m, i, 0);
+    const size_t bad = gg_embedding_forward(m->mn[i].y, ids, in_y(m, i, 1), n, c->in, c->out);
+    if (bad < n && m->fault_node < 0) {  // the first in schedule order is reported
+        m->fault_node = i;
+        m->fault_at = bad;
+        m->fault_val = ids[bad];
+    }
+}
+
+static void embedding_backward(gg_model *m, int i, size_t B)
+{
+    const gg_layer_cfg *c = &node(m, i)->cfg;
+    float *dW = in_dy(m, i, 1);
+    if (dW)
+        gg_embedding_backward(dW, m->mn[i].dy, in_y(m, i, 0), count(m, node(m, i)->in[0], B),
+                              c->in, c->out, c->padding_idx);
+}
+
 /* ---- Dropout ---- */
 
 /* torch _dropout_impl: training with p > 0 keeps an element when a uniform draw u < 1 - p
@@ -698,6 +723,7 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_WHERE:
     case GG_LAYER_LOSS:
     case GG_LAYER_ATTENTION:
+    case GG_LAYER_EMBEDDING:
         return 1;
     default:
         return 0;
@@ -727,6 +753,7 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_LOSS: loss_forward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
     case GG_LAYER_ATTENTION: gg_attention_exec_forward(m, i, B); break;
+    case GG_LAYER_EMBEDDING: embedding_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
 }
@@ -754,6 +781,7 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_LOSS: loss_backward(m, i, B); break;
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
     case GG_LAYER_ATTENTION: gg_attention_exec_backward(m, i, B); break;
+    case GG_LAYER_EMBEDDING: embedding_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }
 }

@@ -13,6 +13,7 @@
 #include "data.h"    /* datasets, generators, splits */
 #include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
 #include "diag.h"    /* training diagnostics, sharpness */
+#include "embedding.h" /* nn.Embedding, the sinusoidal position table */
 #include "eval.h"    /* one evaluation pass: loss and accuracy */
 #include "graph.h"   /* the static graph models are built from */
 #include "init.h"    /* parameter initialisation schemes */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "embedding.h"
 #include "graph_impl.h"
 #include "loss.h"
 #include "mem.h"
@@ -53,8 +54,8 @@ static const char *shape_str(const gg_shape *s, int batched, char *buf, size_t c
 static const char *const kind_names[GG_LAYER_KIND_COUNT] = {
     "linear", "activation", "batchnorm", "dropout", "input", "parameter", "constant", "conv",
     "pool", "adaptive_avg_pool", "layernorm", "groupnorm", "softmax", "view", "binary",
-    "unary", "reduce", "matmul", "permute", "concat", "slice", "where", "loss",
-    "embedding", "attention", "rnn",
+    "unary", "reduce", "matmul", "permute", "concat", "slice", "where", "loss", "embedding",
+    "attention", "rnn",
 };
 
 const char *gg_layer_kind_name(gg_layer_kind k)
@@ -120,6 +121,7 @@ gg_layer_cfg gg_layer_defaults_of(gg_layer_kind kind)
     c.stop = (long)(((unsigned long)-1) >> 1);
     c.trainable = 1;
     c.scalar2 = (double)NAN;
+    c.padding_idx = GG_PADDING_NONE;
     for (int i = 0; i < GG_MAX_DIMS; i++)
         c.perm[i] = i;
     if (kind == GG_LAYER_POOL)
@@ -847,6 +849,13 @@ static gg_status infer_slice(ctx *k, gg_err *err)
     return GG_OK;
 }
 
+static gg_status infer_embedding(ctx *k, gg_err *err)
+{
+    k->batched = k->x[0]->batched;
+    return gg_embedding_shape(k->c->in, k->c->out, &k->c->padding_idx, &k->x[0]->shape, &k->s,
+                              k->pre, err);
+}
+
 static gg_status infer_loss(ctx *k, gg_err *err)
 {
     const gg_gnode *p = k->x[0], *t = k->x[1];
@@ -909,6 +918,9 @@ static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w,
         if (c->bias)
             *b = (gg_shape){.ndim = 1, .dim = {c->out}};
         break;
+    case GG_LAYER_EMBEDDING:
+        *w = (gg_shape){.ndim = 2, .dim = {c->in, c->out}};
+        break;
     case GG_LAYER_BATCHNORM:
     case GG_LAYER_GROUPNORM:
         if (c->affine) {
@@ -964,7 +976,6 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     k.c = &c;
     k.nin = nin;
     const int pos = g->nlayers + 1;
-    gg_status st0;
     snprintf(k.pre, sizeof k.pre, "layer %d: %s", pos, gg_layer_name(&c));
     if ((unsigned)c.kind >= GG_LAYER_KIND_COUNT || c.kind == GG_LAYER_INPUT ||
         c.kind == GG_LAYER_PARAM || c.kind == GG_LAYER_CONST)
@@ -984,7 +995,8 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         given = (ws.ndim > 0) + (bs.ndim > 0);
         if (!given)
             return gg_err_set(err, GG_EINVAL, "%s has no parameters to share", k.pre);
-        if ((st0 = check_given(g, inputs, nin, given, &ws, &bs, k.pre, err)))
+        gg_status st0 = check_given(g, inputs, nin, given, &ws, &bs, k.pre, err);
+        if (st0)
             return st0;
         nin -= given;
         k.nin = nin;
@@ -1019,6 +1031,7 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         st = gg_attention_infer(k.x, nin, &c, &k.s, k.pre, err);
         k.batched = 1;
         break;
+    case GG_LAYER_EMBEDDING: st = infer_embedding(&k, err); break;
     default: st = gg_err_set(err, GG_EINVAL, "%s is not supported", k.pre); break;
     }
     if (st)
@@ -1046,7 +1059,7 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         g->nodes[pn].role = r;
         in[nin + nparams++] = pn;
     }
-    if (c.kind == GG_LAYER_LINEAR || c.kind == GG_LAYER_CONV) {
+    if (c.kind == GG_LAYER_LINEAR || c.kind == GG_LAYER_CONV || c.kind == GG_LAYER_EMBEDDING) {
         gg_err sub;
         if (gg_init_check(&c.init, &sub)) {
             g->n = n0;

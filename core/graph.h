@@ -23,6 +23,7 @@
 #ifndef GG_GRAPH_H
 #define GG_GRAPH_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "act.h"
@@ -69,7 +70,8 @@ typedef enum gg_layer_kind {
     GG_LAYER_SLICE,      /* start:stop:step along a dim */
     GG_LAYER_WHERE,      /* cond != 0 ? a : b with broadcasting */
     GG_LAYER_LOSS,       /* a built-in loss of (pred, target) as a scalar node (loss.h) */
-    GG_LAYER_EMBEDDING = 23, /* (reserved: branch embed) */
+    GG_LAYER_EMBEDDING = 23, /* nn.Embedding: ids (B, ...) as floats -> (B, ..., out); inputs
+                              * ids, W (in = num_embeddings, out = embedding_dim) */
     GG_LAYER_ATTENTION = 24, /* scaled-dot-product attention (attention.h); inputs q, k, v
                               * (or one packed (B, L, 3E) with attn_packed), then the masks
                               * attn_masks names */
@@ -77,6 +79,9 @@ typedef enum gg_layer_kind {
 } gg_layer_kind;
 
 #define GG_LAYER_KIND_COUNT 26
+
+/* GG_LAYER_EMBEDDING's cfg.padding_idx when there is none (the default). */
+#define GG_PADDING_NONE LONG_MIN
 
 /* GG_LAYER_BINARY's cfg.op is a gg_ops_binop and GG_LAYER_UNARY's a gg_ops_unop (ops.h:
  * the kernels and their gradients); the unary scalar is cfg.scalar, clamp's bounds
@@ -93,10 +98,12 @@ typedef enum gg_reduce_op {
 typedef struct gg_layer_cfg {
     gg_layer_kind kind;
     size_t in, out;          /* Linear in/out features; conv in/out channels; BatchNorm,
-                              * GroupNorm: num_channels in `in` */
+                              * GroupNorm: num_channels in `in`; embedding: num_embeddings,
+                              * embedding_dim */
     gg_act act;              /* GG_LAYER_ACT */
     gg_act_param ap;         /* GG_LAYER_ACT: parameters (gg_act_defaults) */
-    gg_init init;            /* Linear, conv, param: initialisation (PyTorch's default) */
+    gg_init init;            /* Linear, conv, embedding, param: initialisation (PyTorch's
+                              * default; an embedding's is N(0, 1)) */
     double p;                /* Dropout: drop probability in [0, 1) (0.5) */
     double eps;              /* norms: > 0 (1e-5) */
     double momentum;         /* BatchNorm: in [0, 1] (0.1) */
@@ -134,6 +141,8 @@ typedef struct gg_layer_cfg {
     int trainable;           /* param: 1 learnable, 0 frozen */
     const float *value;      /* const: the values (numel of shape), copied at creation */
     int loss;                /* GG_LAYER_LOSS: a gg_loss_kind */
+    long padding_idx;        /* embedding: the row kept at zero that gets no gradient
+                              * (negative counts from the end), or GG_PADDING_NONE */
     int shared_params;       /* layers with parameters: they are given, not created — after
                               * the data input, the inputs are the weight then the bias (when
                               * the layer has one) as existing param nodes of the shapes the

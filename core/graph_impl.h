@@ -101,6 +101,9 @@ struct gg_model {
     float *scratch;            /* shared kernel scratch (conv im2col), the largest need */
     float *dummy;              /* gradient sink for frozen Linear weights and missing biases */
     size_t dummy_n;
+    int fault_node;            /* the embedding node that met a bad index in the last run, -1 */
+    size_t fault_at;           /* that index's position in the node's input */
+    float fault_val;           /* and its value */
 };
 
 /* Per-kind kernels (exec.c): forward computes node i's y from its inputs; backward

@@ -40,11 +40,27 @@ static int by_class(gg_loss_kind k)
     return k == GG_LOSS_CROSS_ENTROPY || k == GG_LOSS_NLL || k == GG_LOSS_KERAS_CCE;
 }
 
+size_t gg_loss_classes(gg_loss_kind k, const size_t *dims, int ndim)
+{
+    return by_class(k) && ndim >= 2 ? dims[ndim - 1] : 0;
+}
+
+/* A class-index loss with classes set sees (B, k) as B * k/classes rows of classes scores. */
+static void as_rows(const gg_loss_cfg *c, size_t *B, size_t *k)
+{
+    if (c->classes && !c->custom && by_class(c->kind) && *k % c->classes == 0) {
+        *B *= *k / c->classes;
+        *k = c->classes;
+    }
+}
+
 size_t gg_loss_target_cols(const gg_loss_cfg *c, size_t pred_cols)
 {
     if (c->custom)
         return gg_model_input_numel(c->custom, 1);
-    return by_class(c->kind) ? 1 : pred_cols;
+    if (!by_class(c->kind))
+        return pred_cols;
+    return c->classes ? pred_cols / c->classes : 1;
 }
 
 /* ---- a loss graph (c->custom): inputs prediction and target, a scalar output ---- */
@@ -107,6 +123,20 @@ gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err)
         return gg_err_set(err, GG_EINVAL, "keras is not an option of %s", name);
     if (c->label_smoothing != 0.0f && k != GG_LOSS_CROSS_ENTROPY)
         return gg_err_set(err, GG_EINVAL, "label_smoothing is not an option of %s", name);
+    if (c->z_loss != 0.0f && k != GG_LOSS_CROSS_ENTROPY)
+        return gg_err_set(err, GG_EINVAL, "z_loss is not an option of %s", name);
+    if (!(c->z_loss >= 0.0f) || isinf(c->z_loss))
+        return gg_err_set(err, GG_EINVAL, "z_loss must be a non-negative number, got %g",
+                          (double)c->z_loss);
+    if (c->classes && !by_class(k))
+        return gg_err_set(err, GG_EINVAL, "classes is not an option of %s", name);
+    if (c->classes) {
+        if (pred_cols % c->classes)
+            return gg_err_set(err, GG_ESHAPE,
+                              "%s over positions: %zu prediction columns are not a whole number of positions of %zu classes",
+                              name, pred_cols, c->classes);
+        pred_cols = c->classes;
+    }
     switch (k) {
     case GG_LOSS_CROSS_ENTROPY:
         if (pred_cols < 2)
@@ -151,6 +181,7 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
                                   (double)target[i]);
         return GG_OK;
     }
+    const size_t classes = by_class(c->kind) && c->classes ? c->classes : pred_cols;
     for (size_t i = 0; i < B * tc; i++) {
         float t = target[i];
         size_t row = i / tc + 1;
@@ -167,10 +198,15 @@ gg_status gg_loss_check_targets(const gg_loss_cfg *c, const float *target, size_
         case GG_LOSS_KERAS_CCE:
             if (t == (float)c->ignore_index && c->kind != GG_LOSS_KERAS_CCE)
                 break;
-            if (!(t >= 0.0f) || t != floorf(t) || t >= (float)pred_cols)
+            if (!(t >= 0.0f) || t != floorf(t) || t >= (float)classes) {
+                if (tc > 1)  // over positions: (B, L) targets
+                    return gg_err_set(err, GG_EINVAL,
+                                      "target row %zu, position %zu must be a class index in 0..%zu, got %g",
+                                      row, i % tc + 1, classes - 1, (double)t);
                 return gg_err_set(err, GG_EINVAL,
                                   "target row %zu must be a class index in 0..%zu, got %g",
-                                  row, pred_cols - 1, (double)t);
+                                  row, classes - 1, (double)t);
+            }
             break;
         case GG_LOSS_BCE_LOGITS:
         case GG_LOSS_BCE:
@@ -529,6 +565,36 @@ static double keras_cce(float *g, const float *pred, const float *target, size_t
     return s;
 }
 
+/* The z-loss sum over rows not ignored of (log Z)^2, log Z = max + log(sum exp(z - max))
+ * in float as torch's logsumexp; with g, adds 2 coef log Z softmax * zscale to the rows'
+ * gradients. *rows gets the number of rows not ignored. */
+static double z_loss(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
+                     size_t B, size_t C, float zscale, size_t *rows)
+{
+    double s = 0.0;
+    *rows = 0;
+    for (size_t r = 0; r < B; r++) {
+        if (target[r] == (float)c->ignore_index)
+            continue;
+        const float *z = pred + r * C;
+        float m = z[0];
+        for (size_t j = 1; j < C; j++)
+            m = z[j] > m ? z[j] : m;
+        float sum = 0.0f;
+        for (size_t j = 0; j < C; j++)
+            sum += gg_expf(z[j] - m);
+        const float ls = gg_logf(sum), lz = m + ls;
+        s += (double)lz * (double)lz;
+        (*rows)++;
+        if (!g)
+            continue;
+        const float f = 2.0f * c->z_loss * lz * zscale;
+        for (size_t j = 0; j < C; j++)
+            g[r * C + j] += f * gg_expf((z[j] - m) - ls);
+    }
+    return s;
+}
+
 /* Summed loss; the gradient (if g) of sum * gscale. */
 static double kernel(const gg_loss_cfg *c, float *g, const float *pred, const float *target,
                      size_t B, size_t k, float gscale)
@@ -561,14 +627,31 @@ float gg_loss_forward(const gg_loss_cfg *c, float *dpred, const float *pred,
 {
     if (c->custom)
         return custom_forward(c->custom, dpred, pred, target, B, k);
-    if (c->reduction == GG_REDUCE_SUM)
-        return (float)kernel(c, dpred, pred, target, B, k, 1.0f);
+    as_rows(c, &B, &k);
+    const int zl = c->z_loss != 0.0f && c->kind == GG_LOSS_CROSS_ENTROPY;
+    size_t n = 0;
+    if (c->reduction == GG_REDUCE_SUM) {
+        double s = kernel(c, dpred, pred, target, B, k, 1.0f);
+        if (zl)
+            s += (double)c->z_loss * z_loss(c, dpred, pred, target, B, k, 1.0f, &n);
+        return (float)s;
+    }
     // The value is sum/divisor in double; the gradient uses the float32 scale, as torch
     // multiplies by a Python-float 1/n cast to float32.
     double div = divisor(c, target, B, k);
     float gscale = (float)(1.0 / div);
     double s = kernel(c, dpred, pred, target, B, k, gscale);
-    return (float)(s * (double)gscale);
+    double v = s * (double)gscale;
+    if (zl) {  // the z-term's mean is over the rows not ignored (class weights do not enter)
+        for (size_t r = 0; r < B; r++)
+            n += target[r] != (float)c->ignore_index;
+        if (n) {
+            size_t again;
+            v += (double)c->z_loss *
+                 z_loss(c, dpred, pred, target, B, k, (float)(1.0 / (double)n), &again) / (double)n;
+        }
+    }
+    return (float)v;
 }
 
 void gg_loss_accumulate(const gg_loss_cfg *c, const float *pred, const float *target,
@@ -579,6 +662,7 @@ void gg_loss_accumulate(const gg_loss_cfg *c, const float *pred, const float *ta
         *denom += (double)B;
         return;
     }
+    as_rows(c, &B, &k);
     *sum += kernel(c, NULL, pred, target, B, k, 1.0f);
     *denom += divisor(c, target, B, k);
 }

@@ -63,6 +63,19 @@ typedef struct gg_loss_cfg {
     int keras;                /* bce: 1 gives Keras's binary_crossentropy on probabilities —
                                * p clipped to [1e-7, 1 - 1e-7], then -(y log(p + 1e-7) +
                                * (1 - y) log(1 - p + 1e-7)), no gradient where clipped */
+    size_t classes;           /* cross_entropy, nll, categorical_crossentropy: 0 (default) —
+                               * the prediction's k columns are the classes, one target per
+                               * row; else every `classes` consecutive columns are one position's
+                               * scores: a (B, L, V) prediction (k = L*V) is B*L rows of V
+                               * classes with a (B, L) target, as torch's
+                               * cross_entropy(logits.view(-1, V), y.view(-1)); 'mean' divides
+                               * by the positions not ignored. gg_loss_classes gives it from a
+                               * model's output shape (train and eval derive it themselves) */
+    float z_loss;             /* cross_entropy: >= 0, default 0 (off): adds z_loss times the
+                               * mean over rows not ignored ('sum': the sum) of (log Z)^2, log Z
+                               * the logsumexp of the row's logits (PaLM's output z-loss), with
+                               * gradient 2 z_loss log Z softmax; a training term only:
+                               * gg_loss_accumulate (evaluation) leaves it out */
 } gg_loss_cfg;
 
 /* Defaults of a loss kind, as PyTorch's constructor gives them. */
@@ -75,12 +88,18 @@ const char *gg_loss_name(gg_loss_kind k);
 /* Parse a loss name into *k; 0 on success, -1 if unknown (*k unchanged). */
 int gg_loss_parse(const char *name, gg_loss_kind *k);
 
+/* The classes a loss takes from a model output of per-sample shape dims[0..ndim): for the
+ * class-index kinds (cross_entropy, nll, categorical_crossentropy) with ndim >= 2 its last
+ * dim (every other position is a row), else 0 (the output's columns, as a (B, C) output). */
+size_t gg_loss_classes(gg_loss_kind k, const size_t *dims, int ndim);
+
 /* Columns the target must have for a prediction with pred_cols columns (1 for class
- * indices, pred_cols otherwise). */
+ * indices, pred_cols / classes with classes set, pred_cols otherwise). */
 size_t gg_loss_target_cols(const gg_loss_cfg *c, size_t pred_cols);
 
 /* Check a config against the prediction width: option ranges and applicability,
- * cross-entropy needs >= 2 columns, nll >= 1. GG_EINVAL/GG_ESHAPE naming the option. */
+ * cross-entropy needs >= 2 classes, nll >= 1, classes must divide pred_cols. GG_EINVAL/
+ * GG_ESHAPE naming the option. */
 gg_status gg_loss_check(const gg_loss_cfg *c, size_t pred_cols, gg_err *err);
 
 /* Validate targets before a kernel call: class indices integral and in [0,C) (or the

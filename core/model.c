@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "assert.h"
+#include "embedding.h"
 #include "graph_impl.h"
 #include "linear.h"
 #include "mem.h"
@@ -173,11 +174,13 @@ static void reset_norms(gg_model *m)
     }
 }
 
-/* Input slots no gradient flows into: where's condition, a loss node's target. */
+/* Input slots no gradient flows into: where's condition, a loss node's target, the ids of
+ * an embedding. */
 static int nondiff(const gg_gnode *n, int slot)
 {
     return (n->cfg.kind == GG_LAYER_WHERE && slot == 0) || (n->cfg.kind == GG_LAYER_LOSS && slot == 1) ||
-           (n->cfg.kind == GG_LAYER_ATTENTION && gg_attention_nondiff(&n->cfg, slot));
+           (n->cfg.kind == GG_LAYER_ATTENTION && gg_attention_nondiff(&n->cfg, slot)) ||
+           (n->cfg.kind == GG_LAYER_EMBEDDING && slot == 0);
 }
 
 /* Decide liveness, aliasing, fusion and accumulation (see the file comment). */
@@ -282,6 +285,7 @@ gg_status gg_model_compile(gg_model **out, gg_graph *g, int output, gg_err *err)
     m->g = g;
     m->output = output;
     m->training = m->fwd_training = 1;
+    m->fault_node = -1;
     m->isa = gg_isa_best();
     m->nparams = g->nparams;
     m->nbufs = g->nbufs;
@@ -441,6 +445,11 @@ void gg_model_init(gg_model *m, const gg_init *all, gg_rng *rng)
             gg_init_fill_fans(all ? all : &nd->cfg.init, m->params + w->p_off, w->numel,
                               b && b->owner == (int)i ? m->params + b->p_off : NULL,
                               b ? b->numel : 0, fi, fo, rng);
+        } else if (nd->cfg.kind == GG_LAYER_EMBEDDING) {
+            const gg_gnode *w = &g->nodes[nd->in[1]];
+            if (w->owner == (int)i)
+                gg_embedding_init(m->params + w->p_off, nd->cfg.in, nd->cfg.out,
+                                  all ? all : &nd->cfg.init, nd->cfg.padding_idx, rng);
         } else if (nd->cfg.kind == GG_LAYER_PARAM && nd->owner < 0) {
             size_t fi, fo;
             fans(&nd->shape, &fi, &fo);
@@ -753,6 +762,7 @@ const float *gg_model_run(gg_model *m, size_t B)
 {
     GG_ASSERT(B >= 1 && B <= m->cap);
     m->fwd_training = m->training;
+    m->fault_node = -1;
     for (int k = 0; k < m->nfwd; k++)
         gg_exec_forward(m, m->fwd[k], B);
     m->B = B;
@@ -771,7 +781,23 @@ gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **
         return st;
     memcpy(m->mn[m->inputs[0]].y, x, B * gg_model_in(m) * sizeof(float));
     *y = gg_model_run(m, B);
-    return GG_OK;
+    return gg_model_run_check(m, NULL, err);
+}
+
+gg_status gg_model_run_check(const gg_model *m, const size_t *rows, gg_err *err)
+{
+    if (m->fault_node < 0)
+        return GG_OK;
+    const gg_gnode *n = &m->g->nodes[m->fault_node], *x = &m->g->nodes[n->in[0]];
+    size_t at = m->fault_at, pos[GG_MAX_DIMS];
+    const int first = x->batched ? 1 : 0;
+    for (int d = x->shape.ndim - 1; d >= first; d--) {  // 1-based position inside a sample
+        pos[d - first] = at % x->shape.dim[d] + 1;
+        at /= x->shape.dim[d];
+    }
+    const size_t sample = !x->batched ? 0 : rows ? rows[at] + 1 : at + 1;
+    return gg_embedding_bad_index(err, n->layer, m->fault_val, n->cfg.in, sample, pos,
+                                  x->shape.ndim - first);
 }
 
 void gg_model_backward(gg_model *m, const float *dy)

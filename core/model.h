@@ -121,13 +121,21 @@ gg_status gg_model_reserve(gg_model *m, size_t B, gg_err *err);
 float *gg_model_input(gg_model *m, size_t B);
 
 /* Forward pass on the input buffer filled through gg_model_input; returns the output
- * (B, out), valid until the next forward. */
+ * (B, out), valid until the next forward. An embedding meeting a bad index outputs zeros
+ * there and the run is marked failed: see gg_model_run_check. */
 const float *gg_model_run(gg_model *m, size_t B);
 
+/* GG_OK when the last gg_model_run met no bad embedding index, else GG_EINVAL naming the
+ * layer, the value and where it is ("layer 1 (embedding): index 70 at sample 3, position 5
+ * is outside 0..64"); rows (or NULL) maps batch row b to the 0-based sample number to report
+ * (the dataset row), printed 1-based. */
+gg_status gg_model_run_check(const gg_model *m, const size_t *rows, gg_err *err);
+
 /* Forward pass copying x (B, in) into the input buffer first; reserves as needed.
- * GG_EINVAL for B == 0, and for B == 1 in training mode when the model has a BatchNorm
+ * GG_EINVAL for B == 0, for B == 1 in training mode when the model has a BatchNorm
  * (PyTorch: "Expected more than 1 value per channel when training"; gg_model_run leaves
- * the running statistics alone for such a batch). */
+ * the running statistics alone for such a batch), and for a bad embedding index
+ * (gg_model_run_check). */
 gg_status gg_model_forward(gg_model *m, const float *x, size_t B, const float **y, gg_err *err);
 
 /* Backward pass for the last forward (in the mode that forward ran in): dy (B, out) is

@@ -32,9 +32,12 @@ size_t gg_train_steps_per_epoch(const gg_train_cfg *cfg, size_t n)
     return cfg->drop_last ? n / cfg->batch_size : (n + cfg->batch_size - 1) / cfg->batch_size;
 }
 
-gg_status gg_train_check(const gg_train_cfg *cfg, const gg_model *m, const gg_optim *o,
+gg_status gg_train_check(const gg_train_cfg *cfg_in, const gg_model *m, const gg_optim *o,
                          const gg_dataset *ds, gg_err *err)
 {
+    gg_train_cfg c = *cfg_in;  // a class-index loss over positions: classes from the output
+    c.loss = gg_loss_for_model(&cfg_in->loss, m);
+    const gg_train_cfg *cfg = &c;
     size_t n = gg_dataset_n(ds), d = gg_dataset_d(ds), k = gg_dataset_k(ds);
     if (cfg->batch_size == 0)
         return gg_err_set(err, GG_EINVAL, "batch_size must be >= 1, got 0");
@@ -126,9 +129,14 @@ static gg_status run_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
     for (size_t s = 0; s < nsteps; s++) {
         size_t B = counts[s];
         gg_dataset_gather(ds, idx, B, gg_model_input(m, B), y);
-        idx += B;
         gg_model_zero_grad(m);
         const float *pred = gg_model_run(m, B);
+        gg_status rs = gg_model_run_check(m, idx, err);  // a bad embedding index
+        if (rs) {
+            res->mean_loss = seen ? weighted / (double)seen : (double)NAN;
+            return rs;
+        }
+        idx += B;
         float *dout = gg_model_dout(m);
         float l = gg_loss_forward(&cfg->loss, dout, pred, y, B, out);
         if (isfinite(l)) {
@@ -197,7 +205,9 @@ gg_status gg_train_batches(gg_model *m, gg_optim *o, const gg_dataset *ds,
     float *y = gg_malloc(maxb, gg_dataset_k(ds) * sizeof *y);
     if (!y)
         return gg_err_set(err, GG_ENOMEM, "out of memory for a batch of %zu rows", maxb);
-    st = run_batches(m, o, ds, cfg, idx, counts, nsteps, y, log, res, err);
+    gg_train_cfg c = *cfg;
+    c.loss = gg_loss_for_model(&cfg->loss, m);
+    st = run_batches(m, o, ds, &c, idx, counts, nsteps, y, log, res, err);
     gg_free(y);
     return st;
 }
@@ -224,7 +234,9 @@ gg_status gg_train_epoch(gg_model *m, gg_optim *o, const gg_dataset *ds,
         return gg_err_set(err, GG_ENOMEM, "out of memory for an epoch over %zu rows", n);
     }
     gg_train_plan(cfg, n, rng, idx, counts);
-    st = run_batches(m, o, ds, cfg, idx, counts, steps, y, log, res, err);
+    gg_train_cfg c = *cfg;
+    c.loss = gg_loss_for_model(&cfg->loss, m);
+    st = run_batches(m, o, ds, &c, idx, counts, steps, y, log, res, err);
     gg_free(idx);
     gg_free(counts);
     gg_free(y);

@@ -194,7 +194,7 @@ static int diag_sharpness(lua_State *L)
         lua_getfield(L, 3, "loss");                         /* stack: m ds opts loss */
     else
         lua_pushnil(L);
-    lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);  /* ... loss weight */
+    lg_loss_spec(L, -1, f, "mse", lm->m, &c.loss);  /* ... loss weight */
     gg_diag *d = NULL;
     gg_err err;
     gg_sharpness sh;

@@ -87,8 +87,9 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
                      gg_loss_cfg *c);
 
 /* A loss given as a name ("mse") or a table {"cross_entropy", weight=..., ...} at idx
- * (nil → def) into *c; pushes one value like lg_loss_options. */
-void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
+ * (nil → def) into *c, for the outputs of model m (a class-index loss on a (B, ..., V)
+ * output gets classes = V: see gg_loss_classes); pushes one value like lg_loss_options. */
+void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, const gg_model *m,
                   gg_loss_cfg *c);
 
 /* The arguments of an evaluation call f(model, data [, {loss=}]) at 1..3: the model, the

@@ -9,6 +9,7 @@
  *   g:layer(spec, a [, b, ...]) -> node   g:param{shape = {..}, init = .., requires_grad = ..}
  *   g:const(shape, values) -> node        g:shape(node) -> {-1, 6, 8, 8}, batched
  *   g:compile(output [, {seed =, rng =}]) -> model (the graph is consumed)
+ *   g:input_of(node, slot) -> the node feeding that input slot (a layer's weight: slot 1)
  * Nodes are integers (0-based, the core's indices). */
 #include "lgglab.h"
 #include "lattention.h"
@@ -274,7 +275,7 @@ static const char *const spec_kinds =
     "linear, relu, sigmoid, tanh, leaky_relu, gelu, elu, silu, softplus, identity, "
     "batchnorm1d, dropout, conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, "
     "adaptive_avgpool1d, adaptive_avgpool2d, batchnorm2d, layernorm, groupnorm, dropout1d, "
-    "dropout2d, softmax, log_softmax, flatten, reshape";
+    "dropout2d, softmax, log_softmax, flatten, reshape, embedding";
 
 static const char *const red_ops[] = {"sum", "mean", "max", "min", "logsumexp", NULL};
 
@@ -543,6 +544,17 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
     } else if (!strcmp(k, "where")) {
         lg_opts_check(L, idx, fname, KEYS("in"));
         *s = gg_layer_defaults_of(GG_LAYER_WHERE);
+    } else if (!strcmp(k, "embedding")) {
+        lg_opts_check(L, idx, fname, KEYS("num_embeddings", "embedding_dim", "padding_idx",
+                                          "requires_grad", "init", "gain", "a", "b", "mode",
+                                          "nonlinearity", "mean", "std", "value", "scale"));
+        *s = gg_layer_defaults_of(GG_LAYER_EMBEDDING);
+        s->in = (size_t)spec_size(L, idx, fname, "num_embeddings");
+        s->out = (size_t)spec_size(L, idx, fname, "embedding_dim");
+        if (has_field(L, idx, "padding_idx"))
+            s->padding_idx = opt_long(L, idx, fname, "padding_idx", 0);
+        parse_frozen(L, idx, fname, s);
+        parse_init(L, idx, fname, lg_opt_string(L, idx, fname, "init", "default"), &s->init);
     } else if (!strcmp(k, "loss")) {
         lg_opts_check(L, idx, fname, KEYS("loss"));
         *s = gg_layer_defaults_of(GG_LAYER_LOSS);
@@ -578,6 +590,19 @@ static int nn_calculate_gain(lua_State *L)
     int n = luaL_checkoption(L, 1, NULL, nonlins);
     double a = luaL_optnumber(L, 2, 0.01);
     lua_pushnumber(L, gg_init_gain((gg_nonlin)n, a));
+    return 1;
+}
+
+/* gg.nn.sinusoidal_table(length, dim) → the (length, dim) tensor of sinusoidal position
+ * encodings (core/embedding.h gg_sinusoidal_table). */
+static int nn_sinusoidal_table(lua_State *L)
+{
+    const char *f = "gg.nn.sinusoidal_table";
+    lua_Integer n = luaL_checkinteger(L, 1), d = luaL_checkinteger(L, 2);
+    if (n < 1 || d < 1)
+        return luaL_error(L, "%s: length and dim must be >= 1, got %d and %d", f, (int)n, (int)d);
+    gg_tensor *t = lg_tensor_push(L, (size_t)n, (size_t)d, f);
+    gg_sinusoidal_table(t->data, (size_t)n, (size_t)d);
     return 1;
 }
 
@@ -803,6 +828,19 @@ static int graph_kind(lua_State *L)
     return 1;
 }
 
+/* g:input_of(node, slot) -> the node feeding input slot `slot` (0-based; a layer's weight
+ * is slot 1), or nil */
+static int graph_input_of(lua_State *L)
+{
+    lg_graph *lg = graph_check(L, 1);
+    int n = check_node(L, lg, 2, "gglab.Graph:input_of");
+    int in = gg_graph_input_of(lg->g, n, (int)luaL_checkinteger(L, 3));
+    if (in < 0)
+        return 0;
+    lua_pushinteger(L, in);
+    return 1;
+}
+
 static int graph_nodes(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gg_graph_nodes(graph_check(L, 1)->g));
@@ -863,7 +901,8 @@ static int graph_tostring(lua_State *L)
 static const luaL_Reg graph_methods[] = {
     {"input", graph_input}, {"param", graph_param}, {"const", graph_const},
     {"layer", graph_layer}, {"shape", graph_shape}, {"kind", graph_kind},
-    {"nodes", graph_nodes}, {"compile", graph_compile}, {NULL, NULL},
+    {"nodes", graph_nodes}, {"compile", graph_compile}, {"input_of", graph_input_of},
+    {NULL, NULL},
 };
 
 static const luaL_Reg graph_meta[] = {
@@ -885,5 +924,7 @@ void lg_open_graph(lua_State *L)
     lua_setfield(L, -2, "check_layer");
     lua_pushcfunction(L, nn_calculate_gain);
     lua_setfield(L, -2, "calculate_gain");
+    lua_pushcfunction(L, nn_sinusoidal_table);
+    lua_setfield(L, -2, "sinusoidal_table");
     lua_pop(L, 1);
 }

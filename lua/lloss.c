@@ -15,7 +15,8 @@ typedef struct lg_loss {
 
 /* Option keys each kind takes, indexed by gg_loss_kind (PyTorch's constructor names). */
 static const char *const keys_plain[] = {"reduction", NULL};
-static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", "ignore_index", NULL};
+static const char *const keys_ce[] = {"reduction", "weight", "label_smoothing", "ignore_index",
+                                      "z_loss", NULL};
 static const char *const keys_bce_logits[] = {"reduction", "weight", "pos_weight", NULL};
 static const char *const keys_smooth_l1[] = {"reduction", "beta", NULL};
 static const char *const keys_huber[] = {"reduction", "delta", NULL};
@@ -92,6 +93,8 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
     c->reduction = (gg_reduction)lg_opt_enum(L, idx, fname, "reduction", "mean", reds);
     if (takes(kind, "label_smoothing"))
         c->label_smoothing = (float)lg_opt_number(L, idx, fname, "label_smoothing", 0.0);
+    if (takes(kind, "z_loss"))
+        c->z_loss = (float)lg_opt_nonneg(L, idx, fname, "z_loss", 0.0);
     if (takes(kind, "ignore_index"))
         c->ignore_index = (long)lg_opt_int(L, idx, fname, "ignore_index", -100, -(1LL << 31), 1LL << 31);
     if (takes(kind, "beta"))
@@ -118,9 +121,11 @@ void lg_loss_options(lua_State *L, int idx, const char *fname, gg_loss_kind kind
     }
 }
 
-void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, size_t cols,
+void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, const gg_model *m,
                   gg_loss_cfg *c)
 {
+    const size_t cols = gg_model_out(m);
+    const gg_shape os = gg_model_output_shape(m);
     idx = lua_absindex(L, idx);
     const char *name = def;
     int opts = 0;
@@ -171,7 +176,10 @@ void lg_loss_spec(lua_State *L, int idx, const char *fname, const char *def, siz
         luaL_pushresult(&b);
         luaL_error(L, "%s: loss must be one of %s, got '%s'", fname, lua_tostring(L, -1), name);
     }
-    lg_loss_options(L, opts, fname, kind, cols, c);
+    // Over positions, class weights are per class (V), not per output column.
+    const size_t classes = gg_loss_classes(kind, os.dim, os.ndim);
+    lg_loss_options(L, opts, fname, kind, classes ? classes : cols, c);
+    c->classes = classes;
     if (opts)
         lua_remove(L, opts);  // the options table; the pushed lists (or nil) stay
 }
@@ -220,6 +228,14 @@ static int loss_huber(lua_State *L) { return loss_compute(L, GG_LOSS_HUBER, "gg.
 static int loss_bce(lua_State *L) { return loss_compute(L, GG_LOSS_BCE, "gg.loss.bce"); }
 static int loss_nll(lua_State *L) { return loss_compute(L, GG_LOSS_NLL, "gg.loss.nll"); }
 
+/* gg.loss.perplexity(loss) → exp(loss), with the core's exp (the same bits on every CPU:
+ * gg.train logs it as a curve) */
+static int loss_perplexity(lua_State *L)
+{
+    lua_pushnumber(L, gg_exp(luaL_checknumber(L, 1)));
+    return 1;
+}
+
 static lg_loss *check_loss(lua_State *L)
 {
     return luaL_checkudata(L, 1, GG_LOSS_MT);
@@ -266,7 +282,8 @@ static const luaL_Reg loss_methods[] = {
 static const luaL_Reg loss_funcs[] = {
     {"mse", loss_mse},       {"cross_entropy", loss_ce}, {"bce_with_logits", loss_bce_logits},
     {"l1", loss_l1},         {"smooth_l1", loss_smooth_l1}, {"huber", loss_huber},
-    {"bce", loss_bce},       {"nll", loss_nll},          {NULL, NULL},
+    {"bce", loss_bce},       {"nll", loss_nll},          {"perplexity", loss_perplexity},
+    {NULL, NULL},
 };
 
 void lg_open_loss(lua_State *L)

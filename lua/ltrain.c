@@ -82,7 +82,7 @@ static int train_epoch(lua_State *L)
     lg_opts_check(L, 4, f, allowed);
     gg_train_cfg c = {0};
     lua_getfield(L, 4, "loss");                              /* stack: m o ds opts loss */
-    lg_loss_spec(L, -1, f, "mse", gg_model_out(lm->m), &c.loss);  /* ... loss weight */
+    lg_loss_spec(L, -1, f, "mse", lm->m, &c.loss);  /* ... loss weight */
     lua_remove(L, -2);                                       /* stack: m o ds opts weight */
     c.batch_size = (size_t)lg_opt_int(L, 4, f, "batch_size", 32, 1, (lua_Integer)GG_TENSOR_MAX_NUMEL);
     c.shuffle = lg_opt_bool(L, 4, f, "shuffle", 1);
@@ -221,7 +221,7 @@ lg_model *lg_eval_args(lua_State *L, const char *f, const char *def, gg_dataset 
         lua_getfield(L, 3, "loss");                          /* stack: m ds opts loss */
     else
         lua_pushnil(L);
-    lg_loss_spec(L, -1, f, def, gg_model_out(lm->m), &c.loss);
+    lg_loss_spec(L, -1, f, def, lm->m, &c.loss);
     gg_err err;
     int training = gg_model_training(lm->m);
     gg_model_set_training(lm->m, 0);

@@ -307,6 +307,7 @@ function apply(spec, x, where, path)
   local copy = {}
   for k, v in pairs(spec) do copy[k] = v end
   copy._where = where
+  if copy.tie ~= nil then copy.weight, copy.tie = M.tied_weight(copy.tie, x.b, name), nil end
   -- Given parameters (weight = p, bias = p: param Syms, e.g. a tied embedding's weight):
   -- passed after the input, in PyTorch's order; the layer creates none.
   local given = {}
@@ -342,9 +343,32 @@ function apply(spec, x, where, path)
     end
     error(msg, 0)
   end
+  local w = x.b:input_of(r, 1)
+  if w and x.b:kind(w) == "parameter" then  -- what a later layer's tie = spec takes
+    M.weights[spec] = M.weights[spec] or setmetatable({}, { __mode = "k" })
+    M.weights[spec][x.b] = w
+  end
   return wrap(x.b, r)
 end
 M.apply = apply
+
+--[[ Weight tying by spec: a layer built with {tie = other} (e.g. gg.nn.linear(E, V, {tie =
+  emb, bias = false}), GPT's lm_head.weight = wte.weight) is given the weight parameter
+  `other` created (or was given) when it was applied, earlier, in the same model. ]]
+M.weights = setmetatable({}, { __mode = "k" })  -- spec -> {builder -> weight node}
+
+function M.tied_weight(other, b, name)
+  if getmetatable(other) ~= M.Spec then
+    error(string.format("%s: tie must be a layer (e.g. the gg.nn.embedding whose weight to share), got %s",
+      name, describe(other)), 0)
+  end
+  local w = M.weights[other] and M.weights[other][b]
+  if not w then
+    error(string.format("%s: tie: the %s layer must be applied before this one, in the same model",
+      name, tostring(other.kind)), 0)
+  end
+  return wrap(b, w)
+end
 
 -- Calling a spec on a Sym applies it: gg.nn.linear(4, 8)(x).
 function M.Spec.__call(spec, x, ...)

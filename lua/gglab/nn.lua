@@ -59,10 +59,10 @@ end
 -- stack, and the level would then blame the line one call further out.
 local function check(spec, fname, level)
   local checked = spec
-  if spec.weight ~= nil or graph.is_sym(spec.bias) then  -- given params: checked when applied
+  if spec.weight ~= nil or graph.is_sym(spec.bias) or spec.tie ~= nil then  -- given params: checked when applied
     checked = {}
     for k, v in pairs(spec) do checked[k] = v end
-    checked.weight = nil
+    checked.weight, checked.tie = nil, nil
     if graph.is_sym(checked.bias) then checked.bias = nil end
   end
   local ok, err = pcall(gg.nn.check_layer, checked, fname)
@@ -85,8 +85,80 @@ function M.linear(n_in, n_out, opts)
   local f = "gg.nn.linear"
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
+  if type(opts) == "table" and opts.tie ~= nil and getmetatable(opts.tie) ~= graph.Spec then
+    error(f .. ": tie must be a layer (the gg.nn.embedding whose weight to share), got " .. graph.describe(opts.tie), 2)
+  end
   return (check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
-    with(INIT_KEYS, "bias", "requires_grad", "weight")), f))
+    with(INIT_KEYS, "bias", "requires_grad", "weight", "tie")), f))
+end
+
+--[[ gg.nn.embedding(num_embeddings, embedding_dim [, {padding_idx = nil, requires_grad =
+  true, init = N(0, 1), weight = <param>}]): nn.Embedding. Its input holds token ids as
+  floats, of any shape (B, ...); the output is (B, ..., embedding_dim). padding_idx (negative
+  counts from the end) keeps that row at zero with no gradient. A bad id (not an integer in
+  0..num_embeddings-1) fails the forward pass with the layer, the value and its position.
+  gg.nn.linear(E, V, {tie = emb, bias = false}) shares emb's weight (GPT's lm_head). ]]
+function M.embedding(num, dim, opts)
+  local f = "gg.nn.embedding"
+  num = check_width(f, "num_embeddings", num)
+  dim = check_width(f, "embedding_dim", dim)
+  if type(opts) == "table" then
+    for _, k in ipairs { "max_norm", "norm_type", "scale_grad_by_freq", "sparse" } do
+      if opts[k] ~= nil and opts[k] ~= false then
+        error(string.format("%s: %s is not supported (the rows are used as they are)", f, k), 2)
+      end
+    end
+  end
+  local spec = merge(f, { kind = "embedding", num_embeddings = num, embedding_dim = dim }, opts,
+    { "padding_idx", "requires_grad", "init", "gain", "a", "b", "mode", "nonlinearity", "mean", "std",
+      "value", "scale", "weight", "max_norm", "norm_type", "scale_grad_by_freq", "sparse" })
+  spec.max_norm, spec.norm_type, spec.scale_grad_by_freq, spec.sparse = nil, nil, nil, nil
+  return (check(spec, f))
+end
+
+-- The (B, L, E) input of a positional layer, L <= context.
+local function positional_input(f, x, context, dim)
+  local s = x:shape()
+  if #s ~= 3 or s[1] ~= -1 or s[3] ~= dim then
+    local t = {}
+    for i, d in ipairs(s) do t[i] = d == -1 and "B" or tostring(d) end
+    error(string.format("%s expects a (B, L, %d) input, got (%s)", f, dim, table.concat(t, ", ")), 0)
+  end
+  if s[2] > context then
+    error(string.format("%s gets an input of %d positions, more than its context of %d", f, s[2], context), 0)
+  end
+  return s[2]
+end
+
+--[[ gg.nn.positional_embedding(context, dim [, {init = N(0, 1), requires_grad = true}]): a
+  learned (context, dim) position table P (GPT's wpe; torch would write nn.Embedding(context,
+  dim)(arange(L))) added to a (B, L, dim) input: y = x + P[:L]. ]]
+function M.positional_embedding(context, dim, opts)
+  local f = "gg.nn.positional_embedding"
+  context = check_width(f, "context", context)
+  dim = check_width(f, "dim", dim)
+  local o = merge(f, {}, opts, { "init", "requires_grad" })
+  local init = o.init or { "normal", mean = 0, std = 1 }
+  return setmetatable({ kind = "custom", name = "positional_embedding", fn = function(x, nn)
+    local L = positional_input(f, x, context, dim)
+    local p = nn.param { shape = { context, dim }, init = init, requires_grad = o.requires_grad }
+    if L < context then p = p:slice(0, 0, L) end
+    return x + p
+  end }, graph.Spec)
+end
+
+--[[ gg.nn.sinusoidal_encoding(context, dim): the fixed table of "Attention is all you need"
+  added to a (B, L, dim) input, L <= context: PE[p, 2i] = sin(p / 10000^(2i/dim)),
+  PE[p, 2i+1] = cos(p / 10000^(2i/dim)), computed in double and rounded to float once
+  (gg.nn.sinusoidal_table). No parameters. ]]
+function M.sinusoidal_encoding(context, dim)
+  local f = "gg.nn.sinusoidal_encoding"
+  context = check_width(f, "context", context)
+  dim = check_width(f, "dim", dim)
+  return setmetatable({ kind = "custom", name = "sinusoidal_encoding", fn = function(x, nn)
+    local L = positional_input(f, x, context, dim)
+    return x + nn.const({ L, dim }, gg.nn.sinusoidal_table(L, dim))
+  end }, graph.Spec)
 end
 
 -- gg.nn.conv1d / conv2d(in_channels, out_channels, kernel_size [, {stride = 1, padding = 0 |

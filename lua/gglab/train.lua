@@ -302,6 +302,12 @@ function M.train(opts)
   local run = opts.log
   declare_meta(run, opts, opts.loss)
   local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
+  -- Cross-entropy (any output shape) also logs perplexity = exp(loss), train and validation
+  -- (the core's exp: the same bits on every CPU).
+  local function is_ce(l) return l == "cross_entropy" or (type(l) == "table" and l[1] == "cross_entropy") end
+  local ppl, val_ppl = is_ce(epoch_opts.loss), is_ce(opts.val_loss or epoch_opts.loss)
+  if ppl then hist.perplexity = {} end
+  if val_ppl and opts.val then hist.val_perplexity = {} end
   local diag = diagnostics.start(opts, epoch_opts.loss, run, hist)
   epoch_opts.diagnostics = diag and diag.diag
   local step = 0
@@ -340,10 +346,18 @@ function M.train(opts)
     end
     hist.epoch_loss[epoch] = mean
     if run then run:log(opts.keras and "loss" or "epoch_loss", mean, step, epoch) end
+    if ppl then
+      hist.perplexity[epoch] = gg.loss.perplexity(mean)
+      if run then run:log("perplexity", hist.perplexity[epoch], step, epoch) end
+    end
     if opts.val then
       local v = gg.evaluate(opts.model, opts.val, { loss = opts.val_loss or epoch_opts.loss })
       hist.val_loss[epoch] = v
       if run then run:log("val_loss", v, step, epoch) end
+      if val_ppl then
+        hist.val_perplexity[epoch] = gg.loss.perplexity(v)
+        if run then run:log("val_perplexity", hist.val_perplexity[epoch], step, epoch) end
+      end
     end
     local stop = false
     if es then

@@ -86,7 +86,8 @@ do
   T.ok("no sigmoid/tanh: no saturated_frac", run.curves.saturated_frac == nil)
   T.eq("every curve also in history.diagnostics", keys(h.diagnostics),
     (function() local k = keys(run.curves); local out = {}
-      for _, n in ipairs(k) do if n ~= "loss" and n ~= "epoch_loss" and n ~= "val_loss" then out[#out + 1] = n end end
+      local own = { loss = true, epoch_loss = true, val_loss = true, perplexity = true, val_perplexity = true }
+      for _, n in ipairs(k) do if not own[n] then out[#out + 1] = n end end
       return out end)())
   T.eq("history.diagnostics steps", h.diagnostics.grad_norm.steps, { 2, 4, 6 })
   T.eq("row order: loss then that step's diagnostics", { run.order[1], run.order[2], run.order[3], run.order[4], run.order[5] },
