@@ -345,20 +345,6 @@ end
 
 -- ---- GPT ----
 
--- The fixed sinusoidal table (context, d) of Vaswani et al.: sin on even columns, cos on odd.
-local function sinusoidal(context, d)
-  local t = {}
-  for pos = 0, context - 1 do
-    for i = 0, d - 1 do
-      local k = i - i % 2
-      local angle = pos / (10000 ^ (k / d))
-      t[#t + 1] = i % 2 == 0 and math.sin(angle) or math.cos(angle)
-    end
-  end
-  return t
-end
-M.sinusoidal_table = sinusoidal
-
 local GPT_KEYS = { "vocab", "context", "d_model", "heads", "layers", "dim_feedforward", "dropout",
   "norm_first", "activation", "qk_norm", "tie_weights", "positional", "final_norm", "bias", "seed", "rng" }
 
@@ -399,9 +385,9 @@ function M.gpt(o)
     local W = nn.param { shape = { V, d }, init = { "normal", std = 1 } }
     local x = gg.nn.embedding(V, d, { weight = W })(ids)
     if pos == "learned" then
-      x = x + nn.param { shape = { T, d }, init = { "normal", std = 1 } }
+      x = gg.nn.positional_embedding(T, d)(x)
     else
-      x = x + nn.const({ T, d }, sinusoidal(T, d))
+      x = gg.nn.sinusoidal_encoding(T, d)(x)
     end
     if o.dropout > 0 then x = gg.nn.dropout(o.dropout)(x) end
     for i = 1, N do x = blocks[i](x) end
@@ -419,7 +405,7 @@ function M.gpt(o)
 end
 
 for k, v in pairs(M) do
-  if k ~= "attention" and k ~= "sinusoidal_table" then gg.nn[k] = v end
+  if k ~= "attention" then gg.nn[k] = v end
 end
 
 return M

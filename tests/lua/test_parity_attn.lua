@@ -8,7 +8,8 @@
 --
 -- Comparisons as test_parity_cnn.lua: max over elements of |got - want| / max(|want|,
 -- FLOOR * max|want|) <= 1e-4 (FLOOR = 1e-2); training: P.check_run (per-step loss rel err
--- <= 1e-4, final parameters |d| <= 1e-4 max(1, |p|)).
+-- <= 1e-4, final parameters |d| <= 1e-4 max(1, |p|)), for two 2-layer transformers (a
+-- manual loop and gg.train) and gg.nn.gpt on a copy task (gg.train, losses over positions).
 
 local T = require "check"
 local P = require "parity"
@@ -219,7 +220,7 @@ local function check_final(comp, model, fx, c)
 end
 
 for _, name in ipairs(names) do
-  if name:match("^train_") then
+  if name:match("^train_") and not name:match("^train_gpt") then
     local fx = P.load("attn", name)
     local c = fx.config
     counts.train = counts.train + 1
@@ -272,7 +273,52 @@ for _, name in ipairs(names) do
     print(string.format("parity %-40s loss rel err per 20 steps: %s", comp, table.concat(parts, " ")))
   end
 end
-T.ok("training fixtures present (post_ln, pre_ln_causal)", counts.train == 2)
+-- gg.nn.gpt against the same model in torch: 100 Adam steps through gg.train, the
+-- cross-entropy over the positions (position 0 ignored); step 1's gradients from a run of
+-- one step.
+for _, name in ipairs(names) do
+  if name:match("^train_gpt") then
+    local fx = P.load("attn", name)
+    local c = fx.config
+    counts.train = counts.train + 1
+    local comp = "attn/" .. name
+    local function gpt()
+      return gg.nn.gpt { vocab = c.vocab, context = c.context, d_model = c.d, heads = c.H, layers = c.layers, seed = 1 }
+    end
+    local data = gg.data.from_tensors(P.tensor(fx.x), P.tensor(fx.y))
+    local one = gpt()
+    T.eq(comp .. ": parameter count (the tied head adds none)", #one:parameters(), #fx.params)
+    one:load_parameters(tensors(fx.params))
+    gg.train { model = one, data = data, loss = "cross_entropy", optimizer = gg.optim.adam(one, { lr = c.lr }),
+      order = { fx.batches[1] } }
+    local worst = 0
+    for k, g in ipairs(one:grads()) do
+      local want = fx.extra.grad0[k]
+      if want[1] == 1 and want[2] == 3 * c.d then  -- in_proj_bias: its q and v blocks
+        local gt, wt = gg.tensor(1, 2 * c.d), { 1, 2 * c.d, {} }
+        for j = 1, 3 * c.d do
+          if j <= c.d or j > 2 * c.d then
+            wt[3][#wt[3] + 1] = want[3][j]
+            gt:set(1, #wt[3], g:get(1, j))
+          end
+        end
+        worst = math.max(worst, err_of(gt, wt))
+      else
+        worst = math.max(worst, err_of(g, want))
+      end
+    end
+    P.note(comp, "grad0", worst)
+    T.ok(string.format("%s: step-1 gradients err %.3g <= %g (key biases aside)", comp, worst, TOL), worst <= TOL)
+    local model = gpt()
+    model:load_parameters(tensors(fx.params))
+    local hist = gg.train { model = model, data = data, loss = "cross_entropy",
+      optimizer = gg.optim.adam(model, { lr = c.lr }), order = fx.batches }
+    P.check_run(T, fx, hist.loss, nil, nil, comp .. " (gg.train)")
+    check_final(comp .. " (gg.train)", model, fx, c)
+    T.ok(comp .. ": the loss goes down", hist.loss[#hist.loss] < 0.7 * hist.loss[1])
+  end
+end
+T.ok("training fixtures present (post_ln, pre_ln_causal, gpt_copy)", counts.train == 3)
 
 P.report()
 T.done()

@@ -23,6 +23,9 @@ Fixtures under fixtures/attn/ (format: fixture.py; a tensor (B, L, E) is written
                 1) per position, MSE against a per-position target (the running mean of
                 the first feature: it needs attention), Post-LN and Pre-LN: the batch rows,
                 losses, final parameters, and (extra.grad0) every gradient of step 1.
+                train_gpt_copy: gg.nn.gpt's model (token embedding + learned positions, 2
+                Pre-LN causal GELU blocks, final LayerNorm, tied head) on a copy task (predict
+                the previous token; position 0 ignored), cross-entropy over the positions.
 
 CPU, float32, one thread, fixed seeds: the files regenerate byte for byte.
 """
@@ -292,9 +295,70 @@ def train_case(name, norm_first, causal, seed):
     })
 
 
+class PosParam(N.Module):
+    """GPT's learned positions as a module of its own, so named_parameters lists it after
+    the token embedding (a Parameter set on the model itself would come first)."""
+
+    def __init__(self, T, d):
+        super().__init__()
+        self.weight = N.Parameter(torch.randn(T, d))
+
+
+class Gpt(N.Module):
+    """gg.nn.gpt's model: token embedding (N(0, 1)) + learned positions, Pre-LN causal GELU
+    blocks, final LayerNorm, head tied to the token embedding (no bias)."""
+
+    def __init__(self, V, T, d, H, layers):
+        super().__init__()
+        self.tok = N.Embedding(V, d)
+        self.pos = PosParam(T, d)
+        self.blocks = N.ModuleList([N.TransformerEncoderLayer(d, H, dim_feedforward=4 * d, dropout=0.0,
+                                                              activation="gelu", norm_first=True,
+                                                              batch_first=True) for _ in range(layers)])
+        self.ln_f = N.LayerNorm(d)
+        self.mask = causal_mask(T)
+
+    def forward(self, ids):
+        x = self.tok(ids) + self.pos.weight
+        for b in self.blocks:
+            x = b(x, src_mask=self.mask)
+        return F.linear(self.ln_f(x), self.tok.weight)
+
+
+def train_gpt(name, seed):
+    V, T, d, H, layers, n, batch = 16, 8, 16, 2, 2, 256, 16
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed + 300)
+    model = Gpt(V, T, d, H, layers)
+    x = torch.randint(V, (n, T), generator=gen)
+    y = torch.full((n, T), -100, dtype=torch.long)  # copy task: predict the previous token
+    y[:, 1:] = x[:, :-1]
+    p0 = params(model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bs = fixture.batches(n, batch, STEPS, gen)
+    losses, grad0 = [], None
+    model.train()
+    for b in bs:
+        opt.zero_grad()
+        logits = model(x[b])
+        loss = F.cross_entropy(logits.reshape(-1, V), y[b].reshape(-1), ignore_index=-100)
+        loss.backward()
+        if grad0 is None:
+            grad0 = grads(model)
+        opt.step()
+        losses.append(loss.item())
+    fixture.write(AREA, "train_" + name, {
+        "kind": "train", "config": {"vocab": V, "context": T, "d": d, "H": H, "layers": layers, "gpt": True,
+                                    "optimizer": "adam", "lr": 1e-3, "loss": "cross_entropy"},
+        "params": p0, "x": x.float(), "y": y.float(), "batches": fixture.one_based(bs), "losses": losses,
+        "final": params(model), "extra": {"grad0": grad0},
+    })
+
+
 def training():
     train_case("post_ln", False, False, 21)
     train_case("pre_ln_causal", True, True, 22)
+    train_gpt("gpt_copy", 23)
 
 
 sdpa_cases()
