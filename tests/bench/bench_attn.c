@@ -5,8 +5,8 @@
  * Workload: vocab 65, context 64, batch 16, d_model 64, 4 heads, dim_feedforward 256, 2
  * Pre-LN causal blocks (x + attn(LN(x)); x + W2 gelu(W1 LN(x))), a final LayerNorm and a
  * linear head to 65 logits; Adam (lr 1e-3), cross-entropy (mean) over the B*64 positions.
- * Tokens enter as one-hot rows through Linear(65, 64) (the token embedding's stand-in: the
- * embedding layer is another branch's), plus a learned (64, 64) positional parameter.
+ * Tokens enter as ids through an Embedding(65, 64), plus a learned (64, 64) positional
+ * parameter.
  * Attention is the fused kernel on the packed in_proj output (core/attention.h).
  * One step: zero_grad, copy the next batch into the input, forward, cross-entropy through
  * gg_loss_forward into gg_model_dout, backward, Adam step; fresh batches from a pool of
@@ -129,14 +129,18 @@ static int build(void)
     gg_err err;
     if (gg_graph_new(&G, &err))
         die("gg_graph_new", &err);
-    int x, pos;
-    gg_shape s = {.ndim = 2, .dim = {T, V}};
+    int x, pos, tok;
+    gg_shape s = {.ndim = 1, .dim = {T}};
     gg_graph_input(G, &s, 0, &x, &err);
     gg_shape ps = {.ndim = 2, .dim = {T, D}};
     gg_init ni = gg_init_for(GG_INIT_NORMAL);
     if (gg_graph_param(G, &ps, &ni, 1, &pos, &err))
         die("gg_graph_param", &err);
-    int h = add(linear(x, V, D), pos);
+    gg_layer_cfg ec = gg_layer_defaults_of(GG_LAYER_EMBEDDING);
+    ec.in = V;
+    ec.out = D;
+    tok = layer(&ec, &x, 1);
+    int h = add(tok, pos);
     for (int l = 0; l < NLAYERS; l++) {
         int a = linear(attention(linear(layernorm(h, D), D, 3 * D)), D, D);
         h = add(h, a);
@@ -149,7 +153,7 @@ static int build(void)
 /* Multiply-adds per sample of the Linear layers and the two attention products. */
 static double macs(void)
 {
-    double lin = (double)T * (V * D + NLAYERS * (D * 3 * D + D * D + 2 * D * FF) + D * V);
+    double lin = (double)T * (NLAYERS * (D * 3 * D + D * D + 2 * D * FF) + D * V);
     double att = (double)NLAYERS * 2.0 * T * T * D;
     return lin + att;
 }
@@ -251,7 +255,7 @@ static void bench(size_t reps, const char *name)
     for (size_t r = 0; r < rows; r++)
         for (size_t t = 0; t < T; t++) {
             size_t tok = (size_t)(gg_rng_uniform(&rng) * V);
-            X[r * in + t * V + (tok < V ? tok : V - 1)] = 1.0f;
+            X[r * in + t] = (float)(tok < V ? tok : V - 1);
             size_t tgt = (size_t)(gg_rng_uniform(&rng) * V);
             Y[r * T + t] = (float)(tgt < V ? tgt : V - 1);
         }

@@ -1,6 +1,6 @@
 // tests/bench/bench_seq_libtorch.cpp — the transformer training step of tests/bench/bench_attn.c
 // in libtorch C++ (Debian's libtorch-dev), one thread, the same model and loop:
-//   one-hot tokens (B, 64, 65) -> Linear(65, 64) + a learned (64, 64) positional parameter;
+//   token ids (B, 64) -> Embedding(65, 64) + a learned (64, 64) positional parameter;
 //   2 Pre-LN causal blocks: x + out_proj(attn(in_proj(LN(x)))), x + W2 act(W1 LN(x)),
 //   d_model 64, 4 heads, dim_feedforward 256; final LayerNorm; Linear(64, 65); Adam lr 1e-3;
 //   cross-entropy (mean) over the B*64 positions; batch 16; act ReLU (gpt2l_relu) or exact
@@ -86,14 +86,15 @@ struct BlockImpl : nn::Module {
 TORCH_MODULE(Block);
 
 struct GptImpl : nn::Module {
-    nn::Linear tok{nullptr}, head{nullptr};
+    nn::Embedding tok{nullptr};
+    nn::Linear head{nullptr};
     torch::Tensor pos;
     std::vector<Block> blocks;
     nn::LayerNorm lnf{nullptr};
 
     explicit GptImpl(bool gelu)
     {
-        tok = register_module("tok", nn::Linear(V, D));
+        tok = register_module("tok", nn::Embedding(V, D));
         pos = register_parameter("pos", torch::randn({T, D}));
         for (int64_t l = 0; l < NL; l++)
             blocks.push_back(register_module("block" + std::to_string(l), Block(gelu)));
@@ -116,7 +117,7 @@ static void bench(bool gelu, int reps)
     const char *name = gelu ? "gpt2l_gelu" : "gpt2l_relu";
     torch::manual_seed(2024);
     const int64_t rows = B * STEPS;
-    auto X = F::one_hot(torch::randint(V, {rows, T}, torch::kLong), V).to(torch::kFloat);
+    auto X = torch::randint(V, {rows, T}, torch::kLong);
     auto Y = torch::randint(V, {rows, T}, torch::kLong);
     auto mask = torch::triu(torch::full({T, T}, -INFINITY), 1);
     torch::manual_seed(1);
