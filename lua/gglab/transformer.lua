@@ -19,7 +19,11 @@ local graph = require "gglab.graph"
 local did_you_mean = require("gglab.util").did_you_mean
 
 local M = {}
-local describe, is_sym, wrap = graph.describe, graph.is_sym, graph.wrap
+local is_sym, wrap = graph.is_sym, graph.wrap
+local function describe(v)
+  if v == nil then return "nil" end
+  return graph.describe(v)
+end
 
 -- Strip "file:line: " from a message (errors are re-raised at the user's line).
 local function strip(msg) return (tostring(msg):gsub("^[^:\n]*:%d+: ", "")) end
@@ -169,8 +173,28 @@ local function project(x, w, bias)
   return y
 end
 
+-- A (B, L, width) symbolic tensor of builder b, or an error naming what it is.
+local function check_seq(f, what, v, b, width)
+  if not is_sym(v) or v.b ~= b then
+    error(string.format("%s: %s must be a symbolic tensor of this model, got %s", f, what, describe(v)), 0)
+  end
+  local s = v:shape()
+  if #s ~= 3 or s[3] ~= width then
+    local t = {}
+    for i, d in ipairs(s) do t[i] = d == -1 and "B" or tostring(d) end
+    error(string.format("%s: %s must be (B, L, %d), got (%s)", f, what, width, table.concat(t, ", ")), 0)
+  end
+end
+
 -- The forward of nn.MultiheadAttention(query, key, value, masks) with parameters p.
 local function mha_forward(c, p, query, key, value, o)
+  local f = c.fname
+  check_seq(f, "the query", query, query.b, c.embed_dim)
+  if key ~= nil then check_seq(f, "key", key, query.b, c.kdim) end
+  if value ~= nil then check_seq(f, "value", value, query.b, c.vdim) end
+  if (key == nil) ~= (value == nil) and not c.same_dims then
+    error(f .. ": with kdim/vdim, give both key and value", 0)
+  end
   local E = c.embed_dim
   local att = { num_heads = c.num_heads, causal = c.causal, dropout = c.dropout,
     key_padding_mask = o.key_padding_mask, attn_mask = o.attn_mask }
@@ -247,6 +271,7 @@ local function mha_config(f, E, H, o, level)
     causal = need_bool(f, "causal", o.causal, level), qk_norm = need_bool(f, "qk_norm", o.qk_norm, level),
     kdim = need_int(f, "kdim", o.kdim or E, level), vdim = need_int(f, "vdim", o.vdim or E, level) }
   c.same_dims = c.kdim == E and c.vdim == E
+  c.fname = f
   return c
 end
 
@@ -296,6 +321,7 @@ local function encoder_layer(f, d, nhead, opts, defaults, level)
   local spec = layer_spec(f, "transformer_encoder_layer", { "key_padding_mask", "attn_mask" },
     function(x, call)
       local b = x.b
+      check_seq(f, "the input", x, b, E)
       local sa = mha_params(b, c, 4)
       local w1 = param(b, { F, E }, nil, 4)
       local b1 = c.bias and param(b, { F }, linear_bias_init(E), 4) or false
