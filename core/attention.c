@@ -53,8 +53,8 @@ typedef struct blocks {
     double *ls;              /* 2 Lq: per row of a head the softmax sum, then the logs */
     size_t *q_lo, *q_hi;     /* per query: its keys [0, keep) */
     size_t *k_lo, *k_hi;     /* per key: its queries [first, Lq) */
-    float *qs, *kt, *kh;     /* per head: Qs (Lq, D), K^T (D, Lk), K (Lk, D) */
-    float *vh, *vt;          /* per head: V (Lk, Dv), V^T (Dv, Lk) */
+    float *qs, *kt, *kh;     /* per head: Qs (Lq, D), K^T (D, Lk) (forward), K (Lk, D) */
+    float *vh, *vt;          /* per head: V (Lk, Dv) (forward), V^T (Dv, Lk) (backward) */
     float *o;                /* per head: O or dO (Lq, Dv) */
     float *dqs, *dkh, *dvh;  /* per head: (Lq, D), (Lk, D), (Lk, Dv) */
     float *pd;               /* dropped P (Lq, Lk) */
@@ -93,8 +93,8 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     return b;
 }
 
-/* Copy sample b into per-head blocks — Qs (scaled), K^T, V, and for backward K and V^T —
- * reading each row once, in order. */
+/* Copy sample b into per-head blocks, reading each row once, in order: Qs (scaled) always;
+ * for the forward K^T and V, for the backward K and V^T. */
 static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
                         const float *v, size_t b, int backward)
 {
@@ -110,20 +110,18 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
     }
     for (size_t j = 0; j < Lk; j++) {
         const float *row = k + (b * Lk + j) * s->k_stride;
-        for (size_t h = 0; h < H; h++) {
-            float *dst = w->kt + h * D * Lk + j;
-            for (size_t d = 0; d < D; d++)
-                dst[d * Lk] = row[h * D + d];
-            if (backward)
-                memcpy(w->kh + (h * Lk + j) * D, row + h * D, D * sizeof *row);
-        }
         const float *vrow = v + (b * Lk + j) * s->v_stride;
         for (size_t h = 0; h < H; h++) {
-            memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
             if (backward) {
+                memcpy(w->kh + (h * Lk + j) * D, row + h * D, D * sizeof *row);
                 float *dst = w->vt + h * Dv * Lk + j;
                 for (size_t d = 0; d < Dv; d++)
                     dst[d * Lk] = vrow[h * Dv + d];
+            } else {
+                float *dst = w->kt + h * D * Lk + j;
+                for (size_t d = 0; d < D; d++)
+                    dst[d * Lk] = row[h * D + d];
+                memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
             }
         }
     }
