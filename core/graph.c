@@ -10,6 +10,7 @@
 #include "loss.h"
 #include "mem.h"
 #include "ops.h"
+#include "rnn.h"
 
 /* ---- shapes ---- */
 
@@ -54,6 +55,7 @@ static const char *const kind_names[GG_LAYER_KIND_COUNT] = {
     "linear", "activation", "batchnorm", "dropout", "input", "parameter", "constant", "conv",
     "pool", "adaptive_avg_pool", "layernorm", "groupnorm", "softmax", "view", "binary",
     "unary", "reduce", "matmul", "permute", "concat", "slice", "where", "loss",
+    "embedding", "attention", "rnn",
 };
 
 const char *gg_layer_kind_name(gg_layer_kind k)
@@ -88,6 +90,8 @@ const char *gg_layer_name(const gg_layer_cfg *c)
         return (unsigned)c->op < 5 ? red[c->op] : "?";
     case GG_LAYER_LOSS:
         return gg_loss_name((gg_loss_kind)c->loss) ? gg_loss_name((gg_loss_kind)c->loss) : "loss";
+    case GG_LAYER_RNN:
+        return gg_rnn_module_name((gg_rnn_mode)c->rnn_mode);
     default:
         return gg_layer_kind_name(c->kind);
     }
@@ -876,10 +880,12 @@ static void arity(gg_layer_kind kind, int *lo, int *hi)
     }
 }
 
-/* The parameters a layer creates: shapes of weight and bias (ndim 0: none). */
-static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w, gg_shape *b)
+/* The parameters a layer creates in PyTorch's order (ndim 0: none): weight and bias in
+ * w = ps[0] and b = ps[1]; an RNN's four in ps[0..3]. */
+static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape ps[4])
 {
-    w->ndim = b->ndim = 0;
+    gg_shape *w = &ps[0], *b = &ps[1];
+    w->ndim = b->ndim = ps[2].ndim = ps[3].ndim = 0;
     switch (c->kind) {
     case GG_LAYER_LINEAR:
         *w = (gg_shape){.ndim = 2, .dim = {c->out, c->in}};
@@ -906,6 +912,9 @@ static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w,
             *w = c->shape;
             *b = c->shape;
         }
+        break;
+    case GG_LAYER_RNN:
+        gg_rnn_param_shapes(c, ps);
         break;
     default:
         break;
@@ -957,6 +966,10 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     case GG_LAYER_SLICE: st = infer_slice(&k, err); break;
     case GG_LAYER_WHERE: st = broadcast(&k, 3, err); break;
     case GG_LAYER_LOSS: st = infer_loss(&k, err); break;
+    case GG_LAYER_RNN:
+        st = gg_rnn_infer(&c, &k.x[0]->shape, k.x[0]->batched, &k.s, k.pre, err);
+        k.batched = 1;
+        break;
     default: st = gg_err_set(err, GG_EINVAL, "%s is not supported", k.pre); break;
     }
     if (st)
@@ -964,18 +977,17 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     if ((st = check_dims(&k.s, k.batched, k.pre, err)))
         return st;
     // Parameters first (PyTorch's order: weight, bias), initialised later by this node.
-    gg_shape ws, bs;
-    layer_params(&c, &k.x[0]->shape, &ws, &bs);
+    gg_shape ps[4];
+    layer_params(&c, &k.x[0]->shape, ps);
     int in[GG_NODE_MAX_IN];
     memcpy(in, inputs, (size_t)nin * sizeof *in);
     const size_t n0 = g->n, np0 = g->nparams;
     int nparams = 0;
-    for (int r = 0; r < 2; r++) {
-        const gg_shape *ps = r ? &bs : &ws;
-        if (ps->ndim == 0)
+    for (int r = 0; r < 4; r++) {
+        if (ps[r].ndim == 0)
             continue;
         int pn = 0;
-        if ((st = add_param(g, ps, NULL, !c.frozen, &pn, err))) {
+        if ((st = add_param(g, &ps[r], NULL, !c.frozen, &pn, err))) {
             g->n = n0;  // drop the params this layer added
             g->nparams = np0;
             return st;

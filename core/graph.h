@@ -68,10 +68,12 @@ typedef enum gg_layer_kind {
     GG_LAYER_CONCAT,     /* inputs joined along a dim */
     GG_LAYER_SLICE,      /* start:stop:step along a dim */
     GG_LAYER_WHERE,      /* cond != 0 ? a : b with broadcasting */
-    GG_LAYER_LOSS        /* a built-in loss of (pred, target) as a scalar node (loss.h) */
+    GG_LAYER_LOSS,       /* a built-in loss of (pred, target) as a scalar node (loss.h) */
+    GG_LAYER_RNN = 25    /* RNN/LSTM/GRU layer over (B, L, in) -> (B, L, out); inputs x, W_ih,
+                          * W_hh, b_ih, b_hh (rnn.h) */
 } gg_layer_kind;
 
-#define GG_LAYER_KIND_COUNT 23
+#define GG_LAYER_KIND_COUNT 26
 
 /* GG_LAYER_BINARY's cfg.op is a gg_ops_binop and GG_LAYER_UNARY's a gg_ops_unop (ops.h:
  * the kernels and their gradients); the unary scalar is cfg.scalar, clamp's bounds
@@ -129,6 +131,8 @@ typedef struct gg_layer_cfg {
     int trainable;           /* param: 1 learnable, 0 frozen */
     const float *value;      /* const: the values (numel of shape), copied at creation */
     int loss;                /* GG_LAYER_LOSS: a gg_loss_kind */
+    int rnn_mode;            /* GG_LAYER_RNN: a gg_rnn_mode (rnn.h); in = input_size, out =
+                              * hidden_size, bias */
 } gg_layer_cfg;
 
 typedef struct gg_graph gg_graph;

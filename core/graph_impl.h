@@ -120,4 +120,7 @@ size_t gg_exec_idx(const gg_model *m, int i, size_t B);
 /* Floats of the model's shared scratch (m->scratch) node i's kernels need for batch B. */
 size_t gg_exec_scratch(const gg_model *m, int i, size_t B);
 
+/* Initialise the parameters RNN node i owns (rnn.c): torch's uniform, or `all` when given. */
+void gg_rnn_init_node(gg_model *m, int i, const gg_init *all, gg_rng *rng);
+
 #endif

@@ -21,6 +21,7 @@
 #include "graph_impl.h"
 #include "linear.h"
 #include "mem.h"
+#include "rnn.h"
 #include "tensor.h"
 
 /* ---- the sequential constructors (the former MLP API) ---- */
@@ -439,6 +440,8 @@ void gg_model_init(gg_model *m, const gg_init *all, gg_rng *rng)
             gg_init_fill_fans(all ? all : &nd->cfg.init, m->params + w->p_off, w->numel,
                               b && b->owner == (int)i ? m->params + b->p_off : NULL,
                               b ? b->numel : 0, fi, fo, rng);
+        } else if (nd->cfg.kind == GG_LAYER_RNN) {
+            gg_rnn_init_node(m, (int)i, all, rng);
         } else if (nd->cfg.kind == GG_LAYER_PARAM && nd->owner < 0) {
             size_t fi, fo;
             fans(&nd->shape, &fi, &fo);
