@@ -25,6 +25,7 @@
 #include "ops.h"     /* primitive N-D ops: broadcasting, reductions, matmul, layout */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
+#include "rnn.h"     /* recurrent layers: RNN, LSTM, GRU */
 #include "sched.h"   /* learning-rate schedulers */
 #include "status.h"  /* gg_status, gg_err */
 #include "tensor.h"  /* float32 tensors */
