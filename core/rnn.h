@@ -23,7 +23,7 @@
  * (The per-step alternative for dW_hh would sum time-major and differ between batch
  * splits.) Element-wise terms are plain float operations in a fixed order.
  *
- * Memory: the saved state (aux) is O(B L H): RNN G*H, LSTM 5H (gates and c), GRU 4H
+ * Memory: the saved state (aux) is O(B L H): RNN G*H, LSTM 6H (gates, c and tanh c), GRU 4H
  * (gates and the hidden n-block r_n) floats per (sample, step); the scratch is
  * O(B L G H + G H max(I, H)). */
 #ifndef GG_RNN_H
@@ -87,6 +87,11 @@ void gg_rnn_backward(gg_isa isa, float *dx, float *dW_ih, float *dW_hh, float *d
                      float *db_hh, const float *dy, const float *x, const float *y,
                      const float *aux, const float *W_ih, const float *W_hh, float *scratch,
                      const gg_rnn_shape *s, size_t B);
+
+/* y[i] = gg_tanhf(x[i]) and gg_sigmoidf(x[i]) for i < n, bit for bit, eight lanes at a time
+ * (the same double and float operations); tmp holds n floats. y may equal x. */
+void gg_rnn_tanh_n(float *y, const float *x, size_t n);
+void gg_rnn_sigmoid_n(float *y, const float *x, size_t n, float *tmp);
 
 /* torch's RNNBase.reset_parameters: W_ih, W_hh, b_ih, b_hh (b's NULL when absent) in that
  * order, each ~ U(-1/sqrt(H), 1/sqrt(H)), from rng. */

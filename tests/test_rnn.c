@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "detmath.h"
 #include "graph.h"
 #include "model.h"
 #include "rng.h"
@@ -423,7 +424,7 @@ static void test_long(void)
     for (int mode = 0; mode < GG_RNN_MODE_COUNT; mode++) {
         gg_rnn_shape s = {(gg_rnn_mode)mode, I, H, L};
         const size_t G = gg_rnn_gates(s.mode);
-        const size_t per = mode == GG_RNN_LSTM || mode == GG_RNN_GRU ? (G + 1) * H : G * H;
+        const size_t per = mode == GG_RNN_LSTM ? (G + 2) * H : mode == GG_RNN_GRU ? (G + 1) * H : G * H;
         char name[128];
         snprintf(name, sizeof name, "%s L=1000: aux = B L (%zu) floats", MODE[mode], per);
         CHECK_EQ(name, gg_rnn_aux(&s, B), B * L * per);
@@ -483,8 +484,47 @@ static void test_spectral(void)
     free(W);
 }
 
+/* The array sigmoid and tanh give gg_sigmoidf's and gg_tanhf's bits: on random floats of
+ * every scale, the branch boundaries (1e-4 and 10 for tanh), signed zeros, subnormals,
+ * infinities; NaN in, NaN out. Lengths that are not a multiple of 8 exercise the tails. */
+static void test_activations(void)
+{
+    enum { N = 200003 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *tmp = malloc(N * sizeof *tmp);
+    gg_rng r;
+    gg_rng_seed(&r, 77);
+    static const float special[] = {0.0f, -0.0f, 1e-4f, -1e-4f, 0x1.a36e2cp-14f, 0x1.a36e2ep-14f, 10.0f,
+                                    -10.0f, 0x1.400002p3f, 0x1.3ffffep3f, 1e-45f, -1e-45f, 1e-38f,
+                                    INFINITY, -INFINITY, 88.0f, -88.0f, 89.5f, -104.5f, 0.5f, -0.5f};
+    const size_t ns = sizeof special / sizeof special[0];
+    for (size_t i = 0; i < N; i++)
+        x[i] = i < ns ? special[i] : (float)(gg_rng_normal(&r) * pow(10.0, 4.0 * gg_rng_uniform(&r) - 3.0));
+    size_t bad = 0;
+    gg_rnn_tanh_n(y, x, N);
+    for (size_t i = 0; i < N; i++) {
+        float w = gg_tanhf(x[i]);
+        bad += memcmp(&w, &y[i], sizeof w) != 0;
+    }
+    CHECK_EQ("tanh over arrays = gg_tanhf bit for bit (200003 values)", bad, 0);
+    bad = 0;
+    gg_rnn_sigmoid_n(y, x, N, tmp);
+    for (size_t i = 0; i < N; i++) {
+        float w = gg_sigmoidf(x[i]);
+        bad += memcmp(&w, &y[i], sizeof w) != 0;
+    }
+    CHECK_EQ("sigmoid over arrays = gg_sigmoidf bit for bit", bad, 0);
+    float nx[11] = {1, 2, 3, 4, 5, 6, NAN, 8, 9, 10, 11}, ny[11];
+    gg_rnn_tanh_n(ny, nx, 11);
+    CHECK("tanh: NaN in a vector gives NaN, the other lanes their values",
+          isnan(ny[6]) && ny[0] == gg_tanhf(1.0f) && ny[7] == gg_tanhf(8.0f) && ny[10] == gg_tanhf(11.0f));
+    gg_rnn_sigmoid_n(ny, nx, 11, tmp);
+    CHECK("sigmoid: NaN gives NaN", isnan(ny[6]) && ny[5] == gg_sigmoidf(6.0f));
+    free(x), free(y), free(tmp);
+}
+
 int main(void)
 {
+    test_activations();
     test_gradients();
     test_isa_and_split();
     test_model();
