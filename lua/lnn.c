@@ -526,6 +526,7 @@ static const luaL_Reg model_methods[] = {
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
     {"parameter_shapes", model_parameter_shapes},
+    {"recurrent_spectral_norms", lg_model_recurrent_spectral_norms},
     {NULL, NULL},
 };
 
