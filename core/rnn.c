@@ -375,12 +375,12 @@ void gg_rnn_backward(gg_isa isa, float *dx, float *dW_ih, float *dW_hh, float *d
                 break;
             }
             case GG_RNN_GRU: {
-                const float *rn = extra + row * H, *hp = t ? h - H : NULL;
+                const float *rn = extra + row * H, *hp = t ? h - H : h;  // h_{t-1} (t > 0)
                 float *gh = w.dGh + row * GH, *dd = w.dhd + b * H;
                 for (size_t j = 0; j < H; j++) {
                     const float d = dyt[j] + carry[j];
                     const float rg = a[j], zg = a[H + j], ng = a[2 * H + j];
-                    const float hpv = hp ? hp[j] : 0.0f;
+                    const float hpv = t ? hp[j] : 0.0f;
                     const float dn = d * (1.0f - zg);
                     const float dan = dn * (1.0f - ng * ng);
                     const float dar = dan * rn[j] * (rg * (1.0f - rg));
@@ -483,10 +483,14 @@ double gg_rnn_spectral_norm(const float *W, size_t rows, size_t cols, int iters,
 static const char *shape_text(const gg_shape *x, int batched, char *buf, size_t cap)
 {
     size_t at = (size_t)snprintf(buf, cap, "(");
-    for (int i = 0; i < x->ndim && at < cap; i++)
+    for (int i = 0; i < x->ndim && at < cap; i++) {
+        if (i)
+            at += (size_t)snprintf(buf + at, cap - at, ", ");
+        if (at >= cap)
+            break;
         at += (size_t)(i == 0 && batched ? snprintf(buf + at, cap - at, "B")
-                                         : snprintf(buf + at, cap - at, "%s%zu", i ? ", " : "",
-                                                    x->dim[i]));
+                                         : snprintf(buf + at, cap - at, "%zu", x->dim[i]));
+    }
     if (at < cap)
         snprintf(buf + at, cap - at, ")");
     return buf;
