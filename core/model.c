@@ -525,7 +525,7 @@ gg_layer_cfg gg_model_layer_cfg(const gg_model *m, size_t i)
     const gg_gnode *n = &m->g->nodes[m->layer_node[i]];
     gg_layer_cfg c = n->cfg;
     if (c.kind != GG_LAYER_LINEAR && c.kind != GG_LAYER_CONV && c.kind != GG_LAYER_BATCHNORM &&
-        c.kind != GG_LAYER_GROUPNORM) {
+        c.kind != GG_LAYER_GROUPNORM && c.kind != GG_LAYER_RNN) {
         c.in = m->g->nodes[n->in[0]].numel;  // widths as the sequential API reported them
         c.out = n->numel;
     }
