@@ -438,17 +438,25 @@ void gg_rnn_init(float *W_ih, float *W_hh, float *b_ih, float *b_hh, const gg_rn
 double gg_rnn_spectral_norm(const float *W, size_t rows, size_t cols, int iters,
                             double *scratch)
 {
+    return gg_rnn_power_iteration(W, rows, cols, iters, scratch + rows, 1, scratch);
+}
+
+double gg_rnn_power_iteration(const float *W, size_t rows, size_t cols, int iters, double *v,
+                              int start, double *scratch)
+{
     for (size_t k = 0; k < rows * cols; k++)
         if (!isfinite(W[k]))
             return (double)NAN;
-    double *u = scratch, *v = scratch + rows;
-    gg_rng r;
-    gg_rng_seed(&r, 0x5eed0517ULL);  // the fixed start vector
+    double *u = scratch;
     double nv = 0.0;
-    for (size_t k = 0; k < cols; k++) {
-        v[k] = 0.5 + gg_rng_uniform(&r);  // positive entries: not orthogonal to a dominant
-        nv += v[k] * v[k];                // vector of a non-negative matrix
+    if (start) {
+        gg_rng r;
+        gg_rng_seed(&r, 0x5eed0517ULL);      // the fixed start vector: positive entries, not
+        for (size_t k = 0; k < cols; k++)    // orthogonal to the dominant singular vector
+            v[k] = 0.5 + gg_rng_uniform(&r); // of a non-negative matrix
     }
+    for (size_t k = 0; k < cols; k++)
+        nv += v[k] * v[k];
     double sigma = 0.0;
     for (int it = 0; it < iters || it == 0; it++) {
         nv = sqrt(nv);

@@ -104,6 +104,12 @@ void gg_rnn_init(float *W_ih, float *W_hh, float *b_ih, float *b_hh, const gg_rn
 double gg_rnn_spectral_norm(const float *W, size_t rows, size_t cols, int iters,
                             double *scratch);
 
+/* The same from the vector v (cols doubles; start != 0: the fixed start vector is written
+ * there first), left in v for a warm start of the next call; scratch holds rows doubles.
+ * A zero or non-finite v restarts nothing: 0 or NaN is returned. */
+double gg_rnn_power_iteration(const float *W, size_t rows, size_t cols, int iters, double *v,
+                              int start, double *scratch);
+
 /* Graph hooks (graph.c): check node cfg c on input x (batched (B, L, I), I = c->in) and
  * give the output shape (B, L, H = c->out); pre names the node ("layer 3: lstm"). */
 gg_status gg_rnn_infer(const gg_layer_cfg *c, const gg_shape *x, int batched, gg_shape *y,

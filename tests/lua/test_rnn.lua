@@ -236,6 +236,41 @@ do
   T.raises("iters 0 rejected", function() m:recurrent_spectral_norms(0) end, "iters must be in 1..100000, got 0")
 end
 
+-- ---- the recurrent_norm diagnostic ----
+
+do
+  local function fit(diag)
+    local m = gg.nn.sequential({ gg.nn.gru(3, 6, { num_layers = 2, ["return"] = "last" }), gg.nn.linear(6, 2) },
+      { input = { 5, 3 }, seed = 6 })
+    local r = gg.rng(4)
+    local x, y = gg.tensor(64, 15), gg.tensor(64, 1)
+    for i = 1, 64 do
+      for j = 1, 15 do x:set(i, j, r:normal()) end
+      y:set(i, 1, i % 2)
+    end
+    local h = gg.train { model = m, data = gg.data.from_tensors(x, y), loss = "cross_entropy",
+      optimizer = gg.optim.adam(m, { lr = 0.05 }), epochs = 2, batch_size = 16, seed = 1, diagnostics = diag }
+    return h, m
+  end
+  local plain = fit(nil)
+  local h, m = fit({ every = 2 })
+  local c = h.diagnostics.recurrent_norm
+  T.ok("recurrent_norm logged every 2 steps", c ~= nil and table.concat(c.steps, ",") == "2,4,6,8")
+  T.eq("the same losses with diagnostics", h.loss, plain.loss)
+  local sn = m:recurrent_spectral_norms(200)
+  local want = math.max(sn[1].norm, sn[2].norm)
+  local got = c.values[#c.values]
+  print(string.format("recurrent_norm: last %.6f, layers max %.6f", got, want))
+  T.ok(string.format("last recurrent_norm %.6f within 2%% below the layers' max %.6f", got, want),
+    got <= want * (1 + 1e-9) and got >= 0.98 * want)
+  local again = fit({ every = 2 })
+  T.eq("recurrent_norm deterministic", again.diagnostics.recurrent_norm.values, c.values)
+  local mlp = gg.nn.mlp { 2, 3, 1 }
+  local mlp_h = gg.train { model = mlp, data = gg.data.from_tensors(gg.tensor(4, 2), gg.tensor(4, 1)),
+    loss = "mse", optimizer = gg.optim.sgd(mlp, { lr = 0.1 }), diagnostics = {} }
+  T.ok("no recurrent layers: no recurrent_norm curve", mlp_h.diagnostics.recurrent_norm == nil)
+end
+
 -- ---- the docs example (docs/lua-api.md, "Recurrent networks") ----
 
 do
