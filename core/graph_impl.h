@@ -26,7 +26,8 @@ typedef struct gg_gnode {
     /* param nodes */
     size_t p_off;              /* offset in the flat parameter buffer */
     int owner;                 /* the layer node that created and initialises it, or -1 */
-    int role;                  /* 0 weight, 1 bias (layer-owned params) */
+    int role;                  /* 0 weight, 1 bias (layer-owned params); an RNN's 0..3:
+                                * W_ih, W_hh, b_ih, b_hh */
     /* layers with buffers (BatchNorm running statistics) */
     size_t b_off, b_n;         /* offset and count in the flat buffer array */
     /* const nodes */
