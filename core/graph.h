@@ -72,6 +72,8 @@ typedef enum gg_layer_kind {
     GG_LAYER_LOSS,       /* a built-in loss of (pred, target) as a scalar node (loss.h) */
     GG_LAYER_EMBEDDING = 23, /* nn.Embedding: ids (B, ...) as floats -> (B, ..., out); inputs
                               * ids, W (in = num_embeddings, out = embedding_dim) */
+    GG_LAYER_RNN = 25        /* RNN/LSTM/GRU layer over (B, L, in) -> (B, L, out); inputs x, W_ih,
+                              * W_hh, b_ih, b_hh (rnn.h) */
 } gg_layer_kind;
 
 #define GG_LAYER_KIND_COUNT 26
@@ -144,6 +146,8 @@ typedef struct gg_layer_cfg {
                               * the layer has one) as existing param nodes of the shapes the
                               * layer would create; their creators initialise them (weight
                               * tying, or torch's registration order) (0) */
+    int rnn_mode;            /* GG_LAYER_RNN: a gg_rnn_mode (rnn.h); in = input_size, out =
+                              * hidden_size, bias */
 } gg_layer_cfg;
 
 typedef struct gg_graph gg_graph;

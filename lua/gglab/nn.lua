@@ -538,5 +538,6 @@ end
 -- Register every constructor in gg.nn (lua/gglab/init.lua wires linear, relu, sigmoid, tanh
 -- and mlp itself; the others are registered here when this module loads).
 for k, v in pairs(M) do gg.nn[k] = v end
+require "gglab.recurrent"  -- gg.nn.rnn, gg.nn.lstm, gg.nn.gru
 
 return M
