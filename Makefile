@@ -205,7 +205,7 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
 # Benches over the core library (the others in tests/bench are standalone programs).
-$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv $(BUILD)/bench/bench_attn: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
+$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
@@ -220,20 +220,31 @@ bench-libtorch:
 	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
 	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch; \
 	else echo "gglab: libtorch-dev not installed: the bench has no libtorch column"; fi
-$(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch $(BUILD)/bench/bench_seq_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
+$(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch $(BUILD)/bench/bench_seq_libtorch $(BUILD)/bench/bench_rnn_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
 	@mkdir -p $(@D)
 	$(say) CXX $@
 	$(Q)$(CXX) -std=c++17 -O2 -w -I$(LIBTORCH_INC) $< -o $@ -ltorch -ltorch_cpu -lc10
 
-# The transformer step (tests/bench/bench_attn.c) beside its libtorch peer, one thread each
-# (OPENBLAS_CORETYPE as platform.md says for CPUs OpenBLAS 0.3.21 does not know).
+# make bench-attn: the transformer step (tests/bench/bench_attn.c, tests/bench/SEQ.md) beside
+# its libtorch peer, one core; the peer with OpenBLAS's own kernel choice and with
+# OPENBLAS_CORETYPE=SKYLAKEX (platform.md: the AVX-512 kernels it may not pick itself).
 .PHONY: bench-attn
-bench-attn: $(BUILD)/bench/bench_attn
-	@$(BUILD)/bench/bench_attn
+bench-attn: $(BUILD)/bench/bench_attn bench-deps
+	@taskset -c 0 $(BUILD)/bench/bench_attn
 	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
 	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_seq_libtorch && \
-	  OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_seq_libtorch; \
+	  taskset -c 0 env OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_seq_libtorch && \
+	  taskset -c 0 env OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX $(BUILD)/bench/bench_seq_libtorch | \
+	  sed 's/^libtorch/libtorch-skylakex/'; \
 	else echo "gglab: libtorch-dev not installed: no libtorch column"; fi
+
+# make bench-rnn: the LSTM step (tests/bench/bench_rnn.c) beside libtorch's, one core, one run.
+.PHONY: bench-rnn
+bench-rnn: $(BUILD)/bench/bench_rnn bench-deps
+	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then $(MAKE) --no-print-directory $(BUILD)/bench/bench_rnn_libtorch; fi
+	@peer=; [ -x $(BUILD)/bench/bench_rnn_libtorch ] && \
+	  peer="env OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX OMP_NUM_THREADS=1 $(BUILD)/bench/bench_rnn_libtorch"; \
+	  taskset -c 0 $(BUILD)/bench/bench_rnn 7 "$$peer"
 
 bench-docs:
 	@test -f $(BUILD)/bench/bench.csv || { echo "make bench-docs needs a make bench run first"; exit 1; }

@@ -10,6 +10,7 @@
 #include "clip.h"
 #include "eval.h"
 #include "mem.h"
+#include "rnn.h"
 
 /* First power-iteration vector: a fixed stream, so estimates are reproducible. */
 #define START_SEED 0x5eed5eedULL
@@ -20,6 +21,16 @@ typedef struct tensor_info {
     size_t n;    /* elements */
     long lin;    /* the Linear layer (0-based) whose W this is, or -1 */
 } tensor_info;
+
+/* One recurrent layer's W_hh (rows G*H, cols H) and its power-iteration vector. */
+typedef struct rnn_info {
+    size_t off, rows, cols;
+    double *v;   /* cols: kept between records as the warm start */
+} rnn_info;
+
+/* Power-iteration steps of the recurrent norm: from the fixed start, then warm. */
+#define RNN_ITERS_COLD 20
+#define RNN_ITERS_WARM 3
 
 /* One Linear layer's weight matrix W (out, in). */
 typedef struct lin_info {
@@ -57,6 +68,11 @@ struct gg_diag {
     size_t *rows;
     float *y;
     size_t nrows, rows_cap, y_cap;
+    /* recurrent layers (W_hh spectral norms) */
+    size_t nrnn;
+    rnn_info *rnn;
+    double *rnn_mem;      /* the vectors, then rows + cols doubles of scratch */
+    int rnn_warm;         /* the vectors hold the last record's */
     /* records */
     gg_diag_record *recs;
     float *rec_floats;    /* 3 * nlin + 2 * nattn per record */
@@ -114,6 +130,62 @@ static void act_bounds(gg_act a, float *hi, float *lo)
     *lo = y[1];
 }
 
+/* Whether parameter tensor k is a recurrent layer's W_hh. */
+static int is_whh(const gg_model *m, size_t k)
+{
+    int role;
+    int owner = gg_model_tensor_owner(m, k, &role);
+    return owner >= 0 && role == 1 && gg_graph_cfg(gg_model_graph(m), owner)->kind == GG_LAYER_RNN;
+}
+
+/* The recurrent layers' W_hh and their vectors. */
+static gg_status rnn_setup(gg_diag *d, const gg_model *m, gg_err *err)
+{
+    size_t nv = 0, wide = 0;
+    for (size_t k = 0; k < d->nt; k++)
+        if (is_whh(m, k)) {
+            size_t off, rows, cols;
+            gg_model_tensor_info(m, k, &off, &rows, &cols);
+            d->nrnn++;
+            nv += cols;
+            wide = rows + cols > wide ? rows + cols : wide;
+        }
+    if (!d->nrnn)
+        return GG_OK;
+    d->rnn = gg_calloc(d->nrnn, sizeof *d->rnn);
+    d->rnn_mem = gg_malloc(nv + wide, sizeof *d->rnn_mem);
+    if (!d->rnn || !d->rnn_mem)
+        return gg_err_set(err, GG_ENOMEM, "out of memory for diagnostics of %zu recurrent layers",
+                          d->nrnn);
+    for (size_t k = 0, j = 0, at = 0; k < d->nt; k++)
+        if (is_whh(m, k)) {
+            rnn_info *ri = &d->rnn[j++];
+            gg_model_tensor_info(m, k, &ri->off, &ri->rows, &ri->cols);
+            ri->v = d->rnn_mem + at;
+            at += ri->cols;
+        }
+    return GG_OK;
+}
+
+/* Largest spectral norm of the recurrent layers' W_hh at parameters w (NaN: none, or a
+ * non-finite weight, after which the next record starts cold again). */
+static float recurrent_norm(gg_diag *d, const float *w)
+{
+    if (!d->nrnn)
+        return NAN;
+    double *scr = d->rnn[d->nrnn - 1].v + d->rnn[d->nrnn - 1].cols;
+    double best = 0.0;
+    for (size_t j = 0; j < d->nrnn; j++) {
+        const rnn_info *ri = &d->rnn[j];
+        double s = gg_rnn_power_iteration(w + ri->off, ri->rows, ri->cols,
+                                          d->rnn_warm ? RNN_ITERS_WARM : RNN_ITERS_COLD, ri->v,
+                                          !d->rnn_warm, scr);
+        best = s > best || s != s ? s : best;
+    }
+    d->rnn_warm = isfinite(best);
+    return (float)best;
+}
+
 gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, gg_err *err)
 {
     *out = NULL;
@@ -162,6 +234,10 @@ gg_status gg_diag_new(gg_diag **out, const gg_model *m, const gg_diag_cfg *cfg, 
         }
     act_bounds(GG_ACT_SIGMOID, &d->sig_hi, &d->sig_lo);
     act_bounds(GG_ACT_TANH, &d->tanh_hi, &d->tanh_lo);
+    if ((st = rnn_setup(d, m, err))) {
+        gg_diag_free(d);
+        return st;
+    }
     *out = d;
     return GG_OK;
 }
@@ -180,6 +256,8 @@ void gg_diag_free(gg_diag *d)
     gg_free(d->ps);
     gg_free(d->x);
     gg_free(d->bufsave);
+    gg_free(d->rnn);
+    gg_free(d->rnn_mem);
     gg_free(d->rows);
     gg_free(d->y);
     gg_free(d->recs);
@@ -237,6 +315,7 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
 {
     d->nrec = 0;
     d->active = 0;
+    d->rnn_warm = 0;
     d->correct = d->total = 0.0;
     d->classify = gg_loss_is_classification(cfg->loss.kind);
     // Steps t+1 .. t+nsteps hold at most this many multiples of every and of sharpness_every.
@@ -512,6 +591,7 @@ void gg_diag_after_step(gg_diag *d, gg_model *m, const gg_optim *o, const gg_dat
     r->nonfinite = d->grad_nonfinite || any_nonfinite(w, d->np) ? 1.0f : 0.0f;
     const double lr = gg_optim_precond(o, d->P);
     r->eff_lr = mean_step(d->P, d->np, lr);
+    r->recurrent_norm = recurrent_norm(d, w);
     const size_t K = d->cfg.sharpness_every;
     if (K && r->step % (long)K == 0) {
         r->has_sharpness = 1;

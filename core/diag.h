@@ -66,6 +66,9 @@ typedef struct gg_diag_record {
     float zero_grad_frac;      /* share of gradient entries (all parameters) exactly 0 */
     float nonfinite;           /* 1 if a gradient (pre-clip) or a weight (after the step) is
                                 * NaN or +-inf, else 0 */
+    float recurrent_norm;      /* max over recurrent layers of the spectral norm of W_hh after
+                                * the step (rnn.h; power iteration warm-started from the last
+                                * record's vector); NaN without recurrent layers */
     int has_sharpness;         /* 1 on sharpness steps */
     gg_sharpness sharpness;
     const float *layer_grad_norm;    /* per Linear layer (model order): ||dL/dW||, pre-clip */

@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "norm.h"
 #include "ops.h"
+#include "rnn.h"
 
 /* ---- buffers ---- */
 
@@ -637,6 +638,33 @@ static void dropout_backward(gg_model *m, int i, size_t B)
     finish_dx(m, i, 0, cnt);
 }
 
+/* ---- recurrent layers (rnn.h): inputs x, W_ih, W_hh [, b_ih, b_hh] ---- */
+
+static gg_rnn_shape rnn_shape(const gg_model *m, int i)
+{
+    const gg_gnode *n = node(m, i);
+    return (gg_rnn_shape){(gg_rnn_mode)n->cfg.rnn_mode, n->cfg.in, n->cfg.out, n->shape.dim[1]};
+}
+
+static void rnn_forward(gg_model *m, int i, size_t B)
+{
+    const gg_rnn_shape s = rnn_shape(m, i);
+    const int bias = node(m, i)->cfg.bias;
+    gg_rnn_forward(m->isa, m->mn[i].y, m->mn[i].aux, in_y(m, i, 0), in_y(m, i, 1), in_y(m, i, 2),
+                   bias ? in_y(m, i, 3) : NULL, bias ? in_y(m, i, 4) : NULL, m->scratch, &s, B);
+}
+
+static void rnn_backward(gg_model *m, int i, size_t B)
+{
+    const gg_rnn_shape s = rnn_shape(m, i);
+    const int bias = node(m, i)->cfg.bias;
+    gg_rnn_backward(m->isa, dx_target(m, i, 0), in_dy(m, i, 1), in_dy(m, i, 2),
+                    bias ? in_dy(m, i, 3) : NULL, bias ? in_dy(m, i, 4) : NULL, m->mn[i].dy,
+                    in_y(m, i, 0), m->mn[i].y, m->mn[i].aux, in_y(m, i, 1), in_y(m, i, 2),
+                    m->scratch, &s, B);
+    finish_dx(m, i, 0, B * s.len * s.in);
+}
+
 /* ---- dispatch ---- */
 
 size_t gg_exec_aux(const gg_model *m, int i, size_t B)
@@ -653,6 +681,10 @@ size_t gg_exec_aux(const gg_model *m, int i, size_t B)
         return count(m, i, B);
     case GG_LAYER_ATTENTION:
         return gg_attention_exec_aux(m, i, B);
+    case GG_LAYER_RNN: {
+        const gg_rnn_shape s = rnn_shape(m, i);
+        return gg_rnn_aux(&s, B);
+    }
     default:
         return 0;
     }
@@ -691,6 +723,10 @@ size_t gg_exec_scratch(const gg_model *m, int i, size_t B)
     }
     case GG_LAYER_ATTENTION:
         return gg_attention_exec_scratch(m, i);
+    case GG_LAYER_RNN: {
+        const gg_rnn_shape s = rnn_shape(m, i);
+        return gg_rnn_scratch(&s, B);
+    }
     default:
         return 0;
     }
@@ -724,6 +760,7 @@ int gg_exec_supported(const gg_gnode *n)
     case GG_LAYER_LOSS:
     case GG_LAYER_ATTENTION:
     case GG_LAYER_EMBEDDING:
+    case GG_LAYER_RNN:
         return 1;
     default:
         return 0;
@@ -754,6 +791,7 @@ void gg_exec_forward(gg_model *m, int i, size_t B)
     case GG_LAYER_DROPOUT: dropout_forward(m, i, B); break;
     case GG_LAYER_ATTENTION: gg_attention_exec_forward(m, i, B); break;
     case GG_LAYER_EMBEDDING: embedding_forward(m, i, B); break;
+    case GG_LAYER_RNN: rnn_forward(m, i, B); break;
     default: GG_ASSERT(!"forward of an unsupported kind"); break;
     }
 }
@@ -782,6 +820,7 @@ void gg_exec_backward(gg_model *m, int i, size_t B)
     case GG_LAYER_DROPOUT: dropout_backward(m, i, B); break;
     case GG_LAYER_ATTENTION: gg_attention_exec_backward(m, i, B); break;
     case GG_LAYER_EMBEDDING: embedding_backward(m, i, B); break;
+    case GG_LAYER_RNN: rnn_backward(m, i, B); break;
     default: GG_ASSERT(!"backward of an unsupported kind"); break;
     }
 }

@@ -26,6 +26,7 @@
 #include "ops.h"     /* primitive N-D ops: broadcasting, reductions, matmul, layout */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
+#include "rnn.h"     /* recurrent layers: RNN, LSTM, GRU */
 #include "sched.h"   /* learning-rate schedulers */
 #include "seqdata.h" /* token datasets: modular arithmetic, sequence tasks, text */
 #include "status.h"  /* gg_status, gg_err */

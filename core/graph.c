@@ -11,6 +11,7 @@
 #include "loss.h"
 #include "mem.h"
 #include "ops.h"
+#include "rnn.h"
 
 /* ---- shapes ---- */
 
@@ -90,6 +91,8 @@ const char *gg_layer_name(const gg_layer_cfg *c)
         return (unsigned)c->op < 5 ? red[c->op] : "?";
     case GG_LAYER_LOSS:
         return gg_loss_name((gg_loss_kind)c->loss) ? gg_loss_name((gg_loss_kind)c->loss) : "loss";
+    case GG_LAYER_RNN:
+        return gg_rnn_module_name((gg_rnn_mode)c->rnn_mode);
     default:
         return gg_layer_kind_name(c->kind);
     }
@@ -900,10 +903,12 @@ static void arity(gg_layer_kind kind, int *lo, int *hi)
     }
 }
 
-/* The parameters a layer creates: shapes of weight and bias (ndim 0: none). */
-static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w, gg_shape *b)
+/* The parameters a layer creates in PyTorch's order (ndim 0: none): weight and bias in
+ * w = ps[0] and b = ps[1]; an RNN's four in ps[0..3]. */
+static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape ps[4])
 {
-    w->ndim = b->ndim = 0;
+    gg_shape *w = &ps[0], *b = &ps[1];
+    w->ndim = b->ndim = ps[2].ndim = ps[3].ndim = 0;
     switch (c->kind) {
     case GG_LAYER_LINEAR:
         *w = (gg_shape){.ndim = 2, .dim = {c->out, c->in}};
@@ -934,30 +939,38 @@ static void layer_params(const gg_layer_cfg *c, const gg_shape *xs, gg_shape *w,
             *b = c->shape;
         }
         break;
+    case GG_LAYER_RNN:
+        gg_rnn_param_shapes(c, ps);
+        break;
     default:
         break;
     }
 }
 
-/* The `given` inputs after the data input must be param nodes of shapes ws (then bs). */
-static gg_status check_given(const gg_graph *g, const int *inputs, int nin, int given,
-                             const gg_shape *ws, const gg_shape *bs, const char *pre, gg_err *err)
+/* The `given` inputs after the data input must be param nodes of the layer's parameter
+ * shapes ps (those with ndim > 0, in order). */
+static gg_status check_given(const gg_graph *g, const gg_layer_cfg *c, const int *inputs, int nin,
+                             int given, const gg_shape ps[4], const char *pre, gg_err *err)
 {
     if (nin != 1 + given)
         return gg_err_set(err, GG_EINVAL, "%s with shared parameters takes its input and %d "
                           "parameter%s, got %d inputs", pre, given, given > 1 ? "s" : "", nin);
-    for (int r = 0; r < given; r++) {
-        const gg_gnode *p = &g->nodes[inputs[1 + r]];
-        const gg_shape *want = r == 0 && ws->ndim ? ws : bs;
-        const char *what = want == ws ? "weight" : "bias";
-        char a[96], b[96];
-        shape_str(want, 0, a, sizeof a);
+    for (int r = 0, j = 0; r < 4; r++) {
+        if (ps[r].ndim == 0)
+            continue;
+        const gg_gnode *p = &g->nodes[inputs[1 + j++]];
+        char what[32], a[96], b[96];
+        if (c->kind == GG_LAYER_RNN || r > 1)
+            snprintf(what, sizeof what, "parameter %d", j);
+        else
+            snprintf(what, sizeof what, "%s", r ? "bias" : "weight");
+        shape_str(&ps[r], 0, a, sizeof a);
         if (p->cfg.kind != GG_LAYER_PARAM)
             return gg_err_set(err, GG_EINVAL, "%s: the given %s must be a parameter, got a %s output",
                               pre, what, gg_layer_name(&p->cfg));
-        int same = p->shape.ndim == want->ndim;
-        for (int i = 0; same && i < want->ndim; i++)
-            same = p->shape.dim[i] == want->dim[i];
+        int same = p->shape.ndim == ps[r].ndim;
+        for (int i = 0; same && i < ps[r].ndim; i++)
+            same = p->shape.dim[i] == ps[r].dim[i];
         shape_str(&p->shape, 0, b, sizeof b);
         if (!same)
             return gg_err_set(err, GG_ESHAPE, "%s: the given %s has shape %s, the layer needs %s",
@@ -987,15 +1000,16 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
             return gg_err_set(err, GG_EINVAL, "%s input %d is not a node of this graph", k.pre, i + 1);
     // Given parameters ride after the data input: count them off before the arity check.
     int given = 0;
-    gg_shape ws, bs;
+    gg_shape ps[4];
     if (c.shared_params) {
         if (nin < 1)
             return gg_err_set(err, GG_EINVAL, "%s takes %d..%d inputs, got %d", k.pre, lo, hi, nin);
-        layer_params(&c, &g->nodes[inputs[0]].shape, &ws, &bs);
-        given = (ws.ndim > 0) + (bs.ndim > 0);
+        layer_params(&c, &g->nodes[inputs[0]].shape, ps);
+        for (int r = 0; r < 4; r++)
+            given += ps[r].ndim > 0;
         if (!given)
             return gg_err_set(err, GG_EINVAL, "%s has no parameters to share", k.pre);
-        gg_status st0 = check_given(g, inputs, nin, given, &ws, &bs, k.pre, err);
+        gg_status st0 = check_given(g, &c, inputs, nin, given, ps, k.pre, err);
         if (st0)
             return st0;
         nin -= given;
@@ -1032,6 +1046,10 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
         k.batched = 1;
         break;
     case GG_LAYER_EMBEDDING: st = infer_embedding(&k, err); break;
+    case GG_LAYER_RNN:
+        st = gg_rnn_infer(&c, &k.x[0]->shape, k.x[0]->batched, &k.s, k.pre, err);
+        k.batched = 1;
+        break;
     default: st = gg_err_set(err, GG_EINVAL, "%s is not supported", k.pre); break;
     }
     if (st)
@@ -1045,13 +1063,12 @@ gg_status gg_graph_layer(gg_graph *g, const gg_layer_cfg *cfg, const int *inputs
     const size_t n0 = g->n, np0 = g->nparams;
     int nparams = given;
     if (!given)
-        layer_params(&c, &k.x[0]->shape, &ws, &bs);
-    for (int r = 0; r < 2 && !given; r++) {
-        const gg_shape *ps = r ? &bs : &ws;
-        if (ps->ndim == 0)
+        layer_params(&c, &k.x[0]->shape, ps);
+    for (int r = 0; r < 4 && !given; r++) {
+        if (ps[r].ndim == 0)
             continue;
         int pn = 0;
-        if ((st = add_param(g, ps, NULL, !c.frozen, &pn, err))) {
+        if ((st = add_param(g, &ps[r], NULL, !c.frozen, &pn, err))) {
             g->n = n0;  // drop the params this layer added
             g->nparams = np0;
             return st;

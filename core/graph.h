@@ -75,7 +75,8 @@ typedef enum gg_layer_kind {
     GG_LAYER_ATTENTION = 24, /* scaled-dot-product attention (attention.h); inputs q, k, v
                               * (or one packed (B, L, 3E) with attn_packed), then the masks
                               * attn_masks names */
-    GG_LAYER_RNN = 25        /* (reserved: branch rnn) */
+    GG_LAYER_RNN = 25        /* RNN/LSTM/GRU layer over (B, L, in) -> (B, L, out); inputs x, W_ih,
+                              * W_hh, b_ih, b_hh (rnn.h) */
 } gg_layer_kind;
 
 #define GG_LAYER_KIND_COUNT 26
@@ -154,6 +155,8 @@ typedef struct gg_layer_cfg {
     int attn_masks;          /* attention: GG_ATTN_KEY_PADDING | GG_ATTN_MASK, the optional
                               * inputs after q, k, v in that order (0); dropout is cfg.p
                               * (0), the scale cfg.scalar (NaN: 1/sqrt(head dim)) */
+    int rnn_mode;            /* GG_LAYER_RNN: a gg_rnn_mode (rnn.h); in = input_size, out =
+                              * hidden_size, bias */
 } gg_layer_cfg;
 
 /* GG_LAYER_ATTENTION's optional inputs: a key padding mask (B, Lk), nonzero = ignore that

@@ -26,7 +26,8 @@ typedef struct gg_gnode {
     /* param nodes */
     size_t p_off;              /* offset in the flat parameter buffer */
     int owner;                 /* the layer node that created and initialises it, or -1 */
-    int role;                  /* 0 weight, 1 bias (layer-owned params) */
+    int role;                  /* 0 weight, 1 bias (layer-owned params); an RNN's 0..3:
+                                * W_ih, W_hh, b_ih, b_hh */
     /* layers with buffers (BatchNorm running statistics) */
     size_t b_off, b_n;         /* offset and count in the flat buffer array */
     /* const nodes */
@@ -134,5 +135,8 @@ size_t gg_attention_exec_aux(const gg_model *m, int i, size_t B);
 size_t gg_attention_exec_scratch(const gg_model *m, int i);
 void gg_attention_exec_forward(gg_model *m, int i, size_t B);
 void gg_attention_exec_backward(gg_model *m, int i, size_t B);
+
+/* Initialise the parameters RNN node i owns (rnn.c): torch's uniform, or `all` when given. */
+void gg_rnn_init_node(gg_model *m, int i, const gg_init *all, gg_rng *rng);
 
 #endif

@@ -22,6 +22,7 @@
 #include "graph_impl.h"
 #include "linear.h"
 #include "mem.h"
+#include "rnn.h"
 #include "tensor.h"
 
 /* ---- the sequential constructors (the former MLP API) ---- */
@@ -450,6 +451,8 @@ void gg_model_init(gg_model *m, const gg_init *all, gg_rng *rng)
             if (w->owner == (int)i)
                 gg_embedding_init(m->params + w->p_off, nd->cfg.in, nd->cfg.out,
                                   all ? all : &nd->cfg.init, nd->cfg.padding_idx, rng);
+        } else if (nd->cfg.kind == GG_LAYER_RNN) {
+            gg_rnn_init_node(m, (int)i, all, rng);
         } else if (nd->cfg.kind == GG_LAYER_PARAM && nd->owner < 0) {
             size_t fi, fo;
             fans(&nd->shape, &fi, &fo);
@@ -533,7 +536,7 @@ gg_layer_cfg gg_model_layer_cfg(const gg_model *m, size_t i)
     const gg_gnode *n = &m->g->nodes[m->layer_node[i]];
     gg_layer_cfg c = n->cfg;
     if (c.kind != GG_LAYER_LINEAR && c.kind != GG_LAYER_CONV && c.kind != GG_LAYER_BATCHNORM &&
-        c.kind != GG_LAYER_GROUPNORM) {
+        c.kind != GG_LAYER_GROUPNORM && c.kind != GG_LAYER_RNN) {
         c.in = m->g->nodes[n->in[0]].numel;  // widths as the sequential API reported them
         c.out = n->numel;
     }

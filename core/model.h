@@ -212,7 +212,8 @@ int gg_model_tensor_node(const gg_model *m, size_t k);
 int gg_model_tensor_trainable(const gg_model *m, size_t k);
 
 /* The layer node that owns parameter tensor k (-1 for a free parameter of a custom layer)
- * and, in *role, 0 for its weight (or gamma) and 1 for its bias (or beta). */
+ * and, in *role, 0 for its weight (or gamma) and 1 for its bias (or beta); a recurrent
+ * layer's are 0..3: weight_ih, weight_hh, bias_ih, bias_hh. */
 int gg_model_tensor_owner(const gg_model *m, size_t k, int *role);
 
 /* Number of trainable parameter floats (frozen tensors excluded). */

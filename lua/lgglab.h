@@ -73,6 +73,8 @@ gg_tensor *lg_tensor_push(lua_State *L, size_t rows, size_t cols, const char *fn
 gg_tensor *lg_tensor_check(lua_State *L, int idx);
 
 lg_model *lg_model_check(lua_State *L, int idx);  /* open model or error */
+/* model:recurrent_spectral_norms([iters]) (lrnn.c). */
+int lg_model_recurrent_spectral_norms(lua_State *L);
 /* Push a new, empty (NULL) model userdata with its metatable; returns its payload. */
 lg_model *lg_model_push(lua_State *L);
 /* An init option at idx: a name or {name, options...} (lgraph.c). */

@@ -275,7 +275,7 @@ static const char *const spec_kinds =
     "linear, relu, sigmoid, tanh, leaky_relu, gelu, elu, silu, softplus, identity, "
     "batchnorm1d, dropout, conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, "
     "adaptive_avgpool1d, adaptive_avgpool2d, batchnorm2d, layernorm, groupnorm, dropout1d, "
-    "dropout2d, softmax, log_softmax, flatten, reshape, embedding";
+    "dropout2d, softmax, log_softmax, flatten, reshape, embedding, rnn, lstm, gru";
 
 static const char *const red_ops[] = {"sum", "mean", "max", "min", "logsumexp", NULL};
 
@@ -555,6 +555,22 @@ static void parse_spec(lua_State *L, int idx, const char *fname, gg_layer_cfg *s
             s->padding_idx = opt_long(L, idx, fname, "padding_idx", 0);
         parse_frozen(L, idx, fname, s);
         parse_init(L, idx, fname, lg_opt_string(L, idx, fname, "init", "default"), &s->init);
+    } else if (!strcmp(k, "rnn") || !strcmp(k, "lstm") || !strcmp(k, "gru")) {
+        // One recurrent layer (core/rnn.h); gg.nn.rnn/lstm/gru (lua/gglab/recurrent.lua) stack them.
+        static const char *const nonlins[] = {"tanh", "relu", NULL};
+        lg_opts_check(L, idx, fname, KEYS("input_size", "hidden_size", "nonlinearity", "bias", "requires_grad"));
+        *s = gg_layer_defaults_of(GG_LAYER_RNN);
+        s->in = (size_t)spec_size(L, idx, fname, "input_size");
+        s->out = (size_t)spec_size(L, idx, fname, "hidden_size");
+        s->rnn_mode = k[0] == 'l' ? GG_RNN_LSTM : k[0] == 'g' ? GG_RNN_GRU : GG_RNN_TANH;
+        if (k[0] == 'r')
+            s->rnn_mode = lg_opt_enum(L, idx, fname, "nonlinearity", "tanh", nonlins) ? GG_RNN_RELU : GG_RNN_TANH;
+        else if (lua_getfield(L, idx, "nonlinearity") != LUA_TNIL)
+            luaL_error(L, "%s: nonlinearity applies to rnn only, not %s", fname, k);
+        else
+            lua_pop(L, 1);
+        s->bias = lg_opt_bool(L, idx, fname, "bias", 1);
+        parse_frozen(L, idx, fname, s);
     } else if (!strcmp(k, "loss")) {
         lg_opts_check(L, idx, fname, KEYS("loss"));
         *s = gg_layer_defaults_of(GG_LAYER_LOSS);

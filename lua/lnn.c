@@ -378,6 +378,22 @@ static void push_spec(lua_State *L, const gg_layer_cfg *s)
     case GG_LAYER_DROPOUT:
         set_number(L, "p", s->p);
         break;
+    case GG_LAYER_RNN:  // one recurrent layer, as the "rnn"/"lstm"/"gru" spec kinds take it
+        lua_pushinteger(L, (lua_Integer)s->in);
+        lua_setfield(L, -2, "input_size");
+        lua_pushinteger(L, (lua_Integer)s->out);
+        lua_setfield(L, -2, "hidden_size");
+        lua_pushboolean(L, s->bias);
+        lua_setfield(L, -2, "bias");
+        if (s->rnn_mode == GG_RNN_TANH || s->rnn_mode == GG_RNN_RELU) {
+            lua_pushstring(L, s->rnn_mode == GG_RNN_RELU ? "relu" : "tanh");
+            lua_setfield(L, -2, "nonlinearity");
+        }
+        if (s->frozen) {
+            lua_pushboolean(L, 0);
+            lua_setfield(L, -2, "requires_grad");
+        }
+        break;
     case GG_LAYER_ACT:
         if (s->act == GG_ACT_LEAKY_RELU)
             set_number(L, "negative_slope", (double)s->ap.alpha);
@@ -470,6 +486,11 @@ static int model_tostring(lua_State *L)
             snprintf(num, sizeof num, "groupnorm(%d, %d)", (int)s.groups, (int)s.in);
             luaL_addstring(&b, num);
             break;
+        case GG_LAYER_RNN:
+            snprintf(num, sizeof num, "%s(%d->%d)", gg_rnn_mode_name((gg_rnn_mode)s.rnn_mode),
+                     (int)s.in, (int)s.out);
+            luaL_addstring(&b, num);
+            break;
         case GG_LAYER_VIEW:
             snprintf(num, sizeof num, "view(%d)", (int)s.out);
             luaL_addstring(&b, num);
@@ -526,6 +547,7 @@ static const luaL_Reg model_methods[] = {
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
     {"parameter_shapes", model_parameter_shapes},
+    {"recurrent_spectral_norms", lg_model_recurrent_spectral_norms},
     {NULL, NULL},
 };
 

@@ -539,5 +539,6 @@ end
 -- and mlp itself; the others are registered here when this module loads).
 for k, v in pairs(M) do gg.nn[k] = v end
 require "gglab.transformer"  -- attention, transformer layers, gpt (register into gg.nn, gg.op)
+require "gglab.recurrent"  -- gg.nn.rnn, gg.nn.lstm, gg.nn.gru
 
 return M
