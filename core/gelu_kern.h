@@ -12,7 +12,7 @@
 
 GK_INLINE vd SFX(splat)(double a)
 {
-    vd v;
+    vd v = {0};
     for (int i = 0; i < VW; i++)
         v[i] = a;
     return v;
