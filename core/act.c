@@ -1,20 +1,20 @@
 /* core/act.c — activations (see act.h). Formulas match PyTorch 1.13's CPU kernels
  * (aten/src/ATen/native/cpu/Activation.cpp); relu, leaky_relu, sigmoid and tanh keep
- * PyTorch's float operations, the others evaluate in double and round once. */
+ * PyTorch's float operations, the others evaluate in double and round once (gelu in
+ * core/gelu.c, eight lanes at a time). */
 #include "act.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "detmath.h"
+#include "gelu.h"
 #include "simd.h"
 
 static const char *const names[GG_ACT_COUNT] = {
     "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "gelu_tanh", "elu", "silu", "softplus",
     "identity"};
 
-static const double SQRT1_2 = 0.70710678118654752440;      /* 1/sqrt(2) */
-static const double INV_SQRT_2PI = 0.39894228040143267794; /* 1/sqrt(2 pi) */
 static const double SQRT_2_OVER_PI = 0.79788456080286535588;
 static const double GELU_KAPPA = 0.044715;
 
@@ -98,14 +98,6 @@ static void sigmoid2(double z, double *s, double *sm)
 
 /* ---- forward ---- */
 
-static float gelu(float x)
-{
-    // x Phi(x) with Phi(x) = erfc(-x/sqrt 2)/2: accurate in both tails (torch computes
-    // 1 + erf(x/sqrt 2) in float, which loses the left tail; differences are < 1e-7 abs).
-    double xd = (double)x;
-    return (float)(0.5 * xd * gg_erfc(-xd * SQRT1_2));
-}
-
 static float gelu_tanh(float x)
 {
     // 0.5 x (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3).
@@ -143,8 +135,9 @@ void gg_act_forward(gg_act a, const gg_act_param *p, float *y, const float *x, s
             y[i] = x[i] > 0.0f ? x[i] : x[i] * q.alpha;
         break;
     case GG_ACT_GELU:
-        for (size_t i = 0; i < n; i++)
-            y[i] = gelu(x[i]);
+        // x Phi(x) accurate in both tails (torch computes 1 + erf(x/sqrt 2) in float, which
+        // loses the left tail); core/gelu.c, the same bits on every path.
+        gg_gelu_forward(gg_isa_best(), y, x, n);
         break;
     case GG_ACT_GELU_TANH:
         for (size_t i = 0; i < n; i++)
@@ -191,12 +184,6 @@ static void relu_backward(float *restrict dx, const float *restrict dy, const fl
         dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-/* d/dx of x Phi(x) = Phi(x) + x phi(x) (torch GeluBackward, approximate='none'). */
-static double gelu_grad(double x)
-{
-    return 0.5 * gg_erfc(-x * SQRT1_2) + x * INV_SQRT_2PI * gg_exp(-0.5 * x * x);
-}
-
 /* d/dx of 0.5 x (1 + tanh u): 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u', with
  * 0.5 (1 + tanh u) = s = sigmoid(2u) and 1 - tanh^2 u = 4 s (1 - s). */
 static double gelu_tanh_grad(double x)
@@ -236,8 +223,8 @@ void gg_act_backward(gg_act a, const gg_act_param *p, float *dx, const float *dy
                 dx[i] = y[i] > 0.0f ? dy[i] : dy[i] * q.alpha;
         break;
     case GG_ACT_GELU:
-        for (size_t i = 0; i < n; i++)
-            dx[i] = (float)((double)dy[i] * gelu_grad((double)x[i]));
+        // Phi(x) + x phi(x) (torch GeluBackward, approximate='none'), core/gelu.c.
+        gg_gelu_backward(gg_isa_best(), dx, dy, x, n);
         break;
     case GG_ACT_GELU_TANH:
         for (size_t i = 0; i < n; i++)

@@ -17,7 +17,7 @@ typedef enum gg_act {
     GG_ACT_SIGMOID,    /* 1/(1+e^-x); backward y(1-y) */
     GG_ACT_TANH,       /* tanh x; backward 1-y^2 */
     GG_ACT_LEAKY_RELU, /* x > 0 ? x : x*alpha (negative_slope, default 0.01) */
-    GG_ACT_GELU,       /* exact x*Phi(x) = x/2 * erfc(-x/sqrt 2) (approximate='none') */
+    GG_ACT_GELU,       /* exact x*Phi(x) = x/2 * erfc(-x/sqrt 2) (approximate='none'), gelu.h */
     GG_ACT_GELU_TANH,  /* x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (approximate='tanh') */
     GG_ACT_ELU,        /* x > 0 ? x : alpha*(e^x - 1) (alpha default 1) */
     GG_ACT_SILU,       /* x*sigmoid(x) */

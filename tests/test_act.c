@@ -2,13 +2,19 @@
  * (libm is fine here: it is the reference, not the code under test), finite-difference and
  * analytic checks of every backward kernel (difference quotients in double over the
  * float32 forward), the input/output contract of backward (gg_act_needs_input), the
- * overwrite/aliasing contract, parameters, and name parsing. */
+ * overwrite/aliasing contract, parameters, and name parsing; the exact GELU's vector code
+ * (core/gelu.c): every instruction-set path and every split of the array bit for bit
+ * against the portable one, and accuracy against the double formula it replaced. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "act.h"
 #include "check.h"
+#include "detmath.h"
+#include "gelu.h"
+#include "isa.h"
 #include "rng.h"
 
 static const double PI = 3.14159265358979323846;
@@ -337,11 +343,249 @@ static void test_names(void)
     CHECK("negative value has no name", gg_act_name((gg_act)-1) == NULL);
 }
 
+
+/* ---- the exact GELU (core/gelu.c) ---- */
+
+/* The implementation core/gelu.c replaced, one element at a time in double with detmath's
+ * erfc and exp: the reference for accuracy. */
+static float gelu_ref(float x)
+{
+    double xd = (double)x;
+    return (float)(0.5 * xd * gg_erfc(-xd * 0.70710678118654752440));
+}
+
+static float gelu_grad_ref(float dy, float x)
+{
+    double xd = (double)x;
+    double g = 0.5 * gg_erfc(-xd * 0.70710678118654752440) +
+               xd * 0.39894228040143267794 * gg_exp(-0.5 * xd * xd);
+    return (float)((double)dy * g);
+}
+
+static uint32_t fbits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float bitsf(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Distance in units in the last place (floats ordered by value; -0 and +0 are one point). */
+static long ulps(float a, float b)
+{
+    int64_t ia = fbits(a) & 0x7fffffffu, ib = fbits(b) & 0x7fffffffu;
+    if (signbit(a))
+        ia = -ia;
+    if (signbit(b))
+        ib = -ib;
+    return (long)(ia > ib ? ia - ib : ib - ia);
+}
+
+/* Inputs: every 4093rd float bit pattern (1.05M: every sign, binade, subnormals, NaNs),
+ * listed specials and edges, 400k points on [-10, 10] and 100k on +-[10, 1e4]. */
+enum { GN = (int)((1ULL << 32) / 4093) + 1 + 64 + 400000 + 100000 };
+
+static const float gelu_specials[] = {
+    0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1e-30f, -1e-30f, 0x1p-149f, -0x1p-149f,
+    0x1.fffffcp-127f, -0x1.fffffcp-127f, 0x1p-126f, -0x1p-126f, 0x1p-26f, -0x1p-26f,
+    0x1.fffffep-27f, -0x1.fffffep-27f, 0x1.000002p-26f, -0x1.000002p-26f, 27.0f, -27.0f,
+    0x1.b00002p4f, -0x1.b00002p4f, 0x1.affffep4f, -0x1.affffep4f, -0x1.34d4eep+5f,
+    -0x1.34d4ecp+5f, -0x1.34d4f0p+5f, -14.0f, -14.5f, -15.0f, -0.7518f, 3.4028235e38f,
+    -3.4028235e38f, 1e4f, -1e4f, 1.0f, -1.0f, 0.5f, -0.5f, 2.0f, -2.0f, 5.0f, -5.0f, 10.0f,
+    -10.0f, 1e-7f, -1e-7f};
+
+static float *gelu_inputs(size_t *n)
+{
+    static float x[GN];
+    size_t k = 0;
+    for (uint64_t u = 0; u < (1ULL << 32); u += 4093)
+        x[k++] = bitsf((uint32_t)u);
+    for (size_t i = 0; i < sizeof gelu_specials / sizeof gelu_specials[0]; i++)
+        x[k++] = gelu_specials[i];
+    x[k++] = bitsf(0x7f800001u);  // a signalling NaN
+    x[k++] = bitsf(0xffc12345u);  // a negative NaN with a payload
+    for (int i = 0; i < 400000; i++)
+        x[k++] = (float)(-10.0 + 20.0 * (double)i / 400000.0);
+    for (int i = 0; i < 100000; i++) {
+        double m = pow(10.0, 1.0 + 3.0 * (double)(i / 2) / 50000.0);
+        x[k++] = (float)(i % 2 ? -m : m);
+    }
+    *n = k;
+    return x;
+}
+
+/* dy for the backward: normal values, with zeros, infinities and NaNs sprinkled in. */
+static float *gelu_dys(size_t n)
+{
+    static float d[GN];
+    gg_rng r;
+    gg_rng_seed(&r, 18);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = (float)gg_rng_normal(&r);
+        if (i % 997 == 0)
+            d[i] = i % 4 == 0 ? 0.0f : i % 4 == 1 ? INFINITY : i % 4 == 2 ? -INFINITY : NAN;
+    }
+    return d;
+}
+
+static void test_gelu_paths(void)
+{
+    static float y0[GN], y1[GN], d0[GN], d1[GN];
+    size_t n;
+    const float *x = gelu_inputs(&n), *dy = gelu_dys(n);
+    gg_gelu_forward(GG_ISA_GENERIC, y0, x, n);
+    gg_gelu_backward(GG_ISA_GENERIC, d0, dy, x, n);
+    char name[160];
+    int tested = 0;
+    for (int k = 0; k < GG_ISA_COUNT; k++) {
+        gg_isa isa = (gg_isa)k;
+        if (!gg_isa_supported(isa))
+            continue;
+        tested++;
+        gg_gelu_forward(isa, y1, x, n);
+        gg_gelu_backward(isa, d1, dy, x, n);
+        long bf = 0, bb = 0;
+        for (size_t i = 0; i < n; i++) {
+            bf += fbits(y1[i]) != fbits(y0[i]);
+            bb += fbits(d1[i]) != fbits(d0[i]);
+        }
+        snprintf(name, sizeof name, "gelu forward, %s path: the portable path's bits (%zu values)",
+                 gg_isa_name(isa), n);
+        CHECK_EQ(name, bf, 0);
+        snprintf(name, sizeof name, "gelu backward, %s path: the portable path's bits", gg_isa_name(isa));
+        CHECK_EQ(name, bb, 0);
+        // Any split of the array: chunks of 1..19 elements (tails of every length).
+        long cf = 0, cb = 0;
+        for (size_t i = 0, c = 1; i < n; i += c, c = c % 19 + 1) {
+            size_t m = n - i < c ? n - i : c;
+            float yc[19], dc[19];
+            gg_gelu_forward(isa, yc, x + i, m);
+            gg_gelu_backward(isa, dc, dy + i, x + i, m);
+            for (size_t j = 0; j < m; j++) {
+                cf += fbits(yc[j]) != fbits(y0[i + j]);
+                cb += fbits(dc[j]) != fbits(d0[i + j]);
+            }
+        }
+        snprintf(name, sizeof name, "gelu forward, %s path: chunks of 1..19 = the whole array",
+                 gg_isa_name(isa));
+        CHECK_EQ(name, cf, 0);
+        snprintf(name, sizeof name, "gelu backward, %s path: chunks of 1..19 = the whole array",
+                 gg_isa_name(isa));
+        CHECK_EQ(name, cb, 0);
+        // In place (y = x, dx = dy).
+        memcpy(y1, x, n * sizeof *x);
+        gg_gelu_forward(isa, y1, y1, n);
+        memcpy(d1, dy, n * sizeof *dy);
+        gg_gelu_backward(isa, d1, d1, x, n);
+        snprintf(name, sizeof name, "gelu, %s path: in place = out of place", gg_isa_name(isa));
+        CHECK(name, memcmp(y1, y0, n * sizeof *y0) == 0 && memcmp(d1, d0, n * sizeof *d0) == 0);
+    }
+    printf("gelu: %d instruction-set path(s) compared\n", tested);
+    // gg_act_forward/backward run one of the paths.
+    gg_act_forward(GG_ACT_GELU, NULL, y1, x, n);
+    gg_act_backward(GG_ACT_GELU, NULL, d1, dy, x, y1, n);
+    CHECK("gg_act_forward/backward(gelu) = the portable path, bit for bit",
+          memcmp(y1, y0, n * sizeof *y0) == 0 && memcmp(d1, d0, n * sizeof *d0) == 0);
+}
+
+static void test_gelu_accuracy(void)
+{
+    size_t n;
+    const float *x = gelu_inputs(&n);
+    static float y[GN], d[GN], ones[GN];
+    for (size_t i = 0; i < n; i++)
+        ones[i] = 1.0f;
+    gg_gelu_forward(GG_ISA_GENERIC, y, x, n);
+    gg_gelu_backward(GG_ISA_GENERIC, d, ones, x, n);
+    long worst_f = 0, worst_b = 0, diff_f = 0, diff_b = 0, nan_f = 0, nan_b = 0, zsign = 0;
+    double worst_rel_b = 0.0, worst_abs_tail = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float rf = gelu_ref(x[i]), rb = gelu_grad_ref(1.0f, x[i]);
+        if (isnan(rf) || isnan(y[i])) {
+            nan_f += !(isnan(rf) && isnan(y[i]));
+        } else {
+            long u = ulps(y[i], rf);
+            worst_f = u > worst_f ? u : worst_f;
+            diff_f += u != 0;
+            zsign += rf == 0.0f && signbit(rf) != signbit(y[i]);
+            if (x[i] < -3.0f)
+                worst_abs_tail = fmax(worst_abs_tail, fabs((double)y[i] - (double)rf));
+        }
+        if (isnan(rb) || isnan(d[i])) {
+            nan_b += !(isnan(rb) && isnan(d[i]));
+        } else {
+            long u = ulps(d[i], rb);
+            diff_b += u != 0;
+            zsign += rb == 0.0f && signbit(rb) != signbit(d[i]);
+            double rel = fabs((double)d[i] - (double)rb) / fabs((double)rb);
+            if (u > 2 && !(rel <= 1e-6))
+                printf("gelu backward: x = %a: %a, the double formula %a\n", (double)x[i],
+                       (double)d[i], (double)rb);
+            worst_b = u > worst_b ? u : worst_b;
+            if (rb != 0.0f)
+                worst_rel_b = fmax(worst_rel_b, rel);
+        }
+    }
+    printf("gelu vs the double formula over %zu values: forward %ld differ (max %ld ulp), "
+           "backward %ld differ (max %ld ulp, %.3g relative); left tail max abs %.3g\n",
+           n, diff_f, worst_f, diff_b, worst_b, worst_rel_b, worst_abs_tail);
+    CHECK_EQ("gelu forward: NaN exactly where the double formula gives NaN", nan_f, 0);
+    CHECK_EQ("gelu backward: NaN exactly where the double formula gives NaN", nan_b, 0);
+    CHECK_NEAR("gelu forward within 1 ulp of the double formula", (double)worst_f, 0.0, 1.0);
+    CHECK_NEAR("gelu backward within 2 ulp of the double formula", (double)worst_b, 0.0, 2.0);
+    CHECK_NEAR("gelu forward: left tail (x < -3) within 1e-7 absolute", worst_abs_tail, 0.0, 1e-7);
+    CHECK_EQ("gelu: zeros have the double formula's sign", zsign, 0);
+    CHECK("gelu forward: under 0.1% of the values move by an ulp", diff_f * 1000 < (long)n);
+    // NaN and infinity exactly as the double formula gave them on x86-64: forward +inf is
+    // +inf, -inf the default NaN, a NaN its sign flipped; backward at +-inf the default
+    // NaN, at a NaN that NaN; a NaN dy passes through where x is finite; +0 gradient below
+    // -38.604 (e^(-x^2/2) underflowed), so dy = inf there gives NaN.
+    const float sx[] = {INFINITY, -INFINITY, bitsf(0x7fc00001u), bitsf(0xffc00002u),
+                        bitsf(0x7f800003u), 1.0f, -50.0f, -20.0f, -50.0f, -0x1.34d4ecp+5f,
+                        -0x1.34d4eep+5f, INFINITY, bitsf(0x7fc00001u)};
+    const float sd[] = {2.0f, 2.0f, 2.0f, 2.0f, 2.0f, bitsf(0x7fc00005u), INFINITY, INFINITY,
+                        bitsf(0xffc00005u), 1.0f, 1.0f, bitsf(0x7fc00005u), bitsf(0x7fc00006u)};
+    const uint32_t want_y[] = {0x7f800000u, 0xffc00000u, 0xffc00001u, 0x7fc00002u, 0xffc00003u,
+                               0x3f57625fu, 0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u,
+                               0x80000000u, 0x7f800000u, 0xffc00001u};
+    const uint32_t want_d[] = {0xffc00000u, 0xffc00000u, 0x7fc00001u, 0xffc00002u, 0x7fc00003u,
+                               0x7fc00005u, 0xffc00000u, 0xff800000u, 0xffc00005u, 0x80000000u,
+                               0x00000000u, 0xffc00000u, 0x7fc00001u};
+    enum { NS = sizeof sx / sizeof sx[0] };
+    for (int k = 0; k < GG_ISA_COUNT; k++) {
+        if (!gg_isa_supported((gg_isa)k))
+            continue;
+        float sy[NS], sdx[NS];
+        gg_gelu_forward((gg_isa)k, sy, sx, NS);
+        gg_gelu_backward((gg_isa)k, sdx, sd, sx, NS);
+        int ok = 1;
+        for (int i = 0; i < NS; i++) {
+            if (fbits(sy[i]) != want_y[i] || fbits(sdx[i]) != want_d[i])
+                printf("gelu special %d (x %08x, dy %08x): y %08x want %08x, dx %08x want %08x\n",
+                       i, fbits(sx[i]), fbits(sd[i]), fbits(sy[i]), want_y[i], fbits(sdx[i]),
+                       want_d[i]);
+            ok &= fbits(sy[i]) == want_y[i] && fbits(sdx[i]) == want_d[i];
+        }
+        char name[128];
+        snprintf(name, sizeof name, "gelu, %s path: NaN, inf and zero signs as before, bit for bit",
+                 gg_isa_name((gg_isa)k));
+        CHECK(name, ok);
+    }
+}
+
 int main(void)
 {
     test_values();
     test_backward_fd();
     test_contract();
     test_names();
+    test_gelu_paths();
+    test_gelu_accuracy();
     return CHECK_DONE();
 }
