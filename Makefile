@@ -170,7 +170,8 @@ sanitize: test-deps $(SAN)/tests-all
 	@SANITIZE=1 sh tests/run.sh $(SAN)
 
 # make bench (docs/performance.md): gglab, PyTorch and libtorch side by side in one run;
-# build/bench/bench.csv and a table of issue 11's targets. make bench-docs then copies
+# build/bench/bench.csv and a table of issue 11's targets, the CNN steps and the
+# sequence-model steps (tests/bench/SEQ.md). make bench-docs then copies
 # the CSV to docs/bench.csv and redraws docs/performance.svg from it. bench-deps installs
 # OpenBLAS (as root; a loud note otherwise): Debian's torch runs on libblas.so.3, which is
 # the slow reference BLAS without it (platform.md). BENCH_BASE=<commit> (default in
