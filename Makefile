@@ -170,14 +170,15 @@ sanitize: test-deps $(SAN)/tests-all
 	@SANITIZE=1 sh tests/run.sh $(SAN)
 
 # make bench (docs/performance.md): gglab, PyTorch and libtorch side by side in one run;
-# build/bench/bench.csv and a table of issue 11's targets. make bench-docs then copies
+# build/bench/bench.csv and a table of issue 11's targets, the CNN steps and the
+# sequence-model steps (tests/bench/SEQ.md). make bench-docs then copies
 # the CSV to docs/bench.csv and redraws docs/performance.svg from it. bench-deps installs
 # OpenBLAS (as root; a loud note otherwise): Debian's torch runs on libblas.so.3, which is
 # the slow reference BLAS without it (platform.md). BENCH_BASE=<commit> (default in
 # tests/bench/run.sh; empty: none) builds that commit's bench_step too, for old-vs-new MLP
 # figures in the same run.
 BENCH_BINS := $(BUILD)/tests/bench_step $(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_peak \
-              $(BUILD)/bench/peak_rss
+              $(BUILD)/bench/peak_rss $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn
 BENCH_PKGS := libopenblas0-serial
 LIBTORCH_INC := /usr/include/torch/csrc/api/include
 bench: all $(BENCH_BINS) bench-libtorch bench-deps
@@ -218,33 +219,22 @@ $(BUILD)/bench/%: tests/bench/%.c Makefile
 .PHONY: bench-libtorch bench-docs bench-deps
 bench-libtorch:
 	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
-	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch; \
+	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch \
+	    $(BUILD)/bench/bench_seq_libtorch $(BUILD)/bench/bench_rnn_libtorch; \
 	else echo "gglab: libtorch-dev not installed: the bench has no libtorch column"; fi
 $(BUILD)/bench/bench_libtorch $(BUILD)/bench/bench_cnn_libtorch $(BUILD)/bench/bench_seq_libtorch $(BUILD)/bench/bench_rnn_libtorch: $(BUILD)/bench/%: tests/bench/%.cpp Makefile
 	@mkdir -p $(@D)
 	$(say) CXX $@
 	$(Q)$(CXX) -std=c++17 -O2 -w -I$(LIBTORCH_INC) $< -o $@ -ltorch -ltorch_cpu -lc10
 
-# make bench-attn: the transformer step (tests/bench/bench_attn.c, tests/bench/SEQ.md) beside
-# its libtorch peer, one core; the peer with OpenBLAS's own kernel choice and with
-# OPENBLAS_CORETYPE=SKYLAKEX (platform.md: the AVX-512 kernels it may not pick itself).
-.PHONY: bench-attn
-bench-attn: $(BUILD)/bench/bench_attn bench-deps
-	@taskset -c 0 $(BUILD)/bench/bench_attn
-	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then \
-	  $(MAKE) --no-print-directory $(BUILD)/bench/bench_seq_libtorch && \
-	  taskset -c 0 env OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_seq_libtorch && \
-	  taskset -c 0 env OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX $(BUILD)/bench/bench_seq_libtorch | \
-	  sed 's/^libtorch/libtorch-skylakex/'; \
-	else echo "gglab: libtorch-dev not installed: no libtorch column"; fi
-
-# make bench-rnn: the LSTM step (tests/bench/bench_rnn.c) beside libtorch's, one core, one run.
-.PHONY: bench-rnn
-bench-rnn: $(BUILD)/bench/bench_rnn bench-deps
-	@if [ -f $(LIBTORCH_INC)/torch/torch.h ]; then $(MAKE) --no-print-directory $(BUILD)/bench/bench_rnn_libtorch; fi
-	@peer=; [ -x $(BUILD)/bench/bench_rnn_libtorch ] && \
-	  peer="env OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX OMP_NUM_THREADS=1 $(BUILD)/bench/bench_rnn_libtorch"; \
-	  taskset -c 0 $(BUILD)/bench/bench_rnn 7 "$$peer"
+# make bench-seq: only make bench's sequence-model rows (the transformer and the LSTM steps,
+# tests/bench/SEQ.md), interleaved with their libtorch peers in BENCH_ROUNDS rounds, with the
+# peak and the same table and peer environment (tests/bench/run.sh); writes
+# build/bench/bench-seq.csv. bench-attn and bench-rnn: the transformer or the LSTM alone.
+.PHONY: bench-seq bench-attn bench-rnn
+bench-seq bench-attn bench-rnn: $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn $(BUILD)/bench/bench_peak \
+                           bench-libtorch bench-deps
+	@sh tests/bench/run.sh $(BUILD) $(@:bench-%=%)
 
 bench-docs:
 	@test -f $(BUILD)/bench/bench.csv || { echo "make bench-docs needs a make bench run first"; exit 1; }

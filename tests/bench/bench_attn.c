@@ -1,6 +1,7 @@
 /* tests/bench/bench_attn.c — microseconds per training step of a small GPT-style transformer
- * through the graph API (not part of make test; make bench-attn runs it beside its libtorch
- * peer, tests/bench/bench_seq_libtorch.cpp, which builds the same model and loop).
+ * through the graph API (not part of make test; make bench, make bench-seq and make
+ * bench-attn run it interleaved with its libtorch peer, tests/bench/bench_seq_libtorch.cpp,
+ * which builds the same model and loop: tests/bench/run.sh, tests/bench/SEQ.md).
  *
  * Workload: vocab 65, context 64, batch 16, d_model 64, 4 heads, dim_feedforward 256, 2
  * Pre-LN causal blocks (x + attn(LN(x)); x + W2 gelu(W1 LN(x))), a final LayerNorm and a
@@ -18,7 +19,7 @@
  * Usage: bench_attn [reps [relu|gelu|kernel]] (default 7, both variants; kernel: the kernel
  * alone, ten times, for profiling). Output per variant <name>
  * (gpt2l_relu, gpt2l_gelu):
- *   gglab <name> model: params P, linear+attention MACs/sample M, FLOP/step F
+ *   gglab <name> model: params P, buffers U, linear+attention MACs/sample M, FLOP/step F
  *   gglab <name> bs16 adam: min X us/step, median Y us/step, Z GFLOP/s, isa <isa>
  *   gglab <name> bs16 adam cpu: min X us/step, median Y us/step
  *   gglab <name> phases: forward X us, loss Y us, backward Z us, adam W us (one step)
@@ -241,8 +242,8 @@ static void bench(size_t reps, const char *name)
     if (gg_model_reserve(m, BATCH, &err))
         die("gg_model_reserve", &err);
     const double flops = 3.0 * 2.0 * BATCH * macs();
-    printf("gglab %s model: params %zu, linear+attention MACs/sample %.0f, FLOP/step %.0f\n", name,
-           gg_model_nparams(m), macs(), flops);
+    printf("gglab %s model: params %zu, buffers %zu, linear+attention MACs/sample %.0f, FLOP/step %.0f\n",
+           name, gg_model_nparams(m), gg_model_nbuffers(m), macs(), flops);
     gg_adam_cfg cfg = gg_adam_defaults();
     cfg.lr = 1e-3;
     gg_optim *o;

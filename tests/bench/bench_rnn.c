@@ -1,6 +1,7 @@
 /* tests/bench/bench_rnn.c — microseconds per LSTM training step through the graph API, the
  * recurrent layer alone (forward, backward), and the same step in libtorch when its peer
- * binary is given (make bench-rnn runs both, side by side).
+ * binary is given (make bench, make bench-seq and make bench-rnn run the two separately,
+ * interleaved: tests/bench/run.sh).
  *
  * Workload (the same in tests/bench/bench_rnn_libtorch.cpp): x (16, 32, 32) batch-first,
  * LSTM(input 32, hidden 128, one layer), the last hidden state -> Linear(128, 10) ->
@@ -9,10 +10,10 @@
  * standard normal inputs and uniform labels, generated once, walked batch by batch; every
  * rep restarts from the same parameters with a reset optimizer; one warm-up rep.
  * FLOP/step counts the matrix products: forward 2 B L 4H (I + H) + 2 B H 10, backward twice
- * that; GFLOP/s at the min.
+ * that (MACs/sample: L 4H (I + H) + 10 H); GFLOP/s at the min.
  *
  * Usage: bench_rnn [reps [libtorch_binary]]   (default 7 reps). Output:
- *   gglab lstm model: params P, FLOP/step F
+ *   gglab lstm model: params P, buffers U, lstm+linear MACs/sample M, FLOP/step F
  *   gglab lstm bs16 sgd: min X us/step, median Y us/step, Z GFLOP/s, isa <isa>
  *   gglab lstm bs16 sgd cpu: min X us/step, median Y us/step   (the process's CPU time)
  *   gglab lstm layer: fwd X us, bwd Y us (gg_rnn_forward / gg_rnn_backward alone, best)
@@ -215,8 +216,10 @@ int main(int argc, char **argv)
         return 2;
     }
     gg_model *m = build();
-    const double flops = 3.0 * (2.0 * B * L * 4 * H * (double)(I + H) + 2.0 * B * H * K);
-    printf("gglab lstm model: params %zu, FLOP/step %.0f\n", gg_model_nparams(m), flops);
+    const double macs = (double)L * 4 * H * (I + H) + (double)H * K;
+    const double flops = 3.0 * 2.0 * B * macs;
+    printf("gglab lstm model: params %zu, buffers %zu, lstm+linear MACs/sample %.0f, FLOP/step %.0f\n",
+           gg_model_nparams(m), gg_model_nbuffers(m), macs, flops);
     gg_err err;
     gg_sgd_cfg cfg = gg_sgd_defaults();
     cfg.lr = 0.01;

@@ -4,11 +4,12 @@
 // 0.01. One step: zero_grad, forward, loss, backward, SGD step, on fresh batches walked
 // sequentially through a pool; every rep restarts from the same parameters with a new
 // optimizer; one warm-up rep. Prints
-//   libtorch lstm model: params P, FLOP/step F
+//   libtorch lstm model: params P, buffers U, lstm+linear MACs/sample M, FLOP/step F
 //   libtorch lstm bs16 sgd: min X us/step, median Y us/step
 //   libtorch lstm bs16 sgd cpu: min X us/step, median Y us/step  (the process's CPU time)
 // Usage: bench_rnn_libtorch [reps] (default 7). Run it with OPENBLAS_NUM_THREADS=1 and, on
-// AVX-512 machines, OPENBLAS_CORETYPE=SKYLAKEX (make bench-rnn does; platform.md).
+// AVX-512 machines, OPENBLAS_CORETYPE (tests/bench/run.sh sets both as for the other peers:
+// COOPERLAKE, or SKYLAKEX without AVX512-BF16; platform.md).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -72,13 +73,17 @@ int main(int argc, char **argv)
     torch::manual_seed(1);
     Net model;
     std::vector<torch::Tensor> init_p;
-    int64_t nparams = 0;
+    int64_t nparams = 0, nbuffers = 0;
     for (auto &p : model->parameters()) {
         init_p.push_back(p.detach().clone());
         nparams += p.numel();
     }
-    const double flops = 3.0 * (2.0 * B * L * 4 * H * (double)(I + H) + 2.0 * B * H * K);
-    std::printf("libtorch lstm model: params %lld, FLOP/step %.0f\n", (long long)nparams, flops);
+    for (auto &b : model->buffers())
+        nbuffers += b.numel();
+    const int64_t macs = L * 4 * H * (I + H) + H * K;
+    const double flops = 3.0 * 2.0 * B * (double)macs;
+    std::printf("libtorch lstm model: params %lld, buffers %lld, lstm+linear MACs/sample %lld, FLOP/step %.0f\n",
+                (long long)nparams, (long long)nbuffers, (long long)macs, flops);
     std::vector<double> t, c;
     for (int r = 0; r <= reps; r++) {
         {

@@ -10,11 +10,13 @@
 // (B, T, E). Fresh batches walked through a pool; each rep restarts from the same
 // parameters with a new optimizer; one warm-up rep.
 // Prints per variant
-//   libtorch <name> model: params P
+//   libtorch <name> model: params P, buffers U, linear+attention MACs/sample M, FLOP/step F
+// (M by bench_attn.c's formula: the Linear layers and the two attention products)
 //   libtorch <name> bs16 adam: min X us/step, median Y us/step
 //   libtorch <name> bs16 adam cpu: min X us/step, median Y us/step
 // Usage: bench_seq_libtorch [reps [relu|gelu]] (default 7, both). Run with
-// OPENBLAS_NUM_THREADS=1 (and OPENBLAS_CORETYPE on CPUs OpenBLAS does not know: platform.md).
+// OPENBLAS_NUM_THREADS=1 (and OPENBLAS_CORETYPE on CPUs OpenBLAS does not know: platform.md;
+// tests/bench/run.sh sets both, as for the other peers).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -123,12 +125,16 @@ static void bench(bool gelu, int reps)
     torch::manual_seed(1);
     Gpt model(gelu);
     std::vector<torch::Tensor> init_p;
-    int64_t nparams = 0;
+    int64_t nparams = 0, nbuffers = 0;
     for (auto &p : model->parameters()) {
         init_p.push_back(p.detach().clone());
         nparams += p.numel();
     }
-    std::printf("libtorch %s model: params %lld\n", name, (long long)nparams);
+    for (auto &b : model->buffers())
+        nbuffers += b.numel();
+    const int64_t macs = T * (NL * (D * 3 * D + D * D + 2 * D * FF) + D * V) + NL * 2 * T * T * D;
+    std::printf("libtorch %s model: params %lld, buffers %lld, linear+attention MACs/sample %lld, FLOP/step %lld\n",
+                name, (long long)nparams, (long long)nbuffers, (long long)macs, (long long)(3 * 2 * B * macs));
     std::vector<double> t, c;
     double loss_sum = 0.0;
     for (int r = 0; r <= reps; r++) {

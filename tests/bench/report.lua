@@ -1,8 +1,10 @@
--- tests/bench/report.lua RAW CSV — make bench's summary: parses the raw lines the benches
--- printed (RAW), writes bench.csv (CSV) and prints the table of issue 11's targets, each
--- with the peers measured in the same run. A missed target prints MISS; it is not an
--- error (a benchmark is a measurement); a missing gglab figure is, and so is a CNN whose
--- parameter count differs between gglab and a peer (not the same model).
+-- tests/bench/report.lua RAW CSV [SECTION] — make bench's summary: parses the raw lines the
+-- benches printed (RAW), writes bench.csv (CSV) and prints the table of issue 11's targets
+-- and of the CNN and sequence-model steps, each with the peers measured in the same run. A
+-- missed target prints MISS; it is not an error (a benchmark is a measurement); a missing
+-- gglab figure is, and so is a CNN or sequence model whose parameter count differs between
+-- gglab and a peer (not the same model). SECTION (run.sh's; default all): seq, attn or rnn
+-- expects and prints only those sequence-model rows.
 --
 -- A step workload measured in several rounds (run.sh's interleaving) becomes one
 -- row: min = the least of the rounds' mins, median = the median of their medians.
@@ -17,9 +19,12 @@
 -- CPU time, which leaves out the time other processes held the core on a loaded machine;
 -- the table prints a CPU-time line and verdict under each step). Conv layers are rows
 -- "conv:<model>.<layer>" (min = forward + backward of that layer alone, us/call) and
--- "convsum:<model>" (the sum over the model's conv layers, us/step).
-local raw_path, csv_path = arg[1], arg[2]
-assert(raw_path and csv_path, "usage: report.lua RAW CSV")
+-- "convsum:<model>" (the sum over the model's conv layers, us/step). The sequence-model
+-- steps are rows gpt2l_relu, gpt2l_gelu (the transformer) and lstm, like the CNN steps.
+local raw_path, csv_path, section = arg[1], arg[2], arg[3] or "all"
+assert(raw_path and csv_path, "usage: report.lua RAW CSV [all|seq|attn|rnn]")
+assert(({ all = 1, seq = 1, attn = 1, rnn = 1 })[section], "report.lua: SECTION must be all, seq, attn or rnn")
+local all = section == "all"
 
 local SIZES = {
   mlp_10_50_100_2 = { 10, 50, 100, 2 }, linear_10_2 = { 10, 2 },
@@ -27,6 +32,7 @@ local SIZES = {
 }
 
 local rows, peaks, models, base_desc = {}, {}, {}, nil
+local phases, seq_alone = {}, {}  -- the transformer's phases (one rep), kernels timed alone
 local function add(r) rows[#rows + 1] = r end
 local steps = {}  -- impl .. " " .. workload .. " " .. batch -> row (rounds merged)
 
@@ -54,7 +60,7 @@ for line in io.lines(raw_path) do
     end
   end
   local mimpl, mname, np, nb, macs, fl = line:match(
-    "^(%S+) (%S+) model: params (%d+), buffers (%d+), conv%+linear MACs/sample (%d+), FLOP/step (%d+)")
+    "^(%S+) (%S+) model: params (%d+), buffers (%d+), %S+ MACs/sample (%d+), FLOP/step (%d+)")
   if mimpl then
     models[mimpl .. " " .. mname] = { params = tonumber(np), buffers = tonumber(nb), macs = tonumber(macs),
       flop = tonumber(fl) }
@@ -71,6 +77,29 @@ for line in io.lines(raw_path) do
   if sm then
     add { workload = "convsum:" .. sm, impl = "gglab", min = tonumber(st), median = tonumber(st), unit = "us/step",
       gflops = tonumber(sg), model = sm }
+  end
+  -- bench_attn: one rep's phases (the round with the least total is kept), the attention
+  -- kernel alone; bench_rnn: the LSTM layer alone (each the least over the rounds)
+  local pn, pf, pl, pb, pa = line:match(
+    "^gglab (%S+) phases: forward ([%d.]+) us, loss ([%d.]+) us, backward ([%d.]+) us, adam ([%d.]+) us")
+  if pn then
+    local p = { tonumber(pf), tonumber(pl), tonumber(pb), tonumber(pa) }
+    local function total(q) return q[1] + q[2] + q[3] + q[4] end
+    if not phases[pn] or total(p) < total(phases[pn]) then phases[pn] = p end
+  end
+  local kf, kb = line:match("^gglab attention kernel: ([%d.]+) us forward, ([%d.]+) us backward")
+  if not kf then
+    kf, kb = line:match("^gglab lstm layer: fwd ([%d.]+) us, bwd ([%d.]+) us")
+    if kf then kf = "lstm " .. kf end
+  else
+    kf = "attention " .. kf
+  end
+  if kf then
+    local which, f = kf:match("(%a+) (.*)")
+    local o = seq_alone[which]
+    if not o or tonumber(f) + tonumber(kb) < o.fwd + o.bwd then
+      seq_alone[which] = { fwd = tonumber(f), bwd = tonumber(kb) }
+    end
   end
   local bd = line:match("^base: (.*)")
   if bd then base_desc = bd end
@@ -173,7 +202,7 @@ end
 
 out(string.format("%-34s %14s %14s %14s %14s  %-30s %s", "workload (min; median)", "gglab", "PyTorch", "libtorch",
   "ratios", "target", ""))
-local STEPS = {
+local STEPS = not all and {} or {
   { "mlp_10_50_100_2", "seed MLP step", 6, function(g, t, l) return t and t.min / g.min >= 50 and l and l.min / g.min >= 25 end,
     "<= 6 us, >= 50x torch, >= 25x libtorch" },
   { "linear_10_2", "Linear 10-2 step", 0.3, nil, "<= 0.3 us" },
@@ -218,7 +247,7 @@ for _, w in ipairs(STEPS) do
 end
 
 -- CNN steps (CNN.md), the peers interleaved with gglab
-local CNN = {
+local CNN = not all and {} or {
   { "lenet", "lenet step 1x8x8 bs64", 1.5 },
   { "resnet", "resnet step 3x32x32 bs32", 1.5 },
 }
@@ -276,6 +305,61 @@ for _, r in ipairs(rows) do
       r.batch, r.count), r.fwd, r.bwd, r.gflops, r.pct_peak and string.format("%.0f%%", r.pct_peak) or "-"))
   end
 end
+-- sequence-model steps (SEQ.md), the libtorch peer interleaved with gglab (A B B A)
+local SEQ = {}
+if section ~= "rnn" then
+  SEQ[#SEQ + 1] = { "gpt2l_relu", "transformer step (gpt2l_relu)", 1.5, "attention" }
+  SEQ[#SEQ + 1] = { "gpt2l_gelu", "transformer step (gpt2l_gelu)", 1.5, "attention" }
+end
+if section ~= "attn" then SEQ[#SEQ + 1] = { "lstm", "lstm step", 1.5, "lstm" } end
+for _, w in ipairs(SEQ) do
+  local g, t, l = get(w[1], "gglab"), get(w[1], "torch"), get(w[1], "libtorch")
+  if not g then
+    missing = missing + 1
+    out(string.format("%-34s %14s", w[2], "MISSING"))
+  else
+    local function f(x) return x and string.format("%.2f", x.min * 1e-3) or "-" end
+    out(string.format("%-34s %7.2f;%6.2f %14s %14s %6s %6s  %-30s %s", w[2] .. " (ms)", g.min * 1e-3, g.median * 1e-3,
+      f(t), f(l), ratio(t and t.min, g.min), ratio(l and l.min, g.min), string.format(">= %.1fx libtorch", w[3]),
+      verdict(l ~= nil and l.min / g.min >= w[3])))
+    out(string.format("%-34s %14s %14s %14s", "", g.gflops and string.format("%.1f GFLOP/s%s", g.gflops,
+      g.pct_peak and string.format(", %.0f%% of peak", g.pct_peak) or "") or "? GFLOP/s",
+      t and string.format("%.1f GFLOP/s", t.gflops or 0) or "", l and string.format("%.1f GFLOP/s", l.gflops or 0) or ""))
+    cpu_line(g, t, l, 1e-3, w[3])
+    local gm = models["gglab " .. w[1]]
+    local desc = {}
+    for _, impl in ipairs { "gglab", "torch", "libtorch" } do
+      local m = models[impl .. " " .. w[1]]
+      if m then
+        desc[#desc + 1] = string.format("%s %d+%d", impl, m.params, m.buffers)
+        if gm and (m.params ~= gm.params or m.buffers ~= gm.buffers or m.flop ~= gm.flop) then
+          missing = missing + 1
+          desc[#desc + 1] = "MISMATCH"
+        end
+      end
+    end
+    if not gm then
+      missing = missing + 1
+      desc[#desc + 1] = "gglab's model line MISSING"
+    end
+    out(string.format("%-34s %s; %d rounds; min;median over the rounds", "  params+buffers", table.concat(desc, ", "),
+      g.rounds))
+    local step = g.cpu_min or g.min
+    local p = phases[w[1]]
+    if p then
+      out(string.format("%-34s forward %.2f, loss %.2f, backward %.2f, Adam %.2f ms (one rep's mean step, wall)",
+        "  phases", p[1] * 1e-3, p[2] * 1e-3, p[3] * 1e-3, p[4] * 1e-3))
+    end
+    local a = seq_alone[w[4]]
+    if a and w[4] == "attention" then
+      out(string.format("%-34s %.0f us forward, %.0f us backward per layer; 2 layers: %.0f%% of gglab's step (CPU time)",
+        "  attention kernel alone", a.fwd, a.bwd, 100 * 2 * (a.fwd + a.bwd) / step))
+    elseif a then
+      out(string.format("%-34s %.0f us forward, %.0f us backward (CPU time; dy on every step, hot caches)",
+        "  lstm layer alone", a.fwd, a.bwd))
+    end
+  end
+end
 local j1, j2 = get("sweep_seed100", "gglab", "j1"), get("sweep_seed100", "gglab", "j2")
 local ens, tl, ll = get("sweep_seed100", "torch_ensemble"), get("sweep_seed100", "torch", "loop"),
   get("sweep_seed100", "libtorch")
@@ -292,7 +376,7 @@ if j1 then
     local r = get("sweep_seed100", "gglab", v)
     if r then out(string.format("%-34s %7.1f;%6.1f", "  variant " .. v .. " (ms)", r.min * 1e3, r.median * 1e3)) end
   end
-else
+elseif all then
   missing = missing + 1
 end
 if j1 and j2 then

@@ -1,24 +1,41 @@
 #!/bin/sh
-# tests/bench/run.sh BUILD_DIR — make bench (docs/performance.md): times gglab and, when
-# installed, PyTorch (Python, OpenBLAS, one thread) and libtorch C++ on issue 11's
-# workloads (MLP steps, the 100-run sweep) and the CNN steps (lenet, resnet: CNN.md) in this
-# one invocation, so every ratio compares figures taken side by side.
+# tests/bench/run.sh BUILD_DIR [SECTION] — make bench (docs/performance.md): times gglab and,
+# when installed, PyTorch (Python, OpenBLAS, one thread) and libtorch C++ on issue 11's
+# workloads (MLP steps, the 100-run sweep), the CNN steps (lenet, resnet: CNN.md) and the
+# sequence-model steps (a 2-layer transformer and an LSTM: SEQ.md) in this one invocation,
+# so every ratio compares figures taken side by side.
+# SECTION (default all): seq, attn or rnn runs only the peak and the sequence-model steps
+# (all of them, the transformer or the LSTM; make bench-seq, bench-attn, bench-rnn) and
+# writes BUILD_DIR/bench/bench-SECTION.csv instead, leaving make bench's bench.csv alone.
 # Single-core timings are pinned to core 0 (taskset); the -j2 sweep is not pinned.
 # Interleaving: the gglab MLP steps alternate with the same bench built from BENCH_BASE
 # (default: 8d3e96e, the last commit before the graph core; empty: skipped) and the CNN
-# steps alternate gglab, libtorch, PyTorch, in BENCH_ROUNDS rounds (default 2), the order
-# reversed every other round (A B B A, A B C C B A); report.lua keeps the min of the
-# rounds' mins and the median of their medians.
-# The peers run with OPENBLAS_CORETYPE set on AVX-512 CPUs (OpenBLAS 0.3.21 does not know
-# CPU model 207 and falls back to SSE3 kernels: platform.md), in their commands only.
+# steps alternate gglab, libtorch, PyTorch, and the sequence-model steps gglab, libtorch, in
+# BENCH_ROUNDS rounds (default 2), the order reversed every other round (A B B A,
+# A B C C B A); report.lua keeps the min of the rounds' mins and the median of their
+# medians. BENCH_SEQ_REPS (default 5) reps per sequence-model bench, the same for both.
+# All peers (MLP, CNN, sequence models) run with the same environment: one thread, pinned,
+# and OPENBLAS_CORETYPE set on AVX-512 CPUs (COOPERLAKE, or SKYLAKEX without AVX512-BF16;
+# OpenBLAS 0.3.21 does not know CPU model 207 and falls back to SSE3 kernels: platform.md),
+# in their commands only.
 # Writes BUILD_DIR/bench/bench.csv and prints the table of targets (tests/bench/report.lua).
-# Exits non-zero only when a bench crashes or a gglab figure is missing; a missed target
-# prints MISS.
+# Exits non-zero only when a bench crashes or a gglab figure is missing, or a model differs
+# between gglab and a peer; a missed target prints MISS.
 build=${1:-build}
+section=${2:-all}
+case $section in
+all | seq | attn | rnn) ;;
+*) echo "usage: run.sh BUILD_DIR [all|seq|attn|rnn]" >&2; exit 2 ;;
+esac
 here=$(dirname "$0")
 out=$build/bench
 mkdir -p "$out"
 raw=$out/raw.txt
+csv=$out/bench.csv
+if [ "$section" != all ]; then
+    raw=$out/raw-$section.txt
+    csv=$out/bench-$section.csv
+fi
 : >"$raw"
 tmpd=$(mktemp -d)
 trap 'rm -rf "$tmpd"' EXIT
@@ -119,7 +136,7 @@ run peak "$build/bench/bench_peak"
 
 # 2. MLP training steps: gglab alternating with the base commit's build, then the peers
 base=
-if [ -n "$base_rev" ]; then
+if [ "$section" = all ] && [ -n "$base_rev" ]; then
     base=$(base_bench "$base_rev")
     [ -n "$base" ] && echo "base: $(git -C "$here" log -1 --format='%h %ad %s' --date=short "$base_rev" | cut -c1-90)" | tee -a "$raw"
 fi
@@ -132,14 +149,14 @@ mlp_base() {
 }
 mlp_new() { run "gglab steps" $pin "$build/tests/bench_step"; }
 r=1
-while [ "$r" -le "$rounds" ]; do  # odd rounds base then new, even rounds new then base
+while [ "$section" = all ] && [ "$r" -le "$rounds" ]; do  # odd rounds base then new, even rounds new then base
     if [ $((r % 2)) = 1 ]; then mlp_base; mlp_new; else mlp_new; mlp_base; fi
     r=$((r + 1))
 done
-if [ -n "$py" ]; then
+if [ "$section" = all ] && [ -n "$py" ]; then
     run "torch" $peer "$py" "$here/bench_torch.py" 5
 fi
-if [ -x "$build/bench/bench_libtorch" ]; then
+if [ "$section" = all ] && [ -x "$build/bench/bench_libtorch" ]; then
     run "libtorch" $peer "$build/bench/bench_libtorch" 5
 fi
 
@@ -156,11 +173,41 @@ cnn_torch() {
     fi
 }
 r=1
-while [ "$r" -le "$rounds" ]; do
+while [ "$section" = all ] && [ "$r" -le "$rounds" ]; do
     if [ $((r % 2)) = 1 ]; then cnn_gglab; cnn_libtorch; cnn_torch; else cnn_torch; cnn_libtorch; cnn_gglab; fi
     r=$((r + 1))
 done
+
+# 3b. sequence-model training steps (SEQ.md), A B B A ...: gglab, libtorch; the transformer
+# (both activations; bench_attn also times its attention kernel alone) and the LSTM
+seq_reps=${BENCH_SEQ_REPS:-5}
+attn=yes rnn=yes
+[ "$section" = attn ] && rnn=
+[ "$section" = rnn ] && attn=
+seq_gglab() {
+    [ -n "$attn" ] && run "gglab transformer" $pin "$build/bench/bench_attn" "$seq_reps"
+    [ -n "$rnn" ] && run "gglab lstm" $pin "$build/bench/bench_rnn" "$seq_reps"
+}
+seq_libtorch() {
+    if [ -n "$attn" ] && [ -x "$build/bench/bench_seq_libtorch" ]; then
+        run "libtorch transformer" $peer "$build/bench/bench_seq_libtorch" "$seq_reps"
+    fi
+    if [ -n "$rnn" ] && [ -x "$build/bench/bench_rnn_libtorch" ]; then
+        run "libtorch lstm" $peer "$build/bench/bench_rnn_libtorch" "$seq_reps"
+    fi
+}
+r=1
+while [ "$r" -le "$rounds" ]; do
+    if [ $((r % 2)) = 1 ]; then seq_gglab; seq_libtorch; else seq_libtorch; seq_gglab; fi
+    r=$((r + 1))
+done
 run peak "$build/bench/bench_peak"
+if [ "$section" != all ]; then
+    echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+    echo
+    lua5.4 "$here/report.lua" "$raw" "$csv" "$section" || status=1
+    exit $status
+fi
 run "gglab conv" $pin env BENCH_ONLY=conv "$build/bench/bench_cnn"
 
 # 4. whole gglab processes: each repetition writes into a fresh directory (removing a
@@ -200,5 +247,5 @@ while read -r d; do rm -rf "$d"; done <"$tmpd/dirs"
 
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo
-lua5.4 "$here/report.lua" "$raw" "$out/bench.csv" || status=1
+lua5.4 "$here/report.lua" "$raw" "$csv" || status=1
 exit $status
