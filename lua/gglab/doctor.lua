@@ -221,10 +221,11 @@ local function last_of(list)
   return f[#f]
 end
 
---[[ evidence(results) -> list of {cause, text}: the diagnostics signals of the unchanged
-  runs (medians over seeds) that point to a cause, with the published rule of thumb they
-  are read against. Evidence, not the verdict: the verdict comes from the fixes. ]]
-function M.evidence(results)
+--[[ evidence(results [, seen]) -> list of {cause, text}: the diagnostics signals of the
+  unchanged runs (medians over seeds) that point to a cause, with the published rule of
+  thumb they are read against. Evidence, not the verdict: the verdict comes from the fixes.
+  seen (the probe's observations): inputs that are token ids have no input-range signal. ]]
+function M.evidence(results, seen)
   local function med(f)
     local xs = {}
     for _, r in ipairs(results) do
@@ -283,7 +284,7 @@ function M.evidence(results)
     if not lo or not hi then return nil end
     return math.max(math.abs(lo), math.abs(hi))
   end)
-  if span and span > 10 then
+  if span and span > 10 and not (seen and panel_mod.token_ids(seen)) then
     add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])", fmt(span)))
   end
   local wv = med(function(c)
@@ -395,7 +396,7 @@ function M.diagnose(exp, point, opts)
   local groups, runs, _ = run_panel(exp, point, fixes, opts, opts.out .. "/panel")
   local baseline = groups.none or {}
   local base_symptoms = M.symptoms(baseline)
-  local evidence = M.evidence(baseline)
+  local evidence = M.evidence(baseline, seen)
   local seed = 12345
   local rows = effects(groups, fixes, baseline, seed)
   table.sort(rows, function(a, b)

@@ -66,6 +66,9 @@ local function describe_train(opts)
     val = opts.val ~= nil or opts.validation_split ~= nil, early_stopping = opts.early_stopping ~= nil,
     order = opts.order ~= nil, keras = opts.keras == true }
   t.feature_mean, t.feature_sd = feature_stats(opts.data)
+  -- Token ids (a token dataset: gg.data.text, sequence, modular, as_tokens): their values
+  -- are indices into an embedding, not measurements on a scale.
+  t.vocab = opts.data:vocab()
   if t.classes > 1 then t.class_weights = opts.data:class_weights() end
   return t
 end
@@ -74,11 +77,16 @@ end
 M.STRUCTURE = { kind = true, ["in"] = true, out = true, bias = true, requires_grad = true,
   kernel_size = true, stride = true, padding = true, dilation = true, groups = true }
 
+-- Layer kinds that hold other layers or activations inside them.
+M.NESTED = { custom = true, block = true, residual = true, model = true, sequential = true }
+
 -- The model's layer kinds in order, and whether any linear or conv has an explicit init.
 local function describe_layers(specs)
-  local kinds, init, widths = {}, false, {}
+  local kinds, init, widths, nested = {}, false, {}, {}
   for i, s in ipairs(specs) do
     kinds[i] = type(s) == "table" and s.kind or "model"
+    -- Layers with layers (or gates) of their own, which the layer-rewriting fixes do not reach.
+    if M.NESTED[kinds[i]] then nested[#nested + 1] = kinds[i] end
     if type(s) == "table" and (s.kind == "linear" or s.kind == "conv1d" or s.kind == "conv2d") then
       if s.kind == "linear" then widths[#widths + 1] = s.out end
       for k in pairs(s) do
@@ -86,7 +94,7 @@ local function describe_layers(specs)
       end
     end
   end
-  return { kinds = kinds, init = init, widths = widths }
+  return { kinds = kinds, init = init, widths = widths, nested = nested }
 end
 
 -- Whether layer i of specs is followed by a linear layer (a hidden activation).
@@ -123,7 +131,14 @@ function M.run(fix, ctx, fn)
       seen.models[#seen.models + 1] = describe_layers(specs)
       if fix.layers then list = fix.layers(specs) end
     end
-    return saved.sequential(list, opts)
+    local model = saved.sequential(list, opts)
+    if type(specs) == "table" then
+      -- The built graph's first node: an embedding means the inputs are token ids.
+      local ok, nodes = pcall(model.layers, model)
+      local first = ok and type(nodes) == "table" and nodes[1] or nil
+      seen.models[#seen.models].token_input = type(first) == "table" and first.kind == "embedding"
+    end
+    return model
   end
   for _, kind in ipairs(M.OPTIMIZERS) do
     local orig = gg.optim[kind]

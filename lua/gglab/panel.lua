@@ -41,6 +41,31 @@ local function has_kind(seen, kinds, hidden_only)
   return false
 end
 
+-- Why the inputs are token ids (nil when they are not): a token dataset, or a model whose
+-- first layer is an embedding. Scaling them would turn ids into non-ids.
+function M.token_ids(seen)
+  local t = last(seen.trains or {})
+  if t and t.vocab then return string.format("the features are token ids (vocabulary %d)", t.vocab) end
+  for _, m in ipairs(seen.models or {}) do
+    if m.token_input then return "the features are token ids (the model's first layer is an embedding)" end
+  end
+  return nil
+end
+
+-- " (... not reached inside custom, sequential layers)" when a model nests layers the
+-- layer-rewriting fixes cannot see, else "".
+local function nested_note(seen)
+  local names, got = {}, {}
+  for _, m in ipairs(seen.models or {}) do
+    for _, k in ipairs(m.nested or {}) do
+      if not got[k] then got[k] = true; names[#names + 1] = k end
+    end
+  end
+  if #names == 0 then return "" end
+  return " among the model's top-level layers (the fix does not reach inside its " .. table.concat(names, ", ")
+    .. " layers)"
+end
+
 local function trains(seen)
   if #(seen.trains or {}) == 0 then return false, "the run does not call gg.train" end
   return true
@@ -134,6 +159,8 @@ function M.default()
       applies = function(seen)
         local ok, why = trains(seen)
         if not ok then return false, why end
+        local tokens = M.token_ids(seen)
+        if tokens then return false, tokens end
         local t = last(seen.trains)
         for j = 1, #t.feature_mean do
           if math.abs(t.feature_mean[j]) > 1 or t.feature_sd[j] > 3 or t.feature_sd[j] < 1 / 3 then return true end
@@ -188,12 +215,12 @@ function M.default()
       hooks = { layers = swap_hidden(SAT, { kind = "relu" }) },
       applies = function(seen)
         if has_kind(seen, SAT, true) then return true end
-        return false, "no hidden sigmoid/tanh" end },
+        return false, "no hidden sigmoid/tanh" .. nested_note(seen) end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },
       applies = function(seen)
         if has_kind(seen, RELU, true) then return true end
-        return false, "no hidden ReLU" end },
+        return false, "no hidden ReLU" .. nested_note(seen) end },
     { name = "default_init", cause = "bad_init", text = "PyTorch's default initialisation",
       hooks = { layers = function(specs)
         local out = {}
@@ -240,7 +267,7 @@ function M.default()
         for _, m in ipairs(seen.models or {}) do
           if #m.widths >= 2 then return true end
         end
-        return false, "no hidden layer" end },
+        return false, "no hidden layer" .. nested_note(seen) end },
   }
 end
 

@@ -7,6 +7,9 @@
 -- residual blocks with and without a projection, Dropout2d, a custom layer with its own
 -- parameter): byte-identical files on every GGLAB_ISA path, -j 1 vs -j 2, three shards +
 -- gglab merge vs the whole sweep, and --resume after the parent was killed mid-sweep.
+-- Then the same for a sweep of sequence models (a char-level GPT with attention dropout on
+-- the shipped text, LSTM and GRU classifiers, token + position embeddings with a tied head),
+-- with diagnostics on so the attention statistics and the recurrent norm are in the curves.
 
 local T = require "check"
 local gg = require "gglab"
@@ -215,6 +218,108 @@ for _, name in ipairs(gg.fs.listdir(killed .. "/runs") or {}) do
   if name:match("%.tmp$") then left[#left + 1] = name end
 end
 T.eq("CNN sweep: no temp file left after --resume", left, {})
+
+-- ---- Sequence models: the same guarantees for the embedding, attention (softmax, dropout,
+-- the attention statistics) and recurrent kernels. 12 runs: a 2-layer char-level GPT with
+-- dropout 0.1 (attention and feed-forward) on windows of the shipped text, a 2-layer LSTM
+-- with dropout between its layers and a GRU on parity, token + learned position embeddings
+-- with a tied head and dropout on "copy"; Adam, diagnostics every step.
+local seq = tmp .. "/seq.lua"
+do
+  local f = assert(io.open(seq, "w"))
+  f:write([[
+local gg = require "gglab"
+local KILL_AT = tonumber(os.getenv("GG_TEST_KILL_AT") or "")
+local TEXT, TEXT_VAL = gg.data.text { file = "experiments/data/tinyshakespeare.txt", context = 24, level = "char",
+  n = 192, val_n = 32, seed = 1 }
+local V = TEXT:vocab()
+return gg.experiment {
+  name = "seq_determinism",
+  sweep = gg.grid { kind = { "gpt", "lstm", "gru", "embpos" }, seed = gg.seeds(3) },
+  run = function(p, run)
+    if run.index == KILL_AT then
+      gg.proc.kill(gg.proc.getppid(), "KILL")
+      for _ = 1, 600 do os.execute("sleep 0.05") end  -- until PDEATHSIG ends this worker
+      error("the parent survived SIGKILL")
+    end
+    local model, train, val
+    if p.kind == "gpt" then
+      train, val = TEXT, TEXT_VAL
+      model = gg.nn.gpt { vocab = V, context = 24, d_model = 16, heads = 2, layers = 2, dim_feedforward = 32,
+        dropout = 0.1, activation = "relu", seed = run.seed }
+    elseif p.kind == "embpos" then
+      local all = gg.data.sequence { task = "copy", n = 320, length = 8, vocab = 10, seed = run.seed }
+      train, val = all:split(0.25, { seed = run.seed })
+      local wte = gg.nn.embedding(10, 8)
+      model = gg.nn.sequential({ wte, gg.nn.positional_embedding(8, 8), gg.nn.dropout(0.1),
+        gg.nn.linear(8, 10, { tie = wte, bias = false }) }, { input = { 8 }, seed = run.seed })
+    else
+      local all = gg.data.sequence { task = "parity", n = 320, length = 8, vocab = 2, seed = run.seed }
+      train, val = all:split(0.25, { seed = run.seed })
+      local rec = p.kind == "lstm" and gg.nn.lstm(4, 8, { num_layers = 2, dropout = 0.1, ["return"] = "last" })
+        or gg.nn.gru(4, 8, { ["return"] = "last" })
+      model = gg.nn.sequential({ gg.nn.embedding(2, 4), rec, gg.nn.linear(8, 2) }, { input = { 8 }, seed = run.seed })
+    end
+    gg.train { model = model, data = train, val = val, loss = "cross_entropy", batch_size = 16, epochs = 2,
+      optimizer = gg.optim.adam(model, { lr = 1e-2 }), log = run, diagnostics = { every = 1 } }
+    run:log("val_acc", gg.accuracy(model, val), 0)
+  end,
+}
+]])
+  f:close()
+end
+
+local function run_seq(out, args, env, exe)
+  return os.execute(string.format("%s %s run -q %s --out %s %s >/dev/null 2>&1", env or "", exe or BASE,
+    args or "", out, seq))
+end
+
+T.ok("sequence sweep: -j 1 succeeds", run_seq(tmp .. "/seq_j1", "-j 1"))
+local seq_curves, seq_runs = slurp(tmp .. "/seq_j1/curves.csv"), runs_without_wall(tmp .. "/seq_j1")
+T.eq("sequence sweep: 12 runs, all ok", select(2, seq_runs:gsub(",ok,", "")), 12)
+local function count(pattern) return select(2, seq_curves:gsub(pattern, "")) end
+T.eq("sequence sweep: the GPT runs log both layers' attention max logit every step", count(",attn_max_logit_2,"),
+  3 * 24)
+T.eq("sequence sweep: ... and their attention entropy", count(",attn_entropy_1,"), 3 * 24)
+T.eq("sequence sweep: the LSTM and GRU runs log recurrent_norm every step", count(",recurrent_norm,"), 6 * 30)
+T.ok("sequence sweep: validation perplexity logged", count(",val_perplexity,") == 12 * 2)
+local function same_as_seq(what, dir)
+  T.ok("sequence sweep: curves.csv identical " .. what, slurp(dir .. "/curves.csv") == seq_curves)
+  T.eq("sequence sweep: runs.csv identical " .. what .. " (but wall_s)", runs_without_wall(dir), seq_runs)
+end
+T.ok("sequence sweep: -j 2 succeeds", run_seq(tmp .. "/seq_j2", "-j 2"))
+same_as_seq("with -j 2", tmp .. "/seq_j2")
+for _, isa in ipairs(isas) do
+  T.ok("sequence sweep: GGLAB_ISA=" .. isa .. " succeeds", run_seq(tmp .. "/seq_" .. isa, "-j 2", "GGLAB_ISA=" .. isa))
+  same_as_seq("with GGLAB_ISA=" .. isa, tmp .. "/seq_" .. isa)
+end
+T.ok("sequence sweep: glibc's FMA/AVX2 paths disabled succeeds",
+  run_seq(tmp .. "/seq_nofma", "-j 2", "GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA,-AVX2,-AVX512F"))
+same_as_seq("without FMA/AVX2 libm paths", tmp .. "/seq_nofma")
+if generic and generic ~= "" then
+  T.ok("sequence sweep: the baseline-only build succeeds", run_seq(tmp .. "/seq_generic", "-j 2", nil, generic))
+  same_as_seq("from the baseline-only build", tmp .. "/seq_generic")
+end
+local seq_shards = {}
+for k = 1, 3 do
+  local isa = isas[(k - 1) % #isas + 1]
+  seq_shards[k] = string.format("%s/seq_shard%d", tmp, k)
+  T.ok(string.format("sequence sweep: shard %d/3 (GGLAB_ISA=%s) succeeds", k, isa),
+    run_seq(seq_shards[k], string.format("-j %d --shard %d/3", k == 2 and 1 or 2, k), "GGLAB_ISA=" .. isa))
+end
+T.ok("sequence sweep: gglab merge of the 3 shards succeeds", os.execute(string.format(
+  "%s merge -q %s/seq_merged %s >/dev/null 2>&1", BASE, tmp, table.concat(seq_shards, " "))))
+same_as_seq("from 3 shards + merge", tmp .. "/seq_merged")
+local seq_killed = tmp .. "/seq_killed"
+T.ok("sequence sweep: killed at run 7 (nonzero exit)", not run_seq(seq_killed, "-j 2", "GG_TEST_KILL_AT=7"))
+local seq_done = 0
+for _, name in ipairs(gg.fs.listdir(seq_killed .. "/runs") or {}) do
+  if name:match("^%x+%.row%.csv$") then seq_done = seq_done + 1 end
+end
+print(string.format("sequence sweep: %d of 12 runs were finished when run 7 killed the parent", seq_done))
+T.ok("sequence sweep: the kill left some, not all, runs done", seq_done >= 5 and seq_done < 12)
+T.ok("sequence sweep: --resume of the killed store succeeds", run_seq(seq_killed, "-j 2 --resume"))
+same_as_seq("after kill -9 and --resume", seq_killed)
 
 os.execute("rm -rf " .. tmp)
 T.done()

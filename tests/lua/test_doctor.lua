@@ -521,6 +521,75 @@ do -- evidence: diagnostics signals of the unchanged runs, read against the publ
   T.eq("evidence: quiet runs say nothing", #D.evidence { run { update_ratio = { 1e-3 }, saturated_frac = { 0.1 } } }, 0)
 end
 
+-- ==== sequence models: token-id inputs, nested layers, (B, L, V) outputs ====
+-- A char-level GPT with a far too high lr (Adam at 3) and a healthy LSTM on parity: the
+-- doctor completes, skips the fixes that do not apply with a reason (no "standardise"
+-- of token ids, no input-range signal for them), and names the cause or no problem.
+do
+  local seq_exp = gg.experiment { name = "seq_doctor", sweep = gg.grid { config = { "gpt_high_lr", "lstm_ok" },
+    seed = { 1 } }, run = function(p, run)
+    if p.config == "gpt_high_lr" then
+      local train, val = gg.data.text { file = "experiments/data/tinyshakespeare.txt", context = 16, level = "char",
+        n = 16 * 20, val_n = 64, seed = run.seed }
+      local model = gg.nn.gpt { vocab = train:vocab(), context = 16, d_model = 16, heads = 2, layers = 1,
+        dim_feedforward = 32, activation = "relu" }
+      gg.train { model = model, data = train, val = val, loss = "cross_entropy", batch_size = 16, epochs = 4,
+        optimizer = gg.optim.adam(model, { lr = 3 }), log = run }
+    else
+      local all = gg.data.sequence { task = "parity", n = 400, length = 8, seed = run.seed }
+      local train, val = all:split(0.25, { seed = run.seed })
+      local model = gg.nn.sequential({ gg.nn.embedding(2, 8), gg.nn.lstm(8, 16, { ["return"] = "last" }),
+        gg.nn.linear(16, 2) }, { input = { 8 } })
+      gg.train { model = model, data = train, val = val, loss = "cross_entropy", batch_size = 16, epochs = 4,
+        optimizer = gg.optim.sgd(model, { lr = 0.1, momentum = 0.9 }), log = run }
+    end
+  end }
+  local quiet = { write = function() end }
+  local function skipped(report, name)
+    for _, s in ipairs(report.skipped) do if s.fix.name == name then return s.why end end
+  end
+  local function no_input_signal(report)
+    for _, e in ipairs(report.evidence) do if e.cause == "unscaled_features" then return false end end
+    return true
+  end
+  local dir = tmpdir()
+  local ok, g = pcall(doctor.diagnose, seq_exp, { config = "gpt_high_lr", seed = 1 },
+    { seeds = { 1, 2, 3, 4, 5 }, out = dir .. "/gpt", jobs = 0, stderr = quiet })
+  T.ok("sequence: the doctor completes on a char-level GPT", ok, tostring(g))
+  if ok then
+    T.eq("sequence: GPT at Adam lr 3: dominant cause lr_too_high", { g.verdict:match("^dominant cause") ~= nil,
+      g.causes[1] }, { true, "lr_too_high" })
+    T.eq("sequence: standardize skipped for token ids", skipped(g, "standardize"),
+      "the features are token ids (vocabulary 62)")
+    T.ok("sequence: leaky_relu skipped, saying it does not reach inside the transformer's custom layer",
+      (skipped(g, "leaky_relu") or ""):find("does not reach inside its custom layers", 1, true) ~= nil)
+    T.ok("sequence: no input-range signal for token ids", no_input_signal(g))
+    local text = doctor.text(g)
+    T.ok("sequence: the printout has the verdict and the panel", text:find("verdict: dominant cause", 1, true) ~= nil
+      and text:find("standardize    not applicable: the features are token ids", 1, true) ~= nil)
+  end
+  local ok2, l = pcall(doctor.diagnose, seq_exp, { config = "lstm_ok", seed = 1 },
+    { seeds = { 1, 2, 3, 4, 5 }, out = dir .. "/lstm", jobs = 0, stderr = quiet })
+  T.ok("sequence: the doctor completes on an LSTM", ok2, tostring(l))
+  if ok2 then
+    T.eq("sequence: the healthy LSTM: no problem found", l.verdict, "no problem found")
+    T.eq("sequence: standardize skipped for the LSTM's token ids", skipped(l, "standardize"),
+      "the features are token ids (vocabulary 2)")
+    T.ok("sequence: no input-range signal", no_input_signal(l))
+  end
+  -- The same GPT on ids in a plain tensor dataset (no vocabulary): the embedding tells.
+  local seen = intervene.probe(gg.experiment { name = "ids", sweep = { seed = { 1 } }, run = function(_, run)
+    local ids = gg.tensor(32, 8)
+    for i = 1, 32 do for t = 1, 8 do ids:set(i, t, (i + t) % 10) end end
+    local model = gg.nn.gpt { vocab = 10, context = 8, d_model = 8, heads = 2, layers = 1 }
+    gg.train { model = model, data = gg.data.from_tensors(ids, ids), loss = "cross_entropy",
+      optimizer = gg.optim.adam(model, { lr = 1e-3 }), log = run }
+  end }, { seed = 1 })
+  T.eq("sequence: ids without a vocabulary: the embedding marks them as tokens", panel.token_ids(seen),
+    "the features are token ids (the model's first layer is an embedding)")
+  rmtree(dir)
+end
+
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then
   print("evaluation skipped (GGLAB_DOCTOR_EVAL=0)")
   T.done()
