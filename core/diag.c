@@ -488,6 +488,22 @@ static double norm_type_of(const gg_train_cfg *cfg)
     return cfg->clip_norm > 0.0 && cfg->clip_norm_type > 0.0 ? cfg->clip_norm_type : 2.0;
 }
 
+/* Mean over rows of V logits of each row's 2-norm, in double in index order. */
+static float logit_norm(const float *z, size_t n, size_t V)
+{
+    if (V == 0 || n < V)
+        return NAN;
+    const size_t rows = n / V;
+    double total = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        double ss = 0.0;
+        for (size_t j = 0; j < V; j++)
+            ss += (double)z[r * V + j] * (double)z[r * V + j];
+        total += sqrt(ss);
+    }
+    return (float)(total / (double)rows);
+}
+
 void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, const float *y,
                             size_t B)
 {
@@ -532,6 +548,13 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
     r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
     r->zero_grad_frac = (float)((double)zeros / (double)d->np);
     d->grad_nonfinite = bad;
+    r->logit_norm = NAN;
+    if (cfg->loss.kind == GG_LOSS_CROSS_ENTROPY && !cfg->loss.custom) {
+        const gg_loss_cfg lc = gg_loss_for_model(&cfg->loss, m);
+        const size_t V = lc.classes ? lc.classes : gg_model_out(m);
+        r->logit_norm = logit_norm(gg_model_node_output(m, gg_model_output_node(m)),
+                                   B * gg_model_out(m), V);
+    }
     act_stats(d, m, r);
     memcpy(d->w0, gg_model_params(m), d->np * sizeof(float));
 }

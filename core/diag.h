@@ -69,6 +69,10 @@ typedef struct gg_diag_record {
     float recurrent_norm;      /* max over recurrent layers of the spectral norm of W_hh after
                                 * the step (rnn.h; power iteration warm-started from the last
                                 * record's vector); NaN without recurrent layers */
+    float logit_norm;          /* cross-entropy runs: mean over the output's rows (a row is the
+                                * classes of one sample or, for (B, L, V) outputs, of one
+                                * position) of the logits' 2-norm, this step's forward (output-
+                                * logit growth, Wortsman et al. 2023); NaN for other losses */
     int has_sharpness;         /* 1 on sharpness steps */
     gg_sharpness sharpness;
     const float *layer_grad_norm;    /* per Linear layer (model order): ||dL/dW||, pre-clip */

@@ -103,6 +103,7 @@ void lg_diag_push_records(lua_State *L, const gg_diag *d)
         set_num(L, "relu_zero_frac", (double)r->relu_zero_frac);
         set_num(L, "dead_relu_frac", (double)r->dead_relu_frac);
         set_num(L, "recurrent_norm", (double)r->recurrent_norm);
+        set_num(L, "logit_norm", (double)r->logit_norm);
         if (r->has_sharpness) {
             lua_pushnumber(L, r->sharpness.value);
             lua_setfield(L, -2, "sharpness");

@@ -8,12 +8,12 @@
                       update_ratio_l<i>, update_ratio, mean_abs_update, weight_var_l<i>,
                       eff_lr, saturated_frac*, relu_zero_frac*, dead_relu_frac*,
                       zero_grad_frac, nonfinite, loss_spike, recurrent_norm*,
-                      attn_max_logit_<a>*, attn_entropy_<a>*
+                      attn_max_logit_<a>*, attn_entropy_<a>*, logit_norm*
     every K-th step   sharpness, sharpness_limit
     each epoch        acc, val_acc (classification losses; val_acc with validation data)
 
   (* only when the model has such units; recurrent_norm: recurrent layers; attn_*:
-  attention layers). <i> counts Linear layers from 1 in model order, <a> attention layers.
+  attention layers; logit_norm: the cross_entropy loss). <i> counts Linear layers from 1 in model order, <a> attention layers.
   Every value also goes into history.diagnostics[name] = {steps = {...}, values = {...}}.
   docs/diagnostics.md defines each metric and the published rule that reads it. ]]
 local gg = require "gglab"
@@ -124,6 +124,7 @@ function State:step(step, epoch, grad_norm_logged)
     self:emit("nonfinite", r.nonfinite, step, epoch)
     self:emit("loss_spike", self:loss_spike(step), step, epoch)
     if r.recurrent_norm then self:emit("recurrent_norm", r.recurrent_norm, step, epoch) end
+    if r.logit_norm then self:emit("logit_norm", r.logit_norm, step, epoch) end
   end
   if r.sharpness then
     self:emit("sharpness", r.sharpness, step, epoch)

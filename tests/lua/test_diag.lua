@@ -303,4 +303,29 @@ do
   T.ok("clone keeps the model", c:model() == model and tostring(c) == "gglab.Optim(adam, lr=0.001)")
 end
 
+-- ---- logit_norm: the mean 2-norm of the logits per position of a (B, L, V) output ----
+do
+  local data = gg.data.sequence { task = "reverse", n = 48, length = 6, vocab = 10, seed = 2 }
+  local m = gg.nn.sequential({ gg.nn.embedding(10, 8), gg.nn.linear(8, 10) }, { input = { 6 }, seed = 3 })
+  -- lr 1e-30 (no change in float) and one full batch: the step's forward is the model's output on all rows
+  local h = gg.train { model = m, data = data, loss = "cross_entropy", optimizer = gg.optim.sgd(m, { lr = 1e-30 }),
+    batch_size = 48, epochs = 2, seed = 1, diagnostics = { every = 1 } }
+  local c = h.diagnostics.logit_norm
+  T.ok("logit_norm logged at steps 1, 2", c ~= nil and table.concat(c.steps, ",") == "1,2")
+  local out, total = m:forward(data:x()):totable(), 0
+  for _, row in ipairs(out) do           -- (48, 60): 6 positions of 10 logits per sample
+    for p = 0, 5 do
+      local ss = 0
+      for j = 1, 10 do ss = ss + row[p * 10 + j] ^ 2 end
+      total = total + math.sqrt(ss)
+    end
+  end
+  local want = total / (48 * 6)
+  T.near("logit_norm = mean over positions of the logits' 2-norm", c.values[1], want, 1e-5 * want)
+  local reg = gg.nn.mlp { 3, 4, 2, seed = 1 }
+  local mse = gg.train { model = reg, data = gg.data.regression { n = 16, features = 3, outputs = 2, seed = 1 },
+    loss = "mse", optimizer = gg.optim.sgd(reg, { lr = 0.01 }), epochs = 1, diagnostics = {} }
+  T.ok("no logit_norm without cross_entropy", mse.diagnostics.logit_norm == nil)
+end
+
 T.done()
