@@ -76,7 +76,8 @@ static void linear_forward(gg_model *m, int i, size_t B)
     const float *W = in_y(m, i, 1);
     const float *b = n->cfg.bias ? in_y(m, i, 2) : m->zeros;
     float *yt = NULL;
-    if (mn->yt_to >= 0 && gg_linear_transposes(m->isa)) {
+    if (mn->yt_to >= 0 &&
+        gg_linear_uses_xt(m->isa, rows, n->cfg.out, node(m, mn->yt_to)->cfg.out)) {
         yt = m->mn[mn->yt_to].xt;
         m->mn[mn->yt_to].xt_ready = 1;
     }

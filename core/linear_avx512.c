@@ -24,6 +24,8 @@ typedef __m512 vf;
 #define F_MR 12
 #define B_NV 3
 #define B_MR 6
+#define R_MR 6
+#define R_NV 4
 #define SFX(name) name##_avx512
 #include "linear_kern.h"
 

@@ -20,6 +20,12 @@
 #ifndef B_MR
 #define B_MR 4
 #endif
+#ifndef R_MR
+#define R_MR 4
+#endif
+#ifndef R_NV
+#define R_NV 3
+#endif
 
 /* Tile sizes that split n into ceil(n/max) nearly equal parts: part i of t has
  * n/t + (i < n%t) elements (10 rows by at most 6: 5 + 5, not 6 + 4), so no tile is left
@@ -124,10 +130,112 @@ static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const flo
     }
 }
 
+/* ---- forward on many rows (gg_linear_by_rows): y tiles of mr rows by nv vectors of
+ * outputs over W^T (in, op), columns past out zero; chains over k as above ---- */
+
+AI void SFX(fwr_tile)(float *restrict y, const float *restrict x, const float *restrict wt,
+                      const float *restrict b, size_t in, size_t out, size_t op, size_t r0,
+                      size_t o0, const int mr, const int nv, size_t ln, int relu)
+{
+    vf acc[R_MR][R_NV];
+#pragma GCC unroll 8
+    for (int q = 0; q < mr; q++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[q][v] = V_ZERO();
+    const float *xp = x + r0 * in;
+    const float *wp = wt + o0;
+    for (size_t k = 0; k < in; k++, wp += op) {
+        vf wv[R_NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            wv[v] = V_LOAD(wp + v * VW);
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++) {
+            vf d = V_SET1(xp[(size_t)q * in + k]);
+#pragma GCC unroll 8
+            for (int v = 0; v < nv; v++)
+                acc[q][v] = V_FMA(wv[v], d, acc[q][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) {
+        const size_t n = v == nv - 1 ? ln : VW, o = o0 + (size_t)v * VW;
+        const vf bv = b ? (n == VW ? V_LOAD(b + o) : V_LOADN(b + o, n)) : V_ZERO();
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++) {
+            vf s = b ? V_ADD(acc[q][v], bv) : acc[q][v];
+            if (relu)
+                s = V_MASKPOS(s, s);
+            float *dst = y + (r0 + (size_t)q) * out + o;
+            if (n == VW)
+                V_STORE(dst, s);
+            else
+                V_STOREN(dst, s, n);
+        }
+    }
+}
+
+#define FWR_NV(mr)                                                                      \
+    switch (nv) {                                                                       \
+    case 1: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 1, ln, relu); break;    \
+    case 2: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 2, ln, relu); break;    \
+    case 3: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 3, ln, relu); break;    \
+    default: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, R_NV, ln, relu); break; \
+    }
+
+static void SFX(fwr_any)(float *y, const float *x, const float *wt, const float *b, size_t in,
+                         size_t out, size_t op, size_t r0, size_t o0, int mr, int nv,
+                         size_t ln, int relu)
+{
+    switch (mr) {
+    case 1: FWR_NV(1) break;
+    case 2: FWR_NV(2) break;
+    case 3: FWR_NV(3) break;
+#if R_MR > 4
+    case 4: FWR_NV(4) break;
+    case 5: FWR_NV(5) break;
+#endif
+    default: FWR_NV(R_MR) break;
+    }
+}
+
+/* W^T into wt (in, op), then balanced tiles: vectors of outputs by at most R_NV (outer,
+ * so their slice of W^T stays in cache), rows by at most R_MR. */
+static void SFX(fwd_by_rows)(float *y, const float *x, const float *W, const float *b,
+                             size_t B, size_t in, size_t out, int relu, float *wt)
+{
+    const size_t nvec = (out + VW - 1) / VW, op = nvec * VW;
+    for (size_t k = 0; k < in; k++) {
+        float *d = wt + k * op;
+        for (size_t o = 0; o < out; o++)
+            d[o] = W[o * in + k];
+        for (size_t o = out; o < op; o++)
+            d[o] = 0.0f;
+    }
+    const size_t to = SFX(part_count)(nvec, R_NV), tr = SFX(part_count)(B, R_MR);
+    for (size_t io = 0, ov = 0; io < to; io++) {
+        const int nv = (int)SFX(part_size)(nvec, to, io);
+        const size_t o0 = ov * VW;
+        const size_t left = out - (o0 + (size_t)(nv - 1) * VW);  // lanes of the last vector
+        const size_t ln = left < VW ? left : VW;
+        for (size_t ir = 0, r0 = 0; ir < tr; ir++) {
+            const int mr = (int)SFX(part_size)(B, tr, ir);
+            SFX(fwr_any)(y, x, wt, b, in, out, op, r0, o0, mr, nv, ln, relu);
+            r0 += (size_t)mr;
+        }
+        ov += (size_t)nv;
+    }
+}
+
 void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const float *b,
                             size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
                             float *yt)
 {
+    if (!xt_ready && !yt && gg_linear_by_rows(B, in, out)) {
+        SFX(fwd_by_rows)(y, x, W, b, B, in, out, relu, xt);
+        return;
+    }
     const size_t Bp = (B + VW - 1) / VW * VW;
     for (size_t k = 0; !xt_ready && k < in; k++) {  // xt (in, Bp) = x^T, rows past B zero
         float *d = xt + k * Bp;
@@ -296,6 +404,9 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
 
 #undef AI
 #undef B_MR
+#undef R_MR
+#undef R_NV
+#undef FWR_NV
 #undef FWD_CASE
 #undef TILE_NV
 #undef TILE
