@@ -340,6 +340,7 @@ AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *
     switch (nv) {                                                                       \
     case 1: T(__VA_ARGS__, mr, 1, ln); break;                                           \
     case 2: T(__VA_ARGS__, mr, 2, ln); break;                                           \
+    case 3: T(__VA_ARGS__, mr, 3, ln); break;                                           \
     default: T(__VA_ARGS__, mr, B_NV, ln); break;                                       \
     }
 #if B_MR == 6
