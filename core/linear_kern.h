@@ -10,7 +10,8 @@
  *   V_FMA(a, b, c) a*b + c rounded once, per lane
  *   V_MASKPOS(v, m) per lane m > 0 ? v : 0 (a NaN in m gives 0)
  *   F_MR           outputs per forward tile (rows per tile: 2 VW, or VW at the end)
- *   B_NV           vectors per backward tile (4 rows or outputs by B_NV vectors)
+ *   B_NV, B_MR     backward tiles: B_MR (default 4) rows or outputs by B_NV vectors
+ *   R_MR, R_NV     many-rows forward tiles: R_MR rows (default 4) by R_NV vectors (3)
  *   SFX(name)      name##_<isa>
  * Tile shapes are chosen so the accumulators, the loaded operands and one broadcast fit
  * the register file (16 on AVX2, 32 on AVX-512) with enough independent chains to hide
