@@ -95,6 +95,7 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
 
 /* Copy sample b into per-head blocks, reading each row once, in order: Qs (scaled) always;
  * for the forward K^T and V, for the backward K and V^T. */
+GG_KERNEL
 static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
                         const float *v, size_t b, int backward)
 {
@@ -113,7 +114,9 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
         const float *vrow = v + (b * Lk + j) * s->v_stride;
         for (size_t h = 0; h < H; h++) {
             if (backward) {
-                memcpy(w->kh + (h * Lk + j) * D, row + h * D, D * sizeof *row);
+                float *kd = w->kh + (h * Lk + j) * D;
+                for (size_t d = 0; d < D; d++)
+                    kd[d] = row[h * D + d];
                 float *dst = w->vt + h * Dv * Lk + j;
                 for (size_t d = 0; d < Dv; d++)
                     dst[d * Lk] = vrow[h * Dv + d];
@@ -121,10 +124,27 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
                 float *dst = w->kt + h * D * Lk + j;
                 for (size_t d = 0; d < D; d++)
                     dst[d * Lk] = row[h * D + d];
-                memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
+                float *vd = w->vh + (h * Lk + j) * Dv;
+                for (size_t d = 0; d < Dv; d++)
+                    vd[d] = vrow[h * Dv + d];
             }
         }
     }
+}
+
+/* dst[i*di + h*dh + c] = src[i*si + h*sh + c] for i < L, h < H, c < W: a sample's rows of
+ * H heads to per-head blocks and back. */
+GG_KERNEL
+static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *restrict src,
+                       size_t si, size_t sh, size_t L, size_t H, size_t W)
+{
+    for (size_t i = 0; i < L; i++)
+        for (size_t h = 0; h < H; h++) {
+            float *restrict d = dst + i * di + h * dh;
+            const float *restrict x = src + i * si + h * sh;
+            for (size_t c = 0; c < W; c++)
+                d[c] = x[c];
+        }
 }
 
 /* Keys query i attends to: [0, keep(i)). */
@@ -484,11 +504,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
             }
             rows_vec(w.o + h * Lq * Dv, Lq, Dv, pd, Lk, 1, w.vh + h * Lk * Dv, w.q_lo, w.q_hi);
         }
-        for (size_t i = 0; i < Lq; i++) {
-            float *yrow = y + (b * Lq + i) * E;
-            for (size_t h = 0; h < H; h++)
-                memcpy(yrow + h * Dv, w.o + (h * Lq + i) * Dv, Dv * sizeof *yrow);
-        }
+        copy_heads(y + b * Lq * E, E, Dv, w.o, Dv, Lq * Dv, Lq, H, Dv);
     }
     if (stats) {
         stats->max_logit = maxl;
@@ -528,15 +544,23 @@ static void ds_rows(float *ds, const float *dp, const float *P, const size_t *ke
         ds_row(ds + q * n, dp + q * n, P + q * n, (float)t[q], keep[q]);
 }
 
-/* dst (n floats) = or += src * mul. */
-static void put(float *dst, int acc, const float *src, size_t n, float mul)
+/* Rows (L, stride) of H*W columns = or += the heads' blocks (H, L, W) * mul:
+ * rows[i*stride + h*W + c] (+)= blk[(h*L + i)*W + c] * mul (product, then sum). */
+GG_KERNEL
+static void put(float *restrict rows, size_t stride, int acc, const float *restrict blk,
+                size_t L, size_t H, size_t W, float mul)
 {
-    if (acc)
-        for (size_t c = 0; c < n; c++)
-            dst[c] += src[c] * mul;
-    else
-        for (size_t c = 0; c < n; c++)
-            dst[c] = src[c] * mul;
+    for (size_t i = 0; i < L; i++)
+        for (size_t h = 0; h < H; h++) {
+            float *restrict dst = rows + i * stride + h * W;
+            const float *restrict src = blk + (h * L + i) * W;
+            if (acc)
+                for (size_t c = 0; c < W; c++)
+                    dst[c] += src[c] * mul;
+            else
+                for (size_t c = 0; c < W; c++)
+                    dst[c] = src[c] * mul;
+        }
 }
 
 void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_q, float *dk,
@@ -549,11 +573,7 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
     const int need_s = dq || dk;
     for (size_t b = 0; b < B; b++) {
         load_sample(s, &w, q, k, v, b, 1);
-        for (size_t i = 0; i < Lq; i++) {
-            const float *row = dy + (b * Lq + i) * E;
-            for (size_t h = 0; h < H; h++)
-                memcpy(w.o + (h * Lq + i) * Dv, row + h * Dv, Dv * sizeof *row);
-        }
+        copy_heads(w.o, Dv, Lq * Dv, dy + b * Lq * E, E, Dv, Lq, H, Dv);
         for (size_t h = 0; h < H; h++) {
             const float *P = aux + (b * H + h) * Lq * Lk;
             const float *mask = dropped ? aux + B * H * Lq * Lk + (b * H + h) * Lq * Lk : NULL;
@@ -583,23 +603,11 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
                 rows_vec(w.dkh + h * Lk * D, Lk, D, w.ds, 1, Lk, w.qs + h * Lq * D, w.k_lo, w.k_hi);
         }
         if (dq)
-            for (size_t i = 0; i < Lq; i++) {
-                float *row = dq + (b * Lq + i) * s->q_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * D, acc_q, w.dqs + (h * Lq + i) * D, D, s->scale);
-            }
+            put(dq + b * Lq * s->q_stride, s->q_stride, acc_q, w.dqs, Lq, H, D, s->scale);
         if (dk)
-            for (size_t j = 0; j < Lk; j++) {
-                float *row = dk + (b * Lk + j) * s->k_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * D, acc_k, w.dkh + (h * Lk + j) * D, D, 1.0f);
-            }
+            put(dk + b * Lk * s->k_stride, s->k_stride, acc_k, w.dkh, Lk, H, D, 1.0f);
         if (dv)
-            for (size_t j = 0; j < Lk; j++) {
-                float *row = dv + (b * Lk + j) * s->v_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * Dv, acc_v, w.dvh + (h * Lk + j) * Dv, Dv, 1.0f);
-            }
+            put(dv + b * Lk * s->v_stride, s->v_stride, acc_v, w.dvh, Lk, H, Dv, 1.0f);
     }
 }
 
