@@ -24,6 +24,7 @@
 #ifndef R_MR
 #define R_MR 4
 #endif
+#define DB_NV 4
 #ifndef R_NV
 #define R_NV 3
 #endif
@@ -375,12 +376,26 @@ static void SFX(dw_any)(float *dW, const float *dy, const float *x, size_t B, si
 void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, const float *x,
                              const float *W, const float *mask, size_t B, size_t in, size_t out)
 {
-    for (size_t o0 = 0; o0 < out; o0 += VW) {  // db: chains over r, vectors over o
-        const size_t n = out - o0 < VW ? out - o0 : VW;
-        vf s = V_LOADN(db + o0, n);
-        for (size_t r = 0; r < B; r++)
-            s = V_ADD(s, V_LOADN(dy + r * out + o0, n));
-        V_STOREN(db + o0, s, n);
+    // db: chains over r, vectors over o, DB_NV vectors side by side (independent chains)
+    for (size_t o0 = 0; o0 < out; o0 += DB_NV * VW) {
+        const size_t w = out - o0 < DB_NV * VW ? out - o0 : DB_NV * VW;
+        const size_t nv = (w + VW - 1) / VW, ln = w - (nv - 1) * VW;
+        vf s[DB_NV];
+        for (size_t v = 0; v < nv; v++)
+            s[v] = V_LOADN(db + o0 + v * VW, v + 1 < nv ? VW : ln);
+        if (nv == DB_NV && ln == VW)
+            for (size_t r = 0; r < B; r++) {
+                const float *d = dy + r * out + o0;
+#pragma GCC unroll 8
+                for (size_t v = 0; v < DB_NV; v++)
+                    s[v] = V_ADD(s[v], V_LOAD(d + v * VW));
+            }
+        else
+            for (size_t r = 0; r < B; r++)
+                for (size_t v = 0; v < nv; v++)
+                    s[v] = V_ADD(s[v], V_LOADN(dy + r * out + o0 + v * VW, v + 1 < nv ? VW : ln));
+        for (size_t v = 0; v < nv; v++)
+            V_STOREN(db + o0 + v * VW, s[v], v + 1 < nv ? VW : ln);
     }
     // Balanced tiles: vectors of k by at most B_NV, outputs (dW) or rows (dx) by at most B_MR.
     const size_t nvec = (in + VW - 1) / VW, tk = SFX(part_count)(nvec, B_NV);
@@ -407,6 +422,7 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
 #undef AI
 #undef B_MR
 #undef R_MR
+#undef DB_NV
 #undef R_NV
 #undef FWR_NV
 #undef FWD_CASE
