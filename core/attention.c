@@ -93,8 +93,65 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     return b;
 }
 
-/* Copy sample b into per-head blocks, reading each row once, in order: Qs (scaled) always;
- * for the forward K^T and V, for the backward K and V^T. */
+/* dst[i*di + h*dh + c] = src[i*si + h*sh + c] for i < L, h < H, c < W: a sample's rows of
+ * H heads to per-head blocks and back. */
+GG_KERNEL
+static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *restrict src,
+                       size_t si, size_t sh, size_t L, size_t H, size_t W)
+{
+    for (size_t i = 0; i < L; i++)
+        for (size_t h = 0; h < H; h++) {
+            float *restrict d = dst + i * di + h * dh;
+            const float *restrict x = src + i * si + h * sh;
+            for (size_t c = 0; c < W; c++)
+                d[c] = x[c];
+        }
+}
+
+/* dst[c*L + j] = src[j*stride + c] for j < L, c < C: a sample's (L, C) rows transposed.
+ * 8 x 8 tiles through three rounds of interleaves (each lane moves, nothing is computed),
+ * the edges one element at a time. */
+typedef int v8i __attribute__((vector_size(32)));
+
+GG_KERNEL
+static void transpose(float *restrict dst, size_t L, const float *restrict src, size_t stride,
+                      size_t C)
+{
+    const v8i lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
+    size_t j0 = 0;
+    for (; j0 + 8 <= L; j0 += 8) {
+        size_t c0 = 0;
+        for (; c0 + 8 <= C; c0 += 8) {
+            v8f r[8], n[8];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; i++)
+                r[i] = gg_v8_load(src + (j0 + (size_t)i) * stride + c0);
+#pragma GCC unroll 3
+            for (int round = 0; round < 3; round++) {
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) {
+                    n[2 * i] = __builtin_shuffle(r[i], r[i + 4], lo);
+                    n[2 * i + 1] = __builtin_shuffle(r[i], r[i + 4], hi);
+                }
+#pragma GCC unroll 8
+                for (int i = 0; i < 8; i++)
+                    r[i] = n[i];
+            }
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; c++)
+                gg_v8_store(dst + (c0 + (size_t)c) * L + j0, r[c]);
+        }
+        for (; c0 < C; c0++)
+            for (size_t j = j0; j < j0 + 8; j++)
+                dst[c0 * L + j] = src[j * stride + c0];
+    }
+    for (; j0 < L; j0++)
+        for (size_t c = 0; c < C; c++)
+            dst[c * L + j0] = src[j0 * stride + c];
+}
+
+/* Copy sample b into per-head blocks: Qs (scaled) always; for the forward K^T and V, for
+ * the backward K and V^T. */
 GG_KERNEL
 static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
                         const float *v, size_t b, int backward)
@@ -109,42 +166,14 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
                 dst[d] = row[h * D + d] * sc;
         }
     }
-    for (size_t j = 0; j < Lk; j++) {
-        const float *row = k + (b * Lk + j) * s->k_stride;
-        const float *vrow = v + (b * Lk + j) * s->v_stride;
-        for (size_t h = 0; h < H; h++) {
-            if (backward) {
-                float *kd = w->kh + (h * Lk + j) * D;
-                for (size_t d = 0; d < D; d++)
-                    kd[d] = row[h * D + d];
-                float *dst = w->vt + h * Dv * Lk + j;
-                for (size_t d = 0; d < Dv; d++)
-                    dst[d * Lk] = vrow[h * Dv + d];
-            } else {
-                float *dst = w->kt + h * D * Lk + j;
-                for (size_t d = 0; d < D; d++)
-                    dst[d * Lk] = row[h * D + d];
-                float *vd = w->vh + (h * Lk + j) * Dv;
-                for (size_t d = 0; d < Dv; d++)
-                    vd[d] = vrow[h * Dv + d];
-            }
-        }
+    const float *ks = k + b * Lk * s->k_stride, *vs = v + b * Lk * s->v_stride;
+    if (backward) {
+        copy_heads(w->kh, D, Lk * D, ks, s->k_stride, D, Lk, H, D);
+        transpose(w->vt, Lk, vs, s->v_stride, H * Dv);
+    } else {
+        transpose(w->kt, Lk, ks, s->k_stride, H * D);
+        copy_heads(w->vh, Dv, Lk * Dv, vs, s->v_stride, Dv, Lk, H, Dv);
     }
-}
-
-/* dst[i*di + h*dh + c] = src[i*si + h*sh + c] for i < L, h < H, c < W: a sample's rows of
- * H heads to per-head blocks and back. */
-GG_KERNEL
-static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *restrict src,
-                       size_t si, size_t sh, size_t L, size_t H, size_t W)
-{
-    for (size_t i = 0; i < L; i++)
-        for (size_t h = 0; h < H; h++) {
-            float *restrict d = dst + i * di + h * dh;
-            const float *restrict x = src + i * si + h * sh;
-            for (size_t c = 0; c < W; c++)
-                d[c] = x[c];
-        }
 }
 
 /* Keys query i attends to: [0, keep(i)). */
