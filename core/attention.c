@@ -103,7 +103,10 @@ static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *r
         for (size_t h = 0; h < H; h++) {
             float *restrict d = dst + i * di + h * dh;
             const float *restrict x = src + i * si + h * sh;
-            for (size_t c = 0; c < W; c++)
+            size_t c = 0;
+            for (; c + 8 <= W; c += 8)  // eight at a time: a loop GCC would make a memcpy call
+                gg_v8_store(d + c, gg_v8_load(x + c));
+            for (; c < W; c++)
                 d[c] = x[c];
         }
 }
