@@ -25,6 +25,9 @@
 #define R_MR 4
 #endif
 #define DB_NV 4
+#ifndef DW_ROWS
+#define DW_ROWS 128
+#endif
 #ifndef R_NV
 #define R_NV 3
 #endif
@@ -405,10 +408,15 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
         const size_t k0 = kv * VW;
         const size_t left = in - (k0 + (size_t)(nv - 1) * VW);  // lanes of the tile's last vector
         const size_t ln = left < VW ? left : VW;
-        for (size_t io = 0, o0 = 0; io < to; io++) {
-            const int mr = (int)SFX(part_size)(out, to, io);
-            SFX(dw_any)(dW, dy, x, B, in, out, o0, k0, mr, nv, ln);
-            o0 += (size_t)mr;
+        // dW: blocks of DW_ROWS rows (their x and dy stay in cache across the tiles of
+        // outputs); each tile's chains continue from the block before through dW.
+        for (size_t r0 = 0; r0 < B; r0 += DW_ROWS) {
+            const size_t nr = B - r0 < DW_ROWS ? B - r0 : DW_ROWS;
+            for (size_t io = 0, o0 = 0; io < to; io++) {
+                const int mr = (int)SFX(part_size)(out, to, io);
+                SFX(dw_any)(dW, dy + r0 * out, x + r0 * in, nr, in, out, o0, k0, mr, nv, ln);
+                o0 += (size_t)mr;
+            }
         }
         for (size_t ir = 0, r0 = 0; dx && ir < tr; ir++) {
             const int mr = (int)SFX(part_size)(B, tr, ir);
@@ -423,6 +431,7 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
 #undef B_MR
 #undef R_MR
 #undef DB_NV
+#undef DW_ROWS
 #undef R_NV
 #undef FWR_NV
 #undef FWD_CASE
