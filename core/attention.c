@@ -250,17 +250,26 @@ static void mm_rows(float *restrict y, size_t ldy, const float *restrict a, cons
     }
 }
 
+/* n rounded up to whole 16-float vectors, at most Lk: the vector loops then run without
+ * their scalar remainder (the extra columns are masked, never read). */
+static size_t whole_vectors(size_t n, size_t Lk)
+{
+    const size_t up = (n + 15) / 16 * 16;
+    return up < Lk ? up : Lk;
+}
+
 /* y = a b^T-like products with a row-dependent column count: y[r, c] for c < keep(r) (r a
  * query), chain over k < K of a[r, k] * b[k, c]; row blocks of four compute up to their
- * last row's count (the extra entries are masked, never read). */
+ * last row's count rounded up to whole vectors (the extra entries are masked, never
+ * read). */
 static void mm_prefix(const gg_attn_shape *s, float *y, const float *a, const float *b, size_t K)
 {
     const size_t Lq = s->Lq, Lk = s->Lk;
     size_t r = 0;
     for (; r + 4 <= Lq; r += 4)
-        mm_rows(y, Lk, a, b, Lk, r, r + 4, K, keep_of(s, r + 3));
+        mm_rows(y, Lk, a, b, Lk, r, r + 4, K, whole_vectors(keep_of(s, r + 3), Lk));
     for (; r < Lq; r++)
-        mm_rows(y, Lk, a, b, Lk, r, r + 1, K, keep_of(s, r));
+        mm_rows(y, Lk, a, b, Lk, r, r + 1, K, whole_vectors(keep_of(s, r), Lk));
 }
 
 /* y[r, 0..W) for r < R: chain over t in [lo(r), hi(r)) of coef(r, t) * src[t, 0..W), coef
