@@ -99,16 +99,18 @@ GG_KERNEL
 static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *restrict src,
                        size_t si, size_t sh, size_t L, size_t H, size_t W)
 {
-    for (size_t i = 0; i < L; i++)
-        for (size_t h = 0; h < H; h++) {
-            float *restrict d = dst + i * di + h * dh;
-            const float *restrict x = src + i * si + h * sh;
-            size_t c = 0;
-            for (; c + 8 <= W; c += 8)  // eight at a time: a loop GCC would make a memcpy call
-                gg_v8_store(d + c, gg_v8_load(x + c));
-            for (; c < W; c++)
-                d[c] = x[c];
-        }
+    // Heads innermost: a contiguous innermost copy would become a memcpy call per head row.
+    for (size_t i = 0; i < L; i++) {
+        float *restrict d = dst + i * di;
+        const float *restrict x = src + i * si;
+        size_t c = 0;
+        for (; c + 8 <= W; c += 8)
+            for (size_t h = 0; h < H; h++)
+                gg_v8_store(d + h * dh + c, gg_v8_load(x + h * sh + c));
+        for (; c < W; c++)
+            for (size_t h = 0; h < H; h++)
+                d[h * dh + c] = x[h * sh + c];
+    }
 }
 
 /* dst[c*L + j] = src[j*stride + c] for j < L, c < C: a sample's (L, C) rows transposed.
