@@ -61,7 +61,7 @@ int gg_linear_transposes(gg_isa isa)
 int gg_linear_by_rows(size_t B, size_t in, size_t out)
 {
     (void)in;  // W^T (in, out padded) fits the scratch: out + 15 < 4 out <= B
-    return out >= 32 && B >= 4 * out;
+    return GG_LINEAR_BY_ROWS(B, out);
 }
 
 int gg_linear_uses_xt(gg_isa isa, size_t B, size_t in, size_t out)

@@ -43,6 +43,7 @@ int gg_linear_transposes(gg_isa isa);
  * over a transposed x: many rows and few outputs (B >= 4 out, out >= 32), when xt is not
  * ready and yt not asked for. The same fma sequences either way. */
 int gg_linear_by_rows(size_t B, size_t in, size_t out);
+#define GG_LINEAR_BY_ROWS(B, out) ((out) >= 32 && (B) >= 4 * (out))  /* its test, inline */
 
 /* Whether gg_linear_forward on isa for these sizes reads x transposed (so the layer
  * before handing it over as its yt saves work). */

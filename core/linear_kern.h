@@ -237,7 +237,7 @@ void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const floa
                             size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
                             float *yt)
 {
-    if (!xt_ready && !yt && gg_linear_by_rows(B, in, out)) {
+    if (!xt_ready && !yt && GG_LINEAR_BY_ROWS(B, out)) {
         SFX(fwd_by_rows)(y, x, W, b, B, in, out, relu, xt);
         return;
     }
@@ -379,8 +379,16 @@ static void SFX(dw_any)(float *dW, const float *dy, const float *x, size_t B, si
 void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, const float *x,
                              const float *W, const float *mask, size_t B, size_t in, size_t out)
 {
-    // db: chains over r, vectors over o, DB_NV vectors side by side (independent chains)
-    for (size_t o0 = 0; o0 < out; o0 += DB_NV * VW) {
+    // db: chains over r, vectors over o; wider layers DB_NV vectors side by side
+    // (independent chains, the same sums).
+    for (size_t o0 = 0; out <= VW && o0 < out; o0 += VW) {
+        const size_t n = out - o0 < VW ? out - o0 : VW;
+        vf s = V_LOADN(db + o0, n);
+        for (size_t r = 0; r < B; r++)
+            s = V_ADD(s, V_LOADN(dy + r * out + o0, n));
+        V_STOREN(db + o0, s, n);
+    }
+    for (size_t o0 = 0; out > VW && o0 < out; o0 += DB_NV * VW) {
         const size_t w = out - o0 < DB_NV * VW ? out - o0 : DB_NV * VW;
         const size_t nv = (w + VW - 1) / VW, ln = w - (nv - 1) * VW;
         vf s[DB_NV];
