@@ -116,13 +116,10 @@ static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *r
 /* dst[c*L + j] = src[j*stride + c] for j < L, c < C: a sample's (L, C) rows transposed.
  * 8 x 8 tiles through three rounds of interleaves (each lane moves, nothing is computed),
  * the edges one element at a time. */
-typedef int v8i __attribute__((vector_size(32)));
-
 GG_KERNEL
 static void transpose(float *restrict dst, size_t L, const float *restrict src, size_t stride,
                       size_t C)
 {
-    const v8i lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
     size_t j0 = 0;
     for (; j0 + 8 <= L; j0 += 8) {
         size_t c0 = 0;
@@ -134,12 +131,14 @@ static void transpose(float *restrict dst, size_t L, const float *restrict src, 
 #pragma GCC unroll 3
             for (int round = 0; round < 3; round++) {
 #pragma GCC unroll 4
-                for (int i = 0; i < 4; i++) {
-                    n[2 * i] = __builtin_shuffle(r[i], r[i + 4], lo);
-                    n[2 * i + 1] = __builtin_shuffle(r[i], r[i + 4], hi);
+                for (size_t i = 0; i < 4; i++) {
+                    n[2 * i] =
+                        __builtin_shufflevector(r[i], r[i + 4], 0, 8, 1, 9, 2, 10, 3, 11);
+                    n[2 * i + 1] =
+                        __builtin_shufflevector(r[i], r[i + 4], 4, 12, 5, 13, 6, 14, 7, 15);
                 }
 #pragma GCC unroll 8
-                for (int i = 0; i < 8; i++)
+                for (size_t i = 0; i < 8; i++)
                     r[i] = n[i];
             }
 #pragma GCC unroll 8
@@ -330,7 +329,7 @@ enum { RB = 8 };
     if (all || (t >= lo[r0 + (q)] && t < hi[r0 + (q)])) {                               \
         const float cq = kt[(q) * cr];                                                  \
         for (size_t w = 0; w < PANEL; w++)                                              \
-            aq[w] = FMA(cq, st[w], aq[w]);                                              \
+            (aq)[w] = FMA(cq, st[w], (aq)[w]);                                          \
     }
 
 /* a0..a7 (the panel's rows) take the terms t in [t0, t1); all: every row has them. */

@@ -49,6 +49,10 @@ gg_status gg_groupnorm_check(size_t C, size_t G, double eps, gg_err *err)
     return GG_OK;
 }
 
+/* A helper inlined into each GG_KERNEL clone that calls it (the row loops below run in
+ * one clone call; the clone wrappers keep the helpers' own entry points). */
+#define AI static inline __attribute__((always_inline))
+
 /* ---- element-wise helpers (vectorised over the index, nothing summed) ---- */
 
 /* min(n, cap): the size of a block starting n elements before the end. */
@@ -128,7 +132,7 @@ static void lanes_tail(float t[BN_LANES], const float *p, size_t r)
 
 /* Sum of one channel's B planes of S values, consecutive planes stride apart, in the
  * lanes of norm.h. */
-static inline __attribute__((always_inline)) double chan_sum_in(const float *x, size_t B, size_t S, size_t stride)
+AI double chan_sum_in(const float *x, size_t B, size_t S, size_t stride)
 {
     double a[BN_LANES] = {0.0};
     const size_t r = S % BN_LANES, full = S - r;
@@ -479,7 +483,7 @@ static void block4(const float *v[4], const float *base, size_t stride, size_t n
  * (norm.h): chan_sum with one plane, and the two below. */
 
 /* Sum of ((double)x[i] - m)^2 over x[0..n), in lanes. */
-static inline __attribute__((always_inline)) double vec_sqdev_in(const float *x, double m, size_t n)
+AI double vec_sqdev_in(const float *x, double m, size_t n)
 {
     double a[BN_LANES] = {0.0};
     const size_t r = n % BN_LANES, full = n - r;
@@ -507,8 +511,8 @@ static double vec_sqdev(const float *x, double m, size_t n)
 
 /* With t = (double)dy[i] * g[i] (g NULL: 1; exact): *sb = sum t and
  * *sd = sum t * ((double)x[i] - m), over i < n, in lanes. */
-static inline __attribute__((always_inline)) void vec_bwd_in(double *sb, double *sd, const float *dy, const float *x, const float *g,
-                    double m, size_t n)
+AI void vec_bwd_in(double *sb, double *sd, const float *dy, const float *x, const float *g,
+                   double m, size_t n)
 {
     double a[BN_LANES] = {0.0}, d[BN_LANES] = {0.0};
     const size_t r = n % BN_LANES, full = n - r;
@@ -560,8 +564,7 @@ static void moments(float *mean, float *rstd, const float *x, size_t n, float ep
 }
 
 /* moments with the sums inlined (LayerNorm's row loop, one clone for all rows). */
-static inline __attribute__((always_inline)) void moments_in(float *mean, float *rstd,
-                                                             const float *x, size_t n, float eps)
+AI void moments_in(float *mean, float *rstd, const float *x, size_t n, float eps)
 {
     const double m = chan_sum_in(x, 1, n, 0) / (double)n;
     const double ss = vec_sqdev_in(x, m, n);
@@ -572,8 +575,8 @@ static inline __attribute__((always_inline)) void moments_in(float *mean, float 
 /* ---- LayerNorm ---- */
 
 /* y = (x*scale + bias)*g + b with g, b per column (torch's LayerNormKernelImplInternal). */
-static inline __attribute__((always_inline)) void ln_apply(float *y, const float *x, float scale, float bias, const float *g,
-                     const float *b, size_t n)
+AI void ln_apply(float *y, const float *x, float scale, float bias, const float *g,
+                 const float *b, size_t n)
 {
     if (g && b)
         for (size_t j = 0; j < n; j++)
@@ -625,8 +628,8 @@ void gg_layernorm_forward(float *y, float *save_mean, float *save_rstd, const fl
 }
 
 /* dx = a*dy*g + b*x + c (g NULL: 1), torch's operation order. */
-static inline __attribute__((always_inline)) void ln_dx(float *dx, int acc, const float *dy, const float *x, const float *g, float a,
-                  float b, float c, size_t n)
+AI void ln_dx(float *dx, int acc, const float *dy, const float *x, const float *g, float a,
+              float b, float c, size_t n)
 {
     if (g && acc)
         for (size_t j = 0; j < n; j++)
@@ -648,8 +651,8 @@ enum { LN_COLS = 128 };
 
 /* sg[j] += dy[j]*xhat[j], sb[j] += dy[j] in double, xhat = x*a + bb (float, as the
  * forward normalised it). */
-static inline __attribute__((always_inline)) void ln_param_row(double *restrict sg, double *restrict sb, const float *restrict dy,
-                         const float *restrict x, float a, float bb, size_t n)
+AI void ln_param_row(double *restrict sg, double *restrict sb, const float *restrict dy,
+                     const float *restrict x, float a, float bb, size_t n)
 {
     if (sg)
         for (size_t j = 0; j < n; j++)
