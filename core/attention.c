@@ -93,8 +93,70 @@ static blocks carve(const gg_attn_shape *s, float *scratch)
     return b;
 }
 
-/* Copy sample b into per-head blocks, reading each row once, in order: Qs (scaled) always;
- * for the forward K^T and V, for the backward K and V^T. */
+/* dst[i*di + h*dh + c] = src[i*si + h*sh + c] for i < L, h < H, c < W: a sample's rows of
+ * H heads to per-head blocks and back. */
+GG_KERNEL
+static void copy_heads(float *restrict dst, size_t di, size_t dh, const float *restrict src,
+                       size_t si, size_t sh, size_t L, size_t H, size_t W)
+{
+    // Heads innermost: a contiguous innermost copy would become a memcpy call per head row.
+    for (size_t i = 0; i < L; i++) {
+        float *restrict d = dst + i * di;
+        const float *restrict x = src + i * si;
+        size_t c = 0;
+        for (; c + 8 <= W; c += 8)
+            for (size_t h = 0; h < H; h++)
+                gg_v8_store(d + h * dh + c, gg_v8_load(x + h * sh + c));
+        for (; c < W; c++)
+            for (size_t h = 0; h < H; h++)
+                d[h * dh + c] = x[h * sh + c];
+    }
+}
+
+/* dst[c*L + j] = src[j*stride + c] for j < L, c < C: a sample's (L, C) rows transposed.
+ * 8 x 8 tiles through three rounds of interleaves (each lane moves, nothing is computed),
+ * the edges one element at a time. */
+GG_KERNEL
+static void transpose(float *restrict dst, size_t L, const float *restrict src, size_t stride,
+                      size_t C)
+{
+    size_t j0 = 0;
+    for (; j0 + 8 <= L; j0 += 8) {
+        size_t c0 = 0;
+        for (; c0 + 8 <= C; c0 += 8) {
+            v8f r[8], n[8];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; i++)
+                r[i] = gg_v8_load(src + (j0 + (size_t)i) * stride + c0);
+#pragma GCC unroll 3
+            for (int round = 0; round < 3; round++) {
+#pragma GCC unroll 4
+                for (size_t i = 0; i < 4; i++) {
+                    n[2 * i] =
+                        __builtin_shufflevector(r[i], r[i + 4], 0, 8, 1, 9, 2, 10, 3, 11);
+                    n[2 * i + 1] =
+                        __builtin_shufflevector(r[i], r[i + 4], 4, 12, 5, 13, 6, 14, 7, 15);
+                }
+#pragma GCC unroll 8
+                for (size_t i = 0; i < 8; i++)
+                    r[i] = n[i];
+            }
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; c++)
+                gg_v8_store(dst + (c0 + (size_t)c) * L + j0, r[c]);
+        }
+        for (; c0 < C; c0++)
+            for (size_t j = j0; j < j0 + 8; j++)
+                dst[c0 * L + j] = src[j * stride + c0];
+    }
+    for (; j0 < L; j0++)
+        for (size_t c = 0; c < C; c++)
+            dst[c * L + j0] = src[j0 * stride + c];
+}
+
+/* Copy sample b into per-head blocks: Qs (scaled) always; for the forward K^T and V, for
+ * the backward K and V^T. */
+GG_KERNEL
 static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q, const float *k,
                         const float *v, size_t b, int backward)
 {
@@ -108,22 +170,13 @@ static void load_sample(const gg_attn_shape *s, const blocks *w, const float *q,
                 dst[d] = row[h * D + d] * sc;
         }
     }
-    for (size_t j = 0; j < Lk; j++) {
-        const float *row = k + (b * Lk + j) * s->k_stride;
-        const float *vrow = v + (b * Lk + j) * s->v_stride;
-        for (size_t h = 0; h < H; h++) {
-            if (backward) {
-                memcpy(w->kh + (h * Lk + j) * D, row + h * D, D * sizeof *row);
-                float *dst = w->vt + h * Dv * Lk + j;
-                for (size_t d = 0; d < Dv; d++)
-                    dst[d * Lk] = vrow[h * Dv + d];
-            } else {
-                float *dst = w->kt + h * D * Lk + j;
-                for (size_t d = 0; d < D; d++)
-                    dst[d * Lk] = row[h * D + d];
-                memcpy(w->vh + (h * Lk + j) * Dv, vrow + h * Dv, Dv * sizeof *vrow);
-            }
-        }
+    const float *ks = k + b * Lk * s->k_stride, *vs = v + b * Lk * s->v_stride;
+    if (backward) {
+        copy_heads(w->kh, D, Lk * D, ks, s->k_stride, D, Lk, H, D);
+        transpose(w->vt, Lk, vs, s->v_stride, H * Dv);
+    } else {
+        transpose(w->kt, Lk, ks, s->k_stride, H * D);
+        copy_heads(w->vh, Dv, Lk * Dv, vs, s->v_stride, Dv, Lk, H, Dv);
     }
 }
 
@@ -198,108 +251,149 @@ static void mm_rows(float *restrict y, size_t ldy, const float *restrict a, cons
     }
 }
 
+/* mm_rows for the eight rows r .. r+7, PANEL columns at a time held in registers over
+ * all k (eight independent chains per panel; y is written once); columns past the last
+ * whole panel through mm_rows. The same chains: y[r, c] from 0 over k in order. */
+GG_KERNEL
+static void mm_rows8(float *restrict y, size_t ldy, const float *restrict a,
+                     const float *restrict b, size_t ldb, size_t r, size_t K, size_t n)
+{
+    const float *a0 = a + r * K;
+    size_t c0 = 0;
+    for (; c0 + PANEL <= n; c0 += PANEL) {
+        float s0[PANEL], s1[PANEL], s2[PANEL], s3[PANEL], s4[PANEL], s5[PANEL], s6[PANEL],
+            s7[PANEL];
+        for (size_t w = 0; w < PANEL; w++)
+            s0[w] = s1[w] = s2[w] = s3[w] = s4[w] = s5[w] = s6[w] = s7[w] = 0.0f;
+        for (size_t k = 0; k < K; k++) {
+            const float *restrict bk = b + k * ldb + c0;
+            const float p0 = a0[k], p1 = a0[K + k], p2 = a0[2 * K + k], p3 = a0[3 * K + k];
+            const float p4 = a0[4 * K + k], p5 = a0[5 * K + k], p6 = a0[6 * K + k],
+                        p7 = a0[7 * K + k];
+            for (size_t w = 0; w < PANEL; w++) {
+                s0[w] = FMA(p0, bk[w], s0[w]);
+                s1[w] = FMA(p1, bk[w], s1[w]);
+                s2[w] = FMA(p2, bk[w], s2[w]);
+                s3[w] = FMA(p3, bk[w], s3[w]);
+                s4[w] = FMA(p4, bk[w], s4[w]);
+                s5[w] = FMA(p5, bk[w], s5[w]);
+                s6[w] = FMA(p6, bk[w], s6[w]);
+                s7[w] = FMA(p7, bk[w], s7[w]);
+            }
+        }
+        float *restrict y0 = y + r * ldy + c0;
+        for (size_t w = 0; w < PANEL; w++) {
+            y0[w] = s0[w], y0[ldy + w] = s1[w], y0[2 * ldy + w] = s2[w];
+            y0[3 * ldy + w] = s3[w], y0[4 * ldy + w] = s4[w], y0[5 * ldy + w] = s5[w];
+            y0[6 * ldy + w] = s6[w], y0[7 * ldy + w] = s7[w];
+        }
+    }
+    if (c0 < n)
+        mm_rows(y + c0, ldy, a, b + c0, ldb, r, r + 8, K, n - c0);
+}
+
+/* n rounded up to whole 16-float vectors, at most Lk: the vector loops then run without
+ * their scalar remainder (the extra columns are masked, never read). */
+static size_t whole_vectors(size_t n, size_t Lk)
+{
+    const size_t up = (n + 15) / 16 * 16;
+    return up < Lk ? up : Lk;
+}
+
 /* y = a b^T-like products with a row-dependent column count: y[r, c] for c < keep(r) (r a
  * query), chain over k < K of a[r, k] * b[k, c]; row blocks of four compute up to their
- * last row's count (the extra entries are masked, never read). */
+ * last row's count rounded up to whole vectors (the extra entries are masked, never
+ * read); blocks of eight rows first. */
 static void mm_prefix(const gg_attn_shape *s, float *y, const float *a, const float *b, size_t K)
 {
     const size_t Lq = s->Lq, Lk = s->Lk;
     size_t r = 0;
+    for (; r + 8 <= Lq; r += 8)
+        mm_rows8(y, Lk, a, b, Lk, r, K, whole_vectors(keep_of(s, r + 7), Lk));
     for (; r + 4 <= Lq; r += 4)
-        mm_rows(y, Lk, a, b, Lk, r, r + 4, K, keep_of(s, r + 3));
+        mm_rows(y, Lk, a, b, Lk, r, r + 4, K, whole_vectors(keep_of(s, r + 3), Lk));
     for (; r < Lq; r++)
-        mm_rows(y, Lk, a, b, Lk, r, r + 1, K, keep_of(s, r));
+        mm_rows(y, Lk, a, b, Lk, r, r + 1, K, whole_vectors(keep_of(s, r), Lk));
 }
 
 /* y[r, 0..W) for r < R: chain over t in [lo(r), hi(r)) of coef(r, t) * src[t, 0..W), coef
  * (r, t) = coef[r * cr + t * ct]; lo, hi give each row's range (rows: queries with hi =
- * keep, or keys with lo = first). Four rows at a time: each row's own terms before the
- * block's common range, the common range together (four t per load and store of y), then
- * each row's own terms after it — every row's chain in increasing t. */
+ * keep, or keys with lo = first). Eight rows at a time, PANEL columns of each in
+ * registers (eight independent chains), t over the union of their ranges: the common
+ * range for all eight, the edges row by row where t is in the row's range — every row's
+ * chain in increasing t from 0. Columns past the panels and a last block of fewer rows run
+ * one row at a time. */
+enum { RB = 8 };
+
+#define RV_TERM(q, aq)                                                                   \
+    if (all || (t >= lo[r0 + (q)] && t < hi[r0 + (q)])) {                               \
+        const float cq = kt[(q) * cr];                                                  \
+        for (size_t w = 0; w < PANEL; w++)                                              \
+            (aq)[w] = FMA(cq, st[w], (aq)[w]);                                          \
+    }
+
+/* a0..a7 (the panel's rows) take the terms t in [t0, t1); all: every row has them. */
+#define RV_RANGE(t0, t1, all_)                                                           \
+    for (size_t t = (t0); t < (t1); t++) {                                              \
+        const int all = (all_);                                                         \
+        const float *restrict st = src + t * W + w0;                                    \
+        const float *kt = coef + r0 * cr + t * ct;                                      \
+        RV_TERM(0, a0) RV_TERM(1, a1) RV_TERM(2, a2) RV_TERM(3, a3)                     \
+        RV_TERM(4, a4) RV_TERM(5, a5) RV_TERM(6, a6) RV_TERM(7, a7)                     \
+    }
+
 GG_KERNEL
 static void rows_vec(float *restrict y, size_t R, size_t W, const float *coef, size_t cr,
                      size_t ct, const float *restrict src, const size_t *lo, const size_t *hi)
 {
-    for (size_t r0 = 0; r0 < R; r0 += 4) {
-        const size_t nr = r0 + 4 <= R ? 4 : R - r0;
-        size_t L = 0, U = (size_t)-1;
+    for (size_t r0 = 0; r0 < R; r0 += RB) {
+        const size_t nr = r0 + RB <= R ? RB : R - r0;
+        size_t L = 0, U = (size_t)-1, Lmin = (size_t)-1, Umax = 0;
         for (size_t q = 0; q < nr; q++) {
             L = lo[r0 + q] > L ? lo[r0 + q] : L;
             U = hi[r0 + q] < U ? hi[r0 + q] : U;
+            if (lo[r0 + q] < hi[r0 + q]) {
+                Lmin = lo[r0 + q] < Lmin ? lo[r0 + q] : Lmin;
+                Umax = hi[r0 + q] > Umax ? hi[r0 + q] : Umax;
+            }
         }
-        if (U < L)
-            U = L;
-        for (size_t q = 0; q < nr; q++) {  // zero, then each row's terms before L
+        size_t w0 = 0;
+        if (nr == RB)
+            for (; w0 + PANEL <= W; w0 += PANEL) {
+                float a0[PANEL], a1[PANEL], a2[PANEL], a3[PANEL], a4[PANEL], a5[PANEL],
+                    a6[PANEL], a7[PANEL];
+                for (size_t w = 0; w < PANEL; w++)
+                    a0[w] = a1[w] = a2[w] = a3[w] = a4[w] = a5[w] = a6[w] = a7[w] = 0.0f;
+                if (Lmin < Umax && L < U) {  // the edges around a common range
+                    RV_RANGE(Lmin, L, 0)
+                    RV_RANGE(L, U, 1)
+                    RV_RANGE(U, Umax, 0)
+                } else if (Lmin < Umax) {
+                    RV_RANGE(Lmin, Umax, 0)
+                }
+                float *restrict y0 = y + r0 * W + w0;
+                for (size_t w = 0; w < PANEL; w++) {
+                    y0[w] = a0[w], y0[W + w] = a1[w], y0[2 * W + w] = a2[w];
+                    y0[3 * W + w] = a3[w], y0[4 * W + w] = a4[w], y0[5 * W + w] = a5[w];
+                    y0[6 * W + w] = a6[w], y0[7 * W + w] = a7[w];
+                }
+            }
+        for (size_t q = 0; w0 < W && q < nr; q++) {  // the other columns, row by row
             float *restrict yr = y + (r0 + q) * W;
-            for (size_t w = 0; w < W; w++)
+            for (size_t w = w0; w < W; w++)
                 yr[w] = 0.0f;
-            const size_t e = hi[r0 + q] < L ? hi[r0 + q] : L;
-            for (size_t t = lo[r0 + q]; t < e; t++) {
+            for (size_t t = lo[r0 + q]; t < hi[r0 + q]; t++) {
                 const float c0 = coef[(r0 + q) * cr + t * ct];
                 const float *restrict st = src + t * W;
-                for (size_t w = 0; w < W; w++)
-                    yr[w] = FMA(c0, st[w], yr[w]);
-            }
-        }
-        if (nr == 4) {
-            const float *k0 = coef + r0 * cr, *k1 = k0 + cr, *k2 = k1 + cr, *k3 = k2 + cr;
-            size_t w0 = 0;
-            for (; w0 + PANEL <= W; w0 += PANEL) {  // PANEL columns in registers over all t
-                float a0[PANEL], a1[PANEL], a2[PANEL], a3[PANEL];
-                float *restrict y0 = y + r0 * W + w0, *restrict y1 = y0 + W, *restrict y2 = y1 + W,
-                                *restrict y3 = y2 + W;
-                for (size_t w = 0; w < PANEL; w++)
-                    a0[w] = y0[w], a1[w] = y1[w], a2[w] = y2[w], a3[w] = y3[w];
-                for (size_t t = L; t < U; t++) {
-                    const float *restrict st = src + t * W + w0;
-                    const float p0 = k0[t * ct], q0 = k1[t * ct], u0 = k2[t * ct], v0 = k3[t * ct];
-                    for (size_t w = 0; w < PANEL; w++) {
-                        a0[w] = FMA(p0, st[w], a0[w]);
-                        a1[w] = FMA(q0, st[w], a1[w]);
-                        a2[w] = FMA(u0, st[w], a2[w]);
-                        a3[w] = FMA(v0, st[w], a3[w]);
-                    }
-                }
-                for (size_t w = 0; w < PANEL; w++)
-                    y0[w] = a0[w], y1[w] = a1[w], y2[w] = a2[w], y3[w] = a3[w];
-            }
-            if (w0 < W) {  // the remaining columns through memory
-                float *restrict y0 = y + r0 * W, *restrict y1 = y0 + W, *restrict y2 = y1 + W,
-                                *restrict y3 = y2 + W;
-                for (size_t t = L; t < U; t++) {
-                    const float *restrict sa = src + t * W;
-                    const float p0 = k0[t * ct], q0 = k1[t * ct], u0 = k2[t * ct], v0 = k3[t * ct];
-                    for (size_t w = w0; w < W; w++) {
-                        y0[w] = FMA(p0, sa[w], y0[w]);
-                        y1[w] = FMA(q0, sa[w], y1[w]);
-                        y2[w] = FMA(u0, sa[w], y2[w]);
-                        y3[w] = FMA(v0, sa[w], y3[w]);
-                    }
-                }
-            }
-        } else {
-            for (size_t q = 0; q < nr; q++) {
-                float *restrict yr = y + (r0 + q) * W;
-                for (size_t t = L; t < U; t++) {
-                    const float c0 = coef[(r0 + q) * cr + t * ct];
-                    const float *restrict st = src + t * W;
-                    for (size_t w = 0; w < W; w++)
-                        yr[w] = FMA(c0, st[w], yr[w]);
-                }
-            }
-        }
-        for (size_t q = 0; q < nr; q++) {  // each row's terms from U on
-            float *restrict yr = y + (r0 + q) * W;
-            const size_t b0 = lo[r0 + q] > U ? lo[r0 + q] : U;
-            for (size_t t = b0; t < hi[r0 + q]; t++) {
-                const float c0 = coef[(r0 + q) * cr + t * ct];
-                const float *restrict st = src + t * W;
-                for (size_t w = 0; w < W; w++)
+                for (size_t w = w0; w < W; w++)
                     yr[w] = FMA(c0, st[w], yr[w]);
             }
         }
     }
 }
+
+#undef RV_TERM
+#undef RV_RANGE
 
 #undef FMA
 
@@ -484,11 +578,7 @@ void gg_attention_forward(const gg_attn_shape *s, size_t B, float *y, float *aux
             }
             rows_vec(w.o + h * Lq * Dv, Lq, Dv, pd, Lk, 1, w.vh + h * Lk * Dv, w.q_lo, w.q_hi);
         }
-        for (size_t i = 0; i < Lq; i++) {
-            float *yrow = y + (b * Lq + i) * E;
-            for (size_t h = 0; h < H; h++)
-                memcpy(yrow + h * Dv, w.o + (h * Lq + i) * Dv, Dv * sizeof *yrow);
-        }
+        copy_heads(y + b * Lq * E, E, Dv, w.o, Dv, Lq * Dv, Lq, H, Dv);
     }
     if (stats) {
         stats->max_logit = maxl;
@@ -528,15 +618,23 @@ static void ds_rows(float *ds, const float *dp, const float *P, const size_t *ke
         ds_row(ds + q * n, dp + q * n, P + q * n, (float)t[q], keep[q]);
 }
 
-/* dst (n floats) = or += src * mul. */
-static void put(float *dst, int acc, const float *src, size_t n, float mul)
+/* Rows (L, stride) of H*W columns = or += the heads' blocks (H, L, W) * mul:
+ * rows[i*stride + h*W + c] (+)= blk[(h*L + i)*W + c] * mul (product, then sum). */
+GG_KERNEL
+static void put(float *restrict rows, size_t stride, int acc, const float *restrict blk,
+                size_t L, size_t H, size_t W, float mul)
 {
-    if (acc)
-        for (size_t c = 0; c < n; c++)
-            dst[c] += src[c] * mul;
-    else
-        for (size_t c = 0; c < n; c++)
-            dst[c] = src[c] * mul;
+    for (size_t i = 0; i < L; i++)
+        for (size_t h = 0; h < H; h++) {
+            float *restrict dst = rows + i * stride + h * W;
+            const float *restrict src = blk + (h * L + i) * W;
+            if (acc)
+                for (size_t c = 0; c < W; c++)
+                    dst[c] += src[c] * mul;
+            else
+                for (size_t c = 0; c < W; c++)
+                    dst[c] = src[c] * mul;
+        }
 }
 
 void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_q, float *dk,
@@ -549,11 +647,7 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
     const int need_s = dq || dk;
     for (size_t b = 0; b < B; b++) {
         load_sample(s, &w, q, k, v, b, 1);
-        for (size_t i = 0; i < Lq; i++) {
-            const float *row = dy + (b * Lq + i) * E;
-            for (size_t h = 0; h < H; h++)
-                memcpy(w.o + (h * Lq + i) * Dv, row + h * Dv, Dv * sizeof *row);
-        }
+        copy_heads(w.o, Dv, Lq * Dv, dy + b * Lq * E, E, Dv, Lq, H, Dv);
         for (size_t h = 0; h < H; h++) {
             const float *P = aux + (b * H + h) * Lq * Lk;
             const float *mask = dropped ? aux + B * H * Lq * Lk + (b * H + h) * Lq * Lk : NULL;
@@ -583,23 +677,11 @@ void gg_attention_backward(const gg_attn_shape *s, size_t B, float *dq, int acc_
                 rows_vec(w.dkh + h * Lk * D, Lk, D, w.ds, 1, Lk, w.qs + h * Lq * D, w.k_lo, w.k_hi);
         }
         if (dq)
-            for (size_t i = 0; i < Lq; i++) {
-                float *row = dq + (b * Lq + i) * s->q_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * D, acc_q, w.dqs + (h * Lq + i) * D, D, s->scale);
-            }
+            put(dq + b * Lq * s->q_stride, s->q_stride, acc_q, w.dqs, Lq, H, D, s->scale);
         if (dk)
-            for (size_t j = 0; j < Lk; j++) {
-                float *row = dk + (b * Lk + j) * s->k_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * D, acc_k, w.dkh + (h * Lk + j) * D, D, 1.0f);
-            }
+            put(dk + b * Lk * s->k_stride, s->k_stride, acc_k, w.dkh, Lk, H, D, 1.0f);
         if (dv)
-            for (size_t j = 0; j < Lk; j++) {
-                float *row = dv + (b * Lk + j) * s->v_stride;
-                for (size_t h = 0; h < H; h++)
-                    put(row + h * Dv, acc_v, w.dvh + (h * Lk + j) * Dv, Dv, 1.0f);
-            }
+            put(dv + b * Lk * s->v_stride, s->v_stride, acc_v, w.dvh, Lk, H, Dv, 1.0f);
     }
 }
 

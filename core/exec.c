@@ -76,7 +76,8 @@ static void linear_forward(gg_model *m, int i, size_t B)
     const float *W = in_y(m, i, 1);
     const float *b = n->cfg.bias ? in_y(m, i, 2) : m->zeros;
     float *yt = NULL;
-    if (mn->yt_to >= 0 && gg_linear_transposes(m->isa)) {
+    if (mn->yt_to >= 0 &&
+        gg_linear_uses_xt(m->isa, rows, n->cfg.out, node(m, mn->yt_to)->cfg.out)) {
         yt = m->mn[mn->yt_to].xt;
         m->mn[mn->yt_to].xt_ready = 1;
     }
@@ -193,10 +194,12 @@ static void ln_backward(gg_model *m, int i, size_t B)
     const gg_layer_cfg *c = &node(m, i)->cfg;
     size_t R, D;
     ln_sizes(m, i, B, &R, &D);
-    gg_layernorm_backward(dx_target(m, i, 0), 0, c->affine ? in_dy(m, i, 1) : NULL,
+    // A second gradient contribution is added by the kernel itself (acc): the same sums
+    // as writing it to m->tmp and adding that, without the pass.
+    gg_layernorm_backward(in_dy(m, i, 0), m->mn[i].acc[0] == 1,
+                          c->affine ? in_dy(m, i, 1) : NULL,
                           c->affine ? in_dy(m, i, 2) : NULL, m->mn[i].dy, in_y(m, i, 0),
                           m->mn[i].aux, m->mn[i].aux + R, c->affine ? in_y(m, i, 1) : NULL, R, D);
-    finish_dx(m, i, 0, R * D);
 }
 
 /* GroupNorm; aux: mean (B*G), rstd (B*G). */

@@ -58,6 +58,17 @@ int gg_linear_transposes(gg_isa isa)
     return isa == GG_ISA_AVX2 || isa == GG_ISA_AVX512;
 }
 
+int gg_linear_by_rows(size_t B, size_t in, size_t out)
+{
+    (void)in;  // W^T (in, out padded) fits the scratch: out + 15 < 4 out <= B
+    return GG_LINEAR_BY_ROWS(B, out);
+}
+
+int gg_linear_uses_xt(gg_isa isa, size_t B, size_t in, size_t out)
+{
+    return gg_linear_transposes(isa) && !gg_linear_by_rows(B, in, out);
+}
+
 void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, const float *b,
                        size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
                        float *yt)

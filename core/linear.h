@@ -39,6 +39,16 @@ void gg_linear_forward(gg_isa isa, float *y, const float *x, const float *W, con
 /* Whether gg_linear_forward on isa fills yt (the portable path does not: it reads x). */
 int gg_linear_transposes(gg_isa isa);
 
+/* Whether the vector paths compute B rows over a transposed W (in its scratch) rather than
+ * over a transposed x: many rows and few outputs (B >= 4 out, out >= 32), when xt is not
+ * ready and yt not asked for. The same fma sequences either way. */
+int gg_linear_by_rows(size_t B, size_t in, size_t out);
+#define GG_LINEAR_BY_ROWS(B, out) ((out) >= 32 && (B) >= 4 * (out))  /* its test, inline */
+
+/* Whether gg_linear_forward on isa for these sizes reads x transposed (so the layer
+ * before handing it over as its yt saves work). */
+int gg_linear_uses_xt(gg_isa isa, size_t B, size_t in, size_t out);
+
 /* dW (out,in) += dy^T x; db (out) += column sums of dy (B,out); dx (B,in) = dy W, masked
  * by mask (B,in) when mask is not NULL, skipped when dx is NULL (first layer). dx may
  * alias mask, nothing else. */

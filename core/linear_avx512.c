@@ -22,8 +22,10 @@ typedef __m512 vf;
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define V_MASKPOS(v, m) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((m), _mm512_setzero_ps(), _CMP_GT_OQ), (v))
 #define F_MR 12
-#define B_NV 3
+#define B_NV 4
 #define B_MR 6
+#define R_MR 6
+#define R_NV 4
 #define SFX(name) name##_avx512
 #include "linear_kern.h"
 

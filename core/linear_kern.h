@@ -10,7 +10,8 @@
  *   V_FMA(a, b, c) a*b + c rounded once, per lane
  *   V_MASKPOS(v, m) per lane m > 0 ? v : 0 (a NaN in m gives 0)
  *   F_MR           outputs per forward tile (rows per tile: 2 VW, or VW at the end)
- *   B_NV           vectors per backward tile (4 rows or outputs by B_NV vectors)
+ *   B_NV, B_MR     backward tiles: B_MR (default 4) rows or outputs by B_NV vectors
+ *   R_MR, R_NV     many-rows forward tiles: R_MR rows (default 4) by R_NV vectors (3)
  *   SFX(name)      name##_<isa>
  * Tile shapes are chosen so the accumulators, the loaded operands and one broadcast fit
  * the register file (16 on AVX2, 32 on AVX-512) with enough independent chains to hide
@@ -19,6 +20,16 @@
 #define AI static inline __attribute__((always_inline))
 #ifndef B_MR
 #define B_MR 4
+#endif
+#ifndef R_MR
+#define R_MR 4
+#endif
+#define DB_NV 4
+#ifndef DW_ROWS
+#define DW_ROWS 128
+#endif
+#ifndef R_NV
+#define R_NV 3
 #endif
 
 /* Tile sizes that split n into ceil(n/max) nearly equal parts: part i of t has
@@ -124,10 +135,112 @@ static void SFX(fwd_rows)(float *restrict y, const float *restrict xt, const flo
     }
 }
 
+/* ---- forward on many rows (gg_linear_by_rows): y tiles of mr rows by nv vectors of
+ * outputs over W^T (in, op), columns past out zero; chains over k as above ---- */
+
+AI void SFX(fwr_tile)(float *restrict y, const float *restrict x, const float *restrict wt,
+                      const float *restrict b, size_t in, size_t out, size_t op, size_t r0,
+                      size_t o0, const int mr, const int nv, size_t ln, int relu)
+{
+    vf acc[R_MR][R_NV];
+#pragma GCC unroll 8
+    for (int q = 0; q < mr; q++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[q][v] = V_ZERO();
+    const float *xp = x + r0 * in;
+    const float *wp = wt + o0;
+    for (size_t k = 0; k < in; k++, wp += op) {
+        vf wv[R_NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            wv[v] = V_LOAD(wp + v * VW);
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++) {
+            vf d = V_SET1(xp[(size_t)q * in + k]);
+#pragma GCC unroll 8
+            for (int v = 0; v < nv; v++)
+                acc[q][v] = V_FMA(wv[v], d, acc[q][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) {
+        const size_t n = v == nv - 1 ? ln : VW, o = o0 + (size_t)v * VW;
+        const vf bv = b ? (n == VW ? V_LOAD(b + o) : V_LOADN(b + o, n)) : V_ZERO();
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++) {
+            vf s = b ? V_ADD(acc[q][v], bv) : acc[q][v];
+            if (relu)
+                s = V_MASKPOS(s, s);
+            float *dst = y + (r0 + (size_t)q) * out + o;
+            if (n == VW)
+                V_STORE(dst, s);
+            else
+                V_STOREN(dst, s, n);
+        }
+    }
+}
+
+#define FWR_NV(mr)                                                                      \
+    switch (nv) {                                                                       \
+    case 1: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 1, ln, relu); break;    \
+    case 2: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 2, ln, relu); break;    \
+    case 3: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, 3, ln, relu); break;    \
+    default: SFX(fwr_tile)(y, x, wt, b, in, out, op, r0, o0, mr, R_NV, ln, relu); break; \
+    }
+
+static void SFX(fwr_any)(float *y, const float *x, const float *wt, const float *b, size_t in,
+                         size_t out, size_t op, size_t r0, size_t o0, int mr, int nv,
+                         size_t ln, int relu)
+{
+    switch (mr) {
+    case 1: FWR_NV(1) break;
+    case 2: FWR_NV(2) break;
+    case 3: FWR_NV(3) break;
+#if R_MR > 4
+    case 4: FWR_NV(4) break;
+    case 5: FWR_NV(5) break;
+#endif
+    default: FWR_NV(R_MR) break;
+    }
+}
+
+/* W^T into wt (in, op), then balanced tiles: vectors of outputs by at most R_NV (outer,
+ * so their slice of W^T stays in cache), rows by at most R_MR. */
+static void SFX(fwd_by_rows)(float *y, const float *x, const float *W, const float *b,
+                             size_t B, size_t in, size_t out, int relu, float *wt)
+{
+    const size_t nvec = (out + VW - 1) / VW, op = nvec * VW;
+    for (size_t k = 0; k < in; k++) {
+        float *d = wt + k * op;
+        for (size_t o = 0; o < out; o++)
+            d[o] = W[o * in + k];
+        for (size_t o = out; o < op; o++)
+            d[o] = 0.0f;
+    }
+    const size_t to = SFX(part_count)(nvec, R_NV), tr = SFX(part_count)(B, R_MR);
+    for (size_t io = 0, ov = 0; io < to; io++) {
+        const int nv = (int)SFX(part_size)(nvec, to, io);
+        const size_t o0 = ov * VW;
+        const size_t left = out - (o0 + (size_t)(nv - 1) * VW);  // lanes of the last vector
+        const size_t ln = left < VW ? left : VW;
+        for (size_t ir = 0, r0 = 0; ir < tr; ir++) {
+            const int mr = (int)SFX(part_size)(B, tr, ir);
+            SFX(fwr_any)(y, x, wt, b, in, out, op, r0, o0, mr, nv, ln, relu);
+            r0 += (size_t)mr;
+        }
+        ov += (size_t)nv;
+    }
+}
+
 void SFX(gg_linear_forward)(float *y, const float *x, const float *W, const float *b,
                             size_t B, size_t in, size_t out, int relu, float *xt, int xt_ready,
                             float *yt)
 {
+    if (!xt_ready && !yt && GG_LINEAR_BY_ROWS(B, out)) {
+        SFX(fwd_by_rows)(y, x, W, b, B, in, out, relu, xt);
+        return;
+    }
     const size_t Bp = (B + VW - 1) / VW * VW;
     for (size_t k = 0; !xt_ready && k < in; k++) {  // xt (in, Bp) = x^T, rows past B zero
         float *d = xt + k * Bp;
@@ -232,6 +345,7 @@ AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *
     switch (nv) {                                                                       \
     case 1: T(__VA_ARGS__, mr, 1, ln); break;                                           \
     case 2: T(__VA_ARGS__, mr, 2, ln); break;                                           \
+    case 3: T(__VA_ARGS__, mr, 3, ln); break;                                           \
     default: T(__VA_ARGS__, mr, B_NV, ln); break;                                       \
     }
 #if B_MR == 6
@@ -265,12 +379,34 @@ static void SFX(dw_any)(float *dW, const float *dy, const float *x, size_t B, si
 void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, const float *x,
                              const float *W, const float *mask, size_t B, size_t in, size_t out)
 {
-    for (size_t o0 = 0; o0 < out; o0 += VW) {  // db: chains over r, vectors over o
+    // db: chains over r, vectors over o; wider layers DB_NV vectors side by side
+    // (independent chains, the same sums).
+    for (size_t o0 = 0; out <= VW && o0 < out; o0 += VW) {
         const size_t n = out - o0 < VW ? out - o0 : VW;
         vf s = V_LOADN(db + o0, n);
         for (size_t r = 0; r < B; r++)
             s = V_ADD(s, V_LOADN(dy + r * out + o0, n));
         V_STOREN(db + o0, s, n);
+    }
+    for (size_t o0 = 0; out > VW && o0 < out; o0 += DB_NV * VW) {
+        const size_t w = out - o0 < DB_NV * VW ? out - o0 : DB_NV * VW;
+        const size_t nv = (w + VW - 1) / VW, ln = w - (nv - 1) * VW;
+        vf s[DB_NV];
+        for (size_t v = 0; v < nv; v++)
+            s[v] = V_LOADN(db + o0 + v * VW, v + 1 < nv ? VW : ln);
+        if (nv == DB_NV && ln == VW)
+            for (size_t r = 0; r < B; r++) {
+                const float *d = dy + r * out + o0;
+#pragma GCC unroll 8
+                for (size_t v = 0; v < DB_NV; v++)
+                    s[v] = V_ADD(s[v], V_LOAD(d + v * VW));
+            }
+        else
+            for (size_t r = 0; r < B; r++)
+                for (size_t v = 0; v < nv; v++)
+                    s[v] = V_ADD(s[v], V_LOADN(dy + r * out + o0 + v * VW, v + 1 < nv ? VW : ln));
+        for (size_t v = 0; v < nv; v++)
+            V_STOREN(db + o0 + v * VW, s[v], v + 1 < nv ? VW : ln);
     }
     // Balanced tiles: vectors of k by at most B_NV, outputs (dW) or rows (dx) by at most B_MR.
     const size_t nvec = (in + VW - 1) / VW, tk = SFX(part_count)(nvec, B_NV);
@@ -280,10 +416,15 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
         const size_t k0 = kv * VW;
         const size_t left = in - (k0 + (size_t)(nv - 1) * VW);  // lanes of the tile's last vector
         const size_t ln = left < VW ? left : VW;
-        for (size_t io = 0, o0 = 0; io < to; io++) {
-            const int mr = (int)SFX(part_size)(out, to, io);
-            SFX(dw_any)(dW, dy, x, B, in, out, o0, k0, mr, nv, ln);
-            o0 += (size_t)mr;
+        // dW: blocks of DW_ROWS rows (their x and dy stay in cache across the tiles of
+        // outputs); each tile's chains continue from the block before through dW.
+        for (size_t r0 = 0; r0 < B; r0 += DW_ROWS) {
+            const size_t nr = B - r0 < DW_ROWS ? B - r0 : DW_ROWS;
+            for (size_t io = 0, o0 = 0; io < to; io++) {
+                const int mr = (int)SFX(part_size)(out, to, io);
+                SFX(dw_any)(dW, dy + r0 * out, x + r0 * in, nr, in, out, o0, k0, mr, nv, ln);
+                o0 += (size_t)mr;
+            }
         }
         for (size_t ir = 0, r0 = 0; dx && ir < tr; ir++) {
             const int mr = (int)SFX(part_size)(B, tr, ir);
@@ -296,6 +437,11 @@ void SFX(gg_linear_backward)(float *dx, float *dW, float *db, const float *dy, c
 
 #undef AI
 #undef B_MR
+#undef R_MR
+#undef DB_NV
+#undef DW_ROWS
+#undef R_NV
+#undef FWR_NV
 #undef FWD_CASE
 #undef TILE_NV
 #undef TILE

@@ -49,6 +49,10 @@ gg_status gg_groupnorm_check(size_t C, size_t G, double eps, gg_err *err)
     return GG_OK;
 }
 
+/* A helper inlined into each GG_KERNEL clone that calls it (the row loops below run in
+ * one clone call; the clone wrappers keep the helpers' own entry points). */
+#define AI static inline __attribute__((always_inline))
+
 /* ---- element-wise helpers (vectorised over the index, nothing summed) ---- */
 
 /* min(n, cap): the size of a block starting n elements before the end. */
@@ -128,8 +132,7 @@ static void lanes_tail(float t[BN_LANES], const float *p, size_t r)
 
 /* Sum of one channel's B planes of S values, consecutive planes stride apart, in the
  * lanes of norm.h. */
-GG_KERNEL
-static double chan_sum(const float *x, size_t B, size_t S, size_t stride)
+AI double chan_sum_in(const float *x, size_t B, size_t S, size_t stride)
 {
     double a[BN_LANES] = {0.0};
     const size_t r = S % BN_LANES, full = S - r;
@@ -146,6 +149,12 @@ static double chan_sum(const float *x, size_t B, size_t S, size_t stride)
         }
     }
     return lanes_total(a);
+}
+
+GG_KERNEL
+static double chan_sum(const float *x, size_t B, size_t S, size_t stride)
+{
+    return chan_sum_in(x, B, S, stride);
 }
 
 /* Sum of the float squares (x - m)^2 over one channel, in double, in its lanes. */
@@ -474,8 +483,7 @@ static void block4(const float *v[4], const float *base, size_t stride, size_t n
  * (norm.h): chan_sum with one plane, and the two below. */
 
 /* Sum of ((double)x[i] - m)^2 over x[0..n), in lanes. */
-GG_KERNEL
-static double vec_sqdev(const float *x, double m, size_t n)
+AI double vec_sqdev_in(const float *x, double m, size_t n)
 {
     double a[BN_LANES] = {0.0};
     const size_t r = n % BN_LANES, full = n - r;
@@ -495,11 +503,16 @@ static double vec_sqdev(const float *x, double m, size_t n)
     return lanes_total(a);
 }
 
+GG_KERNEL
+static double vec_sqdev(const float *x, double m, size_t n)
+{
+    return vec_sqdev_in(x, m, n);
+}
+
 /* With t = (double)dy[i] * g[i] (g NULL: 1; exact): *sb = sum t and
  * *sd = sum t * ((double)x[i] - m), over i < n, in lanes. */
-GG_KERNEL
-static void vec_bwd(double *sb, double *sd, const float *dy, const float *x, const float *g,
-                    double m, size_t n)
+AI void vec_bwd_in(double *sb, double *sd, const float *dy, const float *x, const float *g,
+                   double m, size_t n)
 {
     double a[BN_LANES] = {0.0}, d[BN_LANES] = {0.0};
     const size_t r = n % BN_LANES, full = n - r;
@@ -533,6 +546,13 @@ static void vec_bwd(double *sb, double *sd, const float *dy, const float *x, con
     *sd = lanes_total(d);
 }
 
+GG_KERNEL
+static void vec_bwd(double *sb, double *sd, const float *dy, const float *x, const float *g,
+                    double m, size_t n)
+{
+    vec_bwd_in(sb, sd, dy, x, g, m, n);
+}
+
 /* Mean (float) and rstd = 1/sqrtf(var + eps) (float) of x[0..n): mean_d = sum/n,
  * var = (float)(sum (x - mean_d)^2 / n), mean = (float)mean_d. */
 static void moments(float *mean, float *rstd, const float *x, size_t n, float eps)
@@ -543,12 +563,20 @@ static void moments(float *mean, float *rstd, const float *x, size_t n, float ep
     *rstd = 1.0f / sqrtf((float)(ss / (double)n) + eps);
 }
 
+/* moments with the sums inlined (LayerNorm's row loop, one clone for all rows). */
+AI void moments_in(float *mean, float *rstd, const float *x, size_t n, float eps)
+{
+    const double m = chan_sum_in(x, 1, n, 0) / (double)n;
+    const double ss = vec_sqdev_in(x, m, n);
+    *mean = (float)m;
+    *rstd = 1.0f / sqrtf((float)(ss / (double)n) + eps);
+}
+
 /* ---- LayerNorm ---- */
 
 /* y = (x*scale + bias)*g + b with g, b per column (torch's LayerNormKernelImplInternal). */
-GG_KERNEL
-static void ln_apply(float *y, const float *x, float scale, float bias, const float *g,
-                     const float *b, size_t n)
+AI void ln_apply(float *y, const float *x, float scale, float bias, const float *g,
+                 const float *b, size_t n)
 {
     if (g && b)
         for (size_t j = 0; j < n; j++)
@@ -561,24 +589,47 @@ static void ln_apply(float *y, const float *x, float scale, float bias, const fl
             y[j] = (x[j] * scale + bias) * (g ? g[j] : 1.0f) + (b ? b[j] : 0.0f);
 }
 
-void gg_layernorm_forward(float *y, float *save_mean, float *save_rstd, const float *x,
-                          const float *gamma, const float *beta, size_t R, size_t D, double eps)
+/* Rows per block of LayerNorm's row loops: each pass over a block (the means, then the
+ * variances, then y) has short independent per-row chains that overlap. */
+enum { LN_ROWS = 32 };
+
+/* The rows of gg_layernorm_forward, one clone call for all of them: moments' operations,
+ * a block of rows at a time. */
+GG_KERNEL
+static void ln_forward_rows(float *y, float *save_mean, float *save_rstd, const float *x,
+                            const float *gamma, const float *beta, size_t R, size_t D, double eps)
 {
-    for (size_t r = 0; r < R; r++) {
-        float mean, rstd;
-        moments(&mean, &rstd, x + r * D, D, (float)eps);
-        ln_apply(y + r * D, x + r * D, rstd, -rstd * mean, gamma, beta, D);
-        if (save_mean)
-            save_mean[r] = mean;
-        if (save_rstd)
-            save_rstd[r] = rstd;
+    double md[LN_ROWS];
+    float mean[LN_ROWS], rstd[LN_ROWS];
+    for (size_t r0 = 0; r0 < R; r0 += LN_ROWS) {
+        const size_t nr = at_most(R - r0, LN_ROWS);
+        for (size_t q = 0; q < nr; q++)
+            md[q] = chan_sum_in(x + (r0 + q) * D, 1, D, 0) / (double)D;
+        for (size_t q = 0; q < nr; q++) {
+            const double ss = vec_sqdev_in(x + (r0 + q) * D, md[q], D);
+            mean[q] = (float)md[q];
+            rstd[q] = 1.0f / sqrtf((float)(ss / (double)D) + (float)eps);
+        }
+        for (size_t q = 0; q < nr; q++) {
+            const size_t r = r0 + q;
+            ln_apply(y + r * D, x + r * D, rstd[q], -rstd[q] * mean[q], gamma, beta, D);
+            if (save_mean)
+                save_mean[r] = mean[q];
+            if (save_rstd)
+                save_rstd[r] = rstd[q];
+        }
     }
 }
 
+void gg_layernorm_forward(float *y, float *save_mean, float *save_rstd, const float *x,
+                          const float *gamma, const float *beta, size_t R, size_t D, double eps)
+{
+    ln_forward_rows(y, save_mean, save_rstd, x, gamma, beta, R, D, eps);
+}
+
 /* dx = a*dy*g + b*x + c (g NULL: 1), torch's operation order. */
-GG_KERNEL
-static void ln_dx(float *dx, int acc, const float *dy, const float *x, const float *g, float a,
-                  float b, float c, size_t n)
+AI void ln_dx(float *dx, int acc, const float *dy, const float *x, const float *g, float a,
+              float b, float c, size_t n)
 {
     if (g && acc)
         for (size_t j = 0; j < n; j++)
@@ -600,9 +651,8 @@ enum { LN_COLS = 128 };
 
 /* sg[j] += dy[j]*xhat[j], sb[j] += dy[j] in double, xhat = x*a + bb (float, as the
  * forward normalised it). */
-GG_KERNEL
-static void ln_param_row(double *restrict sg, double *restrict sb, const float *restrict dy,
-                         const float *restrict x, float a, float bb, size_t n)
+AI void ln_param_row(double *restrict sg, double *restrict sb, const float *restrict dy,
+                     const float *restrict x, float a, float bb, size_t n)
 {
     if (sg)
         for (size_t j = 0; j < n; j++)
@@ -612,42 +662,66 @@ static void ln_param_row(double *restrict sg, double *restrict sb, const float *
             sb[j] += (double)dy[j];
 }
 
+/* gg_layernorm_backward's parameter gradients, then its dx, each one clone call for all
+ * rows. */
+GG_KERNEL
+static void ln_param_rows(float *dgamma, float *dbeta, const float *dy, const float *x,
+                          const float *save_mean, const float *save_rstd, size_t R, size_t D)
+{
+    double sg[LN_COLS], sb[LN_COLS];
+    for (size_t j0 = 0; j0 < D; j0 += LN_COLS) {
+        const size_t w = at_most(D - j0, LN_COLS);
+        memset(sg, 0, sizeof sg);
+        memset(sb, 0, sizeof sb);
+        for (size_t r = 0; r < R; r++) {
+            const float a = save_rstd[r];
+            ln_param_row(dgamma ? sg : NULL, dbeta ? sb : NULL, dy + r * D + j0,
+                         x + r * D + j0, a, -a * save_mean[r], w);
+        }
+        for (size_t j = 0; j < w; j++) {
+            if (dgamma)
+                dgamma[j0 + j] += (float)sg[j];
+            if (dbeta)
+                dbeta[j0 + j] += (float)sb[j];
+        }
+    }
+}
+
+GG_KERNEL
+static void ln_dx_rows(float *dx, int acc, const float *dy, const float *x,
+                       const float *save_mean, const float *save_rstd, const float *gamma,
+                       size_t R, size_t D)
+{
+    float bs[LN_ROWS], cs[LN_ROWS];
+    for (size_t r0 = 0; r0 < R; r0 += LN_ROWS) {
+        const size_t nr = at_most(R - r0, LN_ROWS);
+        for (size_t q = 0; q < nr; q++) {
+            const size_t r = r0 + q;
+            const double m = (double)save_mean[r], a = (double)save_rstd[r];
+            double db, dc;
+            vec_bwd_in(&db, &dc, dy + r * D, x + r * D, gamma, m, D);
+            // torch: b = (db*mean - ds)*a^3/D with ds - db*mean = dc; c = -b*mean - db*a/D.
+            const double b = -dc * a * a * a / (double)D;
+            const double c = -b * m - db * a / (double)D;
+            bs[q] = (float)b;
+            cs[q] = (float)c;
+        }
+        for (size_t q = 0; q < nr; q++) {
+            const size_t r = r0 + q;
+            ln_dx(dx + r * D, acc, dy + r * D, x + r * D, gamma, save_rstd[r], bs[q], cs[q], D);
+        }
+    }
+}
+
 void gg_layernorm_backward(float *dx, int acc, float *dgamma, float *dbeta, const float *dy,
                            const float *x, const float *save_mean, const float *save_rstd,
                            const float *gamma, size_t R, size_t D)
 {
     // Parameter gradients first, so that dx may then overwrite dy.
-    if (dgamma || dbeta) {
-        double sg[LN_COLS], sb[LN_COLS];
-        for (size_t j0 = 0; j0 < D; j0 += LN_COLS) {
-            const size_t w = at_most(D - j0, LN_COLS);
-            memset(sg, 0, sizeof sg);
-            memset(sb, 0, sizeof sb);
-            for (size_t r = 0; r < R; r++) {
-                const float a = save_rstd[r];
-                ln_param_row(dgamma ? sg : NULL, dbeta ? sb : NULL, dy + r * D + j0,
-                             x + r * D + j0, a, -a * save_mean[r], w);
-            }
-            for (size_t j = 0; j < w; j++) {
-                if (dgamma)
-                    dgamma[j0 + j] += (float)sg[j];
-                if (dbeta)
-                    dbeta[j0 + j] += (float)sb[j];
-            }
-        }
-    }
-    if (!dx)
-        return;
-    for (size_t r = 0; r < R; r++) {
-        const double m = (double)save_mean[r], a = (double)save_rstd[r];
-        double db, dc;
-        vec_bwd(&db, &dc, dy + r * D, x + r * D, gamma, m, D);
-        // torch: b = (db*mean - ds)*a^3/D with ds - db*mean = dc; c = -b*mean - db*a/D.
-        const double b = -dc * a * a * a / (double)D;
-        const double c = -b * m - db * a / (double)D;
-        ln_dx(dx + r * D, acc, dy + r * D, x + r * D, gamma, save_rstd[r], (float)b, (float)c,
-              D);
-    }
+    if (dgamma || dbeta)
+        ln_param_rows(dgamma, dbeta, dy, x, save_mean, save_rstd, R, D);
+    if (dx)
+        ln_dx_rows(dx, acc, dy, x, save_mean, save_rstd, gamma, R, D);
 }
 
 /* ---- GroupNorm ---- */

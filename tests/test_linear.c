@@ -141,6 +141,58 @@ static void test_forward(void)
     }
 }
 
+/* Many rows, few outputs (a transformer's B*L rows): the vector paths go over W^T
+ * (gg_linear_by_rows); the same fma sequences, bit for bit, with and without bias and ReLU,
+ * odd widths and tails of rows and lanes included; the yt hand-off (the x^T path) agrees. */
+static void test_forward_by_rows(void)
+{
+    static const size_t sh[][3] = {{128, 64, 32}, {137, 7, 33}, {300, 64, 65}, {1024, 64, 192},
+                                   {260, 1, 64}, {400, 17, 100}, {1030, 256, 64}, {531, 3, 47}};
+    gg_rng r;
+    gg_rng_seed(&r, 5);
+    int rule = 1;
+    for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++)
+        rule &= gg_linear_by_rows(sh[i][0], sh[i][1], sh[i][2]);
+    CHECK("the many-rows shapes take the W^T path", rule);
+    CHECK("an MLP's shapes do not (batch 128, 784 -> 512; 512 -> 10)",
+          !gg_linear_by_rows(128, 784, 512) && !gg_linear_by_rows(128, 512, 10));
+    for (int isa = 0; isa < GG_ISA_COUNT; isa++) {
+        if (!gg_isa_supported((gg_isa)isa))
+            continue;
+        int ok = 1, cases = 0;
+        for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++)
+            for (int v = 0; v < 3; v++) {  // bias, bias and ReLU, no bias
+                size_t B = sh[i][0], in = sh[i][1], out = sh[i][2];
+                const int relu = v == 1, bias = v != 2;
+                float *x = randv(&r, B * in, 1.0), *W = randv(&r, out * in, 0.5);
+                float *b = randv(&r, out, 0.5);
+                x[(i * 7) % (B * in)] = i % 2 ? INFINITY : NAN;
+                float *y = malloc(B * out * sizeof *y), *y2 = malloc(B * out * sizeof *y2);
+                float *xt = malloc(gg_linear_scratch(B, in) * sizeof *xt);
+                float *yt = malloc(gg_linear_scratch(B, out) * sizeof *yt);
+                gg_linear_forward((gg_isa)isa, y, x, W, bias ? b : NULL, B, in, out, relu, xt, 0, NULL);
+                gg_linear_forward((gg_isa)isa, y2, x, W, bias ? b : NULL, B, in, out, relu, xt, 0, yt);
+                for (size_t rr = 0; rr < B; rr++)
+                    for (size_t o = 0; o < out; o++) {
+                        float want = documented_forward(x + rr * in, W + o * in, in, bias ? b[o] : 0.0f, relu);
+                        if (!bias) {  // y = s: no "+ 0" (which would turn -0 into +0)
+                            float s = 0.0f;
+                            for (size_t k = 0; k < in; k++)
+                                s = fmaf(x[rr * in + k], W[o * in + k], s);
+                            want = relu && !(s > 0.0f) ? 0.0f : s;
+                        }
+                        ok &= same_bits(y[rr * out + o], want) && same_bits(y2[rr * out + o], want);
+                    }
+                cases++;
+                free(x), free(W), free(b), free(y), free(y2), free(xt), free(yt);
+            }
+        char name[128];
+        snprintf(name, sizeof name, "%s many-rows forward is linear.h's fma sequence bit for bit (%d cases)",
+                 gg_isa_name((gg_isa)isa), cases);
+        CHECK(name, ok && cases == 24);
+    }
+}
+
 /* linear.h's documented backward, spelled out independently of core/linear.c. */
 static void documented_backward(float *dx, float *dW, float *db, const float *dy, const float *x,
                                 const float *W, const float *mask, size_t B, size_t in, size_t out)
@@ -402,11 +454,52 @@ static void test_accumulate(void)
     free(dW3), free(db3), free(x0), free(W0), free(dy0);
 }
 
+/* Wide outputs and many rows (a transformer's shapes, the full db and tile paths): the
+ * backward against linear.h's sequences bit for bit, masked, unmasked and without dx. */
+static void test_backward_wide(void)
+{
+    static const size_t sh[][3] = {{130, 64, 192}, {67, 256, 64}, {100, 64, 65}, {40, 17, 130},
+                                   {33, 48, 64}};
+    gg_rng r;
+    gg_rng_seed(&r, 6);
+    for (int isa = 0; isa < GG_ISA_COUNT; isa++) {
+        if (!gg_isa_supported((gg_isa)isa))
+            continue;
+        int ok = 1, cases = 0;
+        for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++)
+            for (int variant = 0; variant < 3; variant++) {  // 0 plain, 1 masked, 2 no dx
+                const size_t B = sh[i][0], in = sh[i][1], out = sh[i][2];
+                float *x = randv(&r, B * in, 1.0), *W = randv(&r, out * in, 0.5);
+                float *dy = randv(&r, B * out, 1.0), *mask = randv(&r, B * in, 1.0);
+                float *dW = randv(&r, out * in, 0.1), *db = randv(&r, out, 0.1);
+                float *dWr = malloc(out * in * sizeof *dWr), *dbr = malloc(out * sizeof *dbr);
+                float *dx = malloc(B * in * sizeof *dx), *dxr = malloc(B * in * sizeof *dxr);
+                memcpy(dWr, dW, out * in * sizeof *dWr);
+                memcpy(dbr, db, out * sizeof *dbr);
+                for (size_t k = 0; k < B * in; k++)
+                    dx[k] = dxr[k] = 1e30f;
+                const float *m = variant == 1 ? mask : NULL;
+                gg_linear_backward((gg_isa)isa, variant == 2 ? NULL : dx, dW, db, dy, x, W, m, B, in, out);
+                documented_backward(variant == 2 ? NULL : dxr, dWr, dbr, dy, x, W, m, B, in, out);
+                ok &= all_same(dx, dxr, B * in) && all_same(dW, dWr, out * in) && all_same(db, dbr, out);
+                cases++;
+                free(x), free(W), free(dy), free(mask), free(dW), free(db), free(dWr), free(dbr);
+                free(dx), free(dxr);
+            }
+        char name[128];
+        snprintf(name, sizeof name, "%s wide backward (dx, dW, db) is linear.h's sequence bit for bit (%d cases)",
+                 gg_isa_name((gg_isa)isa), cases);
+        CHECK(name, ok && cases == 15);
+    }
+}
+
 int main(void)
 {
     test_isa();
     test_forward();
+    test_forward_by_rows();
     test_backward_paths();
+    test_backward_wide();
     test_backward_fd();
     test_accumulate();
     return CHECK_DONE();

@@ -687,6 +687,37 @@ static void test_order_sensitive(gg_rng *rng)
 }
 
 #define PIN_BN 0xdf2aa393836d7b58ULL
+/* More rows than one block of LayerNorm's row loops (and a tail): the naive twin's bits,
+ * with its own generator so the pinned hashes below keep their inputs. */
+static void test_ln_many_rows(void)
+{
+    static const size_t shapes[][2] = {{70, 33}, {40, 64}, {1024, 64}};
+    gg_rng rng;
+    gg_rng_seed(&rng, 77);
+    int ok = 1;
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
+        for (int mode = 0; mode < 3; mode++) {  // affine, no affine, gamma only
+            const size_t R = shapes[si][0], D = shapes[si][1], N = R * D;
+            float *x = randv(&rng, N, 2.0, 1.0), *dy = randv(&rng, N, 1.0, 0.0);
+            float *g = mode == 1 ? NULL : randv(&rng, D, 1.0, 1.0);
+            float *b = mode == 0 ? randv(&rng, D, 1.0, 0.0) : NULL;
+            float *y1 = zerov(N), *y2 = zerov(N), *m1 = zerov(R), *r1 = zerov(R), *m2 = zerov(R),
+                  *r2 = zerov(R);
+            naive_ln_forward(y1, m1, r1, x, g, b, R, D, 1e-5);
+            gg_layernorm_forward(y2, m2, r2, x, g, b, R, D, 1e-5);
+            float *dx1 = zerov(N), *dx2 = zerov(N), *dg1 = zerov(D), *dg2 = zerov(D);
+            float *db1 = zerov(D), *db2 = zerov(D);
+            naive_ln_backward(dx1, dg1, db1, dy, x, m1, r1, g, R, D);
+            gg_layernorm_backward(dx2, 0, dg2, db2, dy, x, m2, r2, g, R, D);
+            ok &= first_diff(y1, y2, N) == N && first_diff(m1, m2, R) == R &&
+                  first_diff(r1, r2, R) == R && first_diff(dx1, dx2, N) == N &&
+                  first_diff(dg1, dg2, D) == D && first_diff(db1, db2, D) == D;
+            free(x), free(dy), free(g), free(b), free(y1), free(y2), free(m1), free(r1);
+            free(m2), free(r2), free(dx1), free(dx2), free(dg1), free(dg2), free(db1), free(db2);
+        }
+    CHECK("layernorm == naive twin bit for bit, many rows (3 shapes x 3 modes)", ok);
+}
+
 #define PIN_LN 0xea4d95ee1db3405cULL
 #define PIN_GN 0x2050f345483444fbULL
 #define PIN_SM 0xf15988acda54edf4ULL
@@ -1400,6 +1431,7 @@ int main(void)
         test_order_sensitive(&r2);
     }
     test_pinned_hashes();
+    test_ln_many_rows();
     test_finite_differences(&rng);
     test_running_stats();
     test_backward_contracts(&rng);
