@@ -116,6 +116,50 @@ end
 function P.note(component, what, err) note(component, what, err) end
 P.rel = rel
 
+-- ---- tensors against fixture tensors ({rows, cols, flat}) ----
+
+-- A gglab.Tensor's values as a flat row-major list.
+function P.flat(t)
+  local out = {}
+  for _, row in ipairs(t:totable()) do
+    for _, v in ipairs(row) do out[#out + 1] = v end
+  end
+  return out
+end
+
+--[[ P.err(got, want, floor) -> the worst error of got (gglab.Tensor) against want: max over
+  elements of |got - want| / max(|want|, floor * max|want|) (relative per element, except
+  that elements below floor of the tensor's largest are compared on that scale, as
+  torch.allclose's rtol + atol); math.huge on a shape mismatch or a NaN. ]]
+function P.err(got, want, floor)
+  if got:rows() ~= want[1] or got:cols() ~= want[2] then return math.huge end
+  local g, w = P.flat(got), want[3]
+  local scale = 0
+  for _, v in ipairs(w) do scale = math.max(scale, math.abs(v)) end
+  local e = 0
+  for i, v in ipairs(w) do
+    local d = math.abs(g[i] - v)
+    if d ~= 0 then e = math.max(e, d / math.max(math.abs(v), floor * scale, 1e-30)) end
+    if g[i] ~= g[i] then e = math.huge end
+  end
+  return e
+end
+
+-- P.check_err(T, comp, what, got, want, tol, floor): assert P.err <= tol, noted for the report.
+function P.check_err(T, comp, what, got, want, tol, floor)
+  local e = P.err(got, want, floor)
+  note(comp, what, e)
+  T.ok(string.format("%s: %s err %.3g <= %g", comp, what, e, tol), e <= tol)
+  return e
+end
+
+-- The n x n identity (the input-gradient "lift" layers feed it).
+function P.eye(n)
+  local t = gg.tensor(n, n)
+  for i = 1, n do t:set(i, i, 1) end
+  return t
+end
+
 -- Print the worst errors per component, sorted by name.
 function P.report()
   local names = {}

@@ -15,40 +15,13 @@ local gg = require "gglab"
 
 local TOL, FLOOR = 1e-4, 1e-2
 
-local function flat_of(t)
-  local out = {}
-  for _, row in ipairs(t:totable()) do
-    for _, v in ipairs(row) do out[#out + 1] = v end
-  end
-  return out
-end
+local flat_of = P.flat
 
-local function err_of(got, want)
-  if got:rows() ~= want[1] or got:cols() ~= want[2] then return math.huge end
-  local g, w = flat_of(got), want[3]
-  local scale = 0
-  for _, v in ipairs(w) do scale = math.max(scale, math.abs(v)) end
-  local e = 0
-  for i, v in ipairs(w) do
-    local d = math.abs(g[i] - v)
-    if d ~= 0 then e = math.max(e, d / math.max(math.abs(v), FLOOR * scale, 1e-30)) end
-    if g[i] ~= g[i] then e = math.huge end
-  end
-  return e
-end
+local function err_of(got, want) return P.err(got, want, FLOOR) end
 
-local function check_err(comp, what, got, want)
-  local e = err_of(got, want)
-  P.note(comp, what, e)
-  T.ok(string.format("%s: %s err %.3g <= %g", comp, what, e, TOL), e <= TOL)
-  return e
-end
+local function check_err(comp, what, got, want) return P.check_err(T, comp, what, got, want, TOL, FLOOR) end
 
-local function eye(n)
-  local t = gg.tensor(n, n)
-  for i = 1, n do t:set(i, i, 1) end
-  return t
-end
+local eye = P.eye
 
 local function tensors(list)
   local out = {}
