@@ -55,6 +55,7 @@ struct gg_diag {
     int grad_nonfinite;   /* the current step's gradients had a NaN/inf */
     double correct, total; /* accuracy counts since gg_diag_begin */
     int classify;         /* the loss of the current run is a classification loss */
+    size_t logit_v;       /* logits per row for logit_norm (cross_entropy runs), else 0 */
     /* parameter-sized scratch */
     float *w0;            /* parameters before the step / before the sharpness probes */
     float *gsave;         /* gradients saved around the sharpness probes */
@@ -318,6 +319,11 @@ gg_status gg_diag_begin(gg_diag *d, gg_model *m, const gg_dataset *ds, const gg_
     d->rnn_warm = 0;
     d->correct = d->total = 0.0;
     d->classify = gg_loss_is_classification(cfg->loss.kind);
+    d->logit_v = 0;
+    if (cfg->loss.kind == GG_LOSS_CROSS_ENTROPY && !cfg->loss.custom) {
+        const gg_loss_cfg lc = gg_loss_for_model(&cfg->loss, m);
+        d->logit_v = lc.classes ? lc.classes : gg_model_out(m);
+    }
     // Steps t+1 .. t+nsteps hold at most this many multiples of every and of sharpness_every.
     size_t want = nsteps / d->cfg.every + 1;
     if (d->cfg.sharpness_every)
@@ -548,13 +554,8 @@ void gg_diag_after_backward(gg_diag *d, gg_model *m, const gg_train_cfg *cfg, co
     r->grad_ratio = d->nlin ? lf[0] / lf[d->nlin - 1] : NAN;
     r->zero_grad_frac = (float)((double)zeros / (double)d->np);
     d->grad_nonfinite = bad;
-    r->logit_norm = NAN;
-    if (cfg->loss.kind == GG_LOSS_CROSS_ENTROPY && !cfg->loss.custom) {
-        const gg_loss_cfg lc = gg_loss_for_model(&cfg->loss, m);
-        const size_t V = lc.classes ? lc.classes : gg_model_out(m);
-        r->logit_norm = logit_norm(gg_model_node_output(m, gg_model_output_node(m)),
-                                   B * gg_model_out(m), V);
-    }
+    r->logit_norm = logit_norm(gg_model_node_output(m, gg_model_output_node(m)),
+                               B * gg_model_out(m), d->logit_v);
     act_stats(d, m, r);
     memcpy(d->w0, gg_model_params(m), d->np * sizeof(float));
 }
