@@ -50,7 +50,8 @@ LDLIBS   := -lcsv -lm
 
 CORE_SRC  := $(wildcard core/*.c)
 GLUE_SRC  := $(filter-out lua/main.c lua/embed.c,$(wildcard lua/*.c))
-LUA_MODS  := $(wildcard lua/gglab/*.lua)
+# lua/gglab/A/B.lua is embedded as module gglab.A.B (layer folders; docs/design.md).
+LUA_MODS  := $(wildcard lua/gglab/*.lua lua/gglab/*/*.lua)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
@@ -106,10 +107,10 @@ $(1)/lua/%.o: lua/%.c Makefile | deps
 $(1)/gen/luasrc.o: $(1)/gen/luasrc.c Makefile
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
-$(1)/gen/luasrc.c: $$(LUA_MODS) $(BUILD)/embed
+$(1)/gen/luasrc.c: $$(LUA_MODS) $(BUILD)/luamods.list $(BUILD)/embed
 	@mkdir -p $$(@D)
 	$$(say) EMBED $$@
-	$$(Q)$(BUILD)/embed $$@ $$(foreach f,$$(LUA_MODS),gglab.$$(basename $$(notdir $$f))=$$f)
+	$$(Q)$(BUILD)/embed $$@ $$(foreach f,$$(LUA_MODS),$$(subst /,.,$$(patsubst lua/%.lua,%,$$f))=$$f)
 $(1)/libgglabcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 	$$(say) AR $$@
 	$$(Q)$$(AR) rcs $$@ $$^
@@ -152,6 +153,12 @@ $(eval $(call BUILD_RULES,$(SAN),$(SANFLAGS)))
 # the same files.
 $(eval $(call BUILD_RULES,$(GENERIC),$(OPT) -DGG_NO_CLONES -DGG_NO_ISA_PATHS))
 
+# The list of embedded modules, rewritten only when a module is added or removed, so that
+# removing or moving a .lua file re-embeds (a stale copy could hide a broken require).
+$(BUILD)/luamods.list: FORCE
+	@mkdir -p $(@D); echo '$(LUA_MODS)' | cmp -s - $@ || echo '$(LUA_MODS)' > $@
+.PHONY: FORCE
+FORCE:
 $(BUILD)/embed: lua/embed.c Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@

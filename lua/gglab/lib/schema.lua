@@ -1,0 +1,60 @@
+--[[ lua/gglab/lib/schema.lua — the one place that names the files of a results folder and
+  their columns. Every module that reads or writes a results folder takes names from here
+  (engine/store.lua writes them and offers the reader API; report, symptoms, doctor,
+  findings and merge read through it). Pure data, no I/O, requires nothing.
+
+  Layout of a results folder <out>:
+    <out>/runs/<run_id>.csv        curve rows of one run (CURVE_COLUMNS)
+    <out>/runs/<run_id>.err        full traceback, failed runs only
+    <out>/runs/<run_id>.row.csv    header + the run's result record
+    <out>/runs/<run_id>.meta.json  what the run declared about itself (run:meta), if anything
+    <out>/runs.csv                 all result records, sweep order: run_id, the parameter
+                                   names (sorted), then RESULT_COLUMNS (wall_s last)
+    <out>/curves.csv               all curve rows, sweep order (CURVE_COLUMNS)
+    <out>/manifest.json            provenance and counts
+    <out>/symptoms.csv             gglab run --symptoms (SYMPTOMS_COLUMNS)
+    <out>/report.html              gglab report
+    <out>/doctor/doctor.{txt,csv}  gglab doctor (one configuration), or
+    <out>/doctor/<k>/doctor.{txt,csv} with --all (k = 1, 2, ...) ]]
+
+local M = {}
+
+M.RUN_DIR = "runs"
+M.RUNS_FILE = "runs.csv"
+M.CURVES_FILE = "curves.csv"
+M.MANIFEST_FILE = "manifest.json"
+M.SYMPTOMS_FILE = "symptoms.csv"
+M.REPORT_FILE = "report.html"
+M.DOCTOR_DIR = "doctor"
+M.DOCTOR_TEXT = "doctor.txt"
+M.DOCTOR_CSV = "doctor.csv"
+
+-- Per-run file suffixes under RUN_DIR; a fresh run removes exactly these.
+M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json" }
+M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json" }
+
+-- runs.csv: run_id, then the parameter names (sorted), then these, wall_s last.
+M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
+  "steps", "diverged_step", "error", "wall_s" }
+-- The numeric ones among RESULT_COLUMNS that readers convert to numbers.
+M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "steps", "diverged_step" }
+M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
+M.SYMPTOMS_COLUMNS = { "run_id", "tool", "rule", "step", "epoch", "cause", "detail" }
+M.DOCTOR_COLUMNS = { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",
+  "diverged", "helps" }
+
+local function set_of(list)
+  local s = {}
+  for _, c in ipairs(list) do s[c] = true end
+  return s
+end
+M.RESULT_COLUMNS_SET = set_of(M.RESULT_COLUMNS)
+
+--[[ path(dir, ...) -> dir .. "/" .. each part, with dir's trailing slashes removed. ]]
+function M.path(dir, ...)
+  local p = (dir:gsub("(.)/+$", "%1"))
+  for i = 1, select("#", ...) do p = p .. "/" .. select(i, ...) end
+  return p
+end
+
+return M
