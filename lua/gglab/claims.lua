@@ -13,6 +13,8 @@
 
   where = {name = value | predicate}: a run matches when each named parameter equals the
   value (numbers compared exactly) or the predicate returns true for it. ]]
+local stats = require "gglab.lib.stats"
+
 local M = {}
 
 -- The runs.csv result columns a record carries; other metric names are looked up in the
@@ -82,17 +84,6 @@ function R:select(where)
   return out
 end
 
--- Wilson score interval of k successes out of n at 95 %.
-local function wilson(k, n)
-  if n == 0 then return 0, 1 end
-  local z, p = 1.959963984540054, k / n
-  local d = 1 + z * z / n
-  local c = (p + z * z / (2 * n)) / d
-  local h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-  -- At k = 0 (k = n) the bound is exactly 0 (1); rounding would leave ~1e-17 instead.
-  return k == 0 and 0 or math.max(0, c - h), k == n and 1 or math.min(1, c + h)
-end
-
 --[[ R:fraction(pred, where) -> {value, lo, hi, k, n, text}: the share of matching runs for
   which pred(record) holds, with its Wilson 95 % interval. ]]
 function R:fraction(pred, where)
@@ -101,29 +92,10 @@ function R:fraction(pred, where)
     if pred(r) then k = k + 1 end
   end
   local n = #runs
-  local lo, hi = wilson(k, n)
+  local lo, hi = stats.wilson(k, n)
   local v = n > 0 and k / n or 0
   return { value = v, lo = lo, hi = hi, k = k, n = n,
     text = string.format("%d/%d = %.0f%% [%.0f%%, %.0f%%]", k, n, 100 * v, 100 * lo, 100 * hi) }
-end
-
--- Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (normal beyond).
-local T975 = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
-  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-  2.060, 2.056, 2.052, 2.048, 2.045, 2.042 }
-
-local function mean_ci(xs)
-  local n = #xs
-  if n == 0 then return 0 / 0, 0 / 0, 0 / 0 end
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local m = s / n
-  if n == 1 then return m, m, m end
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
-  local se = math.sqrt(v / (n - 1) / n)
-  local t = T975[n - 1] or 1.959963984540054
-  return m, m - t * se, m + t * se
 end
 
 local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
@@ -146,7 +118,7 @@ function R:mean(metric, where, transform)
     local v = self:value(r, metric)
     if finite(v) then xs[#xs + 1] = transform and transform(v) or v end
   end
-  local m, lo, hi = mean_ci(xs)
+  local m, lo, hi = stats.mean_ci(xs)
   return { value = m, lo = lo, hi = hi, n = #xs,
     text = string.format("%s mean %.4g [%.4g, %.4g] over %d runs", metric, m, lo, hi, #xs) }
 end
@@ -175,7 +147,7 @@ function R:paired(metric, a, b, by, transform)
       dropped = dropped + 1
     end
   end
-  local m, lo, hi = mean_ci(ds)
+  local m, lo, hi = stats.mean_ci(ds)
   return { value = m, lo = lo, hi = hi, n = #ds, dropped = dropped,
     text = string.format("paired difference of %s %.4g [%.4g, %.4g] over %d pairs%s", metric, m, lo, hi, #ds,
       dropped > 0 and string.format(" (%d left out: no finite value, e.g. diverged)", dropped) or "") }

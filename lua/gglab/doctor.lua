@@ -35,6 +35,7 @@ local panel_mod = require "gglab.panel"
 local runner = require "gglab.runner"
 local store = require "gglab.store"
 local util = require "gglab.util"
+local stats = require "gglab.lib.stats"
 
 local M = {}
 
@@ -49,60 +50,13 @@ M.VAL_RISE = 1.5
 
 -- ---- statistics ----
 
-local function sorted(xs)
-  local c = {}
-  for i, x in ipairs(xs) do c[i] = x end
-  table.sort(c)
-  return c
-end
+M.median = stats.median
 
--- Median of a list (infinities allowed); nil for an empty list.
-function M.median(xs)
-  local n = #xs
-  if n == 0 then return nil end
-  local c = sorted(xs)
-  if n % 2 == 1 then return c[(n + 1) // 2] end
-  local a, b = c[n // 2], c[n // 2 + 1]
-  if a == b then return a end
-  return (a + b) / 2
-end
+--[[ bootstrap(ds, seed) -> {median, lo, hi, p, n}: lib/stats.lua's bootstrap of the median
+  of the paired differences ds with M.BOOTSTRAP resamples. ]]
+function M.bootstrap(ds, seed) return stats.bootstrap_median(ds, seed, M.BOOTSTRAP) end
 
---[[ bootstrap(ds, seed) -> {median, lo, hi, p, n}: percentile bootstrap of the median of
-  the paired differences ds, and the two-sided p-value of "median = 0" (the share of
-  resampled medians on the far side of 0, doubled, with the +1 correction). ]]
-function M.bootstrap(ds, seed)
-  local n = #ds
-  if n == 0 then return { n = 0, p = 1 } end
-  local r = gg.rng(seed or 1)
-  local meds, below, above = {}, 0, 0
-  local sample = {}
-  for b = 1, M.BOOTSTRAP do
-    for i = 1, n do sample[i] = ds[r:integer(n)] end
-    local m = M.median(sample)
-    meds[b] = m
-    if m <= 0 then below = below + 1 end
-    if m >= 0 then above = above + 1 end
-  end
-  table.sort(meds, function(x, y) return x < y or (x ~= x and y == y) end)
-  local lo = meds[math.max(1, math.floor(0.025 * M.BOOTSTRAP + 0.5))]
-  local hi = meds[math.min(M.BOOTSTRAP, math.floor(0.975 * M.BOOTSTRAP + 0.5))]
-  local p = math.min(1, 2 * (math.min(below, above) + 1) / (M.BOOTSTRAP + 1))
-  return { median = M.median(ds), lo = lo, hi = hi, p = p, n = n }
-end
-
--- Holm's step-down adjustment of a list of p-values (same order back).
-function M.holm(ps)
-  local m = #ps
-  local idx = {}
-  for i = 1, m do idx[i] = i end
-  table.sort(idx, function(a, b) return ps[a] < ps[b] or (ps[a] == ps[b] and a < b) end)
-  local adj, running = {}, 0
-  for rank, i in ipairs(idx) do
-    running = math.max(running, math.min(1, (m - rank + 1) * ps[i]))
-    adj[i] = running
-  end
-  return adj
-end
+M.holm = stats.holm
 
 -- ---- runs ----
 

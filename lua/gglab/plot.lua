@@ -8,6 +8,7 @@
   depends on table iteration order. Strings that reach the SVG (titles, labels) are
   escaped here; callers pass plain text. ]]
 local html = require "gglab.html"
+local stats = require "gglab.lib.stats"
 
 local M = {}
 
@@ -145,39 +146,12 @@ end
 
 -- ---- mean and band over repeats ----
 
--- Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (normal beyond).
-local T975 = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
-  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-  2.060, 2.056, 2.052, 2.048, 2.045, 2.042 }
-
-function M.t975(df) return T975[df] or 1.959963984540054 end
+M.t975 = stats.t975
 
 M.BANDS = { minmax = "min–max over seeds", ci95 = "95 % t-interval of the mean over seeds" }
 
---[[ Accumulator of repeated values (one per seed) at one point: acc_new() -> acc;
-  acc_add(acc, v) adds a value (Welford's update, so 1e30-sized losses keep their
-  precision); acc_band(acc, kind) -> mean, lo, hi, n with kind "minmax" (smallest and
-  largest value) or "ci95" (mean ± t(0.975, n-1) · s/√n; just the mean when n = 1). ]]
-function M.acc_new() return { n = 0, mean = 0, m2 = 0, min = math.huge, max = -math.huge } end
-
-function M.acc_add(a, v)
-  a.n = a.n + 1
-  local d = v - a.mean
-  a.mean = a.mean + d / a.n
-  a.m2 = a.m2 + d * (v - a.mean)
-  if v < a.min then a.min = v end
-  if v > a.max then a.max = v end
-end
-
-function M.acc_band(a, kind)
-  if a.n == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 end
-  if kind == "ci95" then
-    if a.n == 1 then return a.mean, a.mean, a.mean, 1 end
-    local h = M.t975(a.n - 1) * math.sqrt(a.m2 / (a.n - 1) / a.n)
-    return a.mean, a.mean - h, a.mean + h, a.n
-  end
-  return a.mean, a.min, a.max, a.n
-end
+-- The accumulator of repeated values (one per seed) at one point: lib/stats.lua.
+M.acc_new, M.acc_add, M.acc_band = stats.acc_new, stats.acc_add, stats.acc_band
 
 -- band(values, kind) -> mean, lo, hi, n: acc_band over a list.
 function M.band(values, kind)

@@ -1,0 +1,132 @@
+--[[ lua/gglab/lib/stats.lua — the statistics gglab reports, in one place: Student-t quantiles,
+  Welford's running mean/variance, the mean's t-interval, Wilson's score interval, the
+  median, a seeded percentile bootstrap of the median, Holm's step-down adjustment.
+  Each function is tested against textbook values in tests/lua/test_stats.lua. Results are
+  deterministic: the bootstrap draws from gg.rng with the caller's seed. ]]
+
+local gg = require "gglab"
+
+local M = {}
+
+M.Z975 = 1.959963984540054   -- the standard normal's 97.5 % quantile
+
+-- Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (normal beyond).
+local T975 = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
+  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+  2.060, 2.056, 2.052, 2.048, 2.045, 2.042 }
+
+--[[ t975(df) -> the 97.5 % quantile of Student's t with df degrees of freedom (table to 30,
+  the normal quantile beyond). ]]
+function M.t975(df) return T975[df] or M.Z975 end
+
+--[[ Welford accumulator of repeated values: acc_new() -> acc; acc_add(acc, v) adds v
+  (Welford's update, so 1e30-sized values keep their precision; also tracks min and max);
+  acc_band(acc, kind) -> mean, lo, hi, n with kind "minmax" (smallest and largest value) or
+  "ci95" (mean ± t(0.975, n-1) · s/√n; just the mean when n = 1). ]]
+function M.acc_new() return { n = 0, mean = 0, m2 = 0, min = math.huge, max = -math.huge } end
+
+function M.acc_add(a, v)
+  a.n = a.n + 1
+  local d = v - a.mean
+  a.mean = a.mean + d / a.n
+  a.m2 = a.m2 + d * (v - a.mean)
+  if v < a.min then a.min = v end
+  if v > a.max then a.max = v end
+end
+
+function M.acc_band(a, kind)
+  if a.n == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 end
+  if kind == "ci95" then
+    if a.n == 1 then return a.mean, a.mean, a.mean, 1 end
+    local h = M.t975(a.n - 1) * math.sqrt(a.m2 / (a.n - 1) / a.n)
+    return a.mean, a.mean - h, a.mean + h, a.n
+  end
+  return a.mean, a.min, a.max, a.n
+end
+
+--[[ mean_ci(xs) -> mean, lo, hi: the mean of a list and its 95 % t-interval (two-pass
+  variance; lo = hi = mean for one value; NaNs for none). ]]
+function M.mean_ci(xs)
+  local n = #xs
+  if n == 0 then return 0 / 0, 0 / 0, 0 / 0 end
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  local m = s / n
+  if n == 1 then return m, m, m end
+  local v = 0
+  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
+  local se = math.sqrt(v / (n - 1) / n)
+  local t = M.t975(n - 1)
+  return m, m - t * se, m + t * se
+end
+
+--[[ wilson(k, n) -> lo, hi: Wilson's score interval at 95 % for k successes out of n
+  (0, 1 when n = 0; exactly 0 at k = 0 and exactly 1 at k = n). ]]
+function M.wilson(k, n)
+  if n == 0 then return 0, 1 end
+  local z, p = M.Z975, k / n
+  local d = 1 + z * z / n
+  local c = (p + z * z / (2 * n)) / d
+  local h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+  -- At k = 0 (k = n) the bound is exactly 0 (1); rounding would leave ~1e-17 instead.
+  return k == 0 and 0 or math.max(0, c - h), k == n and 1 or math.min(1, c + h)
+end
+
+local function sorted(xs)
+  local c = {}
+  for i, x in ipairs(xs) do c[i] = x end
+  table.sort(c)
+  return c
+end
+
+--[[ median(xs) -> the median of a list (infinities allowed; the mean of the two middle
+  values for an even count); nil for an empty list. ]]
+function M.median(xs)
+  local n = #xs
+  if n == 0 then return nil end
+  local c = sorted(xs)
+  if n % 2 == 1 then return c[(n + 1) // 2] end
+  local a, b = c[n // 2], c[n // 2 + 1]
+  if a == b then return a end
+  return (a + b) / 2
+end
+
+--[[ bootstrap_median(ds, seed, resamples) -> {median, lo, hi, p, n}: percentile bootstrap
+  (resamples draws with gg.rng(seed)) of the median of ds, its 95 % interval, and the
+  two-sided p-value of "median = 0" (the share of resampled medians on the far side of 0,
+  doubled, with the +1 correction). {n = 0, p = 1} for an empty list. ]]
+function M.bootstrap_median(ds, seed, resamples)
+  local n, B = #ds, resamples
+  if n == 0 then return { n = 0, p = 1 } end
+  local r = gg.rng(seed or 1)
+  local meds, below, above = {}, 0, 0
+  local sample = {}
+  for b = 1, B do
+    for i = 1, n do sample[i] = ds[r:integer(n)] end
+    local m = M.median(sample)
+    meds[b] = m
+    if m <= 0 then below = below + 1 end
+    if m >= 0 then above = above + 1 end
+  end
+  table.sort(meds, function(x, y) return x < y or (x ~= x and y == y) end)
+  local lo = meds[math.max(1, math.floor(0.025 * B + 0.5))]
+  local hi = meds[math.min(B, math.floor(0.975 * B + 0.5))]
+  local p = math.min(1, 2 * (math.min(below, above) + 1) / (B + 1))
+  return { median = M.median(ds), lo = lo, hi = hi, p = p, n = n }
+end
+
+--[[ holm(ps) -> Holm's step-down adjusted p-values, in the order of ps. ]]
+function M.holm(ps)
+  local m = #ps
+  local idx = {}
+  for i = 1, m do idx[i] = i end
+  table.sort(idx, function(a, b) return ps[a] < ps[b] or (ps[a] == ps[b] and a < b) end)
+  local adj, running = {}, 0
+  for rank, i in ipairs(idx) do
+    running = math.max(running, math.min(1, (m - rank + 1) * ps[i]))
+    adj[i] = running
+  end
+  return adj
+end
+
+return M
