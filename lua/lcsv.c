@@ -1,5 +1,5 @@
-/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path) and gg.csv.read(path), and
- * gg.fmt_number, the one number format of every file gglab writes (shortest text that
+/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path), gg.csv.read(path) (a small file
+ * at once), gg.csv.rows(path) (a file of any size, one row at a time), and gg.fmt_number, the one number format of every file gglab writes (shortest text that
  * reads back as the same double, so CSVs are exact and byte-stable). */
 #include "lgglab.h"
 
@@ -205,6 +205,185 @@ static int csv_read(lua_State *L)
     return 2;
 }
 
+/* ---- streaming: gg.csv.rows ---- */
+
+#define GG_CSVR_MT "gglab.CsvRows"
+#define ROWS_CHUNK 8192
+/* libcsv's parser state "inside a field" (its states are not in csv.h): with p.quoted
+ * set at the end of the input, a quoted field was never closed. */
+#define LIBCSV_FIELD_BEGUN 2
+
+/* The state of one gg.csv.rows iteration. User values: 1 = queue of rows parsed from the
+ * current chunk (row, line, row, line, ...), 2 = the row under construction (a row may
+ * span chunks), 3 = the path (for messages). */
+typedef struct lg_csvr {
+    FILE *fp;                 /* NULL once the file is read to its end or closed */
+    struct csv_parser p;
+    int parser;               /* p is initialised (csv_free pending) */
+    lua_Integer line;         /* complete lines fed to the parser so far */
+    lua_Integer head, tail;   /* queue: entries head..tail (row, line pairs); empty when head > tail */
+    lua_Integer nfield;       /* fields of the row under construction */
+} lg_csvr;
+
+typedef struct rows_ctx {
+    lua_State *L;
+    lg_csvr *r;
+    int queue, row;           /* stack indexes of the queue and of the current row (or nil) */
+} rows_ctx;
+
+static void rows_field(void *s, size_t len, void *data)
+{
+    rows_ctx *c = data;
+    lua_State *L = c->L;
+    if (c->r->nfield == 0) {
+        lua_newtable(L);
+        lua_replace(L, c->row);
+    }
+    lua_pushlstring(L, s ? s : "", s ? len : 0);
+    lua_rawseti(L, c->row, ++c->r->nfield);
+}
+
+/* A row is complete: queue it with its line (the one it ends on, 1-based). */
+static void rows_record(int term, void *data)
+{
+    (void)term;
+    rows_ctx *c = data;
+    lua_State *L = c->L;
+    if (c->r->nfield == 0)
+        return;
+    lua_pushvalue(L, c->row);
+    lua_rawseti(L, c->queue, ++c->r->tail);
+    lua_pushinteger(L, c->r->line + 1);
+    lua_rawseti(L, c->queue, ++c->r->tail);
+    lua_pushnil(L);
+    lua_replace(L, c->row);
+    c->r->nfield = 0;
+}
+
+static void rows_release(lg_csvr *r)
+{
+    if (r->fp)
+        fclose(r->fp);
+    r->fp = NULL;
+    if (r->parser)
+        csv_free(&r->p);
+    r->parser = 0;
+}
+
+/* Parses the next chunk of the file into the queue (stack: ud queue row). Lines are fed
+ * one at a time, so a queued row knows the line it ends on. Raises "<path>:<line>: ..."
+ * on a read error or a quoted field still open at the end of the file. */
+static void rows_fill(lua_State *L, lg_csvr *r, int ud)
+{
+    rows_ctx c = {L, r, ud + 1, ud + 2};
+    char buf[ROWS_CHUNK];
+    size_t n = fread(buf, 1, sizeof buf, r->fp);
+    const char *why = NULL;
+    if (n == 0) {
+        if (ferror(r->fp))
+            why = "read error";
+        else if (r->p.quoted && r->p.pstate == LIBCSV_FIELD_BEGUN)
+            why = "quoted field not closed at the end of the file (truncated?)";
+        else
+            csv_fini(&r->p, rows_field, rows_record, &c);
+        lua_Integer line = r->line + 1;
+        rows_release(r);
+        if (why) {
+            lua_getiuservalue(L, ud, 3);
+            lua_pushfstring(L, "%s:%I: %s", lua_tostring(L, -1), line, why);
+            lua_error(L);
+        }
+        return;
+    }
+    size_t at = 0;
+    while (at < n) {
+        const char *nl = memchr(buf + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - (buf + at)) + 1 : n - at;
+        if (csv_parse(&r->p, buf + at, len, rows_field, rows_record, &c) != len) {
+            lua_Integer line = r->line + 1;
+            why = csv_strerror(csv_error(&r->p));
+            rows_release(r);
+            lua_getiuservalue(L, ud, 3);
+            lua_pushfstring(L, "%s:%I: %s", lua_tostring(L, -1), line, why);
+            lua_error(L);
+        }
+        if (nl)
+            r->line++;
+        at += len;
+    }
+}
+
+/* The iterator: -> row (list of strings), line | nothing at the end of the file. */
+static int rows_next(lua_State *L)
+{
+    lg_csvr *r = luaL_checkudata(L, lua_upvalueindex(1), GG_CSVR_MT);
+    lua_settop(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(1));         /* 1: ud */
+    lua_getiuservalue(L, 1, 1);                    /* 2: queue */
+    lua_getiuservalue(L, 1, 2);                    /* 3: row under construction */
+    while (r->head > r->tail && r->fp)
+        rows_fill(L, r, 1);
+    lua_pushvalue(L, 3);
+    lua_setiuservalue(L, 1, 2);
+    if (r->head > r->tail)
+        return 0;
+    lua_rawgeti(L, 2, r->head);
+    lua_rawgeti(L, 2, r->head + 1);
+    lua_pushnil(L);
+    lua_rawseti(L, 2, r->head);
+    lua_pushnil(L);
+    lua_rawseti(L, 2, r->head + 1);
+    r->head += 2;
+    if (r->head > r->tail) {
+        r->head = 1;
+        r->tail = 0;
+    }
+    return 2;
+}
+
+static int rows_gc(lua_State *L)
+{
+    rows_release(luaL_checkudata(L, 1, GG_CSVR_MT));
+    return 0;
+}
+
+/* gg.csv.rows(path) → iterator, nil, nil, handle | nil, msg. `for row, line in
+ * gg.csv.rows(path)` gives each row (header first) as a list of strings and the line it
+ * ends on; memory stays bounded whatever the file's size. A quoted field may hold commas
+ * and newlines. Errors while reading raise "<path>:<line>: <reason>". The handle closes
+ * the file when the loop is left early (to-be-closed) or collected. */
+static int csv_rows(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lg_csvr *r = lua_newuserdatauv(L, sizeof *r, 3);
+    r->fp = NULL;
+    r->parser = 0;
+    r->line = 0;
+    r->head = 1;
+    r->tail = 0;
+    r->nfield = 0;
+    luaL_setmetatable(L, GG_CSVR_MT);
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 3);
+    if (csv_init(&r->p, CSV_APPEND_NULL) != 0)
+        return luaL_error(L, "gg.csv.rows: out of memory");
+    r->parser = 1;
+    r->fp = fopen(path, "rb");
+    if (!r->fp) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, rows_next, 1);             /* stack: path ud iter */
+    lua_pushnil(L);
+    lua_pushnil(L);
+    lua_pushvalue(L, -4);                          /* stack: path ud iter nil nil ud */
+    return 4;
+}
+
 static const luaL_Reg writer_methods[] = {
     {"row", writer_row}, {"close", writer_close}, {NULL, NULL},
 };
@@ -213,8 +392,12 @@ static const luaL_Reg writer_meta[] = {
     {"__gc", writer_gc}, {"__close", writer_gc}, {"__index", NULL}, {NULL, NULL},
 };
 
+static const luaL_Reg rows_meta[] = {
+    {"__gc", rows_gc}, {"__close", rows_gc}, {NULL, NULL},
+};
+
 static const luaL_Reg csv_funcs[] = {
-    {"writer", csv_writer}, {"read", csv_read}, {NULL, NULL},
+    {"writer", csv_writer}, {"read", csv_read}, {"rows", csv_rows}, {NULL, NULL},
 };
 
 void lg_open_csv(lua_State *L)
@@ -223,6 +406,9 @@ void lg_open_csv(lua_State *L)
     luaL_setfuncs(L, writer_meta, 0);
     luaL_newlib(L, writer_methods);
     lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, GG_CSVR_MT);
+    luaL_setfuncs(L, rows_meta, 0);
     lua_pop(L, 1);
     luaL_newlib(L, csv_funcs);            /* stack: gg csv */
     lua_setfield(L, -2, "csv");

@@ -299,7 +299,8 @@ local function cmd_run(args, out, argv)
     script = opts.file,
     argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, timeout = opts.timeout,
-    memory = opts.memory, shard = opts.shard, set = opts.set })
+    memory = opts.memory, shard = opts.shard, set = opts.set,
+    fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
     return 1

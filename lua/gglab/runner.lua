@@ -323,7 +323,7 @@ end
   (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); tty (force the progress style; default: stderr is a
-  terminal). Without resume/rerun_failed the store starts fresh.
+  terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
   result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s,
@@ -335,7 +335,7 @@ function M.run(exp, opts)
   local stdout, stderr = opts.stdout or io.stdout, opts.stderr or io.stderr
   local out = opts.out or ("results/" .. exp.name)
   local continuing = opts.resume or opts.rerun_failed
-  local st, msg = store.open(out, { fresh = not continuing })
+  local st, msg = store.open(out, { fresh = not continuing, fail_write = opts.fail_write })
   if not st then return nil, msg end
   local points = exp.sweep:points()
   local ids = plan_ids(points)

@@ -1,47 +1,40 @@
---[[ lua/gglab/store.lua — results store: per-run files, combined CSVs, manifest.
+--[[ lua/gglab/store.lua — results store: writes a results folder (per-run files, combined
+  CSVs, manifest) and reads one back (store.read: the reader every other module uses).
+  The layout, file names and columns are lua/gglab/lib/schema.lua's.
 
-  Layout of an output directory <out> (crash-safe, ready for a later --resume):
-    <out>/runs/<run_id>.csv       curve rows of one run (header run_id,step,epoch,metric,value)
-    <out>/runs/<run_id>.err       full traceback, failed runs only
-    <out>/runs/<run_id>.row.csv   header + the run's result record
-    <out>/runs/<run_id>.meta.json what the run declared about itself (run:meta), if anything
-    <out>/runs.csv                all result records, sweep order   (rebuilt by combine)
-    <out>/curves.csv              all curve rows, sweep order       (rebuilt by combine)
-    <out>/manifest.json           provenance and counts             (write_manifest)
-    <out>/symptoms.csv            gglab run --symptoms (gglab.symptoms); removed by a fresh run
-  Every file is written to <file>.tmp and renamed into place, so a file that exists is
-  complete. A run's .row.csv is renamed last: its presence means the run is finished.
-  Per-run files are only ever written by the run that owns them, so forked workers can
-  share one store. I/O failures raise an error "cannot write '<path>': <reason>" (the OS's
-  reason, e.g. "No space left on device"; M.is_write_error recognises them) and remove
-  the partial .tmp file.
+  Writing (crash-safe, ready for a later --resume): every file is written to <file>.tmp
+  and renamed into place, so a file that exists is complete. A run's .row.csv is renamed
+  last: its presence means the run is finished. Per-run files are only ever written by the
+  run that owns them, so forked workers can share one store. I/O failures raise an error
+  "cannot write '<path>': <reason>" (the OS's reason, e.g. "No space left on device";
+  M.is_write_error recognises them) and remove the partial .tmp file.
 
-  Fault injection for tests (docs/reliability.md): with GGLAB_TEST_FAIL_WRITE=<text> in
-  the environment, closing any file whose final path contains <text> fails as on a full
-  disk ("No space left on device"). ]]
+  Fault injection for tests (docs/reliability.md): open(dir, {fail_write = text}) makes
+  closing any file whose final path contains text fail as on a full disk ("No space left
+  on device"). The CLI passes GGLAB_TEST_FAIL_WRITE down through runner.run's opts.
+
+  Reading: read(dir) -> results; results:runs() (runs.csv parsed), results:curves() (a
+  streaming iterator over curves.csv), results:curve(id), results:meta(id),
+  results:manifest(), results:doctor_reports(). ]]
 
 local gg = require "gglab"
 local json = require "gglab.json"
 local util = require "gglab.util"
+local schema = require "gglab.lib.schema"
 local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 
 local M = {}
 
-M.RUN_DIR = "runs"
-M.RUNS_FILE = "runs.csv"
-M.CURVES_FILE = "curves.csv"
-M.MANIFEST_FILE = "manifest.json"
-M.SYMPTOMS_FILE = "symptoms.csv"
+-- Aliases of schema names for modules that still take them from the store (runner.lua,
+-- experiment.lua, symptoms.lua, tests/lua/test_runner.lua); new code uses gglab.lib.schema.
+M.RUN_DIR = schema.RUN_DIR
+M.RUNS_FILE = schema.RUNS_FILE
+M.CURVES_FILE = schema.CURVES_FILE
+M.MANIFEST_FILE = schema.MANIFEST_FILE
+M.RESULT_COLUMNS = schema.RESULT_COLUMNS
+M.CURVE_COLUMNS = schema.CURVE_COLUMNS
 
--- runs.csv is run_id, then the parameter names (sorted), then these, wall_s last.
-M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
-  "steps", "diverged_step", "error", "wall_s" }
-M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
-M.RESULT_COLUMNS_SET = {}
-for _, c in ipairs(M.RESULT_COLUMNS) do M.RESULT_COLUMNS_SET[c] = true end
-
--- Per-run file suffixes this store creates; a fresh run removes exactly these.
-local RUN_SUFFIXES = { ".csv", ".row.csv", ".err", ".meta.json" }
+local SUFFIX = schema.RUN_SUFFIXES
 
 local Store = {}
 Store.__index = Store
@@ -63,14 +56,11 @@ function M.is_write_error(msg)
   return type(msg) == "string" and msg:match("^cannot write '") ~= nil
 end
 
-local FAIL_WRITE = os.getenv("GGLAB_TEST_FAIL_WRITE")
-if FAIL_WRITE == "" then FAIL_WRITE = nil end
-
---[[ closed(path, tmp, ok, msg): the result of closing tmp, the file that becomes path.
-  On failure (or an injected one) removes tmp and raises "cannot write '<path>': <reason>";
-  the OS's reason comes without the writer's "write error: " prefix. ]]
-local function closed(path, tmp, ok, msg)
-  if ok and FAIL_WRITE and path:find(FAIL_WRITE, 1, true) then
+--[[ closed(self, path, tmp, ok, msg): the result of closing tmp, the file that becomes path.
+  On failure (or one injected by the store's fail_write) removes tmp and raises "cannot
+  write '<path>': <reason>"; the OS's reason comes without the writer's "write error: " prefix. ]]
+local function closed(self, path, tmp, ok, msg)
+  if ok and self.fail_write and path:find(self.fail_write, 1, true) then
     ok, msg = nil, "No space left on device"
   end
   if not ok then
@@ -84,12 +74,12 @@ local function commit(tmp, path)
   check(path, gg.fs.rename(tmp, path))
 end
 
-local function write_text(path, text)
+local function write_text(self, path, text)
   local tmp = path .. ".tmp"
   local f = check(path, io.open(tmp, "wb"))
   local ok, msg = f:write(text)
   local cok, cmsg = f:close()
-  closed(path, tmp, ok and cok, msg or cmsg)
+  closed(self, path, tmp, ok and cok, msg or cmsg)
   commit(tmp, path)
 end
 
@@ -97,7 +87,7 @@ end
 function M.columns(param_names)
   local cols = { "run_id" }
   for _, name in ipairs(param_names) do cols[#cols + 1] = name end
-  for _, name in ipairs(M.RESULT_COLUMNS) do cols[#cols + 1] = name end
+  for _, name in ipairs(schema.RESULT_COLUMNS) do cols[#cols + 1] = name end
   return cols
 end
 
@@ -105,7 +95,7 @@ local function is_run_file(name)
   local id, rest = name:match("^(%x+)(%..*)$")
   if not id or #id ~= 16 then return false end
   rest = rest:gsub("%.tmp$", "")
-  for _, suffix in ipairs(RUN_SUFFIXES) do
+  for _, suffix in ipairs(schema.RUN_SUFFIX_LIST) do
     if rest == suffix then return true end
   end
   return false
@@ -118,7 +108,7 @@ local function clear_stale(self)
     local path = self.run_dir .. "/" .. name
     if is_run_file(name) then check(path, gg.fs.remove(path)) end
   end
-  for _, name in ipairs { M.RUNS_FILE, M.CURVES_FILE, M.MANIFEST_FILE, M.SYMPTOMS_FILE } do
+  for _, name in ipairs { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE } do
     for _, path in ipairs { self.dir .. "/" .. name, self.dir .. "/" .. name .. ".tmp" } do
       if gg.fs.exists(path) then check(path, gg.fs.remove(path)) end
     end
@@ -128,17 +118,20 @@ end
 --[[ open(dir, opts) -> store, or nil, msg when dir is not usable.
   Creates dir and dir/runs. opts.fresh = true removes what a previous run of this store left
   (per-run files matching <16 hex>.csv/.row.csv/.err and their .tmp, plus the combined
-  files); nothing else in the directory is touched. ]]
+  files); nothing else in the directory is touched. opts.fail_write = text (tests only):
+  closing a file whose final path contains text fails as on a full disk. ]]
 function M.open(dir, opts)
   if gg.fs.exists(dir) and not gg.fs.isdir(dir) then
     return nil, string.format("output path '%s' exists and is not a directory", dir)
   end
-  local run_dir = dir .. "/" .. M.RUN_DIR
+  local run_dir = dir .. "/" .. schema.RUN_DIR
   local ok, msg = gg.fs.mkdir(run_dir)
   if not ok then
     return nil, string.format("cannot create output directory '%s': %s", dir, tostring(msg))
   end
-  local self = setmetatable({ dir = dir, run_dir = run_dir }, Store)
+  local fail_write = opts and opts.fail_write
+  if fail_write == "" then fail_write = nil end
+  local self = setmetatable({ dir = dir, run_dir = run_dir, fail_write = fail_write }, Store)
   if opts and opts.fresh then
     clear_stale(self)
   else
@@ -163,9 +156,9 @@ end
 
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
 function Store:begin_run(id)
-  local tmp = self:run_path(id, ".csv.tmp")
-  local w = check(self:run_path(id, ".csv"), gg.csv.writer(tmp))
-  w:row(M.CURVE_COLUMNS)
+  local tmp = self:run_path(id, SUFFIX.curve .. ".tmp")
+  local w = check(self:run_path(id, SUFFIX.curve), gg.csv.writer(tmp))
+  w:row(schema.CURVE_COLUMNS)
   return setmetatable({ store = self, id = id, w = w, tmp = tmp }, RunFiles)
 end
 
@@ -176,7 +169,7 @@ end
 
 -- meta(t): (re)writes <id>.meta.json with the table t (JSON-encodable: what run:meta got).
 function RunFiles:meta(t)
-  write_text(self.store:run_path(self.id, ".meta.json"), json.encode(t))
+  write_text(self.store, self.store:run_path(self.id, SUFFIX.meta), json.encode(t))
 end
 
 --[[ finish(record, traceback): commits the curve file, the .err file (when traceback is
@@ -184,35 +177,49 @@ end
   run_id, and params (the point); the row file has the point's own parameter columns. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
-  closed(st:run_path(self.id, ".csv"), self.tmp, self.w:close())
-  commit(self.tmp, st:run_path(self.id, ".csv"))
-  if traceback then write_text(st:run_path(self.id, ".err"), traceback) end
+  closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
+  commit(self.tmp, st:run_path(self.id, SUFFIX.curve))
+  if traceback then write_text(st, st:run_path(self.id, SUFFIX.err), traceback) end
   local names = sorted_keys(record.params)
   local values = { record.run_id }
   for _, name in ipairs(names) do values[#values + 1] = record.params[name] end
-  for _, col in ipairs(M.RESULT_COLUMNS) do
+  for _, col in ipairs(schema.RESULT_COLUMNS) do
     local v = record[col]
     values[#values + 1] = v == nil and gg.NULL or v
   end
   local cols = M.columns(names)
-  local path = st:run_path(self.id, ".row.csv")
+  local path = st:run_path(self.id, SUFFIX.row)
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
   w:row(values)
-  closed(path, path .. ".tmp", w:close())
+  closed(st, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
 end
 
--- ---- reading back ----
+-- ---- reading back (the writer's view: one run at a time) ----
 
-local NUMERIC = { run_seed = true, final_loss = true, min_loss = true, final_val_loss = true,
-  steps = true, diverged_step = true, wall_s = true }
+--[[ number(s) -> a CSV number as gglab writes it ("0.1", "inf", "-inf", "nan"), or nil
+  (empty, missing or not a number). ]]
+function M.number(s)
+  if s == nil or s == "" then return nil end
+  local x = tonumber(s)
+  if x then return x end
+  if s == "inf" or s == "+inf" then return math.huge end
+  if s == "-inf" then return -math.huge end
+  if s == "nan" or s == "-nan" then return 0 / 0 end
+  return nil
+end
+local number = M.number
+
+-- The result columns a run's record holds as numbers.
+local NUMERIC = { run_seed = true, wall_s = true }
+for _, c in ipairs(schema.RESULT_NUMBERS) do NUMERIC[c] = true end
 
 --[[ read_record(id, params) -> the record of a finished run from its .row.csv, or nil when
   the run has no row file. Result columns come back typed (numbers), parameters as given
   by params (the point) — the row file's text would lose their types. ]]
 function Store:read_record(id, params)
-  local path = self:run_path(id, ".row.csv")
+  local path = self:run_path(id, SUFFIX.row)
   if not gg.fs.exists(path) then return nil end
   local header, rows = gg.csv.read(path)
   if not header or not rows[1] then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
@@ -220,8 +227,8 @@ function Store:read_record(id, params)
   for i, name in ipairs(header) do
     local v = rows[1][i]
     if v == "" then v = nil end
-    if NUMERIC[name] and v then v = util.parse_number(v) end
-    if name ~= "run_id" and (M.RESULT_COLUMNS_SET[name]) then rec[name] = v end
+    if NUMERIC[name] and v then v = number(v) end
+    if name ~= "run_id" and schema.RESULT_COLUMNS_SET[name] then rec[name] = v end
   end
   return rec
 end
@@ -234,15 +241,14 @@ function M.read_curve_file(path)
   if not header then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
   local out = {}
   for i, row in ipairs(rows) do
-    out[i] = { step = util.parse_number(row[2]), epoch = util.parse_number(row[3]), metric = row[4],
-      value = util.parse_number(row[5]) }
+    out[i] = { step = number(row[2]), epoch = number(row[3]), metric = row[4], value = number(row[5]) }
   end
   return out
 end
 
 -- read_curve(id) -> the rows of run id's curve file (read_curve_file).
 function Store:read_curve(id)
-  return M.read_curve_file(self:run_path(id, ".csv"))
+  return M.read_curve_file(self:run_path(id, SUFFIX.curve))
 end
 
 -- read_meta_file(path) -> the table a run declared with run:meta, or nil when it has none.
@@ -269,12 +275,12 @@ end
 -- ---- combining ----
 
 local function combine_runs(self, ids, param_names)
-  local path = self.dir .. "/" .. M.RUNS_FILE
+  local path = self.dir .. "/" .. schema.RUNS_FILE
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   local cols = M.columns(param_names)
   w:row(cols)
   for _, id in ipairs(ids) do
-    local row_path = self:run_path(id, ".row.csv")
+    local row_path = self:run_path(id, SUFFIX.row)
     local header, rows = gg.csv.read(row_path)
     if not header then
       w:close()
@@ -290,18 +296,18 @@ local function combine_runs(self, ids, param_names)
     end
     w:row(values)
   end
-  closed(path, path .. ".tmp", w:close())
+  closed(self, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
 end
 
 -- Streams the per-run curve files: the first file's header, then every file's body.
 local function combine_curves(self, ids)
-  local path = self.dir .. "/" .. M.CURVES_FILE
+  local path = self.dir .. "/" .. schema.CURVES_FILE
   local tmp = path .. ".tmp"
   local out = check(path, io.open(tmp, "wb"))
   local ok, msg = true, nil
   for i, id in ipairs(ids) do
-    local src = self:run_path(id, ".csv")
+    local src = self:run_path(id, SUFFIX.curve)
     local f, err = io.open(src, "rb")
     if not f then
       out:close()
@@ -318,7 +324,7 @@ local function combine_curves(self, ids)
     if not ok then break end
   end
   local cok, cmsg = out:close()
-  closed(path, tmp, ok and cok, msg or cmsg)
+  closed(self, path, tmp, ok and cok, msg or cmsg)
   commit(tmp, path)
 end
 
@@ -359,8 +365,139 @@ function Store:write_manifest(info)
   if info.git_commit == nil then
     m.git_commit = info.script and git_commit(info.script:match("^(.*)/[^/]*$") or ".") or json.null
   end
-  m.files = { runs = M.RUNS_FILE, curves = M.CURVES_FILE, run_dir = M.RUN_DIR }
-  write_text(self.dir .. "/" .. M.MANIFEST_FILE, json.encode(m))
+  m.files = { runs = schema.RUNS_FILE, curves = schema.CURVES_FILE, run_dir = schema.RUN_DIR }
+  write_text(self, self.dir .. "/" .. schema.MANIFEST_FILE, json.encode(m))
+end
+
+-- ---- reading a results folder ----
+
+local Results = {}
+Results.__index = Results
+
+--[[ read(dir) -> results, or nil, "no such results directory '<dir>'". Nothing is read
+  yet: each method reads its file when called (a folder may lack any of them). ]]
+function M.read(dir)
+  if not gg.fs.isdir(dir) then return nil, string.format("no such results directory '%s'", dir) end
+  return setmetatable({ dir = dir }, Results)
+end
+
+-- path(name) -> dir/name.
+function Results:path(name)
+  return self.dir .. "/" .. name
+end
+
+--[[ runs() -> runs | nil, msg: runs.csv parsed. runs = { path, header (the columns), col
+  (name -> index), params (the parameter columns, in header order), records }; a record =
+  { id, status, error ("" when none), fields (the raw row), params (name -> raw text, ""
+  when missing), and the schema.RESULT_NUMBERS columns as numbers (nil when empty) }. ]]
+function Results:runs()
+  local path = self:path(schema.RUNS_FILE)
+  if not gg.fs.exists(path) then
+    return nil, string.format("'%s' has no %s (not a gglab results directory, or no run has finished)", self.dir,
+      schema.RUNS_FILE)
+  end
+  local header, rows = gg.csv.read(path)
+  if not header then return nil, rows end
+  local col = {}
+  for i, h in ipairs(header) do col[h] = i end
+  if not (col.run_id and col.status) then
+    return nil, string.format("%s: no run_id or status column (not a gglab %s)", path, schema.RUNS_FILE)
+  end
+  local params = {}
+  for _, h in ipairs(header) do
+    if h ~= "run_id" and not schema.RESULT_COLUMNS_SET[h] then params[#params + 1] = h end
+  end
+  local records = {}
+  for i, row in ipairs(rows) do
+    local r = { id = row[col.run_id], status = row[col.status], error = col.error and row[col.error] or "",
+      fields = row, params = {} }
+    for _, k in ipairs(schema.RESULT_NUMBERS) do r[k] = col[k] and number(row[col[k]]) end
+    for _, name in ipairs(params) do r.params[name] = row[col[name]] or "" end
+    records[i] = r
+  end
+  return { path = path, header = header, col = col, params = params, records = records }
+end
+
+--[[ curves() -> iterator, nil, nil, handle | nil, msg (no curves.csv, an empty one, or a
+  header without the schema's CURVE_COLUMNS). `for run_id, step, epoch, metric, value in
+  results:curves()` streams curves.csv row by row in bounded memory; step, epoch and value
+  come as numbers (nil when empty). A row whose field count differs from the header's
+  (a truncated file) or a read error raises "<path>:<line>: <reason>". ]]
+function Results:curves()
+  local path = self:path(schema.CURVES_FILE)
+  if not gg.fs.exists(path) then return nil, string.format("'%s' has no %s", self.dir, schema.CURVES_FILE) end
+  local rows, _, _, handle = gg.csv.rows(path)
+  if not rows then return nil, handle end
+  local header = rows()
+  if not header then return nil, string.format("%s: empty file", path) end
+  local col = {}
+  for i, h in ipairs(header) do col[h] = i end
+  local c = {}
+  for i, name in ipairs(schema.CURVE_COLUMNS) do
+    c[i] = col[name]
+    if not c[i] then return nil, string.format("%s: no %s column (not a gglab %s)", path, name, schema.CURVES_FILE) end
+  end
+  local ci, cs, ce, cm, cv, n = c[1], c[2], c[3], c[4], c[5], #header
+  local function next_row()
+    local row, line = rows()
+    if not row then return nil end
+    if #row ~= n then
+      error(string.format("%s:%d: %d field%s, the header has %d (truncated file?)", path, line, #row,
+        #row == 1 and "" or "s", n), 0)
+    end
+    return row[ci], number(row[cs]), number(row[ce]), row[cm], number(row[cv])
+  end
+  return next_row, nil, nil, handle
+end
+
+-- curve(run_id) -> list of {step, epoch, metric, value} of runs/<run_id>.csv (empty when
+-- the run has no curve file).
+function Results:curve(run_id)
+  return M.read_curve_file(self:path(schema.RUN_DIR .. "/" .. run_id .. SUFFIX.curve))
+end
+
+-- meta(run_id) -> the table run_id declared with run:meta, or nil when it declared none.
+function Results:meta(run_id)
+  return M.read_meta_file(self:path(schema.RUN_DIR .. "/" .. run_id .. SUFFIX.meta))
+end
+
+-- has_run(run_id) -> true when the run finished (its .row.csv and curve file exist).
+function Results:has_run(run_id)
+  local base = self:path(schema.RUN_DIR .. "/" .. run_id)
+  return gg.fs.exists(base .. SUFFIX.row) and gg.fs.exists(base .. SUFFIX.curve)
+end
+
+--[[ manifest() -> the manifest.json table | nil, msg: "cannot read '<path>': <reason>",
+  "'<path>': <JSON error>" or "'<path>' is not a JSON object". ]]
+function Results:manifest()
+  local path = self:path(schema.MANIFEST_FILE)
+  local text, err = util.read_file(path)
+  if not text then return nil, string.format("cannot read '%s': %s", path, tostring(err)) end
+  local m, msg = json.decode(text)
+  if m == nil then return nil, string.format("'%s': %s", path, msg) end
+  if type(m) ~= "table" then return nil, string.format("'%s' is not a JSON object", path) end
+  return m
+end
+
+--[[ doctor_reports() -> list of the texts `gglab doctor` wrote: <dir>/doctor/doctor.txt,
+  then <dir>/doctor/<k>/doctor.txt (--all) by increasing k; empty when none. ]]
+function Results:doctor_reports()
+  local found = {}
+  local base = self:path(schema.DOCTOR_DIR)
+  local text = util.read_file(base .. "/" .. schema.DOCTOR_TEXT)
+  if text then found[#found + 1] = text end
+  if gg.fs.isdir(base) then
+    local subs = {}
+    for _, name in ipairs(gg.fs.listdir(base) or {}) do
+      if name:match("^%d+$") then subs[#subs + 1] = tonumber(name) end
+    end
+    table.sort(subs)
+    for _, k in ipairs(subs) do
+      local t = util.read_file(base .. "/" .. k .. "/" .. schema.DOCTOR_TEXT)
+      if t then found[#found + 1] = t end
+    end
+  end
+  return found
 end
 
 return M

@@ -3,8 +3,9 @@
 -- sweep; gglab exits 1 with "gglab: cannot write '<path>': No space left on device"; the
 -- runs saved before are intact, no partial file is left behind, and --resume once there
 -- is room gives the files of an uninterrupted run. Failures come from
--- GGLAB_TEST_FAIL_WRITE (store.lua: closing a file whose path contains the text fails as
--- on a full disk), from /dev/full, and — as root — from a real 64 kB tmpfs.
+-- GGLAB_TEST_FAIL_WRITE (read by the CLI, passed to store.open as fail_write: closing a
+-- file whose path contains the text fails as on a full disk), from /dev/full, and — as
+-- root — from a real 64 kB tmpfs.
 
 local T = require "check"
 local gg = require "gglab"
