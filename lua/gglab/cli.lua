@@ -311,7 +311,7 @@ local function cmd_run(args, out, argv)
     return 1
   end
   if opts.report and not result.interrupted then
-    local path, info = require("gglab.report").write(result.out)
+    local path, info = require("gglab.report.page").write(result.out)
     if not path then
       out.stderr:write("gglab run: --report: ", info, "\n")
       return 1

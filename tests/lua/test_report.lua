@@ -8,7 +8,13 @@ local gg = require "gglab"
 local json = require "gglab.json"
 local plot = require "gglab.plot"
 local html = require "gglab.html"
-local report = require "gglab.report"
+local report = require "gglab.report.page"
+local load = require "gglab.report.load"
+local planner = require "gglab.report.plan"
+local aggregate = require "gglab.report.aggregate"
+local analysis = require "gglab.report.analysis"
+
+local GGLAB = os.getenv("GGLAB") or "build/gglab"
 
 -- ---- axis ranges and ticks ----
 
@@ -106,15 +112,6 @@ T.eq("ramp ends", { plot.ramp(0), plot.ramp(1), plot.ramp(-3) }, { "#440154", "#
 T.eq("ordered colours run along the ramp", plot.colors(2, true)[1], "#440154")
 T.eq("categorical colours repeat after 10", plot.colors(11, false)[11], plot.colors(1, false)[1])
 
--- ---- CSV reading ----
-
-T.eq("split plain", report.split_csv("a,1,,x"), { "a", "1", "", "x" })
-T.eq("split quoted", report.split_csv('a,"b,c","say ""hi""",'), { "a", "b,c", 'say "hi"', "" })
-T.eq("open quote asks for the next line", report.split_csv('a,"b'), nil)
-T.eq("quoted newline", report.split_csv('a,"b\nc",d'), { "a", "b\nc", "d" })
-T.ok("inf and nan", report.num("inf") == math.huge and report.num("-inf") == -math.huge and report.num("nan") ~= report.num("nan"))
-T.eq("not a number", report.num("adam"), nil)
-
 -- ---- a results directory written by hand ----
 
 local tmp = os.tmpname()
@@ -173,24 +170,24 @@ local function make_dir(name, spec)
 end
 local dir = make_dir("demo")
 
-local data = assert(report.load(dir))
+local data = assert(load.load(dir))
 T.eq("params and kinds", { data.params[1].name, data.params[1].kind, data.params[2].kind, data.params[3].kind },
   { "lr", "number", "string", "number" })
 T.eq("numeric values sorted", data.param.lr.values, { "0.01", "0.1", "1" })
 T.eq("counts", data.counts, { ok = 10, diverged = 1, failed = 1 })
 
-local plan = assert(report.plan(data, {}))
+local plan = assert(planner.plan(data, {}))
 T.eq("auto: colour is the parameter with most values", plan.color, "lr")
 T.eq("auto: the others are panels", plan.facet, { "opt" })
 T.eq("auto: seed is averaged", plan.rest, {})
 T.eq("auto: heatmap axes", plan.heatmap, { "lr", "opt" })
-plan = assert(report.plan(data, { color = "opt", facet = "none" }))
+plan = assert(planner.plan(data, { color = "opt", facet = "none" }))
 T.eq("override colour; no facet splits figures", { plan.color, #plan.facet, plan.rest[1] }, { "opt", 0, "lr" })
-plan = assert(report.plan(data, { x = "lr" }))
+plan = assert(planner.plan(data, { x = "lr" }))
 T.eq("x parameter: colour is the next one", { plan.x_param, plan.color }, { "lr", "opt" })
 
 local function plan_err(opts)
-  local p, msg = report.plan(data, opts)
+  local p, msg = planner.plan(data, opts)
   return p == nil and msg or "(no error)"
 end
 T.eq("bad --x", plan_err { x = "time" }, "bad --x 'time': expected step, epoch or a parameter: lr, opt, seed")
@@ -203,17 +200,17 @@ T.eq("bad --heatmap", plan_err { heatmap = { "lr", "lr" } },
   "bad --heatmap 'lr,lr': expected one or two different parameters A[,B] of: lr, opt, seed")
 
 -- Aggregation: group (opt = sgd, lr = 0.1) at step 2: seeds give 0.2 and 0.4.
-plan = assert(report.plan(data, {}))
-local agg = report.aggregate(data, plan)
+plan = assert(planner.plan(data, {}))
+local agg = aggregate.aggregate(data, plan)
 T.eq("metrics found, loss first", agg.metrics, { "loss", "val_loss" })
 local gk = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["0.1"])
-local acc = report.series_acc(agg.series.loss[gk], 2)
+local acc = aggregate.series_acc(agg.series.loss[gk], 2)
 m, l, h, n = plot.acc_band(acc, "minmax")
 T.near("mean over seeds", m, 0.3, 1e-12)
 T.eq("band over seeds", { l, h, n }, { 0.2, 0.4, 2 })
 local gd = string.format("%06d.%06d", data.param.opt.index.sgd, data.param.lr.index["1"])
-T.eq("non-finite values are left out", report.series_acc(agg.series.loss[gd], 3).n, 1)
-T.eq("points sorted by x", #report.series_points(agg.series.loss[gk], "minmax"), 5)
+T.eq("non-finite values are left out", aggregate.series_acc(agg.series.loss[gd], 3).n, 1)
+T.eq("points sorted by x", #aggregate.series_points(agg.series.loss[gk], "minmax"), 5)
 T.eq("first non-finite step kept", agg.nonfinite_x[string.format("%016x", 10)], 3)
 
 -- The page.
@@ -260,7 +257,7 @@ page, info = assert(report.render(dir, { x = "lr" }))
 T.eq("x = parameter: final value per metric", info.figures, 3)
 
 -- Best configuration and divergence boundary.
-local best = report.best(data, assert(report.plan(data, {})))
+local best = analysis.best(data, assert(planner.plan(data, {})))
 T.eq("best per opt (string values sorted)", { #best, best[1].group, best[2].group }, { 2, "opt=" .. EVIL, "opt=sgd" })
 T.eq("best of sgd", best[2].best, "lr=0.01")
 T.eq("boundary", best[2].boundary, "stable up to lr=0.1; first divergence at lr=1 (1/2 runs)")
@@ -275,12 +272,14 @@ for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.
 T.ok("lines have <= 400 points", most > 100 and most <= 400)
 T.ok("long report stays small", #page < 400000)
 
--- The command: files, exit codes, messages.
-local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
+-- The command: files, exit codes, messages (build/gglab report, stdout and stderr together).
 local function run(args)
-  sink.t = {}
-  local code = report.main(args, { stdout = sink, stderr = sink })
-  return code, table.concat(sink.t)
+  local words = { GGLAB, "report" }
+  for _, a in ipairs(args) do words[#words + 1] = "'" .. a:gsub("'", "'\\''") .. "'" end
+  local p = assert(io.popen(table.concat(words, " ") .. " 2>&1"))
+  local text = p:read("a")
+  local _, _, code = p:close()
+  return code, text
 end
 local code, text = run { dir }
 T.eq("writes DIR/report.html", { code, gg.fs.exists(dir .. "/report.html") }, { 0, true })
@@ -329,7 +328,7 @@ write(tmp .. "/failed/runs.csv", "run_id,flag,name,seed,run_seed,status,final_lo
 page, info = assert(report.render(tmp .. "/failed", {}))
 T.eq("all failed: a hatched heatmap only", info.figures, 1)
 T.ok("all failed: reasons", page:find("y, z", 1, true) and page:find("3 runs failed", 1, true))
-T.eq("booleans sorted false first", report.load(tmp .. "/failed").param.flag.values, { "false", "true" })
+T.eq("booleans sorted false first", load.load(tmp .. "/failed").param.flag.values, { "false", "true" })
 
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

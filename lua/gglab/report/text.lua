@@ -1,0 +1,80 @@
+--[[ lua/gglab/report/text.lua — `gglab report DIR --text`: the report as a short summary
+  for a terminal: counts, claims, the best configuration and the divergence boundary per
+  group, failed runs (at most 10 listed). ]]
+local json = require "gglab.json"
+local plot = require "gglab.plot"
+local load = require "gglab.report.load"
+local planner = require "gglab.report.plan"
+local aggregate = require "gglab.report.aggregate"
+local analysis = require "gglab.report.analysis"
+
+local M = {}
+
+local manifest_value, counts_text = load.manifest_value, load.counts_text
+local label_of, concat, cross_text = aggregate.label_of, aggregate.concat, aggregate.cross_text
+
+--[[ summary(dir, opts) -> text for a terminal: counts, claims, the best configuration
+  and the divergence boundary per group, failed runs (at most 10 listed). ]]
+function M.summary(dir, opts)
+  local data, msg = load.load(dir)
+  if not data then return nil, msg end
+  local plan
+  plan, msg = planner.plan(data, opts)
+  if not plan then return nil, msg end
+  local m = data.manifest
+  local lines = {}
+  local name = manifest_value(m, "name") or dir
+  local desc = manifest_value(m, "description")
+  lines[#lines + 1] = name .. (desc and (" — " .. desc) or "")
+  lines[#lines + 1] = counts_text(data) .. " (" .. dir .. ")"
+  local claims = manifest_value(m, "claims")
+  if type(claims) == "table" then
+    for _, c in ipairs(claims) do
+      lines[#lines + 1] = string.format("  claim %s: %s%s", c.holds == true and "HOLDS" or c.holds == false and "FAILS"
+        or "UNDECIDED", c.text or "", c.detail and c.detail ~= json.null and (" (" .. c.detail .. ")") or "")
+    end
+  end
+  local rows = analysis.best(data, plan)
+  local gnames = concat(plan.rest, plan.facet)
+  local width, bwidth = 0, 0
+  for _, b in ipairs(rows) do
+    width = math.max(width, utf8.len(b.group) or #b.group)
+    if b.best then bwidth = math.max(bwidth, utf8.len(b.best) or #b.best) end
+  end
+  local function pad(s, w) return s .. string.rep(" ", (w or width) - (utf8.len(s) or #s)) end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = string.format("Best configuration per %s (lowest median %s, no diverged or failed run):",
+    #gnames > 0 and cross_text(gnames) or "sweep", plan.score)
+  for _, b in ipairs(rows) do
+    if b.best then
+      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group), pad(b.best, bwidth),
+        plan.score,
+        plot.fmt(b.median, 4), plot.fmt(b.lo, 3), plot.fmt(b.hi, 3), b.n, b.n == 1 and "" or "s")
+    else
+      lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs", pad(b.group))
+    end
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = string.format("Divergence along %s:", plan.x_param or plan.color or "the sweep")
+  for _, b in ipairs(rows) do lines[#lines + 1] = string.format("  %s  %s", pad(b.group), b.boundary) end
+  local failed = {}
+  for _, r in ipairs(data.runs) do
+    if r.status == "failed" then failed[#failed + 1] = r end
+  end
+  lines[#lines + 1] = ""
+  if #failed == 0 then
+    lines[#lines + 1] = "Failed runs: none."
+  else
+    lines[#lines + 1] = string.format("Failed runs: %d", #failed)
+    local names = {}
+    for _, p in ipairs(data.params) do names[#names + 1] = p.name end
+    for i = 1, math.min(10, #failed) do
+      local r = failed[i]
+      lines[#lines + 1] = string.format("  %s %s  %s", r.id, label_of(data, r, names, " "), r.error)
+    end
+    if #failed > 10 then lines[#lines + 1] = string.format("  ... and %d more (see runs.csv)", #failed - 10) end
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+return M
