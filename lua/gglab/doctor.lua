@@ -64,7 +64,7 @@ M.holm = stats.holm
 local function collect(st, records)
   local out = {}
   for _, r in ipairs(records) do
-    local rows = st:read_curve(r.run_id)
+    local rows = st:curve(r.run_id)
     local c = {}
     for _, row in ipairs(rows) do
       local list = c[row.metric] or {}
@@ -304,7 +304,7 @@ local function run_panel(exp, point, fixes, opts, out)
   local res, msg = runner.run(dexp, { out = out, jobs = opts.jobs, quiet = true, stdout = sink,
     stderr = opts.stderr or io.stderr, timeout = opts.timeout })
   if not res then error(msg, 0) end
-  local st = assert(store.open(out, { fresh = false }))
+  local st = assert(store.read(out))
   return group(collect(st, res.records)), #res.records, res.wall_s or 0
 end
 

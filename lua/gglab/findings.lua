@@ -9,10 +9,10 @@
   was incomplete, is reported and skipped (exit 1 at the end). ]]
 local gg = require "gglab"
 local json = require "gglab.json"
+local store = require "gglab.store"
+local schema = require "gglab.lib.schema"
 
 local M = {}
-
-local read = require("gglab.util").read_file
 
 local function md(s)  -- escape table-breaking characters
   return (tostring(s):gsub("|", "\\|"):gsub("\n", " "))
@@ -88,10 +88,10 @@ function M.render(dirs)
     "edit by hand. Intervals are 95 % (Wilson for fractions, Student t for means).", "" }
   local problems, manifests, sections = {}, {}, {}
   for _, dir in ipairs(dirs) do
-    local text = read(dir .. "/manifest.json")
-    local m = text and json.decode(text)
+    local results = store.read(dir)
+    local m = results and results:manifest()
     if not m then
-      problems[#problems + 1] = dir .. ": no readable manifest.json"
+      problems[#problems + 1] = dir .. ": no readable " .. schema.MANIFEST_FILE
     elseif m.complete == false then
       problems[#problems + 1] = dir .. ": the sweep is incomplete (run it again with --resume)"
     else

@@ -17,6 +17,7 @@
 local gg = require "gglab"
 local json = require "gglab.json"
 local store = require "gglab.store"
+local schema = require "gglab.lib.schema"
 
 local M = {}
 
@@ -24,8 +25,6 @@ local RUN_ID_PATTERN = "^%x+$"
 local BLOCK = 65536
 
 -- ---- reading a shard ----
-
-local read_text = require("gglab.util").read_file
 
 local function is_string_list(t)
   if type(t) ~= "table" then return false end
@@ -39,13 +38,11 @@ end
 
 -- read_manifest(dir) -> manifest table, or nil, msg.
 local function read_manifest(dir)
-  local path = dir .. "/" .. store.MANIFEST_FILE
   if not gg.fs.isdir(dir) then return nil, string.format("'%s' is not a directory", dir) end
-  local text, err = read_text(path)
-  if not text then return nil, string.format("cannot read '%s': %s", path, tostring(err)) end
-  local m, msg = json.decode(text)
-  if m == nil then return nil, string.format("'%s': %s", path, msg) end
-  if type(m) ~= "table" or type(m.name) ~= "string" then
+  local path = dir .. "/" .. schema.MANIFEST_FILE
+  local m, msg = assert(store.read(dir)):manifest()
+  if not m then return nil, msg end
+  if type(m.name) ~= "string" then
     return nil, string.format("'%s' has no experiment name: not a gglab results manifest", path)
   end
   if not is_string_list(m.run_ids) or #m.run_ids == 0 then
@@ -116,16 +113,6 @@ local function copy_file(src, dst)
   if not rok then error(string.format("cannot write '%s': %s", dst, tostring(rerr)), 0) end
 end
 
--- Status column of a run's .row.csv.
-local function row_status(path)
-  local header, rows = gg.csv.read(path)
-  if not header then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
-  for i, name in ipairs(header) do
-    if name == "status" then return rows[1] and rows[1][i] or "" end
-  end
-  return ""
-end
-
 -- "a/b/" and "./a/b" name the same directory as "a/b".
 local function normalize(dir)
   local d = dir:gsub("/+$", ""):gsub("^%./+", "")
@@ -155,11 +142,12 @@ function M.merge(out, dirs, opts)
 
   -- Where each run comes from, decided before OUT is touched.
   local sources, present, missing = {}, {}, {}
+  local shards = {}
+  for i, dir in ipairs(dirs) do shards[i] = assert(store.read(dir)) end
   for _, id in ipairs(first.run_ids) do
-    for _, dir in ipairs(dirs) do
-      local base = dir .. "/" .. store.RUN_DIR .. "/" .. id
-      if gg.fs.exists(base .. ".row.csv") and gg.fs.exists(base .. ".csv") then
-        sources[id] = base
+    for i, dir in ipairs(dirs) do
+      if shards[i]:has_run(id) then
+        sources[id] = dir .. "/" .. schema.RUN_DIR .. "/" .. id
         break
       end
     end
@@ -179,15 +167,17 @@ function M.merge(out, dirs, opts)
 
   local st, msg = store.open(out, { fresh = true })
   if not st then return nil, msg end
-  local run_dir = out .. "/" .. store.RUN_DIR
+  local run_dir = out .. "/" .. schema.RUN_DIR
+  local suffix = schema.RUN_SUFFIXES
   local counts = { ok = 0, diverged = 0, failed = 0 }
   for _, id in ipairs(present) do
     local src, dst = sources[id], run_dir .. "/" .. id
-    copy_file(src .. ".csv", dst .. ".csv")
-    if gg.fs.exists(src .. ".err") then copy_file(src .. ".err", dst .. ".err") end
-    if gg.fs.exists(src .. ".meta.json") then copy_file(src .. ".meta.json", dst .. ".meta.json") end
-    copy_file(src .. ".row.csv", dst .. ".row.csv")
-    local status = row_status(dst .. ".row.csv")
+    copy_file(src .. suffix.curve, dst .. suffix.curve)
+    for _, optional in ipairs { suffix.err, suffix.meta } do
+      if gg.fs.exists(src .. optional) then copy_file(src .. optional, dst .. optional) end
+    end
+    copy_file(src .. suffix.row, dst .. suffix.row)
+    local status = st:read_record(id).status or ""
     counts[status] = (counts[status] or 0) + 1
   end
 
