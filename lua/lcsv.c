@@ -1,6 +1,7 @@
 /* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path), gg.csv.read(path) (a small file
- * at once), gg.csv.rows(path) (a file of any size, one row at a time), and gg.fmt_number, the one number format of every file gglab writes (shortest text that
- * reads back as the same double, so CSVs are exact and byte-stable). */
+ * at once), gg.csv.rows(path) (a file of any size, one row at a time), and gg.fmt_number,
+ * the one number format of every file gglab writes (shortest text that reads back as the
+ * same double, so CSVs are exact and byte-stable). */
 #include "lgglab.h"
 
 #include <csv.h>

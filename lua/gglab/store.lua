@@ -108,7 +108,8 @@ local function clear_stale(self)
     local path = self.run_dir .. "/" .. name
     if is_run_file(name) then check(path, gg.fs.remove(path)) end
   end
-  for _, name in ipairs { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE } do
+  local combined = { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE }
+  for _, name in ipairs(combined) do
     for _, path in ipairs { self.dir .. "/" .. name, self.dir .. "/" .. name .. ".tmp" } do
       if gg.fs.exists(path) then check(path, gg.fs.remove(path)) end
     end
@@ -144,7 +145,9 @@ end
 -- mid-way: never part of the store). Only while no worker writes to the store.
 function Store:remove_partial()
   for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
-    if name:match("%.tmp$") and is_run_file(name) then check(name, gg.fs.remove(self.run_dir .. "/" .. name)) end
+    if name:match("%.tmp$") and is_run_file(name) then
+      check(name, gg.fs.remove(self.run_dir .. "/" .. name))
+    end
   end
 end
 
@@ -393,8 +396,8 @@ end
 function Results:runs()
   local path = self:path(schema.RUNS_FILE)
   if not gg.fs.exists(path) then
-    return nil, string.format("'%s' has no %s (not a gglab results directory, or no run has finished)", self.dir,
-      schema.RUNS_FILE)
+    return nil, string.format("'%s' has no %s (not a gglab results directory, or no run has finished)",
+      self.dir, schema.RUNS_FILE)
   end
   local header, rows = gg.csv.read(path)
   if not header then return nil, rows end
@@ -435,7 +438,9 @@ function Results:curves()
   local c = {}
   for i, name in ipairs(schema.CURVE_COLUMNS) do
     c[i] = col[name]
-    if not c[i] then return nil, string.format("%s: no %s column (not a gglab %s)", path, name, schema.CURVES_FILE) end
+    if not c[i] then
+      return nil, string.format("%s: no %s column (not a gglab %s)", path, name, schema.CURVES_FILE)
+    end
   end
   local ci, cs, ce, cm, cv, n = c[1], c[2], c[3], c[4], c[5], #header
   local function next_row()

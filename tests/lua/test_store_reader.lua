@@ -59,7 +59,8 @@ T.eq("rows across chunk boundaries", { n, good }, { 3001, true })
 
 T.ok("inf, -inf, nan", store.number("inf") == math.huge and store.number("-inf") == -math.huge
   and store.number("nan") ~= store.number("nan"))
-T.eq("numbers, empty, text", { store.number("0.1"), store.number("1e-3"), store.number(""), store.number("adam") },
+T.eq("numbers, empty, text",
+  { store.number("0.1"), store.number("1e-3"), store.number(""), store.number("adam") },
   { 0.1, 1e-3, nil, nil })
 
 -- ---- a results folder written by hand ----
@@ -77,19 +78,21 @@ T.eq("no curves.csv", { it, cmsg }, { nil, "'" .. dir .. "' has no curves.csv" }
 T.eq("no doctor reports", res:doctor_reports(), {})
 T.ok("no manifest", select(2, res:manifest()):match("^cannot read '.-/hand/manifest%.json'"))
 
-write(dir .. "/runs.csv", "run_id,lr,opt,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,"
-  .. "error,wall_s\n"
+write(dir .. "/runs.csv", "run_id,lr,opt,run_seed,status,final_loss,min_loss,final_val_loss,steps,"
+  .. "diverged_step,error,wall_s\n"
   .. "00000000000000a1,0.1,\"a, b\",7,ok,0.25,0.125,,100,,,0.5\n"
   .. "00000000000000a2,10,sgd,8,diverged,inf,nan,-inf,12,12,,0.1\n"
   .. "00000000000000a3,1,\"two\nlines\",9,failed,,,,0,,\"boom, \"\"quoted\"\"\",0\n")
 r = assert(res:runs())
 T.eq("header and parameter columns", { #r.header, r.params, r.col.status }, { 12, { "lr", "opt" }, 5 })
 local a1, a2, a3 = r.records[1], r.records[2], r.records[3]
-T.eq("a record", { a1.id, a1.status, a1.error, a1.final_loss, a1.min_loss, a1.final_val_loss, a1.steps, a1.params },
+T.eq("a record",
+  { a1.id, a1.status, a1.error, a1.final_loss, a1.min_loss, a1.final_val_loss, a1.steps, a1.params },
   { "00000000000000a1", "ok", "", 0.25, 0.125, nil, 100, { lr = "0.1", opt = "a, b" } })
 T.ok("inf and nan results", a2.final_loss == math.huge and a2.min_loss ~= a2.min_loss
   and a2.final_val_loss == -math.huge and a2.diverged_step == 12)
-T.eq("quoted newline and quotes", { a3.params.opt, a3.error, a3.final_loss }, { "two\nlines", 'boom, "quoted"', nil })
+T.eq("quoted newline and quotes", { a3.params.opt, a3.error, a3.final_loss },
+  { "two\nlines", 'boom, "quoted"', nil })
 T.eq("raw row kept", a3.fields[11], 'boom, "quoted"')
 gg.fs.mkdir(tmp .. "/notruns")
 write(tmp .. "/notruns/runs.csv", "a,b\n1,2\n")
@@ -97,21 +100,25 @@ T.eq("runs.csv without run_id/status", select(2, assert(store.read(tmp .. "/notr
   tmp .. "/notruns/runs.csv: no run_id or status column (not a gglab runs.csv)")
 
 write(dir .. "/curves.csv", "run_id,step,epoch,metric,value\n"
-  .. "00000000000000a1,1,1,loss,0.5\n00000000000000a1,2,,\"odd, metric\",inf\n00000000000000a2,3,1,loss,nan\n")
+  .. "00000000000000a1,1,1,loss,0.5\n00000000000000a1,2,,\"odd, metric\",inf\n"
+  .. "00000000000000a2,3,1,loss,nan\n")
 local got = {}
 it = assert(res:curves())
 for id, step, epoch, metric, value in it do got[#got + 1] = { id, step, epoch or "nil", metric, value } end
-T.eq("curves: numbers typed, epoch nil when empty, quoted metric", { got[1], got[2][3], got[2][4], got[2][5], #got },
+T.eq("curves: numbers typed, epoch nil when empty, quoted metric",
+  { got[1], got[2][3], got[2][4], got[2][5], #got },
   { { "00000000000000a1", 1, 1, "loss", 0.5 }, "nil", "odd, metric", math.huge, 3 })
 T.ok("curves: nan value", got[3][5] ~= got[3][5])
-write(dir .. "/curves.csv", "run_id,step,epoch,metric,value\n00000000000000a1,1,1,loss,0.5\n00000000000000a1,2,1,lo")
+write(dir .. "/curves.csv",
+  "run_id,step,epoch,metric,value\n00000000000000a1,1,1,loss,0.5\n00000000000000a1,2,1,lo")
 it = assert(res:curves())
 T.raises("truncated curves.csv: path and line", function() for _ in it do end end,
   "/hand/curves%.csv:3: 4 fields, the header has 5 %(truncated file%?%)$")
 write(dir .. "/curves.csv", "")
 T.eq("empty curves.csv", select(2, res:curves()), dir .. "/curves.csv: empty file")
 write(dir .. "/curves.csv", "run_id,step,metric,value\n")
-T.eq("not a curves file", select(2, res:curves()), dir .. "/curves.csv: no epoch column (not a gglab curves.csv)")
+T.eq("not a curves file", select(2, res:curves()),
+  dir .. "/curves.csv: no epoch column (not a gglab curves.csv)")
 
 write(dir .. "/runs/00000000000000a1.csv", "run_id,step,epoch,metric,value\n00000000000000a1,1,,loss,0.5\n")
 write(dir .. "/runs/00000000000000a1.meta.json", '{"tool":"x"}')
@@ -124,7 +131,8 @@ T.ok("bad manifest", select(2, res:manifest()):match("^'.-/hand/manifest%.json':
 write(dir .. "/manifest.json", "[1, 2]")
 T.ok("manifest array is a table", type(res:manifest()) == "table")
 write(dir .. "/manifest.json", "3")
-T.eq("manifest not an object", select(2, res:manifest()), "'" .. dir .. "/manifest.json' is not a JSON object")
+T.eq("manifest not an object", select(2, res:manifest()),
+  "'" .. dir .. "/manifest.json' is not a JSON object")
 write(dir .. "/manifest.json", json.encode { name = "hand", points = 3 })
 T.eq("manifest", res:manifest(), { name = "hand", points = 3 })
 
@@ -135,7 +143,8 @@ write(dir .. "/doctor/10/doctor.txt", "ten")
 write(dir .. "/doctor/2/doctor.txt", "two")
 write(dir .. "/doctor/x/doctor.txt", "not a configuration")
 write(dir .. "/doctor/doctor.txt", "top")
-T.eq("doctor reports: the top one, then by configuration number", res:doctor_reports(), { "top", "two", "ten" })
+T.eq("doctor reports: the top one, then by configuration number", res:doctor_reports(),
+  { "top", "two", "ten" })
 
 -- ---- written by the store, read back ----
 
@@ -146,8 +155,8 @@ for i, id in ipairs(ids) do
   local run = st:begin_run(id)
   run:curve(1, nil, "loss", 1 / i)
   run:curve(2, 1, "odd \"metric\",\nname", 0 / 0)
-  run:finish({ run_id = id, params = { opt = i == 1 and "a,\nb" or "c", lr = i / 10 }, run_seed = i, status = "ok",
-    final_loss = 1 / i, steps = 2, wall_s = 0.25 })
+  run:finish({ run_id = id, params = { opt = i == 1 and "a,\nb" or "c", lr = i / 10 }, run_seed = i,
+    status = "ok", final_loss = 1 / i, steps = 2, wall_s = 0.25 })
 end
 st:combine(ids, { "lr", "opt" })
 st:write_manifest { name = "written", points = 2 }
@@ -162,7 +171,8 @@ end
 T.eq("store round trip: curves", got, {
   { ids[1], 1, "none", "loss", 1 }, { ids[1], 2, 1, "odd \"metric\",\nname", "nan" },
   { ids[2], 1, "none", "loss", 0.5 }, { ids[2], 2, 1, "odd \"metric\",\nname", "nan" } })
-T.eq("store round trip: manifest", { res:manifest().name, res:manifest().files.curves }, { "written", schema.CURVES_FILE })
+T.eq("store round trip: manifest", { res:manifest().name, res:manifest().files.curves },
+  { "written", schema.CURVES_FILE })
 
 -- ---- fault injection: store.open(dir, {fail_write = text}) ----
 
@@ -187,8 +197,8 @@ local f = assert(io.open(big .. "/curves.csv", "wb"))
 f:write("run_id,step,epoch,metric,value\n")
 local block = {}
 for i = 1, 200000 do
-  block[#block + 1] = string.format("%016x,%d,%d,%s,%.17g\n", i // 1000, i, i // 100, i % 2 == 0 and "loss" or "val_loss",
-    1 / i)
+  block[#block + 1] = string.format("%016x,%d,%d,%s,%.17g\n", i // 1000, i, i // 100,
+    i % 2 == 0 and "loss" or "val_loss", 1 / i)
   if #block == 5000 then
     f:write(table.concat(block))
     block = {}

@@ -81,7 +81,9 @@ function M.boundary(data, plan, runs)
   if first > 1 then parts[#parts + 1] = string.format("stable up to %s=%s", axis, stats[first - 1].label) end
   parts[#parts + 1] = string.format("first divergence at %s=%s (%d/%d runs)", axis, stats[first].label,
     stats[first].k, stats[first].n)
-  if all_from then parts[#parts + 1] = string.format("all diverge from %s=%s", axis, stats[all_from].label) end
+  if all_from then
+    parts[#parts + 1] = string.format("all diverge from %s=%s", axis, stats[all_from].label)
+  end
   return table.concat(parts, "; ")
 end
 

@@ -63,7 +63,9 @@ end
   more than a factor of 50 (zeros then sit just below the bottom), else linear. ]]
 local function y_axis(r)
   if r.n == 0 then return plot.axis(0, 1, false), false end
-  if not r.neg and r.pos < math.huge and plot.wants_log(r.pos, r.hi) then return plot.axis(r.pos, r.hi, true), true end
+  if not r.neg and r.pos < math.huge and plot.wants_log(r.pos, r.hi) then
+    return plot.axis(r.pos, r.hi, true), true
+  end
   return plot.axis(r.lo, r.hi, false), false
 end
 M.y_axis, M.new_range, M.extend_range = y_axis, new_range, extend
@@ -88,7 +90,8 @@ function M.curves(data, plan, agg, counter)
         local markers = {}
         local ncurves = 0
         for _, cg in ipairs(groups(data, plan.color and { plan.color } or {}, panel.runs)) do
-          local gk = key_of(data, cg.first, concat(plan.rest, plan.facet, plan.color and { plan.color } or {}))
+          local gk = key_of(data, cg.first,
+            concat(plan.rest, plan.facet, plan.color and { plan.color } or {}))
           local c = bym[gk]
           local diverged = false
           for _, r in ipairs(cg.runs) do
@@ -158,7 +161,8 @@ function M.curves(data, plan, agg, counter)
             or "✕: a run diverged at that " .. esc(plan.x) .. " (drawn at the top)."
         end
         if any_marker then
-          bits[#bits + 1] = "The y range follows the groups without a diverged run; diverging curves leave through the top."
+          bits[#bits + 1] = "The y range follows the groups without a diverged run; "
+            .. "diverging curves leave through the top."
         end
         figures[#figures + 1] = {
           title = metric .. (fig.label ~= "" and (", " .. fig.label) or ""),
@@ -228,12 +232,15 @@ function M.heatmap(data, plan, counter)
   local caption = string.format("<b>Figure %d.</b> Median <b>%s</b> over seeds by %s%s%s. "
     .. "Colour scale%s below%s; ✕k/n: k of the cell's n runs diverged or failed (the value is the median "
     .. "of the others); hatched: no run of the cell finished.", n, esc(plan.score), esc(a),
-    b and (" and " .. esc(b)) or "", #plan.heat_others > 0 and ("; one panel per " .. esc(cross_text(plan.heat_others))) or "",
+    b and (" and " .. esc(b)) or "",
+    #plan.heat_others > 0 and ("; one panel per " .. esc(cross_text(plan.heat_others))) or "",
     ax and ax.log and " (log)" or "",
-    clamped and ", set by the cells without diverged or failed runs (values beyond it take its end colour)" or "")
+    clamped and ", set by the cells without diverged or failed runs (values beyond it take its end colour)"
+      or "")
   return {
     title = "heatmap of " .. plan.score,
-    html = table.concat({ '<figure class="heatmap" id="fig' .. n .. '">', "<figcaption>" .. caption .. "</figcaption>",
+    html = table.concat({ '<figure class="heatmap" id="fig' .. n .. '">',
+      "<figcaption>" .. caption .. "</figcaption>",
       ax and plot.colorbar(ax, "median " .. plan.score .. (ax.log and " (log scale)" or "")) or "",
       '<div class="panels heat">', table.concat(svgs, "\n"), "</div>", "</figure>" }, "\n"),
   }

@@ -47,7 +47,8 @@ local function provenance_html(data)
   local rows = {}
   local function add(label, value, mono)
     if value == nil then return end
-    rows[#rows + 1] = string.format("<dt>%s</dt><dd%s>%s</dd>", esc(label), mono and ' class="mono"' or "", esc(value))
+    rows[#rows + 1] = string.format("<dt>%s</dt><dd%s>%s</dd>", esc(label), mono and ' class="mono"' or "",
+      esc(value))
   end
   add("script", manifest_value(m, "script"), true)
   add("script SHA-256", manifest_value(m, "script_sha256"), true)
@@ -62,7 +63,9 @@ local function provenance_html(data)
   add("date (UTC)", manifest_value(m, "date"))
   add("host", manifest_value(m, "host"))
   local seed = manifest_value(m, "seed")
-  if seed ~= nil then add("experiment seed", type(seed) == "number" and gg.fmt_number(seed) or tostring(seed), true) end
+  if seed ~= nil then
+    add("experiment seed", type(seed) == "number" and gg.fmt_number(seed) or tostring(seed), true)
+  end
   local wall = manifest_value(m, "wall_s")
   if type(wall) == "number" then add("wall time", string.format("%.2f s", wall)) end
   return '<dl class="prov">' .. table.concat(rows, "\n") .. "</dl>"
@@ -74,9 +77,14 @@ local function claims_html(data)
   local items = {}
   for _, c in ipairs(claims) do
     local cls, word = "undecided", "undecided"
-    if c.holds == true then cls, word = "holds", "holds" elseif c.holds == false then cls, word = "fails", "does not hold" end
+    if c.holds == true then
+      cls, word = "holds", "holds"
+    elseif c.holds == false then
+      cls, word = "fails", "does not hold"
+    end
     items[#items + 1] = string.format('<li><span class="verdict %s">%s</span> %s%s</li>', cls, word,
-      esc(c.text or ""), c.detail and c.detail ~= json.null and (' <span class="muted">— ' .. esc(c.detail) .. "</span>") or "")
+      esc(c.text or ""),
+      c.detail and c.detail ~= json.null and (' <span class="muted">— ' .. esc(c.detail) .. "</span>") or "")
   end
   return "<h2>Claims</h2>\n<ul class=\"claims\">" .. table.concat(items, "\n") .. "</ul>"
 end
@@ -88,7 +96,9 @@ local function runs_table_html(data)
   for i, h in ipairs(data.header) do
     if h ~= "run_seed" then
       local cls = (h == "run_id") and "id" or (h == "status") and "status" or (h == "error") and "err" or nil
-      if not cls and (schema.RESULT_COLUMNS_SET[h] or data.param[h] and data.param[h].kind == "number") then cls = "num" end
+      if not cls and (schema.RESULT_COLUMNS_SET[h] or data.param[h] and data.param[h].kind == "number") then
+        cls = "num"
+      end
       columns[#columns + 1] = { label = h, class = cls }
       shown[#shown + 1] = i
     end
@@ -138,7 +148,8 @@ local function best_html(data, plan)
   local rows = {}
   for _, b in ipairs(analysis.best(data, plan)) do
     rows[#rows + 1] = { cells = { b.group, b.best or "— (every configuration has diverged or failed runs)",
-      b.median and plot.fmt(b.median, 4) or "", b.median and (plot.fmt(b.lo, 3) .. " – " .. plot.fmt(b.hi, 3)) or "",
+      b.median and plot.fmt(b.median, 4) or "",
+      b.median and (plot.fmt(b.lo, 3) .. " – " .. plot.fmt(b.hi, 3)) or "",
       b.n and tostring(b.n) or "", string.format("%d/%d", b.bad, b.runs), b.boundary } }
   end
   local gnames = concat(plan.rest, plan.facet)
@@ -158,7 +169,8 @@ end
 local function doctor_html(data)
   local found = data.results:doctor_reports()
   if #found == 0 then return "" end
-  local parts = { "<h2>Doctor</h2>", '<p class="muted">What <code>gglab doctor</code> found (docs/doctor.md): '
+  local parts = { "<h2>Doctor</h2>",
+    '<p class="muted">What <code>gglab doctor</code> found (docs/doctor.md): '
     .. "the verdict, the fixes of its panel with their effects, and the diagnostics evidence.</p>" }
   for _, t in ipairs(found) do parts[#parts + 1] = '<pre class="doctor">' .. esc(t) .. "</pre>" end
   return table.concat(parts, "\n")
@@ -212,11 +224,15 @@ function M.render(dir, opts)
   end
   local seeds = data.param.seed and #data.param.seed.values or 0
   body[#body + 1] = "<h2>Curves</h2>"
-  body[#body + 1] = string.format("<p>Swept: %s%s%s.</p>", #plan.varying > 0 and esc(table.concat(plan.varying, ", "))
+  body[#body + 1] = string.format("<p>Swept: %s%s%s.</p>",
+    #plan.varying > 0 and esc(table.concat(plan.varying, ", "))
     or "nothing", seeds > 0 and string.format("; %d seed%s averaged", seeds, seeds == 1 and "" or "s") or "",
     #fixed > 0 and ("; fixed: " .. esc(table.concat(fixed, ", "))) or "")
   local figs = figures.curves(data, plan, agg, counter)
-  if #figs == 0 then body[#body + 1] = '<p class="muted">No curves were logged (curves.csv is missing or empty).</p>' end
+  if #figs == 0 then
+    body[#body + 1] = string.format('<p class="muted">No curves were logged (%s is missing or empty).</p>',
+      schema.CURVES_FILE)
+  end
   for _, f in ipairs(figs) do body[#body + 1] = f.html end
   if plan.heatmap then
     body[#body + 1] = "<h2>Heatmap</h2>"
@@ -228,7 +244,8 @@ function M.render(dir, opts)
   body[#body + 1] = failed_html(data)
   body[#body + 1] = "<h2>All runs</h2>\n<p class=\"muted\">Click a column header to sort.</p>"
   body[#body + 1] = '<div class="tablewrap">' .. runs_table_html(data) .. "</div>"
-  body[#body + 1] = string.format('<p class="muted">Written by gglab %s (gglab report) from %s, %s and %s.</p>',
+  body[#body + 1] = string.format(
+    '<p class="muted">Written by gglab %s (gglab report) from %s, %s and %s.</p>',
     esc(gg.version), schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE)
   local page = html.page(name .. " — gglab report", table.concat(body, "\n"))
   return page, { figures = counter.figure, panels = counter.panel, metrics = plan.metrics }

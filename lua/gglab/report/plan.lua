@@ -65,7 +65,9 @@ function M.plan(data, opts)
   if opts.color then
     local _, msg = check_param("color", opts.color)
     if msg then return nil, msg end
-    if used[opts.color] then return bad("color", opts.color, "a parameter other than the " .. used[opts.color] .. " one") end
+    if used[opts.color] then
+      return bad("color", opts.color, "a parameter other than the " .. used[opts.color] .. " one")
+    end
     plan.color = opts.color
   else
     for _, v in ipairs(varying) do
@@ -102,7 +104,8 @@ function M.plan(data, opts)
   if opts.heatmap then
     local hm = opts.heatmap
     if #hm < 1 or #hm > 2 or hm[1] == hm[2] then
-      return bad("heatmap", table.concat(hm, ","), "one or two different parameters A[,B] of: " .. list_text(names))
+      return bad("heatmap", table.concat(hm, ","),
+        "one or two different parameters A[,B] of: " .. list_text(names))
     end
     for _, v in ipairs(hm) do
       local _, msg = check_param("heatmap", v)

@@ -3,6 +3,7 @@
   group, failed runs (at most 10 listed). ]]
 local json = require "gglab.json"
 local plot = require "gglab.plot"
+local schema = require "gglab.lib.schema"
 local load = require "gglab.report.load"
 local planner = require "gglab.report.plan"
 local aggregate = require "gglab.report.aggregate"
@@ -30,7 +31,8 @@ function M.summary(dir, opts)
   local claims = manifest_value(m, "claims")
   if type(claims) == "table" then
     for _, c in ipairs(claims) do
-      lines[#lines + 1] = string.format("  claim %s: %s%s", c.holds == true and "HOLDS" or c.holds == false and "FAILS"
+      lines[#lines + 1] = string.format("  claim %s: %s%s",
+        c.holds == true and "HOLDS" or c.holds == false and "FAILS"
         or "UNDECIDED", c.text or "", c.detail and c.detail ~= json.null and (" (" .. c.detail .. ")") or "")
     end
   end
@@ -43,15 +45,18 @@ function M.summary(dir, opts)
   end
   local function pad(s, w) return s .. string.rep(" ", (w or width) - (utf8.len(s) or #s)) end
   lines[#lines + 1] = ""
-  lines[#lines + 1] = string.format("Best configuration per %s (lowest median %s, no diverged or failed run):",
+  lines[#lines + 1] = string.format(
+    "Best configuration per %s (lowest median %s, no diverged or failed run):",
     #gnames > 0 and cross_text(gnames) or "sweep", plan.score)
   for _, b in ipairs(rows) do
     if b.best then
-      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group), pad(b.best, bwidth),
+      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group),
+        pad(b.best, bwidth),
         plan.score,
         plot.fmt(b.median, 4), plot.fmt(b.lo, 3), plot.fmt(b.hi, 3), b.n, b.n == 1 and "" or "s")
     else
-      lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs", pad(b.group))
+      lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs",
+        pad(b.group))
     end
   end
   lines[#lines + 1] = ""
@@ -72,7 +77,9 @@ function M.summary(dir, opts)
       local r = failed[i]
       lines[#lines + 1] = string.format("  %s %s  %s", r.id, label_of(data, r, names, " "), r.error)
     end
-    if #failed > 10 then lines[#lines + 1] = string.format("  ... and %d more (see runs.csv)", #failed - 10) end
+    if #failed > 10 then
+      lines[#lines + 1] = string.format("  ... and %d more (see %s)", #failed - 10, schema.RUNS_FILE)
+    end
   end
   return table.concat(lines, "\n") .. "\n"
 end
