@@ -62,7 +62,9 @@ function M.check(meta, fname)
     local kind = M.FIELDS[k]
     if kind then
       local ok, want = CHECKS[kind](v)
-      if not ok then error(string.format("%s: meta.%s must be %s, got %s", fname, k, want, describe(v)), 3) end
+      if not ok then
+        error(string.format("%s: meta.%s must be %s, got %s", fname, k, want, describe(v)), 3)
+      end
     end
   end
   if meta.task ~= nil and meta.task ~= "regression" and meta.task ~= "classification" then

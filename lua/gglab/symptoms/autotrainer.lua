@@ -166,7 +166,8 @@ end
 -- chain relu > explode > vanish > not_converge, then unstable (problem_evaluation ranks
 -- the gradient problems 2, not_converge and unstable 1).
 local AUTOTRAINER = {
-  { id = "exploding_nan", needs = { { "loss", "batch_loss", "epoch_loss", "val_loss", "nonfinite", "grad_norm" } },
+  { id = "exploding_nan",
+    needs = { { "loss", "batch_loss", "epoch_loss", "val_loss", "nonfinite", "grad_norm" } },
     check = at_exploding_nan },
   { id = "exploding_loss", needs = { { "val_loss" } }, check = at_large_loss },
   at_gradient_rule("dying_relu", { { "zero_grad_frac" } }, "dead_relu", function(ctx, step)

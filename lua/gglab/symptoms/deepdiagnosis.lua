@@ -18,8 +18,8 @@ local M = {}
 -- checks, in this order, once per epoch), identify* (thresholds) and the *Analysis
 -- functions (the fix suggested for each symptom).
 
-local DD = { dead = 0.7, saturated = 0.5, vanishing = 1e-7, var_lo = 1e-5, var_hi = 10, lr_lo = 1e-5, lr_hi = 1e-1,
-  window = 5, acc_window = 20 }
+local DD = { dead = 0.7, saturated = 0.5, vanishing = 1e-7, var_lo = 1e-5, var_hi = 10, lr_lo = 1e-5,
+  lr_hi = 1e-1, window = 5, acc_window = 20 }
 
 -- Steps of a fix chain; each returns {fix, cause, why} when its condition holds, or nil
 -- plus a note when its metric is missing.
@@ -112,7 +112,9 @@ local function dd_epochs(chain, every, test)
     for _, e in ipairs(ctx.v.epochs) do
       if every(ctx, e) then
         local detail = test(ctx, e)
-        if detail then return dd_fix(ctx, chain, { step = ctx.v.epoch_end[e], epoch = e, detail = detail }) end
+        if detail then
+          return dd_fix(ctx, chain, { step = ctx.v.epoch_end[e], epoch = e, detail = detail })
+        end
       end
     end
     return nil
@@ -138,13 +140,17 @@ local function dd_range(ctx)
   elseif REGRESSION_LOSSES[meta.loss] then
     if range[1] == -math.huge and range[2] == math.huge then return nil end
     if meta.target_min == nil or meta.target_max == nil then return false, "meta.target_min/target_max" end
-    lo, hi, what = meta.target_min, meta.target_max, string.format("targets in [%s, %s]", fmt(meta.target_min),
-      fmt(meta.target_max))
+    lo, hi = meta.target_min, meta.target_max
+    what = string.format("targets in [%s, %s]", fmt(meta.target_min), fmt(meta.target_max))
   else
     return nil   -- losses on logits (cross_entropy, bce_with_logits) take any output range
   end
   local bad
-  if meta.loss == "bce" then bad = range[1] < lo or range[2] > hi else bad = lo < range[1] or hi > range[2] end
+  if meta.loss == "bce" then
+    bad = range[1] < lo or range[2] > hi
+  else
+    bad = lo < range[1] or hi > range[2]
+  end
   if not bad or not ctx.v.epochs[1] then return nil end
   local e = ctx.v.epochs[1]
   return dd_fix(ctx, "range", { step = ctx.v.epoch_end[e], epoch = e,
@@ -220,7 +226,9 @@ local DEEPDIAGNOSIS = {
       return nil
     end) },
   { id = "invalid_loss", needs = { { "loss", "batch_loss", "epoch_loss" } },
-    check = dd_nonfinite("invalid", function(ctx) return { ctx.v:step_loss_name(), ctx.v:epoch_loss_name() } end) },
+    check = dd_nonfinite("invalid", function(ctx)
+      return { ctx.v:step_loss_name(), ctx.v:epoch_loss_name() }
+    end) },
   { id = "loss_not_decreasing", needs = { { "epoch_loss" } },
     check = dd_stuck(function(ctx) return ctx.v:epoch_loss_name() end, DD.window, "stalled") },
   { id = "invalid_accuracy", needs = { { "acc" } }, check = dd_epochs("invalid", each_epoch, function(ctx, e)
@@ -230,12 +238,14 @@ local DEEPDIAGNOSIS = {
   end) },
   { id = "accuracy_not_increasing", needs = { { "acc" } },
     check = dd_stuck(function() return "acc" end, DD.acc_window, "stalled") },
-  { id = "numerical_error", needs = { { "nonfinite", "grad_norm", "zero_grad_frac" } }, check = dd_numerical },
-  { id = "vanishing", needs = { { "mean_abs_update" } }, check = dd_epochs("vanishing", each_epoch, function(ctx, e)
-    local u = ctx.v:value_at("mean_abs_update", ctx.v.epoch_end[e])
-    if u and u < DD.vanishing then return "mean_abs_update " .. fmt(u) .. " < 1e-07" end
-    return nil
-  end) },
+  { id = "numerical_error", needs = { { "nonfinite", "grad_norm", "zero_grad_frac" } },
+    check = dd_numerical },
+  { id = "vanishing", needs = { { "mean_abs_update" } },
+    check = dd_epochs("vanishing", each_epoch, function(ctx, e)
+      local u = ctx.v:value_at("mean_abs_update", ctx.v.epoch_end[e])
+      if u and u < DD.vanishing then return "mean_abs_update " .. fmt(u) .. " < 1e-07" end
+      return nil
+    end) },
   { id = "unchanged_updates", needs = { { "mean_abs_update" } },
     check = dd_unchanged(function() return { "mean_abs_update" } end) },
   { id = "unchanged_weights", needs = { { "weight_var_l1" } },

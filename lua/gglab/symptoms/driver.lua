@@ -44,7 +44,7 @@ local view = require "gglab.symptoms.view"
 local output = require "gglab.symptoms.output"
 local describe = util.describe
 
--- The detectors, in output order.
+-- The detectors by tool id (M.TOOLS gives their output order).
 local DETECTORS = {
   autotrainer = require "gglab.symptoms.autotrainer",
   deepdiagnosis = require "gglab.symptoms.deepdiagnosis",
@@ -80,7 +80,9 @@ end
 --[[ trace_from_rows(rows) -> trace, from curve rows {step, epoch, metric, value} (what a
   run's curve file holds: store's read_curve, claims' R:curve rows), in logging order. ]]
 function M.trace_from_rows(rows)
-  if type(rows) ~= "table" then error("symptoms.trace_from_rows: rows must be a list, got " .. describe(rows), 2) end
+  if type(rows) ~= "table" then
+    error("symptoms.trace_from_rows: rows must be a list, got " .. describe(rows), 2)
+  end
   local trace = {}
   for i, r in ipairs(rows) do
     if type(r) ~= "table" or type(r.metric) ~= "string" or type(r.value) ~= "number"
@@ -105,14 +107,17 @@ end
   directory dir (dir/runs/<id>.csv) and the META it declared with run:meta (nil when it
   declared none). nil, msg when the run has no curve file. ]]
 function M.trace_from_dir(dir, run_id)
-  if type(dir) ~= "string" then error("symptoms.trace_from_dir: dir must be a string, got " .. describe(dir), 2) end
+  if type(dir) ~= "string" then
+    error("symptoms.trace_from_dir: dir must be a string, got " .. describe(dir), 2)
+  end
   if type(run_id) ~= "string" or not run_id:match("^%x+$") then
     error("symptoms.trace_from_dir: run_id must be a hex run id, got " .. describe(run_id), 2)
   end
   local base = dir .. "/" .. schema.RUN_DIR .. "/" .. run_id
   local curve = base .. schema.RUN_SUFFIXES.curve
   if not gg.fs.exists(curve) then return nil, string.format("no curve file '%s'", curve) end
-  return M.trace_from_rows(store.read_curve_file(curve)), store.read_meta_file(base .. schema.RUN_SUFFIXES.meta)
+  return M.trace_from_rows(store.read_curve_file(curve)),
+    store.read_meta_file(base .. schema.RUN_SUFFIXES.meta)
 end
 
 -- ---- the rule driver ----
@@ -166,7 +171,8 @@ end
 
 -- ---- options ----
 
-local DEFAULTS = { large_loss = DETECTORS.autotrainer.LARGE_LOSS, gate = "either", ungated = false, check_every = 1 }
+local DEFAULTS = { large_loss = DETECTORS.autotrainer.LARGE_LOSS, gate = "either", ungated = false,
+  check_every = 1 }
 local OPTION_KEYS = { "large_loss", "gate", "ungated", "check_every" }
 
 local function check_opts(opts, fname)
@@ -187,7 +193,9 @@ local function check_opts(opts, fname)
   if o.gate ~= "either" and o.gate ~= "both" then
     error(fname .. ": gate must be 'either' or 'both', got " .. describe(o.gate), 3)
   end
-  if type(o.ungated) ~= "boolean" then error(fname .. ": ungated must be a boolean, got " .. describe(o.ungated), 3) end
+  if type(o.ungated) ~= "boolean" then
+    error(fname .. ": ungated must be a boolean, got " .. describe(o.ungated), 3)
+  end
   if math.type(o.check_every) ~= "integer" or o.check_every < 1 then
     error(fname .. ": check_every must be an integer >= 1, got " .. describe(o.check_every), 3)
   end

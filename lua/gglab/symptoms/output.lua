@@ -145,7 +145,8 @@ function M.format(analyses, csv_path, tools)
   local lines = { string.format("Symptoms: %s over %d runs in %d configurations; every firing in %s.",
     table.concat(tools, ", "), #analyses, #groups, csv_path),
     string.format("META declared by %d/%d runs (run:meta)%s.", declared, #analyses,
-      next(derived) and ("; derived from parameters and curves: " .. table.concat(sorted_keys(derived), ", ")) or "") }
+      next(derived) and ("; derived from parameters and curves: " .. table.concat(sorted_keys(derived), ", "))
+        or "") }
   for _, g in ipairs(groups) do
     local tl, any = {}, false
     for _, tool in ipairs(tools) do

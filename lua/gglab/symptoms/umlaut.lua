@@ -56,7 +56,8 @@ end
 local function um_dropout(ctx)
   for i, p in ipairs(ctx.meta.dropout) do
     if p > 0.5 then
-      return pretrain(string.format("dropout layer %d has p = %s > 0.5", i, fmt(p)), "regularization_too_strong")
+      return pretrain(string.format("dropout layer %d has p = %s > 0.5", i, fmt(p)),
+        "regularization_too_strong")
     end
   end
   return nil
@@ -100,7 +101,9 @@ local UMLAUT = {
   { id = "input_not_normalized", needs = { { "input_min" }, { "input_max" } },
     check = um_epochs("unscaled_features", function(ctx)
       local lo, hi = ctx.v:first("input_min"), ctx.v:first("input_max")
-      if lo < -1 or hi > 1 then return string.format("inputs in [%s, %s], outside [-1, 1]", fmt(lo), fmt(hi)) end
+      if lo < -1 or hi > 1 then
+        return string.format("inputs in [%s, %s], outside [-1, 1]", fmt(lo), fmt(hi))
+      end
       return nil
     end) },
   { id = "input_not_float", needs = { { "meta.input_dtype" } }, check = um_epochs(nil, function(ctx)
@@ -133,13 +136,14 @@ local UMLAUT = {
       end
       return nil
     end, 2) },
-  { id = "high_val_acc", needs = { { "acc" }, { "val_acc" } }, check = um_epochs("label_noise", function(ctx, e)
-    local va, ta = ctx.v:by_epoch("val_acc")[e], ctx.v:by_epoch("acc")[e]
-    if va == nil or ta == nil then return nil end
-    if va > UM.val_acc_high then return "val_acc " .. fmt(va) .. " > 0.95" end
-    if va - ta > UM.val_gap then return string.format("val_acc %s - acc %s > 0.05", fmt(va), fmt(ta)) end
-    return nil
-  end, UM.first_acc_epoch) },
+  { id = "high_val_acc", needs = { { "acc" }, { "val_acc" } },
+    check = um_epochs("label_noise", function(ctx, e)
+      local va, ta = ctx.v:by_epoch("val_acc")[e], ctx.v:by_epoch("acc")[e]
+      if va == nil or ta == nil then return nil end
+      if va > UM.val_acc_high then return "val_acc " .. fmt(va) .. " > 0.95" end
+      if va - ta > UM.val_gap then return string.format("val_acc %s - acc %s > 0.05", fmt(va), fmt(ta)) end
+      return nil
+    end, UM.first_acc_epoch) },
 }
 
 M.RULES = UMLAUT

@@ -36,7 +36,8 @@ View.__index = View
 
 --[[ new(trace, meta) -> the view over trace (checked by the caller) and meta (a table). ]]
 function M.new(trace, meta)
-  local v = setmetatable({ trace = trace, meta = meta, epoch_end = {}, epochs = {}, by_epoch_cache = {} }, View)
+  local v = setmetatable({ trace = trace, meta = meta, epoch_end = {}, epochs = {}, by_epoch_cache = {} },
+    View)
   for _, s in pairs(trace) do
     local eps = s.epochs or {}
     for i, step in ipairs(s.steps) do
