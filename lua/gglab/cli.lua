@@ -318,7 +318,7 @@ local function cmd_run(args, out, argv)
     out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures, (info.bytes + 512) // 1024))
   end
   if opts.symptoms and not result.interrupted then
-    require("gglab.symptoms").report(result.out, result.records, out.stdout)
+    require("gglab.symptoms.driver").report(result.out, result.records, out.stdout)
   end
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
   -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.

@@ -103,7 +103,7 @@ function Run:meta(t)
   if type(t) ~= "table" then error("run:meta: expected a table, got " .. describe(t), 2) end
   local merged = copy(self._meta or {})
   for k, v in pairs(t) do merged[k] = v end
-  require("gglab.symptoms").check_meta(merged, "run:meta")
+  require("gglab.lib.runmeta").check(merged, "run:meta")
   self._meta = merged
   self._files:meta(merged)
 end
