@@ -33,7 +33,7 @@ else
   gg.random, gg.uniform, gg.loguniform, gg.randint, gg.choice = sweep.random, sweep.uniform, sweep.loguniform,
     sweep.randint, sweep.choice
   gg.experiment = require("gglab.experiment").experiment
-  local cli = require "gglab.cli"
+  local cli = require "gglab.cli.main"
   function run(args)
     local buf = {}
     local stream = { write = function(self, ...)
@@ -219,12 +219,12 @@ do
   T.ok("summary lists failed", out:match("partly%.lua:6: bad lr"))
 end
 
--- ---- gglab run: option parsing (cli.parse_run_args, in-process in both modes) ----
+-- ---- gglab run: option parsing (gglab.cli.args with gglab.cli.run's table, in-process in both modes) ----
 
 do
   require "gglab"
-  local cli = require "gglab.cli"
-  local p = cli.parse_run_args
+  local args, cmd = require "gglab.cli.args", require "gglab.cli.run"
+  local function p(argv) return args.parse(argv, cmd) end
   local opts = assert(p { "x.lua", "-j", "4", "--resume", "--timeout", "2.5", "--memory", "512M", "--shard", "2/3",
     "--set", "lr=0.1,0.2", "--set=opt=adam", "-q", "--out", "o", "-v" })
   T.eq("run opts", { opts.file, opts.jobs, opts.resume, opts.rerun_failed, opts.timeout, opts.memory, opts.shard,
