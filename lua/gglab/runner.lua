@@ -552,12 +552,12 @@ end
 function M.closing(result)
   local lines = {}
   if result.interrupted then
-    lines[#lines + 1] = string.format("Interrupted: %d of %d runs finished; run again with --resume to complete.\n",
-      #result.records, result.points)
+    lines[#lines + 1] = string.format("Interrupted: %d of %d runs finished; run again with --resume to "
+      .. "complete.\n", #result.records, result.points)
   end
   if result.store_error then
-    lines[#lines + 1] = string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. Once the "
-      .. "disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
+    lines[#lines + 1] = string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. "
+      .. "Once the disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
       .. "the failed runs).\n", result.store_error, #result.records, result.points, result.out, store.RUN_DIR)
   end
   return table.concat(lines)

@@ -85,7 +85,8 @@ M.JOBS = { long = "--jobs", short = "-j", key = "jobs", arg = "a number", parse 
   expect = "an integer >= 0" }
 M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", parse = M.positive_seconds,
   expect = "a number of seconds > 0" }
-M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec, expect = "K/N with 1 <= K <= N" }
+M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec,
+  expect = "K/N with 1 <= K <= N" }
 M.SET = { long = "--set", key = "set", arg = "name=value", multi = true }
 
 --[[ set_overrides(opts) -> nil, or msg, true: parses the --set strings (opts.set) into
@@ -133,10 +134,12 @@ function M.parse(argv, cmd)
     end
     if long then
       local o = by_long[long]
-      if o and value and not o.arg then return nil, string.format("option '%s' takes no value, got '%s'", long, a) end
+      if o and value and not o.arg then
+        return nil, string.format("option '%s' takes no value, got '%s'", long, a)
+      end
       if not o then
-        return nil, "unknown option '" .. a .. "'" .. (long:match("^%-%-") and did_you_mean(long, allowed) or "")
-          .. (cmd.unknown_hint or "")
+        local guess = long:match("^%-%-") and did_you_mean(long, allowed) or ""
+        return nil, "unknown option '" .. a .. "'" .. guess .. (cmd.unknown_hint or "")
       end
       if o.arg then
         if value == nil then
@@ -147,7 +150,9 @@ function M.parse(argv, cmd)
         local v = value
         if o.parse then
           v = o.parse(value)
-          if v == nil then return nil, string.format("bad %s '%s': expected %s", long, value, o.expect), true end
+          if v == nil then
+            return nil, string.format("bad %s '%s': expected %s", long, value, o.expect), true
+          end
         end
         if o.multi then
           opts[o.key] = opts[o.key] or {}

@@ -32,7 +32,8 @@ options:
 ]==]
 
 M.options = { args.SET,
-  { long = "--seeds", key = "seeds", arg = "a number", parse = args.integer_at_least(2), expect = "an integer >= 2" },
+  { long = "--seeds", key = "seeds", arg = "a number", parse = args.integer_at_least(2),
+    expect = "an integer >= 2" },
   { long = "--seed-offset", key = "seed_offset", arg = "a number", parse = args.nonneg_integer,
     expect = "an integer >= 0" },
   { long = "--all", key = "all" },
@@ -61,8 +62,9 @@ function M.main(opts, out)
   end
   local configs = doctor.configurations(exp)
   if #configs > 1 and not opts.all then
-    out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one with "
-      .. "--set or diagnose each with --all\n", exp.name, #configs, table.concat(doctor.varying(configs), ", ")))
+    out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one "
+      .. "with --set or diagnose each with --all\n", exp.name, #configs,
+      table.concat(doctor.varying(configs), ", ")))
     return 1
   end
   local n, offset = opts.seeds or 20, opts.seed_offset or 0
@@ -72,7 +74,8 @@ function M.main(opts, out)
   for k, point in ipairs(configs) do
     local dir = #configs > 1 and string.format("%s/%d", base, k) or base
     local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
-      margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout, stderr = out.stderr })
+      margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout,
+      stderr = out.stderr })
     doctor.write_csv(report, dir .. "/doctor.csv")
     doctor.write_text(report, dir .. "/doctor.txt")
     if opts.quiet then

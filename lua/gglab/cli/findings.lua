@@ -29,7 +29,8 @@ function M.main(opts, out)
   end
   for _, p in ipairs(problems) do out.stderr:write("gglab findings: " .. p .. "\n") end
   if #missing > 0 then
-    out.stderr:write("gglab findings: note: no claim tests the folklore " .. table.concat(missing, ", ") .. "\n")
+    out.stderr:write("gglab findings: note: no claim tests the folklore " .. table.concat(missing, ", ")
+      .. "\n")
   end
   return #problems == 0 and 0 or 1
 end

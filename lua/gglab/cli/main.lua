@@ -22,9 +22,12 @@ local COMMANDS = {
   list = { usage = "list FILE", summary = "print the points (run ids, parameters) of a sweep" },
   merge = { usage = "merge OUT DIR...", summary = "combine shard result directories into one" },
   slurm = { usage = "slurm FILE", summary = "write a Slurm job array that runs a sweep in shards" },
-  findings = { usage = "findings DIR...", summary = "claims and verdicts of finished experiments, as Markdown" },
-  report = { usage = "report DIR", summary = "write DIR/report.html: curves, heatmap, runs (--text: a summary)" },
-  doctor = { usage = "doctor FILE", summary = "find why a configuration's loss goes up, by running the fixes" },
+  findings = { usage = "findings DIR...",
+    summary = "claims and verdicts of finished experiments, as Markdown" },
+  report = { usage = "report DIR",
+    summary = "write DIR/report.html: curves, heatmap, runs (--text: a summary)" },
+  doctor = { usage = "doctor FILE",
+    summary = "find why a configuration's loss goes up, by running the fixes" },
 }
 local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report", "doctor" }
 
@@ -68,7 +71,8 @@ function M.main(argv, streams)
   end
   if not COMMANDS[cmd] then
     local what = cmd:match("^%-") and "unknown option" or "unknown command"
-    local guess = cmd:match("^%-") and did_you_mean(cmd, { "--help", "--version" }) or did_you_mean(cmd, COMMAND_ORDER)
+    local guess = cmd:match("^%-") and did_you_mean(cmd, { "--help", "--version" })
+      or did_you_mean(cmd, COMMAND_ORDER)
     out.stderr:write(string.format("gglab: %s '%s'%s (see gglab --help)\n", what, cmd, guess))
     return 1
   end

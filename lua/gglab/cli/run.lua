@@ -100,7 +100,8 @@ local function with_overrides(exp, spec, out)
   -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
   -- removed then sees no runs, and says so in its numbers).
   local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
-    description = exp.description, seed = exp.seed, claims = exp.claims, flush_denormal = exp.flush_denormal })
+    description = exp.description, seed = exp.seed, claims = exp.claims,
+    flush_denormal = exp.flush_denormal })
   if not ok then
     return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
   end
@@ -123,8 +124,10 @@ end
 function M.pipeline(exp, opts)
   local result, msg = runner.execute(exp, opts)
   if not result then return nil, msg end
-  if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard and not result.store_error then
-    result.verdicts = claims.check(exp.claims, result.records, function(id) return result.store:read_curve(id) end)
+  local complete = not result.interrupted and not opts.shard and not result.store_error
+  if exp.claims and #exp.claims > 0 and complete then
+    result.verdicts = claims.check(exp.claims, result.records,
+      function(id) return result.store:read_curve(id) end)
   end
   runner.write_manifest(result, result.verdicts)
   local stdout = opts.stdout or io.stdout
@@ -167,7 +170,8 @@ function M.main(opts, out, argv)
       out.stderr:write("gglab run: --report: ", info, "\n")
       return 1
     end
-    out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures, (info.bytes + 512) // 1024))
+    out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures,
+      (info.bytes + 512) // 1024))
   end
   if opts.symptoms and not result.interrupted then
     symptoms.report(result.out, result.records, out.stdout)

@@ -32,7 +32,8 @@ jobs, e.g. -- --partition=short --time=00:30:00 --cpus-per-task=4
 ]==]
 
 M.options = {
-  { long = "--tasks", key = "tasks", arg = "a number", parse = args.integer_at_least(1), expect = "an integer >= 1" },
+  { long = "--tasks", key = "tasks", arg = "a number", parse = args.integer_at_least(1),
+    expect = "an integer >= 1" },
   args.OUT,
   { long = "--gglab", key = "gglab", arg = "a path" },
   args.SET,
@@ -78,11 +79,14 @@ function M.main(opts, out)
   local stdout = out.stdout
   stdout:write(string.format("Wrote the Slurm scripts of '%s' (%d points, %d array tasks) to %s/:\n",
     exp.name, points, opts.tasks, paths.dir))
-  stdout:write(string.format("  array.sbatch  %d tasks, task K runs shard K/%d into shards/K\n", opts.tasks, opts.tasks))
-  stdout:write(string.format("  merge.sbatch  merges the shards into %s once all tasks succeeded\n", paths.out))
+  stdout:write(string.format("  array.sbatch  %d tasks, task K runs shard K/%d into shards/K\n", opts.tasks,
+    opts.tasks))
+  stdout:write(string.format("  merge.sbatch  merges the shards into %s once all tasks succeeded\n",
+    paths.out))
   stdout:write("  submit.sh     submits both and prints their job ids\n")
   if opts.tasks > points then
-    stdout:write(string.format("Note: %d of the %d tasks will have no point to run.\n", opts.tasks - points, opts.tasks))
+    stdout:write(string.format("Note: %d of the %d tasks will have no point to run.\n", opts.tasks - points,
+      opts.tasks))
   end
   stdout:write("Submit with: sh ", slurm.quote(paths.submit), "\n")
   return 0
