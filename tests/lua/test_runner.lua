@@ -272,7 +272,8 @@ do
     run = function(p, run) run:log("loss", p.a, 1) end }
   local dir = base .. "/steps"
   local so = sink()
-  local res = assert(runner.execute(small, { out = dir, quiet = true, jobs = 0, stdout = so, stderr = sink() }))
+  local res = assert(runner.execute(small, { out = dir, quiet = true, jobs = 0, stdout = so,
+    stderr = sink() }))
   T.eq("execute prints nothing on stdout", so:text(), "")
   T.eq("execute writes the combined files, not the manifest",
     { gg.fs.exists(dir .. "/runs.csv"), gg.fs.exists(dir .. "/manifest.json") }, { true, false })
@@ -282,8 +283,8 @@ do
     { 2, true, nil })
   runner.write_manifest(res, { { text = "a claim", holds = true, detail = "2 runs" } })
   local m = json.decode(read_all(dir .. "/manifest.json"))
-  T.eq("write_manifest with verdicts", { m.name, m.points, m.claims and m.claims[1].text, m.claims and m.claims[1].holds },
-    { "steps", 2, "a claim", true })
+  local claim = m.claims and m.claims[1] or {}
+  T.eq("write_manifest with verdicts", { m.name, m.points, claim.text, claim.holds }, { "steps", 2, "a claim", true })
   T.eq("closing of a finished sweep", runner.closing(res), "")
   T.eq("closing of an interrupted one", runner.closing { interrupted = true, records = { 1 }, points = 2 },
     "Interrupted: 1 of 2 runs finished; run again with --resume to complete.\n")
