@@ -1,9 +1,12 @@
 --[[ lua/gglab/runner.lua — run every point of an experiment and record the results.
 
-  run(exp, opts) drives the sweep sequentially. The unit of work is
-  run_point(exp, point, index, ctx): it executes one point and leaves its per-run files
-  in the store, touching nothing shared, so a parallel engine can call it in forked
-  workers and have the parent combine the files.
+  execute(exp, opts) runs this invocation's points (in this process or in gglab.pool
+  workers) and combines their files; write_manifest(result, verdicts) writes manifest.json;
+  run(exp, opts) does both and prints the summary. The runner judges nothing: gglab run's
+  pipeline (gglab.cli.run) judges the claims between execute and write_manifest. The unit
+  of work is run_point(exp, point, index, ctx): it executes one point and leaves its per-run
+  files in the store, touching nothing shared, so forked workers can run it and the parent
+  combine the files.
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
