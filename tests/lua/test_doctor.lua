@@ -363,7 +363,7 @@ local function cli(args)
     for _, x in ipairs { ... } do buf[#buf + 1] = tostring(x) end
     return self
   end }
-  local code = require("gglab.cli").main(args, { stdout = stream, stderr = stream })
+  local code = require("gglab.cli.main").main(args, { stdout = stream, stderr = stream })
   return table.concat(buf), code
 end
 

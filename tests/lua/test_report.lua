@@ -279,7 +279,7 @@ T.ok("long report stays small", #page < 400000)
 local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
 local function run(args)
   sink.t = {}
-  local code = report.main(args, { stdout = sink, stderr = sink })
+  local code = require("gglab.cli.main").main({ "report", table.unpack(args) }, { stdout = sink, stderr = sink })
   return code, table.concat(sink.t)
 end
 local code, text = run { dir }
@@ -303,7 +303,12 @@ T.ok("missing runs.csv", code == 1 and text:find("has no runs.csv", 1, true))
 code, text = run { dir, "--band=sd" }
 T.eq("bad option value", { code, text }, { 1, "gglab report: bad --band 'sd': expected one of minmax, ci95\n" })
 code, text = run { dir, "--colour", "lr" }
-T.eq("unknown option", { code, text }, { 1, "gglab report: unknown option '--colour' (see gglab report --help)\n" })
+T.eq("unknown option", { code, text },
+  { 1, "gglab report: unknown option '--colour'; did you mean '--color'? (see gglab report --help)\n" })
+code, text = run { dir, "--metric", "loss,,x" }
+T.eq("bad list value", { code, text }, { 1, "gglab report: bad --metric 'loss,,x': expected names separated by commas\n" })
+code, text = run { dir, "--band" }
+T.eq("option without value", { code, text }, { 1, "gglab report: option '--band' needs a kind (see gglab report --help)\n" })
 code, text = run {}
 T.eq("no DIR", code, 1)
 code, text = run { "--help" }
