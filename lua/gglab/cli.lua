@@ -451,7 +451,7 @@ local function cmd_doctor(args, out)
     out.stderr:write("gglab: ", err, "\n")
     return 1
   end
-  local doctor = require "gglab.doctor"
+  local doctor = require "gglab.doctor.diagnose"
   local configs = doctor.configurations(exp)
   if #configs > 1 and not opts.all then
     out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one with "

@@ -1,34 +1,18 @@
---[[ lua/gglab/panel.lua — the doctor's panel of single changes ("fixes"), each tied to the
-  cause it tests. A fix is a table:
+--[[ lua/gglab/doctor/panel.lua — the doctor's panel of single changes ("fixes"), each tied
+  to the cause it tests. A fix is a table:
     name     short id, used in doctor.csv and on the command line
-    cause    the cause a clear win names (an id of M.CAUSES)
+    cause    the cause a clear win names (an id of gglab.lib.causes)
     text     what the change does, for the printout
-    applies  function(seen) -> true, or false and why not (seen: gglab.intervene's
+    applies  function(seen) -> true, or false and why not (seen: gglab.doctor.intervene's
              observations of the unchanged run)
-    hooks    for gglab.intervene.run: layers, optim, lr_scale, train (see there)
+    hooks    for gglab.doctor.intervene.run: layers, optim, lr_scale, train (see there)
   M.default() returns a fresh copy of the built-in panel; a user extends it from Lua with
   their own entries (doctor{panel = ...}). Every fix changes one thing, relative to what
   the run itself asked for. ]]
 local gg = require "gglab"
-local intervene = require "gglab.intervene"
+local intervene = require "gglab.doctor.intervene"
 
 local M = {}
-
-M.CAUSES = {
-  lr_too_high = "learning rate too high",
-  momentum_too_high = "momentum too high",
-  outliers = "outliers in the targets",
-  unscaled_features = "unscaled features",
-  overfitting = "overfitting (noisy labels or too much capacity)",
-  saturation = "saturating activations",
-  exploding_gradients = "exploding gradients",
-  bad_init = "initialisation",
-  regularization_too_strong = "regularisation too strong",
-  batch_too_small = "batch too small for the learning rate",
-  class_imbalance = "class imbalance",
-  dead_relu = "dead ReLU units",
-  no_lr_decay = "no learning-rate decay",
-}
 
 local function last(list) return list[#list] end
 
