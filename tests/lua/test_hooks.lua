@@ -37,7 +37,8 @@ end
 T.raises("push: a table", function() hooks.push(3) end, "hooks%.push: expected a hook table, got number")
 T.raises("push: unknown point", function() hooks.push { trian = function() end } end,
   "^.-hooks%.push: unknown hook point 'trian' %(allowed: optim, sequential, train%)$")
-T.raises("push: points are functions", function() hooks.push { train = 1 } end, "hooks%.push: train must be a function")
+T.raises("push: points are functions", function() hooks.push { train = 1 } end,
+  "hooks%.push: train must be a function")
 T.eq("a rejected hook is not registered", hooks.active(), nil)
 
 do
@@ -69,7 +70,8 @@ do
       end)
     end)
   end)
-  T.eq("call: the innermost hook first, then the next, then the function itself", order, { "inner", "outer", "base" })
+  T.eq("call: the innermost hook first, then the next, then the function itself", order,
+    { "inner", "outer", "base" })
   T.eq("call: each hook may change the arguments", r, "iob")
   T.eq("call: without hooks, the function itself", hooks.call("train", function(x) return x * 2 end, 4), 8)
 end
@@ -109,7 +111,8 @@ do
     hist = train { model = model, data = data, optimizer = opt, epochs = 1, batch_size = 32, seed = 1 }
   end)
   T.eq("a captured gg.nn.sequential consults the hook", seen.sequential, 1)
-  T.ok("... which changed the layers", tostring(model):find("relu") ~= nil and not tostring(model):find("sigmoid"))
+  T.ok("... which changed the layers",
+    tostring(model):find("relu") ~= nil and not tostring(model):find("sigmoid"))
   T.eq("a captured gg.optim.sgd consults the hook, with its kind", seen.optim, { "sgd" })
   T.near("... which changed the lr", opt:lr(), 0.05, 1e-12)
   T.eq("a captured gg.train consults the hook", seen.train, 1)

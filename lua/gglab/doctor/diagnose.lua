@@ -68,7 +68,8 @@ local function collect(st, records)
     -- A diverged run counts as DIVERGED_FACTOR x its loss before training (+inf when that
     -- is unknown), so fixes that all avoid divergence still differ by their outcomes.
     local init = c.doctor_init and c.doctor_init[1]
-    local bad = (init and util.is_finite(init)) and math.log(math.max(init, 1e-12) * M.DIVERGED_FACTOR) or math.huge
+    local bad = (init and util.is_finite(init)) and math.log(math.max(init, 1e-12) * M.DIVERGED_FACTOR)
+      or math.huge
     local y
     if r.status == "diverged" then
       y = bad
@@ -112,7 +113,8 @@ local function run_panel(exp, point, fixes, opts, out)
       pt.seed = p.seed
       local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end,
         diagnostics = p.fix == "none" and opts.diagnostics ~= false }
-      return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx, function() return exp.run(pt, run) end)
+      return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx,
+        function() return exp.run(pt, run) end)
     end,
   }
   local sink = { write = function() end }
@@ -142,8 +144,8 @@ function M.diagnose(exp, point, opts)
   end
   local groups, runs = run_panel(exp, point, fixes, opts, opts.out .. "/panel")
   local baseline = groups.none or {}
-  local report = { point = point, seeds = opts.seeds, symptoms = evidence.symptoms(baseline), skipped = skipped,
-    margin = margin, seen = seen, evidence = evidence.evidence(baseline, seen) }
+  local report = { point = point, seeds = opts.seeds, symptoms = evidence.symptoms(baseline),
+    skipped = skipped, margin = margin, seen = seen, evidence = evidence.evidence(baseline, seen) }
   local base_outs = {}
   for _, r in ipairs(baseline) do if r.outcome then base_outs[#base_outs + 1] = r.outcome end end
   report.baseline_outcome = stats.median(base_outs)

@@ -106,7 +106,8 @@ function M.evidence(results, seen)
   local function add(cause, text) out[#out + 1] = { cause = cause, text = text } end
   local ur = med(function(c) return max_of(c.update_ratio) end)
   if ur and ur > 1e-1 then
-    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3", fmt(ur)))
+    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3",
+      fmt(ur)))
   end
   local sh = med(function(c)
     local s, l = c.sharpness, c.sharpness_limit
@@ -122,7 +123,8 @@ function M.evidence(results, seen)
   end
   local sat = med(function(c) return last_of(c.saturated_frac) end)
   if sat and sat > 0.5 then
-    add("saturation", string.format("%s%% of sigmoid/tanh units saturated (beyond +-5; DeepDiagnosis flags > 50%%)",
+    add("saturation", string.format(
+      "%s%% of sigmoid/tanh units saturated (beyond +-5; DeepDiagnosis flags > 50%%)",
       fmt(100 * sat)))
   end
   local dead = med(function(c) return last_of(c.dead_relu_frac) end)
@@ -131,7 +133,8 @@ function M.evidence(results, seen)
   end
   local zg = med(function(c) return last_of(c.zero_grad_frac) end)
   if zg and zg >= 0.7 then
-    add("dead_relu", string.format("%s%% of gradient entries exactly 0 (AUTOTRAINER flags >= 70%%)", fmt(100 * zg)))
+    add("dead_relu", string.format("%s%% of gradient entries exactly 0 (AUTOTRAINER flags >= 70%%)",
+      fmt(100 * zg)))
   end
   local growth = med(function(c)
     local g = finite_values(c.grad_norm)
@@ -143,9 +146,11 @@ function M.evidence(results, seen)
   end
   local ratio = med(function(c) return last_of(c.grad_ratio) end)
   if ratio and ratio > 70 then
-    add("exploding_gradients", string.format("first/last layer gradient ratio %s (AUTOTRAINER: > 70)", fmt(ratio)))
+    add("exploding_gradients", string.format("first/last layer gradient ratio %s (AUTOTRAINER: > 70)",
+      fmt(ratio)))
   elseif ratio and ratio < 1e-3 then
-    add("saturation", string.format("first/last layer gradient ratio %s (AUTOTRAINER vanishing: < 1e-3)", fmt(ratio)))
+    add("saturation", string.format("first/last layer gradient ratio %s (AUTOTRAINER vanishing: < 1e-3)",
+      fmt(ratio)))
   end
   local span = med(function(c)
     local lo, hi = c.input_min and c.input_min[1], c.input_max and c.input_max[1]
@@ -153,7 +158,8 @@ function M.evidence(results, seen)
     return math.max(math.abs(lo), math.abs(hi))
   end)
   if span and span > 10 and not (seen and panel.token_ids(seen)) then
-    add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])", fmt(span)))
+    add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])",
+      fmt(span)))
   end
   local wv = med(function(c)
     local m
@@ -166,7 +172,8 @@ function M.evidence(results, seen)
     return m
   end)
   if wv and wv > 10 then
-    add("bad_init", string.format("initial weight variance up to %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
+    add("bad_init", string.format("initial weight variance up to %s (DeepDiagnosis: outside [1e-5, 10])",
+      fmt(wv)))
   elseif wv and wv < 1e-5 then
     add("bad_init", string.format("initial weight variance %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
   end

@@ -59,7 +59,8 @@ end
 
 -- What gg.train is given, as the panel needs it to decide which fixes apply.
 local function describe_train(opts)
-  local t = { loss = M.loss_name(opts.loss), loss_opts = type(opts.loss) == "table" and copy(opts.loss) or nil,
+  local t = { loss = M.loss_name(opts.loss),
+    loss_opts = type(opts.loss) == "table" and copy(opts.loss) or nil,
     batch_size = opts.batch_size or 32, epochs = opts.epochs or 1, n = opts.data:n(),
     features = opts.data:features(), classes = opts.data:classes(), l1 = opts.l1 or 0, l2 = opts.l2 or 0,
     clip = opts.clip_norm ~= nil or opts.clip_value ~= nil, scheduler = opts.scheduler ~= nil,
@@ -195,7 +196,8 @@ function M.probe(exp, point)
   local seen = {}
   local run = { id = "probe", seed = 1, index = 1, params = copy(point),
     log = function() end, diverged = function() error(M.PROBED, 0) end }
-  local ok, err = pcall(M.run, nil, { seen = seen, probe = true }, function() return exp.run(copy(point), run) end)
+  local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
+    function() return exp.run(copy(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end
   return seen
 end

@@ -17,7 +17,8 @@ function M.summary(report)
   for _, k in ipairs(util.sorted_keys(report.point)) do
     if k ~= "seed" then parts[#parts + 1] = k .. "=" .. tostring(report.point[k]) end
   end
-  return string.format("%s: %s (%d runs, %.1f s)\n", #parts > 0 and table.concat(parts, ", ") or "configuration",
+  return string.format("%s: %s (%d runs, %.1f s)\n",
+    #parts > 0 and table.concat(parts, ", ") or "configuration",
     report.verdict, report.runs, report.wall_s)
 end
 
@@ -34,7 +35,8 @@ function M.text(report)
   for _, k in ipairs(util.sorted_keys(report.point)) do
     local v = report.point[k]
     if k ~= "seed" then
-      parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v) or (util.describe(v):gsub('^"(.*)"$', "%1")))
+      parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v)
+        or (util.describe(v):gsub('^"(.*)"$', "%1")))
     end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")
@@ -47,7 +49,8 @@ function M.text(report)
     L[#L + 1] = string.format("  %s: converges in %d/%d seeds, outcome %s, median change in log outcome %s",
       b.fix.text, b.n - b.diverged, b.n, fmt(b.outcome), effect_text(b))
     if report.tied then
-      L[#L + 1] = string.format("  %s: as good (median change %s)", report.tied.fix.text, effect_text(report.tied))
+      L[#L + 1] = string.format("  %s: as good (median change %s)", report.tied.fix.text,
+        effect_text(report.tied))
     end
     if report.interacting then
       L[#L + 1] = string.format("  then %s: median change against the first fix alone %s, no symptom left",
@@ -59,7 +62,11 @@ function M.text(report)
     for _, c in ipairs(report.causes or {}) do named[c] = true end
     local agree, other = {}, {}
     for _, e in ipairs(report.evidence) do
-      if named[e.cause] then agree[#agree + 1] = e.text else other[#other + 1] = e.text .. " (" .. e.cause .. ")" end
+      if named[e.cause] then
+        agree[#agree + 1] = e.text
+      else
+        other[#other + 1] = e.text .. " (" .. e.cause .. ")"
+      end
     end
     if #agree > 0 then L[#L + 1] = "  diagnostics that agree: " .. table.concat(agree, "; ") end
     if #other > 0 then L[#L + 1] = "  other diagnostics: " .. table.concat(other, "; ") end
@@ -69,9 +76,11 @@ function M.text(report)
   L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
     .. "Holm-adjusted p; helps = p < 0.05 and at least %.3gx better):", report.margin)
   for _, row in ipairs(report.rows) do
-    L[#L + 1] = string.format("  %-14s %-26s %-28s p %-7s diverged %2d/%-2d %s%s", row.fix.name, row.fix.cause,
+    L[#L + 1] = string.format("  %-14s %-26s %-28s p %-7s diverged %2d/%-2d %s%s", row.fix.name,
+      row.fix.cause,
       effect_text(row), fmt(row.p_adj), row.diverged, row.n, helps(row, report.margin) and "helps" or "",
-      #row.symptoms.list > 0 and (helps(row, report.margin) and ", but " or "") .. table.concat(row.symptoms.list, "; ")
+      #row.symptoms.list > 0 and (helps(row, report.margin) and ", but " or "")
+        .. table.concat(row.symptoms.list, "; ")
         or "")
   end
   for _, s in ipairs(report.skipped) do
