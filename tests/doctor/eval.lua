@@ -32,7 +32,7 @@
     doctor's unchanged runs of set A (per seed: symptoms.diagnose(tool, trace, meta)), and
     names the cause most seeds get (ties: the first in seed order), nil = no problem. ]]
 local gg = require "gglab"
-local doctor = require "gglab.doctor"
+local doctor = require "gglab.doctor.diagnose"
 local experiment = require "gglab.experiment"
 local store = require "gglab.store"
 local util = require "gglab.util"

@@ -1,7 +1,9 @@
 --[[ lua/gglab/cli/doctor.lua — `gglab doctor FILE`: diagnose why a configuration's loss goes
-  up (gglab.doctor) and write doctor.csv / doctor.txt per configuration. ]]
+  up (gglab.doctor.diagnose) and write doctor.csv / doctor.txt per configuration. ]]
 
-local doctor = require "gglab.doctor"
+local doctor = require "gglab.doctor.diagnose"
+local output = require "gglab.doctor.output"
+local schema = require "gglab.lib.schema"
 local args = require "gglab.cli.args"
 local run = require "gglab.cli.run"
 
@@ -76,13 +78,12 @@ function M.main(opts, out)
     local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
       margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout,
       stderr = out.stderr })
-    doctor.write_csv(report, dir .. "/doctor.csv")
-    doctor.write_text(report, dir .. "/doctor.txt")
+    local csv = output.write(report, dir)
     if opts.quiet then
-      out.stdout:write(doctor.summary(report))
+      out.stdout:write(output.summary(report))
     else
-      out.stdout:write(doctor.text(report))
-      out.stdout:write("Wrote ", dir, "/doctor.csv and doctor.txt (gglab report shows it)\n")
+      out.stdout:write(output.text(report))
+      out.stdout:write("Wrote ", csv, " and ", schema.DOCTOR_TEXT, " (gglab report shows it)\n")
     end
   end
   return 0
