@@ -52,6 +52,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_clip(L);
     lg_open_proc(L);
     lg_open_diag(L);
+    lg_open_detmath(L);
     lg_open_attention(L);
     lua_pushliteral(L, GG_VERSION);
     lua_setfield(L, -2, "version");

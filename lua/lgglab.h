@@ -1,5 +1,11 @@
 /* lua/lgglab.h — shared declarations of the Lua binding (glue only: argument checks,
- * userdata wrappers, status → error). Metatable names are defined once here. */
+ * userdata wrappers, status → error). Metatable names are defined once here.
+ *
+ * Errors, one style: a positional argument of the wrong type goes through luaL_check*
+ * (Lua's "bad argument #n to 'f' (number expected, got nil)"); everything else names the
+ * API function first, "<fname>: <what> must be <rule>, got <lg_describe of the value>"
+ * (the lg_opt_* readers do it for option tables), and a failed core call is raised as
+ * "<fname>: <err.msg>" by lg_fail. */
 #ifndef GG_LGGLAB_H
 #define GG_LGGLAB_H
 
@@ -150,6 +156,7 @@ void lg_open_sched(lua_State *L);
 void lg_open_clip(lua_State *L);
 void lg_open_proc(lua_State *L);
 void lg_open_diag(lua_State *L);
+void lg_open_detmath(lua_State *L);
 
 /* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
 typedef struct lg_luasrc {
