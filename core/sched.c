@@ -322,7 +322,8 @@ static gg_status lambda_lr(const gg_lambda_lr_cfg *c, double base_lr, long e, do
 
 static gg_status not_pure(gg_err *err)
 {
-    return gg_err_set(err, GG_EINVAL, "sequential_lr has no pure form (use gg_sched_new)");
+    gg_err_set(err, GG_EINVAL, "sequential_lr has no pure form (use gg_sched_new)");
+    return GG_EINVAL;
 }
 
 /* ---- pure layer ---- */
@@ -574,13 +575,13 @@ static gg_status sequential_new(gg_sched **out, gg_sched *s, gg_optim *o, double
 {
     gg_sequential_lr_cfg *q = &s->cfg.sequential;
     const size_t n = q->n_children;
-    s->children = gg_malloc(n, sizeof *s->children);
+    s->children = gg_malloc(n, sizeof *s->children);  // NOLINT(bugprone-sizeof-expression): pointers
     s->milestones = n > 1 ? gg_malloc(n - 1, sizeof *s->milestones) : NULL;
     if (!s->children || (n > 1 && !s->milestones)) {
         gg_sched_free(s);
         return gg_err_set(err, GG_ENOMEM, "out of memory for a sequential_lr of %zu schedulers", n);
     }
-    memcpy(s->children, q->children, n * sizeof *s->children);
+    memcpy(s->children, q->children, n * sizeof *s->children);  // NOLINT(bugprone-sizeof-expression)
     if (n > 1)
         memcpy(s->milestones, q->milestones, (n - 1) * sizeof *s->milestones);
     q->children = s->children;

@@ -356,7 +356,6 @@ static int sched_constant_lr(lua_State *L)
 
 static int sched_lambda_lr(lua_State *L)
 {
-    const char *f = "gg.sched.lambda_lr";
     gg_optim *o = lg_optim_check(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
@@ -366,12 +365,12 @@ static int sched_lambda_lr(lua_State *L)
     gg_sched_cfg c = gg_sched_defaults(GG_SCHED_LAMBDA);
     c.lambda.factor = lambda_factor;
     c.lambda.ctx = ls;
-    lg_sched_call call;
+    lg_sched_call call = {L, 0};
     bind(L, 3, ls, &call);                                /* stack: opt fn sched fn */
     double lr0 = gg_optim_lr(o);
     gg_err err;
     if (gg_sched_new(&ls->s, &c, o, get_initial_lr(L, 1, lr0), &err))
-        return lg_sched_fail(L, &call, f, &err);
+        return lg_sched_fail(L, &call, "gg.sched.lambda_lr", &err);
     set_initial_lr(L, 1, lr0, 0);
     lua_settop(L, 3);
     return 1;
@@ -397,6 +396,7 @@ static int sched_sequential_lr(lua_State *L)
     if (!lua_istable(L, 4) || luaL_len(L, 4) != n - 1)
         return luaL_error(L, "%s: milestones must be a list of %d integers (one fewer than "
                           "schedulers), got %s", f, (int)(n - 1), lg_describe(L, 4));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     gg_sched **children = lua_newuserdatauv(L, (size_t)n * sizeof *children, 0);
     long *milestones = lua_newuserdatauv(L, (size_t)n * sizeof *milestones, 0);
     lua_newtable(L);                                      /* stack: ... kids ms' children */
@@ -431,7 +431,7 @@ static int sched_sequential_lr(lua_State *L)
     c.sequential.children = children;
     c.sequential.n_children = (size_t)n;
     c.sequential.milestones = milestones;
-    lg_sched_call call;
+    lg_sched_call call = {L, 0};
     lua_pushvalue(L, -2);                                 /* stack: ... sched children */
     int list = lua_gettop(L);
     for (lua_Integer i = 1; i <= n; i++) {                // a lambda first may be called
@@ -459,7 +459,7 @@ static int sched_step(lua_State *L)
         return luaL_error(L, "%s: %s takes no argument (only reduce_lr_on_plateau takes a "
                           "metric)", f, gg_sched_kind_name(kind_of(ls)));
     lua_settop(L, 1);
-    lg_sched_call call;
+    lg_sched_call call = {L, 0};
     gg_sched *s = lg_sched_bind(L, 1, &call);
     lua_getiuservalue(L, 1, 1);
     gg_optim *o = lg_optim_check(L, -1);
