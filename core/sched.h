@@ -204,7 +204,8 @@ long gg_sched_epoch(const gg_sched *s);
 
 /* One scheduler.step() (call it after optimizer.step()); metric is used by plateau only.
  * Reads o's current lr, sets the new lr (and momentum) on o. GG_EINVAL (state and o
- * unchanged) past one-cycle's total_steps or when o rejects the new lr. */
+ * unchanged) past one-cycle's total_steps or when o rejects the new lr; a lambda's
+ * factor error with the callback's own status and message. */
 gg_status gg_sched_step(gg_sched *s, gg_optim *o, double metric, gg_err *err);
 
 /* SequentialLR's use: step(0) at a milestone, and the initial step again from o's lr
