@@ -124,6 +124,12 @@ $(1)/tests/%: tests/%.c $(1)/libgglabcore.a Makefile
 	@mkdir -p $$(@D)
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) -Icore $$< $(1)/libgglabcore.a $$(LDLIBS) -o $$@
+# test_sha256 checks lua/sha256.c (glue, not core): compiled in with it.
+$(1)/tests/test_sha256: tests/test_sha256.c lua/sha256.c lua/sha256.h $(1)/libgglabcore.a Makefile
+	@mkdir -p $$(@D)
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$(filter-out -MMD -MP,$$(CFLAGS)) $(2) -Icore -Ilua tests/test_sha256.c lua/sha256.c \
+	  $(1)/libgglabcore.a $$(LDLIBS) -o $$@
 # test_oom and the Lua out-of-memory suite link tests/failmem.c instead of core/mem.c
 # (link-time substitution: the archive's mem.o is then never pulled in; see core/mem.h).
 $(1)/tests/test_oom: tests/test_oom.c tests/failmem.c tests/failmem.h $(1)/libgglabcore.a Makefile

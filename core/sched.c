@@ -15,7 +15,7 @@
 static const char *const kind_names[] = {
     "step_lr",      "multistep_lr",      "exponential_lr", "cosine_annealing_lr",
     "cosine_annealing_warm_restarts", "reduce_lr_on_plateau", "one_cycle_lr",
-    "linear_lr",    "constant_lr",
+    "linear_lr",    "constant_lr",       "lambda_lr",      "sequential_lr",
 };
 
 const char *gg_sched_kind_name(gg_sched_kind kind)
@@ -65,6 +65,9 @@ gg_sched_cfg gg_sched_defaults(gg_sched_kind kind)
     case GG_SCHED_CONSTANT:
         c.constant.factor = 1.0 / 3;
         c.constant.total_iters = 5;
+        break;
+    case GG_SCHED_LAMBDA:
+    case GG_SCHED_SEQUENTIAL:
         break;
     }
     return c;
@@ -177,6 +180,28 @@ gg_status gg_sched_check(const gg_sched_cfg *c, gg_err *err)
         NEED_INT(c->constant.total_iters >= 0, "total_iters", "a non-negative integer",
                  c->constant.total_iters);
         break;
+    case GG_SCHED_LAMBDA:
+        if (!c->lambda.factor)
+            return gg_err_set(err, GG_EINVAL, "lambda_lr needs a factor function");
+        break;
+    case GG_SCHED_SEQUENTIAL: {
+        const gg_sequential_lr_cfg *q = &c->sequential;
+        if (q->n_children < 1 || !q->children)
+            return gg_err_set(err, GG_EINVAL, "sequential_lr needs at least one scheduler");
+        for (size_t i = 0; i < q->n_children; i++) {
+            gg_sched_kind k = gg_sched_kind_of(q->children[i]);
+            if (k == GG_SCHED_PLATEAU || k == GG_SCHED_SEQUENTIAL)
+                return gg_err_set(err, GG_EINVAL,
+                                  "schedulers[%zu] is a %s, which sequential_lr cannot hold",
+                                  i + 1, gg_sched_kind_name(k));
+        }
+        for (size_t i = 0; i + 1 < q->n_children; i++)
+            if (q->milestones[i] < (i ? q->milestones[i - 1] : 1))
+                return gg_err_set(err, GG_EINVAL,
+                                  "milestones must be non-decreasing positive integers, got %ld "
+                                  "at %zu", q->milestones[i], i + 1);
+        break;
+    }
     default:
         return gg_err_set(err, GG_EINVAL, "unknown scheduler kind %d", (int)c->kind);
     }
@@ -283,6 +308,24 @@ static double restarts_lr(const gg_cosine_restarts_cfg *c, const gg_sched_state 
     return eta + (s->base_lr - eta) * (1 + cos_ratio(s->T_cur, s->T_i)) / 2;
 }
 
+/* LambdaLR's lr at epoch e: base_lr * factor(e), in that order; the callback's error as is. */
+static gg_status lambda_lr(const gg_lambda_lr_cfg *c, double base_lr, long e, double *lr,
+                           gg_err *err)
+{
+    double f = 0.0;
+    gg_status st = c->factor(c->ctx, e, &f, err);
+    if (st)
+        return st;
+    *lr = base_lr * f;
+    return GG_OK;
+}
+
+static gg_status not_pure(gg_err *err)
+{
+    gg_err_set(err, GG_EINVAL, "sequential_lr has no pure form (use gg_sched_new)");
+    return GG_EINVAL;
+}
+
 /* ---- pure layer ---- */
 
 gg_status gg_sched_init(const gg_sched_cfg *c, gg_sched_state *s, double base_lr, double lr,
@@ -329,6 +372,14 @@ gg_status gg_sched_init(const gg_sched_cfg *c, gg_sched_state *s, double base_lr
     case GG_SCHED_CONSTANT:
         n.lr = lr * c->constant.factor;
         break;
+    case GG_SCHED_LAMBDA: {  // LambdaLR.get_lr: base_lr * lmbda(last_epoch)
+        gg_status st = lambda_lr(&c->lambda, base_lr, 0, &n.lr, err);
+        if (st)
+            return st;
+        break;
+    }
+    case GG_SCHED_SEQUENTIAL:
+        return not_pure(err);
     }
     *s = n;
     return GG_OK;
@@ -421,6 +472,14 @@ gg_status gg_sched_next(const gg_sched_cfg *c, gg_sched_state *s, double lr, dou
         if (e == c->constant.total_iters)
             n.lr = lr * (1.0 / c->constant.factor);
         break;
+    case GG_SCHED_LAMBDA: {
+        gg_status st = lambda_lr(&c->lambda, s->base_lr, e, &n.lr, err);
+        if (st)
+            return st;
+        break;
+    }
+    case GG_SCHED_SEQUENTIAL:
+        return not_pure(err);
     }
     *s = n;
     return GG_OK;
@@ -472,6 +531,14 @@ gg_status gg_sched_restart(const gg_sched_cfg *c, gg_sched_state *s, gg_err *err
         n.lr = base * (k->factor + on);
         break;
     }
+    case GG_SCHED_LAMBDA: {  // no closed form: get_lr() at last_epoch 0
+        gg_status st = lambda_lr(&c->lambda, base, 0, &n.lr, err);
+        if (st)
+            return st;
+        break;
+    }
+    case GG_SCHED_SEQUENTIAL:
+        return not_pure(err);
     }
     *s = n;
     return GG_OK;
@@ -481,7 +548,8 @@ gg_status gg_sched_restart(const gg_sched_cfg *c, gg_sched_state *s, gg_err *err
 
 struct gg_sched {
     gg_sched_cfg cfg;
-    long *milestones;  // multistep: own copy
+    long *milestones;    // multistep, sequential: own copy
+    gg_sched **children; // sequential: own copy of the (borrowed) pointers
     gg_sched_state st;
 };
 
@@ -498,6 +566,57 @@ static gg_status apply(const gg_sched *s, gg_optim *o, const gg_sched_state *n, 
         gg_optim_set_lr(o, old, NULL);
         return gg_err_set(err, inner.code, "%s at epoch %ld: %s", name, n->epoch, inner.msg);
     }
+    return GG_OK;
+}
+
+/* The rest of gg_sched_new for sequential_lr: s holds the config (not yet its copies). */
+static gg_status sequential_new(gg_sched **out, gg_sched *s, gg_optim *o, double base_lr,
+                                gg_err *err)
+{
+    gg_sequential_lr_cfg *q = &s->cfg.sequential;
+    const size_t n = q->n_children;
+    s->children = gg_malloc(n, sizeof *s->children);  // NOLINT(bugprone-sizeof-expression): pointers
+    s->milestones = n > 1 ? gg_malloc(n - 1, sizeof *s->milestones) : NULL;
+    if (!s->children || (n > 1 && !s->milestones)) {
+        gg_sched_free(s);
+        return gg_err_set(err, GG_ENOMEM, "out of memory for a sequential_lr of %zu schedulers", n);
+    }
+    memcpy(s->children, q->children, n * sizeof *s->children);  // NOLINT(bugprone-sizeof-expression)
+    if (n > 1)
+        memcpy(s->milestones, q->milestones, (n - 1) * sizeof *s->milestones);
+    q->children = s->children;
+    q->milestones = s->milestones;
+    // Reset the lr to initial_lr and redo the first scheduler's initial step.
+    gg_status st = gg_optim_set_lr(o, base_lr, err);
+    if (!st)
+        st = gg_sched_reinit_on(s->children[0], o, err);
+    if (st) {
+        gg_sched_free(s);
+        return st;
+    }
+    s->st.epoch = 0;
+    s->st.base_lr = base_lr;
+    s->st.lr = s->children[0]->st.lr;
+    *out = s;
+    return GG_OK;
+}
+
+/* SequentialLR.step (1.13): the scheduler whose milestone range holds the new epoch steps;
+ * at its milestone it is stepped with step(0), which restarts it from the base lr. */
+static gg_status sequential_step(gg_sched *s, gg_optim *o, gg_err *err)
+{
+    const gg_sequential_lr_cfg *q = &s->cfg.sequential;
+    const long e = s->st.epoch + 1;
+    size_t k = 0;  // bisect_right(milestones, e)
+    while (k + 1 < q->n_children && q->milestones[k] <= e)
+        k++;
+    gg_sched *c = q->children[k];
+    gg_status st = k > 0 && q->milestones[k - 1] == e ? gg_sched_restart_on(c, o, err)
+                                                      : gg_sched_step(c, o, 0.0, err);
+    if (st)
+        return st;
+    s->st.lr = c->st.lr;
+    s->st.epoch = e;
     return GG_OK;
 }
 
@@ -540,6 +659,8 @@ gg_status gg_sched_new(gg_sched **out, const gg_sched_cfg *cfg, gg_optim *o, dou
         }
         s->cfg.multistep.milestones = s->milestones;
     }
+    if (cfg->kind == GG_SCHED_SEQUENTIAL)
+        return sequential_new(out, s, o, base_lr, err);
     gg_sched_state n;
     if ((st = gg_sched_init(&s->cfg, &n, base_lr, gg_optim_lr(o), err)) ||
         (cfg->kind != GG_SCHED_PLATEAU && (st = apply(s, o, &n, err)))) {
@@ -555,6 +676,7 @@ void gg_sched_free(gg_sched *s)
 {
     if (!s)
         return;
+    gg_free(s->children);
     gg_free(s->milestones);
     gg_free(s);
 }
@@ -586,9 +708,13 @@ long gg_sched_epoch(const gg_sched *s)
 
 gg_status gg_sched_step(gg_sched *s, gg_optim *o, double metric, gg_err *err)
 {
+    if (s->cfg.kind == GG_SCHED_SEQUENTIAL)
+        return sequential_step(s, o, err);
     gg_sched_state n = s->st;
     gg_err inner;
     gg_status st = gg_sched_next(&s->cfg, &n, gg_optim_lr(o), metric, &inner);
+    if (st && s->cfg.kind == GG_SCHED_LAMBDA)  // the callback's own message
+        return gg_err_set(err, st, "%s", inner.msg);
     if (st)
         return gg_err_set(err, st, "%s: %s", gg_sched_kind_name(s->cfg.kind), inner.msg);
     if ((st = apply(s, o, &n, err)))

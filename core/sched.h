@@ -10,7 +10,8 @@
  * cosines through gg_cos2pi so results do not depend on the CPU.
  * The owning layer: gg_sched, which copies and validates a config once and applies each
  * step to a gg_optim (lr, and momentum for one-cycle). The optimizer is borrowed per call.
- * LambdaLR (a Lua function) and SequentialLR are composed in the Lua binding. */
+ * LambdaLR takes its factor from a callback (the binding's Lua function); SequentialLR is a
+ * composite of owning schedulers, so it exists only in the owning layer. */
 #ifndef GG_SCHED_H
 #define GG_SCHED_H
 
@@ -28,7 +29,9 @@ typedef enum gg_sched_kind {
     GG_SCHED_PLATEAU,          /* ReduceLROnPlateau */
     GG_SCHED_ONE_CYCLE,        /* OneCycleLR */
     GG_SCHED_LINEAR,           /* LinearLR */
-    GG_SCHED_CONSTANT          /* ConstantLR */
+    GG_SCHED_CONSTANT,         /* ConstantLR */
+    GG_SCHED_LAMBDA,           /* LambdaLR: base_lr * factor(epoch), the factor from a callback */
+    GG_SCHED_SEQUENTIAL        /* SequentialLR over child schedulers (owning layer only) */
 } gg_sched_kind;
 
 typedef struct gg_step_lr_cfg {
@@ -93,6 +96,24 @@ typedef struct gg_constant_lr_cfg {
     long total_iters;          /* >= 0, default 5 */
 } gg_constant_lr_cfg;
 
+/* LambdaLR's lr_lambda: *factor = the factor of epoch. A non-zero status (with err set)
+ * stops the step; the scheduler passes it and its message on unchanged. */
+typedef gg_status (*gg_sched_factor_fn)(void *ctx, long epoch, double *factor, gg_err *err);
+
+typedef struct gg_lambda_lr_cfg {
+    gg_sched_factor_fn factor; /* required */
+    void *ctx;                 /* passed to factor */
+} gg_lambda_lr_cfg;
+
+typedef struct gg_sched gg_sched;
+
+typedef struct gg_sequential_lr_cfg {
+    gg_sched *const *children; /* >= 1 schedulers of the same optimizer, borrowed (they must
+                                  outlive it); neither plateau nor sequential */
+    size_t n_children;
+    const long *milestones;    /* n_children - 1 epochs, non-decreasing, >= 1; copied */
+} gg_sequential_lr_cfg;
+
 typedef struct gg_sched_cfg {
     gg_sched_kind kind;
     union {
@@ -105,6 +126,8 @@ typedef struct gg_sched_cfg {
         gg_one_cycle_cfg one_cycle;
         gg_linear_lr_cfg linear;
         gg_constant_lr_cfg constant;
+        gg_lambda_lr_cfg lambda;
+        gg_sequential_lr_cfg sequential;
     };
 } gg_sched_cfg;
 
@@ -130,7 +153,8 @@ const char *gg_sched_kind_name(gg_sched_kind kind);
 /* Check a config; GG_EINVAL naming the first bad option and its value. */
 gg_status gg_sched_check(const gg_sched_cfg *c, gg_err *err);
 
-/* ---- pure layer (config validated by gg_sched_check) ---- */
+/* ---- pure layer (config validated by gg_sched_check; not for GG_SCHED_SEQUENTIAL, whose
+ * children are owning schedulers: those functions return GG_EINVAL for it) ---- */
 
 /* The constructor's initial step: fills *s for epoch 0 from base_lr (torch's initial_lr)
  * and lr (the optimizer's lr now; chainable kinds start from it). s->lr is the lr of step
@@ -153,13 +177,14 @@ gg_status gg_sched_restart(const gg_sched_cfg *c, gg_sched_state *s, gg_err *err
 
 /* ---- owning scheduler object ---- */
 
-typedef struct gg_sched gg_sched;
-
 /* New scheduler for optimizer o: validates and copies cfg (milestones too), performs the
  * initial step from base_lr (the optimizer's lr when the first scheduler was attached to
  * it, torch's initial_lr; one-cycle ignores it and starts at max_lr/div_factor) and sets
  * o's lr (and momentum) for step 0. GG_EINVAL on a bad config, or when one-cycle must
- * cycle momentum but o has none (SGD created with momentum 0); GG_ENOMEM. */
+ * cycle momentum but o has none (SGD created with momentum 0); GG_ENOMEM.
+ * Sequential (SequentialLR 1.13): sets o's lr to base_lr, then redoes the first child's
+ * initial step from it; its lr is then the first child's. Its step() steps the child whose
+ * milestone range holds the new epoch, with step(0) (gg_sched_restart_on) at a milestone. */
 gg_status gg_sched_new(gg_sched **out, const gg_sched_cfg *cfg, gg_optim *o, double base_lr,
                        gg_err *err);
 
@@ -179,7 +204,8 @@ long gg_sched_epoch(const gg_sched *s);
 
 /* One scheduler.step() (call it after optimizer.step()); metric is used by plateau only.
  * Reads o's current lr, sets the new lr (and momentum) on o. GG_EINVAL (state and o
- * unchanged) past one-cycle's total_steps or when o rejects the new lr. */
+ * unchanged) past one-cycle's total_steps or when o rejects the new lr; a lambda's
+ * factor error with the callback's own status and message. */
 gg_status gg_sched_step(gg_sched *s, gg_optim *o, double metric, gg_err *err);
 
 /* SequentialLR's use: step(0) at a milestone, and the initial step again from o's lr

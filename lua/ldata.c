@@ -810,16 +810,8 @@ static const luaL_Reg data_funcs[] = {
 
 void lg_open_data(lua_State *L)
 {
-    luaL_newmetatable(L, GG_DATASET_MT);  /* stack: gg mt */
-    luaL_setfuncs(L, dataset_meta, 0);
-    luaL_newlib(L, dataset_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, GG_SCALER_MT);   /* stack: gg mt */
-    luaL_setfuncs(L, scaler_meta, 0);
-    luaL_newlib(L, scaler_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lg_newclass(L, GG_DATASET_MT, dataset_meta, dataset_methods);
+    lg_newclass(L, GG_SCALER_MT, scaler_meta, scaler_methods);
     luaL_newlib(L, data_funcs);           /* stack: gg data */
     lua_setfield(L, -2, "data");
 }

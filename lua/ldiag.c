@@ -265,11 +265,7 @@ static const luaL_Reg diag_funcs[] = {
 
 void lg_open_diag(lua_State *L)
 {
-    luaL_newmetatable(L, GG_DIAG_MT);     /* stack: gg mt */
-    luaL_setfuncs(L, diag_meta, 0);
-    luaL_newlib(L, diag_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lg_newclass(L, GG_DIAG_MT, diag_meta, diag_methods);
     luaL_newlib(L, diag_funcs);           /* stack: gg diag */
     lua_setfield(L, -2, "diag");
     lua_pushcfunction(L, diag_accuracy_of);

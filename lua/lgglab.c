@@ -20,6 +20,20 @@ static int load_embedded(lua_State *L)
     return 1;
 }
 
+void lg_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);                 /* stack: ... mt */
+    if (meta)
+        luaL_setfuncs(L, meta, 0);
+    int n = 0;
+    while (methods[n].name)
+        n++;
+    lua_createtable(L, 0, n);                   /* stack: ... mt methods (as luaL_newlib) */
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
 int luaopen_gglab(lua_State *L)
 {
     lua_newtable(L);                            /* stack: gg */
@@ -38,6 +52,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_clip(L);
     lg_open_proc(L);
     lg_open_diag(L);
+    lg_open_detmath(L);
     lg_open_attention(L);
     lua_pushliteral(L, GG_VERSION);
     lua_setfield(L, -2, "version");

@@ -1,5 +1,11 @@
 /* lua/lgglab.h — shared declarations of the Lua binding (glue only: argument checks,
- * userdata wrappers, status → error). Metatable names are defined once here. */
+ * userdata wrappers, status → error). Metatable names are defined once here.
+ *
+ * Errors, one style: a positional argument of the wrong type goes through luaL_check*
+ * (Lua's "bad argument #n to 'f' (number expected, got nil)"); everything else names the
+ * API function first, "<fname>: <what> must be <rule>, got <lg_describe of the value>"
+ * (the lg_opt_* readers do it for option tables), and a failed core call is raised as
+ * "<fname>: <err.msg>" by lg_fail. */
 #ifndef GG_LGGLAB_H
 #define GG_LGGLAB_H
 
@@ -66,6 +72,10 @@ gg_status lg_isa_from_env(gg_isa *isa, gg_err *err);
 /* Raise "<fname>: <err.msg>" from a failed core call. */
 int lg_fail(lua_State *L, const char *fname, const gg_err *err);
 
+/* Register the userdata class name (its metatable, as luaL_newmetatable): the metamethods
+ * of meta (NULL: none) and a table of methods as __index. Leaves the stack as it was. */
+void lg_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
+
 /* ---- objects shared between modules ---- */
 
 /* New tensor userdata of rows x cols (zeroed), pushed; returns its struct. */
@@ -109,12 +119,21 @@ gg_dataset **lg_dataset_push(lua_State *L);
 gg_rng *lg_rng_for(lua_State *L, int opts, const char *fname);
 gg_rng *lg_rng_check(lua_State *L, int idx);
 
-/* Schedulers (lsched.c): the open scheduler at idx; its core object (NULL for the
- * Lua-only lambda/sequential kinds); one step of any kind (metric: plateau only; raises). */
+/* Schedulers (lsched.c). Every kind is a core gg_sched; a lambda_lr's core object calls
+ * back into Lua, so core calls that may step one go through an lg_sched_call: */
 typedef struct lg_sched lg_sched;
+typedef struct lg_sched_call {
+    lua_State *L; /* the thread making the core call */
+    int raised;   /* 1: a lambda's function raised; its error value is on top of L */
+} lg_sched_call;
+/* The open scheduler at idx (raises on a closed one). */
 lg_sched *lg_sched_check(lua_State *L, int idx);
-gg_sched *lg_sched_native(lua_State *L, int idx);
-void lg_sched_step(lua_State *L, int idx, double metric);
+/* Its core object, ready for core calls made by the running C function until it returns
+ * (pushes the lambdas' functions; raises if a sequential_lr holds a closed scheduler). */
+gg_sched *lg_sched_bind(lua_State *L, int idx, lg_sched_call *call);
+/* Raise after a failed core call made with call: a lambda's own error value, else as
+ * lg_fail. */
+int lg_sched_fail(lua_State *L, const lg_sched_call *call, const char *fname, const gg_err *err);
 
 /* Diagnostics (ldiag.c): the open gglab.Diag at idx; push the list of its records (one
  * table per recorded step, fields as docs/lua-api.md "Diagnostics"). */
@@ -137,6 +156,7 @@ void lg_open_sched(lua_State *L);
 void lg_open_clip(lua_State *L);
 void lg_open_proc(lua_State *L);
 void lg_open_diag(lua_State *L);
+void lg_open_detmath(lua_State *L);
 
 /* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
 typedef struct lg_luasrc {

@@ -928,11 +928,7 @@ static const luaL_Reg graph_meta[] = {
 
 void lg_open_graph(lua_State *L)
 {
-    luaL_newmetatable(L, GG_GRAPH_MT);     /* stack: gg mt */
-    luaL_setfuncs(L, graph_meta, 0);
-    luaL_newlib(L, graph_methods);         /* stack: gg mt methods */
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);                         /* stack: gg */
+    lg_newclass(L, GG_GRAPH_MT, graph_meta, graph_methods);
     lua_pushcfunction(L, graph_new);
     lua_setfield(L, -2, "graph");
     lua_getfield(L, -1, "nn");             /* stack: gg nn */

@@ -286,14 +286,11 @@ static const luaL_Reg loss_funcs[] = {
     {NULL, NULL},
 };
 
+static const luaL_Reg loss_meta[] = {{"__tostring", loss_tostring}, {NULL, NULL}};
+
 void lg_open_loss(lua_State *L)
 {
-    luaL_newmetatable(L, GG_LOSS_MT);     /* stack: gg mt */
-    luaL_newlib(L, loss_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, loss_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    lg_newclass(L, GG_LOSS_MT, loss_meta, loss_methods);
     luaL_newlib(L, loss_funcs);           /* stack: gg loss */
     lua_setfield(L, -2, "loss");
 }

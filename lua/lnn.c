@@ -558,11 +558,7 @@ static const luaL_Reg model_meta[] = {
 
 void lg_open_nn(lua_State *L)
 {
-    luaL_newmetatable(L, GG_MODEL_MT);    /* stack: gg mt */
-    luaL_setfuncs(L, model_meta, 0);
-    luaL_newlib(L, model_methods);        /* stack: gg mt methods */
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);                        /* stack: gg */
+    lg_newclass(L, GG_MODEL_MT, model_meta, model_methods);
     lua_newtable(L);                      /* stack: gg nn (filled by lgraph.c and nn.lua) */
     lua_setfield(L, -2, "nn");            /* stack: gg */
 }

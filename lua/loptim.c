@@ -279,11 +279,7 @@ static const luaL_Reg optim_funcs[] = {
 
 void lg_open_optim(lua_State *L)
 {
-    luaL_newmetatable(L, GG_OPTIM_MT);    /* stack: gg mt */
-    luaL_setfuncs(L, optim_meta, 0);
-    luaL_newlib(L, optim_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lg_newclass(L, GG_OPTIM_MT, optim_meta, optim_methods);
     luaL_newlib(L, optim_funcs);          /* stack: gg optim */
     lua_setfield(L, -2, "optim");
 }

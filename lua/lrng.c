@@ -111,14 +111,11 @@ static const luaL_Reg rng_methods[] = {
     {"integer", rng_integer}, {NULL, NULL},
 };
 
+static const luaL_Reg rng_meta[] = {{"__tostring", rng_tostring}, {NULL, NULL}};
+
 void lg_open_rng(lua_State *L)
 {
-    luaL_newmetatable(L, GG_RNG_MT);     /* stack: gg mt */
-    luaL_newlib(L, rng_methods);         /* stack: gg mt methods */
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, rng_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);                       /* stack: gg */
+    lg_newclass(L, GG_RNG_MT, rng_meta, rng_methods);
     push_rng(L, DEFAULT_MIX);            /* stack: gg rng  (as gg.manual_seed(0)) */
     lua_setfield(L, LUA_REGISTRYINDEX, GG_DEFAULT_RNG);
     lua_pushcfunction(L, rng_new);

@@ -1,16 +1,16 @@
 /* lua/lsched.c — gglab.Sched: gg.sched.step_lr(opt, opts) and the other learning-rate
- * schedulers of torch.optim.lr_scheduler (1.13). A scheduler keeps its optimizer alive
- * (user value 1). Constructing one performs torch's initial step (sets the optimizer's lr
- * for step 0); sched:step() (sched:step(metric) for reduce_lr_on_plateau) goes after
- * opt:step(). Three variants share the type: native (core/sched.h), lambda_lr (user value
- * 2 = the Lua function) and sequential_lr (user value 2 = its list of schedulers).
+ * schedulers of torch.optim.lr_scheduler (1.13), all core/sched.h objects. A scheduler keeps
+ * its optimizer alive (user value 1). Constructing one performs torch's initial step (sets
+ * the optimizer's lr for step 0); sched:step() (sched:step(metric) for reduce_lr_on_plateau)
+ * goes after opt:step(). lambda_lr keeps its Lua function as user value 2 and gives the core
+ * a callback calling it; sequential_lr keeps its list of schedulers as user value 2 (the
+ * core composite borrows their core objects).
  *
  * torch's base lr is the param group's 'initial_lr', set by the first scheduler attached
  * to an optimizer (setdefault) and overwritten by OneCycleLR; later schedulers and
  * SequentialLR read it. It lives in a registry table with weak keys, per optimizer. */
 #include "lgglab.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "../core/sched.h"
@@ -18,34 +18,95 @@
 
 #define INITIAL_LR_KEY "gglab.sched.initial_lr"
 
-enum { NATIVE, LAMBDA, SEQUENTIAL };
-
 struct lg_sched {
-    int variant;       /* NATIVE, LAMBDA, SEQUENTIAL */
-    int open;          /* 0 until constructed, and once closed */
-    gg_sched *s;       /* NATIVE */
-    const char *name;  /* "step_lr", ... (static) */
-    long epoch;        /* LAMBDA, SEQUENTIAL: last_epoch */
-    double base_lr;    /* LAMBDA */
-    double last_lr;    /* LAMBDA, SEQUENTIAL */
-    long *milestones;  /* SEQUENTIAL (gg_malloc) */
-    size_t nmil;
+    gg_sched *s;         /* NULL until constructed, and once closed */
+    lg_sched_call *call; /* lambda_lr: the core call in progress (set by lg_sched_bind) */
+    int fn;              /* lambda_lr: stack index of its function during that call */
 };
 
 
 lg_sched *lg_sched_check(lua_State *L, int idx)
 {
     lg_sched *ls = luaL_checkudata(L, idx, GG_SCHED_MT);
-    if (!ls->open)
+    if (!ls->s)
         luaL_error(L, "attempt to use a closed gglab.Sched");
     return ls;
 }
 
-/* The core scheduler of a native gglab.Sched at idx, or NULL (lambda_lr, sequential_lr). */
-gg_sched *lg_sched_native(lua_State *L, int idx)
+static gg_sched_kind kind_of(const lg_sched *ls)
+{
+    return gg_sched_kind_of(ls->s);
+}
+
+/* Make the scheduler at idx (and a sequential's children) ready for core calls made by the
+ * running C function: each lambda's function is pushed and remembered. */
+static void bind(lua_State *L, int idx, lg_sched *ls, lg_sched_call *call)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 8, "gglab.Sched");
+    ls->call = call;
+    call->L = L;
+    call->raised = 0;
+    gg_sched_kind k = ls->s ? kind_of(ls) : GG_SCHED_LAMBDA;  // a lambda being constructed
+    if (k == GG_SCHED_LAMBDA) {
+        lua_getiuservalue(L, idx, 2);                    /* stack: ... fn */
+        ls->fn = lua_gettop(L);
+    } else if (k == GG_SCHED_SEQUENTIAL) {
+        lua_getiuservalue(L, idx, 2);                    /* stack: ... children */
+        int list = lua_gettop(L);
+        for (lua_Integer i = 1, n = luaL_len(L, list); i <= n; i++) {
+            lua_geti(L, list, i);                        /* stack: ... children child */
+            bind(L, -1, lg_sched_check(L, -1), call);    // a closed child raises here
+        }
+    }
+}
+
+gg_sched *lg_sched_bind(lua_State *L, int idx, lg_sched_call *call)
 {
     lg_sched *ls = lg_sched_check(L, idx);
-    return ls->variant == NATIVE ? ls->s : NULL;
+    bind(L, idx, ls, call);
+    return ls->s;
+}
+
+int lg_sched_fail(lua_State *L, const lg_sched_call *call, const char *f, const gg_err *err)
+{
+    if (call->raised)  // a lambda's function raised: its error value is on top
+        return lua_error(L);
+    return lg_fail(L, f, err);
+}
+
+/* lambda_lr's gg_sched_factor_fn: calls the Lua function (protected: an error must not
+ * unwind through the core) and checks that it returned a number. */
+static gg_status lambda_factor(void *ctx, long epoch, double *factor, gg_err *err)
+{
+    lg_sched *ls = ctx;
+    lua_State *L = ls->call->L;
+    int top = lua_gettop(L);
+    lua_pushvalue(L, ls->fn);
+    lua_pushinteger(L, epoch);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {               /* stack: ... error */
+        ls->call->raised = 1;
+        return gg_err_set(err, GG_EINVAL, "the function raised an error (epoch %ld)", epoch);
+    }
+    gg_status st = GG_OK;
+    if (lua_type(L, -1) == LUA_TNUMBER)
+        *factor = lua_tonumber(L, -1);
+    else
+        st = gg_err_set(err, GG_EINVAL, "the function must return a number, got %s (epoch %ld)",
+                        lg_describe(L, -1), epoch);
+    lua_settop(L, top);
+    return st;
+}
+
+/* New scheduler userdata (closed until gg_sched_new succeeds) on optimizer 1, pushed. */
+static lg_sched *push_sched(lua_State *L)
+{
+    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);
+    memset(ls, 0, sizeof *ls);
+    luaL_setmetatable(L, GG_SCHED_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return ls;
 }
 
 /* ---- initial_lr per optimizer ---- */
@@ -123,27 +184,20 @@ static void require_field(lua_State *L, const char *f, const char *key, const ch
 
 /* ---- native constructors ---- */
 
-/* Build the native scheduler: stack 1 = optimizer, 2 = options (checked into *c). */
+/* Build the scheduler: stack 1 = optimizer, 2 = options (checked into *c). */
 static int push_native(lua_State *L, const char *f, const gg_sched_cfg *c)
 {
     gg_optim *o = lg_optim_check(L, 1);
-    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: opt opts ... sched */
-    memset(ls, 0, sizeof *ls);
-    ls->variant = NATIVE;
-    ls->name = gg_sched_kind_name(c->kind);
-    luaL_setmetatable(L, GG_SCHED_MT);
+    lg_sched *ls = push_sched(L);                         /* stack: opt opts ... sched */
     double lr0 = gg_optim_lr(o);
     double base = get_initial_lr(L, 1, lr0);
     gg_err err;
     if (gg_sched_new(&ls->s, c, o, base, &err))
         return lg_fail(L, f, &err);
-    ls->open = 1;
     if (c->kind == GG_SCHED_ONE_CYCLE)
         set_initial_lr(L, 1, c->one_cycle.max_lr / c->one_cycle.div_factor, 1);
     else if (c->kind != GG_SCHED_PLATEAU)
         set_initial_lr(L, 1, lr0, 0);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);
     return 1;
 }
 
@@ -300,119 +354,26 @@ static int sched_constant_lr(lua_State *L)
 
 /* ---- lambda_lr ---- */
 
-/* Set the optimizer (user value 1 of the sched at idx) to base * fn(epoch); raises. */
-static double lambda_apply(lua_State *L, int idx, lg_sched *ls, long epoch, const char *f)
-{
-    idx = lua_absindex(L, idx);
-    lua_getiuservalue(L, idx, 2);                         /* stack: ... fn */
-    lua_pushinteger(L, epoch);
-    lua_call(L, 1, 1);                                    /* stack: ... factor */
-    if (lua_type(L, -1) != LUA_TNUMBER)
-        luaL_error(L, "%s: the function must return a number, got %s (epoch %d)", f,
-                   lg_describe(L, -1), (int)epoch);
-    double lr = ls->base_lr * lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    lua_getiuservalue(L, idx, 1);                         /* stack: ... opt */
-    gg_optim *o = lg_optim_check(L, -1);
-    lua_pop(L, 1);
-    gg_err err;
-    if (gg_optim_set_lr(o, lr, &err))
-        luaL_error(L, "%s: at epoch %d: %s", f, (int)epoch, err.msg);
-    return lr;
-}
-
 static int sched_lambda_lr(lua_State *L)
 {
-    const char *f = "gg.sched.lambda_lr";
     gg_optim *o = lg_optim_check(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
-    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: opt fn sched */
-    memset(ls, 0, sizeof *ls);
-    ls->variant = LAMBDA;
-    ls->name = "lambda_lr";
-    luaL_setmetatable(L, GG_SCHED_MT);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, 3, 1);
+    lg_sched *ls = push_sched(L);                         /* stack: opt fn sched */
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 3, 2);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_LAMBDA);
+    c.lambda.factor = lambda_factor;
+    c.lambda.ctx = ls;
+    lg_sched_call call = {L, 0};
+    bind(L, 3, ls, &call);                                /* stack: opt fn sched fn */
     double lr0 = gg_optim_lr(o);
-    ls->base_lr = get_initial_lr(L, 1, lr0);
-    ls->last_lr = lambda_apply(L, 3, ls, 0, f);
-    ls->epoch = 0;
-    ls->open = 1;
-    set_initial_lr(L, 1, lr0, 0);
-    return 1;
-}
-
-/* ---- stepping any variant ---- */
-
-static void step_any(lua_State *L, int idx, double metric, const char *f);
-
-/* step(0) (SequentialLR at a milestone) or the initial step again (reinit). */
-static void restart_any(lua_State *L, int idx, int reinit, const char *f)
-{
-    lg_sched *ls = lg_sched_check(L, idx);
-    if (ls->variant == LAMBDA) {  // no closed form: get_lr() at epoch 0 either way
-        ls->last_lr = lambda_apply(L, idx, ls, 0, f);
-        ls->epoch = 0;
-        return;
-    }
-    lua_getiuservalue(L, idx, 1);
-    gg_optim *o = lg_optim_check(L, -1);
-    lua_pop(L, 1);
     gg_err err;
-    if (reinit ? gg_sched_reinit_on(ls->s, o, &err) : gg_sched_restart_on(ls->s, o, &err))
-        luaL_error(L, "%s: %s", f, err.msg);
-}
-
-static double last_lr_of(lua_State *L, int idx)
-{
-    lg_sched *ls = lg_sched_check(L, idx);
-    return ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr;
-}
-
-/* SequentialLR.step (1.13): the scheduler whose milestone range holds the new epoch steps;
- * at its milestone it is stepped with step(0), which restarts it from the base lr. */
-static void sequential_step(lua_State *L, int idx, lg_sched *ls, const char *f)
-{
-    idx = lua_absindex(L, idx);
-    long e = ls->epoch + 1;
-    size_t k = 0;  // bisect_right(milestones, e)
-    while (k < ls->nmil && ls->milestones[k] <= e)
-        k++;
-    lua_getiuservalue(L, idx, 2);                         /* stack: ... list */
-    lua_geti(L, -1, (lua_Integer)k + 1);                  /* stack: ... list child */
-    if (k > 0 && ls->milestones[k - 1] == e)
-        restart_any(L, -1, 0, f);
-    else
-        step_any(L, -1, 0.0, f);
-    ls->last_lr = last_lr_of(L, -1);
-    ls->epoch = e;
-    lua_pop(L, 2);
-}
-
-static void step_any(lua_State *L, int idx, double metric, const char *f)
-{
-    lg_sched *ls = lg_sched_check(L, idx);
-    if (ls->variant == LAMBDA) {
-        ls->last_lr = lambda_apply(L, idx, ls, ls->epoch + 1, f);
-        ls->epoch++;
-    } else if (ls->variant == SEQUENTIAL) {
-        sequential_step(L, idx, ls, f);
-    } else {
-        lua_getiuservalue(L, idx, 1);
-        gg_optim *o = lg_optim_check(L, -1);
-        lua_pop(L, 1);
-        gg_err err;
-        if (gg_sched_step(ls->s, o, metric, &err))
-            luaL_error(L, "%s: %s", f, err.msg);
-    }
-}
-
-void lg_sched_step(lua_State *L, int idx, double metric)
-{
-    step_any(L, idx, metric, "gglab.Sched:step");
+    if (gg_sched_new(&ls->s, &c, o, get_initial_lr(L, 1, lr0), &err))
+        return lg_sched_fail(L, &call, "gg.sched.lambda_lr", &err);
+    set_initial_lr(L, 1, lr0, 0);
+    lua_settop(L, 3);
+    return 1;
 }
 
 /* ---- sequential_lr ---- */
@@ -435,56 +396,52 @@ static int sched_sequential_lr(lua_State *L)
     if (!lua_istable(L, 4) || luaL_len(L, 4) != n - 1)
         return luaL_error(L, "%s: milestones must be a list of %d integers (one fewer than "
                           "schedulers), got %s", f, (int)(n - 1), lg_describe(L, 4));
-    lua_newtable(L);                                      /* stack: ... children */
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
+    gg_sched **children = lua_newuserdatauv(L, (size_t)n * sizeof *children, 0);
+    long *milestones = lua_newuserdatauv(L, (size_t)n * sizeof *milestones, 0);
+    lua_newtable(L);                                      /* stack: ... kids ms' children */
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 3, i);                                /* stack: ... children s */
         lg_sched *c = luaL_testudata(L, -1, GG_SCHED_MT);
-        if (!c || !c->open)
+        if (!c || !c->s)
             return luaL_error(L, "%s: schedulers[%d] must be an open gglab.Sched, got %s", f,
                               (int)i, lg_describe(L, -1));
-        if (c->variant == SEQUENTIAL ||
-            (c->variant == NATIVE && gg_sched_kind_of(c->s) == GG_SCHED_PLATEAU))
-            return luaL_error(L, "%s: schedulers[%d] is a %s, which sequential_lr cannot hold",
-                              f, (int)i, c->variant == SEQUENTIAL ? "sequential_lr" : c->name);
         lua_getiuservalue(L, -1, 1);
         if (!lua_rawequal(L, -1, 1))
             return luaL_error(L, "%s: schedulers[%d] belongs to another optimizer", f, (int)i);
         lua_pop(L, 1);
+        children[i - 1] = c->s;
         lua_rawseti(L, -2, i);
     }
-    lg_sched *ls = lua_newuserdatauv(L, sizeof *ls, 2);   /* stack: ... children sched */
-    memset(ls, 0, sizeof *ls);
-    ls->variant = SEQUENTIAL;
-    ls->name = "sequential_lr";
-    luaL_setmetatable(L, GG_SCHED_MT);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);
-    lua_pushvalue(L, -2);
-    lua_setiuservalue(L, -2, 2);
-    if (n > 1 && !(ls->milestones = gg_malloc((size_t)n - 1, sizeof *ls->milestones)))
-        return luaL_error(L, "%s: out of memory", f);
-    for (lua_Integer i = 1; i < n; i++) {
+    for (lua_Integer i = 1; i < n; i++) {  // their order is checked by the core
         lua_geti(L, 4, i);
         int isint = 0;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
-        long prev = i > 1 ? ls->milestones[i - 2] : 1;
-        if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < prev || v > 2147483647)
+        if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < -2147483647 || v > 2147483647)
             return luaL_error(L, "%s: milestones must be non-decreasing positive integers, got "
                               "%s at %d", f, lg_describe(L, -1), (int)i);
-        ls->milestones[i - 1] = (long)v;
-        ls->nmil = (size_t)i;
+        milestones[i - 1] = (long)v;
         lua_pop(L, 1);
     }
-    ls->open = 1;
-    // Reset the lr to initial_lr and redo the first scheduler's initial step.
+    lg_sched *ls = push_sched(L);                         /* stack: ... children sched */
+    lua_pushvalue(L, -2);
+    lua_setiuservalue(L, -2, 2);
+    int at = lua_gettop(L);
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_SEQUENTIAL);
+    c.sequential.children = children;
+    c.sequential.n_children = (size_t)n;
+    c.sequential.milestones = milestones;
+    lg_sched_call call = {L, 0};
+    lua_pushvalue(L, -2);                                 /* stack: ... sched children */
+    int list = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {                // a lambda first may be called
+        lua_geti(L, list, i);
+        bind(L, -1, lua_touserdata(L, -1), &call);
+    }
     gg_err err;
-    if (gg_optim_set_lr(o, get_initial_lr(L, 1, gg_optim_lr(o)), &err))
-        return lg_fail(L, f, &err);
-    lua_geti(L, -2, 1);                                   /* stack: ... children sched s1 */
-    restart_any(L, -1, 1, f);
-    ls->last_lr = last_lr_of(L, -1);
-    ls->epoch = 0;
-    lua_pop(L, 1);
+    if (gg_sched_new(&ls->s, &c, o, get_initial_lr(L, 1, gg_optim_lr(o)), &err))
+        return lg_sched_fail(L, &call, f, &err);
+    lua_settop(L, at);
     return 1;
 }
 
@@ -493,29 +450,34 @@ static int sched_sequential_lr(lua_State *L)
 /* sched:step() / sched:step(metric) (reduce_lr_on_plateau) */
 static int sched_step(lua_State *L)
 {
+    const char *f = "gglab.Sched:step";
     lg_sched *ls = lg_sched_check(L, 1);
-    int plateau = ls->variant == NATIVE && gg_sched_kind_of(ls->s) == GG_SCHED_PLATEAU;
     double metric = 0.0;
-    if (plateau)
+    if (kind_of(ls) == GG_SCHED_PLATEAU)
         metric = luaL_checknumber(L, 2);
     else if (!lua_isnone(L, 2))
-        return luaL_error(L, "gglab.Sched:step: %s takes no argument (only "
-                          "reduce_lr_on_plateau takes a metric)", ls->name);
-    step_any(L, 1, metric, "gglab.Sched:step");
+        return luaL_error(L, "%s: %s takes no argument (only reduce_lr_on_plateau takes a "
+                          "metric)", f, gg_sched_kind_name(kind_of(ls)));
+    lua_settop(L, 1);
+    lg_sched_call call = {L, 0};
+    gg_sched *s = lg_sched_bind(L, 1, &call);
+    lua_getiuservalue(L, 1, 1);
+    gg_optim *o = lg_optim_check(L, -1);
+    gg_err err;
+    if (gg_sched_step(s, o, metric, &err))
+        return lg_sched_fail(L, &call, f, &err);
     return 0;
 }
 
 static int sched_get_last_lr(lua_State *L)
 {
-    lg_sched *ls = lg_sched_check(L, 1);
-    lua_pushnumber(L, ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr);
+    lua_pushnumber(L, gg_sched_last_lr(lg_sched_check(L, 1)->s));
     return 1;
 }
 
 static int sched_last_epoch(lua_State *L)
 {
-    lg_sched *ls = lg_sched_check(L, 1);
-    lua_pushinteger(L, ls->variant == NATIVE ? gg_sched_epoch(ls->s) : ls->epoch);
+    lua_pushinteger(L, gg_sched_epoch(lg_sched_check(L, 1)->s));
     return 1;
 }
 
@@ -528,22 +490,22 @@ static int sched_optimizer(lua_State *L)
 
 static int sched_kind(lua_State *L)
 {
-    lua_pushstring(L, lg_sched_check(L, 1)->name);
+    lua_pushstring(L, gg_sched_kind_name(kind_of(lg_sched_check(L, 1))));
     return 1;
 }
 
 static int sched_tostring(lua_State *L)
 {
     lg_sched *ls = luaL_checkudata(L, 1, GG_SCHED_MT);
-    if (!ls->open) {
+    if (!ls->s) {
         lua_pushliteral(L, "gglab.Sched(closed)");
         return 1;
     }
     char buf[64];
-    lua_pushnumber(L, ls->variant == NATIVE ? gg_sched_last_lr(ls->s) : ls->last_lr);
+    lua_pushnumber(L, gg_sched_last_lr(ls->s));
     const char *lr = lg_fmt_number(L, -1, 0, buf);
-    long e = ls->variant == NATIVE ? gg_sched_epoch(ls->s) : ls->epoch;
-    lua_pushfstring(L, "gglab.Sched(%s, epoch=%d, lr=%s)", ls->name, (int)e, lr);
+    lua_pushfstring(L, "gglab.Sched(%s, epoch=%d, lr=%s)", gg_sched_kind_name(kind_of(ls)),
+                    (int)gg_sched_epoch(ls->s), lr);
     return 1;
 }
 
@@ -551,11 +513,7 @@ static int sched_gc(lua_State *L)
 {
     lg_sched *ls = luaL_checkudata(L, 1, GG_SCHED_MT);
     gg_sched_free(ls->s);
-    gg_free(ls->milestones);
     ls->s = NULL;
-    ls->milestones = NULL;
-    ls->nmil = 0;
-    ls->open = 0;
     return 0;
 }
 
@@ -566,8 +524,7 @@ static const luaL_Reg sched_methods[] = {
 };
 
 static const luaL_Reg sched_meta[] = {
-    {"__gc", sched_gc}, {"__close", sched_gc}, {"__tostring", sched_tostring},
-    {"__index", NULL},  {NULL, NULL},
+    {"__gc", sched_gc}, {"__close", sched_gc}, {"__tostring", sched_tostring}, {NULL, NULL},
 };
 
 static const luaL_Reg sched_funcs[] = {
@@ -587,11 +544,7 @@ static const luaL_Reg sched_funcs[] = {
 
 void lg_open_sched(lua_State *L)
 {
-    luaL_newmetatable(L, GG_SCHED_MT);    /* stack: gg mt */
-    luaL_setfuncs(L, sched_meta, 0);
-    luaL_newlib(L, sched_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lg_newclass(L, GG_SCHED_MT, sched_meta, sched_methods);
     luaL_newlib(L, sched_funcs);          /* stack: gg sched */
     lua_setfield(L, -2, "sched");
 }

@@ -186,11 +186,7 @@ static const luaL_Reg tensor_meta[] = {
 
 void lg_open_tensor(lua_State *L)
 {
-    luaL_newmetatable(L, GG_TENSOR_MT);  /* stack: gg mt */
-    luaL_setfuncs(L, tensor_meta, 0);
-    luaL_newlib(L, tensor_methods);      /* stack: gg mt methods */
-    lua_setfield(L, -2, "__index");      /* stack: gg mt */
-    lua_pop(L, 1);
+    lg_newclass(L, GG_TENSOR_MT, tensor_meta, tensor_methods);
     lua_pushcfunction(L, tensor_new);
     lua_setfield(L, -2, "tensor");
 }

@@ -2,8 +2,6 @@
  * loop never returns to Lua (gg.train in lua/gglab/train.lua is built on these). */
 #include "lgglab.h"
 
-#include <math.h>
-
 /* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
  * at opts into two new userdata buffers left on the stack: rows (0-based) and counts.
  * Returns the number of batches; *total gets the number of rows. */
@@ -65,8 +63,8 @@ static void push_list(lua_State *L, const float *f, const double *d, size_t n)
  * (the running training accuracy, classification losses only). With order (a
  * list of batches of 1-based rows) those batches run in that order instead of
  * batch_size/shuffle/drop_last: how a run replays a given data order exactly. A scheduler
- * is stepped after every optimizer step (in C, or batch by batch for the Lua-only
- * lambda/sequential kinds). */
+ * is stepped after every optimizer step, in the core loop (a lambda_lr's function is called
+ * back from there). */
 static int train_epoch(lua_State *L)
 {
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
@@ -116,7 +114,7 @@ static int train_epoch(lua_State *L)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    int sched = 0;                                           // stack index of a Lua-only scheduler
+    lg_sched_call call = {L, 0};
     if (lua_getfield(L, 4, "scheduler") != LUA_TNIL) {       /* stack: ... sched */
         if (!luaL_testudata(L, -1, GG_SCHED_MT))
             return luaL_error(L, "%s: scheduler must be a gglab.Sched (gg.sched.*), got %s", f,
@@ -127,9 +125,7 @@ static int train_epoch(lua_State *L)
         if (lua_touserdata(L, -1) != lua_touserdata(L, 2))
             return luaL_error(L, "%s: the scheduler was built for another optimizer", f);
         lua_pop(L, 1);
-        c.sched = lg_sched_native(L, -1);
-        if (!c.sched)
-            sched = lua_gettop(L);                           // keep it for batch-by-batch steps
+        c.sched = lg_sched_bind(L, -1, &call);               /* ... sched [its functions] */
     }
     lua_getiuservalue(L, 2, 1);                              /* stack: ... omodel */
     if (lua_touserdata(L, -1) != (void *)lm)
@@ -160,29 +156,8 @@ static int train_epoch(lua_State *L)
     log.grad_norm = want_norms ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0) : NULL;
     log.lr = want_lrs ? lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(double), 0) : NULL;
     gg_epoch_result res = {0};
-    if (!sched) {
-        if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, &log, &res, &err))
-            return lg_fail(L, f, &err);
-    } else {
-        // One batch per C call, the scheduler stepped from Lua in between.
-        double weighted = 0.0;
-        size_t seen = 0, off = 0;
-        for (size_t s = 0; s < nb && !res.diverged; s++) {
-            gg_step_log one = {log.loss + s, log.grad_norm ? log.grad_norm + s : NULL,
-                               log.lr ? log.lr + s : NULL, log.hooks};
-            gg_epoch_result r1;
-            if (gg_train_batches(lm->m, o, ds, &c, idx + off, counts + s, 1, &one, &r1, &err))
-                return lg_fail(L, f, &err);
-            res.steps = s + 1;
-            res.diverged = r1.diverged;
-            weighted += r1.mean_loss * (double)counts[s];
-            seen += counts[s];
-            off += counts[s];
-            if (!r1.diverged)
-                lg_sched_step(L, sched, (double)NAN);
-        }
-        res.mean_loss = seen ? weighted / (double)seen : (double)NAN;
-    }
+    if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, &log, &res, &err))
+        return lg_sched_fail(L, &call, f, &err);
     lm->gen++;  // earlier forward outputs no longer match the model's saved activations
     push_list(L, log.loss, NULL, res.steps);
     lua_pushboolean(L, res.diverged);

@@ -1,5 +1,5 @@
 /* lua/main.c — the gglab executable: a Lua 5.4 state with the standard libraries and the
- * gglab module, handing argv to the pure-Lua CLI (lua/gglab/cli.lua). Exit status is what
+ * gglab module, handing argv to the pure-Lua CLI (lua/gglab/cli/main.lua). Exit status is what
  * cli.main returns; an uncaught Lua error prints its traceback and exits 1. */
 #include <lauxlib.h>
 #include <lua.h>
@@ -17,7 +17,7 @@ static int traceback(lua_State *L)
     return 1;
 }
 
-/* Runs in protected mode: open libraries, build arg, call require("gglab.cli").main(args). */
+/* Runs in protected mode: open libraries, build arg, call require("gglab.cli.main").main(args). */
 static int pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
@@ -33,7 +33,7 @@ static int pmain(lua_State *L)
     lua_pushvalue(L, -1);
     lua_setglobal(L, "arg");
     lua_getglobal(L, "require");                /* stack: ... arg require */
-    lua_pushliteral(L, "gglab.cli");
+    lua_pushliteral(L, "gglab.cli.main");
     lua_call(L, 1, 1);                          /* stack: ... arg cli */
     lua_getfield(L, -1, "main");                /* stack: ... arg cli main */
     lua_createtable(L, argc, 0);                /* stack: ... main args (argv without program) */

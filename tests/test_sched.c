@@ -4,7 +4,8 @@
  * special cases (cosine restart boundaries, plateau cooldown and threshold modes, one-cycle
  * phases and momentum, three_phase) hit their exact values, configs are validated with
  * messages naming the option, and gg_sched drives a gg_optim. Bit-level agreement with
- * PyTorch itself is tests/lua/test_parity_sched.lua's job. */
+ * PyTorch itself is tests/lua/test_parity_sched.lua's job. LambdaLR (a factor callback) and
+ * SequentialLR (a composite of owning schedulers) are checked against hand-computed lrs. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -447,6 +448,116 @@ static void test_object(void)
     CHECK("free(NULL) is a no-op", 1);
 }
 
+/* LambdaLR's factor for the tests: (e + 1) * *ctx, failing at epoch 5. */
+static gg_status test_factor(void *ctx, long epoch, double *factor, gg_err *err)
+{
+    if (epoch == 5)
+        return gg_err_set(err, GG_EINVAL, "stop at %ld", epoch);
+    *factor = (double)(epoch + 1) * *(const double *)ctx;
+    return GG_OK;
+}
+
+static void test_lambda_sequential(void)
+{
+    gg_err err;
+    double scale = 1.0, lr[8];
+    gg_sched_cfg lc = gg_sched_defaults(GG_SCHED_LAMBDA);
+    CHECK_EQ("lambda: a factor function is required", gg_sched_check(&lc, &err), GG_EINVAL);
+    lc.lambda.factor = test_factor;
+    lc.lambda.ctx = &scale;
+    CHECK_EQ("lambda: pure steps until the factor fails", run(&lc, 0.2, 6, NULL, lr, NULL), 4);
+    int exact = 1;
+    for (int k = 0; k <= 4; k++)
+        exact &= lr[k] == 0.2 * (double)(k + 1);
+    CHECK("lambda: lr = base_lr * factor(epoch)", exact);
+    gg_sched_state st;
+    gg_sched_init(&lc, &st, 0.2, 0.2, &err);
+    gg_sched_next(&lc, &st, st.lr, 0, &err);
+    CHECK("lambda: restart is factor(0)",
+          gg_sched_restart(&lc, &st, &err) == GG_OK && st.lr == 0.2 && st.epoch == 0);
+
+    gg_optim *o = new_sgd(0.1, 0.0);
+    gg_sched *l = NULL, *k = NULL, *e = NULL, *q = NULL, *p = NULL;
+    gg_sched_cfg kc = gg_sched_defaults(GG_SCHED_CONSTANT);
+    kc.constant.factor = 0.5;
+    kc.constant.total_iters = 2;
+    gg_sched_cfg ec = gg_sched_defaults(GG_SCHED_EXPONENTIAL);
+    ec.exponential.gamma = 0.5;
+    gg_sched_new(&k, &kc, o, 0.1, &err);
+    gg_sched_new(&l, &lc, o, 0.1, &err);
+    gg_sched_new(&e, &ec, o, 0.1, &err);
+    CHECK("lambda object: sets the optimizer's lr", gg_optim_lr(o) == 0.1 * 1.0);
+    gg_sched *kids[] = {k, l, e};
+    long ms[] = {3, 5};
+    gg_sched_cfg qc = gg_sched_defaults(GG_SCHED_SEQUENTIAL);
+    qc.sequential.children = kids;
+    qc.sequential.n_children = 3;
+    qc.sequential.milestones = ms;
+    CHECK_EQ("sequential: pure layer refuses it", run(&qc, 0.1, 1, NULL, lr, NULL), -1);
+    CHECK_EQ("sequential: new", gg_sched_new(&q, &qc, o, 0.1, &err), GG_OK);
+    ms[0] = 99;  // the object keeps its own copies
+    kids[0] = NULL;
+    CHECK("sequential: the first scheduler's initial step from base_lr",
+          gg_optim_lr(o) == 0.1 * 0.5 && gg_sched_last_lr(q) == gg_optim_lr(o));
+    // constant (epochs 1-2), lambda restarted at 3 (factor(0), then factor(1)), exponential
+    // restarted at 5 (base_lr), then * gamma.
+    const double want[] = {0.05, 0.1, 0.1, 0.2, 0.1, 0.05, 0.025};
+    int ok = 1;
+    for (int i = 0; i < 7; i++) {
+        ok &= gg_sched_step(q, o, 0, &err) == GG_OK;
+        ok &= fabs(gg_optim_lr(o) - want[i]) <= 1e-15 && gg_sched_last_lr(q) == gg_optim_lr(o);
+        ok &= gg_sched_epoch(q) == i + 1;
+    }
+    CHECK("sequential: milestones switch and restart the schedulers", ok);
+    CHECK_EQ("sequential: kind", gg_sched_kind_of(q), GG_SCHED_SEQUENTIAL);
+    CHECK("kind names", strcmp(gg_sched_kind_name(GG_SCHED_LAMBDA), "lambda_lr") == 0 &&
+                            strcmp(gg_sched_kind_name(GG_SCHED_SEQUENTIAL), "sequential_lr") == 0);
+    gg_sched_free(q);
+
+    gg_sched *two[] = {l, e};
+    long m1[] = {1};
+    qc.sequential.children = two;
+    qc.sequential.n_children = 2;
+    qc.sequential.milestones = m1;
+    CHECK_EQ("sequential over a lambda", gg_sched_new(&q, &qc, o, 0.1, &err), GG_OK);
+    // the lambda's epochs continue from its restart at construction; factor(5) fails
+    m1[0] = 0;
+    for (int i = 0; i < 4; i++)
+        gg_sched_step(l, o, 0, &err);
+    CHECK_EQ("lambda: the factor's error stops the step", gg_sched_step(l, o, 0, &err),
+             GG_EINVAL);
+    CHECK("lambda: its message passes unchanged", strcmp(err.msg, "stop at 5") == 0);
+    CHECK("lambda: state unchanged on error", gg_sched_epoch(l) == 4);
+    gg_sched_free(q);
+
+    gg_sched_cfg pc = gg_sched_defaults(GG_SCHED_PLATEAU);
+    gg_sched_new(&p, &pc, o, 0.1, &err);
+    gg_sched *bad[] = {e, p};
+    qc.sequential.children = bad;
+    m1[0] = 2;
+    CHECK_EQ("sequential: no plateau", gg_sched_new(&q, &qc, o, 0.1, &err), GG_EINVAL);
+    CHECK_CONTAINS("sequential: names the child", err.msg,
+                   "schedulers[2] is a reduce_lr_on_plateau, which sequential_lr cannot hold");
+    qc.sequential.children = two;
+    m1[0] = 0;
+    CHECK_EQ("sequential: milestone 0", gg_sched_new(&q, &qc, o, 0.1, &err), GG_EINVAL);
+    CHECK_CONTAINS("sequential: names the milestone", err.msg,
+                   "milestones must be non-decreasing positive integers, got 0 at 1");
+    gg_sched *three[] = {k, l, e};
+    long m2[] = {3, 2};
+    qc.sequential.children = three;
+    qc.sequential.n_children = 3;
+    qc.sequential.milestones = m2;
+    CHECK_EQ("sequential: decreasing milestones", gg_sched_new(&q, &qc, o, 0.1, &err), GG_EINVAL);
+    CHECK_CONTAINS("sequential: names the milestone", err.msg, "got 2 at 2");
+    CHECK("sequential: nothing created", q == NULL);
+    gg_sched_free(p);
+    gg_sched_free(k);
+    gg_sched_free(l);
+    gg_sched_free(e);
+    gg_optim_free(o);
+}
+
 int main(void)
 {
     test_step_multistep_exponential();
@@ -458,5 +569,6 @@ int main(void)
     test_restart();
     test_validation();
     test_object();
+    test_lambda_sequential();
     return CHECK_DONE();
 }

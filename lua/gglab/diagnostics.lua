@@ -17,6 +17,7 @@
   Every value also goes into history.diagnostics[name] = {steps = {...}, values = {...}}.
   docs/diagnostics.md defines each metric and the published rule that reads it. ]]
 local gg = require "gglab"
+local stats = require "gglab.lib.stats"
 
 local M = {}
 
@@ -77,9 +78,7 @@ local function median_before(losses, s, window)
     if l == l then w[#w + 1] = l end
   end
   if #w < 3 then return nil end
-  table.sort(w)
-  local m = #w // 2
-  return #w % 2 == 1 and w[m + 1] or (w[m] + w[m + 1]) / 2
+  return stats.median(w)
 end
 
 -- 1 if a step in (last logged spike check, step] had loss > spike_k x the median before it.

@@ -1,12 +1,12 @@
---[[ lua/gglab/findings.lua — `gglab findings DIR... [--out FILE]`: the claims of finished
-  experiments, as Markdown (docs/findings.md is regenerated from real runs by
-  `make findings`, never written by hand).
+--[[ lua/gglab/findings.lua — the work of `gglab findings DIR... [--out FILE]` (argv:
+  lua/gglab/cli/findings.lua): the claims of finished experiments, as Markdown
+  (docs/findings.md is regenerated from real runs by `make findings`, never written by hand).
 
   For each result directory (in the order given) it reads manifest.json — name,
   description, script and its SHA-256, gglab version, date, counts, and the verdicts the
-  runner stored under `claims` — and writes one section per experiment with a table of
+  run pipeline stored under `claims` — and writes one section per experiment with a table of
   claim, verdict and the numbers behind it. A directory without a manifest, or whose sweep
-  was incomplete, is reported and skipped (exit 1 at the end). ]]
+  was incomplete, is reported and skipped (render returns it among the problems). ]]
 local gg = require "gglab"
 local json = require "gglab.json"
 local store = require "gglab.store"
@@ -103,44 +103,6 @@ function M.render(dirs)
   parts[#parts + 1] = idx
   for _, sec in ipairs(sections) do parts[#parts + 1] = sec end
   return table.concat(parts, "\n"), problems, missing
-end
-
-function M.main(args, out)
-  local dirs, file = {}, nil
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--out" or a == "-o" then
-      i = i + 1
-      file = args[i]
-      if not file then out.stderr:write("gglab findings: option '--out' needs a file\n") return 1 end
-    elseif a == "-h" or a == "--help" then
-      out.stdout:write("usage: gglab findings DIR... [--out FILE]\n\nWrites the claims and verdicts of "
-        .. "finished experiments (their result directories) as Markdown.\n")
-      return 0
-    elseif a:match("^%-") then
-      out.stderr:write("gglab findings: unknown option '" .. a .. "'\n")
-      return 1
-    else
-      dirs[#dirs + 1] = a
-    end
-    i = i + 1
-  end
-  if #dirs == 0 then out.stderr:write("gglab findings: no result directory given\n") return 1 end
-  local text, problems, missing = M.render(dirs)
-  if file then
-    local f, err = io.open(file, "w")
-    if not f then out.stderr:write("gglab findings: " .. tostring(err) .. "\n") return 1 end
-    f:write(text)
-    f:close()
-  else
-    out.stdout:write(text)
-  end
-  for _, p in ipairs(problems) do out.stderr:write("gglab findings: " .. p .. "\n") end
-  if #missing > 0 then
-    out.stderr:write("gglab findings: note: no claim tests the folklore " .. table.concat(missing, ", ") .. "\n")
-  end
-  return #problems == 0 and 0 or 1
 end
 
 return M

@@ -36,5 +36,7 @@ gg.stable_lr = require("gglab.stable_lr").stable_lr
 gg.nn.linear, gg.nn.relu, gg.nn.sigmoid, gg.nn.tanh = nn.linear, nn.relu, nn.sigmoid, nn.tanh
 gg.nn.mlp, gg.nn.sequential = nn.mlp, nn.sequential
 gg.op = require("gglab.graph").op
+-- Every optimizer constructor consults the hooks of gglab.hooks (the C code knows nothing of them).
+require("gglab.hooks").wrap(gg.optim, "optim")
 
 return gg

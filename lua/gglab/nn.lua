@@ -535,6 +535,14 @@ function M.sequential(layers, opts)
   return model
 end
 
+-- A hook registered with gglab.hooks (gglab doctor's) sees, and may change, every model built.
+local hooks = require "gglab.hooks"
+local sequential_unhooked = M.sequential
+function M.sequential(layers, opts)
+  if hooks.active() then return hooks.call("sequential", sequential_unhooked, layers, opts) end
+  return sequential_unhooked(layers, opts)   -- a tail call: errors still name the caller's line
+end
+
 -- Register every constructor in gg.nn (lua/gglab/init.lua wires linear, relu, sigmoid, tanh
 -- and mlp itself; the others are registered here when this module loads).
 for k, v in pairs(M) do gg.nn[k] = v end

@@ -1,9 +1,12 @@
 --[[ lua/gglab/runner.lua — run every point of an experiment and record the results.
 
-  run(exp, opts) drives the sweep sequentially. The unit of work is
-  run_point(exp, point, index, ctx): it executes one point and leaves its per-run files
-  in the store, touching nothing shared, so a parallel engine can call it in forked
-  workers and have the parent combine the files.
+  execute(exp, opts) runs this invocation's points (in this process or in gglab.pool
+  workers) and combines their files; write_manifest(result, verdicts) writes manifest.json;
+  run(exp, opts) does both and prints the summary. The runner judges nothing: gglab run's
+  pipeline (gglab.cli.run) judges the claims between execute and write_manifest. The unit
+  of work is run_point(exp, point, index, ctx): it executes one point and leaves its per-run
+  files in the store, touching nothing shared, so forked workers can run it and the parent
+  combine the files.
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
@@ -103,7 +106,7 @@ function Run:meta(t)
   if type(t) ~= "table" then error("run:meta: expected a table, got " .. describe(t), 2) end
   local merged = copy(self._meta or {})
   for k, v in pairs(t) do merged[k] = v end
-  require("gglab.symptoms").check_meta(merged, "run:meta")
+  require("gglab.lib.runmeta").check(merged, "run:meta")
   self._meta = merged
   self._files:meta(merged)
 end
@@ -316,156 +319,175 @@ local function write_failure(st, exp, point, index, id, reason)
   return rec
 end
 
---[[ run(exp, opts) -> result, or nil, msg when the output directory is unusable.
-  opts: out (default "results/<name>"); quiet; verbose (a line per finished run); script
-  and argv (manifest); stdout/stderr (objects with :write); jobs (worker processes,
-  default the number of cores; 0 runs in this process without isolation); timeout
-  (seconds per run); memory (bytes of address space per worker); shard = {k, n};
-  resume (skip runs that have finished, whatever their status); rerun_failed (skip
-  finished runs except failed ones); tty (force the progress style; default: stderr is a
-  terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
-  Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
-  combined files from them, and returns result.interrupted = true.
-  result = { name, out, points, counts = {ok, diverged, failed}, records, wall_s,
-  skipped, interrupted, store_error }. store_error: the first write error of the store
-  ("cannot write '<path>': No space left on device"); the sweep stopped there, the run it
-  hit is failed with it, and the runs saved before are intact. ]]
-function M.run(exp, opts)
-  opts = opts or {}
-  local stdout, stderr = opts.stdout or io.stdout, opts.stderr or io.stderr
-  local out = opts.out or ("results/" .. exp.name)
-  local continuing = opts.resume or opts.rerun_failed
-  local st, msg = store.open(out, { fresh = not continuing, fail_write = opts.fail_write })
-  if not st then return nil, msg end
-  local points = exp.sweep:points()
-  local ids = plan_ids(points)
-  local names = exp.sweep:names()
-  local finished = continuing and st:finished() or {}
+-- ---- one invocation's sweep, step by step ----
+-- The steps share a state table s: exp, opts, st (the store), points, ids, names, finished
+-- (run id -> record of the runs already in the store), mine (the sweep positions this
+-- invocation owns), tasks (those it runs), result, progress.
 
-  -- This invocation's work, in sweep order.
-  local mine, tasks = {}, {}
-  for i, point in ipairs(points) do
+-- Plan: the run ids, this shard's points, and which of them resume keeps and which run.
+-- Without resume/rerun_failed the store was opened fresh, so every point of mine runs.
+local function plan(s)
+  local opts = s.opts
+  s.points = s.exp.sweep:points()
+  s.ids = plan_ids(s.points)
+  s.names = s.exp.sweep:names()
+  s.finished = (opts.resume or opts.rerun_failed) and s.st:finished() or {}
+  s.mine, s.tasks = {}, {}
+  for i, point in ipairs(s.points) do
     if in_shard(i, opts.shard) then
-      mine[#mine + 1] = i
-      local prev = finished[ids[i]]
+      s.mine[#s.mine + 1] = i
+      local prev = s.finished[s.ids[i]]
       if prev and (opts.resume or prev.status ~= "failed") then
         prev.params, prev.index = point, i
       else
-        finished[ids[i]] = nil  -- to be run (again)
-        tasks[#tasks + 1] = { index = i, id = ids[i] }
+        s.finished[s.ids[i]] = nil  -- to be run (again)
+        s.tasks[#s.tasks + 1] = { index = i, id = s.ids[i] }
       end
     end
   end
+end
 
-  local result = { name = exp.name, out = out, points = #mine, records = {},
-    counts = { ok = 0, diverged = 0, failed = 0 }, skipped = #mine - #tasks }
+-- The result being built and the progress display, which starts with the kept runs.
+local function start(s)
+  local opts = s.opts
+  s.result = { name = s.exp.name, out = s.out, points = #s.mine, records = {},
+    counts = { ok = 0, diverged = 0, failed = 0 }, skipped = #s.mine - #s.tasks, store = s.st }
   local tty = opts.tty
   if tty == nil then tty = gg.proc ~= nil and gg.proc.isatty ~= nil and gg.proc.isatty(2) or false end
-  local progress = new_progress(stderr, #mine, opts.quiet, tty)
-  progress.verbose = opts.verbose
-  for _, i in ipairs(mine) do
-    local prev = finished[ids[i]]
+  s.progress = new_progress(opts.stderr or io.stderr, #s.mine, opts.quiet, tty)
+  s.progress.verbose = opts.verbose
+  for _, i in ipairs(s.mine) do
+    local prev = s.finished[s.ids[i]]
     if prev then
-      result.records[i] = prev
-      progress:record(prev)
+      s.result.records[i] = prev
+      s.progress:record(prev)
     end
   end
-  local ctx = { store = st }
-  local t0 = gg.clock()
-  local function done(task, rec)
-    rec.index = task.index
-    result.records[task.index] = rec
-    finished[task.id] = rec
-    progress:record(rec)
-  end
-  -- A write error of the store (a full disk, an I/O error) fails the run it hit, with the
-  -- OS's reason, and stops the sweep: no new run starts, runs in flight are stopped, and
-  -- every run saved before stays as it is (--resume completes the sweep later). The failed
-  -- record goes to disk if it can, and is kept in memory (the summary) in any case.
-  local function failure(task, reason)
-    local point = points[task.index]
-    local ok, rec = pcall(write_failure, st, exp, point, task.index, task.id, reason)
-    if ok then return rec end
-    if not store.is_write_error(rec) then error(rec, 0) end
-    result.store_error = result.store_error or rec
-    return { run_id = task.id, params = point, index = task.index, status = "failed", error = reason,
-      run_seed = sweep.run_seed(exp.seed, point), steps = 0, wall_s = 0, unsaved = true }
-  end
-  local STOP = {}  -- raised by on_done to end pool.run after a store write error
-  local jobs = opts.jobs
-  if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
-  if jobs == 0 or not gg.proc then
-    for _, task in ipairs(tasks) do
-      local ok, rec = pcall(M.run_point, exp, points[task.index], task.index, ctx)
-      if not ok then
-        if not store.is_write_error(rec) then error(rec, 0) end
-        result.store_error = result.store_error or rec
-        rec = failure(task, rec)
-      end
-      done(task, rec)
-      if result.store_error then break end
-    end
-  else
-    local pool = require "gglab.pool"
-    local ok, stats = pcall(pool.run, tasks, {
-      jobs = jobs, timeout = opts.timeout, memory = opts.memory,
-      work = function(task)
-        io.stdout:setvbuf("no")
-        M.run_point(exp, points[task.index], task.index, ctx)
-      end,
-      on_done = function(task, outcome)
-        local rec = outcome.ok and st:read_record(task.id, points[task.index])
-        if not rec then
-          local reason = outcome.reason or "the worker ended without writing a result"
-          local write_error = reason:match("^error: (cannot write '.*)$")
-          if write_error then
-            reason = write_error
-            result.store_error = result.store_error or write_error
-          end
-          rec = failure(task, reason)
-        end
-        done(task, rec)
-        if result.store_error then error(STOP, 0) end
-      end,
-      on_tick = function(running)
-        progress.running = running
-        progress:show(false)
-      end,
-    })
-    if not ok and stats ~= STOP then error(stats, 0) end
-    result.interrupted = ok and stats.interrupted
-    -- Stopped by a write error: the runs in flight were killed; drop their partial files.
-    if not ok then
-      result.stopped = true
-      pcall(st.remove_partial, st)
-    end
-  end
-  progress.running = 0
-  progress:finish()
-  result.wall_s = round_us(gg.clock() - t0)
+end
 
-  -- The combined files hold every finished run of this store, in sweep order: those found
-  -- at the start plus those this invocation completed. Only after an interruption is the
-  -- store scanned again — a worker stopped mid-way may still have finished its run. (So
-  -- after a stop for a write error.)
+-- A task finished with record rec.
+local function done(s, task, rec)
+  rec.index = task.index
+  s.result.records[task.index] = rec
+  s.finished[task.id] = rec
+  s.progress:record(rec)
+end
+
+-- A write error of the store (a full disk, an I/O error) fails the run it hit, with the
+-- OS's reason, and stops the sweep: no new run starts, runs in flight are stopped, and
+-- every run saved before stays as it is (--resume completes the sweep later). The failed
+-- record goes to disk if it can, and is kept in memory (the summary) in any case.
+local function failure(s, task, reason)
+  local point = s.points[task.index]
+  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason)
+  if ok then return rec end
+  if not store.is_write_error(rec) then error(rec, 0) end
+  s.result.store_error = s.result.store_error or rec
+  return { run_id = task.id, params = point, index = task.index, status = "failed", error = reason,
+    run_seed = sweep.run_seed(s.exp.seed, point), steps = 0, wall_s = 0, unsaved = true }
+end
+
+-- Execute in this process, one task after the other (jobs = 0, or no process support).
+local function execute_inline(s)
+  local ctx = { store = s.st }
+  for _, task in ipairs(s.tasks) do
+    local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
+    if not ok then
+      if not store.is_write_error(rec) then error(rec, 0) end
+      s.result.store_error = s.result.store_error or rec
+      rec = failure(s, task, rec)
+    end
+    done(s, task, rec)
+    if s.result.store_error then break end
+  end
+end
+
+local STOP = {}  -- raised by on_done to end pool.run after a store write error
+
+-- Execute in worker processes (gglab.pool); the parent reads back each run's record.
+local function execute_pool(s, jobs)
+  local pool = require "gglab.pool"
+  local opts, result, ctx = s.opts, s.result, { store = s.st }
+  local ok, stats = pcall(pool.run, s.tasks, {
+    jobs = jobs, timeout = opts.timeout, memory = opts.memory,
+    work = function(task)
+      io.stdout:setvbuf("no")
+      M.run_point(s.exp, s.points[task.index], task.index, ctx)
+    end,
+    on_done = function(task, outcome)
+      local rec = outcome.ok and s.st:read_record(task.id, s.points[task.index])
+      if not rec then
+        local reason = outcome.reason or "the worker ended without writing a result"
+        local write_error = reason:match("^error: (cannot write '.*)$")
+        if write_error then
+          reason = write_error
+          result.store_error = result.store_error or write_error
+        end
+        rec = failure(s, task, reason)
+      end
+      done(s, task, rec)
+      if result.store_error then error(STOP, 0) end
+    end,
+    on_tick = function(running)
+      s.progress.running = running
+      s.progress:show(false)
+    end,
+  })
+  if not ok and stats ~= STOP then error(stats, 0) end
+  result.interrupted = ok and stats.interrupted
+  -- Stopped by a write error: the runs in flight were killed; drop their partial files.
+  if not ok then
+    result.stopped = true
+    pcall(s.st.remove_partial, s.st)
+  end
+end
+
+-- Execute the tasks, inline or in a pool, with the progress display and the wall time.
+local function execute(s)
+  local t0 = gg.clock()
+  local jobs = s.opts.jobs
+  if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
+  if jobs == 0 or not gg.proc then execute_inline(s) else execute_pool(s, jobs) end
+  s.progress.running = 0
+  s.progress:finish()
+  s.result.wall_s = round_us(gg.clock() - t0)
+end
+
+-- After a write error the combined files are still attempted (the disk may have room
+-- again); if they cannot be written either, the previous ones stay as they were.
+local function store_step(result, fn, ...)
+  local ok, err = pcall(fn, ...)
+  if ok then return true end
+  if not store.is_write_error(err) then error(err, 0) end
+  result.store_error = result.store_error or err
+  result.unsaved = true
+  return false
+end
+
+-- Combine: result.records/counts over mine in sweep order, then runs.csv and curves.csv
+-- over every finished run of the store (those found at the start plus those completed).
+-- Only after an interruption (or a stop for a write error) is the store scanned again — a
+-- worker stopped mid-way may still have finished its run.
+local function combine(s)
+  local result = s.result
   if result.interrupted or result.stopped then
-    finished = st:finished()
-    for _, i in ipairs(mine) do
-      local rec = finished[ids[i]]
+    s.finished = s.st:finished()
+    for _, i in ipairs(s.mine) do
+      local rec = s.finished[s.ids[i]]
       if rec and not result.records[i] then
-        rec.params = points[i]
+        rec.params = s.points[i]
         result.records[i] = rec
       end
     end
   end
   local present = {}
-  for i in ipairs(points) do
-    local rec = finished[ids[i]]
-    if rec and not rec.unsaved then present[#present + 1] = ids[i] end
+  for i in ipairs(s.points) do
+    local rec = s.finished[s.ids[i]]
+    if rec and not rec.unsaved then present[#present + 1] = s.ids[i] end
   end
   result.counts = { ok = 0, diverged = 0, failed = 0 }
   local list = {}
-  for _, i in ipairs(mine) do
+  for _, i in ipairs(s.mine) do
     local r = result.records[i]
     if r then
       r.index = i
@@ -474,40 +496,88 @@ function M.run(exp, opts)
     end
   end
   result.records = list
-  -- After a write error the combined files are still attempted (the disk may have room
-  -- again); if they cannot be written either, the previous ones stay as they were.
-  local function store_step(fn, ...)
-    local ok, err = pcall(fn, ...)
-    if ok then return true end
-    if not store.is_write_error(err) then error(err, 0) end
-    result.store_error = result.store_error or err
-    result.unsaved = true
-    return false
-  end
-  store_step(st.combine, st, present, names)
-  -- Claims are judged on a complete sweep only (an interrupted or sharded one is partial).
-  if exp.claims and #exp.claims > 0 and not result.interrupted and not opts.shard and not result.store_error then
-    result.verdicts = require("gglab.claims").check(exp.claims, list, function(id) return st:read_curve(id) end)
-  end
-  if not result.unsaved then
-    store_step(st.write_manifest, st, { name = exp.name, description = exp.description, seed = exp.seed,
-      script = opts.script, argv = opts.argv, points = #points, counts = result.counts,
-      flush_denormal = exp.flush_denormal == true,
-      wall_s = result.wall_s, run_ids = ids, param_names = names,
-      shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
-      complete = #present == #points, claims = result.verdicts })
-  end
-  stdout:write(M.summary(result))
-  if result.verdicts then stdout:write(require("gglab.claims").format(result.verdicts)) end
+  store_step(result, s.st.combine, s.st, present, s.names)
+  return present
+end
+
+-- The manifest's fields (write_manifest adds the claims' verdicts).
+local function manifest_info(s, present)
+  local exp, opts, result = s.exp, s.opts, s.result
+  return { name = exp.name, description = exp.description, seed = exp.seed,
+    script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
+    flush_denormal = exp.flush_denormal == true,
+    wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
+    shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
+    complete = #present == #s.points }
+end
+
+--[[ execute(exp, opts) -> result, or nil, msg when the output directory is unusable.
+  Runs this invocation's points and writes runs.csv and curves.csv, but not manifest.json
+  (write_manifest) and prints nothing on stdout (run does both).
+  opts: out (default "results/<name>"); quiet; verbose (a line per finished run); script
+  and argv (manifest); stderr (an object with :write, for the progress); jobs (worker
+  processes, default the number of cores; 0 runs in this process without isolation);
+  timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
+  resume (skip runs that have finished, whatever their status); rerun_failed (skip
+  finished runs except failed ones); tty (force the progress style; default: stderr is a
+  terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
+  Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
+  combined files from them, and returns result.interrupted = true.
+  result = { name, out, points, counts = {ok, diverged, failed}, records (sweep order),
+  wall_s, skipped, interrupted, store_error, store (the open store: read_curve),
+  manifest (its fields) }. store_error: the first write error of the store ("cannot write
+  '<path>': No space left on device"); the sweep stopped there, the run it hit is failed
+  with it, and the runs saved before are intact. ]]
+function M.execute(exp, opts)
+  opts = opts or {}
+  local s = { exp = exp, opts = opts, out = opts.out or ("results/" .. exp.name) }
+  local msg
+  s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
+    fail_write = opts.fail_write })
+  if not s.st then return nil, msg end
+  plan(s)
+  start(s)
+  execute(s)
+  local present = combine(s)
+  s.result.manifest = manifest_info(s, present)
+  return s.result
+end
+
+--[[ write_manifest(result, verdicts): writes manifest.json of an executed sweep, with the
+  claims' verdicts (gglab.claims.check) when given; a write error goes to
+  result.store_error. Skipped when the combined files could not be written. ]]
+function M.write_manifest(result, verdicts)
+  if result.unsaved then return end
+  result.manifest.claims = verdicts
+  store_step(result, result.store.write_manifest, result.store, result.manifest)
+end
+
+-- The lines after the summary of an interrupted or stopped sweep ("" when neither).
+function M.closing(result)
+  local lines = {}
   if result.interrupted then
-    stdout:write(string.format("Interrupted: %d of %d runs finished; run again with --resume to complete.\n",
-      #list, #mine))
+    lines[#lines + 1] = string.format("Interrupted: %d of %d runs finished; run again with --resume to "
+      .. "complete.\n", #result.records, result.points)
   end
   if result.store_error then
-    stdout:write(string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. Once the "
-      .. "disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
-      .. "the failed runs).\n", result.store_error, #list, #mine, out, store.RUN_DIR))
+    lines[#lines + 1] = string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. "
+      .. "Once the disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
+      .. "the failed runs).\n", result.store_error, #result.records, result.points, result.out, store.RUN_DIR)
   end
+  return table.concat(lines)
+end
+
+--[[ run(exp, opts) -> result, or nil, msg: execute, write_manifest (no claims: gglab run
+  judges them, see gglab.cli.run), then print the summary (and closing) on opts.stdout. ]]
+function M.run(exp, opts)
+  opts = opts or {}
+  local result, msg = M.execute(exp, opts)
+  if not result then return nil, msg end
+  M.write_manifest(result)
+  local stdout = opts.stdout or io.stdout
+  stdout:write(M.summary(result))
+  local closing = M.closing(result)
+  if closing ~= "" then stdout:write(closing) end
   return result
 end
 

@@ -345,47 +345,11 @@ end
 
 -- ---- random search ----
 
---[[ Deterministic log and exp from +, -, *, / only. libm's log/exp may differ in the last
-  bit between CPUs and libm builds (design.md, "Determinism"); a sampled learning rate is a
-  parameter value, hence part of the run id, so it must be the same double on every
-  machine that expands the sweep (shards of one sweep run on different hosts). Accuracy is
-  a few ulps, which is irrelevant for sampling; what matters is that Lua performs each
-  operation as one IEEE double operation, with no contraction or extended precision. ]]
-local LN2_HI, LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-
--- 2^k for integer k in the normal range, built from its bits (exact, no libm).
-local function pow2(k)
-  return (string.unpack("<d", string.pack("<i8", (k + 1023) << 52)))
-end
-
-local function det_log(x)  -- x > 0, finite
-  local e = 0
-  local bits = string.unpack("<i8", string.pack("<d", x))
-  if (bits >> 52) & 0x7ff == 0 then  -- subnormal: scale into the normal range first
-    x, e = x * pow2(54), -54
-    bits = string.unpack("<i8", string.pack("<d", x))
-  end
-  local k = ((bits >> 52) & 0x7ff) - 1023
-  local m = x / pow2(k)              -- exact: m in [1, 2)
-  e = e + k
-  if m > 1.4142135623730951 then m, e = m / 2, e + 1 end
-  -- log(m) = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.172: the odd series converges fast.
-  local s = (m - 1) / (m + 1)
-  local s2 = s * s
-  local sum = 0.0
-  for i = 21, 3, -2 do sum = (sum + 1 / i) * s2 end
-  return e * LN2_HI + (e * LN2_LO + 2 * s * (1 + sum))
-end
-
-local function det_exp(y)  -- |y| < 700
-  local k = math.floor(y / (LN2_HI + LN2_LO) + 0.5)
-  local r = (y - k * LN2_HI) - k * LN2_LO  -- |r| <= 0.35
-  local sum = 1.0
-  for i = 17, 1, -1 do sum = 1 + sum * r / i end
-  local h = k // 2                          -- two factors keep each power of two normal
-  return sum * pow2(h) * pow2(k - h)
-end
-
+-- A sampled learning rate is a parameter value, hence part of the run id, so it must be the
+-- same double on every machine that expands the sweep (shards of one sweep run on
+-- different hosts): log and exp are the core's deterministic ones (core/detmath.h), not
+-- libm's, which may differ in the last bit between CPUs (design.md, "Determinism").
+local det_log, det_exp = gg.detmath.log, gg.detmath.exp
 M._det_log, M._det_exp = det_log, det_exp  -- for tests
 
 local function new_sampler(desc, draw)

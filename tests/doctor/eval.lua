@@ -28,14 +28,15 @@
     interacting one, as it names one cause). Also its expected accuracy: the share of the
     applicable fixes whose cause is right.
   - the rule-based detectors (AUTOTRAINER, DeepDiagnosis, UMLAUT, DeepLocalize) of
-    lua/gglab/symptoms.lua, when it is built in: each reads the curves of the
+    lua/gglab/symptoms/, when it is built in: each reads the curves of the
     doctor's unchanged runs of set A (per seed: symptoms.diagnose(tool, trace, meta)), and
     names the cause most seeds get (ties: the first in seed order), nil = no problem. ]]
 local gg = require "gglab"
-local doctor = require "gglab.doctor"
+local doctor = require "gglab.doctor.diagnose"
 local experiment = require "gglab.experiment"
 local store = require "gglab.store"
 local util = require "gglab.util"
+local causes = require "gglab.lib.causes"
 local evidence = require "evidence"
 
 local M = {}
@@ -119,8 +120,8 @@ function M.random_fix(entry, report, rng)
     expected = right / #applicable }
 end
 
--- ---- the rule-based baselines (lua/gglab/symptoms.lua) ----
--- HOOK: M.evaluate scores them whenever `require "gglab.symptoms"` succeeds (else it
+-- ---- the rule-based baselines (lua/gglab/symptoms/) ----
+-- HOOK: M.evaluate scores them whenever `require "gglab.symptoms.driver"` succeeds (else it
 -- prints "not available"). They read the doctor's unchanged runs, which log only what
 -- gg.train logs by default (loss, epoch_loss, val_loss, lr): no accuracy, no per-layer
 -- gradients, so most of their rules report themselves not applicable. Once gg.train's
@@ -128,7 +129,7 @@ end
 -- comparison is to run each configuration's unchanged seeds once more with diagnostics on
 -- and pass those traces here instead.
 
--- META for symptoms.lua from what the doctor's probe saw.
+-- META for the symptom detectors from what the doctor's probe saw.
 function M.meta(seen)
   local t = seen.trains[#seen.trains] or {}
   local o = seen.optimizers[1] or {}
@@ -148,9 +149,6 @@ function M.meta(seen)
     output_activation = out_act, input_dtype = "float", dropout = not has_dropout and {} or nil }
 end
 
--- The symptoms module's cause ids that differ from the panel's.
-local RULE_CAUSE = { label_noise = "overfitting" }
-
 -- rules(entry, report, dir, symptoms) -> { [tool] = {cause, correct, seeds = {...}} }
 function M.rules(entry, report, dir, symptoms)
   local runs = evidence.unchanged(dir)
@@ -164,7 +162,7 @@ function M.rules(entry, report, dir, symptoms)
       local meta = base_meta
       if symptoms.derive_meta then meta = symptoms.derive_meta(trace, base_meta, {}) end
       local ok, cause = pcall(symptoms.diagnose, tool, trace, meta)
-      local c = ok and cause and (RULE_CAUSE[cause] or cause) or (ok and "none" or "error")
+      local c = ok and cause and causes.canonical(cause) or (ok and "none" or "error")
       per_seed[#per_seed + 1] = c
       if not votes[c] then order[#order + 1] = c end
       votes[c] = (votes[c] or 0) + 1
@@ -207,7 +205,7 @@ function M.evaluate(opts)
     only = {}
     for _, name in ipairs(opts.only) do only[name] = true end
   end
-  local has_rules, symptoms = pcall(require, "gglab.symptoms")
+  local has_rules, symptoms = pcall(require, "gglab.symptoms.driver")
   if not has_rules then symptoms = nil end
   local res = { rows = {}, rules_available = symptoms ~= nil, tools = symptoms and symptoms.TOOLS or {},
     seeds_a = seed_list(n, 0), seeds_b = seed_list(n, offset) }

@@ -4,7 +4,7 @@
 
     healthy = true        "no problem found" is the only right verdict
     causes = {...}        one cause; the doctor is right when its dominant cause is in this
-                          set (cause ids of lua/gglab/panel.lua M.CAUSES)
+                          set (cause ids of lua/gglab/lib/causes.lua)
     interacting = {A, B}  two causes, each a set; right only when the verdict names one of
                           A AND one of B
     why = "..."           what is broken (configs.lua has the details); for a set of more

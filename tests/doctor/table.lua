@@ -7,7 +7,7 @@
     LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/doctor/table.lua [--write FILE]
       [--seeds N] [-j N] [--out DIR] [--only name,name]
   (`make doctor-table` runs it with --write docs/doctor.md.) The rule-based baselines'
-  columns appear once lua/gglab/symptoms.lua is built in. ]]
+  columns appear once lua/gglab/symptoms/ is built in. ]]
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local gg = require "gglab"
 local E = require "eval"

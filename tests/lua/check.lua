@@ -4,7 +4,15 @@
   T.ok(name, cond); T.eq(name, got, want); T.near(name, a, b, tol); T.raises(name, fn, pattern)
   T.done() prints "N passed, N failed" as the last line and exits non-zero on any failure.
   Passing checks are silent; a failure prints file:line, the name, and got/want.
-  T.eq compares tables deeply and treats NaN as equal to NaN. ]]
+  T.eq compares tables deeply and treats NaN as equal to NaN.
+
+  File and process helpers shared by the suites (one copy here, not one per test file):
+  T.slurp(path) -> contents | nil; T.read(path) -> contents (raises when missing); T.write(path, text); T.tmpdir() -> a new empty directory;
+  T.rmtree(path); T.quote(s) -> s quoted for sh; T.sh(cmd) -> output (stdout and stderr),
+  exit code (LD_PRELOAD unset: make sanitize's runtimes are meant for lua5.4 only);
+  T.runs_without_wall(dir) -> DIR/runs.csv without its last column (wall_s, the one value
+  that legitimately differs between two runs of a sweep); raises when there is none, so
+  that two missing files never compare equal. ]]
 
 local T = {}
 
@@ -72,6 +80,53 @@ function T.raises(name, fn, pattern)
   end
   local msg = tostring(err)
   record(name, msg:match(pattern) ~= nil, "  got:  " .. show(msg) .. "\n  want: error matching " .. show(pattern))
+end
+
+-- ---- files and processes ----
+
+function T.slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function T.read(path)
+  return T.slurp(path) or error("cannot read " .. path, 2)
+end
+
+function T.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  assert(f:write(text))
+  assert(f:close())
+end
+
+function T.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+function T.sh(cmd)
+  local p = assert(io.popen("unset LD_PRELOAD; " .. cmd .. " 2>&1"))
+  local text = p:read("a")
+  local _, _, code = p:close()
+  return text, code
+end
+
+function T.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. T.quote(d)), "cannot create " .. d)
+  return d
+end
+
+function T.rmtree(path)
+  if path and path ~= "" and path ~= "/" then os.execute("rm -rf " .. T.quote(path)) end
+end
+
+function T.runs_without_wall(dir)
+  local text = T.slurp(dir .. "/runs.csv") or error("no runs.csv in " .. dir, 2)
+  return (text:gsub(",[^,\n]*\n", "\n"))
 end
 
 function T.done()

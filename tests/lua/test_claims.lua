@@ -5,7 +5,8 @@
 local T = require "check"
 local gg = require "gglab"
 local claims = require "gglab.claims"
-local runner = require "gglab.runner"
+-- The run pipeline (gglab run) judges the claims after the runner has run the sweep.
+local pipeline = require("gglab.cli.run").pipeline
 local experiment = require "gglab.experiment"
 
 local function rec(params, fields)
@@ -85,7 +86,7 @@ local exp = experiment.experiment { name = "claimed", sweep = gg.grid { lr = { 0
     local fr = Rs:fraction(function(r) return r.status == "diverged" end, { lr = 10 })
     return fr.k == fr.n, fr.text end } } }
 local so = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }
-local res = runner.run(exp, { out = out, jobs = 0, quiet = true, stdout = so, stderr = so })
+local res = pipeline(exp, { out = out, jobs = 0, quiet = true, stdout = so, stderr = so })
 T.eq("verdict computed", res.verdicts and res.verdicts[1].holds, true)
 T.ok("verdict printed", table.concat(so.t):find("claim: lr 10 diverges — HOLDS (3/3", 1, true) ~= nil)
 local f2 = io.open(out .. "/manifest.json")
@@ -108,7 +109,7 @@ exp.claims = { { "curves are readable", check = function(Rs)
   seen.value = Rs:value(Rs:select { lr = 0.001 }[1], "epoch_loss")
   seen.pair = Rs:paired("final_loss", { lr = 10 }, { lr = 0.001 }, { "seed" })
   return true, "" end } }
-res = runner.run(exp, { out = out, jobs = 1, quiet = true, stdout = so, stderr = so })
+res = pipeline(exp, { out = out, jobs = 1, quiet = true, stdout = so, stderr = so })
 T.eq("check ran over every run", #seen, 6)
 T.eq("diverged final loss is inf at -j 1", seen[4].final, math.huge)
 T.eq("a converging run logged an epoch loss per epoch", seen[1].n, 30)
@@ -136,7 +137,7 @@ local mb = experiment.experiment { name = "minibatch", sweep = { seed = { 1 } },
     seen.mb = { final = r.final_loss, last = ep[#ep], min = r.min_loss, emin = min, steps = r.steps,
       last_step = steps[#steps], batch = Rs:curve(r, "loss")[30] }
     return true, "" end } } }
-runner.run(mb, { out = out .. "-mb", jobs = 1, quiet = true, stdout = so, stderr = so })
+pipeline(mb, { out = out .. "-mb", jobs = 1, quiet = true, stdout = so, stderr = so })
 T.eq("final_loss is the last epoch loss", seen.mb.final, seen.mb.last)
 T.eq("min_loss is the lowest epoch loss", seen.mb.min, seen.mb.emin)
 T.eq("steps counts every step", seen.mb.steps, 30)

@@ -33,7 +33,7 @@ else
   gg.random, gg.uniform, gg.loguniform, gg.randint, gg.choice = sweep.random, sweep.uniform, sweep.loguniform,
     sweep.randint, sweep.choice
   gg.experiment = require("gglab.experiment").experiment
-  local cli = require "gglab.cli"
+  local cli = require "gglab.cli.main"
   function run(args)
     local buf = {}
     local stream = { write = function(self, ...)
@@ -219,12 +219,12 @@ do
   T.ok("summary lists failed", out:match("partly%.lua:6: bad lr"))
 end
 
--- ---- gglab run: option parsing (cli.parse_run_args, in-process in both modes) ----
+-- ---- gglab run: option parsing (gglab.cli.args with gglab.cli.run's table, in-process in both modes) ----
 
 do
   require "gglab"
-  local cli = require "gglab.cli"
-  local p = cli.parse_run_args
+  local args, cmd = require "gglab.cli.args", require "gglab.cli.run"
+  local function p(argv) return args.parse(argv, cmd) end
   local opts = assert(p { "x.lua", "-j", "4", "--resume", "--timeout", "2.5", "--memory", "512M", "--shard", "2/3",
     "--set", "lr=0.1,0.2", "--set=opt=adam", "-q", "--out", "o", "-v" })
   T.eq("run opts", { opts.file, opts.jobs, opts.resume, opts.rerun_failed, opts.timeout, opts.memory, opts.shard,
@@ -352,6 +352,50 @@ return gg.experiment {
   T.ok("list --help", code == 0 and out:match("^usage: gglab list FILE"))
   out, code = run { "list", syntax }
   T.eq("list script error exit", code, 1)
+end
+
+-- ---- every command shares the parser and its message shapes ----
+
+do
+  local out, code = run { "findings" }
+  T.eq("findings without DIR", { out, code },
+    { "gglab findings: no result directory given (see gglab findings --help)\n", 1 })
+  out, code = run { "findings", "--frob" }
+  T.eq("findings unknown option", { out, code },
+    { "gglab findings: unknown option '--frob' (see gglab findings --help)\n", 1 })
+  out, code = run { "findings", dir, "--ou" }
+  T.eq("findings: did you mean", { out, code },
+    { "gglab findings: unknown option '--ou'; did you mean '--out'? (see gglab findings --help)\n", 1 })
+  out, code = run { "findings", dir, "-o" }
+  T.eq("findings --out without value", { out, code },
+    { "gglab findings: option '--out' needs a file (see gglab findings --help)\n", 1 })
+  out, code = run { "slurm", good, "--tasks", "0" }
+  T.eq("slurm bad --tasks", { out, code }, { "gglab slurm: bad --tasks '0': expected an integer >= 1\n", 1 })
+  out, code = run { "slurm", good, "--task", "2" }
+  T.eq("slurm unknown option: suggestion and hint", { out, code }, { "gglab slurm: unknown option '--task'; did you mean "
+    .. "'--tasks'? (sbatch options go after '--') (see gglab slurm --help)\n", 1 })
+  out, code = run { "merge", "--partial=1" }
+  T.eq("merge flag with a value", { out, code },
+    { "gglab merge: option '--partial' takes no value, got '--partial=1' (see gglab merge --help)\n", 1 })
+  out, code = run { "doctor", good, "--seeds", "1" }
+  T.eq("doctor bad --seeds", { out, code }, { "gglab doctor: bad --seeds '1': expected an integer >= 2\n", 1 })
+  out, code = run { "report", "--help" }
+  T.ok("report --help", code == 0 and out:match("^usage: gglab report DIR"))
+
+  -- The parser itself: positional count, '--' rest, repeated options, check.
+  local args = require "gglab.cli.args"
+  local cmd = { options = { args.OUT, args.SET, { long = "--flag", key = "flag" } }, positional = 2,
+    rest = "tail", check = function(o) if o.flag and not o.out then return "--flag needs --out" end end }
+  T.eq("parse: positionals, multi, rest",
+    args.parse({ "a", "--set", "x=1", "-o", "d", "b", "--set=y=2", "--", "-x", "z" }, cmd),
+    { args = { "a", "b" }, set = { "x=1", "y=2" }, out = "d", tail = { "-x", "z" } })
+  T.eq("parse: no '--' gives an empty rest", args.parse({}, cmd), { args = {}, tail = {} })
+  T.eq("parse: too many positionals", { args.parse({ "a", "b", "c" }, cmd) }, { nil, "unexpected argument 'c'" })
+  T.eq("parse: check", { args.parse({ "--flag" }, cmd) }, { nil, "--flag needs --out" })
+  T.eq("parse: '--' without rest is an unknown option", { args.parse({ "--" }, { options = {} }) },
+    { nil, "unknown option '--'" })
+  T.eq("parse: names", { args.names("a, b,c"), args.names("a,,b") }, { { "a", "b", "c" } })
+  T.eq("parse: integer_at_least", { args.integer_at_least(2)("2"), args.integer_at_least(2)("1") }, { 2 })
 end
 
 os.execute("rm -rf " .. shell_quote(dir))

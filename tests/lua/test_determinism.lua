@@ -12,6 +12,7 @@
 -- with diagnostics on so the attention statistics and the recurrent norm are in the curves.
 
 local T = require "check"
+local slurp, runs_without_wall = T.read, T.runs_without_wall
 local gg = require "gglab"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
@@ -24,20 +25,6 @@ local function run(out, env, exe)
   local cmd = string.format("%s %s run -q --out %s experiments/lr_sweep.lua >/dev/null 2>&1",
     env or "", exe or GGLAB, out)
   return os.execute(cmd)
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
--- runs.csv without its last column (wall_s, the one legitimately varying value)
-local function runs_without_wall(dir)
-  local lines = {}
-  for line in io.lines(dir .. "/runs.csv") do lines[#lines + 1] = line:gsub(",[^,]*$", "") end
-  return table.concat(lines, "\n")
 end
 
 T.ok("first run succeeds", run(tmp .. "/a"))

@@ -13,9 +13,14 @@ local gg = require "gglab"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 package.path = HERE .. "/../doctor/?.lua;" .. package.path
 
-local doctor = require "gglab.doctor"
-local panel = require "gglab.panel"
-local intervene = require "gglab.intervene"
+local doctor = require "gglab.doctor.diagnose"
+local panel = require "gglab.doctor.panel"
+local intervene = require "gglab.doctor.intervene"
+local verdict = require "gglab.doctor.verdict"
+local evidence = require "gglab.doctor.evidence"
+local hooks = require "gglab.hooks"
+local stats = require "gglab.lib.stats"
+local cause_ids = require "gglab.lib.causes"
 
 local inf = math.huge
 
@@ -46,24 +51,27 @@ local function kinds(specs)
   return table.concat(k, " ")
 end
 
--- ==== statistics ====
+-- ==== statistics (gglab.lib.stats with the doctor's parameters) ====
 
-T.eq("median of nothing is nil", doctor.median {}, nil)
-T.eq("median, odd count", doctor.median { 3, 1, 2 }, 2)
-T.eq("median, even count: the mean of the middle two", doctor.median { 4, 1, 3, 2 }, 2.5)
+-- The doctor's bootstrap: lib/stats.lua's with verdict.BOOTSTRAP resamples.
+local function bootstrap(ds, seed) return stats.bootstrap_median(ds, seed, verdict.BOOTSTRAP) end
+
+T.eq("median of nothing is nil", stats.median {}, nil)
+T.eq("median, odd count", stats.median { 3, 1, 2 }, 2)
+T.eq("median, even count: the mean of the middle two", stats.median { 4, 1, 3, 2 }, 2.5)
 T.eq("median does not reorder its argument", (function()
   local xs = { 3, 1, 2 }
-  doctor.median(xs)
+  stats.median(xs)
   return xs
 end)(), { 3, 1, 2 })
-T.eq("median with a diverged seed (+inf) in the upper half", doctor.median { 1, inf, 2 }, 2)
-T.eq("median with +inf as a middle value", doctor.median { 1, inf, inf, 2 }, inf)
-T.eq("median of infinities", doctor.median { inf, inf }, inf)
-T.eq("median with -inf", doctor.median { -inf, -inf, 0 }, -inf)
+T.eq("median with a diverged seed (+inf) in the upper half", stats.median { 1, inf, 2 }, 2)
+T.eq("median with +inf as a middle value", stats.median { 1, inf, inf, 2 }, inf)
+T.eq("median of infinities", stats.median { inf, inf }, inf)
+T.eq("median with -inf", stats.median { -inf, -inf, 0 }, -inf)
 
 -- The bootstrap, re-derived: the same draws from gg.rng(seed) give the same interval and p.
 local function bootstrap_by_hand(ds, seed)
-  local B, n = doctor.BOOTSTRAP, #ds
+  local B, n = verdict.BOOTSTRAP, #ds
   local r = gg.rng(seed)
   local meds, below, above = {}, 0, 0
   for b = 1, B do
@@ -83,7 +91,7 @@ end
 
 do
   local ds = { -0.3, -1.2, 0.4, -0.8, -0.05, -2.0, -0.6, 0.1, -0.9, -1.1 }
-  local b = doctor.bootstrap(ds, 42)
+  local b = bootstrap(ds, 42)
   local want = bootstrap_by_hand(ds, 42)
   T.eq("bootstrap: n", b.n, 10)
   T.eq("bootstrap: the median is the sample's", b.median, (-0.8 + -0.6) / 2)
@@ -92,64 +100,64 @@ do
   T.eq("bootstrap: two-sided p with the +1 correction", b.p, want.p)
   T.ok("bootstrap: the interval holds the median", b.lo <= b.median and b.median <= b.hi)
   T.ok("bootstrap: the interval lies inside the data", b.lo >= -2.0 and b.hi <= 0.4)
-  T.eq("bootstrap: the same seed, the same result", doctor.bootstrap(ds, 42), b)
+  T.eq("bootstrap: the same seed, the same result", bootstrap(ds, 42), b)
 
   local all_neg = {}
   for i = 1, 10 do all_neg[i] = -i end
-  local n = doctor.bootstrap(all_neg, 1)
-  T.eq("bootstrap: every difference negative -> the smallest p, 2/(B+1)", n.p, 2 / (doctor.BOOTSTRAP + 1))
+  local n = bootstrap(all_neg, 1)
+  T.eq("bootstrap: every difference negative -> the smallest p, 2/(B+1)", n.p, 2 / (verdict.BOOTSTRAP + 1))
   T.ok("bootstrap: ... and an interval below 0", n.hi < 0 and n.lo >= -10)
 
-  local z = doctor.bootstrap({ 0, 0, 0, 0, 0 }, 1)
+  local z = bootstrap({ 0, 0, 0, 0, 0 }, 1)
   T.eq("bootstrap: all zero -> p = 1, interval [0, 0]", { z.p, z.lo, z.hi, z.median }, { 1, 0, 0, 0 })
 
-  local sym = doctor.bootstrap({ 1, -1, 1, -1, 1, -1, 1, -1, 1, -1 }, 3)
+  local sym = bootstrap({ 1, -1, 1, -1, 1, -1, 1, -1, 1, -1 }, 3)
   T.ok("bootstrap: a symmetric sample is far from significant", sym.p > 0.5)
 
-  local div = doctor.bootstrap({ -inf, -inf, -inf, -inf }, 1)
+  local div = bootstrap({ -inf, -inf, -inf, -inf }, 1)
   T.eq("bootstrap: infinite differences (a fix that avoids divergence) are allowed",
-    { div.median, div.lo, div.hi, div.p }, { -inf, -inf, -inf, 2 / (doctor.BOOTSTRAP + 1) })
+    { div.median, div.lo, div.hi, div.p }, { -inf, -inf, -inf, 2 / (verdict.BOOTSTRAP + 1) })
 
-  T.eq("bootstrap of no pairs", doctor.bootstrap({}, 1), { n = 0, p = 1 })
+  T.eq("bootstrap of no pairs", bootstrap({}, 1), { n = 0, p = 1 })
 end
 
 -- Holm, by hand: sorted 0.005 (x4 = 0.02), 0.01 (x3 = 0.03), 0.03 (x2 = 0.06), 0.04 (x1,
 -- but never below the previous: 0.06).
-T.eq("holm: step-down, monotone, in the input order", doctor.holm { 0.01, 0.04, 0.03, 0.005 },
+T.eq("holm: step-down, monotone, in the input order", stats.holm { 0.01, 0.04, 0.03, 0.005 },
   { 0.03, 0.06, 0.06, 0.02 })
-T.eq("holm: capped at 1", doctor.holm { 0.5, 0.6 }, { 1, 1 })
-T.eq("holm: ties", doctor.holm { 0.02, 0.02 }, { 0.04, 0.04 })
-T.eq("holm: one p-value is unchanged", doctor.holm { 0.2 }, { 0.2 })
-T.eq("holm: empty", doctor.holm {}, {})
+T.eq("holm: capped at 1", stats.holm { 0.5, 0.6 }, { 1, 1 })
+T.eq("holm: ties", stats.holm { 0.02, 0.02 }, { 0.04, 0.04 })
+T.eq("holm: one p-value is unchanged", stats.holm { 0.2 }, { 0.2 })
+T.eq("holm: empty", stats.holm {}, {})
 
 -- symptoms(results)
 do
   local function ok(train, val) return { status = "ok", curves = { epoch_loss = train, val_loss = val } } end
   local flat = ok({ 1, 0.5, 0.4 }, { 1, 0.6, 0.5 })
-  local s = doctor.symptoms { flat, flat, flat, flat }
+  local s = evidence.symptoms { flat, flat, flat, flat }
   T.eq("symptoms: healthy curves -> none", { s.diverged, s.rising, s.val_rising, #s.list }, { 0, 0, 0, 0 })
 
-  s = doctor.symptoms { { status = "diverged", curves = {} }, flat, flat, flat }
+  s = evidence.symptoms { { status = "diverged", curves = {} }, flat, flat, flat }
   T.eq("symptoms: 1 of 4 diverged is 25 %: a symptom", s.list, { "diverges in 1/4 seeds" })
-  s = doctor.symptoms { { status = "diverged", curves = {} }, flat, flat, flat, flat }
+  s = evidence.symptoms { { status = "diverged", curves = {} }, flat, flat, flat, flat }
   T.eq("symptoms: 1 of 5 is not", #s.list, 0)
 
   local rising = ok({ 1, 0.5, 0.56 }, nil)        -- 0.56 > 1.1 x 0.5
   local just = ok({ 1, 0.5, 0.55 }, nil)          -- not above 1.1 x
-  s = doctor.symptoms { rising, rising, just, just }
+  s = evidence.symptoms { rising, rising, just, just }
   T.eq("symptoms: training loss rising in half the seeds", s.list,
     { "training loss rising at the end in 2/4 seeds" })
-  s = doctor.symptoms { rising, just, just, just }
+  s = evidence.symptoms { rising, just, just, just }
   T.eq("symptoms: in a quarter, not", { s.rising, #s.list }, { 1, 0 })
 
   local over = ok({ 1, 0.5, 0.2 }, { 1, 0.4, 0.9 })   -- train falls, validation climbs
-  s = doctor.symptoms { over, over }
+  s = evidence.symptoms { over, over }
   T.ok("symptoms: validation loss rising while the training loss falls",
     s.val_rising == 2 and s.list[1] == "validation loss rising while the training loss falls in 2/2 seeds")
   local both = ok({ 1, 0.5, 1.2 }, { 1, 0.4, 0.9 })   -- training loss ends above its start
-  s = doctor.symptoms { both, both }
+  s = evidence.symptoms { both, both }
   T.eq("symptoms: a rising validation loss only counts while the training loss falls", s.val_rising, 0)
-  s = doctor.symptoms { { status = "failed", curves = {} }, { status = "failed", curves = {} } }
+  s = evidence.symptoms { { status = "failed", curves = {} }, { status = "failed", curves = {} } }
   T.eq("symptoms: failed runs are neither diverged nor rising", { s.diverged, s.rising, #s.list }, { 0, 0, 0 })
 end
 
@@ -159,7 +167,7 @@ do
   local ids = {}
   for _, f in ipairs(panel.default()) do
     T.ok("panel entry " .. f.name .. " passes check", pcall(panel.check, f, 1))
-    T.ok("panel entry " .. f.name .. " names a known cause", panel.CAUSES[f.cause] ~= nil)
+    T.ok("panel entry " .. f.name .. " names a known cause", cause_ids.is_cause(f.cause))
     T.ok("panel entry " .. f.name .. " is unique", not ids[f.name])
     ids[f.name] = true
   end
@@ -260,26 +268,43 @@ do
     "unknown hook 'loss'")
 end
 
--- ==== intervene ====
+-- ==== intervene: the doctor's hook (gglab.hooks), never a change of the gg table ====
 
 do
   local orig = { train = gg.train, seq = gg.nn.sequential, sgd = gg.optim.sgd, adam = gg.optim.adam }
   local function restored()
     return gg.train == orig.train and gg.nn.sequential == orig.seq and gg.optim.sgd == orig.sgd
-      and gg.optim.adam == orig.adam
+      and gg.optim.adam == orig.adam and hooks.active() == nil
   end
   local inside
   local ok, err = pcall(intervene.run, fix("lr/10").hooks, { seen = {} }, function()
-    inside = gg.train ~= orig.train and gg.optim.sgd ~= orig.sgd
+    inside = hooks.active() ~= nil and gg.train == orig.train and gg.optim.sgd == orig.sgd
     error("boom", 0)
   end)
-  T.ok("intervene.run wraps the entry points while the run runs", inside)
+  T.ok("intervene.run registers its hook while the run runs, the gg table unchanged", inside)
   T.eq("intervene.run passes the run's error through unchanged", { ok, err }, { false, "boom" })
-  T.ok("intervene.run restores the originals after a run that raises", restored())
+  T.ok("intervene.run removes its hook after a run that raises", restored())
   local marker = setmetatable({}, { __name = "marker" })
   local _, e2 = pcall(intervene.run, nil, {}, function() error(marker) end)
   T.ok("intervene.run passes error objects through (the runner's divergence signal)", e2 == marker)
-  T.ok("... and restores again", restored())
+  T.ok("... and removes it again", restored())
+
+  -- A script that captured the entry points before the doctor ran is changed all the same.
+  local train, sgd, sequential = gg.train, gg.optim.sgd, gg.nn.sequential
+  local cdata = gg.data.regression { n = 32, features = 2, seed = 3 }
+  local clog, cseen, copt, cmodel = {}, {}, nil, nil
+  intervene.run(panel.combine(fix("relu"), fix("lr/10")).hooks,
+    { seen = cseen, log = function(metric, v) clog[metric] = v end }, function()
+      cmodel = sequential { gg.nn.linear(2, 4), gg.nn.tanh(), gg.nn.linear(4, 1) }
+      copt = sgd(cmodel, { lr = 0.3 })
+      train { model = cmodel, data = cdata, optimizer = copt, batch_size = 8, epochs = 1, seed = 1 }
+    end)
+  T.near("captured gg.optim.sgd: the fix's lr scale applies", copt:lr(), 0.03, 1e-12)
+  T.ok("captured gg.nn.sequential: the layer fix applies", tostring(cmodel):find("relu") ~= nil)
+  T.eq("captured gg.train: observed, and the outcome logged", { cseen.trains[1] and cseen.trains[1].n,
+    clog.doctor_outcome }, { 32, gg.evaluate(cmodel, cdata) })
+  T.ok("... and the hook is gone", restored())
+  T.eq("no hard-coded optimizer list: every gg.optim entry consults the hooks", intervene.OPTIMIZERS, nil)
 
   -- a real run: the lr scale, the layer change, the observations and the outcome
   local logged, seen = {}, {}
@@ -291,7 +316,7 @@ do
       opt = gg.optim.sgd(model, { lr = 0.2, momentum = 0.9 })
       gg.train { model = model, data = data, optimizer = opt, batch_size = 16, epochs = 2, seed = 1 }
     end)
-  T.ok("intervene.run restores the originals after a run that returns", restored())
+  T.ok("intervene.run removes its hook after a run that returns", restored())
   T.ok("the layer hook rewrote the model", tostring(model):find("relu") ~= nil and not tostring(model):find("sigmoid"))
   T.near("the lr scale applies to the optimizer", opt:lr(), 0.02, 1e-9)
   T.near("seen records the run's own lr", seen.optimizers[1].lr, 0.2, 1e-9)
@@ -323,7 +348,7 @@ do
   end }
   local s = intervene.probe(exp, { seed = 1 })
   T.ok("probe stops the run at gg.train", not after)
-  T.ok("probe restores the originals", restored())
+  T.ok("probe removes its hook", restored())
   T.eq("probe sees the training call", { s.trains[1].batch_size, s.trains[1].epochs, s.trains[1].loss,
     s.trains[1].classes, s.trains[1].l2 }, { 10, 7, "cross_entropy", 3, 0.01 })
   T.eq("probe sees the optimizer", { s.optimizers[1].kind, s.optimizers[1].lr }, { "adam", 0.5 })
@@ -342,7 +367,7 @@ do
     intervene.probe(gg.experiment { name = "bad", sweep = { seed = { 1 } }, run = function() error("no data", 0) end },
       { seed = 1 })
   end, "^no data$")
-  T.ok("... and restores the originals", restored())
+  T.ok("... and removes its hook", restored())
 end
 
 -- ==== the command line ====
@@ -363,7 +388,7 @@ local function cli(args)
     for _, x in ipairs { ... } do buf[#buf + 1] = tostring(x) end
     return self
   end }
-  local code = require("gglab.cli").main(args, { stdout = stream, stderr = stream })
+  local code = require("gglab.cli.main").main(args, { stdout = stream, stderr = stream })
   return table.concat(buf), code
 end
 
@@ -459,7 +484,12 @@ do
   T.ok("at least 14 broken configurations", n.single + n.interacting >= 14)
   T.ok("at least 2 with two interacting causes", n.interacting >= 2)
   T.ok("at least 6 healthy ones", n.healthy >= 6)
-  for c in pairs(causes) do T.ok("expected.lua cause '" .. c .. "' is a panel cause", panel.CAUSES[c] ~= nil) end
+  local fixed = {}
+  for _, f in ipairs(panel.default()) do fixed[f.cause] = true end
+  for c in pairs(causes) do
+    T.ok("expected.lua cause '" .. c .. "' is a cause of lib/causes.lua that a panel fix names",
+      cause_ids.is_cause(c) and fixed[c])
+  end
   for _, c in ipairs { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", "overfitting",
     "saturation", "exploding_gradients", "regularization_too_strong", "batch_too_small", "class_imbalance",
     "dead_relu", "no_lr_decay" } do
@@ -503,7 +533,7 @@ do
 end
 
 do -- evidence: diagnostics signals of the unchanged runs, read against the published thresholds
-  local D = require "gglab.doctor"
+  local D = evidence
   local function run(c) return { status = "ok", curves = c } end
   local ev = D.evidence {
     run { update_ratio = { 0.01, 0.5 }, sharpness = { 10, 40 }, sharpness_limit = { 20, 20 }, saturated_frac = { 0.2, 0.8 },
@@ -564,7 +594,7 @@ do
     T.ok("sequence: leaky_relu skipped, saying it does not reach inside the transformer's custom layer",
       (skipped(g, "leaky_relu") or ""):find("does not reach inside its custom layers", 1, true) ~= nil)
     T.ok("sequence: no input-range signal for token ids", no_input_signal(g))
-    local text = doctor.text(g)
+    local text = require("gglab.doctor.output").text(g)
     T.ok("sequence: the printout has the verdict and the panel", text:find("verdict: dominant cause", 1, true) ~= nil
       and text:find("standardize    not applicable: the features are token ids", 1, true) ~= nil)
   end

@@ -40,8 +40,9 @@ T.eq("untested entries returned", #missing, #catalogue - 2)
 T.ok("incomplete skipped", not text:find("## partial", 1, true))
 
 local sink = { t = {}, write = function(self, s) self.t[#self.t + 1] = s end }
-T.eq("exit 1 with problems", findings.main({ tmp .. "/a", tmp .. "/b" }, { stdout = sink, stderr = sink }), 1)
-T.eq("exit 0 when all fine", findings.main({ tmp .. "/a", "--out", tmp .. "/f.md" }, { stdout = sink, stderr = sink }), 0)
+local cli = require "gglab.cli.main"
+T.eq("exit 1 with problems", cli.main({ "findings", tmp .. "/a", tmp .. "/b" }, { stdout = sink, stderr = sink }), 1)
+T.eq("exit 0 when all fine", cli.main({ "findings", tmp .. "/a", "--out", tmp .. "/f.md" }, { stdout = sink, stderr = sink }), 0)
 T.ok("--out writes the file", gg.fs.exists(tmp .. "/f.md"))
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

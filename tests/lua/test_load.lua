@@ -14,6 +14,7 @@
 -- to the file named by GG_TEST_RUN_LOG when that is set.
 
 local T = require "check"
+local slurp, write = T.slurp, T.write
 local gg = require "gglab"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
@@ -23,23 +24,7 @@ local MiB = 1024
 -- by hundreds of MiB: the memory bound is asserted on the shipped build only.
 local RSS_LIMIT = os.getenv("SANITIZE") and math.huge or 64 * MiB
 if os.getenv("SANITIZE") then print("# sanitizer build: peak RSS printed, not bounded") end
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local tmp = T.tmpdir()
 
 -- Runs `gglab ARGS` in the background (with the environment assignments env, if any),
 -- polling its VmHWM every 20 ms -> ok, wall s (information only), peak kB.

@@ -12,7 +12,7 @@ local experiment = require "gglab.experiment"
 local runner = require "gglab.runner"
 local json = require "gglab.json"
 local merge = require "gglab.merge"
-local cli = require "gglab.cli"
+local cli = require "gglab.cli.main"
 
 -- ---- helpers ----
 

@@ -14,8 +14,6 @@ local planner = require "gglab.report.plan"
 local aggregate = require "gglab.report.aggregate"
 local analysis = require "gglab.report.analysis"
 
-local GGLAB = os.getenv("GGLAB") or "build/gglab"
-
 -- ---- axis ranges and ticks ----
 
 local lo, hi, step = plot.nice_range(0.13, 9.7)
@@ -272,14 +270,12 @@ for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.
 T.ok("lines have <= 400 points", most > 100 and most <= 400)
 T.ok("long report stays small", #page < 400000)
 
--- The command: files, exit codes, messages (build/gglab report, stdout and stderr together).
+-- The command: files, exit codes, messages.
+local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
 local function run(args)
-  local words = { GGLAB, "report" }
-  for _, a in ipairs(args) do words[#words + 1] = "'" .. a:gsub("'", "'\\''") .. "'" end
-  local p = assert(io.popen(table.concat(words, " ") .. " 2>&1"))
-  local text = p:read("a")
-  local _, _, code = p:close()
-  return code, text
+  sink.t = {}
+  local code = require("gglab.cli.main").main({ "report", table.unpack(args) }, { stdout = sink, stderr = sink })
+  return code, table.concat(sink.t)
 end
 local code, text = run { dir }
 T.eq("writes DIR/report.html", { code, gg.fs.exists(dir .. "/report.html") }, { 0, true })
@@ -302,7 +298,12 @@ T.ok("missing runs.csv", code == 1 and text:find("has no runs.csv", 1, true))
 code, text = run { dir, "--band=sd" }
 T.eq("bad option value", { code, text }, { 1, "gglab report: bad --band 'sd': expected one of minmax, ci95\n" })
 code, text = run { dir, "--colour", "lr" }
-T.eq("unknown option", { code, text }, { 1, "gglab report: unknown option '--colour' (see gglab report --help)\n" })
+T.eq("unknown option", { code, text },
+  { 1, "gglab report: unknown option '--colour'; did you mean '--color'? (see gglab report --help)\n" })
+code, text = run { dir, "--metric", "loss,,x" }
+T.eq("bad list value", { code, text }, { 1, "gglab report: bad --metric 'loss,,x': expected names separated by commas\n" })
+code, text = run { dir, "--band" }
+T.eq("option without value", { code, text }, { 1, "gglab report: option '--band' needs a kind (see gglab report --help)\n" })
 code, text = run {}
 T.eq("no DIR", code, 1)
 code, text = run { "--help" }

@@ -3,30 +3,16 @@
 -- (runs.csv without its wall_s column, curves.csv whole).
 
 local T = require "check"
+local slurp, runs_without_wall = T.read, T.runs_without_wall
 local gg = require "gglab"
 local runner = require "gglab.runner"
 local experiment = require "gglab.experiment"
 
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
+local tmp = T.tmpdir()
 
 local function sink()
   return { parts = {}, write = function(self, s) self.parts[#self.parts + 1] = s end,
     text = function(self) return table.concat(self.parts) end }
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function runs_without_wall(dir)
-  local lines = {}
-  for line in io.lines(dir .. "/runs.csv") do lines[#lines + 1] = line:gsub(",[^,]*$", "") end
-  return table.concat(lines, "\n")
 end
 
 -- A run function that trains a little, and fails on purpose while FAIL_FLAG exists.

@@ -265,6 +265,31 @@ T.raises("experiment seed", function() experiment.experiment { name = "x", sweep
 T.ok("experiment marked", experiment.is_experiment(experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing }))
 T.ok("plain table is not an experiment", not experiment.is_experiment { name = "x" })
 
+-- ---- execute, write_manifest, closing: the steps of run (gglab run's pipeline calls them) ----
+
+do
+  local small = experiment.experiment { name = "steps", sweep = { a = { 1, 2 } },
+    run = function(p, run) run:log("loss", p.a, 1) end }
+  local dir = base .. "/steps"
+  local so = sink()
+  local res = assert(runner.execute(small, { out = dir, quiet = true, jobs = 0, stdout = so,
+    stderr = sink() }))
+  T.eq("execute prints nothing on stdout", so:text(), "")
+  T.eq("execute writes the combined files, not the manifest",
+    { gg.fs.exists(dir .. "/runs.csv"), gg.fs.exists(dir .. "/manifest.json") }, { true, false })
+  T.eq("execute: records in sweep order", { res.records[1].params.a, res.records[2].params.a, res.counts.ok },
+    { 1, 2, 2 })
+  T.eq("execute: the manifest's fields", { res.manifest.points, res.manifest.complete, res.manifest.claims },
+    { 2, true, nil })
+  runner.write_manifest(res, { { text = "a claim", holds = true, detail = "2 runs" } })
+  local m = json.decode(read_all(dir .. "/manifest.json"))
+  local claim = m.claims and m.claims[1] or {}
+  T.eq("write_manifest with verdicts", { m.name, m.points, claim.text, claim.holds }, { "steps", 2, "a claim", true })
+  T.eq("closing of a finished sweep", runner.closing(res), "")
+  T.eq("closing of an interrupted one", runner.closing { interrupted = true, records = { 1 }, points = 2 },
+    "Interrupted: 1 of 2 runs finished; run again with --resume to complete.\n")
+end
+
 -- ---- json ----
 
 T.eq("json sorted keys", json.encode { b = 1, a = { true, false }, c = json.null },

@@ -10,18 +10,7 @@
   `make deps`); as another user it is skipped and says so. ]]
 
 local T = require "check"
-
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
--- LD_PRELOAD (make sanitize's runtimes, meant for lua5.4) is not passed on to the commands.
-local function sh(cmd)
-  local p = assert(io.popen("unset LD_PRELOAD; " .. cmd .. " 2>&1"))
-  local text = p:read("a")
-  local _, _, code = p:close()
-  return text, code
-end
+local q, sh, slurp, write = T.quote, T.sh, T.slurp, T.write
 
 local function trim(s)
   return (s:gsub("%s+$", ""))
@@ -30,20 +19,6 @@ end
 if trim(sh("id -u")) ~= "0" then
   print("slurm test skipped: needs root (Slurm daemons)")
   T.done()
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
 end
 
 local function exists(path)

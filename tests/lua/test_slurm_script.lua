@@ -82,7 +82,7 @@ return gg.experiment {
 write(top .. "/notexp.lua", "return 42\n")
 write(top .. "/driver.lua", [[
 require "gglab"
-os.exit(require("gglab.slurm").main(arg))
+os.exit(require("gglab.cli.main").main({ "slurm", table.unpack(arg) }))
 ]])
 -- The fake gglab writes its arguments, one per line, to $ARGS_OUT.
 local fake = top .. "/bin/fake gglab"
@@ -201,8 +201,9 @@ fails("no --tasks", { "exp.lua" }, "gglab slurm: missing --tasks N")
 for _, bad in ipairs { "0", "-1", "2.5", "abc", "", "1e3", "99999999999999999999" } do
   fails("--tasks " .. q(bad), { "exp.lua", "--tasks", bad, "--gglab", fake }, "")
   local t = slurm { "exp.lua", "--tasks", bad, "--gglab", fake }
-  T.ok("--tasks " .. q(bad) .. " is rejected clearly: " .. t,
-    t:find("--tasks must be an integer >= 1", 1, true) ~= nil or t:find("needs a value", 1, true) ~= nil)
+  T.eq("--tasks " .. q(bad) .. " is rejected clearly", t, bad == ""
+    and "gglab slurm: option '--tasks' needs a number (see gglab slurm --help)\n"
+    or "gglab slurm: bad --tasks '" .. bad .. "': expected an integer >= 1\n")
 end
 fails("missing file", { "nope.lua", "--tasks", "2", "--gglab", fake }, "gglab: no such file 'nope.lua'")
 fails("not an experiment", { "notexp.lua", "--tasks", "2", "--gglab", fake }, "did not return gg.experiment")

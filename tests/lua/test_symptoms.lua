@@ -1,4 +1,4 @@
---[[ tests/lua/test_symptoms.lua — the published symptom detectors (lua/gglab/symptoms.lua).
+--[[ tests/lua/test_symptoms.lua — the published symptom detectors (lua/gglab/symptoms/).
 
   Synthetic traces start from one healthy run (nothing fires in any tool) and inject one
   symptom at a time: each rule must fire at the step and epoch it should, and a near miss
@@ -6,11 +6,15 @@
   accuracy gate and 30 % start, DeepDiagnosis's windows), not-applicable reporting, the
   cause mapping and diagnose(), loading a trace from a real results directory, run:meta,
   `gglab run --symptoms` on a small experiment whose diverging lr makes the NaN rules fire
-  (at the runner's diverged step), and the runnable blocks of docs/symptoms.md. ]]
+  (at the runner's diverged step), and the runnable blocks of docs/symptoms.md. Also
+  gglab.lib.runmeta (what run:meta accepts) and the causes the rules name (gglab.lib.causes). ]]
 
 local T = require "check"
 local gg = require "gglab"
-local S = require "gglab.symptoms"
+local S = require "gglab.symptoms.driver"
+local causes = require "gglab.lib.causes"
+local runmeta = require "gglab.lib.runmeta"
+local schema = require "gglab.lib.schema"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
 local STEPS = 10   -- steps per epoch in the synthetic traces; epoch e ends at step e * STEPS
@@ -480,6 +484,7 @@ do
   local hv = firing("umlaut", vacc(4, 0.96), HEALTHY_META, "high_val_acc")
   T.eq("um high_val_acc at epoch 4", at(hv), { 40, 4 })
   T.eq("um high_val_acc cause", hv and hv.cause, "label_noise")
+  T.eq("um high_val_acc: counts as the doctor's overfitting", hv and causes.canonical(hv.cause), "overfitting")
   T.eq("um high_val_acc: 0.95 is not > 0.95", firing("umlaut", vacc(4, 0.95, 0.95), HEALTHY_META, "high_val_acc"), nil)
   T.ok("um high_val_acc: gap 0.0625", firing("umlaut", vacc(4, 0.5625, 0.5), HEALTHY_META, "high_val_acc"))
   T.eq("um high_val_acc: gap exactly 0.05 is not > 0.05", firing("umlaut", vacc(4, 0.05, 0), HEALTHY_META,
@@ -551,8 +556,8 @@ do
   for _, tool in ipairs(S.TOOLS) do got[tool] = S.diagnose(tool, div, m) end
   T.eq("diagnose a diverging run", got, { autotrainer = "exploding_gradients", deepdiagnosis = "other",
     umlaut = "lr_too_high", deeplocalize = "exploding_gradients" })
-  -- every cause a rule can name is one of gglab's
-  local causes = {}
+  -- every cause a rule can name is one of gglab's, and counts as one the doctor names
+  local named = {}
   local cases = { { build(with { zero_grad_frac = const(0.9), acc = const(0.3), val_acc = const(0.3),
       grad_ratio = const(1e-4), grad_norm_l1 = const(1e-5), input_max = 3, saturated_frac = const(0.9),
       relu_zero_frac = const(0.9), mean_abs_update = const(1e-8), lr = const(1) }), meta { dropout = { 0.9 },
@@ -561,14 +566,18 @@ do
   for _, c in ipairs(cases) do
     for _, tool in ipairs(S.TOOLS) do
       for _, f in ipairs(S.detect(tool, c[1], c[2]).firings) do
-        causes[#causes + 1] = f.cause or "nil"
-        T.ok("cause of " .. tool .. "." .. f.rule .. " is a gglab cause or nil", f.cause == nil or S.is_cause(f.cause))
+        named[#named + 1] = f.cause or "nil"
+        T.ok("cause of " .. tool .. "." .. f.rule .. " is a gglab cause or nil",
+          f.cause == nil or causes.is_cause(f.cause))
+        local c = f.cause and causes.canonical(f.cause)
+        T.ok("canonical cause of " .. tool .. "." .. f.rule .. " is a cause with no alias",
+          c == nil or (causes.is_cause(c) and causes.ALIAS[c] == nil))
         T.ok("firing " .. tool .. "." .. f.rule .. " has step, epoch and detail", math.type(f.step) == "integer"
           and f.epoch ~= nil and type(f.detail) == "string" and f.detail ~= "")
       end
     end
   end
-  T.ok("the mapping reaches several causes", #causes >= 10)
+  T.ok("the mapping reaches several causes", #named >= 10)
   T.eq("rules of deeplocalize", S.rules("deeplocalize"), { "nonfinite_weights", "invalid_loss", "not_learning",
     "nonfinite_gradients" })
 end
@@ -591,6 +600,30 @@ do
     "gate must be 'either' or 'both', got \"all\"")
   T.raises("bad rows", function() S.trace_from_rows { { step = 1, metric = "loss" } } end,
     "symptoms.trace_from_rows: rows%[1%] must be")
+end
+
+-- ---- gglab.lib.runmeta: what run:meta accepts ----
+
+do
+  T.eq("runmeta: kinds of the known fields", { runmeta.FIELDS.epochs, runmeta.FIELDS.lr, runmeta.FIELDS.dropout,
+    runmeta.FIELDS.activations }, { "integer", "number", "numbers", "strings" })
+  T.eq("runmeta.valid: an integer >= 1", { (runmeta.valid("integer", 3)), (runmeta.valid("integer", 0)),
+    (runmeta.valid("integer", 2.0)) }, { true, false, false })
+  T.eq("runmeta.valid: a list, not a map", { (runmeta.valid("numbers", { 0.5 })),
+    (runmeta.valid("numbers", { p = 0.5 })), (runmeta.valid("strings", { "relu", 1 })) }, { true, false, false })
+  T.eq("runmeta.valid: says what it wants", select(2, runmeta.valid("strings", 1)), "a list of strings")
+  runmeta.check({ epochs = 3, anything = { 1 }, task = "regression" }, "f")
+  T.ok("runmeta.check: unknown keys are allowed", true)
+  -- the error names the caller of the function that checked (here: the line calling f)
+  local function f(meta) runmeta.check(meta, "f") end
+  local line = debug.getinfo(1, "l").currentline + 1
+  local ok, err = pcall(function() f({ dropout = { "x" } }) end)
+  T.eq("runmeta.check: message and line", { ok, err },
+    { false, string.format("%s:%d: f: meta.dropout must be a list of numbers, got table",
+      debug.getinfo(1, "S").short_src, line) })
+  T.raises("runmeta.check: task", function() runmeta.check({ task = "ranking" }, "f") end,
+    "f: meta.task must be 'regression' or 'classification', got \"ranking\"")
+  T.raises("runmeta.check: a table", function() runmeta.check(3, "f") end, "f: meta must be a table, got 3")
 end
 
 -- ---- a real results directory: trace_from_dir, run:meta ----
@@ -743,7 +776,7 @@ do
   T.ok("says where the CSV is", text:find("every firing in " .. out .. "/symptoms.csv", 1, true))
   T.ok("names what is not applicable", text:find("dying_relu [zero_grad_frac, acc]", 1, true))
   local header, rows = gg.csv.read(out .. "/symptoms.csv")
-  T.eq("symptoms.csv header", header, S.CSV_COLUMNS)
+  T.eq("symptoms.csv header", header, schema.SYMPTOMS_COLUMNS)
   local _, runs = gg.csv.read(out .. "/runs.csv")
   local rh = gg.csv.read(out .. "/runs.csv")
   local col = {}

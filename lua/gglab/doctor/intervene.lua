@@ -1,29 +1,29 @@
---[[ lua/gglab/intervene.lua — single changes to an unmodified experiment, for gglab doctor.
+--[[ lua/gglab/doctor/intervene.lua — single changes to an unmodified experiment, for gglab
+  doctor: the hook the doctor registers with gglab.hooks for one run, and the probe.
 
   An experiment's run function builds its model, optimizer and training call through
-  gg.nn.sequential (gg.nn.mlp calls it), gg.optim.<kind> and gg.train. While a run executes
-  under M.run, those four entry points are wrapped:
+  gg.nn.sequential (gg.nn.mlp calls it), gg.optim.<kind> and gg.train, which all consult
+  gglab.hooks. While a run executes under M.run, the doctor's hook is registered there:
     - observe: each call is recorded in `seen` (what the run uses: optimizers with lr and
       momentum, layer kinds, loss, batch size, data statistics, validation);
-    - change: a fix (a table of hooks, see gglab.panel) rewrites the call's arguments —
+    - change: a fix (a table of hooks, see gglab.doctor.panel) rewrites the call's arguments —
       layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
       lr_scale = number, train = function(opts, seen) -> opts;
     - outcome: after each gg.train call the model is evaluated with the run's ORIGINAL loss
       (before any fix changed it) on its validation data, or on its training data without
       one, and logged as `doctor_outcome` (and `doctor_init` before training), so runs with
       different fixes are compared on one scale.
-  The originals are restored when the run returns or raises (errors pass through
-  unchanged, so the runner still sees its divergence signal). Nothing here is global: the
-  wrappers live only for the duration of one M.run call, in the process running it.
+  The hook is removed when the run returns or raises (errors pass through unchanged, so the
+  runner still sees its divergence signal). The gg table is never changed: a script that
+  holds `local train = gg.train` is changed all the same.
 
-  M.probe(exp, point) runs the experiment's run function in this process with gg.train
-  replaced by a recorder that stops the run right there: what the run would train, without
-  training it (scripts that train by hand run in full). ]]
+  M.probe(exp, point) runs the experiment's run function in this process with a hook whose
+  gg.train records the call and stops the run right there: what the run would train,
+  without training it (scripts that train by hand run in full). ]]
 local gg = require "gglab"
+local hooks = require "gglab.hooks"
 
 local M = {}
-
-M.OPTIMIZERS = { "sgd", "adam", "adamw", "rmsprop", "adagrad", "keras_adam" }
 
 -- Raised by the probe's gg.train to stop a run once its configuration is known.
 M.PROBED = setmetatable({}, { __name = "gglab.Probed", __tostring = function() return "probe done" end })
@@ -59,7 +59,8 @@ end
 
 -- What gg.train is given, as the panel needs it to decide which fixes apply.
 local function describe_train(opts)
-  local t = { loss = M.loss_name(opts.loss), loss_opts = type(opts.loss) == "table" and copy(opts.loss) or nil,
+  local t = { loss = M.loss_name(opts.loss),
+    loss_opts = type(opts.loss) == "table" and copy(opts.loss) or nil,
     batch_size = opts.batch_size or 32, epochs = opts.epochs or 1, n = opts.data:n(),
     features = opts.data:features(), classes = opts.data:classes(), l1 = opts.l1 or 0, l2 = opts.l2 or 0,
     clip = opts.clip_norm ~= nil or opts.clip_value ~= nil, scheduler = opts.scheduler ~= nil,
@@ -114,24 +115,16 @@ local function eval_sets(opts)
   return opts.data, opts.val
 end
 
---[[ run(fix, ctx, fn) -> fn's results: calls fn() with the entry points wrapped.
-  fix: a panel entry (hooks) or nil for the unchanged configuration. ctx: { seen = table
-  filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
-  probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
-  diagnostics on (logged to the run, when the script passes log = run) }. ]]
-function M.run(fix, ctx, fn)
-  fix = fix or {}
-  local seen = ctx.seen or {}
-  seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}
-  local saved = { train = gg.train, sequential = gg.nn.sequential, optim = {} }
-
-  gg.nn.sequential = function(specs, opts)
+-- The doctor's hook (gglab.hooks) for one run: observe into seen, change by fix, log the outcome.
+local function hook(fix, ctx, seen)
+  local h = {}
+  function h.sequential(build, specs, opts)
     local list = specs
     if type(specs) == "table" then
       seen.models[#seen.models + 1] = describe_layers(specs)
       if fix.layers then list = fix.layers(specs) end
     end
-    local model = saved.sequential(list, opts)
+    local model = build(list, opts)
     if type(specs) == "table" then
       -- The built graph's first node: an embedding means the inputs are token ids.
       local ok, nodes = pcall(model.layers, model)
@@ -140,23 +133,19 @@ function M.run(fix, ctx, fn)
     end
     return model
   end
-  for _, kind in ipairs(M.OPTIMIZERS) do
-    local orig = gg.optim[kind]
-    saved.optim[kind] = orig
-    gg.optim[kind] = function(model, opts)
-      local o = opts
-      if fix.optim and (opts == nil or type(opts) == "table") then o = fix.optim(kind, copy(opts)) end
-      local opt = orig(model, o)
-      if fix.lr_scale then opt:set_lr(opt:lr() * fix.lr_scale) end
-      local mom = type(opts) == "table" and opts.momentum or 0
-      seen.optimizers[#seen.optimizers + 1] = { kind = kind, lr = opt:lr() / (fix.lr_scale or 1),
-        momentum = type(mom) == "number" and mom or 0,
-        weight_decay = type(opts) == "table" and opts.weight_decay or 0 }
-      return opt
-    end
+  function h.optim(make, kind, model, opts)
+    local o = opts
+    if fix.optim and (opts == nil or type(opts) == "table") then o = fix.optim(kind, copy(opts)) end
+    local opt = make(kind, model, o)
+    if fix.lr_scale then opt:set_lr(opt:lr() * fix.lr_scale) end
+    local mom = type(opts) == "table" and opts.momentum or 0
+    seen.optimizers[#seen.optimizers + 1] = { kind = kind, lr = opt:lr() / (fix.lr_scale or 1),
+      momentum = type(mom) == "number" and mom or 0,
+      weight_decay = type(opts) == "table" and opts.weight_decay or 0 }
+    return opt
   end
-  gg.train = function(opts)
-    if type(opts) ~= "table" or opts.data == nil or opts.model == nil then return saved.train(opts) end
+  function h.train(train, opts)
+    if type(opts) ~= "table" or opts.data == nil or opts.model == nil then return train(opts) end
     local info = describe_train(opts)
     seen.trains[#seen.trains + 1] = info
     if ctx.probe then error(M.PROBED, 0) end
@@ -174,11 +163,11 @@ function M.run(fix, ctx, fn)
     local target = val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
-    local hist = saved.train(o)
+    local hist = train(o)
     if ctx.log then
       ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
       -- Early stopping that restored its best epoch: the model is that epoch's, so the
-      -- symptoms read the curves only up to it (gglab.doctor.symptoms).
+      -- symptoms read the curves only up to it (gglab.doctor.evidence.symptoms).
       local es = o.early_stopping
       if type(hist) == "table" and hist.best_epoch and type(es) == "table" and es.restore_best ~= false then
         ctx.log("doctor_best_epoch", hist.best_epoch)
@@ -186,15 +175,19 @@ function M.run(fix, ctx, fn)
     end
     return hist
   end
+  return h
+end
 
-  local function restore()
-    gg.train, gg.nn.sequential = saved.train, saved.sequential
-    for kind, f in pairs(saved.optim) do gg.optim[kind] = f end
-  end
-  local res = table.pack(pcall(fn))
-  restore()
-  if not res[1] then error(res[2], 0) end
-  return table.unpack(res, 2, res.n)
+--[[ run(fix, ctx, fn) -> fn's results: calls fn() with the doctor's hook registered
+  (gglab.hooks.with: removed again when fn returns or raises; errors pass through).
+  fix: a panel entry's hooks or nil for the unchanged configuration. ctx: { seen = table
+  filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
+  probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
+  diagnostics on (logged to the run, when the script passes log = run) }. ]]
+function M.run(fix, ctx, fn)
+  local seen = ctx.seen or {}
+  seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}
+  return hooks.with(hook(fix or {}, ctx, seen), fn)
 end
 
 --[[ probe(exp, point) -> seen: the configuration the point's run would train (see the
@@ -203,7 +196,8 @@ function M.probe(exp, point)
   local seen = {}
   local run = { id = "probe", seed = 1, index = 1, params = copy(point),
     log = function() end, diverged = function() error(M.PROBED, 0) end }
-  local ok, err = pcall(M.run, nil, { seen = seen, probe = true }, function() return exp.run(copy(point), run) end)
+  local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
+    function() return exp.run(copy(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end
   return seen
 end

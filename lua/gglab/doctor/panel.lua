@@ -1,34 +1,18 @@
---[[ lua/gglab/panel.lua — the doctor's panel of single changes ("fixes"), each tied to the
-  cause it tests. A fix is a table:
+--[[ lua/gglab/doctor/panel.lua — the doctor's panel of single changes ("fixes"), each tied
+  to the cause it tests. A fix is a table:
     name     short id, used in doctor.csv and on the command line
-    cause    the cause a clear win names (an id of M.CAUSES)
+    cause    the cause a clear win names (an id of gglab.lib.causes)
     text     what the change does, for the printout
-    applies  function(seen) -> true, or false and why not (seen: gglab.intervene's
+    applies  function(seen) -> true, or false and why not (seen: gglab.doctor.intervene's
              observations of the unchanged run)
-    hooks    for gglab.intervene.run: layers, optim, lr_scale, train (see there)
+    hooks    for gglab.doctor.intervene.run: layers, optim, lr_scale, train (see there)
   M.default() returns a fresh copy of the built-in panel; a user extends it from Lua with
   their own entries (doctor{panel = ...}). Every fix changes one thing, relative to what
   the run itself asked for. ]]
 local gg = require "gglab"
-local intervene = require "gglab.intervene"
+local intervene = require "gglab.doctor.intervene"
 
 local M = {}
-
-M.CAUSES = {
-  lr_too_high = "learning rate too high",
-  momentum_too_high = "momentum too high",
-  outliers = "outliers in the targets",
-  unscaled_features = "unscaled features",
-  overfitting = "overfitting (noisy labels or too much capacity)",
-  saturation = "saturating activations",
-  exploding_gradients = "exploding gradients",
-  bad_init = "initialisation",
-  regularization_too_strong = "regularisation too strong",
-  batch_too_small = "batch too small for the learning rate",
-  class_imbalance = "class imbalance",
-  dead_relu = "dead ReLU units",
-  no_lr_decay = "no learning-rate decay",
-}
 
 local function last(list) return list[#list] end
 
@@ -62,7 +46,8 @@ local function nested_note(seen)
     end
   end
   if #names == 0 then return "" end
-  return " among the model's top-level layers (the fix does not reach inside its " .. table.concat(names, ", ")
+  return " among the model's top-level layers (the fix does not reach inside its "
+    .. table.concat(names, ", ")
     .. " layers)"
 end
 
@@ -145,7 +130,8 @@ function M.default()
         if not ok then return false, why end
         if last(seen.trains).clip then return false, "already clipped" end
         return true end },
-    { name = "standardize", cause = "unscaled_features", text = "standardise the features (fit on the training rows)",
+    { name = "standardize", cause = "unscaled_features",
+      text = "standardise the features (fit on the training rows)",
       hooks = { train = function(opts)
         local train, val = opts.data, opts.val
         if opts.validation_split then
@@ -163,7 +149,8 @@ function M.default()
         if tokens then return false, tokens end
         local t = last(seen.trains)
         for j = 1, #t.feature_mean do
-          if math.abs(t.feature_mean[j]) > 1 or t.feature_sd[j] > 3 or t.feature_sd[j] < 1 / 3 then return true end
+          local sd = t.feature_sd[j]
+          if math.abs(t.feature_mean[j]) > 1 or sd > 3 or sd < 1 / 3 then return true end
         end
         return false, "the features are already on a unit scale" end },
     { name = "huber", cause = "outliers", text = "Huber loss instead of MSE",
@@ -250,7 +237,8 @@ function M.default()
         if t.scheduler then return false, "already scheduled" end
         if t.epochs < 2 then return false, "a single epoch" end
         return true end },
-    { name = "early_stop", cause = "overfitting", text = "early stopping on the validation loss (best epoch kept)",
+    { name = "early_stop", cause = "overfitting",
+      text = "early stopping on the validation loss (best epoch kept)",
       hooks = { train = function(opts, info)
         opts.early_stopping = { patience = math.max(2, info.epochs // 10) }
         return opts end },
@@ -274,16 +262,25 @@ end
 -- Validates a user panel entry; raises naming the field.
 function M.check(fix, i)
   local where = string.format("panel[%d]", i)
-  if type(fix) ~= "table" then error(where .. " must be a table {name=, cause=, text=, applies=, hooks=}", 0) end
-  if type(fix.name) ~= "string" or fix.name == "" then error(where .. ".name must be a non-empty string", 0) end
+  if type(fix) ~= "table" then
+    error(where .. " must be a table {name=, cause=, text=, applies=, hooks=}", 0)
+  end
+  if type(fix.name) ~= "string" or fix.name == "" then
+    error(where .. ".name must be a non-empty string", 0)
+  end
   if type(fix.cause) ~= "string" then error(where .. ".cause must be a string (a cause id)", 0) end
-  if type(fix.hooks) ~= "table" then error(where .. ".hooks must be a table (layers, optim, lr_scale, train)", 0) end
+  if type(fix.hooks) ~= "table" then
+    error(where .. ".hooks must be a table (layers, optim, lr_scale, train)", 0)
+  end
   for k in pairs(fix.hooks) do
     if k ~= "layers" and k ~= "optim" and k ~= "lr_scale" and k ~= "train" then
-      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, optim, lr_scale, train)", where, tostring(k)), 0)
+      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, optim, lr_scale, train)", where,
+        tostring(k)), 0)
     end
   end
-  if fix.applies ~= nil and type(fix.applies) ~= "function" then error(where .. ".applies must be a function", 0) end
+  if fix.applies ~= nil and type(fix.applies) ~= "function" then
+    error(where .. ".applies must be a function", 0)
+  end
   return fix
 end
 

@@ -1,0 +1,38 @@
+--[[ lua/gglab/cli/findings.lua — `gglab findings DIR... [--out FILE]`: the claims and verdicts
+  of finished experiments as Markdown (gglab.findings.render), to stdout or FILE. ]]
+
+local findings = require "gglab.findings"
+
+local M = {}
+
+M.help = "usage: gglab findings DIR... [--out FILE]\n\nWrites the claims and verdicts of "
+  .. "finished experiments (their result directories) as Markdown.\n"
+
+M.options = { { long = "--out", short = "-o", key = "out", arg = "a file" } }
+M.positional = math.huge
+
+-- After parsing: at least one DIR.
+function M.check(opts)
+  if #opts.args == 0 then return "no result directory given" end
+end
+
+-- gglab findings -> exit code (1 when a directory had a problem).
+function M.main(opts, out)
+  local text, problems, missing = findings.render(opts.args)
+  if opts.out then
+    local f, err = io.open(opts.out, "w")
+    if not f then out.stderr:write("gglab findings: " .. tostring(err) .. "\n") return 1 end
+    f:write(text)
+    f:close()
+  else
+    out.stdout:write(text)
+  end
+  for _, p in ipairs(problems) do out.stderr:write("gglab findings: " .. p .. "\n") end
+  if #missing > 0 then
+    out.stderr:write("gglab findings: note: no claim tests the folklore " .. table.concat(missing, ", ")
+      .. "\n")
+  end
+  return #problems == 0 and 0 or 1
+end
+
+return M

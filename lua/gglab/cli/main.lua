@@ -1,0 +1,97 @@
+--[[ lua/gglab/cli/main.lua — the command line's entry point (lua/main.c calls main).
+
+  main(argv [, streams]) -> exit code. argv excludes the program name; streams
+  ({stdout =, stderr =}, objects with :write) default to io.stdout/io.stderr.
+  Exit codes: 0 success; 1 usage or script error (message on stderr, "gglab: ..." or
+  "gglab <command>: ..." for usage errors).
+  A sweep whose points diverged or failed still exits 0: exploring a grid is expected to
+  hit bad corners, and the sweep did produce complete results. Those runs are listed in
+  the summary and have status diverged/failed in runs.csv, which is what scripts should check.
+  Each subcommand is a module gglab.cli.<name> exporting { help, options, positional, check,
+  main(opts, out, argv) } (see gglab.cli.args); COMMANDS lists them for dispatch and help.
+  The module is loaded only when its command runs, so `gglab list` does not load the doctor;
+  each load is a literal require, so tests/lua/test_layers.lua sees every edge. ]]
+
+local gg = require "gglab"
+local args = require "gglab.cli.args"
+local did_you_mean = require("gglab.util").did_you_mean
+
+local M = {}
+
+local COMMANDS = {
+  run = { load = function() return require "gglab.cli.run" end,
+    usage = "run FILE", summary = "run every point of an experiment script" },
+  list = { load = function() return require "gglab.cli.list" end,
+    usage = "list FILE", summary = "print the points (run ids, parameters) of a sweep" },
+  merge = { load = function() return require "gglab.cli.merge" end,
+    usage = "merge OUT DIR...", summary = "combine shard result directories into one" },
+  slurm = { load = function() return require "gglab.cli.slurm" end,
+    usage = "slurm FILE", summary = "write a Slurm job array that runs a sweep in shards" },
+  findings = { load = function() return require "gglab.cli.findings" end,
+    usage = "findings DIR...",
+    summary = "claims and verdicts of finished experiments, as Markdown" },
+  report = { load = function() return require "gglab.cli.report" end,
+    usage = "report DIR",
+    summary = "write DIR/report.html: curves, heatmap, runs (--text: a summary)" },
+  doctor = { load = function() return require "gglab.cli.doctor" end,
+    usage = "doctor FILE",
+    summary = "find why a configuration's loss goes up, by running the fixes" },
+}
+local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report", "doctor" }
+
+local function help_text()
+  local lines = { "usage: gglab <command> [options]", "",
+    "Runs the hyper-parameter sweep declared by a Lua experiment script.", "", "commands:" }
+  for _, name in ipairs(COMMAND_ORDER) do
+    lines[#lines + 1] = string.format("  %-18s %s", COMMANDS[name].usage, COMMANDS[name].summary)
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "options:"
+  lines[#lines + 1] = "  -h, --help         show this help"
+  lines[#lines + 1] = "  --version          print the version"
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "Run 'gglab <command> --help' for a command's options."
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- Parses `gglab <name> ...` with the command's table and runs it -> exit code.
+local function dispatch(name, argv, out)
+  local cmd = COMMANDS[name].load()
+  local opts, msg, plain = args.parse({ table.unpack(argv, 2) }, cmd)
+  if not opts then return args.usage_error(out, name, cmd.help, msg, plain) end
+  return cmd.main(opts, out, argv)
+end
+
+-- main(argv [, streams]) -> exit code (see the header).
+function M.main(argv, streams)
+  local out = { stdout = streams and streams.stdout or io.stdout,
+    stderr = streams and streams.stderr or io.stderr }
+  local cmd = argv[1]
+  if cmd == "-h" or cmd == "--help" then
+    out.stdout:write(help_text())
+    return 0
+  elseif cmd == "--version" then
+    out.stdout:write("gglab ", gg.version, "\n")
+    return 0
+  elseif cmd == nil then
+    out.stderr:write(help_text())
+    return 1
+  end
+  if not COMMANDS[cmd] then
+    local what = cmd:match("^%-") and "unknown option" or "unknown command"
+    local guess = cmd:match("^%-") and did_you_mean(cmd, { "--help", "--version" })
+      or did_you_mean(cmd, COMMAND_ORDER)
+    out.stderr:write(string.format("gglab: %s '%s'%s (see gglab --help)\n", what, cmd, guess))
+    return 1
+  end
+  -- Failures after validation (e.g. a disk error while writing results) raise plain
+  -- messages; report them like any other error instead of dumping a traceback.
+  local ok, code = pcall(dispatch, cmd, argv, out)
+  if not ok then
+    out.stderr:write("gglab: ", tostring(code), "\n")
+    return 1
+  end
+  return code
+end
+
+return M

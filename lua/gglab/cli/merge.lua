@@ -1,0 +1,62 @@
+--[[ lua/gglab/cli/merge.lua — `gglab merge OUT DIR...`: combine the result directories of a
+  sweep's shards (gglab.merge) and report what is missing. ]]
+
+local merge = require "gglab.merge"
+local args = require "gglab.cli.args"
+
+local M = {}
+
+M.help = [==[
+usage: gglab merge OUT DIR... [--partial] [-q|--quiet]
+
+Combines the result directories DIR... of the shards of one sweep (gglab run
+--shard K/N) into OUT: runs.csv, curves.csv, manifest.json and runs/, the same
+files a single run of the whole sweep writes. Stores of different experiments
+(name, script SHA-256, seed or list of run ids differ) are refused. When a run
+is in none of the DIRs, the others are still merged and the exit status is 1.
+
+options:
+  --partial     exit 0 even when runs are missing (they are still reported)
+  -q, --quiet   no summary on stdout
+  -h, --help    show this help
+]==]
+
+M.options = { { long = "--partial", key = "partial" }, args.QUIET }
+M.positional = math.huge
+
+-- After parsing: OUT and at least one DIR.
+function M.check(opts)
+  if #opts.args == 0 then return "missing OUT and DIR" end
+  if #opts.args < 2 then return "missing DIR (at least one shard store)" end
+end
+
+local MAX_MISSING_LISTED = 10
+
+-- gglab merge -> exit code (1 when runs are missing, unless --partial).
+function M.main(opts, out, argv)
+  local dirs = { table.unpack(opts.args, 2) }
+  local result, err = merge.merge(opts.args[1], dirs, { argv = { "gglab", table.unpack(argv) } })
+  if not result then
+    out.stderr:write("gglab merge: ", err, "\n")
+    return 1
+  end
+  local c = result.counts
+  if not opts.quiet then
+    out.stdout:write(string.format("merged %d of %d runs of '%s' from %d director%s into %s/: "
+      .. "%d ok, %d diverged, %d failed.\n", result.present, result.points, result.name, #dirs,
+      #dirs == 1 and "y" or "ies", result.out, c.ok or 0, c.diverged or 0, c.failed or 0))
+  end
+  local missing = result.missing
+  if #missing > 0 then
+    out.stderr:write(string.format("gglab merge: %d of %d runs are missing from every DIR:\n", #missing,
+      result.points))
+    for i = 1, math.min(#missing, MAX_MISSING_LISTED) do out.stderr:write("  ", missing[i], "\n") end
+    if #missing > MAX_MISSING_LISTED then
+      out.stderr:write(string.format("  ... and %d more\n", #missing - MAX_MISSING_LISTED))
+    end
+    return opts.partial and 0 or 1
+  end
+  return 0
+end
+
+return M

@@ -1,0 +1,90 @@
+--[[ lua/gglab/cli/report.lua — `gglab report DIR`: write DIR/report.html (gglab.report.page's
+  write) or, with --text, print its summary (gglab.report.page's summary). ]]
+
+local report = require "gglab.report.page"
+local args = require "gglab.cli.args"
+
+local M = {}
+
+M.help = [==[
+usage: gglab report DIR [--out FILE] [--text] [--metric M[,M...]] [--x AXIS]
+                        [--color PARAM] [--facet PARAM[,PARAM...] | --facet none]
+                        [--heatmap A[,B]] [--score COLUMN] [--band minmax|ci95] [-q]
+
+Writes DIR/report.html: one self-contained page (inline SVG, no network) with the
+experiment's description, claim verdicts and provenance, the curves of every
+metric (mean over seeds with a band, diverged runs marked), a heatmap of the final
+loss, the best configuration per group and a sortable table of every run.
+
+options:
+  -o, --out FILE     write the page to FILE instead of DIR/report.html
+  --text             print a short summary (best configurations, divergence
+                     boundary, failed runs) to stdout instead of writing a page
+  --metric M[,M...]  only these metrics of curves.csv (default: all)
+  --x AXIS           step (default), epoch, or a parameter: then each metric's
+                     final value is plotted against it
+  --color PARAM      parameter whose values get one line each (default: the
+                     swept parameter with most values)
+  --facet P[,P...]   parameters that get one panel per value combination
+                     (default: the other swept parameters; none: no panels,
+                     they split the figures instead)
+  --heatmap A[,B]    heatmap axes (default: the two swept parameters with most
+                     values)
+  --score COLUMN     final_loss (default), min_loss or final_val_loss: the value
+                     of the heatmap and of the best configurations
+  --band KIND        minmax (default: smallest to largest over seeds) or ci95
+                     (95 % Student t interval of the mean)
+  -q, --quiet        do not print the report's path
+  -h, --help         show this help
+
+Seeds (the parameter 'seed') are averaged. Exit status 0, or 1 for a usage error,
+a missing directory or runs.csv.
+]==]
+
+local NAMES = "names separated by commas"
+
+M.options = {
+  { long = "--out", short = "-o", key = "out", arg = "a file" },
+  { long = "--text", key = "text" },
+  { long = "--metric", key = "metric", arg = "metric names", parse = args.names, expect = NAMES },
+  { long = "--x", key = "x", arg = "an axis" },
+  { long = "--color", key = "color", arg = "a parameter" },
+  { long = "--facet", key = "facet", arg = "parameter names", expect = NAMES,
+    parse = function(v) return v == "none" and v or args.names(v) end },
+  { long = "--heatmap", key = "heatmap", arg = "parameter names", parse = args.names, expect = NAMES },
+  { long = "--score", key = "score", arg = "a column" },
+  { long = "--band", key = "band", arg = "a kind" },
+  args.QUIET,
+}
+M.positional = 1
+
+-- After parsing: opts.dir (the one positional).
+function M.check(opts)
+  opts.dir, opts.args = opts.args[1], nil
+  if not opts.dir then return "missing results directory DIR" end
+end
+
+-- gglab report -> exit code.
+function M.main(opts, out)
+  if opts.text then
+    local text, err = report.summary(opts.dir, opts)
+    if not text then
+      out.stderr:write("gglab report: ", err, "\n")
+      return 1
+    end
+    out.stdout:write(text)
+    return 0
+  end
+  local path, info = report.write(opts.dir, opts)
+  if not path then
+    out.stderr:write("gglab report: ", info, "\n")
+    return 1
+  end
+  if not opts.quiet then
+    out.stdout:write(string.format("Report: %s (%d figure%s, %d kB)\n", path, info.figures,
+      info.figures == 1 and "" or "s", (info.bytes + 512) // 1024))
+  end
+  return 0
+end
+
+return M

@@ -1,0 +1,185 @@
+--[[ lua/gglab/cli/run.lua — `gglab run FILE`: the run pipeline. The engine (gglab.runner)
+  executes the sweep and writes the results; this pipeline then judges the experiment's
+  claims (gglab.claims), has the runner write manifest.json with their verdicts, prints the
+  summary and verdicts, and on request writes the report (--report) and runs the symptom
+  detectors (--symptoms).
+
+  Also exports load(file, overrides, out), the experiment loading with --set that gglab list
+  and gglab doctor share. ]]
+
+local gg = require "gglab"
+local experiment = require "gglab.experiment"
+local overrides = require "gglab.overrides"
+local claims = require "gglab.claims"
+local runner = require "gglab.runner"
+local report = require "gglab.report.page"
+local symptoms = require "gglab.symptoms.driver"
+local args = require "gglab.cli.args"
+local did_you_mean = require("gglab.util").did_you_mean
+
+local M = {}
+
+M.help = [==[
+usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
+                      [--timeout SECONDS] [--memory SIZE] [--shard K/N]
+                      [--set NAME=VALUE[,VALUE...]]... [--report] [--symptoms]
+
+Loads the Lua script FILE, which must return gg.experiment{...}, runs every
+point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
+and the per-run files in DIR/runs/.
+
+options:
+  -o, --out DIR        output directory (default results/<experiment name>)
+  -q, --quiet          no progress on stderr
+  -v, --verbose        a progress line per finished run
+  -j, --jobs N         run N points at a time in worker processes (default: the
+                       number of cores; 0 runs them in this process, unisolated)
+  --resume             keep the finished runs already in DIR, run the others
+  --rerun-failed       like --resume, but also run again the points that failed
+                       (the two exclude each other)
+  --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
+  --memory SIZE        memory limit per run: bytes, or with K, M, G, T (512M, 2G)
+  --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
+  --set NAME=V[,V...]  replace parameter NAME by the listed values in every point,
+                       or add it when the sweep has no NAME (repeatable; see
+                       docs/cli.md: numbers, true/false, else strings; 'a,b' quoted)
+  --report             then write DIR/report.html (gglab report) and print its path
+  --symptoms           then run the published symptom detectors (AUTOTRAINER,
+                       DeepDiagnosis, UMLAUT, DeepLocalize) over every run's curves,
+                       print which rules fired and write DIR/symptoms.csv
+                       (docs/symptoms.md)
+  -h, --help           show this help
+
+Exit status is 0 when every point was run, even if some diverged or failed
+(they are listed in the summary and in runs.csv), 1 on a usage or script error.
+]==]
+
+M.options = { args.OUT, args.QUIET,
+  { long = "--verbose", short = "-v", key = "verbose" },
+  args.JOBS,
+  { long = "--resume", key = "resume" },
+  { long = "--rerun-failed", key = "rerun_failed" },
+  args.TIMEOUT,
+  { long = "--memory", key = "memory", arg = "a size", parse = args.memory_size,
+    expect = "a size in bytes like 1048576, 512M or 2G" },
+  args.SHARD, args.SET,
+  { long = "--report", key = "report" },
+  { long = "--symptoms", key = "symptoms" },
+}
+M.positional = 1
+
+--[[ After parsing: opts.file (the one positional), overrides (--set parsed), and the
+  exclusion of --resume and --rerun-failed. ]]
+function M.check(opts)
+  local msg, plain = args.set_overrides(opts)
+  if msg then return msg, plain end
+  opts.file, opts.args = opts.args[1], nil
+  if not opts.file then return "missing experiment FILE" end
+  if opts.resume and opts.rerun_failed then
+    return "options '--resume' and '--rerun-failed' exclude each other"
+  end
+end
+
+-- Applies spec (parsed --set) to the experiment -> a new experiment, or nil, msg.
+-- A --set name that is not a parameter of the sweep adds an axis; when it looks like a
+-- typo of one that is, a note says so on out.stderr.
+local function with_overrides(exp, spec, out)
+  if not spec then return exp end
+  local names = exp.sweep:names()
+  for _, o in ipairs(spec) do
+    local known = false
+    for _, n in ipairs(names) do known = known or n == o.name end
+    local guess = not known and did_you_mean(o.name, names) or ""
+    if guess ~= "" and out then
+      out.stderr:write(string.format("gglab: note: --set '%s' is not a parameter of the sweep, so it adds "
+        .. "an axis%s\n", o.name, guess))
+    end
+  end
+  local s = overrides.apply(exp.sweep, spec)
+  -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
+  -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
+  -- removed then sees no runs, and says so in its numbers).
+  local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
+    description = exp.description, seed = exp.seed, claims = exp.claims,
+    flush_denormal = exp.flush_denormal })
+  if not ok then
+    return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
+  end
+  return new
+end
+
+--[[ load(file, spec, out) -> experiment, or nil, msg: loads the script FILE and applies
+  spec (opts.overrides of --set, may be nil). ]]
+function M.load(file, spec, out)
+  local exp, err = experiment.load(file)
+  if exp then exp, err = with_overrides(exp, spec, out) end
+  return exp, err
+end
+
+--[[ pipeline(exp, opts) -> result, or nil, msg: runner.execute(exp, opts), then the claims
+  judged over the records (on a complete sweep only: not interrupted, sharded or stopped by a
+  write error) into result.verdicts, manifest.json written with them, and on opts.stdout
+  the summary, the verdicts and what an interruption or stop leaves to do. opts: those of
+  runner.execute, plus stdout. ]]
+function M.pipeline(exp, opts)
+  local result, msg = runner.execute(exp, opts)
+  if not result then return nil, msg end
+  local complete = not result.interrupted and not opts.shard and not result.store_error
+  if exp.claims and #exp.claims > 0 and complete then
+    result.verdicts = claims.check(exp.claims, result.records,
+      function(id) return result.store:read_curve(id) end)
+  end
+  runner.write_manifest(result, result.verdicts)
+  local stdout = opts.stdout or io.stdout
+  stdout:write(runner.summary(result))
+  if result.verdicts then stdout:write(claims.format(result.verdicts)) end
+  local closing = runner.closing(result)
+  if closing ~= "" then stdout:write(closing) end
+  return result
+end
+
+-- gglab run: the pipeline, then --report and --symptoms -> exit code.
+function M.main(opts, out, argv)
+  local isa_ok, isa_err = pcall(gg.isa)  -- a bad GGLAB_ISA would fail every run
+  if not isa_ok then
+    out.stderr:write("gglab: ", tostring(isa_err):gsub("^.-:%d+: ", ""), "\n")
+    return 2
+  end
+  local exp, err = M.load(opts.file, opts.overrides, out)
+  if not exp then
+    out.stderr:write("gglab: ", err, "\n")
+    return 1
+  end
+  local result, msg = M.pipeline(exp, { out = opts.out, quiet = opts.quiet, verbose = opts.verbose,
+    script = opts.file,
+    argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
+    jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, timeout = opts.timeout,
+    memory = opts.memory, shard = opts.shard, set = opts.set,
+    fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
+  if not result then
+    out.stderr:write("gglab: ", msg, "\n")
+    return 1
+  end
+  -- A write error (full disk) stopped the sweep; what was saved is intact (runner.execute).
+  if result.store_error then
+    out.stderr:write("gglab: ", result.store_error, "\n")
+    return 1
+  end
+  if opts.report and not result.interrupted then
+    local path, info = report.write(result.out)
+    if not path then
+      out.stderr:write("gglab run: --report: ", info, "\n")
+      return 1
+    end
+    out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures,
+      (info.bytes + 512) // 1024))
+  end
+  if opts.symptoms and not result.interrupted then
+    symptoms.report(result.out, result.records, out.stdout)
+  end
+  -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
+  -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.
+  return result.interrupted and 130 or 0
+end
+
+return M

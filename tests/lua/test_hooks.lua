@@ -1,0 +1,162 @@
+--[[ tests/lua/test_hooks.lua — gglab.hooks: the registry that gg.train, gg.nn.sequential and
+  every gg.optim.<kind> consult (lua/gglab/hooks.lua). The stack's discipline, the order in
+  which nested hooks run, that functions captured before a hook was registered consult it
+  too, and that the wrapped optimizer constructors raise the same errors as the C ones.
+
+  Run from the repository root:
+    LUA_PATH="tests/lua/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/lua/test_hooks.lua ]]
+local T = require "check"
+local gg = require "gglab"
+local hooks = require "gglab.hooks"
+
+-- Captured before any hook exists, as a script's `local train = gg.train` would be.
+local train, sequential, sgd = gg.train, gg.nn.sequential, gg.optim.sgd
+local entry = { train = gg.train, sequential = gg.nn.sequential, optim = {} }
+for k, v in pairs(gg.optim) do entry.optim[k] = v end
+
+local function unchanged()
+  if gg.train ~= entry.train or gg.nn.sequential ~= entry.sequential then return false end
+  for k, v in pairs(entry.optim) do if gg.optim[k] ~= v then return false end end
+  return true
+end
+
+-- ==== the stack ====
+
+T.eq("no hook is active at the start", hooks.active(), nil)
+do
+  local h = {}
+  T.eq("push returns the hook", hooks.push(h), h)
+  T.eq("active: the innermost hook", hooks.active(), h)
+  local inner = hooks.push {}
+  T.eq("active: the one pushed last", hooks.active(), inner)
+  T.raises("pop: only the innermost", function() hooks.pop(h) end, "hooks%.pop: not the innermost hook")
+  hooks.pop(inner)
+  hooks.pop(h)
+  T.eq("pop: empty again", hooks.active(), nil)
+end
+T.raises("push: a table", function() hooks.push(3) end, "hooks%.push: expected a hook table, got number")
+T.raises("push: unknown point", function() hooks.push { trian = function() end } end,
+  "^.-hooks%.push: unknown hook point 'trian' %(allowed: optim, sequential, train%)$")
+T.raises("push: points are functions", function() hooks.push { train = 1 } end,
+  "hooks%.push: train must be a function")
+T.eq("a rejected hook is not registered", hooks.active(), nil)
+
+do
+  local h = {}
+  local during
+  local a, b = hooks.with(h, function(x, y) during = hooks.active(); return x + y, "two" end, 1, 2)
+  T.eq("with: fn's results and arguments", { a, b }, { 3, "two" })
+  T.ok("with: the hook is active while fn runs", during == h)
+  T.eq("with: removed on return", hooks.active(), nil)
+  local ok, err = pcall(hooks.with, h, function() error("boom", 0) end)
+  T.eq("with: an error passes through unchanged", { ok, err }, { false, "boom" })
+  T.eq("with: removed on error", hooks.active(), nil)
+  local marker = setmetatable({}, { __name = "marker" })
+  local _, e2 = pcall(hooks.with, h, function() error(marker) end)
+  T.ok("with: error objects pass through (the runner's divergence signal)", e2 == marker)
+  T.eq("... removed again", hooks.active(), nil)
+end
+
+-- call: innermost first, each proceeding to the next; hooks without the point are skipped.
+do
+  local order = {}
+  local outer = { train = function(next, x) order[#order + 1] = "outer"; return next(x .. "o") end }
+  local middle = { optim = function() error("not this point") end }
+  local inner = { train = function(next, x) order[#order + 1] = "inner"; return next(x .. "i") end }
+  local r = hooks.with(outer, function()
+    return hooks.with(middle, function()
+      return hooks.with(inner, function()
+        return hooks.call("train", function(x) order[#order + 1] = "base"; return x .. "b" end, "")
+      end)
+    end)
+  end)
+  T.eq("call: the innermost hook first, then the next, then the function itself", order,
+    { "inner", "outer", "base" })
+  T.eq("call: each hook may change the arguments", r, "iob")
+  T.eq("call: without hooks, the function itself", hooks.call("train", function(x) return x * 2 end, 4), 8)
+end
+
+-- ==== the entry points consult the registry ====
+
+do
+  local data = gg.data.regression { n = 32, features = 3, seed = 1 }
+  local seen = { sequential = 0, optim = {}, train = 0 }
+  local h = {
+    sequential = function(build, layers, opts)
+      seen.sequential = seen.sequential + 1
+      local l = {}
+      for i, s in ipairs(layers) do l[i] = s.kind == "sigmoid" and gg.nn.relu() or s end
+      return build(l, opts)
+    end,
+    optim = function(make, kind, model, opts)
+      seen.optim[#seen.optim + 1] = kind
+      local o = {}
+      for k, v in pairs(opts or {}) do o[k] = v end
+      o.lr = (o.lr or 0.01) / 10
+      return make(kind, model, o)
+    end,
+    train = function(tr, opts)
+      seen.train = seen.train + 1
+      local o = {}
+      for k, v in pairs(opts) do o[k] = v end
+      o.epochs = 3
+      return tr(o)
+    end,
+  }
+  local model, opt, hist
+  hooks.with(h, function()
+    T.ok("the gg table is not changed while a hook is registered", unchanged())
+    model = sequential { gg.nn.linear(3, 4), gg.nn.sigmoid(), gg.nn.linear(4, 1) }
+    opt = sgd(model, { lr = 0.5 })
+    hist = train { model = model, data = data, optimizer = opt, epochs = 1, batch_size = 32, seed = 1 }
+  end)
+  T.eq("a captured gg.nn.sequential consults the hook", seen.sequential, 1)
+  T.ok("... which changed the layers",
+    tostring(model):find("relu") ~= nil and not tostring(model):find("sigmoid"))
+  T.eq("a captured gg.optim.sgd consults the hook, with its kind", seen.optim, { "sgd" })
+  T.near("... which changed the lr", opt:lr(), 0.05, 1e-12)
+  T.eq("a captured gg.train consults the hook", seen.train, 1)
+  T.eq("... which changed the epochs", #hist.epoch_loss, 3)
+  gg.nn.mlp { 3, 2, 1 }
+  T.eq("no hook after with: nothing is seen", seen.sequential, 1)
+
+  -- gg.nn.mlp builds through gg.nn.sequential; every entry of gg.optim is wrapped.
+  local kinds = {}
+  hooks.with({ sequential = function(build, l, o) kinds.mlp = true; return build(l, o) end,
+    optim = function(make, kind, m, o) kinds[#kinds + 1] = kind; return make(kind, m, o) end }, function()
+    local m = gg.nn.mlp { 3, 2, 1 }
+    local names = {}
+    for k in pairs(gg.optim) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do gg.optim[k](m) end
+    kinds.want = names
+  end)
+  T.ok("gg.nn.mlp consults the sequential hook", kinds.mlp)
+  T.ok("every optimizer of gg.optim is covered (" .. #kinds.want .. ")", #kinds.want >= 6)
+  T.eq("... each consults the hook with its own kind", { table.unpack(kinds, 1, #kinds) }, kinds.want)
+end
+
+-- ==== the wrapped optimizer constructors raise as the C functions do ====
+
+do
+  local m = gg.nn.mlp { 2, 1 }
+  T.raises("an option error names the caller's line", function() gg.optim.sgd(m, { lr = -1 }) end,
+    "^tests/lua/test_hooks%.lua:%d+: gg%.optim%.sgd: lr must be a positive number, got %-1$")
+  T.raises("a bad argument names the function as the caller called it", function() gg.optim.adam("x") end,
+    "^tests/lua/test_hooks%.lua:%d+: bad argument #1 to 'adam' %(gglab%.Model expected, got string%)$")
+  T.raises("... a local name too", function() local make = gg.optim.sgd; make(m, 5) end,
+    "^tests/lua/test_hooks%.lua:%d+: bad argument #2 to 'make' %(table expected, got number%)$")
+  local _, e = pcall(gg.optim.sgd, nil)
+  T.eq("called by pcall: no line, no name", e, "bad argument #1 to '?' (gglab.Model expected, got nil)")
+  T.raises("with a hook registered: still the caller's line", function()
+    hooks.with({ optim = function(make, kind, mm, o) return make(kind, mm, o) end }, function()
+      gg.optim.sgd(m, { lr = -1 })
+    end)
+  end, "^tests/lua/test_hooks%.lua:%d+: gg%.optim%.sgd: lr must be a positive number, got %-1$")
+  T.raises("an error of the hook itself passes unchanged", function()
+    hooks.with({ optim = function() error("hook failed", 0) end }, function() gg.optim.sgd(m) end)
+  end, "^hook failed$")
+  T.eq("no hook left behind", hooks.active(), nil)
+end
+
+T.done()
