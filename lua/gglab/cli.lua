@@ -18,7 +18,7 @@ local runner = require "gglab.runner"
 local overrides = require "gglab.overrides"
 local merge = require "gglab.merge"
 local sweep = require "gglab.sweep"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 

@@ -34,7 +34,8 @@ local intervene = require "gglab.intervene"
 local panel_mod = require "gglab.panel"
 local runner = require "gglab.runner"
 local store = require "gglab.store"
-local util = require "gglab.util"
+local args = require "gglab.lib.args"
+local util = require "gglab.lib.util"
 
 local M = {}
 
@@ -563,7 +564,7 @@ function M.text(report)
   for _, k in ipairs(util.sorted_keys(report.point)) do
     local v = report.point[k]
     if k ~= "seed" then
-      parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v) or (util.describe(v):gsub('^"(.*)"$', "%1")))
+      parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v) or (type(v) == "string" and v or args.describe(v)))
     end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")

@@ -17,23 +17,17 @@
     minimum — the lr of the smallest loss, divided by 10;
     steep   — the lr where the loss falls fastest per unit of log lr. ]]
 local gg = require "gglab"
+local args = require "gglab.lib.args"
 
 local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "start_lr", "end_lr", "steps",
   "beta", "stop_factor", "seed", "rng", "log", "l1", "l2" }
-local ALLOWED = {}
-for _, k in ipairs(KEYS) do ALLOWED[k] = true end
+local describe = args.describe
 
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if v == nil then return "nil" end
-  local mt = getmetatable(v)
-  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
-end
-
-local function fail(msg) error("gg.lr_find: " .. msg, 3) end
+-- Raised from check (level 4: fail <- check <- M.lr_find <- the caller's line) or from a
+-- helper of check (level 5).
+local function fail(msg, level) error("gg.lr_find: " .. msg, level or 4) end
 
 local function is_a(v, name)
   local mt = getmetatable(v)
@@ -44,18 +38,14 @@ local function positive(opts, key, default)
   local v = opts[key]
   if v == nil then return default end
   if type(v) ~= "number" or not (v > 0) or v == math.huge then
-    fail(string.format("%s must be a positive number, got %s", key, describe(v)))
+    fail(string.format("%s must be a positive number, got %s", key, describe(v)), 5)
   end
   return v
 end
 
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
-  for k in pairs(opts) do
-    if not ALLOWED[k] then
-      fail(string.format("unknown option '%s' (allowed: %s)", tostring(k), table.concat(KEYS, ", ")))
-    end
-  end
+  args.check_options("gg.lr_find", opts, KEYS, 3)
   if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
   if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
   if not is_a(opts.optimizer, "gglab.Optim") then

@@ -20,7 +20,7 @@
   would have N points, more than the limit of 1000000". ]]
 
 local sweep = require "gglab.sweep"
-local copy = require("gglab.util").copy
+local copy = require("gglab.lib.util").copy
 
 local M = {}
 

@@ -49,7 +49,7 @@
   limit, and no child is left unreaped. ]]
 
 local gg = require "gglab"
-local describe = require("gglab.util").describe
+local describe = require("gglab.lib.args").describe
 
 local proc = gg.proc
 

@@ -16,7 +16,7 @@
   gg.nn.sequential({...}, {input = {L, input_size}}) or call it on a symbolic tensor. ]]
 local gg = require "gglab"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 

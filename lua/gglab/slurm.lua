@@ -44,7 +44,7 @@ jobs, e.g. -- --partition=short --time=00:30:00 --cpus-per-task=4
 
 -- ---- helpers ----
 
-M.quote = require("gglab.util").shell_quote
+M.quote = require("gglab.lib.util").shell_quote
 
 local function shell_output(cmd)
   local p = io.popen(cmd .. " 2>/dev/null")

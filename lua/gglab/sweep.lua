@@ -16,7 +16,7 @@
   same value (they are indistinguishable in runs.csv anyway). ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local copy, sorted_keys = util.copy, util.sorted_keys
 
 local M = {}

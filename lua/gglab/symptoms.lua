@@ -27,8 +27,9 @@
   Misuse (unknown tool, malformed trace or META, unknown option) raises an error. ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
-local is_finite, describe, sorted_keys = util.is_finite, util.describe, util.sorted_keys
+local util = require "gglab.lib.util"
+local describe = require("gglab.lib.args").describe
+local is_finite, sorted_keys = util.is_finite, util.sorted_keys
 
 local M = {}
 

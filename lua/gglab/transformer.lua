@@ -16,7 +16,7 @@
   additive float (L, L) mask (a constant); causal = true is torch's square subsequent mask. ]]
 local gg = require "gglab"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 local is_sym, wrap = graph.is_sym, graph.wrap

@@ -6,7 +6,7 @@ local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
 local runner = require "gglab.runner"
 local store = require "gglab.store"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 
 -- ---- helpers ----
 
