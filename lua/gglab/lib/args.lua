@@ -71,12 +71,20 @@ local function as_list(allowed)
   return list
 end
 
---[[ check_options(fname, opts, allowed, level): opts may be nil; otherwise it must be a table
-  whose keys are all names in allowed (a list, shown in its order, or a set). Raises
+local function to_set(list)
+  local set = {}
+  for _, a in ipairs(list) do set[a] = true end
+  return set
+end
+
+--[[ check_options(fname, opts, allowed, level, positional): opts may be nil; otherwise it must
+  be a table whose keys are all names in allowed (a list, shown in its order, or a set); with
+  positional, integer keys are allowed too (the list part of a spec such as
+  {2, 8, 1, activation = "relu"}). Raises
   "<fname>: options must be a table, got <v>", "<fname>: option keys must be names, got 1"
   or "<fname>: unknown option 'k' (allowed: a, b, c)" plus "; did you mean 'b'?" for a near
   name — the text lopts.c's lg_opts_check writes. Returns opts. ]]
-function M.check_options(fname, opts, allowed, level)
+function M.check_options(fname, opts, allowed, level, positional)
   level = (level or 2) + 1
   if opts == nil then return opts end
   if type(opts) ~= "table" then
@@ -84,16 +92,16 @@ function M.check_options(fname, opts, allowed, level)
   end
   local list, set = as_list(allowed), nil
   for k in pairs(opts) do
-    if type(k) ~= "string" then
+    if positional and math.type(k) == "integer" then
+      -- the list part
+    elseif type(k) ~= "string" then
       error(string.format("%s: option keys must be names, got %s", fname, M.describe(k)), level)
-    end
-    if not set then
-      set = {}
-      for _, a in ipairs(list) do set[a] = true end
-    end
-    if not set[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", fname, k, table.concat(list, ", "),
-        M.did_you_mean(k, list)), level)
+    else
+      set = set or to_set(list)
+      if not set[k] then
+        error(string.format("%s: unknown option '%s' (allowed: %s)%s", fname, k, table.concat(list, ", "),
+          M.did_you_mean(k, list)), level)
+      end
     end
   end
   return opts
