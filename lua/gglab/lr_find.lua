@@ -34,15 +34,6 @@ local function is_a(v, name)
   return type(mt) == "table" and mt.__name == name
 end
 
-local function positive(opts, key, default)
-  local v = opts[key]
-  if v == nil then return default end
-  if type(v) ~= "number" or not (v > 0) or v == math.huge then
-    fail(string.format("%s must be a positive number, got %s", key, describe(v)), 5)
-  end
-  return v
-end
-
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
   args.check_options("gg.lr_find", opts, KEYS, 3)
@@ -55,21 +46,16 @@ local function check(opts)
   if opts.log ~= nil and (type(opts.log) ~= "table" or type(opts.log.log) ~= "function") then
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
+  local F = "gg.lr_find"
   local c = {
-    start_lr = positive(opts, "start_lr", 1e-7), end_lr = positive(opts, "end_lr", 10),
-    stop_factor = positive(opts, "stop_factor", 4),
+    start_lr = args.positive(F, opts, "start_lr", 1e-7, 3), end_lr = args.positive(F, opts, "end_lr", 10, 3),
+    stop_factor = args.positive(F, opts, "stop_factor", 4, 3),
   }
   if c.end_lr <= c.start_lr then
     fail(string.format("end_lr must be larger than start_lr, got %s <= %s", describe(c.end_lr), describe(c.start_lr)))
   end
-  for _, k in ipairs { "steps", "batch_size" } do
-    local v = opts[k]
-    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
-      fail(string.format("%s must be an integer >= 1, got %s", k, describe(v)))
-    end
-  end
-  c.steps = opts.steps or 100
-  c.batch_size = math.min(opts.batch_size or 32, opts.data:n())
+  c.steps = args.integer(F, opts, "steps", 100, 1, nil, 3)
+  c.batch_size = math.min(args.integer(F, opts, "batch_size", 32, 1, nil, 3), opts.data:n())
   local beta = opts.beta
   if beta ~= nil and (type(beta) ~= "number" or not (beta >= 0 and beta < 1)) then
     fail("beta must be a number in [0, 1), got " .. describe(beta))

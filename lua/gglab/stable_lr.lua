@@ -21,15 +21,6 @@ local describe = args.describe
 -- pass their own level.
 local function fail(msg, level) error("gg.stable_lr: " .. msg, level or 4) end
 
-local function positive(opts, key, default)
-  local v = opts[key]
-  if v == nil then return default end
-  if type(v) ~= "number" or not (v > 0) or v == math.huge then
-    fail(string.format("%s must be a positive number, got %s", key, describe(v)), 5)
-  end
-  return v
-end
-
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
   args.check_options("gg.stable_lr", opts, KEYS, 3)
@@ -41,8 +32,10 @@ local function check(opts)
   if type(seeds) ~= "table" or #seeds == 0 then fail("seeds must be a non-empty list, got " .. describe(seeds)) end
   local steps = opts.steps
   if math.type(steps) ~= "integer" or steps < 1 then fail("steps must be an integer >= 1, got " .. describe(steps)) end
-  local c = { seeds = seeds, steps = steps, lo = positive(opts, "lo", 1e-4), hi = positive(opts, "hi", 10),
-    tol = positive(opts, "tol", 0.05), fraction = opts.fraction or 1, blowup = positive(opts, "blowup", 1) }
+  local F = "gg.stable_lr"
+  local c = { seeds = seeds, steps = steps, lo = args.positive(F, opts, "lo", 1e-4, 3),
+    hi = args.positive(F, opts, "hi", 10, 3), tol = args.positive(F, opts, "tol", 0.05, 3),
+    fraction = opts.fraction or 1, blowup = args.positive(F, opts, "blowup", 1, 3) }
   if c.hi <= c.lo then
     fail(string.format("hi must be larger than lo, got %s <= %s", describe(c.hi), describe(c.lo)))
   end

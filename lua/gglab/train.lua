@@ -43,15 +43,6 @@ local function is_a(v, name)
   return type(mt) == "table" and mt.__name == name
 end
 
-local function check_int(opts, key, default, min)
-  local v = opts[key]
-  if v == nil then return default end
-  if math.type(v) ~= "integer" or v < min then
-    fail(string.format("%s must be an integer >= %d, got %s", key, min, describe(v)))
-  end
-  return v
-end
-
 -- diagnostics = {...}: keys, and for each the smallest integer (or number) it may be.
 local DIAG_KEYS = { "every", "sharpness_every", "sharpness_batch", "sharpness_iters",
   "sharpness_tol", "spike_k", "spike_window" }
@@ -259,9 +250,9 @@ function M.train(opts)
     if type(opts.val_loss) == "function" then copy.val_loss = custom_loss(opts.val_loss, opts.model, opts.data, "val_loss") end
     opts = copy
   end
-  local epochs = check_int(opts, "epochs", 1, 1)
-  local log_every = check_int(opts, "log_every", 1, 1)
-  local batch_size = check_int(opts, "batch_size", 32, 1)
+  local epochs = args.integer("gg.train", opts, "epochs", 1, 1, nil, 2)
+  local log_every = args.integer("gg.train", opts, "log_every", 1, 1, nil, 2)
+  local batch_size = args.integer("gg.train", opts, "batch_size", 32, 1, nil, 2)
   local epoch_opts = {
     batch_size = batch_size, shuffle = opts.shuffle,
     drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,

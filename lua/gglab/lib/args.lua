@@ -143,13 +143,14 @@ function M.nonneg(fname, opts, key, default, level)
   return v
 end
 
---[[ integer(fname, opts, key, default, min, max, level) -> opts[key] as an integer (8.0 counts
-  as 8) in [min, max] (max nil: no upper bound), or default. The message is lopts.c's
-  "must be an integer in [min, max]", or "must be an integer >= min" without max. ]]
+--[[ integer(fname, opts, key, default, min, max, level) -> opts[key], an integer-typed number
+  (1e12 and 8.0 are floats and refused: a float count is usually a typo such as epochs = 1e12)
+  in [min, max] (max nil: no upper bound), or default. The message is lopts.c's "must be an
+  integer in [min, max]", or "must be an integer >= min" without max. ]]
 function M.integer(fname, opts, key, default, min, max, level)
   local v = field(opts, key)
   if v == nil then return default end
-  local n = math.type(v) and math.tointeger(v)
+  local n = math.type(v) == "integer" and v
   min = min or math.mininteger
   if not n or n < min or (max and n > max) then
     local what = max and string.format("an integer in [%d, %d]", min, max)
