@@ -60,7 +60,9 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
  * double; "nan", "inf", "-inf". buf needs 64 bytes; returns buf or a literal. */
 const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
 
-/* Describe the value at idx for messages: "-1", "'abc'", "a table", "nil". */
+/* Describe the value at idx for messages: "-1", "'abc'" (control bytes escaped: "'a\nb'"),
+ * "a table", "nil"; pushes the text unless it is "nil". lua/gglab/lib/args.lua's describe is
+ * the Lua twin (which also names objects by their metatable's __name). */
 const char *lg_describe(lua_State *L, int idx);
 
 /* The instruction-set path GGLAB_ISA names (gg_isa_parse of the environment variable; unset

@@ -46,8 +46,28 @@ const char *lg_describe(lua_State *L, int idx)
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
         return lua_pushstring(L, lg_fmt_number(L, idx, 0, buf));
-    case LUA_TSTRING:
-        return lua_pushfstring(L, "'%s'", lua_tostring(L, idx));
+    case LUA_TSTRING: {  /* control bytes escaped as args.describe does: 'a\nb', 'a\0b' */
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        luaL_addchar(&b, '\'');
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '\n')
+                luaL_addstring(&b, "\\n");
+            else if (c == '\t')
+                luaL_addstring(&b, "\\t");
+            else if (iscntrl(c)) {
+                snprintf(buf, sizeof buf, "\\%d", c);
+                luaL_addstring(&b, buf);
+            } else
+                luaL_addchar(&b, (char)c);
+        }
+        luaL_addchar(&b, '\'');
+        luaL_pushresult(&b);
+        return lua_tostring(L, -1);
+    }
     case LUA_TNIL:
         return "nil";
     default:
@@ -256,6 +276,8 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
     for (int i = 0; names[i]; i++)
         if (strcmp(s, names[i]) == 0)
             return i;
+    lua_pushstring(L, s);
+    const char *got = lg_describe(L, -1);  /* stack: ... s got */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 0; names[i]; i++) {
@@ -265,9 +287,8 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
         luaL_addstring(&b, names[i]);
         luaL_addchar(&b, '\'');
     }
-    luaL_addstring(&b, ", got '");
-    luaL_addstring(&b, s);
-    luaL_addchar(&b, '\'');
+    luaL_addstring(&b, ", got ");
+    luaL_addstring(&b, got);
     const char *guess = suggest(s, names);
     if (guess) {
         luaL_addstring(&b, "; did you mean '");

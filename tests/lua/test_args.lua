@@ -231,4 +231,9 @@ at_caller("data.csv",
     .. "shape); did you mean 'target'?",
   function() gg.data.csv("x.csv", { tagret = "y" }) end)
 
+at_caller("C and Lua describe a string alike",
+  "gg.data.images: kind must be one of 'shapes', 'bars', 'textures', got " .. args.describe("a\tb\nc"),
+  function() gg.data.images { n = 4, kind = "a\tb\nc" } end)
+T.eq("... which escapes control bytes", args.describe("a\tb\nc"), "'a\\tb\\nc'")
+
 T.done()
