@@ -8,11 +8,11 @@
   claim, verdict and the numbers behind it. A directory without a manifest, or whose sweep
   was incomplete, is reported and skipped (render returns it among the problems). ]]
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 
 local M = {}
 
-local read = require("gglab.util").read_file
+local read = require("gglab.lib.util").read_file
 
 local function md(s)  -- escape table-breaking characters
   return (tostring(s):gsub("|", "\\|"):gsub("\n", " "))

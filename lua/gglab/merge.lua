@@ -15,7 +15,7 @@
   result = { out, points, present, missing = {ids}, counts = {status = n}, dirs }. ]]
 
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local store = require "gglab.store"
 
 local M = {}
@@ -25,7 +25,7 @@ local BLOCK = 65536
 
 -- ---- reading a shard ----
 
-local read_text = require("gglab.util").read_file
+local read_text = require("gglab.lib.util").read_file
 
 local function is_string_list(t)
   if type(t) ~= "table" then return false end

@@ -21,8 +21,8 @@
   disk ("No space left on device"). ]]
 
 local gg = require "gglab"
-local json = require "gglab.json"
-local util = require "gglab.util"
+local json = require "gglab.lib.json"
+local util = require "gglab.lib.util"
 local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 
 local M = {}
