@@ -619,10 +619,10 @@ do
   local line = debug.getinfo(1, "l").currentline + 1
   local ok, err = pcall(function() f({ dropout = { "x" } }) end)
   T.eq("runmeta.check: message and line", { ok, err },
-    { false, string.format("%s:%d: f: meta.dropout must be a list of numbers, got table",
+    { false, string.format("%s:%d: f: meta.dropout must be a list of numbers, got a table",
       debug.getinfo(1, "S").short_src, line) })
   T.raises("runmeta.check: task", function() runmeta.check({ task = "ranking" }, "f") end,
-    "f: meta.task must be 'regression' or 'classification', got \"ranking\"")
+    "f: meta.task must be 'regression' or 'classification', got 'ranking'")
   T.raises("runmeta.check: a table", function() runmeta.check(3, "f") end, "f: meta must be a table, got 3")
 end
 
