@@ -54,6 +54,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_diag(L);
     lg_open_detmath(L);
     lg_open_attention(L);
+    lg_open_opts(L);
     lua_pushliteral(L, GG_VERSION);
     lua_setfield(L, -2, "version");
     // Publish gg before the Lua modules run, so their `require "gglab"` finds it.

@@ -37,8 +37,12 @@ typedef struct lg_model {
 
 /* Raise "<fname>: unknown option 'k' (allowed: a, b, c)" if the table at idx has a string
  * key not in the NULL-terminated list, plus "; did you mean 'b'?" for a near name (the
- * rule of util.suggest); non-string keys are rejected too. */
+ * rule of gg._suggest); non-string keys are rejected too. */
 void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[]);
+
+/* Add gg._suggest(word, candidates) to the gg table on top of the stack: lg_opts_check's
+ * did-you-mean rule, for lua/gglab/lib/args.lua (one implementation of the suggestion). */
+void lg_open_opts(lua_State *L);
 
 /* Fields of an option table at idx (absent/nil → def). Errors name fname and the key:
  * "gg.optim.sgd: lr must be a positive number, got -1". */
@@ -50,7 +54,8 @@ lua_Integer lg_opt_int(lua_State *L, int idx, const char *fname, const char *key
 int lg_opt_bool(lua_State *L, int idx, const char *fname, const char *key, int def);
 const char *lg_opt_string(lua_State *L, int idx, const char *fname, const char *key,
                           const char *def);
-/* A string option restricted to a NULL-terminated list; returns its index. */
+/* A string option restricted to a NULL-terminated list; returns its index. Otherwise raises
+ * "<fname>: <key> must be one of 'a', 'b', got 'c'" (+ "; did you mean 'b'?" when near). */
 int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const char *def,
                 const char *const names[]);
 
@@ -61,7 +66,9 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
  * double; "nan", "inf", "-inf". buf needs 64 bytes; returns buf or a literal. */
 const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
 
-/* Describe the value at idx for messages: "-1", "'abc'", "a table", "nil". */
+/* Describe the value at idx for messages: "-1", "'abc'" (control bytes escaped: "'a\nb'"),
+ * "a table", "nil"; pushes the text unless it is "nil". lua/gglab/lib/args.lua's describe is
+ * the Lua twin (which also names objects by their metatable's __name). */
 const char *lg_describe(lua_State *L, int idx);
 
 /* The instruction-set path GGLAB_ISA names (gg_isa_parse of the environment variable; unset

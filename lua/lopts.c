@@ -46,8 +46,28 @@ const char *lg_describe(lua_State *L, int idx)
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
         return lua_pushstring(L, lg_fmt_number(L, idx, 0, buf));
-    case LUA_TSTRING:
-        return lua_pushfstring(L, "'%s'", lua_tostring(L, idx));
+    case LUA_TSTRING: {  /* control bytes escaped as args.describe does: 'a\nb', 'a\0b' */
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        luaL_addchar(&b, '\'');
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '\n')
+                luaL_addstring(&b, "\\n");
+            else if (c == '\t')
+                luaL_addstring(&b, "\\t");
+            else if (iscntrl(c)) {
+                snprintf(buf, sizeof buf, "\\%d", c);
+                luaL_addstring(&b, buf);
+            } else
+                luaL_addchar(&b, (char)c);
+        }
+        luaL_addchar(&b, '\'');
+        luaL_pushresult(&b);
+        return lua_tostring(L, -1);
+    }
     case LUA_TNIL:
         return "nil";
     default:
@@ -84,8 +104,10 @@ static size_t edit_distance(const char *a, const char *b)
     return row[m % 3][n];
 }
 
-/* The allowed name k was probably meant to be, or NULL: the rule of util.suggest in
- * lua/gglab/util.lua (nearest within max(1, len/3) edits, else the only one k begins). */
+/* The allowed name k was probably meant to be, or NULL: the nearest by edit distance if that
+ * is at most max(1, len/3) (0 for a one-character k), the first in allowed's order on a tie;
+ * otherwise the only name that k (3 or more characters) begins, ignoring case. The one
+ * implementation: Lua reaches it as gg._suggest (lua/gglab/lib/args.lua). */
 static const char *suggest(const char *k, const char *const allowed[])
 {
     size_t len = strlen(k), limit = len >= 2 ? (len / 3 > 1 ? len / 3 : 1) : 0;
@@ -254,6 +276,8 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
     for (int i = 0; names[i]; i++)
         if (strcmp(s, names[i]) == 0)
             return i;
+    lua_pushstring(L, s);
+    const char *got = lg_describe(L, -1);  /* stack: ... s got */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 0; names[i]; i++) {
@@ -263,8 +287,50 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
         luaL_addstring(&b, names[i]);
         luaL_addchar(&b, '\'');
     }
+    luaL_addstring(&b, ", got ");
+    luaL_addstring(&b, got);
+    const char *guess = suggest(s, names);
+    if (guess) {
+        luaL_addstring(&b, "; did you mean '");
+        luaL_addstring(&b, guess);
+        luaL_addstring(&b, "'?");
+    }
     luaL_pushresult(&b);
-    return luaL_error(L, "%s: %s must be one of %s, got '%s'", fname, key, lua_tostring(L, -1), s);
+    return luaL_error(L, "%s: %s must be one of %s", fname, key, lua_tostring(L, -1));
+}
+
+/* gg._suggest(word, {candidates...}) -> the candidate word was probably meant to be, or nil
+ * (suggest above); a word that is not a string gets nil, candidates must be strings. */
+static int l_suggest(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_Integer n = luaL_len(L, 2);
+    luaL_argcheck(L, n >= 0 && n < 4096, 2, "too many candidates");
+    const char **list = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *list, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);  /* the table keeps the string alive */
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "gg._suggest: candidate %I must be a string, got %s", i, lg_describe(L, -1));
+        list[i - 1] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    list[n] = NULL;
+    const char *guess = suggest(lua_tostring(L, 1), list);
+    if (guess)
+        lua_pushstring(L, guess);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+void lg_open_opts(lua_State *L)
+{
+    lua_pushcfunction(L, l_suggest);
+    lua_setfield(L, -2, "_suggest");
 }
 
 int lg_fail(lua_State *L, const char *fname, const gg_err *err)

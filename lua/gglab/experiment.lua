@@ -8,8 +8,8 @@
   (gg.set_flush_denormal; IEEE subnormals, PyTorch's default, otherwise). ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
-local describe = util.describe
+local args = require "gglab.lib.args"
+local describe = args.describe
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
 
@@ -25,18 +25,6 @@ local MAX_NAME = 64
 -- Raises at the caller of gg.experiment; only M.experiment calls it (helpers return messages).
 local function fail(msg)
   error("gg.experiment: " .. msg, 3)
-end
-
--- Returns an error message for the first unknown key, or nil.
-local function check_keys(spec)
-  local allowed = {}
-  for _, k in ipairs(ALLOWED) do allowed[k] = true end
-  for k in pairs(spec) do
-    if not allowed[k] then
-      return string.format("unknown key %s (allowed: %s)%s", describe(k), table.concat(ALLOWED, ", "),
-        util.did_you_mean(k, ALLOWED))
-    end
-  end
 end
 
 -- Parameters become runs.csv columns next to the result columns, so they must not collide;
@@ -58,8 +46,7 @@ end
 
 function M.experiment(spec)
   if type(spec) ~= "table" then fail("argument must be a table, got " .. type(spec)) end
-  local bad = check_keys(spec)
-  if bad then fail(bad) end
+  args.check_options("gg.experiment", spec, ALLOWED)
   local name = spec.name
   if type(name) ~= "string" or #name > MAX_NAME or not name:match(NAME_PATTERN) then
     fail(string.format("name must be a string of at most %d letters, digits, '_', '.' or '-' "
@@ -83,7 +70,8 @@ function M.experiment(spec)
       end
       for k in pairs(c) do
         if k ~= 1 and k ~= "check" and k ~= "folklore" then
-          fail(string.format("claims[%d]: unknown field '%s' (allowed: check, folklore)", i, tostring(k)))
+          fail(string.format("claims[%d]: unknown field '%s' (allowed: check, folklore)%s", i, tostring(k),
+            args.did_you_mean(k, { "check", "folklore" })))
         end
       end
       if c.folklore ~= nil then
@@ -99,7 +87,7 @@ function M.experiment(spec)
     fail("sweep must be a sweep or a table of axes, got " .. describe(s))
   end
   if #s == 0 then fail("sweep must not be empty, got 0 points") end
-  bad = check_params(s)
+  local bad = check_params(s)
   if bad then fail(bad) end
   return setmetatable({ name = name, sweep = s, run = spec.run, description = spec.description,
     seed = seed, claims = claims, flush_denormal = spec.flush_denormal == true }, Experiment)

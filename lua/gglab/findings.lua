@@ -8,7 +8,7 @@
   claim, verdict and the numbers behind it. A directory without a manifest, or whose sweep
   was incomplete, is reported and skipped (render returns it among the problems). ]]
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local store = require "gglab.store"
 local schema = require "gglab.lib.schema"
 

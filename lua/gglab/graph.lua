@@ -14,12 +14,14 @@
   input channels but the previous layer gives 6"); the Lua wrappers re-raise them at the
   user's line. ]]
 local gg = require "gglab"
+local describe = require("gglab.lib.args").describe
 
 local M = {}
 
 local Sym = {}
 Sym.__index = Sym
 Sym.__name = "gglab.Sym"
+Sym.__describe = "a symbolic tensor"  -- how args.describe shows one in messages
 
 local function is_sym(v) return getmetatable(v) == Sym end
 M.is_sym = is_sym
@@ -30,15 +32,6 @@ M.wrap = wrap
 -- Specs built by the nn constructors carry this metatable: calling one on a Sym applies it.
 M.Spec = {}
 M.Spec.__index = M.Spec
-
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if is_sym(v) then return "a symbolic tensor" end
-  local mt = getmetatable(v)
-  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
-end
-M.describe = describe
 
 -- Run f(...) and re-raise its error without a position, at `level` above the caller of
 -- the function using it (error(msg, level) adds the user's file:line).

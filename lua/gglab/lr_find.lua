@@ -17,45 +17,26 @@
     minimum — the lr of the smallest loss, divided by 10;
     steep   — the lr where the loss falls fastest per unit of log lr. ]]
 local gg = require "gglab"
+local args = require "gglab.lib.args"
 
 local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "start_lr", "end_lr", "steps",
   "beta", "stop_factor", "seed", "rng", "log", "l1", "l2" }
-local ALLOWED = {}
-for _, k in ipairs(KEYS) do ALLOWED[k] = true end
+local describe = args.describe
 
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if v == nil then return "nil" end
-  local mt = getmetatable(v)
-  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
-end
-
-local function fail(msg) error("gg.lr_find: " .. msg, 3) end
+-- Raised from check (level 4: fail <- check <- M.lr_find <- the caller's line) or from a
+-- helper of check (level 5).
+local function fail(msg, level) error("gg.lr_find: " .. msg, level or 4) end
 
 local function is_a(v, name)
   local mt = getmetatable(v)
   return type(mt) == "table" and mt.__name == name
 end
 
-local function positive(opts, key, default)
-  local v = opts[key]
-  if v == nil then return default end
-  if type(v) ~= "number" or not (v > 0) or v == math.huge then
-    fail(string.format("%s must be a positive number, got %s", key, describe(v)))
-  end
-  return v
-end
-
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
-  for k in pairs(opts) do
-    if not ALLOWED[k] then
-      fail(string.format("unknown option '%s' (allowed: %s)", tostring(k), table.concat(KEYS, ", ")))
-    end
-  end
+  args.check_options("gg.lr_find", opts, KEYS, 3)
   if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
   if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
   if not is_a(opts.optimizer, "gglab.Optim") then
@@ -65,21 +46,16 @@ local function check(opts)
   if opts.log ~= nil and (type(opts.log) ~= "table" or type(opts.log.log) ~= "function") then
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))
   end
+  local F = "gg.lr_find"
   local c = {
-    start_lr = positive(opts, "start_lr", 1e-7), end_lr = positive(opts, "end_lr", 10),
-    stop_factor = positive(opts, "stop_factor", 4),
+    start_lr = args.positive(F, opts, "start_lr", 1e-7, 3), end_lr = args.positive(F, opts, "end_lr", 10, 3),
+    stop_factor = args.positive(F, opts, "stop_factor", 4, 3),
   }
   if c.end_lr <= c.start_lr then
     fail(string.format("end_lr must be larger than start_lr, got %s <= %s", describe(c.end_lr), describe(c.start_lr)))
   end
-  for _, k in ipairs { "steps", "batch_size" } do
-    local v = opts[k]
-    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
-      fail(string.format("%s must be an integer >= 1, got %s", k, describe(v)))
-    end
-  end
-  c.steps = opts.steps or 100
-  c.batch_size = math.min(opts.batch_size or 32, opts.data:n())
+  c.steps = args.integer(F, opts, "steps", 100, 1, nil, 3)
+  c.batch_size = math.min(args.integer(F, opts, "batch_size", 32, 1, nil, 3), opts.data:n())
   local beta = opts.beta
   if beta ~= nil and (type(beta) ~= "number" or not (beta >= 0 and beta < 1)) then
     fail("beta must be a number in [0, 1), got " .. describe(beta))

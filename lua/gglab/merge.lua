@@ -15,7 +15,7 @@
   result = { out, points, present, missing = {ids}, counts = {status = n}, dirs }. ]]
 
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local store = require "gglab.store"
 local schema = require "gglab.lib.schema"
 

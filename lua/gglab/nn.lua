@@ -10,7 +10,8 @@
   Linear(32,1). ]]
 local gg = require "gglab"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local args = require "gglab.lib.args"
+local describe = args.describe
 
 local M = {}
 
@@ -18,12 +19,6 @@ local M = {}
 local ACTIVATIONS = { relu = true, sigmoid = true, tanh = true, leaky_relu = true, gelu = true,
   elu = true, silu = true, softplus = true, identity = true }
 local ACT_LIST = "'relu', 'sigmoid', 'tanh', 'leaky_relu', 'gelu', 'elu', 'silu', 'softplus', 'identity'"
-
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  return tostring(v == nil and "nil" or "a " .. type(v))
-end
 
 -- A width as an integer (8.0 is accepted as 8); level 3 blames the caller's caller.
 local function check_width(fname, what, v)
@@ -37,18 +32,8 @@ end
 -- Copy the option table opts (nil or a table) into spec, rejecting unknown keys.
 local function merge(fname, spec, opts, allowed)
   if opts == nil then return spec end
-  if type(opts) ~= "table" then
-    error(string.format("%s: options must be a table, got %s", fname, describe(opts)), 3)
-  end
-  local ok = {}
-  for _, k in ipairs(allowed) do ok[k] = true end
-  for k, v in pairs(opts) do
-    if not ok[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", fname, tostring(k),
-        table.concat(allowed, ", "), did_you_mean(k, allowed)), 3)
-    end
-    spec[k] = v
-  end
+  args.check_options(fname, opts, allowed, 3)
+  for k, v in pairs(opts) do spec[k] = v end
   return spec
 end
 
@@ -86,7 +71,7 @@ function M.linear(n_in, n_out, opts)
   n_in = check_width(f, "in_features", n_in)
   n_out = check_width(f, "out_features", n_out)
   if type(opts) == "table" and opts.tie ~= nil and getmetatable(opts.tie) ~= graph.Spec then
-    error(f .. ": tie must be a layer (the gg.nn.embedding whose weight to share), got " .. graph.describe(opts.tie), 2)
+    error(f .. ": tie must be a layer (the gg.nn.embedding whose weight to share), got " .. describe(opts.tie), 2)
   end
   return (check(merge(f, { kind = "linear", ["in"] = n_in, out = n_out }, opts,
     with(INIT_KEYS, "bias", "requires_grad", "weight", "tie")), f))
@@ -295,15 +280,7 @@ function M.dropout(p)
   return (check({ kind = "dropout", p = p }, "gg.nn.dropout"))
 end
 
-local MLP_KEYS = { activation = true, output_activation = true, seed = true, rng = true,
-  batchnorm = true, dropout = true, init = true, keras = true }
-local MLP_KEY_LIST = "activation, output_activation, batchnorm, dropout, init, keras, seed, rng"
-
-local function split_list(text)
-  local out = {}
-  for w in text:gmatch("[^, ]+") do out[#out + 1] = w end
-  return out
-end
+local MLP_KEYS = { "activation", "output_activation", "batchnorm", "dropout", "init", "keras", "seed", "rng" }
 
 -- An activation option: a name from ACTIVATIONS or a spec table (gg.nn.leaky_relu(0.2)).
 local function activation_spec(f, key, v)
@@ -326,12 +303,7 @@ function M.mlp(spec)
   if type(spec) ~= "table" then
     error(f .. ": expected a table {in, hidden..., out, activation=...}, got " .. describe(spec), 2)
   end
-  for k in pairs(spec) do
-    if math.type(k) ~= "integer" and not MLP_KEYS[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", f, tostring(k), MLP_KEY_LIST,
-        did_you_mean(k, split_list(MLP_KEY_LIST))), 2)
-    end
-  end
+  args.check_options(f, spec, MLP_KEYS, 2, true)
   local n = #spec
   if n < 2 then error(f .. ": needs at least two widths {in, out}, got " .. n, 2) end
   local widths = {}
@@ -402,7 +374,7 @@ end
 
 local function layer_list(f, layers, level)
   if type(layers) ~= "table" or getmetatable(layers) == graph.Spec then
-    error(string.format("%s: expected a list of layers, got %s", f, graph.describe(layers)), level)
+    error(string.format("%s: expected a list of layers, got %s", f, describe(layers)), level)
   end
   for k in pairs(layers) do
     if math.type(k) ~= "integer" then
@@ -419,13 +391,11 @@ end
   residuals, lists or gg.nn.block{...}. ]]
 function M.residual(spec)
   local f = "gg.nn.residual"
-  if type(spec) ~= "table" then error(f .. ": expected {layers..., projection = ..., activation = ...}, got " .. graph.describe(spec), 2) end
+  if type(spec) ~= "table" then error(f .. ": expected {layers..., projection = ..., activation = ...}, got " .. describe(spec), 2) end
   local body = {}
+  args.check_options(f, spec, { "projection", "activation" }, 2, true)
   for k, v in pairs(spec) do
-    if math.type(k) == "integer" then body[k] = v
-    elseif k ~= "projection" and k ~= "activation" then
-      error(string.format("%s: unknown option '%s' (allowed: projection, activation)", f, tostring(k)), 2)
-    end
+    if math.type(k) == "integer" then body[k] = v end
   end
   if #body == 0 then error(f .. ": needs at least one layer", 2) end
   local proj = spec.projection
@@ -446,26 +416,21 @@ end
   fans), nn.const(shape, values) a constant; built-in layers apply to symbolic tensors by
   calling them: gg.nn.linear(4, 8)(x). ]]
 function M.custom(fn, opts)
-  if type(fn) ~= "function" then error("gg.nn.custom: expected a function(x, nn), got " .. graph.describe(fn), 2) end
+  if type(fn) ~= "function" then error("gg.nn.custom: expected a function(x, nn), got " .. describe(fn), 2) end
   local name
   if opts ~= nil then
-    if type(opts) ~= "table" then error("gg.nn.custom: options must be a table, got " .. graph.describe(opts), 2) end
-    for k in pairs(opts) do
-      if k ~= "name" then error(string.format("gg.nn.custom: unknown option '%s' (allowed: name)", tostring(k)), 2) end
-    end
+    args.check_options("gg.nn.custom", opts, { "name" }, 2)
     name = opts.name
   end
   return setmetatable({ kind = "custom", fn = fn, name = name }, graph.Spec)
 end
-
-local SEQ_KEYS = { seed = true, rng = true, input = true, init = true }
 
 -- The per-sample input shape: opts.input, else the first layer's input width (a Linear).
 local function input_shape(f, layers, input)
   if input ~= nil then
     if math.type(input) and input >= 1 then return { input } end
     if type(input) == "table" and #input >= 1 then return input end
-    error(f .. ": input must be a size or a per-sample shape {channels, height, width}, got " .. graph.describe(input), 3)
+    error(f .. ": input must be a size or a per-sample shape {channels, height, width}, got " .. describe(input), 3)
   end
   local first = layers[1]
   while type(first) == "table" and (first.kind == "sequential" or first.kind == "residual" or (first.kind == nil and #first > 0)) do
@@ -489,23 +454,17 @@ end
   parameter in order (each layer's own init; init = ... for every weight). ]]
 function M.sequential(layers, opts)
   local f = "gg.nn.sequential"
-  if type(layers) ~= "table" then error(f .. ": expected a list of layers, got " .. graph.describe(layers), 2) end
+  if type(layers) ~= "table" then error(f .. ": expected a list of layers, got " .. describe(layers), 2) end
   local n = #layers
   if n < 1 or n > 256 then error(string.format("%s: expected 1..256 layers, got %d", f, n), 2) end
   opts = opts or {}
-  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. graph.describe(opts), 2) end
-  for k in pairs(opts) do
-    if not SEQ_KEYS[k] then
-      local allowed = { "input", "seed", "rng", "init" }
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", f, tostring(k),
-        table.concat(allowed, ", "), did_you_mean(k, allowed)), 2)
-    end
-  end
+  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. describe(opts), 2) end
+  args.check_options(f, opts, { "input", "seed", "rng", "init" }, 2)
   for i = 1, n do
     local l = layers[i]
     if type(l) ~= "table" and not (type(l) == "userdata" and graph.model_specs[l]) then
       error(string.format("%s: layer %d must be a layer table (gg.nn.linear(...), gg.nn.relu(), ...), got %s",
-        f, i, graph.describe(l)), 2)
+        f, i, describe(l)), 2)
     end
   end
   local shape = input_shape(f, layers, opts.input)

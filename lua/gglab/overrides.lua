@@ -20,7 +20,8 @@
   would have N points, more than the limit of 1000000". ]]
 
 local sweep = require "gglab.sweep"
-local copy = require("gglab.util").copy
+local copy = require("gglab.lib.util").copy
+local describe = require("gglab.lib.args").describe
 
 local M = {}
 
@@ -88,11 +89,11 @@ end
 --[[ parse(args) -> spec, or nil, msg. args: list of the strings given to --set.
   spec: list of { name =, values = {...}, arg = the original string }, in the given order. ]]
 function M.parse(args)
-  if type(args) ~= "table" then error("overrides.parse: args must be a list of strings, got " .. type(args), 2) end
+  if type(args) ~= "table" then error("overrides.parse: args must be a list of strings, got " .. describe(args), 2) end
   local spec, by_name = {}, {}
   for _, arg in ipairs(args) do
     if type(arg) ~= "string" then
-      error("overrides.parse: args must be a list of strings, got a " .. type(arg), 2)
+      error("overrides.parse: args must be a list of strings, got " .. describe(arg), 2)
     end
     local function bad(why) return nil, string.format("bad --set '%s': %s", arg, why) end
     local name, text = arg:match("^([^=]*)=(.*)$")
@@ -123,8 +124,8 @@ end
 
 -- apply(s, spec) -> a new sweep with the overrides of spec (from parse) applied.
 function M.apply(s, spec)
-  if not sweep.is_sweep(s) then error("overrides.apply: s must be a sweep, got " .. type(s), 2) end
-  if type(spec) ~= "table" then error("overrides.apply: spec must come from overrides.parse, got " .. type(spec), 2) end
+  if not sweep.is_sweep(s) then error("overrides.apply: s must be a sweep, got " .. describe(s), 2) end
+  if type(spec) ~= "table" then error("overrides.apply: spec must come from overrides.parse, got " .. describe(spec), 2) end
   local points = s:points()
   for _, o in ipairs(spec) do
     local rest, seen = {}, {}

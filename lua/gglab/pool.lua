@@ -49,7 +49,8 @@
   limit, and no child is left unreaped. ]]
 
 local gg = require "gglab"
-local describe = require("gglab.util").describe
+local args = require "gglab.lib.args"
+local describe = args.describe
 
 local proc = gg.proc
 
@@ -67,8 +68,9 @@ local STOP_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
 
 -- ---- helpers ----
 
+-- Raised from check_run (level 4: fail <- check_run <- M.run <- the caller's line).
 local function fail(msg)
-  error("gglab.pool.run: " .. msg, 3)
+  error("gglab.pool.run: " .. msg, 4)
 end
 
 local function first_line(s)
@@ -90,16 +92,10 @@ local function vm_size()
   return kb and tonumber(kb) * 1024
 end
 
-local function check_options(tasks, opts)
+local function check_run(tasks, opts)
   if type(tasks) ~= "table" then fail("tasks must be a list, got " .. describe(tasks)) end
   if type(opts) ~= "table" then fail("options must be a table, got " .. describe(opts)) end
-  local allowed = {}
-  for _, k in ipairs(ALLOWED) do allowed[k] = true end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      fail(string.format("unknown option %s (allowed: %s)", describe(k), table.concat(ALLOWED, ", ")))
-    end
-  end
+  args.check_options("gglab.pool.run", opts, ALLOWED, 3)
   if type(opts.work) ~= "function" then fail("work must be a function, got " .. describe(opts.work)) end
   for _, k in ipairs { "on_done", "on_tick" } do
     if opts[k] ~= nil and type(opts[k]) ~= "function" then
@@ -439,7 +435,7 @@ end
 
 -- pool.run(tasks, opts) -> { done = n, interrupted = bool }; see the top of this file.
 function M.run(tasks, opts)
-  check_options(tasks, opts)
+  check_run(tasks, opts)
   if opts.log_dir then
     local ok, msg = gg.fs.mkdir(opts.log_dir)
     if not ok then error("gglab.pool.run: " .. msg, 2) end

@@ -16,15 +16,10 @@
   gg.nn.sequential({...}, {input = {L, input_size}}) or call it on a symbolic tensor. ]]
 local gg = require "gglab"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local args = require "gglab.lib.args"
+local describe, did_you_mean = args.describe, args.did_you_mean
 
 local M = {}
-
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  return tostring(v == nil and "nil" or "a " .. type(v))
-end
 
 -- level 4: positive_int <- build <- gg.nn.lstm <- the caller.
 local function positive_int(f, what, v)
@@ -42,17 +37,7 @@ local function build(kind, input_size, hidden_size, opts)
   local f = "gg.nn." .. kind
   input_size = positive_int(f, "input_size", input_size)
   hidden_size = positive_int(f, "hidden_size", hidden_size)
-  opts = opts or {}
-  if type(opts) ~= "table" then error(string.format("%s: options must be a table, got %s", f, describe(opts)), 3) end
-  local allowed = kind == "rnn" and RNN_KEYS or KEYS
-  local ok = {}
-  for _, k in ipairs(allowed) do ok[k] = true end
-  for k in pairs(opts) do
-    if not ok[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", f, tostring(k),
-        table.concat(allowed, ", "), did_you_mean(k, allowed)), 3)
-    end
-  end
+  opts = args.check_options(f, opts, kind == "rnn" and RNN_KEYS or KEYS, 3) or {}
   local layers = opts.num_layers == nil and 1 or positive_int(f, "num_layers", opts.num_layers)
   local nl = opts.nonlinearity
   if nl ~= nil and nl ~= "tanh" and nl ~= "relu" then

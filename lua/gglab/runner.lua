@@ -21,9 +21,10 @@
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
-local json = require "gglab.json"
-local util = require "gglab.util"
-local copy, is_finite, describe = util.copy, util.is_finite, util.describe
+local json = require "gglab.lib.json"
+local util = require "gglab.lib.util"
+local describe = require("gglab.lib.args").describe
+local copy, is_finite = util.copy, util.is_finite
 
 local M = {}
 

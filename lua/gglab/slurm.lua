@@ -20,7 +20,7 @@ local M = {}
 
 -- ---- helpers ----
 
-M.quote = require("gglab.util").shell_quote
+M.quote = require("gglab.lib.util").shell_quote
 
 local function shell_output(cmd)
   local p = io.popen(cmd .. " 2>/dev/null")

@@ -10,39 +10,20 @@
   [lo, hi] (lo must be stable, hi not), the geometric midpoint replaces the end whose
   verdict it shares until hi/lo <= 1 + tol. ]]
 local gg = require "gglab"
+local args = require "gglab.lib.args"
 
 local M = {}
 
 local KEYS = { "build", "seeds", "steps", "lo", "hi", "tol", "fraction", "blowup", "diverged" }
-local ALLOWED = {}
-for _, k in ipairs(KEYS) do ALLOWED[k] = true end
+local describe = args.describe
 
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if v == nil then return "nil" end
-  local mt = getmetatable(v)
-  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
-end
-
-local function fail(msg, level) error("gg.stable_lr: " .. msg, level or 3) end
-
-local function positive(opts, key, default)
-  local v = opts[key]
-  if v == nil then return default end
-  if type(v) ~= "number" or not (v > 0) or v == math.huge then
-    fail(string.format("%s must be a positive number, got %s", key, describe(v)), 4)
-  end
-  return v
-end
+-- Raised from check (level 4: fail <- check <- M.stable_lr <- the caller's line); helpers
+-- pass their own level.
+local function fail(msg, level) error("gg.stable_lr: " .. msg, level or 4) end
 
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
-  for k in pairs(opts) do
-    if not ALLOWED[k] then
-      fail(string.format("unknown option '%s' (allowed: %s)", tostring(k), table.concat(KEYS, ", ")))
-    end
-  end
+  args.check_options("gg.stable_lr", opts, KEYS, 3)
   if type(opts.build) ~= "function" then
     fail("build must be a function(seed, lr) returning gg.train options or a function(steps), got "
       .. describe(opts.build))
@@ -51,8 +32,10 @@ local function check(opts)
   if type(seeds) ~= "table" or #seeds == 0 then fail("seeds must be a non-empty list, got " .. describe(seeds)) end
   local steps = opts.steps
   if math.type(steps) ~= "integer" or steps < 1 then fail("steps must be an integer >= 1, got " .. describe(steps)) end
-  local c = { seeds = seeds, steps = steps, lo = positive(opts, "lo", 1e-4), hi = positive(opts, "hi", 10),
-    tol = positive(opts, "tol", 0.05), fraction = opts.fraction or 1, blowup = positive(opts, "blowup", 1) }
+  local F = "gg.stable_lr"
+  local c = { seeds = seeds, steps = steps, lo = args.positive(F, opts, "lo", 1e-4, 3),
+    hi = args.positive(F, opts, "hi", 10, 3), tol = args.positive(F, opts, "tol", 0.05, 3),
+    fraction = opts.fraction or 1, blowup = args.positive(F, opts, "blowup", 1, 3) }
   if c.hi <= c.lo then
     fail(string.format("hi must be larger than lo, got %s <= %s", describe(c.hi), describe(c.lo)))
   end
@@ -78,11 +61,11 @@ local function losses_of(spec, steps)
   if type(spec) == "function" then
     local out = spec(steps)
     if type(out) == "table" and type(out.loss) == "table" then out = out.loss end
-    if type(out) ~= "table" then fail("build's function must return a list of losses, got " .. describe(out), 4) end
+    if type(out) ~= "table" then fail("build's function must return a list of losses, got " .. describe(out), 5) end
     return out
   end
   if type(spec) ~= "table" then
-    fail("build must return gg.train options or a function(steps), got " .. describe(spec), 4)
+    fail("build must return gg.train options or a function(steps), got " .. describe(spec), 5)
   end
   local t = {}
   for k, v in pairs(spec) do t[k] = v end

@@ -18,8 +18,8 @@
   results:manifest(), results:doctor_reports(). ]]
 
 local gg = require "gglab"
-local json = require "gglab.json"
-local util = require "gglab.util"
+local json = require "gglab.lib.json"
+local util = require "gglab.lib.util"
 local schema = require "gglab.lib.schema"
 local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 

@@ -16,7 +16,8 @@
   same value (they are indistinguishable in runs.csv anyway). ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
+local args = require "gglab.lib.args"
+local util = require "gglab.lib.util"
 local copy, sorted_keys = util.copy, util.sorted_keys
 
 local M = {}
@@ -24,12 +25,14 @@ local M = {}
 local Sweep = {}
 Sweep.__index = Sweep
 Sweep.__name = "gglab.Sweep"
+Sweep.__describe = "a sweep"  -- as args.describe shows one in messages
 
 -- Samplers (gg.uniform, ...) are the axis specs of gg.random only.
 local Sampler = {}
 Sampler.__index = Sampler
 Sampler.__name = "gglab.Sampler"
 Sampler.__tostring = function(s) return "gglab.Sampler(" .. s.desc .. ")" end
+Sampler.__describe = function(s) return s.desc end
 
 local NAME_PATTERN = "^[%a_][%w_]*$"
 
@@ -50,13 +53,7 @@ end
 
 -- ---- helpers ----
 
-local function describe(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if type(v) == "table" and getmetatable(v) == Sweep then return "sweep" end
-  if type(v) == "table" and getmetatable(v) == Sampler then return v.desc end
-  return type(v)
-end
+local describe = args.describe
 
 local function is_value(v)
   local t = type(v)

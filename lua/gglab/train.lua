@@ -6,7 +6,7 @@
 local gg = require "gglab"
 local diagnostics = require "gglab.diagnostics"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local args = require "gglab.lib.args"
 
 local M = {}
 
@@ -14,16 +14,7 @@ local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "sh
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
   "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics" }
-local ALLOWED = {}
-for _, k in ipairs(KEYS) do ALLOWED[k] = true end
-
-local function describe(v)
-  if type(v) == "string" then return "'" .. v .. "'" end
-  if type(v) == "number" then return gg.fmt_number(v) end
-  if v == nil then return "nil" end
-  local mt = getmetatable(v)
-  return (type(mt) == "table" and mt.__name) or ("a " .. type(v))
-end
+local describe = args.describe
 
 -- The loss gg.train_epoch gets: with keras, "bce" is Keras's clipped binary_crossentropy.
 local function keras_loss(opts)
@@ -38,8 +29,9 @@ local function keras_loss(opts)
   return l
 end
 
--- Called from helpers of M.train: level 4 blames the line that called gg.train.
-local function fail(msg) error("gg.train: " .. msg, 4) end
+-- Called from helpers of M.train: level 4 (fail <- check <- M.train <- caller) blames the line
+-- that called gg.train; a helper of check passes 5.
+local function fail(msg, level) error("gg.train: " .. msg, level or 4) end
 
 local LOSSES = { mse = true, l1 = true, smooth_l1 = true, huber = true, bce = true,
   bce_with_logits = true, cross_entropy = true, nll = true, categorical_crossentropy = true }
@@ -51,15 +43,6 @@ local function is_a(v, name)
   return type(mt) == "table" and mt.__name == name
 end
 
-local function check_int(opts, key, default, min)
-  local v = opts[key]
-  if v == nil then return default end
-  if math.type(v) ~= "integer" or v < min then
-    fail(string.format("%s must be an integer >= %d, got %s", key, min, describe(v)))
-  end
-  return v
-end
-
 -- diagnostics = {...}: keys, and for each the smallest integer (or number) it may be.
 local DIAG_KEYS = { "every", "sharpness_every", "sharpness_batch", "sharpness_iters",
   "sharpness_tol", "spike_k", "spike_window" }
@@ -68,33 +51,26 @@ local DIAG_INT_MIN = { every = 1, sharpness_every = 0, sharpness_batch = 0, shar
 
 local function check_diagnostics(dg)
   if type(dg) ~= "table" then
-    fail("diagnostics must be a table {every = n, sharpness_every = k, ...}, got " .. describe(dg))
+    fail("diagnostics must be a table {every = n, sharpness_every = k, ...}, got " .. describe(dg), 5)
   end
+  args.check_options("gg.train: diagnostics", dg, DIAG_KEYS, 4)
   for k, v in pairs(dg) do
     local min = DIAG_INT_MIN[k]
     if min then
       if math.type(v) ~= "integer" or v < min then
-        fail(string.format("diagnostics.%s must be an integer >= %d, got %s", k, min, describe(v)))
+        fail(string.format("diagnostics.%s must be an integer >= %d, got %s", k, min, describe(v)), 5)
       end
     elseif k == "sharpness_tol" or k == "spike_k" then
       if type(v) ~= "number" or not (v >= 0) or v == math.huge then
-        fail(string.format("diagnostics.%s must be a non-negative number, got %s", k, describe(v)))
+        fail(string.format("diagnostics.%s must be a non-negative number, got %s", k, describe(v)), 5)
       end
-    else
-      fail(string.format("unknown diagnostics option '%s' (allowed: %s)", tostring(k),
-        table.concat(DIAG_KEYS, ", ")))
     end
   end
 end
 
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
-  for k in pairs(opts) do
-    if not ALLOWED[k] then
-      fail(string.format("unknown option '%s' (allowed: %s)%s", tostring(k), table.concat(KEYS, ", "),
-        did_you_mean(k, KEYS)))
-    end
-  end
+  args.check_options("gg.train", opts, KEYS, 3)
   if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
   if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
   if not is_a(opts.optimizer, "gglab.Optim") then
@@ -160,12 +136,7 @@ local function check(opts)
     if type(es) ~= "table" then
       fail("early_stopping must be a table {patience =, min_delta =, restore_best =}, got " .. describe(es))
     end
-    for key in pairs(es) do
-      if key ~= "patience" and key ~= "min_delta" and key ~= "restore_best" then
-        fail(string.format("early_stopping: unknown option '%s' (allowed: patience, min_delta, restore_best)%s",
-          tostring(key), did_you_mean(key, { "patience", "min_delta", "restore_best" })))
-      end
-    end
+    args.check_options("gg.train: early_stopping", es, { "patience", "min_delta", "restore_best" }, 3)
     if es.patience ~= nil and (math.type(es.patience) ~= "integer" or es.patience < 1) then
       fail("early_stopping.patience must be an integer >= 1, got " .. describe(es.patience))
     end
@@ -279,9 +250,9 @@ function M.train(opts)
     if type(opts.val_loss) == "function" then copy.val_loss = custom_loss(opts.val_loss, opts.model, opts.data, "val_loss") end
     opts = copy
   end
-  local epochs = check_int(opts, "epochs", 1, 1)
-  local log_every = check_int(opts, "log_every", 1, 1)
-  local batch_size = check_int(opts, "batch_size", 32, 1)
+  local epochs = args.integer("gg.train", opts, "epochs", 1, 1, nil, 2)
+  local log_every = args.integer("gg.train", opts, "log_every", 1, 1, nil, 2)
+  local batch_size = args.integer("gg.train", opts, "batch_size", 32, 1, nil, 2)
   local epoch_opts = {
     batch_size = batch_size, shuffle = opts.shuffle,
     drop_last = opts.drop_last, seed = opts.seed, rng = opts.rng,

@@ -16,35 +16,21 @@
   additive float (L, L) mask (a constant); causal = true is torch's square subsequent mask. ]]
 local gg = require "gglab"
 local graph = require "gglab.graph"
-local did_you_mean = require("gglab.util").did_you_mean
+local args = require "gglab.lib.args"
 
 local M = {}
 local is_sym, wrap = graph.is_sym, graph.wrap
-local function describe(v)
-  if v == nil then return "nil" end
-  return graph.describe(v)
-end
+local describe = args.describe
 
 -- Strip "file:line: " from a message (errors are re-raised at the user's line).
 local function strip(msg) return (tostring(msg):gsub("^[^:\n]*:%d+: ", "")) end
 
 -- Options: a table with only `allowed` keys (did-you-mean on a typo); copied with defaults.
 local function options(fname, opts, allowed, defaults, level)
-  level = (level or 2) + 1
-  if opts ~= nil and type(opts) ~= "table" then
-    error(string.format("%s: options must be a table, got %s", fname, describe(opts)), level)
-  end
-  local ok = {}
-  for _, k in ipairs(allowed) do ok[k] = true end
+  args.check_options(fname, opts, allowed, (level or 2) + 1)
   local out = {}
   for k, v in pairs(defaults or {}) do out[k] = v end
-  for k, v in pairs(opts or {}) do
-    if not ok[k] then
-      error(string.format("%s: unknown option '%s' (allowed: %s)%s", fname, tostring(k),
-        table.concat(allowed, ", "), did_you_mean(k, allowed)), level)
-    end
-    out[k] = v
-  end
+  for k, v in pairs(opts or {}) do out[k] = v end
   return out
 end
 

@@ -35,7 +35,7 @@ local gg = require "gglab"
 local doctor = require "gglab.doctor.diagnose"
 local experiment = require "gglab.experiment"
 local store = require "gglab.store"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local causes = require "gglab.lib.causes"
 local evidence = require "evidence"
 

@@ -11,7 +11,7 @@
     over those that diverged) and ev.text(summary) -> one line. ]]
 local gg = require "gglab"
 local store = require "gglab.store"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 
 local M = {}
 

@@ -7,7 +7,7 @@
 
 local T = require "check"
 local gg = require "gglab"
-local util = require "gglab.util"
+local args = require "gglab.lib.args"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
 local tmp = os.tmpname()
@@ -46,7 +46,7 @@ local function gglab(args)
   return ok and 0 or code, slurp(err) or ""
 end
 
--- ---- util.suggest: the "did you mean" rule ----
+-- ---- args.suggest: the "did you mean" rule ----
 local names = { "lr", "momentum", "epochs", "seed", "gamma", "patience", "target", "betas", "activation",
   "output_activation", "n", "resume" }
 for _, case in ipairs {
@@ -62,12 +62,12 @@ for _, case in ipairs {
   { "out", "output_activation" },
   { "activ", "activation" },
 } do
-  T.eq("suggest " .. case[1], util.suggest(case[1], names), case[2])
+  T.eq("suggest " .. case[1], args.suggest(case[1], names), case[2])
 end
-T.eq("did_you_mean text", util.did_you_mean("lrr", names), "; did you mean 'lr'?")
-T.eq("did_you_mean nothing", util.did_you_mean("zzz", names), "")
-T.eq("suggest ties: first in order", util.suggest("ab", { "abc", "abd" }), "abc")
-T.eq("suggest: a prefix of two names is no guess", util.suggest("mom", { "momentum", "moments" }), nil)
+T.eq("did_you_mean text", args.did_you_mean("lrr", names), "; did you mean 'lr'?")
+T.eq("did_you_mean nothing", args.did_you_mean("zzz", names), "")
+T.eq("suggest ties: first in order", args.suggest("ab", { "abc", "abd" }), "abc")
+T.eq("suggest: a prefix of two names is no guess", args.suggest("mom", { "momentum", "moments" }), nil)
 
 -- ---- "did you mean" in option errors (C glue, Lua modules, gg.experiment) ----
 local m = gg.nn.mlp { 3, 4, 1, seed = 1 }
@@ -88,7 +88,7 @@ for _, case in ipairs {
       .. "seed, rng); did you mean 'activation'?" },
   { "layer", function() gg.nn.linear(2, 1, { bias_inti = "zeros" }) end, "did you mean 'bias_init'?" },
   { "experiment", function() gg.experiment { nmae = "x", sweep = { a = 1 }, run = print } end,
-    "gg.experiment: unknown key \"nmae\" (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'name'?" },
+    "gg.experiment: unknown option 'nmae' (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'name'?" },
 } do
   local e = err_of(case[2])
   T.ok(case[1] .. ": " .. tostring(e), e ~= nil and e:find(case[3], 1, true) ~= nil and
@@ -184,7 +184,7 @@ for _, case in ipairs {
     "return gg.experiment { name = 'x', sweep = gg.grid { a = { 1, 2 } }:filter(function() return false end), run = function() end }\n",
     ": gg.experiment: sweep must not be empty, got 0 points" },
   { "typo", "return gg.experiment { name = 'x', sweep = { a = 1 }, rnu = function() end, run = print }\n",
-    ": gg.experiment: unknown key \"rnu\" (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'run'?" },
+    ": gg.experiment: unknown option 'rnu' (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'run'?" },
   { "wrong_type", "return gg.experiment { name = 'x', sweep = 5, run = print }\n",
     ": gg.experiment: sweep must be a sweep or a table of axes, got 5" },
   { "huge_sweep", "return gg.experiment { name = 'x', sweep = { a = gg.seeds(1000), b = gg.seeds(1001) }, run = print }\n",
@@ -261,8 +261,10 @@ for _, bad in ipairs { "../x", "/abs", "a/b", "a\0b", "..", ".hidden", "-x", "ca
   local got = err_of(function() gg.experiment { name = bad, sweep = { a = 1 }, run = print } end)
   T.eq("name " .. string.format("%q", bad), got,
     "gg.experiment: name must be a string of at most 64 letters, digits, '_', '.' or '-' starting with a letter or digit, got "
-      .. string.format("%q", bad))
+      .. args.describe(bad))
 end
+T.eq("describe escapes control bytes", { args.describe("a\nb"), args.describe("a\0b"), args.describe("caf\xc3\xa9") },
+  { "'a\\nb'", "'a\\0b'", "'caf\xc3\xa9'" })
 for _, good in ipairs { "a..b", "lr_sweep", "v1.2-final", string.rep("a", 64) } do
   T.ok("name " .. good .. " is allowed", pcall(gg.experiment, { name = good, sweep = { a = 1 }, run = print }))
 end

@@ -265,7 +265,7 @@ do
   local opt = gg.optim.sgd(model)
   local function train(dg) return function() gg.train { model = model, data = data, optimizer = opt, diagnostics = dg } end end
   T.raises("every 0", train { every = 0 }, "gg%.train: diagnostics%.every must be an integer >= 1, got 0")
-  T.raises("unknown key", train { evry = 1 }, "unknown diagnostics option 'evry' %(allowed: every, sharpness_every")
+  T.raises("unknown key", train { evry = 1 }, "gg%.train: diagnostics: unknown option 'evry' %(allowed: every, sharpness_every")
   T.raises("spike_k", train { spike_k = -1 }, "diagnostics%.spike_k must be a non%-negative number, got %-1")
   T.raises("not a table", train(5), "diagnostics must be a table")
   T.raises("gg.diag.new", function() gg.diag.new(model, { sharpness_iters = 0 }) end,

@@ -41,7 +41,7 @@ for _, name in ipairs(gg.fs.listdir("experiments")) do
     end
   end
 end
-local guide = assert(require("gglab.util").read_file("docs/guide.md"))
+local guide = assert(require("gglab.lib.util").read_file("docs/guide.md"))
 for _, name in ipairs(gg.fs.listdir("experiments")) do
   local file = name:match("^(.+)%.lua$")
   if file then

@@ -4,7 +4,7 @@
 
 local T = require "check"
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local findings = require "gglab.findings"
 
 local tmp = os.tmpname()

@@ -10,7 +10,7 @@ local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
 local runner = require "gglab.runner"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local merge = require "gglab.merge"
 local cli = require "gglab.cli.main"
 

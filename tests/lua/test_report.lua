@@ -5,7 +5,7 @@
 
 local T = require "check"
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local plot = require "gglab.plot"
 local html = require "gglab.html"
 local report = require "gglab.report.page"

@@ -6,7 +6,7 @@ local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
 local runner = require "gglab.runner"
 local store = require "gglab.store"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 
 -- ---- helpers ----
 
@@ -242,9 +242,9 @@ end
 
 local function run_nothing() end
 T.raises("experiment unknown key", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing, lr = 1 } end,
-  'gg.experiment: unknown key "lr" %(allowed: claims, description, flush_denormal, name, run, seed, sweep%)')
+  "gg.experiment: unknown option 'lr' %(allowed: claims, description, flush_denormal, name, run, seed, sweep%)")
 T.raises("experiment bad name", function() experiment.experiment { name = "../x", sweep = { a = 1 }, run = run_nothing } end,
-  'gg.experiment: name must be .*, got "../x"')
+  "gg.experiment: name must be .*, got '../x'")
 T.raises("experiment leading dot", function() experiment.experiment { name = ".x", sweep = { a = 1 }, run = run_nothing } end,
   "gg.experiment: name must be")
 T.raises("experiment long name", function() experiment.experiment { name = ("a"):rep(65), sweep = { a = 1 }, run = run_nothing } end,
@@ -261,7 +261,7 @@ T.raises("experiment reserved parameter", function() experiment.experiment { nam
 T.raises("experiment non-integer seed param", function() experiment.experiment { name = "x", sweep = { seed = 0.5 }, run = run_nothing } end,
   "gg.experiment: sweep parameter 'seed' must be an integer, got 0.5")
 T.raises("experiment seed", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing, seed = "1" } end,
-  'gg.experiment: seed must be an integer, got "1"')
+  "gg.experiment: seed must be an integer, got '1'")
 T.ok("experiment marked", experiment.is_experiment(experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing }))
 T.ok("plain table is not an experiment", not experiment.is_experiment { name = "x" })
 

@@ -6,7 +6,7 @@
 
 local T = require "check"
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local store = require "gglab.store"
 local schema = require "gglab.lib.schema"
 

@@ -144,7 +144,7 @@ T.raises("grid empty axis", function() sweep.grid { lr = {} } end,
 T.raises("grid bad value", function() sweep.grid { lr = { 1, {} } } end,
   "gg.grid: axis 'lr' values must be numbers, strings or booleans, got table at index 2")
 T.raises("grid bad axis name", function() sweep.grid { ["learning rate"] = 1 } end,
-  "gg.grid: axis names must be identifiers, got \"learning rate\"")
+  "gg.grid: axis names must be identifiers, got 'learning rate'")
 T.raises("grid function axis", function() sweep.grid { lr = print } end,
   "gg.grid: axis 'lr' must be a value or a non%-empty list, got function")
 
@@ -230,7 +230,7 @@ T.raises("random n missing", function() sweep.random { lr = sweep.uniform(0, 1) 
 T.raises("random n not integer", function() sweep.random { n = 2.5, lr = 1 } end,
   "gg.random: n must be an integer >= 1, got 2.5")
 T.raises("random bad seed", function() sweep.random { n = 2, seed = { 1, 2 }, lr = sweep.uniform(0, 1) } end,
-  "gg.random: seed is the sampler's seed and must be an integer >= 0, got table")
+  "gg.random: seed is the sampler's seed and must be an integer >= 0, got a table")
 T.raises("random no axes", function() sweep.random { n = 2 } end, "gg.random: name at least one axis besides n and seed")
 T.raises("random not a table", function() sweep.random(3) end, "gg.random: argument must be a table")
 T.raises("random bad axis", function() sweep.random { n = 2, lr = {} } end,
@@ -239,7 +239,7 @@ T.raises("random error at caller", function() sweep.random { n = 0, lr = 1 } end
 T.raises("uniform a >= b", function() sweep.uniform(1, 1) end, "gg.uniform: a must be < b, got a=1, b=1")
 T.raises("uniform non-finite", function() sweep.uniform(0, 1 / 0) end, "gg.uniform: b must be a finite number, got inf")
 T.raises("uniform error at caller", function() sweep.uniform("x", 1) end,
-  "^.-test_sweep%.lua:%d+: gg%.uniform: a must be a finite number, got \"x\"")
+  "^.-test_sweep%.lua:%d+: gg%.uniform: a must be a finite number, got 'x'")
 T.raises("loguniform a <= 0", function() sweep.loguniform(0, 1) end, "gg.loguniform: a must be > 0, got 0")
 T.raises("loguniform a > b", function() sweep.loguniform(1, 0.1) end, "gg.loguniform: a must be < b, got a=1, b=0.1")
 T.raises("randint a > b", function() sweep.randint(3, 2) end, "gg.randint: need a <= b")

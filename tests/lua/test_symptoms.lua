@@ -587,17 +587,17 @@ end
 do
   local t = build(healthy())
   T.raises("unknown tool", function() S.detect("keras", t, {}) end,
-    "symptoms.detect: tool must be one of 'autotrainer', 'deepdiagnosis', 'umlaut', 'deeplocalize', got \"keras\"")
+    "symptoms.detect: tool must be one of 'autotrainer', 'deepdiagnosis', 'umlaut', 'deeplocalize', got 'keras'")
   T.raises("bad trace", function() S.detect("umlaut", { loss = { values = { 1 } } }, {}) end,
-    "symptoms.detect: trace%[\"loss\"%] must be")
+    "symptoms.detect: trace%['loss'%] must be")
   T.raises("bad meta task", function() S.detect("umlaut", t, { task = "ranking" }) end,
-    "meta.task must be 'regression' or 'classification', got \"ranking\"")
+    "meta.task must be 'regression' or 'classification', got 'ranking'")
   T.raises("bad meta epochs", function() S.detect("umlaut", t, { epochs = 2.5 }) end,
     "meta.epochs must be an integer >= 1, got 2.5")
   T.raises("unknown option", function() S.detect("autotrainer", t, {}, { gates = "both" }) end,
     "unknown option 'gates' %(allowed: large_loss, gate, ungated, check_every%)")
   T.raises("bad gate", function() S.detect("autotrainer", t, {}, { gate = "all" }) end,
-    "gate must be 'either' or 'both', got \"all\"")
+    "gate must be 'either' or 'both', got 'all'")
   T.raises("bad rows", function() S.trace_from_rows { { step = 1, metric = "loss" } } end,
     "symptoms.trace_from_rows: rows%[1%] must be")
 end
@@ -619,10 +619,10 @@ do
   local line = debug.getinfo(1, "l").currentline + 1
   local ok, err = pcall(function() f({ dropout = { "x" } }) end)
   T.eq("runmeta.check: message and line", { ok, err },
-    { false, string.format("%s:%d: f: meta.dropout must be a list of numbers, got table",
+    { false, string.format("%s:%d: f: meta.dropout must be a list of numbers, got a table",
       debug.getinfo(1, "S").short_src, line) })
   T.raises("runmeta.check: task", function() runmeta.check({ task = "ranking" }, "f") end,
-    "f: meta.task must be 'regression' or 'classification', got \"ranking\"")
+    "f: meta.task must be 'regression' or 'classification', got 'ranking'")
   T.raises("runmeta.check: a table", function() runmeta.check(3, "f") end, "f: meta must be a table, got 3")
 end
 
@@ -716,7 +716,7 @@ do
   local r = require("gglab.runner").run(bad, { out = tmp .. "/badmeta", quiet = true, jobs = 0,
     stdout = { write = function() end } })
   T.ok("run:meta: a bad field fails the run with its name", r.records[1].status == "failed" and
-    r.records[1].error:find("run:meta: meta.epochs must be an integer >= 1, got \"ten\"", 1, true))
+    r.records[1].error:find("run:meta: meta.epochs must be an integer >= 1, got 'ten'", 1, true))
 end
 
 -- ---- with gg.train's diagnostics (when this build has them) ----

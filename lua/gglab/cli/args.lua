@@ -16,7 +16,7 @@
   value and the expected form, prints "gglab <cmd>: bad --opt 'value': expected ..." alone. ]]
 
 local overrides = require "gglab.overrides"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 

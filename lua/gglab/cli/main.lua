@@ -14,7 +14,7 @@
 
 local gg = require "gglab"
 local args = require "gglab.cli.args"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 

@@ -15,7 +15,7 @@ local runner = require "gglab.runner"
 local report = require "gglab.report.page"
 local symptoms = require "gglab.symptoms.driver"
 local args = require "gglab.cli.args"
-local did_you_mean = require("gglab.util").did_you_mean
+local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 

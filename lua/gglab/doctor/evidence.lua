@@ -3,7 +3,7 @@
   validation loss rising while the training loss falls) and the evidence of the unchanged
   runs' diagnostics curves, read against the published rules of thumb. Also the doctor's
   number format (M.fmt), shared by these texts and the printout (gglab.doctor.output). ]]
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local stats = require "gglab.lib.stats"
 local panel = require "gglab.doctor.panel"
 

@@ -2,7 +2,8 @@
   (text; summary: one line for gglab doctor -q), <out>/doctor.txt (the same text, which
   gglab report shows) and <out>/doctor.csv (columns: gglab.lib.schema DOCTOR_COLUMNS). ]]
 local gg = require "gglab"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
+local args = require "gglab.lib.args"
 local schema = require "gglab.lib.schema"
 local evidence = require "gglab.doctor.evidence"
 local verdict = require "gglab.doctor.verdict"
@@ -36,7 +37,7 @@ function M.text(report)
     local v = report.point[k]
     if k ~= "seed" then
       parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v)
-        or (util.describe(v):gsub('^"(.*)"$', "%1")))
+        or (type(v) == "string" and v or args.describe(v)))
     end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")

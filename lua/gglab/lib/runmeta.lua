@@ -7,7 +7,7 @@
   M.valid(kind, v)   -> ok, want: whether v is of kind, and the kind in words
   M.check(meta, fname) raises on a known field of the wrong kind ]]
 
-local describe = require("gglab.util").describe
+local describe = require("gglab.lib.args").describe
 
 local M = {}
 

@@ -2,7 +2,7 @@
   (through the store's reader) with every parameter described (kind, sorted values,
   labels), the manifest, and the small accessors the page and the text summary share.
   curves.csv is not read here: report/aggregate.lua streams it. ]]
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local plot = require "gglab.plot"
 local store = require "gglab.store"
 local schema = require "gglab.lib.schema"

@@ -20,10 +20,10 @@
   column: final_loss, min_loss, final_val_loss), band ("minmax" or "ci95"), out (file),
   max_points (per line, default 400). ]]
 local gg = require "gglab"
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local plot = require "gglab.plot"
 local html = require "gglab.html"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local schema = require "gglab.lib.schema"
 local load = require "gglab.report.load"
 local planner = require "gglab.report.plan"

@@ -1,7 +1,7 @@
 --[[ lua/gglab/report/text.lua — `gglab report DIR --text`: the report as a short summary
   for a terminal: counts, claims, the best configuration and the divergence boundary per
   group, failed runs (at most 10 listed). ]]
-local json = require "gglab.json"
+local json = require "gglab.lib.json"
 local plot = require "gglab.plot"
 local schema = require "gglab.lib.schema"
 local load = require "gglab.report.load"

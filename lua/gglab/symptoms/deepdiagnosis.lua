@@ -6,7 +6,7 @@
            a firing also carries the fix suggested
   M.ORDER  "epoch": firings are ordered by epoch, then priority ]]
 
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local view = require "gglab.symptoms.view"
 local is_finite = util.is_finite
 local fmt, first_nonfinite, all_equal = view.fmt, view.first_nonfinite, view.all_equal

@@ -35,14 +35,15 @@
   what is missing). ctx = { v = the view (symptoms/view.lua), meta, opts }. ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local store = require "gglab.store"
 local schema = require "gglab.lib.schema"
 local causes = require "gglab.lib.causes"
 local runmeta = require "gglab.lib.runmeta"
 local view = require "gglab.symptoms.view"
 local output = require "gglab.symptoms.output"
-local describe = util.describe
+local args = require "gglab.lib.args"
+local describe = args.describe
 
 -- The detectors by tool id (M.TOOLS gives their output order).
 local DETECTORS = {
@@ -180,13 +181,8 @@ local function check_opts(opts, fname)
   if type(opts) ~= "table" then error(fname .. ": opts must be a table or nil, got " .. describe(opts), 3) end
   local o = {}
   for k, v in pairs(DEFAULTS) do o[k] = v end
-  for k, v in pairs(opts) do
-    if DEFAULTS[k] == nil then
-      error(string.format("%s: unknown option '%s' (allowed: %s)", fname, tostring(k),
-        table.concat(OPTION_KEYS, ", ")), 3)
-    end
-    o[k] = v
-  end
+  args.check_options(fname, opts, OPTION_KEYS, 3)
+  for k, v in pairs(opts) do o[k] = v end
   if type(o.large_loss) ~= "number" or not (o.large_loss > 0) then
     error(fname .. ": large_loss must be a number > 0, got " .. describe(o.large_loss), 3)
   end

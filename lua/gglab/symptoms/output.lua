@@ -7,7 +7,7 @@
   format(analyses, csv_path, tools) -> the summary text ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local schema = require "gglab.lib.schema"
 local sorted_keys = util.sorted_keys
 

@@ -11,7 +11,7 @@
     layers / step_loss_name / epoch_loss_name / total_epochs (see each below) ]]
 
 local gg = require "gglab"
-local util = require "gglab.util"
+local util = require "gglab.lib.util"
 local is_finite, sorted_keys = util.is_finite, util.sorted_keys
 
 local M = {}

@@ -1,4 +1,13 @@
---[[ lua/gglab/json.lua — tiny deterministic JSON encoder and decoder (for manifest.json).
+--[[ lua/gglab/lib/json.lua — tiny deterministic JSON encoder and decoder (for manifest.json
+  and the other JSON files of a results folder).
+
+  Why hand-written, not lua-cjson or dkjson: a results folder must be byte-stable (the same
+  run writes the same bytes, so folders can be diffed and hashed), and a number must read
+  back as the very same double. Both libraries walk tables with pairs(), so object keys come
+  out in hash order, and write numbers with 14 significant digits by default (%.14g), which
+  does not round-trip a double; this encoder sorts keys and writes numbers with gg.fmt_number
+  (the shortest of up to 17 digits that reads back exactly). It is also ~250 lines with no
+  dependency beyond the C module.
 
   encode(value) -> string, pretty-printed with 2-space indents and a trailing newline.
   Mapping: nil / json.null -> null; booleans; integers as %d, floats via gg.fmt_number,
