@@ -11,7 +11,8 @@
 
   Fault injection for tests (docs/reliability.md): open(dir, {fail_write = text}) makes
   closing any file whose final path contains text fail as on a full disk ("No space left
-  on device"). The CLI passes GGLAB_TEST_FAIL_WRITE down through runner.run's opts.
+  on device"). `gglab run` (cli/run.lua) passes GGLAB_TEST_FAIL_WRITE down through
+  runner.execute's opts.
 
   Reading: read(dir) -> results; results:runs() (runs.csv parsed), results:curves() (a
   streaming iterator over curves.csv), results:curve(id), results:meta(id),
@@ -26,7 +27,7 @@ local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 local M = {}
 
 -- Aliases of schema names for modules that still take them from the store (runner.lua,
--- experiment.lua, symptoms.lua, tests/lua/test_runner.lua); new code uses gglab.lib.schema.
+-- experiment.lua, tests/lua/test_runner.lua); new code uses gglab.lib.schema.
 M.RUN_DIR = schema.RUN_DIR
 M.RUNS_FILE = schema.RUNS_FILE
 M.CURVES_FILE = schema.CURVES_FILE
