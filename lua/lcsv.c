@@ -210,9 +210,6 @@ static int csv_read(lua_State *L)
 
 #define GG_CSVR_MT "gglab.CsvRows"
 #define ROWS_CHUNK 8192
-/* libcsv's parser state "inside a field" (its states are not in csv.h): with p.quoted
- * set at the end of the input, a quoted field was never closed. */
-#define LIBCSV_FIELD_BEGUN 2
 
 /* The state of one gg.csv.rows iteration. User values: 1 = queue of rows parsed from the
  * current chunk (row, line, row, line, ...), 2 = the row under construction (a row may
@@ -283,10 +280,8 @@ static void rows_fill(lua_State *L, lg_csvr *r, int ud)
     if (n == 0) {
         if (ferror(r->fp))
             why = "read error";
-        else if (r->p.quoted && r->p.pstate == LIBCSV_FIELD_BEGUN)
+        else if (csv_fini(&r->p, rows_field, rows_record, &c) != 0)  /* CSV_STRICT_FINI */
             why = "quoted field not closed at the end of the file (truncated?)";
-        else
-            csv_fini(&r->p, rows_field, rows_record, &c);
         lua_Integer line = r->line + 1;
         rows_release(r);
         if (why) {
@@ -368,7 +363,7 @@ static int csv_rows(lua_State *L)
     lua_setiuservalue(L, -2, 1);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 3);
-    if (csv_init(&r->p, CSV_APPEND_NULL) != 0)
+    if (csv_init(&r->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0)
         return luaL_error(L, "gg.csv.rows: out of memory");
     r->parser = 1;
     r->fp = fopen(path, "rb");

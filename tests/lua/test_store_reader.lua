@@ -40,6 +40,9 @@ T.eq("empty file: no rows", rows(tmp .. "/empty.csv"), {})
 write(tmp .. "/open.csv", 'a,b\n1,2\n3,"never closed\n')
 T.raises("a quoted field open at the end of the file", function() rows(tmp .. "/open.csv") end,
   "^" .. tmp:gsub("%p", "%%%0") .. "/open%.csv:4: quoted field not closed at the end of the file")
+write(tmp .. "/bad.csv", 'a,b\n1,"x"y\n')
+T.raises("a malformed quote (strict: never parsed into silent garbage)", function() rows(tmp .. "/bad.csv") end,
+  "^" .. tmp:gsub("%p", "%%%0") .. "/bad%.csv:2: ")
 -- A row longer than one read chunk (8 kB) and rows straddling chunk boundaries.
 local long = string.rep("z", 20000)
 local parts = { "k,v" }
