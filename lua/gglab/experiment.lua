@@ -11,7 +11,7 @@ local gg = require "gglab"
 local args = require "gglab.lib.args"
 local describe = args.describe
 local sweep = require "gglab.sweep"
-local store = require "gglab.store"
+local schema = require "gglab.lib.schema"
 
 local M = {}
 
@@ -31,7 +31,7 @@ end
 -- `seed` feeds sweep.run_seed, so it must be an integer. Returns an error message or nil.
 local function check_params(s)
   local reserved = { run_id = true }
-  for _, col in ipairs(store.RESULT_COLUMNS) do reserved[col] = true end
+  for _, col in ipairs(schema.RESULT_COLUMNS) do reserved[col] = true end
   for _, name in ipairs(s:names()) do
     if reserved[name] then
       return string.format("sweep parameter '%s' clashes with a runs.csv column", name)

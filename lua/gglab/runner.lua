@@ -21,6 +21,7 @@
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local store = require "gglab.store"
+local schema = require "gglab.lib.schema"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
 local describe = require("gglab.lib.args").describe
@@ -138,7 +139,7 @@ end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object).
-  The record has run_id, params (the point), index, the store.RESULT_COLUMNS fields
+  The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
@@ -230,7 +231,7 @@ function M.summary(result)
   end
   if not result.unsaved then
     lines[#lines + 1] = string.format("Results in %s/: %s, %s, %s.", result.out,
-      store.RUNS_FILE, store.CURVES_FILE, store.MANIFEST_FILE)
+      schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE)
   end
   return table.concat(lines, "\n") .. "\n"
 end
@@ -563,7 +564,7 @@ function M.closing(result)
   if result.store_error then
     lines[#lines + 1] = string.format("Stopped: %s\n%d of %d runs finished; the saved ones are in %s/%s/. "
       .. "Once the disk has room, run again with --resume to complete the sweep (--rerun-failed also reruns "
-      .. "the failed runs).\n", result.store_error, #result.records, result.points, result.out, store.RUN_DIR)
+      .. "the failed runs).\n", result.store_error, #result.records, result.points, result.out, schema.RUN_DIR)
   end
   return table.concat(lines)
 end

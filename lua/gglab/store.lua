@@ -26,15 +26,6 @@ local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 
 local M = {}
 
--- Aliases of schema names for modules that still take them from the store (runner.lua,
--- experiment.lua, tests/lua/test_runner.lua); new code uses gglab.lib.schema.
-M.RUN_DIR = schema.RUN_DIR
-M.RUNS_FILE = schema.RUNS_FILE
-M.CURVES_FILE = schema.CURVES_FILE
-M.MANIFEST_FILE = schema.MANIFEST_FILE
-M.RESULT_COLUMNS = schema.RESULT_COLUMNS
-M.CURVE_COLUMNS = schema.CURVE_COLUMNS
-
 local SUFFIX = schema.RUN_SUFFIXES
 
 local Store = {}

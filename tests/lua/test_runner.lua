@@ -127,7 +127,7 @@ T.ok("bad run:log message names the parameter",
 local curves = read_all(out .. "/curves.csv")
 T.eq("curves header", curves:match("^[^\n]*"), "run_id,step,epoch,metric,value")
 local cheader, crows = gg.csv.read(out .. "/curves.csv")
-T.eq("curves header fields", cheader, store.CURVE_COLUMNS)
+T.eq("curves header fields", cheader, require("gglab.lib.schema").CURVE_COLUMNS)
 T.eq("curves row count", #crows, 5 + 5 + 3 + 0 + 2 + 0)
 T.eq("curves first row", crows[1], { r1.run_id, "1", "1", "loss", "0.01" })
 T.eq("curves epoch empty when nil", crows[5], { r1.run_id, "4", "", "val_loss", "0.5" })

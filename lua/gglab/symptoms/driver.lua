@@ -114,11 +114,10 @@ function M.trace_from_dir(dir, run_id)
   if type(run_id) ~= "string" or not run_id:match("^%x+$") then
     error("symptoms.trace_from_dir: run_id must be a hex run id, got " .. describe(run_id), 2)
   end
-  local base = dir .. "/" .. schema.RUN_DIR .. "/" .. run_id
-  local curve = base .. schema.RUN_SUFFIXES.curve
-  if not gg.fs.exists(curve) then return nil, string.format("no curve file '%s'", curve) end
-  return M.trace_from_rows(store.read_curve_file(curve)),
-    store.read_meta_file(base .. schema.RUN_SUFFIXES.meta)
+  local res = store.read(dir)
+  local curve = schema.path(dir, schema.RUN_DIR, run_id .. schema.RUN_SUFFIXES.curve)
+  if not (res and gg.fs.exists(curve)) then return nil, string.format("no curve file '%s'", curve) end
+  return M.trace_from_rows(res:curve(run_id)), res:meta(run_id)
 end
 
 -- ---- the rule driver ----
