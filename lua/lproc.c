@@ -1,5 +1,5 @@
 /* lua/lproc.c — gg.proc.*: the Linux process primitives the worker pool
- * (lua/gglab/pool.lua) is built from: fork with parent-death signal, waitpid with a
+ * (lua/gglab/engine/pool.lua) is built from: fork with parent-death signal, waitpid with a
  * decoded reason, kill, message sockets, poll, _exit, rlimits, CPU affinity, stdout/stderr
  * redirection and flag-only SIGINT/SIGTERM handlers. Glue only: every policy (what to
  * run, when to kill, what a failure is called) lives in pool.lua.

@@ -75,7 +75,7 @@ function M.experiment(spec)
         end
       end
       if c.folklore ~= nil then
-        local ok, msg = require("gglab.folklore").ids(c.folklore)
+        local ok, msg = require("gglab.lib.folklore").ids(c.folklore)
         if not ok then fail(string.format("claims[%d].folklore %s", i, msg)) end
       end
     end

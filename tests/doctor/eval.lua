@@ -34,7 +34,7 @@
 local gg = require "gglab"
 local doctor = require "gglab.doctor.diagnose"
 local experiment = require "gglab.experiment"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local util = require "gglab.lib.util"
 local causes = require "gglab.lib.causes"
 local evidence = require "evidence"

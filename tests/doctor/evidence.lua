@@ -10,7 +10,7 @@
     val = {first, min, last}, outcome} (medians over the seeds that finished; diverged_step
     over those that diverged) and ev.text(summary) -> one line. ]]
 local gg = require "gglab"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local util = require "gglab.lib.util"
 
 local M = {}

@@ -49,7 +49,7 @@ for _, name in ipairs(gg.fs.listdir("experiments")) do
       guide:find("(../experiments/" .. name .. ")", 1, true) ~= nil)
   end
 end
-for _, e in ipairs(require("gglab.folklore").list) do
+for _, e in ipairs(require("gglab.lib.folklore").list) do
   T.ok("folklore '" .. e.id .. "' is tested by an experiment claim", tested[e.id])
 end
 os.execute("rm -rf '" .. tmp .. "'")

@@ -5,7 +5,7 @@
 local T = require "check"
 local gg = require "gglab"
 local json = require "gglab.lib.json"
-local findings = require "gglab.findings"
+local findings = require "gglab.findings.findings"
 
 local tmp = os.tmpname()
 os.remove(tmp)
@@ -34,7 +34,7 @@ T.ok("folklore index row for a tested entry", text:find("| A too-high learning r
   .. "000 ex. 1, 001, 002 ex. 1, 003 ex. 1 | [demo](#demo): it diverges — **holds** |", 1, true) ~= nil)
 T.ok("an entry tested by nothing says so", text:find("| Raw logits (no final sigmoid) with BCEWithLogitsLoss are "
   .. "numerically unstable. | 000 ex. 3 | _not tested_ |", 1, true) ~= nil)
-local catalogue = require("gglab.folklore").list
+local catalogue = require("gglab.lib.folklore").list
 local _, _, missing = findings.render { tmp .. "/a" }
 T.eq("untested entries returned", #missing, #catalogue - 2)
 T.ok("incomplete skipped", not text:find("## partial", 1, true))

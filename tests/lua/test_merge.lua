@@ -9,9 +9,9 @@ local T = require "check"
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
-local runner = require "gglab.runner"
+local runner = require "gglab.engine.runner"
 local json = require "gglab.lib.json"
-local merge = require "gglab.merge"
+local merge = require "gglab.engine.merge"
 local cli = require "gglab.cli.main"
 
 -- ---- helpers ----

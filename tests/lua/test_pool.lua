@@ -1,8 +1,8 @@
--- tests/lua/test_pool.lua — gglab.pool: persistent workers, failure reasons, timeouts,
+-- tests/lua/test_pool.lua — gglab.engine.pool: persistent workers, failure reasons, timeouts,
 -- memory caps, interruption, no zombies, per-task overhead.
 local T = require "check"
 local gg = require "gglab"
-local pool = require "gglab.pool"
+local pool = require "gglab.engine.pool"
 local proc = gg.proc
 
 local TMP = os.getenv("TMPDIR") or "/tmp"

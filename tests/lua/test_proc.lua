@@ -1,4 +1,4 @@
--- tests/lua/test_proc.lua — gg.proc: the process primitives under gglab.pool.
+-- tests/lua/test_proc.lua — gg.proc: the process primitives under gglab.engine.pool.
 local T = require "check"
 local gg = require "gglab"
 local proc = gg.proc

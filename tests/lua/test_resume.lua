@@ -5,7 +5,7 @@
 local T = require "check"
 local slurp, runs_without_wall = T.read, T.runs_without_wall
 local gg = require "gglab"
-local runner = require "gglab.runner"
+local runner = require "gglab.engine.runner"
 local experiment = require "gglab.experiment"
 
 local tmp = T.tmpdir()

@@ -4,8 +4,8 @@ local T = require "check"
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
-local runner = require "gglab.runner"
-local store = require "gglab.store"
+local runner = require "gglab.engine.runner"
+local store = require "gglab.engine.store"
 local json = require "gglab.lib.json"
 
 -- ---- helpers ----

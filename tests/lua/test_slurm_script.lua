@@ -4,7 +4,7 @@
   its arguments (array.sbatch run with SLURM_ARRAY_TASK_ID set, merge.sbatch) and a fake
   sbatch (submit.sh). So quoting is checked the way a shell and sbatch will see it, with
   a directory whose name has a space and a quote. Every case runs in a temporary working
-  directory, through a driver calling require("gglab.slurm").main on the Lua modules of
+  directory, through a driver calling require("gglab.engine.slurm").main on the Lua modules of
   LUA_CPATH's gglab.so; the last cases go through the GGLAB executable. ]]
 
 local T = require "check"

@@ -7,7 +7,7 @@
 local T = require "check"
 local gg = require "gglab"
 local json = require "gglab.lib.json"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 
 local tmp = os.tmpname()

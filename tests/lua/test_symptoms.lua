@@ -671,7 +671,7 @@ do
   write(script, SCRIPT)
   local exp = assert(loadfile(script))()
   local out = tmp .. "/inproc"
-  local result = require("gglab.runner").run(exp, { out = out, quiet = true, jobs = 0,
+  local result = require("gglab.engine.runner").run(exp, { out = out, quiet = true, jobs = 0,
     stdout = { write = function() end } })
   local ok_run = result.records[1]
   local trace, m = S.trace_from_dir(out, ok_run.run_id)
@@ -684,7 +684,7 @@ do
   T.eq("trace_from_dir: run:meta merged and read back", m, { epochs = 6, loss = "mse", task = "regression",
     activations = { "relu" }, output_activation = "none", dropout = {}, lr = 0.01, optimizer = "sgd",
     input_dtype = "float" })
-  local st = require("gglab.store").open(out)
+  local st = require("gglab.engine.store").open(out)
   T.eq("trace_from_rows(read_curve) is trace_from_dir", S.trace_from_rows(st:read_curve(ok_run.run_id)), trace)
   T.eq("trace_from_dir: a run without files", select(2, S.trace_from_dir(out, "0123456789abcdef")),
     "no curve file '" .. out .. "/runs/0123456789abcdef.csv'")
@@ -702,18 +702,18 @@ do
   local _, derived2 = S.derive_meta(trace, nil, {})
   T.eq("derive_meta without run:meta: epochs from the trace", derived2, { "epochs", "input_dtype" })
   -- shards merged by gglab merge keep each run's META
-  local runner = require "gglab.runner"
+  local runner = require "gglab.engine.runner"
   for k = 1, 2 do
     runner.run(exp, { out = tmp .. "/shard" .. k, quiet = true, jobs = 0, shard = { k = k, n = 2 },
       stdout = { write = function() end } })
   end
-  assert(require("gglab.merge").merge(tmp .. "/merged", { tmp .. "/shard1", tmp .. "/shard2" }, {}))
+  assert(require("gglab.engine.merge").merge(tmp .. "/merged", { tmp .. "/shard1", tmp .. "/shard2" }, {}))
   local mt, mm = S.trace_from_dir(tmp .. "/merged", result.records[4].run_id)
   T.eq("merge keeps runs/<id>.meta.json", { mt ~= nil, mm and mm.output_activation }, { true, "none" })
   -- run:meta misuse
   local bad = gg.experiment { name = "badmeta", sweep = gg.grid { x = { 1 } }, run = function(_, run)
     run:meta { epochs = "ten" } end }
-  local r = require("gglab.runner").run(bad, { out = tmp .. "/badmeta", quiet = true, jobs = 0,
+  local r = require("gglab.engine.runner").run(bad, { out = tmp .. "/badmeta", quiet = true, jobs = 0,
     stdout = { write = function() end } })
   T.ok("run:meta: a bad field fails the run with its name", r.records[1].status == "failed" and
     r.records[1].error:find("run:meta: meta.epochs must be an integer >= 1, got 'ten'", 1, true))
@@ -740,7 +740,7 @@ if pcall(require, "gglab.diagnostics") then
     end,
   }
   local out = tmp .. "/diag"
-  local result = require("gglab.runner").run(exp, { out = out, quiet = true, jobs = 0,
+  local result = require("gglab.engine.runner").run(exp, { out = out, quiet = true, jobs = 0,
     stdout = { write = function() end } })
   local ok_run, bad_run = result.records[1], result.records[2]
   local trace, m = S.trace_from_dir(out, ok_run.run_id)
@@ -796,7 +796,7 @@ do
       -- AUTOTRAINER also reads the validation loss and gradient norm: its first non-finite
       -- value, found here from the run's own curve file
       local first = math.huge
-      for _, c in ipairs(require("gglab.store").read_curve_file(out .. "/runs/" .. id .. ".csv")) do
+      for _, c in ipairs(require("gglab.engine.store").read_curve_file(out .. "/runs/" .. id .. ".csv")) do
         local watched = c.metric == "loss" or c.metric == "epoch_loss" or c.metric == "val_loss" or c.metric == "grad_norm"
         if watched and (c.value ~= c.value or math.abs(c.value) == math.huge) then first = math.min(first, c.step) end
       end

@@ -1,7 +1,7 @@
 --[[ lua/gglab/cli/findings.lua — `gglab findings DIR... [--out FILE]`: the claims and verdicts
   of finished experiments as Markdown (gglab.findings.render), to stdout or FILE. ]]
 
-local findings = require "gglab.findings"
+local findings = require "gglab.findings.findings"
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[ lua/gglab/cli/merge.lua — `gglab merge OUT DIR...`: combine the result directories of a
-  sweep's shards (gglab.merge) and report what is missing. ]]
+  sweep's shards (gglab.engine.merge) and report what is missing. ]]
 
-local merge = require "gglab.merge"
+local merge = require "gglab.engine.merge"
 local args = require "gglab.cli.args"
 
 local M = {}

@@ -1,4 +1,4 @@
---[[ lua/gglab/cli/run.lua — `gglab run FILE`: the run pipeline. The engine (gglab.runner)
+--[[ lua/gglab/cli/run.lua — `gglab run FILE`: the run pipeline. The engine (gglab.engine.runner)
   executes the sweep and writes the results; this pipeline then judges the experiment's
   claims (gglab.claims), has the runner write manifest.json with their verdicts, prints the
   summary and verdicts, and on request writes the report (--report) and runs the symptom
@@ -11,7 +11,7 @@ local gg = require "gglab"
 local experiment = require "gglab.experiment"
 local overrides = require "gglab.overrides"
 local claims = require "gglab.claims"
-local runner = require "gglab.runner"
+local runner = require "gglab.engine.runner"
 local report = require "gglab.report.page"
 local symptoms = require "gglab.symptoms.driver"
 local args = require "gglab.cli.args"

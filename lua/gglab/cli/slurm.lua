@@ -1,7 +1,7 @@
 --[[ lua/gglab/cli/slurm.lua — `gglab slurm FILE --tasks N [-- SBATCH-OPTION...]`: write the
   Slurm job array of an experiment (gglab.slurm.write) and say how to submit it. ]]
 
-local slurm = require "gglab.slurm"
+local slurm = require "gglab.engine.slurm"
 local overrides = require "gglab.overrides"
 local experiment = require "gglab.experiment"
 local args = require "gglab.cli.args"

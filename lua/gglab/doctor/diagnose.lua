@@ -33,8 +33,8 @@
      interacting causes.
   Output: the printed diagnosis, <out>/doctor.txt and <out>/doctor.csv (gglab.doctor.output). ]]
 local gg = require "gglab"
-local runner = require "gglab.runner"
-local store = require "gglab.store"
+local runner = require "gglab.engine.runner"
+local store = require "gglab.engine.store"
 local sweep = require "gglab.sweep"
 local util = require "gglab.lib.util"
 local stats = require "gglab.lib.stats"

@@ -2,8 +2,8 @@
   curves.csv, streamed once through the store's reader, to one accumulator per (metric,
   group, x): a sweep's curves never sit in memory as rows. Also the per-cell statistics
   of the heatmap and the best configurations. ]]
-local plot = require "gglab.plot"
-local store = require "gglab.store"
+local plot = require "gglab.report.plot"
+local store = require "gglab.engine.store"
 
 local M = {}
 

@@ -1,9 +1,9 @@
 --[[ lua/gglab/report/figures.lua — the figures of `gglab report` as HTML with inline SVG:
   the curve figures (one per metric and figure split, a panel per facet combination) and
-  the heatmap of the score. Layout primitives are gglab.plot's. ]]
-local plot = require "gglab.plot"
-local html = require "gglab.html"
-local store = require "gglab.store"
+  the heatmap of the score. Layout primitives are gglab.report.plot's. ]]
+local plot = require "gglab.report.plot"
+local html = require "gglab.report.html"
+local store = require "gglab.engine.store"
 local aggregate = require "gglab.report.aggregate"
 
 local M = {}

@@ -3,8 +3,8 @@
   labels), the manifest, and the small accessors the page and the text summary share.
   curves.csv is not read here: report/aggregate.lua streams it. ]]
 local json = require "gglab.lib.json"
-local plot = require "gglab.plot"
-local store = require "gglab.store"
+local plot = require "gglab.report.plot"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 
 local M = {}

@@ -8,8 +8,8 @@
   that differ only in `seed` (and in parameters with a single value) are averaged: mean
   line plus a band. The pieces: report/load.lua (reading), plan.lua (which parameter goes
   where), aggregate.lua (grouping, series), figures.lua (curves, heatmap), analysis.lua
-  (best configuration, divergence boundary), text.lua (--text); layout is in gglab.plot,
-  escaping and the page skeleton in gglab.html. The same inputs give a byte-identical
+  (best configuration, divergence boundary), text.lua (--text); layout is in gglab.report.plot,
+  escaping and the page skeleton in gglab.report.html. The same inputs give a byte-identical
   page: nothing depends on the clock or on table iteration order, and the only date is
   the manifest's.
 
@@ -21,8 +21,8 @@
   max_points (per line, default 400). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
-local plot = require "gglab.plot"
-local html = require "gglab.html"
+local plot = require "gglab.report.plot"
+local html = require "gglab.report.html"
 local util = require "gglab.lib.util"
 local schema = require "gglab.lib.schema"
 local load = require "gglab.report.load"

@@ -2,7 +2,7 @@
   for a terminal: counts, claims, the best configuration and the divergence boundary per
   group, failed runs (at most 10 listed). ]]
 local json = require "gglab.lib.json"
-local plot = require "gglab.plot"
+local plot = require "gglab.report.plot"
 local schema = require "gglab.lib.schema"
 local load = require "gglab.report.load"
 local planner = require "gglab.report.plan"

@@ -36,7 +36,7 @@
 
 local gg = require "gglab"
 local util = require "gglab.lib.util"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 local causes = require "gglab.lib.causes"
 local runmeta = require "gglab.lib.runmeta"

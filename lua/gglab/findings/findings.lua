@@ -1,4 +1,4 @@
---[[ lua/gglab/findings.lua — the work of `gglab findings DIR... [--out FILE]` (argv:
+--[[ lua/gglab/findings/findings.lua — the work of `gglab findings DIR... [--out FILE]` (argv:
   lua/gglab/cli/findings.lua): the claims of finished experiments, as Markdown
   (docs/findings.md is regenerated from real runs by `make findings`, never written by hand).
 
@@ -9,7 +9,7 @@
   was incomplete, is reported and skipped (render returns it among the problems). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 
 local M = {}
@@ -50,10 +50,10 @@ local function anchor(name)
   return (name:lower():gsub("[^%w%- _]", ""):gsub(" ", "-"))
 end
 
---[[ The folklore index: one row per catalogue entry (gglab.folklore) with every claim
+--[[ The folklore index: one row per catalogue entry (gglab.lib.folklore) with every claim
   tagged with it, across the experiments rendered. ]]
 local function index(manifests)
-  local folklore = require "gglab.folklore"
+  local folklore = require "gglab.lib.folklore"
   local tested = {}
   for _, m in ipairs(manifests) do
     for _, v in ipairs(type(m.claims) == "table" and m.claims or {}) do

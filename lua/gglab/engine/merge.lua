@@ -1,4 +1,4 @@
---[[ lua/gglab/merge.lua — combine the result stores of the shards of one sweep.
+--[[ lua/gglab/engine/merge.lua — combine the result stores of the shards of one sweep.
 
   merge(out, dirs, opts) -> result, or nil, msg.
   Each DIR is a store written by `gglab run` (normally with --shard K/N). Its manifest.json
@@ -16,7 +16,7 @@
 
 local gg = require "gglab"
 local json = require "gglab.lib.json"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 
 local M = {}

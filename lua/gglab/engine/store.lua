@@ -1,4 +1,4 @@
---[[ lua/gglab/store.lua — results store: writes a results folder (per-run files, combined
+--[[ lua/gglab/engine/store.lua — results store: writes a results folder (per-run files, combined
   CSVs, manifest) and reads one back (store.read: the reader every other module uses).
   The layout, file names and columns are lua/gglab/lib/schema.lua's.
 

@@ -1,6 +1,6 @@
---[[ lua/gglab/runner.lua — run every point of an experiment and record the results.
+--[[ lua/gglab/engine/runner.lua — run every point of an experiment and record the results.
 
-  execute(exp, opts) runs this invocation's points (in this process or in gglab.pool
+  execute(exp, opts) runs this invocation's points (in this process or in gglab.engine.pool
   workers) and combines their files; write_manifest(result, verdicts) writes manifest.json;
   run(exp, opts) does both and prints the summary. The runner judges nothing: gglab run's
   pipeline (gglab.cli.run) judges the claims between execute and write_manifest. The unit
@@ -20,7 +20,7 @@
 
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
-local store = require "gglab.store"
+local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
@@ -406,9 +406,9 @@ end
 
 local STOP = {}  -- raised by on_done to end pool.run after a store write error
 
--- Execute in worker processes (gglab.pool); the parent reads back each run's record.
+-- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
 local function execute_pool(s, jobs)
-  local pool = require "gglab.pool"
+  local pool = require "gglab.engine.pool"
   local opts, result, ctx = s.opts, s.result, { store = s.st }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,

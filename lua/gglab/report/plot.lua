@@ -1,4 +1,4 @@
---[[ lua/gglab/plot.lua — pure plot layout for `gglab report`: axis ranges and ticks, the
+--[[ lua/gglab/report/plot.lua — pure plot layout for `gglab report`: axis ranges and ticks, the
   mean-and-band summary of repeated values, downsampling, colours, and the SVG of a line
   panel and of a heatmap panel.
 
@@ -7,7 +7,7 @@
   Output is deterministic: coordinates are printed with a fixed precision, and nothing
   depends on table iteration order. Strings that reach the SVG (titles, labels) are
   escaped here; callers pass plain text. ]]
-local html = require "gglab.html"
+local html = require "gglab.report.html"
 local stats = require "gglab.lib.stats"
 
 local M = {}

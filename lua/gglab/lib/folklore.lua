@@ -1,4 +1,4 @@
---[[ lua/gglab/folklore.lua — the catalogue of folklore claims about a rising training
+--[[ lua/gglab/lib/folklore.lua — the catalogue of folklore claims about a rising training
   loss, as made by the four seed write-ups (../shared/seeds/: 000 "loss increase
   exponentially", 001 "why is my training loss increasing", 002 "loss increases
   exponentially after the first step", 003 "is epoch loss increasing").

@@ -1,4 +1,4 @@
---[[ lua/gglab/slurm.lua — the work of `gglab slurm` (argv: lua/gglab/cli/slurm.lua): write
+--[[ lua/gglab/engine/slurm.lua — the work of `gglab slurm` (argv: lua/gglab/cli/slurm.lua): write
   (never submit) a Slurm job array that runs an experiment in shards, plus a dependent job
   that merges the shards.
 

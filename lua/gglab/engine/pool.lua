@@ -1,6 +1,6 @@
---[[ lua/gglab/pool.lua — the parallel engine: run tasks in persistent worker processes.
+--[[ lua/gglab/engine/pool.lua — the parallel engine: run tasks in persistent worker processes.
 
-  local pool = require "gglab.pool"
+  local pool = require "gglab.engine.pool"
   local stats = pool.run(tasks, {
     work    = function(task) ... end,        -- required; runs IN A WORKER; may raise
     on_done = function(task, outcome) end,   -- parent, in completion order, once per task

@@ -1,4 +1,4 @@
---[[ lua/gglab/html.lua — the HTML side of `gglab report`: escaping, the page skeleton with
+--[[ lua/gglab/report/html.lua — the HTML side of `gglab report`: escaping, the page skeleton with
   its stylesheet, and the small script that sorts tables by a clicked column.
 
   Every string that comes from a script, a CSV or a manifest goes through escape() before
