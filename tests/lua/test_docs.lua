@@ -86,4 +86,45 @@ for _, file in ipairs(FILES) do
 end
 T.ok("some blocks ran", total > 0)
 
+-- docs/design.md's table of Lua layer folders names exactly the modules in the tree: a row
+-- "| `lua/gglab/<folder>/` | layer | `a` `b` ... | ... |" per folder (the flat API files:
+-- "`lua/gglab/`"), its third cell the file names without .lua.
+do
+  local rows = {}
+  for line in io.lines("docs/design.md") do
+    local folder, cells = line:match("^| `lua/gglab/([%w_]*)/?` | [^|]+ | ([^|]+) |")
+    if folder and cells:find("`", 1, true) then
+      local names = {}
+      for name in cells:gmatch("`([%w_]+)`") do names[#names + 1] = name end
+      table.sort(names)
+      rows[folder] = names
+    end
+  end
+  local function listed(dir)
+    local names = {}
+    for _, f in ipairs(gg.fs.listdir(dir) or {}) do
+      local stem = f:match("^([%w_]+)%.lua$")
+      if stem then names[#names + 1] = stem end
+    end
+    table.sort(names)
+    return names
+  end
+  T.eq("design.md lists the flat API modules", rows[""], listed("lua/gglab"))
+  local folders = {}
+  for _, f in ipairs(gg.fs.listdir("lua/gglab") or {}) do
+    if gg.fs.isdir("lua/gglab/" .. f) then
+      folders[#folders + 1] = f
+      T.eq("design.md lists lua/gglab/" .. f .. "/", rows[f], listed("lua/gglab/" .. f))
+    end
+  end
+  local documented = 0
+  for folder in pairs(rows) do
+    if folder ~= "" then
+      documented = documented + 1
+      T.ok("design.md's folder lua/gglab/" .. folder .. "/ exists", gg.fs.isdir("lua/gglab/" .. folder))
+    end
+  end
+  T.eq("design.md has a row per layer folder", documented, #folders)
+end
+
 T.done()
