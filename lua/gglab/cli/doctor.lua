@@ -5,7 +5,7 @@ local doctor = require "gglab.doctor.diagnose"
 local output = require "gglab.doctor.output"
 local schema = require "gglab.lib.schema"
 local args = require "gglab.cli.args"
-local run = require "gglab.cli.run"
+local script = require "gglab.cli.script"
 
 local M = {}
 
@@ -49,19 +49,12 @@ M.options = { args.SET,
 M.positional = 1
 
 -- After parsing: overrides (--set parsed), opts.args[1] is FILE.
-function M.check(opts)
-  local msg, plain = args.set_overrides(opts)
-  if msg then return msg, plain end
-  if not opts.args[1] then return "missing experiment FILE" end
-end
+M.check = script.check
 
 -- gglab doctor -> exit code.
 function M.main(opts, out)
-  local exp, err = run.load(opts.args[1], opts.overrides, out)
-  if not exp then
-    out.stderr:write("gglab: ", err, "\n")
-    return 1
-  end
+  local exp = script.open(opts.args[1], opts.overrides, out)
+  if not exp then return 1 end
   local configs = doctor.configurations(exp)
   if #configs > 1 and not opts.all then
     out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one "

@@ -3,7 +3,7 @@
 
 local sweep = require "gglab.sweep"
 local args = require "gglab.cli.args"
-local run = require "gglab.cli.run"
+local script = require "gglab.cli.script"
 
 local M = {}
 
@@ -24,19 +24,12 @@ M.options = { args.SET, args.SHARD }
 M.positional = 1
 
 -- After parsing: overrides (--set parsed), opts.args[1] is FILE.
-function M.check(opts)
-  local msg, plain = args.set_overrides(opts)
-  if msg then return msg, plain end
-  if not opts.args[1] then return "missing experiment FILE" end
-end
+M.check = script.check
 
 -- gglab list -> exit code.
 function M.main(opts, out)
-  local exp, err = run.load(opts.args[1], opts.overrides, out)
-  if not exp then
-    out.stderr:write("gglab: ", err, "\n")
-    return 1
-  end
+  local exp = script.open(opts.args[1], opts.overrides, out)
+  if not exp then return 1 end
   local total = #exp.sweep
   local shard = opts.shard or { k = 1, n = 1 }
   local entries = exp.sweep:shard(shard.k, shard.n)

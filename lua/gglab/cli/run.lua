@@ -4,18 +4,15 @@
   summary and verdicts, and on request writes the report (--report) and runs the symptom
   detectors (--symptoms).
 
-  Also exports load(file, overrides, out), the experiment loading with --set that gglab list
-  and gglab doctor share. ]]
+]]
 
 local gg = require "gglab"
-local experiment = require "gglab.experiment"
-local overrides = require "gglab.overrides"
 local claims = require "gglab.claims"
 local runner = require "gglab.engine.runner"
 local report = require "gglab.report.page"
 local symptoms = require "gglab.symptoms.driver"
 local args = require "gglab.cli.args"
-local did_you_mean = require("gglab.lib.args").did_you_mean
+local script = require "gglab.cli.script"
 
 local M = {}
 
@@ -71,49 +68,12 @@ M.positional = 1
 --[[ After parsing: opts.file (the one positional), overrides (--set parsed), and the
   exclusion of --resume and --rerun-failed. ]]
 function M.check(opts)
-  local msg, plain = args.set_overrides(opts)
+  local msg, plain = script.check(opts)
   if msg then return msg, plain end
   opts.file, opts.args = opts.args[1], nil
-  if not opts.file then return "missing experiment FILE" end
   if opts.resume and opts.rerun_failed then
     return "options '--resume' and '--rerun-failed' exclude each other"
   end
-end
-
--- Applies spec (parsed --set) to the experiment -> a new experiment, or nil, msg.
--- A --set name that is not a parameter of the sweep adds an axis; when it looks like a
--- typo of one that is, a note says so on out.stderr.
-local function with_overrides(exp, spec, out)
-  if not spec then return exp end
-  local names = exp.sweep:names()
-  for _, o in ipairs(spec) do
-    local known = false
-    for _, n in ipairs(names) do known = known or n == o.name end
-    local guess = not known and did_you_mean(o.name, names) or ""
-    if guess ~= "" and out then
-      out.stderr:write(string.format("gglab: note: --set '%s' is not a parameter of the sweep, so it adds "
-        .. "an axis%s\n", o.name, guess))
-    end
-  end
-  local s = overrides.apply(exp.sweep, spec)
-  -- Re-validate as a whole: --set may add a reserved name or a non-integer seed.
-  -- The claims stay: they are judged on the overridden sweep (a claim about a value --set
-  -- removed then sees no runs, and says so in its numbers).
-  local ok, new = pcall(experiment.experiment, { name = exp.name, sweep = s, run = exp.run,
-    description = exp.description, seed = exp.seed, claims = exp.claims,
-    flush_denormal = exp.flush_denormal })
-  if not ok then
-    return nil, "after --set: " .. tostring(new):gsub("^gg%.experiment: ", "")
-  end
-  return new
-end
-
---[[ load(file, spec, out) -> experiment, or nil, msg: loads the script FILE and applies
-  spec (opts.overrides of --set, may be nil). ]]
-function M.load(file, spec, out)
-  local exp, err = experiment.load(file)
-  if exp then exp, err = with_overrides(exp, spec, out) end
-  return exp, err
 end
 
 --[[ pipeline(exp, opts) -> result, or nil, msg: runner.execute(exp, opts), then the claims
@@ -145,11 +105,8 @@ function M.main(opts, out, argv)
     out.stderr:write("gglab: ", tostring(isa_err):gsub("^.-:%d+: ", ""), "\n")
     return 2
   end
-  local exp, err = M.load(opts.file, opts.overrides, out)
-  if not exp then
-    out.stderr:write("gglab: ", err, "\n")
-    return 1
-  end
+  local exp = script.open(opts.file, opts.overrides, out)
+  if not exp then return 1 end
   local result, msg = M.pipeline(exp, { out = opts.out, quiet = opts.quiet, verbose = opts.verbose,
     script = opts.file,
     argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,

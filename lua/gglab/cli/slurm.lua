@@ -5,6 +5,7 @@ local slurm = require "gglab.engine.slurm"
 local overrides = require "gglab.overrides"
 local experiment = require "gglab.experiment"
 local args = require "gglab.cli.args"
+local script = require "gglab.cli.script"
 
 local M = {}
 
@@ -45,10 +46,9 @@ M.unknown_hint = " (sbatch options go after '--')"
 -- After parsing: overrides (--set parsed: checked here, not first in every array task),
 -- opts.file, --tasks given, and sbatch options that are options and leave --array to us.
 function M.check(opts)
-  local msg, plain = args.set_overrides(opts)
+  local msg, plain = script.check(opts)
   if msg then return msg, plain end
   opts.file, opts.args = opts.args[1], nil
-  if not opts.file then return "missing experiment FILE" end
   if opts.tasks == nil then return "missing --tasks N (the number of array tasks)" end
   if opts.sbatch[1] and not opts.sbatch[1]:match("^%-") then
     return "expected an sbatch option after '--', got '" .. opts.sbatch[1] .. "'"
