@@ -173,34 +173,37 @@ local function decoder(text)
     end
   end
 
-  local function array(depth)
-    local out, n = {}, 0
+  -- The elements of an array or object, from its opening bracket to the closing character
+  -- `close`: item() reads one element (and stores it); a ',' separates them.
+  local function elements(close, item)
     pos = pos + 1
     skip()
-    if text:sub(pos, pos) == "]" then
+    if text:sub(pos, pos) == close then
       pos = pos + 1
-      return out
+      return
     end
     while true do
-      n = n + 1
-      out[n] = value(depth + 1)
+      item()
       skip()
       local c = text:sub(pos, pos)
       pos = pos + 1
-      if c == "]" then return out end
-      if c ~= "," then fail("expected ',' or ']'", pos - 1) end
+      if c == close then return end
+      if c ~= "," then fail("expected ',' or '" .. close .. "'", pos - 1) end
     end
+  end
+
+  local function array(depth)
+    local out, n = {}, 0
+    elements("]", function()
+      n = n + 1
+      out[n] = value(depth + 1)
+    end)
+    return out
   end
 
   local function object(depth)
     local out = {}
-    pos = pos + 1
-    skip()
-    if text:sub(pos, pos) == "}" then
-      pos = pos + 1
-      return out
-    end
-    while true do
+    elements("}", function()
       skip()
       if text:sub(pos, pos) ~= '"' then fail("expected a string key") end
       local k = string_()
@@ -208,12 +211,8 @@ local function decoder(text)
       if text:sub(pos, pos) ~= ":" then fail("expected ':'") end
       pos = pos + 1
       out[k] = value(depth + 1)
-      skip()
-      local c = text:sub(pos, pos)
-      pos = pos + 1
-      if c == "}" then return out end
-      if c ~= "," then fail("expected ',' or '}'", pos - 1) end
-    end
+    end)
+    return out
   end
 
   function value(depth)
