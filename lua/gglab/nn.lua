@@ -20,12 +20,9 @@ local ACTIVATIONS = { relu = true, sigmoid = true, tanh = true, leaky_relu = tru
   elu = true, silu = true, softplus = true, identity = true }
 local ACT_LIST = "'relu', 'sigmoid', 'tanh', 'leaky_relu', 'gelu', 'elu', 'silu', 'softplus', 'identity'"
 
--- A width as an integer (8.0 is accepted as 8); level 3 blames the caller's caller.
+-- A width as an integer (8.0 is accepted as 8); blames the constructor's caller.
 local function check_width(fname, what, v)
-  local n = math.type(v) and math.tointeger(v)
-  if not n or n < 1 then
-    error(string.format("%s: %s must be a positive integer, got %s", fname, what, describe(v)), 3)
-  end
+  local n = args.size(fname, what, v, 3)
   return n
 end
 

@@ -23,10 +23,7 @@ local M = {}
 
 -- level 4: positive_int <- build <- gg.nn.lstm <- the caller.
 local function positive_int(f, what, v)
-  local n = math.type(v) and math.tointeger(v)
-  if not n or n < 1 then
-    error(string.format("%s: %s must be a positive integer, got %s", f, what, describe(v)), 4)
-  end
+  local n = args.size(f, what, v, 4)
   return n
 end
 

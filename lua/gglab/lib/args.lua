@@ -160,6 +160,18 @@ function M.integer(fname, opts, key, default, min, max, level)
   return n
 end
 
+--[[ size(fname, what, v, level) -> v as an integer >= 1 (a width, a count of units or
+  layers; an integral float such as 8.0 is accepted, as torch accepts it for sizes):
+  "<fname>: <what> must be a positive integer, got <v>". ]]
+function M.size(fname, what, v, level)
+  local n = math.type(v) and math.tointeger(v)
+  if not n or n < 1 then
+    error(string.format("%s: %s must be a positive integer, got %s", fname, what, M.describe(v)),
+      (level or 2) + 1)
+  end
+  return n
+end
+
 -- boolean(fname, opts, key, default, level) -> opts[key], true or false, or default.
 function M.boolean(fname, opts, key, default, level)
   local v = field(opts, key)
