@@ -29,19 +29,13 @@ local describe = args.describe
 -- helper of check (level 5).
 local function fail(msg, level) error("gg.lr_find: " .. msg, level or 4) end
 
-local function is_a(v, name)
-  local mt = getmetatable(v)
-  return type(mt) == "table" and mt.__name == name
-end
 
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
   args.check_options("gg.lr_find", opts, KEYS, 3)
-  if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
-  if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
-  if not is_a(opts.optimizer, "gglab.Optim") then
-    fail("optimizer must be a gglab.Optim, got " .. describe(opts.optimizer))
-  end
+  args.object("gg.lr_find", opts, "model", "gglab.Model", nil, 3)
+  args.object("gg.lr_find", opts, "data", "gglab.Dataset", nil, 3)
+  args.object("gg.lr_find", opts, "optimizer", "gglab.Optim", nil, 3)
   if opts.optimizer:model() ~= opts.model then fail("optimizer was built for another model") end
   if opts.log ~= nil and (type(opts.log) ~= "table" or type(opts.log.log) ~= "function") then
     fail("log must be the run context passed to the run function, got " .. describe(opts.log))

@@ -38,10 +38,7 @@ local LOSSES = { mse = true, l1 = true, smooth_l1 = true, huber = true, bce = tr
 local LOSS_LIST = "'mse', 'l1', 'smooth_l1', 'huber', 'bce', 'bce_with_logits', 'cross_entropy', "
   .. "'nll', 'categorical_crossentropy' (or {name, options...}, or a function(pred, target))"
 
-local function is_a(v, name)
-  local mt = getmetatable(v)
-  return type(mt) == "table" and mt.__name == name
-end
+local is_a = args.is_a
 
 -- diagnostics = {...}: keys, and for each the smallest integer (or number) it may be.
 local DIAG_KEYS = { "every", "sharpness_every", "sharpness_batch", "sharpness_iters",
@@ -71,11 +68,10 @@ end
 local function check(opts)
   if type(opts) ~= "table" then fail("expected an option table, got " .. describe(opts)) end
   args.check_options("gg.train", opts, KEYS, 3)
-  if not is_a(opts.model, "gglab.Model") then fail("model must be a gglab.Model, got " .. describe(opts.model)) end
-  if not is_a(opts.data, "gglab.Dataset") then fail("data must be a gglab.Dataset, got " .. describe(opts.data)) end
-  if not is_a(opts.optimizer, "gglab.Optim") then
-    fail("optimizer must be a gglab.Optim (gg.optim.sgd, adam, adamw, rmsprop, adagrad, keras_adam), got " .. describe(opts.optimizer))
-  end
+  args.object("gg.train", opts, "model", "gglab.Model", nil, 3)
+  args.object("gg.train", opts, "data", "gglab.Dataset", nil, 3)
+  args.object("gg.train", opts, "optimizer", "gglab.Optim",
+    "a gglab.Optim (gg.optim.sgd, adam, adamw, rmsprop, adagrad, keras_adam)", 3)
   if opts.val ~= nil and not is_a(opts.val, "gglab.Dataset") then
     fail("val must be a gglab.Dataset, got " .. describe(opts.val))
   end

@@ -172,6 +172,20 @@ function M.size(fname, what, v, level)
   return n
 end
 
+-- is_a(v, class) -> true when v's metatable is named class (a gglab userdata type).
+function M.is_a(v, class)
+  local mt = getmetatable(v)
+  return type(mt) == "table" and mt.__name == class
+end
+
+--[[ object(fname, opts, key, class, what, level) -> opts[key], which must be a class
+  userdata (e.g. "gglab.Model"): "<fname>: <key> must be <what or 'a <class>'>, got <v>". ]]
+function M.object(fname, opts, key, class, what, level)
+  local v = field(opts, key)
+  if not M.is_a(v, class) then bad(fname, key, what or ("a " .. class), v, (level or 2) + 1) end
+  return v
+end
+
 -- boolean(fname, opts, key, default, level) -> opts[key], true or false, or default.
 function M.boolean(fname, opts, key, default, level)
   local v = field(opts, key)
