@@ -55,8 +55,7 @@ static int penalty(lua_State *L)
     static const char *const allowed[] = {"l1", "l2", NULL};
     const char *f = "gg.penalty";
     lg_model *lm = lg_model_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     double l1 = lg_opt_nonneg(L, 2, f, "l1", 0.0), l2 = lg_opt_nonneg(L, 2, f, "l2", 0.0);
     lua_pushnumber(L, (lua_Number)gg_penalty(lm->m, l1, l2, 1));
     return 1;

@@ -59,8 +59,7 @@ static int data_regression(lua_State *L)
                                           "w", "bias", "seed", "rng", NULL};
     static const char *const xd[] = {"normal", "uniform", NULL};
     const char *f = "gg.data.regression";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     gg_regression_cfg c = {0};
     c.n = opt_size(L, f, "n", 1000);
     c.features = opt_size(L, f, "features", 10);
@@ -101,8 +100,7 @@ static int data_classification(lua_State *L)
     static const char *const allowed[] = {"n", "features", "classes", "spread", "separation",
                                           "seed", "rng", NULL};
     const char *f = "gg.data.classification";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     gg_blobs_cfg c = {0};
     c.n = opt_size(L, f, "n", 1000);
     c.features = opt_size(L, f, "features", 10);
@@ -126,8 +124,7 @@ static int data_images(lua_State *L)
     static const char *const kinds[] = {"shapes", "bars", "textures", NULL};
     static const gg_images_kind kind_of[] = {GG_IMAGES_SHAPES, GG_IMAGES_BARS, GG_IMAGES_TEXTURES};
     const char *f = "gg.data.images";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     const lua_Integer side_max = 1 << 16;
     gg_images_cfg c = {0};
     c.n = opt_size(L, f, "n", 1000);
@@ -682,8 +679,7 @@ static int dataset_flip_labels(lua_State *L)
     static const char *const allowed[] = {"rate", "class", "seed", "rng", NULL};
     const char *f = "gglab.Dataset:flip_labels";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     double rate = lg_opt_nonneg(L, 2, f, "rate", 0.1);
     long to = (long)lg_opt_int(L, 2, f, "class", -1, -1, 1 << 20);
     gg_rng *r = lg_rng_for(L, 2, f);
@@ -702,8 +698,7 @@ static int dataset_add_outliers(lua_State *L)
     static const char *const allowed[] = {"fraction", "magnitude", "targets", "seed", "rng", NULL};
     const char *f = "gglab.Dataset:add_outliers";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     double frac = lg_opt_nonneg(L, 2, f, "fraction", 0.01);
     double mag = lg_opt_number(L, 2, f, "magnitude", 10.0);
     int targets = lg_opt_bool(L, 2, f, "targets", 0);
@@ -721,8 +716,7 @@ static int dataset_scale_features(lua_State *L)
     static const char *const allowed[] = {"columns", "factor", NULL};
     const char *f = "gglab.Dataset:scale_features";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     double factor = lg_opt_number(L, 2, f, "factor", 1000.0);
     if (lua_getfield(L, 2, "columns") != LUA_TTABLE)         /* stack: ds opts cols */
         return luaL_error(L, "%s: columns must be a list of 1-based feature numbers, got %s", f,
@@ -752,8 +746,7 @@ static int dataset_imbalance(lua_State *L)
     static const char *const allowed[] = {"class", "ratio", "seed", "rng", NULL};
     const char *f = "gglab.Dataset:imbalance";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     lua_Integer cls = lg_opt_int(L, 2, f, "class", 0, 0, 1 << 20);
     double ratio = lg_opt_positive(L, 2, f, "ratio", 0.1);
     gg_rng *r = lg_rng_for(L, 2, f);
@@ -770,8 +763,7 @@ static int dataset_add_noise(lua_State *L)
     static const char *const allowed[] = {"std", "seed", "rng", NULL};
     const char *f = "gglab.Dataset:add_noise";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, f, allowed);
+    lg_opts_table(L, 2, f, allowed);
     double sd = lg_opt_nonneg(L, 2, f, "std", 0.1);
     gg_rng *r = lg_rng_for(L, 2, f);
     gg_dataset **p = lg_dataset_push(L);

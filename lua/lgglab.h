@@ -39,6 +39,8 @@ typedef struct lg_model {
  * key not in the NULL-terminated list, plus "; did you mean 'b'?" for a near name (the
  * rule of gg._suggest); non-string keys are rejected too. */
 void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[]);
+/* lg_opts_check for an option table that must be given (a table at idx, not nil). */
+void lg_opts_table(lua_State *L, int idx, const char *fname, const char *const allowed[]);
 
 /* Add gg._suggest(word, candidates) to the gg table on top of the stack: lg_opts_check's
  * did-you-mean rule, for lua/gglab/lib/args.lua (one implementation of the suggestion). */

@@ -671,8 +671,7 @@ static int graph_param(lua_State *L)
     static const char *const allowed[] = {"shape", "init", "requires_grad", NULL};
     const char *fname = "gglab.Graph:param";
     lg_graph *lg = graph_check(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lg_opts_check(L, 2, fname, allowed);
+    lg_opts_table(L, 2, fname, allowed);
     gg_shape s = {0};
     lua_getfield(L, 2, "shape");
     shape_list(L, -1, fname, "shape", 0, &s);

@@ -135,6 +135,12 @@ static const char *suggest(const char *k, const char *const allowed[])
     return best;
 }
 
+void lg_opts_table(lua_State *L, int idx, const char *fname, const char *const allowed[])
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lg_opts_check(L, idx, fname, allowed);
+}
+
 void lg_opts_check(lua_State *L, int idx, const char *fname, const char *const allowed[])
 {
     idx = lua_absindex(L, idx);

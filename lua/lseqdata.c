@@ -15,8 +15,7 @@ static int data_modular(lua_State *L)
     static const gg_modular_op op_of[] = {GG_MOD_ADD, GG_MOD_SUB, GG_MOD_MUL, GG_MOD_DIV,
                                           GG_MOD_SQSUM};
     const char *f = "gg.data.modular";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     gg_modular_cfg c = {0};
     c.p = (size_t)lg_opt_int(L, 1, f, "p", 97, 2, GG_MODULAR_MAX_P);
     c.op = op_of[lg_opt_enum(L, 1, f, "op", "+", ops)];
@@ -38,8 +37,7 @@ static int data_sequence(lua_State *L)
     static const gg_seq_task task_of[] = {GG_SEQ_COPY, GG_SEQ_REVERSE, GG_SEQ_SORT,
                                           GG_SEQ_PARITY, GG_SEQ_RECALL};
     const char *f = "gg.data.sequence";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     if (lua_getfield(L, 1, "task") == LUA_TNIL)              /* stack: opts task */
         return luaL_error(L, "%s: task must be one of 'copy', 'reverse', 'sort', 'parity', 'recall', got nil", f);
     lua_pop(L, 1);
@@ -66,8 +64,7 @@ static int data_text(lua_State *L)
                                           "seed", "rng", NULL};
     static const char *const levels[] = {"byte", "char", NULL};
     const char *f = "gg.data.text";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lg_opts_check(L, 1, f, allowed);
+    lg_opts_table(L, 1, f, allowed);
     if (lua_getfield(L, 1, "file") != LUA_TSTRING)           /* stack: opts file */
         return luaL_error(L, "%s: file must be a path (a string), got %s", f, lg_describe(L, -1));
     const char *path = lua_tostring(L, -1);                  // the option table keeps it alive

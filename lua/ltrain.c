@@ -76,8 +76,7 @@ static int train_epoch(lua_State *L)
     lg_model *lm = lg_model_check(L, 1);
     gg_optim *o = lg_optim_check(L, 2);
     gg_dataset *ds = lg_dataset_check(L, 3);
-    luaL_checktype(L, 4, LUA_TTABLE);
-    lg_opts_check(L, 4, f, allowed);
+    lg_opts_table(L, 4, f, allowed);
     gg_train_cfg c = {0};
     lua_getfield(L, 4, "loss");                              /* stack: m o ds opts loss */
     lg_loss_spec(L, -1, f, "mse", lm->m, &c.loss);  /* ... loss weight */
