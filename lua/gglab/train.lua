@@ -154,7 +154,7 @@ local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits
 local ACTIVATION_KINDS = { relu = true, sigmoid = true, tanh = true, leaky_relu = true, gelu = true, elu = true,
   silu = true, softplus = true, identity = true }
 
---[[ What a run trains, for the symptom detectors (run:meta, gglab.symptoms): declared once
+--[[ What a run trains, for the symptom detectors (run:meta, gglab.symptoms.driver): declared once
   per gg.train call when the run context takes it; fields the script declared itself win. ]]
 local function declare_meta(run, opts, loss)
   if type(run) ~= "table" or type(run.meta) ~= "function" then return end

@@ -303,7 +303,7 @@ function M.summary_lines(res)
         t.rules[tool].broken, t.broken, t.rules[tool].healthy, t.healthy)
     end
   else
-    L[#L + 1] = "rule-based baselines (AUTOTRAINER, DeepDiagnosis, UMLAUT): not available (no gglab.symptoms)"
+    L[#L + 1] = "rule-based baselines (AUTOTRAINER, DeepDiagnosis, UMLAUT): not available (no gglab.symptoms.driver)"
   end
   L[#L + 1] = string.format("%d configurations x 2 seed sets in %.1f s", #res.rows, res.wall_s)
   return L

@@ -10,9 +10,7 @@ local gg = require "gglab"
 local args = require "gglab.lib.args"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
+local tmp = T.tmpdir()
 
 local function lit(s) return (s:gsub("%p", "%%%0")) end
 

@@ -8,26 +8,11 @@
 -- root — from a real 64 kB tmpfs.
 
 local T = require "check"
+local slurp, write = T.slurp, T.write
 local gg = require "gglab"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local tmp = T.tmpdir()
 
 -- run(args, env) -> exit status, stdout, stderr
 local function run(args, env)

@@ -8,6 +8,7 @@
   in this process. GGLAB_DOCTOR_EVAL=0 skips the evaluation (the slow part: every
   configuration diagnosed on two disjoint seed sets, ~30-60 s on 2 cores). ]]
 local T = require "check"
+local tmpdir, rmtree = T.tmpdir, T.rmtree
 local gg = require "gglab"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
@@ -23,20 +24,6 @@ local stats = require "gglab.lib.stats"
 local cause_ids = require "gglab.lib.causes"
 
 local inf = math.huge
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(gg.fs.mkdir(d))
-  return d
-end
-
-local function rmtree(path)
-  if gg.fs.isdir(path) then
-    for _, name in ipairs(gg.fs.listdir(path) or {}) do rmtree(path .. "/" .. name) end
-  end
-  gg.fs.remove(path)
-end
 
 local function fix(name)
   for _, f in ipairs(panel.default()) do

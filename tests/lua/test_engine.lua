@@ -9,36 +9,15 @@
 -- position GG_TEST_SIGNAL_AT sends GG_TEST_SIGNAL to the gglab parent.
 
 local T = require "check"
+local slurp, write, runs_without_wall = T.slurp, T.write, T.runs_without_wall
 local gg = require "gglab"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
+local tmp = T.tmpdir()
 
 local function sh(cmd)
   local ok, _, code = os.execute(cmd)
   return ok and 0 or code
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function runs_without_wall(dir)
-  local lines = {}
-  for line in io.lines(dir .. "/runs.csv") do lines[#lines + 1] = line:gsub(",[^,]*$", "") end
-  return table.concat(lines, "\n")
 end
 
 local function gglab(args)
@@ -70,7 +49,7 @@ return gg.experiment {
 
 T.eq("reference -j 1", gglab("run -q -j 1 --out " .. tmp .. "/j1 " .. exp), 0)
 local ref_runs, ref_curves = runs_without_wall(tmp .. "/j1"), slurp(tmp .. "/j1/curves.csv")
-T.ok("reference has 120 runs", select(2, ref_runs:gsub("\n", "")) == 120)
+T.ok("reference has 120 runs", select(2, ref_runs:gsub("\n", "")) == 121)  -- the header and 120 rows
 T.eq("-j 2", gglab("run -q -j 2 --out " .. tmp .. "/j2 " .. exp), 0)
 T.eq("-j 2: runs.csv identical to -j 1", runs_without_wall(tmp .. "/j2"), ref_runs)
 T.ok("-j 2: curves.csv identical to -j 1", slurp(tmp .. "/j2/curves.csv") == ref_curves)

@@ -3,6 +3,7 @@
 -- reported and make the exit status 1.
 
 local T = require "check"
+local write = T.write
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local findings = require "gglab.findings.findings"
@@ -11,11 +12,6 @@ local tmp = os.tmpname()
 os.remove(tmp)
 gg.fs.mkdir(tmp .. "/a")
 gg.fs.mkdir(tmp .. "/b")
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
 write(tmp .. "/a/manifest.json", json.encode {
   name = "demo", description = "a | b", script = "x.lua", script_sha256 = "abcdef0123456789",
   points = 4, counts = { ok = 3, diverged = 1, failed = 0 }, gglab_version = "0.1.0", complete = true,

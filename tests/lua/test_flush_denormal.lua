@@ -36,9 +36,7 @@ end, "flush_denormal must be true or false")
 
 -- Through the runner: runs alternate between setting the mode themselves and not; each
 -- logs the mode it started with and the tiny product, at -j 1 (one worker runs them all).
-local tmp = os.tmpname()
-os.remove(tmp)
-gg.fs.mkdir(tmp)
+local tmp = T.tmpdir()
 local function write_exp(flush)
   local path = tmp .. "/exp_" .. tostring(flush) .. ".lua"
   local f = assert(io.open(path, "w"))

@@ -6,6 +6,7 @@
   must give A's runs.csv (minus wall_s) and curves.csv byte for byte. ]]
 
 local T = require "check"
+local read_all = T.read
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
@@ -16,9 +17,7 @@ local cli = require "gglab.cli.main"
 
 -- ---- helpers ----
 
-local base = os.tmpname()
-os.remove(base)
-assert(gg.fs.mkdir(base))
+local base = T.tmpdir()
 
 local function sink()
   local buf = {}
@@ -26,13 +25,6 @@ local function sink()
     for _, s in ipairs { ... } do buf[#buf + 1] = tostring(s) end
     return self
   end, text = function() return table.concat(buf) end }
-end
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 local function write_all(path, text)

@@ -9,6 +9,7 @@
 -- the same code runs again and gives the same numbers as before any failure.
 
 local T = require "check"
+local write = T.write
 
 local build = (os.getenv("GGLAB") or "build/gglab"):match("^(.*)/[^/]*$") or "build"
 local lib = build .. "/tests/gglab_failmem.so"
@@ -24,12 +25,6 @@ local gg = require "gglab"
 local fm = open_fm()
 
 local tmp = os.tmpname()
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
 local function collect()
   collectgarbage("collect")
   collectgarbage("collect")

@@ -4,6 +4,7 @@
 -- odd directories). The page in a real browser: test_report_browser.lua.
 
 local T = require "check"
+local write = T.write
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
@@ -114,11 +115,6 @@ T.eq("categorical colours repeat after 10", plot.colors(11, false)[11], plot.col
 
 local tmp = os.tmpname()
 os.remove(tmp)
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
 local EVIL = "<script>document.body.setAttribute('data-pwned','1')</script>"
 
 --[[ make_dir(name, spec) writes runs.csv, curves.csv and manifest.json for a grid of

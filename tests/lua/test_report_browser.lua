@@ -12,9 +12,8 @@
 -- is a failure, because `make test` installs chromium then.
 
 local T = require "check"
+local quote = T.quote
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
-
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 -- sh(cmd) -> ok, output (stdout and stderr together)
 local function sh(cmd)

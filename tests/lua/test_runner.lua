@@ -1,6 +1,7 @@
 -- tests/lua/test_runner.lua — runner, run context, store layout, manifest, json.
 
 local T = require "check"
+local read_all = T.read
 local gg = require "gglab"
 local sweep = require "gglab.sweep"
 local experiment = require "gglab.experiment"
@@ -10,9 +11,7 @@ local json = require "gglab.lib.json"
 
 -- ---- helpers ----
 
-local base = os.tmpname()
-os.remove(base)
-assert(gg.fs.mkdir(base))
+local base = T.tmpdir()
 
 local function sink()
   local buf = {}
@@ -23,13 +22,6 @@ local function sink()
     end,
     text = function() return table.concat(buf) end,
   }
-end
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 -- runs.csv rows as tables column name -> string

@@ -8,35 +8,10 @@
   LUA_CPATH's gglab.so; the last cases go through the GGLAB executable. ]]
 
 local T = require "check"
-
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
--- LD_PRELOAD (make sanitize's runtimes, meant for lua5.4) is not passed on to the commands.
-local function sh(cmd)
-  local p = assert(io.popen("unset LD_PRELOAD; " .. cmd .. " 2>&1"))
-  local text = p:read("a")
-  local _, _, code = p:close()
-  return text, code
-end
+local q, sh, write, slurp = T.quote, T.sh, T.write, T.slurp
 
 local function absolute(path)
   return (sh("realpath -m -s -- " .. q(path)):gsub("\n$", ""))
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 local function lines(text)

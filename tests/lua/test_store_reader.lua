@@ -5,20 +5,13 @@
 -- fail_write fault injection.
 
 local T = require "check"
+local write = T.write
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(gg.fs.mkdir(tmp))
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local tmp = T.tmpdir()
 
 -- rows(path) -> list of {line, fields...} read through gg.csv.rows.
 local function rows(path)

@@ -10,6 +10,7 @@
   gglab.lib.runmeta (what run:meta accepts) and the causes the rules name (gglab.lib.causes). ]]
 
 local T = require "check"
+local quote, write = T.quote, T.write
 local gg = require "gglab"
 local S = require "gglab.symptoms.driver"
 local causes = require "gglab.lib.causes"
@@ -628,23 +629,13 @@ end
 
 -- ---- a real results directory: trace_from_dir, run:meta ----
 
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(gg.fs.mkdir(tmp))
+local tmp = T.tmpdir()
 
 local function sh(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
   local out = p:read("a")
   local ok = p:close()
   return ok, out
-end
-
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
 end
 
 local SCRIPT = [[
