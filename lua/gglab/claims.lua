@@ -14,6 +14,7 @@
   where = {name = value | predicate}: a run matches when each named parameter equals the
   value (numbers compared exactly) or the predicate returns true for it. ]]
 local stats = require "gglab.lib.stats"
+local finite = require("gglab.lib.util").is_finite
 
 local M = {}
 
@@ -98,7 +99,6 @@ function R:fraction(pred, where)
     text = string.format("%d/%d = %.0f%% [%.0f%%, %.0f%%]", k, n, 100 * v, 100 * lo, 100 * hi) }
 end
 
-local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
 
 --[[ R:value(r, metric) -> a result column of run r (final_loss, final_val_loss, ...), or
   else the last value of a curve the run logged under that name (nil when neither). ]]

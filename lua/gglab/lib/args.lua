@@ -16,6 +16,7 @@
   checker is called directly from an API function. The edit distance behind suggest is the
   C one of lua/lopts.c (gg._suggest): Lua and C suggest the same names. ]]
 local gg = require "gglab"
+local finite = require("gglab.lib.util").is_finite
 
 local M = {}
 
@@ -117,7 +118,6 @@ local function field(opts, key)
   return opts[key]
 end
 
-local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
 
 -- number(fname, opts, key, default, level) -> opts[key], a finite number, or default when absent.
 function M.number(fname, opts, key, default, level)

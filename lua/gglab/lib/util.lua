@@ -18,18 +18,9 @@ function M.sorted_keys(t)
   return keys
 end
 
--- Neither NaN nor an infinity.
+-- A number that is neither NaN nor an infinity.
 function M.is_finite(x)
-  return x == x and x ~= math.huge and x ~= -math.huge
-end
-
--- A number as gg.fmt_number writes it (including "inf", "-inf", "nan") -> number, or nil.
-function M.parse_number(s)
-  local x = tonumber(s)
-  if x then return x end
-  if s == "inf" then return math.huge elseif s == "-inf" then return -math.huge end
-  if s == "nan" or s == "-nan" then return 0 / 0 end
-  return nil
+  return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge
 end
 
 -- POSIX shell single-quoting; words made only of safe characters stay bare.

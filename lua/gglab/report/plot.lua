@@ -9,13 +9,13 @@
   escaped here; callers pass plain text. ]]
 local html = require "gglab.report.html"
 local stats = require "gglab.lib.stats"
+local finite = require("gglab.lib.util").is_finite
 
 local M = {}
 
 local esc = html.escape
 local floor, ceil, log10 = math.floor, math.ceil, function(x) return math.log(x, 10) end
 
-local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
 M.finite = finite
 
 -- ---- number text ----
