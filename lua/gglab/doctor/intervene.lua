@@ -22,17 +22,14 @@
   without training it (scripts that train by hand run in full). ]]
 local gg = require "gglab"
 local hooks = require "gglab.hooks"
+local util = require "gglab.lib.util"
 
 local M = {}
 
 -- Raised by the probe's gg.train to stop a run once its configuration is known.
 M.PROBED = setmetatable({}, { __name = "gglab.Probed", __tostring = function() return "probe done" end })
 
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t or {}) do c[k] = v end
-  return c
-end
+local copy = util.copy
 M.copy = copy
 
 -- The loss name of a gg.train loss option ("mse" by default).

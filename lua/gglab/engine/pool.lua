@@ -50,6 +50,7 @@
 
 local gg = require "gglab"
 local args = require "gglab.lib.args"
+local first_line = require("gglab.lib.util").first_line
 local describe = args.describe
 
 local proc = gg.proc
@@ -71,10 +72,6 @@ local STOP_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
 -- Raised from check_run (level 4: fail <- check_run <- M.run <- the caller's line).
 local function fail(msg)
   error("gglab.pool.run: " .. msg, 4)
-end
-
-local function first_line(s)
-  return (s:match("^[^\n]*"))
 end
 
 -- "64 MiB", "1.5 GiB"

@@ -25,7 +25,7 @@ local schema = require "gglab.lib.schema"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
 local describe = require("gglab.lib.args").describe
-local copy, is_finite = util.copy, util.is_finite
+local copy, is_finite, first_line = util.copy, util.is_finite, util.first_line
 
 local M = {}
 
@@ -43,10 +43,6 @@ Run.__name = "gglab.Run"
 
 local function to_integer(v)
   return type(v) == "number" and math.tointeger(v) or nil
-end
-
-local function first_line(s)
-  return s:match("^[^\n]*")
 end
 
 -- Wall times are kept to the microsecond: finer digits are noise and clutter the CSV.

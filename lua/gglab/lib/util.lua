@@ -3,11 +3,16 @@
 
 local M = {}
 
--- Shallow copy of a table (a point: name -> value).
+-- Shallow copy of a table (a point: name -> value); nil copies as an empty table.
 function M.copy(t)
   local c = {}
-  for k, v in pairs(t) do c[k] = v end
+  for k, v in pairs(t or {}) do c[k] = v end
   return c
+end
+
+-- The first line of a text (an error message's headline).
+function M.first_line(s)
+  return (s:match("^[^\n]*"))
 end
 
 -- The keys of t, sorted.
