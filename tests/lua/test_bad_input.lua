@@ -6,6 +6,7 @@
 -- covered elsewhere are listed in docs/reliability.md with their test.
 
 local T = require "check"
+local slurp = T.slurp
 local gg = require "gglab"
 local args = require "gglab.lib.args"
 
@@ -27,14 +28,6 @@ local function write(name, text)
   f:write(text)
   f:close()
   return path
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 -- gglab args... -> exit status, stderr (stdout discarded)

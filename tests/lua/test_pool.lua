@@ -1,6 +1,7 @@
 -- tests/lua/test_pool.lua — gglab.engine.pool: persistent workers, failure reasons, timeouts,
 -- memory caps, interruption, no zombies, per-task overhead.
 local T = require "check"
+local read = T.slurp
 local gg = require "gglab"
 local pool = require "gglab.engine.pool"
 local proc = gg.proc
@@ -43,14 +44,6 @@ local function run(tasks, opts)
   local t0 = gg.clock()
   local stats = pool.run(tasks, opts)
   return stats, outcomes, order, calls, gg.clock() - t0
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 -- ---- every task exactly once; results independent of jobs ----

@@ -12,7 +12,7 @@
 -- is a failure, because `make test` installs chromium then.
 
 local T = require "check"
-local quote = T.quote
+local read, quote = T.slurp, T.quote
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
 
 -- sh(cmd) -> ok, output (stdout and stderr together)
@@ -21,14 +21,6 @@ local function sh(cmd)
   local out = p:read("a")
   local ok = p:close()
   return ok, out
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 local _, which = sh("command -v chromium || command -v chromium-browser")

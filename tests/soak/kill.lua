@@ -6,6 +6,7 @@
 -- seed is printed so a failure can be replayed. Ends with "N passed, N failed".
 
 local T = require "check"
+local slurp = T.slurp
 local gg = require "gglab"
 
 local GGLAB = os.getenv("GGLAB") or "build/gglab"
@@ -17,14 +18,6 @@ math.randomseed(SEED)
 local tmp = os.tmpname()
 os.remove(tmp)
 gg.fs.mkdir(tmp)
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
 local function runs_without_wall(dir)
   local text = slurp(dir .. "/runs.csv")
