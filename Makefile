@@ -104,7 +104,7 @@ $(1)/lua/%.o: lua/%.c Makefile | deps
 	@mkdir -p $$(@D)
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
-$(1)/gen/luasrc.o: $(1)/gen/luasrc.c Makefile
+$(1)/gen/luasrc.o: $(1)/gen/luasrc.c Makefile | deps
 	$$(say) CC $$@
 	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(LUA_CFLAGS) -Ilua -c $$< -o $$@
 $(1)/gen/luasrc.c: $$(LUA_MODS) $(BUILD)/luamods.list $(BUILD)/embed
