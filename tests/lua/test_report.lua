@@ -266,6 +266,61 @@ for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.
 T.ok("lines have <= 400 points", most > 100 and most <= 400)
 T.ok("long report stays small", #page < 400000)
 
+-- Per-run scalars and early-stopped runs (issue 20, bug 8): lr (2) x seed (3); each run
+-- logs loss at steps 1..(4 + seed) (so the seed means cover 3, then 2, then 1 runs) and
+-- val_acc once, at its last step.
+local function make_scalar_dir(name)
+  local d = tmp .. "/" .. name
+  gg.fs.mkdir(d)
+  local runs = { "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s" }
+  local curves = { "run_id,step,epoch,metric,value" }
+  local k = 0
+  for _, lr in ipairs { "0.1", "0.2" } do
+    for seed = 1, 3 do
+      k = k + 1
+      local id = string.format("%016x", k)
+      local last = 4 + seed
+      for s = 1, last do
+        curves[#curves + 1] = string.format("%s,%d,1,loss,%s", id, s, gg.fmt_number(tonumber(lr) / s))
+      end
+      curves[#curves + 1] = string.format("%s,%d,1,val_acc,%s", id, last, gg.fmt_number(0.5 + tonumber(lr) * seed))
+      runs[#runs + 1] = table.concat({ id, lr, seed, seed, "ok", gg.fmt_number(tonumber(lr) / last), "", "", last,
+        "", "", "0.001" }, ",")
+    end
+  end
+  write(d .. "/runs.csv", table.concat(runs, "\n") .. "\n")
+  write(d .. "/curves.csv", table.concat(curves, "\n") .. "\n")
+  return d
+end
+local sdir = make_scalar_dir("scalars")
+local sdata = assert(load.load(sdir))
+local sagg = aggregate.aggregate(sdata, assert(planner.plan(sdata, {})))
+T.eq("per-run scalar detected (val_acc once per run, loss per step)", { sagg.scalar.val_acc, sagg.scalar.loss },
+  { true, false })
+local spage = assert(report.render(sdir, {}))
+local function figure_of(page_text, metric)
+  for f in page_text:gmatch("<figure.-</figure>") do
+    if f:find("<b>" .. metric .. "</b>", 1, true) then return f end
+  end
+  return ""
+end
+local vfig = figure_of(spage, "val_acc")
+T.eq("per-run scalar: a strip plot, no curve path, one dot per run",
+  { vfig:find('<figure class="strip"', 1, true) ~= nil, vfig:find('class="line', 1, true) ~= nil, count(vfig, 'class="dot"'),
+    count(vfig, 'class="mean"') }, { true, false, 6, 2 })
+T.ok("per-run scalar: caption says one value per run", vfig:find("one value per run, by lr", 1, true) ~= nil)
+T.ok("per-run scalar: dot tooltip names the run and value",
+  vfig:find("<title>0000000000000001 (lr=0.1): val_acc = 0.6</title>", 1, true) ~= nil)
+local lfig = figure_of(spage, "loss")
+T.eq("seed-mean count drops marked: dashed stretch, one circle per drop",
+  { count(lfig, 'class="line partial"'), count(lfig, 'class="drop"') }, { 2, 4 })
+T.ok("count drop tooltip", lfig:find("<title>lr=0.1: from 6: mean over 2 of 3 runs</title>", 1, true) ~= nil
+  and lfig:find("<title>lr=0.1: from 7: mean over 1 of 3 runs</title>", 1, true) ~= nil)
+T.ok("count drop: legend and caption note", lfig:find("where that count drops", 1, true) ~= nil
+  and lfig:find("Dashed: the mean covers fewer runs", 1, true) ~= nil)
+T.ok("line tooltip: runs averaged", lfig:find("<title>lr=0.2: mean over 3 runs (fewer where dashed)</title>", 1, true)
+  ~= nil)
+T.ok("scalar page deterministic", spage == report.render(sdir, {}))
 -- The command: files, exit codes, messages.
 local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
 local function run(args)

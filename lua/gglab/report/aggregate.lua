@@ -85,11 +85,21 @@ end
   Accumulators are stored by column (agg.series[metric][group key] = {slot = x -> i,
   x, n, mean, m2, min, max}): a long curve costs a few numbers per point, not a table.
   series_points(col, band) turns one into sorted points; series_acc(col, x) gives the
-  accumulator at x in plot.acc_* form. A curves.csv with a truncated row raises the
-  reader's "<path>:<line>: ..." error. ]]
-local function col_new() return { slot = {}, x = {}, n = {}, mean = {}, m2 = {}, min = {}, max = {} } end
+  accumulator at x in plot.acc_* form; col.runs counts the runs that gave the column a
+  finite value, each point's n the runs averaged there (fewer where early-stopped runs
+  ended). agg.scalar[metric] is true for a per-run scalar: a metric no run logged more
+  than once (val_acc or best_epoch logged at the end); agg.final[metric][run id] is the
+  last value a run logged (the metric's "final value", for --score). A curves.csv with a
+  truncated row raises the reader's "<path>:<line>: ..." error. ]]
+local function col_new()
+  return { slot = {}, x = {}, n = {}, mean = {}, m2 = {}, min = {}, max = {}, seen = {}, runs = 0 }
+end
 
-local function col_add(c, x, v)  -- plot.acc_add, by column
+local function col_add(c, x, v, id)  -- plot.acc_add, by column; counts the runs that contributed
+  if not c.seen[id] then
+    c.seen[id] = true
+    c.runs = c.runs + 1
+  end
   local i = c.slot[x]
   if not i then
     i = #c.x + 1
@@ -117,13 +127,13 @@ function M.series_points(c, band)
   local points = {}
   for k, i in ipairs(order) do
     local m, l, h = plot.acc_band(M.series_acc(c, c.x[i]), band)
-    points[k] = { x = c.x[i], y = m, lo = l, hi = h }
+    points[k] = { x = c.x[i], y = m, lo = l, hi = h, n = c.n[i] }
   end
   return points
 end
 
 function M.aggregate(data, plan)
-  local agg = { series = {}, metrics = {}, nonfinite_x = {}, last_x = {}, rows = 0 }
+  local agg = { series = {}, metrics = {}, nonfinite_x = {}, last_x = {}, rows = 0, scalar = {}, final = {} }
   local rows, _, _, handle = data.results:curves()
   if not rows then return agg end  -- no curves.csv (or not one gglab wrote): no curves
   local use_epoch = plan.x == "epoch"
@@ -135,7 +145,7 @@ function M.aggregate(data, plan)
     if xp then run_x[r.id] = xp.kind == "number" and number(r.p[xp.name]) or xp.index[r.p[xp.name]] end
   end
   local series, metrics, seen_metric = agg.series, agg.metrics, {}
-  local nonfinite_x, last_x = agg.nonfinite_x, agg.last_x
+  local nonfinite_x, last_x, scalar, final = agg.nonfinite_x, agg.last_x, agg.scalar, agg.final
 
   local function column(metric, gk)
     local bym = series[metric]
@@ -160,7 +170,7 @@ function M.aggregate(data, plan)
       table.sort(names)
       for _, m in ipairs(names) do
         local v = pend_v[m]
-        if finite(v) then col_add(column(m, cur_gk), pend_x[m], v) end
+        if finite(v) then col_add(column(m, cur_gk), pend_x[m], v, cur_id) end
       end
     end
     pend_x, pend_v = {}, {}
@@ -168,10 +178,16 @@ function M.aggregate(data, plan)
 
   for id, step, epoch, metric, value in rows, nil, nil, handle do
     nrows = nrows + 1
+    local fin = final[metric]
     if not seen_metric[metric] then
       seen_metric[metric] = true
       metrics[#metrics + 1] = metric
+      scalar[metric] = true
+      fin = {}
+      final[metric] = fin
     end
+    if fin[id] ~= nil then scalar[metric] = false end
+    fin[id] = value or (0 / 0)
     if id ~= cur_id then
       flush()
       cur_id, cur_gk = id, group_key[id]
@@ -194,7 +210,7 @@ function M.aggregate(data, plan)
         local px = pend_x[metric]
         if px ~= nil and px ~= x then
           local pv = pend_v[metric]
-          if finite(pv) then col_add(column(metric, cur_gk), px, pv) end
+          if finite(pv) then col_add(column(metric, cur_gk), px, pv, id) end
         end
         pend_x[metric], pend_v[metric] = x, v
       end

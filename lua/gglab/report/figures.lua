@@ -33,7 +33,7 @@ local function param_colors(data, name)
   return by
 end
 
-local function legend_html(data, plan, colors, with_marker)
+local function legend_html(data, plan, colors, with_marker, with_drop)
   local items = {}
   if plan.color then
     local p = data.param[plan.color]
@@ -43,6 +43,10 @@ local function legend_html(data, plan, colors, with_marker)
     end
   end
   if with_marker then items[#items + 1] = '<span><i class="x">✕</i> diverged there</span>' end
+  if with_drop then
+    items[#items + 1] = '<span><i class="dash"></i>mean over fewer runs than the line has (runs ended)</span>'
+    items[#items + 1] = '<span><i class="o">○</i> where that count drops</span>'
+  end
   if #items == 0 then return "" end
   return '<div class="legend">' .. table.concat(items) .. "</div>"
 end
@@ -78,9 +82,13 @@ function M.curves(data, plan, agg, counter)
   local colors = plan.color and param_colors(data, plan.color) or nil
   local xp = plan.x_param and data.param[plan.x_param]
   for _, metric in ipairs(plan.metrics) do
+    if agg.scalar[metric] then
+      for _, f in ipairs(M.strips(data, plan, agg, metric, counter, colors)) do figures[#figures + 1] = f end
+      goto next_metric
+    end
     local bym = agg.series[metric] or {}
     for _, fig in ipairs(groups(data, plan.rest)) do
-      local panels_html, any_marker = {}, false
+      local panels_html, any_marker, any_drop = {}, false, false
       for _, panel in ipairs(groups(data, plan.facet, fig.runs)) do
         -- The y range is that of the mean lines (bands may be clipped), taken over the
         -- groups none of whose runs diverged when there are such groups.
@@ -98,7 +106,20 @@ function M.curves(data, plan, agg, counter)
             if r.status == "diverged" then diverged = true end
           end
           if c then
-            local points = plot.downsample(aggregate.series_points(c, plan.band), plan.max_points)
+            local all = aggregate.series_points(c, plan.band)
+            -- Where the number of runs averaged falls (early-stopped or diverged runs ended):
+            -- marked on the line, from the full list of points (before downsampling).
+            local drops, full = {}, nil
+            if not xp then
+              full = c.runs
+              local last_n = full
+              for _, p in ipairs(all) do
+                if p.n < last_n and finite(p.y) then drops[#drops + 1] = { x = p.x, y = p.y, n = p.n } end
+                last_n = p.n
+              end
+              if #drops > 0 then any_drop = true end
+            end
+            local points = plot.downsample(all, plan.max_points)
             for _, p in ipairs(points) do
               extend(all_range, p.y)
               if not diverged then extend(clean_range, p.y) end
@@ -107,7 +128,8 @@ function M.curves(data, plan, agg, counter)
             end
             if not diverged then has_clean = true end
             series[#series + 1] = { color = colors and colors[cg.first.p[plan.color]] or plot.colors(1)[1],
-              points = points }
+              points = points, full = full, drops = drops,
+              label = cg.label ~= "" and cg.label or (panel.label ~= "" and panel.label or metric) }
             ncurves = ncurves + 1
           end
           for _, r in ipairs(cg.runs) do
@@ -156,6 +178,10 @@ function M.curves(data, plan, agg, counter)
         if #plan.facet > 0 then bits[#bits + 1] = "Panels: " .. esc(cross_text(plan.facet)) .. "." end
         if plan.color then bits[#bits + 1] = "Colour: " .. esc(plan.color) .. "." end
         bits[#bits + 1] = string.format("Line: mean over seeds; band: %s.", esc(plot.BANDS[plan.band]))
+        if any_drop then
+          bits[#bits + 1] = "Dashed: the mean covers fewer runs than the line's (early-stopped or diverged "
+            .. "runs ended); ○ where the count drops (hover for the counts)."
+        end
         if any_marker then
           bits[#bits + 1] = plan.x_param and "✕: a run diverged at that value (drawn at the top)."
             or "✕: a run diverged at that " .. esc(plan.x) .. " (drawn at the top)."
@@ -168,13 +194,98 @@ function M.curves(data, plan, agg, counter)
           title = metric .. (fig.label ~= "" and (", " .. fig.label) or ""),
           html = table.concat({ '<figure class="curves" id="fig' .. n .. '">',
             "<figcaption>" .. table.concat(bits, " ") .. "</figcaption>",
-            legend_html(data, plan, colors or {}, any_marker),
+            legend_html(data, plan, colors or {}, any_marker, any_drop),
             '<div class="panels">', table.concat(panels_html, "\n"), "</div>", "</figure>" }, "\n"),
         }
       end
     end
+    ::next_metric::
   end
   return figures
+end
+
+--[[ strips(data, plan, agg, metric, counter, colors) -> list of {html, title}: a per-run
+  scalar (a metric each run logged at most once, agg.scalar) as strip plots: per figure
+  split and panel, one dot per run at its value of the swept axis (--x when it is a
+  parameter, else the colour parameter), coloured by the colour parameter, each
+  configuration's mean marked by a bar. Runs whose value is not finite get a ✕ at the top. ]]
+function M.strips(data, plan, agg, metric, counter, colors)
+  local out = {}
+  local final = agg.final[metric] or {}
+  local xname = plan.x_param or plan.color
+  local xp = xname and data.param[xname]
+  local within = concat(xname and { xname } or {}, plan.color and plan.color ~= xname and { plan.color } or {})
+  local function x_of(r)
+    if not xp then return 1 end
+    return xp.kind == "number" and number(r.p[xname]) or xp.index[r.p[xname]]
+  end
+  for _, fig in ipairs(groups(data, plan.rest)) do
+    local panels_html, any_marker, nruns = {}, false, 0
+    for _, panel in ipairs(groups(data, plan.facet, fig.runs)) do
+      local range, spec_groups, markers = new_range(), {}, {}
+      for _, g in ipairs(groups(data, within, panel.runs)) do
+        local color = colors and colors[g.first.p[plan.color]] or plot.colors(1)[1]
+        local values = {}
+        for _, r in ipairs(g.runs) do
+          local v = final[r.id]
+          if v ~= nil and finite(v) then
+            extend(range, v)
+            values[#values + 1] = { v = v, tip = string.format("%s%s: %s = %s",
+              r.id, g.label ~= "" and (" (" .. g.label .. ")") or "", metric, plot.fmt(v, 6)) }
+          elseif v ~= nil then
+            markers[#markers + 1] = { x = x_of(r), color = color }
+          end
+        end
+        if #values > 0 then
+          nruns = nruns + #values
+          spec_groups[#spec_groups + 1] = { x = x_of(g.first), color = color, values = values,
+            label = g.label ~= "" and g.label or nil }
+        end
+      end
+      if #spec_groups > 0 or #markers > 0 then
+        local xaxis
+        if not xp then
+          xaxis = plot.category_axis { "all runs" }
+        elseif xp.kind ~= "number" then
+          local labels = {}
+          for i, v in ipairs(xp.values) do labels[i] = xp.label[v] end
+          xaxis = plot.category_axis(labels)
+        else
+          local vlo, vhi = number(xp.values[1]), number(xp.values[#xp.values])
+          xaxis = plot.axis(vlo, vhi, plot.wants_log(vlo, vhi))
+        end
+        local yaxis, log = y_axis(range)
+        counter.panel = counter.panel + 1
+        if #markers > 0 then any_marker = true end
+        panels_html[#panels_html + 1] = plot.strip_panel {
+          id = "p" .. counter.panel,
+          title = panel.label ~= "" and panel.label or metric,
+          xlabel = xname and (xname .. (xaxis.log and " (log)" or "")) or nil,
+          ylabel = metric .. (log and " (log)" or ""),
+          x = xaxis, y = yaxis, groups = spec_groups, markers = markers,
+        }
+      end
+    end
+    if #panels_html > 0 then
+      counter.figure = counter.figure + 1
+      local n = counter.figure
+      local bits = { string.format("<b>Figure %d.</b> <b>%s</b>, one value per run%s%s.", n, esc(metric),
+        xname and (", by " .. esc(xname)) or "", fig.label ~= "" and (", " .. esc(fig.label)) or "") }
+      bits[#bits + 1] = string.format("Each run logged it once, so it is drawn as %d dot%s (one per run), "
+        .. "not as a curve; bar: the mean of a configuration's runs.", nruns, nruns == 1 and "" or "s")
+      if #plan.facet > 0 then bits[#bits + 1] = "Panels: " .. esc(cross_text(plan.facet)) .. "." end
+      if plan.color then bits[#bits + 1] = "Colour: " .. esc(plan.color) .. "." end
+      if any_marker then bits[#bits + 1] = "✕: a run's value is not finite (drawn at the top)." end
+      out[#out + 1] = {
+        title = metric .. (fig.label ~= "" and (", " .. fig.label) or ""),
+        html = table.concat({ '<figure class="strip" id="fig' .. n .. '">',
+          "<figcaption>" .. table.concat(bits, " ") .. "</figcaption>",
+          legend_html(data, plan, colors or {}, any_marker),
+          '<div class="panels">', table.concat(panels_html, "\n"), "</div>", "</figure>" }, "\n"),
+      }
+    end
+  end
+  return out
 end
 
 function M.heatmap(data, plan, counter)

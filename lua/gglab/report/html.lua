@@ -43,11 +43,16 @@ svg text { font-family: system-ui, "DejaVu Sans", sans-serif; }
 .grid { stroke: #e4e4e4; stroke-width: 1; } .grid.minor { stroke: #f0f0f0; }
 .frame { fill: none; stroke: #999; stroke-width: 1; }
 .line { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
+.line.partial { stroke-width: 1; stroke-dasharray: 4 3; }
+.drop { fill: #fff; stroke-width: 1.3; }
+.dot { stroke: #fff; stroke-width: 0.6; } .mean { stroke-width: 2.4; fill: none; }
 .band { opacity: 0.16; stroke: none; }
 .div { stroke-width: 1.8; fill: none; }
 .cell { stroke: #fff; stroke-width: 1; }
 .legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12.5px; margin: 2px 0 6px; }
 .legend i { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 5px; }
+.legend i.dash { height: 0; border-top: 2px dashed #555; background: none; }
+.legend i.o { width: auto; height: auto; font-style: normal; color: #555; }
 .legend i.x { width: auto; height: auto; color: var(--div); font-weight: 700; font-style: normal; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { border-bottom: 1px solid #e6e6e6; padding: 3px 8px; text-align: left; vertical-align: top; }

@@ -279,8 +279,13 @@ end
 --[[ line_panel(spec) -> SVG text of one panel of lines with bands.
   spec = { id = unique text for element ids, title, xlabel, ylabel,
     x = axis, y = axis (from plot.axis / category_axis),
-    series = { {color, points = { {x, y, lo, hi}, ... } sorted by x}, ... },
+    series = { {color, label (for the tooltip, optional), full (the group's run count,
+      optional), points = { {x, y, lo, hi, n}, ... } sorted by x, drops = { {x, y, n}, ... }
+      (where the count falls, optional)}, ... },
     markers = { {x, color}, ... } drawn as crosses at the top edge (diverged runs) }.
+  A series with `full` draws the stretches where a point's n (runs averaged there) is
+  below full as a thin dashed line, and an open circle at each drop; every line and
+  circle carries a tooltip saying over how many runs it is the mean.
   Lines and bands are clipped to the plot area: values above the y range leave through
   the top. Points with a non-finite y are skipped. ]]
 function M.line_panel(spec)
@@ -304,12 +309,17 @@ function M.line_panel(spec)
   parts[#parts + 1] = string.format('<rect class="frame" x="%d" y="%d" width="%d" height="%d"/>', x0, yt, x1 - x0, yb - yt)
   parts[#parts + 1] = string.format('<g clip-path="url(#%s)">', clip)
   for _, s in ipairs(spec.series) do
-    local up, down, line = {}, {}, {}
+    local up, down, line, partial = {}, {}, {}, {}
     local banded = false
+    local prev  -- the previous drawn point: {xy text, reduced}
     for _, p in ipairs(s.points) do
       if finite(p.y) then
         local x = f1(px(p.x))
-        line[#line + 1] = x .. " " .. f1(py(p.y))
+        local xy = x .. " " .. f1(py(p.y))
+        local reduced = s.full and p.n and p.n < s.full or false
+        line[#line + 1] = xy
+        if prev and (reduced or prev.reduced) then partial[#partial + 1] = "M" .. prev.xy .. "L" .. xy end
+        prev = { xy = xy, reduced = reduced }
         if finite(p.lo) and finite(p.hi) then
           up[#up + 1] = x .. " " .. f1(py(p.hi))
           down[#down + 1] = x .. " " .. f1(py(p.lo))
@@ -323,11 +333,50 @@ function M.line_panel(spec)
       parts[#parts + 1] = string.format('<path class="band" fill="%s" d="M%sL%sZ"/>', s.color,
         table.concat(up, "L"), table.concat(rev, "L"))
     end
+    local tip = s.label and s.full and string.format("%s: mean over %d run%s%s", s.label, s.full,
+      s.full == 1 and "" or "s", #partial > 0 and " (fewer where dashed)" or "") or s.label
+    local title = tip and ("<title>" .. esc(tip) .. "</title>") or ""
     if #line == 1 then
       local x, y = line[1]:match("(%S+) (%S+)")
-      parts[#parts + 1] = string.format('<circle cx="%s" cy="%s" r="2.5" fill="%s"/>', x, y, s.color)
+      parts[#parts + 1] = string.format('<circle cx="%s" cy="%s" r="2.5" fill="%s">%s</circle>', x, y, s.color, title)
     elseif #line > 1 then
-      parts[#parts + 1] = string.format('<path class="line" stroke="%s" d="M%s"/>', s.color, table.concat(line, "L"))
+      if #partial == 0 then
+        parts[#parts + 1] = string.format('<path class="line" stroke="%s" d="M%s">%s</path>', s.color,
+          table.concat(line, "L"), title)
+      else
+        -- The full-count stretches solid, the reduced ones thin and dashed on top.
+        local solid, run = {}, {}
+        prev = nil
+        for _, p in ipairs(s.points) do
+          if finite(p.y) then
+            local xy = f1(px(p.x)) .. " " .. f1(py(p.y))
+            local reduced = p.n and p.n < s.full
+            if reduced then
+              if #run > 1 then solid[#solid + 1] = "M" .. table.concat(run, "L") end
+              run = {}
+            else
+              if #run == 0 and prev and not prev.reduced then run[1] = prev.xy end
+              run[#run + 1] = xy
+            end
+            prev = { xy = xy, reduced = reduced }
+          end
+        end
+        if #run > 1 then solid[#solid + 1] = "M" .. table.concat(run, "L") end
+        if #solid > 0 then
+          parts[#parts + 1] = string.format('<path class="line" stroke="%s" d="%s">%s</path>', s.color,
+            table.concat(solid), title)
+        end
+        parts[#parts + 1] = string.format('<path class="line partial" stroke="%s" d="%s">%s</path>', s.color,
+          table.concat(partial), title)
+      end
+    end
+    for _, d in ipairs(s.drops or {}) do
+      if finite(d.y) then
+        parts[#parts + 1] = string.format('<circle class="drop" cx="%s" cy="%s" r="3" stroke="%s">'
+          .. "<title>%s</title></circle>", f1(px(d.x)), f1(py(d.y)), s.color,
+          esc(string.format("%sfrom %s: mean over %d of %d runs", s.label and (s.label .. ": ") or "",
+            M.fmt(d.x, 6), d.n, s.full or d.n)))
+      end
     end
   end
   parts[#parts + 1] = "</g>"
@@ -335,6 +384,13 @@ function M.line_panel(spec)
     local x = math.max(x0, math.min(x1, px(m.x)))
     parts[#parts + 1] = cross(x, yt + 5, 3.5, m.color)
   end
+  M.axis_labels(parts, spec, x0, x1, yt, yb)
+  parts[#parts + 1] = "</svg>"
+  return table.concat(parts, "\n")
+end
+
+-- axis_labels(parts, spec, x0, x1, yt, yb): the x label under a panel, the y label at its left.
+function M.axis_labels(parts, spec, x0, x1, yt, yb)
   if spec.xlabel then
     parts[#parts + 1] = string.format('<text class="alabel" x="%s" y="%d" text-anchor="middle">%s</text>',
       f1((x0 + x1) / 2), H - 6, esc(spec.xlabel))
@@ -343,6 +399,55 @@ function M.line_panel(spec)
     parts[#parts + 1] = string.format('<text class="alabel" transform="translate(12 %s) rotate(-90)" '
       .. 'text-anchor="middle">%s</text>', f1((yt + yb) / 2), esc(spec.ylabel))
   end
+end
+
+--[[ strip_panel(spec) -> SVG text of one strip plot: one dot per run, its groups side by
+  side along x, each group's mean marked by a short horizontal bar.
+  spec = { id, title, xlabel, ylabel, x = axis (numeric or category), y = axis,
+    groups = { {x, color, label, values = { {v, tip}, ... }}, ... },
+    markers = { {x, color}, ... } crosses at the top edge (runs without a finite value) }.
+  Dots of a group spread over at most 24 units around its x, in the given order, so the
+  page is deterministic; every dot and mean carries a tooltip. ]]
+function M.strip_panel(spec)
+  local x0, x1, yb, yt = ML, W - MR, H - MB, MT
+  local function px(v) return x0 + M.axis_pos(spec.x, v) * (x1 - x0) end
+  local function py(v)
+    local p = M.axis_pos(spec.y, v)
+    if p == -math.huge then p = -0.05 end
+    p = math.max(-0.05, math.min(1.05, p))
+    return yb - p * (yb - yt)
+  end
+  local parts = {
+    string.format('<svg class="panel strip" viewBox="0 0 %d %d" role="img" aria-label="%s">', W, H,
+      esc(spec.title or "")),
+    string.format('<text class="ptitle" x="%d" y="16">%s</text>', x0, esc(spec.title or "")),
+  }
+  axis_svg(parts, spec.x, true, x0, x1, yb, yt)
+  axis_svg(parts, spec.y, false, x0, x1, yb, yt)
+  parts[#parts + 1] = string.format('<rect class="frame" x="%d" y="%d" width="%d" height="%d"/>', x0, yt, x1 - x0, yb - yt)
+  for _, g in ipairs(spec.groups) do
+    local cx, k = px(g.x), #g.values
+    local gap = k > 1 and math.min(4, 24 / (k - 1)) or 0
+    local sum = 0
+    for j, d in ipairs(g.values) do
+      sum = sum + d.v
+      parts[#parts + 1] = string.format('<circle class="dot" cx="%s" cy="%s" r="2.5" fill="%s"><title>%s</title>'
+        .. "</circle>", f1(cx + (j - (k + 1) / 2) * gap), f1(py(d.v)), g.color, esc(d.tip))
+    end
+    if k > 0 then
+      local mean, y = sum / k, nil
+      y = f1(py(mean))
+      parts[#parts + 1] = string.format('<path class="mean" stroke="%s" d="M%s %sL%s %s"><title>%s</title></path>',
+        g.color, f1(cx - 12 - gap * (k - 1) / 2), y, f1(cx + 12 + gap * (k - 1) / 2), y,
+        esc(string.format("%smean %s over %d run%s", g.label and (g.label .. ": ") or "", M.fmt(mean, 4), k,
+          k == 1 and "" or "s")))
+    end
+  end
+  for _, m in ipairs(spec.markers or {}) do
+    local x = math.max(x0, math.min(x1, px(m.x)))
+    parts[#parts + 1] = cross(x, yt + 5, 3.5, m.color)
+  end
+  M.axis_labels(parts, spec, x0, x1, yt, yb)
   parts[#parts + 1] = "</svg>"
   return table.concat(parts, "\n")
 end
