@@ -382,5 +382,25 @@ T.eq("all failed: a hatched heatmap only", info.figures, 1)
 T.ok("all failed: reasons", page:find("y, z", 1, true) and page:find("3 runs failed", 1, true))
 T.eq("booleans sorted false first", load.load(tmp .. "/failed").param.flag.values, { "false", "true" })
 
+-- Numbers as the report prints them (issue 20, bug 9): parameter labels never take 17
+-- digits (0.3 is "0.3", as in the CSVs), a centre and its interval share their digits, a
+-- zero-width interval is dropped.
+gg.fs.mkdir(tmp .. "/close")
+write(tmp .. "/close/runs.csv", "run_id,x,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,"
+  .. "diverged_step,error,wall_s\n01,0.3,1,1,ok,1,1,,1,,,0\n02,0.30000000000000004,1,1,ok,2,2,,1,,,0\n")
+local close = assert(load.load(tmp .. "/close"))
+T.eq("close values: shortest round-trip labels, not 17 digits",
+  { close.param.x.label["0.3"], close.param.x.label["0.30000000000000004"] }, { "0.3", "0.30000000000000004" })
+local cpage = assert(report.render(tmp .. "/close", {}))
+T.ok("close values: no 17-digit text in the page", cpage:find(">0.30000000000000004</text>", 1, true)
+  and not cpage:find("0.29999999999999999", 1, true))
+T.eq("interval: the digits of the centre, more when they would print alike",
+  { plot.fmt_interval(1.2455, 1.2451, 1.2459) }, { "1.2455", "1.2451", "1.2459" })
+T.eq("interval: 4 digits when enough", { plot.fmt_interval(0.85714, 0.83, 1.01) }, { "0.8571", "0.83", "1.01" })
+T.eq("zero-width interval dropped", { plot.fmt_interval(1.245, 1.245, 1.245) }, { "1.245" })
+T.ok("--text: one run, no degenerate interval",
+  (report.summary(tmp .. "/one", {})):find("final_loss 0.5 over 1 run\n", 1, true) ~= nil)
+T.ok("--text: centre and interval", (report.summary(dir, {})):find("final_loss 0.075 [0.05, 0.1] over 2 runs", 1, true))
+
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

@@ -2,6 +2,7 @@
   (through the store's reader) with every parameter described (kind, sorted values,
   labels), the manifest, and the small accessors the page and the text summary share.
   curves.csv is not read here: report/aggregate.lua streams it. ]]
+local gg = require "gglab"
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
 local store = require "gglab.engine.store"
@@ -39,13 +40,16 @@ local function describe_param(name, raw_values)
     end
     return a < b
   end)
-  -- Labels: the fewest significant digits (>= 3) that keep every value distinct.
+  -- Labels: the fewest significant digits (>= 3) that keep every value distinct; when 16
+  -- are not enough, the shortest text that reads back as the value (gg.fmt_number, as the
+  -- CSVs print it), never 17 digits (0.3 would print 0.29999999999999999).
   local labels = {}
   if kind == "number" then
     for sig = 3, 17 do
       local used, clash = {}, false
       for i, v in ipairs(values) do
-        labels[i] = v == "" and "(none)" or plot.fmt(number(v), sig)
+        local x = number(v)
+        labels[i] = v == "" and "(none)" or sig == 17 and gg.fmt_number(x) or plot.fmt(x, sig)
         if used[labels[i]] then clash = true end
         used[labels[i]] = true
       end

@@ -147,9 +147,10 @@ end
 local function best_html(data, plan)
   local rows = {}
   for _, b in ipairs(analysis.best(data, plan)) do
+    local mt, lt, ht
+    if b.median then mt, lt, ht = plot.fmt_interval(b.median, b.lo, b.hi) end
     rows[#rows + 1] = { cells = { b.group, b.best or "— (every configuration has diverged or failed runs)",
-      b.median and plot.fmt(b.median, 4) or "",
-      b.median and (plot.fmt(b.lo, 3) .. " – " .. plot.fmt(b.hi, 3)) or "",
+      mt or "", lt and (lt .. " – " .. ht) or (mt and "(all equal)" or ""),
       b.n and tostring(b.n) or "", string.format("%d/%d", b.bad, b.runs), b.boundary } }
   end
   local gnames = concat(plan.rest, plan.facet)

@@ -32,6 +32,25 @@ function M.fmt(x, sig)
   return s
 end
 
+--[[ fmt_interval(m, lo, hi [, sig]) -> mtext, lotext, hitext: a centre and its interval
+  with the same number of significant digits (at least sig, default 4), more when needed
+  so that different numbers never print alike; lotext and hitext are nil when lo == hi
+  (a zero-width interval says nothing: print the centre alone). ]]
+function M.fmt_interval(m, lo, hi, sig)
+  sig = sig or 4
+  if lo == hi then return M.fmt(m, sig) end
+  local vals = { m, lo, hi }
+  for s = sig, 17 do
+    local clash = false
+    for i = 1, 3 do
+      for j = i + 1, 3 do
+        if vals[i] ~= vals[j] and M.fmt(vals[i], s) == M.fmt(vals[j], s) then clash = true end
+      end
+    end
+    if not clash or s == 17 then return M.fmt(m, s), M.fmt(lo, s), M.fmt(hi, s) end
+  end
+end
+
 -- ---- linear axes ----
 
 -- The "nice" step (1, 2 or 5 times a power of ten) closest above range / n.

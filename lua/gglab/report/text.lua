@@ -50,10 +50,10 @@ function M.summary(dir, opts)
     #gnames > 0 and cross_text(gnames) or "sweep", plan.score)
   for _, b in ipairs(rows) do
     if b.best then
-      lines[#lines + 1] = string.format("  %s  %s  %s %s [%s, %s] over %d run%s", pad(b.group),
-        pad(b.best, bwidth),
-        plan.score,
-        plot.fmt(b.median, 4), plot.fmt(b.lo, 3), plot.fmt(b.hi, 3), b.n, b.n == 1 and "" or "s")
+      local mt, lt, ht = plot.fmt_interval(b.median, b.lo, b.hi)
+      lines[#lines + 1] = string.format("  %s  %s  %s %s%s over %d run%s", pad(b.group),
+        pad(b.best, bwidth), plan.score, mt, lt and string.format(" [%s, %s]", lt, ht) or "",
+        b.n, b.n == 1 and "" or "s")
     else
       lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs",
         pad(b.group))
