@@ -189,7 +189,8 @@ T.eq("bad --color", plan_err { color = "momentum" }, "bad --color 'momentum': ex
 T.eq("--facet repeats --color", plan_err { color = "opt", facet = { "opt" } },
   "bad --facet 'opt': expected a parameter other than the --color one")
 T.eq("bad --band", plan_err { band = "sd" }, "bad --band 'sd': expected one of minmax, ci95")
-T.eq("bad --score", plan_err { score = "loss" }, "bad --score 'loss': expected one of final_loss, min_loss, final_val_loss")
+T.eq("bad --score direction", plan_err { score = "loss:up" },
+  "bad --score 'loss:up': expected a result column or a logged metric, optionally :max or :min")
 T.eq("bad --heatmap", plan_err { heatmap = { "lr", "lr" } },
   "bad --heatmap 'lr,lr': expected one or two different parameters A[,B] of: lr, opt, seed")
 
@@ -251,7 +252,9 @@ page, info = assert(report.render(dir, { x = "lr" }))
 T.eq("x = parameter: final value per metric", info.figures, 3)
 
 -- Best configuration and divergence boundary.
-local best = analysis.best(data, assert(planner.plan(data, {})))
+local bplan = assert(planner.plan(data, {}))
+assert(analysis.scores(data, bplan))
+local best = analysis.best(data, bplan)
 T.eq("best per opt (string values sorted)", { #best, best[1].group, best[2].group }, { 2, "opt=" .. EVIL, "opt=sgd" })
 T.eq("best of sgd", best[2].best, "lr=0.01")
 T.eq("boundary", best[2].boundary, "stable up to lr=0.1; first divergence at lr=1 (1/2 runs)")
@@ -401,6 +404,49 @@ T.eq("zero-width interval dropped", { plot.fmt_interval(1.245, 1.245, 1.245) }, 
 T.ok("--text: one run, no degenerate interval",
   (report.summary(tmp .. "/one", {})):find("final_loss 0.5 over 1 run\n", 1, true) ~= nil)
 T.ok("--text: centre and interval", (report.summary(dir, {})):find("final_loss 0.075 [0.05, 0.1] over 2 runs", 1, true))
+
+-- --score METRIC[:max|:min] (issue 20, summary metrics the researcher chooses).
+T.eq("score direction from the name", { planner.direction("val_acc"), planner.direction("balanced_accuracy"),
+  planner.direction("minority_recall"), planner.direction("f1"), planner.direction("val_loss"),
+  planner.direction("accumulated") }, { "max", "max", "max", "max", "min", "min" })
+T.eq("default score: final_loss without a validation loss", assert(planner.plan(data, {})).score, "final_loss")
+local vplan = assert(planner.plan(sdata, { score = "val_acc" }))
+T.eq("--score val_acc: higher is better", vplan.direction, "max")
+T.eq("--score val_acc:min overrides", assert(planner.plan(sdata, { score = "val_acc:min" })).direction, "min")
+T.eq("a metric needs the curves", analysis.needs_curves(sdata, vplan), true)
+assert(analysis.scores(sdata, vplan, sagg))
+T.eq("metric score = its final value", vplan.scores["0000000000000003"], 0.8)
+local sbest = analysis.best(sdata, vplan)
+T.eq("ranked by the highest val_acc", { sbest[1].best, sbest[1].median }, { "lr=0.2", 0.9 })
+local tv = assert(report.summary(sdir, { score = "val_acc" }))
+T.ok("--text --score val_acc: per group, highest", tv:find("Best configuration per sweep (highest median val_acc", 1, true)
+  and tv:find("lr=0.2  val_acc 0.9 [0.7, 1.1] over 3 runs", 1, true))
+T.ok("--text: the best of the grid with score and seeds",
+  tv:find("Best of the grid (highest median val_acc): lr=0.2  val_acc 0.9 [0.7, 1.1] over 3 runs (seed 1, 2, 3)\n", 1,
+    true) ~= nil)
+T.ok("--text --score final_loss: lowest", (report.summary(sdir, { score = "final_loss" })):find(
+  "Best of the grid (lowest median final_loss): lr=0.1  final_loss 0.01667 [0.01429, 0.02] over 3 runs", 1, true))
+local wplan = assert(planner.plan(sdata, { score = "wall_s" }))
+T.ok("any runs.csv column scores", analysis.scores(sdata, wplan) and wplan.scores["0000000000000001"] == 0.001)
+local _, smsg = report.summary(sdir, { score = "accuracy" })
+T.eq("unknown score lists columns and metrics", smsg, "bad --score 'accuracy': expected a column of runs.csv "
+  .. "(final_loss, min_loss, final_val_loss, steps, diverged_step, wall_s) or a metric of curves.csv (loss, val_acc)")
+local vpage = assert(report.render(sdir, { score = "val_acc" }))
+T.ok("page: best of the grid and direction", vpage:find("Best of the grid: <b>lr=0.2</b>, median <code>val_acc</code>"
+  .. " 0.9 [0.7, 1.1] over 3 runs (seed 1, 2, 3).", 1, true) and vpage:find("with the highest median", 1, true))
+T.ok("page: heatmap of the score", vpage:find("Median <b>val_acc</b>", 1, true) ~= nil)
+-- A validation loss in runs.csv becomes the default score.
+gg.fs.mkdir(tmp .. "/val")
+write(tmp .. "/val/runs.csv", "run_id,lr,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,"
+  .. "error,wall_s\n01,0.1,1,ok,1,1,3,1,,,0\n02,0.2,1,ok,2,2,0.5,1,,,0\n")
+T.eq("default score: final_val_loss when the runs have one",
+  assert(planner.plan(assert(load.load(tmp .. "/val")), {})).score, "final_val_loss")
+T.ok("... and it ranks", (report.summary(tmp .. "/val", {})):find("lr=0.2  final_val_loss 0.5 over 1 run", 1, true))
+code, text = run { sdir, "--text", "--score", "val_acc:max" }
+T.ok("gglab report --score val_acc:max", code == 0 and text:find("highest median val_acc", 1, true))
+code, text = run { sdir, "--score", "val_acc:up" }
+T.eq("--score with a bad direction", { code, text },
+  { 1, "gglab report: bad --score 'val_acc:up': expected METRIC, METRIC:max or METRIC:min\n" })
 
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

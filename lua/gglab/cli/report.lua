@@ -9,7 +9,8 @@ local M = {}
 M.help = [==[
 usage: gglab report DIR [--out FILE] [--text] [--metric M[,M...]] [--x AXIS]
                         [--color PARAM] [--facet PARAM[,PARAM...] | --facet none]
-                        [--heatmap A[,B]] [--score COLUMN] [--band minmax|ci95] [-q]
+                        [--heatmap A[,B]] [--score METRIC[:max|:min]]
+                        [--band minmax|ci95] [-q]
 
 Writes DIR/report.html: one self-contained page (inline SVG, no network) with the
 experiment's description, claim verdicts and provenance, the curves of every
@@ -18,8 +19,9 @@ loss, the best configuration per group and a sortable table of every run.
 
 options:
   -o, --out FILE     write the page to FILE instead of DIR/report.html
-  --text             print a short summary (best configurations, divergence
-                     boundary, failed runs) to stdout instead of writing a page
+  --text             print a short summary (best configurations, the best of
+                     the grid, divergence boundary, failed runs) to stdout
+                     instead of writing a page
   --metric M[,M...]  only these metrics of curves.csv (default: all)
   --x AXIS           step (default), epoch, or a parameter: then each metric's
                      final value is plotted against it
@@ -30,8 +32,13 @@ options:
                      they split the figures instead)
   --heatmap A[,B]    heatmap axes (default: the two swept parameters with most
                      values)
-  --score COLUMN     final_loss (default), min_loss or final_val_loss: the value
-                     of the heatmap and of the best configurations
+  --score M[:max|:min]
+                     what ranks the configurations (heatmap, best ones): a
+                     result column of runs.csv (final_loss, min_loss, ...) or a
+                     metric of curves.csv (its final value per run); higher is
+                     better for names with acc, accuracy, recall, precision, f1
+                     or auc, lower otherwise (:max or :min overrides). Default:
+                     final_val_loss when the runs have one, else final_loss
   --band KIND        minmax (default: smallest to largest over seeds) or ci95
                      (95 % Student t interval of the mean)
   -q, --quiet        do not print the report's path
@@ -43,6 +50,13 @@ a missing directory or runs.csv.
 
 local NAMES = "names separated by commas"
 
+-- "val_acc", "val_acc:max", "loss:min" -> the text itself; nil when malformed.
+function M.score_spec(s)
+  local name, dir = s:match("^([^:]+):(.*)$")
+  if not name then return s:find("%S") and s or nil end
+  return (dir == "max" or dir == "min") and s or nil
+end
+
 M.options = {
   { long = "--out", short = "-o", key = "out", arg = "a file" },
   { long = "--text", key = "text" },
@@ -52,7 +66,8 @@ M.options = {
   { long = "--facet", key = "facet", arg = "parameter names", expect = NAMES,
     parse = function(v) return v == "none" and v or args.names(v) end },
   { long = "--heatmap", key = "heatmap", arg = "parameter names", parse = args.names, expect = NAMES },
-  { long = "--score", key = "score", arg = "a column" },
+  { long = "--score", key = "score", arg = "a metric", parse = M.score_spec,
+    expect = "METRIC, METRIC:max or METRIC:min" },
   { long = "--band", key = "band", arg = "a kind" },
   args.QUIET,
 }

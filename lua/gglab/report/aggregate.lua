@@ -60,15 +60,16 @@ M.key_of, M.label_of, M.concat = key_of, label_of, concat
 -- "optimizer × task" for a list of names.
 function M.cross_text(names) return table.concat(names, " × ") end
 
--- cell_stats(runs, score) -> {median, bad (runs not ok), n, vals (the finite scores of
--- the ok runs)}: one heatmap cell or configuration.
-function M.cell_stats(runs, score)
+-- cell_stats(runs, scores) -> {median, bad (runs not ok), n, vals (the finite scores of
+-- the ok runs)}: one heatmap cell or configuration; scores: run id -> number (plan.scores).
+function M.cell_stats(runs, scores)
   local vals, bad = {}, 0
   for _, r in ipairs(runs) do
+    local v = scores[r.id]
     if r.status ~= "ok" then
       bad = bad + 1
-    elseif r[score] and finite(r[score]) then
-      vals[#vals + 1] = r[score]
+    elseif v and finite(v) then
+      vals[#vals + 1] = v
     end
   end
   return { median = plot.median(vals), bad = bad, n = #runs, vals = vals }

@@ -299,7 +299,7 @@ function M.heatmap(data, plan, counter)
     cells[pi] = {}
     for _, g in ipairs(groups(data, b and { a, b } or { a }, panel.runs)) do
       local ix, iy = pa.index[g.first.p[a]], b and pb.index[g.first.p[b]] or 1
-      local c = cell_stats(g.runs, plan.score)
+      local c = cell_stats(g.runs, plan.scores)
       cells[pi][iy] = cells[pi][iy] or {}
       cells[pi][iy][ix] = c
       if c.median then

@@ -16,8 +16,9 @@
   render(dir, opts) -> html, info | nil, msg;  write(dir, opts) -> path, info | nil, msg;
   summary(dir, opts) -> text | nil, msg.
   opts: x ("step", "epoch" or a parameter), color, facet (list of parameters, or "none"),
-  heatmap (list of 1 or 2 parameters), metric (list of metrics), score (a runs.csv
-  column: final_loss, min_loss, final_val_loss), band ("minmax" or "ci95"), out (file),
+  heatmap (list of 1 or 2 parameters), metric (list of metrics), score ("NAME[:max|:min]":
+  a runs.csv result column or a metric of curves.csv, whose final value counts; default
+  final_val_loss when the runs have one, else final_loss), band ("minmax" or "ci95"), out (file),
   max_points (per line, default 400). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
@@ -154,11 +155,19 @@ local function best_html(data, plan)
       b.n and tostring(b.n) or "", string.format("%d/%d", b.bad, b.runs), b.boundary } }
   end
   local gnames = concat(plan.rest, plan.facet)
+  local o = analysis.overall(data, plan)
+  local overall = ""
+  if o then
+    local mt, lt, ht = plot.fmt_interval(o.median, o.lo, o.hi)
+    overall = string.format('<p class="best">Best of the grid: <b>%s</b>, median <code>%s</code> %s%s over %d run%s%s.</p>',
+      esc(o.best), esc(plan.score), esc(mt), lt and esc(string.format(" [%s, %s]", lt, ht)) or "", o.n,
+      o.n == 1 and "" or "s", o.seeds and (" (seed " .. esc(o.seeds) .. ")") or "")
+  end
   return table.concat({ "<h2>Best configuration per group</h2>",
-    string.format("<p>Per %s: the configuration with the lowest median <code>%s</code> over its runs, among "
+    string.format("<p>Per %s: the configuration with the %s median <code>%s</code> over its runs, among "
       .. "those none of whose runs diverged or failed; and where runs start to diverge along %s.</p>",
-      #gnames > 0 and esc(cross_text(gnames)) or "sweep", esc(plan.score),
-      esc(plan.x_param or plan.color or "the sweep")),
+      #gnames > 0 and esc(cross_text(gnames)) or "sweep", analysis.direction_text(plan), esc(plan.score),
+      esc(plan.x_param or plan.color or "the sweep")), overall,
     html.table_html({ { label = "group" }, { label = "best configuration" },
       { label = "median " .. plan.score, class = "num" }, { label = "range", class = "num" },
       { label = "runs", class = "num" }, { label = "diverged or failed in group", class = "num" },
@@ -198,6 +207,8 @@ local function prepare(dir, opts)
   else
     plan.metrics = agg.metrics
   end
+  local ok_score, smsg = analysis.scores(data, plan, agg)
+  if not ok_score then return nil, smsg end
   return data, plan, agg
 end
 

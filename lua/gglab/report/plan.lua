@@ -1,13 +1,34 @@
 --[[ lua/gglab/report/plan.lua — which parameter goes where in `gglab report`: the x axis,
   colour, panels (facet), figure split and heatmap axes, from the data and the options
-  (x, color, facet, heatmap, metric, score, band, max_points). ]]
+  (x, color, facet, heatmap, metric, score, band, max_points), and the score: its name and
+  direction (max or min). ]]
 
 local M = {}
 
-M.SCORES = { "final_loss", "min_loss", "final_val_loss" }
 M.BANDS = { "minmax", "ci95" }
 M.MAX_POINTS = 400
-local SCORES, BANDS = M.SCORES, M.BANDS
+local BANDS = M.BANDS
+
+-- Words of a score's name that make higher better (val_acc, balanced_accuracy, f1_macro).
+M.MAX_WORDS = { acc = true, accuracy = true, recall = true, precision = true, f1 = true, auc = true }
+
+-- direction(name) -> "max" when a word of name (split at anything but letters and digits)
+-- is one of MAX_WORDS, else "min" (losses, errors, times).
+function M.direction(name)
+  for w in name:lower():gmatch("%w+") do
+    if M.MAX_WORDS[w] then return "max" end
+  end
+  return "min"
+end
+
+-- default_score(data) -> "final_val_loss" when some run has a finite one, else "final_loss".
+function M.default_score(data)
+  for _, r in ipairs(data.runs) do
+    local v = r.final_val_loss
+    if v and v == v and v ~= math.huge and v ~= -math.huge then return "final_val_loss" end
+  end
+  return "final_loss"
+end
 
 -- list_text(list) -> "a, b, c", or "(none)" for an empty list.
 function M.list_text(list)
@@ -49,9 +70,16 @@ function M.plan(data, opts)
     return a < b
   end)
 
-  local plan = { varying = varying, score = opts.score or "final_loss", band = opts.band or "minmax",
-    max_points = opts.max_points or M.MAX_POINTS }
-  if not contains(SCORES, plan.score) then return bad("score", plan.score, "one of " .. list_text(SCORES)) end
+  local plan = { varying = varying, band = opts.band or "minmax", max_points = opts.max_points or M.MAX_POINTS }
+  -- --score NAME[:max|:min]: the name is checked against the columns and metrics later
+  -- (report/analysis.lua's scores), once curves.csv is read.
+  local score = opts.score or M.default_score(data)
+  local sname, sdir = score:match("^(.-):(%a*)$")
+  sname = sname or score
+  if sname == "" or sname:find(":", 1, true) or (sdir and sdir ~= "max" and sdir ~= "min") then
+    return bad("score", score, "a result column or a logged metric, optionally :max or :min")
+  end
+  plan.score, plan.direction = sname, sdir or M.direction(sname)
   if not contains(BANDS, plan.band) then return bad("band", plan.band, "one of " .. list_text(BANDS)) end
 
   local x = opts.x or "step"

@@ -1,6 +1,6 @@
 --[[ lua/gglab/report/text.lua — `gglab report DIR --text`: the report as a short summary
   for a terminal: counts, claims, the best configuration and the divergence boundary per
-  group, failed runs (at most 10 listed). ]]
+  group and over the grid (ranked by --score), failed runs (at most 10 listed). ]]
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
 local schema = require "gglab.lib.schema"
@@ -22,6 +22,15 @@ function M.summary(dir, opts)
   local plan
   plan, msg = planner.plan(data, opts)
   if not plan then return nil, msg end
+  local agg
+  if analysis.needs_curves(data, plan) then
+    local ok
+    ok, agg = pcall(aggregate.aggregate, data, plan)
+    if not ok then return nil, tostring(agg) end
+  end
+  local scored
+  scored, msg = analysis.scores(data, plan, agg)
+  if not scored then return nil, msg end
   local m = data.manifest
   local lines = {}
   local name = manifest_value(m, "name") or dir
@@ -46,8 +55,8 @@ function M.summary(dir, opts)
   local function pad(s, w) return s .. string.rep(" ", (w or width) - (utf8.len(s) or #s)) end
   lines[#lines + 1] = ""
   lines[#lines + 1] = string.format(
-    "Best configuration per %s (lowest median %s, no diverged or failed run):",
-    #gnames > 0 and cross_text(gnames) or "sweep", plan.score)
+    "Best configuration per %s (%s median %s, no diverged or failed run):",
+    #gnames > 0 and cross_text(gnames) or "sweep", analysis.direction_text(plan), plan.score)
   for _, b in ipairs(rows) do
     if b.best then
       local mt, lt, ht = plot.fmt_interval(b.median, b.lo, b.hi)
@@ -58,6 +67,18 @@ function M.summary(dir, opts)
       lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs",
         pad(b.group))
     end
+  end
+  local o = analysis.overall(data, plan)
+  lines[#lines + 1] = ""
+  if o then
+    local mt, lt, ht = plot.fmt_interval(o.median, o.lo, o.hi)
+    lines[#lines + 1] = string.format("Best of the grid (%s median %s): %s  %s %s%s over %d run%s%s",
+      analysis.direction_text(plan), plan.score, o.best, plan.score, mt,
+      lt and string.format(" [%s, %s]", lt, ht) or "", o.n, o.n == 1 and "" or "s",
+      o.seeds and (" (seed " .. o.seeds .. ")") or "")
+  else
+    lines[#lines + 1] = string.format("Best of the grid (%s median %s): none: every configuration has diverged "
+      .. "or failed runs", analysis.direction_text(plan), plan.score)
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = string.format("Divergence along %s:", plan.x_param or plan.color or "the sweep")
