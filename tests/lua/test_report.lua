@@ -275,7 +275,8 @@ T.ok("long report stays small", #page < 400000)
 local function make_scalar_dir(name)
   local d = tmp .. "/" .. name
   gg.fs.mkdir(d)
-  local runs = { "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s" }
+  local runs = { "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,"
+    .. "error,wall_s" }
   local curves = { "run_id,step,epoch,metric,value" }
   local k = 0
   for _, lr in ipairs { "0.1", "0.2" } do
@@ -286,9 +287,10 @@ local function make_scalar_dir(name)
       for s = 1, last do
         curves[#curves + 1] = string.format("%s,%d,1,loss,%s", id, s, gg.fmt_number(tonumber(lr) / s))
       end
-      curves[#curves + 1] = string.format("%s,%d,1,val_acc,%s", id, last, gg.fmt_number(0.5 + tonumber(lr) * seed))
-      runs[#runs + 1] = table.concat({ id, lr, seed, seed, "ok", gg.fmt_number(tonumber(lr) / last), "", "", last,
-        "", "", "0.001" }, ",")
+      local acc = gg.fmt_number(0.5 + tonumber(lr) * seed)
+      curves[#curves + 1] = string.format("%s,%d,1,val_acc,%s", id, last, acc)
+      runs[#runs + 1] = table.concat({ id, lr, seed, seed, "ok", gg.fmt_number(tonumber(lr) / last), "", "",
+        last, "", "", "0.001" }, ",")
     end
   end
   write(d .. "/runs.csv", table.concat(runs, "\n") .. "\n")
@@ -298,8 +300,8 @@ end
 local sdir = make_scalar_dir("scalars")
 local sdata = assert(load.load(sdir))
 local sagg = aggregate.aggregate(sdata, assert(planner.plan(sdata, {})))
-T.eq("per-run scalar detected (val_acc once per run, loss per step)", { sagg.scalar.val_acc, sagg.scalar.loss },
-  { true, false })
+T.eq("per-run scalar detected (val_acc once per run, loss per step)",
+  { sagg.scalar.val_acc, sagg.scalar.loss }, { true, false })
 local spage = assert(report.render(sdir, {}))
 local function figure_of(page_text, metric)
   for f in page_text:gmatch("<figure.-</figure>") do
@@ -309,8 +311,8 @@ local function figure_of(page_text, metric)
 end
 local vfig = figure_of(spage, "val_acc")
 T.eq("per-run scalar: a strip plot, no curve path, one dot per run",
-  { vfig:find('<figure class="strip"', 1, true) ~= nil, vfig:find('class="line', 1, true) ~= nil, count(vfig, 'class="dot"'),
-    count(vfig, 'class="mean"') }, { true, false, 6, 2 })
+  { vfig:find('<figure class="strip"', 1, true) ~= nil, vfig:find('class="line', 1, true) ~= nil,
+    count(vfig, 'class="dot"'), count(vfig, 'class="mean"') }, { true, false, 6, 2 })
 T.ok("per-run scalar: caption says one value per run", vfig:find("one value per run, by lr", 1, true) ~= nil)
 T.ok("per-run scalar: dot tooltip names the run and value",
   vfig:find("<title>0000000000000001 (lr=0.1): val_acc = 0.6</title>", 1, true) ~= nil)
@@ -321,8 +323,8 @@ T.ok("count drop tooltip", lfig:find("<title>lr=0.1: from 6: mean over 2 of 3 ru
   and lfig:find("<title>lr=0.1: from 7: mean over 1 of 3 runs</title>", 1, true) ~= nil)
 T.ok("count drop: legend and caption note", lfig:find("where that count drops", 1, true) ~= nil
   and lfig:find("Dashed: the mean covers fewer runs", 1, true) ~= nil)
-T.ok("line tooltip: runs averaged", lfig:find("<title>lr=0.2: mean over 3 runs (fewer where dashed)</title>", 1, true)
-  ~= nil)
+T.ok("line tooltip: runs averaged",
+  lfig:find("<title>lr=0.2: mean over 3 runs (fewer where dashed)</title>", 1, true) ~= nil)
 T.ok("scalar page deterministic", spage == report.render(sdir, {}))
 -- The command: files, exit codes, messages.
 local sink = { t = {}, write = function(self, ...) for _, s in ipairs { ... } do self.t[#self.t + 1] = s end end }
@@ -393,23 +395,27 @@ write(tmp .. "/close/runs.csv", "run_id,x,seed,run_seed,status,final_loss,min_lo
   .. "diverged_step,error,wall_s\n01,0.3,1,1,ok,1,1,,1,,,0\n02,0.30000000000000004,1,1,ok,2,2,,1,,,0\n")
 local close = assert(load.load(tmp .. "/close"))
 T.eq("close values: shortest round-trip labels, not 17 digits",
-  { close.param.x.label["0.3"], close.param.x.label["0.30000000000000004"] }, { "0.3", "0.30000000000000004" })
+  { close.param.x.label["0.3"], close.param.x.label["0.30000000000000004"] },
+  { "0.3", "0.30000000000000004" })
 local cpage = assert(report.render(tmp .. "/close", {}))
 T.ok("close values: no 17-digit text in the page", cpage:find(">0.30000000000000004</text>", 1, true)
   and not cpage:find("0.29999999999999999", 1, true))
 T.eq("interval: the digits of the centre, more when they would print alike",
   { plot.fmt_interval(1.2455, 1.2451, 1.2459) }, { "1.2455", "1.2451", "1.2459" })
-T.eq("interval: 4 digits when enough", { plot.fmt_interval(0.85714, 0.83, 1.01) }, { "0.8571", "0.83", "1.01" })
+T.eq("interval: 4 digits when enough", { plot.fmt_interval(0.85714, 0.83, 1.01) },
+  { "0.8571", "0.83", "1.01" })
 T.eq("zero-width interval dropped", { plot.fmt_interval(1.245, 1.245, 1.245) }, { "1.245" })
 T.ok("--text: one run, no degenerate interval",
   (report.summary(tmp .. "/one", {})):find("final_loss 0.5 over 1 run\n", 1, true) ~= nil)
-T.ok("--text: centre and interval", (report.summary(dir, {})):find("final_loss 0.075 [0.05, 0.1] over 2 runs", 1, true))
+T.ok("--text: centre and interval",
+  (report.summary(dir, {})):find("final_loss 0.075 [0.05, 0.1] over 2 runs", 1, true))
 
 -- --score METRIC[:max|:min] (issue 20, summary metrics the researcher chooses).
 T.eq("score direction from the name", { planner.direction("val_acc"), planner.direction("balanced_accuracy"),
   planner.direction("minority_recall"), planner.direction("f1"), planner.direction("val_loss"),
   planner.direction("accumulated") }, { "max", "max", "max", "max", "min", "min" })
-T.eq("default score: final_loss without a validation loss", assert(planner.plan(data, {})).score, "final_loss")
+T.eq("default score: final_loss without a validation loss",
+  assert(planner.plan(data, {})).score, "final_loss")
 local vplan = assert(planner.plan(sdata, { score = "val_acc" }))
 T.eq("--score val_acc: higher is better", vplan.direction, "max")
 T.eq("--score val_acc:min overrides", assert(planner.plan(sdata, { score = "val_acc:min" })).direction, "min")
@@ -419,29 +425,35 @@ T.eq("metric score = its final value", vplan.scores["0000000000000003"], 0.8)
 local sbest = analysis.best(sdata, vplan)
 T.eq("ranked by the highest val_acc", { sbest[1].best, sbest[1].median }, { "lr=0.2", 0.9 })
 local tv = assert(report.summary(sdir, { score = "val_acc" }))
-T.ok("--text --score val_acc: per group, highest", tv:find("Best configuration per sweep (highest median val_acc", 1, true)
+T.ok("--text --score val_acc: per group, highest",
+  tv:find("Best configuration per sweep (highest median val_acc", 1, true)
   and tv:find("lr=0.2  val_acc 0.9 [0.7, 1.1] over 3 runs", 1, true))
 T.ok("--text: the best of the grid with score and seeds",
-  tv:find("Best of the grid (highest median val_acc): lr=0.2  val_acc 0.9 [0.7, 1.1] over 3 runs (seed 1, 2, 3)\n", 1,
-    true) ~= nil)
+  tv:find("Best of the grid (highest median val_acc): lr=0.2  val_acc 0.9 [0.7, 1.1] over 3 runs "
+    .. "(seed 1, 2, 3)\n", 1, true) ~= nil)
 T.ok("--text --score final_loss: lowest", (report.summary(sdir, { score = "final_loss" })):find(
-  "Best of the grid (lowest median final_loss): lr=0.1  final_loss 0.01667 [0.01429, 0.02] over 3 runs", 1, true))
+  "Best of the grid (lowest median final_loss): lr=0.1  final_loss 0.01667 [0.01429, 0.02] over 3 runs",
+  1, true))
 local wplan = assert(planner.plan(sdata, { score = "wall_s" }))
-T.ok("any runs.csv column scores", analysis.scores(sdata, wplan) and wplan.scores["0000000000000001"] == 0.001)
+T.ok("any runs.csv column scores",
+  analysis.scores(sdata, wplan) and wplan.scores["0000000000000001"] == 0.001)
 local _, smsg = report.summary(sdir, { score = "accuracy" })
 T.eq("unknown score lists columns and metrics", smsg, "bad --score 'accuracy': expected a column of runs.csv "
-  .. "(final_loss, min_loss, final_val_loss, steps, diverged_step, wall_s) or a metric of curves.csv (loss, val_acc)")
+  .. "(final_loss, min_loss, final_val_loss, steps, diverged_step, wall_s) or a metric of curves.csv "
+  .. "(loss, val_acc)")
 local vpage = assert(report.render(sdir, { score = "val_acc" }))
-T.ok("page: best of the grid and direction", vpage:find("Best of the grid: <b>lr=0.2</b>, median <code>val_acc</code>"
-  .. " 0.9 [0.7, 1.1] over 3 runs (seed 1, 2, 3).", 1, true) and vpage:find("with the highest median", 1, true))
+T.ok("page: best of the grid and direction",
+  vpage:find("Best of the grid: <b>lr=0.2</b>, median <code>val_acc</code> 0.9 [0.7, 1.1] over 3 runs "
+    .. "(seed 1, 2, 3).", 1, true) and vpage:find("with the highest median", 1, true))
 T.ok("page: heatmap of the score", vpage:find("Median <b>val_acc</b>", 1, true) ~= nil)
 -- A validation loss in runs.csv becomes the default score.
 gg.fs.mkdir(tmp .. "/val")
-write(tmp .. "/val/runs.csv", "run_id,lr,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,"
-  .. "error,wall_s\n01,0.1,1,ok,1,1,3,1,,,0\n02,0.2,1,ok,2,2,0.5,1,,,0\n")
+write(tmp .. "/val/runs.csv", "run_id,lr,run_seed,status,final_loss,min_loss,final_val_loss,steps,"
+  .. "diverged_step,error,wall_s\n01,0.1,1,ok,1,1,3,1,,,0\n02,0.2,1,ok,2,2,0.5,1,,,0\n")
 T.eq("default score: final_val_loss when the runs have one",
   assert(planner.plan(assert(load.load(tmp .. "/val")), {})).score, "final_val_loss")
-T.ok("... and it ranks", (report.summary(tmp .. "/val", {})):find("lr=0.2  final_val_loss 0.5 over 1 run", 1, true))
+T.ok("... and it ranks",
+  (report.summary(tmp .. "/val", {})):find("lr=0.2  final_val_loss 0.5 over 1 run", 1, true))
 code, text = run { sdir, "--text", "--score", "val_acc:max" }
 T.ok("gglab report --score val_acc:max", code == 0 and text:find("highest median val_acc", 1, true))
 code, text = run { sdir, "--score", "val_acc:up" }

@@ -47,8 +47,9 @@ function M.scores(data, plan, agg)
     for id, v in pairs(agg.final[plan.score]) do scores[id] = v end
   else
     local metrics = agg and agg.metrics or {}
-    return nil, string.format("bad --score '%s': expected a column of runs.csv (%s) or a metric of curves.csv (%s)",
-      plan.score, table.concat(M.result_columns(data), ", "), #metrics > 0 and table.concat(metrics, ", ") or "none")
+    return nil, string.format("bad --score '%s': expected a column of runs.csv (%s) or a metric of "
+      .. "curves.csv (%s)", plan.score, table.concat(M.result_columns(data), ", "),
+      #metrics > 0 and table.concat(metrics, ", ") or "none")
   end
   plan.scores = scores
   return true

@@ -214,7 +214,8 @@ function M.strips(data, plan, agg, metric, counter, colors)
   local final = agg.final[metric] or {}
   local xname = plan.x_param or plan.color
   local xp = xname and data.param[xname]
-  local within = concat(xname and { xname } or {}, plan.color and plan.color ~= xname and { plan.color } or {})
+  local within = concat(xname and { xname } or {},
+    plan.color and plan.color ~= xname and { plan.color } or {})
   local function x_of(r)
     if not xp then return 1 end
     return xp.kind == "number" and number(r.p[xname]) or xp.index[r.p[xname]]

@@ -159,9 +159,9 @@ local function best_html(data, plan)
   local overall = ""
   if o then
     local mt, lt, ht = plot.fmt_interval(o.median, o.lo, o.hi)
-    overall = string.format('<p class="best">Best of the grid: <b>%s</b>, median <code>%s</code> %s%s over %d run%s%s.</p>',
-      esc(o.best), esc(plan.score), esc(mt), lt and esc(string.format(" [%s, %s]", lt, ht)) or "", o.n,
-      o.n == 1 and "" or "s", o.seeds and (" (seed " .. esc(o.seeds) .. ")") or "")
+    overall = string.format('<p class="best">Best of the grid: <b>%s</b>, median <code>%s</code> %s%s '
+      .. "over %d run%s%s.</p>", esc(o.best), esc(plan.score), esc(mt),
+      lt and esc(string.format(" [%s, %s]", lt, ht)) or "", o.n, o.n == 1 and "" or "s", o.seeds and (" (seed " .. esc(o.seeds) .. ")") or "")
   end
   return table.concat({ "<h2>Best configuration per group</h2>",
     string.format("<p>Per %s: the configuration with the %s median <code>%s</code> over its runs, among "

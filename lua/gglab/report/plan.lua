@@ -70,7 +70,8 @@ function M.plan(data, opts)
     return a < b
   end)
 
-  local plan = { varying = varying, band = opts.band or "minmax", max_points = opts.max_points or M.MAX_POINTS }
+  local plan = { varying = varying, band = opts.band or "minmax",
+    max_points = opts.max_points or M.MAX_POINTS }
   -- --score NAME[:max|:min]: the name is checked against the columns and metrics later
   -- (report/analysis.lua's scores), once curves.csv is read.
   local score = opts.score or M.default_score(data)

@@ -357,7 +357,8 @@ function M.line_panel(spec)
     local title = tip and ("<title>" .. esc(tip) .. "</title>") or ""
     if #line == 1 then
       local x, y = line[1]:match("(%S+) (%S+)")
-      parts[#parts + 1] = string.format('<circle cx="%s" cy="%s" r="2.5" fill="%s">%s</circle>', x, y, s.color, title)
+      parts[#parts + 1] = string.format('<circle cx="%s" cy="%s" r="2.5" fill="%s">%s</circle>', x, y,
+        s.color, title)
     elseif #line > 1 then
       if #partial == 0 then
         parts[#parts + 1] = string.format('<path class="line" stroke="%s" d="M%s">%s</path>', s.color,
@@ -443,21 +444,23 @@ function M.strip_panel(spec)
   }
   axis_svg(parts, spec.x, true, x0, x1, yb, yt)
   axis_svg(parts, spec.y, false, x0, x1, yb, yt)
-  parts[#parts + 1] = string.format('<rect class="frame" x="%d" y="%d" width="%d" height="%d"/>', x0, yt, x1 - x0, yb - yt)
+  parts[#parts + 1] = string.format('<rect class="frame" x="%d" y="%d" width="%d" height="%d"/>', x0, yt,
+    x1 - x0, yb - yt)
   for _, g in ipairs(spec.groups) do
     local cx, k = px(g.x), #g.values
     local gap = k > 1 and math.min(4, 24 / (k - 1)) or 0
     local sum = 0
     for j, d in ipairs(g.values) do
       sum = sum + d.v
-      parts[#parts + 1] = string.format('<circle class="dot" cx="%s" cy="%s" r="2.5" fill="%s"><title>%s</title>'
-        .. "</circle>", f1(cx + (j - (k + 1) / 2) * gap), f1(py(d.v)), g.color, esc(d.tip))
+      parts[#parts + 1] = string.format('<circle class="dot" cx="%s" cy="%s" r="2.5" fill="%s">'
+        .. "<title>%s</title></circle>", f1(cx + (j - (k + 1) / 2) * gap), f1(py(d.v)), g.color, esc(d.tip))
     end
     if k > 0 then
       local mean, y = sum / k, nil
       y = f1(py(mean))
-      parts[#parts + 1] = string.format('<path class="mean" stroke="%s" d="M%s %sL%s %s"><title>%s</title></path>',
-        g.color, f1(cx - 12 - gap * (k - 1) / 2), y, f1(cx + 12 + gap * (k - 1) / 2), y,
+      parts[#parts + 1] = string.format('<path class="mean" stroke="%s" d="M%s %sL%s %s">'
+        .. "<title>%s</title></path>", g.color, f1(cx - 12 - gap * (k - 1) / 2), y,
+        f1(cx + 12 + gap * (k - 1) / 2), y,
         esc(string.format("%smean %s over %d run%s", g.label and (g.label .. ": ") or "", M.fmt(mean, 4), k,
           k == 1 and "" or "s")))
     end

@@ -77,8 +77,8 @@ function M.summary(dir, opts)
       lt and string.format(" [%s, %s]", lt, ht) or "", o.n, o.n == 1 and "" or "s",
       o.seeds and (" (seed " .. o.seeds .. ")") or "")
   else
-    lines[#lines + 1] = string.format("Best of the grid (%s median %s): none: every configuration has diverged "
-      .. "or failed runs", analysis.direction_text(plan), plan.score)
+    lines[#lines + 1] = string.format("Best of the grid (%s median %s): none: every configuration has "
+      .. "diverged or failed runs", analysis.direction_text(plan), plan.score)
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = string.format("Divergence along %s:", plan.x_param or plan.color or "the sweep")
