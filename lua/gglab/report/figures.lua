@@ -206,8 +206,8 @@ end
 
 --[[ strips(data, plan, agg, metric, counter, colors) -> list of {html, title}: a per-run
   scalar (a metric each run logged at most once, agg.scalar) as strip plots: per figure
-  split and panel, one dot per run at its value of the swept axis (--x when it is a
-  parameter, else the colour parameter), coloured by the colour parameter, each
+  split and panel, one dot per run in the slot of its value of the swept axis (--x when it
+  is a parameter, else the colour parameter), coloured by the colour parameter, each
   configuration's mean marked by a bar. Runs whose value is not finite get a ✕ at the top. ]]
 function M.strips(data, plan, agg, metric, counter, colors)
   local out = {}
@@ -216,10 +216,7 @@ function M.strips(data, plan, agg, metric, counter, colors)
   local xp = xname and data.param[xname]
   local within = concat(xname and { xname } or {},
     plan.color and plan.color ~= xname and { plan.color } or {})
-  local function x_of(r)
-    if not xp then return 1 end
-    return xp.kind == "number" and number(r.p[xname]) or xp.index[r.p[xname]]
-  end
+  local function x_of(r) return xp and xp.index[r.p[xname]] or 1 end
   for _, fig in ipairs(groups(data, plan.rest)) do
     local panels_html, any_marker, nruns = {}, false, 0
     for _, panel in ipairs(groups(data, plan.facet, fig.runs)) do
@@ -244,24 +241,19 @@ function M.strips(data, plan, agg, metric, counter, colors)
         end
       end
       if #spec_groups > 0 or #markers > 0 then
-        local xaxis
-        if not xp then
-          xaxis = plot.category_axis { "all runs" }
-        elseif xp.kind ~= "number" then
-          local labels = {}
+        -- One slot per value (numbers too): dots need room on both sides of their value.
+        local labels = { "all runs" }
+        if xp then
           for i, v in ipairs(xp.values) do labels[i] = xp.label[v] end
-          xaxis = plot.category_axis(labels)
-        else
-          local vlo, vhi = number(xp.values[1]), number(xp.values[#xp.values])
-          xaxis = plot.axis(vlo, vhi, plot.wants_log(vlo, vhi))
         end
+        local xaxis = plot.category_axis(labels)
         local yaxis, log = y_axis(range)
         counter.panel = counter.panel + 1
         if #markers > 0 then any_marker = true end
         panels_html[#panels_html + 1] = plot.strip_panel {
           id = "p" .. counter.panel,
           title = panel.label ~= "" and panel.label or metric,
-          xlabel = xname and (xname .. (xaxis.log and " (log)" or "")) or nil,
+          xlabel = xname,
           ylabel = metric .. (log and " (log)" or ""),
           x = xaxis, y = yaxis, groups = spec_groups, markers = markers,
         }
