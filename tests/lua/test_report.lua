@@ -454,6 +454,15 @@ T.eq("default score: final_val_loss when the runs have one",
   assert(planner.plan(assert(load.load(tmp .. "/val")), {})).score, "final_val_loss")
 T.ok("... and it ranks",
   (report.summary(tmp .. "/val", {})):find("lr=0.2  final_val_loss 0.5 over 1 run", 1, true))
+gg.fs.mkdir(tmp .. "/mixed")
+write(tmp .. "/mixed/runs.csv", "run_id,task,run_seed,status,final_loss,min_loss,final_val_loss,steps,"
+  .. "diverged_step,error,wall_s\n01,lin,1,ok,1,1,,1,,,0\n02,mlp,1,ok,2,2,0.5,1,,,0\n")
+local mdata = assert(load.load(tmp .. "/mixed"))
+T.eq("default score: final_loss when only some runs validate", assert(planner.plan(mdata, {})).score, "final_loss")
+local none_text = report.summary(tmp .. "/one", { score = "final_val_loss" })
+T.ok("a configuration without the score is named so, not as diverged",
+  none_text:find("all runs  none: no configuration without diverged or failed runs has a value of final_val_loss",
+    1, true) and none_text:find("Best of the grid (lowest median final_val_loss): none: no configuration", 1, true))
 code, text = run { sdir, "--text", "--score", "val_acc:max" }
 T.ok("gglab report --score val_acc:max", code == 0 and text:find("highest median val_acc", 1, true))
 code, text = run { sdir, "--score", "val_acc:up" }

@@ -69,6 +69,7 @@ function M.direction_text(plan) return plan.direction == "max" and "highest" or 
 local function best_of(plan, configs, row)
   for _, c in ipairs(configs) do
     local s = cell_stats(c.runs, plan.scores)
+    if s.bad == 0 and not s.median then row.unscored = true end
     if s.bad == 0 and s.median and better(plan, s.median, row.median) then
       local lo, hi = math.huge, -math.huge
       for _, v in ipairs(s.vals) do lo, hi = math.min(lo, v), math.max(hi, v) end
@@ -80,12 +81,12 @@ local function best_of(plan, configs, row)
 end
 
 --[[ overall(data, plan) -> {best (label), median, lo, hi, n, seeds (text: the seed values
-  of its runs, or nil without a seed parameter)} or nil: the configuration of every
+  of its runs, or nil without a seed parameter)} or nil, unscored (as in best): the configuration of every
   varying parameter with the best median score (plan.direction) over its runs, among those
   none of whose runs diverged or failed. ]]
 function M.overall(data, plan)
   local row = best_of(plan, groups(data, plan.varying), {})
-  if not row.best then return nil end
+  if not row.best then return nil, row.unscored end
   local sp = data.param.seed
   if sp then
     local seeds = {}
@@ -98,7 +99,8 @@ function M.overall(data, plan)
 end
 
 --[[ best(data, plan) -> list of rows {group, best (label or nil), median, lo, hi, n,
-  runs, bad (diverged or failed runs in the group), boundary (text)}: per group (the
+  runs, bad (diverged or failed runs in the group), unscored (true when a configuration
+  without bad runs had no finite score), boundary (text)}: per group (the
   panel and figure parameters), the configuration of the remaining varying parameters
   with the best median score (plan.scores, lowest or highest by plan.direction) over its
   runs, among configurations none of whose runs diverged or failed. ]]

@@ -150,7 +150,7 @@ local function best_html(data, plan)
   for _, b in ipairs(analysis.best(data, plan)) do
     local mt, lt, ht
     if b.median then mt, lt, ht = plot.fmt_interval(b.median, b.lo, b.hi) end
-    rows[#rows + 1] = { cells = { b.group, b.best or "— (every configuration has diverged or failed runs)",
+    rows[#rows + 1] = { cells = { b.group, b.best or ("— (" .. text.none_text(plan, b.unscored) .. ")"),
       mt or "", lt and (lt .. " – " .. ht) or (mt and "(all equal)" or ""),
       b.n and tostring(b.n) or "", string.format("%d/%d", b.bad, b.runs), b.boundary } }
   end

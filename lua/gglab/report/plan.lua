@@ -21,13 +21,19 @@ function M.direction(name)
   return "min"
 end
 
--- default_score(data) -> "final_val_loss" when some run has a finite one, else "final_loss".
+--[[ default_score(data) -> "final_val_loss" when the runs have one (every run that ended
+  ok has a finite final_val_loss, and there is such a run), else "final_loss": a sweep
+  where only some tasks validate is ranked on one score throughout. ]]
 function M.default_score(data)
+  local any = false
   for _, r in ipairs(data.runs) do
-    local v = r.final_val_loss
-    if v and v == v and v ~= math.huge and v ~= -math.huge then return "final_val_loss" end
+    if r.status == "ok" then
+      local v = r.final_val_loss
+      if not (v and v == v and v ~= math.huge and v ~= -math.huge) then return "final_loss" end
+      any = true
+    end
   end
-  return "final_loss"
+  return any and "final_val_loss" or "final_loss"
 end
 
 -- list_text(list) -> "a, b, c", or "(none)" for an empty list.

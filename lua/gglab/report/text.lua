@@ -14,6 +14,14 @@ local M = {}
 local manifest_value, counts_text = load.manifest_value, load.counts_text
 local label_of, concat, cross_text = aggregate.label_of, aggregate.concat, aggregate.cross_text
 
+-- none_text(plan, unscored) -> why a group has no best configuration.
+function M.none_text(plan, unscored)
+  if unscored then
+    return "no configuration without diverged or failed runs has a value of " .. plan.score
+  end
+  return "every configuration has diverged or failed runs"
+end
+
 --[[ summary(dir, opts) -> text for a terminal: counts, claims, the best configuration
   and the divergence boundary per group, failed runs (at most 10 listed). ]]
 function M.summary(dir, opts)
@@ -64,11 +72,10 @@ function M.summary(dir, opts)
         pad(b.best, bwidth), plan.score, mt, lt and string.format(" [%s, %s]", lt, ht) or "",
         b.n, b.n == 1 and "" or "s")
     else
-      lines[#lines + 1] = string.format("  %s  none: every configuration has diverged or failed runs",
-        pad(b.group))
+      lines[#lines + 1] = string.format("  %s  none: %s", pad(b.group), M.none_text(plan, b.unscored))
     end
   end
-  local o = analysis.overall(data, plan)
+  local o, unscored = analysis.overall(data, plan)
   lines[#lines + 1] = ""
   if o then
     local mt, lt, ht = plot.fmt_interval(o.median, o.lo, o.hi)
@@ -77,8 +84,8 @@ function M.summary(dir, opts)
       lt and string.format(" [%s, %s]", lt, ht) or "", o.n, o.n == 1 and "" or "s",
       o.seeds and (" (seed " .. o.seeds .. ")") or "")
   else
-    lines[#lines + 1] = string.format("Best of the grid (%s median %s): none: every configuration has "
-      .. "diverged or failed runs", analysis.direction_text(plan), plan.score)
+    lines[#lines + 1] = string.format("Best of the grid (%s median %s): none: %s", analysis.direction_text(plan),
+      plan.score, M.none_text(plan, unscored))
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = string.format("Divergence along %s:", plan.x_param or plan.color or "the sweep")
