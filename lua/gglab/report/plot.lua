@@ -295,6 +295,20 @@ local function cross(x, y, r, color)
     f1(x + r), f1(y + r), f1(x - r), f1(y + r), f1(x + r), f1(y - r), color)
 end
 
+-- panel_scales(spec) -> px, py: data values to SVG coordinates in a panel's plot area;
+-- y is clamped just outside it, non-positive values on a log axis sit just below the bottom.
+local function panel_scales(spec)
+  local x0, x1, yb, yt = ML, W - MR, H - MB, MT
+  local function px(v) return x0 + M.axis_pos(spec.x, v) * (x1 - x0) end
+  local function py(v)
+    local p = M.axis_pos(spec.y, v)
+    if p == -math.huge then p = -0.05 end
+    p = math.max(-0.05, math.min(1.05, p))
+    return yb - p * (yb - yt)
+  end
+  return px, py
+end
+
 --[[ line_panel(spec) -> SVG text of one panel of lines with bands.
   spec = { id = unique text for element ids, title, xlabel, ylabel,
     x = axis, y = axis (from plot.axis / category_axis),
@@ -309,13 +323,7 @@ end
   the top. Points with a non-finite y are skipped. ]]
 function M.line_panel(spec)
   local x0, x1, yb, yt = ML, W - MR, H - MB, MT
-  local function px(v) return x0 + M.axis_pos(spec.x, v) * (x1 - x0) end
-  local function py(v)
-    local p = M.axis_pos(spec.y, v)
-    if p == -math.huge then p = -0.05 end  -- non-positive on a log axis: just below the bottom
-    p = math.max(-0.05, math.min(1.05, p))
-    return yb - p * (yb - yt)
-  end
+  local px, py = panel_scales(spec)
   local clip = "clip-" .. spec.id
   local parts = {
     string.format('<svg class="panel" viewBox="0 0 %d %d" role="img" aria-label="%s">', W, H, esc(spec.title or "")),
@@ -430,13 +438,7 @@ end
   page is deterministic; every dot and mean carries a tooltip. ]]
 function M.strip_panel(spec)
   local x0, x1, yb, yt = ML, W - MR, H - MB, MT
-  local function px(v) return x0 + M.axis_pos(spec.x, v) * (x1 - x0) end
-  local function py(v)
-    local p = M.axis_pos(spec.y, v)
-    if p == -math.huge then p = -0.05 end
-    p = math.max(-0.05, math.min(1.05, p))
-    return yb - p * (yb - yt)
-  end
+  local px, py = panel_scales(spec)
   local parts = {
     string.format('<svg class="panel strip" viewBox="0 0 %d %d" role="img" aria-label="%s">', W, H,
       esc(spec.title or "")),
