@@ -214,9 +214,57 @@ do
   T.ok("quiet run still summarizes", out:match("2 runs of 'clitest'"))
 
   out, code = run { "run", partly, "-q", "--out", dir .. "/partly" }
-  T.eq("diverged and failed points still exit 0", code, 0)
+  T.eq("a failed point exits 3", code, 3)
   T.ok("summary lists diverged", out:match("1 diverged, 1 failed") and out:match("diverged at step 7: loss is nan"))
   T.ok("summary lists failed", out:match("partly%.lua:6: bad lr"))
+end
+
+-- ---- gglab run: exit status 3 when any run failed, 0 when all are ok or diverged ----
+
+do
+  -- Every run raises: the sweep is complete, but nothing it produced can be trusted.
+  local raises = write_file("raises.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "raises",
+  sweep = { lr = { 1, 2 } },
+  run = function(p, run) error("no model for lr " .. p.lr) end,
+}
+]])
+  local out, code = run { "run", raises, "-q", "-j", "0", "--out", dir .. "/raises" }
+  T.eq("every run raising exits 3", code, 3)
+  T.ok("every run raising is summarized", out:match("2 runs of 'raises' in [%d.]+s: 0 ok, 0 diverged, 2 failed%."))
+  T.ok("every run raising: runs.csv still written", exists(dir .. "/raises/runs.csv"))
+  -- A data path that does not resolve (the issue's example), in worker processes.
+  local nodata = write_file("nodata.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "nodata",
+  sweep = { seed = gg.seeds(2) },
+  run = function(p, run)
+    local ds = assert(gg.data.csv("no/such/dir/wine.csv", { target = "quality" }))
+    run:log("loss", ds:size(), 1)
+  end,
+}
+]])
+  out, code = run { "run", nodata, "-q", "--out", dir .. "/nodata" }
+  T.eq("a missing data path exits 3", code, 3)
+  T.ok("a missing data path is named", out:match("no/such/dir/wine%.csv: No such file or directory"))
+  -- --resume keeps the failed runs, so the sweep still has failures: 3 again.
+  out, code = run { "run", nodata, "-q", "--resume", "--out", dir .. "/nodata" }
+  T.eq("resume keeping failed runs exits 3", code, 3)
+  -- Diverged only: a result, exit 0.
+  local diverges = write_file("diverges.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "diverges",
+  sweep = { lr = { 1, 2 } },
+  run = function(p, run) run:log("loss", 1, 1); run:log("loss", p.lr == 2 and 1 / 0 or 0.5, 2) end,
+}
+]])
+  out, code = run { "run", diverges, "-q", "--out", dir .. "/diverges" }
+  T.eq("ok and diverged runs exit 0", code, 0)
+  T.ok("ok and diverged summary", out:match("1 ok, 1 diverged, 0 failed"))
 end
 
 -- ---- gglab run: option parsing (gglab.cli.args with gglab.cli.run's table, in-process in both modes) ----
