@@ -206,7 +206,7 @@ do
   T.eq("runs.csv lines", lines_of(out_dir .. "/runs.csv"), 3)
   T.eq("curves.csv lines", lines_of(out_dir .. "/curves.csv"), 7)
   T.eq("runs.csv header", io.lines(out_dir .. "/runs.csv")(),
-    "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s")
+    "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,min_val_loss,best_epoch,best_step,steps,diverged_step,error,wall_s")
 
   out, code = run { "run", "-q", "--out=" .. out_dir, good }
   T.eq("quiet run exit", code, 0)
@@ -352,7 +352,7 @@ do
   T.eq("run --set exit", code, 0)
   T.ok("run --set summary", out:match("3 runs of 'clitest'"))
   T.eq("run --set runs.csv header", io.lines(out_dir .. "/runs.csv")(),
-    "run_id,lr,seed,tag,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s")
+    "run_id,lr,seed,tag,run_seed,status,final_loss,min_loss,final_val_loss,min_val_loss,best_epoch,best_step,steps,diverged_step,error,wall_s")
   local rows = {}
   for line in io.lines(out_dir .. "/runs.csv") do rows[#rows + 1] = line:match("^%x+,([^,]+,[^,]+,\"[^\"]*\")") end
   T.eq("run --set values", rows, { '0.5,1,"a,b"', '0.25,1,"a,b"', '0.125,1,"a,b"' })

@@ -10,7 +10,7 @@
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
-  run:log(...), run:diverged(...), run:meta{...}.
+  run:log(...), run:diverged(...), run:meta{...}, run:restored(...).
   Outcome of a point:
     ok        the function returned;
     diverged  a training loss ("loss", "epoch_loss") was logged as NaN or +-inf, or the
@@ -58,7 +58,9 @@ local function new_run(id, seed, index, params, files)
 end
 
 --[[ run:log(metric, value, step, epoch): append a curve row. step is an integer, epoch an
-  integer or nil. Keeps per metric the last value, min (ignoring NaN), count and last step.
+  integer or nil. Keeps per metric the last value, min (ignoring NaN) with the step and
+  epoch of its first occurrence, count and last step. A val_loss logged after run:restored
+  means training went on: the restoration no longer describes the model.
   A non-finite training loss marks the run diverged at `step` and stops it. ]]
 function Run:log(metric, value, step, epoch)
   if type(metric) ~= "string" or metric == "" then
@@ -78,10 +80,29 @@ function Run:log(metric, value, step, epoch)
     self._metrics[metric] = m
   end
   m.last, m.count, m.last_step = value, m.count + 1, istep
-  if value == value and (m.min == nil or value < m.min) then m.min = value end
+  if value == value and (m.min == nil or value < m.min) then
+    m.min, m.min_step, m.min_epoch = value, istep, iepoch
+  end
+  if metric == "val_loss" then self._restored = nil end
   if IS_TRAIN_LOSS[metric] and not is_finite(value) then
     self:diverged(istep, metric .. " is " .. gg.fmt_number(value))
   end
+end
+
+--[[ run:restored(step, epoch, val_loss): the model the run returns has the weights it had at
+  step (epoch, an integer or nil), whose validation loss was val_loss (gg.train calls it when
+  early stopping restores the best epoch). runs.csv's final_val_loss, best_epoch and
+  best_step then describe that model, not the last epoch's. ]]
+function Run:restored(step, epoch, val_loss)
+  local istep, iepoch = to_integer(step), to_integer(epoch)
+  if not istep then error("run:restored: step must be an integer, got " .. describe(step), 2) end
+  if epoch ~= nil and not iepoch then
+    error("run:restored: epoch must be an integer or nil, got " .. describe(epoch), 2)
+  end
+  if type(val_loss) ~= "number" then
+    error("run:restored: val_loss must be a number, got " .. describe(val_loss), 2)
+  end
+  self._restored = { step = istep, epoch = iepoch, val_loss = val_loss }
 end
 
 -- run:diverged(step, reason): mark the run diverged at step and stop it (raises M.DIVERGED).
@@ -120,7 +141,11 @@ end
 -- come from the epoch losses when the run logged them (the last step's loss would be one
 -- mini-batch, maybe a short remainder batch, so not comparable across batch sizes), else
 -- from the step losses; a non-finite last step loss (divergence) is the final loss.
-local function summarize_metrics(record, metrics)
+-- Validation: min_val_loss is the lowest val_loss logged. When the weights were restored
+-- (run:restored: early stopping with restore_best), final_val_loss, best_epoch and
+-- best_step are those of the restored model; otherwise final_val_loss is the last val_loss
+-- and best_epoch/best_step where the lowest one was first logged.
+local function summarize_metrics(record, metrics, restored)
   local step, epoch = metrics.loss, metrics.epoch_loss
   local loss = epoch or step
   if step and not util.is_finite(step.last) then loss = step end
@@ -130,7 +155,13 @@ local function summarize_metrics(record, metrics)
   if step then last = step.last_step end
   if epoch and epoch.last_step > last then last = epoch.last_step end
   record.steps = last
-  record.final_val_loss = metrics.val_loss and metrics.val_loss.last
+  local val = metrics.val_loss
+  record.final_val_loss = val and val.last
+  record.min_val_loss = val and val.min
+  record.best_epoch, record.best_step = val and val.min_epoch, val and val.min_step
+  if val and restored then
+    record.final_val_loss, record.best_epoch, record.best_step = restored.val_loss, restored.epoch, restored.step
+  end
 end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
@@ -163,7 +194,7 @@ function M.run_point(exp, point, index, ctx)
   else
     record.status = "ok"
   end
-  summarize_metrics(record, run._metrics)
+  summarize_metrics(record, run._metrics, run._restored)
   files:finish(record, traceback)
   return record
 end

@@ -35,9 +35,10 @@ M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json" }
 
 -- runs.csv: run_id, then the parameter names (sorted), then these, wall_s last.
 M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
-  "steps", "diverged_step", "error", "wall_s" }
+  "min_val_loss", "best_epoch", "best_step", "steps", "diverged_step", "error", "wall_s" }
 -- The numeric ones among RESULT_COLUMNS that readers convert to numbers.
-M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "steps", "diverged_step" }
+M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "min_val_loss", "best_epoch",
+  "best_step", "steps", "diverged_step" }
 M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
 M.SYMPTOMS_COLUMNS = { "run_id", "tool", "rule", "step", "epoch", "cause", "detail" }
 M.DOCTOR_COLUMNS = { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",
