@@ -267,6 +267,28 @@ return gg.experiment {
   T.ok("ok and diverged summary", out:match("1 ok, 1 diverged, 0 failed"))
 end
 
+-- ---- typed values: 1 and "1" are two runs, the string shown quoted (issue 20, bug 6) ----
+
+do
+  local typed = write_file("typed.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "typed",
+  sweep = gg.grid { x = { 1, "1" } },
+  run = function(p, run) run:log("loss", type(p.x) == "string" and 2 or 1, 1) end,
+}
+]])
+  local out, code = run { "list", typed }
+  T.eq("list of 1 and '1' exits 0", code, 0)
+  T.ok("list shows the number plain", out:match("\n?%s*1%s+%x+%s+x=1\n"))
+  T.ok("list shows the string quoted", out:match("%s*2%s+%x+%s+x=\"1\"\n"))
+  out, code = run { "run", typed, "-v", "-j", "0", "--out", dir .. "/typed" }
+  T.eq("run of 1 and '1' exits 0", code, 0)
+  T.ok("run of 1 and '1': two ok runs", out:match("2 runs of 'typed' in [%d.]+s: 2 ok, 0 diverged, 0 failed%."))
+  T.ok("progress shows the string quoted", out:match("%[2/2%] ok       x=\"1\"  loss 2  "))
+  T.eq("runs.csv has both rows", lines_of(dir .. "/typed/runs.csv"), 3)
+end
+
 -- ---- gglab run: option parsing (gglab.cli.args with gglab.cli.run's table, in-process in both modes) ----
 
 do

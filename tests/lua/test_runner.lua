@@ -175,7 +175,7 @@ do
   end
   T.eq("one progress line per run", #lines, 6)
   T.ok("progress ok line", lines[1]:match("^%[1/6%] ok       lr=0%.01  loss 0%.0025  %d+%.%d%ds$"))
-  T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=nan  loss nan  .*diverged at step 3: loss is nan$"))
+  T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=\"nan\"  loss nan  .*diverged at step 3: loss is nan$"))
   T.ok("progress failed line", lines[4]:match("^%[4/6%] failed   lr=2 mode=boom  loss %-  .*boom at lr 2$"))
   local s = out_stream:text()
   T.ok("summary counts", s:match("6 runs of 'demo' in [%d.]+s: 2 ok, 2 diverged, 2 failed%."))

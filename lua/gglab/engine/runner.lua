@@ -201,14 +201,14 @@ end
 
 -- ---- reporting ----
 
--- "lr=0.1 optimizer=adam seed=2": parameters sorted by name.
+-- "lr=0.1 optimizer=adam seed=2": parameters sorted by name (a string "2" shown quoted).
 local function format_params(point)
   local names = {}
   for k in pairs(point) do names[#names + 1] = k end
   table.sort(names)
   for i, k in ipairs(names) do
     local v = point[k]
-    names[i] = k .. "=" .. (type(v) == "number" and gg.fmt_number(v) or tostring(v))
+    names[i] = k .. "=" .. sweep.show_value(v)
   end
   return table.concat(names, " ")
 end
