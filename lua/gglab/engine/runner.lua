@@ -10,7 +10,7 @@
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
-  run:log(...), run:diverged(...), run:meta{...}, run:restored(...).
+  run:log(...), run:diverged(...), run:meta{...}, run:restored(...), run:summary{...}.
   Outcome of a point:
     ok        the function returned;
     diverged  a training loss ("loss", "epoch_loss") was logged as NaN or +-inf, or the
@@ -52,9 +52,9 @@ end
 
 -- ---- the run context ----
 
-local function new_run(id, seed, index, params, files)
+local function new_run(id, seed, index, params, files, param_names)
   return setmetatable({ id = id, seed = seed, index = index, params = params,
-    _files = files, _metrics = {} }, Run)
+    _files = files, _metrics = {}, _param_names = param_names }, Run)
 end
 
 --[[ run:log(metric, value, step, epoch): append a curve row. step is an integer, epoch an
@@ -87,6 +87,33 @@ function Run:log(metric, value, step, epoch)
   if IS_TRAIN_LOSS[metric] and not is_finite(value) then
     self:diverged(istep, metric .. " is " .. gg.fmt_number(value))
   end
+end
+
+--[[ run:summary{ name = number, ... }: per-run values of the researcher's choosing (val_acc,
+  test_loss, ...), each a column of runs.csv between the parameters and the result columns.
+  Repeated calls merge (a later value replaces an earlier one). A name must be an
+  identifier and may not be run_id, a result column or a parameter of the sweep. ]]
+function Run:summary(t)
+  if type(t) ~= "table" then
+    error("run:summary: expected a table of name = number, got " .. describe(t), 2)
+  end
+  local merged = copy(self._summary or {})
+  for k, v in pairs(t) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      error("run:summary: names must be identifiers (they become runs.csv columns), got " .. describe(k), 2)
+    end
+    if k == "run_id" or schema.RESULT_COLUMNS_SET[k] then
+      error(string.format("run:summary: '%s' is a runs.csv result column; choose another name", k), 2)
+    end
+    if self.params[k] ~= nil or (self._param_names and self._param_names[k]) then
+      error(string.format("run:summary: '%s' is a parameter of the sweep; choose another name", k), 2)
+    end
+    if type(v) ~= "number" then
+      error(string.format("run:summary: value of '%s' must be a number, got %s", k, describe(v)), 2)
+    end
+    merged[k] = v
+  end
+  self._summary = merged
 end
 
 --[[ run:restored(step, epoch, val_loss): the model the run returns has the weights it had at
@@ -160,20 +187,23 @@ local function summarize_metrics(record, metrics, restored)
   record.min_val_loss = val and val.min
   record.best_epoch, record.best_step = val and val.min_epoch, val and val.min_step
   if val and restored then
-    record.final_val_loss, record.best_epoch, record.best_step = restored.val_loss, restored.epoch, restored.step
+    record.final_val_loss = restored.val_loss
+    record.best_epoch, record.best_step = restored.epoch, restored.step
   end
 end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
-  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object).
+  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
+  (a set, optional) are the sweep's parameter names, which run:summary may not use.
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
-  (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
+  (nil = empty), summary (run:summary's values, or nil) and, for diverged runs, reason.
+  Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
   local p = copy(point)
-  local run = new_run(id, seed, index, copy(point), files)
+  local run = new_run(id, seed, index, copy(point), files, ctx.param_names)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
@@ -183,7 +213,7 @@ function M.run_point(exp, point, index, ctx)
   local ok, err = xpcall(exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
   local record = { run_id = id, params = point, index = index, run_seed = seed,
-    wall_s = round_us(wall) }
+    wall_s = round_us(wall), summary = run._summary }
   local traceback
   if not ok and err ~= M.DIVERGED then
     record.status, record.error, traceback = "failed", first_line(err), err
@@ -360,6 +390,8 @@ local function plan(s)
   s.points = s.exp.sweep:points()
   s.ids = plan_ids(s.points)
   s.names = s.exp.sweep:names()
+  s.name_set = {}
+  for _, name in ipairs(s.names) do s.name_set[name] = true end
   s.finished = (opts.resume or opts.rerun_failed) and s.st:finished() or {}
   s.mine, s.tasks = {}, {}
   for i, point in ipairs(s.points) do
@@ -368,6 +400,7 @@ local function plan(s)
       local prev = s.finished[s.ids[i]]
       if prev and (opts.resume or prev.status ~= "failed") then
         prev.params, prev.index = point, i
+        prev.summary = store.summary_of(prev.extra, point)
       else
         s.finished[s.ids[i]] = nil  -- to be run (again)
         s.tasks[#s.tasks + 1] = { index = i, id = s.ids[i] }
@@ -418,7 +451,7 @@ end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st }
+  local ctx = { store = s.st, param_names = s.name_set }
   for _, task in ipairs(s.tasks) do
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
     if not ok then
@@ -436,7 +469,7 @@ local STOP = {}  -- raised by on_done to end pool.run after a store write error
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
-  local opts, result, ctx = s.opts, s.result, { store = s.st }
+  local opts, result, ctx = s.opts, s.result, { store = s.st, param_names = s.name_set }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,
     work = function(task)
@@ -525,7 +558,20 @@ local function combine(s)
     end
   end
   result.records = list
-  store_step(result, s.st.combine, s.st, present, s.names)
+  -- run:summary columns: the union of the names every present run chose, sorted (a record
+  -- read back without its point has them in rec.extra only).
+  local seen, summary_names = {}, {}
+  for i in ipairs(s.points) do
+    local rec = s.finished[s.ids[i]]
+    if rec and not rec.unsaved then
+      for name in pairs(rec.summary or store.summary_of(rec.extra, s.points[i]) or {}) do
+        if not seen[name] then seen[name], summary_names[#summary_names + 1] = true, name end
+      end
+    end
+  end
+  table.sort(summary_names)
+  s.summary_names = #summary_names > 0 and summary_names or nil
+  store_step(result, s.st.combine, s.st, present, s.names, summary_names)
   return present
 end
 
@@ -535,7 +581,7 @@ local function manifest_info(s, present)
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     flush_denormal = exp.flush_denormal == true,
-    wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
+    wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
     complete = #present == #s.points }
 end
