@@ -12,8 +12,8 @@
     s1 * s2: for each point of s1 in order, each point of s2 in order (s2 varies fastest);
     random: point i is the i-th distinct draw (see M.random).
   Two points with the same canonical form are the same run; a sweep never holds both.
-  Values are identified by their text, so the string "0.1" and the number 0.1 are the
-  same value (they are indistinguishable in runs.csv anyway). ]]
+  Values are typed: the string "2" and the number 2 (or "true" and true) are different
+  values with different run ids; the canonical form quotes such strings ("2"). ]]
 
 local gg = require "gglab"
 local args = require "gglab.lib.args"
@@ -111,21 +111,57 @@ local function escape(s)
   return (s:gsub("[\\;=]", "\\%0"))
 end
 
+-- The texts canonical gives a boolean or a non-finite number ("-0": the float -0.0).
+local TYPED_TEXT = { ["true"] = true, ["false"] = true, inf = true, ["-inf"] = true, nan = true,
+  ["-0"] = true }
+
+-- A string whose plain text is exactly the canonical text of a number or a boolean ("2",
+-- "0.001", "true", "nan"; not "2.0" or "1e-3", which no number canonicalizes to), or starts
+-- with '"' (as a quoted one does). Only these are quoted, so every other id stays as it was.
+local function ambiguous(s)
+  if TYPED_TEXT[s] or s:sub(1, 1) == '"' then return true end
+  local x = tonumber(s)
+  return x ~= nil and gg.fmt_number(x, true) == s
+end
+
+-- For display: a string a reader would take for a number or boolean ("2", "2.0", " 1e-3").
+local function looks_typed(s)
+  if s == "true" or s == "false" or tonumber(s) ~= nil or s:sub(1, 1) == '"' then return true end
+  local l = s:lower()
+  return l:match("^%s*[+-]?inf") ~= nil or l:match("^%s*[+-]?nan") ~= nil
+end
+
 --[[ canonical(point) -> "k1=v1;k2=v2": keys sorted, numbers via gg.fmt_number (so 1 and 1.0
-  agree), booleans as true/false, strings with '\', ';' and '=' backslash-escaped. ]]
+  agree), booleans as true/false, strings with '\', ';' and '=' backslash-escaped. A string
+  whose text is that of a number or boolean ("2", "true", "nan"), or starts with '"', is also
+  put in double quotes ("2"), so it never shares a canonical form (nor a run id) with the
+  typed value. Every other value keeps the text it always had, so the run ids of existing
+  results folders stay valid. ]]
 function M.canonical(point)
   local parts = {}
   for _, k in ipairs(sorted_keys(point)) do
     local v = point[k]
     local s
     if type(v) == "number" then s = gg.fmt_number(v, true)  -- exact: distinct doubles, distinct ids
-    elseif type(v) == "string" then s = escape(v)
+    elseif type(v) == "string" then
+      s = escape(v)
+      if ambiguous(v) then s = '"' .. s .. '"' end
     elseif type(v) == "boolean" then s = tostring(v)
     else error(string.format("sweep.canonical: value of '%s' must be a number, string or boolean, got %s",
       tostring(k), type(v)), 2) end
     parts[#parts + 1] = escape(tostring(k)) .. "=" .. s
   end
   return table.concat(parts, ";")
+end
+
+--[[ show_value(v) -> v as a human reads it in progress lines and summaries: numbers shortest
+  round-trip (gg.fmt_number), booleans true/false, strings as they are, except a string that
+  a reader could take for a number or boolean ("2", "2.0", "1e-3", "true", "nan") or that
+  starts with '"', which is double-quoted ("2", not to be taken for the number 2). ]]
+function M.show_value(v)
+  if type(v) == "number" then return gg.fmt_number(v) end
+  if type(v) == "string" and looks_typed(v) then return '"' .. v .. '"' end
+  return tostring(v)
 end
 
 -- FNV-1a 64-bit; Lua 5.4 integer multiplication wraps modulo 2^64 as required.

@@ -228,7 +228,9 @@ M.custom_loss = custom_loss
   diagnostics = {every=, sharpness_every=, ...}: gradient, update, activation and sharpness
   curves computed in the C loop (lua/gglab/diagnostics.lua), also in history.diagnostics.
   history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
-  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, stopped_epoch=N|nil}. ]]
+  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, best_step=N|nil, stopped_epoch=N|nil}.
+  With early_stopping and restore_best, a run context given as log also gets
+  run:restored(best_step, best_epoch, val_loss[best_epoch]). ]]
 function M.train(opts)
   check(opts)
   if opts.validation_split then
@@ -330,7 +332,7 @@ function M.train(opts)
     if es then
       local v = hist.val_loss[epoch]
       if v < best - (es.min_delta or 0) then
-        best, hist.best_epoch, waited = v, epoch, 0
+        best, hist.best_epoch, hist.best_step, waited = v, epoch, step, 0
         if es.restore_best ~= false then best_params, best_buffers = opts.model:parameters(), opts.model:buffers() end
       else
         waited = waited + 1
@@ -351,6 +353,11 @@ function M.train(opts)
   if best_params and hist.best_epoch ~= #hist.epoch_loss then
     opts.model:load_parameters(best_params)
     if #best_buffers > 0 then opts.model:load_buffers(best_buffers) end
+  end
+  -- The model returned has the best epoch's weights: tell the run, so its summary
+  -- (runs.csv final_val_loss, best_epoch, best_step) describes this model.
+  if best_params and type(run) == "table" and type(run.restored) == "function" then
+    run:restored(hist.best_step, hist.best_epoch, hist.val_loss[hist.best_epoch])
   end
   return hist
 end

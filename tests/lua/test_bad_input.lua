@@ -198,7 +198,8 @@ return gg.experiment { name = "badlr", sweep = { lr = { 0.1, -1 } },
   end }
 ]])
   local out = tmp .. "/badlr"
-  T.eq("bad lr in a run: the sweep completes", (gglab("run -q -j 0 --out " .. out .. " " .. path)), 0)
+  -- The sweep completes; a failed run makes the exit status 3 (docs/cli.md).
+  T.eq("bad lr in a run: the sweep completes, exit 3", (gglab("run -q -j 0 --out " .. out .. " " .. path)), 3)
   local runs = slurp(out .. "/runs.csv") or ""
   T.ok("bad lr in a run: failed with the message",
     runs:match("\n[%x]+,%-1,[^\n]*,failed,[^\n]*gg%.optim%.sgd: lr must be a positive number, got %-1") ~= nil)

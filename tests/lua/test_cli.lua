@@ -206,7 +206,7 @@ do
   T.eq("runs.csv lines", lines_of(out_dir .. "/runs.csv"), 3)
   T.eq("curves.csv lines", lines_of(out_dir .. "/curves.csv"), 7)
   T.eq("runs.csv header", io.lines(out_dir .. "/runs.csv")(),
-    "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s")
+    "run_id,lr,seed,run_seed,status,final_loss,min_loss,final_val_loss,min_val_loss,best_epoch,best_step,steps,diverged_step,error,wall_s")
 
   out, code = run { "run", "-q", "--out=" .. out_dir, good }
   T.eq("quiet run exit", code, 0)
@@ -214,9 +214,79 @@ do
   T.ok("quiet run still summarizes", out:match("2 runs of 'clitest'"))
 
   out, code = run { "run", partly, "-q", "--out", dir .. "/partly" }
-  T.eq("diverged and failed points still exit 0", code, 0)
+  T.eq("a failed point exits 3", code, 3)
   T.ok("summary lists diverged", out:match("1 diverged, 1 failed") and out:match("diverged at step 7: loss is nan"))
   T.ok("summary lists failed", out:match("partly%.lua:6: bad lr"))
+end
+
+-- ---- gglab run: exit status 3 when any run failed, 0 when all are ok or diverged ----
+
+do
+  -- Every run raises: the sweep is complete, but nothing it produced can be trusted.
+  local raises = write_file("raises.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "raises",
+  sweep = { lr = { 1, 2 } },
+  run = function(p, run) error("no model for lr " .. p.lr) end,
+}
+]])
+  local out, code = run { "run", raises, "-q", "-j", "0", "--out", dir .. "/raises" }
+  T.eq("every run raising exits 3", code, 3)
+  T.ok("every run raising is summarized", out:match("2 runs of 'raises' in [%d.]+s: 0 ok, 0 diverged, 2 failed%."))
+  T.ok("every run raising: runs.csv still written", exists(dir .. "/raises/runs.csv"))
+  -- A data path that does not resolve (the issue's example), in worker processes.
+  local nodata = write_file("nodata.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "nodata",
+  sweep = { seed = gg.seeds(2) },
+  run = function(p, run)
+    local ds = assert(gg.data.csv("no/such/dir/wine.csv", { target = "quality" }))
+    run:log("loss", ds:size(), 1)
+  end,
+}
+]])
+  out, code = run { "run", nodata, "-q", "--out", dir .. "/nodata" }
+  T.eq("a missing data path exits 3", code, 3)
+  T.ok("a missing data path is named", out:match("no/such/dir/wine%.csv: No such file or directory"))
+  -- --resume keeps the failed runs, so the sweep still has failures: 3 again.
+  out, code = run { "run", nodata, "-q", "--resume", "--out", dir .. "/nodata" }
+  T.eq("resume keeping failed runs exits 3", code, 3)
+  -- Diverged only: a result, exit 0.
+  local diverges = write_file("diverges.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "diverges",
+  sweep = { lr = { 1, 2 } },
+  run = function(p, run) run:log("loss", 1, 1); run:log("loss", p.lr == 2 and 1 / 0 or 0.5, 2) end,
+}
+]])
+  out, code = run { "run", diverges, "-q", "--out", dir .. "/diverges" }
+  T.eq("ok and diverged runs exit 0", code, 0)
+  T.ok("ok and diverged summary", out:match("1 ok, 1 diverged, 0 failed"))
+end
+
+-- ---- typed values: 1 and "1" are two runs, the string shown quoted (issue 20, bug 6) ----
+
+do
+  local typed = write_file("typed.lua", [[
+local gg = require "gglab"
+return gg.experiment {
+  name = "typed",
+  sweep = gg.grid { x = { 1, "1" } },
+  run = function(p, run) run:log("loss", type(p.x) == "string" and 2 or 1, 1) end,
+}
+]])
+  local out, code = run { "list", typed }
+  T.eq("list of 1 and '1' exits 0", code, 0)
+  T.ok("list shows the number plain", out:match("\n?%s*1%s+%x+%s+x=1\n"))
+  T.ok("list shows the string quoted", out:match("%s*2%s+%x+%s+x=\"1\"\n"))
+  out, code = run { "run", typed, "-v", "-j", "0", "--out", dir .. "/typed" }
+  T.eq("run of 1 and '1' exits 0", code, 0)
+  T.ok("run of 1 and '1': two ok runs", out:match("2 runs of 'typed' in [%d.]+s: 2 ok, 0 diverged, 0 failed%."))
+  T.ok("progress shows the string quoted", out:match("%[2/2%] ok       x=\"1\"  loss 2  "))
+  T.eq("runs.csv has both rows", lines_of(dir .. "/typed/runs.csv"), 3)
 end
 
 -- ---- gglab run: option parsing (gglab.cli.args with gglab.cli.run's table, in-process in both modes) ----
@@ -304,7 +374,7 @@ do
   T.eq("run --set exit", code, 0)
   T.ok("run --set summary", out:match("3 runs of 'clitest'"))
   T.eq("run --set runs.csv header", io.lines(out_dir .. "/runs.csv")(),
-    "run_id,lr,seed,tag,run_seed,status,final_loss,min_loss,final_val_loss,steps,diverged_step,error,wall_s")
+    "run_id,lr,seed,tag,run_seed,status,final_loss,min_loss,final_val_loss,min_val_loss,best_epoch,best_step,steps,diverged_step,error,wall_s")
   local rows = {}
   for line in io.lines(out_dir .. "/runs.csv") do rows[#rows + 1] = line:match("^%x+,([^,]+,[^,]+,\"[^\"]*\")") end
   T.eq("run --set values", rows, { '0.5,1,"a,b"', '0.25,1,"a,b"', '0.125,1,"a,b"' })

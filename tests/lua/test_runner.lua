@@ -85,7 +85,7 @@ T.ok("run.params is not p", seen_runs[1].params ~= seen_runs[1].p)
 
 local header, recs = read_records(out .. "/runs.csv")
 T.eq("runs.csv columns", header, { "run_id", "lr", "mode", "run_seed", "status", "final_loss", "min_loss",
-  "final_val_loss", "steps", "diverged_step", "error", "wall_s" })
+  "final_val_loss", "min_val_loss", "best_epoch", "best_step", "steps", "diverged_step", "error", "wall_s" })
 T.eq("runs.csv one row per point", #recs, 6)
 T.eq("runs.csv sweep order", { recs[1].lr, recs[2].lr, recs[3].lr, recs[6].lr }, { "0.01", "0.1", "1", "4" })
 
@@ -144,7 +144,7 @@ do
   T.ok("err file has traceback", err_text:match("boom at lr 2") and err_text:match("stack traceback"))
   local rh, rrows = gg.csv.read(out .. "/runs/" .. r1.run_id .. ".row.csv")
   T.eq("row file has the point's own columns", rh, { "run_id", "lr", "run_seed", "status", "final_loss", "min_loss",
-    "final_val_loss", "steps", "diverged_step", "error", "wall_s" })
+    "final_val_loss", "min_val_loss", "best_epoch", "best_step", "steps", "diverged_step", "error", "wall_s" })
   T.eq("row file one row", #rrows, 1)
 end
 
@@ -175,7 +175,7 @@ do
   end
   T.eq("one progress line per run", #lines, 6)
   T.ok("progress ok line", lines[1]:match("^%[1/6%] ok       lr=0%.01  loss 0%.0025  %d+%.%d%ds$"))
-  T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=nan  loss nan  .*diverged at step 3: loss is nan$"))
+  T.ok("progress diverged line", lines[3]:match("^%[3/6%] diverged lr=1 mode=\"nan\"  loss nan  .*diverged at step 3: loss is nan$"))
   T.ok("progress failed line", lines[4]:match("^%[4/6%] failed   lr=2 mode=boom  loss %-  .*boom at lr 2$"))
   local s = out_stream:text()
   T.ok("summary counts", s:match("6 runs of 'demo' in [%d.]+s: 2 ok, 2 diverged, 2 failed%."))

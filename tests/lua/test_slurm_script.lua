@@ -61,7 +61,8 @@ os.exit(require("gglab.cli.main").main({ "slurm", table.unpack(arg) }))
 ]])
 -- The fake gglab writes its arguments, one per line, to $ARGS_OUT.
 local fake = top .. "/bin/fake gglab"
-write(fake, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >"$ARGS_OUT"\n')
+-- It exits with $FAKE_RC (default 0).
+write(fake, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >"$ARGS_OUT"\nexit "${FAKE_RC:-0}"\n')
 -- The fake sbatch appends its arguments (one line per call) and prints a job id.
 write(top .. "/bin/sbatch", [[#!/bin/sh
 n=$(($(cat "$SBATCH_LOG" 2>/dev/null | wc -l) + 41))
@@ -124,6 +125,14 @@ T.eq("array task 2 runs shard 2/3 with absolute, intact paths", lines(slurp(args
 os.remove(args_out)
 sh("cd / && env -i PATH=/usr/bin:/bin ARGS_OUT=" .. q(args_out) .. " SLURM_ARRAY_TASK_ID=3 sh " .. q(dir .. "/array.sbatch"))
 T.eq("-j 1 without --cpus-per-task", lines(slurp(args_out))[10], "1")
+os.remove(args_out)
+-- gglab run's status 3 (some runs failed, all recorded) completes the task: the merge runs.
+_, rc = sh("cd / && env -i PATH=/usr/bin:/bin ARGS_OUT=" .. q(args_out) .. " FAKE_RC=3 SLURM_ARRAY_TASK_ID=1 sh "
+  .. q(dir .. "/array.sbatch"))
+T.eq("array task with failed runs (gglab run exit 3) exits 0", rc, 0)
+_, rc = sh("cd / && env -i PATH=/usr/bin:/bin ARGS_OUT=" .. q(args_out) .. " FAKE_RC=1 SLURM_ARRAY_TASK_ID=1 sh "
+  .. q(dir .. "/array.sbatch"))
+T.eq("array task with a script error (exit 1) exits 1", rc, 1)
 os.remove(args_out)
 local msg
 msg, rc = sh("env -i PATH=/usr/bin:/bin ARGS_OUT=" .. q(args_out) .. " sh " .. q(dir .. "/array.sbatch"))
@@ -204,7 +213,7 @@ if GGLAB then
   T.eq("gglab slurm (the executable, cli.lua's COMMANDS.slurm) exits 0: " .. text, code, 0)
   array = slurp(top .. "/viabin/slurm/array.sbatch") or ""
   T.ok("the jobs run the executable that wrote them, by absolute path",
-    array:find("exec " .. plain(q(bin)) .. " run ") ~= nil or array:find("exec " .. plain(bin) .. " run ") ~= nil)
+    array:find("\n" .. plain(q(bin)) .. " run ") ~= nil or array:find("\n" .. plain(bin) .. " run ") ~= nil)
 end
 
 if os.getenv("KEEP") then print(base) else os.execute("rm -rf " .. q(base)) end

@@ -108,6 +108,41 @@ T.eq("run_id of empty point is the FNV offset basis", sweep.run_id {}, "cbf29ce4
 T.eq("run_id ignores key order and int/float", sweep.run_id { wd = 0, lr = 0.3 }, sweep.run_id { lr = 0.3, wd = 0.0 })
 T.ok("run_id format", sweep.run_id { x = "y" }:match("^%x+$") and #sweep.run_id { x = "y" } == 16)
 
+-- ---- typed values: the number 2 and the string "2" are different runs (issue 20, bug 6) ----
+
+do
+  local s = sweep.grid { x = { 1, "1" } }
+  local pts = s:points()
+  T.eq("grid{x={1,'1'}}: two points", #pts, 2)
+  T.eq("... typed as given", { math.type(pts[1].x), type(pts[2].x) }, { "integer", "string" })
+  T.ok("... with different run ids", sweep.run_id(pts[1]) ~= sweep.run_id(pts[2]))
+  T.eq("... the string quoted in the canonical form", canon_list(s), { "x=1", 'x="1"' })
+  T.ok("2 and '2' differ", sweep.run_id { x = 2 } ~= sweep.run_id { x = "2" })
+  T.ok("true and 'true' differ", sweep.run_id { x = true } ~= sweep.run_id { x = "true" })
+  T.ok("false and 'false' differ", sweep.run_id { x = false } ~= sweep.run_id { x = "false" })
+  T.ok("0.001 and '0.001' differ", sweep.run_id { x = 0.001 } ~= sweep.run_id { x = "0.001" })
+  T.ok("nan and 'nan' differ", sweep.run_id { x = 0 / 0 } ~= sweep.run_id { x = "nan" })
+  T.ok("inf and 'inf' differ", sweep.run_id { x = math.huge } ~= sweep.run_id { x = "inf" })
+  T.ok("-0.0 and '-0' differ", sweep.run_id { x = -0.0 } ~= sweep.run_id { x = "-0" })
+  T.ok("'2' and '\"2\"' differ", sweep.run_id { x = "2" } ~= sweep.run_id { x = '"2"' })
+  T.eq("grid{x={true,'true',false,'false'}}: four points", #sweep.grid { x = { true, "true", false, "false" } }:points(), 4)
+  T.eq("canonical of ambiguous strings", { sweep.canonical { x = "2" }, sweep.canonical { x = "true" },
+    sweep.canonical { x = "nan" }, sweep.canonical { x = '"q' } }, { 'x="2"', 'x="true"', 'x="nan"', 'x=""q"' })
+  -- Strings no number or boolean canonicalizes to keep their text (and their ids).
+  T.eq("canonical of unambiguous strings unchanged", { sweep.canonical { x = "2.0" }, sweep.canonical { x = "1e-3" },
+    sweep.canonical { x = "adam" } }, { "x=2.0", "x=1e-3", "x=adam" })
+  -- The ids of numbers, booleans and plain strings are those of before (results folders resume).
+  T.eq("number id unchanged", sweep.run_id { x = 2 }, "bf0d7a197f627474")
+  T.eq("boolean id unchanged", sweep.run_id { x = true }, "7ff168193262d4a2")
+  T.eq("nan id unchanged", sweep.run_id { x = 0 / 0 }, "50a77ccf4dee08c7")
+  T.eq("plain string id unchanged", sweep.run_id { x = "adam" }, "5bc83bbf9c20faf9")
+  T.eq("show_value quotes what reads as another type", { sweep.show_value("2"), sweep.show_value("2.0"),
+    sweep.show_value("true"), sweep.show_value("adam"), sweep.show_value(2), sweep.show_value(0.1),
+    sweep.show_value(true) }, { '"2"', '"2.0"', '"true"', "adam", "2", "0.1", "true" })
+  T.raises("grid{x={1,1.0}} still a duplicate", function() sweep.grid { x = { 1, 1.0 } } end,
+    "gg.grid: duplicate point x=1")
+end
+
 -- ---- duplicates ----
 
 T.raises("grid duplicate values", function() sweep.grid { lr = { 0.1, 0.1 } } end, "gg.grid: duplicate point lr=0.1")

@@ -16,6 +16,8 @@ local script = require "gglab.cli.script"
 
 local M = {}
 
+M.EXIT_FAILED = 3  -- exit status of a sweep in which some run failed (docs/cli.md)
+
 M.help = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
                       [--timeout SECONDS] [--memory SIZE] [--shard K/N]
@@ -47,8 +49,9 @@ options:
                        (docs/symptoms.md)
   -h, --help           show this help
 
-Exit status is 0 when every point was run, even if some diverged or failed
-(they are listed in the summary and in runs.csv), 1 on a usage or script error.
+Exit status is 0 when every run finished ok or diverged, 3 when any run failed
+(an error, a timeout, a crash; all are listed in the summary and in runs.csv),
+1 on a usage or script error, 130 when interrupted.
 ]==]
 
 M.options = { args.OUT, args.QUIET,
@@ -136,7 +139,10 @@ function M.main(opts, out, argv)
   end
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
   -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.
-  return result.interrupted and 130 or 0
+  if result.interrupted then return 130 end
+  -- A failed run (error, timeout, crash) is recorded, but a sweep with failures is not a
+  -- success: scripts and make see it. Diverged runs are a result, not a failure.
+  return result.counts.failed > 0 and M.EXIT_FAILED or 0
 end
 
 return M

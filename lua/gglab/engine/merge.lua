@@ -164,6 +164,14 @@ function M.merge(out, dirs, opts)
   end
   for name in pairs(names_set) do param_names[#param_names + 1] = name end
   table.sort(param_names)
+  -- Union of the run:summary column names (absent from manifests of runs without any).
+  local summary_set, summary_names = {}, {}
+  for _, m in ipairs(manifests) do
+    for _, name in ipairs(type(m.summary_names) == "table" and m.summary_names or {}) do
+      if not summary_set[name] then summary_set[name], summary_names[#summary_names + 1] = true, name end
+    end
+  end
+  table.sort(summary_names)
 
   local st, msg = store.open(out, { fresh = true })
   if not st then return nil, msg end
@@ -181,7 +189,7 @@ function M.merge(out, dirs, opts)
     counts[status] = (counts[status] or 0) + 1
   end
 
-  st:combine(present, param_names)
+  st:combine(present, param_names, summary_names)
   local wall = 0.0
   for _, m in ipairs(manifests) do
     if type(m.wall_s) == "number" then wall = wall + m.wall_s end
@@ -192,6 +200,7 @@ function M.merge(out, dirs, opts)
     script_sha256 = first.script_sha256, git_commit = first.git_commit,
     argv = opts.argv, points = #first.run_ids, counts = counts, missing = #missing,
     run_ids = first.run_ids, param_names = param_names, shard = json.null,
+    summary_names = #summary_names > 0 and summary_names or nil,
     merged_from = dirs, wall_s = wall,
   }
   return { out = out, points = #first.run_ids, present = #present, missing = missing, counts = counts,

@@ -10,7 +10,7 @@
 
   The run function is called as exp.run(p, run) with p a copy of the point and `run` a
   context: run.id, run.seed, run.index, run.params (another copy of the point),
-  run:log(...), run:diverged(...), run:meta{...}.
+  run:log(...), run:diverged(...), run:meta{...}, run:restored(...), run:summary{...}.
   Outcome of a point:
     ok        the function returned;
     diverged  a training loss ("loss", "epoch_loss") was logged as NaN or +-inf, or the
@@ -52,13 +52,15 @@ end
 
 -- ---- the run context ----
 
-local function new_run(id, seed, index, params, files)
+local function new_run(id, seed, index, params, files, param_names)
   return setmetatable({ id = id, seed = seed, index = index, params = params,
-    _files = files, _metrics = {} }, Run)
+    _files = files, _metrics = {}, _param_names = param_names }, Run)
 end
 
 --[[ run:log(metric, value, step, epoch): append a curve row. step is an integer, epoch an
-  integer or nil. Keeps per metric the last value, min (ignoring NaN), count and last step.
+  integer or nil. Keeps per metric the last value, min (ignoring NaN) with the step and
+  epoch of its first occurrence, count and last step. A val_loss logged after run:restored
+  means training went on: the restoration no longer describes the model.
   A non-finite training loss marks the run diverged at `step` and stops it. ]]
 function Run:log(metric, value, step, epoch)
   if type(metric) ~= "string" or metric == "" then
@@ -78,10 +80,56 @@ function Run:log(metric, value, step, epoch)
     self._metrics[metric] = m
   end
   m.last, m.count, m.last_step = value, m.count + 1, istep
-  if value == value and (m.min == nil or value < m.min) then m.min = value end
+  if value == value and (m.min == nil or value < m.min) then
+    m.min, m.min_step, m.min_epoch = value, istep, iepoch
+  end
+  if metric == "val_loss" then self._restored = nil end
   if IS_TRAIN_LOSS[metric] and not is_finite(value) then
     self:diverged(istep, metric .. " is " .. gg.fmt_number(value))
   end
+end
+
+--[[ run:summary{ name = number, ... }: per-run values of the researcher's choosing (val_acc,
+  test_loss, ...), each a column of runs.csv between the parameters and the result columns.
+  Repeated calls merge (a later value replaces an earlier one). A name must be an
+  identifier and may not be run_id, a result column or a parameter of the sweep. ]]
+function Run:summary(t)
+  if type(t) ~= "table" then
+    error("run:summary: expected a table of name = number, got " .. describe(t), 2)
+  end
+  local merged = copy(self._summary or {})
+  for k, v in pairs(t) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      error("run:summary: names must be identifiers (they become runs.csv columns), got " .. describe(k), 2)
+    end
+    if k == "run_id" or schema.RESULT_COLUMNS_SET[k] then
+      error(string.format("run:summary: '%s' is a runs.csv result column; choose another name", k), 2)
+    end
+    if self.params[k] ~= nil or (self._param_names and self._param_names[k]) then
+      error(string.format("run:summary: '%s' is a parameter of the sweep; choose another name", k), 2)
+    end
+    if type(v) ~= "number" then
+      error(string.format("run:summary: value of '%s' must be a number, got %s", k, describe(v)), 2)
+    end
+    merged[k] = v
+  end
+  self._summary = merged
+end
+
+--[[ run:restored(step, epoch, val_loss): the model the run returns has the weights it had at
+  step (epoch, an integer or nil), whose validation loss was val_loss (gg.train calls it when
+  early stopping restores the best epoch). runs.csv's final_val_loss, best_epoch and
+  best_step then describe that model, not the last epoch's. ]]
+function Run:restored(step, epoch, val_loss)
+  local istep, iepoch = to_integer(step), to_integer(epoch)
+  if not istep then error("run:restored: step must be an integer, got " .. describe(step), 2) end
+  if epoch ~= nil and not iepoch then
+    error("run:restored: epoch must be an integer or nil, got " .. describe(epoch), 2)
+  end
+  if type(val_loss) ~= "number" then
+    error("run:restored: val_loss must be a number, got " .. describe(val_loss), 2)
+  end
+  self._restored = { step = istep, epoch = iepoch, val_loss = val_loss }
 end
 
 -- run:diverged(step, reason): mark the run diverged at step and stop it (raises M.DIVERGED).
@@ -120,7 +168,11 @@ end
 -- come from the epoch losses when the run logged them (the last step's loss would be one
 -- mini-batch, maybe a short remainder batch, so not comparable across batch sizes), else
 -- from the step losses; a non-finite last step loss (divergence) is the final loss.
-local function summarize_metrics(record, metrics)
+-- Validation: min_val_loss is the lowest val_loss logged. When the weights were restored
+-- (run:restored: early stopping with restore_best), final_val_loss, best_epoch and
+-- best_step are those of the restored model; otherwise final_val_loss is the last val_loss
+-- and best_epoch/best_step where the lowest one was first logged.
+local function summarize_metrics(record, metrics, restored)
   local step, epoch = metrics.loss, metrics.epoch_loss
   local loss = epoch or step
   if step and not util.is_finite(step.last) then loss = step end
@@ -130,19 +182,28 @@ local function summarize_metrics(record, metrics)
   if step then last = step.last_step end
   if epoch and epoch.last_step > last then last = epoch.last_step end
   record.steps = last
-  record.final_val_loss = metrics.val_loss and metrics.val_loss.last
+  local val = metrics.val_loss
+  record.final_val_loss = val and val.last
+  record.min_val_loss = val and val.min
+  record.best_epoch, record.best_step = val and val.min_epoch, val and val.min_step
+  if val and restored then
+    record.final_val_loss = restored.val_loss
+    record.best_epoch, record.best_step = restored.epoch, restored.step
+  end
 end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
-  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object).
+  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
+  (a set, optional) are the sweep's parameter names, which run:summary may not use.
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
-  (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
+  (nil = empty), summary (run:summary's values, or nil) and, for diverged runs, reason.
+  Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
   local p = copy(point)
-  local run = new_run(id, seed, index, copy(point), files)
+  local run = new_run(id, seed, index, copy(point), files, ctx.param_names)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
@@ -152,7 +213,7 @@ function M.run_point(exp, point, index, ctx)
   local ok, err = xpcall(exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
   local record = { run_id = id, params = point, index = index, run_seed = seed,
-    wall_s = round_us(wall) }
+    wall_s = round_us(wall), summary = run._summary }
   local traceback
   if not ok and err ~= M.DIVERGED then
     record.status, record.error, traceback = "failed", first_line(err), err
@@ -163,21 +224,21 @@ function M.run_point(exp, point, index, ctx)
   else
     record.status = "ok"
   end
-  summarize_metrics(record, run._metrics)
+  summarize_metrics(record, run._metrics, run._restored)
   files:finish(record, traceback)
   return record
 end
 
 -- ---- reporting ----
 
--- "lr=0.1 optimizer=adam seed=2": parameters sorted by name.
+-- "lr=0.1 optimizer=adam seed=2": parameters sorted by name (a string "2" shown quoted).
 local function format_params(point)
   local names = {}
   for k in pairs(point) do names[#names + 1] = k end
   table.sort(names)
   for i, k in ipairs(names) do
     local v = point[k]
-    names[i] = k .. "=" .. (type(v) == "number" and gg.fmt_number(v) or tostring(v))
+    names[i] = k .. "=" .. sweep.show_value(v)
   end
   return table.concat(names, " ")
 end
@@ -329,6 +390,8 @@ local function plan(s)
   s.points = s.exp.sweep:points()
   s.ids = plan_ids(s.points)
   s.names = s.exp.sweep:names()
+  s.name_set = {}
+  for _, name in ipairs(s.names) do s.name_set[name] = true end
   s.finished = (opts.resume or opts.rerun_failed) and s.st:finished() or {}
   s.mine, s.tasks = {}, {}
   for i, point in ipairs(s.points) do
@@ -337,6 +400,7 @@ local function plan(s)
       local prev = s.finished[s.ids[i]]
       if prev and (opts.resume or prev.status ~= "failed") then
         prev.params, prev.index = point, i
+        prev.summary = store.summary_of(prev.extra, point)
       else
         s.finished[s.ids[i]] = nil  -- to be run (again)
         s.tasks[#s.tasks + 1] = { index = i, id = s.ids[i] }
@@ -387,7 +451,7 @@ end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st }
+  local ctx = { store = s.st, param_names = s.name_set }
   for _, task in ipairs(s.tasks) do
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
     if not ok then
@@ -405,7 +469,7 @@ local STOP = {}  -- raised by on_done to end pool.run after a store write error
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
-  local opts, result, ctx = s.opts, s.result, { store = s.st }
+  local opts, result, ctx = s.opts, s.result, { store = s.st, param_names = s.name_set }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,
     work = function(task)
@@ -494,7 +558,20 @@ local function combine(s)
     end
   end
   result.records = list
-  store_step(result, s.st.combine, s.st, present, s.names)
+  -- run:summary columns: the union of the names every present run chose, sorted (a record
+  -- read back without its point has them in rec.extra only).
+  local seen, summary_names = {}, {}
+  for i in ipairs(s.points) do
+    local rec = s.finished[s.ids[i]]
+    if rec and not rec.unsaved then
+      for name in pairs(rec.summary or store.summary_of(rec.extra, s.points[i]) or {}) do
+        if not seen[name] then seen[name], summary_names[#summary_names + 1] = true, name end
+      end
+    end
+  end
+  table.sort(summary_names)
+  s.summary_names = #summary_names > 0 and summary_names or nil
+  store_step(result, s.st.combine, s.st, present, s.names, summary_names)
   return present
 end
 
@@ -504,7 +581,7 @@ local function manifest_info(s, present)
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     flush_denormal = exp.flush_denormal == true,
-    wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
+    wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
     complete = #present == #s.points }
 end

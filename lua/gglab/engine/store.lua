@@ -75,10 +75,12 @@ local function write_text(self, path, text)
   commit(tmp, path)
 end
 
--- columns(param_names) -> the runs.csv header for these (sorted) parameter names.
-function M.columns(param_names)
+-- columns(param_names [, summary_names]) -> the runs.csv header: run_id, these (sorted)
+-- parameter names, the (sorted) run:summary names, then schema.RESULT_COLUMNS (wall_s last).
+function M.columns(param_names, summary_names)
   local cols = { "run_id" }
   for _, name in ipairs(param_names) do cols[#cols + 1] = name end
+  for _, name in ipairs(summary_names or {}) do cols[#cols + 1] = name end
   for _, name in ipairs(schema.RESULT_COLUMNS) do cols[#cols + 1] = name end
   return cols
 end
@@ -169,7 +171,8 @@ end
 
 --[[ finish(record, traceback): commits the curve file, the .err file (when traceback is
   given) and last the .row.csv. record has the RESULT_COLUMNS fields (nil = empty),
-  run_id, and params (the point); the row file has the point's own parameter columns. ]]
+  run_id, params (the point) and summary (name -> number, run:summary; may be nil); the row
+  file has the point's own parameter columns and its summary columns. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
   closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
@@ -178,11 +181,13 @@ function RunFiles:finish(record, traceback)
   local names = sorted_keys(record.params)
   local values = { record.run_id }
   for _, name in ipairs(names) do values[#values + 1] = record.params[name] end
+  local summary_names = sorted_keys(record.summary or {})
+  for _, name in ipairs(summary_names) do values[#values + 1] = record.summary[name] end
   for _, col in ipairs(schema.RESULT_COLUMNS) do
     local v = record[col]
     values[#values + 1] = v == nil and gg.NULL or v
   end
-  local cols = M.columns(names)
+  local cols = M.columns(names, summary_names)
   local path = st:run_path(self.id, SUFFIX.row)
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
@@ -212,7 +217,9 @@ for _, c in ipairs(schema.RESULT_NUMBERS) do NUMERIC[c] = true end
 
 --[[ read_record(id, params) -> the record of a finished run from its .row.csv, or nil when
   the run has no row file. Result columns come back typed (numbers), parameters as given
-  by params (the point) — the row file's text would lose their types. ]]
+  by params (the point) — the row file's text would lose their types. rec.extra holds the
+  other columns (parameters and run:summary ones) as text; given params, rec.summary is
+  those that are not parameters, as numbers (nil when none). ]]
 function Store:read_record(id, params)
   local path = self:run_path(id, SUFFIX.row)
   if not gg.fs.exists(path) then return nil end
@@ -224,7 +231,12 @@ function Store:read_record(id, params)
     if v == "" then v = nil end
     if NUMERIC[name] and v then v = number(v) end
     if name ~= "run_id" and schema.RESULT_COLUMNS_SET[name] then rec[name] = v end
+    if name ~= "run_id" and not schema.RESULT_COLUMNS_SET[name] then
+      rec.extra = rec.extra or {}
+      rec.extra[name] = v
+    end
   end
+  if params then rec.summary = M.summary_of(rec.extra, params) end
   return rec
 end
 
@@ -267,12 +279,25 @@ function Store:finished()
   return done
 end
 
+--[[ summary_of(extra, params) -> name -> number for the columns of extra (a record's
+  non-result columns as text) that are not keys of params (the point), or nil when none. ]]
+function M.summary_of(extra, params)
+  local out
+  for name, v in pairs(extra or {}) do
+    if params[name] == nil then
+      out = out or {}
+      out[name] = number(v)
+    end
+  end
+  return out
+end
+
 -- ---- combining ----
 
-local function combine_runs(self, ids, param_names)
+local function combine_runs(self, ids, param_names, summary_names)
   local path = self.dir .. "/" .. schema.RUNS_FILE
   local w = check(path, gg.csv.writer(path .. ".tmp"))
-  local cols = M.columns(param_names)
+  local cols = M.columns(param_names, summary_names)
   w:row(cols)
   for _, id in ipairs(ids) do
     local row_path = self:run_path(id, SUFFIX.row)
@@ -326,8 +351,8 @@ end
 -- combine(ids, param_names): rebuilds runs.csv and curves.csv from the per-run files of
 -- ids (in that order: the sweep's order, restricted to runs that finished); param_names is
 -- the sorted union of parameter names.
-function Store:combine(ids, param_names)
-  combine_runs(self, ids, param_names)
+function Store:combine(ids, param_names, summary_names)
+  combine_runs(self, ids, param_names, summary_names)
   combine_curves(self, ids)
 end
 
@@ -382,9 +407,11 @@ function Results:path(name)
 end
 
 --[[ runs() -> runs | nil, msg: runs.csv parsed. runs = { path, header (the columns), col
-  (name -> index), params (the parameter columns, in header order), records }; a record =
+  (name -> index), params (the parameter columns, in header order), summary (the run:summary
+  columns, named by the manifest's summary_names, in header order), records }; a record =
   { id, status, error ("" when none), fields (the raw row), params (name -> raw text, ""
-  when missing), and the schema.RESULT_NUMBERS columns as numbers (nil when empty) }. ]]
+  when missing), summary (name -> number or nil; {} without summary columns), the RESULT_NUMBERS
+  columns as numbers (nil when empty) }. ]]
 function Results:runs()
   local path = self:path(schema.RUNS_FILE)
   if not gg.fs.exists(path) then
@@ -398,9 +425,15 @@ function Results:runs()
   if not (col.run_id and col.status) then
     return nil, string.format("%s: no run_id or status column (not a gglab %s)", path, schema.RUNS_FILE)
   end
-  local params = {}
+  local is_summary = {}
+  local m = self:manifest()
+  if m and type(m.summary_names) == "table" then
+    for _, name in ipairs(m.summary_names) do is_summary[name] = true end
+  end
+  local params, summary = {}, {}
   for _, h in ipairs(header) do
-    if h ~= "run_id" and not schema.RESULT_COLUMNS_SET[h] then params[#params + 1] = h end
+    if is_summary[h] then summary[#summary + 1] = h
+    elseif h ~= "run_id" and not schema.RESULT_COLUMNS_SET[h] then params[#params + 1] = h end
   end
   local records = {}
   for i, row in ipairs(rows) do
@@ -408,9 +441,11 @@ function Results:runs()
       fields = row, params = {} }
     for _, k in ipairs(schema.RESULT_NUMBERS) do r[k] = col[k] and number(row[col[k]]) end
     for _, name in ipairs(params) do r.params[name] = row[col[name]] or "" end
+    r.summary = {}
+    for _, name in ipairs(summary) do r.summary[name] = number(row[col[name]]) end
     records[i] = r
   end
-  return { path = path, header = header, col = col, params = params, records = records }
+  return { path = path, header = header, col = col, params = params, summary = summary, records = records }
 end
 
 --[[ curves() -> iterator, nil, nil, handle | nil, msg (no curves.csv, an empty one, or a

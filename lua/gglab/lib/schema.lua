@@ -9,7 +9,9 @@
     <out>/runs/<run_id>.row.csv    header + the run's result record
     <out>/runs/<run_id>.meta.json  what the run declared about itself (run:meta), if anything
     <out>/runs.csv                 all result records, sweep order: run_id, the parameter
-                                   names (sorted), then RESULT_COLUMNS (wall_s last)
+                                   names (sorted), the run:summary names (sorted; listed
+                                   in the manifest's summary_names), then RESULT_COLUMNS
+                                   (wall_s last)
     <out>/curves.csv               all curve rows, sweep order (CURVE_COLUMNS)
     <out>/manifest.json            provenance and counts
     <out>/symptoms.csv             gglab run --symptoms (SYMPTOMS_COLUMNS)
@@ -33,11 +35,13 @@ M.DOCTOR_CSV = "doctor.csv"
 M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json" }
 M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json" }
 
--- runs.csv: run_id, then the parameter names (sorted), then these, wall_s last.
+-- runs.csv: run_id, then the parameter names (sorted), the run:summary names (sorted), then
+-- these, wall_s last.
 M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_loss",
-  "steps", "diverged_step", "error", "wall_s" }
+  "min_val_loss", "best_epoch", "best_step", "steps", "diverged_step", "error", "wall_s" }
 -- The numeric ones among RESULT_COLUMNS that readers convert to numbers.
-M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "steps", "diverged_step" }
+M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "min_val_loss", "best_epoch",
+  "best_step", "steps", "diverged_step" }
 M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
 M.SYMPTOMS_COLUMNS = { "run_id", "tool", "rule", "step", "epoch", "cause", "detail" }
 M.DOCTOR_COLUMNS = { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",
