@@ -30,11 +30,15 @@ local function no_children()
   return p == nil
 end
 
--- Runs the pool, collecting outcomes by task id and the order of completion.
+-- Runs the pool, collecting outcomes by task id (without wall_s: in walls[id]) and the
+-- order of completion.
+local walls = {}
 local function run(tasks, opts)
   local outcomes, order, calls = {}, {}, 0
   local user_done = opts.on_done
   opts.on_done = function(task, outcome)
+    walls[task.id] = outcome.wall_s
+    outcome.wall_s = nil
     calls = calls + 1
     if outcomes[task.id] then outcomes[task.id].twice = true end
     outcomes[task.id] = outcome
@@ -139,6 +143,14 @@ do
   T.eq("exit reason", outcomes.t005, { ok = false, reason = "exit 3" })
   T.ok("non-string error", outcomes.t006 and outcomes.t006.ok == false and outcomes.t006.reason:match("^error: table") ~= nil)
   T.eq("killed reason", outcomes.t007, { ok = false, reason = "killed (SIGKILL)" })
+  -- The parent times every task from its dispatch, however it ended (issue 20, bug 9).
+  T.ok("timeout: wall_s from dispatch >= the timeout", math.type(walls.t004) == "float" and walls.t004 >= 0.5)
+  local walls_ok = true
+  for i = 1, 10 do
+    local w = walls[string.format("t%03d", i)]
+    walls_ok = walls_ok and type(w) == "number" and w >= 0 and w <= wall
+  end
+  T.ok("every outcome has wall_s in [0, the pool's time]", walls_ok)
   local rest_ok = true
   for _, i in ipairs { 1, 8, 9, 10 } do rest_ok = rest_ok and outcomes[string.format("t%03d", i)].ok end
   T.ok("the other tasks complete", rest_ok)

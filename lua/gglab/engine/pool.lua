@@ -16,7 +16,8 @@
   tasks is a list, not to be changed during the call (the workers hold their copy from
   fork time); pool.run only reads #tasks and, with log_dir, task.id. Tasks are
   dispatched in list order (lowest index first), one per worker at a time, and complete
-  in any order. outcome is { ok = true } or { ok = false, reason = R } with R one of
+  in any order. outcome is { ok = true, wall_s = W } or { ok = false, reason = R, wall_s = W },
+  W the seconds from the task's dispatch to its end as the parent saw it, R one of
     "error: <first line>"                  work() raised (safety net: work should record
                                            its own failures)
     "out of memory (RLIMIT_AS 64 MiB)"     work() raised "not enough memory" (Lua) or
@@ -232,7 +233,9 @@ local function reap(pid, deadline)
   end
 end
 
-local function report(state, i, outcome)
+-- Reports task i of slot (dispatched at slot.t0) to on_done.
+local function report(state, slot, i, outcome)
+  outcome.wall_s = gg.clock() - slot.t0
   state.done = state.done + 1
   if state.opts.on_done then state.opts.on_done(state.tasks[i], outcome) end
 end
@@ -244,12 +247,12 @@ local function complete(state, slot, msg)
   if not i or i ~= slot.task then return false end
   slot.task = nil
   if status == "ok" then
-    report(state, i, { ok = true })
+    report(state, slot, i, { ok = true })
   elseif status == "oom" then
     slot.recycle = true
-    report(state, i, { ok = false, reason = memory_reason(state.opts.memory) })
+    report(state, slot, i, { ok = false, reason = memory_reason(state.opts.memory) })
   else
-    report(state, i, { ok = false, reason = "error: " .. text })
+    report(state, slot, i, { ok = false, reason = "error: " .. text })
   end
   return true
 end
@@ -276,11 +279,11 @@ local function settle(state, slot, reason, sig, override)
   if not i then return end
   slot.task = nil
   if override then
-    report(state, i, { ok = false, reason = override })
+    report(state, slot, i, { ok = false, reason = override })
   elseif STOP_SIGNALS[sig] then
     state.interrupted = true
   else
-    report(state, i, { ok = false, reason = death_reason(state, reason, sig) })
+    report(state, slot, i, { ok = false, reason = death_reason(state, reason, sig) })
   end
 end
 
