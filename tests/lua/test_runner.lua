@@ -312,6 +312,10 @@ do
   end
   T.eq("progress: done + running <= total in every frame", bad, {})
   T.ok("progress: a frame with the hanging run still going", err:text():find("1/2 done, 1 running", 1, true) ~= nil)
+  -- -v lines show parameters in their shortest round-trip form, as the CSVs do.
+  T.eq("-v line: shortest round-trip numbers", runner.progress_line({ index = 3, status = "ok",
+    params = { lr = 0.1, wd = 1 / 3, opt = "adam" }, final_loss = 0.5, wall_s = 0.25 }, 12),
+    "[ 3/12] ok       lr=0.1 opt=adam wd=0.3333333333333333  loss 0.5  0.25s\n")
 end
 
 -- ---- json ----
