@@ -209,12 +209,13 @@ static void separator_hint(const loader *l, char *buf, size_t n)
  * 'a;b;y'"), with the separator hint; what is "target" or "feature". */
 static gg_status not_found(loader *l, const char *what, const char *name)
 {
-    char cols[160], hint[80];
+    char hint[80];
     separator_hint(l, hint, sizeof hint);
     if (l->nfirst == 1) {
         gg_err_set(l->err, GG_EPARSE, "%s: %s column '%.60s' not found; the only column is '%.60s%s'%s",
                    l->path, what, name, l->first[0], strlen(l->first[0]) > 60 ? "..." : "", hint);
     } else {
+        char cols[160];
         list_columns(l, cols, sizeof cols);
         gg_err_set(l->err, GG_EPARSE, "%s: %s column '%.60s' not found; columns are %s%s", l->path, what,
                    name, cols, hint);
