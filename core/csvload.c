@@ -182,8 +182,50 @@ static void list_columns(const loader *l, char *buf, size_t n)
     }
 }
 
-/* Column named name (sorted lookup table), or -1 with the error set. */
-static long find_column(loader *l, const named *sorted, const char *name)
+/* "; the file looks ';'-separated" (or tab-, '|'-) into buf of size n when the header
+ * is one column holding one of those characters (read with the wrong delimiter), else "". */
+static void separator_hint(const loader *l, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (l->nfirst != 1)
+        return;
+    static const char seps[] = ";\t|";
+    size_t best = 0;
+    char sep = 0;
+    for (const char *c = seps; *c; c++) {
+        size_t k = 0;
+        for (const char *p = l->first[0]; *p; p++)
+            k += *p == *c;
+        if (k > best)
+            best = k, sep = *c;
+    }
+    if (sep == '\t')
+        snprintf(buf, n, "; the file looks tab-separated (gglab reads comma-separated files)");
+    else if (sep)
+        snprintf(buf, n, "; the file looks '%c'-separated (gglab reads comma-separated files)", sep);
+}
+
+/* "PATH: target column 'y' not found; columns are a, b, c" (or "the only column is
+ * 'a;b;y'"), with the separator hint; what is "target" or "feature". */
+static gg_status not_found(loader *l, const char *what, const char *name)
+{
+    char hint[80];
+    separator_hint(l, hint, sizeof hint);
+    if (l->nfirst == 1) {
+        gg_err_set(l->err, GG_EPARSE, "%s: %s column '%.60s' not found; the only column is '%.60s%s'%s",
+                   l->path, what, name, l->first[0], strlen(l->first[0]) > 60 ? "..." : "", hint);
+    } else {
+        char cols[160];
+        list_columns(l, cols, sizeof cols);
+        gg_err_set(l->err, GG_EPARSE, "%s: %s column '%.60s' not found; columns are %s%s", l->path, what,
+                   name, cols, hint);
+    }
+    return l->st = GG_EPARSE;
+}
+
+/* Column named name (sorted lookup table), or -1 with the error set; what names the
+ * option ("target", "feature"). */
+static long find_column(loader *l, const named *sorted, const char *name, const char *what)
 {
     size_t lo = 0, hi = l->nfirst;
     while (lo < hi) {  // first entry >= key: the lowest column of that name
@@ -195,9 +237,7 @@ static long find_column(loader *l, const named *sorted, const char *name)
     }
     if (lo < l->nfirst && strcmp(sorted[lo].name, name) == 0)
         return (long)sorted[lo].col;
-    char cols[160];
-    list_columns(l, cols, sizeof cols);
-    fail(l, GG_EPARSE, "%s: column '%.60s' not found (columns: %s)", name, cols);
+    not_found(l, what, name);
     return -1;
 }
 
@@ -217,14 +257,14 @@ static gg_status resolve_named(loader *l, named *sorted)
             return l->st = GG_EPARSE;
         }
     if (o->target) {
-        long c = find_column(l, sorted, o->target);
+        long c = find_column(l, sorted, o->target, "target");
         if (c < 0)
             return l->st;
         l->tcol = (size_t)c;
     }
     if (o->features) {
         for (size_t i = 0; i < o->nfeatures; i++) {
-            long c = find_column(l, sorted, o->features[i]);
+            long c = find_column(l, sorted, o->features[i], "feature");
             if (c < 0)
                 return l->st;
             if ((size_t)c == l->tcol)
@@ -257,9 +297,22 @@ static gg_status resolve(loader *l)
             l->tcol = (size_t)o->target_index;
     }
     size_t d = o->features ? o->nfeatures : l->ncols - 1;
-    if (d == 0)
-        return fail(l, GG_EPARSE, "%s: no feature columns: the file has only the target column%s%s",
-                    "", "");
+    if (d == 0) {
+        // A target by name that is not there is the better message (a file read with the
+        // wrong delimiter has one column).
+        if (o->target && strcmp(o->target, l->first[0]) != 0)
+            return not_found(l, "target", o->target);
+        char hint[80];
+        separator_hint(l, hint, sizeof hint);
+        if (o->header)
+            gg_err_set(l->err, GG_EPARSE,
+                       "%s: no feature columns: the file has only the target column '%.60s%s'%s", l->path,
+                       l->first[0], strlen(l->first[0]) > 60 ? "..." : "", hint);
+        else
+            gg_err_set(l->err, GG_EPARSE, "%s: no feature columns: the file has only the target column%s",
+                       l->path, hint);
+        return l->st = GG_EPARSE;
+    }
     if (d > INT32_MAX) {
         oom(l);
         return l->st;

@@ -11,7 +11,9 @@
  *   iris.csv: row 3, column 'a': nan is not a finite number
  *   iris.csv: is empty
  *   iris.csv: has a header but no data rows
- *   iris.csv: column 'x' not found (columns: a, b, c)
+ *   iris.csv: target column 'x' not found; columns are a, b, c
+ *   iris.csv: no feature columns: the file has only the target column 'a;b;y'; the file
+ *             looks ';'-separated (gglab reads comma-separated files)
  *   iris.csv: shape (1,2,3) has 6 values per sample, the dataset has 4 features */
 #ifndef GG_CSVLOAD_H
 #define GG_CSVLOAD_H

@@ -270,11 +270,11 @@ static void test_errors(void)
     gg_csv_opts o = reg;
     o.target = "nope";
     expect_error("unknown target", DATA "csv_small.csv", o, GG_EPARSE,
-                 "tests/data/csv_small.csv: column 'nope' not found (columns: a, b, species)");
+                 "tests/data/csv_small.csv: target column 'nope' not found; columns are a, b, species");
     const char *f1[] = {"a", "zz"};
     o = (gg_csv_opts){.header = 1, .target_index = -1, .features = f1, .nfeatures = 2};
     expect_error("unknown feature", DATA "csv_small.csv", o, GG_EPARSE,
-                 "column 'zz' not found (columns: a, b, species)");
+                 "feature column 'zz' not found; columns are a, b, species");
     const char *f2[] = {"a", "species"};
     o = (gg_csv_opts){.header = 1, .target = "species", .features = f2, .nfeatures = 2, .classify = 1};
     expect_error("target as feature", DATA "csv_small.csv", o, GG_EPARSE,
@@ -291,7 +291,24 @@ static void test_errors(void)
     expect_error("target index below -1", DATA "csv_small.csv", o, GG_EINVAL, "target_index must be >= -1, got -2");
     o = (gg_csv_opts){.header = 0, .target = "y"};
     expect_error("names without header", DATA "csv_small.csv", o, GG_EINVAL, "columns chosen by name need header = 1");
-    expect_error("one column only", write_tmp("y\n1\n", 4), reg, GG_EPARSE, "no feature columns");
+    expect_error("one column only", write_tmp("y\n1\n", 4), reg, GG_EPARSE,
+                 ": no feature columns: the file has only the target column 'y'");
+    // A file with another delimiter reads as one column: the message says so (issue 20, bug 9).
+    o = reg;
+    o.target = "y";
+    expect_error("';' file, target by name", write_tmp("a;b;y\n1;2;3\n", 12), o, GG_EPARSE,
+                 ": target column 'y' not found; the only column is 'a;b;y'; the file looks ';'-separated "
+                 "(gglab reads comma-separated files)");
+    expect_error("';' file, default target", write_tmp("a;b;y\n1;2;3\n", 12), reg, GG_EPARSE,
+                 ": no feature columns: the file has only the target column 'a;b;y'; the file looks "
+                 "';'-separated");
+    expect_error("tab file, target by name", write_tmp("a\tb\tc\n1\t2\t3\n", 12), o, GG_EPARSE,
+                 "; the file looks tab-separated");
+    expect_error("missing target, many columns", write_tmp("a,b,c\n1,2,3\n", 12), o, GG_EPARSE,
+                 ": target column 'y' not found; columns are a, b, c");
+    o = (gg_csv_opts){.header = 0, .target_index = -1};
+    expect_error("'|' file without header", write_tmp("1|2|3\n", 6), o, GG_EPARSE,
+                 ": no feature columns: the file has only the target column; the file looks '|'-separated");
     o = (gg_csv_opts){.header = 1, .target_index = -1, .classify = 1};
     expect_error("single class", write_tmp("a,y\n1,u\n2,u\n", 12), o, GG_EPARSE,
                  "target column 'y' holds one class ('u'); classification needs at least 2");

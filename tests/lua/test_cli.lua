@@ -422,6 +422,14 @@ return gg.experiment {
   T.ok("list --help", code == 0 and out:match("^usage: gglab list FILE"))
   out, code = run { "list", syntax }
   T.eq("list script error exit", code, 1)
+  -- A string parameter with a newline or a tab stays on its line, escaped (issue 20, bug 9).
+  local nl = write_file("list_newline.lua", [[
+local gg = require "gglab"
+return gg.experiment { name = "nl", sweep = gg.grid { note = { "a\nb", "c\td\1" } }, run = function() end }
+]])
+  out, code = run { "list", nl }
+  T.ok("list: a newline in a value is escaped", code == 0
+    and out:match("^2 points of 'nl'\n1  %x+  note=a\\nb\n2  %x+  note=c\\td\\x01\n$") ~= nil)
 end
 
 -- ---- every command shares the parser and its message shapes ----

@@ -100,10 +100,18 @@ fails("nan", "tests/data/csv_nan.csv: row 3, column 'a': nan is not a finite num
 fails("inf", "tests/data/csv_inf.csv: row 3, column 'b': -inf is not a finite number", "tests/data/csv_inf.csv")
 fails("labels without classify", "row 2, column 'species': 'versicolor' is not a number (class labels need classify)",
       "tests/data/csv_small.csv")
-fails("unknown target", "column 'nope' not found (columns: a, b, species)", "tests/data/csv_small.csv",
+fails("unknown target", "target column 'nope' not found; columns are a, b, species", "tests/data/csv_small.csv",
       { target = "nope" })
-fails("unknown feature", "column 'q' not found (columns: a, b, species)", "tests/data/csv_small.csv",
+fails("unknown feature", "feature column 'q' not found; columns are a, b, species", "tests/data/csv_small.csv",
       { features = { "q" }, classify = true })
+-- A ';'-separated file read as CSV is one column: the message names the column and the
+-- separator, not "no feature columns" (issue 20, bug 9).
+fails("';' file, target by name", "target column 'y' not found; the only column is 'a;b;y'; the file looks "
+  .. "';'-separated (gglab reads comma-separated files)", write("a;b;y\n1;2;3\n"), { target = "y" })
+fails("';' file, default target", "no feature columns: the file has only the target column 'a;b;y'; the file "
+  .. "looks ';'-separated", write("a;b;y\n1;2;3\n"))
+fails("missing target name", "target column 'y' not found; columns are a, b, c", write("a,b,c\n1,2,3\n"),
+  { target = "y" })
 fails("duplicate columns", "tests/data/csv_dupcols.csv: columns 1 and 3 are both named 'a'",
       "tests/data/csv_dupcols.csv")
 fails("target as feature", "column 'species' is both the target and a feature", "tests/data/csv_small.csv",

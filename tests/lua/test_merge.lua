@@ -252,5 +252,32 @@ do
   end
 end
 
+-- ---- a stale report.html never survives (issue 20, bug 5) ----
+
+do
+  -- A report of older data in OUT goes when merge rewrites OUT.
+  local M = base .. "/stale_merge"
+  assert(merge.merge(M, { S1, S2 }))
+  write_all(M .. "/report.html", "<html>old data</html>")
+  write_all(M .. "/report.html.tmp", "half")
+  assert(merge.merge(M, { S1 }))
+  T.ok("merge removes a stale report.html", not gg.fs.exists(M .. "/report.html"))
+  T.ok("merge removes a stale report.html.tmp", not gg.fs.exists(M .. "/report.html.tmp"))
+  -- A fresh run without --report removes it; so does a resumed one (it rewrites runs.csv).
+  local F = base .. "/stale_run"
+  run_into(F)
+  write_all(F .. "/report.html", "<html>old data</html>")
+  gg.fs.mkdir(F .. "/doctor")
+  write_all(F .. "/doctor/doctor.txt", "verdict")
+  run_into(F)
+  T.ok("fresh run removes a stale report.html", not gg.fs.exists(F .. "/report.html"))
+  T.ok("fresh run keeps doctor/ (the doctor's own runs)", gg.fs.exists(F .. "/doctor/doctor.txt"))
+  write_all(F .. "/report.html", "<html>old data</html>")
+  local result = runner.run(exp, { out = F, quiet = true, stdout = sink(), stderr = sink(), script = SCRIPT,
+    resume = true, jobs = 0 })
+  T.ok("resume ran", result ~= nil)
+  T.ok("resume removes a stale report.html", not gg.fs.exists(F .. "/report.html"))
+end
+
 rm_tree(base)
 T.done()

@@ -30,11 +30,15 @@ local function no_children()
   return p == nil
 end
 
--- Runs the pool, collecting outcomes by task id and the order of completion.
+-- Runs the pool, collecting outcomes by task id (without wall_s: in walls[id]) and the
+-- order of completion.
+local walls = {}
 local function run(tasks, opts)
   local outcomes, order, calls = {}, {}, 0
   local user_done = opts.on_done
   opts.on_done = function(task, outcome)
+    walls[task.id] = outcome.wall_s
+    outcome.wall_s = nil
     calls = calls + 1
     if outcomes[task.id] then outcomes[task.id].twice = true end
     outcomes[task.id] = outcome
@@ -139,6 +143,14 @@ do
   T.eq("exit reason", outcomes.t005, { ok = false, reason = "exit 3" })
   T.ok("non-string error", outcomes.t006 and outcomes.t006.ok == false and outcomes.t006.reason:match("^error: table") ~= nil)
   T.eq("killed reason", outcomes.t007, { ok = false, reason = "killed (SIGKILL)" })
+  -- The parent times every task from its dispatch, however it ended (issue 20, bug 9).
+  T.ok("timeout: wall_s from dispatch >= the timeout", math.type(walls.t004) == "float" and walls.t004 >= 0.5)
+  local walls_ok = true
+  for i = 1, 10 do
+    local w = walls[string.format("t%03d", i)]
+    walls_ok = walls_ok and type(w) == "number" and w >= 0 and w <= wall
+  end
+  T.ok("every outcome has wall_s in [0, the pool's time]", walls_ok)
   local rest_ok = true
   for _, i in ipairs { 1, 8, 9, 10 } do rest_ok = rest_ok and outcomes[string.format("t%03d", i)].ok end
   T.ok("the other tasks complete", rest_ok)
@@ -298,13 +310,58 @@ end
 -- ---- option errors ----
 
 T.raises("unknown option", function() pool.run({}, { work = print, job = 2 }) end,
-  "gglab.pool.run: unknown option 'job' %(allowed: jobs, log_dir, memory, on_done, on_tick, timeout, work%); did you mean 'jobs'%?")
+  "gglab.pool.run: unknown option 'job' %(allowed: jobs, log_dir, memory, on_done, on_tick, pin, timeout, work%); did you mean 'jobs'%?")
 T.raises("work required", function() pool.run({}, {}) end, "work must be a function, got nil")
 T.raises("jobs >= 1", function() pool.run({}, { work = print, jobs = 0 }) end, "jobs must be an integer in 1..1024, got 0")
 T.raises("timeout > 0", function() pool.run({}, { work = print, timeout = -1 }) end, "timeout must be a positive number")
 T.raises("log_dir needs ids", function() pool.run({ {} }, { work = print, log_dir = dir }) end,
   "task 1 has nil")
 T.eq("no tasks", pool.run({}, { work = print }), { done = 0, interrupted = false })
+
+-- ---- CPU affinity (issue 20, bug 10): workers keep the parent's allowed set unless pinned ----
+
+do
+  local parent = table.concat(proc.cpus(), ",")
+  -- affinity(opts) -> list of the CPU sets (as "0,1") the workers ran tasks with
+  local function affinity(opts)
+    local adir = dir .. "/affinity"
+    os.execute("rm -rf '" .. adir .. "'")
+    assert(gg.fs.mkdir(adir))
+    opts.work = function(task)
+      local f = assert(io.open(adir .. "/" .. task.id, "w"))
+      f:write(table.concat(proc.cpus(), ","))
+      f:close()
+    end
+    opts.jobs = 2
+    local tasks = make_tasks(4)
+    pool.run(tasks, opts)
+    local sets = {}
+    for i, task in ipairs(tasks) do sets[i] = read(adir .. "/" .. task.id) end
+    return sets
+  end
+  local saved = os.getenv("GGLAB_PIN")
+  T.ok("GGLAB_PIN is not set for this test", saved == nil)
+  T.eq("default: every worker has the parent's CPU set", affinity {}, { parent, parent, parent, parent })
+  T.eq("pin = false: the parent's CPU set", affinity { pin = false }, { parent, parent, parent, parent })
+  local pinned = affinity { pin = true }
+  local cpus, one, within = proc.cpus(), true, true
+  local allowed = {}
+  for _, c in ipairs(cpus) do allowed[tostring(c)] = true end
+  for _, set in ipairs(pinned) do
+    one = one and set:match("^%d+$") ~= nil
+    within = within and allowed[set] == true
+  end
+  T.ok("pin = true: each worker on one CPU", one)
+  T.ok("pin = true: CPUs from the allowed set", within)
+  if #cpus >= 2 then
+    local used = {}
+    for _, set in ipairs(pinned) do used[set] = true end
+    T.eq("pin = true: two workers on two CPUs", { used[tostring(cpus[1])], used[tostring(cpus[2])] }, { true, true })
+  end
+  T.raises("pin must be a boolean", function() pool.run({}, { work = print, pin = 1 }) end,
+    "pin must be a boolean or nil, got 1")
+  T.ok("affinity: no zombies", no_children())
+end
 
 -- ---- overhead ----
 

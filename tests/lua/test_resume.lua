@@ -90,6 +90,29 @@ for _, c in pairs(seen) do count, twice = count + 1, twice + (c > 1 and 1 or 0) 
 T.eq("shards cover every point", count, 24)
 T.eq("no point in two shards", twice, 0)
 
+-- --resume -v prints a line per run it runs, not per run it keeps (issue 20, bug 9).
+do
+  local vd = tmp .. "/verbose"
+  run_into(vd)
+  local dropped = 0
+  for _, name in ipairs(gg.fs.listdir(vd .. "/runs")) do
+    if name:match("%.row%.csv$") and dropped < 2 then
+      gg.fs.remove(vd .. "/runs/" .. name)
+      dropped = dropped + 1
+    end
+  end
+  local err = sink()
+  local res = runner.run(exp, { out = vd, resume = true, verbose = true, tty = false, jobs = 0, stdout = sink(),
+    stderr = err })
+  local lines = 0
+  for line in err:text():gmatch("[^\n]*") do
+    if line:match("^%[%s*%d+/24%] ") then lines = lines + 1 end
+  end
+  T.eq("resume -v: one line per run that ran", { res.skipped, lines }, { 22, 2 })
+  T.ok("resume -v: says how many runs it kept",
+    err:text():find("kept 22 finished runs of " .. vd .. "\n", 1, true) ~= nil)
+end
+
 -- A fresh run (no resume) starts over: a previous store's runs are not kept.
 local again = run_into(lost)
 T.eq("fresh run skips nothing", again.skipped, 0)

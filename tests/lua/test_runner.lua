@@ -282,6 +282,42 @@ do
     "Interrupted: 1 of 2 runs finished; run again with --resume to complete.\n")
 end
 
+-- ---- issue 20, bug 9: wall time of runs the parent fails, progress counts ----
+
+do
+  -- A run that hangs is killed at its timeout; its wall_s is the time from dispatch.
+  local hang = experiment.experiment { name = "hang", sweep = { mode = { "ok", "hang" } },
+    run = function(p, run)
+      if p.mode == "hang" then while true do end end
+      -- busy for a while, so the pool's tick sees it running before it finishes
+      local t0 = gg.clock()
+      while gg.clock() - t0 < 0.6 do end
+      run:log("loss", 1.0, 1)
+    end }
+  local out, err = base .. "/hang", sink()
+  local res = assert(runner.run(hang, { out = out, jobs = 2, timeout = 2, tty = true, stderr = err,
+    stdout = sink() }))
+  T.eq("hang: one ok, one failed", { res.counts.ok, res.counts.failed }, { 1, 1 })
+  local _, rows = read_records(out .. "/runs.csv")
+  local by = {}
+  for _, row in ipairs(rows) do by[row.mode] = row end
+  T.eq("timed-out run: failed with the timeout", by.hang.error, "timeout after 2s")
+  T.ok("timed-out run: wall_s is the time from dispatch (>= the timeout), not 0",
+    tonumber(by.hang.wall_s) >= 2)
+  -- No frame of the progress bar counts a run both done and running.
+  local bad = {}
+  for line in err:text():gmatch("[^\r\n]+") do
+    local done, total, running = line:match("(%d+)/(%d+) done, (%d+) running")
+    if done and tonumber(done) + tonumber(running) > tonumber(total) then bad[#bad + 1] = line end
+  end
+  T.eq("progress: done + running <= total in every frame", bad, {})
+  T.ok("progress: a frame with the hanging run still going", err:text():find("1/2 done, 1 running", 1, true) ~= nil)
+  -- -v lines show parameters in their shortest round-trip form, as the CSVs do.
+  T.eq("-v line: shortest round-trip numbers", runner.progress_line({ index = 3, status = "ok",
+    params = { lr = 0.1, wd = 1 / 3, opt = "adam" }, final_loss = 0.5, wall_s = 0.25 }, 12),
+    "[ 3/12] ok       lr=0.1 opt=adam wd=0.3333333333333333  loss 0.5  0.25s\n")
+end
+
 -- ---- json ----
 
 T.eq("json sorted keys", json.encode { b = 1, a = { true, false }, c = json.null },

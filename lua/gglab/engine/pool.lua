@@ -9,13 +9,15 @@
     timeout = nil,     -- seconds per task (from dispatch), or nil
     memory  = nil,     -- bytes of address space per worker (RLIMIT_AS), or nil
     log_dir = nil,     -- if set, a task's stdout+stderr go to log_dir/<task.id>.log
+    pin     = nil,     -- true: pin worker k to the k-th allowed CPU; nil: GGLAB_PIN=1 in the env
   })
   -- stats = { done = <tasks reported to on_done>, interrupted = <boolean> }
 
   tasks is a list, not to be changed during the call (the workers hold their copy from
   fork time); pool.run only reads #tasks and, with log_dir, task.id. Tasks are
   dispatched in list order (lowest index first), one per worker at a time, and complete
-  in any order. outcome is { ok = true } or { ok = false, reason = R } with R one of
+  in any order. outcome is { ok = true, wall_s = W } or { ok = false, reason = R, wall_s = W },
+  W the seconds from the task's dispatch to its end as the parent saw it, R one of
     "error: <first line>"                  work() raised (safety net: work should record
                                            its own failures)
     "out of memory (RLIMIT_AS 64 MiB)"     work() raised "not enough memory" (Lua) or
@@ -29,8 +31,10 @@
   other tasks go on.
 
   Workers are forked by pool.run itself, so they see the caller's state at that moment:
-  the loaded script, its closures, the task list. Each worker is pinned to one CPU
-  (worker k to the k-th allowed CPU, round robin), has SIGINT ignored (the parent
+  the loaded script, its closures, the task list. Each worker keeps the parent's allowed
+  CPU set (another gglab run on the machine may use the same CPUs: the kernel balances
+  them); only with pin (or GGLAB_PIN=1) is worker k pinned to the k-th allowed CPU, round
+  robin, for a machine known to be free. Each has SIGINT ignored (the parent
   decides), no core dumps, line-buffered stdout, and dies with the parent (PDEATHSIG).
   After each task it flushes io.stdout. It never returns into the caller's code: it ends
   with gg.proc._exit.
@@ -62,7 +66,7 @@ local GRACE = 1.0       -- seconds a worker gets to exit before SIGKILL
 local MAX_TEXT = 4000   -- bytes of an error message sent back to the parent
 local MAX_JOBS = 1024
 
-local ALLOWED = { "jobs", "log_dir", "memory", "on_done", "on_tick", "timeout", "work" }
+local ALLOWED = { "jobs", "log_dir", "memory", "on_done", "on_tick", "pin", "timeout", "work" }
 
 -- Signals that mean "stop the sweep" when they kill a worker, rather than a failed run.
 local STOP_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
@@ -106,6 +110,9 @@ local function check_run(tasks, opts)
   local t = opts.timeout
   if t ~= nil and not (type(t) == "number" and t > 0 and t < math.huge) then
     fail("timeout must be a positive number of seconds or nil, got " .. describe(t))
+  end
+  if opts.pin ~= nil and type(opts.pin) ~= "boolean" then
+    fail("pin must be a boolean or nil, got " .. describe(opts.pin))
   end
   local m = opts.memory
   if m ~= nil and not (type(m) == "number" and math.tointeger(m) and m > 0) then
@@ -181,7 +188,7 @@ local function worker_main(state, slot, fd, pfd)
     if s.fd then proc.close(s.fd) end     -- the parent's ends: ours and the other workers'
   end
   proc.signal("INT", "ignore")
-  proc.setaffinity(slot.cpu)              -- may fail in a restricted cpuset: not fatal
+  if slot.cpu then proc.setaffinity(slot.cpu) end -- may fail in a restricted cpuset: not fatal
   proc.setrlimit("core", 0)
   if state.opts.memory then assert(proc.setrlimit("as", math.tointeger(state.opts.memory))) end
   io.stdout:setvbuf("line")
@@ -226,7 +233,9 @@ local function reap(pid, deadline)
   end
 end
 
-local function report(state, i, outcome)
+-- Reports task i of slot (dispatched at slot.t0) to on_done.
+local function report(state, slot, i, outcome)
+  outcome.wall_s = gg.clock() - slot.t0
   state.done = state.done + 1
   if state.opts.on_done then state.opts.on_done(state.tasks[i], outcome) end
 end
@@ -238,12 +247,12 @@ local function complete(state, slot, msg)
   if not i or i ~= slot.task then return false end
   slot.task = nil
   if status == "ok" then
-    report(state, i, { ok = true })
+    report(state, slot, i, { ok = true })
   elseif status == "oom" then
     slot.recycle = true
-    report(state, i, { ok = false, reason = memory_reason(state.opts.memory) })
+    report(state, slot, i, { ok = false, reason = memory_reason(state.opts.memory) })
   else
-    report(state, i, { ok = false, reason = "error: " .. text })
+    report(state, slot, i, { ok = false, reason = "error: " .. text })
   end
   return true
 end
@@ -270,11 +279,11 @@ local function settle(state, slot, reason, sig, override)
   if not i then return end
   slot.task = nil
   if override then
-    report(state, i, { ok = false, reason = override })
+    report(state, slot, i, { ok = false, reason = override })
   elseif STOP_SIGNALS[sig] then
     state.interrupted = true
   else
-    report(state, i, { ok = false, reason = death_reason(state, reason, sig) })
+    report(state, slot, i, { ok = false, reason = death_reason(state, reason, sig) })
   end
 end
 
@@ -438,11 +447,13 @@ function M.run(tasks, opts)
     if not ok then error("gglab.pool.run: " .. msg, 2) end
   end
   local cpus = proc.cpus()
+  local pin = opts.pin
+  if pin == nil then pin = os.getenv("GGLAB_PIN") == "1" end
   local jobs = math.min(math.tointeger(opts.jobs) or proc.nproc(), math.max(#tasks, 1))
   local state = { tasks = tasks, n = #tasks, opts = opts, slots = {}, next = 1, done = 0,
     interrupted = false, next_tick = gg.clock() + TICK }
   for k = 1, jobs do
-    state.slots[k] = { cpu = cpus[(k - 1) % #cpus + 1] }
+    state.slots[k] = { cpu = pin and cpus[(k - 1) % #cpus + 1] or nil }
   end
   local prev_int = proc.signal("INT", "catch")
   local prev_term = proc.signal("TERM", "catch")

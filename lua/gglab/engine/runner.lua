@@ -329,8 +329,10 @@ function Progress:line()
   local el = gg.clock() - self.t0
   local eta = self.done > 0 and el / self.done * (self.total - self.done) or nil
   local c = self.counts
+  -- running comes from the pool's last tick: never more than the runs not done yet
+  local running = math.max(0, math.min(self.running, self.total - self.done))
   return string.format("%d/%d done, %d running, %d failed, %d diverged, %.1fs elapsed%s",
-    self.done, self.total, self.running, c.failed, c.diverged, el,
+    self.done, self.total, running, c.failed, c.diverged, el,
     eta and string.format(", ETA %.1fs", eta) or "")
 end
 
@@ -351,8 +353,17 @@ function Progress:show(force)
   end
 end
 
+-- keep(rec): a run kept from an earlier invocation (--resume): counted, not printed.
+function Progress:keep(rec)
+  self.done = self.done + 1
+  self.kept = (self.kept or 0) + 1
+  self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
+end
+
+-- record(rec): a run of this invocation finished (it no longer runs).
 function Progress:record(rec)
   self.done = self.done + 1
+  self.running = math.max(0, self.running - 1)
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
   if not self.quiet and (self.verbose or rec.status == "failed") then
     -- A failure is worth a line of its own, above the bar.
@@ -369,11 +380,12 @@ function Progress:finish()
 end
 
 -- A failed record written by the parent for a run whose worker died, timed out or ran
--- out of memory (the run itself could not write one).
-local function write_failure(st, exp, point, index, id, reason)
+-- out of memory (the run itself could not write one). wall: seconds from dispatch to the
+-- end the parent saw (0 when unknown).
+local function write_failure(st, exp, point, index, id, reason, wall)
   local seed = sweep.run_seed(exp.seed, point)
   local rec = { run_id = id, params = point, index = index, run_seed = seed, status = "failed",
-    error = reason, steps = 0, wall_s = 0 }
+    error = reason, steps = 0, wall_s = round_us(wall or 0) }
   st:begin_run(id):finish(rec, reason .. "\n")
   return rec
 end
@@ -422,8 +434,12 @@ local function start(s)
     local prev = s.finished[s.ids[i]]
     if prev then
       s.result.records[i] = prev
-      s.progress:record(prev)
+      s.progress:keep(prev)
     end
+  end
+  if s.progress.kept and opts.verbose and not opts.quiet then
+    s.progress.out:write(string.format("kept %d finished run%s of %s\n", s.progress.kept,
+      s.progress.kept == 1 and "" or "s", s.out))
   end
 end
 
@@ -439,25 +455,26 @@ end
 -- OS's reason, and stops the sweep: no new run starts, runs in flight are stopped, and
 -- every run saved before stays as it is (--resume completes the sweep later). The failed
 -- record goes to disk if it can, and is kept in memory (the summary) in any case.
-local function failure(s, task, reason)
+local function failure(s, task, reason, wall)
   local point = s.points[task.index]
-  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason)
+  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason, wall)
   if ok then return rec end
   if not store.is_write_error(rec) then error(rec, 0) end
   s.result.store_error = s.result.store_error or rec
   return { run_id = task.id, params = point, index = task.index, status = "failed", error = reason,
-    run_seed = sweep.run_seed(s.exp.seed, point), steps = 0, wall_s = 0, unsaved = true }
+    run_seed = sweep.run_seed(s.exp.seed, point), steps = 0, wall_s = round_us(wall or 0), unsaved = true }
 end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
   local ctx = { store = s.st, param_names = s.name_set }
   for _, task in ipairs(s.tasks) do
+    local t0 = gg.clock()
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
     if not ok then
       if not store.is_write_error(rec) then error(rec, 0) end
       s.result.store_error = s.result.store_error or rec
-      rec = failure(s, task, rec)
+      rec = failure(s, task, rec, gg.clock() - t0)
     end
     done(s, task, rec)
     if s.result.store_error then break end
@@ -485,7 +502,7 @@ local function execute_pool(s, jobs)
           reason = write_error
           result.store_error = result.store_error or write_error
         end
-        rec = failure(s, task, reason)
+        rec = failure(s, task, reason, outcome.wall_s)
       end
       done(s, task, rec)
       if result.store_error then error(STOP, 0) end

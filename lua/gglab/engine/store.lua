@@ -97,24 +97,32 @@ end
 
 -- ---- opening ----
 
-local function clear_stale(self)
-  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
-    local path = self.run_dir .. "/" .. name
-    if is_run_file(name) then check(path, gg.fs.remove(path)) end
-  end
-  local combined = { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE }
-  for _, name in ipairs(combined) do
+-- Removes dir/<name> and dir/<name>.tmp for each name.
+local function remove_combined(self, names)
+  for _, name in ipairs(names) do
     for _, path in ipairs { self.dir .. "/" .. name, self.dir .. "/" .. name .. ".tmp" } do
       if gg.fs.exists(path) then check(path, gg.fs.remove(path)) end
     end
   end
 end
 
+local function clear_stale(self)
+  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
+    local path = self.run_dir .. "/" .. name
+    if is_run_file(name) then check(path, gg.fs.remove(path)) end
+  end
+  remove_combined(self, { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE,
+    schema.REPORT_FILE })
+end
+
 --[[ open(dir, opts) -> store, or nil, msg when dir is not usable.
   Creates dir and dir/runs. opts.fresh = true removes what a previous run of this store left
-  (per-run files matching <16 hex>.csv/.row.csv/.err and their .tmp, plus the combined
-  files); nothing else in the directory is touched. opts.fail_write = text (tests only):
-  closing a file whose final path contains text fails as on a full disk. ]]
+  (per-run files matching <16 hex>.csv/.row.csv/.err/.meta.json and their .tmp, plus the
+  combined files, symptoms.csv and report.html: they describe the old runs); without it
+  (resume) only report.html and the runs' .tmp files go. Nothing else in the directory is
+  touched: doctor/ holds the doctor's own runs and verdict, not the sweep's.
+  opts.fail_write = text (tests only): closing a file whose final path contains text fails as
+  on a full disk. ]]
 function M.open(dir, opts)
   if gg.fs.exists(dir) and not gg.fs.isdir(dir) then
     return nil, string.format("output path '%s' exists and is not a directory", dir)
@@ -130,6 +138,8 @@ function M.open(dir, opts)
   if opts and opts.fresh then
     clear_stale(self)
   else
+    -- a report.html describes the combined files it was made from; a resumed run rewrites them
+    remove_combined(self, { schema.REPORT_FILE })
     self:remove_partial()
   end
   return self
