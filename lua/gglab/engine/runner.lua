@@ -134,7 +134,8 @@ local function summarize_metrics(record, metrics)
 end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
-  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object).
+  writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); the row
+  file records ctx.script_sha256 (the script's hash, nil without a script file).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
@@ -164,6 +165,7 @@ function M.run_point(exp, point, index, ctx)
     record.status = "ok"
   end
   summarize_metrics(record, run._metrics)
+  record.script_sha256 = ctx.script_sha256
   files:finish(record, traceback)
   return record
 end
@@ -309,10 +311,10 @@ end
 
 -- A failed record written by the parent for a run whose worker died, timed out or ran
 -- out of memory (the run itself could not write one).
-local function write_failure(st, exp, point, index, id, reason)
+local function write_failure(st, exp, point, index, id, reason, script_sha256)
   local seed = sweep.run_seed(exp.seed, point)
   local rec = { run_id = id, params = point, index = index, run_seed = seed, status = "failed",
-    error = reason, steps = 0, wall_s = 0 }
+    error = reason, steps = 0, wall_s = 0, script_sha256 = script_sha256 }
   st:begin_run(id):finish(rec, reason .. "\n")
   return rec
 end
@@ -377,7 +379,7 @@ end
 -- record goes to disk if it can, and is kept in memory (the summary) in any case.
 local function failure(s, task, reason)
   local point = s.points[task.index]
-  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason)
+  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason, s.script_sha256)
   if ok then return rec end
   if not store.is_write_error(rec) then error(rec, 0) end
   s.result.store_error = s.result.store_error or rec
@@ -387,7 +389,7 @@ end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st }
+  local ctx = { store = s.st, script_sha256 = s.script_sha256 }
   for _, task in ipairs(s.tasks) do
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
     if not ok then
@@ -405,7 +407,7 @@ local STOP = {}  -- raised by on_done to end pool.run after a store write error
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
-  local opts, result, ctx = s.opts, s.result, { store = s.st }
+  local opts, result, ctx = s.opts, s.result, { store = s.st, script_sha256 = s.script_sha256 }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,
     work = function(task)
@@ -498,11 +500,63 @@ local function combine(s)
   return present
 end
 
+--[[ The refusal of --resume/--rerun-failed into a folder of another script: field (what
+  differs), the folder's and this run's values, and what to do instead. Worded like
+  gglab merge's refusal of shards of different scripts. ]]
+local function resume_refusal(s, field, theirs, ours)
+  return string.format("cannot resume into '%s': different %s (%s in the folder vs %s now): "
+    .. "its runs were made by another script or another version of this one; use --out DIR "
+    .. "for a new folder, or --force to resume anyway (recorded in the manifest)", s.out, field,
+    store.show_value(theirs), store.show_value(ours))
+end
+
+--[[ resume_check(s) -> forced_resume (or nil), nil | nil, msg. Before --resume or
+  --rerun-failed touches the folder: the script hash its manifest names must be this
+  script's (json null = no script file on both sides). opts.force accepts another and
+  returns what the manifest records: { previous_script_sha256, date }. A folder whose
+  manifest already records a forced resume with this script's hash keeps that record. A
+  folder without a readable manifest (killed before writing one) is checked run by run
+  (kept_runs_check). ]]
+local function resume_check(s)
+  local m = store.read(s.out)
+  m = m and m:manifest()
+  if type(m) ~= "table" or m.script_sha256 == nil then return nil end
+  local ours, theirs = s.script_sha256 or json.null, m.script_sha256
+  if theirs == ours then
+    s.trust_kept_runs = type(m.forced_resume) == "table"
+    return type(m.forced_resume) == "table" and m.forced_resume or nil
+  end
+  if not s.opts.force then return nil, resume_refusal(s, "script_sha256", theirs, ours) end
+  s.trust_kept_runs = true
+  return { previous_script_sha256 = theirs, date = os.date("!%Y-%m-%dT%H:%M:%SZ") }
+end
+
+--[[ kept_runs_check(s) -> msg or nil, after plan: every run resume keeps must have been
+  made by this script (its row file's script_sha256; files of older gglabs name none).
+  Skipped under --force or in a folder whose manifest records a forced resume. ]]
+local function kept_runs_check(s)
+  if s.trust_kept_runs then return nil end
+  local ours = s.script_sha256
+  for i in ipairs(s.points) do
+    local rec = s.finished[s.ids[i]]
+    if rec and rec.script_sha256 and rec.script_sha256 ~= ours then
+      if not s.opts.force then
+        return resume_refusal(s, "script_sha256 of run " .. s.ids[i], rec.script_sha256, ours)
+      end
+      s.forced_resume = s.forced_resume or { previous_script_sha256 = rec.script_sha256,
+        date = os.date("!%Y-%m-%dT%H:%M:%SZ") }
+    end
+  end
+  return nil
+end
+
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
+    script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
+    forced_resume = s.forced_resume or json.null,
     flush_denormal = exp.flush_denormal == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
@@ -517,7 +571,8 @@ end
   processes, default the number of cores; 0 runs in this process without isolation);
   timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
-  finished runs except failed ones); tty (force the progress style; default: stderr is a
+  finished runs except failed ones); force (resume into a folder of another script:
+  resume_check); tty (force the progress style; default: stderr is a
   terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
@@ -530,10 +585,24 @@ function M.execute(exp, opts)
   opts = opts or {}
   local s = { exp = exp, opts = opts, out = opts.out or ("results/" .. exp.name) }
   local msg
+  -- The script as it is now (read and hashed once: it may be edited while the sweep runs).
+  if opts.script then
+    s.script_text, msg = util.read_file(opts.script)
+    if not s.script_text then return nil, string.format("cannot read '%s': %s", opts.script, tostring(msg)) end
+    s.script_sha256 = gg.sha256_file(opts.script)
+  end
+  if opts.resume or opts.rerun_failed then
+    s.forced_resume, msg = resume_check(s)
+    if msg then return nil, msg end
+  end
   s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
     fail_write = opts.fail_write })
   if not s.st then return nil, msg end
   plan(s)
+  if opts.resume or opts.rerun_failed then
+    msg = kept_runs_check(s)
+    if msg then return nil, msg end
+  end
   start(s)
   execute(s)
   local present = combine(s)

@@ -6,7 +6,8 @@
   Layout of a results folder <out>:
     <out>/runs/<run_id>.csv        curve rows of one run (CURVE_COLUMNS)
     <out>/runs/<run_id>.err        full traceback, failed runs only
-    <out>/runs/<run_id>.row.csv    header + the run's result record
+    <out>/runs/<run_id>.row.csv    header + the run's result record (its parameter columns, then
+                                   RESULT_COLUMNS, then ROW_EXTRA_COLUMNS)
     <out>/runs/<run_id>.meta.json  what the run declared about itself (run:meta), if anything
     <out>/runs.csv                 all result records, sweep order: run_id, the parameter
                                    names (sorted), then RESULT_COLUMNS (wall_s last)
@@ -38,6 +39,9 @@ M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_
   "steps", "diverged_step", "error", "wall_s" }
 -- The numeric ones among RESULT_COLUMNS that readers convert to numbers.
 M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "steps", "diverged_step" }
+-- A run's .row.csv has these after RESULT_COLUMNS (runs.csv does not): script_sha256 is the
+-- sha256 of the script that made the run (empty when the run had no script file).
+M.ROW_EXTRA_COLUMNS = { "script_sha256" }
 M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
 M.SYMPTOMS_COLUMNS = { "run_id", "tool", "rule", "step", "epoch", "cause", "detail" }
 M.DOCTOR_COLUMNS = { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",
