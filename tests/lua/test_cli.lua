@@ -127,7 +127,29 @@ do
 
   out, code = run { "--version" }
   T.eq("--version exit", code, 0)
-  T.ok("--version text", out:match("^gglab %d+%.%d+%.%d+[%w.-]*\n$"))
+  T.ok("--version text: " .. out, out:match("^gglab %d+%.%d+%.%d+[%w.-]* %(build %d+%.%d+%.%d+[%w.-]*%+%x+[,)]"))
+  -- Issue 20, bug 4: the build id names the sources it was built from.
+  local gg = require "gglab"
+  T.ok("--version names gg.build.id", out:find("(build " .. gg.build.id, 1, true) == out:find("(", 1, true))
+  T.eq("build id = version + 12 hex digits", gg.build.id, gg.version .. "+" .. gg.build.source_sha256:sub(1, 12))
+  T.ok("--version: git part iff built in a checkout", (out:match(", git [%w.-]+%)\n$") ~= nil) == (gg.build.git ~= nil))
+  -- The embedded hash is that of the sources as they are now (the Makefile's recipe): a
+  -- build older than a source edit would differ.
+  local files = {}
+  for _, pat in ipairs { "core/*.c", "core/*.h", "lua/*.c", "lua/*.h", "lua/gglab/*.lua", "lua/gglab/*/*.lua" } do
+    local p = io.popen("ls " .. pat)
+    for name in p:lines() do files[#files + 1] = name end
+    p:close()
+  end
+  files[#files + 1] = "Makefile"
+  table.sort(files)
+  local lines = {}
+  for i, f in ipairs(files) do lines[i] = gg.sha256_file(f) .. "  " .. f .. "\n" end
+  local listing = os.tmpname()
+  T.write(listing, table.concat(lines))
+  local want = gg.sha256_file(listing)
+  os.remove(listing)
+  T.eq("build source hash matches the sources", gg.build.source_sha256, want)
 
   out, code = run {}
   T.eq("no arguments exit", code, 1)

@@ -278,5 +278,5 @@ do
   end
 end
 
-rm_tree(base)
+if not os.getenv("KEEP") then rm_tree(base) end
 T.done()

@@ -133,6 +133,13 @@ do
   run_into(dir, { script = script_a, resume = true })  -- the same script resumes fine
   T.eq("same script: resumed, manifest back", manifest().script_sha256, sha_a)
   T.eq("same script: no forced_resume", manifest().forced_resume, json.null)
+  -- With the manifest back, a resume of the other script is still refused by the runs.
+  local m0 = json.decode(slurp(dir .. "/manifest.json"))
+  m0.script_sha256 = sha_b
+  T.write(dir .. "/manifest.json", json.encode(m0))
+  res, msg = run_into(dir, { script = script_b, resume = true })
+  T.ok("manifest edited to match: refused by the runs' hashes", res == nil and msg:match("script_sha256 of run"))
+  run_into(dir, { script = script_a, resume = true, force = true })
 
   -- --force overrides and is recorded; a later plain --resume with the new script is fine.
   local forced = run_into(dir, { script = script_b, resume = true, force = true })

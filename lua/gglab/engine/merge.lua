@@ -168,7 +168,7 @@ function M.merge(out, dirs, opts)
     if sha and sha ~= first.script_sha256 then
       local src_dir = sources[id]:match("^(.*)/" .. schema.RUN_DIR .. "/[^/]*$")
       local m = manifests[src_index[id]]
-      if type(m.forced_resume) ~= "table" then
+      if type(m.forced_resume) ~= "table" or m.forced_resume == json.null then
         return nil, string.format("cannot merge '%s': its run %s was made by another script "
           .. "(different script_sha256: %s vs %s in the manifests)", src_dir, id, show(sha),
           show(first.script_sha256))

@@ -523,8 +523,9 @@ local function resume_check(s)
   if type(m) ~= "table" or m.script_sha256 == nil then return nil end
   local ours, theirs = s.script_sha256 or json.null, m.script_sha256
   if theirs == ours then
-    s.trust_kept_runs = type(m.forced_resume) == "table"
-    return type(m.forced_resume) == "table" and m.forced_resume or nil
+    local forced = m.forced_resume ~= json.null and type(m.forced_resume) == "table" and m.forced_resume or nil
+    s.trust_kept_runs = forced ~= nil
+    return forced
   end
   if not s.opts.force then return nil, resume_refusal(s, "script_sha256", theirs, ours) end
   s.trust_kept_runs = true
