@@ -109,8 +109,10 @@ do
   T.eq("manifest stores the script text", manifest().script_text, "-- epochs = 60\n")
   local some_id = manifest().run_ids[1]
   local header, rows = gg.csv.read(dir .. "/runs/" .. some_id .. ".row.csv")
-  T.eq("row file: script_sha256 is its last column", header[#header], "script_sha256")
-  T.eq("row file: the script's hash", rows[1][#header], sha_a)
+  local col = {}
+  for i, name in ipairs(header) do col[name] = i end
+  T.eq("row file: script_sha256 after wall_s", col.script_sha256, col.wall_s + 1)
+  T.eq("row file: the script's hash", rows[1][col.script_sha256], sha_a)
   T.ok("runs.csv has no script_sha256 column", not slurp(dir .. "/runs.csv"):match("script_sha256"))
   local before = runs_without_wall(dir)
 

@@ -133,9 +133,52 @@ local function summarize_metrics(record, metrics)
   record.final_val_loss = metrics.val_loss and metrics.val_loss.last
 end
 
+-- ---- the data files a run opens (provenance) ----
+
+--[[ gg.data.csv(path, ...) and gg.data.text{file = path, ...} are wrapped once, when this
+  module loads, so that every path they are given is noted: in the run's list while a run
+  is going (run_point: the row file's data_files), else in M.loaded_data (a script that
+  loads its data at the top, outside its run function). The manifest names every such file
+  with its sha256 (data_provenance). Code that bypasses these two loaders is not seen. ]]
+local opened_by_run  -- the list of the run going on in this process, or nil
+M.loaded_data = {}
+local function note_data(path)
+  if type(path) ~= "string" then return end
+  local list = opened_by_run or M.loaded_data
+  for _, p in ipairs(list) do if p == path then return end end
+  list[#list + 1] = path
+end
+-- An error of a loader called by a wrapper below reads as if the wrapper's caller had called
+-- the loader directly: raise(msg) strips this file's position and raises it at the caller's.
+local HERE = "^" .. debug.getinfo(1, "S").short_src:gsub("%p", "%%%0") .. ":%d+: "
+local pack, unpack = table.pack, table.unpack
+local function raise(msg)
+  if type(msg) == "string" and msg:find(HERE) then error((msg:gsub(HERE, "", 1)), 3) end
+  error(msg, 0)
+end
+if type(gg.data) == "table" and gg.data.csv and gg.data.text then  -- (runs once per Lua state)
+  -- The upvalues keep the loaders' names for their argument errors ("bad argument #1 to 'csv'").
+  local csv, text = gg.data.csv, gg.data.text
+  gg.data.csv = function(path, ...)
+    note_data(path)
+    local a = pack(...)
+    local r = pack(pcall(function() return csv(path, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+  gg.data.text = function(o, ...)
+    if type(o) == "table" then note_data(o.file) end
+    local a = pack(...)
+    local r = pack(pcall(function() return text(o, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+end
+
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); the row
-  file records ctx.script_sha256 (the script's hash, nil without a script file).
+  file records ctx.script_sha256 (the script's hash, nil without a script file) and the
+  data files the run opened (data_files: paths, one a line).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
@@ -150,8 +193,11 @@ function M.run_point(exp, point, index, ctx)
   -- Subnormal handling is per process: reset it, so no run inherits a previous one's.
   gg.set_flush_denormal(exp.flush_denormal == true)
   local t0 = gg.clock()
+  opened_by_run = {}
   local ok, err = xpcall(exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
+  local data_files = opened_by_run
+  opened_by_run = nil
   local record = { run_id = id, params = point, index = index, run_seed = seed,
     wall_s = round_us(wall) }
   local traceback
@@ -166,6 +212,7 @@ function M.run_point(exp, point, index, ctx)
   end
   summarize_metrics(record, run._metrics)
   record.script_sha256 = ctx.script_sha256
+  record.data_files = #data_files > 0 and table.concat(data_files, "\n") or nil
   files:finish(record, traceback)
   return record
 end
@@ -551,13 +598,37 @@ local function kept_runs_check(s)
   return nil
 end
 
+--[[ data_provenance(records) -> the manifest's data_files: { {path, sha256}, ... } sorted
+  by path, for every data file the runs of records opened (their data_files) or the script
+  opened outside them (M.loaded_data); each file is hashed once, here (sha256 json null
+  when it cannot be read now). ]]
+local function data_provenance(records)
+  local seen, paths = {}, {}
+  local function add(path)
+    if path ~= "" and not seen[path] then
+      seen[path] = true
+      paths[#paths + 1] = path
+    end
+  end
+  for _, path in ipairs(M.loaded_data) do add(path) end
+  for _, rec in ipairs(records) do
+    for path in (rec.data_files or ""):gmatch("[^\n]+") do add(path) end
+  end
+  table.sort(paths)
+  local out = {}
+  for i, path in ipairs(paths) do
+    out[i] = { path = path, sha256 = gg.sha256_file(path) or json.null }
+  end
+  return out
+end
+
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
-    forced_resume = s.forced_resume or json.null,
+    forced_resume = s.forced_resume or json.null, data_files = data_provenance(result.records),
     flush_denormal = exp.flush_denormal == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
