@@ -195,6 +195,30 @@ do
   T.eq("syntax error exit", code, 1)
   T.ok("syntax error has file:line", out:match("^gglab: " .. plain(syntax) .. ":2: "))
 
+  -- Issue 20, bug 1: --resume into a folder of an edited script is refused, --force is not.
+  local gg = require "gglab"
+  local v1 = write_file("resumed.lua", "local gg = require 'gglab'\n-- epochs = 60\nreturn gg.experiment { name = "
+    .. "'resumed', sweep = gg.grid { lr = { 1, 2 } }, run = function(p, run) run:log('loss', p.lr, 1) end }\n")
+  local res_dir = dir .. "/resumed_out"
+  out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir }
+  T.eq("resume: first run", code, 0)
+  local sha1 = gg.sha256_file(v1)
+  write_file("resumed.lua", (T.read(v1):gsub("epochs = 60", "epochs = 2")))
+  local sha2 = gg.sha256_file(v1)
+  for _, mode in ipairs { "--resume", "--rerun-failed" } do
+    out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir, mode }
+    T.eq(mode .. " of an edited script: exit 1", code, 1)
+    T.eq(mode .. " of an edited script: message", out, "gglab: cannot resume into '" .. res_dir .. "': different "
+      .. "script_sha256 ('" .. sha1:sub(1, 12) .. "...' in the folder vs '" .. sha2:sub(1, 12) .. "...' now): its runs "
+      .. "were made by another script or another version of this one; use --out DIR for a new folder, or --force "
+      .. "to resume anyway (recorded in the manifest)\n")
+  end
+  out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir, "--resume", "--force" }
+  T.eq("--resume --force: exit 0", code, 0)
+  local manifest_text = T.read(res_dir .. "/manifest.json")
+  T.ok("--force recorded", manifest_text:find('"previous_script_sha256": "' .. sha1 .. '"', 1, true))
+  T.ok("manifest names the new script", manifest_text:find('"script_sha256": "' .. sha2 .. '"', 1, true))
+
   out, code = run { "run", not_exp }
   T.eq("not an experiment exit", code, 1)
   T.eq("not an experiment message", out, "gglab: " .. not_exp .. " did not return gg.experiment{...}, got number\n")
@@ -299,6 +323,9 @@ do
   T.eq("--resume with --rerun-failed", err { "x", "--resume", "--rerun-failed" },
     { "options '--resume' and '--rerun-failed' exclude each other", false })
   T.eq("two files", err { "x", "y" }, { "unexpected argument 'y'", false })
+  T.eq("--force alone", err { "x", "--force" }, { "option '--force' goes with '--resume' or '--rerun-failed'", false })
+  T.eq("--force with --resume", { p { "x", "--resume", "--force" }.force, p { "x", "--rerun-failed", "--force" }.force },
+    { true, true })
   T.eq("help", err { "x", "-h" }, { "help", false })
 end
 

@@ -161,6 +161,9 @@ function M.merge(out, dirs, opts)
   -- hash; older ones name none). A shard resumed with --force may hold runs of another:
   -- refused too, unless its manifest records that forced resume (then the merge records it).
   local forced, records = json.null, {}
+  for _, m in ipairs(manifests) do
+    if type(m.forced_resume) == "table" and m.forced_resume ~= json.null then forced = m.forced_resume end
+  end
   for _, id in ipairs(present) do
     local rec = store.read_row_file(sources[id] .. schema.RUN_SUFFIXES.row, id)
     records[id] = rec
