@@ -17,8 +17,8 @@ local script = require "gglab.cli.script"
 local M = {}
 
 M.help = [==[
-usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed [--force]]
-                      [--timeout SECONDS] [--memory SIZE] [--shard K/N]
+usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
+                      [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
                       [--set NAME=VALUE[,VALUE...]]... [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
@@ -33,11 +33,11 @@ options:
                        number of cores; 0 runs them in this process, unisolated)
   --resume             keep the finished runs already in DIR, run the others
   --rerun-failed       like --resume, but also run again the points that failed
-                       (the two exclude each other). Both refuse a DIR whose runs
-                       were made by another script or another version of FILE
-                       (its manifest's script_sha256 differs)
-  --force              resume anyway (mixing the scripts' runs; the manifest records
-                       it as forced_resume)
+                       (the two exclude each other). Both refuse a DIR whose
+                       runs were made by another script or another version of
+                       FILE (its manifest's script_sha256 differs)
+  --force              with --resume or --rerun-failed: resume anyway (the runs
+                       of both scripts mix; the manifest records forced_resume)
   --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
   --memory SIZE        memory limit per run: bytes, or with K, M, G, T (512M, 2G)
   --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
