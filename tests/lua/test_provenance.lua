@@ -73,12 +73,22 @@ do
   for i, name in ipairs(header) do row[name] = rows[1][i] end
   T.eq("row file: data_files", row.data_files, "data/train.csv")
   T.eq("row file: script_sha256", row.script_sha256, m.script_sha256)
+  T.eq("row file: gglab_build", row.gglab_build, gg.build.id)
+  T.eq("run_builds: the one build", m.run_builds, { gg.build.id })
   T.ok("runs.csv: neither column", not T.read(repo .. "/res/runs.csv"):match("data_files"))
 
   -- --resume keeping every run still names the runs' data files (from their row files).
   out, code = run_in(repo, "-q --resume exp.lua --out res")
   T.eq("resume ok: " .. out, code, 0)
   T.eq("resume: data files kept", #manifest(repo .. "/res").data_files, 2)
+
+  -- A run made by another build (as after a rebuild between a sweep and its --resume):
+  -- the manifest lists both builds.
+  local path = repo .. "/res/runs/" .. id .. ".row.csv"
+  T.write(path, (T.read(path):gsub(gg.build.id:gsub("%p", "%%%0"), "0.0.9+0123456789ab")))
+  run_in(repo, "-q --resume exp.lua --out res")
+  T.eq("run_builds after a resume by another build", manifest(repo .. "/res").run_builds,
+    { "0.0.9+0123456789ab", gg.build.id })
 end
 
 if have_git then

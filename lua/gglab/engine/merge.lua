@@ -160,13 +160,18 @@ function M.merge(out, dirs, opts)
   -- Every run must have been made by the sweep's script (a run's row file names its script's
   -- hash; older ones name none). A shard resumed with --force may hold runs of another:
   -- refused too, unless its manifest records that forced resume (then the merge records it).
-  local forced, records = json.null, {}
+  local forced, records, builds, seen_build = json.null, {}, {}, {}
   for _, m in ipairs(manifests) do
     if type(m.forced_resume) == "table" and m.forced_resume ~= json.null then forced = m.forced_resume end
   end
   for _, id in ipairs(present) do
     local rec = store.read_row_file(sources[id] .. schema.RUN_SUFFIXES.row, id)
     records[id] = rec
+    local build = rec and rec.gglab_build
+    if build and not seen_build[build] then
+      seen_build[build] = true
+      builds[#builds + 1] = build
+    end
     local sha = rec and rec.script_sha256
     if sha and sha ~= first.script_sha256 then
       local src_dir = sources[id]:match("^(.*)/" .. schema.RUN_DIR .. "/[^/]*$")
@@ -179,6 +184,8 @@ function M.merge(out, dirs, opts)
       forced = m.forced_resume
     end
   end
+
+  table.sort(builds)
 
   -- Union of the parameter names: a shard may only list those of its own points.
   local names_set, param_names = {}, {}
@@ -214,7 +221,7 @@ function M.merge(out, dirs, opts)
     name = first.name, description = first.description, seed = first.seed, script = script,
     script_sha256 = first.script_sha256, script_text = first.script_text, git_commit = first.git_commit,
     git_dirty = first.git_dirty, gglab_build = first.gglab_build, isa = first.isa, isa_env = first.isa_env,
-    forced_resume = forced, data_files = first.data_files,
+    forced_resume = forced, data_files = first.data_files, run_builds = builds,
     argv = opts.argv, points = #first.run_ids, counts = counts, missing = #missing,
     run_ids = first.run_ids, param_names = param_names, shard = json.null,
     merged_from = dirs, wall_s = wall,

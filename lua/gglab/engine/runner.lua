@@ -140,6 +140,9 @@ end
   is going (run_point: the row file's data_files), else in M.loaded_data (a script that
   loads its data at the top, outside its run function). The manifest names every such file
   with its sha256 (data_provenance). Code that bypasses these two loaders is not seen. ]]
+-- The build id every run records (gg.build.id; gg.version for bindings without one).
+M.BUILD_ID = type(gg.build) == "table" and gg.build.id or gg.version
+
 local opened_by_run  -- the list of the run going on in this process, or nil
 M.loaded_data = {}
 local function note_data(path)
@@ -178,7 +181,7 @@ end
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); the row
   file records ctx.script_sha256 (the script's hash, nil without a script file) and the
-  data files the run opened (data_files: paths, one a line).
+  data files the run opened (data_files: paths, one a line) and M.BUILD_ID (gglab_build).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty) and, for diverged runs, reason. Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
@@ -213,6 +216,7 @@ function M.run_point(exp, point, index, ctx)
   summarize_metrics(record, run._metrics)
   record.script_sha256 = ctx.script_sha256
   record.data_files = #data_files > 0 and table.concat(data_files, "\n") or nil
+  record.gglab_build = M.BUILD_ID
   files:finish(record, traceback)
   return record
 end
@@ -361,7 +365,7 @@ end
 local function write_failure(st, exp, point, index, id, reason, script_sha256)
   local seed = sweep.run_seed(exp.seed, point)
   local rec = { run_id = id, params = point, index = index, run_seed = seed, status = "failed",
-    error = reason, steps = 0, wall_s = 0, script_sha256 = script_sha256 }
+    error = reason, steps = 0, wall_s = 0, script_sha256 = script_sha256, gglab_build = M.BUILD_ID }
   st:begin_run(id):finish(rec, reason .. "\n")
   return rec
 end
@@ -622,6 +626,20 @@ local function data_provenance(records)
   return out
 end
 
+-- run_builds(records) -> the sorted distinct build ids the runs of records name.
+local function run_builds(records)
+  local seen, out = {}, {}
+  for _, rec in ipairs(records) do
+    local b = rec.gglab_build
+    if b and not seen[b] then
+      seen[b] = true
+      out[#out + 1] = b
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
@@ -629,6 +647,7 @@ local function manifest_info(s, present)
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
     forced_resume = s.forced_resume or json.null, data_files = data_provenance(result.records),
+    run_builds = run_builds(result.records),
     flush_denormal = exp.flush_denormal == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,

@@ -41,8 +41,9 @@ M.RESULT_COLUMNS = { "run_seed", "status", "final_loss", "min_loss", "final_val_
 M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "steps", "diverged_step" }
 -- A run's .row.csv has these after RESULT_COLUMNS (runs.csv does not): script_sha256 is the
 -- sha256 of the script that made the run (empty when the run had no script file).
--- data_files: the data files the run opened (gg.data.csv, gg.data.text), one path a line.
-M.ROW_EXTRA_COLUMNS = { "script_sha256", "data_files" }
+-- data_files: the data files the run opened (gg.data.csv, gg.data.text), one path a line;
+-- gglab_build: the build id of the gglab that ran it (gg.build.id).
+M.ROW_EXTRA_COLUMNS = { "script_sha256", "data_files", "gglab_build" }
 
 --[[ manifest.json's provenance fields (engine/store.lua's write_manifest and the runner;
   docs/runner.md "Provenance"): gglab_version; gglab_build = {id, version, source_sha256,
@@ -50,9 +51,12 @@ M.ROW_EXTRA_COLUMNS = { "script_sha256", "data_files" }
   and isa_env (GGLAB_ISA as set); script (its path), script_sha256, script_text (the
   script itself); git_commit and git_dirty (of the script's checkout; null outside one);
   forced_resume = {previous_script_sha256, date} when --force resumed a folder of another
-  script (else null); data_files = [{path, sha256}] (every file gg.data.csv/text opened). ]]
+  script (else null); data_files = [{path, sha256}] (every file gg.data.csv/text opened);
+  run_builds (the sorted build ids of the runs: more than one after a --resume by another
+  build). ]]
 M.MANIFEST_PROVENANCE = { "gglab_version", "gglab_build", "date", "host", "cwd", "argv", "isa", "isa_env",
-  "script", "script_sha256", "script_text", "git_commit", "git_dirty", "forced_resume", "data_files" }
+  "script", "script_sha256", "script_text", "git_commit", "git_dirty", "forced_resume", "data_files",
+  "run_builds" }
 M.CURVE_COLUMNS = { "run_id", "step", "epoch", "metric", "value" }
 M.SYMPTOMS_COLUMNS = { "run_id", "tool", "rule", "step", "epoch", "cause", "detail" }
 M.DOCTOR_COLUMNS = { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",
