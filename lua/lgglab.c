@@ -3,6 +3,7 @@
  * gglab.init, which adds the Lua-level API (sweeps, experiments, gg.train). The same
  * opener serves `require "gglab"` from plain lua5.4 and the gglab executable. */
 #include "lgglab.h"
+#include "buildid.h"
 #include "lattention.h"
 
 #include <lualib.h>
@@ -57,6 +58,20 @@ int luaopen_gglab(lua_State *L)
     lg_open_opts(L);
     lua_pushliteral(L, GG_VERSION);
     lua_setfield(L, -2, "version");
+    /* gg.build = {id, version, source_sha256, git (nil outside a git checkout)}: the
+     * Makefile's build/gen/buildid.h, regenerated when a source changes. */
+    lua_createtable(L, 0, 4);
+    lua_pushliteral(L, GG_BUILD_ID);
+    lua_setfield(L, -2, "id");
+    lua_pushliteral(L, GG_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_pushliteral(L, GG_BUILD_SOURCE);
+    lua_setfield(L, -2, "source_sha256");
+    if (sizeof GG_BUILD_GIT > 1) {
+        lua_pushliteral(L, GG_BUILD_GIT);
+        lua_setfield(L, -2, "git");
+    }
+    lua_setfield(L, -2, "build");
     // Publish gg before the Lua modules run, so their `require "gglab"` finds it.
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);   /* stack: gg loaded */
     lua_pushvalue(L, -2);

@@ -25,7 +25,7 @@ if ! command -v cppcheck >/dev/null 2>&1; then
 else
     out=$(cppcheck --std=c11 --enable=warning,style,performance,portability \
         --suppress=missingIncludeSystem --inline-suppr --error-exitcode=1 -q \
-        -I core core lua/*.c 2>&1)
+        -I core -I build/gen core lua/*.c 2>&1)
     rc=$?
     if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
         echo "cppcheck $(cppcheck --version | cut -d' ' -f2): core/ and lua/ clean"
@@ -45,7 +45,7 @@ if ! command -v clang-tidy >/dev/null 2>&1; then
 else
     lua_cflags=$(pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
     out=$(ls core/*.c lua/*.c | xargs -P 2 -I{} sh -c \
-        'case "$1" in core/*) inc=-Icore ;; *) inc=-Ilua ;; esac
+        'case "$1" in core/*) inc=-Icore ;; *) inc="-Ilua -Ibuild/gen" ;; esac
          clang-tidy -quiet "$1" -- -std=c11 $inc '"$lua_cflags"' 2>/dev/null' _ {})
     if [ -z "$(printf '%s' "$out" | grep -E 'warning:|error:')" ]; then
         echo "clang-tidy $(clang-tidy --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -n 1): core/ and lua/ clean"

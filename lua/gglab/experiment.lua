@@ -30,10 +30,8 @@ end
 -- Parameters become runs.csv columns next to the result columns, so they must not collide;
 -- `seed` feeds sweep.run_seed, so it must be an integer. Returns an error message or nil.
 local function check_params(s)
-  local reserved = { run_id = true }
-  for _, col in ipairs(schema.RESULT_COLUMNS) do reserved[col] = true end
   for _, name in ipairs(s:names()) do
-    if reserved[name] then
+    if schema.is_reserved(name) then
       return string.format("sweep parameter '%s' clashes with a runs.csv column", name)
     end
   end

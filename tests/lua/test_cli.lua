@@ -127,7 +127,29 @@ do
 
   out, code = run { "--version" }
   T.eq("--version exit", code, 0)
-  T.ok("--version text", out:match("^gglab %d+%.%d+%.%d+[%w.-]*\n$"))
+  T.ok("--version text: " .. out, out:match("^gglab %d+%.%d+%.%d+[%w.-]* %(build %d+%.%d+%.%d+[%w.-]*%+%x+[,)]"))
+  -- Issue 20, bug 4: the build id names the sources it was built from.
+  local gg = require "gglab"
+  T.ok("--version names gg.build.id", out:find("(build " .. gg.build.id, 1, true) == out:find("(", 1, true))
+  T.eq("build id = version + 12 hex digits", gg.build.id, gg.version .. "+" .. gg.build.source_sha256:sub(1, 12))
+  T.ok("--version: git part iff built in a checkout", (out:match(", git [%w.-]+%)\n$") ~= nil) == (gg.build.git ~= nil))
+  -- The embedded hash is that of the sources as they are now (the Makefile's recipe): a
+  -- build older than a source edit would differ.
+  local files = {}
+  for _, pat in ipairs { "core/*.c", "core/*.h", "lua/*.c", "lua/*.h", "lua/gglab/*.lua", "lua/gglab/*/*.lua" } do
+    local p = io.popen("ls " .. pat)
+    for name in p:lines() do files[#files + 1] = name end
+    p:close()
+  end
+  files[#files + 1] = "Makefile"
+  table.sort(files)
+  local lines = {}
+  for i, f in ipairs(files) do lines[i] = gg.sha256_file(f) .. "  " .. f .. "\n" end
+  local listing = os.tmpname()
+  T.write(listing, table.concat(lines))
+  local want = gg.sha256_file(listing)
+  os.remove(listing)
+  T.eq("build source hash matches the sources", gg.build.source_sha256, want)
 
   out, code = run {}
   T.eq("no arguments exit", code, 1)
@@ -172,6 +194,30 @@ do
   out, code = run { "run", syntax }
   T.eq("syntax error exit", code, 1)
   T.ok("syntax error has file:line", out:match("^gglab: " .. plain(syntax) .. ":2: "))
+
+  -- Issue 20, bug 1: --resume into a folder of an edited script is refused, --force is not.
+  local gg = require "gglab"
+  local v1 = write_file("resumed.lua", "local gg = require 'gglab'\n-- epochs = 60\nreturn gg.experiment { name = "
+    .. "'resumed', sweep = gg.grid { lr = { 1, 2 } }, run = function(p, run) run:log('loss', p.lr, 1) end }\n")
+  local res_dir = dir .. "/resumed_out"
+  out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir }
+  T.eq("resume: first run", code, 0)
+  local sha1 = gg.sha256_file(v1)
+  write_file("resumed.lua", (T.read(v1):gsub("epochs = 60", "epochs = 2")))
+  local sha2 = gg.sha256_file(v1)
+  for _, mode in ipairs { "--resume", "--rerun-failed" } do
+    out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir, mode }
+    T.eq(mode .. " of an edited script: exit 1", code, 1)
+    T.eq(mode .. " of an edited script: message", out, "gglab: cannot resume into '" .. res_dir .. "': different "
+      .. "script_sha256 ('" .. sha1:sub(1, 12) .. "...' in the folder vs '" .. sha2:sub(1, 12) .. "...' now): its runs "
+      .. "were made by another script or another version of this one; use --out DIR for a new folder, or --force "
+      .. "to resume anyway (recorded in the manifest)\n")
+  end
+  out, code = run { "run", "-q", "-j", "0", v1, "--out", res_dir, "--resume", "--force" }
+  T.eq("--resume --force: exit 0", code, 0)
+  local manifest_text = T.read(res_dir .. "/manifest.json")
+  T.ok("--force recorded", manifest_text:find('"previous_script_sha256": "' .. sha1 .. '"', 1, true))
+  T.ok("manifest names the new script", manifest_text:find('"script_sha256": "' .. sha2 .. '"', 1, true))
 
   out, code = run { "run", not_exp }
   T.eq("not an experiment exit", code, 1)
@@ -347,6 +393,9 @@ do
   T.eq("--resume with --rerun-failed", err { "x", "--resume", "--rerun-failed" },
     { "options '--resume' and '--rerun-failed' exclude each other", false })
   T.eq("two files", err { "x", "y" }, { "unexpected argument 'y'", false })
+  T.eq("--force alone", err { "x", "--force" }, { "option '--force' goes with '--resume' or '--rerun-failed'", false })
+  T.eq("--force with --resume", { p { "x", "--resume", "--force" }.force, p { "x", "--rerun-failed", "--force" }.force },
+    { true, true })
   T.eq("help", err { "x", "-h" }, { "help", false })
 end
 

@@ -199,6 +199,32 @@ do
     "^cannot merge '.-' and '.-': different run_ids %(8 vs 2 points%): not shards of the same sweep$")
   refused("order", function(m) m.run_ids = { ids[2], ids[1], table.unpack(ids, 3) } end, "different run_ids")
   refused("seed", function(m) m.seed = 5 end, "different seed %(0 vs 5%)")
+  -- Issue 20: shards of different gglab builds, and runs made by another script.
+  refused("build", function(m) m.gglab_build = { id = "0.0.9+0123456789ab" } end,
+    "^cannot merge '.-/S1' and '.-/bad_build': different gglab build %('.-' vs '0.0.9%+012345%.%.%.'%)$")
+  T.eq("the runner's manifest names the build", type(mA.gglab_build) == "table" and mA.gglab_build.id, gg.build.id)
+  local other = string.rep("cd", 32)
+  local function tamper(dir)  -- one run's row file names another script's hash
+    local id = ids[2]
+    local text = read_all(dir .. "/runs/" .. id .. ".row.csv")
+    T.ok("row file names the script hash", text:find(mA.script_sha256, 1, true))
+    write_all(dir .. "/runs/" .. id .. ".row.csv", (text:gsub(mA.script_sha256, other)))
+  end
+  local mixed = base .. "/mixed_runs"
+  make_shard(mixed, 2, 2)
+  tamper(mixed)
+  local r, msg = merge.merge(base .. "/X", { S1, mixed })
+  T.eq("run of another script refused", r, nil)
+  T.ok("run of another script: message " .. tostring(msg), msg and msg:match("^cannot merge '.-/mixed_runs': its run "
+    .. ids[2] .. " was made by another script %(different script_sha256: 'cdcdcdcdcdcd%.%.%.' vs '"
+    .. mA.script_sha256:sub(1, 12) .. "%.%.%.' in the manifests%)$"))
+  local forced = base .. "/forced_runs"
+  make_shard(forced, 2, 2, function(m) m.forced_resume = { previous_script_sha256 = other } end)
+  tamper(forced)
+  r, msg = merge.merge(base .. "/XF", { S1, forced })
+  T.ok("forced shard merges: " .. tostring(msg), r ~= nil)
+  T.eq("forced resume recorded in the merge", r and manifest(base .. "/XF").forced_resume,
+    { previous_script_sha256 = other })
 
   local r, msg = merge.merge(base .. "/X", { S1, base .. "/nowhere" })
   T.eq("missing dir", msg, "'" .. base .. "/nowhere' is not a directory")
@@ -279,5 +305,5 @@ do
   T.ok("resume removes a stale report.html", not gg.fs.exists(F .. "/report.html"))
 end
 
-rm_tree(base)
+if not os.getenv("KEEP") then rm_tree(base) end
 T.done()

@@ -117,5 +117,69 @@ end
 local again = run_into(lost)
 T.eq("fresh run skips nothing", again.skipped, 0)
 
+-- ---- issue 20, bug 1: --resume never mixes the runs of two scripts ----
+-- The folder's manifest names the script hash that made it; every run's row file does too.
+do
+  local json = require "gglab.lib.json"
+  local script_a, script_b = tmp .. "/a.lua", tmp .. "/b.lua"
+  T.write(script_a, "-- epochs = 60\n")
+  T.write(script_b, "-- epochs = 2\n")
+  local sha_a, sha_b = gg.sha256_file(script_a), gg.sha256_file(script_b)
+  local dir = tmp .. "/mixed"
+  run_into(dir, { script = script_a })
+  local function manifest() return json.decode(slurp(dir .. "/manifest.json")) end
+  T.eq("manifest names script a", manifest().script_sha256, sha_a)
+  T.eq("manifest stores the script text", manifest().script_text, "-- epochs = 60\n")
+  local some_id = manifest().run_ids[1]
+  local header, rows = gg.csv.read(dir .. "/runs/" .. some_id .. ".row.csv")
+  local col = {}
+  for i, name in ipairs(header) do col[name] = i end
+  T.eq("row file: script_sha256 after wall_s", col.script_sha256, col.wall_s + 1)
+  T.eq("row file: the script's hash", rows[1][col.script_sha256], sha_a)
+  T.ok("runs.csv has no script_sha256 column", not slurp(dir .. "/runs.csv"):match("script_sha256"))
+  local before = runs_without_wall(dir)
+
+  for _, mode in ipairs { "resume", "rerun_failed" } do
+    local res, msg = run_into(dir, { script = script_b, [mode] = true })
+    T.eq(mode .. " of another script refused", res, nil)
+    T.ok(mode .. ": message names both hashes", msg and msg:find(sha_a:sub(1, 12), 1, true)
+      and msg:find(sha_b:sub(1, 12), 1, true) and msg:match("different script_sha256"))
+    T.ok(mode .. ": message suggests --force and --out", msg and msg:match("%-%-force") and msg:match("%-%-out"))
+    T.eq(mode .. ": folder untouched", runs_without_wall(dir), before)
+    T.eq(mode .. ": manifest untouched", manifest().script_sha256, sha_a)
+  end
+
+  -- Without a manifest (a sweep killed before writing it) the runs' own hashes refuse.
+  os.remove(dir .. "/manifest.json")
+  local res, msg = run_into(dir, { script = script_b, resume = true })
+  T.eq("no manifest: refused by the runs' hashes", res, nil)
+  T.ok("no manifest: message names the run and both hashes", msg and msg:match("script_sha256 of run %x+")
+    and msg:find(sha_a:sub(1, 12), 1, true) and msg:find(sha_b:sub(1, 12), 1, true))
+  run_into(dir, { script = script_a, resume = true })  -- the same script resumes fine
+  T.eq("same script: resumed, manifest back", manifest().script_sha256, sha_a)
+  T.eq("same script: no forced_resume", manifest().forced_resume, json.null)
+  -- With the manifest back, a resume of the other script is still refused by the runs.
+  local m0 = json.decode(slurp(dir .. "/manifest.json"))
+  m0.script_sha256 = sha_b
+  T.write(dir .. "/manifest.json", json.encode(m0))
+  res, msg = run_into(dir, { script = script_b, resume = true })
+  T.ok("manifest edited to match: refused by the runs' hashes", res == nil and msg:match("script_sha256 of run"))
+  run_into(dir, { script = script_a, resume = true, force = true })
+
+  -- --force overrides and is recorded; a later plain --resume with the new script is fine.
+  local forced = run_into(dir, { script = script_b, resume = true, force = true })
+  T.ok("--force resumes", forced ~= nil)
+  local m = manifest()
+  T.eq("--force: manifest names the new script", m.script_sha256, sha_b)
+  T.eq("--force: recorded", type(m.forced_resume) == "table" and m.forced_resume.previous_script_sha256, sha_a)
+  T.ok("--force: then --resume with that script", run_into(dir, { script = script_b, resume = true }) ~= nil)
+  T.eq("--force record kept", type(manifest().forced_resume) == "table"
+    and manifest().forced_resume.previous_script_sha256, sha_a)
+
+  -- A fresh run into the folder (no --resume) is not a resume: nothing to refuse.
+  T.ok("fresh run of another script", run_into(dir, { script = script_a }) ~= nil)
+  T.eq("fresh run: no forced_resume", manifest().forced_resume, json.null)
+end
+
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

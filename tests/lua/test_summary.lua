@@ -286,8 +286,8 @@ do
   T.ok("summary: another point's parameter refused",
     errs.other:match("run:summary: 'other' is a parameter of the sweep"))
   T.ok("summary: result column refused",
-    errs.result:match("run:summary: 'final_loss' is a runs%.csv result column; choose another name$"))
-  T.ok("summary: run_id refused", errs.run_id:match("run:summary: 'run_id' is a runs%.csv result column"))
+    errs.result:match("run:summary: 'final_loss' is a column gglab writes itself; choose another name$"))
+  T.ok("summary: run_id refused", errs.run_id:match("run:summary: 'run_id' is a column gglab writes itself"))
   T.ok("summary: non-number refused",
     errs.value:match("run:summary: value of 'acc' must be a number, got 'high'"))
   T.ok("summary: non-identifier refused",

@@ -48,7 +48,7 @@ local function help_text()
   lines[#lines + 1] = ""
   lines[#lines + 1] = "options:"
   lines[#lines + 1] = "  -h, --help         show this help"
-  lines[#lines + 1] = "  --version          print the version"
+  lines[#lines + 1] = "  --version          print the version and build id"
   lines[#lines + 1] = ""
   lines[#lines + 1] = "Run 'gglab <command> --help' for a command's options."
   return table.concat(lines, "\n") .. "\n"
@@ -62,6 +62,15 @@ local function dispatch(name, argv, out)
   return cmd.main(opts, out, argv)
 end
 
+--[[ version_text() -> `gglab --version`'s line: the version and the build id (version +
+  the first 12 hex digits of the sources' sha256, embedded by the Makefile), and the git
+  description of the checkout it was built from, when it was one:
+  "gglab 0.1.0 (build 0.1.0+633ac55adfc6, git fa9f973-dirty)\n". ]]
+function M.version_text()
+  local b = type(gg.build) == "table" and gg.build or { id = gg.version }
+  return string.format("gglab %s (build %s%s)\n", gg.version, b.id, b.git and (", git " .. b.git) or "")
+end
+
 -- main(argv [, streams]) -> exit code (see the header).
 function M.main(argv, streams)
   local out = { stdout = streams and streams.stdout or io.stdout,
@@ -71,7 +80,7 @@ function M.main(argv, streams)
     out.stdout:write(help_text())
     return 0
   elseif cmd == "--version" then
-    out.stdout:write("gglab ", gg.version, "\n")
+    out.stdout:write(M.version_text())
     return 0
   elseif cmd == nil then
     out.stderr:write(help_text())

@@ -20,7 +20,7 @@ M.EXIT_FAILED = 3  -- exit status of a sweep in which some run failed (docs/cli.
 
 M.help = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
-                      [--timeout SECONDS] [--memory SIZE] [--shard K/N]
+                      [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
                       [--set NAME=VALUE[,VALUE...]]... [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
@@ -35,7 +35,11 @@ options:
                        number of cores; 0 runs them in this process, unisolated)
   --resume             keep the finished runs already in DIR, run the others
   --rerun-failed       like --resume, but also run again the points that failed
-                       (the two exclude each other)
+                       (the two exclude each other). Both refuse a DIR whose
+                       runs were made by another script or another version of
+                       FILE (its manifest's script_sha256 differs)
+  --force              with --resume or --rerun-failed: resume anyway (the runs
+                       of both scripts mix; the manifest records forced_resume)
   --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
   --memory SIZE        memory limit per run: bytes, or with K, M, G, T (512M, 2G)
   --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
@@ -59,6 +63,7 @@ M.options = { args.OUT, args.QUIET,
   args.JOBS,
   { long = "--resume", key = "resume" },
   { long = "--rerun-failed", key = "rerun_failed" },
+  { long = "--force", key = "force" },
   args.TIMEOUT,
   { long = "--memory", key = "memory", arg = "a size", parse = args.memory_size,
     expect = "a size in bytes like 1048576, 512M or 2G" },
@@ -68,14 +73,17 @@ M.options = { args.OUT, args.QUIET,
 }
 M.positional = 1
 
---[[ After parsing: opts.file (the one positional), overrides (--set parsed), and the
-  exclusion of --resume and --rerun-failed. ]]
+--[[ After parsing: opts.file (the one positional), overrides (--set parsed), the
+  exclusion of --resume and --rerun-failed, and --force only with one of them. ]]
 function M.check(opts)
   local msg, plain = script.check(opts)
   if msg then return msg, plain end
   opts.file, opts.args = opts.args[1], nil
   if opts.resume and opts.rerun_failed then
     return "options '--resume' and '--rerun-failed' exclude each other"
+  end
+  if opts.force and not (opts.resume or opts.rerun_failed) then
+    return "option '--force' goes with '--resume' or '--rerun-failed'"
   end
 end
 
@@ -113,7 +121,8 @@ function M.main(opts, out, argv)
   local result, msg = M.pipeline(exp, { out = opts.out, quiet = opts.quiet, verbose = opts.verbose,
     script = opts.file,
     argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
-    jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, timeout = opts.timeout,
+    jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
+    timeout = opts.timeout,
     memory = opts.memory, shard = opts.shard, set = opts.set,
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then

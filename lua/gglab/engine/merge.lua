@@ -5,9 +5,11 @@
   must have: name, script_sha256 (string or null), run_ids (the run ids of ALL points of
   the sweep, in sweep order: the same list in every shard of one sweep) and param_names
   (sorted); seed, description, script, git_commit and wall_s are used when present.
-  Stores whose name, script_sha256, seed or run_ids differ are refused: they are not shards
-  of one sweep. A run is present in a DIR when both runs/<id>.row.csv (written last by the
-  runner, so a finished run) and runs/<id>.csv exist; the first DIR (in argument order)
+  Stores whose name, script_sha256, gglab build (when both name one), seed or run_ids
+  differ are refused: they are not shards of one sweep; so is a run whose row file names
+  another script_sha256 than the manifests (unless its shard records a forced resume). A
+  run is present in a DIR when both runs/<id>.row.csv (written last by the runner, so a
+  finished run) and runs/<id>.csv exist; the first DIR (in argument order)
   that has it provides its files. They are copied byte for byte into out/runs/ (.tmp then
   rename, the row file last), then the store rebuilds runs.csv and curves.csv from the runs
   present, in sweep order, and writes out/manifest.json: so out holds the files a single
@@ -59,13 +61,7 @@ local function read_manifest(dir)
   return m
 end
 
-local function show(v)
-  if v == nil or v == json.null then return "null" end
-  if type(v) == "string" then
-    return "'" .. (#v > 16 and v:sub(1, 12) .. "..." or v) .. "'"
-  end
-  return tostring(v)
-end
+local show = store.show_value
 
 -- Message when manifests a (of dir_a) and b (of dir_b) are not shards of one sweep, or nil.
 local function mismatch(dir_a, a, dir_b, b)
@@ -76,6 +72,10 @@ local function mismatch(dir_a, a, dir_b, b)
   if a.name ~= b.name then return differ("name", a.name, b.name) end
   local sa, sb = a.script_sha256 or json.null, b.script_sha256 or json.null
   if sa ~= sb then return differ("script_sha256", sa, sb) end
+  -- Builds (version + source hash): only when both manifests name one (older ones do not).
+  local ba = type(a.gglab_build) == "table" and a.gglab_build.id or nil
+  local bb = type(b.gglab_build) == "table" and b.gglab_build.id or nil
+  if ba and bb and ba ~= bb then return differ("gglab build", ba, bb) end
   if a.seed ~= nil and b.seed ~= nil and a.seed ~= b.seed then return differ("seed", a.seed, b.seed) end
   local same = #a.run_ids == #b.run_ids
   for i = 1, #a.run_ids do same = same and a.run_ids[i] == b.run_ids[i] end
@@ -141,13 +141,13 @@ function M.merge(out, dirs, opts)
   local first = manifests[1]
 
   -- Where each run comes from, decided before OUT is touched.
-  local sources, present, missing = {}, {}, {}
+  local sources, src_index, present, missing = {}, {}, {}, {}
   local shards = {}
   for i, dir in ipairs(dirs) do shards[i] = assert(store.read(dir)) end
   for _, id in ipairs(first.run_ids) do
     for i, dir in ipairs(dirs) do
       if shards[i]:has_run(id) then
-        sources[id] = dir .. "/" .. schema.RUN_DIR .. "/" .. id
+        sources[id], src_index[id] = dir .. "/" .. schema.RUN_DIR .. "/" .. id, i
         break
       end
     end
@@ -156,6 +156,36 @@ function M.merge(out, dirs, opts)
   if #present == 0 then
     return nil, string.format("no finished runs in %s", table.concat(dirs, ", "))
   end
+
+  -- Every run must have been made by the sweep's script (a run's row file names its script's
+  -- hash; older ones name none). A shard resumed with --force may hold runs of another:
+  -- refused too, unless its manifest records that forced resume (then the merge records it).
+  local forced, records, builds, seen_build = json.null, {}, {}, {}
+  for _, m in ipairs(manifests) do
+    if type(m.forced_resume) == "table" and m.forced_resume ~= json.null then forced = m.forced_resume end
+  end
+  for _, id in ipairs(present) do
+    local rec = store.read_row_file(sources[id] .. schema.RUN_SUFFIXES.row, id)
+    records[id] = rec
+    local build = rec and rec.gglab_build
+    if build and not seen_build[build] then
+      seen_build[build] = true
+      builds[#builds + 1] = build
+    end
+    local sha = rec and rec.script_sha256
+    if sha and sha ~= first.script_sha256 then
+      local src_dir = sources[id]:match("^(.*)/" .. schema.RUN_DIR .. "/[^/]*$")
+      local m = manifests[src_index[id]]
+      if type(m.forced_resume) ~= "table" or m.forced_resume == json.null then
+        return nil, string.format("cannot merge '%s': its run %s was made by another script "
+          .. "(different script_sha256: %s vs %s in the manifests)", src_dir, id, show(sha),
+          show(first.script_sha256))
+      end
+      forced = m.forced_resume
+    end
+  end
+
+  table.sort(builds)
 
   -- Union of the parameter names: a shard may only list those of its own points.
   local names_set, param_names = {}, {}
@@ -185,7 +215,7 @@ function M.merge(out, dirs, opts)
       if gg.fs.exists(src .. optional) then copy_file(src .. optional, dst .. optional) end
     end
     copy_file(src .. suffix.row, dst .. suffix.row)
-    local status = st:read_record(id).status or ""
+    local status = records[id] and records[id].status or ""
     counts[status] = (counts[status] or 0) + 1
   end
 
@@ -197,7 +227,9 @@ function M.merge(out, dirs, opts)
   local script = type(first.script) == "string" and first.script or nil
   st:write_manifest {
     name = first.name, description = first.description, seed = first.seed, script = script,
-    script_sha256 = first.script_sha256, git_commit = first.git_commit,
+    script_sha256 = first.script_sha256, script_text = first.script_text, git_commit = first.git_commit,
+    git_dirty = first.git_dirty, gglab_build = first.gglab_build, isa = first.isa, isa_env = first.isa_env,
+    forced_resume = forced, data_files = first.data_files, run_builds = builds,
     argv = opts.argv, points = #first.run_ids, counts = counts, missing = #missing,
     run_ids = first.run_ids, param_names = param_names, shard = json.null,
     summary_names = #summary_names > 0 and summary_names or nil,

@@ -102,8 +102,8 @@ function Run:summary(t)
     if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
       error("run:summary: names must be identifiers (they become runs.csv columns), got " .. describe(k), 2)
     end
-    if k == "run_id" or schema.RESULT_COLUMNS_SET[k] then
-      error(string.format("run:summary: '%s' is a runs.csv result column; choose another name", k), 2)
+    if schema.is_reserved(k) then
+      error(string.format("run:summary: '%s' is a column gglab writes itself; choose another name", k), 2)
     end
     if self.params[k] ~= nil or (self._param_names and self._param_names[k]) then
       error(string.format("run:summary: '%s' is a parameter of the sweep; choose another name", k), 2)
@@ -192,9 +192,56 @@ local function summarize_metrics(record, metrics, restored)
   end
 end
 
+-- ---- the data files a run opens (provenance) ----
+
+--[[ gg.data.csv(path, ...) and gg.data.text{file = path, ...} are wrapped once, when this
+  module loads, so that every path they are given is noted: in the run's list while a run
+  is going (run_point: the row file's data_files), else in M.loaded_data (a script that
+  loads its data at the top, outside its run function). The manifest names every such file
+  with its sha256 (data_provenance). Code that bypasses these two loaders is not seen. ]]
+-- The build id every run records (gg.build.id; gg.version for bindings without one).
+M.BUILD_ID = type(gg.build) == "table" and gg.build.id or gg.version
+
+local opened_by_run  -- the list of the run going on in this process, or nil
+M.loaded_data = {}
+local function note_data(path)
+  if type(path) ~= "string" then return end
+  local list = opened_by_run or M.loaded_data
+  for _, p in ipairs(list) do if p == path then return end end
+  list[#list + 1] = path
+end
+-- An error of a loader called by a wrapper below reads as if the wrapper's caller had called
+-- the loader directly: raise(msg) strips this file's position and raises it at the caller's.
+local HERE = "^" .. debug.getinfo(1, "S").short_src:gsub("%p", "%%%0") .. ":%d+: "
+local pack, unpack = table.pack, table.unpack
+local function raise(msg)
+  if type(msg) == "string" and msg:find(HERE) then error((msg:gsub(HERE, "", 1)), 3) end
+  error(msg, 0)
+end
+if type(gg.data) == "table" and gg.data.csv and gg.data.text then  -- (runs once per Lua state)
+  -- The upvalues keep the loaders' names for their argument errors ("bad argument #1 to 'csv'").
+  local csv, text = gg.data.csv, gg.data.text
+  gg.data.csv = function(path, ...)
+    note_data(path)
+    local a = pack(...)
+    local r = pack(pcall(function() return csv(path, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+  gg.data.text = function(o, ...)
+    if type(o) == "table" then note_data(o.file) end
+    local a = pack(...)
+    local r = pack(pcall(function() return text(o, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+end
+
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
-  (a set, optional) are the sweep's parameter names, which run:summary may not use.
+  (a set, optional) are the sweep's parameter names, which run:summary may not use. The row
+  file records ctx.script_sha256 (the script's hash, nil without a script file) and the
+  data files the run opened (data_files: paths, one a line) and M.BUILD_ID (gglab_build).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty), summary (run:summary's values, or nil) and, for diverged runs, reason.
   Raises only on I/O failure. ]]
@@ -210,8 +257,11 @@ function M.run_point(exp, point, index, ctx)
   -- Subnormal handling is per process: reset it, so no run inherits a previous one's.
   gg.set_flush_denormal(exp.flush_denormal == true)
   local t0 = gg.clock()
+  opened_by_run = {}
   local ok, err = xpcall(exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
+  local data_files = opened_by_run
+  opened_by_run = nil
   local record = { run_id = id, params = point, index = index, run_seed = seed,
     wall_s = round_us(wall), summary = run._summary }
   local traceback
@@ -225,6 +275,9 @@ function M.run_point(exp, point, index, ctx)
     record.status = "ok"
   end
   summarize_metrics(record, run._metrics, run._restored)
+  record.script_sha256 = ctx.script_sha256
+  record.data_files = #data_files > 0 and table.concat(data_files, "\n") or nil
+  record.gglab_build = M.BUILD_ID
   files:finish(record, traceback)
   return record
 end
@@ -382,10 +435,11 @@ end
 -- A failed record written by the parent for a run whose worker died, timed out or ran
 -- out of memory (the run itself could not write one). wall: seconds from dispatch to the
 -- end the parent saw (0 when unknown).
-local function write_failure(st, exp, point, index, id, reason, wall)
+local function write_failure(st, exp, point, index, id, reason, wall, script_sha256)
   local seed = sweep.run_seed(exp.seed, point)
   local rec = { run_id = id, params = point, index = index, run_seed = seed, status = "failed",
-    error = reason, steps = 0, wall_s = round_us(wall or 0) }
+    error = reason, steps = 0, wall_s = round_us(wall or 0), script_sha256 = script_sha256,
+    gglab_build = M.BUILD_ID }
   st:begin_run(id):finish(rec, reason .. "\n")
   return rec
 end
@@ -457,7 +511,8 @@ end
 -- record goes to disk if it can, and is kept in memory (the summary) in any case.
 local function failure(s, task, reason, wall)
   local point = s.points[task.index]
-  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason, wall)
+  local ok, rec = pcall(write_failure, s.st, s.exp, point, task.index, task.id, reason, wall,
+    s.script_sha256)
   if ok then return rec end
   if not store.is_write_error(rec) then error(rec, 0) end
   s.result.store_error = s.result.store_error or rec
@@ -467,7 +522,7 @@ end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st, param_names = s.name_set }
+  local ctx = { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256 }
   for _, task in ipairs(s.tasks) do
     local t0 = gg.clock()
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
@@ -486,7 +541,8 @@ local STOP = {}  -- raised by on_done to end pool.run after a store write error
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
-  local opts, result, ctx = s.opts, s.result, { store = s.st, param_names = s.name_set }
+  local opts, result, ctx = s.opts, s.result,
+    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256 }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,
     work = function(task)
@@ -592,11 +648,103 @@ local function combine(s)
   return present
 end
 
+--[[ The refusal of --resume/--rerun-failed into a folder of another script: field (what
+  differs), the folder's and this run's values, and what to do instead. Worded like
+  gglab merge's refusal of shards of different scripts. ]]
+local function resume_refusal(s, field, theirs, ours)
+  return string.format("cannot resume into '%s': different %s (%s in the folder vs %s now): "
+    .. "its runs were made by another script or another version of this one; use --out DIR "
+    .. "for a new folder, or --force to resume anyway (recorded in the manifest)", s.out, field,
+    store.show_value(theirs), store.show_value(ours))
+end
+
+--[[ resume_check(s) -> forced_resume (or nil), nil | nil, msg. Before --resume or
+  --rerun-failed touches the folder: the script hash its manifest names must be this
+  script's (json null = no script file on both sides). opts.force accepts another and
+  returns what the manifest records: { previous_script_sha256, date }. A folder whose
+  manifest already records a forced resume with this script's hash keeps that record. A
+  folder without a readable manifest (killed before writing one) is checked run by run
+  (kept_runs_check). ]]
+local function resume_check(s)
+  local m = store.read(s.out)
+  m = m and m:manifest()
+  if type(m) ~= "table" or m.script_sha256 == nil then return nil end
+  local ours, theirs = s.script_sha256 or json.null, m.script_sha256
+  if theirs == ours then
+    local forced = m.forced_resume ~= json.null and type(m.forced_resume) == "table" and m.forced_resume or nil
+    s.trust_kept_runs = forced ~= nil
+    return forced
+  end
+  if not s.opts.force then return nil, resume_refusal(s, "script_sha256", theirs, ours) end
+  s.trust_kept_runs = true
+  return { previous_script_sha256 = theirs, date = os.date("!%Y-%m-%dT%H:%M:%SZ") }
+end
+
+--[[ kept_runs_check(s) -> msg or nil, after plan: every run resume keeps must have been
+  made by this script (its row file's script_sha256; files of older gglabs name none).
+  Skipped under --force or in a folder whose manifest records a forced resume. ]]
+local function kept_runs_check(s)
+  if s.trust_kept_runs then return nil end
+  local ours = s.script_sha256
+  for i in ipairs(s.points) do
+    local rec = s.finished[s.ids[i]]
+    if rec and rec.script_sha256 and rec.script_sha256 ~= ours then
+      if not s.opts.force then
+        return resume_refusal(s, "script_sha256 of run " .. s.ids[i], rec.script_sha256, ours)
+      end
+      s.forced_resume = s.forced_resume or { previous_script_sha256 = rec.script_sha256,
+        date = os.date("!%Y-%m-%dT%H:%M:%SZ") }
+    end
+  end
+  return nil
+end
+
+--[[ data_provenance(records) -> the manifest's data_files: { {path, sha256}, ... } sorted
+  by path, for every data file the runs of records opened (their data_files) or the script
+  opened outside them (M.loaded_data); each file is hashed once, here (sha256 json null
+  when it cannot be read now). ]]
+local function data_provenance(records)
+  local seen, paths = {}, {}
+  local function add(path)
+    if path ~= "" and not seen[path] then
+      seen[path] = true
+      paths[#paths + 1] = path
+    end
+  end
+  for _, path in ipairs(M.loaded_data) do add(path) end
+  for _, rec in ipairs(records) do
+    for path in (rec.data_files or ""):gmatch("[^\n]+") do add(path) end
+  end
+  table.sort(paths)
+  local out = {}
+  for i, path in ipairs(paths) do
+    out[i] = { path = path, sha256 = gg.sha256_file(path) or json.null }
+  end
+  return out
+end
+
+-- run_builds(records) -> the sorted distinct build ids the runs of records name.
+local function run_builds(records)
+  local seen, out = {}, {}
+  for _, rec in ipairs(records) do
+    local b = rec.gglab_build
+    if b and not seen[b] then
+      seen[b] = true
+      out[#out + 1] = b
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
+    script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
+    forced_resume = s.forced_resume or json.null, data_files = data_provenance(result.records),
+    run_builds = run_builds(result.records),
     flush_denormal = exp.flush_denormal == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
@@ -611,7 +759,8 @@ end
   processes, default the number of cores; 0 runs in this process without isolation);
   timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
-  finished runs except failed ones); tty (force the progress style; default: stderr is a
+  finished runs except failed ones); force (resume into a folder of another script:
+  resume_check); tty (force the progress style; default: stderr is a
   terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
@@ -624,10 +773,24 @@ function M.execute(exp, opts)
   opts = opts or {}
   local s = { exp = exp, opts = opts, out = opts.out or ("results/" .. exp.name) }
   local msg
+  -- The script as it is now (read and hashed once: it may be edited while the sweep runs).
+  if opts.script then
+    s.script_text, msg = util.read_file(opts.script)
+    if not s.script_text then return nil, string.format("cannot read '%s': %s", opts.script, tostring(msg)) end
+    s.script_sha256 = gg.sha256_file(opts.script)
+  end
+  if opts.resume or opts.rerun_failed then
+    s.forced_resume, msg = resume_check(s)
+    if msg then return nil, msg end
+  end
   s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
     fail_write = opts.fail_write })
   if not s.st then return nil, msg end
   plan(s)
+  if opts.resume or opts.rerun_failed then
+    msg = kept_runs_check(s)
+    if msg then return nil, msg end
+  end
   start(s)
   execute(s)
   local present = combine(s)

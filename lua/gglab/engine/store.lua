@@ -180,9 +180,10 @@ function RunFiles:meta(t)
 end
 
 --[[ finish(record, traceback): commits the curve file, the .err file (when traceback is
-  given) and last the .row.csv. record has the RESULT_COLUMNS fields (nil = empty),
-  run_id, params (the point) and summary (name -> number, run:summary; may be nil); the row
-  file has the point's own parameter columns and its summary columns. ]]
+  given) and last the .row.csv. record has the RESULT_COLUMNS and ROW_EXTRA_COLUMNS fields
+  (nil = empty), run_id, params (the point) and summary (name -> number, run:summary; may be
+  nil); the row file has the point's own parameter columns, its summary columns, the result
+  columns and the extra columns. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
   closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
@@ -198,6 +199,11 @@ function RunFiles:finish(record, traceback)
     values[#values + 1] = v == nil and gg.NULL or v
   end
   local cols = M.columns(names, summary_names)
+  for _, col in ipairs(schema.ROW_EXTRA_COLUMNS) do
+    local v = record[col]
+    cols[#cols + 1] = col
+    values[#values + 1] = v == nil and gg.NULL or v
+  end
   local path = st:run_path(self.id, SUFFIX.row)
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
@@ -224,14 +230,22 @@ local number = M.number
 -- The result columns a run's record holds as numbers.
 local NUMERIC = { run_seed = true, wall_s = true }
 for _, c in ipairs(schema.RESULT_NUMBERS) do NUMERIC[c] = true end
+local ROW_EXTRA = {}
+for _, c in ipairs(schema.ROW_EXTRA_COLUMNS) do ROW_EXTRA[c] = true end
 
 --[[ read_record(id, params) -> the record of a finished run from its .row.csv, or nil when
   the run has no row file. Result columns come back typed (numbers), parameters as given
-  by params (the point) — the row file's text would lose their types. rec.extra holds the
-  other columns (parameters and run:summary ones) as text; given params, rec.summary is
-  those that are not parameters, as numbers (nil when none). ]]
+  by params (the point) — the row file's text would lose their types — and the
+  ROW_EXTRA_COLUMNS (script_sha256, ...) as strings (nil when empty or absent: older files).
+  rec.extra holds the other columns (parameters and run:summary ones) as text; given params,
+  rec.summary is those that are not parameters, as numbers (nil when none). ]]
 function Store:read_record(id, params)
-  local path = self:run_path(id, SUFFIX.row)
+  return M.read_row_file(self:run_path(id, SUFFIX.row), id, params)
+end
+
+-- read_row_file(path, id, params) -> read_record's record from the row file at path (nil
+-- when there is none).
+function M.read_row_file(path, id, params)
   if not gg.fs.exists(path) then return nil end
   local header, rows = gg.csv.read(path)
   if not header or not rows[1] then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
@@ -240,8 +254,9 @@ function Store:read_record(id, params)
     local v = rows[1][i]
     if v == "" then v = nil end
     if NUMERIC[name] and v then v = number(v) end
-    if name ~= "run_id" and schema.RESULT_COLUMNS_SET[name] then rec[name] = v end
-    if name ~= "run_id" and not schema.RESULT_COLUMNS_SET[name] then
+    if name ~= "run_id" and (schema.RESULT_COLUMNS_SET[name] or ROW_EXTRA[name]) then
+      rec[name] = v
+    elseif name ~= "run_id" then
       rec.extra = rec.extra or {}
       rec.extra[name] = v
     end
@@ -368,32 +383,73 @@ end
 
 -- ---- manifest ----
 
--- Commit of the git checkout holding dir, or nil (not a checkout, no commits, no git).
-local function git_commit(dir)
-  local p = io.popen("git -C " .. shell_quote(dir) .. " rev-parse HEAD 2>/dev/null")
+-- First line of a shell command's output, or nil (no output, or the command cannot run).
+local function command_line(cmd)
+  local p = io.popen(cmd)
   if not p then return nil end
   local out = p:read("l")
   p:close()
-  if out and out:match("^%x+$") and #out >= 40 then return out end
-  return nil
+  return out
+end
+
+--[[ git_state(dir) -> commit, dirty: the HEAD commit of the git checkout holding dir and
+  whether its tracked files differ from it (`git status --porcelain`, untracked files
+  ignored); nil, nil when dir is not in a checkout, it has no commits, or there is no git. ]]
+function M.git_state(dir)
+  local q = shell_quote(dir)
+  local commit = command_line("git -C " .. q .. " rev-parse HEAD 2>/dev/null")
+  if not (commit and commit:match("^%x+$") and #commit >= 40) then return nil, nil end
+  local status = command_line("git -C " .. q .. " status --porcelain --untracked-files=no 2>/dev/null"
+    .. " || echo '?? git status failed'")
+  return commit, status ~= nil and status ~= ""
+end
+
+--[[ show_value(v) -> v for a one-line message: a long string (a hash) as its first 12
+  characters and "...", quoted; nil or json null as null. merge's and --resume's refusals. ]]
+function M.show_value(v)
+  if v == nil or v == json.null then return "null" end
+  if type(v) == "string" then
+    return "'" .. (#v > 16 and v:sub(1, 12) .. "..." or v) .. "'"
+  end
+  return tostring(v)
+end
+
+-- The build that runs now (gg.build; older bindings have only gg.version).
+local function build_info()
+  local b = gg.build
+  if type(b) ~= "table" then return { id = gg.version, version = gg.version } end
+  return { id = b.id, version = b.version, source_sha256 = b.source_sha256, git = b.git or json.null }
 end
 
 --[[ write_manifest(info): manifest.json with info's fields (name, script, argv, points,
-  counts, ...) plus provenance: gglab version, UTC date, host, the script's sha256 and the
-  git commit of its directory (json null when unknown), and the output file names. ]]
+  counts, ...) plus provenance (docs/runner.md "Provenance"; field names in
+  lib/schema.lua's MANIFEST_PROVENANCE): gglab version and build, UTC date, host, working
+  directory, CPU path (isa: gg.isa(), and GGLAB_ISA as set), the script's sha256 and the
+  git commit and dirty flag of its checkout (json null when unknown), and the output file
+  names. A field info already has is kept (a merge copies the shards'). ]]
 function Store:write_manifest(info)
   local m = {}
   for k, v in pairs(info) do m[k] = v end
   m.gglab_version = gg.version
+  if m.gglab_build == nil then m.gglab_build = build_info() end
   m.date = os.date("!%Y-%m-%dT%H:%M:%SZ")
   m.host = gg.hostname()
+  if m.cwd == nil then m.cwd = command_line("pwd -P 2>/dev/null") or json.null end
+  if m.isa == nil then
+    local ok, isa = pcall(gg.isa)
+    m.isa = ok and isa or json.null
+    m.isa_env = os.getenv("GGLAB_ISA") or json.null
+  end
   -- Hash and commit of the script, unless the caller already knows them (a merge copies
   -- them from the shards, which may have run where the script path differs).
   if info.script_sha256 == nil then
     m.script_sha256 = info.script and gg.sha256_file(info.script) or json.null
   end
   if info.git_commit == nil then
-    m.git_commit = info.script and git_commit(info.script:match("^(.*)/[^/]*$") or ".") or json.null
+    local commit, dirty
+    if info.script then commit, dirty = M.git_state(info.script:match("^(.*)/[^/]*$") or ".") end
+    m.git_commit = commit or json.null
+    m.git_dirty = dirty == nil and json.null or dirty
   end
   m.files = { runs = schema.RUNS_FILE, curves = schema.CURVES_FILE, run_dir = schema.RUN_DIR }
   write_text(self, self.dir .. "/" .. schema.MANIFEST_FILE, json.encode(m))
