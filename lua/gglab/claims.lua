@@ -14,14 +14,16 @@
   where = {name = value | predicate}: a run matches when each named parameter equals the
   value (numbers compared exactly) or the predicate returns true for it. ]]
 local stats = require "gglab.lib.stats"
+local schema = require "gglab.lib.schema"
 local finite = require("gglab.lib.util").is_finite
 
 local M = {}
 
 -- The runs.csv result columns a record carries; other metric names are looked up in the
 -- run's curves.
-M.COLUMNS = { run_seed = true, final_loss = true, min_loss = true, final_val_loss = true, steps = true,
-  diverged_step = true, wall_s = true }
+-- The numeric result columns a claim may name (lib/schema.lua's, with run_seed and wall_s).
+M.COLUMNS = { run_seed = true, wall_s = true }
+for _, c in ipairs(schema.RESULT_NUMBERS) do M.COLUMNS[c] = true end
 
 local R = {}
 R.__index = R
@@ -103,7 +105,9 @@ end
 --[[ R:value(r, metric) -> a result column of run r (final_loss, final_val_loss, ...), or
   else the last value of a curve the run logged under that name (nil when neither). ]]
 function R:value(r, metric)
-  if M.COLUMNS[metric] or not self.curves then return r[metric] end
+  if M.COLUMNS[metric] then return r[metric] end
+  if r.summary and r.summary[metric] ~= nil then return r.summary[metric] end  -- run:summary
+  if not self.curves then return r[metric] end
   local values = self:curve(r, metric)
   return values[#values]
 end

@@ -163,4 +163,17 @@ os.execute("rm -rf '" .. out .. "-set'")
 T.raises("R:curve needs curves", function() claims.results({}):curve({ run_id = "x" }, "loss") end,
   "no curves available")
 os.execute("rm -rf '" .. out .. "'")
+-- run:summary values and every numeric result column are claim metrics (not curve names).
+do
+  local rs = {}
+  for seed = 1, 4 do
+    rs[#rs + 1] = rec({ seed = seed }, { status = "ok", final_loss = 1, min_val_loss = seed / 10,
+      best_epoch = seed, summary = { val_acc = 0.5 + seed / 10 } })
+  end
+  local RS = claims.results(rs, {})
+  T.near("claim on a run:summary value", RS:mean("val_acc").value, 0.75, 1e-12)
+  T.near("claim on min_val_loss (a result column)", RS:mean("min_val_loss").value, 0.25, 1e-12)
+  T.eq("claim on best_epoch (a result column)", RS:mean("best_epoch").n, 4)
+end
+
 T.done()
