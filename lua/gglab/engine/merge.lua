@@ -160,13 +160,14 @@ function M.merge(out, dirs, opts)
   -- Every run must have been made by the sweep's script (a run's row file names its script's
   -- hash; older ones name none). A shard resumed with --force may hold runs of another:
   -- refused too, unless its manifest records that forced resume (then the merge records it).
-  local forced, records, builds, seen_build = json.null, {}, {}, {}
+  local forced, statuses, builds, seen_build = json.null, {}, {}, {}
   for _, m in ipairs(manifests) do
     if type(m.forced_resume) == "table" and m.forced_resume ~= json.null then forced = m.forced_resume end
   end
   for _, id in ipairs(present) do
+    -- Only the status is kept: merge's memory stays bounded by the ids, not the records.
     local rec = store.read_row_file(sources[id] .. schema.RUN_SUFFIXES.row, id)
-    records[id] = rec
+    statuses[id] = rec and rec.status or ""
     local build = rec and rec.gglab_build
     if build and not seen_build[build] then
       seen_build[build] = true
@@ -215,7 +216,7 @@ function M.merge(out, dirs, opts)
       if gg.fs.exists(src .. optional) then copy_file(src .. optional, dst .. optional) end
     end
     copy_file(src .. suffix.row, dst .. suffix.row)
-    local status = records[id] and records[id].status or ""
+    local status = statuses[id] or ""
     counts[status] = (counts[status] or 0) + 1
   end
 
