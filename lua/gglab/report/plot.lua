@@ -309,6 +309,18 @@ local function panel_scales(spec)
   return px, py
 end
 
+-- The end of a panel: crosses at the top edge for its markers (runs without a finite
+-- value), the axis labels, the closing tag -> the panel's SVG text.
+local function panel_close(parts, spec, px, x0, x1, yt, yb)
+  for _, m in ipairs(spec.markers or {}) do
+    local x = math.max(x0, math.min(x1, px(m.x)))
+    parts[#parts + 1] = cross(x, yt + 5, 3.5, m.color)
+  end
+  M.axis_labels(parts, spec, x0, x1, yt, yb)
+  parts[#parts + 1] = "</svg>"
+  return table.concat(parts, "\n")
+end
+
 --[[ line_panel(spec) -> SVG text of one panel of lines with bands.
   spec = { id = unique text for element ids, title, xlabel, ylabel,
     x = axis, y = axis (from plot.axis / category_axis),
@@ -408,13 +420,7 @@ function M.line_panel(spec)
     end
   end
   parts[#parts + 1] = "</g>"
-  for _, m in ipairs(spec.markers or {}) do
-    local x = math.max(x0, math.min(x1, px(m.x)))
-    parts[#parts + 1] = cross(x, yt + 5, 3.5, m.color)
-  end
-  M.axis_labels(parts, spec, x0, x1, yt, yb)
-  parts[#parts + 1] = "</svg>"
-  return table.concat(parts, "\n")
+  return panel_close(parts, spec, px, x0, x1, yt, yb)
 end
 
 -- axis_labels(parts, spec, x0, x1, yt, yb): the x label under a panel, the y label at its left.
@@ -458,8 +464,8 @@ function M.strip_panel(spec)
         .. "<title>%s</title></circle>", f1(cx + (j - (k + 1) / 2) * gap), f1(py(d.v)), g.color, esc(d.tip))
     end
     if k > 0 then
-      local mean, y = sum / k, nil
-      y = f1(py(mean))
+      local mean = sum / k
+      local y = f1(py(mean))
       parts[#parts + 1] = string.format('<path class="mean" stroke="%s" d="M%s %sL%s %s">'
         .. "<title>%s</title></path>", g.color, f1(cx - 12 - gap * (k - 1) / 2), y,
         f1(cx + 12 + gap * (k - 1) / 2), y,
@@ -467,13 +473,7 @@ function M.strip_panel(spec)
           k == 1 and "" or "s")))
     end
   end
-  for _, m in ipairs(spec.markers or {}) do
-    local x = math.max(x0, math.min(x1, px(m.x)))
-    parts[#parts + 1] = cross(x, yt + 5, 3.5, m.color)
-  end
-  M.axis_labels(parts, spec, x0, x1, yt, yb)
-  parts[#parts + 1] = "</svg>"
-  return table.concat(parts, "\n")
+  return panel_close(parts, spec, px, x0, x1, yt, yb)
 end
 
 --[[ heatmap_panel(spec) -> SVG text of one heatmap.
