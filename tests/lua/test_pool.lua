@@ -266,7 +266,8 @@ do -- kill -9 of the pool's parent: its workers die with it (PR_SET_PDEATHSIG)
     return st == "Z" or st == "X"     -- dead, waiting for init to reap it
   end
   local t0 = gg.clock()
-  while not (gone(workers[1] or 0) and gone(workers[2] or 0)) and gg.clock() - t0 < 2 do proc.poll({}, 5) end
+  -- Waits for PDEATHSIG to take effect; the 60 s give-up only keeps a broken one from hanging.
+  while not (gone(workers[1] or 0) and gone(workers[2] or 0)) and gg.clock() - t0 < 60 do proc.poll({}, 5) end
   T.ok("kill -9: workers died with the parent", gone(workers[1] or 0) and gone(workers[2] or 0))
   proc.close(a)
   T.ok("kill -9: no zombies", no_children())

@@ -117,7 +117,9 @@ do
   local t0 = gg.clock()
   T.eq("poll timeout: nothing ready", proc.poll({ a, b }, 30), {})
   local waited = gg.clock() - t0
-  T.ok("poll waited ~30 ms", waited >= 0.025 and waited < 0.5)
+  -- A lower bound only (poll must not return early); how much longer a busy machine takes
+  -- is not asserted.
+  T.ok("poll waited >= 25 ms", waited >= 0.025)
   proc.send(a, "ping")
   T.eq("poll reports the readable fd", proc.poll({ a, b }, 1000), { b })
   proc.recv(b)
@@ -232,7 +234,9 @@ do
   proc.kill(mid, "KILL")
   proc.waitpid(mid)
   local t0 = gg.clock()
-  while not gone(grandchild) and gg.clock() - t0 < 2 do proc.poll({}, 5) end
+  -- Waits for the kernel to deliver the death signal; the 60 s give-up is only there so a
+  -- broken PDEATHSIG fails instead of hanging, not a limit a busy machine could hit.
+  while not gone(grandchild) and gg.clock() - t0 < 60 do proc.poll({}, 5) end
   T.ok("grandchild killed with its parent", gone(grandchild))
   proc.close(a)
 end
