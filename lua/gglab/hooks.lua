@@ -8,24 +8,21 @@
     sequential = function(build, layers, opts) -> model
     optim      = function(make, kind, model, opts) -> optimizer
     train      = function(train, opts) -> history
-    data       = function(load, kind, ...) -> dataset(s)   (gg.data.csv / gg.data.text)
   The first argument proceeds: it calls the next hook down the stack with the same point,
   at the bottom the entry point's own code (build(layers, opts), make(kind, model, opts),
-  train(opts), load(kind, ...)). A hook may change the arguments, look at the result, or raise.
+  train(opts)). A hook may change the arguments, look at the result, or raise.
 
   State: the stack of registered hooks below, one per Lua state (each worker process of
-  the runner has its own), owned by this module and changed only by push/pop/with. with
-  pops its hook on return and on error; the one hook kept for a process's life is the
-  engine runner's "data" hook (data-file provenance), pushed when that module loads.
+  the runner has its own), owned by this module and changed only by push/pop/with. It is
+  empty outside a with() call; with pops its hook on return and on error.
 
   gg.train (lua/gglab/train.lua) and gg.nn.sequential (lua/gglab/nn.lua) call M.call
-  themselves; the optimizer constructors and gg.data.csv / gg.data.text are C functions
-  (lua/loptim.c, lua/ldata.c) that know nothing of this: lua/gglab/init.lua wraps every
-  entry of gg.optim and those two loaders once, with M.wrap. ]]
+  themselves; the optimizer constructors are C functions (lua/loptim.c) that know nothing
+  of this: lua/gglab/init.lua wraps every entry of gg.optim once, with M.wrap. ]]
 local M = {}
 
-M.POINTS = { "data", "optim", "sequential", "train" }
-local IS_POINT = { data = true, optim = true, sequential = true, train = true }
+M.POINTS = { "optim", "sequential", "train" }
+local IS_POINT = { optim = true, sequential = true, train = true }
 
 local stack = {}   -- the registered hooks, innermost last (see the header)
 

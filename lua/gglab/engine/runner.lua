@@ -19,7 +19,6 @@
               traceback to runs/<id>.err. The sweep goes on in all cases. ]]
 
 local gg = require "gglab"
-local hooks = require "gglab.hooks"
 local sweep = require "gglab.sweep"
 local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
@@ -195,12 +194,11 @@ end
 
 -- ---- the data files a run opens (provenance) ----
 
---[[ Every path given to gg.data.csv(path, ...) or gg.data.text{file = path, ...} is noted
-  by a hook (gglab.hooks' "data" point), registered once when this module loads and for the
-  life of the process: in the run's list while a run is going (run_point: the row file's
-  data_files), else in M.loaded_data (a script that loads its data at the top, outside its
-  run function). The manifest names every such file with its sha256 (data_provenance).
-  Code that bypasses these two loaders is not seen. ]]
+--[[ gg.data.csv(path, ...) and gg.data.text{file = path, ...} are wrapped once, when this
+  module loads, so that every path they are given is noted: in the run's list while a run
+  is going (run_point: the row file's data_files), else in M.loaded_data (a script that
+  loads its data at the top, outside its run function). The manifest names every such file
+  with its sha256 (data_provenance). Code that bypasses these two loaders is not seen. ]]
 -- The build id every run records (gg.build.id; gg.version for bindings without one).
 M.BUILD_ID = type(gg.build) == "table" and gg.build.id or gg.version
 
@@ -212,10 +210,32 @@ local function note_data(path)
   for _, p in ipairs(list) do if p == path then return end end
   list[#list + 1] = path
 end
-hooks.push { data = function(load, kind, src, ...)
-  if kind == "csv" then note_data(src) elseif type(src) == "table" then note_data(src.file) end
-  return load(kind, src, ...)
-end }
+-- An error of a loader called by a wrapper below reads as if the wrapper's caller had called
+-- the loader directly: raise(msg) strips this file's position and raises it at the caller's.
+local HERE = "^" .. debug.getinfo(1, "S").short_src:gsub("%p", "%%%0") .. ":%d+: "
+local pack, unpack = table.pack, table.unpack
+local function raise(msg)
+  if type(msg) == "string" and msg:find(HERE) then error((msg:gsub(HERE, "", 1)), 3) end
+  error(msg, 0)
+end
+if type(gg.data) == "table" and gg.data.csv and gg.data.text then  -- (runs once per Lua state)
+  -- The upvalues keep the loaders' names for their argument errors ("bad argument #1 to 'csv'").
+  local csv, text = gg.data.csv, gg.data.text
+  gg.data.csv = function(path, ...)
+    note_data(path)
+    local a = pack(...)
+    local r = pack(pcall(function() return csv(path, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+  gg.data.text = function(o, ...)
+    if type(o) == "table" then note_data(o.file) end
+    local a = pack(...)
+    local r = pack(pcall(function() return text(o, unpack(a, 1, a.n)) end))
+    if not r[1] then raise(r[2]) end
+    return unpack(r, 2, r.n)
+  end
+end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
