@@ -1,28 +1,33 @@
---[[ lua/gglab/hooks.lua — the hook registry that gg.train, gg.nn.sequential and every
-  gg.optim.<kind> consult. A tool that must see or change what a script trains (gglab
-  doctor, lua/gglab/doctor/intervene.lua) registers a hook for the duration of one call
+--[[ lua/gglab/hooks.lua — the hook registry that gg.train, gg.nn.sequential, every
+  gg.optim.<kind> and the file loaders gg.data.csv / gg.data.text consult. A tool that must
+  see or change what a script does (gglab doctor, lua/gglab/doctor/intervene.lua; the
+  runner noting the data files a run opens) registers a hook for the duration of one call
   instead of replacing entry points in the shared gg table, so a script that holds
-  `local train, sgd = gg.train, gg.optim.sgd` is covered too.
+  `local train, sgd, csv = gg.train, gg.optim.sgd, gg.data.csv` is covered too.
 
   A hook is a table with any of these fields (the "points"):
     sequential = function(build, layers, opts) -> model
     optim      = function(make, kind, model, opts) -> optimizer
     train      = function(train, opts) -> history
+    data       = function(load, kind, src, ...) -> dataset(s)   kind "csv": gg.data.csv(src, ...);
+                                                                kind "text": gg.data.text(src)
   The first argument proceeds: it calls the next hook down the stack with the same point,
   at the bottom the entry point's own code (build(layers, opts), make(kind, model, opts),
-  train(opts)). A hook may change the arguments, look at the result, or raise.
+  train(opts), load(kind, src, ...)). A hook may change the arguments, look at the result,
+  or raise.
 
   State: the stack of registered hooks below, one per Lua state (each worker process of
   the runner has its own), owned by this module and changed only by push/pop/with. It is
   empty outside a with() call; with pops its hook on return and on error.
 
   gg.train (lua/gglab/train.lua) and gg.nn.sequential (lua/gglab/nn.lua) call M.call
-  themselves; the optimizer constructors are C functions (lua/loptim.c) that know nothing
-  of this: lua/gglab/init.lua wraps every entry of gg.optim once, with M.wrap. ]]
+  themselves; the optimizer constructors and the two loaders are C functions (lua/loptim.c,
+  lua/ldata.c, lua/lseqdata.c) that know nothing of this: lua/gglab/init.lua wraps every
+  entry of gg.optim, and gg.data.csv and gg.data.text, once, with M.wrap. ]]
 local M = {}
 
-M.POINTS = { "optim", "sequential", "train" }
-local IS_POINT = { optim = true, sequential = true, train = true }
+M.POINTS = { "data", "optim", "sequential", "train" }
+local IS_POINT = { data = true, optim = true, sequential = true, train = true }
 
 local stack = {}   -- the registered hooks, innermost last (see the header)
 

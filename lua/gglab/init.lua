@@ -36,7 +36,14 @@ gg.stable_lr = require("gglab.stable_lr").stable_lr
 gg.nn.linear, gg.nn.relu, gg.nn.sigmoid, gg.nn.tanh = nn.linear, nn.relu, nn.sigmoid, nn.tanh
 gg.nn.mlp, gg.nn.sequential = nn.mlp, nn.sequential
 gg.op = require("gglab.graph").op
--- Every optimizer constructor consults the hooks of gglab.hooks (the C code knows nothing of them).
-require("gglab.hooks").wrap(gg.optim, "optim")
+-- Every optimizer constructor, and the two loaders of files (gg.data.csv, gg.data.text),
+-- consult the hooks of gglab.hooks (the C code knows nothing of them).
+do
+  local hooks = require "gglab.hooks"
+  hooks.wrap(gg.optim, "optim")
+  local loaders = { csv = gg.data.csv, text = gg.data.text }
+  hooks.wrap(loaders, "data")
+  gg.data.csv, gg.data.text = loaders.csv, loaders.text
+end
 
 return gg

@@ -1,7 +1,8 @@
---[[ tests/lua/test_hooks.lua — gglab.hooks: the registry that gg.train, gg.nn.sequential and
-  every gg.optim.<kind> consult (lua/gglab/hooks.lua). The stack's discipline, the order in
-  which nested hooks run, that functions captured before a hook was registered consult it
-  too, and that the wrapped optimizer constructors raise the same errors as the C ones.
+--[[ tests/lua/test_hooks.lua — gglab.hooks: the registry that gg.train, gg.nn.sequential,
+  every gg.optim.<kind> and gg.data.csv / gg.data.text consult (lua/gglab/hooks.lua). The
+  stack's discipline, the order in which nested hooks run, that functions captured before a
+  hook was registered consult it too, and that the wrapped optimizer constructors and file
+  loaders raise the same errors as the C ones.
 
   Run from the repository root:
     LUA_PATH="tests/lua/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/lua/test_hooks.lua ]]
@@ -36,7 +37,7 @@ do
 end
 T.raises("push: a table", function() hooks.push(3) end, "hooks%.push: expected a hook table, got number")
 T.raises("push: unknown point", function() hooks.push { trian = function() end } end,
-  "^.-hooks%.push: unknown hook point 'trian' %(allowed: optim, sequential, train%)$")
+  "^.-hooks%.push: unknown hook point 'trian' %(allowed: data, optim, sequential, train%)$")
 T.raises("push: points are functions", function() hooks.push { train = 1 } end,
   "hooks%.push: train must be a function")
 T.eq("a rejected hook is not registered", hooks.active(), nil)
@@ -157,6 +158,42 @@ do
     hooks.with({ optim = function() error("hook failed", 0) end }, function() gg.optim.sgd(m) end)
   end, "^hook failed$")
   T.eq("no hook left behind", hooks.active(), nil)
+end
+
+-- ==== the file loaders (gg.data.csv, gg.data.text): the "data" point ====
+
+do
+  local dir = T.tmpdir()
+  local path = dir .. "/d.csv"
+  T.write(path, "a,y\n1,2\n3,4\n")
+  T.write(dir .. "/t.txt", string.rep("hello world ", 40))
+  local csv, text = gg.data.csv, gg.data.text  -- captured, as a script would
+  local seen = {}
+  local h = { data = function(load, kind, src, ...)
+    seen[#seen + 1] = { kind = kind, src = type(src) == "table" and src.file or src, n = select("#", ...) }
+    return load(kind, src, ...)
+  end }
+  local d, t = hooks.with(h, function()
+    return csv(path, { target = "y" }), text { file = dir .. "/t.txt", context = 4 }
+  end)
+  T.eq("captured loaders consult the hook, with their kind and source", seen,
+    { { kind = "csv", src = path, n = 1 }, { kind = "text", src = dir .. "/t.txt", n = 0 } })
+  T.eq("... and return what the loader returns", { d:n(), t ~= nil }, { 2, true })
+  T.eq("every result of the loader passes (the dataset and csv's info)", select("#", csv(path, { target = "y" })), 2)
+  T.eq("the gg table keeps the wrapped loaders", { gg.data.csv == csv, gg.data.text == text }, { true, true })
+  -- A loader's own failure result (nil, message) comes back unchanged.
+  local r = table.pack(csv(dir .. "/none.csv"))
+  T.eq("a missing file: nil and the message", { r.n, r[1], r[2] }, { 2, nil, dir .. "/none.csv: No such file or directory" })
+  -- Errors read as those of the C functions: the caller's line, the name the caller used.
+  T.raises("an option error names the caller's line", function() gg.data.csv(path, { targt = "y" }) end,
+    "^tests/lua/test_hooks%.lua:%d+: gg%.data%.csv: unknown option 'targt' %(allowed: .*%); did you mean 'target'%?$")
+  T.raises("a bad argument names the loader as called", function() gg.data.text(5) end,
+    "^tests/lua/test_hooks%.lua:%d+: bad argument #1 to 'text' %(table expected, got number%)$")
+  T.raises("... with a hook registered too", function()
+    hooks.with(h, function() local load = gg.data.text; load(5) end)
+  end, "^tests/lua/test_hooks%.lua:%d+: bad argument #1 to 'load' %(table expected, got number%)$")
+  T.eq("no hook left behind", hooks.active(), nil)
+  T.rmtree(dir)
 end
 
 T.done()

@@ -145,7 +145,7 @@ do
   local rh, rrows = gg.csv.read(out .. "/runs/" .. r1.run_id .. ".row.csv")
   T.eq("row file has the point's own columns", rh, { "run_id", "lr", "run_seed", "status", "final_loss", "min_loss",
     "final_val_loss", "min_val_loss", "best_epoch", "best_step", "steps", "diverged_step", "error", "wall_s",
-    "script_sha256", "data_files", "gglab_build" })
+    "script_sha256", "data_files", "gglab_build", "params_read" })
   T.eq("row file one row", #rrows, 1)
 end
 

@@ -88,6 +88,8 @@ M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", 
 M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec,
   expect = "K/N with 1 <= K <= N" }
 M.SET = { long = "--set", key = "set", arg = "name=value", multi = true }
+-- --strict: a --set name no run read is an error (exit status cli/script.EXIT_UNREAD), not a warning.
+M.STRICT = { long = "--strict", key = "strict" }
 
 --[[ set_overrides(opts) -> nil, or msg, true: parses the --set strings (opts.set) into
   opts.overrides (see gglab.overrides); a command's check calls it first. ]]

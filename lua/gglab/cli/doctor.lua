@@ -3,15 +3,18 @@
 
 local doctor = require "gglab.doctor.diagnose"
 local output = require "gglab.doctor.output"
+local runner = require "gglab.engine.runner"
 local schema = require "gglab.lib.schema"
+local util = require "gglab.lib.util"
 local args = require "gglab.cli.args"
 local script = require "gglab.cli.script"
 
 local M = {}
 
 M.help = [==[
-usage: gglab doctor FILE [--set NAME=VALUE[,VALUE...]]... [--seeds N] [--seed-offset K]
-                         [--all] [-j N] [--out DIR] [--margin X] [--no-second-step]
+usage: gglab doctor FILE [--set NAME=VALUE[,VALUE...]]... [--strict] [--seeds N]
+                         [--seed-offset K] [--all] [-j N] [--out DIR] [--margin X]
+                         [--no-second-step]
 
 Why does this configuration's loss go up? Trains the configuration of FILE (one
 point of its sweep, after --set; its `seed` parameter is replaced by the doctor's
@@ -20,7 +23,10 @@ clipping, standardised features, Huber loss, ...) on the same seeds, and names
 the cause whose fix measurably restores training. See docs/doctor.md.
 
 options:
-  --set NAME=V[,V...]  as for gglab run: pick the configuration
+  --set NAME=V[,V...]  as for gglab run: pick the configuration; a NAME the
+                       configuration does not read before its first gg.train
+                       gets a warning
+  --strict             make that warning an error (exit status 4)
   --seeds N            seeds per change (default 20; at least 2)
   --seed-offset K      use seeds K+1..K+N (a disjoint set to check a verdict)
   --all                diagnose every configuration of the sweep in turn
@@ -33,7 +39,7 @@ options:
   -h, --help           show this help
 ]==]
 
-M.options = { args.SET,
+M.options = { args.SET, args.STRICT,
   { long = "--seeds", key = "seeds", arg = "a number", parse = args.integer_at_least(2),
     expect = "an integer >= 2" },
   { long = "--seed-offset", key = "seed_offset", arg = "a number", parse = args.nonneg_integer,
@@ -51,10 +57,27 @@ M.positional = 1
 -- After parsing: overrides (--set parsed), opts.args[1] is FILE.
 M.check = script.check
 
+--[[ tracking(exp, spec, read) -> a copy of exp whose run function gets its point as a
+  runner.tracked_point of the --set names of spec (parsed --set), noting in read the names
+  it looks up; exp itself without --set. Only runs in this process note anything: the
+  doctor's probe (diagnose runs the configuration up to its first gg.train here first),
+  and every run with -j 0. ]]
+local function tracking(exp, spec, read)
+  local names = script.set_names(spec)
+  if not names then return exp end
+  local set = {}
+  for _, name in ipairs(names) do set[name] = true end
+  local copy = setmetatable(util.copy(exp), getmetatable(exp))
+  copy.run = function(p, run) return exp.run(runner.tracked_point(p, set, read), run) end
+  return copy
+end
+
 -- gglab doctor -> exit code.
 function M.main(opts, out)
   local exp = script.open(opts.args[1], opts.overrides, out)
   if not exp then return 1 end
+  local read = {}
+  exp = tracking(exp, opts.overrides, read)
   local configs = doctor.configurations(exp)
   if #configs > 1 and not opts.all then
     out.stderr:write(string.format("gglab doctor: '%s' has %d configurations (they differ in %s); pick one "
@@ -79,7 +102,7 @@ function M.main(opts, out)
       out.stdout:write("Wrote ", csv, " and ", schema.DOCTOR_TEXT, " (gglab report shows it)\n")
     end
   end
-  return 0
+  return script.report_unread(script.unread(opts.overrides, read, exp.sweep:names()), opts.strict, out)
 end
 
 return M

@@ -21,7 +21,8 @@ M.EXIT_FAILED = 3  -- exit status of a sweep in which some run failed (docs/cli.
 M.help = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
                       [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
-                      [--set NAME=VALUE[,VALUE...]]... [--report] [--symptoms]
+                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--report]
+                      [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
 point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
@@ -45,7 +46,9 @@ options:
   --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
   --set NAME=V[,V...]  replace parameter NAME by the listed values in every point,
                        or add it when the sweep has no NAME (repeatable; see
-                       docs/cli.md: numbers, true/false, else strings; 'a,b' quoted)
+                       docs/cli.md: numbers, true/false, else strings; 'a,b' quoted);
+                       a NAME that no run reads gets a warning after the sweep
+  --strict             make that warning an error (exit status 4)
   --report             then write DIR/report.html (gglab report) and print its path
   --symptoms           then run the published symptom detectors (AUTOTRAINER,
                        DeepDiagnosis, UMLAUT, DeepLocalize) over every run's curves,
@@ -55,7 +58,8 @@ options:
 
 Exit status is 0 when every run finished ok or diverged, 3 when any run failed
 (an error, a timeout, a crash; all are listed in the summary and in runs.csv),
-1 on a usage or script error, 130 when interrupted.
+4 with --strict when a --set NAME was read by no run, 1 on a usage or script
+error, 130 when interrupted.
 ]==]
 
 M.options = { args.OUT, args.QUIET,
@@ -67,7 +71,7 @@ M.options = { args.OUT, args.QUIET,
   args.TIMEOUT,
   { long = "--memory", key = "memory", arg = "a size", parse = args.memory_size,
     expect = "a size in bytes like 1048576, 512M or 2G" },
-  args.SHARD, args.SET,
+  args.SHARD, args.SET, args.STRICT,
   { long = "--report", key = "report" },
   { long = "--symptoms", key = "symptoms" },
 }
@@ -109,6 +113,22 @@ function M.pipeline(exp, opts)
   return result
 end
 
+--[[ unread_sets(exp, spec, result) -> script.unread's messages for the --set names (spec:
+  parsed --set, may be nil) that no run of result read. A run read what its row file's
+  params_read names (kept runs of --resume: what they recorded then). Judged only when some
+  run of this invocation finished ok or diverged: failed runs may have stopped before
+  reading, and kept ones may have run without --set. ]]
+function M.unread_sets(exp, spec, result)
+  if not spec then return {} end
+  local read, judged = {}, false
+  for _, r in ipairs(result.records) do
+    for name in (r.params_read or ""):gmatch("[^\n]+") do read[name] = true end
+    if not r.kept and (r.status == "ok" or r.status == "diverged") then judged = true end
+  end
+  if not judged then return {} end
+  return script.unread(spec, read, exp.sweep:names())
+end
+
 -- gglab run: the pipeline, then --report and --symptoms -> exit code.
 function M.main(opts, out, argv)
   local isa_ok, isa_err = pcall(gg.isa)  -- a bad GGLAB_ISA would fail every run
@@ -123,7 +143,7 @@ function M.main(opts, out, argv)
     argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
     timeout = opts.timeout,
-    memory = opts.memory, shard = opts.shard, set = opts.set,
+    memory = opts.memory, shard = opts.shard, set = opts.set, set_names = script.set_names(opts.overrides),
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
@@ -146,9 +166,11 @@ function M.main(opts, out, argv)
   if opts.symptoms and not result.interrupted then
     symptoms.report(result.out, result.records, out.stdout)
   end
+  local unread = script.report_unread(M.unread_sets(exp, opts.overrides, result), opts.strict, out)
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is
   -- the shell's status for a SIGINT death, so scripts can tell the sweep is unfinished.
   if result.interrupted then return 130 end
+  if unread ~= 0 then return unread end
   -- A failed run (error, timeout, crash) is recorded, but a sweep with failures is not a
   -- success: scripts and make see it. Diverged runs are a result, not a failure.
   return result.counts.failed > 0 and M.EXIT_FAILED or 0

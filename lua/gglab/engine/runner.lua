@@ -19,6 +19,7 @@
               traceback to runs/<id>.err. The sweep goes on in all cases. ]]
 
 local gg = require "gglab"
+local hooks = require "gglab.hooks"
 local sweep = require "gglab.sweep"
 local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
@@ -105,7 +106,7 @@ function Run:summary(t)
     if schema.is_reserved(k) then
       error(string.format("run:summary: '%s' is a column gglab writes itself; choose another name", k), 2)
     end
-    if self.params[k] ~= nil or (self._param_names and self._param_names[k]) then
+    if rawget(self.params, k) ~= nil or (self._param_names and self._param_names[k]) then
       error(string.format("run:summary: '%s' is a parameter of the sweep; choose another name", k), 2)
     end
     if type(v) ~= "number" then
@@ -194,11 +195,14 @@ end
 
 -- ---- the data files a run opens (provenance) ----
 
---[[ gg.data.csv(path, ...) and gg.data.text{file = path, ...} are wrapped once, when this
-  module loads, so that every path they are given is noted: in the run's list while a run
-  is going (run_point: the row file's data_files), else in M.loaded_data (a script that
-  loads its data at the top, outside its run function). The manifest names every such file
-  with its sha256 (data_provenance). Code that bypasses these two loaders is not seen. ]]
+--[[ M.DATA_HOOK, a gglab.hooks hook on the "data" point (gg.data.csv(path, ...) and
+  gg.data.text{file = path, ...}), notes every path those loaders are given: in the list of
+  the run going on in this process (run_point registers the hook around each run: the row
+  file's data_files), else in M.loaded_data (gglab.cli.script registers it while a script
+  loads: files opened at its top, outside its run function). It is registered only for
+  those calls (hooks.with), never for the life of the process. The manifest names every
+  such file with its sha256 (data_provenance). Code that bypasses these two loaders is not
+  seen. ]]
 -- The build id every run records (gg.build.id; gg.version for bindings without one).
 M.BUILD_ID = type(gg.build) == "table" and gg.build.id or gg.version
 
@@ -210,38 +214,67 @@ local function note_data(path)
   for _, p in ipairs(list) do if p == path then return end end
   list[#list + 1] = path
 end
--- An error of a loader called by a wrapper below reads as if the wrapper's caller had called
--- the loader directly: raise(msg) strips this file's position and raises it at the caller's.
-local HERE = "^" .. debug.getinfo(1, "S").short_src:gsub("%p", "%%%0") .. ":%d+: "
-local pack, unpack = table.pack, table.unpack
-local function raise(msg)
-  if type(msg) == "string" and msg:find(HERE) then error((msg:gsub(HERE, "", 1)), 3) end
-  error(msg, 0)
+M.DATA_HOOK = { data = function(load, kind, src, ...)
+  if kind == "csv" then note_data(src) elseif type(src) == "table" then note_data(src.file) end
+  return load(kind, src, ...)
+end }
+
+-- ---- which --set parameters a run reads ----
+
+--[[ tracked_point(point, names, reads) -> a copy of point in which the parameters named
+  in names (a set: the --set names) are kept out of the raw table and served through its
+  metatable, so that reading one is noted: reads[name] = true for every string key looked
+  up that the raw table lacks (a --set name read, or a name the point does not have, as in
+  `p.epochs or 10`). Writes and pairs() work as on a plain table (pairs yields the --set
+  names too, and counts them as read: a loop over p may copy them into a configuration);
+  next() and rawget see only the other parameters. ]]
+function M.tracked_point(point, names, reads)
+  local raw, held = {}, {}
+  for k, v in pairs(point) do
+    if names[k] then held[k] = v else raw[k] = v end
+  end
+  return setmetatable(raw, {
+    __index = function(_, k)
+      if type(k) == "string" then reads[k] = true end
+      return held[k]
+    end,
+    __newindex = function(t, k, v)
+      if held[k] ~= nil then held[k] = v else rawset(t, k, v) end
+    end,
+    __pairs = function(t)
+      local in_held = false
+      return function(_, k)
+        local v
+        if not in_held then
+          k, v = next(t, k)
+          if k ~= nil then return k, v end
+          in_held = true
+        end
+        k, v = next(held, k)
+        if k ~= nil then reads[k] = true end
+        return k, v
+      end, t, nil
+    end,
+  })
 end
-if type(gg.data) == "table" and gg.data.csv and gg.data.text then  -- (runs once per Lua state)
-  -- The upvalues keep the loaders' names for their argument errors ("bad argument #1 to 'csv'").
-  local csv, text = gg.data.csv, gg.data.text
-  gg.data.csv = function(path, ...)
-    note_data(path)
-    local a = pack(...)
-    local r = pack(pcall(function() return csv(path, unpack(a, 1, a.n)) end))
-    if not r[1] then raise(r[2]) end
-    return unpack(r, 2, r.n)
-  end
-  gg.data.text = function(o, ...)
-    if type(o) == "table" then note_data(o.file) end
-    local a = pack(...)
-    local r = pack(pcall(function() return text(o, unpack(a, 1, a.n)) end))
-    if not r[1] then raise(r[2]) end
-    return unpack(r, 2, r.n)
-  end
+
+-- The names of a reads set, sorted, one a line (nil when empty): the row file's params_read.
+local function read_names(reads)
+  if not reads then return nil end
+  local list = {}
+  for name in pairs(reads) do list[#list + 1] = name end
+  table.sort(list)
+  return #list > 0 and table.concat(list, "\n") or nil
 end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
   (a set, optional) are the sweep's parameter names, which run:summary may not use. The row
   file records ctx.script_sha256 (the script's hash, nil without a script file) and the
-  data files the run opened (data_files: paths, one a line) and M.BUILD_ID (gglab_build).
+  data files the run opened (data_files: paths, one a line; M.DATA_HOOK is registered while
+  the run goes) and M.BUILD_ID (gglab_build). ctx.set_names (a list, optional: the --set
+  names) makes p and run.params tracked points (M.tracked_point): the names the run looked
+  up through them go to params_read (sorted, one a line; empty without ctx.set_names).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty), summary (run:summary's values, or nil) and, for diverged runs, reason.
   Raises only on I/O failure. ]]
@@ -249,8 +282,14 @@ function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
-  local p = copy(point)
-  local run = new_run(id, seed, index, copy(point), files, ctx.param_names)
+  local p, params, reads = copy(point), copy(point), nil
+  if ctx.set_names and #ctx.set_names > 0 then
+    local names = {}
+    for _, name in ipairs(ctx.set_names) do names[name] = true end
+    reads = {}
+    p, params = M.tracked_point(point, names, reads), M.tracked_point(point, names, reads)
+  end
+  local run = new_run(id, seed, index, params, files, ctx.param_names)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
@@ -258,7 +297,7 @@ function M.run_point(exp, point, index, ctx)
   gg.set_flush_denormal(exp.flush_denormal == true)
   local t0 = gg.clock()
   opened_by_run = {}
-  local ok, err = xpcall(exp.run, traceback_handler, p, run)
+  local ok, err = hooks.with(M.DATA_HOOK, xpcall, exp.run, traceback_handler, p, run)
   local wall = gg.clock() - t0
   local data_files = opened_by_run
   opened_by_run = nil
@@ -278,6 +317,7 @@ function M.run_point(exp, point, index, ctx)
   record.script_sha256 = ctx.script_sha256
   record.data_files = #data_files > 0 and table.concat(data_files, "\n") or nil
   record.gglab_build = M.BUILD_ID
+  record.params_read = read_names(reads)
   files:finish(record, traceback)
   return record
 end
@@ -465,7 +505,7 @@ local function plan(s)
       s.mine[#s.mine + 1] = i
       local prev = s.finished[s.ids[i]]
       if prev and (opts.resume or prev.status ~= "failed") then
-        prev.params, prev.index = point, i
+        prev.params, prev.index, prev.kept = point, i, true
         prev.summary = store.summary_of(prev.extra, point)
       else
         s.finished[s.ids[i]] = nil  -- to be run (again)
@@ -522,7 +562,8 @@ end
 
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256 }
+  local ctx = { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
+    set_names = s.opts.set_names }
   for _, task in ipairs(s.tasks) do
     local t0 = gg.clock()
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
@@ -542,7 +583,7 @@ local STOP = {}  -- raised by on_done to end pool.run after a store write error
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
   local opts, result, ctx = s.opts, s.result,
-    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256 }
+    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256, set_names = s.opts.set_names }
   local ok, stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = opts.timeout, memory = opts.memory,
     work = function(task)
@@ -760,11 +801,13 @@ end
   timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
-  resume_check); tty (force the progress style; default: stderr is a
-  terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
+  resume_check); set_names (the --set names: run_point tracks which ones each run reads);
+  tty (force the progress style; default: stderr is a terminal); fail_write (tests only:
+  store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
-  result = { name, out, points, counts = {ok, diverged, failed}, records (sweep order),
+  result = { name, out, points, counts = {ok, diverged, failed}, records (sweep order; those
+  --resume kept have kept = true),
   wall_s, skipped, interrupted, store_error, store (the open store: read_curve),
   manifest (its fields) }. store_error: the first write error of the store ("cannot write
   '<path>': No space left on device"); the sweep stopped there, the run it hit is failed

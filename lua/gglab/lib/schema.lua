@@ -46,8 +46,10 @@ M.RESULT_NUMBERS = { "final_loss", "min_loss", "final_val_loss", "min_val_loss",
 -- A run's .row.csv has these after RESULT_COLUMNS (runs.csv does not): script_sha256 is the
 -- sha256 of the script that made the run (empty when the run had no script file).
 -- data_files: the data files the run opened (gg.data.csv, gg.data.text), one path a line;
--- gglab_build: the build id of the gglab that ran it (gg.build.id).
-M.ROW_EXTRA_COLUMNS = { "script_sha256", "data_files", "gglab_build" }
+-- gglab_build: the build id of the gglab that ran it (gg.build.id); params_read: with --set,
+-- the names the run looked up in its point that were --set names or not in the point at all
+-- (sorted, one a line; empty without --set: see docs/cli.md "Parameters no run reads").
+M.ROW_EXTRA_COLUMNS = { "script_sha256", "data_files", "gglab_build", "params_read" }
 
 --[[ manifest.json's provenance fields (engine/store.lua's write_manifest and the runner;
   docs/runner.md "Provenance"): gglab_version; gglab_build = {id, version, source_sha256,
