@@ -102,7 +102,9 @@ function M.main(opts, out)
       out.stdout:write("Wrote ", csv, " and ", schema.DOCTOR_TEXT, " (gglab report shows it)\n")
     end
   end
-  return script.report_unread(script.unread(opts.overrides, read, exp.sweep:names()), opts.strict, out)
+  local unread = script.unread(opts.overrides, read, exp.sweep:names(),
+    "it names the configuration, not what its runs did")
+  return script.report_unread(unread, opts.strict, out)
 end
 
 return M

@@ -68,12 +68,14 @@ function M.set_names(spec)
   return names
 end
 
---[[ unread(spec, read, names) -> list of messages, one per --set name of spec (parsed --set,
-  may be nil) that is not in read (a set: the names the runs read or looked up), in
-  command-line order: "--set 'epochs' was read by no run (...); did you mean 'epoch'?". The
-  suggestion (gg._suggest) is among the names of read and names (a list: the sweep's
-  parameters), --set names no run read excluded. ]]
-function M.unread(spec, read, names)
+--[[ unread(spec, read, names [, effect]) -> list of messages, one per --set name of spec
+  (parsed --set, may be nil) that is not in read (a set: the names the runs read or looked
+  up), in command-line order: "--set 'epochs' was read by no run (<effect>); did you mean
+  'epoch'?". The suggestion (gg._suggest) is among the names of read and names (a list:
+  the sweep's parameters), --set names no run read excluded. effect: what such a --set
+  changed (default gglab run's: the run ids and runs.csv). ]]
+function M.unread(spec, read, names, effect)
+  effect = effect or "it changed the run ids and runs.csv, not what the runs did"
   local out, set = {}, {}
   for _, o in ipairs(spec or {}) do set[o.name] = true end
   local candidates = {}
@@ -84,8 +86,8 @@ function M.unread(spec, read, names)
   table.sort(candidates)
   for _, o in ipairs(spec or {}) do
     if not read[o.name] then
-      out[#out + 1] = string.format("--set '%s' was read by no run (it changed the run ids and runs.csv, "
-        .. "not what the runs did)%s", o.name, did_you_mean(o.name, candidates))
+      out[#out + 1] = string.format("--set '%s' was read by no run (%s)%s", o.name, effect,
+        did_you_mean(o.name, candidates))
     end
   end
   return out
