@@ -801,9 +801,8 @@ end
   timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
-  resume_check); set_names (the --set names: run_point tracks which ones each run reads);
-  tty (force the progress style; default: stderr is a terminal); fail_write (tests only:
-  store.open's). Without resume/rerun_failed the store starts fresh.
+  resume_check); tty (force the progress style; default: stderr is a
+  terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
   result = { name, out, points, counts = {ok, diverged, failed}, records (sweep order; those
@@ -811,7 +810,9 @@ end
   wall_s, skipped, interrupted, store_error, store (the open store: read_curve),
   manifest (its fields) }. store_error: the first write error of the store ("cannot write
   '<path>': No space left on device"); the sweep stopped there, the run it hit is failed
-  with it, and the runs saved before are intact. ]]
+  with it, and the runs saved before are intact.
+  opts.set_names (a list: the --set names) has run_point note which of them each run reads
+  (the records' params_read). ]]
 function M.execute(exp, opts)
   opts = opts or {}
   local s = { exp = exp, opts = opts, out = opts.out or ("results/" .. exp.name) }
