@@ -83,6 +83,10 @@ M.OUT = { long = "--out", short = "-o", key = "out", arg = "a directory" }
 M.QUIET = { long = "--quiet", short = "-q", key = "quiet" }
 M.JOBS = { long = "--jobs", short = "-j", key = "jobs", arg = "a number", parse = M.nonneg_integer,
   expect = "an integer >= 0" }
+-- Exit status of gglab run / merge when some run failed (docs/cli.md); a shell's 1 and 2
+-- stay for usage and script errors, so scripts tell "the sweep ran, with failures" apart.
+M.EXIT_FAILED = 3
+
 M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", parse = M.positive_seconds,
   expect = "a number of seconds > 0" }
 M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec,
