@@ -63,7 +63,8 @@ end
 function M.optimizer(model, name, opts)
   opts = opts or {}
   if name == "sgd" then
-    return gg.optim.sgd(model, { lr = opts.lr or 0.01, momentum = opts.momentum or 0, nesterov = opts.nesterov or false })
+    return gg.optim.sgd(model, { lr = opts.lr or 0.01, momentum = opts.momentum or 0,
+      nesterov = opts.nesterov or false })
   elseif name == "adam" then
     return gg.optim.keras_adam(model, { lr = opts.lr or 0.001 })
   elseif name == "rmsprop" then

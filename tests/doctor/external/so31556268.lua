@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so31556268.lua — external case (broken): XOR with mean absolute error and SGD
+--[[ tests/doctor/external/so31556268.lua — external case (broken):
+  XOR with mean absolute error and SGD
 
   Source: https://stackoverflow.com/questions/31556268 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31556268/ (Buggy / Correct); DeepFD
@@ -19,7 +20,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so31556268",
-  description = "external case: XOR, sigmoid 2-4-1, mean_absolute_error, SGD lr 0.05 momentum 0.11",
+  description =
+    "XOR, sigmoid 2-4-1, mean_absolute_error, SGD lr 0.05 momentum 0.11",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs, ys = {}, {}

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so31880720.lua — external case (broken): softmax on the one-unit output of a binary classifier
+--[[ tests/doctor/external/so31880720.lua — external case (broken):
+  softmax on the one-unit output of a binary classifier
 
   Source: https://stackoverflow.com/questions/31880720 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so31880720",
-  description = "external case: Dense(1, softmax) + binary_crossentropy on all-ones vs all-zeros rows",
+  description =
+    "Dense(1, softmax) + binary_crossentropy on all-ones vs all-zeros rows",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local function rows(n)

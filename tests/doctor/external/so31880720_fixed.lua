@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so31880720_fixed.lua — external case (healthy): the Correct program of so31880720: a sigmoid output unit
+--[[ tests/doctor/external/so31880720_fixed.lua — external case (healthy):
+  the Correct program of so31880720: a sigmoid output unit
 
   Source: https://stackoverflow.com/questions/31880720 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
@@ -21,7 +22,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so31880720_fixed",
-  description = "external case (fixed program): Dense(1, sigmoid) + binary_crossentropy on all-ones vs all-zeros rows",
+  description =
+    "fixed program: Dense(1, sigmoid) + binary_crossentropy on all-ones vs all-zeros rows",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local function rows(n)

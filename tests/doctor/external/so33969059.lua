@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so33969059.lua — external case (broken): softmax on the one-unit output of a regression
+--[[ tests/doctor/external/so33969059.lua — external case (broken):
+  softmax on the one-unit output of a regression
 
   Source: https://stackoverflow.com/questions/33969059 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/33969059/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so33969059",
-  description = "external case: Dense(1, softmax) output on a linear regression (tanh 3-2-1, SGD momentum)",
+  description =
+    "Dense(1, softmax) output on a linear regression (tanh 3-2-1, SGD momentum)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)
@@ -33,7 +35,8 @@ return gg.experiment {
       return K.dataset(xs, ys)
     end
     local train, val = rows(1000, 0), rows(300, 0.4)
-    local model = K.keras { 3, { 3, "tanh", "uniform" }, { 2, "tanh", "uniform" }, { 1, "softmax", "uniform" },
+    local model = K.keras { 3, { 3, "tanh", "uniform" }, { 2, "tanh", "uniform" }, { 1, "softmax",
+      "uniform" },
       dropout = { 0.5, 0.5 } }
     local opt = K.optimizer(model, "sgd", { lr = 0.1, momentum = 0.9, nesterov = true })
     K.fit(run, model, opt, train, val, "mse", 32, 20)

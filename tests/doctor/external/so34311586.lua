@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so34311586.lua — external case (broken): XOR with a one-unit softmax output and SGD lr 0.001 for 20 epochs
+--[[ tests/doctor/external/so34311586.lua — external case (broken):
+  XOR with a one-unit softmax output and SGD lr 0.001 for 20 epochs
 
   Source: https://stackoverflow.com/questions/34311586 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/34311586/ (Buggy / Correct); DeepFD
@@ -20,12 +21,14 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so34311586",
-  description = "external case: XOR (6 rows), sigmoid 2-3, Dense(1, softmax), mse, SGD lr 0.001 momentum 0.9",
+  description =
+    "XOR (6 rows), sigmoid 2-3, Dense(1, softmax), mse, SGD lr 0.001 momentum 0.9",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs = { { 1, 1 }, { 0, 0 }, { 1, 0 }, { 0, 1 }, { 1, 1 }, { 0, 0 } }
     local ys = { 0, 0, 1, 1, 0, 0 }
-    local model = K.keras { 2, { 2, "sigmoid", "uniform" }, { 3, "sigmoid", "uniform" }, { 1, "softmax", "uniform" } }
+    local model = K.keras { 2, { 2, "sigmoid", "uniform" }, { 3, "sigmoid", "uniform" }, { 1, "softmax",
+      "uniform" } }
     local opt = K.optimizer(model, "sgd", { lr = 0.001, momentum = 0.9, nesterov = true })
     K.fit(run, model, opt, K.dataset(xs, ys), nil, "mse", 32, 20)
   end,

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so38648195.lua — external case (broken): softmax + MSE for a multi-label problem
+--[[ tests/doctor/external/so38648195.lua — external case (broken):
+  softmax + MSE for a multi-label problem
 
   Source: https://stackoverflow.com/questions/38648195 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/38648195/ (Buggy / Correct); DeepFD
@@ -21,7 +22,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so38648195",
-  description = "external case: softmax output + mse on 3 independent binary labels (relu 20-20, dropout)",
+  description =
+    "softmax output + mse on 3 independent binary labels (relu 20-20, dropout)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)

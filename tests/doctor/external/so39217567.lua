@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so39217567.lua — external case (broken): three sigmoid layers learning a permutation of 8-bit codes with SGD
+--[[ tests/doctor/external/so39217567.lua — external case (broken):
+  three sigmoid layers learning a permutation of 8-bit codes with SGD
 
   Source: https://stackoverflow.com/questions/39217567 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39217567/ (Buggy / Correct); DeepFD
@@ -17,7 +18,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so39217567",
-  description = "external case: 8-bit codes -> shuffled codes, sigmoid 8-8-8, mse, SGD, batch 50",
+  description =
+    "8-bit codes -> shuffled codes, sigmoid 8-8-8, mse, SGD, batch 50",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)
@@ -33,7 +35,8 @@ return gg.experiment {
       local j = rng:integer(i)
       ys[i], ys[j] = ys[j], ys[i]
     end
-    local model = K.keras { 8, { 8, "sigmoid", "normal" }, { 8, "sigmoid", "normal" }, { 8, "sigmoid", "normal" } }
+    local model = K.keras { 8, { 8, "sigmoid", "normal" }, { 8, "sigmoid", "normal" }, { 8, "sigmoid",
+      "normal" } }
     K.fit(run, model, K.optimizer(model, "sgd"), K.dataset(xs, ys), nil, "mse", 50, 60)
   end,
 }

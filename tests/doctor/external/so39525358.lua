@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so39525358.lua — external case (broken): three raw features in the 60s, no scaling
+--[[ tests/doctor/external/so39525358.lua — external case (broken):
+  three raw features in the 60s, no scaling
 
   Source: https://stackoverflow.com/questions/39525358 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39525358/ (Buggy / Correct); DeepFD
@@ -20,15 +21,18 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so39525358",
-  description = "external case: raw features 65..70, relu 12-3, sigmoid, adam, batch 1",
+  description =
+    "raw features 65..70, relu 12-3, sigmoid, adam, batch 1",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs, ys = {}, {}
-    for _, r in ipairs { { 11, 65, 66, 67, 0 }, { 2, 65, 66, 70, 0 }, { 1, 68, 69, 67, 1 }, { 7, 68, 69, 70, 1 } } do
+    for _, r in ipairs { { 11, 65, 66, 67, 0 }, { 2, 65, 66, 70, 0 }, { 1, 68, 69, 67, 1 }, { 7, 68, 69,
+      70, 1 } } do
       for _ = 1, r[1] do xs[#xs + 1], ys[#ys + 1] = { r[2], r[3], r[4] }, r[5] end
     end
     local train, val = K.dataset(xs, ys):split(0.33, { seed = run.seed })
-    local model = K.keras { 3, { 12, "relu", "uniform" }, { 3, "relu", "uniform" }, { 1, "sigmoid", "uniform" } }
+    local model = K.keras { 3, { 12, "relu", "uniform" }, { 3, "relu", "uniform" }, { 1, "sigmoid",
+      "uniform" } }
     K.fit(run, model, K.optimizer(model, "adam"), train, val, { "bce", keras = true }, 1, 60)
   end,
 }

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so41372874.lua — external case (healthy): a small relu classifier the benchmarks found healthy (SIN direction)
+--[[ tests/doctor/external/so41372874.lua — external case (healthy):
+  a small relu classifier the benchmarks found healthy (SIN direction)
 
   Source: https://stackoverflow.com/questions/41372874 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/41372874/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so41372874",
-  description = "external case (healthy): SIN / SIN-1 features, relu 2-2, sigmoid, binary_crossentropy, adam, batch 2",
+  description =
+    "healthy: SIN / SIN-1 features, relu 2-2, sigmoid, binary_crossentropy, adam, batch 2",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)
@@ -31,7 +33,8 @@ return gg.experiment {
       prev = s
     end
     local train, val = K.dataset(xs, ys):split(0.2, { shuffle = false })
-    local model = K.keras { 2, { 2, "relu", "uniform" }, { 2, "relu", "uniform" }, { 1, "sigmoid", "uniform" } }
+    local model = K.keras { 2, { 2, "relu", "uniform" }, { 2, "relu", "uniform" }, { 1, "sigmoid",
+      "uniform" } }
     K.fit(run, model, K.optimizer(model, "adam"), train, val, { "bce", keras = true }, 2, 20)
   end,
 }

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so44066044.lua — external case (broken): raw network-packet fields (IP addresses as integers) into a relu net with a relu output
+--[[ tests/doctor/external/so44066044.lua — external case (broken):
+  raw network-packet fields (IP addresses as integers) into a relu net with a relu output
 
   Source: https://stackoverflow.com/questions/44066044 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
@@ -22,7 +23,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so44066044",
-  description = "external case: raw packet fields up to 3.2e9, relu 12-12, relu output + binary_crossentropy",
+  description =
+    "raw packet fields up to 3.2e9, relu 12-12, relu output + binary_crossentropy",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)

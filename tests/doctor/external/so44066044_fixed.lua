@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so44066044_fixed.lua — external case (healthy): the Correct program of so44066044: scaled fields and a sigmoid output
+--[[ tests/doctor/external/so44066044_fixed.lua — external case (healthy):
+  the Correct program of so44066044: scaled fields and a sigmoid output
 
   Source: https://stackoverflow.com/questions/44066044 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
@@ -24,7 +25,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so44066044_fixed",
-  description = "external case (fixed program): standardised packet fields, relu 12-12, sigmoid output + binary_crossentropy",
+  description =
+    "fixed program: standardised packet fields, relu 12-12, sigmoid output + binary_crossentropy",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)
@@ -36,7 +38,8 @@ return gg.experiment {
       ys[i] = port < 30000 and 1 or 0
     end
     local data = K.standardise(K.dataset(xs, ys))
-    local model = K.keras { 11, { 12, "relu", "normal" }, { 12, "relu", "normal" }, { 1, "sigmoid", "normal" } }
+    local model = K.keras { 11, { 12, "relu", "normal" }, { 12, "relu", "normal" }, { 1, "sigmoid",
+      "normal" } }
     K.fit(run, model, K.optimizer(model, "adam"), data, nil, { "bce", keras = true }, 5, 60)
   end,
 }

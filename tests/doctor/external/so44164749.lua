@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so44164749.lua — external case (broken): wide MLP on MNIST, SGD lr 0.01 with batch 2000 for 5 epochs
+--[[ tests/doctor/external/so44164749.lua — external case (broken):
+  wide MLP on MNIST, SGD lr 0.01 with batch 2000 for 5 epochs
 
   Source: https://stackoverflow.com/questions/44164749 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44164749/ (Buggy / Correct); DeepFD
@@ -21,7 +22,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so44164749",
-  description = "external case: relu 5000-600 (scaled to 128-64), softmax, SGD lr 0.01 momentum 0.9, batch 2000",
+  description =
+    "relu 5000-600 (scaled to 128-64), softmax, SGD lr 0.01 momentum 0.9, batch 2000",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { scale = 1 / 16, path = K.DATA .. "digits.csv" }), 1300)

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so45442843.lua — external case (broken): one raw feature (~2e4), one-unit softmax output, mean absolute error
+--[[ tests/doctor/external/so45442843.lua — external case (broken):
+  one raw feature (~2e4), one-unit softmax output, mean absolute error
 
   Source: https://stackoverflow.com/questions/45442843 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/45442843/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so45442843",
-  description = "external case: x ~ U(15000, 25000), sigmoid 1, Dense(1, softmax), mean_absolute_error, rmsprop",
+  description =
+    "x ~ U(15000, 25000), sigmoid 1, Dense(1, softmax), mean_absolute_error, rmsprop",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so47352366.lua — external case (broken): relu on the output of a 10-class CNN trained with categorical cross-entropy
+--[[ tests/doctor/external/so47352366.lua — external case (broken):
+  relu on the output of a 10-class CNN trained with categorical cross-entropy
 
   Source: https://stackoverflow.com/questions/47352366 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47352366/ (Buggy / Correct); DeepFD
@@ -21,15 +22,19 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so47352366",
-  description = "external case: Dense(10, relu) output + categorical_crossentropy (small CNN on digits)",
+  description =
+    "Dense(10, relu) output + categorical_crossentropy (small CNN on digits)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
-    local all = K.head(assert(gg.data.digits { image = true, scale = 1 / 16, path = K.DATA .. "digits.csv" }), 1300)
+    local all = K.head(assert(gg.data.digits { image = true, scale = 1 / 16,
+      path = K.DATA .. "digits.csv" }), 1300)
     local train, val = all:split(300 / 1300, { seed = run.seed })
     local b = { init = "glorot_uniform", bias_init = "constant", bias_value = 0.1 }
-    local function conv(i, o) return gg.nn.conv2d(i, o, 5, { padding = "same", init = b.init, bias_init = b.bias_init, bias_value = 0.1 }) end
+    local function conv(i, o) return gg.nn.conv2d(i, o, 5, { padding = "same", init = b.init,
+      bias_init = b.bias_init, bias_value = 0.1 }) end
     local model = gg.nn.sequential({
-      conv(1, 8), gg.nn.relu(), gg.nn.maxpool2d(2), conv(8, 16), gg.nn.relu(), gg.nn.maxpool2d(2), gg.nn.flatten(),
+      conv(1, 8), gg.nn.relu(), gg.nn.maxpool2d(2), conv(8, 16), gg.nn.relu(), gg.nn.maxpool2d(2),
+        gg.nn.flatten(),
       gg.nn.linear(64, 128, b), gg.nn.relu(), gg.nn.dropout(0.5),
       gg.nn.linear(128, 10, { init = "glorot_uniform" }), gg.nn.relu(),
     }, { input = { 1, 8, 8 } })

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so47724077.lua — external case (broken): Adam on unscaled census features (adult)
+--[[ tests/doctor/external/so47724077.lua — external case (broken):
+  Adam on unscaled census features (adult)
 
   Source: https://stackoverflow.com/questions/47724077 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47724077/ (Buggy / Correct); DeepFD
@@ -21,19 +22,23 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so47724077",
-  description = "external case: adult-like raw features (one column ~1e5), relu 21, softmax 2, adam",
+  description =
+    "adult-like raw features (one column ~1e5), relu 21, softmax 2, adam",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
-    local ds = gg.data.classification { n = 1300, features = 14, classes = 2, separation = 1, seed = run.seed }
+    local ds = gg.data.classification { n = 1300, features = 14, classes = 2, separation = 1,
+      seed = run.seed }
     ds = ds:imbalance { class = 1, ratio = 0.32, seed = run.seed }
     local xs, ys = K.rows(ds)
-    local SCALE = { [1] = { 13, 38 }, [3] = { 1e5, 1.9e5 }, [11] = { 7000, 0 }, [12] = { 400, 0 }, [13] = { 12, 40 } }
+    local SCALE = { [1] = { 13, 38 }, [3] = { 1e5, 1.9e5 }, [11] = { 7000, 0 }, [12] = { 400, 0 },
+      [13] = { 12, 40 } }
     for _, x in ipairs(xs) do
       for j, s in pairs(SCALE) do x[j] = x[j] * s[1] + s[2] end
     end
     local cls = {}
     for i, y in ipairs(ys) do cls[i] = y[1] end
     local model = K.keras { 14, { 21, "relu" }, { 2, "softmax" } }
-    K.fit(run, model, K.optimizer(model, "adam"), K.dataset(xs, cls, 2), nil, "categorical_crossentropy", 100, 50)
+    K.fit(run, model, K.optimizer(model, "adam"), K.dataset(xs, cls, 2), nil,
+      "categorical_crossentropy", 100, 50)
   end,
 }

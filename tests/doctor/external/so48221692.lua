@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so48221692.lua — external case (broken): sigmoid on the output of a regression
+--[[ tests/doctor/external/so48221692.lua — external case (broken):
+  sigmoid on the output of a regression
 
   Source: https://stackoverflow.com/questions/48221692 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48221692/ (Buggy / Correct); DeepFD
@@ -18,7 +19,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so48221692",
-  description = "external case: sigmoid output unit regressing y = x^2 + 3 (sigmoid 5-1, SGD)",
+  description =
+    "sigmoid output unit regressing y = x^2 + 3 (sigmoid 5-1, SGD)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs, ys = {}, {}

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so48385830.lua — external case (broken): no activations, N(0, 1) weights, MSE on one-hot digits at SGD lr 3
+--[[ tests/doctor/external/so48385830.lua — external case (broken):
+  no activations, N(0, 1) weights, MSE on one-hot digits at SGD lr 3
 
   Source: https://stackoverflow.com/questions/48385830 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
@@ -19,7 +20,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so48385830",
-  description = "external case: linear 784-30-10 with N(0,1) init, mse on one-hot targets, SGD lr 3",
+  description =
+    "linear 784-30-10 with N(0,1) init, mse on one-hot targets, SGD lr 3",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { scale = 1 / 16, path = K.DATA .. "digits.csv" }), 1300)

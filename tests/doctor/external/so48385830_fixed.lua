@@ -1,4 +1,6 @@
---[[ tests/doctor/external/so48385830_fixed.lua — external case (healthy): the Correct program of so48385830: sigmoid hidden, softmax output, categorical cross-entropy (lr 3 kept)
+--[[ tests/doctor/external/so48385830_fixed.lua — external case (healthy):
+  the Correct program of so48385830: sigmoid hidden, softmax output, categorical cross-entropy (lr 3
+    kept)
 
   Source: https://stackoverflow.com/questions/48385830 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
@@ -21,7 +23,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so48385830_fixed",
-  description = "external case (fixed program): sigmoid 30, softmax 10, N(0,1) init, categorical_crossentropy, SGD lr 3",
+  description =
+    "fixed program: sigmoid 30, softmax 10, N(0,1) init, categorical_crossentropy, SGD lr 3",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { scale = 1 / 16, path = K.DATA .. "digits.csv" }), 1300)

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so48934338.lua — external case (broken): SGD lr 0.1 on a quadratic fit
+--[[ tests/doctor/external/so48934338.lua — external case (broken):
+  SGD lr 0.1 on a quadratic fit
 
   Source: https://stackoverflow.com/questions/48934338 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
@@ -18,7 +19,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so48934338",
-  description = "external case: SGD lr 0.1 on y = 5x^2 + e^3 (relu 50-30-1)",
+  description =
+    "SGD lr 0.1 on y = 5x^2 + e^3 (relu 50-30-1)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)

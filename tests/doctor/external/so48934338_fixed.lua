@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so48934338_fixed.lua — external case (healthy): the Correct program of so48934338: SGD lr 0.001
+--[[ tests/doctor/external/so48934338_fixed.lua — external case (healthy):
+  the Correct program of so48934338: SGD lr 0.001
 
   Source: https://stackoverflow.com/questions/48934338 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
@@ -19,7 +20,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so48934338_fixed",
-  description = "external case (fixed program): SGD lr 0.001 on y = 5x^2 + e^3 (relu 50-30-1)",
+  description =
+    "fixed program: SGD lr 0.001 on y = 5x^2 + e^3 (relu 50-30-1)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so50306988.lua — external case (broken): two 1-d clusters, adam at its default lr for 5 epochs
+--[[ tests/doctor/external/so50306988.lua — external case (broken):
+  two 1-d clusters, adam at its default lr for 5 epochs
 
   Source: https://stackoverflow.com/questions/50306988 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50306988/ (Buggy / Correct); DeepFD
@@ -17,7 +18,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so50306988",
-  description = "external case: 2 well-separated clusters, sigmoid 2, softmax 2, adam lr 0.001, 5 epochs",
+  description =
+    "2 well-separated clusters, sigmoid 2, softmax 2, adam lr 0.001, 5 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local rng = gg.rng(run.seed)
@@ -27,6 +29,7 @@ return gg.experiment {
       xs[#xs + 1], ys[#ys + 1] = { 0.5 + 0.2 * rng:uniform(), 0.5 + 0.2 * rng:uniform() }, 1
     end
     local model = K.keras { 2, { 2, "sigmoid" }, { 2, "softmax" } }
-    K.fit(run, model, K.optimizer(model, "adam"), K.dataset(xs, ys, 2), nil, "categorical_crossentropy", 32, 5)
+    K.fit(run, model, K.optimizer(model, "adam"), K.dataset(xs, ys, 2), nil, "categorical_crossentropy",
+      32, 5)
   end,
 }

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so50481178.lua — external case (healthy): a deep relu binary classifier the benchmarks found healthy
+--[[ tests/doctor/external/so50481178.lua — external case (healthy):
+  a deep relu binary classifier the benchmarks found healthy
 
   Source: https://stackoverflow.com/questions/50481178 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50481178/ (Buggy / Correct); DeepFD
@@ -19,7 +20,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so50481178",
-  description = "external case (healthy): relu 10-20-30-40-50, sigmoid, binary_crossentropy, adam",
+  description =
+    "healthy: relu 10-20-30-40-50, sigmoid, binary_crossentropy, adam",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local ds = gg.data.classification { n = 1000, features = 4, classes = 2, seed = run.seed }
@@ -28,7 +30,8 @@ return gg.experiment {
     for i, y in ipairs(ys) do t[i] = y[1] end
     local train = K.dataset(xs, t):split(0.2, { seed = run.seed })
     local fit, val = train:split(0.1, { shuffle = false })
-    local model = K.keras { 4, { 10, "relu" }, { 20, "relu" }, { 30, "relu" }, { 40, "relu" }, { 50, "relu" }, { 1, "sigmoid" } }
+    local model = K.keras { 4, { 10, "relu" }, { 20, "relu" }, { 30, "relu" }, { 40, "relu" }, { 50,
+      "relu" }, { 1, "sigmoid" } }
     K.fit(run, model, K.optimizer(model, "adam"), fit, val, { "bce", keras = true }, 10, 50)
   end,
 }

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so52800582.lua — external case (broken): y = x^4 on x in [-100, 100) without scaling x or y
+--[[ tests/doctor/external/so52800582.lua — external case (broken):
+  y = x^4 on x in [-100, 100) without scaling x or y
 
   Source: https://stackoverflow.com/questions/52800582 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
@@ -19,7 +20,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so52800582",
-  description = "external case: y = x^4 raw (up to 1e8), sigmoid 50 - elu 50 - linear, adam, full batch",
+  description =
+    "y = x^4 raw (up to 1e8), sigmoid 50 - elu 50 - linear, adam, full batch",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs, ys = {}, {}

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so52800582_fixed.lua — external case (healthy): the Correct program of so52800582: x and y standardised, relu
+--[[ tests/doctor/external/so52800582_fixed.lua — external case (healthy):
+  the Correct program of so52800582: x and y standardised, relu
 
   Source: https://stackoverflow.com/questions/52800582 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so52800582_fixed",
-  description = "external case (fixed program): y = x^4 with x and y standardised, relu 50 - elu 50 - linear, adam, full batch",
+  description =
+    "fixed program: y = x^4 with x and y standardised, relu 50 - elu 50 - linear, adam, full batch",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local xs, ys = {}, {}

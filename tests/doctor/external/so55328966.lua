@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so55328966.lua — external case (broken): raw 0-255 pixels, sigmoid outputs with categorical cross-entropy, SGD lr 1e-4
+--[[ tests/doctor/external/so55328966.lua — external case (broken):
+  raw 0-255 pixels, sigmoid outputs with categorical cross-entropy, SGD lr 1e-4
 
   Source: https://stackoverflow.com/questions/55328966 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/55328966/ (Buggy / Correct); DeepFD
@@ -19,12 +20,14 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so55328966",
-  description = "external case: unscaled pixels, Dense(10, sigmoid) + categorical_crossentropy, GD lr 1e-4",
+  description =
+    "unscaled pixels, Dense(10, sigmoid) + categorical_crossentropy, GD lr 1e-4",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { scale = 16, path = K.DATA .. "digits.csv" }), 1300)
     local train, val = all:split(300 / 1300, { seed = run.seed })
     local model = K.keras { 64, { 64 }, { 50, "relu" }, { 10, "sigmoid" } }
-    K.fit(run, model, K.optimizer(model, "sgd", { lr = 1e-4 }), train, val, "categorical_crossentropy", 32, 10)
+    K.fit(run, model, K.optimizer(model, "sgd", { lr = 1e-4 }), train, val, "categorical_crossentropy",
+      32, 10)
   end,
 }

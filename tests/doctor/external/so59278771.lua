@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so59278771.lua — external case (broken): iris with sigmoid outputs under categorical cross-entropy, raw features
+--[[ tests/doctor/external/so59278771.lua — external case (broken):
+  iris with sigmoid outputs under categorical cross-entropy, raw features
 
   Source: https://stackoverflow.com/questions/59278771 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
@@ -18,7 +19,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so59278771",
-  description = "external case: iris raw, relu 4, Dense(3, sigmoid) + categorical_crossentropy, adam",
+  description =
+    "iris raw, relu 4, Dense(3, sigmoid) + categorical_crossentropy, adam",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = K.csv("iris")

@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so59278771_fixed.lua — external case (healthy): the Correct program of so59278771: MinMaxScaler, a hidden Dense(8), softmax output
+--[[ tests/doctor/external/so59278771_fixed.lua — external case (healthy):
+  the Correct program of so59278771: MinMaxScaler, a hidden Dense(8), softmax output
 
   Source: https://stackoverflow.com/questions/59278771 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so59278771_fixed",
-  description = "external case (fixed program): iris min-max scaled, relu 4-8, softmax 3, adam",
+  description =
+    "fixed program: iris min-max scaled, relu 4-8, softmax 3, adam",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = K.minmax(K.csv("iris"))

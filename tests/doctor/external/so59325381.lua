@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so59325381.lua — external case (broken): labels divided by 255 instead of the test images
+--[[ tests/doctor/external/so59325381.lua — external case (broken):
+  labels divided by 255 instead of the test images
 
   Source: https://stackoverflow.com/questions/59325381 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
@@ -20,7 +21,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so59325381",
-  description = "external case: y_train/255 (all labels become class 0), x_test unscaled, small CNN, adam, batch 1",
+  description =
+    "y_train/255 (all labels become class 0), x_test unscaled, small CNN, adam, batch 1",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { image = true, path = K.DATA .. "digits.csv" }), 1300)
@@ -34,7 +36,8 @@ return gg.experiment {
     train = K.dataset(xs, labels, 10):reshape { 1, 8, 8 }
     local model = gg.nn.sequential({
       gg.nn.conv2d(1, 64, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2),
-      gg.nn.conv2d(64, 32, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2), gg.nn.flatten(),
+      gg.nn.conv2d(64, 32, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2),
+        gg.nn.flatten(),
       gg.nn.linear(128, 128, { init = "glorot_uniform" }), gg.nn.relu(),
       gg.nn.linear(128, 10, { init = "glorot_uniform" }), gg.nn.softmax(1),
     }, { input = { 1, 8, 8 } })

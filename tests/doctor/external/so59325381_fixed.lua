@@ -1,4 +1,5 @@
---[[ tests/doctor/external/so59325381_fixed.lua — external case (healthy): the Correct program of so59325381: the test images scaled, labels kept
+--[[ tests/doctor/external/so59325381_fixed.lua — external case (healthy):
+  the Correct program of so59325381: the test images scaled, labels kept
 
   Source: https://stackoverflow.com/questions/59325381 ; benchmark programs Wardat-
     ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
@@ -22,7 +23,8 @@ local K = dofile(HERE .. "/_common.lua")
 
 return gg.experiment {
   name = "so59325381_fixed",
-  description = "external case (fixed program): digits in [0,1] with their labels, small CNN, adam, batch 1",
+  description =
+    "fixed program: digits in [0,1] with their labels, small CNN, adam, batch 1",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = K.head(assert(gg.data.digits { image = true, path = K.DATA .. "digits.csv" }), 1300)
@@ -43,7 +45,8 @@ return gg.experiment {
     val = K.dataset(vx, vl, 10):reshape { 1, 8, 8 }
     local model = gg.nn.sequential({
       gg.nn.conv2d(1, 64, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2),
-      gg.nn.conv2d(64, 32, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2), gg.nn.flatten(),
+      gg.nn.conv2d(64, 32, 3, { padding = "same", init = "glorot_uniform" }), gg.nn.maxpool2d(2),
+        gg.nn.flatten(),
       gg.nn.linear(128, 128, { init = "glorot_uniform" }), gg.nn.relu(),
       gg.nn.linear(128, 10, { init = "glorot_uniform" }), gg.nn.softmax(1),
     }, { input = { 1, 8, 8 } })
