@@ -73,10 +73,13 @@ function M.optimizer(model, name, opts)
   error("unknown optimizer " .. tostring(name))
 end
 
---[[ fit(run, model, opt, train, val, loss, batch, epochs) — Keras's model.fit, logging to run. ]]
-function M.fit(run, model, opt, train, val, loss, batch, epochs)
-  return gg.train { model = model, optimizer = opt, data = train, val = val, loss = loss,
+--[[ fit(run, model, opt, train, val, loss, batch, epochs [, extra]) — Keras's model.fit, logging
+  to run; extra: more gg.train options (shuffle = false for fit(shuffle=False)). ]]
+function M.fit(run, model, opt, train, val, loss, batch, epochs, extra)
+  local o = { model = model, optimizer = opt, data = train, val = val, loss = loss,
     batch_size = batch, epochs = epochs, keras = true, log = run }
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return gg.train(o)
 end
 
 --[[ dataset(xs, ys [, classes]) -> a dataset from Lua tables: xs rows, ys a list of numbers

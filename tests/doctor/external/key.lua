@@ -53,15 +53,15 @@ M.cases = {
     accepted = "benchmark patch \"-- model.add(Dense(units = 10, activation = \\\"relu\\\")) ++ "
       .. "model.add(Dense(units = 10, activation = \\\"softmax\\\"))\"; DeepFD ground truth \"(1) "
       .. "Activation (2) Epoch (1->2: slightly improves performance)\".",
-    observed = "10 seeds, 7 diverged; epoch loss first 6.302 min 1.568 last 1.641; val loss first 3.593 "
-      .. "min 1.082 last 1.141 (medians over seeds); 7/10 runs reach NaN (a row of all-zero relu "
-      .. "outputs)" },
+    observed = "10 seeds, 7 diverged (at step 279-542); epoch loss first 6.302 min 1.568 last 1.641; val "
+      .. "loss first 3.593 min 1.082 last 1.141 (medians over seeds); 7/10 runs reach NaN (a row "
+      .. "of all-zero relu outputs)" },
   { "so48385830", source = "https://stackoverflow.com/questions/48385830",
     causes = { "wrong_loss", "output_activation", "lr_too_high" },
     accepted = "benchmark patch: add activation='sigmoid' to the first Dense and activation='softmax' to "
       .. "the second, \"-- loss='mean_squared_error' ++ loss='categorical_crossentropy'\" (lr 3.0 "
       .. "kept); DeepFD ground truth \"(1) Activation (2) Loss (3) Learning rate\".",
-    observed = "10 seeds, 10 diverged; epoch loss first - min - last - (medians over seeds); the loss "
+    observed = "10 seeds, 10 diverged (at step 3-4); no epoch completed (medians over seeds); the loss "
       .. "overflows in the first epoch" },
   { "so38648195", source = "https://stackoverflow.com/questions/38648195",
     causes = { "wrong_loss", "output_activation" },
@@ -244,6 +244,28 @@ M.cases = {
     accepted = "DeepLocalize \"No issue in the strcuture\"; DeepFD ground truth \"origin\".",
     observed = "10 seeds, 0 diverged; epoch loss first 0.6619 min 0.07879 last 0.07879; val loss first "
       .. "0.627 min 0.07626 last 0.07626 (medians over seeds)" },
+  { "cv284189", source = "https://stats.stackexchange.com/questions/284189",
+    causes = { "unscaled_features" },
+    accepted = "best answer: \"This is probably because there was no normalization done. Neural network "
+      .. "are very sensitive to non-normalized data. [...] Your code coped with that using your "
+      .. "very low learning rate\" — the fix is StandardScaler on x and y "
+      .. "(\"sc.fit_transform(x)\", \"sc.fit_transform(y)\").",
+    observed = "10 seeds, 10 diverged (at step 8-11); no epoch completed (medians over seeds)" },
+  { "cv284189_fixed", source = "https://stats.stackexchange.com/questions/284189",
+    healthy = true,
+    accepted = "best answer: \"This is probably because there was no normalization done. Neural network "
+      .. "are very sensitive to non-normalized data. [...] Your code coped with that using your "
+      .. "very low learning rate\" — the fix is StandardScaler on x and y "
+      .. "(\"sc.fit_transform(x)\", \"sc.fit_transform(y)\").",
+    observed = "10 seeds, 0 diverged; epoch loss first 0.4761 min 0.3952 last 0.3955 (medians over "
+      .. "seeds)" },
+  { "cv418955", source = "https://stats.stackexchange.com/questions/418955",
+    causes = { "targets_unscaled" },
+    accepted = "the asker's update, from their own experiments: \"It seems like this particular behavior "
+      .. "is caused by not scaled target variable. This matches my experiments, which showed that "
+      .. "the learning occurs only with very small learning rate.\"",
+    observed = "10 seeds, 10 diverged (at step 4-5); epoch loss first 1.249e+31 min 1.249e+31 last "
+      .. "1.249e+31 (medians over seeds)" },
 }
 
 return M
