@@ -148,7 +148,7 @@ M.cases = {
       .. "ground truth \"(1) Learning rate (2) Epoch\".",
     observed = "10 seeds, 0 diverged; epoch loss first 0.7379 min 0.724 last 0.724 (medians over seeds)" },
   { "so34311586", source = "https://stackoverflow.com/questions/34311586",
-    causes = { "output_activation", "lr_too_low" },
+    causes = { "lr_too_low", "output_activation" },
     accepted = "benchmark patch \"-- Dense(1, init='uniform', activation='softmax') ++ ... "
       .. "activation='sigmoid'\", SGD lr 0.1, \"-- nb_epoch=20 ++ nb_epoch=10000, batch_size=4\"; "
       .. "DeepFD ground truth \"(1) Learning rate (2) Activation (3) Initialization (4) Epoch (5) "
