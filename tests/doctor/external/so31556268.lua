@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so31556268.lua — external case (broken):
   XOR with mean absolute error and SGD
 
-  Source: https://stackoverflow.com/questions/31556268 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31556268/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/31556268 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31556268/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 3.
   Setup: XOR: 4 rows (1,1)->0, (1,0)->1, (0,0)->0, (0,1)->1; Dense(4, glorot_uniform) sigmoid ->
     Dense(1, glorot_uniform) sigmoid; SGD lr 0.05, momentum 0.11, nesterov, decay 1e-6; loss

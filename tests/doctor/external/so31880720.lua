@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so31880720.lua — external case (broken):
   softmax on the one-unit output of a binary classifier
 
-  Source: https://stackoverflow.com/questions/31880720 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/31880720 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 10.
   Setup: X_train: 10^4 rows of 128 ones (label True) and 10^4 rows of 128 zeros (False); test 100 + 100
     rows; Dense(50) relu, relu, Dropout 0.2, Dense(50) relu, Dropout 0.2, Dense(1) softmax; RMSprop

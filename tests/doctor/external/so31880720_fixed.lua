@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so31880720_fixed.lua — external case (healthy):
   the Correct program of so31880720: a sigmoid output unit
 
-  Source: https://stackoverflow.com/questions/31880720 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/31880720 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/31880720/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 10.
   The benchmark's Correct program: Dense(1, sigmoid) instead of softmax.
   Setup: X_train: 10^4 rows of 128 ones (label True) and 10^4 rows of 128 zeros (False); test 100 + 100

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so33969059.lua — external case (broken):
   softmax on the one-unit output of a regression
 
-  Source: https://stackoverflow.com/questions/33969059 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/33969059/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/33969059 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/33969059/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 7.
   Setup: 3 features x ~ U(0, 10000), y = 2 x1 + x2 + 0.5 x3 + 2.2; 100000 training rows, 10000 test rows
     (test bias jittered by 0.4 U(-1.5, -0.5)); Dense(3, init='uniform') tanh, Dropout 0.5, Dense(2,

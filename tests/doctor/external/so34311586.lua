@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so34311586.lua — external case (broken):
   XOR with a one-unit softmax output and SGD lr 0.001 for 20 epochs
 
-  Source: https://stackoverflow.com/questions/34311586 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/34311586/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/34311586 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/34311586/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 9.
   Setup: 6 rows (1,1), (0,0), (1,0), (0,1), (1,1), (0,0) -> 0, 0, 1, 1, 0, 0; Dense(2, init='uniform')
     sigmoid -> Dense(3, init='uniform') sigmoid -> Dense(1, init='uniform') softmax; SGD lr 0.001,

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so38648195.lua — external case (broken):
   softmax + MSE for a multi-label problem
 
-  Source: https://stackoverflow.com/questions/38648195 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/38648195/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/38648195 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/38648195/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 6.
   Setup: sklearn make_multilabel_classification(n_samples=60000, n_features=20, n_classes=3); 80/20
     split; Dense(20) relu, Dropout 0.5, Dense(20) relu, Dropout 0.5, Dense(3) softmax; loss

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so39217567.lua — external case (broken):
   three sigmoid layers learning a permutation of 8-bit codes with SGD
 
-  Source: https://stackoverflow.com/questions/39217567 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39217567/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/39217567 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39217567/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 12.
   Setup: X = all 256 8-bit vectors, y = the same vectors shuffled (random.shuffle); Dense(8,
     init='normal') sigmoid x 3; loss mse; optimizer 'SGD' (lr 0.01); batch 50; 1000 epochs.

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so39525358.lua — external case (broken):
   three raw features in the 60s, no scaling
 
-  Source: https://stackoverflow.com/questions/39525358 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39525358/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/39525358 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39525358/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 11.
   Setup: 'sorted output.csv': 21 rows of 3 integer features in 65..70 and a binary label (1 exactly when
     the first feature is 68); train_test_split test 0.33; Dense(12, init='uniform') relu -> Dense(3,

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so39525358_fixed.lua — external case (healthy):
   the Correct program of so39525358: StandardScaler on the features
 
-  Source: https://stackoverflow.com/questions/39525358 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39525358/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/39525358 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/39525358/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 11.
   The benchmark's Correct program: StandardScaler fitted on all 21 rows before the split.
   Setup: 'sorted output.csv': 21 rows of 3 integer features in 65..70 and a binary label (1 exactly when
@@ -13,9 +13,9 @@
     0.306, accuracy 1.
   Accepted cause: benchmark patch "++ scaler = StandardScaler() ++ X = scaler.fit_transform(X)"; DeepFD
     ground truth "(1) Activation (2) Learning rate (3) Missing Preprocess".
-  Changes to express it: the 21 rows regenerated with the file's exact row counts (11 x (65,66,67,0), 2
-    x (65,66,70,0), 1 x (68,69,67,1), 7 x (68,69,70,1)); the 33 % test split used as validation data; 60
-    epochs instead of 150. ]]
+  Changes to express it: the 21 rows regenerated with the file's exact row counts, standardised on all
+    21 rows before the split as the Correct program does; the 33 % test split used as validation data;
+    60 epochs instead of 150. ]]
 local gg = require "gglab"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local K = dofile(HERE .. "/_common.lua")

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so41372874.lua — external case (healthy):
   a small relu classifier the benchmarks found healthy (SIN direction)
 
-  Source: https://stackoverflow.com/questions/41372874 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/41372874/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/41372874 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/41372874/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 18.
   DeepLocalize's table says "No issue in the structure" (loss 0.1534, accuracy 1, unchanged by any
     patch) and DeepFD labels it "origin".

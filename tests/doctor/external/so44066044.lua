@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so44066044.lua — external case (broken):
   raw network-packet fields (IP addresses as integers) into a relu net with a relu output
 
-  Source: https://stackoverflow.com/questions/44066044 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/44066044 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 23.
   Setup: NetworkPackets.csv: 11 raw fields (source/destination IP as 32-bit integers ~3.23e9, protocol,
     TTL, window 8192-525568, port 502-56783, flags, ...) and a binary label; Dense(12, init='normal')

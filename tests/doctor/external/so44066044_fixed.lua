@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so44066044_fixed.lua — external case (healthy):
   the Correct program of so44066044: scaled fields and a sigmoid output
 
-  Source: https://stackoverflow.com/questions/44066044 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/44066044 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44066044/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 23.
   The benchmark's Correct program: preprocessing.scale(X) (standardised on all rows) and Dense(1,
     sigmoid).
@@ -15,10 +15,8 @@
   Accepted cause: benchmark patch "++ X = preprocessing.scale(X)" and the output Dense(1, relu) ->
     Dense(1, sigmoid); DeepFD ground truth "(1) Missing Preprocess" (DeepFD: "only changing activation
     value will not affect the result ... this one is about preprocessing problem").
-  Changes to express it: the 21-row file -> 300 generated rows with the same columns and ranges (IPs
-    3232235773 + U{0..8} and the constant 3232235779, protocol 6, TTL 128, window U(8192, 525568), port
-    U(502, 56783), flags U{0..12}, payload U{0..65280}, ...), label 1 when the port is below 30000 (a
-    rule the scaled net can learn); 60 epochs instead of 100. ]]
+  Changes to express it: the 21-row file -> 300 generated rows with the same columns and ranges (see
+    so44066044.lua), standardised on all rows as preprocessing.scale does; 60 epochs instead of 100. ]]
 local gg = require "gglab"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local K = dofile(HERE .. "/_common.lua")

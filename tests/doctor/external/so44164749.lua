@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so44164749.lua — external case (broken):
   wide MLP on MNIST, SGD lr 0.01 with batch 2000 for 5 epochs
 
-  Source: https://stackoverflow.com/questions/44164749 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44164749/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/44164749 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/44164749/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 2.
   Setup: MNIST, pixels / 255, one-hot; Dense(5000) relu, Dropout 0.1, Dense(600) relu, Dropout 0.1,
     Dense(10) softmax; SGD lr 0.01, momentum 0.9, nesterov, decay 1e-6; loss categorical_crossentropy;

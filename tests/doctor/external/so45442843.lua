@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so45442843.lua — external case (broken):
   one raw feature (~2e4), one-unit softmax output, mean absolute error
 
-  Source: https://stackoverflow.com/questions/45442843 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/45442843/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/45442843 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/45442843/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 26.
   Setup: dataset.csv: 999 rows, one feature in 15041..24987, a boolean label (1 below ~20000); first 80
     % training, last 20 % validation; Dense(1) sigmoid -> Dense(1, init='normal') softmax; loss

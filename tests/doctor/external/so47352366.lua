@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so47352366.lua — external case (broken):
   relu on the output of a 10-class CNN trained with categorical cross-entropy
 
-  Source: https://stackoverflow.com/questions/47352366 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47352366/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/47352366 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47352366/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 25.
   Setup: MNIST (input_data, pixels in [0, 1], one-hot labels); Reshape 28x28x1, Conv2D(32, 5x5, same,
     relu, bias 0.1), MaxPool, Conv2D(64, 5x5, same, relu, bias 0.1), MaxPool, Dense(1024, relu, bias

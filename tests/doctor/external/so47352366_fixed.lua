@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so47352366_fixed.lua — external case (healthy):
   the Correct program of so47352366: a softmax output
 
-  Source: https://stackoverflow.com/questions/47352366 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47352366/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/47352366 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47352366/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 25.
   The benchmark's Correct program: Dense(10, softmax) instead of relu.
   Setup: MNIST (input_data, pixels in [0, 1], one-hot labels); Reshape 28x28x1, Conv2D(32, 5x5, same,

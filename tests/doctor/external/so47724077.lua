@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so47724077.lua — external case (broken):
   Adam on unscaled census features (adult)
 
-  Source: https://stackoverflow.com/questions/47724077 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47724077/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/47724077 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/47724077/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 14.
   Setup: UCI adult: 14 columns (categoricals label-encoded, numeric columns raw: age 17-90, fnlwgt
     1e4-1.5e6, capital-gain 0-99999, hours 1-99), label >50K (24 % positive), one-hot; Dense(21) relu ->

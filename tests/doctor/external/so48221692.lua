@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so48221692.lua — external case (broken):
   sigmoid on the output of a regression
 
-  Source: https://stackoverflow.com/questions/48221692 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48221692/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/48221692 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48221692/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 20.
   Setup: Linear_Data.csv: x = -10, -9.9, ..., 9.9 (200 rows), y = x^2 + 3 (3 .. 103); train_test_split
     75/25; Dense(5) sigmoid -> Dense(1) sigmoid; loss mse; optimizer 'sgd' (lr 0.01); full batch (150

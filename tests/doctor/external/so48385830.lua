@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so48385830.lua — external case (broken):
   no activations, N(0, 1) weights, MSE on one-hot digits at SGD lr 3
 
-  Source: https://stackoverflow.com/questions/48385830 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/48385830 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 1.
   Setup: MNIST, pixels / 255, flattened to 784, one-hot labels; Dense(30) and Dense(10) with kernel and
     bias RandomNormal(stddev=1) and NO activation; SGD lr 3.0; loss mean_squared_error; batch 10; 30

@@ -2,8 +2,8 @@
   the Correct program of so48385830: sigmoid hidden, softmax output, categorical cross-entropy (lr 3
     kept)
 
-  Source: https://stackoverflow.com/questions/48385830 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/48385830 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48385830/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 1.
   The benchmark's Correct program: activation='sigmoid' on the hidden Dense, 'softmax' on the output,
     loss categorical_crossentropy; N(0, 1) init and SGD lr 3.0 unchanged.

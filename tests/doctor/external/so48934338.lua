@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so48934338.lua — external case (broken):
   SGD lr 0.1 on a quadratic fit
 
-  Source: https://stackoverflow.com/questions/48934338 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/48934338 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 13.
   Setup: X = 0, 0.1, ..., 4.9 (50 rows, one feature), y = 5 X^2 + e^3 with e ~ N(0, 1); Dense(50) relu
     -> Dense(30, init='uniform') relu -> Dense(1) linear; SGD lr 0.1; loss mse; batch 32 (Keras

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so48934338_fixed.lua — external case (healthy):
   the Correct program of so48934338: SGD lr 0.001
 
-  Source: https://stackoverflow.com/questions/48934338 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/48934338 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/48934338/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 13.
   The benchmark's Correct program: the buggy one with SGD lr 0.001 (the fix the source reports).
   Setup: X = 0, 0.1, ..., 4.9 (50 rows, one feature), y = 5 X^2 + e^3 with e ~ N(0, 1); Dense(50) relu

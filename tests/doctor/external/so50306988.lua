@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so50306988.lua — external case (broken):
   two 1-d clusters, adam at its default lr for 5 epochs
 
-  Source: https://stackoverflow.com/questions/50306988 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50306988/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/50306988 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50306988/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 4.
   Setup: 200 rows: class 1 with both features ~ U(0.2, 0.4), class 2 ~ U(0.5, 0.7); Dense(2) sigmoid ->
     Dense(2) softmax; loss categorical_crossentropy; adam (lr 0.001); batch 32; 5 epochs (35 steps).

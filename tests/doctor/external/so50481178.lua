@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so50481178.lua — external case (healthy):
   a deep relu binary classifier the benchmarks found healthy
 
-  Source: https://stackoverflow.com/questions/50481178 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50481178/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/50481178 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/50481178/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 30.
   DeepFD labels this program "origin (Performance becomes worse after repair)": it is healthy as
     written; DeepLocalize's own numbers agree (accuracy 0.994 before its patch, 0.996 after).

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so52800582.lua — external case (broken):
   y = x^4 on x in [-100, 100) without scaling x or y
 
-  Source: https://stackoverflow.com/questions/52800582 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/52800582 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 17.
   Setup: x = -100, -99.5, ..., 99.5 (400 rows), y = x^4 (0 .. 1e8); Dense(50) sigmoid -> Dense(50) elu
     -> Dense(1); adam; loss mse; batch 400 (full); 1000 epochs (repeated up to 100 times).

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so52800582_fixed.lua — external case (healthy):
   the Correct program of so52800582: x and y standardised, relu
 
-  Source: https://stackoverflow.com/questions/52800582 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/52800582 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/52800582/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 17.
   The benchmark's Correct program: StandardScaler on x and on y, the sigmoid layer replaced by relu.
   Setup: x = -100, -99.5, ..., 99.5 (400 rows), y = x^4 (0 .. 1e8); Dense(50) sigmoid -> Dense(50) elu

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so55328966.lua — external case (broken):
   raw 0-255 pixels, sigmoid outputs with categorical cross-entropy, SGD lr 1e-4
 
-  Source: https://stackoverflow.com/questions/55328966 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/55328966/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/55328966 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/55328966/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 8.
   Setup: MNIST csv, 5000 training rows, raw pixels 0..255, one-hot labels; Dense(784) (linear) ->
     Dense(50) relu -> Dense(10) sigmoid (l2 0); tf GradientDescentOptimizer(1e-4); loss

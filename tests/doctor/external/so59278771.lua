@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so59278771.lua — external case (broken):
   iris with sigmoid outputs under categorical cross-entropy, raw features
 
-  Source: https://stackoverflow.com/questions/59278771 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/59278771 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 16.
   Setup: iris.data (150 rows, 4 raw features 0.1..7.9), one-hot species; Dense(4, init='normal') relu ->
     Dense(3, init='normal') sigmoid; loss categorical_crossentropy; adam; batch 5; 200 epochs; no

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so59278771_fixed.lua — external case (healthy):
   the Correct program of so59278771: MinMaxScaler, a hidden Dense(8), softmax output
 
-  Source: https://stackoverflow.com/questions/59278771 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/59278771 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59278771/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 16.
   The benchmark's Correct program: MinMaxScaler on the features, Dense(4, relu) -> Dense(8, relu) ->
     Dense(3, softmax), all init='normal'.

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so59325381.lua — external case (broken):
   labels divided by 255 instead of the test images
 
-  Source: https://stackoverflow.com/questions/59325381 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/59325381 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 15.
   Setup: MNIST; x_train / 255, then "y_train = y_train/255" (meant: x_test / 255), so
     sparse_categorical_crossentropy reads every training label as class 0 and the test images stay

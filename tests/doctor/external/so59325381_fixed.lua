@@ -1,8 +1,8 @@
 --[[ tests/doctor/external/so59325381_fixed.lua — external case (healthy):
   the Correct program of so59325381: the test images scaled, labels kept
 
-  Source: https://stackoverflow.com/questions/59325381 ; benchmark programs Wardat-
-    ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
+  Source: https://stackoverflow.com/questions/59325381 ; benchmark programs
+    Wardat-ISU/DeepLocalize@297bc344 Benchmark/StackOverflow/59325381/ (Buggy / Correct); DeepFD
     (ArabelaTso/DeepFD@9fe08951 Benchmark/Benchmark-with-patches.xlsx) row 15.
   The benchmark's Correct program: x_test / 255 instead of y_train / 255, one-hot labels with
     categorical_crossentropy.
@@ -14,9 +14,9 @@
     accuracy 0.987.
   Accepted cause: benchmark patch "-- y_train = y_train/255 ++ x_test = x_test/255" (and one-hot labels
     with categorical_crossentropy); DeepFD ground truth "(1) Loss (2) Wrong Preprocess".
-  Changes to express it: MNIST -> the 8x8 digits: 1000 training rows (pixels / 16) whose labels are
-    floor(label / 255) = 0, 300 validation rows with their true labels and raw pixels 0..16 (the
-    unscaled test images); 2 epochs of batch 1 kept. ]]
+  Changes to express it: MNIST -> the 8x8 digits: 1000 training rows and 300 validation rows, pixels /
+    16 in both, their true labels (class indices under categorical_crossentropy stand for the one-hot
+    rows); 2 epochs of batch 1 kept. ]]
 local gg = require "gglab"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local K = dofile(HERE .. "/_common.lua")
