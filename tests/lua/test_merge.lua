@@ -169,13 +169,13 @@ do
   T.ok("cli: missing runs reported", out:match("gglab merge: 4 of 8 runs are missing from every DIR:\n  " .. ids[2]))
   T.ok("cli: summary", out:match("merged 4 of 8 runs of 'merge_demo' from 1 directory into "))
   out, code = main { "merge", "--partial", P, S1 }
-  T.eq("cli: --partial exit 0", code, 0)
+  T.eq("cli: --partial exit 3 (a run failed)", code, 3)
   T.ok("cli: --partial still reports", out:match("4 of 8 runs are missing"))
   out, code = main { "merge", base .. "/C2", S1, S2 }
-  T.eq("cli: complete merge exit 0", code, 0)
+  T.eq("cli: complete merge with a failed run exits 3", code, 3)
   T.ok("cli: complete summary", out:match("^merged 8 of 8 runs of 'merge_demo' from 2 directories into .-: 6 ok, 1 diverged, 1 failed%.\n$"))
   out, code = main { "merge", "-q", base .. "/C3", S1, S2 }
-  T.eq("cli: quiet merge prints nothing", { out, code }, { "", 0 })
+  T.eq("cli: quiet merge prints nothing", { out, code }, { "", 3 })
 end
 
 -- ---- refusals ----

@@ -83,13 +83,19 @@ M.OUT = { long = "--out", short = "-o", key = "out", arg = "a directory" }
 M.QUIET = { long = "--quiet", short = "-q", key = "quiet" }
 M.JOBS = { long = "--jobs", short = "-j", key = "jobs", arg = "a number", parse = M.nonneg_integer,
   expect = "an integer >= 0" }
+-- Exit status of gglab run / merge when some run failed (docs/cli.md); a shell's 1 and 2
+-- stay for usage and script errors, so scripts tell "the sweep ran, with failures" apart.
+M.EXIT_FAILED = 3
+
 M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", parse = M.positive_seconds,
   expect = "a number of seconds > 0" }
 M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec,
   expect = "K/N with 1 <= K <= N" }
 M.SET = { long = "--set", key = "set", arg = "name=value", multi = true }
--- --strict: a --set name no run read is an error (exit status cli/script.EXIT_UNREAD), not a warning.
+-- --strict: a --set name no run read is an error (exit status EXIT_UNREAD), not a warning.
 M.STRICT = { long = "--strict", key = "strict" }
+-- Exit status of gglab run / doctor --strict when a --set name was read by no run (docs/cli.md).
+M.EXIT_UNREAD = 4
 
 --[[ set_overrides(opts) -> nil, or msg, true: parses the --set strings (opts.set) into
   opts.overrides (see gglab.overrides); a command's check calls it first. ]]

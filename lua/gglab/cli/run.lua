@@ -16,17 +16,15 @@ local script = require "gglab.cli.script"
 
 local M = {}
 
-M.EXIT_FAILED = 3  -- exit status of a sweep in which some run failed (docs/cli.md)
-
 M.help = [==[
-usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N] [--resume | --rerun-failed]
-                      [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
-                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--report]
-                      [--symptoms]
+usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N]
+                      [--resume | --rerun-failed | --overwrite] [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
+                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
 point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
-and the per-run files in DIR/runs/.
+and the per-run files in DIR/runs/. Results already in DIR are not lost: they
+move to DIR/history/<date>/ (the UTC date of their manifest), unless --overwrite.
 
 options:
   -o, --out DIR        output directory (default results/<experiment name>)
@@ -39,6 +37,8 @@ options:
                        (the two exclude each other). Both refuse a DIR whose
                        runs were made by another script or another version of
                        FILE (its manifest's script_sha256 differs)
+  --overwrite          remove the results already in DIR instead of keeping them
+                       in DIR/history/<date>/
   --force              with --resume or --rerun-failed: resume anyway (the runs
                        of both scripts mix; the manifest records forced_resume)
   --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
@@ -68,6 +68,7 @@ M.options = { args.OUT, args.QUIET,
   { long = "--resume", key = "resume" },
   { long = "--rerun-failed", key = "rerun_failed" },
   { long = "--force", key = "force" },
+  { long = "--overwrite", key = "overwrite" },
   args.TIMEOUT,
   { long = "--memory", key = "memory", arg = "a size", parse = args.memory_size,
     expect = "a size in bytes like 1048576, 512M or 2G" },
@@ -85,6 +86,10 @@ function M.check(opts)
   opts.file, opts.args = opts.args[1], nil
   if opts.resume and opts.rerun_failed then
     return "options '--resume' and '--rerun-failed' exclude each other"
+  end
+  if opts.overwrite and (opts.resume or opts.rerun_failed) then
+    return string.format("options '--overwrite' and '%s' exclude each other",
+      opts.resume and "--resume" or "--rerun-failed")
   end
   if opts.force and not (opts.resume or opts.rerun_failed) then
     return "option '--force' goes with '--resume' or '--rerun-failed'"
@@ -142,6 +147,7 @@ function M.main(opts, out, argv)
     script = opts.file,
     argv = { "gglab", table.unpack(argv) }, stdout = out.stdout, stderr = out.stderr,
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
+    overwrite = opts.overwrite,
     timeout = opts.timeout,
     memory = opts.memory, shard = opts.shard, set = opts.set, set_names = script.set_names(opts.overrides),
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
@@ -173,7 +179,7 @@ function M.main(opts, out, argv)
   if unread ~= 0 then return unread end
   -- A failed run (error, timeout, crash) is recorded, but a sweep with failures is not a
   -- success: scripts and make see it. Diverged runs are a result, not a failure.
-  return result.counts.failed > 0 and M.EXIT_FAILED or 0
+  return result.counts.failed > 0 and args.EXIT_FAILED or 0
 end
 
 return M

@@ -12,9 +12,6 @@ local did_you_mean = require("gglab.lib.args").did_you_mean
 
 local M = {}
 
--- Exit status of gglab run / doctor --strict when a --set name was read by no run (docs/cli.md).
-M.EXIT_UNREAD = 4
-
 --[[ check(opts) -> nil, or msg [, plain]: --set parsed into opts.overrides, and the one
   positional FILE present (opts.args[1]). ]]
 function M.check(opts)
@@ -95,12 +92,12 @@ end
 
 --[[ report_unread(msgs, strict, out) -> exit status: writes each message of unread() on
   out.stderr, as "gglab: warning: <msg>", or with strict as "gglab: --strict: <msg>" and
-  returns M.EXIT_UNREAD (0 when msgs is empty or not strict). ]]
+  returns args.EXIT_UNREAD (0 when msgs is empty or not strict). ]]
 function M.report_unread(msgs, strict, out)
   for _, msg in ipairs(msgs) do
     out.stderr:write("gglab: ", strict and "--strict: " or "warning: ", msg, "\n")
   end
-  return strict and #msgs > 0 and M.EXIT_UNREAD or 0
+  return strict and #msgs > 0 and args.EXIT_UNREAD or 0
 end
 
 --[[ open(file, spec, out) -> experiment, or nil after printing "gglab: <why>" on out.stderr. ]]

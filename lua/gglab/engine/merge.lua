@@ -204,7 +204,7 @@ function M.merge(out, dirs, opts)
   end
   table.sort(summary_names)
 
-  local st, msg = store.open(out, { fresh = true })
+  local st, msg = store.open(out, { fresh = true, overwrite = opts.overwrite })
   if not st then return nil, msg end
   local run_dir = out .. "/" .. schema.RUN_DIR
   local suffix = schema.RUN_SUFFIXES
@@ -237,7 +237,7 @@ function M.merge(out, dirs, opts)
     merged_from = dirs, wall_s = wall,
   }
   return { out = out, points = #first.run_ids, present = #present, missing = missing, counts = counts,
-    dirs = dirs, name = first.name }
+    dirs = dirs, name = first.name, previous = st.previous }
 end
 
 return M

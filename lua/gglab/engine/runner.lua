@@ -382,6 +382,10 @@ function M.summary(result)
   if not result.unsaved then
     lines[#lines + 1] = string.format("Results in %s/: %s, %s, %s.", result.out,
       schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE)
+    if result.previous then
+      lines[#lines + 1] = string.format("The earlier results of %s/ are in %s/%s/.", result.out, result.out,
+        result.previous)
+    end
   end
   return table.concat(lines, "\n") .. "\n"
 end
@@ -801,7 +805,8 @@ end
   timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
-  resume_check); tty (force the progress style; default: stderr is a
+  resume_check); overwrite (a fresh run removes the results already in out instead of
+  moving them to out/history/<date>/, which result.previous then names); tty (force the progress style; default: stderr is a
   terminal); fail_write (tests only: store.open's). Without resume/rerun_failed the store starts fresh.
   Interrupted by SIGINT/SIGTERM: stops dispatching, keeps every finished run, rebuilds the
   combined files from them, and returns result.interrupted = true.
@@ -828,7 +833,7 @@ function M.execute(exp, opts)
     if msg then return nil, msg end
   end
   s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
-    fail_write = opts.fail_write })
+    overwrite = opts.overwrite, fail_write = opts.fail_write })
   if not s.st then return nil, msg end
   plan(s)
   if opts.resume or opts.rerun_failed then
@@ -836,6 +841,7 @@ function M.execute(exp, opts)
     if msg then return nil, msg end
   end
   start(s)
+  s.result.previous = s.st.previous
   execute(s)
   local present = combine(s)
   s.result.manifest = manifest_info(s, present)

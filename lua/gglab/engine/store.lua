@@ -106,21 +106,84 @@ local function remove_combined(self, names)
   end
 end
 
+-- The combined files of a sweep: a fresh run replaces them (they describe the old runs).
+local SWEEP_FILES = { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE,
+  schema.REPORT_FILE }
+
 local function clear_stale(self)
   for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
     local path = self.run_dir .. "/" .. name
     if is_run_file(name) then check(path, gg.fs.remove(path)) end
   end
-  remove_combined(self, { schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE, schema.SYMPTOMS_FILE,
-    schema.REPORT_FILE })
+  remove_combined(self, SWEEP_FILES)
+end
+
+-- Whether dir holds results of an earlier sweep: a finished run file or a combined file.
+local function has_results(self)
+  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
+    if is_run_file(name) and not name:match("%.tmp$") then return true end
+  end
+  for _, name in ipairs(SWEEP_FILES) do
+    if gg.fs.exists(self.dir .. "/" .. name) then return true end
+  end
+  return false
+end
+
+-- "history/20261207-023000": the UTC date of the earlier sweep's manifest, else (an
+-- interrupted sweep has none yet) now; "-2", "-3", ... appended when that folder exists.
+local function history_name(self)
+  local stamp
+  local f = io.open(self.dir .. "/" .. schema.MANIFEST_FILE, "rb")
+  if f then
+    local ok, m = pcall(json.decode, f:read("a") or "")
+    f:close()
+    local date = ok and type(m) == "table" and m.date
+    if type(date) == "string" then
+      local y, mo, d, h, mi, se = date:match("^(%d%d%d%d)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)")
+      if y then stamp = y .. mo .. d .. "-" .. h .. mi .. se end
+    end
+  end
+  stamp = stamp or os.date("!%Y%m%d-%H%M%S")
+  local base = self.dir .. "/" .. schema.HISTORY_DIR .. "/"
+  local name, k = stamp, 1
+  while gg.fs.exists(base .. name) do
+    k = k + 1
+    name = stamp .. "-" .. k
+  end
+  return schema.HISTORY_DIR .. "/" .. name
+end
+
+--[[ keep_previous(self) -> "history/<date>": moves the earlier sweep's results (finished
+  run files and combined files) to dir/history/<date>/ in the same layout, by renames
+  (nothing is copied; partial .tmp files are dropped). The folder is a results folder like
+  any other: gglab report, --resume and merge read it. ]]
+local function keep_previous(self)
+  local rel = history_name(self)
+  local dest = self.dir .. "/" .. rel
+  local dest_runs = dest .. "/" .. schema.RUN_DIR
+  check(dest_runs, gg.fs.mkdir(dest_runs))
+  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
+    local path = self.run_dir .. "/" .. name
+    if is_run_file(name) then
+      if name:match("%.tmp$") then check(path, gg.fs.remove(path))
+      else check(dest_runs .. "/" .. name, gg.fs.rename(path, dest_runs .. "/" .. name)) end
+    end
+  end
+  for _, name in ipairs(SWEEP_FILES) do
+    local path = self.dir .. "/" .. name
+    if gg.fs.exists(path) then check(dest .. "/" .. name, gg.fs.rename(path, dest .. "/" .. name)) end
+    if gg.fs.exists(path .. ".tmp") then check(path .. ".tmp", gg.fs.remove(path .. ".tmp")) end
+  end
+  return rel
 end
 
 --[[ open(dir, opts) -> store, or nil, msg when dir is not usable.
-  Creates dir and dir/runs. opts.fresh = true removes what a previous run of this store left
-  (per-run files matching <16 hex>.csv/.row.csv/.err/.meta.json and their .tmp, plus the
-  combined files, symptoms.csv and report.html: they describe the old runs); without it
+  Creates dir and dir/runs. opts.fresh = true starts a new sweep: what an earlier sweep left
+  in dir (per-run files matching <16 hex>.csv/.row.csv/.err/.meta.json, the combined files,
+  symptoms.csv and report.html) moves to dir/history/<date>/ (store.previous then names
+  that folder, relative to dir), or is removed with opts.overwrite = true. Without fresh
   (resume) only report.html and the runs' .tmp files go. Nothing else in the directory is
-  touched: doctor/ holds the doctor's own runs and verdict, not the sweep's.
+  touched: doctor/ holds the doctor's own runs and verdict, history/ the earlier sweeps.
   opts.fail_write = text (tests only): closing a file whose final path contains text fails as
   on a full disk. ]]
 function M.open(dir, opts)
@@ -136,6 +199,11 @@ function M.open(dir, opts)
   if fail_write == "" then fail_write = nil end
   local self = setmetatable({ dir = dir, run_dir = run_dir, fail_write = fail_write }, Store)
   if opts and opts.fresh then
+    if not opts.overwrite and has_results(self) then
+      local kept, rel = pcall(keep_previous, self)
+      if not kept then return nil, string.format("cannot keep the earlier results of '%s': %s", dir, rel) end
+      self.previous = rel
+    end
     clear_stale(self)
   else
     -- a report.html describes the combined files it was made from; a resumed run rewrites them

@@ -29,6 +29,8 @@ M.MANIFEST_FILE = "manifest.json"
 M.SYMPTOMS_FILE = "symptoms.csv"
 M.REPORT_FILE = "report.html"
 M.DOCTOR_DIR = "doctor"
+-- A fresh run into a folder that holds results moves them to <out>/history/<date>/ (same layout).
+M.HISTORY_DIR = "history"
 M.DOCTOR_TEXT = "doctor.txt"
 M.DOCTOR_CSV = "doctor.csv"
 
