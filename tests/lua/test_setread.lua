@@ -96,6 +96,8 @@ local gg = require "gglab"
 return gg.experiment { name = "shape", sweep = gg.grid { lr = { 0.1 }, mode = { "pairs", "params" } },
   run = function(p, run)
     if p.mode == "params" then
+      local ok, err = pcall(run.summary, run, { width = 1 })
+      assert(not ok and err:match("'width' is a parameter of the sweep"), "run:summary refuses a --set name")
       assert(run.params.width == 3, "run.params has width")
       return
     end
@@ -112,6 +114,9 @@ return gg.experiment { name = "shape", sweep = gg.grid { lr = { 0.1 }, mode = { 
   local out, code = run("shape.lua --out shape -j 0 --set width=3 --strict")
   T.eq("pairs and run.params count as reads; every run ok", { warnings(out), code }, { {}, 0 })
   T.ok("... all ok", out:match("2 runs of 'shape' in [%d.]+s: 2 ok, 0 diverged, 0 failed"))
+  out, code = run("shape.lua --out shape1 -j 1 --set width=3 --set mode=params --strict")
+  T.eq("a read through run.params alone counts", { warnings(out), code }, { {}, 0 })
+  T.eq("... its row file", row_file(tmp .. "/shape1", "params_read"), { "mode\nwidth" })
   T.write(tmp .. "/plain.lua", [[
 local gg = require "gglab"
 return gg.experiment { name = "plain", sweep = gg.grid { lr = { 0.1 } },
