@@ -179,14 +179,17 @@ do
   T.eq("captured loaders consult the hook, with their kind and source", seen,
     { { kind = "csv", src = path, n = 1 }, { kind = "text", src = dir .. "/t.txt", n = 0 } })
   T.eq("... and return what the loader returns", { d:n(), t ~= nil }, { 2, true })
-  T.eq("every result of the loader passes (the dataset and csv's info)", select("#", csv(path, { target = "y" })), 2)
+  T.eq("every result of the loader passes (the dataset and csv's info)",
+    select("#", csv(path, { target = "y" })), 2)
   T.eq("the gg table keeps the wrapped loaders", { gg.data.csv == csv, gg.data.text == text }, { true, true })
   -- A loader's own failure result (nil, message) comes back unchanged.
   local r = table.pack(csv(dir .. "/none.csv"))
-  T.eq("a missing file: nil and the message", { r.n, r[1], r[2] }, { 2, nil, dir .. "/none.csv: No such file or directory" })
+  T.eq("a missing file: nil and the message", { r.n, r[1], r[2] },
+    { 2, nil, dir .. "/none.csv: No such file or directory" })
   -- Errors read as those of the C functions: the caller's line, the name the caller used.
   T.raises("an option error names the caller's line", function() gg.data.csv(path, { targt = "y" }) end,
-    "^tests/lua/test_hooks%.lua:%d+: gg%.data%.csv: unknown option 'targt' %(allowed: .*%); did you mean 'target'%?$")
+    "^tests/lua/test_hooks%.lua:%d+: gg%.data%.csv: unknown option 'targt' %(allowed: .*%); "
+      .. "did you mean 'target'%?$")
   T.raises("a bad argument names the loader as called", function() gg.data.text(5) end,
     "^tests/lua/test_hooks%.lua:%d+: bad argument #1 to 'text' %(table expected, got number%)$")
   T.raises("... with a hook registered too", function()

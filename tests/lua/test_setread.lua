@@ -60,7 +60,8 @@ local UNREAD = "--set 'epochs' was read by no run (it changed the run ids and ru
 for _, jobs in ipairs { 0, 1, 2 } do
   local tag = " (-j " .. jobs .. ")"
   local out, code = run("never.lua --out r" .. jobs .. " -j " .. jobs .. " --set epochs=1")
-  T.eq("unread --set: a warning, exit 0" .. tag, { warnings(out), code }, { { "gglab: warning: " .. UNREAD }, 0 })
+  T.eq("unread --set: a warning, exit 0" .. tag, { warnings(out), code },
+    { { "gglab: warning: " .. UNREAD }, 0 })
   T.eq("the row files name what each run looked up" .. tag, row_file(tmp .. "/r" .. jobs, "params_read"),
     { "n_epochs", "n_epochs" })
   out, code = run("never.lua --out s" .. jobs .. " -j " .. jobs .. " --set epochs=1 --strict")
@@ -84,7 +85,8 @@ do
   -- No suggestion when no name read is close.
   out, code = run("never.lua --out far -j 0 --set batch=8")
   T.eq("unread, nothing close: no suggestion", { warnings(out), code }, { {
-    "gglab: warning: --set 'batch' was read by no run (it changed the run ids and runs.csv, not what the runs did)" },
+    "gglab: warning: --set 'batch' was read by no run (it changed the run ids and runs.csv, not what the "
+      .. "runs did)" },
     0 })
 end
 
@@ -160,7 +162,8 @@ return gg.experiment { name = "modes", sweep = gg.grid { mode = { "a" } },
   T.eq("resume: the kept run read x, the new one did not: no warning", { warnings(out), code }, { {}, 0 })
   out, code = run("modes.lua --out m2 -j 2 --set x=1 --set mode=b --strict")
   T.eq("mode b alone: x unread", { warnings(out), code }, { {
-    "gglab: --strict: --set 'x' was read by no run (it changed the run ids and runs.csv, not what the runs did)" },
+    "gglab: --strict: --set 'x' was read by no run (it changed the run ids and runs.csv, not what the "
+      .. "runs did)" },
     4 })
   out, code = run("never.lua --out k -j 2")
   T.eq("a sweep without --set", code, 0)
@@ -183,8 +186,9 @@ return gg.experiment { name = "doc", sweep = gg.grid { lr = { 0.05 } },
 ]])
   local out, code = T.sh("cd " .. q(tmp) .. " && " .. gglab
     .. " doctor doc.lua --seeds 2 -j 0 -q --no-second-step --out d --set epochs=1 --strict")
-  T.eq("doctor --strict: the unread --set", { warnings(out), code }, { { "gglab: --strict: --set 'epochs' was "
-    .. "read by no run (it names the configuration, not what its runs did); did you mean 'n_epochs'?" }, 4 })
+  T.eq("doctor --strict: the unread --set", { warnings(out), code }, { { "gglab: --strict: --set "
+    .. "'epochs' was read by no run (it names the configuration, not what its runs did); "
+    .. "did you mean 'n_epochs'?" }, 4 })
   out, code = T.sh("cd " .. q(tmp) .. " && " .. gglab
     .. " doctor doc.lua --seeds 2 -j 2 -q --no-second-step --out d2 --set lr=0.01 --strict")
   T.eq("doctor --set of a name read: nothing to say", { warnings(out), code }, { {}, 0 })
