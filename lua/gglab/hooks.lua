@@ -53,12 +53,23 @@ end
 
 --[[ with(h, fn, ...) -> fn(...)'s results, with hook h registered while fn runs. h is
   removed when fn returns or raises; an error passes through unchanged (error objects too,
-  e.g. the runner's divergence signal). ]]
+  e.g. the runner's divergence signal). Hooks fn pushed and left registered are removed
+  with h; when fn returned, with then raises "hooks.with: ... left a hook registered". ]]
 function M.with(h, fn, ...)
   M.push(h)
+  local n = #stack
   local res = table.pack(pcall(fn, ...))
+  local left = 0
+  if stack[n] == h then
+    left = #stack - n
+    for i = #stack, n + 1, -1 do stack[i] = nil end
+  end
   M.pop(h)
   if not res[1] then error(res[2], 0) end
+  if left > 0 then
+    error(string.format("hooks.with: the function left %d hook%s registered (hooks.push without hooks.pop)",
+      left, left == 1 and "" or "s"), 2)
+  end
   return table.unpack(res, 2, res.n)
 end
 

@@ -56,6 +56,17 @@ do
   local _, e2 = pcall(hooks.with, h, function() error(marker) end)
   T.ok("with: error objects pass through (the runner's divergence signal)", e2 == marker)
   T.eq("... removed again", hooks.active(), nil)
+  -- fn pushed hooks and left them registered: they go with h.
+  local leak = { train = function(t, o) return t(o) end }
+  T.raises("with: a hook fn left registered is an error", function()
+    hooks.with(h, function() hooks.push(leak); hooks.push(leak) end)
+  end, "^tests/lua/test_hooks%.lua:%d+: hooks%.with: the function left 2 hooks registered "
+    .. "%(hooks%.push without hooks%.pop%)$")
+  T.eq("... and removed with h", hooks.active(), nil)
+  T.raises("with: fn's own error comes first", function()
+    hooks.with(h, function() hooks.push(leak); error("boom", 0) end)
+  end, "^boom$")
+  T.eq("... removed too", hooks.active(), nil)
 end
 
 -- call: innermost first, each proceeding to the next; hooks without the point are skipped.
@@ -196,6 +207,24 @@ do
     hooks.with(h, function() local load = gg.data.text; load(5) end)
   end, "^tests/lua/test_hooks%.lua:%d+: bad argument #1 to 'load' %(table expected, got number%)$")
   T.eq("no hook left behind", hooks.active(), nil)
+
+  -- The runner registers its data hook around each run only: a run's files are noted, and
+  -- a run that leaves a hook of its own registered fails (the next run starts clean).
+  local runner = require "gglab.engine.runner"
+  local exp = require("gglab.experiment").experiment { name = "hooked",
+    sweep = gg.grid { mode = { "csv", "leak" } },
+    run = function(p, run)
+      T.ok("the data hook is registered during a run", hooks.active() == runner.DATA_HOOK)
+      csv(path, { target = "y" })
+      if p.mode == "leak" then hooks.push { train = function(tr, o) return tr(o) end } end
+      run:log("loss", 1, 1)
+    end }
+  local sink = { write = function() end }
+  local res = runner.run(exp, { out = dir .. "/res", jobs = 0, quiet = true, stdout = sink, stderr = sink })
+  T.eq("a run's data file is noted", res.records[1].data_files, path)
+  T.eq("a run leaving a hook registered fails", { res.records[2].status, res.records[2].error },
+    { "failed", "hooks.with: the function left 1 hook registered (hooks.push without hooks.pop)" })
+  T.eq("no hook left behind by the runner", hooks.active(), nil)
   T.rmtree(dir)
 end
 

@@ -297,7 +297,8 @@ function M.run_point(exp, point, index, ctx)
   gg.set_flush_denormal(exp.flush_denormal == true)
   local t0 = gg.clock()
   opened_by_run = {}
-  local ok, err = hooks.with(M.DATA_HOOK, xpcall, exp.run, traceback_handler, p, run)
+  local done, ok, err = pcall(hooks.with, M.DATA_HOOK, xpcall, exp.run, traceback_handler, p, run)
+  if not done then ok, err = false, ok end  -- the run left a hook registered (hooks.with's error)
   local wall = gg.clock() - t0
   local data_files = opened_by_run
   opened_by_run = nil
