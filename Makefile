@@ -56,7 +56,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
 .PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings doc-figures \
-        report-screenshot doctor-table
+        report-screenshot doctor-table doctor-external
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -350,6 +350,12 @@ findings: all
 # docs/doctor.md's evaluation table, from real doctor runs on tests/doctor/configs.lua.
 doctor-table: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua --write docs/doctor.md
+
+# docs/doctor.md's external evaluation: the doctor, frozen, on tests/doctor/external/ (cases from
+# public threads and bug benchmarks; see its README.md) and the same baselines.
+doctor-external: all
+	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua --external \
+	  --write docs/doctor.md
 
 # The run counts the docs quote from gglab's own output ("216 runs of 'lr_sweep' ...: 184 ok,
 # 32 diverged, 0 failed"), rewritten from fresh runs; tests/lua/test_doc_figures.lua (make

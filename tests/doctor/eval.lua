@@ -3,8 +3,10 @@
 
   local E = require "eval"          -- with tests/doctor/ on package.path
   local res = E.evaluate { seeds = 10, offset = 10, jobs = 2, out = dir [, only = {names}]
-                           [, progress = function(line) end] }
-    Diagnoses every configuration of tests/doctor/configs.lua twice, on seeds 1..seeds
+                           [, progress = function(line) end] [, cases = E.external_cases()] }
+    Diagnoses every configuration of tests/doctor/configs.lua (or every case of opts.cases:
+    {name, entry, exp, point}; E.external_cases(dir) reads the external set, key.lua and one
+    experiment file per case: tests/doctor/external.lua) twice, on seeds 1..seeds
     (set A) and on the disjoint seeds offset+1..offset+seeds (set B), and scores the
     verdicts against tests/doctor/expected.lua. Per configuration (res.rows[i]):
       name, entry (the expected.lua entry), kind ("healthy" | "single" | "interacting"),
@@ -52,6 +54,35 @@ function M.load()
   local points = {}
   for _, p in ipairs(doctor.configurations(exp)) do points[p.config] = p end
   return exp, expected, points
+end
+
+-- own_cases() -> the team's own configurations (configs.lua x expected.lua) as cases.
+function M.own_cases()
+  local exp, expected, points = M.load()
+  local cases = {}
+  for i, entry in ipairs(expected) do
+    cases[i] = { name = entry[1], entry = entry, exp = exp, point = assert(points[entry[1]], "no configuration "
+      .. entry[1]) }
+  end
+  return cases
+end
+
+--[[ external_cases(dir) -> the cases of an external set: dir/key.lua returns { cases = {entries} }
+  (expected.lua's conventions: causes / interacting / healthy), and dir/<id>.lua is the
+  experiment of entry <id>, whose one configuration (its sweep varies only the seed) is the
+  case. ]]
+function M.external_cases(dir)
+  dir = dir or (M.HERE .. "/external")
+  local key = dofile(dir .. "/key.lua")
+  local cases = {}
+  for i, entry in ipairs(key.cases) do
+    local exp, err = experiment.load(dir .. "/" .. entry[1] .. ".lua")
+    if not exp then error(err, 0) end
+    local configs = doctor.configurations(exp)
+    assert(#configs == 1, entry[1] .. ": the sweep of a case must vary only the seed")
+    cases[i] = { name = entry[1], entry = entry, exp = exp, point = configs[1] }
+  end
+  return cases
 end
 
 function M.kind(entry)
@@ -178,6 +209,27 @@ function M.rules(entry, report, dir, symptoms)
   return out
 end
 
+--[[ range_rule(entry, dir) -> {cause, correct}: the one-line rule that beat the doctor on real
+  threads once (issue 21): "inputs beyond ±10 -> unscaled features", else no problem. The
+  input range is the one the unchanged runs' diagnostics logged first (input_min/input_max),
+  median over the seeds of set A. ]]
+function M.range_rule(entry, dir)
+  local st = assert(store.open(dir .. "/panel", { fresh = false }))
+  local spans = {}
+  for _, r in ipairs(evidence.unchanged(dir)) do
+    local lo, hi
+    for _, row in ipairs(st:read_curve(r.run_id)) do
+      if row.metric == "input_min" and lo == nil then lo = row.value end
+      if row.metric == "input_max" and hi == nil then hi = row.value end
+    end
+    if lo and hi then spans[#spans + 1] = math.max(math.abs(lo), math.abs(hi)) end
+  end
+  table.sort(spans)
+  local med = spans[(#spans + 1) // 2]
+  local cause = med and med > 10 and "unscaled_features" or nil
+  return { cause = cause, correct = M.correct(entry, cause and "dominant cause" or "no problem found", { cause }) }
+end
+
 -- ---- the evaluation ----
 
 local function seed_list(n, offset)
@@ -197,7 +249,7 @@ end
 
 function M.evaluate(opts)
   local t0 = gg.clock()
-  local exp, expected, points = M.load()
+  local cases = opts.cases or M.own_cases()
   local n, offset = opts.seeds or 10, opts.offset or opts.seeds or 10
   assert(offset >= n, "the second seed set must be disjoint from the first (offset >= seeds)")
   local only
@@ -209,10 +261,9 @@ function M.evaluate(opts)
   if not has_rules then symptoms = nil end
   local res = { rows = {}, rules_available = symptoms ~= nil, tools = symptoms and symptoms.TOOLS or {},
     seeds_a = seed_list(n, 0), seeds_b = seed_list(n, offset) }
-  for i, entry in ipairs(expected) do
-    local name = entry[1]
+  for i, case in ipairs(cases) do
+    local name, entry, exp, point = case.name, case.entry, case.exp, case.point
     if not only or only[name] then
-      local point = assert(points[name], "no configuration " .. name)
       local row = { name = name, entry = entry, kind = M.kind(entry) }
       row.a = diagnose(exp, point, res.seeds_a, opts, string.format("%s/%02d-%s-A", opts.out, i, name))
       row.b = diagnose(exp, point, res.seeds_b, opts, string.format("%s/%02d-%s-B", opts.out, i, name))
@@ -228,6 +279,7 @@ function M.evaluate(opts)
         end
       end
       row.random = M.random_fix(entry, row.a.report, gg.rng(M.RANDOM_SEED + i))
+      row.range = M.range_rule(entry, row.a.dir)
       if symptoms then row.rules = M.rules(entry, row.a.report, row.a.dir, symptoms) end
       res.rows[#res.rows + 1] = row
       if opts.progress then opts.progress(M.line(row)) end
@@ -242,7 +294,8 @@ end
 function M.totals(res)
   local t = { healthy = 0, broken = 0, interacting = 0, single = 0,
     doctor_a = { broken = 0, healthy = 0 }, doctor_b = { broken = 0, healthy = 0 },
-    same = 0, random = { broken = 0, healthy = 0, expected_broken = 0, expected_healthy = 0 }, rules = {} }
+    same = 0, random = { broken = 0, healthy = 0, expected_broken = 0, expected_healthy = 0 }, rules = {},
+    range = { broken = 0, healthy = 0 } }
   for _, tool in ipairs(res.tools) do t.rules[tool] = { broken = 0, healthy = 0 } end
   for _, row in ipairs(res.rows) do
     local k = row.kind == "healthy" and "healthy" or "broken"
@@ -252,6 +305,7 @@ function M.totals(res)
     if row.b.correct then t.doctor_b[k] = t.doctor_b[k] + 1 end
     if M.same(row.a, row.b) then t.same = t.same + 1 end
     if row.random.correct then t.random[k] = t.random[k] + 1 end
+    if row.range and row.range.correct then t.range[k] = t.range[k] + 1 end
     t.random["expected_" .. k] = t.random["expected_" .. k] + row.random.expected
     for tool, r in pairs(row.rules or {}) do
       if r.correct then t.rules[tool][k] = t.rules[tool][k] + 1 end
@@ -297,6 +351,8 @@ function M.summary_lines(res)
   L[#L + 1] = string.format("same verdict on both seed sets: %d/%d configurations", t.same, #res.rows)
   L[#L + 1] = string.format("random fix (seed %d): %d/%d broken right (expected %.1f), %d/%d healthy",
     M.RANDOM_SEED, t.random.broken, t.broken, t.random.expected_broken, t.random.healthy, t.healthy)
+  L[#L + 1] = string.format("input-range rule (inputs beyond ±10 -> unscaled features): %d/%d broken right, "
+    .. "%d/%d healthy", t.range.broken, t.broken, t.range.healthy, t.healthy)
   if res.rules_available then
     for _, tool in ipairs(res.tools) do
       L[#L + 1] = string.format("%s (unchanged runs' curves): %d/%d broken right, %d/%d healthy", tool,
@@ -313,7 +369,7 @@ end
 function M.markdown(res)
   local L = {}
   local head = { "configuration", "expected", "unchanged runs (seeds A); the doctor's best fix", "doctor, seeds A",
-    "doctor, seeds B", "random fix" }
+    "doctor, seeds B", "random fix", "input-range rule" }
   for _, tool in ipairs(res.tools) do head[#head + 1] = tool end
   head[#head + 1] = "runs"
   head[#head + 1] = "seconds"
@@ -329,7 +385,8 @@ function M.markdown(res)
         or "-") or ""),
       cause_text(row.a.causes, row.a.verdict) .. " " .. mark(row.a.correct),
       cause_text(row.b.causes, row.b.verdict) .. " " .. mark(row.b.correct),
-      (row.random.cause or "no problem") .. " " .. mark(row.random.correct) }
+      (row.random.cause or "no problem") .. " " .. mark(row.random.correct),
+      row.range and ((row.range.cause or "no problem") .. " " .. mark(row.range.correct)) or "-" }
     for _, tool in ipairs(res.tools) do
       local r = row.rules and row.rules[tool]
       cells[#cells + 1] = r and ((r.cause or "no problem") .. " " .. mark(r.correct)) or "-"
