@@ -249,8 +249,8 @@ function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
-  local p = copy(point)
-  local run = new_run(id, seed, index, copy(point), files, ctx.param_names)
+  local p = sweep.copy_point(point)
+  local run = new_run(id, seed, index, sweep.copy_point(point), files, ctx.param_names)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
