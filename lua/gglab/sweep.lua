@@ -100,7 +100,8 @@ local function value_problem(v, depth)
     if type(x) == "table" and depth >= 1 then return "list nested more than one level" end
     local why = value_problem(x, depth + 1)
     if why then
-      return why:match("^list holding ") and why or why:match("^list nested") and why or "list holding " .. why
+      if why:match("^list holding ") or why:match("^list nested") then return why end
+      return "list holding " .. why
     end
   end
   return nil

@@ -177,8 +177,8 @@ T.raises("grid empty", function() sweep.grid {} end, "gg.grid: axes must name at
 T.raises("grid empty axis", function() sweep.grid { lr = {} } end,
   "gg.grid: axis 'lr' must be a value or a non%-empty list, got empty table")
 T.raises("grid bad value", function() sweep.grid { lr = { 1, { a = 1 } } } end,
-  "gg.grid: axis 'lr' values must be numbers, strings, booleans or lists of them, got table with non%-list keys "
-  .. "at index 2")
+  "gg.grid: axis 'lr' values must be numbers, strings, booleans or lists of them, got table with "
+  .. "non%-list keys at index 2")
 T.raises("grid bad axis name", function() sweep.grid { ["learning rate"] = 1 } end,
   "gg.grid: axis names must be identifiers, got 'learning rate'")
 T.raises("grid function axis", function() sweep.grid { lr = print } end,
