@@ -1,6 +1,7 @@
 -- tests/lua/test_docs.lua — every ```lua block of the documentation runs.
 --
--- Blocks come from docs/lua-api.md and README.md (required) and docs/guide.md, docs/cli.md, docs/runner.md (if present).
+-- Blocks come from docs/lua-api.md and README.md (required) and docs/guide.md, docs/cli.md,
+-- docs/runner.md (if present).
 -- Each block is loaded as its own chunk, named "=docs/<file>:LINE" after the line of its
 -- opening fence, in a fresh environment (globals read through to _G, writes stay local,
 -- print discarded) with the default generator reseeded as in a new process. A block passes

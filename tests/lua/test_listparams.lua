@@ -28,8 +28,8 @@ do
   T.eq("grid of list values", canon_list(s), { "hidden=[32];lr=0.1", "hidden=[64,64];lr=0.1" })
   T.eq("empty list and nested lists are values", canon_list(gg.grid { h = { {}, { { 32 }, { 64, 64 } } } }),
     { "h=[]", "h=[[32],[64,64]]" })
-  T.eq("strings in a list are quoted, booleans bare", canon_list(gg.grid { act = { { "relu", "a;b=c", true } } }),
-    { 'act=["relu","a\\;b\\=c",true]' })
+  T.eq("strings in a list are quoted, booleans bare",
+    canon_list(gg.grid { act = { { "relu", "a;b=c", true } } }), { 'act=["relu","a\\;b\\=c",true]' })
   T.eq("a list beside scalars in one axis", canon_list(gg.grid { h = { 0, {} } }), { "h=0", "h=[]" })
 
   local function bad(name, axis, want)
@@ -49,7 +49,8 @@ do
     .. "non%-list keys")
   T.raises("derive names a bad return", function()
     gg.grid { a = 1 }:derive("h", function() return { f = print } end)
-  end, "sweep:derive: fn must return a number, string, boolean or list of them, got table with non%-list keys")
+  end, "sweep:derive: fn must return a number, string, boolean or list of them, got table with "
+    .. "non%-list keys")
   T.raises("a list listed twice is a duplicate point", function() gg.grid { h = { { 1 }, { 1.0 } } } end,
     "gg.grid: duplicate point h=%[1%]")
 end
@@ -97,8 +98,8 @@ do
   T.eq("param_value reads a cell back", store.param_value "[64,64]", { 64, 64 })
   T.eq("param_value of nested and empty lists", { store.param_value "[[32],[]]", store.param_value "[]" },
     { { { 32 }, {} }, {} })
-  T.eq("param_value of what is no list", { store.param_value "64", store.param_value "", store.param_value "[1,",
-    store.param_value "[null]" }, {})
+  T.eq("param_value of what is no list", { store.param_value "64", store.param_value "",
+    store.param_value "[1,", store.param_value "[null]" }, {})
   T.eq("a list cell is not a number", store.number "[64]", nil)
 end
 
@@ -118,7 +119,8 @@ do
   T.eq("the sweep copied the axis' list", sweep.canonical(s:points()[1]), "hidden=[4,4];seed=1")
   local p = s:points()[1]
   table.insert(p.hidden, 99)
-  T.eq("a changed point leaves the sweep alone", canon_list(s), { "hidden=[4,4];seed=1", "hidden=[4,4];seed=2" })
+  T.eq("a changed point leaves the sweep alone", canon_list(s),
+    { "hidden=[4,4];seed=1", "hidden=[4,4];seed=2" })
   local c = sweep.copy_point { h = { { 1 }, 2 }, x = 1 }
   local c2 = sweep.copy_point(c)
   c2.h[1][1] = 5
@@ -140,12 +142,13 @@ do
   bad("hidden=[1]x", "bad --set 'hidden=[1]x': text after the list '[1]' (separate values with commas)")
   bad("hidden=[1,null]", "bad --set 'hidden=[1,null]': '[1,null]' is not a list value: list holding null")
   bad("hidden=[2],[2.0]", "bad --set 'hidden=[2],[2.0]': value '[2.0]' is listed twice")
-  bad("hidden=[a]", "bad --set 'hidden=[a]': '[a]' is not a list value: json.decode: unexpected character 'a' "
-    .. "at position 2 (a list is a JSON array of numbers, true/false, double-quoted strings or such arrays)")
+  bad("hidden=[a]", "bad --set 'hidden=[a]': '[a]' is not a list value: json.decode: unexpected "
+    .. "character 'a' at position 2 (a list is a JSON array of numbers, true/false, double-quoted strings "
+    .. "or such arrays)")
   local s = overrides.apply(gg.grid { hidden = { { 4 } }, seed = 1 }, spec)
   T.eq("--set applies list values", #s, 3 * 2 * 2)
-  T.eq("--set ids equal the script's for the same list",
-    sweep.run_id(overrides.apply(gg.grid { seed = 1 }, assert(overrides.parse { "hidden=[64,64]" })):points()[1]),
+  local set = overrides.apply(gg.grid { seed = 1 }, assert(overrides.parse { "hidden=[64,64]" }))
+  T.eq("--set ids equal the script's for the same list", sweep.run_id(set:points()[1]),
     sweep.run_id { hidden = { 64, 64 }, seed = 1 })
 end
 
@@ -239,7 +242,8 @@ T.ok("report.html labels [4,4]", html:find("[4,4]", 1, true) ~= nil)
 T.ok("report.html shows no Lua table address", html:find("table: 0x", 1, true) == nil)
 out, code = run("report " .. q(j1) .. " --text")
 T.eq("gglab report --text exits 0", code, 0)
-T.ok("--text names the best list", out:match("Best of the grid %(lowest median final_loss%): hidden=%[4[,4]*%]") ~= nil)
+T.ok("--text names the best list",
+  out:match("Best of the grid %(lowest median final_loss%): hidden=%[4[,4]*%]") ~= nil)
 
 -- merge of two shards equals the whole run
 local s1, s2, m = tmp .. "/s1", tmp .. "/s2", tmp .. "/m"
@@ -259,7 +263,8 @@ do
 local gg = require "gglab"
 return gg.experiment {
   name = "order",
-  sweep = gg.grid { hidden = { { 16 }, { 4, 4 }, { 8 }, {}, { 4 } }, act = { { "tanh" }, { "relu", "tanh" } } },
+  sweep = gg.grid { hidden = { { 16 }, { 4, 4 }, { 8 }, {}, { 4 } },
+    act = { { "tanh" }, { "relu", "tanh" } } },
   run = function(p, run)
     for s = 1, 3 do run:log("loss", (#p.hidden + 1) / s, s, 1) end
   end,
@@ -269,11 +274,13 @@ return gg.experiment {
   T.eq("a report over two list axes", code, 0)
   local data = assert(load.load(dir))
   T.eq("list kind", { data.param.hidden.kind, data.param.act.kind }, { "list", "list" })
-  T.eq("list values ordered element by element", data.param.hidden.values, { "[]", "[4]", "[4,4]", "[8]", "[16]" })
+  T.eq("list values ordered element by element", data.param.hidden.values,
+    { "[]", "[4]", "[4,4]", "[8]", "[16]" })
   T.eq("string lists ordered by text", data.param.act.values, { '["relu","tanh"]', '["tanh"]' })
   T.eq("labels are the cells' text", data.param.hidden.label["[4,4]"], "[4,4]")
   local h = T.read(dir .. "/report.html")
-  T.ok("report.html escapes the quotes of string lists", h:find("[&quot;relu&quot;,&quot;tanh&quot;]", 1, true) ~= nil)
+  T.ok("report.html escapes the quotes of string lists",
+    h:find("[&quot;relu&quot;,&quot;tanh&quot;]", 1, true) ~= nil)
 end
 
 T.rmtree(tmp)
