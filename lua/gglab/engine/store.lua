@@ -16,7 +16,8 @@
 
   Reading: read(dir) -> results; results:runs() (runs.csv parsed), results:curves() (a
   streaming iterator over curves.csv), results:curve(id), results:meta(id),
-  results:manifest(), results:doctor_reports(). ]]
+  results:manifest(), results:doctor_reports(). A list-valued parameter's cell is its
+  compact JSON text (param_cell writes it, param_value reads it back). ]]
 
 local gg = require "gglab"
 local json = require "gglab.lib.json"
