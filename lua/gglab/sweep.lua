@@ -337,12 +337,13 @@ end
 -- ---- construction ----
 
 -- Wraps a list of points (owned from now on) after rejecting duplicates.
-local function new_sweep(fname, points, level)
+-- hint (optional) is appended to the duplicate message.
+local function new_sweep(fname, points, level, hint)
   local seen = {}
   for _, p in ipairs(points) do
     local c = M.canonical(p)
     if seen[c] then
-      error(string.format("%s: duplicate point %s", fname, c), level)
+      error(string.format("%s: duplicate point %s%s", fname, c, hint or ""), level)
     end
     seen[c] = true
   end
@@ -379,6 +380,31 @@ function M.from_points(points, fname)
   return s
 end
 
+--[[ list_hint(names, axes) -> for the duplicate message of a grid whose axis is a list of
+  numbers, strings and booleans that repeats a value (hidden = {64, 64}, likely meant as
+  ONE list value): " (axis 'hidden' repeats a value; one list value takes its own braces:
+  hidden = {{64, 64}})"; nil otherwise. ]]
+local function list_hint(names, axes)
+  for _, name in ipairs(names) do
+    local spec, seen = axes[name], {}
+    if type(spec) == "table" and getmetatable(spec) == nil then
+      for _, v in ipairs(spec) do
+        local k = is_scalar(v) and value_key(v)
+        if k and seen[k] then
+          local parts = {}
+          for i, x in ipairs(spec) do
+            parts[i] = type(x) == "string" and string.format("%q", x) or M.show_value(x)
+          end
+          return string.format(" (axis '%s' repeats a value; one list value takes its own braces: "
+            .. "%s = {{%s}})", name, name, table.concat(parts, ", "))
+        end
+        if k then seen[k] = true end
+      end
+    end
+  end
+  return nil
+end
+
 local function build_grid(fname, axes, level)
   check_axes_table(fname, axes, level + 1)
   local names = sorted_keys(axes)
@@ -401,7 +427,7 @@ local function build_grid(fname, axes, level)
     end
     points = next_points
   end
-  local s = new_sweep(fname, points, level + 1)
+  local s = new_sweep(fname, points, level + 1, list_hint(names, axes))
   return s
 end
 

@@ -52,7 +52,13 @@ do
   end, "sweep:derive: fn must return a number, string, boolean or list of them, got table with "
     .. "non%-list keys")
   T.raises("a list listed twice is a duplicate point", function() gg.grid { h = { { 1 }, { 1.0 } } } end,
-    "gg.grid: duplicate point h=%[1%]")
+    "gg.grid: duplicate point h=%[1%]$")
+  T.raises("an axis {64, 64} hints at {{64, 64}}", function() gg.grid { hidden = { 64, 64 }, a = 1 } end,
+    "gg.grid: duplicate point a=1;hidden=64 %(axis 'hidden' repeats a value; one list value takes its own "
+    .. "braces: hidden = {{64, 64}}%)$")
+  T.raises("the hint quotes strings", function() gg.grid { act = { "relu", "relu" } } end,
+    "gg.grid: duplicate point act=relu %(axis 'act' repeats a value; one list value takes its own "
+    .. 'braces: act = {{"relu", "relu"}}%)$')
 end
 
 -- ---- run ids hash the typed value ----
