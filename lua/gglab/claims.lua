@@ -12,8 +12,10 @@
         return f.lo >= 0.5, f.text end }
 
   where = {name = value | predicate}: a run matches when each named parameter equals the
-  value (numbers compared exactly) or the predicate returns true for it. ]]
+  value (numbers compared exactly, lists element by element: hidden = {64, 64}) or the
+  predicate returns true for it. ]]
 local stats = require "gglab.lib.stats"
+local sweep = require "gglab.sweep"
 local schema = require "gglab.lib.schema"
 local finite = require("gglab.lib.util").is_finite
 
@@ -33,9 +35,17 @@ R.__index = R
 function M.at_least(x) return function(v) return type(v) == "number" and v >= x end end
 function M.at_most(x) return function(v) return type(v) == "number" and v <= x end end
 function M.one_of(list)
-  local set = {}
-  for _, v in ipairs(list) do set[v] = true end
-  return function(v) return set[v] == true end
+  local set, lists = {}, {}
+  for _, v in ipairs(list) do
+    if type(v) == "table" then lists[#lists + 1] = v else set[v] = true end
+  end
+  return function(v)
+    if type(v) ~= "table" then return set[v] == true end
+    for _, w in ipairs(lists) do
+      if sweep.same_value(v, w) then return true end
+    end
+    return false
+  end
 end
 R.at_least, R.at_most, R.one_of = M.at_least, M.at_most, M.one_of
 
@@ -44,7 +54,7 @@ local function matches(rec, where)
     local v = rec.params[k]
     if type(want) == "function" then
       if not want(v) then return false end
-    elseif v ~= want then
+    elseif not sweep.same_value(v, want) then
       return false
     end
   end
@@ -135,7 +145,10 @@ end
 function R:paired(metric, a, b, by, transform)
   local key = function(r)
     local parts = {}
-    for i, k in ipairs(by) do parts[i] = tostring(r.params[k]) end
+    for i, k in ipairs(by) do
+      local v = r.params[k]
+      parts[i] = type(v) == "table" and sweep.value_key(v) or tostring(v)
+    end
     return table.concat(parts, "\0")
   end
   local bs = {}

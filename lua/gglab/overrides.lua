@@ -1,4 +1,4 @@
---[[ lua/gglab/overrides.lua — `--set name=v1,v2` on the command line: parse and apply.
+--[=[ lua/gglab/overrides.lua — `--set name=v1,v2` on the command line: parse and apply.
 
   parse(list_of_strings) -> spec, or nil, msg (msg = "bad --set '<arg>': <reason>").
   apply(sweep, spec) -> new sweep.
@@ -7,8 +7,13 @@
     name    an identifier (a parameter name);
     values  separated by commas; each is trimmed of spaces and tabs, then read as an
             integer (42, -3), a float (0.1, 1e-3, .5; inf and nan are rejected), true or
-            false, or else a string. A value in single or double quotes is always a string
-            taken literally ('a,b' keeps its comma, '1' is the string "1"). Empty values,
+            false, a list, or else a string. A value in single or double quotes is always
+            a string taken literally ('a,b' keeps its comma, '1' is the string "1"). A value
+            starting with '[' is a list written as a JSON array, up to its matching ']'
+            (commas inside the brackets do not split): hidden=[32],[64,64] gives the two
+            values {32} and {64, 64}; [] is the empty list, [[32],[64]] a list of lists,
+            strings inside are double-quoted (act=["relu","tanh"]); JSON numbers read as
+            above (32 an integer, 0.1 a float), null is not a value. Empty values,
             a value listed twice and a name set twice are errors.
   Application, for each --set in command-line order: the name is removed from every point,
   the remaining points are deduplicated (first occurrence kept, order kept), and each is
@@ -17,7 +22,7 @@
   every point ends up with the name. Points are taken as expanded: parameters computed by
   s:derive are not recomputed and s:filter is not re-applied. An --set that would make the
   sweep larger than sweep.MAX_POINTS (a million points) raises "--set <name>: the sweep
-  would have N points, more than the limit of 1000000". ]]
+  would have N points, more than the limit of 1000000". ]=]
 
 local sweep = require "gglab.sweep"
 local copy = require("gglab.lib.util").copy
@@ -33,7 +38,30 @@ local function trim(s)
   return (s:gsub("^[ \t]+", ""):gsub("[ \t]+$", ""))
 end
 
--- split(text) -> list of {text =, quoted = bool}, or nil, reason.
+--[[ list_end(text, i) -> the position of the ']' that closes the '[' at i (JSON strings
+  skipped, nested brackets counted), or nil. ]]
+local function list_end(text, i)
+  local depth, n = 0, #text
+  while i <= n do
+    local c = text:sub(i, i)
+    if c == '"' then
+      i = i + 1
+      while i <= n and text:sub(i, i) ~= '"' do
+        i = i + (text:sub(i, i) == "\\" and 2 or 1)
+      end
+      if i > n then return nil end
+    elseif c == "[" then
+      depth = depth + 1
+    elseif c == "]" then
+      depth = depth - 1
+      if depth == 0 then return i end
+    end
+    i = i + 1
+  end
+  return nil
+end
+
+-- split(text) -> list of {text =, quoted = bool, list = bool}, or nil, reason.
 local function split(text)
   local items, i, n = {}, 1, #text
   while true do
@@ -48,6 +76,15 @@ local function split(text)
       while i <= n and text:sub(i, i):match("[ \t]") do i = i + 1 end
       if i <= n and text:sub(i, i) ~= "," then
         return nil, "text after the closing quote " .. q .. " (quote the whole value)"
+      end
+    elseif q == "[" then
+      local j = list_end(text, i)
+      if not j then return nil, string.format("unclosed list '%s' (no matching ']')", trim(text:sub(i))) end
+      item = { text = text:sub(i, j), list = true }
+      i = j + 1
+      while i <= n and text:sub(i, i):match("[ \t]") do i = i + 1 end
+      if i <= n and text:sub(i, i) ~= "," then
+        return nil, string.format("text after the list '%s' (separate values with commas)", item.text)
       end
     else
       local j = text:find(",", i, true) or n + 1
@@ -69,6 +106,16 @@ end
 local function value(item)
   local s = item.text
   if item.quoted then return s end
+  if item.list then
+    local v, why = sweep.parse_list(s)
+    if v == nil then
+      if why:match("^json%.decode") then
+        why = why .. " (a list is a JSON array of numbers, true/false, double-quoted strings or such arrays)"
+      end
+      return nil, string.format("'%s' is not a list value: %s", s, why)
+    end
+    return v
+  end
   if s == "true" then return true end
   if s == "false" then return false end
   local lower = s:lower()

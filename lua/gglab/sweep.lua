@@ -1,8 +1,19 @@
 --[[ lua/gglab/sweep.lua — the sweep language: grids, zips, value ranges, run ids and seeds.
 
   A sweep is an immutable, ordered list of points; a point is a plain table
-  parameter name -> value (number, string or boolean). Parameter names are identifiers
-  ([%a_][%w_]*) because they become CSV column names.
+  parameter name -> value. Parameter names are identifiers ([%a_][%w_]*) because they
+  become CSV column names.
+
+  Values: a scalar (number, string or boolean) or a list: a plain table (no metatable)
+  whose keys are exactly 1..n (n >= 0: {} is the empty list) holding scalars or lists of
+  scalars (one level of nesting), e.g. hidden = {64, 64} or blocks = {{32}, {64, 64}}.
+  Numbers inside a list must be finite (a list is written as JSON). Maps ({a = 1}), lists
+  with holes, deeper nesting, functions, userdata and tables with a metatable are not
+  values; they raise an error naming the parameter. In an axis spec a table is the LIST
+  OF VALUES, so an axis of list values has one more level of braces:
+  gg.grid{hidden = {{32}, {64, 64}}} has two points, hidden = {32} and hidden = {64, 64}.
+  A sweep copies list values when it is built and hands out copies (s:points(), s:iter(),
+  copy_point), so a run that changes its p.hidden changes nothing else.
 
   Order contract (results are written in this order):
     grid: axis names sorted alphabetically, the LAST name varies fastest
@@ -17,8 +28,9 @@
 
 local gg = require "gglab"
 local args = require "gglab.lib.args"
+local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
-local copy, sorted_keys = util.copy, util.sorted_keys
+local sorted_keys, is_finite = util.sorted_keys, util.is_finite
 
 local M = {}
 
@@ -55,9 +67,83 @@ end
 
 local describe = args.describe
 
-local function is_value(v)
+local function is_scalar(v)
   local t = type(v)
   return t == "number" or t == "string" or t == "boolean"
+end
+
+-- What messages say a parameter value may be.
+local VALUE_KINDS = "numbers, strings, booleans or lists of them"
+
+--[[ value_problem(v [, depth]) -> nil when v is a parameter value (see the header), else
+  what v is instead, for "got <problem>": "function", "table with non-list keys", "list
+  with holes", "list nested more than one level", "list holding nan (numbers in a list
+  must be finite)", ... depth is the list nesting v sits in (0 at the top). ]]
+local function value_problem(v, depth)
+  depth = depth or 0
+  if is_scalar(v) then
+    if depth > 0 and type(v) == "number" and not is_finite(v) then
+      return "list holding " .. gg.fmt_number(v) .. " (numbers in a list must be finite)"
+    end
+    return nil
+  end
+  if type(v) ~= "table" then return type(v) == "userdata" and describe(v) or type(v) end
+  if getmetatable(v) ~= nil then return describe(v) end
+  local count = 0
+  for _ in pairs(v) do count = count + 1 end
+  for k in pairs(v) do
+    if math.type(k) ~= "integer" then return "table with non-list keys" end
+    if k < 1 or k > count then return "list with holes" end
+  end
+  for i = 1, count do
+    local x = v[i]
+    if type(x) == "table" and depth >= 1 then return "list nested more than one level" end
+    local why = value_problem(x, depth + 1)
+    if why then
+      if why:match("^list holding ") or why:match("^list nested") then return why end
+      return "list holding " .. why
+    end
+  end
+  return nil
+end
+
+-- copy of a value: a list (and a list inside it) as a new table.
+local function copy_value(v)
+  if type(v) ~= "table" then return v end
+  local c = {}
+  for i, x in ipairs(v) do c[i] = copy_value(x) end
+  return c
+end
+
+-- copy_point(p) -> a copy of the point p whose list values are copies too (nothing shared).
+function M.copy_point(p)
+  local c = {}
+  for k, v in pairs(p or {}) do c[k] = copy_value(v) end
+  return c
+end
+local copy = M.copy_point
+
+--[=[ list_text(v) -> a list value as compact JSON ([64,64], ["relu","tanh"], [[32],[64,64]],
+  []): its runs.csv cell and how messages and progress lines show it. Numbers as the CSVs
+  write them (gg.fmt_number). ]=]
+function M.list_text(v)
+  return json.compact(v)
+end
+
+--[[ parse_list(text) -> the list value whose list_text (or any JSON spelling, spaces
+  allowed) text is, or nil, reason: text must be a JSON array that is a parameter value
+  (so "[64,64]" -> {64, 64}; "[1,null]", "{}" and "64" are not lists). What reads a
+  list-valued runs.csv cell or --set value back. ]]
+function M.parse_list(text)
+  if type(text) ~= "string" or not text:match("^%s*%[") then return nil, "not a JSON array" end
+  local v, msg = json.decode(text)
+  if v == nil then return nil, msg end
+  if type(v) ~= "table" then return nil, "not a JSON array" end
+  local why = value_problem(v)
+  if why then
+    return nil, (why:gsub("gglab%.json%.null", "null"))
+  end
+  return v
 end
 
 -- True when t is a proper sequence 1..n with n >= 1.
@@ -77,7 +163,7 @@ local function axis_values(fname, name, spec, level)
   if type(name) ~= "string" or not name:match(NAME_PATTERN) then
     error(string.format("%s: axis names must be identifiers, got %s", fname, describe(name)), level)
   end
-  if is_value(spec) then return { spec } end
+  if is_scalar(spec) then return { spec } end
   if getmetatable(spec) == Sampler then
     error(string.format("%s: axis '%s' is a sampler (%s); samplers are for gg.random", fname, name, spec.desc),
       level)
@@ -87,13 +173,16 @@ local function axis_values(fname, name, spec, level)
       or type(spec)
     error(string.format("%s: axis '%s' must be a value or a non-empty list, got %s", fname, name, got), level)
   end
+  local values = {}
   for i, v in ipairs(spec) do
-    if not is_value(v) then
-      error(string.format("%s: axis '%s' values must be numbers, strings or booleans, got %s at index %d",
-        fname, name, type(v), i), level)
+    local why = value_problem(v)
+    if why then
+      error(string.format("%s: axis '%s' values must be %s, got %s at index %d",
+        fname, name, VALUE_KINDS, why, i), level)
     end
+    values[i] = copy_value(v)
   end
-  return spec
+  return values
 end
 
 local function check_axes_table(fname, axes, level)
@@ -115,51 +204,88 @@ end
 local TYPED_TEXT = { ["true"] = true, ["false"] = true, inf = true, ["-inf"] = true, nan = true,
   ["-0"] = true }
 
--- A string whose plain text is exactly the canonical text of a number or a boolean ("2",
--- "0.001", "true", "nan"; not "2.0" or "1e-3", which no number canonicalizes to), or starts
--- with '"' (as a quoted one does). Only these are quoted, so every other id stays as it was.
+-- A string whose plain text is exactly the canonical text of a number, a boolean or a list
+-- ("2", "0.001", "true", "nan", "[64,64]"; not "2.0", "1e-3" or "[64, 64]", which no value
+-- canonicalizes to), or starts with '"' (as a quoted one does). Only these are quoted, so
+-- every other id stays as it was.
 local function ambiguous(s)
   if TYPED_TEXT[s] or s:sub(1, 1) == '"' then return true end
+  if s:sub(1, 1) == "[" then
+    local v = M.parse_list(s)
+    return v ~= nil and json.compact(v, true) == s
+  end
   local x = tonumber(s)
   return x ~= nil and gg.fmt_number(x, true) == s
 end
 
--- For display: a string a reader would take for a number or boolean ("2", "2.0", " 1e-3").
+-- For display: a string a reader would take for a number, boolean or list ("2", "2.0",
+-- " 1e-3", "[1]").
 local function looks_typed(s)
-  if s == "true" or s == "false" or tonumber(s) ~= nil or s:sub(1, 1) == '"' then return true end
+  if s == "true" or s == "false" or tonumber(s) ~= nil or s:sub(1, 1) == '"' or s:sub(1, 1) == "[" then
+    return true
+  end
   local l = s:lower()
   return l:match("^%s*[+-]?inf") ~= nil or l:match("^%s*[+-]?nan") ~= nil
 end
 
---[[ canonical(point) -> "k1=v1;k2=v2": keys sorted, numbers via gg.fmt_number (so 1 and 1.0
-  agree), booleans as true/false, strings with '\', ';' and '=' backslash-escaped. A string
-  whose text is that of a number or boolean ("2", "true", "nan"), or starts with '"', is also
-  put in double quotes ("2"), so it never shares a canonical form (nor a run id) with the
-  typed value. Every other value keeps the text it always had, so the run ids of existing
-  results folders stay valid. ]]
+-- The canonical text of one value (see canonical), or nil, problem for a non-value.
+local function value_key(v)
+  if type(v) == "number" then return gg.fmt_number(v, true) end  -- exact: distinct doubles, distinct ids
+  if type(v) == "string" then
+    local s = escape(v)
+    return ambiguous(v) and '"' .. s .. '"' or s
+  end
+  if type(v) == "boolean" then return tostring(v) end
+  local why = value_problem(v)
+  if why then return nil, why end
+  return escape(json.compact(v, true))
+end
+
+--[=[ canonical(point) -> "k1=v1;k2=v2": keys sorted, numbers via gg.fmt_number (so 1 and 1.0
+  agree), booleans as true/false, strings with '\', ';' and '=' backslash-escaped, lists as
+  compact JSON (strings inside double-quoted, numbers exact: hidden=[64,64],
+  act=["relu"], blocks=[[32],[64,64]], hidden=[]), escaped the same way. A string whose
+  text is exactly that of a number, boolean or list ("2", "true", "nan", "[64,64]"), or
+  starts with '"', is also put in double quotes ("2"), so it never shares a canonical form
+  (nor a run id) with the typed value. Every other value keeps the text it always had, so
+  the run ids of existing results folders stay valid. ]=]
 function M.canonical(point)
   local parts = {}
   for _, k in ipairs(sorted_keys(point)) do
-    local v = point[k]
-    local s
-    if type(v) == "number" then s = gg.fmt_number(v, true)  -- exact: distinct doubles, distinct ids
-    elseif type(v) == "string" then
-      s = escape(v)
-      if ambiguous(v) then s = '"' .. s .. '"' end
-    elseif type(v) == "boolean" then s = tostring(v)
-    else error(string.format("sweep.canonical: value of '%s' must be a number, string or boolean, got %s",
-      tostring(k), type(v)), 2) end
+    local s, why = value_key(point[k])
+    if not s then
+      error(string.format("sweep.canonical: value of '%s' must be a number, string, boolean or list of them, "
+        .. "got %s", tostring(k), why), 2)
+    end
     parts[#parts + 1] = escape(tostring(k)) .. "=" .. s
   end
   return table.concat(parts, ";")
 end
 
+--[[ same_value(a, b) -> true when a and b are the same parameter value: scalars by ==, lists
+  element by element (by their canonical texts); a list never equals a scalar. What claims'
+  where = {hidden = {64, 64}} compares with. ]]
+function M.same_value(a, b)
+  if type(a) == "table" and type(b) == "table" then
+    local ka, kb = value_key(a), value_key(b)
+    return ka ~= nil and ka == kb
+  end
+  return a == b
+end
+
+-- value_key(v) -> the canonical text of one value (equal texts: the same value), or nil.
+function M.value_key(v)
+  return (value_key(v))
+end
+
 --[[ show_value(v) -> v as a human reads it in progress lines and summaries: numbers shortest
-  round-trip (gg.fmt_number), booleans true/false, strings as they are, except a string that
-  a reader could take for a number or boolean ("2", "2.0", "1e-3", "true", "nan") or that
-  starts with '"', which is double-quoted ("2", not to be taken for the number 2). ]]
+  round-trip (gg.fmt_number), booleans true/false, lists as their runs.csv cell ([64,64],
+  list_text), strings as they are, except a string that a reader could take for a number,
+  boolean or list ("2", "2.0", "1e-3", "true", "nan", "[1]") or that starts with '"', which
+  is double-quoted ("2", not to be taken for the number 2). ]]
 function M.show_value(v)
   if type(v) == "number" then return gg.fmt_number(v) end
+  if type(v) == "table" then return json.compact(v) end
   if type(v) == "string" and looks_typed(v) then return '"' .. v .. '"' end
   return tostring(v)
 end
@@ -211,12 +337,13 @@ end
 -- ---- construction ----
 
 -- Wraps a list of points (owned from now on) after rejecting duplicates.
-local function new_sweep(fname, points, level)
+-- hint (optional) is appended to the duplicate message.
+local function new_sweep(fname, points, level, hint)
   local seen = {}
   for _, p in ipairs(points) do
     local c = M.canonical(p)
     if seen[c] then
-      error(string.format("%s: duplicate point %s", fname, c), level)
+      error(string.format("%s: duplicate point %s%s", fname, c, hint or ""), level)
     end
     seen[c] = true
   end
@@ -224,7 +351,8 @@ local function new_sweep(fname, points, level)
 end
 
 --[[ from_points(points [, fname]) -> sweep of copies of the given points, in order. Each
-  point must be a table of identifier -> number, string or boolean; duplicates raise
+  point must be a table of identifier -> value (number, string, boolean or list of them, see
+  the header); duplicates raise
   "<fname>: duplicate point ..." (fname defaults to "sweep.from_points"). ]]
 function M.from_points(points, fname)
   fname = fname or "sweep.from_points"
@@ -240,15 +368,41 @@ function M.from_points(points, fname)
       if type(k) ~= "string" or not k:match(NAME_PATTERN) then
         error(string.format("%s: parameter names must be identifiers, got %s", fname, describe(k)), 2)
       end
-      if not is_value(v) then
-        error(string.format("%s: parameter '%s' must be a number, string or boolean, got %s", fname, k,
-          type(v)), 2)
+      local why = value_problem(v)
+      if why then
+        error(string.format("%s: parameter '%s' must be a number, string, boolean or list of them, got %s",
+          fname, k, why), 2)
       end
     end
     out[i] = copy(p)
   end
   local s = new_sweep(fname, out, 3)
   return s
+end
+
+--[[ list_hint(names, axes) -> for the duplicate message of a grid whose axis is a list of
+  numbers, strings and booleans that repeats a value (hidden = {64, 64}, likely meant as
+  ONE list value): " (axis 'hidden' repeats a value; one list value takes its own braces:
+  hidden = {{64, 64}})"; nil otherwise. ]]
+local function list_hint(names, axes)
+  for _, name in ipairs(names) do
+    local spec, seen = axes[name], {}
+    if type(spec) == "table" and getmetatable(spec) == nil then
+      for _, v in ipairs(spec) do
+        local k = is_scalar(v) and value_key(v)
+        if k and seen[k] then
+          local parts = {}
+          for i, x in ipairs(spec) do
+            parts[i] = type(x) == "string" and string.format("%q", x) or M.show_value(x)
+          end
+          return string.format(" (axis '%s' repeats a value; one list value takes its own braces: "
+            .. "%s = {{%s}})", name, name, table.concat(parts, ", "))
+        end
+        if k then seen[k] = true end
+      end
+    end
+  end
+  return nil
 end
 
 local function build_grid(fname, axes, level)
@@ -273,7 +427,7 @@ local function build_grid(fname, axes, level)
     end
     points = next_points
   end
-  local s = new_sweep(fname, points, level + 1)
+  local s = new_sweep(fname, points, level + 1, list_hint(names, axes))
   return s
 end
 
@@ -450,13 +604,14 @@ function M.choice(values)
   end
   local list = {}
   for i, v in ipairs(values) do
-    if not is_value(v) then
-      error(string.format("gg.choice: values must be numbers, strings or booleans, got %s at index %d",
-        type(v), i), 2)
+    local why = value_problem(v)
+    if why then
+      error(string.format("gg.choice: values must be %s, got %s at index %d", VALUE_KINDS, why, i), 2)
     end
-    list[i] = v
+    list[i] = copy_value(v)
   end
-  return new_sampler(string.format("choice of %d", #list), function(r) return list[r:integer(#list)] end)
+  return new_sampler(string.format("choice of %d", #list),
+    function(r) return copy_value(list[r:integer(#list)]) end)
 end
 
 -- Most draws random{} makes, per requested point, before giving up on distinct points.
@@ -494,7 +649,7 @@ function M.random(spec)
         if #list == 1 and type(v) ~= "table" then
           draws[#names + 1] = function() return v end
         else
-          draws[#names + 1] = function(r) return list[r:integer(#list)] end
+          draws[#names + 1] = function(r) return copy_value(list[r:integer(#list)]) end
         end
       end
       names[#names + 1] = name
@@ -564,7 +719,7 @@ Sweep.__mul = function(a, b)
         if c[k] ~= nil then
           error(string.format("sweep *: parameter '%s' is in both operands", k), 2)
         end
-        c[k] = v
+        c[k] = copy_value(v)
       end
       points[#points + 1] = c
     end
@@ -644,12 +799,13 @@ function Sweep:derive(name, fn)
       error(string.format("sweep:derive: name '%s' is already a parameter of point %s", name, M.canonical(p)), 2)
     end
     local v = fn(copy(p))
-    if not is_value(v) then
-      error(string.format("sweep:derive: fn must return a number, string or boolean, got %s for point %s",
-        type(v), M.canonical(p)), 2)
+    local why = value_problem(v)
+    if why then
+      error(string.format("sweep:derive: fn must return a number, string, boolean or list of them, got %s "
+        .. "for point %s", why, M.canonical(p)), 2)
     end
     points[i] = copy(p)
-    points[i][name] = v
+    points[i][name] = copy_value(v)
   end
   return setmetatable({ _points = points }, Sweep)
 end

@@ -1,6 +1,7 @@
 -- tests/lua/test_docs.lua — every ```lua block of the documentation runs.
 --
--- Blocks come from docs/lua-api.md and README.md (required) and docs/guide.md, docs/cli.md (if present).
+-- Blocks come from docs/lua-api.md and README.md (required) and docs/guide.md, docs/cli.md,
+-- docs/runner.md (if present).
 -- Each block is loaded as its own chunk, named "=docs/<file>:LINE" after the line of its
 -- opening fence, in a fresh environment (globals read through to _G, writes stay local,
 -- print discarded) with the default generator reseeded as in a new process. A block passes
@@ -12,6 +13,7 @@ local gg = require "gglab"
 
 -- min: how many runnable blocks the file must have.
 local FILES = { { path = "docs/lua-api.md", min = 10 }, { path = "docs/guide.md" }, { path = "docs/cli.md" },
+  { path = "docs/runner.md" },
   { path = "README.md", min = 1 } }
 
 -- blocks(path) -> list of {line = fence line, lang = "lua"|..., src = text}, or nil, msg.

@@ -70,7 +70,7 @@ do
   T.raises("derive existing name", function() a:derive("lr", function() return 1 end) end,
     "sweep:derive: name 'lr' is already a parameter of point lr=1")
   T.raises("derive bad return", function() a:derive("x", function() return nil end) end,
-    "sweep:derive: fn must return a number, string or boolean, got nil for point lr=1")
+    "sweep:derive: fn must return a number, string, boolean or list of them, got nil for point lr=1")
   T.raises("filter needs function", function() a:filter(3) end, "sweep:filter: fn must be a function, got 3")
 end
 
@@ -176,8 +176,9 @@ T.raises("grid non-table", function() sweep.grid(3) end, "gg.grid: axes must be 
 T.raises("grid empty", function() sweep.grid {} end, "gg.grid: axes must name at least one axis, got empty table")
 T.raises("grid empty axis", function() sweep.grid { lr = {} } end,
   "gg.grid: axis 'lr' must be a value or a non%-empty list, got empty table")
-T.raises("grid bad value", function() sweep.grid { lr = { 1, {} } } end,
-  "gg.grid: axis 'lr' values must be numbers, strings or booleans, got table at index 2")
+T.raises("grid bad value", function() sweep.grid { lr = { 1, { a = 1 } } } end,
+  "gg.grid: axis 'lr' values must be numbers, strings, booleans or lists of them, got table with "
+  .. "non%-list keys at index 2")
 T.raises("grid bad axis name", function() sweep.grid { ["learning rate"] = 1 } end,
   "gg.grid: axis names must be identifiers, got 'learning rate'")
 T.raises("grid function axis", function() sweep.grid { lr = print } end,
@@ -280,8 +281,8 @@ T.raises("loguniform a > b", function() sweep.loguniform(1, 0.1) end, "gg.loguni
 T.raises("randint a > b", function() sweep.randint(3, 2) end, "gg.randint: need a <= b")
 T.raises("randint non-integer", function() sweep.randint(1.5, 2) end, "gg.randint: a must be an integer, got 1.5")
 T.raises("choice empty", function() sweep.choice {} end, "gg.choice: values must be a non%-empty list, got empty table")
-T.raises("choice bad value", function() sweep.choice { 1, {} } end,
-  "gg.choice: values must be numbers, strings or booleans, got table at index 2")
+T.raises("choice bad value", function() sweep.choice { 1, print } end,
+  "gg.choice: values must be numbers, strings, booleans or lists of them, got function at index 2")
 T.raises("sampler in a grid", function() sweep.grid { lr = sweep.uniform(0, 1) } end,
   "gg.grid: axis 'lr' is a sampler %(uniform%(0, 1%)%); samplers are for gg.random")
 T.ok("is_sampler", sweep.is_sampler(sweep.choice { 1 }) and not sweep.is_sampler({}))
@@ -321,8 +322,9 @@ do
   T.eq("from_points", canon_list(f), { "lr=1", "lr=2;wd=0" })
   T.raises("from_points duplicate", function() sweep.from_points { { lr = 1 }, { lr = 1.0 } } end,
     "sweep.from_points: duplicate point lr=1")
-  T.raises("from_points bad value", function() sweep.from_points { { lr = {} } } end,
-    "sweep.from_points: parameter 'lr' must be a number, string or boolean, got table")
+  T.raises("from_points bad value", function() sweep.from_points { { lr = { x = 1 } } } end,
+    "sweep.from_points: parameter 'lr' must be a number, string, boolean or list of them, got table with "
+    .. "non%-list keys")
 end
 
 T.done()

@@ -106,7 +106,7 @@ local function run_panel(exp, point, fixes, opts, out)
     name = exp.name, seed = exp.seed,
     sweep = gg.grid { fix = names, seed = opts.seeds },
     run = function(p, run)
-      local pt = util.copy(base)
+      local pt = sweep.copy_point(base)
       pt.seed = p.seed
       local ctx = { seen = {}, log = function(metric, v) run:log(metric, v, 0) end,
         diagnostics = p.fix == "none" and opts.diagnostics ~= false }
@@ -181,7 +181,7 @@ function M.varying(configs)
     for k, v in pairs(p) do
       if k ~= "seed" then
         values[k] = values[k] or {}
-        values[k][tostring(v)] = true
+        values[k][type(v) == "table" and sweep.value_key(v) or tostring(v)] = true
       end
     end
   end

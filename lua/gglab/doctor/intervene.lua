@@ -23,6 +23,7 @@
 local gg = require "gglab"
 local hooks = require "gglab.hooks"
 local util = require "gglab.lib.util"
+local copy_point = require("gglab.sweep").copy_point
 
 local M = {}
 
@@ -191,10 +192,10 @@ end
   header); raises the run's own error if it fails before reaching gg.train. ]]
 function M.probe(exp, point)
   local seen = {}
-  local run = { id = "probe", seed = 1, index = 1, params = copy(point),
+  local run = { id = "probe", seed = 1, index = 1, params = copy_point(point),
     log = function() end, diverged = function() error(M.PROBED, 0) end }
   local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
-    function() return exp.run(copy(point), run) end)
+    function() return exp.run(copy_point(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end
   return seen
 end

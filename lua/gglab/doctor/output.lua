@@ -3,6 +3,7 @@
   gglab report shows) and <out>/doctor.csv (columns: gglab.lib.schema DOCTOR_COLUMNS). ]]
 local gg = require "gglab"
 local util = require "gglab.lib.util"
+local sweep = require "gglab.sweep"
 local args = require "gglab.lib.args"
 local schema = require "gglab.lib.schema"
 local evidence = require "gglab.doctor.evidence"
@@ -16,7 +17,10 @@ local fmt, helps = evidence.fmt, verdict.helps
 function M.summary(report)
   local parts = {}
   for _, k in ipairs(util.sorted_keys(report.point)) do
-    if k ~= "seed" then parts[#parts + 1] = k .. "=" .. tostring(report.point[k]) end
+    local v = report.point[k]
+    if k ~= "seed" then
+      parts[#parts + 1] = k .. "=" .. (type(v) == "table" and sweep.list_text(v) or tostring(v))
+    end
   end
   return string.format("%s: %s (%d runs, %.1f s)\n",
     #parts > 0 and table.concat(parts, ", ") or "configuration",
@@ -37,7 +41,7 @@ function M.text(report)
     local v = report.point[k]
     if k ~= "seed" then
       parts[#parts + 1] = k .. "=" .. (type(v) == "boolean" and tostring(v)
-        or (type(v) == "string" and v or args.describe(v)))
+        or type(v) == "table" and sweep.list_text(v) or (type(v) == "string" and v or args.describe(v)))
     end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")

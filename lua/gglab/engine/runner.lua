@@ -282,12 +282,13 @@ function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
-  local p, params, reads = copy(point), copy(point), nil
+  -- Each run gets its own deep copies (list-valued parameters included): no leak between runs.
+  local p, params, reads = sweep.copy_point(point), sweep.copy_point(point), nil
   if ctx.set_names and #ctx.set_names > 0 then
     local names = {}
     for _, name in ipairs(ctx.set_names) do names[name] = true end
     reads = {}
-    p, params = M.tracked_point(point, names, reads), M.tracked_point(point, names, reads)
+    p, params = M.tracked_point(p, names, reads), M.tracked_point(params, names, reads)
   end
   local run = new_run(id, seed, index, params, files, ctx.param_names)
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw

@@ -16,12 +16,14 @@
 
   Reading: read(dir) -> results; results:runs() (runs.csv parsed), results:curves() (a
   streaming iterator over curves.csv), results:curve(id), results:meta(id),
-  results:manifest(), results:doctor_reports(). ]]
+  results:manifest(), results:doctor_reports(). A list-valued parameter's cell is its
+  compact JSON text (param_cell writes it, param_value reads it back). ]]
 
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
 local schema = require "gglab.lib.schema"
+local sweep = require "gglab.sweep"
 local sorted_keys, shell_quote = util.sorted_keys, util.shell_quote
 
 local M = {}
@@ -259,7 +261,7 @@ function RunFiles:finish(record, traceback)
   if traceback then write_text(st, st:run_path(self.id, SUFFIX.err), traceback) end
   local names = sorted_keys(record.params)
   local values = { record.run_id }
-  for _, name in ipairs(names) do values[#values + 1] = record.params[name] end
+  for _, name in ipairs(names) do values[#values + 1] = M.param_cell(record.params[name]) end
   local summary_names = sorted_keys(record.summary or {})
   for _, name in ipairs(summary_names) do values[#values + 1] = record.summary[name] end
   for _, col in ipairs(schema.RESULT_COLUMNS) do
@@ -278,6 +280,23 @@ function RunFiles:finish(record, traceback)
   w:row(values)
   closed(st, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
+end
+
+--[[ param_cell(v) -> what a parameter's runs.csv (and row file) cell holds: a number,
+  string or boolean as it is (the CSV writer formats it), a list value as its compact JSON
+  text ([64,64], ["relu","tanh"]; sweep.list_text). param_value reads one back. ]]
+function M.param_cell(v)
+  if type(v) == "table" then return sweep.list_text(v) end
+  return v
+end
+
+--[[ param_value(text) -> the list value a cell written by param_cell holds ({64, 64} for
+  "[64,64]"), or nil when text is not a list's (a scalar's text, empty, a string that is not
+  JSON: compare those as text). A string parameter whose text is a list's reads back as the
+  list (a CSV cell holds no type); where the typed point matters the engine takes it from
+  the script's sweep (resume, merge, claims), not from the cell. ]]
+function M.param_value(text)
+  return (sweep.parse_list(text))
 end
 
 -- ---- reading back (the writer's view: one run at a time) ----

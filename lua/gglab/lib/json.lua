@@ -9,7 +9,8 @@
   (the shortest of up to 17 digits that reads back exactly). It is also ~250 lines with no
   dependency beyond the C module.
 
-  encode(value) -> string, pretty-printed with 2-space indents and a trailing newline.
+  encode(value) -> string, pretty-printed with 2-space indents and a trailing newline;
+  compact(value [, exact]) -> the same on one line without spaces ([64,64]).
   Mapping: nil / json.null -> null; booleans; integers as %d, floats via gg.fmt_number,
   non-finite numbers -> null (JSON has no nan/inf); strings escaped per RFC 8259 (UTF-8 is
   passed through); a table with keys exactly 1..n is an array, an empty table is [];
@@ -88,6 +89,42 @@ end
 
 function M.encode(value)
   return encode_value(value, "") .. "\n"
+end
+
+local function compact_value(v, exact)
+  local t = type(v)
+  if v == nil or v == M.null then return "null" end
+  if t == "boolean" then return tostring(v) end
+  if t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "null" end
+    return gg.fmt_number(v, exact)
+  end
+  if t == "string" then return encode_string(v) end
+  if t == "table" then
+    local parts = {}
+    local n = array_length(v)
+    if n then
+      for i = 1, n do parts[i] = compact_value(v[i], exact) end
+      return "[" .. table.concat(parts, ",") .. "]"
+    end
+    local keys = {}
+    for k in pairs(v) do
+      if type(k) ~= "string" then error("json.compact: object keys must be strings, got " .. type(k), 0) end
+      keys[#keys + 1] = k
+    end
+    table.sort(keys)
+    for i, k in ipairs(keys) do parts[i] = encode_string(k) .. ":" .. compact_value(v[k], exact) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  end
+  error("json.compact: value must be nil, boolean, number, string or table, got " .. t, 0)
+end
+
+--[[ compact(value [, exact]) -> the same JSON as encode, on one line without spaces and
+  without a trailing newline ([64,64], ["relu","tanh"], {"a":1}): a list-valued
+  parameter's CSV cell and display text. exact = true writes numbers with
+  gg.fmt_number(x, true) (distinct doubles, distinct texts: run ids' canonical forms). ]]
+function M.compact(value, exact)
+  return compact_value(value, exact)
 end
 
 -- ---- decoding ----

@@ -12,7 +12,26 @@ local M = {}
 
 local number, finite = store.number, plot.finite
 
--- Orders the distinct raw values of a parameter column; decides its kind.
+-- Rank of a type in the order of list elements: numbers, booleans, strings, lists.
+local TYPE_RANK = { number = 1, boolean = 2, string = 3, table = 4 }
+
+-- Orders two values read back from list cells: numbers by value, false before true,
+-- strings by text, lists element by element with a prefix first ([4] < [4,4] < [8] < [16]).
+local function before(a, b)
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return TYPE_RANK[ta] < TYPE_RANK[tb] end
+  if ta == "boolean" then return a == false and b == true end
+  if ta ~= "table" then return a < b end
+  for i = 1, math.min(#a, #b) do
+    if before(a[i], b[i]) then return true end
+    if before(b[i], a[i]) then return false end
+  end
+  return #a < #b
+end
+
+--[[ Orders the distinct raw values of a parameter column; decides its kind: "number",
+  "boolean", "list" (every value is a list-valued parameter's cell, [64,64]: a categorical
+  axis ordered element by element and labelled by its text) or "string". ]]
 local function describe_param(name, raw_values)
   local seen, values = {}, {}
   for _, v in ipairs(raw_values) do
@@ -21,15 +40,17 @@ local function describe_param(name, raw_values)
       values[#values + 1] = v
     end
   end
-  local numeric, boolean = true, true
+  local numeric, boolean, list, lists = true, true, true, {}
   for _, v in ipairs(values) do
     if v ~= "" then
       local x = number(v)
       if not (x and finite(x)) then numeric = false end
       if v ~= "true" and v ~= "false" then boolean = false end
+      lists[v] = store.param_value(v)
+      if lists[v] == nil then list = false end
     end
   end
-  local kind = numeric and "number" or boolean and "boolean" or "string"
+  local kind = numeric and "number" or boolean and "boolean" or list and "list" or "string"
   table.sort(values, function(a, b)
     if a == "" or b == "" then return b == "" and a ~= "" end  -- a missing value sorts last
     if kind == "number" then
@@ -37,6 +58,9 @@ local function describe_param(name, raw_values)
       if x ~= y then return x < y end
     elseif kind == "boolean" then
       if a ~= b then return a == "false" end
+    elseif kind == "list" then
+      if before(lists[a], lists[b]) then return true end
+      if before(lists[b], lists[a]) then return false end
     end
     return a < b
   end)

@@ -8,6 +8,7 @@
 
 local gg = require "gglab"
 local util = require "gglab.lib.util"
+local sweep = require "gglab.sweep"
 local schema = require "gglab.lib.schema"
 local sorted_keys = util.sorted_keys
 
@@ -39,7 +40,8 @@ local function config_key(params)
   for _, k in ipairs(sorted_keys(params or {})) do
     if k ~= "seed" then
       local v = params[k]
-      parts[#parts + 1] = k .. "=" .. (type(v) == "number" and gg.fmt_number(v) or tostring(v))
+      parts[#parts + 1] = k .. "=" .. (type(v) == "number" and gg.fmt_number(v)
+        or type(v) == "table" and sweep.list_text(v) or tostring(v))
     end
   end
   return #parts > 0 and table.concat(parts, " ") or "(all runs)"
