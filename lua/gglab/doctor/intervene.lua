@@ -160,6 +160,7 @@ local function hook(fix, ctx, seen)
     local target = val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    if ctx.before_train then ctx.before_train(o, train_set, target, eval_loss) end
     local hist = train(o)
     if ctx.log then
       ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
@@ -180,7 +181,8 @@ end
   fix: a panel entry's hooks or nil for the unchanged configuration. ctx: { seen = table
   filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
   probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
-  diagnostics on (logged to the run, when the script passes log = run) }. ]]
+  diagnostics on (logged to the run, when the script passes log = run), before_train =
+  function(opts, train_set, eval_set, eval_loss) called just before training }. ]]
 function M.run(fix, ctx, fn)
   local seen = ctx.seen or {}
   seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}
