@@ -25,6 +25,14 @@ local function buffer()
   return b
 end
 
+-- Each item runs as a section: an error in one (e.g. a function main does not have) counts
+-- as a failure of that section and the others still run.
+local function section(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if not ok then print(err) end
+  T.ok(name .. ": completes", ok)
+end
+
 -- ==== synthetic runs: what diagnose's collect() returns, one per seed ====
 
 local SEEDS = 12
@@ -55,7 +63,7 @@ local function report_for(groups, extra)
 end
 
 -- ==== item 1: the symptom gate; improvements without a symptom are tuning hints ====
-do
+section("item 1", function()
   local groups = { none = runs(math.log(0.4), LEARNS), standardize = runs(math.log(0.1), LEARNS) }
   local fixes = { fix("standardize", "unscaled_features") }
   local r = verdict.judge(report_for(groups), groups, fixes, nil)
@@ -89,10 +97,10 @@ do
   T.eq("gate: two near-perfect fits (0.03 vs 0.01) are not far apart", near.far_worse, 0)
   local const = evidence.symptoms(runs(math.log(2.5), LEARNS))
   T.eq("gate: an outcome above the constant predictor's loss is far worse", const.far_worse, SEEDS)
-end
+end)
 
 -- ==== item 2: not learning ====
-do
+section("item 2", function()
   local function flat(s) return run(s, math.log(1e15), { 1e15, 1e15, 1e15, 1e15 }) end
   local list = {}
   for s = 1, 4 do list[s] = flat(s) end
@@ -121,10 +129,10 @@ do
     true) ~= nil)
   T.ok("not learning, end to end: the verdict is not 'no problem found'", rep.verdict ~= "no problem found")
   T.rmtree(dir)
-end
+end)
 
 -- ==== item 3: the metric the verdict is judged on ====
-do
+section("item 3", function()
   local function exp_with(val)
     return gg.experiment { name = "metric", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
       local data = gg.data.regression { n = 80, features = 3, noise = 0.1, seed = r.seed }
@@ -146,10 +154,10 @@ do
   -- the outcome is the validation loss: the unchanged run's outcome is measured on val
   T.ok("metric: the outcome differs from the training-data one", a.baseline_outcome ~= b.baseline_outcome)
   T.rmtree(dir)
-end
+end)
 
 -- ==== item 4: two interacting causes, searched when no single fix clears the symptom ====
-do
+section("item 4", function()
   -- unchanged: rising. A and B each help partially (still rising); together clean.
   -- C and D do nothing; the evidence points to B's cause.
   local groups = { none = runs(math.log(1), RISES), A = runs(math.log(0.5), RISES), B = runs(math.log(0.6), RISES),
@@ -194,10 +202,10 @@ do
     return {}
   end)
   T.eq("compound: the pairs are bounded", count, verdict.MAX_PAIRS)
-end
+end)
 
 -- ==== item 5 (the verdict's side): preconditions, ladders, ranking ====
-do
+section("item 5", function()
   local groups = { none = runs(0, RISES), huber = runs(-3, LEARNS), ["lr/10"] = runs(-2, LEARNS) }
   local fixes = { fix("huber", "outliers", { precondition = function(_, m)
       if m.stuck == nil then return false, "outliers not measured" end
@@ -233,10 +241,10 @@ do
     { 200, 0.3, 0.7, 0.6, 40, 3, 0.04, 0.25, 0.75, false })
   T.eq("measures: a key not measured is nil", evidence.measures { { status = "ok", seed = 1, curves = {} } }
     .grad_growth, nil)
-end
+end)
 
 -- ==== item 8: the outcome floor, the initial weight variance, the short-run warning ====
-do
+section("item 8", function()
   -- float32 loss of exactly 0: floored at FLOOR x the run's scale, not at 1e-12
   T.near("floor: a loss of 0 counts as 1e-6 x the scale", doctor.log_outcome(0, 2), math.log(2e-6), 1e-12)
   T.eq("floor: an ordinary loss is unchanged", doctor.log_outcome(0.5, 2), math.log(0.5))
@@ -277,10 +285,10 @@ do
   T.ok("short run: on stderr", err.text:find("gglab doctor: warning: the run trains 1 epoch", 1, true) == 1)
   T.ok("short run: in the printout", output.text(rep):find("\nwarning: the run trains 1 epoch", 1, true) ~= nil)
   T.rmtree(dir)
-end
+end)
 
 -- ==== item 9: sequential testing over seeds, reuse of the unchanged runs, the estimate ====
-do
+section("item 9", function()
   local healthy = gg.experiment { name = "seq_ok", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
     local data = gg.data.regression { n = 80, features = 3, noise = 0.1, seed = r.seed }
     local train, val = data:split(0.25, { seed = r.seed })
@@ -332,6 +340,6 @@ do
     T.eq("reuse: the second step runs no unchanged configuration again", none, 0)
   end
   T.rmtree(dir)
-end
+end)
 
 T.done()
