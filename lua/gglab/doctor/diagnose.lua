@@ -258,9 +258,10 @@ function M.diagnose(exp, point, opts)
   local t = last(seen.trains or {})
   local warnings = {}
   if t and t.epochs < M.MIN_EPOCHS then
-    warnings[#warnings + 1] = string.format("the run trains %d epoch%s (%d steps): too short to show a rising "
-      .. "or stalling loss (gg.train's default is 1 epoch); diagnose the run as long as it really trains",
-      t.epochs, t.epochs == 1 and "" or "s", t.epochs * math.max(1, math.ceil(t.n / math.max(1, t.batch_size))))
+    local steps = t.epochs * math.max(1, math.ceil(t.n / math.max(1, t.batch_size)))
+    warnings[#warnings + 1] = string.format("the run trains %d epoch%s (%d steps): too short to show a "
+      .. "rising or stalling loss (gg.train's default is 1 epoch); diagnose the run as long as it really "
+      .. "trains", t.epochs, t.epochs == 1 and "" or "s", steps)
   end
   for _, w in ipairs(warnings) do err:write("gglab doctor: warning: ", w, "\n") end
 
@@ -270,9 +271,9 @@ function M.diagnose(exp, point, opts)
   local function new_report(groups, used)
     local baseline = groups.none or {}
     local measures = evidence.measures(baseline)
-    local report = { point = point, seeds = used, seeds_planned = seeds, skipped = skipped, margin = margin,
-      seen = seen, measures = measures, warnings = warnings, unchanged = baseline, reference = groups.reference,
-      reference_why = not use_ref and ref_why or nil,
+    local report = { point = point, seeds = used, seeds_planned = seeds, skipped = skipped,
+      margin = margin, seen = seen, measures = measures, warnings = warnings, unchanged = baseline,
+      reference = groups.reference, reference_why = not use_ref and ref_why or nil,
       symptoms = evidence.symptoms(baseline, groups.reference),
       evidence = evidence.evidence(baseline, seen, measures),
       metric = t and (t.val and "validation loss" or "training loss") or "loss",

@@ -78,13 +78,14 @@ function M.text(report)
         report.interacting.fix.text, effect_text(report.interacting))
     end
   elseif report.interacting then
-    L[#L + 1] = string.format("  %s: median change in log outcome %s, no symptom left (no single fix clears it)",
-      report.interacting.fix.text, effect_text(report.interacting))
+    L[#L + 1] = string.format("  %s: median change in log outcome %s, no symptom left (no single fix "
+      .. "clears it)", report.interacting.fix.text, effect_text(report.interacting))
   end
   if report.hints and #report.hints > 0 then
     local list = {}
     for _, row in ipairs(report.hints) do
-      list[#list + 1] = string.format("%s (median change %s; %s)", row.fix.text, fmt(row.effect.median), row.hint)
+      list[#list + 1] = string.format("%s (median change %s; %s)", row.fix.text, fmt(row.effect.median),
+        row.hint)
     end
     L[#L + 1] = "  tuning hints (improve the outcome, name no cause): " .. table.concat(list, "; ")
   end
@@ -105,7 +106,8 @@ function M.text(report)
     L[#L + 1] = "  diagnostics: no signal beyond the published thresholds"
   end
   L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
-    .. "adjusted p; helps = p < %.3g and at least %.3gx better):", report.alpha or verdict.ALPHA, report.margin)
+    .. "adjusted p; helps = p < %.3g and at least %.3gx better):", report.alpha or verdict.ALPHA,
+    report.margin)
   for _, row in ipairs(report.rows) do
     local word = helps_word(row, report)
     L[#L + 1] = string.format("  %-14s %-26s %-28s p %-7s diverged %2d/%-2d %s%s", row.fix.name,

@@ -21,8 +21,10 @@ local M = {}
 M.BOOTSTRAP = 2000
 M.ALPHA = 0.05
 M.SEED = 12345   -- the bootstrap's seeds derive from it (one per fix and comparison)
--- The second step combines at most MAX_PAIRS pairs of fixes.
+-- The second step combines at most MAX_PAIRS pairs of fixes; a fix is a partial fix when
+-- it beats the margin in at least PARTIAL of the seeds (paired).
 M.MAX_PAIRS = 6
+M.PARTIAL = 0.1
 
 -- Paired differences y_a - y_b by seed (both +inf: 0; a failed run drops the pair).
 local function paired(a, b)
@@ -40,6 +42,13 @@ end
 
 -- The bootstrap of the paired differences of two sets of runs.
 local function compare(a, b, seed) return stats.bootstrap_median(paired(a, b), seed, M.BOOTSTRAP) end
+
+-- The share of paired seeds in which a beats b by more than the margin.
+local function improved(a, b, margin)
+  local ds, k = paired(a, b), 0
+  for _, d in ipairs(ds) do if d < -math.log(margin) then k = k + 1 end end
+  return #ds > 0 and k / #ds or 0
+end
 
 --[[ adjust(ps, keys) -> adjusted p-values, in the input order: ps[i] belongs to the group
   keys[i] (the fix's cause). Within a group of k fixes, p' = min(1, k p) (Bonferroni); a
@@ -68,11 +77,12 @@ function M.adjust(ps, keys)
   return out
 end
 
---[[ effects(groups, fixes, baseline, seed [, reference]) -> rows, one per fix in order:
-  {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms}.
-  groups: the runs per fix name; baseline: the runs each fix is paired with; reference:
-  the easy reference's runs (for the symptoms). ]]
-function M.effects(groups, fixes, baseline, seed, reference)
+--[[ effects(groups, fixes, baseline, seed, reference, margin) -> rows, one per fix in order:
+  {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms,
+  improved (the share of seeds better by more than margin, default 1.5)}. groups: the runs
+  per fix name; baseline: the runs each fix is paired with; reference: the easy
+  reference's runs (for the symptoms; may be nil). ]]
+function M.effects(groups, fixes, baseline, seed, reference, margin)
   local rows, ps, keys = {}, {}, {}
   for i, f in ipairs(fixes) do
     local mine = groups[f.name] or {}
@@ -82,7 +92,7 @@ function M.effects(groups, fixes, baseline, seed, reference)
     local outs = {}
     for _, r in ipairs(mine) do if r.outcome then outs[#outs + 1] = r.outcome end end
     rows[i] = { fix = f, effect = b, diverged = div, n = #mine, outcome = stats.median(outs),
-      symptoms = evidence.symptoms(mine, reference) }
+      symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
     ps[i], keys[i] = b.p, f.cause
   end
   local adj = M.adjust(ps, keys)
@@ -152,8 +162,10 @@ end
 --[[ partners(rows, exclude, evidence_list) -> up to M.MAX_PAIRS rows to combine in the second
   step, one per cause (its best fix), never of the cause `exclude`: guided by the evidence
   and the partial effects — first the causes the unchanged runs' diagnostics point to,
-  then the fixes that moved the outcome the right way (median effect < 0), best first.
-  Only fixes whose precondition holds. ]]
+  then the partial fixes (better by the margin in at least M.PARTIAL of the seeds, or
+  better at all: a median effect below 0 with an unadjusted p < M.ALPHA), the most often
+  better first. Only fixes whose precondition
+  holds. ]]
 function M.partners(rows, exclude, evidence_list)
   local pointed = {}
   for _, e in ipairs(evidence_list or {}) do pointed[e.cause] = true end
@@ -167,12 +179,20 @@ function M.partners(rows, exclude, evidence_list)
   for _, row in ipairs(rows) do
     if best_of[row.fix.cause] == row and pointed[row.fix.cause] then list[#list + 1] = row end
   end
+  local partial = {}
   for _, row in ipairs(rows) do
-    if best_of[row.fix.cause] == row and not pointed[row.fix.cause] and row.effect.median
-      and row.effect.median < 0 then
-      list[#list + 1] = row
+    if best_of[row.fix.cause] == row and not pointed[row.fix.cause] and ((row.improved or 0) >= M.PARTIAL
+      or (row.effect.median and row.effect.median < 0 and row.effect.p < M.ALPHA)) then
+      partial[#partial + 1] = row
     end
   end
+  table.sort(partial, function(a, b)
+    if a.improved ~= b.improved then return a.improved > b.improved end
+    local x, y = a.effect.median or math.huge, b.effect.median or math.huge
+    if x ~= y then return x < y end
+    return a.fix.name < b.fix.name
+  end)
+  table.move(partial, 1, #partial, #list + 1, list)
   while #list > M.MAX_PAIRS do list[#list] = nil end
   return list
 end
@@ -213,7 +233,7 @@ function M.judge(report, groups, fixes, second)
   local margin, seed, alpha = report.margin, M.SEED, report.alpha or M.ALPHA
   report.alpha = alpha
   local baseline = groups.none or {}
-  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference))
+  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin))
   report.rows = rows
   local helping, candidates = {}, {}
   report.hints = {}
@@ -267,7 +287,7 @@ function M.judge(report, groups, fixes, second)
     if #combos > 0 then
       local g2 = second(combos)
       local against = best and groups[best.fix.name] or baseline
-      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference))
+      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin))
       report.second = rows2
       -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
       for _, row in ipairs(rows2) do
