@@ -297,7 +297,7 @@ section("item 9", function()
       optimizer = gg.optim.adam(model, { lr = 0.05 }), batch_size = 16, epochs = 6, log = r }
   end }
   local seeds = {}
-  for i = 1, 16 do seeds[i] = i end
+  for i = 1, 20 do seeds[i] = i end
   local clip = { name = "clip", cause = "exploding_gradients", text = "clip",
     hooks = { train = function(o) o.clip_norm = 1; return o end } }
   local dir = T.tmpdir()
@@ -306,9 +306,9 @@ section("item 9", function()
     panel = { clip } })
   T.eq("sequential: a healthy run is decided after the first batch", { rep.verdict, rep.stopped, #rep.seeds },
     { "no problem found", doctor.FIRST_BATCH, doctor.FIRST_BATCH })
-  T.eq("sequential: ... with a third of the runs (unchanged, clip, reference x 8 seeds)", rep.runs,
+  T.eq("sequential: ... with half the runs (unchanged, clip, reference x 10 seeds)", rep.runs,
     3 * doctor.FIRST_BATCH)
-  T.ok("sequential: the printout says so", output.text(rep):find("\nstopped after the first 8 of 16 seeds", 1,
+  T.ok("sequential: the printout says so", output.text(rep):find("\nstopped after the first 10 of 20 seeds", 1,
     true) ~= nil)
   T.eq("sequential: levels split over the two looks (Bonferroni)", doctor.ALPHA_FIRST + doctor.ALPHA_FINAL,
     verdict.ALPHA)
@@ -328,8 +328,8 @@ section("item 9", function()
   rep = doctor.diagnose(broken, { seed = 1 }, { seeds = seeds, out = dir .. "/b", jobs = 0, stderr = err,
     panel = { lr10, noop, clip } })
   T.ok("sequential: the time estimate before the other seeds",
-    rep.stopped ~= nil or err.text:find("gglab doctor: the first 8 seeds took %d+ s %(40 runs%); the other 8 seeds "
-      .. "%(40 runs%) will take about %d+ s more\n") ~= nil)
+    rep.stopped ~= nil or err.text:find("gglab doctor: the first 10 seeds took %d+ s %(50 runs%); the other 10 seeds "
+      .. "%(50 runs%) will take about %d+ s more\n") ~= nil)
   T.eq("sequential: the verdict", rep.causes and rep.causes[1], "lr_too_high")
   -- the second step reuses the unchanged runs: its folder has no "none" run
   if rep.second then

@@ -46,7 +46,7 @@ M.FLOOR = 1e-6
 -- Runs shorter than MIN_EPOCHS epochs cannot show a rising or stalling loss per epoch.
 M.MIN_EPOCHS = 3
 -- Sequential testing over seeds (see the header): the first look's size and the levels.
-M.FIRST_BATCH = 8
+M.FIRST_BATCH = 10
 M.ALPHA_FIRST = 0.01
 M.ALPHA_FINAL = 0.04
 
