@@ -153,6 +153,29 @@ section("item 3", function()
     .. "loss, mse)\n", 1, true) ~= nil)
   -- the outcome is the validation loss: the unchanged run's outcome is measured on val
   T.ok("metric: the outcome differs from the training-data one", a.baseline_outcome ~= b.baseline_outcome)
+  -- a configured metric: accuracy, judged as the error rate 1 - accuracy on the 30 validation rows
+  local cls = gg.experiment { name = "acc", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
+    local data = gg.data.classification { n = 120, features = 4, classes = 3, seed = r.seed }
+    local train, v = data:split(0.25, { seed = r.seed })
+    local model = gg.nn.mlp { 4, 8, 3 }
+    gg.train { model = model, data = train, val = v, loss = "cross_entropy",
+      optimizer = gg.optim.adam(model, { lr = 0.01 }), batch_size = 16, epochs = 4, log = r }
+  end }
+  local c = doctor.diagnose(cls, { seed = 1 }, { seeds = { 1, 2, 3 }, out = dir .. "/c", jobs = 0, stderr = quiet,
+    panel = {}, metric = "accuracy" })
+  T.eq("metric accuracy: named", c.metric, "validation accuracy")
+  local rates = true
+  for _, r in ipairs(c.unchanged) do
+    local k = r.outcome and r.outcome * 30
+    rates = rates and k ~= nil and math.abs(k - math.floor(k + 0.5)) < 1e-6 and r.outcome >= 0 and r.outcome <= 1
+  end
+  T.ok("metric accuracy: the outcomes are error rates on the 30 validation rows", rates and #c.unchanged == 3)
+  T.ok("metric accuracy: the printout says so", output.text(c):find("\njudged on: the validation accuracy "
+    .. "(as the error rate 1 - accuracy)\n", 1, true) ~= nil)
+  T.raises("metric accuracy: a regression run is refused", function()
+    doctor.diagnose(exp_with(true), { seed = 1 }, { seeds = { 1, 2 }, out = dir .. "/d", jobs = 0, stderr = quiet,
+      panel = {}, metric = "accuracy" })
+  end, "needs a classification run")
   T.rmtree(dir)
 end)
 

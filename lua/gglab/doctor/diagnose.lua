@@ -59,8 +59,11 @@ end
 
 -- ---- runs ----
 
--- One seed's result: y = log outcome (+inf when diverged), curves for the symptoms.
-local function collect(st, records)
+-- One seed's result: y = log outcome (+inf when diverged), curves for the symptoms, const
+-- (the constant predictor on the outcome's scale). metric "accuracy": the outcome is the
+-- error rate 1 - accuracy (doctor_error), a diverged run counts as DIVERGED_FACTOR x the
+-- largest error rate, 1.
+local function collect(st, records, metric)
   local out = {}
   for _, r in ipairs(records) do
     local rows = st:curve(r.run_id)
@@ -74,20 +77,28 @@ local function collect(st, records)
     -- is unknown), so fixes that all avoid divergence still differ by their outcomes.
     local init = c.doctor_init and c.doctor_init[1]
     local const = c.doctor_const and c.doctor_const[1]
-    local scale = (const and util.is_finite(const) and const > 0) and const or init
+    local outcome = c.doctor_outcome and c.doctor_outcome[#c.doctor_outcome]
     local bad = (init and util.is_finite(init)) and math.log(math.max(init, 1e-12) * M.DIVERGED_FACTOR)
       or math.huge
+    if metric == "accuracy" then
+      const = c.doctor_const_error and c.doctor_const_error[1]
+      outcome = c.doctor_error and c.doctor_error[#c.doctor_error]
+      bad = math.log(M.DIVERGED_FACTOR)
+    end
+    local scale = (const and util.is_finite(const) and const > 0) and const or init
+    if metric == "accuracy" and not (const and const > 0) then scale = 1 end
     local y
     if r.status == "diverged" then
       y = bad
     elseif r.status == "ok" then
-      local o = c.doctor_outcome and c.doctor_outcome[#c.doctor_outcome] or r.final_val_loss or r.final_loss
+      local o = outcome
+      if o == nil and metric ~= "accuracy" then o = r.final_val_loss or r.final_loss end
       if o == nil then y = nil
       elseif not util.is_finite(o) then y = bad
       else y = M.log_outcome(o, scale) end
     end
     out[#out + 1] = { fix = r.params.fix, seed = r.params.seed, status = r.status, y = y, curves = c,
-      outcome = c.doctor_outcome and c.doctor_outcome[#c.doctor_outcome], error = r.error }
+      outcome = outcome, const = const, error = r.error }
   end
   return out
 end
@@ -103,14 +114,19 @@ local function group(results, g)
 end
 
 -- Logged before training: the constant predictor's loss on the training data (with the
--- loss trained on) and on the outcome's data (the original loss); the unchanged runs also
--- log the initial weight variance (before any update).
-local function before_train(log, unchanged)
+-- loss trained on) and on the outcome's data (the original loss), and its error rate
+-- (metric "accuracy"); the unchanged runs also log the initial weight variance (before
+-- any update).
+local function before_train(log, unchanged, metric)
   return function(o, train_set, target, eval_loss)
     local ct = evidence.constant_loss(train_set, train_set, o.loss)
     if ct then log("doctor_const_train", ct) end
     local c = evidence.constant_loss(train_set, target, eval_loss)
     if c then log("doctor_const", c) end
+    if metric == "accuracy" then
+      local e = evidence.constant_error(train_set, target)
+      if e then log("doctor_const_error", e) end
+    end
     if unchanged then
       local wv = evidence.weight_var(o.model)
       if wv then log("doctor_weight_var", wv) end
@@ -137,7 +153,13 @@ local function run_panel(exp, point, fixes, seeds, opts, out, without_none)
       pt.seed = p.seed
       local log = function(metric, v) run:log(metric, v, 0) end
       local ctx = { seen = {}, log = log, diagnostics = p.fix == "none" and opts.diagnostics ~= false,
-        before_train = before_train(log, p.fix == "none") }
+        before_train = before_train(log, p.fix == "none", opts.metric) }
+      if opts.metric == "accuracy" then
+        ctx.after_train = function(o, target)
+          local ok, acc = pcall(gg.accuracy, o.model, target)
+          if ok and type(acc) == "number" then log("doctor_error", 1 - acc) end
+        end
+      end
       return intervene.run(by_name[p.fix] and by_name[p.fix].hooks, ctx,
         function() return exp.run(pt, run) end)
     end,
@@ -147,7 +169,7 @@ local function run_panel(exp, point, fixes, seeds, opts, out, without_none)
     stderr = opts.stderr or io.stderr, timeout = opts.timeout })
   if not res then error(msg, 0) end
   local st = assert(store.read(out))
-  return group(collect(st, res.records)), #res.records
+  return group(collect(st, res.records, opts.metric)), #res.records
 end
 
 -- ---- the easy reference ----
@@ -236,8 +258,9 @@ end
   opts: seeds (list of seed values), jobs, out (directory), margin (1.5), panel (list of
   fixes; default gglab.doctor.panel.default()), second_step (true), sequential (true: stop
   after the first M.FIRST_BATCH seeds when decided; needs at least 2 x FIRST_BATCH seeds),
-  reference (true: run the easy reference), stderr (also gets the time estimate and
-  warnings), timeout. ]]
+  reference (true: run the easy reference), metric ("loss", the default: the run's own
+  loss; "accuracy": the error rate 1 - accuracy, for a classification run), stderr (also
+  gets the time estimate and warnings), timeout. ]]
 function M.diagnose(exp, point, opts)
   local t0 = gg.clock()
   local margin = opts.margin or 1.5
@@ -256,6 +279,10 @@ function M.diagnose(exp, point, opts)
   if opts.reference ~= false then use_ref, ref_why = M.REFERENCE.applies(seen) end
   if use_ref then entries[#entries + 1] = M.REFERENCE end
   local t = last(seen.trains or {})
+  if opts.metric == "accuracy" and not (t and t.classes > 1) then
+    error("doctor: the metric 'accuracy' needs a classification run (gg.train's data has no classes)",
+      0)
+  end
   local warnings = {}
   if t and t.epochs < M.MIN_EPOCHS then
     local steps = t.epochs * math.max(1, math.ceil(t.n / math.max(1, t.batch_size)))
@@ -276,7 +303,8 @@ function M.diagnose(exp, point, opts)
       reference = groups.reference, reference_why = not use_ref and ref_why or nil,
       symptoms = evidence.symptoms(baseline, groups.reference),
       evidence = evidence.evidence(baseline, seen, measures),
-      metric = t and (t.val and "validation loss" or "training loss") or "loss",
+      metric = (t and (t.val and "validation " or "training ") or "")
+        .. (opts.metric == "accuracy" and "accuracy" or "loss"),
       loss = t and t.loss }
     local base_outs = {}
     for _, r in ipairs(baseline) do if r.outcome then base_outs[#base_outs + 1] = r.outcome end end

@@ -74,7 +74,8 @@ end
 local function far_worse(r, ref)
   local o = r.outcome
   if o == nil or not util.is_finite(o) then return false end
-  local c = first(r.curves.doctor_const)
+  -- r.const: the constant predictor on the outcome's scale (gglab.doctor.diagnose)
+  local c = r.const or first(r.curves.doctor_const)
   if c and util.is_finite(c) and o >= c then return true, "constant" end
   local lin = ref and ref.status == "ok" and ref.outcome
   if lin and util.is_finite(lin) and c and util.is_finite(c) and o > M.FAR * lin
@@ -202,6 +203,23 @@ function M.constant_loss(train, target, loss)
   end)
   if ok and type(value) == "number" and util.is_finite(value) then return value end
   return nil
+end
+
+--[[ constant_error(train, target) -> the error rate (1 - accuracy) on dataset target of
+  always predicting the most frequent class of dataset train, or nil without classes. ]]
+function M.constant_error(train, target)
+  local ok, value = pcall(function()
+    local C = train:classes()
+    if C < 2 then return nil end
+    local count = {}
+    for _, r in ipairs(train:y():totable()) do count[r[1]] = (count[r[1]] or 0) + 1 end
+    local best, n = nil, -1
+    for c, k in pairs(count) do if k > n or (k == n and c < best) then best, n = c, k end end
+    local wrong, rows = 0, target:y():totable()
+    for _, r in ipairs(rows) do if r[1] ~= best then wrong = wrong + 1 end end
+    return wrong / #rows
+  end)
+  return ok and value or nil
 end
 
 --[[ weight_var(model) -> the largest population variance of a weight matrix of model (its

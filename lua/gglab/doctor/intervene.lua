@@ -164,6 +164,7 @@ local function hook(fix, ctx, seen)
     local hist = train(o)
     if ctx.log then
       ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
+      if ctx.after_train then ctx.after_train(o, target) end
       -- Early stopping that restored its best epoch: the model is that epoch's, so the
       -- symptoms read the curves only up to it (gglab.doctor.evidence.symptoms).
       local es = o.early_stopping
@@ -182,7 +183,8 @@ end
   filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
   probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
   diagnostics on (logged to the run, when the script passes log = run), before_train =
-  function(opts, train_set, eval_set, eval_loss) called just before training }. ]]
+  function(opts, train_set, eval_set, eval_loss) called just before training, after_train =
+  function(opts, eval_set) just after }. ]]
 function M.run(fix, ctx, fn)
   local seen = ctx.seen or {}
   seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}

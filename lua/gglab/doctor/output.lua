@@ -52,7 +52,9 @@ function M.text(report)
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")
   for _, w in ipairs(report.warnings or {}) do L[#L + 1] = "warning: " .. w end
-  if report.metric then
+  if report.metric and report.metric:match("accuracy$") then
+    L[#L + 1] = string.format("judged on: the %s (as the error rate 1 - accuracy)", report.metric)
+  elseif report.metric then
     L[#L + 1] = string.format("judged on: the %s (the run's own loss%s)", report.metric,
       report.loss and ", " .. report.loss or "")
   end
