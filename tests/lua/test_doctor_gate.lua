@@ -266,6 +266,28 @@ section("item 5", function()
     .grad_growth, nil)
 end)
 
+-- ==== item 5: two causes are "indistinguishable" only when equivalent both ways ====
+section("item 5, ties", function()
+  -- "indistinguishable" is two-sided equivalence: a fix far better than the best in a third
+  -- of the seeds is not "as good", even when the median difference is small
+  local e = runs(-3, LEARNS)
+  for s = 1, 4 do e[s].y = e[s].y - 8 end
+  for s = 5, SEEDS do e[s].y = e[s].y + 0.1 end
+  local groups = { none = runs(0, RISES), momentum = runs(-3, LEARNS), early_stop = e }
+  local r = verdict.judge(report_for(groups), groups, { fix("momentum", "momentum_too_high"),
+    fix("early_stop", "overfitting") }, nil)
+  T.eq("tie: a bimodal difference is not equivalence", { r.verdict, r.tied }, { "dominant cause: momentum too high",
+    nil })
+  -- ... while a small one both ways is
+  local close = runs(-3, LEARNS)
+  for s = 1, SEEDS do close[s].y = close[s].y + (s % 2 == 0 and 0.05 or -0.05) end
+  groups.early_stop = close
+  r = verdict.judge(report_for(groups), groups, { fix("momentum", "momentum_too_high"),
+    fix("early_stop", "overfitting") }, nil)
+  T.ok("tie: within the margin both ways: two causes, indistinguishable",
+    r.verdict:match("^two causes, indistinguishable") ~= nil)
+end)
+
 -- ==== item 8: the outcome floor, the initial weight variance, the short-run warning ====
 section("item 8", function()
   -- float32 loss of exactly 0: floored at FLOOR x the run's scale, not at 1e-12

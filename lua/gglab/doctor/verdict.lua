@@ -260,13 +260,16 @@ function M.judge(report, groups, fixes, second)
   end
   candidates = ranking(candidates, groups, margin, seed, alpha)
   local best = candidates[1]
+  -- The next candidate of another cause is named too when the two are indistinguishable:
+  -- not significantly different AND the paired difference's 95 % interval within
+  -- +-log(margin) (two-sided equivalence).
   if best then
     report.causes = { best.fix.cause }
     report.best = best
     for _, row in ipairs(candidates) do
       if row.fix.cause ~= best.fix.cause and clean(row) == clean(best) then
         local d = compare(groups[row.fix.name], groups[best.fix.name], seed + 999)
-        if d.lo ~= nil and d.lo <= 0 and d.p >= alpha and d.hi < math.log(margin) then
+        if d.lo ~= nil and d.lo > -math.log(margin) and d.p >= alpha and d.hi < math.log(margin) then
           report.causes[2] = row.fix.cause
           report.tied = row
         end
