@@ -77,6 +77,10 @@ section("item 1", function()
   T.ok("gate: the printout lists the tuning hint",
     text:find("tuning hints (improve the outcome, name no cause): standardize", 1, true) ~= nil)
   T.ok("gate: the panel row says tuning hint", text:find("tuning hint: no symptom to fix", 1, true) ~= nil)
+  text = output.text(setmetatable({ point = {}, seeds = { 1 }, skipped = {}, runs = 0, wall_s = 0,
+    reference_why = "the model does not start with a linear layer" }, { __index = r }))
+  T.ok("gate: without a linear reference the printout says so", text:find("\n  easy reference: the constant "
+    .. "predictor only (no linear model: the model does not start with a linear layer)\n", 1, true) ~= nil)
   local dir = T.tmpdir()
   output.write_csv(setmetatable({ skipped = {} }, { __index = r }), dir .. "/doctor.csv")
   local csv = T.read(dir .. "/doctor.csv")

@@ -66,6 +66,10 @@ function M.text(report)
     report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
     #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ")
       or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference)")
+  if report.reference_why then
+    L[#L + 1] = "  easy reference: the constant predictor only (no linear model: " .. report.reference_why
+      .. ")"
+  end
   L[#L + 1] = "verdict: " .. report.verdict
   local b = report.best
   if b then
