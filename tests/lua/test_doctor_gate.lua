@@ -247,7 +247,7 @@ section("item 4", function()
 end)
 
 -- ==== item 5 (the verdict's side): preconditions, ladders, ranking ====
-section("item 5", function()
+section("item 5, preconditions", function()
   local groups = { none = runs(0, RISES), huber = runs(-3, LEARNS), ["lr/10"] = runs(-2, LEARNS) }
   local fixes = { fix("huber", "outliers", { precondition = function(_, m)
       if m.stuck == nil then return false, "outliers not measured" end
@@ -258,35 +258,41 @@ section("item 5", function()
     { "lr_too_high" })
   T.eq("precondition: ... it is a tuning hint, with why", { r.hints[1].fix.name, r.hints[1].hint },
     { "huber", "outliers not measured" })
+end)
 
+section("item 5, ranking", function()
   -- a fix that leaves the symptom never outranks one that removes it, however much better
-  groups = { none = runs(0, RISES), clip = runs(-6, RISES), ["lr/10"] = runs(-1, LEARNS) }
-  r = verdict.judge(report_for(groups), groups, { fix("clip", "exploding_gradients"), fix("lr/10",
-    "lr_too_high") },
-    nil)
+  local groups = { none = runs(0, RISES), clip = runs(-6, RISES), ["lr/10"] = runs(-1, LEARNS) }
+  local fixes = { fix("clip", "exploding_gradients"), fix("lr/10", "lr_too_high") }
+  local r = verdict.judge(report_for(groups), groups, fixes, nil)
   T.eq("ranking: the fix that removes the symptom names the cause", r.causes[1], "lr_too_high")
+end)
 
-  -- ladders: Bonferroni inside a cause, Holm across causes
-  T.eq("ladder: 4 rungs of one cause and one other fix", verdict.adjust({ 0.001, 0.001, 0.001, 0.001, 0.001 },
-    { "lr", "lr", "lr", "lr", "x" }), { 0.004, 0.004, 0.004, 0.004, 0.002 })
-  T.eq("ladder: one fix per cause is Holm", verdict.adjust({ 0.01, 0.04, 0.03, 0.005 }, { "a", "b", "c",
-    "d" }),
-    { 0.03, 0.06, 0.06, 0.02 })
-  T.eq("ladder: a weak rung keeps its own Bonferroni value", verdict.adjust({ 0.001, 0.3 }, { "lr", "lr" }),
-    { 0.002, 0.6 })
+section("item 5, ladders", function()
+  -- Bonferroni inside a cause, Holm across causes
+  T.eq("ladder: 4 rungs of one cause and one other fix",
+    verdict.adjust({ 0.001, 0.001, 0.001, 0.001, 0.001 }, { "lr", "lr", "lr", "lr", "x" }),
+    { 0.004, 0.004, 0.004, 0.004, 0.002 })
+  T.eq("ladder: one fix per cause is Holm",
+    verdict.adjust({ 0.01, 0.04, 0.03, 0.005 }, { "a", "b", "c", "d" }), { 0.03, 0.06, 0.06, 0.02 })
+  T.eq("ladder: a weak rung keeps its own Bonferroni value",
+    verdict.adjust({ 0.001, 0.3 }, { "lr", "lr" }), { 0.002, 0.6 })
+end)
 
-  -- evidence.measures: the contract's keys
+section("item 5, measures", function()
+  -- evidence.measures: the contract's keys (weight_var from before the first update, not
+  -- the diagnostics' first record weight_var_l1)
   local c = { grad_norm = { 2, 8, 400 }, update_ratio = { 0.01, 0.3 }, saturated_frac = { 0.1, 0.7 },
     dead_relu_frac = { 0.2, 0.6 }, input_min = { -40 }, input_max = { 3 }, sharpness = { 10, 60 },
-    sharpness_limit = { 20, 20 }, doctor_weight_var = { 0.04 }, weight_var_l1 = { 99 }, loss_spike = { 0,
-      1, 0, 0 },
-    zero_grad_frac = { 0.1, 0.75 }, epoch_loss = LEARNS, doctor_const_train = { 2 } }
+    sharpness_limit = { 20, 20 }, doctor_weight_var = { 0.04 }, weight_var_l1 = { 99 },
+    loss_spike = { 0, 1, 0, 0 }, zero_grad_frac = { 0.1, 0.75 }, epoch_loss = LEARNS,
+    doctor_const_train = { 2 } }
   local m = evidence.measures { { status = "ok", seed = 1, curves = c } }
   T.eq("measures: the contract's keys", { m.grad_growth, m.update_ratio, m.saturation, m.dead, m.input_span,
     m.sharpness_ratio, m.weight_var, m.spikes, m.zero_grad, m.stuck },
     { 200, 0.3, 0.7, 0.6, 40, 3, 0.04, 0.25, 0.75, false })
-  T.eq("measures: a key not measured is nil", evidence.measures { { status = "ok", seed = 1, curves = {} } }
-    .grad_growth, nil)
+  local none = evidence.measures { { status = "ok", seed = 1, curves = {} } }
+  T.eq("measures: a key not measured is nil", none.grad_growth, nil)
 end)
 
 -- ==== item 5: two causes are "indistinguishable" only when equivalent both ways ====
@@ -313,7 +319,7 @@ section("item 5, ties", function()
 end)
 
 -- ==== item 8: the outcome floor, the initial weight variance, the short-run warning ====
-section("item 8", function()
+section("item 8, floor", function()
   -- float32 loss of exactly 0: floored at FLOOR x the run's scale, not at 1e-12
   T.near("floor: a loss of 0 counts as 1e-6 x the scale", doctor.log_outcome(0, 2), math.log(2e-6), 1e-12)
   T.eq("floor: an ordinary loss is unchanged", doctor.log_outcome(0.5, 2), math.log(0.5))
@@ -321,43 +327,47 @@ section("item 8", function()
   -- both are at the floor, and their paired difference is 0.
   T.eq("floor: 0 and 1e-9 of a scale-1 loss are the same outcome", doctor.log_outcome(0, 1),
     doctor.log_outcome(1e-9, 1))
+end)
 
-  -- initial weight variance: measured before any update
+section("item 8, initial weight variance", function()
+  -- measured before any update (SGD at lr 0.05 moves the N(0, 9) weights at once)
+  local function model()
+    return gg.nn.sequential({ gg.nn.linear(4, 16, { init = "normal", std = 3 }), gg.nn.relu(),
+      gg.nn.linear(16, 1) }, { seed = 5 })
+  end
   local exp = gg.experiment { name = "wvar", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
     local data = gg.data.regression { n = 64, features = 4, noise = 0.1, seed = r.seed }
-    local model = gg.nn.sequential({ gg.nn.linear(4, 16, { init = "normal", std = 3 }), gg.nn.relu(),
-      gg.nn.linear(16, 1) }, { seed = 5 })
-    gg.train { model = model, data = data, loss = "mse", optimizer = gg.optim.sgd(model, { lr = 0.05 }),
+    local m = model()
+    gg.train { model = m, data = data, loss = "mse", optimizer = gg.optim.sgd(m, { lr = 0.05 }),
       batch_size = 8, epochs = 3, log = r }
   end }
-  local fresh = gg.nn.sequential({ gg.nn.linear(4, 16, { init = "normal", std = 3 }), gg.nn.relu(),
-    gg.nn.linear(16, 1) }, { seed = 5 })
-  local want = evidence.weight_var(fresh)
+  local want = evidence.weight_var(model())
   T.ok("weight variance of a N(0, 9) layer is about 9", want > 5 and want < 14)
   local dir = T.tmpdir()
   local rep = doctor.diagnose(exp, { seed = 1 }, { seeds = { 1, 2 }, out = dir, jobs = 0, stderr = quiet,
     panel = {} })
-  T.near("weight variance: the evidence's is the model's before the first update",
-    rep.measures.weight_var, want,
-    1e-9)
+  T.near("weight variance: the evidence's is the model's before the first update", rep.measures.weight_var,
+    want, 1e-9)
   T.rmtree(dir)
+end)
 
+section("item 8, short run", function()
   -- too short a run: gg.train's default of 1 epoch
   local short = gg.experiment { name = "short", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
     local data = gg.data.regression { n = 64, features = 4, noise = 0.1, seed = r.seed }
     local model = gg.nn.mlp { 4, 8, 1 }
     gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.01 }), log = r }
   end }
-  dir = T.tmpdir()
+  local dir = T.tmpdir()
   local err = buffer()
-  rep = doctor.diagnose(short, { seed = 1 }, { seeds = { 1, 2 }, out = dir, jobs = 0, stderr = err,
+  local rep = doctor.diagnose(short, { seed = 1 }, { seeds = { 1, 2 }, out = dir, jobs = 0, stderr = err,
     panel = {} })
-  T.eq("short run: the warning", rep.warnings,
-    { "the run trains 1 epoch (2 steps): too short to show a rising or "
-    .. "stalling loss (gg.train's default is 1 epoch); diagnose the run as long as it really trains" })
+  T.eq("short run: the warning", rep.warnings, { "the run trains 1 epoch (2 steps): too short to show a "
+    .. "rising or stalling loss (gg.train's default is 1 epoch); diagnose the run as long as it really "
+    .. "trains" })
   T.ok("short run: on stderr", err.text:find("gglab doctor: warning: the run trains 1 epoch", 1, true) == 1)
-  T.ok("short run: in the printout", output.text(rep):find("\nwarning: the run trains 1 epoch", 1,
-    true) ~= nil)
+  T.ok("short run: in the printout",
+    output.text(rep):find("\nwarning: the run trains 1 epoch", 1, true) ~= nil)
   T.rmtree(dir)
 end)
 
@@ -404,8 +414,8 @@ section("item 9", function()
   rep = doctor.diagnose(broken, { seed = 1 }, { seeds = seeds, out = dir .. "/b", jobs = 0, stderr = err,
     panel = { lr10, noop, clip } })
   T.eq("sequential: not decided at the first look", rep.stopped, nil)
-  T.ok("sequential: the time estimate before the other seeds", err.text:find("gglab doctor: the first 10 seeds "
-    .. "took %d+ s %(50 runs%); the other 10 seeds %(50 runs%) will take about %d+ s more\n") ~= nil)
+  T.ok("sequential: the time estimate before the other seeds", err.text:find("gglab doctor: the first 10 "
+    .. "seeds took %d+ s %(50 runs%); the other 10 seeds %(50 runs%) will take about %d+ s more\n") ~= nil)
   T.eq("sequential: the verdict", rep.causes and rep.causes[1], "lr_too_high")
   -- the second step reuses the unchanged runs: its folder has no "none" run
   T.ok("sequential: the second step ran (clip helps too)", rep.second ~= nil)
