@@ -419,6 +419,8 @@ section("item 9", function()
   T.eq("sequential: the verdict", rep.causes and rep.causes[1], "lr_too_high")
   -- the second step reuses the unchanged runs: its folder has no "none" run
   T.ok("sequential: the second step ran (clip helps too)", rep.second ~= nil)
+  T.ok("sequential: ... after its estimate", err.text:find("\ngglab doctor: second step: 1 combination x 20 "
+    .. "seeds %(20 runs%) will take about %d+ s\n") ~= nil)
   if rep.second then
     local st = assert(require("gglab.engine.store").read(dir .. "/b/second"))
     local none = 0

@@ -340,6 +340,9 @@ function M.diagnose(exp, point, opts)
     report = new_report(groups, seeds)
     report.alpha = n1 < #seeds and M.ALPHA_FINAL or verdict.ALPHA
     local second = opts.second_step ~= false and function(combos)
+      local n2 = #combos * #seeds
+      err:write(string.format("gglab doctor: second step: %d combination%s x %d seeds (%d runs) will take "
+        .. "about %.0f s\n", #combos, #combos == 1 and "" or "s", #seeds, n2, (gg.clock() - t0) * n2 / runs))
       local g2, runs2 = run_panel(exp, point, combos, seeds, opts, opts.out .. "/second", true)
       runs = runs + runs2
       return g2
