@@ -1,7 +1,8 @@
 --[[ tests/doctor/evidence.lua — what the unchanged runs of a doctor diagnosis did, read
-  back from the doctor's panel directory (<out>/panel: runs.csv and one curve file per
-  run), so every configuration's "broken in the intended way" can be checked by eye and
-  printed next to the verdict.
+  back from the doctor's panel directories (<out>/panel and, when the doctor ran the seeds
+  after its first look, <out>/panel_rest: runs.csv and one curve file per run), so every
+  configuration's "broken in the intended way" can be checked by eye and printed next to
+  the verdict.
 
   local ev = require "evidence"
   ev.unchanged(dir [, fix]) -> list of {seed, status, curves = {[metric] = {values...}}}
@@ -17,21 +18,27 @@ local M = {}
 
 function M.unchanged(dir, fix)
   fix = fix or "none"
-  local header, rows = gg.csv.read(dir .. "/panel/runs.csv")
-  if not header then error("cannot read " .. dir .. "/panel/runs.csv: " .. tostring(rows), 0) end
-  local col = {}
-  for i, h in ipairs(header) do col[h] = i end
-  local st = assert(store.open(dir .. "/panel", { fresh = false }))
   local out = {}
-  for _, r in ipairs(rows) do
-    if r[col.fix] == fix then
-      local curves = {}
-      for _, c in ipairs(st:read_curve(r[col.run_id])) do
-        curves[c.metric] = curves[c.metric] or {}
-        table.insert(curves[c.metric], c.value)
+  -- the first seeds' runs, and those of the seeds after the doctor's first look (if it ran them)
+  for _, sub in ipairs { "/panel", "/panel_rest" } do
+    local path = dir .. sub
+    if sub == "/panel" or gg.fs.exists(path .. "/runs.csv") then
+      local header, rows = gg.csv.read(path .. "/runs.csv")
+      if not header then error("cannot read " .. path .. "/runs.csv: " .. tostring(rows), 0) end
+      local col = {}
+      for i, h in ipairs(header) do col[h] = i end
+      local st = assert(store.open(path, { fresh = false }))
+      for _, r in ipairs(rows) do
+        if r[col.fix] == fix then
+          local curves = {}
+          for _, c in ipairs(st:read_curve(r[col.run_id])) do
+            curves[c.metric] = curves[c.metric] or {}
+            table.insert(curves[c.metric], c.value)
+          end
+          out[#out + 1] = { seed = tonumber(r[col.seed]), status = r[col.status], run_id = r[col.run_id],
+            curves = curves, diverged_step = tonumber(r[col.diverged_step]) }
+        end
       end
-      out[#out + 1] = { seed = tonumber(r[col.seed]), status = r[col.status], run_id = r[col.run_id],
-        curves = curves, diverged_step = tonumber(r[col.diverged_step]) }
     end
   end
   table.sort(out, function(a, b) return a.seed < b.seed end)

@@ -539,9 +539,10 @@ do -- evidence: diagnostics signals of the unchanged runs, read against the publ
 end
 
 -- ==== sequence models: token-id inputs, nested layers, (B, L, V) outputs ====
--- A char-level GPT with a far too high lr (Adam at 3) and a healthy LSTM on parity: the
--- doctor completes, skips the fixes that do not apply with a reason (no "standardise"
--- of token ids, no input-range signal for them), and names the cause or no problem.
+-- A char-level GPT with a far too high lr (Adam at 3) and an LSTM on parity (still at
+-- chance after 4 epochs): the doctor completes, skips the fixes that do not apply with a
+-- reason (no "standardise" of token ids, no input-range signal for them), and names the
+-- cause or the symptom.
 do
   local seq_exp = gg.experiment { name = "seq_doctor", sweep = gg.grid { config = { "gpt_high_lr", "lstm_ok" },
     seed = { 1 } }, run = function(p, run)
@@ -589,7 +590,10 @@ do
     { seeds = { 1, 2, 3, 4, 5 }, out = dir .. "/lstm", jobs = 0, stderr = quiet })
   T.ok("sequence: the doctor completes on an LSTM", ok2, tostring(l))
   if ok2 then
-    T.eq("sequence: the healthy LSTM: no problem found", l.verdict, "no problem found")
+    -- 4 epochs of parity leave the LSTM at chance (ln 2, the constant predictor's loss):
+    -- since issue 21 that is the symptom "not learning", not "no problem found".
+    T.ok("sequence: the LSTM still at chance after 4 epochs: not learning, not 'no problem found'",
+      l.verdict ~= "no problem found" and (l.symptoms.list[1] or ""):find("not learning", 1, true) ~= nil)
     T.eq("sequence: standardize skipped for the LSTM's token ids", skipped(l, "standardize"),
       "the features are token ids (vocabulary 2)")
     T.ok("sequence: no input-range signal", no_input_signal(l))

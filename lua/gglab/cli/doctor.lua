@@ -14,13 +14,15 @@ local M = {}
 M.help = [==[
 usage: gglab doctor FILE [--set NAME=VALUE[,VALUE...]]... [--strict] [--seeds N]
                          [--seed-offset K] [--all] [-j N] [--out DIR] [--margin X]
-                         [--no-second-step]
+                         [--no-second-step] [--metric loss|accuracy]
 
 Why does this configuration's loss go up? Trains the configuration of FILE (one
 point of its sweep, after --set; its `seed` parameter is replaced by the doctor's
 seeds) unchanged and with each single change of the doctor's panel (lr / 10,
 clipping, standardised features, Huber loss, ...) on the same seeds, and names
-the cause whose fix measurably restores training. See docs/doctor.md.
+the cause whose fix measurably removes the symptom of the unchanged runs; with no
+symptom, "no problem found" (fixes that still help are tuning hints). Judged on
+the validation data when the run has any. See docs/doctor.md.
 
 options:
   --set NAME=V[,V...]  as for gglab run: pick the configuration; a NAME the
@@ -34,6 +36,8 @@ options:
   -o, --out DIR        output directory (default results/<name>/doctor)
   --margin X           a fix "helps" when at least X times better (default 1.5)
   --no-second-step     do not look for a second, interacting cause
+  --metric M           judge on the run's own loss (default) or on accuracy
+                       (the error rate 1 - accuracy; classification runs)
   --timeout SECONDS    stop a training run after SECONDS (it fails)
   -q, --quiet          only the verdict lines
   -h, --help           show this help
@@ -50,6 +54,8 @@ M.options = { args.SET, args.STRICT,
     local x = v:match("^[+]?%d*%.?%d+$") and tonumber(v)
     return x and x >= 1 and x or nil end, expect = "a number >= 1" },
   { long = "--no-second-step", key = "no_second_step" },
+  { long = "--metric", key = "metric", arg = "a metric", parse = function(v)
+    return (v == "loss" or v == "accuracy") and v or nil end, expect = "loss or accuracy" },
   args.TIMEOUT, args.QUIET,
 }
 M.positional = 1
@@ -93,7 +99,7 @@ function M.main(opts, out)
     local dir = #configs > 1 and string.format("%s/%d", base, k) or base
     local report = doctor.diagnose(exp, point, { seeds = seeds, jobs = opts.jobs, out = dir,
       margin = opts.margin, second_step = not opts.no_second_step, timeout = opts.timeout,
-      stderr = out.stderr })
+      metric = opts.metric, stderr = out.stderr })
     local csv = output.write(report, dir)
     if opts.quiet then
       out.stdout:write(output.summary(report))

@@ -1,8 +1,12 @@
 --[[ lua/gglab/doctor/evidence.lua — what the doctor reads from a set of runs (one per
   seed) besides their outcomes: the symptoms of a problem (diverging, training loss rising,
-  validation loss rising while the training loss falls) and the evidence of the unchanged
-  runs' diagnostics curves, read against the published rules of thumb. Also the doctor's
-  number format (M.fmt), shared by these texts and the printout (gglab.doctor.output). ]]
+  not learning, validation loss rising while the training loss falls, far worse than an
+  easy reference), the measures of the unchanged runs' diagnostics (M.measures: what a
+  panel fix's precondition reads) and the evidence they give, read against the published
+  rules of thumb; the constant predictor's loss (M.constant_loss) and the initial weight
+  variance (M.weight_var) that the runs log before training. Also the doctor's number
+  format (M.fmt), shared by these texts and the printout (gglab.doctor.output). ]]
+local gg = require "gglab"
 local util = require "gglab.lib.util"
 local stats = require "gglab.lib.stats"
 local panel = require "gglab.doctor.panel"
@@ -14,6 +18,15 @@ local M = {}
 -- drifts by more than 10 % (one row of 45 changes it), which is no problem any fix solves.
 M.RISE = 1.1
 M.VAL_RISE = 1.5
+-- Not learning: the training loss ends within STUCK (1 %) of the constant predictor's
+-- loss (or above it), or never falls below (1 - STUCK) x its first epoch's.
+M.STUCK = 0.01
+-- Far worse than the easy reference (a linear model on standardised features, trained
+-- for the run's epochs; gglab.doctor.diagnose): the outcome above FAR x the reference's
+-- AND above it by more than GAP x the constant predictor's loss (so that two near-perfect
+-- fits, 0.01 against 0.03, are not "far worse").
+M.FAR = 2
+M.GAP = 0.1
 
 local function rises(list, factor)
   if not list or #list < 2 then return false end
@@ -29,22 +42,71 @@ local function upto(list, n)
   return table.move(list, 1, n, 1, {})
 end
 
---[[ symptoms(results) -> {diverged = k, rising = k, val_rising = k, n = n, list = {...}}:
-  the problem signs of a set of runs (one per seed). ]]
-function M.symptoms(results)
-  local s = { diverged = 0, rising = 0, val_rising = 0, n = #results }
+local function first(list) return list and list[1] end
+local function final(list) return list and list[#list] end
+
+-- The training-loss curve of a run (per epoch; up to the restored best epoch).
+local function train_curve(r)
+  local best = final(r.curves.doctor_best_epoch)
+  return r.curves.epoch_loss and upto(r.curves.epoch_loss, best) or r.curves.loss
+end
+
+--[[ stuck(r) -> true when run r does not learn: its training loss ends within M.STUCK of
+  the constant predictor's loss on the training data (logged as doctor_const_train) or
+  above it, or it never falls below (1 - M.STUCK) x its first epoch's (flat, e.g. at 1e15). ]]
+function M.stuck(r)
+  local train = train_curve(r)
+  if not train or #train == 0 then return false end
+  local last = train[#train]
+  if last ~= last then return false end
+  local c = first(r.curves.doctor_const_train)
+  if c and util.is_finite(c) and c > 0 and last >= (1 - M.STUCK) * c then return true end
+  if #train >= 2 then
+    local min = math.huge
+    for _, v in ipairs(train) do if v == v then min = math.min(min, v) end end
+    if min >= (1 - M.STUCK) * train[1] then return true end
+  end
+  return false
+end
+
+-- Whether run r's outcome is far worse than the easy reference ref (a run of the same
+-- seed), or no better than the constant predictor on the outcome's data.
+local function far_worse(r, ref)
+  local o = r.outcome
+  if o == nil or not util.is_finite(o) then return false end
+  -- r.const: the constant predictor on the outcome's scale (gglab.doctor.diagnose)
+  local c = r.const or first(r.curves.doctor_const)
+  if c and util.is_finite(c) and o >= c then return true, "constant" end
+  local lin = ref and ref.status == "ok" and ref.outcome
+  if lin and util.is_finite(lin) and c and util.is_finite(c) and o > M.FAR * lin
+    and o - lin > M.GAP * c then
+    return true, "linear"
+  end
+  return false
+end
+
+--[[ symptoms(results [, reference]) -> {diverged = k, rising = k, stuck = k, val_rising = k,
+  far_worse = k, n = n, list = {...}}: the problem signs of a set of runs (one per seed).
+  reference: the easy reference's runs (paired by seed), for "far worse than a linear
+  model"; without it only the constant predictor is the reference. ]]
+function M.symptoms(results, reference)
+  local s = { diverged = 0, rising = 0, stuck = 0, val_rising = 0, far_worse = 0, n = #results }
+  local ref = {}
+  for _, r in ipairs(reference or {}) do ref[r.seed] = r end
   for _, r in ipairs(results) do
     if r.status == "diverged" then
       s.diverged = s.diverged + 1
     elseif r.status == "ok" then
       -- A run that restored its best epoch (early stopping) ends with that epoch's model.
-      local best = r.curves.doctor_best_epoch and r.curves.doctor_best_epoch[#r.curves.doctor_best_epoch]
-      local train = r.curves.epoch_loss and upto(r.curves.epoch_loss, best) or r.curves.loss
+      local best = final(r.curves.doctor_best_epoch)
+      local train = train_curve(r)
       if rises(train, M.RISE) then s.rising = s.rising + 1 end
+      if M.stuck(r) then s.stuck = s.stuck + 1 end
       local val = upto(r.curves.val_loss, best)
       if val and rises(val, M.VAL_RISE) and train and #train >= 2 and train[#train] < train[1] then
         s.val_rising = s.val_rising + 1
       end
+      if far_worse(r, ref[r.seed]) then s.far_worse = s.far_worse + 1 end
     end
   end
   s.list = {}
@@ -54,13 +116,20 @@ function M.symptoms(results)
   if s.n > 0 and s.rising >= 0.5 * s.n then
     s.list[#s.list + 1] = string.format("training loss rising at the end in %d/%d seeds", s.rising, s.n)
   end
+  if s.n > 0 and s.stuck >= 0.5 * s.n then
+    s.list[#s.list + 1] = string.format("not learning (the training loss stays at the constant predictor's "
+      .. "or never falls) in %d/%d seeds", s.stuck, s.n)
+  end
   if s.n > 0 and s.val_rising >= 0.5 * s.n then
     s.list[#s.list + 1] = string.format("validation loss rising while the training loss falls in %d/%d seeds",
       s.val_rising, s.n)
   end
+  if s.n > 0 and s.far_worse >= 0.5 * s.n then
+    s.list[#s.list + 1] = string.format("far worse than an easy reference (the constant predictor or a "
+      .. "linear model) in %d/%d seeds", s.far_worse, s.n)
+  end
   return s
 end
-
 
 --[[ fmt(x) -> x as the doctor prints numbers: 3 significant digits, "inf", "-inf", "-" for nil. ]]
 function M.fmt(x)
@@ -70,7 +139,114 @@ function M.fmt(x)
 end
 local fmt = M.fmt
 
--- ---- evidence: what the unchanged runs' diagnostics say ----
+-- ---- what the runs log before training ----
+
+-- Column means (medians for l1) of a (n, k) table.
+local function centre(rows, median)
+  local k, out = #rows[1], {}
+  for j = 1, k do
+    local col = {}
+    for i = 1, #rows do col[i] = rows[i][j] end
+    if median then
+      out[j] = stats.median(col)
+    else
+      local s = 0
+      for _, v in ipairs(col) do s = s + v end
+      out[j] = s / #col
+    end
+  end
+  return out
+end
+
+local function filled(n, row)
+  local t = {}
+  for i = 1, n do t[i] = row end
+  return gg.tensor(t)
+end
+
+--[[ constant_loss(train, target, loss) -> the loss on dataset target of the best constant
+  prediction fitted on dataset train (the targets' mean — median for l1 — for a
+  regression loss; the training class frequencies, +1 smoothed, for cross-entropy/nll;
+  the mean target probability for bce), or nil when the loss or data is not one of these.
+  loss: a gg.train loss option ("mse" or {"mse", ...options}). ]]
+function M.constant_loss(train, target, loss)
+  local name = loss == nil and "mse" or type(loss) == "table" and loss[1] or loss
+  local lopts
+  if type(loss) == "table" then
+    lopts = {}
+    for k, v in pairs(loss) do if k ~= 1 then lopts[k] = v end end
+  end
+  local ok, value = pcall(function()
+    local y, n = train:y():totable(), target:n()
+    if type(y[1]) ~= "table" then return nil end
+    local row
+    if name == "mse" or name == "huber" or name == "smooth_l1" or name == "l1" then
+      row = centre(y, name == "l1")
+    elseif name == "bce" or name == "bce_with_logits" then
+      row = centre(y)
+      for j, p in ipairs(row) do
+        p = math.min(math.max(p, 1e-7), 1 - 1e-7)
+        row[j] = name == "bce" and p or math.log(p / (1 - p))
+      end
+    elseif name == "cross_entropy" or name == "nll" then
+      local C = train:classes()
+      if C < 2 or #y[1] ~= 1 then return nil end
+      local count = {}
+      for c = 1, C do count[c] = 1 end
+      for _, r in ipairs(y) do count[r[1] + 1] = count[r[1] + 1] + 1 end
+      row = {}
+      for c = 1, C do row[c] = math.log(count[c] / (#y + C)) end
+    else
+      return nil
+    end
+    return gg.loss[name](filled(n, row), target:y(), lopts):item()
+  end)
+  if ok and type(value) == "number" and util.is_finite(value) then return value end
+  return nil
+end
+
+--[[ constant_error(train, target) -> the error rate (1 - accuracy) on dataset target of
+  always predicting the most frequent class of dataset train, or nil without classes. ]]
+function M.constant_error(train, target)
+  local ok, value = pcall(function()
+    local C = train:classes()
+    if C < 2 then return nil end
+    local count = {}
+    for _, r in ipairs(train:y():totable()) do count[r[1]] = (count[r[1]] or 0) + 1 end
+    local best, n = nil, -1
+    for c, k in pairs(count) do if k > n or (k == n and c < best) then best, n = c, k end end
+    local wrong, rows = 0, target:y():totable()
+    for _, r in ipairs(rows) do if r[1] ~= best then wrong = wrong + 1 end end
+    return wrong / #rows
+  end)
+  return ok and value or nil
+end
+
+--[[ weight_var(model) -> the largest population variance of a weight matrix of model (its
+  parameters with more than one row, and a one-row weight followed by its (1, 1) bias), or
+  nil: logged before the first update, the initial weight variance of the evidence. ]]
+function M.weight_var(model)
+  local ok, params = pcall(model.parameters, model)
+  if not ok or type(params) ~= "table" then return nil end
+  local m
+  for i, p in ipairs(params) do
+    local rows, cols = p:shape()
+    local nxt = params[i + 1]
+    local is_weight = rows > 1 or (nxt ~= nil and select(2, nxt:shape()) == 1 and select(1, nxt:shape()) == 1
+      and cols > 1)
+    if is_weight and rows * cols > 1 then
+      local s, s2, n = 0, 0, 0
+      for _, row in ipairs(p:totable()) do
+        for _, v in ipairs(type(row) == "table" and row or { row }) do s, s2, n = s + v, s2 + v * v, n + 1 end
+      end
+      local v = s2 / n - (s / n) ^ 2
+      m = math.max(m or 0, math.max(v, 0))
+    end
+  end
+  return m
+end
+
+-- ---- measures and evidence: what the unchanged runs' diagnostics say ----
 
 local function finite_values(list)
   local out = {}
@@ -89,27 +265,25 @@ local function last_of(list)
   return f[#f]
 end
 
---[[ evidence(results [, seen]) -> list of {cause, text}: the diagnostics signals of the
-  unchanged runs (medians over seeds) that point to a cause, with the published rule of
-  thumb they are read against. Evidence, not the verdict: the verdict comes from the fixes.
-  seen (the probe's observations): inputs that are token ids have no input-range signal. ]]
-function M.evidence(results, seen)
-  local function med(f)
-    local xs = {}
-    for _, r in ipairs(results) do
-      local v = f(r.curves)
-      if v ~= nil and v == v then xs[#xs + 1] = v end
-    end
-    return stats.median(xs), #xs
-  end
-  local out = {}
-  local function add(cause, text) out[#out + 1] = { cause = cause, text = text } end
-  local ur = med(function(c) return max_of(c.update_ratio) end)
-  if ur and ur > 1e-1 then
-    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3",
-      fmt(ur)))
-  end
-  local sh = med(function(c)
+-- Per run: the measure's value (nil when not measured).
+local PER_RUN = {
+  grad_growth = function(c)
+    local g = finite_values(c.grad_norm)
+    if #g < 2 or g[1] <= 0 then return nil end
+    return max_of(g) / g[1]
+  end,
+  update_ratio = function(c) return max_of(c.update_ratio) end,
+  saturation = function(c) return last_of(c.saturated_frac) end,
+  dead = function(c) return last_of(c.dead_relu_frac) end,
+  zero_grad = function(c) return last_of(c.zero_grad_frac) end,
+  grad_ratio = function(c) return last_of(c.grad_ratio) end,
+  input_span = function(c)
+    local lo, hi = first(c.input_min), first(c.input_max)
+    if not lo or not hi then return nil end
+    return math.max(math.abs(lo), math.abs(hi))
+  end,
+  -- sharpness / (2 / lr) = sharpness * lr / 2, the largest over the records
+  sharpness_ratio = function(c)
     local s, l = c.sharpness, c.sharpness_limit
     if not s or not l then return nil end
     local m
@@ -117,34 +291,94 @@ function M.evidence(results, seen)
       if util.is_finite(s[i]) and util.is_finite(l[i]) and l[i] > 0 then m = math.max(m or 0, s[i] / l[i]) end
     end
     return m
-  end)
+  end,
+  -- measured before the first update (doctor_weight_var, gglab.doctor.diagnose)
+  weight_var = function(c)
+    local v = first(c.doctor_weight_var)
+    return v and util.is_finite(v) and v or nil
+  end,
+  spikes = function(c)
+    local f = finite_values(c.loss_spike)
+    if #f == 0 then return nil end
+    local k = 0
+    for _, v in ipairs(f) do k = k + v end
+    return k / #f
+  end,
+}
+local PER_RUN_KEYS = {}
+for k in pairs(PER_RUN) do PER_RUN_KEYS[#PER_RUN_KEYS + 1] = k end
+table.sort(PER_RUN_KEYS)
+
+--[[ measures(runs) -> the medians over the runs (one per seed; usually the unchanged ones)
+  of: grad_growth (max / first gradient norm), update_ratio (max update/weight ratio),
+  saturation (saturated sigmoid/tanh fraction, last record), dead (dead ReLU fraction),
+  zero_grad (zero-gradient share), grad_ratio (first/last layer gradient ratio),
+  input_span (max |input|), sharpness_ratio (sharpness * lr / 2), weight_var (initial
+  weight variance, before any update), spikes (loss-spike share), and stuck (true when at
+  least half the runs do not learn: M.stuck). A key is nil when it was not measured. ]]
+function M.measures(runs)
+  local m = {}
+  for _, key in ipairs(PER_RUN_KEYS) do
+    local xs = {}
+    for _, r in ipairs(runs) do
+      if r.curves then
+        local v = PER_RUN[key](r.curves)
+        if v ~= nil and v == v then xs[#xs + 1] = v end
+      end
+    end
+    m[key] = stats.median(xs)
+  end
+  local k, n = 0, 0
+  for _, r in ipairs(runs) do
+    if r.status == "ok" and r.curves then
+      n = n + 1
+      if M.stuck(r) then k = k + 1 end
+    elseif r.status == "diverged" then
+      n = n + 1
+    end
+  end
+  if n > 0 then m.stuck = k >= 0.5 * n end
+  return m
+end
+
+--[[ evidence(results, seen, measures) -> list of {cause, text}: the diagnostics
+  signals of the unchanged runs (M.measures: medians over seeds) that point to a cause,
+  with the published rule of thumb they are read against. Evidence, not the verdict: the
+  verdict comes from the fixes. seen (the probe's observations): inputs that are token
+  ids have no input-range signal. ]]
+function M.evidence(results, seen, measures)
+  local m = measures or M.measures(results)
+  local out = {}
+  local function add(cause, text) out[#out + 1] = { cause = cause, text = text } end
+  local ur = m.update_ratio
+  if ur and ur > 1e-1 then
+    add("lr_too_high", string.format("update/weight ratio up to %s per step, far above the usual 1e-3",
+      fmt(ur)))
+  end
+  local sh = m.sharpness_ratio
   if sh and sh > 1.5 then
     add("lr_too_high", string.format("sharpness %s x the stability limit (2/lr for SGD)", fmt(sh)))
   end
-  local sat = med(function(c) return last_of(c.saturated_frac) end)
+  local sat = m.saturation
   if sat and sat > 0.5 then
     add("saturation", string.format(
       "%s%% of sigmoid/tanh units saturated (beyond +-5; DeepDiagnosis flags > 50%%)",
       fmt(100 * sat)))
   end
-  local dead = med(function(c) return last_of(c.dead_relu_frac) end)
+  local dead = m.dead
   if dead and dead > 0.5 then
     add("dead_relu", string.format("%s%% of ReLU units dead on a whole batch", fmt(100 * dead)))
   end
-  local zg = med(function(c) return last_of(c.zero_grad_frac) end)
+  local zg = m.zero_grad
   if zg and zg >= 0.7 then
     add("dead_relu", string.format("%s%% of gradient entries exactly 0 (AUTOTRAINER flags >= 70%%)",
       fmt(100 * zg)))
   end
-  local growth = med(function(c)
-    local g = finite_values(c.grad_norm)
-    if #g < 2 or g[1] <= 0 then return nil end
-    return max_of(g) / g[1]
-  end)
+  local growth = m.grad_growth
   if growth and growth > 100 then
     add("exploding_gradients", string.format("gradient norm grows to %s x its first value", fmt(growth)))
   end
-  local ratio = med(function(c) return last_of(c.grad_ratio) end)
+  local ratio = m.grad_ratio
   if ratio and ratio > 70 then
     add("exploding_gradients", string.format("first/last layer gradient ratio %s (AUTOTRAINER: > 70)",
       fmt(ratio)))
@@ -152,38 +386,19 @@ function M.evidence(results, seen)
     add("saturation", string.format("first/last layer gradient ratio %s (AUTOTRAINER vanishing: < 1e-3)",
       fmt(ratio)))
   end
-  local span = med(function(c)
-    local lo, hi = c.input_min and c.input_min[1], c.input_max and c.input_max[1]
-    if not lo or not hi then return nil end
-    return math.max(math.abs(lo), math.abs(hi))
-  end)
+  local span = m.input_span
   if span and span > 10 and not (seen and panel.token_ids(seen)) then
     add("unscaled_features", string.format("input values up to %s (UMLAUT and DeepDiagnosis expect [-1, 1])",
       fmt(span)))
   end
-  local wv = med(function(c)
-    local m
-    for k, list in pairs(c) do
-      if k:match("^weight_var_l%d+$") then
-        local v = list[1]
-        if v and util.is_finite(v) then m = math.max(m or 0, v) end
-      end
-    end
-    return m
-  end)
+  local wv = m.weight_var
   if wv and wv > 10 then
     add("bad_init", string.format("initial weight variance up to %s (DeepDiagnosis: outside [1e-5, 10])",
       fmt(wv)))
   elseif wv and wv < 1e-5 then
     add("bad_init", string.format("initial weight variance %s (DeepDiagnosis: outside [1e-5, 10])", fmt(wv)))
   end
-  local spikes = med(function(c)
-    local f = finite_values(c.loss_spike)
-    if #f == 0 then return nil end
-    local k = 0
-    for _, v in ipairs(f) do k = k + v end
-    return k / #f
-  end)
+  local spikes = m.spikes
   if spikes and spikes > 0.1 then
     add("lr_too_high", string.format("loss spikes in %s%% of the recorded steps", fmt(100 * spikes)))
   end

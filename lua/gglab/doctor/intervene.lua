@@ -161,9 +161,11 @@ local function hook(fix, ctx, seen)
     local target = val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
+    if ctx.before_train then ctx.before_train(o, train_set, target, eval_loss) end
     local hist = train(o)
     if ctx.log then
       ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
+      if ctx.after_train then ctx.after_train(o, target) end
       -- Early stopping that restored its best epoch: the model is that epoch's, so the
       -- symptoms read the curves only up to it (gglab.doctor.evidence.symptoms).
       local es = o.early_stopping
@@ -181,7 +183,9 @@ end
   fix: a panel entry's hooks or nil for the unchanged configuration. ctx: { seen = table
   filled with observations, log = function(metric, value) for doctor_init/doctor_outcome,
   probe = true to stop at the first gg.train, diagnostics = true to switch gg.train's
-  diagnostics on (logged to the run, when the script passes log = run) }. ]]
+  diagnostics on (logged to the run, when the script passes log = run), before_train =
+  function(opts, train_set, eval_set, eval_loss) called just before training, after_train =
+  function(opts, eval_set) just after }. ]]
 function M.run(fix, ctx, fn)
   local seen = ctx.seen or {}
   seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}

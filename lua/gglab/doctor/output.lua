@@ -1,6 +1,7 @@
 --[[ lua/gglab/doctor/output.lua — the doctor's report, written out: the printed diagnosis
   (text; summary: one line for gglab doctor -q), <out>/doctor.txt (the same text, which
-  gglab report shows) and <out>/doctor.csv (columns: gglab.lib.schema DOCTOR_COLUMNS). ]]
+  gglab report shows) and <out>/doctor.csv (columns: gglab.lib.schema DOCTOR_COLUMNS; a fix
+  that helps without naming a cause has helps = "tuning hint: <why>"). ]]
 local gg = require "gglab"
 local util = require "gglab.lib.util"
 local sweep = require "gglab.sweep"
@@ -11,7 +12,16 @@ local verdict = require "gglab.doctor.verdict"
 
 local M = {}
 
-local fmt, helps = evidence.fmt, verdict.helps
+local fmt = evidence.fmt
+
+-- Whether row helps at the report's level.
+local function helps(row, report) return verdict.helps(row, report.margin, report.alpha) end
+
+-- The helps column / printout word of a row: "helps", "tuning hint: <why>" or "".
+local function helps_word(row, report)
+  if row.hint then return "tuning hint: " .. row.hint end
+  return helps(row, report) and "helps" or ""
+end
 
 -- One line: the configuration and the verdict (gglab doctor -q).
 function M.summary(report)
@@ -45,9 +55,25 @@ function M.text(report)
     end
   end
   L[#L + 1] = "configuration: " .. (#parts > 0 and table.concat(parts, ", ") or "(the only one)")
+  for _, w in ipairs(report.warnings or {}) do L[#L + 1] = "warning: " .. w end
+  if report.metric and report.metric:match("accuracy$") then
+    L[#L + 1] = string.format("judged on: the %s (as the error rate 1 - accuracy)", report.metric)
+  elseif report.metric then
+    L[#L + 1] = string.format("judged on: the %s (the run's own loss%s)", report.metric,
+      report.loss and ", " .. report.loss or "")
+  end
+  if report.stopped then
+    L[#L + 1] = string.format("stopped after the first %d of %d seeds: the verdict was decided (p < %.3g)",
+      report.stopped, #(report.seeds_planned or report.seeds), report.alpha)
+  end
   L[#L + 1] = string.format("unchanged over %d seeds: outcome (median) %s; %s", n,
     report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
-    #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ") or "no divergence, no rising loss")
+    #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ")
+      or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference)")
+  if report.reference_why then
+    L[#L + 1] = "  easy reference: the constant predictor only (no linear model: " .. report.reference_why
+      .. ")"
+  end
   L[#L + 1] = "verdict: " .. report.verdict
   local b = report.best
   if b then
@@ -61,6 +87,17 @@ function M.text(report)
       L[#L + 1] = string.format("  then %s: median change against the first fix alone %s, no symptom left",
         report.interacting.fix.text, effect_text(report.interacting))
     end
+  elseif report.interacting then
+    L[#L + 1] = string.format("  %s: median change in log outcome %s, no symptom left (no single fix "
+      .. "clears it)", report.interacting.fix.text, effect_text(report.interacting))
+  end
+  if report.hints and #report.hints > 0 then
+    local list = {}
+    for _, row in ipairs(report.hints) do
+      list[#list + 1] = string.format("%s (median change %s; %s)", row.fix.text, fmt(row.effect.median),
+        row.hint)
+    end
+    L[#L + 1] = "  tuning hints (improve the outcome, name no cause): " .. table.concat(list, "; ")
   end
   if report.evidence and #report.evidence > 0 then
     local named = {}
@@ -79,12 +116,14 @@ function M.text(report)
     L[#L + 1] = "  diagnostics: no signal beyond the published thresholds"
   end
   L[#L + 1] = string.format("panel (median change in log outcome vs unchanged, bootstrap 95%% interval, "
-    .. "Holm-adjusted p; helps = p < 0.05 and at least %.3gx better):", report.margin)
+    .. "adjusted p; helps = p < %.3g and at least %.3gx better):", report.alpha or verdict.ALPHA,
+    report.margin)
   for _, row in ipairs(report.rows) do
+    local word = helps_word(row, report)
     L[#L + 1] = string.format("  %-14s %-26s %-28s p %-7s diverged %2d/%-2d %s%s", row.fix.name,
       row.fix.cause,
-      effect_text(row), fmt(row.p_adj), row.diverged, row.n, helps(row, report.margin) and "helps" or "",
-      #row.symptoms.list > 0 and (helps(row, report.margin) and ", but " or "")
+      effect_text(row), fmt(row.p_adj), row.diverged, row.n, word,
+      #row.symptoms.list > 0 and (word ~= "" and ", but " or "")
         .. table.concat(row.symptoms.list, "; ")
         or "")
   end
@@ -109,7 +148,8 @@ function M.write_csv(report, path)
   local function add(step, row)
     local e = row.effect
     rows[#rows + 1] = { step, row.fix.name, row.fix.cause, row.outcome or gg.NULL, e.median or gg.NULL,
-      e.lo or gg.NULL, e.hi or gg.NULL, row.p_adj, row.n, row.diverged, tostring(helps(row, report.margin)) }
+      e.lo or gg.NULL, e.hi or gg.NULL, row.p_adj, row.n, row.diverged,
+      row.hint and ("tuning hint: " .. row.hint) or tostring(helps(row, report)) }
   end
   for _, row in ipairs(report.rows) do add(1, row) end
   for _, row in ipairs(report.second or {}) do add(2, row) end

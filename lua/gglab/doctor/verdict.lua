@@ -1,12 +1,16 @@
 --[[ lua/gglab/doctor/verdict.lua — from the runs of the panel to the verdict (docs/doctor.md,
-  "Method" 4-5): the effect of each fix (paired by seed against the unchanged runs), which
-  fixes help, their ranking, and the second step that combines the best fix with each other
-  one. Statistics come from gglab.lib.stats; the parameters below are the doctor's.
+  "Method"): the effect of each fix (paired by seed against the unchanged runs), which fixes
+  help, the symptom gate, the fixes' preconditions, their ranking, and the second step that
+  combines fixes when one alone does not clear the symptom. Statistics come from
+  gglab.lib.stats; the parameters below are the doctor's.
 
   Effect of a fix: per seed, the difference in log outcome against the unchanged run of that
   seed; the median difference, a percentile bootstrap 95 % interval (M.BOOTSTRAP resamples,
-  fixed seeds) and a two-sided bootstrap p-value, Holm-adjusted across the panel. A fix
-  "helps" when its adjusted p < M.ALPHA and its median difference is below -log(margin). ]]
+  fixed seeds) and a two-sided bootstrap p-value. Adjusted for the panel by cause: the fixes
+  of one cause (a ladder: lr/10 ... lr/1e4) are Bonferroni-corrected among themselves, their
+  best is the cause's p-value, and Holm runs across the causes (M.adjust). A fix "helps"
+  when its adjusted p < alpha (report.alpha, default M.ALPHA) and its median difference is
+  below -log(margin). ]]
 local stats = require "gglab.lib.stats"
 local causes = require "gglab.lib.causes"
 local evidence = require "gglab.doctor.evidence"
@@ -17,6 +21,10 @@ local M = {}
 M.BOOTSTRAP = 2000
 M.ALPHA = 0.05
 M.SEED = 12345   -- the bootstrap's seeds derive from it (one per fix and comparison)
+-- The second step combines at most MAX_PAIRS pairs of fixes; a fix is a partial fix when
+-- it beats the margin in at least PARTIAL of the seeds (paired).
+M.MAX_PAIRS = 6
+M.PARTIAL = 0.1
 
 -- Paired differences y_a - y_b by seed (both +inf: 0; a failed run drops the pair).
 local function paired(a, b)
@@ -35,11 +43,47 @@ end
 -- The bootstrap of the paired differences of two sets of runs.
 local function compare(a, b, seed) return stats.bootstrap_median(paired(a, b), seed, M.BOOTSTRAP) end
 
---[[ effects(groups, fixes, baseline, seed) -> rows, one per fix in order: {fix, effect =
-  {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms}. groups: the
-  runs per fix name; baseline: the runs each fix is paired with. ]]
-function M.effects(groups, fixes, baseline, seed)
-  local rows, ps = {}, {}
+-- The share of paired seeds in which a beats b by more than the margin.
+local function improved(a, b, margin)
+  local ds, k = paired(a, b), 0
+  for _, d in ipairs(ds) do if d < -math.log(margin) then k = k + 1 end end
+  return #ds > 0 and k / #ds or 0
+end
+
+--[[ adjust(ps, keys) -> adjusted p-values, in the input order: ps[i] belongs to the group
+  keys[i] (the fix's cause). Within a group of k fixes, p' = min(1, k p) (Bonferroni); a
+  group's p-value is its smallest p'; Holm runs over the groups; a fix's adjusted p is the
+  larger of its group's Holm value and its own p'. With one fix per group this is Holm.
+  It controls the family-wise error over all fixes: a ladder of k fixes of one cause
+  spends one share of Holm's budget, not k. ]]
+function M.adjust(ps, keys)
+  local size, order, gp = {}, {}, {}
+  for i, k in ipairs(keys) do
+    if not size[k] then size[k] = 0; order[#order + 1] = k end
+    size[k] = size[k] + 1
+  end
+  local own = {}
+  for i, p in ipairs(ps) do
+    own[i] = math.min(1, size[keys[i]] * p)
+    gp[keys[i]] = math.min(gp[keys[i]] or 1, own[i])
+  end
+  local list = {}
+  for j, k in ipairs(order) do list[j] = gp[k] end
+  local holm = stats.holm(list)
+  local by = {}
+  for j, k in ipairs(order) do by[k] = holm[j] end
+  local out = {}
+  for i in ipairs(ps) do out[i] = math.max(by[keys[i]], own[i]) end
+  return out
+end
+
+--[[ effects(groups, fixes, baseline, seed, reference, margin) -> rows, one per fix in order:
+  {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms,
+  improved (the share of seeds better by more than margin, default 1.5)}. groups: the runs
+  per fix name; baseline: the runs each fix is paired with; reference: the easy
+  reference's runs (for the symptoms; may be nil). ]]
+function M.effects(groups, fixes, baseline, seed, reference, margin)
+  local rows, ps, keys = {}, {}, {}
   for i, f in ipairs(fixes) do
     local mine = groups[f.name] or {}
     local b = compare(mine, baseline, seed + i)
@@ -48,18 +92,28 @@ function M.effects(groups, fixes, baseline, seed)
     local outs = {}
     for _, r in ipairs(mine) do if r.outcome then outs[#outs + 1] = r.outcome end end
     rows[i] = { fix = f, effect = b, diverged = div, n = #mine, outcome = stats.median(outs),
-      symptoms = evidence.symptoms(mine) }
-    ps[i] = b.p
+      symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
+    ps[i], keys[i] = b.p, f.cause
   end
-  local adj = stats.holm(ps)
+  local adj = M.adjust(ps, keys)
   for i, row in ipairs(rows) do row.p_adj = adj[i] end
   return rows
 end
 
---[[ helps(row, margin) -> whether the row's fix helps (see the header). ]]
-function M.helps(row, margin)
+--[[ helps(row, margin [, alpha]) -> whether the row's fix helps (see the header). ]]
+function M.helps(row, margin, alpha)
   local e = row.effect
-  return e.n > 0 and row.p_adj < M.ALPHA and e.median ~= nil and e.median < -math.log(margin)
+  return e.n > 0 and row.p_adj < (alpha or M.ALPHA) and e.median ~= nil and e.median < -math.log(margin)
+end
+
+--[[ precondition(fix, seen, measures) -> true, or false and why: the fix's precondition
+  (panel.lua's contract: the cause is named only when it holds); none: true. ]]
+function M.precondition(fix, seen, measures)
+  if type(fix.precondition) ~= "function" then return true end
+  local ok, a, b = pcall(fix.precondition, seen or {}, measures or {})
+  if not ok then return false, "its precondition failed: " .. tostring(a) end
+  if a then return true end
+  return false, b or "its precondition does not hold"
 end
 
 -- Sorts rows by their median effect (best first), then by name.
@@ -72,28 +126,29 @@ local function by_effect(rows)
   return rows
 end
 
--- The helping rows, the one that names the dominant cause first.
-local function ranking(rows, groups, margin, seed)
-  local helping = {}
-  for _, row in ipairs(rows) do if M.helps(row, margin) then helping[#helping + 1] = row end end
-  -- A fix that leaves no symptom beats one that only improves the outcome.
+local function clean(row) return #row.symptoms.list == 0 end
+
+-- The candidate rows (helping, precondition holds) in rank order, the one that names the
+-- dominant cause first: a fix that leaves no symptom before one that leaves it, then by
+-- effect; among the fixes that leave no symptom, one better than the first by the margin
+-- (paired, significant) goes first (clipping hides a bad initialisation less well than
+-- the default initialisation removes it). A fix that leaves the symptom never goes first
+-- while one that removes it helps.
+local function ranking(helping, groups, margin, seed, alpha)
   table.sort(helping, function(a, b)
-    local ra, rb = #a.symptoms.list == 0, #b.symptoms.list == 0
+    local ra, rb = clean(a), clean(b)
     if ra ~= rb then return ra end
     if a.effect.median ~= b.effect.median then return a.effect.median < b.effect.median end
     return a.fix.name < b.fix.name
   end)
-  -- ... unless another helping fix is better still, by the margin and significantly (paired):
-  -- then the clean fix only hides the problem less well (e.g. clipping a bad initialisation),
-  -- and the better fix, with the second step, names the causes.
-  if #helping > 1 and #helping[1].symptoms.list == 0 then
+  if #helping > 1 and clean(helping[1]) then
     local strongest = helping[1]
     for _, row in ipairs(helping) do
-      if row.effect.median < strongest.effect.median then strongest = row end
+      if clean(row) and row.effect.median < strongest.effect.median then strongest = row end
     end
     if strongest ~= helping[1] then
       local d = compare(groups[strongest.fix.name], groups[helping[1].fix.name], seed + 777)
-      if d.p < M.ALPHA and d.median ~= nil and d.median < -math.log(margin) then
+      if d.p < alpha and d.median ~= nil and d.median < -math.log(margin) then
         for i, row in ipairs(helping) do
           if row == strongest then table.remove(helping, i) break end
         end
@@ -104,67 +159,153 @@ local function ranking(rows, groups, margin, seed)
   return helping
 end
 
---[[ judge(report, groups, fixes, second) fills report (which has margin and symptoms, those
-  of the unchanged runs) with rows (per fix, by effect), verdict, causes (cause ids), best,
-  tied (an indistinguishable fix of another cause), interacting and second (the second
-  step's rows). groups: the runs per fix name ("none": unchanged). second(combos) -> the
-  runs per combination name, or nil: no second step. ]]
+--[[ partners(rows, exclude, evidence_list) -> up to M.MAX_PAIRS rows to combine in the second
+  step, one per cause (its best fix), never of the cause `exclude`: guided by the evidence
+  and the partial effects — first the causes the unchanged runs' diagnostics point to,
+  then the partial fixes (better by the margin in at least M.PARTIAL of the seeds, or
+  better at all: a median effect below 0 with an unadjusted p < M.ALPHA), the most often
+  better first. Only fixes whose precondition
+  holds. ]]
+function M.partners(rows, exclude, evidence_list)
+  local pointed = {}
+  for _, e in ipairs(evidence_list or {}) do pointed[e.cause] = true end
+  local best_of = {}
+  for _, row in ipairs(rows) do   -- rows are sorted by effect: the first of a cause is its best
+    if row.precondition ~= false and row.fix.cause ~= exclude and not best_of[row.fix.cause] then
+      best_of[row.fix.cause] = row
+    end
+  end
+  local list = {}
+  for _, row in ipairs(rows) do
+    if best_of[row.fix.cause] == row and pointed[row.fix.cause] then list[#list + 1] = row end
+  end
+  local partial = {}
+  for _, row in ipairs(rows) do
+    if best_of[row.fix.cause] == row and not pointed[row.fix.cause] and ((row.improved or 0) >= M.PARTIAL
+      or (row.effect.median and row.effect.median < 0 and row.effect.p < M.ALPHA)) then
+      partial[#partial + 1] = row
+    end
+  end
+  table.sort(partial, function(a, b)
+    if a.improved ~= b.improved then return a.improved > b.improved end
+    local x, y = a.effect.median or math.huge, b.effect.median or math.huge
+    if x ~= y then return x < y end
+    return a.fix.name < b.fix.name
+  end)
+  table.move(partial, 1, #partial, #list + 1, list)
+  while #list > M.MAX_PAIRS do list[#list] = nil end
+  return list
+end
+
+-- The second step's combinations: best with each partner, or, with no best, the pairs of
+-- the first partners (at most M.MAX_PAIRS pairs).
+local function combinations(best, rows, evidence_list)
+  local combos = {}
+  if best then
+    for _, row in ipairs(M.partners(rows, best.fix.cause, evidence_list)) do
+      local c = panel.combine(best.fix, row.fix)
+      c.pair = { best.fix, row.fix }
+      combos[#combos + 1] = c
+    end
+    return combos
+  end
+  local list = M.partners(rows, nil, evidence_list)
+  for i = 1, #list do
+    for j = i + 1, #list do
+      if #combos < M.MAX_PAIRS and list[i].fix.cause ~= list[j].fix.cause then
+        local c = panel.combine(list[i].fix, list[j].fix)
+        c.pair = { list[i].fix, list[j].fix }
+        combos[#combos + 1] = c
+      end
+    end
+  end
+  return combos
+end
+
+--[[ judge(report, groups, fixes, second) fills report (which has margin, symptoms — those
+  of the unchanged runs —, and optionally alpha, seen, measures, evidence, reference) with
+  rows (per fix, by effect), verdict, causes (cause ids), best, tied (an indistinguishable
+  fix of another cause), interacting and second (the second step's rows), hints (the
+  tuning hints: rows that help but name no cause, each with `why`) and needs_second.
+  groups: the runs per fix name ("none": unchanged). second(combos) -> the runs per
+  combination name, or nil: no second step. ]]
 function M.judge(report, groups, fixes, second)
-  local margin, seed = report.margin, M.SEED
+  local margin, seed, alpha = report.margin, M.SEED, report.alpha or M.ALPHA
+  report.alpha = alpha
   local baseline = groups.none or {}
-  local rows = by_effect(M.effects(groups, fixes, baseline, seed))
+  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin))
   report.rows = rows
-  local helping = ranking(rows, groups, margin, seed)
-  if #report.symptoms.list == 0 and #helping == 0 then
+  local helping, candidates = {}, {}
+  report.hints = {}
+  for _, row in ipairs(rows) do
+    row.precondition, row.why = M.precondition(row.fix, report.seen, report.measures)
+    if M.helps(row, margin, alpha) then helping[#helping + 1] = row end
+  end
+  -- The symptom gate: no symptom, no problem; what helps is a tuning hint.
+  if #report.symptoms.list == 0 then
+    for _, row in ipairs(helping) do
+      row.hint = "no symptom to fix"
+      report.hints[#report.hints + 1] = row
+    end
     report.verdict = "no problem found"
     return report
-  elseif #helping == 0 then
-    report.verdict = "no single dominant cause"
-    return report
   end
-  local best = helping[1]
-  report.causes = { best.fix.cause }
-  report.best = best
   for _, row in ipairs(helping) do
-    if row.fix.cause ~= best.fix.cause and (#row.symptoms.list == 0) == (#best.symptoms.list == 0) then
-      local d = compare(groups[row.fix.name], groups[best.fix.name], seed + 999)
-      if d.lo ~= nil and d.lo <= 0 and d.p >= M.ALPHA and d.hi < math.log(margin) then
-        report.causes[2] = row.fix.cause
-        report.tied = row
+    if row.precondition then
+      candidates[#candidates + 1] = row
+    else
+      row.hint = row.why
+      report.hints[#report.hints + 1] = row
+    end
+  end
+  candidates = ranking(candidates, groups, margin, seed, alpha)
+  local best = candidates[1]
+  -- The next candidate of another cause is named too when the two are indistinguishable:
+  -- not significantly different AND the paired difference's 95 % interval within
+  -- +-log(margin) (two-sided equivalence).
+  if best then
+    report.causes = { best.fix.cause }
+    report.best = best
+    for _, row in ipairs(candidates) do
+      if row.fix.cause ~= best.fix.cause and clean(row) == clean(best) then
+        local d = compare(groups[row.fix.name], groups[best.fix.name], seed + 999)
+        if d.lo ~= nil and d.lo > -math.log(margin) and d.p >= alpha and d.hi < math.log(margin) then
+          report.causes[2] = row.fix.cause
+          report.tied = row
+        end
+        break
       end
-      break
     end
   end
-  -- Second step: the best fix leaves a symptom -> is a second change needed too?
-  -- ... or a fix of another cause helps on its own too: is that cause still there once the
-  -- best fix is in (then the combination must beat the best fix alone by the margin)?
-  local residual = #best.symptoms.list > 0
+  -- Second step: no fix clears the symptom, or the best fix leaves a symptom, or a fix of
+  -- another cause helps on its own too: combine (guided by the evidence and the partial
+  -- effects, M.partners).
   local other = false
-  for _, row in ipairs(helping) do
-    if row.fix.cause ~= best.fix.cause then other = true end
+  for _, row in ipairs(candidates) do
+    if best and row.fix.cause ~= best.fix.cause then other = true end
   end
-  if second and (residual or other) and #fixes > 1 then
-    local combos = {}
-    for _, f in ipairs(fixes) do
-      if f.cause ~= best.fix.cause then combos[#combos + 1] = panel.combine(best.fix, f) end
-    end
-    local g2 = second(combos)
-    local rows2 = by_effect(M.effects(g2, combos, groups[best.fix.name], seed + 5000))
-    report.second = rows2
-    -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
-    local top
-    for _, row in ipairs(rows2) do
-      if M.helps(row, margin) and #row.symptoms.list == 0 then top = row break end
-    end
-    if top then
-      for _, f in ipairs(fixes) do
-        if best.fix.name .. "+" .. f.name == top.fix.name then
-          report.causes = { best.fix.cause, f.cause }
-          report.interacting = top
+  report.needs_second = best == nil or not clean(best) or other
+  if second and report.needs_second and #fixes > 1 then
+    local combos = combinations(best, rows, report.evidence)
+    if #combos > 0 then
+      local g2 = second(combos)
+      local against = best and groups[best.fix.name] or baseline
+      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin))
+      report.second = rows2
+      -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
+      for _, row in ipairs(rows2) do
+        if M.helps(row, margin, alpha) and clean(row) then
+          report.causes = { row.fix.pair[1].cause, row.fix.pair[2].cause }
+          report.interacting = row
           report.tied = nil   -- the verdict names the interacting pair, not the tie
+          break
         end
       end
     end
+  end
+  if not report.causes then
+    report.verdict = "no single dominant cause"
+    return report
   end
   local names = {}
   for i, c in ipairs(report.causes) do names[i] = causes.text(c) end
