@@ -134,7 +134,7 @@ return {
     shows = { "validation loss > 3x with lr / 100", function(s, f) return f.ratio > 3 end } },
   { "holdout_nesterov", causes = { "momentum_too_high" },
     why = "Nesterov SGD with momentum 0.995 on wine: the effective step is 200x the lr",
-    fix = "momentum",
+    fix = "momentum=0.9",
     shows = { "validation loss > 3x with momentum 0.9", function(s, f) return f.ratio > 3 end } },
   { "holdout_unscaled_wine", causes = { "unscaled_features" },
     why = "wine's raw features (proline in the hundreds, hue ~1) into Adam",
