@@ -84,10 +84,12 @@ end
 --[[ The probe's statistics of the data a fix's precondition reads (t: the gg.train record,
   filled in place; train: the training rows):
     feature_span      max |x| over the training rows
+    feature_scale     the largest |mean| or standard deviation of a feature
     feature_spread    largest / smallest standard deviation of the non-constant features
     task              "labels" (class indices), "binary" (every target 0 or 1), "unit" (every
                       target in [0, 1]) or "real"
-    target_min, target_max, target_mean[j], target_sd[j]   (regression targets)
+    target_min, target_max, target_mean[j], target_sd[j], target_median[j], target_rsd[j]
+                      (regression targets; rsd: the robust sd, 1.4826 x the MAD)
     target_outliers   share of rows with a target beyond M.OUTLIER_K robust sds of its
                       column's median (regression targets) ]]
 local function data_stats(t, train)
@@ -97,11 +99,13 @@ local function data_stats(t, train)
     for _, v in ipairs(row) do span = math.max(span, math.abs(v)) end
   end
   t.feature_span = span
-  local _, sd = feature_stats(train)
-  local lo, hi = math.huge, 0
-  for _, s in ipairs(sd) do
+  local mean, sd = feature_stats(train)
+  local lo, hi, scale = math.huge, 0, 0
+  for j, s in ipairs(sd) do
     if s > 1e-12 then lo, hi = math.min(lo, s), math.max(hi, s) end
+    scale = math.max(scale, s, math.abs(mean[j]))
   end
+  t.feature_scale = scale
   t.feature_spread = hi > 0 and hi / lo or 1
   if t.classes > 1 then
     t.task, t.target_min, t.target_max = "labels", 0, t.classes - 1
@@ -110,7 +114,7 @@ local function data_stats(t, train)
   local y = train:y():totable()
   local n, k = #y, #(y[1] or {})
   local lo_y, hi_y, binary = math.huge, -math.huge, true
-  t.target_mean, t.target_sd = {}, {}
+  t.target_mean, t.target_sd, t.target_median, t.target_rsd = {}, {}, {}, {}
   local out = {}
   for j = 1, k do
     local col, s = {}, 0
@@ -128,6 +132,7 @@ local function data_stats(t, train)
     local dev = {}
     for i = 1, n do dev[i] = math.abs(col[i] - med) end
     local scale = 1.4826 * median_of(dev)
+    t.target_median[j], t.target_rsd[j] = med, scale
     if scale <= 0 then   -- more than half the rows equal: the mean absolute deviation instead
       local m = 0
       for i = 1, n do m = m + dev[i] end

@@ -18,7 +18,10 @@
   their own entries (doctor{panel = ...}). Every fix changes one thing, relative to what
   the run itself asked for. ]]
 local gg = require "gglab"
+local causes = require "gglab.lib.causes"
 local intervene = require "gglab.doctor.intervene"
+
+local causes_text = causes.text
 
 local M = {}
 
@@ -121,9 +124,10 @@ M.GRAD_GROWTH = 100      -- clip: the gradient norm grows beyond 100 x its first
 M.SATURATION = 0.5       -- relu: more than half the sigmoid/tanh units saturated (DeepDiagnosis)
 M.DEAD = 0.5             -- leaky_relu: more than half the ReLU units dead ...
 M.ZERO_GRAD = 0.7        -- ... or >= 70 % of the gradient entries exactly 0 (AUTOTRAINER)
-M.FEATURE_SPAN = 10      -- standardize: an input beyond +-10 (UMLAUT, DeepDiagnosis: [-1, 1]) ...
+M.FEATURE_SCALE = 10     -- standardize: a feature's |mean| or sd beyond 10 ...
 M.FEATURE_SPREAD = 10    -- ... or feature standard deviations more than 10x apart
-M.TARGET_SCALE = 10      -- scale_targets: a target column's |mean| or sd beyond 10
+M.TARGET_SCALE = 10      -- scale_targets: a target column's |median| or robust sd beyond 10
+M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each)
 -- default_init: a weight matrix's variance outside [INIT_LO, INIT_HI] x PyTorch's default
 -- 1/(3 fan_in) (He's 2/fan_in is 6x it), a |bias| above BIAS_MAX (the default's bound is
 -- 1/sqrt(fan_in) <= 1), or the measured initial variance outside DeepDiagnosis' [1e-5, 10].
@@ -134,7 +138,12 @@ M.ADAPTIVE = { adam = true, adamw = true, keras_adam = true, rmsprop = true, ada
 
 -- The loss families the fixes tell apart.
 local REGRESSION_LOSS = { mse = true, l1 = true, huber = true, smooth_l1 = true }
-local CE_LOSS = { cross_entropy = true, nll = true, categorical_crossentropy = true }
+
+-- Whether the targets are 0/1 as numbers: every target 0 or 1, or two class labels 0/1
+-- predicted by one output unit.
+local function zero_one(t)
+  return t.task == "binary" or (t.task == "labels" and t.classes == 2 and t.outputs == 1)
+end
 -- The task kinds of gglab.doctor.intervene's data statistics, in words.
 local TASK = { labels = "class labels", binary = "0/1 targets", unit = "targets in [0, 1]",
   real = "real-valued targets" }
@@ -151,6 +160,28 @@ local function measure(measures, key, what)
   local v = type(measures) == "table" and measures[key] or nil
   if v == nil then return nil, what .. " was not measured" end
   return v
+end
+
+-- The causes a stalled loss is put down to before the learning rate or the optimizer: their
+-- fixes' preconditions read the data and the model (seen), and a high momentum.
+M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber" }
+
+--[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
+  built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
+  momentum above 0.9. lr_too_low and optimizer_choice are diagnoses of exclusion: named only
+  when none is. ]]
+function M.more_specific(seen, measures)
+  if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then return "momentum above 0.9" end
+  local by = {}
+  for _, f in ipairs(M.default()) do by[f.name] = f end
+  for _, name in ipairs(M.SPECIFIC) do
+    local f = by[name]
+    if (not f.applies or f.applies(seen)) and f.precondition(seen, measures) then
+      local _, why = f.precondition(seen, measures)
+      return string.format("%s (%s) comes first%s", causes_text(f.cause), f.name, why and (": " .. why) or "")
+    end
+  end
+  return nil
 end
 
 -- The lr ladder: lr x scale (cause lr_too_high below 1, lr_too_low above).
@@ -171,11 +202,15 @@ local function lr_fix(scale, name)
         end
       end
       return true end,
-    precondition = function(_, measures)
+    precondition = function(seen, measures)
       local stuck, why = measure(measures, "stuck", "whether the training loss stalls")
       if stuck == nil then return false, why end
-      if stuck or (type(measures) == "table" and measures.still_falling) then return true end
-      return false, "the training loss falls (it does not stall)"
+      if not (stuck or (type(measures) == "table" and measures.still_falling)) then
+        return false, "the training loss falls (it does not stall)"
+      end
+      local other = M.more_specific(seen, measures)
+      if other then return false, other end
+      return true
     end }
 end
 
@@ -303,15 +338,15 @@ function M.default()
         return false, "the features are already on a unit scale" end,
       precondition = function(seen)
         local t = last(seen.trains or {})
-        if not t or t.feature_span == nil then return false, "the feature scales were not measured" end
-        if t.feature_span > M.FEATURE_SPAN then
-          return true, string.format("inputs up to %s", fmt(t.feature_span))
+        if not t or t.feature_scale == nil then return false, "the feature scales were not measured" end
+        if t.feature_scale > M.FEATURE_SCALE then
+          return true, string.format("a feature of mean or sd %s", fmt(t.feature_scale))
         end
         if t.feature_spread > M.FEATURE_SPREAD then
           return true, string.format("feature sds %s x apart", fmt(t.feature_spread))
         end
-        return false, string.format("the inputs stay within +-%s and their sds within %s x of each other",
-          fmt(t.feature_span), fmt(t.feature_spread))
+        return false, string.format("the features' means and sds stay within %s and the sds within %s x of "
+          .. "each other", fmt(t.feature_scale), fmt(t.feature_spread))
       end },
     { name = "huber", cause = "outliers", text = "Huber loss instead of MSE",
       hooks = { train = function(opts) opts.loss = "huber"; return opts end },
@@ -356,10 +391,12 @@ function M.default()
       precondition = function(seen)
         local t = last(seen.trains or {})
         if not t or t.target_mean == nil then return false, "the target scale was not measured" end
+        if t.target_median == nil then return false, "the target scale was not measured" end
+        -- robust statistics: a few outliers do not make the targets "unscaled" (that is huber's cause)
         local big = 0
-        for j = 1, #t.target_mean do big = math.max(big, math.abs(t.target_mean[j]), t.target_sd[j]) end
-        if big > M.TARGET_SCALE then return true, string.format("targets of mean or sd %s", fmt(big)) end
-        return false, string.format("the targets' means and sds stay within %s", fmt(big))
+        for j = 1, #t.target_median do big = math.max(big, math.abs(t.target_median[j]), t.target_rsd[j]) end
+        if big > M.TARGET_SCALE then return true, string.format("targets of median or robust sd %s", fmt(big)) end
+        return false, string.format("the targets' medians and robust sds stay within %s", fmt(big))
       end },
     { name = "no_output_act", cause = "output_activation",
       text = "no output activation (a linear output; BCE on it becomes BCE with logits)",
@@ -392,7 +429,7 @@ function M.default()
           fmt(t.target_max), tostring(t.output_kind))
       end },
     { name = "loss_for_task", cause = "wrong_loss",
-      text = "the loss that fits the targets (binary cross-entropy for 0/1 targets or one output unit)",
+      text = "binary cross-entropy instead of a regression loss on 0/1 targets",
       hooks = { train = function(opts, info)
         local probs = info.output_kind == "sigmoid" or info.output_kind == "softmax"
         opts.loss = probs and "bce" or "bce_with_logits"
@@ -401,8 +438,7 @@ function M.default()
         local ok, why = trains(seen)
         if not ok then return false, why end
         local t = last(seen.trains)
-        if CE_LOSS[t.loss] and t.outputs == 1 then return true end
-        if REGRESSION_LOSS[t.loss] and t.task == "binary" then
+        if REGRESSION_LOSS[t.loss] and zero_one(t) then
           if t.output_kind == "relu" or t.output_kind == "tanh" then
             return false, "0/1 targets, but a " .. t.output_kind .. " output"
           end
@@ -412,12 +448,7 @@ function M.default()
       precondition = function(seen)
         local t = last(seen.trains or {})
         if not t or t.task == nil then return false, "the targets were not measured" end
-        if CE_LOSS[t.loss] and t.outputs == 1 then
-          return true, "a cross-entropy over one output unit is 0 whatever the output"
-        end
-        if REGRESSION_LOSS[t.loss] and t.task == "binary" then
-          return true, t.loss .. " on 0/1 targets"
-        end
+        if REGRESSION_LOSS[t.loss] and zero_one(t) then return true, t.loss .. " on 0/1 targets" end
         return false, "the loss fits the targets"
       end },
     { name = "adam", cause = "optimizer_choice", text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
@@ -432,11 +463,13 @@ function M.default()
         if o.kind ~= "sgd" or o.momentum > 0 then return false, "not plain SGD" end
         if last(seen.trains).scheduler then return false, "a scheduler holds the SGD optimizer" end
         return true end,
-      precondition = function(_, measures)
+      precondition = function(seen, measures)
         local stuck, why = measure(measures, "stuck", "whether the training loss stalls")
         if stuck == nil then return false, why end
-        if stuck then return true end
-        return false, "the training loss falls (plain SGD makes progress)"
+        if not stuck then return false, "the training loss falls (plain SGD makes progress)" end
+        local other = M.more_specific(seen, measures)
+        if other then return false, other end
+        return true
       end },
     { name = "no_reg", cause = "regularization_too_strong", text = "remove L1/L2 and weight decay",
       hooks = {
@@ -471,15 +504,24 @@ function M.default()
       applies = function(seen)
         if has_kind(seen, SAT, true) then return true end
         return false, "no hidden sigmoid/tanh" .. nested_note(seen) end,
-      precondition = function(_, measures)
+      precondition = function(seen, measures)
         local sat, why = measure(measures, "saturation", "the saturated share")
         if sat ~= nil and sat > M.SATURATION then return true end
         if type(measures) == "table" and measures.stuck then
           return true, "the loss stalls: gradients vanish through the sigmoid/tanh layers"
         end
-        if sat == nil then return false, why end
-        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), and the loss falls",
-          fmt(100 * sat), 100 * M.SATURATION)
+        local depth = 0
+        for _, m in ipairs(seen.models or {}) do
+          local k = 0
+          for i, kind in ipairs(m.kinds) do if kind == "sigmoid" and i < #m.kinds then k = k + 1 end end
+          depth = math.max(depth, k)
+        end
+        if depth >= M.SIGMOID_DEPTH then
+          return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each", depth)
+        end
+        if sat == nil then return false, why .. ", the loss falls, fewer than 2 hidden sigmoids" end
+        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), the loss falls, "
+          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION)
       end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },
