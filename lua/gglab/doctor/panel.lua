@@ -157,7 +157,8 @@ end
 
 -- A measure of the unchanged runs (gglab.doctor.evidence.measures), or nil and why not.
 local function measure(measures, key, what)
-  local v = type(measures) == "table" and measures[key] or nil
+  local v
+  if type(measures) == "table" then v = measures[key] end
   if v == nil then return nil, what .. " was not measured" end
   return v
 end
