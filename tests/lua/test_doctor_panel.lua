@@ -89,8 +89,12 @@ do
     T.eq("lr ladder: " .. name .. " scales the lr by " .. scale, fix(name).hooks.lr_scale, scale)
     T.eq("lr ladder: " .. name .. "'s cause", fix(name).cause, scale < 1 and "lr_too_high" or "lr_too_low")
   end
-  local seen = { optimizers = { { kind = "adam", lr = 0.02, momentum = 0 } } }
-  T.ok("lr*10: Adam at 0.02 -> 0.2 is beyond 0.1: not applicable", not fix("lr*10").applies(seen))
+  local seen = { optimizers = { { kind = "adam", lr = 0.002, momentum = 0 } } }
+  T.eq("lr*10: Adam at 0.002 -> 0.02 is beyond 0.01: not applicable", { fix("lr*10").applies(seen) },
+    { false, "adam's lr 0.002 x 10 would exceed 0.01" })
+  T.eq("lr/10000: Adam at 0.002 -> 2e-7 is below 1e-6: not run", { fix("lr/10000").applies(seen) },
+    { false, "adam's lr 0.002 x 0.0001 would fall below 1e-06" })
+  T.ok("lr/1000 and lr/10: Adam at 0.002 runs them", fix("lr/1000").applies(seen) and fix("lr/10").applies(seen))
   seen.optimizers[1].lr = 1e-4
   T.ok("lr*10 and lr*100: Adam at 1e-4 applies", fix("lr*10").applies(seen) and fix("lr*100").applies(seen))
   local sgd = { optimizers = { { kind = "sgd", lr = 0.05, momentum = 0 } } }

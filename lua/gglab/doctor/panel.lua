@@ -132,9 +132,11 @@ M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient 
 -- 1/(3 fan_in) (He's 2/fan_in is 6x it), a |bias| above BIAS_MAX (the default's bound is
 -- 1/sqrt(fan_in) <= 1), or the measured initial variance outside DeepDiagnosis' [1e-5, 10].
 M.INIT_LO, M.INIT_HI, M.BIAS_MAX = 0.02, 60, 1
--- lr*10 / lr*100 apply only while the raised lr stays at most this (adaptive optimizers
--- 0.1, others 1).
+-- lr*10 / lr*100 apply only while the raised lr stays at most LR_MAX_ADAPTIVE (Adam-like
+-- optimizers: 10 x PyTorch's default 1e-3) or LR_MAX (others); lr/1000 and lr/10000 only
+-- while the lowered lr stays at least LR_MIN (below it training does not move).
 M.ADAPTIVE = { adam = true, adamw = true, keras_adam = true, rmsprop = true, adagrad = true }
+M.LR_MAX_ADAPTIVE, M.LR_MAX, M.LR_MIN = 0.01, 1, 1e-6
 
 -- The loss families the fixes tell apart.
 local REGRESSION_LOSS = { mse = true, l1 = true, huber = true, smooth_l1 = true }
@@ -189,15 +191,26 @@ end
 local function lr_fix(scale, name)
   local text = "learning rate " .. name:sub(3, 3) .. " " .. name:sub(4)
   if scale < 1 then
-    return { name = name, cause = "lr_too_high", text = text,
-      hooks = { lr_scale = scale }, applies = no_optimizer }
+    return { name = name, cause = "lr_too_high", text = text, hooks = { lr_scale = scale },
+      applies = function(seen)
+        local ok, why = no_optimizer(seen)
+        if not ok then return false, why end
+        -- the first two rungs always run; the deeper ones only above LR_MIN
+        if scale < 0.01 then
+          for _, o in ipairs(seen.optimizers) do
+            if o.lr * scale < M.LR_MIN then
+              return false, string.format("%s's lr %g x %g would fall below %g", o.kind, o.lr, scale, M.LR_MIN)
+            end
+          end
+        end
+        return true end }
   end
   return { name = name, cause = "lr_too_low", text = text, hooks = { lr_scale = scale },
     applies = function(seen)
       local ok, why = no_optimizer(seen)
       if not ok then return false, why end
       for _, o in ipairs(seen.optimizers) do
-        local max = M.ADAPTIVE[o.kind] and 0.1 or 1
+        local max = M.ADAPTIVE[o.kind] and M.LR_MAX_ADAPTIVE or M.LR_MAX
         if o.lr * scale > max then
           return false, string.format("%s's lr %g x %g would exceed %g", o.kind, o.lr, scale, max)
         end
