@@ -167,7 +167,8 @@ end
 
 -- The causes a stalled loss is put down to before the learning rate or the optimizer: their
 -- fixes' preconditions read the data and the model (seen), and a high momentum.
-M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber" }
+M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber", "relu",
+  "leaky_relu" }
 
 --[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
   built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
