@@ -253,6 +253,8 @@ do
   end)(), 1e-3 * u)
   T.near("unscaled_loss: L1 = sd x the scaled L1", intervene.unscaled_loss(model, st.val, "l1", post.targets),
     post.targets.sd[1] * gg.evaluate(model, st.val, { loss = "l1" }), 1e-2)
+  T.near("original_units: the validation targets back in the user's units",
+    intervene.original_units(st.val, post.targets):y():totable()[1][1], oval:y():totable()[1][1], 1e-2)
   local comb = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big, val = oval,
     loss = "mse" }, {})
   T.ok("combine: standardize + scale_targets keeps the target map", comb ~= nil)

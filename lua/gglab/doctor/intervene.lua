@@ -261,6 +261,17 @@ function M.unscaled_loss(model, data, loss, targets)
   return gg.loss[name](gg.tensor(pred), gg.tensor(y), lopts):item()
 end
 
+--[[ original_units(ds, targets) -> ds with its targets mapped back, y = mean + sd * y'
+  (targets as for unscaled_loss): what a fix that scaled the targets would have seen, e.g.
+  to compute a reference loss in the user's units. ]]
+function M.original_units(ds, targets)
+  local y = ds:y():totable()
+  for _, row in ipairs(y) do
+    for j, v in ipairs(row) do row[j] = targets.mean[j] + targets.sd[j] * v end
+  end
+  return gg.data.from_tensors(ds:x(), gg.tensor(y))
+end
+
 -- The doctor's hook (gglab.hooks) for one run: observe into seen, change by fix, log the outcome.
 local function hook(fix, ctx, seen)
   local h = {}
