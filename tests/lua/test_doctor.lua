@@ -194,14 +194,14 @@ do
 
   -- momentum ladder: each rung sets every momentum above it to its value (and nesterov and
   -- dampening go with 0)
-  T.eq("momentum=0.9 fix: 0.99 -> 0.9", fix("momentum=0.9").hooks.optim("sgd", { lr = 0.1, momentum = 0.99 }).momentum,
-    0.9)
-  T.eq("momentum=0.5 fix: 0.995 -> 0.5", fix("momentum=0.5").hooks.optim("sgd", { momentum = 0.995 }).momentum, 0.5)
-  T.eq("momentum=0 fix: 0.9 -> 0, without nesterov", fix("momentum=0").hooks.optim("sgd",
-    { momentum = 0.9, nesterov = true, dampening = 0 }), { momentum = 0 })
-  T.eq("momentum=0.9 fix: a lower momentum is kept", fix("momentum=0.9").hooks.optim("sgd", { momentum = 0.5 }),
-    { momentum = 0.5 })
-  T.eq("momentum fix: no momentum, no change", fix("momentum=0").hooks.optim("adam", { lr = 0.01 }), { lr = 0.01 })
+  local function mom(rung, opts) return fix("momentum=" .. rung).hooks.optim("sgd", opts) end
+  T.eq("momentum=0.9 fix: 0.99 -> 0.9", mom(0.9, { lr = 0.1, momentum = 0.99 }).momentum, 0.9)
+  T.eq("momentum=0.5 fix: 0.995 -> 0.5", mom(0.5, { momentum = 0.995 }).momentum, 0.5)
+  T.eq("momentum=0 fix: 0.9 -> 0, without nesterov", mom(0, { momentum = 0.9, nesterov = true, dampening = 0 }),
+    { momentum = 0 })
+  T.eq("momentum=0.9 fix: a lower momentum is kept", mom(0.9, { momentum = 0.5 }), { momentum = 0.5 })
+  T.eq("momentum fix: no momentum, no change", fix("momentum=0").hooks.optim("adam", { lr = 0.01 }),
+    { lr = 0.01 })
 
   -- train hooks
   local model = gg.nn.mlp { 2, 4, 1, seed = 1 }
@@ -246,7 +246,8 @@ do
   local lay = panel.combine(fix("default_init"), fix("relu")).hooks.layers {
     gg.nn.linear(2, 3, { init = "zeros" }), gg.nn.sigmoid(), gg.nn.linear(3, 1) }
   T.eq("combine: both layer hooks apply", { kinds(lay), lay[1].init }, { "linear relu linear", nil })
-  local o2 = panel.combine(fix("momentum=0.9"), fix("no_reg")).hooks.optim("sgd", { momentum = 0.99, weight_decay = 0.1 })
+  local o2 = panel.combine(fix("momentum=0.9"), fix("no_reg")).hooks.optim("sgd",
+    { momentum = 0.99, weight_decay = 0.1 })
   T.eq("combine: both optimizer hooks apply", o2, { momentum = 0.9 })
   T.eq("combine: no lr scale when neither has one", panel.combine(fix("clip"), fix("huber")).hooks.lr_scale, nil)
 

@@ -59,7 +59,8 @@ local mlp = function(spec) return function() return gg.nn.mlp(spec) end end
 
 -- ==== the vocabulary ====
 
-for _, id in ipairs { "lr_too_low", "targets_unscaled", "output_activation", "wrong_loss", "optimizer_choice" } do
+for _, id in ipairs { "lr_too_low", "targets_unscaled", "output_activation", "wrong_loss",
+  "optimizer_choice" } do
   T.ok("causes: " .. id .. " is a cause with its own text", causes.is_cause(id) and causes.text(id) ~= id)
 end
 T.ok("causes: the old ids stay", causes.is_cause("lr_too_high") and causes.is_cause("bad_init")
@@ -71,7 +72,8 @@ do
     T.ok("panel: " .. f.name .. "'s precondition is a function or absent", f.precondition == nil
       or type(f.precondition) == "function")
   end
-  T.eq("panel: the built-in fixes in printing order", names, { "lr/10", "lr/100", "lr/1000", "lr/10000", "lr*10",
+  T.eq("panel: the built-in fixes in printing order", names, { "lr/10", "lr/100", "lr/1000", "lr/10000",
+    "lr*10",
     "lr*100", "momentum=0.9", "momentum=0.5", "momentum=0", "clip", "standardize", "huber", "scale_targets",
     "no_output_act", "loss_for_task", "adam", "no_reg", "batch*4", "batch*16", "class_weights", "relu",
     "leaky_relu", "default_init", "cosine", "early_stop", "smaller" })
@@ -94,7 +96,8 @@ do
     { false, "adam's lr 0.002 x 10 would exceed 0.01" })
   T.eq("lr/10000: Adam at 0.002 -> 2e-7 is below 1e-6: not run", { fix("lr/10000").applies(seen) },
     { false, "adam's lr 0.002 x 0.0001 would fall below 1e-06" })
-  T.ok("lr/1000 and lr/10: Adam at 0.002 runs them", fix("lr/1000").applies(seen) and fix("lr/10").applies(seen))
+  T.ok("lr/1000 and lr/10: Adam at 0.002 runs them", fix("lr/1000").applies(seen)
+    and fix("lr/10").applies(seen))
   seen.optimizers[1].lr = 1e-4
   T.ok("lr*10 and lr*100: Adam at 1e-4 applies", fix("lr*10").applies(seen) and fix("lr*100").applies(seen))
   local sgd = { optimizers = { { kind = "sgd", lr = 0.05, momentum = 0 } } }
@@ -109,7 +112,8 @@ do
   local ok, why = fix("momentum=0.9").applies(m)
   T.eq("momentum ladder: from 0.9 the 0.9 rung does not apply", { ok, why },
     { false, "no optimizer with momentum above 0.9" })
-  T.eq("momentum ladder: from 0.9, 0.5 and 0 do", { fix("momentum=0.5").applies(m), fix("momentum=0").applies(m) },
+  T.eq("momentum ladder: from 0.9, 0.5 and 0 do", { fix("momentum=0.5").applies(m),
+    fix("momentum=0").applies(m) },
     { true, true })
   T.eq("momentum=0.5: 0.995 -> 0.5, nesterov kept", fix("momentum=0.5").hooks.optim("sgd",
     { momentum = 0.995, nesterov = true }), { momentum = 0.5, nesterov = true })
@@ -117,11 +121,13 @@ do
   -- batch ladder: x4, x16, capped at the set; x16 only when x4 is not already the whole set
   local info = { n = 1000, batch_size = 8 }
   T.eq("batch*16: 16x the batch", fix("batch*16").hooks.train({ batch_size = 8 }, info).batch_size, 128)
-  T.eq("batch*16: at most the whole set", fix("batch*16").hooks.train({}, { n = 100, batch_size = 32 }).batch_size,
+  T.eq("batch*16: at most the whole set", fix("batch*16").hooks.train({}, { n = 100,
+    batch_size = 32 }).batch_size,
     100)
   local t = { trains = { { n = 100, batch_size = 32 } } }
   local ok16, why16 = fix("batch*16").applies(t)
-  T.eq("batch*16: not run when batch*4 already takes the whole set", { ok16, why16, fix("batch*4").applies(t) },
+  T.eq("batch*16: not run when batch*4 already takes the whole set", { ok16, why16,
+    fix("batch*4").applies(t) },
     { false, "batch*4 already takes the whole set", true })
   t.trains[1].batch_size = 4
   T.ok("batch*16: applies to batch 4 of 100", fix("batch*16").applies(t))
@@ -179,12 +185,15 @@ do
     (fix("relu").precondition(sig1, { saturation = 0.1, stuck = false })), false)
   T.ok("relu: two hidden sigmoids (gradient / 16 at least) -> the cause",
     (fix("relu").precondition(sig2, { saturation = 0, stuck = false })))
-  T.ok("relu: the loss stalls -> the cause", (fix("relu").precondition(sig1, { saturation = 0, stuck = true })))
+  T.ok("relu: the loss stalls -> the cause", (fix("relu").precondition(sig1, { saturation = 0,
+    stuck = true })))
 
   -- leaky_relu/dead_relu
   T.ok("leaky_relu: 60 % dead", (fix("leaky_relu").precondition({}, { dead = 0.6 })))
-  T.ok("leaky_relu: 80 % zero gradients", (fix("leaky_relu").precondition({}, { dead = 0.3, zero_grad = 0.8 })))
-  T.eq("leaky_relu: 10 % dead -> no cause", (fix("leaky_relu").precondition({}, { dead = 0.1, zero_grad = 0.1 })),
+  T.ok("leaky_relu: 80 % zero gradients", (fix("leaky_relu").precondition({}, { dead = 0.3,
+    zero_grad = 0.8 })))
+  T.eq("leaky_relu: 10 % dead -> no cause", (fix("leaky_relu").precondition({}, { dead = 0.1,
+    zero_grad = 0.1 })),
     false)
   T.eq("leaky_relu: not measured", { fix("leaky_relu").precondition({}, {}) },
     { false, "dead units were not measured" })
@@ -194,16 +203,18 @@ do
   local big = probe(trainer(data, mlp { 10, 32, 32, 1, init = { "normal", std = 1 } }, "mse"))
   T.ok("default_init: N(0, 1) weights in 32-wide layers (96x the default variance) -> the cause",
     (fix("default_init").precondition(big, {})))
-  T.ok(string.format("probe: the initial variance ratio of N(0, 1) weights, fan_in 10 and 32: 30 to 96 (max %.3g)",
-    big.models[1].start.init_ratio_max), big.models[1].start.init_ratio_max > 60
+  T.ok(string.format("probe: the initial variance ratio of N(0, 1) weights, fan_in 10 and 32: 30 to 96 "
+    .. "(max %.3g)", big.models[1].start.init_ratio_max), big.models[1].start.init_ratio_max > 60
     and big.models[1].start.init_ratio_max < 150 and big.models[1].start.init_ratio_min > 20)
   local tiny = probe(trainer(data, mlp { 10, 32, 1, init = { "normal", std = 0.01 } }, "mse"))
   T.ok("default_init: N(0, 0.01) weights -> the cause", (fix("default_init").precondition(tiny, {})))
   local he = probe(trainer(data, mlp { 10, 32, 1, init = "kaiming_uniform" }, "mse"))
-  T.eq("default_init: an explicit Kaiming init -> no cause", (fix("default_init").precondition(he, {})), false)
+  T.eq("default_init: an explicit Kaiming init -> no cause", (fix("default_init").precondition(he, {})),
+    false)
   local bias = probe(trainer(data, mlp { 10, 32, 1, init = { "kaiming_uniform", bias_init = "constant",
     bias_value = 5 } }, "mse"))
-  T.ok("default_init: biases of 5 -> the cause (bias initialisation)", (fix("default_init").precondition(bias, {})))
+  T.ok("default_init: biases of 5 -> the cause (bias initialisation)", (fix("default_init").precondition(bias,
+    {})))
   T.eq("default_init: the bias init is dropped by the fix",
     fix("default_init").hooks.layers { gg.nn.linear(2, 3, { bias_init = "constant", bias_value = 5 }) }[1],
     { kind = "linear", ["in"] = 2, out = 3 })
@@ -219,14 +230,16 @@ do
   T.ok("scale_targets: targets of median ~1000 -> the cause", (fix("scale_targets").precondition(s, {})))
   local unit = regression(200, 2, 4, function(x) return x[1] end)
   local ok, why = fix("scale_targets").applies(probe(trainer(unit, mlp { 2, 8, 1 }, "mse")))
-  T.eq("scale_targets: unit targets -> not applicable", { ok, why }, { false, "the targets are already on a unit scale" })
+  T.eq("scale_targets: unit targets -> not applicable", { ok, why }, { false,
+    "the targets are already on a unit scale" })
   local outl = unit:add_outliers { fraction = 0.05, magnitude = 50, targets = true, seed = 2 }
   local so = probe(trainer(outl, mlp { 2, 8, 1 }, "mse"))
   T.eq("scale_targets: a few outliers do not make the targets unscaled (robust statistics)",
     (fix("scale_targets").precondition(so, {})), false)
 
   local st, post = fix("scale_targets").hooks.train { data = big, validation_split = 0.25, loss = "mse" }
-  T.ok("scale_targets: validation_split becomes a held-out set", st.validation_split == nil and st.val:n() == 50
+  T.ok("scale_targets: validation_split becomes a held-out set", st.validation_split == nil
+    and st.val:n() == 50
     and st.data:n() == 150)
   local y, m = st.data:y():totable(), 0
   for _, row in ipairs(y) do m = m + row[1] end
@@ -258,30 +271,36 @@ do
   local comb = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big, val = oval,
     loss = "mse" }, {})
   T.ok("combine: standardize + scale_targets keeps the target map", comb ~= nil)
-  local _, p2 = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big, val = oval }, {})
+  local _, p2 = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big,
+    val = oval }, {})
   T.ok("combine: ... returned as post.targets", p2 and p2.targets and p2.targets.sd[1] > 1)
 
   -- no_output_act / output_activation
   local specs = { gg.nn.linear(2, 8), gg.nn.sigmoid(), gg.nn.linear(8, 1), gg.nn.sigmoid() }
-  T.eq("no_output_act: the output sigmoid goes, the hidden one stays", kinds(fix("no_output_act").hooks.layers(specs)),
+  T.eq("no_output_act: the output sigmoid goes, the hidden one stays",
+    kinds(fix("no_output_act").hooks.layers(specs)),
     "linear sigmoid linear")
-  T.eq("no_output_act: nothing to drop", kinds(fix("no_output_act").hooks.layers { gg.nn.linear(2, 1) }), "linear")
+  T.eq("no_output_act: nothing to drop", kinds(fix("no_output_act").hooks.layers { gg.nn.linear(2, 1) }),
+    "linear")
   T.eq("no_output_act: BCE on the now-linear output becomes BCE with logits",
     fix("no_output_act").hooks.train({ loss = "bce" }).loss, "bce_with_logits")
   T.eq("no_output_act: MSE stays", fix("no_output_act").hooks.train({ loss = "mse" }).loss, "mse")
   local relu_out = probe(trainer(regression(100, 2, 5, function(x) return 5 * x[1] end),
     mlp { 2, 8, 1, output_activation = "relu" }, "mse"))
-  T.eq("probe: the output layer kind and width", { relu_out.trains[1].output_kind, relu_out.trains[1].outputs },
+  T.eq("probe: the output layer kind and width", { relu_out.trains[1].output_kind,
+    relu_out.trains[1].outputs },
     { "relu", 1 })
   local okp, whyp = fix("no_output_act").precondition(relu_out, {})
-  T.ok("no_output_act: a ReLU output with negative targets -> the cause", okp and whyp:match("relu output") ~= nil)
+  T.ok("no_output_act: a ReLU output with negative targets -> the cause", okp
+    and whyp:match("relu output") ~= nil)
   local in01 = probe(trainer(regression(100, 2, 5, function(x) return x[1] > 0 and 0.8 or 0.2 end),
     mlp { 2, 8, 1, output_activation = "sigmoid" }, "mse"))
   T.eq("no_output_act: targets inside the sigmoid's (0, 1) -> no cause",
     (fix("no_output_act").precondition(in01, {})), false)
   local soft1 = probe(trainer(regression(100, 2, 5, function(x) return x[1] end),
     function() return gg.nn.sequential { gg.nn.linear(2, 1), gg.nn.softmax() } end, "mse"))
-  T.eq("no_output_act: a softmax over one unit -> the cause", { fix("no_output_act").precondition(soft1, {}) },
+  T.eq("no_output_act: a softmax over one unit -> the cause", { fix("no_output_act").precondition(soft1,
+    {}) },
     { true, "a softmax over one unit is always 1" })
   local bce = probe(trainer(regression(100, 2, 5, function(x) return x[1] > 0 and 1 or 0 end),
     mlp { 2, 8, 1, output_activation = "sigmoid" }, "bce"))
@@ -296,7 +315,8 @@ do
     { true, "mse on 0/1 targets" })
   T.eq("loss_for_task: a sigmoid output gets BCE", fix("loss_for_task").hooks.train({ loss = "mse" },
     mse01.trains[1]).loss, "bce")
-  T.eq("loss_for_task: a linear output gets BCE with logits", fix("loss_for_task").hooks.train({ loss = "mse" },
+  T.eq("loss_for_task: a linear output gets BCE with logits",
+    fix("loss_for_task").hooks.train({ loss = "mse" },
     { output_kind = "linear" }).loss, "bce_with_logits")
   local labels = gg.data.classification { n = 60, features = 2, classes = 2, seed = 1 }
   local mse_labels = probe(trainer(labels, mlp { 2, 8, 1 }, "mse"))
@@ -307,19 +327,22 @@ do
     { false, "the loss fits the targets (mse on real-valued targets)" })
 
   -- adam / optimizer_choice
-  local sgd = probe(trainer(real and regression(100, 2, 6, function(x) return x[1] end) or nil, mlp { 2, 8, 1 }, "mse",
+  local sgd = probe(trainer(real and regression(100, 2, 6, function(x) return x[1] end) or nil, mlp { 2, 8,
+    1 }, "mse",
     "sgd", 0.01))
   T.ok("adam: applies to plain SGD", (fix("adam").applies(sgd)))
   local mom = probe(function(_, run)
     local mm = gg.nn.mlp { 2, 8, 1 }
-    gg.train { model = mm, data = bin, optimizer = gg.optim.sgd(mm, { lr = 0.01, momentum = 0.9 }), log = run }
+    gg.train { model = mm, data = bin, optimizer = gg.optim.sgd(mm, { lr = 0.01, momentum = 0.9 }),
+      log = run }
   end)
   T.eq("adam: SGD with momentum -> not applicable", { fix("adam").applies(mom) }, { false, "not plain SGD" })
   local mm = gg.nn.mlp { 2, 8, 1 }
   local ao = fix("adam").hooks.train { model = mm, optimizer = gg.optim.sgd(mm, { lr = 0.5 }) }
   T.ok("adam: the optimizer becomes Adam at lr 1e-3", tostring(ao.optimizer):match("adam") ~= nil
     and math.abs(ao.optimizer:lr() - 1e-3) < 1e-12)
-  T.eq("adam: the loss stalls, nothing more specific -> the cause", (fix("adam").precondition(sgd, { stuck = true })),
+  T.eq("adam: the loss stalls, nothing more specific -> the cause", (fix("adam").precondition(sgd,
+    { stuck = true })),
     true)
   T.eq("adam: the loss falls -> no cause", { fix("adam").precondition(sgd, { stuck = false }) },
     { false, "the training loss falls (plain SGD makes progress)" })
@@ -327,7 +350,8 @@ do
     { false, "whether the training loss stalls was not measured" })
 
   -- lr*10 / lr_too_low: a diagnosis of exclusion
-  T.eq("lr*10: the loss stalls, nothing more specific -> the cause", (fix("lr*10").precondition(sgd, { stuck = true })),
+  T.eq("lr*10: the loss stalls, nothing more specific -> the cause", (fix("lr*10").precondition(sgd,
+    { stuck = true })),
     true)
   local okx, whyx = fix("lr*10").precondition(s, { stuck = true })
   T.ok("lr*10: stalled, but the targets are unscaled -> that cause comes first", not okx
@@ -349,14 +373,16 @@ end
 -- Each: 320 rows of 4 N(0, 1) features, the last quarter held out for validation.
 local CASES = {
   { "targets around 1000, Adam 0.02: the net cannot grow its output that far", "targets_unscaled",
-    function(seed) return regression(320, 4, seed, function(x, r) return 1000 + 300 * (x[1] - x[2] + 0.5 * x[3])
-      + 10 * r:normal() end) end,
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return 1000 + 300 * (x[1] - x[2] + 0.5 * x[3]) + 10 * r:normal() end) end,
     function() return gg.nn.mlp { 4, 16, 1 } end, "adam", 0.02, 20 },
   { "a ReLU output on targets that are mostly negative", "output_activation",
-    function(seed) return regression(320, 4, seed, function(x, r) return -5 + 5 * (x[1] + x[2]) + 0.1 * r:normal() end) end,
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return -5 + 5 * (x[1] + x[2]) + 0.1 * r:normal() end) end,
     function() return gg.nn.mlp { 4, 16, 1, output_activation = "relu" } end, "adam", 0.01, 20 },
   { "a sigmoid output on targets around 50: stuck far above the constant predictor", "output_activation",
-    function(seed) return regression(320, 4, seed, function(x, r) return 50 + 10 * (x[1] + x[2]) + 0.1 * r:normal() end)
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return 50 + 10 * (x[1] + x[2]) + 0.1 * r:normal() end)
     end,
     function() return gg.nn.mlp { 4, 16, 1, output_activation = "sigmoid" } end, "adam", 0.01, 20 },
   -- MSE on 0/1 labels trains, only less well: no symptom, so the doctor's symptom gate (issue
@@ -366,19 +392,23 @@ local CASES = {
     function(seed) return regression(320, 4, seed, function(x) return (x[1] + x[2] > 0) and 1 or 0 end) end,
     function() return gg.nn.sequential { gg.nn.linear(4, 1), gg.nn.sigmoid() } end, "sgd", 0.5, 20, "best" },
   { "Adam at lr 1e-4 for 30 epochs: barely moves", "lr_too_low",
-    function(seed) return regression(320, 4, seed, function(x, r) return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
     function() return gg.nn.mlp { 4, 16, 1 } end, "adam", 1e-4, 30 },
-  { "a 10-layer linear chain, plain SGD 0.005: stuck on the plateau at the origin (lr x 10 still stuck, x 100 "
-    .. "diverges)", "optimizer_choice",
-    function(seed) return regression(320, 4, seed, function(x, r) return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+  { "a 10-layer linear chain, plain SGD 0.005: stuck on the plateau at the origin (lr x 10 still stuck, "
+    .. "x 100 diverges)", "optimizer_choice",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
     function()
       local L, w = {}, { 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 1 }
       for i = 1, #w - 1 do L[i] = gg.nn.linear(w[i], w[i + 1]) end
       return gg.nn.sequential(L)
     end, "sgd", 0.005, 20 },
   { "biases initialised to -3 in a ReLU net: most units start dead", "bad_init",
-    function(seed) return regression(320, 4, seed, function(x, r) return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
-    function() return gg.nn.mlp { 4, 16, 16, 1, init = { "kaiming_uniform", bias_init = "constant", bias_value = -3 } }
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+    function() return gg.nn.mlp { 4, 16, 16, 1, init = { "kaiming_uniform", bias_init = "constant",
+      bias_value = -3 } }
     end, "adam", 1e-3, 20 },
 }
 

@@ -167,8 +167,8 @@ end
 
 -- The causes a stalled loss is put down to before the learning rate or the optimizer: their
 -- fixes' preconditions read the data and the model (seen), and a high momentum.
-M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber", "relu",
-  "leaky_relu" }
+M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber",
+  "relu", "leaky_relu" }
 
 --[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
   built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
@@ -200,7 +200,8 @@ local function lr_fix(scale, name)
         if scale < 0.01 then
           for _, o in ipairs(seen.optimizers) do
             if o.lr * scale < M.LR_MIN then
-              return false, string.format("%s's lr %g x %g would fall below %g", o.kind, o.lr, scale, M.LR_MIN)
+              return false, string.format("%s's lr %g x %g would fall below %g", o.kind, o.lr, scale,
+                M.LR_MIN)
             end
           end
         end
@@ -374,8 +375,8 @@ function M.default()
         local t = last(seen.trains or {})
         if not t or t.target_outliers == nil then return false, "the targets' outliers were not measured" end
         if t.target_outliers > 0 then
-          return true, string.format("%s%% of the training targets beyond %d robust sds", fmt(100 * t.target_outliers),
-            intervene.OUTLIER_K)
+          return true, string.format("%s%% of the training targets beyond %d robust sds",
+            fmt(100 * t.target_outliers), intervene.OUTLIER_K)
         end
         return false, string.format("no training target lies beyond %d robust sds (1.4826 MAD) of the median",
           intervene.OUTLIER_K)
@@ -410,7 +411,9 @@ function M.default()
         -- robust statistics: a few outliers do not make the targets "unscaled" (that is huber's cause)
         local big = 0
         for j = 1, #t.target_median do big = math.max(big, math.abs(t.target_median[j]), t.target_rsd[j]) end
-        if big > M.TARGET_SCALE then return true, string.format("targets of median or robust sd %s", fmt(big)) end
+        if big > M.TARGET_SCALE then
+          return true, string.format("targets of median or robust sd %s", fmt(big))
+        end
         return false, string.format("the targets' medians and robust sds stay within %s", fmt(big))
       end },
     { name = "no_output_act", cause = "output_activation",
@@ -430,7 +433,9 @@ function M.default()
         if not ok then return false, why end
         local t = last(seen.trains)
         if t.output_kind == "softmax" and t.outputs == 1 then return true end
-        if not RANGE[t.output_kind] then return false, "no sigmoid, tanh or ReLU output" .. nested_note(seen) end
+        if not RANGE[t.output_kind] then
+          return false, "no sigmoid, tanh or ReLU output" .. nested_note(seen)
+        end
         if not REGRESSION_LOSS[t.loss] then return false, "a " .. t.output_kind .. " output with a " .. t.loss
           .. " loss" end
         return true end,
@@ -440,8 +445,8 @@ function M.default()
         local why = unreachable(t)
         if why then return true, why end
         if t.target_min == nil then return false, "the target range was not measured" end
-        return false, string.format("the targets [%s, %s] lie within the %s output's range", fmt(t.target_min),
-          fmt(t.target_max), tostring(t.output_kind))
+        return false, string.format("the targets [%s, %s] lie within the %s output's range",
+          fmt(t.target_min), fmt(t.target_max), tostring(t.output_kind))
       end },
     { name = "loss_for_task", cause = "wrong_loss",
       text = "binary cross-entropy instead of a regression loss on 0/1 targets",
@@ -459,14 +464,17 @@ function M.default()
           end
           return true
         end
-        return false, "the loss fits the targets (" .. t.loss .. " on " .. (TASK[t.task] or "its targets") .. ")" end,
+        return false, "the loss fits the targets (" .. t.loss .. " on "
+          .. (TASK[t.task] or "its targets") .. ")"
+      end,
       precondition = function(seen)
         local t = last(seen.trains or {})
         if not t or t.task == nil then return false, "the targets were not measured" end
         if REGRESSION_LOSS[t.loss] and zero_one(t) then return true, t.loss .. " on 0/1 targets" end
         return false, "the loss fits the targets"
       end },
-    { name = "adam", cause = "optimizer_choice", text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
+    { name = "adam", cause = "optimizer_choice",
+      text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
       hooks = { train = function(opts)
         opts.optimizer = gg.optim.adam(opts.model, { lr = 1e-3 })
         return opts end },
@@ -532,7 +540,8 @@ function M.default()
           depth = math.max(depth, k)
         end
         if depth >= M.SIGMOID_DEPTH then
-          return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each", depth)
+          return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each",
+            depth)
         end
         if sat == nil then return false, why .. ", the loss falls, fewer than 2 hidden sigmoids" end
         return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), the loss falls, "
@@ -548,7 +557,8 @@ function M.default()
         local zero = measure(measures, "zero_grad", "")
         if dead == nil and zero == nil then return false, "dead units were not measured" end
         if (dead or 0) > M.DEAD or (zero or 0) >= M.ZERO_GRAD then return true end
-        return false, string.format("%s%% of the ReLU units dead (not > %d%%), %s%% zero gradients (not >= %d%%)",
+        return false,
+          string.format("%s%% of the ReLU units dead (not > %d%%), %s%% zero gradients (not >= %d%%)",
           fmt(dead and 100 * dead), 100 * M.DEAD, fmt(zero and 100 * zero), 100 * M.ZERO_GRAD)
       end },
     { name = "default_init", cause = "bad_init", text = "PyTorch's default initialisation",
@@ -572,10 +582,12 @@ function M.default()
         for _, m in ipairs(seen.models or {}) do
           local st = m.start
           if st and st.init_ratio_max and st.init_ratio_max > M.INIT_HI then
-            return true, string.format("initial weight variance %s x PyTorch's default", fmt(st.init_ratio_max))
+            return true, string.format("initial weight variance %s x PyTorch's default",
+              fmt(st.init_ratio_max))
           end
           if st and st.init_ratio_min and st.init_ratio_min < M.INIT_LO then
-            return true, string.format("initial weight variance %s x PyTorch's default", fmt(st.init_ratio_min))
+            return true, string.format("initial weight variance %s x PyTorch's default",
+              fmt(st.init_ratio_min))
           end
           if st and st.bias_max and st.bias_max > M.BIAS_MAX then
             return true, string.format("initial biases up to %s", fmt(st.bias_max))
@@ -585,7 +597,8 @@ function M.default()
         if wv and (wv > 10 or wv < 1e-5) then
           return true, string.format("initial weight variance %s (outside [1e-5, 10])", fmt(wv))
         end
-        return false, string.format("the initial weights lie within [%g, %g] x PyTorch's default variance and "
+        return false,
+          string.format("the initial weights lie within [%g, %g] x PyTorch's default variance and "
           .. "the biases within +-%g", M.INIT_LO, M.INIT_HI, M.BIAS_MAX)
       end },
     { name = "cosine", cause = "no_lr_decay", text = "cosine learning-rate decay over the epochs",
