@@ -197,8 +197,8 @@ do
   local function mom(rung, opts) return fix("momentum=" .. rung).hooks.optim("sgd", opts) end
   T.eq("momentum=0.9 fix: 0.99 -> 0.9", mom(0.9, { lr = 0.1, momentum = 0.99 }).momentum, 0.9)
   T.eq("momentum=0.5 fix: 0.995 -> 0.5", mom(0.5, { momentum = 0.995 }).momentum, 0.5)
-  T.eq("momentum=0 fix: 0.9 -> 0, without nesterov", mom(0, { momentum = 0.9, nesterov = true, dampening = 0 }),
-    { momentum = 0 })
+  T.eq("momentum=0 fix: 0.9 -> 0, without nesterov",
+    mom(0, { momentum = 0.9, nesterov = true, dampening = 0 }), { momentum = 0 })
   T.eq("momentum=0.9 fix: a lower momentum is kept", mom(0.9, { momentum = 0.5 }), { momentum = 0.5 })
   T.eq("momentum fix: no momentum, no change", fix("momentum=0").hooks.optim("adam", { lr = 0.01 }),
     { lr = 0.01 })
