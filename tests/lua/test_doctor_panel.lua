@@ -344,8 +344,14 @@ do
   T.eq("adam: the loss stalls, nothing more specific -> the cause", (fix("adam").precondition(sgd,
     { stuck = true })),
     true)
-  T.eq("adam: the loss falls -> no cause", { fix("adam").precondition(sgd, { stuck = false }) },
-    { false, "the training loss falls (plain SGD makes progress)" })
+  T.eq("adam: the loss falls -> no cause",
+    { fix("adam").precondition(sgd, { stuck = false, update_ratio = 0.05 }) },
+    { false, "the training loss falls and the steps are not small (plain SGD makes progress)" })
+  T.eq("lr*10: the loss falls, but every step is tiny -> the cause",
+    { fix("lr*10").precondition(sgd, { stuck = false, update_ratio = 5e-4 }) },
+    { true, "the largest update/weight ratio is 0.0005 (< 0.001)" })
+  T.eq("lr*10: ... or still falls at the end (when measured)",
+    (fix("lr*10").precondition(sgd, { stuck = false, still_falling = true })), true)
   T.eq("adam: not measured", { fix("adam").precondition(sgd, {}) },
     { false, "whether the training loss stalls was not measured" })
 

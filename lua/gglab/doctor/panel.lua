@@ -121,6 +121,7 @@ local RELU = { relu = true }
 
 -- ---- thresholds of the preconditions (docs/doctor.md, "The panel") ----
 M.GRAD_GROWTH = 100      -- clip: the gradient norm grows beyond 100 x its first value
+M.SMALL_UPDATES = 1e-3   -- lr*10, adam: the largest update/weight ratio stays below it
 M.SATURATION = 0.5       -- relu: more than half the sigmoid/tanh units saturated (DeepDiagnosis)
 M.DEAD = 0.5             -- leaky_relu: more than half the ReLU units dead ...
 M.ZERO_GRAD = 0.7        -- ... or >= 70 % of the gradient entries exactly 0 (AUTOTRAINER)
@@ -155,6 +156,21 @@ local RANGE = { sigmoid = { 0, 1 }, tanh = { -1, 1 }, relu = { 0, math.huge } }
 local function no_optimizer(seen)
   if #(seen.optimizers or {}) == 0 then return false, "no gg.optim optimizer" end
   return true
+end
+
+-- Why the optimizer makes no progress (nil when it does): the training loss stalls
+-- (measures.stuck), still falls at the end (measures.still_falling, when measured), or
+-- every step is small, the largest update/weight ratio below M.SMALL_UPDATES (healthy runs
+-- reach 1e-2 .. 1e-1 in their first steps).
+local function no_progress(measures)
+  if type(measures) ~= "table" then return nil end
+  if measures.stuck then return "the training loss stalls" end
+  if measures.still_falling then return "the training loss still falls at the end" end
+  local u = measures.update_ratio
+  if u and u < M.SMALL_UPDATES then
+    return string.format("the largest update/weight ratio is %s (< %g)", fmt(u), M.SMALL_UPDATES)
+  end
+  return nil
 end
 
 -- A measure of the unchanged runs (gglab.doctor.evidence.measures), or nil and why not.
@@ -219,14 +235,16 @@ local function lr_fix(scale, name)
       end
       return true end,
     precondition = function(seen, measures)
-      local stuck, why = measure(measures, "stuck", "whether the training loss stalls")
-      if stuck == nil then return false, why end
-      if not (stuck or (type(measures) == "table" and measures.still_falling)) then
-        return false, "the training loss falls (it does not stall)"
+      local slow = no_progress(measures)
+      if not slow then
+        if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
+          return false, "whether the training loss stalls was not measured"
+        end
+        return false, "the training loss falls and the steps are not small"
       end
       local other = M.more_specific(seen, measures)
       if other then return false, other end
-      return true
+      return true, slow
     end }
 end
 
@@ -487,12 +505,16 @@ function M.default()
         if last(seen.trains).scheduler then return false, "a scheduler holds the SGD optimizer" end
         return true end,
       precondition = function(seen, measures)
-        local stuck, why = measure(measures, "stuck", "whether the training loss stalls")
-        if stuck == nil then return false, why end
-        if not stuck then return false, "the training loss falls (plain SGD makes progress)" end
+        local slow = no_progress(measures)
+        if not slow then
+          if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
+            return false, "whether the training loss stalls was not measured"
+          end
+          return false, "the training loss falls and the steps are not small (plain SGD makes progress)"
+        end
         local other = M.more_specific(seen, measures)
         if other then return false, other end
-        return true
+        return true, slow
       end },
     { name = "no_reg", cause = "regularization_too_strong", text = "remove L1/L2 and weight decay",
       hooks = {
