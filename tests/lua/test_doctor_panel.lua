@@ -105,6 +105,8 @@ do
 
   -- momentum 0.995 (the Nesterov case that still rose at 0.9): every rung applies
   local m = { optimizers = { { kind = "sgd", lr = 0.01, momentum = 0.995 } } }
+  T.eq("lr*10: not run with momentum above 0.9", { fix("lr*10").applies(m) },
+    { false, "momentum above 0.9 already multiplies the step by 10 or more" })
   T.eq("momentum ladder: from 0.995 each rung applies",
     { fix("momentum=0.9").applies(m), fix("momentum=0.5").applies(m), fix("momentum=0").applies(m) },
     { true, true, true })

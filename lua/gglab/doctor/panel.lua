@@ -227,6 +227,9 @@ local function lr_fix(scale, name)
     applies = function(seen)
       local ok, why = no_optimizer(seen)
       if not ok then return false, why end
+      if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then
+        return false, "momentum above 0.9 already multiplies the step by 10 or more"
+      end
       for _, o in ipairs(seen.optimizers) do
         local max = M.ADAPTIVE[o.kind] and M.LR_MAX_ADAPTIVE or M.LR_MAX
         if o.lr * scale > max then
