@@ -299,6 +299,38 @@ BUILD.holdout_sigmoid_cancer = function(p, run)
   ce(model, train, val, gg.optim.sgd(model, { lr = 0.01 }), 32, 20, run)
 end
 
+-- ---- own_*: written in issue 21 for the causes it adds (item 7), from the issue's
+-- description of them (not from the external cases) ----
+
+-- wine's alcohol regression with standardised features but the raw target (alcohol %, ~13).
+local function alcohol_raw(seed)
+  local all = csv("wine", { target = "alcohol", features = ALCOHOL })
+  return standardised(all:split(0.25, { seed = seed }))
+end
+
+-- own_targets_unscaled: the raw alcohol target (~13 +- 0.8) into Adam 0.003: the net cannot
+-- grow its output to 13 within the budget.
+BUILD.own_targets_unscaled = function(p, run)
+  local train, val = alcohol_raw(run.seed)
+  local model = gg.nn.mlp { 12, 16, 1 }
+  mse(model, train, val, gg.optim.adam(model, { lr = 0.003 }), 16, 20, run)
+end
+
+-- own_output_relu: a ReLU on the regression output (a "positive quantity" habit) while the
+-- targets (a linear function of 5 features, offset -3) are negative for most rows.
+BUILD.own_output_relu = function(p, run)
+  local train, val = regression(300, 5, run.seed, { bias = -3 })
+  local model = gg.nn.mlp { 5, 16, 1, output_activation = "relu" }
+  mse(model, train, val, gg.optim.adam(model, { lr = 0.01 }), 16, 20, run)
+end
+
+-- own_lr_too_low: healthy_iris with Adam at lr 1e-4 (the default / 10): 20 epochs barely move.
+BUILD.own_lr_too_low = function(p, run)
+  local train, val = classification_csv("iris", run.seed)
+  local model = gg.nn.mlp { 4, 16, 3 }
+  ce(model, train, val, gg.optim.adam(model, { lr = 1e-4 }), 16, 20, run)
+end
+
 -- holdout_healthy_wine_adam and holdout_healthy_iris_sgd: sensible runs not tuned against the doctor.
 BUILD.holdout_healthy_wine_adam = function(p, run)
   local train, val = classification_csv("wine", run.seed)

@@ -192,13 +192,16 @@ do
   T.eq("default_init fix: plain linears", inits[1], { kind = "linear", ["in"] = 3, out = 5 })
   T.eq("default_init fix: the activation is kept", inits[2].kind, "relu")
 
-  -- momentum: 0.99 -> 0.9 -> 0.5 -> 0 (and nesterov/dampening go with 0)
-  local mom = fix("momentum").hooks.optim
-  T.eq("momentum fix: 0.99 -> 0.9", mom("sgd", { lr = 0.1, momentum = 0.99 }).momentum, 0.9)
-  T.eq("momentum fix: 0.9 -> 0.5", mom("sgd", { momentum = 0.9 }).momentum, 0.5)
-  T.eq("momentum fix: 0.5 -> 0, without nesterov", mom("sgd", { momentum = 0.5, nesterov = true, dampening = 0 }),
-    { momentum = 0 })
-  T.eq("momentum fix: no momentum, no change", mom("adam", { lr = 0.01 }), { lr = 0.01 })
+  -- momentum ladder: each rung sets every momentum above it to its value (and nesterov and
+  -- dampening go with 0)
+  local function mom(rung, opts) return fix("momentum=" .. rung).hooks.optim("sgd", opts) end
+  T.eq("momentum=0.9 fix: 0.99 -> 0.9", mom(0.9, { lr = 0.1, momentum = 0.99 }).momentum, 0.9)
+  T.eq("momentum=0.5 fix: 0.995 -> 0.5", mom(0.5, { momentum = 0.995 }).momentum, 0.5)
+  T.eq("momentum=0 fix: 0.9 -> 0, without nesterov",
+    mom(0, { momentum = 0.9, nesterov = true, dampening = 0 }), { momentum = 0 })
+  T.eq("momentum=0.9 fix: a lower momentum is kept", mom(0.9, { momentum = 0.5 }), { momentum = 0.5 })
+  T.eq("momentum fix: no momentum, no change", fix("momentum=0").hooks.optim("adam", { lr = 0.01 }),
+    { lr = 0.01 })
 
   -- train hooks
   local model = gg.nn.mlp { 2, 4, 1, seed = 1 }
@@ -243,7 +246,8 @@ do
   local lay = panel.combine(fix("default_init"), fix("relu")).hooks.layers {
     gg.nn.linear(2, 3, { init = "zeros" }), gg.nn.sigmoid(), gg.nn.linear(3, 1) }
   T.eq("combine: both layer hooks apply", { kinds(lay), lay[1].init }, { "linear relu linear", nil })
-  local o2 = panel.combine(fix("momentum"), fix("no_reg")).hooks.optim("sgd", { momentum = 0.99, weight_decay = 0.1 })
+  local o2 = panel.combine(fix("momentum=0.9"), fix("no_reg")).hooks.optim("sgd",
+    { momentum = 0.99, weight_decay = 0.1 })
   T.eq("combine: both optimizer hooks apply", o2, { momentum = 0.9 })
   T.eq("combine: no lr scale when neither has one", panel.combine(fix("clip"), fix("huber")).hooks.lr_scale, nil)
 
@@ -347,7 +351,8 @@ do
   -- (the blobs' features are not on a unit scale: centres ~N(0, 3^2); no MSE: no huber; no
   -- momentum; balanced classes; no hidden relu; no init; no validation data)
   T.eq("the fixes that apply to what the probe saw", applies,
-    { "lr/10", "lr/100", "clip", "standardize", "no_reg", "batch*4", "relu", "cosine", "smaller" })
+    { "lr/10", "lr/100", "lr/1000", "lr/10000", "clip", "standardize", "no_reg", "batch*4", "relu", "cosine",
+      "smaller" })
   local _, why = fix("huber").applies(s)
   T.eq("a fix that does not apply says why", why, "the loss is not MSE")
   T.raises("probe raises the run's own error before gg.train", function()
@@ -414,7 +419,7 @@ do
     and out:find("configuration: config=lr_too_high_wine\n", 1, true)
     and out:find("\nunchanged over 4 seeds: ", 1, true) and out:find("\nverdict: ", 1, true)
     and out:find("\npanel (median change in log outcome", 1, true)
-    and out:find("momentum       not applicable: no optimizer with momentum", 1, true)
+    and out:find("momentum=0.9   not applicable: no optimizer with momentum above 0.9", 1, true)
     and out:find("Wrote " .. dir .. "/full/doctor.csv", 1, true))
   local header = gg.csv.read(dir .. "/full/doctor.csv")
   T.eq("doctor.csv columns", header, { "step", "fix", "cause", "outcome", "effect", "lo", "hi", "p_adj", "seeds",

@@ -23,7 +23,9 @@ end
 local new = {}
 for _, id in ipairs(key.NEW) do
   new[id] = true
-  T.ok("new id " .. id .. " is not already in lib/causes.lua", not causes.is_cause(id))
+  -- (issue 21 item 7 adds most of them to lib/causes.lua: then with their text)
+  T.ok("new id " .. id .. " is new, or in lib/causes.lua with its text", not causes.is_cause(id)
+    or causes.text(id) ~= id)
 end
 local function known(id) return causes.is_cause(id) or new[id] == true end
 

@@ -118,10 +118,16 @@ end
 -- (metric "accuracy"); the unchanged runs also log the initial weight variance (before
 -- any update).
 local function before_train(log, unchanged, metric)
-  return function(o, train_set, target, eval_loss)
+  return function(o, train_set, target, eval_loss, post)
+    -- The training loss is in the units the run trains in (scaled targets under a fix that
+    -- scales them); the outcome, like doctor_outcome, in the user's units.
     local ct = evidence.constant_loss(train_set, train_set, o.loss)
     if ct then log("doctor_const_train", ct) end
-    local c = evidence.constant_loss(train_set, target, eval_loss)
+    local tr, tg = train_set, target
+    if post and post.targets then
+      tr, tg = intervene.original_units(train_set, post.targets), intervene.original_units(target, post.targets)
+    end
+    local c = evidence.constant_loss(tr, tg, eval_loss)
     if c then log("doctor_const", c) end
     if metric == "accuracy" then
       local e = evidence.constant_error(train_set, target)

@@ -8,7 +8,9 @@
       momentum, layer kinds, loss, batch size, data statistics, validation);
     - change: a fix (a table of hooks, see gglab.doctor.panel) rewrites the call's arguments —
       layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
-      lr_scale = number, train = function(opts, seen) -> opts;
+      lr_scale = number, train = function(opts, info) -> opts [, post] (post.targets =
+      {mean = {...}, sd = {...}}: the fix mapped the targets y -> (y - mean) / sd, and the
+      outcome maps predictions and targets back: M.unscaled_loss);
     - outcome: after each gg.train call the model is evaluated with the run's ORIGINAL loss
       (before any fix changed it) on its validation data, or on its training data without
       one, and logged as `doctor_outcome` (and `doctor_init` before training), so runs with
@@ -19,7 +21,10 @@
 
   M.probe(exp, point) runs the experiment's run function in this process with a hook whose
   gg.train records the call and stops the run right there: what the run would train,
-  without training it (scripts that train by hand run in full). ]]
+  without training it (scripts that train by hand run in full). The probe also records what
+  the panel's preconditions read: the data's statistics (data_stats below: feature span and
+  spread, task kind, target range, scale and outlier share) and the model's initial weights
+  (describe_init: variance against PyTorch's default, largest bias). ]]
 local gg = require "gglab"
 local hooks = require "gglab.hooks"
 local util = require "gglab.lib.util"
@@ -53,6 +58,134 @@ local function feature_stats(ds)
     sd[j] = math.sqrt(v / math.max(n - 1, 1))
   end
   return mean, sd
+end
+
+-- The validation and training sets gg.train would use (validation_split as it splits).
+local function eval_sets(opts)
+  if opts.validation_split then
+    local train, val = opts.data:split(opts.validation_split, { shuffle = false })
+    return train, val
+  end
+  return opts.data, opts.val
+end
+
+-- A target is an outlier when it lies more than OUTLIER_K robust standard deviations
+-- (1.4826 x the median absolute deviation) from its column's median: beyond 5 such sds a
+-- normal sample has fewer than one row in a million.
+M.OUTLIER_K = 5
+
+local function median_of(xs)
+  local s = table.move(xs, 1, #xs, 1, {})
+  table.sort(s)
+  local n = #s
+  if n == 0 then return 0 end
+  return n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+--[[ The probe's statistics of the data a fix's precondition reads (t: the gg.train record,
+  filled in place; train: the training rows):
+    feature_span      max |x| over the training rows
+    feature_scale     the largest |mean| or standard deviation of a feature
+    feature_spread    largest / smallest standard deviation of the non-constant features
+    task              "labels" (class indices), "binary" (every target 0 or 1), "unit" (every
+                      target in [0, 1]) or "real"
+    target_min, target_max, target_mean[j], target_sd[j], target_median[j], target_rsd[j]
+                      (regression targets; rsd: the robust sd, 1.4826 x the MAD)
+    target_outliers   share of rows with a target beyond M.OUTLIER_K robust sds of its
+                      column's median (regression targets) ]]
+local function data_stats(t, train)
+  local x = train:x():totable()
+  local span = 0
+  for _, row in ipairs(x) do
+    for _, v in ipairs(row) do span = math.max(span, math.abs(v)) end
+  end
+  t.feature_span = span
+  local mean, sd = feature_stats(train)
+  local lo, hi, scale = math.huge, 0, 0
+  for j, s in ipairs(sd) do
+    if s > 1e-12 then lo, hi = math.min(lo, s), math.max(hi, s) end
+    scale = math.max(scale, s, math.abs(mean[j]))
+  end
+  t.feature_scale = scale
+  t.feature_spread = hi > 0 and hi / lo or 1
+  if t.classes > 1 then
+    t.task, t.target_min, t.target_max = "labels", 0, t.classes - 1
+    return t
+  end
+  local y = train:y():totable()
+  local n, k = #y, #(y[1] or {})
+  local lo_y, hi_y, binary = math.huge, -math.huge, true
+  t.target_mean, t.target_sd, t.target_median, t.target_rsd = {}, {}, {}, {}
+  local out = {}
+  for j = 1, k do
+    local col, s = {}, 0
+    for i = 1, n do
+      local v = y[i][j]
+      col[i], s = v, s + v
+      lo_y, hi_y = math.min(lo_y, v), math.max(hi_y, v)
+      if v ~= 0 and v ~= 1 then binary = false end
+    end
+    local mean = s / n
+    local v2 = 0
+    for i = 1, n do v2 = v2 + (col[i] - mean) ^ 2 end
+    t.target_mean[j], t.target_sd[j] = mean, math.sqrt(v2 / math.max(n - 1, 1))
+    local med = median_of(col)
+    local dev = {}
+    for i = 1, n do dev[i] = math.abs(col[i] - med) end
+    local scale = 1.4826 * median_of(dev)
+    t.target_median[j], t.target_rsd[j] = med, scale
+    if scale <= 0 then   -- more than half the rows equal: the mean absolute deviation instead
+      local m = 0
+      for i = 1, n do m = m + dev[i] end
+      scale = 1.2533 * m / math.max(n, 1)
+    end
+    for i = 1, n do
+      if scale > 0 and dev[i] > M.OUTLIER_K * scale then out[i] = true end
+    end
+  end
+  local nout = 0
+  for _ in pairs(out) do nout = nout + 1 end
+  t.target_outliers = n > 0 and nout / n or 0
+  t.target_min, t.target_max = lo_y, hi_y
+  t.task = binary and "binary" or (lo_y >= 0 and hi_y <= 1) and "unit" or "real"
+  return t
+end
+
+--[[ What the model starts from, measured on the built model before any update (the probe's
+  record): init_ratio_min/max = each weight matrix's variance over PyTorch's default
+  nn.Linear variance 1/(3 fan_in) (fan_in: the product of its shape after the first
+  dimension), bias_max = the largest |bias| (a 1-D parameter after a weight matrix of as
+  many rows). ]]
+local function describe_init(model)
+  local ok, params = pcall(model.parameters, model)
+  local ok2, shapes = pcall(model.parameter_shapes, model)
+  if not ok or not ok2 or type(params) ~= "table" then return nil end
+  local r = {}
+  local prev_rows
+  for i, p in ipairs(params) do
+    local shape = shapes[i] or {}
+    local flat = {}
+    for _, row in ipairs(p:totable()) do
+      for _, v in ipairs(row) do flat[#flat + 1] = v end
+    end
+    if #shape >= 2 then
+      local fan = 1
+      for d = 2, #shape do fan = fan * shape[d] end
+      local s, s2 = 0, 0
+      for _, v in ipairs(flat) do s = s + v; s2 = s2 + v * v end
+      local var = #flat > 0 and math.max(0, s2 / #flat - (s / #flat) ^ 2) or 0
+      local ratio = var * 3 * fan
+      r.init_ratio_min = math.min(r.init_ratio_min or math.huge, ratio)
+      r.init_ratio_max = math.max(r.init_ratio_max or 0, ratio)
+      prev_rows = shape[1]
+    elseif #shape == 1 and prev_rows == shape[1] then
+      for _, v in ipairs(flat) do r.bias_max = math.max(r.bias_max or 0, math.abs(v)) end
+      prev_rows = nil
+    else
+      prev_rows = nil
+    end
+  end
+  return r
 end
 
 -- What gg.train is given, as the panel needs it to decide which fixes apply.
@@ -104,13 +237,40 @@ function M.is_hidden(specs, i)
   return false
 end
 
--- The validation and training sets gg.train would use (validation_split as it splits).
-local function eval_sets(opts)
-  if opts.validation_split then
-    local train, val = opts.data:split(opts.validation_split, { shuffle = false })
-    return train, val
+--[[ unscaled_loss(model, data, loss, targets) -> the loss in the user's units of a model
+  trained on targets mapped y -> (y - mean) / sd (targets = {mean = {...}, sd = {...}} per
+  target column; data holds such targets): predictions and targets are both mapped back,
+  y = mean + sd * y', and the loss (a name or {name, options...}) is computed on them. ]]
+function M.unscaled_loss(model, data, loss, targets)
+  local was = model:training()
+  model:eval()
+  local pred = model:forward(data:x()):totable()
+  if was then model:train() end
+  local y = data:y():totable()
+  for i, row in ipairs(pred) do
+    for j, v in ipairs(row) do
+      row[j] = targets.mean[j] + targets.sd[j] * v
+      y[i][j] = targets.mean[j] + targets.sd[j] * y[i][j]
+    end
   end
-  return opts.data, opts.val
+  local name = M.loss_name(loss)
+  local lopts = nil
+  if type(loss) == "table" then
+    lopts = {}
+    for k, v in pairs(loss) do if k ~= 1 then lopts[k] = v end end
+  end
+  return gg.loss[name](gg.tensor(pred), gg.tensor(y), lopts):item()
+end
+
+--[[ original_units(ds, targets) -> ds with its targets mapped back, y = mean + sd * y'
+  (targets as for unscaled_loss): what a fix that scaled the targets would have seen, e.g.
+  to compute a reference loss in the user's units. ]]
+function M.original_units(ds, targets)
+  local y = ds:y():totable()
+  for _, row in ipairs(y) do
+    for j, v in ipairs(row) do row[j] = targets.mean[j] + targets.sd[j] * v end
+  end
+  return gg.data.from_tensors(ds:x(), gg.tensor(y))
 end
 
 -- The doctor's hook (gglab.hooks) for one run: observe into seen, change by fix, log the outcome.
@@ -128,6 +288,8 @@ local function hook(fix, ctx, seen)
       local ok, nodes = pcall(model.layers, model)
       local first = ok and type(nodes) == "table" and nodes[1] or nil
       seen.models[#seen.models].token_input = type(first) == "table" and first.kind == "embedding"
+      -- The probe measures the initial weights (the runs do not need them).
+      if ctx.probe then seen.models[#seen.models].start = describe_init(model) end
     end
     return model
   end
@@ -145,10 +307,20 @@ local function hook(fix, ctx, seen)
   function h.train(train, opts)
     if type(opts) ~= "table" or opts.data == nil or opts.model == nil then return train(opts) end
     local info = describe_train(opts)
+    -- The output: its units and the kind of the model's last node (an activation or linear).
+    local ok, shape = pcall(opts.model.output_shape, opts.model)
+    info.outputs = ok and type(shape) == "table" and shape[#shape] or nil
+    local ok2, nodes = pcall(opts.model.layers, opts.model)
+    local lastn = ok2 and type(nodes) == "table" and nodes[#nodes] or nil
+    info.output_kind = type(lastn) == "table" and lastn.kind or nil
     seen.trains[#seen.trains + 1] = info
-    if ctx.probe then error(M.PROBED, 0) end
+    if ctx.probe then
+      data_stats(info, (eval_sets(opts)))
+      error(M.PROBED, 0)
+    end
     local loss = opts.loss or "mse"
-    local o = fix.train and fix.train(copy(opts), info) or opts
+    local o, post = opts, nil
+    if fix.train then o, post = fix.train(copy(opts), info) end
     if ctx.diagnostics and o.diagnostics == nil and o.log ~= nil then
       -- Evidence for the doctor: about 100 records and 10 sharpness estimates per run.
       local steps = info.epochs * math.max(1, math.ceil(info.n / math.max(1, info.batch_size)))
@@ -160,11 +332,15 @@ local function hook(fix, ctx, seen)
     local train_set, val_set = eval_sets(o)
     local target = val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
-    if ctx.log then ctx.log("doctor_init", gg.evaluate(o.model, target, { loss = eval_loss })) end
-    if ctx.before_train then ctx.before_train(o, train_set, target, eval_loss) end
+    local function outcome()
+      if post and post.targets then return M.unscaled_loss(o.model, target, eval_loss, post.targets) end
+      return gg.evaluate(o.model, target, { loss = eval_loss })
+    end
+    if ctx.log then ctx.log("doctor_init", outcome()) end
+    if ctx.before_train then ctx.before_train(o, train_set, target, eval_loss, post) end
     local hist = train(o)
     if ctx.log then
-      ctx.log("doctor_outcome", gg.evaluate(o.model, target, { loss = eval_loss }))
+      ctx.log("doctor_outcome", outcome())
       if ctx.after_train then ctx.after_train(o, target) end
       -- Early stopping that restored its best epoch: the model is that epoch's, so the
       -- symptoms read the curves only up to it (gglab.doctor.evidence.symptoms).

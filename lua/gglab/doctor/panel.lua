@@ -6,15 +6,33 @@
     applies  function(seen) -> true, or false and why not (seen: gglab.doctor.intervene's
              observations of the unchanged run)
     hooks    for gglab.doctor.intervene.run: layers, optim, lr_scale, train (see there)
+    precondition  optional function(seen, measures) -> true, or false and why: whether the
+             cause is there at all, measured — seen: the probe's record (data statistics,
+             initial weights); measures: medians over the unchanged runs' seeds
+             (gglab.doctor.evidence.measures; a nil key is "not measured"). A fix that helps
+             while its precondition is false is a tuning hint, never the cause (the verdict,
+             gglab.doctor.verdict); without one the precondition holds.
+  Ladders are several fixes of one cause (lr/10 ... lr/10000, momentum=0.9/0.5/0,
+  batch*4/16): the verdict takes a cause's best rung as its representative.
   M.default() returns a fresh copy of the built-in panel; a user extends it from Lua with
   their own entries (doctor{panel = ...}). Every fix changes one thing, relative to what
   the run itself asked for. ]]
 local gg = require "gglab"
+local causes = require "gglab.lib.causes"
 local intervene = require "gglab.doctor.intervene"
+
+local causes_text = causes.text
 
 local M = {}
 
 local function last(list) return list[#list] end
+
+-- Numbers in the reasons: 3 significant digits, "-" for nil (gglab.doctor.evidence.fmt).
+local function fmt(x)
+  if x == nil then return "-" end
+  if x == math.huge then return "inf" elseif x == -math.huge then return "-inf" end
+  return string.format("%.3g", x)
+end
 
 local function has_kind(seen, kinds, hidden_only)
   for _, m in ipairs(seen.models or {}) do
@@ -101,35 +119,237 @@ end
 local SAT = { sigmoid = true, tanh = true }
 local RELU = { relu = true }
 
+-- ---- thresholds of the preconditions (docs/doctor.md, "The panel") ----
+M.GRAD_GROWTH = 100      -- clip: the gradient norm grows beyond 100 x its first value
+M.SMALL_UPDATES = 1e-3   -- lr*10, adam: the largest update/weight ratio stays below it
+M.SATURATION = 0.5       -- relu: more than half the sigmoid/tanh units saturated (DeepDiagnosis)
+M.DEAD = 0.5             -- leaky_relu: more than half the ReLU units dead ...
+M.ZERO_GRAD = 0.7        -- ... or >= 70 % of the gradient entries exactly 0 (AUTOTRAINER)
+M.FEATURE_SCALE = 10     -- standardize: a feature's |mean| or sd beyond 10 ...
+M.FEATURE_SPREAD = 10    -- ... or feature standard deviations more than 10x apart
+M.TARGET_SCALE = 10      -- scale_targets: a target column's |median| or robust sd beyond 10
+M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each)
+-- default_init: a weight matrix's variance outside [INIT_LO, INIT_HI] x PyTorch's default
+-- 1/(3 fan_in) (He's 2/fan_in is 6x it), a |bias| above BIAS_MAX (the default's bound is
+-- 1/sqrt(fan_in) <= 1), or the measured initial variance outside DeepDiagnosis' [1e-5, 10].
+M.INIT_LO, M.INIT_HI, M.BIAS_MAX = 0.02, 60, 1
+-- lr*10 / lr*100 apply only while the raised lr stays at most LR_MAX_ADAPTIVE (Adam-like
+-- optimizers: 10 x PyTorch's default 1e-3) or LR_MAX (others); lr/1000 and lr/10000 only
+-- while the lowered lr stays at least LR_MIN (below it training does not move).
+M.ADAPTIVE = { adam = true, adamw = true, keras_adam = true, rmsprop = true, adagrad = true }
+M.LR_MAX_ADAPTIVE, M.LR_MAX, M.LR_MIN = 0.01, 1, 1e-6
+
+-- The loss families the fixes tell apart.
+local REGRESSION_LOSS = { mse = true, l1 = true, huber = true, smooth_l1 = true }
+
+-- Whether the targets are 0/1 as numbers: every target 0 or 1, or two class labels 0/1
+-- predicted by one output unit.
+local function zero_one(t)
+  return t.task == "binary" or (t.task == "labels" and t.classes == 2 and t.outputs == 1)
+end
+-- The task kinds of gglab.doctor.intervene's data statistics, in words.
+local TASK = { labels = "class labels", binary = "0/1 targets", unit = "targets in [0, 1]",
+  real = "real-valued targets" }
+-- Output activations and the range of values each can reach.
+local RANGE = { sigmoid = { 0, 1 }, tanh = { -1, 1 }, relu = { 0, math.huge } }
+
+local function no_optimizer(seen)
+  if #(seen.optimizers or {}) == 0 then return false, "no gg.optim optimizer" end
+  return true
+end
+
+-- Why the optimizer makes no progress (nil when it does): the training loss stalls
+-- (measures.stuck), still falls at the end (measures.still_falling, when measured), or
+-- every step is small, the largest update/weight ratio below M.SMALL_UPDATES (healthy runs
+-- reach 1e-2 .. 1e-1 in their first steps).
+local function no_progress(measures)
+  if type(measures) ~= "table" then return nil end
+  if measures.stuck then return "the training loss stalls" end
+  if measures.still_falling then return "the training loss still falls at the end" end
+  local u = measures.update_ratio
+  if u and u < M.SMALL_UPDATES then
+    return string.format("the largest update/weight ratio is %s (< %g)", fmt(u), M.SMALL_UPDATES)
+  end
+  return nil
+end
+
+-- A measure of the unchanged runs (gglab.doctor.evidence.measures), or nil and why not.
+local function measure(measures, key, what)
+  local v
+  if type(measures) == "table" then v = measures[key] end
+  if v == nil then return nil, what .. " was not measured" end
+  return v
+end
+
+-- The causes a stalled loss is put down to before the learning rate or the optimizer: their
+-- fixes' preconditions read the data and the model (seen), and a high momentum.
+M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber",
+  "relu", "leaky_relu" }
+
+--[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
+  built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
+  momentum above 0.9. lr_too_low and optimizer_choice are diagnoses of exclusion: named only
+  when none is. ]]
+function M.more_specific(seen, measures)
+  if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then return "momentum above 0.9" end
+  local by = {}
+  for _, f in ipairs(M.default()) do by[f.name] = f end
+  for _, name in ipairs(M.SPECIFIC) do
+    local f = by[name]
+    if (not f.applies or f.applies(seen)) and f.precondition(seen, measures) then
+      local _, why = f.precondition(seen, measures)
+      return string.format("%s (%s) comes first%s", causes_text(f.cause), f.name, why and (": " .. why) or "")
+    end
+  end
+  return nil
+end
+
+-- The lr ladder: lr x scale (cause lr_too_high below 1, lr_too_low above).
+local function lr_fix(scale, name)
+  local text = "learning rate " .. name:sub(3, 3) .. " " .. name:sub(4)
+  if scale < 1 then
+    return { name = name, cause = "lr_too_high", text = text, hooks = { lr_scale = scale },
+      applies = function(seen)
+        local ok, why = no_optimizer(seen)
+        if not ok then return false, why end
+        -- the first two rungs always run; the deeper ones only above LR_MIN
+        if scale < 0.01 then
+          for _, o in ipairs(seen.optimizers) do
+            if o.lr * scale < M.LR_MIN then
+              return false, string.format("%s's lr %g x %g would fall below %g", o.kind, o.lr, scale,
+                M.LR_MIN)
+            end
+          end
+        end
+        return true end }
+  end
+  return { name = name, cause = "lr_too_low", text = text, hooks = { lr_scale = scale },
+    applies = function(seen)
+      local ok, why = no_optimizer(seen)
+      if not ok then return false, why end
+      if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then
+        return false, "momentum above 0.9 already multiplies the step by 10 or more"
+      end
+      for _, o in ipairs(seen.optimizers) do
+        local max = M.ADAPTIVE[o.kind] and M.LR_MAX_ADAPTIVE or M.LR_MAX
+        if o.lr * scale > max then
+          return false, string.format("%s's lr %g x %g would exceed %g", o.kind, o.lr, scale, max)
+        end
+      end
+      return true end,
+    precondition = function(seen, measures)
+      local slow = no_progress(measures)
+      if not slow then
+        if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
+          return false, "whether the training loss stalls was not measured"
+        end
+        return false, "the training loss falls and the steps are not small"
+      end
+      local other = M.more_specific(seen, measures)
+      if other then return false, other end
+      return true, slow
+    end }
+end
+
+-- The momentum ladder: every momentum above `to` becomes `to`.
+local function momentum_fix(to)
+  return { name = "momentum=" .. to, cause = "momentum_too_high",
+    text = "momentum " .. to .. (to == 0 and " (nesterov and dampening dropped)" or ""),
+    hooks = { optim = function(_, opts)
+      local m = opts.momentum
+      if type(m) == "number" and m > to then
+        opts.momentum = to
+        if to == 0 then opts.nesterov = nil; opts.dampening = nil end
+      end
+      return opts end },
+    applies = function(seen)
+      if any_optimizer(seen, function(o) return o.momentum > to end) then return true end
+      return false, "no optimizer with momentum above " .. to end }
+end
+
+-- The batch ladder: by x the batch size (at most the whole set).
+local function batch_fix(by)
+  return { name = "batch*" .. by, cause = "batch_too_small", text = by .. "x larger batches",
+    hooks = { train = function(opts, info)
+      opts.batch_size = math.min(info.n, by * info.batch_size)
+      return opts end },
+    applies = function(seen)
+      local ok, why = trains(seen)
+      if not ok then return false, why end
+      local t = last(seen.trains)
+      if t.order then return false, "the run replays its own batch order" end
+      if t.batch_size >= t.n then return false, "already full batch" end
+      -- a rung that gives the batch of the rung below (the whole set) is not run twice
+      if by > 4 and 4 * t.batch_size >= t.n then return false, "batch*4 already takes the whole set" end
+      return true end }
+end
+
+-- The last layer spec when it is an activation after the last linear, with its index.
+local function output_activation(specs)
+  local s = specs[#specs]
+  if type(s) == "table" and (RANGE[s.kind] or s.kind == "softmax") then return s, #specs end
+  return nil
+end
+
+-- Why the run's output activation cannot reach its targets (nil when it can or there is none).
+local function unreachable(t)
+  local kind = t.output_kind
+  if kind == "softmax" and t.outputs == 1 then
+    return "a softmax over one unit is always 1"
+  end
+  local r = RANGE[kind]
+  if not r or not REGRESSION_LOSS[t.loss] or t.target_min == nil then return nil end
+  if t.target_min < r[1] or t.target_max > r[2] then
+    return string.format("the targets span [%s, %s], a %s output only [%s, %s]", fmt(t.target_min),
+      fmt(t.target_max), kind, fmt(r[1]), fmt(r[2]))
+  end
+  return nil
+end
+
+-- Standardises every target column of train (and val) with train's means and sds.
+local function scale_targets(train, val)
+  local y = train:y():totable()
+  local n, k = #y, #(y[1] or {})
+  local mean, sd = {}, {}
+  for j = 1, k do
+    local s = 0
+    for i = 1, n do s = s + y[i][j] end
+    mean[j] = s / n
+    local v = 0
+    for i = 1, n do v = v + (y[i][j] - mean[j]) ^ 2 end
+    sd[j] = math.sqrt(v / math.max(n - 1, 1))
+    if not (sd[j] > 0) then sd[j] = 1 end
+  end
+  local function map(ds)
+    local rows = ds:y():totable()
+    for _, row in ipairs(rows) do
+      for j = 1, k do row[j] = (row[j] - mean[j]) / sd[j] end
+    end
+    return gg.data.from_tensors(ds:x(), gg.tensor(rows))
+  end
+  return map(train), val and map(val), { mean = mean, sd = sd }
+end
+M.scale_targets = scale_targets
+
 --[[ The built-in panel, in printing order. ]]
 function M.default()
   return {
-    { name = "lr/10", cause = "lr_too_high", text = "learning rate / 10", hooks = { lr_scale = 0.1 },
-      applies = function(seen)
-        if #(seen.optimizers or {}) == 0 then return false, "no gg.optim optimizer" end
-        return true end },
-    { name = "lr/100", cause = "lr_too_high", text = "learning rate / 100", hooks = { lr_scale = 0.01 },
-      applies = function(seen)
-        if #(seen.optimizers or {}) == 0 then return false, "no gg.optim optimizer" end
-        return true end },
-    { name = "momentum", cause = "momentum_too_high", text = "lower momentum (0.99 -> 0.9 -> 0.5 -> 0)",
-      hooks = { optim = function(_, opts)
-        local m = opts.momentum
-        if type(m) == "number" and m > 0 then
-          opts.momentum = m > 0.9 and 0.9 or m > 0.5 and 0.5 or 0
-          if opts.momentum == 0 then opts.nesterov = nil; opts.dampening = nil end
-        end
-        return opts end },
-      applies = function(seen)
-        if any_optimizer(seen, function(o) return o.momentum > 0 end) then return true end
-        return false, "no optimizer with momentum" end },
+    lr_fix(0.1, "lr/10"), lr_fix(0.01, "lr/100"), lr_fix(1e-3, "lr/1000"), lr_fix(1e-4, "lr/10000"),
+    lr_fix(10, "lr*10"), lr_fix(100, "lr*100"),
+    momentum_fix(0.9), momentum_fix(0.5), momentum_fix(0),
     { name = "clip", cause = "exploding_gradients", text = "clip the gradient norm to 1",
       hooks = { train = function(opts) opts.clip_norm = 1.0; return opts end },
       applies = function(seen)
         local ok, why = trains(seen)
         if not ok then return false, why end
         if last(seen.trains).clip then return false, "already clipped" end
-        return true end },
+        return true end,
+      precondition = function(_, measures)
+        local g, why = measure(measures, "grad_growth", "the gradient norm's growth")
+        if g == nil then return false, why end
+        if g > M.GRAD_GROWTH then return true end
+        return false, string.format("the gradient norm grows only %s x (not > %d x)", fmt(g), M.GRAD_GROWTH)
+      end },
     { name = "standardize", cause = "unscaled_features",
       text = "standardise the features (fit on the training rows)",
       hooks = { train = function(opts)
@@ -152,14 +372,153 @@ function M.default()
           local sd = t.feature_sd[j]
           if math.abs(t.feature_mean[j]) > 1 or sd > 3 or sd < 1 / 3 then return true end
         end
-        return false, "the features are already on a unit scale" end },
+        return false, "the features are already on a unit scale" end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        if not t or t.feature_scale == nil then return false, "the feature scales were not measured" end
+        if t.feature_scale > M.FEATURE_SCALE then
+          return true, string.format("a feature of mean or sd %s", fmt(t.feature_scale))
+        end
+        if t.feature_spread > M.FEATURE_SPREAD then
+          return true, string.format("feature sds %s x apart", fmt(t.feature_spread))
+        end
+        return false, string.format("the features' means and sds stay within %s and the sds within %s x of "
+          .. "each other", fmt(t.feature_scale), fmt(t.feature_spread))
+      end },
     { name = "huber", cause = "outliers", text = "Huber loss instead of MSE",
       hooks = { train = function(opts) opts.loss = "huber"; return opts end },
       applies = function(seen)
         local ok, why = trains(seen)
         if not ok then return false, why end
         if last(seen.trains).loss ~= "mse" then return false, "the loss is not MSE" end
-        return true end },
+        return true end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        if not t or t.target_outliers == nil then return false, "the targets' outliers were not measured" end
+        if t.target_outliers > 0 then
+          return true, string.format("%s%% of the training targets beyond %d robust sds",
+            fmt(100 * t.target_outliers), intervene.OUTLIER_K)
+        end
+        return false, string.format("no training target lies beyond %d robust sds (1.4826 MAD) of the median",
+          intervene.OUTLIER_K)
+      end },
+    { name = "scale_targets", cause = "targets_unscaled",
+      text = "standardise the targets (fit on the training rows; the outcome in the original units)",
+      hooks = { train = function(opts)
+        local train, val = opts.data, opts.val
+        if opts.validation_split then
+          train, val = opts.data:split(opts.validation_split, { shuffle = false })
+          opts.validation_split = nil
+        end
+        local map
+        opts.data, opts.val, map = scale_targets(train, val)
+        return opts, { targets = map } end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        local t = last(seen.trains)
+        if t.classes > 1 then return false, "the targets are class labels" end
+        if not REGRESSION_LOSS[t.loss] then return false, "not a regression loss (MSE, L1, Huber)" end
+        if t.task == "binary" then return false, "the targets are 0/1" end
+        for j = 1, #(t.target_mean or {}) do
+          local sd = t.target_sd[j]
+          if math.abs(t.target_mean[j]) > 1 or sd > 3 or sd < 1 / 3 then return true end
+        end
+        return false, "the targets are already on a unit scale" end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        if not t or t.target_mean == nil then return false, "the target scale was not measured" end
+        if t.target_median == nil then return false, "the target scale was not measured" end
+        -- robust statistics: a few outliers do not make the targets "unscaled" (that is huber's cause)
+        local big = 0
+        for j = 1, #t.target_median do big = math.max(big, math.abs(t.target_median[j]), t.target_rsd[j]) end
+        if big > M.TARGET_SCALE then
+          return true, string.format("targets of median or robust sd %s", fmt(big))
+        end
+        return false, string.format("the targets' medians and robust sds stay within %s", fmt(big))
+      end },
+    { name = "no_output_act", cause = "output_activation",
+      text = "no output activation (a linear output; BCE on it becomes BCE with logits)",
+      hooks = {
+        layers = function(specs)
+          local _, i = output_activation(specs)
+          if not i then return specs end
+          local out = {}
+          for j = 1, i - 1 do out[j] = specs[j] end
+          return out end,
+        train = function(opts)
+          if intervene.loss_name(opts.loss) == "bce" then opts.loss = "bce_with_logits" end
+          return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        local t = last(seen.trains)
+        if t.output_kind == "softmax" and t.outputs == 1 then return true end
+        if not RANGE[t.output_kind] then
+          return false, "no sigmoid, tanh or ReLU output" .. nested_note(seen)
+        end
+        if not REGRESSION_LOSS[t.loss] then return false, "a " .. t.output_kind .. " output with a " .. t.loss
+          .. " loss" end
+        return true end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        if not t then return false, "no gg.train call" end
+        local why = unreachable(t)
+        if why then return true, why end
+        if t.target_min == nil then return false, "the target range was not measured" end
+        return false, string.format("the targets [%s, %s] lie within the %s output's range",
+          fmt(t.target_min), fmt(t.target_max), tostring(t.output_kind))
+      end },
+    { name = "loss_for_task", cause = "wrong_loss",
+      text = "binary cross-entropy instead of a regression loss on 0/1 targets",
+      hooks = { train = function(opts, info)
+        local probs = info.output_kind == "sigmoid" or info.output_kind == "softmax"
+        opts.loss = probs and "bce" or "bce_with_logits"
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        local t = last(seen.trains)
+        if REGRESSION_LOSS[t.loss] and zero_one(t) then
+          if t.output_kind == "relu" or t.output_kind == "tanh" then
+            return false, "0/1 targets, but a " .. t.output_kind .. " output"
+          end
+          return true
+        end
+        return false, "the loss fits the targets (" .. t.loss .. " on "
+          .. (TASK[t.task] or "its targets") .. ")"
+      end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        if not t or t.task == nil then return false, "the targets were not measured" end
+        if REGRESSION_LOSS[t.loss] and zero_one(t) then return true, t.loss .. " on 0/1 targets" end
+        return false, "the loss fits the targets"
+      end },
+    { name = "adam", cause = "optimizer_choice",
+      text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
+      hooks = { train = function(opts)
+        opts.optimizer = gg.optim.adam(opts.model, { lr = 1e-3 })
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        if #(seen.optimizers or {}) ~= 1 then return false, "not one gg.optim optimizer" end
+        local o = seen.optimizers[1]
+        if o.kind ~= "sgd" or o.momentum > 0 then return false, "not plain SGD" end
+        if last(seen.trains).scheduler then return false, "a scheduler holds the SGD optimizer" end
+        return true end,
+      precondition = function(seen, measures)
+        local slow = no_progress(measures)
+        if not slow then
+          if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
+            return false, "whether the training loss stalls was not measured"
+          end
+          return false, "the training loss falls and the steps are not small (plain SGD makes progress)"
+        end
+        local other = M.more_specific(seen, measures)
+        if other then return false, other end
+        return true, slow
+      end },
     { name = "no_reg", cause = "regularization_too_strong", text = "remove L1/L2 and weight decay",
       hooks = {
         train = function(opts) opts.l1, opts.l2 = nil, nil; return opts end,
@@ -169,17 +528,7 @@ function M.default()
         if (t and (t.l1 > 0 or t.l2 > 0)) or any_optimizer(seen, function(o)
           return type(o.weight_decay) == "number" and o.weight_decay > 0 end) then return true end
         return false, "no L1/L2 or weight decay" end },
-    { name = "batch*4", cause = "batch_too_small", text = "4x larger batches",
-      hooks = { train = function(opts, info)
-        opts.batch_size = math.min(info.n, 4 * info.batch_size)
-        return opts end },
-      applies = function(seen)
-        local ok, why = trains(seen)
-        if not ok then return false, why end
-        local t = last(seen.trains)
-        if t.order then return false, "the run replays its own batch order" end
-        if t.batch_size >= t.n then return false, "already full batch" end
-        return true end },
+    batch_fix(4), batch_fix(16),
     { name = "class_weights", cause = "class_imbalance", text = "balanced class weights in the loss",
       hooks = { train = function(opts, info)
         local l = type(opts.loss) == "table" and intervene.copy(opts.loss) or { opts.loss }
@@ -202,12 +551,41 @@ function M.default()
       hooks = { layers = swap_hidden(SAT, { kind = "relu" }) },
       applies = function(seen)
         if has_kind(seen, SAT, true) then return true end
-        return false, "no hidden sigmoid/tanh" .. nested_note(seen) end },
+        return false, "no hidden sigmoid/tanh" .. nested_note(seen) end,
+      precondition = function(seen, measures)
+        local sat, why = measure(measures, "saturation", "the saturated share")
+        if sat ~= nil and sat > M.SATURATION then return true end
+        if type(measures) == "table" and measures.stuck then
+          return true, "the loss stalls: gradients vanish through the sigmoid/tanh layers"
+        end
+        local depth = 0
+        for _, m in ipairs(seen.models or {}) do
+          local k = 0
+          for i, kind in ipairs(m.kinds) do if kind == "sigmoid" and i < #m.kinds then k = k + 1 end end
+          depth = math.max(depth, k)
+        end
+        if depth >= M.SIGMOID_DEPTH then
+          return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each",
+            depth)
+        end
+        if sat == nil then return false, why .. ", the loss falls, fewer than 2 hidden sigmoids" end
+        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), the loss falls, "
+          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION)
+      end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },
       applies = function(seen)
         if has_kind(seen, RELU, true) then return true end
-        return false, "no hidden ReLU" .. nested_note(seen) end },
+        return false, "no hidden ReLU" .. nested_note(seen) end,
+      precondition = function(_, measures)
+        local dead = measure(measures, "dead", "")
+        local zero = measure(measures, "zero_grad", "")
+        if dead == nil and zero == nil then return false, "dead units were not measured" end
+        if (dead or 0) > M.DEAD or (zero or 0) >= M.ZERO_GRAD then return true end
+        return false,
+          string.format("%s%% of the ReLU units dead (not > %d%%), %s%% zero gradients (not >= %d%%)",
+          fmt(dead and 100 * dead), 100 * M.DEAD, fmt(zero and 100 * zero), 100 * M.ZERO_GRAD)
+      end },
     { name = "default_init", cause = "bad_init", text = "PyTorch's default initialisation",
       hooks = { layers = function(specs)
         local out = {}
@@ -224,7 +602,30 @@ function M.default()
         for _, m in ipairs(seen.models or {}) do
           if m.init then return true end
         end
-        return false, "already the default initialisation" end },
+        return false, "already the default initialisation" end,
+      precondition = function(seen, measures)
+        for _, m in ipairs(seen.models or {}) do
+          local st = m.start
+          if st and st.init_ratio_max and st.init_ratio_max > M.INIT_HI then
+            return true, string.format("initial weight variance %s x PyTorch's default",
+              fmt(st.init_ratio_max))
+          end
+          if st and st.init_ratio_min and st.init_ratio_min < M.INIT_LO then
+            return true, string.format("initial weight variance %s x PyTorch's default",
+              fmt(st.init_ratio_min))
+          end
+          if st and st.bias_max and st.bias_max > M.BIAS_MAX then
+            return true, string.format("initial biases up to %s", fmt(st.bias_max))
+          end
+        end
+        local wv = type(measures) == "table" and measures.weight_var or nil
+        if wv and (wv > 10 or wv < 1e-5) then
+          return true, string.format("initial weight variance %s (outside [1e-5, 10])", fmt(wv))
+        end
+        return false,
+          string.format("the initial weights lie within [%g, %g] x PyTorch's default variance and "
+          .. "the biases within +-%g", M.INIT_LO, M.INIT_HI, M.BIAS_MAX)
+      end },
     { name = "cosine", cause = "no_lr_decay", text = "cosine learning-rate decay over the epochs",
       hooks = { train = function(opts, info)
         opts.scheduler = gg.sched.cosine_annealing_lr(opts.optimizer, { T_max = info.epochs })
@@ -281,6 +682,9 @@ function M.check(fix, i)
   if fix.applies ~= nil and type(fix.applies) ~= "function" then
     error(where .. ".applies must be a function", 0)
   end
+  if fix.precondition ~= nil and type(fix.precondition) ~= "function" then
+    error(where .. ".precondition must be a function(seen, measures) -> true | false, why", 0)
+  end
   return fix
 end
 
@@ -294,13 +698,38 @@ function M.combine(a, b)
     if ha[k] and hb[k] then
       local f, g = ha[k], hb[k]
       if k == "optim" then h[k] = function(kind, o) return g(kind, f(kind, o)) end
-      elseif k == "train" then h[k] = function(o, info) return g(f(o, info), info) end
+      elseif k == "train" then
+        -- both may map the targets (post.targets): the composition, y -> ((y - m1)/s1 - m2)/s2
+        h[k] = function(o, info)
+          local o1, p1 = f(o, info)
+          local o2, p2 = g(o1, info)
+          if p1 and p2 and p1.targets and p2.targets then
+            local t1, t2, m, sd = p1.targets, p2.targets, {}, {}
+            for j in ipairs(t1.mean) do
+              m[j], sd[j] = t1.mean[j] + t1.sd[j] * t2.mean[j], t1.sd[j] * t2.sd[j]
+            end
+            return o2, { targets = { mean = m, sd = sd } }
+          end
+          return o2, p2 or p1
+        end
       else h[k] = function(s) return g(f(s)) end end
     else
       h[k] = ha[k] or hb[k]
     end
   end
-  return { name = a.name .. "+" .. b.name, cause = a.cause, text = a.text .. ", and " .. b.text, hooks = h }
+  -- named only when both causes' preconditions hold (the first failing one says why)
+  local pa, pb = a.precondition, b.precondition
+  local pre = (pa or pb) and function(seen, measures)
+    for _, p in ipairs { pa or false, pb or false } do
+      if p then
+        local ok, why = p(seen, measures)
+        if not ok then return false, why end
+      end
+    end
+    return true
+  end or nil
+  return { name = a.name .. "+" .. b.name, cause = a.cause, text = a.text .. ", and " .. b.text, hooks = h,
+    precondition = pre }
 end
 
 return M

@@ -13,7 +13,8 @@ local M = {}
 
 M.LIST = { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", "overfitting",
   "label_noise", "saturation", "exploding_gradients", "bad_init", "regularization_too_strong",
-  "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay" }
+  "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay", "lr_too_low", "targets_unscaled",
+  "output_activation", "wrong_loss", "optimizer_choice" }
 
 M.TEXT = {
   lr_too_high = "learning rate too high",
@@ -30,6 +31,11 @@ M.TEXT = {
   class_imbalance = "class imbalance",
   dead_relu = "dead ReLU units",
   no_lr_decay = "no learning-rate decay",
+  lr_too_low = "learning rate too low",
+  targets_unscaled = "unscaled targets",
+  output_activation = "an output activation that cannot reach the targets",
+  wrong_loss = "a loss that does not fit the task",
+  optimizer_choice = "the optimizer (plain SGD)",
 }
 
 M.ALIAS = { label_noise = "overfitting" }

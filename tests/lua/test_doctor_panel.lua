@@ -1,0 +1,450 @@
+--[[ tests/lua/test_doctor_panel.lua — the doctor's panel of fixes (issue 21 items 5-7,
+  lua/gglab/doctor/panel.lua): the ladders, each fix's precondition on the probe's data
+  statistics and the unchanged runs' measures, the new fixes' rewrites (scale_targets,
+  no_output_act, loss_for_task, adam, lr*10) and, end to end, small synthetic broken
+  configurations written here for which the doctor names each new cause.
+
+  Run from the repository root:
+    LUA_PATH="tests/lua/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/lua/test_doctor_panel.lua
+  GGLAB_DOCTOR_EVAL=0 skips the end-to-end diagnoses (the slow part: ~40 s on 2 cores). ]]
+local T = require "check"
+local gg = require "gglab"
+local doctor = require "gglab.doctor.diagnose"
+local panel = require "gglab.doctor.panel"
+local intervene = require "gglab.doctor.intervene"
+local causes = require "gglab.lib.causes"
+
+local function fix(name)
+  for _, f in ipairs(panel.default()) do
+    if f.name == name then return f end
+  end
+  error("no fix " .. name)
+end
+
+local function kinds(specs)
+  local k = {}
+  for i, s in ipairs(specs) do k[i] = s.kind end
+  return table.concat(k, " ")
+end
+
+-- A dataset of n rows of d N(0, 1) features and one target f(row, rng).
+local function regression(n, d, seed, f)
+  local r = gg.rng(seed)
+  local x, y = {}, {}
+  for i = 1, n do
+    local row = {}
+    for j = 1, d do row[j] = r:normal() end
+    x[i], y[i] = row, { f(row, r) }
+  end
+  return gg.data.from_tensors(gg.tensor(x), gg.tensor(y))
+end
+
+-- What the probe records for a run function (seen), as the preconditions read it.
+local function probe(fn)
+  return intervene.probe(gg.experiment { name = "p", sweep = { seed = { 1 } }, run = fn }, { seed = 1 })
+end
+
+-- A run function training `model` (built by make) on data with the given loss and optimizer.
+local function trainer(data, make, loss, optim, lr, extra)
+  return function(_, run)
+    local model = make()
+    local opts = { model = model, data = data, loss = loss, batch_size = 32, epochs = 3,
+      optimizer = gg.optim[optim or "adam"](model, { lr = lr or 1e-3 }), log = run }
+    for k, v in pairs(extra or {}) do opts[k] = v end
+    gg.train(opts)
+  end
+end
+
+local mlp = function(spec) return function() return gg.nn.mlp(spec) end end
+
+-- ==== the vocabulary ====
+
+for _, id in ipairs { "lr_too_low", "targets_unscaled", "output_activation", "wrong_loss",
+  "optimizer_choice" } do
+  T.ok("causes: " .. id .. " is a cause with its own text", causes.is_cause(id) and causes.text(id) ~= id)
+end
+T.ok("causes: the old ids stay", causes.is_cause("lr_too_high") and causes.is_cause("bad_init")
+  and causes.is_cause("no_lr_decay"))
+do
+  local names = {}
+  for _, f in ipairs(panel.default()) do
+    names[#names + 1] = f.name
+    T.ok("panel: " .. f.name .. "'s precondition is a function or absent", f.precondition == nil
+      or type(f.precondition) == "function")
+  end
+  T.eq("panel: the built-in fixes in printing order", names, { "lr/10", "lr/100", "lr/1000", "lr/10000",
+    "lr*10",
+    "lr*100", "momentum=0.9", "momentum=0.5", "momentum=0", "clip", "standardize", "huber", "scale_targets",
+    "no_output_act", "loss_for_task", "adam", "no_reg", "batch*4", "batch*16", "class_weights", "relu",
+    "leaky_relu", "default_init", "cosine", "early_stop", "smaller" })
+end
+T.raises("check: a precondition must be a function", function()
+  panel.check({ name = "x", cause = "x", hooks = {}, precondition = 3 }, 4)
+end, "panel%[4%]%.precondition must be a function")
+
+-- ==== item 6: ladders ====
+
+do
+  local want = { ["lr/10"] = 0.1, ["lr/100"] = 0.01, ["lr/1000"] = 1e-3, ["lr/10000"] = 1e-4, ["lr*10"] = 10,
+    ["lr*100"] = 100 }
+  for name, scale in pairs(want) do
+    T.eq("lr ladder: " .. name .. " scales the lr by " .. scale, fix(name).hooks.lr_scale, scale)
+    T.eq("lr ladder: " .. name .. "'s cause", fix(name).cause, scale < 1 and "lr_too_high" or "lr_too_low")
+  end
+  local seen = { optimizers = { { kind = "adam", lr = 0.002, momentum = 0 } } }
+  T.eq("lr*10: Adam at 0.002 -> 0.02 is beyond 0.01: not applicable", { fix("lr*10").applies(seen) },
+    { false, "adam's lr 0.002 x 10 would exceed 0.01" })
+  T.eq("lr/10000: Adam at 0.002 -> 2e-7 is below 1e-6: not run", { fix("lr/10000").applies(seen) },
+    { false, "adam's lr 0.002 x 0.0001 would fall below 1e-06" })
+  T.ok("lr/1000 and lr/10: Adam at 0.002 runs them", fix("lr/1000").applies(seen)
+    and fix("lr/10").applies(seen))
+  seen.optimizers[1].lr = 1e-4
+  T.ok("lr*10 and lr*100: Adam at 1e-4 applies", fix("lr*10").applies(seen) and fix("lr*100").applies(seen))
+  local sgd = { optimizers = { { kind = "sgd", lr = 0.05, momentum = 0 } } }
+  T.eq("lr*10: SGD up to lr 1", { fix("lr*10").applies(sgd), (fix("lr*100").applies(sgd)) }, { true, false })
+
+  -- momentum 0.995 (the Nesterov case that still rose at 0.9): every rung applies
+  local m = { optimizers = { { kind = "sgd", lr = 0.01, momentum = 0.995 } } }
+  T.eq("lr*10: not run with momentum above 0.9", { fix("lr*10").applies(m) },
+    { false, "momentum above 0.9 already multiplies the step by 10 or more" })
+  T.eq("momentum ladder: from 0.995 each rung applies",
+    { fix("momentum=0.9").applies(m), fix("momentum=0.5").applies(m), fix("momentum=0").applies(m) },
+    { true, true, true })
+  m.optimizers[1].momentum = 0.9
+  local ok, why = fix("momentum=0.9").applies(m)
+  T.eq("momentum ladder: from 0.9 the 0.9 rung does not apply", { ok, why },
+    { false, "no optimizer with momentum above 0.9" })
+  T.eq("momentum ladder: from 0.9, 0.5 and 0 do", { fix("momentum=0.5").applies(m),
+    fix("momentum=0").applies(m) },
+    { true, true })
+  T.eq("momentum=0.5: 0.995 -> 0.5, nesterov kept", fix("momentum=0.5").hooks.optim("sgd",
+    { momentum = 0.995, nesterov = true }), { momentum = 0.5, nesterov = true })
+
+  -- batch ladder: x4, x16, capped at the set; x16 only when x4 is not already the whole set
+  local info = { n = 1000, batch_size = 8 }
+  T.eq("batch*16: 16x the batch", fix("batch*16").hooks.train({ batch_size = 8 }, info).batch_size, 128)
+  T.eq("batch*16: at most the whole set", fix("batch*16").hooks.train({}, { n = 100,
+    batch_size = 32 }).batch_size,
+    100)
+  local t = { trains = { { n = 100, batch_size = 32 } } }
+  local ok16, why16 = fix("batch*16").applies(t)
+  T.eq("batch*16: not run when batch*4 already takes the whole set", { ok16, why16,
+    fix("batch*4").applies(t) },
+    { false, "batch*4 already takes the whole set", true })
+  t.trains[1].batch_size = 4
+  T.ok("batch*16: applies to batch 4 of 100", fix("batch*16").applies(t))
+end
+
+-- ==== item 5: preconditions ====
+
+do
+  -- huber/outliers: a robust statistic on the training targets (y = 2x exactly has none)
+  local clean = regression(200, 1, 1, function(x) return 2 * x[1] end)
+  local s = probe(trainer(clean, mlp { 1, 8, 1 }, "mse"))
+  local ok, why = fix("huber").precondition(s, {})
+  T.eq("huber: y = 2x exactly has no outliers -> no cause", { ok, why },
+    { false, "no training target lies beyond 5 robust sds (1.4826 MAD) of the median" })
+  T.eq("probe: outlier share 0 on y = 2x", s.trains[1].target_outliers, 0)
+  local dirty = clean:add_outliers { fraction = 0.05, magnitude = 50, targets = true, seed = 1 }
+  local s2 = probe(trainer(dirty, mlp { 1, 8, 1 }, "mse"))
+  T.ok("huber: 5 % of the targets moved by 50 sd -> outliers", (fix("huber").precondition(s2, {})))
+  T.near("probe: the outlier share is the moved share", s2.trains[1].target_outliers, 0.05, 0.011)
+  -- the share is measured on the training rows only: validation_split's held-out rows do not count
+  local ys = clean:y():totable()
+  for i = 151, 200 do ys[i][1] = 1000 end
+  local late = gg.data.from_tensors(clean:x(), gg.tensor(ys))
+  local s3 = probe(trainer(late, mlp { 1, 8, 1 }, "mse", nil, nil, { validation_split = 0.25 }))
+  T.eq("probe: target statistics on the training rows (the held-out quarter's 1000s do not count)",
+    s3.trains[1].target_outliers, 0)
+  T.ok("probe: ... while on all rows they are outliers",
+    probe(trainer(late, mlp { 1, 8, 1 }, "mse")).trains[1].target_outliers > 0.2)
+
+  -- clip/exploding_gradients: the gradient norm must grow
+  local seen = {}
+  T.eq("clip: not measured -> no cause, and says so", { fix("clip").precondition(seen, {}) },
+    { false, "the gradient norm's growth was not measured" })
+  T.eq("clip: growth 50x -> no cause", (fix("clip").precondition(seen, { grad_growth = 50 })), false)
+  T.eq("clip: growth 1e4 x -> the cause", (fix("clip").precondition(seen, { grad_growth = 1e4 })), true)
+
+  -- standardize/unscaled_features: from the data statistics
+  local raw = regression(200, 3, 2, function(x) return x[1] end)
+  local xs = raw:x():totable()
+  for _, row in ipairs(xs) do row[2] = 1000 * row[2] end
+  local wide = gg.data.from_tensors(gg.tensor(xs), raw:y())
+  T.ok("standardize: a feature of sd 1000 -> unscaled",
+    (fix("standardize").precondition(probe(trainer(wide, mlp { 3, 8, 1 }, "mse")), {})))
+  local sd3 = probe(trainer(raw, mlp { 3, 8, 1 }, "mse"))
+  T.eq("standardize: N(0, 1) features -> not unscaled", (fix("standardize").precondition(sd3, {})), false)
+  for _, row in ipairs(xs) do row[2] = row[2] / 1000 * 0.05 end
+  local spread = probe(trainer(gg.data.from_tensors(gg.tensor(xs), raw:y()), mlp { 3, 8, 1 }, "mse"))
+  T.ok("standardize: sds 20x apart -> unscaled", (fix("standardize").precondition(spread, {})))
+
+  -- relu/saturation
+  local sig1 = { models = { { kinds = { "linear", "sigmoid", "linear" } } } }
+  local sig2 = { models = { { kinds = { "linear", "sigmoid", "linear", "sigmoid", "linear" } } } }
+  T.ok("relu: > 50 % saturated -> the cause", (fix("relu").precondition(sig1, { saturation = 0.8 })))
+  T.eq("relu: 10 % saturated, one sigmoid, the loss falls -> no cause",
+    (fix("relu").precondition(sig1, { saturation = 0.1, stuck = false })), false)
+  T.ok("relu: two hidden sigmoids (gradient / 16 at least) -> the cause",
+    (fix("relu").precondition(sig2, { saturation = 0, stuck = false })))
+  T.ok("relu: the loss stalls -> the cause", (fix("relu").precondition(sig1, { saturation = 0,
+    stuck = true })))
+
+  -- leaky_relu/dead_relu
+  T.ok("leaky_relu: 60 % dead", (fix("leaky_relu").precondition({}, { dead = 0.6 })))
+  T.ok("leaky_relu: 80 % zero gradients", (fix("leaky_relu").precondition({}, { dead = 0.3,
+    zero_grad = 0.8 })))
+  T.eq("leaky_relu: 10 % dead -> no cause", (fix("leaky_relu").precondition({}, { dead = 0.1,
+    zero_grad = 0.1 })),
+    false)
+  T.eq("leaky_relu: not measured", { fix("leaky_relu").precondition({}, {}) },
+    { false, "dead units were not measured" })
+
+  -- default_init/bad_init: the initial weights, measured on the built model (before any update)
+  local data = regression(100, 10, 3, function(x) return x[1] end)
+  local big = probe(trainer(data, mlp { 10, 32, 32, 1, init = { "normal", std = 1 } }, "mse"))
+  T.ok("default_init: N(0, 1) weights in 32-wide layers (96x the default variance) -> the cause",
+    (fix("default_init").precondition(big, {})))
+  T.ok(string.format("probe: the initial variance ratio of N(0, 1) weights, fan_in 10 and 32: 30 to 96 "
+    .. "(max %.3g)", big.models[1].start.init_ratio_max), big.models[1].start.init_ratio_max > 60
+    and big.models[1].start.init_ratio_max < 150 and big.models[1].start.init_ratio_min > 20)
+  local tiny = probe(trainer(data, mlp { 10, 32, 1, init = { "normal", std = 0.01 } }, "mse"))
+  T.ok("default_init: N(0, 0.01) weights -> the cause", (fix("default_init").precondition(tiny, {})))
+  local he = probe(trainer(data, mlp { 10, 32, 1, init = "kaiming_uniform" }, "mse"))
+  T.eq("default_init: an explicit Kaiming init -> no cause", (fix("default_init").precondition(he, {})),
+    false)
+  local bias = probe(trainer(data, mlp { 10, 32, 1, init = { "kaiming_uniform", bias_init = "constant",
+    bias_value = 5 } }, "mse"))
+  T.ok("default_init: biases of 5 -> the cause (bias initialisation)", (fix("default_init").precondition(bias,
+    {})))
+  T.eq("default_init: the bias init is dropped by the fix",
+    fix("default_init").hooks.layers { gg.nn.linear(2, 3, { bias_init = "constant", bias_value = 5 }) }[1],
+    { kind = "linear", ["in"] = 2, out = 3 })
+end
+
+-- ==== item 7: the new fixes ====
+
+do
+  -- scale_targets / targets_unscaled
+  local big = regression(200, 2, 4, function(x, r) return 1000 + 300 * x[1] + r:normal() end)
+  local s = probe(trainer(big, mlp { 2, 8, 1 }, "mse"))
+  T.ok("scale_targets: applies to targets around 1000", (fix("scale_targets").applies(s)))
+  T.ok("scale_targets: targets of median ~1000 -> the cause", (fix("scale_targets").precondition(s, {})))
+  local unit = regression(200, 2, 4, function(x) return x[1] end)
+  local ok, why = fix("scale_targets").applies(probe(trainer(unit, mlp { 2, 8, 1 }, "mse")))
+  T.eq("scale_targets: unit targets -> not applicable", { ok, why }, { false,
+    "the targets are already on a unit scale" })
+  local outl = unit:add_outliers { fraction = 0.05, magnitude = 50, targets = true, seed = 2 }
+  local so = probe(trainer(outl, mlp { 2, 8, 1 }, "mse"))
+  T.eq("scale_targets: a few outliers do not make the targets unscaled (robust statistics)",
+    (fix("scale_targets").precondition(so, {})), false)
+
+  local st, post = fix("scale_targets").hooks.train { data = big, validation_split = 0.25, loss = "mse" }
+  T.ok("scale_targets: validation_split becomes a held-out set", st.validation_split == nil
+    and st.val:n() == 50
+    and st.data:n() == 150)
+  local y, m = st.data:y():totable(), 0
+  for _, row in ipairs(y) do m = m + row[1] end
+  T.near("scale_targets: training targets have mean 0", m / #y, 0, 1e-4)
+  local v = 0
+  for _, row in ipairs(y) do v = v + row[1] ^ 2 end
+  T.near("scale_targets: ... and sd 1", math.sqrt(v / (#y - 1)), 1, 1e-3)
+  T.near("scale_targets: the map back is the training rows' mean", post.targets.mean[1], 1000, 60)
+  local vy, oy = st.val:y():totable(), big:split(0.25, { shuffle = false })
+  local _, oval = big:split(0.25, { shuffle = false })
+  T.near("scale_targets: validation targets mapped with the training statistics",
+    vy[1][1] * post.targets.sd[1] + post.targets.mean[1], oval:y():totable()[1][1], 1e-2)
+  T.ok("scale_targets: features untouched", st.data:x():totable()[1][1] == oy:x():totable()[1][1])
+
+  -- the outcome in the user's units: for MSE on one target, sd^2 x the loss on the scaled data
+  local model = gg.nn.mlp { 2, 8, 1, seed = 3 }
+  local u = intervene.unscaled_loss(model, st.val, "mse", post.targets)
+  T.near("unscaled_loss: MSE in the original units = sd^2 x the scaled MSE", u,
+    post.targets.sd[1] ^ 2 * gg.evaluate(model, st.val, { loss = "mse" }), 1e-3 * u)
+  T.near("unscaled_loss: ... = the model mapped back, against the original targets", u, (function()
+    local p, yy, sum = model:forward(oval:x()):totable(), oval:y():totable(), 0
+    for i = 1, #p do sum = sum + (post.targets.mean[1] + post.targets.sd[1] * p[i][1] - yy[i][1]) ^ 2 end
+    return sum / #p
+  end)(), 1e-3 * u)
+  T.near("unscaled_loss: L1 = sd x the scaled L1", intervene.unscaled_loss(model, st.val, "l1", post.targets),
+    post.targets.sd[1] * gg.evaluate(model, st.val, { loss = "l1" }), 1e-2)
+  T.near("original_units: the validation targets back in the user's units",
+    intervene.original_units(st.val, post.targets):y():totable()[1][1], oval:y():totable()[1][1], 1e-2)
+  local comb = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big, val = oval,
+    loss = "mse" }, {})
+  T.ok("combine: standardize + scale_targets keeps the target map", comb ~= nil)
+  local _, p2 = panel.combine(fix("standardize"), fix("scale_targets")).hooks.train({ data = big,
+    val = oval }, {})
+  T.ok("combine: ... returned as post.targets", p2 and p2.targets and p2.targets.sd[1] > 1)
+
+  -- no_output_act / output_activation
+  local specs = { gg.nn.linear(2, 8), gg.nn.sigmoid(), gg.nn.linear(8, 1), gg.nn.sigmoid() }
+  T.eq("no_output_act: the output sigmoid goes, the hidden one stays",
+    kinds(fix("no_output_act").hooks.layers(specs)),
+    "linear sigmoid linear")
+  T.eq("no_output_act: nothing to drop", kinds(fix("no_output_act").hooks.layers { gg.nn.linear(2, 1) }),
+    "linear")
+  T.eq("no_output_act: BCE on the now-linear output becomes BCE with logits",
+    fix("no_output_act").hooks.train({ loss = "bce" }).loss, "bce_with_logits")
+  T.eq("no_output_act: MSE stays", fix("no_output_act").hooks.train({ loss = "mse" }).loss, "mse")
+  local relu_out = probe(trainer(regression(100, 2, 5, function(x) return 5 * x[1] end),
+    mlp { 2, 8, 1, output_activation = "relu" }, "mse"))
+  T.eq("probe: the output layer kind and width", { relu_out.trains[1].output_kind,
+    relu_out.trains[1].outputs },
+    { "relu", 1 })
+  local okp, whyp = fix("no_output_act").precondition(relu_out, {})
+  T.ok("no_output_act: a ReLU output with negative targets -> the cause", okp
+    and whyp:match("relu output") ~= nil)
+  local in01 = probe(trainer(regression(100, 2, 5, function(x) return x[1] > 0 and 0.8 or 0.2 end),
+    mlp { 2, 8, 1, output_activation = "sigmoid" }, "mse"))
+  T.eq("no_output_act: targets inside the sigmoid's (0, 1) -> no cause",
+    (fix("no_output_act").precondition(in01, {})), false)
+  local soft1 = probe(trainer(regression(100, 2, 5, function(x) return x[1] end),
+    function() return gg.nn.sequential { gg.nn.linear(2, 1), gg.nn.softmax() } end, "mse"))
+  T.eq("no_output_act: a softmax over one unit -> the cause", { fix("no_output_act").precondition(soft1,
+    {}) },
+    { true, "a softmax over one unit is always 1" })
+  local bce = probe(trainer(regression(100, 2, 5, function(x) return x[1] > 0 and 1 or 0 end),
+    mlp { 2, 8, 1, output_activation = "sigmoid" }, "bce"))
+  T.eq("no_output_act: sigmoid + BCE is right -> not applicable", { fix("no_output_act").applies(bce) },
+    { false, "a sigmoid output with a bce loss" })
+
+  -- loss_for_task / wrong_loss
+  local bin = regression(100, 2, 6, function(x) return x[1] > 0 and 1 or 0 end)
+  local mse01 = probe(trainer(bin, mlp { 2, 8, 1, output_activation = "sigmoid" }, "mse"))
+  T.eq("probe: 0/1 targets are a binary task", mse01.trains[1].task, "binary")
+  T.eq("loss_for_task: MSE on 0/1 targets -> the cause", { fix("loss_for_task").precondition(mse01, {}) },
+    { true, "mse on 0/1 targets" })
+  T.eq("loss_for_task: a sigmoid output gets BCE", fix("loss_for_task").hooks.train({ loss = "mse" },
+    mse01.trains[1]).loss, "bce")
+  T.eq("loss_for_task: a linear output gets BCE with logits",
+    fix("loss_for_task").hooks.train({ loss = "mse" },
+    { output_kind = "linear" }).loss, "bce_with_logits")
+  local labels = gg.data.classification { n = 60, features = 2, classes = 2, seed = 1 }
+  local mse_labels = probe(trainer(labels, mlp { 2, 8, 1 }, "mse"))
+  T.ok("loss_for_task: MSE on two class labels through one unit -> the cause",
+    (fix("loss_for_task").precondition(mse_labels, {})))
+  local real = probe(trainer(regression(100, 2, 6, function(x) return x[1] end), mlp { 2, 8, 1 }, "mse"))
+  T.eq("loss_for_task: MSE on real targets -> not applicable", { fix("loss_for_task").applies(real) },
+    { false, "the loss fits the targets (mse on real-valued targets)" })
+
+  -- adam / optimizer_choice
+  local sgd = probe(trainer(real and regression(100, 2, 6, function(x) return x[1] end) or nil, mlp { 2, 8,
+    1 }, "mse",
+    "sgd", 0.01))
+  T.ok("adam: applies to plain SGD", (fix("adam").applies(sgd)))
+  local mom = probe(function(_, run)
+    local mm = gg.nn.mlp { 2, 8, 1 }
+    gg.train { model = mm, data = bin, optimizer = gg.optim.sgd(mm, { lr = 0.01, momentum = 0.9 }),
+      log = run }
+  end)
+  T.eq("adam: SGD with momentum -> not applicable", { fix("adam").applies(mom) }, { false, "not plain SGD" })
+  local mm = gg.nn.mlp { 2, 8, 1 }
+  local ao = fix("adam").hooks.train { model = mm, optimizer = gg.optim.sgd(mm, { lr = 0.5 }) }
+  T.ok("adam: the optimizer becomes Adam at lr 1e-3", tostring(ao.optimizer):match("adam") ~= nil
+    and math.abs(ao.optimizer:lr() - 1e-3) < 1e-12)
+  T.eq("adam: the loss stalls, nothing more specific -> the cause", (fix("adam").precondition(sgd,
+    { stuck = true })),
+    true)
+  T.eq("adam: the loss falls -> no cause",
+    { fix("adam").precondition(sgd, { stuck = false, update_ratio = 0.05 }) },
+    { false, "the training loss falls and the steps are not small (plain SGD makes progress)" })
+  T.eq("lr*10: the loss falls, but every step is tiny -> the cause",
+    { fix("lr*10").precondition(sgd, { stuck = false, update_ratio = 5e-4 }) },
+    { true, "the largest update/weight ratio is 0.0005 (< 0.001)" })
+  T.eq("lr*10: ... or still falls at the end (when measured)",
+    (fix("lr*10").precondition(sgd, { stuck = false, still_falling = true })), true)
+  T.eq("adam: not measured", { fix("adam").precondition(sgd, {}) },
+    { false, "whether the training loss stalls was not measured" })
+
+  -- lr*10 / lr_too_low: a diagnosis of exclusion
+  T.eq("lr*10: the loss stalls, nothing more specific -> the cause", (fix("lr*10").precondition(sgd,
+    { stuck = true })),
+    true)
+  local okx, whyx = fix("lr*10").precondition(s, { stuck = true })
+  T.ok("lr*10: stalled, but the targets are unscaled -> that cause comes first", not okx
+    and whyx:match("^unscaled targets %(scale_targets%) comes first") ~= nil)
+  local tinyi = probe(trainer(regression(100, 10, 3, function(x) return x[1] end),
+    mlp { 10, 32, 1, init = { "normal", std = 0.01 } }, "mse", "sgd", 0.01))
+  T.ok("adam: stalled, but the initialisation is off -> that cause comes first",
+    not fix("adam").precondition(tinyi, { stuck = true }))
+  T.ok("lr*10: the loss falls -> no cause", not fix("lr*10").precondition(sgd, { stuck = false }))
+end
+
+if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then
+  print("end-to-end diagnoses skipped (GGLAB_DOCTOR_EVAL=0)")
+  T.done()
+end
+
+-- ==== end to end: small synthetic broken configurations, written here ====
+
+-- Each: 320 rows of 4 N(0, 1) features, the last quarter held out for validation.
+local CASES = {
+  { "targets around 1000, Adam 0.02: the net cannot grow its output that far", "targets_unscaled",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return 1000 + 300 * (x[1] - x[2] + 0.5 * x[3]) + 10 * r:normal() end) end,
+    function() return gg.nn.mlp { 4, 16, 1 } end, "adam", 0.02, 20 },
+  { "a ReLU output on targets that are mostly negative", "output_activation",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return -5 + 5 * (x[1] + x[2]) + 0.1 * r:normal() end) end,
+    function() return gg.nn.mlp { 4, 16, 1, output_activation = "relu" } end, "adam", 0.01, 20 },
+  { "a sigmoid output on targets around 50: stuck far above the constant predictor", "output_activation",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return 50 + 10 * (x[1] + x[2]) + 0.1 * r:normal() end)
+    end,
+    function() return gg.nn.mlp { 4, 16, 1, output_activation = "sigmoid" } end, "adam", 0.01, 20 },
+  -- MSE on 0/1 labels trains, only less well: no symptom, so the doctor's symptom gate (issue
+  -- 21 item 1) reports the fix as a tuning hint; asserted: BCE is the best fix, and no other
+  -- cause is named.
+  { "MSE on 0/1 labels through a sigmoid (logistic regression), SGD 0.5", "wrong_loss",
+    function(seed) return regression(320, 4, seed, function(x) return (x[1] + x[2] > 0) and 1 or 0 end) end,
+    function() return gg.nn.sequential { gg.nn.linear(4, 1), gg.nn.sigmoid() } end, "sgd", 0.5, 20, "best" },
+  { "Adam at lr 1e-4 for 30 epochs: barely moves", "lr_too_low",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+    function() return gg.nn.mlp { 4, 16, 1 } end, "adam", 1e-4, 30 },
+  { "a 10-layer linear chain, plain SGD 0.005: stuck on the plateau at the origin (lr x 10 still stuck, "
+    .. "x 100 diverges)", "optimizer_choice",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+    function()
+      local L, w = {}, { 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 1 }
+      for i = 1, #w - 1 do L[i] = gg.nn.linear(w[i], w[i + 1]) end
+      return gg.nn.sequential(L)
+    end, "sgd", 0.005, 20 },
+  { "biases initialised to -3 in a ReLU net: most units start dead", "bad_init",
+    function(seed) return regression(320, 4, seed, function(x, r)
+      return x[1] - 2 * x[2] + 0.1 * r:normal() end) end,
+    function() return gg.nn.mlp { 4, 16, 16, 1, init = { "kaiming_uniform", bias_init = "constant",
+      bias_value = -3 } }
+    end, "adam", 1e-3, 20 },
+}
+
+for _, c in ipairs(CASES) do
+  local what, cause, data, make, optim, lr, epochs, expect = table.unpack(c)
+  local exp = gg.experiment { name = "panel_e2e", sweep = { seed = { 1 } }, run = function(_, run)
+    local train, val = data(run.seed):split(0.25, { shuffle = false })
+    local model = make()
+    gg.train { model = model, data = train, val = val, optimizer = gg.optim[optim](model, { lr = lr }),
+      epochs = epochs, batch_size = 32, log = run }
+  end }
+  local out = T.tmpdir()
+  local rep = doctor.diagnose(exp, { seed = 1 }, { seeds = { 1, 2, 3, 4, 5, 6 }, out = out, jobs = 1,
+    stderr = { write = function() end } })
+  if expect == "best" then
+    local best
+    for _, row in ipairs(rep.rows) do
+      if row.effect.median and (not best or row.effect.median < best.effect.median) then best = row end
+    end
+    T.eq(string.format("end to end, %s: the best fix is %s's (%s)", what, cause, rep.verdict),
+      best and best.fix.cause, cause)
+    T.ok(string.format("end to end, %s: no other cause is named (%s)", what, rep.verdict),
+      rep.causes == nil or #rep.causes == 0 or rep.causes[1] == cause)
+  else
+    T.eq(string.format("end to end, %s: the doctor names %s (%s)", what, cause, rep.verdict),
+      rep.causes and rep.causes[1], cause)
+  end
+  T.rmtree(out)
+end
+
+T.done()
