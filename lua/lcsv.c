@@ -1,5 +1,6 @@
-/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path), gg.csv.read(path) (a small file
- * at once), gg.csv.rows(path) (a file of any size, one row at a time), and gg.fmt_number,
+/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path) (w:row, w:flush, w:close),
+ * gg.csv.read(path) (a small file at once), gg.csv.rows(path) (a file of any size, one row
+ * at a time), and gg.fmt_number,
  * the one number format of every file gglab writes (shortest text that reads back as the
  * same double, so CSVs are exact and byte-stable). */
 #include "lgglab.h"
@@ -117,6 +118,23 @@ static int writer_close(lua_State *L)
     if (bad) {
         luaL_pushfail(L);
         lua_pushfstring(L, "write error: %s", strerror(saved ? saved : EIO));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* w:flush() → true | nil, msg: hands the rows written so far to the OS, so another process
+ * reading the file sees them (a write error is kept for close as well). */
+static int writer_flush(lua_State *L)
+{
+    lg_csvw *w = check_writer(L);
+    errno = 0;
+    if (fflush(w->fp) != 0 && !w->err)
+        w->err = errno ? errno : EIO;
+    if (w->err) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "write error: %s", strerror(w->err));
         return 2;
     }
     lua_pushboolean(L, 1);
@@ -381,7 +399,7 @@ static int csv_rows(lua_State *L)
 }
 
 static const luaL_Reg writer_methods[] = {
-    {"row", writer_row}, {"close", writer_close}, {NULL, NULL},
+    {"row", writer_row}, {"flush", writer_flush}, {"close", writer_close}, {NULL, NULL},
 };
 
 static const luaL_Reg writer_meta[] = {
