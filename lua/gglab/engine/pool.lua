@@ -124,7 +124,8 @@ local function check_run(tasks, opts)
   end
   local suffix = opts.log_suffix
   if suffix ~= nil and not (type(suffix) == "string" and suffix:match("^[%w_.-]*$")) then
-    fail("log_suffix must be a file name suffix (letters, digits, '_', '.', '-') or nil, got " .. describe(suffix))
+    fail("log_suffix must be a file name suffix (letters, digits, '_', '.', '-') or nil, got "
+      .. describe(suffix))
   end
   if opts.pin ~= nil and type(opts.pin) ~= "boolean" then
     fail("pin must be a boolean or nil, got " .. describe(opts.pin))
@@ -371,7 +372,8 @@ local function current_timeout(state)
   if type(t) ~= "function" then return t, t and ("timeout after " .. gg.fmt_number(t) .. "s") end
   local limit, why = t()
   if limit ~= nil and not (type(limit) == "number" and limit > 0) then
-    error("gglab.pool.run: timeout() must return a positive number of seconds or nil, got " .. describe(limit), 0)
+    error("gglab.pool.run: timeout() must return a positive number of seconds or nil, got "
+      .. describe(limit), 0)
   end
   if limit and limit == math.huge then limit = nil end
   return limit, limit and (why or ("timeout after " .. gg.fmt_number(limit) .. "s"))

@@ -155,7 +155,8 @@ function Store:remove_partial()
   for _, name in ipairs(names) do present[name] = true end
   for _, name in ipairs(names) do
     local id = name:match("^(%x+)" .. SUFFIX.log:gsub("%p", "%%%0") .. "$")
-    if (name:match("%.tmp$") and is_run_file(name)) or (id and #id == 16 and not present[id .. SUFFIX.row]) then
+    local orphan_log = id and #id == 16 and not present[id .. SUFFIX.row]
+    if (name:match("%.tmp$") and is_run_file(name)) or orphan_log then
       check(name, gg.fs.remove(self.run_dir .. "/" .. name))
     end
   end
