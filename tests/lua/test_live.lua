@@ -85,6 +85,20 @@ section("the CSV writer's flush", function()
   T.ok("close", w:close())
   T.eq("close writes the rest", T.read(path), "a,b\n1,2\n3,4\n")
   T.raises("flush of a closed writer", function() w:flush() end, "closed gglab.CsvWriter")
+
+  -- timed flushes: the first row at once, then a row flush_every seconds after the last flush
+  local slow = assert(gg.csv.writer(path, 1000))
+  slow:row { "a", "b" }
+  slow:row { 1, 2 }
+  T.eq("flush_every: the first row reaches the file at once", T.read(path), "a,b\n")
+  T.ok("close", slow:close())
+  local fast = assert(gg.csv.writer(path, 0.001))
+  fast:row { "a", "b" }
+  sleep(0.05)
+  fast:row { 1, 2 }
+  T.eq("flush_every: a row written after flush_every seconds flushes", T.read(path), "a,b\n1,2\n")
+  T.ok("close", fast:close())
+  T.raises("flush_every < 0", function() gg.csv.writer(path, -1) end, "flush_every must be a number of seconds >= 0")
 end)
 
 -- ---- the store flushes the first row at once, then at most once a second ----

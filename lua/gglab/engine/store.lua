@@ -203,7 +203,8 @@ end
 -- ---- one run ----
 
 -- Curve rows reach the file (<id>.csv.tmp, for tail -f) at the first row and then at the
--- first row logged FLUSH_EVERY seconds or more after the last flush: never once per row.
+-- first row logged FLUSH_EVERY seconds or more after the last flush: never once per row
+-- (the writer checks a coarse clock in C, so a row costs what it did without it).
 local FLUSH_EVERY = 1.0
 
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
@@ -213,18 +214,18 @@ function Store:begin_run(id)
     if gg.fs.exists(log) then check(log, gg.fs.remove(log)) end
   end
   local tmp = self:run_path(id, SUFFIX.curve .. ".tmp")
-  local w = check(self:run_path(id, SUFFIX.curve), gg.csv.writer(tmp))
+  local w = check(self:run_path(id, SUFFIX.curve), gg.csv.writer(tmp, FLUSH_EVERY))
   w:row(schema.CURVE_COLUMNS)
-  return setmetatable({ store = self, id = id, w = w, tmp = tmp, next_flush = -math.huge }, RunFiles)
+  return setmetatable({ store = self, id = id, w = w, tmp = tmp }, RunFiles)
 end
 
--- curve(step, epoch, metric, value): one curves.csv row; epoch may be nil. Flushed when a
--- second or more has passed since the last flush (a write error surfaces at finish).
+-- curve(step, epoch, metric, value): one curves.csv row; epoch may be nil. The writer
+-- flushes when a second or more has passed since its last flush (a write error surfaces
+-- at finish).
 function RunFiles:curve(step, epoch, metric, value)
   self.w:row { self.id, step, epoch == nil and gg.NULL or epoch, metric, value }
-  local now = gg.clock()
-  if now >= self.next_flush then
-    self.next_flush = now + FLUSH_EVERY
+  if not self.shown then  -- the first row at once: tail -f shows that the run has started
+    self.shown = true
     self.w:flush()
   end
 end
