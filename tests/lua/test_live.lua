@@ -293,6 +293,9 @@ section("the progress line names the longest-running run", function()
     p:line():match("; longest: 1a2b3c4d5e6f7a8b %(lr=0%.1 seed=2%) running 10%ds, median run 3s$") ~= nil)
   p.since = { gg.clock() + 1000 }
   T.ok("a run within the typical time is not named", not p:line():find("longest", 1, true))
+  p.running, p.active, p.since = 2, { { index = 1, id = "1a2b3c4d5e6f7a8b" } }, { gg.clock() - 100 }
+  p:record({ run_id = "1a2b3c4d5e6f7a8b", status = "ok", wall_s = 3, index = 1, params = {} })
+  T.ok("a run that finished since the last tick is not named", not p:line():find("longest", 1, true))
   local quiet = runner.new_progress(sink(), 10, true, false)
   for i = 1, 5 do quiet:record({ status = "ok", wall_s = i, index = i, params = {} }) end
   quiet:record({ status = "failed", wall_s = 1000, index = 6, params = {} })

@@ -35,7 +35,9 @@
                                            "out of memory ..." (core); "out of memory"
                                            without a cap. Under a cap a SIGABRT reads
                                            "out of memory (RLIMIT_AS 64 MiB): aborted (SIGABRT)"
-    "timeout after 5s"                     the worker was SIGKILLed at the deadline
+    "timeout after 5s"                     the worker was SIGKILLed at the deadline (a
+                                           timeout function's own reason instead, if it
+                                           gave one)
     "segmentation fault (SIGSEGV)", "killed (SIGKILL)", "exit 3", ...
                                            the worker died or exited during the task
   A worker that died is replaced by a fresh one (after an out-of-memory error too); the

@@ -472,6 +472,14 @@ end
 -- printed, shown below its line with verbose (each line as "  | text").
 function Progress:record(rec, log)
   self.done = self.done + 1
+  if self.active then  -- until the next tick, the runs going on are those of the last one but rec
+    for k = #self.active, 1, -1 do
+      if self.active[k].id == rec.run_id then
+        table.remove(self.active, k)
+        table.remove(self.since, k)
+      end
+    end
+  end
   if rec.status ~= "failed" and type(rec.wall_s) == "number" then self.walls[#self.walls + 1] = rec.wall_s end
   self.running = math.max(0, self.running - 1)
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
@@ -560,7 +568,7 @@ local function done(s, task, rec)
   rec.index = task.index
   s.result.records[task.index] = rec
   s.finished[task.id] = rec
-  s.progress:record(rec, s.opts.verbose and s.st:read_log(task.id) or nil)
+  s.progress:record(rec, s.opts.verbose and not s.opts.quiet and s.st:read_log(task.id) or nil)
 end
 
 -- A write error of the store (a full disk, an I/O error) fails the run it hit, with the
