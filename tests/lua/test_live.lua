@@ -98,7 +98,8 @@ section("the CSV writer's flush", function()
   fast:row { 1, 2 }
   T.eq("flush_every: a row written after flush_every seconds flushes", T.read(path), "a,b\n1,2\n")
   T.ok("close", fast:close())
-  T.raises("flush_every < 0", function() gg.csv.writer(path, -1) end, "flush_every must be a number of seconds >= 0")
+  T.raises("flush_every < 0", function() gg.csv.writer(path, -1) end,
+    "flush_every must be a number of seconds >= 0")
 end)
 
 -- ---- the store flushes the first row at once, then at most once a second ----
@@ -110,7 +111,8 @@ section("the store flushes the first row at once, then at most once a second", f
   local tmp = dir .. "/runs/00000000000000aa.csv.tmp"
   local t0 = gg.clock()
   files:curve(1, nil, "loss", 0.5)
-  T.eq("first row reaches the file at once", T.read(tmp), "run_id,step,epoch,metric,value\n00000000000000aa,1,,loss,0.5\n")
+  T.eq("first row reaches the file at once", T.read(tmp),
+    "run_id,step,epoch,metric,value\n00000000000000aa,1,,loss,0.5\n")
   files:curve(2, nil, "loss", 0.25)
   -- Not flushed per row: checked only when the two rows were logged within the second.
   if gg.clock() - t0 < 0.9 then
@@ -142,7 +144,8 @@ return gg.experiment {
   end,
 }
 ]])
-  os.execute(string.format("unset LD_PRELOAD; (LIVE_GO=%s %s run %s -q -j 1 --out %s > %s 2>&1; echo $? > %s) &",
+  os.execute(string.format(
+    "unset LD_PRELOAD; (LIVE_GO=%s %s run %s -q -j 1 --out %s > %s 2>&1; echo $? > %s) &",
     T.quote(go), T.quote(GGLAB), T.quote(script), T.quote(dir), T.quote(base .. "/watch.out"),
     T.quote(base .. "/watch.rc")))
   local want = "run_id,step,epoch,metric,value\n%x+,1,1,loss,1.5\n%x+,2,1,loss,0.75\n$"
@@ -226,9 +229,11 @@ section("per-run logs", function()
     { out = dir, jobs = 0, rerun_failed = true, quiet = true, stdout = sink() }))
   T.eq("rerun: two reran", #res2.records - res2.skipped, 2)
   by = rows_by(dir, "mode")
-  T.ok("rerun in-process: the old log of the rerun run is gone", not gg.fs.exists(runs .. by.printfail.run_id .. ".log"))
+  T.ok("rerun in-process: the old log of the rerun run is gone",
+    not gg.fs.exists(runs .. by.printfail.run_id .. ".log"))
   T.eq("... and its row names no log", by.printfail.error:find("see runs/", 1, true), nil)
-  T.eq("a kept run keeps its log", T.slurp(runs .. by.print.run_id .. ".log"), "hello from print\nto stderr\n")
+  T.eq("a kept run keeps its log", T.slurp(runs .. by.print.run_id .. ".log"),
+    "hello from print\nto stderr\n")
 
   -- resume: the log of a run that never finished goes; a fresh run removes every log
   local orphan = runs .. "0123456789abcdef.log"
@@ -271,7 +276,8 @@ section("the pool tells on_tick when each active task started; timeout as a func
   })
   T.eq("a timeout function's limit and reason", reasons, { "stopped by the test's limit" })
   T.raises("a timeout function returning a bad limit", function()
-    pool.run({ { id = "x" } }, { jobs = 1, timeout = function() return -1 end, work = function() sleep(0.5) end })
+    pool.run({ { id = "x" } },
+      { jobs = 1, timeout = function() return -1 end, work = function() sleep(0.5) end })
   end, "gglab.pool.run: timeout%(%) must return a positive number of seconds or nil, got %-1")
   T.raises("timeout neither a number nor a function", function()
     pool.run({ { id = "x" } }, { jobs = 1, timeout = "5", work = print })
@@ -344,7 +350,8 @@ section("the automatic timeout", function()
   local auto = { factor = 1, floor = 0.2, min_runs = 3 }
   local res = assert(runner.execute(exp("forever"), { out = base .. "/forever", jobs = 2, quiet = true,
     auto_timeout = auto }))
-  T.eq("a run looping forever ends the sweep anyway, failed", res.counts, { ok = 4, diverged = 0, failed = 1 })
+  T.eq("a run looping forever ends the sweep anyway, failed", res.counts,
+    { ok = 4, diverged = 0, failed = 1 })
   local by = rows_by(base .. "/forever", "mode")
   T.ok("its reason names the automatic timeout and how to change it", by.slow.error:match(
     "^automatic timeout after [%d.e+-]+s %(1 x the median run time [%d.e+-]+s, at least 0%.2s; "
