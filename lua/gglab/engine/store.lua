@@ -236,11 +236,11 @@ function RunFiles:meta(t)
 end
 
 --[[ finish(record, traceback): commits the curve file, the .err file (when traceback is
-  given) and last the .row.csv. A failed run whose log holds output (capture_logs) gets
-  " (see runs/<id>.log)" appended to record.error. record has the RESULT_COLUMNS and ROW_EXTRA_COLUMNS fields
+  given) and last the .row.csv. record has the RESULT_COLUMNS and ROW_EXTRA_COLUMNS fields
   (nil = empty), run_id, params (the point) and summary (name -> number, run:summary; may be
   nil); the row file has the point's own parameter columns, its summary columns, the result
-  columns and the extra columns. ]]
+  columns and the extra columns. A failed run whose log holds output (capture_logs) gets
+  " (see runs/<id>.log)" appended to record.error. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
   closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
