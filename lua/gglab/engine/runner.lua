@@ -398,16 +398,29 @@ Progress.__index = Progress
 function M.new_progress(stderr, total, quiet, tty)
   return setmetatable({ out = stderr, total = total, quiet = quiet, tty = tty, t0 = gg.clock(),
     last = -math.huge, done = 0, counts = { ok = 0, diverged = 0, failed = 0 }, running = 0,
-    walls = {}, median_n = 0 }, Progress)
+    walls = {}, n_walls = 0, median_n = 0 }, Progress)
 end
 local new_progress = M.new_progress
 
--- median() -> the median wall time of the runs finished ok or diverged (nil: none yet),
--- recomputed as the count grows by a tenth (a long sweep must not sort at every run).
+-- The median run time is that of the last MEDIAN_WINDOW runs finished ok or diverged: the
+-- time typical now, in bounded memory (a sweep may have 100000 runs).
+local MEDIAN_WINDOW = 1001
+
+-- add_wall(rec): counts rec's wall time for the median when it finished ok or diverged.
+function Progress:add_wall(rec)
+  if rec.status == "failed" or type(rec.wall_s) ~= "number" then return end
+  self.n_walls = self.n_walls + 1
+  self.walls[(self.n_walls - 1) % MEDIAN_WINDOW + 1] = rec.wall_s
+end
+
+-- median() -> the median wall time of the last MEDIAN_WINDOW runs finished ok or diverged
+-- (nil: none yet), and how many such runs had finished when it was computed. Recomputed
+-- after every run at first, then as the count grows by a tenth (at most every 100 runs).
 function Progress:median()
-  local n = #self.walls
-  if n > self.median_n and (self.median_n < 20 or n >= self.median_n * 1.1) then
-    self.median_value, self.median_n = stats.median(self.walls), n
+  local n, m = self.n_walls, self.median_n
+  if n > m and n - m >= math.min(100, math.max(1, m // 10)) then
+    self.scratch = self.scratch or {}
+    self.median_value, self.median_n = stats.median(self.walls, self.scratch), n
   end
   return self.median_value, self.median_n
 end
@@ -463,7 +476,7 @@ end
 -- keep(rec): a run kept from an earlier invocation (--resume): counted, not printed.
 function Progress:keep(rec)
   self.done = self.done + 1
-  if rec.status ~= "failed" and type(rec.wall_s) == "number" then self.walls[#self.walls + 1] = rec.wall_s end
+  self:add_wall(rec)
   self.kept = (self.kept or 0) + 1
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
 end
@@ -480,7 +493,7 @@ function Progress:record(rec, log)
       end
     end
   end
-  if rec.status ~= "failed" and type(rec.wall_s) == "number" then self.walls[#self.walls + 1] = rec.wall_s end
+  self:add_wall(rec)
   self.running = math.max(0, self.running - 1)
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
   if not self.quiet and (self.verbose or rec.status == "failed") then
