@@ -302,6 +302,12 @@ section("the progress line names the longest-running run", function()
   p.running, p.active, p.since = 2, { { index = 1, id = "1a2b3c4d5e6f7a8b" } }, { gg.clock() - 100 }
   p:record({ run_id = "1a2b3c4d5e6f7a8b", status = "ok", wall_s = 3, index = 1, params = {} })
   T.ok("a run that finished since the last tick is not named", not p:line():find("longest", 1, true))
+  local stats = require "gglab.lib.stats"
+  local scratch = { 9, 9, 9, 9, 9 }
+  T.eq("stats.median with a scratch table", { stats.median({ 2, 1 }, scratch), #scratch }, { 1.5, 2 })
+  local window = runner.new_progress(sink(), 3000, true, false)
+  for i = 1, 2000 do window:record({ status = "ok", wall_s = i <= 999 and 1000 or 1, index = i, params = {} }) end
+  T.eq("the median is over the last 1001 runs", window:median(), 1)
   local quiet = runner.new_progress(sink(), 10, true, false)
   for i = 1, 5 do quiet:record({ status = "ok", wall_s = i, index = i, params = {} }) end
   quiet:record({ status = "failed", wall_s = 1000, index = 6, params = {} })

@@ -371,7 +371,8 @@ end
 
 --[[ The automatic per-run timeout (runs in worker processes, without --timeout): once
   min_runs runs have finished ok or diverged, a run going on for more than
-  max(floor, factor x their median wall time) seconds is stopped and fails. Generous on
+  max(floor, factor x their median wall time) seconds (Progress:median: of the last
+  MEDIAN_WINDOW of them) is stopped and fails. Generous on
   purpose: a busy machine must not kill healthy runs. execute's opts.auto_timeout replaces
   any of the three; opts.timeout = false (--timeout 0) disables it. ]]
 M.AUTO_TIMEOUT = { factor = 20, floor = 60, min_runs = 5 }
