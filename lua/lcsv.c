@@ -1,7 +1,9 @@
-/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path), gg.csv.read(path) (a small file
- * at once), gg.csv.rows(path) (a file of any size, one row at a time), and gg.fmt_number,
- * the one number format of every file gglab writes (shortest text that reads back as the
- * same double, so CSVs are exact and byte-stable). */
+/* lua/lcsv.c — CSV through libcsv: gg.csv.writer(path [, flush_every]) (w:row, w:flush,
+ * w:close), gg.csv.read(path) (a small file at once), gg.csv.rows(path) (a file of any
+ * size, one row at a time), and gg.fmt_number, the one number format of every file gglab
+ * writes (shortest text that reads back as the same double, so CSVs are exact and
+ * byte-stable). */
+#define _POSIX_C_SOURCE 200809L
 #include "lgglab.h"
 
 #include <csv.h>
@@ -9,11 +11,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct lg_csvw {
-    FILE *fp;  /* NULL once closed */
-    int err;   /* errno of the first failed write (a full disk shows up mid-file), or 0 */
+    FILE *fp;            /* NULL once closed */
+    int err;             /* errno of the first failed write (a full disk shows up mid-file), or 0 */
+    double flush_every;  /* seconds between timed flushes (w:row), or 0: none */
+    double next_flush;   /* CLOCK_MONOTONIC_COARSE time at or after which w:row flushes */
 } lg_csvw;
+
+/* Monotonic seconds, coarse (a few ms of resolution, a few ns to read): w:row asks it at
+ * every row, which must stay cheap. */
+static double coarse_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* gg.fmt_number(x [, exact]): see lg_fmt_number; exact = true for canonical forms. */
 static int csv_fmt_number(lua_State *L)
@@ -32,13 +46,19 @@ static lg_csvw *check_writer(lua_State *L)
     return w;
 }
 
-/* gg.csv.writer(path) → writer | nil, msg */
+/* gg.csv.writer(path [, flush_every]) → writer | nil, msg. With flush_every (seconds > 0),
+ * w:row hands the rows to the OS at the first row and then at the first row written
+ * flush_every seconds or more after the last flush (a file another process can follow). */
 static int csv_writer(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
+    double every = luaL_optnumber(L, 2, 0);
+    luaL_argcheck(L, every >= 0 && every < 1e9, 2, "flush_every must be a number of seconds >= 0");
     lg_csvw *w = lua_newuserdatauv(L, sizeof *w, 0);
     w->fp = NULL;
     w->err = 0;
+    w->flush_every = every;
+    w->next_flush = 0;
     luaL_setmetatable(L, GG_CSVW_MT);
     w->fp = fopen(path, "wb");
     if (!w->fp) {
@@ -94,6 +114,13 @@ static int writer_row(lua_State *L)
         lua_pop(L, 1);
     }
     fputc('\n', w->fp);
+    if (w->flush_every > 0) {
+        double now = coarse_now();
+        if (now >= w->next_flush) {
+            w->next_flush = now + w->flush_every;
+            fflush(w->fp);
+        }
+    }
     if (ferror(w->fp) && !w->err)  // stdio keeps the failed flush's errno
         w->err = errno ? errno : EIO;
     return 0;
@@ -117,6 +144,23 @@ static int writer_close(lua_State *L)
     if (bad) {
         luaL_pushfail(L);
         lua_pushfstring(L, "write error: %s", strerror(saved ? saved : EIO));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* w:flush() → true | nil, msg: hands the rows written so far to the OS, so another process
+ * reading the file sees them (a write error is kept for close as well). */
+static int writer_flush(lua_State *L)
+{
+    lg_csvw *w = check_writer(L);
+    errno = 0;
+    if (fflush(w->fp) != 0 && !w->err)
+        w->err = errno ? errno : EIO;
+    if (w->err) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "write error: %s", strerror(w->err));
         return 2;
     }
     lua_pushboolean(L, 1);
@@ -381,7 +425,7 @@ static int csv_rows(lua_State *L)
 }
 
 static const luaL_Reg writer_methods[] = {
-    {"row", writer_row}, {"close", writer_close}, {NULL, NULL},
+    {"row", writer_row}, {"flush", writer_flush}, {"close", writer_close}, {NULL, NULL},
 };
 
 static const luaL_Reg writer_meta[] = {

@@ -368,9 +368,13 @@ do
   T.eq("--jobs 1.5", err { "x", "--jobs", "1.5" }, { "bad --jobs '1.5': expected an integer >= 0", true })
   T.eq("--jobs -2", err { "x", "--jobs=-2" }, { "bad --jobs '-2': expected an integer >= 0", true })
   T.eq("-j missing", err { "x", "-j" }, { "option '--jobs' needs a number", false })
-  T.eq("--timeout 0", err { "x", "--timeout", "0" }, { "bad --timeout '0': expected a number of seconds > 0", true })
-  T.eq("--timeout inf", err { "x", "--timeout", "inf" }, { "bad --timeout 'inf': expected a number of seconds > 0", true })
-  T.eq("--timeout abc", err { "x", "--timeout", "abc" }, { "bad --timeout 'abc': expected a number of seconds > 0", true })
+  -- --timeout 0 or none: no limit at all, not even the automatic one (false, not nil)
+  T.eq("--timeout 0 / none", { p { "x", "--timeout", "0" }.timeout, p { "x", "--timeout=none" }.timeout,
+    p { "x", "--timeout", "0.0" }.timeout }, { false, false, false })
+  local expect = "expected a number of seconds > 0, or 0 or none for no limit"
+  T.eq("--timeout -1", err { "x", "--timeout=-1" }, { "bad --timeout '-1': " .. expect, true })
+  T.eq("--timeout inf", err { "x", "--timeout", "inf" }, { "bad --timeout 'inf': " .. expect, true })
+  T.eq("--timeout abc", err { "x", "--timeout", "abc" }, { "bad --timeout 'abc': " .. expect, true })
   T.eq("--memory 5X", err { "x", "--memory", "5X" },
     { "bad --memory '5X': expected a size in bytes like 1048576, 512M or 2G", true })
   T.eq("--memory 0", err { "x", "--memory", "0" },

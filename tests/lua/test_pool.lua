@@ -314,7 +314,7 @@ end
 -- ---- option errors ----
 
 T.raises("unknown option", function() pool.run({}, { work = print, job = 2 }) end,
-  "gglab.pool.run: unknown option 'job' %(allowed: jobs, log_dir, memory, on_done, on_tick, pin, timeout, work%); did you mean 'jobs'%?")
+  "gglab.pool.run: unknown option 'job' %(allowed: jobs, log_dir, log_suffix, memory, on_done, on_tick, pin, timeout, work%); did you mean 'jobs'%?")
 T.raises("work required", function() pool.run({}, {}) end, "work must be a function, got nil")
 T.raises("jobs >= 1", function() pool.run({}, { work = print, jobs = 0 }) end, "jobs must be an integer in 1..1024, got 0")
 T.raises("timeout > 0", function() pool.run({}, { work = print, timeout = -1 }) end, "timeout must be a positive number")

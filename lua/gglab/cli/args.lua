@@ -42,6 +42,13 @@ function M.positive_seconds(s)
   return x and x > 0 and x < math.huge and x or nil
 end
 
+-- A --timeout value: positive seconds, or "0"/"none" -> false (no limit at all, not even
+-- gglab run's automatic one).
+function M.timeout_seconds(s)
+  if s == "none" or s:match("^0*%.?0*$") and s:find("0") then return false end
+  return M.positive_seconds(s)
+end
+
 local SIZE_UNITS = { [""] = 1, b = 1 }
 for i, u in ipairs { "k", "m", "g", "t" } do
   SIZE_UNITS[u], SIZE_UNITS[u .. "b"], SIZE_UNITS[u .. "ib"] = 1 << (10 * i), 1 << (10 * i), 1 << (10 * i)
@@ -87,8 +94,8 @@ M.JOBS = { long = "--jobs", short = "-j", key = "jobs", arg = "a number", parse 
 -- stay for usage and script errors, so scripts tell "the sweep ran, with failures" apart.
 M.EXIT_FAILED = 3
 
-M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", parse = M.positive_seconds,
-  expect = "a number of seconds > 0" }
+M.TIMEOUT = { long = "--timeout", key = "timeout", arg = "a number of seconds", parse = M.timeout_seconds,
+  expect = "a number of seconds > 0, or 0 or none for no limit" }
 M.SHARD = { long = "--shard", key = "shard", arg = "K/N", parse = M.shard_spec,
   expect = "K/N with 1 <= K <= N" }
 M.SET = { long = "--set", key = "set", arg = "name=value", multi = true }

@@ -29,7 +29,8 @@ move to DIR/history/<date>/ (the UTC date of their manifest), unless --overwrite
 options:
   -o, --out DIR        output directory (default results/<experiment name>)
   -q, --quiet          no progress on stderr
-  -v, --verbose        a progress line per finished run
+  -v, --verbose        a progress line per finished run, and what it printed
+                       (runs print to DIR/runs/<id>.log, not to the terminal)
   -j, --jobs N         run N points at a time in worker processes (default: the
                        number of cores; 0 runs them in this process, unisolated)
   --resume             keep the finished runs already in DIR, run the others
@@ -41,7 +42,9 @@ options:
                        in DIR/history/<date>/
   --force              with --resume or --rerun-failed: resume anyway (the runs
                        of both scripts mix; the manifest records forced_resume)
-  --timeout SECONDS    stop a run after SECONDS of wall time (it fails)
+  --timeout SECONDS    stop a run after SECONDS of wall time (it fails); 0 or
+                       none: no limit. Default: a run exceeding max(60 s, 20 x
+                       the median run time) fails (automatic timeout)
   --memory SIZE        memory limit per run: bytes, or with K, M, G, T (512M, 2G)
   --shard K/N          run only shard K of N: points K, K+N, K+2N, ... (1 <= K <= N)
   --set NAME=V[,V...]  replace parameter NAME by the listed values in every point,

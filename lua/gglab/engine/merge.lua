@@ -212,7 +212,7 @@ function M.merge(out, dirs, opts)
   for _, id in ipairs(present) do
     local src, dst = sources[id], run_dir .. "/" .. id
     copy_file(src .. suffix.curve, dst .. suffix.curve)
-    for _, optional in ipairs { suffix.err, suffix.meta } do
+    for _, optional in ipairs { suffix.err, suffix.meta, suffix.log } do
       if gg.fs.exists(src .. optional) then copy_file(src .. optional, dst .. optional) end
     end
     copy_file(src .. suffix.row, dst .. suffix.row)

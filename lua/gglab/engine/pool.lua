@@ -4,14 +4,25 @@
   local stats = pool.run(tasks, {
     work    = function(task) ... end,        -- required; runs IN A WORKER; may raise
     on_done = function(task, outcome) end,   -- parent, in completion order, once per task
-    on_tick = function(running, done, active) end, -- parent, about every 0.25 s
+    on_tick = function(running, done, active, since) end, -- parent, about every 0.25 s
     jobs    = 2,       -- worker processes (default gg.proc.nproc(); never more than #tasks)
-    timeout = nil,     -- seconds per task (from dispatch), or nil
+    timeout = nil,     -- seconds per task (from dispatch), or nil; or a function (below)
     memory  = nil,     -- bytes of address space per worker (RLIMIT_AS), or nil
-    log_dir = nil,     -- if set, a task's stdout+stderr go to log_dir/<task.id>.log
+    log_dir = nil,     -- if set, a task's stdout+stderr go to log_dir/<task.id><log_suffix>
+    log_suffix = nil,  -- the log files' suffix (default ".log")
     pin     = nil,     -- true: pin worker k to the k-th allowed CPU; nil: GGLAB_PIN=1 in the env
   })
   -- stats = { done = <tasks reported to on_done>, interrupted = <boolean> }
+
+  on_tick's active is the list of the tasks running now and since[k] the gg.clock() time
+  active[k] was dispatched (so the caller can tell how long each has been running).
+
+  timeout as a function: the limit may change while the pool runs (the runner's automatic
+  timeout grows with the runs' median time). The pool calls timeout() whenever it checks
+  deadlines (after each message and tick) and gets seconds (> 0) or nil (no limit now)
+  and, optionally, the reason a task killed at that limit fails with (default
+  "timeout after <seconds>s"). A task is killed once now >= its dispatch + the limit
+  returned last.
 
   tasks is a list, not to be changed during the call (the workers hold their copy from
   fork time); pool.run only reads #tasks and, with log_dir, task.id. Tasks are
@@ -24,7 +35,9 @@
                                            "out of memory ..." (core); "out of memory"
                                            without a cap. Under a cap a SIGABRT reads
                                            "out of memory (RLIMIT_AS 64 MiB): aborted (SIGABRT)"
-    "timeout after 5s"                     the worker was SIGKILLed at the deadline
+    "timeout after 5s"                     the worker was SIGKILLed at the deadline (a
+                                           timeout function's own reason instead, if it
+                                           gave one)
     "segmentation fault (SIGSEGV)", "killed (SIGKILL)", "exit 3", ...
                                            the worker died or exited during the task
   A worker that died is replaced by a fresh one (after an out-of-memory error too); the
@@ -66,7 +79,7 @@ local GRACE = 1.0       -- seconds a worker gets to exit before SIGKILL
 local MAX_TEXT = 4000   -- bytes of an error message sent back to the parent
 local MAX_JOBS = 1024
 
-local ALLOWED = { "jobs", "log_dir", "memory", "on_done", "on_tick", "pin", "timeout", "work" }
+local ALLOWED = { "jobs", "log_dir", "log_suffix", "memory", "on_done", "on_tick", "pin", "timeout", "work" }
 
 -- Signals that mean "stop the sweep" when they kill a worker, rather than a failed run.
 local STOP_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
@@ -108,8 +121,13 @@ local function check_run(tasks, opts)
     fail("jobs must be an integer in 1.." .. MAX_JOBS .. ", got " .. describe(jobs))
   end
   local t = opts.timeout
-  if t ~= nil and not (type(t) == "number" and t > 0 and t < math.huge) then
-    fail("timeout must be a positive number of seconds or nil, got " .. describe(t))
+  if t ~= nil and type(t) ~= "function" and not (type(t) == "number" and t > 0 and t < math.huge) then
+    fail("timeout must be a positive number of seconds, a function or nil, got " .. describe(t))
+  end
+  local suffix = opts.log_suffix
+  if suffix ~= nil and not (type(suffix) == "string" and suffix:match("^[%w_.-]*$")) then
+    fail("log_suffix must be a file name suffix (letters, digits, '_', '.', '-') or nil, got "
+      .. describe(suffix))
   end
   if opts.pin ~= nil and type(opts.pin) ~= "boolean" then
     fail("pin must be a boolean or nil, got " .. describe(opts.pin))
@@ -160,7 +178,7 @@ local function worker_loop(fd, tasks, opts)
     local task = tasks[i]
     local ok, err = true, nil
     if opts.log_dir then
-      local path = opts.log_dir .. "/" .. tostring(task.id) .. ".log"
+      local path = opts.log_dir .. "/" .. tostring(task.id) .. (opts.log_suffix or ".log")
       ok, err = proc.redirect(path)
       if not ok then err = "cannot write log: " .. tostring(err) end
     end
@@ -338,17 +356,32 @@ local function tick(state, now)
     end
   end
   if state.opts.on_tick then
-    local active = {}
+    local active, since = {}, {}
     for _, slot in ipairs(state.slots) do
-      if slot.task then active[#active + 1] = state.tasks[slot.task] end
+      if slot.task then
+        active[#active + 1] = state.tasks[slot.task]
+        since[#active] = slot.t0
+      end
     end
-    state.opts.on_tick(#active, state.done, active)
+    state.opts.on_tick(#active, state.done, active, since)
   end
   state.next_tick = now + TICK
 end
 
+-- The current per-task limit in seconds (nil: none) and the reason a task killed at it fails with.
+local function current_timeout(state)
+  local t = state.opts.timeout
+  if type(t) ~= "function" then return t, t and ("timeout after " .. gg.fmt_number(t) .. "s") end
+  local limit, why = t()
+  if limit ~= nil and not (type(limit) == "number" and limit > 0) then
+    error("gglab.pool.run: timeout() must return a positive number of seconds or nil, got "
+      .. describe(limit), 0)
+  end
+  if limit and limit == math.huge then limit = nil end
+  return limit, limit and (why or ("timeout after " .. gg.fmt_number(limit) .. "s"))
+end
+
 local function loop(state)
-  local timeout = state.opts.timeout
   while true do
     if state.interrupted or proc.interrupted() then
       state.interrupted = true
@@ -359,6 +392,7 @@ local function loop(state)
     if n == 0 and state.next > state.n then return end
     local now = gg.clock()
     local wake = state.next_tick
+    local timeout, why = current_timeout(state)
     if timeout then
       for _, slot in ipairs(state.slots) do
         if slot.task and slot.t0 + timeout < wake then wake = slot.t0 + timeout end
@@ -380,11 +414,12 @@ local function loop(state)
     end
     if state.interrupted then return end
     now = gg.clock()
+    timeout, why = current_timeout(state)  -- on_done may have changed it
     if timeout then
       for _, slot in ipairs(state.slots) do
         if slot.task and now >= slot.t0 + timeout then
           proc.kill(slot.pid, "KILL")
-          retire(state, slot, now + GRACE, "timeout after " .. gg.fmt_number(timeout) .. "s")
+          retire(state, slot, now + GRACE, why)
         end
       end
     end

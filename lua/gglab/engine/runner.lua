@@ -25,6 +25,7 @@ local store = require "gglab.engine.store"
 local schema = require "gglab.lib.schema"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
+local stats = require "gglab.lib.stats"
 local describe = require("gglab.lib.args").describe
 local copy, is_finite, first_line = util.copy, util.is_finite, util.first_line
 
@@ -414,14 +415,80 @@ local function in_shard(i, shard)
   return not shard or (i - 1) % shard.n == shard.k - 1
 end
 
+--[[ The automatic per-run timeout (runs in worker processes, without --timeout): once
+  min_runs runs have finished ok or diverged, a run going on for more than
+  max(floor, factor x their median wall time) seconds (Progress:median: of the last
+  MEDIAN_WINDOW of them) is stopped and fails. Generous on
+  purpose: a busy machine must not kill healthy runs. execute's opts.auto_timeout replaces
+  any of the three; opts.timeout = false (--timeout 0) disables it. ]]
+M.AUTO_TIMEOUT = { factor = 20, floor = 60, min_runs = 5 }
+
+--[[ The progress line names the longest-running run once it has run for at least
+  max(floor, factor x the median wall time of the finished runs), or for no_median seconds
+  while no run has finished yet. ]]
+M.STUCK = { factor = 3, floor = 10, no_median = 60 }
+
+-- "0.25s", "12.5s", "120s": seconds for a message.
+local function fmt_seconds(x)
+  if x >= 100 then return string.format("%ds", math.floor(x + 0.5)) end
+  return string.format("%.3gs", x)
+end
+
 -- Progress display: a redrawn bar on a terminal, a plain line every few seconds on a pipe,
 -- nothing with quiet. Per-run lines only when asked (verbose) or when a run fails.
 local Progress = {}
 Progress.__index = Progress
 
-local function new_progress(stderr, total, quiet, tty)
+--[[ new_progress(stderr, total, quiet, tty) -> the display of a sweep of total runs. Its
+  fields the runner sets: running (from the pool's tick), active and since (the runs going
+  on and their start times, gg.clock()), points (run index -> point), verbose. ]]
+function M.new_progress(stderr, total, quiet, tty)
   return setmetatable({ out = stderr, total = total, quiet = quiet, tty = tty, t0 = gg.clock(),
-    last = -math.huge, done = 0, counts = { ok = 0, diverged = 0, failed = 0 }, running = 0 }, Progress)
+    last = -math.huge, done = 0, counts = { ok = 0, diverged = 0, failed = 0 }, running = 0,
+    walls = {}, n_walls = 0, median_n = 0 }, Progress)
+end
+local new_progress = M.new_progress
+
+-- The median run time is that of the last MEDIAN_WINDOW runs finished ok or diverged: the
+-- time typical now, in bounded memory (a sweep may have 100000 runs).
+local MEDIAN_WINDOW = 1001
+
+-- add_wall(rec): counts rec's wall time for the median when it finished ok or diverged.
+function Progress:add_wall(rec)
+  if rec.status == "failed" or type(rec.wall_s) ~= "number" then return end
+  self.n_walls = self.n_walls + 1
+  self.walls[(self.n_walls - 1) % MEDIAN_WINDOW + 1] = rec.wall_s
+end
+
+-- median() -> the median wall time of the last MEDIAN_WINDOW runs finished ok or diverged
+-- (nil: none yet), and how many such runs had finished when it was computed. Recomputed
+-- after every run at first, then as the count grows by a tenth (at most every 100 runs).
+function Progress:median()
+  local n, m = self.n_walls, self.median_n
+  if n > m and n - m >= math.min(100, math.max(1, m // 10)) then
+    self.scratch = self.scratch or {}
+    self.median_value, self.median_n = stats.median(self.walls, self.scratch), n
+  end
+  return self.median_value, self.median_n
+end
+
+-- stuck() -> the text naming the longest-running run when it runs far longer than is
+-- typical (M.STUCK), or nil.
+function Progress:stuck()
+  if not (self.active and self.since) then return nil end
+  local now, longest, task = gg.clock(), nil, nil
+  for k, t in ipairs(self.active) do
+    local el = now - self.since[k]
+    if not longest or el > longest then longest, task = el, t end
+  end
+  if not longest then return nil end
+  local median = self:median()
+  local bound = median and math.max(M.STUCK.floor, M.STUCK.factor * median) or M.STUCK.no_median
+  if longest < bound then return nil end
+  local point = self.points and task.index and self.points[task.index]
+  return string.format("longest: %s%s running %s%s", tostring(task.id),
+    point and (" (" .. format_params(point) .. ")") or "", fmt_seconds(longest),
+    median and (", median run " .. fmt_seconds(median)) or "")
 end
 
 function Progress:line()
@@ -430,9 +497,10 @@ function Progress:line()
   local c = self.counts
   -- running comes from the pool's last tick: never more than the runs not done yet
   local running = math.max(0, math.min(self.running, self.total - self.done))
-  return string.format("%d/%d done, %d running, %d failed, %d diverged, %.1fs elapsed%s",
+  local stuck = running > 0 and self:stuck()
+  return string.format("%d/%d done, %d running, %d failed, %d diverged, %.1fs elapsed%s%s",
     self.done, self.total, running, c.failed, c.diverged, el,
-    eta and string.format(", ETA %.1fs", eta) or "")
+    eta and string.format(", ETA %.1fs", eta) or "", stuck and ("; " .. stuck) or "")
 end
 
 function Progress:show(force)
@@ -455,19 +523,31 @@ end
 -- keep(rec): a run kept from an earlier invocation (--resume): counted, not printed.
 function Progress:keep(rec)
   self.done = self.done + 1
+  self:add_wall(rec)
   self.kept = (self.kept or 0) + 1
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
 end
 
--- record(rec): a run of this invocation finished (it no longer runs).
-function Progress:record(rec)
+-- record(rec [, log]): a run of this invocation finished (it no longer runs); log: what it
+-- printed, shown below its line with verbose (each line as "  | text").
+function Progress:record(rec, log)
   self.done = self.done + 1
+  if self.active then  -- until the next tick, the runs going on are those of the last one but rec
+    for k = #self.active, 1, -1 do
+      if self.active[k].id == rec.run_id then
+        table.remove(self.active, k)
+        table.remove(self.since, k)
+      end
+    end
+  end
+  self:add_wall(rec)
   self.running = math.max(0, self.running - 1)
   self.counts[rec.status] = (self.counts[rec.status] or 0) + 1
   if not self.quiet and (self.verbose or rec.status == "failed") then
     -- A failure is worth a line of its own, above the bar.
     if self.tty then self.out:write("\r\27[K") end
     self.out:write(M.progress_line(rec, self.total))
+    if self.verbose and log then self.out:write((log:gsub("\n?$", "\n", 1):gsub("[^\n]*\n", "  | %0"))) end
   end
   self:show(false)
 end
@@ -529,7 +609,7 @@ local function start(s)
   local tty = opts.tty
   if tty == nil then tty = gg.proc ~= nil and gg.proc.isatty ~= nil and gg.proc.isatty(2) or false end
   s.progress = new_progress(opts.stderr or io.stderr, #s.mine, opts.quiet, tty)
-  s.progress.verbose = opts.verbose
+  s.progress.verbose, s.progress.points = opts.verbose, s.points
   for _, i in ipairs(s.mine) do
     local prev = s.finished[s.ids[i]]
     if prev then
@@ -548,7 +628,7 @@ local function done(s, task, rec)
   rec.index = task.index
   s.result.records[task.index] = rec
   s.finished[task.id] = rec
-  s.progress:record(rec)
+  s.progress:record(rec, s.opts.verbose and not s.opts.quiet and s.st:read_log(task.id) or nil)
 end
 
 -- A write error of the store (a full disk, an I/O error) fails the run it hit, with the
@@ -585,13 +665,38 @@ end
 
 local STOP = {}  -- raised by on_done to end pool.run after a store write error
 
+--[[ The pool's timeout: opts.timeout (a number) as it is; false: none; nil: the automatic
+  one (M.AUTO_TIMEOUT, overridden by opts.auto_timeout's fields; none if it is false), a
+  function of the progress so far that the pool asks at every check. ]]
+local function pool_timeout(s)
+  local opts = s.opts
+  if opts.timeout ~= nil or opts.auto_timeout == false then return opts.timeout or nil end
+  local a = {}
+  for k, v in pairs(M.AUTO_TIMEOUT) do a[k] = (opts.auto_timeout or {})[k] or v end
+  return function()
+    local median, n = s.progress:median()
+    if not median or n < a.min_runs then return nil end
+    local limit = math.max(a.floor, a.factor * median)
+    if limit ~= s.auto_limit then
+      s.auto_limit = limit
+      s.auto_reason = string.format("automatic timeout after %s (%s x the median run time %s, at least %s; "
+        .. "--timeout SECONDS to set one, 0 for none)", fmt_seconds(limit), gg.fmt_number(a.factor),
+        fmt_seconds(median), fmt_seconds(a.floor))
+    end
+    return limit, s.auto_reason
+  end
+end
+
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
+-- Each run's stdout and stderr go to its log (runs/<id>.log), removed when empty.
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
   local opts, result, ctx = s.opts, s.result,
     { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256, set_names = s.opts.set_names }
-  local ok, stats = pcall(pool.run, s.tasks, {
-    jobs = jobs, timeout = opts.timeout, memory = opts.memory,
+  s.st:capture_logs()
+  local ok, pool_stats = pcall(pool.run, s.tasks, {
+    jobs = jobs, timeout = pool_timeout(s), memory = opts.memory,
+    log_dir = s.st.run_dir, log_suffix = schema.RUN_SUFFIXES.log,
     work = function(task)
       io.stdout:setvbuf("no")
       M.run_point(s.exp, s.points[task.index], task.index, ctx)
@@ -607,16 +712,17 @@ local function execute_pool(s, jobs)
         end
         rec = failure(s, task, reason, outcome.wall_s)
       end
+      pcall(s.st.tidy_log, s.st, task.id)
       done(s, task, rec)
       if result.store_error then error(STOP, 0) end
     end,
-    on_tick = function(running)
-      s.progress.running = running
+    on_tick = function(running, _, active, since)
+      s.progress.running, s.progress.active, s.progress.since = running, active, since
       s.progress:show(false)
     end,
   })
-  if not ok and stats ~= STOP then error(stats, 0) end
-  result.interrupted = ok and stats.interrupted
+  if not ok and pool_stats ~= STOP then error(pool_stats, 0) end
+  result.interrupted = ok and pool_stats.interrupted
   -- Stopped by a write error: the runs in flight were killed; drop their partial files.
   if not ok then
     result.stopped = true
@@ -804,7 +910,9 @@ end
   opts: out (default "results/<name>"); quiet; verbose (a line per finished run); script
   and argv (manifest); stderr (an object with :write, for the progress); jobs (worker
   processes, default the number of cores; 0 runs in this process without isolation);
-  timeout (seconds per run); memory (bytes of address space per worker); shard = {k, n};
+  timeout (seconds per run; false: no limit; nil: the automatic one, M.AUTO_TIMEOUT, whose
+  fields auto_timeout = {factor, floor, min_runs} replaces; auto_timeout = false: none);
+  memory (bytes of address space per worker); shard = {k, n};
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
   resume_check); overwrite (a fresh run removes the results already in out instead of

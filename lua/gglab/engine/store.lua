@@ -181,11 +181,12 @@ end
 
 --[[ open(dir, opts) -> store, or nil, msg when dir is not usable.
   Creates dir and dir/runs. opts.fresh = true starts a new sweep: what an earlier sweep left
-  in dir (per-run files matching <16 hex>.csv/.row.csv/.err/.meta.json, the combined files,
-  symptoms.csv and report.html) moves to dir/history/<date>/ (store.previous then names
-  that folder, relative to dir), or is removed with opts.overwrite = true. Without fresh
-  (resume) only report.html and the runs' .tmp files go. Nothing else in the directory is
-  touched: doctor/ holds the doctor's own runs and verdict, history/ the earlier sweeps.
+  in dir (per-run files matching <16 hex>.csv/.row.csv/.err/.meta.json/.log, the combined
+  files, symptoms.csv and report.html) moves to dir/history/<date>/ (store.previous then
+  names that folder, relative to dir), or is removed with opts.overwrite = true. Without
+  fresh (resume) only report.html, the runs' .tmp files and the logs of unfinished runs go.
+  Nothing else in the directory is touched: doctor/ holds the doctor's own runs and
+  verdict, history/ the earlier sweeps.
   opts.fail_write = text (tests only): closing a file whose final path contains text fails as
   on a full disk. ]]
 function M.open(dir, opts)
@@ -216,10 +217,16 @@ function M.open(dir, opts)
 end
 
 -- remove_partial(): removes the .tmp files of runs (unfinished writes of runs killed
--- mid-way: never part of the store). Only while no worker writes to the store.
+-- mid-way: never part of the store) and the logs of runs that did not finish (no .row.csv).
+-- Only while no worker writes to the store.
 function Store:remove_partial()
-  for _, name in ipairs(assert(gg.fs.listdir(self.run_dir))) do
-    if name:match("%.tmp$") and is_run_file(name) then
+  local names = assert(gg.fs.listdir(self.run_dir))
+  local present = {}
+  for _, name in ipairs(names) do present[name] = true end
+  for _, name in ipairs(names) do
+    local id = name:match("^(%x+)" .. SUFFIX.log:gsub("%p", "%%%0") .. "$")
+    local orphan_log = id and #id == 16 and not present[id .. SUFFIX.row]
+    if (name:match("%.tmp$") and is_run_file(name)) or orphan_log then
       check(name, gg.fs.remove(self.run_dir .. "/" .. name))
     end
   end
@@ -229,19 +236,68 @@ function Store:run_path(id, suffix)
   return self.run_dir .. "/" .. id .. suffix
 end
 
+--[[ capture_logs(): from now on the runs' output goes to their log files, runs/<id>.log (the
+  runner's worker pool redirects each worker's stdout and stderr there: pool.run's log_dir);
+  without it (runs in this process) begin_run removes a run's log left by an earlier
+  invocation, which would describe another execution. ]]
+function Store:capture_logs()
+  self.logs = true
+end
+
+-- log_note(id) -> " (see runs/<id>.log)" when run id's log holds output, else "".
+function Store:log_note(id)
+  local f = self.logs and io.open(self:run_path(id, SUFFIX.log), "rb")
+  if not f then return "" end
+  local size = f:seek("end")
+  f:close()
+  if not size or size == 0 then return "" end
+  return " (see " .. schema.RUN_DIR .. "/" .. id .. SUFFIX.log .. ")"
+end
+
+-- read_log(id) -> what run id printed (its log), or nil when it printed nothing.
+function Store:read_log(id)
+  local text = self.logs and util.read_file(self:run_path(id, SUFFIX.log))
+  return text and text ~= "" and text or nil
+end
+
+-- tidy_log(id): removes run id's log when it is empty (the run printed nothing).
+function Store:tidy_log(id)
+  local path = self:run_path(id, SUFFIX.log)
+  local f = io.open(path, "rb")
+  if not f then return end
+  local size = f:seek("end")
+  f:close()
+  if size == 0 then check(path, gg.fs.remove(path)) end
+end
+
 -- ---- one run ----
+
+-- Curve rows reach the file (<id>.csv.tmp, for tail -f) at the first row and then at the
+-- first row logged FLUSH_EVERY seconds or more after the last flush: never once per row
+-- (the writer checks a coarse clock in C, so a row costs what it did without it).
+local FLUSH_EVERY = 1.0
 
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
 function Store:begin_run(id)
+  if not self.logs then
+    local log = self:run_path(id, SUFFIX.log)
+    if gg.fs.exists(log) then check(log, gg.fs.remove(log)) end
+  end
   local tmp = self:run_path(id, SUFFIX.curve .. ".tmp")
-  local w = check(self:run_path(id, SUFFIX.curve), gg.csv.writer(tmp))
+  local w = check(self:run_path(id, SUFFIX.curve), gg.csv.writer(tmp, FLUSH_EVERY))
   w:row(schema.CURVE_COLUMNS)
   return setmetatable({ store = self, id = id, w = w, tmp = tmp }, RunFiles)
 end
 
--- curve(step, epoch, metric, value): one curves.csv row; epoch may be nil.
+-- curve(step, epoch, metric, value): one curves.csv row; epoch may be nil. The writer
+-- flushes when a second or more has passed since its last flush (a write error surfaces
+-- at finish).
 function RunFiles:curve(step, epoch, metric, value)
   self.w:row { self.id, step, epoch == nil and gg.NULL or epoch, metric, value }
+  if not self.shown then  -- the first row at once: tail -f shows that the run has started
+    self.shown = true
+    self.w:flush()
+  end
 end
 
 -- meta(t): (re)writes <id>.meta.json with the table t (JSON-encodable: what run:meta got).
@@ -253,12 +309,14 @@ end
   given) and last the .row.csv. record has the RESULT_COLUMNS and ROW_EXTRA_COLUMNS fields
   (nil = empty), run_id, params (the point) and summary (name -> number, run:summary; may be
   nil); the row file has the point's own parameter columns, its summary columns, the result
-  columns and the extra columns. ]]
+  columns and the extra columns. A failed run whose log holds output (capture_logs) gets
+  " (see runs/<id>.log)" appended to record.error. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
   closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
   commit(self.tmp, st:run_path(self.id, SUFFIX.curve))
   if traceback then write_text(st, st:run_path(self.id, SUFFIX.err), traceback) end
+  if record.status == "failed" and record.error then record.error = record.error .. st:log_note(self.id) end
   local names = sorted_keys(record.params)
   local values = { record.run_id }
   for _, name in ipairs(names) do values[#values + 1] = M.param_cell(record.params[name]) end

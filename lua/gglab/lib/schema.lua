@@ -4,7 +4,10 @@
   findings and merge read through it). Pure data, no I/O, requires nothing.
 
   Layout of a results folder <out>:
-    <out>/runs/<run_id>.csv        curve rows of one run (CURVE_COLUMNS)
+    <out>/runs/<run_id>.csv        curve rows of one run (CURVE_COLUMNS); while the run goes,
+                                   <run_id>.csv.tmp, flushed at least every second
+    <out>/runs/<run_id>.log        what the run printed (stdout and stderr), when it printed
+                                   anything (runs in worker processes only)
     <out>/runs/<run_id>.err        full traceback, failed runs only
     <out>/runs/<run_id>.row.csv    header + the run's result record (its parameter columns, its
                                    run:summary columns, RESULT_COLUMNS, then ROW_EXTRA_COLUMNS)
@@ -35,8 +38,8 @@ M.DOCTOR_TEXT = "doctor.txt"
 M.DOCTOR_CSV = "doctor.csv"
 
 -- Per-run file suffixes under RUN_DIR; a fresh run removes exactly these.
-M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json" }
-M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json" }
+M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json", log = ".log" }
+M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json", ".log" }
 
 -- runs.csv: run_id, then the parameter names (sorted), the run:summary names (sorted), then
 -- these, wall_s last.

@@ -72,19 +72,22 @@ function M.wilson(k, n)
   return k == 0 and 0 or math.max(0, c - h), k == n and 1 or math.min(1, c + h)
 end
 
-local function sorted(xs)
-  local c = {}
+-- A sorted copy of xs, in `into` (overwritten) when given.
+local function sorted(xs, into)
+  local c = into or {}
   for i, x in ipairs(xs) do c[i] = x end
+  for i = #c, #xs + 1, -1 do c[i] = nil end
   table.sort(c)
   return c
 end
 
---[[ median(xs) -> the median of a list (infinities allowed; the mean of the two middle
-  values for an even count); nil for an empty list. ]]
-function M.median(xs)
+--[[ median(xs [, scratch]) -> the median of a list (infinities allowed; the mean of the two
+  middle values for an even count); nil for an empty list. scratch: a table to sort the
+  copy in (overwritten), so that a caller computing medians often makes no garbage. ]]
+function M.median(xs, scratch)
   local n = #xs
   if n == 0 then return nil end
-  local c = sorted(xs)
+  local c = sorted(xs, scratch)
   if n % 2 == 1 then return c[(n + 1) // 2] end
   local a, b = c[n // 2], c[n // 2 + 1]
   if a == b then return a end
