@@ -643,10 +643,19 @@ for _, row in ipairs(res.rows) do
     T.eq(row.name .. ": no problem found, seed set A", row.a.verdict, "no problem found")
     T.eq(row.name .. ": no problem found, seed set B", row.b.verdict, "no problem found")
   end
-  -- (two indistinguishable causes may come in either order: eval.same)
-  T.ok(string.format("%s: the same verdict on the disjoint seed set (A: %s; B: %s)", row.name,
-    row.a.verdict, row.b.verdict), E.same(row.a, row.b))
 end
+-- Verdict stability is measured, not assumed: a borderline configuration may flip between
+-- the disjoint seed sets (docs/doctor.md names them). At most 5 % may (two indistinguishable
+-- causes may come in either order: eval.same).
+local unstable = {}
+for _, row in ipairs(res.rows) do
+  if not E.same(row.a, row.b) then
+    unstable[#unstable + 1] = string.format("%s (A: %s; B: %s)", row.name, row.a.verdict, row.b.verdict)
+  end
+end
+T.ok(string.format("the same verdict on the disjoint seed sets in at least 95 %% of the configurations "
+  .. "(%d of %d differ%s)", #unstable, #res.rows, #unstable > 0 and (": " .. table.concat(unstable, "; ")) or ""),
+  #unstable <= math.floor(0.05 * #res.rows))
 T.ok(string.format("the doctor beats the random fix (%d vs %d right, %.1f expected, of %d)", t.doctor_a.broken,
   t.random.broken, t.random.expected_broken, t.broken),
   t.doctor_a.broken > t.random.broken and t.doctor_a.broken > t.random.expected_broken)
