@@ -173,6 +173,21 @@ local function no_progress(measures)
   return nil
 end
 
+-- The precondition of the fixes for a stall (lr*10, adam): the loss makes no progress and
+-- no more specific cause explains it (M.more_specific); why_not ends the "falls" reason.
+local function stalled(seen, measures, why_not)
+  local slow = no_progress(measures)
+  if not slow then
+    if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
+      return false, "whether the training loss stalls was not measured"
+    end
+    return false, "the training loss falls and the steps are not small" .. (why_not or "")
+  end
+  local other = M.more_specific(seen, measures)
+  if other then return false, other end
+  return true, slow
+end
+
 -- A measure of the unchanged runs (gglab.doctor.evidence.measures), or nil and why not.
 local function measure(measures, key, what)
   local v
@@ -237,18 +252,7 @@ local function lr_fix(scale, name)
         end
       end
       return true end,
-    precondition = function(seen, measures)
-      local slow = no_progress(measures)
-      if not slow then
-        if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
-          return false, "whether the training loss stalls was not measured"
-        end
-        return false, "the training loss falls and the steps are not small"
-      end
-      local other = M.more_specific(seen, measures)
-      if other then return false, other end
-      return true, slow
-    end }
+    precondition = function(seen, measures) return stalled(seen, measures) end }
 end
 
 -- The momentum ladder: every momentum above `to` becomes `to`.
@@ -507,18 +511,7 @@ function M.default()
         if o.kind ~= "sgd" or o.momentum > 0 then return false, "not plain SGD" end
         if last(seen.trains).scheduler then return false, "a scheduler holds the SGD optimizer" end
         return true end,
-      precondition = function(seen, measures)
-        local slow = no_progress(measures)
-        if not slow then
-          if type(measures) ~= "table" or (measures.stuck == nil and measures.update_ratio == nil) then
-            return false, "whether the training loss stalls was not measured"
-          end
-          return false, "the training loss falls and the steps are not small (plain SGD makes progress)"
-        end
-        local other = M.more_specific(seen, measures)
-        if other then return false, other end
-        return true, slow
-      end },
+      precondition = function(seen, measures) return stalled(seen, measures, " (plain SGD makes progress)") end },
     { name = "no_reg", cause = "regularization_too_strong", text = "remove L1/L2 and weight decay",
       hooks = {
         train = function(opts) opts.l1, opts.l2 = nil, nil; return opts end,
