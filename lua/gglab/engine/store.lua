@@ -135,15 +135,11 @@ end
 -- interrupted sweep has none yet) now; "-2", "-3", ... appended when that folder exists.
 local function history_name(self)
   local stamp
-  local f = io.open(self.dir .. "/" .. schema.MANIFEST_FILE, "rb")
-  if f then
-    local ok, m = pcall(json.decode, f:read("a") or "")
-    f:close()
-    local date = ok and type(m) == "table" and m.date
-    if type(date) == "string" then
-      local y, mo, d, h, mi, se = date:match("^(%d%d%d%d)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)")
-      if y then stamp = y .. mo .. d .. "-" .. h .. mi .. se end
-    end
+  local m = M.read(self.dir):manifest()  -- nil when there is none (or it is unreadable)
+  local date = m and m.date
+  if type(date) == "string" then
+    local y, mo, d, h, mi, se = date:match("^(%d%d%d%d)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)")
+    if y then stamp = y .. mo .. d .. "-" .. h .. mi .. se end
   end
   stamp = stamp or os.date("!%Y%m%d-%H%M%S")
   local base = self.dir .. "/" .. schema.HISTORY_DIR .. "/"
