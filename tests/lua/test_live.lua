@@ -347,22 +347,23 @@ section("the automatic timeout", function()
         if pt.mode == "slow" then
           local t0 = gg.clock()  -- "forever": until GIVE_UP, so that a build without the limit fails
           if name == "forever" then while gg.clock() - t0 < GIVE_UP do sleep(0.05) end end
-          sleep(1.0)
+          sleep(6.0)  -- longer than the automatic limit below (5 s), whatever the load
         end
         run:log("loss", 0.5, 1)
       end,
     }
   end
-  local auto = { factor = 1, floor = 0.2, min_runs = 3 }
+  -- A floor of 5 s: the instant runs never reach it, even on a busy machine.
+  local auto = { factor = 1, floor = 5, min_runs = 3 }
   local res = assert(runner.execute(exp("forever"), { out = base .. "/forever", jobs = 2, quiet = true,
     auto_timeout = auto }))
   T.eq("a run looping forever ends the sweep anyway, failed", res.counts,
     { ok = 4, diverged = 0, failed = 1 })
   local by = rows_by(base .. "/forever", "mode")
   T.ok("its reason names the automatic timeout and how to change it", by.slow.error:match(
-    "^automatic timeout after [%d.e+-]+s %(1 x the median run time [%d.e+-]+s, at least 0%.2s; "
+    "^automatic timeout after [%d.e+-]+s %(1 x the median run time [%d.e+-]+s, at least 5s; "
     .. "%-%-timeout SECONDS to set one, 0 for none%)$") ~= nil)
-  T.ok("its wall_s is at least the floor", tonumber(by.slow.wall_s) >= 0.2)
+  T.ok("its wall_s is at least the floor", tonumber(by.slow.wall_s) >= 5)
 
   local slow = assert(runner.execute(exp("slow"), { out = base .. "/slow", jobs = 2, quiet = true,
     auto_timeout = auto }))
@@ -371,10 +372,10 @@ section("the automatic timeout", function()
     auto_timeout = auto, timeout = false }))
   T.eq("timeout = false (--timeout 0): no automatic limit", off.counts, { ok = 5, diverged = 0, failed = 0 })
   local fixed = assert(runner.execute(exp("slow"), { out = base .. "/fixed", jobs = 2, quiet = true,
-    auto_timeout = auto, timeout = 30 }))
+    auto_timeout = auto, timeout = 600 }))
   T.eq("a --timeout replaces the automatic limit", fixed.counts, { ok = 5, diverged = 0, failed = 0 })
   local few = assert(runner.execute(exp("slow"), { out = base .. "/few", jobs = 2, quiet = true,
-    auto_timeout = { factor = 1, floor = 0.2, min_runs = 5 } }))
+    auto_timeout = { factor = 1, floor = 5, min_runs = 5 } }))
   T.eq("no automatic limit before min_runs runs have finished", few.counts.failed, 0)
   T.eq("the defaults", runner.AUTO_TIMEOUT, { factor = 20, floor = 60, min_runs = 5 })
 end)
