@@ -5,12 +5,13 @@
 
   From the repository root, with build/ holding gglab.so:
     LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/doctor/table.lua [--write FILE]
-      [--seeds N] [-j N] [--out DIR] [--only name,name] [--external]
+      [--seeds N] [-j N] [--out DIR] [--only name,name] [--external [DIR]]
   (`make doctor-table` runs it with --write docs/doctor.md.) The rule-based baselines'
-  columns appear once lua/gglab/symptoms/ is built in. With --external it evaluates the
-  external set tests/doctor/external/ instead (eval.external_cases) and writes between
-    <!-- doctor-external:begin -->  ...  <!-- doctor-external:end -->
-  (`make doctor-external`). ]]
+  columns appear once lua/gglab/symptoms/ is built in. With --external it evaluates an
+  external set instead, DIR (default tests/doctor/external/; eval.external_cases), and writes
+  between <!-- doctor-<name>:begin --> ... <!-- doctor-<name>:end -->, <name> DIR's last
+  component: `make doctor-external` (external/, scored once with the method frozen at bbe9cbf)
+  and `make doctor-external2` (external2/, the fresh set scored once after the second round). ]]
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local gg = require "gglab"
 local E = require "eval"
@@ -25,19 +26,24 @@ while arg[i] do
   elseif a == "--seeds" then opts.seeds = assert(math.tointeger(tonumber(arg[i + 1])), "--seeds N"); i = i + 1
   elseif a == "-j" or a == "--jobs" then opts.jobs = assert(math.tointeger(tonumber(arg[i + 1])), "-j N"); i = i + 1
   elseif a == "--out" then opts.out = arg[i + 1]; i = i + 1
-  elseif a == "--external" then opts.external = true
+  elseif a == "--external" then
+    opts.external = true
+    if arg[i + 1] and not arg[i + 1]:match("^%-") then opts.external_dir = arg[i + 1]; i = i + 1 end
   elseif a == "--only" then
     opts.only = {}
     for name in arg[i + 1]:gmatch("[^,]+") do opts.only[#opts.only + 1] = name end
     i = i + 1
   else
-    io.stderr:write("usage: table.lua [--write FILE] [--seeds N] [-j N] [--out DIR] [--only a,b] [--external]\n")
+    io.stderr:write("usage: table.lua [--write FILE] [--seeds N] [-j N] [--out DIR] [--only a,b] "
+      .. "[--external [DIR]]\n")
     os.exit(2)
   end
   i = i + 1
 end
 
-if opts.external then MARK = "doctor-external" end
+if opts.external then
+  MARK = "doctor-" .. ((opts.external_dir or "external"):gsub("/+$", ""):match("([^/]+)$"))
+end
 local BEGIN, END = "<!-- " .. MARK .. ":begin -->", "<!-- " .. MARK .. ":end -->"
 
 local tmp
@@ -55,7 +61,8 @@ local function rmtree(path)
 end
 
 local res = E.evaluate { seeds = opts.seeds, offset = opts.seeds, jobs = opts.jobs, out = opts.out, only = opts.only,
-  cases = opts.external and E.external_cases() or nil, progress = function(line) io.stderr:write(line, "\n") end }
+  cases = opts.external and E.external_cases(opts.external_dir) or nil,
+  progress = function(line) io.stderr:write(line, "\n") end }
 local md = E.markdown(res)
 if tmp then rmtree(tmp) end
 

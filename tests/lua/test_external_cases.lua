@@ -1,5 +1,6 @@
--- tests/lua/test_external_cases.lua — tests/doctor/external/, the doctor's external evaluation
--- set: every case file loads as an experiment (no training), the answer key and the case files
+-- tests/lua/test_external_cases.lua — tests/doctor/external/ and tests/doctor/external2/, the
+-- doctor's two external evaluation sets (the second written fresh after the first was scored), each:
+-- every case file loads as an experiment (no training), the answer key and the case files
 -- match one to one, every key entry has a Stack Overflow source that its file's header names,
 -- a ground truth that is exactly one of causes / interacting / healthy with known or listed-new
 -- cause ids, the source's words and what an unchanged run showed; every header documents the
@@ -10,81 +11,96 @@ local gg = require "gglab"
 local experiment = require "gglab.experiment"
 local causes = require "gglab.lib.causes"
 
-local DIR = "tests/doctor/external"
-local key = dofile(DIR .. "/key.lua")
-
--- the case files: every <id>.lua except key.lua and the helpers (_*.lua)
-local files = {}
-for _, name in ipairs(gg.fs.listdir(DIR)) do
-  local id = name:match("^(.+)%.lua$")
-  if id and id ~= "key" and not id:match("^_") then files[id] = true end
+-- the sources a case may come from: Q&A threads, the PyTorch forum, GitHub (benchmark repositories,
+-- issues)
+local function source_ok(url)
+  return type(url) == "string" and (url:match("^https://stackoverflow%.com/questions/%d+$")
+    or url:match("^https://[%a]+%.stackexchange%.com/questions/%d+$")
+    or url:match("^https://discuss%.pytorch%.org/t/[%w%-]+/%d+$")
+    or url:match("^https://github%.com/[%w%-%._]+/[%w%-%._]+")) ~= nil
 end
 
-local new = {}
-for _, id in ipairs(key.NEW) do
-  new[id] = true
-  -- (issue 21 item 7 adds most of them to lib/causes.lua: then with their text)
-  T.ok("new id " .. id .. " is new, or in lib/causes.lua with its text", not causes.is_cause(id)
-    or causes.text(id) ~= id)
-end
-local function known(id) return causes.is_cause(id) or new[id] == true end
+local function check_set(DIR, min_broken, min_healthy)
+  local key = dofile(DIR .. "/key.lua")
+  local pre = DIR:match("([^/]+)$") .. ": "
 
-local function ids_ok(set)
-  if type(set) ~= "table" or #set == 0 then return false end
-  for _, id in ipairs(set) do if not known(id) then return false end end
-  return true
-end
-
-local seen, broken, healthy = {}, 0, 0
-for i, e in ipairs(key.cases) do
-  local id = e[1]
-  local what = "key entry " .. i .. " (" .. tostring(id) .. ")"
-  T.ok(what .. " is not repeated", not seen[id])
-  seen[id] = true
-  T.ok(what .. " has a case file", files[id] == true)
-  T.ok(what .. " has a Stack Overflow / Stack Exchange source URL", type(e.source) == "string"
-    and (e.source:match("^https://stackoverflow%.com/questions/%d+$")
-      or e.source:match("^https://[%a]+%.stackexchange%.com/questions/%d+$")) ~= nil)
-  local grounds = (e.causes and 1 or 0) + (e.interacting and 1 or 0) + (e.healthy and 1 or 0)
-  T.eq(what .. " has exactly one of causes / interacting / healthy", grounds, 1)
-  if e.causes then
-    T.ok(what .. " names known or listed-new cause ids", ids_ok(e.causes))
-  elseif e.interacting then
-    T.ok(what .. " names two sets of known or listed-new cause ids",
-      #e.interacting == 2 and ids_ok(e.interacting[1]) and ids_ok(e.interacting[2]))
-  else
-    T.eq(what .. " healthy is true", e.healthy, true)
-  end
-  if e.healthy then healthy = healthy + 1 else broken = broken + 1 end
-  T.ok(what .. " quotes the accepted cause", type(e.accepted) == "string" and #e.accepted > 20)
-  T.ok(what .. " records the unchanged runs", type(e.observed) == "string"
-    and e.observed:match("^10 seeds, %d+ diverged") ~= nil)
-  local base = id:match("^(.+)_fixed$")
-  if base then
-    T.ok(what .. " (a fixed program) is healthy", e.healthy == true)
-    T.ok(what .. " (a fixed program) has its broken case", files[base] == true)
+  -- the case files: every <id>.lua except key.lua and the helpers (_*.lua)
+  local files = {}
+  for _, name in ipairs(gg.fs.listdir(DIR)) do
+    local id = name:match("^(.+)%.lua$")
+    if id and not id:match("^key") and not id:match("^_") then files[id] = true end
   end
 
-  if files[id] then
-    local path = DIR .. "/" .. id .. ".lua"
-    local exp, err = experiment.load(path)
-    T.ok(what .. " loads: " .. tostring(err), exp ~= nil)
-    if exp then T.eq(what .. " experiment name", exp.name, id) end
-    local text = T.read(path)
-    local header = text:match("^%-%-%[%[(.-)%]%]") or ""
-    T.ok(what .. " header names the source", header:find(e.source, 1, true) ~= nil)
-    local fields = { "Setup:", "Observed by the source:", "Accepted cause:", "Changes to express it:" }
-    for _, field in ipairs(fields) do
-      T.ok(what .. " header has " .. field, header:find(field, 1, true) ~= nil)
+  local new = {}
+  for _, id in ipairs(key.NEW) do
+    new[id] = true
+    -- (issue 21 item 7 adds most of them to lib/causes.lua: then with their text)
+    T.ok("new id " .. id .. " is new, or in lib/causes.lua with its text", not causes.is_cause(id)
+      or causes.text(id) ~= id)
+  end
+  local function known(id) return causes.is_cause(id) or new[id] == true end
+
+  local function ids_ok(set)
+    if type(set) ~= "table" or #set == 0 then return false end
+    for _, id in ipairs(set) do if not known(id) then return false end end
+    return true
+  end
+
+  local seen, broken, healthy = {}, 0, 0
+  for i, e in ipairs(key.cases) do
+    local id = e[1]
+    local what = pre .. "key entry " .. i .. " (" .. tostring(id) .. ")"
+    T.ok(what .. " is not repeated", not seen[id])
+    seen[id] = true
+    T.ok(what .. " has a case file", files[id] == true)
+    T.ok(what .. " has a public source URL (" .. tostring(e.source) .. ")", source_ok(e.source))
+    local grounds = (e.causes and 1 or 0) + (e.interacting and 1 or 0) + (e.healthy and 1 or 0)
+    T.eq(what .. " has exactly one of causes / interacting / healthy", grounds, 1)
+    if e.causes then
+      T.ok(what .. " names known or listed-new cause ids", ids_ok(e.causes))
+    elseif e.interacting then
+      T.ok(what .. " names two sets of known or listed-new cause ids",
+        #e.interacting == 2 and ids_ok(e.interacting[1]) and ids_ok(e.interacting[2]))
+    else
+      T.eq(what .. " healthy is true", e.healthy, true)
     end
-    T.ok(what .. " sweeps 10 seeds", text:find("sweep = gg.grid { seed = gg.seeds(10) }", 1, true) ~= nil)
-    T.ok(what .. " logs to the run context", text:find("K.fit(run,", 1, true) ~= nil)
-  end
-end
-for id in pairs(files) do T.ok("case file " .. id .. ".lua has a key entry", seen[id] == true) end
+    if e.healthy then healthy = healthy + 1 else broken = broken + 1 end
+    T.ok(what .. " quotes the accepted cause", type(e.accepted) == "string" and #e.accepted > 20)
+    T.ok(what .. " records the unchanged runs", type(e.observed) == "string"
+      and e.observed:match("^10 seeds, %d+ diverged") ~= nil)
+    local base = id:match("^(.+)_fixed$")
+    if base then
+      T.ok(what .. " (a fixed program) is healthy", e.healthy == true)
+      T.ok(what .. " (a fixed program) has its broken case", files[base] == true)
+    end
 
-T.ok("at least 20 broken cases (" .. broken .. ")", broken >= 20)
-T.ok("at least 10 healthy cases (" .. healthy .. ")", healthy >= 10)
+    if files[id] then
+      local path = DIR .. "/" .. id .. ".lua"
+      local exp, err = experiment.load(path)
+      T.ok(what .. " loads: " .. tostring(err), exp ~= nil)
+      if exp then T.eq(what .. " experiment name", exp.name, id) end
+      local text = T.read(path)
+      local header = text:match("^%-%-%[%[(.-)%]%]") or ""
+      T.ok(what .. " header names the source", header:find(e.source, 1, true) ~= nil)
+      local fields = { "Setup:", "Observed by the source:", "Accepted cause:", "Changes to express it:" }
+      for _, field in ipairs(fields) do
+        T.ok(what .. " header has " .. field, header:find(field, 1, true) ~= nil)
+      end
+      T.ok(what .. " sweeps 10 seeds", text:find("sweep = gg.grid { seed = gg.seeds(10) }", 1, true) ~= nil)
+      T.ok(what .. " logs to the run context", text:find("fit(run,", 1, true) ~= nil
+        or text:find("gg.train", 1, true) ~= nil)
+    end
+  end
+  for id in pairs(files) do T.ok(pre .. "case file " .. id .. ".lua has a key entry", seen[id] == true) end
+
+  T.ok(pre .. "at least " .. min_broken .. " broken cases (" .. broken .. ")", broken >= min_broken)
+  T.ok(pre .. "at least " .. min_healthy .. " healthy cases (" .. healthy .. ")", healthy >= min_healthy)
+  return key
+end
+
+check_set("tests/doctor/external", 20, 10)
+check_set("tests/doctor/external2", 0, 0)
+local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults
 local K = dofile(DIR .. "/_common.lua")
