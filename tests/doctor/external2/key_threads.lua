@@ -1,0 +1,43 @@
+--[[ tests/doctor/external2/key_threads.lua — the answer key of the thread cases of the second external
+  evaluation set (Stack Overflow / Cross Validated / Data Science SE threads with an accepted or
+  confirmed answer); key.lua merges it with key_bench.lua. One entry per case file
+  tests/doctor/external2/<id>.lua, in tests/doctor/external/key.lua's format:
+
+    source = url           the thread the case comes from
+    causes = {...}         broken: a right diagnosis names one of these cause ids (lib/causes.lua ids or
+                           the new ids in NEW); the first is the cause the accepted answer names first
+    interacting = {A, B}   broken by two causes together (each a set): right only when the verdict
+                           names one of A and one of B
+    healthy = true         the accepted answer says there is no fault: "no problem found" is right
+    accepted = "..."       the ground truth in the source's words
+    observed = "..."       what `gglab run` of the unchanged case file showed (10 seeds, medians)
+
+  Written from the sources only: the doctor was neither run on these cases nor read to write them. ]]
+
+local M = {}
+
+-- Cause ids not in lib/causes.lua that these cases need (none beyond tests/doctor/external/key.lua's).
+M.NEW = {}
+
+M.cases = {
+  { "cv450100", source = "https://stats.stackexchange.com/questions/450100",
+    causes = { "dead_relu", "unscaled_features" },
+    accepted = "accepted answer: \"If a unit with ReLU activation gives 0 for all the training inputs (that "
+      .. "means also 0 gradient based on the ReLU, which is the whole issue), it can't recover. This is "
+      .. "dying ReLU problem, which is addressed by leaky ReLU activation. ... A better way to tackle this "
+      .. "case can be standardising your data so that it consist of both positive and negative values\".",
+    observed = "10 seeds, 0 diverged; epoch loss first 0.6929 min 0.6655 last 0.6655; val loss first 0.6925 "
+      .. "min 0.6608 last 0.6608 (medians over seeds); 8/10 seeds end at 0.638-0.672, the entropy of the "
+      .. "1/3 : 2/3 labels being 0.637 (one class for every row); 2 seeds reach 0.58" },
+  { "so47241622", source = "https://stackoverflow.com/questions/47241622",
+    causes = { "output_activation" },
+    accepted = "accepted answer: \"You cannot use softmax as an output when you have only a single output "
+      .. "unit as it will always output you a constant value of 1. You need to either change output "
+      .. "activation to sigmoid or set output units number to 2 and loss to categorical_crossentropy\" "
+      .. "(asker: \"Thank you for your response\").",
+    observed = "10 seeds, 0 diverged; epoch loss first 7.676 min 7.676 last 7.676; val loss first 7.655 min "
+      .. "7.655 last 7.655 (medians over seeds); the loss is constant (Keras's clipped log of 1 - 1 on "
+      .. "every 0 label)" },
+}
+
+return M
