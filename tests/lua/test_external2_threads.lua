@@ -48,6 +48,13 @@ for i, e in ipairs(key.cases) do
   T.ok(what .. " records the unchanged runs", type(e.observed) == "string"
     and e.observed:match("^10 seeds, %d+ diverged") ~= nil)
   T.ok(what .. " is in README_threads.md", readme:find("| " .. id .. " |", 1, true) ~= nil)
+  local base = id:match("^(.+)_fixed$")
+  if base then
+    T.ok(what .. " (a fixed program) is healthy", e.healthy == true)
+    local has = false
+    for _, o in ipairs(key.cases) do if o[1] == base then has = true end end
+    T.ok(what .. " (a fixed program) has its broken case in the key", has)
+  end
 
   local path = DIR .. "/" .. id .. ".lua"
   local f = io.open(path, "r")
