@@ -76,6 +76,21 @@ M.cases = {
     accepted = "the asker's fix: normalising the input to values between 0 and 1.",
     observed = "10 seeds, 0 diverged; epoch loss first 1.705 min 0.0225 last 0.0225; val loss first 0.9601 min "
       .. "0.07212 last 0.07451 (medians over seeds); early stopping stopped 4 of 10 runs after epoch 12-18" },
+  { "cv286424", source = "https://stats.stackexchange.com/questions/286424",
+    causes = { "bad_init", "saturation" },
+    accepted = "the asker's own test, stated in the question: weights and biases from Math.random() (U(0, 1)) "
+      .. "left the total error at ~0.5; \"some people initialized their weights and biases to a random number "
+      .. "between -0.5 and 0.5. I tried that and presto! My network converged to zero error in just a few "
+      .. "training iterations\" (saturation second: the sigmoid units the all-positive weights drive to 1).",
+    observed = "10 seeds, 0 diverged; epoch loss first 0.4536 min 0.09243 last 0.09243; val loss first 0.1745 "
+      .. "min 0.09133 last 0.09146 (medians over seeds); mse 0.092 per output = Mazur's 1/2-sum error 0.46, "
+      .. "the source's \"0.5 or ... 0.47\" (every output ~0.1 for every image)" },
+  { "cv286424_fixed", source = "https://stats.stackexchange.com/questions/286424",
+    healthy = true,
+    accepted = "the asker's fix: weights and biases from U(-0.5, 0.5): \"My network converged to zero error in "
+      .. "just a few training iterations\".",
+    observed = "10 seeds, 0 diverged; epoch loss first 0.06355 min 0.01379 last 0.01379; val loss first 0.03535 "
+      .. "min 0.01257 last 0.01257 (medians over seeds)" },
 }
 
 return M
