@@ -67,7 +67,8 @@ for i, e in ipairs(key.cases) do
     local text = T.read(path)
     local header = text:match("^%-%-%[%[(.-)%]%]") or ""
     T.ok(what .. " header names the source", header:find(e.source, 1, true) ~= nil)
-    for _, field in ipairs { "Setup:", "Observed by the source:", "Accepted cause:", "Changes to express it:" } do
+    local fields = { "Setup:", "Observed by the source:", "Accepted cause:", "Changes to express it:" }
+    for _, field in ipairs(fields) do
       T.ok(what .. " header has " .. field, header:find(field, 1, true) ~= nil)
     end
     T.ok(what .. " sweeps 10 seeds", text:find("sweep = gg.grid { seed = gg.seeds(10) }", 1, true) ~= nil)

@@ -37,8 +37,9 @@ return gg.experiment {
       xs[i], ys[i] = row, math.sin(s)
     end
     local data = K.dataset(xs, ys)
-    local model = gg.nn.sequential { gg.nn.linear(5, 6, { init = "glorot_uniform", bias = false }), gg.nn.sigmoid(),
-      gg.nn.linear(6, 1, { init = "glorot_uniform", bias = false }), gg.nn.sigmoid() }
+    local nobias = { init = "glorot_uniform", bias = false }
+    local model = gg.nn.sequential { gg.nn.linear(5, 6, nobias), gg.nn.sigmoid(),
+      gg.nn.linear(6, 1, nobias), gg.nn.sigmoid() }
     gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.1 }), loss = "mse",
       batch_size = data:n(), epochs = 3000, shuffle = false, log = run, log_every = 10 }
   end,
