@@ -49,6 +49,24 @@ M.cases = {
       .. "2.257 min 0.06692 last 0.06923 (medians over seeds); the validation loss is below the training "
       .. "loss in 99-100 of the 100 epochs of every seed; early stopping (patience 20) never triggered, "
       .. "the best epoch is 90-100" },
+  { "gh_hunkim_DeepLearningZeroToAll_129",
+    source = "https://github.com/hunkim/DeepLearningZeroToAll/issues/129",
+    causes = { "lr_too_low" },
+    accepted = "the issue: \"original source code uses default value for learning rate. it makes slows "
+      .. "down learning time 10x.\"; the maintainer: \"Aha, feel free to send us a PR\"; merged patch "
+      .. "(pull request #143) \"-- model.compile(loss='mse', optimizer='sgd') ++ sgd = "
+      .. "optimizers.SGD(lr=0.1)\" and \"-- epochs=1000 ++ epochs=200\" (\"this reduces epochs from "
+      .. "1000 to 200\").",
+    observed = "10 seeds, 0 diverged; epoch loss first 6.306 min 0.0006416 last 0.0006416 (medians over "
+      .. "seeds); still falling at epoch 1000 (about 0.078 at epoch 200, where the fixed program is at "
+      .. "1.4e-06)" },
+  { "gh_hunkim_DeepLearningZeroToAll_129_fixed",
+    source = "https://github.com/hunkim/DeepLearningZeroToAll/issues/129",
+    healthy = true,
+    accepted = "the merged fix (pull request #143): SGD(lr=0.1), epochs=200 — \"this code trains only 100 "
+      .. "epochs and more precise\".",
+    observed = "10 seeds, 0 diverged; epoch loss first 6.306 min 1.429e-06 last 1.429e-06 (medians over "
+      .. "seeds)" },
 }
 
 return M
