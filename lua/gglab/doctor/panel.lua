@@ -394,8 +394,8 @@ local function val_mismatch(t)
   local sc, sh = t.val_scale, t.val_shift
   if sc == nil then return nil end
   if sc > M.VAL_SCALE or sc < 1 / M.VAL_SCALE then
-    return string.format("the validation features' sds are %s x the training features' (median over features)",
-      fmt(sc))
+    return string.format("the validation features' sds are %s x the training features' (median over "
+      .. "features)", fmt(sc))
   end
   if sh > M.VAL_SHIFT then
     return string.format("the validation features' means lie %s training sds from the training features' "
@@ -640,8 +640,8 @@ function M.default()
         local t = last(seen.trains)
         if t.val_scale == nil then return false, "no separate validation set with varying features" end
         if val_mismatch(t) then return true end
-        return false, string.format("the validation features match the training features' scale (sd ratio %s, "
-          .. "shift %s sds)", fmt(t.val_scale), fmt(t.val_shift))
+        return false, string.format("the validation features match the training features' scale (sd ratio "
+          .. "%s, shift %s sds)", fmt(t.val_scale), fmt(t.val_shift))
       end,
       precondition = function(seen)
         local t = last(seen.trains or {})
@@ -725,8 +725,8 @@ function M.default()
         local dead = measure(measures, "dead", "")
         local zero = measure(measures, "zero_grad", "")
         if dead == nil and zero == nil then return false, "dead units were not measured" end
-        local share = string.format("%s%% of the ReLU units dead, %s%% zero gradients", fmt(dead and 100 * dead),
-          fmt(zero and 100 * zero))
+        local share = string.format("%s%% of the ReLU units dead, %s%% zero gradients",
+          fmt(dead and 100 * dead), fmt(zero and 100 * zero))
         if not ((dead or 0) > M.DEAD or (zero or 0) >= M.ZERO_GRAD) then
           return false, string.format("%s (not > %d%% dead, not >= %d%% zero)", share, 100 * M.DEAD,
             100 * M.ZERO_GRAD)
@@ -794,15 +794,15 @@ function M.default()
         local sp, why = measure(measures, "spikes", "the loss spikes")
         if sp == nil then return false, why end
         if sp <= M.SPIKES then
-          return false, string.format("loss spikes in %s%% of the recorded steps (not > %d%%): the loss does not "
-            .. "oscillate", fmt(100 * sp), 100 * M.SPIKES)
+          return false, string.format("loss spikes in %s%% of the recorded steps (not > %d%%): the loss "
+            .. "does not oscillate", fmt(100 * sp), 100 * M.SPIKES)
         end
         -- beyond the stability limit the lr itself is too high for the curvature; within it the
         -- oscillation is the steps' noise, which a decaying lr averages out
         local sh = measures.sharpness_ratio
         if sh and sh > 1 then
-          return false, string.format("loss spikes in %s%% of the steps, but the lr is %s x the stability limit "
-            .. "2/sharpness (the lr itself is too high)", fmt(100 * sp), fmt(sh))
+          return false, string.format("loss spikes in %s%% of the steps, but the lr is %s x the stability "
+            .. "limit 2/sharpness (the lr itself is too high)", fmt(100 * sp), fmt(sh))
         end
         return true, string.format("loss spikes in %s%% of the recorded steps at an lr within the stability "
           .. "limit", fmt(100 * sp))
