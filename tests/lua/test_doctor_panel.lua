@@ -211,8 +211,16 @@ do
     (fix("relu").precondition(sig1, { saturation = 0.1, stuck = false })), false)
   T.ok("relu: two hidden sigmoids (gradient / 16 at least) -> the cause",
     (fix("relu").precondition(sig2, { saturation = 0, stuck = false })))
-  T.ok("relu: the loss stalls -> the cause", (fix("relu").precondition(sig1, { saturation = 0,
-    stuck = true })))
+  T.ok("relu: the loss stalls, the gradient vanishes (first/last layer 0.01) -> the cause",
+    (fix("relu").precondition(sig1, { saturation = 0, stuck = true, grad_ratio = 0.01 })))
+  -- issue 21 round 2, item 6 (so31556268: XOR, one hidden sigmoid layer, L1 loss, SGD): the loss
+  -- stalls, but 0 % saturated and the first layer's gradient is half the last's -> not saturation
+  T.eq("relu: the loss stalls, the gradient does not vanish (0.504) -> no cause",
+    { fix("relu").precondition(sig1, { saturation = 0, stuck = true, grad_ratio = 0.504 }) },
+    { false, "0% of the sigmoid/tanh units saturated (not > 50%), the loss stalls but the first layer's "
+      .. "gradient is 0.504 x the last's (not < 0.1), fewer than 2 hidden sigmoids" })
+  T.eq("relu: the loss stalls, the gradient ratio not measured -> no cause",
+    (fix("relu").precondition(sig1, { saturation = 0, stuck = true })), false)
 
   -- leaky_relu/dead_relu
   T.ok("leaky_relu: 60 % dead and the loss stalls", (fix("leaky_relu").precondition({}, { dead = 0.6,
@@ -397,8 +405,8 @@ do
   T.eq("sigmoid_bce: the loss becomes BCE", fix("sigmoid_bce").hooks.train({ loss = "mse" }).loss, "bce")
   local soft1b = probe(trainer(regression(100, 2, 5, function(x) return x[1] > 0 and 1 or 0 end),
     function() return gg.nn.sequential { gg.nn.linear(2, 1), gg.nn.softmax(1) } end, "l1"))
-  T.eq("sigmoid_bce: L1 on a softmax over one unit -> the cause",
-    { fix("sigmoid_bce").precondition(soft1b, {}) }, { true, "l1 on a softmax over one unit (always 1)" })
+  T.eq("sigmoid_bce: a softmax over one unit is no_output_act's one change -> not applicable",
+    { (fix("sigmoid_bce").applies(soft1b)), (fix("no_output_act").applies(soft1b)) }, { false, true })
   T.eq("sigmoid_bce: MSE through a sigmoid is loss_for_task's one change -> not applicable",
     (fix("sigmoid_bce").applies(mse01)), false)
   local onehot = probe(trainer(labels3(100, 1, true), soft, "mse", "sgd", 0.01))

@@ -132,7 +132,8 @@ M.ZERO_GRAD = 0.7        -- ... or >= 70 % of the gradient entries exactly 0 (AU
 M.FEATURE_SCALE = 10     -- standardize: a feature's |mean| or sd beyond 10 ...
 M.FEATURE_SPREAD = 10    -- ... or feature standard deviations more than 10x apart
 M.TARGET_SCALE = 10      -- scale_targets: a target column's |median| or robust sd beyond 10
-M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each)
+M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each) ...
+M.GRAD_VANISH = 0.1      -- ... or a stalled loss whose first-layer gradient is below 0.1 x the last's
 M.VAL_SCALE = 3          -- val_like_train: validation feature sds beyond 3x (or 1/3) the training's ...
 M.VAL_SHIFT = 3          -- ... or their means beyond 3 training sds away (medians over features)
 M.SPIKES = 0.1           -- cosine: loss spikes in more than 10 % of the recorded steps (the evidence's
@@ -324,15 +325,17 @@ local CE_LOSS = { categorical_crossentropy = true, cross_entropy = true, nll = t
 
 --[[ Why the output layer and the loss together do not fit 0/1 targets that are not one-hot
   (one target, or several independent labels), nil when they do or loss_for_task's one change
-  (the loss alone) is the repair: a softmax output (its units sum to 1 — over one unit it is
-  always 1 — while independent labels do not), a ReLU/tanh output under a regression loss (a
+  (the loss alone) or no_output_act's (the output alone: a softmax over one unit) is the
+  repair: a softmax output over several units (they sum to 1, independent labels do not), a
+  ReLU/tanh output under a regression loss (a
   cross-entropy needs probabilities in (0, 1)), or a categorical cross-entropy on several
   independent labels. The repair is a sigmoid output and binary cross-entropy. ]]
 local function head_for_labels(t)
   if t.task ~= "binary" or t.onehot then return nil end
   local kind, loss = t.output_kind, t.loss
-  if kind == "softmax" and (REGRESSION_LOSS[loss] or CE_LOSS[loss] or loss == "bce") then
-    if (t.outputs or 1) == 1 then return string.format("%s on a softmax over one unit (always 1)", loss) end
+  -- a softmax over one unit is no_output_act's one change (output_activation): not run twice
+  local fits = REGRESSION_LOSS[loss] or CE_LOSS[loss] or loss == "bce"
+  if kind == "softmax" and (t.outputs or 1) > 1 and fits then
     return string.format("%s on a softmax output: its %d units sum to 1, the independent 0/1 targets do not",
       loss, t.outputs)
   end
@@ -699,8 +702,12 @@ function M.default()
       precondition = function(seen, measures)
         local sat, why = measure(measures, "saturation", "the saturated share")
         if sat ~= nil and sat > M.SATURATION then return true end
-        if type(measures) == "table" and measures.stuck then
-          return true, "the loss stalls: gradients vanish through the sigmoid/tanh layers"
+        -- a stall counts when the gradient is measured to vanish on its way to the first layer
+        -- (a stall with a first-layer gradient as large as the last's has another cause)
+        local gr = type(measures) == "table" and measures.grad_ratio or nil
+        if type(measures) == "table" and measures.stuck and gr and gr < M.GRAD_VANISH then
+          return true, string.format("the loss stalls and the first layer's gradient is %s x the last's: "
+            .. "gradients vanish through the sigmoid/tanh layers", fmt(gr))
         end
         local depth = 0
         for _, m in ipairs(seen.models or {}) do
@@ -712,9 +719,14 @@ function M.default()
           return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each",
             depth)
         end
-        if sat == nil then return false, why .. ", the loss falls, fewer than 2 hidden sigmoids" end
-        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), the loss falls, "
-          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION)
+        local loss = "the loss falls"
+        if type(measures) == "table" and measures.stuck then
+          loss = string.format("the loss stalls but the first layer's gradient is %s x the last's (not < %g)",
+            fmt(gr), M.GRAD_VANISH)
+        end
+        if sat == nil then return false, why .. ", " .. loss .. ", fewer than 2 hidden sigmoids" end
+        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), %s, "
+          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION, loss)
       end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },
