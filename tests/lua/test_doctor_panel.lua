@@ -415,10 +415,17 @@ do
   T.eq("softmax_ce: MSE on one-hot targets -> the cause", { fix("softmax_ce").precondition(onehot, {}) },
     { true, "mse on one-hot targets (exclusive classes)" })
   T.eq("sigmoid_bce: one-hot targets -> not applicable", (fix("sigmoid_bce").applies(onehot)), false)
-  T.eq("softmax_ce: softmax output and categorical cross-entropy",
-    { kinds(fix("softmax_ce").hooks.layers { gg.nn.linear(3, 3), gg.nn.sigmoid() }),
-      fix("softmax_ce").hooks.train({ loss = "mse" }).loss },
-    { "linear softmax", "categorical_crossentropy" })
+  local oh_train, oh_val = labels3(40, 2, true):split(0.25, { shuffle = false })
+  local ce_opts, ce_post = fix("softmax_ce").hooks.train({ loss = "mse", data = oh_train, val = oh_val })
+  T.eq("softmax_ce: softmax output and categorical cross-entropy on class indices",
+    { kinds(fix("softmax_ce").hooks.layers { gg.nn.linear(3, 3), gg.nn.sigmoid() }), ce_opts.loss,
+      ce_opts.data:classes(), ce_opts.val:n() },
+    { "linear softmax", "categorical_crossentropy", 3, 10 })
+  local first = oh_train:y():totable()[1]
+  T.eq("softmax_ce: a one-hot row becomes its column's index", ce_opts.data:y():totable()[1][1],
+    first[1] == 1 and 0 or first[2] == 1 and 1 or 2)
+  T.ok("softmax_ce: the outcome is taken on the original one-hot validation rows (post.eval)",
+    ce_post.eval == oh_val)
   T.eq("softmax_ce: real targets -> not applicable", { fix("softmax_ce").applies(real) },
     { false, "the output (linear) and the loss (mse) fit real-valued targets" })
   T.ok("sigmoid_bce, softmax_ce: wrong_loss, and more specific than a stall",

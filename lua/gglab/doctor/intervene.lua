@@ -10,7 +10,9 @@
       layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
       lr_scale = number, train = function(opts, info) -> opts [, post] (post.targets =
       {mean = {...}, sd = {...}}: the fix mapped the targets y -> (y - mean) / sd, and the
-      outcome maps predictions and targets back: M.unscaled_loss);
+      outcome maps predictions and targets back: M.unscaled_loss; post.eval = a dataset: the
+      fix recoded the targets (one-hot rows -> class indices) and the outcome is taken on
+      this dataset, the original validation or training rows);
     - outcome: after each gg.train call the model is evaluated with the run's ORIGINAL loss
       (before any fix changed it) on its validation data, or on its training data without
       one, and logged as `doctor_outcome` (and `doctor_init` before training), so runs with
@@ -119,6 +121,24 @@ function M.like_train(train, val)
   local shape = val:shape()
   if type(shape) == "table" and #shape > 1 then ds = ds:reshape(shape) end
   return ds
+end
+
+--[[ class_indices(ds) -> ds with its one-hot target rows recoded as class indices (the column
+  of each row's largest entry, 0-based; `classes` = the number of columns), same features and
+  sample shape: what categorical cross-entropy reads. ]]
+function M.class_indices(ds)
+  local y = ds:y():totable()
+  local k = #(y[1] or {})
+  local idx = {}
+  for i, row in ipairs(y) do
+    local best = 1
+    for j = 2, k do if row[j] > row[best] then best = j end end
+    idx[i] = best - 1
+  end
+  local out = gg.data.from_tensors(ds:x(), gg.tensor(idx), { classes = k })
+  local shape = ds:shape()
+  if type(shape) == "table" and #shape > 1 then out = out:reshape(shape) end
+  return out
 end
 
 -- A target is an outlier when it lies more than OUTLIER_K robust standard deviations
@@ -393,7 +413,8 @@ local function hook(fix, ctx, seen)
     end
     -- The outcome: the original loss on the (possibly transformed) validation or training data.
     local train_set, val_set = eval_sets(o)
-    local target = val_set or train_set
+    -- post.eval: the fix trains on recoded targets; the outcome is taken on the original rows
+    local target = (post and post.eval) or val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     local function outcome()
       if post and post.targets then return M.unscaled_loss(o.model, target, eval_loss, post.targets) end

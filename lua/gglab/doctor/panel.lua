@@ -626,7 +626,17 @@ function M.default()
     mismatch_fix({ name = "softmax_ce", cause = "wrong_loss",
       text = "softmax output and categorical cross-entropy (the loss and output for one-hot classes)",
       hooks = { layers = set_output(function() return gg.nn.softmax(1) end),
-        train = function(opts) opts.loss = "categorical_crossentropy"; return opts end } }, head_for_onehot),
+        -- categorical cross-entropy reads class indices: the one-hot rows recoded for training,
+        -- the outcome taken on the original rows (post.eval)
+        train = function(opts)
+          local train, val = opts.data, opts.val
+          if opts.validation_split then
+            train, val = opts.data:split(opts.validation_split, { shuffle = false })
+            opts.validation_split = nil
+          end
+          opts.data, opts.val = intervene.class_indices(train), val and intervene.class_indices(val)
+          opts.loss = "categorical_crossentropy"
+          return opts, { eval = val or train } end } }, head_for_onehot),
     mismatch_fix({ name = "softmax_out", cause = "output_activation",
       text = "softmax output for the categorical cross-entropy",
       hooks = { layers = set_output(function() return gg.nn.softmax(1) end) } }, probs_for_ce),
