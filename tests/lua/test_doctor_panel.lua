@@ -2,7 +2,9 @@
   lua/gglab/doctor/panel.lua): the ladders, each fix's precondition on the probe's data
   statistics and the unchanged runs' measures, the new fixes' rewrites (scale_targets,
   no_output_act, loss_for_task, adam, lr*10) and, end to end, small synthetic broken
-  configurations written here for which the doctor names each new cause.
+  configurations written here for which the doctor names each new cause. Issue 21 round 2:
+  the loss-and-output fixes (sigmoid_bce, softmax_ce), softmax_out, val_like_train, the caps,
+  and the preconditions that measure their cause (clip, relu, leaky_relu, cosine).
 
   Run from the repository root:
     LUA_PATH="tests/lua/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/lua/test_doctor_panel.lua
