@@ -10,7 +10,9 @@
       layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
       lr_scale = number, train = function(opts, info) -> opts [, post] (post.targets =
       {mean = {...}, sd = {...}}: the fix mapped the targets y -> (y - mean) / sd, and the
-      outcome maps predictions and targets back: M.unscaled_loss);
+      outcome maps predictions and targets back: M.unscaled_loss; post.eval = a dataset: the
+      fix recoded the targets (one-hot rows -> class indices) and the outcome is taken on
+      this dataset, the original validation or training rows);
     - outcome: after each gg.train call the model is evaluated with the run's ORIGINAL loss
       (before any fix changed it) on its validation data, or on its training data without
       one, and logged as `doctor_outcome` (and `doctor_init` before training), so runs with
@@ -69,11 +71,6 @@ local function eval_sets(opts)
   return opts.data, opts.val
 end
 
--- A target is an outlier when it lies more than OUTLIER_K robust standard deviations
--- (1.4826 x the median absolute deviation) from its column's median: beyond 5 such sds a
--- normal sample has fewer than one row in a million.
-M.OUTLIER_K = 5
-
 local function median_of(xs)
   local s = table.move(xs, 1, #xs, 1, {})
   table.sort(s)
@@ -82,6 +79,73 @@ local function median_of(xs)
   return n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
 end
 
+--[[ set_difference(mean, sd, vmean, vsd) -> scale, shift: how a second set's features (vmean,
+  vsd: per-feature means and sds, e.g. the validation rows') differ from the first's (mean, sd:
+  the training rows'), over the features that vary in both (sd > 1e-12): scale = the median of
+  vsd / sd, shift = the median of |vmean - mean| / sd. Two samples of one population give
+  scale ~1 and shift ~0; a set scaled by another factor (x / 255 forgotten) gives that
+  factor. nil, nil when no feature varies in both. ]]
+function M.set_difference(mean, sd, vmean, vsd)
+  local ratios, shifts = {}, {}
+  for j = 1, math.min(#sd, #vsd) do
+    if sd[j] > 1e-12 and vsd[j] > 1e-12 then
+      ratios[#ratios + 1] = vsd[j] / sd[j]
+      shifts[#shifts + 1] = math.abs(vmean[j] - mean[j]) / sd[j]
+    end
+  end
+  if #ratios == 0 then return nil, nil end
+  return median_of(ratios), median_of(shifts)
+end
+
+--[[ like_train(train, val) -> val with each feature mapped affinely onto the training rows'
+  mean and sd, x' = mean + (x - vmean) * sd / vsd (a feature constant in either set: the
+  median sd ratio instead): what applying the training preprocessing to the validation rows
+  gives when the two differ by a per-feature scale and shift. Keeps val's targets, classes
+  and sample shape. ]]
+function M.like_train(train, val)
+  local mean, sd = feature_stats(train)
+  local vmean, vsd = feature_stats(val)
+  local ratios = {}
+  for j = 1, #sd do
+    if sd[j] > 1e-12 and vsd[j] > 1e-12 then ratios[#ratios + 1] = sd[j] / vsd[j] end
+  end
+  local global = #ratios > 0 and median_of(ratios) or 1
+  local rows = val:x():totable()
+  for _, row in ipairs(rows) do
+    for j, v in ipairs(row) do
+      local g = (sd[j] > 1e-12 and vsd[j] > 1e-12) and sd[j] / vsd[j] or global
+      row[j] = mean[j] + (v - vmean[j]) * g
+    end
+  end
+  local ds = gg.data.from_tensors(gg.tensor(rows), val:y(), { classes = val:classes() })
+  local shape = val:shape()
+  if type(shape) == "table" and #shape > 1 then ds = ds:reshape(shape) end
+  return ds
+end
+
+--[[ class_indices(ds) -> ds with its one-hot target rows recoded as class indices (the column
+  of each row's largest entry, 0-based; `classes` = the number of columns), same features and
+  sample shape: what categorical cross-entropy reads. ]]
+function M.class_indices(ds)
+  local y = ds:y():totable()
+  local k = #(y[1] or {})
+  local idx = {}
+  for i, row in ipairs(y) do
+    local best = 1
+    for j = 2, k do if row[j] > row[best] then best = j end end
+    idx[i] = best - 1
+  end
+  local out = gg.data.from_tensors(ds:x(), gg.tensor(idx), { classes = k })
+  local shape = ds:shape()
+  if type(shape) == "table" and #shape > 1 then out = out:reshape(shape) end
+  return out
+end
+
+-- A target is an outlier when it lies more than OUTLIER_K robust standard deviations
+-- (1.4826 x the median absolute deviation) from its column's median: beyond 5 such sds a
+-- normal sample has fewer than one row in a million.
+M.OUTLIER_K = 5
+
 --[[ The probe's statistics of the data a fix's precondition reads (t: the gg.train record,
   filled in place; train: the training rows):
     feature_span      max |x| over the training rows
@@ -89,11 +153,16 @@ end
     feature_spread    largest / smallest standard deviation of the non-constant features
     task              "labels" (class indices), "binary" (every target 0 or 1), "unit" (every
                       target in [0, 1]) or "real"
+    val_scale, val_shift  (an explicit validation set) M.set_difference of its features from
+                      the training rows': median sd ratio and median mean shift in training sds
+    label_classes     (class labels) how many classes occur in the training rows
+    onehot            binary targets of several columns with exactly one 1 per row (exclusive
+                      classes written one-hot); false for one column or multi-label rows
     target_min, target_max, target_mean[j], target_sd[j], target_median[j], target_rsd[j]
                       (regression targets; rsd: the robust sd, 1.4826 x the MAD)
     target_outliers   share of rows with a target beyond M.OUTLIER_K robust sds of its
                       column's median (regression targets) ]]
-local function data_stats(t, train)
+local function data_stats(t, train, val)
   local x = train:x():totable()
   local span = 0
   for _, row in ipairs(x) do
@@ -108,13 +177,19 @@ local function data_stats(t, train)
   end
   t.feature_scale = scale
   t.feature_spread = hi > 0 and hi / lo or 1
+  if val then t.val_scale, t.val_shift = M.set_difference(mean, sd, feature_stats(val)) end
   if t.classes > 1 then
     t.task, t.target_min, t.target_max = "labels", 0, t.classes - 1
+    local present = {}
+    for _, row in ipairs(train:y():totable()) do present[row[1]] = true end
+    local k = 0
+    for _ in pairs(present) do k = k + 1 end
+    t.label_classes = k
     return t
   end
   local y = train:y():totable()
   local n, k = #y, #(y[1] or {})
-  local lo_y, hi_y, binary = math.huge, -math.huge, true
+  local lo_y, hi_y, binary, onehot = math.huge, -math.huge, true, k > 1
   t.target_mean, t.target_sd, t.target_median, t.target_rsd = {}, {}, {}, {}
   local out = {}
   for j = 1, k do
@@ -143,11 +218,17 @@ local function data_stats(t, train)
       if scale > 0 and dev[i] > M.OUTLIER_K * scale then out[i] = true end
     end
   end
+  for i = 1, onehot and n or 0 do   -- one-hot: every row's 0/1 entries sum to 1
+    local s = 0
+    for j = 1, k do s = s + y[i][j] end
+    if s ~= 1 then onehot = false; break end
+  end
   local nout = 0
   for _ in pairs(out) do nout = nout + 1 end
   t.target_outliers = n > 0 and nout / n or 0
   t.target_min, t.target_max = lo_y, hi_y
   t.task = binary and "binary" or (lo_y >= 0 and hi_y <= 1) and "unit" or "real"
+  t.onehot = binary and onehot
   return t
 end
 
@@ -315,7 +396,9 @@ local function hook(fix, ctx, seen)
     info.output_kind = type(lastn) == "table" and lastn.kind or nil
     seen.trains[#seen.trains + 1] = info
     if ctx.probe then
-      data_stats(info, (eval_sets(opts)))
+      local train_set, val_set = eval_sets(opts)
+      -- validation_split cuts one preprocessed set: only an explicit val can differ from it
+      data_stats(info, train_set, opts.val and val_set or nil)
       error(M.PROBED, 0)
     end
     local loss = opts.loss or "mse"
@@ -330,7 +413,8 @@ local function hook(fix, ctx, seen)
     end
     -- The outcome: the original loss on the (possibly transformed) validation or training data.
     local train_set, val_set = eval_sets(o)
-    local target = val_set or train_set
+    -- post.eval: the fix trains on recoded targets; the outcome is taken on the original rows
+    local target = (post and post.eval) or val_set or train_set
     local eval_loss = M.loss_name(loss) == "bce" and o.keras and { "bce", keras = true } or loss
     local function outcome()
       if post and post.targets then return M.unscaled_loss(o.model, target, eval_loss, post.targets) end

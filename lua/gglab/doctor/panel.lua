@@ -6,6 +6,10 @@
     applies  function(seen) -> true, or false and why not (seen: gglab.doctor.intervene's
              observations of the unchanged run)
     hooks    for gglab.doctor.intervene.run: layers, optim, lr_scale, train (see there)
+    cap      optional true: the fix caps the gradient or the loss (clip, huber). It removes
+             symptoms of many causes by bounding the steps, so a non-cap fix that removes the
+             symptom and helps ranks before it unless the cap is better by the margin
+             (gglab.doctor.verdict)
     precondition  optional function(seen, measures) -> true, or false and why: whether the
              cause is there at all, measured — seen: the probe's record (data statistics,
              initial weights); measures: medians over the unchanged runs' seeds
@@ -128,7 +132,12 @@ M.ZERO_GRAD = 0.7        -- ... or >= 70 % of the gradient entries exactly 0 (AU
 M.FEATURE_SCALE = 10     -- standardize: a feature's |mean| or sd beyond 10 ...
 M.FEATURE_SPREAD = 10    -- ... or feature standard deviations more than 10x apart
 M.TARGET_SCALE = 10      -- scale_targets: a target column's |median| or robust sd beyond 10
-M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each)
+M.SIGMOID_DEPTH = 2      -- relu: also with this many hidden sigmoids (gradient x <= 1/4 each) ...
+M.GRAD_VANISH = 0.1      -- ... or a stalled loss whose first-layer gradient is below 0.1 x the last's
+M.VAL_SCALE = 3          -- val_like_train: validation feature sds beyond 3x (or 1/3) the training's ...
+M.VAL_SHIFT = 3          -- ... or their means beyond 3 training sds away (medians over features)
+M.SPIKES = 0.1           -- cosine: loss spikes in more than 10 % of the recorded steps (the evidence's
+                         -- lr_too_high threshold), at an lr within the stability limit
 -- default_init: a weight matrix's variance outside [INIT_LO, INIT_HI] x PyTorch's default
 -- 1/(3 fan_in) (He's 2/fan_in is 6x it), a |bias| above BIAS_MAX (the default's bound is
 -- 1/sqrt(fan_in) <= 1), or the measured initial variance outside DeepDiagnosis' [1e-5, 10].
@@ -198,8 +207,8 @@ end
 
 -- The causes a stalled loss is put down to before the learning rate or the optimizer: their
 -- fixes' preconditions read the data and the model (seen), and a high momentum.
-M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task", "huber",
-  "relu", "leaky_relu" }
+M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task",
+  "sigmoid_bce", "softmax_ce", "softmax_out", "huber", "relu", "leaky_relu" }
 
 --[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
   built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
@@ -295,6 +304,109 @@ local function output_activation(specs)
   return nil
 end
 
+-- Activation kinds a model's last layer may end in (the output activation the head fixes replace).
+local OUTPUT_ACT = { sigmoid = true, tanh = true, relu = true, softmax = true, log_softmax = true,
+  identity = true }
+
+-- A layers hook: the model's output activation (its last spec, when one of OUTPUT_ACT) replaced
+-- by make() (nil: a linear output).
+local function set_output(make)
+  return function(specs)
+    local out, n = {}, #specs
+    if type(specs[n]) == "table" and OUTPUT_ACT[specs[n].kind] then n = n - 1 end
+    for j = 1, n do out[j] = specs[j] end
+    if make then out[#out + 1] = make() end
+    return out
+  end
+end
+
+-- The classification losses on probabilities / logits the head fixes tell apart.
+local CE_LOSS = { categorical_crossentropy = true, cross_entropy = true, nll = true }
+
+--[[ Why the output layer and the loss together do not fit 0/1 targets that are not one-hot
+  (one target, or several independent labels), nil when they do or loss_for_task's one change
+  (the loss alone) or no_output_act's (the output alone: a softmax over one unit) is the
+  repair: a softmax output over several units (they sum to 1, independent labels do not), a
+  ReLU/tanh output under a regression loss (a
+  cross-entropy needs probabilities in (0, 1)), or a categorical cross-entropy on several
+  independent labels. The repair is a sigmoid output and binary cross-entropy. ]]
+local function head_for_labels(t)
+  if t.task ~= "binary" or t.onehot then return nil end
+  local kind, loss = t.output_kind, t.loss
+  -- a softmax over one unit is no_output_act's one change (output_activation): not run twice
+  local fits = REGRESSION_LOSS[loss] or CE_LOSS[loss] or loss == "bce"
+  if kind == "softmax" and (t.outputs or 1) > 1 and fits then
+    return string.format("%s on a softmax output: its %d units sum to 1, the independent 0/1 targets do not",
+      loss, t.outputs)
+  end
+  if REGRESSION_LOSS[loss] and (kind == "relu" or kind == "tanh") then
+    return string.format("%s on a %s output on 0/1 targets", loss, kind)
+  end
+  if loss == "categorical_crossentropy" and (t.outputs or 1) > 1 then
+    return "categorical cross-entropy on independent 0/1 labels (not one-hot)"
+  end
+  return nil
+end
+
+-- Why one-hot targets (exclusive classes) get the wrong loss: a regression loss on them.
+local function head_for_onehot(t)
+  if t.task == "binary" and t.onehot and REGRESSION_LOSS[t.loss] then
+    return string.format("%s on one-hot targets (exclusive classes)", t.loss)
+  end
+  return nil
+end
+
+-- Why the output cannot feed the run's categorical cross-entropy (it reads probabilities that
+-- sum to 1): any output activation but a softmax.
+local function probs_for_ce(t)
+  if t.loss ~= "categorical_crossentropy" or (t.outputs or 1) < 2 then return nil end
+  local kind = t.output_kind
+  if kind == "linear" or (OUTPUT_ACT[kind] and kind ~= "softmax") then
+    return string.format("a %s output feeding categorical cross-entropy, which reads probabilities",
+      kind == "linear" and "linear" or kind)
+  end
+  return nil
+end
+
+-- A fix for a mismatch found by why(t) on the probe's last gg.train record: applies and
+-- precondition both read it (the mismatch is measured on the data and the model).
+local function mismatch_fix(fix, why)
+  fix.applies = function(seen)
+    local ok, w = trains(seen)
+    if not ok then return false, w end
+    local t = last(seen.trains)
+    if t.task == nil and t.classes <= 1 then return false, "the targets were not measured" end
+    if why(t) then return true end
+    return false, string.format("the output (%s) and the loss (%s) fit %s", tostring(t.output_kind), t.loss,
+      TASK[t.task] or "the targets") .. nested_note(seen)
+  end
+  fix.precondition = function(seen)
+    local t = last(seen.trains or {})
+    if not t then return false, "no gg.train call" end
+    local w = why(t)
+    if w then return true, w end
+    return false, "the output and the loss fit the targets"
+  end
+  return fix
+end
+
+-- Why the validation features look preprocessed differently from the training features (nil
+-- when they do not, or were not compared): their median sd ratio beyond M.VAL_SCALE either way,
+-- or their median mean shift beyond M.VAL_SHIFT training sds (intervene.set_difference).
+local function val_mismatch(t)
+  local sc, sh = t.val_scale, t.val_shift
+  if sc == nil then return nil end
+  if sc > M.VAL_SCALE or sc < 1 / M.VAL_SCALE then
+    return string.format("the validation features' sds are %s x the training features' (median over "
+      .. "features)", fmt(sc))
+  end
+  if sh > M.VAL_SHIFT then
+    return string.format("the validation features' means lie %s training sds from the training features' "
+      .. "(median over features)", fmt(sh))
+  end
+  return nil
+end
+
 -- Why the run's output activation cannot reach its targets (nil when it can or there is none).
 local function unreachable(t)
   local kind = t.output_kind
@@ -348,11 +460,20 @@ function M.default()
         if not ok then return false, why end
         if last(seen.trains).clip then return false, "already clipped" end
         return true end,
+      cap = true,
       precondition = function(_, measures)
         local g, why = measure(measures, "grad_growth", "the gradient norm's growth")
         if g == nil then return false, why end
-        if g > M.GRAD_GROWTH then return true end
-        return false, string.format("the gradient norm grows only %s x (not > %d x)", fmt(g), M.GRAD_GROWTH)
+        if g <= M.GRAD_GROWTH then
+          return false, string.format("the gradient norm grows only %s x (not > %d x)", fmt(g), M.GRAD_GROWTH)
+        end
+        -- an explosion keeps the loss moving (rising, oscillating, overflowing); growth followed by a
+        -- stall is a few oversized steps that left the units dead or saturated: the step size's fault
+        if measures.stuck then
+          return false, string.format("the gradient norm grew %s x, then the training loss stalls (the large "
+            .. "steps stopped learning; no explosion goes on)", fmt(g))
+        end
+        return true, string.format("the gradient norm grows %s x and the loss keeps moving", fmt(g))
       end },
     { name = "standardize", cause = "unscaled_features",
       text = "standardise the features (fit on the training rows)",
@@ -389,7 +510,7 @@ function M.default()
         return false, string.format("the features' means and sds stay within %s and the sds within %s x of "
           .. "each other", fmt(t.feature_scale), fmt(t.feature_spread))
       end },
-    { name = "huber", cause = "outliers", text = "Huber loss instead of MSE",
+    { name = "huber", cause = "outliers", text = "Huber loss instead of MSE", cap = true,
       hooks = { train = function(opts) opts.loss = "huber"; return opts end },
       applies = function(seen)
         local ok, why = trains(seen)
@@ -498,6 +619,49 @@ function M.default()
         if REGRESSION_LOSS[t.loss] and zero_one(t) then return true, t.loss .. " on 0/1 targets" end
         return false, "the loss fits the targets"
       end },
+    mismatch_fix({ name = "sigmoid_bce", cause = "wrong_loss",
+      text = "sigmoid output and binary cross-entropy (the loss and output for 0/1 labels)",
+      hooks = { layers = set_output(function() return gg.nn.sigmoid() end),
+        train = function(opts) opts.loss = "bce"; return opts end } }, head_for_labels),
+    mismatch_fix({ name = "softmax_ce", cause = "wrong_loss",
+      text = "softmax output and categorical cross-entropy (the loss and output for one-hot classes)",
+      hooks = { layers = set_output(function() return gg.nn.softmax(1) end),
+        -- categorical cross-entropy reads class indices: the one-hot rows recoded for training,
+        -- the outcome taken on the original rows (post.eval)
+        train = function(opts)
+          local train, val = opts.data, opts.val
+          if opts.validation_split then
+            train, val = opts.data:split(opts.validation_split, { shuffle = false })
+            opts.validation_split = nil
+          end
+          opts.data, opts.val = intervene.class_indices(train), val and intervene.class_indices(val)
+          opts.loss = "categorical_crossentropy"
+          return opts, { eval = val or train } end } }, head_for_onehot),
+    mismatch_fix({ name = "softmax_out", cause = "output_activation",
+      text = "softmax output for the categorical cross-entropy",
+      hooks = { layers = set_output(function() return gg.nn.softmax(1) end) } }, probs_for_ce),
+    { name = "val_like_train", cause = "preprocessing_bug",
+      text = "the validation features mapped onto the training features' per-feature mean and sd",
+      hooks = { train = function(opts)
+        if opts.val then opts.val = intervene.like_train(opts.data, opts.val) end
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        local tokens = M.token_ids(seen)
+        if tokens then return false, tokens end
+        local t = last(seen.trains)
+        if t.val_scale == nil then return false, "no separate validation set with varying features" end
+        if val_mismatch(t) then return true end
+        return false, string.format("the validation features match the training features' scale (sd ratio "
+          .. "%s, shift %s sds)", fmt(t.val_scale), fmt(t.val_shift))
+      end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        local why = t and val_mismatch(t)
+        if why then return true, why end
+        return false, "the validation features match the training features' scale"
+      end },
     { name = "adam", cause = "optimizer_choice",
       text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
       hooks = { train = function(opts)
@@ -548,8 +712,12 @@ function M.default()
       precondition = function(seen, measures)
         local sat, why = measure(measures, "saturation", "the saturated share")
         if sat ~= nil and sat > M.SATURATION then return true end
-        if type(measures) == "table" and measures.stuck then
-          return true, "the loss stalls: gradients vanish through the sigmoid/tanh layers"
+        -- a stall counts when the gradient is measured to vanish on its way to the first layer
+        -- (a stall with a first-layer gradient as large as the last's has another cause)
+        local gr = type(measures) == "table" and measures.grad_ratio or nil
+        if type(measures) == "table" and measures.stuck and gr and gr < M.GRAD_VANISH then
+          return true, string.format("the loss stalls and the first layer's gradient is %s x the last's: "
+            .. "gradients vanish through the sigmoid/tanh layers", fmt(gr))
         end
         local depth = 0
         for _, m in ipairs(seen.models or {}) do
@@ -561,9 +729,14 @@ function M.default()
           return true, string.format("%d hidden sigmoid layers: the gradient shrinks >= 4x through each",
             depth)
         end
-        if sat == nil then return false, why .. ", the loss falls, fewer than 2 hidden sigmoids" end
-        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), the loss falls, "
-          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION)
+        local loss = "the loss falls"
+        if type(measures) == "table" and measures.stuck then
+          loss = string.format("the loss stalls but the first layer's gradient is %s x the last's (not < %g)",
+            fmt(gr), M.GRAD_VANISH)
+        end
+        if sat == nil then return false, why .. ", " .. loss .. ", fewer than 2 hidden sigmoids" end
+        return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), %s, "
+          .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION, loss)
       end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },
@@ -574,10 +747,18 @@ function M.default()
         local dead = measure(measures, "dead", "")
         local zero = measure(measures, "zero_grad", "")
         if dead == nil and zero == nil then return false, "dead units were not measured" end
-        if (dead or 0) > M.DEAD or (zero or 0) >= M.ZERO_GRAD then return true end
-        return false,
-          string.format("%s%% of the ReLU units dead (not > %d%%), %s%% zero gradients (not >= %d%%)",
-          fmt(dead and 100 * dead), 100 * M.DEAD, fmt(zero and 100 * zero), 100 * M.ZERO_GRAD)
+        local share = string.format("%s%% of the ReLU units dead, %s%% zero gradients",
+          fmt(dead and 100 * dead), fmt(zero and 100 * zero))
+        if not ((dead or 0) > M.DEAD or (zero or 0) >= M.ZERO_GRAD) then
+          return false, string.format("%s (not > %d%% dead, not >= %d%% zero)", share, 100 * M.DEAD,
+            100 * M.ZERO_GRAD)
+        end
+        -- healthy ReLU nets often have half their units dead on a batch: dead units are the cause
+        -- only when the live ones cannot carry the training (the loss stalls)
+        if not measures.stuck then
+          return false, share .. ", but the training loss does not stall: the live units learn"
+        end
+        return true, share .. " and the training loss stalls"
       end },
     { name = "default_init", cause = "bad_init", text = "PyTorch's default initialisation",
       hooks = { layers = function(specs)
@@ -630,7 +811,24 @@ function M.default()
         local t = last(seen.trains)
         if t.scheduler then return false, "already scheduled" end
         if t.epochs < 2 then return false, "a single epoch" end
-        return true end },
+        return true end,
+      precondition = function(_, measures)
+        local sp, why = measure(measures, "spikes", "the loss spikes")
+        if sp == nil then return false, why end
+        if sp <= M.SPIKES then
+          return false, string.format("loss spikes in %s%% of the recorded steps (not > %d%%): the loss "
+            .. "does not oscillate", fmt(100 * sp), 100 * M.SPIKES)
+        end
+        -- beyond the stability limit the lr itself is too high for the curvature; within it the
+        -- oscillation is the steps' noise, which a decaying lr averages out
+        local sh = measures.sharpness_ratio
+        if sh and sh > 1 then
+          return false, string.format("loss spikes in %s%% of the steps, but the lr is %s x the stability "
+            .. "limit 2/sharpness (the lr itself is too high)", fmt(100 * sp), fmt(sh))
+        end
+        return true, string.format("loss spikes in %s%% of the recorded steps at an lr within the stability "
+          .. "limit", fmt(100 * sp))
+      end },
     { name = "early_stop", cause = "overfitting",
       text = "early stopping on the validation loss (best epoch kept)",
       hooks = { train = function(opts, info)
@@ -674,6 +872,9 @@ function M.check(fix, i)
   end
   if fix.applies ~= nil and type(fix.applies) ~= "function" then
     error(where .. ".applies must be a function", 0)
+  end
+  if fix.cap ~= nil and type(fix.cap) ~= "boolean" then
+    error(where .. ".cap must be a boolean (true: the fix caps the gradient or the loss)", 0)
   end
   if fix.precondition ~= nil and type(fix.precondition) ~= "function" then
     error(where .. ".precondition must be a function(seen, measures) -> true | false, why", 0)
@@ -722,7 +923,7 @@ function M.combine(a, b)
     return true
   end or nil
   return { name = a.name .. "+" .. b.name, cause = a.cause, text = a.text .. ", and " .. b.text, hooks = h,
-    precondition = pre }
+    precondition = pre, cap = (a.cap or b.cap) and true or nil }
 end
 
 return M

@@ -14,7 +14,7 @@ local M = {}
 M.LIST = { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", "overfitting",
   "label_noise", "saturation", "exploding_gradients", "bad_init", "regularization_too_strong",
   "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay", "lr_too_low", "targets_unscaled",
-  "output_activation", "wrong_loss", "optimizer_choice" }
+  "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug" }
 
 M.TEXT = {
   lr_too_high = "learning rate too high",
@@ -36,6 +36,7 @@ M.TEXT = {
   output_activation = "an output activation that cannot reach the targets",
   wrong_loss = "a loss that does not fit the task",
   optimizer_choice = "the optimizer (plain SGD)",
+  preprocessing_bug = "a preprocessing bug (validation data prepared differently from the training data)",
 }
 
 M.ALIAS = { label_noise = "overfitting" }
