@@ -1,0 +1,122 @@
+--[[ tests/doctor/external2/_common2.lua — helpers shared by the benchmark cases of the second
+  external set (the cases named dc_*: TheDeepChecker's programs; so56103207*: defect4ML's bug 091).
+  Not a case (its name starts with "_"). A case loads it with dofile(HERE .. "/_common2.lua").
+
+  TheDeepChecker (Ben Braiek & Khomh; github.com/thedeepchecker/thedeepchecker @ d0a2b3a5339b)
+  trains its programs through its own data loader (deep_checker/data.py, DataLoaderFromArrays):
+    normalization=True       every feature column min-max scaled to [0, 1] with the statistics of
+                             the loader's own rows (the training and the test loader each their own)
+    target_scaling=True      (regression) the target min-max scaled into target_range ([0, 1])
+    one_hot=True             (classification) one-hot targets for softmax_cross_entropy
+    next_batch               consecutive batches, reshuffled after each pass
+  and its post-fitness training runs 301 epochs of batch 64 (checkers.py run_full_checks
+  defaults). The TF initialisers map to gglab's: he_normal -> kaiming_normal (TF truncates at 2
+  std, gglab does not), tf.layers.dense's default kernel glorot_uniform, biases zeros. TF's
+  l1_l2 kernel regulariser l2·Σw² -> gg.train's l2 (which also covers the biases). ]]
+local gg = require "gglab"
+
+local M = {}
+
+M.HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+
+local function read_csv(path)
+  local f = assert(io.open(path, "r"))
+  local header = f:read("l")
+  local names = {}
+  for name in header:gmatch("[^,]+") do names[#names + 1] = name end
+  local rows = {}
+  for line in f:lines() do
+    if line ~= "" then
+      local r = {}
+      for v in line:gmatch("[^,]+") do r[#r + 1] = tonumber(v) end
+      rows[#rows + 1] = r
+    end
+  end
+  f:close()
+  return names, rows
+end
+
+-- min-max scale columns of rows in place with the rows' own statistics; twice = divide by the
+-- range a second time (TheDeepChecker's double_normalization fault)
+local function minmax(rows, twice)
+  local d = #rows[1]
+  for j = 1, d do
+    local lo, hi = math.huge, -math.huge
+    for i = 1, #rows do lo, hi = math.min(lo, rows[i][j]), math.max(hi, rows[i][j]) end
+    local div = hi - lo
+    if div == 0 then div = 1e-16 end
+    for i = 1, #rows do
+      local v = (rows[i][j] - lo) / div
+      if twice then v = v / div end
+      rows[i][j] = v
+    end
+  end
+end
+
+--[[ mpg(opts) -> train, test: TheDeepChecker's regrNN data, the UCI Auto MPG table (392 rows,
+  tests/doctor/external2/data/auto_mpg.csv, copied from the benchmark's data/auto-mpg.csv): 9
+  features (cylinders, displacement, horsepower, weight, acceleration, model year, 3 origin
+  flags), target MPG. dataset.sample(frac=0.8, random_state=0) -> a fixed 80 % / 20 % split
+  (gglab's generator, seed 0: not pandas' rows). opts: normalization (true), double_norm
+  (false), target_scaling (true), target_range ({0, 1}), target_factor (1: the raw MPG is
+  multiplied by it before scaling). ]]
+function M.mpg(opts)
+  opts = opts or {}
+  local _, rows = read_csv(M.HERE .. "/data/auto_mpg.csv")
+  local perm, rng = {}, gg.rng(0)
+  for i = 1, #rows do perm[i] = i end
+  for i = #perm, 2, -1 do
+    local j = math.floor(rng:uniform() * i) + 1
+    if j > i then j = i end
+    perm[i], perm[j] = perm[j], perm[i]
+  end
+  local ntrain = math.floor(#rows * 0.8 + 0.5)
+  local function part(a, b)
+    local xs, ys = {}, {}
+    for k = a, b do
+      local r = rows[perm[k]]
+      local x = {}
+      for j = 2, #r do x[#x + 1] = r[j] end
+      xs[#xs + 1], ys[#ys + 1] = x, { r[1] * (opts.target_factor or 1) }
+    end
+    if opts.normalization ~= false then minmax(xs, opts.double_norm) end
+    if opts.target_scaling ~= false then
+      local range = opts.target_range or { 0, 1 }
+      minmax(ys)
+      for i = 1, #ys do ys[i][1] = range[1] + ys[i][1] * (range[2] - range[1]) end
+    end
+    return gg.data.from_tensors(gg.tensor(xs), gg.tensor(ys))
+  end
+  return part(1, ntrain), part(ntrain + 1, #rows)
+end
+
+--[[ regrnn(opts) -> TheDeepChecker's regrNN: Dense(64, relu) -> Dense(64, relu) -> Dense(1),
+  hidden kernels he_normal, output kernel glorot_uniform, biases zeros. opts.hidden_init
+  replaces the hidden kernels' init (a gglab init table); opts.out_act: nil, "sigmoid" or
+  "softmax" on the output unit. ]]
+function M.regrnn(opts)
+  opts = opts or {}
+  local hidden = opts.hidden_init or { init = "kaiming_normal", nonlinearity = "relu" }
+  local function h(i, o)
+    local t = { bias_init = "zeros" }
+    for k, v in pairs(hidden) do t[k] = v end
+    return gg.nn.linear(i, o, t)
+  end
+  local layers = { h(9, 64), gg.nn.relu(), h(64, 64), gg.nn.relu(),
+    gg.nn.linear(64, 1, { init = "glorot_uniform" }) }
+  if opts.out_act == "sigmoid" then layers[#layers + 1] = gg.nn.sigmoid()
+  elseif opts.out_act == "softmax" then layers[#layers + 1] = gg.nn.softmax(1) end
+  return gg.nn.sequential(layers)
+end
+
+--[[ fit(run, model, opt, train, val, loss, l2 [, epochs, extra]) -> history: the post-fitness
+  training of TheDeepChecker (batch 64, reshuffled every pass, 301 epochs unless given), logging
+  to run; l2 is the kernel regulariser's lambda. ]]
+function M.fit(run, model, opt, train, val, loss, l2, epochs, extra)
+  local o = { model = model, optimizer = opt, data = train, val = val, loss = loss, batch_size = 64,
+    epochs = epochs or 301, l2 = l2, log = run }
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return gg.train(o)
+end
+
+return M
