@@ -119,4 +119,44 @@ function M.fit(run, model, opt, train, val, loss, l2, epochs, extra)
   return gg.train(o)
 end
 
+--[[ digits5(opts) -> the 8x8 digits of classes 0..4 (about 900 rows, pixels / 16) as (1, 8, 8)
+  images with 5 classes, in the order opts.order gives: "sorted" (all of class 0, then 1, ...,
+  each class in file order: defect4ML 091's x.npy/y.npy are stored so) or "shuffled" (one
+  permutation, gglab generator seed opts.seed). ]]
+function M.digits5(opts)
+  local data = assert(gg.data.digits { scale = 1 / 16, path = M.HERE .. "/../../../experiments/data/digits.csv" })
+  local xs, ys = data:x():totable(), data:y():totable()
+  local rows = {}
+  for i = 1, #xs do
+    local c = type(ys[i]) == "table" and ys[i][1] or ys[i]
+    if c <= 4 then rows[#rows + 1] = { x = xs[i], c = c, i = i } end
+  end
+  if opts.order == "sorted" then
+    table.sort(rows, function(a, b) if a.c ~= b.c then return a.c < b.c end return a.i < b.i end)
+  else
+    local rng = gg.rng(opts.seed or 0)
+    for i = #rows, 2, -1 do
+      local j = math.min(i, math.floor(rng:uniform() * i) + 1)
+      rows[i], rows[j] = rows[j], rows[i]
+    end
+  end
+  local X, Y = {}, {}
+  for i, r in ipairs(rows) do X[i], Y[i] = r.x, r.c end
+  return gg.data.from_tensors(gg.tensor(X), gg.tensor(Y), { classes = 5 }):reshape { 1, 8, 8 }
+end
+
+--[[ cnn5(seed) -> defect4ML 091's CNN on 8x8 inputs: Conv2D(32, 5, relu) -> MaxPool(2) ->
+  Conv2D(16, 3, relu) -> MaxPool(2) -> Flatten -> Dense(128, relu) -> Dense(64, relu) -> Dense(5);
+  the softmax is in gglab's cross_entropy. Convolutions padded "same" (on 28x28 the source's
+  "valid" convolutions leave 4x4x16; on 8x8 they would leave nothing). ]]
+function M.cnn5()
+  return gg.nn.sequential({
+    gg.nn.conv2d(1, 32, 5, { padding = 2 }), gg.nn.relu(), gg.nn.maxpool2d(2),
+    gg.nn.conv2d(32, 16, 3, { padding = 1 }), gg.nn.relu(), gg.nn.maxpool2d(2),
+    gg.nn.flatten(), gg.nn.linear(64, 128, { init = "glorot_uniform" }), gg.nn.relu(),
+    gg.nn.linear(128, 64, { init = "glorot_uniform" }), gg.nn.relu(),
+    gg.nn.linear(64, 5, { init = "glorot_uniform" }),
+  }, { input = { 1, 8, 8 } })
+end
+
 return M
