@@ -159,4 +159,60 @@ function M.cnn5()
   }, { input = { 1, 8, 8 } })
 end
 
+--[[ digits10(opts) -> train, test: TheDeepChecker's baseCNN data with MNIST -> the 8x8 digits
+  (1797 rows, a fixed 80 % / 20 % split, gglab generator seed 0) as (1, 8, 8) images. The loader's
+  homogeneous min-max normalisation of 0..16 pixels is pixels / 16; opts.raw = true keeps the
+  pixels unnormalised on MNIST's 0..255 scale (pixels * 255 / 16); opts.unbalance = true applies
+  the benchmark's CustomDataLoader.unbalance to the training rows: total = rows / 10, class 0 keeps
+  its first int(total * 0.01) rows, class k = 1..5 its first int(total * 0.01 * k), classes 6..9 all. ]]
+function M.digits10(opts)
+  opts = opts or {}
+  local data = assert(gg.data.digits { scale = opts.raw and 255 / 16 or 1 / 16,
+    path = M.HERE .. "/../../../experiments/data/digits.csv" })
+  local xs, ys = data:x():totable(), data:y():totable()
+  local idx, rng = {}, gg.rng(0)
+  for i = 1, #xs do idx[i] = i end
+  for i = #idx, 2, -1 do
+    local j = math.min(i, math.floor(rng:uniform() * i) + 1)
+    idx[i], idx[j] = idx[j], idx[i]
+  end
+  local ntrain = math.floor(#idx * 0.8)
+  local function cls(i) return type(ys[i]) == "table" and ys[i][1] or ys[i] end
+  local function build(list)
+    local X, Y = {}, {}
+    for k, i in ipairs(list) do X[k], Y[k] = xs[i], cls(i) end
+    return gg.data.from_tensors(gg.tensor(X), gg.tensor(Y), { classes = 10 }):reshape { 1, 8, 8 }
+  end
+  local tr, te = {}, {}
+  for k = 1, #idx do if k <= ntrain then tr[#tr + 1] = idx[k] else te[#te + 1] = idx[k] end end
+  if opts.unbalance then
+    local total, p, kept = #tr // 10, 0.01, {}
+    local count = {}
+    for _, i in ipairs(tr) do
+      local c = cls(i)
+      local cap = c == 0 and math.floor(total * p) or (c <= 5 and math.floor(total * p * c) or math.huge)
+      count[c] = (count[c] or 0) + 1
+      if count[c] <= cap then kept[#kept + 1] = i end
+    end
+    tr = kept
+  end
+  return build(tr), build(te)
+end
+
+--[[ basecnn(dense [, probs]) -> TheDeepChecker's baseCNN (a LeNet) on 8x8: Conv2D(32, 5, same,
+  relu) -> MaxPool(2) -> Conv2D(64, 3, same, relu) -> MaxPool(2) -> Flatten -> Dense(dense, relu) ->
+  Dense(10) logits (softmax in the loss); he_normal kernels, output glorot_uniform, biases zeros.
+  probs = true appends a softmax (the model then outputs probabilities). ]]
+function M.basecnn(dense, probs)
+  local he = { init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }
+  return gg.nn.sequential({
+    gg.nn.conv2d(1, 32, 5, { padding = 2, init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }),
+    gg.nn.relu(), gg.nn.maxpool2d(2),
+    gg.nn.conv2d(32, 64, 3, { padding = 1, init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }),
+    gg.nn.relu(), gg.nn.maxpool2d(2), gg.nn.flatten(),
+    gg.nn.linear(256, dense, he), gg.nn.relu(),
+    gg.nn.linear(dense, 10, { init = "glorot_uniform" }), probs and gg.nn.softmax(1) or nil,
+  }, { input = { 1, 8, 8 } })
+end
+
 return M
