@@ -124,7 +124,8 @@ end
   each class in file order: defect4ML 091's x.npy/y.npy are stored so) or "shuffled" (one
   permutation, gglab generator seed opts.seed). ]]
 function M.digits5(opts)
-  local data = assert(gg.data.digits { scale = 1 / 16, path = M.HERE .. "/../../../experiments/data/digits.csv" })
+  local path = M.HERE .. "/../../../experiments/data/digits.csv"
+  local data = assert(gg.data.digits { scale = 1 / 16, path = path })
   local xs, ys = data:x():totable(), data:y():totable()
   local rows = {}
   for i = 1, #xs do
@@ -164,7 +165,8 @@ end
   homogeneous min-max normalisation of 0..16 pixels is pixels / 16; opts.raw = true keeps the
   pixels unnormalised on MNIST's 0..255 scale (pixels * 255 / 16); opts.unbalance = true applies
   the benchmark's CustomDataLoader.unbalance to the training rows: total = rows / 10, class 0 keeps
-  its first int(total * 0.01) rows, class k = 1..5 its first int(total * 0.01 * k), classes 6..9 all. ]]
+  its first int(total * 0.01) rows, class k = 1..5 its first int(total * 0.01 * k), classes 6..9 all;
+  opts.onehot = true gives one-hot target rows (for an MSE on probabilities). ]]
 function M.digits10(opts)
   opts = opts or {}
   local data = assert(gg.data.digits { scale = opts.raw and 255 / 16 or 1 / 16,
@@ -180,8 +182,16 @@ function M.digits10(opts)
   local function cls(i) return type(ys[i]) == "table" and ys[i][1] or ys[i] end
   local function build(list)
     local X, Y = {}, {}
-    for k, i in ipairs(list) do X[k], Y[k] = xs[i], cls(i) end
-    return gg.data.from_tensors(gg.tensor(X), gg.tensor(Y), { classes = 10 }):reshape { 1, 8, 8 }
+    for k, i in ipairs(list) do
+      X[k], Y[k] = xs[i], cls(i)
+      if opts.onehot then
+        local r = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+        r[Y[k] + 1] = 1
+        Y[k] = r
+      end
+    end
+    local ds = gg.data.from_tensors(gg.tensor(X), gg.tensor(Y), { classes = opts.onehot and 0 or 10 })
+    return ds:reshape { 1, 8, 8 }
   end
   local tr, te = {}, {}
   for k = 1, #idx do if k <= ntrain then tr[#tr + 1] = idx[k] else te[#te + 1] = idx[k] end end
@@ -199,19 +209,29 @@ function M.digits10(opts)
   return build(tr), build(te)
 end
 
---[[ basecnn(dense [, probs]) -> TheDeepChecker's baseCNN (a LeNet) on 8x8: Conv2D(32, 5, same,
-  relu) -> MaxPool(2) -> Conv2D(64, 3, same, relu) -> MaxPool(2) -> Flatten -> Dense(dense, relu) ->
+--[[ basecnn(opts) -> TheDeepChecker's baseCNN (a LeNet) on 8x8: Conv2D(32, 5, same, relu) ->
+  MaxPool(2) -> Conv2D(64, 3, same, relu) -> MaxPool(2) -> Flatten -> Dense(opts.dense, relu) ->
   Dense(10) logits (softmax in the loss); he_normal kernels, output glorot_uniform, biases zeros.
-  probs = true appends a softmax (the model then outputs probabilities). ]]
-function M.basecnn(dense, probs)
-  local he = { init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }
+  opts: dense (512), probs (true: a softmax after the logits, the model outputs probabilities),
+  act1 ("softmax": the first convolution's activation is a softmax over its channels, TF's last
+  axis), init (a gglab init table replacing every kernel's init, the output's too). ]]
+function M.basecnn(opts)
+  opts = opts or {}
+  local dense = opts.dense or 512
+  local function init(default)
+    local t = { bias_init = "zeros" }
+    for k, v in pairs(opts.init or default) do t[k] = v end
+    return t
+  end
+  local he = { init = "kaiming_normal", nonlinearity = "relu" }
+  local c1, c2 = init(he), init(he)
+  c1.padding, c2.padding = 2, 1
   return gg.nn.sequential({
-    gg.nn.conv2d(1, 32, 5, { padding = 2, init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }),
-    gg.nn.relu(), gg.nn.maxpool2d(2),
-    gg.nn.conv2d(32, 64, 3, { padding = 1, init = "kaiming_normal", nonlinearity = "relu", bias_init = "zeros" }),
-    gg.nn.relu(), gg.nn.maxpool2d(2), gg.nn.flatten(),
-    gg.nn.linear(256, dense, he), gg.nn.relu(),
-    gg.nn.linear(dense, 10, { init = "glorot_uniform" }), probs and gg.nn.softmax(1) or nil,
+    gg.nn.conv2d(1, 32, 5, c1), opts.act1 == "softmax" and gg.nn.softmax(1) or gg.nn.relu(),
+    gg.nn.maxpool2d(2),
+    gg.nn.conv2d(32, 64, 3, c2), gg.nn.relu(), gg.nn.maxpool2d(2), gg.nn.flatten(),
+    gg.nn.linear(256, dense, init(he)), gg.nn.relu(),
+    gg.nn.linear(dense, 10, init { init = "glorot_uniform" }), opts.probs and gg.nn.softmax(1) or nil,
   }, { input = { 1, 8, 8 } })
 end
 
