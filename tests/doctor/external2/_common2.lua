@@ -235,4 +235,41 @@ function M.basecnn(opts)
   }, { input = { 1, 8, 8 } })
 end
 
+--[[ deepcnn(opts) -> TheDeepChecker's deepCNN on 8x8 inputs: three blocks of two Conv2D(3, same,
+  relu, no bias, he_normal) each followed by BatchNorm (32, 32 | 64, 64 | 128, 128 filters), each
+  block ending in MaxPool(2) and Dropout (0.2, 0.3, 0.4); Flatten -> Dense(128, relu, he_normal)
+  -> BatchNorm -> Dropout(0.5) -> Dense(10) logits. On 8x8 the three poolings leave 1x1. TF's
+  batch_normalization (momentum 0.99, epsilon 1e-3) is gglab's batchnorm with momentum 0.01, eps
+  1e-3. opts: bn (true), drops ({0.2, 0.3, 0.4, 0.5}; false: no dropout), conv_drop (a dropout
+  after the first convolution of every block, its rate), init ("kaiming_uniform" for he_uniform),
+  bias (true: convolutions with biases), width3 (128: the third block's filters). ]]
+function M.deepcnn(opts)
+  opts = opts or {}
+  local bn = opts.bn ~= false
+  local drops = opts.drops == nil and { 0.2, 0.3, 0.4, 0.5 } or opts.drops
+  local init = opts.init or "kaiming_normal"
+  local conv = { init = init, nonlinearity = "relu", bias = opts.bias or false, padding = 1 }
+  if opts.bias then conv.bias_init = "zeros" end
+  local layers, cin = {}, 1
+  local function add(l) layers[#layers + 1] = l end
+  for b, width in ipairs { 32, 64, opts.width3 or 128 } do
+    for k = 1, 2 do
+      add(gg.nn.conv2d(cin, width, 3, conv))
+      add(gg.nn.relu())
+      if bn then add(gg.nn.batchnorm2d(width, { momentum = 0.01, eps = 1e-3 })) end
+      if k == 1 and opts.conv_drop then add(gg.nn.dropout(opts.conv_drop)) end
+      cin = width
+    end
+    add(gg.nn.maxpool2d(2))
+    if drops then add(gg.nn.dropout(drops[b])) end
+  end
+  add(gg.nn.flatten())
+  add(gg.nn.linear(cin, 128, { init = init, nonlinearity = "relu", bias_init = "zeros" }))
+  add(gg.nn.relu())
+  if bn then add(gg.nn.batchnorm1d(128, { momentum = 0.01, eps = 1e-3 })) end
+  if drops then add(gg.nn.dropout(drops[4])) end
+  add(gg.nn.linear(128, 10, { init = "glorot_uniform" }))
+  return gg.nn.sequential(layers, { input = { 1, 8, 8 } })
+end
+
 return M

@@ -147,6 +147,21 @@ M.cases = {
       .. "0.08874 min 0.01222 last 0.01273 (medians over seeds); the loss is the MSE on one-hot "
       .. "targets; a one-seed check (seed 1): test accuracy 0.917 against the clean program's "
       .. "0.989" },
+  { "dc_deepcnn_clean", source = "https://github.com/thedeepchecker/thedeepchecker",
+    healthy = true,
+    accepted = "TheDeepChecker's clean base program clean_base_programs/deepCNN.py: every synthetic "
+      .. "fault is injected into it (the fault-free reference).",
+    observed = "10 seeds, 0 diverged; epoch loss first 3.457 min 0.3483 last 0.3484; val loss first "
+      .. "2.283 min 0.1309 last 0.1309 (medians over seeds); the training loss is with dropout on; "
+      .. "the validation loss still falls at the last epoch" },
+  { "dc_deepcnn_over_reg", source = "https://github.com/thedeepchecker/thedeepchecker",
+    causes = { "regularization_too_strong" },
+    accepted = "fault folder over_regulariaztion, deepCNN_over_reg.py: every dropout 0.5 and one more "
+      .. "after the first convolution of each block; \"we set up a high dropout rate in a way that "
+      .. "hinders the learning.\"",
+    observed = "10 seeds, 0 diverged; epoch loss first 3.62 min 2.938 last 2.94; val loss first 2.314 "
+      .. "min 2.314 last 2.487 (medians over seeds); 10 epochs: the validation loss never falls "
+      .. "below its first value (ln 10 = 2.303); the clean program reaches 0.13" },
   { "so56103207", source = "https://stackoverflow.com/questions/56103207",
     causes = { "preprocessing_bug" },
     accepted = "defect4ML bug 091 (conf.ini): bug_type \"Missing preprocessing\", \"Because of skipping "
