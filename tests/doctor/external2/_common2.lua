@@ -166,10 +166,13 @@ end
   pixels unnormalised on MNIST's 0..255 scale (pixels * 255 / 16); opts.unbalance = true applies
   the benchmark's CustomDataLoader.unbalance to the training rows: total = rows / 10, class 0 keeps
   its first int(total * 0.01) rows, class k = 1..5 its first int(total * 0.01 * k), classes 6..9 all;
-  opts.onehot = true gives one-hot target rows (for an MSE on probabilities). ]]
+  opts.onehot = true gives one-hot target rows (for an MSE on probabilities); opts.double_norm = true
+  divides the normalised pixels once more by MNIST's range 255 (the double_normalization fault;
+  the digits' own range is 16, which would keep them 16x larger than the source's). ]]
 function M.digits10(opts)
   opts = opts or {}
-  local data = assert(gg.data.digits { scale = opts.raw and 255 / 16 or 1 / 16,
+  local scale = opts.raw and 255 / 16 or (opts.double_norm and 1 / (16 * 255) or 1 / 16)
+  local data = assert(gg.data.digits { scale = scale,
     path = M.HERE .. "/../../../experiments/data/digits.csv" })
   local xs, ys = data:x():totable(), data:y():totable()
   local idx, rng = {}, gg.rng(0)

@@ -147,6 +147,13 @@ M.cases = {
       .. "0.08874 min 0.01222 last 0.01273 (medians over seeds); the loss is the MSE on one-hot "
       .. "targets; a one-seed check (seed 1): test accuracy 0.917 against the clean program's "
       .. "0.989" },
+  { "dc_basecnn_dbl_norm", source = "https://github.com/thedeepchecker/thedeepchecker",
+    causes = { "preprocessing_bug", "unscaled_features" },
+    accepted = "fault folder double_normalization, baseCNN_dbl_norm.py: the loader divides (x - min) by "
+      .. "the range twice; \"if the users divide the data, additionally, by 255, the magnitude of "
+      .. "data would be critically low.\"",
+    observed = "10 seeds, 0 diverged; epoch loss first 2.315 min 2.31 last 2.31; val loss first 2.305 "
+      .. "min 2.304 last 2.307 (medians over seeds); flat at ln 10 = 2.303 from the first epoch" },
   { "dc_deepcnn_clean", source = "https://github.com/thedeepchecker/thedeepchecker",
     healthy = true,
     accepted = "TheDeepChecker's clean base program clean_base_programs/deepCNN.py: every synthetic "
