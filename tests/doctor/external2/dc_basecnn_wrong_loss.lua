@@ -1,0 +1,46 @@
+--[[ tests/doctor/external2/dc_basecnn_wrong_loss.lua — external case (broken):
+  baseCNN whose cross-entropy sums over the batch and averages over classes (TheDeepChecker fault
+    wrong_loss_function)
+
+  Source: https://github.com/thedeepchecker/thedeepchecker
+    TheDeepChecker benchmark (Ben Braiek & Khomh, "Testing Feedforward Neural Networks Training Programs",
+    TOSEM 2023) @ d0a2b3a5339b: buggy_synthetic_programs/wrong_loss_function/baseCNN_wrong_loss.py, diff
+    against clean_base_programs/baseCNN.py.
+  Setup: the clean baseCNN: MNIST (60000 training, 10000 test images), pixels min-max normalised by the
+    loader, one-hot labels; Conv2D(32, 5, same, relu) -> MaxPool(2) -> Conv2D(64, 3, same, relu) ->
+    MaxPool(2) -> Dense(512, relu) -> Dense(10) logits, he_normal kernels, L2 kernel regulariser 1e-5;
+    GradientDescentOptimizer(0.1) on softmax_cross_entropy + L2; TheDeepChecker's post-fitness training:
+    batch 64, 301 epochs.
+  The injected fault: loss softmax_cross_entropy (mean over rows) -> reduce_sum over rows of reduce_mean
+    over the 10 classes of -y·log(clip(softmax)), i.e. the batch's summed cross-entropy / 10; Dense 512 ->
+    1024. Expressed exactly as cross_entropy with reduction = "sum" at lr 0.1 / 10 = 0.01 and L2 lambda 1e-5
+    x 10 = 1e-4 (the same SGD steps); the validation loss is the plain mean cross-entropy.
+  Observed by the source: the fault's header comment (no training curve is published for the synthetic
+    programs): "doing a lot of reduction over dimensions such as tf.reduce_sum(tf.reduce_mean(...,
+    axis=...), axis=...) and tf.reduce_mean(tf.reduce_sum(..., axis=...), axis=...) can lead to wrong use of
+    one instead of the other. In this example, we reproduce the inverse of mean and sum for loss
+    computation."
+  Accepted cause: the benchmark's fault folder wrong_loss_function: the injected change above; the clean
+    program (clean_base_programs/baseCNN.py) is the fix.
+  Changes to express it: MNIST -> the 8x8 digits (1797 rows, fixed 80 % / 20 % split; pixels / 16 for the
+    loader's normalisation, so the LeNet sees 8x8 inputs and Flatten gives 2x2x64 = 256); 30 epochs instead
+    of 301 (the time limit; about 680 steps); he_normal without TF's truncation; the L2 penalty also on the
+    biases (gg.train's l2). See _common2.lua. ]]
+local gg = require "gglab"
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local C = dofile(HERE .. "/_common2.lua")
+
+return gg.experiment {
+  name = "dc_basecnn_wrong_loss",
+  description =
+    "baseCNN whose cross-entropy sums over the batch and averages over classes (TheDeepChecker"
+      .. " fault wrong_loss_function)",
+  sweep = gg.grid { seed = gg.seeds(10) },
+  run = function(p, run)
+    local train, test = C.digits10()
+    local model = C.basecnn { dense = 1024 }
+    local loss = { "cross_entropy", reduction = "sum" }
+    C.fit(run, model, gg.optim.sgd(model, { lr = 0.01 }), train, test, loss, 1e-4, 30,
+      { val_loss = "cross_entropy" })
+  end,
+}
