@@ -7,8 +7,9 @@
   Effect of a fix: per seed, the difference in log outcome against the unchanged run of that
   seed; the median difference, a percentile bootstrap 95 % interval (M.BOOTSTRAP resamples,
   fixed seeds) and a two-sided bootstrap p-value. Adjusted for the panel by cause: the fixes
-  of one cause (a ladder: lr/10 ... lr/1e4) are Bonferroni-corrected among themselves, their
-  best is the cause's p-value, and Holm runs across the causes (M.adjust). A fix "helps"
+  of one cause (a ladder: lr/10 ... lr/1e4) are adjusted among themselves by a sign-flip
+  max-T test over the rungs (M.ladder_p), their best is the cause's p-value, and Holm runs
+  across the causes (M.adjust). A fix "helps"
   when its adjusted p < alpha (report.alpha, default M.ALPHA) and its median difference is
   below -log(margin). ]]
 local stats = require "gglab.lib.stats"
@@ -40,6 +41,19 @@ local function paired(a, b)
   return ds
 end
 
+-- The paired differences y_a - y_b by seed, as a map seed -> difference (as paired).
+local function paired_by_seed(a, b)
+  local by, out = {}, {}
+  for _, r in ipairs(b) do by[r.seed] = r end
+  for _, r in ipairs(a) do
+    local o = by[r.seed]
+    if o and r.y and o.y then
+      out[r.seed] = (r.y == math.huge and o.y == math.huge) and 0 or r.y - o.y
+    end
+  end
+  return out
+end
+
 -- The bootstrap of the paired differences of two sets of runs.
 local function compare(a, b, seed) return stats.bootstrap_median(paired(a, b), seed, M.BOOTSTRAP) end
 
@@ -50,13 +64,14 @@ local function improved(a, b, margin)
   return #ds > 0 and k / #ds or 0
 end
 
---[[ adjust(ps, keys) -> adjusted p-values, in the input order: ps[i] belongs to the group
-  keys[i] (the fix's cause). Within a group of k fixes, p' = min(1, k p) (Bonferroni); a
-  group's p-value is its smallest p'; Holm runs over the groups; a fix's adjusted p is the
-  larger of its group's Holm value and its own p'. With one fix per group this is Holm.
-  It controls the family-wise error over all fixes: a ladder of k fixes of one cause
-  spends one share of Holm's budget, not k. ]]
-function M.adjust(ps, keys)
+--[[ adjust(ps, keys [, within]) -> adjusted p-values, in the input order: ps[i] belongs to
+  the group keys[i] (the fix's cause). Within a group of k fixes, p' = within[i] when given
+  (the doctor passes the sign-flip max-T p of the ladder, M.ladder_p), else min(1, k p)
+  (Bonferroni); a group's p-value is its smallest p'; Holm runs over the groups; a fix's
+  adjusted p is the larger of its group's Holm value and its own p'. With one fix per
+  group this is Holm. It controls the family-wise error over all fixes: a ladder of k fixes
+  of one cause spends one share of Holm's budget, not k. ]]
+function M.adjust(ps, keys, within)
   local size, order, gp = {}, {}, {}
   for i, k in ipairs(keys) do
     if not size[k] then size[k] = 0; order[#order + 1] = k end
@@ -64,7 +79,7 @@ function M.adjust(ps, keys)
   end
   local own = {}
   for i, p in ipairs(ps) do
-    own[i] = math.min(1, size[keys[i]] * p)
+    own[i] = within and within[i] or math.min(1, size[keys[i]] * p)
     gp[keys[i]] = math.min(gp[keys[i]] or 1, own[i])
   end
   local list = {}
@@ -75,6 +90,45 @@ function M.adjust(ps, keys)
   local out = {}
   for i in ipairs(ps) do out[i] = math.max(by[keys[i]], own[i]) end
   return out
+end
+
+--[[ ladder_p(groups, fixes, baseline, seed) -> within: per fix index, the p-value adjusted
+  within its cause when the cause has k >= 2 fixes (a ladder): the sign-flip max-T test
+  over the rungs (gglab.lib.stats.signflip_maxt), on the paired per-seed differences of all
+  rungs together — the same sign flip of a seed applies to every rung, so strongly
+  correlated rungs (lr/10 and lr/100 moving together) cost little, independent ones about
+  Sidak's 1 - (1 - p)^k. A single fix of a cause keeps its bootstrap p (nil here). ]]
+function M.ladder_p(groups, fixes, baseline, seed)
+  local members, order = {}, {}
+  for i, f in ipairs(fixes) do
+    if not members[f.cause] then members[f.cause] = {}; order[#order + 1] = f.cause end
+    table.insert(members[f.cause], i)
+  end
+  local within = {}
+  for _, cause in ipairs(order) do
+    local idx = members[cause]
+    if #idx >= 2 then
+      local maps, seen, seeds = {}, {}, {}
+      for j, i in ipairs(idx) do
+        maps[j] = paired_by_seed(groups[fixes[i].name] or {}, baseline)
+        for s in pairs(maps[j]) do
+          if not seen[s] then seen[s] = true; seeds[#seeds + 1] = s end
+        end
+      end
+      table.sort(seeds, function(a, b)
+        if type(a) == type(b) then return a < b end
+        return tostring(a) < tostring(b)
+      end)
+      local cols = {}
+      for j = 1, #idx do
+        cols[j] = {}
+        for t, s in ipairs(seeds) do cols[j][t] = maps[j][s] end
+      end
+      local p = stats.signflip_maxt(cols, #seeds, seed + 3000 + idx[1], M.BOOTSTRAP)
+      for j, i in ipairs(idx) do within[i] = #seeds > 0 and p[j] or 1 end
+    end
+  end
+  return within
 end
 
 --[[ effects(groups, fixes, baseline, seed, reference, margin) -> rows, one per fix in order:
@@ -95,7 +149,7 @@ function M.effects(groups, fixes, baseline, seed, reference, margin)
       symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
     ps[i], keys[i] = b.p, f.cause
   end
-  local adj = M.adjust(ps, keys)
+  local adj = M.adjust(ps, keys, M.ladder_p(groups, fixes, baseline, seed))
   for i, row in ipairs(rows) do row.p_adj = adj[i] end
   return rows
 end
