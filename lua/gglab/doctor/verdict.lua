@@ -7,9 +7,9 @@
   Effect of a fix: per seed, the difference in log outcome against the unchanged run of that
   seed; the median difference, a percentile bootstrap 95 % interval (M.BOOTSTRAP resamples,
   fixed seeds) and a two-sided bootstrap p-value. Adjusted for the panel by cause: the fixes
-  of one cause (a ladder: lr/10 ... lr/1e4) are adjusted among themselves by a sign-flip
-  max-T test over the rungs (M.ladder_p), their best is the cause's p-value, and Holm runs
-  across the causes (M.adjust). A fix "helps"
+  of one cause (a ladder: lr/10 ... lr/1e4) are adjusted among themselves by the factor a
+  sign-flip max-T test over the rungs measures (M.ladder_p), their best is the cause's
+  p-value, and Holm runs across the causes (M.adjust). A fix "helps"
   when its adjusted p < alpha (report.alpha, default M.ALPHA) and its median difference is
   below -log(margin). ]]
 local stats = require "gglab.lib.stats"
@@ -66,7 +66,7 @@ end
 
 --[[ adjust(ps, keys [, within]) -> adjusted p-values, in the input order: ps[i] belongs to
   the group keys[i] (the fix's cause). Within a group of k fixes, p' = within[i] when given
-  (the doctor passes the sign-flip max-T p of the ladder, M.ladder_p), else min(1, k p)
+  (the doctor passes the max-T calibrated p of the ladder, M.ladder_p), else min(1, k p)
   (Bonferroni); a group's p-value is its smallest p'; Holm runs over the groups; a fix's
   adjusted p is the larger of its group's Holm value and its own p'. With one fix per
   group this is Holm. It controls the family-wise error over all fixes: a ladder of k fixes
@@ -92,13 +92,18 @@ function M.adjust(ps, keys, within)
   return out
 end
 
---[[ ladder_p(groups, fixes, baseline, seed) -> within: per fix index, the p-value adjusted
-  within its cause when the cause has k >= 2 fixes (a ladder): the sign-flip max-T test
-  over the rungs (gglab.lib.stats.signflip_maxt), on the paired per-seed differences of all
-  rungs together — the same sign flip of a seed applies to every rung, so strongly
-  correlated rungs (lr/10 and lr/100 moving together) cost little, independent ones about
-  Sidak's 1 - (1 - p)^k. A single fix of a cause keeps its bootstrap p (nil here). ]]
-function M.ladder_p(groups, fixes, baseline, seed)
+--[[ ladder_p(groups, fixes, baseline, seed, ps) -> within: per fix index, its p-value ps[i]
+  (the bootstrap p) adjusted within its cause when the cause has k >= 2 fixes (a ladder):
+  Bonferroni's factor k is replaced by the factor a sign-flip max-T test over the rungs
+  measures (gglab.lib.stats.signflip_maxt, on the paired per-seed differences of all rungs
+  together: the same sign flip of a seed applies to every rung), p' = min(1, p x f) with
+  f = min(k, maxT p / the rung's own sign-flip p). Rungs that move together (lr/10 and
+  lr/100) get f near 1, independent ones about Sidak's (1 - (1 - p)^k) / p, never more than
+  Bonferroni's k. The bootstrap p keeps its scale, the one every other cause is judged on:
+  an exact sign-flip test of the median or of the signed ranks is far weaker than the
+  bootstrap's on differences with a few large outliers (docs/doctor.md). A single fix of a
+  cause: nil (it keeps its p). ]]
+function M.ladder_p(groups, fixes, baseline, seed, ps)
   local members, order = {}, {}
   for i, f in ipairs(fixes) do
     if not members[f.cause] then members[f.cause] = {}; order[#order + 1] = f.cause end
@@ -124,8 +129,13 @@ function M.ladder_p(groups, fixes, baseline, seed)
         cols[j] = {}
         for t, s in ipairs(seeds) do cols[j][t] = maps[j][s] end
       end
-      local p = stats.signflip_maxt(cols, #seeds, seed + 3000 + idx[1], M.BOOTSTRAP)
-      for j, i in ipairs(idx) do within[i] = #seeds > 0 and p[j] or 1 end
+      local sd = seed + 3000 + idx[1]
+      local joint = stats.signflip_maxt(cols, #seeds, sd, M.BOOTSTRAP)
+      for j, i in ipairs(idx) do
+        local own = stats.signflip_maxt({ cols[j] }, #seeds, sd, M.BOOTSTRAP)[1]
+        local f = #seeds > 0 and math.min(#idx, joint[j] / own) or #idx
+        within[i] = math.min(1, ps[i] * f)
+      end
     end
   end
   return within
@@ -149,7 +159,7 @@ function M.effects(groups, fixes, baseline, seed, reference, margin)
       symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
     ps[i], keys[i] = b.p, f.cause
   end
-  local adj = M.adjust(ps, keys, M.ladder_p(groups, fixes, baseline, seed))
+  local adj = M.adjust(ps, keys, M.ladder_p(groups, fixes, baseline, seed, ps))
   for i, row in ipairs(rows) do row.p_adj = adj[i] end
   return rows
 end
@@ -187,7 +197,9 @@ local function clean(row) return #row.symptoms.list == 0 end
 -- effect; among the fixes that leave no symptom, one better than the first by the margin
 -- (paired, significant) goes first (clipping hides a bad initialisation less well than
 -- the default initialisation removes it). A fix that leaves the symptom never goes first
--- while one that removes it helps.
+-- while one that removes it helps. A cap fix (fix.cap) goes first only when it is better
+-- by the margin (paired, significant) than the best fix that does not cap and removes the
+-- symptom.
 local function ranking(helping, groups, margin, seed, alpha)
   table.sort(helping, function(a, b)
     local ra, rb = clean(a), clean(b)
@@ -207,6 +219,25 @@ local function ranking(helping, groups, margin, seed, alpha)
           if row == strongest then table.remove(helping, i) break end
         end
         table.insert(helping, 1, strongest)
+      end
+    end
+  end
+  -- A fix that caps the gradient or the loss (fix.cap: clip, huber) masks a cause as often
+  -- as it removes one: when a fix that does not cap removes the symptom and helps, it goes
+  -- before every cap fix, unless the cap fix is better than it by the margin, paired and
+  -- significant (its precondition holds: every row here is a candidate).
+  if #helping > 1 and helping[1].fix.cap then
+    local plain
+    for _, row in ipairs(helping) do
+      if not row.fix.cap and clean(row) then plain = row break end
+    end
+    if plain then
+      local d = compare(groups[helping[1].fix.name], groups[plain.fix.name], seed + 888)
+      if not (d.p < alpha and d.median ~= nil and d.median < -math.log(margin)) then
+        for i, row in ipairs(helping) do
+          if row == plain then table.remove(helping, i) break end
+        end
+        table.insert(helping, 1, plain)
       end
     end
   end
