@@ -468,6 +468,12 @@ section("round 2 item 1, still falling", function()
   T.eq("still falling: as good as the linear model is not", { sy.slow, #sy.list }, { 0, 0 })
   -- without a reference (no linear model) it is not judged
   T.eq("still falling: no reference, no judgement", evidence.symptoms(slow).slow, 0)
+  -- the printout of a run without a symptom says what was checked
+  local ok = { none = set2(10, function(s) return run2(s, 0.3, CREEP, 2, 2) end) }
+  local okr = verdict.judge(report_for(ok), ok, {}, nil)
+  T.ok("still falling: the 'no symptom' printout names it", output.text(setmetatable({ point = {}, seeds = { 1 },
+    skipped = {}, runs = 0, wall_s = 0 }, { __index = okr })):find("generalising, not stopped in the middle "
+    .. "of its descent)", 1, true) ~= nil)
   -- the verdict: main said "no problem found"; a fix that reads measures.still_falling names
   -- the cause
   local groups = { none = slow, reference = ref,
