@@ -457,7 +457,8 @@ section("round 2 item 1, still falling", function()
   T.eq("still falling: counted in every seed, not far worse", { sy.slow, sy.far_worse }, { 10, 0 })
   T.ok("still falling: named", (sy.list[1] or ""):find("still falling at the end and far from converged", 1,
     true) == 1)
-  T.eq("still falling: measures.still_falling (with the reference)", { evidence.measures(slow, ref).still_falling,
+  T.eq("still falling: measures.still_falling (with the reference)",
+    { evidence.measures(slow, ref).still_falling,
     evidence.measures(slow).still_falling }, { true, nil })
   -- a healthy run still creeping down: 0.37 -> 0.34 over the last quarter, 1.5 % of 2
   local CREEP = { 2.0, 1.0, 0.6, 0.45, 0.4, 0.37, 0.35, 0.34 }
@@ -471,9 +472,9 @@ section("round 2 item 1, still falling", function()
   -- the printout of a run without a symptom says what was checked
   local ok = { none = set2(10, function(s) return run2(s, 0.3, CREEP, 2, 2) end) }
   local okr = verdict.judge(report_for(ok), ok, {}, nil)
-  T.ok("still falling: the 'no symptom' printout names it", output.text(setmetatable({ point = {}, seeds = { 1 },
-    skipped = {}, runs = 0, wall_s = 0 }, { __index = okr })):find("generalising, not stopped in the middle "
-    .. "of its descent)", 1, true) ~= nil)
+  T.ok("still falling: the 'no symptom' printout names it", output.text(setmetatable({ point = {},
+    seeds = { 1 }, skipped = {}, runs = 0, wall_s = 0 }, { __index = okr }))
+    :find("generalising, not stopped in the middle of its descent)", 1, true) ~= nil)
   -- the verdict: main said "no problem found"; a fix that reads measures.still_falling names
   -- the cause
   local groups = { none = slow, reference = ref,
@@ -499,9 +500,11 @@ section("round 2 item 1, still falling", function()
       batch_size = 8, epochs = 12, log = r }
   end }
   local dir = T.tmpdir()
-  local e2e = doctor.diagnose(exp, { seed = 1 }, { seeds = { 1, 2, 3, 4 }, out = dir, jobs = 0, stderr = quiet,
+  local e2e = doctor.diagnose(exp, { seed = 1 }, { seeds = { 1, 2, 3, 4 }, out = dir, jobs = 0,
+    stderr = quiet,
     panel = {}, second_step = false })
-  T.ok("still falling, end to end: the unchanged runs show it (" .. table.concat(e2e.symptoms.list, "; ") .. ")",
+  T.ok("still falling, end to end: the unchanged runs show it ("
+    .. table.concat(e2e.symptoms.list, "; ") .. ")",
     e2e.symptoms.slow >= 2 and e2e.measures.still_falling == true)
   T.ok("still falling, end to end: not 'no problem found'", e2e.verdict ~= "no problem found")
   T.rmtree(dir)
@@ -558,8 +561,10 @@ section("round 2 item 3, ladder max-T", function()
   -- more than 12 seeds: random sign flips from a fixed seed, deterministic
   local long = {}
   for i = 1, 20 do long[i] = (i % 5 == 0) and 0.5 or -i end
-  local a, b = stats.signflip_maxt({ long, long }, 20, 3, 2000), stats.signflip_maxt({ long, long }, 20, 3, 2000)
-  T.ok("max-T: 20 seeds: deterministic, (1 + count) / 2001", a[1] == b[1] and a[1] >= 1 / 2001 and a[1] < 0.01)
+  local a = stats.signflip_maxt({ long, long }, 20, 3, 2000)
+  local b = stats.signflip_maxt({ long, long }, 20, 3, 2000)
+  T.ok("max-T: 20 seeds: deterministic, (1 + count) / 2001",
+    a[1] == b[1] and a[1] >= 1 / 2001 and a[1] < 0.01)
   -- the verdict: Bonferroni's factor k replaced by the factor max-T measures, on the
   -- bootstrap p's scale; Holm still runs across causes
   local function rung(ys)
@@ -578,10 +583,12 @@ section("round 2 item 3, ladder max-T", function()
   -- worked example above), at most k
   local ind = { none = groups.none, ["lr/10"] = rung(mixed), ["lr/100"] = rung(cols[2]),
     ["lr/1000"] = rung(cols[3]) }
-  local w = verdict.ladder_p(ind, { fixes[1], fixes[2], fixes[3] }, ind.none, verdict.SEED, { 0.01, 0.5, 0.5 })
+  local w = verdict.ladder_p(ind, { fixes[1], fixes[2], fixes[3] }, ind.none, verdict.SEED,
+    { 0.01, 0.5, 0.5 })
   T.near("ladder_p: independent rungs: the factor max-T / single (~ Sidak), not 3", w[1], 0.01 * p / single,
     1e-12)
-  T.ok(string.format("ladder_p: ... %.3f, between 1 and k = 3", p / single), p / single > 2.5 and p / single < 3)
+  T.ok(string.format("ladder_p: ... %.3f, between 1 and k = 3", p / single),
+    p / single > 2.5 and p / single < 3)
   T.eq("adjust: the within-cause p replaces Bonferroni", verdict.adjust({ 0.001, 0.001, 0.002 },
     { "lr", "lr", "x" }, { 0.0015, 0.0015 }), { 0.003, 0.003, 0.003 })
 end)

@@ -1,11 +1,12 @@
 --[[ lua/gglab/doctor/evidence.lua — what the doctor reads from a set of runs (one per
   seed) besides their outcomes: the symptoms of a problem (diverging, training loss rising,
   not learning, validation loss rising while the training loss falls, far worse than an
-  easy reference), the measures of the unchanged runs' diagnostics (M.measures: what a
-  panel fix's precondition reads) and the evidence they give, read against the published
-  rules of thumb; the constant predictor's loss (M.constant_loss) and the initial weight
-  variance (M.weight_var) that the runs log before training. Also the doctor's number
-  format (M.fmt), shared by these texts and the printout (gglab.doctor.output). ]]
+  easy reference, not generalising at all, still falling far from converged), the measures
+  of the unchanged runs' diagnostics (M.measures: what a panel fix's precondition reads)
+  and the evidence they give, read against the published rules of thumb; the constant
+  predictor's loss (M.constant_loss) and the initial weight variance (M.weight_var) that
+  the runs log before training. Also the doctor's number format (M.fmt), shared by these
+  texts and the printout (gglab.doctor.output). ]]
 local gg = require "gglab"
 local util = require "gglab.lib.util"
 local stats = require "gglab.lib.stats"
@@ -190,8 +191,8 @@ function M.symptoms(results, reference)
       .. "linear model) in %d/%d seeds", s.far_worse, s.n)
   end
   if s.n > 0 and s.no_generalise >= 0.5 * s.n then
-    s.list[#s.list + 1] = string.format("does not generalise at all (the validation outcome is no better than "
-      .. "the constant predictor's while the training loss falls far below it) in %d/%d seeds",
+    s.list[#s.list + 1] = string.format("does not generalise at all (the validation outcome is no better "
+      .. "than the constant predictor's while the training loss falls far below it) in %d/%d seeds",
       s.no_generalise, s.n)
   end
   if s.n > 0 and s.slow >= 0.5 * s.n then
