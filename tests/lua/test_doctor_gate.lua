@@ -484,6 +484,15 @@ section("round 2 item 1, still falling", function()
     return m.still_falling == true, "no" end }) }, nil)
   T.eq("still falling: the verdict names the cause", { rep.verdict, rep.causes and rep.causes[1] },
     { "dominant cause: " .. require("gglab.lib.causes").text("lr_too_low"), "lr_too_low" })
+  -- a fix's runs that are slower than the reference (a lower lr stops a rise) still clear
+  -- the symptom when the unchanged runs were not slow: the fix is not "leaving" it
+  local rg = { none = set2(10, function(s) return run2(s, 0.3, RISES, 2, 2) end), reference = ref,
+    ["lr/10"] = slow, clip = set2(10, function(s) return run2(s, 0.31, LEARNS, 2, 2) end) }
+  rg.clip[1].y = math.log(0.2)   -- clip a little better in one seed; its median is the same 0.31
+  local rr = report_for(rg, { reference = ref })
+  verdict.judge(rr, rg, { fix("lr/10", "lr_too_high"), fix("clip", "exploding_gradients") }, nil)
+  T.eq("still falling: not a symptom a fix leaves when the unchanged runs are not slow",
+    { rr.rows[1].fix.name, #rr.rows[1].symptoms.list, rr.rows[1].symptoms.slow }, { "lr/10", 0, 10 })
   -- Keras's categorical_crossentropy has a constant predictor (the +1 smoothed frequencies):
   -- main had none, so "not learning" and "no better than the constant" were never seen
   local d = gg.data.from_tensors(gg.tensor { { 0 }, { 1 }, { 2 }, { 3 } }, gg.tensor { 2, 0, 0, 1 },

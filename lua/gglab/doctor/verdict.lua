@@ -141,12 +141,13 @@ function M.ladder_p(groups, fixes, baseline, seed, ps)
   return within
 end
 
---[[ effects(groups, fixes, baseline, seed, reference, margin) -> rows, one per fix in order:
-  {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms,
-  improved (the share of seeds better by more than margin, default 1.5)}. groups: the runs
-  per fix name; baseline: the runs each fix is paired with; reference: the easy
-  reference's runs (for the symptoms; may be nil). ]]
-function M.effects(groups, fixes, baseline, seed, reference, margin)
+--[[ effects(groups, fixes, baseline, seed, reference, margin [, slow]) -> rows, one per fix
+  in order: {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median),
+  symptoms, improved (the share of seeds better by more than margin, default 1.5)}.
+  groups: the runs per fix name; baseline: the runs each fix is paired with; reference:
+  the easy reference's runs (for the symptoms; may be nil); slow: whether "still falling"
+  counts as a symptom a fix leaves (the judge: only when the unchanged runs show it). ]]
+function M.effects(groups, fixes, baseline, seed, reference, margin, slow)
   local rows, ps, keys = {}, {}, {}
   for i, f in ipairs(fixes) do
     local mine = groups[f.name] or {}
@@ -156,7 +157,8 @@ function M.effects(groups, fixes, baseline, seed, reference, margin)
     local outs = {}
     for _, r in ipairs(mine) do if r.outcome then outs[#outs + 1] = r.outcome end end
     rows[i] = { fix = f, effect = b, diverged = div, n = #mine, outcome = stats.median(outs),
-      symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
+      symptoms = evidence.symptoms(mine, reference, { slow = slow ~= false }),
+      improved = improved(mine, baseline, margin or 1.5) }
     ps[i], keys[i] = b.p, f.cause
   end
   local adj = M.adjust(ps, keys, M.ladder_p(groups, fixes, baseline, seed, ps))
@@ -318,7 +320,10 @@ function M.judge(report, groups, fixes, second)
   local margin, seed, alpha = report.margin, M.SEED, report.alpha or M.ALPHA
   report.alpha = alpha
   local baseline = groups.none or {}
-  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin))
+  -- "still falling" is a symptom a fix leaves only when the unchanged runs show it
+  local s0 = report.symptoms
+  local slow = (s0.slow or 0) > 0 and s0.slow >= 0.5 * s0.n
+  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin, slow))
   report.rows = rows
   local helping, candidates = {}, {}
   report.hints = {}
@@ -375,7 +380,7 @@ function M.judge(report, groups, fixes, second)
     if #combos > 0 then
       local g2 = second(combos)
       local against = best and groups[best.fix.name] or baseline
-      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin))
+      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin, slow))
       report.second = rows2
       -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
       for _, row in ipairs(rows2) do
