@@ -431,4 +431,198 @@ section("item 9", function()
   T.rmtree(dir)
 end)
 
+-- ==== issue 21, round 2 ====
+
+-- A run of seed s: training curve train, constant predictor's loss ct (training data) and c
+-- (outcome data), outcome o, optional validation curve.
+local function run2(s, o, train, ct, c, val)
+  return { seed = s, status = "ok", y = math.log(o), outcome = o, const = c,
+    curves = { epoch_loss = train, doctor_const_train = { ct }, doctor_const = { c }, val_loss = val } }
+end
+local function set2(n, f)
+  local list = {}
+  for s = 1, n do list[s] = f(s) end
+  return list
+end
+
+-- ==== round 2, item 1: still falling at the end and far from converged ====
+section("round 2 item 1, still falling", function()
+  -- stopped in the middle of its descent: over the last quarter (2 of 8 epochs) the loss
+  -- falls 0.5 -> 0.35, 7.5 % of the constant predictor's 2; outcome 0.3, the linear
+  -- reference 0.18 (1.67x, not "far worse": 0.3 < 2 x 0.18)
+  local SLOW = { 2.0, 1.6, 1.2, 0.9, 0.7, 0.5, 0.42, 0.35 }
+  local slow = set2(10, function(s) return run2(s, 0.3, SLOW, 2, 2) end)
+  local ref = set2(10, function(s) return run2(s, 0.18, LEARNS, 2, 2) end)
+  local sy = evidence.symptoms(slow, ref)
+  T.eq("still falling: counted in every seed, not far worse", { sy.slow, sy.far_worse }, { 10, 0 })
+  T.ok("still falling: named", (sy.list[1] or ""):find("still falling at the end and far from converged", 1,
+    true) == 1)
+  T.eq("still falling: measures.still_falling (with the reference)",
+    { evidence.measures(slow, ref).still_falling,
+    evidence.measures(slow).still_falling }, { true, nil })
+  -- a healthy run still creeping down: 0.37 -> 0.34 over the last quarter, 1.5 % of 2
+  local CREEP = { 2.0, 1.0, 0.6, 0.45, 0.4, 0.37, 0.35, 0.34 }
+  sy = evidence.symptoms(set2(10, function(s) return run2(s, 0.3, CREEP, 2, 2) end), ref)
+  T.eq("still falling: 1.5 % of the constant predictor's loss is not", { sy.slow, #sy.list }, { 0, 0 })
+  -- falling as fast, but as good as the reference (0.3 against 0.25): not far from converged
+  sy = evidence.symptoms(slow, set2(10, function(s) return run2(s, 0.25, LEARNS, 2, 2) end))
+  T.eq("still falling: as good as the linear model is not", { sy.slow, #sy.list }, { 0, 0 })
+  -- without a reference (no linear model) it is not judged
+  T.eq("still falling: no reference, no judgement", evidence.symptoms(slow).slow, 0)
+  -- the printout of a run without a symptom says what was checked
+  local ok = { none = set2(10, function(s) return run2(s, 0.3, CREEP, 2, 2) end) }
+  local okr = verdict.judge(report_for(ok), ok, {}, nil)
+  T.ok("still falling: the 'no symptom' printout names it", output.text(setmetatable({ point = {},
+    seeds = { 1 }, skipped = {}, runs = 0, wall_s = 0 }, { __index = okr }))
+    :find("generalising, not stopped in the middle of its descent)", 1, true) ~= nil)
+  -- the verdict: main said "no problem found"; a fix that reads measures.still_falling names
+  -- the cause
+  local groups = { none = slow, reference = ref,
+    ["lr*10"] = set2(10, function(s) return run2(s, 0.1, LEARNS, 2, 2) end) }
+  local rep = report_for(groups, { measures = evidence.measures(slow, ref) })
+  verdict.judge(rep, groups, { fix("lr*10", "lr_too_low", { precondition = function(_, m)
+    return m.still_falling == true, "no" end }) }, nil)
+  T.eq("still falling: the verdict names the cause", { rep.verdict, rep.causes and rep.causes[1] },
+    { "dominant cause: " .. require("gglab.lib.causes").text("lr_too_low"), "lr_too_low" })
+  -- a fix's runs that are slower than the reference (a lower lr stops a rise) still clear
+  -- the symptom when the unchanged runs were not slow: the fix is not "leaving" it
+  local rg = { none = set2(10, function(s) return run2(s, 0.3, RISES, 2, 2) end), reference = ref,
+    ["lr/10"] = slow, clip = set2(10, function(s) return run2(s, 0.31, LEARNS, 2, 2) end) }
+  rg.clip[1].y = math.log(0.2)   -- clip a little better in one seed; its median is the same 0.31
+  local rr = report_for(rg, { reference = ref })
+  verdict.judge(rr, rg, { fix("lr/10", "lr_too_high"), fix("clip", "exploding_gradients") }, nil)
+  T.eq("still falling: not a symptom a fix leaves when the unchanged runs are not slow",
+    { rr.rows[1].fix.name, #rr.rows[1].symptoms.list, rr.rows[1].symptoms.slow }, { "lr/10", 0, 10 })
+  -- Keras's categorical_crossentropy has a constant predictor (the +1 smoothed frequencies):
+  -- main had none, so "not learning" and "no better than the constant" were never seen
+  local d = gg.data.from_tensors(gg.tensor { { 0 }, { 1 }, { 2 }, { 3 } }, gg.tensor { 2, 0, 0, 1 },
+    { classes = 3 })
+  T.near("constant predictor of categorical_crossentropy", evidence.constant_loss(d, d,
+    "categorical_crossentropy"), -(math.log(2 / 7) + 2 * math.log(3 / 7) + math.log(2 / 7)) / 4, 1e-12)
+
+  -- End to end: SGD at lr 0.001 on a regression for 12 epochs still falls when it stops; the
+  -- linear reference (lr 0.05, momentum 0.9) has converged.
+  local exp = gg.experiment { name = "slow", sweep = gg.grid { seed = { 1 } }, run = function(p, r)
+    local data = gg.data.regression { n = 64, features = 3, noise = 0.1, seed = r.seed }
+    local model = gg.nn.mlp { 3, 8, 1 }
+    gg.train { model = model, data = data, loss = "mse", optimizer = gg.optim.sgd(model, { lr = 0.003 }),
+      batch_size = 8, epochs = 12, log = r }
+  end }
+  local dir = T.tmpdir()
+  local e2e = doctor.diagnose(exp, { seed = 1 }, { seeds = { 1, 2, 3, 4 }, out = dir, jobs = 0,
+    stderr = quiet,
+    panel = {}, second_step = false })
+  T.ok("still falling, end to end: the unchanged runs show it ("
+    .. table.concat(e2e.symptoms.list, "; ") .. ")",
+    e2e.symptoms.slow >= 2 and e2e.measures.still_falling == true)
+  T.ok("still falling, end to end: not 'no problem found'", e2e.verdict ~= "no problem found")
+  T.rmtree(dir)
+end)
+
+-- ==== round 2, item 2: validation that never improves ====
+section("round 2 item 2, does not generalise", function()
+  -- training loss 0.5 -> 1e-7 (its constant predictor 0.7), validation flat at 14.5, the
+  -- constant predictor on the validation data 6
+  local list = set2(10, function(s)
+    return run2(s, 14.5, { 0.5, 1e-3, 1e-7 }, 0.7, 6, { 14.5, 14.5, 14.5 })
+  end)
+  local sy = evidence.symptoms(list)
+  T.eq("no generalisation: counted, instead of far worse", { sy.no_generalise, sy.far_worse }, { 10, 0 })
+  T.ok("no generalisation: named", (sy.list[1] or ""):find("does not generalise at all", 1, true) == 1)
+  -- a run whose training loss stays near its constant predictor is "far worse", not this
+  sy = evidence.symptoms(set2(10, function(s)
+    return run2(s, 14.5, { 0.7, 0.6, 0.5 }, 0.7, 6, { 14.5, 14.5, 14.5 })
+  end))
+  T.eq("no generalisation: a run that does not fit its training rows either is far worse", { sy.no_generalise,
+    sy.far_worse }, { 0, 10 })
+  -- without validation data (the outcome is on the training rows) it cannot show
+  sy = evidence.symptoms(set2(10, function(s) return run2(s, 14.5, { 0.5, 1e-3, 1e-7 }, 0.7, 6) end))
+  T.eq("no generalisation: needs validation data", sy.no_generalise, 0)
+end)
+
+-- ==== round 2, item 3: a sign-flip max-T test over a ladder's rungs ====
+section("round 2 item 3, ladder max-T", function()
+  local stats = require "gglab.lib.stats"
+  -- one column: the exact two-sided Wilcoxon signed-rank test; 10 negative differences:
+  -- only the identity and the full flip reach |T| = 1: p = 2 / 2^10
+  local neg = { -1, -2, -3, -4, -5, -6, -7, -8, -9, -10 }
+  T.near("max-T: one column of 10 negatives", stats.signflip_maxt({ neg }, 10, 1)[1], 2 / 1024, 1e-15)
+  -- one positive at the smallest rank: W = 55 - 2 = 53; |W| >= 53: 4 patterns
+  local one = { 1, -2, -3, -4, -5, -6, -7, -8, -9, -10 }
+  T.near("max-T: ... one small positive", stats.signflip_maxt({ one }, 10, 1)[1], 4 / 1024, 1e-15)
+  -- worked example: identical rungs cost nothing (the adjusted p is the single-rung p)
+  local mixed = { -3, 1, -2, -4, 0.5, -1.5, -6, 2, -5, -2.5, -0.7, 1.2 }
+  local single = stats.signflip_maxt({ mixed }, 12, 1)[1]
+  local three = stats.signflip_maxt({ mixed, mixed, mixed }, 12, 1)
+  T.ok("max-T: the single-rung p of the example (" .. single .. ")", single > 0.01 and single < 0.2)
+  T.eq("max-T: identical rungs: the adjusted p equals the single-rung p", three, { single, single, single })
+  -- independent rungs: about Sidak's 1 - (1 - p)^k (Bonferroni would be k p)
+  local r = gg.rng(7)
+  local cols = { mixed }
+  for j = 2, 3 do
+    cols[j] = {}
+    for i = 1, 12 do cols[j][i] = r:normal() end
+  end
+  local p = stats.signflip_maxt(cols, 12, 1)[1]
+  local sidak = 1 - (1 - single) ^ 3
+  T.ok(string.format("max-T: independent rungs: %.4f close to Sidak's %.4f (single %.4f)", p, sidak, single),
+    p > single and math.abs(p - sidak) < 0.25 * sidak)
+  -- more than 12 seeds: random sign flips from a fixed seed, deterministic
+  local long = {}
+  for i = 1, 20 do long[i] = (i % 5 == 0) and 0.5 or -i end
+  local a = stats.signflip_maxt({ long, long }, 20, 3, 2000)
+  local b = stats.signflip_maxt({ long, long }, 20, 3, 2000)
+  T.ok("max-T: 20 seeds: deterministic, (1 + count) / 2001",
+    a[1] == b[1] and a[1] >= 1 / 2001 and a[1] < 0.01)
+  -- the verdict: Bonferroni's factor k replaced by the factor max-T measures, on the
+  -- bootstrap p's scale; Holm still runs across causes
+  local function rung(ys)
+    return set2(12, function(s) return { seed = s, status = "ok", y = ys[s], curves = {} } end)
+  end
+  local groups = { none = rung(set2(12, function() return 0 end)), ["lr/10"] = rung(mixed),
+    ["lr/100"] = rung(mixed), ["lr/1000"] = rung(mixed), other = rung(mixed) }
+  local fixes = { fix("lr/10", "lr_too_high"), fix("lr/100", "lr_too_high"), fix("lr/1000", "lr_too_high"),
+    fix("other", "x") }
+  local rows = verdict.effects(groups, fixes, groups.none, verdict.SEED)
+  local ps = { rows[1].effect.p, rows[2].effect.p, rows[3].effect.p, rows[4].effect.p }
+  T.eq("ladder_p: three identical rungs: each keeps its own (single-rung) p; a lone fix: nil",
+    verdict.ladder_p(groups, fixes, groups.none, verdict.SEED, ps), { ps[1], ps[2], ps[3] })
+  T.ok(string.format("ladder_p: ... where Bonferroni tripled it (%.4f)", ps[1]), ps[1] > 0.01 and ps[1] < 0.3)
+  -- independent rungs: the factor is about Sidak's / p (here p' / p = maxT / single of the
+  -- worked example above), at most k
+  local ind = { none = groups.none, ["lr/10"] = rung(mixed), ["lr/100"] = rung(cols[2]),
+    ["lr/1000"] = rung(cols[3]) }
+  local w = verdict.ladder_p(ind, { fixes[1], fixes[2], fixes[3] }, ind.none, verdict.SEED,
+    { 0.01, 0.5, 0.5 })
+  T.near("ladder_p: independent rungs: the factor max-T / single (~ Sidak), not 3", w[1], 0.01 * p / single,
+    1e-12)
+  T.ok(string.format("ladder_p: ... %.3f, between 1 and k = 3", p / single),
+    p / single > 2.5 and p / single < 3)
+  T.eq("adjust: the within-cause p replaces Bonferroni", verdict.adjust({ 0.001, 0.001, 0.002 },
+    { "lr", "lr", "x" }, { 0.0015, 0.0015 }), { 0.003, 0.003, 0.003 })
+end)
+
+-- ==== round 2, item 4: a fix that caps the gradient or the loss does not outrank the cause it masks ====
+section("round 2 item 4, caps", function()
+  -- clip (cap) is better than lr/10 (both remove the rising loss), but not by the margin
+  local groups = { none = runs(0, RISES), clip = runs(-3.2, LEARNS), ["lr/10"] = runs(-3, LEARNS) }
+  local fixes = { fix("clip", "exploding_gradients", { cap = true }), fix("lr/10", "lr_too_high") }
+  local r = verdict.judge(report_for(groups), groups, fixes, nil)
+  T.eq("cap: a non-cap fix that removes the symptom ranks first", r.causes and r.causes[1], "lr_too_high")
+  -- without cap = true the larger effect wins (main's ranking)
+  r = verdict.judge(report_for(groups), groups, { fix("clip", "exploding_gradients"), fix("lr/10",
+    "lr_too_high") }, nil)
+  T.eq("cap: ... without the mark, the larger effect", r.causes and r.causes[1], "exploding_gradients")
+  -- a cap fix far better (paired, significant, by more than the margin) still ranks first
+  groups.clip = runs(-6, LEARNS)
+  r = verdict.judge(report_for(groups), groups, fixes, nil)
+  T.eq("cap: better by the margin, significant: the cap fix names its cause", r.causes and r.causes[1],
+    "exploding_gradients")
+  -- a non-cap fix that leaves the symptom does not outrank a cap fix that removes it
+  groups.clip, groups["lr/10"] = runs(-3.2, LEARNS), runs(-3, RISES)
+  r = verdict.judge(report_for(groups), groups, fixes, nil)
+  T.eq("cap: only a non-cap fix that removes the symptom goes first", r.causes and r.causes[1],
+    "exploding_gradients")
+end)
+
 T.done()

@@ -248,7 +248,7 @@ local function slice(list, a, b) return table.move(list, a, b, 1, {}) end
 local function decided(report)
   local s = report.symptoms
   if report.verdict == "no problem found" then
-    return s.diverged + s.rising + s.stuck + s.val_rising + s.far_worse == 0
+    return s.diverged + s.rising + s.stuck + s.val_rising + s.far_worse + s.no_generalise + s.slow == 0
   end
   if not report.best or report.tied or report.needs_second then return false end
   local bar = -math.log(report.margin)
@@ -303,7 +303,7 @@ function M.diagnose(exp, point, opts)
   if opts.sequential ~= false and #seeds >= 2 * M.FIRST_BATCH then n1 = M.FIRST_BATCH end
   local function new_report(groups, used)
     local baseline = groups.none or {}
-    local measures = evidence.measures(baseline)
+    local measures = evidence.measures(baseline, groups.reference)
     local report = { point = point, seeds = used, seeds_planned = seeds, skipped = skipped,
       margin = margin, seen = seen, measures = measures, warnings = warnings, unchanged = baseline,
       reference = groups.reference, reference_why = not use_ref and ref_why or nil,

@@ -1,11 +1,12 @@
 --[[ lua/gglab/doctor/evidence.lua — what the doctor reads from a set of runs (one per
   seed) besides their outcomes: the symptoms of a problem (diverging, training loss rising,
   not learning, validation loss rising while the training loss falls, far worse than an
-  easy reference), the measures of the unchanged runs' diagnostics (M.measures: what a
-  panel fix's precondition reads) and the evidence they give, read against the published
-  rules of thumb; the constant predictor's loss (M.constant_loss) and the initial weight
-  variance (M.weight_var) that the runs log before training. Also the doctor's number
-  format (M.fmt), shared by these texts and the printout (gglab.doctor.output). ]]
+  easy reference, not generalising at all, still falling far from converged), the measures
+  of the unchanged runs' diagnostics (M.measures: what a panel fix's precondition reads)
+  and the evidence they give, read against the published rules of thumb; the constant
+  predictor's loss (M.constant_loss) and the initial weight variance (M.weight_var) that
+  the runs log before training. Also the doctor's number format (M.fmt), shared by these
+  texts and the printout (gglab.doctor.output). ]]
 local gg = require "gglab"
 local util = require "gglab.lib.util"
 local stats = require "gglab.lib.stats"
@@ -27,6 +28,20 @@ M.STUCK = 0.01
 -- fits, 0.01 against 0.03, are not "far worse").
 M.FAR = 2
 M.GAP = 0.1
+-- Still falling, far from converged (a run stopped in the middle of its descent: too low
+-- a learning rate, too few epochs): over the last quarter of the epochs (at least one) the
+-- training loss fell by more than FALL x the constant predictor's training loss (its first
+-- epoch's when that is unknown or below 1 % of it), AND the outcome is above SLOW_FAR x the
+-- easy reference's (same seed). On the constant predictor's scale, not an absolute one: a
+-- healthy run still creeping down by 1-4 % of it is not a symptom, nor one that is as
+-- good as the linear model.
+M.FALL = 0.05
+M.SLOW_FAR = 1.5
+-- Does not generalise at all: the outcome, on validation data, is no better than the
+-- constant predictor's on that data, while the training loss ends below NO_GEN x the
+-- constant predictor's training loss (it learnt the training rows, nothing that carries
+-- over: e.g. labels or features preprocessed differently in the two sets).
+M.NO_GEN = 0.5
 
 local function rises(list, factor)
   if not list or #list < 2 then return false end
@@ -69,6 +84,32 @@ function M.stuck(r)
   return false
 end
 
+-- The training loss's scale: the constant predictor's training loss, or the first epoch's
+-- loss when that is unknown or below 1 % of it (a constant that fits the rows perfectly).
+local function train_scale(r, train)
+  local c = first(r.curves.doctor_const_train)
+  local t1 = train and train[1]
+  if c and util.is_finite(c) and c > 0 and not (t1 and util.is_finite(t1) and c < 0.01 * t1) then return c end
+  if t1 and util.is_finite(t1) and t1 > 0 then return t1 end
+  return nil
+end
+
+--[[ still_falling(r, ref) -> true when run r stopped in the middle of its descent: its
+  training loss fell over the last quarter of the epochs by more than M.FALL x its scale
+  (the constant predictor's training loss) and its outcome is above M.SLOW_FAR x the easy
+  reference's ref (a run of the same seed; without one: false). ]]
+function M.still_falling(r, ref)
+  local train = train_curve(r)
+  if not train or #train < 4 then return false end
+  local E = #train
+  local q = math.max(1, math.ceil(E / 4))
+  local a, b = train[E - q], train[E]
+  local scale = train_scale(r, train)
+  if not (scale and util.is_finite(a) and util.is_finite(b)) or a - b <= M.FALL * scale then return false end
+  local o, lin = r.outcome, ref and ref.status == "ok" and ref.outcome
+  return o ~= nil and util.is_finite(o) and lin and util.is_finite(lin) and o > M.SLOW_FAR * lin or false
+end
+
 -- Whether run r's outcome is far worse than the easy reference ref (a run of the same
 -- seed), or no better than the constant predictor on the outcome's data.
 local function far_worse(r, ref)
@@ -85,12 +126,30 @@ local function far_worse(r, ref)
   return false
 end
 
+-- Whether run r does not generalise at all: judged on validation data (it logs val_loss),
+-- no better than the constant predictor there (far_worse's "constant"), while its training
+-- loss ends below M.NO_GEN x the constant predictor's training loss.
+local function no_generalise(r)
+  if not r.curves.val_loss then return false end
+  local train = train_curve(r)
+  local c = first(r.curves.doctor_const_train)
+  local last = train and train[#train]
+  return c ~= nil and util.is_finite(c) and c > 0 and last ~= nil and util.is_finite(last)
+    and last < M.NO_GEN * c
+end
+
 --[[ symptoms(results [, reference]) -> {diverged = k, rising = k, stuck = k, val_rising = k,
-  far_worse = k, n = n, list = {...}}: the problem signs of a set of runs (one per seed).
-  reference: the easy reference's runs (paired by seed), for "far worse than a linear
-  model"; without it only the constant predictor is the reference. ]]
-function M.symptoms(results, reference)
-  local s = { diverged = 0, rising = 0, stuck = 0, val_rising = 0, far_worse = 0, n = #results }
+  far_worse = k, no_generalise = k, slow = k, n = n, list = {...}}: the problem signs of a
+  set of runs (one per seed). reference: the easy reference's runs (paired by seed), for
+  "far worse than a linear model" and "still falling"; without it only the constant
+  predictor is the reference. A run no better than the constant predictor on validation
+  data that fits its training rows counts as no_generalise, not far_worse. opts.slow =
+  false: "still falling" is counted but not listed (the verdict judges a fix's runs so
+  when the unchanged runs do not show it: a lower learning rate that stops a divergence
+  is slower, and that is its price, not the problem it was asked to remove). ]]
+function M.symptoms(results, reference, opts)
+  local s = { diverged = 0, rising = 0, stuck = 0, val_rising = 0, far_worse = 0, no_generalise = 0, slow = 0,
+    n = #results }
   local ref = {}
   for _, r in ipairs(reference or {}) do ref[r.seed] = r end
   for _, r in ipairs(results) do
@@ -106,7 +165,13 @@ function M.symptoms(results, reference)
       if val and rises(val, M.VAL_RISE) and train and #train >= 2 and train[#train] < train[1] then
         s.val_rising = s.val_rising + 1
       end
-      if far_worse(r, ref[r.seed]) then s.far_worse = s.far_worse + 1 end
+      local far, kind = far_worse(r, ref[r.seed])
+      if far and kind == "constant" and no_generalise(r) then
+        s.no_generalise = s.no_generalise + 1
+      elseif far then
+        s.far_worse = s.far_worse + 1
+      end
+      if M.still_falling(r, ref[r.seed]) then s.slow = s.slow + 1 end
     end
   end
   s.list = {}
@@ -127,6 +192,15 @@ function M.symptoms(results, reference)
   if s.n > 0 and s.far_worse >= 0.5 * s.n then
     s.list[#s.list + 1] = string.format("far worse than an easy reference (the constant predictor or a "
       .. "linear model) in %d/%d seeds", s.far_worse, s.n)
+  end
+  if s.n > 0 and s.no_generalise >= 0.5 * s.n then
+    s.list[#s.list + 1] = string.format("does not generalise at all (the validation outcome is no better "
+      .. "than the constant predictor's while the training loss falls far below it) in %d/%d seeds",
+      s.no_generalise, s.n)
+  end
+  if s.n > 0 and s.slow >= 0.5 * s.n and not (opts and opts.slow == false) then
+    s.list[#s.list + 1] = string.format("still falling at the end and far from converged (more than %g x the "
+      .. "easy reference's outcome) in %d/%d seeds", M.SLOW_FAR, s.slow, s.n)
   end
   return s
 end
@@ -167,7 +241,9 @@ end
 --[[ constant_loss(train, target, loss) -> the loss on dataset target of the best constant
   prediction fitted on dataset train (the targets' mean — median for l1 — for a
   regression loss; the training class frequencies, +1 smoothed, for cross-entropy/nll;
-  the mean target probability for bce), or nil when the loss or data is not one of these.
+  the mean target probability for bce; for Keras's categorical_crossentropy, on class
+  indices, -mean log of the +1 smoothed frequency of the row's class), or nil when the loss
+  or data is not one of these.
   loss: a gg.train loss option ("mse" or {"mse", ...options}). ]]
 function M.constant_loss(train, target, loss)
   local name = loss == nil and "mse" or type(loss) == "table" and loss[1] or loss
@@ -188,6 +264,16 @@ function M.constant_loss(train, target, loss)
         p = math.min(math.max(p, 1e-7), 1 - 1e-7)
         row[j] = name == "bce" and p or math.log(p / (1 - p))
       end
+    elseif name == "categorical_crossentropy" then
+      -- Keras's on probabilities (no gg.loss function): -mean log q_y, q the frequencies
+      local C = train:classes()
+      if C < 2 or #y[1] ~= 1 then return nil end
+      local count = {}
+      for c = 1, C do count[c] = 1 end
+      for _, r in ipairs(y) do count[r[1] + 1] = count[r[1] + 1] + 1 end
+      local s, rows = 0, target:y():totable()
+      for _, r in ipairs(rows) do s = s - math.log(count[r[1] + 1] / (#y + C)) end
+      return s / #rows
     elseif name == "cross_entropy" or name == "nll" then
       local C = train:classes()
       if C < 2 or #y[1] ~= 1 then return nil end
@@ -314,9 +400,12 @@ table.sort(PER_RUN_KEYS)
   saturation (saturated sigmoid/tanh fraction, last record), dead (dead ReLU fraction),
   zero_grad (zero-gradient share), grad_ratio (first/last layer gradient ratio),
   input_span (max |input|), sharpness_ratio (sharpness * lr / 2), weight_var (initial
-  weight variance, before any update), spikes (loss-spike share), and stuck (true when at
-  least half the runs do not learn: M.stuck). A key is nil when it was not measured. ]]
-function M.measures(runs)
+  weight variance, before any update), spikes (loss-spike share), stuck (true when at
+  least half the runs do not learn: M.stuck) and still_falling (true when at least half
+  stopped in the middle of their descent: M.still_falling against reference, the easy
+  reference's runs paired by seed; nil without them). A key is nil when it was not
+  measured. ]]
+function M.measures(runs, reference)
   local m = {}
   for _, key in ipairs(PER_RUN_KEYS) do
     local xs = {}
@@ -338,6 +427,14 @@ function M.measures(runs)
     end
   end
   if n > 0 then m.stuck = k >= 0.5 * n end
+  if reference and #reference > 0 and n > 0 then
+    local ref, f = {}, 0
+    for _, r in ipairs(reference) do ref[r.seed] = r end
+    for _, r in ipairs(runs) do
+      if r.status == "ok" and r.curves and M.still_falling(r, ref[r.seed]) then f = f + 1 end
+    end
+    m.still_falling = f >= 0.5 * n
+  end
   return m
 end
 

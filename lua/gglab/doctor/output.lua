@@ -69,7 +69,8 @@ function M.text(report)
   L[#L + 1] = string.format("unchanged over %d seeds: outcome (median) %s; %s", n,
     report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
     #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ")
-      or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference)")
+      or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference, "
+        .. "generalising, not stopped in the middle of its descent)")
   if report.reference_why then
     L[#L + 1] = "  easy reference: the constant predictor only (no linear model: " .. report.reference_why
       .. ")"

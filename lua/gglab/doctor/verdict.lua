@@ -7,8 +7,9 @@
   Effect of a fix: per seed, the difference in log outcome against the unchanged run of that
   seed; the median difference, a percentile bootstrap 95 % interval (M.BOOTSTRAP resamples,
   fixed seeds) and a two-sided bootstrap p-value. Adjusted for the panel by cause: the fixes
-  of one cause (a ladder: lr/10 ... lr/1e4) are Bonferroni-corrected among themselves, their
-  best is the cause's p-value, and Holm runs across the causes (M.adjust). A fix "helps"
+  of one cause (a ladder: lr/10 ... lr/1e4) are adjusted among themselves by the factor a
+  sign-flip max-T test over the rungs measures (M.ladder_p), their best is the cause's
+  p-value, and Holm runs across the causes (M.adjust). A fix "helps"
   when its adjusted p < alpha (report.alpha, default M.ALPHA) and its median difference is
   below -log(margin). ]]
 local stats = require "gglab.lib.stats"
@@ -40,6 +41,19 @@ local function paired(a, b)
   return ds
 end
 
+-- The paired differences y_a - y_b by seed, as a map seed -> difference (as paired).
+local function paired_by_seed(a, b)
+  local by, out = {}, {}
+  for _, r in ipairs(b) do by[r.seed] = r end
+  for _, r in ipairs(a) do
+    local o = by[r.seed]
+    if o and r.y and o.y then
+      out[r.seed] = (r.y == math.huge and o.y == math.huge) and 0 or r.y - o.y
+    end
+  end
+  return out
+end
+
 -- The bootstrap of the paired differences of two sets of runs.
 local function compare(a, b, seed) return stats.bootstrap_median(paired(a, b), seed, M.BOOTSTRAP) end
 
@@ -50,13 +64,14 @@ local function improved(a, b, margin)
   return #ds > 0 and k / #ds or 0
 end
 
---[[ adjust(ps, keys) -> adjusted p-values, in the input order: ps[i] belongs to the group
-  keys[i] (the fix's cause). Within a group of k fixes, p' = min(1, k p) (Bonferroni); a
-  group's p-value is its smallest p'; Holm runs over the groups; a fix's adjusted p is the
-  larger of its group's Holm value and its own p'. With one fix per group this is Holm.
-  It controls the family-wise error over all fixes: a ladder of k fixes of one cause
-  spends one share of Holm's budget, not k. ]]
-function M.adjust(ps, keys)
+--[[ adjust(ps, keys [, within]) -> adjusted p-values, in the input order: ps[i] belongs to
+  the group keys[i] (the fix's cause). Within a group of k fixes, p' = within[i] when given
+  (the doctor passes the max-T calibrated p of the ladder, M.ladder_p), else min(1, k p)
+  (Bonferroni); a group's p-value is its smallest p'; Holm runs over the groups; a fix's
+  adjusted p is the larger of its group's Holm value and its own p'. With one fix per
+  group this is Holm. It controls the family-wise error over all fixes: a ladder of k fixes
+  of one cause spends one share of Holm's budget, not k. ]]
+function M.adjust(ps, keys, within)
   local size, order, gp = {}, {}, {}
   for i, k in ipairs(keys) do
     if not size[k] then size[k] = 0; order[#order + 1] = k end
@@ -64,7 +79,7 @@ function M.adjust(ps, keys)
   end
   local own = {}
   for i, p in ipairs(ps) do
-    own[i] = math.min(1, size[keys[i]] * p)
+    own[i] = within and within[i] or math.min(1, size[keys[i]] * p)
     gp[keys[i]] = math.min(gp[keys[i]] or 1, own[i])
   end
   local list = {}
@@ -77,12 +92,62 @@ function M.adjust(ps, keys)
   return out
 end
 
---[[ effects(groups, fixes, baseline, seed, reference, margin) -> rows, one per fix in order:
-  {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median), symptoms,
-  improved (the share of seeds better by more than margin, default 1.5)}. groups: the runs
-  per fix name; baseline: the runs each fix is paired with; reference: the easy
-  reference's runs (for the symptoms; may be nil). ]]
-function M.effects(groups, fixes, baseline, seed, reference, margin)
+--[[ ladder_p(groups, fixes, baseline, seed, ps) -> within: per fix index, its p-value ps[i]
+  (the bootstrap p) adjusted within its cause when the cause has k >= 2 fixes (a ladder):
+  Bonferroni's factor k is replaced by the factor a sign-flip max-T test over the rungs
+  measures (gglab.lib.stats.signflip_maxt, on the paired per-seed differences of all rungs
+  together: the same sign flip of a seed applies to every rung), p' = min(1, p x f) with
+  f = min(k, maxT p / the rung's own sign-flip p). Rungs that move together (lr/10 and
+  lr/100) get f near 1, independent ones about Sidak's (1 - (1 - p)^k) / p, never more than
+  Bonferroni's k. The bootstrap p keeps its scale, the one every other cause is judged on:
+  an exact sign-flip test of the median or of the signed ranks is far weaker than the
+  bootstrap's on differences with a few large outliers (docs/doctor.md). A single fix of a
+  cause: nil (it keeps its p). ]]
+function M.ladder_p(groups, fixes, baseline, seed, ps)
+  local members, order = {}, {}
+  for i, f in ipairs(fixes) do
+    if not members[f.cause] then members[f.cause] = {}; order[#order + 1] = f.cause end
+    table.insert(members[f.cause], i)
+  end
+  local within = {}
+  for _, cause in ipairs(order) do
+    local idx = members[cause]
+    if #idx >= 2 then
+      local maps, seen, seeds = {}, {}, {}
+      for j, i in ipairs(idx) do
+        maps[j] = paired_by_seed(groups[fixes[i].name] or {}, baseline)
+        for s in pairs(maps[j]) do
+          if not seen[s] then seen[s] = true; seeds[#seeds + 1] = s end
+        end
+      end
+      table.sort(seeds, function(a, b)
+        if type(a) == type(b) then return a < b end
+        return tostring(a) < tostring(b)
+      end)
+      local cols = {}
+      for j = 1, #idx do
+        cols[j] = {}
+        for t, s in ipairs(seeds) do cols[j][t] = maps[j][s] end
+      end
+      local sd = seed + 3000 + idx[1]
+      local joint = stats.signflip_maxt(cols, #seeds, sd, M.BOOTSTRAP)
+      for j, i in ipairs(idx) do
+        local own = stats.signflip_maxt({ cols[j] }, #seeds, sd, M.BOOTSTRAP)[1]
+        local f = #seeds > 0 and math.min(#idx, joint[j] / own) or #idx
+        within[i] = math.min(1, ps[i] * f)
+      end
+    end
+  end
+  return within
+end
+
+--[[ effects(groups, fixes, baseline, seed, reference, margin [, slow]) -> rows, one per fix
+  in order: {fix, effect = {median, lo, hi, p, n}, p_adj, diverged, n, outcome (median),
+  symptoms, improved (the share of seeds better by more than margin, default 1.5)}.
+  groups: the runs per fix name; baseline: the runs each fix is paired with; reference:
+  the easy reference's runs (for the symptoms; may be nil); slow: whether "still falling"
+  counts as a symptom a fix leaves (the judge: only when the unchanged runs show it). ]]
+function M.effects(groups, fixes, baseline, seed, reference, margin, slow)
   local rows, ps, keys = {}, {}, {}
   for i, f in ipairs(fixes) do
     local mine = groups[f.name] or {}
@@ -92,10 +157,11 @@ function M.effects(groups, fixes, baseline, seed, reference, margin)
     local outs = {}
     for _, r in ipairs(mine) do if r.outcome then outs[#outs + 1] = r.outcome end end
     rows[i] = { fix = f, effect = b, diverged = div, n = #mine, outcome = stats.median(outs),
-      symptoms = evidence.symptoms(mine, reference), improved = improved(mine, baseline, margin or 1.5) }
+      symptoms = evidence.symptoms(mine, reference, { slow = slow ~= false }),
+      improved = improved(mine, baseline, margin or 1.5) }
     ps[i], keys[i] = b.p, f.cause
   end
-  local adj = M.adjust(ps, keys)
+  local adj = M.adjust(ps, keys, M.ladder_p(groups, fixes, baseline, seed, ps))
   for i, row in ipairs(rows) do row.p_adj = adj[i] end
   return rows
 end
@@ -133,7 +199,9 @@ local function clean(row) return #row.symptoms.list == 0 end
 -- effect; among the fixes that leave no symptom, one better than the first by the margin
 -- (paired, significant) goes first (clipping hides a bad initialisation less well than
 -- the default initialisation removes it). A fix that leaves the symptom never goes first
--- while one that removes it helps.
+-- while one that removes it helps. A cap fix (fix.cap) goes first only when it is better
+-- by the margin (paired, significant) than the best fix that does not cap and removes the
+-- symptom.
 local function ranking(helping, groups, margin, seed, alpha)
   table.sort(helping, function(a, b)
     local ra, rb = clean(a), clean(b)
@@ -153,6 +221,25 @@ local function ranking(helping, groups, margin, seed, alpha)
           if row == strongest then table.remove(helping, i) break end
         end
         table.insert(helping, 1, strongest)
+      end
+    end
+  end
+  -- A fix that caps the gradient or the loss (fix.cap: clip, huber) masks a cause as often
+  -- as it removes one: when a fix that does not cap removes the symptom and helps, it goes
+  -- before every cap fix, unless the cap fix is better than it by the margin, paired and
+  -- significant (its precondition holds: every row here is a candidate).
+  if #helping > 1 and helping[1].fix.cap then
+    local plain
+    for _, row in ipairs(helping) do
+      if not row.fix.cap and clean(row) then plain = row break end
+    end
+    if plain then
+      local d = compare(groups[helping[1].fix.name], groups[plain.fix.name], seed + 888)
+      if not (d.p < alpha and d.median ~= nil and d.median < -math.log(margin)) then
+        for i, row in ipairs(helping) do
+          if row == plain then table.remove(helping, i) break end
+        end
+        table.insert(helping, 1, plain)
       end
     end
   end
@@ -233,7 +320,10 @@ function M.judge(report, groups, fixes, second)
   local margin, seed, alpha = report.margin, M.SEED, report.alpha or M.ALPHA
   report.alpha = alpha
   local baseline = groups.none or {}
-  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin))
+  -- "still falling" is a symptom a fix leaves only when the unchanged runs show it
+  local s0 = report.symptoms
+  local slow = (s0.slow or 0) > 0 and s0.slow >= 0.5 * s0.n
+  local rows = by_effect(M.effects(groups, fixes, baseline, seed, report.reference, margin, slow))
   report.rows = rows
   local helping, candidates = {}, {}
   report.hints = {}
@@ -290,7 +380,7 @@ function M.judge(report, groups, fixes, second)
     if #combos > 0 then
       local g2 = second(combos)
       local against = best and groups[best.fix.name] or baseline
-      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin))
+      local rows2 = by_effect(M.effects(g2, combos, against, seed + 5000, report.reference, margin, slow))
       report.second = rows2
       -- the best combination that helps and leaves no symptom (rows2 is sorted by effect)
       for _, row in ipairs(rows2) do

@@ -1,6 +1,7 @@
 --[[ lua/gglab/lib/stats.lua — the statistics gglab reports, in one place: Student-t quantiles,
   Welford's running mean/variance, the mean's t-interval, Wilson's score interval, the
-  median, a seeded percentile bootstrap of the median, Holm's step-down adjustment.
+  median, a seeded percentile bootstrap of the median, Holm's step-down adjustment, and a
+  sign-flip max-T test over correlated paired comparisons (signflip_maxt).
   Each function is tested against textbook values in tests/lua/test_stats.lua. Results are
   deterministic: the bootstrap draws from gg.rng with the caller's seed. ]]
 
@@ -130,6 +131,93 @@ function M.holm(ps)
     adj[i] = running
   end
   return adj
+end
+
+-- Signed ranks of one column (nil entries: missing), normalised by the column's rank sum:
+-- sign(d) x rank(|d|) with average ranks for ties, zeros dropped (Wilcoxon's), /(m(m+1)/2).
+local function signed_ranks(col, n)
+  local idx = {}
+  for i = 1, n do
+    local d = col[i]
+    if d ~= nil and d == d and d ~= 0 then idx[#idx + 1] = i end
+  end
+  table.sort(idx, function(a, b)
+    local x, y = math.abs(col[a]), math.abs(col[b])
+    if x ~= y then return x < y end
+    return a < b
+  end)
+  local sr, m = {}, #idx
+  for i = 1, n do sr[i] = 0 end
+  local norm = m * (m + 1) / 2
+  local k = 1
+  while k <= m do
+    local j = k
+    while j < m and math.abs(col[idx[j + 1]]) == math.abs(col[idx[k]]) do j = j + 1 end
+    local rank = (k + j) / 2
+    for t = k, j do
+      local i = idx[t]
+      sr[i] = (col[i] > 0 and rank or -rank) / norm
+    end
+    k = j + 1
+  end
+  return sr
+end
+
+--[[ signflip_maxt(cols, n, seed, flips) -> adjusted p-values, one per column: a sign-flip
+  max-T test (Westfall and Young's single step) of k paired comparisons on the same n
+  units. cols[j][i] is comparison j's paired difference on unit i (nil: missing). Each
+  column's statistic is its Wilcoxon signed-rank sum, normalised by its rank sum (|T| <= 1,
+  comparable between columns); under the null every unit's differences are symmetric
+  about 0, so the SAME random sign flip of unit i applies to every column, keeping their
+  correlation. p_j = the share of sign patterns whose max_j |T*_j| reaches |T_j|: exact
+  over all 2^n patterns when n <= 12, else over `flips` random patterns from gg.rng(seed)
+  (with the +1 correction). One column: the two-sided Wilcoxon signed-rank test; k
+  identical columns: the same p as one; k independent ones: close to Sidak's
+  1 - (1 - p)^k. Deterministic. ]]
+function M.signflip_maxt(cols, n, seed, flips)
+  local k = #cols
+  local sr, obs = {}, {}
+  for j = 1, k do
+    sr[j] = signed_ranks(cols[j], n)
+    local t = 0
+    for i = 1, n do t = t + sr[j][i] end
+    obs[j] = math.abs(t) - 1e-12
+  end
+  local count = {}
+  for j = 1, k do count[j] = 0 end
+  local eps = {}
+  local function tally()
+    local mx = 0
+    for j = 1, k do
+      local t, s = 0, sr[j]
+      for i = 1, n do t = t + eps[i] * s[i] end
+      t = math.abs(t)
+      if t > mx then mx = t end
+    end
+    for j = 1, k do if mx >= obs[j] then count[j] = count[j] + 1 end end
+  end
+  local out = {}
+  if n <= 12 then
+    local total = 2 ^ n
+    for pattern = 0, total - 1 do
+      local b = pattern
+      for i = 1, n do
+        eps[i] = (b % 2 == 1) and -1 or 1
+        b = b // 2
+      end
+      tally()
+    end
+    for j = 1, k do out[j] = math.min(1, count[j] / total) end
+    return out
+  end
+  local r = gg.rng(seed or 1)
+  local B = flips or 2000
+  for _ = 1, B do
+    for i = 1, n do eps[i] = r:integer(2) == 1 and -1 or 1 end
+    tally()
+  end
+  for j = 1, k do out[j] = math.min(1, (count[j] + 1) / (B + 1)) end
+  return out
 end
 
 return M
