@@ -5,7 +5,7 @@
 
   From the repository root, with build/ holding gglab.so:
     LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="build/?.so;;" lua5.4 tests/doctor/table.lua [--write FILE]
-      [--seeds N] [-j N] [--out DIR] [--only name,name] [--external [DIR]]
+      [--seeds N] [-j N] [--out DIR] [--only name,name] [--external [DIR] ]
   (`make doctor-table` runs it with --write docs/doctor.md.) The rule-based baselines'
   columns appear once lua/gglab/symptoms/ is built in. With --external it evaluates an
   external set instead, DIR (default tests/doctor/external/; eval.external_cases), and writes
