@@ -98,6 +98,12 @@ local function check_set(DIR, min_broken, min_healthy)
   return key
 end
 
+-- the evaluation scripts that score the sets (make doctor-table / doctor-external[2]) compile
+for _, name in ipairs { "table", "eval", "configs", "expected" } do
+  local chunk, err = loadfile("tests/doctor/" .. name .. ".lua")
+  T.ok("tests/doctor/" .. name .. ".lua compiles: " .. tostring(err), chunk ~= nil)
+end
+
 check_set("tests/doctor/external", 20, 10)
 check_set("tests/doctor/external2", 0, 0)
 local DIR = "tests/doctor/external"
