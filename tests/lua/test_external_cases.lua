@@ -20,9 +20,23 @@ local function source_ok(url)
     or url:match("^https://github%.com/[%w%-%._]+/[%w%-%._]+")) ~= nil
 end
 
-local function check_set(DIR, min_broken, min_healthy)
+-- every README*.md of a set's folder, concatenated (a case must be listed in one)
+local function readmes(DIR)
+  local parts = {}
+  for _, name in ipairs(gg.fs.listdir(DIR)) do
+    if name:match("^README.*%.md$") then parts[#parts + 1] = T.read(DIR .. "/" .. name) end
+  end
+  return table.concat(parts, "\n")
+end
+
+-- check_set(DIR, min_broken, min_healthy [, earlier]) -> the set's key. earlier: the key of a
+-- set scored before, none of whose cases (or their fixed programs) may come back.
+local function check_set(DIR, min_broken, min_healthy, earlier)
   local key = dofile(DIR .. "/key.lua")
   local pre = DIR:match("([^/]+)$") .. ": "
+  local readme = readmes(DIR)
+  local used = {}
+  for _, e in ipairs(earlier and earlier.cases or {}) do used[(e[1]:gsub("_fixed$", ""))] = true end
 
   -- the case files: every <id>.lua except key.lua and the helpers (_*.lua)
   local files = {}
@@ -64,6 +78,13 @@ local function check_set(DIR, min_broken, min_healthy)
     else
       T.eq(what .. " healthy is true", e.healthy, true)
     end
+    T.ok(what .. " is not a case of the earlier set", not used[(id:gsub("_fixed$", ""))])
+    T.ok(what .. " is listed in the set's README", readme:find(id, 1, true) ~= nil)
+    local owner, repo, num = id:gsub("_fixed$", ""):match("^gh_([%w%-]+)_([%w%-%.]+)_(%d+)$")
+    if owner then
+      T.eq(what .. " is named after its GitHub issue", e.source,
+        "https://github.com/" .. owner .. "/" .. repo .. "/issues/" .. num)
+    end
     if e.healthy then healthy = healthy + 1 else broken = broken + 1 end
     T.ok(what .. " quotes the accepted cause", type(e.accepted) == "string" and #e.accepted > 20)
     T.ok(what .. " records the unchanged runs", type(e.observed) == "string"
@@ -89,6 +110,11 @@ local function check_set(DIR, min_broken, min_healthy)
       T.ok(what .. " sweeps 10 seeds", text:find("sweep = gg.grid { seed = gg.seeds(10) }", 1, true) ~= nil)
       T.ok(what .. " logs to the run context", text:find("fit(run,", 1, true) ~= nil
         or text:find("gg.train", 1, true) ~= nil)
+      T.ok(what .. " header says broken/healthy as the key",
+        header:find(e.healthy and "(healthy)" or "(broken)", 1, true) ~= nil)
+      local long = 0
+      for line in text:gmatch("[^\n]*") do if #line > 110 then long = long + 1 end end
+      T.eq(what .. " has no line over 110 characters", long, 0)
     end
   end
   for id in pairs(files) do T.ok(pre .. "case file " .. id .. ".lua has a key entry", seen[id] == true) end
@@ -104,8 +130,8 @@ for _, name in ipairs { "table", "eval", "configs", "expected" } do
   T.ok("tests/doctor/" .. name .. ".lua compiles: " .. tostring(err), chunk ~= nil)
 end
 
-check_set("tests/doctor/external", 20, 10)
-check_set("tests/doctor/external2", 0, 0)
+local first = check_set("tests/doctor/external", 20, 10)
+check_set("tests/doctor/external2", 25, 10, first)
 local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults
