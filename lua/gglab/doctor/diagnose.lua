@@ -216,11 +216,7 @@ M.REFERENCE = { name = "reference", cause = "reference", text = "the easy refere
       return o
     end,
     train = function(o)
-      local train, val = o.data, o.val
-      if o.validation_split then
-        train, val = o.data:split(o.validation_split, { shuffle = false })
-        o.validation_split = nil
-      end
+      local train, val = intervene.explicit_val(o)
       local scaler = gg.data.standard_scaler(train)
       o.data = scaler:transform(train)
       if val then o.val = scaler:transform(val) end

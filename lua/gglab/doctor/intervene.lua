@@ -71,6 +71,16 @@ local function eval_sets(opts)
   return opts.data, opts.val
 end
 
+--[[ explicit_val(opts) -> train, val: gg.train's options (a copy a fix may change) with a
+  validation_split turned into an explicit val set, split as gg.train would (the last share,
+  unshuffled), so that a fix can transform the two sets; opts.data/opts.val are set to them and
+  opts.validation_split is cleared. ]]
+function M.explicit_val(opts)
+  local train, val = eval_sets(opts)
+  opts.data, opts.val, opts.validation_split = train, val, nil
+  return train, val
+end
+
 local function median_of(xs)
   local s = table.move(xs, 1, #xs, 1, {})
   table.sort(s)

@@ -478,11 +478,7 @@ function M.default()
     { name = "standardize", cause = "unscaled_features",
       text = "standardise the features (fit on the training rows)",
       hooks = { train = function(opts)
-        local train, val = opts.data, opts.val
-        if opts.validation_split then
-          train, val = opts.data:split(opts.validation_split, { shuffle = false })
-          opts.validation_split = nil
-        end
+        local train, val = intervene.explicit_val(opts)
         local scaler = gg.data.standard_scaler(train)
         opts.data = scaler:transform(train)
         if val then opts.val = scaler:transform(val) end
@@ -629,11 +625,7 @@ function M.default()
         -- categorical cross-entropy reads class indices: the one-hot rows recoded for training,
         -- the outcome taken on the original rows (post.eval)
         train = function(opts)
-          local train, val = opts.data, opts.val
-          if opts.validation_split then
-            train, val = opts.data:split(opts.validation_split, { shuffle = false })
-            opts.validation_split = nil
-          end
+          local train, val = intervene.explicit_val(opts)
           opts.data, opts.val = intervene.class_indices(train), val and intervene.class_indices(val)
           opts.loss = "categorical_crossentropy"
           return opts, { eval = val or train } end } }, head_for_onehot),
