@@ -5,7 +5,10 @@
   returns a new table with the same fields (sweep always a sweep object, seed defaulting
   to 0) marked with a metatable, so the CLI can tell an experiment from any other value.
   flush_denormal = true runs every point with subnormal floats flushed to zero
-  (gg.set_flush_denormal; IEEE subnormals, PyTorch's default, otherwise). ]]
+  (gg.set_flush_denormal; IEEE subnormals, PyTorch's default, otherwise). long = true marks
+  an experiment that takes minutes: `make findings` runs it and keeps its manifest in
+  docs/findings/<name>.json, while `make test` runs only its first sweep point and checks
+  that kept manifest against the script (docs/findings.md, "Long experiments"). ]]
 
 local gg = require "gglab"
 local args = require "gglab.lib.args"
@@ -18,7 +21,7 @@ local M = {}
 local Experiment = {}
 Experiment.__name = "gglab.Experiment"
 
-local ALLOWED = { "claims", "description", "flush_denormal", "name", "run", "seed", "sweep" }
+local ALLOWED = { "claims", "description", "flush_denormal", "long", "name", "run", "seed", "sweep" }
 local NAME_PATTERN = "^[%w][%w_.-]*$"
 local MAX_NAME = 64
 
@@ -59,6 +62,9 @@ function M.experiment(spec)
   if spec.flush_denormal ~= nil and type(spec.flush_denormal) ~= "boolean" then
     fail("flush_denormal must be true or false, got " .. describe(spec.flush_denormal))
   end
+  if spec.long ~= nil and type(spec.long) ~= "boolean" then
+    fail("long must be true or false, got " .. describe(spec.long))
+  end
   local claims = spec.claims
   if claims ~= nil then
     if type(claims) ~= "table" then fail("claims must be a list of {text, check = function(R)}, got " .. describe(claims)) end
@@ -88,7 +94,8 @@ function M.experiment(spec)
   local bad = check_params(s)
   if bad then fail(bad) end
   return setmetatable({ name = name, sweep = s, run = spec.run, description = spec.description,
-    seed = seed, claims = claims, flush_denormal = spec.flush_denormal == true }, Experiment)
+    seed = seed, claims = claims, flush_denormal = spec.flush_denormal == true,
+    long = spec.long == true }, Experiment)
 end
 
 --[[ load(file) -> experiment, or nil, message: runs the script FILE, which must return
