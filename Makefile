@@ -340,11 +340,14 @@ fixtures-check: fixtures
 	  test -z "$$(git status --porcelain -- tests/parity/fixtures)" && \
 	  echo "fixtures: regenerated files are identical to the committed ones"
 
-# docs/findings.md from real runs: every experiment script, then their verdicts.
+# docs/findings.md from real runs: every experiment script, then their verdicts; the
+# manifests of the long experiments (long = true) are kept in docs/findings/ for make test.
 findings: all
+	@rm -f docs/findings/*.json
 	@for f in experiments/*.lua; do n=$$(basename $$f .lua); echo "  RUN    $$f"; \
 	  ./$(BUILD)/gglab run -q --out results/findings/$$n $$f >/dev/null || exit 1; done
-	@./$(BUILD)/gglab findings --out docs/findings.md $$(ls -d results/findings/*) && \
+	@export LC_ALL=C; ./$(BUILD)/gglab findings --keep docs/findings --out docs/findings.md \
+	  $$(for f in experiments/*.lua; do echo results/findings/$$(basename $$f .lua); done) && \
 	  echo "  WROTE  docs/findings.md"
 
 # docs/doctor.md's evaluation table, from real doctor runs on tests/doctor/configs.lua.

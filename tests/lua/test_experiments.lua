@@ -4,6 +4,9 @@
 -- finding, not a test failure. docs/findings.md must be what `make findings` makes of these
 -- very runs (counts, verdicts, measured numbers, script hashes): a change to a script or to
 -- the numerics that moves any of them fails here until `make findings` is run.
+-- A long experiment (gg.experiment{long = true}: minutes of runs) runs only its first sweep
+-- point here (--shard 1/N, no claims judged), and its section comes from the manifest
+-- `make findings` kept in docs/findings/<name>.json, whose script hash must be the script's.
 
 local T = require "check"
 local gg = require "gglab"
@@ -12,25 +15,46 @@ local GGLAB = os.getenv("GGLAB") or "build/gglab"
 local tmp = os.tmpname()
 os.remove(tmp)
 
+local util = require "gglab.lib.util"
+local json = require "gglab.lib.json"
+local KEPT = "docs/findings"
 local n = 0
-local dirs = {}
+local dirs, longs = {}, {}
 for _, name in ipairs(gg.fs.listdir("experiments")) do
   local file = name:match("^(.+)%.lua$")
   if file then
     n = n + 1
     local out = tmp .. "/" .. file
-    dirs[#dirs + 1] = out
-    local p = io.popen(string.format("%s run -q --out %s experiments/%s 2>&1", GGLAB, out, name))
+    local exp = assert(require("gglab.experiment").load("experiments/" .. name))
+    local shard = exp.long and string.format(" --shard 1/%d", #exp.sweep) or ""
+    local p = io.popen(string.format("%s run -q%s --out %s experiments/%s 2>&1", GGLAB, shard, out, name))
     local text = p:read("a")
     local ok = p:close()
     T.ok(name .. " runs (exit 0)", ok)
     T.ok(name .. " writes runs.csv and curves.csv", gg.fs.exists(out .. "/runs.csv") and gg.fs.exists(out .. "/curves.csv"))
     T.ok(name .. ": no claim left undecided", not text:find("UNDECIDED", 1, true))
-    local claims = select(2, text:gsub("\nclaim: ", ""))
-    if claims > 0 then T.ok(name .. ": verdicts printed", text:find("— HOLDS", 1, true) or text:find("DOES NOT HOLD", 1, true)) end
+    if exp.long then
+      longs[file] = true
+      local kept_file = KEPT .. "/" .. file .. ".json"
+      local kept = json.decode(util.read_file(kept_file) or "null")
+      local ran = json.decode(util.read_file(out .. "/manifest.json") or "null")
+      T.ok(name .. " (long): make findings kept its manifest in " .. kept_file, type(kept) == "table")
+      T.ok(name .. " (long): the kept manifest is of this very script (run make findings)", type(kept) == "table"
+        and type(ran) == "table" and kept.script_sha256 == ran.script_sha256 and kept.points == #exp.sweep)
+      T.ok(name .. " (long): the kept sweep was complete", type(kept) == "table" and kept.complete == true)
+      dirs[#dirs + 1] = kept_file
+    else
+      dirs[#dirs + 1] = out
+      local claims = select(2, text:gsub("\nclaim: ", ""))
+      if claims > 0 then T.ok(name .. ": verdicts printed", text:find("— HOLDS", 1, true) or text:find("DOES NOT HOLD", 1, true)) end
+    end
   end
 end
 T.ok("experiments found", n >= 3)
+for _, name in ipairs(gg.fs.isdir(KEPT) and gg.fs.listdir(KEPT) or {}) do
+  T.ok(KEPT .. "/" .. name .. " is the kept manifest of a long experiment in experiments/",
+    longs[name:match("^(.+)%.json$") or ""] == true)
+end
 
 -- Every statement in the folklore catalogue is tested by at least one claim of some
 -- experiment (docs/findings.md maps each one to its verdicts).
@@ -58,7 +82,9 @@ for _, e in ipairs(require("gglab.lib.folklore").list) do
 end
 
 -- docs/findings.md, regenerated from these runs as `make findings` does (results/findings/<name>).
-table.sort(dirs)
+-- make findings lists results/findings/<name> in the order of the names, like experiments/*.lua.
+local function key(d) return d:match("([^/]+)$"):gsub("%.json$", "") end
+table.sort(dirs, function(x, y) return key(x) < key(y) end)
 local quoted = {}
 for i, d in ipairs(dirs) do quoted[i] = "'" .. d .. "'" end
 local gen = tmp .. "/findings.md"

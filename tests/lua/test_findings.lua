@@ -40,5 +40,28 @@ local cli = require "gglab.cli.main"
 T.eq("exit 1 with problems", cli.main({ "findings", tmp .. "/a", tmp .. "/b" }, { stdout = sink, stderr = sink }), 1)
 T.eq("exit 0 when all fine", cli.main({ "findings", tmp .. "/a", "--out", tmp .. "/f.md" }, { stdout = sink, stderr = sink }), 0)
 T.ok("--out writes the file", gg.fs.exists(tmp .. "/f.md"))
+
+-- Long experiments: --keep saves what the section shows; the kept .json renders the same text.
+gg.fs.mkdir(tmp .. "/c")
+write(tmp .. "/c/manifest.json", json.encode {
+  name = "slow", description = "minutes", script = "s.lua", script_sha256 = "0123456789abcdef", long = true,
+  points = 2, counts = { ok = 2, diverged = 0, failed = 0 }, gglab_version = "0.1.0", complete = true,
+  wall_s = 123.5, script_text = "return 1",
+  claims = { { text = "it is slow", holds = true, detail = "2/2", folklore = { "high_lr" } } } })
+T.eq("--keep exits 0", cli.main({ "findings", tmp .. "/a", tmp .. "/c", "--keep", tmp .. "/kept", "--out", tmp .. "/g.md" },
+  { stdout = sink, stderr = sink }), 0)
+T.ok("a long experiment's manifest is kept", gg.fs.exists(tmp .. "/kept/slow.json"))
+T.ok("a short one's is not", not gg.fs.exists(tmp .. "/kept/demo.json"))
+local kept = json.decode(require("gglab.lib.util").read_file(tmp .. "/kept/slow.json"))
+T.eq("kept: the results directory", kept.results, tmp .. "/c")
+T.eq("kept: the script hash", kept.script_sha256, "0123456789abcdef")
+T.ok("kept: no script text, no wall time", kept.script_text == nil and kept.wall_s == nil)
+local from_dirs = findings.render { tmp .. "/a", tmp .. "/c" }
+local from_kept, kproblems = findings.render { tmp .. "/a", tmp .. "/kept/slow.json" }
+T.eq("the kept manifest renders the same Markdown", from_kept, from_dirs)
+T.eq("... without problems", #kproblems, 0)
+write(tmp .. "/bad.json", "{\"name\": \"x\"}")
+local _, bproblems = findings.render { tmp .. "/bad.json" }
+T.ok("a .json that is not a kept manifest is a problem", bproblems[1] and bproblems[1]:find("not a kept manifest", 1, true))
 os.execute("rm -rf '" .. tmp .. "'")
 T.done()

@@ -898,7 +898,7 @@ local function manifest_info(s, present)
     script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
     forced_resume = s.forced_resume or json.null, data_files = data_provenance(result.records),
     run_builds = run_builds(result.records),
-    flush_denormal = exp.flush_denormal == true,
+    flush_denormal = exp.flush_denormal == true, long = exp.long == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
     complete = #present == #s.points }

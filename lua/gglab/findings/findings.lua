@@ -6,7 +6,12 @@
   description, script and its SHA-256, gglab version, date, counts, and the verdicts the
   run pipeline stored under `claims` — and writes one section per experiment with a table of
   claim, verdict and the numbers behind it. A directory without a manifest, or whose sweep
-  was incomplete, is reported and skipped (render returns it among the problems). ]]
+  was incomplete, is reported and skipped (render returns it among the problems).
+
+  Long experiments (gg.experiment{long = true}) take minutes, so `make test` cannot rerun
+  them to check docs/findings.md. `keep` writes what this file renders of such a manifest
+  (KEPT_FIELDS, plus the directory it came from) to <keep dir>/<name>.json, and render
+  accepts such a .json file in place of a directory: the section is the same text. ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local store = require "gglab.engine.store"
@@ -79,7 +84,52 @@ local function index(manifests)
   return table.concat(lines, "\n"), missing
 end
 
---[[ render(dirs) -> markdown text, list of problems. ]]
+-- What a kept manifest holds: every field section() and index() read.
+local KEPT_FIELDS = { "name", "description", "script", "script_sha256", "points", "counts", "gglab_version",
+  "complete", "claims", "long" }
+
+--[[ read_input(path) -> manifest, label (the results directory the section names), or nil,
+  nil, problem. path is a results directory, or a kept manifest (a .json file keep wrote). ]]
+local function read_input(path)
+  if path:match("%.json$") and not gg.fs.isdir(path) then
+    local text = require("gglab.lib.util").read_file(path)
+    local ok, m = pcall(json.decode, text or "")
+    if not text or not ok or type(m) ~= "table" or type(m.results) ~= "string" then
+      return nil, nil, path .. ": not a kept manifest (gglab findings --keep writes them)"
+    end
+    return m, m.results
+  end
+  local results = store.read(path)
+  local m = results and results:manifest()
+  if not m then return nil, nil, path .. ": no readable " .. schema.MANIFEST_FILE end
+  return m, path
+end
+
+--[[ keep(dirs, keepdir) -> list of files written, list of problems: for each complete
+  results directory among dirs whose experiment is long, writes keepdir/<name>.json with
+  KEPT_FIELDS of its manifest and results = the directory as given. ]]
+function M.keep(dirs, keepdir)
+  local written, problems = {}, {}
+  for _, dir in ipairs(dirs) do
+    local m = read_input(dir)
+    if m and m.long == true and m.complete ~= false and not dir:match("%.json$") then
+      local kept = { results = dir }
+      for _, k in ipairs(KEPT_FIELDS) do kept[k] = m[k] end
+      local file = keepdir .. "/" .. tostring(m.name) .. ".json"
+      if not gg.fs.isdir(keepdir) then gg.fs.mkdir(keepdir) end
+      local f, err = io.open(file, "w")
+      if f and f:write(json.encode(kept)) and f:close() then
+        written[#written + 1] = file
+      else
+        problems[#problems + 1] = file .. ": " .. tostring(err or "write failed")
+      end
+    end
+  end
+  return written, problems
+end
+
+--[[ render(paths) -> markdown text, list of problems, list of untested folklore ids. A path
+  is a results directory or a kept manifest (keep). ]]
 function M.render(dirs)
   local parts = { "# Findings", "",
     "What gglab measured about the folklore answers to \"why is my training loss increasing?\":",
@@ -89,15 +139,14 @@ function M.render(dirs)
     "Intervals are 95 % (Wilson for fractions, Student t for means).", "" }
   local problems, manifests, sections = {}, {}, {}
   for _, dir in ipairs(dirs) do
-    local results = store.read(dir)
-    local m = results and results:manifest()
+    local m, label, err = read_input(dir)
     if not m then
-      problems[#problems + 1] = dir .. ": no readable " .. schema.MANIFEST_FILE
+      problems[#problems + 1] = err
     elseif m.complete == false then
       problems[#problems + 1] = dir .. ": the sweep is incomplete (run it again with --resume)"
     else
       manifests[#manifests + 1] = m
-      sections[#sections + 1] = section(m, dir)
+      sections[#sections + 1] = section(m, label)
     end
   end
   local idx, missing = index(manifests)
