@@ -55,7 +55,7 @@
   What I tried: the paper init with the tied N(0, 1) head (loss 11-17 nats at
   initialisation) gave a Post-LN profile that was mixed across seeds (slope 0.007 [-0.04,
   0.05]); untying the head with N(0, 1/d) logits is what made Post-LN's last layers the
-  largest. Run time: 128 runs in 20 s with -j 2 on the shared 2-core machine (7 CPU-s).
+  largest. Run time: 128 runs in 11-20 s with -j 2 on the shared 2-core machine (7 CPU-s).
 
   Run: gglab run experiments/postln_gradients.lua ]]
 local gg = require "gglab"
