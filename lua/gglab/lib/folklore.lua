@@ -45,6 +45,10 @@ M.list = {
     text = "Overfitting lowers the training loss while the validation loss rises; too much capacity is to blame." },
   { id = "batchnorm", sources = "003, 002",
     text = "Batch normalisation makes deep networks train smoothly." },
+  { id = "edge_of_stability", sources = "Cohen et al. 2021 (arXiv:2103.00065)",
+    text = "Under full-batch gradient descent the sharpness rises to 2/lr and hovers there while the loss keeps falling, non-monotonically: a loss that goes up now and then is not a sign of divergence." },
+  { id = "postln_warmup", sources = "Xiong et al. 2020 (arXiv:2002.04745); Liu et al. 2020 (arXiv:2004.08249)",
+    text = "Post-LN transformers need a learning-rate warm-up because their gradients near the output are large at initialisation; Pre-LN transformers train without warm-up." },
 }
 
 M.by_id = {}
