@@ -45,6 +45,8 @@ M.list = {
     text = "Overfitting lowers the training loss while the validation loss rises; too much capacity is to blame." },
   { id = "batchnorm", sources = "003, 002",
     text = "Batch normalisation makes deep networks train smoothly." },
+  { id = "rnn_exploding", sources = "Pascanu, Mikolov & Bengio 2013 (arXiv:1211.5063)",
+    text = "Vanilla recurrent nets on long-range tasks suffer exploding gradients (gradient-norm spikes, loss jumps); gradient-norm clipping fixes it, and LSTMs do not need it." },
 }
 
 M.by_id = {}
