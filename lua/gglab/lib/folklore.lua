@@ -49,6 +49,8 @@ M.list = {
     text = "Under full-batch gradient descent the sharpness rises to 2/lr and hovers there while the loss keeps falling, non-monotonically: a loss that goes up now and then is not a sign of divergence." },
   { id = "postln_warmup", sources = "Xiong et al. 2020 (arXiv:2002.04745); Liu et al. 2020 (arXiv:2004.08249)",
     text = "Post-LN transformers need a learning-rate warm-up because their gradients near the output are large at initialisation; Pre-LN transformers train without warm-up." },
+  { id = "rnn_exploding", sources = "Pascanu, Mikolov & Bengio 2013 (arXiv:1211.5063)",
+    text = "Vanilla recurrent nets on long-range tasks suffer exploding gradients (gradient-norm spikes, loss jumps); gradient-norm clipping fixes it, and LSTMs do not need it." },
 }
 
 M.by_id = {}
