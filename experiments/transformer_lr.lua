@@ -61,12 +61,13 @@ local function diverged(r) return r.status ~= "ok" end
 return gg.experiment {
   name = "transformer_lr",
   description = "char-level GPT on tinyshakespeare: lr x Pre-LN/Post-LN x warm-up",
+  long = true,
   sweep = gg.grid { lr = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 }, norm = { "post", "pre" }, warmup = { 0, WARMUP },
-    seed = gg.seeds(3) },
+    layers = { 2, 4 }, seed = gg.seeds(5) },
   run = function(p, run)
     local train, val = gg.data.text { file = TEXT, context = CONTEXT, level = "char", n = BATCH * STEPS,
       val_n = 256, seed = run.seed }
-    local model = gg.nn.gpt { vocab = train:vocab(), context = CONTEXT, d_model = 32, heads = 4, layers = 2,
+    local model = gg.nn.gpt { vocab = train:vocab(), context = CONTEXT, d_model = 32, heads = 4, layers = p.layers,
       dim_feedforward = 128, activation = "relu", norm_first = p.norm == "pre" }
     local opt = gg.optim.adam(model, { lr = p.lr })
     local sched = p.warmup > 0 and gg.sched.linear_lr(opt, { start_factor = 0.01, total_iters = p.warmup }) or nil
@@ -75,28 +76,31 @@ return gg.experiment {
   end,
   claims = {
     { "without warm-up, Post-LN ends worse than Pre-LN at a high lr: at lr >= 1e-2, the final validation loss "
-      .. "is higher with Post-LN (paired by lr and seed; log; lower bound > 0)", folklore = "high_lr",
+      .. "is higher with Post-LN (paired by lr, depth and seed; log; lower bound > 0)",
+      folklore = { "high_lr", "postln_warmup" },
       check = function(R)
-        local d = R:paired("final_val_loss", high(post(0)), high(pre(0)), { "lr", "seed" }, math.log)
+        local d = R:paired("final_val_loss", high(post(0)), high(pre(0)), { "lr", "layers", "seed" }, math.log)
         local nan = R:fraction(diverged, high(post(0)))
         return d.lo > 0, "log(Post-LN / Pre-LN) " .. d.text .. "; Post-LN runs that overflow: " .. nan.text
       end },
     { "warm-up rescues Post-LN at a high lr: at lr >= 1e-2, 50 warm-up steps lower Post-LN's final validation "
-      .. "loss (paired by lr and seed; log; upper bound < 0)", folklore = "schedule",
+      .. "loss (paired by lr, depth and seed; log; upper bound < 0)", folklore = { "schedule", "postln_warmup" },
       check = function(R)
-        local d = R:paired("final_val_loss", high(post(WARMUP)), high(post(0)), { "lr", "seed" }, math.log)
+        local d = R:paired("final_val_loss", high(post(WARMUP)), high(post(0)), { "lr", "layers", "seed" }, math.log)
         return d.hi < 0, "log(with / without warm-up) " .. d.text
       end },
     { "Pre-LN does not need warm-up: over all lrs, 50 warm-up steps change Pre-LN's final validation loss by "
-      .. "less than 5 % either way (paired by lr and seed; log; interval inside [-0.05, 0.05])",
+      .. "less than 5 % either way (paired by lr, depth and seed; log; interval inside [-0.05, 0.05])",
+      folklore = "postln_warmup",
       check = function(R)
-        local d = R:paired("final_val_loss", pre(WARMUP), pre(0), { "lr", "seed" }, math.log)
+        local d = R:paired("final_val_loss", pre(WARMUP), pre(0), { "lr", "layers", "seed" }, math.log)
         return d.lo > -0.05 and d.hi < 0.05, "log(with / without warm-up) " .. d.text
       end },
     { "a too-low lr stalls: lr 1e-4 ends with a higher validation loss than lr 1e-3 in every variant "
-      .. "(paired by norm, warm-up and seed; log; lower bound > 0)", folklore = "low_lr",
+      .. "(paired by norm, warm-up, depth and seed; log; lower bound > 0)", folklore = "low_lr",
       check = function(R)
-        local d = R:paired("final_val_loss", { lr = 1e-4 }, { lr = 1e-3 }, { "norm", "warmup", "seed" }, math.log)
+        local d = R:paired("final_val_loss", { lr = 1e-4 }, { lr = 1e-3 }, { "norm", "warmup", "layers", "seed" },
+          math.log)
         return d.lo > 0, "log(1e-4 / 1e-3) " .. d.text
       end },
     { "Adam does not overflow these transformers: no run up to lr 3e-2 ends with a NaN or inf loss",
@@ -105,13 +109,24 @@ return gg.experiment {
         return f.k == 0, "runs that overflow: " .. f.text
       end },
     { "a high lr grows the attention logits: without warm-up, the largest attention logit of the last layer at "
-      .. "the end is larger at lr 3e-2 than at lr 1e-3 (paired by norm and seed; log; lower bound > 0)",
+      .. "the end is larger at lr 3e-2 than at lr 1e-3 (2 layers; paired by norm and seed; log; lower bound > 0)",
+      folklore = "high_lr",
       check = function(R)
-        local d = R:paired("attn_max_logit_2", { lr = 3e-2, warmup = 0 }, { lr = 1e-3, warmup = 0 },
+        local d = R:paired("attn_max_logit_2", { lr = 3e-2, warmup = 0, layers = 2 }, { lr = 1e-3, warmup = 0, layers = 2 },
           { "norm", "seed" }, math.log)
-        local hi, lo = R:mean("attn_max_logit_2", { lr = 3e-2, warmup = 0 }),
-          R:mean("attn_max_logit_2", { lr = 1e-3, warmup = 0 })
+        local hi, lo = R:mean("attn_max_logit_2", { lr = 3e-2, warmup = 0, layers = 2 }),
+          R:mean("attn_max_logit_2", { lr = 1e-3, warmup = 0, layers = 2 })
         return d.lo > 0, string.format("log(3e-2 / 1e-3) %s; mean %s vs %s", d.text, hi.text, lo.text)
+      end },
+    { "depth hurts Post-LN without warm-up: at lr >= 1e-2, Post-LN with 4 layers ends with a higher validation loss "
+      .. "than with 2 (paired by lr and seed; log; lower bound > 0), while Pre-LN with 4 layers ends no higher than "
+      .. "with 2 (upper bound < 0.05)", folklore = "postln_warmup",
+      check = function(R)
+        local dp = R:paired("final_val_loss", high { norm = "post", warmup = 0, layers = 4 },
+          high { norm = "post", warmup = 0, layers = 2 }, { "lr", "seed" }, math.log)
+        local dr = R:paired("final_val_loss", high { norm = "pre", warmup = 0, layers = 4 },
+          high { norm = "pre", warmup = 0, layers = 2 }, { "lr", "seed" }, math.log)
+        return dp.lo > 0 and dr.hi < 0.05, "log(4 / 2 layers): Post-LN " .. dp.text .. "; Pre-LN " .. dr.text
       end },
   },
 }

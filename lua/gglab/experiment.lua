@@ -8,7 +8,7 @@
   (gg.set_flush_denormal; IEEE subnormals, PyTorch's default, otherwise). long = true marks
   an experiment that takes minutes: `make findings` runs it and keeps its manifest in
   docs/findings/<name>.json, while `make test` runs only its first sweep point and checks
-  that kept manifest against the script (docs/findings.md, "Long experiments"). ]]
+  that kept manifest against the script (docs/cli.md, "gglab findings"). ]]
 
 local gg = require "gglab"
 local args = require "gglab.lib.args"
