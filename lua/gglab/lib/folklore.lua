@@ -45,6 +45,8 @@ M.list = {
     text = "Overfitting lowers the training loss while the validation loss rises; too much capacity is to blame." },
   { id = "batchnorm", sources = "003, 002",
     text = "Batch normalisation makes deep networks train smoothly." },
+  { id = "adam_spikes", sources = "Wortsman et al. 2023 (arXiv:2309.14322); Molybog et al. 2023 (arXiv:2304.09871)",
+    text = "At high learning rates Adam's loss spikes up now and then; a lower beta2 (0.95-0.98) or a larger epsilon removes the spikes." },
 }
 
 M.by_id = {}
