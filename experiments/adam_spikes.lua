@@ -57,10 +57,12 @@
     The spikes cost: final validation loss log(0.999 / 0.95) = +1.53 [0.52, 2.53] (beta2 0.95
     and 0.98 end on the 3.35-3.45 plateau; 0.999 at 3.4-99).
   - eps 1e-5 does NOT remove them: 5/5 runs spike (difference 0 [-0.88, 0.88]); it delays the
-    first spike by 165 steps [58, 272] and the runs do not recover (final validation 22-99 nats
-    vs 3.4-17 with 1e-8). eps 1e-5 is not negligible here: it cuts the mean effective step
-    lr/(sqrt(v_hat) + eps) from ~6.6e4 to ~420 (most parameters have sqrt(v_hat) < 1e-5), so it
-    damps the small-gradient parameters — not those that blow up.
+    first spike by 165 steps [58, 272], the spikes reach 26-34x the median loss (2.4-22x with
+    1e-8; log difference +1.11 [-0.42, 2.64], 4 pairs) and the runs do not recover (final
+    validation 22-99 nats vs 3.4-17 with 1e-8). eps 1e-5 is not negligible here: it cuts the
+    mean effective step lr/(sqrt(v_hat) + eps) from ~6.6e4 to ~420 (most parameters have
+    sqrt(v_hat) < 1e-5), so it damps the small-gradient parameters — not those that blow up.
+    A lower lr does remove them (lr 0.03 above).
   - Mechanism: the update/weight ratio rises before the loss does. Over the 10 steps before the
     first spike it is e^1.49 = 4.4x its median so far ([3.5, 5.5], 10 runs), and 11-20 steps
     before it is already 2.8x ([2.3, 3.4]) while the loss is only 1.05x ([0.98, 1.13]) its
@@ -69,12 +71,13 @@
     step lr/(sqrt(v_hat) + eps) is only 1.10x ([1.03, 1.19]) its median before a spike, whereas
     in the runs that do not spike (mostly beta2 0.95/0.98) it has grown 2.8x ([1.8, 4.5]) by the
     random step: v did NOT decay before these spikes (Molybog's mechanism, as I recall it, is not
-    what happens here). What happens fits the stale second moment: the gradient grows over ~20
-    steps, v (a ~1000-step average at beta2 0.999) lags, so the update grows with the gradient
+    what happens here). What happens fits the stale second moment: the gradient grows over the
+    ~20 steps before the spike, v (a ~1000-step average at beta2 0.999) lags, so the update grows with the gradient
     and feeds back; with beta2 0.95 v follows within ~20 steps and the step stays bounded even
     though its typical update/weight ratio is higher (median 0.030 vs 0.0105 at 0.999).
-  Run time: 40 runs in 340 s with -j 2 on the shared 2-core machine (load ~9; 131 s user + 1 s sys
-  CPU, ~3.3 CPU-s a run, diagnostics every step): long = true.
+  Run time: 40 runs in 222-340 s with -j 2 on the shared 2-core machine (load 5-9; 131-133 s user
+  + 1 s sys CPU, ~3.3 CPU-s a run with diagnostics every step; ~70 s expected when idle): long = true.
+  -j 1 and -j 2 give a byte-identical curves.csv (and runs.csv but for wall_s).
 
   Run: gglab run experiments/adam_spikes.lua ]]
 local gg = require "gglab"
