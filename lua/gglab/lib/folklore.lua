@@ -51,6 +51,8 @@ M.list = {
     text = "Post-LN transformers need a learning-rate warm-up because their gradients near the output are large at initialisation; Pre-LN transformers train without warm-up." },
   { id = "rnn_exploding", sources = "Pascanu, Mikolov & Bengio 2013 (arXiv:1211.5063)",
     text = "Vanilla recurrent nets on long-range tasks suffer exploding gradients (gradient-norm spikes, loss jumps); gradient-norm clipping fixes it, and LSTMs do not need it." },
+  { id = "adam_spikes", sources = "Wortsman et al. 2023 (arXiv:2309.14322); Molybog et al. 2023 (arXiv:2304.09871)",
+    text = "At high learning rates Adam's loss spikes up now and then; a lower beta2 (0.95-0.98) or a larger epsilon removes the spikes." },
 }
 
 M.by_id = {}
