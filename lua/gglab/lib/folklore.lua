@@ -45,6 +45,10 @@ M.list = {
     text = "Overfitting lowers the training loss while the validation loss rises; too much capacity is to blame." },
   { id = "batchnorm", sources = "003, 002",
     text = "Batch normalisation makes deep networks train smoothly." },
+  { id = "grokking", sources = "Power et al. 2022 (arXiv:2201.02177); Nanda et al. 2023 (arXiv:2301.05217)",
+    text = "On small algorithmic tasks the validation loss can rise while the training loss falls and then fall far "
+      .. "later (grokking); weight decay brings the generalisation earlier, and early stopping at the rise would end "
+      .. "such runs before it." },
 }
 
 M.by_id = {}
