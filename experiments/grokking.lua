@@ -115,7 +115,7 @@ local function early_stop(h, from, patience)
   return best, #h, false
 end
 
--- The early-stopping variants: name = {first evaluation, patience in evaluations}.
+-- The early-stopping variants: {summary prefix, first evaluation, patience in evaluations}.
 local STOPPERS = { { "es5", 1, 5 }, { "es10", 1, 10 }, { "keras", 2, 10 } }
 
 -- The first evaluation with val_acc >= acc, or nil.
@@ -152,7 +152,7 @@ local function summarise(h)
   for _, v in ipairs(STOPPERS) do
     local name = v[1]
     local best, stop, fired = early_stop(h, v[2], v[3])
-    -- stopped: 1 when it fires before the run generalises (every run that never does).
+    -- _stopped: 1 when it fires before the generalisation step (for a run that never generalises: at all).
     s[name .. "_stopped"] = fired and h[stop].step < s.gen_step and 1 or 0
     s[name .. "_step"], s[name .. "_val_acc"] = h[stop].step, h[stop].val_acc
     s[name .. "_best_step"], s[name .. "_best_val_acc"] = h[best].step, h[best].val_acc
