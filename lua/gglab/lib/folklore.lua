@@ -53,6 +53,10 @@ M.list = {
     text = "Vanilla recurrent nets on long-range tasks suffer exploding gradients (gradient-norm spikes, loss jumps); gradient-norm clipping fixes it, and LSTMs do not need it." },
   { id = "adam_spikes", sources = "Wortsman et al. 2023 (arXiv:2309.14322); Molybog et al. 2023 (arXiv:2304.09871)",
     text = "At high learning rates Adam's loss spikes up now and then; a lower beta2 (0.95-0.98) or a larger epsilon removes the spikes." },
+  { id = "grokking", sources = "Power et al. 2022 (arXiv:2201.02177); Nanda et al. 2023 (arXiv:2301.05217)",
+    text = "On small algorithmic tasks the validation loss can rise while the training loss falls and then fall far "
+      .. "later (grokking); weight decay brings the generalisation earlier, and early stopping at the rise would end "
+      .. "such runs before it." },
 }
 
 M.by_id = {}
