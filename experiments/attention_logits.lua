@@ -55,12 +55,12 @@
     2.30 and 2.20 at its best lr.
   - LR sensitivity: none 0.456 [0.397, 0.514] (width 32), 0.459 [0.426, 0.493] (width 64);
     qk-LN 0.289 [0.267, 0.312] and 0.307 [0.293, 0.321]; paired by width and seed -0.159
-    [-0.182, -0.137]. 250 steps are short for the low end: lr 3e-4 ends at 3.13 (width 32) in
-    every variant, 0.12 of qk-LN's 0.289 at width 32.
+    [-0.182, -0.137]. 250 steps are short for the low end: lr 3e-4 ends at 3.13-3.14 (width 32)
+    without warm-up (3.19 with it), 0.12 of qk-LN's 0.289 at width 32.
   - Output-logit divergence does NOT appear at this scale: the mean validation log Z without
-    z-loss stays within 4.0-6.9 at every lr and width (it rises with lr to ~6.6 at 1e-2, then
+    z-loss is 3.6-6.9 in every run, at every lr and width (it rises with lr to ~6.6 at 1e-2, then
     falls back towards ln 62 = 4.13 at 1e-1 and 3e-1, where the model collapses towards the
-    character frequencies); logit_norm at step 250 is 20-21 at lr >= 1e-1. So the z-loss has
+    character frequencies); logit_norm at step 250 is 20-23 at lr >= 1e-1. So the z-loss has
     nothing to remove: at lr >= 1e-1 it changes the mean |log Z| by a log ratio of -0.027
     [-0.057, 0.003] and the final validation loss by +0.0006 [-0.016, 0.017]; its term is
     1e-4 (log Z)^2 ~ 0.004 nats. The high-lr failure here is the attention-logit growth, which
@@ -76,10 +76,6 @@
     exceeds 100 at 3e-2 at width 64 (274-835, smallest entropy 0.07-0.18; loss 2.32 vs 2.19 at
     1e-2) and at 1e-1 at width 32 (at 3e-2: 23-55), in 5 of 5 seeds; the best lr falls from
     3e-2 to 1e-2, as in Wortsman's Fig. 1. The LR sensitivity is about the same (0.46).
-  Side note: model:attention_stats() after the validation forward pass (256 windows) reported
-  a mean entropy of 3.5-4.1 nats (above ln 32 = 3.47, impossible) in layer 1 of some runs with
-  logits ~3e5-5e5, where the training diagnostics of the same runs read ~1e-10; the claims use
-  the training diagnostics only.
   Run time: 210 runs, 501 s of CPU (user + sys; ~1.7 s a run at width 32, ~3.9 s at width 64),
   18.4 min of wall time with -j 2 on the shared 2-core machine (45 % of the CPU, load 8-11);
   ~4.2 min on an idle one. long = true: the first point (lr 3e-4, width 32) takes ~2 s.
