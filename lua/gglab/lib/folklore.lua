@@ -57,6 +57,10 @@ M.list = {
     text = "On small algorithmic tasks the validation loss can rise while the training loss falls and then fall far "
       .. "later (grokking); weight decay brings the generalisation earlier, and early stopping at the rise would end "
       .. "such runs before it." },
+  { id = "attention_logits", sources = "Wortsman et al. 2023 (arXiv:2309.14322); Dehghani et al. 2023 (arXiv:2302.05442)",
+    text = "At high learning rates the attention logits of transformers grow and attention entropy collapses, and the loss rises; qk-LayerNorm prevents it and lowers the sensitivity to the learning rate." },
+  { id = "output_logits", sources = "Wortsman et al. 2023 (arXiv:2309.14322); Chowdhery et al. 2022 (PaLM, arXiv:2204.02311)",
+    text = "At high learning rates the output logits diverge (log Z drifts far from 0) and the loss rises; a z-loss of 1e-4 prevents it." },
 }
 
 M.by_id = {}
