@@ -211,7 +211,7 @@ at_caller("grid",
   function() gg.grid { ["learning rate"] = 1 } end)
 at_caller("uniform", "gg.uniform: a must be a finite number, got 'x'", function() gg.uniform("x", 1) end)
 at_caller("experiment",
-  "gg.experiment: unknown option 'nmae' (allowed: claims, description, flush_denormal, name, run, "
+  "gg.experiment: unknown option 'nmae' (allowed: claims, description, flush_denormal, long, name, run, "
     .. "seed, sweep); did you mean 'name'?",
   function() gg.experiment { nmae = "x", sweep = { a = 1 }, run = print } end)
 at_caller("experiment: value",
