@@ -83,6 +83,15 @@ end
 --[[ active() -> the innermost registered hook, or nil when none is. ]]
 function M.active() return stack[#stack] end
 
+--[[ has(point) -> whether a registered hook has that point (the model constructors call
+  their own code directly when none has, so that their errors name the caller's line). ]]
+function M.has(point)
+  for i = #stack, 1, -1 do
+    if stack[i][point] ~= nil then return true end
+  end
+  return false
+end
+
 -- The hooks at or below index i that have the point, innermost first, then fn.
 local function call_from(i, point, fn, ...)
   while i > 0 and stack[i][point] == nil do i = i - 1 end

@@ -75,7 +75,8 @@ end
 
 --[[ The constructors consult gglab.hooks' "model" point (kind "rnn", "lstm", "gru"; arguments
   input_size, hidden_size, opts), so a tool (gglab doctor) can change the options or the kind
-  for one call (an "rnn" built as an "lstm"). Without a registered hook they build directly. ]]
+  for one call (an "rnn" built as an "lstm"). Without a registered hook with that point they build
+  directly (their errors name the caller's line). ]]
 local KINDS = { rnn = true, lstm = true, gru = true }
 local function hooked(kind, input_size, hidden_size, opts)
   return hooks.call("model", function(k, i, h, o)
@@ -85,15 +86,15 @@ local function hooked(kind, input_size, hidden_size, opts)
 end
 
 function M.rnn(input_size, hidden_size, opts)
-  if hooks.active() == nil then return (build("rnn", input_size, hidden_size, opts)) end
+  if not hooks.has("model") then return (build("rnn", input_size, hidden_size, opts)) end
   return (hooked("rnn", input_size, hidden_size, opts))
 end
 function M.lstm(input_size, hidden_size, opts)
-  if hooks.active() == nil then return (build("lstm", input_size, hidden_size, opts)) end
+  if not hooks.has("model") then return (build("lstm", input_size, hidden_size, opts)) end
   return (hooked("lstm", input_size, hidden_size, opts))
 end
 function M.gru(input_size, hidden_size, opts)
-  if hooks.active() == nil then return (build("gru", input_size, hidden_size, opts)) end
+  if not hooks.has("model") then return (build("gru", input_size, hidden_size, opts)) end
   return (hooked("gru", input_size, hidden_size, opts))
 end
 

@@ -420,7 +420,7 @@ end
 
 --[[ The constructors consult gglab.hooks' "model" point (kind "gpt", "transformer_encoder_layer",
   "transformer_decoder_block"), so a tool (gglab doctor) can change their options for one call.
-  Without a registered hook the constructor is called directly (a tail call: its errors still
+  Without a registered hook with that point the constructor is called directly (a tail call: its errors still
   name the caller's line). gg.nn.gpt builds its blocks with the local decoder_block: one call of
   the point per model. ]]
 local BUILD = { gpt = M.gpt, transformer_encoder_layer = M.transformer_encoder_layer,
@@ -432,7 +432,7 @@ local function build(kind, ...)
 end
 for kind, raw in pairs(BUILD) do
   M[kind] = function(...)
-    if hooks.active() == nil then return raw(...) end
+    if not hooks.has("model") then return raw(...) end
     return hooks.call("model", build, kind, ...)
   end
 end

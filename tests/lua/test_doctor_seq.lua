@@ -138,6 +138,11 @@ do
   T.raises("without a hook the constructors' errors still name the caller", function()
     gg.nn.gpt { context = 4, d_model = 4, heads = 1, layers = 1 }
   end, "test_doctor_seq.lua")
+  T.raises("... also under a hook without the 'model' point (the runner's data hook)", function()
+    hooks.with({ data = function(load, ...) return load(...) end }, function()
+      gg.nn.rnn(0, 2)
+    end)
+  end, "test_doctor_seq.lua")
 end
 
 -- ==== causes ====
