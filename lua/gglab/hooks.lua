@@ -11,23 +11,30 @@
     train      = function(train, opts) -> history
     data       = function(load, kind, src, ...) -> dataset(s)   kind "csv": gg.data.csv(src, ...);
                                                                 kind "text": gg.data.text(src)
+    model      = function(build, kind, ...) -> model or layer   the sequence-model constructors:
+                   kind "gpt": gg.nn.gpt(o); "transformer_encoder_layer" / "transformer_decoder_block":
+                   (d_model, nhead, opts); "rnn" / "lstm" / "gru": (input_size, hidden_size, opts).
+                   build(kind, ...) builds; a hook may change the options or the kind (e.g. an
+                   "rnn" built as an "lstm", whose options have no nonlinearity)
   The first argument proceeds: it calls the next hook down the stack with the same point,
   at the bottom the entry point's own code (build(layers, opts), make(kind, model, opts),
-  train(opts), load(kind, src, ...)). A hook may change the arguments, look at the result,
+  train(opts), load(kind, src, ...), build(kind, ...)). A hook may change the arguments, look at the result,
   or raise.
 
   State: the stack of registered hooks below, one per Lua state (each worker process of
   the runner has its own), owned by this module and changed only by push/pop/with. It is
   empty outside a with() call; with pops its hook on return and on error.
 
-  gg.train (lua/gglab/train.lua) and gg.nn.sequential (lua/gglab/nn.lua) call M.call
-  themselves; the optimizer constructors and the two loaders are C functions (lua/loptim.c,
+  gg.train (lua/gglab/train.lua), gg.nn.sequential (lua/gglab/nn.lua) and the model
+  constructors (lua/gglab/transformer.lua, lua/gglab/recurrent.lua) call M.call themselves
+  (gg.nn.gpt builds its blocks without consulting the point again: one call per model); the
+  optimizer constructors and the two loaders are C functions (lua/loptim.c,
   lua/ldata.c, lua/lseqdata.c) that know nothing of this: lua/gglab/init.lua wraps every
   entry of gg.optim, and gg.data.csv and gg.data.text, once, with M.wrap. ]]
 local M = {}
 
-M.POINTS = { "data", "optim", "sequential", "train" }
-local IS_POINT = { data = true, optim = true, sequential = true, train = true }
+M.POINTS = { "data", "model", "optim", "sequential", "train" }
+local IS_POINT = { data = true, model = true, optim = true, sequential = true, train = true }
 
 local stack = {}   -- the registered hooks, innermost last (see the header)
 
@@ -75,6 +82,15 @@ end
 
 --[[ active() -> the innermost registered hook, or nil when none is. ]]
 function M.active() return stack[#stack] end
+
+--[[ has(point) -> whether a registered hook has that point (the model constructors call
+  their own code directly when none has, so that their errors name the caller's line). ]]
+function M.has(point)
+  for i = #stack, 1, -1 do
+    if stack[i][point] ~= nil then return true end
+  end
+  return false
+end
 
 -- The hooks at or below index i that have the point, innermost first, then fn.
 local function call_from(i, point, fn, ...)

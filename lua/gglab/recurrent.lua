@@ -17,6 +17,7 @@
 local gg = require "gglab"
 local graph = require "gglab.graph"
 local args = require "gglab.lib.args"
+local hooks = require "gglab.hooks"
 local describe, did_you_mean = args.describe, args.did_you_mean
 
 local M = {}
@@ -72,9 +73,30 @@ local function build(kind, input_size, hidden_size, opts)
   return setmetatable({ kind = "sequential", layers = list, recurrent = kind }, graph.Spec)
 end
 
-function M.rnn(input_size, hidden_size, opts) return (build("rnn", input_size, hidden_size, opts)) end
-function M.lstm(input_size, hidden_size, opts) return (build("lstm", input_size, hidden_size, opts)) end
-function M.gru(input_size, hidden_size, opts) return (build("gru", input_size, hidden_size, opts)) end
+--[[ The constructors consult gglab.hooks' "model" point (kind "rnn", "lstm", "gru"; arguments
+  input_size, hidden_size, opts), so a tool (gglab doctor) can change the options or the kind
+  for one call (an "rnn" built as an "lstm"). Without a registered hook with that point they build
+  directly (their errors name the caller's line). ]]
+local KINDS = { rnn = true, lstm = true, gru = true }
+local function hooked(kind, input_size, hidden_size, opts)
+  return hooks.call("model", function(k, i, h, o)
+    if not KINDS[k] then error("gg.nn: the model hook asked for an unknown recurrent kind " .. tostring(k), 0) end
+    return (build(k, i, h, o))
+  end, kind, input_size, hidden_size, opts)
+end
+
+function M.rnn(input_size, hidden_size, opts)
+  if not hooks.has("model") then return (build("rnn", input_size, hidden_size, opts)) end
+  return (hooked("rnn", input_size, hidden_size, opts))
+end
+function M.lstm(input_size, hidden_size, opts)
+  if not hooks.has("model") then return (build("lstm", input_size, hidden_size, opts)) end
+  return (hooked("lstm", input_size, hidden_size, opts))
+end
+function M.gru(input_size, hidden_size, opts)
+  if not hooks.has("model") then return (build("gru", input_size, hidden_size, opts)) end
+  return (hooked("gru", input_size, hidden_size, opts))
+end
 
 for k, v in pairs(M) do gg.nn[k] = v end
 

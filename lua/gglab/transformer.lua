@@ -17,6 +17,7 @@
 local gg = require "gglab"
 local graph = require "gglab.graph"
 local args = require "gglab.lib.args"
+local hooks = require "gglab.hooks"
 
 local M = {}
 local is_sym, wrap = graph.is_sym, graph.wrap
@@ -348,12 +349,13 @@ end
 
 -- gg.nn.transformer_decoder_block(d_model, nhead [, opts]): a decoder-only (GPT) block,
 -- the encoder layer with causal = true (and the same options).
-function M.transformer_decoder_block(d, nhead, opts)
+local function decoder_block(d, nhead, opts)
   local defaults = {}
   for k, v in pairs(ENC_DEFAULTS) do defaults[k] = v end
   defaults.causal = true
   return (encoder_layer("gg.nn.transformer_decoder_block", d, nhead, opts, defaults, 2))
 end
+M.transformer_decoder_block = decoder_block
 
 -- ---- GPT ----
 
@@ -390,7 +392,7 @@ function M.gpt(o)
   end
   local blocks = {}
   for i = 1, N do
-    blocks[i] = M.transformer_decoder_block(d, H, { dim_feedforward = F, dropout = o.dropout,
+    blocks[i] = decoder_block(d, H, { dim_feedforward = F, dropout = o.dropout,
       activation = o.activation, norm_first = norm_first, qk_norm = o.qk_norm, bias = o.bias })
   end
   local body = gg.nn.custom(function(ids, nn)
@@ -414,6 +416,25 @@ function M.gpt(o)
   local ok, model = pcall(gg.nn.sequential, { body }, { input = { T }, seed = o.seed, rng = o.rng })
   if not ok then error(strip(model), 2) end
   return model
+end
+
+--[[ The constructors consult gglab.hooks' "model" point (kind "gpt", "transformer_encoder_layer",
+  "transformer_decoder_block"), so a tool (gglab doctor) can change their options for one call.
+  Without a registered hook with that point the constructor is called directly (a tail call: its errors still
+  name the caller's line). gg.nn.gpt builds its blocks with the local decoder_block: one call of
+  the point per model. ]]
+local BUILD = { gpt = M.gpt, transformer_encoder_layer = M.transformer_encoder_layer,
+  transformer_decoder_block = decoder_block }
+local function build(kind, ...)
+  local f = BUILD[kind]
+  if not f then error("gg.nn: the model hook asked for an unknown transformer kind " .. tostring(kind), 2) end
+  return f(...)
+end
+for kind, raw in pairs(BUILD) do
+  M[kind] = function(...)
+    if not hooks.has("model") then return raw(...) end
+    return hooks.call("model", build, kind, ...)
+  end
 end
 
 for k, v in pairs(M) do

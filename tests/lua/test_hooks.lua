@@ -37,7 +37,7 @@ do
 end
 T.raises("push: a table", function() hooks.push(3) end, "hooks%.push: expected a hook table, got number")
 T.raises("push: unknown point", function() hooks.push { trian = function() end } end,
-  "^.-hooks%.push: unknown hook point 'trian' %(allowed: data, optim, sequential, train%)$")
+  "^.-hooks%.push: unknown hook point 'trian' %(allowed: data, model, optim, sequential, train%)$")
 T.raises("push: points are functions", function() hooks.push { train = 1 } end,
   "hooks%.push: train must be a function")
 T.eq("a rejected hook is not registered", hooks.active(), nil)

@@ -240,7 +240,9 @@ end
 
 --[[ constant_loss(train, target, loss) -> the loss on dataset target of the best constant
   prediction fitted on dataset train (the targets' mean — median for l1 — for a
-  regression loss; the training class frequencies, +1 smoothed, for cross-entropy/nll;
+  regression loss; the training class frequencies, +1 smoothed, for cross-entropy/nll — for
+  token sequences (a language model's (n, L) targets) the training tokens' frequencies at
+  every position, the unigram model;
   the mean target probability for bce; for Keras's categorical_crossentropy, on class
   indices, -mean log of the +1 smoothed frequency of the row's class), or nil when the loss
   or data is not one of these.
@@ -274,6 +276,20 @@ function M.constant_loss(train, target, loss)
       local s, rows = 0, target:y():totable()
       for _, r in ipairs(rows) do s = s - math.log(count[r[1] + 1] / (#y + C)) end
       return s / #rows
+    elseif (name == "cross_entropy" or name == "nll") and #y[1] > 1 and (train:vocab() or 0) > 1 then
+      -- a sequence of token ids (a language model): the unigram predictor, the training
+      -- tokens' frequencies (+1 smoothed) at every position
+      local V, N = train:vocab(), 0
+      local count = {}
+      for c = 1, V do count[c] = 1 end
+      for _, r in ipairs(y) do
+        for _, t in ipairs(r) do count[t + 1] = count[t + 1] + 1; N = N + 1 end
+      end
+      local s, k = 0, 0
+      for _, r in ipairs(target:y():totable()) do
+        for _, t in ipairs(r) do s = s - math.log(count[t + 1] / (N + V)); k = k + 1 end
+      end
+      return k > 0 and s / k or nil
     elseif name == "cross_entropy" or name == "nll" then
       local C = train:classes()
       if C < 2 or #y[1] ~= 1 then return nil end
@@ -383,6 +399,45 @@ local PER_RUN = {
     local v = first(c.doctor_weight_var)
     return v and util.is_finite(v) and v or nil
   end,
+  -- attention (diagnostics attn_max_logit_<a>, attn_entropy_<a>): the largest logit of any
+  -- layer over the run; the lowest final entropy of any layer
+  attn_max_logit = function(c)
+    local m
+    for k, list in pairs(c) do
+      if type(k) == "string" and k:match("^attn_max_logit_%d+$") then
+        local v = max_of(list)
+        if v and (not m or v > m) then m = v end
+      end
+    end
+    return m
+  end,
+  attn_entropy = function(c)
+    local m
+    for k, list in pairs(c) do
+      if type(k) == "string" and k:match("^attn_entropy_%d+$") then
+        local v = last_of(list)
+        if v and (not m or v < m) then m = v end
+      end
+    end
+    return m
+  end,
+  -- output logits (diagnostics logit_norm, cross_entropy only): the last record, and the
+  -- largest record over the first
+  logit_norm = function(c) return last_of(c.logit_norm) end,
+  -- the final validation loss over its minimum (runs with validation data)
+  val_rise = function(c)
+    local f = finite_values(c.val_loss)
+    if #f < 2 then return nil end
+    local lo
+    for _, v in ipairs(f) do if not lo or v < lo then lo = v end end
+    if lo <= 0 then return nil end
+    return f[#f] / lo
+  end,
+  logit_growth = function(c)
+    local f = finite_values(c.logit_norm)
+    if #f < 2 or f[1] <= 0 then return nil end
+    return max_of(f) / f[1]
+  end,
   spikes = function(c)
     local f = finite_values(c.loss_spike)
     if #f == 0 then return nil end
@@ -400,7 +455,11 @@ table.sort(PER_RUN_KEYS)
   saturation (saturated sigmoid/tanh fraction, last record), dead (dead ReLU fraction),
   zero_grad (zero-gradient share), grad_ratio (first/last layer gradient ratio),
   input_span (max |input|), sharpness_ratio (sharpness * lr / 2), weight_var (initial
-  weight variance, before any update), spikes (loss-spike share), stuck (true when at
+  weight variance, before any update), spikes (loss-spike share), attn_max_logit (the largest
+  attention logit of any layer over the run), attn_entropy (the lowest final attention entropy
+  of any layer, nats), logit_norm (the final mean output-logit norm) and logit_growth (its
+  largest record over the first; cross_entropy only), val_rise (the final validation loss over
+  its minimum), stuck (true when at
   least half the runs do not learn: M.stuck) and still_falling (true when at least half
   stopped in the middle of their descent: M.still_falling against reference, the easy
   reference's runs paired by seed; nil without them). A key is nil when it was not
@@ -498,6 +557,18 @@ function M.evidence(results, seen, measures)
   local spikes = m.spikes
   if spikes and spikes > 0.1 then
     add("lr_too_high", string.format("loss spikes in %s%% of the recorded steps", fmt(100 * spikes)))
+  end
+  local al = m.attn_max_logit
+  if al and al > panel.ATTN_LOGIT then
+    local ent = m.attn_entropy and string.format(", lowest final attention entropy %s nats", fmt(m.attn_entropy))
+      or ""
+    add("attention_logit_growth", string.format("largest attention logit %s (> %g: one-hot attention; "
+      .. "Wortsman et al. 2023)%s", fmt(al), panel.ATTN_LOGIT, ent))
+  end
+  local lg = m.logit_growth
+  if lg and lg > panel.LOGIT_GROWTH then
+    add("output_logit_divergence", string.format("output-logit norm grows to %s x its first value (final %s)",
+      fmt(lg), fmt(m.logit_norm)))
   end
   return out
 end

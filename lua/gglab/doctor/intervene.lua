@@ -7,7 +7,11 @@
     - observe: each call is recorded in `seen` (what the run uses: optimizers with lr and
       momentum, layer kinds, loss, batch size, data statistics, validation);
     - change: a fix (a table of hooks, see gglab.doctor.panel) rewrites the call's arguments —
-      layers = function(specs) -> specs, optim = function(kind, opts) -> opts,
+      layers = function(specs) -> specs, optim = function(kind, opts) -> opts [, kind] (a second
+      result builds another optimizer kind, e.g. "adamw"), model = function(kind, args) -> kind
+      (gglab.hooks' "model" point: args the constructor's arguments, its options table a copy the
+      fix may change; the kind returned is built, e.g. "lstm" for "rnn"; the constructors called
+      are recorded in seen.layers: describe_model),
       lr_scale = number, train = function(opts, info) -> opts [, post] (post.targets =
       {mean = {...}, sd = {...}}: the fix mapped the targets y -> (y - mean) / sd, and the
       outcome maps predictions and targets back: M.unscaled_loss; post.eval = a dataset: the
@@ -364,9 +368,40 @@ function M.original_units(ds, targets)
   return gg.data.from_tensors(ds:x(), gg.tensor(y))
 end
 
+--[[ What a sequence-model constructor was asked for (gglab.hooks' "model" point): kind, and
+  for transformers attention = true, post_ln (norm_first false: gg.nn.gpt defaults to Pre-LN,
+  the layers to Post-LN, as torch), qk_norm; for recurrent layers recurrent = true and
+  vanilla (a gg.nn.rnn). ]]
+M.RECURRENT = { rnn = true, lstm = true, gru = true }
+function M.describe_model(kind, ...)
+  local n = select("#", ...)
+  local o = select(n, ...)
+  if type(o) ~= "table" then o = {} end
+  if M.RECURRENT[kind] then return { kind = kind, recurrent = true, vanilla = kind == "rnn" } end
+  local norm_first = o.norm_first
+  if norm_first == nil then norm_first = kind == "gpt" end
+  return { kind = kind, attention = true, post_ln = not norm_first, qk_norm = o.qk_norm == true }
+end
+
+-- The constructor's arguments with the options table (the last one; created when absent) copied.
+local function model_args(kind, ...)
+  local a = table.pack(...)
+  local i = kind == "gpt" and 1 or 3
+  a[i] = type(a[i]) == "table" and copy(a[i]) or {}
+  a.n = math.max(a.n, i)
+  return a
+end
+
 -- The doctor's hook (gglab.hooks) for one run: observe into seen, change by fix, log the outcome.
 local function hook(fix, ctx, seen)
   local h = {}
+  function h.model(build, kind, ...)
+    seen.layers[#seen.layers + 1] = M.describe_model(kind, ...)
+    if not fix.model then return build(kind, ...) end
+    local a = model_args(kind, ...)
+    local k2 = fix.model(kind, a)
+    return build(k2 or kind, table.unpack(a, 1, a.n))
+  end
   function h.sequential(build, specs, opts)
     local list = specs
     if type(specs) == "table" then
@@ -385,14 +420,17 @@ local function hook(fix, ctx, seen)
     return model
   end
   function h.optim(make, kind, model, opts)
-    local o = opts
-    if fix.optim and (opts == nil or type(opts) == "table") then o = fix.optim(kind, copy(opts)) end
-    local opt = make(kind, model, o)
+    local o, k2 = opts, nil
+    if fix.optim and (opts == nil or type(opts) == "table") then o, k2 = fix.optim(kind, copy(opts)) end
+    local opt = make(k2 or kind, model, o)
     if fix.lr_scale then opt:set_lr(opt:lr() * fix.lr_scale) end
     local mom = type(opts) == "table" and opts.momentum or 0
+    local betas = type(opts) == "table" and type(opts.betas) == "table" and opts.betas or nil
     seen.optimizers[#seen.optimizers + 1] = { kind = kind, lr = opt:lr() / (fix.lr_scale or 1),
       momentum = type(mom) == "number" and mom or 0,
-      weight_decay = type(opts) == "table" and opts.weight_decay or 0 }
+      weight_decay = type(opts) == "table" and opts.weight_decay or 0,
+      beta2 = betas and betas[2] or 0.999, eps = type(opts) == "table" and opts.eps or nil,
+      decay = type(opts) == "table" and opts.weight_decay or (kind == "adamw" and 1e-2 or 0) }
     return opt
   end
   function h.train(train, opts)
@@ -459,6 +497,7 @@ end
 function M.run(fix, ctx, fn)
   local seen = ctx.seen or {}
   seen.optimizers, seen.trains, seen.models = seen.optimizers or {}, seen.trains or {}, seen.models or {}
+  seen.layers = seen.layers or {}
   return hooks.with(hook(fix or {}, ctx, seen), fn)
 end
 

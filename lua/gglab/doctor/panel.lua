@@ -5,7 +5,7 @@
     text     what the change does, for the printout
     applies  function(seen) -> true, or false and why not (seen: gglab.doctor.intervene's
              observations of the unchanged run)
-    hooks    for gglab.doctor.intervene.run: layers, optim, lr_scale, train (see there)
+    hooks    for gglab.doctor.intervene.run: layers, model, optim, lr_scale, train (see there)
     cap      optional true: the fix caps the gradient or the loss (clip, huber). It removes
              symptoms of many causes by bounding the steps, so a non-cap fix that removes the
              symptom and helps ranks before it unless the cap is better by the margin
@@ -447,6 +447,210 @@ local function scale_targets(train, val)
 end
 M.scale_targets = scale_targets
 
+-- ---- transformers and recurrent nets (issue 22) ----
+-- Thresholds of their preconditions (docs/doctor.md, "Transformers and recurrent nets").
+M.ATTN_LOGIT = 100       -- qk_norm: the largest attention logit beyond 100 (softmax one-hot to e^-100)
+M.LOGIT_GROWTH = 10      -- z_loss: the output-logit norm grows beyond 10 x its first record
+M.RNN_SPIKE = 10         -- clip_rnn: the gradient norm reaches 10 x its first value (experiments/rnn_exploding)
+M.VAL_RISE = 1.1         -- weight_decay: the validation loss ends 10 % above its minimum
+M.WARMUP_SHARE = 0.1     -- warmup: the linear warm-up covers the first 10 % of the steps
+M.ADAM_FAMILY = { adam = true, adamw = true, keras_adam = true }
+local ATTENTION_KINDS = { gpt = true, transformer_encoder_layer = true, transformer_decoder_block = true }
+
+-- The first sequence layer (gglab.doctor.intervene.describe_model records) with pred(layer) true.
+local function seq_layer(seen, pred)
+  for _, l in ipairs(seen.layers or {}) do
+    if pred(l) then return l end
+  end
+  return nil
+end
+local function has_seq(seen) return seq_layer(seen, function(l) return l.attention or l.recurrent end) ~= nil end
+local function is_attention(l) return l.attention end
+local function is_post_ln(l) return l.attention and l.post_ln end
+local function is_recurrent(l) return l.recurrent end
+local function is_vanilla(l) return l.vanilla end
+
+local NO_SEQ = "no transformer or recurrent layer (gg.nn.gpt, gg.nn.transformer_*, gg.nn.rnn/lstm/gru)"
+
+-- The Adam-family optimizer fixes apply to sequence models only (the MLP panel stays as it was).
+local function adam_where(seen, pred, why_not)
+  if not has_seq(seen) then return false, NO_SEQ end
+  if any_optimizer(seen, function(o) return M.ADAM_FAMILY[o.kind] and pred(o) end) then return true end
+  return false, why_not
+end
+
+-- The precondition of the Adam second-moment fixes: the loss spikes (the evidence's measure).
+local function spiking(_, measures)
+  local sp, why = measure(measures, "spikes", "the loss spikes")
+  if sp == nil then return false, why end
+  if sp > M.SPIKES then
+    return true, string.format("loss spikes in %s%% of the recorded steps", fmt(100 * sp))
+  end
+  return false, string.format("loss spikes in %s%% of the recorded steps (not > %d%%)", fmt(100 * sp),
+    100 * M.SPIKES)
+end
+
+local function beta2_fix(b2)
+  local name = "beta2_" .. tostring(b2):gsub("^0%.", "0")
+  return { name = name, cause = "adam_second_moment", text = "Adam's beta2 " .. b2,
+    hooks = { optim = function(kind, opts)
+      if M.ADAM_FAMILY[kind] then
+        local b = type(opts.betas) == "table" and opts.betas or { 0.9, 0.999 }
+        if b[2] > b2 then opts.betas = { b[1], b2 } end
+      end
+      return opts end },
+    applies = function(seen)
+      return adam_where(seen, function(o) return o.beta2 > b2 end, "no Adam-family optimizer with beta2 above " .. b2)
+    end,
+    precondition = spiking }
+end
+
+--[[ M.sequence_fixes() -> the fixes for transformers and recurrent nets: each applies only when
+  the model has the layer it changes (gglab.hooks' "model" point records them in seen.layers),
+  so the panel of an MLP is the one it was. ]]
+function M.sequence_fixes()
+  return {
+    { name = "warmup", cause = "postln_no_warmup",
+      text = "linear learning-rate warm-up (from 0.01 x lr over the first 10 % of the steps)",
+      hooks = { train = function(opts, info)
+        local steps = info.epochs * math.max(1, math.ceil(info.n / math.max(1, info.batch_size)))
+        opts.scheduler = gg.sched.linear_lr(opts.optimizer, { start_factor = 0.01,
+          total_iters = math.max(1, math.floor(M.WARMUP_SHARE * steps)) })
+        opts.scheduler_step = "step"
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        if not seq_layer(seen, is_attention) then return false, "no transformer layer" end
+        if last(seen.trains).scheduler then return false, "already scheduled" end
+        return true end,
+      precondition = function(seen)
+        if seq_layer(seen, is_post_ln) then return true, "a Post-LN transformer without warm-up" end
+        return false, "the transformer is Pre-LN (norm_first): warm-up is a tuning hint, not the cause"
+      end },
+    { name = "pre_ln", cause = "postln_no_warmup", text = "Pre-LN (norm_first = true) instead of Post-LN",
+      hooks = { model = function(kind, a)
+        if ATTENTION_KINDS[kind] then
+          local o = kind == "gpt" and a[1] or a[3]
+          o.norm_first = true
+        end
+        return kind end },
+      applies = function(seen)
+        if seq_layer(seen, is_post_ln) then return true end
+        return false, seq_layer(seen, is_attention) and "the transformer is already Pre-LN" or "no transformer layer"
+      end },
+    { name = "qk_norm", cause = "attention_logit_growth", text = "qk-LayerNorm (LayerNorm on each head's q and k)",
+      hooks = { model = function(kind, a)
+        if ATTENTION_KINDS[kind] then
+          local o = kind == "gpt" and a[1] or a[3]
+          o.qk_norm = true
+        end
+        return kind end },
+      applies = function(seen)
+        if seq_layer(seen, function(l) return l.attention and not l.qk_norm end) then return true end
+        return false, seq_layer(seen, is_attention) and "already qk-LayerNorm" or "no transformer layer"
+      end,
+      precondition = function(_, measures)
+        local v, why = measure(measures, "attn_max_logit", "the largest attention logit")
+        if v == nil then return false, why end
+        if v > M.ATTN_LOGIT then
+          return true, string.format("the largest attention logit reaches %s (> %g)", fmt(v), M.ATTN_LOGIT)
+        end
+        return false, string.format("the largest attention logit is %s (not > %g)", fmt(v), M.ATTN_LOGIT)
+      end },
+    { name = "z_loss", cause = "output_logit_divergence", text = "z-loss 1e-4 (log Z)^2 added to the cross-entropy",
+      hooks = { train = function(opts)
+        local l = type(opts.loss) == "table" and intervene.copy(opts.loss) or { opts.loss }
+        l.z_loss = 1e-4
+        opts.loss = l
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        if not has_seq(seen) then return false, NO_SEQ end
+        local t = last(seen.trains)
+        if t.loss ~= "cross_entropy" then return false, "not the cross_entropy loss" end
+        if t.loss_opts and (t.loss_opts.z_loss or 0) > 0 then return false, "already a z-loss" end
+        return true end,
+      precondition = function(_, measures)
+        local g, why = measure(measures, "logit_growth", "the output-logit norm")
+        if g == nil then return false, why end
+        if g > M.LOGIT_GROWTH then
+          return true, string.format("the output-logit norm grows to %s x its first value", fmt(g))
+        end
+        return false, string.format("the output-logit norm grows to %s x its first value (not > %g)", fmt(g),
+          M.LOGIT_GROWTH)
+      end },
+    beta2_fix(0.95), beta2_fix(0.98),
+    { name = "eps_1e6", cause = "adam_second_moment", text = "Adam's eps 1e-6",
+      hooks = { optim = function(kind, opts)
+        if M.ADAM_FAMILY[kind] and (opts.eps or 1e-8) < 1e-6 then opts.eps = 1e-6 end
+        return opts end },
+      applies = function(seen)
+        return adam_where(seen, function(o) return (o.eps or 1e-8) < 1e-6 end,
+          "no Adam-family optimizer with eps below 1e-6")
+      end,
+      precondition = spiking },
+    { name = "clip_rnn", cause = "rnn_exploding_gradients", cap = true,
+      text = "gradient-norm clipping at 1 (recurrent net)",
+      hooks = { train = function(opts) opts.clip_norm = 1; opts.clip_value = nil; return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        if not seq_layer(seen, is_recurrent) then return false, "no recurrent layer" end
+        if last(seen.trains).clip then return false, "already clipped" end
+        return true end,
+      precondition = function(_, measures)
+        local g, why = measure(measures, "grad_growth", "the gradient norm's growth")
+        if g == nil then return false, why end
+        if g >= M.RNN_SPIKE then
+          return true, string.format("the gradient norm spikes to %s x its first value", fmt(g))
+        end
+        return false, string.format("the gradient norm reaches %s x its first value (not >= %g)", fmt(g),
+          M.RNN_SPIKE)
+      end },
+    { name = "lstm", cause = "vanilla_rnn_memory", text = "LSTM instead of the vanilla RNN",
+      hooks = { model = function(kind, a)
+        if kind ~= "rnn" then return kind end
+        a[3].nonlinearity = nil
+        return "lstm" end },
+      applies = function(seen)
+        if seq_layer(seen, is_vanilla) then return true end
+        return false, "no vanilla RNN (gg.nn.rnn)"
+      end,
+      precondition = function(_, measures)
+        if type(measures) ~= "table" or measures.stuck == nil then
+          return false, "whether the loss stalls was not measured"
+        end
+        if measures.stuck then return true, "the training loss stalls" end
+        return false, "the training loss does not stall"
+      end },
+    { name = "weight_decay", cause = "weight_decay_missing", text = "AdamW's decoupled weight decay 0.1",
+      hooks = { optim = function(kind, opts)
+        if kind == "adam" or kind == "adamw" then
+          -- Adam's weight_decay is an L2 term; AdamW's default decay is 1e-2 (not "none")
+          if kind == "adam" or opts.weight_decay == 0 then opts.weight_decay = 0.1 end
+          return opts, "adamw"
+        end
+        return opts end },
+      applies = function(seen)
+        local t = last(seen.trains or {})
+        if t and (t.l1 > 0 or t.l2 > 0) then return false, "already L1/L2" end
+        return adam_where(seen, function(o)
+          return (o.kind == "adam" or o.kind == "adamw") and (o.decay or 0) == 0
+        end, "no Adam or AdamW optimizer without weight decay")
+      end,
+      precondition = function(_, measures)
+        local r, why = measure(measures, "val_rise", "the validation loss's rise")
+        if r == nil then return false, why end
+        if r > M.VAL_RISE then
+          return true, string.format("the validation loss ends %s x its minimum", fmt(r))
+        end
+        return false, string.format("the validation loss ends %s x its minimum (not > %g)", fmt(r), M.VAL_RISE)
+      end },
+  }
+end
+
 --[[ The built-in panel, in printing order. ]]
 function M.default()
   return {
@@ -840,6 +1044,7 @@ function M.default()
           if #m.widths >= 2 then return true end
         end
         return false, "no hidden layer" .. nested_note(seen) end },
+    table.unpack(M.sequence_fixes()),
   }
 end
 
@@ -854,11 +1059,11 @@ function M.check(fix, i)
   end
   if type(fix.cause) ~= "string" then error(where .. ".cause must be a string (a cause id)", 0) end
   if type(fix.hooks) ~= "table" then
-    error(where .. ".hooks must be a table (layers, optim, lr_scale, train)", 0)
+    error(where .. ".hooks must be a table (layers, model, optim, lr_scale, train)", 0)
   end
   for k in pairs(fix.hooks) do
-    if k ~= "layers" and k ~= "optim" and k ~= "lr_scale" and k ~= "train" then
-      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, optim, lr_scale, train)", where,
+    if k ~= "layers" and k ~= "model" and k ~= "optim" and k ~= "lr_scale" and k ~= "train" then
+      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, model, optim, lr_scale, train)", where,
         tostring(k)), 0)
     end
   end
@@ -880,10 +1085,20 @@ function M.combine(a, b)
   local ha, hb = a.hooks, b.hooks
   h.lr_scale = (ha.lr_scale or 1) * (hb.lr_scale or 1)
   if h.lr_scale == 1 then h.lr_scale = nil end
-  for _, k in ipairs { "layers", "optim", "train" } do
+  for _, k in ipairs { "layers", "model", "optim", "train" } do
     if ha[k] and hb[k] then
       local f, g = ha[k], hb[k]
-      if k == "optim" then h[k] = function(kind, o) return g(kind, f(kind, o)) end
+      if k == "optim" then
+        h[k] = function(kind, o)
+          local o1, k1 = f(kind, o)
+          local o2, k2 = g(k1 or kind, o1)
+          return o2, k2 or k1
+        end
+      elseif k == "model" then
+        h[k] = function(kind, a)
+          local k1 = f(kind, a) or kind
+          return g(k1, a) or k1
+        end
       elseif k == "train" then
         -- both may map the targets (post.targets): the composition, y -> ((y - m1)/s1 - m2)/s2
         h[k] = function(o, info)

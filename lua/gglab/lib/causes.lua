@@ -14,7 +14,10 @@ local M = {}
 M.LIST = { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", "overfitting",
   "label_noise", "saturation", "exploding_gradients", "bad_init", "regularization_too_strong",
   "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay", "lr_too_low", "targets_unscaled",
-  "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug" }
+  "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug",
+  -- transformers and recurrent nets (issue 22)
+  "postln_no_warmup", "attention_logit_growth", "output_logit_divergence", "adam_second_moment",
+  "rnn_exploding_gradients", "vanilla_rnn_memory", "weight_decay_missing" }
 
 M.TEXT = {
   lr_too_high = "learning rate too high",
@@ -37,6 +40,13 @@ M.TEXT = {
   wrong_loss = "a loss that does not fit the task",
   optimizer_choice = "the optimizer (plain SGD)",
   preprocessing_bug = "a preprocessing bug (validation data prepared differently from the training data)",
+  postln_no_warmup = "a Post-LN transformer without learning-rate warm-up (Xiong et al. 2020)",
+  attention_logit_growth = "attention-logit growth (Wortsman et al. 2023; Dehghani et al. 2023)",
+  output_logit_divergence = "output-logit divergence (Wortsman et al. 2023; PaLM's z-loss)",
+  adam_second_moment = "Adam's second-moment estimate (beta2 too close to 1 or eps too small)",
+  rnn_exploding_gradients = "exploding gradients in a recurrent net (Pascanu et al. 2013)",
+  vanilla_rnn_memory = "a vanilla RNN cannot carry the dependency (Bengio et al. 1994; LSTM)",
+  weight_decay_missing = "no weight decay",
 }
 
 M.ALIAS = { label_noise = "overfitting" }
