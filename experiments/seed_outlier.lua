@@ -87,7 +87,8 @@ return gg.experiment {
     end
     local bound = 0                                 -- Huber's gradient-norm bound (1/n)·Σ‖(x_i, 1)‖
     for _, x in ipairs(rows(p.outlier)) do bound = bound + math.sqrt(x * x + 1) / #rows(p.outlier) end
-    run:summary { grad_bound = bound, max_grad_norm = max(d.grad_norm.values), last_step_w = d.mean_abs_update.values[#d.mean_abs_update.values],
+    run:summary { grad_bound = bound, max_grad_norm = max(d.grad_norm.values),
+      last_step_w = d.mean_abs_update.values[#d.mean_abs_update.values],
       final_outlier_residual = p.outlier and math.abs(1000 * w + b - 2000) or 0 / 0,
       outlier_loss_share = share }
   end,
