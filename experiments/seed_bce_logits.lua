@@ -17,8 +17,8 @@
   Mechanism (sigmoid + BCELoss breaks at lr 10): its logits grow to |z| = 265 (median; 4.7-524),
   p rounds to exactly 0 or 1 in float32 on 56% of the rows (0-82%), 18% (0-35%) on the wrong
   side; each of those costs BCELoss's clamp, 100, and gets zero gradient (p(1 - p) = 0), so
-  they alone give a loss of 18 (0-35) — the final loss, 18.7 (0.76-35), is that to within 1
-  in every run, and the last gradient norm is down to 0.04 (4e-5 to 0.34).
+  they alone give a loss of 18 (0-35) of the final 18.7 (0.76-35; the unsaturated rows add
+  0-4.6), and the last gradient norm is down to 0.04 (4e-5 to 0.34).
 
   Run: gglab run experiments/seed_bce_logits.lua ]]
 local gg = require "gglab"
