@@ -27,7 +27,7 @@
   variances differ 6.5e6-fold (5.4e6-7.9e6), so proline dominates every pre-activation:
   at initialisation 7 (5-11) of the 16 hidden ReLUs are already 0 on every training row
   (standardised: 0 in 120/120) and the first batch loss is 37 (2-69; standardised 1.1).
-  Training kills more: dead units at the end, median, SGD 13-14 at lr 0.001 and 16 in
+  Training kills more: dead units at the end, median, SGD 14 (12-16) at lr 0.001 and 16 in
   40/40 runs at lr >= 0.01; Adam 8, 9 and 16 (20/20 at lr 0.1); standardised 0 in 120/120.
   Mechanism (Adam too): its per-parameter steps do not change the forward pass — the same
   7 units start dead on raw features and 8-16 end dead, none standardised.
