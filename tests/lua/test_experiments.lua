@@ -18,6 +18,7 @@ os.remove(tmp)
 local util = require "gglab.lib.util"
 local json = require "gglab.lib.json"
 local KEPT = "docs/findings"
+local findings = require "gglab.findings.findings"
 local n = 0
 local dirs, longs = {}, {}
 for _, name in ipairs(gg.fs.listdir("experiments")) do
@@ -42,6 +43,13 @@ for _, name in ipairs(gg.fs.listdir("experiments")) do
       T.ok(name .. " (long): the kept manifest is of this very script (run make findings)", type(kept) == "table"
         and type(ran) == "table" and kept.script_sha256 == ran.script_sha256 and kept.points == #exp.sweep)
       T.ok(name .. " (long): the kept sweep was complete", type(kept) == "table" and kept.complete == true)
+      -- The first point, rerun here, gives the very numbers make findings kept (so a change of
+      -- the numerics that moves a long experiment fails here too, at the cost of one run).
+      local first = findings.first_run(out)
+      local want = type(kept) == "table" and kept.first_run or {}
+      for _, k in ipairs { "run_id", "status", "final_loss", "min_loss", "final_val_loss", "min_val_loss", "steps" } do
+        T.eq(name .. " (long): its first run's " .. k .. " is the kept one", first and first[k], want[k])
+      end
       dirs[#dirs + 1] = kept_file
     else
       dirs[#dirs + 1] = out

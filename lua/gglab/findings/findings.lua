@@ -106,15 +106,29 @@ local function read_input(path)
   return m, path
 end
 
+-- The first run's row of DIR/runs.csv as raw text (run_id, status and FIRST_RUN_FIELDS), or
+-- nil: `make test` reruns only that point of a long experiment and compares it byte for byte.
+local FIRST_RUN_FIELDS = { "run_id", "status", "final_loss", "min_loss", "final_val_loss", "min_val_loss", "steps" }
+function M.first_run(dir)
+  local results = store.read(dir)
+  local runs = results and results:runs()
+  local r = runs and runs.records[1]
+  if not r then return nil end
+  local out = {}
+  for _, k in ipairs(FIRST_RUN_FIELDS) do out[k] = runs.col[k] and r.fields[runs.col[k]] or "" end
+  return out
+end
+
 --[[ keep(dirs, keepdir) -> list of files written, list of problems: for each complete
   results directory among dirs whose experiment is long, writes keepdir/<name>.json with
-  KEPT_FIELDS of its manifest and results = the directory as given. ]]
+  KEPT_FIELDS of its manifest, results = the directory as given and first_run = the first
+  run's results (M.first_run). ]]
 function M.keep(dirs, keepdir)
   local written, problems = {}, {}
   for _, dir in ipairs(dirs) do
     local m = read_input(dir)
     if m and m.long == true and m.complete ~= false and not dir:match("%.json$") then
-      local kept = { results = dir }
+      local kept = { results = dir, first_run = M.first_run(dir) }
       for _, k in ipairs(KEPT_FIELDS) do kept[k] = m[k] end
       local file = keepdir .. "/" .. tostring(m.name) .. ".json"
       if not gg.fs.isdir(keepdir) then gg.fs.mkdir(keepdir) end
