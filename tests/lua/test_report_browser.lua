@@ -1,6 +1,7 @@
 -- tests/lua/test_report_browser.lua — gglab report in a real browser: Debian's chromium
 -- renders report.html headless, offline (the flags of shared/docs/platform.md), for every
--- script in experiments/ and for one whose parameter values, description and error
+-- script in experiments/ (a long one, long = true, for its first point) and for one whose
+-- parameter values, description and error
 -- messages are HTML that would run script if it were not escaped (screenshots: that one
 -- and lr_sweep). Checks: chromium exits 0, the
 -- page's own script ran (data-ready) with no script error (data-errors), no injected
@@ -132,7 +133,12 @@ table.sort(cases, function(a, b)
 end)
 for _, c in ipairs(cases) do
   local dir = tmp .. "/" .. c.name
-  local ok, out, code = sh(string.format("%s run -q --out %s %s --report", quote(GGLAB), quote(dir), quote(c.script)))
+  -- A long experiment (long = true: minutes of runs) renders the report of its first point.
+  require "gglab"
+  local exp = not c.evil and require("gglab.experiment").load(c.script)
+  local shard = exp and exp.long and string.format(" --shard 1/%d", #exp.sweep) or ""
+  local ok, out, code = sh(string.format("%s run -q%s --out %s %s --report", quote(GGLAB), shard, quote(dir),
+    quote(c.script)))
   -- The escaping experiment fails a run on purpose: gglab run then exits 3 (docs/cli.md).
   ok = ok or (c.evil and code == 3)
   T.ok(c.name .. ": gglab run --report", ok and out:find("Report: " .. dir .. "/report.html", 1, true))
