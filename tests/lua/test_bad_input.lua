@@ -79,7 +79,7 @@ for _, case in ipairs {
       .. "seed, rng); did you mean 'activation'?" },
   { "layer", function() gg.nn.linear(2, 1, { bias_inti = "zeros" }) end, "did you mean 'bias_init'?" },
   { "experiment", function() gg.experiment { nmae = "x", sweep = { a = 1 }, run = print } end,
-    "gg.experiment: unknown option 'nmae' (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'name'?" },
+    "gg.experiment: unknown option 'nmae' (allowed: claims, description, flush_denormal, long, name, run, seed, sweep); did you mean 'name'?" },
 } do
   local e = err_of(case[2])
   T.ok(case[1] .. ": " .. tostring(e), e ~= nil and e:find(case[3], 1, true) ~= nil and
@@ -175,7 +175,7 @@ for _, case in ipairs {
     "return gg.experiment { name = 'x', sweep = gg.grid { a = { 1, 2 } }:filter(function() return false end), run = function() end }\n",
     ": gg.experiment: sweep must not be empty, got 0 points" },
   { "typo", "return gg.experiment { name = 'x', sweep = { a = 1 }, rnu = function() end, run = print }\n",
-    ": gg.experiment: unknown option 'rnu' (allowed: claims, description, flush_denormal, name, run, seed, sweep); did you mean 'run'?" },
+    ": gg.experiment: unknown option 'rnu' (allowed: claims, description, flush_denormal, long, name, run, seed, sweep); did you mean 'run'?" },
   { "wrong_type", "return gg.experiment { name = 'x', sweep = 5, run = print }\n",
     ": gg.experiment: sweep must be a sweep or a table of axes, got 5" },
   { "huge_sweep", "return gg.experiment { name = 'x', sweep = { a = gg.seeds(1000), b = gg.seeds(1001) }, run = print }\n",

@@ -235,7 +235,7 @@ end
 
 local function run_nothing() end
 T.raises("experiment unknown key", function() experiment.experiment { name = "x", sweep = { a = 1 }, run = run_nothing, lr = 1 } end,
-  "gg.experiment: unknown option 'lr' %(allowed: claims, description, flush_denormal, name, run, seed, sweep%)")
+  "gg.experiment: unknown option 'lr' %(allowed: claims, description, flush_denormal, long, name, run, seed, sweep%)")
 T.raises("experiment bad name", function() experiment.experiment { name = "../x", sweep = { a = 1 }, run = run_nothing } end,
   "gg.experiment: name must be .*, got '../x'")
 T.raises("experiment leading dot", function() experiment.experiment { name = ".x", sweep = { a = 1 }, run = run_nothing } end,
