@@ -42,13 +42,7 @@ local function random_label_data(seed)
 end
 
 -- "median [min, max]" of the summary value metric over the runs matching where.
-local function spread(R, metric, where)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do v[#v + 1] = R:value(r, metric) end
-  table.sort(v)
-  local m = #v % 2 == 1 and v[(#v + 1) // 2] or (v[#v // 2] + v[#v // 2 + 1]) / 2
-  return string.format("%.3g [%.3g, %.3g]", m, v[1], v[#v])
-end
+local function spread(R, metric, where) return R:spread(metric, where).text end
 
 local function rises(r) return r.status == "ok" and r.final_loss > 1.05 * r.min_loss end
 

@@ -36,11 +36,8 @@ end
 
 -- "median m [min, max]" of f(r) over the runs matching where.
 local function spread(R, where, f)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do v[#v + 1] = f(r) end
-  table.sort(v)
-  if #v == 0 then return "none" end
-  return string.format("median %.3g [%.3g, %.3g]", v[(#v + 1) // 2], v[1], v[#v])
+  local s = R:spread(f, where)
+  return s.n > 0 and "median " .. s.text or "none"
 end
 local function summ(R, name) return function(r) return R:value(r, name) end end
 

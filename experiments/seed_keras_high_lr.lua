@@ -23,15 +23,7 @@
 local gg = require "gglab"
 
 -- "median [min, max]" over the runs matching where of metric: a summary value's name or a function of the run.
-local function spread(R, metric, where)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do
-    v[#v + 1] = type(metric) == "function" and metric(r) or R:value(r, metric)
-  end
-  table.sort(v)
-  local m = #v % 2 == 1 and v[(#v + 1) // 2] or (v[#v // 2] + v[#v // 2 + 1]) / 2
-  return string.format("%.3g [%.3g, %.3g]", m, v[1], v[#v])
-end
+local function spread(R, metric, where) return R:spread(metric, where).text end
 
 return gg.experiment {
   name = "seed_keras_high_lr",

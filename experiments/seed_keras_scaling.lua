@@ -32,17 +32,7 @@
 local gg = require "gglab"
 
 -- "median [min, max]" of a per-run value over the runs matching where.
-local function spread(R, name, where, fmt)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do
-    local x = R:value(r, name)
-    if type(x) == "number" and x == x then v[#v + 1] = x end   -- runs without the value are left out
-  end
-  if #v == 0 then return "(no runs)" end
-  table.sort(v)
-  fmt = fmt or "%.3g"
-  return string.format(fmt .. " [" .. fmt .. ", " .. fmt .. "]", v[(#v + 1) // 2], v[1], v[#v])
-end
+local function spread(R, name, where, fmt) return R:spread(name, where, { fmt = fmt }).text end
 
 -- The run context with only the training-loss curves passed on: the diagnostics are read from the
 -- history and summarised with run:summary, so logging all of them every step (13 curves x 40 steps

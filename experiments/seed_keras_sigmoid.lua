@@ -26,11 +26,8 @@ local gg = require "gglab"
 
 -- "median m [min, max]" of the run:summary value name over the runs matching where.
 local function spread(R, where, name)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do v[#v + 1] = R:value(r, name) end
-  table.sort(v)
-  if #v == 0 then return "none" end
-  return string.format("median %.3g [%.3g, %.3g]", v[(#v + 1) // 2], v[1], v[#v])
+  local s = R:spread(name, where)
+  return s.n > 0 and "median " .. s.text or "none"
 end
 -- The mechanism measurement for one activation: saturation (diagnostics, every step) and the hidden
 -- pre-activations after training.

@@ -83,11 +83,8 @@ end
 
 -- "median m [min, max]" of f(r) (a run:summary name or a function) over the runs matching where.
 local function spread(R, where, f)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do v[#v + 1] = type(f) == "function" and f(r) or R:value(r, f) end
-  table.sort(v)
-  if #v == 0 then return "none" end
-  return string.format("median %.3g [%.3g, %.3g]", v[(#v + 1) // 2], v[1], v[#v])
+  local s = R:spread(f, where)
+  return s.n > 0 and "median " .. s.text or "none"
 end
 -- The Bayes floor of the noisy-label loss: the binary entropy H(rate) in nats (rate 0.2: 0.500).
 local function floor(rate)

@@ -44,14 +44,8 @@ end
 
 -- "median [min, max]" of f(r) over the runs matching where (and pred, if given), and how many.
 local function spread(R, f, where, pred)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do
-    if not pred or pred(r) then v[#v + 1] = f(r) end
-  end
-  if #v == 0 then return "none", 0 end
-  table.sort(v)
-  local m = #v % 2 == 1 and v[(#v + 1) // 2] or (v[#v // 2] + v[#v // 2 + 1]) / 2
-  return string.format("%.3g [%.3g, %.3g]", m, v[1], v[#v]), #v
+  local s = R:spread(f, where, { pred = pred })
+  return s.n > 0 and s.text or "none", s.n
 end
 
 -- lr x lambda_max of a run, and whether it lies past the GD stability bound 2.

@@ -146,13 +146,7 @@ end
 local function diverged(r) return r.status == "diverged" end
 
 -- "median [min, max]" of f(r) over the runs matching where.
-local function spread(R, f, where)
-  local v = {}
-  for _, r in ipairs(R:select(where)) do v[#v + 1] = f(r) end
-  table.sort(v)
-  local m = #v % 2 == 1 and v[(#v + 1) // 2] or (v[#v // 2] + v[#v // 2 + 1]) / 2
-  return string.format("%.3g [%.3g, %.3g]", m, v[1], v[#v])
-end
+local function spread(R, f, where) return R:spread(f, where).text end
 
 -- The value of a run's per-epoch curve at epoch e (1-based), e.g. its validation loss at the end of epoch 7,
 -- when the manual rule has frozen training.

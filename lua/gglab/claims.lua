@@ -137,6 +137,31 @@ function R:mean(metric, where, transform)
     text = string.format("%s mean %.4g [%.4g, %.4g] over %d runs", metric, m, lo, hi, #xs) }
 end
 
+--[[ R:spread(metric, where [, opts]) -> {median, min, max, n, text}: the median and range
+  over the matching runs of a metric (a name, read by R:value, or a function(r) -> number),
+  runs without a number or with NaN left out; opts.pred(r) keeps only the runs it accepts.
+  The median of an even count is the mean of the two middle values. text is "median [min,
+  max]" with opts.fmt ("%.3g") for each number, or "(no runs)". For the mechanism numbers
+  of a claim's detail (how spread a per-run quantity is), not for a verdict. ]]
+function R:spread(metric, where, opts)
+  opts = opts or {}
+  local v = {}
+  for _, r in ipairs(self:select(where)) do
+    if not opts.pred or opts.pred(r) then
+      local x
+      if type(metric) == "function" then x = metric(r) else x = self:value(r, metric) end
+      if type(x) == "number" and x == x then v[#v + 1] = x end
+    end
+  end
+  local n = #v
+  if n == 0 then return { n = 0, text = "(no runs)" } end
+  table.sort(v)
+  local med = n % 2 == 1 and v[(n + 1) // 2] or (v[n // 2] + v[n // 2 + 1]) / 2
+  local fmt = opts.fmt or "%.3g"
+  return { median = med, min = v[1], max = v[n], n = n,
+    text = string.format(fmt .. " [" .. fmt .. ", " .. fmt .. "]", med, v[1], v[n]) }
+end
+
 --[[ R:paired(metric, a, b, by [, transform]) -> {value, lo, hi, n, text}: the mean
   difference transform(a) - transform(b) of a metric between runs that match where a and
   where b and agree on every parameter in `by` (e.g. {"seed", "lr"}): a paired comparison,

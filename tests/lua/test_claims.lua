@@ -38,6 +38,16 @@ T.near("t interval lo", m.lo, 5.5 - 2.262 * 0.9574271, 1e-6)
 T.eq("n", m.n, 10)
 local d = R:paired("final_loss", { a = "y" }, { a = "x" }, { "seed" })
 T.near("paired difference", d.value, 2, 1e-12)
+
+-- R:spread: median and range over the runs (a name or a function; NaN and nil left out).
+local sp = R:spread("final_loss", { a = "x" })
+T.eq("spread: median of 1..10 (even: mean of the middle two), range, n", { sp.median, sp.min, sp.max, sp.n },
+  { 5.5, 1, 10, 10 })
+T.eq("spread: text", sp.text, "5.5 [1, 10]")
+T.eq("spread: a function, odd count, fmt", R:spread(function(r) return r.final_loss * 2 end, { a = "y" },
+  { fmt = "%.1f", pred = function(r) return r.params.seed <= 5 end }).text, "10.0 [6.0, 14.0]")
+T.eq("spread: NaN and nil left out", R:spread(function(r) return r.params.seed <= 2 and 0 / 0 or nil end).n, 0)
+T.eq("spread: no runs", R:spread("final_loss", { a = "zzz" }).text, "(no runs)")
 T.near("zero-variance pairs: interval collapses", d.hi - d.lo, 0, 1e-12)
 T.eq("pairs", d.n, 10)
 T.eq("at_least", #R:select { seed = gg.at_least(8) }, 6)
