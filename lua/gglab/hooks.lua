@@ -92,6 +92,18 @@ function M.has(point)
   return false
 end
 
+--[[ entry(point, kind, raw, build) -> a constructor: raw(...) itself (a tail call, so its errors
+  still name the caller's line) while no registered hook has the point, else M.call(point,
+  build, kind, ...), build(kind, ...) building what the hooks finally ask for. The model
+  constructors (lua/gglab/transformer.lua, recurrent.lua) are made this way. ]]
+function M.entry(point, kind, raw, build)
+  if not IS_POINT[point] then error("hooks.entry: unknown hook point '" .. tostring(point) .. "'", 2) end
+  return function(...)
+    if not M.has(point) then return raw(...) end
+    return M.call(point, build, kind, ...)
+  end
+end
+
 -- The hooks at or below index i that have the point, innermost first, then fn.
 local function call_from(i, point, fn, ...)
   while i > 0 and stack[i][point] == nil do i = i - 1 end

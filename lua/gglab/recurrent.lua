@@ -77,25 +77,15 @@ end
   input_size, hidden_size, opts), so a tool (gglab doctor) can change the options or the kind
   for one call (an "rnn" built as an "lstm"). Without a registered hook with that point they build
   directly (their errors name the caller's line). ]]
-local KINDS = { rnn = true, lstm = true, gru = true }
-local function hooked(kind, input_size, hidden_size, opts)
-  return hooks.call("model", function(k, i, h, o)
-    if not KINDS[k] then error("gg.nn: the model hook asked for an unknown recurrent kind " .. tostring(k), 0) end
-    return (build(k, i, h, o))
-  end, kind, input_size, hidden_size, opts)
+local function hooked_build(k, i, h, o)
+  if k ~= "rnn" and k ~= "lstm" and k ~= "gru" then
+    error("gg.nn: the model hook asked for an unknown recurrent kind " .. tostring(k), 0)
+  end
+  return (build(k, i, h, o))
 end
 
-function M.rnn(input_size, hidden_size, opts)
-  if not hooks.has("model") then return (build("rnn", input_size, hidden_size, opts)) end
-  return (hooked("rnn", input_size, hidden_size, opts))
-end
-function M.lstm(input_size, hidden_size, opts)
-  if not hooks.has("model") then return (build("lstm", input_size, hidden_size, opts)) end
-  return (hooked("lstm", input_size, hidden_size, opts))
-end
-function M.gru(input_size, hidden_size, opts)
-  if not hooks.has("model") then return (build("gru", input_size, hidden_size, opts)) end
-  return (hooked("gru", input_size, hidden_size, opts))
+for _, kind in ipairs { "rnn", "lstm", "gru" } do
+  M[kind] = hooks.entry("model", kind, function(i, h, o) return (build(kind, i, h, o)) end, hooked_build)
 end
 
 for k, v in pairs(M) do gg.nn[k] = v end

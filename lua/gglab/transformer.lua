@@ -430,12 +430,7 @@ local function build(kind, ...)
   if not f then error("gg.nn: the model hook asked for an unknown transformer kind " .. tostring(kind), 2) end
   return f(...)
 end
-for kind, raw in pairs(BUILD) do
-  M[kind] = function(...)
-    if not hooks.has("model") then return raw(...) end
-    return hooks.call("model", build, kind, ...)
-  end
-end
+for kind, raw in pairs(BUILD) do M[kind] = hooks.entry("model", kind, raw, build) end
 
 for k, v in pairs(M) do
   if k ~= "attention" then gg.nn[k] = v end
