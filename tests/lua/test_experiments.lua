@@ -20,13 +20,14 @@ local json = require "gglab.lib.json"
 local KEPT = "docs/findings"
 local findings = require "gglab.findings.findings"
 local n = 0
-local dirs, longs = {}, {}
+local dirs, longs, exps = {}, {}, {}
 for _, name in ipairs(gg.fs.listdir("experiments")) do
   local file = name:match("^(.+)%.lua$")
   if file then
     n = n + 1
     local out = tmp .. "/" .. file
     local exp = assert(require("gglab.experiment").load("experiments/" .. name))
+    exps[#exps + 1] = exp
     local shard = exp.long and string.format(" --shard 1/%d", #exp.sweep) or ""
     local p = io.popen(string.format("%s run -q%s --out %s experiments/%s 2>&1", GGLAB, shard, out, name))
     local text = p:read("a")
@@ -67,13 +68,10 @@ end
 -- Every statement in the folklore catalogue is tested by at least one claim of some
 -- experiment (docs/findings.md maps each one to its verdicts).
 local tested = {}
-for _, name in ipairs(gg.fs.listdir("experiments")) do
-  if name:match("%.lua$") then
-    local exp = assert(require("gglab.experiment").load("experiments/" .. name))
-    for _, c in ipairs(exp.claims or {}) do
-      for _, id in ipairs(type(c.folklore) == "string" and { c.folklore } or c.folklore or {}) do
-        tested[id] = true
-      end
+for _, exp in ipairs(exps) do
+  for _, c in ipairs(exp.claims or {}) do
+    for _, id in ipairs(type(c.folklore) == "string" and { c.folklore } or c.folklore or {}) do
+      tested[id] = true
     end
   end
 end

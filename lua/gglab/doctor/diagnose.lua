@@ -256,13 +256,6 @@ local function decided(report)
   return true
 end
 
---[[ diagnose(exp, point, opts) -> report table (printed by gglab.doctor.output.text):
-  opts: seeds (list of seed values), jobs, out (directory), margin (1.5), panel (list of
-  fixes; default gglab.doctor.panel.default()), second_step (true), sequential (true: stop
-  after the first M.FIRST_BATCH seeds when decided; needs at least 2 x FIRST_BATCH seeds),
-  reference (true: run the easy reference), metric ("loss", the default: the run's own
-  loss; "accuracy": the error rate 1 - accuracy, for a classification run), stderr (also
-  gets the time estimate and warnings), timeout. ]]
 --[[ A language model's cross-entropy (nats per token) spans a narrow range: from the unigram
   plateau (3.3 nats on tinyshakespeare's characters) to what a small model reaches (2.4-2.7 in
   experiments/transformer_lr.lua) is a factor ~1.3, so a fix "helps" a run on token sequences
@@ -274,6 +267,13 @@ function M.language_model(seen)
   return t ~= nil and (t.vocab or 0) > 1 and (t.loss == "cross_entropy" or t.loss == "nll")
 end
 
+--[[ diagnose(exp, point, opts) -> report table (printed by gglab.doctor.output.text):
+  opts: seeds (list of seed values), jobs, out (directory), margin (1.5; M.LM_MARGIN for a
+  language model), panel (list of fixes; default gglab.doctor.panel.default()), second_step (true), sequential (true: stop
+  after the first M.FIRST_BATCH seeds when decided; needs at least 2 x FIRST_BATCH seeds),
+  reference (true: run the easy reference), metric ("loss", the default: the run's own
+  loss; "accuracy": the error rate 1 - accuracy, for a classification run), stderr (also
+  gets the time estimate and warnings), timeout. ]]
 function M.diagnose(exp, point, opts)
   local t0 = gg.clock()
   local err = opts.stderr or io.stderr
