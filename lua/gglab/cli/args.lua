@@ -5,6 +5,8 @@
     options       list of option definitions (below)
     positional    how many positional arguments it takes (collected in opts.args; default 0)
     rest          when set, '--' ends the options and the arguments after it go to opts[rest]
+    tail          when set, the arguments after the last positional one go to opts[tail] verbatim
+                  (gglab exec FILE ARGS...: options after FILE are the script's)
     unknown_hint  text appended to "unknown option '...'" (e.g. where such options belong)
     check(opts)   after parsing: nil, or msg [, plain] for a usage error (missing FILE, ...)
   An option definition: { long = "--out", short = "-o", key = opts field, arg = what the value
@@ -182,10 +184,15 @@ function M.parse(argv, cmd)
       return nil, "unexpected argument '" .. a .. "'"
     else
       opts.args[#opts.args + 1] = a
+      if cmd.tail and #opts.args == positional then
+        opts[cmd.tail] = table.move(argv, i + 1, #argv, 1, {})
+        break
+      end
     end
     i = i + 1
   end
   if cmd.rest then opts[cmd.rest] = opts[cmd.rest] or {} end
+  if cmd.tail then opts[cmd.tail] = opts[cmd.tail] or {} end
   if cmd.check then
     local msg, plain = cmd.check(opts)
     if msg then return nil, msg, plain end

@@ -36,8 +36,18 @@ local COMMANDS = {
   doctor = { load = function() return require "gglab.cli.doctor" end,
     usage = "doctor FILE",
     summary = "find why a configuration's loss goes up, by running the fixes" },
+  exec = { load = function() return require "gglab.cli.exec" end,
+    usage = "exec FILE [ARGS]", summary = "run a plain Lua script with gglab loaded (also: gglab FILE.lua)" },
+  init = { load = function() return require "gglab.cli.init" end,
+    usage = "init [NAME]", summary = "write a starter experiment experiments/NAME.lua" },
 }
-local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report", "doctor" }
+local COMMAND_ORDER = { "run", "list", "merge", "slurm", "findings", "report", "doctor", "exec", "init" }
+-- What the positional arguments of each command are, for --complete: experiment or Lua
+-- files, result directories, or nothing to offer.
+local POSITIONAL_KIND = { run = "lua", list = "lua", slurm = "lua", doctor = "lua", exec = "lua",
+  merge = "dir", findings = "dir", report = "dir", init = "none" }
+-- The top-level options: --help and the man page list them, --complete offers them.
+local TOP_OPTIONS = { { long = "--help", short = "-h" }, { long = "--version" } }
 
 local function help_text()
   local lines = { "usage: gglab <command> [options]", "",
@@ -50,7 +60,7 @@ local function help_text()
   lines[#lines + 1] = "  -h, --help         show this help"
   lines[#lines + 1] = "  --version          print the version and build id"
   lines[#lines + 1] = ""
-  lines[#lines + 1] = "Run 'gglab <command> --help' for a command's options."
+  lines[#lines + 1] = "Run 'gglab <command> --help' for a command's options, 'man gglab' for all of them."
   return table.concat(lines, "\n") .. "\n"
 end
 
@@ -71,6 +81,20 @@ function M.version_text()
   return string.format("gglab %s (build %s%s)\n", gg.version, b.id, b.git and (", git " .. b.git) or "")
 end
 
+--[[ commands() -> the command line's vocabulary, for --complete and the tests that keep the
+  man page and --help in step: { order = names, top = the top-level options, [name] = {
+  options = the command's option table, kind = "lua" | "dir" | "none" (its positional
+  arguments), rest = true when '--' ends its options } }. Loads every command module. ]]
+function M.commands()
+  local c = { order = COMMAND_ORDER, top = TOP_OPTIONS }
+  for _, name in ipairs(COMMAND_ORDER) do
+    local cmd = COMMANDS[name].load()
+    c[name] = { options = cmd.options or {}, kind = POSITIONAL_KIND[name], rest = cmd.rest ~= nil,
+      tail = cmd.tail ~= nil }
+  end
+  return c
+end
+
 -- main(argv [, streams]) -> exit code (see the header).
 function M.main(argv, streams)
   local out = { stdout = streams and streams.stdout or io.stdout,
@@ -85,6 +109,14 @@ function M.main(argv, streams)
   elseif cmd == nil then
     out.stderr:write(help_text())
     return 1
+  end
+  if cmd == "--complete" then
+    local complete = require "gglab.cli.complete"
+    return complete.main({ table.unpack(argv, 2) }, M.commands(), out)
+  end
+  if not COMMANDS[cmd] and not cmd:match("^%-") and (cmd:match("%.lua$") or cmd:find("/")) then
+    -- gglab FILE.lua ARGS...: the shorthand of gglab exec
+    return require("gglab.cli.exec").run(cmd, { table.unpack(argv, 2) }, { "gglab" }, out)
   end
   if not COMMANDS[cmd] then
     local what = cmd:match("^%-") and "unknown option" or "unknown command"
