@@ -32,6 +32,9 @@ TEST_PKGS := slurm-wlm munge chromium
 # Also for make test (docs/reliability.md): libFuzzer harnesses (clang), cppcheck, and a
 # valgrind pass over the C tests; each is skipped, saying so, when its tool is missing.
 TEST_PKGS += clang libclang-rt-14-dev cppcheck clang-tidy valgrind
+# Also for make test (tests/lua/test_install.lua): the rockspec installed with luarocks, the man
+# page rendered by groff (groff-base, man-db), the zsh completion run in zsh.
+TEST_PKGS += luarocks groff-base man-db zsh
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wdouble-promotion -Wundef
@@ -390,11 +393,24 @@ report-screenshot: all
 	  file://$(CURDIR)/$(BUILD)/report-shot/report.html >/dev/null 2>&1; s=$$?; rm -rf $$p; \
 	  [ $$s = 0 ] && echo "  WROTE  docs/report.png"
 
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the executable, the Lua module (in lua5.4's
+# default cpath for /usr/local and /usr), the man page, the bash and zsh completions (the Debian
+# paths) and the docs. The LuaRocks rockspec (gglab-*.rockspec) sets BINDIR and LUA_CMODDIR.
+BINDIR      ?= $(PREFIX)/bin
+LUA_CMODDIR ?= $(PREFIX)/lib/lua/5.4
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/gglab
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/share/doc/gglab
-	install -m 755 $(BUILD)/gglab $(DESTDIR)$(PREFIX)/bin/gglab
-	install -m 755 $(BUILD)/gglab.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/gglab.so
-	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/gglab/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMODDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(BUILD)/gglab $(DESTDIR)$(BINDIR)/gglab
+	install -m 755 $(BUILD)/gglab.so $(DESTDIR)$(LUA_CMODDIR)/gglab.so
+	install -m 644 docs/gglab.1 $(DESTDIR)$(MANDIR)/man1/gglab.1
+	install -m 644 docs/completion/gglab.bash $(DESTDIR)$(BASHCOMPDIR)/gglab
+	install -m 644 docs/completion/_gglab $(DESTDIR)$(ZSHCOMPDIR)/_gglab
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf $(BUILD)

@@ -3,12 +3,13 @@
   (docs/completion/), so both shells complete from the same option tables as --help.
 
   WORDs are the command line's words after `gglab` up to the cursor; the last one is the
-  (possibly empty) word being completed. Candidates: the commands and the top-level
-  options; a command's options (its option table, with -h/--help); for an option taking a
-  directory, directories; for a command's positional arguments, experiment scripts (.lua
+  (possibly empty) word being completed. Candidates: the commands and the top-level options
+  (.lua files and directories when no command fits: gglab FILE.lua); a command's options
+  (its option table, with -h/--help); for an option taking a directory, directories (a file
+  or path: every file); for a command's positional arguments, experiment scripts (.lua
   files; experiments/*.lua offered from the start) or result directories (results/*/ that
   hold a runs.csv offered from the start). Directories end with '/'. Nothing after a
-  script's FILE in gglab exec, nor after '--'. ]]
+  script's FILE in gglab exec, nor after '--' ]]
 
 local gg = require "gglab"
 
@@ -93,7 +94,7 @@ function M.candidates(words, commands)
       for _, name in ipairs(commands.order) do
         if name:sub(1, #cur) == cur then out[#out + 1] = name end
       end
-      if cur ~= "" then
+      if cur ~= "" and #out == 0 then  -- gglab FILE.lua: a script, when no command fits
         for _, p in ipairs(paths(cur, "lua")) do out[#out + 1] = p end
       end
     end

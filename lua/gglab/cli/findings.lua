@@ -7,11 +7,12 @@ local findings = require "gglab.findings.findings"
 local M = {}
 
 M.help = "usage: gglab findings DIR... [--out FILE] [--keep KEEPDIR]\n\nWrites the claims and verdicts of "
-  .. "finished experiments (their result directories) as Markdown.\n\n"
+  .. "finished experiments (their result directories) as Markdown.\n\noptions:\n"
   .. "  -o, --out FILE   write the Markdown to FILE instead of stdout\n"
   .. "  --keep KEEPDIR   also write KEEPDIR/<name>.json for each experiment declared long = true:\n"
   .. "                   what the Markdown shows of it, so that the section can be rendered again\n"
   .. "                   without rerunning it (give that .json file in place of DIR)\n"
+  .. "  -h, --help       show this help\n"
 
 M.options = { { long = "--out", short = "-o", key = "out", arg = "a file" },
   { long = "--keep", key = "keep", arg = "a directory" } }
