@@ -8,8 +8,9 @@
   (its option table, with -h/--help); for an option taking a directory, directories (a file
   or path: every file); for a command's positional arguments, experiment scripts (.lua
   files; experiments/*.lua offered from the start) or result directories (results/*/ that
-  hold a runs.csv offered from the start). Directories end with '/'. Nothing after a
-  script's FILE in gglab exec, nor after '--' ]]
+  hold a runs.csv offered from the start). Directories end with '/'. An option's value may
+  be joined (--out=DIR: one word in zsh; --out, =, DIR in bash). Nothing after a script's
+  FILE in gglab exec, nor after '--' ]]
 
 local gg = require "gglab"
 
@@ -81,6 +82,13 @@ local function find_option(options, w)
   end
 end
 
+-- The candidates for the value cur of option o: directories, files, or none (a number, ...).
+local function option_values(o, cur)
+  if o.arg:find("director") then return paths(cur, "dir") end
+  if o.arg:find("file") or o.arg:find("path") then return paths(cur, "file") end
+  return {}
+end
+
 --[[ candidates(words, commands) -> sorted list of candidates for the last of words (see the
   header); commands: gglab.cli.main's commands(). ]]
 function M.candidates(words, commands)
@@ -110,11 +118,23 @@ function M.candidates(words, commands)
       -- gglab exec FILE ARGS...: after FILE, the script's own arguments
       if c.tail and not w:match("^%-.") and not (prev and prev.arg) then return {} end
     end
-    local prev = #words > 2 and find_option(options, words[#words - 1])
-    if prev and prev.arg then
-      local a = prev.arg
-      out = a:find("director") and paths(cur, "dir") or (a:find("file") or a:find("path")) and paths(cur, "file")
-        or {}
+    local n = #words
+    local prev = n > 2 and find_option(options, words[n - 1])
+    local long, value = cur:match("^(%-%-[^=]+)=(.*)$")
+    local joined = long and find_option(options, long)
+    -- bash splits --out=res at '=': the words are --out, =, res (or --out, = right after it)
+    local split = cur == "=" and n > 2 and find_option(options, words[n - 1])
+      or words[n - 1] == "=" and n > 3 and find_option(options, words[n - 2])
+    if joined and joined.arg then  -- --out=res as one word (zsh)
+      out = {}
+      for _, v in ipairs(option_values(joined, value)) do out[#out + 1] = long .. "=" .. v end
+    elseif split and split.arg then
+      out = {}
+      for _, v in ipairs(option_values(split, cur == "=" and "" or cur)) do
+        out[#out + 1] = (cur == "=" and "=" or "") .. v
+      end
+    elseif prev and prev.arg then
+      out = option_values(prev, cur)
     elseif cur:match("^%-") then
       out = option_names(options, cur)
     elseif c.kind == "none" then

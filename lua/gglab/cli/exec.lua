@@ -18,8 +18,9 @@ usage: gglab exec FILE [ARGS...]
 Runs the Lua script FILE with gglab loaded (require "gglab" works), the way
 `lua5.4 FILE ARGS...` runs it: `arg` and `...` hold ARGS, every option after
 FILE is the script's. Nothing is written: for an experiment (a script that
-returns gg.experiment{...}) use gglab run. The shorthand takes a FILE whose
-name ends in .lua or contains a '/'.
+returns gg.experiment{...}) use gglab run. FILE - reads the script from the
+standard input. The shorthand takes a FILE whose name ends in .lua or
+contains a '/'.
 
 Exit status: the script's (os.exit), 0 when it ends normally, 1 when it raises
 an error (file:line and a traceback on stderr), cannot be loaded, or returns
@@ -57,7 +58,7 @@ end
   script_args; before = the words of the command line before FILE (arg's negative
   indices, the first of them the program). ]]
 function M.run(file, script_args, before, out)
-  local chunk, err = loadfile(file)
+  local chunk, err = loadfile(file ~= "-" and file or nil)  -- "-": the standard input, as lua5.4
   if not chunk then
     out.stderr:write("gglab: ", err, "\n")
     return 1

@@ -10,7 +10,10 @@
   Each subcommand is a module gglab.cli.<name> exporting { help, options, positional, check,
   main(opts, out, argv) } (see gglab.cli.args); COMMANDS lists them for dispatch and help.
   The module is loaded only when its command runs, so `gglab list` does not load the doctor;
-  each load is a literal require, so tests/lua/test_layers.lua sees every edge. ]]
+  each load is a literal require, so tests/lua/test_layers.lua sees every edge.
+  Two words are not commands: a first word naming a script (ending in .lua or holding a '/')
+  is the shorthand of `gglab exec` (gglab.cli.exec), and the hidden `--complete WORD...`
+  prints the shell completion's candidates (gglab.cli.complete). ]]
 
 local gg = require "gglab"
 local args = require "gglab.cli.args"
