@@ -29,17 +29,16 @@ local function train_with(cpath_dir)
   return T.sh("lua5.4 -e " .. Q('package.cpath = "' .. cpath_dir .. '/?.so;" .. package.cpath') .. " "
     .. Q(tmp .. "/train.lua"))
 end
-local want_loss, code = train_with(ROOT .. "/build")
-T.ok("the build's gglab.so trains (a finite loss)", code == 0 and tonumber(want_loss) ~= nil
-  and tonumber(want_loss) < 1e3)
-
--- ---- make install DESTDIR=... PREFIX=/usr ----
+-- ---- make install DESTDIR=... PREFIX=/usr (it builds build/ first when needed) ----
 
 local dest = tmp .. "/dest"
-local out
-out, code = T.sh(MAKE_ENV .. "make -s --no-print-directory install DESTDIR=" .. Q(dest) .. " PREFIX=/usr")
+local out, code = T.sh(MAKE_ENV .. "make -s --no-print-directory install DESTDIR=" .. Q(dest) .. " PREFIX=/usr")
 T.eq("make install: exit 0", code, 0)
 if code ~= 0 then print(out) end
+local want_loss
+want_loss, code = train_with(ROOT .. "/build")
+T.ok("the build's gglab.so trains (a finite loss)", code == 0 and tonumber(want_loss) ~= nil
+  and tonumber(want_loss) < 1e3)
 local files = {}
 for line in T.sh("cd " .. Q(dest) .. " && find . -type f | sort"):gmatch("[^\n]+") do
   files[#files + 1] = line:sub(3)
