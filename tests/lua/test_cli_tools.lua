@@ -72,7 +72,8 @@ T.eq("exec: an option before FILE", { out, code },
 out, code = gglab("exec --help")
 T.ok("exec --help", code == 0 and out:find("^usage: gglab exec FILE") ~= nil)
 out, code = gglab("frobnicate")
-T.eq("a word that is no command nor script", { out, code }, { "gglab: unknown command 'frobnicate' (see gglab --help)\n", 1 })
+T.eq("a word that is no command nor script", { out, code },
+  { "gglab: unknown command 'frobnicate' (see gglab --help)\n", 1 })
 
 -- ---- gglab init ----
 
@@ -192,7 +193,8 @@ if os.execute("command -v zsh >/dev/null 2>&1") then
   T.eq("zsh: options of report", zsh_complete { "report", "results/done", "--he" },
     "compdef _gglab gglab\n-- --heatmap --help\n")
   T.eq("zsh: directories without a suffix, files with", zsh_complete { "run", "" },
-    "compdef _gglab gglab\n-S  -- experiments/ results/ sub/\n-- exp.lua experiments/my_experiment.lua s.lua syntax.lua\n")
+    "compdef _gglab gglab\n-S  -- experiments/ results/ sub/\n"
+      .. "-- exp.lua experiments/my_experiment.lua s.lua syntax.lua\n")
 else
   print("zsh completion test skipped: zsh is not installed (make test-deps installs it as root)")
 end

@@ -52,7 +52,8 @@ T.eq("installed gglab: same --version as the build's", T.sh(Q(dest .. "/usr/bin/
   (T.sh("build/gglab --version")))
 T.eq("installed gglab.so: same loss as the build's", train_with(dest .. "/usr/lib/lua/5.4"), want_loss)
 T.eq("installed man page: the docs' one", T.slurp(dest .. "/usr/share/man/man1/gglab.1"), T.read("docs/gglab.1"))
-local bash = "PATH=" .. Q(dest .. "/usr/bin") .. ":$PATH; source " .. Q(dest .. "/usr/share/bash-completion/completions/gglab")
+local bash = "PATH=" .. Q(dest .. "/usr/bin") .. ":$PATH; source "
+  .. Q(dest .. "/usr/share/bash-completion/completions/gglab")
   .. "; COMP_WORDS=(gglab ini); COMP_CWORD=1; _gglab; printf '%s\\n' \"${COMPREPLY[@]}\""
 T.eq("installed bash completion: asks the installed gglab", T.sh("bash -c " .. Q(bash)), "init\n")
 T.eq("installed zsh completion: the docs' one", T.slurp(dest .. "/usr/share/zsh/vendor-completions/_gglab"),
