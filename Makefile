@@ -88,7 +88,7 @@ test-deps: deps
 	  if [ "$$(id -u)" != 0 ]; then \
 	    echo "gglab: the tests needing them will be skipped (not root; missing:$$missing)"; exit 0; \
 	  fi; \
-	  echo "gglab: installing$$missing (for the Slurm, browser, fuzzing and lint tests)"; \
+	  echo "gglab: installing$$missing (for the Slurm, browser, fuzzing, lint and install tests)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null && \
