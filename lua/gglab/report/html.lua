@@ -79,11 +79,13 @@ td.err { max-width: 420px; overflow-wrap: anywhere; }
 }
 ]]
 
--- First in <head>: marks the page when a script error occurs (data-errors) or the browser
+-- First in <head>: marks the page when a script error occurs (data-errors: its message) or the browser
 -- blocks something under the Content-Security-Policy (data-csp: the directive and what it
 -- blocked); the browser test reads both.
 local HEAD_SCRIPT = [[
-window.addEventListener("error", function () { document.documentElement.setAttribute("data-errors", "1"); });
+window.addEventListener("error", function (e) {
+  document.documentElement.setAttribute("data-errors", String(e.message || "1"));
+});
 document.addEventListener("securitypolicyviolation", function (e) {
   document.documentElement.setAttribute("data-csp", e.violatedDirective + " " + e.blockedURI);
 });

@@ -240,6 +240,7 @@ return [==[
         if (s && s.run !== undefined) highlight(s.run === S.hl ? -1 : s.run);
       } };
     if (ch.g) {
+      ch.g.clearSelection();  // the highlighted series may not exist any more
       ch.g.updateOptions(opts);
     } else {
       ch.div.textContent = "";
@@ -307,6 +308,7 @@ return [==[
         if (row >= 0 && rowRun[row]) highlight(rowRun[row].i === S.hl ? -1 : rowRun[row].i);
       } };
     if (ch.g) {
+      ch.g.clearSelection();  // the highlighted series may not exist any more
       ch.g.updateOptions(opts);
     } else {
       ch.div.textContent = "";
