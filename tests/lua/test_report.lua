@@ -446,6 +446,8 @@ T.ok("--static", code == 0 and io.open(tmp .. "/static.html"):read("a") == repor
 code, text = run { dir, tmp .. "/demo2" }
 T.eq("two folders: DIR1/compare.html", { code, text }, { 0, "Report: " .. dir .. "/compare.html (6 figures, "
   .. ((#report.render({ dir, tmp .. "/demo2" }, {}) + 512) // 1024) .. " kB)\n" })
+code, text = run { dir, "--points", "3" }
+T.eq("bad --points", { code, text }, { 1, "gglab report: bad --points '3': expected an integer >= 4\n" })
 code, text = run { dir, tmp .. "/demo2", "--text" }
 T.eq("--text takes one folder", { code, text }, { 1, "gglab report: --text takes one results directory "
   .. "(see gglab report --help)\n" })

@@ -7,7 +7,7 @@ local args = require "gglab.cli.args"
 local M = {}
 
 M.help = [==[
-usage: gglab report DIR [DIR...] [--out FILE] [--static] [--text] [--metric M[,M...]]
+usage: gglab report DIR [DIR...] [--out FILE] [--static] [--points N] [--text] [--metric M[,M...]]
                         [--x AXIS] [--color PARAM] [--facet PARAM[,PARAM...] | --facet none]
                         [--heatmap A[,B]] [--score METRIC[:max|:min]]
                         [--band minmax|ci95] [-q]
@@ -25,6 +25,9 @@ options:
   -o, --out FILE     write the page to FILE instead of DIR/report.html
   --static           only the static SVG figures, no script library (also what
                      is written, with a notice, when libjs-dygraphs is missing)
+  --points N         at most N points per run and metric in the interactive
+                     charts (default 2000; longer curves keep each stretch's
+                     smallest and largest value)
   --text             print a short summary (best configurations, the best of
                      the grid, divergence boundary, failed runs) to stdout
                      instead of writing a page
@@ -67,6 +70,8 @@ M.options = {
   { long = "--out", short = "-o", key = "out", arg = "a file" },
   { long = "--text", key = "text" },
   { long = "--static", key = "static" },
+  { long = "--points", key = "live_points", arg = "a number", parse = args.integer_at_least(4),
+    expect = "an integer >= 4" },
   { long = "--metric", key = "metric", arg = "metric names", parse = args.names, expect = NAMES },
   { long = "--x", key = "x", arg = "an axis" },
   { long = "--color", key = "color", arg = "a parameter" },
