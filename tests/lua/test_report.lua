@@ -271,7 +271,8 @@ page = assert(report.render(long, { metric = { "loss" } }))
 local most = 0
 for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.max(most, count(d, "L") + 1) end
 T.ok("lines have <= 400 points", most > 100 and most <= 400)
-T.ok("long report stays small (--static)", #assert(report.render(long, { metric = { "loss" }, static = true })) < 400000)
+T.ok("long report stays small (--static)",
+  #assert(report.render(long, { metric = { "loss" }, static = true })) < 400000)
 
 -- The interactive page (issue 23): the data as JSON that no value can break out of, a CSP
 -- that lets exactly the page's scripts run (by hash), the fallback without libjs-dygraphs,

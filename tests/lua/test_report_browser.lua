@@ -157,7 +157,8 @@ for _, c in ipairs(cases) do
   T.ok(c.name .. ": the page's script ran", dom:find('data-ready="1"', 1, true) ~= nil)
   T.ok(c.name .. ": no script error", not dom:find('data-errors="', 1, true))
   T.ok(c.name .. ": no CSP violation", not dom:find('data-csp="', 1, true))
-  local figures = select(2, dom:gsub('<figure class="[cs][ut]', "")) + select(2, dom:gsub('<figure class="heatmap"', ""))
+  local figures = select(2, dom:gsub('<figure class="[cs][ut]', ""))
+    + select(2, dom:gsub('<figure class="heatmap"', ""))
   local want = expected_figures(dir)
   T.eq(c.name .. ": static figures in the DOM", figures, want)
   if has_dygraphs then
@@ -336,6 +337,15 @@ if has_dygraphs then
   local target = runs[6].id
   T.eq("highlight: the run's line in the parallel coordinates, its curve in its panel", attr("hl"),
     target .. " " .. target .. " 1")
+  -- Two folders in one page (the hostile one too): it renders, runs of both in the charts.
+  local _, cout, ccode = sh(string.format("%s report -q --out %s %s %s", quote(GGLAB), quote(tmp .. "/compare.html"),
+    quote(dir), quote(tmp .. "/escaping")))
+  T.eq("comparison: gglab report DIR1 DIR2", { ccode, cout }, { 0, "" })
+  local _, cdom = chrome("--dump-dom " .. quote("file://" .. tmp .. "/compare.html"))
+  T.ok("comparison: the interactive script ran, no error, no CSP violation, no injected script",
+    cdom:find('data-live="1"', 1, true) and not cdom:find('data-errors="', 1, true)
+    and not cdom:find('data-csp="', 1, true) and not cdom:find('data-pwned="', 1, true))
+  T.eq("comparison: a section per folder", select(2, cdom:gsub('<section class="gg%-exp"', "")), 2)
   -- A control: an inline script without a hash is blocked, and the page notices.
   local bad = page:gsub("</body>", "<script>document.body.setAttribute('data-unhashed','1')</script>\n</body>", 1)
   f = assert(io.open(dir .. "/unhashed.html", "w"))

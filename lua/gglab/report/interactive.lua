@@ -306,7 +306,8 @@ figure.live .panels { grid-template-columns: repeat(auto-fill, minmax(440px, 1fr
 .chart .legend button.lg { font: inherit; font-size: 12px; border: 1px solid #ddd; background: #fff; border-radius: 3px;
   padding: 0 5px; cursor: pointer; }
 .chart .legend button.lg.off { opacity: 0.35; text-decoration: line-through; }
-.chart .legend button.lg i { display: inline-block; width: 14px; height: 4px; vertical-align: middle; margin-right: 4px; }
+.chart .legend button.lg i { display: inline-block; width: 14px; height: 4px; vertical-align: middle;
+  margin-right: 4px; }
 svg.pc { max-width: 100%; height: auto; } .pcaxis { stroke: #888; stroke-width: 1; }
 .pcline { fill: none; stroke-width: 1.2; opacity: 0.7; cursor: pointer; } .pcline:hover { stroke-width: 3; opacity: 1; }
 .pcline.hl { stroke-width: 3.5; opacity: 1; }

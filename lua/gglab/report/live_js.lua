@@ -231,7 +231,8 @@ return [==[
     });
     var ya = yAxis(series);
     var opts = { file: rows, labels: labels, colors: colors, series: sopts, customBars: bars, logscale: ya.log,
-      valueRange: ya.range, axes: { y: { axisLabelWidth: 62 } }, xlabel: S.x, legend: "never", connectSeparatedPoints: S.mode === "runs", highlightSeriesOpts: { strokeWidth: 2.5 },
+      valueRange: ya.range, axes: { y: { axisLabelWidth: 62 } }, xlabel: S.x, legend: "never",
+      connectSeparatedPoints: S.mode === "runs", highlightSeriesOpts: { strokeWidth: 2.5 },
       highlightSeriesBackgroundAlpha: 0.6, strokeWidth: 1.4, fillAlpha: 0.12,
       highlightCallback: function (e, x, pts, row, name) { hover(ch, x, name); },
       unhighlightCallback: function () { ch.info.textContent = ""; },
@@ -326,7 +327,8 @@ return [==[
       var c = colorOf(r);
       if (seen[c] || !visible(r) || !ch.metric.curves[r.i]) return;
       seen[c] = true;
-      entries.push({ c: c, text: ci === undefined ? "all runs" : S.color + "=" + val(r, S.color), k: key(r, [S.color]) });
+      entries.push({ c: c, text: ci === undefined ? "all runs" : S.color + "=" + val(r, S.color),
+        k: ci === undefined ? "" : key(r, [S.color]) });
     });
     entries.sort(function (a, b) { return a.k < b.k ? -1 : a.k > b.k ? 1 : 0; });
     entries.forEach(function (en) {
@@ -362,7 +364,8 @@ return [==[
     if (V.score && scored.length) axes.push({ name: V.score, score: true });
     document.getElementById("gg-pc-caption").textContent = axes.length < 2 ? "Fewer than two axes: nothing to draw." :
       "One line per visible run, through its value of each swept parameter" + (V.score ? " to its " + V.score +
-      " (" + (V.max ? "higher" : "lower") + " is better" + (log ? ", log scale" : "") + "; failed runs stop before it)" : "") +
+      " (" + (V.max ? "higher" : "lower") + " is better" + (log ? ", log scale" : "") +
+      "; failed runs stop before it)" : "") +
       ". Click a line to highlight the run everywhere.";
     if (axes.length < 2) return;
     var W = Math.max(640, 130 * axes.length), H = 330, top = 24, bot = 36, left = 60, right = 70;
