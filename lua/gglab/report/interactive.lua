@@ -12,7 +12,7 @@
   data_json(exps, view) -> the JSON (one line, "<" written \u003c so no "</script>" can end
   the element early) of one or more collected experiments; view = {color, panel, group,
   score, direction}.
-  section_html(n_exps) -> the controls and containers the script fills. ]]
+  section_html() -> the controls and containers the script fills; CSS -> their styles. ]]
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
 local store = require "gglab.engine.store"
@@ -77,17 +77,14 @@ function M.collect(data, plan, max_points)
   local exp = { data = data, plan = plan, curves = {}, metrics = {}, points = 0, kept = 0 }
   local rows, _, _, handle = data.results:curves()
   if rows then
-    local seen = {}
-    local cur_id, cur = nil, nil
     for id, step, epoch, metric, value in rows, nil, nil, handle do
       if step and data.by_id[id] then
-        if not seen[metric] then
-          seen[metric] = true
-          exp.curves[metric] = {}
-        end
         local bym = exp.curves[metric]
-        if id ~= cur_id or not bym[id] then cur_id = id end
-        cur = bym[id]
+        if not bym then
+          bym = {}
+          exp.curves[metric] = bym
+        end
+        local cur = bym[id]
         if not cur then
           cur = { s = {}, e = {}, v = {} }
           bym[id] = cur

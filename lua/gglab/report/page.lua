@@ -19,7 +19,10 @@
   heatmap (list of 1 or 2 parameters), metric (list of metrics), score ("NAME[:max|:min]":
   a runs.csv result column or a metric of curves.csv, whose final value counts; default
   final_val_loss when the runs have one, else final_loss), band ("minmax" or "ci95"), out (file),
-  max_points (per line, default 400). ]]
+  max_points (per line of the static figures, default 400), static (no interactive part),
+  live_points (per run and metric in the interactive part, default 2000), dygraphs (the
+  directory of libjs-dygraphs' files; tests). dir may be a list of folders: one page
+  comparing them (report/interactive.lua gives their runs a parameter `experiment`). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
