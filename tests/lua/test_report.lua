@@ -295,6 +295,9 @@ local function hashes_of(p)
   for i, body in ipairs(scripts_of(p)) do want[i] = html.csp_source(body) end
   return "default-src 'none'; style-src 'unsafe-inline'; script-src " .. table.concat(want, " ") .. "; img-src data:"
 end
+T.eq("gg.sha256", { gg.sha256("abc"), gg.sha256("") }, {
+  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" })
 T.eq("base64 of sha256('abc')", html.csp_source("abc"), "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='")
 T.eq("CSP: exactly the page's scripts, by hash, nothing fetched", csp_of(page), hashes_of(page))
 T.eq("CSP of --static: its two scripts", csp_of(static_page), hashes_of(static_page))
