@@ -261,6 +261,12 @@ local DRIVER = [==[
     pick("gg-mode", "runs");
     set("run", hover("opt=a", 3, 1));
     pick("gg-mode", "mean");
+    set("legend", Array.prototype.map.call(chart("opt=b").legend.querySelectorAll("button"), function (b) {
+      return b.textContent;
+    }).join("|"));
+    chart("opt=a").legend.querySelectorAll("button")[1].click();
+    set("toggled", chart("opt=a").series.map(function (s) { return s.name; }).join("|"));
+    chart("opt=a").legend.querySelectorAll("button")[1].click();
     set("all", shown());
     box("opt", "b").click();
     set("opt-a", shown());
@@ -330,6 +336,9 @@ if has_dygraphs then
     table.sort(ids)
     return table.concat(ids, " ") .. " | " .. table.concat(ids, " ")
   end
+  T.eq("legend: a colour value per entry, with the runs it covers (one of opt=b's lr=1 runs failed)", attr("legend"),
+    "lr=0.1 · 2 runs|lr=1 · 1 run")
+  T.eq("legend: a click hides that value's line in its chart", attr("toggled"), "lr=0.1 (mean of 2 runs)")
   T.eq("no filter: every run in the parallel coordinates and the table", attr("all"), shown(all))
   T.eq("filter opt=b off: exactly the opt=a runs", attr("opt-a"), shown(opt_a))
   T.eq("... and opt=b's panel is empty", attr("panel-b"), "no visible run logged loss here")

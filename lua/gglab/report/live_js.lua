@@ -56,6 +56,11 @@ return [==[
     var i = pix[S.color];
     return i === undefined ? "#1f77b4" : P[i].colors[r.v[i]];
   }
+  // What a legend entry toggles: the run's value of the colour parameter.
+  function ckey(r) {
+    var i = pix[S.color];
+    return i === undefined ? "all" : String(r.v[i]);
+  }
   R.forEach(function (r, i) { r.i = i; });
   var varying = P.filter(function (p) { return p.values.length > 1; }).map(function (p) { return p.name; });
 
@@ -108,7 +113,7 @@ return [==[
       runs.forEach(function (r) {
         var p = points(ch.metric, r);
         out.push({ name: r.id + (S.color ? " (" + label(r, [S.color]) + ")" : ""), color: colorOf(r),
-          run: r.i, x: p.x, y: p.y, diverged: r.status === "diverged" });
+          run: r.i, ck: ckey(r), x: p.x, y: p.y, diverged: r.status === "diverged" });
       });
     } else {
       var names = V.group.filter(function (n) { return n !== "seed"; });
@@ -130,7 +135,8 @@ return [==[
         });
         xs.sort(function (a, b) { return a - b; });
         var s = { name: (names.length ? label(g.first, names) : "all runs") + " (mean of " + g.runs.length +
-          " run" + (g.runs.length === 1 ? "" : "s") + ")", color: colorOf(g.first), runs: g.runs.length,
+          " run" + (g.runs.length === 1 ? "" : "s") + ")", color: colorOf(g.first), ck: ckey(g.first),
+          runs: g.runs.length,
           x: xs, y: [], lo: [], hi: [], n: [],
           diverged: g.runs.some(function (r) { return r.status === "diverged"; }) };
         xs.forEach(function (x) {
@@ -212,7 +218,7 @@ return [==[
   }
 
   function renderCurves(ch) {
-    var series = buildSeries(ch).filter(function (s) { return !ch.off[s.color] || s.extra; });
+    var series = buildSeries(ch).filter(function (s) { return !ch.off[s.ck] || s.extra; });
     ch.series = series;
     var bars = S.mode === "mean";
     var rows = table(series, bars);
@@ -259,7 +265,7 @@ return [==[
     var present = {}, order = [];
     runs.forEach(function (r) {
       var s = ci === undefined ? 0 : r.v[ci];
-      if (!(s in present) && !ch.off[colorOf(r)]) { present[s] = order.length; order.push(s); }
+      if (!(s in present) && !ch.off[ckey(r)]) { present[s] = order.length; order.push(s); }
     });
     var rows = [], rowRun = [];
     runs.forEach(function (r) {
@@ -318,27 +324,29 @@ return [==[
     }
   }
 
-  // A chart's legend: one entry per colour; a click hides or shows that colour's series there.
+  // A chart's legend: one entry per colour value with its number of visible runs; a click
+  // hides or shows that value's lines there.
   function legend(ch) {
     ch.legend.textContent = "";
-    var ci = pix[S.color], seen = {};
+    var ci = pix[S.color], by = {};
     var entries = [];
     ch.runs.forEach(function (r) {
-      var c = colorOf(r);
-      if (seen[c] || !visible(r) || !ch.metric.curves[r.i]) return;
-      seen[c] = true;
-      entries.push({ c: c, text: ci === undefined ? "all runs" : S.color + "=" + val(r, S.color),
-        k: ci === undefined ? "" : key(r, [S.color]) });
+      if (!visible(r) || !ch.metric.curves[r.i]) return;
+      var k = ckey(r);
+      if (by[k]) { by[k].n += 1; return; }
+      by[k] = { ck: k, c: colorOf(r), n: 1, text: ci === undefined ? "all runs" : S.color + "=" + val(r, S.color),
+        k: ci === undefined ? "" : key(r, [S.color]) };
+      entries.push(by[k]);
     });
     entries.sort(function (a, b) { return a.k < b.k ? -1 : a.k > b.k ? 1 : 0; });
     entries.forEach(function (en) {
-      var b = el("button", "lg" + (ch.off[en.c] ? " off" : ""));
+      var b = el("button", "lg" + (ch.off[en.ck] ? " off" : ""));
       var sw = el("i");
       sw.style.background = en.c;
       b.appendChild(sw);
-      b.appendChild(document.createTextNode(en.text));
+      b.appendChild(document.createTextNode(en.text + " · " + en.n + " run" + (en.n === 1 ? "" : "s")));
       b.addEventListener("click", function () {
-        ch.off[en.c] = !ch.off[en.c];
+        ch.off[en.ck] = !ch.off[en.ck];
         ch.render(ch);
       });
       ch.legend.appendChild(b);
