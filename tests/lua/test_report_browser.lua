@@ -198,7 +198,7 @@ end
 -- ---- interactions (issue 23) ----
 -- A sweep whose values are known: loss = lr * (1 + seed) / step at steps 1..10 (epoch 1
 -- for steps 1..5, 2 after), lr {0.1, 1} x opt {a, b} x seed {1, 2}; the run lr = 1, opt = b,
--- seed = 1 fails. A copy of its report gets a test script (allowed by adding its hash to the
+-- seed = 1 fails; each run logs acc = 10 lr + seed once. A copy of its report gets a test script (allowed by adding its hash to the
 -- CSP) that drives the page as a user would — a synthesised mouse move over a known point,
 -- the filter checkboxes, the EMA slider, the mode and x switches, a highlighted run — and
 -- writes what the page shows into data-t-* attributes of <body>, read back from --dump-dom.
@@ -210,6 +210,7 @@ return gg.experiment {
   run = function(p, run)
     if p.lr == 1 and p.opt == "b" and p.seed == 1 then error("boom", 0) end
     for s = 1, 10 do run:log("loss", p.lr * (1 + p.seed) / s, s, 1 + (s - 1) // 5) end
+    run:log("acc", 10 * p.lr + p.seed, 10, 2)  -- a per-run scalar: a point per run
   end,
 }
 ]==]
@@ -249,6 +250,20 @@ local DRIVER = [==[
       return pc.sort().join(" ") + " | " + rows.sort().join(" ");
     };
     set("hover", hover("opt=a", 2, 0.125));
+    // The point of run lr = 1, opt = a, seed = 2 (acc 12) in its slot (lr's value), jittered as the page does.
+    var P = G.data.params, pi = function (n) { return P.map(function (p) { return p.name; }).indexOf(n); };
+    var r = G.data.runs.filter(function (r) {
+      return P[pi("lr")].values[r.v[pi("lr")]] === "1" && P[pi("opt")].values[r.v[pi("opt")]] === "a" &&
+        P[pi("seed")].values[r.v[pi("seed")]] === "2";
+    })[0];
+    var sc = G.charts.filter(function (c) {
+      return c.metric.name === "acc" && c.div.parentNode.querySelector(".ptitle").textContent === "opt=a";
+    })[0];
+    var sx = r.v[pi("lr")] + ((r.i * 7919) % 17 - 8) / 40, sxy = sc.g.toDomCoords(sx, 12);
+    var scv = sc.div.querySelectorAll("canvas"), scr = scv[scv.length - 1].getBoundingClientRect();
+    scv[scv.length - 1].dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: scr.left + sxy[0],
+      clientY: scr.top + sxy[1] }));
+    set("scalar", r.id + " " + sc.info.textContent);
     var ema = document.getElementById("gg-ema");
     ema.value = "0.5";
     ema.dispatchEvent(new Event("input"));
@@ -320,6 +335,9 @@ if has_dygraphs then
   local e1, e2 = 0.5 * 0.2 + 0.5 * 0.1, 0.5 * 0.3 + 0.5 * 0.15
   T.eq("EMA slider: the smoothed value, as computed", attr("ema"), string.format(
     "step 2 — lr=0.1 (mean of 2 runs): %.6g [%.6g, %.6g] over 2 of 2 runs", (e1 + e2) / 2, e1, e2))
+  local sid = attr("scalar") and attr("scalar"):match("^(%S+)") or "?"
+  T.eq("per-run scalar: hovering a run's point shows the run and its value", attr("scalar"),
+    sid .. " run " .. sid .. " (lr=1 · opt=a · seed=2): acc = 12")
   T.eq("per epoch: an epoch's last value (step 5)", attr("epoch"),
     "epoch 1 — lr=0.1 (mean of 2 runs): 0.05 [0.04, 0.06] over 2 of 2 runs")
   local runs = assert(assert(store.read(dir)):runs()).records
