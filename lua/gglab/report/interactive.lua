@@ -306,6 +306,7 @@ figure.live .panels { grid-template-columns: repeat(auto-fill, minmax(440px, 1fr
 .chart .legend button.lg i { display: inline-block; width: 14px; height: 4px; vertical-align: middle;
   margin-right: 4px; }
 svg.pc { max-width: 100%; height: auto; } .pcaxis { stroke: #888; stroke-width: 1; }
+svg.pc text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .pcline { fill: none; stroke-width: 1.2; opacity: 0.7; cursor: pointer; } .pcline:hover { stroke-width: 3; opacity: 1; }
 .pcline.hl { stroke-width: 3.5; opacity: 1; }
 tr.hl td { background: #fff3c4; }

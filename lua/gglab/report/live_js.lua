@@ -365,24 +365,30 @@ return [==[
     var box = document.getElementById("gg-pc");
     box.textContent = "";
     var axes = varying.map(function (n) { return { name: n, p: P[pix[n]] }; });
-    var scored = R.filter(function (r) { return r.score !== null && isFinite(r.score); });
+    // The score axis spans the visible runs that finished ok (as the heatmap's colour scale):
+    // a diverged run's huge score sits at the axis' end instead of squashing the others.
+    var scored = R.filter(function (r) { return r.score !== null && isFinite(r.score) && visible(r); });
+    var ok = scored.filter(function (r) { return r.status === "ok"; });
     var lo = Infinity, hi = -Infinity;
-    scored.forEach(function (r) { lo = Math.min(lo, r.score); hi = Math.max(hi, r.score); });
+    (ok.length ? ok : scored).forEach(function (r) { lo = Math.min(lo, r.score); hi = Math.max(hi, r.score); });
     var log = lo > 0 && hi / lo > 50;
+    var clamped = scored.some(function (r) { return r.score < lo || r.score > hi; });
     if (V.score && scored.length) axes.push({ name: V.score, score: true });
     document.getElementById("gg-pc-caption").textContent = axes.length < 2 ? "Fewer than two axes: nothing to draw." :
       "One line per visible run, through its value of each swept parameter" + (V.score ? " to its " + V.score +
       " (" + (V.max ? "higher" : "lower") + " is better" + (log ? ", log scale" : "") +
-      "; failed runs stop before it)" : "") +
+      "; failed runs stop before it" + (clamped ? "; it spans the runs that finished ok, scores beyond " +
+      "it sit at its ends" : "") + ")" : "") +
       ". Click a line to highlight the run everywhere.";
     if (axes.length < 2) return;
-    var W = Math.max(640, 130 * axes.length), H = 330, top = 24, bot = 36, left = 60, right = 70;
+    var W = Math.max(640, 130 * axes.length + 60), H = 330, top = 24, bot = 36, left = 60, right = 100;
     var s = svg("svg", { viewBox: "0 0 " + W + " " + H, "class": "pc", width: W, height: H });
     var h = H - top - bot, dx = (W - left - right) / (axes.length - 1);
     function y(ax, r) {
       if (ax.score) {
         if (r.score === null || !isFinite(r.score)) return null;
         var t = hi === lo ? 0.5 : log ? Math.log(r.score / lo) / Math.log(hi / lo) : (r.score - lo) / (hi - lo);
+        t = log && r.score <= 0 ? 0 : Math.max(0, Math.min(1, t));
         return top + (1 - t) * h;
       }
       var n = ax.p.values.length, k = r.v[pix[ax.name]];
