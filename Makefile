@@ -24,7 +24,8 @@ SAN     := $(BUILD)/san
 GENERIC := $(BUILD)/generic
 
 # Debian packages the build needs (platform.md); `deps` installs the missing ones.
-DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config
+# libjs-dygraphs: the charting library `gglab report` inlines into its page (docs/report.md).
+DEB_PKGS := liblua5.4-dev lua5.4 libcsv-dev pkg-config libjs-dygraphs
 # Only for make test: a real single-node Slurm (tests/lua/test_slurm.lua) and a headless
 # browser (tests/lua/test_report_browser.lua). Installed when root; otherwise those tests
 # skip themselves and say so.

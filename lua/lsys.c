@@ -1,5 +1,5 @@
 /* lua/lsys.c — the few OS services the runner needs that Lua's io/os lack: gg.fs.*
- * (mkdir -p, atomic rename, listing), gg.clock (monotonic), gg.hostname, gg.sha256_file.
+ * (mkdir -p, atomic rename, listing), gg.clock (monotonic), gg.hostname, gg.sha256_file, gg.sha256.
  * Expected failures return nil, msg like io.open. */
 #define _POSIX_C_SOURCE 200809L
 #include "lgglab.h"
@@ -161,6 +161,23 @@ static int sys_sha256_file(lua_State *L)
     return 1;
 }
 
+/* gg.sha256(s) → lowercase hex digest of the bytes of s (the report's CSP hashes) */
+static int sys_sha256(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    gg_sha256 st;
+    gg_sha256_init(&st);
+    gg_sha256_update(&st, (const unsigned char *)s, len);
+    unsigned char dig[32];
+    char hex[65];
+    gg_sha256_final(&st, dig);
+    for (size_t i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 gg_status lg_isa_from_env(gg_isa *isa, gg_err *err)
 {
     return gg_isa_parse(getenv("GGLAB_ISA"), isa, err);
@@ -219,6 +236,7 @@ static const luaL_Reg fs_funcs[] = {
 
 static const luaL_Reg sys_funcs[] = {
     {"clock", sys_clock}, {"hostname", sys_hostname}, {"sha256_file", sys_sha256_file},
+    {"sha256", sys_sha256},
     {"isa", sys_isa},     {"set_flush_denormal", sys_set_flush_denormal},
     {"flush_denormal", sys_flush_denormal}, {NULL, NULL},
 };

@@ -222,9 +222,13 @@ T.ok("parameter shown as text", page:find("&lt;script&gt;document.body.setAttrib
 T.ok("error escaped", page:find("&lt;img src=x onerror=alert(1)&gt; boom", 1, true) and not page:find("<img", 1, true))
 T.ok("manifest strings escaped", page:find("<h1>demo&lt;b&gt;</h1>", 1, true) and page:find("a &amp; b &lt;i&gt;", 1, true))
 T.ok("claim escaped", page:find("lr &lt;= 0.1 is &lt;stable&gt;", 1, true) ~= nil)
-T.eq("only our own script", count(page, "<script>"), 1)
+T.eq("only our own scripts: head, sorting, dygraphs, ours (+ the JSON data)",
+  { count(page, "<script>"), count(page, '<script type="application/json" id="gg%-data">') }, { 4, 1 })
 T.ok("diverged run marked", page:find('class="div"', 1, true) ~= nil)
-T.ok("no external resources", not page:find("https?://") and not page:find("src=\"", 1, true))
+local static_page = assert(report.render(dir, { static = true }))
+T.eq("--static: only the head and sorting scripts, no data", { count(static_page, "<script"),
+  static_page:find("gg-data", 1, true) }, { 2, nil })
+T.ok("--static: no external resources", not static_page:find("https?://") and not static_page:find("src=\"", 1, true))
 T.ok("sortable table", page:find('<table class="sortable">', 1, true) ~= nil)
 T.ok("failed reason listed", page:find("1 run failed", 1, true) ~= nil)
 T.ok("band named", page:find("min–max over seeds", 1, true) ~= nil)
@@ -267,7 +271,88 @@ page = assert(report.render(long, { metric = { "loss" } }))
 local most = 0
 for d in page:gmatch('class="line" stroke="[^"]*" d="M([^"]*)"') do most = math.max(most, count(d, "L") + 1) end
 T.ok("lines have <= 400 points", most > 100 and most <= 400)
-T.ok("long report stays small", #page < 400000)
+T.ok("long report stays small (--static)",
+  #assert(report.render(long, { metric = { "loss" }, static = true })) < 400000)
+
+-- The interactive page (issue 23): the data as JSON that no value can break out of, a CSP
+-- that lets exactly the page's scripts run (by hash), the fallback without libjs-dygraphs,
+-- several folders in one page.
+local interactive = require "gglab.report.interactive"
+local have_dygraphs = interactive.assets() ~= nil
+if not have_dygraphs then
+  print("note: libjs-dygraphs is not installed (make deps installs it): checking the fallback only")
+end
+page, info = assert(report.render(dir, {}))
+T.eq("interactive when libjs-dygraphs is installed", info.interactive, have_dygraphs)
+local function scripts_of(p)
+  local list = {}
+  for body in p:gmatch("<script>(.-)</script>") do list[#list + 1] = body end
+  return list
+end
+local function csp_of(p) return p:match('Content%-Security%-Policy" content="([^"]*)"') end
+local function hashes_of(p)
+  local want = {}
+  for i, body in ipairs(scripts_of(p)) do want[i] = html.csp_source(body) end
+  return "default-src 'none'; style-src 'unsafe-inline'; script-src " .. table.concat(want, " ") .. "; img-src data:"
+end
+T.eq("gg.sha256", { gg.sha256("abc"), gg.sha256("") }, {
+  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" })
+T.eq("base64 of sha256('abc')", html.csp_source("abc"), "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='")
+T.eq("CSP: exactly the page's scripts, by hash, nothing fetched", csp_of(page), hashes_of(page))
+T.eq("CSP of --static: its two scripts", csp_of(static_page), hashes_of(static_page))
+T.ok("no 'unsafe-inline' script", not csp_of(page):find("script-src 'unsafe-inline'", 1, true))
+if have_dygraphs then
+  T.eq("<script> and </script> pair up (no value closes an element)",
+    count(page, "<script"), count(page, "</script>"))
+  local raw = page:match('<script type="application/json" id="gg%-data">(.-)</script>')
+  T.ok("the data holds no '<' (EVIL's </script> is \\u003c/script>)", raw and not raw:find("<", 1, true)
+    and raw:find("\\u003c/script>", 1, true))
+  local d = assert(json.decode(raw))
+  T.eq("data: params, runs", { #d.params, #d.runs, d.params[2].name }, { 3, 12, "opt" })
+  T.eq("data: the hostile value round-trips as text", d.params[2].values, { EVIL, "sgd" })
+  T.eq("data: view", { d.view.color, d.view.panel, d.view.group, d.view.score, d.view.max },
+    { "lr", { "opt" }, { "opt", "lr" }, "final_loss", false })
+  T.eq("data: metrics", { d.metrics[1].name, d.metrics[2].name, d.metrics[1].scalar }, { "loss", "val_loss", false })
+  -- run 2: lr 0.01, sgd, seed 2: loss = 0.02 * step at steps 1..5, epochs 1..5
+  T.eq("data: a curve (steps as start, delta, count; epochs as runs)", d.metrics[1].curves["1"],
+    { { 1, 1, 5 }, { { 1, 1 }, { 2, 1 }, { 3, 1 }, { 4, 1 }, { 5, 1 } }, { 0.02, 0.04, 0.06, 0.08, 0.1 } })
+  T.eq("data: a diverged run's inf is null", d.metrics[1].curves["9"][3], { 2, 4, json.null })
+  T.eq("data: score and status of a run", { d.runs[2].score, d.runs[2].status, d.runs[3].status },
+    { 0.1, "ok", "failed" })
+  T.ok("static figures kept for print, folded on screen", page:find('<div id="gg-static" class="static-figs folded">',
+    1, true) and page:find("@media print { #gg-live", 1, true))
+  -- Long curves: at most live_points per run and metric, the extremes kept.
+  local lp = assert(report.render(long, { metric = { "loss" }, live_points = 100 }))
+  local ld = assert(json.decode(lp:match('id="gg%-data">(.-)</script>')))
+  local vals = ld.metrics[1].curves["1"][3]
+  T.ok("live points per run <= 100, first and last kept", #vals <= 100 and #vals > 50
+    and vals[1] == 0.02 and vals[#vals] == 100)
+end
+T.ok("deterministic (--static)", static_page == report.render(dir, { static = true }))
+local fb, fbinfo = assert(report.render(dir, { dygraphs = tmp .. "/no-dygraphs" }))
+T.eq("without libjs-dygraphs: the static page, and a notice saying how to install it",
+  { fbinfo.interactive, fb:find("gg-data", 1, true), fbinfo.notice },
+  { false, nil, "libjs-dygraphs is not installed (" .. tmp .. "/no-dygraphs/dygraph.min.js): wrote the static "
+    .. "report instead; for the interactive one: apt-get install libjs-dygraphs" })
+T.ok("... the notice is on the page", fb:find('<p class="note">libjs-dygraphs is not installed', 1, true) ~= nil)
+-- Two folders: one page; the same experiment name twice is told apart by folder.
+local dir2 = make_dir("demo2", { steps = 3 })
+local cmp, cinfo = assert(report.render({ dir, dir2 }, {}))
+T.eq("comparison: a section per folder", count(cmp, '<section class="gg%-exp"'), 2)
+T.ok("comparison: titled by folder when names collide", cmp:find("<h1>Comparison: " .. html.escape(dir) .. " · "
+  .. html.escape(dir2) .. "</h1>", 1, true) ~= nil)
+T.eq("comparison: figures of both", cinfo.figures, 6)
+if have_dygraphs then
+  local cd = assert(json.decode(cmp:match('id="gg%-data">(.-)</script>')))
+  T.eq("comparison: runs of both, the parameter experiment first", { #cd.runs, cd.params[1].name,
+    cd.params[1].values, cd.runs[13].exp, cd.view.color, cd.view.panel },
+    { 24, "experiment", { dir, dir2 }, 1, "experiment", {} })
+  T.eq("comparison: a run of the second folder", cd.metrics[1].curves["13"][1], { 1, 1, 3 })
+end
+T.ok("comparison deterministic", cmp == report.render({ dir, dir2 }, {}))
+local _, cmsg = report.render({ dir, tmp .. "/nope" }, {})
+T.eq("comparison: a bad folder is named", cmsg, tmp .. "/nope: no such results directory '" .. tmp .. "/nope'")
 
 -- Per-run scalars and early-stopped runs (issue 20, bug 8): lr (2) x seed (3); each run
 -- logs loss at steps 1..(4 + seed) (so the seed means cover 3, then 2, then 1 runs) and
@@ -360,6 +445,16 @@ code, text = run { dir, "--metric", "loss,,x" }
 T.eq("bad list value", { code, text }, { 1, "gglab report: bad --metric 'loss,,x': expected names separated by commas\n" })
 code, text = run { dir, "--band" }
 T.eq("option without value", { code, text }, { 1, "gglab report: option '--band' needs a kind (see gglab report --help)\n" })
+code, text = run { dir, "--static", "--out", tmp .. "/static.html", "-q" }
+T.ok("--static", code == 0 and io.open(tmp .. "/static.html"):read("a") == report.render(dir, { static = true }))
+code, text = run { dir, tmp .. "/demo2" }
+T.eq("two folders: DIR1/compare.html", { code, text }, { 0, "Report: " .. dir .. "/compare.html (6 figures, "
+  .. ((#report.render({ dir, tmp .. "/demo2" }, {}) + 512) // 1024) .. " kB)\n" })
+code, text = run { dir, "--points", "3" }
+T.eq("bad --points", { code, text }, { 1, "gglab report: bad --points '3': expected an integer >= 4\n" })
+code, text = run { dir, tmp .. "/demo2", "--text" }
+T.eq("--text takes one folder", { code, text }, { 1, "gglab report: --text takes one results directory "
+  .. "(see gglab report --help)\n" })
 code, text = run {}
 T.eq("no DIR", code, 1)
 code, text = run { "--help" }

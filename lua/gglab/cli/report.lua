@@ -7,18 +7,27 @@ local args = require "gglab.cli.args"
 local M = {}
 
 M.help = [==[
-usage: gglab report DIR [--out FILE] [--text] [--metric M[,M...]] [--x AXIS]
-                        [--color PARAM] [--facet PARAM[,PARAM...] | --facet none]
+usage: gglab report DIR [DIR...] [--out FILE] [--static] [--points N] [--text] [--metric M[,M...]]
+                        [--x AXIS] [--color PARAM] [--facet PARAM[,PARAM...] | --facet none]
                         [--heatmap A[,B]] [--score METRIC[:max|:min]]
                         [--band minmax|ci95] [-q]
 
-Writes DIR/report.html: one self-contained page (inline SVG, no network) with the
-experiment's description, claim verdicts and provenance, the curves of every
-metric (mean over seeds with a band, diverged runs marked), a heatmap of the final
-loss, the best configuration per group and a sortable table of every run.
+Writes DIR/report.html: one self-contained page (no network) with the
+experiment's description, claim verdicts and provenance, interactive curves of
+every metric (dygraphs from Debian's libjs-dygraphs, inlined: hover, zoom, filters,
+smoothing, a run highlighted everywhere), parameters -> score as parallel
+coordinates, the static SVG figures (mean over seeds with a band, diverged runs
+marked; what prints), a heatmap of the final loss, the best configuration per group
+and a sortable table of every run. Several DIRs: one page comparing them
+(DIR/compare.html of the first).
 
 options:
   -o, --out FILE     write the page to FILE instead of DIR/report.html
+  --static           only the static SVG figures, no script library (also what
+                     is written, with a notice, when libjs-dygraphs is missing)
+  --points N         at most N points per run and metric in the interactive
+                     charts (default 2000; longer curves keep each stretch's
+                     smallest and largest value)
   --text             print a short summary (best configurations, the best of
                      the grid, divergence boundary, failed runs) to stdout
                      instead of writing a page
@@ -60,6 +69,9 @@ end
 M.options = {
   { long = "--out", short = "-o", key = "out", arg = "a file" },
   { long = "--text", key = "text" },
+  { long = "--static", key = "static" },
+  { long = "--points", key = "live_points", arg = "a number", parse = args.integer_at_least(4),
+    expect = "an integer >= 4" },
   { long = "--metric", key = "metric", arg = "metric names", parse = args.names, expect = NAMES },
   { long = "--x", key = "x", arg = "an axis" },
   { long = "--color", key = "color", arg = "a parameter" },
@@ -71,12 +83,15 @@ M.options = {
   { long = "--band", key = "band", arg = "a kind" },
   args.QUIET,
 }
-M.positional = 1
+M.positional = math.huge
 
--- After parsing: opts.dir (the one positional).
+-- After parsing: opts.dir (the one positional, or the list of them for a comparison).
 function M.check(opts)
-  opts.dir, opts.args = opts.args[1], nil
-  if not opts.dir then return "missing results directory DIR" end
+  local dirs = opts.args
+  opts.args = nil
+  if #dirs == 0 then return "missing results directory DIR" end
+  if #dirs > 1 and opts.text then return "--text takes one results directory" end
+  opts.dir = #dirs == 1 and dirs[1] or dirs
 end
 
 -- gglab report -> exit code.
@@ -95,6 +110,7 @@ function M.main(opts, out)
     out.stderr:write("gglab report: ", info, "\n")
     return 1
   end
+  if info.notice then out.stderr:write("gglab report: ", info.notice, "\n") end
   if not opts.quiet then
     out.stdout:write(string.format("Report: %s (%d figure%s, %d kB)\n", path, info.figures,
       info.figures == 1 and "" or "s", (info.bytes + 512) // 1024))

@@ -169,6 +169,7 @@ function M.main(opts, out, argv)
       out.stderr:write("gglab run: --report: ", info, "\n")
       return 1
     end
+    if info.notice then out.stderr:write("gglab run: --report: ", info.notice, "\n") end
     out.stdout:write(string.format("Report: %s (%d figures, %d kB)\n", path, info.figures,
       (info.bytes + 512) // 1024))
   end

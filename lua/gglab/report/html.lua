@@ -5,6 +5,8 @@
   it reaches the page, in text and in attribute values alike, so a parameter value such
   as "<script>" shows as text. The page loads nothing: no network, no external scripts,
   fonts or images; it prints legibly (figures are not split across pages). ]]
+local gg = require "gglab"
+
 local M = {}
 
 local ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
@@ -77,11 +79,21 @@ td.err { max-width: 420px; overflow-wrap: anywhere; }
 }
 ]]
 
+-- First in <head>: marks the page when a script error occurs (data-errors: its message) or the browser
+-- blocks something under the Content-Security-Policy (data-csp: the directive and what it
+-- blocked); the browser test reads both.
+local HEAD_SCRIPT = [[
+window.addEventListener("error", function (e) {
+  document.documentElement.setAttribute("data-errors", String(e.message || "1"));
+});
+document.addEventListener("securitypolicyviolation", function (e) {
+  document.documentElement.setAttribute("data-csp", e.violatedDirective + " " + e.blockedURI);
+});
+]]
+
 -- Sorts a table.sortable by the clicked header: numbers (inf, nan too) numerically,
--- everything else as text; empty cells last. Marks the page as loaded, or as failed
--- when any script error occurs (the browser test reads both attributes).
+-- everything else as text; empty cells last. Marks the page as loaded (data-ready).
 local SCRIPT = [[
-window.addEventListener("error", function () { document.body.setAttribute("data-errors", "1"); });
 (function () {
   function key(td) {
     var s = td.textContent.trim();
@@ -127,25 +139,70 @@ window.addEventListener("error", function () { document.body.setAttribute("data-
 })();
 ]]
 
---[[ page(title, body) -> the whole HTML document: title (plain text, escaped here) and
-  body (HTML, already escaped by the caller), with the stylesheet and the sorting script
-  inline. ]]
-function M.page(title, body)
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+-- base64(bytes) -> the standard base64 text (with = padding).
+local function base64(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
+    local k = #out
+    for j = 1, 4 do
+      local d = (n >> (6 * (4 - j))) & 63
+      out[k + j] = B64:sub(d + 1, d + 1)
+    end
+    if not b then
+      out[k + 3], out[k + 4] = "=", "="
+    elseif not c then
+      out[k + 4] = "="
+    end
+  end
+  return table.concat(out)
+end
+M.base64 = base64
+
+--[[ csp_source(js) -> "'sha256-<base64>'": the CSP source that lets exactly this inline
+  script (the text between <script> and </script>) run. ]]
+function M.csp_source(js)
+  local hex = gg.sha256(js)
+  return "'sha256-" .. base64((hex:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end))) .. "'"
+end
+
+--[[ page(title, body [, extra]) -> the whole HTML document: title (plain text, escaped
+  here) and body (HTML, already escaped by the caller), with the stylesheet and the scripts
+  inline. extra (the interactive report): css (appended to the stylesheet), json (the data,
+  already safe inside <script type="application/json" id="gg-data">), scripts (inline
+  scripts run after the sorting script, in order). The Content-Security-Policy lets exactly
+  these scripts run, by their SHA-256: nothing else, inline or fetched. ]]
+function M.page(title, body, extra)
+  extra = extra or {}
+  -- Each script element holds "\n" .. its script: that text is what the hash covers.
+  local scripts = { "\n" .. SCRIPT }
+  for _, js in ipairs(extra.scripts or {}) do scripts[#scripts + 1] = "\n" .. js end
+  local head = "\n" .. HEAD_SCRIPT
+  local hashes = { M.csp_source(head) }
+  for _, js in ipairs(scripts) do hashes[#hashes + 1] = M.csp_source(js) end
+  local tail = {}
+  if extra.json then tail[1] = '<script type="application/json" id="gg-data">' .. extra.json .. "</script>" end
+  for _, js in ipairs(scripts) do tail[#tail + 1] = "<script>" .. js .. "</script>" end
   return table.concat({
     "<!DOCTYPE html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    -- Nothing may be fetched: the page is self-contained by construction, and this says so.
+    -- Nothing may be fetched and only these scripts may run: the page is self-contained by
+    -- construction, and this says so.
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      .. "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">",
+      .. "style-src 'unsafe-inline'; script-src " .. table.concat(hashes, " ") .. "; img-src data:\">",
     "<title>" .. M.escape(title) .. "</title>",
-    "<style>\n" .. CSS .. "</style>",
+    "<style>\n" .. CSS .. (extra.css or "") .. "</style>",
+    "<script>" .. head .. "</script>",
     "</head>",
     "<body>",
     body,
-    "<script>\n" .. SCRIPT .. "</script>",
+    table.concat(tail, "\n"),
     "</body>",
     "</html>",
     "",

@@ -19,7 +19,10 @@
   heatmap (list of 1 or 2 parameters), metric (list of metrics), score ("NAME[:max|:min]":
   a runs.csv result column or a metric of curves.csv, whose final value counts; default
   final_val_loss when the runs have one, else final_loss), band ("minmax" or "ci95"), out (file),
-  max_points (per line, default 400). ]]
+  max_points (per line of the static figures, default 400), static (no interactive part),
+  live_points (per run and metric in the interactive part, default 2000), dygraphs (the
+  directory of libjs-dygraphs' files; tests). dir may be a list of folders: one page
+  comparing them (report/interactive.lua gives their runs a parameter `experiment`). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
@@ -32,6 +35,8 @@ local aggregate = require "gglab.report.aggregate"
 local figures = require "gglab.report.figures"
 local analysis = require "gglab.report.analysis"
 local text = require "gglab.report.text"
+local interactive = require "gglab.report.interactive"
+local live_js = require "gglab.report.live_js"
 
 local M = {}
 
@@ -212,15 +217,14 @@ local function prepare(dir, opts)
   return data, plan, agg
 end
 
---[[ render(dir, opts) -> html, info | nil, msg. info = {figures = count, panels = count,
-  metrics = list}. ]]
-function M.render(dir, opts)
-  local data, plan, agg = prepare(dir, opts)
-  if not data then return nil, plan end
+-- One experiment's part of the page (a <section class="gg-exp" data-exp="k">): title,
+-- counts, claims, provenance, curves, heatmap, best configurations, doctor, failed runs and
+-- the run table. live: the interactive section goes above the static curve figures, which
+-- are then folded on screen (they are what prints); false for --static or in a comparison
+-- (its one interactive section comes first).
+local function experiment_html(k, data, plan, agg, counter, name, live)
   local m = data.manifest
-  local name = manifest_value(m, "name") or dir:match("([^/]+)/*$") or dir
-  local counter = { figure = 0, panel = 0 }
-  local body = { "<h1>" .. esc(name) .. "</h1>" }
+  local body = { string.format('<section class="gg-exp" data-exp="%d">', k), "<h1>" .. esc(name) .. "</h1>" }
   local desc = manifest_value(m, "description")
   if desc then body[#body + 1] = '<p class="desc">' .. esc(desc) .. "</p>" end
   body[#body + 1] = '<p class="counts">' .. esc(counts_text(data)) .. "</p>"
@@ -245,7 +249,14 @@ function M.render(dir, opts)
     body[#body + 1] = string.format('<p class="muted">No curves were logged (%s is missing or empty).</p>',
       schema.CURVES_FILE)
   end
+  if live and #figs > 0 then
+    body[#body + 1] = live
+    body[#body + 1] = '<p class="screen"><button type="button" id="gg-static-toggle">Show the static figures '
+      .. "(what prints)</button></p>"
+    body[#body + 1] = '<div id="gg-static" class="static-figs folded">'
+  end
   for _, f in ipairs(figs) do body[#body + 1] = f.html end
+  if live and #figs > 0 then body[#body + 1] = "</div>" end
   if plan.heatmap then
     body[#body + 1] = "<h2>Heatmap</h2>"
     body[#body + 1] = figures.heatmap(data, plan, counter).html
@@ -256,11 +267,105 @@ function M.render(dir, opts)
   body[#body + 1] = failed_html(data)
   body[#body + 1] = "<h2>All runs</h2>\n<p class=\"muted\">Click a column header to sort.</p>"
   body[#body + 1] = '<div class="tablewrap">' .. runs_table_html(data) .. "</div>"
+  body[#body + 1] = "</section>"
+  return table.concat(body, "\n")
+end
+
+local function dir_list(dir)
+  if type(dir) == "table" then return dir end
+  return { dir }
+end
+
+--[[ render(dir, opts) -> html, info | nil, msg. dir: a results folder, or a list of them
+  (a comparison: one interactive section over all their runs, then each folder's report).
+  opts.static: today's SVG-only page; without it the page is interactive (report/
+  interactive.lua), or static when libjs-dygraphs is missing (info.notice says so).
+  info = {figures = count, panels = count, metrics = list, interactive = bool, notice,
+  points (curve points read), kept (points embedded)}. ]]
+function M.render(dir, opts)
+  opts = opts or {}
+  local dirs = dir_list(dir)
+  local exps, names = {}, {}
+  for i, d in ipairs(dirs) do
+    local data, plan, agg = prepare(d, opts)
+    if not data then return nil, #dirs > 1 and (d .. ": " .. plan) or plan end
+    local name = manifest_value(data.manifest, "name") or d:match("([^/]+)/*$") or d
+    exps[i] = { data = data, plan = plan, agg = agg, name = name, dir = d }
+  end
+  for _, ex in ipairs(exps) do names[ex.name] = (names[ex.name] or 0) + 1 end
+  for _, ex in ipairs(exps) do
+    if names[ex.name] > 1 then ex.name = ex.dir end  -- two folders of one experiment: by folder
+  end
+  local info = { metrics = exps[1].plan.metrics, interactive = false, points = 0, kept = 0 }
+  local assets
+  if not opts.static then
+    assets, info.notice = interactive.assets(opts)
+  end
+  local live_html, extra
+  if assets then
+    local collected = {}
+    for i, ex in ipairs(exps) do
+      collected[i] = interactive.collect(ex.data, ex.plan, opts.live_points)
+      collected[i].name = ex.name
+      info.points, info.kept = info.points + collected[i].points, info.kept + collected[i].kept
+    end
+    local view
+    local p1 = exps[1].plan
+    if #exps == 1 then
+      view = { color = p1.color, panel = concat(p1.rest, p1.facet),
+        group = concat(p1.rest, p1.facet, p1.color and { p1.color } or {}), score = p1.score,
+        direction = p1.direction }
+    else
+      local group, seen = { "experiment" }, {}
+      for _, ex in ipairs(exps) do
+        for _, n in ipairs(ex.plan.varying) do
+          if not seen[n] then
+            seen[n] = true
+            group[#group + 1] = n
+          end
+        end
+      end
+      view = { color = "experiment", panel = {}, group = group, score = p1.score, direction = p1.direction }
+    end
+    live_html = interactive.section_html()
+    extra = { css = assets.css .. "\n" .. interactive.CSS, json = interactive.data_json(collected, view),
+      scripts = { assets.js, live_js } }
+    info.interactive = true
+  end
+  local counter = { figure = 0, panel = 0 }
+  local body = {}
+  local title
+  if #exps == 1 then
+    title = exps[1].name
+  else
+    local list = {}
+    for i, ex in ipairs(exps) do list[i] = ex.name end
+    title = "Comparison: " .. table.concat(list, " · ")
+    body[#body + 1] = "<h1>" .. esc(title) .. "</h1>"
+    local items = {}
+    for i, ex in ipairs(exps) do
+      items[i] = string.format("<li><b>%s</b> (%s): %s</li>", esc(ex.name), esc(ex.dir), esc(counts_text(ex.data)))
+    end
+    body[#body + 1] = "<ul>" .. table.concat(items, "\n") .. "</ul>"
+    if live_html then
+      body[#body + 1] = "<h2>Curves of every experiment</h2>"
+      body[#body + 1] = "<p>The runs of all the folders, the parameter <code>experiment</code> telling them apart "
+        .. "(a folder without a parameter shows <code>(none)</code> for it).</p>"
+      body[#body + 1] = live_html
+    end
+  end
+  if info.notice then body[#body + 1] = '<p class="note">' .. esc(info.notice) .. "</p>" end
+  for i, ex in ipairs(exps) do
+    body[#body + 1] = experiment_html(i - 1, ex.data, ex.plan, ex.agg, counter, ex.name,
+      #exps == 1 and live_html)
+  end
   body[#body + 1] = string.format(
-    '<p class="muted">Written by gglab %s (gglab report) from %s, %s and %s.</p>',
-    esc(gg.version), schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE)
-  local page = html.page(name .. " — gglab report", table.concat(body, "\n"))
-  return page, { figures = counter.figure, panels = counter.panel, metrics = plan.metrics }
+    '<p class="muted">Written by gglab %s (gglab report) from %s, %s and %s%s.</p>',
+    esc(gg.version), schema.RUNS_FILE, schema.CURVES_FILE, schema.MANIFEST_FILE,
+    assets and ", with dygraphs (Debian's libjs-dygraphs) inlined" or "")
+  local page = html.page(title .. " — gglab report", table.concat(body, "\n"), extra)
+  info.figures, info.panels = counter.figure, counter.panel
+  return page, info
 end
 
 --[[ write(dir, opts) -> path, info | nil, msg: renders and writes the page to opts.out
@@ -269,7 +374,8 @@ function M.write(dir, opts)
   opts = opts or {}
   local page, info = M.render(dir, opts)
   if not page then return nil, info end
-  local path = opts.out or (dir:gsub("/+$", "") .. "/" .. schema.REPORT_FILE)
+  local dirs = dir_list(dir)
+  local path = opts.out or (dirs[1]:gsub("/+$", "") .. "/" .. (#dirs > 1 and "compare.html" or schema.REPORT_FILE))
   local tmp = path .. ".tmp"
   local f, err = io.open(tmp, "wb")
   if not f then return nil, err end
