@@ -258,6 +258,52 @@ static int model_parameter_shapes(lua_State *L)
     return 1;
 }
 
+/* model:parameter_owners() -> {{node = 2, layer = 1, role = 0, kind = "linear"}, ...}: per
+ * parameter tensor (parameters() order) its graph node, the 1-based layer owning it
+ * (layers() numbering), its role there (0 weight/gamma, 1 bias/beta; recurrent 0..3:
+ * weight_ih, weight_hh, bias_ih, bias_hh) and the layer's kind; only node for a free
+ * parameter of a custom layer. */
+static int model_parameter_owners(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    const size_t n = gg_model_ntensors(m), nl = gg_model_layers(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        int role = 0, node = gg_model_tensor_owner(m, k, &role);
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, gg_model_tensor_node(m, k));
+        lua_setfield(L, -2, "node");
+        for (size_t i = 0; node >= 0 && i < nl; i++) {
+            if (gg_model_layer_node(m, i) != node)
+                continue;
+            gg_layer_cfg c = gg_model_layer_cfg(m, i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_setfield(L, -2, "layer");
+            lua_pushinteger(L, role);
+            lua_setfield(L, -2, "role");
+            lua_pushstring(L, gg_layer_name(&c));
+            lua_setfield(L, -2, "kind");
+            break;
+        }
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    return 1;
+}
+
+/* model:layer_nodes() -> {node, ...}: the graph node id of each layer (layers() order), the
+ * ids gglab.Graph's builder returned while the model was built. */
+static int model_layer_nodes(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    const size_t n = gg_model_layers(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushinteger(L, gg_model_layer_node(m, i));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* model:input_shape() / model:output_shape() -> per-sample shapes ({1, 8, 8}, {10}) */
 static int model_input_shape(lua_State *L)
 {
@@ -546,7 +592,8 @@ static const luaL_Reg model_methods[] = {
     {"eval", model_eval},               {"training", model_training},
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
-    {"parameter_shapes", model_parameter_shapes},
+    {"parameter_shapes", model_parameter_shapes}, {"parameter_owners", model_parameter_owners},
+    {"layer_nodes", model_layer_nodes},
     {"recurrent_spectral_norms", lg_model_recurrent_spectral_norms},
     {NULL, NULL},
 };
@@ -559,6 +606,10 @@ static const luaL_Reg model_meta[] = {
 void lg_open_nn(lua_State *L)
 {
     lg_newclass(L, GG_MODEL_MT, model_meta, model_methods);
+    luaL_getmetatable(L, GG_MODEL_MT);    /* stack: gg mt */
+    lua_getfield(L, -1, "__index");       /* stack: gg mt methods: Lua adds save, load_state */
+    lua_setfield(L, -3, "_model_methods");
+    lua_pop(L, 1);                        /* stack: gg */
     lua_newtable(L);                      /* stack: gg nn (filled by lgraph.c and nn.lua) */
     lua_setfield(L, -2, "nn");            /* stack: gg */
 }

@@ -1,0 +1,355 @@
+--[[ lua/gglab/checkpoint.lua — saving and loading models as safetensors files with
+  PyTorch's state_dict names (docs/lua-api.md, "Saving, loading and checkpoints").
+
+    model:save(path [, {metadata = {key = "text"}}])   write the parameters and buffers
+    gg.load(path) -> tensors, info                     name -> gglab.Tensor (F32) or integer
+                                                        (I64 scalar); info = {metadata =,
+                                                        shapes = {name -> full shape},
+                                                        dtypes = {name -> "F32" ...}}
+    model:load_state(path [, {strict = true}]) -> {missing =, unexpected =}
+    model:load(path)                                   load_state with strict = true
+    model:parameter_names() / model:buffer_names()     the names, in parameters() / buffers() order
+
+  Names. A model built by gg.nn.sequential{...} is named as torch.nn.Sequential of the same
+  layers: layer i (0-based; activations, pooling, flatten and dropout count) is the prefix,
+  then torch's attribute: "0.weight", "0.bias"; a norm's "weight"/"bias" and, with running
+  statistics, the buffers "running_mean", "running_var" and "num_batches_tracked"; a
+  recurrent layer's "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "..._l1".
+  A layer built of several parameterised layers (gg.nn.block, residual, custom, a nested
+  model, a transformer layer) names its tensors "<i>.<j>.weight" (j the 0-based count of
+  parameterised layers inside it) and its free parameters (nn.param) "<i>.param<k>". Any
+  other model (gg.nn.gpt, a compiled graph) has no layer index: "<j>.weight" with j its
+  layers() number (0-based), free parameters "param<k>" (k counts all free parameters).
+
+  num_batches_tracked is torch's int64 scalar; gglab does not count batches (its BatchNorm
+  has no momentum = None mode, the only one that reads the count), so save writes 0 and
+  load accepts and ignores it. Tensors are stored with their full N-D shapes
+  (model:parameter_shapes()); load checks every name and shape before writing anything. ]]
+local gg = require "gglab"
+local graph = require "gglab.graph"
+local st = require "gglab.lib.safetensors"
+local describe = require("gglab.lib.args").describe
+
+local M = {}
+
+local RNN = { rnn = true, lstm = true, gru = true }
+local RNN_ROLES = { [0] = "weight_ih", "weight_hh", "bias_ih", "bias_hh" }
+local ROLES = { [0] = "weight", "bias" }
+local BATCHNORM = { batchnorm1d = true, batchnorm2d = true }
+
+-- The spec index (1-based) of gg.nn.sequential layer list `spec` that built graph node `node`.
+local function spec_of(spec, node)
+  for i, last in ipairs(spec.ends) do
+    if node <= last then return i end
+  end
+  return #spec.ends
+end
+
+--[[ names(model) -> params, buffers: lists of {name =, shape =} in parameters() and
+  buffers() order, plus buffers.batches: the num_batches_tracked names (one per BatchNorm
+  with running statistics), in layer order. ]]
+local function names(model)
+  local owners, nodes, layers = model:parameter_owners(), model:layer_nodes(), model:layers()
+  local shapes = model:parameter_shapes()
+  local spec = graph.model_specs[model]
+  if spec and not spec.ends then spec = nil end
+  -- Per spec index (or per model when not sequential): the parameterised layers in order
+  -- and the free parameters.
+  local groups = {}
+  local function group(i)
+    groups[i] = groups[i] or { layers = {}, nlayers = 0, free = 0, rnn = 0 }
+    return groups[i]
+  end
+  local prefix_of_layer = {}  -- layer number -> name prefix ("3." or "3.1." or "2.")
+  local function layer_prefix(L)
+    if prefix_of_layer[L] then return prefix_of_layer[L] end
+    local g = group(spec and spec_of(spec, nodes[L]) or 0)
+    g.nlayers = g.nlayers + 1
+    g.layers[#g.layers + 1] = L
+    if RNN[layers[L].kind] then g.rnn = g.rnn + 1 end
+    prefix_of_layer[L] = { g = g, j = g.nlayers - 1, rnn = g.rnn - 1 }
+    return prefix_of_layer[L]
+  end
+  -- First pass: which groups are plain (one parameterised layer, or only recurrent ones)
+  -- and which layers own parameters or buffers.
+  local free_index = {}
+  for k, o in ipairs(owners) do
+    if o.layer then layer_prefix(o.layer) else
+      local g = group(spec and spec_of(spec, o.node) or 0)
+      free_index[k] = g.free
+      g.free = g.free + 1
+    end
+  end
+  for L, l in ipairs(layers) do
+    if BATCHNORM[l.kind] and l.track_running_stats ~= false then layer_prefix(L) end
+  end
+  local function spec_index(L)
+    return spec and spec_of(spec, nodes[L]) or nil
+  end
+  local function prefix(L)
+    local p = prefix_of_layer[L]
+    local g = p.g
+    local plain = g.free == 0 and (g.nlayers == 1 or g.rnn == g.nlayers)
+    local i = spec_index(L)
+    if i and plain then return (i - 1) .. "." end
+    if i then return (i - 1) .. "." .. p.j .. "." end
+    return (L - 1) .. "."
+  end
+  local params = {}
+  for k, o in ipairs(owners) do
+    local name
+    if o.layer then
+      local kind = layers[o.layer].kind
+      if RNN[kind] then
+        name = prefix(o.layer) .. RNN_ROLES[o.role] .. "_l" .. prefix_of_layer[o.layer].rnn
+      else
+        name = prefix(o.layer) .. ROLES[o.role]
+      end
+    elseif spec then
+      name = (spec_of(spec, o.node) - 1) .. ".param" .. free_index[k]
+    else
+      name = "param" .. free_index[k]
+    end
+    params[k] = { name = name, shape = shapes[k] }
+  end
+  local buffers, batches = {}, {}
+  for L, l in ipairs(layers) do
+    if BATCHNORM[l.kind] and l.track_running_stats ~= false then
+      local p = prefix(L)
+      buffers[#buffers + 1] = { name = p .. "running_mean", shape = { l.num_features } }
+      buffers[#buffers + 1] = { name = p .. "running_var", shape = { l.num_features } }
+      batches[#batches + 1] = p .. "num_batches_tracked"
+    end
+  end
+  return params, buffers, batches
+end
+
+function M.parameter_names(model)
+  local params = names(model)
+  local out = {}
+  for k, p in ipairs(params) do out[k] = p.name end
+  return out
+end
+
+function M.buffer_names(model)
+  local _, buffers, batches = names(model)
+  local out = {}
+  for k, b in ipairs(buffers) do out[k] = b.name end
+  for _, n in ipairs(batches) do out[#out + 1] = n end
+  return out
+end
+
+-- The state_dict entries of model (parameters, buffers, num_batches_tracked), as
+-- safetensors.encode takes them, and the name lists.
+local function entries(model)
+  local params, buffers, batches = names(model)
+  local list = {}
+  for k, t in ipairs(model:parameters()) do
+    list[#list + 1] = { name = params[k].name, dtype = "F32", shape = params[k].shape, data = t:bytes() }
+  end
+  for k, t in ipairs(model:buffers()) do
+    list[#list + 1] = { name = buffers[k].name, dtype = "F32", shape = buffers[k].shape, data = t:bytes() }
+  end
+  for _, n in ipairs(batches) do
+    list[#list + 1] = { name = n, dtype = "I64", shape = {}, data = string.pack("<i8", 0) }
+  end
+  return list
+end
+M.entries = entries
+
+-- Check that metadata is a table of string -> string.
+local function check_metadata(f, md, level)
+  if md == nil then return {} end
+  if type(md) ~= "table" then error(f .. ": metadata must be a table of strings, got " .. describe(md), level + 1) end
+  for k, v in pairs(md) do
+    if type(k) ~= "string" or type(v) ~= "string" then
+      error(string.format("%s: metadata must map strings to strings, got %s = %s", f, describe(k), describe(v)),
+        level + 1)
+    end
+    if k == "format" then error(f .. ": metadata key 'format' is reserved (it is \"pt\")", level + 1) end
+  end
+  return md
+end
+
+-- The fixed metadata of every file gglab writes (the reference writer's "format" = "pt").
+local function metadata(md)
+  local out = { format = "pt", producer = "gglab" }
+  for k, v in pairs(md) do out[k] = v end
+  return out
+end
+
+local function check_path(f, path, level)
+  if type(path) ~= "string" or path == "" then
+    error(f .. ": path must be a file name, got " .. describe(path), level + 1)
+  end
+end
+
+--[[ model:save(path [, {metadata = {key = "text"}}]): the model's state_dict as a
+  safetensors file, written atomically. ]]
+function M.save(model, path, opts)
+  local f = "gglab.Model:save"
+  check_path(f, path, 2)
+  opts = opts or {}
+  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. describe(opts), 2) end
+  for k in pairs(opts) do
+    if k ~= "metadata" then error(string.format("%s: unknown option '%s' (allowed: metadata)", f, tostring(k)), 2) end
+  end
+  local md = metadata(check_metadata(f, opts.metadata, 2))
+  local ok, msg = st.write(path, st.encode(entries(model), md))
+  if not ok then error(f .. ": " .. msg, 2) end
+  return model
+end
+
+-- Read and decode path, or raise "<f>: <path>: <what>" at level.
+local function read(f, path, level)
+  check_path(f, path, level + 1)
+  local bytes, msg = st.read(path)
+  if not bytes then error(f .. ": cannot read '" .. path .. "': " .. tostring(msg), level + 1) end
+  local file, err = st.decode(bytes, path)
+  if not file then error(f .. ": " .. err, level + 1) end
+  return file
+end
+M.read = read
+
+-- The 2-D gglab.Tensor of an F32 file tensor: (dim0, rest) as parameters() gives, (1, n)
+-- for a 1-D one, (1, 1) for a scalar.
+local function to_tensor(t)
+  local s = t.shape
+  local n = st.numel(s)
+  if n == 0 then return nil end
+  local rows = #s >= 2 and s[1] or 1
+  return gg.tensor_from_bytes(t.data, rows, n // rows)
+end
+
+-- An integer tensor's values: an integer for a scalar, else a list.
+local function to_integers(t)
+  local fmt = ({ I64 = "<i8", U64 = "<I8", I32 = "<i4", U32 = "<I4", I16 = "<i2", U16 = "<I2", I8 = "<i1",
+    U8 = "<I1", BOOL = "<I1" })[t.dtype]
+  if not fmt then return nil end
+  local out, pos = {}, 1
+  for i = 1, st.numel(t.shape) do out[i], pos = string.unpack(fmt, t.data, pos) end
+  if #t.shape == 0 then return out[1] end
+  return out
+end
+
+--[[ gg.load(path) -> tensors, info: every tensor of a safetensors file, F32 ones as
+  gglab.Tensor (dim0, rest) and integer ones as Lua integers (a scalar) or lists; info =
+  {metadata =, shapes =, dtypes =, names = sorted}. Other dtypes (F16, BF16, F64) are an
+  error naming the tensor. ]]
+function M.load(path)
+  local f = "gg.load"
+  local file = read(f, path, 2)
+  local tensors, info = {}, { metadata = file.metadata, shapes = {}, dtypes = {}, names = file.names }
+  for _, name in ipairs(file.names) do
+    local t = file.tensors[name]
+    if t.dtype == "F32" then
+      tensors[name] = to_tensor(t) or false
+    else
+      tensors[name] = to_integers(t)
+      if tensors[name] == nil then
+        error(string.format("%s: %s: tensor '%s' has dtype %s; gglab reads F32 and integer tensors (convert "
+          .. "with tensor.float() before saving)", f, path, name, t.dtype), 2)
+      end
+    end
+    info.shapes[name], info.dtypes[name] = t.shape, t.dtype
+  end
+  return tensors, info
+end
+
+local function shape_text(s) return "(" .. table.concat(s, ", ") .. ")" end
+
+local function same_shape(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+
+--[[ model:load_state(path [, {strict = true}]) -> {missing = {...}, unexpected = {...}}:
+  copies the file's tensors into the model's parameters and buffers by name. Every name
+  the model has must be in the file with the same shape and dtype F32, and strict = true
+  (the default) also refuses names the model does not have; nothing is written unless all
+  checks pass. With strict = false missing and unexpected names are returned, not raised
+  (shapes and dtypes are still checked). num_batches_tracked is optional and ignored. ]]
+function M.load_state(model, path, opts, fname, level)
+  local f = fname or "gglab.Model:load_state"
+  level = level or 2
+  opts = opts or {}
+  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. describe(opts), level) end
+  for k in pairs(opts) do
+    if k ~= "strict" then error(string.format("%s: unknown option '%s' (allowed: strict)", f, tostring(k)), level) end
+  end
+  local strict = opts.strict
+  if strict == nil then strict = true end
+  if type(strict) ~= "boolean" then error(f .. ": strict must be a boolean, got " .. describe(strict), level) end
+  local file = read(f, path, level)
+  local params, buffers, batches = names(model)
+  local known, missing, unexpected = {}, {}, {}
+  local function check(entry)
+    known[entry.name] = true
+    local t = file.tensors[entry.name]
+    if not t then
+      missing[#missing + 1] = entry.name
+      return
+    end
+    if t.dtype ~= "F32" then
+      error(string.format("%s: %s: tensor '%s' has dtype %s, the model needs F32", f, path, entry.name, t.dtype),
+        level + 1)
+    end
+    if not same_shape(t.shape, entry.shape) then
+      error(string.format("%s: %s: tensor '%s' has shape %s, the model's is %s", f, path, entry.name,
+        shape_text(t.shape), shape_text(entry.shape)), level + 1)
+    end
+  end
+  for _, e in ipairs(params) do check(e) end
+  for _, e in ipairs(buffers) do check(e) end
+  for _, n in ipairs(batches) do
+    known[n] = true
+    local t = file.tensors[n]
+    if t and (t.dtype ~= "I64" or #t.shape ~= 0) then
+      error(string.format("%s: %s: tensor '%s' must be an I64 scalar, got %s %s", f, path, n, t.dtype,
+        shape_text(t.shape)), level)
+    end
+  end
+  for _, name in ipairs(file.names) do
+    if not known[name] then unexpected[#unexpected + 1] = name end
+  end
+  if strict and #missing > 0 then
+    error(string.format("%s: %s: missing tensor '%s'%s (the model's names: model:parameter_names())", f, path,
+      missing[1], #missing > 1 and string.format(" and %d more", #missing - 1) or ""), level)
+  end
+  if strict and #unexpected > 0 then
+    error(string.format("%s: %s: unexpected tensor '%s'%s: the model has no such parameter or buffer", f, path,
+      unexpected[1], #unexpected > 1 and string.format(" and %d more", #unexpected - 1) or ""), level)
+  end
+  local function fill(list, current)
+    for k, e in ipairs(list) do
+      local t = file.tensors[e.name]
+      if t then current[k] = to_tensor(t) end
+    end
+    return current
+  end
+  if #params > 0 then model:load_parameters(fill(params, model:parameters())) end
+  if #buffers > 0 then model:load_buffers(fill(buffers, model:buffers())) end
+  return { missing = missing, unexpected = unexpected }
+end
+
+function M.load_model(model, path)
+  M.load_state(model, path, { strict = true }, "gglab.Model:load", 3)
+  return model
+end
+
+-- Install the methods on gglab.Model and gg.load.
+do
+  local methods = gg._model_methods
+  methods.save = M.save
+  methods.load_state = function(model, path, opts)
+    local r = M.load_state(model, path, opts, nil, 3)  -- not a tail call: level 3 is the caller's line
+    return r
+  end
+  methods.load = M.load_model
+  methods.parameter_names = M.parameter_names
+  methods.buffer_names = M.buffer_names
+  gg.load = M.load
+end
+
+return M
