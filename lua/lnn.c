@@ -211,6 +211,21 @@ static int model_seed_dropout(lua_State *L)
     return 0;
 }
 
+/* model:dropout_rng_state() → {4 integers}; model:set_dropout_rng_state(state): the dropout
+ * generator's exact position (checkpoints) */
+static int model_dropout_rng_state(lua_State *L)
+{
+    lg_rng_push_state(L, gg_model_dropout_rng(lg_model_check(L, 1)->m));
+    return 1;
+}
+
+static int model_set_dropout_rng_state(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    lg_rng_read_state(L, 2, gg_model_dropout_rng(m), "gglab.Model:set_dropout_rng_state");
+    return 0;
+}
+
 /* model:dropout_mask(layer, keep): the next training forward of dropout layer `layer`
  * (1-based) uses keep (B x width of 0/1) instead of drawing — a test hook for replaying
  * another framework's masks. */
@@ -593,7 +608,8 @@ static const luaL_Reg model_methods[] = {
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
     {"parameter_shapes", model_parameter_shapes}, {"parameter_owners", model_parameter_owners},
-    {"layer_nodes", model_layer_nodes},
+    {"layer_nodes", model_layer_nodes}, {"dropout_rng_state", model_dropout_rng_state},
+    {"set_dropout_rng_state", model_set_dropout_rng_state},
     {"recurrent_spectral_norms", lg_model_recurrent_spectral_norms},
     {NULL, NULL},
 };

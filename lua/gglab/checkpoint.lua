@@ -282,36 +282,46 @@ function M.load_state(model, path, opts, fname, level)
   if strict == nil then strict = true end
   if type(strict) ~= "boolean" then error(f .. ": strict must be a boolean, got " .. describe(strict), level) end
   local file = read(f, path, level)
+  local apply, result = M.plan_model(model, file, path, strict, f, level + 1, "")
+  apply()
+  return result
+end
+
+--[[ plan_model(model, file, path, strict, f, level, prefix) -> apply, {missing, unexpected}:
+  checks the decoded file's tensors named prefix .. <model name> against the model (raising
+  at level, as load_state describes) and returns the function that copies them in. ]]
+function M.plan_model(model, file, path, strict, f, level, prefix)
   local params, buffers, batches = names(model)
   local known, missing, unexpected = {}, {}, {}
   local function check(entry)
-    known[entry.name] = true
-    local t = file.tensors[entry.name]
+    known[prefix .. entry.name] = true
+    local t = file.tensors[prefix .. entry.name]
     if not t then
       missing[#missing + 1] = entry.name
       return
     end
     if t.dtype ~= "F32" then
-      error(string.format("%s: %s: tensor '%s' has dtype %s, the model needs F32", f, path, entry.name, t.dtype),
+      error(string.format("%s: %s: tensor '%s' has dtype %s, the model needs F32", f, path, prefix .. entry.name,
+        t.dtype),
         level + 1)
     end
     if not same_shape(t.shape, entry.shape) then
-      error(string.format("%s: %s: tensor '%s' has shape %s, the model's is %s", f, path, entry.name,
+      error(string.format("%s: %s: tensor '%s' has shape %s, the model's is %s", f, path, prefix .. entry.name,
         shape_text(t.shape), shape_text(entry.shape)), level + 1)
     end
   end
   for _, e in ipairs(params) do check(e) end
   for _, e in ipairs(buffers) do check(e) end
   for _, n in ipairs(batches) do
-    known[n] = true
-    local t = file.tensors[n]
+    known[prefix .. n] = true
+    local t = file.tensors[prefix .. n]
     if t and (t.dtype ~= "I64" or #t.shape ~= 0) then
-      error(string.format("%s: %s: tensor '%s' must be an I64 scalar, got %s %s", f, path, n, t.dtype,
+      error(string.format("%s: %s: tensor '%s' must be an I64 scalar, got %s %s", f, path, prefix .. n, t.dtype,
         shape_text(t.shape)), level)
     end
   end
   for _, name in ipairs(file.names) do
-    if not known[name] then unexpected[#unexpected + 1] = name end
+    if name:sub(1, #prefix) == prefix and not known[name] then unexpected[#unexpected + 1] = name end
   end
   if strict and #missing > 0 then
     error(string.format("%s: %s: missing tensor '%s'%s (the model's names: model:parameter_names())", f, path,
@@ -323,19 +333,261 @@ function M.load_state(model, path, opts, fname, level)
   end
   local function fill(list, current)
     for k, e in ipairs(list) do
-      local t = file.tensors[e.name]
+      local t = file.tensors[prefix .. e.name]
       if t then current[k] = to_tensor(t) end
     end
     return current
   end
-  if #params > 0 then model:load_parameters(fill(params, model:parameters())) end
-  if #buffers > 0 then model:load_buffers(fill(buffers, model:buffers())) end
-  return { missing = missing, unexpected = unexpected }
+  return function()
+    if #params > 0 then model:load_parameters(fill(params, model:parameters())) end
+    if #buffers > 0 then model:load_buffers(fill(buffers, model:buffers())) end
+  end, { missing = missing, unexpected = unexpected }
 end
 
 function M.load_model(model, path)
   M.load_state(model, path, { strict = true }, "gglab.Model:load", 3)
   return model
+end
+
+-- ---- training checkpoints: gg.checkpoint.save / load ----
+
+-- Exact text of a number: integers as %d, floats as hexadecimal (%a; tonumber reads it
+-- back to the same double), non-finite ones by name.
+local function num2str(x)
+  if math.type(x) == "integer" then return string.format("%d", x) end
+  if x ~= x then return "nan" end
+  if x == math.huge then return "inf" end
+  if x == -math.huge then return "-inf" end
+  return string.format("%a", x)
+end
+
+local function str2num(s)
+  if s == "nan" then return 0 / 0 end
+  if s == "inf" then return math.huge end
+  if s == "-inf" then return -math.huge end
+  return tonumber(s)
+end
+
+-- An Rng state (4 integers) as U64 bytes and back.
+local function rng_entry(name, state)
+  return { name = name, dtype = "U64", shape = { 4 }, data = string.pack("<i8<i8<i8<i8", table.unpack(state)) }
+end
+
+-- Flatten a scheduler state_dict into metadata "scheduler.<field>" ("scheduler.children.1.lr").
+local function flatten(prefix, t, out)
+  for k, v in pairs(t) do
+    local key = prefix .. "." .. tostring(k)
+    if type(v) == "table" then flatten(key, v, out)
+    elseif type(v) == "string" then out[key] = v
+    else out[key] = num2str(v) end
+  end
+end
+
+local CKPT_KEYS = { "model", "optimizer", "scheduler", "rng", "step", "epoch", "extra" }
+
+local function check_keys(f, opts, allowed, level)
+  if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. describe(opts), level + 1) end
+  local set = {}
+  for _, k in ipairs(allowed) do set[k] = true end
+  for k in pairs(opts) do
+    if not set[k] then
+      error(string.format("%s: unknown option '%s' (allowed: %s)", f, tostring(k), table.concat(allowed, ", ")),
+        level + 1)
+    end
+  end
+end
+
+local function is(v, class)
+  local mt = getmetatable(v)
+  return type(v) == "userdata" and type(mt) == "table" and rawget(mt, "__name") == class
+end
+
+-- opts.rng as a sorted list of {name, rng}: one gglab.Rng is named "rng".
+local function rng_list(f, v, level)
+  if v == nil then return {} end
+  if is(v, "gglab.Rng") then return { { "rng", v } } end
+  if type(v) ~= "table" then
+    error(f .. ": rng must be a gglab.Rng or a table of them, got " .. describe(v), level + 1)
+  end
+  local out = {}
+  for k, r in pairs(v) do
+    if type(k) ~= "string" or not k:match("^[%w_]+$") or not is(r, "gglab.Rng") then
+      error(string.format("%s: rng must map names (letters, digits, _) to gglab.Rng, got %s = %s", f, describe(k),
+        describe(r)), level + 1)
+    end
+    out[#out + 1] = { k, r }
+  end
+  table.sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
+local function check_objects(f, opts, level)
+  if opts.model ~= nil and not is(opts.model, "gglab.Model") then
+    error(f .. ": model must be a gglab.Model, got " .. describe(opts.model), level + 1)
+  end
+  if opts.optimizer ~= nil and not is(opts.optimizer, "gglab.Optim") then
+    error(f .. ": optimizer must be a gglab.Optim, got " .. describe(opts.optimizer), level + 1)
+  end
+  if opts.scheduler ~= nil and not is(opts.scheduler, "gglab.Sched") then
+    error(f .. ": scheduler must be a gglab.Sched, got " .. describe(opts.scheduler), level + 1)
+  end
+end
+
+--[[ gg.checkpoint.save(path, {model =, optimizer =, scheduler =, rng = r | {name = r, ...},
+  step =, epoch =, extra = {...}}): one safetensors file with everything a run needs to
+  continue bit-identically: the model's state_dict ("model.<name>") and its dropout
+  generator, the optimizer's buffers ("optimizer.<exp_avg ...>", flat over the parameters)
+  with its step count, lr and momentum, the scheduler's state (sequential: its children's
+  too), the given generators and the default one ("rng.<name>", U64 x 4), step, epoch and
+  extra (JSON). Numbers in the metadata are exact (floats in hexadecimal). ]]
+function M.checkpoint_save(path, opts)
+  local f = "gg.checkpoint.save"
+  check_path(f, path, 2)
+  check_keys(f, opts, CKPT_KEYS, 2)
+  check_objects(f, opts, 2)
+  local rngs = rng_list(f, opts.rng, 2)
+  for _, k in ipairs({ "step", "epoch" }) do
+    if opts[k] ~= nil and (math.type(opts[k]) ~= "integer" or opts[k] < 0) then
+      error(string.format("%s: %s must be an integer >= 0, got %s", f, k, describe(opts[k])), 2)
+    end
+  end
+  if opts.extra ~= nil and type(opts.extra) ~= "table" then
+    error(f .. ": extra must be a table, got " .. describe(opts.extra), 2)
+  end
+  local list, md = {}, { ["gglab.checkpoint"] = "1", producer = "gglab" }
+  if opts.model then
+    for _, e in ipairs(entries(opts.model)) do
+      e.name = "model." .. e.name
+      list[#list + 1] = e
+    end
+    list[#list + 1] = rng_entry("model_dropout_rng", opts.model:dropout_rng_state())
+    md.model = "1"
+  end
+  if opts.optimizer then
+    local ost = opts.optimizer:state_dict()
+    local bnames = {}
+    for name in pairs(ost.buffers) do bnames[#bnames + 1] = name end
+    table.sort(bnames)
+    for _, name in ipairs(bnames) do
+      local t = ost.buffers[name]
+      list[#list + 1] = { name = "optimizer." .. name, dtype = "F32", shape = { t:cols() }, data = t:bytes() }
+    end
+    md["optimizer.kind"], md["optimizer.steps"] = ost.kind, num2str(ost.steps)
+    md["optimizer.started"], md["optimizer.lr"] = tostring(ost.started), num2str(ost.lr)
+    if ost.momentum then md["optimizer.momentum"] = num2str(ost.momentum) end
+  end
+  if opts.scheduler then flatten("scheduler", opts.scheduler:state_dict(), md) end
+  for _, r in ipairs(rngs) do list[#list + 1] = rng_entry("rng." .. r[1], r[2]:get_state()) end
+  list[#list + 1] = rng_entry("rng_default", gg.get_rng_state())
+  if opts.step then md.step = num2str(opts.step) end
+  if opts.epoch then md.epoch = num2str(opts.epoch) end
+  if opts.extra then md.extra = require("gglab.lib.json").compact(opts.extra, true) end
+  local ok, msg = st.write(path, st.encode(list, md))
+  if not ok then error(f .. ": " .. msg, 2) end
+end
+
+-- Unflatten metadata "<prefix>.a.b" into a table (integer-looking segments as integers).
+local function unflatten(prefix, md)
+  local out
+  for k, v in pairs(md) do
+    if k:sub(1, #prefix + 1) == prefix .. "." then
+      out = out or {}
+      local t, parts = out, {}
+      for seg in k:sub(#prefix + 2):gmatch("[^.]+") do parts[#parts + 1] = tonumber(seg) or seg end
+      for i = 1, #parts - 1 do
+        t[parts[i]] = t[parts[i]] or {}
+        t = t[parts[i]]
+      end
+      t[parts[#parts]] = parts[#parts] == "kind" and v or str2num(v)
+    end
+  end
+  return out
+end
+
+local function rng_state(file, name)
+  local t = file.tensors[name]
+  if not t or t.dtype ~= "U64" or #t.shape ~= 1 or t.shape[1] ~= 4 then return nil end
+  local a, b, c, d = string.unpack("<i8<i8<i8<i8", t.data)
+  return { a, b, c, d }
+end
+
+--[[ gg.checkpoint.load(path, {model =, optimizer =, scheduler =, rng =}) -> {step =, epoch =,
+  extra =}: restores into the given (freshly built) objects what save stored, and the
+  default generator. Every part is checked first (names, shapes, optimizer kind and
+  buffers, scheduler kind, generator names): on an error nothing has been changed. ]]
+function M.checkpoint_load(path, opts)
+  local f = "gg.checkpoint.load"
+  opts = opts or {}
+  check_keys(f, opts, { "model", "optimizer", "scheduler", "rng" }, 2)
+  check_objects(f, opts, 2)
+  local rngs = rng_list(f, opts.rng, 2)
+  local file = read(f, path, 2)
+  local md = file.metadata
+  local function bad(fmt, ...) error(string.format("%s: %s: " .. fmt, f, path, ...), 3) end
+  if md["gglab.checkpoint"] ~= "1" then bad("not a gglab checkpoint (no gglab.checkpoint metadata)") end
+  local steps = {}
+  if opts.model then
+    if md.model ~= "1" then bad("the checkpoint has no model") end
+    local apply = M.plan_model(opts.model, file, path, true, f, 3, "model.")
+    local dr = rng_state(file, "model_dropout_rng")
+    if not dr then bad("the checkpoint has no model_dropout_rng") end
+    steps[#steps + 1] = apply
+    steps[#steps + 1] = function() opts.model:set_dropout_rng_state(dr) end
+  end
+  if opts.optimizer then
+    local cur = opts.optimizer:state_dict()
+    if md["optimizer.kind"] == nil then bad("the checkpoint has no optimizer") end
+    if md["optimizer.kind"] ~= cur.kind then
+      bad("the optimizer is %s, the checkpoint's is %s", cur.kind, md["optimizer.kind"])
+    end
+    local st = { kind = cur.kind, steps = str2num(md["optimizer.steps"]), started = md["optimizer.started"] == "true",
+      lr = str2num(md["optimizer.lr"] or ""), momentum = md["optimizer.momentum"] and str2num(md["optimizer.momentum"]),
+      buffers = {} }
+    for name, t in pairs(cur.buffers) do
+      local e = file.tensors["optimizer." .. name]
+      if not e or e.dtype ~= "F32" or #e.shape ~= 1 or e.shape[1] ~= t:cols() then
+        bad("tensor 'optimizer.%s' must be F32 of shape (%d) (the optimizer's %s)", name, t:cols(), name)
+      end
+      st.buffers[name] = gg.tensor_from_bytes(e.data, 1, t:cols())
+    end
+    for _, name in ipairs(file.names) do
+      if name:match("^optimizer%.") and not cur.buffers[name:sub(11)] then
+        bad("unexpected tensor '%s': the optimizer has no such state (momentum, amsgrad or centered differ)", name)
+      end
+    end
+    steps[#steps + 1] = function() opts.optimizer:load_state_dict(st) end
+  end
+  if opts.scheduler then
+    local st = unflatten("scheduler", md)
+    if not st then bad("the checkpoint has no scheduler") end
+    local cur = opts.scheduler:state_dict()
+    local function same(a, b, where)
+      if a.kind ~= b.kind then bad("the scheduler%s is %s, the checkpoint's is %s", where, a.kind, tostring(b.kind)) end
+      if #(a.children or {}) ~= #(b.children or {}) then
+        bad("the scheduler%s has another number of children", where)
+      end
+      for i, c in ipairs(a.children or {}) do same(c, b.children[i], where .. " child " .. i) end
+    end
+    same(cur, st, "")
+    steps[#steps + 1] = function() opts.scheduler:load_state_dict(st) end
+  end
+  for _, r in ipairs(rngs) do
+    local s = rng_state(file, "rng." .. r[1])
+    if not s then bad("the checkpoint has no generator '%s'", r[1]) end
+    steps[#steps + 1] = function() r[2]:set_state(s) end
+  end
+  local def = rng_state(file, "rng_default")
+  if not def then bad("the checkpoint has no rng_default") end
+  steps[#steps + 1] = function() gg.set_rng_state(def) end
+  local extra
+  if md.extra then
+    local json = require "gglab.lib.json"
+    local msg
+    extra, msg = json.decode(md.extra)
+    if extra == nil then bad("extra is not valid JSON (%s)", msg) end
+  end
+  for _, step in ipairs(steps) do step() end
+  return { step = md.step and str2num(md.step), epoch = md.epoch and str2num(md.epoch), extra = extra }
 end
 
 -- Install the methods on gglab.Model and gg.load.
@@ -350,6 +602,7 @@ do
   methods.parameter_names = M.parameter_names
   methods.buffer_names = M.buffer_names
   gg.load = M.load
+  gg.checkpoint = { save = M.checkpoint_save, load = M.checkpoint_load }
 end
 
 return M

@@ -19,7 +19,9 @@ local function bytes_of(list)
   return table.concat(out)
 end
 
-local function mlp(seed) return gg.nn.sequential({ gg.nn.linear(3, 5), gg.nn.relu(), gg.nn.linear(5, 2) }, { seed = seed }) end
+local function mlp(seed)
+  return gg.nn.sequential({ gg.nn.linear(3, 5), gg.nn.relu(), gg.nn.linear(5, 2) }, { seed = seed })
+end
 local function cnn(seed)
   return gg.nn.sequential({ gg.nn.conv2d(1, 4, 3), gg.nn.batchnorm2d(4), gg.nn.relu(), gg.nn.maxpool2d(2),
     gg.nn.flatten(), gg.nn.linear(36, 3) }, { input = { 1, 8, 8 }, seed = seed })
@@ -33,7 +35,8 @@ T.eq("cnn names", cnn(1):parameter_names(), { "0.weight", "0.bias", "1.weight", 
 T.eq("cnn buffer names", cnn(1):buffer_names(), { "1.running_mean", "1.running_var", "1.num_batches_tracked" })
 local bn = gg.nn.sequential({ gg.nn.linear(3, 4), gg.nn.batchnorm1d(4), gg.nn.relu(), gg.nn.dropout(0.5),
   gg.nn.linear(4, 2) }, { seed = 1 })
-T.eq("batchnorm1d mlp names", bn:parameter_names(), { "0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias" })
+T.eq("batchnorm1d mlp names", bn:parameter_names(),
+  { "0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias" })
 local rnn = gg.nn.sequential({ gg.nn.lstm(3, 5, { num_layers = 2, ["return"] = "last" }), gg.nn.linear(5, 2) },
   { input = { 4, 3 }, seed = 1 })
 T.eq("stacked lstm names (torch nn.LSTM's)", rnn:parameter_names(), { "0.weight_ih_l0", "0.weight_hh_l0",
@@ -106,7 +109,8 @@ c2:load_state(pc)
 T.eq("cnn parameters", bytes_of(c2:parameters()), bytes_of(c:parameters()))
 T.eq("cnn running stats", bytes_of(c2:buffers()), bytes_of(c:buffers()))
 local _, cinfo = gg.load(pc)
-T.eq("num_batches_tracked is an I64 scalar", { cinfo.dtypes["1.num_batches_tracked"], #cinfo.shapes["1.num_batches_tracked"] },
+T.eq("num_batches_tracked is an I64 scalar",
+  { cinfo.dtypes["1.num_batches_tracked"], #cinfo.shapes["1.num_batches_tracked"] },
   { "I64", 0 })
 T.eq("user metadata kept", cinfo.metadata.note, "cnn")
 T.eq("full N-D conv shape", cinfo.shapes["0.weight"], { 4, 1, 3, 3 })
@@ -129,9 +133,11 @@ local before = bytes_of(block:parameters())
 local line = here() + 1
 local ok, err = pcall(function() block:load(p1) end)
 T.ok("mismatch raises", not ok)
-T.ok("error at the caller's line: " .. tostring(err), tostring(err):find("test_checkpoint.lua:" .. line .. ":", 1, true))
+T.ok("error at the caller's line: " .. tostring(err),
+  tostring(err):find("test_checkpoint.lua:" .. line .. ":", 1, true))
 T.ok("mis-shaped tensor named with both shapes: " .. tostring(err),
-  tostring(err):find("gglab.Model:load: " .. p1 .. ": tensor '0.weight' has shape (5, 3), the model's is (4, 4)", 1, true))
+  tostring(err):find("gglab.Model:load: " .. p1 .. ": tensor '0.weight' has shape (5, 3), the model's is (4, 4)", 1,
+    true))
 T.eq("nothing written on failure", bytes_of(block:parameters()), before)
 
 local bigger = gg.nn.sequential({ gg.nn.linear(3, 5), gg.nn.relu(), gg.nn.linear(5, 2), gg.nn.relu(),
@@ -150,10 +156,13 @@ T.eq("non-strict: unexpected listed", small:load_state(p1, { strict = false }).u
 
 T.raises("save: path", function() m:save(42) end, "gglab.Model:save: path must be a file name, got 42")
 T.raises("save: option", function() m:save(p1, { meta = {} }) end, "unknown option 'meta' %(allowed: metadata%)")
-T.raises("save: metadata values", function() m:save(p1, { metadata = { a = 1 } }) end, "metadata must map strings to strings")
+T.raises("save: metadata values", function() m:save(p1, { metadata = { a = 1 } }) end,
+  "metadata must map strings to strings")
 T.raises("save: reserved key", function() m:save(p1, { metadata = { format = "x" } }) end, "'format' is reserved")
-T.raises("save: no such folder", function() m:save(dir .. "/no/such/x.safetensors") end, "gglab.Model:save: cannot write")
-T.raises("load_state: strict", function() m:load_state(p1, { strict = "yes" }) end, "strict must be a boolean, got 'yes'")
+T.raises("save: no such folder", function() m:save(dir .. "/no/such/x.safetensors") end,
+  "gglab.Model:save: cannot write")
+T.raises("load_state: strict", function() m:load_state(p1, { strict = "yes" }) end,
+  "strict must be a boolean, got 'yes'")
 T.raises("load_state: option", function() m:load_state(p1, { stric = true }) end, "unknown option 'stric'")
 T.raises("load: no file", function() m:load(dir .. "/none.safetensors") end, "gglab.Model:load: cannot read")
 T.raises("gg.load: path", function() gg.load(nil) end, "gg.load: path must be a file name, got nil")
@@ -181,7 +190,8 @@ local bad_files = {
   { "bad dtype", craft("{" .. entry("0.weight", "F33", "5,3", 0, 60) .. "}", data:sub(1, 60)), "unknown dtype 'F33'" },
   { "no dtype", craft('{"a":{"shape":[1],"data_offsets":[0,4]}}', "abcd"), "tensor 'a' has no dtype" },
   { "bad shape", craft("{" .. entry("a", "F32", "-1", 0, 4) .. "}", "abcd"), "shape must be a list" },
-  { "size mismatch", craft("{" .. entry("a", "F32", "2", 0, 4) .. "}", "abcd"), "needs 8 bytes, data_offsets %[0, 4%] give 4" },
+  { "size mismatch", craft("{" .. entry("a", "F32", "2", 0, 4) .. "}", "abcd"),
+    "needs 8 bytes, data_offsets %[0, 4%] give 4" },
   { "reversed offsets", craft("{" .. entry("a", "F32", "0", 4, 0) .. "}", "abcd"), "0 <= begin <= end" },
   { "overlap", craft("{" .. entry("a", "F32", "2", 0, 8) .. "," .. entry("b", "F32", "2", 4, 12) .. "}", ("x"):rep(12)),
     "overlap" },
@@ -189,7 +199,8 @@ local bad_files = {
     "bytes 4..8 of the data belong to no tensor" },
   { "trailing bytes", craft(good_hdr, data .. "xxxx"), "the data has 132 bytes, the tensors cover 128" },
   { "metadata not strings", craft('{"__metadata__":{"a":1}}', ""), "__metadata__ value 'a' must be a string" },
-  { "huge shape", craft("{" .. entry("a", "F32", "4294967296,4294967296,4294967296", 0, 4) .. "}", "abcd"), "too large" },
+  { "huge shape", craft("{" .. entry("a", "F32", "4294967296,4294967296,4294967296", 0, 4) .. "}", "abcd"),
+    "too large" },
 }
 for _, case in ipairs(bad_files) do
   local path = dir .. "/bad.safetensors"
@@ -200,8 +211,10 @@ for _, case in ipairs(bad_files) do
 end
 T.write(dir .. "/good.safetensors", craft(good_hdr, data))
 T.eq("a hand-written file loads", bytes_of(mlp(7):load(dir .. "/good.safetensors"):parameters()), data)
-T.write(dir .. "/f16.safetensors", craft("{" .. entry("0.weight", "F16", "5,3", 0, 30) .. "," .. entry("0.bias", "F32", "5", 30, 50)
-  .. "," .. entry("2.weight", "F32", "2,5", 50, 90) .. "," .. entry("2.bias", "F32", "2", 90, 98) .. "}", ("\0"):rep(98)))
+T.write(dir .. "/f16.safetensors", craft("{" .. entry("0.weight", "F16", "5,3", 0, 30) .. ","
+  .. entry("0.bias", "F32", "5", 30, 50)
+  .. "," .. entry("2.weight", "F32", "2,5", 50, 90) .. "," .. entry("2.bias", "F32", "2", 90, 98) .. "}",
+  ("\0"):rep(98)))
 T.raises("F16 where the model needs F32", function() m:load(dir .. "/f16.safetensors") end,
   "tensor '0.weight' has dtype F16, the model needs F32")
 T.raises("gg.load: F16 refused", function() gg.load(dir .. "/f16.safetensors") end, "has dtype F16; gglab reads F32")

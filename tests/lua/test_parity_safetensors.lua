@@ -52,7 +52,8 @@ for _, name in ipairs(cases.NAMES) do
 
   -- gglab -> torch
   local gpath = DIR .. "/gglab_" .. name .. ".safetensors"
-  T.eq(name .. ": gglab's file rewritten byte for byte", T.read(tmp .. "/gglab_" .. name .. ".safetensors"), T.read(gpath))
+  T.eq(name .. ": gglab's file rewritten byte for byte", T.read(tmp .. "/gglab_" .. name .. ".safetensors"),
+    T.read(gpath))
   local all = {}
   for _, n in ipairs(m:parameter_names()) do all[#all + 1] = n end
   for _, n in ipairs(m:buffer_names()) do all[#all + 1] = n end
