@@ -222,7 +222,7 @@ static int model_dropout_rng_state(lua_State *L)
 static int model_set_dropout_rng_state(lua_State *L)
 {
     gg_model *m = lg_model_check(L, 1)->m;
-    lg_rng_read_state(L, 2, gg_model_dropout_rng(m), "gglab.Model:set_dropout_rng_state");
+    lg_rng_read_state(L, 2, gg_model_dropout_rng(m), 1, "gglab.Model:set_dropout_rng_state");
     return 0;
 }
 

@@ -109,7 +109,7 @@ void lg_rng_push_state(lua_State *L, const gg_rng *r)
     }
 }
 
-void lg_rng_read_state(lua_State *L, int idx, gg_rng *r, const char *fname)
+void lg_rng_read_state(lua_State *L, int idx, gg_rng *r, int allow_zero, const char *fname)
 {
     gg_rng st;
     uint64_t any = 0;
@@ -126,7 +126,7 @@ void lg_rng_read_state(lua_State *L, int idx, gg_rng *r, const char *fname)
                        fname, i + 1);
         any |= st.s[i];
     }
-    if (!any)
+    if (!any && !allow_zero)
         luaL_error(L, "%s: state must not be all zero (xoshiro256** never reaches it)", fname);
     *r = st;
 }
@@ -140,7 +140,7 @@ static int rng_get_state(lua_State *L)
 
 static int rng_set_state(lua_State *L)
 {
-    lg_rng_read_state(L, 2, lg_rng_check(L, 1), "gglab.Rng:set_state");
+    lg_rng_read_state(L, 2, lg_rng_check(L, 1), 0, "gglab.Rng:set_state");
     return 0;
 }
 
@@ -154,7 +154,7 @@ static int rng_get_default_state(lua_State *L)
 static int rng_set_default_state(lua_State *L)
 {
     gg_rng *r = default_rng(L);
-    lg_rng_read_state(L, 1, r, "gg.set_rng_state");
+    lg_rng_read_state(L, 1, r, 0, "gg.set_rng_state");
     return 0;
 }
 

@@ -126,6 +126,17 @@ do
   T.eq("lr stored exactly", tonumber(info.metadata["optimizer.lr"]), o.opt:lr())
   T.eq("step", info.metadata.step, "8")
 
+  -- a model without dropout (its dropout generator was never seeded: all zero) round-trips
+  local plain = gg.nn.sequential({ gg.nn.linear(5, 3), gg.nn.relu(), gg.nn.linear(3, 1) }, { seed = 3 })
+  local popt = gg.optim.sgd(plain, { lr = 0.1 })
+  gg.checkpoint.save(dir .. "/plain_ckpt.safetensors", { model = plain, optimizer = popt })
+  local plain2 = gg.nn.sequential({ gg.nn.linear(5, 3), gg.nn.relu(), gg.nn.linear(3, 1) }, { seed = 4 })
+  local popt2 = gg.optim.sgd(plain2, { lr = 0.5 })
+  local pinfo = gg.checkpoint.load(dir .. "/plain_ckpt.safetensors", { model = plain2, optimizer = popt2 })
+  T.eq("no dropout: parameters restored", bytes_of(plain2:parameters()), bytes_of(plain:parameters()))
+  T.eq("the optimizer's lr restored", popt2:lr(), 0.1)
+  T.eq("no dropout: no step or epoch given", { pinfo.step, pinfo.epoch, pinfo.extra }, {})
+
   -- errors: nothing changes when any part mismatches
   local fresh_o = fresh(case, 6)
   local before = state(fresh_o)
