@@ -9,6 +9,9 @@
     model:load_state(path [, {strict = true}]) -> {missing =, unexpected =}
     model:load(path)                                   load_state with strict = true
     model:parameter_names() / model:buffer_names()     the names, in parameters() / buffers() order
+    gg.checkpoint.save(path, {model =, optimizer =, scheduler =, rng =, step =, epoch =, extra =,
+      blobs =}) / gg.checkpoint.load(path, {...})      training checkpoints (bit-identical resume)
+    M.train_begin / M.train_save                       gg.train{checkpoint_every = N, log = run}
 
   Names. A model built by gg.nn.sequential{...} is named as torch.nn.Sequential of the same
   layers: layer i (0-based; activations, pooling, flatten and dropout count) is the prefix,
@@ -383,7 +386,7 @@ local function flatten(prefix, t, out)
   end
 end
 
-local CKPT_KEYS = { "model", "optimizer", "scheduler", "rng", "step", "epoch", "extra" }
+local CKPT_KEYS = { "model", "optimizer", "scheduler", "rng", "step", "epoch", "extra", "blobs" }
 
 local function check_keys(f, opts, allowed, level)
   if type(opts) ~= "table" then error(f .. ": options must be a table, got " .. describe(opts), level + 1) end
@@ -482,6 +485,22 @@ function M.checkpoint_save(path, opts)
   if opts.step then md.step = num2str(opts.step) end
   if opts.epoch then md.epoch = num2str(opts.epoch) end
   if opts.extra then md.extra = require("gglab.lib.json").compact(opts.extra, true) end
+  if opts.blobs ~= nil then
+    if type(opts.blobs) ~= "table" then
+      error(f .. ": blobs must be a table of strings, got " .. describe(opts.blobs), 2)
+    end
+    local bnames = {}
+    for k, v in pairs(opts.blobs) do
+      if type(k) ~= "string" or type(v) ~= "string" then
+        error(string.format("%s: blobs must map names to strings, got %s = %s", f, describe(k), describe(v)), 2)
+      end
+      bnames[#bnames + 1] = k
+    end
+    table.sort(bnames)
+    for _, k in ipairs(bnames) do
+      list[#list + 1] = { name = "blob." .. k, dtype = "U8", shape = { #opts.blobs[k] }, data = opts.blobs[k] }
+    end
+  end
   local ok, msg = st.write(path, st.encode(list, md))
   if not ok then error(f .. ": " .. msg, 2) end
 end
@@ -586,8 +605,71 @@ function M.checkpoint_load(path, opts)
     extra, msg = json.decode(md.extra)
     if extra == nil then bad("extra is not valid JSON (%s)", msg) end
   end
+  local blobs = {}
+  for _, name in ipairs(file.names) do
+    local b = name:match("^blob%.(.+)$")
+    if b then blobs[b] = file.tensors[name].data end
+  end
   for _, step in ipairs(steps) do step() end
-  return { step = md.step and str2num(md.step), epoch = md.epoch and str2num(md.epoch), extra = extra }
+  return { step = md.step and str2num(md.step), epoch = md.epoch and str2num(md.epoch), extra = extra, blobs = blobs }
+end
+
+-- ---- gg.train{checkpoint_every = N, log = run} (lua/gglab/train.lua calls these) ----
+
+local HIST_LISTS = { "loss", "epoch_loss", "val_loss", "perplexity", "val_perplexity" }
+local NO_EPOCH = math.mininteger
+
+local function pack_doubles(list)
+  local parts = {}
+  for i = 1, #list do parts[i] = string.pack("<d", list[i]) end
+  return table.concat(parts)
+end
+
+local function unpack_doubles(s)
+  local out, pos = {}, 1
+  while pos <= #s do out[#out + 1], pos = string.unpack("<d", s, pos) end
+  return out
+end
+
+--[[ train_begin(opts, run, rng, every) -> ck, first_epoch, step, restored_hist: the
+  checkpoint state of one gg.train call. When the runner re-executes an unfinished run
+  whose checkpoint exists (--resume), loads it into opts' model, optimizer and scheduler,
+  the shuffling generator rng (or the default one) and returns the history, the step and
+  the epoch to continue from, after logging the checkpoint's curve rows again. ]]
+function M.train_begin(opts, run, rng, every)
+  local c = run:_checkpointing()
+  local ck = { path = c.path, every = every }
+  if not c.resume then return ck, 1, 0, nil end
+  local info = M.checkpoint_load(c.path, { model = opts.model, optimizer = opts.optimizer,
+    scheduler = opts.scheduler, rng = rng and { shuffle = rng } or nil })
+  local hist = {}
+  for _, k in ipairs(HIST_LISTS) do
+    if info.blobs["hist_" .. k] then hist[k] = unpack_doubles(info.blobs["hist_" .. k]) end
+  end
+  local rows, s, pos = {}, info.blobs.rows or "", 1
+  while pos <= #s do
+    local metric, value, step, epoch
+    metric, value, step, epoch, pos = string.unpack("<s2di8i8", s, pos)
+    rows[#rows + 1] = { metric, value, step, epoch ~= NO_EPOCH and epoch or nil }
+  end
+  run:_replay(rows)
+  return ck, info.epoch + 1, info.step, hist
+end
+
+-- train_save(ck, opts, run, rng, hist, epoch, step): the checkpoint after `epoch` when it
+-- is a multiple of ck.every.
+function M.train_save(ck, opts, run, rng, hist, epoch, step)
+  if epoch % ck.every ~= 0 then return end
+  local parts = {}
+  for i, r in ipairs(run:_recorded_rows()) do
+    parts[i] = string.pack("<s2di8i8", r[1], r[2], r[3], r[4] or NO_EPOCH)
+  end
+  local blobs = { rows = table.concat(parts) }
+  for _, k in ipairs(HIST_LISTS) do
+    if hist[k] then blobs["hist_" .. k] = pack_doubles(hist[k]) end
+  end
+  M.checkpoint_save(ck.path, { model = opts.model, optimizer = opts.optimizer, scheduler = opts.scheduler,
+    rng = rng and { shuffle = rng } or nil, step = step, epoch = epoch, blobs = blobs })
 end
 
 -- Install the methods on gglab.Model and gg.load.
