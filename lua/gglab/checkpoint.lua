@@ -40,6 +40,37 @@ local RNN_ROLES = { [0] = "weight_ih", "weight_hh", "bias_ih", "bias_hh" }
 local ROLES = { [0] = "weight", "bias" }
 local BATCHNORM = { batchnorm1d = true, batchnorm2d = true }
 
+-- torch's attribute names, in registration order, of nn.MultiheadAttention with config c
+-- (the qk-norm LayerNorms are gglab's: q_norm, k_norm).
+local function mha_layout(c, prefix)
+  local out = {}
+  local function add(n) out[#out + 1] = prefix .. n end
+  if c.same_dims then add("in_proj_weight") else
+    add("q_proj_weight"); add("k_proj_weight"); add("v_proj_weight")
+  end
+  if c.bias then add("in_proj_bias") end
+  add("out_proj.weight")
+  if c.bias then add("out_proj.bias") end
+  if c.qk_norm then add("q_norm.weight"); add("q_norm.bias"); add("k_norm.weight"); add("k_norm.bias") end
+  return out
+end
+
+--[[ The state_dict attribute names of a layer spec made of nn.param parameters that has a
+  torch module: gg.nn.multihead_attention (nn.MultiheadAttention) and
+  gg.nn.transformer_encoder_layer (nn.TransformerEncoderLayer); nil for others. ]]
+local function torch_layout(s)
+  if type(s) ~= "table" or s.kind ~= "custom" or type(s.config) ~= "table" then return nil end
+  if s.name == "multihead_attention" then return mha_layout(s.config, "") end
+  if s.name ~= "transformer_encoder_layer" then return nil end
+  local out = mha_layout(s.config, "self_attn.")
+  for _, l in ipairs { "linear1", "linear2" } do
+    out[#out + 1] = l .. ".weight"
+    if s.config.bias then out[#out + 1] = l .. ".bias" end
+  end
+  for _, n in ipairs { "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias" } do out[#out + 1] = n end
+  return out
+end
+
 -- The spec index (1-based) of gg.nn.sequential layer list `spec` that built graph node `node`.
 local function spec_of(spec, node)
   for i, last in ipairs(spec.ends) do
@@ -109,7 +140,14 @@ local function names(model)
         name = prefix(o.layer) .. ROLES[o.role]
       end
     elseif spec then
-      name = (spec_of(spec, o.node) - 1) .. ".param" .. free_index[k]
+      local i = spec_of(spec, o.node)
+      local layout = torch_layout(spec[i])
+      local g = groups[i]
+      if layout and #layout == g.free and g.nlayers == 0 then
+        name = (i - 1) .. "." .. layout[free_index[k] + 1]
+      else
+        name = (i - 1) .. ".param" .. free_index[k]
+      end
     else
       name = "param" .. free_index[k]
     end

@@ -46,6 +46,16 @@ local block = gg.nn.sequential({ gg.nn.linear(4, 4), gg.nn.block { gg.nn.linear(
   gg.nn.linear(4, 2) } }, { seed = 2 })
 T.eq("a block's layers are <i>.<j>", block:parameter_names(), { "0.weight", "0.bias", "1.0.weight", "1.0.bias",
   "1.1.weight", "1.1.bias" })
+local tfm = gg.nn.sequential({ gg.nn.transformer_encoder_layer(8, 2, { dim_feedforward = 16 }), gg.nn.linear(8, 3) },
+  { input = { 5, 8 }, seed = 1 })
+T.eq("transformer layer: nn.TransformerEncoderLayer's names", tfm:parameter_names(), { "0.self_attn.in_proj_weight",
+  "0.self_attn.in_proj_bias", "0.self_attn.out_proj.weight", "0.self_attn.out_proj.bias", "0.linear1.weight",
+  "0.linear1.bias", "0.linear2.weight", "0.linear2.bias", "0.norm1.weight", "0.norm1.bias", "0.norm2.weight",
+  "0.norm2.bias", "1.weight", "1.bias" })
+local mha = gg.nn.sequential({ gg.nn.multihead_attention(8, 2, { qk_norm = true }) }, { input = { 5, 8 } })
+T.eq("attention: nn.MultiheadAttention's names (+ gglab's qk-norm)", mha:parameter_names(), { "0.in_proj_weight",
+  "0.in_proj_bias", "0.out_proj.weight", "0.out_proj.bias", "0.q_norm.weight", "0.q_norm.bias", "0.k_norm.weight",
+  "0.k_norm.bias" })
 local gpt = gg.nn.gpt { vocab = 7, context = 4, d_model = 8, heads = 2, layers = 1, seed = 1 }
 local gnames = gpt:parameter_names()
 T.eq("gpt: free parameters numbered", { #gnames, gnames[1], gnames[16] }, { 16, "0.param0", "0.param15" })

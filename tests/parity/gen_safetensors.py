@@ -4,7 +4,9 @@ fixtures). Replayed by tests/lua/test_parity_safetensors.lua.
 Cases (the gglab models of tests/parity/gglab_safetensors.lua, module for module): mlp
 (Linear, ReLU, Linear), bn (Linear, BatchNorm1d, ReLU, Linear), cnn (Conv2d, BatchNorm2d,
 ReLU, MaxPool2d, Flatten, Linear on 1x8x8), lstm (a 2-layer LSTM, batch_first, its last
-output, then Linear) and gru (a GRU, then Linear). Under fixtures/safetensors/:
+output, then Linear), gru (a GRU, then Linear) and transformer (a Post-LN
+TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0, batch_first=True), then Linear
+on every position). Under fixtures/safetensors/:
 
   torch_<case>.safetensors  torch -> gglab: the module's state_dict (seeded init; the
                             BatchNorm ones after three training forwards), written by
@@ -101,10 +103,13 @@ def build(name):
         return RecurrentHead(nn.LSTM(3, 5, num_layers=2, batch_first=True), nn.Linear(5, 2)), (4, 3)
     if name == "gru":
         return RecurrentHead(nn.GRU(3, 5, batch_first=True), nn.Linear(5, 2)), (4, 3)
+    if name == "transformer":
+        return nn.Sequential(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True),
+                             nn.Linear(8, 3)), (5, 8)
     raise ValueError(name)
 
 
-NAMES = ["mlp", "bn", "cnn", "lstm", "gru"]
+NAMES = ["mlp", "bn", "cnn", "lstm", "gru", "transformer"]
 
 
 def main():

@@ -11,7 +11,7 @@ local gg = require "gglab"
 
 local M = {}
 
-M.NAMES = { "mlp", "bn", "cnn", "lstm", "gru" }
+M.NAMES = { "mlp", "bn", "cnn", "lstm", "gru", "transformer" }
 
 function M.build(name, seed)
   local nn = gg.nn
@@ -27,6 +27,9 @@ function M.build(name, seed)
       { input = { 4, 3 }, seed = seed })
   elseif name == "gru" then
     return nn.sequential({ nn.gru(3, 5, { ["return"] = "last" }), nn.linear(5, 2) }, { input = { 4, 3 }, seed = seed })
+  elseif name == "transformer" then
+    return nn.sequential({ nn.transformer_encoder_layer(8, 2, { dim_feedforward = 16, dropout = 0 }), nn.linear(8, 3) },
+      { input = { 5, 8 }, seed = seed })
   end
   error("gglab_safetensors: no case " .. tostring(name))
 end
