@@ -18,11 +18,13 @@
   then torch's attribute: "0.weight", "0.bias"; a norm's "weight"/"bias" and, with running
   statistics, the buffers "running_mean", "running_var" and "num_batches_tracked"; a
   recurrent layer's "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "..._l1".
-  A layer built of several parameterised layers (gg.nn.block, residual, custom, a nested
-  model, a transformer layer) names its tensors "<i>.<j>.weight" (j the 0-based count of
-  parameterised layers inside it) and its free parameters (nn.param) "<i>.param<k>". Any
-  other model (gg.nn.gpt, a compiled graph) has no layer index: "<j>.weight" with j its
-  layers() number (0-based), free parameters "param<k>" (k counts all free parameters).
+  gg.nn.multihead_attention and gg.nn.transformer_encoder_layer get nn.MultiheadAttention's
+  and nn.TransformerEncoderLayer's names (torch_layout). Any other layer built of several
+  parameterised layers (gg.nn.block, residual, custom, a nested model) names its tensors
+  "<i>.<j>.weight" (j the 0-based count of parameterised layers inside it) and its free
+  parameters (nn.param) "<i>.param<k>" (gg.nn.gpt: "0.param0", ...). A model not built by
+  gg.nn.sequential (a compiled graph) has no layer index: "<j>.weight" with j its layers()
+  number (0-based), free parameters "param<k>" (k counts all free parameters).
 
   num_batches_tracked is torch's int64 scalar; gglab does not count batches (its BatchNorm
   has no momentum = None mode, the only one that reads the count), so save writes 0 and
@@ -79,9 +81,9 @@ local function spec_of(spec, node)
   return #spec.ends
 end
 
---[[ names(model) -> params, buffers: lists of {name =, shape =} in parameters() and
-  buffers() order, plus buffers.batches: the num_batches_tracked names (one per BatchNorm
-  with running statistics), in layer order. ]]
+--[[ names(model) -> params, buffers, batches: lists of {name =, shape =} in parameters()
+  and buffers() order, and the num_batches_tracked names (one per BatchNorm with running
+  statistics), in layer order. ]]
 local function names(model)
   local owners, nodes, layers = model:parameter_owners(), model:layer_nodes(), model:layers()
   local shapes = model:parameter_shapes()
