@@ -331,9 +331,9 @@ lint: $(BUILD)/gen/buildid.h
 	@sh tests/lint.sh
 
 # PyTorch/sklearn parity fixtures (never part of make test): need Debian's python3-torch
-# and python3-sklearn.
+# and python3-sklearn. gen_safetensors.py also runs a gglab script (build/gglab.so).
 PYTHON_TORCH ?= /usr/bin/python3
-fixtures:
+fixtures: all
 	@$(PYTHON_TORCH) -c 'import torch, sklearn' 2>/dev/null || \
 	  { echo "make fixtures needs: apt-get install python3-torch python3-sklearn"; exit 1; }
 	@for g in tests/parity/gen_*.py; do echo "  GEN    $$g"; $(PYTHON_TORCH) $$g || exit 1; done

@@ -630,6 +630,40 @@ long gg_optim_steps(const gg_optim *o)
     return o->t;
 }
 
+float *gg_optim_buffer(gg_optim *o, int k)
+{
+    return k == 0 ? o->s1 : k == 1 ? o->s2 : k == 2 ? o->s3 : NULL;
+}
+
+const char *gg_optim_buffer_name(gg_optim_kind kind, int k)
+{
+    static const char *const names[][3] = {
+        [GG_OPTIM_SGD] = {"momentum_buffer", NULL, NULL},
+        [GG_OPTIM_ADAM] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
+        [GG_OPTIM_ADAMW] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
+        [GG_OPTIM_RMSPROP] = {"square_avg", "grad_avg", "momentum_buffer"},
+        [GG_OPTIM_ADAGRAD] = {"sum", NULL, NULL},
+        [GG_OPTIM_KERAS_ADAM] = {"m", "v", NULL},
+    };
+    if ((unsigned)kind >= sizeof names / sizeof names[0] || k < 0 || k > 2)
+        return NULL;
+    return names[kind][k];
+}
+
+int gg_optim_started(const gg_optim *o)
+{
+    return o->started;
+}
+
+gg_status gg_optim_set_progress(gg_optim *o, long steps, int started, gg_err *err)
+{
+    if (steps < 0)
+        return gg_err_set(err, GG_EINVAL, "steps must be >= 0, got %ld", steps);
+    o->t = steps;
+    o->started = started != 0;
+    return GG_OK;
+}
+
 void gg_optim_reset(gg_optim *o)
 {
     size_t bytes = o->n * sizeof(float);

@@ -151,6 +151,18 @@ const char *gg_optim_kind_name(gg_optim_kind kind);
 size_t gg_optim_size(const gg_optim *o);
 long gg_optim_steps(const gg_optim *o);
 
+/* Checkpoints: state buffer k (0..2) of gg_optim_size floats, owned by o and written by a
+ * checkpoint load, or NULL when the kind or its options have none; its torch name
+ * (SGD momentum_buffer; Adam, AdamW exp_avg, exp_avg_sq, max_exp_avg_sq; RMSprop
+ * square_avg, grad_avg, momentum_buffer; Adagrad sum; Keras Adam m, v), NULL for none. */
+float *gg_optim_buffer(gg_optim *o, int k);
+const char *gg_optim_buffer_name(gg_optim_kind kind, int k);
+
+/* Checkpoints: SGD's "momentum buffer started" flag (0 before the first step), and
+ * restoring it with the step count. GG_EINVAL for steps < 0. */
+int gg_optim_started(const gg_optim *o);
+gg_status gg_optim_set_progress(gg_optim *o, long steps, int started, gg_err *err);
+
 /* Clear the state (buffers and step count) as a fresh optimizer would have it. */
 void gg_optim_reset(gg_optim *o);
 

@@ -701,6 +701,21 @@ double gg_sched_last_lr(const gg_sched *s)
     return s->st.lr;
 }
 
+void gg_sched_set_state(gg_sched *s, const gg_sched_state *st)
+{
+    s->st = *st;
+}
+
+size_t gg_sched_nchildren(const gg_sched *s)
+{
+    return s->cfg.kind == GG_SCHED_SEQUENTIAL ? s->cfg.sequential.n_children : 0;
+}
+
+gg_sched *gg_sched_child(gg_sched *s, size_t i)
+{
+    return s->children[i];
+}
+
 long gg_sched_epoch(const gg_sched *s)
 {
     return s->st.epoch;

@@ -196,6 +196,13 @@ gg_sched_kind gg_sched_kind_of(const gg_sched *s);
 const gg_sched_cfg *gg_sched_config(const gg_sched *s);
 const gg_sched_state *gg_sched_get_state(const gg_sched *s);
 
+/* Checkpoints: overwrite the state with st (a gg_sched_get_state of a scheduler with the
+ * same config); a sequential's children are restored one by one, through gg_sched_child
+ * (i < gg_sched_nchildren, 0 for other kinds). */
+void gg_sched_set_state(gg_sched *s, const gg_sched_state *st);
+size_t gg_sched_nchildren(const gg_sched *s);
+gg_sched *gg_sched_child(gg_sched *s, size_t i);
+
 /* The lr it set last (torch's get_last_lr()[0]; plateau before any step: its initial lr). */
 double gg_sched_last_lr(const gg_sched *s);
 

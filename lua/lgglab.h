@@ -128,6 +128,12 @@ gg_dataset **lg_dataset_push(lua_State *L);
 gg_rng *lg_rng_for(lua_State *L, int opts, const char *fname);
 gg_rng *lg_rng_check(lua_State *L, int idx);
 
+/* A generator's exact state as a list of 4 integers (the u64 words, as Lua's wrapping
+ * integers), and reading one back from the list at idx (checked: 4 integers, not all 0
+ * unless allow_zero: a model without dropout has a never-seeded, all-zero generator). */
+void lg_rng_push_state(lua_State *L, const gg_rng *r);
+void lg_rng_read_state(lua_State *L, int idx, gg_rng *r, int allow_zero, const char *fname);
+
 /* Schedulers (lsched.c). Every kind is a core gg_sched; a lambda_lr's core object calls
  * back into Lua, so core calls that may step one go through an lg_sched_call: */
 typedef struct lg_sched lg_sched;

@@ -211,6 +211,21 @@ static int model_seed_dropout(lua_State *L)
     return 0;
 }
 
+/* model:dropout_rng_state() → {4 integers}; model:set_dropout_rng_state(state): the dropout
+ * generator's exact position (checkpoints) */
+static int model_dropout_rng_state(lua_State *L)
+{
+    lg_rng_push_state(L, gg_model_dropout_rng(lg_model_check(L, 1)->m));
+    return 1;
+}
+
+static int model_set_dropout_rng_state(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    lg_rng_read_state(L, 2, gg_model_dropout_rng(m), 1, "gglab.Model:set_dropout_rng_state");
+    return 0;
+}
+
 /* model:dropout_mask(layer, keep): the next training forward of dropout layer `layer`
  * (1-based) uses keep (B x width of 0/1) instead of drawing — a test hook for replaying
  * another framework's masks. */
@@ -254,6 +269,52 @@ static int model_parameter_shapes(lua_State *L)
     for (size_t k = 0; k < n; k++) {
         push_shape(L, gg_model_tensor_shape(m, k));
         lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    return 1;
+}
+
+/* model:parameter_owners() -> {{node = 2, layer = 1, role = 0, kind = "linear"}, ...}: per
+ * parameter tensor (parameters() order) its graph node, the 1-based layer owning it
+ * (layers() numbering), its role there (0 weight/gamma, 1 bias/beta; recurrent 0..3:
+ * weight_ih, weight_hh, bias_ih, bias_hh) and the layer's kind; only node for a free
+ * parameter of a custom layer. */
+static int model_parameter_owners(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    const size_t n = gg_model_ntensors(m), nl = gg_model_layers(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        int role = 0, node = gg_model_tensor_owner(m, k, &role);
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, gg_model_tensor_node(m, k));
+        lua_setfield(L, -2, "node");
+        for (size_t i = 0; node >= 0 && i < nl; i++) {
+            if (gg_model_layer_node(m, i) != node)
+                continue;
+            gg_layer_cfg c = gg_model_layer_cfg(m, i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_setfield(L, -2, "layer");
+            lua_pushinteger(L, role);
+            lua_setfield(L, -2, "role");
+            lua_pushstring(L, gg_layer_name(&c));
+            lua_setfield(L, -2, "kind");
+            break;
+        }
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    return 1;
+}
+
+/* model:layer_nodes() -> {node, ...}: the graph node id of each layer (layers() order), the
+ * ids gglab.Graph's builder returned while the model was built. */
+static int model_layer_nodes(lua_State *L)
+{
+    gg_model *m = lg_model_check(L, 1)->m;
+    const size_t n = gg_model_layers(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushinteger(L, gg_model_layer_node(m, i));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
 }
@@ -546,7 +607,9 @@ static const luaL_Reg model_methods[] = {
     {"eval", model_eval},               {"training", model_training},
     {"seed_dropout", model_seed_dropout}, {"dropout_mask", model_dropout_mask},
     {"input_shape", model_input_shape}, {"output_shape", model_output_shape},
-    {"parameter_shapes", model_parameter_shapes},
+    {"parameter_shapes", model_parameter_shapes}, {"parameter_owners", model_parameter_owners},
+    {"layer_nodes", model_layer_nodes}, {"dropout_rng_state", model_dropout_rng_state},
+    {"set_dropout_rng_state", model_set_dropout_rng_state},
     {"recurrent_spectral_norms", lg_model_recurrent_spectral_norms},
     {NULL, NULL},
 };
@@ -559,6 +622,10 @@ static const luaL_Reg model_meta[] = {
 void lg_open_nn(lua_State *L)
 {
     lg_newclass(L, GG_MODEL_MT, model_meta, model_methods);
+    luaL_getmetatable(L, GG_MODEL_MT);    /* stack: gg mt */
+    lua_getfield(L, -1, "__index");       /* stack: gg mt methods: Lua adds save, load_state */
+    lua_setfield(L, -3, "_model_methods");
+    lua_pop(L, 1);                        /* stack: gg */
     lua_newtable(L);                      /* stack: gg nn (filled by lgraph.c and nn.lua) */
     lua_setfield(L, -2, "nn");            /* stack: gg */
 }

@@ -4,6 +4,8 @@
  * keras_adam takes the same names (betas, eps) with Keras 2's defaults. */
 #include "lgglab.h"
 
+#include <string.h>
+
 typedef struct lg_optim {
     gg_optim *o;  /* NULL once closed */
 } lg_optim;
@@ -239,6 +241,114 @@ static int optim_load_state(lua_State *L)
     return 0;
 }
 
+/* opt:state_dict() → {kind =, steps =, started =, lr =, momentum = (nil for adagrad),
+ * buffers = {exp_avg = (1, n) tensor, ...}}: everything a checkpoint needs (buffers named
+ * as torch's per-parameter state, over the flat parameters) */
+static int optim_state_dict(lua_State *L)
+{
+    gg_optim *o = lg_optim_check(L, 1);
+    const gg_optim_kind kind = gg_optim_kind_of(o);
+    const size_t n = gg_optim_size(o);
+    lua_createtable(L, 0, 6);                                /* stack: opt t */
+    lua_pushstring(L, gg_optim_kind_name(kind));
+    lua_setfield(L, -2, "kind");
+    lua_pushinteger(L, (lua_Integer)gg_optim_steps(o));
+    lua_setfield(L, -2, "steps");
+    lua_pushboolean(L, gg_optim_started(o));
+    lua_setfield(L, -2, "started");
+    lua_pushnumber(L, gg_optim_lr(o));
+    lua_setfield(L, -2, "lr");
+    if (gg_optim_has_momentum(o)) {
+        lua_pushnumber(L, gg_optim_momentum(o));
+        lua_setfield(L, -2, "momentum");
+    }
+    lua_createtable(L, 0, 3);                                /* stack: opt t buffers */
+    for (int k = 0; k < 3; k++) {
+        const float *b = gg_optim_buffer(o, k);
+        if (!b)
+            continue;
+        gg_tensor *t = lg_tensor_push(L, 1, n, "gglab.Optim:state_dict");
+        memcpy(t->data, b, n * sizeof(float));
+        lua_setfield(L, -2, gg_optim_buffer_name(kind, k));
+    }
+    lua_setfield(L, -2, "buffers");
+    return 1;
+}
+
+/* opt:load_state_dict(state): restore a state_dict() of an optimizer of the same kind,
+ * options and model size. Everything is checked before anything is written. */
+static int optim_load_state_dict(lua_State *L)
+{
+    const char *f = "gglab.Optim:load_state_dict";
+    gg_optim *o = lg_optim_check(L, 1);
+    const gg_optim_kind kind = gg_optim_kind_of(o);
+    const size_t n = gg_optim_size(o);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_getfield(L, 2, "kind");                              /* stack: opt st kind */
+    const char *k = lua_tostring(L, -1);
+    if (!k || strcmp(k, gg_optim_kind_name(kind)) != 0)
+        return luaL_error(L, "%s: the state is of optimizer '%s', this one is '%s'", f, k ? k : "?",
+                          gg_optim_kind_name(kind));
+    int isint = 0;
+    lua_getfield(L, 2, "steps");                             /* stack: opt st kind steps */
+    lua_Integer steps = lua_tointegerx(L, -1, &isint);
+    if (!isint || steps < 0)
+        return luaL_error(L, "%s: steps must be an integer >= 0, got %s", f, lg_describe(L, -1));
+    lua_getfield(L, 2, "lr");                                /* stack: ... lr */
+    if (!lua_isnumber(L, -1))
+        return luaL_error(L, "%s: lr must be a number, got %s", f, lg_describe(L, -1));
+    double lr = lua_tonumber(L, -1);
+    lua_getfield(L, 2, "momentum");                          /* stack: ... lr momentum */
+    if (gg_optim_has_momentum(o) && !lua_isnumber(L, -1))
+        return luaL_error(L, "%s: momentum must be a number, got %s", f, lg_describe(L, -1));
+    double mom = lua_tonumber(L, -1);
+    lua_getfield(L, 2, "started");                           /* stack: ... started */
+    int started = lua_toboolean(L, -1);
+    lua_getfield(L, 2, "buffers");                           /* stack: ... buffers (index 8) */
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "%s: buffers must be a table, got %s", f, lg_describe(L, -1));
+    const int bi = lua_gettop(L);
+    int nbuf = 0;
+    for (int b = 0; b < 3; b++) {   // every buffer this optimizer has, with n floats
+        if (!gg_optim_buffer(o, b))
+            continue;
+        nbuf++;
+        const char *name = gg_optim_buffer_name(kind, b);
+        lua_getfield(L, bi, name);
+        gg_tensor *t = luaL_testudata(L, -1, GG_TENSOR_MT);
+        if (!t || !t->data || t->rows * t->cols != n)
+            return luaL_error(L, "%s: buffers.%s must be a gglab.Tensor of %d values, got %s", f, name,
+                              (int)n, lg_describe(L, -1));
+        lua_pop(L, 1);
+    }
+    int given = 0;
+    lua_pushnil(L);
+    while (lua_next(L, bi)) {
+        given++;
+        lua_pop(L, 1);
+    }
+    if (given != nbuf)
+        return luaL_error(L, "%s: the state has %d buffers, this %s has %d (momentum, amsgrad or "
+                          "centered differ)", f, given, gg_optim_kind_name(kind), nbuf);
+    gg_err err;
+    if (gg_optim_set_lr(o, lr, &err))
+        return lg_fail(L, f, &err);
+    if (gg_optim_has_momentum(o) && gg_optim_momentum(o) != mom && gg_optim_set_momentum(o, mom, &err))
+        return lg_fail(L, f, &err);
+    if (gg_optim_set_progress(o, (long)steps, started, &err))
+        return lg_fail(L, f, &err);
+    for (int b = 0; b < 3; b++) {
+        float *dst = gg_optim_buffer(o, b);
+        if (!dst)
+            continue;
+        lua_getfield(L, bi, gg_optim_buffer_name(kind, b));
+        memcpy(dst, ((gg_tensor *)lua_touserdata(L, -1))->data, n * sizeof(float));
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 static int optim_tostring(lua_State *L)
 {
     lg_optim *lo = luaL_checkudata(L, 1, GG_OPTIM_MT);
@@ -263,6 +373,7 @@ static const luaL_Reg optim_methods[] = {
     {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
     {"momentum", optim_momentum}, {"set_momentum", optim_set_momentum},
     {"clone", optim_clone},   {"load_state", optim_load_state},
+    {"state_dict", optim_state_dict}, {"load_state_dict", optim_load_state_dict},
     {NULL, NULL},
 };
 

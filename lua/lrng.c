@@ -100,6 +100,64 @@ static int rng_integer(lua_State *L)
     return 1;
 }
 
+void lg_rng_push_state(lua_State *L, const gg_rng *r)
+{
+    lua_createtable(L, 4, 0);
+    for (int i = 0; i < 4; i++) {
+        lua_pushinteger(L, (lua_Integer)r->s[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+void lg_rng_read_state(lua_State *L, int idx, gg_rng *r, int allow_zero, const char *fname)
+{
+    gg_rng st;
+    uint64_t any = 0;
+    if (!lua_istable(L, idx) || luaL_len(L, idx) != 4)
+        luaL_error(L, "%s: state must be a list of 4 integers (from get_state), got %s", fname,
+                   lg_describe(L, idx));
+    for (int i = 0; i < 4; i++) {
+        int isint = 0;
+        lua_geti(L, idx, i + 1);
+        st.s[i] = (uint64_t)lua_tointegerx(L, -1, &isint);
+        lua_pop(L, 1);
+        if (!isint)
+            luaL_error(L, "%s: state must be a list of 4 integers (from get_state); element %d is not",
+                       fname, i + 1);
+        any |= st.s[i];
+    }
+    if (!any && !allow_zero)
+        luaL_error(L, "%s: state must not be all zero (xoshiro256** never reaches it)", fname);
+    *r = st;
+}
+
+/* rng:get_state() → {4 integers}; rng:set_state(state): the exact stream position */
+static int rng_get_state(lua_State *L)
+{
+    lg_rng_push_state(L, lg_rng_check(L, 1));
+    return 1;
+}
+
+static int rng_set_state(lua_State *L)
+{
+    lg_rng_read_state(L, 2, lg_rng_check(L, 1), 0, "gglab.Rng:set_state");
+    return 0;
+}
+
+/* gg.get_rng_state() / gg.set_rng_state(state): the default generator's (torch's names) */
+static int rng_get_default_state(lua_State *L)
+{
+    lg_rng_push_state(L, default_rng(L));
+    return 1;
+}
+
+static int rng_set_default_state(lua_State *L)
+{
+    gg_rng *r = default_rng(L);
+    lg_rng_read_state(L, 1, r, 0, "gg.set_rng_state");
+    return 0;
+}
+
 static int rng_tostring(lua_State *L)
 {
     lua_pushfstring(L, "gglab.Rng(%p)", lua_topointer(L, 1));
@@ -108,7 +166,8 @@ static int rng_tostring(lua_State *L)
 
 static const luaL_Reg rng_methods[] = {
     {"seed", rng_seed}, {"uniform", rng_uniform}, {"normal", rng_normal},
-    {"integer", rng_integer}, {NULL, NULL},
+    {"integer", rng_integer}, {"get_state", rng_get_state}, {"set_state", rng_set_state},
+    {NULL, NULL},
 };
 
 static const luaL_Reg rng_meta[] = {{"__tostring", rng_tostring}, {NULL, NULL}};
@@ -122,4 +181,8 @@ void lg_open_rng(lua_State *L)
     lua_setfield(L, -2, "rng");
     lua_pushcfunction(L, rng_manual_seed);
     lua_setfield(L, -2, "manual_seed");
+    lua_pushcfunction(L, rng_get_default_state);
+    lua_setfield(L, -2, "get_rng_state");
+    lua_pushcfunction(L, rng_set_default_state);
+    lua_setfield(L, -2, "set_rng_state");
 }

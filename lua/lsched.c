@@ -494,6 +494,123 @@ static int sched_kind(lua_State *L)
     return 1;
 }
 
+/* Number fields of gg_sched_state, for state_dict / load_state_dict. */
+static const struct {
+    const char *name;
+    int is_long;
+    size_t off;
+} STATE_FIELDS[] = {
+    {"last_epoch", 1, offsetof(gg_sched_state, epoch)},
+    {"base_lr", 0, offsetof(gg_sched_state, base_lr)},
+    {"lr", 0, offsetof(gg_sched_state, lr)},
+    {"momentum", 0, offsetof(gg_sched_state, momentum)},
+    {"T_i", 1, offsetof(gg_sched_state, T_i)},
+    {"T_cur", 1, offsetof(gg_sched_state, T_cur)},
+    {"best", 0, offsetof(gg_sched_state, best)},
+    {"num_bad_epochs", 1, offsetof(gg_sched_state, num_bad_epochs)},
+    {"cooldown_counter", 1, offsetof(gg_sched_state, cooldown_counter)},
+};
+#define N_STATE_FIELDS (sizeof STATE_FIELDS / sizeof STATE_FIELDS[0])
+
+static void push_state(lua_State *L, gg_sched *s)
+{
+    const gg_sched_state *st = gg_sched_get_state(s);
+    const size_t nc = gg_sched_nchildren(s);
+    lua_createtable(L, 0, (int)N_STATE_FIELDS + 2);
+    lua_pushstring(L, gg_sched_kind_name(gg_sched_kind_of(s)));
+    lua_setfield(L, -2, "kind");
+    for (size_t i = 0; i < N_STATE_FIELDS; i++) {
+        const char *p = (const char *)st + STATE_FIELDS[i].off;
+        if (STATE_FIELDS[i].is_long)
+            lua_pushinteger(L, (lua_Integer) * (const long *)(const void *)p);
+        else
+            lua_pushnumber(L, *(const double *)(const void *)p);
+        lua_setfield(L, -2, STATE_FIELDS[i].name);
+    }
+    if (nc) {
+        lua_createtable(L, (int)nc, 0);
+        for (size_t i = 0; i < nc; i++) {
+            push_state(L, gg_sched_child(s, i));
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "children");
+    }
+}
+
+/* Read the state table at idx for s (and its children) into out[*k...] in push_state's
+ * order, checking kinds and fields; raises naming the field. */
+static void read_state(lua_State *L, int idx, gg_sched *s, gg_sched_state *out, size_t *k, size_t max,
+                       const char *f)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx))
+        luaL_error(L, "%s: state must be a table (from state_dict), got %s", f, lg_describe(L, idx));
+    if (*k >= max)
+        luaL_error(L, "%s: too many nested schedulers", f);
+    lua_getfield(L, idx, "kind");
+    const char *kind = gg_sched_kind_name(gg_sched_kind_of(s));
+    if (!lua_isstring(L, -1) || strcmp(lua_tostring(L, -1), kind) != 0)
+        luaL_error(L, "%s: the state is of scheduler %s, this one is '%s'", f, lg_describe(L, -1), kind);
+    lua_pop(L, 1);
+    gg_sched_state *st = &out[(*k)++];
+    *st = *gg_sched_get_state(s);
+    for (size_t i = 0; i < N_STATE_FIELDS; i++) {
+        char *p = (char *)st + STATE_FIELDS[i].off;
+        lua_getfield(L, idx, STATE_FIELDS[i].name);
+        int isint = 0;
+        if (STATE_FIELDS[i].is_long) {
+            lua_Integer v = lua_tointegerx(L, -1, &isint);
+            if (!isint)
+                luaL_error(L, "%s: %s must be an integer, got %s", f, STATE_FIELDS[i].name, lg_describe(L, -1));
+            *(long *)(void *)p = (long)v;
+        } else {
+            if (!lua_isnumber(L, -1))
+                luaL_error(L, "%s: %s must be a number, got %s", f, STATE_FIELDS[i].name, lg_describe(L, -1));
+            *(double *)(void *)p = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    const size_t nc = gg_sched_nchildren(s);
+    lua_getfield(L, idx, "children");
+    if (nc && (!lua_istable(L, -1) || luaL_len(L, -1) != (lua_Integer)nc))
+        luaL_error(L, "%s: the state must list %d children's states", f, (int)nc);
+    for (size_t i = 0; i < nc; i++) {
+        lua_geti(L, -1, (lua_Integer)i + 1);
+        read_state(L, -1, gg_sched_child(s, i), out, k, max, f);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void write_state(gg_sched *s, const gg_sched_state *in, size_t *k)
+{
+    gg_sched_set_state(s, &in[(*k)++]);
+    for (size_t i = 0; i < gg_sched_nchildren(s); i++)
+        write_state(gg_sched_child(s, i), in, k);
+}
+
+/* sched:state_dict() → {kind =, last_epoch =, base_lr =, lr =, momentum =, T_i =, T_cur =,
+ * best =, num_bad_epochs =, cooldown_counter = [, children = {...}]} */
+static int sched_state_dict(lua_State *L)
+{
+    push_state(L, lg_sched_check(L, 1)->s);
+    return 1;
+}
+
+/* sched:load_state_dict(state): restore a state_dict() of a scheduler of the same kind (a
+ * sequential's children too); checked before anything is written. The optimizer's lr is
+ * not touched: it is the optimizer's state. */
+static int sched_load_state_dict(lua_State *L)
+{
+    gg_sched *s = lg_sched_check(L, 1)->s;
+    gg_sched_state st[64];
+    size_t k = 0;
+    read_state(L, 2, s, st, &k, 64, "gglab.Sched:load_state_dict");
+    k = 0;
+    write_state(s, st, &k);
+    return 0;
+}
+
 static int sched_tostring(lua_State *L)
 {
     lg_sched *ls = luaL_checkudata(L, 1, GG_SCHED_MT);
@@ -520,7 +637,8 @@ static int sched_gc(lua_State *L)
 static const luaL_Reg sched_methods[] = {
     {"step", sched_step},           {"get_last_lr", sched_get_last_lr},
     {"last_epoch", sched_last_epoch}, {"optimizer", sched_optimizer},
-    {"kind", sched_kind},           {NULL, NULL},
+    {"kind", sched_kind},           {"state_dict", sched_state_dict},
+    {"load_state_dict", sched_load_state_dict}, {NULL, NULL},
 };
 
 static const luaL_Reg sched_meta[] = {

@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+/* t:bytes and gg.tensor_from_bytes copy floats as they lie in memory: little-endian only. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "gglab assumes a little-endian CPU");
+
 gg_tensor *lg_tensor_check(lua_State *L, int idx)
 {
     gg_tensor *t = luaL_checkudata(L, idx, GG_TENSOR_MT);
@@ -147,6 +150,34 @@ static int tensor_clone(lua_State *L)
     return 1;
 }
 
+/* t:bytes() → string: the elements as little-endian float32, row-major (safetensors' F32). */
+static int tensor_bytes(lua_State *L)
+{
+    gg_tensor *t = lg_tensor_check(L, 1);
+    lua_pushlstring(L, (const char *)t->data, t->rows * t->cols * sizeof(float));
+    return 1;
+}
+
+/* gg.tensor_from_bytes(s, rows, cols [, offset = 0]) → tensor: rows*cols little-endian
+ * float32 read from string s starting at byte offset (0-based), as t:bytes() writes them. */
+static int tensor_from_bytes(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Integer r = luaL_checkinteger(L, 2), c = luaL_checkinteger(L, 3);
+    lua_Integer off = luaL_optinteger(L, 4, 0);
+    luaL_argcheck(L, r >= 1, 2, "rows must be >= 1");
+    luaL_argcheck(L, c >= 1, 3, "cols must be >= 1");
+    luaL_argcheck(L, off >= 0, 4, "offset must be >= 0");
+    if ((size_t)off > len || (size_t)r > (len - (size_t)off) / sizeof(float) / (size_t)c)
+        return luaL_error(L, "gg.tensor_from_bytes: %I x %I floats from byte %I need %I bytes, the "
+                          "string has %I", r, c, off, r * c * (lua_Integer)sizeof(float),
+                          (lua_Integer)len - off);
+    gg_tensor *t = lg_tensor_push(L, (size_t)r, (size_t)c, "gg.tensor_from_bytes");
+    memcpy(t->data, s + off, (size_t)r * (size_t)c * sizeof(float));
+    return 1;
+}
+
 static int tensor_fill(lua_State *L)
 {
     gg_tensor *t = lg_tensor_check(L, 1);
@@ -176,7 +207,8 @@ static int tensor_gc(lua_State *L)
 static const luaL_Reg tensor_methods[] = {
     {"get", tensor_get},         {"set", tensor_set},   {"shape", tensor_shape},
     {"rows", tensor_rows},       {"cols", tensor_cols}, {"totable", tensor_totable},
-    {"clone", tensor_clone},     {"fill", tensor_fill}, {NULL, NULL},
+    {"clone", tensor_clone},     {"fill", tensor_fill}, {"bytes", tensor_bytes},
+    {NULL, NULL},
 };
 
 static const luaL_Reg tensor_meta[] = {
@@ -189,4 +221,6 @@ void lg_open_tensor(lua_State *L)
     lg_newclass(L, GG_TENSOR_MT, tensor_meta, tensor_methods);
     lua_pushcfunction(L, tensor_new);
     lua_setfield(L, -2, "tensor");
+    lua_pushcfunction(L, tensor_from_bytes);
+    lua_setfield(L, -2, "tensor_from_bytes");
 }

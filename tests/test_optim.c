@@ -1408,6 +1408,58 @@ static void test_div_by(void)
     CHECK("gg_div_by: NaN / b = NaN", isnan(gg_div_by(nan, b, rb)));
 }
 
+/* Checkpoint access: copying the buffers and progress of one optimizer into a fresh one
+ * makes the next steps bit-identical (what gg.checkpoint relies on). */
+static void test_checkpoint_access(void)
+{
+    gg_err err;
+    gg_sgd_cfg s = gg_sgd_defaults();
+    s.momentum = 0.9;
+    gg_adam_cfg a = gg_adam_defaults();
+    a.amsgrad = 1;
+    const struct { gg_optim_kind kind; const void *cfg; int nbuf; const char *first; } cases[] = {
+        {GG_OPTIM_SGD, &s, 1, "momentum_buffer"}, {GG_OPTIM_ADAM, &a, 3, "exp_avg"}};
+    for (size_t c = 0; c < 2; c++) {
+        gg_optim *o1 = NULL, *o2 = NULL;
+        CHECK("checkpoint: new", gg_optim_new(&o1, cases[c].kind, cases[c].cfg, N, &err) == GG_OK &&
+                                     gg_optim_new(&o2, cases[c].kind, cases[c].cfg, N, &err) == GG_OK);
+        float p1[N], p2[N], g[N];
+        for (int i = 0; i < N; i++)
+            p1[i] = p2[i] = 0.1f * (float)i - 0.2f;
+        for (int t = 0; t < 3; t++) {
+            grad_at(t, g);
+            gg_optim_step(o1, p1, g);
+        }
+        int nbuf = 0;
+        for (int k = 0; k < 3; k++) {
+            float *b1 = gg_optim_buffer(o1, k), *b2 = gg_optim_buffer(o2, k);
+            CHECK("checkpoint: buffer presence agrees with its name",
+                  !b1 == !gg_optim_buffer_name(cases[c].kind, k) && !b1 == !b2);
+            if (b1) {
+                memcpy(b2, b1, N * sizeof(float));
+                nbuf++;
+            }
+        }
+        CHECK_EQ("checkpoint: buffer count", nbuf, cases[c].nbuf);
+        CHECK("checkpoint: torch's name", strcmp(gg_optim_buffer_name(cases[c].kind, 0), cases[c].first) == 0);
+        CHECK_EQ("checkpoint: started after steps", gg_optim_started(o1), cases[c].kind == GG_OPTIM_SGD);
+        CHECK("checkpoint: negative steps refused", gg_optim_set_progress(o2, -1, 0, &err) == GG_EINVAL);
+        CHECK("checkpoint: progress", gg_optim_set_progress(o2, gg_optim_steps(o1), gg_optim_started(o1), &err) == GG_OK);
+        memcpy(p2, p1, sizeof p1);
+        for (int t = 3; t < 6; t++) {
+            grad_at(t, g);
+            gg_optim_step(o1, p1, g);
+            gg_optim_step(o2, p2, g);
+        }
+        CHECK("checkpoint: resumed steps bit-identical", memcmp(p1, p2, sizeof p1) == 0);
+        CHECK_EQ("checkpoint: steps", gg_optim_steps(o2), 6);
+        gg_optim_free(o1);
+        gg_optim_free(o2);
+    }
+    CHECK("checkpoint: no name past the buffers", gg_optim_buffer_name(GG_OPTIM_SGD, 1) == NULL &&
+                                                    gg_optim_buffer_name(GG_OPTIM_ADAM, 3) == NULL);
+}
+
 int main(void)
 {
     test_div_by();
@@ -1423,5 +1475,6 @@ int main(void)
     test_object();
     test_object_kinds();
     test_set_momentum();
+    test_checkpoint_access();
     return CHECK_DONE();
 }

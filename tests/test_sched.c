@@ -558,6 +558,57 @@ static void test_lambda_sequential(void)
     gg_optim_free(o);
 }
 
+/* Checkpoints: a plateau scheduler's state (best, counters) copied into a fresh one with
+ * gg_sched_set_state, and the optimizer's lr, make the next steps identical; a sequential's
+ * children are reached through gg_sched_child. */
+static void test_checkpoint_state(void)
+{
+    gg_err err;
+    gg_optim *o1 = new_sgd(0.1, 0.0), *o2 = new_sgd(0.1, 0.0);
+    gg_sched *s1 = NULL, *s2 = NULL;
+    gg_sched_cfg c = gg_sched_defaults(GG_SCHED_PLATEAU);
+    c.plateau.patience = 1;
+    c.plateau.factor = 0.5;
+    CHECK("checkpoint: new", gg_sched_new(&s1, &c, o1, 0.1, &err) == GG_OK &&
+                                 gg_sched_new(&s2, &c, o2, 0.1, &err) == GG_OK);
+    static const double metric[] = {1.0, 0.9, 0.95, 0.97, 0.96, 0.5, 0.6, 0.7};
+    for (int k = 0; k < 4; k++)
+        gg_sched_step(s1, o1, metric[k], &err);
+    CHECK_EQ("checkpoint: no children", (long)gg_sched_nchildren(s1), 0);
+    gg_sched_set_state(s2, gg_sched_get_state(s1));
+    gg_optim_set_lr(o2, gg_optim_lr(o1), &err);
+    int same = 1;
+    for (int k = 4; k < 8; k++) {
+        gg_sched_step(s1, o1, metric[k], &err);
+        gg_sched_step(s2, o2, metric[k], &err);
+        same &= gg_optim_lr(o1) == gg_optim_lr(o2) && gg_sched_epoch(s1) == gg_sched_epoch(s2);
+    }
+    CHECK("checkpoint: resumed plateau steps identical", same);
+    CHECK("checkpoint: the plateau reduced the lr", gg_optim_lr(o1) < 0.1);
+    gg_sched_free(s1);
+    gg_sched_free(s2);
+
+    gg_sched *k1 = NULL, *k2 = NULL, *q = NULL;
+    gg_sched_cfg kc = gg_sched_defaults(GG_SCHED_CONSTANT), ec = gg_sched_defaults(GG_SCHED_EXPONENTIAL);
+    ec.exponential.gamma = 0.5;
+    CHECK("checkpoint: children", gg_sched_new(&k1, &kc, o1, 0.1, &err) == GG_OK &&
+                                      gg_sched_new(&k2, &ec, o1, 0.1, &err) == GG_OK);
+    gg_sched *kids[] = {k1, k2};
+    static const long ms[] = {2};
+    gg_sched_cfg qc = gg_sched_defaults(GG_SCHED_SEQUENTIAL);
+    qc.sequential.children = kids;
+    qc.sequential.n_children = 2;
+    qc.sequential.milestones = ms;
+    CHECK_EQ("checkpoint: sequential", gg_sched_new(&q, &qc, o1, 0.1, &err), GG_OK);
+    CHECK("checkpoint: sequential's children", gg_sched_nchildren(q) == 2 && gg_sched_child(q, 0) == k1 &&
+                                                   gg_sched_child(q, 1) == k2);
+    gg_sched_free(q);
+    gg_sched_free(k1);
+    gg_sched_free(k2);
+    gg_optim_free(o1);
+    gg_optim_free(o2);
+}
+
 int main(void)
 {
     test_step_multistep_exponential();
@@ -570,5 +621,6 @@ int main(void)
     test_validation();
     test_object();
     test_lambda_sequential();
+    test_checkpoint_state();
     return CHECK_DONE();
 }

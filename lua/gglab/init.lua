@@ -30,6 +30,7 @@ do
 end
 gg.lr_find = require("gglab.lr_find").lr_find
 gg.stable_lr = require("gglab.stable_lr").stable_lr
+require "gglab.checkpoint"  -- gg.load and model:save / load / load_state / parameter_names
 
 -- The layer constructors, gg.nn.sequential and mlp come from gglab.nn (which registers them
 -- all in gg.nn); gg.op from gglab.graph.

@@ -465,10 +465,14 @@ function M.sequential(layers, opts)
     end
   end
   local shape = input_shape(f, layers, opts.input)
+  local ends = {}  -- ends[i]: the last graph node layer i created (checkpoint.lua's names)
   local ok, model = pcall(function()
     local b = gg.graph()
     local x = graph.wrap(b, b:input(shape))
-    for i = 1, n do x = graph.apply(layers[i], x, f, i) end
+    for i = 1, n do
+      x = graph.apply(layers[i], x, f, i)
+      ends[i] = x.node
+    end
     local s, batched = b:shape(x.node)
     if not batched then
       error(string.format("%s: the model's output (shape {%s}) has lost the batch dimension "
@@ -486,7 +490,7 @@ function M.sequential(layers, opts)
   end
   local copy = {}
   for i = 1, n do copy[i] = layers[i] end
-  copy.input = shape
+  copy.input, copy.ends = shape, ends
   graph.model_specs[model] = copy
   return model
 end

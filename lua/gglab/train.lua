@@ -7,13 +7,14 @@ local gg = require "gglab"
 local diagnostics = require "gglab.diagnostics"
 local graph = require "gglab.graph"
 local args = require "gglab.lib.args"
+local checkpoint = require "gglab.checkpoint"
 
 local M = {}
 
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics" }
+  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics", "checkpoint_every" }
 local describe = args.describe
 
 -- The loss gg.train_epoch gets: with keras, "bce" is Keras's clipped binary_crossentropy.
@@ -148,6 +149,18 @@ local function check(opts)
     end
   end
   if opts.diagnostics ~= nil then check_diagnostics(opts.diagnostics) end
+  local ce = opts.checkpoint_every
+  if ce ~= nil then
+    if math.type(ce) ~= "integer" or ce < 1 then
+      fail("checkpoint_every must be an integer >= 1, got " .. describe(ce))
+    end
+    if opts.log == nil or type(opts.log._checkpointing) ~= "function" then
+      fail("checkpoint_every saves into the run's folder: give log = run (the run context of gg.experiment)")
+    end
+    if es ~= nil or opts.diagnostics ~= nil then
+      fail("checkpoint_every cannot be combined with early_stopping or diagnostics (their state is not checkpointed)")
+    end
+  end
 end
 
 local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true }
@@ -282,7 +295,15 @@ function M.train(opts)
   local step = 0
   local es = opts.early_stopping
   local best, best_params, best_buffers, waited = math.huge, nil, nil, 0
-  for epoch = 1, epochs do
+  -- checkpoint_every: save every N epochs into the run's folder; resume from there (--resume).
+  local ck, first = nil, 1
+  if opts.checkpoint_every then
+    local restored
+    ck, first, step, restored = checkpoint.train_begin(opts, run, epoch_opts.rng, opts.checkpoint_every)
+    for k, v in pairs(restored or {}) do hist[k] = v end
+    hist.steps = step
+  end
+  for epoch = first, epochs do
     if type(opts.order) == "function" then
       epoch_opts.order = opts.order(epoch)
     else
@@ -345,6 +366,7 @@ function M.train(opts)
     elseif per_epoch then
       per_epoch:step()
     end
+    if ck then checkpoint.train_save(ck, opts, run, epoch_opts.rng, hist, epoch, step) end
     if stop then
       hist.stopped_epoch = epoch
       break

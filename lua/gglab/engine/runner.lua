@@ -76,6 +76,10 @@ function Run:log(metric, value, step, epoch)
     error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
   end
   self._files:curve(istep, iepoch, metric, value)
+  if self._recorded then
+    local r = self._recorded
+    r[#r + 1] = { metric, value, istep, iepoch }
+  end
   local m = self._metrics[metric]
   if not m then
     m = { count = 0 }
@@ -132,6 +136,25 @@ function Run:restored(step, epoch, val_loss)
     error("run:restored: val_loss must be a number, got " .. describe(val_loss), 2)
   end
   self._restored = { step = istep, epoch = iepoch, val_loss = val_loss }
+end
+
+--[[ For gg.train{checkpoint_every = N} (lua/gglab/checkpoint.lua), not for scripts:
+  run:_checkpointing() -> {path =, resume =}: where this run's checkpoint goes, and whether
+  the runner re-executes an unfinished run whose checkpoint exists (--resume,
+  --rerun-failed); from then on every logged row is also kept, as {metric, value, step,
+  epoch}, in run:_recorded_rows(), which the checkpoint stores. run:_replay(rows) logs
+  rows again (the curve file and the runs.csv summaries come out as the first time). ]]
+function Run:_checkpointing()
+  self._recorded = {}
+  return { path = self._files:checkpoint_path(), resume = self._resume == true }
+end
+
+function Run:_recorded_rows()
+  return self._recorded
+end
+
+function Run:_replay(rows)
+  for _, r in ipairs(rows) do self:log(r[1], r[2], r[3], r[4]) end
 end
 
 -- run:diverged(step, reason): mark the run diverged at step and stop it (raises M.DIVERGED).
@@ -292,6 +315,8 @@ function M.run_point(exp, point, index, ctx)
     p, params = M.tracked_point(p, names, reads), M.tracked_point(params, names, reads)
   end
   local run = new_run(id, seed, index, params, files, ctx.param_names)
+  -- --resume of an unfinished run with a checkpoint: gg.train continues from it.
+  run._resume = ctx.resume and gg.fs.exists(files:checkpoint_path())
   -- Like torch.manual_seed at the top of a script: model init, shuffling and any draw
   -- that names no seed of its own come from this run's stream, whatever ran before.
   gg.manual_seed(seed)
@@ -649,7 +674,7 @@ end
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
   local ctx = { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
-    set_names = s.opts.set_names }
+    set_names = s.opts.set_names, resume = s.opts.resume or s.opts.rerun_failed }
   for _, task in ipairs(s.tasks) do
     local t0 = gg.clock()
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
@@ -692,7 +717,8 @@ end
 local function execute_pool(s, jobs)
   local pool = require "gglab.engine.pool"
   local opts, result, ctx = s.opts, s.result,
-    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256, set_names = s.opts.set_names }
+    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256, set_names = s.opts.set_names,
+      resume = s.opts.resume or s.opts.rerun_failed }
   s.st:capture_logs()
   local ok, pool_stats = pcall(pool.run, s.tasks, {
     jobs = jobs, timeout = pool_timeout(s), memory = opts.memory,

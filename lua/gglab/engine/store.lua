@@ -296,6 +296,12 @@ function RunFiles:curve(step, epoch, metric, value)
   end
 end
 
+-- checkpoint_path() -> runs/<id>.ckpt.safetensors: where gg.train{checkpoint_every} saves
+-- this run's checkpoint (gg.checkpoint writes it atomically).
+function RunFiles:checkpoint_path()
+  return self.store:run_path(self.id, SUFFIX.ckpt)
+end
+
 -- meta(t): (re)writes <id>.meta.json with the table t (JSON-encodable: what run:meta got).
 function RunFiles:meta(t)
   write_text(self.store, self.store:run_path(self.id, SUFFIX.meta), json.encode(t))

@@ -38,8 +38,10 @@ M.DOCTOR_TEXT = "doctor.txt"
 M.DOCTOR_CSV = "doctor.csv"
 
 -- Per-run file suffixes under RUN_DIR; a fresh run removes exactly these.
-M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json", log = ".log" }
-M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json", ".log" }
+-- ckpt: the run's last training checkpoint (gg.train{checkpoint_every = N}), kept after the run.
+M.RUN_SUFFIXES = { curve = ".csv", row = ".row.csv", err = ".err", meta = ".meta.json", log = ".log",
+  ckpt = ".ckpt.safetensors" }
+M.RUN_SUFFIX_LIST = { ".csv", ".row.csv", ".err", ".meta.json", ".log", ".ckpt.safetensors" }
 
 -- runs.csv: run_id, then the parameter names (sorted), the run:summary names (sorted), then
 -- these, wall_s last.
