@@ -13,7 +13,8 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics" }
+  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics",
+  "on_epoch_end", "on_step_end", "metrics", "per_class" }
 local describe = args.describe
 
 -- The loss gg.train_epoch gets: with keras, "bce" is Keras's clipped binary_crossentropy.
@@ -62,6 +63,54 @@ local function check_diagnostics(dg)
         fail(string.format("diagnostics.%s must be a non-negative number, got %s", k, describe(v)), 5)
       end
     end
+  end
+end
+
+--[[ Callbacks, metrics and per-class counts (on_epoch_end, on_step_end, metrics, per_class):
+  checked here, run by the helpers below M.train's option handling. ]]
+local PER_CLASS_LOSSES = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true,
+  categorical_crossentropy = true }
+-- Names gg.train logs itself: a callback's state:log and metrics may not take them.
+local OWN_CURVES = { loss = true, batch_loss = true, epoch_loss = true, val_loss = true, lr = true,
+  grad_norm = true, perplexity = true, val_perplexity = true, val_class_acc = true, val_class_precision = true }
+
+local function check_callbacks(opts)
+  for _, k in ipairs { "on_epoch_end", "on_step_end" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "function" then
+      fail(k .. " must be a function(state), got " .. describe(opts[k]), 5)
+    end
+  end
+  if opts.on_step_end and opts.diagnostics then
+    fail("on_step_end cannot be combined with diagnostics (the diagnostics need each epoch in one C call)", 5)
+  end
+  local has_val = opts.val ~= nil or opts.validation_split ~= nil
+  local m = opts.metrics
+  if m ~= nil then
+    if type(m) ~= "table" then
+      fail("metrics must be a table {name = function(pred, target) -> number}, got " .. describe(m), 5)
+    end
+    for name, fn in pairs(m) do
+      if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+        fail("metrics keys must be names (letters, digits, _), got " .. describe(name), 5)
+      end
+      if OWN_CURVES["val_" .. name] then
+        fail("metrics." .. name .. " would be logged as val_" .. name .. ", a name gg.train uses itself", 5)
+      end
+      if type(fn) ~= "function" then
+        fail("metrics." .. name .. " must be a function(pred, target) -> number, got " .. describe(fn), 5)
+      end
+    end
+    if next(m) and not has_val then fail("metrics are computed on the validation data: give val or validation_split", 5) end
+  end
+  if opts.per_class ~= nil then
+    if type(opts.per_class) ~= "boolean" then fail("per_class must be a boolean, got " .. describe(opts.per_class), 5) end
+    local l = opts.val_loss or opts.loss or "mse"
+    local name = type(l) == "table" and l[1] or l
+    if opts.per_class and not PER_CLASS_LOSSES[name] then
+      fail("per_class needs a classification loss (cross_entropy, nll, bce, bce_with_logits, "
+        .. "categorical_crossentropy) as val_loss or loss, got " .. describe(l), 5)
+    end
+    if opts.per_class and not has_val then fail("per_class counts the validation data: give val or validation_split", 5) end
   end
 end
 
@@ -148,6 +197,7 @@ local function check(opts)
     end
   end
   if opts.diagnostics ~= nil then check_diagnostics(opts.diagnostics) end
+  check_callbacks(opts)
 end
 
 local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true }
@@ -201,6 +251,117 @@ local function custom_loss(fn, model, data, key, where)
   return b:compile(y.node, { where = where .. ": " .. key })
 end
 M.custom_loss = custom_loss
+
+-- One gg.train_epoch call; its errors blame the line that called gg.train (level: the
+-- frames between the caller and this function, plus one).
+local function epoch_call(opts, eo, level)
+  local ok, losses, diverged, mean, info = pcall(gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
+  if not ok then
+    error("gg.train: " .. tostring(losses):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_epoch: ", ""), level)
+  end
+  return losses, diverged, mean, info
+end
+
+--[[ The state a callback gets: one table for the whole training (a callback may keep its own
+  fields in it), updated before each call. state:log(name, value) logs an extra curve at the
+  current step (run:log with a run context as log) and keeps it in history.logged. ]]
+local function new_state(opts, run, hist)
+  local state = { model = opts.model, optimizer = opts.optimizer, history = hist, stop = false }
+  function state.log(self, name, value)
+    if self ~= state then error("gg.train: call state:log(name, value) with a colon", 2) end
+    if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+      error("gg.train: state:log name must be a name (letters, digits, _), got " .. describe(name), 2)
+    end
+    if OWN_CURVES[name] then error("gg.train: state:log('" .. name .. "'): gg.train logs that curve itself", 2) end
+    if type(value) ~= "number" then
+      error("gg.train: state:log('" .. name .. "', value): value must be a number, got " .. describe(value), 2)
+    end
+    hist.logged = hist.logged or {}
+    local c = hist.logged[name] or { steps = {}, values = {} }
+    hist.logged[name] = c
+    c.steps[#c.steps + 1], c.values[#c.values + 1] = state.step, value
+    if run then run:log(name, value, state.step, state.epoch) end
+  end
+  return state
+end
+
+-- Call a callback: it must return nothing (state.stop = true stops training). level as for
+-- epoch_call.
+local function call_back(name, fn, state, level)
+  local r = fn(state)
+  if r ~= nil then
+    error(string.format("gg.train: %s must return nothing (set state.stop = true to stop training), got %s",
+      name, describe(r)), level)
+  end
+end
+
+--[[ An epoch with on_step_end: its batches are planned once, drawing from the generator
+  what gg.train_epoch draws (gg.train_plan), and each runs as a one-batch order, so every
+  step does the same arithmetic as in the one-call epoch; the callback runs between steps.
+  record(loss, grad_norm, lr, epoch, last) books a step. The epoch mean is weighted by
+  batch sizes in double, in step order, as the C loop computes it. Returns diverged, mean. ]]
+local function epoch_by_steps(opts, eo, epoch, state, record)
+  local plan = eo.order or gg.train_plan(opts.data, { batch_size = eo.batch_size, shuffle = eo.shuffle,
+    drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
+  local one = {}
+  for k, v in pairs(eo) do one[k] = v end
+  local weighted, seen = 0.0, 0
+  for s = 1, #plan do
+    one.order = { plan[s] }
+    local losses, diverged, _, info = epoch_call(opts, one, 4)
+    local l, b = losses[1], #plan[s]
+    weighted, seen = weighted + l * b, seen + b
+    local step = record(l, info.grad_norm and info.grad_norm[1], info.lr[1], epoch, s == #plan or diverged)
+    if diverged then return true, weighted / seen end
+    state.epoch, state.step, state.loss, state.lr = epoch, step, l, info.lr[1]
+    call_back("on_step_end", opts.on_step_end, state, 4)
+    if state.stop then break end
+  end
+  return false, weighted / seen
+end
+
+--[[ After an epoch's validation loss: metrics = {name = function(pred, target) -> number}
+  on val (pred: the model's outputs in evaluation mode, target: val:y()), recorded as
+  history.val_<name>[epoch] and logged as val_<name>, in name order; with per_class,
+  history.val_class_acc[epoch][c + 1] (the share of class c's rows predicted c, i.e. its
+  recall; 0/0 = NaN for a class with no rows) and val_class_precision (the share of rows
+  predicted c that are c), from gg.confusion, logged as val_class_acc_<c> and
+  val_class_precision_<c>. ]]
+local function val_extras(opts, loss, hist, run, step, epoch)
+  if opts.metrics and next(opts.metrics) then
+    local names = {}
+    for name in pairs(opts.metrics) do names[#names + 1] = name end
+    table.sort(names)
+    local was = opts.model:training()
+    opts.model:eval()
+    local pred = opts.model:forward(opts.val:x())
+    if was then opts.model:train() end
+    for _, name in ipairs(names) do
+      local v = opts.metrics[name](pred, opts.val:y())
+      if type(v) ~= "number" then
+        error("gg.train: metrics." .. name .. " must return a number, got " .. describe(v), 3)
+      end
+      local key = "val_" .. name
+      hist[key] = hist[key] or {}
+      hist[key][epoch] = v
+      if run then run:log(key, v, step, epoch) end
+    end
+  end
+  if opts.per_class then
+    local conf = gg.confusion(opts.model, opts.val, { loss = loss })
+    local acc, prec = {}, {}
+    for c = 1, #conf do
+      local row, col = 0, 0
+      for k = 1, #conf do row, col = row + conf[c][k], col + conf[k][c] end
+      acc[c], prec[c] = conf[c][c] / row, conf[c][c] / col
+      if run and acc[c] == acc[c] then run:log("val_class_acc_" .. (c - 1), acc[c], step, epoch) end
+      if run and prec[c] == prec[c] then run:log("val_class_precision_" .. (c - 1), prec[c], step, epoch) end
+    end
+    hist.val_class_acc = hist.val_class_acc or {}
+    hist.val_class_precision = hist.val_class_precision or {}
+    hist.val_class_acc[epoch], hist.val_class_precision[epoch] = acc, prec
+  end
+end
 
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
@@ -258,9 +419,10 @@ function M.train(opts)
     clip_norm_type = opts.clip_norm_type,
     clip_value = opts.clip_value,
     grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
-    lrs = (opts.log ~= nil and opts.scheduler ~= nil) or nil,
+    lrs = true,   -- history.lr; logged as "lr" with a run context and a scheduler
     scheduler = opts.scheduler_step == "step" and opts.scheduler or nil,
   }
+  local log_lr = opts.log ~= nil and opts.scheduler ~= nil
   local per_epoch = opts.scheduler ~= nil and opts.scheduler_step ~= "step" and opts.scheduler or nil
   local plateau = per_epoch and per_epoch:kind() == "reduce_lr_on_plateau"
   if epoch_opts.seed ~= nil then
@@ -270,7 +432,7 @@ function M.train(opts)
   opts.model:train()  -- like a PyTorch loop's model.train(); gg.evaluate switches to eval itself
   local run = opts.log
   declare_meta(run, opts, opts.loss)
-  local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
+  local hist = { loss = {}, lr = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   -- Cross-entropy (any output shape) also logs perplexity = exp(loss), train and validation
   -- (the core's exp: the same bits on every CPU).
   local function is_ce(l) return l == "cross_entropy" or (type(l) == "table" and l[1] == "cross_entropy") end
@@ -280,6 +442,22 @@ function M.train(opts)
   local diag = diagnostics.start(opts, epoch_opts.loss, run, hist)
   epoch_opts.diagnostics = diag and diag.diag
   local step = 0
+  -- Books one step: history, the run's curves, diagnostics; returns the step number.
+  local function record(l, norm, lr, epoch, last)
+    step = step + 1
+    hist.loss[step], hist.lr[step] = l, lr
+    local logged = run and (step % log_every == 0 or last or l ~= l)
+    local norm_logged = logged and norm
+    if norm_logged then run:log("grad_norm", norm, step, epoch) end
+    if logged and log_lr then run:log("lr", lr, step, epoch) end
+    if logged then
+      -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
+      run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
+    end
+    if diag then diag:step(step, epoch, norm_logged) end
+    return step
+  end
+  local state = (opts.on_step_end or opts.on_epoch_end) and new_state(opts, run, hist)
   local es = opts.early_stopping
   local best, best_params, best_buffers, waited = math.huge, nil, nil, 0
   for epoch = 1, epochs do
@@ -288,25 +466,15 @@ function M.train(opts)
     else
       epoch_opts.order = opts.order
     end
-    local ok, losses, diverged, mean, info = pcall(gg.train_epoch, opts.model, opts.optimizer, opts.data, epoch_opts)
-    if not ok then  -- blame the line that called gg.train, not this file
-      error("gg.train: " .. tostring(losses):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_epoch: ", ""), 2)
-    end
-    local norms, lrs = info and info.grad_norm, info and info.lr
-    if diag then diag:epoch_begin(info) end
-    for i = 1, #losses do
-      step = step + 1
-      local l = losses[i]
-      hist.loss[step] = l
-      local logged = run and (step % log_every == 0 or i == #losses or l ~= l)
-      local norm_logged = logged and norms and norms[i]
-      if norm_logged then run:log("grad_norm", norms[i], step, epoch) end
-      if logged and lrs then run:log("lr", lrs[i], step, epoch) end
-      if logged then
-        -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
-        run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
-      end
-      if diag then diag:step(step, epoch, norm_logged) end
+    local diverged, mean, info
+    if opts.on_step_end then
+      diverged, mean = epoch_by_steps(opts, epoch_opts, epoch, state, record)
+    else  -- the whole epoch in one C call
+      local losses
+      losses, diverged, mean, info = epoch_call(opts, epoch_opts, 3)
+      local norms, lrs = info.grad_norm, info.lr
+      if diag then diag:epoch_begin(info) end
+      for i = 1, #losses do record(losses[i], norms and norms[i], lrs[i], epoch, i == #losses) end
     end
     hist.steps = step
     if diverged then
@@ -327,6 +495,7 @@ function M.train(opts)
         hist.val_perplexity[epoch] = gg.loss.perplexity(v)
         if run then run:log("val_perplexity", hist.val_perplexity[epoch], step, epoch) end
       end
+      val_extras(opts, opts.val_loss or epoch_opts.loss, hist, run, step, epoch)
     end
     local stop = false
     if es then
@@ -345,6 +514,16 @@ function M.train(opts)
     elseif per_epoch then
       per_epoch:step()
     end
+    if state and opts.on_epoch_end then
+      state.epoch, state.step, state.loss, state.lr = epoch, step, mean, hist.lr[step]
+      state.val_loss = hist.val_loss[epoch]
+      call_back("on_epoch_end", opts.on_epoch_end, state, 3)
+    end
+    if state and state.stop then
+      hist.stopped_epoch, hist.stopped_step = epoch, step
+      break
+    end
+    if state then state.val_loss = hist.val_loss[epoch] end
     if stop then
       hist.stopped_epoch = epoch
       break
