@@ -252,14 +252,18 @@ local function custom_loss(fn, model, data, key, where)
 end
 M.custom_loss = custom_loss
 
--- One gg.train_epoch call; its errors blame the line that called gg.train (level: the
--- frames between the caller and this function, plus one).
-local function epoch_call(opts, eo, level)
-  local ok, losses, diverged, mean, info = pcall(gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
+-- One call of a C function (gg.train_epoch, gg.train_plan); its errors blame the line that
+-- called gg.train (level: the frames between the caller and this function, plus one).
+local function c_call(level, fn, ...)
+  local ok, a, b, c, d = pcall(fn, ...)
   if not ok then
-    error("gg.train: " .. tostring(losses):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_epoch: ", ""), level)
+    error("gg.train: " .. tostring(a):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_[a-z]+: ", ""), level)
   end
-  return losses, diverged, mean, info
+  return a, b, c, d
+end
+
+local function epoch_call(opts, eo, level)  -- a tail call: c_call takes this frame's place
+  return c_call(level, gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
 end
 
 --[[ The state a callback gets: one table for the whole training (a callback may keep its own
@@ -301,7 +305,7 @@ end
   record(loss, grad_norm, lr, epoch, last) books a step. The epoch mean is weighted by
   batch sizes in double, in step order, as the C loop computes it. Returns diverged, mean. ]]
 local function epoch_by_steps(opts, eo, epoch, state, record)
-  local plan = eo.order or gg.train_plan(opts.data, { batch_size = eo.batch_size, shuffle = eo.shuffle,
+  local plan = eo.order or c_call(4, gg.train_plan, opts.data, { batch_size = eo.batch_size, shuffle = eo.shuffle,
     drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
   local one = {}
   for k, v in pairs(eo) do one[k] = v end
