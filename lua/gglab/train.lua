@@ -309,6 +309,7 @@ local function epoch_by_steps(opts, eo, epoch, state, record)
     drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
   local one = {}
   for k, v in pairs(eo) do one[k] = v end
+  one.lrs = true
   local weighted, seen = 0.0, 0
   for s = 1, #plan do
     one.order = { plan[s] }
@@ -423,7 +424,9 @@ function M.train(opts)
     clip_norm_type = opts.clip_norm_type,
     clip_value = opts.clip_value,
     grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
-    lrs = true,   -- history.lr; logged as "lr" with a run context and a scheduler
+    -- Each step's lr (history.lr; logged as "lr" with a run context): without a scheduler it
+    -- stays the optimizer's lr for the whole C call, so gg.train reads it once.
+    lrs = opts.scheduler ~= nil or nil,
     scheduler = opts.scheduler_step == "step" and opts.scheduler or nil,
   }
   local log_lr = opts.log ~= nil and opts.scheduler ~= nil
@@ -475,10 +478,22 @@ function M.train(opts)
       diverged, mean = epoch_by_steps(opts, epoch_opts, epoch, state, record)
     else  -- the whole epoch in one C call
       local losses
+      local lr = opts.optimizer:lr()  -- every step's, unless a scheduler changes it (then info.lr has them)
       losses, diverged, mean, info = epoch_call(opts, epoch_opts, 3)
-      local norms, lrs = info.grad_norm, info.lr
+      local norms, lrs = info and info.grad_norm, info and info.lr
       if diag then diag:epoch_begin(info) end
-      for i = 1, #losses do record(losses[i], norms and norms[i], lrs[i], epoch, i == #losses) end
+      local n = #losses
+      table.move(losses, 1, n, step + 1, hist.loss)  -- no per-step Lua work without a run or diagnostics
+      if lrs then
+        table.move(lrs, 1, n, step + 1, hist.lr)
+      else
+        for s = step + 1, step + n do hist.lr[s] = lr end
+      end
+      if run or diag then
+        for i = 1, n do record(losses[i], norms and norms[i], lrs and lrs[i] or lr, epoch, i == n) end
+      else
+        step = step + n
+      end
     end
     hist.steps = step
     if diverged then
