@@ -250,6 +250,33 @@ static int csv_read(lua_State *L)
     return 2;
 }
 
+/* gg.csv.matrix(path [, {header = false}]) → tensor (rows x cols) | nil, msg: a numeric CSV
+ * (core/csvload.h gg_csv_matrix; messages "path:line:column: ..."). Bad options raise. */
+static int csv_matrix(lua_State *L)
+{
+    static const char *const allowed[] = {"header", NULL};
+    const char *f = "gg.csv.matrix";
+    const char *path = luaL_checkstring(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    int header = lg_opt_bool(L, 2, f, "header", 0);
+    float *data;
+    size_t rows, cols;
+    gg_err err;
+    if (gg_csv_matrix(path, header, &data, &rows, &cols, &err) ||
+        gg_tensor_check_size(rows, cols, path, &err)) {
+        if (err.code == GG_ENOMEM)
+            return luaL_error(L, "%s: %s", f, err.msg);
+        gg_free(data);
+        luaL_pushfail(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    gg_tensor *t = lg_tensor_push(L, rows, cols, f);
+    memcpy(t->data, data, rows * cols * sizeof *data);
+    gg_free(data);
+    return 1;
+}
+
 /* ---- streaming: gg.csv.rows ---- */
 
 #define GG_CSVR_MT "gglab.CsvRows"
@@ -437,7 +464,8 @@ static const luaL_Reg rows_meta[] = {
 };
 
 static const luaL_Reg csv_funcs[] = {
-    {"writer", csv_writer}, {"read", csv_read}, {"rows", csv_rows}, {NULL, NULL},
+    {"writer", csv_writer}, {"read", csv_read}, {"rows", csv_rows}, {"matrix", csv_matrix},
+    {NULL, NULL},
 };
 
 void lg_open_csv(lua_State *L)
