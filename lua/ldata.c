@@ -711,15 +711,16 @@ static int dataset_add_outliers(lua_State *L)
     return 1;
 }
 
-/* ds:scale_features{columns = {1-based...} | "all" (the default), factor =} → new dataset */
+/* ds:scale_features([{columns = {1-based...} | "all" (the default), factor = 1000}]) → new dataset */
 static int dataset_scale_features(lua_State *L)
 {
     static const char *const allowed[] = {"columns", "factor", NULL};
     const char *f = "gglab.Dataset:scale_features";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    lg_opts_table(L, 2, f, allowed);
+    lg_opts_check(L, 2, f, allowed);
+    lua_settop(L, 2);
     double factor = lg_opt_number(L, 2, f, "factor", 1000.0);
-    int t = lua_getfield(L, 2, "columns");                  /* stack: ds opts cols */
+    int t = lua_istable(L, 2) ? lua_getfield(L, 2, "columns") : (lua_pushnil(L), LUA_TNIL);  /* ds opts cols */
     const char *s = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
     int all = t == LUA_TNIL || (s && strcmp(s, "all") == 0);
     if (t != LUA_TTABLE && !all)
