@@ -393,8 +393,13 @@ end
   epochs, then load the parameters (and BatchNorm buffers) of the best epoch.
   diagnostics = {every=, sharpness_every=, ...}: gradient, update, activation and sharpness
   curves computed in the C loop (lua/gglab/diagnostics.lua), also in history.diagnostics.
-  history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
-  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, best_step=N|nil, stopped_epoch=N|nil}.
+  on_epoch_end / on_step_end = function(state): callbacks (new_state, epoch_by_steps);
+  state.stop = true stops training. metrics = {name = function(pred, target)} and
+  per_class = true: computed on val after every epoch (val_extras).
+  history = {loss={per step}, lr={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
+  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, best_step=N|nil, stopped_epoch=N|nil,
+  stopped_step=N|nil (a callback stopped), val_<metric>=, val_class_acc=, val_class_precision=,
+  logged= (state:log)}.
   With early_stopping and restore_best, a run context given as log also gets
   run:restored(best_step, best_epoch, val_loss[best_epoch]). ]]
 function M.train(opts)
