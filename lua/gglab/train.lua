@@ -100,17 +100,23 @@ local function check_callbacks(opts)
         fail("metrics." .. name .. " must be a function(pred, target) -> number, got " .. describe(fn), 5)
       end
     end
-    if next(m) and not has_val then fail("metrics are computed on the validation data: give val or validation_split", 5) end
+    if next(m) and not has_val then
+      fail("metrics are computed on the validation data: give val or validation_split", 5)
+    end
   end
   if opts.per_class ~= nil then
-    if type(opts.per_class) ~= "boolean" then fail("per_class must be a boolean, got " .. describe(opts.per_class), 5) end
+    if type(opts.per_class) ~= "boolean" then
+      fail("per_class must be a boolean, got " .. describe(opts.per_class), 5)
+    end
     local l = opts.val_loss or opts.loss or "mse"
     local name = type(l) == "table" and l[1] or l
     if opts.per_class and not PER_CLASS_LOSSES[name] then
       fail("per_class needs a classification loss (cross_entropy, nll, bce, bce_with_logits, "
         .. "categorical_crossentropy) as val_loss or loss, got " .. describe(l), 5)
     end
-    if opts.per_class and not has_val then fail("per_class counts the validation data: give val or validation_split", 5) end
+    if opts.per_class and not has_val then
+      fail("per_class counts the validation data: give val or validation_split", 5)
+    end
   end
 end
 

@@ -67,14 +67,18 @@ do
   T.eq("stratify: train gets floor(n_c * 0.8) of each class", counts(tr), { 4, 8, 8 })
   T.eq("stratify: val the rest", counts(va), { 1, 2, 2 })
   local tr2, va2 = ds:split(0.2, { stratify = true, seed = 3 })
-  T.eq("stratify: deterministic by seed", { tr2:x():totable(), va2:y():totable() }, { tr:x():totable(), va:y():totable() })
+  T.eq("stratify: deterministic by seed", { tr2:x():totable(), va2:y():totable() },
+    { tr:x():totable(), va:y():totable() })
   local tr3 = ds:split(0.2, { stratify = true, seed = 4 })
   T.ok("stratify: another seed, another order", tr3:x():get(1, 1) ~= tr:x():get(1, 1))
   T.eq("stratify: another seed, the same class counts", counts(tr3), { 4, 8, 8 })
   -- every row lands in exactly one part
   local seen = {}
   for _, part in ipairs { tr, va } do
-    for _, row in ipairs(part:x():totable()) do seen[row[1] .. "," .. row[2]] = (seen[row[1] .. "," .. row[2]] or 0) + 1 end
+    for _, row in ipairs(part:x():totable()) do
+      local key = row[1] .. "," .. row[2]
+      seen[key] = (seen[key] or 0) + 1
+    end
   end
   local n = 0
   for _, c in pairs(seen) do n = n + c; assert(c == 1) end
@@ -83,11 +87,12 @@ do
   local seq = gg.data.from_tensors(gg.tensor { 1, 2, 3, 4, 5, 6, 7, 8 }, gg.tensor { 0, 0, 0, 0, 1, 1, 1, 1 },
     { classes = 2 })
   local a, b = seq:split(0.25, { stratify = true, shuffle = false })
-  T.eq("stratify without shuffle: per class, first rows train", a:x():totable(), { { 1 }, { 2 }, { 3 }, { 5 }, { 6 }, { 7 } })
+  T.eq("stratify without shuffle: per class, first rows train", a:x():totable(),
+    { { 1 }, { 2 }, { 3 }, { 5 }, { 6 }, { 7 } })
   T.eq("stratify without shuffle: last rows validate", b:x():totable(), { { 4 }, { 8 } })
   -- the permutation is the plain split's draw: same rows when there is one class share to keep
-  local one = gg.data.from_tensors(gg.tensor { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, gg.tensor { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 },
-    { classes = 2 })
+  local one = gg.data.from_tensors(gg.tensor { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 },
+    gg.tensor { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 }, { classes = 2 })
   local pa = one:split(0.2, { seed = 7 })
   local sa = one:split(0.2, { stratify = true, seed = 7 })
   T.eq("stratify: same size as the plain split here", sa:n(), pa:n())
@@ -123,7 +128,8 @@ do
   T.eq("scale_features without columns: every column", ds:scale_features { factor = 10 }:x():totable(), want)
   T.eq("scale_features columns = 'all'", ds:scale_features { columns = "all", factor = 10 }:x():totable(), want)
   local some = ds:scale_features { columns = { 2 }, factor = 10 }:x():totable()
-  T.eq("scale_features with a list: only those", { some[1][1], some[1][2], some[1][3] }, { x[1][1], want[1][2], x[1][3] })
+  T.eq("scale_features with a list: only those", { some[1][1], some[1][2], some[1][3] },
+    { x[1][1], want[1][2], x[1][3] })
   T.eq("scale_features: default factor 1000 on all", ds:scale_features():x():get(2, 3), f32(x[2][3] * 1000))
   T.raises("scale_features: another string", function() ds:scale_features { columns = "every" } end,
     "columns must be \"all\" or a list of 1%-based feature numbers, got 'every'")
