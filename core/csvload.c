@@ -786,14 +786,15 @@ static void matrix_field(void *s, size_t len, void *data)
     if (bad == 0 && !isfinite((float)v))
         bad = 3;
     if (bad) {
-        char buf[4 * SHOW + 4];
         static const char *const msg[] = {"", "'%s' is not a number", "%s is not a finite number",
                                           "%s is outside the float32 range"};
         char what[4 * SHOW + 64];
-        if (len == 0)
+        if (len == 0) {
             snprintf(what, sizeof what, "empty cell, expected a number");
-        else
+        } else {
+            char buf[4 * SHOW + 4];
             snprintf(what, sizeof what, msg[bad], shown(str, len, buf));
+        }
         // Text in the first row of a file read without header: most likely a header.
         const int first_row = !m->header && !m->cols && bad == 1 && len > 0;
         m->st = gg_err_set(m->err, GG_EPARSE, "%s:%zu:%zu: %s%s", m->path, m->line, col + 1, what,

@@ -69,6 +69,8 @@ static void confusion_count(const gg_loss_cfg *loss, const float *pred, const fl
             conf[(size_t)(y[b] > 0.5f) * 2 + (size_t)(pred[b] > cut)] += 1.0;
         return;
     }
+    if (classes == 0)
+        return;
     if (k != classes) {  // one row a position
         B *= k / classes;
         k = classes;

@@ -426,7 +426,10 @@ static int dataset_split(lua_State *L)
     gg_rng *r = lg_rng_for(L, 3, f);                         /* stack: ds frac opts rng */
     gg_dataset **tr = lg_dataset_push(L), **va = lg_dataset_push(L);
     gg_err err;
-    if ((stratify ? gg_dataset_split_stratified : gg_dataset_split)(ds, frac, shuffle ? r : NULL, tr, va, &err))
+    gg_rng *use = shuffle ? r : NULL;
+    gg_status st = stratify ? gg_dataset_split_stratified(ds, frac, use, tr, va, &err)
+                            : gg_dataset_split(ds, frac, use, tr, va, &err);
+    if (st)
         return lg_fail(L, f, &err);
     return 2;
 }
