@@ -95,8 +95,8 @@ static gg_status eval_pass(gg_model *m, const gg_dataset *ds, const gg_loss_cfg 
     const gg_loss_cfg lc = gg_loss_for_model(loss_in, m), *loss = &lc;
     out->loss = out->accuracy = (double)NAN;
     if ((want_accuracy || conf) && !gg_loss_is_classification(loss->kind))
-        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
-                          gg_loss_name(loss->kind));
+        return gg_err_set(err, GG_EINVAL, "%s a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
+                          conf ? "per-class counts need" : "accuracy needs", gg_loss_name(loss->kind));
     const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
     if (chunk == 0)
         chunk = 256;

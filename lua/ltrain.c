@@ -223,13 +223,14 @@ static int train_evaluate(lua_State *L)
     return 1;
 }
 
-/* gg.train_plan(data, {batch_size=32, shuffle=true, drop_last=false, seed=|rng=})
+/* gg.train_plan(data, {batch_size=32, shuffle=true, drop_last=false, seed=|rng=, order=})
  *   → list of batches (lists of 1-based rows): the batches gg.train_epoch would run with
  *   these options, drawing the same numbers from the generator (gg.train's on_step_end
- *   runs them one by one as `order`). */
+ *   runs them one by one as `order`); with order, that order checked as gg.train_epoch
+ *   checks it, and copied. */
 static int train_plan(lua_State *L)
 {
-    static const char *const allowed[] = {"batch_size", "shuffle", "drop_last", "seed", "rng", NULL};
+    static const char *const allowed[] = {"batch_size", "shuffle", "drop_last", "seed", "rng", "order", NULL};
     const char *f = "gg.train_plan";
     gg_dataset *ds = lg_dataset_check(L, 1);
     lg_opts_table(L, 2, f, allowed);
@@ -238,13 +239,20 @@ static int train_plan(lua_State *L)
     c.shuffle = lg_opt_bool(L, 2, f, "shuffle", 1);
     c.drop_last = lg_opt_bool(L, 2, f, "drop_last", 0);
     const size_t n = gg_dataset_n(ds), steps = gg_train_steps_per_epoch(&c, n);
-    if (c.drop_last && c.batch_size > n)
-        return luaL_error(L, "%s: batch_size %d with drop_last leaves no batch of %d rows", f,
-                          (int)c.batch_size, (int)n);
-    gg_rng *r = c.shuffle ? lg_rng_for(L, 2, f) : NULL;     /* stack: data opts [rng] */
-    size_t *counts = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
-    size_t *idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
-    const size_t nb = gg_train_plan(&c, n, r, idx, counts);
+    size_t *counts, *idx, nb;
+    if (lua_getfield(L, 2, "order") != LUA_TNIL) {
+        lua_pop(L, 1);
+        nb = read_order(L, 2, n, &idx, &counts, f);          /* stack: data opts order counts idx */
+    } else {
+        lua_pop(L, 1);
+        if (c.drop_last && c.batch_size > n)
+            return luaL_error(L, "%s: batch_size %d with drop_last leaves no batch of %d rows", f,
+                              (int)c.batch_size, (int)n);
+        gg_rng *r = c.shuffle ? lg_rng_for(L, 2, f) : NULL; /* stack: data opts [rng] */
+        counts = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
+        idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
+        nb = gg_train_plan(&c, n, r, idx, counts);
+    }
     lua_createtable(L, (int)nb, 0);                          /* ... counts idx plan */
     for (size_t s = 0, k = 0; s < nb; s++) {
         lua_createtable(L, (int)counts[s], 0);

@@ -311,8 +311,8 @@ end
   record(loss, grad_norm, lr, epoch, last) books a step. The epoch mean is weighted by
   batch sizes in double, in step order, as the C loop computes it. Returns diverged, mean. ]]
 local function epoch_by_steps(opts, eo, epoch, state, record)
-  local plan = eo.order or c_call(4, gg.train_plan, opts.data, { batch_size = eo.batch_size, shuffle = eo.shuffle,
-    drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
+  local plan = c_call(4, gg.train_plan, opts.data, eo.order and { order = eo.order }  -- an order is checked
+    or { batch_size = eo.batch_size, shuffle = eo.shuffle, drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
   local one = {}
   for k, v in pairs(eo) do one[k] = v end
   one.lrs = true

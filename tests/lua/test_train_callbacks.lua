@@ -240,7 +240,7 @@ do -- bce with one output: classes 0 and 1
   T.eq("confusion, bce_with_logits: x > 0 predicts 1", gg.confusion(model, ds, { loss = "bce_with_logits" }),
     { { 1, 1 }, { 1, 2 } })
   T.raises("confusion: not for mse", function() gg.confusion(model, ds, { loss = "mse" }) end,
-    "accuracy needs a classification loss")
+    "per%-class counts need a classification loss")
   local two = gg.nn.sequential({ gg.nn.linear(1, 2) }, { seed = 1 })
   local y2 = gg.data.from_tensors(x, gg.tensor { { 0, 1 }, { 1, 1 }, { 1, 0 }, { 0, 0 }, { 1, 1 } })
   T.raises("confusion: multi-output bce", function() gg.confusion(two, y2, { loss = "bce_with_logits" }) end,
@@ -298,6 +298,14 @@ do
     function() gg.train { model = m2, data = cls, val = cls, loss = "nll", optimizer = opt2, per_class = 1 } end)
   at_caller("per_class without val", "gg.train: per_class counts the validation data: give val or validation_split",
     function() gg.train { model = m2, data = cls, loss = "cross_entropy", optimizer = opt2, per_class = true } end)
+  -- a bad order gives the same error with and without on_step_end
+  for i, o in ipairs { {}, { { 1, 2 }, { 3, 99 } }, { { 1 }, 5 } } do
+    local _, plain = pcall(gg.train, { model = m, data = data, optimizer = opt, order = o })
+    local _, stepped = pcall(gg.train, { model = m, data = data, optimizer = opt, order = o, on_step_end = print })
+    T.eq("bad order " .. i .. ": the same error step by step", stepped, plain)
+    T.ok("bad order " .. i .. ": an order error", plain:find("gg.train: order", 1, true) ~= nil)
+  end
+  T.eq("train_plan checks and copies an order", gg.train_plan(data, { order = { { 2, 1 }, { 3 } } }), { { 2, 1 }, { 3 } })
   T.raises("state:log with a dot", function()
     gg.train { model = m, data = data, optimizer = opt, on_step_end = function(s) s.log("x", 1) end }
   end, "call state:log%(name, value%) with a colon")
