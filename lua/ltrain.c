@@ -56,8 +56,10 @@ static void push_list(lua_State *L, const float *f, const double *d, size_t n)
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
  *                reduction="mean", seed=|rng=, order=, l1=0, l2=0, clip_norm=0,
  *                clip_norm_type=2, clip_value=0, scheduler=, grad_norms=false, lrs=false,
- *                diagnostics=})
+ *                diagnostics=, check_targets=true})
  *   → step_losses, diverged, mean_loss [, info]
+ * check_targets = false skips checking every target of data against the loss (O(rows));
+ * gg.train's step-by-step epochs check at each epoch's first step only. 
  * info = {grad_norm = {...}, lr = {...}} when grad_norms / lrs ask for them; with
  * diagnostics (a gglab.Diag of model) also info.diagnostics (its records) and info.acc
  * (the running training accuracy, classification losses only). With order (a
@@ -70,7 +72,8 @@ static int train_epoch(lua_State *L)
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
                                           "reduction", "seed", "rng", "order", "l1", "l2",
                                           "clip_norm", "clip_norm_type", "clip_value",
-                                          "scheduler", "grad_norms", "lrs", "diagnostics", NULL};
+                                          "scheduler", "grad_norms", "lrs", "diagnostics",
+                                          "check_targets", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -101,6 +104,7 @@ static int train_epoch(lua_State *L)
     lua_pop(L, 1);
     int want_norms = lg_opt_bool(L, 4, f, "grad_norms", 0);
     int want_lrs = lg_opt_bool(L, 4, f, "lrs", 0);
+    c.skip_target_check = !lg_opt_bool(L, 4, f, "check_targets", 1);
     gg_diag *dg = NULL;
     if (lua_getfield(L, 4, "diagnostics") != LUA_TNIL) {     /* stack: ... diag */
         if (!luaL_testudata(L, -1, GG_DIAG_MT))

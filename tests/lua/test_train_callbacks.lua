@@ -306,6 +306,22 @@ do
     T.ok("bad order " .. i .. ": an order error", plain:find("gg.train: order", 1, true) ~= nil)
   end
   T.eq("train_plan checks and copies an order", gg.train_plan(data, { order = { { 2, 1 }, { 3 } } }), { { 2, 1 }, { 3 } })
+  -- a bad label in the last batch: found at the epoch's first step, before any update, as without callbacks
+  local y = cls:y():totable()
+  y[20] = { 7 }
+  local badc = gg.data.from_tensors(cls:x(), gg.tensor(y), { classes = 2 })
+  local o1, o2 = gg.optim.sgd(m2), gg.optim.sgd(m2)
+  local _, e1 = pcall(gg.train, { model = m2, data = badc, optimizer = o1, loss = "nll", shuffle = false })
+  local _, e2 = pcall(gg.train, { model = m2, data = badc, optimizer = o2, loss = "nll", shuffle = false,
+    on_step_end = print })
+  T.eq("bad label: the same error step by step, before any step", { e2, o2:steps() }, { e1, 0 })
+  T.ok("bad label: a label error", e1:find("gg.train: ", 1, true) ~= nil and e1:find("7", 1, true) ~= nil)
+  local mm = gg.nn.mlp { 2, 2, seed = 1 }
+  local skip = gg.train_epoch(mm, gg.optim.sgd(mm), badc, { loss = "nll", order = { { 1, 2 } }, check_targets = false })
+  T.eq("check_targets = false: rows not in the order are not checked", #skip, 1)
+  T.raises("check_targets must be a boolean", function()
+    gg.train_epoch(mm, gg.optim.sgd(mm), badc, { loss = "nll", check_targets = 0 })
+  end, "check_targets must be a boolean")
   T.raises("state:log with a dot", function()
     gg.train { model = m, data = data, optimizer = opt, on_step_end = function(s) s.log("x", 1) end }
   end, "call state:log%(name, value%) with a colon")
