@@ -258,12 +258,13 @@ local function custom_loss(fn, model, data, key, where)
 end
 M.custom_loss = custom_loss
 
--- One call of a C function (gg.train_epoch, gg.train_plan); its errors blame the line that
--- called gg.train (level: the frames between the caller and this function, plus one).
+-- One call of a C function (gg.train_epoch, gg.train_plan, gg.confusion, model:forward); its
+-- errors blame the line that called gg.train (level: the frames between the caller and this
+-- function, plus one).
 local function c_call(level, fn, ...)
   local ok, a, b, c, d = pcall(fn, ...)
   if not ok then
-    error("gg.train: " .. tostring(a):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_[a-z]+: ", ""), level)
+    error("gg.train: " .. tostring(a):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.[%a_]+: ", ""), level)
   end
   return a, b, c, d
 end
@@ -346,7 +347,7 @@ local function val_extras(opts, loss, hist, run, step, epoch)
     table.sort(names)
     local was = opts.model:training()
     opts.model:eval()
-    local pred = opts.model:forward(opts.val:x())
+    local pred = c_call(4, opts.model.forward, opts.model, opts.val:x())  -- errors: the gg.train line
     if was then opts.model:train() end
     for _, name in ipairs(names) do
       local v = opts.metrics[name](pred, opts.val:y())
@@ -360,7 +361,7 @@ local function val_extras(opts, loss, hist, run, step, epoch)
     end
   end
   if opts.per_class then
-    local conf = gg.confusion(opts.model, opts.val, { loss = loss })
+    local conf = c_call(4, gg.confusion, opts.model, opts.val, { loss = loss })
     local acc, prec = {}, {}
     for c = 1, #conf do
       local row, col = 0, 0

@@ -298,6 +298,14 @@ do
     function() gg.train { model = m2, data = cls, val = cls, loss = "nll", optimizer = opt2, per_class = 1 } end)
   at_caller("per_class without val", "gg.train: per_class counts the validation data: give val or validation_split",
     function() gg.train { model = m2, data = cls, loss = "cross_entropy", optimizer = opt2, per_class = true } end)
+  local yb = {}
+  for i = 1, 20 do yb[i] = { i % 2, (i + 1) % 2 } end
+  local multi = gg.data.from_tensors(data:x(), gg.tensor(yb))
+  local m2o = gg.nn.mlp { 2, 2, seed = 1 }
+  local om, bl = gg.optim.sgd(m2o), "bce_with_logits"
+  at_caller("per_class with a two-output bce",
+    "gg.train: per-class counts of bce_with_logits need one model output (2 classes), got 2",
+    function() gg.train { model = m2o, data = multi, val = multi, loss = bl, optimizer = om, per_class = true } end)
   -- a bad order gives the same error with and without on_step_end
   for i, o in ipairs { {}, { { 1, 2 }, { 3, 99 } }, { { 1 }, 5 } } do
     local _, plain = pcall(gg.train, { model = m, data = data, optimizer = opt, order = o })
@@ -305,7 +313,8 @@ do
     T.eq("bad order " .. i .. ": the same error step by step", stepped, plain)
     T.ok("bad order " .. i .. ": an order error", plain:find("gg.train: order", 1, true) ~= nil)
   end
-  T.eq("train_plan checks and copies an order", gg.train_plan(data, { order = { { 2, 1 }, { 3 } } }), { { 2, 1 }, { 3 } })
+  T.eq("train_plan checks and copies an order", gg.train_plan(data, { order = { { 2, 1 }, { 3 } } }),
+    { { 2, 1 }, { 3 } })
   -- a bad label in the last batch: found at the epoch's first step, before any update, as without callbacks
   local y = cls:y():totable()
   y[20] = { 7 }
