@@ -101,6 +101,36 @@ do
   T.eq("order function: same losses", d.loss, c.loss)
 end
 
+-- The run's curves are the same rows with a no-op on_step_end (log_every, grad_norm, lr, keras
+-- batch_loss), and early stopping with restore_best and validation_split ends the same.
+do
+  local function run(cb, keras)
+    local rows = {}
+    local ctx = { log = function(_, metric, value, step, epoch)
+      rows[#rows + 1] = string.format("%s@%d/%d=%a", metric, step, epoch, value)
+    end }
+    local data = gg.data.regression { n = 90, features = 3, noise = 1, seed = 5 }
+    local model = gg.nn.mlp { 3, 8, 1, seed = 5 }
+    local opt = gg.optim.sgd(model, { lr = 0.5, momentum = 0.5 })
+    local h = gg.train { model = model, data = data, optimizer = opt, epochs = 30, batch_size = 16, seed = 2,
+      validation_split = 0.25, log = ctx, log_every = 3, clip_norm = 0.5, keras = keras,
+      scheduler = gg.sched.step_lr(opt, { step_size = 2, gamma = 0.7 }),
+      early_stopping = { patience = 2, restore_best = true }, on_step_end = cb }
+    return rows, h, fnv(model)
+  end
+  for _, keras in ipairs { false, true } do
+    local ra, ha, fa = run(nil, keras)
+    local rb, hb, fb = run(function() end, keras)
+    local tag = keras and "keras: " or ""
+    T.eq(tag .. "logged rows identical with a no-op on_step_end", rb, ra)
+    T.ok(tag .. "rows were logged", #ra > 40)
+    T.ok(tag .. "early stopping stopped and restored an earlier epoch",
+      ha.stopped_epoch and ha.best_epoch < ha.stopped_epoch)
+    T.eq(tag .. "early stopping identical", { hb.best_epoch, hb.stopped_epoch, fb },
+      { ha.best_epoch, ha.stopped_epoch, fa })
+  end
+end
+
 -- gg.train_plan draws what gg.train_epoch draws: replaying its batches as order gives the same epoch.
 do
   local data = gg.data.regression { n = 37, features = 2, seed = 4 }
