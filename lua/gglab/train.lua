@@ -93,7 +93,7 @@ local function check_callbacks(opts)
       if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
         fail("metrics keys must be names (letters, digits, _), got " .. describe(name), 5)
       end
-      if OWN_CURVES["val_" .. name] then
+      if OWN_CURVES["val_" .. name] or name:match("^class_acc") or name:match("^class_precision") then
         fail("metrics." .. name .. " would be logged as val_" .. name .. ", a name gg.train uses itself", 5)
       end
       if type(fn) ~= "function" then

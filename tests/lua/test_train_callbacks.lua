@@ -313,6 +313,9 @@ do
     function() gg.train { model = m, data = data, val = data, optimizer = opt, metrics = { acc = 1 } } end)
   at_caller("metrics named loss", "gg.train: metrics.loss would be logged as val_loss, a name gg.train uses itself",
     function() gg.train { model = m, data = data, val = data, optimizer = opt, metrics = { loss = print } } end)
+  at_caller("metrics named like a per-class curve",
+    "gg.train: metrics.class_acc_0 would be logged as val_class_acc_0, a name gg.train uses itself",
+    function() gg.train { model = m, data = data, val = data, optimizer = opt, metrics = { class_acc_0 = print } } end)
   at_caller("metrics key not a name", "gg.train: metrics keys must be names (letters, digits, _), got 1",
     function() gg.train { model = m, data = data, val = data, optimizer = opt, metrics = { print } } end)
   at_caller("metrics without val",
