@@ -751,3 +751,142 @@ gg_status gg_dataset_class_weights(const gg_dataset *ds, float *w, gg_err *err)
     gg_free(count);
     return GG_OK;
 }
+
+/* ---- a numeric matrix: gg_csv_matrix ---- */
+
+typedef struct matrix {
+    const char *path;
+    gg_err *err;
+    gg_status st;      // first error; once set the callbacks are no-ops
+    int header;        // the file has a header record
+    int skip;          // 1 while the header record is being skipped
+    size_t line;       // the 1-based line being parsed
+    size_t first_line; // the line of the first data row (it fixes the column count)
+    size_t field;      // fields seen in the current record
+    size_t cols;       // 0 until the first data row ends
+    size_t rows;
+    float *x;
+    size_t cap;
+} matrix;
+
+static void matrix_field(void *s, size_t len, void *data)
+{
+    matrix *m = data;
+    if (m->st)
+        return;
+    const size_t col = m->field++;
+    if (m->skip)
+        return;
+    if (m->cols && col >= m->cols)
+        return;  // a ragged row: reported at its end
+    const char *str = s ? s : "";
+    len = s ? len : 0;
+    double v;
+    int bad = parse_num(str, len, &v);
+    if (bad == 0 && !isfinite((float)v))
+        bad = 3;
+    if (bad) {
+        static const char *const msg[] = {"", "'%s' is not a number", "%s is not a finite number",
+                                          "%s is outside the float32 range"};
+        char what[4 * SHOW + 64];
+        if (len == 0) {
+            snprintf(what, sizeof what, "empty cell, expected a number");
+        } else {
+            char buf[4 * SHOW + 4];
+            snprintf(what, sizeof what, msg[bad], shown(str, len, buf));
+        }
+        // Text in the first row of a file read without header: most likely a header.
+        const int first_row = !m->header && !m->cols && bad == 1 && len > 0;
+        m->st = gg_err_set(m->err, GG_EPARSE, "%s:%zu:%zu: %s%s", m->path, m->line, col + 1, what,
+                           first_row ? " (a header row? {header = true} skips it)" : "");
+        return;
+    }
+    const size_t at = m->rows * (m->cols ? m->cols : 0) + col;
+    if (at + 1 > GG_TENSOR_MAX_NUMEL || grow(&m->x, &m->cap, at, at + 1, sizeof *m->x)) {
+        m->st = gg_err_set(m->err, GG_ENOMEM, "%s:%zu: out of memory", m->path, m->line);
+        return;
+    }
+    m->x[at] = (float)v;
+}
+
+static void matrix_record(int c, void *data)
+{
+    (void)c;
+    matrix *m = data;
+    if (m->st)
+        return;
+    if (m->skip) {
+        m->skip = 0;
+    } else if (!m->cols) {
+        m->cols = m->field;
+        m->first_line = m->line;
+        m->rows = 1;
+    } else if (m->field != m->cols) {
+        m->st = gg_err_set(m->err, GG_EPARSE, "%s:%zu: %zu field%s, expected %zu (as on line %zu)", m->path,
+                           m->line, m->field, m->field == 1 ? "" : "s", m->cols, m->first_line);
+    } else {
+        m->rows++;
+    }
+    m->field = 0;
+}
+
+gg_status gg_csv_matrix(const char *path, int header, float **data, size_t *rows, size_t *cols,
+                        gg_err *err)
+{
+    *data = NULL;
+    *rows = *cols = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return gg_err_set(err, GG_EIO, "%s: %s", path, strerror(errno));
+    matrix m = {.path = path, .err = err, .header = header != 0, .skip = header != 0, .line = 1};
+    struct csv_parser p;
+    unsigned char *buf = gg_malloc(CHUNK, 1);
+    if (!buf || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        gg_free(buf);
+        fclose(fp);
+        return gg_err_set(err, GG_ENOMEM, "%s: out of memory", path);
+    }
+    csv_set_realloc_func(&p, csv_realloc);
+    csv_set_free_func(&p, gg_free);
+    int first = 1, bad = 0;
+    size_t n;
+    // Fed line by line, so every callback knows the line it is on.
+    while (!m.st && !bad && (n = fread(buf, 1, CHUNK, fp)) > 0) {
+        size_t at = 0;
+        if (first && n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
+            at = 3;  // UTF-8 byte order mark
+        first = 0;
+        while (at < n && !m.st) {
+            const unsigned char *nl = memchr(buf + at, '\n', n - at);
+            size_t len = nl ? (size_t)(nl - (buf + at)) + 1 : n - at;
+            if (csv_parse(&p, buf + at, len, matrix_field, matrix_record, &m) != len) {
+                bad = 1;
+                break;
+            }
+            m.line += nl != NULL;
+            at += len;
+        }
+    }
+    int ioerr = ferror(fp), eno = errno;
+    if (!m.st && !bad && !ioerr)
+        bad = csv_fini(&p, matrix_field, matrix_record, &m) != 0;
+    if (!m.st && ioerr)
+        m.st = gg_err_set(err, GG_EIO, "%s: %s", path, strerror(eno));
+    else if (!m.st && bad)
+        m.st = csv_error(&p) == CSV_EPARSE
+                   ? gg_err_set(err, GG_EPARSE, "%s:%zu: malformed quoted field", path, m.line)
+                   : gg_err_set(err, GG_ENOMEM, "%s: out of memory", path);
+    else if (!m.st && m.rows == 0)
+        m.st = gg_err_set(err, GG_EPARSE, header ? "%s: has a header but no data rows" : "%s: is empty", path);
+    gg_free(buf);
+    csv_free(&p);
+    fclose(fp);
+    if (m.st) {
+        gg_free(m.x);
+        return m.st;
+    }
+    *data = m.x;
+    *rows = m.rows;
+    *cols = m.cols;
+    return GG_OK;
+}

@@ -70,6 +70,14 @@ gg_status gg_csv_load(gg_dataset **out, const char *path, const gg_csv_opts *o,
 /* Release the info's strings and zero it; a zeroed info is a no-op; NULL too. */
 void gg_csv_info_free(gg_csv_info *info);
 
+/* Read a numeric CSV (every cell a finite float32 number; with header, the first record is
+ * skipped) into *data (rows x cols, row-major, the caller gg_frees it). Messages name the
+ * 1-based line and field: "m.csv:3:2: 'abc' is not a number", "m.csv:3:2: empty cell,
+ * expected a number", "m.csv:4: 3 fields, expected 2 (as on line 1)", "m.csv: is empty".
+ * GG_EIO, GG_EPARSE, GG_ENOMEM; on failure *data is NULL. */
+gg_status gg_csv_matrix(const char *path, int header, float **data, size_t *rows, size_t *cols,
+                        gg_err *err);
+
 /* ---- operations ---- */
 
 /* sklearn's class_weight='balanced': w[c] = n / (classes * count_c), computed in double,

@@ -247,6 +247,27 @@ gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *c, gg_rng *rng, gg
     return GG_OK;
 }
 
+/* New datasets train (rows idx[0..nt)) and val (rows idx[nt..n)), with ds's shape and tokens. */
+static gg_status split_rows(const gg_dataset *ds, const size_t *idx, size_t nt, gg_dataset **train,
+                            gg_dataset **val, gg_err *err)
+{
+    const size_t nv = ds->n - nt;
+    gg_status st;
+    if ((st = gg_dataset_new(train, nt, ds->d, ds->k, ds->classes, err)) ||
+        (st = gg_dataset_new(val, nv, ds->d, ds->k, ds->classes, err))) {
+        gg_dataset_free(*train);
+        *train = NULL;
+        return st;
+    }
+    gg_dataset_gather(ds, idx, nt, (*train)->X.data, (*train)->Y.data);
+    gg_dataset_gather(ds, idx + nt, nv, (*val)->X.data, (*val)->Y.data);
+    keep_shape(*train, ds);
+    keep_shape(*val, ds);
+    keep_tokens(*train, ds);
+    keep_tokens(*val, ds);
+    return GG_OK;
+}
+
 gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
                            gg_dataset **train, gg_dataset **val, gg_err *err)
 {
@@ -266,23 +287,91 @@ gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
     else
         for (size_t i = 0; i < ds->n; i++)
             idx[i] = i;
-    gg_status st;
-    if ((st = gg_dataset_new(train, nt, ds->d, ds->k, ds->classes, err)) ||
-        (st = gg_dataset_new(val, nv, ds->d, ds->k, ds->classes, err))) {
-        gg_dataset_free(*train);
-        *train = NULL;
-        gg_free(idx);
-        return st;
-    }
-    gg_dataset_gather(ds, idx, nt, (*train)->X.data, (*train)->Y.data);
-    gg_dataset_gather(ds, idx + nt, nv, (*val)->X.data, (*val)->Y.data);
-    keep_shape(*train, ds);
-    keep_shape(*val, ds);
-    keep_tokens(*train, ds);
-    keep_tokens(*val, ds);
+    gg_status st = split_rows(ds, idx, nt, train, val, err);
     gg_free(idx);
-    return GG_OK;
+    return st;
 }
+
+/* Class of row r for a stratified split: its class index (one target column holding an
+ * integer >= 0) or the column of its 1 (one-hot rows), else (size_t)-1. */
+static size_t row_class(const gg_dataset *ds, size_t r)
+{
+    const float *y = ds->Y.data + r * ds->k;
+    if (ds->k == 1)
+        return y[0] >= 0.0f && y[0] < 16777216.0f && y[0] == floorf(y[0]) ? (size_t)y[0] : (size_t)-1;
+    size_t hot = (size_t)-1;
+    for (size_t j = 0; j < ds->k; j++) {
+        if (y[j] == 1.0f && hot == (size_t)-1)
+            hot = j;
+        else if (y[j] != 0.0f)
+            return (size_t)-1;
+    }
+    return hot;
+}
+
+gg_status gg_dataset_split_stratified(const gg_dataset *ds, double val_frac, gg_rng *rng,
+                                      gg_dataset **train, gg_dataset **val, gg_err *err)
+{
+    *train = *val = NULL;
+    if (!(val_frac > 0.0 && val_frac < 1.0))
+        return gg_err_set(err, GG_EINVAL, "validation fraction must be in (0, 1), got %g", val_frac);
+    const size_t n = ds->n;
+    size_t nclass = 0;
+    for (size_t r = 0; r < n; r++) {
+        size_t c = row_class(ds, r);
+        if (c == (size_t)-1)
+            return gg_err_set(err, GG_EINVAL,
+                              ds->k == 1 ? "stratify needs class targets: row %zu's target is not a class index (an integer >= 0)"
+                                         : "stratify needs class targets: row %zu's targets are not one-hot",
+                              r + 1);
+        nclass = c + 1 > nclass ? c + 1 : nclass;
+    }
+    size_t *idx = gg_malloc(n, sizeof *idx), *order = gg_malloc(n, sizeof *order);
+    size_t *count = gg_malloc(nclass, sizeof *count), *quota = gg_malloc(nclass, sizeof *quota);
+    gg_status st = GG_OK;
+    if (!idx || !order || !count || !quota) {
+        st = gg_err_set(err, GG_ENOMEM, "out of memory splitting %zu rows", n);
+        goto done;
+    }
+    for (size_t c = 0; c < nclass; c++)
+        count[c] = 0;
+    for (size_t r = 0; r < n; r++)
+        count[row_class(ds, r)]++;
+    size_t nt = 0;
+    for (size_t c = 0; c < nclass; c++) {  // the plain split's rule, class by class
+        quota[c] = (size_t)floor((double)count[c] * (1.0 - val_frac));
+        if (count[c] && quota[c] == 0) {
+            st = gg_err_set(err, GG_EINVAL,
+                            "class %zu has %zu row%s: too few for a stratified split at validation fraction %g "
+                            "(it needs a row in each part: floor(%zu * (1 - %g)) = 0 training rows)",
+                            c, count[c], count[c] == 1 ? "" : "s", val_frac, count[c], val_frac);
+            goto done;
+        }
+        nt += quota[c];
+    }
+    if (rng)
+        gg_rng_permutation(rng, idx, n);
+    else
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    // Train gets each class's first quota rows in permuted order, val the rest; both keep that order.
+    for (size_t i = 0, t = 0, v = nt; i < n; i++) {
+        size_t c = row_class(ds, idx[i]);
+        if (quota[c]) {
+            quota[c]--;
+            order[t++] = idx[i];
+        } else
+            order[v++] = idx[i];
+    }
+    st = split_rows(ds, order, nt, train, val, err);
+done:
+    gg_free(idx);
+    gg_free(order);
+    gg_free(count);
+    gg_free(quota);
+    return st;
+}
+
 
 void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float *x, float *y)
 {

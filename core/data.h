@@ -93,6 +93,14 @@ gg_status gg_data_blobs(gg_dataset **out, const gg_blobs_cfg *cfg, gg_rng *rng, 
 gg_status gg_dataset_split(const gg_dataset *ds, double val_frac, gg_rng *rng,
                            gg_dataset **train, gg_dataset **val, gg_err *err);
 
+/* gg_dataset_split keeping each class's share in both parts: class c's n_c rows (class
+ * indices in one target column, or one-hot rows) give train floor(n_c*(1-val_frac)) of them
+ * (the first in permuted order, or in row order when rng is NULL) and val the rest; both
+ * keep that order. GG_EINVAL for targets that are not classes or a class whose rows would
+ * leave train none. The permutation is the same draw as gg_dataset_split's. */
+gg_status gg_dataset_split_stratified(const gg_dataset *ds, double val_frac, gg_rng *rng,
+                                      gg_dataset **train, gg_dataset **val, gg_err *err);
+
 /* Copy rows idx[0..B) into x (B,d) and y (B,k). Indices must be < n. */
 void gg_dataset_gather(const gg_dataset *ds, const size_t *idx, size_t B, float *x, float *y);
 

@@ -48,14 +48,55 @@ gg_loss_cfg gg_loss_for_model(const gg_loss_cfg *c, const gg_model *m)
     return r;
 }
 
-gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in, size_t chunk,
-                  int want_loss, int want_accuracy, gg_eval_result *out, gg_err *err)
+size_t gg_confusion_classes(const gg_loss_cfg *loss, size_t k)
+{
+    if (loss->kind == GG_LOSS_CROSS_ENTROPY || loss->kind == GG_LOSS_NLL ||
+        loss->kind == GG_LOSS_KERAS_CCE)
+        return loss->classes && !loss->custom && k % loss->classes == 0 ? loss->classes : k;
+    if (loss->kind == GG_LOSS_BCE || loss->kind == GG_LOSS_BCE_LOGITS)
+        return k == 1 ? 2 : 0;
+    return 0;
+}
+
+/* Adds the batch's rows to conf (classes x classes, true class by row): the same reading of
+ * the outputs as gg_accuracy_count; a label outside 0..classes-1 is skipped. */
+static void confusion_count(const gg_loss_cfg *loss, const float *pred, const float *y, size_t B,
+                            size_t k, size_t classes, double *conf)
+{
+    if (loss->kind == GG_LOSS_BCE || loss->kind == GG_LOSS_BCE_LOGITS) {
+        const float cut = loss->kind == GG_LOSS_BCE ? 0.5f : 0.0f;
+        for (size_t b = 0; b < B; b++)
+            conf[(size_t)(y[b] > 0.5f) * 2 + (size_t)(pred[b] > cut)] += 1.0;
+        return;
+    }
+    if (classes == 0)
+        return;
+    if (k != classes) {  // one row a position
+        B *= k / classes;
+        k = classes;
+    }
+    for (size_t b = 0; b < B; b++) {
+        if ((long)y[b] == loss->ignore_index || !(y[b] >= 0.0f) || (size_t)y[b] >= classes)
+            continue;
+        const float *row = pred + b * k;
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++)
+            best = row[c] > row[best] ? c : best;
+        conf[(size_t)y[b] * classes + best] += 1.0;
+    }
+}
+
+/* The evaluation pass behind gg_eval and gg_eval_confusion: conf (or NULL) gets the
+ * confusion counts over classes classes. */
+static gg_status eval_pass(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in, size_t chunk,
+                           int want_loss, int want_accuracy, double *conf, size_t classes,
+                           gg_eval_result *out, gg_err *err)
 {
     const gg_loss_cfg lc = gg_loss_for_model(loss_in, m), *loss = &lc;
     out->loss = out->accuracy = (double)NAN;
-    if (want_accuracy && !gg_loss_is_classification(loss->kind))
-        return gg_err_set(err, GG_EINVAL, "accuracy needs a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
-                          gg_loss_name(loss->kind));
+    if ((want_accuracy || conf) && !gg_loss_is_classification(loss->kind))
+        return gg_err_set(err, GG_EINVAL, "%s a classification loss (cross_entropy, nll, bce, bce_with_logits), got %s",
+                          conf ? "per-class counts need" : "accuracy needs", gg_loss_name(loss->kind));
     const size_t n = gg_dataset_n(ds), k = gg_dataset_k(ds), mo = gg_model_out(m);
     if (chunk == 0)
         chunk = 256;
@@ -88,6 +129,8 @@ gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in,
             gg_loss_accumulate(loss, pred, y, B, mo, &total, &denom);
         if (want_accuracy)
             gg_accuracy_count(loss, pred, y, B, mo, &correct, &seen);
+        if (conf)
+            confusion_count(loss, pred, y, B, mo, classes, conf);
     }
     gg_model_set_training(m, was_training);
     gg_free(idx);
@@ -100,4 +143,27 @@ gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in,
     if (want_accuracy)
         out->accuracy = seen > 0.0 ? correct / seen : (double)NAN;
     return GG_OK;
+}
+
+gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, size_t chunk,
+                  int want_loss, int want_accuracy, gg_eval_result *out, gg_err *err)
+{
+    return eval_pass(m, ds, loss, chunk, want_loss, want_accuracy, NULL, 0, out, err);
+}
+
+gg_status gg_eval_confusion(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss_in,
+                            size_t chunk, double *conf, size_t *classes, gg_err *err)
+{
+    const gg_loss_cfg lc = gg_loss_for_model(loss_in, m);
+    *classes = gg_confusion_classes(&lc, gg_model_out(m));
+    if (gg_loss_is_classification(lc.kind) && *classes == 0)
+        return gg_err_set(err, GG_EINVAL, "per-class counts of %s need one model output (2 classes), got %zu",
+                          gg_loss_name(lc.kind), gg_model_out(m));
+    if (*classes > GG_CONFUSION_MAX_CLASSES)
+        return gg_err_set(err, GG_EINVAL, "per-class counts take at most %d classes, got %zu",
+                          GG_CONFUSION_MAX_CLASSES, *classes);
+    for (size_t i = 0; i < *classes * *classes; i++)
+        conf[i] = 0.0;
+    gg_eval_result r;
+    return eval_pass(m, ds, &lc, chunk, 0, 0, conf, *classes, &r, err);
 }

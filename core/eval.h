@@ -24,6 +24,20 @@ typedef struct gg_eval_result {
 gg_status gg_eval(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss, size_t chunk,
                   int want_loss, int want_accuracy, gg_eval_result *out, gg_err *err);
 
+/* The most classes gg_eval_confusion counts (conf needs classes * classes doubles). */
+#define GG_CONFUSION_MAX_CLASSES 1024
+
+/* Confusion counts of m on ds in evaluation mode: conf[t * classes + p] = rows of true class
+ * t predicted p (read as gg_accuracy_count does; bce with one output: classes 0 and 1).
+ * *classes gets their number, gg_confusion_classes(gg_loss_for_model(loss, m), outputs): conf
+ * must hold its square of doubles. GG_EINVAL for a non-classification loss, a multi-output
+ * bce or more than GG_CONFUSION_MAX_CLASSES classes. */
+gg_status gg_eval_confusion(gg_model *m, const gg_dataset *ds, const gg_loss_cfg *loss,
+                            size_t chunk, double *conf, size_t *classes, gg_err *err);
+
+/* The number of classes gg_eval_confusion counts for a loss over k model outputs (0: none). */
+size_t gg_confusion_classes(const gg_loss_cfg *loss, size_t k);
+
 /* 1 for the losses whose predictions are classes (cross_entropy, nll, bce, bce_with_logits,
  * keras_categorical_crossentropy), else 0. */
 int gg_loss_is_classification(gg_loss_kind kind);

@@ -24,6 +24,8 @@ typedef struct gg_train_cfg {
     double clip_norm_type;  /* its p (2 when 0); may be +inf */
     double clip_value;      /* > 0: clip_grad_value_ to this (after clip_norm); 0 = off */
     gg_sched *sched;        /* borrowed, or NULL: stepped after every optimizer step */
+    int skip_target_check;  /* 1: gg_train_check leaves the targets alone (a caller running an
+                               epoch step by step checked them at its first step) */
 } gg_train_cfg;
 
 /* An observer of the training loop: called on every step, after backward and the L1/L2

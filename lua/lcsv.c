@@ -250,6 +250,46 @@ static int csv_read(lua_State *L)
     return 2;
 }
 
+/* gg.csv.matrix(path [, {header = false}]) → tensor (rows x cols) | nil, msg: a numeric CSV
+ * (core/csvload.h gg_csv_matrix; messages "path:line:column: ..."). Bad options raise. */
+#define GG_CSVBUF_MT "gglab.CsvMatrixBuffer"
+
+/* The core's buffer of a gg.csv.matrix call, freed by __gc if pushing the tensor raises. */
+static int csvbuf_gc(lua_State *L)
+{
+    float **p = luaL_checkudata(L, 1, GG_CSVBUF_MT);
+    gg_free(*p);
+    *p = NULL;
+    return 0;
+}
+
+static int csv_matrix(lua_State *L)
+{
+    static const char *const allowed[] = {"header", NULL};
+    const char *f = "gg.csv.matrix";
+    const char *path = luaL_checkstring(L, 1);
+    lg_opts_check(L, 2, f, allowed);
+    int header = lg_opt_bool(L, 2, f, "header", 0);
+    float **data = lua_newuserdatauv(L, sizeof *data, 0);   /* stack: path opts buf */
+    *data = NULL;
+    luaL_setmetatable(L, GG_CSVBUF_MT);
+    size_t rows, cols;
+    gg_err err;
+    if (gg_csv_matrix(path, header, data, &rows, &cols, &err) ||
+        gg_tensor_check_size(rows, cols, path, &err)) {
+        if (err.code == GG_ENOMEM)
+            return luaL_error(L, "%s: %s", f, err.msg);
+        luaL_pushfail(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    gg_tensor *t = lg_tensor_push(L, rows, cols, f);         /* ... buf tensor */
+    memcpy(t->data, *data, rows * cols * sizeof **data);
+    gg_free(*data);
+    *data = NULL;
+    return 1;
+}
+
 /* ---- streaming: gg.csv.rows ---- */
 
 #define GG_CSVR_MT "gglab.CsvRows"
@@ -437,7 +477,8 @@ static const luaL_Reg rows_meta[] = {
 };
 
 static const luaL_Reg csv_funcs[] = {
-    {"writer", csv_writer}, {"read", csv_read}, {"rows", csv_rows}, {NULL, NULL},
+    {"writer", csv_writer}, {"read", csv_read}, {"rows", csv_rows}, {"matrix", csv_matrix},
+    {NULL, NULL},
 };
 
 void lg_open_csv(lua_State *L)
@@ -449,6 +490,10 @@ void lg_open_csv(lua_State *L)
     lua_pop(L, 1);
     luaL_newmetatable(L, GG_CSVR_MT);
     luaL_setfuncs(L, rows_meta, 0);
+    lua_pop(L, 1);
+    luaL_newmetatable(L, GG_CSVBUF_MT);
+    lua_pushcfunction(L, csvbuf_gc);
+    lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
     luaL_newlib(L, csv_funcs);            /* stack: gg csv */
     lua_setfield(L, -2, "csv");

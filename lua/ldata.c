@@ -413,19 +413,23 @@ static int data_digits(lua_State *L)
     return 2;
 }
 
-/* ds:split(val_frac, {shuffle=true, seed=|rng=}) → train, val */
+/* ds:split(val_frac, {shuffle=true, seed=|rng=, stratify=false}) → train, val */
 static int dataset_split(lua_State *L)
 {
-    static const char *const allowed[] = {"shuffle", "seed", "rng", NULL};
+    static const char *const allowed[] = {"shuffle", "seed", "rng", "stratify", NULL};
     const char *f = "gglab.Dataset:split";
     gg_dataset *ds = lg_dataset_check(L, 1);
     double frac = luaL_checknumber(L, 2);
     lg_opts_check(L, 3, f, allowed);
     int shuffle = lg_opt_bool(L, 3, f, "shuffle", 1);
+    int stratify = lg_opt_bool(L, 3, f, "stratify", 0);
     gg_rng *r = lg_rng_for(L, 3, f);                         /* stack: ds frac opts rng */
     gg_dataset **tr = lg_dataset_push(L), **va = lg_dataset_push(L);
     gg_err err;
-    if (gg_dataset_split(ds, frac, shuffle ? r : NULL, tr, va, &err))
+    gg_rng *use = shuffle ? r : NULL;
+    gg_status st = stratify ? gg_dataset_split_stratified(ds, frac, use, tr, va, &err)
+                            : gg_dataset_split(ds, frac, use, tr, va, &err);
+    if (st)
         return lg_fail(L, f, &err);
     return 2;
 }
@@ -710,20 +714,26 @@ static int dataset_add_outliers(lua_State *L)
     return 1;
 }
 
-/* ds:scale_features{columns = {1-based...}, factor =} → new dataset */
+/* ds:scale_features([{columns = {1-based...} | "all" (the default), factor = 1000}]) → new dataset */
 static int dataset_scale_features(lua_State *L)
 {
     static const char *const allowed[] = {"columns", "factor", NULL};
     const char *f = "gglab.Dataset:scale_features";
     gg_dataset *ds = lg_dataset_check(L, 1);
-    lg_opts_table(L, 2, f, allowed);
+    lg_opts_check(L, 2, f, allowed);
+    lua_settop(L, 2);
     double factor = lg_opt_number(L, 2, f, "factor", 1000.0);
-    if (lua_getfield(L, 2, "columns") != LUA_TTABLE)         /* stack: ds opts cols */
-        return luaL_error(L, "%s: columns must be a list of 1-based feature numbers, got %s", f,
+    int t = lua_istable(L, 2) ? lua_getfield(L, 2, "columns") : (lua_pushnil(L), LUA_TNIL);  /* ds opts cols */
+    const char *s = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int all = t == LUA_TNIL || (s && strcmp(s, "all") == 0);
+    if (t != LUA_TTABLE && !all)
+        return luaL_error(L, "%s: columns must be \"all\" or a list of 1-based feature numbers, got %s", f,
                           lg_describe(L, -1));
-    size_t nc = (size_t)luaL_len(L, -1);
+    size_t nc = all ? gg_dataset_d(ds) : (size_t)luaL_len(L, -1);
     size_t *cols = lua_newuserdatauv(L, (nc ? nc : 1) * sizeof *cols, 0);  /* ... cols buf */
-    for (size_t i = 0; i < nc; i++) {
+    for (size_t i = 0; all && i < nc; i++)
+        cols[i] = i;
+    for (size_t i = 0; !all && i < nc; i++) {
         lua_geti(L, -2, (lua_Integer)i + 1);
         int isint = 0;
         lua_Integer c = lua_tointegerx(L, -1, &isint);

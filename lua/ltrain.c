@@ -56,8 +56,10 @@ static void push_list(lua_State *L, const float *f, const double *d, size_t n)
 /* gg.train_epoch(model, opt, data, {loss=, batch_size=32, shuffle=true, drop_last=false,
  *                reduction="mean", seed=|rng=, order=, l1=0, l2=0, clip_norm=0,
  *                clip_norm_type=2, clip_value=0, scheduler=, grad_norms=false, lrs=false,
- *                diagnostics=})
+ *                diagnostics=, check_targets=true})
  *   → step_losses, diverged, mean_loss [, info]
+ * check_targets = false skips checking every target of data against the loss (O(rows));
+ * gg.train's step-by-step epochs check at each epoch's first step only. 
  * info = {grad_norm = {...}, lr = {...}} when grad_norms / lrs ask for them; with
  * diagnostics (a gglab.Diag of model) also info.diagnostics (its records) and info.acc
  * (the running training accuracy, classification losses only). With order (a
@@ -70,7 +72,8 @@ static int train_epoch(lua_State *L)
     static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
                                           "reduction", "seed", "rng", "order", "l1", "l2",
                                           "clip_norm", "clip_norm_type", "clip_value",
-                                          "scheduler", "grad_norms", "lrs", "diagnostics", NULL};
+                                          "scheduler", "grad_norms", "lrs", "diagnostics",
+                                          "check_targets", NULL};
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
@@ -101,6 +104,7 @@ static int train_epoch(lua_State *L)
     lua_pop(L, 1);
     int want_norms = lg_opt_bool(L, 4, f, "grad_norms", 0);
     int want_lrs = lg_opt_bool(L, 4, f, "lrs", 0);
+    c.skip_target_check = !lg_opt_bool(L, 4, f, "check_targets", 1);
     gg_diag *dg = NULL;
     if (lua_getfield(L, 4, "diagnostics") != LUA_TNIL) {     /* stack: ... diag */
         if (!luaL_testudata(L, -1, GG_DIAG_MT))
@@ -223,8 +227,81 @@ static int train_evaluate(lua_State *L)
     return 1;
 }
 
+/* gg.train_plan(data, {batch_size=32, shuffle=true, drop_last=false, seed=|rng=, order=})
+ *   → list of batches (lists of 1-based rows): the batches gg.train_epoch would run with
+ *   these options, drawing the same numbers from the generator (gg.train's on_step_end
+ *   runs them one by one as `order`); with order, that order checked as gg.train_epoch
+ *   checks it, and copied. */
+static int train_plan(lua_State *L)
+{
+    static const char *const allowed[] = {"batch_size", "shuffle", "drop_last", "seed", "rng", "order", NULL};
+    const char *f = "gg.train_plan";
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    lg_opts_table(L, 2, f, allowed);
+    gg_train_cfg c = {0};
+    c.batch_size = (size_t)lg_opt_int(L, 2, f, "batch_size", 32, 1, (lua_Integer)GG_TENSOR_MAX_NUMEL);
+    c.shuffle = lg_opt_bool(L, 2, f, "shuffle", 1);
+    c.drop_last = lg_opt_bool(L, 2, f, "drop_last", 0);
+    const size_t n = gg_dataset_n(ds), steps = gg_train_steps_per_epoch(&c, n);
+    size_t *counts, *idx, nb;
+    if (lua_getfield(L, 2, "order") != LUA_TNIL) {
+        lua_pop(L, 1);
+        nb = read_order(L, 2, n, &idx, &counts, f);          /* stack: data opts order counts idx */
+    } else {
+        lua_pop(L, 1);
+        if (c.drop_last && c.batch_size > n)
+            return luaL_error(L, "%s: batch_size %d with drop_last leaves no batch of %d rows", f,
+                              (int)c.batch_size, (int)n);
+        gg_rng *r = c.shuffle ? lg_rng_for(L, 2, f) : NULL; /* stack: data opts [rng] */
+        counts = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
+        idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
+        nb = gg_train_plan(&c, n, r, idx, counts);
+    }
+    lua_createtable(L, (int)nb, 0);                          /* ... counts idx plan */
+    for (size_t s = 0, k = 0; s < nb; s++) {
+        lua_createtable(L, (int)counts[s], 0);
+        for (size_t j = 0; j < counts[s]; j++, k++) {
+            lua_pushinteger(L, (lua_Integer)idx[k] + 1);
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)s + 1);
+    }
+    return 1;
+}
+
+/* gg.confusion(model, data [, {loss = "cross_entropy"}]) → counts: counts[t][p] = rows of
+ * true class t - 1 predicted as class p - 1, in evaluation mode (bce with one output:
+ * classes 0 and 1); the loss names how outputs are read, as for gg.accuracy. */
+static int train_confusion(lua_State *L)
+{
+    const char *f = "gg.confusion";
+    gg_dataset *ds;
+    gg_loss_cfg loss;
+    lg_model *lm = lg_eval_args(L, f, "cross_entropy", &ds, &loss);
+    gg_loss_cfg lc = gg_loss_for_model(&loss, lm->m);
+    size_t classes = gg_confusion_classes(&lc, gg_model_out(lm->m));
+    if (classes > GG_CONFUSION_MAX_CLASSES)
+        classes = 0;  // gg_eval_confusion reports it
+    double *conf = lua_newuserdatauv(L, (classes ? classes * classes : 1) * sizeof *conf, 0);
+    gg_err err;
+    if (gg_eval_confusion(lm->m, ds, &loss, 256, conf, &classes, &err))
+        return lg_fail(L, f, &err);
+    lm->gen++;
+    lua_createtable(L, (int)classes, 0);
+    for (size_t t = 0; t < classes; t++) {
+        lua_createtable(L, (int)classes, 0);
+        for (size_t p = 0; p < classes; p++) {
+            lua_pushinteger(L, (lua_Integer)conf[t * classes + p]);
+            lua_rawseti(L, -2, (lua_Integer)p + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)t + 1);
+    }
+    return 1;
+}
+
 static const luaL_Reg train_funcs[] = {
-    {"train_epoch", train_epoch}, {"evaluate", train_evaluate}, {NULL, NULL},
+    {"train_epoch", train_epoch}, {"evaluate", train_evaluate}, {"train_plan", train_plan},
+    {"confusion", train_confusion}, {NULL, NULL},
 };
 
 void lg_open_train(lua_State *L)

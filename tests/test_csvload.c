@@ -12,6 +12,7 @@
 #include "check.h"
 #include "csvload.h"
 #include "data.h"
+#include "mem.h"
 
 #define DATA "tests/data/"
 
@@ -374,8 +375,34 @@ static void test_class_weights(void)
     gg_dataset_free(ds);
 }
 
+/* gg_csv_matrix: values, header skip, and errors naming line and field. */
+static void test_matrix(void)
+{
+    gg_err err;
+    float *x;
+    size_t r, c;
+    static const char ok[] = "a,b\n1,2.5\n\n-3,4\n";
+    CHECK_EQ("matrix with header", gg_csv_matrix(write_tmp(ok, sizeof ok - 1), 1, &x, &r, &c, &err), GG_OK);
+    CHECK("matrix 2x2", r == 2 && c == 2);
+    CHECK("matrix values", x && x[0] == 1.0f && x[1] == 2.5f && x[2] == -3.0f && x[3] == 4.0f);
+    gg_free(x);
+    CHECK_EQ("matrix without header: 'a' fails", gg_csv_matrix(tmp_path, 0, &x, &r, &c, &err), GG_EPARSE);
+    CHECK_CONTAINS("matrix: line 1, field 1", err.msg, ":1:1: 'a' is not a number (a header row?");
+    CHECK("matrix: no data on failure", x == NULL && r == 0 && c == 0);
+    static const char rag[] = "1,2\n3,4\n5\n";
+    CHECK_EQ("matrix ragged", gg_csv_matrix(write_tmp(rag, sizeof rag - 1), 0, &x, &r, &c, &err), GG_EPARSE);
+    CHECK_CONTAINS("matrix ragged: line 3", err.msg, ":3: 1 field, expected 2 (as on line 1)");
+    static const char bad[] = "1,2\n3,4x\n";
+    CHECK_EQ("matrix bad", gg_csv_matrix(write_tmp(bad, sizeof bad - 1), 0, &x, &r, &c, &err), GG_EPARSE);
+    CHECK_CONTAINS("matrix bad: line 2, field 2", err.msg, ":2:2: '4x' is not a number");
+    CHECK_EQ("matrix empty", gg_csv_matrix(write_tmp("", 0), 0, &x, &r, &c, &err), GG_EPARSE);
+    CHECK_CONTAINS("matrix empty: message", err.msg, ": is empty");
+    CHECK_EQ("matrix missing file", gg_csv_matrix("/nonexistent/m.csv", 0, &x, &r, &c, &err), GG_EIO);
+}
+
 int main(void)
 {
+    test_matrix();
     test_small_classify();
     test_numeric_labels_and_columns();
     test_format();

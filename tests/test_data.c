@@ -542,8 +542,46 @@ static void test_shape(void)
     gg_dataset_free(ds);
 }
 
+/* Stratified split: 12 rows, x = row number, classes 0 (rows 1..3) and 1 (rows 4..12). */
+static void test_stratified(void)
+{
+    gg_err err;
+    gg_dataset *ds = NULL, *tr = NULL, *va = NULL;
+    if (gg_dataset_new(&ds, 12, 1, 1, 2, &err) != GG_OK) {
+        CHECK("dataset", 0);
+        return;
+    }
+    for (size_t i = 0; i < 12; i++) {
+        gg_dataset_x(ds).data[i] = (float)(i + 1);
+        gg_dataset_y(ds).data[i] = i < 3 ? 0.0f : 1.0f;
+    }
+    CHECK_EQ("stratified, in order", gg_dataset_split_stratified(ds, 0.34, NULL, &tr, &va, &err), GG_OK);
+    // class 0: floor(3 * 0.66) = 1 trains; class 1: floor(9 * 0.66) = 5 train
+    CHECK("stratified sizes 6 / 6", tr && va && gg_dataset_n(tr) == 6 && gg_dataset_n(va) == 6);
+    const float *x = tr ? gg_dataset_x(tr).data : NULL, *v = va ? gg_dataset_x(va).data : NULL;
+    CHECK("train: row 1, then rows 4..8", x && x[0] == 1 && x[1] == 4 && x[5] == 8);
+    CHECK("val: rows 2, 3, then 9..12", v && v[0] == 2 && v[1] == 3 && v[2] == 9 && v[5] == 12);
+    gg_dataset_free(tr), gg_dataset_free(va);
+    gg_rng r;
+    gg_rng_seed(&r, 5);
+    CHECK_EQ("stratified, shuffled", gg_dataset_split_stratified(ds, 0.34, &r, &tr, &va, &err), GG_OK);
+    size_t zeros = 0;
+    for (size_t i = 0; tr && i < gg_dataset_n(tr); i++)
+        zeros += gg_dataset_y(tr).data[i] == 0.0f;
+    CHECK_EQ("shuffled: still 1 row of class 0 in train", zeros, 1);
+    gg_dataset_free(tr), gg_dataset_free(va);
+    CHECK_EQ("class too small", gg_dataset_split_stratified(ds, 0.8, NULL, &tr, &va, &err), GG_EINVAL);
+    CHECK_CONTAINS("class too small: message", err.msg, "class 0 has 3 rows: too few");
+    CHECK("failed: outputs NULL", tr == NULL && va == NULL);
+    gg_dataset_y(ds).data[4] = 0.5f;
+    CHECK_EQ("not a class", gg_dataset_split_stratified(ds, 0.2, NULL, &tr, &va, &err), GG_EINVAL);
+    CHECK_CONTAINS("not a class: message", err.msg, "row 5's target is not a class index");
+    gg_dataset_free(ds);
+}
+
 int main(void)
 {
+    test_stratified();
     test_shape();
     test_regression();
     test_blobs();

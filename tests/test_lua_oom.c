@@ -1,6 +1,6 @@
 /* tests/test_lua_oom.c — Lua's own allocator failing inside the bindings (docs/reliability.md
  * section 7). A Lua state whose lua_Alloc fails the n-th allocation runs a script that
- * loads a CSV (gg.data.csv), builds a model and an optimizer, and trains one epoch, for
+ * loads a CSV (gg.data.csv, then gg.csv.matrix), builds a model and an optimizer, and trains one epoch, for
  * every n until the script succeeds. Each attempt either succeeds or raises "not enough
  * memory"; after lua_close no core block is left (tests/failmem.c counts them), so no
  * binding held a core object only in a C local when Lua raised. Ends with
@@ -42,6 +42,8 @@ static const char *const SCRIPT =
     "local ds, info = gg.data.csv('experiments/data/iris.csv', { header = true, classify = true })\n"
     "assert(ds, info)\n"
     "assert(#info.labels == 3 and info.rows == 150)\n"
+    "local mx = assert(gg.csv.matrix('experiments/data/digits.csv', { header = true }))\n"
+    "assert(mx:rows() == 1797 and mx:cols() == 65)\n"
     "local m = gg.nn.sequential { gg.nn.linear(4, 8), gg.nn.relu(), gg.nn.linear(8, 3) }\n"
     "local opt = gg.optim.adam(m, { lr = 0.01 })\n"
     "gg.train { model = m, data = ds, loss = 'cross_entropy', batch_size = 32, epochs = 1, optimizer = opt }\n";

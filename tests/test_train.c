@@ -14,6 +14,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "train.h"
+#include "eval.h"
 
 /* A loss config for the tests: kind and reduction, PyTorch's other defaults. */
 #define LC(k, r) (&(gg_loss_cfg){.kind = (k), .reduction = (r), .ignore_index = -100})
@@ -373,8 +374,43 @@ static void test_determinism(void)
     free(a), free(b), free(c);
 }
 
+/* gg_eval_confusion against the argmax of a direct forward pass; its errors. */
+static void test_confusion(void)
+{
+    gg_err err;
+    const gg_layer_spec s[] = {LIN(3, 5), ACT(GG_ACT_RELU), LIN(5, 4)};
+    gg_model *m = build(s, 3, 71);
+    gg_dataset *ds = blobs(130, 3, 4, 72);
+    if (!m || !ds) {
+        CHECK("fixtures build", 0);
+        gg_model_free(m), gg_dataset_free(ds);
+        return;
+    }
+    const gg_loss_cfg *ce = LC(GG_LOSS_CROSS_ENTROPY, GG_REDUCE_MEAN);
+    CHECK_EQ("4 classes for 4 outputs", gg_confusion_classes(ce, 4), 4);
+    double conf[16], want[16] = {0};
+    size_t classes = 0;
+    CHECK_EQ("confusion ok", gg_eval_confusion(m, ds, ce, 50, conf, &classes, &err), GG_OK);
+    const float *y;
+    gg_model_forward(m, gg_dataset_x(ds).data, 130, &y, &err);
+    for (size_t r = 0; r < 130; r++) {
+        size_t best = 0;
+        for (size_t c = 1; c < 4; c++)
+            best = y[r * 4 + c] > y[r * 4 + best] ? c : best;
+        want[(size_t)gg_dataset_y(ds).data[r] * 4 + best] += 1.0;
+    }
+    CHECK("confusion = argmax counts of a full-batch forward", classes == 4 && memcmp(conf, want, sizeof conf) == 0);
+    CHECK_EQ("confusion with mse", gg_eval_confusion(m, ds, LC(GG_LOSS_MSE, GG_REDUCE_MEAN), 50, conf, &classes, &err),
+             GG_EINVAL);
+    CHECK_CONTAINS("confusion with mse: message", err.msg, "per-class counts need a classification loss");
+    CHECK_EQ("bce: 2 classes for one output", gg_confusion_classes(LC(GG_LOSS_BCE, GG_REDUCE_MEAN), 1), 2);
+    CHECK_EQ("bce: none for 3 outputs", gg_confusion_classes(LC(GG_LOSS_BCE, GG_REDUCE_MEAN), 3), 0);
+    gg_model_free(m), gg_dataset_free(ds);
+}
+
 int main(void)
 {
+    test_confusion();
     test_check();
     test_learns();
     test_diverges();

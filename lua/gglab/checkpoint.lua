@@ -656,36 +656,96 @@ end
 
 -- ---- gg.train{checkpoint_every = N, log = run} (lua/gglab/train.lua calls these) ----
 
-local HIST_LISTS = { "loss", "epoch_loss", "val_loss", "perplexity", "val_perplexity" }
 local NO_EPOCH = math.mininteger
+local tensors_of
 
-local function pack_doubles(list)
-  local parts = {}
-  for i = 1, #list do parts[i] = string.pack("<d", list[i]) end
-  return table.concat(parts)
+--[[ pack_value(v, parts) / unpack_value(s, pos) -> v, pos: the training history (nested
+  tables of numbers, booleans and strings under string or integer keys) as bytes, every
+  number exactly (doubles as "<d", integers as "<j"), keys in sorted order so that the same
+  history gives the same bytes. Lists of curves, per-class vectors, metrics and state:log
+  curves all come back as they were. ]]
+local function pack_value(v, parts)
+  local t = type(v)
+  if math.type(v) == "integer" then parts[#parts + 1] = string.pack("<c1j", "i", v)
+  elseif t == "number" then parts[#parts + 1] = string.pack("<c1d", "d", v)
+  elseif t == "boolean" then parts[#parts + 1] = v and "T" or "F"
+  elseif t == "string" then parts[#parts + 1] = string.pack("<c1s4", "s", v)
+  elseif t == "table" then
+    local keys = {}
+    for k in pairs(v) do
+      if type(k) == "string" or math.type(k) == "integer" then keys[#keys + 1] = k end
+    end
+    table.sort(keys, function(a, b)
+      if type(a) ~= type(b) then return type(a) == "number" end
+      return a < b
+    end)
+    local n = 0
+    for _, k in ipairs(keys) do
+      local kind = type(v[k])
+      if kind == "number" or kind == "boolean" or kind == "string" or kind == "table" then n = n + 1 end
+    end
+    parts[#parts + 1] = string.pack("<c1j", "t", n)
+    for _, k in ipairs(keys) do
+      local kind = type(v[k])
+      if kind == "number" or kind == "boolean" or kind == "string" or kind == "table" then
+        pack_value(k, parts)
+        pack_value(v[k], parts)
+      end
+    end
+  end
 end
 
-local function unpack_doubles(s)
-  local out, pos = {}, 1
-  while pos <= #s do out[#out + 1], pos = string.unpack("<d", s, pos) end
+local function unpack_value(s, pos)
+  local tag = s:sub(pos, pos)
+  if tag == "i" then return string.unpack("<j", s, pos + 1)
+  elseif tag == "d" then return string.unpack("<d", s, pos + 1)
+  elseif tag == "T" then return true, pos + 1
+  elseif tag == "F" then return false, pos + 1
+  elseif tag == "s" then return string.unpack("<s4", s, pos + 1)
+  elseif tag == "t" then
+    local n
+    n, pos = string.unpack("<j", s, pos + 1)
+    local t = {}
+    for _ = 1, n do
+      local k, v
+      k, pos = unpack_value(s, pos)
+      v, pos = unpack_value(s, pos)
+      t[k] = v
+    end
+    return t, pos
+  end
+  error("gg.checkpoint: the checkpoint's training history is damaged (byte " .. pos .. ")", 0)
+end
+
+-- Tensors as {rows, cols, bytes} records for pack_value, and back.
+local function records_of(list)
+  local out = {}
+  for i, t in ipairs(list) do
+    local r, c = t:shape()
+    out[i] = { r, c, t:bytes() }
+  end
   return out
 end
 
---[[ train_begin(opts, run, rng, every) -> ck, first_epoch, step, restored_hist: the
+tensors_of = function(list)
+  local out = {}
+  for i, rec in ipairs(list) do out[i] = gg.tensor_from_bytes(rec[3], rec[1], rec[2]) end
+  return out
+end
+
+--[[ train_begin(opts, run, rng, every) -> ck, first_epoch, step, restored_hist, es: the
   checkpoint state of one gg.train call. When the runner re-executes an unfinished run
   whose checkpoint exists (--resume), loads it into opts' model, optimizer and scheduler,
   the shuffling generator rng (or the default one) and returns the history, the step and
-  the epoch to continue from, after logging the checkpoint's curve rows again. ]]
+  the epoch to continue from, after logging the checkpoint's curve rows again, and the
+  early-stopping state {best =, waited =, params =, buffers =} when one was saved. ]]
 function M.train_begin(opts, run, rng, every)
   local c = run:_checkpointing()
   local ck = { path = c.path, every = every }
   if not c.resume then return ck, 1, 0, nil end
   local info = M.checkpoint_load(c.path, { model = opts.model, optimizer = opts.optimizer,
     scheduler = opts.scheduler, rng = rng and { shuffle = rng } or nil })
-  local hist = {}
-  for _, k in ipairs(HIST_LISTS) do
-    if info.blobs["hist_" .. k] then hist[k] = unpack_doubles(info.blobs["hist_" .. k]) end
-  end
+  local hist = info.blobs.hist and unpack_value(info.blobs.hist, 1) or {}
   local rows, s, pos = {}, info.blobs.rows or "", 1
   while pos <= #s do
     local metric, value, step, epoch
@@ -693,20 +753,30 @@ function M.train_begin(opts, run, rng, every)
     rows[#rows + 1] = { metric, value, step, epoch ~= NO_EPOCH and epoch or nil }
   end
   run:_replay(rows)
-  return ck, info.epoch + 1, info.step, hist
+  local es = info.blobs.early_stopping and unpack_value(info.blobs.early_stopping, 1) or nil
+  if es then
+    es.params, es.buffers = es.params and tensors_of(es.params), es.buffers and tensors_of(es.buffers)
+  end
+  return ck, info.epoch + 1, info.step, hist, es
 end
 
--- train_save(ck, opts, run, rng, hist, epoch, step): the checkpoint after `epoch` when it
--- is a multiple of ck.every.
-function M.train_save(ck, opts, run, rng, hist, epoch, step)
+-- train_save(ck, opts, run, rng, hist, epoch, step, es): the checkpoint after `epoch` when it
+-- is a multiple of ck.every; es is gg.train's early-stopping state (nil without it).
+function M.train_save(ck, opts, run, rng, hist, epoch, step, es)
   if epoch % ck.every ~= 0 then return end
   local parts = {}
   for i, r in ipairs(run:_recorded_rows()) do
     parts[i] = string.pack("<s2di8i8", r[1], r[2], r[3], r[4] or NO_EPOCH)
   end
   local blobs = { rows = table.concat(parts) }
-  for _, k in ipairs(HIST_LISTS) do
-    if hist[k] then blobs["hist_" .. k] = pack_doubles(hist[k]) end
+  local packed = {}
+  pack_value(hist, packed)
+  blobs.hist = table.concat(packed)
+  if es then
+    packed = {}
+    pack_value({ best = es.best, waited = es.waited, params = es.params and records_of(es.params),
+      buffers = es.buffers and records_of(es.buffers) }, packed)
+    blobs.early_stopping = table.concat(packed)
   end
   M.checkpoint_save(ck.path, { model = opts.model, optimizer = opts.optimizer, scheduler = opts.scheduler,
     rng = rng and { shuffle = rng } or nil, step = step, epoch = epoch, blobs = blobs })

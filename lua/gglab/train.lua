@@ -14,7 +14,8 @@ local M = {}
 local KEYS = { "model", "data", "loss", "optimizer", "batch_size", "epochs", "shuffle",
   "drop_last", "val", "log", "log_every", "seed", "rng", "order", "l1", "l2", "clip_norm",
   "clip_norm_type", "clip_value", "log_grad_norm", "validation_split", "scheduler",
-  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics", "checkpoint_every" }
+  "scheduler_step", "keras", "early_stopping", "val_loss", "diagnostics",
+  "on_epoch_end", "on_step_end", "metrics", "per_class", "checkpoint_every" }
 local describe = args.describe
 
 -- The loss gg.train_epoch gets: with keras, "bce" is Keras's clipped binary_crossentropy.
@@ -62,6 +63,60 @@ local function check_diagnostics(dg)
       if type(v) ~= "number" or not (v >= 0) or v == math.huge then
         fail(string.format("diagnostics.%s must be a non-negative number, got %s", k, describe(v)), 5)
       end
+    end
+  end
+end
+
+--[[ Callbacks, metrics and per-class counts (on_epoch_end, on_step_end, metrics, per_class):
+  checked here, run by the helpers below M.train's option handling. ]]
+local PER_CLASS_LOSSES = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true,
+  categorical_crossentropy = true }
+-- Names gg.train logs itself: a callback's state:log and metrics may not take them.
+local OWN_CURVES = { loss = true, batch_loss = true, epoch_loss = true, val_loss = true, lr = true,
+  grad_norm = true, perplexity = true, val_perplexity = true, val_class_acc = true, val_class_precision = true }
+
+local function check_callbacks(opts)
+  for _, k in ipairs { "on_epoch_end", "on_step_end" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "function" then
+      fail(k .. " must be a function(state), got " .. describe(opts[k]), 5)
+    end
+  end
+  if opts.on_step_end and opts.diagnostics then
+    fail("on_step_end cannot be combined with diagnostics (the diagnostics need each epoch in one C call)", 5)
+  end
+  local has_val = opts.val ~= nil or opts.validation_split ~= nil
+  local m = opts.metrics
+  if m ~= nil then
+    if type(m) ~= "table" then
+      fail("metrics must be a table {name = function(pred, target) -> number}, got " .. describe(m), 5)
+    end
+    for name, fn in pairs(m) do
+      if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+        fail("metrics keys must be names (letters, digits, _), got " .. describe(name), 5)
+      end
+      if OWN_CURVES["val_" .. name] or name:match("^class_acc") or name:match("^class_precision") then
+        fail("metrics." .. name .. " would be logged as val_" .. name .. ", a name gg.train uses itself", 5)
+      end
+      if type(fn) ~= "function" then
+        fail("metrics." .. name .. " must be a function(pred, target) -> number, got " .. describe(fn), 5)
+      end
+    end
+    if next(m) and not has_val then
+      fail("metrics are computed on the validation data: give val or validation_split", 5)
+    end
+  end
+  if opts.per_class ~= nil then
+    if type(opts.per_class) ~= "boolean" then
+      fail("per_class must be a boolean, got " .. describe(opts.per_class), 5)
+    end
+    local l = opts.val_loss or opts.loss or "mse"
+    local name = type(l) == "table" and l[1] or l
+    if opts.per_class and not PER_CLASS_LOSSES[name] then
+      fail("per_class needs a classification loss (cross_entropy, nll, bce, bce_with_logits, "
+        .. "categorical_crossentropy) as val_loss or loss, got " .. describe(l), 5)
+    end
+    if opts.per_class and not has_val then
+      fail("per_class counts the validation data: give val or validation_split", 5)
     end
   end
 end
@@ -157,10 +212,11 @@ local function check(opts)
     if opts.log == nil or type(opts.log._checkpointing) ~= "function" then
       fail("checkpoint_every saves into the run's folder: give log = run (the run context of gg.experiment)")
     end
-    if es ~= nil or opts.diagnostics ~= nil then
-      fail("checkpoint_every cannot be combined with early_stopping or diagnostics (their state is not checkpointed)")
+    if opts.diagnostics ~= nil then
+      fail("checkpoint_every cannot be combined with diagnostics (their state is not checkpointed)")
     end
   end
+  check_callbacks(opts)
 end
 
 local CLASSIFY = { cross_entropy = true, nll = true, bce = true, bce_with_logits = true }
@@ -215,6 +271,124 @@ local function custom_loss(fn, model, data, key, where)
 end
 M.custom_loss = custom_loss
 
+-- One call of a C function (gg.train_epoch, gg.train_plan, gg.confusion, model:forward); its
+-- errors blame the line that called gg.train (level: the frames between the caller and this
+-- function, plus one).
+local function c_call(level, fn, ...)
+  local ok, a, b, c, d = pcall(fn, ...)
+  if not ok then
+    error("gg.train: " .. tostring(a):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.[%a_]+: ", ""), level)
+  end
+  return a, b, c, d
+end
+
+local function epoch_call(opts, eo, level)  -- a tail call: c_call takes this frame's place
+  return c_call(level, gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
+end
+
+--[[ The state a callback gets: one table for the whole training (a callback may keep its own
+  fields in it), updated before each call. state:log(name, value) logs an extra curve at the
+  current step (run:log with a run context as log) and keeps it in history.logged. ]]
+local function new_state(opts, run, hist)
+  local state = { model = opts.model, optimizer = opts.optimizer, history = hist, stop = false }
+  function state.log(self, name, value)
+    if self ~= state then error("gg.train: call state:log(name, value) with a colon", 2) end
+    if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+      error("gg.train: state:log name must be a name (letters, digits, _), got " .. describe(name), 2)
+    end
+    if OWN_CURVES[name] then error("gg.train: state:log('" .. name .. "'): gg.train logs that curve itself", 2) end
+    if type(value) ~= "number" then
+      error("gg.train: state:log('" .. name .. "', value): value must be a number, got " .. describe(value), 2)
+    end
+    hist.logged = hist.logged or {}
+    local c = hist.logged[name] or { steps = {}, values = {} }
+    hist.logged[name] = c
+    c.steps[#c.steps + 1], c.values[#c.values + 1] = state.step, value
+    if run then run:log(name, value, state.step, state.epoch) end
+  end
+  return state
+end
+
+-- Call a callback: it must return nothing (state.stop = true stops training). level as for
+-- epoch_call.
+local function call_back(name, fn, state, level)
+  local r = fn(state)
+  if r ~= nil then
+    error(string.format("gg.train: %s must return nothing (set state.stop = true to stop training), got %s",
+      name, describe(r)), level)
+  end
+end
+
+--[[ An epoch with on_step_end: its batches are planned once, drawing from the generator
+  what gg.train_epoch draws (gg.train_plan), and each runs as a one-batch order, so every
+  step does the same arithmetic as in the one-call epoch; the callback runs between steps.
+  record(loss, grad_norm, lr, epoch, last) books a step. The epoch mean is weighted by
+  batch sizes in double, in step order, as the C loop computes it. Returns diverged, mean. ]]
+local function epoch_by_steps(opts, eo, epoch, state, record)
+  local plan = c_call(4, gg.train_plan, opts.data, eo.order and { order = eo.order }  -- an order is checked
+    or { batch_size = eo.batch_size, shuffle = eo.shuffle, drop_last = eo.drop_last, seed = eo.seed, rng = eo.rng })
+  local one = {}
+  for k, v in pairs(eo) do one[k] = v end
+  one.lrs = true
+  local weighted, seen = 0.0, 0
+  for s = 1, #plan do
+    one.order = { plan[s] }
+    local losses, diverged, _, info = epoch_call(opts, one, 4)
+    one.check_targets = false   -- every target was checked at the epoch's first step
+    local l, b = losses[1], #plan[s]
+    weighted, seen = weighted + l * b, seen + b
+    local step = record(l, info.grad_norm and info.grad_norm[1], info.lr[1], epoch, s == #plan or diverged)
+    if diverged then return true, weighted / seen end
+    state.epoch, state.step, state.loss, state.lr = epoch, step, l, info.lr[1]
+    call_back("on_step_end", opts.on_step_end, state, 4)
+    if state.stop then break end
+  end
+  return false, weighted / seen
+end
+
+--[[ After an epoch's validation loss: metrics = {name = function(pred, target) -> number}
+  on val (pred: the model's outputs in evaluation mode, target: val:y()), recorded as
+  history.val_<name>[epoch] and logged as val_<name>, in name order; with per_class,
+  history.val_class_acc[epoch][c + 1] (the share of class c's rows predicted c, i.e. its
+  recall; 0/0 = NaN for a class with no rows) and val_class_precision (the share of rows
+  predicted c that are c), from gg.confusion, logged as val_class_acc_<c> and
+  val_class_precision_<c>. ]]
+local function val_extras(opts, loss, hist, run, step, epoch)
+  if opts.metrics and next(opts.metrics) then
+    local names = {}
+    for name in pairs(opts.metrics) do names[#names + 1] = name end
+    table.sort(names)
+    local was = opts.model:training()
+    opts.model:eval()
+    local pred = c_call(4, opts.model.forward, opts.model, opts.val:x())  -- errors: the gg.train line
+    if was then opts.model:train() end
+    for _, name in ipairs(names) do
+      local v = opts.metrics[name](pred, opts.val:y())
+      if type(v) ~= "number" then
+        error("gg.train: metrics." .. name .. " must return a number, got " .. describe(v), 3)
+      end
+      local key = "val_" .. name
+      hist[key] = hist[key] or {}
+      hist[key][epoch] = v
+      if run then run:log(key, v, step, epoch) end
+    end
+  end
+  if opts.per_class then
+    local conf = c_call(4, gg.confusion, opts.model, opts.val, { loss = loss })
+    local acc, prec = {}, {}
+    for c = 1, #conf do
+      local row, col = 0, 0
+      for k = 1, #conf do row, col = row + conf[c][k], col + conf[k][c] end
+      acc[c], prec[c] = conf[c][c] / row, conf[c][c] / col
+      if run and acc[c] == acc[c] then run:log("val_class_acc_" .. (c - 1), acc[c], step, epoch) end
+      if run and prec[c] == prec[c] then run:log("val_class_precision_" .. (c - 1), prec[c], step, epoch) end
+    end
+    hist.val_class_acc = hist.val_class_acc or {}
+    hist.val_class_precision = hist.val_class_precision or {}
+    hist.val_class_acc[epoch], hist.val_class_precision[epoch] = acc, prec
+  end
+end
+
 --[[ gg.train{model=, data=, loss="mse", optimizer=, batch_size=32, epochs=1, shuffle=true,
   drop_last=false, val=nil, log=nil, log_every=1, seed=|rng=, order=nil, l1=0, l2=0,
   clip_norm=nil, clip_norm_type=2, clip_value=nil, log_grad_norm=false,
@@ -240,8 +414,13 @@ M.custom_loss = custom_loss
   epochs, then load the parameters (and BatchNorm buffers) of the best epoch.
   diagnostics = {every=, sharpness_every=, ...}: gradient, update, activation and sharpness
   curves computed in the C loop (lua/gglab/diagnostics.lua), also in history.diagnostics.
-  history = {loss={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
-  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, best_step=N|nil, stopped_epoch=N|nil}.
+  on_epoch_end / on_step_end = function(state): callbacks (new_state, epoch_by_steps);
+  state.stop = true stops training. metrics = {name = function(pred, target)} and
+  per_class = true: computed on val after every epoch (val_extras).
+  history = {loss={per step}, lr={per step}, epoch_loss={per epoch}, val_loss={per epoch}, steps=N,
+  diverged=bool, diverged_step=N|nil, best_epoch=N|nil, best_step=N|nil, stopped_epoch=N|nil,
+  stopped_step=N|nil (a callback stopped), val_<metric>=, val_class_acc=, val_class_precision=,
+  logged= (state:log)}.
   With early_stopping and restore_best, a run context given as log also gets
   run:restored(best_step, best_epoch, val_loss[best_epoch]). ]]
 function M.train(opts)
@@ -271,9 +450,12 @@ function M.train(opts)
     clip_norm_type = opts.clip_norm_type,
     clip_value = opts.clip_value,
     grad_norms = (opts.log ~= nil and (opts.clip_norm ~= nil or opts.log_grad_norm == true)) or nil,
-    lrs = (opts.log ~= nil and opts.scheduler ~= nil) or nil,
+    -- Each step's lr (history.lr; logged as "lr" with a run context): without a scheduler it
+    -- stays the optimizer's lr for the whole C call, so gg.train reads it once.
+    lrs = opts.scheduler ~= nil or nil,
     scheduler = opts.scheduler_step == "step" and opts.scheduler or nil,
   }
+  local log_lr = opts.log ~= nil and opts.scheduler ~= nil
   local per_epoch = opts.scheduler ~= nil and opts.scheduler_step ~= "step" and opts.scheduler or nil
   local plateau = per_epoch and per_epoch:kind() == "reduce_lr_on_plateau"
   if epoch_opts.seed ~= nil then
@@ -283,7 +465,7 @@ function M.train(opts)
   opts.model:train()  -- like a PyTorch loop's model.train(); gg.evaluate switches to eval itself
   local run = opts.log
   declare_meta(run, opts, opts.loss)
-  local hist = { loss = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
+  local hist = { loss = {}, lr = {}, epoch_loss = {}, val_loss = {}, steps = 0, diverged = false }
   -- Cross-entropy (any output shape) also logs perplexity = exp(loss), train and validation
   -- (the core's exp: the same bits on every CPU).
   local function is_ce(l) return l == "cross_entropy" or (type(l) == "table" and l[1] == "cross_entropy") end
@@ -293,14 +475,33 @@ function M.train(opts)
   local diag = diagnostics.start(opts, epoch_opts.loss, run, hist)
   epoch_opts.diagnostics = diag and diag.diag
   local step = 0
+  -- Books one step: history, the run's curves, diagnostics; returns the step number.
+  local function record(l, norm, lr, epoch, last)
+    step = step + 1
+    hist.loss[step], hist.lr[step] = l, lr
+    local logged = run and (step % log_every == 0 or last or l ~= l)
+    local norm_logged = logged and norm
+    if norm_logged then run:log("grad_norm", norm, step, epoch) end
+    if logged and log_lr then run:log("lr", lr, step, epoch) end
+    if logged then
+      -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
+      run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
+    end
+    if diag then diag:step(step, epoch, norm_logged) end
+    return step
+  end
+  local state = (opts.on_step_end or opts.on_epoch_end) and new_state(opts, run, hist)
   local es = opts.early_stopping
   local best, best_params, best_buffers, waited = math.huge, nil, nil, 0
   -- checkpoint_every: save every N epochs into the run's folder; resume from there (--resume).
   local ck, first = nil, 1
   if opts.checkpoint_every then
-    local restored
-    ck, first, step, restored = checkpoint.train_begin(opts, run, epoch_opts.rng, opts.checkpoint_every)
+    local restored, es_state
+    ck, first, step, restored, es_state = checkpoint.train_begin(opts, run, epoch_opts.rng, opts.checkpoint_every)
     for k, v in pairs(restored or {}) do hist[k] = v end
+    if es_state then
+      best, waited, best_params, best_buffers = es_state.best, es_state.waited, es_state.params, es_state.buffers
+    end
     hist.steps = step
   end
   for epoch = first, epochs do
@@ -309,25 +510,27 @@ function M.train(opts)
     else
       epoch_opts.order = opts.order
     end
-    local ok, losses, diverged, mean, info = pcall(gg.train_epoch, opts.model, opts.optimizer, opts.data, epoch_opts)
-    if not ok then  -- blame the line that called gg.train, not this file
-      error("gg.train: " .. tostring(losses):gsub("^[^:\n]*:%d+: ", ""):gsub("^gg%.train_epoch: ", ""), 2)
-    end
-    local norms, lrs = info and info.grad_norm, info and info.lr
-    if diag then diag:epoch_begin(info) end
-    for i = 1, #losses do
-      step = step + 1
-      local l = losses[i]
-      hist.loss[step] = l
-      local logged = run and (step % log_every == 0 or i == #losses or l ~= l)
-      local norm_logged = logged and norms and norms[i]
-      if norm_logged then run:log("grad_norm", norms[i], step, epoch) end
-      if logged and lrs then run:log("lr", lrs[i], step, epoch) end
-      if logged then
-        -- Keras reports the epoch's running mean as "loss"; its per-batch values are batch_loss.
-        run:log(opts.keras and "batch_loss" or "loss", l, step, epoch)  -- NaN/inf: diverged
+    local diverged, mean, info
+    if opts.on_step_end then
+      diverged, mean = epoch_by_steps(opts, epoch_opts, epoch, state, record)
+    else  -- the whole epoch in one C call
+      local losses
+      local lr = opts.optimizer:lr()  -- every step's, unless a scheduler changes it (then info.lr has them)
+      losses, diverged, mean, info = epoch_call(opts, epoch_opts, 3)
+      local norms, lrs = info and info.grad_norm, info and info.lr
+      if diag then diag:epoch_begin(info) end
+      local n = #losses
+      table.move(losses, 1, n, step + 1, hist.loss)  -- no per-step Lua work without a run or diagnostics
+      if lrs then
+        table.move(lrs, 1, n, step + 1, hist.lr)
+      else
+        for s = step + 1, step + n do hist.lr[s] = lr end
       end
-      if diag then diag:step(step, epoch, norm_logged) end
+      if run or diag then
+        for i = 1, n do record(losses[i], norms and norms[i], lrs and lrs[i] or lr, epoch, i == n) end
+      else
+        step = step + n
+      end
     end
     hist.steps = step
     if diverged then
@@ -348,6 +551,7 @@ function M.train(opts)
         hist.val_perplexity[epoch] = gg.loss.perplexity(v)
         if run then run:log("val_perplexity", hist.val_perplexity[epoch], step, epoch) end
       end
+      val_extras(opts, opts.val_loss or epoch_opts.loss, hist, run, step, epoch)
     end
     local stop = false
     if es then
@@ -366,7 +570,20 @@ function M.train(opts)
     elseif per_epoch then
       per_epoch:step()
     end
-    if ck then checkpoint.train_save(ck, opts, run, epoch_opts.rng, hist, epoch, step) end
+    if state and opts.on_epoch_end then
+      state.epoch, state.step, state.loss, state.lr = epoch, step, mean, hist.lr[step]
+      state.val_loss = hist.val_loss[epoch]
+      call_back("on_epoch_end", opts.on_epoch_end, state, 3)
+    end
+    if state and state.stop then
+      hist.stopped_epoch, hist.stopped_step = epoch, step
+      break
+    end
+    if state then state.val_loss = hist.val_loss[epoch] end
+    if ck then
+      checkpoint.train_save(ck, opts, run, epoch_opts.rng, hist, epoch, step,
+        es and { best = best, waited = waited, params = best_params, buffers = best_buffers })
+    end
     if stop then
       hist.stopped_epoch = epoch
       break

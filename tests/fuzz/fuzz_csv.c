@@ -5,7 +5,9 @@
  * GG_EIO/GG_EPARSE/GG_EINVAL and a message that starts with the path, handing nothing
  * back. Each successful input is then loaded again with one allocation failing (chosen
  * from the input), which must give GG_ENOMEM (or success after a retry) and leak no
- * block. Any broken rule aborts, which libFuzzer reports as a crash.
+ * block. The same file is also read by gg_csv_matrix (header from the first bit), which
+ * must give finite values or a message starting with the path, and leak nothing.
+ * Any broken rule aborts, which libFuzzer reports as a crash.
  *
  * Linked with tests/failmem.c instead of core/mem.c (see core/mem.h). */
 #define _GNU_SOURCE  // memfd_create
@@ -19,6 +21,7 @@
 
 #include "../../core/csvload.h"
 #include "../../core/data.h"
+#include "../../core/mem.h"
 #include "../failmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,6 +81,26 @@ static gg_status load(const gg_csv_opts *o, gg_err *err)
     return GG_OK;
 }
 
+/* gg_csv_matrix on the same file: a finite rows x cols matrix, or a known status with a
+ * message starting with the path and no data handed back. */
+static void matrix(int header)
+{
+    float *x = (float *)&fd;  // must be overwritten
+    size_t rows = 7, cols = 7;
+    gg_err err;
+    gg_status st = gg_csv_matrix(path, header, &x, &rows, &cols, &err);
+    if (st) {
+        must(x == NULL && rows == 0 && cols == 0, "no matrix on failure", err.msg);
+        must(st == GG_EIO || st == GG_EPARSE || st == GG_ENOMEM, "a known matrix status", err.msg);
+        must(strncmp(err.msg, path, strlen(path)) == 0, "matrix message starts with the path", err.msg);
+        return;
+    }
+    must(x != NULL && rows >= 1 && cols >= 1, "a non-empty matrix", NULL);
+    for (size_t i = 0; i < rows * cols; i++)
+        must(isfinite(x[i]), "finite matrix values", NULL);
+    gg_free(x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (fd < 0) {
@@ -107,6 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const long base = failmem_live();
     gg_err err;
+    failmem_arm(0, 0);
+    matrix(flags & 1);
+    must(failmem_live() == base, "no matrix leak", NULL);
     failmem_arm(0, 0);
     gg_status st = load(&o, &err);
     long calls = failmem_calls();

@@ -145,7 +145,7 @@ at_caller("train",
   "gg.train: unknown option 'epoch' (allowed: model, data, loss, optimizer, batch_size, epochs, "
     .. "shuffle, drop_last, val, log, log_every, seed, rng, order, l1, l2, clip_norm, clip_norm_type, "
     .. "clip_value, log_grad_norm, validation_split, scheduler, scheduler_step, keras, early_stopping, "
-    .. "val_loss, diagnostics, checkpoint_every); did you mean 'epochs'?",
+    .. "val_loss, diagnostics, on_epoch_end, on_step_end, metrics, per_class, checkpoint_every); did you mean 'epochs'?",
   function() gg.train { model = m, data = ds, optimizer = opt, epoch = 2 } end)
 at_caller("train: early_stopping",
   "gg.train: early_stopping: unknown option 'patiense' (allowed: patience, min_delta, "
