@@ -1,5 +1,5 @@
--- tests/lua/test_checkpoint_run.lua — gg.train{checkpoint_every = N} inside a sweep: each
--- run keeps its last checkpoint in runs/<id>.ckpt.safetensors, and --resume (or
+-- tests/lua/test_checkpoint_run.lua — gg.train{checkpoint_every = N} inside a sweep: a
+-- run keeps its last checkpoint in runs/<id>.ckpt.safetensors until it finishes, and --resume (or
 -- --rerun-failed) continues an unfinished run from it instead of restarting it. A run is
 -- "killed" at epoch 4 of 4 (its data order function raises, then its row file is removed
 -- as after kill -9); the resumed sweep's runs.csv (without wall_s) and curves.csv are byte
@@ -66,7 +66,7 @@ local ckpts = 0
 for _, name in ipairs(gg.fs.listdir(ref .. "/runs")) do
   if name:match("^%x+%.ckpt%.safetensors$") then ckpts = ckpts + 1 end
 end
-T.eq("every run keeps its checkpoint", ckpts, 8)
+T.eq("a finished run removes its checkpoint", ckpts, 0)
 T.ok("no temporary checkpoint left", not T.read(ref .. "/runs.csv"):find("tmp"))
 
 -- Killed at epoch 4 (after the epoch-3 checkpoint); row files removed as after kill -9.
@@ -75,6 +75,11 @@ touch(KILL)
 local k = run_into(dir)
 T.eq("every run killed", k.counts.failed, 8)
 os.remove(KILL)
+local kept = 0
+for _, name in ipairs(gg.fs.listdir(dir .. "/runs")) do
+  if name:match("^%x+%.ckpt%.safetensors$") then kept = kept + 1 end
+end
+T.eq("a failed run keeps its checkpoint", kept, 8)
 for _, name in ipairs(gg.fs.listdir(dir .. "/runs")) do
   if name:match("%.row%.csv$") or name:match("%.err$") or name:match("^%x+%.csv$") then
     gg.fs.remove(dir .. "/runs/" .. name)

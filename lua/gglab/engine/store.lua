@@ -312,7 +312,8 @@ end
   (nil = empty), run_id, params (the point) and summary (name -> number, run:summary; may be
   nil); the row file has the point's own parameter columns, its summary columns, the result
   columns and the extra columns. A failed run whose log holds output (capture_logs) gets
-  " (see runs/<id>.log)" appended to record.error. ]]
+  " (see runs/<id>.log)" appended to record.error. A run that did not fail loses its
+  checkpoint (gg.train{checkpoint_every}); a failed one keeps it. ]]
 function RunFiles:finish(record, traceback)
   local st = self.store
   closed(st, st:run_path(self.id, SUFFIX.curve), self.tmp, self.w:close())
@@ -340,6 +341,9 @@ function RunFiles:finish(record, traceback)
   w:row(values)
   closed(st, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
+  -- A finished run (ok or diverged) is never continued: its checkpoint would only take disk.
+  -- A failed run keeps it for --resume / --rerun-failed.
+  if record.status ~= "failed" then os.remove(st:run_path(self.id, SUFFIX.ckpt)) end
 end
 
 --[[ param_cell(v) -> what a parameter's runs.csv (and row file) cell holds: a number,
