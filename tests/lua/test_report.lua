@@ -6,6 +6,7 @@
 local T = require "check"
 local write = T.write
 local gg = require "gglab"
+local stats = require "gglab.lib.stats"
 local json = require "gglab.lib.json"
 local plot = require "gglab.report.plot"
 local html = require "gglab.report.html"
@@ -235,6 +236,11 @@ T.ok("band named", page:find("min–max over seeds", 1, true) ~= nil)
 local page2 = report.render(dir, {})
 T.ok("deterministic", page == page2)
 T.ok("t-interval band labelled", (report.render(dir, { band = "ci95" })):find("95 % t-interval", 1, true) ~= nil)
+do  -- --band ci95 also starts the interactive charts on the t-interval
+  local pg = report.render(dir, { band = "ci95" })
+  local raw = pg:match('<script type="application/json" id="gg%-data">(.-)</script>')
+  T.ok("--band ci95: the interactive view starts on ci95", raw == nil or raw:find('"band":"ci95"', 1, true) ~= nil)
+end
 T.ok("no doctor section without a diagnosis", not page:find("<h2>Doctor</h2>", 1, true))
 gg.fs.mkdir(dir .. "/doctor/2")
 local df = assert(io.open(dir .. "/doctor/2/doctor.txt", "w"))
@@ -313,6 +319,8 @@ if have_dygraphs then
   T.eq("data: the hostile value round-trips as text", d.params[2].values, { EVIL, "sgd" })
   T.eq("data: view", { d.view.color, d.view.panel, d.view.group, d.view.score, d.view.max },
     { "lr", { "opt" }, { "opt", "lr" }, "final_loss", false })
+  T.eq("data: the band (minmax by default) and Student's t quantiles from lib/stats",
+    { d.view.band, #d.view.t975, d.view.t975[1], d.view.t975[31] }, { "minmax", 31, 12.706, stats.Z975 })
   T.eq("data: metrics", { d.metrics[1].name, d.metrics[2].name, d.metrics[1].scalar }, { "loss", "val_loss", false })
   -- run 2: lr 0.01, sgd, seed 2: loss = 0.02 * step at steps 1..5, epochs 1..5
   T.eq("data: a curve (steps as start, delta, count; epochs as runs)", d.metrics[1].curves["1"],

@@ -38,6 +38,7 @@ if not chromium then
 end
 
 require "gglab"  -- the embedded gglab.* modules
+local stats = require "gglab.lib.stats"
 local has_dygraphs = require("gglab.report.interactive").assets() ~= nil
 if not has_dygraphs then print("note: libjs-dygraphs is not installed: the interactions are not checked") end
 
@@ -275,6 +276,8 @@ local DRIVER = [==[
     pick("gg-x", "step");
     pick("gg-mode", "runs");
     set("run", hover("opt=a", 3, 1));
+    pick("gg-mode", "ci95");
+    set("ci95", hover("opt=a", 2, 1.25));
     pick("gg-mode", "mean");
     set("legend", Array.prototype.map.call(chart("opt=b").legend.querySelectorAll("button"), function (b) {
       return b.textContent;
@@ -335,6 +338,13 @@ if has_dygraphs then
   local e1, e2 = 0.5 * 0.2 + 0.5 * 0.1, 0.5 * 0.3 + 0.5 * 0.15
   T.eq("EMA slider: the smoothed value, as computed", attr("ema"), string.format(
     "step 2 — lr=0.1 (mean of 2 runs): %.6g [%.6g, %.6g] over 2 of 2 runs", (e1 + e2) / 2, e1, e2))
+  -- The 95 % t-interval of lr = 1, opt = a at step 2 (values 1, 1.5), as lib/stats computes it.
+  local acc = stats.acc_new()
+  stats.acc_add(acc, 2 / 2)
+  stats.acc_add(acc, 3 / 2)
+  local cm, clo, chi = stats.acc_band(acc, "ci95")
+  T.eq("lines: mean with a 95 % t-interval", attr("ci95"), string.format(
+    "step 2 — lr=1 (mean of 2 runs): %.6g [%.6g, %.6g] over 2 of 2 runs", cm, clo, chi))
   local sid = attr("scalar") and attr("scalar"):match("^(%S+)") or "?"
   T.eq("per-run scalar: hovering a run's point shows the run and its value", attr("scalar"),
     sid .. " run " .. sid .. " (lr=1 · opt=a · seed=2): acc = 12")

@@ -11,9 +11,10 @@
   and largest value, plot.downsample's rule).
   data_json(exps, view) -> the JSON (one line, "<" written \u003c so no "</script>" can end
   the element early) of one or more collected experiments; view = {color, panel, group,
-  score, direction}.
+  score, direction, band ("minmax" or "ci95": the mean lines' initial band)}.
   section_html() -> the controls and containers the script fills; CSS -> their styles. ]]
 local json = require "gglab.lib.json"
+local stats = require "gglab.lib.stats"
 local plot = require "gglab.report.plot"
 local store = require "gglab.engine.store"
 
@@ -281,9 +282,15 @@ function M.data_json(exps, view)
     end
     return "[" .. table.concat(t, ",") .. "]"
   end
-  out[#out + 1] = string.format("\"view\":{\"color\":%s,\"panel\":%s,\"group\":%s,\"score\":%s,\"max\":%s}}",
+  -- band: the initial band of the mean lines; t975: Student's t quantiles for df 1..30 (the
+  -- normal's beyond) from lib/stats, so the page's 95 % interval is the static figures'.
+  local t = {}
+  for df = 1, 31 do t[df] = string.format("%.17g", stats.t975(df)) end
+  out[#out + 1] = string.format("\"view\":{\"color\":%s,\"panel\":%s,\"group\":%s,\"score\":%s,\"max\":%s,"
+    .. "\"band\":%s,\"t975\":[%s]}}",
     view.color and by[view.color] and jstr(view.color) or "null", names_json(view.panel), names_json(view.group),
-    view.score and jstr(view.score) or "null", tostring(view.direction == "max"))
+    view.score and jstr(view.score) or "null", tostring(view.direction == "max"),
+    jstr(view.band == "ci95" and "ci95" or "minmax"), table.concat(t, ","))
   -- Inside <script type="application/json">: no "<" at all, so no "</script>" or "<!--".
   return (table.concat(out):gsub("<", "\\u003c"))
 end

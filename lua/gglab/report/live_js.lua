@@ -1,6 +1,7 @@
 --[[ lua/gglab/report/live_js.lua — the script of the interactive report (report/interactive.lua
   builds its data): filters by parameter value and status, charts drawn with dygraphs (one
-  per metric and panel; a line per run, or the mean over seeds with its min–max band and the
+  per metric and panel; a line per run, or the mean over seeds with its band (min–max or 95 %
+  t-interval) and the
   number of runs it covers), an EMA slider, step/epoch and log/linear switches, a run
   highlighted in every figure, per-run scalars as points and a parallel-coordinates view of
   parameters → score. No string from the data reaches dygraphs (series are named s0, s1...)
@@ -13,8 +14,8 @@ return [==[
   var P = D.params, R = D.runs, V = D.view;
   var pix = {};
   P.forEach(function (p, i) { pix[p.name] = i; });
-  var S = { hide: P.map(function () { return {}; }), status: {}, mode: "mean", x: "step", y: "auto", ema: 0,
-    color: V.color, hl: -1 };
+  var S = { hide: P.map(function () { return {}; }), status: {}, mode: V.band === "ci95" ? "ci95" : "mean",
+    x: "step", y: "auto", ema: 0, color: V.color, hl: -1 };
   var charts = [];
 
   function el(tag, cls, text) {
@@ -127,10 +128,13 @@ return [==[
             var y = p.y[i];
             if (!isFinite(y)) continue;
             var a = acc[p.x[i]];
-            if (!a) { a = acc[p.x[i]] = { s: 0, n: 0, lo: y, hi: y }; xs.push(p.x[i]); }
+            if (!a) { a = acc[p.x[i]] = { s: 0, n: 0, lo: y, hi: y, m: 0, m2: 0 }; xs.push(p.x[i]); }
             a.s += y; a.n += 1;
             if (y < a.lo) a.lo = y;
             if (y > a.hi) a.hi = y;
+            var d = y - a.m;  // Welford, as lib/stats.lua's acc_add
+            a.m += d / a.n;
+            a.m2 += d * (y - a.m);
           }
         });
         xs.sort(function (a, b) { return a - b; });
@@ -141,7 +145,13 @@ return [==[
           diverged: g.runs.some(function (r) { return r.status === "diverged"; }) };
         xs.forEach(function (x) {
           var a = acc[x];
-          s.y.push(a.s / a.n); s.lo.push(a.lo); s.hi.push(a.hi); s.n.push(a.n);
+          if (S.mode === "ci95") {
+            // mean ± t(0.975, n-1)·s/√n (just the mean for one run), as the static figures' ci95
+            var h = a.n > 1 ? V.t975[Math.min(a.n - 1, V.t975.length) - 1] * Math.sqrt(a.m2 / (a.n - 1) / a.n) : 0;
+            s.y.push(a.m); s.lo.push(a.m - h); s.hi.push(a.m + h); s.n.push(a.n);
+          } else {
+            s.y.push(a.s / a.n); s.lo.push(a.lo); s.hi.push(a.hi); s.n.push(a.n);
+          }
         });
         out.push(s);
       });
@@ -155,7 +165,7 @@ return [==[
   }
 
   // Rows for dygraphs: the union of the series' x, one column per series (null = no value).
-  function table(series, bars) {
+  function table(series, bars, log) {
     var xs = [], seen = {};
     series.forEach(function (s) {
       s.x.forEach(function (x) { if (!seen[x]) { seen[x] = true; xs.push(x); } });
@@ -174,7 +184,11 @@ return [==[
         var y = finiteOr(s.y[i]);
         s.at[s.x[i]] = i;
         if (y === null) continue;
-        rows[row[s.x[i]]][k + 1] = bars ? [s.lo ? s.lo[i] : y, y, s.hi ? s.hi[i] : y] : y;
+        var lo = s.lo ? s.lo[i] : y;
+        // A t-interval reaching 0 or below on a log axis: drawn down to the bottom edge
+        // (the hover text still gives the interval).
+        if (log && !(lo > 0)) lo = Number.MIN_VALUE;
+        rows[row[s.x[i]]][k + 1] = bars ? [lo, y, s.hi ? s.hi[i] : y] : y;
       }
     });
     return rows;
@@ -220,8 +234,9 @@ return [==[
   function renderCurves(ch) {
     var series = buildSeries(ch).filter(function (s) { return !ch.off[s.ck] || s.extra; });
     ch.series = series;
-    var bars = S.mode === "mean";
-    var rows = table(series, bars);
+    var bars = S.mode !== "runs";
+    var ya = yAxis(series);
+    var rows = table(series, bars, ya.log);
     legend(ch);
     if (!rows.length) {
       if (ch.g) { ch.g.destroy(); ch.g = null; }
@@ -235,7 +250,6 @@ return [==[
       if (s.run === S.hl && s.run !== undefined) sopts["s" + k] = { strokeWidth: s.extra ? 2 : 3.5 };
       if (s.extra) sopts["s" + k] = { strokeWidth: 2, strokePattern: [6, 3] };
     });
-    var ya = yAxis(series);
     var opts = { file: rows, labels: labels, colors: colors, series: sopts, customBars: bars, logscale: ya.log,
       valueRange: ya.range, axes: { y: { axisLabelWidth: 62 } }, xlabel: S.x, legend: "never",
       connectSeparatedPoints: S.mode === "runs", highlightSeriesOpts: { strokeWidth: 2.5 },
@@ -486,7 +500,8 @@ return [==[
     for (var k in m.curves) if (m.curves[k][1].some(function (e) { return e[0] !== null; })) return true;
     return false;
   });
-  control("lines:", select("gg-mode", [["mean", "mean over seeds, band min–max"], ["runs", "every run"]], S.mode,
+  control("lines:", select("gg-mode", [["mean", "mean over seeds, band min–max"],
+    ["ci95", "mean over seeds, 95 % t-interval"], ["runs", "every run"]], S.mode,
     function (v) { S.mode = v; }));
   control("x:", select("gg-x", [["step", "step"], ["epoch", "epoch (its last value)", !anyEpoch]], S.x,
     function (v) { S.x = v; }));

@@ -314,7 +314,7 @@ function M.render(dir, opts)
     if #exps == 1 then
       view = { color = p1.color, panel = concat(p1.rest, p1.facet),
         group = concat(p1.rest, p1.facet, p1.color and { p1.color } or {}), score = p1.score,
-        direction = p1.direction }
+        direction = p1.direction, band = p1.band }
     else
       local group, seen = { "experiment" }, {}
       for _, ex in ipairs(exps) do
@@ -325,7 +325,8 @@ function M.render(dir, opts)
           end
         end
       end
-      view = { color = "experiment", panel = {}, group = group, score = p1.score, direction = p1.direction }
+      view = { color = "experiment", panel = {}, group = group, score = p1.score, direction = p1.direction,
+        band = p1.band }
     end
     live_html = interactive.section_html()
     extra = { css = assets.css .. "\n" .. interactive.CSS, json = interactive.data_json(collected, view),
