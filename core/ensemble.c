@@ -226,62 +226,117 @@ typedef struct ens_hp {
     float eps[GG_ENS_LANES], wd[GG_ENS_LANES], shrink[GG_ENS_LANES], neg[GG_ENS_LANES];
     float bc2[GG_ENS_LANES], rcp[GG_ENS_LANES], mu[GG_ENS_LANES], keep[GG_ENS_LANES];
     int act[GG_ENS_LANES], use_wd[GG_ENS_LANES], use_rcp[GG_ENS_LANES];
-    int first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES];
+    int first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES], bufw[GG_ENS_LANES];
 } ens_hp;
 
-/* Adam and AdamW (decay) over n elements of one block: adam_loop_div per lane. */
-GG_KERNEL
-static void ens_adam(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
-                     const float *restrict g, size_t n, const ens_hp *restrict h, int decay)
+/* Adam and AdamW (decay) over n elements of one block: adam_loop_div per lane, branch-free
+ * so that it vectorises over the lanes. rcp: 1 every lane divides by sqrt(bc2) through
+ * gg_div_by (as adam_loop does when bc2_sqrt is in [2^-60, 1]: always, in practice), 0
+ * none does, 2 mixed (both computed, each lane takes its own). Constants at each call. */
+static inline __attribute__((always_inline)) void
+adam_block(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
+           const float *restrict g, size_t n, const ens_hp *restrict h, const int decay,
+           const int ams, const int rcp)
 {
-    for (size_t j = 0; j < n; j++, p += GG_ENS_LANES, m += GG_ENS_LANES, v += GG_ENS_LANES,
-                g += GG_ENS_LANES) {
+    for (size_t j = 0; j < n; j++) {
+        const size_t o = j * GG_ENS_LANES;
         for (int l = 0; l < GG_ENS_LANES; l++) {
-            float d = g[l];
-            float pi = p[l];
-            const float dw = d + h->wd[l] * pi;
-            d = h->use_wd[l] ? dw : d;
-            const float ps = pi * h->shrink[l];
-            pi = decay ? ps : pi;
-            const float mi = m[l] * h->b1[l] + h->a1[l] * d;
-            float vi = v[l] * h->b2[l] + h->a2[l] * d * d;
+            const size_t i = o + (size_t)l;
             const int a = h->act[l];
-            m[l] = a ? mi : m[l];
-            v[l] = a ? vi : v[l];
-            if (vmax) {
-                vi = vmax[j * GG_ENS_LANES + l] > vi ? vmax[j * GG_ENS_LANES + l] : vi;
-                vmax[j * GG_ENS_LANES + l] = a ? vi : vmax[j * GG_ENS_LANES + l];
+            const float p0 = p[i], m0 = m[i], v0 = v[i];
+            float d = g[i];
+            const float dw = d + h->wd[l] * p0;
+            d = h->use_wd[l] ? dw : d;
+            const float pi = decay ? p0 * h->shrink[l] : p0;
+            const float mi = m0 * h->b1[l] + h->a1[l] * d;
+            float vi = v0 * h->b2[l] + h->a2[l] * d * d;
+            m[i] = a ? mi : m0;
+            v[i] = a ? vi : v0;
+            if (ams) {
+                const float x0 = vmax[i];
+                vi = x0 > vi ? x0 : vi;
+                vmax[i] = a ? vi : x0;
             }
             const float s = __builtin_sqrtf(vi);
-            const float q = h->use_rcp[l] ? gg_div_by(s, h->bc2[l], h->rcp[l]) : s / h->bc2[l];
+            float q;
+            if (rcp == 1)
+                q = gg_div_by(s, h->bc2[l], h->rcp[l]);
+            else if (rcp == 0)
+                q = s / h->bc2[l];
+            else
+                q = h->use_rcp[l] ? gg_div_by(s, h->bc2[l], h->rcp[l]) : s / h->bc2[l];
             const float denom = q + h->eps[l];
             const float np = pi + h->neg[l] * mi / denom;
-            p[l] = a ? np : p[l];
+            p[i] = a ? np : p0;
         }
     }
 }
 
-/* SGD over n elements of one block: sgd_loop per lane (buf NULL: no momentum buffer). */
+#define ADAM_RCP(decay, ams)                                                            \
+    switch (rcp) {                                                                      \
+    case 0: adam_block(p, m, v, vmax, g, n, h, decay, ams, 0); break;                   \
+    case 1: adam_block(p, m, v, vmax, g, n, h, decay, ams, 1); break;                   \
+    default: adam_block(p, m, v, vmax, g, n, h, decay, ams, 2); break;                  \
+    }
+
+GG_KERNEL
+static void ens_adam(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
+                     const float *restrict g, size_t n, const ens_hp *restrict h, int decay)
+{
+    int any = 0, all = 1;
+    for (int l = 0; l < GG_ENS_LANES; l++) {
+        any |= h->act[l] && h->use_rcp[l];
+        all &= !h->act[l] || h->use_rcp[l];
+    }
+    const int rcp = all ? 1 : any ? 2 : 0;
+    if (decay && vmax)
+        ADAM_RCP(1, 1)
+    else if (decay)
+        ADAM_RCP(1, 0)
+    else if (vmax)
+        ADAM_RCP(0, 1)
+    else
+        ADAM_RCP(0, 0)
+}
+#undef ADAM_RCP
+
+/* SGD over n elements of one block: sgd_loop per lane, branch-free (mom: a momentum
+ * buffer exists; each lane still uses it only when its momentum is not 0, as gg_sgd_step). */
+static inline __attribute__((always_inline)) void
+sgd_block(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
+          const ens_hp *restrict h, const int mom)
+{
+    for (size_t j = 0; j < n; j++) {
+        const size_t o = j * GG_ENS_LANES;
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            const size_t i = o + (size_t)l;
+            const float p0 = p[i];
+            float d = g[i];
+            const float dw = d + h->wd[l] * p0;
+            d = h->use_wd[l] ? dw : d;
+            if (mom) {
+                const float b0 = buf[i];
+                const float bm = b0 * h->mu[l] + h->keep[l] * d;
+                const float b = h->first[l] ? d : bm;
+                const float dn = d + h->mu[l] * b;
+                buf[i] = h->bufw[l] ? b : b0;
+                const float dm = h->nesterov[l] ? dn : b;
+                d = h->use_mu[l] ? dm : d;
+            }
+            const float np = p0 + h->neg[l] * d;
+            p[i] = h->act[l] ? np : p0;
+        }
+    }
+}
+
 GG_KERNEL
 static void ens_sgd(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
                     const ens_hp *restrict h)
 {
-    for (size_t j = 0; j < n; j++, p += GG_ENS_LANES, g += GG_ENS_LANES) {
-        for (int l = 0; l < GG_ENS_LANES; l++) {
-            float d = g[l];
-            const float dw = d + h->wd[l] * p[l];
-            d = h->use_wd[l] ? dw : d;
-            if (buf) {
-                float *bp = buf + j * GG_ENS_LANES + l;
-                const float b = h->first[l] ? d : *bp * h->mu[l] + h->keep[l] * d;
-                const float dn = d + h->mu[l] * b;
-                *bp = h->act[l] && h->use_mu[l] ? b : *bp;
-                d = h->use_mu[l] ? (h->nesterov[l] ? dn : b) : d;
-            }
-            const float np = p[l] + h->neg[l] * d;
-            p[l] = h->act[l] ? np : p[l];
-        }
-    }
+    if (buf)
+        sgd_block(p, buf, g, n, h, 1);
+    else
+        sgd_block(p, buf, g, n, h, 0);
 }
 
 /* ---- the epoch ---- */
@@ -365,6 +420,7 @@ static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, cons
             h->use_wd[l] = h->wd[l] != 0.0f;
             h->use_mu[l] = h->mu[l] != 0.0f;
             h->nesterov[l] = c->nesterov;
+            h->bufw[l] = h->use_mu[l];
             continue;
         }
         const gg_adam_cfg *c = gg_optim_config(o);
@@ -388,6 +444,18 @@ static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, cons
     }
 }
 
+/* The optimizer step of block bk on parameters [off, off + len). */
+static void step_range(const ens_mem *e, gg_optim_kind kind, const int has[3], size_t bk,
+                       size_t np, size_t off, size_t len, const ens_hp *hp)
+{
+    const size_t at = (bk * np + off) * GG_ENS_LANES;
+    if (kind == GG_OPTIM_SGD)
+        ens_sgd(e->P + at, has[0] ? e->S[0] + at : NULL, e->G + at, len, hp);
+    else
+        ens_adam(e->P + at, e->S[0] + at, e->S[1] + at, has[2] ? e->S[2] + at : NULL, e->G + at,
+                 len, hp, kind == GG_OPTIM_ADAMW);
+}
+
 gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t *counts,
                             size_t nsteps, gg_err *err)
 {
@@ -399,7 +467,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
     if (!gg_ensemble_key(runs[0].m, runs[0].o, key0, sizeof key0))
         return gg_err_set(err, GG_EINVAL, "run 1 cannot join an ensemble: %s", key0);
     for (size_t k = 1; k < K; k++)
-        if (!gg_ensemble_key(runs[k].m, runs[k].o, key, sizeof key) || strcmp(key, key0))
+        if (!gg_ensemble_key(runs[k].m, runs[k].o, key, sizeof key) || strcmp(key, key0) != 0)
             return gg_err_set(err, GG_EINVAL, "run %zu does not have run 1's ensemble key", k + 1);
     ens_fwd_fn fwd = gg_ens_linear_forward_generic;
     ens_bwd_fn bwd = gg_ens_linear_backward_generic;
@@ -516,11 +584,14 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             }
             put_lane(e.dO, e.dk, nout, k);
         }
-        // Backward and the optimizer step, block by block.
+        // Backward and the optimizer step, block by block; each Linear's parameters are
+        // stepped right after its backward, while they are in cache (the update is element
+        // by element and nothing below reads them, so the order changes no bit).
         for (size_t bk = 0; bk < NB; bk++) {
             float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
             float *d1 = e.dA + bk * b * wmax * L, *d2 = e.dB + bk * b * wmax * L;
             float *dcur = e.dO + bk * nout * L;
+            fill_hp(&hp, runs, K, bk, &e);
             for (size_t i = nl; i-- > 0;) {
                 const ens_layer *ly = &ls[i];
                 const float *x = i ? e.Y[i - 1] + bk * b * ly->in * L : e.X + bk * b * in * L;
@@ -533,14 +604,10 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                 bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, x,
                     P + ly->woff * L, b, ly->in, ly->out);
                 dcur = dx;
+                step_range(&e, kind, has, bk, np, ly->woff, ly->in * ly->out, &hp);
+                if (ly->bias)
+                    step_range(&e, kind, has, bk, np, ly->boff, ly->out, &hp);
             }
-            fill_hp(&hp, runs, K, bk, &e);
-            if (kind == GG_OPTIM_SGD)
-                ens_sgd(P, has[0] ? e.S[0] + bk * np * L : NULL, G, np, &hp);
-            else
-                ens_adam(P, e.S[0] + bk * np * L, e.S[1] + bk * np * L,
-                         has[2] ? e.S[2] + bk * np * L : NULL, G, np, &hp,
-                         kind == GG_OPTIM_ADAMW);
         }
         for (size_t k = 0; k < K; k++)
             e.updates[k] += e.live[k];

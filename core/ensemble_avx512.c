@@ -17,9 +17,9 @@ typedef __m512 lv;
 #define LV_ZERO() _mm512_setzero_ps()
 #define LV_ADD(a, b) _mm512_add_ps((a), (b))
 #define LV_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define F_R 2
-#define F_T 6
-#define D_R 3
+#define F_R 5
+#define F_T 4
+#define D_R 5
 #define D_T 4
 #define W_R 3
 #define W_T 4

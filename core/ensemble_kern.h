@@ -116,22 +116,28 @@ AI void SFX(dw_tile)(float *restrict dW, const float *restrict dy, const float *
     default: F(__VA_ARGS__, R, TMAX); break;                                            \
     }
 
+/* Full tiles of RM rows (or outputs) over a dimension of n, then the rest one by one:
+ * BODY(r0, R) is pasted with R a constant. */
+#define ENS_ROWS(n, RM, BODY)                                                           \
+    {                                                                                   \
+        size_t r0 = 0;                                                                  \
+        for (; r0 + (RM) <= (n); r0 += (RM))                                            \
+            BODY(r0, RM)                                                                \
+        for (; r0 < (n); r0++)                                                          \
+            BODY(r0, 1)                                                                 \
+    }
+
 void SFX(gg_ens_linear_forward)(float *y, const float *x, const float *W, const float *b,
                                 size_t B, size_t in, size_t out)
 {
 #define TMAX F_T
-    for (size_t r0 = 0; r0 < B; r0 += F_R) {
-        const size_t R = B - r0 < F_R ? B - r0 : F_R;
-        for (size_t o0 = 0; o0 < out; o0 += F_T) {
-            const size_t t = out - o0 < F_T ? out - o0 : F_T;
-            if (R == F_R) {
-                ENS_T(SFX(fwd_tile), F_R, y, x, W, b, in, out, r0, o0)
-            } else {
-                for (size_t q = 0; q < R; q++)
-                    ENS_T(SFX(fwd_tile), 1, y, x, W, b, in, out, r0 + q, o0)
-            }
-        }
+#define FWD_BODY(r0, R)                                                                 \
+    for (size_t o0 = 0; o0 < out; o0 += F_T) {                                          \
+        const size_t t = out - o0 < F_T ? out - o0 : F_T;                               \
+        ENS_T(SFX(fwd_tile), R, y, x, W, b, in, out, r0, o0)                            \
     }
+    ENS_ROWS(B, F_R, FWD_BODY)
+#undef FWD_BODY
 #undef TMAX
 }
 
@@ -146,35 +152,29 @@ void SFX(gg_ens_linear_backward)(float *dx, float *dW, float *db, const float *d
         LV_STORE(db + o * L, s);
     }
 #define TMAX W_T
-    for (size_t o0 = 0; o0 < out; o0 += W_R) {
-        const size_t R = out - o0 < W_R ? out - o0 : W_R;
-        for (size_t k0 = 0; k0 < in; k0 += W_T) {
-            const size_t t = in - k0 < W_T ? in - k0 : W_T;
-            if (R == W_R) {
-                ENS_T(SFX(dw_tile), W_R, dW, dy, x, B, in, out, o0, k0)
-            } else {
-                for (size_t q = 0; q < R; q++)
-                    ENS_T(SFX(dw_tile), 1, dW, dy, x, B, in, out, o0 + q, k0)
-            }
-        }
+#define DW_BODY(o0, R)                                                                  \
+    for (size_t k0 = 0; k0 < in; k0 += W_T) {                                           \
+        const size_t t = in - k0 < W_T ? in - k0 : W_T;                                 \
+        ENS_T(SFX(dw_tile), R, dW, dy, x, B, in, out, o0, k0)                           \
     }
+    ENS_ROWS(out, W_R, DW_BODY)
+#undef DW_BODY
 #undef TMAX
+    if (!dx)
+        return;
 #define TMAX D_T
-    for (size_t r0 = 0; dx && r0 < B; r0 += D_R) {
-        const size_t R = B - r0 < D_R ? B - r0 : D_R;
-        for (size_t k0 = 0; k0 < in; k0 += D_T) {
-            const size_t t = in - k0 < D_T ? in - k0 : D_T;
-            if (R == D_R) {
-                ENS_T(SFX(dx_tile), D_R, dx, dy, W, in, out, r0, k0)
-            } else {
-                for (size_t q = 0; q < R; q++)
-                    ENS_T(SFX(dx_tile), 1, dx, dy, W, in, out, r0 + q, k0)
-            }
-        }
+#define DX_BODY(r0, R)                                                                  \
+    for (size_t k0 = 0; k0 < in; k0 += D_T) {                                           \
+        const size_t t = in - k0 < D_T ? in - k0 : D_T;                                 \
+        ENS_T(SFX(dx_tile), R, dx, dy, W, in, out, r0, k0)                              \
     }
+    ENS_ROWS(B, D_R, DX_BODY)
+#undef DX_BODY
 #undef TMAX
 }
+
 
 #undef AI
 #undef L
 #undef ENS_T
+#undef ENS_ROWS
