@@ -535,83 +535,80 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         gg_free(ls);
         return st;
     }
-    size_t row0 = 0;
     ens_hp hp;
-    for (size_t s = 0; s < nsteps; s++) {
-        const size_t b = counts[s];
-        // The batch of every live run, interleaved; finished lanes keep their last rows.
-        for (size_t k = 0; k < K; k++) {
-            if (!e.live[k])
-                continue;
-            gg_dataset_gather(runs[k].ds, runs[k].idx + row0, b, e.xk, e.yk + k * B * kmax);
-            put_lane(e.X, e.xk, b * in, k);
-        }
-        // Forward, block by block.
-        for (size_t bk = 0; bk < NB; bk++) {
+    // Block by block (blocks are independent runs: one block's state stays in cache for
+    // its whole epoch), step by step.
+    for (size_t bk = 0; bk < NB; bk++) {
+        const size_t k0 = bk * L, k1 = K < k0 + L ? K : k0 + L;
+        float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
+        size_t row0 = 0;
+        for (size_t s = 0; s < nsteps; s++) {
+            const size_t b = counts[s], nout = b * out;
+            // The batch of every live run, interleaved; finished lanes keep their last rows.
+            for (size_t k = k0; k < k1; k++) {
+                if (!e.live[k])
+                    continue;
+                gg_dataset_gather(runs[k].ds, runs[k].idx + row0, b, e.xk, e.yk + k * B * kmax);
+                put_lane(e.X, e.xk, b * in, k);
+            }
             const float *x = e.X + bk * b * in * L;
             for (size_t i = 0; i < nl; i++) {
                 const ens_layer *ly = &ls[i];
                 float *y = e.Y[i] + bk * b * ly->out * L;
-                if (ly->linear) {
-                    const float *P = e.P + bk * np * L;
+                if (ly->linear)
                     fwd(y, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
                         ly->out);
-                } else {
+                else
                     gg_act_forward(ly->act, &ly->ap, y, x, b * ly->out * L);
-                }
                 x = y;
             }
-        }
-        // The loss of every live run on its own predictions; its gradient interleaved.
-        const size_t nout = b * out;
-        for (size_t k = 0; k < K; k++) {
-            if (!e.live[k])
-                continue;
-            get_lane(e.pk, e.Y[nl - 1], nout, k);
-            float l = gg_loss_forward(&e.lc[k], e.dk, e.pk, e.yk + k * B * kmax, b, out);
-            gg_ens_run *r = &runs[k];
-            if (r->loss_log)
-                r->loss_log[s] = l;
-            if (r->lr_log)
-                r->lr_log[s] = gg_optim_lr(r->o);
-            r->res.steps = s + 1;
-            e.weighted[k] += (double)l * (double)b;
-            e.seen[k] += b;
-            if (!isfinite(l)) {
-                r->res.diverged = 1;
-                e.live[k] = 0;
-                memset(e.dk, 0, nout * sizeof *e.dk);
+            // The loss of every live run on its own predictions; its gradient interleaved.
+            for (size_t k = k0; k < k1; k++) {
+                if (!e.live[k])
+                    continue;
+                get_lane(e.pk, e.Y[nl - 1], nout, k);
+                float l = gg_loss_forward(&e.lc[k], e.dk, e.pk, e.yk + k * B * kmax, b, out);
+                gg_ens_run *r = &runs[k];
+                if (r->loss_log)
+                    r->loss_log[s] = l;
+                if (r->lr_log)
+                    r->lr_log[s] = gg_optim_lr(r->o);
+                r->res.steps = s + 1;
+                e.weighted[k] += (double)l * (double)b;
+                e.seen[k] += b;
+                if (!isfinite(l)) {
+                    r->res.diverged = 1;
+                    e.live[k] = 0;
+                    memset(e.dk, 0, nout * sizeof *e.dk);
+                }
+                put_lane(e.dO, e.dk, nout, k);
             }
-            put_lane(e.dO, e.dk, nout, k);
-        }
-        // Backward and the optimizer step, block by block; each Linear's parameters are
-        // stepped right after its backward, while they are in cache (the update is element
-        // by element and nothing below reads them, so the order changes no bit).
-        for (size_t bk = 0; bk < NB; bk++) {
-            float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
+            // Backward and the optimizer step; each Linear's parameters are stepped right
+            // after its backward, while they are in cache (the update is element by element
+            // and nothing below reads them, so the order changes no bit).
             float *d1 = e.dA + bk * b * wmax * L, *d2 = e.dB + bk * b * wmax * L;
             float *dcur = e.dO + bk * nout * L;
             fill_hp(&hp, runs, K, bk, &e);
             for (size_t i = nl; i-- > 0;) {
                 const ens_layer *ly = &ls[i];
-                const float *x = i ? e.Y[i - 1] + bk * b * ly->in * L : e.X + bk * b * in * L;
+                const float *xi = i ? e.Y[i - 1] + bk * b * ly->in * L : e.X + bk * b * in * L;
                 const float *y = e.Y[i] + bk * b * ly->out * L;
                 if (!ly->linear) {
-                    gg_act_backward(ly->act, &ly->ap, dcur, dcur, x, y, b * ly->out * L);
+                    gg_act_backward(ly->act, &ly->ap, dcur, dcur, xi, y, b * ly->out * L);
                     continue;
                 }
                 float *dx = i ? (dcur == d1 ? d2 : d1) : NULL;
-                bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, x,
+                bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, xi,
                     P + ly->woff * L, b, ly->in, ly->out);
                 dcur = dx;
                 step_range(&e, kind, has, bk, np, ly->woff, ly->in * ly->out, &hp);
                 if (ly->bias)
                     step_range(&e, kind, has, bk, np, ly->boff, ly->out, &hp);
             }
+            for (size_t k = k0; k < k1; k++)
+                e.updates[k] += e.live[k];
+            row0 += b;
         }
-        for (size_t k = 0; k < K; k++)
-            e.updates[k] += e.live[k];
-        row0 += b;
     }
     // Scatter: parameters, the last step's gradients (zero after a diverged step, as
     // zero_grad left them), optimizer state and progress, the mean loss.

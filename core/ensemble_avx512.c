@@ -21,8 +21,8 @@ typedef __m512 lv;
 #define F_T 4
 #define D_R 5
 #define D_T 4
-#define W_R 3
-#define W_T 4
+#define W_R 4
+#define W_T 5
 #define SFX(name) name##_avx512
 #include "ensemble_kern.h"
 
