@@ -344,7 +344,7 @@ static void ens_sgd(float *restrict p, float *restrict buf, const float *restric
 typedef void (*ens_fwd_fn)(float *, const float *, const float *, const float *, size_t,
                            size_t, size_t);
 typedef void (*ens_bwd_fn)(float *, float *, float *, const float *, const float *,
-                           const float *, size_t, size_t, size_t);
+                           const float *, size_t, size_t, size_t, gg_ens_rows_fn, void *);
 
 /* Everything an epoch allocates, freed in one place. */
 typedef struct ens_mem {
@@ -454,6 +454,21 @@ static void step_range(const ens_mem *e, gg_optim_kind kind, const int has[3], s
     else
         ens_adam(e->P + at, e->S[0] + at, e->S[1] + at, has[2] ? e->S[2] + at : NULL, e->G + at,
                  len, hp, kind == GG_OPTIM_ADAMW);
+}
+
+/* What the backward kernels' callback needs to step rows of one Linear's weight. */
+typedef struct ens_step_ctx {
+    const ens_mem *e;
+    gg_optim_kind kind;
+    const int *has;
+    size_t bk, np, woff;
+    const ens_hp *hp;
+} ens_step_ctx;
+
+static void step_rows(void *ctx, size_t off, size_t n)
+{
+    const ens_step_ctx *c = ctx;
+    step_range(c->e, c->kind, c->has, c->bk, c->np, c->woff + off, n, c->hp);
 }
 
 gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t *counts,
@@ -583,9 +598,10 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                 }
                 put_lane(e.dO, e.dk, nout, k);
             }
-            // Backward and the optimizer step; each Linear's parameters are stepped right
-            // after its backward, while they are in cache (the update is element by element
-            // and nothing below reads them, so the order changes no bit).
+            // Backward and the optimizer step: each Linear's weight rows are stepped as soon
+            // as the kernel has their gradient (after its dx, which reads them), its bias
+            // after the kernel, while in cache (the update is element by element and
+            // nothing else reads them, so the order changes no bit).
             float *d1 = e.dA + bk * b * wmax * L, *d2 = e.dB + bk * b * wmax * L;
             float *dcur = e.dO + bk * nout * L;
             fill_hp(&hp, runs, K, bk, &e);
@@ -598,10 +614,10 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                     continue;
                 }
                 float *dx = i ? (dcur == d1 ? d2 : d1) : NULL;
+                ens_step_ctx sc = {&e, kind, has, bk, np, ly->woff, &hp};
                 bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, xi,
-                    P + ly->woff * L, b, ly->in, ly->out);
+                    P + ly->woff * L, b, ly->in, ly->out, step_rows, &sc);
                 dcur = dx;
-                step_range(&e, kind, has, bk, np, ly->woff, ly->in * ly->out, &hp);
                 if (ly->bias)
                     step_range(&e, kind, has, bk, np, ly->boff, ly->out, &hp);
             }

@@ -143,7 +143,7 @@ void SFX(gg_ens_linear_forward)(float *y, const float *x, const float *W, const 
 
 void SFX(gg_ens_linear_backward)(float *dx, float *dW, float *db, const float *dy,
                                  const float *x, const float *W, size_t B, size_t in,
-                                 size_t out)
+                                 size_t out, gg_ens_rows_fn done, void *ctx)
 {
     for (size_t o = 0; db && o < out; o++) {
         lv s = LV_ZERO();
@@ -151,27 +151,31 @@ void SFX(gg_ens_linear_backward)(float *dx, float *dW, float *db, const float *d
             s = LV_ADD(s, LV_LOAD(dy + (r * out + o) * L));
         LV_STORE(db + o * L, s);
     }
-#define TMAX W_T
-#define DW_BODY(o0, R)                                                                  \
-    for (size_t k0 = 0; k0 < in; k0 += W_T) {                                           \
-        const size_t t = in - k0 < W_T ? in - k0 : W_T;                                 \
-        ENS_T(SFX(dw_tile), R, dW, dy, x, B, in, out, o0, k0)                           \
-    }
-    ENS_ROWS(out, W_R, DW_BODY)
-#undef DW_BODY
-#undef TMAX
-    if (!dx)
-        return;
+    // dx first: it reads W, which `done` may update once dW's rows are final.
 #define TMAX D_T
 #define DX_BODY(r0, R)                                                                  \
-    for (size_t k0 = 0; k0 < in; k0 += D_T) {                                           \
+    for (size_t k0 = 0; dx && k0 < in; k0 += D_T) {                                     \
         const size_t t = in - k0 < D_T ? in - k0 : D_T;                                 \
         ENS_T(SFX(dx_tile), R, dx, dy, W, in, out, r0, k0)                              \
     }
     ENS_ROWS(B, D_R, DX_BODY)
 #undef DX_BODY
 #undef TMAX
+#define TMAX W_T
+#define DW_BODY(o0, R)                                                                  \
+    {                                                                                   \
+        for (size_t k0 = 0; k0 < in; k0 += W_T) {                                       \
+            const size_t t = in - k0 < W_T ? in - k0 : W_T;                             \
+            ENS_T(SFX(dw_tile), R, dW, dy, x, B, in, out, o0, k0)                       \
+        }                                                                               \
+        if (done)                                                                       \
+            done(ctx, (o0) * in, (size_t)(R) * in);                                     \
+    }
+    ENS_ROWS(out, W_R, DW_BODY)
+#undef DW_BODY
+#undef TMAX
 }
+
 
 
 #undef AI
