@@ -2,7 +2,8 @@
 -- 17 calls with their own models, data, seeds, generators, learning rates and optimizer
 -- options, trained together and one by one with gg.train_epoch; the results, parameters,
 -- gradients, optimizer state and step counts and the shared generator's position must be
--- equal bit for bit (floats compared by their packed bytes), over two epochs, with a lane
+-- equal bit for bit (floats compared by their packed bytes), over two epochs (the lrs halved
+-- between them, as a per-epoch scheduler does), with a lane
 -- that diverges mid-epoch and mixed shuffling, on every GGLAB_ISA path (this file re-runs
 -- itself once per path with the argument "child").
 local T = require "check"
@@ -100,6 +101,10 @@ local function compare(arch, kind, loss, K, tag)
       diverged = diverged or want[k][2]
     end
     same = same and bits(solo.rng:get_state()) == bits(ens.rng:get_state())
+    for k = 1, K do  -- what a per-epoch scheduler does between the calls
+      solo.o[k]:set_lr(solo.o[k]:lr() * 0.5)
+      ens.o[k]:set_lr(ens.o[k]:lr() * 0.5)
+    end
   end
   T.ok(name .. ": two epochs bit-identical to gg.train_epoch one by one", same)
   if K > 1 and kind ~= "sgd" then T.ok(name .. ": call 2 diverged", diverged) end
