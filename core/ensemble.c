@@ -174,15 +174,11 @@ static int optim_key(const gg_optim *o, char *buf, size_t cap, size_t *at)
 {
     if (gg_optim_nranges(o))
         return reason(buf, cap, "frozen parameters");
+    // SGD with and without momentum, Adam and AdamW, with and without amsgrad: each lane
+    // takes its own path through the same loop.
     const gg_optim_kind kind = gg_optim_kind_of(o);
-    if (kind == GG_OPTIM_SGD) {
-        const gg_sgd_cfg *c = gg_optim_config(o);
-        appendf(buf, cap, at, " | sgd%s", c->momentum != 0.0 ? " momentum" : "");
-        return 1;
-    }
-    if (kind == GG_OPTIM_ADAM || kind == GG_OPTIM_ADAMW) {
-        const gg_adam_cfg *c = gg_optim_config(o);
-        appendf(buf, cap, at, " | %s%s", gg_optim_kind_name(kind), c->amsgrad ? " amsgrad" : "");
+    if (kind == GG_OPTIM_SGD || kind == GG_OPTIM_ADAM || kind == GG_OPTIM_ADAMW) {
+        appendf(buf, cap, at, " | %s", kind == GG_OPTIM_SGD ? "sgd" : "adam/adamw");
         return 1;
     }
     snprintf(buf, cap, "optimizer %s", gg_optim_kind_name(kind));
@@ -227,10 +223,12 @@ typedef struct ens_hp {
     float bc2[GG_ENS_LANES], rcp[GG_ENS_LANES], mu[GG_ENS_LANES], keep[GG_ENS_LANES];
     int act[GG_ENS_LANES], use_wd[GG_ENS_LANES], use_rcp[GG_ENS_LANES];
     int first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES], bufw[GG_ENS_LANES];
+    int ams[GG_ENS_LANES], amsw[GG_ENS_LANES];  /* amsgrad; and the lane writes vmax */
 } ens_hp;
 
-/* Adam and AdamW (decay) over n elements of one block: adam_loop_div per lane, branch-free
- * so that it vectorises over the lanes. rcp: 1 every lane divides by sqrt(bc2) through
+/* Adam and AdamW over n elements of one block: adam_loop_div per lane, branch-free so that
+ * it vectorises over the lanes. decay: some lane is AdamW's (p *= shrink; Adam lanes have
+ * shrink 1, an exact multiplication); ams: some lane keeps vmax (the others leave it). rcp: 1 every lane divides by sqrt(bc2) through
  * gg_div_by (as adam_loop does when bc2_sqrt is in [2^-60, 1]: always, in practice), 0
  * none does, 2 mixed (both computed, each lane takes its own). Constants at each call. */
 static inline __attribute__((always_inline)) void
@@ -254,8 +252,9 @@ adam_block(float *restrict p, float *restrict m, float *restrict v, float *restr
             v[i] = a ? vi : v0;
             if (ams) {
                 const float x0 = vmax[i];
-                vi = x0 > vi ? x0 : vi;
-                vmax[i] = a ? vi : x0;
+                const float vm = x0 > vi ? x0 : vi;
+                vi = h->ams[l] ? vm : vi;
+                vmax[i] = h->amsw[l] ? vm : x0;
             }
             const float s = __builtin_sqrtf(vi);
             float q;
@@ -281,12 +280,13 @@ adam_block(float *restrict p, float *restrict m, float *restrict v, float *restr
 
 GG_KERNEL
 static void ens_adam(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
-                     const float *restrict g, size_t n, const ens_hp *restrict h, int decay)
+                     const float *restrict g, size_t n, const ens_hp *restrict h)
 {
-    int any = 0, all = 1;
+    int any = 0, all = 1, decay = 0;
     for (int l = 0; l < GG_ENS_LANES; l++) {
         any |= h->act[l] && h->use_rcp[l];
         all &= !h->act[l] || h->use_rcp[l];
+        decay |= h->act[l] && h->shrink[l] != 1.0f;
     }
     const int rcp = all ? 1 : any ? 2 : 0;
     if (decay && vmax)
@@ -439,6 +439,7 @@ static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, cons
             h->wd[l] = (float)c->weight_decay;
             h->use_wd[l] = h->wd[l] != 0.0f;
         }
+        h->ams[l] = h->amsw[l] = c->amsgrad != 0;
         h->use_rcp[l] = h->bc2[l] >= 0x1p-60f && h->bc2[l] <= 1.0f;
         h->rcp[l] = h->use_rcp[l] ? 1.0f / h->bc2[l] : 1.0f;
     }
@@ -453,7 +454,7 @@ static void step_range(const ens_mem *e, gg_optim_kind kind, const int has[3], s
         ens_sgd(e->P + at, has[0] ? e->S[0] + at : NULL, e->G + at, len, hp);
     else
         ens_adam(e->P + at, e->S[0] + at, e->S[1] + at, has[2] ? e->S[2] + at : NULL, e->G + at,
-                 len, hp, kind == GG_OPTIM_ADAMW);
+                 len, hp);
 }
 
 /* What the backward kernels' callback needs to step rows of one Linear's weight. */
@@ -511,8 +512,11 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         kmax = gg_dataset_k(runs[k].ds) > kmax ? gg_dataset_k(runs[k].ds) : kmax;
     const gg_optim_kind kind = gg_optim_kind_of(runs[0].o);
     int has[3];
-    for (int j = 0; j < 3; j++)
-        has[j] = gg_optim_buffer(runs[0].o, j) != NULL;
+    for (int j = 0; j < 3; j++) {  // a buffer any run has (the others leave it alone)
+        has[j] = 0;
+        for (size_t k = 0; k < K; k++)
+            has[j] |= gg_optim_buffer(runs[k].o, j) != NULL;
+    }
     ens_mem e = {0};
     int ok = (e.P = gg_calloc(NB * np * L, sizeof(float))) && (e.G = gg_calloc(NB * np * L, sizeof(float))) &&
              (e.zeros = gg_calloc(wmax * L, sizeof(float))) &&
@@ -542,7 +546,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         e.t0[k] = gg_optim_steps(r->o);
         put_lane(e.P, gg_model_params(r->m), np, k);
         for (int j = 0; j < 3; j++)
-            if (has[j])
+            if (gg_optim_buffer(r->o, j))
                 put_lane(e.S[j], gg_optim_buffer(r->o, j), np, k);
     }
     if (st) {
@@ -636,7 +640,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         else if (nsteps)
             get_lane(gg_model_grads(r->m), e.G, np, k);
         for (int j = 0; j < 3; j++)
-            if (has[j])
+            if (gg_optim_buffer(r->o, j))
                 get_lane(gg_optim_buffer(r->o, j), e.S[j], np, k);
         const int started = gg_optim_started(r->o) || (kind == GG_OPTIM_SGD && e.updates[k]);
         gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, err);

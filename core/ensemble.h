@@ -9,7 +9,8 @@
  * run, on that run's de-interleaved predictions) are the solo kernels; SGD and the Adam
  * family repeat optim.c's element loops per lane with each run's own hyper-parameters.
  * What joins: a chain of Linear and activation layers (no frozen or shared parameters,
- * no buffers), SGD (any options), Adam or AdamW (amsgrad too), over every parameter. */
+ * no buffers), SGD (any options, momentum or not), Adam and AdamW (amsgrad or not) together,
+ * over every parameter. */
 #ifndef GG_ENSEMBLE_H
 #define GG_ENSEMBLE_H
 

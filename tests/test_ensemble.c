@@ -60,22 +60,28 @@ static gg_optim *optim(const config *c, const gg_model *m, size_t k, size_t K)
     gg_optim *o = NULL;
     gg_err err;
     const int wild = K > 1 && k == 1;
+    // Every fourth run flips momentum (SGD) or amsgrad (Adam), every third Adam run is AdamW
+    // (AdamW runs Adam): they join the same ensemble.
+    const int flip = k % 4 == 3;
     if (c->kind == GG_OPTIM_SGD) {
+        const int mom = c->momentum != flip;
         gg_sgd_cfg s = {.lr = wild ? 1e6 : 0.01 + 0.003 * (double)k,
-                        .momentum = c->momentum ? 0.5 + 0.02 * (double)k : 0.0,
-                        .dampening = c->momentum && !c->nesterov && k % 3 == 2 ? 0.25 : 0.0,
-                        .weight_decay = k % 2 ? 1e-3 * (double)k : 0.0, .nesterov = c->nesterov};
+                        .momentum = mom ? 0.5 + 0.02 * (double)k : 0.0,
+                        .dampening = mom && !c->nesterov && k % 3 == 2 ? 0.25 : 0.0,
+                        .weight_decay = k % 2 ? 1e-3 * (double)k : 0.0, .nesterov = mom && c->nesterov};
         if (gg_optim_new(&o, GG_OPTIM_SGD, &s, gg_model_nparams(m), &err))
             printf("sgd: %s\n", err.msg);
     } else {
-        gg_adam_cfg a = c->kind == GG_OPTIM_ADAMW ? gg_adamw_defaults() : gg_adam_defaults();
+        const gg_optim_kind kind = k % 3 == 2 ? (c->kind == GG_OPTIM_ADAM ? GG_OPTIM_ADAMW : GG_OPTIM_ADAM)
+                                              : c->kind;
+        gg_adam_cfg a = kind == GG_OPTIM_ADAMW ? gg_adamw_defaults() : gg_adam_defaults();
         a.lr = wild ? 1e30 : 1e-3 * (1.0 + (double)k);
         a.beta1 = 0.9 - 0.01 * (double)(k % 4);
         a.beta2 = 0.999 - 0.001 * (double)(k % 3);
         a.eps = k % 5 == 4 ? 0.0 : 1e-8;
         a.weight_decay = k % 2 ? 1e-2 : 0.0;
-        a.amsgrad = c->amsgrad;
-        if (gg_optim_new(&o, c->kind, &a, gg_model_nparams(m), &err))
+        a.amsgrad = c->amsgrad != flip;
+        if (gg_optim_new(&o, kind, &a, gg_model_nparams(m), &err))
             printf("adam: %s\n", err.msg);
     }
     return o;
