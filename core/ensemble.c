@@ -472,6 +472,28 @@ static void step_rows(void *ctx, size_t off, size_t n)
     step_range(c->e, c->kind, c->has, c->bk, c->np, c->woff + off, n, c->hp);
 }
 
+int gg_ensemble_sched_ok(gg_sched *s, gg_optim *o, size_t steps, char *buf, size_t cap)
+{
+    const gg_sched_kind kind = gg_sched_kind_of(s);
+    if (kind == GG_SCHED_LAMBDA || kind == GG_SCHED_SEQUENTIAL) {
+        snprintf(buf, cap, "scheduler %s", gg_sched_kind_name(kind));
+        return 0;
+    }
+    const gg_sched_state st = *gg_sched_get_state(s);
+    const double lr = gg_optim_lr(o), mom = gg_optim_momentum(o);
+    gg_err err;
+    int ok = 1;
+    for (size_t i = 0; ok && i < steps; i++)
+        ok = gg_sched_step(s, o, (double)NAN, &err) == GG_OK;
+    gg_sched_set_state(s, &st);
+    gg_optim_set_lr(o, lr, &err);
+    if (gg_optim_has_momentum(o) && gg_optim_momentum(o) != mom)
+        gg_optim_set_momentum(o, mom, &err);
+    if (!ok)
+        snprintf(buf, cap, "scheduler %s fails this epoch", gg_sched_kind_name(kind));
+    return ok;
+}
+
 gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t *counts,
                             size_t nsteps, gg_err *err)
 {
@@ -557,11 +579,11 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
     ens_hp hp;
     // Block by block (blocks are independent runs: one block's state stays in cache for
     // its whole epoch), step by step.
-    for (size_t bk = 0; bk < NB; bk++) {
+    for (size_t bk = 0; !st && bk < NB; bk++) {
         const size_t k0 = bk * L, k1 = K < k0 + L ? K : k0 + L;
         float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
         size_t row0 = 0;
-        for (size_t s = 0; s < nsteps; s++) {
+        for (size_t s = 0; !st && s < nsteps; s++) {
             const size_t b = counts[s], nout = b * out;
             // The batch of every live run, interleaved; finished lanes keep their last rows.
             for (size_t k = k0; k < k1; k++) {
@@ -627,6 +649,11 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             }
             for (size_t k = k0; k < k1; k++)
                 e.updates[k] += e.live[k];
+            // Each stepped run's scheduler, after its optimizer step (gg_ensemble_sched_ok
+            // made sure none fails; if one did, the epoch stops there for every run).
+            for (size_t k = k0; !st && k < k1; k++)
+                if (e.live[k] && runs[k].sched)
+                    st = gg_sched_step(runs[k].sched, runs[k].o, (double)NAN, err);
             row0 += b;
         }
     }
@@ -643,10 +670,11 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             if (gg_optim_buffer(r->o, j))
                 get_lane(gg_optim_buffer(r->o, j), e.S[j], np, k);
         const int started = gg_optim_started(r->o) || (kind == GG_OPTIM_SGD && e.updates[k]);
-        gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, err);
+        gg_err perr;
+        gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, &perr);
         r->res.mean_loss = e.seen[k] ? e.weighted[k] / (double)e.seen[k] : (double)NAN;
     }
     ens_free(&e, nl);
     gg_free(ls);
-    return GG_OK;
+    return st;
 }

@@ -35,6 +35,8 @@ typedef struct gg_ens_run {
     const size_t *idx;      /* the run's epoch rows, 0-based, sum of counts entries */
     float *loss_log;        /* nsteps floats (the step losses), or NULL */
     double *lr_log;         /* nsteps doubles (the lr each step used), or NULL */
+    gg_sched *sched;        /* stepped after each of the run's optimizer steps, or NULL;
+                               not a lambda or sequential one (gg_ensemble_sched_ok) */
     gg_epoch_result res;    /* as gg_train_batches returns it */
 } gg_ens_run;
 
@@ -43,6 +45,12 @@ typedef struct gg_ens_run {
  * buf of cap bytes (256 is plenty for 40 layers; a longer key is cut and stays unique
  * only if cap suffices: the call returns 0, "too many layers", when it does not). */
 int gg_ensemble_key(const gg_model *m, const gg_optim *o, char *buf, size_t cap);
+
+/* Whether scheduler s (on optimizer o) can be stepped `steps` more times inside an
+ * ensemble: not a lambda or sequential one, and a dry run of those steps (undone: s's state
+ * and o's lr and momentum restored) meets no error (one-cycle past its end). 0 with a
+ * short reason in buf. */
+int gg_ensemble_sched_ok(gg_sched *s, gg_optim *o, size_t steps, char *buf, size_t cap);
 
 /* Train one epoch of the K runs together: step s uses counts[s] rows of each run's idx
  * (the same counts for every run), nsteps steps. Every run must have passed

@@ -14,7 +14,10 @@ typedef struct lens_call {
     gg_dataset *ds;
     gg_train_cfg c;
     int want_lrs;
-    int opts;  /* stack index of its option table */
+    int opts;            /* stack index of its option table */
+    gg_sched *sched;     /* its scheduler, or NULL */
+    lg_sched_call call;  /* what binding the scheduler needs (kept for the call) */
+    char why[96];        /* a reason made up for this call */
 } lens_call;
 
 static void *check_object(lua_State *L, int idx, const char *mt, const char *f, const char *what)
@@ -77,10 +80,22 @@ static const char *read_call(lua_State *L, int base, const char *f, lens_call *p
         luaL_error(L, "%s: the optimizer was built for another model", f);
     lua_pop(L, 1);
     const char *why = NULL;
+    if (lua_getfield(L, opts, "scheduler") != LUA_TNIL) {    /* ... weight sched */
+        if (!luaL_testudata(L, -1, GG_SCHED_MT))
+            luaL_error(L, "%s: scheduler must be a gglab.Sched (gg.sched.*), got %s", f,
+                       lg_describe(L, -1));
+        lua_getfield(L, -1, "optimizer");                    /* ... sched method */
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 1);                                   /* ... sched its_optimizer */
+        if (lua_touserdata(L, -1) != lua_touserdata(L, base + 1))
+            luaL_error(L, "%s: the scheduler was built for another optimizer", f);
+        lua_pop(L, 1);
+        pc->call = (lg_sched_call){L, 0};
+        pc->sched = lg_sched_bind(L, -1, &pc->call);
+    }
+    lua_settop(L, base + 4);
     if (lua_getfield(L, opts, "diagnostics") != LUA_TNIL)
         why = "diagnostics on";
-    else if (lua_getfield(L, opts, "scheduler") != LUA_TNIL)
-        why = "scheduler";
     else if (lua_getfield(L, opts, "order") != LUA_TNIL)
         why = "order";
     lua_settop(L, base + 4);                                 /* ... weight */
@@ -98,6 +113,9 @@ static const char *read_call(lua_State *L, int base, const char *f, lens_call *p
         *invalid = 1;
         return err->msg;
     }
+    const size_t steps = gg_train_steps_per_epoch(c, gg_dataset_n(pc->ds));
+    if (pc->sched && !gg_ensemble_sched_ok(pc->sched, pc->o, steps, pc->why, sizeof pc->why))
+        return pc->why;
     return NULL;
 }
 
@@ -207,13 +225,13 @@ static int train_epoch_ensemble(lua_State *L)
         size_t *idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
         nb = gg_train_plan(&pc[i].c, n, r, idx, counts);
         runs[i] = (gg_ens_run){.m = pc[i].lm->m, .o = pc[i].o, .ds = pc[i].ds, .loss = pc[i].c.loss,
-                               .idx = idx};
+                               .idx = idx, .sched = pc[i].sched};
         runs[i].loss_log = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0);
         if (pc[i].want_lrs)
             runs[i].lr_log = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(double), 0);
     }
     if (gg_ensemble_train(isa, runs, K, counts, nb, &err))
-        return lg_fail(L, f0, &err);
+        return lg_fail(L, f0, &err);  // a scheduler failing after gg_ensemble_sched_ok: never
     lua_createtable(L, (int)K, 0);                           /* ... results */
     for (size_t i = 0; i < K; i++) {
         const gg_epoch_result *res = &runs[i].res;

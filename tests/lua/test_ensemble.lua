@@ -67,30 +67,45 @@ local function opts(k, shared, loss)
   return o
 end
 
-local function side(arch, kind, K, loss)
-  local s = { m = {}, o = {}, d = {}, rng = gg.rng(5) }
+-- Per-step schedulers on some runs (none on the others): step, one-cycle (its momentum too),
+-- cosine; 5 steps an epoch, 2 epochs.
+local function scheduler(o, k)
+  if k % 4 == 1 then return gg.sched.step_lr(o, { step_size = 2, gamma = 0.5 }) end
+  if k % 4 == 2 then return gg.sched.one_cycle_lr(o, { max_lr = 0.02 * k, total_steps = 10 }) end
+  if k % 4 == 3 then return gg.sched.cosine_annealing_lr(o, { T_max = 7 }) end
+end
+
+local function side(arch, kind, K, loss, with_sched)
+  local s = { m = {}, o = {}, d = {}, s = {}, rng = gg.rng(5) }
   for k = 1, K do
     s.m[k] = ARCH[arch](k)
     s.o[k] = optimizer(kind, s.m[k], k, K)
     s.d[k] = data(k, loss)
+    s.s[k] = with_sched and scheduler(s.o[k], k) or nil
   end
   return s
 end
 
 local function state(s, k)
-  return bits { s.m[k]:parameters(), s.m[k]:grads(), s.o[k]:state_dict(), s.o[k]:steps() }
+  return bits { s.m[k]:parameters(), s.m[k]:grads(), s.o[k]:state_dict(), s.o[k]:steps(),
+                s.s[k] and s.s[k]:state_dict() or false }
 end
 
-local function compare(arch, kind, loss, K, tag)
-  local solo, ens = side(arch, kind, K, loss), side(arch, kind, K, loss)
-  local name = string.format("%s %s %s K=%d%s", arch, kind, loss, K, tag)
+local function with(o, sched)
+  o.scheduler = sched
+  return o
+end
+
+local function compare(arch, kind, loss, K, tag, with_sched)
+  local solo, ens = side(arch, kind, K, loss, with_sched), side(arch, kind, K, loss, with_sched)
+  local name = string.format("%s %s %s K=%d%s%s", arch, kind, loss, K, with_sched and " schedulers" or "", tag)
   local same, diverged = true, false
   for epoch = 1, 2 do
     local want, calls = {}, {}
     for k = 1, K do
-      want[k] = table.pack(gg.train_epoch(solo.m[k], solo.o[k], solo.d[k], opts(k, solo.rng, loss)))
+      want[k] = table.pack(gg.train_epoch(solo.m[k], solo.o[k], solo.d[k], with(opts(k, solo.rng, loss), solo.s[k])))
       want[k].n = nil
-      calls[k] = { ens.m[k], ens.o[k], ens.d[k], opts(k, ens.rng, loss) }
+      calls[k] = { ens.m[k], ens.o[k], ens.d[k], with(opts(k, ens.rng, loss), ens.s[k]) }
     end
     local got = gg.train_epoch_ensemble(calls)
     for k = 1, K do
@@ -107,7 +122,7 @@ local function compare(arch, kind, loss, K, tag)
     end
   end
   T.ok(name .. ": two epochs bit-identical to gg.train_epoch one by one", same)
-  if K > 1 and kind ~= "sgd" then T.ok(name .. ": call 2 diverged", diverged) end
+  if K > 1 and kind ~= "sgd" and not with_sched then T.ok(name .. ": call 2 diverged", diverged) end
 end
 
 local function all_cases(tag)
@@ -115,6 +130,8 @@ local function all_cases(tag)
     compare("seed", "adam", "mse", K, tag)
     compare("mixed", "adamw", "cross_entropy", K, tag)
     compare("mixed", "sgd", "mse", K, tag)
+    compare("mixed", "adamw", "cross_entropy", K, tag, true)
+    compare("mixed", "sgd", "mse", K, tag, true)
   end
 end
 
@@ -141,8 +158,15 @@ do
   T.eq("clip_norm: nil and a reason", reason { clip_norm = 1 }, "clip_norm")
   T.eq("l2: nil and a reason", reason { l2 = 0.1 }, "l1/l2 penalty")
   T.eq("grad_norms: nil and a reason", reason { grad_norms = true }, "grad_norms")
-  local sched = gg.sched.step_lr(o1, { step_size = 2 })
-  T.eq("a scheduler: nil and a reason", reason { scheduler = sched }, "scheduler")
+  T.eq("a step scheduler joins", reason { scheduler = gg.sched.step_lr(o1, { step_size = 2 }) }, "joins")
+  T.eq("lambda_lr: nil and a reason", reason { scheduler = gg.sched.lambda_lr(o1, function() return 1 end) },
+    "scheduler lambda_lr")
+  local oc = gg.sched.one_cycle_lr(o1, { max_lr = 0.1, total_steps = 1 })  -- the epoch has 2 steps
+  local before = bits { o1:lr(), o1:momentum(), oc:state_dict() }
+  T.eq("one_cycle_lr past its end: nil and a reason", reason { scheduler = oc }, "scheduler one_cycle_lr fails this epoch")
+  T.eq("the dry run leaves the scheduler and the optimizer as they were", bits { o1:lr(), o1:momentum(), oc:state_dict() },
+    before)
+  T.eq("2 steps fit", reason { scheduler = gg.sched.one_cycle_lr(o1, { max_lr = 0.1, total_steps = 2 }) }, "joins")
   T.eq("diagnostics: nil and a reason", reason { diagnostics = gg.diag.new(m1) }, "diagnostics on")
   T.eq("rmsprop: nil and a reason", reason({}, m1, gg.optim.rmsprop(m1)), "optimizer rmsprop")
   local bn = gg.nn.sequential { gg.nn.linear(10, 4), gg.nn.dropout(0.5), gg.nn.linear(4, 2) }
