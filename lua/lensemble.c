@@ -18,7 +18,49 @@ typedef struct lens_call {
     gg_sched *sched;     /* its scheduler, or NULL */
     lg_sched_call call;  /* what binding the scheduler needs (kept for the call) */
     char why[96];        /* a reason made up for this call */
+    size_t *oidx, *ocounts, onb;  /* option order: its rows (0-based), batch sizes, batches */
 } lens_call;
+
+#define LENS_MAX_ORDER 64  /* most batches of an order that can join (they enter the key) */
+
+/* Read option order of the table at opts as gg.train_epoch does (ltrain.c's read_order,
+ * the same checks and messages): pushes the list, then the counts and rows userdata. */
+static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts,
+                         const char *f)
+{
+    lua_getfield(L, opts, "order");                          /* stack: ... order */
+    int ord = lua_gettop(L);
+    if (!lua_istable(L, ord) || luaL_len(L, ord) < 1)
+        luaL_error(L, "%s: order must be a non-empty list of batches (lists of row numbers), got %s",
+                   f, lg_describe(L, ord));
+    size_t nb = (size_t)luaL_len(L, ord), total = 0;
+    for (size_t s = 1; s <= nb; s++) {
+        if (lua_geti(L, ord, (lua_Integer)s) != LUA_TTABLE || luaL_len(L, -1) < 1)
+            luaL_error(L, "%s: order[%d] must be a non-empty list of row numbers", f, (int)s);
+        total += (size_t)luaL_len(L, -1);
+        lua_pop(L, 1);
+    }
+    *counts = lua_newuserdatauv(L, nb * sizeof **counts, 0); /* stack: ... order counts */
+    *idx = lua_newuserdatauv(L, total * sizeof **idx, 0);    /* stack: ... order counts idx */
+    size_t k = 0;
+    for (size_t s = 1; s <= nb; s++) {
+        lua_geti(L, ord, (lua_Integer)s);                    /* stack: ... batch */
+        size_t len = (size_t)luaL_len(L, -1);
+        (*counts)[s - 1] = len;
+        for (size_t j = 1; j <= len; j++) {
+            lua_geti(L, -1, (lua_Integer)j);
+            int isint = 0;
+            lua_Integer row = lua_tointegerx(L, -1, &isint);
+            if (!isint || row < 1 || (size_t)row > n)
+                luaL_error(L, "%s: order[%d][%d] must be a row number in 1..%d, got %s", f, (int)s,
+                           (int)j, (int)n, lg_describe(L, -1));
+            (*idx)[k++] = (size_t)row - 1;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return nb;
+}
 
 static void *check_object(lua_State *L, int idx, const char *mt, const char *f, const char *what)
 {
@@ -96,8 +138,6 @@ static const char *read_call(lua_State *L, int base, const char *f, lens_call *p
     lua_settop(L, base + 4);
     if (lua_getfield(L, opts, "diagnostics") != LUA_TNIL)
         why = "diagnostics on";
-    else if (lua_getfield(L, opts, "order") != LUA_TNIL)
-        why = "order";
     lua_settop(L, base + 4);                                 /* ... weight */
     if (why)
         return why;
@@ -113,7 +153,15 @@ static const char *read_call(lua_State *L, int base, const char *f, lens_call *p
         *invalid = 1;
         return err->msg;
     }
-    const size_t steps = gg_train_steps_per_epoch(c, gg_dataset_n(pc->ds));
+    if (lua_getfield(L, opts, "order") != LUA_TNIL) {       /* ... weight order */
+        lua_pop(L, 1);
+        pc->onb = read_order(L, opts, gg_dataset_n(pc->ds), &pc->oidx, &pc->ocounts, f);
+        if (pc->onb > LENS_MAX_ORDER)                        /* ... weight order counts idx */
+            return "order of more than 64 batches";
+    } else {
+        lua_pop(L, 1);
+    }
+    const size_t steps = pc->oidx ? pc->onb : gg_train_steps_per_epoch(c, gg_dataset_n(pc->ds));
     if (pc->sched && !gg_ensemble_sched_ok(pc->sched, pc->o, steps, pc->why, sizeof pc->why))
         return pc->why;
     return NULL;
@@ -126,9 +174,15 @@ static int call_key(const lens_call *pc, char *buf, size_t cap)
     if (!gg_ensemble_key(pc->lm->m, pc->o, buf, cap))
         return 0;
     size_t at = strlen(buf);
-    snprintf(buf + at, cap - at, " | %s | batch %zu of %zu rows%s",
-             gg_loss_name(pc->c.loss.kind), pc->c.batch_size, gg_dataset_n(pc->ds),
-             pc->c.drop_last ? " drop_last" : "");
+    if (!pc->oidx) {
+        snprintf(buf + at, cap - at, " | %s | batch %zu of %zu rows%s",
+                 gg_loss_name(pc->c.loss.kind), pc->c.batch_size, gg_dataset_n(pc->ds),
+                 pc->c.drop_last ? " drop_last" : "");
+        return 1;
+    }
+    at += (size_t)snprintf(buf + at, cap - at, " | %s | order", gg_loss_name(pc->c.loss.kind));
+    for (size_t s = 0; s < pc->onb && at < cap; s++)  // at most 64 batches: it fits
+        at += (size_t)snprintf(buf + at, cap - at, "%s%zu", s ? "," : " ", pc->ocounts[s]);
     return 1;
 }
 
@@ -213,17 +267,21 @@ static int train_epoch_ensemble(lua_State *L)
     gg_err err;
     if (lg_isa_from_env(&isa, &err))
         return lg_fail(L, f0, &err);
-    // The epochs' batches, drawn call by call in order as the calls one by one would draw.
+    // The epochs' batches: each call's order (equal counts: the key says so), or drawn
+    // call by call in order as the calls one by one would draw them.
     const size_t n0 = gg_dataset_n(pc[0].ds), steps = gg_train_steps_per_epoch(&pc[0].c, n0);
-    size_t *counts = lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
-    size_t nb = 0;
+    size_t *counts = pc[0].oidx ? pc[0].ocounts : lua_newuserdatauv(L, (steps ? steps : 1) * sizeof *counts, 0);
+    size_t nb = pc[0].onb;
     for (size_t i = 0; i < K; i++) {
         luaL_checkstack(L, 8, "gg.train_epoch_ensemble: too many calls");
         snprintf(f, sizeof f, "%s: calls[%zu]", f0, i + 1);
         const size_t n = gg_dataset_n(pc[i].ds);
-        gg_rng *r = pc[i].c.shuffle ? lg_rng_for(L, pc[i].opts, f) : NULL;  /* ... [rng] */
-        size_t *idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
-        nb = gg_train_plan(&pc[i].c, n, r, idx, counts);
+        size_t *idx = pc[i].oidx;
+        if (!idx) {
+            gg_rng *r = pc[i].c.shuffle ? lg_rng_for(L, pc[i].opts, f) : NULL;  /* ... [rng] */
+            idx = lua_newuserdatauv(L, (n ? n : 1) * sizeof *idx, 0);
+            nb = gg_train_plan(&pc[i].c, n, r, idx, counts);
+        }
         runs[i] = (gg_ens_run){.m = pc[i].lm->m, .o = pc[i].o, .ds = pc[i].ds, .loss = pc[i].c.loss,
                                .idx = idx, .sched = pc[i].sched};
         runs[i].loss_log = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof(float), 0);

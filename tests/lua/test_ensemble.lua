@@ -177,6 +177,37 @@ do
   T.raises("unknown option", function() gg.ensemble_key(m1, o1, data(1), { batchsize = 3 }) end, "unknown option")
 end
 
+-- ---- order (gg.train's step-by-step epochs: one-batch orders; and longer ones) ----
+do
+  local a, b = side("mixed", "adam", 3, "mse", true), side("mixed", "adam", 3, "mse", true)
+  local same = true
+  for step = 1, 4 do
+    local calls, want = {}, {}
+    for k = 1, 3 do
+      local order = step < 4 and { { (step * k) % 47 + 1, (step + 7 * k) % 47 + 1, 5 } }
+        or { { 1, 2, 3 }, { 40 + k, 9 }, { 47, 46, 45, 44 } }
+      want[k] = table.pack(gg.train_epoch(a.m[k], a.o[k], a.d[k], { loss = "mse", order = order, lrs = true,
+                                                                    scheduler = a.s[k] }))
+      want[k].n = nil
+      calls[k] = { b.m[k], b.o[k], b.d[k], { loss = "mse", order = order, lrs = true, scheduler = b.s[k] } }
+    end
+    local got = gg.train_epoch_ensemble(calls)
+    for k = 1, 3 do same = same and bits(got[k]) == bits(want[k]) and state(a, k) == state(b, k) end
+  end
+  T.ok("order: one-batch and three-batch epochs bit-identical to gg.train_epoch one by one", same)
+  local m, o = ARCH.seed(1), nil
+  o = gg.optim.adam(m)
+  local k3 = gg.ensemble_key(m, o, data(1), { order = { { 1, 2, 3 } } })
+  T.ok("the order's batch sizes enter the key", k3 and k3:find("order 3", 1, true) ~= nil)
+  T.ok("another order of the same sizes: the same key", gg.ensemble_key(m, o, data(2), { order = { { 9, 8, 7 } } }) == k3)
+  local long = {}
+  for i = 1, 65 do long[i] = { i % 47 + 1 } end
+  T.eq("an order of 65 batches: nil and a reason", select(2, gg.ensemble_key(m, o, data(1), { order = long })),
+    "order of more than 64 batches")
+  T.raises("a bad order raises as gg.train_epoch", function() gg.ensemble_key(m, o, data(1), { order = { { 0 } } }) end,
+    "order%[1%]%[1%] must be a row number")
+end
+
 -- ---- errors ----
 do
   local m1, m2 = ARCH.seed(1), ARCH.seed(2)
