@@ -349,6 +349,9 @@ typedef void (*ens_bwd_fn)(float *, float *, float *, const float *, const float
 /* Everything an epoch allocates, freed in one place. */
 typedef struct ens_mem {
     float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *xk, *yk, *pk, *dk;
+    float *zsrc, *sink;  /* np zeros to read, np floats to write (lanes without a run) */
+    float *big;          /* P, G and S in one allocation (reused by the allocator, not
+                            mapped and faulted in again on every call) */
     float **Y;  /* per layer output, NB blocks each */
     double *weighted;
     size_t *seen, *updates;
@@ -359,11 +362,10 @@ typedef struct ens_mem {
 
 static void ens_free(ens_mem *e, size_t nl)
 {
-    gg_free(e->P);
-    gg_free(e->G);
-    for (int k = 0; k < 3; k++)
-        gg_free(e->S[k]);
+    gg_free(e->big);
     gg_free(e->zeros);
+    gg_free(e->zsrc);
+    gg_free(e->sink);
     gg_free(e->X);
     gg_free(e->dO);
     gg_free(e->dA);
@@ -389,6 +391,40 @@ static void put_lane(float *dst, const float *src, size_t n, size_t k)
     float *d = dst + (k / GG_ENS_LANES) * n * GG_ENS_LANES + k % GG_ENS_LANES;
     for (size_t j = 0; j < n; j++)
         d[j * GG_ENS_LANES] = src[j];
+}
+
+/* Interleave n floats of each of a block's GG_ENS_LANES runs (src[l]) into the block at
+ * dst, and back (dst[l]); one pass writing (reading) the block in order. */
+/* In tiles of 16 elements: each run's 16 floats (one cache line) against a 1 KB tile of
+ * the block that stays in L1. */
+static void put_block(float *restrict dst, const float *const *src, size_t n)
+{
+    size_t j0 = 0;
+    for (; j0 + 16 <= n; j0 += 16)
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            const float *sl = src[l] + j0;
+            float *d = dst + j0 * GG_ENS_LANES + l;
+            for (int j = 0; j < 16; j++)
+                d[j * GG_ENS_LANES] = sl[j];
+        }
+    for (; j0 < n; j0++)
+        for (int l = 0; l < GG_ENS_LANES; l++)
+            dst[j0 * GG_ENS_LANES + l] = src[l][j0];
+}
+
+static void get_block(float *const *dst, const float *restrict src, size_t n)
+{
+    size_t j0 = 0;
+    for (; j0 + 16 <= n; j0 += 16)
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            float *dl = dst[l] + j0;
+            const float *sp = src + j0 * GG_ENS_LANES + l;
+            for (int j = 0; j < 16; j++)
+                dl[j] = sp[j * GG_ENS_LANES];
+        }
+    for (; j0 < n; j0++)
+        for (int l = 0; l < GG_ENS_LANES; l++)
+            dst[l][j0] = src[j0 * GG_ENS_LANES + l];
 }
 
 static void get_lane(float *dst, const float *src, size_t n, size_t k)
@@ -540,8 +576,10 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             has[j] |= gg_optim_buffer(runs[k].o, j) != NULL;
     }
     ens_mem e = {0};
-    int ok = (e.P = gg_calloc(NB * np * L, sizeof(float))) && (e.G = gg_calloc(NB * np * L, sizeof(float))) &&
+    const size_t per = NB * np * L;
+    int ok = (e.big = gg_malloc(per, (size_t)(2 + has[0] + has[1] + has[2]) * sizeof(float))) &&
              (e.zeros = gg_calloc(wmax * L, sizeof(float))) &&
+             (e.zsrc = gg_calloc(np, sizeof(float))) && (e.sink = gg_malloc(np, sizeof(float))) &&
              (e.X = gg_calloc(NB * B * in * L, sizeof(float))) &&
              (e.dO = gg_calloc(NB * B * out * L, sizeof(float))) &&
              (e.dA = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
@@ -552,13 +590,37 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
              (e.seen = gg_calloc(K, sizeof(size_t))) && (e.updates = gg_calloc(K, sizeof(size_t))) &&
              (e.live = gg_calloc(K, sizeof(int))) && (e.t0 = gg_calloc(K, sizeof(long))) &&
              (e.lc = gg_calloc(K, sizeof *e.lc));
-    for (int j = 0; ok && j < 3; j++)
-        ok = !has[j] || (e.S[j] = gg_calloc(NB * np * L, sizeof(float)));
+    if (ok) {
+        e.P = e.big;
+        e.G = e.P + per;
+        float *next = e.G + per;
+        for (int j = 0; j < 3; j++)
+            if (has[j]) {
+                e.S[j] = next;
+                next += per;
+            }
+    }
     for (size_t i = 0; ok && i < nl; i++)
         ok = (e.Y[i] = gg_calloc(NB * B * ls[i].out * L, sizeof(float))) != NULL;
     gg_status st = GG_OK;
     if (!ok)
         st = gg_err_set(err, GG_ENOMEM, "out of memory for an ensemble of %zu runs", K);
+    // Parameters and state in, block by block (padding lanes and absent state buffers
+    // read zeros; the big buffers are not zeroed first).
+    for (size_t bk = 0; !st && bk < NB; bk++) {
+        const float *src[GG_ENS_LANES];
+        for (int j = -1; j < 3; j++) {
+            if (j >= 0 && !has[j])
+                continue;
+            for (size_t l = 0; l < L; l++) {
+                const size_t k = bk * L + l;
+                const float *b = k >= K ? NULL : j < 0 ? gg_model_params(runs[k].m)
+                                                       : gg_optim_buffer(runs[k].o, j);
+                src[l] = b ? b : e.zsrc;
+            }
+            put_block((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
+        }
+    }
     for (size_t k = 0; !st && k < K; k++) {
         gg_ens_run *r = &runs[k];
         r->res = (gg_epoch_result){0};
@@ -566,10 +628,6 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         st = gg_loss_reserve(&e.lc[k], B, err);
         e.live[k] = 1;
         e.t0[k] = gg_optim_steps(r->o);
-        put_lane(e.P, gg_model_params(r->m), np, k);
-        for (int j = 0; j < 3; j++)
-            if (gg_optim_buffer(r->o, j))
-                put_lane(e.S[j], gg_optim_buffer(r->o, j), np, k);
     }
     if (st) {
         ens_free(&e, nl);
@@ -658,17 +716,27 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         }
     }
     // Scatter: parameters, the last step's gradients (zero after a diverged step, as
-    // zero_grad left them), optimizer state and progress, the mean loss.
+    // zero_grad left them; left alone after an error), optimizer state and progress, the
+    // mean loss. Lanes without a destination go to a sink.
+    for (size_t bk = 0; bk < NB; bk++) {
+        float *dst[GG_ENS_LANES];
+        for (int j = -2; j < 3; j++) {
+            if ((j == -1 && (st || !nsteps)) || (j >= 0 && !has[j]))
+                continue;
+            for (size_t l = 0; l < L; l++) {
+                const size_t k = bk * L + l;
+                float *b = k >= K ? NULL : j == -2 ? gg_model_params(runs[k].m)
+                                       : j == -1   ? gg_model_grads(runs[k].m)
+                                                   : gg_optim_buffer(runs[k].o, j);
+                dst[l] = b ? b : e.sink;
+            }
+            get_block(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
+        }
+    }
     for (size_t k = 0; k < K; k++) {
         gg_ens_run *r = &runs[k];
-        get_lane(gg_model_params(r->m), e.P, np, k);
         if (r->res.diverged)
             memset(gg_model_grads(r->m), 0, np * sizeof(float));
-        else if (nsteps)
-            get_lane(gg_model_grads(r->m), e.G, np, k);
-        for (int j = 0; j < 3; j++)
-            if (gg_optim_buffer(r->o, j))
-                get_lane(gg_optim_buffer(r->o, j), e.S[j], np, k);
         const int started = gg_optim_started(r->o) || (kind == GG_OPTIM_SGD && e.updates[k]);
         gg_err perr;
         gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, &perr);
