@@ -404,7 +404,7 @@ static void put_block(float *restrict dst, const float *const *src, size_t n)
         for (int l = 0; l < GG_ENS_LANES; l++) {
             const float *sl = src[l] + j0;
             float *d = dst + j0 * GG_ENS_LANES + l;
-            for (int j = 0; j < 16; j++)
+            for (size_t j = 0; j < 16; j++)
                 d[j * GG_ENS_LANES] = sl[j];
         }
     for (; j0 < n; j0++)
@@ -419,7 +419,7 @@ static void get_block(float *const *dst, const float *restrict src, size_t n)
         for (int l = 0; l < GG_ENS_LANES; l++) {
             float *dl = dst[l] + j0;
             const float *sp = src + j0 * GG_ENS_LANES + l;
-            for (int j = 0; j < 16; j++)
+            for (size_t j = 0; j < 16; j++)
                 dl[j] = sp[j * GG_ENS_LANES];
         }
     for (; j0 < n; j0++)
