@@ -635,8 +635,8 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         return st;
     }
     ens_hp hp;
-    // Block by block (blocks are independent runs: one block's state stays in cache for
-    // its whole epoch), step by step.
+    // Block by block (blocks are independent runs: each step touches one block's state only,
+    // not every block's), step by step.
     for (size_t bk = 0; !st && bk < NB; bk++) {
         const size_t k0 = bk * L, k1 = K < k0 + L ? K : k0 + L;
         float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
