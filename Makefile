@@ -241,7 +241,8 @@ $(BUILD)/tests/bench_step: tests/bench/bench_step.c $(BUILD)/libgglabcore.a Make
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@
 # Benches over the core library (the others in tests/bench are standalone programs).
-$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
+$(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_conv $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn \
+$(BUILD)/bench/bench_ensemble: $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgglabcore.a Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(OPT) -Icore $< $(BUILD)/libgglabcore.a -lm -o $@

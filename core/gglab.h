@@ -14,6 +14,7 @@
 #include "detmath.h" /* deterministic exp/log/tanh/cos/erf */
 #include "diag.h"    /* training diagnostics, sharpness */
 #include "embedding.h" /* nn.Embedding, the sinusoidal position table */
+#include "ensemble.h" /* lockstep ensembles: K runs of one MLP shape, lane = run */
 #include "eval.h"    /* one evaluation pass: loss and accuracy */
 #include "graph.h"   /* the static graph models are built from */
 #include "init.h"    /* parameter initialisation schemes */

@@ -650,6 +650,16 @@ const char *gg_optim_buffer_name(gg_optim_kind kind, int k)
     return names[kind][k];
 }
 
+const void *gg_optim_config(const gg_optim *o)
+{
+    return &o->cfg;
+}
+
+size_t gg_optim_nranges(const gg_optim *o)
+{
+    return o->nseg;
+}
+
 int gg_optim_started(const gg_optim *o)
 {
     return o->started;

@@ -144,6 +144,11 @@ int gg_optim_has_momentum(const gg_optim *o);
 double gg_optim_momentum(const gg_optim *o);
 gg_status gg_optim_set_momentum(gg_optim *o, double m, gg_err *err);
 
+/* The config the optimizer was built with (gg_sgd_cfg, gg_adam_cfg, ... as its kind names;
+ * lr as last set) and its number of trainable ranges (0: every parameter). */
+const void *gg_optim_config(const gg_optim *o);
+size_t gg_optim_nranges(const gg_optim *o);
+
 /* Kind, its name ("sgd", "adam", "adamw", "rmsprop", "adagrad", "keras_adam"; "?" for an
  * invalid value), parameter count and steps taken so far. */
 gg_optim_kind gg_optim_kind_of(const gg_optim *o);

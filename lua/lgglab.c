@@ -47,6 +47,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_data(L);
     lg_open_seqdata(L);
     lg_open_train(L);
+    lg_open_ensemble(L);
     lg_open_csv(L);
     lg_open_sys(L);
     lg_open_sched(L);

@@ -165,6 +165,7 @@ void lg_open_optim(lua_State *L);
 void lg_open_data(lua_State *L);
 void lg_open_seqdata(lua_State *L);  /* after lg_open_data: adds to gg.data and Dataset */
 void lg_open_train(lua_State *L);
+void lg_open_ensemble(lua_State *L);  /* gg.ensemble_key, gg.train_epoch_ensemble */
 void lg_open_csv(lua_State *L);
 void lg_open_sys(lua_State *L);
 void lg_open_sched(lua_State *L);

@@ -1,0 +1,748 @@
+/* core/ensemble.c — lockstep ensembles (see ensemble.h): the key, the portable kernels,
+ * the optimizer loops per lane and the epoch driver. */
+#include "ensemble.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detmath.h"
+#include "ensemble_isa.h"
+#include "eval.h"
+#include "mem.h"
+#include "simd.h"
+
+/* ---- portable kernels: a block vector is an array, fmaf per lane ---- */
+
+typedef struct lv {
+    float v[GG_ENS_LANES];
+} lv;
+
+static inline lv lvg_load(const float *p)
+{
+    lv r;
+    memcpy(r.v, p, sizeof r.v);
+    return r;
+}
+
+static inline void lvg_store(float *p, lv v)
+{
+    memcpy(p, v.v, sizeof v.v);
+}
+
+static inline lv lvg_zero(void)
+{
+    lv r;
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        r.v[l] = 0.0f;
+    return r;
+}
+
+static inline lv lvg_add(lv a, lv b)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = a.v[l] + b.v[l];
+    return a;
+}
+
+static inline lv lvg_fma(lv a, lv b, lv c)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        c.v[l] = fmaf(a.v[l], b.v[l], c.v[l]);
+    return c;
+}
+
+#define LV_LOAD(p) lvg_load(p)
+#define LV_STORE(p, v) lvg_store((p), (v))
+#define LV_ZERO() lvg_zero()
+#define LV_ADD(a, b) lvg_add((a), (b))
+#define LV_FMA(a, b, c) lvg_fma((a), (b), (c))
+#define F_R 1
+#define F_T 2
+#define D_R 1
+#define D_T 2
+#define W_R 1
+#define W_T 2
+#define SFX(name) name##_generic
+#include "ensemble_kern.h"
+#undef SFX
+
+/* ---- the model as a chain of layers ---- */
+
+typedef struct ens_layer {
+    int linear;        /* 1: Linear, 0: activation */
+    size_t in, out;    /* widths */
+    size_t woff, boff; /* Linear: weight and bias offsets in the flat buffer */
+    int bias;
+    gg_act act;        /* activation */
+    gg_act_param ap;
+} ens_layer;
+
+#define KEY_CAP 2048
+
+static void appendf(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void appendf(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+{
+    if (*at >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *at, cap - *at, fmt, ap);
+    va_end(ap);
+    *at += n > 0 ? (size_t)n : 0;
+}
+
+static int reason(char *buf, size_t cap, const char *what)
+{
+    snprintf(buf, cap, "%s", what);
+    return 0;
+}
+
+/* Fill ls (GG_MODEL_MAX_LAYERS entries) and *nl from m; 0 with a reason when m is not a
+ * plain chain of trainable Linears and activations. */
+static int describe(const gg_model *m, ens_layer *ls, size_t *nl, char *why, size_t cap)
+{
+    const gg_graph *g = gg_model_graph(m);
+    const size_t n = gg_model_layers(m);
+    if (gg_model_ninputs(m) != 1 || gg_model_input_shape(m).ndim != 1 ||
+        !gg_model_output_batched(m) || gg_model_output_shape(m).ndim != 1)
+        return reason(why, cap, "input or output not flat rows");
+    if (gg_model_nbuffers(m))
+        return reason(why, cap, "model buffers");
+    if (gg_model_ntrainable(m) != gg_model_nparams(m))
+        return reason(why, cap, "frozen parameters");
+    if (n == 0 || n > GG_MODEL_MAX_LAYERS)
+        return reason(why, cap, "no layers");
+    int prev = -1;
+    for (size_t i = 0; i < n; i++) {
+        const int node = gg_model_layer_node(m, i);
+        const gg_layer_cfg *c = gg_graph_cfg(g, node);
+        if (c->kind != GG_LAYER_LINEAR && c->kind != GG_LAYER_ACT) {
+            snprintf(why, cap, "layer %s", gg_layer_name(c));
+            return 0;
+        }
+        if (c->kind == GG_LAYER_LINEAR && c->shared_params)
+            return reason(why, cap, "shared parameters");
+        const int src = gg_graph_input_of(g, node, 0);
+        if (i == 0 ? gg_graph_cfg(g, src)->kind != GG_LAYER_INPUT : src != prev)
+            return reason(why, cap, "not a sequential chain");
+        if (i == 0 && c->kind != GG_LAYER_LINEAR)
+            return reason(why, cap, "first layer not linear");
+        const gg_shape s = gg_graph_shape(g, node);
+        if (s.ndim != 2)
+            return reason(why, cap, "layer output not flat rows");
+        ens_layer *e = &ls[i];
+        memset(e, 0, sizeof *e);
+        e->linear = c->kind == GG_LAYER_LINEAR;
+        e->out = s.dim[1];
+        e->in = i ? ls[i - 1].out : gg_model_in(m);
+        e->bias = e->linear && c->bias;
+        e->act = c->act;
+        e->ap = c->ap;
+        e->woff = e->boff = (size_t)-1;
+        prev = node;
+    }
+    if (prev != gg_model_output_node(m))
+        return reason(why, cap, "output is not the last layer");
+    for (size_t k = 0; k < gg_model_ntensors(m); k++) {
+        int role;
+        const int owner = gg_model_tensor_owner(m, k, &role);
+        size_t off, rows, cols, i = 0;
+        gg_model_tensor_info(m, k, &off, &rows, &cols);
+        while (i < n && gg_model_layer_node(m, i) != owner)
+            i++;
+        if (i == n || !ls[i].linear || role > 1)
+            return reason(why, cap, "a free parameter");
+        if (role == 0)
+            ls[i].woff = off;
+        else
+            ls[i].boff = off;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ls[i].linear && (ls[i].woff == (size_t)-1 || (ls[i].bias && ls[i].boff == (size_t)-1)))
+            return reason(why, cap, "a layer without its parameters");
+    *nl = n;
+    return 1;
+}
+
+
+/* The optimizer part of a key; 0 with a reason for a kind or option that cannot join. */
+static int optim_key(const gg_optim *o, char *buf, size_t cap, size_t *at)
+{
+    if (gg_optim_nranges(o))
+        return reason(buf, cap, "frozen parameters");
+    // SGD with and without momentum, Adam and AdamW, with and without amsgrad: each lane
+    // takes its own path through the same loop.
+    const gg_optim_kind kind = gg_optim_kind_of(o);
+    if (kind == GG_OPTIM_SGD || kind == GG_OPTIM_ADAM || kind == GG_OPTIM_ADAMW) {
+        appendf(buf, cap, at, " | %s", kind == GG_OPTIM_SGD ? "sgd" : "adam/adamw");
+        return 1;
+    }
+    snprintf(buf, cap, "optimizer %s", gg_optim_kind_name(kind));
+    return 0;
+}
+
+int gg_ensemble_key(const gg_model *m, const gg_optim *o, char *buf, size_t cap)
+{
+    ens_layer *ls = gg_malloc(GG_MODEL_MAX_LAYERS, sizeof *ls);
+    size_t nl = 0, at = 0;
+    if (!ls)
+        return reason(buf, cap, "out of memory");
+    if (!describe(m, ls, &nl, buf, cap)) {
+        gg_free(ls);
+        return 0;
+    }
+    appendf(buf, cap, &at, "mlp %zu", gg_model_in(m));
+    for (size_t i = 0; i < nl; i++) {
+        const ens_layer *e = &ls[i];
+        if (e->linear)
+            appendf(buf, cap, &at, " linear %zu%s", e->out, e->bias ? "" : " nobias");
+        else if (e->act == GG_ACT_LEAKY_RELU || e->act == GG_ACT_ELU)
+            appendf(buf, cap, &at, " %s %a", gg_act_name(e->act), (double)e->ap.alpha);
+        else if (e->act == GG_ACT_SOFTPLUS)
+            appendf(buf, cap, &at, " %s %a %a", gg_act_name(e->act), (double)e->ap.beta,
+                    (double)e->ap.threshold);
+        else
+            appendf(buf, cap, &at, " %s", gg_act_name(e->act));
+    }
+    gg_free(ls);
+    if (!optim_key(o, buf, cap, &at))
+        return 0;
+    return at < cap ? 1 : reason(buf, cap, "too many layers");
+}
+
+/* ---- optimizer loops per lane (optim.c's element loops, each lane its own numbers) ---- */
+
+/* Per-lane numbers of one optimizer step; act[l] = 0 leaves lane l untouched. */
+typedef struct ens_hp {
+    float b1[GG_ENS_LANES], b2[GG_ENS_LANES], a1[GG_ENS_LANES], a2[GG_ENS_LANES];
+    float eps[GG_ENS_LANES], wd[GG_ENS_LANES], shrink[GG_ENS_LANES], neg[GG_ENS_LANES];
+    float bc2[GG_ENS_LANES], rcp[GG_ENS_LANES], mu[GG_ENS_LANES], keep[GG_ENS_LANES];
+    int act[GG_ENS_LANES], use_wd[GG_ENS_LANES], use_rcp[GG_ENS_LANES];
+    int first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES], bufw[GG_ENS_LANES];
+    int ams[GG_ENS_LANES], amsw[GG_ENS_LANES];  /* amsgrad; and the lane writes vmax */
+} ens_hp;
+
+/* Adam and AdamW over n elements of one block: adam_loop_div per lane, branch-free so that
+ * it vectorises over the lanes. decay: some lane is AdamW's (p *= shrink; Adam lanes have
+ * shrink 1, an exact multiplication); ams: some lane keeps vmax (the others leave it). rcp: 1 every lane divides by sqrt(bc2) through
+ * gg_div_by (as adam_loop does when bc2_sqrt is in [2^-60, 1]: always, in practice), 0
+ * none does, 2 mixed (both computed, each lane takes its own). Constants at each call. */
+static inline __attribute__((always_inline)) void
+adam_block(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
+           const float *restrict g, size_t n, const ens_hp *restrict h, const int decay,
+           const int ams, const int rcp)
+{
+    for (size_t j = 0; j < n; j++) {
+        const size_t o = j * GG_ENS_LANES;
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            const size_t i = o + (size_t)l;
+            const int a = h->act[l];
+            const float p0 = p[i], m0 = m[i], v0 = v[i];
+            float d = g[i];
+            const float dw = d + h->wd[l] * p0;
+            d = h->use_wd[l] ? dw : d;
+            const float pi = decay ? p0 * h->shrink[l] : p0;
+            const float mi = m0 * h->b1[l] + h->a1[l] * d;
+            float vi = v0 * h->b2[l] + h->a2[l] * d * d;
+            m[i] = a ? mi : m0;
+            v[i] = a ? vi : v0;
+            if (ams) {
+                const float x0 = vmax[i];
+                const float vm = x0 > vi ? x0 : vi;
+                vi = h->ams[l] ? vm : vi;
+                vmax[i] = h->amsw[l] ? vm : x0;
+            }
+            const float s = __builtin_sqrtf(vi);
+            float q;
+            if (rcp == 1)
+                q = gg_div_by(s, h->bc2[l], h->rcp[l]);
+            else if (rcp == 0)
+                q = s / h->bc2[l];
+            else
+                q = h->use_rcp[l] ? gg_div_by(s, h->bc2[l], h->rcp[l]) : s / h->bc2[l];
+            const float denom = q + h->eps[l];
+            const float np = pi + h->neg[l] * mi / denom;
+            p[i] = a ? np : p0;
+        }
+    }
+}
+
+#define ADAM_RCP(decay, ams)                                                            \
+    switch (rcp) {                                                                      \
+    case 0: adam_block(p, m, v, vmax, g, n, h, decay, ams, 0); break;                   \
+    case 1: adam_block(p, m, v, vmax, g, n, h, decay, ams, 1); break;                   \
+    default: adam_block(p, m, v, vmax, g, n, h, decay, ams, 2); break;                  \
+    }
+
+GG_KERNEL
+static void ens_adam(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
+                     const float *restrict g, size_t n, const ens_hp *restrict h)
+{
+    int any = 0, all = 1, decay = 0;
+    for (int l = 0; l < GG_ENS_LANES; l++) {
+        any |= h->act[l] && h->use_rcp[l];
+        all &= !h->act[l] || h->use_rcp[l];
+        decay |= h->act[l] && h->shrink[l] != 1.0f;
+    }
+    const int rcp = all ? 1 : any ? 2 : 0;
+    if (decay && vmax)
+        ADAM_RCP(1, 1)
+    else if (decay)
+        ADAM_RCP(1, 0)
+    else if (vmax)
+        ADAM_RCP(0, 1)
+    else
+        ADAM_RCP(0, 0)
+}
+#undef ADAM_RCP
+
+/* SGD over n elements of one block: sgd_loop per lane, branch-free (mom: a momentum
+ * buffer exists; each lane still uses it only when its momentum is not 0, as gg_sgd_step). */
+static inline __attribute__((always_inline)) void
+sgd_block(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
+          const ens_hp *restrict h, const int mom)
+{
+    for (size_t j = 0; j < n; j++) {
+        const size_t o = j * GG_ENS_LANES;
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            const size_t i = o + (size_t)l;
+            const float p0 = p[i];
+            float d = g[i];
+            const float dw = d + h->wd[l] * p0;
+            d = h->use_wd[l] ? dw : d;
+            if (mom) {
+                const float b0 = buf[i];
+                const float bm = b0 * h->mu[l] + h->keep[l] * d;
+                const float b = h->first[l] ? d : bm;
+                const float dn = d + h->mu[l] * b;
+                buf[i] = h->bufw[l] ? b : b0;
+                const float dm = h->nesterov[l] ? dn : b;
+                d = h->use_mu[l] ? dm : d;
+            }
+            const float np = p0 + h->neg[l] * d;
+            p[i] = h->act[l] ? np : p0;
+        }
+    }
+}
+
+GG_KERNEL
+static void ens_sgd(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
+                    const ens_hp *restrict h)
+{
+    if (buf)
+        sgd_block(p, buf, g, n, h, 1);
+    else
+        sgd_block(p, buf, g, n, h, 0);
+}
+
+/* ---- the epoch ---- */
+
+typedef void (*ens_fwd_fn)(float *, const float *, const float *, const float *, size_t,
+                           size_t, size_t);
+typedef void (*ens_bwd_fn)(float *, float *, float *, const float *, const float *,
+                           const float *, size_t, size_t, size_t, gg_ens_rows_fn, void *);
+
+/* Everything an epoch allocates, freed in one place. */
+typedef struct ens_mem {
+    float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *xk, *yk, *pk, *dk;
+    float *zsrc, *sink;  /* np zeros to read, np floats to write (lanes without a run) */
+    float *big;          /* P, G and S in one allocation (reused by the allocator, not
+                            mapped and faulted in again on every call) */
+    float **Y;  /* per layer output, NB blocks each */
+    double *weighted;
+    size_t *seen, *updates;
+    int *live;
+    long *t0;
+    gg_loss_cfg *lc;
+} ens_mem;
+
+static void ens_free(ens_mem *e, size_t nl)
+{
+    gg_free(e->big);
+    gg_free(e->zeros);
+    gg_free(e->zsrc);
+    gg_free(e->sink);
+    gg_free(e->X);
+    gg_free(e->dO);
+    gg_free(e->dA);
+    gg_free(e->dB);
+    gg_free(e->xk);
+    gg_free(e->yk);
+    gg_free(e->pk);
+    gg_free(e->dk);
+    for (size_t i = 0; e->Y && i < nl; i++)
+        gg_free(e->Y[i]);
+    gg_free(e->Y);
+    gg_free(e->weighted);
+    gg_free(e->seen);
+    gg_free(e->updates);
+    gg_free(e->live);
+    gg_free(e->t0);
+    gg_free(e->lc);
+}
+
+/* Lane-interleave n floats of run k into the blocked buffer dst of n floats per lane. */
+static void put_lane(float *dst, const float *src, size_t n, size_t k)
+{
+    float *d = dst + (k / GG_ENS_LANES) * n * GG_ENS_LANES + k % GG_ENS_LANES;
+    for (size_t j = 0; j < n; j++)
+        d[j * GG_ENS_LANES] = src[j];
+}
+
+/* Interleave n floats of each of a block's GG_ENS_LANES runs (src[l]) into the block at
+ * dst, and back (dst[l]); one pass writing (reading) the block in order. */
+/* In tiles of 16 elements: each run's 16 floats (one cache line) against a 1 KB tile of
+ * the block that stays in L1. */
+static void put_block(float *restrict dst, const float *const *src, size_t n)
+{
+    size_t j0 = 0;
+    for (; j0 + 16 <= n; j0 += 16)
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            const float *sl = src[l] + j0;
+            float *d = dst + j0 * GG_ENS_LANES + l;
+            for (size_t j = 0; j < 16; j++)
+                d[j * GG_ENS_LANES] = sl[j];
+        }
+    for (; j0 < n; j0++)
+        for (int l = 0; l < GG_ENS_LANES; l++)
+            dst[j0 * GG_ENS_LANES + l] = src[l][j0];
+}
+
+static void get_block(float *const *dst, const float *restrict src, size_t n)
+{
+    size_t j0 = 0;
+    for (; j0 + 16 <= n; j0 += 16)
+        for (int l = 0; l < GG_ENS_LANES; l++) {
+            float *dl = dst[l] + j0;
+            const float *sp = src + j0 * GG_ENS_LANES + l;
+            for (size_t j = 0; j < 16; j++)
+                dl[j] = sp[j * GG_ENS_LANES];
+        }
+    for (; j0 < n; j0++)
+        for (int l = 0; l < GG_ENS_LANES; l++)
+            dst[l][j0] = src[j0 * GG_ENS_LANES + l];
+}
+
+static void get_lane(float *dst, const float *src, size_t n, size_t k)
+{
+    const float *s = src + (k / GG_ENS_LANES) * n * GG_ENS_LANES + k % GG_ENS_LANES;
+    for (size_t j = 0; j < n; j++)
+        dst[j] = s[j * GG_ENS_LANES];
+}
+
+/* The per-lane numbers of block bk's optimizer step (t: each run's next step number). */
+static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, const ens_mem *e)
+{
+    memset(h, 0, sizeof *h);
+    for (int l = 0; l < GG_ENS_LANES; l++) {
+        const size_t k = bk * GG_ENS_LANES + (size_t)l;
+        h->bc2[l] = h->rcp[l] = h->shrink[l] = 1.0f;
+        if (k >= K || !e->live[k])
+            continue;
+        h->act[l] = 1;
+        const gg_optim *o = runs[k].o;
+        const long t = e->t0[k] + (long)e->updates[k] + 1;
+        if (gg_optim_kind_of(o) == GG_OPTIM_SGD) {
+            const gg_sgd_cfg *c = gg_optim_config(o);
+            h->wd[l] = (float)c->weight_decay;
+            h->mu[l] = (float)c->momentum;
+            h->keep[l] = (float)(1.0 - c->dampening);
+            h->neg[l] = (float)-c->lr;
+            h->first[l] = !(gg_optim_started(o) || e->updates[k]);
+            h->use_wd[l] = h->wd[l] != 0.0f;
+            h->use_mu[l] = h->mu[l] != 0.0f;
+            h->nesterov[l] = c->nesterov;
+            h->bufw[l] = h->use_mu[l];
+            continue;
+        }
+        const gg_adam_cfg *c = gg_optim_config(o);
+        const double bc1 = 1.0 - gg_powi(c->beta1, t);
+        const double bc2 = 1.0 - gg_powi(c->beta2, t);
+        h->neg[l] = (float)-(c->lr / bc1);
+        h->bc2[l] = (float)sqrt(bc2);
+        h->b1[l] = (float)c->beta1;
+        h->b2[l] = (float)c->beta2;
+        h->a1[l] = (float)(1.0 - c->beta1);
+        h->a2[l] = (float)(1.0 - c->beta2);
+        h->eps[l] = (float)c->eps;
+        if (gg_optim_kind_of(o) == GG_OPTIM_ADAMW) {
+            h->shrink[l] = (float)(1.0 - c->lr * c->weight_decay);
+        } else {
+            h->wd[l] = (float)c->weight_decay;
+            h->use_wd[l] = h->wd[l] != 0.0f;
+        }
+        h->ams[l] = h->amsw[l] = c->amsgrad != 0;
+        h->use_rcp[l] = h->bc2[l] >= 0x1p-60f && h->bc2[l] <= 1.0f;
+        h->rcp[l] = h->use_rcp[l] ? 1.0f / h->bc2[l] : 1.0f;
+    }
+}
+
+/* The optimizer step of block bk on parameters [off, off + len). */
+static void step_range(const ens_mem *e, gg_optim_kind kind, const int has[3], size_t bk,
+                       size_t np, size_t off, size_t len, const ens_hp *hp)
+{
+    const size_t at = (bk * np + off) * GG_ENS_LANES;
+    if (kind == GG_OPTIM_SGD)
+        ens_sgd(e->P + at, has[0] ? e->S[0] + at : NULL, e->G + at, len, hp);
+    else
+        ens_adam(e->P + at, e->S[0] + at, e->S[1] + at, has[2] ? e->S[2] + at : NULL, e->G + at,
+                 len, hp);
+}
+
+/* What the backward kernels' callback needs to step rows of one Linear's weight. */
+typedef struct ens_step_ctx {
+    const ens_mem *e;
+    gg_optim_kind kind;
+    const int *has;
+    size_t bk, np, woff;
+    const ens_hp *hp;
+} ens_step_ctx;
+
+static void step_rows(void *ctx, size_t off, size_t n)
+{
+    const ens_step_ctx *c = ctx;
+    step_range(c->e, c->kind, c->has, c->bk, c->np, c->woff + off, n, c->hp);
+}
+
+int gg_ensemble_sched_ok(gg_sched *s, gg_optim *o, size_t steps, char *buf, size_t cap)
+{
+    const gg_sched_kind kind = gg_sched_kind_of(s);
+    if (kind == GG_SCHED_LAMBDA || kind == GG_SCHED_SEQUENTIAL) {
+        snprintf(buf, cap, "scheduler %s", gg_sched_kind_name(kind));
+        return 0;
+    }
+    const gg_sched_state st = *gg_sched_get_state(s);
+    const double lr = gg_optim_lr(o), mom = gg_optim_momentum(o);
+    gg_err err;
+    int ok = 1;
+    for (size_t i = 0; ok && i < steps; i++)
+        ok = gg_sched_step(s, o, (double)NAN, &err) == GG_OK;
+    gg_sched_set_state(s, &st);
+    gg_optim_set_lr(o, lr, &err);
+    if (gg_optim_has_momentum(o) && gg_optim_momentum(o) != mom)
+        gg_optim_set_momentum(o, mom, &err);
+    if (!ok)
+        snprintf(buf, cap, "scheduler %s fails this epoch", gg_sched_kind_name(kind));
+    return ok;
+}
+
+gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t *counts,
+                            size_t nsteps, gg_err *err)
+{
+    if (K == 0)
+        return gg_err_set(err, GG_EINVAL, "an ensemble needs at least one run");
+    if (!gg_isa_supported(isa))
+        return gg_err_set(err, GG_EINVAL, "the %s path is not supported here", gg_isa_name(isa));
+    char key0[KEY_CAP], key[KEY_CAP];
+    if (!gg_ensemble_key(runs[0].m, runs[0].o, key0, sizeof key0))
+        return gg_err_set(err, GG_EINVAL, "run 1 cannot join an ensemble: %s", key0);
+    for (size_t k = 1; k < K; k++)
+        if (!gg_ensemble_key(runs[k].m, runs[k].o, key, sizeof key) || strcmp(key, key0) != 0)
+            return gg_err_set(err, GG_EINVAL, "run %zu does not have run 1's ensemble key", k + 1);
+    ens_fwd_fn fwd = gg_ens_linear_forward_generic;
+    ens_bwd_fn bwd = gg_ens_linear_backward_generic;
+#if GG_HAVE_ISA_PATHS
+    if (isa == GG_ISA_AVX512) {
+        fwd = gg_ens_linear_forward_avx512;
+        bwd = gg_ens_linear_backward_avx512;
+    } else if (isa == GG_ISA_AVX2) {
+        fwd = gg_ens_linear_forward_avx2;
+        bwd = gg_ens_linear_backward_avx2;
+    }
+#endif
+    ens_layer *ls = gg_malloc(GG_MODEL_MAX_LAYERS, sizeof *ls);
+    size_t nl = 0;
+    if (!ls)
+        return gg_err_set(err, GG_ENOMEM, "out of memory for an ensemble");
+    describe(runs[0].m, ls, &nl, key, sizeof key);
+    const size_t L = GG_ENS_LANES, NB = (K + L - 1) / L, np = gg_model_nparams(runs[0].m);
+    const size_t in = gg_model_in(runs[0].m), out = gg_model_out(runs[0].m);
+    size_t B = 1, wmax = in, kmax = 1;
+    for (size_t s = 0; s < nsteps; s++)
+        B = counts[s] > B ? counts[s] : B;
+    for (size_t i = 0; i < nl; i++)
+        wmax = ls[i].out > wmax ? ls[i].out : wmax;
+    for (size_t k = 0; k < K; k++)
+        kmax = gg_dataset_k(runs[k].ds) > kmax ? gg_dataset_k(runs[k].ds) : kmax;
+    const gg_optim_kind kind = gg_optim_kind_of(runs[0].o);
+    int has[3];
+    for (int j = 0; j < 3; j++) {  // a buffer any run has (the others leave it alone)
+        has[j] = 0;
+        for (size_t k = 0; k < K; k++)
+            has[j] |= gg_optim_buffer(runs[k].o, j) != NULL;
+    }
+    ens_mem e = {0};
+    const size_t per = NB * np * L;
+    int ok = (e.big = gg_malloc(per, (size_t)(2 + has[0] + has[1] + has[2]) * sizeof(float))) &&
+             (e.zeros = gg_calloc(wmax * L, sizeof(float))) &&
+             (e.zsrc = gg_calloc(np, sizeof(float))) && (e.sink = gg_malloc(np, sizeof(float))) &&
+             (e.X = gg_calloc(NB * B * in * L, sizeof(float))) &&
+             (e.dO = gg_calloc(NB * B * out * L, sizeof(float))) &&
+             (e.dA = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
+             (e.dB = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
+             (e.xk = gg_malloc(B * in, sizeof(float))) && (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
+             (e.pk = gg_malloc(B * out, sizeof(float))) && (e.dk = gg_malloc(B * out, sizeof(float))) &&
+             (e.Y = gg_calloc(nl, sizeof *e.Y)) && (e.weighted = gg_calloc(K, sizeof(double))) &&
+             (e.seen = gg_calloc(K, sizeof(size_t))) && (e.updates = gg_calloc(K, sizeof(size_t))) &&
+             (e.live = gg_calloc(K, sizeof(int))) && (e.t0 = gg_calloc(K, sizeof(long))) &&
+             (e.lc = gg_calloc(K, sizeof *e.lc));
+    if (ok) {
+        e.P = e.big;
+        e.G = e.P + per;
+        float *next = e.G + per;
+        for (int j = 0; j < 3; j++)
+            if (has[j]) {
+                e.S[j] = next;
+                next += per;
+            }
+    }
+    for (size_t i = 0; ok && i < nl; i++)
+        ok = (e.Y[i] = gg_calloc(NB * B * ls[i].out * L, sizeof(float))) != NULL;
+    gg_status st = GG_OK;
+    if (!ok)
+        st = gg_err_set(err, GG_ENOMEM, "out of memory for an ensemble of %zu runs", K);
+    // Parameters and state in, block by block (padding lanes and absent state buffers
+    // read zeros; the big buffers are not zeroed first).
+    for (size_t bk = 0; !st && bk < NB; bk++) {
+        const float *src[GG_ENS_LANES];
+        for (int j = -1; j < 3; j++) {
+            if (j >= 0 && !has[j])
+                continue;
+            for (size_t l = 0; l < L; l++) {
+                const size_t k = bk * L + l;
+                const float *b = k >= K ? NULL : j < 0 ? gg_model_params(runs[k].m)
+                                                       : gg_optim_buffer(runs[k].o, j);
+                src[l] = b ? b : e.zsrc;
+            }
+            put_block((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
+        }
+    }
+    for (size_t k = 0; !st && k < K; k++) {
+        gg_ens_run *r = &runs[k];
+        r->res = (gg_epoch_result){0};
+        e.lc[k] = gg_loss_for_model(&r->loss, r->m);
+        st = gg_loss_reserve(&e.lc[k], B, err);
+        e.live[k] = 1;
+        e.t0[k] = gg_optim_steps(r->o);
+    }
+    if (st) {
+        ens_free(&e, nl);
+        gg_free(ls);
+        return st;
+    }
+    ens_hp hp;
+    // Block by block (blocks are independent runs: each step touches one block's state only,
+    // not every block's), step by step.
+    for (size_t bk = 0; !st && bk < NB; bk++) {
+        const size_t k0 = bk * L, k1 = K < k0 + L ? K : k0 + L;
+        float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
+        size_t row0 = 0;
+        for (size_t s = 0; !st && s < nsteps; s++) {
+            const size_t b = counts[s], nout = b * out;
+            // The batch of every live run, interleaved; finished lanes keep their last rows.
+            for (size_t k = k0; k < k1; k++) {
+                if (!e.live[k])
+                    continue;
+                gg_dataset_gather(runs[k].ds, runs[k].idx + row0, b, e.xk, e.yk + k * B * kmax);
+                put_lane(e.X, e.xk, b * in, k);
+            }
+            const float *x = e.X + bk * b * in * L;
+            for (size_t i = 0; i < nl; i++) {
+                const ens_layer *ly = &ls[i];
+                float *y = e.Y[i] + bk * b * ly->out * L;
+                if (ly->linear)
+                    fwd(y, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
+                        ly->out);
+                else
+                    gg_act_forward(ly->act, &ly->ap, y, x, b * ly->out * L);
+                x = y;
+            }
+            // The loss of every live run on its own predictions; its gradient interleaved.
+            for (size_t k = k0; k < k1; k++) {
+                if (!e.live[k])
+                    continue;
+                get_lane(e.pk, e.Y[nl - 1], nout, k);
+                float l = gg_loss_forward(&e.lc[k], e.dk, e.pk, e.yk + k * B * kmax, b, out);
+                gg_ens_run *r = &runs[k];
+                if (r->loss_log)
+                    r->loss_log[s] = l;
+                if (r->lr_log)
+                    r->lr_log[s] = gg_optim_lr(r->o);
+                r->res.steps = s + 1;
+                e.weighted[k] += (double)l * (double)b;
+                e.seen[k] += b;
+                if (!isfinite(l)) {
+                    r->res.diverged = 1;
+                    e.live[k] = 0;
+                    memset(e.dk, 0, nout * sizeof *e.dk);
+                }
+                put_lane(e.dO, e.dk, nout, k);
+            }
+            // Backward and the optimizer step: each Linear's weight rows are stepped as soon
+            // as the kernel has their gradient (after its dx, which reads them), its bias
+            // after the kernel, while in cache (the update is element by element and
+            // nothing else reads them, so the order changes no bit).
+            float *d1 = e.dA + bk * b * wmax * L, *d2 = e.dB + bk * b * wmax * L;
+            float *dcur = e.dO + bk * nout * L;
+            fill_hp(&hp, runs, K, bk, &e);
+            for (size_t i = nl; i-- > 0;) {
+                const ens_layer *ly = &ls[i];
+                const float *xi = i ? e.Y[i - 1] + bk * b * ly->in * L : e.X + bk * b * in * L;
+                const float *y = e.Y[i] + bk * b * ly->out * L;
+                if (!ly->linear) {
+                    gg_act_backward(ly->act, &ly->ap, dcur, dcur, xi, y, b * ly->out * L);
+                    continue;
+                }
+                float *dx = i ? (dcur == d1 ? d2 : d1) : NULL;
+                ens_step_ctx sc = {&e, kind, has, bk, np, ly->woff, &hp};
+                bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, xi,
+                    P + ly->woff * L, b, ly->in, ly->out, step_rows, &sc);
+                dcur = dx;
+                if (ly->bias)
+                    step_range(&e, kind, has, bk, np, ly->boff, ly->out, &hp);
+            }
+            for (size_t k = k0; k < k1; k++)
+                e.updates[k] += e.live[k];
+            // Each stepped run's scheduler, after its optimizer step (gg_ensemble_sched_ok
+            // made sure none fails; if one did, the epoch stops there for every run).
+            for (size_t k = k0; !st && k < k1; k++)
+                if (e.live[k] && runs[k].sched)
+                    st = gg_sched_step(runs[k].sched, runs[k].o, (double)NAN, err);
+            row0 += b;
+        }
+    }
+    // Scatter: parameters, the last step's gradients (zero after a diverged step, as
+    // zero_grad left them; left alone after an error), optimizer state and progress, the
+    // mean loss. Lanes without a destination go to a sink.
+    for (size_t bk = 0; bk < NB; bk++) {
+        float *dst[GG_ENS_LANES];
+        for (int j = -2; j < 3; j++) {
+            if ((j == -1 && (st || !nsteps)) || (j >= 0 && !has[j]))
+                continue;
+            for (size_t l = 0; l < L; l++) {
+                const size_t k = bk * L + l;
+                float *b = k >= K ? NULL : j == -2 ? gg_model_params(runs[k].m)
+                                       : j == -1   ? gg_model_grads(runs[k].m)
+                                                   : gg_optim_buffer(runs[k].o, j);
+                dst[l] = b ? b : e.sink;
+            }
+            get_block(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
+        }
+    }
+    for (size_t k = 0; k < K; k++) {
+        gg_ens_run *r = &runs[k];
+        if (r->res.diverged)
+            memset(gg_model_grads(r->m), 0, np * sizeof(float));
+        const int started = gg_optim_started(r->o) || (kind == GG_OPTIM_SGD && e.updates[k]);
+        gg_err perr;
+        gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, &perr);
+        r->res.mean_loss = e.seen[k] ? e.weighted[k] / (double)e.seen[k] : (double)NAN;
+    }
+    ens_free(&e, nl);
+    gg_free(ls);
+    return st;
+}
