@@ -190,6 +190,34 @@ do
   T.ok("timeout: files", gg.fs.exists(dir .. "/curves.csv"))
 end
 
+-- A full disk at the third run's curve file: it fails, the runs of its group still going
+-- stop with it (no partial file), the ones before are saved; --resume completes.
+do
+  local exp_disk = mlp_exp("ens_disk", function(_, _, epochs) epochs(3) end)
+  local b, rb = run(exp_disk, { jobs = 1, ensemble = false })
+  local third = rb.records[3].run_id
+  for _, j in ipairs { 0, 1 } do
+    counter = counter + 1
+    local dir = string.format("%s/%d", tmp, counter)
+    fake.install()
+    local r = assert(pipeline(exp_disk, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = j,
+      fail_write = third .. ".csv" }))
+    local what = "full disk -j" .. j .. ": "
+    T.ok(what .. "store error", r.store_error and r.store_error:find("cannot write", 1, true))
+    local saved = {}
+    for k, rec in ipairs(rb.records) do
+      if gg.fs.exists(dir .. "/runs/" .. rec.run_id .. ".row.csv") then saved[#saved + 1] = k end
+    end
+    T.eq(what .. "runs 1 and 2 saved (3 failed, unsaved: its file cannot be written)", saved, { 1, 2 })
+    local left = {}
+    for _, f in ipairs(gg.fs.listdir(dir .. "/runs")) do if f:match("%.tmp$") then left[#left + 1] = f end end
+    T.eq(what .. "no partial file", left, {})
+    assert(pipeline(exp_disk, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = 1, rerun_failed = true }))
+    fake.restore()
+    same_files(what .. "then --rerun-failed", dir, b)
+  end
+end
+
 -- --shard then --resume: the whole sweep as alone.
 do
   local e = assert(experiment.load("experiments/seed_keras_high_lr.lua"))

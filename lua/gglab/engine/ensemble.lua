@@ -182,7 +182,8 @@ local function dispatch(group, stats)
 end
 
 --[[ run(lanes, opts) -> stats; see the header. opts: enter, leave (functions of the lane),
-  ensemble = false (every request answered solo, for tests of the machinery). ]]
+  ensemble = false (every request answered solo, for tests of the machinery), stop_on_error
+  (once a lane's fn raised, the lanes not finished are not resumed again: lane.aborted). ]]
 function M.run(lanes, opts)
   opts = opts or {}
   local stats = { calls = 0, epochs = 0, grouped = 0 }
@@ -198,13 +199,19 @@ function M.run(lanes, opts)
   end
   local live = {}
   for i, lane in ipairs(lanes) do live[i] = lane end
+  local stop = false
   local ok, err = pcall(function()
     while #live > 0 do
       local still = {}
       for _, lane in ipairs(live) do
         local answer = lane.answer
         lane.request, lane.answer = nil, nil
-        resume(lane, answer, opts)
+        if stop then
+          lane.finished, lane.aborted = true, true
+        else
+          resume(lane, answer, opts)
+          if lane.error ~= nil and opts.stop_on_error then stop = true end
+        end
         if not lane.finished then still[#still + 1] = lane end
       end
       live = still

@@ -712,6 +712,7 @@ end
 local LANE_STATE = {
   enter = function(lane) opened_by_run = lane.opened end,
   leave = function(lane) lane.opened, opened_by_run = opened_by_run, nil end,
+  stop_on_error = true,   -- a store error stops the sweep: the group's other runs stop too
 }
 
 -- run_group(s, members, ctx, logs) -> lanes (ensemble.run's, in members' order), stats.
@@ -722,6 +723,14 @@ local function run_group(s, members, ctx, logs)
       fn = function() return M.run_point(s.exp, s.points[task.index], task.index, ctx) end }
   end
   return lanes, ensemble.run(lanes, LANE_STATE)
+end
+
+--[[ The runs per group: opts.ensemble_width (default ensemble.WIDTH), but 1 while gg has
+  no ensemble kernel (gg.ensemble_key): every run then goes through the same machinery,
+  alone, handed out one at a time as without ensembles. ]]
+local function width(s)
+  if gg.ensemble_key == nil then return 1 end
+  return s.opts.ensemble_width or ensemble.WIDTH
 end
 
 -- The manifest's "ensemble" counts: how this invocation's runs ran (see docs/runner.md).
@@ -744,7 +753,7 @@ end
 -- Execute in this process, group after group.
 local function execute_inline_groups(s)
   local ctx = run_ctx(s, true)
-  for _, group in ipairs(group_tasks(s.tasks, s.opts.ensemble_width or ensemble.WIDTH, 1)) do
+  for _, group in ipairs(group_tasks(s.tasks, width(s), 1)) do
     local lanes, stats = run_group(s, group.members, ctx, false)
     s.ens.groups, s.ens.calls = s.ens.groups + 1, s.ens.calls + stats.calls
     for k, lane in ipairs(lanes) do
@@ -754,10 +763,15 @@ local function execute_inline_groups(s)
         s.result.store_error = s.result.store_error or lane.error
         rec = failure(s, task, lane.error, lane.wall)
       end
-      count_run(s, lane.ran, lane.reason)
-      done(s, task, rec)
+      if not lane.aborted then
+        count_run(s, lane.ran, lane.reason)
+        done(s, task, rec)
+      end
     end
-    if s.result.store_error then break end
+    if s.result.store_error then
+      pcall(s.st.remove_partial, s.st)   -- the files of the runs stopped with it
+      break
+    end
   end
 end
 
@@ -805,15 +819,22 @@ end
 
 -- The work of a group in a worker: its lanes, each run's output going to its own log; the
 -- note for the parent: "<ensemble calls>;<member 1>;...", a member "e" (ran in an
--- ensemble) or "s:<reason>" (solo). A run_point that raised (I/O) raises after the others.
+-- ensemble), "s:<reason>" (solo), "x:<error>" (its run_point raised: I/O) or "a" (not
+-- finished: stopped after that error).
 local function group_work(s, task, ctx)
   local lanes, stats = run_group(s, task.members, ctx, true)
-  local notes, err = { tostring(stats.calls) }, nil
+  local notes = { tostring(stats.calls) }
   for k, lane in ipairs(lanes) do
-    notes[k + 1] = lane.ran == "ensemble" and "e" or ("s:" .. tostring(lane.reason):gsub("[;\t\r\n]", " "))
-    if lane.error ~= nil and err == nil then err = lane.error end
+    local note
+    if lane.error ~= nil then
+      note = "x:" .. first_line(lane.error)
+    elseif lane.aborted then
+      note = "a"
+    else
+      note = lane.ran == "ensemble" and "e" or ("s:" .. tostring(lane.reason))
+    end
+    notes[k + 1] = (note:gsub("[;\t\r\n]", " "))
   end
-  if err ~= nil then error(err, 0) end
   return table.concat(notes, ";")
 end
 
@@ -841,7 +862,18 @@ local function group_done(s, task, outcome)
   for k, member in ipairs(task.members) do
     local rec = member_record(s, member)
     local note = notes[k + 1]
-    if rec then
+    if note == "a" then
+      rec = nil   -- stopped by another run's store error: not run
+    elseif note and note:sub(1, 2) == "x:" then
+      local reason = note:sub(3)
+      if reason:match("^cannot write '") then
+        s.result.store_error = s.result.store_error or reason
+      else
+        reason = "error: " .. reason
+      end
+      count_run(s, "solo", "group failed")
+      rec = failure(s, member, reason, outcome.wall_s / #task.members)
+    elseif rec then
       if note == "e" then count_run(s, "ensemble") else count_run(s, "solo", note and note:sub(3) or "group failed") end
     elseif outcome.ok or write_error then
       local reason = outcome.ok and "the worker ended without writing a result" or write_error
@@ -923,7 +955,7 @@ local function execute(s)
     execute_pool(s, jobs, s.tasks)
   else
     s.retry = {}
-    execute_pool(s, jobs, group_tasks(s.tasks, s.opts.ensemble_width or ensemble.WIDTH, jobs))
+    execute_pool(s, jobs, group_tasks(s.tasks, width(s), jobs))
     local r = s.result
     if #s.retry > 0 and not r.interrupted and not r.stopped and not r.store_error then
       table.sort(s.retry, function(a, b) return a.index < b.index end)
