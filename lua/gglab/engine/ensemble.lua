@@ -35,7 +35,8 @@
   "alone" (no other run with its key), "ensemble error", or "no gg.train epochs"), epochs,
   grouped (epochs trained in ensemble calls), error (fn raised: its error; the other lanes
   go on), result (fn's first result), wall (M.clock seconds).
-  stats = { calls = ensemble calls, epochs = epoch requests, grouped = epochs in ensembles }. ]]
+  stats = { calls = ensemble calls, epochs = epoch requests, grouped = epochs in ensembles,
+  keyed = lanes that got a key for at least one epoch }. ]]
 
 local gg = require "gglab"
 local hooks = require "gglab.hooks"
@@ -75,6 +76,7 @@ M.HOOK = { epoch = function(run_epoch, model, optimizer, data, opts)
     lane.reason = lane.reason or reason
     return run_epoch(model, optimizer, data, opts)
   end
+  lane.keyed = true
   local answer = coroutine.yield(REQUEST, key, { model, optimizer, data, opts })
   if answer == SOLO then return run_epoch(model, optimizer, data, opts) end
   return table.unpack(answer, 1, answer.n or 4)
@@ -186,7 +188,7 @@ end
   (once a lane's fn raised, the lanes not finished are not resumed again: lane.aborted). ]]
 function M.run(lanes, opts)
   opts = opts or {}
-  local stats = { calls = 0, epochs = 0, grouped = 0 }
+  local stats = { calls = 0, epochs = 0, grouped = 0, keyed = 0 }
   local caller = { stack = hooks.swap(nil), rng = gg.get_rng_state(), flush = gg.flush_denormal() }
   hooks.swap(caller.stack)
   for _, lane in ipairs(lanes) do
@@ -194,7 +196,7 @@ function M.run(lanes, opts)
     for i, h in ipairs(caller.stack) do stack[i] = h end
     lane.co = coroutine.create(lane.fn)
     lane.stack, lane.rng, lane.flush, lane.caller_stack = stack, caller.rng, caller.flush, caller.stack
-    lane.own, lane.epochs, lane.grouped = 0, 0, 0
+    lane.own, lane.epochs, lane.grouped, lane.keyed = 0, 0, 0, false
     lane.finished, lane.request, lane.answer = false, nil, nil
   end
   local live = {}
@@ -240,6 +242,7 @@ function M.run(lanes, opts)
   if not ok then error(err, 0) end
   for _, lane in ipairs(lanes) do
     lane.wall = lane.own
+    if lane.keyed then stats.keyed = stats.keyed + 1 end
     if lane.grouped > 0 then
       lane.ran = "ensemble"
     else

@@ -725,12 +725,20 @@ local function run_group(s, members, ctx, logs)
   return lanes, ensemble.run(lanes, LANE_STATE)
 end
 
---[[ The runs per group: opts.ensemble_width (default ensemble.WIDTH), but 1 while gg has
-  no ensemble kernel (gg.ensemble_key): every run then goes through the same machinery,
-  alone, handed out one at a time as without ensembles. ]]
+--[[ The runs per group: opts.ensemble_width (default ensemble.WIDTH) once a run of this
+  invocation got a key for an epoch (s.ens.keyed > 0: the first runs, one per worker, run
+  in groups of one to find out), else 1: every run then goes through the same machinery,
+  alone, handed out one at a time as without ensembles (a build without an ensemble
+  kernel, gg.ensemble_key == nil; a sweep whose models the kernel refuses). ]]
 local function width(s)
-  if gg.ensemble_key == nil then return 1 end
+  if gg.ensemble_key == nil or s.ens.keyed == 0 then return 1 end
   return s.opts.ensemble_width or ensemble.WIDTH
+end
+
+-- The tasks in groups: the first `probe` of them alone (see width), then the others.
+local function plan_groups(s, from, jobs)
+  local rest = table.move(s.tasks, from, #s.tasks, 1, {})
+  return group_tasks(rest, width(s), jobs)
 end
 
 -- The manifest's "ensemble" counts: how this invocation's runs ran (see docs/runner.md).
@@ -753,9 +761,19 @@ end
 -- Execute in this process, group after group.
 local function execute_inline_groups(s)
   local ctx = run_ctx(s, true)
-  for _, group in ipairs(group_tasks(s.tasks, width(s), 1)) do
+  local groups = plan_groups(s, 1, 1)
+  local g = 1
+  while groups[g] do
+    local group = groups[g]
     local lanes, stats = run_group(s, group.members, ctx, false)
-    s.ens.groups, s.ens.calls = s.ens.groups + 1, s.ens.calls + stats.calls
+    s.ens.groups, s.ens.calls, s.ens.keyed = s.ens.groups + 1, s.ens.calls + stats.calls, s.ens.keyed + stats.keyed
+    if #group.members == 1 and width(s) > 1 then  -- a key found: the rest in groups
+      local next_index = group.members[1].index
+      local from
+      for k, t in ipairs(s.tasks) do if t.index == next_index then from = k + 1 end end
+      groups, g = plan_groups(s, from, 1), 0
+    end
+    g = g + 1
     for k, lane in ipairs(lanes) do
       local task, rec = group.members[k], lane.result
       if lane.error ~= nil then
@@ -818,12 +836,12 @@ local function pool_timeout(s)
 end
 
 -- The work of a group in a worker: its lanes, each run's output going to its own log; the
--- note for the parent: "<ensemble calls>;<member 1>;...", a member "e" (ran in an
+-- note for the parent: "<ensemble calls>,<runs keyed>;<member 1>;...", a member "e" (ran in an
 -- ensemble), "s:<reason>" (solo), "x:<error>" (its run_point raised: I/O) or "a" (not
 -- finished: stopped after that error).
 local function group_work(s, task, ctx)
   local lanes, stats = run_group(s, task.members, ctx, true)
-  local notes = { tostring(stats.calls) }
+  local notes = { stats.calls .. "," .. stats.keyed }
   for k, lane in ipairs(lanes) do
     local note
     if lane.error ~= nil then
@@ -857,7 +875,9 @@ end
 local function group_done(s, task, outcome)
   local notes = {}
   for part in (outcome.note or ""):gmatch("[^;]+") do notes[#notes + 1] = part end
-  s.ens.groups, s.ens.calls = s.ens.groups + 1, s.ens.calls + (tonumber(notes[1]) or 0)
+  local calls, keyed = (notes[1] or ""):match("^(%d+),(%d+)$")
+  s.ens.groups, s.ens.calls = s.ens.groups + 1, s.ens.calls + (tonumber(calls) or 0)
+  s.ens.keyed = s.ens.keyed + (tonumber(keyed) or 0)
   local write_error = not outcome.ok and (outcome.reason or ""):match("^error: (cannot write '.*)$")
   for k, member in ipairs(task.members) do
     local rec = member_record(s, member)
@@ -946,7 +966,7 @@ end
 -- Execute the tasks, inline or in a pool, with the progress display and the wall time.
 local function execute(s)
   local t0 = gg.clock()
-  s.ens = { runs = 0, solo = 0, groups = 0, calls = 0, reasons = {} }
+  s.ens = { runs = 0, solo = 0, groups = 0, calls = 0, keyed = 0, reasons = {} }
   local jobs = s.opts.jobs
   if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
   if jobs == 0 or not gg.proc then
@@ -955,9 +975,13 @@ local function execute(s)
     execute_pool(s, jobs, s.tasks)
   else
     s.retry = {}
-    execute_pool(s, jobs, group_tasks(s.tasks, width(s), jobs))
     local r = s.result
-    if #s.retry > 0 and not r.interrupted and not r.stopped and not r.store_error then
+    local function going() return not r.interrupted and not r.stopped and not r.store_error end
+    -- First one run per worker, alone: whether the runs get keys decides the groups' size.
+    local probe = gg.ensemble_key ~= nil and math.min(jobs, #s.tasks) or 0
+    if probe > 0 then execute_pool(s, jobs, group_tasks(table.move(s.tasks, 1, probe, 1, {}), 1, jobs)) end
+    if going() and probe < #s.tasks then execute_pool(s, jobs, plan_groups(s, probe + 1, jobs)) end
+    if #s.retry > 0 and going() then
       table.sort(s.retry, function(a, b) return a.index < b.index end)
       execute_pool(s, jobs, s.retry, true)
     end
