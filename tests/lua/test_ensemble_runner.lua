@@ -150,7 +150,8 @@ for _, j in ipairs { 0, 1, 2 } do
   T.eq("raising run -j" .. j .. ": counts", r.counts, { ok = 5, diverged = 0, failed = 1 })
   local ens = manifest(dir).ensemble
   -- the first run (one per worker) runs alone: it finds out whether the runs get keys
-  T.eq("raising run -j" .. j .. ": runs in ensembles", { ens.runs, ens.reasons.alone }, { 6 - math.max(j, 1), math.max(j, 1) })
+  T.eq("raising run -j" .. j .. ": runs in ensembles", { ens.runs, ens.reasons.alone },
+    { 6 - math.max(j, 1), math.max(j, 1) })
   if j > 0 then
     for _, rec in ipairs(r.records) do
       local log = T.slurp(dir .. "/runs/" .. rec.run_id .. ".log") or ""

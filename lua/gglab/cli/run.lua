@@ -157,7 +157,8 @@ function M.main(opts, out, argv)
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
     overwrite = opts.overwrite,
     timeout = opts.timeout,
-    memory = opts.memory, shard = opts.shard, ensemble = not opts.no_ensemble, set = opts.set, set_names = script.set_names(opts.overrides),
+    memory = opts.memory, shard = opts.shard, ensemble = not opts.no_ensemble, set = opts.set,
+    set_names = script.set_names(opts.overrides),
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then
     out.stderr:write("gglab: ", msg, "\n")
