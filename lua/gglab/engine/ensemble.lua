@@ -64,10 +64,11 @@ end
 
 --[[ M.HOOK: the "epoch" hook a lane registers around its run. Outside a lane's own
   coroutine (a script's coroutine, or no scheduler), or under another "epoch" hook, it lets
-  the epoch run as it is. ]]
+  the epoch run as it is; so does a call that cannot yield (gg.train called from a C
+  function, e.g. a table.sort comparator). ]]
 M.HOOK = { epoch = function(run_epoch, model, optimizer, data, opts)
   local lane = current
-  if not lane or coroutine.running() ~= lane.co or hooks.count("epoch") > 1 then
+  if not lane or coroutine.running() ~= lane.co or not coroutine.isyieldable() or hooks.count("epoch") > 1 then
     return run_epoch(model, optimizer, data, opts)
   end
   lane.epochs = lane.epochs + 1
