@@ -6,6 +6,7 @@
 #   make bench     timing against PyTorch and libtorch (never part of make test);
 #                  make bench-docs then refreshes docs/bench.csv and docs/performance.svg
 #   make fuzz, lint, soak, load   reliability runs (docs/reliability.md)
+#   make ensemble-check  every experiment with and without ensembles (docs/runner.md)
 #   make report-screenshot  docs/report.png from the lr_sweep report (needs chromium)
 #   make install PREFIX=/usr/local, make clean
 
@@ -327,6 +328,18 @@ load: all
 
 # cppcheck and clang-tidy over core/ and lua/ (reasons in tests/lint.sh, .clang-tidy); make test runs
 # it too, with a valgrind pass over the C tests (tests/valgrind.sh).
+# make ensemble-check: every experiment with and without lockstep ensembles, on every ISA
+# path, compared byte for byte (tests/lua/test_ensemble_runner.lua; make test runs a subset).
+.PHONY: ensemble-check
+ensemble-check: all
+	@for isa in avx512 avx2 generic; do \
+	  GGLAB_ISA=$$isa LUA_CPATH="$(BUILD)/?.so;;" lua5.4 -e 'require("gglab").isa()' >/dev/null 2>&1 \
+	  || { echo "  skip GGLAB_ISA=$$isa (not on this CPU)"; continue; }; echo "  ENSEMBLE GGLAB_ISA=$$isa"; \
+	  GGLAB_ISA=$$isa GGLAB_ENSEMBLE_FULL=1 LUA_CPATH="$(BUILD)/?.so;;" LUA_PATH="tests/lua/?.lua;;" \
+	  GGLAB=$(BUILD)/gglab lua5.4 tests/lua/test_ensemble_runner.lua >$(BUILD)/ensemble-check.log 2>&1; \
+	  grep -A3 '^FAIL' $(BUILD)/ensemble-check.log; tail -n 1 $(BUILD)/ensemble-check.log; \
+	  tail -n 1 $(BUILD)/ensemble-check.log | grep -q ' 0 failed' || exit 1; done
+
 .PHONY: lint
 lint: $(BUILD)/gen/buildid.h
 	@sh tests/lint.sh

@@ -11,6 +11,9 @@
     train      = function(train, opts) -> history
     data       = function(load, kind, src, ...) -> dataset(s)   kind "csv": gg.data.csv(src, ...);
                                                                 kind "text": gg.data.text(src)
+    epoch      = function(run_epoch, model, optimizer, data, opts) -> gg.train_epoch's results: one
+                   epoch of gg.train in one C call (run_epoch(model, optimizer, data, opts) is
+                   gg.train_epoch); the runner's ensembles (gglab.engine.ensemble) gather these
     model      = function(build, kind, ...) -> model or layer   the sequence-model constructors:
                    kind "gpt": gg.nn.gpt(o); "transformer_encoder_layer" / "transformer_decoder_block":
                    (d_model, nhead, opts); "rnn" / "lstm" / "gru": (input_size, hidden_size, opts).
@@ -22,8 +25,9 @@
   or raise.
 
   State: the stack of registered hooks below, one per Lua state (each worker process of
-  the runner has its own), owned by this module and changed only by push/pop/with. It is
-  empty outside a with() call; with pops its hook on return and on error.
+  the runner has its own), owned by this module and changed only by push/pop/with and swap.
+  It is empty outside a with() call; with pops its hook on return and on error. swap
+  exchanges the whole stack: the runner's ensembles give each run's coroutine its own.
 
   gg.train (lua/gglab/train.lua), gg.nn.sequential (lua/gglab/nn.lua) and the model
   constructors (lua/gglab/transformer.lua, lua/gglab/recurrent.lua) call M.call themselves
@@ -33,8 +37,8 @@
   entry of gg.optim, and gg.data.csv and gg.data.text, once, with M.wrap. ]]
 local M = {}
 
-M.POINTS = { "data", "model", "optim", "sequential", "train" }
-local IS_POINT = { data = true, model = true, optim = true, sequential = true, train = true }
+M.POINTS = { "data", "epoch", "model", "optim", "sequential", "train" }
+local IS_POINT = { data = true, epoch = true, model = true, optim = true, sequential = true, train = true }
 
 local stack = {}   -- the registered hooks, innermost last (see the header)
 
@@ -78,6 +82,25 @@ function M.with(h, fn, ...)
       left, left == 1 and "" or "s"), 2)
   end
   return table.unpack(res, 2, res.n)
+end
+
+--[[ swap(other) -> the current stack, which other (a list of hooks, as swap returned it;
+  nil: a new empty one) replaces. For code that interleaves independent computations in
+  one Lua state (the runner's ensemble coroutines): each keeps its own stack, and a with()
+  pops from the stack it pushed to as long as every switch swaps the stacks back. ]]
+function M.swap(other)
+  local old = stack
+  stack = other or {}
+  return old
+end
+
+--[[ count(point) -> how many registered hooks have that point. ]]
+function M.count(point)
+  local n = 0
+  for i = 1, #stack do
+    if stack[i][point] ~= nil then n = n + 1 end
+  end
+  return n
 end
 
 --[[ active() -> the innermost registered hook, or nil when none is. ]]

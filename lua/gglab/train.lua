@@ -8,6 +8,7 @@ local diagnostics = require "gglab.diagnostics"
 local graph = require "gglab.graph"
 local args = require "gglab.lib.args"
 local checkpoint = require "gglab.checkpoint"
+local hooks = require "gglab.hooks"
 
 local M = {}
 
@@ -282,7 +283,13 @@ local function c_call(level, fn, ...)
   return a, b, c, d
 end
 
+--[[ One epoch (or one step of epoch_by_steps) in one C call. A registered hook with the
+  "epoch" point (the runner's ensembles, gglab.engine.ensemble) may run it with others';
+  without one this costs one test of the hook stack. ]]
 local function epoch_call(opts, eo, level)  -- a tail call: c_call takes this frame's place
+  if hooks.active() and hooks.has("epoch") then
+    return c_call(level, hooks.call, "epoch", gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
+  end
   return c_call(level, gg.train_epoch, opts.model, opts.optimizer, opts.data, eo)
 end
 
@@ -602,7 +609,6 @@ function M.train(opts)
 end
 
 -- A hook registered with gglab.hooks (gglab doctor's) sees, and may change, every call.
-local hooks = require "gglab.hooks"
 local train_unhooked = M.train
 function M.train(opts)
   if hooks.active() then return hooks.call("train", train_unhooked, opts) end

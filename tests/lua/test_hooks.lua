@@ -37,7 +37,7 @@ do
 end
 T.raises("push: a table", function() hooks.push(3) end, "hooks%.push: expected a hook table, got number")
 T.raises("push: unknown point", function() hooks.push { trian = function() end } end,
-  "^.-hooks%.push: unknown hook point 'trian' %(allowed: data, model, optim, sequential, train%)$")
+  "^.-hooks%.push: unknown hook point 'trian' %(allowed: data, epoch, model, optim, sequential, train%)$")
 T.raises("push: points are functions", function() hooks.push { train = 1 } end,
   "hooks%.push: train must be a function")
 T.eq("a rejected hook is not registered", hooks.active(), nil)
@@ -226,6 +226,47 @@ do
     { "failed", "hooks.with: the function left 1 hook registered (hooks.push without hooks.pop)" })
   T.eq("no hook left behind by the runner", hooks.active(), nil)
   T.rmtree(dir)
+end
+
+-- ---- the "epoch" point (gg.train's per-epoch C call), swap and count ----
+do
+  local data = gg.data.regression { n = 16, features = 2, seed = 3 }
+  local function train(seed)
+    gg.manual_seed(seed)
+    local model = gg.nn.mlp { 2, 4, 1 }
+    return gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.01 }), batch_size = 4,
+      epochs = 3 }
+  end
+  local plain = train(1)
+  local seen = {}
+  local h = { epoch = function(run_epoch, model, optimizer, d, opts)
+    seen[#seen + 1] = { model = tostring(model):match("^gglab%.Model") ~= nil, optim = optimizer ~= nil,
+      data = d == data, batch = opts.batch_size }
+    return run_epoch(model, optimizer, d, opts)
+  end }
+  local hooked = hooks.with(h, train, 1)
+  T.eq("epoch hook: one call per epoch", #seen, 3)
+  T.eq("epoch hook: gets gg.train_epoch's arguments", seen[1], { model = true, optim = true, data = true, batch = 4 })
+  T.eq("epoch hook: passing through changes nothing", hooked, plain)
+  local h2 = { epoch = function(run_epoch, ...)
+    local losses, diverged, mean, info = run_epoch(...)
+    return losses, diverged, mean * 0 + 42, info
+  end }
+  T.eq("epoch hook: its results are gg.train's", hooks.with(h2, train, 1).epoch_loss, { 42, 42, 42 })
+  T.raises("epoch hook: an error reads as gg.train's", function()
+    hooks.with({ epoch = function() error("no epoch today", 0) end }, train, 1)
+  end, "gg.train: no epoch today")
+  T.eq("count: none registered", hooks.count("epoch"), 0)
+  local mine = hooks.swap(nil)
+  hooks.push(h)
+  T.eq("swap: the new stack has the hook", { hooks.count("epoch"), hooks.active() }, { 1, h })
+  local other = hooks.swap(mine)
+  T.eq("swap: the first stack is as it was", hooks.active(), nil)
+  T.eq("swap: returns the other stack", other, { h })
+  hooks.swap(other)
+  hooks.pop(h)
+  hooks.swap(mine)
+  T.eq("no hook left behind (swap)", hooks.active(), nil)
 end
 
 T.done()

@@ -2,7 +2,8 @@
 
   local pool = require "gglab.engine.pool"
   local stats = pool.run(tasks, {
-    work    = function(task) ... end,        -- required; runs IN A WORKER; may raise
+    work    = function(task) ... end,        -- required; runs IN A WORKER; may raise; may
+                                             -- return a one-line note (outcome.note)
     on_done = function(task, outcome) end,   -- parent, in completion order, once per task
     on_tick = function(running, done, active, since) end, -- parent, about every 0.25 s
     jobs    = 2,       -- worker processes (default gg.proc.nproc(); never more than #tasks)
@@ -17,6 +18,9 @@
   on_tick's active is the list of the tasks running now and since[k] the gg.clock() time
   active[k] was dispatched (so the caller can tell how long each has been running).
 
+  A task with a numeric field weight (the runner's ensemble groups: the number of runs in
+  it) gets weight x the limit.
+
   timeout as a function: the limit may change while the pool runs (the runner's automatic
   timeout grows with the runs' median time). The pool calls timeout() whenever it checks
   deadlines (after each message and tick) and gets seconds (> 0) or nil (no limit now)
@@ -27,7 +31,8 @@
   tasks is a list, not to be changed during the call (the workers hold their copy from
   fork time); pool.run only reads #tasks and, with log_dir, task.id. Tasks are
   dispatched in list order (lowest index first), one per worker at a time, and complete
-  in any order. outcome is { ok = true, wall_s = W } or { ok = false, reason = R, wall_s = W },
+  in any order. outcome is { ok = true, wall_s = W, note = N } (N: the string work returned,
+  at most 4000 bytes, or nil) or { ok = false, reason = R, wall_s = W },
   W the seconds from the task's dispatch to its end as the parent saw it, R one of
     "error: <first line>"                  work() raised (safety net: work should record
                                            its own failures)
@@ -168,7 +173,7 @@ local function error_text(err)
   return text
 end
 
--- Messages: parent -> worker "<index>"; worker -> parent "<index>\tok" |
+-- Messages: parent -> worker "<index>"; worker -> parent "<index>\tok[\t<note>]" |
 -- "<index>\terror\t<first line>" | "<index>\toom\t<first line>".
 local function worker_loop(fd, tasks, opts)
   while true do
@@ -182,11 +187,14 @@ local function worker_loop(fd, tasks, opts)
       ok, err = proc.redirect(path)
       if not ok then err = "cannot write log: " .. tostring(err) end
     end
+    local note
     if ok then ok, err = pcall(opts.work, task) end
+    if ok then note = err end
     io.stdout:flush()
     local reply, recycle
     if ok then
       reply = i .. "\tok"
+      if type(note) == "string" and note ~= "" and #note <= MAX_TEXT then reply = reply .. "\t" .. note end
     else
       local text = error_text(err)
       if text:find("not enough memory", 1, true) or text:find("out of memory", 1, true) then
@@ -265,7 +273,7 @@ local function complete(state, slot, msg)
   if not i or i ~= slot.task then return false end
   slot.task = nil
   if status == "ok" then
-    report(state, slot, i, { ok = true })
+    report(state, slot, i, { ok = true, note = text ~= "" and text or nil })
   elseif status == "oom" then
     slot.recycle = true
     report(state, slot, i, { ok = false, reason = memory_reason(state.opts.memory) })
@@ -369,6 +377,12 @@ local function tick(state, now)
 end
 
 -- The current per-task limit in seconds (nil: none) and the reason a task killed at it fails with.
+-- The limit of the task slot runs: timeout x its weight.
+local function limit_of(state, slot, timeout)
+  local w = state.tasks[slot.task].weight
+  return type(w) == "number" and w > 0 and timeout * w or timeout
+end
+
 local function current_timeout(state)
   local t = state.opts.timeout
   if type(t) ~= "function" then return t, t and ("timeout after " .. gg.fmt_number(t) .. "s") end
@@ -395,7 +409,9 @@ local function loop(state)
     local timeout, why = current_timeout(state)
     if timeout then
       for _, slot in ipairs(state.slots) do
-        if slot.task and slot.t0 + timeout < wake then wake = slot.t0 + timeout end
+        if slot.task and slot.t0 + limit_of(state, slot, timeout) < wake then
+          wake = slot.t0 + limit_of(state, slot, timeout)
+        end
       end
     end
     local ready, msg = proc.poll(fds, math.max(0, (wake - now) * 1000))
@@ -417,7 +433,7 @@ local function loop(state)
     timeout, why = current_timeout(state)  -- on_done may have changed it
     if timeout then
       for _, slot in ipairs(state.slots) do
-        if slot.task and now >= slot.t0 + timeout then
+        if slot.task and now >= slot.t0 + limit_of(state, slot, timeout) then
           proc.kill(slot.pid, "KILL")
           retire(state, slot, now + GRACE, why)
         end

@@ -22,6 +22,7 @@ local gg = require "gglab"
 local hooks = require "gglab.hooks"
 local sweep = require "gglab.sweep"
 local store = require "gglab.engine.store"
+local ensemble = require "gglab.engine.ensemble"
 local schema = require "gglab.lib.schema"
 local json = require "gglab.lib.json"
 local util = require "gglab.lib.util"
@@ -301,7 +302,8 @@ end
   up through them go to params_read (sorted, one a line; empty without ctx.set_names).
   The record has run_id, params (the point), index, the schema.RESULT_COLUMNS fields
   (nil = empty), summary (run:summary's values, or nil) and, for diverged runs, reason.
-  Raises only on I/O failure. ]]
+  ctx.ensemble: the run is a lane of gglab.engine.ensemble (its epochs may be trained with
+  other runs'; wall_s is the lane's own clock, ensemble.clock). Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
   local id = sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
@@ -322,11 +324,18 @@ function M.run_point(exp, point, index, ctx)
   gg.manual_seed(seed)
   -- Subnormal handling is per process: reset it, so no run inherits a previous one's.
   gg.set_flush_denormal(exp.flush_denormal == true)
-  local t0 = gg.clock()
+  local clock = ctx.ensemble and ensemble.clock or gg.clock
+  local t0 = clock()
   opened_by_run = {}
-  local done, ok, err = pcall(hooks.with, M.DATA_HOOK, xpcall, exp.run, traceback_handler, p, run)
+  local done, ok, err
+  if ctx.ensemble then
+    done, ok, err = pcall(hooks.with, ensemble.HOOK, hooks.with, M.DATA_HOOK, xpcall, exp.run, traceback_handler,
+      p, run)
+  else
+    done, ok, err = pcall(hooks.with, M.DATA_HOOK, xpcall, exp.run, traceback_handler, p, run)
+  end
   if not done then ok, err = false, ok end  -- the run left a hook registered (hooks.with's error)
-  local wall = gg.clock() - t0
+  local wall = clock() - t0
   local data_files = opened_by_run
   opened_by_run = nil
   local record = { run_id = id, params = point, index = index, run_seed = seed,
@@ -498,12 +507,13 @@ function Progress:median()
 end
 
 -- stuck() -> the text naming the longest-running run when it runs far longer than is
--- typical (M.STUCK), or nil.
+-- typical (M.STUCK), or nil. A group of n runs (an ensemble, task.weight = n) counts
+-- its time over n: its runs share it.
 function Progress:stuck()
   if not (self.active and self.since) then return nil end
   local now, longest, task = gg.clock(), nil, nil
   for k, t in ipairs(self.active) do
-    local el = now - self.since[k]
+    local el = (now - self.since[k]) / (t.weight or 1)
     if not longest or el > longest then longest, task = el, t end
   end
   if not longest then return nil end
@@ -511,8 +521,10 @@ function Progress:stuck()
   local bound = median and math.max(M.STUCK.floor, M.STUCK.factor * median) or M.STUCK.no_median
   if longest < bound then return nil end
   local point = self.points and task.index and self.points[task.index]
-  return string.format("longest: %s%s running %s%s", tostring(task.id),
-    point and (" (" .. format_params(point) .. ")") or "", fmt_seconds(longest),
+  local group = task.weight and task.weight > 1 and string.format(" (and %d more runs in its ensemble)",
+    task.weight - 1) or ""
+  return string.format("longest: %s%s%s running %s%s", tostring(task.id),
+    point and (" (" .. format_params(point) .. ")") or "", group, fmt_seconds(longest),
     median and (", median run " .. fmt_seconds(median)) or "")
 end
 
@@ -619,6 +631,10 @@ local function plan(s)
         prev.params, prev.index, prev.kept = point, i, true
         prev.summary = store.summary_of(prev.extra, point)
       else
+        if prev then  -- --rerun-failed: its old row file stays until the new one replaces it
+          s.old_rows = s.old_rows or {}
+          s.old_rows[s.ids[i]] = util.read_file(s.st:run_path(s.ids[i], schema.RUN_SUFFIXES.row)) or ""
+        end
         s.finished[s.ids[i]] = nil  -- to be run (again)
         s.tasks[#s.tasks + 1] = { index = i, id = s.ids[i] }
       end
@@ -671,10 +687,116 @@ local function failure(s, task, reason, wall)
     run_seed = sweep.run_seed(s.exp.seed, point), steps = 0, wall_s = round_us(wall or 0), unsaved = true }
 end
 
+-- ---- ensembles (gglab.engine.ensemble) ----
+
+--[[ Ensemble mode (the default; opts.ensemble = false, --no-ensemble, runs each point
+  alone as before): the tasks go in groups of consecutive points, at most
+  opts.ensemble_width (default ensemble.WIDTH) and no more than an even share of the tasks
+  per worker, and each group runs its points' run_point as lanes of one ensemble.run. ]]
+local function ensemble_on(s)
+  return s.opts.ensemble ~= false
+end
+
+local function group_tasks(tasks, width, jobs)
+  local per = math.max(1, math.min(width, (#tasks + jobs - 1) // math.max(jobs, 1)))
+  local groups = {}
+  for k = 1, #tasks, per do
+    local members = table.move(tasks, k, math.min(k + per - 1, #tasks), 1, {})
+    groups[#groups + 1] = { index = members[1].index, id = members[1].id, members = members,
+      weight = #members }
+  end
+  return groups
+end
+
+-- The lanes share the runner's list of the data files the running run opens.
+local LANE_STATE = {
+  enter = function(lane) opened_by_run = lane.opened end,
+  leave = function(lane) lane.opened, opened_by_run = opened_by_run, nil end,
+  stop_on_error = true,   -- a store error stops the sweep: the group's other runs stop too
+}
+
+-- run_group(s, members, ctx, logs) -> lanes (ensemble.run's, in members' order), stats.
+local function run_group(s, members, ctx, logs)
+  local lanes = {}
+  for k, task in ipairs(members) do
+    lanes[k] = { log = logs and s.st:run_path(task.id, schema.RUN_SUFFIXES.log),
+      fn = function() return M.run_point(s.exp, s.points[task.index], task.index, ctx) end }
+  end
+  return lanes, ensemble.run(lanes, LANE_STATE)
+end
+
+--[[ The runs per group: opts.ensemble_width (default ensemble.WIDTH) once a run of this
+  invocation got a key for an epoch (s.ens.keyed > 0: the first runs, one per worker, run
+  in groups of one to find out), else 1: every run then goes through the same machinery,
+  alone, handed out one at a time as without ensembles (a build without an ensemble
+  kernel, gg.ensemble_key == nil; a sweep whose models the kernel refuses). ]]
+local function width(s)
+  if gg.ensemble_key == nil or s.ens.keyed == 0 then return 1 end
+  return s.opts.ensemble_width or ensemble.WIDTH
+end
+
+-- The tasks in groups: the first `probe` of them alone (see width), then the others.
+local function plan_groups(s, from, jobs)
+  local rest = table.move(s.tasks, from, #s.tasks, 1, {})
+  return group_tasks(rest, width(s), jobs)
+end
+
+-- The manifest's "ensemble" counts: how this invocation's runs ran (see docs/runner.md).
+local function count_run(s, ran, reason)
+  local e = s.ens
+  if ran == "ensemble" then
+    e.runs = e.runs + 1
+  else
+    e.solo = e.solo + 1
+    reason = reason or "unknown"
+    e.reasons[reason] = (e.reasons[reason] or 0) + 1
+  end
+end
+
+local function run_ctx(s, ens)
+  return { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
+    set_names = s.opts.set_names, resume = s.opts.resume or s.opts.rerun_failed, ensemble = ens }
+end
+
+-- Execute in this process, group after group.
+local function execute_inline_groups(s)
+  local ctx = run_ctx(s, true)
+  local groups = plan_groups(s, 1, 1)
+  local g = 1
+  while groups[g] do
+    local group = groups[g]
+    local lanes, stats = run_group(s, group.members, ctx, false)
+    s.ens.groups, s.ens.calls, s.ens.keyed = s.ens.groups + 1, s.ens.calls + stats.calls, s.ens.keyed + stats.keyed
+    if #group.members == 1 and width(s) > 1 then  -- a key found: the rest in groups
+      local next_index = group.members[1].index
+      local from
+      for k, t in ipairs(s.tasks) do if t.index == next_index then from = k + 1 end end
+      groups, g = plan_groups(s, from, 1), 0
+    end
+    g = g + 1
+    for k, lane in ipairs(lanes) do
+      local task, rec = group.members[k], lane.result
+      if lane.error ~= nil then
+        if not store.is_write_error(lane.error) then error(lane.error, 0) end
+        s.result.store_error = s.result.store_error or lane.error
+        rec = failure(s, task, lane.error, lane.wall)
+      end
+      if not lane.aborted then
+        count_run(s, lane.ran, lane.reason)
+        done(s, task, rec)
+      end
+    end
+    if s.result.store_error then
+      pcall(s.st.remove_partial, s.st)   -- the files of the runs stopped with it
+      break
+    end
+  end
+end
+
 -- Execute in this process, one task after the other (jobs = 0, or no process support).
 local function execute_inline(s)
-  local ctx = { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
-    set_names = s.opts.set_names, resume = s.opts.resume or s.opts.rerun_failed }
+  if ensemble_on(s) then return execute_inline_groups(s) end
+  local ctx = run_ctx(s, nil)
   for _, task in ipairs(s.tasks) do
     local t0 = gg.clock()
     local ok, rec = pcall(M.run_point, s.exp, s.points[task.index], task.index, ctx)
@@ -683,6 +805,7 @@ local function execute_inline(s)
       s.result.store_error = s.result.store_error or rec
       rec = failure(s, task, rec, gg.clock() - t0)
     end
+    count_run(s, "solo", "--no-ensemble")
     done(s, task, rec)
     if s.result.store_error then break end
   end
@@ -712,22 +835,104 @@ local function pool_timeout(s)
   end
 end
 
+-- The work of a group in a worker: its lanes, each run's output going to its own log; the
+-- note for the parent: "<ensemble calls>,<runs keyed>;<member 1>;...", a member "e" (ran in an
+-- ensemble), "s:<reason>" (solo), "x:<error>" (its run_point raised: I/O) or "a" (not
+-- finished: stopped after that error).
+local function group_work(s, task, ctx)
+  local lanes, stats = run_group(s, task.members, ctx, true)
+  local notes = { stats.calls .. "," .. stats.keyed }
+  for k, lane in ipairs(lanes) do
+    local note
+    if lane.error ~= nil then
+      note = "x:" .. first_line(lane.error)
+    elseif lane.aborted then
+      note = "a"
+    else
+      note = lane.ran == "ensemble" and "e" or ("s:" .. tostring(lane.reason))
+    end
+    notes[k + 1] = (note:gsub("[;\t\r\n]", " "))
+  end
+  return table.concat(notes, ";")
+end
+
+-- Whether member (a task of a group that died) finished before its worker died: its row
+-- file is there and is not the one an earlier invocation left (--rerun-failed).
+local function member_record(s, member)
+  local rec = s.st:read_record(member.id, s.points[member.index])
+  if rec and s.old_rows and s.old_rows[member.id] then
+    local now = util.read_file(s.st:run_path(member.id, schema.RUN_SUFFIXES.row))
+    if now == s.old_rows[member.id] then return nil end
+  end
+  return rec
+end
+
+--[[ A group came back (on_done). outcome.ok: each member's record is on disk. Else the
+  worker died (an error of the store, a crash, os.exit, the memory limit, the timeout
+  scaled by the group's size): the members that finished before are kept, the others go to
+  s.retry, to run alone afterwards (so the run at fault fails exactly as it would solo),
+  except after a store write error, which fails them with it. ]]
+local function group_done(s, task, outcome)
+  local notes = {}
+  for part in (outcome.note or ""):gmatch("[^;]+") do notes[#notes + 1] = part end
+  local calls, keyed = (notes[1] or ""):match("^(%d+),(%d+)$")
+  s.ens.groups, s.ens.calls = s.ens.groups + 1, s.ens.calls + (tonumber(calls) or 0)
+  s.ens.keyed = s.ens.keyed + (tonumber(keyed) or 0)
+  local write_error = not outcome.ok and (outcome.reason or ""):match("^error: (cannot write '.*)$")
+  for k, member in ipairs(task.members) do
+    local rec = member_record(s, member)
+    local note = notes[k + 1]
+    if note == "a" then
+      rec = nil   -- stopped by another run's store error: not run
+    elseif note and note:sub(1, 2) == "x:" then
+      local reason = note:sub(3)
+      if reason:match("^cannot write '") then
+        s.result.store_error = s.result.store_error or reason
+      else
+        reason = "error: " .. reason
+      end
+      count_run(s, "solo", "group failed")
+      rec = failure(s, member, reason, outcome.wall_s / #task.members)
+    elseif rec then
+      if note == "e" then count_run(s, "ensemble") else count_run(s, "solo", note and note:sub(3) or "group failed") end
+    elseif outcome.ok or write_error then
+      local reason = outcome.ok and "the worker ended without writing a result" or write_error
+      if write_error then s.result.store_error = s.result.store_error or write_error end
+      count_run(s, "solo", "group failed")
+      rec = failure(s, member, reason, outcome.wall_s / #task.members)
+    else
+      s.retry[#s.retry + 1] = member
+    end
+    if rec then
+      pcall(s.st.tidy_log, s.st, member.id)
+      done(s, member, rec)
+    end
+  end
+end
+
 -- Execute in worker processes (gglab.engine.pool); the parent reads back each run's record.
--- Each run's stdout and stderr go to its log (runs/<id>.log), removed when empty.
-local function execute_pool(s, jobs)
+-- Each run's stdout and stderr go to its log (runs/<id>.log), removed when empty. tasks:
+-- s.tasks, or their groups (ensemble mode), or (retry) the runs of groups that died.
+local function execute_pool(s, jobs, tasks, retry)
   local pool = require "gglab.engine.pool"
-  local opts, result, ctx = s.opts, s.result,
-    { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256, set_names = s.opts.set_names,
-      resume = s.opts.resume or s.opts.rerun_failed }
+  local opts, result = s.opts, s.result
+  local ctx, group_ctx = run_ctx(s, nil), run_ctx(s, true)
   s.st:capture_logs()
-  local ok, pool_stats = pcall(pool.run, s.tasks, {
+  local ok, pool_stats = pcall(pool.run, tasks, {
     jobs = jobs, timeout = pool_timeout(s), memory = opts.memory,
     log_dir = s.st.run_dir, log_suffix = schema.RUN_SUFFIXES.log,
     work = function(task)
       io.stdout:setvbuf("no")
+      if task.members then return group_work(s, task, group_ctx) end
       M.run_point(s.exp, s.points[task.index], task.index, ctx)
     end,
     on_done = function(task, outcome)
+      if task.members then
+        group_done(s, task, outcome)
+        if result.store_error then error(STOP, 0) end
+        return
+      end
+      count_run(s, "solo", retry and "retried alone (its group's worker died)" or "--no-ensemble")
       local rec = outcome.ok and s.st:read_record(task.id, s.points[task.index])
       if not rec then
         local reason = outcome.reason or "the worker ended without writing a result"
@@ -742,7 +947,9 @@ local function execute_pool(s, jobs)
       done(s, task, rec)
       if result.store_error then error(STOP, 0) end
     end,
-    on_tick = function(running, _, active, since)
+    on_tick = function(_, _, active, since)
+      local running = 0
+      for _, t in ipairs(active) do running = running + (t.weight or 1) end
       s.progress.running, s.progress.active, s.progress.since = running, active, since
       s.progress:show(false)
     end,
@@ -759,9 +966,26 @@ end
 -- Execute the tasks, inline or in a pool, with the progress display and the wall time.
 local function execute(s)
   local t0 = gg.clock()
+  s.ens = { runs = 0, solo = 0, groups = 0, calls = 0, keyed = 0, reasons = {} }
   local jobs = s.opts.jobs
   if jobs == nil then jobs = gg.proc and gg.proc.nproc() or 0 end
-  if jobs == 0 or not gg.proc then execute_inline(s) else execute_pool(s, jobs) end
+  if jobs == 0 or not gg.proc then
+    execute_inline(s)
+  elseif not ensemble_on(s) then
+    execute_pool(s, jobs, s.tasks)
+  else
+    s.retry = {}
+    local r = s.result
+    local function going() return not r.interrupted and not r.stopped and not r.store_error end
+    -- First one run per worker, alone: whether the runs get keys decides the groups' size.
+    local probe = gg.ensemble_key ~= nil and math.min(jobs, #s.tasks) or 0
+    if probe > 0 then execute_pool(s, jobs, group_tasks(table.move(s.tasks, 1, probe, 1, {}), 1, jobs)) end
+    if going() and probe < #s.tasks then execute_pool(s, jobs, plan_groups(s, probe + 1, jobs)) end
+    if #s.retry > 0 and going() then
+      table.sort(s.retry, function(a, b) return a.index < b.index end)
+      execute_pool(s, jobs, s.retry, true)
+    end
+  end
   s.progress.running = 0
   s.progress:finish()
   s.result.wall_s = round_us(gg.clock() - t0)
@@ -927,6 +1151,7 @@ local function manifest_info(s, present)
     flush_denormal = exp.flush_denormal == true, long = exp.long == true,
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
+    ensemble = s.ens,
     complete = #present == #s.points }
 end
 
@@ -939,6 +1164,9 @@ end
   timeout (seconds per run; false: no limit; nil: the automatic one, M.AUTO_TIMEOUT, whose
   fields auto_timeout = {factor, floor, min_runs} replaces; auto_timeout = false: none);
   memory (bytes of address space per worker); shard = {k, n};
+  ensemble (default true: runs go in groups, their gg.train epochs trained together where
+  gg.ensemble_key allows, see "ensembles" above; false: each alone, --no-ensemble);
+  ensemble_width (runs per group, default ensemble.WIDTH);
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
   resume_check); overwrite (a fresh run removes the results already in out instead of
