@@ -214,7 +214,8 @@ sanitize: test-deps $(SAN)/tests-all
 # tests/bench/run.sh; empty: none) builds that commit's bench_step too, for old-vs-new MLP
 # figures in the same run.
 BENCH_BINS := $(BUILD)/tests/bench_step $(BUILD)/bench/bench_cnn $(BUILD)/bench/bench_peak \
-              $(BUILD)/bench/peak_rss $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn
+              $(BUILD)/bench/peak_rss $(BUILD)/bench/bench_attn $(BUILD)/bench/bench_rnn \
+              $(BUILD)/bench/bench_ensemble
 BENCH_PKGS := libopenblas0-serial
 LIBTORCH_INC := /usr/include/torch/csrc/api/include
 bench: all $(BENCH_BINS) bench-libtorch bench-deps

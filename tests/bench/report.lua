@@ -10,7 +10,7 @@
 -- row: min = the least of the rounds' mins, median = the median of their medians.
 --
 -- bench.csv columns: workload, impl (gglab, gglab_base: the BENCH_BASE commit's build,
--- torch, torch_ensemble, libtorch, cpu), variant (of a sweep: j1, j2, j1_tmpfs, j1_flush,
+-- torch, torch_ensemble, libtorch, cpu), variant (of a sweep: j1, j2, j1_ensemble, j1_tmpfs, j1_flush,
 -- loop; of a conv layer: its shape), batch, min, median, unit (us/step, us/call, s, ms/run,
 -- kB, GFLOP/s), gflops (at the min), pct_peak, flop_per_byte (the roofline's x: matmul
 -- FLOPs per step over an estimate of the bytes a step moves: every parameter read twice and
@@ -372,7 +372,7 @@ if j1 then
     out(string.format("%-34s %14s %14s %13s", "  (PyTorch one run after another)", "", string.format("%.0f loop", tl.min * 1e3),
       ratio(tl.min, j1.min)))
   end
-  for _, v in ipairs { "j1_tmpfs", "j1_flush" } do
+  for _, v in ipairs { "j1_ensemble", "j1_tmpfs", "j1_flush" } do
     local r = get("sweep_seed100", "gglab", v)
     if r then out(string.format("%-34s %7.1f;%6.1f", "  variant " .. v .. " (ms)", r.min * 1e3, r.median * 1e3)) end
   end

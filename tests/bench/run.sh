@@ -234,6 +234,10 @@ time_runs() {
 g="$build/gglab run -q"
 time_runs "sweep_seed100 j1" 7 $pin $g -j 1 "$here/sweep_seed100.lua"
 time_runs "sweep_seed100 j2" 7 $g -j 2 "$here/sweep_seed100.lua"
+# Lockstep ensembles (issue 24; off by default): the same sweep with --ensemble, and the
+# kernel alone per run-step, solo vs groups of 16 on each ISA path (bench_ensemble.c).
+time_runs "sweep_seed100 j1_ensemble" 7 $pin $g -j 1 --ensemble "$here/sweep_seed100.lua"
+if [ -x "$build/bench/bench_ensemble" ]; then run "ensemble kernel" $pin "$build/bench/bench_ensemble"; fi
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     TIMING_DIR=/dev/shm time_runs "sweep_seed100 j1_tmpfs" 5 $pin $g -j 1 "$here/sweep_seed100.lua"
 fi

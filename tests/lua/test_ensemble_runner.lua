@@ -31,7 +31,7 @@ local function run(exp, o)
   local dir = string.format("%s/%d", tmp, counter)
   if o.fake then fake.install() else fake.restore() end
   local r, msg = pipeline(exp, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = o.jobs,
-    ensemble = o.ensemble, ensemble_width = o.width, shard = o.shard, timeout = o.timeout, resume = o.resume })
+    ensemble = o.ensemble ~= false, ensemble_width = o.width, shard = o.shard, timeout = o.timeout, resume = o.resume })
   fake.restore()
   assert(r, msg)
   return dir, r
@@ -110,7 +110,7 @@ for _, e in ipairs(SUBSET) do
     end
   end
   local m = manifest(base).ensemble
-  T.eq(name .. " --no-ensemble: every run solo", m.reasons["--no-ensemble"], m.solo)
+  T.eq(name .. " --no-ensemble: every run solo", m.reasons["ensembles off"], m.solo)
   T.eq(name .. " --no-ensemble: no group", m.groups, 0)
 end
 T.ok("fake kernel: runs trained in ensembles", fake_runs > 0)
@@ -202,7 +202,8 @@ do
     counter = counter + 1
     local dir = string.format("%s/%d", tmp, counter)
     fake.install()
-    local r = assert(pipeline(exp_disk, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = j,
+    local r = assert(pipeline(exp_disk, { ensemble = true, out = dir,
+      quiet = true, stdout = sink, stderr = sink, jobs = j,
       fail_write = third .. ".csv" }))
     local what = "full disk -j" .. j .. ": "
     T.ok(what .. "store error", r.store_error and r.store_error:find("cannot write", 1, true))
@@ -214,7 +215,8 @@ do
     local left = {}
     for _, f in ipairs(gg.fs.listdir(dir .. "/runs")) do if f:match("%.tmp$") then left[#left + 1] = f end end
     T.eq(what .. "no partial file", left, {})
-    assert(pipeline(exp_disk, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = 1, rerun_failed = true }))
+    assert(pipeline(exp_disk, { ensemble = true, out = dir,
+      quiet = true, stdout = sink, stderr = sink, jobs = 1, rerun_failed = true }))
     fake.restore()
     same_files(what .. "then --rerun-failed", dir, b)
   end
@@ -227,12 +229,35 @@ do
   counter = counter + 1
   local dir = string.format("%s/%d", tmp, counter)
   fake.install()
-  assert(pipeline(e, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = 2, shard = { k = 2, n = 3 } }))
-  local r = assert(pipeline(e, { out = dir, quiet = true, stdout = sink, stderr = sink, jobs = 2, resume = true }))
+  assert(pipeline(e, { ensemble = true, out = dir,
+    quiet = true, stdout = sink, stderr = sink, jobs = 2, shard = { k = 2, n = 3 } }))
+  local r = assert(pipeline(e, { ensemble = true, out = dir,
+    quiet = true, stdout = sink, stderr = sink, jobs = 2, resume = true }))
   fake.restore()
   same_files("shard then resume", dir, b)
   T.ok("resume: kept runs not counted again", manifest(dir).ensemble.runs + manifest(dir).ensemble.solo
     == #r.records - r.skipped)
+end
+
+-- The command line: ensembles are off by default, --ensemble turns them on, --no-ensemble wins.
+do
+  local bin = os.getenv("GGLAB") or "build/gglab"
+  local function cli(flags)
+    counter = counter + 1
+    local dir = string.format("%s/%d", tmp, counter)
+    local ok = T.sh(bin .. " run -q -j1 " .. flags .. " --out " .. dir .. " experiments/lr_sweep.lua --shard 1/6")
+    T.ok("gglab run " .. flags .. ": exit 0", ok)
+    return dir, manifest(dir).ensemble
+  end
+  local d_off, m_off = cli("")
+  local d_on, m_on = cli("--ensemble")
+  local _, m_both = cli("--ensemble --no-ensemble")
+  T.eq("default: every run alone, 'ensembles off'", { m_off.groups, m_off.reasons["ensembles off"] },
+    { 0, m_off.solo })
+  T.eq("--no-ensemble wins over --ensemble", { m_both.groups, m_both.reasons["ensembles off"] }, { 0, m_both.solo })
+  T.ok("--ensemble: groups run", m_on.groups > 0 and m_on.reasons["ensembles off"] == nil)
+  if native then T.ok("--ensemble with the C kernel: runs keyed and trained together", m_on.keyed > 0 and m_on.runs > 0) end
+  same_files("gglab run --ensemble", d_on, d_off)
 end
 
 T.rmtree(tmp)

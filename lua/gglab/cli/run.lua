@@ -19,7 +19,7 @@ local M = {}
 M.help = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N]
                       [--resume | --rerun-failed | --overwrite] [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
-                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--no-ensemble] [--report] [--symptoms]
+                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--ensemble] [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
 point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
@@ -52,10 +52,11 @@ options:
                        docs/cli.md: numbers, true/false, else strings; 'a,b' quoted);
                        a NAME that no run reads gets a warning after the sweep
   --strict             make that warning an error (exit status 4)
-  --no-ensemble        run every point alone; by default points run in groups
-                       whose gg.train epochs are trained together where the
-                       core allows it, with results identical to running alone
-                       (docs/runner.md, "Ensembles"; the manifest's "ensemble")
+  --ensemble           run the points in groups whose gg.train epochs are trained
+                       together (one run per SIMD lane) where the core allows it,
+                       with results identical to running alone; off by default:
+                       not faster yet (docs/runner.md, "Ensembles")
+  --no-ensemble        run every point alone (the default)
   --report             then write DIR/report.html (gglab report) and print its path
   --symptoms           then run the published symptom detectors (AUTOTRAINER,
                        DeepDiagnosis, UMLAUT, DeepLocalize) over every run's curves,
@@ -80,6 +81,7 @@ M.options = { args.OUT, args.QUIET,
   { long = "--memory", key = "memory", arg = "a size", parse = args.memory_size,
     expect = "a size in bytes like 1048576, 512M or 2G" },
   args.SHARD, args.SET, args.STRICT,
+  { long = "--ensemble", key = "ensemble" },
   { long = "--no-ensemble", key = "no_ensemble" },
   { long = "--report", key = "report" },
   { long = "--symptoms", key = "symptoms" },
@@ -157,7 +159,7 @@ function M.main(opts, out, argv)
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
     overwrite = opts.overwrite,
     timeout = opts.timeout,
-    memory = opts.memory, shard = opts.shard, ensemble = not opts.no_ensemble, set = opts.set,
+    memory = opts.memory, shard = opts.shard, ensemble = opts.ensemble == true and not opts.no_ensemble, set = opts.set,
     set_names = script.set_names(opts.overrides),
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then

@@ -689,12 +689,12 @@ end
 
 -- ---- ensembles (gglab.engine.ensemble) ----
 
---[[ Ensemble mode (the default; opts.ensemble = false, --no-ensemble, runs each point
-  alone as before): the tasks go in groups of consecutive points, at most
+--[[ Ensemble mode (opts.ensemble = true, --ensemble; off by default, because the kernel is
+  at parity with solo training, not faster: docs/performance.md): the tasks go in groups of consecutive points, at most
   opts.ensemble_width (default ensemble.WIDTH) and no more than an even share of the tasks
   per worker, and each group runs its points' run_point as lanes of one ensemble.run. ]]
 local function ensemble_on(s)
-  return s.opts.ensemble ~= false
+  return s.opts.ensemble == true
 end
 
 local function group_tasks(tasks, width, jobs)
@@ -805,7 +805,7 @@ local function execute_inline(s)
       s.result.store_error = s.result.store_error or rec
       rec = failure(s, task, rec, gg.clock() - t0)
     end
-    count_run(s, "solo", "--no-ensemble")
+    count_run(s, "solo", "ensembles off")
     done(s, task, rec)
     if s.result.store_error then break end
   end
@@ -932,7 +932,7 @@ local function execute_pool(s, jobs, tasks, retry)
         if result.store_error then error(STOP, 0) end
         return
       end
-      count_run(s, "solo", retry and "retried alone (its group's worker died)" or "--no-ensemble")
+      count_run(s, "solo", retry and "retried alone (its group's worker died)" or "ensembles off")
       local rec = outcome.ok and s.st:read_record(task.id, s.points[task.index])
       if not rec then
         local reason = outcome.reason or "the worker ended without writing a result"
@@ -1164,8 +1164,8 @@ end
   timeout (seconds per run; false: no limit; nil: the automatic one, M.AUTO_TIMEOUT, whose
   fields auto_timeout = {factor, floor, min_runs} replaces; auto_timeout = false: none);
   memory (bytes of address space per worker); shard = {k, n};
-  ensemble (default true: runs go in groups, their gg.train epochs trained together where
-  gg.ensemble_key allows, see "ensembles" above; false: each alone, --no-ensemble);
+  ensemble (true, --ensemble: runs go in groups, their gg.train epochs trained together
+  where gg.ensemble_key allows, see "ensembles" above; default false: each alone);
   ensemble_width (runs per group, default ensemble.WIDTH);
   resume (skip runs that have finished, whatever their status); rerun_failed (skip
   finished runs except failed ones); force (resume into a folder of another script:
