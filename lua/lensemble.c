@@ -23,45 +23,6 @@ typedef struct lens_call {
 
 #define LENS_MAX_ORDER 64  /* most batches of an order that can join (they enter the key) */
 
-/* Read option order of the table at opts as gg.train_epoch does (ltrain.c's read_order,
- * the same checks and messages): pushes the list, then the counts and rows userdata. */
-static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts,
-                         const char *f)
-{
-    lua_getfield(L, opts, "order");                          /* stack: ... order */
-    int ord = lua_gettop(L);
-    if (!lua_istable(L, ord) || luaL_len(L, ord) < 1)
-        luaL_error(L, "%s: order must be a non-empty list of batches (lists of row numbers), got %s",
-                   f, lg_describe(L, ord));
-    size_t nb = (size_t)luaL_len(L, ord), total = 0;
-    for (size_t s = 1; s <= nb; s++) {
-        if (lua_geti(L, ord, (lua_Integer)s) != LUA_TTABLE || luaL_len(L, -1) < 1)
-            luaL_error(L, "%s: order[%d] must be a non-empty list of row numbers", f, (int)s);
-        total += (size_t)luaL_len(L, -1);
-        lua_pop(L, 1);
-    }
-    *counts = lua_newuserdatauv(L, nb * sizeof **counts, 0); /* stack: ... order counts */
-    *idx = lua_newuserdatauv(L, total * sizeof **idx, 0);    /* stack: ... order counts idx */
-    size_t k = 0;
-    for (size_t s = 1; s <= nb; s++) {
-        lua_geti(L, ord, (lua_Integer)s);                    /* stack: ... batch */
-        size_t len = (size_t)luaL_len(L, -1);
-        (*counts)[s - 1] = len;
-        for (size_t j = 1; j <= len; j++) {
-            lua_geti(L, -1, (lua_Integer)j);
-            int isint = 0;
-            lua_Integer row = lua_tointegerx(L, -1, &isint);
-            if (!isint || row < 1 || (size_t)row > n)
-                luaL_error(L, "%s: order[%d][%d] must be a row number in 1..%d, got %s", f, (int)s,
-                           (int)j, (int)n, lg_describe(L, -1));
-            (*idx)[k++] = (size_t)row - 1;
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    return nb;
-}
-
 static void *check_object(lua_State *L, int idx, const char *mt, const char *f, const char *what)
 {
     if (!luaL_testudata(L, idx, mt))
@@ -155,7 +116,7 @@ static const char *read_call(lua_State *L, int base, const char *f, lens_call *p
     }
     if (lua_getfield(L, opts, "order") != LUA_TNIL) {       /* ... weight order */
         lua_pop(L, 1);
-        pc->onb = read_order(L, opts, gg_dataset_n(pc->ds), &pc->oidx, &pc->ocounts, f);
+        pc->onb = lg_read_order(L, opts, gg_dataset_n(pc->ds), &pc->oidx, &pc->ocounts, f);
         if (pc->onb > LENS_MAX_ORDER)                        /* ... weight order counts idx */
             return "order of more than 64 batches";
     } else {

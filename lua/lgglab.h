@@ -73,6 +73,12 @@ const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
  * the Lua twin (which also names objects by their metatable's __name). */
 const char *lg_describe(lua_State *L, int idx);
 
+/* Option `order` (a non-empty list of batches, each a non-empty list of 1-based row
+ * numbers in 1..n) of the table at opts, as gg.train_epoch reads it (ltrain.c): pushes the
+ * list, then two userdata buffers *counts (batch sizes) and *idx (0-based rows); returns the
+ * number of batches. Errors "<f>: order[s][j] must be a row number in 1..n, got ...". */
+size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts, const char *f);
+
 /* The instruction-set path GGLAB_ISA names (gg_isa_parse of the environment variable; unset
  * or "auto": the best supported). The core never reads the environment: models get it from
  * here (lsys.c). */

@@ -2,11 +2,8 @@
  * loop never returns to Lua (gg.train in lua/gglab/train.lua is built on these). */
 #include "lgglab.h"
 
-/* Read option `order` (a list of batches, each a list of 1-based row numbers) of the table
- * at opts into two new userdata buffers left on the stack: rows (0-based) and counts.
- * Returns the number of batches; *total gets the number of rows. */
-static size_t read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts,
-                         const char *f)
+/* lg_read_order (lgglab.h): gg.train_epoch's option order, also read by lensemble.c. */
+size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts, const char *f)
 {
     lua_getfield(L, opts, "order");                          /* stack: ... order */
     int ord = lua_gettop(L);
@@ -142,7 +139,7 @@ static int train_epoch(lua_State *L)
     size_t *idx, *counts, nb;
     if (lua_getfield(L, 4, "order") != LUA_TNIL) {
         lua_pop(L, 1);
-        nb = read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);  /* ... counts idx */
+        nb = lg_read_order(L, 4, gg_dataset_n(ds), &idx, &counts, f);  /* ... counts idx */
     } else {
         lua_pop(L, 1);
         size_t n = gg_dataset_n(ds), steps = gg_train_steps_per_epoch(&c, n);
@@ -246,7 +243,7 @@ static int train_plan(lua_State *L)
     size_t *counts, *idx, nb;
     if (lua_getfield(L, 2, "order") != LUA_TNIL) {
         lua_pop(L, 1);
-        nb = read_order(L, 2, n, &idx, &counts, f);          /* stack: data opts order counts idx */
+        nb = lg_read_order(L, 2, n, &idx, &counts, f);          /* stack: data opts order counts idx */
     } else {
         lua_pop(L, 1);
         if (c.drop_last && c.batch_size > n)
