@@ -169,17 +169,6 @@ static int ensemble_key(lua_State *L)
     return 1;
 }
 
-/* Push a list of the first n values of a float or double array. */
-static void push_list(lua_State *L, const float *f, const double *d, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t s = 0; s < n; s++) {
-        // cppcheck-suppress nullPointer ; every caller passes exactly one of f and d
-        lua_pushnumber(L, f ? (lua_Number)f[s] : (lua_Number)d[s]);
-        lua_rawseti(L, -2, (lua_Integer)s + 1);
-    }
-}
-
 /* gg.train_epoch_ensemble(calls) → results: calls[i] = {model, optimizer, data, opts} with
  * equal gg.ensemble_key; results[i] = {step_losses, diverged, mean_loss [, info]}, what
  * gg.train_epoch(table.unpack(calls[i])) returns, every side effect as those calls made in
@@ -256,7 +245,7 @@ static int train_epoch_ensemble(lua_State *L)
         const gg_epoch_result *res = &runs[i].res;
         pc[i].lm->gen++;
         lua_createtable(L, 4, 0);
-        push_list(L, runs[i].loss_log, NULL, res->steps);
+        lg_push_numbers(L, runs[i].loss_log, NULL, res->steps);
         lua_rawseti(L, -2, 1);
         lua_pushboolean(L, res->diverged);
         lua_rawseti(L, -2, 2);
@@ -264,7 +253,7 @@ static int train_epoch_ensemble(lua_State *L)
         lua_rawseti(L, -2, 3);
         if (pc[i].want_lrs) {
             lua_createtable(L, 0, 1);
-            push_list(L, NULL, runs[i].lr_log, res->steps);
+            lg_push_numbers(L, NULL, runs[i].lr_log, res->steps);
             lua_setfield(L, -2, "lr");
             lua_rawseti(L, -2, 4);
         }

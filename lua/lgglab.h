@@ -79,6 +79,9 @@ const char *lg_describe(lua_State *L, int idx);
  * number of batches. Errors "<f>: order[s][j] must be a row number in 1..n, got ...". */
 size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts, const char *f);
 
+/* Push a list of the first n values of f (floats) or, when f is NULL, of d (doubles). */
+void lg_push_numbers(lua_State *L, const float *f, const double *d, size_t n);
+
 /* The instruction-set path GGLAB_ISA names (gg_isa_parse of the environment variable; unset
  * or "auto": the best supported). The core never reads the environment: models get it from
  * here (lsys.c). */

@@ -39,8 +39,8 @@ size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **co
     return nb;
 }
 
-/* Push a list of the first n values of a float or double array. */
-static void push_list(lua_State *L, const float *f, const double *d, size_t n)
+/* lg_push_numbers (lgglab.h): per-step lists of gg.train_epoch and gg.train_epoch_ensemble. */
+void lg_push_numbers(lua_State *L, const float *f, const double *d, size_t n)
 {
     lua_createtable(L, (int)n, 0);
     for (size_t s = 0; s < n; s++) {
@@ -159,18 +159,18 @@ static int train_epoch(lua_State *L)
     if (gg_train_batches(lm->m, o, ds, &c, idx, counts, nb, &log, &res, &err))
         return lg_sched_fail(L, &call, f, &err);
     lm->gen++;  // earlier forward outputs no longer match the model's saved activations
-    push_list(L, log.loss, NULL, res.steps);
+    lg_push_numbers(L, log.loss, NULL, res.steps);
     lua_pushboolean(L, res.diverged);
     lua_pushnumber(L, res.mean_loss);
     if (!want_norms && !want_lrs && !dg)
         return 3;
     lua_createtable(L, 0, 4);
     if (want_norms) {  // a diverged step stops before clipping: it has no norm
-        push_list(L, log.grad_norm, NULL, res.diverged ? res.steps - 1 : res.steps);
+        lg_push_numbers(L, log.grad_norm, NULL, res.diverged ? res.steps - 1 : res.steps);
         lua_setfield(L, -2, "grad_norm");
     }
     if (want_lrs) {
-        push_list(L, NULL, log.lr, res.steps);
+        lg_push_numbers(L, NULL, log.lr, res.steps);
         lua_setfield(L, -2, "lr");
     }
     if (dg) {
