@@ -19,6 +19,7 @@
     renamed over path: a reader sees the old file or the new one, never half of one). ]]
 local gg = require "gglab"
 local json = require "gglab.lib.json"
+local util = require "gglab.lib.util"
 
 local M = {}
 
@@ -139,11 +140,8 @@ function M.decode(bytes, where)
 end
 
 function M.read(path)
-  local f, msg = io.open(path, "rb")
-  if not f then return nil, msg end
-  local bytes = f:read("a")
-  f:close()
-  if not bytes then return nil, path .. ": cannot read" end
+  local bytes, msg = util.read_file(path)
+  if not bytes then return nil, msg or (path .. ": cannot read") end
   return bytes
 end
 

@@ -15,6 +15,7 @@
   section_html() -> the controls and containers the script fills; CSS -> their styles. ]]
 local json = require "gglab.lib.json"
 local stats = require "gglab.lib.stats"
+local util = require "gglab.lib.util"
 local plot = require "gglab.report.plot"
 local store = require "gglab.engine.store"
 
@@ -23,14 +24,6 @@ local M = {}
 M.DYGRAPHS_DIR = "/usr/share/javascript/dygraphs"
 M.MAX_POINTS = 2000
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 -- The library's files end with "//# sourceMappingURL=..." (a file the page must not fetch).
 local function strip_map(s)
   return (s:gsub("\n?//# sourceMappingURL=[^\n]*%s*$", "\n"):gsub("\n?/%*# sourceMappingURL=[^\n]*%*/%s*$", "\n"))
@@ -38,7 +31,7 @@ end
 
 function M.assets(opts)
   local dir = (opts and opts.dygraphs) or M.DYGRAPHS_DIR
-  local js, css = slurp(dir .. "/dygraph.min.js"), slurp(dir .. "/dygraph.min.css")
+  local js, css = util.read_file(dir .. "/dygraph.min.js"), util.read_file(dir .. "/dygraph.min.css")
   if not (js and css) then
     return nil, string.format("libjs-dygraphs is not installed (%s/dygraph.min.js): wrote the static report "
       .. "instead; for the interactive one: apt-get install libjs-dygraphs", dir)
