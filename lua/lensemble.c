@@ -37,11 +37,7 @@ static void *check_object(lua_State *L, int idx, const char *mt, const char *f, 
 static const char *read_call(lua_State *L, int base, const char *f, lens_call *pc, gg_err *err,
                              int *invalid)
 {
-    static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
-                                          "reduction", "seed", "rng", "order", "l1", "l2",
-                                          "clip_norm", "clip_norm_type", "clip_value",
-                                          "scheduler", "grad_norms", "lrs", "diagnostics",
-                                          "check_targets", NULL};
+    const char *const *allowed = lg_train_epoch_options;
     static const char *const reds[] = {"mean", "sum", NULL};
     memset(pc, 0, sizeof *pc);
     *invalid = 0;

@@ -79,6 +79,9 @@ const char *lg_describe(lua_State *L, int idx);
  * number of batches. Errors "<f>: order[s][j] must be a row number in 1..n, got ...". */
 size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts, const char *f);
 
+/* The option names of gg.train_epoch (NULL-terminated; ltrain.c), shared by lensemble.c. */
+extern const char *const lg_train_epoch_options[];
+
 /* Push a list of the first n values of f (floats) or, when f is NULL, of d (doubles). */
 void lg_push_numbers(lua_State *L, const float *f, const double *d, size_t n);
 

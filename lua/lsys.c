@@ -135,6 +135,18 @@ static int sys_hostname(lua_State *L)
     return 1;
 }
 
+/* Finish st and push its digest as 64 lowercase hex digits; returns 1 (one result). */
+static int push_digest(lua_State *L, gg_sha256 *st)
+{
+    unsigned char dig[32];
+    char hex[65];
+    gg_sha256_final(st, dig);
+    for (size_t i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 /* gg.sha256_file(path) → lowercase hex digest | nil, msg */
 static int sys_sha256_file(lua_State *L)
 {
@@ -152,13 +164,7 @@ static int sys_sha256_file(lua_State *L)
     fclose(fp);
     if (bad)
         return fail_errno(L, "cannot read", path);
-    unsigned char dig[32];
-    char hex[65];
-    gg_sha256_final(&s, dig);
-    for (size_t i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-    lua_pushstring(L, hex);
-    return 1;
+    return push_digest(L, &s);
 }
 
 /* gg.sha256(s) → lowercase hex digest of the bytes of s (the report's CSP hashes) */
@@ -169,13 +175,7 @@ static int sys_sha256(lua_State *L)
     gg_sha256 st;
     gg_sha256_init(&st);
     gg_sha256_update(&st, (const unsigned char *)s, len);
-    unsigned char dig[32];
-    char hex[65];
-    gg_sha256_final(&st, dig);
-    for (size_t i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-    lua_pushstring(L, hex);
-    return 1;
+    return push_digest(L, &st);
 }
 
 gg_status lg_isa_from_env(gg_isa *isa, gg_err *err)

@@ -2,6 +2,13 @@
  * loop never returns to Lua (gg.train in lua/gglab/train.lua is built on these). */
 #include "lgglab.h"
 
+/* The options gg.train_epoch takes (lgglab.h); gg.train_epoch_ensemble's calls take the same. */
+const char *const lg_train_epoch_options[] = {"loss", "batch_size", "shuffle", "drop_last", "reduction",
+                                              "seed", "rng", "order", "l1", "l2", "clip_norm",
+                                              "clip_norm_type", "clip_value", "scheduler",
+                                              "grad_norms", "lrs", "diagnostics", "check_targets",
+                                              NULL};
+
 /* lg_read_order (lgglab.h): gg.train_epoch's option order, also read by lensemble.c. */
 size_t lg_read_order(lua_State *L, int opts, size_t n, size_t **idx, size_t **counts, const char *f)
 {
@@ -66,11 +73,7 @@ void lg_push_numbers(lua_State *L, const float *f, const double *d, size_t n)
  * back from there). */
 static int train_epoch(lua_State *L)
 {
-    static const char *const allowed[] = {"loss", "batch_size", "shuffle", "drop_last",
-                                          "reduction", "seed", "rng", "order", "l1", "l2",
-                                          "clip_norm", "clip_norm_type", "clip_value",
-                                          "scheduler", "grad_norms", "lrs", "diagnostics",
-                                          "check_targets", NULL};
+    const char *const *allowed = lg_train_epoch_options;
     static const char *const reds[] = {"mean", "sum", NULL};
     const char *f = "gg.train_epoch";
     lg_model *lm = lg_model_check(L, 1);
