@@ -10,7 +10,8 @@
 -- row: min = the least of the rounds' mins, median = the median of their medians.
 --
 -- bench.csv columns: workload, impl (gglab, gglab_base: the BENCH_BASE commit's build,
--- torch, torch_ensemble, libtorch, cpu), variant (of a sweep: j1, j2, j1_ensemble, j1_tmpfs, j1_flush,
+-- torch, torch_ensemble, libtorch, cpu; gglab_solo and gglab_ensemble: bench_ensemble's seed
+-- MLP run-step alone and in a lockstep ensemble, variant the ISA path and "_x<K>"), variant (of a sweep: j1, j2, j1_ensemble, j1_tmpfs, j1_flush,
 -- loop; of a conv layer: its shape), batch, min, median, unit (us/step, us/call, s, ms/run,
 -- kB, GFLOP/s), gflops (at the min), pct_peak, flop_per_byte (the roofline's x: matmul
 -- FLOPs per step over an estimate of the bytes a step moves: every parameter read twice and
@@ -99,6 +100,16 @@ for line in io.lines(raw_path) do
     local o = seq_alone[which]
     if not o or tonumber(f) + tonumber(kb) < o.fwd + o.bwd then
       seq_alone[which] = { fwd = tonumber(f), bwd = tonumber(kb) }
+    end
+  end
+  -- bench_ensemble (issue 24): per ISA path, the seed MLP's solo and lockstep-ensemble
+  -- run-steps measured side by side; rows impl gglab_solo / gglab_ensemble, variant the path
+  local eb, eopt, eisa, smn, smd, ek, emn, emd = line:match("^seed MLP 10%-50%-100%-2 bs(%d+) (%a+), (%w+): " ..
+    "solo min ([%d.]+) median ([%d.]+) us/run%-step; ensemble of (%d+) min ([%d.]+) median ([%d.]+) us/run%-step")
+  if eb then
+    for _, r in ipairs { { "gglab_solo", smn, smd }, { "gglab_ensemble", emn, emd } } do
+      add { workload = "mlp_10_50_100_2", impl = r[1], variant = eisa .. (r[1] == "gglab_ensemble" and "_x" .. ek or ""),
+        batch = tonumber(eb), opt = eopt, min = tonumber(r[2]), median = tonumber(r[3]), unit = "us/step", isa = eisa }
     end
   end
   local bd = line:match("^base: (.*)")
@@ -372,7 +383,7 @@ if j1 then
     out(string.format("%-34s %14s %14s %13s", "  (PyTorch one run after another)", "", string.format("%.0f loop", tl.min * 1e3),
       ratio(tl.min, j1.min)))
   end
-  for _, v in ipairs { "j1_ensemble", "j1_tmpfs", "j1_flush" } do
+  for _, v in ipairs { "j1_tmpfs", "j1_flush" } do
     local r = get("sweep_seed100", "gglab", v)
     if r then out(string.format("%-34s %7.1f;%6.1f", "  variant " .. v .. " (ms)", r.min * 1e3, r.median * 1e3)) end
   end
@@ -382,6 +393,22 @@ end
 if j1 and j2 then
   out(string.format("%-34s %7.1f;%6.1f %14s %14s %13s  %-30s %s", "same sweep -j2 (ms)", j2.min * 1e3, j2.median * 1e3,
     "", "", ratio(j1.min, j2.min) .. " vs -j1", ">= 1.85x faster than -j1", verdict(j1.min / j2.min >= 1.85)))
+end
+-- issue 24's targets: the sweep with lockstep ensembles, and the ensemble kernel per run-step
+local je = get("sweep_seed100", "gglab", "j1_ensemble")
+if je then
+  out(string.format("%-34s %7.1f;%6.1f %14s %14s %6s %6s  %-30s %s", "sweep -j1 --ensemble (ms)", je.min * 1e3,
+    je.median * 1e3, ens and string.format("%.0f ens.", ens.min * 1e3) or "-", "", ratio(ens and ens.min, je.min),
+    j1 and ratio(j1.min, je.min) .. " j1" or "", "<= 60 ms, >= 10x torch ensemble",
+    verdict(je.min <= 0.06 and ens ~= nil and ens.min / je.min >= 10)))
+end
+for _, r in ipairs(rows) do
+  if r.impl == "gglab_ensemble" then
+    local solo = get("mlp_10_50_100_2", "gglab_solo", r.isa)
+    out(string.format("%-34s %7.2f;%6.2f %14s %14s %6s %6s  %-30s %s", "ensemble run-step " .. r.isa .. " (us)", r.min,
+      r.median, solo and string.format("%.2f solo", solo.min) or "-", "", ratio(solo and solo.min, r.min), "",
+      "<= 2.5 us/run-step", verdict(r.min <= 2.5)))
+  end
 end
 local ov = get("run_overhead", "gglab")
 if ov then
