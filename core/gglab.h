@@ -27,6 +27,7 @@
 #include "ops.h"     /* primitive N-D ops: broadcasting, reductions, matmul, layout */
 #include "optim.h"   /* sgd, adam */
 #include "rng.h"     /* xoshiro256** streams */
+#include "resample.h" /* the bootstrap and sign-flip loops of lib/stats.lua */
 #include "rnn.h"     /* recurrent layers: RNN, LSTM, GRU */
 #include "sched.h"   /* learning-rate schedulers */
 #include "seqdata.h" /* token datasets: modular arithmetic, sequence tasks, text */

@@ -55,6 +55,7 @@ int luaopen_gglab(lua_State *L)
     lg_open_proc(L);
     lg_open_diag(L);
     lg_open_detmath(L);
+    lg_open_resample(L);
     lg_open_attention(L);
     lg_open_opts(L);
     lua_pushliteral(L, GG_VERSION);

@@ -185,6 +185,7 @@ void lg_open_clip(lua_State *L);
 void lg_open_proc(lua_State *L);
 void lg_open_diag(lua_State *L);
 void lg_open_detmath(lua_State *L);
+void lg_open_resample(lua_State *L);  /* gg._resample: lib/stats.lua's loops */
 
 /* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
 typedef struct lg_luasrc {

@@ -76,4 +76,65 @@ T.near("holm 2", adj[2], 0.06, 1e-15)
 T.near("holm 3", adj[3], 0.06, 1e-15)
 T.eq("holm caps at 1", stats.holm { 0.6, 0.9 }, { 1, 1 })
 
+-- gg._resample (core/resample.c) against the Lua reference loops, bit for bit: random
+-- lists with ties, zeros, infinities of both signs, odd and even lengths
+local gg = require "gglab"
+T.ok("the C loops are there", gg._resample ~= nil)
+local function bits(xs)
+  local o = {}
+  for i, x in ipairs(xs) do o[i] = x ~= x and "nan" or string.pack("<d", x) end
+  return table.concat(o, "|")
+end
+local gen = gg.rng(11)
+local same_boot, same_flip, cases = 0, 0, 0
+for case = 1, 60 do
+  local n = 1 + gen:integer(25)
+  local xs = {}
+  for i = 1, n do
+    local u = gen:integer(10)
+    xs[i] = u == 1 and math.huge or u == 2 and -math.huge or u == 3 and 0 or u == 4 and 0.5
+      or (gen:uniform() - 0.5) * 10 ^ gen:integer(6)
+  end
+  local B = ({ 0, 1, 7, 500 })[1 + case % 4]
+  local m1, lo1, hi1 = gg._resample.bootstrap_medians(xs, case, B)
+  local m2, lo2, hi2 = stats.bootstrap_medians_lua(xs, case, B)
+  if bits(m1) == bits(m2) and lo1 == lo2 and hi1 == hi2 then same_boot = same_boot + 1 end
+  -- sign flips: k columns of signed ranks
+  local k, cols = 1 + gen:integer(4), {}
+  for j = 1, k do
+    local c = {}
+    for i = 1, n do c[i] = (j == 1 or gen:integer(3) == 1) and xs[i] or gen:normal() end
+    cols[j] = c
+  end
+  local sr, obs = {}, {}
+  for j = 1, k do
+    local c, s = cols[j], {}
+    for i = 1, n do s[i] = (c[i] == c[i] and math.abs(c[i]) < math.huge) and c[i] / 100 or (j % 2 == 0 and 0 or 0.25) end
+    sr[j] = s
+    obs[j] = gen:uniform() * 0.5
+  end
+  local seed = n > 12 and case or nil
+  local c1 = gg._resample.signflip_counts(sr, n, obs, seed, 300)
+  local c2 = stats.signflip_counts_lua(sr, n, obs, seed, 300)
+  if table.concat(c1, ",") == table.concat(c2, ",") then same_flip = same_flip + 1 end
+  cases = cases + 1
+end
+T.eq("bootstrap medians: C and Lua identical (bits, counts) in 60 random cases", same_boot, cases)
+T.eq("sign-flip counts: C and Lua identical in 60 random cases (exact and random patterns)", same_flip, cases)
+local withnan = { 1, 0 / 0, 2 }
+T.raises("the C bootstrap refuses a NaN", function() gg._resample.bootstrap_medians(withnan, 1, 10) end, "value 2 is NaN")
+local bn = stats.bootstrap_median(withnan, 1, 50)
+T.eq("a list with a NaN takes the Lua path (same result as it)", bn.n, 3)
+T.raises("bad B", function() gg._resample.bootstrap_medians({ 1 }, 1, -1) end, "B must be an integer")
+T.raises("bad column", function() gg._resample.signflip_counts({ 1 }, 1, { 0 }) end, "sr%[1%] must be a list")
+local c31 = {}
+for i = 1, 31 do c31[i] = 0.5 end
+T.raises("exact needs n <= 30", function() gg._resample.signflip_counts({ c31 }, 31, { 0 }) end, "n <= 30")
+local t0 = os.clock()
+for _ = 1, 3 do stats.bootstrap_median(ds, 3, 2000) end
+local tc = os.clock() - t0
+t0 = os.clock()
+for _ = 1, 3 do stats.bootstrap_medians_lua(ds, 3, 2000) end
+print(string.format("# bootstrap of 15 values, 2000 resamples: C %.2f ms, Lua %.2f ms", tc / 3 * 1e3, (os.clock() - t0) / 3 * 1e3))
+
 T.done()

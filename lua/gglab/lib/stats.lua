@@ -99,9 +99,16 @@ end
   (resamples draws with gg.rng(seed)) of the median of ds, its 95 % interval, and the
   two-sided p-value of "median = 0" (the share of resampled medians on the far side of 0,
   doubled, with the +1 correction). {n = 0, p = 1} for an empty list. ]]
-function M.bootstrap_median(ds, seed, resamples)
-  local n, B = #ds, resamples
-  if n == 0 then return { n = 0, p = 1 } end
+local function has_nan(xs)
+  for _, x in ipairs(xs) do if x ~= x then return true end end
+  return false
+end
+
+-- The bootstrap's resampling loop in Lua: the reference gg._resample's C loop is identical
+-- to (tests/lua/test_stats.lua), and the path for a list with a NaN (whose medians
+-- table.sort leaves unspecified).
+function M.bootstrap_medians_lua(ds, seed, B)
+  local n = #ds
   local r = gg.rng(seed or 1)
   local meds, below, above = {}, 0, 0
   local sample = {}
@@ -113,6 +120,18 @@ function M.bootstrap_median(ds, seed, resamples)
     if m >= 0 then above = above + 1 end
   end
   table.sort(meds, function(x, y) return x < y or (x ~= x and y == y) end)
+  return meds, below, above
+end
+
+function M.bootstrap_median(ds, seed, resamples)
+  local n, B = #ds, resamples
+  if n == 0 then return { n = 0, p = 1 } end
+  local meds, below, above
+  if gg._resample and not has_nan(ds) then
+    meds, below, above = gg._resample.bootstrap_medians(ds, seed or 1, B)
+  else
+    meds, below, above = M.bootstrap_medians_lua(ds, seed, B)
+  end
   local lo = meds[math.max(1, math.floor(0.025 * B + 0.5))]
   local hi = meds[math.min(B, math.floor(0.975 * B + 0.5))]
   local p = math.min(1, 2 * (math.min(below, above) + 1) / (B + 1))
@@ -183,6 +202,22 @@ function M.signflip_maxt(cols, n, seed, flips)
     for i = 1, n do t = t + sr[j][i] end
     obs[j] = math.abs(t) - 1e-12
   end
+  local exact, B = n <= 12, flips or 2000
+  local rseed = (not exact) and (seed or 1) or nil
+  local count = (gg._resample and gg._resample.signflip_counts or M.signflip_counts_lua)(sr, n, obs, rseed, B)
+  local out = {}
+  for j = 1, k do
+    out[j] = exact and math.min(1, count[j] / 2 ^ n) or math.min(1, (count[j] + 1) / (B + 1))
+  end
+  return out
+end
+
+--[[ signflip_counts_lua(sr, n, obs, seed, flips) -> counts: signflip_maxt's tally in Lua,
+  the reference gg._resample.signflip_counts (C) is identical to (tests/lua/test_stats.lua):
+  for each sign pattern (seed nil: all 2^n in order; else `flips` from gg.rng(seed)),
+  count[j] + 1 when max_j |sum_i eps_i sr[j][i]| >= obs[j]. ]]
+function M.signflip_counts_lua(sr, n, obs, seed, flips)
+  local k = #sr
   local count = {}
   for j = 1, k do count[j] = 0 end
   local eps = {}
@@ -196,10 +231,8 @@ function M.signflip_maxt(cols, n, seed, flips)
     end
     for j = 1, k do if mx >= obs[j] then count[j] = count[j] + 1 end end
   end
-  local out = {}
-  if n <= 12 then
-    local total = 2 ^ n
-    for pattern = 0, total - 1 do
+  if seed == nil then
+    for pattern = 0, 2 ^ n - 1 do
       local b = pattern
       for i = 1, n do
         eps[i] = (b % 2 == 1) and -1 or 1
@@ -207,17 +240,14 @@ function M.signflip_maxt(cols, n, seed, flips)
       end
       tally()
     end
-    for j = 1, k do out[j] = math.min(1, count[j] / total) end
-    return out
+    return count
   end
-  local r = gg.rng(seed or 1)
-  local B = flips or 2000
-  for _ = 1, B do
+  local r = gg.rng(seed)
+  for _ = 1, flips do
     for i = 1, n do eps[i] = r:integer(2) == 1 and -1 or 1 end
     tally()
   end
-  for j = 1, k do out[j] = math.min(1, (count[j] + 1) / (B + 1)) end
-  return out
+  return count
 end
 
 return M
