@@ -500,5 +500,28 @@ int gg_dataset_shape(const gg_dataset *ds, size_t *dims)
         memcpy(dims, ds->shape, (size_t)ds->ndim * sizeof *dims);
     return ds->ndim;
 }
+gg_status gg_dataset_feature_stats(const gg_dataset *ds, double *mean, double *sd, gg_err *err)
+{
+    const size_t n = ds->n, d = ds->d;
+    if (n == 0)
+        return gg_err_set(err, GG_EINVAL, "feature statistics of a dataset with no rows");
+    const float *X = ds->X.data;
+    const double div = n > 1 ? (double)(n - 1) : 1.0;
+    for (size_t j = 0; j < d; j++) {
+        double s = 0.0;
+        for (size_t r = 0; r < n; r++)
+            s += (double)X[r * d + j];
+        const double m = s / (double)n;
+        double v = 0.0;
+        for (size_t r = 0; r < n; r++) {
+            const double dv = (double)X[r * d + j] - m;
+            v += dv * dv;
+        }
+        mean[j] = m;
+        sd[j] = sqrt(v / div);
+    }
+    return GG_OK;
+}
+
 gg_tensor gg_dataset_x(gg_dataset *ds) { return gg_tensor_view(ds->X.data, ds->n, ds->d); }
 gg_tensor gg_dataset_y(gg_dataset *ds) { return gg_tensor_view(ds->Y.data, ds->n, ds->k); }

@@ -156,6 +156,11 @@ size_t gg_dataset_classes(const gg_dataset *ds);
  * count them) and returns ndim, 1..GG_DATASET_MAX_DIMS. Their product is d. */
 int gg_dataset_shape(const gg_dataset *ds, size_t *dims);
 
+/* mean[j] and sd[j] of each of the d feature columns, in double over the rows in order:
+ * mean = sum / n, sd = sqrt(sum (x - mean)^2 / max(n - 1, 1)) (the sample sd). GG_EINVAL
+ * when there are no rows. */
+gg_status gg_dataset_feature_stats(const gg_dataset *ds, double *mean, double *sd, gg_err *err);
+
 /* Views of X (n,d) and Y (n,k), owned by the dataset (writable for loaders). */
 gg_tensor gg_dataset_x(gg_dataset *ds);
 gg_tensor gg_dataset_y(gg_dataset *ds);

@@ -451,6 +451,25 @@ static int dataset_class_weights(lua_State *L)
     return 1;
 }
 
+/* ds:feature_stats() → means, sds: each feature column's mean and sample sd (n - 1) */
+static int dataset_feature_stats(lua_State *L)
+{
+    gg_dataset *ds = lg_dataset_check(L, 1);
+    size_t d = gg_dataset_d(ds);
+    double *m = lua_newuserdatauv(L, 2 * (d ? d : 1) * sizeof *m, 0);
+    gg_err err;
+    if (gg_dataset_feature_stats(ds, m, m + d, &err))
+        return lg_fail(L, "gglab.Dataset:feature_stats", &err);
+    for (int part = 0; part < 2; part++) {
+        lua_createtable(L, (int)d, 0);
+        for (size_t j = 0; j < d; j++) {
+            lua_pushnumber(L, m[(size_t)part * d + j]);
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+    }
+    return 2;
+}
+
 static int push_copy(lua_State *L, gg_tensor src)
 {
     gg_tensor *t = lg_tensor_push(L, src.rows, src.cols, "gglab.Dataset");
@@ -790,7 +809,7 @@ static const luaL_Reg dataset_methods[] = {
     {"shape", dataset_shape}, {"reshape", dataset_reshape}, {"subset", dataset_subset},
     {"flip_labels", dataset_flip_labels}, {"add_outliers", dataset_add_outliers},
     {"scale_features", dataset_scale_features}, {"imbalance", dataset_imbalance},
-    {"add_noise", dataset_add_noise}, {NULL, NULL},
+    {"add_noise", dataset_add_noise}, {"feature_stats", dataset_feature_stats}, {NULL, NULL},
 };
 
 static const luaL_Reg dataset_meta[] = {

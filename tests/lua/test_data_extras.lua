@@ -136,5 +136,44 @@ do
   T.eq("scale_features: targets untouched", ds:scale_features { factor = 10 }:y():totable(), ds:y():totable())
 end
 
+-- ds:feature_stats(): each column's mean and sample sd, bit for bit the Lua loop the doctor
+-- used before (double sums over the rows in order; (x - m)^2 is x*x in Lua 5.4)
+do
+  local function lua_stats(ds)
+    local x = ds:x():totable()
+    local n, d = #x, #x[1]
+    local mean, sd = {}, {}
+    for j = 1, d do
+      local s = 0
+      for i = 1, n do s = s + x[i][j] end
+      mean[j] = s / n
+      local v = 0
+      for i = 1, n do v = v + (x[i][j] - mean[j]) ^ 2 end
+      sd[j] = math.sqrt(v / math.max(n - 1, 1))
+    end
+    return mean, sd
+  end
+  local function bits(xs)
+    local o = {}
+    for i, v in ipairs(xs) do o[i] = string.pack("<d", v) end
+    return table.concat(o)
+  end
+  local sets = {
+    gg.data.classification { n = 300, features = 7, classes = 3, seed = 4 },
+    gg.data.regression { n = 1, features = 3, seed = 2 },
+    gg.data.regression { n = 57, features = 5, seed = 9 }:scale_features { factor = 1e6 },
+    gg.data.from_tensors(gg.tensor { { 1, -2 }, { 1, 1e30 }, { 1, -1e-30 } }, gg.tensor { { 0 }, { 1 }, { 0 } }),
+  }
+  for i, ds in ipairs(sets) do
+    local m1, s1 = ds:feature_stats()
+    local m2, s2 = lua_stats(ds)
+    T.eq("feature_stats set " .. i .. ": one mean and sd per feature", { #m1, #s1 }, { ds:features(), ds:features() })
+    T.ok("feature_stats set " .. i .. ": means identical to the Lua loop", bits(m1) == bits(m2))
+    T.ok("feature_stats set " .. i .. ": sds identical to the Lua loop", bits(s1) == bits(s2))
+  end
+  local m, s = gg.data.from_tensors(gg.tensor { { 1, 3 }, { 3, 3 } }, gg.tensor { { 0 }, { 1 } }):feature_stats()
+  T.eq("feature_stats: textbook values", { m, s }, { { 2, 3 }, { math.sqrt(2), 0 } })
+end
+
 T.rmtree(dir)
 T.done()

@@ -50,21 +50,9 @@ function M.loss_name(loss)
   return type(loss) == "table" and loss[1] or loss
 end
 
--- Column means and standard deviations of a dataset's features.
-local function feature_stats(ds)
-  local x = ds:x():totable()
-  local n, d = #x, #x[1]
-  local mean, sd = {}, {}
-  for j = 1, d do
-    local s = 0
-    for i = 1, n do s = s + x[i][j] end
-    mean[j] = s / n
-    local v = 0
-    for i = 1, n do v = v + (x[i][j] - mean[j]) ^ 2 end
-    sd[j] = math.sqrt(v / math.max(n - 1, 1))
-  end
-  return mean, sd
-end
+-- Column means and standard deviations of a dataset's features (gglab.Dataset:feature_stats:
+-- double sums over the rows in order, the sample sd).
+local function feature_stats(ds) return ds:feature_stats() end
 
 -- The validation and training sets gg.train would use (validation_split as it splits).
 local function eval_sets(opts)
