@@ -295,10 +295,16 @@ int gg_ensemble_key(const gg_model *m, const gg_optim *o, char *buf, size_t cap)
 
 /* ---- the epoch ---- */
 
-typedef void (*ens_fwd_fn)(float *, const float *, const float *, const float *, size_t,
-                           size_t, size_t);
+typedef void (*ens_fwd_fn)(float *, float *, const float *, const float *, const float *,
+                           size_t, size_t, size_t);
 typedef void (*ens_bwd_fn)(float *, const float *, const float *, size_t, size_t, size_t,
-                           size_t, size_t, const gg_ens_opt *, float *);
+                           size_t, size_t, int, const gg_ens_opt *, float *);
+
+/* Whether layer i (i < nl; i = (size_t)-1 is none) is a ReLU. */
+static int relu_at(const ens_layer *ls, size_t nl, size_t i)
+{
+    return i < nl && !ls[i].linear && ls[i].act == GG_ACT_RELU;
+}
 
 /* Everything an epoch allocates, freed in one place. */
 typedef struct ens_mem {
@@ -594,12 +600,17 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             for (size_t i = 0; i < nl; i++) {
                 const ens_layer *ly = &ls[i];
                 float *y = e.Y[i] + bk * b * ly->out * L;
-                if (ly->linear)
-                    fwd(y, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
-                        ly->out);
-                else
+                if (!ly->linear) {
                     gg_act_forward(ly->act, &ly->ap, y, x, b * ly->out * L);
-                x = y;
+                    x = y;
+                    continue;
+                }
+                // A ReLU after the Linear is applied in its epilogue (the same comparison).
+                float *yr = relu_at(ls, nl, i + 1) ? e.Y[i + 1] + bk * b * ly->out * L : NULL;
+                fwd(y, yr, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
+                    ly->out);
+                x = yr ? yr : y;
+                i += yr != NULL;
             }
             // The loss of every live run on its own predictions; its gradient interleaved.
             for (size_t k = k0; k < k1; k++) {
@@ -644,10 +655,14 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                     gg_act_backward(ly->act, &ly->ap, dcur, dcur, xi, y, b * ly->out * L);
                     continue;
                 }
+                // A ReLU before the Linear: its backward is applied in the dx epilogue (on
+                // its output, the Linear's input, as act.c does).
+                const int relu = relu_at(ls, nl, i - 1);
                 float *dx = i ? (dcur == d1 ? d2 : d1) : NULL;
                 bwd(dx, dcur, xi, b, ly->in, ly->out, ly->woff, ly->bias ? ly->boff : (size_t)-1,
-                    &op, e.gq);
+                    relu, &op, e.gq);
                 dcur = dx;
+                i -= (size_t)relu;
             }
             for (size_t k = k0; k < k1; k++)
                 e.updates[k] += e.live[k];

@@ -99,6 +99,7 @@ static inline __attribute__((always_inline)) lv lv_sel(lm m, lv x, lv y)
 #define D_R 2
 #define C_T 2
 #define W_R 2
+#define ENS_CH 4
 #define SFX(name) name##_avx2
 #include "ensemble_kern.h"
 

@@ -1,6 +1,7 @@
 /* core/ensemble_isa.h — the ensemble's kernels per instruction set (ensemble_kern.h
  * defines them), for ensemble.c's dispatch. Each works on one block of GG_ENS_LANES runs:
- * forward y (B,out) = x (B,in) W^T + b; backward dx (skipped when NULL), then dW and db,
+ * forward y (B,out) = x (B,in) W^T + b (and ReLU(y) into yr unless NULL); backward dx
+ * (skipped when NULL; times ReLU's derivative at x, the ReLU's output, when relu), dW and db,
  * each gradient vector stepped by the block's optimizer (gg_ens_opt) as soon as it is
  * final, while it is still in a register. The AVX ones exist only where
  * GG_HAVE_ISA_PATHS, to be called only when gg_isa_supported says so. */
@@ -39,23 +40,23 @@ typedef struct gg_ens_opt {
     float *p, *g, *s0, *s1, *s2;  /* the block's parameters, gradients, state (NULL: none) */
 } gg_ens_opt;
 
-void gg_ens_linear_forward_generic(float *y, const float *x, const float *W, const float *b,
-                                   size_t B, size_t in, size_t out);
+void gg_ens_linear_forward_generic(float *y, float *yr, const float *x, const float *W,
+                                   const float *b, size_t B, size_t in, size_t out);
 /* Backward of the Linear whose weight is at element woff of o's buffers (bias at boff, or
  * (size_t)-1 for none): dx from the old weights, dW and db, stepped by o; gq is scratch
  * (GG_ENS_COLS * max(in, out) block vectors). */
 void gg_ens_linear_backward_generic(float *dx, const float *dy, const float *x, size_t B,
-                                    size_t in, size_t out, size_t woff, size_t boff,
+                                    size_t in, size_t out, size_t woff, size_t boff, int relu,
                                     const gg_ens_opt *o, float *gq);
-void gg_ens_linear_forward_avx2(float *y, const float *x, const float *W, const float *b,
-                                size_t B, size_t in, size_t out);
+void gg_ens_linear_forward_avx2(float *y, float *yr, const float *x, const float *W,
+                                const float *b, size_t B, size_t in, size_t out);
 void gg_ens_linear_backward_avx2(float *dx, const float *dy, const float *x, size_t B,
-                                 size_t in, size_t out, size_t woff, size_t boff,
+                                 size_t in, size_t out, size_t woff, size_t boff, int relu,
                                  const gg_ens_opt *o, float *gq);
-void gg_ens_linear_forward_avx512(float *y, const float *x, const float *W, const float *b,
-                                  size_t B, size_t in, size_t out);
+void gg_ens_linear_forward_avx512(float *y, float *yr, const float *x, const float *W,
+                                  const float *b, size_t B, size_t in, size_t out);
 void gg_ens_linear_backward_avx512(float *dx, const float *dy, const float *x, size_t B,
-                                   size_t in, size_t out, size_t woff, size_t boff,
+                                   size_t in, size_t out, size_t woff, size_t boff, int relu,
                                    const gg_ens_opt *o, float *gq);
 
 #endif

@@ -21,9 +21,9 @@
 
 _Static_assert(W_R <= GG_ENS_COLS, "a block of dW rows larger than the caller's gq");
 
-AI void SFX(fwd_tile)(float *restrict y, const float *restrict x, const float *restrict W,
-                      const float *restrict b, size_t in, size_t out, size_t r0, size_t o0,
-                      const int R, const int T)
+AI void SFX(fwd_tile)(float *restrict y, float *restrict yr, const float *restrict x,
+                      const float *restrict W, const float *restrict b, size_t in, size_t out,
+                      size_t r0, size_t o0, const int R, const int T)
 {
     lv acc[F_R][F_T];
 #pragma GCC unroll 8
@@ -48,8 +48,13 @@ AI void SFX(fwd_tile)(float *restrict y, const float *restrict x, const float *r
 #pragma GCC unroll 8
     for (int q = 0; q < R; q++)
 #pragma GCC unroll 8
-        for (int t = 0; t < T; t++)
-            LV_STORE(y + ((r0 + q) * out + o0 + t) * L, LV_ADD(acc[q][t], LV_LOAD(b + (o0 + t) * L)));
+        for (int t = 0; t < T; t++) {
+            const size_t i = ((r0 + q) * out + o0 + t) * L;
+            const lv v = LV_ADD(acc[q][t], LV_LOAD(b + (o0 + t) * L));
+            LV_STORE(y + i, v);
+            if (yr)  // act.c's ReLU: x > 0 ? x : 0
+                LV_STORE(yr + i, LV_SEL(LV_GT(v, LV_ZERO()), v, LV_ZERO()));
+        }
 }
 
 /* Step element j (of one lane) of the block's parameters with gradient g: gg_sgd_step's and
@@ -121,7 +126,9 @@ typedef struct SFX(adamk) {
     lv b1, a1, b2, a2, rb, bc2, eps, neg, big;
 } SFX(adamk);
 
-#define ENS_CH 8  /* vectors per chunk of Adam steps */
+#ifndef ENS_CH
+#define ENS_CH 8  /* vectors per chunk of Adam steps (an including file may set fewer) */
+#endif
 
 /* ENS_CH of the fast path's Adam steps (opt_vec's with fast = 1), in two passes: every
  * vector's moments and square root, then every vector's division, so that the divider's
@@ -172,8 +179,9 @@ AI void SFX(step_run)(const gg_ens_opt *o, const SFX(adamk) *k, const float *g, 
         SFX(opt_vec)(o, e + i, LV_LOAD(g + i * L), fast);
 }
 
-AI void SFX(dx_tile)(float *restrict dx, const float *restrict dy, const float *W, size_t in,
-                     size_t out, size_t r0, size_t k0, const int R, const int T)
+AI void SFX(dx_tile)(float *restrict dx, const float *restrict dy, const float *W,
+                     const float *restrict x, int relu, size_t in, size_t out, size_t r0,
+                     size_t k0, const int R, const int T)
 {
     lv acc[D_R][C_T];
 #pragma GCC unroll 8
@@ -197,8 +205,13 @@ AI void SFX(dx_tile)(float *restrict dx, const float *restrict dy, const float *
 #pragma GCC unroll 8
     for (int q = 0; q < R; q++)
 #pragma GCC unroll 8
-        for (int t = 0; t < T; t++)
-            LV_STORE(dx + ((r0 + q) * in + k0 + t) * L, acc[q][t]);
+        for (int t = 0; t < T; t++) {
+            const size_t i = ((r0 + q) * in + k0 + t) * L;
+            if (relu)  // act.c's ReLU backward on x, the ReLU's output: x > 0 ? d : 0
+                LV_STORE(dx + i, LV_SEL(LV_GT(LV_LOAD(x + i), LV_ZERO()), acc[q][t], LV_ZERO()));
+            else
+                LV_STORE(dx + i, acc[q][t]);
+        }
 }
 
 
@@ -254,14 +267,14 @@ AI void SFX(dw_tile)(float *restrict gb, const float *restrict dy, const float *
             BODY(r0, 1)                                                                 \
     }
 
-void SFX(gg_ens_linear_forward)(float *y, const float *x, const float *W, const float *b,
-                                size_t B, size_t in, size_t out)
+void SFX(gg_ens_linear_forward)(float *y, float *yr, const float *x, const float *W,
+                                const float *b, size_t B, size_t in, size_t out)
 {
 #define TMAX F_T
 #define FWD_BODY(r0, R)                                                                 \
     for (size_t o0 = 0; o0 < out; o0 += F_T) {                                          \
         const size_t t = out - o0 < F_T ? out - o0 : F_T;                               \
-        ENS_T(SFX(fwd_tile), R, y, x, W, b, in, out, r0, o0)                            \
+        ENS_T(SFX(fwd_tile), R, y, yr, x, W, b, in, out, r0, o0)                            \
     }
     ENS_ROWS(B, F_R, FWD_BODY)
 #undef FWD_BODY
@@ -272,8 +285,8 @@ void SFX(gg_ens_linear_forward)(float *y, const float *x, const float *W, const 
  * of W_R outputs (rows of the weights), kept in gq and stepped right away while in cache
  * (the steps are element by element and nothing reads those rows after dx). */
 AI void SFX(backward)(float *dx, const float *dy, const float *x, size_t B, size_t in,
-                      size_t out, size_t woff, size_t boff, const gg_ens_opt *o, float *gq,
-                      const int fast)
+                      size_t out, size_t woff, size_t boff, int relu, const gg_ens_opt *o,
+                      float *gq, const int fast)
 {
     const float *W = o->p + woff * L;
     SFX(adamk) ak, *k = &ak;
@@ -285,7 +298,7 @@ AI void SFX(backward)(float *dx, const float *dy, const float *x, size_t B, size
 #define DX_BODY(r0, R)                                                                  \
     for (size_t k0 = 0; dx && k0 < in; k0 += C_T) {                                     \
         const size_t t = in - k0 < C_T ? in - k0 : C_T;                                 \
-        ENS_T(SFX(dx_tile), R, dx, dy, W, in, out, r0, k0)                              \
+        ENS_T(SFX(dx_tile), R, dx, dy, W, x, relu, in, out, r0, k0)                              \
     }
     ENS_ROWS(B, D_R, DX_BODY)
 #undef DX_BODY
@@ -311,13 +324,13 @@ AI void SFX(backward)(float *dx, const float *dy, const float *x, size_t B, size
 }
 
 void SFX(gg_ens_linear_backward)(float *dx, const float *dy, const float *x, size_t B,
-                                 size_t in, size_t out, size_t woff, size_t boff,
+                                 size_t in, size_t out, size_t woff, size_t boff, int relu,
                                  const gg_ens_opt *o, float *gq)
 {
     if (o->fast)
-        SFX(backward)(dx, dy, x, B, in, out, woff, boff, o, gq, 1);
+        SFX(backward)(dx, dy, x, B, in, out, woff, boff, relu, o, gq, 1);
     else
-        SFX(backward)(dx, dy, x, B, in, out, woff, boff, o, gq, 0);
+        SFX(backward)(dx, dy, x, B, in, out, woff, boff, relu, o, gq, 0);
 }
 
 #undef AI
