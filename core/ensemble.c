@@ -490,10 +490,14 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             return gg_err_set(err, GG_EINVAL, "run %zu does not have run 1's ensemble key", k + 1);
     ens_fwd_fn fwd = gg_ens_linear_forward_generic;
     ens_bwd_fn bwd = gg_ens_linear_backward_generic;
+    void (*put)(float *restrict, const float *const *, size_t) = put_block;
+    void (*get)(float *const *, const float *restrict, size_t) = get_block;
 #if GG_HAVE_ISA_PATHS
     if (isa == GG_ISA_AVX512) {
         fwd = gg_ens_linear_forward_avx512;
         bwd = gg_ens_linear_backward_avx512;
+        put = gg_ens_put_block_avx512;
+        get = gg_ens_get_block_avx512;
     } else if (isa == GG_ISA_AVX2) {
         fwd = gg_ens_linear_forward_avx2;
         bwd = gg_ens_linear_backward_avx2;
@@ -564,7 +568,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                                                        : gg_optim_buffer(runs[k].o, j);
                 src[l] = b ? b : e.zsrc;
             }
-            put_block((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
+            put((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
         }
     }
     for (size_t k = 0; !st && k < K; k++) {
@@ -689,7 +693,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                                                    : gg_optim_buffer(runs[k].o, j);
                 dst[l] = b ? b : e.sink;
             }
-            get_block(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
+            get(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
         }
     }
     for (size_t k = 0; k < K; k++) {

@@ -59,4 +59,9 @@ void gg_ens_linear_backward_avx512(float *dx, const float *dy, const float *x, s
                                    size_t in, size_t out, size_t woff, size_t boff, int relu,
                                    const gg_ens_opt *o, float *gq);
 
+/* Interleave n floats of each of a block's GG_ENS_LANES runs (src[l]) into the block at
+ * dst (element j of lane l at [j * GG_ENS_LANES + l]), and back (get: into dst[l]). */
+void gg_ens_put_block_avx512(float *restrict dst, const float *const *src, size_t n);
+void gg_ens_get_block_avx512(float *const *dst, const float *restrict src, size_t n);
+
 #endif
