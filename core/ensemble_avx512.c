@@ -30,7 +30,7 @@ typedef __mmask16 lm;
 #define F_R 5
 #define F_T 4
 #define D_R 5
-#define C_T 4
+#define C_T 5
 #define W_R 4
 #define SFX(name) name##_avx512
 #include "ensemble_kern.h"
