@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -311,8 +312,9 @@ typedef struct ens_mem {
     float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *xk, *yk, *pk, *dk;
     float *gq;           /* the backward kernels' scratch */
     float *zsrc, *sink;  /* np zeros to read, np floats to write (lanes without a run) */
-    float *big;          /* P, G and S in one allocation (reused by the allocator, not
-                            mapped and faulted in again on every call) */
+    void *arena;         /* every buffer in the block layout, in one allocation (reused by
+                            the allocator, not mapped and faulted in again on every call),
+                            each starting on a 64-byte line: a vector never straddles two */
     float **Y;  /* per layer output, NB blocks each */
     double *weighted;
     size_t *seen, *updates;
@@ -321,23 +323,15 @@ typedef struct ens_mem {
     gg_loss_cfg *lc;
 } ens_mem;
 
-static void ens_free(ens_mem *e, size_t nl)
+static void ens_free(ens_mem *e)
 {
-    gg_free(e->big);
-    gg_free(e->zeros);
-    gg_free(e->gq);
+    gg_free(e->arena);
     gg_free(e->zsrc);
     gg_free(e->sink);
-    gg_free(e->X);
-    gg_free(e->dO);
-    gg_free(e->dA);
-    gg_free(e->dB);
     gg_free(e->xk);
     gg_free(e->yk);
     gg_free(e->pk);
     gg_free(e->dk);
-    for (size_t i = 0; e->Y && i < nl; i++)
-        gg_free(e->Y[i]);
     gg_free(e->Y);
     gg_free(e->weighted);
     gg_free(e->seen);
@@ -525,15 +519,15 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             has[j] |= gg_optim_buffer(runs[k].o, j) != NULL;
     }
     ens_mem e = {0};
-    const size_t per = NB * np * L;
-    int ok = (e.big = gg_malloc(per, (size_t)(2 + has[0] + has[1] + has[2]) * sizeof(float))) &&
-             (e.zeros = gg_calloc(wmax * L, sizeof(float))) &&
-             (e.gq = gg_malloc(wmax * GG_ENS_COLS * L, sizeof(float))) &&
+    // The arena: P, G, the state buffers (not zeroed: filled below), then the scratch
+    // (zeroed, as padding lanes read it), each a whole number of 64-byte lines (np * L
+    // floats per block are).
+    const size_t per = NB * np * L, nbig = (size_t)(2 + has[0] + has[1] + has[2]);
+    size_t nzero = wmax * L + wmax * GG_ENS_COLS * L + NB * B * (in + out + 2 * wmax) * L;
+    for (size_t i = 0; i < nl; i++)
+        nzero += NB * B * ls[i].out * L;
+    int ok = (e.arena = gg_malloc(per * nbig + nzero + 16, sizeof(float))) &&
              (e.zsrc = gg_calloc(np, sizeof(float))) && (e.sink = gg_malloc(np, sizeof(float))) &&
-             (e.X = gg_calloc(NB * B * in * L, sizeof(float))) &&
-             (e.dO = gg_calloc(NB * B * out * L, sizeof(float))) &&
-             (e.dA = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
-             (e.dB = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
              (e.xk = gg_malloc(B * in, sizeof(float))) && (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
              (e.pk = gg_malloc(B * out, sizeof(float))) && (e.dk = gg_malloc(B * out, sizeof(float))) &&
              (e.Y = gg_calloc(nl, sizeof *e.Y)) && (e.weighted = gg_calloc(K, sizeof(double))) &&
@@ -541,17 +535,28 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
              (e.live = gg_calloc(K, sizeof(int))) && (e.t0 = gg_calloc(K, sizeof(long))) &&
              (e.lc = gg_calloc(K, sizeof *e.lc));
     if (ok) {
-        e.P = e.big;
+        float *next = (float *)(((uintptr_t)e.arena + 63) & ~(uintptr_t)63);
+        e.P = next;
         e.G = e.P + per;
-        float *next = e.G + per;
+        next = e.G + per;
         for (int j = 0; j < 3; j++)
             if (has[j]) {
                 e.S[j] = next;
                 next += per;
             }
+        memset(next, 0, nzero * sizeof(float));
+        e.zeros = next;
+        e.gq = e.zeros + wmax * L;
+        e.X = e.gq + wmax * GG_ENS_COLS * L;
+        e.dO = e.X + NB * B * in * L;
+        e.dA = e.dO + NB * B * out * L;
+        e.dB = e.dA + NB * B * wmax * L;
+        next = e.dB + NB * B * wmax * L;
+        for (size_t i = 0; i < nl; i++) {
+            e.Y[i] = next;
+            next += NB * B * ls[i].out * L;
+        }
     }
-    for (size_t i = 0; ok && i < nl; i++)
-        ok = (e.Y[i] = gg_calloc(NB * B * ls[i].out * L, sizeof(float))) != NULL;
     gg_status st = GG_OK;
     if (!ok)
         st = gg_err_set(err, GG_ENOMEM, "out of memory for an ensemble of %zu runs", K);
@@ -580,7 +585,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         e.t0[k] = gg_optim_steps(r->o);
     }
     if (st) {
-        ens_free(&e, nl);
+        ens_free(&e);
         gg_free(ls);
         return st;
     }
@@ -705,7 +710,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, &perr);
         r->res.mean_loss = e.seen[k] ? e.weighted[k] / (double)e.seen[k] : (double)NAN;
     }
-    ens_free(&e, nl);
+    ens_free(&e);
     gg_free(ls);
     return st;
 }
