@@ -145,6 +145,9 @@ static inline lv lvg_sel(lm m, lv a, lv b)
 #define C_T 2
 #define W_R 1
 #define SFX(name) name##_generic
+// The optimizer step's element loops vectorise over the lanes in a GG_KERNEL clone, as
+// optim.c's do (the same IEEE operations in the same order: the same bits).
+#define ENS_ENTRY GG_KERNEL
 #include "ensemble_kern.h"
 #undef SFX
 

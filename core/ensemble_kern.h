@@ -14,10 +14,14 @@
  * (a*b + c rounded once per lane), LV_NEG, LV_SET1, LM_LOAD (int32 -1/0 per lane),
  * LV_GT(a, b) (the lanes where a > b), LV_NLE(a, b) (where !(a <= b), NaN included), LV_SEL(m, a, b) (a where m, else b), the tile sizes F_R x F_T
  * (forward: rows by outputs), D_R x C_T (dx: rows by inputs), W_R x C_T (dW: outputs by
- * inputs; W_R at most GG_ENS_COLS), and SFX(name). */
+ * inputs; W_R at most GG_ENS_COLS), SFX(name), and optionally ENS_ENTRY (attributes of
+ * the backward entry point). */
 
 #define AI static inline __attribute__((always_inline))
 #define L GG_ENS_LANES
+#ifndef ENS_ENTRY
+#define ENS_ENTRY
+#endif
 
 _Static_assert(W_R <= GG_ENS_COLS, "a block of dW rows larger than the caller's gq");
 
@@ -323,6 +327,7 @@ AI void SFX(backward)(float *dx, const float *dy, const float *x, size_t B, size
         SFX(step_run)(o, k, gq, boff, out, fast);
 }
 
+ENS_ENTRY
 void SFX(gg_ens_linear_backward)(float *dx, const float *dy, const float *x, size_t B,
                                  size_t in, size_t out, size_t woff, size_t boff, int relu,
                                  const gg_ens_opt *o, float *gq)
@@ -338,3 +343,4 @@ void SFX(gg_ens_linear_backward)(float *dx, const float *dy, const float *x, siz
 #undef ENS_T
 #undef ENS_ROWS
 #undef ENS_CH
+#undef ENS_ENTRY
