@@ -24,7 +24,8 @@ typedef __mmask16 lm;
 #define LM_LOAD(p) _mm512_test_epi32_mask(_mm512_loadu_si512(p), _mm512_loadu_si512(p))
 #define LV_GT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GT_OQ)
 #define LV_NLE(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_NLE_UQ)
-#define LV_NEG(a) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)))
+#define LV_NEG(a)                                                                       \
+    _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)))
 #define LV_SET1(c) _mm512_set1_ps(c)
 #define LV_SEL(m, a, b) _mm512_mask_blend_ps((m), (b), (a))
 #define F_R 5

@@ -30,7 +30,8 @@ typedef struct gg_ens_opt {
     int32_t first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES];  /* SGD */
     int32_t bufw[GG_ENS_LANES];    /* SGD: writes its momentum buffer */
     int32_t ams[GG_ENS_LANES];     /* Adam: amsgrad (reads and writes vmax) */
-    int sgd;        /* 1: SGD (s0 its momentum buffer or NULL), 0: Adam/AdamW (s0 m, s1 v, s2 vmax) */
+    int sgd;        /* 1: SGD (s0: its momentum buffer or NULL); 0: Adam/AdamW (s0 m, s1 v,
+                       s2 vmax or NULL) */
     int all_act;    /* every lane steps */
     int any_wd;     /* some lane has use_wd */
     int decay;      /* some lane is AdamW's with shrink != 1 */

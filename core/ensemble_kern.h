@@ -12,10 +12,11 @@
  * The including file defines lv (a block vector), lm (a mask of lanes), LV_LOAD, LV_STORE,
  * LV_ZERO, LV_ADD, LV_MUL, LV_DIV, LV_SQRT (IEEE, rounded per lane), LV_FMA(a, b, c)
  * (a*b + c rounded once per lane), LV_NEG, LV_SET1, LM_LOAD (int32 -1/0 per lane),
- * LV_GT(a, b) (the lanes where a > b), LV_NLE(a, b) (where !(a <= b), NaN included), LV_SEL(m, a, b) (a where m, else b), the tile sizes F_R x F_T
- * (forward: rows by outputs), D_R x C_T (dx: rows by inputs), W_R x C_T (dW: outputs by
- * inputs; W_R at most GG_ENS_COLS), SFX(name), and optionally ENS_ENTRY (attributes of
- * the backward entry point). */
+ * LV_GT(a, b) (the lanes where a > b), LV_NLE(a, b) (where !(a <= b), NaN included),
+ * LV_SEL(m, a, b) (a where m, else b), the tile sizes F_R x F_T (forward: rows by
+ * outputs), D_R x C_T (dx: rows by inputs), W_R x C_T (dW: outputs by inputs; W_R at most
+ * GG_ENS_COLS), SFX(name), and optionally ENS_CH (vectors per chunk of Adam steps) and
+ * ENS_ENTRY (attributes of the backward entry point). */
 
 #define AI static inline __attribute__((always_inline))
 #define L GG_ENS_LANES
@@ -91,7 +92,8 @@ AI void SFX(opt_vec)(const gg_ens_opt *o, size_t j, lv g, const int fast)
         }
         np = LV_ADD(p0, LV_MUL(LV_LOAD(o->neg), d));
     } else {
-        const lv pi = !fast && o->decay ? LV_MUL(p0, LV_LOAD(o->shrink)) : p0;  // AdamW: p *= 1 - lr*wd
+        // AdamW: p *= 1 - lr*wd
+        const lv pi = !fast && o->decay ? LV_MUL(p0, LV_LOAD(o->shrink)) : p0;
         const lv m0 = LV_LOAD(o->s0 + i), v0 = LV_LOAD(o->s1 + i);
         const lv mi = LV_ADD(LV_MUL(m0, LV_LOAD(o->b1)), LV_MUL(LV_LOAD(o->a1), d));
         lv vi = LV_ADD(LV_MUL(v0, LV_LOAD(o->b2)), LV_MUL(LV_MUL(LV_LOAD(o->a2), d), d));
@@ -131,20 +133,19 @@ typedef struct SFX(adamk) {
 } SFX(adamk);
 
 #ifndef ENS_CH
-#define ENS_CH 8  /* vectors per chunk of Adam steps (an including file may set fewer) */
+#define ENS_CH 8
 #endif
 
-/* ENS_CH of the fast path's Adam steps (opt_vec's with fast = 1), in two passes: every
- * vector's moments and square root, then every vector's division, so that the divider's
- * operations queue back to back and their dependent operations wait outside the
- * scheduler. Gradients at g (contiguous), elements el[]. */
-AI void SFX(adam_chunk)(const gg_ens_opt *o, const SFX(adamk) *k, const float *g,
-                        const size_t *el)
+/* ENS_CH of the fast path's Adam steps (opt_vec's with fast = 1) on the elements from e,
+ * gradients at g, in two passes: every vector's moments and square root, then every
+ * vector's division, so that the divider's operations queue back to back and the
+ * operations that wait for them do not fill the scheduler. */
+AI void SFX(adam_chunk)(const gg_ens_opt *o, const SFX(adamk) *k, const float *g, size_t e)
 {
     lv sq[ENS_CH], t[ENS_CH];
 #pragma GCC unroll 8
     for (int c = 0; c < ENS_CH; c++) {
-        const size_t i = el[c] * L;
+        const size_t i = (e + (size_t)c) * L;
         const lv d = LV_LOAD(g + (size_t)c * L);
         if (o->store_g)
             LV_STORE(o->g + i, d);
@@ -157,7 +158,7 @@ AI void SFX(adam_chunk)(const gg_ens_opt *o, const SFX(adamk) *k, const float *g
     }
 #pragma GCC unroll 8
     for (int c = 0; c < ENS_CH; c++) {
-        const size_t i = el[c] * L;
+        const size_t i = (e + (size_t)c) * L;
         const lv q0 = LV_MUL(sq[c], k->rb);
         const lv r = LV_FMA(LV_FMA(LV_NEG(q0), k->bc2, sq[c]), k->rb, q0);
         const lv q = LV_SEL(LV_NLE(sq[c], k->big), sq[c], r);
@@ -173,12 +174,8 @@ AI void SFX(step_run)(const gg_ens_opt *o, const SFX(adamk) *k, const float *g, 
 {
     size_t i = 0;
     if (fast)
-        for (; i + ENS_CH <= n; i += ENS_CH) {
-            size_t el[ENS_CH];
-            for (int c = 0; c < ENS_CH; c++)
-                el[c] = e + i + (size_t)c;
-            SFX(adam_chunk)(o, k, g + i * L, el);
-        }
+        for (; i + ENS_CH <= n; i += ENS_CH)
+            SFX(adam_chunk)(o, k, g + i * L, e + i);
     for (; i < n; i++)
         SFX(opt_vec)(o, e + i, LV_LOAD(g + i * L), fast);
 }
@@ -217,7 +214,6 @@ AI void SFX(dx_tile)(float *restrict dx, const float *restrict dy, const float *
                 LV_STORE(dx + i, acc[q][t]);
         }
 }
-
 
 AI void SFX(dw_tile)(float *restrict gb, const float *restrict dy, const float *restrict x,
                      size_t B, size_t in, size_t out, size_t o0, size_t k0, const int R,
@@ -278,7 +274,7 @@ void SFX(gg_ens_linear_forward)(float *y, float *yr, const float *x, const float
 #define FWD_BODY(r0, R)                                                                 \
     for (size_t o0 = 0; o0 < out; o0 += F_T) {                                          \
         const size_t t = out - o0 < F_T ? out - o0 : F_T;                               \
-        ENS_T(SFX(fwd_tile), R, y, yr, x, W, b, in, out, r0, o0)                            \
+        ENS_T(SFX(fwd_tile), R, y, yr, x, W, b, in, out, r0, o0)                        \
     }
     ENS_ROWS(B, F_R, FWD_BODY)
 #undef FWD_BODY
@@ -302,7 +298,7 @@ AI void SFX(backward)(float *dx, const float *dy, const float *x, size_t B, size
 #define DX_BODY(r0, R)                                                                  \
     for (size_t k0 = 0; dx && k0 < in; k0 += C_T) {                                     \
         const size_t t = in - k0 < C_T ? in - k0 : C_T;                                 \
-        ENS_T(SFX(dx_tile), R, dx, dy, W, x, relu, in, out, r0, k0)                              \
+        ENS_T(SFX(dx_tile), R, dx, dy, W, x, relu, in, out, r0, k0)                     \
     }
     ENS_ROWS(B, D_R, DX_BODY)
 #undef DX_BODY
