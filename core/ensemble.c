@@ -312,7 +312,7 @@ static int relu_at(const ens_layer *ls, size_t nl, size_t i)
 
 /* Everything an epoch allocates, freed in one place. */
 typedef struct ens_mem {
-    float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *xk, *yk, *pk, *dk;
+    float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *yk, *pk, *dk;
     float *gq;           /* the backward kernels' scratch */
     float *zsrc, *sink;  /* np zeros to read, np floats to write (lanes without a run) */
     void *arena;         /* every buffer in the block layout, in one allocation (reused by
@@ -331,7 +331,6 @@ static void ens_free(ens_mem *e)
     gg_free(e->arena);
     gg_free(e->zsrc);
     gg_free(e->sink);
-    gg_free(e->xk);
     gg_free(e->yk);
     gg_free(e->pk);
     gg_free(e->dk);
@@ -350,6 +349,25 @@ static void put_lane(float *dst, const float *src, size_t n, size_t k)
     float *d = dst + (k / GG_ENS_LANES) * n * GG_ENS_LANES + k % GG_ENS_LANES;
     for (size_t j = 0; j < n; j++)
         d[j * GG_ENS_LANES] = src[j];
+}
+
+/* gg_dataset_gather of rows idx[0 .. b) of ds for run k, its features straight into the
+ * blocked buffer X (b rows of d per lane, as put_lane lays them out) and its targets to y:
+ * the same values, without a row buffer and a memcpy per row. */
+static void gather_lane(float *X, float *y, const gg_dataset *ds, const size_t *idx, size_t b,
+                        size_t k)
+{
+    // The views are only read (gg_dataset_x/y take a writable dataset for loaders).
+    const gg_tensor tx = gg_dataset_x((gg_dataset *)ds), ty = gg_dataset_y((gg_dataset *)ds);
+    const size_t d = tx.cols, kc = ty.cols;
+    float *dst = X + (k / GG_ENS_LANES) * b * d * GG_ENS_LANES + k % GG_ENS_LANES;
+    for (size_t r = 0; r < b; r++) {
+        const float *src = tx.data + idx[r] * d, *ys = ty.data + idx[r] * kc;
+        for (size_t f = 0; f < d; f++)
+            dst[(r * d + f) * GG_ENS_LANES] = src[f];
+        for (size_t c = 0; c < kc; c++)
+            y[r * kc + c] = ys[c];
+    }
 }
 
 /* Interleave n floats of each of a block's GG_ENS_LANES runs (src[l]) into the block at
@@ -531,7 +549,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         nzero += NB * B * ls[i].out * L;
     int ok = (e.arena = gg_malloc(per * nbig + nzero + 16, sizeof(float))) &&
              (e.zsrc = gg_calloc(np, sizeof(float))) && (e.sink = gg_malloc(np, sizeof(float))) &&
-             (e.xk = gg_malloc(B * in, sizeof(float))) && (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
+             (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
              (e.pk = gg_malloc(B * out, sizeof(float))) && (e.dk = gg_malloc(B * out, sizeof(float))) &&
              (e.Y = gg_calloc(nl, sizeof *e.Y)) && (e.weighted = gg_calloc(K, sizeof(double))) &&
              (e.seen = gg_calloc(K, sizeof(size_t))) && (e.updates = gg_calloc(K, sizeof(size_t))) &&
@@ -605,8 +623,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             for (size_t k = k0; k < k1; k++) {
                 if (!e.live[k])
                     continue;
-                gg_dataset_gather(runs[k].ds, runs[k].idx + row0, b, e.xk, e.yk + k * B * kmax);
-                put_lane(e.X, e.xk, b * in, k);
+                gather_lane(e.X, e.yk + k * B * kmax, runs[k].ds, runs[k].idx + row0, b, k);
             }
             const float *x = e.X + bk * b * in * L;
             for (size_t i = 0; i < nl; i++) {
