@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,18 +54,100 @@ static inline lv lvg_fma(lv a, lv b, lv c)
     return c;
 }
 
+static inline lv lvg_mul(lv a, lv b)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = a.v[l] * b.v[l];
+    return a;
+}
+
+static inline lv lvg_div(lv a, lv b)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = a.v[l] / b.v[l];
+    return a;
+}
+
+static inline lv lvg_sqrt(lv a)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = __builtin_sqrtf(a.v[l]);
+    return a;
+}
+
+/* A mask of lanes: nonzero where set. */
+typedef struct lm {
+    int32_t v[GG_ENS_LANES];
+} lm;
+
+static inline lm lmg_load(const int32_t *p)
+{
+    lm r;
+    memcpy(r.v, p, sizeof r.v);
+    return r;
+}
+
+static inline lm lvg_gt(lv a, lv b)
+{
+    lm r;
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        r.v[l] = a.v[l] > b.v[l] ? -1 : 0;
+    return r;
+}
+
+static inline lm lvg_nle(lv a, lv b)
+{
+    lm r;
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        r.v[l] = !(a.v[l] <= b.v[l]) ? -1 : 0;
+    return r;
+}
+
+static inline lv lvg_neg(lv a)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = -a.v[l];
+    return a;
+}
+
+static inline lv lvg_set1(float c)
+{
+    lv r;
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        r.v[l] = c;
+    return r;
+}
+
+static inline lv lvg_sel(lm m, lv a, lv b)
+{
+    for (int l = 0; l < GG_ENS_LANES; l++)
+        a.v[l] = m.v[l] ? a.v[l] : b.v[l];
+    return a;
+}
+
 #define LV_LOAD(p) lvg_load(p)
 #define LV_STORE(p, v) lvg_store((p), (v))
 #define LV_ZERO() lvg_zero()
 #define LV_ADD(a, b) lvg_add((a), (b))
 #define LV_FMA(a, b, c) lvg_fma((a), (b), (c))
+#define LV_MUL(a, b) lvg_mul((a), (b))
+#define LV_DIV(a, b) lvg_div((a), (b))
+#define LV_SQRT(a) lvg_sqrt(a)
+#define LM_LOAD(p) lmg_load(p)
+#define LV_GT(a, b) lvg_gt((a), (b))
+#define LV_NLE(a, b) lvg_nle((a), (b))
+#define LV_NEG(a) lvg_neg(a)
+#define LV_SET1(c) lvg_set1(c)
+#define LV_SEL(m, a, b) lvg_sel((m), (a), (b))
 #define F_R 1
 #define F_T 2
 #define D_R 1
-#define D_T 2
+#define C_T 2
 #define W_R 1
-#define W_T 2
 #define SFX(name) name##_generic
+// The optimizer step's element loops vectorise over the lanes in a GG_KERNEL clone, as
+// optim.c's do (the same IEEE operations in the same order: the same bits).
+#define ENS_ENTRY GG_KERNEL
 #include "ensemble_kern.h"
 #undef SFX
 
@@ -214,144 +297,27 @@ int gg_ensemble_key(const gg_model *m, const gg_optim *o, char *buf, size_t cap)
     return at < cap ? 1 : reason(buf, cap, "too many layers");
 }
 
-/* ---- optimizer loops per lane (optim.c's element loops, each lane its own numbers) ---- */
-
-/* Per-lane numbers of one optimizer step; act[l] = 0 leaves lane l untouched. */
-typedef struct ens_hp {
-    float b1[GG_ENS_LANES], b2[GG_ENS_LANES], a1[GG_ENS_LANES], a2[GG_ENS_LANES];
-    float eps[GG_ENS_LANES], wd[GG_ENS_LANES], shrink[GG_ENS_LANES], neg[GG_ENS_LANES];
-    float bc2[GG_ENS_LANES], rcp[GG_ENS_LANES], mu[GG_ENS_LANES], keep[GG_ENS_LANES];
-    int act[GG_ENS_LANES], use_wd[GG_ENS_LANES], use_rcp[GG_ENS_LANES];
-    int first[GG_ENS_LANES], use_mu[GG_ENS_LANES], nesterov[GG_ENS_LANES], bufw[GG_ENS_LANES];
-    int ams[GG_ENS_LANES], amsw[GG_ENS_LANES];  /* amsgrad; and the lane writes vmax */
-} ens_hp;
-
-/* Adam and AdamW over n elements of one block: adam_loop_div per lane, branch-free so that
- * it vectorises over the lanes. decay: some lane is AdamW's (p *= shrink; Adam lanes have
- * shrink 1, an exact multiplication); ams: some lane keeps vmax (the others leave it). rcp: 1 every lane divides by sqrt(bc2) through
- * gg_div_by (as adam_loop does when bc2_sqrt is in [2^-60, 1]: always, in practice), 0
- * none does, 2 mixed (both computed, each lane takes its own). Constants at each call. */
-static inline __attribute__((always_inline)) void
-adam_block(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
-           const float *restrict g, size_t n, const ens_hp *restrict h, const int decay,
-           const int ams, const int rcp)
-{
-    for (size_t j = 0; j < n; j++) {
-        const size_t o = j * GG_ENS_LANES;
-        for (int l = 0; l < GG_ENS_LANES; l++) {
-            const size_t i = o + (size_t)l;
-            const int a = h->act[l];
-            const float p0 = p[i], m0 = m[i], v0 = v[i];
-            float d = g[i];
-            const float dw = d + h->wd[l] * p0;
-            d = h->use_wd[l] ? dw : d;
-            const float pi = decay ? p0 * h->shrink[l] : p0;
-            const float mi = m0 * h->b1[l] + h->a1[l] * d;
-            float vi = v0 * h->b2[l] + h->a2[l] * d * d;
-            m[i] = a ? mi : m0;
-            v[i] = a ? vi : v0;
-            if (ams) {
-                const float x0 = vmax[i];
-                const float vm = x0 > vi ? x0 : vi;
-                vi = h->ams[l] ? vm : vi;
-                vmax[i] = h->amsw[l] ? vm : x0;
-            }
-            const float s = __builtin_sqrtf(vi);
-            float q;
-            if (rcp == 1)
-                q = gg_div_by(s, h->bc2[l], h->rcp[l]);
-            else if (rcp == 0)
-                q = s / h->bc2[l];
-            else
-                q = h->use_rcp[l] ? gg_div_by(s, h->bc2[l], h->rcp[l]) : s / h->bc2[l];
-            const float denom = q + h->eps[l];
-            const float np = pi + h->neg[l] * mi / denom;
-            p[i] = a ? np : p0;
-        }
-    }
-}
-
-#define ADAM_RCP(decay, ams)                                                            \
-    switch (rcp) {                                                                      \
-    case 0: adam_block(p, m, v, vmax, g, n, h, decay, ams, 0); break;                   \
-    case 1: adam_block(p, m, v, vmax, g, n, h, decay, ams, 1); break;                   \
-    default: adam_block(p, m, v, vmax, g, n, h, decay, ams, 2); break;                  \
-    }
-
-GG_KERNEL
-static void ens_adam(float *restrict p, float *restrict m, float *restrict v, float *restrict vmax,
-                     const float *restrict g, size_t n, const ens_hp *restrict h)
-{
-    int any = 0, all = 1, decay = 0;
-    for (int l = 0; l < GG_ENS_LANES; l++) {
-        any |= h->act[l] && h->use_rcp[l];
-        all &= !h->act[l] || h->use_rcp[l];
-        decay |= h->act[l] && h->shrink[l] != 1.0f;
-    }
-    const int rcp = all ? 1 : any ? 2 : 0;
-    if (decay && vmax)
-        ADAM_RCP(1, 1)
-    else if (decay)
-        ADAM_RCP(1, 0)
-    else if (vmax)
-        ADAM_RCP(0, 1)
-    else
-        ADAM_RCP(0, 0)
-}
-#undef ADAM_RCP
-
-/* SGD over n elements of one block: sgd_loop per lane, branch-free (mom: a momentum
- * buffer exists; each lane still uses it only when its momentum is not 0, as gg_sgd_step). */
-static inline __attribute__((always_inline)) void
-sgd_block(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
-          const ens_hp *restrict h, const int mom)
-{
-    for (size_t j = 0; j < n; j++) {
-        const size_t o = j * GG_ENS_LANES;
-        for (int l = 0; l < GG_ENS_LANES; l++) {
-            const size_t i = o + (size_t)l;
-            const float p0 = p[i];
-            float d = g[i];
-            const float dw = d + h->wd[l] * p0;
-            d = h->use_wd[l] ? dw : d;
-            if (mom) {
-                const float b0 = buf[i];
-                const float bm = b0 * h->mu[l] + h->keep[l] * d;
-                const float b = h->first[l] ? d : bm;
-                const float dn = d + h->mu[l] * b;
-                buf[i] = h->bufw[l] ? b : b0;
-                const float dm = h->nesterov[l] ? dn : b;
-                d = h->use_mu[l] ? dm : d;
-            }
-            const float np = p0 + h->neg[l] * d;
-            p[i] = h->act[l] ? np : p0;
-        }
-    }
-}
-
-GG_KERNEL
-static void ens_sgd(float *restrict p, float *restrict buf, const float *restrict g, size_t n,
-                    const ens_hp *restrict h)
-{
-    if (buf)
-        sgd_block(p, buf, g, n, h, 1);
-    else
-        sgd_block(p, buf, g, n, h, 0);
-}
-
 /* ---- the epoch ---- */
 
-typedef void (*ens_fwd_fn)(float *, const float *, const float *, const float *, size_t,
-                           size_t, size_t);
-typedef void (*ens_bwd_fn)(float *, float *, float *, const float *, const float *,
-                           const float *, size_t, size_t, size_t, gg_ens_rows_fn, void *);
+typedef void (*ens_fwd_fn)(float *, float *, const float *, const float *, const float *,
+                           size_t, size_t, size_t);
+typedef void (*ens_bwd_fn)(float *, const float *, const float *, size_t, size_t, size_t,
+                           size_t, size_t, int, const gg_ens_opt *, float *);
+
+/* Whether layer i (i < nl; i = (size_t)-1 is none) is a ReLU. */
+static int relu_at(const ens_layer *ls, size_t nl, size_t i)
+{
+    return i < nl && !ls[i].linear && ls[i].act == GG_ACT_RELU;
+}
 
 /* Everything an epoch allocates, freed in one place. */
 typedef struct ens_mem {
-    float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *xk, *yk, *pk, *dk;
+    float *P, *G, *S[3], *zeros, *X, *dO, *dA, *dB, *yk, *pk, *dk;
+    float *gq;           /* the backward kernels' scratch */
     float *zsrc, *sink;  /* np zeros to read, np floats to write (lanes without a run) */
-    float *big;          /* P, G and S in one allocation (reused by the allocator, not
-                            mapped and faulted in again on every call) */
+    void *arena;         /* every buffer in the block layout, in one allocation (reused by
+                            the allocator, not mapped and faulted in again on every call),
+                            each starting on a 64-byte line: a vector never straddles two */
     float **Y;  /* per layer output, NB blocks each */
     double *weighted;
     size_t *seen, *updates;
@@ -360,22 +326,14 @@ typedef struct ens_mem {
     gg_loss_cfg *lc;
 } ens_mem;
 
-static void ens_free(ens_mem *e, size_t nl)
+static void ens_free(ens_mem *e)
 {
-    gg_free(e->big);
-    gg_free(e->zeros);
+    gg_free(e->arena);
     gg_free(e->zsrc);
     gg_free(e->sink);
-    gg_free(e->X);
-    gg_free(e->dO);
-    gg_free(e->dA);
-    gg_free(e->dB);
-    gg_free(e->xk);
     gg_free(e->yk);
     gg_free(e->pk);
     gg_free(e->dk);
-    for (size_t i = 0; e->Y && i < nl; i++)
-        gg_free(e->Y[i]);
     gg_free(e->Y);
     gg_free(e->weighted);
     gg_free(e->seen);
@@ -391,6 +349,25 @@ static void put_lane(float *dst, const float *src, size_t n, size_t k)
     float *d = dst + (k / GG_ENS_LANES) * n * GG_ENS_LANES + k % GG_ENS_LANES;
     for (size_t j = 0; j < n; j++)
         d[j * GG_ENS_LANES] = src[j];
+}
+
+/* gg_dataset_gather of rows idx[0 .. b) of ds for run k, its features straight into the
+ * blocked buffer X (b rows of d per lane, as put_lane lays them out) and its targets to y:
+ * the same values, without a row buffer and a memcpy per row. */
+static void gather_lane(float *X, float *y, const gg_dataset *ds, const size_t *idx, size_t b,
+                        size_t k)
+{
+    // The views are only read (gg_dataset_x/y take a writable dataset for loaders).
+    const gg_tensor tx = gg_dataset_x((gg_dataset *)ds), ty = gg_dataset_y((gg_dataset *)ds);
+    const size_t d = tx.cols, kc = ty.cols;
+    float *dst = X + (k / GG_ENS_LANES) * b * d * GG_ENS_LANES + k % GG_ENS_LANES;
+    for (size_t r = 0; r < b; r++) {
+        const float *src = tx.data + idx[r] * d, *ys = ty.data + idx[r] * kc;
+        for (size_t f = 0; f < d; f++)
+            dst[(r * d + f) * GG_ENS_LANES] = src[f];
+        for (size_t c = 0; c < kc; c++)
+            y[r * kc + c] = ys[c];
+    }
 }
 
 /* Interleave n floats of each of a block's GG_ENS_LANES runs (src[l]) into the block at
@@ -434,16 +411,23 @@ static void get_lane(float *dst, const float *src, size_t n, size_t k)
         dst[j] = s[j * GG_ENS_LANES];
 }
 
-/* The per-lane numbers of block bk's optimizer step (t: each run's next step number). */
-static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, const ens_mem *e)
+/* The per-lane numbers of block bk's optimizer step (t: each run's next step number) and
+ * the summaries; o's buffer pointers are the caller's. */
+static void fill_opt(gg_ens_opt *h, const gg_ens_run *runs, size_t K, size_t bk, const ens_mem *e)
 {
-    memset(h, 0, sizeof *h);
+    memset(h->b1, 0, offsetof(gg_ens_opt, sgd));
+    h->all_act = 1;
+    h->any_wd = h->decay = h->fast = 0;
+    h->all_rcp = 1;
+    h->sgd = gg_optim_kind_of(runs[bk * GG_ENS_LANES].o) == GG_OPTIM_SGD;
     for (int l = 0; l < GG_ENS_LANES; l++) {
         const size_t k = bk * GG_ENS_LANES + (size_t)l;
-        h->bc2[l] = h->rcp[l] = h->shrink[l] = 1.0f;
-        if (k >= K || !e->live[k])
+        h->bc2[l] = h->shrink[l] = 1.0f;
+        if (k >= K || !e->live[k]) {
+            h->all_act = 0;
             continue;
-        h->act[l] = 1;
+        }
+        h->act[l] = -1;
         const gg_optim *o = runs[k].o;
         const long t = e->t0[k] + (long)e->updates[k] + 1;
         if (gg_optim_kind_of(o) == GG_OPTIM_SGD) {
@@ -452,11 +436,12 @@ static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, cons
             h->mu[l] = (float)c->momentum;
             h->keep[l] = (float)(1.0 - c->dampening);
             h->neg[l] = (float)-c->lr;
-            h->first[l] = !(gg_optim_started(o) || e->updates[k]);
-            h->use_wd[l] = h->wd[l] != 0.0f;
-            h->use_mu[l] = h->mu[l] != 0.0f;
-            h->nesterov[l] = c->nesterov;
+            h->first[l] = -!(gg_optim_started(o) || e->updates[k]);
+            h->use_wd[l] = -(h->wd[l] != 0.0f);
+            h->use_mu[l] = -(h->mu[l] != 0.0f);
+            h->nesterov[l] = -(c->nesterov != 0);
             h->bufw[l] = h->use_mu[l];
+            h->any_wd |= h->use_wd[l] != 0;
             continue;
         }
         const gg_adam_cfg *c = gg_optim_config(o);
@@ -471,41 +456,16 @@ static void fill_hp(ens_hp *h, const gg_ens_run *runs, size_t K, size_t bk, cons
         h->eps[l] = (float)c->eps;
         if (gg_optim_kind_of(o) == GG_OPTIM_ADAMW) {
             h->shrink[l] = (float)(1.0 - c->lr * c->weight_decay);
+            h->decay |= h->shrink[l] != 1.0f;
         } else {
             h->wd[l] = (float)c->weight_decay;
-            h->use_wd[l] = h->wd[l] != 0.0f;
+            h->use_wd[l] = -(h->wd[l] != 0.0f);
+            h->any_wd |= h->use_wd[l] != 0;
         }
-        h->ams[l] = h->amsw[l] = c->amsgrad != 0;
-        h->use_rcp[l] = h->bc2[l] >= 0x1p-60f && h->bc2[l] <= 1.0f;
-        h->rcp[l] = h->use_rcp[l] ? 1.0f / h->bc2[l] : 1.0f;
+        h->ams[l] = -(c->amsgrad != 0);
+        h->rcp[l] = 1.0f / h->bc2[l];
+        h->all_rcp &= h->bc2[l] >= 0x1p-60f && h->bc2[l] <= 1.0f;
     }
-}
-
-/* The optimizer step of block bk on parameters [off, off + len). */
-static void step_range(const ens_mem *e, gg_optim_kind kind, const int has[3], size_t bk,
-                       size_t np, size_t off, size_t len, const ens_hp *hp)
-{
-    const size_t at = (bk * np + off) * GG_ENS_LANES;
-    if (kind == GG_OPTIM_SGD)
-        ens_sgd(e->P + at, has[0] ? e->S[0] + at : NULL, e->G + at, len, hp);
-    else
-        ens_adam(e->P + at, e->S[0] + at, e->S[1] + at, has[2] ? e->S[2] + at : NULL, e->G + at,
-                 len, hp);
-}
-
-/* What the backward kernels' callback needs to step rows of one Linear's weight. */
-typedef struct ens_step_ctx {
-    const ens_mem *e;
-    gg_optim_kind kind;
-    const int *has;
-    size_t bk, np, woff;
-    const ens_hp *hp;
-} ens_step_ctx;
-
-static void step_rows(void *ctx, size_t off, size_t n)
-{
-    const ens_step_ctx *c = ctx;
-    step_range(c->e, c->kind, c->has, c->bk, c->np, c->woff + off, n, c->hp);
 }
 
 int gg_ensemble_sched_ok(gg_sched *s, gg_optim *o, size_t steps, char *buf, size_t cap)
@@ -545,10 +505,14 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             return gg_err_set(err, GG_EINVAL, "run %zu does not have run 1's ensemble key", k + 1);
     ens_fwd_fn fwd = gg_ens_linear_forward_generic;
     ens_bwd_fn bwd = gg_ens_linear_backward_generic;
+    void (*put)(float *restrict, const float *const *, size_t) = put_block;
+    void (*get)(float *const *, const float *restrict, size_t) = get_block;
 #if GG_HAVE_ISA_PATHS
     if (isa == GG_ISA_AVX512) {
         fwd = gg_ens_linear_forward_avx512;
         bwd = gg_ens_linear_backward_avx512;
+        put = gg_ens_put_block_avx512;
+        get = gg_ens_get_block_avx512;
     } else if (isa == GG_ISA_AVX2) {
         fwd = gg_ens_linear_forward_avx2;
         bwd = gg_ens_linear_backward_avx2;
@@ -576,32 +540,44 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             has[j] |= gg_optim_buffer(runs[k].o, j) != NULL;
     }
     ens_mem e = {0};
-    const size_t per = NB * np * L;
-    int ok = (e.big = gg_malloc(per, (size_t)(2 + has[0] + has[1] + has[2]) * sizeof(float))) &&
-             (e.zeros = gg_calloc(wmax * L, sizeof(float))) &&
+    // The arena: P, G, the state buffers (not zeroed: filled below), then the scratch
+    // (zeroed, as padding lanes read it), each a whole number of 64-byte lines (np * L
+    // floats per block are).
+    const size_t per = NB * np * L, nbig = (size_t)(2 + has[0] + has[1] + has[2]);
+    size_t nzero = wmax * L + wmax * GG_ENS_COLS * L + NB * B * (in + out + 2 * wmax) * L;
+    for (size_t i = 0; i < nl; i++)
+        nzero += NB * B * ls[i].out * L;
+    int ok = (e.arena = gg_malloc(per * nbig + nzero + 16, sizeof(float))) &&
              (e.zsrc = gg_calloc(np, sizeof(float))) && (e.sink = gg_malloc(np, sizeof(float))) &&
-             (e.X = gg_calloc(NB * B * in * L, sizeof(float))) &&
-             (e.dO = gg_calloc(NB * B * out * L, sizeof(float))) &&
-             (e.dA = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
-             (e.dB = gg_calloc(NB * B * wmax * L, sizeof(float))) &&
-             (e.xk = gg_malloc(B * in, sizeof(float))) && (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
+             (e.yk = gg_malloc(K * B, kmax * sizeof(float))) &&
              (e.pk = gg_malloc(B * out, sizeof(float))) && (e.dk = gg_malloc(B * out, sizeof(float))) &&
              (e.Y = gg_calloc(nl, sizeof *e.Y)) && (e.weighted = gg_calloc(K, sizeof(double))) &&
              (e.seen = gg_calloc(K, sizeof(size_t))) && (e.updates = gg_calloc(K, sizeof(size_t))) &&
              (e.live = gg_calloc(K, sizeof(int))) && (e.t0 = gg_calloc(K, sizeof(long))) &&
              (e.lc = gg_calloc(K, sizeof *e.lc));
     if (ok) {
-        e.P = e.big;
+        float *next = (float *)(((uintptr_t)e.arena + 63) & ~(uintptr_t)63);
+        e.P = next;
         e.G = e.P + per;
-        float *next = e.G + per;
+        next = e.G + per;
         for (int j = 0; j < 3; j++)
             if (has[j]) {
                 e.S[j] = next;
                 next += per;
             }
+        memset(next, 0, nzero * sizeof(float));
+        e.zeros = next;
+        e.gq = e.zeros + wmax * L;
+        e.X = e.gq + wmax * GG_ENS_COLS * L;
+        e.dO = e.X + NB * B * in * L;
+        e.dA = e.dO + NB * B * out * L;
+        e.dB = e.dA + NB * B * wmax * L;
+        next = e.dB + NB * B * wmax * L;
+        for (size_t i = 0; i < nl; i++) {
+            e.Y[i] = next;
+            next += NB * B * ls[i].out * L;
+        }
     }
-    for (size_t i = 0; ok && i < nl; i++)
-        ok = (e.Y[i] = gg_calloc(NB * B * ls[i].out * L, sizeof(float))) != NULL;
     gg_status st = GG_OK;
     if (!ok)
         st = gg_err_set(err, GG_ENOMEM, "out of memory for an ensemble of %zu runs", K);
@@ -618,7 +594,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                                                        : gg_optim_buffer(runs[k].o, j);
                 src[l] = b ? b : e.zsrc;
             }
-            put_block((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
+            put((j < 0 ? e.P : e.S[j]) + bk * np * L, src, np);
         }
     }
     for (size_t k = 0; !st && k < K; k++) {
@@ -630,16 +606,16 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         e.t0[k] = gg_optim_steps(r->o);
     }
     if (st) {
-        ens_free(&e, nl);
+        ens_free(&e);
         gg_free(ls);
         return st;
     }
-    ens_hp hp;
+    gg_ens_opt op;
     // Block by block (blocks are independent runs: each step touches one block's state only,
     // not every block's), step by step.
     for (size_t bk = 0; !st && bk < NB; bk++) {
         const size_t k0 = bk * L, k1 = K < k0 + L ? K : k0 + L;
-        float *P = e.P + bk * np * L, *G = e.G + bk * np * L;
+        float *P = e.P + bk * np * L;
         size_t row0 = 0;
         for (size_t s = 0; !st && s < nsteps; s++) {
             const size_t b = counts[s], nout = b * out;
@@ -647,19 +623,23 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
             for (size_t k = k0; k < k1; k++) {
                 if (!e.live[k])
                     continue;
-                gg_dataset_gather(runs[k].ds, runs[k].idx + row0, b, e.xk, e.yk + k * B * kmax);
-                put_lane(e.X, e.xk, b * in, k);
+                gather_lane(e.X, e.yk + k * B * kmax, runs[k].ds, runs[k].idx + row0, b, k);
             }
             const float *x = e.X + bk * b * in * L;
             for (size_t i = 0; i < nl; i++) {
                 const ens_layer *ly = &ls[i];
                 float *y = e.Y[i] + bk * b * ly->out * L;
-                if (ly->linear)
-                    fwd(y, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
-                        ly->out);
-                else
+                if (!ly->linear) {
                     gg_act_forward(ly->act, &ly->ap, y, x, b * ly->out * L);
-                x = y;
+                    x = y;
+                    continue;
+                }
+                // A ReLU after the Linear is applied in its epilogue (the same comparison).
+                float *yr = relu_at(ls, nl, i + 1) ? e.Y[i + 1] + bk * b * ly->out * L : NULL;
+                fwd(y, yr, x, P + ly->woff * L, ly->bias ? P + ly->boff * L : e.zeros, b, ly->in,
+                    ly->out);
+                x = yr ? yr : y;
+                i += yr != NULL;
             }
             // The loss of every live run on its own predictions; its gradient interleaved.
             for (size_t k = k0; k < k1; k++) {
@@ -682,13 +662,20 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                 }
                 put_lane(e.dO, e.dk, nout, k);
             }
-            // Backward and the optimizer step: each Linear's weight rows are stepped as soon
-            // as the kernel has their gradient (after its dx, which reads them), its bias
-            // after the kernel, while in cache (the update is element by element and
-            // nothing else reads them, so the order changes no bit).
+            // Backward and the optimizer step: the kernels step each gradient vector as
+            // soon as it is final (after the layer's dx, which reads the old weights), in
+            // registers (the update is element by element and nothing else reads them, so
+            // the order changes no bit). Only the last step's gradients are kept.
             float *d1 = e.dA + bk * b * wmax * L, *d2 = e.dB + bk * b * wmax * L;
             float *dcur = e.dO + bk * nout * L;
-            fill_hp(&hp, runs, K, bk, &e);
+            fill_opt(&op, runs, K, bk, &e);
+            op.store_g = s + 1 == nsteps;
+            op.p = P;
+            op.g = e.G + bk * np * L;
+            op.s0 = has[0] ? e.S[0] + bk * np * L : NULL;
+            op.s1 = has[1] ? e.S[1] + bk * np * L : NULL;
+            op.s2 = has[2] ? e.S[2] + bk * np * L : NULL;
+            op.fast = !op.sgd && op.all_act && op.all_rcp && !op.any_wd && !op.decay && !op.s2;
             for (size_t i = nl; i-- > 0;) {
                 const ens_layer *ly = &ls[i];
                 const float *xi = i ? e.Y[i - 1] + bk * b * ly->in * L : e.X + bk * b * in * L;
@@ -697,13 +684,14 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                     gg_act_backward(ly->act, &ly->ap, dcur, dcur, xi, y, b * ly->out * L);
                     continue;
                 }
+                // A ReLU before the Linear: its backward is applied in the dx epilogue (on
+                // its output, the Linear's input, as act.c does).
+                const int relu = relu_at(ls, nl, i - 1);
                 float *dx = i ? (dcur == d1 ? d2 : d1) : NULL;
-                ens_step_ctx sc = {&e, kind, has, bk, np, ly->woff, &hp};
-                bwd(dx, G + ly->woff * L, ly->bias ? G + ly->boff * L : NULL, dcur, xi,
-                    P + ly->woff * L, b, ly->in, ly->out, step_rows, &sc);
+                bwd(dx, dcur, xi, b, ly->in, ly->out, ly->woff, ly->bias ? ly->boff : (size_t)-1,
+                    relu, &op, e.gq);
                 dcur = dx;
-                if (ly->bias)
-                    step_range(&e, kind, has, bk, np, ly->boff, ly->out, &hp);
+                i -= (size_t)relu;
             }
             for (size_t k = k0; k < k1; k++)
                 e.updates[k] += e.live[k];
@@ -730,7 +718,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
                                                    : gg_optim_buffer(runs[k].o, j);
                 dst[l] = b ? b : e.sink;
             }
-            get_block(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
+            get(dst, (j == -2 ? e.P : j == -1 ? e.G : e.S[j]) + bk * np * L, np);
         }
     }
     for (size_t k = 0; k < K; k++) {
@@ -742,7 +730,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
         gg_optim_set_progress(r->o, e.t0[k] + (long)e.updates[k], started, &perr);
         r->res.mean_loss = e.seen[k] ? e.weighted[k] / (double)e.seen[k] : (double)NAN;
     }
-    ens_free(&e, nl);
+    ens_free(&e);
     gg_free(ls);
     return st;
 }

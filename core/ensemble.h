@@ -5,9 +5,11 @@
  *
  * Layout: runs are grouped in blocks of GG_ENS_LANES lanes; a tensor of N floats per run
  * is stored per block as N vectors, element j of lane l at [j * GG_ENS_LANES + l]. The
- * Linear sums are the fma chains of linear.h per lane; activations, and the losses (per
- * run, on that run's de-interleaved predictions) are the solo kernels; SGD and the Adam
- * family repeat optim.c's element loops per lane with each run's own hyper-parameters.
+ * Linear sums are the fma chains of linear.h per lane (a ReLU next to a Linear in the
+ * kernel's epilogue, act.c's comparison); other activations, and the losses (per run, on
+ * that run's de-interleaved predictions) are the solo kernels; SGD and the Adam family
+ * repeat optim.c's element loops per lane with each run's own hyper-parameters, inside
+ * the backward kernel as each gradient vector is final (core/ensemble_kern.h).
  * What joins: a chain of Linear and activation layers (no frozen or shared parameters,
  * no buffers), SGD (any options, momentum or not), Adam and AdamW (amsgrad or not) together,
  * over every parameter. */

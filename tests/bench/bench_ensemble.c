@@ -6,7 +6,10 @@
  *
  * Each rep trains one epoch of STEPS steps of every run from the same initial state (fresh
  * models and optimizers, the same data and batch order), so reps time the same work.
- * Usage: bench_ensemble [reps [K [isa]]]   (default 7 reps, K = 16, every path).
+ * Usage: bench_ensemble [reps [K [isa [solo|ensemble|both [E]]]]]   (default 7 reps, K = 16,
+ * every path, both sides; one side only is for profiling: the other prints as 0). E: the
+ * STEPS steps as calls of E steps each (epochs of E steps, as gg.train_epoch calls with
+ * few batches make them; default STEPS), for the cost of interleaving per call.
  * Output per path: solo and ensemble min and median us per run-step (wall clock), and the
  * speed-up at the min. */
 #define _POSIX_C_SOURCE 200809L
@@ -95,41 +98,50 @@ int main(int argc, char **argv)
     gg_train_cfg tc = {.batch_size = BATCH};
     tc.loss = gg_loss_defaults(GG_LOSS_CROSS_ENTROPY);
     float log[MAXK][STEPS];
+    const int do_solo = argc <= 4 || strcmp(argv[4], "ensemble") != 0;
+    const size_t E = argc > 5 ? (size_t)atoi(argv[5]) : STEPS;
+    if (E < 1 || STEPS % E != 0)
+        return fprintf(stderr, "E must divide %d\n", STEPS), 2;
+    const int do_ens = argc <= 4 || strcmp(argv[4], "solo") != 0;
     for (int isa = GG_ISA_COUNT - 1; isa >= 0; isa--) {
         if (!gg_isa_supported((gg_isa)isa) || (argc > 3 && strcmp(argv[3], gg_isa_name((gg_isa)isa)) != 0))
             continue;
-        double ts[64], te[64];
-        for (int rep = 0; rep < reps && rep < 64; rep++) {
+        double ts[1024], te[1024];
+        for (int rep = 0; rep < reps && rep < 1024; rep++) {
             side s = {0}, e = {0};
             if (make(&s, K, (gg_isa)isa) || make(&e, K, (gg_isa)isa))
                 return 1;
             gg_epoch_result res;
             double t0 = now();
-            for (size_t k = 0; k < K; k++) {
-                gg_step_log lg = {.loss = log[k]};
-                if (gg_train_batches(s.m[k], s.o[k], ds[k], &tc, idx[k], counts, STEPS, &lg, &res, &err))
-                    return fprintf(stderr, "solo: %s\n", err.msg), 1;
-            }
+            for (size_t k = 0; do_solo && k < K; k++)
+                for (size_t c = 0; c < STEPS; c += E) {
+                    gg_step_log lg = {.loss = log[k] + c};
+                    if (gg_train_batches(s.m[k], s.o[k], ds[k], &tc, idx[k] + c * BATCH, counts + c, E,
+                                         &lg, &res, &err))
+                        return fprintf(stderr, "solo: %s\n", err.msg), 1;
+                }
             double t1 = now();
             gg_ens_run runs[MAXK];
-            for (size_t k = 0; k < K; k++)
-                runs[k] = (gg_ens_run){.m = e.m[k], .o = e.o[k], .ds = ds[k], .loss = tc.loss,
-                                       .idx = idx[k], .loss_log = log[k]};
             double t2 = now();
-            if (gg_ensemble_train((gg_isa)isa, runs, K, counts, STEPS, &err))
-                return fprintf(stderr, "ensemble: %s\n", err.msg), 1;
+            for (size_t c = 0; do_ens && c < STEPS; c += E) {
+                for (size_t k = 0; k < K; k++)
+                    runs[k] = (gg_ens_run){.m = e.m[k], .o = e.o[k], .ds = ds[k], .loss = tc.loss,
+                                           .idx = idx[k] + c * BATCH, .loss_log = log[k] + c};
+                if (gg_ensemble_train((gg_isa)isa, runs, K, counts + c, E, &err))
+                    return fprintf(stderr, "ensemble: %s\n", err.msg), 1;
+            }
             double t3 = now();
             ts[rep] = (t1 - t0) * 1e6 / (double)(K * STEPS);
             te[rep] = (t3 - t2) * 1e6 / (double)(K * STEPS);
             drop(&s, K);
             drop(&e, K);
         }
-        const int n = reps < 64 ? reps : 64;
+        const int n = reps < 1024 ? reps : 1024;
         qsort(ts, (size_t)n, sizeof *ts, cmp);
         qsort(te, (size_t)n, sizeof *te, cmp);
-        printf("seed MLP 10-50-100-2 bs%d adam, %s: solo min %.2f median %.2f us/run-step; "
+        printf("seed MLP 10-50-100-2 bs%d adam, %zu-step calls, %s: solo min %.2f median %.2f us/run-step; "
                "ensemble of %zu min %.2f median %.2f us/run-step; speed-up %.1fx\n",
-               BATCH, gg_isa_name((gg_isa)isa), ts[0], ts[n / 2], K, te[0], te[n / 2], ts[0] / te[0]);
+               BATCH, E, gg_isa_name((gg_isa)isa), ts[0], ts[n / 2], K, te[0], te[n / 2], ts[0] / te[0]);
     }
     for (size_t k = 0; k < K; k++)
         gg_dataset_free(ds[k]);
