@@ -943,7 +943,8 @@ local function execute_pool(s, jobs, tasks, retry)
         end
         rec = failure(s, task, reason, outcome.wall_s)
       end
-      pcall(s.st.tidy_log, s.st, task.id)
+      -- An empty log the worker still holds is its next run's log (pool.run removes it if none).
+      if not outcome.log_held then pcall(s.st.tidy_log, s.st, task.id) end
       done(s, task, rec)
       if result.store_error then error(STOP, 0) end
     end,

@@ -213,17 +213,22 @@ function M.open(dir, opts)
 end
 
 -- remove_partial(): removes the .tmp files of runs (unfinished writes of runs killed
--- mid-way: never part of the store) and the logs of runs that did not finish (no .row.csv).
--- Only while no worker writes to the store.
+-- mid-way: never part of the store), the logs of runs that did not finish (no .row.csv)
+-- and empty logs (a run that printed nothing has none; a worker killed with its parent may
+-- leave the empty log it was about to reuse, gglab.engine.pool). Only while no worker
+-- writes to the store.
 function Store:remove_partial()
   local names = assert(gg.fs.listdir(self.run_dir))
   local present = {}
   for _, name in ipairs(names) do present[name] = true end
   for _, name in ipairs(names) do
     local id = name:match("^(%x+)" .. SUFFIX.log:gsub("%p", "%%%0") .. "$")
-    local orphan_log = id and #id == 16 and not present[id .. SUFFIX.row]
+    local log = id and #id == 16
+    local orphan_log = log and not present[id .. SUFFIX.row]
     if (name:match("%.tmp$") and is_run_file(name)) or orphan_log then
       check(name, gg.fs.remove(self.run_dir .. "/" .. name))
+    elseif log then
+      self:tidy_log(id)
     end
   end
 end
