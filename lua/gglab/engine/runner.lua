@@ -923,6 +923,7 @@ local function execute_pool(s, jobs, tasks, retry)
     log_dir = s.st.run_dir, log_suffix = schema.RUN_SUFFIXES.log,
     work = function(task)
       io.stdout:setvbuf("no")
+      s.st:keep_rows(false)  -- in the worker: the parent combines
       if task.members then return group_work(s, task, group_ctx) end
       M.run_point(s.exp, s.points[task.index], task.index, ctx)
     end,
@@ -1200,6 +1201,7 @@ function M.execute(exp, opts)
   s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
     overwrite = opts.overwrite, fail_write = opts.fail_write })
   if not s.st then return nil, msg end
+  s.st:keep_rows(true)  -- combine takes runs.csv's rows from the records read back
   plan(s)
   if opts.resume or opts.rerun_failed then
     msg = kept_runs_check(s)

@@ -198,6 +198,8 @@ function M.open(dir, opts)
   if fail_write == "" then fail_write = nil end
   local self = setmetatable({ dir = dir, run_dir = run_dir, fail_write = fail_write }, Store)
   if opts and opts.fresh then
+    -- Nothing of an earlier sweep is left in runs/ (below): no stale log or checkpoint to remove.
+    self.fresh = true
     if not opts.overwrite and has_results(self) then
       local kept, rel = pcall(keep_previous, self)
       if not kept then return nil, string.format("cannot keep the earlier results of '%s': %s", dir, rel) end
@@ -280,7 +282,7 @@ local FLUSH_EVERY = 1.0
 
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
 function Store:begin_run(id)
-  if not self.logs then
+  if not self.logs and not self.fresh then
     local log = self:run_path(id, SUFFIX.log)
     if gg.fs.exists(log) then check(log, gg.fs.remove(log)) end
   end
@@ -304,6 +306,7 @@ end
 -- checkpoint_path() -> runs/<id>.ckpt.safetensors: where gg.train{checkpoint_every} saves
 -- this run's checkpoint (gg.checkpoint writes it atomically).
 function RunFiles:checkpoint_path()
+  self.ckpt = true
   return self.store:run_path(self.id, SUFFIX.ckpt)
 end
 
@@ -341,14 +344,18 @@ function RunFiles:finish(record, traceback)
     values[#values + 1] = v == nil and gg.NULL or v
   end
   local path = st:run_path(self.id, SUFFIX.row)
+  if st.rows then st.rows[self.id] = nil end
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
   w:row(values)
   closed(st, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
+  -- The writer formats a cell as it did here when combine writes it again.
+  if st.rows then st.rows[self.id] = { cols, values } end
   -- A finished run (ok or diverged) is never continued: its checkpoint would only take disk.
   -- A failed run keeps it for --resume / --rerun-failed.
-  if record.status ~= "failed" then os.remove(st:run_path(self.id, SUFFIX.ckpt)) end
+  -- (In a fresh store only this run can have made one.)
+  if record.status ~= "failed" and (self.ckpt or not st.fresh) then os.remove(st:run_path(self.id, SUFFIX.ckpt)) end
 end
 
 --[[ param_cell(v) -> what a parameter's runs.csv (and row file) cell holds: a number,
@@ -396,14 +403,24 @@ for _, c in ipairs(schema.ROW_EXTRA_COLUMNS) do ROW_EXTRA[c] = true end
   rec.extra holds the other columns (parameters and run:summary ones) as text; given params,
   rec.summary is those that are not parameters, as numbers (nil when none). ]]
 function Store:read_record(id, params)
-  return M.read_row_file(self:run_path(id, SUFFIX.row), id, params)
+  local rec, header, row = M.read_row_file(self:run_path(id, SUFFIX.row), id, params)
+  if self.rows then self.rows[id] = rec and { header, row } or nil end
+  return rec
+end
+
+--[[ keep_rows(on): with on = true the store keeps in memory the row file of every run it
+  reads (read_record, finished) or writes (finish) in this process from now on, and combine
+  takes runs.csv's rows from there instead of reading every row file again; false forgets
+  them and stops (a forked worker: the parent combines). ]]
+function Store:keep_rows(on)
+  self.rows = on and (self.rows or {}) or nil
 end
 
 -- read_row_file(path, id, params) -> read_record's record from the row file at path (nil
--- when there is none).
+-- when there is none), then the file's header and row (lists of texts).
 function M.read_row_file(path, id, params)
-  if not gg.fs.exists(path) then return nil end
   local header, rows = gg.csv.read(path)
+  if not header and not gg.fs.exists(path) then return nil end
   if not header or not rows[1] then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
   local rec = { run_id = id, params = params }
   for i, name in ipairs(header) do
@@ -418,7 +435,7 @@ function M.read_row_file(path, id, params)
     end
   end
   if params then rec.summary = M.summary_of(rec.extra, params) end
-  return rec
+  return rec, header, rows[1]
 end
 
 --[[ read_curve_file(path) -> list of {step, epoch, metric, value} rows of a per-run curve
@@ -481,15 +498,23 @@ local function combine_runs(self, ids, param_names, summary_names)
   local cols = M.columns(param_names, summary_names)
   w:row(cols)
   for _, id in ipairs(ids) do
-    local row_path = self:run_path(id, SUFFIX.row)
-    local header, rows = gg.csv.read(row_path)
-    if not header then
-      w:close()
-      os.remove(path .. ".tmp")
-      error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0)
+    local kept = self.rows and self.rows[id]
+    local header, row
+    if kept then
+      header, row = kept[1], kept[2]
+    else
+      local row_path = self:run_path(id, SUFFIX.row)
+      local rows
+      header, rows = gg.csv.read(row_path)
+      if not header then
+        w:close()
+        os.remove(path .. ".tmp")
+        error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0)
+      end
+      row = rows[1]
     end
     local by_name = {}
-    for i, name in ipairs(header) do by_name[name] = rows[1][i] end
+    for i, name in ipairs(header) do by_name[name] = row[i] end
     local values = {}
     for i, col in ipairs(cols) do
       local v = by_name[col]
