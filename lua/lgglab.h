@@ -65,7 +65,8 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
  * integers (and integral doubles below 2^63) in full; a double that is exactly a float32
  * (losses, parameters) as the shortest text reading back as that float ("79.625336"),
  * unless exact is set; otherwise the shortest of %.15g..%.17g that reads back as the
- * double; "nan", "inf", "-inf". buf needs 64 bytes; returns buf or a literal. */
+ * double; "nan", "inf", "-inf". buf needs 64 bytes; returns a pointer into buf or a
+ * literal. */
 const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
 
 /* Describe the value at idx for messages: "-1", "'abc'" (control bytes escaped: "'a\nb'"),
