@@ -96,6 +96,56 @@ function Run:log(metric, value, step, epoch)
   end
 end
 
+--[[ run:_log_steps(metric, values, step, epoch, every), for gg.train, not for scripts: the
+  rows and summaries of run:log(metric, values[k], step + k - 1, epoch) for each k whose step
+  is a multiple of every, for the last k and for any NaN, in that order, written with one
+  call per stretch of consecutive rows; a non-finite training loss stops the run there, as
+  run:log does (the rows after it are not logged). ]]
+function Run:_log_steps(metric, values, step, epoch, every)
+  local n = #values
+  if n == 0 then return end
+  if type(metric) ~= "string" or metric == "" then
+    error("run:log: metric must be a non-empty string, got " .. describe(metric), 2)
+  end
+  local istep, iepoch = to_integer(step), to_integer(epoch)
+  if not istep then error("run:log: step must be an integer, got " .. describe(step), 2) end
+  if epoch ~= nil and not iepoch then
+    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
+  end
+  local m = self._metrics[metric]
+  if not m then
+    m = { count = 0 }
+    self._metrics[metric] = m
+  end
+  local files, r, train = self._files, self._recorded, IS_TRAIN_LOSS[metric]
+  local base = istep - 1
+  local from, to, stop = nil, nil, nil
+  for k = 1, n do
+    local v = values[k]
+    if type(v) ~= "number" then error("run:log: value must be a number, got " .. describe(v), 2) end
+    local s = base + k
+    if s % every == 0 or k == n or v ~= v then
+      if from and k ~= to + 1 then
+        files:curves(metric, values, from, to, base, iepoch)
+        from = nil
+      end
+      from, to = from or k, k
+      if r then r[#r + 1] = { metric, v, s, iepoch } end
+      m.last, m.count, m.last_step = v, m.count + 1, s
+      if v == v and (m.min == nil or v < m.min) then
+        m.min, m.min_step, m.min_epoch = v, s, iepoch
+      end
+      if train and not is_finite(v) then
+        stop = k
+        break
+      end
+    end
+  end
+  if from then files:curves(metric, values, from, to, base, iepoch) end
+  if metric == "val_loss" and from then self._restored = nil end
+  if stop then self:diverged(base + stop, metric .. " is " .. gg.fmt_number(values[stop])) end
+end
+
 --[[ run:summary{ name = number, ... }: per-run values of the researcher's choosing (val_acc,
   test_loss, ...), each a column of runs.csv between the parameters and the result columns.
   Repeated calls merge (a later value replaces an earlier one). A name must be an

@@ -303,6 +303,16 @@ function RunFiles:curve(step, epoch, metric, value)
   end
 end
 
+-- curves(metric, values, from, to, base, epoch): the rows of curve(base + k, epoch, metric,
+-- values[k]) for k = from..to, in one call (gg.train's per-step losses).
+function RunFiles:curves(metric, values, from, to, base, epoch)
+  self.w:series({ self.id, 0, epoch == nil and gg.NULL or epoch, metric, 0 }, 5, values, from, to, 2, base)
+  if not self.shown then
+    self.shown = true
+    self.w:flush()
+  end
+end
+
 -- checkpoint_path() -> runs/<id>.ckpt.safetensors: where gg.train{checkpoint_every} saves
 -- this run's checkpoint (gg.checkpoint writes it atomically).
 function RunFiles:checkpoint_path()
