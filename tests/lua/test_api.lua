@@ -770,6 +770,8 @@ do
   os.remove(dir)
   T.eq("fs.mkdir -p", gg.fs.mkdir(dir .. "/a/b"), true)
   T.ok("fs.isdir", gg.fs.isdir(dir .. "/a/b"))
+  local pwd = io.popen("pwd -P"):read("l")
+  T.eq("fs.cwd is pwd -P", gg.fs.cwd(), pwd)
   local f = assert(io.open(dir .. "/a/z.txt", "w"))
   f:close()
   T.eq("fs.listdir sorted", gg.fs.listdir(dir .. "/a"), { "b", "z.txt" })

@@ -1195,6 +1195,11 @@ end
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
+  local git_commit, git_dirty
+  if s.git then
+    local commit, dirty = s.git()
+    git_commit, git_dirty = commit or json.null, dirty == nil and json.null or dirty
+  end
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
@@ -1204,7 +1209,7 @@ local function manifest_info(s, present)
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
     ensemble = s.ens,
-    complete = #present == #s.points }
+    complete = #present == #s.points, git_commit = git_commit, git_dirty = git_dirty }
 end
 
 --[[ execute(exp, opts) -> result, or nil, msg when the output directory is unusable.
@@ -1243,6 +1248,8 @@ function M.execute(exp, opts)
     s.script_text, msg = util.read_file(opts.script)
     if not s.script_text then return nil, string.format("cannot read '%s': %s", opts.script, tostring(msg)) end
     s.script_sha256 = gg.sha256_file(opts.script)
+    -- The manifest's git commit and dirty flag: asked now, while the runs go on.
+    s.git = store.git_probe(opts.script:match("^(.*)/[^/]*$") or ".")
   end
   if opts.resume or opts.rerun_failed then
     s.forced_resume, msg = resume_check(s)

@@ -595,6 +595,30 @@ function M.git_state(dir)
   return commit, status ~= nil and status ~= ""
 end
 
+--[[ git_probe(dir) -> collect: starts git_state(dir)'s two git commands now, in the
+  background (one shell), and returns collect() -> commit, dirty: git_state's answer, read
+  when asked. The runner starts it with the sweep, so the manifest's git fields cost no wall
+  time at the end. A probe that did not finish (Ctrl-C reaches the whole process group)
+  is replaced by git_state(dir) at that moment. ]]
+function M.git_probe(dir)
+  local q = shell_quote(dir)
+  local p = io.popen("c=$(git -C " .. q .. " rev-parse HEAD 2>/dev/null) && echo \"$c\" && "
+    .. "{ git -C " .. q .. " status --porcelain --untracked-files=no 2>/dev/null || echo '?? git status failed'; }; "
+    .. "echo .")
+  return function()
+    local out = p and p:read("a")
+    if p then p:close() end
+    p = nil
+    local lines = {}
+    for line in (out or ""):gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
+    if lines[#lines] ~= "." then return M.git_state(dir) end   -- killed on the way: ask again
+    local commit = #lines > 1 and lines[1] or nil
+    if not (commit and commit:match("^%x+$") and #commit >= 40) then return nil, nil end
+    local status = #lines > 2 and lines[2] or nil
+    return commit, status ~= nil and status ~= ""
+  end
+end
+
 --[[ show_value(v) -> v for a one-line message: a long string (a hash) as its first 12
   characters and "...", quoted; nil or json null as null. merge's and --resume's refusals. ]]
 function M.show_value(v)
@@ -625,7 +649,7 @@ function Store:write_manifest(info)
   if m.gglab_build == nil then m.gglab_build = build_info() end
   m.date = os.date("!%Y-%m-%dT%H:%M:%SZ")
   m.host = gg.hostname()
-  if m.cwd == nil then m.cwd = command_line("pwd -P 2>/dev/null") or json.null end
+  if m.cwd == nil then m.cwd = gg.fs.cwd() or json.null end
   if m.isa == nil then
     local ok, isa = pcall(gg.isa)
     m.isa = ok and isa or json.null
