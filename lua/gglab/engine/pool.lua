@@ -200,7 +200,8 @@ local function worker_loop(fd, tasks, opts)
     local path
     if opts.log_dir then
       path = log_path(opts, task)
-      if not (held and proc.output_size(held) == 0 and gg.fs.rename(held, path)) then
+      -- (Nothing wrote to held since it was found empty: this worker was waiting.)
+      if not (held and gg.fs.rename(held, path)) then
         ok, err = proc.redirect(path)
         if not ok then err, path = "cannot write log: " .. tostring(err), nil end
       end

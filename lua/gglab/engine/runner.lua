@@ -120,27 +120,27 @@ function Run:_log_steps(metric, values, step, epoch, every)
   local files, r, train = self._files, self._recorded, IS_TRAIN_LOSS[metric]
   local base = istep - 1
   local from, to, stop = nil, nil, nil
+  local count, min, min_step, min_epoch = m.count, m.min, m.min_step, m.min_epoch
   for k = 1, n do
     local v = values[k]
     if type(v) ~= "number" then error("run:log: value must be a number, got " .. describe(v), 2) end
     local s = base + k
-    if s % every == 0 or k == n or v ~= v then
+    if every == 1 or s % every == 0 or k == n or v ~= v then
       if from and k ~= to + 1 then
         files:curves(metric, values, from, to, base, iepoch)
         from = nil
       end
       from, to = from or k, k
       if r then r[#r + 1] = { metric, v, s, iepoch } end
-      m.last, m.count, m.last_step = v, m.count + 1, s
-      if v == v and (m.min == nil or v < m.min) then
-        m.min, m.min_step, m.min_epoch = v, s, iepoch
-      end
-      if train and not is_finite(v) then
+      m.last, m.last_step, count = v, s, count + 1
+      if v == v and (min == nil or v < min) then min, min_step, min_epoch = v, s, iepoch end
+      if train and v - v ~= 0 then  -- not finite: NaN or +-inf
         stop = k
         break
       end
     end
   end
+  m.count, m.min, m.min_step, m.min_epoch = count, min, min_step, min_epoch
   if from then files:curves(metric, values, from, to, base, iepoch) end
   if metric == "val_loss" and from then self._restored = nil end
   if stop then self:diverged(base + stop, metric .. " is " .. gg.fmt_number(values[stop])) end
@@ -344,7 +344,8 @@ end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
-  (a set, optional) are the sweep's parameter names, which run:summary may not use. The row
+  (a set, optional) are the sweep's parameter names, which run:summary may not use;
+  ctx.ids (optional) the run ids by sweep position (plan computed them). The row
   file records ctx.script_sha256 (the script's hash, nil without a script file) and the
   data files the run opened (data_files: paths, one a line; M.DATA_HOOK is registered while
   the run goes) and M.BUILD_ID (gglab_build). ctx.set_names (a list, optional: the --set
@@ -355,7 +356,7 @@ end
   ctx.ensemble: the run is a lane of gglab.engine.ensemble (its epochs may be trained with
   other runs'; wall_s is the lane's own clock, ensemble.clock). Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
-  local id = sweep.run_id(point)
+  local id = ctx.ids and ctx.ids[index] or sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
   -- Each run gets its own deep copies (list-valued parameters included): no leak between runs.
@@ -804,7 +805,7 @@ local function count_run(s, ran, reason)
 end
 
 local function run_ctx(s, ens)
-  return { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
+  return { store = s.st, ids = s.ids, param_names = s.name_set, script_sha256 = s.script_sha256,
     set_names = s.opts.set_names, resume = s.opts.resume or s.opts.rerun_failed, ensemble = ens }
 end
 
