@@ -187,12 +187,14 @@ void lg_open_proc(lua_State *L);
 void lg_open_diag(lua_State *L);
 void lg_open_detmath(lua_State *L);
 
-/* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
+/* Embedded pure-Lua modules (generated build/gen/luasrc.c by lua/embed.c). */
 typedef struct lg_luasrc {
     const char *name;   /* module name, e.g. "gglab.sweep" */
     const char *chunk;  /* chunk name for messages, e.g. "@lua/gglab/sweep.lua" */
-    const char *src;
+    const char *src;    /* the source */
     size_t len;
+    const char *bc;     /* the bytecode the build's Lua compiled it to (debug info kept) */
+    size_t bclen;
 } lg_luasrc;
 extern const lg_luasrc lg_luasrcs[];  /* terminated by a {NULL} entry */
 
