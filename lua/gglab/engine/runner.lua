@@ -864,6 +864,8 @@ end
 
 local STOP = {}  -- raised by on_done to end pool.run after a store write error
 
+local ROWS_KEPT = 5000  -- sweeps up to this size keep their row files in memory (execute)
+
 --[[ The pool's timeout: opts.timeout (a number) as it is; false: none; nil: the automatic
   one (M.AUTO_TIMEOUT, overridden by opts.auto_timeout's fields; none if it is false), a
   function of the progress so far that the pool asks at every check. ]]
@@ -1259,8 +1261,10 @@ function M.execute(exp, opts)
   s.st, msg = store.open(s.out, { fresh = not (opts.resume or opts.rerun_failed),
     overwrite = opts.overwrite, fail_write = opts.fail_write })
   if not s.st then return nil, msg end
-  s.st:keep_rows(true)  -- combine takes runs.csv's rows from the records read back
   plan(s)
+  -- combine takes runs.csv's rows from the records read back: ~1 kB a run, so only for a
+  -- sweep of up to ROWS_KEPT points (the parent of a 20,000-run sweep stays small).
+  s.st:keep_rows(#s.points <= ROWS_KEPT)
   if opts.resume or opts.rerun_failed then
     msg = kept_runs_check(s)
     if msg then return nil, msg end
