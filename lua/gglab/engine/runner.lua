@@ -1251,8 +1251,6 @@ function M.execute(exp, opts)
     s.script_text, msg = util.read_file(opts.script)
     if not s.script_text then return nil, string.format("cannot read '%s': %s", opts.script, tostring(msg)) end
     s.script_sha256 = gg.sha256_file(opts.script)
-    -- The manifest's git commit and dirty flag: asked now, while the runs go on.
-    s.git = store.git_probe(opts.script:match("^(.*)/[^/]*$") or ".")
   end
   if opts.resume or opts.rerun_failed then
     s.forced_resume, msg = resume_check(s)
@@ -1269,6 +1267,8 @@ function M.execute(exp, opts)
     msg = kept_runs_check(s)
     if msg then return nil, msg end
   end
+  -- The manifest's git commit and dirty flag: asked now, while the runs go on.
+  if opts.script then s.git = store.git_probe(opts.script:match("^(.*)/[^/]*$") or ".") end
   start(s)
   s.result.previous = s.st.previous
   execute(s)
