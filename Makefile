@@ -188,10 +188,10 @@ $(BUILD)/gen/buildid.h: FORCE
 	  echo "#define GG_BUILD_ID \"$$ver+$$(echo $$src | cut -c1-12)\""; \
 	  echo "#define GG_BUILD_GIT \"$$git\""; } > $@.tmp; \
 	cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
-$(BUILD)/embed: lua/embed.c Makefile
+$(BUILD)/embed: lua/embed.c Makefile | deps
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror $(LUA_CFLAGS) -o $@ $< $(LUA_LIBS)
 
 .PHONY: $(BUILD)/tests-all $(SAN)/tests-all
 

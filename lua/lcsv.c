@@ -77,6 +77,132 @@ static int needs_quotes(const char *s, size_t len)
     return len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
 }
 
+/* A row being built: its text goes to the FILE in one fwrite (not a locked stdio call per
+ * field and separator), in pieces only when longer than the buffer. */
+typedef struct rowbuf {
+    FILE *fp;
+    size_t n;
+    char b[1024];
+} rowbuf;
+
+static void rb_flush(rowbuf *r)
+{
+    if (r->n)
+        fwrite(r->b, 1, r->n, r->fp);
+    r->n = 0;
+}
+
+static void rb_put(rowbuf *r, const char *s, size_t len)
+{
+    if (len > sizeof r->b - r->n) {
+        rb_flush(r);
+        if (len > sizeof r->b) {
+            fwrite(s, 1, len, r->fp);
+            return;
+        }
+    }
+    memcpy(r->b + r->n, s, len);
+    r->n += len;
+}
+
+static void rb_char(rowbuf *r, char c)
+{
+    if (r->n == sizeof r->b)
+        rb_flush(r);
+    r->b[r->n++] = c;
+}
+
+/* s in double quotes, each '"' doubled (libcsv's csv_fwrite) */
+static void rb_quoted(rowbuf *r, const char *s, size_t len)
+{
+    rb_char(r, '"');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            rb_char(r, '"');
+        rb_char(r, s[i]);
+    }
+    rb_char(r, '"');
+}
+
+/* Appends the field on top of the stack (field i of its row, for messages) and pops it;
+ * buf is scratch for numbers. Raises on a value that is not a field. */
+static void add_field(lua_State *L, rowbuf *r, lua_Integer i, char *buf)
+{
+    int t = lua_type(L, -1);
+    if (t == LUA_TNUMBER) {
+        const char *s = lg_fmt_number(L, -1, 0, buf);
+        rb_put(r, s, strlen(s));
+    } else if (t == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        if (needs_quotes(s, len))
+            rb_quoted(r, s, len);
+        else
+            rb_put(r, s, len);
+    } else if (t == LUA_TBOOLEAN) {
+        rb_put(r, lua_toboolean(L, -1) ? "true" : "false", lua_toboolean(L, -1) ? 4 : 5);
+    } else if (t != LUA_TNIL && !(t == LUA_TLIGHTUSERDATA && !lua_touserdata(L, -1))) {
+        rb_flush(r);   /* the fields before the bad one reach the file, as ever */
+        luaL_error(L, "gglab.CsvWriter:row: field %I must be a string, number or boolean, got %s", i,
+                   lg_describe(L, -1));
+    }
+    lua_pop(L, 1);
+}
+
+/* After a row: a timed flush when one is due (flush_every), and the first write error kept. */
+static void row_done(lg_csvw *w)
+{
+    if (w->flush_every > 0) {
+        double now = coarse_now();
+        if (now >= w->next_flush) {
+            w->next_flush = now + w->flush_every;
+            fflush(w->fp);
+        }
+    }
+    if (ferror(w->fp) && !w->err)  // stdio keeps the failed flush's errno
+        w->err = errno ? errno : EIO;
+}
+
+/* w:series(fields, vcol, values, from, to, scol, base): the rows k = from..to of the list
+ * values, each the list fields with field vcol = values[k] and field scol = base + k (an
+ * integer): one call for the rows of a series (gg.train's per-step losses) instead of a
+ * w:row and a table per row. Same text as those w:row calls. */
+static int writer_series(lua_State *L)
+{
+    lg_csvw *w = check_writer(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer vcol = luaL_checkinteger(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    lua_Integer from = luaL_checkinteger(L, 5), to = luaL_checkinteger(L, 6);
+    lua_Integer scol = luaL_checkinteger(L, 7), base = luaL_checkinteger(L, 8);
+    lua_Integer n = luaL_len(L, 2);
+    luaL_argcheck(L, vcol >= 1 && vcol <= n, 3, "not a column of fields");
+    luaL_argcheck(L, scol >= 1 && scol <= n && scol != vcol, 7, "not another column of fields");
+    lua_settop(L, 8);
+    char buf[64];
+    rowbuf r;
+    r.fp = w->fp;
+    r.n = 0;
+    errno = 0;
+    for (lua_Integer k = from; k <= to; k++) {
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (i > 1)
+                rb_char(&r, ',');
+            if (i == vcol)
+                lua_geti(L, 4, k);
+            else if (i == scol)
+                lua_pushinteger(L, base + k);
+            else
+                lua_geti(L, 2, i);
+            add_field(L, &r, i, buf);
+        }
+        rb_char(&r, '\n');
+    }
+    rb_flush(&r);
+    row_done(w);
+    return 0;
+}
+
 /* w:row(list [, n]): fields 1..n (default list.n or #list); nil/gg.NULL → empty field */
 static int writer_row(lua_State *L)
 {
@@ -91,38 +217,19 @@ static int writer_row(lua_State *L)
         n = luaL_len(L, 2);
     lua_settop(L, 2);
     char buf[64];
+    rowbuf r;
+    r.fp = w->fp;
+    r.n = 0;
     errno = 0;
     for (lua_Integer i = 1; i <= n; i++) {
         if (i > 1)
-            fputc(',', w->fp);
-        int t = lua_geti(L, 2, i);
-        if (t == LUA_TNUMBER) {
-            fputs(lg_fmt_number(L, -1, 0, buf), w->fp);
-        } else if (t == LUA_TSTRING) {
-            size_t len;
-            const char *s = lua_tolstring(L, -1, &len);
-            if (needs_quotes(s, len))
-                csv_fwrite(w->fp, s, len);
-            else
-                fwrite(s, 1, len, w->fp);
-        } else if (t == LUA_TBOOLEAN) {
-            fputs(lua_toboolean(L, -1) ? "true" : "false", w->fp);
-        } else if (t != LUA_TNIL && !(t == LUA_TLIGHTUSERDATA && !lua_touserdata(L, -1))) {
-            return luaL_error(L, "gglab.CsvWriter:row: field %I must be a string, number or boolean, got %s",
-                              i, lg_describe(L, -1));
-        }
-        lua_pop(L, 1);
+            rb_char(&r, ',');
+        lua_geti(L, 2, i);
+        add_field(L, &r, i, buf);
     }
-    fputc('\n', w->fp);
-    if (w->flush_every > 0) {
-        double now = coarse_now();
-        if (now >= w->next_flush) {
-            w->next_flush = now + w->flush_every;
-            fflush(w->fp);
-        }
-    }
-    if (ferror(w->fp) && !w->err)  // stdio keeps the failed flush's errno
-        w->err = errno ? errno : EIO;
+    rb_char(&r, '\n');
+    rb_flush(&r);
+    row_done(w);
     return 0;
 }
 
@@ -465,7 +572,8 @@ static int csv_rows(lua_State *L)
 }
 
 static const luaL_Reg writer_methods[] = {
-    {"row", writer_row}, {"flush", writer_flush}, {"close", writer_close}, {NULL, NULL},
+    {"row", writer_row}, {"series", writer_series}, {"flush", writer_flush}, {"close", writer_close},
+    {NULL, NULL},
 };
 
 static const luaL_Reg writer_meta[] = {

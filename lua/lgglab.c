@@ -10,12 +10,17 @@
 
 int luaopen_gglab(lua_State *L);
 
-/* preload loader: upvalue 1 = index into lg_luasrcs */
+/* preload loader: upvalue 1 = index into lg_luasrcs. The bytecode, unless this Lua reads
+ * another bytecode format than the build's (it then says so in the chunk's header): then
+ * the source. */
 static int load_embedded(lua_State *L)
 {
     const lg_luasrc *s = &lg_luasrcs[lua_tointeger(L, lua_upvalueindex(1))];
-    if (luaL_loadbuffer(L, s->src, s->len, s->chunk) != LUA_OK)
-        return lua_error(L);
+    if (luaL_loadbufferx(L, s->bc, s->bclen, s->chunk, "b") != LUA_OK) {
+        lua_pop(L, 1);
+        if (luaL_loadbufferx(L, s->src, s->len, s->chunk, "t") != LUA_OK)
+            return lua_error(L);
+    }
     lua_pushstring(L, s->name);                 /* stack: name? chunk name */
     lua_call(L, 1, 1);
     return 1;

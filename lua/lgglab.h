@@ -65,7 +65,8 @@ int lg_opt_enum(lua_State *L, int idx, const char *fname, const char *key, const
  * integers (and integral doubles below 2^63) in full; a double that is exactly a float32
  * (losses, parameters) as the shortest text reading back as that float ("79.625336"),
  * unless exact is set; otherwise the shortest of %.15g..%.17g that reads back as the
- * double; "nan", "inf", "-inf". buf needs 64 bytes; returns buf or a literal. */
+ * double; "nan", "inf", "-inf". buf needs 64 bytes; returns a pointer into buf or a
+ * literal. */
 const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf);
 
 /* Describe the value at idx for messages: "-1", "'abc'" (control bytes escaped: "'a\nb'"),
@@ -187,12 +188,14 @@ void lg_open_diag(lua_State *L);
 void lg_open_detmath(lua_State *L);
 void lg_open_resample(lua_State *L);  /* gg._resample: lib/stats.lua's loops */
 
-/* Embedded pure-Lua modules (generated build/gen/luasrc.c). */
+/* Embedded pure-Lua modules (generated build/gen/luasrc.c by lua/embed.c). */
 typedef struct lg_luasrc {
     const char *name;   /* module name, e.g. "gglab.sweep" */
     const char *chunk;  /* chunk name for messages, e.g. "@lua/gglab/sweep.lua" */
-    const char *src;
+    const char *src;    /* the source */
     size_t len;
+    const char *bc;     /* the bytecode the build's Lua compiled it to (debug info kept) */
+    size_t bclen;
 } lg_luasrc;
 extern const lg_luasrc lg_luasrcs[];  /* terminated by a {NULL} entry */
 

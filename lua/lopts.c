@@ -8,12 +8,132 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- numbers as text ---- */
+
+/* Writes d[0..p-1] (digits '0'..'9', d[0] != '0') times 10^x as printf's "%.<p>g" would:
+ * fixed notation when p > x >= -4, else d.ddde±XX; trailing zeros of the fraction (and a
+ * bare '.') dropped; '-' first when neg. Returns buf. */
+static char *g_style(char *buf, int neg, const char *d, int p, int x)
+{
+    char *o = buf;
+    int last = p;                         /* digits kept: trailing zeros dropped */
+    while (last > 1 && d[last - 1] == '0')
+        last--;
+    if (neg)
+        *o++ = '-';
+    if (x < p && x >= -4) {
+        if (x >= 0) {
+            for (int i = 0; i <= x; i++)
+                *o++ = i < last ? d[i] : '0';
+            if (last > x + 1) {
+                *o++ = '.';
+                for (int i = x + 1; i < last; i++)
+                    *o++ = d[i];
+            }
+        } else {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = -1; i > x; i--)
+                *o++ = '0';
+            for (int i = 0; i < last; i++)
+                *o++ = d[i];
+        }
+    } else {
+        *o++ = d[0];
+        if (last > 1) {
+            *o++ = '.';
+            for (int i = 1; i < last; i++)
+                *o++ = d[i];
+        }
+        *o++ = 'e';
+        *o++ = x < 0 ? '-' : '+';
+        int ax = x < 0 ? -x : x;
+        if (ax >= 100)
+            *o++ = (char)('0' + ax / 100);
+        *o++ = (char)('0' + ax / 10 % 10);
+        *o++ = (char)('0' + ax % 10);
+    }
+    *o = '\0';
+    return buf;
+}
+
+/* The float path of lg_fmt_number, same text, a third of the cost: x = (double)f, not an
+ * integer. The answer is "%.<p>g" of x for the least p in 6..9 that strtof reads back as f,
+ * or NULL (never for a float: 9 digits always read back). Instead of printing x at each p,
+ * x is printed once with 9 significant digits (correctly rounded) and the p-digit text
+ * is that rounded to p digits: the same as rounding x itself unless the dropped digits are
+ * exactly 5, 50, ... (x may lie on either side of that midpoint): then printf decides. */
+static const char *fmt_float(double x, float f, char *buf)
+{
+    char e9[32], d[10], t[40];
+    snprintf(e9, sizeof e9, "%.8e", x);   /* [-]d.dddddddde±XX */
+    int neg = e9[0] == '-';
+    const char *q = e9 + neg;
+    d[0] = q[0];
+    memcpy(d + 1, q + 2, 8);
+    int x10 = atoi(q + 11);
+    for (int p = 6; p <= 9; p++) {
+        char r[10];
+        int rx = x10;
+        memcpy(r, d, 9);
+        if (p < 9) {
+            int tie = d[p] == '5';
+            for (int i = p + 1; i < 9 && tie; i++)
+                tie = d[i] == '0';
+            if (tie) {                     /* printf rounds x itself */
+                snprintf(t, sizeof t, "%.*e", p - 1, x);
+                const char *tq = t + neg;
+                r[0] = tq[0];
+                memcpy(r + 1, tq + 2, (size_t)(p - 1));
+                rx = atoi(tq + p + 2);
+            } else if (d[p] >= '5') {      /* round up, carrying */
+                int i = p - 1;
+                while (i >= 0 && r[i] == '9')
+                    r[i--] = '0';
+                if (i >= 0) {
+                    r[i]++;
+                } else {
+                    r[0] = '1';
+                    rx++;
+                }
+            }
+        }
+        /* reads back as f? (strtof of d.ddde±X: the value does not depend on the notation) */
+        char *o = t;
+        if (neg)
+            *o++ = '-';
+        *o++ = r[0];
+        *o++ = '.';
+        memcpy(o, r + 1, (size_t)(p - 1));
+        o += p - 1;
+        *o++ = 'e';
+        if (rx < 0)
+            *o++ = '-';
+        int ax = rx < 0 ? -rx : rx;       /* |rx| <= 46 for a float */
+        *o++ = (char)('0' + ax / 10);
+        *o++ = (char)('0' + ax % 10);
+        *o = '\0';
+        if (strtof(t, NULL) == f)
+            return g_style(buf, neg, r, p, rx);
+    }
+    return NULL;
+}
+
 const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf)
 {
     const size_t n = 64;
-    if (lua_isinteger(L, idx)) {
-        snprintf(buf, n, LUA_INTEGER_FMT, lua_tointeger(L, idx));
-        return buf;
+    if (lua_isinteger(L, idx)) {  /* LUA_INTEGER_FMT's text, without printf */
+        lua_Integer v = lua_tointeger(L, idx);
+        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        char *o = buf + n - 1;
+        *o = '\0';
+        do {
+            *--o = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--o = '-';
+        return o;
     }
     double x = lua_tonumber(L, idx);
     if (isnan(x))
@@ -26,11 +146,9 @@ const char *lg_fmt_number(lua_State *L, int idx, int exact, char *buf)
     }
     float f = (float)x;
     if (!exact && (double)f == x) {
-        for (int prec = 6; prec <= 9; prec++) {
-            snprintf(buf, n, "%.*g", prec, x);
-            if (strtof(buf, NULL) == f)
-                return buf;
-        }
+        const char *s = fmt_float(x, f, buf);
+        if (s)
+            return s;
     }
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, x);

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -446,6 +447,24 @@ static int proc_redirect(lua_State *L)
     return 1;
 }
 
+/* gg.proc.output_size(path) → bytes | nil: the size of the file at path when this
+ * process's stdout and stderr (fds 1 and 2) are both that file (as gg.proc.redirect(path)
+ * left them), else nil. The pool asks it after a task: an empty log it still writes to can
+ * be renamed for the next task instead of creating a file and removing this one. */
+static int proc_output_size(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st, out, err;
+    if (stat(path, &st) != 0 || fstat(1, &out) != 0 || fstat(2, &err) != 0 ||
+        st.st_dev != out.st_dev || st.st_ino != out.st_ino || st.st_dev != err.st_dev ||
+        st.st_ino != err.st_ino) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushinteger(L, (lua_Integer)st.st_size);
+    return 1;
+}
+
 /* ---- signals ---- */
 
 static const char *const actions[] = {"catch", "default", "ignore", NULL};
@@ -502,6 +521,7 @@ static const luaL_Reg proc_funcs[] = {
     {"close", proc_close},         {"poll", proc_poll},           {"setrlimit", proc_setrlimit},
     {"cpus", proc_cpus},           {"nproc", proc_nproc},         {"setaffinity", proc_setaffinity},
     {"isatty", proc_isatty},       {"redirect", proc_redirect},   {"signal", proc_signal},
+    {"output_size", proc_output_size},
     {"interrupted", proc_interrupted},
     {NULL, NULL},
 };

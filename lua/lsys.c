@@ -117,6 +117,20 @@ static int fs_isdir(lua_State *L)
     return 1;
 }
 
+/* gg.fs.cwd() → the working directory with symbolic links resolved (as `pwd -P` prints
+ * it) | nil, msg */
+static int fs_cwd(lua_State *L)
+{
+    char buf[4096];
+    if (!getcwd(buf, sizeof buf)) {
+        luaL_pushfail(L);
+        lua_pushstring(L, strerror(errno));
+        return 2;
+    }
+    lua_pushstring(L, buf);
+    return 1;
+}
+
 static int sys_clock(lua_State *L)
 {
     struct timespec ts;
@@ -230,7 +244,7 @@ static int sys_flush_denormal(lua_State *L)
 
 static const luaL_Reg fs_funcs[] = {
     {"mkdir", fs_mkdir},   {"rename", fs_rename}, {"remove", fs_remove},
-    {"listdir", fs_listdir}, {"exists", fs_exists}, {"isdir", fs_isdir},
+    {"listdir", fs_listdir}, {"exists", fs_exists}, {"isdir", fs_isdir}, {"cwd", fs_cwd},
     {NULL, NULL},
 };
 

@@ -533,7 +533,12 @@ function M.train(opts)
       else
         for s = step + 1, step + n do hist.lr[s] = lr end
       end
-      if run or diag then
+      if run and not diag and not norms and not log_lr and run._log_steps then
+        -- Only the loss is logged: the run writes the epoch's rows in one call (record's
+        -- rows and summaries, and its stop at a NaN/inf loss).
+        run:_log_steps(opts.keras and "batch_loss" or "loss", losses, step + 1, epoch, log_every)
+        step = step + n
+      elseif run or diag then
         for i = 1, n do record(losses[i], norms and norms[i], lrs and lrs[i] or lr, epoch, i == n) end
       else
         step = step + n

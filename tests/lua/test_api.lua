@@ -698,6 +698,33 @@ do
   T.eq("fmt loss item: shortest float32 text", s, "0.010000002")
   T.eq("fmt loss item reads back as the same float32", f32(tonumber(s)), item)
   T.eq("fmt double reads back exactly", tonumber(gg.fmt_number(math.pi)), math.pi)
+  T.eq("fmt integers", { gg.fmt_number(0), gg.fmt_number(-7), gg.fmt_number(math.mininteger),
+    gg.fmt_number(math.maxinteger) }, { "0", "-7", "-9223372036854775808", "9223372036854775807" })
+  -- float32 values: "%.<p>g" for the least p in 6..9 that reads back as the float (the rule,
+  -- written out with string.format), on 60000 pseudo-random bit patterns (those not integers) of every exponent,
+  -- subnormals included, and on values whose 9-digit text ends in 5 (printf's own rounding).
+  local function rule(x)
+    for p = 6, 9 do
+      local s = string.format("%." .. p .. "g", x)
+      if f32(tonumber(s)) == x then return s end
+    end
+  end
+  local bad, seen, state = {}, 0, 12345
+  local function check(x)
+    if x ~= x or x == math.huge or x == -math.huge or x == math.floor(x) then return end
+    seen = seen + 1
+    if gg.fmt_number(x) ~= rule(x) and #bad < 5 then bad[#bad + 1] = string.format("%.17g", x) end
+  end
+  for _ = 1, 60000 do
+    state = (state * 1103515245 + 12345) % 2 ^ 31 // 1
+    local hi = (state * 69069 + 1) % 2 ^ 32 // 1
+    check(string.unpack("<f", string.pack("<I4", (hi ~ (state << 1)) & 0xffffffff)))
+  end
+  for _, x in ipairs { 1234567.5, 0.000123456785, 2.5e-8, 1.0000005, 9.9999995, 1e-45, -3.4028234e38 } do
+    check(f32(x))
+  end
+  T.ok("fmt float32: the rule on " .. seen .. " values", #bad == 0 and seen > 30000)
+  T.eq("fmt float32 mismatches", bad, {})
 end
 
 -- ---- gg.csv ----
@@ -714,6 +741,18 @@ do
   local text = f:read("a")
   f:close()
   T.eq("csv text", text, 'name,value,note\n"a,b",0.1,"say ""hi"""\nplain,3,\ntrue,," padded "\n')
+  -- w:series: the rows k = from..to of a list, one column counting base + k: as w:row writes them
+  local p2, p3 = os.tmpname(), os.tmpname()
+  local values = { 0.5, f32(1 / 3), 0 / 0, -2, 7 }
+  local ws, wr = assert(gg.csv.writer(p2)), assert(gg.csv.writer(p3))
+  ws:series({ "run,1", 0, gg.NULL, "loss", 0 }, 5, values, 2, 4, 2, 10)
+  for k = 2, 4 do wr:row { "run,1", 10 + k, gg.NULL, "loss", values[k] } end
+  ws:close()
+  wr:close()
+  T.eq("series text = row text", T.read(p2), T.read(p3))
+  T.eq("series text", T.read(p2), '"run,1",12,,loss,0.33333334\n"run,1",13,,loss,nan\n"run,1",14,,loss,-2\n')
+  os.remove(p2)
+  os.remove(p3)
   local header, rows = gg.csv.read(path)
   T.eq("csv header", header, { "name", "value", "note" })
   T.eq("csv rows round trip", rows, { { "a,b", "0.1", 'say "hi"' }, { "plain", "3", "" }, { "true", "", " padded " } })
@@ -731,6 +770,8 @@ do
   os.remove(dir)
   T.eq("fs.mkdir -p", gg.fs.mkdir(dir .. "/a/b"), true)
   T.ok("fs.isdir", gg.fs.isdir(dir .. "/a/b"))
+  local pwd = io.popen("pwd -P"):read("l")
+  T.eq("fs.cwd is pwd -P", gg.fs.cwd(), pwd)
   local f = assert(io.open(dir .. "/a/z.txt", "w"))
   f:close()
   T.eq("fs.listdir sorted", gg.fs.listdir(dir .. "/a"), { "b", "z.txt" })

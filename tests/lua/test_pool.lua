@@ -311,6 +311,26 @@ do
   T.ok("logs: no zombies", no_children())
 end
 
+-- An empty log is renamed for the worker's next task (no file made and removed per task),
+-- and removed at the end; a task that points its output elsewhere keeps its log as it is.
+do
+  local logs = dir .. "/logs2"
+  local held = {}
+  local stats = pool.run(make_tasks(7), { jobs = 1, log_dir = logs, work = function(task)
+    if task.n == 2 or task.n == 5 then print("task " .. task.id) end
+    if task.n == 6 then assert(proc.redirect(logs .. "/elsewhere.txt")) end
+  end, on_done = function(task, outcome) held[task.n] = outcome.log_held or false end })
+  T.eq("empty logs: done", stats.done, 7)
+  T.eq("empty logs: held unless the task printed or redirected",
+    held, { true, false, true, true, false, false, true })
+  T.eq("empty logs: only the printing tasks' and the redirected task's remain",
+    gg.fs.listdir(logs), { "elsewhere.txt", "t002.log", "t005.log", "t006.log" })
+  T.eq("empty logs: a log renamed from an empty one holds only its task's lines",
+    read(logs .. "/t005.log"), "task t005\n")
+  T.eq("empty logs: the redirected task's own log stays empty", read(logs .. "/t006.log"), "")
+  T.ok("empty logs: no zombies", no_children())
+end
+
 -- ---- option errors ----
 
 T.raises("unknown option", function() pool.run({}, { work = print, job = 2 }) end,

@@ -181,6 +181,20 @@ do
   local f = assert(io.open(path))
   T.eq("redirect sends stdout and stderr to the file", f:read("a"), "to stdout\nto stderr\nappended\n")
   f:close()
+  -- output_size: the size of the file fds 1 and 2 write to, when it is the one named
+  local sizes = dir .. "/sizes.txt"
+  in_child(function()
+    assert(proc.redirect(path))
+    io.stdout:write("12345")
+    io.stdout:flush()
+    local f = assert(io.open(sizes, "w"))
+    f:write(tostring(proc.output_size(path)), " ", tostring(proc.output_size(sizes)), " ",
+      tostring(proc.output_size(dir .. "/none")))
+    f:close()
+  end)
+  f = assert(io.open(sizes))
+  T.eq("output_size of the redirected file, nil for others", f:read("a"), "5 nil nil")
+  f:close()
   local ok, msg = proc.redirect(dir .. "/no/such/dir/x.log")
   T.ok("redirect to an impossible path fails", ok == nil and tostring(msg):match("No such file") ~= nil)
 end

@@ -319,6 +319,57 @@ do
     "[ 3/12] ok       lr=0.1 opt=adam wd=0.3333333333333333  loss 0.5  0.25s\n")
 end
 
+-- ---- run:_log_steps (gg.train's per-epoch logging) = one run:log per logged step ----
+
+do
+  -- values as float32 (as the C loop returns them); a NaN at position nan_at, if any
+  local function losses(n, nan_at)
+    local v = {}
+    for k = 1, n do v[k] = string.unpack("f", string.pack("f", 1 / (k + 0.37))) end
+    if nan_at then v[nan_at] = 0 / 0 end
+    return v
+  end
+  -- the same rows through run:log, as gg.train's record() writes them
+  local function one_by_one(run, metric, values, step, epoch, every)
+    for k, v in ipairs(values) do
+      local s = step + k - 1
+      if s % every == 0 or k == #values or v ~= v then run:log(metric, v, s, epoch) end
+    end
+  end
+  local cases = {
+    { n = 7, every = 1 }, { n = 7, every = 3 }, { n = 8, every = 3, step = 5 }, { n = 6, every = 1, nan = 4 },
+    { n = 9, every = 4, nan = 6 }, { n = 5, every = 2, metric = "batch_loss", nan = 5 },
+    { n = 4, every = 1, metric = "val_acc", nan = 2 }, { n = 1, every = 5 }, { n = 0, every = 1 },
+  }
+  local function sweep_with(batch)
+    return experiment.experiment { name = "log_steps", sweep = sweep.grid { c = gg.linspace(1, #cases, #cases) },
+      run = function(p, run)
+        local c = cases[p.c]
+        local metric, step, epoch = c.metric or "loss", c.step or 1, p.c % 2 == 0 and 2 or nil
+        run:_checkpointing()   -- the rows a checkpoint keeps come out the same too
+        run:log("first", 0.25, 0)
+        local values = losses(c.n, c.nan)
+        if batch then run:_log_steps(metric, values, step, epoch, c.every)
+        else one_by_one(run, metric, values, step, epoch, c.every) end
+        run:summary { recorded = #run:_recorded_rows() }
+      end }
+  end
+  local a = assert(runner.execute(sweep_with(true), { out = base .. "/ls_batch", jobs = 0, quiet = true }))
+  local b = assert(runner.execute(sweep_with(false), { out = base .. "/ls_rows", jobs = 0, quiet = true }))
+  T.eq("_log_steps: same curves.csv as run:log", read_all(base .. "/ls_batch/curves.csv"),
+    read_all(base .. "/ls_rows/curves.csv"))
+  local function strip(path)  -- runs.csv without wall_s
+    return (read_all(path):gsub(",[^,\n]*\n", "\n"))
+  end
+  T.eq("_log_steps: same runs.csv as run:log (but wall_s)", strip(base .. "/ls_batch/runs.csv"),
+    strip(base .. "/ls_rows/runs.csv"))
+  T.eq("_log_steps: the diverged runs", { a.counts.diverged, a.counts.ok }, { 3, 6 })
+  local id = sweep.run_id { c = 4 }   -- 6 losses, NaN at the 4th: stops there
+  local rows = select(2, gg.csv.read(base .. "/ls_batch/runs/" .. id .. ".csv"))
+  T.eq("_log_steps: the rows up to the NaN loss, none after", #rows, 1 + 4)
+  T.eq("_log_steps: the NaN row last", { rows[5][2], rows[5][5] }, { "4", "nan" })
+end
+
 -- ---- json ----
 
 T.eq("json sorted keys", json.encode { b = 1, a = { true, false }, c = json.null },

@@ -100,6 +100,10 @@ end
 
 -- main(argv [, streams]) -> exit code (see the header).
 function M.main(argv, streams)
+  -- The collector lua5.4 itself runs with (lua.c): a sweep's parent holds a record per run
+  -- and makes short-lived garbage per run, where the incremental collector let the heap
+  -- reach twice the live data (a 20,000-run sweep: 65 MiB of RSS, not 57).
+  collectgarbage("generational")
   local out = { stdout = streams and streams.stdout or io.stdout,
     stderr = streams and streams.stderr or io.stderr }
   local cmd = argv[1]

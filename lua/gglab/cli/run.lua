@@ -9,8 +9,8 @@
 local gg = require "gglab"
 local claims = require "gglab.claims"
 local runner = require "gglab.engine.runner"
-local report = require "gglab.report.page"
-local symptoms = require "gglab.symptoms.driver"
+-- gglab.report.page and gglab.symptoms.driver are required where --report and --symptoms
+-- need them: compiling them is a few ms of every sweep that asks for neither.
 local args = require "gglab.cli.args"
 local script = require "gglab.cli.script"
 
@@ -172,7 +172,7 @@ function M.main(opts, out, argv)
     return 1
   end
   if opts.report and not result.interrupted then
-    local path, info = report.write(result.out)
+    local path, info = require("gglab.report.page").write(result.out)
     if not path then
       out.stderr:write("gglab run: --report: ", info, "\n")
       return 1
@@ -182,7 +182,7 @@ function M.main(opts, out, argv)
       (info.bytes + 512) // 1024))
   end
   if opts.symptoms and not result.interrupted then
-    symptoms.report(result.out, result.records, out.stdout)
+    require("gglab.symptoms.driver").report(result.out, result.records, out.stdout)
   end
   local unread = script.report_unread(M.unread_sets(exp, opts.overrides, result), opts.strict, out)
   -- Interrupted (SIGINT/SIGTERM): the store is consistent and --resume completes it; 130 is

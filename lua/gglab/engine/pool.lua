@@ -10,6 +10,7 @@
     timeout = nil,     -- seconds per task (from dispatch), or nil; or a function (below)
     memory  = nil,     -- bytes of address space per worker (RLIMIT_AS), or nil
     log_dir = nil,     -- if set, a task's stdout+stderr go to log_dir/<task.id><log_suffix>
+                       -- (a log that stays empty may be gone after the task: outcome.log_held)
     log_suffix = nil,  -- the log files' suffix (default ".log")
     pin     = nil,     -- true: pin worker k to the k-th allowed CPU; nil: GGLAB_PIN=1 in the env
   })
@@ -32,7 +33,10 @@
   fork time); pool.run only reads #tasks and, with log_dir, task.id. Tasks are
   dispatched in list order (lowest index first), one per worker at a time, and complete
   in any order. outcome is { ok = true, wall_s = W, note = N } (N: the string work returned,
-  at most 4000 bytes, or nil) or { ok = false, reason = R, wall_s = W },
+  at most 4000 bytes, or nil) or { ok = false, reason = R, wall_s = W }, either with
+  log_held = true when (log_dir) the task's log stayed empty and its worker kept it: the
+  worker renames it to its next task's log, and pool.run removes it if there is none, so
+  the caller leaves that file alone (it is gone or empty in any case);
   W the seconds from the task's dispatch to its end as the parent saw it, R one of
     "error: <first line>"                  work() raised (safety net: work should record
                                            its own failures)
@@ -173,35 +177,53 @@ local function error_text(err)
   return text
 end
 
--- Messages: parent -> worker "<index>"; worker -> parent "<index>\tok[\t<note>]" |
--- "<index>\terror\t<first line>" | "<index>\toom\t<first line>".
+-- The log file of task (log_dir/<task.id><log_suffix>).
+local function log_path(opts, task)
+  return opts.log_dir .. "/" .. tostring(task.id) .. (opts.log_suffix or ".log")
+end
+
+--[[ Messages: parent -> worker "<index>"; worker -> parent "<index>[h]\tok[\t<note>]" |
+  "<index>[h]\terror\t<first line>" | "<index>[h]\toom\t<first line>".
+  "h" (log_dir only): the task's log stayed empty and the worker still writes to it (the
+  task did not point its output elsewhere). The worker then renames that file to the next
+  task's log instead of creating a file per task and removing the empty ones (on ext4,
+  every removed file makes later creations in the folder slower for minutes); the parent
+  leaves it alone and removes it if the worker ends without another task (drop_held). ]]
 local function worker_loop(fd, tasks, opts)
+  local held  -- the log of this worker's last task while it is empty and still written to
   while true do
     local msg = proc.recv(fd)
     if not msg then return end            -- the parent closed its end: quit
     local i = math.tointeger(tonumber(msg))
     local task = tasks[i]
     local ok, err = true, nil
+    local path
     if opts.log_dir then
-      local path = opts.log_dir .. "/" .. tostring(task.id) .. (opts.log_suffix or ".log")
-      ok, err = proc.redirect(path)
-      if not ok then err = "cannot write log: " .. tostring(err) end
+      path = log_path(opts, task)
+      -- (Nothing wrote to held since it was found empty: this worker was waiting.)
+      if not (held and gg.fs.rename(held, path)) then
+        ok, err = proc.redirect(path)
+        if not ok then err, path = "cannot write log: " .. tostring(err), nil end
+      end
+      held = nil
     end
     local note
     if ok then ok, err = pcall(opts.work, task) end
     if ok then note = err end
     io.stdout:flush()
+    if path and proc.output_size(path) == 0 then held = path end
     local reply, recycle
+    local head = i .. (held and "h" or "")
     if ok then
-      reply = i .. "\tok"
+      reply = head .. "\tok"
       if type(note) == "string" and note ~= "" and #note <= MAX_TEXT then reply = reply .. "\t" .. note end
     else
       local text = error_text(err)
       if text:find("not enough memory", 1, true) or text:find("out of memory", 1, true) then
         -- A fresh worker starts with a clean heap; this one may be fragmented.
-        reply, recycle = i .. "\toom\t" .. text, true
+        reply, recycle = head .. "\toom\t" .. text, true
       else
-        reply = i .. "\terror\t" .. text
+        reply = head .. "\terror\t" .. text
       end
     end
     if not proc.send(fd, reply) or recycle then return end
@@ -267,20 +289,37 @@ local function report(state, slot, i, outcome)
 end
 
 -- A completion message from slot's worker for its current task; false when msg is not one.
+-- outcome.log_held: the worker keeps the task's (empty) log for its next task (worker_loop).
 local function complete(state, slot, msg)
-  local i, status, text = msg:match("^(%d+)\t(%a+)\t?(.*)$")
+  local i, h, status, text = msg:match("^(%d+)(h?)\t(%a+)\t?(.*)$")
   i = math.tointeger(tonumber(i))
   if not i or i ~= slot.task then return false end
   slot.task = nil
+  local held = h == "h" and state.opts.log_dir ~= nil or nil
+  -- Without "h" the worker renamed the log it held (if any) for this task, or lost it.
+  slot.held = held and log_path(state.opts, state.tasks[i]) or nil
   if status == "ok" then
-    report(state, slot, i, { ok = true, note = text ~= "" and text or nil })
+    report(state, slot, i, { ok = true, note = text ~= "" and text or nil, log_held = held })
   elseif status == "oom" then
     slot.recycle = true
-    report(state, slot, i, { ok = false, reason = memory_reason(state.opts.memory) })
+    report(state, slot, i, { ok = false, reason = memory_reason(state.opts.memory), log_held = held })
   else
-    report(state, slot, i, { ok = false, reason = "error: " .. text })
+    report(state, slot, i, { ok = false, reason = "error: " .. text, log_held = held })
   end
   return true
+end
+
+-- After slot's worker is gone: the log it held (the empty log of its last task, which it
+-- would have renamed for the next one) is removed, if it is still there and empty.
+local function drop_held(slot)
+  local path = slot.held
+  slot.held = nil
+  if not path then return end
+  local f = io.open(path, "rb")
+  if not f then return end
+  local size = f:seek("end")
+  f:close()
+  if size == 0 then os.remove(path) end
 end
 
 local function death_reason(state, reason, sig)
@@ -301,6 +340,7 @@ local function settle(state, slot, reason, sig, override)
   end
   proc.close(slot.fd)
   slot.pid, slot.fd, slot.recycle = nil, nil, nil
+  drop_held(slot)
   local i = slot.task
   if not i then return end
   slot.task = nil
@@ -473,6 +513,7 @@ local function shutdown(state, report_done)
       slot.fd, slot.task = nil, nil
     end
   end
+  for _, slot in ipairs(state.slots) do drop_held(slot) end
 end
 
 -- Last resort after a failed shutdown: SIGKILL and reap whatever is left.
@@ -487,6 +528,7 @@ local function kill_all(state)
       proc.close(slot.fd)
       slot.fd = nil
     end
+    pcall(drop_held, slot)
   end
 end
 

@@ -96,6 +96,56 @@ function Run:log(metric, value, step, epoch)
   end
 end
 
+--[[ run:_log_steps(metric, values, step, epoch, every), for gg.train, not for scripts: the
+  rows and summaries of run:log(metric, values[k], step + k - 1, epoch) for each k whose step
+  is a multiple of every, for the last k and for any NaN, in that order, written with one
+  call per stretch of consecutive rows; a non-finite training loss stops the run there, as
+  run:log does (the rows after it are not logged). ]]
+function Run:_log_steps(metric, values, step, epoch, every)
+  local n = #values
+  if n == 0 then return end
+  if type(metric) ~= "string" or metric == "" then
+    error("run:log: metric must be a non-empty string, got " .. describe(metric), 2)
+  end
+  local istep, iepoch = to_integer(step), to_integer(epoch)
+  if not istep then error("run:log: step must be an integer, got " .. describe(step), 2) end
+  if epoch ~= nil and not iepoch then
+    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
+  end
+  local m = self._metrics[metric]
+  if not m then
+    m = { count = 0 }
+    self._metrics[metric] = m
+  end
+  local files, r, train = self._files, self._recorded, IS_TRAIN_LOSS[metric]
+  local base = istep - 1
+  local from, to, stop = nil, nil, nil
+  local count, min, min_step, min_epoch = m.count, m.min, m.min_step, m.min_epoch
+  for k = 1, n do
+    local v = values[k]
+    if type(v) ~= "number" then error("run:log: value must be a number, got " .. describe(v), 2) end
+    local s = base + k
+    if every == 1 or s % every == 0 or k == n or v ~= v then
+      if from and k ~= to + 1 then
+        files:curves(metric, values, from, to, base, iepoch)
+        from = nil
+      end
+      from, to = from or k, k
+      if r then r[#r + 1] = { metric, v, s, iepoch } end
+      m.last, m.last_step, count = v, s, count + 1
+      if v == v and (min == nil or v < min) then min, min_step, min_epoch = v, s, iepoch end
+      if train and v - v ~= 0 then  -- not finite: NaN or +-inf
+        stop = k
+        break
+      end
+    end
+  end
+  m.count, m.min, m.min_step, m.min_epoch = count, min, min_step, min_epoch
+  if from then files:curves(metric, values, from, to, base, iepoch) end
+  if metric == "val_loss" and from then self._restored = nil end
+  if stop then self:diverged(base + stop, metric .. " is " .. gg.fmt_number(values[stop])) end
+end
+
 --[[ run:summary{ name = number, ... }: per-run values of the researcher's choosing (val_acc,
   test_loss, ...), each a column of runs.csv between the parameters and the result columns.
   Repeated calls merge (a later value replaces an earlier one). A name must be an
@@ -294,7 +344,8 @@ end
 
 --[[ run_point(exp, point, index, ctx) -> record. Runs exp.run on a copy of point and
   writes runs/<id>.csv, .row.csv (and .err) through ctx.store (a store object); ctx.param_names
-  (a set, optional) are the sweep's parameter names, which run:summary may not use. The row
+  (a set, optional) are the sweep's parameter names, which run:summary may not use;
+  ctx.ids (optional) the run ids by sweep position (plan computed them). The row
   file records ctx.script_sha256 (the script's hash, nil without a script file) and the
   data files the run opened (data_files: paths, one a line; M.DATA_HOOK is registered while
   the run goes) and M.BUILD_ID (gglab_build). ctx.set_names (a list, optional: the --set
@@ -305,7 +356,7 @@ end
   ctx.ensemble: the run is a lane of gglab.engine.ensemble (its epochs may be trained with
   other runs'; wall_s is the lane's own clock, ensemble.clock). Raises only on I/O failure. ]]
 function M.run_point(exp, point, index, ctx)
-  local id = sweep.run_id(point)
+  local id = ctx.ids and ctx.ids[index] or sweep.run_id(point)
   local seed = sweep.run_seed(exp.seed, point)
   local files = ctx.store:begin_run(id)
   -- Each run gets its own deep copies (list-valued parameters included): no leak between runs.
@@ -754,7 +805,7 @@ local function count_run(s, ran, reason)
 end
 
 local function run_ctx(s, ens)
-  return { store = s.st, param_names = s.name_set, script_sha256 = s.script_sha256,
+  return { store = s.st, ids = s.ids, param_names = s.name_set, script_sha256 = s.script_sha256,
     set_names = s.opts.set_names, resume = s.opts.resume or s.opts.rerun_failed, ensemble = ens }
 end
 
@@ -812,6 +863,8 @@ local function execute_inline(s)
 end
 
 local STOP = {}  -- raised by on_done to end pool.run after a store write error
+
+local ROWS_KEPT = 5000  -- sweeps up to this size keep their row files in memory (execute)
 
 --[[ The pool's timeout: opts.timeout (a number) as it is; false: none; nil: the automatic
   one (M.AUTO_TIMEOUT, overridden by opts.auto_timeout's fields; none if it is false), a
@@ -923,6 +976,7 @@ local function execute_pool(s, jobs, tasks, retry)
     log_dir = s.st.run_dir, log_suffix = schema.RUN_SUFFIXES.log,
     work = function(task)
       io.stdout:setvbuf("no")
+      s.st:keep_rows(false)  -- in the worker: the parent combines
       if task.members then return group_work(s, task, group_ctx) end
       M.run_point(s.exp, s.points[task.index], task.index, ctx)
     end,
@@ -943,7 +997,8 @@ local function execute_pool(s, jobs, tasks, retry)
         end
         rec = failure(s, task, reason, outcome.wall_s)
       end
-      pcall(s.st.tidy_log, s.st, task.id)
+      -- An empty log the worker still holds is its next run's log (pool.run removes it if none).
+      if not outcome.log_held then pcall(s.st.tidy_log, s.st, task.id) end
       done(s, task, rec)
       if result.store_error then error(STOP, 0) end
     end,
@@ -1143,6 +1198,11 @@ end
 -- The manifest's fields (write_manifest adds the claims' verdicts).
 local function manifest_info(s, present)
   local exp, opts, result = s.exp, s.opts, s.result
+  local git_commit, git_dirty
+  if s.git then
+    local commit, dirty = s.git()
+    git_commit, git_dirty = commit or json.null, dirty == nil and json.null or dirty
+  end
   return { name = exp.name, description = exp.description, seed = exp.seed,
     script = opts.script, argv = opts.argv, points = #s.points, counts = result.counts,
     script_sha256 = s.script_sha256 or json.null, script_text = s.script_text or json.null,
@@ -1152,7 +1212,7 @@ local function manifest_info(s, present)
     wall_s = result.wall_s, run_ids = s.ids, param_names = s.names, summary_names = s.summary_names,
     shard = opts.shard and { k = opts.shard.k, n = opts.shard.n } or json.null,
     ensemble = s.ens,
-    complete = #present == #s.points }
+    complete = #present == #s.points, git_commit = git_commit, git_dirty = git_dirty }
 end
 
 --[[ execute(exp, opts) -> result, or nil, msg when the output directory is unusable.
@@ -1200,10 +1260,15 @@ function M.execute(exp, opts)
     overwrite = opts.overwrite, fail_write = opts.fail_write })
   if not s.st then return nil, msg end
   plan(s)
+  -- combine takes runs.csv's rows from the records read back: ~1 kB a run, so only for a
+  -- sweep of up to ROWS_KEPT points (the parent of a 20,000-run sweep stays small).
+  s.st:keep_rows(#s.points <= ROWS_KEPT)
   if opts.resume or opts.rerun_failed then
     msg = kept_runs_check(s)
     if msg then return nil, msg end
   end
+  -- The manifest's git commit and dirty flag: asked now, while the runs go on.
+  if opts.script then s.git = store.git_probe(opts.script:match("^(.*)/[^/]*$") or ".") end
   start(s)
   s.result.previous = s.st.previous
   execute(s)

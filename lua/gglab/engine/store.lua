@@ -198,6 +198,8 @@ function M.open(dir, opts)
   if fail_write == "" then fail_write = nil end
   local self = setmetatable({ dir = dir, run_dir = run_dir, fail_write = fail_write }, Store)
   if opts and opts.fresh then
+    -- Nothing of an earlier sweep is left in runs/ (below): no stale log or checkpoint to remove.
+    self.fresh = true
     if not opts.overwrite and has_results(self) then
       local kept, rel = pcall(keep_previous, self)
       if not kept then return nil, string.format("cannot keep the earlier results of '%s': %s", dir, rel) end
@@ -213,17 +215,22 @@ function M.open(dir, opts)
 end
 
 -- remove_partial(): removes the .tmp files of runs (unfinished writes of runs killed
--- mid-way: never part of the store) and the logs of runs that did not finish (no .row.csv).
--- Only while no worker writes to the store.
+-- mid-way: never part of the store), the logs of runs that did not finish (no .row.csv)
+-- and empty logs (a run that printed nothing has none; a worker killed with its parent may
+-- leave the empty log it was about to reuse, gglab.engine.pool). Only while no worker
+-- writes to the store.
 function Store:remove_partial()
   local names = assert(gg.fs.listdir(self.run_dir))
   local present = {}
   for _, name in ipairs(names) do present[name] = true end
   for _, name in ipairs(names) do
     local id = name:match("^(%x+)" .. SUFFIX.log:gsub("%p", "%%%0") .. "$")
-    local orphan_log = id and #id == 16 and not present[id .. SUFFIX.row]
+    local log = id and #id == 16
+    local orphan_log = log and not present[id .. SUFFIX.row]
     if (name:match("%.tmp$") and is_run_file(name)) or orphan_log then
       check(name, gg.fs.remove(self.run_dir .. "/" .. name))
+    elseif log then
+      self:tidy_log(id)
     end
   end
 end
@@ -275,7 +282,7 @@ local FLUSH_EVERY = 1.0
 
 -- begin_run(id) -> run files; curve rows stream to <id>.csv.tmp until finish.
 function Store:begin_run(id)
-  if not self.logs then
+  if not self.logs and not self.fresh then
     local log = self:run_path(id, SUFFIX.log)
     if gg.fs.exists(log) then check(log, gg.fs.remove(log)) end
   end
@@ -296,9 +303,20 @@ function RunFiles:curve(step, epoch, metric, value)
   end
 end
 
+-- curves(metric, values, from, to, base, epoch): the rows of curve(base + k, epoch, metric,
+-- values[k]) for k = from..to, in one call (gg.train's per-step losses).
+function RunFiles:curves(metric, values, from, to, base, epoch)
+  self.w:series({ self.id, 0, epoch == nil and gg.NULL or epoch, metric, 0 }, 5, values, from, to, 2, base)
+  if not self.shown then
+    self.shown = true
+    self.w:flush()
+  end
+end
+
 -- checkpoint_path() -> runs/<id>.ckpt.safetensors: where gg.train{checkpoint_every} saves
 -- this run's checkpoint (gg.checkpoint writes it atomically).
 function RunFiles:checkpoint_path()
+  self.ckpt = true
   return self.store:run_path(self.id, SUFFIX.ckpt)
 end
 
@@ -336,14 +354,18 @@ function RunFiles:finish(record, traceback)
     values[#values + 1] = v == nil and gg.NULL or v
   end
   local path = st:run_path(self.id, SUFFIX.row)
+  if st.rows then st.rows[self.id] = nil end
   local w = check(path, gg.csv.writer(path .. ".tmp"))
   w:row(cols)
   w:row(values)
   closed(st, path, path .. ".tmp", w:close())
   commit(path .. ".tmp", path)
+  -- The writer formats a cell as it did here when combine writes it again.
+  if st.rows then st.rows[self.id] = { cols, values } end
   -- A finished run (ok or diverged) is never continued: its checkpoint would only take disk.
   -- A failed run keeps it for --resume / --rerun-failed.
-  if record.status ~= "failed" then os.remove(st:run_path(self.id, SUFFIX.ckpt)) end
+  -- (In a fresh store only this run can have made one.)
+  if record.status ~= "failed" and (self.ckpt or not st.fresh) then os.remove(st:run_path(self.id, SUFFIX.ckpt)) end
 end
 
 --[[ param_cell(v) -> what a parameter's runs.csv (and row file) cell holds: a number,
@@ -391,14 +413,24 @@ for _, c in ipairs(schema.ROW_EXTRA_COLUMNS) do ROW_EXTRA[c] = true end
   rec.extra holds the other columns (parameters and run:summary ones) as text; given params,
   rec.summary is those that are not parameters, as numbers (nil when none). ]]
 function Store:read_record(id, params)
-  return M.read_row_file(self:run_path(id, SUFFIX.row), id, params)
+  local rec, header, row = M.read_row_file(self:run_path(id, SUFFIX.row), id, params)
+  if self.rows then self.rows[id] = rec and { header, row } or nil end
+  return rec
+end
+
+--[[ keep_rows(on): with on = true the store keeps in memory the row file of every run it
+  reads (read_record, finished) or writes (finish) in this process from now on, and combine
+  takes runs.csv's rows from there instead of reading every row file again; false forgets
+  them and stops (a forked worker: the parent combines). ]]
+function Store:keep_rows(on)
+  self.rows = on and (self.rows or {}) or nil
 end
 
 -- read_row_file(path, id, params) -> read_record's record from the row file at path (nil
--- when there is none).
+-- when there is none), then the file's header and row (lists of texts).
 function M.read_row_file(path, id, params)
-  if not gg.fs.exists(path) then return nil end
   local header, rows = gg.csv.read(path)
+  if not header and not gg.fs.exists(path) then return nil end
   if not header or not rows[1] then error(string.format("cannot read '%s': %s", path, tostring(rows)), 0) end
   local rec = { run_id = id, params = params }
   for i, name in ipairs(header) do
@@ -413,7 +445,7 @@ function M.read_row_file(path, id, params)
     end
   end
   if params then rec.summary = M.summary_of(rec.extra, params) end
-  return rec
+  return rec, header, rows[1]
 end
 
 --[[ read_curve_file(path) -> list of {step, epoch, metric, value} rows of a per-run curve
@@ -476,15 +508,23 @@ local function combine_runs(self, ids, param_names, summary_names)
   local cols = M.columns(param_names, summary_names)
   w:row(cols)
   for _, id in ipairs(ids) do
-    local row_path = self:run_path(id, SUFFIX.row)
-    local header, rows = gg.csv.read(row_path)
-    if not header then
-      w:close()
-      os.remove(path .. ".tmp")
-      error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0)
+    local kept = self.rows and self.rows[id]
+    local header, row
+    if kept then
+      header, row = kept[1], kept[2]
+    else
+      local row_path = self:run_path(id, SUFFIX.row)
+      local rows
+      header, rows = gg.csv.read(row_path)
+      if not header then
+        w:close()
+        os.remove(path .. ".tmp")
+        error(string.format("cannot read '%s': %s", row_path, tostring(rows)), 0)
+      end
+      row = rows[1]
     end
     local by_name = {}
-    for i, name in ipairs(header) do by_name[name] = rows[1][i] end
+    for i, name in ipairs(header) do by_name[name] = row[i] end
     local values = {}
     for i, col in ipairs(cols) do
       local v = by_name[col]
@@ -555,6 +595,30 @@ function M.git_state(dir)
   return commit, status ~= nil and status ~= ""
 end
 
+--[[ git_probe(dir) -> collect: starts git_state(dir)'s two git commands now, in the
+  background (one shell), and returns collect() -> commit, dirty: git_state's answer, read
+  when asked. The runner starts it with the sweep, so the manifest's git fields cost no wall
+  time at the end. A probe that did not finish (Ctrl-C reaches the whole process group)
+  is replaced by git_state(dir) at that moment. ]]
+function M.git_probe(dir)
+  local q = shell_quote(dir)
+  local p = io.popen("c=$(git -C " .. q .. " rev-parse HEAD 2>/dev/null) && echo \"$c\" && "
+    .. "{ git -C " .. q .. " status --porcelain --untracked-files=no 2>/dev/null || echo '?? git status failed'; }; "
+    .. "echo .")
+  return function()
+    local out = p and p:read("a")
+    if p then p:close() end
+    p = nil
+    local lines = {}
+    for line in (out or ""):gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
+    if lines[#lines] ~= "." then return M.git_state(dir) end   -- killed on the way: ask again
+    local commit = #lines > 1 and lines[1] or nil
+    if not (commit and commit:match("^%x+$") and #commit >= 40) then return nil, nil end
+    local status = #lines > 2 and lines[2] or nil
+    return commit, status ~= nil and status ~= ""
+  end
+end
+
 --[[ show_value(v) -> v for a one-line message: a long string (a hash) as its first 12
   characters and "...", quoted; nil or json null as null. merge's and --resume's refusals. ]]
 function M.show_value(v)
@@ -585,7 +649,7 @@ function Store:write_manifest(info)
   if m.gglab_build == nil then m.gglab_build = build_info() end
   m.date = os.date("!%Y-%m-%dT%H:%M:%SZ")
   m.host = gg.hostname()
-  if m.cwd == nil then m.cwd = command_line("pwd -P 2>/dev/null") or json.null end
+  if m.cwd == nil then m.cwd = gg.fs.cwd() or json.null end
   if m.isa == nil then
     local ok, isa = pcall(gg.isa)
     m.isa = ok and isa or json.null
