@@ -246,8 +246,8 @@ do
   local function cli(flags)
     counter = counter + 1
     local dir = string.format("%s/%d", tmp, counter)
-    local ok = T.sh(bin .. " run -q -j1 " .. flags .. " --out " .. dir .. " experiments/lr_sweep.lua --shard 1/6")
-    T.ok("gglab run " .. flags .. ": exit 0", ok)
+    local _, code = T.sh(bin .. " run -q -j1 " .. flags .. " --out " .. dir .. " experiments/lr_sweep.lua --shard 1/6")
+    T.eq("gglab run " .. flags .. ": exit 0", code, 0)
     return dir, manifest(dir).ensemble
   end
   local d_off, m_off = cli("")
@@ -259,6 +259,19 @@ do
   T.ok("--ensemble: groups run", m_on.groups > 0 and m_on.reasons["ensembles off"] == nil)
   if native then T.ok("--ensemble with the C kernel: runs keyed and trained together", m_on.keyed > 0 and m_on.runs > 0) end
   same_files("gglab run --ensemble", d_on, d_off)
+  -- --ensemble-width N: groups of at most N runs (36 points, one worker)
+  local d_w, m_w = cli("--ensemble --ensemble-width 4")
+  T.ok("--ensemble-width 4: at least 9 groups for 36 points, more than with 16",
+    m_w.groups >= 9 and m_w.groups > m_on.groups)
+  same_files("gglab run --ensemble --ensemble-width 4", d_w, d_off)
+  for _, c in ipairs {
+    { "--ensemble-width 4", "option '%-%-ensemble%-width' goes with '%-%-ensemble'" },
+    { "--ensemble --ensemble-width 0", "an integer >= 1" },
+    { "--ensemble --ensemble-width x", "an integer >= 1" },
+  } do
+    local out = T.sh(bin .. " run -q -j1 " .. c[1] .. " --out " .. tmp .. "/bad experiments/lr_sweep.lua 2>&1; echo rc=$?")
+    T.ok("gglab run " .. c[1] .. ": refused with exit 1, naming it", out:find("rc=1", 1, true) ~= nil and out:find(c[2]) ~= nil)
+  end
 end
 
 T.rmtree(tmp)

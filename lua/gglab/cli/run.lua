@@ -19,7 +19,8 @@ local M = {}
 M.help = [==[
 usage: gglab run FILE [--out DIR] [-q|--quiet] [-v] [-j N]
                       [--resume | --rerun-failed | --overwrite] [--force] [--timeout SECONDS] [--memory SIZE] [--shard K/N]
-                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--ensemble] [--report] [--symptoms]
+                      [--set NAME=VALUE[,VALUE...]]... [--strict] [--ensemble [--ensemble-width N]]
+                      [--report] [--symptoms]
 
 Loads the Lua script FILE, which must return gg.experiment{...}, runs every
 point of its sweep and writes DIR/runs.csv, DIR/curves.csv, DIR/manifest.json
@@ -57,6 +58,8 @@ options:
                        with results identical to running alone; off by default:
                        not faster yet (docs/runner.md, "Ensembles")
   --no-ensemble        run every point alone (the default)
+  --ensemble-width N   with --ensemble: at most N runs per group (default 16, one
+                       AVX-512 vector; an integer >= 1)
   --report             then write DIR/report.html (gglab report) and print its path
   --symptoms           then run the published symptom detectors (AUTOTRAINER,
                        DeepDiagnosis, UMLAUT, DeepLocalize) over every run's curves,
@@ -83,6 +86,8 @@ M.options = { args.OUT, args.QUIET,
   args.SHARD, args.SET, args.STRICT,
   { long = "--ensemble", key = "ensemble" },
   { long = "--no-ensemble", key = "no_ensemble" },
+  { long = "--ensemble-width", key = "ensemble_width", arg = "a number", parse = args.integer_at_least(1),
+    expect = "an integer >= 1" },
   { long = "--report", key = "report" },
   { long = "--symptoms", key = "symptoms" },
 }
@@ -103,6 +108,9 @@ function M.check(opts)
   end
   if opts.force and not (opts.resume or opts.rerun_failed) then
     return "option '--force' goes with '--resume' or '--rerun-failed'"
+  end
+  if opts.ensemble_width and not opts.ensemble then
+    return "option '--ensemble-width' goes with '--ensemble'"
   end
 end
 
@@ -159,7 +167,8 @@ function M.main(opts, out, argv)
     jobs = opts.jobs, resume = opts.resume, rerun_failed = opts.rerun_failed, force = opts.force,
     overwrite = opts.overwrite,
     timeout = opts.timeout,
-    memory = opts.memory, shard = opts.shard, ensemble = opts.ensemble == true and not opts.no_ensemble, set = opts.set,
+    memory = opts.memory, shard = opts.shard, ensemble = opts.ensemble == true and not opts.no_ensemble,
+    ensemble_width = opts.ensemble_width, set = opts.set,
     set_names = script.set_names(opts.overrides),
     fail_write = os.getenv("GGLAB_TEST_FAIL_WRITE") })
   if not result then
