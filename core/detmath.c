@@ -392,6 +392,87 @@ void gg_expf_n(float *y, const float *x, size_t n)
     }
 }
 
+/* ---- sigmoid and tanh over arrays, bit for bit gg_sigmoidf and gg_tanhf ---- */
+
+static inline __attribute__((always_inline)) v8d v8d_select(v8l mask, v8d a, v8d b)
+{
+    v8l ab, bb;
+    memcpy(&ab, &a, sizeof ab), memcpy(&bb, &b, sizeof bb);
+    ab = (ab & mask) | (bb & ~mask);
+    memcpy(&a, &ab, sizeof a);
+    return a;
+}
+
+/* gg_tanhf per lane for 1e-4 <= |x| <= 10 (other lanes are replaced by the caller): the
+ * same double operations as gg_tanhf and gg_exp, floor(u) as round-to-nearest(u) minus
+ * one where that exceeds u (exact for |u| < 2^51). */
+static inline __attribute__((always_inline)) v8d tanh8(v8d x, v8d a)
+{
+    v8d e = -2.0 * a;
+    v8d u = e * INV_LN2 + 0.5;
+    v8d n = (u + ROUND_SHIFT) - ROUND_SHIFT;
+    v8d kd = v8d_select(n > u, n - 1.0, n);
+    v8d r = (e - kd * LN2_HI) - kd * LN2_LO;
+    v8d p = v8d_splat(1.0 / 87178291200.0);
+    p = p * r + 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 1.0 / 2.0;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    v8l k = __builtin_convertvector(kd, v8l);  // -29 <= kd <= 0: 2^kd from its bits
+    k = (k + 1023) << 52;
+    v8d two_k;
+    memcpy(&two_k, &k, sizeof two_k);
+    v8d t = p * two_k;
+    v8d q = (1.0 - t) / (1.0 + t);
+    return v8d_select(x > 0.0, q, -q);
+}
+
+GG_KERNEL
+void gg_tanhf_n(float *y, const float *x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f xf = gg_v8_load(x + i);
+        v8d xd = __builtin_convertvector(xf, v8d);
+        v8d a = v8d_select(xd < 0.0, -xd, xd);
+        v8l in = (a >= 1e-4) & (a <= 10.0);  // NaN: neither
+        v8d q = tanh8(xd, v8d_select(in, a, v8d_splat(1.0)));
+        v8d one = v8d_select(xd > 0.0, v8d_splat(1.0), v8d_splat(-1.0));
+        q = v8d_select(a > 10.0, one, q);
+        q = v8d_select(a < 1e-4, xd, q);      // x itself (exact in double and back)
+        v8f yf = __builtin_convertvector(q, v8f);
+        int nan = 0;
+        for (int k = 0; k < 8; k++)
+            nan |= !(a[k] == a[k]);
+        if (nan)
+            for (int k = 0; k < 8; k++)
+                yf[k] = gg_tanhf(xf[k]);
+        gg_v8_store(y + i, yf);
+    }
+    for (; i < n; i++)
+        y[i] = gg_tanhf(x[i]);
+}
+
+GG_KERNEL
+void gg_sigmoidf_n(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = -x[i];
+    gg_expf_n(y, y, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = 1.0f / (1.0f + y[i]);  // gg_sigmoidf's float formula
+}
+
 /* gg_logf per lane for positive normal finite x (the caller checks), same operations. */
 static inline __attribute__((always_inline)) v8f logf8(v8f x)
 {

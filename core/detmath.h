@@ -32,6 +32,11 @@ float gg_sigmoidf(float x);
 /* y[i] = gg_expf(x[i]) and gg_logf(x[i]) for i < n, bit for bit, eight at a time (the
  * same double operations per lane). y may equal x. */
 void gg_expf_n(float *y, const float *x, size_t n);
+
+/* y[i] = gg_tanhf(x[i]) and gg_sigmoidf(x[i]) for i < n, bit for bit, eight lanes at a time
+ * (the same double and float operations). y may equal x. */
+void gg_tanhf_n(float *y, const float *x, size_t n);
+void gg_sigmoidf_n(float *y, const float *x, size_t n);
 void gg_logf_n(float *y, const float *x, size_t n);
 
 /* y[i] = gg_log(x[i]) and gg_cos2pi(u[i]) for i < n, bit for bit, eight at a time. */

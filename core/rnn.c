@@ -71,102 +71,6 @@ gg_status gg_rnn_check(const gg_rnn_shape *s, gg_err *err)
     return st;
 }
 
-/* ---- sigmoid and tanh over arrays, bit for bit gg_sigmoidf and gg_tanhf ---- */
-
-/* detmath.c's constants (gg_exp's range reduction), the same literals. */
-static const double LN2_HI = 6.93147180369123816490e-01;
-static const double LN2_LO = 1.90821492927058770002e-10;
-static const double INV_LN2 = 1.44269504088896338700e+00;
-static const double ROUND_SHIFT = 0x1.8p52;
-
-typedef double v8d __attribute__((vector_size(64)));
-typedef long long v8l __attribute__((vector_size(64)));
-
-/* Helpers pass 64-byte vectors: always inlined, never called across clones (detmath.c). */
-static inline __attribute__((always_inline)) v8d v8d_splat(double a)
-{
-    return (v8d){a, a, a, a, a, a, a, a};
-}
-
-static inline __attribute__((always_inline)) v8d v8d_select(v8l mask, v8d a, v8d b)
-{
-    v8l ab, bb;
-    memcpy(&ab, &a, sizeof ab), memcpy(&bb, &b, sizeof bb);
-    ab = (ab & mask) | (bb & ~mask);
-    memcpy(&a, &ab, sizeof a);
-    return a;
-}
-
-/* gg_tanhf per lane for 1e-4 <= |x| <= 10 (other lanes are replaced by the caller): the
- * same double operations as gg_tanhf and gg_exp, floor(u) as round-to-nearest(u) minus
- * one where that exceeds u (exact for |u| < 2^51). */
-static inline __attribute__((always_inline)) v8d tanh8(v8d x, v8d a)
-{
-    v8d e = -2.0 * a;
-    v8d u = e * INV_LN2 + 0.5;
-    v8d n = (u + ROUND_SHIFT) - ROUND_SHIFT;
-    v8d kd = v8d_select(n > u, n - 1.0, n);
-    v8d r = (e - kd * LN2_HI) - kd * LN2_LO;
-    v8d p = v8d_splat(1.0 / 87178291200.0);
-    p = p * r + 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 1.0 / 2.0;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    v8l k = __builtin_convertvector(kd, v8l);  // -29 <= kd <= 0: 2^kd from its bits
-    k = (k + 1023) << 52;
-    v8d two_k;
-    memcpy(&two_k, &k, sizeof two_k);
-    v8d t = p * two_k;
-    v8d q = (1.0 - t) / (1.0 + t);
-    return v8d_select(x > 0.0, q, -q);
-}
-
-GG_KERNEL
-void gg_rnn_tanh_n(float *y, const float *x, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f xf = gg_v8_load(x + i);
-        v8d xd = __builtin_convertvector(xf, v8d);
-        v8d a = v8d_select(xd < 0.0, -xd, xd);
-        v8l in = (a >= 1e-4) & (a <= 10.0);  // NaN: neither
-        v8d q = tanh8(xd, v8d_select(in, a, v8d_splat(1.0)));
-        v8d one = v8d_select(xd > 0.0, v8d_splat(1.0), v8d_splat(-1.0));
-        q = v8d_select(a > 10.0, one, q);
-        q = v8d_select(a < 1e-4, xd, q);      // x itself (exact in double and back)
-        v8f yf = __builtin_convertvector(q, v8f);
-        int nan = 0;
-        for (int k = 0; k < 8; k++)
-            nan |= !(a[k] == a[k]);
-        if (nan)
-            for (int k = 0; k < 8; k++)
-                yf[k] = gg_tanhf(xf[k]);
-        gg_v8_store(y + i, yf);
-    }
-    for (; i < n; i++)
-        y[i] = gg_tanhf(x[i]);
-}
-
-GG_KERNEL
-void gg_rnn_sigmoid_n(float *y, const float *x, size_t n, float *tmp)
-{
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = -x[i];
-    gg_expf_n(tmp, tmp, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = 1.0f / (1.0f + tmp[i]);  // gg_sigmoidf's float formula
-}
-
 /* ---- memory ---- */
 
 /* Sub-buffers start on 16-float boundaries. */
@@ -191,7 +95,6 @@ typedef struct fwd_scr {
     float *hc;      /* B*H: h_{t-1} contiguous */
     float *xt_h;    /* gg_linear_scratch(B, H) */
     float *hp;      /* B*G*H: h_{t-1} W_hh^T + b_hh */
-    float *tmp;     /* G*H: the sigmoid's exponentials */
 } fwd_scr;
 
 typedef struct bwd_scr {
@@ -211,11 +114,11 @@ typedef struct bwd_scr {
 static size_t carve_fwd(const gg_rnn_shape *s, size_t B, float *base, fwd_scr *f)
 {
     const size_t H = s->hidden, GH = gg_rnn_gates(s->mode) * H;
-    const size_t sizes[5] = {gg_linear_scratch(B * s->len, s->in), B * H, gg_linear_scratch(B, H),
-                             B * GH, GH};
-    float **dst[5] = {&f->xt_in, &f->hc, &f->xt_h, &f->hp, &f->tmp};
+    const size_t sizes[4] = {gg_linear_scratch(B * s->len, s->in), B * H, gg_linear_scratch(B, H),
+                             B * GH};
+    float **dst[4] = {&f->xt_in, &f->hc, &f->xt_h, &f->hp};
     size_t at = 0;
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 4; k++) {
         *dst[k] = base ? base + at : NULL;
         at += pad16(sizes[k]);
     }
@@ -272,7 +175,7 @@ void gg_rnn_forward(gg_isa isa, float *y, float *aux, const float *x, const floa
             case GG_RNN_TANH:
                 for (size_t j = 0; j < H; j++)
                     a[j] = a[j] + r[j];
-                gg_rnn_tanh_n(h, a, H);
+                gg_tanhf_n(h, a, H);
                 break;
             case GG_RNN_RELU:
                 for (size_t j = 0; j < H; j++) {
@@ -285,15 +188,15 @@ void gg_rnn_forward(gg_isa isa, float *y, float *aux, const float *x, const floa
                 const float *cprev = t ? c - H : NULL;
                 for (size_t j = 0; j < GH; j++)
                     a[j] = a[j] + r[j];
-                gg_rnn_sigmoid_n(a, a, 2 * H, f.tmp);           // i, f
-                gg_rnn_tanh_n(a + 2 * H, a + 2 * H, H);         // g
-                gg_rnn_sigmoid_n(a + 3 * H, a + 3 * H, H, f.tmp); // o
+                gg_sigmoidf_n(a, a, 2 * H);           // i, f
+                gg_tanhf_n(a + 2 * H, a + 2 * H, H);         // g
+                gg_sigmoidf_n(a + 3 * H, a + 3 * H, H); // o
                 for (size_t j = 0; j < H; j++) {
                     const float fc = cprev ? a[H + j] * cprev[j] : 0.0f;
                     const float ic = a[j] * a[2 * H + j];
                     c[j] = fc + ic;
                 }
-                gg_rnn_tanh_n(tc, c, H);
+                gg_tanhf_n(tc, c, H);
                 for (size_t j = 0; j < H; j++)
                     h[j] = a[3 * H + j] * tc[j];
                 break;
@@ -302,12 +205,12 @@ void gg_rnn_forward(gg_isa isa, float *y, float *aux, const float *x, const floa
                 float *rn = extra + row * H;
                 for (size_t j = 0; j < 2 * H; j++)
                     a[j] = a[j] + r[j];
-                gg_rnn_sigmoid_n(a, a, 2 * H, f.tmp);           // r, z
+                gg_sigmoidf_n(a, a, 2 * H);           // r, z
                 for (size_t j = 0; j < H; j++) {
                     rn[j] = r[2 * H + j];
                     a[2 * H + j] = a[2 * H + j] + rn[j] * a[j];
                 }
-                gg_rnn_tanh_n(a + 2 * H, a + 2 * H, H);         // n
+                gg_tanhf_n(a + 2 * H, a + 2 * H, H);         // n
                 for (size_t j = 0; j < H; j++)
                     h[j] = (hprev[j] - a[2 * H + j]) * a[H + j] + a[2 * H + j];
                 break;

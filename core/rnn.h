@@ -88,11 +88,6 @@ void gg_rnn_backward(gg_isa isa, float *dx, float *dW_ih, float *dW_hh, float *d
                      const float *aux, const float *W_ih, const float *W_hh, float *scratch,
                      const gg_rnn_shape *s, size_t B);
 
-/* y[i] = gg_tanhf(x[i]) and gg_sigmoidf(x[i]) for i < n, bit for bit, eight lanes at a time
- * (the same double and float operations); tmp holds n floats. y may equal x. */
-void gg_rnn_tanh_n(float *y, const float *x, size_t n);
-void gg_rnn_sigmoid_n(float *y, const float *x, size_t n, float *tmp);
-
 /* torch's RNNBase.reset_parameters: W_ih, W_hh, b_ih, b_hh (b's NULL when absent) in that
  * order, each ~ U(-1/sqrt(H), 1/sqrt(H)), from rng. */
 void gg_rnn_init(float *W_ih, float *W_hh, float *b_ih, float *b_hh, const gg_rnn_shape *s,
