@@ -12,6 +12,24 @@ static int before(double a, double b)
     return a < b || (a != a && b == b);
 }
 
+/* Restore the max-heap (in `before` order) of x[0..end) below root. */
+static void sift_down(double *x, size_t root, size_t end)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= end)
+            return;
+        if (child + 1 < end && before(x[child], x[child + 1]))
+            child++;
+        if (!before(x[root], x[child]))
+            return;
+        double t = x[root];
+        x[root] = x[child];
+        x[child] = t;
+        root = child;
+    }
+}
+
 void gg_sort_doubles(double *x, size_t n)
 {
     if (n < 2)
@@ -29,40 +47,13 @@ void gg_sort_doubles(double *x, size_t n)
         return;
     }
     /* heap sort: O(n log n) without recursion or allocation */
-    for (size_t start = n / 2; start-- > 0;) {
-        size_t root = start;
-        for (;;) {
-            size_t child = 2 * root + 1;
-            if (child >= n)
-                break;
-            if (child + 1 < n && before(x[child], x[child + 1]))
-                child++;
-            if (!before(x[root], x[child]))
-                break;
-            double t = x[root];
-            x[root] = x[child];
-            x[child] = t;
-            root = child;
-        }
-    }
+    for (size_t start = n / 2; start-- > 0;)
+        sift_down(x, start, n);
     for (size_t end = n - 1; end > 0; end--) {
         double t = x[0];
         x[0] = x[end];
         x[end] = t;
-        size_t root = 0;
-        for (;;) {
-            size_t child = 2 * root + 1;
-            if (child >= end)
-                break;
-            if (child + 1 < end && before(x[child], x[child + 1]))
-                child++;
-            if (!before(x[root], x[child]))
-                break;
-            t = x[root];
-            x[root] = x[child];
-            x[child] = t;
-            root = child;
-        }
+        sift_down(x, 0, end);
     }
 }
 
