@@ -543,7 +543,7 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
     // The arena: P, G, the state buffers (not zeroed: filled below), then the scratch
     // (zeroed, as padding lanes read it), each a whole number of 64-byte lines (np * L
     // floats per block are).
-    const size_t per = NB * np * L, nbig = (size_t)(2 + has[0] + has[1] + has[2]);
+    const size_t per = NB * np * L, nbig = 2 + (size_t)has[0] + (size_t)has[1] + (size_t)has[2];
     size_t nzero = wmax * L + wmax * GG_ENS_COLS * L + NB * B * (in + out + 2 * wmax) * L;
     for (size_t i = 0; i < nl; i++)
         nzero += NB * B * ls[i].out * L;
@@ -556,7 +556,8 @@ gg_status gg_ensemble_train(gg_isa isa, gg_ens_run *runs, size_t K, const size_t
              (e.live = gg_calloc(K, sizeof(int))) && (e.t0 = gg_calloc(K, sizeof(long))) &&
              (e.lc = gg_calloc(K, sizeof *e.lc));
     if (ok) {
-        float *next = (float *)(((uintptr_t)e.arena + 63) & ~(uintptr_t)63);
+        // the first 64-byte line in the arena (malloc's alignment is a multiple of a float's)
+        float *next = (float *)e.arena + ((64 - ((uintptr_t)e.arena & 63)) & 63) / sizeof(float);
         e.P = next;
         e.G = e.P + per;
         next = e.G + per;

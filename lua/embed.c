@@ -75,13 +75,19 @@ int main(int argc, char **argv)
         char buf[8192];
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-            if (add_bytes(L, buf, n, &src))
+            if (add_bytes(L, buf, n, &src)) {
+                free(src.p);
+                fclose(in);
+                fclose(out);
                 return fputs("embed: out of memory\n", stderr), 1;
+            }
         fclose(in);
         lua_pushfstring(L, "@%s", path + 1);
         if (luaL_loadbufferx(L, src.n ? (const char *)src.p : "", src.n, lua_tostring(L, -1), "t") != LUA_OK ||
             lua_dump(L, add_bytes, &bc, 0) != 0) {
             fprintf(stderr, "embed: %s\n", lua_tostring(L, -1));
+            free(src.p);
+            free(bc.p);
             fclose(out);
             return 1;
         }

@@ -24,7 +24,7 @@ static char *g_style(char *buf, int neg, const char *d, int p, int x)
     if (x < p && x >= -4) {
         if (x >= 0) {
             for (int i = 0; i <= x; i++)
-                *o++ = i < last ? d[i] : '0';
+                *o++ = (char)(i < last ? d[i] : '0');
             if (last > x + 1) {
                 *o++ = '.';
                 for (int i = x + 1; i < last; i++)
@@ -71,7 +71,7 @@ static const char *fmt_float(double x, float f, char *buf)
     const char *q = e9 + neg;
     d[0] = q[0];
     memcpy(d + 1, q + 2, 8);
-    int x10 = atoi(q + 11);
+    int x10 = (int)strtol(q + 11, NULL, 10);
     for (int p = 6; p <= 9; p++) {
         char r[10];
         int rx = x10;
@@ -85,7 +85,7 @@ static const char *fmt_float(double x, float f, char *buf)
                 const char *tq = t + neg;
                 r[0] = tq[0];
                 memcpy(r + 1, tq + 2, (size_t)(p - 1));
-                rx = atoi(tq + p + 2);
+                rx = (int)strtol(tq + p + 2, NULL, 10);
             } else if (d[p] >= '5') {      /* round up, carrying */
                 int i = p - 1;
                 while (i >= 0 && r[i] == '9')
