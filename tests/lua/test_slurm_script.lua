@@ -196,6 +196,21 @@ fails("bad --set, caught before submission", { "exp.lua", "--tasks", "2", "--ggl
   "gglab slurm: bad --set 'lr='")
 text = slurm { "exp.lua", "--tasks", "2", "--gglab", fake, "--out", "setout", "--set", "lr=1,2,3,4", "--set", "x=a,b" }
 T.ok("--set counts in the points reported: " .. text, text:find("(16 points, 2 array tasks)", 1, true) ~= nil)
+-- --ensemble (and its width) reach every array task's gglab run
+do
+  local edir = top .. "/ensout/slurm"
+  local _, ecode = slurm { "exp.lua", "--tasks", "2", "--gglab", fake, "--out", "ensout", "--ensemble",
+    "--ensemble-width", "8" }
+  T.eq("slurm --ensemble exits 0", ecode, 0)
+  local eargs = top .. "/eargs"
+  sh("cd / && env -i PATH=/usr/bin:/bin ARGS_OUT=" .. q(eargs) .. " SLURM_ARRAY_TASK_ID=1 sh " .. q(edir .. "/array.sbatch"))
+  T.eq("the array task runs with --ensemble --ensemble-width 8", lines(slurp(eargs)),
+    { "run", exp, "--ensemble", "--ensemble-width", "8", "--shard", "1/2", "--out", edir .. "/shards/1", "-j", "1",
+      "--resume", "-q" })
+  os.remove(eargs)
+end
+fails("--ensemble-width alone", { "exp.lua", "--tasks", "2", "--gglab", fake, "--ensemble-width", "4" },
+  "goes with '--ensemble'")
 fails("--array is ours", { "exp.lua", "--tasks", "2", "--gglab", fake, "--", "--array=1-5" }, "sets --array itself")
 fails("-- then a non-option", { "exp.lua", "--tasks", "2", "--gglab", fake, "--", "short" }, "expected an sbatch option")
 fails("bad --gglab", { "exp.lua", "--tasks", "2", "--gglab", top .. "/nothing" }, "no gglab executable at")

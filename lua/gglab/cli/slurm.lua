@@ -11,7 +11,7 @@ local M = {}
 
 M.help = [==[
 usage: gglab slurm FILE --tasks N [--out DIR] [--gglab PATH] [--set NAME=V[,V...]]...
-                   [-- SBATCH-OPTION...]
+                   [--ensemble [--ensemble-width N]] [-- SBATCH-OPTION...]
 
 Writes (does not submit) a Slurm job array that runs the experiment script FILE
 in N shards, one array task per shard, and a job that merges the shards into
@@ -27,6 +27,9 @@ options:
   -o, --out DIR     results directory (default results/<experiment name>)
   --gglab PATH      gglab executable the jobs run (default: this one)
   --set NAME=V...   passed on to every 'gglab run' (repeatable)
+  --ensemble        every 'gglab run' trains its points in lockstep ensembles
+                    (gglab run --ensemble; the same results)
+  --ensemble-width N  passed on with --ensemble (runs per group, >= 1)
   -h, --help        show this help
 Everything after '--' is an sbatch option, written as an #SBATCH line of both
 jobs, e.g. -- --partition=short --time=00:30:00 --cpus-per-task=4
@@ -38,6 +41,9 @@ M.options = {
   args.OUT,
   { long = "--gglab", key = "gglab", arg = "a path" },
   args.SET,
+  { long = "--ensemble", key = "ensemble" },
+  { long = "--ensemble-width", key = "ensemble_width", arg = "a number", parse = args.integer_at_least(1),
+    expect = "an integer >= 1" },
 }
 M.positional = 1
 M.rest = "sbatch"
@@ -50,6 +56,9 @@ function M.check(opts)
   if msg then return msg, plain end
   opts.file, opts.args = opts.args[1], nil
   if opts.tasks == nil then return "missing --tasks N (the number of array tasks)" end
+  if opts.ensemble_width and not opts.ensemble then
+    return "option '--ensemble-width' goes with '--ensemble'"
+  end
   if opts.sbatch[1] and not opts.sbatch[1]:match("^%-") then
     return "expected an sbatch option after '--', got '" .. opts.sbatch[1] .. "'"
   end
@@ -70,7 +79,8 @@ function M.main(opts, out)
   -- --set changes the point count.
   local sweep = opts.overrides and overrides.apply(exp.sweep, opts.overrides) or exp.sweep
   local paths, msg = slurm.write { name = exp.name, tasks = opts.tasks, file = opts.file, out = opts.out,
-    gglab = opts.gglab, sets = opts.set or {}, sbatch = opts.sbatch }
+    gglab = opts.gglab, sets = opts.set or {}, sbatch = opts.sbatch, ensemble = opts.ensemble,
+    ensemble_width = opts.ensemble_width }
   if not paths then
     out.stderr:write("gglab slurm: ", msg, "\n")
     return 1

@@ -65,7 +65,8 @@ end
 
 --[[ scripts(spec) -> { array =, merge =, submit = } texts. spec: name, tasks, gglab, file,
   out (results dir), dir (the slurm dir), cwd, sets (list), sbatch (list of options),
-  version. All paths absolute. ]]
+  ensemble (true: the runs get --ensemble), ensemble_width (with it), version. All paths
+  absolute. ]]
 function M.scripts(spec)
   local q = M.quote
   local n = spec.tasks
@@ -73,6 +74,10 @@ function M.scripts(spec)
   local shards = spec.dir .. "/shards"
   local sets = {}
   for _, s in ipairs(spec.sets or {}) do sets[#sets + 1] = " --set " .. q(s) end
+  if spec.ensemble then
+    sets[#sets + 1] = " --ensemble"
+    if spec.ensemble_width then sets[#sets + 1] = " --ensemble-width " .. math.tointeger(spec.ensemble_width) end
+  end
 
   local array = { "#!/bin/sh",
     "#SBATCH --job-name=" .. q("gglab-" .. spec.name),
@@ -138,7 +143,7 @@ end
 --[[ write(spec) -> { dir =, out =, array =, merge =, submit = } (absolute paths), or nil, msg.
   spec: name (the experiment's), tasks, file (the script), out (results directory, default
   results/<name>), gglab (the executable the jobs run, default the running one), sets (the
-  --set strings), sbatch (options). Makes every path absolute, creates <out>/slurm/logs and
+  --set strings), sbatch (options), ensemble and ensemble_width (gglab run's). Makes every path absolute, creates <out>/slurm/logs and
   writes the three scripts there. Raises "cannot write '<path>': ..." on a write error. ]]
 function M.write(spec)
   local gglab = spec.gglab or running_executable()
@@ -163,7 +168,8 @@ function M.write(spec)
   if not ok then return nil, tostring(merr) end
 
   local s = M.scripts { name = spec.name, tasks = spec.tasks, gglab = gglab, file = file, out = out,
-    dir = dir, cwd = cwd, sets = spec.sets, sbatch = spec.sbatch, version = gg.version }
+    dir = dir, cwd = cwd, sets = spec.sets, sbatch = spec.sbatch, ensemble = spec.ensemble,
+    ensemble_width = spec.ensemble_width, version = gg.version }
   local paths = { dir = dir, out = out, array = dir .. "/array.sbatch", merge = dir .. "/merge.sbatch",
     submit = dir .. "/submit.sh" }
   write_file(paths.array, s.array)
