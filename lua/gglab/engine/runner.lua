@@ -65,27 +65,39 @@ end
   epoch of its first occurrence, count and last step. A val_loss logged after run:restored
   means training went on: the restoration no longer describes the model.
   A non-finite training loss marks the run diverged at `step` and stops it. ]]
-function Run:log(metric, value, step, epoch)
+-- run:log's checks of metric, step and epoch -> istep, iepoch; errors blame the caller of
+-- the method that calls this (level 3).
+local function log_args(metric, step, epoch)
   if type(metric) ~= "string" or metric == "" then
-    error("run:log: metric must be a non-empty string, got " .. describe(metric), 2)
+    error("run:log: metric must be a non-empty string, got " .. describe(metric), 3)
   end
-  if type(value) ~= "number" then error("run:log: value must be a number, got " .. describe(value), 2) end
-  local istep = to_integer(step)
-  if not istep then error("run:log: step must be an integer, got " .. describe(step), 2) end
-  local iepoch = to_integer(epoch)
+  local istep, iepoch = to_integer(step), to_integer(epoch)
+  if not istep then error("run:log: step must be an integer, got " .. describe(step), 3) end
   if epoch ~= nil and not iepoch then
-    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
+    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 3)
   end
-  self._files:curve(istep, iepoch, metric, value)
-  if self._recorded then
-    local r = self._recorded
-    r[#r + 1] = { metric, value, istep, iepoch }
-  end
+  return istep, iepoch
+end
+
+-- The summary record of a metric (count, last, min ...), made on its first row.
+function Run:_metric(metric)
   local m = self._metrics[metric]
   if not m then
     m = { count = 0 }
     self._metrics[metric] = m
   end
+  return m
+end
+
+function Run:log(metric, value, step, epoch)
+  local istep, iepoch = log_args(metric, step, epoch)
+  if type(value) ~= "number" then error("run:log: value must be a number, got " .. describe(value), 2) end
+  self._files:curve(istep, iepoch, metric, value)
+  if self._recorded then
+    local r = self._recorded
+    r[#r + 1] = { metric, value, istep, iepoch }
+  end
+  local m = self:_metric(metric)
   m.last, m.count, m.last_step = value, m.count + 1, istep
   if value == value and (m.min == nil or value < m.min) then
     m.min, m.min_step, m.min_epoch = value, istep, iepoch
@@ -104,19 +116,8 @@ end
 function Run:_log_steps(metric, values, step, epoch, every)
   local n = #values
   if n == 0 then return end
-  if type(metric) ~= "string" or metric == "" then
-    error("run:log: metric must be a non-empty string, got " .. describe(metric), 2)
-  end
-  local istep, iepoch = to_integer(step), to_integer(epoch)
-  if not istep then error("run:log: step must be an integer, got " .. describe(step), 2) end
-  if epoch ~= nil and not iepoch then
-    error("run:log: epoch must be an integer or nil, got " .. describe(epoch), 2)
-  end
-  local m = self._metrics[metric]
-  if not m then
-    m = { count = 0 }
-    self._metrics[metric] = m
-  end
+  local istep, iepoch = log_args(metric, step, epoch)
+  local m = self:_metric(metric)
   local files, r, train = self._files, self._recorded, IS_TRAIN_LOSS[metric]
   local base = istep - 1
   local from, to, stop = nil, nil, nil
