@@ -260,6 +260,34 @@ section("item 5, preconditions", function()
     { "huber", "outliers not measured" })
 end)
 
+-- issue 21 round 3: a fix that helps but waits for a more specific cause whose own fix does not
+-- clear the symptom (MSE on a sigmoid output, lr also too low) is tried together with it
+section("item 4, blocked by a more specific cause", function()
+  local STUCK = { 1.5, 1.5, 1.5, 1.5 }
+  local groups = { none = runs(0, STUCK), loss = runs(-0.05, STUCK), ["lr*100"] = runs(-0.7, STUCK),
+    C = runs(0.01, STUCK) }
+  local fixes = { fix("loss", "wrong_loss", {
+      precondition = function() return true, "mse on 0/1 targets" end }),
+    fix("lr*100", "lr_too_low", { precondition = function()
+      return false, "a loss that does not fit the task (loss) comes first", "loss" end }),
+    fix("C", "overfitting") }
+  local asked
+  local function second(combos)
+    asked = {}
+    local g = {}
+    for _, c in ipairs(combos) do
+      asked[#asked + 1] = c.name
+      g[c.name] = c.name == "loss+lr*100" and runs(-1.5, LEARNS) or runs(-0.1, STUCK)
+    end
+    return g
+  end
+  local rep = report_for(groups)
+  verdict.judge(rep, groups, fixes, second)
+  T.eq("blocked: the fix that helps is paired with the fix that comes first", asked, { "loss+lr*100" })
+  T.eq("blocked: ... and both are named, the specific one first",
+    { rep.verdict:match("^two interacting causes") ~= nil, rep.causes }, { true, { "wrong_loss", "lr_too_low" } })
+end)
+
 section("item 5, ranking", function()
   -- a fix that leaves the symptom never outranks one that removes it, however much better
   local groups = { none = runs(0, RISES), clip = runs(-6, RISES), ["lr/10"] = runs(-1, LEARNS) }
@@ -474,7 +502,8 @@ section("round 2 item 1, still falling", function()
   local okr = verdict.judge(report_for(ok), ok, {}, nil)
   T.ok("still falling: the 'no symptom' printout names it", output.text(setmetatable({ point = {},
     seeds = { 1 }, skipped = {}, runs = 0, wall_s = 0 }, { __index = okr }))
-    :find("generalising, not stopped in the middle of its descent)", 1, true) ~= nil)
+    :find("generalising, not stopped in the middle of its descent, an output that reaches the targets)",
+      1, true) ~= nil)
   -- the verdict: main said "no problem found"; a fix that reads measures.still_falling names
   -- the cause
   local groups = { none = slow, reference = ref,

@@ -77,7 +77,8 @@ do
   T.eq("panel: the built-in fixes in printing order", names, { "lr/10", "lr/100", "lr/1000", "lr/10000",
     "lr*10",
     "lr*100", "momentum=0.9", "momentum=0.5", "momentum=0", "clip", "standardize", "huber", "scale_targets",
-    "no_output_act", "loss_for_task", "sigmoid_bce", "softmax_ce", "softmax_out", "val_like_train", "adam",
+    "no_output_act", "loss_for_task", "sigmoid_bce", "softmax_ce", "softmax_out", "val_like_train",
+    "shuffle_split", "adam",
     "no_reg", "batch*4", "batch*16", "class_weights", "relu",
     "leaky_relu", "default_init", "cosine", "early_stop", "smaller",
     -- transformers and recurrent nets (issue 22; tests/lua/test_doctor_seq.lua)
@@ -270,6 +271,104 @@ do
   T.eq("default_init: the bias init is dropped by the fix",
     fix("default_init").hooks.layers { gg.nn.linear(2, 3, { bias_init = "constant", bias_value = 5 }) }[1],
     { kind = "linear", ["in"] = 2, out = 3 })
+  -- issue 21 round 3: U(0, 1) weights (every weight positive; variance 1/12, within the
+  -- variance bounds for fan_in 10: 2.5 x the default) -> the cause, by the weights' mean
+  local pos = probe(trainer(data, mlp { 10, 32, 1, init = { "uniform", a = 0, b = 1 } }, "mse"))
+  T.ok(string.format("probe: U(0, 1) weights' |mean| / sd ~ sqrt(3) (%.3g), variance ratio inside the "
+    .. "bounds (%.3g)", pos.models[1].start.init_mean_max, pos.models[1].start.init_ratio_max),
+    math.abs(pos.models[1].start.init_mean_max - math.sqrt(3)) < 0.2
+    and pos.models[1].start.init_ratio_max < panel.INIT_HI)
+  local ok_pos, why_pos = fix("default_init").precondition(pos, {})
+  T.eq("default_init: U(0, 1) weights -> the cause (weights of one sign)",
+    { ok_pos, (why_pos or ""):match("^initial weights of one sign") },
+    { true, "initial weights of one sign" })
+  T.ok(string.format("probe: zero-mean default weights' |mean| / sd is small (%.3g)",
+    he.models[1].start.init_mean_max), he.models[1].start.init_mean_max < 0.5)
+end
+
+-- ==== issue 21 round 3: an output that cannot reach the targets is a symptom ====
+
+do
+  local pm1 = regression(200, 4, 5, function(x) return x[1] > 0 and 1 or -1 end)   -- targets -1 / 1
+  local sig = probe(trainer(pm1, mlp { 4, 8, 1, output_activation = "sigmoid" }, "mse"))
+  local share, why = panel.unreachable_targets(sig.trains[1])
+  T.near("unreachable_targets: a sigmoid output on targets -1/1 misses about half of them", share, 0.5, 0.1)
+  T.ok("unreachable_targets: says which output and range: " .. tostring(why),
+    why ~= nil and why:find("sigmoid output's range [0, 1]", 1, true) ~= nil)
+  T.eq("unreachable_targets: a tanh output reaches -1/1", panel.unreachable_targets(
+    probe(trainer(pm1, mlp { 4, 8, 1, output_activation = "tanh" }, "mse")).trains[1]), nil)
+  T.eq("unreachable_targets: a linear output reaches anything", panel.unreachable_targets(
+    probe(trainer(pm1, mlp { 4, 8, 1 }, "mse")).trains[1]), nil)
+  -- a ReLU output with 3 % negative targets: below the 10 % bar
+  local few = regression(200, 4, 6, function(x) return x[1] > -1.9 and 2 + x[1] or -0.5 end)
+  local fs = probe(trainer(few, mlp { 4, 8, 1, output_activation = "relu" }, "mse")).trains[1]
+  T.ok(string.format("unreachable_targets: a ReLU output, %.1f%% negative targets -> no symptom",
+    100 * fs.target_below0), fs.target_below0 < panel.UNREACHABLE and panel.unreachable_targets(fs) == nil)
+  -- the symptom gate: the curves show nothing, the structure does
+  local evidence = require "gglab.doctor.evidence"
+  local calm = {}
+  for i = 1, 10 do
+    calm[i] = { seed = i, status = "ok", outcome = 0.3, curves = { epoch_loss = { 0.8, 0.5, 0.4, 0.35, 0.3 },
+      doctor_const_train = { 1 }, doctor_const = { 1 } } }
+  end
+  T.eq("symptoms: falling curves, no symptom", #evidence.symptoms(calm).list, 0)
+  local sy = evidence.symptoms(calm, nil, { unreachable = why })
+  T.eq("symptoms: the unreachable targets are listed first", { #sy.list, sy.list[1]:match("^[^:]*") },
+    { 1, "the output cannot reach the targets" })
+end
+
+-- ==== issue 21 round 3: a validation split that is not a random part of the rows ====
+
+do
+  -- rows sorted by class, the last 40 % taken as validation (Keras's validation_split): 10 rows of
+  -- class 1 and all 50 of class 2, which no training row has
+  local x, y = {}, {}
+  local r = gg.rng(9)
+  for c = 0, 2 do
+    for _ = 1, 50 do x[#x + 1] = { r:normal() + 2 * c, r:normal() }; y[#y + 1] = c end
+  end
+  local sorted = gg.data.from_tensors(gg.tensor(x), gg.tensor(y), { classes = 3 })
+  local pre = probe(trainer(sorted, mlp { 2, 8, 3 }, "cross_entropy", nil, nil, { validation_split = 0.4 }))
+  local t = pre.trains[1]
+  T.near("split_stats: sorted rows, last 40 % -> 50 of 60 validation rows of a class never trained on",
+    t.val_unseen, 50 / 60, 1e-12)
+  T.near("split_stats: class shares 5/9 4/9 0 against 0 1/6 5/6 -> total variation 5/6", t.val_class_tv,
+    5 / 6, 1e-12)
+  local ok, why = fix("shuffle_split").precondition(pre)
+  T.eq("shuffle_split: applies, preprocessing_bug, the precondition says why",
+    { fix("shuffle_split").applies(pre), fix("shuffle_split").cause, ok, why },
+    { true, "preprocessing_bug", true, "83% of the validation rows have a class no training row has" })
+  local shuffled = sorted:subset((function()
+    local idx = {}
+    for i = 1, 50 do idx[#idx + 1] = i; idx[#idx + 1] = 50 + i; idx[#idx + 1] = 100 + i end
+    return idx end)())
+  local fine = probe(trainer(shuffled, mlp { 2, 8, 3 }, "cross_entropy", nil, nil,
+    { validation_split = 0.2 }))
+  T.eq("shuffle_split: interleaved classes -> not applicable, the precondition fails",
+    { fine.trains[1].val_unseen, (fix("shuffle_split").applies(fine)),
+      (fix("shuffle_split").precondition(fine)) },
+    { 0, false, false })
+  -- the fix: both sets shuffled together, same sizes, every class in both
+  local o = fix("shuffle_split").hooks.train({ data = sorted, validation_split = 0.4 })
+  local seen = {}
+  for _, row in ipairs(o.data:y():totable()) do seen[row[1]] = true end
+  local unseen = 0
+  for _, row in ipairs(o.val:y():totable()) do if not seen[row[1]] then unseen = unseen + 1 end end
+  T.eq("shuffle_split: 90 / 60 rows, no validation class unseen, the split option cleared",
+    { o.data:n(), o.val:n(), unseen, o.validation_split, o.val:classes() }, { 90, 60, 0, nil, 3 })
+  -- regression rows sorted by target: the validation targets' mean lies far away
+  local reg = regression(100, 2, 11, function(xr) return xr[1] end)
+  local order = {}
+  local ys = reg:y():totable()
+  for i = 1, reg:n() do order[i] = i end
+  table.sort(order, function(a, b) return ys[a][1] < ys[b][1] end)
+  local pr = probe(trainer(reg:subset(order), mlp { 2, 8, 1 }, "mse", nil, nil, { validation_split = 0.2 }))
+  T.ok(string.format("split_stats: regression rows sorted by target -> shift %.3g training sds",
+    pr.trains[1].val_target_shift), pr.trains[1].val_target_shift > panel.SPLIT_SHIFT
+    and (fix("shuffle_split").precondition(pr)))
+  local pr2 = probe(trainer(reg, mlp { 2, 8, 1 }, "mse", nil, nil, { validation_split = 0.2 }))
+  T.ok(string.format("split_stats: the same rows unsorted -> shift %.3g", pr2.trains[1].val_target_shift),
+    pr2.trains[1].val_target_shift < panel.SPLIT_SHIFT and not (fix("shuffle_split").precondition(pr2)))
 end
 
 -- ==== item 7: the new fixes ====

@@ -244,7 +244,8 @@ local function slice(list, a, b) return table.move(list, a, b, 1, {}) end
 local function decided(report)
   local s = report.symptoms
   if report.verdict == "no problem found" then
-    return s.diverged + s.rising + s.stuck + s.val_rising + s.far_worse + s.no_generalise + s.slow == 0
+    return s.diverged + s.rising + s.stuck + s.val_rising + s.far_worse + s.no_generalise + s.slow
+      + (s.unreachable or 0) == 0
   end
   if not report.best or report.tied or report.needs_second then return false end
   local bar = -math.log(report.margin)
@@ -314,7 +315,8 @@ function M.diagnose(exp, point, opts)
     local report = { point = point, seeds = used, seeds_planned = seeds, skipped = skipped,
       margin = margin, seen = seen, measures = measures, warnings = warnings, unchanged = baseline,
       reference = groups.reference, reference_why = not use_ref and ref_why or nil,
-      symptoms = evidence.symptoms(baseline, groups.reference),
+      symptoms = evidence.symptoms(baseline, groups.reference,
+        { unreachable = select(2, panel.unreachable_targets(t)) }),
       evidence = evidence.evidence(baseline, seen, measures),
       metric = (t and (t.val and "validation " or "training ") or "")
         .. (opts.metric == "accuracy" and "accuracy" or "loss"),

@@ -146,7 +146,10 @@ end
   data that fits its training rows counts as no_generalise, not far_worse. opts.slow =
   false: "still falling" is counted but not listed (the verdict judges a fix's runs so
   when the unchanged runs do not show it: a lower learning rate that stops a divergence
-  is slower, and that is its price, not the problem it was asked to remove). ]]
+  is slower, and that is its price, not the problem it was asked to remove).
+  opts.unreachable (the unchanged runs only): why the model's output cannot reach the
+  targets (gglab.doctor.panel.unreachable_targets) — a structural symptom, listed first
+  whatever the curves show (a sigmoid fitted to targets in [-1, 1] still lowers its loss). ]]
 function M.symptoms(results, reference, opts)
   local s = { diverged = 0, rising = 0, stuck = 0, val_rising = 0, far_worse = 0, no_generalise = 0, slow = 0,
     n = #results }
@@ -175,6 +178,10 @@ function M.symptoms(results, reference, opts)
     end
   end
   s.list = {}
+  if opts and opts.unreachable then
+    s.unreachable = 1
+    s.list[#s.list + 1] = "the output cannot reach the targets: " .. opts.unreachable
+  end
   if s.n > 0 and s.diverged >= 0.25 * s.n then
     s.list[#s.list + 1] = string.format("diverges in %d/%d seeds", s.diverged, s.n)
   end

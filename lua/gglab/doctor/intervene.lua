@@ -99,6 +99,62 @@ function M.set_difference(mean, sd, vmean, vsd)
   return median_of(ratios), median_of(shifts)
 end
 
+--[[ split_stats(t, train, val): how the validation rows' targets differ from the training
+  rows' (t: the probe's gg.train record, filled in place; with validation_split too, which
+  takes the last rows unshuffled, as Keras does):
+    val_unseen        (class labels) the share of validation rows whose class no training row has
+    val_class_tv      (class labels) the total variation distance between the two sets' class
+                      frequencies (0: the same shares, 1: no class in common)
+    val_target_shift  (regression targets) the largest |validation mean - training mean| of a
+                      target column, in training sds
+  Two random parts of one set give val_unseen ~0, val_class_tv and val_target_shift near
+  1/sqrt(validation rows); rows sorted by class or target and split at the end give ~1. ]]
+function M.split_stats(t, train, val)
+  local ty, vy = train:y():totable(), val:y():totable()
+  if #ty == 0 or #vy == 0 then return end
+  if train:classes() > 1 then
+    local ct, cv = {}, {}
+    for _, row in ipairs(ty) do ct[row[1]] = (ct[row[1]] or 0) + 1 end
+    for _, row in ipairs(vy) do cv[row[1]] = (cv[row[1]] or 0) + 1 end
+    local unseen, tv = 0, 0
+    for c, k in pairs(cv) do
+      if not ct[c] then unseen = unseen + k end
+    end
+    local all = util.copy(ct)
+    for c in pairs(cv) do all[c] = true end
+    for c in pairs(all) do tv = tv + math.abs((ct[c] or 0) / #ty - (cv[c] or 0) / #vy) end
+    t.val_unseen, t.val_class_tv = unseen / #vy, tv / 2
+    return
+  end
+  local k, shift = #ty[1], 0
+  for j = 1, k do
+    local s, s2, sv = 0, 0, 0
+    for _, row in ipairs(ty) do s = s + row[j] end
+    local mean = s / #ty
+    for _, row in ipairs(ty) do s2 = s2 + (row[j] - mean) ^ 2 end
+    for _, row in ipairs(vy) do sv = sv + row[j] end
+    local sd = math.sqrt(s2 / math.max(#ty - 1, 1))
+    if sd > 0 then shift = math.max(shift, math.abs(sv / #vy - mean) / sd) end
+  end
+  t.val_target_shift = shift
+end
+
+--[[ reshuffle(train, val) -> train2, val2: the rows of both sets shuffled together (a fixed
+  permutation, seed 1) and split again into parts of the same sizes — the split a user
+  gets by shuffling before splitting. Keeps the classes and the sample shape. ]]
+function M.reshuffle(train, val)
+  local x, y = train:x():totable(), train:y():totable()
+  local nt = #x
+  for _, row in ipairs(val:x():totable()) do x[#x + 1] = row end
+  for _, row in ipairs(val:y():totable()) do y[#y + 1] = row end
+  local classes = train:classes()
+  local all = gg.data.from_tensors(gg.tensor(x), gg.tensor(y), classes > 1 and { classes = classes } or nil)
+  local shape = train:shape()
+  if type(shape) == "table" and #shape > 1 then all = all:reshape(shape) end
+  -- ds:split gives its first part floor(n (1 - f)) rows: f = (rows of val - 1/2) / n keeps nt
+  return all:split((#x - nt - 0.5) / #x, { shuffle = true, seed = 1 })
+end
+
 --[[ like_train(train, val) -> val with each feature mapped affinely onto the training rows'
   mean and sd, x' = mean + (x - vmean) * sd / vsd (a feature constant in either set: the
   median sd ratio instead): what applying the training preprocessing to the validation rows
@@ -163,7 +219,10 @@ M.OUTLIER_K = 5
     target_min, target_max, target_mean[j], target_sd[j], target_median[j], target_rsd[j]
                       (regression targets; rsd: the robust sd, 1.4826 x the MAD)
     target_outliers   share of rows with a target beyond M.OUTLIER_K robust sds of its
-                      column's median (regression targets) ]]
+                      column's median (regression targets)
+    target_below0, target_above1, target_below_m1
+                      (regression targets) the shares of target values below 0, above 1 and
+                      below -1: what a sigmoid, tanh or ReLU output cannot reach ]]
 local function data_stats(t, train, val)
   local x = train:x():totable()
   local span = 0
@@ -194,6 +253,7 @@ local function data_stats(t, train, val)
   local lo_y, hi_y, binary, onehot = math.huge, -math.huge, true, k > 1
   t.target_mean, t.target_sd, t.target_median, t.target_rsd = {}, {}, {}, {}
   local out = {}
+  local below0, above1, below_m1 = 0, 0, 0
   for j = 1, k do
     local col, s = {}, 0
     for i = 1, n do
@@ -201,6 +261,9 @@ local function data_stats(t, train, val)
       col[i], s = v, s + v
       lo_y, hi_y = math.min(lo_y, v), math.max(hi_y, v)
       if v ~= 0 and v ~= 1 then binary = false end
+      if v < 0 then below0 = below0 + 1 end
+      if v > 1 then above1 = above1 + 1 end
+      if v < -1 then below_m1 = below_m1 + 1 end
     end
     local mean = s / n
     local v2 = 0
@@ -229,6 +292,8 @@ local function data_stats(t, train, val)
   for _ in pairs(out) do nout = nout + 1 end
   t.target_outliers = n > 0 and nout / n or 0
   t.target_min, t.target_max = lo_y, hi_y
+  local values = math.max(n * k, 1)
+  t.target_below0, t.target_above1, t.target_below_m1 = below0 / values, above1 / values, below_m1 / values
   t.task = binary and "binary" or (lo_y >= 0 and hi_y <= 1) and "unit" or "real"
   t.onehot = binary and onehot
   return t
@@ -238,7 +303,10 @@ end
   record): init_ratio_min/max = each weight matrix's variance over PyTorch's default
   nn.Linear variance 1/(3 fan_in) (fan_in: the product of its shape after the first
   dimension), bias_max = the largest |bias| (a 1-D parameter after a weight matrix of as
-  many rows). ]]
+  many rows), init_mean_max = the largest |mean| / sd of a weight matrix of at least
+  M.INIT_MEAN_MIN_N entries (0 for a zero-mean scheme, up to sqrt(3) for U(0, b): weights of
+  one sign). ]]
+M.INIT_MEAN_MIN_N = 16
 local function describe_init(model)
   local ok, params = pcall(model.parameters, model)
   local ok2, shapes = pcall(model.parameter_shapes, model)
@@ -260,6 +328,9 @@ local function describe_init(model)
       local ratio = var * 3 * fan
       r.init_ratio_min = math.min(r.init_ratio_min or math.huge, ratio)
       r.init_ratio_max = math.max(r.init_ratio_max or 0, ratio)
+      if #flat >= M.INIT_MEAN_MIN_N and var > 0 then
+        r.init_mean_max = math.max(r.init_mean_max or 0, math.abs(s / #flat) / math.sqrt(var))
+      end
       prev_rows = shape[1]
     elseif #shape == 1 and prev_rows == shape[1] then
       for _, v in ipairs(flat) do r.bias_max = math.max(r.bias_max or 0, math.abs(v)) end
@@ -435,6 +506,7 @@ local function hook(fix, ctx, seen)
       local train_set, val_set = eval_sets(opts)
       -- validation_split cuts one preprocessed set: only an explicit val can differ from it
       data_stats(info, train_set, opts.val and val_set or nil)
+      if val_set then M.split_stats(info, train_set, val_set) end
       error(M.PROBED, 0)
     end
     local loss = opts.loss or "mse"

@@ -70,7 +70,7 @@ function M.text(report)
     report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
     #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ")
       or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference, "
-        .. "generalising, not stopped in the middle of its descent)")
+        .. "generalising, not stopped in the middle of its descent, an output that reaches the targets)")
   if report.reference_why then
     L[#L + 1] = "  easy reference: the constant predictor only (no linear model: " .. report.reference_why
       .. ")"

@@ -142,6 +142,10 @@ M.SPIKES = 0.1           -- cosine: loss spikes in more than 10 % of the recorde
 -- 1/(3 fan_in) (He's 2/fan_in is 6x it), a |bias| above BIAS_MAX (the default's bound is
 -- 1/sqrt(fan_in) <= 1), or the measured initial variance outside DeepDiagnosis' [1e-5, 10].
 M.INIT_LO, M.INIT_HI, M.BIAS_MAX = 0.02, 60, 1
+-- ... or a weight matrix whose mean lies more than INIT_MEAN of its sds from 0: every
+-- standard scheme draws zero-mean weights (with 16 or more entries a zero-mean draw has
+-- |mean| / sd ~ 1/4 or less), U(0, 1) gives sqrt(3), all units then start alike.
+M.INIT_MEAN = 1
 -- lr*10 / lr*100 apply only while the raised lr stays at most LR_MAX_ADAPTIVE (Adam-like
 -- optimizers: 10 x PyTorch's default 1e-3) or LR_MAX (others); lr/1000 and lr/10000 only
 -- while the lowered lr stays at least LR_MIN (below it training does not move).
@@ -192,8 +196,8 @@ local function stalled(seen, measures, why_not)
     end
     return false, "the training loss falls and the steps are not small" .. (why_not or "")
   end
-  local other = M.more_specific(seen, measures)
-  if other then return false, other end
+  local other, first = M.more_specific(seen, measures)
+  if other then return false, other, first end
   return true, slow
 end
 
@@ -210,19 +214,23 @@ end
 M.SPECIFIC = { "default_init", "standardize", "scale_targets", "no_output_act", "loss_for_task",
   "sigmoid_bce", "softmax_ce", "softmax_out", "huber", "relu", "leaky_relu" }
 
---[[ more_specific(seen, measures) -> why, or nil: a more specific cause is measured — a
+--[[ more_specific(seen, measures) -> why, name, or nil: a more specific cause is measured — a
   built-in fix of M.SPECIFIC applies and its precondition holds, or an optimizer has
-  momentum above 0.9. lr_too_low and optimizer_choice are diagnoses of exclusion: named only
-  when none is. ]]
+  momentum above 0.9; name: that fix's (momentum=0.9 for the momentum). lr_too_low and
+  optimizer_choice are diagnoses of exclusion: named only when none is. ]]
 function M.more_specific(seen, measures)
-  if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then return "momentum above 0.9" end
+  if any_optimizer(seen, function(o) return o.momentum > 0.9 end) then
+    return "momentum above 0.9", "momentum=0.9"
+  end
   local by = {}
   for _, f in ipairs(M.default()) do by[f.name] = f end
   for _, name in ipairs(M.SPECIFIC) do
     local f = by[name]
     if (not f.applies or f.applies(seen)) and f.precondition(seen, measures) then
       local _, why = f.precondition(seen, measures)
-      return string.format("%s (%s) comes first%s", causes_text(f.cause), f.name, why and (": " .. why) or "")
+      local text = string.format("%s (%s) comes first%s", causes_text(f.cause), f.name,
+        why and (": " .. why) or "")
+      return text, f.name
     end
   end
   return nil
@@ -408,6 +416,46 @@ local function val_mismatch(t)
 end
 
 -- Why the run's output activation cannot reach its targets (nil when it can or there is none).
+--[[ unreachable_targets(t) -> share, why or nil: t (the probe's gg.train record) has an output
+  that cannot reach M.UNREACHABLE or more of its (regression) target values — a softmax over one
+  unit (always 1), or a sigmoid, tanh or ReLU output under a regression loss with that share of
+  the values outside its range: the structural symptom "the output cannot reach the targets"
+  (gglab.doctor.evidence.symptoms), measured on the training rows. ]]
+M.UNREACHABLE = 0.1
+function M.unreachable_targets(t)
+  if type(t) ~= "table" then return nil end
+  local kind = t.output_kind
+  if kind == "softmax" and t.outputs == 1 then
+    return 1, "a softmax over one unit is always 1"
+  end
+  local r = RANGE[kind]
+  if not r or not REGRESSION_LOSS[t.loss] or t.target_below0 == nil then return nil end
+  local share = kind == "tanh" and t.target_below_m1 + t.target_above1
+    or kind == "sigmoid" and t.target_below0 + t.target_above1 or t.target_below0
+  if share < M.UNREACHABLE then return nil end
+  return share, string.format("%s of the target values lie outside the %s output's range [%s, %s]",
+    string.format("%.0f%%", 100 * share), kind, fmt(r[1]), fmt(r[2]))
+end
+
+-- shuffle_split: the validation rows are not a random part of the data — a share
+-- SPLIT_UNSEEN of them has a class no training row has, the class frequencies differ by a
+-- total variation SPLIT_TV, or a target column's mean is SPLIT_SHIFT training sds away
+-- (rows sorted by class or target and split at the end: Keras's validation_split).
+M.SPLIT_UNSEEN, M.SPLIT_TV, M.SPLIT_SHIFT = 0.1, 0.5, 1
+local function split_mismatch(t)
+  if t.val_unseen and t.val_unseen >= M.SPLIT_UNSEEN then
+    return string.format("%.0f%% of the validation rows have a class no training row has", 100 * t.val_unseen)
+  end
+  if t.val_class_tv and t.val_class_tv >= M.SPLIT_TV then
+    return string.format("the class frequencies of the two sets differ by %s (total variation)",
+      fmt(t.val_class_tv))
+  end
+  if t.val_target_shift and t.val_target_shift >= M.SPLIT_SHIFT then
+    return string.format("the validation targets' mean lies %s training sds away", fmt(t.val_target_shift))
+  end
+  return nil
+end
+
 local function unreachable(t)
   local kind = t.output_kind
   if kind == "softmax" and t.outputs == 1 then
@@ -858,6 +906,33 @@ function M.default()
         if why then return true, why end
         return false, "the validation features match the training features' scale"
       end },
+    { name = "shuffle_split", cause = "preprocessing_bug",
+      text = "the validation rows drawn at random from all the rows (shuffled before the split)",
+      hooks = { train = function(opts)
+        local train, val = intervene.explicit_val(opts)
+        if val then opts.data, opts.val = intervene.reshuffle(train, val) end
+        return opts end },
+      applies = function(seen)
+        local ok, why = trains(seen)
+        if not ok then return false, why end
+        local tokens = M.token_ids(seen)
+        if tokens then return false, tokens end
+        local t = last(seen.trains)
+        if not t.val then return false, "no validation data" end
+        if t.val_unseen == nil and t.val_target_shift == nil then
+          return false, "the validation targets were not measured"
+        end
+        -- run only when the split is measured not to be a random one (like val_like_train): a
+        -- fix that cannot name its cause would only widen the panel's multiple testing
+        if split_mismatch(t) then return true end
+        return false, "the validation rows' targets are distributed as the training rows'"
+      end,
+      precondition = function(seen)
+        local t = last(seen.trains or {})
+        local why = t and split_mismatch(t)
+        if why then return true, why end
+        return false, "the validation rows' targets are distributed as the training rows'"
+      end },
     { name = "adam", cause = "optimizer_choice",
       text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
       hooks = { train = function(opts)
@@ -987,14 +1062,18 @@ function M.default()
           if st and st.bias_max and st.bias_max > M.BIAS_MAX then
             return true, string.format("initial biases up to %s", fmt(st.bias_max))
           end
+          if st and st.init_mean_max and st.init_mean_max > M.INIT_MEAN then
+            return true, string.format("initial weights of one sign: a weight matrix's mean is %s of its "
+              .. "sds from 0", fmt(st.init_mean_max))
+          end
         end
         local wv = type(measures) == "table" and measures.weight_var or nil
         if wv and (wv > 10 or wv < 1e-5) then
           return true, string.format("initial weight variance %s (outside [1e-5, 10])", fmt(wv))
         end
         return false,
-          string.format("the initial weights lie within [%g, %g] x PyTorch's default variance and "
-          .. "the biases within +-%g", M.INIT_LO, M.INIT_HI, M.BIAS_MAX)
+          string.format("the initial weights lie within [%g, %g] x PyTorch's default variance, centred "
+          .. "on 0, and the biases within +-%g", M.INIT_LO, M.INIT_HI, M.BIAS_MAX)
       end },
     { name = "cosine", cause = "no_lr_decay", text = "cosine learning-rate decay over the epochs",
       hooks = { train = function(opts, info)

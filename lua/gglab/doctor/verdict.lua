@@ -172,14 +172,16 @@ function M.helps(row, margin, alpha)
   return e.n > 0 and row.p_adj < (alpha or M.ALPHA) and e.median ~= nil and e.median < -math.log(margin)
 end
 
---[[ precondition(fix, seen, measures) -> true, or false and why: the fix's precondition
-  (panel.lua's contract: the cause is named only when it holds); none: true. ]]
+--[[ precondition(fix, seen, measures) -> true, or false, why [, first]: the fix's precondition
+  (panel.lua's contract: the cause is named only when it holds); none: true. first: the
+  name of the fix of a more specific cause that comes first (a stall's fixes, panel.lua's
+  more_specific), when that is why. ]]
 function M.precondition(fix, seen, measures)
   if type(fix.precondition) ~= "function" then return true end
-  local ok, a, b = pcall(fix.precondition, seen or {}, measures or {})
+  local ok, a, b, c = pcall(fix.precondition, seen or {}, measures or {})
   if not ok then return false, "its precondition failed: " .. tostring(a) end
   if a then return true end
-  return false, b or "its precondition does not hold"
+  return false, b or "its precondition does not hold", c
 end
 
 -- Sorts rows by their median effect (best first), then by name.
@@ -284,10 +286,26 @@ function M.partners(rows, exclude, evidence_list)
   return list
 end
 
--- The second step's combinations: best with each partner, or, with no best, the pairs of
--- the first partners (at most M.MAX_PAIRS pairs).
-local function combinations(best, rows, evidence_list)
+-- The second step's combinations: best with each partner, or, with no best, first each
+-- fix that helps but waits for a more specific cause (row.first) with that cause's fix —
+-- the specific fix alone does not clear the symptom, so the two may only work together
+-- (MSE on a sigmoid output whose lr is also too low) — then the pairs of the first partners
+-- (at most M.MAX_PAIRS pairs).
+local function combinations(best, rows, evidence_list, margin, alpha)
   local combos = {}
+  if not best then
+    local by = {}
+    for _, row in ipairs(rows) do by[row.fix.name] = row end
+    for _, row in ipairs(rows) do
+      local first = row.first and by[row.first]
+      if first and first.fix.cause ~= row.fix.cause and M.helps(row, margin, alpha)
+        and #combos < M.MAX_PAIRS then
+        local c = panel.combine(first.fix, row.fix)
+        c.pair = { first.fix, row.fix }
+        combos[#combos + 1] = c
+      end
+    end
+  end
   if best then
     for _, row in ipairs(M.partners(rows, best.fix.cause, evidence_list)) do
       local c = panel.combine(best.fix, row.fix)
@@ -297,9 +315,13 @@ local function combinations(best, rows, evidence_list)
     return combos
   end
   local list = M.partners(rows, nil, evidence_list)
+  local have = {}
+  for _, c in ipairs(combos) do have[c.pair[1].name .. "+" .. c.pair[2].name] = true end
   for i = 1, #list do
     for j = i + 1, #list do
-      if #combos < M.MAX_PAIRS and list[i].fix.cause ~= list[j].fix.cause then
+      local a, b = list[i].fix.name, list[j].fix.name
+      if #combos < M.MAX_PAIRS and list[i].fix.cause ~= list[j].fix.cause and not have[a .. "+" .. b]
+        and not have[b .. "+" .. a] then
         local c = panel.combine(list[i].fix, list[j].fix)
         c.pair = { list[i].fix, list[j].fix }
         combos[#combos + 1] = c
@@ -328,7 +350,7 @@ function M.judge(report, groups, fixes, second)
   local helping, candidates = {}, {}
   report.hints = {}
   for _, row in ipairs(rows) do
-    row.precondition, row.why = M.precondition(row.fix, report.seen, report.measures)
+    row.precondition, row.why, row.first = M.precondition(row.fix, report.seen, report.measures)
     if M.helps(row, margin, alpha) then helping[#helping + 1] = row end
   end
   -- The symptom gate: no symptom, no problem; what helps is a tuning hint.
@@ -376,7 +398,7 @@ function M.judge(report, groups, fixes, second)
   end
   report.needs_second = best == nil or not clean(best) or other
   if second and report.needs_second and #fixes > 1 then
-    local combos = combinations(best, rows, report.evidence)
+    local combos = combinations(best, rows, report.evidence, margin, alpha)
     if #combos > 0 then
       local g2 = second(combos)
       local against = best and groups[best.fix.name] or baseline
