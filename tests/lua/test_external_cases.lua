@@ -29,14 +29,16 @@ local function readmes(DIR)
   return table.concat(parts, "\n")
 end
 
--- check_set(DIR, min_broken, min_healthy [, earlier]) -> the set's key. earlier: the key of a
--- set scored before, none of whose cases (or their fixed programs) may come back.
+-- check_set(DIR, min_broken, min_healthy [, earlier]) -> the set's key. earlier: the keys of the
+-- sets scored before, none of whose cases (or their fixed programs) may come back.
 local function check_set(DIR, min_broken, min_healthy, earlier)
   local key = dofile(DIR .. "/key.lua")
   local pre = DIR:match("([^/]+)$") .. ": "
   local readme = readmes(DIR)
   local used = {}
-  for _, e in ipairs(earlier and earlier.cases or {}) do used[(e[1]:gsub("_fixed$", ""))] = true end
+  for _, k in ipairs(earlier or {}) do
+    for _, e in ipairs(k.cases) do used[(e[1]:gsub("_fixed$", ""))] = true end
+  end
 
   -- the case files: every <id>.lua except key.lua and the helpers (_*.lua)
   local files = {}
@@ -131,7 +133,8 @@ for _, name in ipairs { "table", "eval", "configs", "expected" } do
 end
 
 local first = check_set("tests/doctor/external", 20, 10)
-check_set("tests/doctor/external2", 25, 10, first)
+local second = check_set("tests/doctor/external2", 25, 10, { first })
+check_set("tests/doctor/external3", 10, 4, { first, second })
 local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults
