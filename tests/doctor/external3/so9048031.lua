@@ -28,7 +28,8 @@ return gg.experiment {
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = K.dataset({ { 0, 0 }, { 0, 1 }, { 1000, 1 }, { 1, 1 } }, { 0, 1000, 1, 0 })
-    local model = gg.nn.sequential { gg.nn.linear(2, 4), gg.nn.sigmoid(), gg.nn.linear(4, 1), gg.nn.sigmoid() }
+    local model = gg.nn.sequential { gg.nn.linear(2, 4), gg.nn.sigmoid(), gg.nn.linear(4, 1),
+      gg.nn.sigmoid() }
     gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 0.1 }), loss = "mse",
       batch_size = 1, epochs = 2000, log = run, log_every = 4 }
   end,
