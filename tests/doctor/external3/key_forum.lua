@@ -18,8 +18,10 @@
 
 local M = {}
 
--- Cause ids not in lib/causes.lua that these cases need: none.
-M.NEW = {}
+-- Cause ids not in lib/causes.lua that these cases need:
+--   grad_not_zeroed   the gradients are never zeroed between steps, so each update applies the sum of
+--                     all gradients so far (a missing optimizer.zero_grad() / w.grad.zero_())
+M.NEW = { "grad_not_zeroed" }
 
 M.cases = {
   { "gh_MicrosoftDocs_ml-basics_48", source = "https://github.com/MicrosoftDocs/ml-basics/issues/48",
@@ -49,6 +51,38 @@ M.cases = {
       .. "the data using this approach\".",
     observed = "10 seeds, 0 diverged; epoch loss first 1.121 min 0.0007926 last 0.0007926 (medians over "
       .. "seeds; 0.113 at epoch 100, 0.0034 at epoch 500; last 0.00048-0.0026 over the seeds)" },
+  { "gh_tensorflow_tensorflow_3148", source = "https://github.com/tensorflow/tensorflow/issues/3148",
+    causes = { "lr_too_high", "unscaled_features" },
+    accepted = "the maintainer's answer (aselle): \"Your arange() version has a mean of 50ish. That means "
+      .. "the learning rate provided to gradient descent will be too high for stable convergence. You can "
+      .. "fix this by x_data = np.arange(100).astype(np.float32) / 100 or if you don't want to change your "
+      .. "data you'll need to reduce learning rate to .0001 and take 40000ish iterations.\"",
+    observed = "10 seeds, 10 diverged (loss inf at step 6-7 of 201); epoch loss first 663.8, 8.2e+35 at "
+      .. "the last finished epoch (medians over seeds)" },
+  { "gh_tensorflow_tensorflow_3148_fixed", source = "https://github.com/tensorflow/tensorflow/issues/3148",
+    healthy = true,
+    accepted = "the maintainer's first fix: \"x_data = np.arange(100).astype(np.float32) / 100\" (the "
+      .. "demo's learning rate 0.5 and 201 steps kept).",
+    observed = "10 seeds, 0 diverged; epoch loss first 0.09883 min 2.181e-14 last 2.181e-14 (medians over "
+      .. "seeds)" },
+  { "gh_greebear_pytorch-learning_1", source = "https://github.com/greebear/pytorch-learning/issues/1",
+    causes = { "grad_not_zeroed" },
+    accepted = "the issue: \"The loss is not always decreasing, even lr is very small 1e-6. because the "
+      .. "code should manually add a line: w.grad.data._zero() b.grad.data._zero() to zero the grad.\"; "
+      .. "the maintainer: \"thanks for your mention it is already fixed\" (commit bcc4b9a \"fix "
+      .. "linear_regression bug\" adds w.grad.zero_() and b.grad.zero_()).",
+    observed = "10 seeds, 0 diverged; loss (mse, logged every 10 steps) first 332.5, last 1.069, steps "
+      .. "2464 (medians over seeds): the loss swings between about 1 and several hundred for the whole "
+      .. "run (about half of the logged values are rises; maxima 160-869); 7 seeds stop when it passes "
+      .. "below 1.1 (the program's loss < 0.55) after 30-6733 steps, 3 run all 10000 and end at 62.6, "
+      .. "459 and 806" },
+  { "gh_greebear_pytorch-learning_1_fixed", source = "https://github.com/greebear/pytorch-learning/issues/1",
+    healthy = true,
+    accepted = "the maintainer's fix (commit bcc4b9a): \"w.grad.zero_() b.grad.zero_()\" after the "
+      .. "updates.",
+    observed = "10 seeds, 0 diverged; loss (mse) first 5.956, last 1.1 (medians over seeds), never rising "
+      .. "between logged values; 7 seeds stop below 1.1 after 566-1032 steps, 3 end at 1.108-1.248 "
+      .. "after 10000 steps (their sample's noise floor is above 1.1)" },
 }
 
 return M
