@@ -85,8 +85,8 @@ M.cases = {
       .. "after 10000 steps (their sample's noise floor is above 1.1)" },
   { "gh_chenyuntc_pytorch-book_138", source = "https://github.com/chenyuntc/pytorch-book/issues/138",
     causes = { "lr_too_high" },
-    accepted = "the asker's own follow-up (the thread's only reply): \"当我把损失函数换为: loss = "
-      .. "t.mean((y_pred - y) ** 2) 可以收敛。\" (\"when I change the loss function to the mean it "
+    accepted = "the asker's own follow-up (the thread's only reply): \"当我把损失函数换为: "
+      .. "loss = t.mean((y_pred - y) ** 2) 可以收敛。\" (\"when I change the loss function to the mean it "
       .. "converges\"): the summed loss over 30 points makes each step 30 times larger than lr 0.001 "
       .. "allows.",
     observed = "10 seeds, 10 diverged (loss inf at step 35-41 of 100, median 38.5); the step loss grows "
