@@ -86,14 +86,16 @@ M.cases = {
   { "gh_chenyuntc_pytorch-book_138", source = "https://github.com/chenyuntc/pytorch-book/issues/138",
     causes = { "lr_too_high" },
     accepted = "the asker's own follow-up (the thread's only reply): \"当我把损失函数换为: "
-      .. "loss = t.mean((y_pred - y) ** 2) 可以收敛。\" (\"when I change the loss function to the mean it "
+      .. "loss = t.mean((y_pred - y) ** 2) "
+      .. "可以收敛。\" (\"when I change the loss function to the mean it "
       .. "converges\"): the summed loss over 30 points makes each step 30 times larger than lr 0.001 "
       .. "allows.",
     observed = "10 seeds, 10 diverged (loss inf at step 35-41 of 100, median 38.5); the step loss grows "
       .. "about tenfold each step from the first (6.9e+03-1.9e+04)" },
   { "gh_chenyuntc_pytorch-book_138_fixed", source = "https://github.com/chenyuntc/pytorch-book/issues/138",
     healthy = true,
-    accepted = "the asker's fix: \"loss = t.mean((y_pred - y) ** 2)\" — \"可以收敛\" (\"it converges\").",
+    accepted = "the asker's fix: \"loss = t.mean((y_pred - y) ** 2)\" "
+      .. "— \"可以收敛\" (\"it converges\").",
     observed = "10 seeds, 0 diverged; step loss first 445.9, last 3.593, min 2.147 (medians over seeds); "
       .. "mean of steps 1-10 95.3, then flat about 4 from step 20 to 100 (4.57, 4.22, 4.20, 3.80, 4.15 "
       .. "over steps 21-30 ... 91-100; a fresh batch each step, the bias still far from its optimum)" },
