@@ -1,0 +1,58 @@
+--[[ tests/doctor/external3/gh_greebear_pytorch-learning_1.lua — external case (broken):
+  a course's hand-written linear regression that never zeroes w.grad and b.grad (gradients accumulate)
+
+  Source: https://github.com/greebear/pytorch-learning/issues/1 ("this linear_regression demo cannot work
+    well in pytorch 1.0.1"); found with the `search` tool (corpus "issues"). The program is the
+    repository's week1-D3-D4.ipynb (lesson-03-Linear-Regression.py) before the maintainer's fix, commit
+    bcc4b9ac9709 "fix linear_regression bug" (read with git in the fetched repository).
+  Setup: torch.manual_seed(10); lr = 0.01; x = torch.rand(200, 1) * 10; y = 3*x + (5 + torch.randn(200,
+    1)); w = torch.randn((1), requires_grad=True), b = torch.zeros((1), requires_grad=True); up to 10000
+    iterations of: y_pred = w*x + b; loss = (0.5 * (y - y_pred) ** 2).mean(); loss.backward(); if the loss
+    is below its best so far and below 3 and below 0.55: break; b.data.sub_(lr * b.grad); w.data.sub_(lr *
+    w.grad) — with no w.grad.zero_() / b.grad.zero_(), so each step subtracts the sum of all gradients so
+    far.
+  Observed by the source: "The loss is not always decreasing, even lr is very small 1e-6."
+  Accepted cause: the issue: "because the code should manually add a line: w.grad.data._zero()
+    b.grad.data._zero() to zero the grad."; the maintainer: "thanks for your mention it is already fixed"
+    (commit bcc4b9a adds "# 梯度清零 w.grad.zero_() b.grad.zero_()" after the updates).
+  Changes to express it: a loop by hand instead of gg.train (which zeroes the gradients at every step):
+    gg.loss.mse's backward accumulates into the model's gradients and opt:step() never zeroes them, as
+    in the program. gglab's mse is the mean of the squares without the program's 0.5, so the logged loss
+    is twice the program's, the SGD lr is 0.005 (the same updates as lr 0.01 on the halved loss) and
+    the stopping test is mse < 1.1 (loss < 0.55); the program's "< 3" test is implied by it. x, the noise
+    and w are drawn by gglab's generator from each run's seed; the loss is logged every 10 iterations
+    and at the last. ]]
+local gg = require "gglab"
+
+return gg.experiment {
+  name = "gh_greebear_pytorch-learning_1",
+  description = "w x + b on x ~ U(0, 10), y = 3x + 5 + N(0, 1), full-batch SGD without zeroing the gradients",
+  sweep = gg.grid { seed = gg.seeds(10) },
+  run = function(p, run)
+    local data = gg.data.regression { n = 200, features = 1, x = "uniform", scale = 10, w = { 3 }, bias = 5,
+      noise = 1, seed = run.seed }
+    local X, Y = data:x(), data:y()
+    local model = gg.nn.sequential { gg.nn.linear(1, 1, { init = "normal", std = 1, bias_init = "zeros" }) }
+    local opt = gg.optim.sgd(model, { lr = 0.005 })
+    run:meta { epochs = 10000, lr = 0.005, optimizer = "sgd", loss = "mse", task = "regression",
+      activations = {}, output_activation = "none", dropout = {} }
+    model:zero_grad()
+    local best = math.huge
+    for it = 1, 10000 do
+      local loss = gg.loss.mse(model:forward(X), Y)
+      loss:backward()                        -- accumulates: the gradients are never zeroed
+      local l = loss:item()
+      local stop = false
+      if l < best then
+        best = l
+        stop = l < 1.1
+      end
+      if it % 10 == 0 or stop or it == 10000 then
+        run:log("loss", l, it, it)
+        run:log("epoch_loss", l, it, it)
+      end
+      if stop then break end
+      opt:step()
+    end
+  end,
+}
