@@ -78,6 +78,16 @@ local function trains(seen)
   return true
 end
 
+-- The last gg.train record when the run calls gg.train on features that are not token ids
+-- (what a fix that transforms the features needs), else nil and why.
+local function feature_train(seen)
+  local ok, why = trains(seen)
+  if not ok then return nil, why end
+  local tokens = M.token_ids(seen)
+  if tokens then return nil, tokens end
+  return last(seen.trains)
+end
+
 -- Rewrites every hidden activation of the given kinds to `to` (a layer spec).
 local function swap_hidden(kinds, to)
   return function(specs)
@@ -736,11 +746,8 @@ function M.default()
         if val then opts.val = scaler:transform(val) end
         return opts end },
       applies = function(seen)
-        local ok, why = trains(seen)
-        if not ok then return false, why end
-        local tokens = M.token_ids(seen)
-        if tokens then return false, tokens end
-        local t = last(seen.trains)
+        local t, why = feature_train(seen)
+        if not t then return false, why end
         for j = 1, #t.feature_mean do
           local sd = t.feature_sd[j]
           if math.abs(t.feature_mean[j]) > 1 or sd > 3 or sd < 1 / 3 then return true end
@@ -890,11 +897,8 @@ function M.default()
         if opts.val then opts.val = intervene.like_train(opts.data, opts.val) end
         return opts end },
       applies = function(seen)
-        local ok, why = trains(seen)
-        if not ok then return false, why end
-        local tokens = M.token_ids(seen)
-        if tokens then return false, tokens end
-        local t = last(seen.trains)
+        local t, why = feature_train(seen)
+        if not t then return false, why end
         if t.val_scale == nil then return false, "no separate validation set with varying features" end
         if val_mismatch(t) then return true end
         return false, string.format("the validation features match the training features' scale (sd ratio "
@@ -913,11 +917,8 @@ function M.default()
         if val then opts.data, opts.val = intervene.reshuffle(train, val) end
         return opts end },
       applies = function(seen)
-        local ok, why = trains(seen)
-        if not ok then return false, why end
-        local tokens = M.token_ids(seen)
-        if tokens then return false, tokens end
-        local t = last(seen.trains)
+        local t, why = feature_train(seen)
+        if not t then return false, why end
         if not t.val then return false, "no validation data" end
         if t.val_unseen == nil and t.val_target_shift == nil then
           return false, "the validation targets were not measured"

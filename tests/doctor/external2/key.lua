@@ -6,18 +6,4 @@
   run on these cases nor read to write them. ]]
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 
-local M = { NEW = {}, cases = {} }
-local seen_new = {}
-for _, part in ipairs { "key_threads.lua", "key_bench.lua", "key_forum.lua" } do
-  local f = io.open(HERE .. "/" .. part, "r")
-  if f then
-    f:close()
-    local k = dofile(HERE .. "/" .. part)
-    for _, id in ipairs(k.NEW or {}) do
-      if not seen_new[id] then seen_new[id] = true; M.NEW[#M.NEW + 1] = id end
-    end
-    for _, c in ipairs(k.cases or {}) do M.cases[#M.cases + 1] = c end
-  end
-end
-
-return M
+return dofile(HERE .. "/../keyparts.lua")(HERE, { "key_threads.lua", "key_bench.lua", "key_forum.lua" })
