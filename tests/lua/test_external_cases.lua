@@ -1,5 +1,5 @@
--- tests/lua/test_external_cases.lua — tests/doctor/external/ and tests/doctor/external2/, the
--- doctor's two external evaluation sets (the second written fresh after the first was scored), each:
+-- tests/lua/test_external_cases.lua — tests/doctor/external/, external2/ and external3/, the
+-- doctor's three external evaluation sets (each written fresh after the one before was scored), each:
 -- every case file loads as an experiment (no training), the answer key and the case files
 -- match one to one, every key entry has a Stack Overflow source that its file's header names,
 -- a ground truth that is exactly one of causes / interacting / healthy with known or listed-new
