@@ -6,7 +6,7 @@
     AUTOTRAINER (Zhang, Zhai, Ma, Shen, ICSE 2021) @ 03a463ea0569:
     AutoTrainer/demo_case/Improper_Activation_case/{demo_activation.py, config_acti.pkl},
     AutoTrainer/data/simplednn.py.
-  Setup (demo_activation.py): make_blobs(n_samples=1000, centers=3, n_features=2, cluster_std=2,
+  Setup: (demo_activation.py) make_blobs(n_samples=1000, centers=3, n_features=2, cluster_std=2,
     random_state=2), one-hot labels, X * 100 then the loader's x / 100; the first 700 rows train, the
     last 300 validate; Dense(50, relu, he_uniform) x 4 -> Dense(3, relu) (glorot_uniform);
     Adam(lr=0.0001), categorical_crossentropy; batch 256, 300 epochs.

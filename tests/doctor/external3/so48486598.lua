@@ -6,7 +6,7 @@
     label from the replication github.com/rarora9/deepmufl-experiment @ 5f6be60ce096
     (models/48486598_reg_hidden_layer_linear/; DeepMufl's Table 6, "regression models with incorrect
     activation function faults in a single layer").
-  Setup (bug.py): X = 0, 0.05, ..., 9.95 (200 rows), Y = 0.05 (15.72807 x - 7.273893 x^2 + 1.4912 x^3
+  Setup: (bug.py) X = 0, 0.05, ..., 9.95 (200 rows), Y = 0.05 (15.72807 x - 7.273893 x^2 + 1.4912 x^3
     - 0.1384615 x^4 + 0.00474359 x^5); Dense(1, input_shape=(1,)) -> Dense(5) -> Dense(1, linear), no
     activation anywhere; optimizer 'adam', loss mean_absolute_error; fit(epochs=150, batch_size=10).
   Observed by the source: the benchmark publishes no training run; it keeps the post as a model bug

@@ -6,7 +6,7 @@
     label from the replication github.com/rarora9/deepmufl-experiment @ 5f6be60ce096
     (models/51185079_class_final_layer_relu/; DeepMufl's Table 4, "classification models with
     incorrect activation function faults in the final layer").
-  Setup (bug.py): x, y = make_classification(1000, 34) (2 classes); Dense(512, relu) -> Dense(200, relu)
+  Setup: (bug.py) x, y = make_classification(1000, 34) (2 classes); Dense(512, relu) -> Dense(200, relu)
     -> Dense(200, relu) -> Dense(200, relu) -> Dense(128, relu) -> Dense(1, relu); optimizer 'rmsprop'
     (Keras defaults), binary_crossentropy; fit(x, y, epochs=2, batch_size=200); no validation data.
   Observed by the source: the benchmark publishes no training run; it keeps the post as a model bug
