@@ -4,9 +4,11 @@
 
   DeepMufl's bug dataset (Ghanbari et al., ASE 2023; github.com/ali-ghanbari/deepmufl-ase-2023,
   Dataset/all-bugs/<post>/bug.py) replaces the Stack Overflow posts' unavailable data with
-  scikit-learn's generators. This file writes those generators in gglab terms, following
-  scikit-learn 1.x's algorithm (sklearn/datasets/_samples_generator.py), drawn from a gglab
-  generator instead of numpy's (the same distributions, not the same numbers):
+  scikit-learn's generators, and AUTOTRAINER's demos (github.com/shiningrain/AUTOTRAINER,
+  AutoTrainer/data/simplednn.py) train on scikit-learn's circles and blobs. This file writes
+  those generators in gglab terms, following scikit-learn 1.x's algorithms
+  (sklearn/datasets/_samples_generator.py), drawn from a gglab generator instead of numpy's (the
+  same distributions, not the same numbers):
 
     make_classification(n_samples, n_features, n_informative = 2, n_redundant = 2,
       n_classes = 2, n_clusters_per_class = 2, flip_y = 0.01, class_sep = 1, hypercube = True,
@@ -15,12 +17,10 @@
       multiplied by a random matrix U(-1, 1)^(inf x inf); redundant features = informative @
       U(-1, 1)^(inf x red); the rest N(0, 1) noise; 1 % of the labels redrawn at random; rows
       and columns shuffled.
-    make_regression(n_samples, n_features, n_informative = 10, n_targets = 1, noise = 0):
-      X ~ N(0, 1); the first min(n_informative, n_features) features get coefficients
-      100 * U(0, 1), the others 0; y = X @ coef; rows and columns shuffled.
+    make_circles, make_blobs: below.
 
-  train_test_split(test_size) shuffles (with a gglab generator: scikit-learn's
-  random_state=42 permutation is numpy's) and puts ceil(test_size * n) rows in the test part. ]]
+  Also: Keras's binary_crossentropy for outputs outside [0, 1] (keras_bce), AUTOTRAINER's
+  700 / 300 split, Keras Dense layers with its initialisers, and AUTOTRAINER's SELU repair. ]]
 local gg = require "gglab"
 
 local M = {}
@@ -129,75 +129,6 @@ function M.make_classification(o)
   return X, Y
 end
 
---[[ make_regression(opts) -> xs, ys: rows and target rows (n_targets numbers each). opts:
-  n_samples, n_features, n_informative (10), n_targets (1), noise (0), rng. ]]
-function M.make_regression(o)
-  local rng = assert(o.rng, "make_regression: rng")
-  local n, f, t = o.n_samples or 100, o.n_features or 100, o.n_targets or 1
-  local inf = math.min(o.n_informative or 10, f)
-  local xs = {}
-  for i = 1, n do
-    local r = {}
-    for j = 1, f do r[j] = rng:normal() end
-    xs[i] = r
-  end
-  local coef = {}
-  for j = 1, f do
-    coef[j] = {}
-    for k = 1, t do coef[j][k] = j <= inf and 100 * rng:uniform() or 0 end
-  end
-  local ys = {}
-  for i = 1, n do
-    local y = {}
-    for k = 1, t do
-      local s = 0
-      for j = 1, f do s = s + xs[i][j] * coef[j][k] end
-      y[k] = s + (o.noise or 0) * rng:normal()
-    end
-    ys[i] = y
-  end
-  local rows, cols = shuffle(rng, iota(n)), shuffle(rng, iota(f))
-  local X, Y = {}, {}
-  for i, src in ipairs(rows) do
-    local r = {}
-    for j, c in ipairs(cols) do r[j] = xs[src][c] end
-    X[i], Y[i] = r, ys[src]
-  end
-  return X, Y
-end
-
---[[ train_test_split(xs, ys, test_size, rng) -> xtr, xte, ytr, yte (scikit-learn's order): the
-  rows permuted, the last ceil(test_size * n) of the permutation in the test part. ]]
-function M.train_test_split(xs, ys, test_size, rng)
-  local n = #xs
-  local ntest = math.ceil(test_size * n)
-  local perm = shuffle(rng, iota(n))
-  local a, b, c, d = {}, {}, {}, {}
-  for k, i in ipairs(perm) do
-    if k <= n - ntest then a[#a + 1], c[#c + 1] = xs[i], ys[i]
-    else b[#b + 1], d[#d + 1] = xs[i], ys[i] end
-  end
-  return a, b, c, d
-end
-
---[[ onehot(ys, classes) -> rows of 0/1 (keras.utils.to_categorical). ]]
-function M.onehot(ys, classes)
-  local out = {}
-  for i, c in ipairs(ys) do
-    local r = {}
-    for k = 1, classes do r[k] = 0 end
-    r[c + 1] = 1
-    out[i] = r
-  end
-  return out
-end
-
---[[ poisson(pred, target): Keras's 'poisson' loss, mean(y_pred - y_true * log(y_pred + 1e-7)),
-  written as a gglab custom loss. ]]
-function M.poisson(pred, target)
-  return (pred - target * (pred + 1e-7):log()):mean()
-end
-
 --[[ keras_bce(pred, target): Keras 2's binary_crossentropy on probabilities, for outputs that may
   leave [0, 1] (gg.loss.bce refuses them): p = clip(pred, 1e-7, 1 - 1e-7) (no gradient where
   clipped, as tf.clip_by_value), loss mean(-(y log(p + 1e-7) + (1 - y) log(1 - p + 1e-7))). ]]
@@ -300,34 +231,6 @@ function M.stack(parts)
   local layers = {}
   for _, p in ipairs(parts) do for _, l in ipairs(p) do layers[#layers + 1] = l end end
   return gg.nn.sequential(layers)
-end
-
---[[ dlc_digits(opts) -> the 8x8 digits (1797 rows, experiments/data/digits.csv) as (1, 8, 8) images,
-  standing in for DLContract's MNIST (x_train, y_train). opts.raw = true keeps MNIST's raw pixel
-  scale (digits' 0..16 mapped to 0..255: pixels * 255 / 16), else pixels / 16 (MNIST's / 255);
-  opts.onehot = true gives 10 one-hot target columns (for binary_crossentropy on the 10 outputs),
-  else class indices. ]]
-function M.dlc_digits(opts)
-  opts = opts or {}
-  local data = assert(gg.data.digits { image = true, scale = opts.raw and 255 / 16 or 1 / 16,
-    path = M.HERE .. "/../../../experiments/data/digits.csv" })
-  if not opts.onehot then return data end
-  local y, onehot = data:y(), gg.tensor(data:n(), 10)
-  for i = 1, data:n() do onehot:set(i, y:get(i) + 1, 1) end
-  return gg.data.from_tensors(data:x(), onehot):reshape { 1, 8, 8 }
-end
-
---[[ dlc_cnn(output) -> DLContract's example CNN on (1, 8, 8) inputs: Conv2D(32, 3, relu) ->
-  MaxPooling2D(2) -> Conv2D(64, 3, relu) -> Flatten -> Dropout(0.5) -> Dense(10, output), Keras's
-  glorot_uniform kernels and zero biases; output "softmax" or "sigmoid". On 8x8 the second
-  convolution leaves 1x1x64 (on MNIST's 28x28, 11x11x64). ]]
-function M.dlc_cnn(output)
-  local k = { init = "glorot_uniform", bias_init = "zeros" }
-  return gg.nn.sequential({
-    gg.nn.conv2d(1, 32, 3, k), gg.nn.relu(), gg.nn.maxpool2d(2),
-    gg.nn.conv2d(32, 64, 3, k), gg.nn.relu(), gg.nn.flatten(), gg.nn.dropout(0.5),
-    gg.nn.linear(64, 10, k), output == "sigmoid" and gg.nn.sigmoid() or gg.nn.softmax(1),
-  }, { input = { 1, 8, 8 } })
 end
 
 return M
