@@ -84,8 +84,9 @@ local function check_set(DIR, min_broken, min_healthy, earlier)
     T.ok(what .. " is listed in the set's README", readme:find(id, 1, true) ~= nil)
     local owner, repo, num = id:gsub("_fixed$", ""):match("^gh_([%w%-]+)_([%w%-%.]+)_(%d+)$")
     if owner then
-      T.eq(what .. " is named after its GitHub issue", e.source,
-        "https://github.com/" .. owner .. "/" .. repo .. "/issues/" .. num)
+      local stem = "https://github.com/" .. owner .. "/" .. repo
+      T.ok(what .. " is named after its GitHub issue or pull request", e.source == stem .. "/issues/" .. num
+        or e.source == stem .. "/pull/" .. num)
     end
     if e.healthy then healthy = healthy + 1 else broken = broken + 1 end
     T.ok(what .. " quotes the accepted cause", type(e.accepted) == "string" and #e.accepted > 20)
@@ -94,7 +95,9 @@ local function check_set(DIR, min_broken, min_healthy, earlier)
     local base = id:match("^(.+)_fixed$")
     if base then
       T.ok(what .. " (a fixed program) is healthy", e.healthy == true)
-      T.ok(what .. " (a fixed program) has its broken case", files[base] == true)
+      -- (or the README says the broken program was written, run and dropped: it did not fail)
+      T.ok(what .. " (a fixed program) has its broken case", files[base] == true
+        or readme:find("`" .. base .. "` (dropped)", 1, true) ~= nil)
     end
 
     if files[id] then
@@ -134,7 +137,7 @@ end
 
 local first = check_set("tests/doctor/external", 20, 10)
 local second = check_set("tests/doctor/external2", 25, 10, { first })
-check_set("tests/doctor/external3", 10, 4, { first, second })
+check_set("tests/doctor/external3", 15, 10, { first, second })
 local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults
