@@ -286,6 +286,26 @@ do
     he.models[1].start.init_mean_max), he.models[1].start.init_mean_max < 0.5)
 end
 
+-- ==== a loss function of the user's own: no fix reads it as a name (the doctor crashed) ====
+
+do
+  local data = regression(60, 3, 12, function(x) return x[1] > 0 and 1 or 0 end)
+  local own = function(pred, target) return ((pred - target) * (pred - target)):mean() end
+  local seen = probe(trainer(data, mlp { 3, 8, 1, output_activation = "relu" }, own))
+  T.eq("probe: a loss function is 'custom'", seen.trains[1].loss, "custom")
+  local ok, why = fix("no_output_act").applies(seen)
+  T.eq("no_output_act: a ReLU output with a loss function -> not applicable, says why", { ok, why },
+    { false, "a relu output with a custom loss" })
+  for _, f in ipairs(panel.default()) do
+    local fine, err = pcall(function()
+      if not f.applies or f.applies(seen) then
+        if f.precondition then f.precondition(seen, {}) end
+      end
+    end)
+    T.ok("a loss function: " .. f.name .. "'s applies and precondition run (" .. tostring(err) .. ")", fine)
+  end
+end
+
 -- ==== issue 21 round 3: an output that cannot reach the targets is a symptom ====
 
 do

@@ -47,7 +47,10 @@ M.copy = copy
 -- The loss name of a gg.train loss option ("mse" by default).
 function M.loss_name(loss)
   if loss == nil then return "mse" end
-  return type(loss) == "table" and loss[1] or loss
+  local name = type(loss) == "table" and loss[1] or loss
+  -- a loss function of the user's own (gg.train takes one): no fix rewrites it
+  if type(name) ~= "string" then return "custom" end
+  return name
 end
 
 -- Column means and standard deviations of a dataset's features (gglab.Dataset:feature_stats:
