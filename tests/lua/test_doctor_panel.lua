@@ -286,6 +286,20 @@ do
     he.models[1].start.init_mean_max), he.models[1].start.init_mean_max < 0.5)
 end
 
+-- ==== the probe's run takes the whole run API (the doctor crashed on run:meta) ====
+
+do
+  local data = regression(40, 2, 13, function(x) return x[1] end)
+  local seen = probe(function(_, run)
+    run:meta { task = "regression", loss = "mse" }
+    run:summary { note = 1 }
+    run:log("x", 1)
+    trainer(data, mlp { 2, 4, 1 }, "mse")(nil, run)
+  end)
+  T.eq("probe: run:meta and run:summary before gg.train -> probed, meta kept",
+    { #seen.trains, seen.meta and seen.meta.task }, { 1, "regression" })
+end
+
 -- ==== a loss function of the user's own: no fix reads it as a name (the doctor crashed) ====
 
 do

@@ -568,8 +568,13 @@ end
   header); raises the run's own error if it fails before reaching gg.train. ]]
 function M.probe(exp, point)
   local seen = {}
-  local run = { id = "probe", seed = 1, index = 1, params = copy_point(point),
-    log = function() end, diverged = function() error(M.PROBED, 0) end }
+  -- the run API a script may call before gg.train (run:log, run:meta, run:summary,
+  -- run:restored, ...): recorded nowhere, except run:meta (seen.meta) and run:diverged (the
+  -- probe ends there, as at gg.train)
+  local run = setmetatable({ id = "probe", seed = 1, index = 1, params = copy_point(point),
+    meta = function(_, t) if type(t) == "table" then seen.meta = util.copy(t) end end,
+    diverged = function() error(M.PROBED, 0) end },
+    { __index = function() return function() end end })
   local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
     function() return exp.run(copy_point(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end

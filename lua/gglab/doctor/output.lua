@@ -67,7 +67,8 @@ function M.text(report)
       report.stopped, #(report.seeds_planned or report.seeds), report.alpha)
   end
   L[#L + 1] = string.format("unchanged over %d seeds: outcome (median) %s; %s", n,
-    report.baseline_outcome and fmt(report.baseline_outcome) or "none (diverged)",
+    report.baseline_outcome and fmt(report.baseline_outcome)
+      or ((report.symptoms.diverged or 0) > 0 and "none (diverged)" or "none (no run logged one: no gg.train)"),
     #report.symptoms.list > 0 and table.concat(report.symptoms.list, "; ")
       or "no symptom (no divergence, no rising loss, learning, not far worse than an easy reference, "
         .. "generalising, not stopped in the middle of its descent, an output that reaches the targets)")
