@@ -386,7 +386,8 @@ doctor-external2: all
 	  --external tests/doctor/external2 --write docs/doctor.md
 
 # The third external set, tests/doctor/external3/: fresh cases written during issue 21's third round
-# by people who did not see the method; scored once with the method frozen at 3b102b9.
+# by people who did not see the method; scored once with the method frozen at 3b102b9 (plus the two
+# crash fixes 4798323 and 71a1c6e found while scoring; see docs/doctor.md).
 doctor-external3: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
 	  --external tests/doctor/external3 --write docs/doctor.md
