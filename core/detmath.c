@@ -347,13 +347,11 @@ static inline __attribute__((always_inline)) v8f v8f_select(v8i mask, v8f a, v8f
     return v8f_from_bits((v8f_bits(a) & mask) | (v8f_bits(b) & ~mask));
 }
 
-/* gg_expf per lane: the same double operations in the same order, so the same bits. */
-static inline __attribute__((always_inline)) v8f expf8(v8f xf)
+/* The last ten Horner steps of the exponential's Taylor polynomial, from the 1/10! term down
+ * to 1, shared by expf8 (gg_expf: to r^10) and tanh8 (gg_exp: to r^14): p r + 1/9!, ...,
+ * p r + 1/2, p r + 1, p r + 1, in that order. */
+static inline __attribute__((always_inline)) v8d exp_taylor_tail(v8d p, v8d r)
 {
-    v8d xd = __builtin_convertvector(xf, v8d);
-    v8d kd = (xd * INV_LN2 + ROUND_SHIFT) - ROUND_SHIFT;
-    v8d r = (xd - kd * LN2_HI) - kd * LN2_LO;
-    v8d p = v8d_splat(1.0 / 3628800.0);
     p = p * r + 1.0 / 362880.0;
     p = p * r + 1.0 / 40320.0;
     p = p * r + 1.0 / 5040.0;
@@ -364,12 +362,28 @@ static inline __attribute__((always_inline)) v8f expf8(v8f xf)
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    // 2^kd from its bits; lanes out of range give garbage here and are replaced below.
+    return p;
+}
+
+/* 2^kd for integral kd in the normal range, built from its exponent bits. */
+static inline __attribute__((always_inline)) v8d pow2_bits(v8d kd)
+{
     v8l k = __builtin_convertvector(kd, v8l);
     k = (k + 1023) << 52;
     v8d two_k;
     memcpy(&two_k, &k, sizeof two_k);
-    v8f y = __builtin_convertvector(p * two_k, v8f);
+    return two_k;
+}
+
+/* gg_expf per lane: the same double operations in the same order, so the same bits. */
+static inline __attribute__((always_inline)) v8f expf8(v8f xf)
+{
+    v8d xd = __builtin_convertvector(xf, v8d);
+    v8d kd = (xd * INV_LN2 + ROUND_SHIFT) - ROUND_SHIFT;
+    v8d r = (xd - kd * LN2_HI) - kd * LN2_LO;
+    v8d p = exp_taylor_tail(v8d_splat(1.0 / 3628800.0), r);
+    // lanes out of range give garbage here and are replaced below
+    v8f y = __builtin_convertvector(p * pow2_bits(kd), v8f);
     const v8i low = ~(xf > -104.0f), high = xf > 89.0f;
     const v8i nan = xf != xf;  // NOLINT(misc-redundant-expression): true in NaN lanes
     y = v8f_select(high, (v8f){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
@@ -413,26 +427,12 @@ static inline __attribute__((always_inline)) v8d tanh8(v8d x, v8d a)
     v8d n = (u + ROUND_SHIFT) - ROUND_SHIFT;
     v8d kd = v8d_select(n > u, n - 1.0, n);
     v8d r = (e - kd * LN2_HI) - kd * LN2_LO;
-    v8d p = v8d_splat(1.0 / 87178291200.0);
+    v8d p = v8d_splat(1.0 / 87178291200.0);  // gg_exp's Taylor series to r^14
     p = p * r + 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 1.0 / 2.0;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    v8l k = __builtin_convertvector(kd, v8l);  // -29 <= kd <= 0: 2^kd from its bits
-    k = (k + 1023) << 52;
-    v8d two_k;
-    memcpy(&two_k, &k, sizeof two_k);
-    v8d t = p * two_k;
+    p = exp_taylor_tail(p * r + 1.0 / 3628800.0, r);
+    v8d t = p * pow2_bits(kd);  // -29 <= kd <= 0
     v8d q = (1.0 - t) / (1.0 + t);
     return v8d_select(x > 0.0, q, -q);
 }

@@ -188,9 +188,9 @@ void gg_rnn_forward(gg_isa isa, float *y, float *aux, const float *x, const floa
                 const float *cprev = t ? c - H : NULL;
                 for (size_t j = 0; j < GH; j++)
                     a[j] = a[j] + r[j];
-                gg_sigmoidf_n(a, a, 2 * H);           // i, f
-                gg_tanhf_n(a + 2 * H, a + 2 * H, H);         // g
-                gg_sigmoidf_n(a + 3 * H, a + 3 * H, H); // o
+                gg_sigmoidf_n(a, a, 2 * H);               // i, f
+                gg_tanhf_n(a + 2 * H, a + 2 * H, H);      // g
+                gg_sigmoidf_n(a + 3 * H, a + 3 * H, H);   // o
                 for (size_t j = 0; j < H; j++) {
                     const float fc = cprev ? a[H + j] * cprev[j] : 0.0f;
                     const float ic = a[j] * a[2 * H + j];
@@ -205,12 +205,12 @@ void gg_rnn_forward(gg_isa isa, float *y, float *aux, const float *x, const floa
                 float *rn = extra + row * H;
                 for (size_t j = 0; j < 2 * H; j++)
                     a[j] = a[j] + r[j];
-                gg_sigmoidf_n(a, a, 2 * H);           // r, z
+                gg_sigmoidf_n(a, a, 2 * H);               // r, z
                 for (size_t j = 0; j < H; j++) {
                     rn[j] = r[2 * H + j];
                     a[2 * H + j] = a[2 * H + j] + rn[j] * a[j];
                 }
-                gg_tanhf_n(a + 2 * H, a + 2 * H, H);         // n
+                gg_tanhf_n(a + 2 * H, a + 2 * H, H);      // n
                 for (size_t j = 0; j < H; j++)
                     h[j] = (hprev[j] - a[2 * H + j]) * a[H + j] + a[2 * H + j];
                 break;

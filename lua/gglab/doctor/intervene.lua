@@ -35,6 +35,7 @@ local gg = require "gglab"
 local hooks = require "gglab.hooks"
 local util = require "gglab.lib.util"
 local copy_point = require("gglab.sweep").copy_point
+local run_methods = require("gglab.engine.runner").run_methods
 
 local M = {}
 
@@ -103,8 +104,9 @@ function M.set_difference(mean, sd, vmean, vsd)
 end
 
 --[[ split_stats(t, train, val): how the validation rows' targets differ from the training
-  rows' (t: the probe's gg.train record, filled in place; with validation_split too, which
-  takes the last rows unshuffled, as Keras does):
+  rows' (t: the probe's gg.train record, filled in place, after data_stats(t, train): its
+  target_mean / target_sd are the training rows'; with validation_split too, which takes the
+  last rows unshuffled, as Keras does):
     val_unseen        (class labels) the share of validation rows whose class no training row has
     val_class_tv      (class labels) the total variation distance between the two sets' class
                       frequencies (0: the same shares, 1: no class in common)
@@ -113,10 +115,10 @@ end
   Two random parts of one set give val_unseen ~0, val_class_tv and val_target_shift near
   1/sqrt(validation rows); rows sorted by class or target and split at the end give ~1. ]]
 function M.split_stats(t, train, val)
-  local ty, vy = train:y():totable(), val:y():totable()
-  if #ty == 0 or #vy == 0 then return end
+  local vy = val:y():totable()
+  if train:n() == 0 or #vy == 0 then return end
   if train:classes() > 1 then
-    local ct, cv = {}, {}
+    local ty, ct, cv = train:y():totable(), {}, {}
     for _, row in ipairs(ty) do ct[row[1]] = (ct[row[1]] or 0) + 1 end
     for _, row in ipairs(vy) do cv[row[1]] = (cv[row[1]] or 0) + 1 end
     local unseen, tv = 0, 0
@@ -129,14 +131,11 @@ function M.split_stats(t, train, val)
     t.val_unseen, t.val_class_tv = unseen / #vy, tv / 2
     return
   end
-  local k, shift = #ty[1], 0
-  for j = 1, k do
-    local s, s2, sv = 0, 0, 0
-    for _, row in ipairs(ty) do s = s + row[j] end
-    local mean = s / #ty
-    for _, row in ipairs(ty) do s2 = s2 + (row[j] - mean) ^ 2 end
+  if not t.target_mean then return end
+  local shift = 0
+  for j, mean in ipairs(t.target_mean) do
+    local sv, sd = 0, t.target_sd[j]
     for _, row in ipairs(vy) do sv = sv + row[j] end
-    local sd = math.sqrt(s2 / math.max(#ty - 1, 1))
     if sd > 0 then shift = math.max(shift, math.abs(sv / #vy - mean) / sd) end
   end
   t.val_target_shift = shift
@@ -568,13 +567,12 @@ end
   header); raises the run's own error if it fails before reaching gg.train. ]]
 function M.probe(exp, point)
   local seen = {}
-  -- the run API a script may call before gg.train (run:log, run:meta, run:summary,
-  -- run:restored, ...): recorded nowhere, except run:meta (seen.meta) and run:diverged (the
-  -- probe ends there, as at gg.train)
-  local run = setmetatable({ id = "probe", seed = 1, index = 1, params = copy_point(point),
-    meta = function(_, t) if type(t) == "table" then seen.meta = util.copy(t) end end,
-    diverged = function() error(M.PROBED, 0) end },
-    { __index = function() return function() end end })
+  -- every method a run answers to (gglab.engine.runner.run_methods), recorded nowhere except
+  -- run:meta (seen.meta) and run:diverged (the probe ends there, as at gg.train)
+  local run = { id = "probe", seed = 1, index = 1, params = copy_point(point) }
+  for _, name in ipairs(run_methods()) do run[name] = function() end end
+  run.meta = function(_, t) if type(t) == "table" then seen.meta = util.copy(t) end end
+  run.diverged = function() error(M.PROBED, 0) end
   local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
     function() return exp.run(copy_point(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end

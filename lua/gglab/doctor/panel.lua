@@ -425,28 +425,6 @@ local function val_mismatch(t)
   return nil
 end
 
--- Why the run's output activation cannot reach its targets (nil when it can or there is none).
---[[ unreachable_targets(t) -> share, why or nil: t (the probe's gg.train record) has an output
-  that cannot reach M.UNREACHABLE or more of its (regression) target values — a softmax over one
-  unit (always 1), or a sigmoid, tanh or ReLU output under a regression loss with that share of
-  the values outside its range: the structural symptom "the output cannot reach the targets"
-  (gglab.doctor.evidence.symptoms), measured on the training rows. ]]
-M.UNREACHABLE = 0.1
-function M.unreachable_targets(t)
-  if type(t) ~= "table" then return nil end
-  local kind = t.output_kind
-  if kind == "softmax" and t.outputs == 1 then
-    return 1, "a softmax over one unit is always 1"
-  end
-  local r = RANGE[kind]
-  if not r or not REGRESSION_LOSS[t.loss] or t.target_below0 == nil then return nil end
-  local share = kind == "tanh" and t.target_below_m1 + t.target_above1
-    or kind == "sigmoid" and t.target_below0 + t.target_above1 or t.target_below0
-  if share < M.UNREACHABLE then return nil end
-  return share, string.format("%s of the target values lie outside the %s output's range [%s, %s]",
-    string.format("%.0f%%", 100 * share), kind, fmt(r[1]), fmt(r[2]))
-end
-
 -- shuffle_split: the validation rows are not a random part of the data — a share
 -- SPLIT_UNSEEN of them has a class no training row has, the class frequencies differ by a
 -- total variation SPLIT_TV, or a target column's mean is SPLIT_SHIFT training sds away
@@ -466,6 +444,7 @@ local function split_mismatch(t)
   return nil
 end
 
+-- Why the run's output activation cannot reach its targets (nil when it can or there is none).
 local function unreachable(t)
   local kind = t.output_kind
   if kind == "softmax" and t.outputs == 1 then
@@ -478,6 +457,27 @@ local function unreachable(t)
       fmt(t.target_max), kind, fmt(r[1]), fmt(r[2]))
   end
   return nil
+end
+
+--[[ unreachable_targets(t) -> share, why or nil: t (the probe's gg.train record) has an output
+  that cannot reach M.UNREACHABLE or more of its (regression) target values — a softmax over one
+  unit (always 1), or a sigmoid, tanh or ReLU output under a regression loss with that share of
+  the values outside its range (unreachable: some are): the structural symptom "the output
+  cannot reach the targets" (gglab.doctor.evidence.symptoms), measured on the training rows. ]]
+M.UNREACHABLE = 0.1
+function M.unreachable_targets(t)
+  if type(t) ~= "table" then return nil end
+  local any = unreachable(t)
+  if not any then return nil end
+  local kind = t.output_kind
+  if kind == "softmax" then return 1, any end
+  if t.target_below0 == nil then return nil end
+  local share = kind == "tanh" and t.target_below_m1 + t.target_above1
+    or kind == "sigmoid" and t.target_below0 + t.target_above1 or t.target_below0
+  if share < M.UNREACHABLE then return nil end
+  local r = RANGE[kind]
+  return share, string.format("%s of the target values lie outside the %s output's range [%s, %s]",
+    string.format("%.0f%%", 100 * share), kind, fmt(r[1]), fmt(r[2]))
 end
 
 -- Standardises every target column of train (and val) with train's means and sds.

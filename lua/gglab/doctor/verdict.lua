@@ -314,14 +314,11 @@ local function combinations(best, rows, evidence_list, margin, alpha)
     end
     return combos
   end
+  -- (a fix paired above waits for another cause: its precondition fails, so it is no partner)
   local list = M.partners(rows, nil, evidence_list)
-  local have = {}
-  for _, c in ipairs(combos) do have[c.pair[1].name .. "+" .. c.pair[2].name] = true end
   for i = 1, #list do
     for j = i + 1, #list do
-      local a, b = list[i].fix.name, list[j].fix.name
-      if #combos < M.MAX_PAIRS and list[i].fix.cause ~= list[j].fix.cause and not have[a .. "+" .. b]
-        and not have[b .. "+" .. a] then
+      if #combos < M.MAX_PAIRS and list[i].fix.cause ~= list[j].fix.cause then
         local c = panel.combine(list[i].fix, list[j].fix)
         c.pair = { list[i].fix, list[j].fix }
         combos[#combos + 1] = c

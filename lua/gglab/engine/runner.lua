@@ -40,6 +40,18 @@ local IS_TRAIN_LOSS = { loss = true, epoch_loss = true, batch_loss = true }  -- 
 
 local Run = {}
 Run.__index = Run
+
+--[[ run_methods() -> the sorted names of every method a run answers to (run:log, run:meta,
+  ... and the ones gg.train calls), for a stand-in run that must accept the same calls (the
+  doctor's probe). ]]
+function M.run_methods()
+  local names = {}
+  for k, v in pairs(Run) do
+    if type(v) == "function" then names[#names + 1] = k end
+  end
+  table.sort(names)
+  return names
+end
 Run.__name = "gglab.Run"
 
 -- ---- helpers ----
