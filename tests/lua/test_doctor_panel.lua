@@ -62,7 +62,7 @@ local mlp = function(spec) return function() return gg.nn.mlp(spec) end end
 -- ==== the vocabulary ====
 
 for _, id in ipairs { "lr_too_low", "targets_unscaled", "output_activation", "wrong_loss",
-  "optimizer_choice" } do
+  "optimizer_choice", "hidden_activation" } do
   T.ok("causes: " .. id .. " is a cause with its own text", causes.is_cause(id) and causes.text(id) ~= id)
 end
 T.ok("causes: the old ids stay", causes.is_cause("lr_too_high") and causes.is_cause("bad_init")
@@ -79,7 +79,7 @@ do
     "lr*100", "momentum=0.9", "momentum=0.5", "momentum=0", "clip", "standardize", "huber", "scale_targets",
     "no_output_act", "loss_for_task", "sigmoid_bce", "softmax_ce", "softmax_out", "val_like_train",
     "shuffle_split", "adam",
-    "no_reg", "batch*4", "batch*16", "class_weights", "relu",
+    "no_reg", "batch*4", "batch*16", "class_weights", "relu", "hidden_act",
     "leaky_relu", "default_init", "cosine", "early_stop", "smaller",
     -- transformers and recurrent nets (issue 22; tests/lua/test_doctor_seq.lua)
     "warmup", "pre_ln", "qk_norm", "z_loss", "beta2_095", "beta2_098", "eps_1e6", "clip_rnn", "lstm",
@@ -682,6 +682,74 @@ do
   T.ok("adam: stalled, but the initialisation is off -> that cause comes first",
     not fix("adam").precondition(tinyi, { stuck = true }))
   T.ok("lr*10: the loss falls -> no cause", not fix("lr*10").precondition(sgd, { stuck = false }))
+end
+
+-- ==== issue 21 round 4: a squashing the loss repeats; a missing hidden activation ====
+
+do
+  local blobs = gg.data.classification { n = 120, features = 4, classes = 3, seed = 3 }
+  local function seq(list) return function() return gg.nn.sequential(list()) end end
+  local soft = probe(trainer(blobs, seq(function()
+    return { gg.nn.linear(4, 8), gg.nn.relu(), gg.nn.linear(8, 3), gg.nn.softmax(1) } end), "cross_entropy"))
+  local t = soft.trains[1]
+  local floor, why = panel.logit_floor(t)
+  T.near("logit_floor: a softmax over 3 classes fed to cross_entropy cannot go below log(1 + 2/e)", floor,
+    math.log(1 + 2 / math.exp(1)), 1e-12)
+  T.ok("logit_floor: says the loss repeats the softmax: " .. tostring(why),
+    why ~= nil and why:find("applies its own log-softmax", 1, true) ~= nil)
+  T.eq("unreachable_targets: the repeated softmax reaches no target (a structural symptom)",
+    (panel.unreachable_targets(t)), 1)
+  local ok = fix("no_output_act").precondition(soft)
+  T.eq("no_output_act: applies to a softmax before cross_entropy, its precondition holds",
+    { fix("no_output_act").applies(soft), ok }, { true, true })
+  local specs = { gg.nn.linear(4, 8), gg.nn.relu(), gg.nn.linear(8, 3), gg.nn.softmax(1) }
+  T.eq("no_output_act: the hook drops the softmax (cross_entropy then reads logits)",
+    kinds(fix("no_output_act").hooks.layers(specs)), "linear relu linear")
+  -- the floor is real: trained to the end, the repeated softmax stays above it
+  local model = gg.nn.sequential { gg.nn.linear(4, 16), gg.nn.relu(), gg.nn.linear(16, 3), gg.nn.softmax(1) }
+  gg.train { model = model, data = blobs, loss = "cross_entropy", epochs = 60, batch_size = 16,
+    optimizer = gg.optim.adam(model, { lr = 1e-2 }) }
+  local reached = gg.evaluate(model, blobs, { loss = "cross_entropy" })
+  T.ok(string.format("logit_floor: the trained loss %.4f stays above the floor %.4f and near it", reached, floor),
+    reached >= floor - 1e-6 and reached < floor + 0.2)
+  local bin = gg.data.classification { n = 80, features = 2, classes = 2, seed = 4 }
+  local sig = probe(trainer(bin, seq(function()
+    return { gg.nn.linear(2, 1), gg.nn.sigmoid() } end), "bce_with_logits")).trains[1]
+  T.near("logit_floor: a sigmoid fed to bce_with_logits cannot go below log(1 + 1/e)",
+    (panel.logit_floor(sig)), math.log(1 + 1 / math.exp(1)), 1e-12)
+  local fine = probe(trainer(blobs, seq(function()
+    return { gg.nn.linear(4, 8), gg.nn.relu(), gg.nn.linear(8, 3) } end), "cross_entropy")).trains[1]
+  T.eq("logit_floor: logits fed to cross_entropy -> no floor, no symptom",
+    { panel.logit_floor(fine), panel.unreachable_targets(fine) }, {})
+  local cce = probe(trainer(blobs, seq(function()
+    return { gg.nn.linear(4, 8), gg.nn.relu(), gg.nn.linear(8, 3), gg.nn.softmax(1) } end),
+    "categorical_crossentropy")).trains[1]
+  T.eq("logit_floor: a softmax fed to categorical_crossentropy (it reads probabilities) -> no floor",
+    panel.logit_floor(cce), nil)
+end
+
+do
+  local data = regression(100, 1, 7, function(x) return x[1] ^ 3 end)
+  local h = fix("hidden_act")
+  local function seen_of(list)
+    return probe(trainer(data, function() return gg.nn.sequential(list) end, "mse"))
+  end
+  local stacked = seen_of { gg.nn.linear(1, 1), gg.nn.linear(1, 5), gg.nn.linear(5, 1) }
+  local ok, why = h.precondition(stacked)
+  T.eq("hidden_act: linear -> linear -> linear: applies, hidden_activation, 2 stacked layers",
+    { h.applies(stacked), h.cause, ok, why }, { true, "hidden_activation", true,
+      "2 linear layers fed straight into the next linear layer: the stack is one linear map" })
+  T.eq("hidden_act: tanh inserted when the model has no hidden activation of its own",
+    kinds(h.hooks.layers({ gg.nn.linear(1, 1), gg.nn.linear(1, 5), gg.nn.linear(5, 1) })),
+    "linear tanh linear tanh linear")
+  T.eq("hidden_act: the model's own hidden activation otherwise; dropout does not count as one",
+    kinds(h.hooks.layers({ gg.nn.linear(2, 8), gg.nn.relu(), gg.nn.linear(8, 8), gg.nn.dropout(0.1),
+      gg.nn.linear(8, 1), gg.nn.sigmoid() })), "linear relu linear relu dropout linear sigmoid")
+  local fine = seen_of { gg.nn.linear(1, 8), gg.nn.relu(), gg.nn.linear(8, 1) }
+  T.eq("hidden_act: every hidden linear layer has an activation -> not applicable, no precondition",
+    { (h.applies(fine)), (h.precondition(fine)) }, { false, false })
+  T.eq("hidden_act: a linear model (one layer) -> not applicable",
+    (h.applies(seen_of { gg.nn.linear(1, 1) })), false)
 end
 
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then

@@ -123,6 +123,37 @@ local function shrink(by)
   end
 end
 
+--[[ linear_stack(specs) -> set of i: the linear layers of specs whose output reaches the next
+  linear layer with no activation between (only dropout, identity or flatten layers): the two
+  compose into one linear map, a hidden activation is missing. ]]
+local PASS_THROUGH = { dropout = true, identity = true, flatten = true }
+local HIDDEN_ACT = { relu = true, tanh = true, sigmoid = true, leaky_relu = true, elu = true, gelu = true,
+  selu = true, silu = true, softplus = true }
+local function linear_stack(specs)
+  local stacked, open = {}, nil
+  for i, s in ipairs(specs) do
+    local kind = type(s) == "table" and s.kind or "model"
+    if kind == "linear" then
+      if open then stacked[open] = true end
+      open = i
+    elseif not PASS_THROUGH[kind] then
+      open = nil
+    end
+  end
+  return stacked
+end
+
+-- How many such linear layers the run's models have (describe_layers' kinds).
+local function linear_stacks(seen)
+  local n = 0
+  for _, m in ipairs(seen.models or {}) do
+    local specs = {}
+    for i, kind in ipairs(m.kinds) do specs[i] = { kind = kind } end
+    for _ in pairs(linear_stack(specs)) do n = n + 1 end
+  end
+  return n
+end
+
 local function any_optimizer(seen, pred)
   for _, o in ipairs(seen.optimizers or {}) do
     if pred(o) then return true end
@@ -444,12 +475,33 @@ local function split_mismatch(t)
   return nil
 end
 
+-- A loss that applies its own squashing to the model's output (logits in), and the output
+-- activation that squashes them a second time: the loss then has a floor above 0 (LOGIT_FLOOR).
+local LOGIT_LOSS = { cross_entropy = "softmax", bce_with_logits = "sigmoid" }
+
+--[[ logit_floor(t) -> floor, why or nil: a softmax output fed to cross_entropy (which applies
+  its own log-softmax) or a sigmoid output fed to bce_with_logits: the loss reads probabilities
+  in [0, 1] as logits, so it cannot fall below log(1 + (k - 1)/e) over k classes (a one-hot
+  row's best: its unit at 1, the others at 0), log(1 + 1/e) for one 0/1 unit. ]]
+local function logit_floor(t)
+  local want = LOGIT_LOSS[t.loss]
+  if not want or t.output_kind ~= want then return nil end
+  local k = want == "softmax" and (t.outputs or 1) or 2
+  if k < 2 then return nil end
+  local floor = math.log(1 + (k - 1) / math.exp(1))
+  return floor, string.format("a %s output fed to %s, which applies its own %s: the loss cannot fall below "
+    .. "%s", want, t.loss, want == "softmax" and "log-softmax" or "sigmoid", fmt(floor))
+end
+M.logit_floor = logit_floor
+
 -- Why the run's output activation cannot reach its targets (nil when it can or there is none).
 local function unreachable(t)
   local kind = t.output_kind
   if kind == "softmax" and t.outputs == 1 then
     return "a softmax over one unit is always 1"
   end
+  local _, squashed = logit_floor(t)
+  if squashed then return squashed end
   local r = RANGE[kind]
   if not r or not REGRESSION_LOSS[t.loss] or t.target_min == nil then return nil end
   if t.target_min < r[1] or t.target_max > r[2] then
@@ -470,7 +522,8 @@ function M.unreachable_targets(t)
   local any = unreachable(t)
   if not any then return nil end
   local kind = t.output_kind
-  if kind == "softmax" then return 1, any end
+  -- a softmax over one unit, or a squashing the loss repeats: no target is reached
+  if kind == "softmax" or logit_floor(t) then return 1, any end
   if t.target_below0 == nil then return nil end
   local share = kind == "tanh" and t.target_below_m1 + t.target_above1
     or kind == "sigmoid" and t.target_below0 + t.target_above1 or t.target_below0
@@ -834,6 +887,7 @@ function M.default()
         if not ok then return false, why end
         local t = last(seen.trains)
         if t.output_kind == "softmax" and t.outputs == 1 then return true end
+        if logit_floor(t) then return true end
         if not RANGE[t.output_kind] then
           return false, "no sigmoid, tanh or ReLU output" .. nested_note(seen)
         end
@@ -1009,6 +1063,32 @@ function M.default()
         if sat == nil then return false, why .. ", " .. loss .. ", fewer than 2 hidden sigmoids" end
         return false, string.format("%s%% of the sigmoid/tanh units saturated (not > %d%%), %s, "
           .. "fewer than 2 hidden sigmoids", fmt(100 * sat), 100 * M.SATURATION, loss)
+      end },
+    { name = "hidden_act", cause = "hidden_activation",
+      text = "an activation after each hidden linear layer that has none (the model's own hidden "
+        .. "activation, else tanh)",
+      hooks = { layers = function(specs)
+        local out, stacked = {}, linear_stack(specs)
+        -- the activation the user chose elsewhere; tanh when none: it cannot die in a narrow layer
+        local act = { kind = "tanh" }
+        for i, s in ipairs(specs) do
+          if type(s) == "table" and HIDDEN_ACT[s.kind] and intervene.is_hidden(specs, i) then act = s; break end
+        end
+        for i, s in ipairs(specs) do
+          out[#out + 1] = s
+          if stacked[i] then out[#out + 1] = intervene.copy(act) end
+        end
+        return out end },
+      applies = function(seen)
+        if linear_stacks(seen) > 0 then return true end
+        return false, "every hidden linear layer has an activation" .. nested_note(seen) end,
+      precondition = function(seen)
+        local n = linear_stacks(seen)
+        if n > 0 then
+          return true, string.format("%d linear layer%s fed straight into the next linear layer: the stack is "
+            .. "one linear map", n, n == 1 and "" or "s")
+        end
+        return false, "every hidden linear layer has an activation"
       end },
     { name = "leaky_relu", cause = "dead_relu", text = "LeakyReLU(0.01) instead of ReLU",
       hooks = { layers = swap_hidden(RELU, { kind = "leaky_relu", negative_slope = 0.01 }) },

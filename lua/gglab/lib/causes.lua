@@ -14,7 +14,7 @@ local M = {}
 M.LIST = { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", "overfitting",
   "label_noise", "saturation", "exploding_gradients", "bad_init", "regularization_too_strong",
   "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay", "lr_too_low", "targets_unscaled",
-  "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug",
+  "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug", "hidden_activation",
   -- transformers and recurrent nets (issue 22)
   "postln_no_warmup", "attention_logit_growth", "output_logit_divergence", "adam_second_moment",
   "rnn_exploding_gradients", "vanilla_rnn_memory", "weight_decay_missing" }
@@ -40,6 +40,7 @@ M.TEXT = {
   wrong_loss = "a loss that does not fit the task",
   optimizer_choice = "the optimizer (plain SGD)",
   preprocessing_bug = "a preprocessing bug (validation data prepared differently from the training data)",
+  hidden_activation = "no activation between hidden linear layers (the stack is one linear map)",
   postln_no_warmup = "a Post-LN transformer without learning-rate warm-up (Xiong et al. 2020)",
   attention_logit_growth = "attention-logit growth (Wortsman et al. 2023; Dehghani et al. 2023)",
   output_logit_divergence = "output-logit divergence (Wortsman et al. 2023; PaLM's z-loss)",
