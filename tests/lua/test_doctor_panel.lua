@@ -752,6 +752,22 @@ do
     (h.applies(seen_of { gg.nn.linear(1, 1) })), false)
 end
 
+do
+  -- standardize names its cause from a feature scale of 30 up (round 4; a single raw input in 1..20,
+  -- whose divergence a lower lr also removes, is not "unscaled features")
+  local function at(scale)
+    local d = regression(100, 2, 8, function(x) return x[1] end)
+    local x = d:x():totable()
+    for _, row in ipairs(x) do row[1] = scale + scale / 2 * row[1] end
+    return probe(trainer(gg.data.from_tensors(gg.tensor(x), d:y()), mlp { 2, 4, 1 }, "mse"))
+  end
+  local mild, raw = at(12), at(60)
+  T.eq("standardize: a feature of mean 12 -> applies, but the precondition fails (a tuning hint)",
+    { (fix("standardize").applies(mild)), (fix("standardize").precondition(mild)) }, { true, false })
+  T.eq("standardize: a feature of mean 60 -> the precondition holds",
+    (fix("standardize").precondition(raw)), true)
+end
+
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then
   print("end-to-end diagnoses skipped (GGLAB_DOCTOR_EVAL=0)")
   T.done()
