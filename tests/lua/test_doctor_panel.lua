@@ -768,6 +768,18 @@ do
     (fix("standardize").precondition(raw)), true)
 end
 
+do
+  -- a ReLU output on targets it can reach: its cause only when the loss stalls (a dead output unit)
+  local bin = regression(120, 3, 9, function(x) return x[1] > 0 and 1 or 0 end)
+  local seen = probe(trainer(bin, mlp { 3, 8, 1, output_activation = "relu" }, "mse"))
+  local f = fix("no_output_act")
+  local ok, why = f.precondition(seen, { stuck = true })
+  T.eq("no_output_act: a ReLU output on 0/1 targets and a stalled loss -> the precondition holds",
+    { f.applies(seen), ok, why ~= nil and why:find("dead output", 1, true) ~= nil }, { true, true, true })
+  T.eq("no_output_act: the same output while the loss falls -> no cause (a tuning hint)",
+    (f.precondition(seen, { stuck = false })), false)
+end
+
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then
   print("end-to-end diagnoses skipped (GGLAB_DOCTOR_EVAL=0)")
   T.done()

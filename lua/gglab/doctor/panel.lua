@@ -894,11 +894,15 @@ function M.default()
         if not REGRESSION_LOSS[t.loss] then return false, "a " .. t.output_kind .. " output with a " .. t.loss
           .. " loss" end
         return true end,
-      precondition = function(seen)
+      precondition = function(seen, measures)
         local t = last(seen.trains or {})
         if not t then return false, "no gg.train call" end
         local why = unreachable(t)
         if why then return true, why end
+        -- a ReLU output unit that dies (negative on every row) passes no gradient: the loss stalls
+        if t.output_kind == "relu" and type(measures) == "table" and measures.stuck then
+          return true, "the training loss stalls behind a ReLU output unit (a dead output passes no gradient)"
+        end
         if t.target_min == nil then return false, "the target range was not measured" end
         return false, string.format("the targets [%s, %s] lie within the %s output's range",
           fmt(t.target_min), fmt(t.target_max), tostring(t.output_kind))
