@@ -102,6 +102,7 @@ struct gg_model {
     float *scratch;            /* shared kernel scratch (conv im2col), the largest need */
     float *dummy;              /* gradient sink for frozen Linear weights and missing biases */
     size_t dummy_n;
+    size_t zero_count;         /* gg_model_zero_grad calls so far (gg_model_zero_count) */
     int fault_node;            /* the embedding node that met a bad index in the last run, -1 */
     size_t fault_at;           /* that index's position in the node's input */
     float fault_val;           /* and its value */

@@ -819,7 +819,10 @@ void gg_model_backward(gg_model *m, const float *dy)
 void gg_model_zero_grad(gg_model *m)
 {
     memset(m->grads, 0, m->nparams * sizeof(float));
+    m->zero_count++;
 }
+
+size_t gg_model_zero_count(const gg_model *m) { return m->zero_count; }
 
 gg_status gg_model_dropout_mask(gg_model *m, size_t layer_i, const float *keep, size_t B,
                                 gg_err *err)

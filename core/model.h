@@ -145,6 +145,10 @@ void gg_model_backward(gg_model *m, const float *dy);
 /* Set every gradient to zero (PyTorch 1.13 zero_grad(set_to_none=False)). */
 void gg_model_zero_grad(gg_model *m);
 
+/* How many times gg_model_zero_grad has run on m (a hand-written loop that never zeroes its
+ * gradients steps on their running sum: gglab.Optim:stale_steps). */
+size_t gg_model_zero_count(const gg_model *m);
+
 /* Scratch buffer of B*out floats in the model's arena for the loss gradient; valid until
  * the next forward. */
 float *gg_model_dout(gg_model *m);

@@ -7,7 +7,11 @@
 #include <string.h>
 
 typedef struct lg_optim {
-    gg_optim *o;  /* NULL once closed */
+    gg_optim *o;        /* NULL once closed */
+    size_t steps;       /* opt:step() calls */
+    size_t stale;       /* of them, steps with no zero_grad of the model since the previous one */
+    size_t last_zero;   /* the model's gg_model_zero_count at the previous opt:step() */
+    int zero_after;     /* opt:set_zero_after_step(true): zero the gradients after each step */
 } lg_optim;
 
 gg_optim *lg_optim_check(lua_State *L, int idx)
@@ -22,7 +26,7 @@ static int push_optim(lua_State *L, gg_optim_kind kind, const void *cfg, const c
 {
     lg_model *lm = lg_model_check(L, 1);
     lg_optim *lo = lua_newuserdatauv(L, sizeof *lo, 1);  /* stack: model opts optim */
-    lo->o = NULL;
+    memset(lo, 0, sizeof *lo);
     luaL_setmetatable(L, GG_OPTIM_MT);
     gg_err err;
     if (gg_optim_new(&lo->o, kind, cfg, gg_model_nparams(lm->m), &err))
@@ -149,9 +153,40 @@ static int optim_keras_adam(lua_State *L)
 static int optim_step(lua_State *L)
 {
     gg_optim *o = lg_optim_check(L, 1);
+    lg_optim *lo = lua_touserdata(L, 1);
     lua_getiuservalue(L, 1, 1);                               /* stack: opt model */
     lg_model *lm = lg_model_check(L, -1);
+    const size_t zeros = gg_model_zero_count(lm->m);
+    if (lo->steps > 0 && zeros == lo->last_zero)
+        lo->stale++;
+    lo->steps++;
     gg_optim_step(o, gg_model_params(lm->m), gg_model_grads(lm->m));
+    lo->last_zero = gg_model_zero_count(lm->m);  /* a zero_grad from here on precedes the next step */
+    if (lo->zero_after)
+        gg_model_zero_grad(lm->m);
+    return 0;
+}
+
+/* opt:stale_steps() → steps, stale: the opt:step() calls so far and how many of them stepped on
+ * gradients not zeroed since the previous step (their running sum: a hand-written loop that
+ * never calls zero_grad) */
+static int optim_stale_steps(lua_State *L)
+{
+    lg_optim_check(L, 1);
+    const lg_optim *lo = lua_touserdata(L, 1);
+    lua_pushinteger(L, (lua_Integer)lo->steps);
+    lua_pushinteger(L, (lua_Integer)lo->stale);
+    return 2;
+}
+
+/* opt:set_zero_after_step(flag): zero the model's gradients after each opt:step() (a
+ * hand-written loop then needs no zero_grad; gg.train zeroes them anyway) */
+static int optim_set_zero_after_step(lua_State *L)
+{
+    lg_optim_check(L, 1);
+    lg_optim *lo = lua_touserdata(L, 1);
+    luaL_checktype(L, 2, LUA_TBOOLEAN);
+    lo->zero_after = lua_toboolean(L, 2);
     return 0;
 }
 
@@ -219,7 +254,7 @@ static int optim_clone(lua_State *L)
 {
     gg_optim *o = lg_optim_check(L, 1);
     lg_optim *lo = lua_newuserdatauv(L, sizeof *lo, 1);  /* stack: opt clone */
-    lo->o = NULL;
+    memset(lo, 0, sizeof *lo);
     luaL_setmetatable(L, GG_OPTIM_MT);
     gg_err err;
     if (gg_optim_clone(&lo->o, o, &err))
@@ -369,7 +404,8 @@ static int optim_gc(lua_State *L)
 }
 
 static const luaL_Reg optim_methods[] = {
-    {"step", optim_step},   {"zero_grad", optim_zero_grad}, {"lr", optim_lr},
+    {"step", optim_step},   {"zero_grad", optim_zero_grad},
+    {"stale_steps", optim_stale_steps}, {"set_zero_after_step", optim_set_zero_after_step}, {"lr", optim_lr},
     {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
     {"momentum", optim_momentum}, {"set_momentum", optim_set_momentum},
     {"clone", optim_clone},   {"load_state", optim_load_state},

@@ -365,6 +365,30 @@ do
   T.eq("steps counted", opt:steps(), 1)
   T.eq("values are the hand-computed ones", { L, dw[1], dw[2], db }, { 2.140625, 4.75, -3.625, 1.0 })
 
+  -- A loop by hand that never zeroes: opt:stale_steps counts the steps on summed gradients,
+  -- set_zero_after_step repairs it (each step then sees one fresh gradient).
+  do
+    local ms = gg.nn.sequential { gg.nn.linear(1, 1) }
+    ms:load_parameters { gg.tensor { { 0 } }, gg.tensor { { 0 } } }
+    local os_ = gg.optim.sgd(ms, { lr = 0.1 })
+    local x1, y1 = gg.tensor { { 1 } }, gg.tensor { 1 }
+    T.eq("stale_steps: none before a step", { os_:stale_steps() }, { 0, 0 })
+    for _ = 1, 3 do gg.loss.mse(ms:forward(x1), y1):backward(); os_:step() end
+    T.eq("stale_steps: 3 steps, the last 2 on summed gradients", { os_:stale_steps() }, { 3, 2 })
+    -- w = b: 0 -> 0.2 (gradient -2) -> 0.52 (-2 - 1.2: the running sum) -> 0.832 (-3.2 + 0.08)
+    T.near("stale_steps: each step moved by the running sum", ms:parameters()[1]:get(1, 1), 0.832, 1e-6)
+    ms:zero_grad()
+    gg.loss.mse(ms:forward(x1), y1):backward(); os_:step()
+    T.eq("stale_steps: a zero_grad before the step -> not stale", { os_:stale_steps() }, { 4, 2 })
+    os_:set_zero_after_step(true)
+    gg.loss.mse(ms:forward(x1), y1):backward(); os_:step()
+    T.eq("set_zero_after_step: the gradients are 0 after the step", ms:grads()[1]:get(1, 1), 0)
+    gg.loss.mse(ms:forward(x1), y1):backward(); os_:step()
+    T.eq("set_zero_after_step: then no step is stale", { os_:stale_steps() }, { 6, 3 })
+    T.raises("set_zero_after_step: a boolean", function() os_:set_zero_after_step(1) end, "boolean expected")
+    T.eq("stale_steps: a clone starts its own count", { os_:clone():stale_steps() }, { 0, 0 })
+  end
+
   -- SGD with momentum 0.9, dampening 0, weight_decay 0.5: two steps on a fixed gradient.
   local m2 = gg.nn.sequential { gg.nn.linear(1, 1) }
   m2:load_parameters { gg.tensor { { 1 } }, gg.tensor { { 0 } } }

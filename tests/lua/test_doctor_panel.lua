@@ -78,7 +78,7 @@ do
     "lr*10",
     "lr*100", "momentum=0.9", "momentum=0.5", "momentum=0", "clip", "standardize", "huber", "scale_targets",
     "no_output_act", "loss_for_task", "sigmoid_bce", "softmax_ce", "softmax_out", "val_like_train",
-    "shuffle_split", "adam",
+    "shuffle_split", "zero_grad", "adam",
     "no_reg", "batch*4", "batch*16", "class_weights", "relu", "hidden_act",
     "leaky_relu", "default_init", "cosine", "early_stop", "smaller",
     -- transformers and recurrent nets (issue 22; tests/lua/test_doctor_seq.lua)
@@ -778,6 +778,48 @@ do
     { f.applies(seen), ok, why ~= nil and why:find("dead output", 1, true) ~= nil }, { true, true, true })
   T.eq("no_output_act: the same output while the loss falls -> no cause (a tuning hint)",
     (f.precondition(seen, { stuck = false })), false)
+end
+
+do
+  -- a loop by hand that never zeroes its gradients: a structural symptom, zero_grad's cause
+  local function hand(zero)
+    return function(_, run)
+      local data = regression(50, 1, 10, function(x) return 2 * x[1] end)
+      local model = gg.nn.sequential { gg.nn.linear(1, 1) }
+      local opt = gg.optim.sgd(model, { lr = 0.01 })
+      for it = 1, 20 do
+        if zero then opt:zero_grad() end
+        local loss = gg.loss.mse(model:forward(data:x()), data:y())
+        loss:backward()
+        run:log("loss", loss:item(), it, it)
+        opt:step()
+      end
+    end
+  end
+  local stale, fine = probe(hand(false)), probe(hand(true))
+  T.eq("probe: a loop by hand records its steps and the stale ones", { stale.hand_steps, fine.hand_steps },
+    { { steps = 20, stale = 19 }, { steps = 20, stale = 0 } })
+  local share, why = panel.stale_gradients(stale)
+  T.eq("stale_gradients: 19 of 19 later steps stale; says so", { share, why },
+    { 1, "19 of 20 optimizer steps used the gradients summed since an earlier step (no zero_grad between them)" })
+  T.eq("stale_gradients: a loop that zeroes -> none", panel.stale_gradients(fine), nil)
+  local z = fix("zero_grad")
+  T.eq("zero_grad: applies and names grad_not_zeroed on the stale loop, not on the other",
+    { z.applies(stale), z.cause, (z.precondition(stale)), (z.applies(fine)), (z.precondition(fine)) },
+    { true, "grad_not_zeroed", true, false, false })
+  T.eq("zero_grad: not applicable to gg.train (it zeroes every step)",
+    (z.applies(probe(trainer(regression(50, 1, 10, function(x) return x[1] end), mlp { 1, 1 }, "mse")))), false)
+  -- the fix's hook: each step then sees one fresh gradient
+  local m = gg.nn.sequential { gg.nn.linear(1, 1) }
+  local opt = gg.optim.sgd(m, { lr = 0.01 })
+  z.hooks.optimizer(opt)
+  gg.loss.mse(m:forward(gg.tensor { { 1 } }), gg.tensor { 3 }):backward()
+  opt:step()
+  T.eq("zero_grad: the hook zeroes the gradients after each step", m:grads()[1]:get(1, 1), 0)
+  local evidence = require "gglab.doctor.evidence"
+  local s = evidence.symptoms({}, nil, { stale = why })
+  T.eq("symptoms: the stale gradients are listed first", { s.stale, s.list[1] },
+    { 1, "the gradients are never zeroed: " .. why })
 end
 
 if os.getenv("GGLAB_DOCTOR_EVAL") == "0" then

@@ -245,7 +245,7 @@ local function decided(report)
   local s = report.symptoms
   if report.verdict == "no problem found" then
     return s.diverged + s.rising + s.stuck + s.val_rising + s.far_worse + s.no_generalise + s.slow
-      + (s.unreachable or 0) == 0
+      + (s.unreachable or 0) + (s.stale or 0) == 0
   end
   if not report.best or report.tied or report.needs_second then return false end
   local bar = -math.log(report.margin)
@@ -316,7 +316,7 @@ function M.diagnose(exp, point, opts)
       margin = margin, seen = seen, measures = measures, warnings = warnings, unchanged = baseline,
       reference = groups.reference, reference_why = not use_ref and ref_why or nil,
       symptoms = evidence.symptoms(baseline, groups.reference,
-        { unreachable = select(2, panel.unreachable_targets(t)) }),
+        { unreachable = select(2, panel.unreachable_targets(t)), stale = select(2, panel.stale_gradients(seen)) }),
       evidence = evidence.evidence(baseline, seen, measures),
       metric = (t and (t.val and "validation " or "training ") or "")
         .. (opts.metric == "accuracy" and "accuracy" or "loss"),

@@ -149,7 +149,9 @@ end
   is slower, and that is its price, not the problem it was asked to remove).
   opts.unreachable (the unchanged runs only): why the model's output cannot reach the
   targets (gglab.doctor.panel.unreachable_targets) — a structural symptom, listed first
-  whatever the curves show (a sigmoid fitted to targets in [-1, 1] still lowers its loss). ]]
+  whatever the curves show (a sigmoid fitted to targets in [-1, 1] still lowers its loss).
+  opts.stale: why the run's hand-written loop steps on gradients it never zeroes
+  (gglab.doctor.panel.stale_gradients) — structural as well. ]]
 function M.symptoms(results, reference, opts)
   local s = { diverged = 0, rising = 0, stuck = 0, val_rising = 0, far_worse = 0, no_generalise = 0, slow = 0,
     n = #results }
@@ -181,6 +183,10 @@ function M.symptoms(results, reference, opts)
   if opts and opts.unreachable then
     s.unreachable = 1
     s.list[#s.list + 1] = "the output cannot reach the targets: " .. opts.unreachable
+  end
+  if opts and opts.stale then
+    s.stale = 1
+    s.list[#s.list + 1] = "the gradients are never zeroed: " .. opts.stale
   end
   if s.n > 0 and s.diverged >= 0.25 * s.n then
     s.list[#s.list + 1] = string.format("diverges in %d/%d seeds", s.diverged, s.n)

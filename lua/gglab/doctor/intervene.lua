@@ -12,6 +12,7 @@
       (gglab.hooks' "model" point: args the constructor's arguments, its options table a copy the
       fix may change; the kind returned is built, e.g. "lstm" for "rnn"; the constructors called
       are recorded in seen.layers: describe_model),
+      optimizer = function(opt) (called with each optimizer built, e.g. opt:set_zero_after_step),
       lr_scale = number, train = function(opts, info) -> opts [, post] (post.targets =
       {mean = {...}, sd = {...}}: the fix mapped the targets y -> (y - mean) / sd, and the
       outcome maps predictions and targets back: M.unscaled_loss; post.eval = a dataset: the
@@ -485,6 +486,8 @@ local function hook(fix, ctx, seen)
     if fix.optim and (opts == nil or type(opts) == "table") then o, k2 = fix.optim(kind, copy(opts)) end
     local opt = make(k2 or kind, model, o)
     if fix.lr_scale then opt:set_lr(opt:lr() * fix.lr_scale) end
+    if fix.optimizer then fix.optimizer(opt) end
+    if ctx.made then ctx.made[#ctx.made + 1] = opt end
     local mom = type(opts) == "table" and opts.momentum or 0
     local betas = type(opts) == "table" and type(opts.betas) == "table" and opts.betas or nil
     seen.optimizers[#seen.optimizers + 1] = { kind = kind, lr = opt:lr() / (fix.lr_scale or 1),
@@ -573,9 +576,20 @@ function M.probe(exp, point)
   for _, name in ipairs(run_methods()) do run[name] = function() end end
   run.meta = function(_, t) if type(t) == "table" then seen.meta = util.copy(t) end end
   run.diverged = function() error(M.PROBED, 0) end
-  local ok, err = pcall(M.run, nil, { seen = seen, probe = true },
+  local made = {}
+  local ok, err = pcall(M.run, nil, { seen = seen, probe = true, made = made },
     function() return exp.run(copy_point(point), run) end)
   if not ok and err ~= M.PROBED then error(err, 0) end
+  -- a loop by hand: how many of its optimizer steps used gradients never zeroed since the
+  -- previous step (opt:stale_steps; gg.train zeroes them at every step)
+  if #seen.trains == 0 and #made > 0 then
+    local steps, stale = 0, 0
+    for _, opt in ipairs(made) do
+      local a, b = opt:stale_steps()
+      steps, stale = steps + a, stale + b
+    end
+    seen.hand_steps = { steps = steps, stale = stale }
+  end
   return seen
 end
 

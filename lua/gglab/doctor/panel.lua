@@ -533,6 +533,21 @@ function M.unreachable_targets(t)
     string.format("%.0f%%", 100 * share), kind, fmt(r[1]), fmt(r[2]))
 end
 
+--[[ stale_gradients(seen) -> share, why or nil: the run trains by hand (no gg.train) and
+  M.STALE or more of its optimizer steps used gradients not zeroed since the previous step
+  (gglab.Optim:stale_steps, recorded by the probe as seen.hand_steps): each step then moves
+  by the running sum of every gradient so far — the structural symptom "the gradients are
+  never zeroed" (gglab.doctor.evidence.symptoms) and zero_grad's precondition. ]]
+M.STALE = 0.5
+function M.stale_gradients(seen)
+  local h = type(seen) == "table" and seen.hand_steps or nil
+  if not h or h.steps < 2 then return nil end
+  local share = h.stale / (h.steps - 1)
+  if share < M.STALE then return nil end
+  return share, string.format("%d of %d optimizer steps used the gradients summed since an earlier step "
+    .. "(no zero_grad between them)", h.stale, h.steps)
+end
+
 -- Standardises every target column of train (and val) with train's means and sds.
 local function scale_targets(train, val)
   local y = train:y():totable()
@@ -992,6 +1007,18 @@ function M.default()
         if why then return true, why end
         return false, "the validation rows' targets are distributed as the training rows'"
       end },
+    { name = "zero_grad", cause = "grad_not_zeroed",
+      text = "zero the gradients at every step (opt:zero_grad() before each backward)",
+      hooks = { optimizer = function(opt) opt:set_zero_after_step(true) end },
+      applies = function(seen)
+        if seen.hand_steps == nil then return false, "no loop by hand (gg.train zeroes the gradients)" end
+        if M.stale_gradients(seen) then return true end
+        return false, "the loop zeroes its gradients between steps" end,
+      precondition = function(seen)
+        local _, why = M.stale_gradients(seen)
+        if why then return true, why end
+        return false, "the loop zeroes its gradients between steps"
+      end },
     { name = "adam", cause = "optimizer_choice",
       text = "Adam (lr 1e-3, PyTorch's default) instead of plain SGD",
       hooks = { train = function(opts)
@@ -1223,12 +1250,13 @@ function M.check(fix, i)
   end
   if type(fix.cause) ~= "string" then error(where .. ".cause must be a string (a cause id)", 0) end
   if type(fix.hooks) ~= "table" then
-    error(where .. ".hooks must be a table (layers, model, optim, lr_scale, train)", 0)
+    error(where .. ".hooks must be a table (layers, model, optim, optimizer, lr_scale, train)", 0)
   end
+  local HOOK = { layers = true, model = true, optim = true, optimizer = true, lr_scale = true, train = true }
   for k in pairs(fix.hooks) do
-    if k ~= "layers" and k ~= "model" and k ~= "optim" and k ~= "lr_scale" and k ~= "train" then
-      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, model, optim, lr_scale, train)", where,
-        tostring(k)), 0)
+    if not HOOK[k] then
+      error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, model, optim, optimizer, lr_scale, "
+        .. "train)", where, tostring(k)), 0)
     end
   end
   if fix.applies ~= nil and type(fix.applies) ~= "function" then

@@ -15,6 +15,7 @@ M.LIST = { "lr_too_high", "momentum_too_high", "outliers", "unscaled_features", 
   "label_noise", "saturation", "exploding_gradients", "bad_init", "regularization_too_strong",
   "batch_too_small", "class_imbalance", "dead_relu", "no_lr_decay", "lr_too_low", "targets_unscaled",
   "output_activation", "wrong_loss", "optimizer_choice", "preprocessing_bug", "hidden_activation",
+  "grad_not_zeroed",
   -- transformers and recurrent nets (issue 22)
   "postln_no_warmup", "attention_logit_growth", "output_logit_divergence", "adam_second_moment",
   "rnn_exploding_gradients", "vanilla_rnn_memory", "weight_decay_missing" }
@@ -41,6 +42,7 @@ M.TEXT = {
   optimizer_choice = "the optimizer (plain SGD)",
   preprocessing_bug = "a preprocessing bug (validation data prepared differently from the training data)",
   hidden_activation = "no activation between hidden linear layers (the stack is one linear map)",
+  grad_not_zeroed = "gradients never zeroed between steps (each step uses their running sum)",
   postln_no_warmup = "a Post-LN transformer without learning-rate warm-up (Xiong et al. 2020)",
   attention_logit_growth = "attention-logit growth (Wortsman et al. 2023; Dehghani et al. 2023)",
   output_logit_divergence = "output-logit divergence (Wortsman et al. 2023; PaLM's z-loss)",
