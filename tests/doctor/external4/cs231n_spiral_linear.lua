@@ -1,7 +1,7 @@
 --[[ tests/doctor/external4/cs231n_spiral_linear.lua — external case (broken):
   a softmax linear classifier on CS231n's three-class spiral
 
-  Source: https://github.com/cs231n/cs231n.github.io/blob/02a5dc6489430f6725360d0325174b1148594c68/neural-networks-case-study.md
+  Source: https://github.com/cs231n/cs231n.github.io/blob/02a5dc648943/neural-networks-case-study.md
     (page: https://cs231n.github.io/neural-networks-case-study/, "Training a Softmax Linear Classifier")
   Setup: the spiral data (300 points, 3 classes, 2 features in [-1, 1], not preprocessed); scores = X W + b,
     W = 0.01 randn(2, 3), b = 0; softmax cross-entropy plus 0.5 reg sum(W^2), reg = 1e-3; full-batch gradient
@@ -24,7 +24,8 @@ return gg.experiment {
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = T.spiral(gg.rng(run.seed))
-    local model = gg.nn.sequential { gg.nn.linear(2, 3, { init = "normal", std = 0.01, bias_init = "zeros" }) }
+    local init = { init = "normal", std = 0.01, bias_init = "zeros" }
+    local model = gg.nn.sequential { gg.nn.linear(2, 3, init) }
     gg.train { model = model, data = data, optimizer = gg.optim.sgd(model, { lr = 1.0 }),
       loss = "cross_entropy", l2 = 5e-4, batch_size = 300, epochs = 200, log = run }
     run:summary { train_acc = T.train_acc(model, data) }

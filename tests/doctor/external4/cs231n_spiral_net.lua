@@ -1,7 +1,7 @@
 --[[ tests/doctor/external4/cs231n_spiral_net.lua — external case (healthy):
   CS231n's two-layer ReLU network on the three-class spiral (the fix of cs231n_spiral_linear)
 
-  Source: https://github.com/cs231n/cs231n.github.io/blob/02a5dc6489430f6725360d0325174b1148594c68/neural-networks-case-study.md
+  Source: https://github.com/cs231n/cs231n.github.io/blob/02a5dc648943/neural-networks-case-study.md
     (page: https://cs231n.github.io/neural-networks-case-study/, "Training a Neural Network")
   Setup: the spiral data of cs231n_spiral_linear.lua; hidden = max(0, X W + b) with 100 units, scores =
     hidden W2 + b2, every W = 0.01 randn, biases 0; softmax cross-entropy plus 0.5 reg (sum W^2 + sum W2^2),
