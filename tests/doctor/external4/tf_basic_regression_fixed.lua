@@ -18,7 +18,7 @@ local K = dofile(HERE .. "/../external/_common.lua")
 
 return gg.experiment {
   name = "tf_basic_regression_fixed",
-  description = "healthy: Auto MPG, standardised, 64-64 relu, RMSprop 0.001, mse, early stopping (patience 10)",
+  description = "healthy: Auto MPG, standardised, 64-64 relu, RMSprop, mse, early stopping (patience 10)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local all = assert(gg.data.csv(HERE .. "/../external2/data/auto_mpg.csv", { target = "MPG" }))
