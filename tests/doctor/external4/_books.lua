@@ -17,7 +17,10 @@
                                  biases too; Nielsen does not)
     mini-batches                 random.shuffle(training_data) every epoch, then consecutive batches
   MNIST (28 x 28, values in [0, 1]) -> gglab's 1797 8x8 digits / 16 (values in [0, 1]), one-hot
-  targets; the rows are shuffled with the run's seed and split into training and evaluation rows. ]]
+  targets; the rows are shuffled with the run's seed and split into training and evaluation rows.
+
+  d2l_poly_*: Dive into Deep Learning (v0.17.6) 4.4, "Model Selection, Underfitting, and Overfitting":
+  M.poly(seed, d) draws the section's data (below). ]]
 local gg = require "gglab"
 
 local M = {}
@@ -73,6 +76,29 @@ function M.sgd(run, model, train, eval, o)
   return gg.train { model = model, optimizer = opt, data = train, val = eval,
     loss = quad and "mse" or "bce", batch_size = o.batch or 10, epochs = o.epochs, shuffle = true,
     log = run, log_every = o.log_every or 10 }
+end
+
+--[[ poly(seed, d) -> train, test: d2l 4.4's polynomial data drawn from gg.rng(seed): 200 x ~ N(0, 1);
+  features x^i / i! for i = 0 .. 19 (x^0 = 1); labels = features . true_w + N(0, 0.1^2) with true_w =
+  (5, 1.2, -3.4, 5.6, 0, ..., 0); the first d feature columns are kept; the first 100 rows train, the
+  other 100 test (the book's n_train, n_test = 100, 100). ]]
+function M.poly(seed, d)
+  local rng = gg.rng(seed)
+  local true_w = { 5, 1.2, -3.4, 5.6 }
+  local xs, ys = {}, {}
+  for r = 1, 200 do
+    local x, row, fact, y = rng:normal(), {}, 1, 0
+    for i = 0, 19 do
+      if i > 0 then fact = fact * i end
+      local f = x ^ i / fact
+      if i < d then row[#row + 1] = f end
+      y = y + f * (true_w[i + 1] or 0)
+    end
+    xs[r], ys[r] = row, { y }
+  end
+  for r = 1, 200 do ys[r][1] = ys[r][1] + 0.1 * rng:normal() end
+  local all = gg.data.from_tensors(gg.tensor(xs), gg.tensor(ys))
+  return all:subset(1, 100), all:subset(101, 200)
 end
 
 return M
