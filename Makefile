@@ -61,7 +61,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
 .PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings doc-figures \
-        report-screenshot doctor-table doctor-external doctor-external2 doctor-external3 doctor-seq
+        report-screenshot doctor-table doctor-external doctor-external2 doctor-external3 doctor-external4 doctor-seq
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -391,6 +391,13 @@ doctor-external2: all
 doctor-external3: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
 	  --external tests/doctor/external3 --write docs/doctor.md
+
+# The fourth external set, tests/doctor/external4/: fresh cases written during issue 21's fourth round
+# (textbooks, tutorials, threads) by people who did not see the method; scored once with the method
+# frozen at 007c8c6 (see docs/doctor.md).
+doctor-external4: all
+	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
+	  --external tests/doctor/external4 --write docs/doctor.md
 
 # The sequence set, tests/doctor/seq/ (issue 22): small transformers and RNNs written before the
 # doctor's transformer/RNN fixes; scored once (seeds 1-10 and 11-20, ~14 min on 2 cores).

@@ -11,7 +11,8 @@
   external set instead, DIR (default tests/doctor/external/; eval.external_cases), and writes
   between <!-- doctor-<name>:begin --> ... <!-- doctor-<name>:end -->, <name> DIR's last
   component: `make doctor-external` (external/, scored once with the method frozen at bbe9cbf)
-  and `make doctor-external2` (external2/, the fresh set scored once after the second round). ]]
+  and `make doctor-external2` (external2/, the fresh set scored once after the second round);
+  `make doctor-external3` and `make doctor-external4` likewise after the third and fourth. ]]
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local gg = require "gglab"
 local E = require "eval"
