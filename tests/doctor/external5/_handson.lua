@@ -5,6 +5,7 @@
   M.linear_data(seed)    Geron's chapter-4 data: X = 2 * rand(100, 1), y = 4 + 3 X + randn(100, 1)
   M.makemore(split)      Karpathy's makemore dataset (block_size 3) from data/makemore_names.csv
   M.makemore_mlp(...)    Karpathy's makemore MLP (part 2 / part 3) with the given init scales
+  M.makemore_bn_mlp()    part 3's final MLP with a batch norm before the tanh
   M.makemore_train(...)  Karpathy's training loop, shortened (see the z2h_* headers) ]]
 local gg = require "gglab"
 
@@ -59,6 +60,16 @@ function M.makemore_mlp(w1, b1, w2, b2)
   return gg.nn.sequential({ gg.nn.embedding(27, 10), gg.nn.flatten(),
     gg.nn.linear(30, 200, init(w1, b1)), gg.nn.tanh(), gg.nn.linear(200, 27, init(w2, b2)) },
     { input = { 3 } })
+end
+
+--[[ makemore_bn_mlp() -> part 3's final MLP: hpreact = emb @ W1 (W1 = randn * (5/3)/sqrt(30), no b1),
+  a batch norm (bngain 1, bnbias 0, running statistics updated with momentum 0.001), tanh, W2 = randn
+  * 0.01, b2 = 0. ]]
+function M.makemore_bn_mlp()
+  return gg.nn.sequential({ gg.nn.embedding(27, 10), gg.nn.flatten(),
+    gg.nn.linear(30, 200, { init = "normal", std = (5 / 3) / math.sqrt(30), bias = false }),
+    gg.nn.batchnorm1d(200, { momentum = 0.001 }), gg.nn.tanh(),
+    gg.nn.linear(200, 27, { init = "normal", std = 0.01, bias_init = "zeros" }) }, { input = { 3 } })
 end
 
 --[[ makemore_train(run, model) -> Karpathy's loop: minibatches of 32, p.data += -0.1 * p.grad,
