@@ -1,4 +1,4 @@
---[[ tests/doctor/external5/z2h_kaiming_fixed.lua — external case (healthy):
+--[[ tests/doctor/external5/z2h_kaiming_init.lua — external case (healthy):
   Zero to Hero, makemore part 3: "kaiming init" W1 * (5/3)/sqrt(30), b1 * 0.01, W2 * 0.01, b2 * 0
 
   Source: https://github.com/karpathy/nn-zero-to-hero/blob/73c3fcc7/lectures/makemore/makemore_part3_bn.ipynb
@@ -19,7 +19,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local H = dofile(HERE .. "/_handson.lua")
 
 return gg.experiment {
-  name = "z2h_kaiming_fixed",
+  name = "z2h_kaiming_init",
   description = "healthy: makemore MLP 30-200(tanh)-27, W1 * (5/3)/sqrt(30), b1, W2 * 0.01, SGD lr 0.1",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

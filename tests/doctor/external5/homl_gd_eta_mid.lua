@@ -1,4 +1,4 @@
---[[ tests/doctor/external5/homl_gd_eta_fixed.lua — external case (healthy):
+--[[ tests/doctor/external5/homl_gd_eta_mid.lua — external case (healthy):
   Hands-On ML ch. 4, batch gradient descent on a linear regression with eta = 0.1 (Figure 4-8, middle)
 
   Source: https://github.com/ageron/handson-ml3/blob/e3f3f9e6/04_training_linear_models.ipynb
@@ -25,7 +25,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local H = dofile(HERE .. "/_handson.lua")
 
 return gg.experiment {
-  name = "homl_gd_eta_fixed",
+  name = "homl_gd_eta_mid",
   description = "linear regression y = 4 + 3x + noise, full-batch gradient descent eta 0.1, 20 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

@@ -1,4 +1,4 @@
---[[ tests/doctor/external5/z2h_batchnorm_fixed.lua — external case (healthy):
+--[[ tests/doctor/external5/z2h_batchnorm.lua — external case (healthy):
   Zero to Hero, makemore part 3: kaiming-initialised W1 followed by a batch norm before the tanh
 
   Source: https://github.com/karpathy/nn-zero-to-hero/blob/73c3fcc7/lectures/makemore/makemore_part3_bn.ipynb
@@ -22,7 +22,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local H = dofile(HERE .. "/_handson.lua")
 
 return gg.experiment {
-  name = "z2h_batchnorm_fixed",
+  name = "z2h_batchnorm",
   description = "healthy: makemore MLP 30-200, batch norm before the tanh, kaiming W1, W2 * 0.01, SGD lr 0.1",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
