@@ -24,7 +24,7 @@ local C = dofile(HERE .. "/_courses.lua")
 
 return gg.experiment {
   name = "dlai_planar_nh1",
-  description = "broken: 2-1-1 tanh/sigmoid on the flower, W randn*0.01, full-batch GD lr 1.2, 5000 iterations",
+  description = "broken: 2-1-1 tanh/sigmoid on the flower, W randn*0.01, GD lr 1.2, 5000 iterations",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = C.flower(gg.rng(run.seed))
