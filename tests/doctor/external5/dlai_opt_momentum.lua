@@ -31,7 +31,7 @@ local C = dofile(HERE .. "/_courses.lua")
 
 return gg.experiment {
   name = "dlai_opt_momentum",
-  description = "broken: 2-5-2-1 relu/sigmoid on moons, He init, batch 64 SGD momentum 0.9 lr 0.0007, 3000 ep.",
+  description = "broken: 2-5-2-1 relu/sigmoid on moons, batch 64 SGD momentum 0.9 lr 0.0007, 3000 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local data = C.moons(gg.rng(run.seed), 300, 0.2)
