@@ -13,9 +13,6 @@
   moons(rng, n, noise)    sklearn.datasets.make_moons(n_samples = n, noise = noise): n // 2 points
                           (cos a, sin a), a = linspace(0, pi) (label 0), the rest (1 - cos a,
                           0.5 - sin a) (label 1), plus N(0, noise^2) (C2 W2 opt_utils.load_dataset).
-  football()              C2 W1 "Regularization": the assignment's datasets/data.mat (211 training
-                          points X, y and 200 test points Xval, yval), stored as
-                          data/dlai_football_{train,test}.csv.
   acc(model, ds)          the fraction of rows whose one sigmoid output, thresholded at 0.5 (the
                           assignments' predict), equals the 0/1 target.
 
@@ -94,12 +91,6 @@ function M.moons(rng, n, noise)
     x[1], x[2] = x[1] + noise * rng:normal(), x[2] + noise * rng:normal()
   end
   return binary(xs, ys)
-end
-
-function M.football()
-  local train = assert(gg.data.csv(M.HERE .. "/data/dlai_football_train.csv", { target = "y" }))
-  local test = assert(gg.data.csv(M.HERE .. "/data/dlai_football_test.csv", { target = "y" }))
-  return train, test
 end
 
 function M.acc(model, ds)
