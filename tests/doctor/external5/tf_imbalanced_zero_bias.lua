@@ -1,7 +1,8 @@
 --[[ tests/doctor/external5/tf_imbalanced_zero_bias.lua — external case (broken):
   TensorFlow's "Classification on imbalanced data": the fraud model trained with a zero output bias
 
-  Source: https://github.com/tensorflow/docs/blob/023b91c89dc0/site/en/tutorials/structured_data/imbalanced_data.ipynb
+  Source:
+    https://github.com/tensorflow/docs/blob/023b91c/site/en/tutorials/structured_data/imbalanced_data.ipynb
     (page: https://www.tensorflow.org/tutorials/structured_data/imbalanced_data)
   Setup: Kaggle credit-card fraud data (284807 rows, 492 positives: 0.173 %), Time dropped, Amount -> log,
     train / val / test 64 / 16 / 20 %, standardised with the training rows' statistics and clipped to
@@ -29,7 +30,7 @@ local D = dofile(HERE .. "/_docs.lua")
 
 return gg.experiment {
   name = "tf_imbalanced_zero_bias",
-  description = "generated fraud data (0.17 % positives), 16 relu + dropout 0.5, sigmoid, output bias 0, Adam",
+  description = "generated fraud data (0.17 % positives), 16 relu, dropout 0.5, sigmoid, bias 0, Adam",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local train, val, test = D.fraud(8)
