@@ -69,4 +69,21 @@ function M.recall(model, ds, threshold)
   return tp / math.max(1, tp + fn), tp / math.max(1, tp + fp)
 end
 
+--[[ sklearn_mlp(sizes, activation) -> a gglab.Model built as scikit-learn's MLPClassifier / MLPRegressor
+  initialises its layers (_init_coef): every weight AND bias U(-b, b) with b = sqrt(6 / (fan_in + fan_out))
+  (sqrt(2 / ...) for activation "logistic"); hidden activation relu / tanh / logistic; no output
+  activation here (the softmax of MLPClassifier is in gglab's cross_entropy loss). ]]
+function M.sklearn_mlp(sizes, activation)
+  local act = { relu = gg.nn.relu, tanh = gg.nn.tanh, logistic = gg.nn.sigmoid }
+  local layers = {}
+  for i = 1, #sizes - 1 do
+    local fan_in, fan_out = sizes[i], sizes[i + 1]
+    local b = math.sqrt((activation == "logistic" and 2 or 6) / (fan_in + fan_out))
+    layers[#layers + 1] = gg.nn.linear(fan_in, fan_out,
+      { init = "uniform", a = -b, b = b, bias_init = "uniform", bias_a = -b, bias_b = b })
+    if i < #sizes - 1 then layers[#layers + 1] = assert(act[activation], activation)() end
+  end
+  return gg.nn.sequential(layers)
+end
+
 return M
