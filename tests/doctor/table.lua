@@ -12,7 +12,8 @@
   between <!-- doctor-<name>:begin --> ... <!-- doctor-<name>:end -->, <name> DIR's last
   component: `make doctor-external` (external/, scored once with the method frozen at bbe9cbf)
   and `make doctor-external2` (external2/, the fresh set scored once after the second round);
-  `make doctor-external3` and `make doctor-external4` likewise after the third and fourth. ]]
+  `make doctor-external3` and `make doctor-external4` likewise after the third and fourth;
+  `make doctor-external5`, a second fresh set for the fourth round's method. ]]
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local gg = require "gglab"
 local E = require "eval"
