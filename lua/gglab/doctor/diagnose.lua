@@ -316,7 +316,8 @@ function M.diagnose(exp, point, opts)
       margin = margin, seen = seen, measures = measures, warnings = warnings, unchanged = baseline,
       reference = groups.reference, reference_why = not use_ref and ref_why or nil,
       symptoms = evidence.symptoms(baseline, groups.reference,
-        { unreachable = select(2, panel.unreachable_targets(t)), stale = select(2, panel.stale_gradients(seen)) }),
+        { unreachable = select(2, panel.unreachable_targets(t)),
+          stale = select(2, panel.stale_gradients(seen)) }),
       evidence = evidence.evidence(baseline, seen, measures),
       metric = (t and (t.val and "validation " or "training ") or "")
         .. (opts.metric == "accuracy" and "accuracy" or "loss"),

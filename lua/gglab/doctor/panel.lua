@@ -1103,7 +1103,10 @@ function M.default()
         -- the activation the user chose elsewhere; tanh when none: it cannot die in a narrow layer
         local act = { kind = "tanh" }
         for i, s in ipairs(specs) do
-          if type(s) == "table" and HIDDEN_ACT[s.kind] and intervene.is_hidden(specs, i) then act = s; break end
+          if type(s) == "table" and HIDDEN_ACT[s.kind] and intervene.is_hidden(specs, i) then
+            act = s
+            break
+          end
         end
         for i, s in ipairs(specs) do
           out[#out + 1] = s
@@ -1116,8 +1119,8 @@ function M.default()
       precondition = function(seen)
         local n = linear_stacks(seen)
         if n > 0 then
-          return true, string.format("%d linear layer%s fed straight into the next linear layer: the stack is "
-            .. "one linear map", n, n == 1 and "" or "s")
+          return true, string.format("%d linear layer%s fed straight into the next linear layer: the "
+            .. "stack is one linear map", n, n == 1 and "" or "s")
         end
         return false, "every hidden linear layer has an activation"
       end },
