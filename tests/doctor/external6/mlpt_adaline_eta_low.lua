@@ -14,7 +14,7 @@
   Accepted cause: the book's: the learning rate is "so small"; the next section, "Improving gradient
     descent through feature scaling", standardises the two features ("This normalization procedure
     helps gradient descent learning to converge more quickly") and then trains with eta = 0.5
-    (mlpt_adaline_std_fixed).
+    (mlpt_adaline_eta_high_fixed).
   Changes to express it: one gglab linear(2, 1) (w ~ N(0, 0.01), bias 0); gglab's "mse" over the full
     batch has the book's gradient 2/n X^T (output - y), so SGD lr = eta, batch = the 100 rows, no
     shuffling, 15 epochs; the weights are drawn from the run's seed (the book's random_state=1 is not

@@ -13,7 +13,7 @@
     because we overshoot the global minimum."
   Accepted cause: the book's: "a learning rate that is too large"; its next section, "Improving
     gradient descent through feature scaling", standardises the two features and trains with the same
-    eta = 0.01 for 15 epochs (pml_adaline_std_fixed).
+    eta = 0.01 for 15 epochs (pml_adaline_eta_high_fixed).
   Changes to express it: one gglab linear(2, 1), weight and bias ~ N(0, 0.01); the loss is the book's
     cost, a custom loss sum((output - y)^2) / 2 over the full batch, whose gradient X^T (output - y) is
     the book's, so SGD lr = eta; batch = the 100 rows, no shuffling, 10 epochs; the weights are drawn

@@ -12,9 +12,9 @@
     epoch 21, 90.96 % at 26, 98.40 % / 97.30 % at 50.
   Accepted cause: the lecture's notebooks on weight initialisation: the same program with
     kaiming_uniform_(m.weight, mode='fan_in', nonlinearity='relu') (weight_kaiming.ipynb,
-    stat453_init_kaiming_fixed) reaches 90.83 % / 92.57 % after the first epoch, and with the N(0,
+    stat453_init_normal_fixed) reaches 90.83 % / 92.57 % after the first epoch, and with the N(0,
     0.001) weights kept but a BatchNorm1d after each hidden Linear (weight_normal-batchnorm.ipynb,
-    stat453_init_normal_bn_fixed) 96.47 % / 96.58 %: the tiny initial weights are the fault.
+    stat453_init_normal_bn) 96.47 % / 96.58 %: the tiny initial weights are the fault.
   Changes to express it: MNIST -> gglab's 8x8 digits (1797 images, 64 pixels / 16 = 0..1, the first
     1618 rows for training and the last 179 for validation: validation_fraction = 0.1), so the first
     layer is Linear(64, 75); batch 256 reshuffled every epoch (7 steps an epoch instead of 211), 50

@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/mlpt_adaline_sgd_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/mlpt_adaline_sgd.lua — external case (healthy):
   Machine Learning with PyTorch and Scikit-Learn ch. 2, Adaline by stochastic gradient descent (AdalineSGD)
 
   Source: https://github.com/rasbt/machine-learning-book/blob/35ab3774/ch02/ch02.py
@@ -21,7 +21,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "mlpt_adaline_sgd_fixed",
+  name = "mlpt_adaline_sgd",
   description = "Adaline on 100 iris rows, standardised sepal/petal length, per-row SGD eta 0.01, 15 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

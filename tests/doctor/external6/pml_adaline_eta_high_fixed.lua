@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/pml_adaline_std_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/pml_adaline_eta_high_fixed.lua — external case (healthy):
   Python Machine Learning 3rd ed. ch. 2, Adaline by gradient descent on standardised features
 
   Source: https://github.com/rasbt/python-machine-learning-book-3rd-edition/blob/bf62496f/ch02/ch02.py
@@ -26,7 +26,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "pml_adaline_std_fixed",
+  name = "pml_adaline_eta_high_fixed",
   description = "Adaline, 100 iris rows, standardised, labels -1/1, SSE/2, full-batch GD eta 0.01, 15 ep",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

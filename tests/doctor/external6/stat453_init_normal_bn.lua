@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/stat453_init_normal_bn_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/stat453_init_normal_bn.lua — external case (healthy):
   STAT 453 (Raschka, spring 2021) L11: the N(0, 0.001)-initialised ReLU MLP on MNIST with batch norm
 
   Source: https://github.com/rasbt/stat453-deep-learning-ss21/blob/2202699c/L11/code/
@@ -23,7 +23,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "stat453_init_normal_bn_fixed",
+  name = "stat453_init_normal_bn",
   description = "digits MLP 64-75-45-10 BN+ReLU, weights N(0, 0.001), SGD 0.1, batch 256, 50 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/stat453_init_kaiming_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/stat453_init_normal_fixed.lua — external case (healthy):
   STAT 453 (Raschka, spring 2021) L11: the ReLU MLP on MNIST with Kaiming (He) uniform weights
 
   Source: https://github.com/rasbt/stat453-deep-learning-ss21/blob/2202699c/L11/code/weight_kaiming.ipynb
@@ -22,7 +22,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "stat453_init_kaiming_fixed",
+  name = "stat453_init_normal_fixed",
   description = "digits MLP 64-75-45-10 ReLU, Kaiming uniform, SGD 0.1, batch 256, 50 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

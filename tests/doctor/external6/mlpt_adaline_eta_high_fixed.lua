@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/mlpt_adaline_std_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/mlpt_adaline_eta_high_fixed.lua — external case (healthy):
   Machine Learning with PyTorch and Scikit-Learn ch. 2, Adaline by gradient descent on standardised features
 
   Source: https://github.com/rasbt/machine-learning-book/blob/35ab3774/ch02/ch02.py
@@ -23,7 +23,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "mlpt_adaline_std_fixed",
+  name = "mlpt_adaline_eta_high_fixed",
   description = "Adaline on 100 iris rows, standardised sepal/petal length, full-batch GD eta 0.5, 20 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

@@ -1,4 +1,4 @@
---[[ tests/doctor/external6/stat453_xor_linear.lua — external case (broken):
+--[[ tests/doctor/external6/stat453_xor.lua — external case (broken):
   STAT 453 (Raschka, spring 2021) L09 "Solving the XOR Problem": an MLP with linear activations
 
   Source: https://github.com/rasbt/stat453-deep-learning-ss21/blob/2202699c/L09/code/xor-problem.ipynb
@@ -10,7 +10,7 @@
   Observed by the source: the notebook's log: cost 0.7075 at epoch 1, 0.6929 at epoch 5, 0.6927 from
     epoch 11 to 25; the decision-region plot that follows shows one straight boundary.
   Accepted cause: the notebook's contrast: the same program as "Multilayer Perceptron with Non-Linear
-    Activations (Here: ReLU)" (out = F.relu(out) between the two layers, stat453_xor_relu_fixed) falls
+    Activations (Here: ReLU)" (out = F.relu(out) between the two layers, stat453_xor_fixed) falls
     to cost 0.3594 in the same 25 epochs; without the non-linearity the two layers are one linear map,
     which cannot separate XOR.
   Changes to express it: gglab linear layers with their default init (PyTorch's), the weights drawn
@@ -22,7 +22,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local R = dofile(HERE .. "/_raschka.lua")
 
 return gg.experiment {
-  name = "stat453_xor_linear",
+  name = "stat453_xor",
   description = "XOR (750 points), Linear(2,50) -> Linear(50,2), no activation, full-batch SGD 0.1, 25 ep",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
