@@ -90,4 +90,29 @@ function M.trask_net(hidden, dropout)
   return gg.nn.sequential(layers)
 end
 
+--[[ adaline_iris(standardize) -> the first 100 iris rows (setosa, versicolor) as x = (sepal length,
+  petal length), y = 0 / 1; standardize: each column (x - mean) / std (numpy's std, ddof 0). ]]
+function M.adaline_iris(standardize)
+  local xs, ys = {}, {}
+  for line in io.lines(M.DATA .. "iris.csv") do
+    local f = {}
+    for v in line:gmatch("[^,]+") do f[#f + 1] = v end
+    if (f[5] == "setosa" or f[5] == "versicolor") and #xs < 100 then
+      xs[#xs + 1] = { tonumber(f[1]), tonumber(f[3]) }
+      ys[#ys + 1] = { f[5] == "setosa" and 0 or 1 }
+    end
+  end
+  if standardize then
+    for j = 1, 2 do
+      local m, v = 0, 0
+      for i = 1, #xs do m = m + xs[i][j] end
+      m = m / #xs
+      for i = 1, #xs do v = v + (xs[i][j] - m) ^ 2 end
+      local sd = math.sqrt(v / #xs)
+      for i = 1, #xs do xs[i][j] = (xs[i][j] - m) / sd end
+    end
+  end
+  return gg.data.from_tensors(gg.tensor(xs), gg.tensor(ys))
+end
+
 return M

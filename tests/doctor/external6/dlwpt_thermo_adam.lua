@@ -1,8 +1,8 @@
 --[[ tests/doctor/external6/dlwpt_thermo_adam.lua — external case (healthy):
   Deep Learning with PyTorch ch. 5: the thermometer's linear fit on the raw t_u with Adam lr 1e-1
 
-  Source: https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/
-    p1ch5/3_optimizers.ipynb
+  Source:
+    https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/p1ch5/3_optimizers.ipynb
     https://www.manning.com/books/deep-learning-with-pytorch (chapter 5, "The mechanics of learning",
     5.5.2 "Optimizers a la carte", "Testing other optimizers")
   Setup: t_c and t_u as in dlwpt_thermo_lr1e2 (raw readings, not normalised); params =

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external6/dlwpt_thermo_lr1e2.lua — external case (broken):
   Deep Learning with PyTorch ch. 5: the thermometer's linear fit, raw readings, gradient descent lr 1e-2
 
-  Source: https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/
-    p1ch5/1_parameter_estimation.ipynb
+  Source:
+    https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/p1ch5/1_parameter_estimation.ipynb
     https://www.manning.com/books/deep-learning-with-pytorch (chapter 5, "The mechanics of learning",
     5.4.3 "Iterating to fit the model")
   Setup: t_c = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]; t_u = [35.7, 55.9, 58.2,
@@ -14,10 +14,10 @@
     the loss is not finite); the params swing in sign and grow (w -44.17, 2568.4, -148527.7, ...).
   Accepted cause: the book reruns the loop with learning_rate = 1e-4 and says "Nice—the behavior is now
     stable" (5.4.3; its own reading of the lr 1e-2 run is on a page the stored corpora lack); it adds
-    (5.4.4 "Normalizing inputs") that "the first-epoch gradient for the weight is about 50 times larger than the gradient for
-    the bias. This means the weight and bias live in differently scaled spaces. If this is the case, a
-    learning rate that's large enough to meaningfully update one will be so large as to be unstable for
-    the other", and fixes it with t_un = 0.1 * t_u.
+    (5.4.4 "Normalizing inputs") that "the first-epoch gradient for the weight is about 50 times larger
+    than the gradient for the bias. This means the weight and bias live in differently scaled spaces. If
+    this is the case, a learning rate that's large enough to meaningfully update one will be so large as
+    to be unstable for the other", and fixes it with t_un = 0.1 * t_u.
   Changes to express it: none of substance: w, b = gg.nn.linear(1, 1) starting at weight 1, bias 0;
     gglab's "mse" on one batch of the 11 readings has the notebook's gradient, so SGD lr = 1e-2; gglab
     stops the run at the first non-finite loss (the notebook breaks out of its loop there too). The

@@ -1,8 +1,8 @@
 --[[ tests/doctor/external6/dlwpt_thermo_lr1e4.lua — external case (broken):
   Deep Learning with PyTorch ch. 5: the thermometer's linear fit, raw readings, gradient descent lr 1e-4
 
-  Source: https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/
-    p1ch5/1_parameter_estimation.ipynb
+  Source:
+    https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/p1ch5/1_parameter_estimation.ipynb
     https://www.manning.com/books/deep-learning-with-pytorch (chapter 5, "The mechanics of learning",
     5.4.3 "Iterating to fit the model" and 5.4.4 "Normalizing inputs")
   Setup: t_c and t_u as in dlwpt_thermo_lr1e2 (11 readings, t_u 21.8-81.9); model = w * t_u + b; loss =

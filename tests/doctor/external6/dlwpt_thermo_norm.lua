@@ -1,8 +1,8 @@
 --[[ tests/doctor/external6/dlwpt_thermo_norm.lua — external case (healthy):
   Deep Learning with PyTorch ch. 5: the thermometer's linear fit on t_un = 0.1 * t_u, lr 1e-2, 5000 epochs
 
-  Source: https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/
-    p1ch5/1_parameter_estimation.ipynb
+  Source:
+    https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/p1ch5/1_parameter_estimation.ipynb
     https://www.manning.com/books/deep-learning-with-pytorch (chapter 5, "The mechanics of learning",
     5.4.4 "Normalizing inputs")
   Setup: t_c and t_u as in dlwpt_thermo_lr1e2; t_un = 0.1 * t_u; model = w * t_un + b; loss = mean of the

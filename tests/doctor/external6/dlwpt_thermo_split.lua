@@ -1,8 +1,8 @@
 --[[ tests/doctor/external6/dlwpt_thermo_split.lua — external case (healthy):
   Deep Learning with PyTorch ch. 5: the thermometer fit with 9 training and 2 validation readings
 
-  Source: https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/
-    p1ch5/3_optimizers.ipynb
+  Source:
+    https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c0210/p1ch5/3_optimizers.ipynb
     https://www.manning.com/books/deep-learning-with-pytorch (chapter 5, "The mechanics of learning",
     5.5.3 "Training, validation, and overfitting")
   Setup: t_c and t_u as in dlwpt_thermo_lr1e2; n_val = int(0.2 * 11) = 2; shuffled_indices =
