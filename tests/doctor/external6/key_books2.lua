@@ -23,7 +23,6 @@ local DLW = "https://github.com/deep-learning-with-pytorch/dlwpt-code/blob/d6c02
 -- Grokking Deep Learning: the repository (its notebooks' names hold spaces; the header names the file)
 local GDL4 = "https://github.com/iamtrask/Grokking-Deep-Learning"
 local GDL8 = GDL4
-local PML = "https://github.com/rasbt/machine-learning-book/blob/35ab377/ch02/ch02.ipynb"
 
 M.cases = {
   { "dlwpt_thermo_lr1e2", source = DLW .. "1_parameter_estimation.ipynb",
@@ -100,22 +99,8 @@ M.cases = {
     observed = "10 seeds, 0 diverged; epoch loss first 0.0812 min 0.0207 last 0.0210; val loss first "
       .. "0.0639 min 0.0177 last 0.0183 (medians over seeds), falling to epoch ~38 (0.0261 at epoch 10, "
       .. "0.0201 at 20, 0.0186 at 30), final val 0.0169-0.0196, below the training loss (dropout on)" },
-  { "pml_adaline_eta01", source = PML,
-    causes = { "lr_too_high", "unscaled_features" },
-    accepted = "the notebook's plot \"Adaline - Learning rate 0.1\" (log10 of the MSE, rising), followed by "
-      .. "the book's figure 02_12 (steps too large overshoot the \"Global loss minimum\") and the section "
-      .. "\"Improving gradient descent through feature scaling\" (standardised features, eta 0.5 "
-      .. "converges).",
-    observed = "10 seeds, 0 diverged (no overflow in 15 epochs); epoch loss first 0.5325, then 18.11, "
-      .. "907.3, ..., 2.304e+06 (epoch 5), 7.49e+14 (10), 2.435e+23 (15) (medians; x~45 an epoch; final "
-      .. "1.7e+23-3.0e+23 across seeds) — the book's figure: log10 MSE -0.4 -> 23.2" },
-  { "pml_adaline_std", source = PML,
-    healthy = true,
-    accepted = "the section \"Improving gradient descent through feature scaling\": AdalineGD(n_iter=20, "
-      .. "eta=0.5) on X_std converges (the notebook's plots \"Adaline - Gradient descent\" and its loss per "
-      .. "epoch).",
-    observed = "10 seeds, 0 diverged; epoch loss first 0.5047, 0.1722, 0.1178, ..., 0.0582 (epoch 5), "
-      .. "0.0179 (10), 0.01224 (20) (medians; final 0.01223-0.01225 across seeds)" },
+  -- pml_adaline_eta01 and pml_adaline_std: Raschka's chapter 2 belongs to the Raschka part
+  -- (key_raschka.lua, which expressed it too); removed at the merge (README_books2.md, "Merge").
 }
 
 return M
