@@ -14,6 +14,12 @@
                                    others 0; y = X w + bias + N(0, noise^2); rows and columns
                                    shuffled (a column shuffle of i.i.d. N(0, 1) features is a
                                    relabelling: the informative columns are drawn at random instead).
+    blobs_rs2()                    make_blobs(n_samples=1000, centers=3, n_features=2, cluster_std=2,
+                                   random_state=2) split 500 / 500: the three centres are numpy's
+                                   RandomState(2).uniform(-10, 10, (3, 2)) exactly (MT19937 seeded 2,
+                                   computed once outside gglab and checked against numpy's known
+                                   first draws); the rows N(centre, 2^2) from a gglab generator
+                                   seeded 2 (not numpy's rows), shuffled, classes 0..2.
     minmax_pm1(xs)                 MinMaxScaler(feature_range=(-1, 1)).fit_transform(X) on all rows.
     dense(fan_in, units, act, init) Keras Dense: init "he_uniform" (VarianceScaling(2, fan_in,
                                    uniform)), "glorot_uniform" (the default) or {lo, hi}
@@ -60,6 +66,27 @@ function M.minmax_pm1(xs)
     for i = 1, #xs do xs[i][j] = 2 * (xs[i][j] - lo) / (hi - lo) - 1 end
   end
   return xs
+end
+
+M.RS2_CENTRES = { { -1.2801019571599248, -9.481475363442174 }, { 0.9932495575741829, -1.293552147634463 },
+  { -1.5926439582502194, -3.3933035799225175 } }
+
+function M.blobs_rs2()
+  local rng, xs, ys = gg.rng(2), {}, {}
+  for c = 1, 3 do
+    local size = 1000 // 3 + (c <= 1000 % 3 and 1 or 0)
+    for _ = 1, size do
+      xs[#xs + 1] = { M.RS2_CENTRES[c][1] + 2 * rng:normal(), M.RS2_CENTRES[c][2] + 2 * rng:normal() }
+      ys[#ys + 1] = c - 1
+    end
+  end
+  for i = #xs, 2, -1 do
+    local j = math.floor(rng:uniform() * i) + 1
+    if j > i then j = i end
+    xs[i], xs[j] = xs[j], xs[i]
+    ys[i], ys[j] = ys[j], ys[i]
+  end
+  return M.split(xs, ys, 500, 3)
 end
 
 --[[ split(xs, ys, n_train [, classes]) -> train, test: the first n_train rows and the rest. ]]
