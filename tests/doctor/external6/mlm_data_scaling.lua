@@ -1,8 +1,9 @@
 --[[ tests/doctor/external6/mlm_data_scaling.lua — external case (broken):
   an MLP regressing make_regression's unscaled target (std ~ 150) with SGD + momentum
 
-  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning/blob/60c15cf7c6ebc45e2257ba32fb0abd28966e16e8/advanced_deep_learning/chapter_06/02_mlp_unscaled.py
-    https://machinelearningmastery.com/how-to-improve-neural-network-stability-and-modeling-performance-with-data-scaling/
+  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning
+    @ 60c15cf7c6ebc45e2257ba32fb0abd28966e16e8, advanced_deep_learning/chapter_06/02_mlp_unscaled.py
+machinelearningmastery.com/how-to-improve-neural-network-stability-and-modeling-performance-with-data-scaling
     (Jason Brownlee, "How to use Data Scaling to Improve Deep Learning Model Stability and Performance";
     the GitHub file is a copy of the program "# mlp with unscaled data for the regression problem" from
     the tutorial's book, Better Deep Learning, ch. 6; the tutorial's text and printed scores were read
@@ -18,7 +19,7 @@
     values. The model weights exploded during training given the very large error and, in turn, error
     gradients calculated for weight updates" (Train: nan, Test: nan); the loss plot is empty "as the
     model almost immediately results in a NaN mean squared error".
-  Accepted cause in the source's words: "unscaled target variables on regression problems can result in
+  Accepted cause: "unscaled target variables on regression problems can result in
     exploding gradients causing the learning process to fail"; "This suggests that at the very least
     some data scaling is required for the target variable"; the fix standardises the target
     (mlm_data_scaling_fixed.lua).

@@ -1,8 +1,10 @@
 --[[ tests/doctor/external6/mlm_data_scaling_fixed.lua — external case (healthy):
   the tutorial's fix: the same MLP on make_regression with the target standardised (StandardScaler)
 
-  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning/blob/60c15cf7c6ebc45e2257ba32fb0abd28966e16e8/advanced_deep_learning/chapter_06/03_mlp_standardized_target.py
-    https://machinelearningmastery.com/how-to-improve-neural-network-stability-and-modeling-performance-with-data-scaling/
+  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning
+    @ 60c15cf7c6ebc45e2257ba32fb0abd28966e16e8,
+    advanced_deep_learning/chapter_06/03_mlp_standardized_target.py
+machinelearningmastery.com/how-to-improve-neural-network-stability-and-modeling-performance-with-data-scaling
     (Jason Brownlee, "How to use Data Scaling to Improve Deep Learning Model Stability and Performance";
     the GitHub file is a copy of the program "# mlp with scaled outputs on the regression problem" from
     the tutorial's book, Better Deep Learning, ch. 6; the tutorial's text and printed scores were read
@@ -14,7 +16,7 @@
   Observed by the source: "the model does appear to learn the problem and achieves near-zero mean squared
     error, at least to three decimal places" (Train: 0.003, Test: 0.007); "the model rapidly learns to
     effectively map inputs to outputs ... neither over- nor underfitting the training dataset".
-  Accepted cause in the source's words: none (the fixed program): "Reducing the scale of the target
+  Accepted cause: none (the fixed program): "Reducing the scale of the target
     variable will, in turn, reduce the size of the gradient used to update the weights and result in a
     more stable model and training process."
   Changes to express it: make_regression written in Lua (_mlm.lua; a gglab generator seeded 1); the
@@ -26,7 +28,7 @@ local K = M.K
 
 return gg.experiment {
   name = "mlm_data_scaling_fixed",
-  description = "Dense(25, relu) on make_regression with its standardised target, SGD(0.01, momentum 0.9), mse",
+  description = "Dense(25, relu) on make_regression standardised target, SGD(0.01, m 0.9), mse",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local X, y = M.make_regression { n_samples = 1000, n_features = 20, noise = 0.1, rng = gg.rng(1) }

@@ -1,7 +1,9 @@
 --[[ tests/doctor/external6/mlm_dropout.lua — external case (broken):
   Dense(500, relu) trained 4000 epochs on 30 rows of the two-circles problem (the overfit MLP)
 
-  Source: https://github.com/apachecn/ml-mastery-zh-pt2/blob/51d2f963b7ea92efbddd373ca648be7bd499a4ba/docs/dlperf/how-to-reduce-overfitting-with-dropout-regularization-in-keras.md
+  Source: https://github.com/apachecn/ml-mastery-zh-pt2
+    @ 51d2f963b7ea92efbddd373ca648be7bd499a4ba,
+    docs/dlperf/how-to-reduce-overfitting-with-dropout-regularization-in-keras.md
     https://machinelearningmastery.com/how-to-reduce-overfitting-with-dropout-regularization-in-keras/
     (Jason Brownlee, "How to Reduce Overfitting With Dropout Regularization in Keras"; the GitHub file is
     the Chinese translation of the tutorial with its programs unchanged: "# mlp overfit on the two
@@ -14,7 +16,7 @@
     dataset, one possible sign of overfitting" (Train: 1.000, Test: 0.757); "We can see the expected
     shape of an overfit model where test accuracy increases to a point and then begins to decrease
     again".
-  Accepted cause in the source's words: the model is "overfit" ("Because the model is severely
+  Accepted cause: the model is "overfit" ("Because the model is severely
     overfit ..."); the fix: Dropout(0.4) after the hidden layer (mlm_dropout_fixed.lua: "the model no
     longer appears to overfit the training dataset").
   Changes to express it: make_circles written in Lua (external3/_common3.lua; a gglab generator seeded

@@ -1,8 +1,9 @@
 --[[ tests/doctor/external6/mlm_lr_too_high.lua — external case (broken):
   plain SGD with learning rate 1.0 on the three-blobs problem (one panel of the learning-rate study)
 
-  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning/blob/60c15cf7c6ebc45e2257ba32fb0abd28966e16e8/advanced_deep_learning/chapter_05/02_lrate_dynamics.py
-    https://machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
+  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning
+    @ 60c15cf7c6ebc45e2257ba32fb0abd28966e16e8, advanced_deep_learning/chapter_05/02_lrate_dynamics.py
+    machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
     (Jason Brownlee, "Understand the Impact of Learning Rate on Neural Network Performance"; the GitHub
     file is a copy of the program "# study of learning rate on accuracy for blobs problem" from the
     tutorial's book, Better Deep Learning, ch. 5; the tutorial's text was read in its Chinese
@@ -15,10 +16,10 @@
     program plots train / test accuracy for lrate in [1E-0, 1E-1, ..., 1E-7]: this case is lrate = 1.0.
   Observed by the source: "The plots show oscillations in behavior for the too-large learning rate of 1.0"
     (accuracy curves); 1E-1, 1E-2 and 1E-3 learn the problem well.
-  Accepted cause in the source's words: "a learning rate that is too large can cause the model to
+  Accepted cause: "a learning rate that is too large can cause the model to
     converge too quickly to a suboptimal solution"; "how large learning rates result in unstable
     training"; "the results suggest a moderate learning rate of 0.1 results in good model performance"
-    (mlm_lr_fixed.lua).
+    (mlm_lr_moderate.lua).
   Changes to express it: make_blobs in Lua (_mlm.lua blobs_rs2: the source's three centres exactly, the
     rows from a gglab generator seeded 2, the same for every seed); categorical_crossentropy on the
     softmax takes class indices; the program's loop over eight rates is one case per rate studied

@@ -1,8 +1,9 @@
 --[[ tests/doctor/external6/mlm_lr_too_low.lua — external case (broken):
   plain SGD with learning rate 1E-6 on the three-blobs problem (one panel of the learning-rate study)
 
-  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning/blob/60c15cf7c6ebc45e2257ba32fb0abd28966e16e8/advanced_deep_learning/chapter_05/02_lrate_dynamics.py
-    https://machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
+  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning
+    @ 60c15cf7c6ebc45e2257ba32fb0abd28966e16e8, advanced_deep_learning/chapter_05/02_lrate_dynamics.py
+    machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
     (Jason Brownlee, "Understand the Impact of Learning Rate on Neural Network Performance"; the GitHub
     file is a copy of the program "# study of learning rate on accuracy for blobs problem" from the
     tutorial's book, Better Deep Learning, ch. 5; the tutorial's text was read in its Chinese
@@ -16,9 +17,9 @@
   Observed by the source: "the inability of the model to learn anything with the too-small learning
     rates of 1E-6 and 1E-7" (accuracy curves); 1E-1, 1E-2 and 1E-3 learn the problem well, "although
     successively slower as the learning rate is decreased".
-  Accepted cause in the source's words: "a value too small may result in a long training process that
+  Accepted cause: "a value too small may result in a long training process that
     could get stuck"; "small learning rates result in a failure to train"; "the results suggest a
-    moderate learning rate of 0.1 results in good model performance" (mlm_lr_fixed.lua).
+    moderate learning rate of 0.1 results in good model performance" (mlm_lr_moderate.lua).
   Changes to express it: make_blobs in Lua (_mlm.lua blobs_rs2: the source's three centres exactly, the
     rows from a gglab generator seeded 2, the same for every seed); categorical_crossentropy on the
     softmax takes class indices; the program's loop over eight rates is one case per rate studied

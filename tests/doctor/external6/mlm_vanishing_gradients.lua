@@ -1,8 +1,9 @@
 --[[ tests/doctor/external6/mlm_vanishing_gradients.lua — external case (broken):
   five Dense(5, tanh) layers with RandomUniform(0, 1) kernels on the two-circles problem, SGD + momentum
 
-  Source: https://github.com/piotrlnordea/tensorboard/blob/91ca5278fb658f5d159500e54e02f8cc2185561b/board1.py
-    https://machinelearningmastery.com/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function/
+  Source: https://github.com/piotrlnordea/tensorboard
+    @ 91ca5278fb658f5d159500e54e02f8cc2185561b, board1.py
+    machinelearningmastery.com/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function/
     (Jason Brownlee, "How to Fix the Vanishing Gradients Problem Using the ReLU"; board1.py is a GitHub
     copy of the tutorial's "deeper mlp ... with callback" program; the tutorial's text and printed
     scores were read in its Chinese translation, github.com/apachecn/ml-mastery-zh-pt2 @ 51d2f963b7ea,
@@ -17,7 +18,7 @@
     hidden layers "the performance is quite poor on both the train and test sets around 50% accuracy.
     This suggests that the model as configured could not learn the problem nor generalize a solution"
     (Train: 0.530, Test: 0.468); the accuracy curves get worse as training goes on.
-  Accepted cause in the source's words: "Deep models using the hyperbolic tangent activation function
+  Accepted cause: "Deep models using the hyperbolic tangent activation function
     do not train easily, and much of this poor performance is blamed on the vanishing gradient
     problem"; the fix: "the rectified linear activation function ... it is good practice to use the He
     weight initialization scheme" (five ReLU layers with he_uniform: Train: 0.836, Test: 0.840).
@@ -32,7 +33,7 @@ local K = M.K
 
 return gg.experiment {
   name = "mlm_vanishing_gradients",
-  description = "5 x Dense(5, tanh), RandomUniform(0, 1) kernels, circles, SGD(0.01, momentum 0.9), 500 epochs",
+  description = "5 x Dense(5, tanh), RandomUniform(0, 1) kernels, circles, SGD(0.01, m 0.9), 500 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
     local X, y = M.C.make_circles { n_samples = 1000, noise = 0.1, rng = gg.rng(1) }

@@ -1,8 +1,10 @@
 --[[ tests/doctor/external6/mlm_vanishing_gradients_fixed.lua — external case (healthy):
   the tutorial's fix: five Dense(5, relu) layers with he_uniform kernels on the two-circles problem
 
-  Source: https://github.com/apachecn/ml-mastery-zh-pt2/blob/51d2f963b7ea92efbddd373ca648be7bd499a4ba/docs/dlperf/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function.md
-    https://machinelearningmastery.com/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function/
+  Source: https://github.com/apachecn/ml-mastery-zh-pt2
+    @ 51d2f963b7ea92efbddd373ca648be7bd499a4ba,
+    docs/dlperf/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function.md
+    machinelearningmastery.com/how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function/
     (Jason Brownlee, "How to Fix the Vanishing Gradients Problem Using the ReLU"; the GitHub file is the
     Chinese translation of the tutorial with its programs unchanged: "# deeper mlp with relu for the
     two circles classification problem"). Found with the `find_string` tool ("deeper mlp with relu for
@@ -14,7 +16,7 @@
   Observed by the source: "this small change has allowed the model to learn the problem, achieving about
     84% accuracy on both datasets" (Train: 0.836, Test: 0.840); "the model appears to rapidly learn the
     problem, converging on a solution in about 100 epochs".
-  Accepted cause in the source's words: none (the fixed program): "The use of the ReLU activation
+  Accepted cause: none (the fixed program): "The use of the ReLU activation
     function has allowed us to fit a much deeper model for this simple problem" (the 50 % of the tanh
     version, mlm_vanishing_gradients.lua, "much of this poor performance is blamed on the vanishing
     gradient problem").

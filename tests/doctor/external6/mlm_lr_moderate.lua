@@ -1,8 +1,9 @@
---[[ tests/doctor/external6/mlm_lr_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/mlm_lr_moderate.lua — external case (healthy):
   plain SGD with learning rate 0.1 on the three-blobs problem (one panel of the learning-rate study)
 
-  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning/blob/60c15cf7c6ebc45e2257ba32fb0abd28966e16e8/advanced_deep_learning/chapter_05/02_lrate_dynamics.py
-    https://machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
+  Source: https://github.com/enuguru/artificial_intelligence_and_machine_learning
+    @ 60c15cf7c6ebc45e2257ba32fb0abd28966e16e8, advanced_deep_learning/chapter_05/02_lrate_dynamics.py
+    machinelearningmastery.com/understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/
     (Jason Brownlee, "Understand the Impact of Learning Rate on Neural Network Performance"; the GitHub
     file is a copy of the program "# study of learning rate on accuracy for blobs problem" from the
     tutorial's book, Better Deep Learning, ch. 5; the tutorial's text was read in its Chinese
@@ -16,7 +17,7 @@
   Observed by the source: "the model was able to learn the problem well with the learning rates 1E-1,
     1E-2 and 1E-3"; "For the chosen model configuration, the results suggest a moderate learning rate
     of 0.1 results in good model performance on the train and test sets" (accuracy curves).
-  Accepted cause in the source's words: none (the rate the tutorial recommends; the faulty panels are
+  Accepted cause: none (the rate the tutorial recommends; the faulty panels are
     mlm_lr_too_high.lua, lrate 1.0, and mlm_lr_too_low.lua, lrate 1E-6).
   Changes to express it: make_blobs in Lua (_mlm.lua blobs_rs2: the source's three centres exactly, the
     rows from a gglab generator seeded 2, the same for every seed); categorical_crossentropy on the
@@ -30,7 +31,7 @@ local K = M.K
 local LR = 0.1
 
 return gg.experiment {
-  name = "mlm_lr_fixed",
+  name = "mlm_lr_moderate",
   description = "Dense(50, relu) on 3 blobs, plain SGD lr 0.1, batch 32, 200 epochs",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)

@@ -1,8 +1,10 @@
---[[ tests/doctor/external6/mlm_gradient_clipping_fixed.lua — external case (healthy):
+--[[ tests/doctor/external6/mlm_gradient_clipping.lua — external case (healthy):
   the exploding-gradients tutorial's fix: the unscaled-target MLP trained with clipnorm=1.0
 
-  Source: https://github.com/apachecn/ml-mastery-zh-pt2/blob/51d2f963b7ea92efbddd373ca648be7bd499a4ba/docs/dlperf/how-to-avoid-exploding-gradients-in-neural-networks-with-gradient-clipping.md
-    https://machinelearningmastery.com/how-to-avoid-exploding-gradients-in-neural-networks-with-gradient-clipping/
+  Source: https://github.com/apachecn/ml-mastery-zh-pt2
+    @ 51d2f963b7ea92efbddd373ca648be7bd499a4ba,
+    docs/dlperf/how-to-avoid-exploding-gradients-in-neural-networks-with-gradient-clipping.md
+    machinelearningmastery.com/how-to-avoid-exploding-gradients-in-neural-networks-with-gradient-clipping/
     (Jason Brownlee, "How to Avoid Exploding Gradients With Gradient Clipping"; the GitHub file is the
     Chinese translation of the tutorial with its programs unchanged). Found with the `search` tool
     (corpus "pages", query "machinelearningmastery exploding gradients gradient clipping regression
@@ -15,7 +17,7 @@
     capable of learning the problem and converging on a solution" (Train: 5.082, Test: 27.433); "the
     loss dropped from large values above 20,000 down to small values below 100 rapidly within 20
     epochs".
-  Accepted cause in the source's words: none (the fixed program). The broken program's cause: "Training
+  Accepted cause: none (the fixed program). The broken program's cause: "Training
     a neural network can become unstable given the choice of error function, learning rate, or even the
     scale of the target variable. Large updates to weights during training can cause a numerical
     overflow or underflow often referred to as 'exploding gradients'"; the tutorial notes that "A
@@ -30,7 +32,7 @@ local M = dofile(HERE .. "/_mlm.lua")
 local K = M.K
 
 return gg.experiment {
-  name = "mlm_gradient_clipping_fixed",
+  name = "mlm_gradient_clipping",
   description = "Dense(25, relu) on make_regression, unscaled target, SGD(0.01, momentum 0.9, clipnorm 1.0)",
   sweep = gg.grid { seed = gg.seeds(10) },
   run = function(p, run)
