@@ -61,7 +61,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
 .PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings doc-figures \
-        report-screenshot doctor-table doctor-external doctor-external2 doctor-external3 doctor-external4 doctor-external5 doctor-seq
+        report-screenshot doctor-table doctor-external doctor-external2 doctor-external3 doctor-external4 doctor-external5 doctor-external6 doctor-seq
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -404,6 +404,11 @@ doctor-external4: all
 doctor-external5: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
 	  --external tests/doctor/external5 --write docs/doctor.md
+
+# The sixth external set, tests/doctor/external6/: a third fresh set for the same frozen method.
+doctor-external6: all
+	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
+	  --external tests/doctor/external6 --write docs/doctor.md
 
 # The sequence set, tests/doctor/seq/ (issue 22): small transformers and RNNs written before the
 # doctor's transformer/RNN fixes; scored once (seeds 1-10 and 11-20, ~14 min on 2 cores).

@@ -13,7 +13,8 @@
   component: `make doctor-external` (external/, scored once with the method frozen at bbe9cbf)
   and `make doctor-external2` (external2/, the fresh set scored once after the second round);
   `make doctor-external3` and `make doctor-external4` likewise after the third and fourth;
-  `make doctor-external5`, a second fresh set for the fourth round's method. ]]
+  `make doctor-external5` and `make doctor-external6`, two more fresh sets for the fourth round's
+  method. ]]
 package.path = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local gg = require "gglab"
 local E = require "eval"

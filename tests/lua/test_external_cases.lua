@@ -1,5 +1,5 @@
--- tests/lua/test_external_cases.lua — tests/doctor/external/ and external2/ to external5/, the
--- doctor's five external evaluation sets (each written fresh after the one before was scored), each:
+-- tests/lua/test_external_cases.lua — tests/doctor/external/ and external2/ to external6/, the
+-- doctor's six external evaluation sets (each written fresh after the one before was scored), each:
 -- every case file loads as an experiment (no training), the answer key and the case files
 -- match one to one, every key entry has a Stack Overflow source that its file's header names,
 -- a ground truth that is exactly one of causes / interacting / healthy with known or listed-new
@@ -140,7 +140,8 @@ local first = check_set("tests/doctor/external", 20, 10)
 local second = check_set("tests/doctor/external2", 25, 10, { first })
 local third = check_set("tests/doctor/external3", 15, 10, { first, second })
 local fourth = check_set("tests/doctor/external4", 10, 10, { first, second, third })
-check_set("tests/doctor/external5", 15, 8, { first, second, third, fourth })
+local fifth = check_set("tests/doctor/external5", 15, 8, { first, second, third, fourth })
+check_set("tests/doctor/external6", 12, 12, { first, second, third, fourth, fifth })
 local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults
