@@ -61,7 +61,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_NAMES := $(notdir $(TEST_SRC:.c=))
 
 .PHONY: all run test sanitize bench install clean deps test-deps fixtures fixtures-check findings doc-figures \
-        report-screenshot doctor-table doctor-external doctor-external2 doctor-external3 doctor-external4 doctor-external5 doctor-external6 doctor-seq
+        report-screenshot doctor-table doctor-external doctor-seq
 all: $(BUILD)/gglab $(BUILD)/gglab.so
 
 # ---- set-up: install what is missing (root: apt-get; otherwise name the packages) ----
@@ -379,36 +379,16 @@ doctor-external: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua --external \
 	  --write docs/doctor.md
 
-# The second external set, tests/doctor/external2/: fresh cases written while the method was changed
-# after the first scoring, by people who did not see the method; scored once with it frozen again.
-doctor-external2: all
+# The numbered external sets, tests/doctor/external<N>/, each written fresh after the one before was
+# scored (docs/doctor.md, "External evaluation", says with which frozen method each was scored):
+# external2 after the first scoring; external3 in the third round (method 3b102b9, plus the crash
+# fixes 4798323 and 71a1c6e found while scoring); external4 in the fourth (textbooks, tutorials,
+# threads; method 007c8c6); external5 and external6, two more fresh sets for that same method.
+DOCTOR_EXTERNAL_N := doctor-external2 doctor-external3 doctor-external4 doctor-external5 doctor-external6
+.PHONY: $(DOCTOR_EXTERNAL_N)
+$(DOCTOR_EXTERNAL_N): doctor-external%: all
 	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
-	  --external tests/doctor/external2 --write docs/doctor.md
-
-# The third external set, tests/doctor/external3/: fresh cases written during issue 21's third round
-# by people who did not see the method; scored once with the method frozen at 3b102b9 (plus the two
-# crash fixes 4798323 and 71a1c6e found while scoring; see docs/doctor.md).
-doctor-external3: all
-	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
-	  --external tests/doctor/external3 --write docs/doctor.md
-
-# The fourth external set, tests/doctor/external4/: fresh cases written during issue 21's fourth round
-# (textbooks, tutorials, threads) by people who did not see the method; scored once with the method
-# frozen at 007c8c6 (see docs/doctor.md).
-doctor-external4: all
-	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
-	  --external tests/doctor/external4 --write docs/doctor.md
-
-# The fifth external set, tests/doctor/external5/: a second fresh set for the same frozen method
-# (007c8c6), written from other sources while the fourth was scored (see docs/doctor.md).
-doctor-external5: all
-	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
-	  --external tests/doctor/external5 --write docs/doctor.md
-
-# The sixth external set, tests/doctor/external6/: a third fresh set for the same frozen method.
-doctor-external6: all
-	@LUA_PATH="tests/doctor/?.lua;;" LUA_CPATH="$(BUILD)/?.so;;" lua5.4 tests/doctor/table.lua \
-	  --external tests/doctor/external6 --write docs/doctor.md
+	  --external tests/doctor/external$* --write docs/doctor.md
 
 # The sequence set, tests/doctor/seq/ (issue 22): small transformers and RNNs written before the
 # doctor's transformer/RNN fixes; scored once (seeds 1-10 and 11-20, ~14 min on 2 cores).

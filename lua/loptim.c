@@ -404,8 +404,8 @@ static int optim_gc(lua_State *L)
 }
 
 static const luaL_Reg optim_methods[] = {
-    {"step", optim_step},   {"zero_grad", optim_zero_grad},
-    {"stale_steps", optim_stale_steps}, {"set_zero_after_step", optim_set_zero_after_step}, {"lr", optim_lr},
+    {"step", optim_step},   {"zero_grad", optim_zero_grad}, {"lr", optim_lr},
+    {"stale_steps", optim_stale_steps}, {"set_zero_after_step", optim_set_zero_after_step},
     {"set_lr", optim_set_lr}, {"steps", optim_steps},       {"model", optim_model},
     {"momentum", optim_momentum}, {"set_momentum", optim_set_momentum},
     {"clone", optim_clone},   {"load_state", optim_load_state},

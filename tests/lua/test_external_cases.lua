@@ -136,12 +136,14 @@ for _, name in ipairs { "table", "eval", "configs", "expected" } do
   T.ok("tests/doctor/" .. name .. ".lua compiles: " .. tostring(err), chunk ~= nil)
 end
 
-local first = check_set("tests/doctor/external", 20, 10)
-local second = check_set("tests/doctor/external2", 25, 10, { first })
-local third = check_set("tests/doctor/external3", 15, 10, { first, second })
-local fourth = check_set("tests/doctor/external4", 10, 10, { first, second, third })
-local fifth = check_set("tests/doctor/external5", 15, 8, { first, second, third, fourth })
-check_set("tests/doctor/external6", 12, 12, { first, second, third, fourth, fifth })
+-- each set in the order written, with its least broken / healthy counts; none reuses an earlier one's
+-- sources
+local earlier = {}
+for _, set in ipairs { { "external", 20, 10 }, { "external2", 25, 10 }, { "external3", 15, 10 },
+  { "external4", 10, 10 }, { "external5", 15, 8 }, { "external6", 12, 12 } } do
+  local key = check_set("tests/doctor/" .. set[1], set[2], set[3], earlier)
+  earlier[#earlier + 1] = key
+end
 local DIR = "tests/doctor/external"
 
 -- the shared helpers reproduce Keras's defaults

@@ -123,16 +123,15 @@ local function shrink(by)
   end
 end
 
---[[ linear_stack(specs) -> set of i: the linear layers of specs whose output reaches the next
-  linear layer with no activation between (only dropout, identity or flatten layers): the two
-  compose into one linear map, a hidden activation is missing. ]]
+--[[ linear_stack(kinds) -> set of i: the linear layers (of a model's layer kinds, in order) whose
+  output reaches the next linear layer with no activation between (only dropout, identity or
+  flatten layers): the two compose into one linear map, a hidden activation is missing. ]]
 local PASS_THROUGH = { dropout = true, identity = true, flatten = true }
 local HIDDEN_ACT = { relu = true, tanh = true, sigmoid = true, leaky_relu = true, elu = true, gelu = true,
   selu = true, silu = true, softplus = true }
-local function linear_stack(specs)
+local function linear_stack(kinds)
   local stacked, open = {}, nil
-  for i, s in ipairs(specs) do
-    local kind = type(s) == "table" and s.kind or "model"
+  for i, kind in ipairs(kinds) do
     if kind == "linear" then
       if open then stacked[open] = true end
       open = i
@@ -147,9 +146,7 @@ end
 local function linear_stacks(seen)
   local n = 0
   for _, m in ipairs(seen.models or {}) do
-    local specs = {}
-    for i, kind in ipairs(m.kinds) do specs[i] = { kind = kind } end
-    for _ in pairs(linear_stack(specs)) do n = n + 1 end
+    for _ in pairs(linear_stack(m.kinds)) do n = n + 1 end
   end
   return n
 end
@@ -494,14 +491,15 @@ local function logit_floor(t)
 end
 M.logit_floor = logit_floor
 
--- Why the run's output activation cannot reach its targets (nil when it can or there is none).
+-- Why the run's output activation cannot reach its targets (nil when it can or there is none),
+-- and true when it reaches none of them (a softmax over one unit, a squashing the loss repeats).
 local function unreachable(t)
   local kind = t.output_kind
   if kind == "softmax" and t.outputs == 1 then
-    return "a softmax over one unit is always 1"
+    return "a softmax over one unit is always 1", true
   end
   local _, squashed = logit_floor(t)
-  if squashed then return squashed end
+  if squashed then return squashed, true end
   local r = RANGE[kind]
   if not r or not REGRESSION_LOSS[t.loss] or t.target_min == nil then return nil end
   if t.target_min < r[1] or t.target_max > r[2] then
@@ -519,11 +517,10 @@ end
 M.UNREACHABLE = 0.1
 function M.unreachable_targets(t)
   if type(t) ~= "table" then return nil end
-  local any = unreachable(t)
+  local any, none_reached = unreachable(t)
   if not any then return nil end
+  if none_reached then return 1, any end
   local kind = t.output_kind
-  -- a softmax over one unit, or a squashing the loss repeats: no target is reached
-  if kind == "softmax" or logit_floor(t) then return 1, any end
   if t.target_below0 == nil then return nil end
   local share = kind == "tanh" and t.target_below_m1 + t.target_above1
     or kind == "sigmoid" and t.target_below0 + t.target_above1 or t.target_below0
@@ -1099,7 +1096,9 @@ function M.default()
       text = "an activation after each hidden linear layer that has none (the model's own hidden "
         .. "activation, else tanh)",
       hooks = { layers = function(specs)
-        local out, stacked = {}, linear_stack(specs)
+        local kinds = {}
+        for i, s in ipairs(specs) do kinds[i] = type(s) == "table" and s.kind or "model" end
+        local out, stacked = {}, linear_stack(kinds)
         -- the activation the user chose elsewhere; tanh when none: it cannot die in a narrow layer
         local act = { kind = "tanh" }
         for i, s in ipairs(specs) do
@@ -1242,6 +1241,9 @@ function M.default()
   }
 end
 
+-- The hooks a panel entry may give (gglab.doctor.intervene's hook reads them).
+local FIX_HOOKS = { layers = true, model = true, optim = true, optimizer = true, lr_scale = true, train = true }
+
 -- Validates a user panel entry; raises naming the field.
 function M.check(fix, i)
   local where = string.format("panel[%d]", i)
@@ -1255,9 +1257,8 @@ function M.check(fix, i)
   if type(fix.hooks) ~= "table" then
     error(where .. ".hooks must be a table (layers, model, optim, optimizer, lr_scale, train)", 0)
   end
-  local HOOK = { layers = true, model = true, optim = true, optimizer = true, lr_scale = true, train = true }
   for k in pairs(fix.hooks) do
-    if not HOOK[k] then
+    if not FIX_HOOKS[k] then
       error(string.format("%s.hooks: unknown hook '%s' (allowed: layers, model, optim, optimizer, lr_scale, "
         .. "train)", where, tostring(k)), 0)
     end

@@ -144,7 +144,8 @@ end
   spec: name (the experiment's), tasks, file (the script), out (results directory, default
   results/<name>), gglab (the executable the jobs run, default the running one), sets (the
   --set strings), sbatch (options), ensemble and ensemble_width (gglab run's). Makes every
-  path absolute, creates <out>/slurm/logs and writes the three scripts there. Raises "cannot write '<path>': ..." on a write error. ]]
+  path absolute, creates <out>/slurm/logs and writes the three scripts there. Raises "cannot
+  write '<path>': ..." on a write error. ]]
 function M.write(spec)
   local gglab = spec.gglab or running_executable()
   local exe_name = gglab and gglab:match("[^/]*$") or ""
